@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Install the Debian packages mandat needs to build, test and benchmark. Idempotent: apt-get
+# runs only when something is missing.
+set -euo pipefail
+
+packages=(
+  gcc make cmake pkg-config          # build
+  libsqlite3-dev sqlite3             # embedded store (and the sqlite3 shell used by tests)
+  libssl-dev                         # SHA-256, later AES-256-GCM and TLS
+  libinih-dev                        # mandat.conf
+  libjansson-dev                     # JSON output (statement --json), later the HTTP API
+  libcmocka-dev                      # unit tests
+  libpq-dev postgresql               # the PostgreSQL peer of bench/ledger
+  libevent-dev                       # event loop for the channels
+  clang libclang-rt-14-dev           # libFuzzer targets (make fuzz)
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+echo "deps: installing ${missing[*]}" >&2
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then
+    sudo="sudo"
+  else
+    echo "deps: missing packages (${missing[*]}) and not root: install them as root" >&2
+    exit 1
+  fi
+fi
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"

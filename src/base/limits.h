@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every bound of mandat in one place, each with the reason for its number (SQLite's
+ * sqliteLimit.h, TigerBeetle's "a limit on everything"). */
+#ifndef MDT_BASE_LIMITS_H
+#define MDT_BASE_LIMITS_H
+
+/* Operations the engine commits in one store transaction. TigerBeetle's 8190 per request: large
+ * enough that one fsync is shared by thousands, small enough that a batch (about 2 MB of rows)
+ * is written in a few milliseconds. The config may lower it. */
+#define ENGINE_BATCH_MAX 8190
+
+/* Queued operations before submitters get -MDT_EFULL (and channels push back with
+ * ESME_RTHROTTLED or HTTP 503). 64 Ki ops is 8 batches: past that, latency would exceed any
+ * channel timeout anyway, so refusing early is kinder than queueing. */
+#define ENGINE_QUEUE_MAX 65536
+
+/* Operations one submission may carry (a linked chain lives in one submission). */
+#define ENGINE_SUBMIT_MAX 8190
+
+/* Pending transfers expired per batch, so that a mass expiry never stalls new payments. */
+#define ENGINE_EXPIRE_MAX 4096
+
+/* Transfers and rejections kept in the in-memory id index: 2^31 records of about 100 bytes is
+ * 200 GB, far beyond one machine; the index uses 32-bit slots and refuses past this. */
+#define LEDGER_RECORDS_MAX 2147483647u
+
+/* Accounts: ids are dense from 1; 2^31 accounts of 128 bytes would be 256 GB of view. */
+#define LEDGER_ACCOUNTS_MAX 2147483647u
+
+/* Currencies with system accounts in one ledger: ISO 4217 has about 180. */
+#define LEDGER_CURRENCIES_MAX 256
+
+/* Journal entry detail text (a short human summary of the batch). */
+#define JOURNAL_DETAIL_MAX 256
+
+#endif

@@ -1,0 +1,424 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ledger thread: bounded queue in, group commit through the store, results out only after
+ * the batch is durable. Everything that arrives during a commit joins the next batch, so one
+ * fsync is shared by as many operations as are waiting (TigerBeetle's design). */
+#include "ledger/engine.h"
+
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/limits.h"
+#include "base/log.h"
+
+/* Idle poll for rows written by another process (the mandat CLI beside mandatd). */
+#define ENGINE_SYNC_POLL_US 1000000
+
+struct submission {
+    struct ledger_op *ops; /* owned copy */
+    size_t n;
+    struct ledger_result *results;
+    void *ctx;
+    engine_done_fn done;
+};
+
+struct read_req {
+    void (*fn)(void *ctx, const struct ledger *l);
+    void *ctx;
+    bool done;
+    struct read_req *next;
+};
+
+struct engine {
+    struct ledger_config cfg;
+    struct store *store;
+    struct ledger *ledger;
+    uint32_t batch_max, queue_depth;
+    int64_t (*clock_us)(void);
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;      /* work for the ledger thread */
+    pthread_cond_t read_cv; /* a read request finished */
+    /* ring of submissions; guarded by mu */
+    struct submission *ring;
+    size_t ring_cap, head, count, queued_ops;
+    struct read_req *reads;
+    bool stopping;
+    /* ledger thread only */
+    struct submission *batch;
+    struct ledger_changes ch;
+    struct engine_stats stats; /* guarded by mu */
+};
+
+static int rebuild_view(struct engine *e, struct mdt_err *err)
+{
+    struct ledger *l = NULL;
+    int rc = ledger_create(&e->cfg, &l);
+
+    if (rc < 0) {
+        return mdt_err_set(err, rc, "cannot create the ledger view: %s", mdt_strerror(rc));
+    }
+    rc = store_load(e->store, l, err);
+    if (rc < 0) {
+        ledger_free(l);
+        return rc;
+    }
+    ledger_free(e->ledger);
+    e->ledger = l;
+    return 0;
+}
+
+/* Bring the view up to date with rows another process committed. */
+static int sync_view(struct engine *e, bool in_tx_changed, struct mdt_err *err)
+{
+    bool changed = in_tx_changed;
+    int rc = 0;
+
+    if (!changed) {
+        rc = store_changed(e->store, &changed, err);
+    }
+    if (rc == 0 && changed) {
+        rc = store_load(e->store, e->ledger, err);
+        pthread_mutex_lock(&e->mu);
+        e->stats.reloads++;
+        pthread_mutex_unlock(&e->mu);
+    }
+    return rc;
+}
+
+/* Execute and commit one batch. Returns 0 or the store's error (then nothing was applied and
+ * the view has been rebuilt from the store). */
+static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expired)
+{
+    struct mdt_err err = {0};
+    bool changed = false;
+    size_t rows;
+    int64_t t0 = clock_mono_us();
+    int rc = store_begin(e->store, &changed, &err);
+
+    if (rc == 0 && changed) {
+        rc = sync_view(e, true, &err);
+    }
+    if (rc < 0) {
+        goto fail;
+    }
+    ledger_changes_reset(&e->ch);
+    *expired = ledger_expire(e->ledger, now_us, ENGINE_EXPIRE_MAX, &e->ch);
+    for (size_t i = 0; i < nsub; i++) {
+        struct submission *s = &e->batch[i];
+
+        ledger_execute(e->ledger, s->ops, s->n, now_us, s->results, &e->ch);
+    }
+    rows = e->ch.transfer_count + e->ch.rejection_count + e->ch.event_count;
+    if (rows == 0) {
+        store_rollback(e->store);
+        return 0;
+    }
+    rc = store_write(e->store, &e->ch, "batch", now_us, &err);
+    if (rc == 0) {
+        rc = store_commit(e->store, &err);
+    }
+    if (rc < 0) {
+        goto fail;
+    }
+    pthread_mutex_lock(&e->mu);
+    e->stats.batches++;
+    e->stats.commit_us_total += (uint64_t)(clock_mono_us() - t0);
+    if ((uint64_t)(clock_mono_us() - t0) > e->stats.commit_us_max) {
+        e->stats.commit_us_max = (uint64_t)(clock_mono_us() - t0);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return 0;
+fail:
+    store_rollback(e->store);
+    log_error("batch of %zu submissions not committed: %s", nsub, err.msg);
+    pthread_mutex_lock(&e->mu);
+    e->stats.commits_failed++;
+    pthread_mutex_unlock(&e->mu);
+    /* The view ran ahead of the store: rebuild it from what is durable. */
+    if (rebuild_view(e, &err) < 0) {
+        log_error("cannot rebuild the ledger view: %s", err.msg);
+    }
+    *expired = 0;
+    return rc;
+}
+
+/* Move up to batch_max queued ops (whole submissions, at least one) into e->batch. */
+static size_t take_batch(struct engine *e)
+{
+    size_t nsub = 0, nops = 0;
+
+    while (e->count > 0) {
+        struct submission *s = &e->ring[e->head];
+
+        if (nsub > 0 && nops + s->n > e->batch_max) {
+            break;
+        }
+        e->batch[nsub++] = *s;
+        nops += s->n;
+        e->head = (e->head + 1) % e->ring_cap;
+        e->count--;
+        e->queued_ops -= s->n;
+    }
+    return nsub;
+}
+
+static void run_reads(struct engine *e, struct read_req *r)
+{
+    while (r != NULL) {
+        struct read_req *next = r->next;
+
+        r->fn(r->ctx, e->ledger);
+        pthread_mutex_lock(&e->mu);
+        r->done = true;
+        pthread_cond_broadcast(&e->read_cv);
+        pthread_mutex_unlock(&e->mu);
+        r = next;
+    }
+}
+
+/* Sleep until work arrives, the next expiry is due, or the sync poll interval passes. */
+static void wait_for_work(struct engine *e)
+{
+    int64_t now = e->clock_us();
+    int64_t due = ledger_next_expiry_us(e->ledger);
+    int64_t wait_us = ENGINE_SYNC_POLL_US;
+    int64_t until;
+    struct timespec ts;
+
+    /* The injected clock may differ from the real one: wait a duration, not until a date. */
+    if (due - now < wait_us) {
+        wait_us = due - now;
+    }
+    if (wait_us <= 0) {
+        return;
+    }
+    until = clock_now_us() + wait_us;
+    ts.tv_sec = (time_t)(until / 1000000);
+    ts.tv_nsec = (long)(until % 1000000) * 1000;
+    pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+}
+
+static void finish(struct engine *e, size_t nsub, int rc, size_t ops, size_t expired)
+{
+    for (size_t i = 0; i < nsub; i++) {
+        struct submission *s = &e->batch[i];
+
+        s->done(s->ctx, rc, s->results, s->n);
+        free(s->ops);
+    }
+    pthread_mutex_lock(&e->mu);
+    e->stats.ops += ops;
+    e->stats.expired += expired;
+    pthread_mutex_unlock(&e->mu);
+}
+
+static void *engine_main(void *arg)
+{
+    struct engine *e = arg;
+
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        struct read_req *reads;
+        size_t nsub, ops = 0, expired = 0;
+        int64_t now;
+        int rc = 0;
+
+        if (e->count == 0 && e->reads == NULL) {
+            if (e->stopping) {
+                break;
+            }
+            wait_for_work(e);
+        }
+        nsub = take_batch(e);
+        reads = e->reads;
+        e->reads = NULL;
+        pthread_mutex_unlock(&e->mu);
+
+        if (sync_view(e, false, &(struct mdt_err){0}) < 0) {
+            log_error("cannot read rows written by another process; retrying");
+        }
+        run_reads(e, reads);
+        now = e->clock_us();
+        if (nsub > 0 || ledger_next_expiry_us(e->ledger) <= now) {
+            rc = run_batch(e, nsub, now, &expired);
+        }
+        for (size_t i = 0; i < nsub; i++) {
+            ops += e->batch[i].n;
+        }
+        finish(e, nsub, rc, ops, expired);
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+int engine_start(const struct engine_options *opt, struct engine **out, struct mdt_err *err)
+{
+    struct engine *e = calloc(1, sizeof(*e));
+    int rc;
+
+    if (e == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "out of memory starting the engine");
+    }
+    e->cfg = *opt->ledger;
+    e->store = opt->store;
+    e->batch_max = opt->batch_max > 0 && opt->batch_max <= ENGINE_BATCH_MAX ? opt->batch_max
+                                                                           : ENGINE_BATCH_MAX;
+    e->queue_depth = opt->queue_depth > 0 && opt->queue_depth <= ENGINE_QUEUE_MAX
+                         ? opt->queue_depth
+                         : ENGINE_QUEUE_MAX;
+    e->clock_us = opt->clock_us != NULL ? opt->clock_us : clock_now_us;
+    e->ring_cap = e->queue_depth;
+    e->ring = calloc(e->ring_cap, sizeof(*e->ring));
+    e->batch = calloc(e->ring_cap, sizeof(*e->batch));
+    if (e->ring == NULL || e->batch == NULL) {
+        rc = mdt_err_set(err, MDT_E(NOMEM), "out of memory starting the engine");
+        goto fail;
+    }
+    rc = rebuild_view(e, err);
+    if (rc < 0) {
+        goto fail;
+    }
+    pthread_mutex_init(&e->mu, NULL);
+    pthread_cond_init(&e->cv, NULL);
+    pthread_cond_init(&e->read_cv, NULL);
+    if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
+        rc = mdt_err_set(err, MDT_E(NOMEM), "cannot start the ledger thread");
+        goto fail;
+    }
+    *out = e;
+    return 0;
+fail:
+    ledger_free(e->ledger);
+    free(e->ring);
+    free(e->batch);
+    free(e);
+    return rc;
+}
+
+int engine_submit(struct engine *e, const struct ledger_op *ops, size_t n,
+                  struct ledger_result *results, void *ctx, engine_done_fn done)
+{
+    struct ledger_op *copy;
+    int rc = 0;
+
+    if (n == 0 || n > ENGINE_SUBMIT_MAX || done == NULL) {
+        return MDT_E(INVAL);
+    }
+    copy = malloc(n * sizeof(*copy));
+    if (copy == NULL) {
+        return MDT_E(NOMEM);
+    }
+    memcpy(copy, ops, n * sizeof(*copy));
+    pthread_mutex_lock(&e->mu);
+    if (e->stopping) {
+        rc = MDT_E(SHUTDOWN);
+    } else if (e->queued_ops + n > e->queue_depth || e->count == e->ring_cap) {
+        rc = MDT_E(FULL);
+    } else {
+        e->ring[(e->head + e->count) % e->ring_cap] = (struct submission){
+            .ops = copy, .n = n, .results = results, .ctx = ctx, .done = done};
+        e->count++;
+        e->queued_ops += n;
+        /* Wake the ledger thread only when it may be idle: the first op of a new batch. */
+        if (e->count == 1) {
+            pthread_cond_signal(&e->cv);
+        }
+    }
+    pthread_mutex_unlock(&e->mu);
+    if (rc < 0) {
+        free(copy);
+    }
+    return rc;
+}
+
+struct waiter {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    int rc;
+};
+
+static void waiter_done(void *ctx, int rc, const struct ledger_result *results, size_t n)
+{
+    struct waiter *w = ctx;
+
+    (void)results;
+    (void)n;
+    pthread_mutex_lock(&w->mu);
+    w->rc = rc;
+    w->done = true;
+    pthread_cond_signal(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+int engine_execute(struct engine *e, const struct ledger_op *ops, size_t n,
+                   struct ledger_result *results, struct mdt_err *err)
+{
+    struct waiter w = {.done = false, .rc = 0};
+    int rc;
+
+    pthread_mutex_init(&w.mu, NULL);
+    pthread_cond_init(&w.cv, NULL);
+    rc = engine_submit(e, ops, n, results, &w, waiter_done);
+    if (rc == 0) {
+        pthread_mutex_lock(&w.mu);
+        while (!w.done) {
+            pthread_cond_wait(&w.cv, &w.mu);
+        }
+        pthread_mutex_unlock(&w.mu);
+        rc = w.rc;
+    }
+    pthread_mutex_destroy(&w.mu);
+    pthread_cond_destroy(&w.cv);
+    if (rc < 0) {
+        mdt_err_set(err, rc, "ledger operation not done: %s", mdt_strerror(rc));
+    }
+    return rc;
+}
+
+int engine_read(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx)
+{
+    struct read_req r = {.fn = fn, .ctx = ctx, .done = false};
+
+    pthread_mutex_lock(&e->mu);
+    r.next = e->reads;
+    e->reads = &r;
+    pthread_cond_signal(&e->cv);
+    while (!r.done) {
+        pthread_cond_wait(&e->read_cv, &e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return 0;
+}
+
+void engine_stats_get(struct engine *e, struct engine_stats *out)
+{
+    pthread_mutex_lock(&e->mu);
+    *out = e->stats;
+    pthread_mutex_unlock(&e->mu);
+}
+
+void engine_stop(struct engine *e)
+{
+    if (e == NULL) {
+        return;
+    }
+    pthread_mutex_lock(&e->mu);
+    e->stopping = true;
+    pthread_cond_signal(&e->cv);
+    pthread_mutex_unlock(&e->mu);
+    pthread_join(e->thread, NULL);
+    pthread_mutex_destroy(&e->mu);
+    pthread_cond_destroy(&e->cv);
+    pthread_cond_destroy(&e->read_cv);
+    ledger_changes_release(&e->ch);
+    ledger_free(e->ledger);
+    free(e->ring);
+    free(e->batch);
+    free(e);
+}

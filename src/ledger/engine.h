@@ -1,0 +1,59 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The engine: one ledger thread that drains a bounded queue, executes everything queued
+ * against the view, commits the whole batch with one store transaction (one fsync), and only
+ * then reports results (group commit). It also expires pending transfers on its own timer. */
+#ifndef MDT_LEDGER_ENGINE_H
+#define MDT_LEDGER_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "ledger/ledger.h"
+#include "store/store.h"
+
+struct engine_options {
+    const struct ledger_config *ledger; /* copied */
+    struct store *store;                /* borrowed; must outlive the engine */
+    uint32_t batch_max;                 /* ops per commit (<= ENGINE_BATCH_MAX) */
+    uint32_t queue_depth;               /* queued ops before -MDT_EFULL (<= ENGINE_QUEUE_MAX) */
+    int64_t (*clock_us)(void);          /* wall clock; NULL = clock_now_us (tests inject) */
+};
+
+/* Called on the ledger thread once the submission's batch is durable (rc 0) or could not be
+ * committed (rc < 0: nothing of it was applied). Must be quick and must not call the engine's
+ * blocking functions. */
+typedef void (*engine_done_fn)(void *ctx, int rc, const struct ledger_result *results, size_t n);
+
+struct engine_stats {
+    uint64_t batches, ops, commits_failed, expired;
+    uint64_t commit_us_total, commit_us_max;
+    uint64_t reloads; /* view rebuilt after another process wrote */
+};
+
+struct engine;
+
+/* Rebuild the view from the store (recovery) and start the ledger thread. *out: engine_stop. */
+int engine_start(const struct engine_options *opt, struct engine **out, struct mdt_err *err);
+
+/* Queue ops[0..n) (one linked chain may not span two submissions). ops are copied; results
+ * must stay valid until done runs. Returns 0, -MDT_EFULL (queue full: push back), -MDT_EINVAL
+ * (n is 0 or above ENGINE_SUBMIT_MAX) or -MDT_ESHUTDOWN. Thread-safe. */
+int engine_submit(struct engine *e, const struct ledger_op *ops, size_t n,
+                  struct ledger_result *results, void *ctx, engine_done_fn done);
+
+/* Submit and wait until durable. Returns 0 (see results for each op's reason) or a negative
+ * code. Thread-safe; must not be called from a done callback. */
+int engine_execute(struct engine *e, const struct ledger_op *ops, size_t n,
+                   struct ledger_result *results, struct mdt_err *err);
+
+/* Run fn on the ledger thread with the current view, between batches, and wait for it.
+ * fn must not keep pointers into the view. Thread-safe. */
+int engine_read(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx);
+
+void engine_stats_get(struct engine *e, struct engine_stats *out);
+
+/* Finish everything queued, stop the thread, free the engine (the store stays open). */
+void engine_stop(struct engine *e);
+
+#endif

@@ -1,0 +1,171 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ledger: the only writer of money. It keeps the in-memory view of every account, pending
+ * transfer and transfer id, decides each operation (limits, fees, idempotency, two-phase rules),
+ * and emits the rows the store must persist. No I/O, no threads, no clock: time is a parameter.
+ *
+ * Every change is a row of one append-only log (struct transfer or struct account_event) with
+ * a global sequence number; the view is rebuilt by replaying those rows in seq order. */
+#ifndef MDT_LEDGER_LEDGER_H
+#define MDT_LEDGER_LEDGER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "ledger/ledger_types.h"
+
+#define TRANSFER_EXT_REF_MAX 64 /* bytes, including NUL: an order number, an SMSC message id */
+
+/* One row of the transfers log (accepted transfers) or of the rejections log (reason != 0).
+ * Fields the caller sets are marked (in); the ledger fills the rest. */
+struct transfer {
+    uint64_t seq;               /* global log position, assigned by the ledger */
+    struct id128 id;            /* (in) caller's idempotency id; never zero */
+    uint64_t debit_account_id;  /* (in); 0 on post/void: taken from the pending transfer */
+    uint64_t credit_account_id; /* (in) */
+    int64_t amount;             /* (in) minor units > 0; on post, 0 means the full pending amount */
+    struct id128 link_id;       /* (in) pending transfer to post/void, original of a refund */
+    uint32_t timeout_s;         /* (in) pending only; 0 = ledger default */
+    uint16_t kind;              /* (in) enum transfer_kind */
+    uint16_t flags;             /* (in) enum transfer_flags (LINKED, PENDING, POST, VOID) */
+    uint16_t fee_schedules[TRANSFER_FEES_MAX]; /* (in) schedule ids (1-based), 0 = none */
+    uint16_t channel;                          /* (in) where the order came from, for reports */
+    uint16_t state;                            /* enum transfer_state of this row */
+    uint16_t reason;                           /* enum ledger_reason: 0 accepted */
+    int64_t timestamp_us;                      /* ledger time, unique and increasing */
+    int64_t expires_us;                        /* pending only */
+    uint64_t fingerprint;                      /* hash of the (in) fields: same id, same fields */
+    char ext_ref[TRANSFER_EXT_REF_MAX];        /* (in) external reference, NUL-terminated */
+};
+
+enum account_event_type {
+    ACCOUNT_EVENT_OPEN = 0,
+    ACCOUNT_EVENT_STATUS = 1,
+    ACCOUNT_EVENT_TIER = 2,
+};
+
+/* One row of the account events log: opening, freezing, KYC tier changes. */
+struct account_event {
+    uint64_t seq;
+    uint64_t account_id;
+    uint16_t type; /* enum account_event_type */
+    uint16_t kind;
+    uint16_t status;
+    uint16_t tier;
+    uint16_t flags;
+    char currency[4];
+    int64_t timestamp_us;
+};
+
+enum ledger_op_type {
+    LEDGER_OP_TRANSFER = 0,
+    LEDGER_OP_ACCOUNT_OPEN = 1,   /* kind, currency, tier; system kinds are opened by INIT */
+    LEDGER_OP_ACCOUNT_STATUS = 2, /* account_id, status */
+    LEDGER_OP_ACCOUNT_TIER = 3,   /* account_id, tier */
+    LEDGER_OP_SYSTEM_INIT = 4,    /* currency: opens the missing bank/fees/operator/suspense */
+};
+
+struct account_req {
+    uint64_t account_id;
+    uint16_t kind;
+    uint16_t tier;
+    uint16_t status;
+    char currency[4];
+};
+
+/* An operation submitted to the ledger. Transfers flagged LINKED chain with the next op. */
+struct ledger_op {
+    uint16_t type; /* enum ledger_op_type */
+    struct transfer transfer;
+    struct account_req account;
+};
+
+/* What happened to one op. */
+struct ledger_result {
+    uint16_t reason;      /* enum ledger_reason; LEDGER_OK on success */
+    uint8_t duplicate;    /* 1: the id was seen before with the same fields: first result */
+    uint64_t account_id;  /* account ops: the account opened or changed */
+    int64_t timestamp_us; /* ledger time of the (first) execution */
+    int64_t fee_minor;    /* total fees taken by legs of this transfer */
+    int64_t amount;       /* amount actually moved (the full pending amount when posting 0) */
+};
+
+/* A pending transfer whose state changed in this batch (the store updates its state column). */
+struct state_change {
+    uint64_t seq;
+    uint16_t state;
+};
+
+/* Rows produced by one batch, in seq order within each array. Owned by the caller, reused across
+ * batches with ledger_changes_reset; grows as needed (bounded by the batch size). */
+struct ledger_changes {
+    struct transfer *transfers; /* accepted rows, including fee legs and expiries */
+    size_t transfer_count, transfer_cap;
+    struct transfer *rejections;
+    size_t rejection_count, rejection_cap;
+    struct account_event *events;
+    size_t event_count, event_cap;
+    struct state_change *states;
+    size_t state_count, state_cap;
+};
+
+struct ledger;
+
+/* Create an empty view with cfg (copied). *out is owned by the caller: ledger_free(). */
+int ledger_create(const struct ledger_config *cfg, struct ledger **out);
+void ledger_free(struct ledger *l);
+
+/* Execute ops[0..n) in order at time now_us, writing one result per op and appending the rows
+ * to persist to ch. Linked chains succeed or fail whole. Never fails as a function: refusals are
+ * results. Until the caller has made ch durable, results must not be shown to anyone.
+ * Cost: O(n) expected (hash lookups), plus fee legs. Not thread-safe: one writer. */
+void ledger_execute(struct ledger *l, const struct ledger_op *ops, size_t n, int64_t now_us,
+                    struct ledger_result *results, struct ledger_changes *ch);
+
+/* Expire up to max pending transfers whose timeout is at or before now_us, appending EXPIRE
+ * rows to ch. Returns how many expired. */
+size_t ledger_expire(struct ledger *l, int64_t now_us, size_t max, struct ledger_changes *ch);
+
+/* Earliest expiry among open pending transfers, or INT64_MAX when none. */
+int64_t ledger_next_expiry_us(struct ledger *l);
+
+/* Apply a stored row without deciding (recovery and other writers' rows). Rows must come in
+ * seq order. Returns 0, or -MDT_ECORRUPT when the row contradicts the view (err says how). */
+int ledger_replay_transfer(struct ledger *l, const struct transfer *row, struct mdt_err *err);
+int ledger_replay_rejection(struct ledger *l, const struct transfer *row, struct mdt_err *err);
+int ledger_replay_event(struct ledger *l, const struct account_event *ev, struct mdt_err *err);
+
+/* Highest seq applied so far (0 for an empty log). */
+uint64_t ledger_last_seq(const struct ledger *l);
+
+/* Account by id, or NULL. The pointer is valid until the next execute/replay. */
+const struct account *ledger_account_get(const struct ledger *l, uint64_t id);
+
+/* Number of accounts; ids are 1..count. */
+uint64_t ledger_account_count(const struct ledger *l);
+
+/* The system account of kind (BANK, FEES, OPERATOR, SUSPENSE) in currency, or 0. */
+uint64_t ledger_system_account(const struct ledger *l, int kind, const char *currency);
+
+/* Find a transfer or rejection by id. On success copies the facts kept in memory into out
+ * (id, accounts, amount, kind, flags, state, reason, timestamp, expiry, seq; not ext_ref). */
+int ledger_transfer_find(const struct ledger *l, struct id128 id, struct transfer *out);
+
+/* Totals of the four balances over all accounts: debits must equal credits at every commit. */
+struct ledger_totals {
+    int64_t debits_posted, credits_posted, debits_pending, credits_pending;
+    uint64_t transfers, rejections, pending_open;
+};
+void ledger_totals_get(const struct ledger *l, struct ledger_totals *out);
+
+/* Fingerprint of the caller-set fields of t: equal fields give equal fingerprints. */
+uint64_t transfer_fingerprint(const struct transfer *t);
+
+/* Compute the fee of schedule s for amount. Returns LEDGER_OK and *fee, or a reason
+ * (LEDGER_FEE_BELOW_MINIMUM_AMOUNT). Pure; in fees.c. */
+int fee_compute(const struct fee_schedule *s, int64_t amount, int64_t *fee);
+
+void ledger_changes_reset(struct ledger_changes *ch);
+void ledger_changes_release(struct ledger_changes *ch);
+
+#endif

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* mandat.conf: the INI file read by mandatd and the mandat CLI. Every key has a documented
+ * default (docs/mandat.conf); unknown sections or keys are errors, so typos never pass silently. */
+#ifndef MDT_MANDATD_CONFIG_H
+#define MDT_MANDATD_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "ledger/ledger_types.h"
+
+#define CONFIG_PATH_MAX 512
+
+enum store_sync {
+    STORE_SYNC_FULL = 0,   /* fsync the WAL at every commit: nothing acknowledged is lost */
+    STORE_SYNC_NORMAL = 1, /* fsync at checkpoints only: a power cut may lose recent commits */
+    STORE_SYNC_OFF = 2,    /* tests and benchmarks of CPU cost only */
+};
+
+enum log_level {
+    LOG_ERROR = 0,
+    LOG_WARN = 1,
+    LOG_INFO = 2,
+    LOG_DEBUG = 3,
+};
+
+struct mandat_config {
+    /* [store] */
+    char store_path[CONFIG_PATH_MAX]; /* path = mandat.db (relative to the working directory) */
+    uint8_t store_sync;               /* synchronous = full | normal | off */
+    /* [engine] */
+    uint32_t batch_max;   /* batch_max = 8190: operations committed together at most */
+    uint32_t queue_depth; /* queue_depth = 65536: queued operations before callers get EFULL */
+    /* [log] */
+    uint8_t log_level; /* level = error | warn | info | debug */
+    /* [ledger], [limits.<kind>.<tier>], [fee.<name>] */
+    struct ledger_config ledger;
+};
+
+/* Fill cfg with the defaults (the same values docs/mandat.conf documents). */
+void config_defaults(struct mandat_config *cfg);
+
+/* Load an INI file over the defaults. path NULL or missing file: -MDT_ENOTFOUND.
+ * On a malformed file returns -MDT_EPARSE with err naming the line, section and key, and what
+ * is expected: "mandat.conf:12: [fee.sms] amount: '0,5x' is not an amount". cfg is then
+ * partly filled and must not be used. Not thread-safe (call at start-up). */
+int config_load_file(struct mandat_config *cfg, const char *path, struct mdt_err *err);
+
+/* Same as config_load_file on an in-memory, NUL-terminated text (used by the fuzz target and
+ * tests). name is used in error messages. */
+int config_load_string(struct mandat_config *cfg, const char *text, const char *name,
+                       struct mdt_err *err);
+
+#endif

@@ -1,0 +1,330 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The store interface: backend dispatch, the canonical batch digest and journal hash shared by
+ * every backend, and the invariant check that compares stored rows with the replayed view. */
+#include "store/store.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/id128.h"
+
+int store_open(const struct store_options *opt, struct store **out, struct mdt_err *err)
+{
+    if (opt == NULL || opt->path == NULL || opt->path[0] == '\0') {
+        return mdt_err_set(err, MDT_E(INVAL), "store path missing: set [store] path");
+    }
+    if (strncmp(opt->path, "postgres", 8) == 0) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "the PostgreSQL store is not built yet: use a SQLite file path");
+    }
+    return store_sqlite_open(opt, out, err);
+}
+
+void store_close(struct store *s)
+{
+    if (s != NULL) {
+        s->ops->close(s);
+    }
+}
+
+int store_load(struct store *s, struct ledger *l, struct mdt_err *err)
+{
+    return s->ops->load(s, l, err);
+}
+
+int store_changed(struct store *s, bool *changed, struct mdt_err *err)
+{
+    return s->ops->changed(s, changed, err);
+}
+
+int store_begin(struct store *s, bool *changed, struct mdt_err *err)
+{
+    return s->ops->begin(s, changed, err);
+}
+
+int store_write(struct store *s, const struct ledger_changes *ch, const char *kind,
+                int64_t now_us, struct mdt_err *err)
+{
+    return s->ops->write(s, ch, kind, now_us, err);
+}
+
+int store_commit(struct store *s, struct mdt_err *err)
+{
+    return s->ops->commit(s, err);
+}
+
+void store_rollback(struct store *s)
+{
+    s->ops->rollback(s);
+}
+
+int store_statement(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
+                    struct mdt_err *err)
+{
+    return s->ops->statement(s, account_id, fn, ctx, err);
+}
+
+int store_transfer_get(struct store *s, struct id128 id, struct transfer *out,
+                       struct mdt_err *err)
+{
+    return s->ops->transfer_get(s, id, out, err);
+}
+
+int store_journal(struct store *s, store_journal_fn fn, void *ctx, struct mdt_err *err)
+{
+    return s->ops->journal(s, fn, ctx, err);
+}
+
+/* ---- canonical encoding: little-endian fixed-width fields, so every backend agrees ---- */
+
+struct enc {
+    uint8_t buf[256];
+    size_t len;
+};
+
+static void enc_u64(struct enc *e, uint64_t v)
+{
+    MDT_ASSERT(e->len + 8 <= sizeof(e->buf));
+    for (int i = 0; i < 8; i++) {
+        e->buf[e->len++] = (uint8_t)(v >> (8 * i));
+    }
+}
+
+static void enc_bytes(struct enc *e, const void *p, size_t n)
+{
+    MDT_ASSERT(e->len + n <= sizeof(e->buf));
+    memcpy(e->buf + e->len, p, n);
+    e->len += n;
+}
+
+static void enc_transfer(struct enc *e, const struct transfer *t)
+{
+    size_t n = strnlen(t->ext_ref, sizeof(t->ext_ref));
+
+    e->len = 0;
+    enc_u64(e, t->seq);
+    enc_u64(e, t->id.hi);
+    enc_u64(e, t->id.lo);
+    enc_u64(e, t->debit_account_id);
+    enc_u64(e, t->credit_account_id);
+    enc_u64(e, (uint64_t)t->amount);
+    enc_u64(e, t->link_id.hi);
+    enc_u64(e, t->link_id.lo);
+    enc_u64(e, ((uint64_t)t->timeout_s << 32) | ((uint64_t)t->kind << 16) | t->flags);
+    enc_u64(e, ((uint64_t)t->fee_schedules[0] << 48) | ((uint64_t)t->fee_schedules[1] << 32) |
+                   ((uint64_t)t->channel << 16) | t->reason);
+    enc_u64(e, (uint64_t)t->timestamp_us);
+    enc_u64(e, (uint64_t)t->expires_us);
+    enc_u64(e, t->fingerprint);
+    enc_u64(e, n);
+    enc_bytes(e, t->ext_ref, n);
+}
+
+static void enc_event(struct enc *e, const struct account_event *ev)
+{
+    e->len = 0;
+    enc_u64(e, ev->seq);
+    enc_u64(e, ev->account_id);
+    enc_u64(e, ((uint64_t)ev->type << 48) | ((uint64_t)ev->kind << 32) |
+                   ((uint64_t)ev->status << 16) | ev->tier);
+    enc_u64(e, ev->flags);
+    enc_bytes(e, ev->currency, 4);
+    enc_u64(e, (uint64_t)ev->timestamp_us);
+}
+
+void store_digest(const struct account_event *ev, size_t nev, const struct transfer *tr,
+                  size_t ntr, const struct transfer *rj, size_t nrj, uint8_t out[SHA256_LEN])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    struct enc e;
+    unsigned int len = 0;
+
+    MDT_ASSERT(ctx != NULL);
+    MDT_ASSERT(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1);
+    for (size_t i = 0; i < nev; i++) {
+        enc_event(&e, &ev[i]);
+        EVP_DigestUpdate(ctx, e.buf, e.len);
+    }
+    for (size_t i = 0; i < ntr; i++) {
+        enc_transfer(&e, &tr[i]);
+        EVP_DigestUpdate(ctx, e.buf, e.len);
+    }
+    for (size_t i = 0; i < nrj; i++) {
+        enc_transfer(&e, &rj[i]);
+        EVP_DigestUpdate(ctx, e.buf, e.len);
+    }
+    MDT_ASSERT(EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == SHA256_LEN);
+    EVP_MD_CTX_free(ctx);
+}
+
+void store_journal_hash(const struct journal_entry *j, uint8_t out[SHA256_LEN])
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    struct enc e = {.len = 0};
+    unsigned int len = 0;
+
+    MDT_ASSERT(ctx != NULL);
+    MDT_ASSERT(EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1);
+    EVP_DigestUpdate(ctx, j->prev_hash, SHA256_LEN);
+    enc_u64(&e, j->seq);
+    enc_u64(&e, (uint64_t)j->created_us);
+    enc_u64(&e, j->transfers);
+    enc_u64(&e, j->rejections);
+    enc_u64(&e, j->events);
+    EVP_DigestUpdate(ctx, e.buf, e.len);
+    EVP_DigestUpdate(ctx, j->kind, strnlen(j->kind, sizeof(j->kind)) + 0);
+    EVP_DigestUpdate(ctx, "", 1);
+    EVP_DigestUpdate(ctx, j->detail, strnlen(j->detail, sizeof(j->detail)));
+    EVP_DigestUpdate(ctx, "", 1);
+    EVP_DigestUpdate(ctx, j->digest, SHA256_LEN);
+    MDT_ASSERT(EVP_DigestFinal_ex(ctx, out, &len) == 1 && len == SHA256_LEN);
+    EVP_MD_CTX_free(ctx);
+}
+
+/* ---- check ---- */
+
+struct check_ctx {
+    struct store *s;
+    const struct ledger *l;
+    store_report_fn report;
+    void *report_ctx;
+    uint64_t violations;
+    uint8_t prev_hash[SHA256_LEN];
+    uint64_t entries;
+    uint64_t accounts_seen;
+    struct mdt_err *err;
+};
+
+static void report(struct check_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void report(struct check_ctx *c, const char *fmt, ...)
+{
+    char text[512];
+    va_list ap;
+
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    c->violations++;
+    if (c->report != NULL) {
+        c->report(c->report_ctx, text);
+    }
+}
+
+static int check_journal_entry(void *ctx, const struct journal_entry *e,
+                               const uint8_t digest[SHA256_LEN], uint64_t orphans)
+{
+    struct check_ctx *c = ctx;
+    uint8_t hash[SHA256_LEN];
+
+    if (e == NULL) {
+        report(c, "%" PRIu64 " rows belong to no journal entry: written outside mandat",
+               orphans);
+        return 0;
+    }
+    if (memcmp(e->prev_hash, c->prev_hash, SHA256_LEN) != 0) {
+        report(c, "journal entry %" PRIu64 ": previous hash does not match entry %" PRIu64
+                  ": the chain is broken",
+               e->seq, c->entries);
+    }
+    store_journal_hash(e, hash);
+    if (memcmp(hash, e->hash, SHA256_LEN) != 0) {
+        report(c, "journal entry %" PRIu64 ": hash does not match its contents", e->seq);
+    }
+    if (memcmp(digest, e->digest, SHA256_LEN) != 0) {
+        report(c, "journal entry %" PRIu64 ": rows of this batch do not match its digest "
+                  "(rows changed, added or removed after commit)",
+               e->seq);
+    }
+    memcpy(c->prev_hash, e->hash, SHA256_LEN);
+    c->entries++;
+    return 0;
+}
+
+static int check_account_sums(void *ctx, const struct store_account_sums *s)
+{
+    struct check_ctx *c = ctx;
+    const struct account *a = ledger_account_get(c->l, s->account_id);
+
+    c->accounts_seen++;
+    if (a == NULL) {
+        report(c, "account %" PRIu64 ": has transfers but was never opened", s->account_id);
+        return 0;
+    }
+    if (a->debits_posted != s->debits_posted || a->credits_posted != s->credits_posted) {
+        report(c,
+               "account %" PRIu64 ": posted balances %" PRId64 "/%" PRId64
+               " differ from the sums of its transfers %" PRId64 "/%" PRId64,
+               s->account_id, a->debits_posted, a->credits_posted, s->debits_posted,
+               s->credits_posted);
+    }
+    if (a->debits_pending != s->debits_pending || a->credits_pending != s->credits_pending) {
+        report(c,
+               "account %" PRIu64 ": pending balances %" PRId64 "/%" PRId64
+               " differ from its open pending transfers %" PRId64 "/%" PRId64,
+               s->account_id, a->debits_pending, a->credits_pending, s->debits_pending,
+               s->credits_pending);
+    }
+    return 0;
+}
+
+/* Invariants of the view alone: debits = credits, nothing below zero where forbidden. */
+static void check_view(struct check_ctx *c)
+{
+    struct ledger_totals t = {0};
+    int64_t dp = 0, cp = 0, dpend = 0, cpend = 0;
+
+    for (uint64_t id = 1; id <= ledger_account_count(c->l); id++) {
+        const struct account *a = ledger_account_get(c->l, id);
+
+        dp += a->debits_posted;
+        cp += a->credits_posted;
+        dpend += a->debits_pending;
+        cpend += a->credits_pending;
+        if ((a->flags & ACCOUNT_NO_OVERDRAFT) &&
+            (a->credits_posted < a->debits_posted + a->debits_pending)) {
+            report(c, "account %" PRIu64 " (%s): below zero: credits %" PRId64
+                      " < debits %" PRId64 " + pending %" PRId64,
+                   id, account_kind_name(a->kind), a->credits_posted, a->debits_posted,
+                   a->debits_pending);
+        }
+    }
+    if (dp != cp || dpend != cpend) {
+        report(c, "debits differ from credits: posted %" PRId64 " / %" PRId64 ", pending %" PRId64
+                  " / %" PRId64,
+               dp, cp, dpend, cpend);
+    }
+    ledger_totals_get(c->l, &t);
+    if (t.debits_posted != dp || t.credits_posted != cp || t.debits_pending != dpend) {
+        report(c, "ledger running totals differ from the sum of its accounts");
+    }
+}
+
+int store_check(struct store *s, const struct ledger *l, store_report_fn report_fn, void *ctx,
+                uint64_t *violations, struct mdt_err *err)
+{
+    struct check_ctx c = {.s = s, .l = l, .report = report_fn, .report_ctx = ctx, .err = err};
+    uint64_t row_violations = 0;
+    int rc;
+
+    check_view(&c);
+    rc = s->ops->journal_verify(s, check_journal_entry, &c, err);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = s->ops->sums(s, check_account_sums, &c, err);
+    if (rc < 0) {
+        goto out;
+    }
+    rc = s->ops->check_rows(s, report_fn, ctx, &row_violations, err);
+    if (rc < 0) {
+        goto out;
+    }
+    c.violations += row_violations;
+out:
+    *violations = c.violations;
+    return rc;
+}

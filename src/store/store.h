@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The store: everything mandat persists, behind one interface that SQLite implements today and
+ * PostgreSQL can implement later without touching the ledger. The ledger's state is an
+ * append-only log (account events, transfers, rejections) grouped in batches; each batch has a
+ * journal entry whose hash chains to the previous one (SHA-256), so tampering shows. */
+#ifndef MDT_STORE_STORE_H
+#define MDT_STORE_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "ledger/ledger.h"
+
+enum store_sync_mode {
+    STORE_DURABLE_FULL = 0,   /* fsync at every commit: what mandat promises */
+    STORE_DURABLE_NORMAL = 1, /* fsync at checkpoints: faster, may lose the last commits */
+    STORE_DURABLE_OFF = 2,    /* no fsync at all: benchmarks of CPU cost only */
+};
+
+struct store_options {
+    const char *path;  /* SQLite file; later "postgresql://..." selects PostgreSQL */
+    int sync;          /* enum store_sync_mode */
+    bool read_only;    /* readers (mandat account list, statement, check) */
+    bool create;       /* create the file and schema when missing (mandat init, mandatd) */
+    int busy_timeout_ms; /* how long to wait for another writer's transaction */
+};
+
+#define JOURNAL_KIND_MAX 16
+#define SHA256_LEN 32
+
+/* One journal entry: a committed batch. */
+struct journal_entry {
+    uint64_t seq;
+    int64_t created_us;
+    char kind[JOURNAL_KIND_MAX]; /* "batch", "init" */
+    char detail[256];
+    uint32_t transfers, rejections, events;
+    uint8_t digest[SHA256_LEN];    /* of the batch's rows, canonical encoding */
+    uint8_t prev_hash[SHA256_LEN]; /* hash of the previous entry, zeros for the first */
+    uint8_t hash[SHA256_LEN];      /* SHA-256(prev_hash, seq, created_us, kind, detail, digest) */
+};
+
+/* Per-account sums computed by the store from its own rows, independently of the ledger. */
+struct store_account_sums {
+    uint64_t account_id;
+    int64_t debits_posted, credits_posted, debits_pending, credits_pending;
+};
+
+struct store;
+
+/* Called once per finding of a check; text is for people ("account 12: ..."). */
+typedef void (*store_report_fn)(void *ctx, const char *text);
+typedef int (*store_transfer_fn)(void *ctx, const struct transfer *t);
+typedef int (*store_sums_fn)(void *ctx, const struct store_account_sums *s);
+typedef int (*store_journal_fn)(void *ctx, const struct journal_entry *e);
+/* e with the digest recomputed from its batch's rows; e == NULL reports orphan rows (rows whose
+ * batch has no journal entry), with orphans their count. */
+typedef int (*store_digest_fn)(void *ctx, const struct journal_entry *e,
+                               const uint8_t digest[SHA256_LEN], uint64_t orphans);
+
+/* The operations a backend implements. All return 0 or a negative MDT_E* code with err. */
+struct store_ops {
+    const char *name;
+    void (*close)(struct store *s);
+    int (*load)(struct store *s, struct ledger *l, struct mdt_err *err);
+    int (*changed)(struct store *s, bool *changed, struct mdt_err *err);
+    int (*begin)(struct store *s, bool *changed, struct mdt_err *err);
+    int (*write)(struct store *s, const struct ledger_changes *ch, const char *kind,
+                 int64_t now_us, struct mdt_err *err);
+    int (*commit)(struct store *s, struct mdt_err *err);
+    void (*rollback)(struct store *s);
+    int (*statement)(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
+                     struct mdt_err *err);
+    int (*transfer_get)(struct store *s, struct id128 id, struct transfer *out,
+                        struct mdt_err *err);
+    int (*journal)(struct store *s, store_journal_fn fn, void *ctx, struct mdt_err *err);
+    int (*journal_verify)(struct store *s, store_digest_fn fn, void *ctx, struct mdt_err *err);
+    int (*sums)(struct store *s, store_sums_fn fn, void *ctx, struct mdt_err *err);
+    int (*check_rows)(struct store *s, store_report_fn report, void *ctx, uint64_t *violations,
+                      struct mdt_err *err);
+};
+
+/* Every backend's handle starts with this. */
+struct store {
+    const struct store_ops *ops;
+};
+
+/* Open the store at opt->path (SQLite today). Migrates the schema when opened for writing;
+ * refuses a schema newer than this program (-MDT_ESCHEMA). *out: store_close(). */
+int store_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
+void store_close(struct store *s);
+
+/* Rebuild the ledger view by replaying, in seq order, every row after ledger_last_seq(l).
+ * Used at start-up (recovery) and after another process wrote (mandat CLI beside mandatd). */
+int store_load(struct store *s, struct ledger *l, struct mdt_err *err);
+
+/* Whether another connection committed since this one last looked (cheap; no lock). */
+int store_changed(struct store *s, bool *changed, struct mdt_err *err);
+
+/* A write transaction: begin takes the write lock (waiting up to busy_timeout_ms) and says
+ * whether others wrote meanwhile (then call store_load before deciding anything); write adds
+ * the batch's rows and its journal entry; commit makes it durable (one fsync in FULL mode). */
+int store_begin(struct store *s, bool *changed, struct mdt_err *err);
+int store_write(struct store *s, const struct ledger_changes *ch, const char *kind,
+                int64_t now_us, struct mdt_err *err);
+int store_commit(struct store *s, struct mdt_err *err);
+void store_rollback(struct store *s);
+
+/* Every accepted transfer debiting or crediting account_id, oldest first. fn returning
+ * non-zero stops the walk and is returned. Cost: a scan of the transfers log (no per-account
+ * index: an index on random account ids costs 10x on the write path, see DESIGN notes). */
+int store_statement(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
+                    struct mdt_err *err);
+
+/* The full stored row (with ext_ref) of a transfer or rejection. -MDT_ENOTFOUND if absent. */
+int store_transfer_get(struct store *s, struct id128 id, struct transfer *out,
+                       struct mdt_err *err);
+
+/* Journal entries in order. */
+int store_journal(struct store *s, store_journal_fn fn, void *ctx, struct mdt_err *err);
+
+/* Check every invariant of DESIGN.md against the stored rows and the replayed view l:
+ * debits = credits; each account's balances equal the sums of its rows; no wallet or card below
+ * zero; pending balances equal the open pending transfers; ids unique; pending states match the
+ * rows that closed them; the journal chain and every batch digest. Reports each violation
+ * through report and sets *violations. Returns 0 (even with violations) or an error. */
+int store_check(struct store *s, const struct ledger *l, store_report_fn report, void *ctx,
+                uint64_t *violations, struct mdt_err *err);
+
+/* Canonical digest of a batch's rows: events, then transfers, then rejections, in seq order.
+ * Shared by every backend so that digests compare across them. */
+void store_digest(const struct account_event *ev, size_t nev, const struct transfer *tr,
+                  size_t ntr, const struct transfer *rj, size_t nrj, uint8_t out[SHA256_LEN]);
+
+/* Hash of a journal entry given its fields (prev_hash, seq, created_us, kind, detail, counts,
+ * digest). */
+void store_journal_hash(const struct journal_entry *e, uint8_t out[SHA256_LEN]);
+
+/* SQLite backend constructor (store_sqlite.c). */
+int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
+
+#endif
