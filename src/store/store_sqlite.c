@@ -532,8 +532,10 @@ static int sqlite_begin(struct store *base, bool *changed, struct mdt_err *err)
     }
     s->in_tx = true;
     rc = sqlite_changed(base, changed, err);
-    if (rc == 0 && *changed) {
-        /* Another process appended: our journal head moved too. */
+    /* Read the head under the write lock, every time: another process may have appended since
+     * we last looked, even if a store_changed call already consumed the data_version change.
+     * One indexed lookup per batch. */
+    if (rc == 0) {
         rc = read_journal_head(s, err);
     }
     return rc;
