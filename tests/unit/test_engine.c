@@ -1,0 +1,339 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Engine and SQLite store together: results only after commit, recovery after reopen, pending
+ * expiry by the engine's own timer, two writers on one file, push back when the queue is full,
+ * tamper detection by the journal, schema versions. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <sqlite3.h>
+
+#include "base/clock.h"
+#include "base/id128.h"
+#include "ledger/engine.h"
+#include "store/store.h"
+
+struct fixture {
+    char dir[64];
+    char db[96];
+    struct ledger_config cfg;
+    struct store *store;
+    struct engine *engine;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct store_options so = {.create = true, .sync = STORE_DURABLE_FULL};
+    struct engine_options eo = {.batch_max = 8190, .queue_depth = 1024};
+    struct mdt_err err = {0};
+
+    strcpy(f->dir, "/tmp/mandat-engine-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+    ledger_config_defaults(&f->cfg);
+    so.path = f->db;
+    assert_int_equal(store_open(&so, &f->store, &err), 0);
+    eo.ledger = &f->cfg;
+    eo.store = f->store;
+    assert_int_equal(engine_start(&eo, &f->engine, &err), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[160];
+
+    engine_stop(f->engine);
+    store_close(f->store);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+static uint64_t open_account(struct engine *e, int kind, int tier)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+    struct ledger_result res;
+
+    op.account.kind = (uint16_t)kind;
+    op.account.tier = (uint16_t)tier;
+    strcpy(op.account.currency, "EUR");
+    assert_int_equal(engine_execute(e, &op, 1, &res, NULL), 0);
+    assert_int_equal(res.reason, LEDGER_OK);
+    return res.account_id;
+}
+
+static int transfer(struct engine *e, struct id128 id, uint64_t from, uint64_t to, int64_t amount,
+                    uint16_t flags, uint32_t timeout_s)
+{
+    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
+    struct ledger_result res;
+
+    op.transfer.id = id;
+    op.transfer.debit_account_id = from;
+    op.transfer.credit_account_id = to;
+    op.transfer.amount = amount;
+    op.transfer.kind = from == 1 ? TRANSFER_TOPUP : TRANSFER_P2P;
+    op.transfer.flags = flags;
+    op.transfer.timeout_s = timeout_s;
+    assert_int_equal(engine_execute(e, &op, 1, &res, NULL), 0);
+    return res.reason;
+}
+
+struct balance_ctx {
+    uint64_t id;
+    struct account a;
+};
+
+static void read_balance(void *ctx, const struct ledger *l)
+{
+    struct balance_ctx *b = ctx;
+
+    b->a = *ledger_account_get(l, b->id);
+}
+
+static struct account balance(struct engine *e, uint64_t id)
+{
+    struct balance_ctx b = {.id = id};
+
+    engine_read(e, read_balance, &b);
+    return b.a;
+}
+
+static struct id128 nid(uint64_t n)
+{
+    return (struct id128){.hi = 42, .lo = n};
+}
+
+static void init_system(struct engine *e)
+{
+    struct ledger_op op = {.type = LEDGER_OP_SYSTEM_INIT};
+    struct ledger_result res;
+
+    strcpy(op.account.currency, "EUR");
+    assert_int_equal(engine_execute(e, &op, 1, &res, NULL), 0);
+    assert_int_equal(res.account_id, 1); /* bank */
+}
+
+static void restart(struct fixture *f)
+{
+    struct store_options so = {.path = f->db, .sync = STORE_DURABLE_FULL};
+    struct engine_options eo = {.ledger = &f->cfg, .batch_max = 8190, .queue_depth = 1024};
+
+    engine_stop(f->engine);
+    store_close(f->store);
+    assert_int_equal(store_open(&so, &f->store, NULL), 0);
+    eo.store = f->store;
+    assert_int_equal(engine_start(&eo, &f->engine, NULL), 0);
+}
+
+/* What was acknowledged is there after a restart, once, and a retry is recognised. */
+static void test_recovery(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t w;
+    struct account a;
+
+    init_system(f->engine);
+    w = open_account(f->engine, ACCOUNT_WALLET, 2);
+    assert_int_equal(transfer(f->engine, nid(1), 1, w, 10000, 0, 0), LEDGER_OK);
+    assert_int_equal(transfer(f->engine, nid(2), w, 2, 2500, TRANSFER_PENDING, 60), LEDGER_OK);
+    restart(f);
+    a = balance(f->engine, w);
+    assert_int_equal(a.credits_posted, 10000);
+    assert_int_equal(a.debits_pending, 2500);
+    assert_int_equal(transfer(f->engine, nid(1), 1, w, 10000, 0, 0), LEDGER_OK);
+    a = balance(f->engine, w);
+    assert_int_equal(a.credits_posted, 10000); /* not twice */
+    assert_int_equal(transfer(f->engine, nid(1), 1, w, 10001, 0, 0),
+                     LEDGER_EXISTS_WITH_DIFFERENT_FIELDS);
+}
+
+/* Holds expire on the engine's own timer, with nobody submitting anything. */
+static void test_timer_expiry(void **state)
+{
+    struct fixture *f = *state;
+    struct store_options so = {.path = f->db};
+    struct ledger *l = NULL;
+    struct store *reader = NULL;
+    struct transfer t;
+    uint64_t w;
+
+    init_system(f->engine);
+    w = open_account(f->engine, ACCOUNT_WALLET, 2);
+    assert_int_equal(transfer(f->engine, nid(1), 1, w, 5000, 0, 0), LEDGER_OK);
+    assert_int_equal(transfer(f->engine, nid(2), w, 1, 3000, TRANSFER_PENDING, 1), LEDGER_OK);
+    assert_int_equal(balance(f->engine, w).debits_pending, 3000);
+    usleep(1600 * 1000);
+    /* Read through another connection: the expiry must be durable, not only in memory. */
+    assert_int_equal(store_open(&so, &reader, NULL), 0);
+    assert_int_equal(ledger_create(&f->cfg, &l), 0);
+    assert_int_equal(store_load(reader, l, NULL), 0);
+    assert_int_equal(ledger_account_get(l, w)->debits_pending, 0);
+    assert_int_equal(ledger_transfer_find(l, nid(2), &t), 0);
+    assert_int_equal(t.state, TRANSFER_STATE_EXPIRED);
+    ledger_free(l);
+    store_close(reader);
+}
+
+/* The CLI writes with its own engine while mandatd runs: both views stay right. */
+static void test_two_writers(void **state)
+{
+    struct fixture *f = *state;
+    struct store_options so = {.path = f->db, .busy_timeout_ms = 5000};
+    struct engine_options eo = {.ledger = &f->cfg, .batch_max = 100, .queue_depth = 100};
+    struct store *s2 = NULL;
+    struct engine *e2 = NULL;
+    uint64_t w1, w2, violations = 9;
+    struct ledger *l = NULL;
+
+    init_system(f->engine);
+    w1 = open_account(f->engine, ACCOUNT_WALLET, 2);
+    assert_int_equal(store_open(&so, &s2, NULL), 0);
+    eo.store = s2;
+    assert_int_equal(engine_start(&eo, &e2, NULL), 0);
+    w2 = open_account(e2, ACCOUNT_WALLET, 2); /* the other writer opens an account */
+    assert_int_equal(w2, w1 + 1);
+    assert_int_equal(transfer(e2, nid(1), 1, w1, 7000, 0, 0), LEDGER_OK);
+    /* The first engine sees both at its next batch. */
+    assert_int_equal(transfer(f->engine, nid(2), w1, w2, 2000, 0, 0), LEDGER_OK);
+    assert_int_equal(balance(f->engine, w2).credits_posted, 2000);
+    assert_int_equal(transfer(e2, nid(3), w2, w1, 500, 0, 0), LEDGER_OK);
+    assert_int_equal(transfer(f->engine, nid(3), w2, w1, 500, 0, 0), LEDGER_OK); /* retry */
+    assert_int_equal(balance(f->engine, w1).credits_posted, 7500);
+    engine_stop(e2);
+    assert_int_equal(ledger_create(&f->cfg, &l), 0);
+    assert_int_equal(store_load(s2, l, NULL), 0);
+    assert_int_equal(store_check(s2, l, NULL, NULL, &violations, NULL), 0);
+    assert_int_equal(violations, 0);
+    ledger_free(l);
+    store_close(s2);
+}
+
+static void ignore_done(void *ctx, int rc, const struct ledger_result *r, size_t n)
+{
+    (void)ctx;
+    (void)rc;
+    (void)r;
+    (void)n;
+}
+
+/* A full queue pushes back instead of growing. */
+static void test_queue_full(void **state)
+{
+    struct fixture *f = *state;
+    static struct ledger_op ops[1025];
+    static struct ledger_result res[1025];
+
+    assert_int_equal(engine_submit(f->engine, ops, 1025, res, NULL, ignore_done), MDT_E(FULL));
+    assert_int_equal(engine_submit(f->engine, ops, 0, res, NULL, ignore_done), MDT_E(INVAL));
+}
+
+static void count_violation(void *ctx, const char *text)
+{
+    int *n = ctx;
+
+    (*n)++;
+    print_message("  check: %s\n", text);
+}
+
+static void sql(const char *db, const char *statement)
+{
+    sqlite3 *h = NULL;
+
+    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+    assert_int_equal(sqlite3_exec(h, statement, NULL, NULL, NULL), SQLITE_OK);
+    sqlite3_close(h);
+}
+
+static uint64_t check_db(struct fixture *f, int *reports)
+{
+    struct store_options so = {.path = f->db};
+    struct store *s = NULL;
+    struct ledger *l = NULL;
+    uint64_t violations = 0;
+
+    assert_int_equal(store_open(&so, &s, NULL), 0);
+    assert_int_equal(ledger_create(&f->cfg, &l), 0);
+    assert_int_equal(store_load(s, l, NULL), 0);
+    assert_int_equal(store_check(s, l, count_violation, reports, &violations, NULL), 0);
+    ledger_free(l);
+    store_close(s);
+    return violations;
+}
+
+/* Changing a committed row, or the journal, is detected by check. */
+static void test_tamper(void **state)
+{
+    struct fixture *f = *state;
+    uint64_t w;
+    int reports = 0;
+
+    init_system(f->engine);
+    w = open_account(f->engine, ACCOUNT_WALLET, 2);
+    assert_int_equal(transfer(f->engine, nid(1), 1, w, 10000, 0, 0), LEDGER_OK);
+    assert_int_equal(transfer(f->engine, nid(2), w, 1, 100, TRANSFER_PENDING, 60), LEDGER_OK);
+    assert_int_equal(check_db(f, &reports), 0);
+    sql(f->db, "UPDATE transfers SET amount = 90000 WHERE seq = (SELECT min(seq) FROM transfers)");
+    assert_true(check_db(f, &reports) >= 1);
+    sql(f->db, "UPDATE transfers SET amount = 10000 WHERE seq = (SELECT min(seq) FROM transfers)");
+    assert_int_equal(check_db(f, &reports), 0);
+    sql(f->db, "UPDATE journal SET detail = 'nothing happened' WHERE seq = 1");
+    assert_true(check_db(f, &reports) >= 1);
+    sql(f->db, "UPDATE journal SET detail = '0 transfers, 0 rejections, 4 account events'"
+               " WHERE seq = 1");
+    assert_int_equal(check_db(f, &reports), 0);
+    sql(f->db, "UPDATE transfers SET state = 0 WHERE flags & 2 != 0");
+    assert_true(check_db(f, &reports) >= 1);
+}
+
+static void test_schema_and_missing(void **state)
+{
+    struct fixture *f = *state;
+    struct store_options so = {.path = f->db};
+    struct store_options missing = {.path = "/tmp/mandat-no-such-dir/x.db"};
+    struct store *s = NULL;
+    struct mdt_err err = {0};
+
+    restart(f);
+    engine_stop(f->engine);
+    f->engine = NULL;
+    store_close(f->store);
+    f->store = NULL;
+    sql(f->db, "PRAGMA user_version = 99");
+    assert_int_equal(store_open(&so, &s, &err), MDT_E(SCHEMA));
+    assert_non_null(strstr(err.msg, "newer than this mandat"));
+    assert_int_equal(store_open(&missing, &s, &err), MDT_E(NOTFOUND));
+    assert_non_null(strstr(err.msg, "mandat init"));
+    sql(f->db, "PRAGMA user_version = 1");
+    assert_int_equal(store_open(&so, &f->store, &err), 0);
+    {
+        struct engine_options eo = {.ledger = &f->cfg, .store = f->store};
+
+        assert_int_equal(engine_start(&eo, &f->engine, NULL), 0);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_timer_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_schema_and_missing, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
