@@ -143,12 +143,12 @@ static void test_store_engine_log(void **state)
 
     (void)state;
     load_ok(&cfg, "[store]\npath = /var/lib/mandat/ledger.db\nsynchronous = normal\n"
-                  "[engine]\nbatch_max = 1\nqueue_depth = 1048576\n"
+                  "[engine]\nbatch_max = 1\nqueue_depth = 65536\n"
                   "[log]\nlevel = DEBUG ; case does not matter\n");
     assert_string_equal(cfg.store_path, "/var/lib/mandat/ledger.db");
     assert_int_equal(cfg.store_sync, STORE_SYNC_NORMAL);
     assert_int_equal(cfg.batch_max, 1);
-    assert_int_equal(cfg.queue_depth, 1048576);
+    assert_int_equal(cfg.queue_depth, 65536);
     assert_int_equal(cfg.log_level, LOG_DEBUG);
     load_ok(&cfg, "[store]\nsynchronous = off\n[log]\nlevel = error\n");
     assert_int_equal(cfg.store_sync, STORE_SYNC_OFF);
@@ -330,11 +330,11 @@ static void test_errors(void **state)
         {"[log]\nlevel = verbose\n",
          "mandat.conf:2: [log] level: 'verbose' is not a level: write error, warn, info or debug"},
         {"[engine]\nbatch_max = 0\n",
-         "mandat.conf:2: [engine] batch_max: '0' is not a whole number from 1 to 65536"},
-        {"[engine]\nqueue_depth = 1048577\n",
-         "mandat.conf:2: [engine] queue_depth: '1048577' is not a whole number from 1 to 1048576"},
+         "mandat.conf:2: [engine] batch_max: '0' is not a whole number from 1 to 8190"},
+        {"[engine]\nqueue_depth = 65537\n",
+         "mandat.conf:2: [engine] queue_depth: '65537' is not a whole number from 1 to 65536"},
         {"[engine]\nbatch_max = -5\n",
-         "mandat.conf:2: [engine] batch_max: '-5' is not a whole number from 1 to 65536"},
+         "mandat.conf:2: [engine] batch_max: '-5' is not a whole number from 1 to 8190"},
         {"[fee.card_reload]\ntiers = 100:6, 100:10, max:22\n",
          "mandat.conf:2: [fee.card_reload] tiers: duplicate tier '100': keep one"},
         {"[fee.card_reload]\ntiers = 250:6, 100:10, max:22\n",
