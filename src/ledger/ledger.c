@@ -449,7 +449,7 @@ static int exec_close(struct ledger *l, struct transfer *t, int64_t now_us,
     close_legs(l, p, t, amount, post ? TRANSFER_STATE_POSTED : TRANSFER_STATE_VOIDED, ch,
                &res->fee_minor);
     res->timestamp_us = t->timestamp_us;
-    res->amount = t->amount;
+    res->amount = amount;
     return LEDGER_OK;
 }
 
@@ -484,6 +484,34 @@ size_t ledger_expire(struct ledger *l, int64_t now_us, size_t max, struct ledger
     return n;
 }
 
+/* The result a known id got the first time: its time, the amount it moved and its fees (the
+ * fee legs have ids derived from it). */
+static void first_result(struct ledger *l, const struct rec *old, struct ledger_result *res)
+{
+    struct id128 id = old->id;
+
+    res->duplicate = 1;
+    res->timestamp_us = old->timestamp_us;
+    res->amount = (old->flags & TRANSFER_VOID_PENDING) ? 0 : old->amount;
+    res->fee_minor = old->reason == LEDGER_OK ? ledger_transfer_fees(l, id) : 0;
+}
+
+int64_t ledger_transfer_fees(const struct ledger *l, struct id128 id)
+{
+    int64_t fees = 0;
+
+    for (uint32_t i = 0; i < TRANSFER_FEES_MAX; i++) {
+        const struct rec *leg =
+            view_rec_find((struct ledger *)l, id128_derive(id, TAG_FEE_LEG + i));
+
+        if (leg != NULL && (leg->flags & TRANSFER_FEE_LEG) && leg->reason == LEDGER_OK &&
+            !(leg->flags & TRANSFER_VOID_PENDING)) {
+            fees += leg->amount;
+        }
+    }
+    return fees;
+}
+
 /* Idempotency first: a known id answers with its first result, whatever the view says now. */
 static int exec_transfer(struct ledger *l, const struct ledger_op *op, int64_t now_us,
                          struct ledger_result *res, struct ledger_changes *ch)
@@ -494,6 +522,12 @@ static int exec_transfer(struct ledger *l, const struct ledger_op *op, int64_t n
 
     t.fingerprint = transfer_fingerprint(&op->transfer);
     t.ext_ref[sizeof(t.ext_ref) - 1] = '\0';
+    /* Output fields are the ledger's: whatever the caller left there is not trusted. */
+    t.seq = 0;
+    t.state = 0;
+    t.reason = 0;
+    t.timestamp_us = 0;
+    t.expires_us = 0;
     if (id128_is_zero(t.id)) {
         return LEDGER_ID_MUST_NOT_BE_ZERO;
     }
@@ -502,9 +536,7 @@ static int exec_transfer(struct ledger *l, const struct ledger_op *op, int64_t n
         if (old->fingerprint != t.fingerprint) {
             return LEDGER_EXISTS_WITH_DIFFERENT_FIELDS;
         }
-        res->duplicate = 1;
-        res->timestamp_us = old->timestamp_us;
-        res->amount = old->amount;
+        first_result(l, old, res);
         return old->reason;
     }
     phase = t.flags & (TRANSFER_PENDING | TRANSFER_POST_PENDING | TRANSFER_VOID_PENDING);
@@ -527,7 +559,7 @@ static void store_rejection(struct ledger *l, const struct transfer *t, int reas
 {
     struct transfer *row;
 
-    if (reason == LEDGER_ID_MUST_NOT_BE_ZERO || reason == LEDGER_EXISTS_WITH_DIFFERENT_FIELDS ||
+    if (id128_is_zero(t->id) || reason == LEDGER_EXISTS_WITH_DIFFERENT_FIELDS ||
         reason == LEDGER_LINKED_EVENT_CHAIN_OPEN || view_rec_find(l, t->id) != NULL) {
         return;
     }
@@ -701,10 +733,9 @@ static void fail_unit(struct ledger *l, const struct ledger_op *ops, size_t firs
             old = view_rec_find(l, ops[k].transfer.id);
         }
         if (old != NULL && old->fingerprint == transfer_fingerprint(&ops[k].transfer)) {
+            memset(res, 0, sizeof(*res));
+            first_result(l, old, res);
             res->reason = old->reason;
-            res->duplicate = 1;
-            res->timestamp_us = old->timestamp_us;
-            res->amount = old->amount;
             continue;
         }
         memset(res, 0, sizeof(*res));

@@ -148,8 +148,13 @@ uint64_t ledger_account_count(const struct ledger *l);
 uint64_t ledger_system_account(const struct ledger *l, int kind, const char *currency);
 
 /* Find a transfer or rejection by id. On success copies the facts kept in memory into out
- * (id, accounts, amount, kind, flags, state, reason, timestamp, expiry, seq; not ext_ref). */
+ * (id, link_id, accounts, amount, kind, flags, state, reason, timestamp, expiry, seq; not
+ * ext_ref). */
 int ledger_transfer_find(const struct ledger *l, struct id128 id, struct transfer *out);
+
+/* Fees taken by the fee legs of transfer id (0 when none or unknown): what the first result
+ * reported as fee_minor. */
+int64_t ledger_transfer_fees(const struct ledger *l, struct id128 id);
 
 /* Totals of the four balances over all accounts: debits must equal credits at every commit. */
 struct ledger_totals {

@@ -11,6 +11,7 @@
  * post, void, expire and refund, without the store. About 100 bytes each. */
 struct rec {
     struct id128 id;
+    struct id128 link; /* pending it closes, original it refunds, transfer a fee leg belongs to */
     uint64_t fingerprint;
     uint64_t seq;
     uint64_t debit;
@@ -34,10 +35,11 @@ struct heap_item {
 
 /* Undo entry of the current unit (one op with its fee legs, or one linked chain). */
 struct undo {
-    uint8_t is_rec; /* 0: account copy; 1: rec state and settled */
+    uint8_t is_rec; /* 0: account copy; 1: rec state, settled and refunded */
     uint32_t rec;
     uint16_t state;
     int64_t settled;
+    int64_t refunded;
     struct account account;
 };
 

@@ -101,6 +101,7 @@ uint32_t view_rec_add(struct ledger *l, const struct transfer *row)
     r = &l->recs[l->rec_count];
     memset(r, 0, sizeof(*r));
     r->id = row->id;
+    r->link = row->link_id;
     r->fingerprint = row->fingerprint;
     r->seq = row->seq;
     r->debit = row->debit_account_id;
@@ -151,6 +152,7 @@ void view_touch_rec(struct ledger *l, uint32_t rec)
     u->rec = rec;
     u->state = l->recs[rec].state;
     u->settled = l->recs[rec].settled;
+    u->refunded = l->recs[rec].refunded;
 }
 
 void view_window_roll(struct account *a, int64_t ts)
@@ -259,6 +261,15 @@ void view_apply_close(struct ledger *l, struct rec *p, int64_t amount, uint16_t 
     window_release(cr, p->timestamp_us, released, true);
     p->state = state;
     p->settled = amount;
+    if (p->kind == TRANSFER_REFUND && released > 0) {
+        /* A pending refund counted its whole hold against the original: give back the part
+         * that was not posted, so that it can be refunded again. */
+        struct rec *orig = view_rec_find(l, p->link);
+
+        MDT_ASSERT(orig != NULL && orig->refunded >= released);
+        view_touch_rec(l, (uint32_t)(orig - l->recs));
+        orig->refunded -= released;
+    }
     account_assert(dr);
     account_assert(cr);
 }
@@ -374,6 +385,7 @@ void view_unit_rollback(struct ledger *l, struct ledger_changes *ch)
         if (u->is_rec) {
             l->recs[u->rec].state = u->state;
             l->recs[u->rec].settled = u->settled;
+            l->recs[u->rec].refunded = u->refunded;
         } else {
             l->accounts[u->account.id - 1] = u->account;
         }
@@ -519,8 +531,11 @@ struct rec *view_refundable(struct ledger *l, struct id128 id, int64_t *left)
     struct rec *r = view_rec_find(l, id);
     int64_t moved;
 
-    if (r == NULL || r->reason != LEDGER_OK || (r->flags & (TRANSFER_FEE_LEG | TRANSFER_EXPIRE |
-                                                            TRANSFER_VOID_PENDING))) {
+    /* A two-phase order is refunded by the id of its pending transfer, never by its post row:
+     * one original, one refund counter. */
+    if (r == NULL || r->reason != LEDGER_OK ||
+        (r->flags & (TRANSFER_FEE_LEG | TRANSFER_EXPIRE | TRANSFER_VOID_PENDING |
+                     TRANSFER_POST_PENDING))) {
         return NULL;
     }
     if (r->state != TRANSFER_STATE_POSTED) {
@@ -660,6 +675,7 @@ int ledger_transfer_find(const struct ledger *l, struct id128 id, struct transfe
     }
     memset(out, 0, sizeof(*out));
     out->id = r->id;
+    out->link_id = r->link;
     out->seq = r->seq;
     out->debit_account_id = r->debit;
     out->credit_account_id = r->credit;

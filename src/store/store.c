@@ -62,6 +62,16 @@ void store_rollback(struct store *s)
     s->ops->rollback(s);
 }
 
+int store_read_begin(struct store *s, struct mdt_err *err)
+{
+    return s->ops->read_begin(s, err);
+}
+
+void store_read_end(struct store *s)
+{
+    s->ops->read_end(s);
+}
+
 int store_statement(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
                     struct mdt_err *err)
 {

@@ -22,7 +22,8 @@ enum store_sync_mode {
 struct store_options {
     const char *path;  /* SQLite file; later "postgresql://..." selects PostgreSQL */
     int sync;          /* enum store_sync_mode */
-    bool read_only;    /* readers (mandat account list, statement, check) */
+    bool read_only;    /* readers: no migration, no write through this handle (not enforced by
+                        * SQLite: WAL readers need to update the shared-memory index) */
     bool create;       /* create the file and schema when missing (mandat init, mandatd) */
     int busy_timeout_ms; /* how long to wait for another writer's transaction */
 };
@@ -71,6 +72,8 @@ struct store_ops {
                  int64_t now_us, struct mdt_err *err);
     int (*commit)(struct store *s, struct mdt_err *err);
     void (*rollback)(struct store *s);
+    int (*read_begin)(struct store *s, struct mdt_err *err);
+    void (*read_end)(struct store *s);
     int (*statement)(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
                      struct mdt_err *err);
     int (*transfer_get)(struct store *s, struct id128 id, struct transfer *out,
@@ -107,6 +110,11 @@ int store_write(struct store *s, const struct ledger_changes *ch, const char *ki
                 int64_t now_us, struct mdt_err *err);
 int store_commit(struct store *s, struct mdt_err *err);
 void store_rollback(struct store *s);
+
+/* One read snapshot for several reads (store_load then store_check): without it, a writer
+ * committing between two of them would make them disagree. Not while a write is open. */
+int store_read_begin(struct store *s, struct mdt_err *err);
+void store_read_end(struct store *s);
 
 /* Every accepted transfer debiting or crediting account_id, oldest first. fn returning
  * non-zero stops the walk and is returned. Cost: a scan of the transfers log (no per-account

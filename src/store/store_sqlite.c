@@ -643,6 +643,29 @@ static void sqlite_rollback(struct store *base)
 
 /* ---- reading ---- */
 
+static int sqlite_read_begin(struct store *base, struct mdt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    int rc;
+
+    MDT_ASSERT(!s->in_tx);
+    rc = exec(s, "BEGIN", err);
+    if (rc == 0) {
+        s->in_tx = true;
+    }
+    return rc;
+}
+
+static void sqlite_read_end(struct store *base)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+
+    if (s->in_tx) {
+        sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL);
+        s->in_tx = false;
+    }
+}
+
 static int sqlite_statement(struct store *base, uint64_t account_id, store_transfer_fn fn,
                             void *ctx, struct mdt_err *err)
 {
@@ -1035,6 +1058,8 @@ static const struct store_ops sqlite_ops = {
     .write = sqlite_write,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .read_begin = sqlite_read_begin,
+    .read_end = sqlite_read_end,
     .statement = sqlite_statement,
     .transfer_get = sqlite_transfer_get,
     .journal = sqlite_journal,
