@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -153,7 +154,7 @@ static struct ledger_op op_account(int type, uint64_t account_id, int kind, int 
     op.account.tier = (uint16_t)tier;
     op.account.status = (uint16_t)status;
     if (currency != NULL) {
-        strncpy(op.account.currency, currency, sizeof(op.account.currency) - 1);
+        snprintf(op.account.currency, sizeof(op.account.currency), "%.3s", currency);
     }
     return op;
 }
