@@ -256,12 +256,10 @@ static void usage(void)
 
 static void parse(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"seconds", required_argument, NULL, 's'},
-                                       {"accounts", required_argument, NULL, 'a'},
-                                       {"submitters", required_argument, NULL, 'n'},
-                                       {"pg", required_argument, NULL, 'p'},
-                                       {"dir", required_argument, NULL, 'd'},
-                                       {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"seconds", required_argument, NULL, 's'},    {"accounts", required_argument, NULL, 'a'},
+        {"submitters", required_argument, NULL, 'n'}, {"pg", required_argument, NULL, 'p'},
+        {"dir", required_argument, NULL, 'd'},        {NULL, 0, NULL, 0}};
     static const uint32_t def[] = {1, 8, 64, 512};
 
     *o = (struct opts){.seconds = 5, .accounts = 100000, .dir = "/tmp", .nsub = 4};
@@ -325,8 +323,11 @@ static void run_all(const struct opts *o, struct engine *e, uint64_t first, uint
            "p50_us", "p99_us", "batch", "pg/s", "p50_us", "p99_us", "ratio");
     for (int hot_run = 0; hot_run < 2; hot_run++) {
         for (int i = 0; i < o->nsub; i++) {
-            struct run r = {.first = first, .n = o->accounts, .hot = hot_run ? hot : 0,
-                            .submitters = o->submitters[i], .seconds = o->seconds,
+            struct run r = {.first = first,
+                            .n = o->accounts,
+                            .hot = hot_run ? hot : 0,
+                            .submitters = o->submitters[i],
+                            .seconds = o->seconds,
                             .serial = &serial};
             struct bench_result m = {0}, pg = {0};
             struct engine_stats s0, s1;

@@ -7,10 +7,9 @@
 
 const char *mdt_strerror(int code)
 {
-    static const char *const msgs[] = {
-        [0] = "success",
+    static const char *const msgs[] = {[0] = "success",
 #define MDT_ERRNO_STR_(name, msg) [MDT_E##name] = msg,
-        MDT_ERRNO_MAP(MDT_ERRNO_STR_)
+                                       MDT_ERRNO_MAP(MDT_ERRNO_STR_)
 #undef MDT_ERRNO_STR_
     };
     int idx = code < 0 ? -code : code;

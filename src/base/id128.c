@@ -39,8 +39,8 @@ int id128_parse(const char *text, struct id128 *out, struct mdt_err *err)
         digits++;
     }
     if (digits != 32) {
-        return mdt_err_set(err, MDT_E(PARSE),
-                           "'%.40s' is not an id: write 32 hexadecimal digits", text);
+        return mdt_err_set(err, MDT_E(PARSE), "'%.40s' is not an id: write 32 hexadecimal digits",
+                           text);
     }
     out->hi = words[0];
     out->lo = words[1];

@@ -14,7 +14,6 @@
 #include "base/id128.h"
 #include "cli/cli.h"
 
-
 /* SQLite waits this long for another writer (mandatd beside the CLI) before giving up. */
 #define CLI_BUSY_TIMEOUT_MS 5000
 

@@ -267,7 +267,7 @@ int engine_start(const struct engine_options *opt, struct engine **out, struct m
     e->cfg = *opt->ledger;
     e->store = opt->store;
     e->batch_max = opt->batch_max > 0 && opt->batch_max <= ENGINE_BATCH_MAX ? opt->batch_max
-                                                                           : ENGINE_BATCH_MAX;
+                                                                            : ENGINE_BATCH_MAX;
     e->queue_depth = opt->queue_depth > 0 && opt->queue_depth <= ENGINE_QUEUE_MAX
                          ? opt->queue_depth
                          : ENGINE_QUEUE_MAX;
@@ -320,8 +320,8 @@ int engine_submit(struct engine *e, const struct ledger_op *ops, size_t n,
     } else if (e->queued_ops + n > e->queue_depth || e->count == e->ring_cap) {
         rc = MDT_E(FULL);
     } else {
-        e->ring[(e->head + e->count) % e->ring_cap] = (struct submission){
-            .ops = copy, .n = n, .results = results, .ctx = ctx, .done = done};
+        e->ring[(e->head + e->count) % e->ring_cap] =
+            (struct submission){.ops = copy, .n = n, .results = results, .ctx = ctx, .done = done};
         e->count++;
         e->queued_ops += n;
         /* Wake the ledger thread only when it may be idle: the first op of a new batch. */

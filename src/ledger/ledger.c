@@ -10,7 +10,7 @@
 #include "ledger/ledger_int.h"
 
 /* Tags of ids the ledger derives from a caller's id (id128_derive). */
-#define TAG_FEE_LEG 1u   /* + leg index: fee legs of a transfer */
+#define TAG_FEE_LEG 1u    /* + leg index: fee legs of a transfer */
 #define TAG_EXPIRE 0x100u /* the expiry row of a pending transfer */
 
 static const uint16_t caller_flags =
@@ -128,9 +128,8 @@ static int check_limits(struct ledger *l, const struct transfer *t, int64_t ts)
     if (over(cr.year_loads, t->amount, cl->year_loads_max)) {
         return LEDGER_LIMIT_YEARLY_LOADS;
     }
-    if (cl->balance_max > 0 &&
-        over(cr.credits_posted - cr.debits_posted + cr.credits_pending, t->amount,
-             cl->balance_max)) {
+    if (cl->balance_max > 0 && over(cr.credits_posted - cr.debits_posted + cr.credits_pending,
+                                    t->amount, cl->balance_max)) {
         return LEDGER_LIMIT_MAX_BALANCE;
     }
     return LEDGER_OK;
@@ -215,8 +214,9 @@ static int add_fee_legs(struct ledger *l, const struct transfer *t, struct ledge
         }
         memset(&leg, 0, sizeof(leg));
         leg.id = id128_derive(t->id, TAG_FEE_LEG + i);
-        leg.debit_account_id = s->payer == FEE_PAYER   ? t->debit_account_id
-                               : s->payer == FEE_PAYEE ? t->credit_account_id
+        leg.debit_account_id = s->payer == FEE_PAYER ? t->debit_account_id
+                               : s->payer == FEE_PAYEE
+                                   ? t->credit_account_id
                                    : ledger_system_account(l, ACCOUNT_OPERATOR, dr->currency);
         leg.credit_account_id = ledger_system_account(l, ACCOUNT_FEES, dr->currency);
         if (leg.debit_account_id == 0 || leg.credit_account_id == 0) {
@@ -286,8 +286,8 @@ static int check_new(struct ledger *l, const struct transfer *t, uint32_t *orig)
 }
 
 /* A single-phase or pending transfer, with its refund bookkeeping and fee legs. */
-static int exec_new(struct ledger *l, struct transfer *t, int64_t now_us,
-                    struct ledger_result *res, struct ledger_changes *ch)
+static int exec_new(struct ledger *l, struct transfer *t, int64_t now_us, struct ledger_result *res,
+                    struct ledger_changes *ch)
 {
     uint32_t orig = UINT32_MAX;
     uint32_t idx;
@@ -351,9 +351,8 @@ static void close_one(struct ledger *l, uint32_t p, int64_t amount, uint16_t sta
 
 /* Close the open fee legs of pending transfer p along with it. A partial post recomputes each
  * fee on the posted amount, never above what was held. */
-static void close_legs(struct ledger *l, uint32_t p, const struct transfer *closing,
-                       int64_t posted, uint16_t state, struct ledger_changes *ch,
-                       int64_t *fee_total)
+static void close_legs(struct ledger *l, uint32_t p, const struct transfer *closing, int64_t posted,
+                       uint16_t state, struct ledger_changes *ch, int64_t *fee_total)
 {
     struct id128 pid = l->recs[p].id;
     int64_t held_main = l->recs[p].amount;
@@ -379,9 +378,9 @@ static void close_legs(struct ledger *l, uint32_t p, const struct transfer *clos
         }
         memset(&row, 0, sizeof(row));
         row.id = id128_derive(closing->id, TAG_FEE_LEG + i);
-        row.flags = (uint16_t)(TRANSFER_FEE_LEG | (closing->flags & (TRANSFER_POST_PENDING |
-                                                                   TRANSFER_VOID_PENDING |
-                                                                   TRANSFER_EXPIRE)));
+        row.flags = (uint16_t)(TRANSFER_FEE_LEG |
+                               (closing->flags &
+                                (TRANSFER_POST_PENDING | TRANSFER_VOID_PENDING | TRANSFER_EXPIRE)));
         row.channel = closing->channel;
         row.timestamp_us = closing->timestamp_us;
         close_one(l, (uint32_t)(leg - l->recs), fee, state, &row, ch);
@@ -554,8 +553,8 @@ static int exec_transfer(struct ledger *l, const struct ledger_op *op, int64_t n
 
 /* Rejections decided on the merits are kept, so that a retry with the same id gets the same
  * answer; refusals about the id itself are not (there is nothing to key them on). */
-static void store_rejection(struct ledger *l, const struct transfer *t, int reason,
-                            int64_t now_us, struct ledger_changes *ch)
+static void store_rejection(struct ledger *l, const struct transfer *t, int reason, int64_t now_us,
+                            struct ledger_changes *ch)
 {
     struct transfer *row;
 
@@ -640,8 +639,8 @@ static int exec_open(struct ledger *l, const struct account_req *req, int64_t no
     ev.account_id = l->account_count + 1;
     ev.kind = req->kind;
     ev.tier = req->tier;
-    ev.flags = (req->kind == ACCOUNT_WALLET || req->kind == ACCOUNT_CARD) ? ACCOUNT_NO_OVERDRAFT
-                                                                          : 0;
+    ev.flags =
+        (req->kind == ACCOUNT_WALLET || req->kind == ACCOUNT_CARD) ? ACCOUNT_NO_OVERDRAFT : 0;
     memcpy(ev.currency, cur->code, 4);
     emit_event(l, &ev, now_us, ch);
     view_open_account(l, &ev);
@@ -752,7 +751,8 @@ static size_t unit_end(const struct ledger_op *ops, size_t n, size_t i, bool *op
     size_t j = i;
 
     *open = false;
-    while (j < n && ops[j].type == LEDGER_OP_TRANSFER && (ops[j].transfer.flags & TRANSFER_LINKED)) {
+    while (j < n && ops[j].type == LEDGER_OP_TRANSFER &&
+           (ops[j].transfer.flags & TRANSFER_LINKED)) {
         j++;
     }
     if (j == n || (j > i && ops[j].type != LEDGER_OP_TRANSFER)) {

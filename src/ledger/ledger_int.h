@@ -16,7 +16,7 @@ struct rec {
     uint64_t seq;
     uint64_t debit;
     uint64_t credit;
-    int64_t amount;  /* pending: amount held */
+    int64_t amount;   /* pending: amount held */
     int64_t settled;  /* pending: amount posted when closed */
     int64_t refunded; /* refunds taken against this transfer so far */
     int64_t timestamp_us;
@@ -82,7 +82,6 @@ struct ledger {
         struct ledger_totals totals;
     } mark;
 };
-
 
 /* View primitives (ledger_view.c). */
 struct rec *view_rec_find(struct ledger *l, struct id128 id);

@@ -80,7 +80,7 @@ int transfer_kind_parse(const char *name)
 }
 
 /* Euros in cents, for readability of the tables below. */
-#define EUR(x) ((int64_t)(x) * 100)
+#define EUR(x) ((int64_t)(x)*100)
 
 static void defaults_limits(struct ledger_config *cfg)
 {

@@ -437,8 +437,7 @@ void view_open_account(struct ledger *l, const struct account_event *ev)
 
     MDT_ASSERT(ev->account_id == l->account_count + 1);
     MDT_ASSERT(l->account_count < LEDGER_ACCOUNTS_MAX);
-    mem_grow((void **)&l->accounts, &l->account_cap, l->account_count + 1,
-                sizeof(*l->accounts));
+    mem_grow((void **)&l->accounts, &l->account_cap, l->account_count + 1, sizeof(*l->accounts));
     a = &l->accounts[l->account_count++];
     memset(a, 0, sizeof(*a));
     a->id = ev->account_id;
@@ -491,7 +490,8 @@ int ledger_replay_event(struct ledger *l, const struct account_event *ev, struct
     }
     if (ev->type == ACCOUNT_EVENT_OPEN) {
         if (ev->account_id != l->account_count + 1 || ev->kind >= ACCOUNT_KIND_COUNT) {
-            return mdt_err_set(err, MDT_E(CORRUPT), "event seq %llu opens account %llu out of order",
+            return mdt_err_set(err, MDT_E(CORRUPT),
+                               "event seq %llu opens account %llu out of order",
                                (unsigned long long)ev->seq, (unsigned long long)ev->account_id);
         }
         view_open_account(l, ev);
@@ -518,7 +518,8 @@ int ledger_replay_rejection(struct ledger *l, const struct transfer *row, struct
         return rc;
     }
     if (row->reason == LEDGER_OK || view_rec_find(l, row->id) != NULL) {
-        return mdt_err_set(err, MDT_E(CORRUPT), "rejection seq %llu is a duplicate or has no reason",
+        return mdt_err_set(err, MDT_E(CORRUPT),
+                           "rejection seq %llu is a duplicate or has no reason",
                            (unsigned long long)row->seq);
     }
     view_rec_add(l, row);
@@ -534,8 +535,8 @@ struct rec *view_refundable(struct ledger *l, struct id128 id, int64_t *left)
     /* A two-phase order is refunded by the id of its pending transfer, never by its post row:
      * one original, one refund counter. */
     if (r == NULL || r->reason != LEDGER_OK ||
-        (r->flags & (TRANSFER_FEE_LEG | TRANSFER_EXPIRE | TRANSFER_VOID_PENDING |
-                     TRANSFER_POST_PENDING))) {
+        (r->flags &
+         (TRANSFER_FEE_LEG | TRANSFER_EXPIRE | TRANSFER_VOID_PENDING | TRANSFER_POST_PENDING))) {
         return NULL;
     }
     if (r->state != TRANSFER_STATE_POSTED) {
@@ -581,9 +582,9 @@ int ledger_replay_transfer(struct ledger *l, const struct transfer *row, struct 
                                (unsigned long long)row->seq);
         }
         view_apply_close(l, p, (row->flags & TRANSFER_POST_PENDING) ? row->amount : 0,
-                         (row->flags & TRANSFER_POST_PENDING)   ? TRANSFER_STATE_POSTED
-                         : (row->flags & TRANSFER_EXPIRE) ? TRANSFER_STATE_EXPIRED
-                                                          : TRANSFER_STATE_VOIDED);
+                         (row->flags & TRANSFER_POST_PENDING) ? TRANSFER_STATE_POSTED
+                         : (row->flags & TRANSFER_EXPIRE)     ? TRANSFER_STATE_EXPIRED
+                                                              : TRANSFER_STATE_VOIDED);
         first.state = TRANSFER_STATE_POSTED;
     } else {
         if (row->amount == 0) {
@@ -591,8 +592,8 @@ int ledger_replay_transfer(struct ledger *l, const struct transfer *row, struct 
                                (unsigned long long)row->seq);
         }
         view_apply_new(l, row);
-        first.state = (row->flags & TRANSFER_PENDING) ? TRANSFER_STATE_PENDING
-                                                      : TRANSFER_STATE_POSTED;
+        first.state =
+            (row->flags & TRANSFER_PENDING) ? TRANSFER_STATE_PENDING : TRANSFER_STATE_POSTED;
         if (row->kind == TRANSFER_REFUND) {
             int64_t left = 0;
             struct rec *orig = view_refundable(l, row->link_id, &left);

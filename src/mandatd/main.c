@@ -92,13 +92,10 @@ static int wait_for_stop(void)
 
 static int run(const struct mandat_config *cfg)
 {
-    struct store_options so = {.path = cfg->store_path,
-                               .sync = cfg->store_sync,
-                               .create = true,
-                               .busy_timeout_ms = 5000};
-    struct engine_options eo = {.ledger = &cfg->ledger,
-                                .batch_max = cfg->batch_max,
-                                .queue_depth = cfg->queue_depth};
+    struct store_options so = {
+        .path = cfg->store_path, .sync = cfg->store_sync, .create = true, .busy_timeout_ms = 5000};
+    struct engine_options eo = {
+        .ledger = &cfg->ledger, .batch_max = cfg->batch_max, .queue_depth = cfg->queue_depth};
     struct store *store = NULL;
     struct engine *engine = NULL;
     struct engine_stats st;

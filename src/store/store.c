@@ -4,8 +4,8 @@
 #include "store/store.h"
 
 #include <inttypes.h>
-#include <stdarg.h>
 #include <openssl/evp.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -46,8 +46,8 @@ int store_begin(struct store *s, bool *changed, struct mdt_err *err)
     return s->ops->begin(s, changed, err);
 }
 
-int store_write(struct store *s, const struct ledger_changes *ch, const char *kind,
-                int64_t now_us, struct mdt_err *err)
+int store_write(struct store *s, const struct ledger_changes *ch, const char *kind, int64_t now_us,
+                struct mdt_err *err)
 {
     return s->ops->write(s, ch, kind, now_us, err);
 }
@@ -78,8 +78,7 @@ int store_statement(struct store *s, uint64_t account_id, store_transfer_fn fn, 
     return s->ops->statement(s, account_id, fn, ctx, err);
 }
 
-int store_transfer_get(struct store *s, struct id128 id, struct transfer *out,
-                       struct mdt_err *err)
+int store_transfer_get(struct store *s, struct id128 id, struct transfer *out, struct mdt_err *err)
 {
     return s->ops->transfer_get(s, id, out, err);
 }
@@ -146,8 +145,8 @@ static void enc_event(struct enc *e, const struct account_event *ev)
     enc_u64(e, (uint64_t)ev->timestamp_us);
 }
 
-void store_digest(const struct account_event *ev, size_t nev, const struct transfer *tr,
-                  size_t ntr, const struct transfer *rj, size_t nrj, uint8_t out[SHA256_LEN])
+void store_digest(const struct account_event *ev, size_t nev, const struct transfer *tr, size_t ntr,
+                  const struct transfer *rj, size_t nrj, uint8_t out[SHA256_LEN])
 {
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     struct enc e;
@@ -231,13 +230,13 @@ static int check_journal_entry(void *ctx, const struct journal_entry *e,
     uint8_t hash[SHA256_LEN];
 
     if (e == NULL) {
-        report(c, "%" PRIu64 " rows belong to no journal entry: written outside mandat",
-               orphans);
+        report(c, "%" PRIu64 " rows belong to no journal entry: written outside mandat", orphans);
         return 0;
     }
     if (memcmp(e->prev_hash, c->prev_hash, SHA256_LEN) != 0) {
-        report(c, "journal entry %" PRIu64 ": previous hash does not match entry %" PRIu64
-                  ": the chain is broken",
+        report(c,
+               "journal entry %" PRIu64 ": previous hash does not match entry %" PRIu64
+               ": the chain is broken",
                e->seq, c->entries);
     }
     store_journal_hash(e, hash);
@@ -245,8 +244,9 @@ static int check_journal_entry(void *ctx, const struct journal_entry *e,
         report(c, "journal entry %" PRIu64 ": hash does not match its contents", e->seq);
     }
     if (memcmp(digest, e->digest, SHA256_LEN) != 0) {
-        report(c, "journal entry %" PRIu64 ": rows of this batch do not match its digest "
-                  "(rows changed, added or removed after commit)",
+        report(c,
+               "journal entry %" PRIu64 ": rows of this batch do not match its digest "
+               "(rows changed, added or removed after commit)",
                e->seq);
     }
     memcpy(c->prev_hash, e->hash, SHA256_LEN);
@@ -296,15 +296,17 @@ static void check_view(struct check_ctx *c)
         cpend += a->credits_pending;
         if ((a->flags & ACCOUNT_NO_OVERDRAFT) &&
             (a->credits_posted < a->debits_posted + a->debits_pending)) {
-            report(c, "account %" PRIu64 " (%s): below zero: credits %" PRId64
-                      " < debits %" PRId64 " + pending %" PRId64,
+            report(c,
+                   "account %" PRIu64 " (%s): below zero: credits %" PRId64 " < debits %" PRId64
+                   " + pending %" PRId64,
                    id, account_kind_name(a->kind), a->credits_posted, a->debits_posted,
                    a->debits_pending);
         }
     }
     if (dp != cp || dpend != cpend) {
-        report(c, "debits differ from credits: posted %" PRId64 " / %" PRId64 ", pending %" PRId64
-                  " / %" PRId64,
+        report(c,
+               "debits differ from credits: posted %" PRId64 " / %" PRId64 ", pending %" PRId64
+               " / %" PRId64,
                dp, cp, dpend, cpend);
     }
     ledger_totals_get(c->l, &t);

@@ -20,11 +20,11 @@ enum store_sync_mode {
 };
 
 struct store_options {
-    const char *path;  /* SQLite file; later "postgresql://..." selects PostgreSQL */
-    int sync;          /* enum store_sync_mode */
-    bool read_only;    /* readers: no migration, no write through this handle (not enforced by
-                        * SQLite: WAL readers need to update the shared-memory index) */
-    bool create;       /* create the file and schema when missing (mandat init, mandatd) */
+    const char *path;    /* SQLite file; later "postgresql://..." selects PostgreSQL */
+    int sync;            /* enum store_sync_mode */
+    bool read_only;      /* readers: no migration, no write through this handle (not enforced by
+                          * SQLite: WAL readers need to update the shared-memory index) */
+    bool create;         /* create the file and schema when missing (mandat init, mandatd) */
     int busy_timeout_ms; /* how long to wait for another writer's transaction */
 };
 
@@ -68,8 +68,8 @@ struct store_ops {
     int (*load)(struct store *s, struct ledger *l, struct mdt_err *err);
     int (*changed)(struct store *s, bool *changed, struct mdt_err *err);
     int (*begin)(struct store *s, bool *changed, struct mdt_err *err);
-    int (*write)(struct store *s, const struct ledger_changes *ch, const char *kind,
-                 int64_t now_us, struct mdt_err *err);
+    int (*write)(struct store *s, const struct ledger_changes *ch, const char *kind, int64_t now_us,
+                 struct mdt_err *err);
     int (*commit)(struct store *s, struct mdt_err *err);
     void (*rollback)(struct store *s);
     int (*read_begin)(struct store *s, struct mdt_err *err);
@@ -106,8 +106,8 @@ int store_changed(struct store *s, bool *changed, struct mdt_err *err);
  * whether others wrote meanwhile (then call store_load before deciding anything); write adds
  * the batch's rows and its journal entry; commit makes it durable (one fsync in FULL mode). */
 int store_begin(struct store *s, bool *changed, struct mdt_err *err);
-int store_write(struct store *s, const struct ledger_changes *ch, const char *kind,
-                int64_t now_us, struct mdt_err *err);
+int store_write(struct store *s, const struct ledger_changes *ch, const char *kind, int64_t now_us,
+                struct mdt_err *err);
 int store_commit(struct store *s, struct mdt_err *err);
 void store_rollback(struct store *s);
 
@@ -123,8 +123,7 @@ int store_statement(struct store *s, uint64_t account_id, store_transfer_fn fn, 
                     struct mdt_err *err);
 
 /* The full stored row (with ext_ref) of a transfer or rejection. -MDT_ENOTFOUND if absent. */
-int store_transfer_get(struct store *s, struct id128 id, struct transfer *out,
-                       struct mdt_err *err);
+int store_transfer_get(struct store *s, struct id128 id, struct transfer *out, struct mdt_err *err);
 
 /* Journal entries in order. */
 int store_journal(struct store *s, store_journal_fn fn, void *ctx, struct mdt_err *err);
@@ -139,8 +138,8 @@ int store_check(struct store *s, const struct ledger *l, store_report_fn report,
 
 /* Canonical digest of a batch's rows: events, then transfers, then rejections, in seq order.
  * Shared by every backend so that digests compare across them. */
-void store_digest(const struct account_event *ev, size_t nev, const struct transfer *tr,
-                  size_t ntr, const struct transfer *rj, size_t nrj, uint8_t out[SHA256_LEN]);
+void store_digest(const struct account_event *ev, size_t nev, const struct transfer *tr, size_t ntr,
+                  const struct transfer *rj, size_t nrj, uint8_t out[SHA256_LEN]);
 
 /* Hash of a journal entry given its fields (prev_hash, seq, created_us, kind, detail, counts,
  * digest). */

@@ -786,20 +786,19 @@ static int collect_batch(struct sqlite_store *s, struct cursor c[3], uint64_t ba
 
     ledger_changes_reset(ch);
     while (rc == 0 && cursor_batch(&c[0]) == batch) {
-        mem_grow((void **)&ch->events, &ch->event_cap, ch->event_count + 1,
-                    sizeof(*ch->events));
+        mem_grow((void **)&ch->events, &ch->event_cap, ch->event_count + 1, sizeof(*ch->events));
         column_event(c[0].st, &ch->events[ch->event_count++]);
         rc = cursor_next(s, &c[0], err);
     }
     while (rc == 0 && cursor_batch(&c[1]) == batch) {
         mem_grow((void **)&ch->transfers, &ch->transfer_cap, ch->transfer_count + 1,
-                    sizeof(*ch->transfers));
+                 sizeof(*ch->transfers));
         column_transfer(c[1].st, &ch->transfers[ch->transfer_count++]);
         rc = cursor_next(s, &c[1], err);
     }
     while (rc == 0 && cursor_batch(&c[2]) == batch) {
         mem_grow((void **)&ch->rejections, &ch->rejection_cap, ch->rejection_count + 1,
-                    sizeof(*ch->rejections));
+                 sizeof(*ch->rejections));
         column_transfer(c[2].st, &ch->rejections[ch->rejection_count++]);
         rc = cursor_next(s, &c[2], err);
     }
@@ -861,12 +860,11 @@ static int sqlite_journal_verify(struct store *base, store_digest_fn fn, void *c
     uint64_t orphans = 0;
     int rc;
 
-    rc = cursor_open(s, &c[0], "SELECT " EVENT_COLS " FROM account_events WHERE seq > ? ORDER BY seq",
-                     0, err);
+    rc = cursor_open(
+        s, &c[0], "SELECT " EVENT_COLS " FROM account_events WHERE seq > ? ORDER BY seq", 0, err);
     if (rc == 0) {
-        rc = cursor_open(s, &c[1],
-                         "SELECT " TRANSFER_COLS " FROM transfers WHERE seq > ? ORDER BY seq", 0,
-                         err);
+        rc = cursor_open(
+            s, &c[1], "SELECT " TRANSFER_COLS " FROM transfers WHERE seq > ? ORDER BY seq", 0, err);
     }
     if (rc == 0) {
         rc = cursor_open(s, &c[2],

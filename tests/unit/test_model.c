@@ -32,7 +32,7 @@ struct m_account {
 
 struct m_transfer {
     int used;
-    int chain; /* member of a linked chain: never retried alone */
+    int chain;           /* member of a linked chain: never retried alone */
     struct transfer req; /* fields as submitted */
     int reason;
     /* pending bookkeeping */
@@ -79,8 +79,8 @@ static int m_fields_equal(const struct transfer *a, const struct transfer *b)
 {
     return a->debit_account_id == b->debit_account_id &&
            a->credit_account_id == b->credit_account_id && a->amount == b->amount &&
-           id128_eq(a->link_id, b->link_id) && a->timeout_s == b->timeout_s &&
-           a->kind == b->kind && a->flags == b->flags;
+           id128_eq(a->link_id, b->link_id) && a->timeout_s == b->timeout_s && a->kind == b->kind &&
+           a->flags == b->flags;
 }
 
 static void m_expire(int64_t now)
@@ -384,8 +384,8 @@ static void compare_view(void *ctx, const struct ledger *l)
                         (unsigned long long)id, a ? (long long)a->debits_posted : -1,
                         a ? (long long)a->credits_posted : -1,
                         a ? (long long)a->debits_pending : -1,
-                        a ? (long long)a->credits_pending : -1, (long long)m->dp,
-                        (long long)m->cp, (long long)m->dq, (long long)m->cq);
+                        a ? (long long)a->credits_pending : -1, (long long)m->dp, (long long)m->cp,
+                        (long long)m->dq, (long long)m->cq);
             c->mismatches++;
         }
     }
@@ -447,8 +447,8 @@ static void test_model_random(void **state)
     char db[64];
     struct ledger_config cfg;
     struct store_options so = {.path = db, .sync = STORE_DURABLE_NORMAL, .create = true};
-    struct engine_options eo = {.ledger = &cfg, .batch_max = 8190, .queue_depth = 65536,
-                                .clock_us = fake_clock};
+    struct engine_options eo = {
+        .ledger = &cfg, .batch_max = 8190, .queue_depth = 65536, .clock_us = fake_clock};
     struct store *store = NULL;
     struct engine *e = NULL;
     struct ledger *fresh = NULL;
