@@ -434,6 +434,23 @@ static int cursor_next(struct sqlite_store *s, struct cursor *c, struct mdt_err 
     return 0;
 }
 
+/* The three logs after seq `after`, each in seq order: events, transfers, rejections. */
+static int cursors_open(struct sqlite_store *s, struct cursor c[3], uint64_t after,
+                        struct mdt_err *err)
+{
+    static const char *const sql[3] = {
+        "SELECT " EVENT_COLS " FROM account_events WHERE seq > ? ORDER BY seq",
+        "SELECT " TRANSFER_COLS " FROM transfers WHERE seq > ? ORDER BY seq",
+        "SELECT " TRANSFER_COLS " FROM rejections WHERE seq > ? ORDER BY seq",
+    };
+    int rc = 0;
+
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        rc = cursor_open(s, &c[i], sql[i], after, err);
+    }
+    return rc;
+}
+
 static uint64_t cursor_seq(const struct cursor *c)
 {
     return c->live ? (uint64_t)sqlite3_column_int64(c->st, 0) : UINT64_MAX;
@@ -475,19 +492,7 @@ static int sqlite_load(struct store *base, struct ledger *l, struct mdt_err *err
         rc = exec(s, "BEGIN", err);
     }
     if (rc == 0) {
-        rc = cursor_open(s, &c[0],
-                         "SELECT " EVENT_COLS " FROM account_events WHERE seq > ? ORDER BY seq",
-                         after, err);
-    }
-    if (rc == 0) {
-        rc = cursor_open(s, &c[1],
-                         "SELECT " TRANSFER_COLS " FROM transfers WHERE seq > ? ORDER BY seq",
-                         after, err);
-    }
-    if (rc == 0) {
-        rc = cursor_open(s, &c[2],
-                         "SELECT " TRANSFER_COLS " FROM rejections WHERE seq > ? ORDER BY seq",
-                         after, err);
+        rc = cursors_open(s, c, after, err);
     }
     while (rc == 0 && (c[0].live || c[1].live || c[2].live)) {
         rc = load_step(s, c, l, err);
@@ -860,17 +865,7 @@ static int sqlite_journal_verify(struct store *base, store_digest_fn fn, void *c
     uint64_t orphans = 0;
     int rc;
 
-    rc = cursor_open(
-        s, &c[0], "SELECT " EVENT_COLS " FROM account_events WHERE seq > ? ORDER BY seq", 0, err);
-    if (rc == 0) {
-        rc = cursor_open(
-            s, &c[1], "SELECT " TRANSFER_COLS " FROM transfers WHERE seq > ? ORDER BY seq", 0, err);
-    }
-    if (rc == 0) {
-        rc = cursor_open(s, &c[2],
-                         "SELECT " TRANSFER_COLS " FROM rejections WHERE seq > ? ORDER BY seq", 0,
-                         err);
-    }
+    rc = cursors_open(s, c, 0, err);
     if (rc == 0 && sqlite3_prepare_v2(s->db,
                                       "SELECT seq, created_us, kind, detail, transfers, rejections,"
                                       " events, digest, prev_hash, hash FROM journal ORDER BY seq",
