@@ -677,7 +677,7 @@ static int sqlite_statement(struct store *base, uint64_t account_id, store_trans
     struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st = NULL;
     struct transfer t;
-    int rc = 0, step;
+    int rc = 0;
 
     if (sqlite3_prepare_v2(s->db,
                            "SELECT " TRANSFER_COLS " FROM transfers WHERE debit_account_id = ?1"
@@ -686,12 +686,18 @@ static int sqlite_statement(struct store *base, uint64_t account_id, store_trans
         return db_error(s, err, "statement");
     }
     sqlite3_bind_int64(st, 1, (int64_t)account_id);
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    for (;;) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_ROW) {
+            rc = step == SQLITE_DONE ? 0 : db_error(s, err, "statement");
+            break;
+        }
         column_transfer(st, &t);
         rc = fn(ctx, &t);
-    }
-    if (rc == 0 && step != SQLITE_DONE) {
-        rc = db_error(s, err, "statement");
+        if (rc != 0) {
+            break;
+        }
     }
     sqlite3_finalize(st);
     return rc;
@@ -757,7 +763,7 @@ static int sqlite_journal(struct store *base, store_journal_fn fn, void *ctx, st
     struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st = NULL;
     struct journal_entry e;
-    int rc = 0, step;
+    int rc = 0;
 
     if (sqlite3_prepare_v2(s->db,
                            "SELECT seq, created_us, kind, detail, transfers, rejections, events,"
@@ -765,12 +771,18 @@ static int sqlite_journal(struct store *base, store_journal_fn fn, void *ctx, st
                            -1, &st, NULL) != SQLITE_OK) {
         return db_error(s, err, "journal");
     }
-    while (rc == 0 && (step = sqlite3_step(st)) == SQLITE_ROW) {
+    for (;;) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_ROW) {
+            rc = step == SQLITE_DONE ? 0 : db_error(s, err, "journal");
+            break;
+        }
         column_journal(st, &e);
         rc = fn(ctx, &e);
-    }
-    if (rc == 0 && step != SQLITE_DONE) {
-        rc = db_error(s, err, "journal");
+        if (rc != 0) {
+            break;
+        }
     }
     sqlite3_finalize(st);
     return rc;
