@@ -1,0 +1,258 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Key file handling, keyed PIN hashes, constant-time verification and weak-code rules. */
+#include "vault/vault.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "base/assert.h"
+
+struct vault {
+    uint8_t *key; /* VAULT_KEY_LEN bytes in their own page, locked, not dumped */
+    size_t map_len;
+};
+
+void vault_wipe(void *p, size_t n)
+{
+    OPENSSL_cleanse(p, n);
+}
+
+static int key_create(const char *path, struct mdt_err *err)
+{
+    uint8_t key[VAULT_KEY_LEN];
+    int fd;
+    int rc = 0;
+
+    if (getrandom(key, sizeof(key), 0) != (ssize_t)sizeof(key)) {
+        return mdt_err_set(err, MDT_E(IO), "cannot get random bytes for a new key");
+    }
+    fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        rc = mdt_err_set(err, MDT_E(IO), "cannot create key file '%s': %s", path, strerror(errno));
+        goto out;
+    }
+    if (write(fd, key, sizeof(key)) != (ssize_t)sizeof(key) || fsync(fd) != 0) {
+        rc = mdt_err_set(err, MDT_E(IO), "cannot write key file '%s': %s", path, strerror(errno));
+        unlink(path);
+    }
+    close(fd);
+out:
+    vault_wipe(key, sizeof(key));
+    return rc;
+}
+
+static int key_read(const char *path, uint8_t *key, struct mdt_err *err)
+{
+    struct stat st;
+    ssize_t n;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int rc = 0;
+
+    if (fd < 0) {
+        return mdt_err_set(err, errno == ENOENT ? MDT_E(NOTFOUND) : MDT_E(IO),
+                           "cannot open key file '%s': %s", path, strerror(errno));
+    }
+    if (fstat(fd, &st) != 0 || st.st_size != VAULT_KEY_LEN) {
+        rc = mdt_err_set(err, MDT_E(CORRUPT), "key file '%s' must hold exactly %d bytes", path,
+                         VAULT_KEY_LEN);
+        goto out;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        rc = mdt_err_set(err, MDT_E(CORRUPT), "key file '%s' is readable by others: chmod 600 it",
+                         path);
+        goto out;
+    }
+    n = read(fd, key, VAULT_KEY_LEN);
+    if (n != VAULT_KEY_LEN) {
+        rc = mdt_err_set(err, MDT_E(IO), "cannot read key file '%s'", path);
+    }
+out:
+    close(fd);
+    return rc;
+}
+
+int vault_open(const char *key_path, bool create, struct vault **out, struct mdt_err *err)
+{
+    struct vault *v = calloc(1, sizeof(*v));
+    long page = sysconf(_SC_PAGESIZE);
+    int rc;
+
+    if (v == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "out of memory opening the vault");
+    }
+    v->map_len = (size_t)(page > 0 ? page : 4096);
+    v->key = mmap(NULL, v->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (v->key == MAP_FAILED) {
+        free(v);
+        return mdt_err_set(err, MDT_E(NOMEM), "cannot map memory for the key");
+    }
+    /* Best effort: without CAP_IPC_LOCK or with a low RLIMIT_MEMLOCK, mlock may fail. */
+    (void)mlock(v->key, v->map_len);
+    (void)madvise(v->key, v->map_len, MADV_DONTDUMP);
+    rc = key_read(key_path, v->key, err);
+    if (rc == MDT_E(NOTFOUND) && create) {
+        rc = key_create(key_path, err);
+        if (rc == 0) {
+            rc = key_read(key_path, v->key, err);
+        }
+    }
+    if (rc < 0) {
+        vault_close(v);
+        return rc;
+    }
+    *out = v;
+    return 0;
+}
+
+void vault_close(struct vault *v)
+{
+    if (v == NULL) {
+        return;
+    }
+    vault_wipe(v->key, v->map_len);
+    munlock(v->key, v->map_len);
+    munmap(v->key, v->map_len);
+    free(v);
+}
+
+static bool six_digits(const char *code)
+{
+    for (int i = 0; i < VAULT_PIN_LEN; i++) {
+        if (code[i] < '0' || code[i] > '9') {
+            return false;
+        }
+    }
+    return code[VAULT_PIN_LEN] == '\0';
+}
+
+int vault_pin_hash(const struct vault *v, const char *subject, const char *code,
+                   uint8_t out[VAULT_PIN_HASH_LEN])
+{
+    uint8_t msg[128];
+    size_t slen = strlen(subject);
+    unsigned int len = 0;
+
+    if (!six_digits(code) || slen + 1 + VAULT_PIN_LEN > sizeof(msg)) {
+        return MDT_E(INVAL);
+    }
+    memcpy(msg, subject, slen);
+    msg[slen] = 0;
+    memcpy(msg + slen + 1, code, VAULT_PIN_LEN);
+    MDT_ASSERT(HMAC(EVP_sha256(), v->key, VAULT_KEY_LEN, msg, slen + 1 + VAULT_PIN_LEN, out,
+                    &len) != NULL &&
+               len == VAULT_PIN_HASH_LEN);
+    vault_wipe(msg, sizeof(msg));
+    return 0;
+}
+
+bool vault_pin_verify(const struct vault *v, const char *subject, const char *code,
+                      const uint8_t stored[VAULT_PIN_HASH_LEN])
+{
+    uint8_t h[VAULT_PIN_HASH_LEN];
+    bool ok;
+
+    if (vault_pin_hash(v, subject, code, h) < 0) {
+        return false;
+    }
+    ok = CRYPTO_memcmp(h, stored, VAULT_PIN_HASH_LEN) == 0;
+    vault_wipe(h, sizeof(h));
+    return ok;
+}
+
+static bool is_sequence(const char *c)
+{
+    int up = 1, down = 1;
+
+    for (int i = 1; i < VAULT_PIN_LEN; i++) {
+        int d = c[i] - c[i - 1];
+
+        up &= d == 1 || (c[i - 1] == '9' && c[i] == '0');
+        down &= d == -1 || (c[i - 1] == '0' && c[i] == '9');
+    }
+    return up || down;
+}
+
+/* 121212 (period 2) and 123123 (period 3). */
+static bool is_repeated(const char *c)
+{
+    for (int period = 2; period <= 3; period++) {
+        bool same = true;
+
+        for (int i = period; i < VAULT_PIN_LEN; i++) {
+            same &= c[i] == c[i - period];
+        }
+        if (same) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static bool in_phone(const char *code, const char *phone)
+{
+    char digits[32];
+    size_t n = 0;
+
+    if (phone == NULL) {
+        return false;
+    }
+    for (const char *p = phone; *p != '\0' && n + 1 < sizeof(digits); p++) {
+        if (*p >= '0' && *p <= '9') {
+            digits[n++] = *p;
+        }
+    }
+    digits[n] = '\0';
+    return n >= VAULT_PIN_LEN && strstr(digits, code) != NULL;
+}
+
+enum pin_weakness vault_pin_weakness(const char *code, const char *phone_digits)
+{
+    if (code == NULL || !six_digits(code)) {
+        return PIN_NOT_SIX_DIGITS;
+    }
+    if (strspn(code, (char[]){code[0], '\0'}) == VAULT_PIN_LEN) {
+        return PIN_ALL_SAME;
+    }
+    if (is_sequence(code)) {
+        return PIN_SEQUENCE;
+    }
+    if (is_repeated(code)) {
+        return PIN_REPEATED;
+    }
+    if (in_phone(code, phone_digits)) {
+        return PIN_IN_PHONE;
+    }
+    return PIN_OK;
+}
+
+const char *vault_pin_weakness_text(enum pin_weakness w, bool fr)
+{
+    switch (w) {
+    case PIN_OK:
+        return fr ? "Code accepté." : "Code accepted.";
+    case PIN_NOT_SIX_DIGITS:
+        return fr ? "Le code doit faire 6 chiffres." : "The code must be 6 digits.";
+    case PIN_ALL_SAME:
+        return fr ? "Code trop simple (chiffres identiques) : choisissez-en un autre."
+                  : "Code too easy (all the same digit): choose another.";
+    case PIN_SEQUENCE:
+        return fr ? "Code trop simple (suite de chiffres) : choisissez-en un autre."
+                  : "Code too easy (a run of digits): choose another.";
+    case PIN_REPEATED:
+        return fr ? "Code trop simple (motif répété) : choisissez-en un autre."
+                  : "Code too easy (a repeated pattern): choose another.";
+    case PIN_IN_PHONE:
+        return fr ? "Code tiré de votre numéro : choisissez-en un autre."
+                  : "Code taken from your phone number: choose another.";
+    }
+    return "";
+}

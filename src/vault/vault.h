@@ -1,0 +1,60 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The vault: the only module that touches key material. Today it keeps people's 6-digit codes
+ * as keyed hashes (HMAC-SHA256 with a key kept outside the database), verifies them in
+ * constant time and refuses weak codes. Card data encryption and link tokens come later. */
+#ifndef MDT_VAULT_VAULT_H
+#define MDT_VAULT_VAULT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+
+#define VAULT_KEY_LEN 32 /* HMAC-SHA256 key: 256 bits from the kernel CSPRNG */
+#define VAULT_PIN_HASH_LEN 32
+#define VAULT_PIN_LEN 6 /* PSD2 knowledge factor as S-Money used it: six digits */
+
+struct vault;
+
+/* Open the key file at key_path (mode 0600, exactly VAULT_KEY_LEN bytes). With create, a missing
+ * file is made with a fresh random key (O_EXCL, 0600). The key is held in memory locked against
+ * swapping and excluded from core dumps where the kernel allows. *out: vault_close().
+ * Errors: -MDT_ENOTFOUND (missing, create false), -MDT_EIO, -MDT_ECORRUPT (wrong size or
+ * permissions readable by others); err never contains key bytes. */
+int vault_open(const char *key_path, bool create, struct vault **out, struct mdt_err *err);
+
+/* Wipe the key and free. NULL is allowed. */
+void vault_close(struct vault *v);
+
+/* out = HMAC-SHA256(key, subject || 0x00 || code). subject binds the hash to its owner (the E.164
+ * number or account id), so that two people with the same code have different hashes and a
+ * stolen database cannot be brute-forced without the key (10^6 codes). code must be 6 digits:
+ * -MDT_EINVAL otherwise. Thread-safe. */
+int vault_pin_hash(const struct vault *v, const char *subject, const char *code,
+                   uint8_t out[VAULT_PIN_HASH_LEN]);
+
+/* Whether code matches the stored hash for subject, compared in constant time. */
+bool vault_pin_verify(const struct vault *v, const char *subject, const char *code,
+                      const uint8_t stored[VAULT_PIN_HASH_LEN]);
+
+/* Why a code is refused when a person sets it. */
+enum pin_weakness {
+    PIN_OK = 0,
+    PIN_NOT_SIX_DIGITS,
+    PIN_ALL_SAME, /* 000000, 777777 */
+    PIN_SEQUENCE, /* 123456, 654321, 012345, 098765 */
+    PIN_REPEATED, /* 121212, 123123 */
+    PIN_IN_PHONE, /* six consecutive digits of the person's own number */
+};
+
+/* Judge a new code. phone_digits (may be NULL) is the person's number, digits only or E.164. */
+enum pin_weakness vault_pin_weakness(const char *code, const char *phone_digits);
+
+/* What to tell the person, per weakness, in French (fr true) or English. Never echoes the code. */
+const char *vault_pin_weakness_text(enum pin_weakness w, bool fr);
+
+/* Overwrite a secret in memory in a way the compiler cannot remove. */
+void vault_wipe(void *p, size_t n);
+
+#endif
