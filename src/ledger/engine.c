@@ -18,8 +18,9 @@
 #define ENGINE_SYNC_POLL_US 1000000
 
 struct submission {
-    struct ledger_op *ops; /* owned copy */
+    struct ledger_op *ops; /* owned copy; NULL when n is 0 */
     size_t n;
+    struct store_extras rows; /* borrowed from the submitter */
     struct ledger_result *results;
     void *ctx;
     engine_done_fn done;
@@ -49,6 +50,7 @@ struct engine {
     bool stopping;
     /* ledger thread only */
     struct submission *batch;
+    struct store_extras *batch_rows;
     struct ledger_changes ch;
     struct engine_stats stats; /* guarded by mu */
 };
@@ -107,17 +109,22 @@ static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expi
     }
     ledger_changes_reset(&e->ch);
     *expired = ledger_expire(e->ledger, now_us, ENGINE_EXPIRE_MAX, &e->ch);
+    rows = 0;
     for (size_t i = 0; i < nsub; i++) {
         struct submission *s = &e->batch[i];
 
-        ledger_execute(e->ledger, s->ops, s->n, now_us, s->results, &e->ch);
+        if (s->n > 0) {
+            ledger_execute(e->ledger, s->ops, s->n, now_us, s->results, &e->ch);
+        }
+        e->batch_rows[i] = s->rows;
+        rows += s->rows.count;
     }
-    rows = e->ch.transfer_count + e->ch.rejection_count + e->ch.event_count;
+    rows += e->ch.transfer_count + e->ch.rejection_count + e->ch.event_count;
     if (rows == 0) {
         store_rollback(e->store);
         return 0;
     }
-    rc = store_write(e->store, &e->ch, "batch", now_us, &err);
+    rc = store_write(e->store, &e->ch, e->batch_rows, nsub, "batch", now_us, &err);
     if (rc == 0) {
         rc = store_commit(e->store, &err);
     }
@@ -154,14 +161,16 @@ static size_t take_batch(struct engine *e)
     while (e->count > 0) {
         struct submission *s = &e->ring[e->head];
 
-        if (nsub > 0 && nops + s->n > e->batch_max) {
+        size_t weight = s->n + s->rows.count;
+
+        if (nsub > 0 && nops + weight > e->batch_max) {
             break;
         }
         e->batch[nsub++] = *s;
-        nops += s->n;
+        nops += weight;
         e->head = (e->head + 1) % e->ring_cap;
         e->count--;
-        e->queued_ops -= s->n;
+        e->queued_ops -= weight;
     }
     return nsub;
 }
@@ -275,7 +284,8 @@ int engine_start(const struct engine_options *opt, struct engine **out, struct m
     e->ring_cap = e->queue_depth;
     e->ring = calloc(e->ring_cap, sizeof(*e->ring));
     e->batch = calloc(e->ring_cap, sizeof(*e->batch));
-    if (e->ring == NULL || e->batch == NULL) {
+    e->batch_rows = calloc(e->ring_cap, sizeof(*e->batch_rows));
+    if (e->ring == NULL || e->batch == NULL || e->batch_rows == NULL) {
         rc = mdt_err_set(err, MDT_E(NOMEM), "out of memory starting the engine");
         goto fail;
     }
@@ -296,6 +306,7 @@ fail:
     ledger_free(e->ledger);
     free(e->ring);
     free(e->batch);
+    free(e->batch_rows);
     free(e);
     return rc;
 }
@@ -303,27 +314,45 @@ fail:
 int engine_submit(struct engine *e, const struct ledger_op *ops, size_t n,
                   struct ledger_result *results, void *ctx, engine_done_fn done)
 {
-    struct ledger_op *copy;
-    int rc = 0;
-
-    if (n == 0 || n > ENGINE_SUBMIT_MAX || done == NULL) {
+    if (n == 0) {
         return MDT_E(INVAL);
     }
-    copy = malloc(n * sizeof(*copy));
-    if (copy == NULL) {
-        return MDT_E(NOMEM);
+    return engine_submit_rows(e, ops, n, NULL, 0, results, ctx, done);
+}
+
+int engine_submit_rows(struct engine *e, const struct ledger_op *ops, size_t n,
+                       const struct store_extra *x, size_t nx, struct ledger_result *results,
+                       void *ctx, engine_done_fn done)
+{
+    struct ledger_op *copy = NULL;
+    size_t weight = n + nx; /* what the submission costs the queue and the batch */
+    int rc = 0;
+
+    if (weight == 0 || n > ENGINE_SUBMIT_MAX || nx > ENGINE_SUBMIT_MAX || done == NULL) {
+        return MDT_E(INVAL);
     }
-    memcpy(copy, ops, n * sizeof(*copy));
+    if (n > 0) {
+        copy = malloc(n * sizeof(*copy));
+        if (copy == NULL) {
+            return MDT_E(NOMEM);
+        }
+        memcpy(copy, ops, n * sizeof(*copy));
+    }
     pthread_mutex_lock(&e->mu);
     if (e->stopping) {
         rc = MDT_E(SHUTDOWN);
-    } else if (e->queued_ops + n > e->queue_depth || e->count == e->ring_cap) {
+    } else if (e->queued_ops + weight > e->queue_depth || e->count == e->ring_cap) {
         rc = MDT_E(FULL);
     } else {
         e->ring[(e->head + e->count) % e->ring_cap] =
-            (struct submission){.ops = copy, .n = n, .results = results, .ctx = ctx, .done = done};
+            (struct submission){.ops = copy,
+                                .n = n,
+                                .rows = {.rows = x, .count = nx},
+                                .results = results,
+                                .ctx = ctx,
+                                .done = done};
         e->count++;
-        e->queued_ops += n;
+        e->queued_ops += weight;
         /* Wake the ledger thread only when it may be idle: the first op of a new batch. */
         if (e->count == 1) {
             pthread_cond_signal(&e->cv);
@@ -420,5 +449,6 @@ void engine_stop(struct engine *e)
     ledger_free(e->ledger);
     free(e->ring);
     free(e->batch);
+    free(e->batch_rows);
     free(e);
 }

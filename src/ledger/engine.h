@@ -42,6 +42,13 @@ int engine_start(const struct engine_options *opt, struct engine **out, struct m
 int engine_submit(struct engine *e, const struct ledger_op *ops, size_t n,
                   struct ledger_result *results, void *ctx, engine_done_fn done);
 
+/* Like engine_submit, with channel rows (inbox, outbox, conversation state) that must commit in
+ * the same transaction as ops; n may be 0 when there are only rows. The rows are not copied:
+ * x must stay valid until done runs. */
+int engine_submit_rows(struct engine *e, const struct ledger_op *ops, size_t n,
+                       const struct store_extra *x, size_t nx, struct ledger_result *results,
+                       void *ctx, engine_done_fn done);
+
 /* Submit and wait until durable. Returns 0 (see results for each op's reason) or a negative
  * code. Thread-safe; must not be called from a done callback. */
 int engine_execute(struct engine *e, const struct ledger_op *ops, size_t n,

@@ -46,10 +46,16 @@ int store_begin(struct store *s, bool *changed, struct mdt_err *err)
     return s->ops->begin(s, changed, err);
 }
 
-int store_write(struct store *s, const struct ledger_changes *ch, const char *kind, int64_t now_us,
-                struct mdt_err *err)
+int store_write(struct store *s, const struct ledger_changes *ch, const struct store_extras *x,
+                size_t nx, const char *kind, int64_t now_us, struct mdt_err *err)
 {
-    return s->ops->write(s, ch, kind, now_us, err);
+    return s->ops->write(s, ch, x, nx, kind, now_us, err);
+}
+
+int store_channel_load(struct store *s, const struct store_channel_fns *fns, void *ctx,
+                       int64_t inbox_since_us, struct mdt_err *err)
+{
+    return s->ops->channel_load(s, fns, ctx, inbox_since_us, err);
 }
 
 int store_commit(struct store *s, struct mdt_err *err)

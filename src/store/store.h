@@ -12,6 +12,7 @@
 
 #include "base/error.h"
 #include "ledger/ledger.h"
+#include "store/store_channel.h"
 
 enum store_sync_mode {
     STORE_DURABLE_FULL = 0,   /* fsync at every commit: what mandat promises */
@@ -61,6 +62,15 @@ typedef int (*store_journal_fn)(void *ctx, const struct journal_entry *e);
 typedef int (*store_digest_fn)(void *ctx, const struct journal_entry *e,
                                const uint8_t digest[SHA256_LEN], uint64_t orphans);
 
+/* Callbacks of store_channel_load, one per row; any may be NULL. A non-zero return stops. */
+struct store_channel_fns {
+    int (*customer)(void *ctx, const struct customer_row *r);
+    int (*conversation)(void *ctx, const struct conversation_row *r);
+    int (*association)(void *ctx, const struct association_row *r);
+    int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
+    int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
+};
+
 /* The operations a backend implements. All return 0 or a negative MDT_E* code with err. */
 struct store_ops {
     const char *name;
@@ -68,8 +78,10 @@ struct store_ops {
     int (*load)(struct store *s, struct ledger *l, struct mdt_err *err);
     int (*changed)(struct store *s, bool *changed, struct mdt_err *err);
     int (*begin)(struct store *s, bool *changed, struct mdt_err *err);
-    int (*write)(struct store *s, const struct ledger_changes *ch, const char *kind, int64_t now_us,
-                 struct mdt_err *err);
+    int (*write)(struct store *s, const struct ledger_changes *ch, const struct store_extras *x,
+                 size_t nx, const char *kind, int64_t now_us, struct mdt_err *err);
+    int (*channel_load)(struct store *s, const struct store_channel_fns *fns, void *ctx,
+                        int64_t inbox_since_us, struct mdt_err *err);
     int (*commit)(struct store *s, struct mdt_err *err);
     void (*rollback)(struct store *s);
     int (*read_begin)(struct store *s, struct mdt_err *err);
@@ -104,10 +116,17 @@ int store_changed(struct store *s, bool *changed, struct mdt_err *err);
 
 /* A write transaction: begin takes the write lock (waiting up to busy_timeout_ms) and says
  * whether others wrote meanwhile (then call store_load before deciding anything); write adds
- * the batch's rows and its journal entry; commit makes it durable (one fsync in FULL mode). */
+ * the batch's ledger rows and its journal entry, and the channel rows x[0..nx) (not in the
+ * journal: personal data must stay erasable); commit makes it durable (one fsync in FULL mode). */
 int store_begin(struct store *s, bool *changed, struct mdt_err *err);
-int store_write(struct store *s, const struct ledger_changes *ch, const char *kind, int64_t now_us,
-                struct mdt_err *err);
+int store_write(struct store *s, const struct ledger_changes *ch, const struct store_extras *x,
+                size_t nx, const char *kind, int64_t now_us, struct mdt_err *err);
+
+/* Read what the dialog and the channels rebuild at start-up: every customer, conversation and
+ * association, inbox rows received at or after inbox_since_us (the dedup window, and the ones
+ * not yet answered), and the outbox rows still queued or waiting for a delivery receipt. */
+int store_channel_load(struct store *s, const struct store_channel_fns *fns, void *ctx,
+                       int64_t inbox_since_us, struct mdt_err *err);
 int store_commit(struct store *s, struct mdt_err *err);
 void store_rollback(struct store *s);
 

@@ -13,6 +13,7 @@
 #include "base/limits.h"
 #include "base/mem.h"
 #include "store/store.h"
+#include "store/store_sqlite_int.h"
 
 /* Schema versions, applied in order inside one transaction. Never edit a published one. */
 static const char *const migrations[] = {
@@ -39,6 +40,25 @@ static const char *const migrations[] = {
     " fee2 INTEGER NOT NULL, channel INTEGER NOT NULL, reason INTEGER NOT NULL,"
     " created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL, fingerprint INTEGER NOT NULL,"
     " ext_ref TEXT NOT NULL);",
+    /* 2: the channels' tables; personal data apart from the ledger's log. */
+    "CREATE TABLE customers(phone TEXT PRIMARY KEY, account_id INTEGER NOT NULL,"
+    " lang INTEGER NOT NULL, pin_hash BLOB, pin_failures INTEGER NOT NULL,"
+    " locked_until_us INTEGER NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE TABLE conversations(phone TEXT PRIMARY KEY, order_id BLOB NOT NULL,"
+    " payee_account INTEGER NOT NULL, payee TEXT NOT NULL, amount_minor INTEGER NOT NULL,"
+    " ref TEXT NOT NULL, expires_us INTEGER NOT NULL, attempts INTEGER NOT NULL,"
+    " kind INTEGER NOT NULL);"
+    "CREATE TABLE associations(keyword TEXT PRIMARY KEY, account_id INTEGER NOT NULL,"
+    " name TEXT NOT NULL);"
+    "CREATE TABLE inbox(seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, channel INTEGER NOT NULL,"
+    " peer_id TEXT NOT NULL, source TEXT NOT NULL, dest TEXT NOT NULL, text TEXT NOT NULL,"
+    " peer_time_us INTEGER NOT NULL, received_us INTEGER NOT NULL, done INTEGER NOT NULL);"
+    "CREATE INDEX inbox_received ON inbox(received_us);"
+    "CREATE TABLE outbox(seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE, inbox_id BLOB,"
+    " channel INTEGER NOT NULL, state INTEGER NOT NULL, attempts INTEGER NOT NULL,"
+    " source TEXT NOT NULL, dest TEXT NOT NULL, peer_id TEXT NOT NULL, final_state TEXT NOT NULL,"
+    " next_try_us INTEGER NOT NULL, created_us INTEGER NOT NULL, text TEXT NOT NULL);"
+    "CREATE INDEX outbox_open ON outbox(state) WHERE state < 2;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -46,16 +66,6 @@ static const char *const migrations[] = {
     "seq, batch, id, debit_account_id, credit_account_id, amount, link_id, timeout_s, kind,"       \
     " flags, state, fee1, fee2, channel, reason, created_us, expires_us, fingerprint, ext_ref"
 #define EVENT_COLS "seq, batch, account_id, type, kind, status, tier, flags, currency, created_us"
-
-enum stmt_id {
-    ST_INS_TRANSFER,
-    ST_INS_REJECTION,
-    ST_INS_EVENT,
-    ST_INS_JOURNAL,
-    ST_SET_STATE,
-    ST_DATA_VERSION,
-    ST_COUNT
-};
 
 static const char *const stmt_sql[ST_COUNT] = {
     [ST_INS_TRANSFER] = "INSERT INTO transfers(" TRANSFER_COLS ") VALUES"
@@ -67,21 +77,25 @@ static const char *const stmt_sql[ST_COUNT] = {
                        " events, digest, prev_hash, hash) VALUES(?,?,?,?,?,?,?,?,?,?)",
     [ST_SET_STATE] = "UPDATE transfers SET state = ? WHERE seq = ?",
     [ST_DATA_VERSION] = "PRAGMA data_version",
+    [ST_INS_INBOX] = "INSERT OR IGNORE INTO inbox(id, channel, peer_id, source, dest, text,"
+                     " peer_time_us, received_us, done) VALUES(?,?,?,?,?,?,?,?,0)",
+    [ST_INBOX_DONE] = "UPDATE inbox SET done = 1 WHERE id = ?",
+    [ST_INS_OUTBOX] = "INSERT OR IGNORE INTO outbox(id, inbox_id, channel, state, attempts, source,"
+                      " dest, peer_id, final_state, next_try_us, created_us, text)"
+                      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_OUTBOX_STATE] = "UPDATE outbox SET state = ?, attempts = ?, next_try_us = ?, peer_id = ?,"
+                        " final_state = ? WHERE id = ?",
+    [ST_UPSERT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, account_id, lang, pin_hash,"
+                           " pin_failures, locked_until_us, created_us) VALUES(?,?,?,?,?,?,?)",
+    [ST_UPSERT_CONVERSATION] = "INSERT OR REPLACE INTO conversations(phone, order_id,"
+                               " payee_account, payee, amount_minor, ref, expires_us, attempts,"
+                               " kind) VALUES(?,?,?,?,?,?,?,?,?)",
+    [ST_DELETE_CONVERSATION] = "DELETE FROM conversations WHERE phone = ?",
+    [ST_UPSERT_ASSOCIATION] = "INSERT OR REPLACE INTO associations(keyword, account_id, name)"
+                              " VALUES(?,?,?)",
 };
 
-struct sqlite_store {
-    struct store base;
-    sqlite3 *db;
-    sqlite3_stmt *st[ST_COUNT];
-    bool read_only;
-    bool in_tx;
-    int64_t data_version;
-    /* the journal's head, and the head a pending commit will make current */
-    uint64_t journal_seq, next_journal_seq;
-    uint8_t journal_hash[SHA256_LEN], next_journal_hash[SHA256_LEN];
-};
-
-static int db_error(struct sqlite_store *s, struct mdt_err *err, const char *what)
+int sqlite_db_error(struct sqlite_store *s, struct mdt_err *err, const char *what)
 {
     int code = sqlite3_errcode(s->db);
 
@@ -95,10 +109,10 @@ static int db_error(struct sqlite_store *s, struct mdt_err *err, const char *wha
     return mdt_err_set(err, MDT_E(STORE), "%s: %s", what, sqlite3_errmsg(s->db));
 }
 
-static int exec(struct sqlite_store *s, const char *sql, struct mdt_err *err)
+int sqlite_run(struct sqlite_store *s, const char *sql, struct mdt_err *err)
 {
     if (sqlite3_exec(s->db, sql, NULL, NULL, NULL) != SQLITE_OK) {
-        return db_error(s, err, sql);
+        return sqlite_db_error(s, err, sql);
     }
     return 0;
 }
@@ -123,7 +137,7 @@ static int migrate(struct sqlite_store *s, struct mdt_err *err)
     int rc = 0;
 
     if (version < 0) {
-        return db_error(s, err, "read schema version");
+        return sqlite_db_error(s, err, "read schema version");
     }
     if (version > SCHEMA_VERSION) {
         return mdt_err_set(err, MDT_E(SCHEMA),
@@ -140,16 +154,16 @@ static int migrate(struct sqlite_store *s, struct mdt_err *err)
         }
         return 0;
     }
-    rc = exec(s, "BEGIN IMMEDIATE", err);
+    rc = sqlite_run(s, "BEGIN IMMEDIATE", err);
     for (int v = (int)version; rc == 0 && v < SCHEMA_VERSION; v++) {
-        rc = exec(s, migrations[v], err);
+        rc = sqlite_run(s, migrations[v], err);
     }
     if (rc == 0) {
         snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", SCHEMA_VERSION);
-        rc = exec(s, sql, err);
+        rc = sqlite_run(s, sql, err);
     }
     if (rc == 0) {
-        rc = exec(s, "COMMIT", err);
+        rc = sqlite_run(s, "COMMIT", err);
     }
     if (rc < 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
@@ -164,7 +178,7 @@ static int read_journal_head(struct sqlite_store *s, struct mdt_err *err)
 
     if (sqlite3_prepare_v2(s->db, "SELECT seq, hash FROM journal ORDER BY seq DESC LIMIT 1", -1,
                            &st, NULL) != SQLITE_OK) {
-        return db_error(s, err, "read journal head");
+        return sqlite_db_error(s, err, "read journal head");
     }
     memset(s->journal_hash, 0, SHA256_LEN);
     s->journal_seq = 0;
@@ -203,17 +217,17 @@ static int configure(struct sqlite_store *s, const struct store_options *opt, st
 
     sqlite3_busy_timeout(s->db, opt->busy_timeout_ms > 0 ? opt->busy_timeout_ms : 5000);
     if (!opt->read_only) {
-        rc = exec(s, "PRAGMA journal_mode=WAL", err);
+        rc = sqlite_run(s, "PRAGMA journal_mode=WAL", err);
         if (rc == 0) {
-            rc = exec(s, sync_sql[opt->sync >= 0 && opt->sync <= 2 ? opt->sync : 0], err);
+            rc = sqlite_run(s, sync_sql[opt->sync >= 0 && opt->sync <= 2 ? opt->sync : 0], err);
         }
         /* Bigger WAL between checkpoints: fewer checkpoint stalls under load (16 MB). */
         if (rc == 0) {
-            rc = exec(s, "PRAGMA wal_autocheckpoint=4000", err);
+            rc = sqlite_run(s, "PRAGMA wal_autocheckpoint=4000", err);
         }
     }
     if (rc == 0) {
-        rc = exec(s, "PRAGMA cache_size=-65536", err); /* 64 MB page cache */
+        rc = sqlite_run(s, "PRAGMA cache_size=-65536", err); /* 64 MB page cache */
     }
     if (rc == 0) {
         rc = migrate(s, err);
@@ -224,7 +238,7 @@ static int configure(struct sqlite_store *s, const struct store_options *opt, st
         }
         if (sqlite3_prepare_v3(s->db, stmt_sql[i], -1, SQLITE_PREPARE_PERSISTENT, &s->st[i],
                                NULL) != SQLITE_OK) {
-            rc = db_error(s, err, "prepare statement");
+            rc = sqlite_db_error(s, err, "prepare statement");
         }
     }
     if (rc == 0) {
@@ -274,7 +288,7 @@ fail:
 
 /* ---- rows ---- */
 
-static void bind_id(sqlite3_stmt *st, int col, struct id128 id)
+void sqlite_bind_id(sqlite3_stmt *st, int col, struct id128 id)
 {
     uint8_t b[16];
 
@@ -285,7 +299,7 @@ static void bind_id(sqlite3_stmt *st, int col, struct id128 id)
     sqlite3_bind_blob(st, col, b, 16, SQLITE_TRANSIENT);
 }
 
-static struct id128 column_id(sqlite3_stmt *st, int col)
+struct id128 sqlite_column_id(sqlite3_stmt *st, int col)
 {
     struct id128 id = {0, 0};
     const uint8_t *b = sqlite3_column_blob(st, col);
@@ -303,14 +317,14 @@ static void bind_transfer(sqlite3_stmt *st, const struct transfer *t, uint64_t b
 {
     sqlite3_bind_int64(st, 1, (int64_t)t->seq);
     sqlite3_bind_int64(st, 2, (int64_t)batch);
-    bind_id(st, 3, t->id);
+    sqlite_bind_id(st, 3, t->id);
     sqlite3_bind_int64(st, 4, (int64_t)t->debit_account_id);
     sqlite3_bind_int64(st, 5, (int64_t)t->credit_account_id);
     sqlite3_bind_int64(st, 6, t->amount);
     if (t->link_id.hi == 0 && t->link_id.lo == 0) {
         sqlite3_bind_null(st, 7);
     } else {
-        bind_id(st, 7, t->link_id);
+        sqlite_bind_id(st, 7, t->link_id);
     }
     sqlite3_bind_int64(st, 8, t->timeout_s);
     sqlite3_bind_int(st, 9, t->kind);
@@ -333,11 +347,11 @@ static void column_transfer(sqlite3_stmt *st, struct transfer *t)
 
     memset(t, 0, sizeof(*t));
     t->seq = (uint64_t)sqlite3_column_int64(st, 0);
-    t->id = column_id(st, 2);
+    t->id = sqlite_column_id(st, 2);
     t->debit_account_id = (uint64_t)sqlite3_column_int64(st, 3);
     t->credit_account_id = (uint64_t)sqlite3_column_int64(st, 4);
     t->amount = sqlite3_column_int64(st, 5);
-    t->link_id = column_id(st, 6);
+    t->link_id = sqlite_column_id(st, 6);
     t->timeout_s = (uint32_t)sqlite3_column_int64(st, 7);
     t->kind = (uint16_t)sqlite3_column_int(st, 8);
     t->flags = (uint16_t)sqlite3_column_int(st, 9);
@@ -386,14 +400,14 @@ static void column_event(sqlite3_stmt *st, struct account_event *e)
     e->timestamp_us = sqlite3_column_int64(st, 9);
 }
 
-static int step_done(struct sqlite_store *s, sqlite3_stmt *st, struct mdt_err *err)
+int sqlite_step_done(struct sqlite_store *s, sqlite3_stmt *st, struct mdt_err *err)
 {
     int rc = sqlite3_step(st);
 
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     if (rc != SQLITE_DONE) {
-        return db_error(s, err, "write");
+        return sqlite_db_error(s, err, "write");
     }
     return 0;
 }
@@ -412,12 +426,12 @@ static int cursor_open(struct sqlite_store *s, struct cursor *c, const char *sql
 
     c->live = false;
     if (sqlite3_prepare_v2(s->db, sql, -1, &c->st, NULL) != SQLITE_OK) {
-        return db_error(s, err, "load");
+        return sqlite_db_error(s, err, "load");
     }
     sqlite3_bind_int64(c->st, 1, (int64_t)after);
     rc = sqlite3_step(c->st);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return db_error(s, err, "load");
+        return sqlite_db_error(s, err, "load");
     }
     c->live = rc == SQLITE_ROW;
     return 0;
@@ -428,7 +442,7 @@ static int cursor_next(struct sqlite_store *s, struct cursor *c, struct mdt_err 
     int rc = sqlite3_step(c->st);
 
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-        return db_error(s, err, "load");
+        return sqlite_db_error(s, err, "load");
     }
     c->live = rc == SQLITE_ROW;
     return 0;
@@ -489,7 +503,7 @@ static int sqlite_load(struct store *base, struct ledger *l, struct mdt_err *err
 
     /* One read transaction, so that the three cursors see the same snapshot. */
     if (own_tx) {
-        rc = exec(s, "BEGIN", err);
+        rc = sqlite_run(s, "BEGIN", err);
     }
     if (rc == 0) {
         rc = cursors_open(s, c, after, err);
@@ -516,7 +530,7 @@ static int sqlite_changed(struct store *base, bool *changed, struct mdt_err *err
 
     if (sqlite3_step(st) != SQLITE_ROW) {
         sqlite3_reset(st);
-        return db_error(s, err, "read data_version");
+        return sqlite_db_error(s, err, "read data_version");
     }
     v = sqlite3_column_int64(st, 0);
     sqlite3_reset(st);
@@ -531,7 +545,7 @@ static int sqlite_begin(struct store *base, bool *changed, struct mdt_err *err)
     int rc;
 
     MDT_ASSERT(!s->in_tx && !s->read_only);
-    rc = exec(s, "BEGIN IMMEDIATE", err);
+    rc = sqlite_run(s, "BEGIN IMMEDIATE", err);
     if (rc < 0) {
         return rc;
     }
@@ -553,27 +567,28 @@ static int write_rows(struct sqlite_store *s, const struct ledger_changes *ch, u
 
     for (size_t i = 0; rc == 0 && i < ch->event_count; i++) {
         bind_event(s->st[ST_INS_EVENT], &ch->events[i], batch);
-        rc = step_done(s, s->st[ST_INS_EVENT], err);
+        rc = sqlite_step_done(s, s->st[ST_INS_EVENT], err);
     }
     for (size_t i = 0; rc == 0 && i < ch->transfer_count; i++) {
         bind_transfer(s->st[ST_INS_TRANSFER], &ch->transfers[i], batch);
-        rc = step_done(s, s->st[ST_INS_TRANSFER], err);
+        rc = sqlite_step_done(s, s->st[ST_INS_TRANSFER], err);
     }
     for (size_t i = 0; rc == 0 && i < ch->rejection_count; i++) {
         bind_transfer(s->st[ST_INS_REJECTION], &ch->rejections[i], batch);
-        rc = step_done(s, s->st[ST_INS_REJECTION], err);
+        rc = sqlite_step_done(s, s->st[ST_INS_REJECTION], err);
     }
     /* Pending rows are recent, so these updates touch pages near the tail. */
     for (size_t i = 0; rc == 0 && i < ch->state_count; i++) {
         sqlite3_bind_int(s->st[ST_SET_STATE], 1, ch->states[i].state);
         sqlite3_bind_int64(s->st[ST_SET_STATE], 2, (int64_t)ch->states[i].seq);
-        rc = step_done(s, s->st[ST_SET_STATE], err);
+        rc = sqlite_step_done(s, s->st[ST_SET_STATE], err);
     }
     return rc;
 }
 
-static int sqlite_write(struct store *base, const struct ledger_changes *ch, const char *kind,
-                        int64_t now_us, struct mdt_err *err)
+static int sqlite_write(struct store *base, const struct ledger_changes *ch,
+                        const struct store_extras *x, size_t nx, const char *kind, int64_t now_us,
+                        struct mdt_err *err)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     struct journal_entry j = {0};
@@ -581,6 +596,11 @@ static int sqlite_write(struct store *base, const struct ledger_changes *ch, con
     int rc;
 
     MDT_ASSERT(s->in_tx);
+    rc = sqlite_write_extras(s, x, nx, err);
+    /* Channel rows alone make no journal entry: the journal is the ledger's. */
+    if (rc < 0 || ch->transfer_count + ch->rejection_count + ch->event_count == 0) {
+        return rc;
+    }
     j.seq = s->journal_seq + 1;
     j.created_us = now_us;
     snprintf(j.kind, sizeof(j.kind), "%s", kind);
@@ -607,7 +627,7 @@ static int sqlite_write(struct store *base, const struct ledger_changes *ch, con
     sqlite3_bind_blob(st, 8, j.digest, SHA256_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 9, j.prev_hash, SHA256_LEN, SQLITE_STATIC);
     sqlite3_bind_blob(st, 10, j.hash, SHA256_LEN, SQLITE_STATIC);
-    rc = step_done(s, st, err);
+    rc = sqlite_step_done(s, st, err);
     if (rc == 0) {
         s->next_journal_seq = j.seq;
         memcpy(s->next_journal_hash, j.hash, SHA256_LEN);
@@ -621,7 +641,7 @@ static int sqlite_commit(struct store *base, struct mdt_err *err)
     int rc;
 
     MDT_ASSERT(s->in_tx);
-    rc = exec(s, "COMMIT", err);
+    rc = sqlite_run(s, "COMMIT", err);
     if (rc < 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
         s->in_tx = false;
@@ -654,7 +674,7 @@ static int sqlite_read_begin(struct store *base, struct mdt_err *err)
     int rc;
 
     MDT_ASSERT(!s->in_tx);
-    rc = exec(s, "BEGIN", err);
+    rc = sqlite_run(s, "BEGIN", err);
     if (rc == 0) {
         s->in_tx = true;
     }
@@ -683,14 +703,14 @@ static int sqlite_statement(struct store *base, uint64_t account_id, store_trans
                            "SELECT " TRANSFER_COLS " FROM transfers WHERE debit_account_id = ?1"
                            " OR credit_account_id = ?1 ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK) {
-        return db_error(s, err, "statement");
+        return sqlite_db_error(s, err, "statement");
     }
     sqlite3_bind_int64(st, 1, (int64_t)account_id);
     for (;;) {
         int step = sqlite3_step(st);
 
         if (step != SQLITE_ROW) {
-            rc = step == SQLITE_DONE ? 0 : db_error(s, err, "statement");
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "statement");
             break;
         }
         column_transfer(st, &t);
@@ -718,15 +738,15 @@ static int sqlite_transfer_get(struct store *base, struct id128 id, struct trans
         int step;
 
         if (sqlite3_prepare_v2(s->db, sql[i], -1, &st, NULL) != SQLITE_OK) {
-            return db_error(s, err, "find transfer");
+            return sqlite_db_error(s, err, "find transfer");
         }
-        bind_id(st, 1, id);
+        sqlite_bind_id(st, 1, id);
         step = sqlite3_step(st);
         if (step == SQLITE_ROW) {
             column_transfer(st, out);
             rc = 0;
         } else if (step != SQLITE_DONE) {
-            rc = db_error(s, err, "find transfer");
+            rc = sqlite_db_error(s, err, "find transfer");
         }
         sqlite3_finalize(st);
     }
@@ -769,13 +789,13 @@ static int sqlite_journal(struct store *base, store_journal_fn fn, void *ctx, st
                            "SELECT seq, created_us, kind, detail, transfers, rejections, events,"
                            " digest, prev_hash, hash FROM journal ORDER BY seq",
                            -1, &st, NULL) != SQLITE_OK) {
-        return db_error(s, err, "journal");
+        return sqlite_db_error(s, err, "journal");
     }
     for (;;) {
         int step = sqlite3_step(st);
 
         if (step != SQLITE_ROW) {
-            rc = step == SQLITE_DONE ? 0 : db_error(s, err, "journal");
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "journal");
             break;
         }
         column_journal(st, &e);
@@ -848,7 +868,7 @@ static int verify_entries(struct sqlite_store *s, sqlite3_stmt *js, struct curso
             break;
         }
         if (step != SQLITE_ROW) {
-            rc = db_error(s, err, "journal");
+            rc = sqlite_db_error(s, err, "journal");
             break;
         }
         column_journal(js, &e);
@@ -882,7 +902,7 @@ static int sqlite_journal_verify(struct store *base, store_digest_fn fn, void *c
                                       "SELECT seq, created_us, kind, detail, transfers, rejections,"
                                       " events, digest, prev_hash, hash FROM journal ORDER BY seq",
                                       -1, &js, NULL) != SQLITE_OK) {
-        rc = db_error(s, err, "journal");
+        rc = sqlite_db_error(s, err, "journal");
     }
     if (rc == 0) {
         rc = verify_entries(s, js, c, fn, ctx, err);
@@ -929,13 +949,13 @@ static int sqlite_sums(struct store *base, store_sums_fn fn, void *ctx, struct m
             " UNION ALL SELECT acc, dp, cp, dq, cq FROM sums"
             " WHERE acc NOT IN (SELECT account_id FROM account_events WHERE type = 0)",
             -1, &st, NULL) != SQLITE_OK) {
-        return db_error(s, err, "sums");
+        return sqlite_db_error(s, err, "sums");
     }
     for (;;) {
         int step = sqlite3_step(st);
 
         if (step != SQLITE_ROW) {
-            rc = step == SQLITE_DONE ? 0 : db_error(s, err, "sums");
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "sums");
             break;
         }
         sum.account_id = (uint64_t)sqlite3_column_int64(st, 0);
@@ -962,14 +982,14 @@ static int check_duplicates(struct sqlite_store *s, store_report_fn report, void
                            "SELECT lower(hex(id)), count(*) FROM (SELECT id FROM transfers"
                            " UNION ALL SELECT id FROM rejections) GROUP BY id HAVING count(*) > 1",
                            -1, &st, NULL) != SQLITE_OK) {
-        return db_error(s, err, "check ids");
+        return sqlite_db_error(s, err, "check ids");
     }
     for (;;) {
         char text[160];
         int step = sqlite3_step(st);
 
         if (step != SQLITE_ROW) {
-            rc = step == SQLITE_DONE ? 0 : db_error(s, err, "check ids");
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "check ids");
             break;
         }
         snprintf(text, sizeof(text), "transfer id %s is stored %lld times: ids must be unique",
@@ -997,12 +1017,12 @@ static int check_pending_states(struct sqlite_store *s, store_report_fn report, 
                                 uint64_t *violations, struct mdt_err *err)
 {
     sqlite3_stmt *st = NULL;
-    int rc = exec(s,
-                  "DROP TABLE IF EXISTS temp.chk_close;"
-                  "CREATE TEMP TABLE chk_close AS SELECT link_id, flags FROM transfers"
-                  " WHERE flags & 28 != 0;"
-                  "CREATE INDEX temp.chk_close_link ON chk_close(link_id);",
-                  err);
+    int rc = sqlite_run(s,
+                        "DROP TABLE IF EXISTS temp.chk_close;"
+                        "CREATE TEMP TABLE chk_close AS SELECT link_id, flags FROM transfers"
+                        " WHERE flags & 28 != 0;"
+                        "CREATE INDEX temp.chk_close_link ON chk_close(link_id);",
+                        err);
 
     if (rc < 0) {
         return rc;
@@ -1012,7 +1032,7 @@ static int check_pending_states(struct sqlite_store *s, store_report_fn report, 
                            " LEFT JOIN chk_close c ON c.link_id = p.id WHERE p.flags & 2 != 0"
                            " GROUP BY p.seq",
                            -1, &st, NULL) != SQLITE_OK) {
-        return db_error(s, err, "check pending");
+        return sqlite_db_error(s, err, "check pending");
     }
     for (;;) {
         char text[200];
@@ -1020,7 +1040,7 @@ static int check_pending_states(struct sqlite_store *s, store_report_fn report, 
         int64_t closes, state, want;
 
         if (step != SQLITE_ROW) {
-            rc = step == SQLITE_DONE ? 0 : db_error(s, err, "check pending");
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "check pending");
             break;
         }
         state = sqlite3_column_int64(st, 1);
@@ -1063,6 +1083,7 @@ static const struct store_ops sqlite_ops = {
     .write = sqlite_write,
     .commit = sqlite_commit,
     .rollback = sqlite_rollback,
+    .channel_load = sqlite_channel_load,
     .read_begin = sqlite_read_begin,
     .read_end = sqlite_read_end,
     .statement = sqlite_statement,

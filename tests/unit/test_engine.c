@@ -315,13 +315,144 @@ static void test_schema_and_missing(void **state)
     assert_non_null(strstr(err.msg, "newer than this mandat"));
     assert_int_equal(store_open(&missing, &s, &err), MDT_E(NOTFOUND));
     assert_non_null(strstr(err.msg, "mandat init"));
-    sql(f->db, "PRAGMA user_version = 1");
+    /* A version-1 database (before the channel tables) is migrated when opened for writing. */
+    sql(f->db, "DROP TABLE customers; DROP TABLE conversations; DROP TABLE associations;"
+               " DROP TABLE inbox; DROP TABLE outbox; PRAGMA user_version = 1");
     assert_int_equal(store_open(&so, &f->store, &err), 0);
+    sql(f->db, "SELECT count(*) FROM customers, outbox");
     {
         struct engine_options eo = {.ledger = &f->cfg, .store = f->store};
 
         assert_int_equal(engine_start(&eo, &f->engine, NULL), 0);
     }
+}
+
+struct loaded {
+    int customers, conversations, associations, inbox, inbox_done, outbox;
+    struct customer_row customer;
+    struct outbox_row outbox_row;
+    char inbox_text[64];
+};
+
+static int on_customer(void *ctx, const struct customer_row *r)
+{
+    struct loaded *l = ctx;
+
+    l->customers++;
+    l->customer = *r;
+    return 0;
+}
+
+static int on_conversation(void *ctx, const struct conversation_row *r)
+{
+    (void)r;
+    ((struct loaded *)ctx)->conversations++;
+    return 0;
+}
+
+static int on_association(void *ctx, const struct association_row *r)
+{
+    struct loaded *l = ctx;
+
+    assert_string_equal(r->keyword, "TELETHON");
+    l->associations++;
+    return 0;
+}
+
+static int on_inbox(void *ctx, const struct inbox_row *r, bool done)
+{
+    struct loaded *l = ctx;
+
+    l->inbox++;
+    l->inbox_done += done;
+    snprintf(l->inbox_text, sizeof(l->inbox_text), "%.60s", r->text);
+    return 0;
+}
+
+static int on_outbox(void *ctx, const struct outbox_row *r)
+{
+    struct loaded *l = ctx;
+
+    l->outbox++;
+    l->outbox_row = *r;
+    return 0;
+}
+
+static struct loaded load_channel(struct fixture *f)
+{
+    struct store_channel_fns fns = {on_customer, on_conversation, on_association, on_inbox,
+                                    on_outbox};
+    struct loaded l = {0};
+
+    assert_int_equal(store_channel_load(f->store, &fns, &l, 0, NULL), 0);
+    return l;
+}
+
+/* Channel rows commit with the batch they ride with, survive a restart, and a redelivered
+ * inbox row is kept once. */
+static void test_channel_rows(void **state)
+{
+    struct fixture *f = *state;
+    static struct store_extra x[6];
+    struct ledger_op op = {.type = LEDGER_OP_SYSTEM_INIT};
+    struct ledger_result res;
+    struct loaded l;
+
+    memset(x, 0, sizeof(x));
+    strcpy(op.account.currency, "EUR");
+    x[0].kind = EXTRA_INBOX;
+    x[0].u.inbox.id = nid(7);
+    strcpy(x[0].u.inbox.source, "+33612345678");
+    strcpy(x[0].u.inbox.dest, "71004");
+    strcpy(x[0].u.inbox.text, "DON 5 TELETHON");
+    x[1] = x[0]; /* the SMSC delivers it twice */
+    x[2].kind = EXTRA_CUSTOMER;
+    strcpy(x[2].u.customer.phone, "+33612345678");
+    x[2].u.customer.account_id = 5;
+    x[2].u.customer.has_pin = true;
+    memset(x[2].u.customer.pin_hash, 0xab, sizeof(x[2].u.customer.pin_hash));
+    x[3].kind = EXTRA_ASSOCIATION;
+    strcpy(x[3].u.association.keyword, "TELETHON");
+    x[3].u.association.account_id = 6;
+    x[4].kind = EXTRA_OUTBOX;
+    x[4].u.outbox.id = nid(8);
+    strcpy(x[4].u.outbox.dest, "+33612345678");
+    strcpy(x[4].u.outbox.text, "Merci !");
+    x[5].kind = EXTRA_CONVERSATION;
+    strcpy(x[5].u.conversation.phone, "+33612345678");
+    x[5].u.conversation.active = true;
+    assert_int_equal(engine_submit_rows(f->engine, &op, 1, x, 6, &res, NULL, ignore_done), 0);
+    restart(f); /* engine_stop drains the queue */
+    l = load_channel(f);
+    assert_int_equal(l.customers, 1);
+    assert_int_equal(l.customer.account_id, 5);
+    assert_true(l.customer.has_pin);
+    assert_int_equal(l.customer.pin_hash[31], 0xab);
+    assert_int_equal(l.associations, 1);
+    assert_int_equal(l.inbox, 1);
+    assert_int_equal(l.inbox_done, 0);
+    assert_string_equal(l.inbox_text, "DON 5 TELETHON");
+    assert_int_equal(l.outbox, 1);
+    assert_int_equal(l.conversations, 1);
+    assert_int_equal(balance(f->engine, 1).id, 1); /* the ledger op committed with them */
+    /* Rows alone (no ledger op): mark the inbox done, the outbox sent, end the conversation. */
+    memset(x, 0, sizeof(x));
+    x[0].kind = EXTRA_INBOX_DONE;
+    x[0].u.inbox.id = nid(7);
+    x[1].kind = EXTRA_OUTBOX_STATE;
+    x[1].u.outbox.id = nid(8);
+    x[1].u.outbox.state = OUTBOX_DELIVERED;
+    strcpy(x[1].u.outbox.final_state, "DELIVRD");
+    x[2].kind = EXTRA_CONVERSATION;
+    strcpy(x[2].u.conversation.phone, "+33612345678");
+    x[2].u.conversation.active = false;
+    assert_int_equal(engine_submit_rows(f->engine, NULL, 0, x, 3, NULL, NULL, ignore_done), 0);
+    restart(f);
+    l = load_channel(f);
+    assert_int_equal(l.inbox, 1);
+    assert_int_equal(l.inbox_done, 1);
+    assert_int_equal(l.outbox, 0); /* delivered: no longer open */
+    assert_int_equal(l.conversations, 0);
 }
 
 int main(void)
@@ -333,6 +464,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_and_missing, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_channel_rows, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the channels and the dialog persist beside the ledger: the inbox of messages received
+ * (deduplicated by id), the outbox of messages to send (retried until the peer accepts them),
+ * customers (a phone number, its wallet and its code hash), conversations (the order waiting for
+ * a code) and associations (donation keywords). Personal data lives here, never in the ledger's
+ * hash-chained log, so that an erasure request can remove a person while the books still
+ * balance. These rows commit in the same transaction as the ledger batch they ride with. */
+#ifndef MDT_STORE_STORE_CHANNEL_H
+#define MDT_STORE_STORE_CHANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "ledger/ledger_types.h"
+
+#define STORE_ADDR_MAX 33    /* an E.164 number (16) or a short code or a social handle (32) */
+#define STORE_PEER_ID_MAX 65 /* SMSC message ids are C-strings of up to 65 octets (SMPP 3.4) */
+/* A concatenated SMS is at most SMS_PARTS_MAX (10) parts of 153 GSM characters, 1 530 characters,
+ * at most 3 UTF-8 bytes each: 4 590; one more for NUL. */
+#define STORE_TEXT_MAX 4600
+#define STORE_REF_MAX 16
+
+enum channel_id {
+    CHANNEL_CLI = 0,
+    CHANNEL_SMS = 1,
+    CHANNEL_HTTP = 2,
+    CHANNEL_SOCIAL = 3,
+    CHANNEL_VOICE = 4,
+};
+
+enum outbox_state {
+    OUTBOX_QUEUED = 0,    /* waiting to be sent or retried */
+    OUTBOX_SENT = 1,      /* accepted by the peer (submit_sm_resp OK): peer_id set */
+    OUTBOX_DELIVERED = 2, /* delivery receipt: delivered */
+    OUTBOX_FAILED = 3,    /* delivery receipt: undeliverable, expired, rejected; or gave up */
+};
+
+struct inbox_row {
+    struct id128 id; /* derived from the peer's id or the dedup key: a redelivery has the same */
+    uint16_t channel;
+    char peer_id[STORE_PEER_ID_MAX];
+    char source[STORE_ADDR_MAX];
+    char dest[STORE_ADDR_MAX];
+    int64_t peer_time_us;
+    int64_t received_us;
+    char text[STORE_TEXT_MAX];
+};
+
+struct outbox_row {
+    struct id128 id; /* derived from the inbox id and the reply's index: replies are idempotent */
+    struct id128 inbox_id;
+    uint16_t channel;
+    uint16_t state; /* enum outbox_state */
+    uint32_t attempts;
+    char source[STORE_ADDR_MAX];
+    char dest[STORE_ADDR_MAX];
+    char peer_id[STORE_PEER_ID_MAX];
+    char final_state[16]; /* DELIVRD, UNDELIV, ... as the peer said */
+    int64_t next_try_us;
+    int64_t created_us;
+    char text[STORE_TEXT_MAX];
+};
+
+struct customer_row {
+    char phone[STORE_ADDR_MAX]; /* E.164 */
+    uint64_t account_id;
+    uint16_t lang; /* enum lang */
+    bool has_pin;
+    uint8_t pin_hash[32];
+    uint32_t pin_failures;
+    int64_t locked_until_us;
+    int64_t created_us;
+};
+
+/* The order a person must confirm with their code. */
+struct conversation_row {
+    char phone[STORE_ADDR_MAX];
+    bool active;            /* false: delete the row */
+    struct id128 order_id;  /* the pending transfer */
+    uint64_t payee_account; /* for the reply: who gets the money */
+    char payee[STORE_ADDR_MAX];
+    int64_t amount_minor;
+    char ref[STORE_REF_MAX]; /* short reference shown to the person, e.g. K7Q2 */
+    int64_t expires_us;
+    uint32_t attempts;
+    uint16_t kind; /* enum transfer_kind: p2p or donation */
+};
+
+struct association_row {
+    char keyword[32]; /* upper-case ASCII: TELETHON, ACF */
+    uint64_t account_id;
+    char name[64];
+};
+
+enum store_extra_kind {
+    EXTRA_INBOX = 0,        /* insert; a known id is ignored (dedup) */
+    EXTRA_INBOX_DONE = 1,   /* mark inbox.id processed: replies are in the outbox */
+    EXTRA_OUTBOX = 2,       /* insert; a known id is ignored */
+    EXTRA_OUTBOX_STATE = 3, /* update state, attempts, next_try_us, peer_id, final_state by id */
+    EXTRA_CUSTOMER = 4,     /* upsert by phone */
+    EXTRA_CONVERSATION = 5, /* upsert by phone, or delete when !active */
+    EXTRA_ASSOCIATION = 6,  /* upsert by keyword */
+};
+
+/* One row to write with a batch. Owned by the submitter until its done callback. */
+struct store_extra {
+    uint16_t kind;
+    union {
+        struct inbox_row inbox;
+        struct outbox_row outbox;
+        struct customer_row customer;
+        struct conversation_row conversation;
+        struct association_row association;
+    } u;
+};
+
+/* A submission's extras, as the engine hands them to the store. */
+struct store_extras {
+    const struct store_extra *rows;
+    size_t count;
+};
+
+#endif

@@ -1,0 +1,292 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SQLite rows of the channels and the dialog: inbox, outbox, customers, conversations and
+ * associations, written with a ledger batch and read back at start-up. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "store/store_sqlite_int.h"
+
+static void bind_text(sqlite3_stmt *st, int col, const char *text, size_t cap)
+{
+    sqlite3_bind_text(st, col, text, (int)strnlen(text, cap), SQLITE_STATIC);
+}
+
+static int write_inbox(struct sqlite_store *s, const struct inbox_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_INS_INBOX];
+
+    sqlite_bind_id(st, 1, r->id);
+    sqlite3_bind_int(st, 2, r->channel);
+    bind_text(st, 3, r->peer_id, sizeof(r->peer_id));
+    bind_text(st, 4, r->source, sizeof(r->source));
+    bind_text(st, 5, r->dest, sizeof(r->dest));
+    bind_text(st, 6, r->text, sizeof(r->text));
+    sqlite3_bind_int64(st, 7, r->peer_time_us);
+    sqlite3_bind_int64(st, 8, r->received_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_outbox(struct sqlite_store *s, const struct outbox_row *r, bool insert,
+                        struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[insert ? ST_INS_OUTBOX : ST_OUTBOX_STATE];
+
+    if (!insert) {
+        sqlite3_bind_int(st, 1, r->state);
+        sqlite3_bind_int64(st, 2, r->attempts);
+        sqlite3_bind_int64(st, 3, r->next_try_us);
+        bind_text(st, 4, r->peer_id, sizeof(r->peer_id));
+        bind_text(st, 5, r->final_state, sizeof(r->final_state));
+        sqlite_bind_id(st, 6, r->id);
+        return sqlite_step_done(s, st, err);
+    }
+    sqlite_bind_id(st, 1, r->id);
+    sqlite_bind_id(st, 2, r->inbox_id);
+    sqlite3_bind_int(st, 3, r->channel);
+    sqlite3_bind_int(st, 4, r->state);
+    sqlite3_bind_int64(st, 5, r->attempts);
+    bind_text(st, 6, r->source, sizeof(r->source));
+    bind_text(st, 7, r->dest, sizeof(r->dest));
+    bind_text(st, 8, r->peer_id, sizeof(r->peer_id));
+    bind_text(st, 9, r->final_state, sizeof(r->final_state));
+    sqlite3_bind_int64(st, 10, r->next_try_us);
+    sqlite3_bind_int64(st, 11, r->created_us);
+    bind_text(st, 12, r->text, sizeof(r->text));
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_customer(struct sqlite_store *s, const struct customer_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_CUSTOMER];
+
+    bind_text(st, 1, r->phone, sizeof(r->phone));
+    sqlite3_bind_int64(st, 2, (int64_t)r->account_id);
+    sqlite3_bind_int(st, 3, r->lang);
+    if (r->has_pin) {
+        sqlite3_bind_blob(st, 4, r->pin_hash, sizeof(r->pin_hash), SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 4);
+    }
+    sqlite3_bind_int64(st, 5, r->pin_failures);
+    sqlite3_bind_int64(st, 6, r->locked_until_us);
+    sqlite3_bind_int64(st, 7, r->created_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_conversation(struct sqlite_store *s, const struct conversation_row *r,
+                              struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[r->active ? ST_UPSERT_CONVERSATION : ST_DELETE_CONVERSATION];
+
+    bind_text(st, 1, r->phone, sizeof(r->phone));
+    if (!r->active) {
+        return sqlite_step_done(s, st, err);
+    }
+    sqlite_bind_id(st, 2, r->order_id);
+    sqlite3_bind_int64(st, 3, (int64_t)r->payee_account);
+    bind_text(st, 4, r->payee, sizeof(r->payee));
+    sqlite3_bind_int64(st, 5, r->amount_minor);
+    bind_text(st, 6, r->ref, sizeof(r->ref));
+    sqlite3_bind_int64(st, 7, r->expires_us);
+    sqlite3_bind_int64(st, 8, r->attempts);
+    sqlite3_bind_int(st, 9, r->kind);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_association(struct sqlite_store *s, const struct association_row *r,
+                             struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_ASSOCIATION];
+
+    bind_text(st, 1, r->keyword, sizeof(r->keyword));
+    sqlite3_bind_int64(st, 2, (int64_t)r->account_id);
+    bind_text(st, 3, r->name, sizeof(r->name));
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_one(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err)
+{
+    switch (x->kind) {
+    case EXTRA_INBOX:
+        return write_inbox(s, &x->u.inbox, err);
+    case EXTRA_INBOX_DONE:
+        sqlite_bind_id(s->st[ST_INBOX_DONE], 1, x->u.inbox.id);
+        return sqlite_step_done(s, s->st[ST_INBOX_DONE], err);
+    case EXTRA_OUTBOX:
+        return write_outbox(s, &x->u.outbox, true, err);
+    case EXTRA_OUTBOX_STATE:
+        return write_outbox(s, &x->u.outbox, false, err);
+    case EXTRA_CUSTOMER:
+        return write_customer(s, &x->u.customer, err);
+    case EXTRA_CONVERSATION:
+        return write_conversation(s, &x->u.conversation, err);
+    case EXTRA_ASSOCIATION:
+        return write_association(s, &x->u.association, err);
+    default:
+        return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
+    }
+}
+
+int sqlite_write_extras(struct sqlite_store *s, const struct store_extras *x, size_t nx,
+                        struct mdt_err *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < nx; i++) {
+        for (size_t k = 0; rc == 0 && k < x[i].count; k++) {
+            rc = write_one(s, &x[i].rows[k], err);
+        }
+    }
+    return rc;
+}
+
+static void column_text(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+static int load_customer(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct customer_row r = {0};
+
+    column_text(st, 0, r.phone, sizeof(r.phone));
+    r.account_id = (uint64_t)sqlite3_column_int64(st, 1);
+    r.lang = (uint16_t)sqlite3_column_int(st, 2);
+    r.has_pin = sqlite3_column_bytes(st, 3) == (int)sizeof(r.pin_hash);
+    if (r.has_pin) {
+        memcpy(r.pin_hash, sqlite3_column_blob(st, 3), sizeof(r.pin_hash));
+    }
+    r.pin_failures = (uint32_t)sqlite3_column_int64(st, 4);
+    r.locked_until_us = sqlite3_column_int64(st, 5);
+    r.created_us = sqlite3_column_int64(st, 6);
+    return f->customer != NULL ? f->customer(ctx, &r) : 0;
+}
+
+static int load_conversation(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct conversation_row r = {.active = true};
+
+    column_text(st, 0, r.phone, sizeof(r.phone));
+    r.order_id = sqlite_column_id(st, 1);
+    r.payee_account = (uint64_t)sqlite3_column_int64(st, 2);
+    column_text(st, 3, r.payee, sizeof(r.payee));
+    r.amount_minor = sqlite3_column_int64(st, 4);
+    column_text(st, 5, r.ref, sizeof(r.ref));
+    r.expires_us = sqlite3_column_int64(st, 6);
+    r.attempts = (uint32_t)sqlite3_column_int64(st, 7);
+    r.kind = (uint16_t)sqlite3_column_int(st, 8);
+    return f->conversation != NULL ? f->conversation(ctx, &r) : 0;
+}
+
+static int load_association(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct association_row r = {0};
+
+    column_text(st, 0, r.keyword, sizeof(r.keyword));
+    r.account_id = (uint64_t)sqlite3_column_int64(st, 1);
+    column_text(st, 2, r.name, sizeof(r.name));
+    return f->association != NULL ? f->association(ctx, &r) : 0;
+}
+
+/* Rows are big (the text); one on the heap, reused, keeps the stack small. */
+static struct inbox_row inbox_tmp;
+static struct outbox_row outbox_tmp;
+
+static int load_inbox(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct inbox_row *r = &inbox_tmp;
+
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite_column_id(st, 0);
+    r->channel = (uint16_t)sqlite3_column_int(st, 1);
+    column_text(st, 2, r->peer_id, sizeof(r->peer_id));
+    column_text(st, 3, r->source, sizeof(r->source));
+    column_text(st, 4, r->dest, sizeof(r->dest));
+    column_text(st, 5, r->text, sizeof(r->text));
+    r->peer_time_us = sqlite3_column_int64(st, 6);
+    r->received_us = sqlite3_column_int64(st, 7);
+    return f->inbox != NULL ? f->inbox(ctx, r, sqlite3_column_int(st, 8) != 0) : 0;
+}
+
+static int load_outbox(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct outbox_row *r = &outbox_tmp;
+
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite_column_id(st, 0);
+    r->inbox_id = sqlite_column_id(st, 1);
+    r->channel = (uint16_t)sqlite3_column_int(st, 2);
+    r->state = (uint16_t)sqlite3_column_int(st, 3);
+    r->attempts = (uint32_t)sqlite3_column_int64(st, 4);
+    column_text(st, 5, r->source, sizeof(r->source));
+    column_text(st, 6, r->dest, sizeof(r->dest));
+    column_text(st, 7, r->peer_id, sizeof(r->peer_id));
+    column_text(st, 8, r->final_state, sizeof(r->final_state));
+    r->next_try_us = sqlite3_column_int64(st, 9);
+    r->created_us = sqlite3_column_int64(st, 10);
+    column_text(st, 11, r->text, sizeof(r->text));
+    return f->outbox != NULL ? f->outbox(ctx, r) : 0;
+}
+
+typedef int (*row_fn)(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
+
+static int each_row(struct sqlite_store *s, const char *sql, int64_t arg, row_fn fn,
+                    const struct store_channel_fns *f, void *ctx, struct mdt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return sqlite_db_error(s, err, "load channel rows");
+    }
+    sqlite3_bind_int64(st, 1, arg);
+    for (;;) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_ROW) {
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "load channel rows");
+            break;
+        }
+        rc = fn(st, f, ctx);
+        if (rc != 0) {
+            break;
+        }
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,
+                        int64_t inbox_since_us, struct mdt_err *err)
+{
+    static const struct {
+        const char *sql;
+        row_fn fn;
+    } q[] = {
+        {"SELECT phone, account_id, lang, pin_hash, pin_failures, locked_until_us, created_us"
+         " FROM customers WHERE ?1 IS NOT NULL",
+         load_customer},
+        {"SELECT phone, order_id, payee_account, payee, amount_minor, ref, expires_us, attempts,"
+         " kind FROM conversations WHERE ?1 IS NOT NULL",
+         load_conversation},
+        {"SELECT keyword, account_id, name FROM associations WHERE ?1 IS NOT NULL",
+         load_association},
+        {"SELECT id, channel, peer_id, source, dest, text, peer_time_us, received_us, done"
+         " FROM inbox WHERE received_us >= ?1 OR done = 0 ORDER BY seq",
+         load_inbox},
+        {"SELECT id, inbox_id, channel, state, attempts, source, dest, peer_id, final_state,"
+         " next_try_us, created_us, text FROM outbox WHERE state < 2 AND ?1 IS NOT NULL"
+         " ORDER BY seq",
+         load_outbox},
+    };
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < sizeof(q) / sizeof(q[0]); i++) {
+        rc = each_row(s, q[i].sql, inbox_since_us, q[i].fn, fns, ctx, err);
+    }
+    return rc;
+}
