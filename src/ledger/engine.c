@@ -20,7 +20,9 @@
 struct submission {
     struct ledger_op *ops; /* owned copy; NULL when n is 0 */
     size_t n;
-    struct store_extras rows; /* borrowed from the submitter */
+    struct store_extra *rows; /* borrowed from the submitter */
+    size_t row_count, row_cap;
+    engine_hook_fn hook;
     struct ledger_result *results;
     void *ctx;
     engine_done_fn done;
@@ -116,8 +118,13 @@ static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expi
         if (s->n > 0) {
             ledger_execute(e->ledger, s->ops, s->n, now_us, s->results, &e->ch);
         }
-        e->batch_rows[i] = s->rows;
-        rows += s->rows.count;
+        if (s->hook != NULL) {
+            s->row_count =
+                s->hook(s->ctx, e->ledger, s->results, s->n, s->rows, s->row_count, s->row_cap);
+            MDT_ASSERT(s->row_count <= s->row_cap);
+        }
+        e->batch_rows[i] = (struct store_extras){.rows = s->rows, .count = s->row_count};
+        rows += s->row_count;
     }
     rows += e->ch.transfer_count + e->ch.rejection_count + e->ch.event_count;
     if (rows == 0) {
@@ -161,7 +168,7 @@ static size_t take_batch(struct engine *e)
     while (e->count > 0) {
         struct submission *s = &e->ring[e->head];
 
-        size_t weight = s->n + s->rows.count;
+        size_t weight = s->n + s->row_cap;
 
         if (nsub > 0 && nops + weight > e->batch_max) {
             break;
@@ -317,19 +324,23 @@ int engine_submit(struct engine *e, const struct ledger_op *ops, size_t n,
     if (n == 0) {
         return MDT_E(INVAL);
     }
-    return engine_submit_rows(e, ops, n, NULL, 0, results, ctx, done);
+    return engine_submit_rows(e, ops, n, NULL, 0, 0, NULL, results, ctx, done);
 }
 
 int engine_submit_rows(struct engine *e, const struct ledger_op *ops, size_t n,
-                       const struct store_extra *x, size_t nx, struct ledger_result *results,
-                       void *ctx, engine_done_fn done)
+                       struct store_extra *rows, size_t count, size_t cap, engine_hook_fn hook,
+                       struct ledger_result *results, void *ctx, engine_done_fn done)
 {
     struct ledger_op *copy = NULL;
-    size_t weight = n + nx; /* what the submission costs the queue and the batch */
+    size_t weight = n + (cap > count ? cap : count); /* its cost to the queue and the batch */
     int rc = 0;
 
-    if (weight == 0 || n > ENGINE_SUBMIT_MAX || nx > ENGINE_SUBMIT_MAX || done == NULL) {
+    if (weight == 0 || n > ENGINE_SUBMIT_MAX || cap > ENGINE_SUBMIT_MAX || done == NULL ||
+        (hook == NULL && cap > count) || count > (cap > count ? cap : count)) {
         return MDT_E(INVAL);
+    }
+    if (cap < count) {
+        cap = count;
     }
     if (n > 0) {
         copy = malloc(n * sizeof(*copy));
@@ -344,13 +355,15 @@ int engine_submit_rows(struct engine *e, const struct ledger_op *ops, size_t n,
     } else if (e->queued_ops + weight > e->queue_depth || e->count == e->ring_cap) {
         rc = MDT_E(FULL);
     } else {
-        e->ring[(e->head + e->count) % e->ring_cap] =
-            (struct submission){.ops = copy,
-                                .n = n,
-                                .rows = {.rows = x, .count = nx},
-                                .results = results,
-                                .ctx = ctx,
-                                .done = done};
+        e->ring[(e->head + e->count) % e->ring_cap] = (struct submission){.ops = copy,
+                                                                          .n = n,
+                                                                          .rows = rows,
+                                                                          .row_count = count,
+                                                                          .row_cap = cap,
+                                                                          .hook = hook,
+                                                                          .results = results,
+                                                                          .ctx = ctx,
+                                                                          .done = done};
         e->count++;
         e->queued_ops += weight;
         /* Wake the ledger thread only when it may be idle: the first op of a new batch. */

@@ -42,12 +42,22 @@ int engine_start(const struct engine_options *opt, struct engine **out, struct m
 int engine_submit(struct engine *e, const struct ledger_op *ops, size_t n,
                   struct ledger_result *results, void *ctx, engine_done_fn done);
 
+/* Called on the ledger thread right after a submission's ops were decided, before the batch is
+ * written: it may read the view (balances for a reply) and append channel rows (the replies,
+ * the conversation state) to rows[count..cap), returning the new count. Everything it appends
+ * commits in the same transaction as the ops, so a message, the money it moves and its reply
+ * are durable together or not at all. Pure CPU: no I/O, no engine calls, no locks. */
+typedef size_t (*engine_hook_fn)(void *ctx, const struct ledger *l,
+                                 const struct ledger_result *results, size_t n,
+                                 struct store_extra *rows, size_t count, size_t cap);
+
 /* Like engine_submit, with channel rows (inbox, outbox, conversation state) that must commit in
- * the same transaction as ops; n may be 0 when there are only rows. The rows are not copied:
- * x must stay valid until done runs. */
+ * the same transaction as ops, and an optional hook; n may be 0. rows[0..count) are written;
+ * the hook may use rows[count..cap). The rows are not copied: they must stay valid until done
+ * runs. */
 int engine_submit_rows(struct engine *e, const struct ledger_op *ops, size_t n,
-                       const struct store_extra *x, size_t nx, struct ledger_result *results,
-                       void *ctx, engine_done_fn done);
+                       struct store_extra *rows, size_t count, size_t cap, engine_hook_fn hook,
+                       struct ledger_result *results, void *ctx, engine_done_fn done);
 
 /* Submit and wait until durable. Returns 0 (see results for each op's reason) or a negative
  * code. Thread-safe; must not be called from a done callback. */

@@ -421,7 +421,8 @@ static void test_channel_rows(void **state)
     x[5].kind = EXTRA_CONVERSATION;
     strcpy(x[5].u.conversation.phone, "+33612345678");
     x[5].u.conversation.active = true;
-    assert_int_equal(engine_submit_rows(f->engine, &op, 1, x, 6, &res, NULL, ignore_done), 0);
+    assert_int_equal(engine_submit_rows(f->engine, &op, 1, x, 6, 6, NULL, &res, NULL, ignore_done),
+                     0);
     restart(f); /* engine_stop drains the queue */
     l = load_channel(f);
     assert_int_equal(l.customers, 1);
@@ -446,13 +447,54 @@ static void test_channel_rows(void **state)
     x[2].kind = EXTRA_CONVERSATION;
     strcpy(x[2].u.conversation.phone, "+33612345678");
     x[2].u.conversation.active = false;
-    assert_int_equal(engine_submit_rows(f->engine, NULL, 0, x, 3, NULL, NULL, ignore_done), 0);
+    assert_int_equal(engine_submit_rows(f->engine, NULL, 0, x, 3, 3, NULL, NULL, NULL, ignore_done),
+                     0);
     restart(f);
     l = load_channel(f);
     assert_int_equal(l.inbox, 1);
     assert_int_equal(l.inbox_done, 1);
     assert_int_equal(l.outbox, 0); /* delivered: no longer open */
     assert_int_equal(l.conversations, 0);
+}
+
+/* The hook sees the decided ops and the view, and its rows commit with them. */
+static size_t reply_hook(void *ctx, const struct ledger *l, const struct ledger_result *res,
+                         size_t n, struct store_extra *rows, size_t count, size_t cap)
+{
+    const struct account *a = ledger_account_get(l, *(uint64_t *)ctx);
+
+    assert_int_equal(n, 1);
+    assert_true(count < cap);
+    memset(&rows[count], 0, sizeof(rows[count]));
+    rows[count].kind = EXTRA_OUTBOX;
+    rows[count].u.outbox.id = nid(99);
+    snprintf(rows[count].u.outbox.text, sizeof(rows[count].u.outbox.text), "%s balance %lld",
+             ledger_reason_name(res[0].reason), (long long)(a->credits_posted - a->debits_posted));
+    return count + 1;
+}
+
+static void test_hook_rows(void **state)
+{
+    struct fixture *f = *state;
+    static struct store_extra rows[2];
+    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
+    struct ledger_result res;
+    uint64_t w;
+    struct loaded l;
+
+    init_system(f->engine);
+    w = open_account(f->engine, ACCOUNT_WALLET, 2);
+    op.transfer.id = nid(1);
+    op.transfer.debit_account_id = 1;
+    op.transfer.credit_account_id = w;
+    op.transfer.amount = 4200;
+    op.transfer.kind = TRANSFER_TOPUP;
+    assert_int_equal(
+        engine_submit_rows(f->engine, &op, 1, rows, 0, 2, reply_hook, &res, &w, ignore_done), 0);
+    restart(f);
+    l = load_channel(f);
+    assert_int_equal(l.outbox, 1);
+    assert_string_equal(l.outbox_row.text, "ok balance 4200");
 }
 
 int main(void)
@@ -465,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_channel_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_hook_rows, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
