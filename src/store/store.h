@@ -62,14 +62,6 @@ typedef int (*store_journal_fn)(void *ctx, const struct journal_entry *e);
 typedef int (*store_digest_fn)(void *ctx, const struct journal_entry *e,
                                const uint8_t digest[SHA256_LEN], uint64_t orphans);
 
-/* Callbacks of store_channel_load, one per row; any may be NULL. A non-zero return stops. */
-struct store_channel_fns {
-    int (*customer)(void *ctx, const struct customer_row *r);
-    int (*conversation)(void *ctx, const struct conversation_row *r);
-    int (*association)(void *ctx, const struct association_row *r);
-    int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
-    int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
-};
 
 /* The operations a backend implements. All return 0 or a negative MDT_E* code with err. */
 struct store_ops {

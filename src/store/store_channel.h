@@ -122,4 +122,13 @@ struct store_extras {
     size_t count;
 };
 
+/* Callbacks of store_channel_load, one per row; any may be NULL. A non-zero return stops. */
+struct store_channel_fns {
+    int (*customer)(void *ctx, const struct customer_row *r);
+    int (*conversation)(void *ctx, const struct conversation_row *r);
+    int (*association)(void *ctx, const struct association_row *r);
+    int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
+    int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
+};
+
 #endif

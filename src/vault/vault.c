@@ -168,6 +168,13 @@ bool vault_pin_verify(const struct vault *v, const char *subject, const char *co
     return ok;
 }
 
+void vault_mac(const struct vault *v, const void *data, size_t len, uint8_t out[32])
+{
+    unsigned int n = 0;
+
+    MDT_ASSERT(HMAC(EVP_sha256(), v->key, VAULT_KEY_LEN, data, len, out, &n) != NULL && n == 32);
+}
+
 static bool is_sequence(const char *c)
 {
     int up = 1, down = 1;

@@ -38,6 +38,10 @@ int vault_pin_hash(const struct vault *v, const char *subject, const char *code,
 bool vault_pin_verify(const struct vault *v, const char *subject, const char *code,
                       const uint8_t stored[VAULT_PIN_HASH_LEN]);
 
+/* out = HMAC-SHA256(key, data): a fingerprint of something that may hold a secret (a message
+ * that may be a code), which cannot be reversed by trying the 10^6 codes without the key. */
+void vault_mac(const struct vault *v, const void *data, size_t len, uint8_t out[32]);
+
 /* Why a code is refused when a person sets it. */
 enum pin_weakness {
     PIN_OK = 0,
