@@ -1,0 +1,175 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The command grammar of the dialog layer: the text a person sent (an SMS to a short code, a
+ * social post) turned into a command. No I/O, no money rules, no protocol. */
+#ifndef MDT_DIALOG_COMMAND_H
+#define MDT_DIALOG_COMMAND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/money.h"
+#include "dialog/phone.h"
+
+/* Longest message command_parse reads, in bytes. An SMS to a short code is at most 4
+ * concatenated parts in practice (operators bill each part; 4 x 160 GSM characters = 640), and
+ * a 280-character post of French text is about 300 bytes of UTF-8. The longest real command,
+ * "ENVOYER 1 000,00 EUR +33 (0)6 12 34 56 78" and a 160-byte note, is about 210 bytes. Longer
+ * messages are refused (HINT_TOO_LONG), not cut: a cut command could mean something else. */
+#define COMMAND_TEXT_MAX 640
+
+/* The note travels in the payee's SMS receipt: one SMS of 160 characters. Longer notes are cut
+ * at a character boundary, not refused: the note is not what moves money. */
+#define COMMAND_NOTE_MAX 160
+
+/* Social handles: X/Twitter allows 15 characters, a fediverse "user@instance.example" more. */
+#define COMMAND_HANDLE_MAX 63
+
+/* Association keywords ("TELETHON") and card aliases ("MAMAN"), upper-case ASCII. */
+#define COMMAND_KEYWORD_MAX 31
+
+/* The confirmation code: 6 digits (DESIGN.md, "Confirmation"). */
+#define COMMAND_CODE_DIGITS 6
+
+/* The parser's message for people; money and phone messages fit in about 100 bytes. */
+#define COMMAND_DETAIL_MAX 127
+
+/* X(name, text): what the person asked for; text is the stable name for logs. */
+#define COMMAND_TYPE_MAP(X)                                                                        \
+    X(NONE, "none")       /* unparseable, see hint */                                              \
+    X(JOIN, "join")       /* INSCRIPTION, JOIN, START */                                           \
+    X(CODE, "code")       /* CODE 123456: set the code */                                          \
+    X(CONFIRM, "confirm") /* a bare 6-digit code replying to a pending order */                    \
+    X(BALANCE, "balance") /* SOLDE [card] */                                                       \
+    X(HISTORY, "history") /* HISTO [card] */                                                       \
+    X(HELP, "help")       /* AIDE [topic], HELP, ? */                                              \
+    X(SEND, "send")       /* ENVOI 10 0612345678 [note] */                                         \
+    X(DONATE, "donate")   /* DON 5 TELETHON */                                                     \
+    X(RELOAD, "reload")   /* RECHARGE MAMAN 100 */                                                 \
+    X(CANCEL, "cancel")   /* ANNULER: the pending order */                                         \
+    X(LANG, "lang")       /* LANGUE EN, LANG FR */                                                 \
+    X(STOP, "stop")       /* STOP: SMS opt-out, see command_parse */
+
+enum command_type {
+#define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
+    COMMAND_TYPE_MAP(COMMAND_TYPE_ENUM_)
+#undef COMMAND_TYPE_ENUM_
+        CMD_COUNT_
+};
+
+/* X(name, fr, en): why a command is unparseable or incomplete, and the short reply that says
+ * what to do. Replies stay within the GSM 7-bit alphabet (é, è, à but no ê or ç), so that an
+ * SMS reply is one part of 160 characters. */
+#define COMMAND_HINT_MAP(X)                                                                        \
+    X(NONE, "", "")                                                                                \
+    X(UNKNOWN_COMMAND, "Commande inconnue : envoyez AIDE pour la liste",                           \
+      "Unknown command: send HELP for the list")                                                   \
+    X(EMPTY, "Message vide : envoyez AIDE pour la liste des commandes",                            \
+      "Empty message: send HELP for the list of commands")                                         \
+    X(TOO_LONG, "Message trop long : envoyez seulement la commande, ex. ENVOI 10 0612345678",      \
+      "Message too long: send only the command, e.g. SEND 10 +33612345678")                        \
+    X(ENCODING, "Message illisible : renvoyez-le sans caractères spéciaux",                        \
+      "Unreadable message: send it again without special characters")                              \
+    X(AMOUNT_MISSING, "Montant manquant : ENVOI 10 0612345678",                                    \
+      "Amount missing: SEND 10 +33612345678")                                                      \
+    X(AMOUNT_INVALID, "Montant invalide : écrivez-le comme 10 ou 10,50",                           \
+      "Invalid amount: write it like 10 or 10.50")                                                 \
+    X(PAYEE_MISSING, "Destinataire manquant : ENVOI 10 0612345678",                                \
+      "Payee missing: SEND 10 +33612345678")                                                       \
+    X(PAYEE_INVALID, "Destinataire invalide : un numéro comme 0612345678 ou un @pseudo",           \
+      "Invalid payee: a number like +33612345678 or an @handle")                                   \
+    X(KEYWORD_MISSING, "Association manquante : DON 5 TELETHON",                                   \
+      "Charity missing: GIVE 5 TELETHON")                                                          \
+    X(KEYWORD_INVALID, "Association invalide : lettres et chiffres, ex. DON 5 TELETHON",           \
+      "Invalid charity: letters and digits, e.g. GIVE 5 TELETHON")                                 \
+    X(ALIAS_MISSING, "Carte manquante : RECHARGE MAMAN 100", "Card missing: RELOAD MUM 100")       \
+    X(ALIAS_INVALID, "Nom de carte invalide : lettres et chiffres, ex. RECHARGE MAMAN 100",        \
+      "Invalid card name: letters and digits, e.g. RELOAD MUM 100")                                \
+    X(CODE_FORMAT, "Code invalide : il a 6 chiffres, sans lettres",                                \
+      "Invalid code: it has 6 digits, no letters")                                                 \
+    X(LANG_INVALID, "Langue : envoyez LANGUE FR ou LANGUE EN", "Language: send LANG EN or LANG FR")
+
+enum command_hint {
+#define COMMAND_HINT_ENUM_(name, fr, en) HINT_##name,
+    COMMAND_HINT_MAP(COMMAND_HINT_ENUM_)
+#undef COMMAND_HINT_ENUM_
+        HINT_COUNT_
+};
+
+/* A parsed command. Every string is NUL-terminated and empty when unused. */
+struct command {
+    enum command_type type;
+    enum lang lang;  /* language of the keyword used (ENVOI: fr, SEND: en); for CMD_LANG, the
+                      * language asked for; when lang_known is false, the default country's */
+    bool lang_known; /* false for keywords shared by both languages (CODE, STOP, ?) and codes */
+    int64_t amount_minor;                      /* SEND, DONATE, RELOAD; >0 when hint is HINT_NONE */
+    const struct currency *currency;           /* static storage; NULL when there is no amount */
+    char payee_e164[PHONE_E164_MAX];           /* SEND to a phone number: "+33612345678" */
+    char payee_handle[COMMAND_HANDLE_MAX + 1]; /* SEND to a social handle, without the '@' */
+    char keyword[COMMAND_KEYWORD_MAX + 1]; /* DONATE: association; RELOAD, BALANCE, HISTORY: card
+                                            * alias; HELP: topic. Upper-case ASCII */
+    char note[COMMAND_NOTE_MAX + 1];       /* SEND, DONATE, RELOAD: what follows the arguments */
+    char code[COMMAND_CODE_DIGITS + 1];    /* CODE, CONFIRM: digits only; the caller wipes it */
+    enum command_hint hint;                /* HINT_NONE, or why it is unparseable or incomplete */
+    char detail[COMMAND_DETAIL_MAX + 1];   /* the money or phone parser's message, in English,
+                                            * for people (never holds a code) */
+};
+
+/* Parse what a person sent into out.
+ *
+ * utf8, len:        the message, not necessarily NUL-terminated; NULL is allowed when len is 0.
+ * default_country:  country of national phone numbers ("FR"), see phone_country_known; also
+ *                   decides the language when the keyword does not (GB, US: en; others: fr).
+ * default_currency: currency of amounts that name none (not NULL).
+ * out:              caller-owned; overwritten entirely. Holds the confirmation code for CODE and
+ *                   CONFIRM: wipe it (explicit_bzero) once used. Nothing else is allocated.
+ *
+ * Grammar (keywords case- and accent-insensitive: "envoï", "ÉNVOI", "#Envoyer"):
+ *   INSCRIPTION | INSCRIRE / JOIN | START                 CMD_JOIN
+ *   CODE <6 digits> (also PIN)                            CMD_CODE   ("CODE 123 456")
+ *   <6 digits> alone                                      CMD_CONFIRM ("123 456")
+ *   SOLDE / BAL | BALANCE [card]                          CMD_BALANCE
+ *   HISTO | HISTORIQUE / HIST | HISTORY [card]            CMD_HISTORY
+ *   AIDE / HELP | ? / INFO [topic]                        CMD_HELP
+ *   ENVOI | ENVOYER | ENVOIE | PAYER / SEND | PAY
+ *       <amount> <payee> [note] or <payee> <amount> [note]   CMD_SEND
+ *   DON | DONNER / GIVE | DONATE <amount> <association>, or the other way round   CMD_DONATE
+ *   RECHARGE | RECHARGER / RELOAD | TOPUP <card> <amount>, or the other way round  CMD_RELOAD
+ *   ANNULER | ANNULE / CANCEL                             CMD_CANCEL
+ *   LANGUE | LANG | LANGUAGE FR | EN (also FRANCAIS, ENGLISH alone)    CMD_LANG
+ *   STOP                                                  CMD_STOP
+ * Amounts as money_parse reads them, over one or more words ("10€", "10 €", "20 euros",
+ * "1 000,50", "EUR 10"); payees as phone_normalize reads them, spaces allowed inside
+ * ("06 12 34 56 78"), or a social @handle. The payee's end is where the digits read so far stop
+ * forming a valid number ("ENVOI 10 06 12 34 56 78 12 roses": the note is "12 roses"); when two
+ * readings are possible, the one where amount and payee both parse wins. "à", "a", "au", "to",
+ * "pour" and "for" may precede the payee or association ("envoie 20 € à @bob").
+ * Social posts: the first word, when it is an @mention, names the service and is skipped
+ * ("@SMoneyfr #envoyer 20€ @bob"); keywords may carry a '#' ("#don 5€ #ACF").
+ * STOP is the SMS opt-out keyword that French short-code rules (and CTIA rules in the US) make
+ * mandatory: it is its own command, never a synonym of ANNULER, and anything after it is
+ * ignored so that an opt-out is never missed. START is JOIN: for a number that sent STOP, the
+ * dialog reads it as opting back in. CANCEL is an opt-out word for US short codes too; here it
+ * cancels the pending order, and a US channel must treat it as well as an opt-out.
+ * A code is copied only for CODE and CONFIRM, and never into detail or note; digits in an
+ * ENVOI note stay in the note. Codes seen on a public channel are the dialog's concern.
+ *
+ * Returns 0 whenever out holds a result, including CMD_NONE (see out->hint). Incomplete
+ * commands keep their type and what was understood, with a hint: "ENVOI 0612345678" is CMD_SEND
+ * with the payee and HINT_AMOUNT_MISSING; a zero or negative amount is HINT_AMOUNT_INVALID.
+ * Returns -MDT_EINVAL for NULL arguments or an unknown default country (out, when not NULL, is
+ * then CMD_NONE). Thread-safe; never allocates; cost linear in len with a small constant
+ * (at most a few hundred calls of money_parse and phone_normalize on 64-byte inputs). */
+int command_parse(const char *utf8, size_t len, const char *default_country,
+                  const struct currency *default_currency, struct command *out);
+
+/* The short reply for a hint in lang ("" for HINT_NONE and out-of-range values): says what is
+ * wrong and what to send, e.g. fr "Montant manquant : ENVOI 10 0612345678". UTF-8, static
+ * storage. Thread-safe. */
+const char *command_hint_text(enum command_hint hint, enum lang lang);
+
+/* Stable names for logs and tests: "send", "AMOUNT_MISSING"; "?" when out of range. */
+const char *command_type_str(enum command_type type);
+const char *command_hint_str(enum command_hint hint);
+
+#endif
