@@ -62,6 +62,15 @@ void cmd_check_usage(FILE *out);
 int cmd_journal(struct cli *c, int argc, char **argv);
 void cmd_journal_usage(FILE *out);
 
+/* ---- the dev phone and charities (cmd_sms.c) ---- */
+
+int cmd_sms(struct cli *c, int argc, char **argv);
+void cmd_sms_usage(FILE *out);
+int cmd_phone(struct cli *c, int argc, char **argv);
+void cmd_phone_usage(FILE *out);
+int cmd_association(struct cli *c, int argc, char **argv);
+void cmd_association_usage(FILE *out);
+
 /* ---- messages (cli_util.c) ---- */
 
 /* Print "mandat: <message>" and a newline to stderr. Git style: lowercase, no final period,

@@ -17,6 +17,9 @@ static const struct cli_command commands[] = {
     {"show", cmd_show, cmd_show_usage, "one transfer or rejection, all fields"},
     {"check", cmd_check, cmd_check_usage, "verify every invariant of the books"},
     {"journal", cmd_journal, cmd_journal_usage, "the audit journal (hash chain)"},
+    {"association", cmd_association, cmd_association_usage, "give a charity a donation keyword"},
+    {"sms", cmd_sms, cmd_sms_usage, "send an SMS to mandatd as if from a phone"},
+    {"phone", cmd_phone, cmd_phone_usage, "an interactive phone on mandatd"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

@@ -48,6 +48,9 @@ enum section_id {
     SEC_ENGINE,
     SEC_LOG,
     SEC_LEDGER,
+    SEC_SMS,
+    SEC_HTTP,
+    SEC_VAULT,
     SEC_LIMITS,
     SEC_FEE,
     SEC_COUNT_
@@ -382,6 +385,51 @@ static int set_level(struct load_ctx *ctx, const struct key_def *key, const char
     return 0;
 }
 
+/* A char array field of struct mandat_config: length from key->min to key->max bytes. */
+static int set_string(struct load_ctx *ctx, const struct key_def *key, const char *value)
+{
+    size_t len = strlen(value);
+    char *dst = (char *)ctx->cfg + key->offset;
+
+    if (len < key->min || len > key->max) {
+        return fail_key(ctx, key->name, "value must be %u to %u bytes long", (unsigned)key->min,
+                        (unsigned)key->max);
+    }
+    memset(dst, 0, key->max + 1);
+    memcpy(dst, value, len);
+    return 0;
+}
+
+/* An ISO 3166 alpha-2 code; the dialog checks that it knows the country's numbering. */
+static int set_country(struct load_ctx *ctx, const struct key_def *key, const char *value)
+{
+    char q[QUOTE_BUF];
+    char *dst = (char *)ctx->cfg + key->offset;
+
+    if (strlen(value) != 2 || !isalpha((unsigned char)value[0]) ||
+        !isalpha((unsigned char)value[1])) {
+        return fail_key(ctx, key->name, "'%s' is not a country code: write two letters like FR",
+                        quote(q, value));
+    }
+    dst[0] = (char)toupper((unsigned char)value[0]);
+    dst[1] = (char)toupper((unsigned char)value[1]);
+    dst[2] = '\0';
+    return 0;
+}
+
+static int set_lang(struct load_ctx *ctx, const struct key_def *key, const char *value)
+{
+    static const char *const langs[] = {"fr", "en"};
+    char q[QUOTE_BUF];
+    int i = word_find(value, langs, 2);
+
+    if (i < 0) {
+        return fail_key(ctx, key->name, "'%s' is not a language: write fr or en", quote(q, value));
+    }
+    *((uint8_t *)ctx->cfg + key->offset) = (uint8_t)i;
+    return 0;
+}
+
 /* A uint32_t field of struct mandat_config. */
 static int set_u32(struct load_ctx *ctx, const struct key_def *key, const char *value)
 {
@@ -604,6 +652,27 @@ static const struct key_def ledger_keys[] = {
 #define LEDGER_KEY_TIMEOUT 1
 #define LEDGER_KEY_TIMEOUT_MAX 2
 
+static const struct key_def sms_keys[] = {
+    {"short_code", set_string, CFG_OFF(sms.short_code), 1,
+     sizeof(((struct mandat_config *)0)->sms.short_code) - 1, 0},
+    {"country", set_country, CFG_OFF(sms.country), 0, 0, 0},
+    {"lang", set_lang, CFG_OFF(sms.lang), 0, 0, 0},
+    {"order_timeout", set_u32, CFG_OFF(sms.order_timeout_s), 30, 3600, 0},
+    {"code_attempts", set_u32, CFG_OFF(sms.code_attempts), 1, 10, 0},
+    {"code_lock", set_u32, CFG_OFF(sms.code_lock_s), 60, 7 * 86400, 0},
+    {"dedup_window", set_u32, CFG_OFF(sms.dedup_window_s), 60, 7 * 86400, 0},
+    {"order_fee", set_string, CFG_OFF(sms.order_fee), 1, FEE_NAME_MAX - 1, 0},
+};
+
+static const struct key_def http_keys[] = {
+    {"listen", set_string, CFG_OFF(http_listen), 0,
+     sizeof(((struct mandat_config *)0)->http_listen) - 1, 0},
+};
+
+static const struct key_def vault_keys[] = {
+    {"key_file", set_string, CFG_OFF(vault_key_file), 1, CONFIG_PATH_MAX - 1, 0},
+};
+
 static const struct key_def limits_keys[] = {
     {"op_max_p2p", set_amount, LIM_OFF(op_max_p2p), 0, 0, 0},
     {"op_max_payment", set_amount, LIM_OFF(op_max_payment), 0, 0, 0},
@@ -645,6 +714,9 @@ static const struct section_def section_defs[SEC_COUNT_] = {
     [SEC_ENGINE] = SECTION_DEF("engine", engine_keys),
     [SEC_LOG] = SECTION_DEF("log", log_keys),
     [SEC_LEDGER] = SECTION_DEF("ledger", ledger_keys),
+    [SEC_SMS] = SECTION_DEF("sms", sms_keys),
+    [SEC_HTTP] = SECTION_DEF("http", http_keys),
+    [SEC_VAULT] = SECTION_DEF("vault", vault_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),
 };
@@ -948,15 +1020,15 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         id = SEC_FEE;
         rc = fee_begin(ctx, name + 4);
     } else {
-        for (int i = SEC_STORE; i <= SEC_LEDGER; i++) {
+        for (int i = SEC_STORE; i <= SEC_VAULT; i++) {
             if (strcmp(name, section_defs[i].name) == 0) {
                 id = (enum section_id)i;
             }
         }
         if (id == SEC_NONE) {
             rc = fail(ctx, ctx->lineno,
-                      "unknown section [%s]: use [store], [engine], [log], [ledger], "
-                      "[limits.<kind>.<tier>] or [fee.<name>]",
+                      "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
+                      "[http], [vault], [limits.<kind>.<tier>] or [fee.<name>]",
                       name);
         } else if (ctx->section_lines[id] != 0) {
             rc = fail(ctx, ctx->lineno, "[%s] appears twice (first at line %d): merge the two",
@@ -1220,6 +1292,16 @@ void config_defaults(struct mandat_config *cfg)
     cfg->queue_depth = ENGINE_QUEUE_MAX;
     cfg->log_level = LOG_INFO;
     ledger_config_defaults(&cfg->ledger);
+    strcpy(cfg->sms.short_code, "71004"); /* Flouss.com's SMS+ short code */
+    strcpy(cfg->sms.country, "FR");
+    cfg->sms.lang = 0;               /* fr */
+    cfg->sms.order_timeout_s = 300;  /* PSD2: an unconfirmed order expires after 5 minutes */
+    cfg->sms.code_attempts = 5;      /* PSD2 RTS art. 4: at most 5 wrong codes */
+    cfg->sms.code_lock_s = 1800;     /* then locked for 30 minutes */
+    cfg->sms.dedup_window_s = 86400; /* SMSCs redeliver within hours, not days */
+    strcpy(cfg->sms.order_fee, "sms_order");
+    strcpy(cfg->http_listen, "127.0.0.1:8710");
+    strcpy(cfg->vault_key_file, "mandat.key");
 }
 
 _Static_assert(ENGINE_BATCH_MAX <= BATCH_MAX_MAX && ENGINE_QUEUE_MAX <= QUEUE_DEPTH_MAX,

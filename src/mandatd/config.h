@@ -36,6 +36,21 @@ struct mandat_config {
     uint8_t log_level; /* level = error | warn | info | debug */
     /* [ledger], [limits.<kind>.<tier>], [fee.<name>] */
     struct ledger_config ledger;
+    /* [sms]: the conversation by SMS (see docs/mandat.conf) */
+    struct {
+        char short_code[33];          /* short_code = 71004 */
+        char country[3];              /* country = FR: default country of national numbers */
+        uint8_t lang;                 /* lang = fr | en: before a person's first keyword */
+        uint32_t order_timeout_s;     /* order_timeout = 300 (PSD2) */
+        uint32_t code_attempts;       /* code_attempts = 5 */
+        uint32_t code_lock_s;         /* code_lock = 1800 */
+        uint32_t dedup_window_s;      /* dedup_window = 86400 */
+        char order_fee[FEE_NAME_MAX]; /* order_fee = sms_order (a [fee.*] name, or none) */
+    } sms;
+    /* [http]: local HTTP endpoint for MO in Kannel smsbox get-url form and the dev phone */
+    char http_listen[64]; /* listen = 127.0.0.1:8710; empty: off */
+    /* [vault] */
+    char vault_key_file[CONFIG_PATH_MAX]; /* key_file = mandat.key (0600, outside the database) */
 };
 
 /* Fill cfg with the defaults (the same values docs/mandat.conf documents). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* mandatd: reads mandat.conf, opens the store, recovers the ledger view, runs the engine, and
- * stops cleanly on SIGTERM or SIGINT. Channels (SMPP, HTTP, social, SIP) plug in here later. */
+/* mandatd: reads mandat.conf, opens the store, recovers the ledger view, runs the engine, the
+ * SMS dialog and the Kannel-compatible HTTP endpoint on one event loop, and stops cleanly on
+ * SIGTERM or SIGINT. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -10,11 +11,18 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <event2/event.h>
+#include <event2/thread.h>
+
 #include "base/clock.h"
 #include "base/log.h"
+#include "channel/http/kannel.h"
+#include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "mandatd/config.h"
+#include "mandatd/service.h"
 #include "store/store.h"
+#include "vault/vault.h"
 
 static void usage(FILE *out)
 {
@@ -74,20 +82,137 @@ static int parse_args(int argc, char **argv, struct mandat_config *cfg)
     return 0;
 }
 
-/* Block SIGTERM and SIGINT in every thread (set before any thread starts) and wait for them
- * here, so that shutdown runs in ordinary code, not in a signal handler. */
-static int wait_for_stop(void)
-{
-    sigset_t set;
-    int sig = 0;
+/* Everything mandatd runs, and the order to stop it in. */
+struct daemon {
+    const struct mandat_config *cfg;
+    struct store *store;
+    struct engine *engine;
+    struct vault *vault;
+    struct dialog *dialog;
+    struct event_base *base;
+    struct service *service;
+    struct kannel *kannel;
+    struct event *sigterm, *sigint;
+};
 
-    sigemptyset(&set);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGINT);
-    while (sigwait(&set, &sig) != 0) {
-        continue;
+static void on_signal(evutil_socket_t sig, short what, void *arg)
+{
+    struct daemon *d = arg;
+
+    (void)what;
+    log_info("%s received: finishing queued operations", sig == SIGTERM ? "SIGTERM" : "SIGINT");
+    event_base_loopbreak(d->base);
+}
+
+static void kannel_mo(void *ctx, const struct dialog_message *m, struct kannel_request *req)
+{
+    service_receive(ctx, m, req, (service_ack_fn)kannel_reply);
+}
+
+static size_t kannel_outbox(void *ctx, const char *dest, struct outbox_row *out, size_t max)
+{
+    return service_outbox_take(ctx, dest, out, max);
+}
+
+static int start_dialog(struct daemon *d, struct mdt_err *err)
+{
+    const struct mandat_config *cfg = d->cfg;
+    struct dialog_config dc = {.lang = cfg->sms.lang == 1 ? LANG_EN : LANG_FR,
+                               .order_timeout_s = cfg->sms.order_timeout_s,
+                               .code_attempts_max = cfg->sms.code_attempts,
+                               .code_lock_s = cfg->sms.code_lock_s,
+                               .dedup_window_s = cfg->sms.dedup_window_s};
+    int64_t since = clock_now_us() - (int64_t)cfg->sms.dedup_window_s * 1000000;
+    int rc;
+
+    snprintf(dc.short_code, sizeof(dc.short_code), "%s", cfg->sms.short_code);
+    snprintf(dc.country, sizeof(dc.country), "%s", cfg->sms.country);
+    dc.currency = currency_find(cfg->ledger.default_currency);
+    if (strcmp(cfg->sms.order_fee, "none") != 0) {
+        dc.order_fee_schedule = (uint16_t)ledger_config_fee_find(&cfg->ledger, cfg->sms.order_fee);
+        if (dc.order_fee_schedule == 0) {
+            return mdt_err_set(err, MDT_E(INVAL),
+                               "[sms] order_fee '%s' names no [fee.*] schedule: add it or "
+                               "write none",
+                               cfg->sms.order_fee);
+        }
     }
-    return sig;
+    rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
+    if (rc == 0) {
+        rc = dialog_create(&dc, d->vault, &d->dialog);
+    }
+    if (rc == 0) {
+        rc = store_channel_load(d->store, dialog_channel_fns(), d->dialog, since, err);
+    }
+    return rc;
+}
+
+static int start_loop(struct daemon *d, struct mdt_err *err)
+{
+    static const struct store_channel_fns outbox_fns = {.outbox = service_outbox_loaded};
+    struct kannel_handlers h = {.mo = kannel_mo, .outbox_take = kannel_outbox};
+    int rc;
+
+    /* The engine finishes steps on its own thread and wakes the loop with event_active: libevent
+     * must lock its base. */
+    if (evthread_use_pthreads() < 0) {
+        return mdt_err_set(err, MDT_E(NOMEM), "cannot enable libevent's thread support");
+    }
+    d->base = event_base_new();
+    if (d->base == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "cannot create the event loop");
+    }
+    rc = service_create(d->base, d->engine, d->dialog, &d->service, err);
+    if (rc == 0) {
+        rc = store_channel_load(d->store, &outbox_fns, d->service, INT64_MAX, err);
+    }
+    h.ctx = d->service;
+    if (rc == 0 && d->cfg->http_listen[0] != '\0') {
+        rc = kannel_listen(d->base, d->cfg->http_listen, &h, &d->kannel, err);
+    }
+    d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
+    d->sigint = evsignal_new(d->base, SIGINT, on_signal, d);
+    if (rc == 0 && (d->sigterm == NULL || d->sigint == NULL || evsignal_add(d->sigterm, NULL) < 0 ||
+                    evsignal_add(d->sigint, NULL) < 0)) {
+        rc = mdt_err_set(err, MDT_E(NOMEM), "cannot watch SIGTERM and SIGINT");
+    }
+    if (rc == 0) {
+        sigset_t set;
+
+        /* The ledger thread started with them blocked; this thread now takes them. */
+        sigemptyset(&set);
+        sigaddset(&set, SIGTERM);
+        sigaddset(&set, SIGINT);
+        pthread_sigmask(SIG_UNBLOCK, &set, NULL);
+    }
+    return rc;
+}
+
+static void stop(struct daemon *d)
+{
+    struct engine_stats st = {0};
+
+    kannel_free(d->kannel);
+    if (d->engine != NULL) {
+        engine_stats_get(d->engine, &st);
+        engine_stop(d->engine); /* finishes queued steps; their acks are dropped with the loop */
+    }
+    service_free(d->service);
+    if (d->sigterm != NULL) {
+        event_free(d->sigterm);
+    }
+    if (d->sigint != NULL) {
+        event_free(d->sigint);
+    }
+    if (d->base != NULL) {
+        event_base_free(d->base);
+    }
+    dialog_free(d->dialog);
+    vault_close(d->vault);
+    store_close(d->store);
+    log_info("mandatd stopped: %llu batches, %llu operations, %llu expired",
+             (unsigned long long)st.batches, (unsigned long long)st.ops,
+             (unsigned long long)st.expired);
 }
 
 static int run(const struct mandat_config *cfg)
@@ -96,40 +221,35 @@ static int run(const struct mandat_config *cfg)
         .path = cfg->store_path, .sync = cfg->store_sync, .create = true, .busy_timeout_ms = 5000};
     struct engine_options eo = {
         .ledger = &cfg->ledger, .batch_max = cfg->batch_max, .queue_depth = cfg->queue_depth};
-    struct store *store = NULL;
-    struct engine *engine = NULL;
-    struct engine_stats st;
+    struct daemon d = {.cfg = cfg};
     struct mdt_err err = {0};
     int64_t t0 = clock_mono_us();
-    int rc, sig;
+    int rc = store_open(&so, &d.store, &err);
 
-    rc = store_open(&so, &store, &err);
+    eo.store = d.store;
+    if (rc == 0) {
+        rc = engine_start(&eo, &d.engine, &err);
+    }
+    if (rc == 0) {
+        rc = start_dialog(&d, &err);
+    }
+    if (rc == 0) {
+        rc = start_loop(&d, &err);
+    }
     if (rc < 0) {
-        log_error("%s", err.msg);
+        log_error("cannot start: %s", err.msg);
+        stop(&d);
         return 1;
     }
-    eo.store = store;
-    rc = engine_start(&eo, &engine, &err);
-    if (rc < 0) {
-        log_error("cannot start the ledger: %s", err.msg);
-        store_close(store);
-        return 1;
-    }
-    log_info("mandatd ready: store %s (synchronous=%s), ledger recovered in %lld ms",
-             cfg->store_path,
+    log_info("mandatd ready in %lld ms: store %s (synchronous=%s), SMS short code %s, "
+             "Kannel/dev endpoint %s",
+             (long long)((clock_mono_us() - t0) / 1000), cfg->store_path,
              cfg->store_sync == STORE_SYNC_FULL     ? "full"
              : cfg->store_sync == STORE_SYNC_NORMAL ? "normal"
                                                     : "off",
-             (long long)((clock_mono_us() - t0) / 1000));
-    log_info("no channel is built yet: use the mandat CLI on the same database");
-    sig = wait_for_stop();
-    log_info("%s received: finishing queued operations", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    engine_stats_get(engine, &st);
-    engine_stop(engine);
-    store_close(store);
-    log_info("mandatd stopped: %llu batches, %llu operations, %llu expired",
-             (unsigned long long)st.batches, (unsigned long long)st.ops,
-             (unsigned long long)st.expired);
+             cfg->sms.short_code, cfg->http_listen[0] ? cfg->http_listen : "off");
+    event_base_dispatch(d.base);
+    stop(&d);
     return 0;
 }
 
@@ -143,10 +263,13 @@ int main(int argc, char **argv)
         fprintf(stderr, "mandatd: out of memory\n");
         return 1;
     }
+    /* The ledger thread must not take SIGTERM or SIGINT: block them in every thread created
+     * from here on, and let the loop thread receive them (libevent's signal events). */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
+    signal(SIGPIPE, SIG_IGN);
     rc = parse_args(argc, argv, cfg);
     if (rc == 0) {
         log_level_set(cfg->log_level);

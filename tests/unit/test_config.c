@@ -88,6 +88,34 @@ static void test_defaults(void **state)
 }
 
 /* docs/mandat.conf documents the defaults: loading it must change nothing at all. */
+static void test_sms_http_vault(void **state)
+{
+    struct mandat_config cfg;
+    struct mdt_err err = {0};
+
+    (void)state;
+    config_defaults(&cfg);
+    assert_int_equal(config_load_string(&cfg,
+                                        "[sms]\nshort_code = 36180\ncountry = be\nlang = en\n"
+                                        "order_timeout = 120\norder_fee = none\n"
+                                        "[http]\nlisten =\n[vault]\nkey_file = /etc/k\n",
+                                        "mandat.conf", &err),
+                     0);
+    assert_string_equal(cfg.sms.short_code, "36180");
+    assert_string_equal(cfg.sms.country, "BE");
+    assert_int_equal(cfg.sms.lang, 1);
+    assert_int_equal(cfg.sms.order_timeout_s, 120);
+    assert_string_equal(cfg.sms.order_fee, "none");
+    assert_string_equal(cfg.http_listen, "");
+    assert_string_equal(cfg.vault_key_file, "/etc/k");
+    config_defaults(&cfg);
+    assert_int_equal(config_load_string(&cfg, "[sms]\ncountry = France\n", "mandat.conf", &err),
+                     MDT_E(PARSE));
+    assert_non_null(strstr(err.msg, "two letters like FR"));
+    assert_int_equal(config_load_string(&cfg, "[sms]\norder_timeout = 5\n", "mandat.conf", &err),
+                     MDT_E(PARSE));
+}
+
 static void test_sample_equals_defaults(void **state)
 {
     struct mandat_config want;
@@ -321,8 +349,8 @@ static void test_errors(void **state)
         {"[fee.sms_order]\namount = 0,5x\n",
          "mandat.conf:2: [fee.sms_order] amount: '0,5x' is not an amount: write it like 0.50"},
         {"[stor]\npath = x\n",
-         "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], "
-         "[limits.<kind>.<tier>] or [fee.<name>]"},
+         "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
+         "[http], [vault], [limits.<kind>.<tier>] or [fee.<name>]"},
         {"[store]\npaht = x\n",
          "mandat.conf:2: [store] paht: unknown key: use path or synchronous"},
         {"[store]\nsynchronous = fast\n",
@@ -511,6 +539,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_sample_equals_defaults),
+        cmocka_unit_test(test_sms_http_vault),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_store_engine_log),

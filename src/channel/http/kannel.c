@@ -1,0 +1,265 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Kannel smsbox get-url/post-url compatible MO endpoint and the dev phone's inbox, on libevent's
+ * HTTP server. A message is answered only when the handler says it is durable. */
+#include "channel/http/kannel.h"
+
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/clock.h"
+#include "base/log.h"
+
+/* Request bodies (post-url: the message text) above this are refused: a concatenated SMS is at
+ * most STORE_TEXT_MAX bytes. */
+#define KANNEL_BODY_MAX STORE_TEXT_MAX
+#define KANNEL_OUTBOX_TAKE_MAX 32
+
+struct kannel {
+    struct evhttp *http;
+    struct kannel_handlers h;
+};
+
+struct kannel_request {
+    struct evhttp_request *req; /* NULL once the client went away */
+};
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+    struct kannel_request *kr = arg;
+
+    (void)conn;
+    kr->req = NULL;
+}
+
+static void send_text(struct evhttp_request *req, int code, const char *reason, const char *text)
+{
+    struct evbuffer *b = evbuffer_new();
+
+    if (b == NULL) {
+        evhttp_send_error(req, 500, "out of memory");
+        return;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; charset=utf-8");
+    evbuffer_add(b, text, strlen(text));
+    evhttp_send_reply(req, code, reason, b);
+    evbuffer_free(b);
+}
+
+bool kannel_reply(struct kannel_request *kr, int rc, const char *const *replies, size_t n)
+{
+    struct evhttp_request *req = kr->req;
+    struct evbuffer *b;
+    bool sent = false;
+
+    if (req != NULL) {
+        evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+    }
+    if (req == NULL) {
+        /* The client left: Kannel retries, and the retry is recognised as a redelivery. */
+    } else if (rc == MDT_E(EXISTS)) {
+        send_text(req, 200, "OK", ""); /* already handled: nothing more to say */
+    } else if (rc == MDT_E(BUSY) || rc == MDT_E(FULL)) {
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+        send_text(req, 503, "Busy", "busy: retry in a second\n");
+    } else if (rc < 0) {
+        send_text(req, 500, "Store error", "not stored: retry later\n");
+    } else {
+        b = evbuffer_new();
+        for (size_t i = 0; b != NULL && i < n; i++) {
+            evbuffer_add_printf(b, "%s%s", i > 0 ? "\n" : "", replies[i]);
+        }
+        evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                          "text/plain; charset=utf-8");
+        evhttp_send_reply(req, 200, "OK", b);
+        evbuffer_free(b);
+        sent = true;
+    }
+    free(kr);
+    return sent;
+}
+
+/* Kannel's %t is "YYYY-MM-DD HH:MM:SS"; plain Unix seconds are accepted too. 0 if absent. */
+static int64_t parse_time(const char *t)
+{
+    int y, mo, d, h, mi, s;
+    char *end = NULL;
+    long long secs;
+
+    if (t == NULL || *t == '\0') {
+        return 0;
+    }
+    if (sscanf(t, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) == 6) {
+        return clock_utc_us(y, mo, d, h, mi, s);
+    }
+    secs = strtoll(t, &end, 10);
+    return (end != NULL && *end == '\0' && secs > 0) ? (int64_t)secs * 1000000 : 0;
+}
+
+static int copy_field(char *dst, size_t cap, const char *src)
+{
+    if (src == NULL || strlen(src) >= cap) {
+        return -1;
+    }
+    memcpy(dst, src, strlen(src) + 1);
+    return 0;
+}
+
+/* The message text: the query's text for get-url, the body for post-url. */
+static const char *request_text(struct evhttp_request *req, const struct evkeyvalq *q, char *buf,
+                                size_t cap, size_t *len)
+{
+    struct evbuffer *body = evhttp_request_get_input_buffer(req);
+    const char *t = evhttp_find_header(q, "text");
+    size_t n;
+
+    if (t != NULL) {
+        *len = strlen(t);
+        return *len < cap ? t : NULL;
+    }
+    n = evbuffer_get_length(body);
+    if (evhttp_request_get_command(req) != EVHTTP_REQ_POST || n >= cap) {
+        return NULL;
+    }
+    evbuffer_copyout(body, buf, n);
+    buf[n] = '\0';
+    *len = n;
+    return buf;
+}
+
+static const char *param(struct evhttp_request *req, const struct evkeyvalq *q, const char *name,
+                         const char *header)
+{
+    const char *v = evhttp_find_header(q, name);
+
+    return v != NULL ? v : evhttp_find_header(evhttp_request_get_input_headers(req), header);
+}
+
+static void on_mo(struct evhttp_request *req, void *arg)
+{
+    static char body[KANNEL_BODY_MAX];
+    struct kannel *k = arg;
+    struct evkeyvalq q = {0};
+    struct dialog_message m = {.channel = CHANNEL_SMS};
+    struct kannel_request *kr;
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+
+    if (evhttp_parse_query_str(query != NULL ? query : "", &q) < 0) {
+        send_text(req, 400, "Bad Request", "malformed query string\n");
+        return;
+    }
+    m.text = request_text(req, &q, body, sizeof(body), &m.len);
+    if (m.text == NULL ||
+        copy_field(m.source, sizeof(m.source), param(req, &q, "from", "X-Kannel-From")) < 0) {
+        send_text(req, 400, "Bad Request",
+                  "from and text are required (from at most 32 bytes, text at most 4599): "
+                  "/kannel/mo?from=%p&to=%P&text=%a&id=%I&time=%t\n");
+        evhttp_clear_headers(&q);
+        return;
+    }
+    if (copy_field(m.dest, sizeof(m.dest), param(req, &q, "to", "X-Kannel-To")) < 0) {
+        m.dest[0] = '\0';
+    }
+    if (copy_field(m.peer_id, sizeof(m.peer_id), param(req, &q, "id", "X-Kannel-SMSC-ID")) < 0) {
+        m.peer_id[0] = '\0';
+    }
+    m.peer_time_us = parse_time(param(req, &q, "time", "X-Kannel-Time"));
+    kr = calloc(1, sizeof(*kr));
+    if (kr == NULL) {
+        send_text(req, 503, "Busy", "out of memory\n");
+        evhttp_clear_headers(&q);
+        return;
+    }
+    kr->req = req;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, kr);
+    k->h.mo(k->h.ctx, &m, kr);
+    evhttp_clear_headers(&q);
+}
+
+static void on_outbox(struct evhttp_request *req, void *arg)
+{
+    static struct outbox_row rows[KANNEL_OUTBOX_TAKE_MAX];
+    struct kannel *k = arg;
+    struct evkeyvalq q = {0};
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const char *to;
+    struct evbuffer *b;
+    size_t n;
+
+    if (evhttp_parse_query_str(query != NULL ? query : "", &q) < 0) {
+        send_text(req, 400, "Bad Request", "malformed query string\n");
+        return;
+    }
+    to = evhttp_find_header(&q, "to");
+    if (to == NULL) {
+        send_text(req, 400, "Bad Request", "to is required: /dev/outbox?to=+33612345678\n");
+        evhttp_clear_headers(&q);
+        return;
+    }
+    n = k->h.outbox_take(k->h.ctx, to, rows, KANNEL_OUTBOX_TAKE_MAX);
+    b = evbuffer_new();
+    for (size_t i = 0; b != NULL && i < n; i++) {
+        evbuffer_add_printf(b, "%s\n", rows[i].text);
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
+                      "text/plain; charset=utf-8");
+    evhttp_send_reply(req, 200, "OK", b);
+    if (b != NULL) {
+        evbuffer_free(b);
+    }
+    evhttp_clear_headers(&q);
+}
+
+static void on_health(struct evhttp_request *req, void *arg)
+{
+    (void)arg;
+    send_text(req, 200, "OK", "ok\n");
+}
+
+int kannel_listen(struct event_base *base, const char *listen, const struct kannel_handlers *h,
+                  struct kannel **out, struct mdt_err *err)
+{
+    struct kannel *k = calloc(1, sizeof(*k));
+    char host[64];
+    const char *colon = strrchr(listen, ':');
+    long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
+
+    if (k == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "out of memory");
+    }
+    if (colon == NULL || port <= 0 || port > 65535 || (size_t)(colon - listen) >= sizeof(host)) {
+        free(k);
+        return mdt_err_set(err, MDT_E(INVAL), "[http] listen '%s': write host:port", listen);
+    }
+    memcpy(host, listen, (size_t)(colon - listen));
+    host[colon - listen] = '\0';
+    k->h = *h;
+    k->http = evhttp_new(base);
+    if (k->http == NULL || evhttp_bind_socket(k->http, host, (uint16_t)port) < 0) {
+        kannel_free(k);
+        return mdt_err_set(err, MDT_E(IO), "cannot listen on %s: in use or not an address", listen);
+    }
+    evhttp_set_max_body_size(k->http, KANNEL_BODY_MAX);
+    evhttp_set_timeout(k->http, 30);
+    evhttp_set_cb(k->http, "/kannel/mo", on_mo, k);
+    evhttp_set_cb(k->http, "/dev/outbox", on_outbox, k);
+    evhttp_set_cb(k->http, "/healthz", on_health, k);
+    *out = k;
+    return 0;
+}
+
+void kannel_free(struct kannel *k)
+{
+    if (k == NULL) {
+        return;
+    }
+    if (k->http != NULL) {
+        evhttp_free(k->http);
+    }
+    free(k);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The Kannel-compatible HTTP endpoint: messages received in Kannel smsbox's get-url/post-url
+ * form (/kannel/mo), answered only once they are durable, with the reply to the sender as the
+ * response body (smsbox sends it back as the reply SMS); and the dev phone's inbox
+ * (/dev/outbox). Protocol only: what a message means is the handler's business. */
+#ifndef MDT_CHANNEL_HTTP_KANNEL_H
+#define MDT_CHANNEL_HTTP_KANNEL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "base/error.h"
+#include "dialog/dialog.h"
+
+struct event_base;
+struct kannel;
+struct kannel_request;
+
+struct kannel_handlers {
+    /* A message arrived: answer it later with kannel_reply(req, ...). */
+    void (*mo)(void *ctx, const struct dialog_message *m, struct kannel_request *req);
+    /* Messages waiting for dest (the dev phone): copy up to max into out, return the count. */
+    size_t (*outbox_take)(void *ctx, const char *dest, struct outbox_row *out, size_t max);
+    void *ctx;
+};
+
+/* Listen on "host:port" (e.g. 127.0.0.1:8710). h is copied. *out: kannel_free(). */
+int kannel_listen(struct event_base *base, const char *listen, const struct kannel_handlers *h,
+                  struct kannel **out, struct mdt_err *err);
+void kannel_free(struct kannel *k);
+
+/* Answer a message: rc and replies as service_ack_fn. Returns true when the replies went out
+ * in the HTTP response (always, on success). The request is freed. */
+bool kannel_reply(struct kannel_request *req, int rc, const char *const *replies, size_t n);
+
+#endif

@@ -1,0 +1,281 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The conversation's memory (customers, orders, charities, recent messages) and the decisions:
+ * a message becomes ledger ops and state changes at once; replies are written by the hook when
+ * the ledger has decided, in the same transaction. */
+#include "dialog/dialog.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/id128.h"
+#include "base/mem.h"
+#include "dialog/command.h"
+#include "dialog/dialog_int.h"
+#include "dialog/phone.h"
+#include "vault/vault.h"
+
+const char *dialog_text(enum dialog_text t, enum lang lang)
+{
+    static const char *const fr[] = {
+#define T_(n, f, e) f,
+        DIALOG_TEXT_MAP(T_)
+#undef T_
+    };
+    static const char *const en[] = {
+#define T_(n, f, e) e,
+        DIALOG_TEXT_MAP(T_)
+#undef T_
+    };
+
+    MDT_ASSERT(t >= 0 && t < TEXT_COUNT);
+    return lang == LANG_EN ? en[t] : fr[t];
+}
+
+/* ---- customers: open addressing on the phone number ---- */
+
+static uint64_t str_hash(const char *s)
+{
+    uint64_t h = 0xcbf29ce484222325ULL;
+
+    for (; *s != '\0'; s++) {
+        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
+    }
+    return h;
+}
+
+struct cust *dialog_cust_find(struct dialog *d, const char *phone)
+{
+    uint64_t i = str_hash(phone) & d->slot_mask;
+
+    while (d->slots[i] != 0) {
+        struct cust *c = &d->custs[d->slots[i] - 1];
+
+        if (strcmp(c->row.phone, phone) == 0) {
+            return c;
+        }
+        i = (i + 1) & d->slot_mask;
+    }
+    return NULL;
+}
+
+static void slots_insert(struct dialog *d, const char *phone, uint32_t value)
+{
+    uint64_t i = str_hash(phone) & d->slot_mask;
+
+    while (d->slots[i] != 0) {
+        i = (i + 1) & d->slot_mask;
+    }
+    d->slots[i] = value;
+}
+
+struct cust *dialog_cust_add(struct dialog *d, const char *phone)
+{
+    struct cust *c;
+
+    MDT_ASSERT(d->cust_count < DIALOG_CUSTOMERS_MAX);
+    if ((d->cust_count + 1) * 2 > d->slot_mask + 1) {
+        uint64_t cap = (d->slot_mask + 1) * 2;
+
+        free(d->slots);
+        d->slots = calloc(cap, sizeof(*d->slots));
+        MDT_ASSERT(d->slots != NULL);
+        d->slot_mask = cap - 1;
+        for (size_t k = 0; k < d->cust_count; k++) {
+            slots_insert(d, d->custs[k].row.phone, (uint32_t)k + 1);
+        }
+    }
+    mem_grow((void **)&d->custs, &d->cust_cap, d->cust_count + 1, sizeof(*d->custs));
+    c = &d->custs[d->cust_count++];
+    memset(c, 0, sizeof(*c));
+    snprintf(c->row.phone, sizeof(c->row.phone), "%s", phone);
+    slots_insert(d, phone, (uint32_t)d->cust_count);
+    return c;
+}
+
+/* ---- recently handled messages: two generations of an id set, rotated per window ---- */
+
+static bool idset_has(const struct idset *s, struct id128 id)
+{
+    uint64_t i = id128_hash(id) & (DIALOG_DEDUP_SLOTS - 1);
+
+    while (!id128_is_zero(s->ids[i])) {
+        if (id128_eq(s->ids[i], id)) {
+            return true;
+        }
+        i = (i + 1) & (DIALOG_DEDUP_SLOTS - 1);
+    }
+    return false;
+}
+
+static void idset_add(struct idset *s, struct id128 id)
+{
+    uint64_t i = id128_hash(id) & (DIALOG_DEDUP_SLOTS - 1);
+
+    while (!id128_is_zero(s->ids[i])) {
+        if (id128_eq(s->ids[i], id)) {
+            return;
+        }
+        i = (i + 1) & (DIALOG_DEDUP_SLOTS - 1);
+    }
+    s->ids[i] = id;
+    s->count++;
+}
+
+bool dialog_seen(struct dialog *d, struct id128 id)
+{
+    return idset_has(&d->seen[0], id) || idset_has(&d->seen[1], id);
+}
+
+void dialog_seen_add(struct dialog *d, struct id128 id, int64_t now_us)
+{
+    struct idset *cur = &d->seen[d->seen_current];
+
+    /* Rotate when the window has passed or the set is half full (probes stay short). */
+    if (cur->count * 2 >= DIALOG_DEDUP_SLOTS ||
+        now_us - cur->started_us > (int64_t)d->cfg.dedup_window_s * 1000000) {
+        d->seen_current ^= 1;
+        cur = &d->seen[d->seen_current];
+        memset(cur->ids, 0, DIALOG_DEDUP_SLOTS * sizeof(*cur->ids));
+        cur->count = 0;
+        cur->started_us = now_us;
+    }
+    idset_add(cur, id);
+}
+
+/* ---- lifetime and loading ---- */
+
+int dialog_create(const struct dialog_config *cfg, struct vault *v, struct dialog **out)
+{
+    struct dialog *d = calloc(1, sizeof(*d));
+
+    if (d == NULL) {
+        return MDT_E(NOMEM);
+    }
+    d->cfg = *cfg;
+    d->vault = v;
+    d->slot_mask = 1023;
+    d->slots = calloc(d->slot_mask + 1, sizeof(*d->slots));
+    d->seen[0].ids = calloc(DIALOG_DEDUP_SLOTS, sizeof(struct id128));
+    d->seen[1].ids = calloc(DIALOG_DEDUP_SLOTS, sizeof(struct id128));
+    if (d->slots == NULL || d->seen[0].ids == NULL || d->seen[1].ids == NULL) {
+        dialog_free(d);
+        return MDT_E(NOMEM);
+    }
+    *out = d;
+    return 0;
+}
+
+void dialog_free(struct dialog *d)
+{
+    if (d == NULL) {
+        return;
+    }
+    for (size_t i = 0; i < d->cust_count; i++) {
+        vault_wipe(d->custs[i].row.pin_hash, sizeof(d->custs[i].row.pin_hash));
+    }
+    free(d->custs);
+    free(d->slots);
+    free(d->seen[0].ids);
+    free(d->seen[1].ids);
+    free(d);
+}
+
+static int load_customer(void *ctx, const struct customer_row *r)
+{
+    struct dialog *d = ctx;
+    struct cust *c = dialog_cust_find(d, r->phone);
+
+    if (c == NULL) {
+        c = dialog_cust_add(d, r->phone);
+    }
+    c->row = *r;
+    return 0;
+}
+
+static int load_conversation(void *ctx, const struct conversation_row *r)
+{
+    struct dialog *d = ctx;
+    struct cust *c = dialog_cust_find(d, r->phone);
+
+    if (c != NULL) {
+        c->has_conv = true;
+        c->conv = *r;
+    }
+    return 0;
+}
+
+static int load_association(void *ctx, const struct association_row *r)
+{
+    struct dialog *d = ctx;
+
+    for (size_t i = 0; i < d->assoc_count; i++) {
+        if (strcmp(d->assocs[i].keyword, r->keyword) == 0) {
+            d->assocs[i] = *r;
+            return 0;
+        }
+    }
+    if (d->assoc_count < DIALOG_ASSOCIATIONS_MAX) {
+        d->assocs[d->assoc_count++] = *r;
+    }
+    return 0;
+}
+
+static int load_inbox(void *ctx, const struct inbox_row *r, bool done)
+{
+    (void)done; /* replies commit with the message: a stored message is always answered */
+    dialog_seen_add(ctx, r->id, r->received_us);
+    return 0;
+}
+
+const struct store_channel_fns *dialog_channel_fns(void)
+{
+    static const struct store_channel_fns fns = {
+        .customer = load_customer,
+        .conversation = load_conversation,
+        .association = load_association,
+        .inbox = load_inbox,
+    };
+
+    return &fns;
+}
+
+const struct association_row *dialog_association_find(const struct dialog *d, const char *keyword)
+{
+    for (size_t i = 0; i < d->assoc_count; i++) {
+        if (strcmp(d->assocs[i].keyword, keyword) == 0) {
+            return &d->assocs[i];
+        }
+    }
+    return NULL;
+}
+
+int dialog_association_add(struct dialog *d, const char *keyword, uint64_t account_id,
+                           const char *name, struct store_extra *row, struct mdt_err *err)
+{
+    struct association_row r = {.account_id = account_id};
+    size_t n = strlen(keyword);
+
+    if (n == 0 || n >= sizeof(r.keyword)) {
+        return mdt_err_set(err, MDT_E(INVAL), "keyword '%.40s' must be 1 to 31 letters", keyword);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char ch = keyword[i];
+
+        if (!((ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))) {
+            return mdt_err_set(err, MDT_E(INVAL),
+                               "keyword '%.40s' must be upper-case letters and digits", keyword);
+        }
+    }
+    if (dialog_association_find(d, keyword) == NULL && d->assoc_count >= DIALOG_ASSOCIATIONS_MAX) {
+        return mdt_err_set(err, MDT_E(FULL), "too many charities (%d)", DIALOG_ASSOCIATIONS_MAX);
+    }
+    memcpy(r.keyword, keyword, n + 1);
+    snprintf(r.name, sizeof(r.name), "%s", name);
+    memset(row, 0, sizeof(*row));
+    row->kind = EXTRA_ASSOCIATION;
+    row->u.association = r;
+    load_association(d, &r);
+    return 0;
+}

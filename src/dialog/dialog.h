@@ -1,0 +1,112 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The conversation: what a person's message means for their wallet, and what to answer. It keeps
+ * customers (number, wallet, code hash, language), the order waiting for a code, and donation
+ * keywords in memory; it turns a message into one engine step (ledger ops, rows to persist, and
+ * a hook that writes the replies once the ledger has decided), and learns the outcome when the
+ * step is durable. No I/O, no protocol, no SQL; one thread (the event loop). */
+#ifndef MDT_DIALOG_DIALOG_H
+#define MDT_DIALOG_DIALOG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/money.h"
+#include "ledger/ledger.h"
+#include "store/store_channel.h"
+
+struct vault;
+
+struct dialog_config {
+    char short_code[STORE_ADDR_MAX]; /* our address, source of replies: "71004" */
+    char country[3];                 /* default country of national numbers: "FR" */
+    const struct currency *currency; /* wallets' currency */
+    enum lang lang;                  /* language before a person's first keyword */
+    uint32_t order_timeout_s;        /* an unconfirmed order expires (PSD2: 300) */
+    uint32_t code_attempts_max;      /* wrong codes before the order fails (5) */
+    uint32_t code_lock_s;            /* then the code is locked (1800) */
+    uint16_t order_fee_schedule;     /* fee schedule id billed by the operator per order, 0 none */
+    uint32_t dedup_window_s;         /* redeliveries recognised within this window (86400) */
+};
+
+/* A message received on a channel. */
+struct dialog_message {
+    uint16_t channel;                /* enum channel_id */
+    char source[STORE_ADDR_MAX];     /* the person, E.164 or as the SMSC wrote it */
+    char dest[STORE_ADDR_MAX];       /* our short code */
+    char peer_id[STORE_PEER_ID_MAX]; /* the SMSC's message id, "" when it gives none */
+    int64_t peer_time_us;            /* the SMSC's time, 0 when unknown */
+    const char *text;                /* UTF-8, not NUL-terminated */
+    size_t len;
+};
+
+#define DIALOG_OPS_MAX 3
+#define DIALOG_ROWS_MAX 8
+
+/* One message's work for the engine. The dialog owns it: submit ops[0..n) with
+ * rows[0..row_count) (capacity DIALOG_ROWS_MAX) and dialog_hook, then call dialog_step_done. */
+struct dialog_step {
+    struct ledger_op ops[DIALOG_OPS_MAX];
+    size_t n;
+    struct ledger_result results[DIALOG_OPS_MAX];
+    struct store_extra rows[DIALOG_ROWS_MAX];
+    size_t row_count;
+    void *owner; /* the caller's: submit the step itself as the engine ctx, find yours here */
+    /* private: the decision, for the hook and step_done */
+    struct dialog *d;
+    struct id128 inbox_id;
+    int64_t now_us;
+    int action;
+    char phone[STORE_ADDR_MAX];
+    enum lang lang;
+    struct customer_row customer; /* the person as the step leaves them */
+    bool customer_changed;
+    struct conversation_row conversation; /* the order as the step leaves it */
+    bool conversation_changed;
+    int64_t amount;
+    char payee[STORE_ADDR_MAX]; /* E.164 of a person, or a charity's name */
+    uint64_t payee_account;
+    enum lang payee_lang;
+    bool payee_is_charity;
+    char text_arg[64];
+    int reply_kind; /* for replies decided here: 0 a dialog text, 1 a command hint, 2 a weak code */
+    int text_id;    /* enum dialog_text */
+    int hint;       /* enum command_hint */
+    int weakness;   /* enum pin_weakness */
+    char detail[128];
+    uint32_t replies;
+};
+
+struct dialog;
+
+/* Create a dialog. cfg is copied; v (the code vault) is borrowed and must outlive the dialog.
+ * *out: dialog_free(). */
+int dialog_create(const struct dialog_config *cfg, struct vault *v, struct dialog **out);
+void dialog_free(struct dialog *d);
+
+/* Rebuild the dialog from the store's channel rows at start-up (use as store_channel_fns ctx):
+ * see dialog_channel_fns. Inbox rows seen here are recognised as redeliveries. */
+const struct store_channel_fns *dialog_channel_fns(void);
+
+/* Add (or rename) a donation keyword now, and fill *row with what to persist (the caller submits
+ * it). A keyword added by another process (the CLI beside mandatd) is known after a restart. */
+int dialog_association_add(struct dialog *d, const char *keyword, uint64_t account_id,
+                           const char *name, struct store_extra *row, struct mdt_err *err);
+
+/* Decide what message m means at now_us. Returns 0 with *out a step to submit, or
+ * -MDT_EEXISTS when m is a redelivery of a message already handled (acknowledge it, do nothing
+ * more), or -MDT_EBUSY when the same person has a step in flight (retry after it is done). */
+int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
+                   struct dialog_step **out);
+
+/* engine_hook_fn for a step: runs on the ledger thread, reads results and the view, appends the
+ * replies and state rows. */
+size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_result *results,
+                   size_t n, struct store_extra *rows, size_t count, size_t cap);
+
+/* The step is durable (rc 0) or failed (rc < 0: nothing of it happened): update the dialog's
+ * memory accordingly and free the step. Loop thread. */
+void dialog_step_done(struct dialog_step *s, int rc);
+
+#endif

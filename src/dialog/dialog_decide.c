@@ -1,0 +1,384 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Decisions: what a message means given the person's state, as ledger ops and state changes.
+ * Every id written on a message's behalf derives from the message's id, so that handling the
+ * same message twice (a redelivery after a crash) can neither move money twice nor answer
+ * twice. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/id128.h"
+#include "dialog/command.h"
+#include "dialog/dialog_int.h"
+#include "dialog/phone.h"
+#include "vault/vault.h"
+
+/* Tags of derived ids (id128_derive(inbox id, tag + n)). */
+#define TAG_TRANSFER 0x300u
+
+/* A message's id: the SMSC's own id when it gives one; otherwise what the person sent and when
+ * the SMSC says it was sent; otherwise (no SMSC time) the 30-second slot it arrived in, so that a
+ * redelivery right after a lost acknowledgement is recognised. Keyed (vault_mac): the text may
+ * be a code, and an unkeyed hash of six digits is reversed by trying them all. */
+static struct id128 message_id(const struct dialog *d, const struct dialog_message *m,
+                               int64_t now_us)
+{
+    static unsigned char buf[STORE_TEXT_MAX + 256];
+    int64_t when = m->peer_time_us != 0 ? m->peer_time_us : now_us / 30000000;
+    size_t len = m->len < STORE_TEXT_MAX ? m->len : STORE_TEXT_MAX;
+    uint8_t mac[32];
+    struct id128 id;
+    int n;
+
+    if (m->peer_id[0] != '\0') {
+        n = snprintf((char *)buf, sizeof(buf), "%u|%s|id|%s", m->channel, m->source, m->peer_id);
+    } else {
+        n = snprintf((char *)buf, sizeof(buf), "%u|%s|%s|%lld|", m->channel, m->source, m->dest,
+                     (long long)when);
+        MDT_ASSERT(n >= 0 && (size_t)n + len <= sizeof(buf));
+        memcpy(buf + n, m->text, len);
+        n += (int)len;
+    }
+    MDT_ASSERT(n >= 0 && (size_t)n <= sizeof(buf));
+    vault_mac(d->vault, buf, (size_t)n, mac);
+    vault_wipe(buf, (size_t)n);
+    memcpy(&id.hi, mac, 8);
+    memcpy(&id.lo, mac + 8, 8);
+    return id128_is_zero(id) ? (struct id128){.hi = 1, .lo = 1} : id;
+}
+
+static void order_ref(struct id128 id, char out[STORE_REF_MAX])
+{
+    static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    uint64_t x = id.lo;
+
+    for (int i = 0; i < 4; i++) {
+        out[i] = alphabet[x % 32];
+        x /= 32;
+    }
+    out[4] = '\0';
+}
+
+static struct ledger_op *add_op(struct dialog_step *s)
+{
+    struct ledger_op *op;
+
+    MDT_ASSERT(s->n < DIALOG_OPS_MAX);
+    op = &s->ops[s->n];
+    memset(op, 0, sizeof(*op));
+    op->type = LEDGER_OP_TRANSFER;
+    op->transfer.id = id128_derive(s->inbox_id, TAG_TRANSFER + (uint32_t)s->n);
+    op->transfer.channel = CHANNEL_SMS;
+    s->n++;
+    return op;
+}
+
+static void reply_only(struct dialog_step *s, enum dialog_text t)
+{
+    s->action = ACT_REPLY;
+    s->reply_kind = 0;
+    s->text_id = (int)t;
+}
+
+static void decide_join(struct dialog *d, struct dialog_step *s, struct cust *c)
+{
+    struct ledger_op *op;
+
+    if (c != NULL) {
+        reply_only(s, TEXT_ALREADY_JOINED);
+        return;
+    }
+    s->action = ACT_JOIN;
+    s->customer_changed = true;
+    memset(&s->customer, 0, sizeof(s->customer));
+    snprintf(s->customer.phone, sizeof(s->customer.phone), "%s", s->phone);
+    s->customer.lang = (uint16_t)s->lang;
+    op = add_op(s);
+    op->type = LEDGER_OP_ACCOUNT_OPEN;
+    op->account.kind = ACCOUNT_WALLET;
+    op->account.tier = 0;
+    snprintf(op->account.currency, sizeof(op->account.currency), "%s", d->cfg.currency->code);
+}
+
+static void decide_code(struct dialog *d, struct dialog_step *s, struct cust *c, const char *code)
+{
+    enum pin_weakness w = vault_pin_weakness(code, s->phone);
+
+    if (w != PIN_OK) {
+        s->action = ACT_REPLY;
+        s->reply_kind = 2;
+        s->weakness = (int)w;
+        return;
+    }
+    s->action = ACT_CODE;
+    s->customer = c->row;
+    s->customer_changed = true;
+    s->customer.has_pin = true;
+    s->customer.pin_failures = 0;
+    s->customer.locked_until_us = 0;
+    MDT_ASSERT(vault_pin_hash(d->vault, s->phone, code, s->customer.pin_hash) == 0);
+}
+
+/* A transfer to a person or a donation: hold the funds and wait for the code. */
+static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
+                         const struct command *cmd)
+{
+    struct ledger_op *op;
+    const struct cust *payee = NULL;
+    const struct association_row *a = NULL;
+
+    if (c->has_conv) {
+        reply_only(s, TEXT_ORDER_WAITING);
+        return;
+    }
+    if (cmd->type == CMD_DONATE) {
+        a = dialog_association_find(d, cmd->keyword);
+        if (a == NULL) {
+            snprintf(s->text_arg, sizeof(s->text_arg), "%s", cmd->keyword);
+            reply_only(s, TEXT_CHARITY_UNKNOWN);
+            return;
+        }
+        s->payee_account = a->account_id;
+        s->payee_is_charity = true;
+        snprintf(s->payee, sizeof(s->payee), "%.32s", a->name);
+    } else {
+        payee = dialog_cust_find(d, cmd->payee_e164);
+        snprintf(s->payee, sizeof(s->payee), "%s", cmd->payee_e164);
+        if (strcmp(cmd->payee_e164, s->phone) == 0) {
+            reply_only(s, TEXT_PAYEE_SELF);
+            return;
+        }
+        if (payee == NULL || payee->row.account_id == 0) {
+            reply_only(s, TEXT_PAYEE_UNKNOWN);
+            return;
+        }
+        s->payee_account = payee->row.account_id;
+        s->payee_lang = (enum lang)payee->row.lang;
+    }
+    s->action = ACT_ORDER;
+    s->amount = cmd->amount_minor;
+    op = add_op(s);
+    op->transfer.debit_account_id = c->row.account_id;
+    op->transfer.credit_account_id = s->payee_account;
+    op->transfer.amount = cmd->amount_minor;
+    op->transfer.kind = cmd->type == CMD_DONATE ? TRANSFER_DONATION : TRANSFER_P2P;
+    op->transfer.flags = TRANSFER_PENDING;
+    op->transfer.timeout_s = d->cfg.order_timeout_s;
+    op->transfer.fee_schedules[0] = d->cfg.order_fee_schedule;
+    snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%.60s", cmd->note);
+    s->conversation_changed = true;
+    memset(&s->conversation, 0, sizeof(s->conversation));
+    snprintf(s->conversation.phone, sizeof(s->conversation.phone), "%s", s->phone);
+    s->conversation.active = true;
+    s->conversation.order_id = op->transfer.id;
+    s->conversation.payee_account = s->payee_account;
+    snprintf(s->conversation.payee, sizeof(s->conversation.payee), "%s", s->payee);
+    s->conversation.amount_minor = s->amount;
+    s->conversation.kind = op->transfer.kind;
+    order_ref(op->transfer.id, s->conversation.ref);
+}
+
+static void close_order(struct dialog_step *s, struct cust *c, uint16_t flag)
+{
+    struct ledger_op *op = add_op(s);
+
+    op->transfer.flags = flag;
+    op->transfer.link_id = c->conv.order_id;
+    s->conversation = c->conv;
+    s->conversation.active = false;
+    s->conversation_changed = true;
+    s->amount = c->conv.amount_minor;
+    s->payee_account = c->conv.payee_account;
+    snprintf(s->payee, sizeof(s->payee), "%s", c->conv.payee);
+    s->payee_is_charity = c->conv.kind == TRANSFER_DONATION;
+}
+
+/* A bare code: the order waiting for it is posted, or the code is wrong. PSD2 RTS art. 4:
+ * at most 5 failed attempts, then the order fails and the code is locked. */
+static void decide_confirm(struct dialog *d, struct dialog_step *s, struct cust *c,
+                           const char *code, int64_t now_us)
+{
+    const struct cust *payee;
+
+    if (!c->has_conv) {
+        reply_only(s, TEXT_NO_ORDER);
+        return;
+    }
+    if (c->row.locked_until_us > now_us) {
+        reply_only(s, TEXT_LOCKED);
+        return;
+    }
+    s->customer = c->row;
+    s->customer_changed = true;
+    if (c->row.has_pin && vault_pin_verify(d->vault, s->phone, code, c->row.pin_hash)) {
+        s->action = ACT_CONFIRM;
+        s->customer.pin_failures = 0;
+        close_order(s, c, TRANSFER_POST_PENDING);
+        payee = s->payee_is_charity ? NULL : dialog_cust_find(d, c->conv.payee);
+        s->payee_lang = payee != NULL ? (enum lang)payee->row.lang : s->lang;
+        return;
+    }
+    s->customer.pin_failures++;
+    if (s->customer.pin_failures < d->cfg.code_attempts_max) {
+        s->action = ACT_WRONG_CODE;
+        s->conversation = c->conv;
+        s->conversation.attempts++;
+        s->conversation_changed = true;
+        return;
+    }
+    s->action = ACT_LOCK;
+    s->customer.pin_failures = 0;
+    s->customer.locked_until_us = now_us + (int64_t)d->cfg.code_lock_s * 1000000;
+    close_order(s, c, TRANSFER_VOID_PENDING);
+}
+
+/* Commands for people who have a wallet (and, for money, a code). */
+static void decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
+                            const struct command *cmd, int64_t now_us)
+{
+    bool money = cmd->type == CMD_SEND || cmd->type == CMD_DONATE || cmd->type == CMD_CONFIRM;
+
+    s->customer = c->row; /* replies read the wallet; customer_changed says whether to save */
+    if (money && !c->row.has_pin) {
+        reply_only(s, TEXT_CODE_NEEDED);
+        return;
+    }
+    switch (cmd->type) {
+    case CMD_CODE:
+        decide_code(d, s, c, cmd->code);
+        break;
+    case CMD_BALANCE:
+        s->action = ACT_BALANCE;
+        break;
+    case CMD_SEND:
+    case CMD_DONATE:
+        decide_order(d, s, c, cmd);
+        break;
+    case CMD_CONFIRM:
+        decide_confirm(d, s, c, cmd->code, now_us);
+        break;
+    case CMD_CANCEL:
+        if (!c->has_conv) {
+            reply_only(s, TEXT_NO_ORDER);
+            break;
+        }
+        s->action = ACT_CANCEL;
+        close_order(s, c, TRANSFER_VOID_PENDING);
+        break;
+    case CMD_HISTORY:
+        reply_only(s, TEXT_HISTORY_SOON);
+        break;
+    default:
+        reply_only(s, TEXT_HELP);
+        break;
+    }
+}
+
+static void decide(struct dialog *d, struct dialog_step *s, struct cust *c,
+                   const struct command *cmd, int64_t now_us)
+{
+    if (cmd->hint != HINT_NONE && cmd->type != CMD_CONFIRM) {
+        s->action = ACT_REPLY;
+        s->reply_kind = 1;
+        s->hint = (int)cmd->hint;
+        return;
+    }
+    switch (cmd->type) {
+    case CMD_JOIN:
+        decide_join(d, s, c);
+        return;
+    case CMD_HELP:
+        reply_only(s, TEXT_HELP);
+        return;
+    case CMD_RELOAD:
+        reply_only(s, TEXT_RELOAD_SOON);
+        return;
+    case CMD_LANG:
+        s->lang = cmd->lang;
+        if (c != NULL && c->row.account_id != 0) {
+            s->action = ACT_LANG;
+            s->customer = c->row;
+            s->customer.lang = (uint16_t)cmd->lang;
+            s->customer_changed = true;
+        } else {
+            reply_only(s, TEXT_LANG_SET);
+        }
+        return;
+    case CMD_STOP:
+    case CMD_NONE:
+        reply_only(s, TEXT_HELP);
+        return;
+    default:
+        break;
+    }
+    if (c == NULL || c->row.account_id == 0) {
+        reply_only(s, TEXT_NOT_JOINED);
+        return;
+    }
+    decide_customer(d, s, c, cmd, now_us);
+}
+
+static void fill_inbox(struct dialog_step *s, const struct dialog_message *m, int64_t now_us)
+{
+    struct inbox_row *r = &s->rows[0].u.inbox;
+
+    s->rows[0].kind = EXTRA_INBOX;
+    r->id = s->inbox_id;
+    r->channel = m->channel;
+    snprintf(r->peer_id, sizeof(r->peer_id), "%s", m->peer_id);
+    snprintf(r->source, sizeof(r->source), "%s", s->phone);
+    snprintf(r->dest, sizeof(r->dest), "%s", m->dest);
+    r->peer_time_us = m->peer_time_us;
+    r->received_us = now_us;
+    snprintf(r->text, sizeof(r->text), "%.*s",
+             (int)(m->len < sizeof(r->text) - 1 ? m->len : sizeof(r->text) - 1), m->text);
+    s->row_count = 1;
+}
+
+int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
+                   struct dialog_step **out)
+{
+    struct id128 inbox_id = message_id(d, m, now_us);
+    struct dialog_step *s;
+    struct command cmd;
+    struct cust *c;
+
+    if (dialog_seen(d, inbox_id)) {
+        return MDT_E(EXISTS);
+    }
+    s = calloc(1, sizeof(*s));
+    if (s == NULL) {
+        return MDT_E(NOMEM);
+    }
+    s->d = d;
+    s->inbox_id = inbox_id;
+    s->now_us = now_us;
+    if (phone_normalize(m->source, d->cfg.country, s->phone, NULL) < 0) {
+        snprintf(s->phone, sizeof(s->phone), "%s", m->source);
+    }
+    c = dialog_cust_find(d, s->phone);
+    if (c != NULL && c->busy) {
+        free(s);
+        return MDT_E(BUSY);
+    }
+    command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
+    s->lang = c != NULL ? (enum lang)c->row.lang : (cmd.lang_known ? cmd.lang : d->cfg.lang);
+    fill_inbox(s, m, now_us);
+    if (cmd.type == CMD_CODE || cmd.type == CMD_CONFIRM) {
+        /* DESIGN.md: a code is never stored in clear, not even in the record of messages. */
+        snprintf(s->rows[0].u.inbox.text, sizeof(s->rows[0].u.inbox.text), "%s",
+                 cmd.type == CMD_CODE ? "CODE ******" : "******");
+    }
+    decide(d, s, c, &cmd, now_us);
+    vault_wipe(cmd.code, sizeof(cmd.code));
+    if (c == NULL && s->action == ACT_JOIN) {
+        c = dialog_cust_add(d, s->phone); /* account 0 until the wallet is open */
+        c->row.lang = (uint16_t)s->lang;
+    }
+    if (c != NULL) {
+        c->busy = true;
+    }
+    *out = s;
+    return 0;
+}

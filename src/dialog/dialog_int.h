@@ -1,0 +1,72 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Dialog internals shared by its files: memory (dialog.c), decisions (dialog_decide.c) and
+ * replies (dialog_reply.c). Not for use outside src/dialog. */
+#ifndef MDT_DIALOG_INT_H
+#define MDT_DIALOG_INT_H
+
+#include "dialog/dialog.h"
+#include "dialog/dialog_text.h"
+
+/* Customers kept in memory: 2^26 (67 million) numbers of about 200 bytes is 13 GB, past what one
+ * machine of ours holds; the slot index is 32-bit. */
+#define DIALOG_CUSTOMERS_MAX (1u << 26)
+
+/* Messages remembered for redelivery detection, per generation (two generations are kept):
+ * 2^20 slots of 16 bytes = 16 MB each, half full at 524 288 messages, which at the SMS target
+ * of 20 000 per second is 26 s of peak traffic; at ordinary rates the window (a day) rotates
+ * first. Past that, ledger ids derived from the message still make a redelivery harmless. */
+#define DIALOG_DEDUP_SLOTS (1u << 20)
+
+/* Charities with a donation keyword. */
+#define DIALOG_ASSOCIATIONS_MAX 1024
+
+enum dialog_action {
+    ACT_REPLY = 0,  /* only a reply (help, hints, refusals decided here) */
+    ACT_JOIN,       /* open a wallet */
+    ACT_CODE,       /* set the code */
+    ACT_BALANCE,    /* read the balance in the hook */
+    ACT_ORDER,      /* hold funds for a transfer or a donation, wait for the code */
+    ACT_CONFIRM,    /* the right code: post the hold */
+    ACT_WRONG_CODE, /* a wrong code, tries left */
+    ACT_LOCK,       /* the last wrong code: void the hold, lock the code */
+    ACT_CANCEL,     /* void the hold */
+    ACT_LANG,       /* change the language */
+};
+
+struct cust {
+    struct customer_row row; /* account_id 0 while the wallet is being opened */
+    bool has_conv;
+    struct conversation_row conv;
+    bool busy; /* a step is in flight: later messages wait */
+};
+
+struct idset {
+    struct id128 *ids;
+    size_t count;
+    int64_t started_us;
+};
+
+struct dialog {
+    struct dialog_config cfg;
+    struct vault *vault;
+    struct cust *custs;
+    size_t cust_count, cust_cap;
+    uint32_t *slots; /* index + 1 into custs; power-of-two size, at most half full */
+    uint64_t slot_mask;
+    struct association_row assocs[DIALOG_ASSOCIATIONS_MAX];
+    size_t assoc_count;
+    struct idset seen[2];
+    int seen_current;
+};
+
+struct cust *dialog_cust_find(struct dialog *d, const char *phone);
+struct cust *dialog_cust_add(struct dialog *d, const char *phone);
+bool dialog_seen(struct dialog *d, struct id128 id);
+void dialog_seen_add(struct dialog *d, struct id128 id, int64_t now_us);
+const struct association_row *dialog_association_find(const struct dialog *d, const char *keyword);
+
+/* Append a reply to the step's person (or to dest when not NULL), formatted from text t. */
+void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,
+                  const char *dest, enum lang lang, enum dialog_text t, ...);
+
+#endif

@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Replies: written by the engine hook on the ledger thread once the ledger has decided, so that
+ * they commit with the money they talk about; and the dialog's memory updated when the step is
+ * durable. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/id128.h"
+#include "dialog/command.h"
+#include "dialog/dialog_int.h"
+#include "dialog/phone.h"
+#include "vault/vault.h"
+
+#define TAG_REPLY 0x200u
+
+/* The formats come from one compile-time table (dialog_text.h), each documented with its
+ * arguments; -Wformat-nonliteral cannot see through the table. */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,
+                  const char *dest, enum lang lang, enum dialog_text t, ...)
+{
+    struct outbox_row *o;
+    va_list ap;
+
+    MDT_ASSERT(*count < cap);
+    memset(&rows[*count], 0, sizeof(rows[*count]));
+    rows[*count].kind = EXTRA_OUTBOX;
+    o = &rows[*count].u.outbox;
+    o->id = id128_derive(s->inbox_id, TAG_REPLY + s->replies++);
+    o->inbox_id = s->inbox_id;
+    o->channel = CHANNEL_SMS;
+    o->state = OUTBOX_QUEUED;
+    o->created_us = s->now_us;
+    o->next_try_us = s->now_us;
+    snprintf(o->source, sizeof(o->source), "%s", s->d->cfg.short_code);
+    snprintf(o->dest, sizeof(o->dest), "%s", dest != NULL ? dest : s->phone);
+    va_start(ap, t);
+    vsnprintf(o->text, sizeof(o->text), dialog_text(t, lang), ap);
+    va_end(ap);
+    (*count)++;
+}
+#pragma GCC diagnostic pop
+
+static void plain_reply(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,
+                        const char *text)
+{
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HELP);
+    snprintf(rows[*count - 1].u.outbox.text, sizeof(rows[*count - 1].u.outbox.text), "%s", text);
+}
+
+static void fmt_amount(const struct dialog_step *s, int64_t amount, enum lang lang,
+                       char out[MONEY_FORMAT_MAX])
+{
+    if (money_format(amount, s->d->cfg.currency, lang, out, MONEY_FORMAT_MAX) < 0) {
+        snprintf(out, MONEY_FORMAT_MAX, "?");
+    }
+}
+
+/* The balance people mean: what they could spend now (posted, less what is on hold). */
+static void fmt_balance(const struct dialog_step *s, const struct ledger *l, uint64_t account,
+                        enum lang lang, char out[MONEY_FORMAT_MAX])
+{
+    const struct account *a = ledger_account_get(l, account);
+    int64_t v = a != NULL ? a->credits_posted - a->debits_posted - a->debits_pending : 0;
+
+    fmt_amount(s, v, lang, out);
+}
+
+static void add_state_rows(struct dialog_step *s, struct store_extra *rows, size_t *count,
+                           size_t cap)
+{
+    if (s->customer_changed) {
+        MDT_ASSERT(*count < cap);
+        memset(&rows[*count], 0, sizeof(rows[*count]));
+        rows[*count].kind = EXTRA_CUSTOMER;
+        rows[*count].u.customer = s->customer;
+        (*count)++;
+    }
+    if (s->conversation_changed) {
+        MDT_ASSERT(*count < cap);
+        memset(&rows[*count], 0, sizeof(rows[*count]));
+        rows[*count].kind = EXTRA_CONVERSATION;
+        rows[*count].u.conversation = s->conversation;
+        (*count)++;
+    }
+    MDT_ASSERT(*count < cap);
+    memset(&rows[*count], 0, sizeof(rows[*count]));
+    rows[*count].kind = EXTRA_INBOX_DONE;
+    rows[*count].u.inbox.id = s->inbox_id;
+    (*count)++;
+}
+
+/* Why the ledger refused, in words for the person. */
+static void refusal(struct dialog_step *s, const struct ledger *l, int reason,
+                    struct store_extra *rows, size_t *count, size_t cap)
+{
+    char avail[MONEY_FORMAT_MAX];
+
+    switch (reason) {
+    case LEDGER_INSUFFICIENT_FUNDS:
+        fmt_balance(s, l, s->customer.account_id, s->lang, avail);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_NO_FUNDS, avail);
+        break;
+    case LEDGER_LIMIT_OPERATION_MAX:
+    case LEDGER_LIMIT_DAILY_DEBITS:
+    case LEDGER_LIMIT_MONTHLY_DEBITS:
+    case LEDGER_LIMIT_YEARLY_DEBITS:
+    case LEDGER_LIMIT_YEARLY_LOADS:
+    case LEDGER_LIMIT_MAX_BALANCE:
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_LIMIT);
+        break;
+    case LEDGER_ACCOUNT_FROZEN:
+    case LEDGER_ACCOUNT_CLOSED:
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_FROZEN);
+        break;
+    case LEDGER_PENDING_EXPIRED:
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_EXPIRED);
+        break;
+    default:
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUSED, ledger_reason_name(reason));
+        break;
+    }
+}
+
+static void reply_decided(struct dialog_step *s, struct store_extra *rows, size_t *count,
+                          size_t cap)
+{
+    if (s->reply_kind == 1) {
+        plain_reply(s, rows, count, cap, command_hint_text((enum command_hint)s->hint, s->lang));
+    } else if (s->reply_kind == 2) {
+        plain_reply(s, rows, count, cap,
+                    vault_pin_weakness_text((enum pin_weakness)s->weakness, s->lang == LANG_FR));
+    } else if (s->text_id == TEXT_PAYEE_UNKNOWN) {
+        char masked[PHONE_MASK_MAX];
+
+        phone_mask(s->payee, masked, sizeof(masked));
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAYEE_UNKNOWN, masked);
+    } else if (s->text_id == TEXT_CHARITY_UNKNOWN) {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CHARITY_UNKNOWN, s->text_arg);
+    } else {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id);
+    }
+}
+
+static void reply_order(struct dialog_step *s, const struct ledger *l,
+                        const struct ledger_result *r, struct store_extra *rows, size_t *count,
+                        size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX];
+
+    if (r->reason != LEDGER_OK) {
+        s->conversation_changed = false;
+        refusal(s, l, r->reason, rows, count, cap);
+        return;
+    }
+    s->conversation.expires_us = r->timestamp_us + (int64_t)s->d->cfg.order_timeout_s * 1000000;
+    fmt_amount(s, s->amount, s->lang, amount);
+    if (s->payee_is_charity) {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_DONATE, amount, s->payee,
+                     s->conversation.ref);
+    } else {
+        phone_mask(s->payee, masked, sizeof(masked));
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND, amount, masked,
+                     s->conversation.ref);
+    }
+}
+
+/* Receipts to both sides, each with their new balance. */
+static void reply_confirm(struct dialog_step *s, const struct ledger *l,
+                          const struct ledger_result *r, struct store_extra *rows, size_t *count,
+                          size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX];
+
+    if (r->reason != LEDGER_OK) {
+        refusal(s, l, r->reason, rows, count, cap);
+        return;
+    }
+    fmt_amount(s, s->amount, s->lang, amount);
+    fmt_balance(s, l, s->customer.account_id, s->lang, bal);
+    if (s->payee_is_charity) {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_DONATED, amount, s->payee, bal);
+        return;
+    }
+    phone_mask(s->payee, masked, sizeof(masked));
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SENT, amount, masked, bal);
+    fmt_amount(s, s->amount, s->payee_lang, amount);
+    fmt_balance(s, l, s->payee_account, s->payee_lang, bal);
+    phone_mask(s->phone, masked, sizeof(masked));
+    dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_RECEIVED, amount, masked, bal);
+}
+
+size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_result *results,
+                   size_t n, struct store_extra *rows, size_t count, size_t cap)
+{
+    struct dialog_step *s = step;
+    const struct ledger_result *r = n > 0 ? &results[0] : NULL;
+    char text[MONEY_FORMAT_MAX];
+
+    MDT_ASSERT(n == s->n);
+    switch (s->action) {
+    case ACT_JOIN:
+        if (r->reason == LEDGER_OK) {
+            s->customer.account_id = r->account_id;
+            s->customer.created_us = s->now_us;
+            dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_WELCOME);
+        } else {
+            s->customer_changed = false;
+            refusal(s, l, r->reason, rows, &count, cap);
+        }
+        break;
+    case ACT_CODE:
+        dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_CODE_SET);
+        break;
+    case ACT_BALANCE:
+        fmt_balance(s, l, s->customer.account_id, s->lang, text);
+        dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_BALANCE, text);
+        break;
+    case ACT_ORDER:
+        reply_order(s, l, r, rows, &count, cap);
+        break;
+    case ACT_CONFIRM:
+        reply_confirm(s, l, r, rows, &count, cap);
+        break;
+    case ACT_WRONG_CODE:
+        dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_WRONG_CODE,
+                     s->d->cfg.code_attempts_max - s->customer.pin_failures);
+        break;
+    case ACT_LOCK:
+        dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_LOCKED_NOW,
+                     s->d->cfg.code_lock_s / 60);
+        break;
+    case ACT_CANCEL:
+        dialog_reply(s, rows, &count, cap, NULL, s->lang,
+                     r->reason == LEDGER_OK ? TEXT_CANCELLED : TEXT_EXPIRED);
+        break;
+    case ACT_LANG:
+        dialog_reply(s, rows, &count, cap, NULL, (enum lang)s->customer.lang, TEXT_LANG_SET);
+        break;
+    default:
+        reply_decided(s, rows, &count, cap);
+        break;
+    }
+    add_state_rows(s, rows, &count, cap);
+    s->row_count = count; /* the step's own view of its rows, for whoever reads them later */
+    return count;
+}
+
+void dialog_step_done(struct dialog_step *s, int rc)
+{
+    struct dialog *d = s->d;
+    struct cust *c = dialog_cust_find(d, s->phone);
+
+    if (rc == 0) {
+        dialog_seen_add(d, s->inbox_id, s->now_us);
+        if (c != NULL && s->customer_changed) {
+            c->row = s->customer;
+        }
+        if (c != NULL && s->conversation_changed) {
+            c->has_conv = s->conversation.active;
+            c->conv = s->conversation;
+        }
+    }
+    if (c != NULL) {
+        c->busy = false;
+    }
+    vault_wipe(s->customer.pin_hash, sizeof(s->customer.pin_hash));
+    free(s);
+}

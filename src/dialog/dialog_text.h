@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The replies mandat sends, in French and English: short enough for one SMS where possible, and
+ * each says what to do next. printf formats; arguments are documented per message. French uses
+ * only accented letters of the GSM 7-bit alphabet (é è à ù) where it can, so that a reply stays
+ * one 160-character SMS instead of a 70-character UCS-2 one. */
+#ifndef MDT_DIALOG_TEXT_H
+#define MDT_DIALOG_TEXT_H
+
+#include "base/money.h"
+
+/* X(name, french, english) */
+#define DIALOG_TEXT_MAP(X)                                                                         \
+    X(WELCOME,                                                                                     \
+      "Bienvenue sur mandat ! Choisissez votre code secret à 6 chiffres : répondez CODE "        \
+      "suivi du code (ex. CODE 483920).",                                                          \
+      "Welcome to mandat! Choose your 6-digit secret code: reply CODE and the code "               \
+      "(e.g. CODE 483920).")                                                                       \
+    X(ALREADY_JOINED, "Vous avez déjà un compte mandat. Tapez AIDE pour les commandes.",           \
+      "You already have a mandat account. Text HELP for the commands.")                            \
+    X(NOT_JOINED, "Pas encore de compte mandat pour ce numéro : repondez INSCRIPTION.",            \
+      "No mandat account for this number yet: reply JOIN.")                                        \
+    X(CODE_SET,                                                                                    \
+      "Code enregistré. Gardez-le secret : mandat ne vous le demandera jamais par "               \
+      "téléphone. Essayez SOLDE.",                                                                 \
+      "Code saved. Keep it secret: mandat will never ask for it by phone. Try BAL.")               \
+    X(CODE_NEEDED, "Choisissez d'abord votre code : répondez CODE suivi de 6 chiffres.",           \
+      "Choose your code first: reply CODE and 6 digits.")                                          \
+    /* %s balance */                                                                               \
+    X(BALANCE, "Solde : %s. ENVOI 10 0612345678 pour envoyer.",                                    \
+      "Balance: %s. SEND 10 +33612345678 to send money.")                                          \
+    X(HELP, "ENVOI montant numero | DON montant ASSO | SOLDE | ANNULER | CODE 123456 | LANG EN",   \
+      "SEND amount number | GIVE amount CHARITY | BAL | CANCEL | CODE 123456 | LANG FR")           \
+    /* %s amount, %s payee (masked), %s ref */                                                     \
+    X(CONFIRM_SEND, "Envoyer %s à %s ? Répondez avec votre code sous 5 min. Ref %s",               \
+      "Send %s to %s? Reply with your code within 5 min. Ref %s")                                  \
+    /* %s amount, %s association, %s ref */                                                        \
+    X(CONFIRM_DONATE, "Donner %s à %s ? Répondez avec votre code sous 5 min. Ref %s",              \
+      "Give %s to %s? Reply with your code within 5 min. Ref %s")                                  \
+    /* %s amount, %s payee, %s new balance */                                                      \
+    X(SENT, "Envoyé : %s à %s. Nouveau solde : %s.", "Sent: %s to %s. New balance: %s.")           \
+    /* %s amount, %s payer (masked), %s new balance */                                             \
+    X(RECEIVED, "%s de %s arrivés sur votre compte. Nouveau solde : %s.",                          \
+      "You received %s from %s. New balance: %s.")                                                 \
+    /* %s amount, %s association, %s new balance */                                                \
+    X(DONATED, "Merci ! Don de %s à %s effectué. Nouveau solde : %s.",                             \
+      "Thank you! %s given to %s. New balance: %s.")                                               \
+    /* %u tries left */                                                                            \
+    X(WRONG_CODE, "Code incorrect. Encore %u essai(s), ou ANNULER.",                               \
+      "Wrong code. %u more try(ies), or CANCEL.")                                                  \
+    /* %u minutes */                                                                               \
+    X(LOCKED_NOW, "Code erroné 5 fois : ordre annulé, code bloqué %u min.",                        \
+      "5 wrong codes: order cancelled, code locked for %u min.")                                   \
+    X(LOCKED, "Code bloqué pour l'instant : réessayez plus tard.",                                 \
+      "Code locked for now: try again later.")                                                     \
+    X(NO_ORDER, "Aucun ordre en attente. ENVOI 10 0612345678 pour envoyer.",                       \
+      "No order waiting. SEND 10 +33612345678 to send money.")                                     \
+    X(ORDER_WAITING, "Un ordre attend votre code : repondez avec le code, ou ANNULER.",            \
+      "An order is waiting for your code: reply with the code, or CANCEL.")                        \
+    X(CANCELLED, "Ordre annulé, rien n'a été débité.", "Order cancelled, nothing was taken.")      \
+    X(EXPIRED, "Ordre expiré (5 min) : rien n'a été débité. Recommencez.",                         \
+      "Order expired (5 min): nothing was taken. Start again.")                                    \
+    /* %s payee (masked) */                                                                        \
+    X(PAYEE_UNKNOWN, "%s n'a pas de compte mandat : invitez-le à écrire INSCRIPTION au 71004.",    \
+      "%s has no mandat account: ask them to text JOIN to 71004.")                                 \
+    X(PAYEE_SELF, "Vous ne pouvez pas vous envoyer de l'argent.", "You cannot send to yourself.")  \
+    /* %s keyword */                                                                               \
+    X(CHARITY_UNKNOWN, "Association %s inconnue. Vérifiez le mot-clé.",                            \
+      "Unknown charity %s. Check the keyword.")                                                    \
+    /* %s available */                                                                             \
+    X(NO_FUNDS, "Solde insuffisant (disponible : %s). Rechargez ou envoyez moins.",                \
+      "Not enough money (available: %s). Top up or send less.")                                    \
+    X(LIMIT, "Plafond atteint pour ce compte : envoyez moins ou faites vérifier votre identité.",  \
+      "Limit reached for this account: send less or get your identity verified.")                  \
+    X(FROZEN, "Compte bloqué : contactez le service client.",                                      \
+      "Account frozen: contact customer service.")                                                 \
+    /* %s ledger reason */                                                                         \
+    X(REFUSED, "Opération refusée (%s).", "Operation refused (%s).")                               \
+    X(RELOAD_SOON, "La recharge de carte par SMS arrive bientot.",                                 \
+      "Card reload by SMS is coming soon.")                                                        \
+    X(HISTORY_SOON, "L'historique par SMS arrive bientot : SOLDE donne votre solde.",              \
+      "History by SMS is coming soon: BAL gives your balance.")                                    \
+    X(LANG_SET, "Langue : français.", "Language: English.")                                        \
+    X(BUSY, "Un instant : votre message précédent est en cours.",                                  \
+      "One moment: your previous message is being handled.")
+
+enum dialog_text {
+#define DIALOG_TEXT_ENUM_(n, fr, en) TEXT_##n,
+    DIALOG_TEXT_MAP(DIALOG_TEXT_ENUM_)
+#undef DIALOG_TEXT_ENUM_
+        TEXT_COUNT
+};
+
+/* The format of reply t in lang. Static storage. */
+const char *dialog_text(enum dialog_text t, enum lang lang);
+
+#endif

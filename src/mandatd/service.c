@@ -1,0 +1,283 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The service: messages in from channels, through the dialog and the engine, acknowledged only
+ * once durable; replies out through the outbox. The engine calls back on the ledger thread, so
+ * finished steps are handed to the loop through a locked list and a libevent user event. */
+#include "mandatd/service.h"
+
+#include <event2/event.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "base/mem.h"
+
+/* Messages waiting to be sent, kept in memory (the store has them too). 10 000 rows of about
+ * 4.7 KB is 47 MB; past that new replies stay in the store only and are loaded at restart. */
+#define SERVICE_OUTBOX_MAX 10000
+
+struct pending {
+    struct service *svc;
+    void *ctx;
+    service_ack_fn ack;
+    int rc;
+};
+
+struct service {
+    struct event_base *base;
+    struct engine *engine;
+    struct dialog *dialog;
+    struct event *wake;
+    pthread_mutex_t mu;
+    struct dialog_step **finished; /* guarded by mu */
+    size_t finished_count, finished_cap;
+    struct outbox_row *outbox;
+    size_t outbox_count, outbox_cap;
+};
+
+/* Ledger thread: hand the step to the loop. */
+static void on_engine_done(void *ctx, int rc, const struct ledger_result *res, size_t n)
+{
+    struct dialog_step *step = ctx;
+    struct pending *p = step->owner;
+    struct service *s = p->svc;
+
+    (void)res;
+    (void)n;
+    pthread_mutex_lock(&s->mu);
+    mem_grow((void **)&s->finished, &s->finished_cap, s->finished_count + 1, sizeof(*s->finished));
+    s->finished[s->finished_count] = step;
+    p->rc = rc;
+    s->finished_count++;
+    pthread_mutex_unlock(&s->mu);
+    event_active(s->wake, EV_READ, 0);
+}
+
+static void outbox_queue(struct service *s, const struct outbox_row *r)
+{
+    if (s->outbox_count >= SERVICE_OUTBOX_MAX) {
+        log_warn("outbox memory full (%d): a reply waits in the store until restart",
+                 SERVICE_OUTBOX_MAX);
+        return;
+    }
+    mem_grow((void **)&s->outbox, &s->outbox_cap, s->outbox_count + 1, sizeof(*s->outbox));
+    s->outbox[s->outbox_count++] = *r;
+}
+
+int service_outbox_loaded(void *ctx, const struct outbox_row *r)
+{
+    struct service *s = ctx;
+
+    if (r->state == OUTBOX_QUEUED) {
+        outbox_queue(s, r);
+    }
+    return 0;
+}
+
+size_t service_outbox_depth(const struct service *s)
+{
+    return s->outbox_count;
+}
+
+static void rows_done(void *ctx, int rc, const struct ledger_result *res, size_t n)
+{
+    (void)res;
+    (void)n;
+    if (rc < 0) {
+        log_error("outbox state not saved: %s (the message may be sent again)", mdt_strerror(rc));
+    }
+    free(ctx);
+}
+
+/* Persist new states of outbox rows (sent, delivered). Best effort: if this is lost, the
+ * message is sent again after a restart, never lost. */
+static void outbox_save_states(struct service *s, const struct outbox_row *rows, size_t n,
+                               uint16_t state, const char *final_state)
+{
+    struct store_extra *x;
+
+    if (n == 0) {
+        return;
+    }
+    x = calloc(n, sizeof(*x));
+    MDT_ASSERT(x != NULL);
+    for (size_t i = 0; i < n; i++) {
+        x[i].kind = EXTRA_OUTBOX_STATE;
+        x[i].u.outbox = rows[i];
+        x[i].u.outbox.state = state;
+        snprintf(x[i].u.outbox.final_state, sizeof(x[i].u.outbox.final_state), "%s", final_state);
+    }
+    if (engine_submit_rows(s->engine, NULL, 0, x, n, n, NULL, NULL, x, rows_done) < 0) {
+        log_error("outbox state not saved: queue full (the message may be sent again)");
+        free(x);
+    }
+}
+
+/* A durable step: acknowledge its message, then send or queue its replies. */
+static void step_finished(struct service *s, struct dialog_step *step)
+{
+    struct pending *p = step->owner;
+    const char *texts[DIALOG_ROWS_MAX];
+    struct outbox_row *mine = calloc(DIALOG_ROWS_MAX, sizeof(*mine));
+    size_t nmine = 0;
+    int rc = p->rc;
+    bool delivered;
+
+    MDT_ASSERT(mine != NULL);
+    for (size_t i = 0; rc == 0 && i < step->row_count; i++) {
+        const struct outbox_row *o = &step->rows[i].u.outbox;
+
+        if (step->rows[i].kind != EXTRA_OUTBOX) {
+            continue;
+        }
+        if (strcmp(o->dest, step->rows[0].u.inbox.source) == 0) {
+            mine[nmine] = *o;
+            texts[nmine] = mine[nmine].text;
+            nmine++;
+        } else {
+            outbox_queue(s, o);
+        }
+    }
+    delivered = p->ack(p->ctx, rc, texts, nmine);
+    if (delivered) {
+        outbox_save_states(s, mine, nmine, OUTBOX_SENT, "");
+    } else {
+        for (size_t i = 0; i < nmine; i++) {
+            outbox_queue(s, &mine[i]);
+        }
+    }
+    free(mine);
+    free(p);
+    dialog_step_done(step, rc);
+}
+
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    struct service *s = arg;
+    struct dialog_step **steps = NULL;
+    size_t n;
+
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&s->mu);
+    n = s->finished_count;
+    if (n > 0) {
+        steps = malloc(n * sizeof(*steps));
+        MDT_ASSERT(steps != NULL);
+        memcpy(steps, s->finished, n * sizeof(*steps));
+        s->finished_count = 0;
+    }
+    pthread_mutex_unlock(&s->mu);
+    for (size_t i = 0; i < n; i++) {
+        step_finished(s, steps[i]);
+    }
+    free(steps);
+}
+
+/* An answer decided without the engine still reaches the channel later, never inside
+ * service_receive: channels may then treat every answer the same way. */
+struct early {
+    void *ctx;
+    service_ack_fn ack;
+    int rc;
+};
+
+static void on_early(evutil_socket_t fd, short what, void *arg)
+{
+    struct early *e = arg;
+
+    (void)fd;
+    (void)what;
+    e->ack(e->ctx, e->rc, NULL, 0);
+    free(e);
+}
+
+static void answer_later(struct service *s, void *ctx, service_ack_fn ack, int rc)
+{
+    struct early *e = malloc(sizeof(*e));
+    struct timeval now = {0, 0};
+
+    MDT_ASSERT(e != NULL);
+    *e = (struct early){.ctx = ctx, .ack = ack, .rc = rc};
+    if (event_base_once(s->base, -1, EV_TIMEOUT, on_early, e, &now) < 0) {
+        free(e);
+        ack(ctx, rc, NULL, 0);
+    }
+}
+
+void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
+                     service_ack_fn ack)
+{
+    struct dialog_step *step = NULL;
+    struct pending *p;
+    int rc = dialog_receive(s->dialog, m, clock_now_us(), &step);
+
+    if (rc < 0) {
+        answer_later(s, ctx, ack, rc);
+        return;
+    }
+    p = malloc(sizeof(*p));
+    MDT_ASSERT(p != NULL);
+    *p = (struct pending){.svc = s, .ctx = ctx, .ack = ack};
+    step->owner = p;
+    rc = engine_submit_rows(s->engine, step->ops, step->n, step->rows, step->row_count,
+                            DIALOG_ROWS_MAX, dialog_hook, step->results, step, on_engine_done);
+    if (rc < 0) {
+        free(p);
+        dialog_step_done(step, rc);
+        answer_later(s, ctx, ack, rc);
+    }
+}
+
+size_t service_outbox_take(struct service *s, const char *dest, struct outbox_row *out, size_t max)
+{
+    size_t n = 0, kept = 0;
+
+    for (size_t i = 0; i < s->outbox_count; i++) {
+        if (n < max && strcmp(s->outbox[i].dest, dest) == 0) {
+            out[n++] = s->outbox[i];
+        } else {
+            s->outbox[kept++] = s->outbox[i];
+        }
+    }
+    s->outbox_count = kept;
+    outbox_save_states(s, out, n, OUTBOX_DELIVERED, "DEV");
+    return n;
+}
+
+int service_create(struct event_base *base, struct engine *engine, struct dialog *dialog,
+                   struct service **out, struct mdt_err *err)
+{
+    struct service *s = calloc(1, sizeof(*s));
+
+    if (s == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "out of memory creating the service");
+    }
+    s->base = base;
+    s->engine = engine;
+    s->dialog = dialog;
+    pthread_mutex_init(&s->mu, NULL);
+    s->wake = event_new(base, -1, EV_PERSIST, on_wake, s);
+    if (s->wake == NULL || event_add(s->wake, NULL) < 0) {
+        service_free(s);
+        return mdt_err_set(err, MDT_E(NOMEM), "cannot create the service's wake-up event");
+    }
+    *out = s;
+    return 0;
+}
+
+void service_free(struct service *s)
+{
+    if (s == NULL) {
+        return;
+    }
+    if (s->wake != NULL) {
+        event_free(s->wake);
+    }
+    pthread_mutex_destroy(&s->mu);
+    free(s->finished);
+    free(s->outbox);
+    free(s);
+}

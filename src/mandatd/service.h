@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The service: mandatd's event-loop side. Channels hand it messages; it asks the dialog what
+ * they mean, submits the step to the engine, and, once the step is durable, acknowledges the
+ * message to its channel and queues the replies for sending. Loop thread only, except where
+ * said. */
+#ifndef MDT_MANDATD_SERVICE_H
+#define MDT_MANDATD_SERVICE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dialog/dialog.h"
+#include "ledger/engine.h"
+#include "store/store_channel.h"
+
+struct event_base;
+struct service;
+
+/* How a message ended, for its channel's acknowledgement:
+ * rc 0: durable, replies[0..n) are the replies to its sender (texts, UTF-8); return true if the
+ * channel delivers them itself (Kannel get-url: the HTTP body is the reply SMS), false to have
+ * them sent through the outbox;
+ * rc -MDT_EEXISTS: a redelivery of a message already handled (acknowledge, nothing to send);
+ * rc -MDT_EBUSY or -MDT_EFULL: not taken, ask the peer to retry later;
+ * other rc < 0: not taken (store failure). */
+typedef bool (*service_ack_fn)(void *ctx, int rc, const char *const *replies, size_t n);
+
+/* Create the service on base with a running engine and a loaded dialog (both borrowed). */
+int service_create(struct event_base *base, struct engine *engine, struct dialog *dialog,
+                   struct service **out, struct mdt_err *err);
+void service_free(struct service *s);
+
+/* Handle one received message; ack runs later on the loop thread (never inside this call). */
+void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
+                     service_ack_fn ack);
+
+/* Outbox rows loaded at start-up (store_channel_fns.outbox ctx = service). */
+int service_outbox_loaded(void *ctx, const struct outbox_row *r);
+
+/* Take up to max queued messages for dest (the dev phone, or a channel that polls), marking
+ * them delivered. Returns how many were copied to out. */
+size_t service_outbox_take(struct service *s, const char *dest, struct outbox_row *out, size_t max);
+
+/* Messages waiting in the outbox. */
+size_t service_outbox_depth(const struct service *s);
+
+#endif

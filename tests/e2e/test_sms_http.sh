@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# A whole SMS conversation against a real mandatd through its Kannel-compatible endpoint, with
+# the mandat CLI as the phones: enrolment, codes, a payment with receipts on both sides, wrong
+# codes, cancellation, a donation, a redelivered message, English, and a kill -9 in the middle of
+# an order that the restarted daemon finishes. Usage: test_sms_http.sh MANDAT MANDATD
+set -euo pipefail
+mandat=$1
+mandatd=$2
+dir=$(mktemp -d /tmp/mandat-sms-XXXXXX)
+pid=""
+pass=0
+fail=0
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat > "$dir/mandat.conf" <<CONF
+[store]
+path = $dir/mandat.db
+[http]
+listen = 127.0.0.1:$port
+[vault]
+key_file = $dir/pin.key
+CONF
+M=("$mandat" --config "$dir/mandat.conf")
+
+start() {
+  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do
+    if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then return 0; fi
+    sleep 0.1
+  done
+  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+}
+
+# expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
+expect() {
+  local name=$1 needle=$2 out
+  shift 2
+  out=$("$@" 2>&1 || true)
+  if [[ "$out" == *"$needle"* ]]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    printf 'FAIL %s: wanted "%s", got:\n%s\n' "$name" "$needle" "$out"
+  fi
+}
+
+"${M[@]}" init >/dev/null
+"${M[@]}" association create TELETHON Téléthon >/dev/null
+start
+A=0612345678
+B=+33698765432
+expect "not joined" "INSCRIPTION" "${M[@]}" sms $A SOLDE
+expect "join" "Bienvenue sur mandat" "${M[@]}" sms $A INSCRIPTION
+expect "join twice" "déjà un compte" "${M[@]}" sms $A INSCRIPTION
+expect "weak code" "suite de chiffres" "${M[@]}" sms $A CODE 123456
+expect "code from phone" "votre numéro" "${M[@]}" sms $A CODE 612345
+expect "code" "Code enregistré" "${M[@]}" sms $A CODE 483920
+expect "join en" "Welcome to mandat" "${M[@]}" sms $B JOIN
+expect "code en" "Code saved" "${M[@]}" sms $B CODE 271828
+expect "no money" "Solde insuffisant (disponible : 0,00 €)" "${M[@]}" sms $A ENVOI 10 $B
+"${M[@]}" transfer --kind topup --from 1 --to 6 --amount 100 >/dev/null
+expect "balance" "Solde : 100,00 €" "${M[@]}" sms $A solde
+expect "hint" "Montant manquant" "${M[@]}" sms $A ENVOI
+expect "order" "Envoyer 12,50 € à +33 6 98 .. .. 32 ? Répondez avec votre code" \
+  "${M[@]}" sms $A "envoi 12,50€ 06 98 76 54 32 loyer"
+expect "wrong code" "Code incorrect. Encore 4" "${M[@]}" sms $A 111111
+expect "confirm" "Envoyé : 12,50 € à +33 6 98 .. .. 32. Nouveau solde : 87,50 €." \
+  "${M[@]}" sms $A 483920
+expect "receipt" "You received €12.50 from +33 6 12 .. .. 78. New balance: €12.50." \
+  "${M[@]}" phone $B </dev/null
+expect "cancel" "Order cancelled" bash -c "\"\$0\" --config \"\$1\" sms $B SEND 5 $A >/dev/null; \"\$0\" --config \"\$1\" sms $B CANCEL" "$mandat" "$dir/mandat.conf"
+expect "donate" "Donner 5,00 € à Téléthon ?" "${M[@]}" sms $A DON 5 TELETHON
+expect "thanks" "Merci ! Don de 5,00 € à Téléthon effectué. Nouveau solde : 82,50 €." \
+  "${M[@]}" sms $A 483 920
+# A redelivery (same SMSC id) is acknowledged and not handled again.
+url="http://127.0.0.1:$port/kannel/mo?from=%2B33612345678&to=71004&text=SOLDE&id=smsc-42"
+expect "first delivery" "Solde : 82,50 €" curl -s "$url"
+expect "redelivery" "200:" curl -s -w "%{http_code}:" "$url"
+expect "bad request" "from and text are required" curl -s "http://127.0.0.1:$port/kannel/mo?text=x"
+# kill -9 with an order waiting: after a restart the code still confirms it, once.
+expect "order before crash" "Envoyer 20,00 €" "${M[@]}" sms $A ENVOI 20 $B
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+start
+expect "confirm after crash" "Envoyé : 20,00 €" "${M[@]}" sms $A 483920
+expect "receipt after crash" "You received €20.00" "${M[@]}" phone $B </dev/null
+expect "no double" "No order waiting" "${M[@]}" sms $B 271828
+expect "check" ": ok" "${M[@]}" check
+kill "$pid"
+wait "$pid" 2>/dev/null || true
+pid=""
+if grep -q "483920\|271828" "$dir/mandatd.log"; then
+  fail=$((fail + 1)); echo "FAIL a code reached the log"
+else
+  pass=$((pass + 1))
+fi
+if sqlite3 "$dir/mandat.db" "select text from inbox" | grep -q "483920\|271828"; then
+  fail=$((fail + 1)); echo "FAIL a code is stored in clear"
+else
+  pass=$((pass + 1))
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]

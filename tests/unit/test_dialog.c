@@ -1,0 +1,428 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The conversation end to end in one process, with the real engine, store and vault: enrolment,
+ * codes, orders confirmed or refused, wrong codes and lockout, expiry, cancellation, donations,
+ * both languages, redeliveries, and a restart that keeps everything. */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "dialog/dialog.h"
+#include "ledger/engine.h"
+#include "store/store.h"
+#include "vault/vault.h"
+
+#define A "+33612345678"
+#define B "+33698765432"
+
+static int64_t now_us = 1767225600000000LL; /* 2026-01-01 00:00 UTC */
+
+static int64_t fake_clock(void)
+{
+    return __atomic_load_n(&now_us, __ATOMIC_SEQ_CST);
+}
+
+struct world {
+    char dir[64], db[96], key[96];
+    struct ledger_config cfg;
+    struct store *store;
+    struct engine *engine;
+    struct vault *vault;
+    struct dialog *dialog;
+    uint64_t peer_seq;
+    char replies[8][STORE_TEXT_MAX];
+    char reply_dest[8][STORE_ADDR_MAX];
+    int nreplies;
+};
+
+static struct world w;
+
+struct wait {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    bool done;
+    int rc;
+    struct dialog_step *step;
+};
+
+static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n)
+{
+    struct dialog_step *s = ctx;
+    struct wait *wt = s->owner;
+
+    (void)res;
+    (void)n;
+    w.nreplies = 0;
+    for (size_t i = 0; i < s->row_count && w.nreplies < 8; i++) {
+        if (s->rows[i].kind == EXTRA_OUTBOX) {
+            snprintf(w.replies[w.nreplies], sizeof(w.replies[0]), "%s", s->rows[i].u.outbox.text);
+            snprintf(w.reply_dest[w.nreplies], sizeof(w.reply_dest[0]), "%s",
+                     s->rows[i].u.outbox.dest);
+            w.nreplies++;
+        }
+    }
+    pthread_mutex_lock(&wt->mu);
+    wt->rc = rc;
+    wt->done = true;
+    pthread_cond_signal(&wt->cv);
+    pthread_mutex_unlock(&wt->mu);
+}
+
+/* A message from phone: returns dialog_receive's code; the replies land in w.replies. */
+static int say_id(const char *phone, const char *text, const char *peer_id)
+{
+    struct dialog_message m = {.channel = CHANNEL_SMS, .text = text, .len = strlen(text)};
+    struct wait wt = {.done = false};
+    struct dialog_step *s = NULL;
+    int rc;
+
+    snprintf(m.source, sizeof(m.source), "%s", phone);
+    snprintf(m.dest, sizeof(m.dest), "71004");
+    if (peer_id != NULL) {
+        snprintf(m.peer_id, sizeof(m.peer_id), "%s", peer_id);
+    } else {
+        snprintf(m.peer_id, sizeof(m.peer_id), "smsc-%llu", (unsigned long long)++w.peer_seq);
+    }
+    w.nreplies = 0;
+    rc = dialog_receive(w.dialog, &m, fake_clock(), &s);
+    if (rc < 0) {
+        return rc;
+    }
+    pthread_mutex_init(&wt.mu, NULL);
+    pthread_cond_init(&wt.cv, NULL);
+    wt.step = s;
+    s->owner = &wt;
+    assert_int_equal(engine_submit_rows(w.engine, s->ops, s->n, s->rows, s->row_count,
+                                        DIALOG_ROWS_MAX, dialog_hook, s->results, s, on_done),
+                     0);
+    pthread_mutex_lock(&wt.mu);
+    while (!wt.done) {
+        pthread_cond_wait(&wt.cv, &wt.mu);
+    }
+    pthread_mutex_unlock(&wt.mu);
+    s->row_count = 0;
+    dialog_step_done(s, wt.rc);
+    return wt.rc;
+}
+
+static void say(const char *phone, const char *text)
+{
+    assert_int_equal(say_id(phone, text, NULL), 0);
+    assert_true(w.nreplies >= 1);
+}
+
+static void expect(int i, const char *needle)
+{
+    assert_true(i < w.nreplies);
+    if (strstr(w.replies[i], needle) == NULL) {
+        fail_msg("reply %d '%s' does not contain '%s'", i, w.replies[i], needle);
+    }
+}
+
+static void open_world(bool fresh)
+{
+    struct store_options so = {.path = w.db, .create = true, .sync = STORE_DURABLE_NORMAL};
+    struct engine_options eo = {
+        .ledger = &w.cfg, .batch_max = 1000, .queue_depth = 1000, .clock_us = fake_clock};
+    struct dialog_config dc = {.short_code = "71004",
+                               .country = "FR",
+                               .lang = LANG_FR,
+                               .order_timeout_s = 300,
+                               .code_attempts_max = 5,
+                               .code_lock_s = 1800,
+                               .dedup_window_s = 86400};
+
+    dc.currency = currency_find("EUR");
+    dc.order_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "sms_order");
+    assert_int_equal(store_open(&so, &w.store, NULL), 0);
+    eo.store = w.store;
+    assert_int_equal(engine_start(&eo, &w.engine, NULL), 0);
+    assert_int_equal(vault_open(w.key, fresh, &w.vault, NULL), 0);
+    assert_int_equal(dialog_create(&dc, w.vault, &w.dialog), 0);
+    assert_int_equal(store_channel_load(w.store, dialog_channel_fns(), w.dialog, 0, NULL), 0);
+}
+
+static void close_world(void)
+{
+    engine_stop(w.engine);
+    store_close(w.store);
+    dialog_free(w.dialog);
+    vault_close(w.vault);
+}
+
+static struct ledger_result run(struct ledger_op *op)
+{
+    struct ledger_result r;
+
+    assert_int_equal(engine_execute(w.engine, op, 1, &r, NULL), 0);
+    return r;
+}
+
+static void rows_done(void *ctx, int rc, const struct ledger_result *res, size_t n)
+{
+    struct wait *wt = ctx;
+
+    (void)res;
+    (void)n;
+    pthread_mutex_lock(&wt->mu);
+    wt->rc = rc;
+    wt->done = true;
+    pthread_cond_signal(&wt->cv);
+    pthread_mutex_unlock(&wt->mu);
+}
+
+/* System accounts, and a charity with the keyword TELETHON. */
+static void setup_ledger(void)
+{
+    struct ledger_op op = {.type = LEDGER_OP_SYSTEM_INIT};
+    struct store_extra row;
+    struct ledger_result r;
+    struct wait wt = {.done = false};
+
+    strcpy(op.account.currency, "EUR");
+    run(&op);
+    memset(&op, 0, sizeof(op));
+    op.type = LEDGER_OP_ACCOUNT_OPEN;
+    op.account.kind = ACCOUNT_ASSOCIATION;
+    strcpy(op.account.currency, "EUR");
+    r = run(&op);
+    assert_int_equal(
+        dialog_association_add(w.dialog, "TELETHON", r.account_id, "Téléthon", &row, NULL), 0);
+    pthread_mutex_init(&wt.mu, NULL);
+    pthread_cond_init(&wt.cv, NULL);
+    assert_int_equal(engine_submit_rows(w.engine, NULL, 0, &row, 1, 1, NULL, NULL, &wt, rows_done),
+                     0);
+    pthread_mutex_lock(&wt.mu);
+    while (!wt.done) {
+        pthread_cond_wait(&wt.cv, &wt.mu);
+    }
+    pthread_mutex_unlock(&wt.mu);
+    assert_int_equal(wt.rc, 0);
+}
+
+static void topup(uint64_t account, int64_t amount)
+{
+    static uint64_t serial;
+    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
+
+    op.transfer.id = (struct id128){.hi = 0x70b, .lo = ++serial};
+    op.transfer.debit_account_id = 1;
+    op.transfer.credit_account_id = account;
+    op.transfer.amount = amount;
+    op.transfer.kind = TRANSFER_TOPUP;
+    assert_int_equal(run(&op).reason, LEDGER_OK);
+}
+
+struct bal {
+    uint64_t id;
+    struct account a;
+};
+
+static void read_bal(void *ctx, const struct ledger *l)
+{
+    struct bal *b = ctx;
+
+    b->a = *ledger_account_get(l, b->id);
+}
+
+static struct account account(uint64_t id)
+{
+    struct bal b = {.id = id};
+
+    engine_read(w.engine, read_bal, &b);
+    return b.a;
+}
+
+static int setup(void **state)
+{
+    (void)state;
+    memset(&w, 0, sizeof(w));
+    strcpy(w.dir, "/tmp/mandat-dialog-XXXXXX");
+    assert_non_null(mkdtemp(w.dir));
+    snprintf(w.db, sizeof(w.db), "%s/d.db", w.dir);
+    snprintf(w.key, sizeof(w.key), "%s/pin.key", w.dir);
+    ledger_config_defaults(&w.cfg);
+    open_world(true);
+    setup_ledger();
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    char cmd[128];
+
+    (void)state;
+    close_world();
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w.dir);
+    assert_int_equal(system(cmd), 0);
+    return 0;
+}
+
+/* INSCRIPTION, a weak code refused, a good code, the balance. */
+static void enrol(const char *phone, const char *code)
+{
+    say(phone, "INSCRIPTION");
+    expect(0, "Bienvenue");
+    say(phone, "CODE 123456");
+    expect(0, "suite de chiffres");
+    say(phone, code);
+    expect(0, "Code enregistré");
+}
+
+static void test_send_and_confirm(void **state)
+{
+    struct account a, b, op;
+
+    (void)state;
+    say(A, "SOLDE");
+    expect(0, "INSCRIPTION");
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    say(A, "ENVOI 10 0698765432");
+    expect(0, "pas de compte mandat"); /* B has not joined */
+    expect(0, "+33 6 98 .. .. 32");
+    enrol(B, "code 271828");
+    say(A, "envoi 12,50€ 06 98 76 54 32 loyer");
+    expect(0, "Envoyer 12,50 € à +33 6 98 .. .. 32 ?");
+    a = account(6);
+    assert_int_equal(a.debits_pending, 1250); /* held, not spent twice */
+    say(A, "ENVOI 5 0698765432");
+    expect(0, "attend votre code");
+    say(A, "111111");
+    expect(0, "Code incorrect. Encore 4");
+    say(A, "483 920");
+    assert_int_equal(w.nreplies, 2);
+    expect(0, "Envoyé : 12,50 € à +33 6 98 .. .. 32. Nouveau solde : 87,50 €.");
+    expect(1, "12,50 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 12,50 €.");
+    assert_string_equal(w.reply_dest[1], B);
+    a = account(6);
+    b = account(7);
+    op = account(3);
+    assert_int_equal(a.debits_posted, 1250);
+    assert_int_equal(a.debits_pending, 0);
+    assert_int_equal(b.credits_posted, 1250);
+    assert_int_equal(op.debits_posted, 50); /* the SMS order fee, billed by the operator */
+    say(A, "483920");
+    expect(0, "Aucun ordre en attente");
+}
+
+static void test_english_refusals_and_cancel(void **state)
+{
+    (void)state;
+    say(A, "JOIN");
+    expect(0, "Welcome");
+    say(A, "SEND 10 +33698765432");
+    expect(0, "Choose your code first");
+    say(A, "CODE 483920");
+    say(A, "SEND 10");
+    expect(0, "Payee missing");
+    say(A, "SEND 10 +33612345678");
+    expect(0, "cannot send to yourself");
+    enrol(B, "CODE 271828");
+    say(A, "SEND 10 +33698765432");
+    expect(0, "Not enough money (available: €0.00)");
+    topup(6, 5000);
+    say(A, "SEND 300 +33698765432");
+    expect(0, "Limit reached"); /* 250 € per p2p transfer */
+    say(A, "CANCEL");
+    expect(0, "No order waiting");
+    say(A, "SEND 20 +33698765432");
+    expect(0, "Send €20.00 to +33 6 98 .. .. 32?");
+    say(A, "CANCEL");
+    expect(0, "Order cancelled");
+    assert_int_equal(account(6).debits_pending, 0);
+    say(A, "RELOAD MUM 100");
+    expect(0, "coming soon");
+    say(A, "blah");
+    expect(0, "Unknown command");
+    say(A, "LANG FR");
+    expect(0, "Langue : français");
+    say(A, "SOLDE");
+    expect(0, "Solde : 50,00 €");
+}
+
+static void test_donation_lockout_expiry(void **state)
+{
+    int i;
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    say(A, "DON 5 TELETHON");
+    expect(0, "Donner 5,00 € à Téléthon ?");
+    say(A, "483920");
+    expect(0, "Merci ! Don de 5,00 € à Téléthon effectué. Nouveau solde : 95,00 €.");
+    assert_int_equal(account(5).credits_posted, 500);
+    say(A, "DON 5 INCONNU");
+    expect(0, "Association INCONNU inconnue");
+    /* Five wrong codes: the order fails, the code is locked for 30 minutes. */
+    say(A, "ENVOI 10 0612345678");
+    expect(0, "vous envoyer"); /* to oneself */
+    say(A, "DON 7 TELETHON");
+    for (i = 0; i < 4; i++) {
+        say(A, "000001");
+        expect(0, "Code incorrect");
+    }
+    say(A, "000001");
+    expect(0, "Code erroné 5 fois : ordre annulé, code bloqué 30 min.");
+    assert_int_equal(account(6).debits_pending, 0);
+    say(A, "DON 7 TELETHON");
+    say(A, "483920");
+    expect(0, "Code bloqué");
+    __atomic_add_fetch(&now_us, 31LL * 60 * 1000000, __ATOMIC_SEQ_CST);
+    /* Meanwhile the hold expired by itself (5 min): confirming now says so. */
+    say(A, "483920");
+    expect(0, "Ordre expiré");
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(5).credits_posted, 500);
+}
+
+/* The SMSC delivers the same message twice: the second is recognised and nothing happens. */
+static void test_redelivery(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    enrol(B, "CODE 271828");
+    assert_int_equal(say_id(A, "ENVOI 10 0698765432", "smsc-77"), 0);
+    assert_int_equal(say_id(A, "ENVOI 10 0698765432", "smsc-77"), MDT_E(EXISTS));
+    assert_int_equal(say_id(A, "483920", "smsc-78"), 0);
+    assert_int_equal(say_id(A, "483920", "smsc-78"), MDT_E(EXISTS));
+    assert_int_equal(account(6).debits_posted, 1000);
+}
+
+/* Everything survives a restart; codes are never stored in clear. */
+static void test_restart(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    enrol(B, "CODE 271828");
+    say(A, "ENVOI 10 0698765432");
+    close_world();
+    open_world(false);
+    assert_int_equal(say_id(A, "ENVOI 10 0698765432", "smsc-1"), MDT_E(EXISTS)); /* seen */
+    say(A, "483920");
+    expect(0, "Envoyé : 10,00 €");
+    assert_int_equal(account(7).credits_posted, 1000);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_send_and_confirm, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_english_refusals_and_cancel, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_donation_lockout_expiry, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_redelivery, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
