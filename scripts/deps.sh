@@ -17,13 +17,32 @@ packages=(
 )
 
 missing=()
+# Commands rather than packages: Node.js may come from elsewhere than Debian (NodeSource). It runs
+# the independent SMSC simulator of the SMS tests (tests/smsc, npm package smpp).
+for pair in node:nodejs npm:npm curl:curl; do
+  if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
+    missing+=("${pair##*:}")
+  fi
+done
 for p in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$p")
   fi
 done
 
+install_npm() {
+  # The test peers' npm packages, exactly as package-lock.json pins them, when they are missing
+  # or older than the lock file.
+  local top
+  top=$(cd "$(dirname "$0")/.." && pwd)
+  if [ ! -d "$top/node_modules" ] || [ "$top/package-lock.json" -nt "$top/node_modules" ]; then
+    echo "deps: npm ci (test peers)" >&2
+    (cd "$top" && npm ci --no-audit --no-fund --loglevel=error && touch node_modules)
+  fi
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
+  install_npm
   exit 0
 fi
 
@@ -40,3 +59,4 @@ fi
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
 $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+install_npm

@@ -1,36 +1,38 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Start mandatd on the embedded SQLite store with the sample config, creating the database on
-# first use, and say what to try next. Used by `make run`.
+# Start mandatd on the embedded SQLite store with the sample config, creating the database (and
+# a charity to donate to) on first use, and say what to try next. Used by `make run`. Everything
+# it creates lives in var/: the database and the code vault's key.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/release"
 mkdir -p "$top/var"
-db="$top/var/mandat.db"
+cd "$top/var"
 conf="$top/docs/mandat.conf"
-mandat=("$bin/mandat" --config "$conf" --db "$db")
+mandat=("$bin/mandat" --config "$conf")
 
-if [ ! -f "$db" ]; then
+if [ ! -f mandat.db ]; then
   "${mandat[@]}" init
+  "${mandat[@]}" association create TELETHON Téléthon
 fi
 
 cat <<MSG
 
-mandatd is starting on $db (config: $conf).
-In another terminal, try the ledger with the mandat CLI on the same database:
+mandatd is starting on $top/var/mandat.db (config: docs/mandat.conf).
+In another terminal, from $top/var:
 
-  M="$bin/mandat --config $conf --db $db"
-  \$M account list                                  # system accounts: bank, fees, operator, suspense
-  \$M account open wallet --tier 1                  # prints the new account id, say 5
-  \$M account open wallet --tier 1                  # say 6
-  \$M transfer --kind topup --from 1 --to 5 --amount 100   # money enters from the bank account
-  \$M transfer --from 5 --to 6 --amount "12,50 €"          # a p2p transfer
-  \$M transfer --from 5 --to 6 --amount 20 --pending --timeout 300   # a hold; prints its id
-  \$M post <id>                                    # or: \$M void <id>
-  \$M statement 5                                  # --json or --csv too
-  \$M check                                        # every invariant, including the journal chain
+  M="$bin/mandat --config $conf"
+  \$M phone 0612345678        # an interactive phone: type INSCRIPTION, then CODE 483920
+  \$M phone 0698765432        # a second phone, in a third terminal: INSCRIPTION, CODE 271828
+  \$M account list            # the wallets opened by INSCRIPTION (say 6 and 7)
+  \$M transfer --kind topup --from 1 --to 6 --amount 100     # money enters from the bank
+  # then on the first phone: ENVOI 10 0698765432, and your code 483920 to confirm;
+  # DON 5 TELETHON gives to the charity; SOLDE, ANNULER, AIDE, LANG EN work too.
+  \$M statement 6             # --json or --csv too
+  \$M check                   # every invariant, including the journal chain
 
-Stop mandatd with Ctrl-C. Channels (SMS, HTTP, social, voice) are not built yet.
+Stop mandatd with Ctrl-C. Not built yet: the SMPP link to an operator's SMSC (messages come in
+through the Kannel-compatible endpoint on [http] listen), the HTTP API, social posts, voice.
 
 MSG
-exec "$bin/mandatd" --config "$conf" --db "$db"
+exec "$bin/mandatd" --config "$conf"
