@@ -295,7 +295,7 @@ static int association_create(struct cli *c, const char *keyword, const char *na
     }
     printf("association %s (%s): account %llu\n", keyword, name,
            (unsigned long long)res.account_id);
-    printf("restart mandatd for DON <amount> %s to reach it\n", keyword);
+    printf("a mandatd already running learns it at its next start\n");
     return rc == 0 ? CLI_EXIT_OK : rc;
 }
 
