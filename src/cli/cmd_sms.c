@@ -6,7 +6,6 @@
 #include <ctype.h>
 #include <getopt.h>
 #include <netdb.h>
-#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -236,26 +235,6 @@ int cmd_phone(struct cli *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-struct rows_wait {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-    int rc;
-};
-
-static void rows_done(void *ctx, int rc, const struct ledger_result *res, size_t n)
-{
-    struct rows_wait *w = ctx;
-
-    (void)res;
-    (void)n;
-    pthread_mutex_lock(&w->mu);
-    w->rc = rc;
-    w->done = true;
-    pthread_cond_signal(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-}
-
 /* Open an association account and give it a keyword, in one transaction. */
 static int association_create(struct cli *c, const char *keyword, const char *name)
 {
@@ -263,7 +242,6 @@ static int association_create(struct cli *c, const char *keyword, const char *na
     struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
     struct ledger_result res = {0};
     struct store_extra row = {.kind = EXTRA_ASSOCIATION};
-    struct rows_wait w = {.done = false};
     int rc;
 
     op.account.kind = ACCOUNT_ASSOCIATION;
@@ -278,15 +256,7 @@ static int association_create(struct cli *c, const char *keyword, const char *na
         snprintf(row.u.association.keyword, sizeof(row.u.association.keyword), "%s", keyword);
         snprintf(row.u.association.name, sizeof(row.u.association.name), "%s", name);
         row.u.association.account_id = res.account_id;
-        pthread_mutex_init(&w.mu, NULL);
-        pthread_cond_init(&w.cv, NULL);
-        rc = engine_submit_rows(e.engine, NULL, 0, &row, 1, 1, NULL, NULL, &w, rows_done);
-        pthread_mutex_lock(&w.mu);
-        while (rc == 0 && !w.done) {
-            pthread_cond_wait(&w.cv, &w.mu);
-        }
-        pthread_mutex_unlock(&w.mu);
-        rc = rc == 0 ? w.rc : rc;
+        rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
     }
     cli_engine_close(&e);
     if (rc < 0) {

@@ -398,15 +398,16 @@ static void waiter_done(void *ctx, int rc, const struct ledger_result *results, 
     pthread_mutex_unlock(&w->mu);
 }
 
-int engine_execute(struct engine *e, const struct ledger_op *ops, size_t n,
-                   struct ledger_result *results, struct mdt_err *err)
+int engine_execute_rows(struct engine *e, const struct ledger_op *ops, size_t n,
+                        struct store_extra *rows, size_t count, struct ledger_result *results,
+                        struct mdt_err *err)
 {
     struct waiter w = {.done = false, .rc = 0};
     int rc;
 
     pthread_mutex_init(&w.mu, NULL);
     pthread_cond_init(&w.cv, NULL);
-    rc = engine_submit(e, ops, n, results, &w, waiter_done);
+    rc = engine_submit_rows(e, ops, n, rows, count, count, NULL, results, &w, waiter_done);
     if (rc == 0) {
         pthread_mutex_lock(&w.mu);
         while (!w.done) {
@@ -421,6 +422,15 @@ int engine_execute(struct engine *e, const struct ledger_op *ops, size_t n,
         mdt_err_set(err, rc, "ledger operation not done: %s", mdt_strerror(rc));
     }
     return rc;
+}
+
+int engine_execute(struct engine *e, const struct ledger_op *ops, size_t n,
+                   struct ledger_result *results, struct mdt_err *err)
+{
+    if (n == 0) {
+        return mdt_err_set(err, MDT_E(INVAL), "nothing to execute");
+    }
+    return engine_execute_rows(e, ops, n, NULL, 0, results, err);
 }
 
 int engine_read(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx)

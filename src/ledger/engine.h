@@ -64,6 +64,12 @@ int engine_submit_rows(struct engine *e, const struct ledger_op *ops, size_t n,
 int engine_execute(struct engine *e, const struct ledger_op *ops, size_t n,
                    struct ledger_result *results, struct mdt_err *err);
 
+/* engine_execute with channel rows (no hook): ops[0..n) and rows[0..count) commit together;
+ * n may be 0. Blocks until durable. */
+int engine_execute_rows(struct engine *e, const struct ledger_op *ops, size_t n,
+                        struct store_extra *rows, size_t count, struct ledger_result *results,
+                        struct mdt_err *err);
+
 /* Run fn on the ledger thread with the current view, between batches, and wait for it.
  * fn must not keep pointers into the view. Thread-safe. */
 int engine_read(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx);
