@@ -49,6 +49,7 @@ enum section_id {
     SEC_LOG,
     SEC_LEDGER,
     SEC_SMS,
+    SEC_SMPP,
     SEC_HTTP,
     SEC_VAULT,
     SEC_LIMITS,
@@ -417,6 +418,19 @@ static int set_country(struct load_ctx *ctx, const struct key_def *key, const ch
     return 0;
 }
 
+static int set_bool(struct load_ctx *ctx, const struct key_def *key, const char *value)
+{
+    static const char *const words[] = {"no", "yes", "false", "true", "off", "on"};
+    char q[QUOTE_BUF];
+    int i = word_find(value, words, 6);
+
+    if (i < 0) {
+        return fail_key(ctx, key->name, "'%s' is not yes or no", quote(q, value));
+    }
+    *((uint8_t *)ctx->cfg + key->offset) = (uint8_t)(i % 2);
+    return 0;
+}
+
 static int set_lang(struct load_ctx *ctx, const struct key_def *key, const char *value)
 {
     static const char *const langs[] = {"fr", "en"};
@@ -664,6 +678,21 @@ static const struct key_def sms_keys[] = {
     {"order_fee", set_string, CFG_OFF(sms.order_fee), 1, FEE_NAME_MAX - 1, 0},
 };
 
+#define SMPP_STR(field) CFG_OFF(smpp.field), 0, sizeof(((struct mandat_config *)0)->smpp.field) - 1
+
+static const struct key_def smpp_keys[] = {
+    {"host", set_string, SMPP_STR(host), 0},
+    {"port", set_u32, CFG_OFF(smpp.port), 1, 65535, 0},
+    {"system_id", set_string, SMPP_STR(system_id), 0},
+    {"password", set_string, SMPP_STR(password), 0},
+    {"system_type", set_string, SMPP_STR(system_type), 0},
+    {"transceiver", set_bool, CFG_OFF(smpp.transceiver), 0, 0, 0},
+    {"window", set_u32, CFG_OFF(smpp.window), 1, 1000, 0},
+    {"throughput", set_u32, CFG_OFF(smpp.throughput), 0, 100000, 0},
+    {"enquire_link", set_u32, CFG_OFF(smpp.enquire_link_s), 5, 3600, 0},
+    {"registered_delivery", set_bool, CFG_OFF(smpp.registered_delivery), 0, 0, 0},
+};
+
 static const struct key_def http_keys[] = {
     {"listen", set_string, CFG_OFF(http_listen), 0,
      sizeof(((struct mandat_config *)0)->http_listen) - 1, 0},
@@ -715,6 +744,7 @@ static const struct section_def section_defs[SEC_COUNT_] = {
     [SEC_LOG] = SECTION_DEF("log", log_keys),
     [SEC_LEDGER] = SECTION_DEF("ledger", ledger_keys),
     [SEC_SMS] = SECTION_DEF("sms", sms_keys),
+    [SEC_SMPP] = SECTION_DEF("smpp", smpp_keys),
     [SEC_HTTP] = SECTION_DEF("http", http_keys),
     [SEC_VAULT] = SECTION_DEF("vault", vault_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
@@ -1028,7 +1058,7 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         if (id == SEC_NONE) {
             rc = fail(ctx, ctx->lineno,
                       "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
-                      "[http], [vault], [limits.<kind>.<tier>] or [fee.<name>]",
+                      "[smpp], [http], [vault], [limits.<kind>.<tier>] or [fee.<name>]",
                       name);
         } else if (ctx->section_lines[id] != 0) {
             rc = fail(ctx, ctx->lineno, "[%s] appears twice (first at line %d): merge the two",
@@ -1300,6 +1330,11 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sms.code_lock_s = 1800;     /* then locked for 30 minutes */
     cfg->sms.dedup_window_s = 86400; /* SMSCs redeliver within hours, not days */
     strcpy(cfg->sms.order_fee, "sms_order");
+    cfg->smpp.port = 2775; /* IANA's SMPP port */
+    cfg->smpp.transceiver = 1;
+    cfg->smpp.window = 10;         /* what most operators allow unacknowledged */
+    cfg->smpp.enquire_link_s = 30; /* SMSCs drop silent binds after about a minute */
+    cfg->smpp.registered_delivery = 1;
     strcpy(cfg->http_listen, "127.0.0.1:8710");
     strcpy(cfg->vault_key_file, "mandat.key");
 }

@@ -47,6 +47,19 @@ struct mandat_config {
         uint32_t dedup_window_s;      /* dedup_window = 86400 */
         char order_fee[FEE_NAME_MAX]; /* order_fee = sms_order (a [fee.*] name, or none) */
     } sms;
+    /* [smpp]: the operator's SMSC; host empty: no SMPP link (see docs/mandat.conf) */
+    struct {
+        char host[64];
+        uint32_t port; /* 2775 */
+        char system_id[16];
+        char password[9]; /* a secret: never logged */
+        char system_type[13];
+        uint8_t transceiver;         /* 1: bind_transceiver; 0: transmitter + receiver */
+        uint32_t window;             /* 10 unacknowledged submit_sm */
+        uint32_t throughput;         /* submit_sm per second, 0: no cap */
+        uint32_t enquire_link_s;     /* 30 */
+        uint8_t registered_delivery; /* 1: ask for delivery receipts */
+    } smpp;
     /* [http]: local HTTP endpoint for MO in Kannel smsbox get-url form and the dev phone */
     char http_listen[64]; /* listen = 127.0.0.1:8710; empty: off */
     /* [vault] */

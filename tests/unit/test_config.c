@@ -98,7 +98,9 @@ static void test_sms_http_vault(void **state)
     assert_int_equal(config_load_string(&cfg,
                                         "[sms]\nshort_code = 36180\ncountry = be\nlang = en\n"
                                         "order_timeout = 120\norder_fee = none\n"
-                                        "[http]\nlisten =\n[vault]\nkey_file = /etc/k\n",
+                                        "[http]\nlisten =\n[vault]\nkey_file = /etc/k\n"
+                                        "[smpp]\nhost = smsc.example\ntransceiver = no\n"
+                                        "window = 50\n",
                                         "mandat.conf", &err),
                      0);
     assert_string_equal(cfg.sms.short_code, "36180");
@@ -108,6 +110,10 @@ static void test_sms_http_vault(void **state)
     assert_string_equal(cfg.sms.order_fee, "none");
     assert_string_equal(cfg.http_listen, "");
     assert_string_equal(cfg.vault_key_file, "/etc/k");
+    assert_string_equal(cfg.smpp.host, "smsc.example");
+    assert_int_equal(cfg.smpp.transceiver, 0);
+    assert_int_equal(cfg.smpp.window, 50);
+    assert_int_equal(cfg.smpp.port, 2775);
     config_defaults(&cfg);
     assert_int_equal(config_load_string(&cfg, "[sms]\ncountry = France\n", "mandat.conf", &err),
                      MDT_E(PARSE));
@@ -350,7 +356,7 @@ static void test_errors(void **state)
          "mandat.conf:2: [fee.sms_order] amount: '0,5x' is not an amount: write it like 0.50"},
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
-         "[http], [vault], [limits.<kind>.<tier>] or [fee.<name>]"},
+         "[smpp], [http], [vault], [limits.<kind>.<tier>] or [fee.<name>]"},
         {"[store]\npaht = x\n",
          "mandat.conf:2: [store] paht: unknown key: use path or synchronous"},
         {"[store]\nsynchronous = fast\n",
