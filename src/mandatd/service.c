@@ -18,6 +18,10 @@
  * 4.7 KB is 47 MB; past that new replies stay in the store only and are loaded at restart. */
 #define SERVICE_OUTBOX_MAX 10000
 
+/* Sent messages remembered to match delivery receipts. Receipts come within minutes; 4096 is
+ * minutes of traffic at 20 messages a second. A receipt past it leaves its row "sent". */
+#define SERVICE_SENT_RING 4096
+
 struct pending {
     struct service *svc;
     void *ctx;
@@ -35,6 +39,13 @@ struct service {
     size_t finished_count, finished_cap;
     struct outbox_row *outbox;
     size_t outbox_count, outbox_cap;
+    struct service_sender sender;
+    /* recently sent messages, for their delivery receipts (a ring, newest overwrites) */
+    struct sent {
+        struct id128 id;
+        char peer_id[STORE_PEER_ID_MAX];
+    } sent[SERVICE_SENT_RING];
+    size_t sent_next;
 };
 
 /* Ledger thread: hand the step to the loop. */
@@ -151,6 +162,7 @@ static void step_finished(struct service *s, struct dialog_step *step)
     free(mine);
     free(p);
     dialog_step_done(step, rc);
+    service_outbox_flush(s);
 }
 
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -229,6 +241,69 @@ void service_receive(struct service *s, const struct dialog_message *m, void *ct
         dialog_step_done(step, rc);
         answer_later(s, ctx, ack, rc);
     }
+}
+
+void service_sender_set(struct service *s, const struct service_sender *snd)
+{
+    s->sender = *snd;
+    service_outbox_flush(s);
+}
+
+void service_outbox_flush(struct service *s)
+{
+    size_t kept = 0, i;
+
+    if (s->sender.submit == NULL || !s->sender.ready(s->sender.ctx)) {
+        return;
+    }
+    for (i = 0; i < s->outbox_count; i++) {
+        if (s->sender.submit(s->sender.ctx, &s->outbox[i]) < 0) {
+            break; /* the sender is full: the rest waits, in order */
+        }
+    }
+    for (; i < s->outbox_count; i++) {
+        s->outbox[kept++] = s->outbox[i];
+    }
+    s->outbox_count = kept;
+}
+
+static void save_one(struct service *s, struct id128 id, uint16_t state, const char *peer_id,
+                     const char *final_state)
+{
+    struct outbox_row r = {.id = id, .state = state, .attempts = 1};
+
+    snprintf(r.peer_id, sizeof(r.peer_id), "%s", peer_id);
+    snprintf(r.final_state, sizeof(r.final_state), "%s", final_state);
+    outbox_save_states(s, &r, 1, state, final_state);
+}
+
+void service_outbox_submitted(struct service *s, struct id128 id, int rc, const char *peer_id)
+{
+    struct sent *e;
+
+    if (rc < 0) {
+        save_one(s, id, OUTBOX_FAILED, "", "REJECTD");
+        return;
+    }
+    e = &s->sent[s->sent_next];
+    s->sent_next = (s->sent_next + 1) % SERVICE_SENT_RING;
+    e->id = id;
+    snprintf(e->peer_id, sizeof(e->peer_id), "%s", peer_id);
+    save_one(s, id, OUTBOX_SENT, peer_id, "");
+}
+
+void service_outbox_receipt(struct service *s, const char *peer_id, const char *stat)
+{
+    for (size_t i = 0; i < SERVICE_SENT_RING; i++) {
+        if (s->sent[i].peer_id[0] != '\0' && strcmp(s->sent[i].peer_id, peer_id) == 0) {
+            save_one(s, s->sent[i].id,
+                     strcmp(stat, "DELIVRD") == 0 ? OUTBOX_DELIVERED : OUTBOX_FAILED, peer_id,
+                     stat);
+            s->sent[i].peer_id[0] = '\0';
+            return;
+        }
+    }
+    log_debug("delivery receipt for an unknown message id");
 }
 
 size_t service_outbox_take(struct service *s, const char *dest, struct outbox_row *out, size_t max)

@@ -42,6 +42,27 @@ int service_outbox_loaded(void *ctx, const struct outbox_row *r);
  * them delivered. Returns how many were copied to out. */
 size_t service_outbox_take(struct service *s, const char *dest, struct outbox_row *out, size_t max);
 
+/* Where queued messages go out: a channel that sends (the SMPP session). submit copies the row
+ * and returns 0, or -MDT_EFULL to keep it queued for later; ready says whether it sends now. */
+struct service_sender {
+    int (*submit)(void *ctx, const struct outbox_row *r);
+    bool (*ready)(void *ctx);
+    void *ctx;
+};
+
+/* Attach the sender (copied) and hand it what is queued. */
+void service_sender_set(struct service *s, const struct service_sender *snd);
+
+/* Hand queued messages to the sender while it takes them (after a bind, on a timer). */
+void service_outbox_flush(struct service *s);
+
+/* The sender's outcome for outbox row id: accepted by the peer with peer_id (rc 0), or refused
+ * for good (rc < 0). Persisted. */
+void service_outbox_submitted(struct service *s, struct id128 id, int rc, const char *peer_id);
+
+/* A delivery receipt for the message the peer calls peer_id: stat DELIVRD, UNDELIV, ... */
+void service_outbox_receipt(struct service *s, const char *peer_id, const char *stat);
+
 /* Messages waiting in the outbox. */
 size_t service_outbox_depth(const struct service *s);
 
