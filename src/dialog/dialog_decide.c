@@ -19,13 +19,22 @@
 
 /* A message's id: the SMSC's own id when it gives one; otherwise what the person sent and when
  * the SMSC says it was sent; otherwise (no SMSC time) the 30-second slot it arrived in, so that a
- * redelivery right after a lost acknowledgement is recognised. Keyed (vault_mac): the text may
- * be a code, and an unkeyed hash of six digits is reversed by trying them all. */
-static struct id128 message_id(const struct dialog *d, const struct dialog_message *m,
-                               int64_t now_us)
+ * redelivery right after a lost acknowledgement is recognised. A code without an SMSC id or time
+ * is never taken for a redelivery (unique): people type the same code twice in a minute (two
+ * orders, or a wrong code twice), and swallowing the second would be worse than answering a
+ * real redelivery twice, which moves no money (ledger ids derive from the message id, and the
+ * order a code confirms is gone after the first). Keyed (vault_mac): the text may be a code,
+ * and an unkeyed hash of six digits is reversed by trying them all. */
+static struct id128 message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
+                               bool unique)
 {
     static unsigned char buf[STORE_TEXT_MAX + 256];
     int64_t when = m->peer_time_us != 0 ? m->peer_time_us : now_us / 30000000;
+
+    if (m->peer_time_us == 0 && unique) {
+        /* Unique across restarts too: the time, and a counter for messages of the same µs. */
+        when = now_us ^ (int64_t)(++d->unique_serial << 1) ^ INT64_MIN;
+    }
     size_t len = m->len < STORE_TEXT_MAX ? m->len : STORE_TEXT_MAX;
     uint8_t mac[32];
     struct id128 id;
@@ -339,12 +348,15 @@ static void fill_inbox(struct dialog_step *s, const struct dialog_message *m, in
 int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                    struct dialog_step **out)
 {
-    struct id128 inbox_id = message_id(d, m, now_us);
+    struct id128 inbox_id;
     struct dialog_step *s;
     struct command cmd;
     struct cust *c;
 
+    command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
+    inbox_id = message_id(d, m, now_us, cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE);
     if (dialog_seen(d, inbox_id)) {
+        vault_wipe(cmd.code, sizeof(cmd.code));
         return MDT_E(EXISTS);
     }
     s = calloc(1, sizeof(*s));
@@ -359,10 +371,10 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
     }
     c = dialog_cust_find(d, s->phone);
     if (c != NULL && c->busy) {
+        vault_wipe(cmd.code, sizeof(cmd.code));
         free(s);
         return MDT_E(BUSY);
     }
-    command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
     s->lang = c != NULL ? (enum lang)c->row.lang : (cmd.lang_known ? cmd.lang : d->cfg.lang);
     fill_inbox(s, m, now_us);
     if (cmd.type == CMD_CODE || cmd.type == CMD_CONFIRM) {

@@ -57,6 +57,7 @@ struct dialog {
     size_t assoc_count;
     struct idset seen[2];
     int seen_current;
+    uint64_t unique_serial; /* makes ids of messages never taken for redeliveries unique */
 };
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone);

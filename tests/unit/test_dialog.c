@@ -373,6 +373,17 @@ static void test_redelivery(void **state)
     assert_int_equal(say_id(A, "483920", "smsc-78"), 0);
     assert_int_equal(say_id(A, "483920", "smsc-78"), MDT_E(EXISTS));
     assert_int_equal(account(6).debits_posted, 1000);
+    /* Without an SMSC id or time, the same text within 30 s is a redelivery, but a code never
+     * is: two orders confirmed with the same code in a row both go through. */
+    assert_int_equal(say_id(A, "SOLDE", ""), 0);
+    assert_int_equal(say_id(A, "SOLDE", ""), MDT_E(EXISTS));
+    assert_int_equal(say_id(A, "ENVOI 1 0698765432", ""), 0);
+    assert_int_equal(say_id(A, "483920", ""), 0);
+    expect(0, "Envoyé : 1,00 €");
+    assert_int_equal(say_id(A, "ENVOI 2 0698765432", ""), 0);
+    assert_int_equal(say_id(A, "483920", ""), 0);
+    expect(0, "Envoyé : 2,00 €");
+    assert_int_equal(account(6).debits_posted, 1300);
 }
 
 /* Everything survives a restart; codes are never stored in clear. */
