@@ -17,6 +17,8 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "channel/http/kannel.h"
+#include "channel/smpp/session.h"
+#include "channel/smpp/smpp_pdu.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "mandatd/config.h"
@@ -92,8 +94,107 @@ struct daemon {
     struct event_base *base;
     struct service *service;
     struct kannel *kannel;
+    struct smpp_session *smpp;
     struct event *sigterm, *sigint;
 };
+
+/* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
+ * handled), ESME_RX_T_APPN (temporary: the SMSC delivers it again later) otherwise. */
+static bool smpp_ack(void *ctx, int rc, const char *const *replies, size_t n)
+{
+    (void)replies;
+    (void)n;
+    smpp_mo_ack(ctx, (rc == 0 || rc == MDT_E(EXISTS)) ? ESME_ROK : ESME_RX_T_APPN);
+    return false; /* replies go out through the outbox and submit_sm */
+}
+
+static void smpp_on_mo(void *ctx, const struct dialog_message *m, struct smpp_mo *mo)
+{
+    struct daemon *d = ctx;
+
+    service_receive(d->service, m, mo, smpp_ack);
+}
+
+static void smpp_on_submitted(void *ctx, struct id128 id, int rc, uint32_t status,
+                              const char *message_id)
+{
+    struct daemon *d = ctx;
+
+    if (rc < 0) {
+        log_warn("the SMSC refused a message for good: status 0x%08x", status);
+    }
+    service_outbox_submitted(d->service, id, rc, message_id);
+}
+
+static void smpp_on_receipt(void *ctx, const char *message_id, const char *stat)
+{
+    struct daemon *d = ctx;
+
+    service_outbox_receipt(d->service, message_id, stat);
+}
+
+static void smpp_on_bound(void *ctx, bool up)
+{
+    struct daemon *d = ctx;
+
+    if (up) {
+        service_outbox_flush(d->service);
+    }
+}
+
+static int sender_submit(void *ctx, const struct outbox_row *r)
+{
+    return smpp_session_submit(ctx, r);
+}
+
+static bool sender_ready(void *ctx)
+{
+    return smpp_session_bound(ctx);
+}
+
+/* Bind to the operator's SMSC when [smpp] host is set. The password is never logged. */
+static int start_smpp(struct daemon *d, struct mdt_err *err)
+{
+    const struct mandat_config *cfg = d->cfg;
+    struct smpp_config sc;
+    struct smpp_handlers h = {.mo = smpp_on_mo,
+                              .submitted = smpp_on_submitted,
+                              .receipt = smpp_on_receipt,
+                              .bound = smpp_on_bound,
+                              .ctx = d};
+    struct service_sender snd = {.submit = sender_submit, .ready = sender_ready};
+    int rc;
+
+    if (cfg->smpp.host[0] == '\0') {
+        return 0;
+    }
+    smpp_config_default(&sc);
+    snprintf(sc.host, sizeof(sc.host), "%s", cfg->smpp.host);
+    sc.port = (uint16_t)cfg->smpp.port;
+    snprintf(sc.system_id, sizeof(sc.system_id), "%s", cfg->smpp.system_id);
+    snprintf(sc.password, sizeof(sc.password), "%s", cfg->smpp.password);
+    snprintf(sc.system_type, sizeof(sc.system_type), "%s", cfg->smpp.system_type);
+    snprintf(sc.source_addr, sizeof(sc.source_addr), "%.20s", cfg->sms.short_code);
+    sc.transceiver = cfg->smpp.transceiver != 0;
+    sc.window = cfg->smpp.window;
+    sc.throughput_per_s = cfg->smpp.throughput;
+    sc.enquire_link_s = cfg->smpp.enquire_link_s;
+    sc.registered_delivery = cfg->smpp.registered_delivery != 0;
+    rc = smpp_session_start(d->base, &sc, &h, &d->smpp, err);
+    vault_wipe(sc.password, sizeof(sc.password));
+    if (rc == 0) {
+        snd.ctx = d->smpp;
+        service_sender_set(d->service, &snd);
+    }
+    return rc;
+}
+
+static void on_unbound(void *arg)
+{
+    struct daemon *d = arg;
+
+    event_base_loopbreak(d->base);
+}
 
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -101,7 +202,11 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
     (void)what;
     log_info("%s received: finishing queued operations", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    event_base_loopbreak(d->base);
+    if (d->smpp != NULL) {
+        smpp_session_stop(d->smpp, on_unbound, d); /* unbind gracefully, then stop the loop */
+    } else {
+        event_base_loopbreak(d->base);
+    }
 }
 
 static void kannel_mo(void *ctx, const struct dialog_message *m, struct kannel_request *req)
@@ -170,6 +275,9 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     if (rc == 0 && d->cfg->http_listen[0] != '\0') {
         rc = kannel_listen(d->base, d->cfg->http_listen, &h, &d->kannel, err);
     }
+    if (rc == 0) {
+        rc = start_smpp(d, err);
+    }
     d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
     d->sigint = evsignal_new(d->base, SIGINT, on_signal, d);
     if (rc == 0 && (d->sigterm == NULL || d->sigint == NULL || evsignal_add(d->sigterm, NULL) < 0 ||
@@ -193,6 +301,7 @@ static void stop(struct daemon *d)
     struct engine_stats st = {0};
 
     kannel_free(d->kannel);
+    smpp_session_free(d->smpp);
     if (d->engine != NULL) {
         engine_stats_get(d->engine, &st);
         engine_stop(d->engine); /* finishes queued steps; their acks are dropped with the loop */
@@ -242,12 +351,13 @@ static int run(const struct mandat_config *cfg)
         return 1;
     }
     log_info("mandatd ready in %lld ms: store %s (synchronous=%s), SMS short code %s, "
-             "Kannel/dev endpoint %s",
+             "Kannel/dev endpoint %s, SMSC %s",
              (long long)((clock_mono_us() - t0) / 1000), cfg->store_path,
              cfg->store_sync == STORE_SYNC_FULL     ? "full"
              : cfg->store_sync == STORE_SYNC_NORMAL ? "normal"
                                                     : "off",
-             cfg->sms.short_code, cfg->http_listen[0] ? cfg->http_listen : "off");
+             cfg->sms.short_code, cfg->http_listen[0] ? cfg->http_listen : "off",
+             cfg->smpp.host[0] ? cfg->smpp.host : "none");
     event_base_dispatch(d.base);
     stop(&d);
     return 0;
