@@ -50,6 +50,7 @@ enum section_id {
     SEC_LEDGER,
     SEC_SMS,
     SEC_SMPP,
+    SEC_KANNEL,
     SEC_HTTP,
     SEC_VAULT,
     SEC_LIMITS,
@@ -693,6 +694,16 @@ static const struct key_def smpp_keys[] = {
     {"registered_delivery", set_bool, CFG_OFF(smpp.registered_delivery), 0, 0, 0},
 };
 
+#define KANNEL_STR(field)                                                                          \
+    CFG_OFF(kannel.field), 0, sizeof(((struct mandat_config *)0)->kannel.field) - 1
+
+static const struct key_def kannel_keys[] = {
+    {"sendsms_url", set_string, KANNEL_STR(sendsms_url), 0},
+    {"username", set_string, KANNEL_STR(username), 0},
+    {"password", set_string, KANNEL_STR(password), 0},
+    {"dlr_url", set_string, KANNEL_STR(dlr_url), 0},
+};
+
 static const struct key_def http_keys[] = {
     {"listen", set_string, CFG_OFF(http_listen), 0,
      sizeof(((struct mandat_config *)0)->http_listen) - 1, 0},
@@ -745,6 +756,7 @@ static const struct section_def section_defs[SEC_COUNT_] = {
     [SEC_LEDGER] = SECTION_DEF("ledger", ledger_keys),
     [SEC_SMS] = SECTION_DEF("sms", sms_keys),
     [SEC_SMPP] = SECTION_DEF("smpp", smpp_keys),
+    [SEC_KANNEL] = SECTION_DEF("kannel", kannel_keys),
     [SEC_HTTP] = SECTION_DEF("http", http_keys),
     [SEC_VAULT] = SECTION_DEF("vault", vault_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
@@ -1058,7 +1070,8 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         if (id == SEC_NONE) {
             rc = fail(ctx, ctx->lineno,
                       "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
-                      "[smpp], [http], [vault], [limits.<kind>.<tier>] or [fee.<name>]",
+                      "[smpp], [kannel], [http], [vault], [limits.<kind>.<tier>] or "
+                      "[fee.<name>]",
                       name);
         } else if (ctx->section_lines[id] != 0) {
             rc = fail(ctx, ctx->lineno, "[%s] appears twice (first at line %d): merge the two",

@@ -60,6 +60,13 @@ struct mandat_config {
         uint32_t enquire_link_s;     /* 30 */
         uint8_t registered_delivery; /* 1: ask for delivery receipts */
     } smpp;
+    /* [kannel]: send through Kannel's sendsms when there is no [smpp] link */
+    struct {
+        char sendsms_url[256]; /* http://127.0.0.1:13013/cgi-bin/sendsms; empty: off */
+        char username[64];
+        char password[64]; /* a secret: never logged */
+        char dlr_url[256]; /* http://127.0.0.1:8710/kannel/dlr; empty: no delivery reports */
+    } kannel;
     /* [http]: local HTTP endpoint for MO in Kannel smsbox get-url form and the dev phone */
     char http_listen[64]; /* listen = 127.0.0.1:8710; empty: off */
     /* [vault] */

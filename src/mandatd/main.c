@@ -17,6 +17,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "channel/http/kannel.h"
+#include "channel/http/kannel_send.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
 #include "dialog/dialog.h"
@@ -95,7 +96,8 @@ struct daemon {
     struct service *service;
     struct kannel *kannel;
     struct smpp_session *smpp;
-    struct event *sigterm, *sigint;
+    struct kannel_send *kannel_send;
+    struct event *sigterm, *sigint, *flush;
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
@@ -189,6 +191,58 @@ static int start_smpp(struct daemon *d, struct mdt_err *err)
     return rc;
 }
 
+static void kannel_on_submitted(void *ctx, struct id128 id, int rc, const char *peer_id)
+{
+    struct daemon *d = ctx;
+
+    service_outbox_submitted(d->service, id, rc, peer_id);
+}
+
+static void kannel_on_requeue(void *ctx, const struct outbox_row *r)
+{
+    struct daemon *d = ctx;
+
+    service_outbox_requeue(d->service, r);
+}
+
+/* Without an SMPP link, send replies through Kannel's sendsms when [kannel] says where. */
+static int start_kannel_send(struct daemon *d, struct mdt_err *err)
+{
+    const struct mandat_config *cfg = d->cfg;
+    struct kannel_send_config kc = {.in_flight = 10};
+    struct kannel_send_handlers h = {
+        .submitted = kannel_on_submitted, .requeue = kannel_on_requeue, .ctx = d};
+    struct service_sender snd = {.submit = kannel_send_submit, .ready = kannel_send_ready};
+    int rc;
+
+    if (cfg->smpp.host[0] != '\0' || cfg->kannel.sendsms_url[0] == '\0') {
+        return 0;
+    }
+    snprintf(kc.url, sizeof(kc.url), "%s", cfg->kannel.sendsms_url);
+    snprintf(kc.username, sizeof(kc.username), "%s", cfg->kannel.username);
+    snprintf(kc.password, sizeof(kc.password), "%s", cfg->kannel.password);
+    snprintf(kc.dlr_url, sizeof(kc.dlr_url), "%s", cfg->kannel.dlr_url);
+    rc = kannel_send_start(d->base, &kc, &h, &d->kannel_send, err);
+    vault_wipe(kc.password, sizeof(kc.password));
+    if (rc == 0) {
+        snd.ctx = d->kannel_send;
+        service_sender_set(d->service, &snd);
+    }
+    return rc;
+}
+
+static void kannel_dlr(void *ctx, const char *peer_id, const char *stat)
+{
+    service_outbox_receipt(ctx, peer_id, stat);
+}
+
+static void on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    service_outbox_flush(arg);
+}
+
 static void on_unbound(void *arg)
 {
     struct daemon *d = arg;
@@ -255,7 +309,8 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
 static int start_loop(struct daemon *d, struct mdt_err *err)
 {
     static const struct store_channel_fns outbox_fns = {.outbox = service_outbox_loaded};
-    struct kannel_handlers h = {.mo = kannel_mo, .outbox_take = kannel_outbox};
+    struct kannel_handlers h = {.mo = kannel_mo, .outbox_take = kannel_outbox, .dlr = kannel_dlr};
+    struct timeval second = {1, 0};
     int rc;
 
     /* The engine finishes steps on its own thread and wakes the loop with event_active: libevent
@@ -277,6 +332,14 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     }
     if (rc == 0) {
         rc = start_smpp(d, err);
+    }
+    if (rc == 0) {
+        rc = start_kannel_send(d, err);
+    }
+    /* Retry what is queued every second: after a throttle, a refused request, a lost link. */
+    d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d->service);
+    if (rc == 0 && (d->flush == NULL || event_add(d->flush, &second) < 0)) {
+        rc = mdt_err_set(err, MDT_E(NOMEM), "cannot create the outbox timer");
     }
     d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
     d->sigint = evsignal_new(d->base, SIGINT, on_signal, d);
@@ -302,6 +365,10 @@ static void stop(struct daemon *d)
 
     kannel_free(d->kannel);
     smpp_session_free(d->smpp);
+    kannel_send_free(d->kannel_send);
+    if (d->flush != NULL) {
+        event_free(d->flush);
+    }
     if (d->engine != NULL) {
         engine_stats_get(d->engine, &st);
         engine_stop(d->engine); /* finishes queued steps; their acks are dropped with the loop */

@@ -306,6 +306,11 @@ void service_outbox_receipt(struct service *s, const char *peer_id, const char *
     log_debug("delivery receipt for an unknown message id");
 }
 
+void service_outbox_requeue(struct service *s, const struct outbox_row *r)
+{
+    outbox_queue(s, r);
+}
+
 size_t service_outbox_take(struct service *s, const char *dest, struct outbox_row *out, size_t max)
 {
     size_t n = 0, kept = 0;

@@ -63,6 +63,9 @@ void service_outbox_submitted(struct service *s, struct id128 id, int rc, const 
 /* A delivery receipt for the message the peer calls peer_id: stat DELIVRD, UNDELIV, ... */
 void service_outbox_receipt(struct service *s, const char *peer_id, const char *stat);
 
+/* Put back a row the sender took but could not send (it goes first next time). */
+void service_outbox_requeue(struct service *s, const struct outbox_row *r);
+
 /* Messages waiting in the outbox. */
 size_t service_outbox_depth(const struct service *s);
 

@@ -215,6 +215,36 @@ static void on_outbox(struct evhttp_request *req, void *arg)
     evhttp_clear_headers(&q);
 }
 
+/* Kannel's dlr-url status (%d): 1 delivered, 2 failed, 4 buffered, 8 accepted by the SMSC,
+ * 16 rejected by the SMSC. Only final states are passed on. */
+static void on_dlr(struct evhttp_request *req, void *arg)
+{
+    struct kannel *k = arg;
+    struct evkeyvalq q = {0};
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const char *id, *status;
+    long st;
+
+    if (evhttp_parse_query_str(query != NULL ? query : "", &q) < 0) {
+        send_text(req, 400, "Bad Request", "malformed query string\n");
+        return;
+    }
+    id = evhttp_find_header(&q, "id");
+    status = evhttp_find_header(&q, "status");
+    if (id == NULL || status == NULL || strlen(id) >= STORE_PEER_ID_MAX) {
+        send_text(req, 400, "Bad Request",
+                  "id and status are required: /kannel/dlr?id=...&status=1\n");
+        evhttp_clear_headers(&q);
+        return;
+    }
+    st = strtol(status, NULL, 10);
+    if (k->h.dlr != NULL && (st == 1 || st == 2 || st == 16)) {
+        k->h.dlr(k->h.ctx, id, st == 1 ? "DELIVRD" : st == 2 ? "UNDELIV" : "REJECTD");
+    }
+    send_text(req, 200, "OK", "ok\n");
+    evhttp_clear_headers(&q);
+}
+
 static void on_health(struct evhttp_request *req, void *arg)
 {
     (void)arg;
@@ -249,6 +279,7 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
     evhttp_set_cb(k->http, "/kannel/mo", on_mo, k);
     evhttp_set_cb(k->http, "/dev/outbox", on_outbox, k);
     evhttp_set_cb(k->http, "/healthz", on_health, k);
+    evhttp_set_cb(k->http, "/kannel/dlr", on_dlr, k);
     *out = k;
     return 0;
 }

@@ -2,7 +2,8 @@
 /* The Kannel-compatible HTTP endpoint: messages received in Kannel smsbox's get-url/post-url
  * form (/kannel/mo), answered only once they are durable, with the reply to the sender as the
  * response body (smsbox sends it back as the reply SMS); and the dev phone's inbox
- * (/dev/outbox). Protocol only: what a message means is the handler's business. */
+ * (/dev/outbox), and the delivery reports of messages sent through Kannel's sendsms
+ * (/kannel/dlr?id=...&status=%d). Protocol only: what a message means is the handler's business. */
 #ifndef MDT_CHANNEL_HTTP_KANNEL_H
 #define MDT_CHANNEL_HTTP_KANNEL_H
 
@@ -21,6 +22,9 @@ struct kannel_handlers {
     void (*mo)(void *ctx, const struct dialog_message *m, struct kannel_request *req);
     /* Messages waiting for dest (the dev phone): copy up to max into out, return the count. */
     size_t (*outbox_take)(void *ctx, const char *dest, struct outbox_row *out, size_t max);
+    /* A delivery report for the message sent with peer_id (sendsms dlr-url): stat DELIVRD,
+     * UNDELIV or REJECTD. Optional. */
+    void (*dlr)(void *ctx, const char *peer_id, const char *stat);
     void *ctx;
 };
 
