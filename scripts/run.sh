@@ -31,8 +31,9 @@ In another terminal, from $top/var:
   \$M statement 6             # --json or --csv too
   \$M check                   # every invariant, including the journal chain
 
-Stop mandatd with Ctrl-C. Not built yet: the SMPP link to an operator's SMSC (messages come in
-through the Kannel-compatible endpoint on [http] listen), the HTTP API, social posts, voice.
+Stop mandatd with Ctrl-C. To bind to an operator's SMSC, fill [smpp] in a copy of the config;
+without it, messages come in through the Kannel-compatible endpoint on [http] listen. Not built
+yet: the HTTP API, social posts, voice.
 
 MSG
 exec "$bin/mandatd" --config "$conf"
