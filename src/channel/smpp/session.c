@@ -614,7 +614,9 @@ static int mt_send_part(struct smpp_conn *c, struct smpp_mt *mt, unsigned part, 
         b->sm_length = (uint8_t)sm_len;
         rc = conn_send(c, &pdu);
     }
-    if (rc != 0) {
+    if (rc == MDT_E(IO)) {
+        conn_drop(c, "cannot write"); /* out of memory: the part stays pending */
+    } else if (rc != 0) {
         log_error("smpp %s: cannot send part %u of an MT: %s", conn_name(c), part + 1,
                   mdt_strerror(rc));
         mt_finish(s, mt, rc, 0);
@@ -685,22 +687,14 @@ static void mt_part_done(struct smpp_session *s, struct smpp_mt *mt, unsigned pa
     }
 }
 
-/* SMPP 3.4 §4.4.2: the answer to one of our submit_sm (or a generic_nack standing for it). */
-static void conn_on_submit_resp(struct smpp_conn *c, uint32_t seq, uint32_t status,
-                                const char *message_id)
+/* Free a window slot after its answer: the part is done, to send again, or its MT refused. */
+static void slot_settle(struct smpp_conn *c, struct smpp_slot *slot, uint32_t status,
+                        const char *message_id)
 {
     struct smpp_session *s = c->s;
-    struct smpp_slot *slot = conn_slot_find(c, seq);
-    struct smpp_mt *mt;
-    unsigned part;
+    struct smpp_mt *mt = slot->mt;
+    unsigned part = slot->part;
 
-    if (slot == NULL) {
-        /* Answered after response_timeout_s: the part was sent again meanwhile. */
-        log_debug("smpp %s: submit_sm_resp seq=%u matches nothing in flight", conn_name(c), seq);
-        return;
-    }
-    mt = slot->mt;
-    part = slot->part;
     slot->mt = NULL;
     c->inflight--;
     mt->inflight--;
@@ -714,11 +708,25 @@ static void conn_on_submit_resp(struct smpp_conn *c, uint32_t seq, uint32_t stat
         mt->state[part] = PART_PENDING;
         session_pause(s, status);
     } else {
-        log_info("smpp %s: submit_sm seq=%u refused: %s (0x%02x)", conn_name(c), seq,
+        log_info("smpp %s: submit_sm seq=%u refused: %s (0x%02x)", conn_name(c), slot->seq,
                  smpp_status_name(status), (unsigned)status);
         mt_finish(s, mt, MDT_E(IO), status);
     }
-    session_pump(s);
+}
+
+/* SMPP 3.4 §4.4.2: the answer to one of our submit_sm (or a generic_nack standing for it). */
+static void conn_on_submit_resp(struct smpp_conn *c, uint32_t seq, uint32_t status,
+                                const char *message_id)
+{
+    struct smpp_slot *slot = conn_slot_find(c, seq);
+
+    if (slot == NULL) {
+        /* Answered after response_timeout_s: the part was sent again meanwhile. */
+        log_debug("smpp %s: submit_sm_resp seq=%u matches nothing in flight", conn_name(c), seq);
+    } else {
+        slot_settle(c, slot, status, message_id);
+        session_pump(c->s);
+    }
 }
 
 /* Parts without a response within response_timeout_s go back to the queue. */
