@@ -14,6 +14,7 @@ packages=(
   libpq-dev postgresql               # the PostgreSQL peer of bench/ledger
   libevent-dev                       # event loop for the channels
   clang libclang-rt-14-dev           # libFuzzer targets (make fuzz)
+  kannel kannel-extras               # Kannel bearerbox/smsbox and fakesmsc (tests/e2e/test_kannel.sh)
 )
 
 missing=()
