@@ -276,7 +276,7 @@ static void decide_customer(struct dialog *d, struct dialog_step *s, struct cust
         close_order(s, c, TRANSFER_VOID_PENDING);
         break;
     case CMD_HISTORY:
-        reply_only(s, TEXT_HISTORY_SOON);
+        s->action = ACT_HISTORY;
         break;
     default:
         reply_only(s, TEXT_HELP);

@@ -25,6 +25,7 @@ enum dialog_action {
     ACT_JOIN,       /* open a wallet */
     ACT_CODE,       /* set the code */
     ACT_BALANCE,    /* read the balance in the hook */
+    ACT_HISTORY,    /* read the last movements in the hook */
     ACT_ORDER,      /* hold funds for a transfer or a donation, wait for the code */
     ACT_CONFIRM,    /* the right code: post the hold */
     ACT_WRONG_CODE, /* a wrong code, tries left */

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "base/id128.h"
 #include "dialog/command.h"
 #include "dialog/dialog_int.h"
@@ -194,6 +195,45 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
     dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_RECEIVED, amount, masked, bal);
 }
 
+static const char *kind_word(int kind, enum lang lang)
+{
+    static const char *const fr[TRANSFER_KIND_COUNT] = {"recharge", "envoi",         "don",
+                                                        "paiement", "remboursement", "frais",
+                                                        "carte",    "retrait",       "versement"};
+    static const char *const en[TRANSFER_KIND_COUNT] = {"top-up",  "transfer",   "donation",
+                                                        "payment", "refund",     "fee",
+                                                        "card",    "withdrawal", "payout"};
+
+    if (kind < 0 || kind >= TRANSFER_KIND_COUNT) {
+        return "?";
+    }
+    return lang == LANG_EN ? en[kind] : fr[kind];
+}
+
+/* "23/11 -12,50 € envoi ; 23/11 +100,00 € recharge": the last movements, newest first. */
+static void reply_history(struct dialog_step *s, const struct ledger *l, struct store_extra *rows,
+                          size_t *count, size_t cap)
+{
+    struct transfer t[ACCOUNT_RECENT_MAX];
+    size_t n = ledger_account_recent(l, s->customer.account_id, t, ACCOUNT_RECENT_MAX);
+    char list[320] = "", amount[MONEY_FORMAT_MAX], date[24];
+
+    if (n == 0) {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HISTORY_EMPTY);
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        bool out = t[i].debit_account_id == s->customer.account_id;
+        size_t len = strlen(list);
+
+        fmt_amount(s, t[i].amount, s->lang, amount);
+        clock_format_utc(t[i].timestamp_us, date, sizeof(date)); /* "2026-11-23 10:00:00" */
+        snprintf(list + len, sizeof(list) - len, "%s%.2s/%.2s %s%s %s", i > 0 ? " ; " : "",
+                 date + 8, date + 5, out ? "-" : "+", amount, kind_word(t[i].kind, s->lang));
+    }
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HISTORY, list);
+}
+
 size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_result *results,
                    size_t n, struct store_extra *rows, size_t count, size_t cap)
 {
@@ -219,6 +259,9 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_BALANCE:
         fmt_balance(s, l, s->customer.account_id, s->lang, text);
         dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_BALANCE, text);
+        break;
+    case ACT_HISTORY:
+        reply_history(s, l, rows, &count, cap);
         break;
     case ACT_ORDER:
         reply_order(s, l, r, rows, &count, cap);

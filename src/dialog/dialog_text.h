@@ -77,8 +77,10 @@
     X(REFUSED, "Opération refusée (%s).", "Operation refused (%s).")                               \
     X(RELOAD_SOON, "La recharge de carte par SMS arrive bientot.",                                 \
       "Card reload by SMS is coming soon.")                                                        \
-    X(HISTORY_SOON, "L'historique par SMS arrive bientot : SOLDE donne votre solde.",              \
-      "History by SMS is coming soon: BAL gives your balance.")                                    \
+    /* %s the movements, newest first */                                                           \
+    X(HISTORY, "Dernières opérations : %s", "Last operations: %s")                                 \
+    X(HISTORY_EMPTY, "Aucune opération pour l'instant. SOLDE donne votre solde.",                  \
+      "No operations yet. BAL gives your balance.")                                                \
     X(LANG_SET, "Langue : français.", "Language: English.")                                        \
     X(BUSY, "Un instant : votre message précédent est en cours.",                                  \
       "One moment: your previous message is being handled.")

@@ -152,6 +152,10 @@ uint64_t ledger_system_account(const struct ledger *l, int kind, const char *cur
  * ext_ref). */
 int ledger_transfer_find(const struct ledger *l, struct id128 id, struct transfer *out);
 
+/* The account's last movements, newest first (at most ACCOUNT_RECENT_MAX and max), copied into
+ * out as ledger_transfer_find gives them. Returns how many. */
+size_t ledger_account_recent(const struct ledger *l, uint64_t id, struct transfer *out, size_t max);
+
 /* Fees taken by the fee legs of transfer id (0 when none or unknown): what the first result
  * reported as fee_minor. */
 int64_t ledger_transfer_fees(const struct ledger *l, struct id128 id);

@@ -45,6 +45,9 @@ enum account_flags {
 /* KYC tiers: 0 unverified (AMLD5 caps), 1 verified identity, 2 fully verified. */
 #define KYC_TIER_COUNT 3
 
+/* Movements remembered per account for the SMS history (HISTO: the last 5 operations). */
+#define ACCOUNT_RECENT_MAX 5
+
 /* The four balances (TigerBeetle's model) plus the limit windows that the ledger keeps. */
 struct account {
     uint64_t id; /* assigned by the ledger, starting at 1 */
@@ -66,6 +69,10 @@ struct account {
     int64_t year_debits;
     int64_t year_loads;
     int64_t created_us;
+    /* The last ACCOUNT_RECENT_MAX movements (posted transfers and posts of holds, no fee legs),
+     * as record indices of the ledger's view: what HISTO shows. Kept by the view, replayed. */
+    uint32_t recent[ACCOUNT_RECENT_MAX];
+    uint32_t recent_count; /* total pushed; the newest is recent[(recent_count - 1) % MAX] */
 };
 
 /* X(name, text) */

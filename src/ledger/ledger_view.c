@@ -205,6 +205,14 @@ static void account_assert(const struct account *a)
     MDT_ASSERT(a->debits_pending >= 0 && a->credits_pending >= 0);
 }
 
+/* Remember the record about to be added (index rec_count) as a movement of a. The caller has
+ * touched a, so a failed unit restores the ring too. */
+static void recent_push(struct ledger *l, struct account *a)
+{
+    a->recent[a->recent_count % ACCOUNT_RECENT_MAX] = l->rec_count;
+    a->recent_count++;
+}
+
 /* A new posted or pending transfer: decided already (or read from the store). */
 void view_apply_new(struct ledger *l, const struct transfer *row)
 {
@@ -232,6 +240,10 @@ void view_apply_new(struct ledger *l, const struct transfer *row)
     dr->month_debits += row->amount;
     dr->year_debits += row->amount;
     cr->year_loads += row->amount;
+    if (!(row->flags & (TRANSFER_PENDING | TRANSFER_FEE_LEG))) {
+        recent_push(l, dr);
+        recent_push(l, cr);
+    }
     account_assert(dr);
     account_assert(cr);
 }
@@ -261,6 +273,10 @@ void view_apply_close(struct ledger *l, struct rec *p, int64_t amount, uint16_t 
     window_release(cr, p->timestamp_us, released, true);
     p->state = state;
     p->settled = amount;
+    if (state == TRANSFER_STATE_POSTED && amount > 0 && !(p->flags & TRANSFER_FEE_LEG)) {
+        recent_push(l, dr); /* the post row about to be added */
+        recent_push(l, cr);
+    }
     if (p->kind == TRANSFER_REFUND && released > 0) {
         /* A pending refund counted its whole hold against the original: give back the part
          * that was not posted, so that it can be refunded again. */
@@ -690,6 +706,25 @@ int ledger_transfer_find(const struct ledger *l, struct id128 id, struct transfe
     out->fingerprint = r->fingerprint;
     memcpy(out->fee_schedules, r->fee_schedules, sizeof(out->fee_schedules));
     return 0;
+}
+
+size_t ledger_account_recent(const struct ledger *l, uint64_t id, struct transfer *out, size_t max)
+{
+    const struct account *a = ledger_account_get(l, id);
+    size_t n = 0;
+
+    if (a == NULL) {
+        return 0;
+    }
+    for (uint32_t k = 0; k < ACCOUNT_RECENT_MAX && k < a->recent_count && n < max; k++) {
+        uint32_t idx = a->recent[(a->recent_count - 1 - k) % ACCOUNT_RECENT_MAX];
+
+        MDT_ASSERT(idx < l->rec_count);
+        if (ledger_transfer_find(l, l->recs[idx].id, &out[n]) == 0) {
+            n++;
+        }
+    }
+    return n;
 }
 
 void ledger_totals_get(const struct ledger *l, struct ledger_totals *out)

@@ -114,6 +114,8 @@ expect_mt $A "Envoyer 12,50 € à +33 6 98 .. .. 32 ?"
 expect_acked "$(mo $A '483920')"
 expect_mt $A "Envoyé : 12,50 € à +33 6 98 .. .. 32. Nouveau solde : 87,50 €."
 expect_mt $B "You received €12.50 from +33 6 12 .. .. 78. New balance: €12.50."
+expect_acked "$(mo $B 'HIST')"
+expect_mt $B "Last operations: "
 # A message in two UCS-2 parts (ê forces UCS-2), reassembled before it is understood.
 expect_acked "$(mo $A 'DON 5 TELETHON pour la fête de l'"'"'école, merci à vous tous, vraiment, du fond du cœur, à bientôt !' '{"parts":2}')"
 expect_mt $A "Donner 5,00 € à Téléthon ?"

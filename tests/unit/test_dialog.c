@@ -288,6 +288,10 @@ static void test_send_and_confirm(void **state)
     assert_int_equal(op.debits_posted, 50); /* the SMS order fee, billed by the operator */
     say(A, "483920");
     expect(0, "Aucun ordre en attente");
+    say(A, "HISTO");
+    expect(0, "Dernières opérations : 01/01 -12,50 € envoi ; 01/01 +100,00 € recharge");
+    say(B, "HIST");
+    expect(0, "Dernières opérations : 01/01 +12,50 € envoi");
 }
 
 static void test_english_refusals_and_cancel(void **state)
