@@ -687,6 +687,7 @@ static const struct key_def smpp_keys[] = {
     {"system_id", set_string, SMPP_STR(system_id), 0},
     {"password", set_string, SMPP_STR(password), 0},
     {"system_type", set_string, SMPP_STR(system_type), 0},
+    {"address_range", set_string, SMPP_STR(address_range), 0},
     {"transceiver", set_bool, CFG_OFF(smpp.transceiver), 0, 0, 0},
     {"window", set_u32, CFG_OFF(smpp.window), 1, 1000, 0},
     {"throughput", set_u32, CFG_OFF(smpp.throughput), 0, 100000, 0},

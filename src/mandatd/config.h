@@ -54,6 +54,7 @@ struct mandat_config {
         char system_id[16];
         char password[9]; /* a secret: never logged */
         char system_type[13];
+        char address_range[41];      /* SMPP 3.4 §5.2.7; empty: what the SMSC routes to us */
         uint8_t transceiver;         /* 1: bind_transceiver; 0: transmitter + receiver */
         uint32_t window;             /* 10 unacknowledged submit_sm */
         uint32_t throughput;         /* submit_sm per second, 0: no cap */

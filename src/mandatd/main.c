@@ -176,6 +176,7 @@ static int start_smpp(struct daemon *d, struct mdt_err *err)
     snprintf(sc.system_id, sizeof(sc.system_id), "%s", cfg->smpp.system_id);
     snprintf(sc.password, sizeof(sc.password), "%s", cfg->smpp.password);
     snprintf(sc.system_type, sizeof(sc.system_type), "%s", cfg->smpp.system_type);
+    snprintf(sc.address_range, sizeof(sc.address_range), "%s", cfg->smpp.address_range);
     snprintf(sc.source_addr, sizeof(sc.source_addr), "%.20s", cfg->sms.short_code);
     sc.transceiver = cfg->smpp.transceiver != 0;
     sc.window = cfg->smpp.window;
