@@ -36,8 +36,8 @@
 #define QUOTE_MAX 40
 #define QUOTE_BUF (QUOTE_MAX + 4)
 
-/* Keys of the largest section ([fee.<name>]); one bit each in section.keys_seen. */
-#define SECTION_KEYS_MAX 10
+/* Keys of any one section at most ([smpp] has 11); one bit each in section.keys_seen. */
+#define SECTION_KEYS_MAX 16
 
 /* A tier list fits on one line, which inih bounds at ini_max_line (200 bytes by default). */
 #define TIERS_TEXT_MAX 256
@@ -766,6 +766,9 @@ static const struct section_def section_defs[SEC_COUNT_] = {
 
 _Static_assert(sizeof(fee_keys) / sizeof(fee_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
 _Static_assert(sizeof(limits_keys) / sizeof(limits_keys[0]) <= SECTION_KEYS_MAX, "keys_seen");
+_Static_assert(sizeof(sms_keys) / sizeof(sms_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
+_Static_assert(sizeof(smpp_keys) / sizeof(smpp_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
+_Static_assert(sizeof(kannel_keys) / sizeof(kannel_keys[0]) <= SECTION_KEYS_MAX, "keys_seen");
 
 /* Append word to the list in buf, so that count words read "a, b or c". */
 static void list_add(char *buf, size_t size, int i, int count, const char *word)
