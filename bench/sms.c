@@ -240,7 +240,27 @@ struct number {
     int64_t due_us;  /* when a throttled MO goes again */
     uint8_t step;    /* enum step */
     uint8_t retries;
+    uint8_t flags; /* enum mo_flag: --crash-tolerant's bookkeeping per MO */
 };
+
+/* Per number and MO (d: "DON 5 TELETHON", c: the code), for --crash-tolerant. */
+enum mo_flag {
+    MO_SENT_D = 1u << 0,  /* sent at least once */
+    MO_SENT_C = 1u << 1,
+    MO_PEND_D = 1u << 2,  /* sent on the current bind, deliver_sm_resp awaited */
+    MO_PEND_C = 1u << 3,
+    MO_ACK_D = 1u << 4,   /* acknowledged (deliver_sm_resp ESME_ROK) at least once */
+    MO_ACK_C = 1u << 5,
+    MO_GOT_CONFIRM = 1u << 6, /* "Donner ..." received */
+    MO_GOT_DONE = 1u << 7,    /* "Merci ! ..." received */
+};
+#define MO_SENT(code) ((code) ? MO_SENT_C : MO_SENT_D)
+#define MO_PEND(code) ((code) ? MO_PEND_C : MO_PEND_D)
+#define MO_ACK(code) ((code) ? MO_ACK_C : MO_ACK_D)
+
+/* --crash-tolerant: a number awaiting a reply gets none for this long after the last bind (or
+ * its send): it is given up as a lost reply. */
+#define SMSC_REPLY_LOST_US (15 * 1000000LL)
 
 /* A FIFO of number indices, capacity N: each number is in it at most once. */
 struct ring {
@@ -252,8 +272,9 @@ struct smsc_opts {
     uint16_t port;
     uint32_t numbers, window;
     double seconds_max, start_delay_s;
-    const char *ready_file, *peer_pid_file, *label;
-    bool msgid, stop_peer;
+    double rate; /* new numbers per second at most (0: as fast as the window allows) */
+    const char *ready_file, *peer_pid_file, *label, *acked_file;
+    bool msgid, stop_peer, crash_tolerant;
 };
 
 /* Threads of the first peer process reported one by one when busy 1 % of the time or more
@@ -279,7 +300,10 @@ struct smsc {
     struct sms_buf in, out;
     struct number *nums;
     struct ring ready, retry;
+    struct ring redeliver; /* --crash-tolerant: 2 * i + code of MOs to send (again), FIFO */
     uint32_t next_new, inflight;
+    uint64_t acked, dup_replies, dup_resps, rebinds, lost, redelivered;
+    int64_t bind_us, sweep_us;
     uint32_t *lat_us;
     size_t lat_count;
     uint64_t mo_sent, replies, throttled, errors, unexpected, done, failed, mt_parts, mt_id;
@@ -473,11 +497,10 @@ static void mo_template(struct smpp_pdu *p)
 }
 
 /* Queue number i's MO for its current step. Returns 0 or -1 (output full). */
-static int mo_send(struct smsc *s, uint32_t i)
+static int mo_send_mo(struct smsc *s, uint32_t i, bool code)
 {
     struct number *n = &s->nums[i];
     struct smpp_deliver_sm *d = &s->mo.body.deliver_sm;
-    bool code = n->step == STEP_CODE_SENT;
     const char *text = code ? SMS_CODE : SMS_DONATE_TEXT;
     size_t len = strlen(text);
 
@@ -496,7 +519,13 @@ static int mo_send(struct smsc *s, uint32_t i)
         return -1;
     }
     s->mo_sent++;
+    n->flags |= MO_SENT(code) | MO_PEND(code);
     return 0;
+}
+
+static int mo_send(struct smsc *s, uint32_t i)
+{
+    return mo_send_mo(s, i, s->nums[i].step == STEP_CODE_SENT);
 }
 
 static void number_fail(struct smsc *s, struct number *n)
@@ -514,6 +543,17 @@ static void smsc_fill(struct smsc *s, int64_t now)
         uint32_t i;
         struct number *n;
 
+        if (s->redeliver.count > 0 &&
+            s->nums[s->redeliver.at[s->redeliver.head] / 2].due_us <= now) {
+            uint32_t v = ring_pop(&s->redeliver);
+
+            if (mo_send_mo(s, v / 2, v % 2 == 1) < 0) {
+                ring_push(&s->redeliver, v); /* output full: later */
+                break;
+            }
+            s->redelivered++;
+            continue;
+        }
         if (s->retry.count > 0 && s->nums[s->retry.at[s->retry.head]].due_us <= now) {
             i = ring_pop(&s->retry);
             if (mo_send(s, i) < 0) {
@@ -529,7 +569,9 @@ static void smsc_fill(struct smsc *s, int64_t now)
             i = ring_pop(&s->ready);
             n = &s->nums[i];
             n->step = STEP_CODE_SENT;
-        } else if (s->next_new < s->o.numbers) {
+        } else if (s->next_new < s->o.numbers &&
+                   (s->o.rate <= 0 || s->start_us == 0 ||
+                    (double)s->next_new < s->o.rate * (double)(now - s->start_us) / 1e6)) {
             i = s->next_new++;
             n = &s->nums[i];
             n->step = STEP_DONATE_SENT;
@@ -559,6 +601,43 @@ static void on_deliver_resp(struct smsc *s, const struct smpp_pdu *p, int64_t no
     uint8_t want = seq % 2 == 1 ? STEP_DONATE_SENT : STEP_CODE_SENT;
     struct number *n;
 
+    if (s->o.crash_tolerant) {
+        bool code = seq % 2 == 0;
+
+        if (seq == 0 || i >= s->o.numbers) {
+            s->unexpected++;
+            return;
+        }
+        n = &s->nums[i];
+        if ((n->flags & MO_PEND(code)) == 0) {
+            s->dup_resps++; /* not awaited on this bind */
+            return;
+        }
+        n->flags &= (uint8_t)~MO_PEND(code);
+        if (p->command_status == ESME_ROK) {
+            if ((n->flags & MO_ACK(code)) == 0) {
+                s->acked++;
+            }
+            n->flags |= MO_ACK(code);
+            return;
+        }
+        if ((p->command_status == ESME_RTHROTTLED || p->command_status == ESME_RMSGQFUL ||
+             p->command_status == ESME_RX_T_APPN || p->command_status == ESME_RSYSERR) &&
+            n->retries < SMSC_RETRIES_MAX) {
+            s->throttled++;
+            n->retries++;
+            n->due_us = now + SMSC_RETRY_US;
+            ring_push(&s->redeliver, 2 * i + (code ? 1 : 0));
+            return;
+        }
+        fprintf(stderr, "bench_sms: MO seq %u refused: %s\n", seq,
+                smpp_status_name(p->command_status));
+        s->errors++;
+        if (n->step == want) {
+            number_fail(s, n);
+        }
+        return;
+    }
     if (seq == 0 || i >= s->o.numbers || s->nums[i].step != want) {
         s->unexpected++;
         return;
@@ -624,6 +703,23 @@ static void on_submit(struct smsc *s, const struct smpp_pdu *p, int64_t now)
     if (!first) {
         return;
     }
+    if (s->o.crash_tolerant && i != UINT32_MAX) {
+        /* MTs are delivered at least once: after a restart mandat sends its outbox again. */
+        n = &s->nums[i];
+        if (strncmp(text, SMS_REPLY_CONFIRM, strlen(SMS_REPLY_CONFIRM)) == 0) {
+            if ((n->flags & MO_GOT_CONFIRM) != 0) {
+                s->dup_replies++;
+                return;
+            }
+            n->flags |= MO_GOT_CONFIRM;
+        } else if (strncmp(text, SMS_REPLY_DONE, strlen(SMS_REPLY_DONE)) == 0) {
+            if ((n->flags & MO_GOT_DONE) != 0) {
+                s->dup_replies++;
+                return;
+            }
+            n->flags |= MO_GOT_DONE;
+        }
+    }
     if (i == UINT32_MAX ||
         (s->nums[i].step != STEP_DONATE_SENT && s->nums[i].step != STEP_CODE_SENT)) {
         s->unexpected++;
@@ -663,6 +759,25 @@ static void on_bind(struct smsc *s, const struct smpp_pdu *p)
     snprintf(resp.body.bind_transceiver_resp.system_id,
              sizeof(resp.body.bind_transceiver_resp.system_id), "benchsmsc");
     (void)sms_pdu_put(&s->out, &resp);
+    if (!s->bound && s->o.crash_tolerant) {
+        s->bound = true;
+        s->bind_us = sms_now_us();
+        s->start_after_us = s->bind_us + (int64_t)(s->o.start_delay_s * 1e6);
+        if (s->start_us != 0) { /* a re-bind: the peer was restarted */
+            s->rebinds++;
+            s->peers = 0;
+            peer_pid_read(s);
+            for (uint32_t k = 0; k < s->o.numbers; k++) {
+                s->nums[k].retries = 0;
+            }
+            fprintf(stderr, "bench_sms: %s re-bound (%" PRIu64 "), %zu MOs to redeliver\n",
+                    s->o.label, s->rebinds, s->redeliver.count);
+        } else {
+            fprintf(stderr, "bench_sms: %s bound as '%s' (%s), crash-tolerant\n", s->o.label,
+                    p->body.bind_transceiver.system_id, smpp_command_name(p->command_id));
+        }
+        return;
+    }
     if (!s->bound) {
         s->bound = true;
         s->start_after_us = sms_now_us() + (int64_t)(s->o.start_delay_s * 1e6);
@@ -730,12 +845,69 @@ static int smsc_io(struct smsc *s, short revents, int64_t now)
     return sms_fd_write(s->fd, &s->out);
 }
 
+/* --crash-tolerant: the peer's connection is gone (killed). Whatever was queued is lost; every
+ * MO sent on it and not acknowledged is redelivered, with the same id, after the next bind. */
+static void smsc_drop(struct smsc *s)
+{
+    size_t n = 0;
+
+    close(s->fd);
+    s->fd = -1;
+    s->bound = false;
+    s->in.off = s->in.len = 0;
+    s->out.off = s->out.len = 0;
+    for (uint32_t i = 0; i < s->o.numbers; i++) {
+        struct number *m = &s->nums[i];
+
+        for (int code = 0; code < 2; code++) {
+            if ((m->flags & MO_PEND(code)) != 0) {
+                m->flags &= (uint8_t)~MO_PEND(code);
+                m->due_us = 0;
+                ring_push(&s->redeliver, 2 * i + (uint32_t)code);
+                n++;
+            }
+        }
+    }
+    fprintf(stderr, "bench_sms: %s: the peer's connection dropped: %zu MOs unacknowledged\n",
+            s->o.label, n);
+}
+
+/* --crash-tolerant: numbers awaiting a reply that did not come SMSC_REPLY_LOST_US after their MO
+ * and the last bind, with nothing of theirs left to send, are given up (lost reply). */
+static void smsc_sweep(struct smsc *s, int64_t now)
+{
+    if (!s->bound || now < s->sweep_us) {
+        return;
+    }
+    s->sweep_us = now + 500000;
+    for (uint32_t i = 0; i < s->o.numbers; i++) {
+        struct number *n = &s->nums[i];
+        int64_t since = n->sent_us > s->bind_us ? n->sent_us : s->bind_us;
+
+        if ((n->step == STEP_DONATE_SENT || n->step == STEP_CODE_SENT) &&
+            (n->flags & (MO_PEND_D | MO_PEND_C)) == 0 && now - since > SMSC_REPLY_LOST_US) {
+            bool in_ring = false;
+
+            for (size_t k = 0; k < s->redeliver.count && !in_ring; k++) {
+                in_ring = s->redeliver.at[(s->redeliver.head + k) % s->redeliver.cap] / 2 == i;
+            }
+            if (!in_ring) {
+                s->lost++;
+                number_fail(s, n);
+            }
+        }
+    }
+}
+
 static void smsc_accept(struct smsc *s)
 {
     int fd = accept(s->lfd, NULL, NULL);
 
     if (fd < 0) {
         return;
+    }
+    if (s->fd >= 0 && s->o.crash_tolerant) {
+        smsc_drop(s); /* the restarted peer came before the old socket's EOF */
     }
     if (s->fd >= 0) {
         close(fd); /* one bind at a time: the benchmark has one peer */
@@ -808,6 +980,53 @@ static void smsc_report(struct smsc *s)
     fflush(stdout);
 }
 
+/* --crash-tolerant: what was acknowledged, lost or doubled; the acknowledged MOs' ids, one a
+ * line, to --acked-file. Returns 0, or -1 when an MO was never acknowledged. */
+static int smsc_crash_report(const struct smsc *s)
+{
+    uint64_t sent = 0, acked = 0, unacked = 0, confirmed = 0, no_final = 0;
+    FILE *f = s->o.acked_file != NULL ? fopen(s->o.acked_file, "w") : NULL;
+
+    if (s->o.acked_file != NULL && f == NULL) {
+        perror("bench_sms: acked file");
+    }
+    for (uint32_t i = 0; i < s->o.numbers; i++) {
+        uint8_t fl = s->nums[i].flags;
+
+        for (int code = 0; code < 2; code++) {
+            if ((fl & MO_SENT(code)) == 0) {
+                continue;
+            }
+            sent++;
+            if ((fl & MO_ACK(code)) != 0) {
+                acked++;
+                if (f != NULL) {
+                    fprintf(f, "b%" PRIu32 "%c\n", i, code ? 'c' : 'd');
+                }
+            } else {
+                unacked++;
+            }
+        }
+        confirmed += (fl & MO_GOT_DONE) != 0;
+        no_final += (fl & MO_GOT_DONE) == 0;
+    }
+    if (f != NULL && fclose(f) != 0) {
+        perror("bench_sms: acked file");
+    }
+    printf("%s: crash-tolerant: numbers %u, re-binds %" PRIu64 ", distinct MOs sent %" PRIu64
+           ", MOs acknowledged %" PRIu64 ", MOs never acknowledged %" PRIu64
+           ", MOs redelivered %" PRIu64 ", donations confirmed %" PRIu64
+           ", numbers with no final reply %" PRIu64 " (given up as lost %" PRIu64
+           "), duplicate replies %" PRIu64 ", stray deliver_sm_resp %" PRIu64 "\n",
+           s->o.label, s->o.numbers, s->rebinds, sent, acked, unacked, s->redelivered, confirmed,
+           no_final, s->lost, s->dup_replies, s->dup_resps);
+    printf("CRASH numbers=%u rebinds=%" PRIu64 " acked=%" PRIu64 " unacked=%" PRIu64
+           " confirmed=%" PRIu64 " no_final=%" PRIu64 " dup_replies=%" PRIu64 "\n",
+           s->o.numbers, s->rebinds, acked, unacked, confirmed, no_final, s->dup_replies);
+    fflush(stdout);
+    return unacked == 0 && no_final == 0 ? 0 : -1;
+}
+
 static int smsc_init(struct smsc *s, const struct smsc_opts *o)
 {
     uint16_t port = 0;
@@ -820,7 +1039,8 @@ static int smsc_init(struct smsc *s, const struct smsc_opts *o)
     s->nums = calloc(o->numbers, sizeof(*s->nums));
     s->lat_us = calloc(2 * (size_t)o->numbers, sizeof(*s->lat_us));
     if (s->nums == NULL || s->lat_us == NULL || ring_init(&s->ready, o->numbers) < 0 ||
-        ring_init(&s->retry, o->numbers) < 0 || sms_buf_init(&s->in, SMS_BUF_MAX) < 0 ||
+        ring_init(&s->retry, o->numbers) < 0 ||
+        ring_init(&s->redeliver, 2 * (size_t)o->numbers) < 0 || sms_buf_init(&s->in, SMS_BUF_MAX) < 0 ||
         sms_buf_init(&s->out, SMS_BUF_MAX) < 0) {
         return -1;
     }
@@ -844,7 +1064,7 @@ static int smsc_init(struct smsc *s, const struct smsc_opts *o)
 static int smsc_round(struct smsc *s)
 {
     struct pollfd pf[2] = {{.fd = s->lfd, .events = POLLIN}, {.fd = s->fd, .events = POLLIN}};
-    int timeout_ms = s->retry.count > 0 ? 1 : 50;
+    int timeout_ms = s->retry.count > 0 || s->redeliver.count > 0 ? 1 : s->o.rate > 0 ? 5 : 50;
     int rc;
 
     if (sms_buf_pending(&s->out) > 0) {
@@ -858,7 +1078,13 @@ static int smsc_round(struct smsc *s)
         smsc_accept(s);
     }
     if (s->fd >= 0 && smsc_io(s, s->fd == pf[1].fd ? pf[1].revents : POLLIN, sms_now_us()) < 0) {
-        return -1;
+        if (!s->o.crash_tolerant) {
+            return -1;
+        }
+        smsc_drop(s);
+    }
+    if (s->o.crash_tolerant) {
+        smsc_sweep(s, sms_now_us());
     }
     return 0;
 }
@@ -880,6 +1106,7 @@ static void smsc_free(struct smsc *s)
     free(s->lat_us);
     free(s->ready.at);
     free(s->retry.at);
+    free(s->redeliver.at);
     free(s);
 }
 
@@ -919,6 +1146,9 @@ static int smsc_run(const struct smsc_opts *o)
     while (!gone && s->fd >= 0 && sms_now_us() < linger && smsc_round(s) == 0) {
     }
     rc = s->errors + s->unexpected + s->failed == 0 && s->done == o->numbers ? 0 : 1;
+    if (o->crash_tolerant && smsc_crash_report(s) < 0) {
+        rc = 1;
+    }
 out:
     smsc_free(s);
     return rc;
@@ -936,6 +1166,9 @@ static int smsc_main(int argc, char **argv)
                                        {"no-msgid", no_argument, NULL, 'M'},
                                        {"stop-peer", no_argument, NULL, 'S'},
                                        {"start-delay", required_argument, NULL, 'D'},
+                                       {"crash-tolerant", no_argument, NULL, 'C'},
+                                       {"rate", required_argument, NULL, 'R'},
+                                       {"acked-file", required_argument, NULL, 'A'},
                                        {NULL, 0, NULL, 0}};
     struct smsc_opts o = {
         .numbers = 100000, .window = 1000, .seconds_max = 600, .msgid = true, .label = "mandat"};
@@ -973,17 +1206,27 @@ static int smsc_main(int argc, char **argv)
         case 'D':
             o.start_delay_s = strtod(optarg, NULL);
             break;
+        case 'C':
+            o.crash_tolerant = true;
+            break;
+        case 'R':
+            o.rate = strtod(optarg, NULL);
+            break;
+        case 'A':
+            o.acked_file = optarg;
+            break;
         default:
             return 2;
         }
     }
     if (o.numbers == 0 || o.numbers > SMS_NUMBERS_MAX || o.window == 0 ||
         o.window > SMSC_WINDOW_MAX || !(o.seconds_max > 0 && o.seconds_max <= 3600) ||
-        !(o.start_delay_s >= 0 && o.start_delay_s <= 60)) {
+        !(o.start_delay_s >= 0 && o.start_delay_s <= 60) || !(o.rate >= 0)) {
         fprintf(stderr,
                 "usage: bench_sms smsc [--port P] [--numbers 1..%u] [--window 1..%u]\n"
                 "       [--seconds-max 1..3600] [--ready-file F] [--peer-pid-file F]\n"
-                "       [--label NAME] [--no-msgid] [--stop-peer] [--start-delay 0..60]\n",
+                "       [--label NAME] [--no-msgid] [--stop-peer] [--start-delay 0..60]\n"
+                "       [--crash-tolerant [--acked-file F]] [--rate NEW_NUMBERS_PER_S]\n",
                 SMS_NUMBERS_MAX, SMSC_WINDOW_MAX);
         return 2;
     }
