@@ -352,6 +352,22 @@ static void session_check_stopped(struct smpp_session *s)
     event_active(s->done_ev, EV_TIMEOUT, 0);
 }
 
+/* Free a window slot without an answer (a drop, a timeout): its part goes back to the queue,
+ * or, if its MT was refused meanwhile, the MT is freed with its last part in flight. */
+static void slot_release(struct smpp_conn *c, struct smpp_slot *slot)
+{
+    struct smpp_mt *mt = slot->mt;
+
+    slot->mt = NULL;
+    c->inflight--;
+    mt->inflight--;
+    if (!mt->finished) {
+        mt->state[slot->part] = PART_PENDING;
+    } else if (mt->inflight == 0) {
+        free(mt);
+    }
+}
+
 /* Give the parts in flight back to the queue: after a drop they are sent again on the next
  * bind (see smpp_session_submit on duplicates). A refused MT waiting for them is freed. */
 static void conn_requeue(struct smpp_conn *c)
@@ -366,14 +382,7 @@ static void conn_requeue(struct smpp_conn *c)
         if (mt == NULL) {
             continue;
         }
-        slot->mt = NULL;
-        c->inflight--;
-        mt->inflight--;
-        if (!mt->finished) {
-            mt->state[slot->part] = PART_PENDING;
-        } else if (mt->inflight == 0) {
-            free(mt);
-        }
+        slot_release(c, slot);
     }
     MDT_ASSERT(c->inflight == 0);
 }
@@ -741,14 +750,7 @@ static void conn_expire_submits(struct smpp_conn *c, int64_t now, int64_t timeou
         }
         log_info("smpp %s: no submit_sm_resp for seq=%u in %u s: sending the part again",
                  conn_name(c), slot->seq, c->s->cfg.response_timeout_s);
-        slot->mt = NULL;
-        c->inflight--;
-        mt->inflight--;
-        if (!mt->finished) {
-            mt->state[slot->part] = PART_PENDING;
-        } else if (mt->inflight == 0) {
-            free(mt);
-        }
+        slot_release(c, slot);
     }
 }
 
