@@ -254,7 +254,9 @@ static void *engine_main(void *arg)
         e->reads = NULL;
         pthread_mutex_unlock(&e->mu);
 
-        if (sync_view(e, false, &(struct mdt_err){0}) < 0) {
+        /* A batch checks for other writers under the write lock (store_begin); reads and idle
+         * wake-ups look here, so the hot path asks SQLite once per batch, not twice. */
+        if ((reads != NULL || nsub == 0) && sync_view(e, false, &(struct mdt_err){0}) < 0) {
             log_error("cannot read rows written by another process; retrying");
         }
         run_reads(e, reads);
