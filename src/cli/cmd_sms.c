@@ -15,6 +15,7 @@
 
 #include "base/id128.h"
 #include "cli/cli.h"
+#include "dialog/phone.h"
 #include "ledger/engine.h"
 
 /* Replies are a few SMS; anything longer than this from our own endpoint is an error. */
@@ -146,8 +147,12 @@ static int send_mo(struct cli *c, const char *phone, const char *text, bool quie
 static void poll_inbox(struct cli *c, const char *phone)
 {
     static char buf[SMS_HTTP_RESPONSE_MAX];
-    char enc[128], path[256];
+    char enc[128], path[256], e164[PHONE_E164_MAX];
 
+    /* Replies are addressed in E.164: a national number finds them too. */
+    if (phone_normalize(phone, c->cfg.sms.country, e164, NULL) == 0) {
+        phone = e164;
+    }
     url_encode(phone, enc, sizeof(enc));
     snprintf(path, sizeof(path), "/dev/outbox?to=%s", enc);
     if (http_get(c->cfg.http_listen, path, buf, sizeof(buf)) == 200 && buf[0] != '\0') {

@@ -176,6 +176,7 @@ void dialog_free(struct dialog *d)
         vault_wipe(d->custs[i].row.pin_hash, sizeof(d->custs[i].row.pin_hash));
     }
     free(d->custs);
+    free(d->claims);
     free(d->slots);
     free(d->seen[0].ids);
     free(d->seen[1].ids);
@@ -222,6 +223,40 @@ static int load_association(void *ctx, const struct association_row *r)
     return 0;
 }
 
+struct claim *dialog_claim_find(struct dialog *d, struct id128 id)
+{
+    for (size_t i = 0; i < d->claim_count; i++) {
+        if (id128_eq(d->claims[i].row.id, id)) {
+            return &d->claims[i];
+        }
+    }
+    return NULL;
+}
+
+void dialog_claim_apply(struct dialog *d, const struct claim_row *r)
+{
+    struct claim *c = dialog_claim_find(d, r->id);
+
+    if (!r->active) {
+        if (c != NULL) {
+            *c = d->claims[--d->claim_count];
+        }
+        return;
+    }
+    if (c == NULL) {
+        mem_grow((void **)&d->claims, &d->claim_cap, d->claim_count + 1, sizeof(*d->claims));
+        c = &d->claims[d->claim_count++];
+        memset(c, 0, sizeof(*c));
+    }
+    c->row = *r;
+}
+
+static int load_claim(void *ctx, const struct claim_row *r)
+{
+    dialog_claim_apply(ctx, r);
+    return 0;
+}
+
 static int load_inbox(void *ctx, const struct inbox_row *r, bool done)
 {
     (void)done; /* replies commit with the message: a stored message is always answered */
@@ -235,6 +270,7 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .customer = load_customer,
         .conversation = load_conversation,
         .association = load_association,
+        .claim = load_claim,
         .inbox = load_inbox,
     };
 

@@ -28,6 +28,9 @@ struct dialog_config {
     uint32_t code_lock_s;            /* then the code is locked (1800) */
     uint16_t order_fee_schedule;     /* fee schedule id billed by the operator per order, 0 none */
     uint32_t dedup_window_s;         /* redeliveries recognised within this window (86400) */
+    uint32_t claim_period_s;   /* money for a number with no wallet waits this long (604800) */
+    uint64_t suspense_account; /* where that money is held; 0: refuse such transfers */
+    uint32_t hold_timeout_s;   /* the ledger's own timeout of such holds, >= claim_period_s */
 };
 
 /* A message received on a channel. */
@@ -76,6 +79,9 @@ struct dialog_step {
     int weakness;   /* enum pin_weakness */
     char detail[128];
     uint32_t replies;
+    bool work;              /* started by the dialog itself (dialog_work), not by a message */
+    struct claim_row claim; /* money held for a number with no wallet, as the step leaves it */
+    bool claim_changed;
 };
 
 struct dialog;
@@ -99,6 +105,12 @@ int dialog_association_add(struct dialog *d, const char *keyword, uint64_t accou
  * more), or -MDT_EBUSY when the same person has a step in flight (retry after it is done). */
 int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                    struct dialog_step **out);
+
+/* Work the dialog starts on its own at now_us: money held for a number that now has a wallet is
+ * collected; money held past its period goes back to the payer. Returns 0 with *out a step to
+ * submit like dialog_receive's (its replies go to the outbox), or -MDT_ENOTFOUND when there is
+ * nothing to do now. Call after every finished step and once a second. Cost: O(claims). */
+int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out);
 
 /* engine_hook_fn for a step: runs on the ledger thread, reads results and the view, appends the
  * replies and state rows. */

@@ -16,6 +16,10 @@
 
 /* Tags of derived ids (id128_derive(inbox id, tag + n)). */
 #define TAG_TRANSFER 0x300u
+/* Tags of a claim's work steps (id128_derive(claim id, tag)): one per outcome, so that a step
+ * submitted twice (a crash before its claim row was deleted) is the same step. */
+#define TAG_COLLECT 0x400u
+#define TAG_RETURN 0x500u
 
 /* A message's id: the SMSC's own id when it gives one; otherwise what the person sent and when
  * the SMSC says it was sent; otherwise (no SMSC time) the 30-second slot it arrived in, so that a
@@ -158,12 +162,18 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
             reply_only(s, TEXT_PAYEE_SELF);
             return;
         }
-        if (payee == NULL || payee->row.account_id == 0) {
+        if ((payee == NULL || payee->row.account_id == 0) && d->cfg.suspense_account == 0) {
             reply_only(s, TEXT_PAYEE_UNKNOWN);
             return;
         }
-        s->payee_account = payee->row.account_id;
-        s->payee_lang = (enum lang)payee->row.lang;
+        if (payee == NULL || payee->row.account_id == 0) {
+            /* No wallet yet: the money will be held for them (see decide_hold). */
+            s->payee_account = d->cfg.suspense_account;
+            s->payee_lang = d->cfg.lang;
+        } else {
+            s->payee_account = payee->row.account_id;
+            s->payee_lang = (enum lang)payee->row.lang;
+        }
     }
     s->action = ACT_ORDER;
     s->amount = cmd->amount_minor;
@@ -203,6 +213,34 @@ static void close_order(struct dialog_step *s, struct cust *c, uint16_t flag)
     s->payee_is_charity = c->conv.kind == TRANSFER_DONATION;
 }
 
+/* The right code for money to a number with no wallet: the 5-minute order hold becomes a hold
+ * for the claim period, in one linked chain, and a claim row remembers whom it is for. When
+ * mandatd is down at the end of the period, the ledger's own timeout still returns it. */
+static void decide_hold(struct dialog *d, struct dialog_step *s, struct cust *c)
+{
+    struct ledger_op *op;
+
+    s->action = ACT_HOLD;
+    close_order(s, c, TRANSFER_VOID_PENDING | TRANSFER_LINKED);
+    op = add_op(s);
+    op->transfer.debit_account_id = c->row.account_id;
+    op->transfer.credit_account_id = d->cfg.suspense_account;
+    op->transfer.amount = c->conv.amount_minor;
+    op->transfer.kind = TRANSFER_P2P;
+    op->transfer.flags = TRANSFER_PENDING;
+    op->transfer.timeout_s = d->cfg.hold_timeout_s;
+    op->transfer.fee_schedules[0] = d->cfg.order_fee_schedule;
+    s->payee_lang = d->cfg.lang;
+    s->claim_changed = true;
+    memset(&s->claim, 0, sizeof(s->claim));
+    s->claim.id = op->transfer.id;
+    s->claim.active = true;
+    snprintf(s->claim.payer, sizeof(s->claim.payer), "%s", s->phone);
+    s->claim.payer_account = c->row.account_id;
+    snprintf(s->claim.payee, sizeof(s->claim.payee), "%s", c->conv.payee);
+    s->claim.amount_minor = c->conv.amount_minor;
+}
+
 /* A bare code: the order waiting for it is posted, or the code is wrong. PSD2 RTS art. 4:
  * at most 5 failed attempts, then the order fails and the code is locked. */
 static void decide_confirm(struct dialog *d, struct dialog_step *s, struct cust *c,
@@ -221,8 +259,13 @@ static void decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
     s->customer = c->row;
     s->customer_changed = true;
     if (c->row.has_pin && vault_pin_verify(d->vault, s->phone, code, c->row.pin_hash)) {
-        s->action = ACT_CONFIRM;
         s->customer.pin_failures = 0;
+        if (c->conv.kind == TRANSFER_P2P && d->cfg.suspense_account != 0 &&
+            c->conv.payee_account == d->cfg.suspense_account) {
+            decide_hold(d, s, c);
+            return;
+        }
+        s->action = ACT_CONFIRM;
         close_order(s, c, TRANSFER_POST_PENDING);
         payee = s->payee_is_charity ? NULL : dialog_cust_find(d, c->conv.payee);
         s->payee_lang = payee != NULL ? (enum lang)payee->row.lang : s->lang;
@@ -393,4 +436,65 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
     }
     *out = s;
     return 0;
+}
+
+/* A work step for claim k: collect it into the payee's wallet, or return it to the payer. */
+static struct dialog_step *work_step(struct dialog *d, struct claim *k, const struct cust *payee,
+                                     int64_t now_us)
+{
+    struct dialog_step *s = calloc(1, sizeof(*s));
+    const struct cust *payer = dialog_cust_find(d, k->row.payer);
+    struct ledger_op *op;
+    bool collect = payee != NULL;
+
+    MDT_ASSERT(s != NULL);
+    s->d = d;
+    s->work = true;
+    s->now_us = now_us;
+    s->inbox_id = id128_derive(k->row.id, collect ? TAG_COLLECT : TAG_RETURN);
+    s->action = collect ? ACT_COLLECT : ACT_RETURN;
+    snprintf(s->phone, sizeof(s->phone), "%s", k->row.payer);
+    snprintf(s->payee, sizeof(s->payee), "%s", k->row.payee);
+    s->lang = payer != NULL ? (enum lang)payer->row.lang : d->cfg.lang;
+    s->amount = k->row.amount_minor;
+    s->customer.account_id = k->row.payer_account;
+    s->claim = k->row;
+    s->claim_changed = true;
+    op = add_op(s);
+    op->transfer.link_id = k->row.id;
+    op->transfer.flags =
+        collect ? (TRANSFER_POST_PENDING | TRANSFER_LINKED) : TRANSFER_VOID_PENDING;
+    if (collect) {
+        s->payee_account = payee->row.account_id;
+        s->payee_lang = (enum lang)payee->row.lang;
+        op = add_op(s);
+        op->transfer.debit_account_id = d->cfg.suspense_account;
+        op->transfer.credit_account_id = payee->row.account_id;
+        op->transfer.amount = k->row.amount_minor;
+        op->transfer.kind = TRANSFER_P2P;
+    }
+    k->in_flight = true;
+    return s;
+}
+
+int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out)
+{
+    for (size_t i = 0; i < d->claim_count; i++) {
+        struct claim *k = &d->claims[i];
+        const struct cust *payee = dialog_cust_find(d, k->row.payee);
+
+        if (k->in_flight) {
+            continue;
+        }
+        if (payee != NULL && payee->row.account_id != 0 && !k->stuck &&
+            k->row.expires_us > now_us) {
+            *out = work_step(d, k, payee, now_us);
+            return 0;
+        }
+        if (k->row.expires_us <= now_us) {
+            *out = work_step(d, k, NULL, now_us);
+            return 0;
+        }
+    }
+    return MDT_E(NOTFOUND);
 }

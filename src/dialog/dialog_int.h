@@ -32,6 +32,16 @@ enum dialog_action {
     ACT_LOCK,       /* the last wrong code: void the hold, lock the code */
     ACT_CANCEL,     /* void the hold */
     ACT_LANG,       /* change the language */
+    ACT_HOLD,       /* the right code for a number with no wallet: hold the money for them */
+    ACT_COLLECT,    /* work: the number joined, the held money is theirs */
+    ACT_RETURN,     /* work: nobody collected the held money, it goes back */
+};
+
+/* Money held for a number with no wallet. */
+struct claim {
+    struct claim_row row;
+    bool in_flight; /* a work step for it is in the engine */
+    bool stuck;     /* collecting it was refused (the payee's limits): it waits for its expiry */
 };
 
 struct cust {
@@ -59,12 +69,17 @@ struct dialog {
     struct idset seen[2];
     int seen_current;
     uint64_t unique_serial; /* makes ids of messages never taken for redeliveries unique */
+    struct claim *claims;   /* unordered; O(n) scans, n is small (money waiting for joiners) */
+    size_t claim_count, claim_cap;
 };
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone);
 struct cust *dialog_cust_add(struct dialog *d, const char *phone);
 bool dialog_seen(struct dialog *d, struct id128 id);
 void dialog_seen_add(struct dialog *d, struct id128 id, int64_t now_us);
+struct claim *dialog_claim_find(struct dialog *d, struct id128 id);
+/* Apply a durable claim row to memory: add, update, or remove when !active. */
+void dialog_claim_apply(struct dialog *d, const struct claim_row *r);
 const struct association_row *dialog_association_find(const struct dialog *d, const char *keyword);
 
 /* Append a reply to the step's person (or to dest when not NULL), formatted from text t. */

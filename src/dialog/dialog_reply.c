@@ -10,6 +10,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/id128.h"
+#include "base/log.h"
 #include "dialog/command.h"
 #include "dialog/dialog_int.h"
 #include "dialog/phone.h"
@@ -71,6 +72,40 @@ static void fmt_balance(const struct dialog_step *s, const struct ledger *l, uin
     fmt_amount(s, v, lang, out);
 }
 
+/* "7 jours", "3 h", "10 min": how long held money waits, in the reader's language. */
+static void fmt_period(const struct dialog_step *s, enum lang lang, char out[24])
+{
+    uint32_t p = s->d->cfg.claim_period_s;
+
+    if (p >= 86400) {
+        snprintf(out, 24, "%u %s", p / 86400, lang == LANG_EN ? "days" : "jours");
+    } else if (p >= 3600) {
+        snprintf(out, 24, "%u h", p / 3600);
+    } else if (p >= 60) {
+        snprintf(out, 24, "%u min", p / 60);
+    } else {
+        snprintf(out, 24, "%u s", p);
+    }
+}
+
+/* The reason of a linked chain: the op that failed, not the ones failed with it. */
+static int chain_reason(const struct ledger_result *r, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (r[i].reason != LEDGER_OK && r[i].reason != LEDGER_LINKED_EVENT_FAILED) {
+            return r[i].reason;
+        }
+    }
+    return n > 0 ? r[0].reason : LEDGER_OK;
+}
+
+/* The hold a claim names is gone (voided or expired): the money is the payer's again. */
+static bool hold_gone(int reason)
+{
+    return reason == LEDGER_PENDING_EXPIRED || reason == LEDGER_PENDING_ALREADY_VOIDED ||
+           reason == LEDGER_PENDING_NOT_FOUND;
+}
+
 static void add_state_rows(struct dialog_step *s, struct store_extra *rows, size_t *count,
                            size_t cap)
 {
@@ -87,6 +122,16 @@ static void add_state_rows(struct dialog_step *s, struct store_extra *rows, size
         rows[*count].kind = EXTRA_CONVERSATION;
         rows[*count].u.conversation = s->conversation;
         (*count)++;
+    }
+    if (s->claim_changed) {
+        MDT_ASSERT(*count < cap);
+        memset(&rows[*count], 0, sizeof(rows[*count]));
+        rows[*count].kind = EXTRA_CLAIM;
+        rows[*count].u.claim = s->claim;
+        (*count)++;
+    }
+    if (s->work) {
+        return; /* no message behind it */
     }
     MDT_ASSERT(*count < cap);
     memset(&rows[*count], 0, sizeof(rows[*count]));
@@ -163,6 +208,13 @@ static void reply_order(struct dialog_step *s, const struct ledger *l,
     if (s->payee_is_charity) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_DONATE, amount, s->payee,
                      s->conversation.ref);
+    } else if (s->payee_account == s->d->cfg.suspense_account) {
+        char period[24];
+
+        fmt_period(s, s->lang, period);
+        phone_mask(s->payee, masked, sizeof(masked));
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND_NEW, amount, masked,
+                     period, s->conversation.ref);
     } else {
         phone_mask(s->payee, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND, amount, masked,
@@ -193,6 +245,69 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
     fmt_balance(s, l, s->payee_account, s->payee_lang, bal);
     phone_mask(s->phone, masked, sizeof(masked));
     dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_RECEIVED, amount, masked, bal);
+}
+
+/* The order became a hold for a number with no wallet: receipt to the payer, invitation to
+ * the payee. */
+static void reply_hold(struct dialog_step *s, const struct ledger *l, const struct ledger_result *r,
+                       size_t n, struct store_extra *rows, size_t *count, size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX], period[24];
+
+    if (chain_reason(r, n) != LEDGER_OK) {
+        s->claim_changed = false;
+        refusal(s, l, chain_reason(r, n), rows, count, cap);
+        return;
+    }
+    s->claim.created_us = r[n - 1].timestamp_us;
+    s->claim.expires_us = s->claim.created_us + (int64_t)s->d->cfg.claim_period_s * 1000000;
+    fmt_amount(s, s->amount, s->lang, amount);
+    fmt_balance(s, l, s->customer.account_id, s->lang, bal);
+    fmt_period(s, s->lang, period);
+    phone_mask(s->payee, masked, sizeof(masked));
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HELD, amount, masked, period, bal);
+    fmt_amount(s, s->amount, s->payee_lang, amount);
+    fmt_period(s, s->payee_lang, period);
+    phone_mask(s->phone, masked, sizeof(masked));
+    dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_HELD_FOR_YOU, masked, amount,
+                 period);
+}
+
+/* Work: held money goes to the payee who joined, or back to the payer. */
+static void reply_claim(struct dialog_step *s, const struct ledger *l,
+                        const struct ledger_result *r, size_t n, struct store_extra *rows,
+                        size_t *count, size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX], period[24];
+    int reason = chain_reason(r, n);
+
+    s->claim.active = false;
+    if (s->action == ACT_COLLECT && reason == LEDGER_OK) {
+        fmt_amount(s, s->amount, s->payee_lang, amount);
+        fmt_balance(s, l, s->payee_account, s->payee_lang, bal);
+        phone_mask(s->phone, masked, sizeof(masked));
+        dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_RECEIVED, amount, masked,
+                     bal);
+        fmt_amount(s, s->amount, s->lang, amount);
+        phone_mask(s->payee, masked, sizeof(masked));
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_COLLECTED, masked, amount);
+    } else if (reason == LEDGER_OK || hold_gone(reason)) {
+        fmt_amount(s, s->amount, s->lang, amount);
+        fmt_balance(s, l, s->customer.account_id, s->lang, bal);
+        phone_mask(s->payee, masked, sizeof(masked));
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_RETURNED, amount, masked, bal);
+    } else if (s->action == ACT_COLLECT) {
+        /* The payee cannot take it (a limit): it stays held and returns at its expiry. */
+        s->claim.active = true;
+        s->claim_changed = false;
+        fmt_amount(s, s->amount, s->payee_lang, amount);
+        fmt_period(s, s->payee_lang, period);
+        dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_CLAIM_REFUSED, amount,
+                     period);
+    } else {
+        /* Not voidable for another reason (already posted): nothing is held any more. */
+        log_warn("held money not returned: %s; the claim is closed", ledger_reason_name(reason));
+    }
 }
 
 static const char *kind_word(int kind, enum lang lang)
@@ -284,6 +399,13 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_LANG:
         dialog_reply(s, rows, &count, cap, NULL, (enum lang)s->customer.lang, TEXT_LANG_SET);
         break;
+    case ACT_HOLD:
+        reply_hold(s, l, results, n, rows, &count, cap);
+        break;
+    case ACT_COLLECT:
+    case ACT_RETURN:
+        reply_claim(s, l, results, n, rows, &count, cap);
+        break;
     default:
         reply_decided(s, rows, &count, cap);
         break;
@@ -293,10 +415,34 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     return count;
 }
 
+/* A work step ended: its claim is settled, stuck, or to be tried again. */
+static void work_done(struct dialog_step *s, int rc)
+{
+    struct claim *k = dialog_claim_find(s->d, s->claim.id);
+
+    if (k != NULL) {
+        k->in_flight = false;
+        k->stuck = k->stuck || (rc == 0 && !s->claim_changed);
+    }
+    if (rc == 0 && s->claim_changed) {
+        dialog_claim_apply(s->d, &s->claim);
+    }
+    free(s);
+}
+
 void dialog_step_done(struct dialog_step *s, int rc)
 {
     struct dialog *d = s->d;
-    struct cust *c = dialog_cust_find(d, s->phone);
+    struct cust *c;
+
+    if (s->work) {
+        work_done(s, rc);
+        return;
+    }
+    c = dialog_cust_find(d, s->phone);
+    if (rc == 0 && s->claim_changed) {
+        dialog_claim_apply(d, &s->claim);
+    }
 
     if (rc == 0) {
         dialog_seen_add(d, s->inbox_id, s->now_us);

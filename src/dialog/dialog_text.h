@@ -83,7 +83,31 @@
       "No operations yet. BAL gives your balance.")                                                \
     X(LANG_SET, "Langue : français.", "Language: English.")                                        \
     X(BUSY, "Un instant : votre message précédent est en cours.",                                  \
-      "One moment: your previous message is being handled.")
+      "One moment: your previous message is being handled.")                                       \
+    /* %s amount, %s payee (masked), %s period, %s ref */                                          \
+    X(CONFIRM_SEND_NEW,                                                                            \
+      "Envoyer %s à %s (sans compte : gardé %s pour lui, sinon rendu) ? Répondez avec votre "   \
+      "code sous 5 min. Ref %s",                                                                   \
+      "Send %s to %s (no account yet: kept %s for them, else returned)? Reply with your code "     \
+      "within 5 min. Ref %s")                                                                      \
+    /* %s amount, %s payee (masked), %s period, %s new balance */                                  \
+    X(HELD, "Envoyé : %s à %s, gardé %s le temps de son inscription. Nouveau solde : %s.",         \
+      "Sent: %s to %s, kept %s until they join. New balance: %s.")                                 \
+    /* %s payer (masked), %s amount, %s period */                                                  \
+    X(HELD_FOR_YOU,                                                                                \
+      "%s vous envoie %s avec mandat. Répondez INSCRIPTION sous %s pour le recevoir.",             \
+      "%s sent you %s with mandat. Reply JOIN within %s to collect it.")                           \
+    /* %s payee (masked), %s amount */                                                             \
+    X(COLLECTED, "%s s'est inscrit et a reçu vos %s.", "%s joined and collected your %s.")         \
+    /* %s amount, %s payee (masked), %s new balance */                                             \
+    X(RETURNED, "%s pour %s non retirés : ils sont revenus sur votre compte. Nouveau solde : %s.", \
+      "%s for %s was not collected: it is back on your account. New balance: %s.")                 \
+    /* %s amount, %s period */                                                                     \
+    X(CLAIM_REFUSED,                                                                               \
+      "%s vous attendent mais votre compte ne peut pas les recevoir (plafond). Faites vérifier "  \
+      "votre identité sous %s.",                                                                   \
+      "%s is waiting for you but your account cannot take it (limit). Get your identity "          \
+      "verified within %s.")
 
 enum dialog_text {
 #define DIALOG_TEXT_ENUM_(n, fr, en) TEXT_##n,

@@ -676,6 +676,7 @@ static const struct key_def sms_keys[] = {
     {"code_attempts", set_u32, CFG_OFF(sms.code_attempts), 1, 10, 0},
     {"code_lock", set_u32, CFG_OFF(sms.code_lock_s), 60, 7 * 86400, 0},
     {"dedup_window", set_u32, CFG_OFF(sms.dedup_window_s), 60, 7 * 86400, 0},
+    {"claim_period", set_u32, CFG_OFF(sms.claim_period_s), 1, 90 * 86400, 0},
     {"order_fee", set_string, CFG_OFF(sms.order_fee), 1, FEE_NAME_MAX - 1, 0},
 };
 
@@ -1346,6 +1347,7 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sms.code_attempts = 5;      /* PSD2 RTS art. 4: at most 5 wrong codes */
     cfg->sms.code_lock_s = 1800;     /* then locked for 30 minutes */
     cfg->sms.dedup_window_s = 86400; /* SMSCs redeliver within hours, not days */
+    cfg->sms.claim_period_s = 604800; /* a week to join and collect money sent to a number */
     strcpy(cfg->sms.order_fee, "sms_order");
     cfg->smpp.port = 2775; /* IANA's SMPP port */
     cfg->smpp.transceiver = 1;

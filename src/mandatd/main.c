@@ -241,6 +241,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
+    service_work(arg);
     service_outbox_flush(arg);
 }
 
@@ -274,6 +275,44 @@ static size_t kannel_outbox(void *ctx, const char *dest, struct outbox_row *out,
     return service_outbox_take(ctx, dest, out, max);
 }
 
+struct suspense_ask {
+    const char *currency;
+    uint64_t id;
+};
+
+static void read_suspense(void *ctx, const struct ledger *l)
+{
+    struct suspense_ask *a = ctx;
+
+    a->id = ledger_system_account(l, ACCOUNT_SUSPENSE, a->currency);
+}
+
+/* Money for a number with no wallet is held towards the suspense account for claim_period; the
+ * ledger's own timeout on that hold, a little later, returns it even if mandatd is down then. */
+static int claim_settings(struct daemon *d, struct dialog_config *dc, struct mdt_err *err)
+{
+    const struct mandat_config *cfg = d->cfg;
+    struct suspense_ask ask = {.currency = cfg->ledger.default_currency};
+    uint32_t max = cfg->ledger.pending_timeout_max_s;
+
+    if (cfg->sms.claim_period_s > max) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "[sms] claim_period %u is above [ledger] pending_timeout_max %u: "
+                           "lower it or raise pending_timeout_max",
+                           (unsigned)cfg->sms.claim_period_s, (unsigned)max);
+    }
+    engine_read(d->engine, read_suspense, &ask);
+    if (ask.id == 0) {
+        log_warn("no suspense account in %s (run mandat init): money sent to numbers with no "
+                 "wallet is refused",
+                 ask.currency);
+    }
+    dc->suspense_account = ask.id;
+    dc->claim_period_s = cfg->sms.claim_period_s;
+    dc->hold_timeout_s = max - cfg->sms.claim_period_s > 3600 ? cfg->sms.claim_period_s + 3600 : max;
+    return 0;
+}
+
 static int start_dialog(struct daemon *d, struct mdt_err *err)
 {
     const struct mandat_config *cfg = d->cfg;
@@ -297,7 +336,10 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                cfg->sms.order_fee);
         }
     }
-    rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
+    rc = claim_settings(d, &dc, err);
+    if (rc == 0) {
+        rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
+    }
     if (rc == 0) {
         rc = dialog_create(&dc, d->vault, &d->dialog);
     }

@@ -143,7 +143,7 @@ static void step_finished(struct service *s, struct dialog_step *step)
         if (step->rows[i].kind != EXTRA_OUTBOX) {
             continue;
         }
-        if (strcmp(o->dest, step->rows[0].u.inbox.source) == 0) {
+        if (p->ack != NULL && strcmp(o->dest, step->rows[0].u.inbox.source) == 0) {
             mine[nmine] = *o;
             texts[nmine] = mine[nmine].text;
             nmine++;
@@ -151,7 +151,7 @@ static void step_finished(struct service *s, struct dialog_step *step)
             outbox_queue(s, o);
         }
     }
-    delivered = p->ack(p->ctx, rc, texts, nmine);
+    delivered = p->ack != NULL && p->ack(p->ctx, rc, texts, nmine);
     if (delivered) {
         outbox_save_states(s, mine, nmine, OUTBOX_SENT, "");
     } else {
@@ -162,6 +162,7 @@ static void step_finished(struct service *s, struct dialog_step *step)
     free(mine);
     free(p);
     dialog_step_done(step, rc);
+    service_work(s); /* a wallet just opened may have money waiting */
     service_outbox_flush(s);
 }
 
@@ -240,6 +241,31 @@ void service_receive(struct service *s, const struct dialog_message *m, void *ct
         free(p);
         dialog_step_done(step, rc);
         answer_later(s, ctx, ack, rc);
+    }
+}
+
+/* At most this many work steps per call: the rest waits for the next second, so that a
+ * backlog of expired claims never starves messages of the engine's queue. */
+#define SERVICE_WORK_MAX 64
+
+void service_work(struct service *s)
+{
+    struct dialog_step *step;
+    int64_t now_us = clock_now_us();
+
+    for (int i = 0; i < SERVICE_WORK_MAX && dialog_work(s->dialog, now_us, &step) == 0; i++) {
+        struct pending *p = malloc(sizeof(*p));
+
+        MDT_ASSERT(p != NULL);
+        *p = (struct pending){.svc = s};
+        step->owner = p;
+        if (engine_submit_rows(s->engine, step->ops, step->n, step->rows, step->row_count,
+                               DIALOG_ROWS_MAX, dialog_hook, step->results, step,
+                               on_engine_done) < 0) {
+            free(p);
+            dialog_step_done(step, MDT_E(FULL)); /* tried again next second */
+            break;
+        }
     }
 }
 

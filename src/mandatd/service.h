@@ -35,6 +35,10 @@ void service_free(struct service *s);
 void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
                      service_ack_fn ack);
 
+/* Start the work the dialog does on its own (held money collected or returned). Called once a
+ * second and after every finished step; the replies go to the outbox. */
+void service_work(struct service *s);
+
 /* Outbox rows loaded at start-up (store_channel_fns.outbox ctx = service). */
 int service_outbox_loaded(void *ctx, const struct outbox_row *r);
 

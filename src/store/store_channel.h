@@ -94,6 +94,19 @@ struct association_row {
     char name[64];
 };
 
+/* Money sent to a number with no wallet yet: held (a pending transfer from the payer to the
+ * suspense account) until the number joins and collects it, or returned when it expires. */
+struct claim_row {
+    struct id128 id; /* the pending transfer holding the money */
+    bool active;     /* false: delete the row (collected or returned) */
+    char payer[STORE_ADDR_MAX];
+    uint64_t payer_account;
+    char payee[STORE_ADDR_MAX]; /* E.164 of the person who may collect */
+    int64_t amount_minor;
+    int64_t created_us;
+    int64_t expires_us; /* returned to the payer at this time when not collected */
+};
+
 enum store_extra_kind {
     EXTRA_INBOX = 0,        /* insert; a known id is ignored (dedup) */
     EXTRA_INBOX_DONE = 1,   /* mark inbox.id processed: replies are in the outbox */
@@ -102,6 +115,7 @@ enum store_extra_kind {
     EXTRA_CUSTOMER = 4,     /* upsert by phone */
     EXTRA_CONVERSATION = 5, /* upsert by phone, or delete when !active */
     EXTRA_ASSOCIATION = 6,  /* upsert by keyword */
+    EXTRA_CLAIM = 7,        /* upsert by id, or delete when !active */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -113,6 +127,7 @@ struct store_extra {
         struct customer_row customer;
         struct conversation_row conversation;
         struct association_row association;
+        struct claim_row claim;
     } u;
 };
 
@@ -127,6 +142,7 @@ struct store_channel_fns {
     int (*customer)(void *ctx, const struct customer_row *r);
     int (*conversation)(void *ctx, const struct conversation_row *r);
     int (*association)(void *ctx, const struct association_row *r);
+    int (*claim)(void *ctx, const struct claim_row *r);
     int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
     int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
 };

@@ -59,6 +59,10 @@ static const char *const migrations[] = {
     " source TEXT NOT NULL, dest TEXT NOT NULL, peer_id TEXT NOT NULL, final_state TEXT NOT NULL,"
     " next_try_us INTEGER NOT NULL, created_us INTEGER NOT NULL, text TEXT NOT NULL);"
     "CREATE INDEX outbox_open ON outbox(state) WHERE state < 2;",
+    /* 3: money held for numbers that have no wallet yet. */
+    "CREATE TABLE claims(id BLOB PRIMARY KEY, payer TEXT NOT NULL, payer_account INTEGER NOT NULL,"
+    " payee TEXT NOT NULL, amount_minor INTEGER NOT NULL, created_us INTEGER NOT NULL,"
+    " expires_us INTEGER NOT NULL);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -93,6 +97,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_DELETE_CONVERSATION] = "DELETE FROM conversations WHERE phone = ?",
     [ST_UPSERT_ASSOCIATION] = "INSERT OR REPLACE INTO associations(keyword, account_id, name)"
                               " VALUES(?,?,?)",
+    [ST_UPSERT_CLAIM] = "INSERT OR REPLACE INTO claims(id, payer, payer_account, payee,"
+                        " amount_minor, created_us, expires_us) VALUES(?,?,?,?,?,?,?)",
+    [ST_DELETE_CLAIM] = "DELETE FROM claims WHERE id = ?",
 };
 
 int sqlite_db_error(struct sqlite_store *s, struct mdt_err *err, const char *what)

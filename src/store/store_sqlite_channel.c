@@ -105,6 +105,23 @@ static int write_association(struct sqlite_store *s, const struct association_ro
     return sqlite_step_done(s, st, err);
 }
 
+static int write_claim(struct sqlite_store *s, const struct claim_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[r->active ? ST_UPSERT_CLAIM : ST_DELETE_CLAIM];
+
+    sqlite_bind_id(st, 1, r->id);
+    if (!r->active) {
+        return sqlite_step_done(s, st, err);
+    }
+    bind_text(st, 2, r->payer, sizeof(r->payer));
+    sqlite3_bind_int64(st, 3, (int64_t)r->payer_account);
+    bind_text(st, 4, r->payee, sizeof(r->payee));
+    sqlite3_bind_int64(st, 5, r->amount_minor);
+    sqlite3_bind_int64(st, 6, r->created_us);
+    sqlite3_bind_int64(st, 7, r->expires_us);
+    return sqlite_step_done(s, st, err);
+}
+
 static int write_one(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err)
 {
     switch (x->kind) {
@@ -123,6 +140,8 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
         return write_conversation(s, &x->u.conversation, err);
     case EXTRA_ASSOCIATION:
         return write_association(s, &x->u.association, err);
+    case EXTRA_CLAIM:
+        return write_claim(s, &x->u.claim, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
     }
@@ -189,6 +208,20 @@ static int load_association(sqlite3_stmt *st, const struct store_channel_fns *f,
     r.account_id = (uint64_t)sqlite3_column_int64(st, 1);
     column_text(st, 2, r.name, sizeof(r.name));
     return f->association != NULL ? f->association(ctx, &r) : 0;
+}
+
+static int load_claim(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct claim_row r = {.active = true};
+
+    r.id = sqlite_column_id(st, 0);
+    column_text(st, 1, r.payer, sizeof(r.payer));
+    r.payer_account = (uint64_t)sqlite3_column_int64(st, 2);
+    column_text(st, 3, r.payee, sizeof(r.payee));
+    r.amount_minor = sqlite3_column_int64(st, 4);
+    r.created_us = sqlite3_column_int64(st, 5);
+    r.expires_us = sqlite3_column_int64(st, 6);
+    return f->claim != NULL ? f->claim(ctx, &r) : 0;
 }
 
 /* Rows are big (the text); one on the heap, reused, keeps the stack small. */
@@ -274,6 +307,9 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          load_conversation},
         {"SELECT keyword, account_id, name FROM associations WHERE ?1 IS NOT NULL",
          load_association},
+        {"SELECT id, payer, payer_account, payee, amount_minor, created_us, expires_us"
+         " FROM claims WHERE ?1 IS NOT NULL ORDER BY created_us",
+         load_claim},
         {"SELECT id, channel, peer_id, source, dest, text, peer_time_us, received_us, done"
          " FROM inbox WHERE received_us >= ?1 OR done = 0 ORDER BY seq",
          load_inbox},

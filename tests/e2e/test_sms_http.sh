@@ -25,6 +25,9 @@ path = $dir/mandat.db
 listen = 127.0.0.1:$port
 [vault]
 key_file = $dir/pin.key
+[sms]
+; short, so that the test sees unclaimed money come back
+claim_period = 6
 CONF
 M=("$mandat" --config "$dir/mandat.conf")
 
@@ -36,6 +39,21 @@ start() {
     sleep 0.1
   done
   echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+}
+
+# eventually NAME NEEDLE COMMAND...: within 10 s, the command's output contains NEEDLE (for
+# messages mandat sends on its own, after the reply to the message that caused them).
+eventually() {
+  local name=$1 needle=$2 out="" all=""
+  shift 2
+  for _ in $(seq 40); do
+    out=$("$@" 2>&1 || true)
+    all="$all$out"
+    if [[ "$all" == *"$needle"* ]]; then pass=$((pass + 1)); return 0; fi
+    sleep 0.25
+  done
+  fail=$((fail + 1))
+  printf 'FAIL %s: wanted "%s", got:\n%s\n' "$name" "$needle" "$all"
 }
 
 # expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
@@ -79,9 +97,27 @@ expect "cancel" "Order cancelled" bash -c "\"\$0\" --config \"\$1\" sms $B SEND 
 expect "donate" "Donner 5,00 € à Téléthon ?" "${M[@]}" sms $A DON 5 TELETHON
 expect "thanks" "Merci ! Don de 5,00 € à Téléthon effectué. Nouveau solde : 82,50 €." \
   "${M[@]}" sms $A 483 920
+# Money for a number with no wallet: held, the number is invited, and collects it by joining.
+C=0611223344
+expect "order to new" "(sans compte : gardé 6 s" "${M[@]}" sms $A ENVOI 5 $C
+expect "held" "Envoyé : 5,00 € à +33 6 11 .. .. 44, gardé" "${M[@]}" sms $A 483920
+expect "invited" "+33 6 12 .. .. 78 vous envoie 5,00 € avec mandat. Répondez INSCRIPTION" \
+  "${M[@]}" phone $C </dev/null
+expect "joins" "Bienvenue" "${M[@]}" sms $C INSCRIPTION
+eventually "collected" "5,00 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 5,00 €" \
+  "${M[@]}" phone $C </dev/null
+eventually "payer told" "+33 6 11 .. .. 44 s'est inscrit et a reçu vos 5,00 €" \
+  "${M[@]}" phone $A </dev/null
+# Nobody collects this one: it comes back after the period.
+expect "order to nobody" "sans compte" "${M[@]}" sms $A ENVOI 7 0633445566
+expect "held 2" "Nouveau solde : 70,50 €" "${M[@]}" sms $A 483920
+sleep 6
+eventually "returned" "7,00 € pour +33 6 33 .. .. 66 non retirés : ils sont revenus sur votre compte. Nouveau solde : 77,50 €" \
+  "${M[@]}" phone $A </dev/null
+expect "balance after claims" "Solde : 77,50 €" "${M[@]}" sms $A SOLDE
 # A redelivery (same SMSC id) is acknowledged and not handled again.
 url="http://127.0.0.1:$port/kannel/mo?from=%2B33612345678&to=71004&text=SOLDE&id=smsc-42"
-expect "first delivery" "Solde : 82,50 €" curl -s "$url"
+expect "first delivery" "Solde : 77,50 €" curl -s "$url"
 expect "redelivery" "200:" curl -s -w "%{http_code}:" "$url"
 expect "bad request" "from and text are required" curl -s "http://127.0.0.1:$port/kannel/mo?text=x"
 # kill -9 with an order waiting: after a restart the code still confirms it, once.

@@ -37,6 +37,7 @@ struct world {
     struct vault *vault;
     struct dialog *dialog;
     uint64_t peer_seq;
+    uint64_t suspense; /* 0: money to numbers with no wallet is refused */
     char replies[8][STORE_TEXT_MAX];
     char reply_dest[8][STORE_ADDR_MAX];
     int nreplies;
@@ -75,11 +76,13 @@ static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n
     pthread_mutex_unlock(&wt->mu);
 }
 
+static int run_step_(struct dialog_step *s);
+#define run_step run_step_
+
 /* A message from phone: returns dialog_receive's code; the replies land in w.replies. */
 static int say_id(const char *phone, const char *text, const char *peer_id)
 {
     struct dialog_message m = {.channel = CHANNEL_SMS, .text = text, .len = strlen(text)};
-    struct wait wt = {.done = false};
     struct dialog_step *s = NULL;
     int rc;
 
@@ -95,6 +98,27 @@ static int say_id(const char *phone, const char *text, const char *peer_id)
     if (rc < 0) {
         return rc;
     }
+    return run_step(s);
+}
+
+/* Work the dialog starts itself (held money collected or returned): -MDT_ENOTFOUND when none. */
+static int work(void)
+{
+    struct dialog_step *s = NULL;
+    int rc;
+
+    w.nreplies = 0;
+    rc = dialog_work(w.dialog, fake_clock(), &s);
+    if (rc < 0) {
+        return rc;
+    }
+    return run_step(s);
+}
+
+static int run_step_(struct dialog_step *s)
+{
+    struct wait wt = {.done = false};
+
     pthread_mutex_init(&wt.mu, NULL);
     pthread_cond_init(&wt.cv, NULL);
     wt.step = s;
@@ -137,8 +161,11 @@ static void open_world(bool fresh)
                                .order_timeout_s = 300,
                                .code_attempts_max = 5,
                                .code_lock_s = 1800,
-                               .dedup_window_s = 86400};
+                               .dedup_window_s = 86400,
+                               .claim_period_s = 7 * 86400,
+                               .hold_timeout_s = 7 * 86400 + 3600};
 
+    dc.suspense_account = w.suspense;
     dc.currency = currency_find("EUR");
     dc.order_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "sms_order");
     assert_int_equal(store_open(&so, &w.store, NULL), 0);
@@ -406,6 +433,72 @@ static void test_restart(void **state)
     assert_int_equal(account(7).credits_posted, 1000);
 }
 
+/* Money for a number with no wallet is held for it, collected when it joins, returned when
+ * nobody does; both survive a restart. */
+static void test_claims(void **state)
+{
+    const int64_t week_us = 7LL * 86400 * 1000000;
+
+    (void)state;
+    close_world();
+    w.suspense = 4; /* bank, fees, operator, suspense */
+    w.cfg.pending_timeout_max_s = 8 * 86400;
+    open_world(false);
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    say(A, "ENVOI 10 0698765432 merci");
+    expect(0, "Envoyer 10,00 € à +33 6 98 .. .. 32 (sans compte : gardé 7 jours pour lui");
+    say(A, "483920");
+    if (w.nreplies != 2) {
+        fail_msg("replies: %d '%s'", w.nreplies, w.replies[0]);
+    }
+    expect(0, "Envoyé : 10,00 € à +33 6 98 .. .. 32, gardé 7 jours");
+    expect(0, "Nouveau solde : 90,00 €.");
+    expect(1,
+           "+33 6 12 .. .. 78 vous envoie 10,00 € avec mandat. Répondez INSCRIPTION sous 7 jours");
+    assert_string_equal(w.reply_dest[1], B);
+    assert_int_equal(account(6).debits_pending, 1000);
+    assert_int_equal(account(4).credits_pending, 1000);
+    assert_int_equal(work(), MDT_E(NOTFOUND)); /* B has not joined */
+    close_world();
+    open_world(false); /* the claim is remembered */
+    say(B, "INSCRIPTION");
+    expect(0, "Bienvenue");
+    assert_int_equal(work(), 0);
+    assert_int_equal(w.nreplies, 2);
+    expect(0, "10,00 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 10,00 €.");
+    assert_string_equal(w.reply_dest[0], B);
+    expect(1, "+33 6 98 .. .. 32 s'est inscrit et a reçu vos 10,00 €.");
+    assert_string_equal(w.reply_dest[1], A);
+    assert_int_equal(work(), MDT_E(NOTFOUND)); /* collected once */
+    assert_int_equal(account(7).credits_posted, 1000);
+    assert_int_equal(account(6).debits_posted, 1000);
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(4).credits_posted, account(4).debits_posted);
+    /* Nobody collects the next one: after a week it comes back, fee included. */
+    say(A, "LANG EN");
+    say(A, "SEND 5 +33611111111");
+    say(A, "483920");
+    expect(0, "Sent: €5.00 to +33 6 11 .. .. 11, kept 7 days until they join.");
+    assert_int_equal(account(6).debits_pending, 500);
+    __atomic_add_fetch(&now_us, week_us - 1000000, __ATOMIC_SEQ_CST);
+    assert_int_equal(work(), MDT_E(NOTFOUND));
+    __atomic_add_fetch(&now_us, 2000000, __ATOMIC_SEQ_CST);
+    assert_int_equal(work(), 0);
+    expect(0, "€5.00 for +33 6 11 .. .. 11 was not collected: it is back on your account. "
+              "New balance: €90.00.");
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(4).credits_pending, 0);
+    assert_int_equal(work(), MDT_E(NOTFOUND));
+    /* mandatd was down past the ledger's own timeout: the hold expired, the payer is told. */
+    say(A, "SEND 3 +33622222222");
+    say(A, "483920");
+    __atomic_add_fetch(&now_us, week_us + 7200LL * 1000000, __ATOMIC_SEQ_CST);
+    assert_int_equal(work(), 0);
+    expect(0, "was not collected: it is back on your account. New balance: €90.00.");
+    assert_int_equal(account(6).debits_pending, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -414,6 +507,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_donation_lockout_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_redelivery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -317,7 +317,7 @@ static void test_schema_and_missing(void **state)
     assert_non_null(strstr(err.msg, "mandat init"));
     /* A version-1 database (before the channel tables) is migrated when opened for writing. */
     sql(f->db, "DROP TABLE customers; DROP TABLE conversations; DROP TABLE associations;"
-               " DROP TABLE inbox; DROP TABLE outbox; PRAGMA user_version = 1");
+               " DROP TABLE inbox; DROP TABLE outbox; DROP TABLE claims; PRAGMA user_version = 1");
     assert_int_equal(store_open(&so, &f->store, &err), 0);
     sql(f->db, "SELECT count(*) FROM customers, outbox");
     {
@@ -380,8 +380,11 @@ static int on_outbox(void *ctx, const struct outbox_row *r)
 
 static struct loaded load_channel(struct fixture *f)
 {
-    struct store_channel_fns fns = {on_customer, on_conversation, on_association, on_inbox,
-                                    on_outbox};
+    struct store_channel_fns fns = {.customer = on_customer,
+                                    .conversation = on_conversation,
+                                    .association = on_association,
+                                    .inbox = on_inbox,
+                                    .outbox = on_outbox};
     struct loaded l = {0};
 
     assert_int_equal(store_channel_load(f->store, &fns, &l, 0, NULL), 0);
