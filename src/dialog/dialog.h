@@ -96,7 +96,7 @@ void dialog_free(struct dialog *d);
 const struct store_channel_fns *dialog_channel_fns(void);
 
 /* Add (or rename) a donation keyword now, and fill *row with what to persist (the caller submits
- * it). A keyword added by another process (the CLI beside mandatd) is known after a restart. */
+ * it). mandatd rereads the table every second for keywords the CLI adds beside it. */
 int dialog_association_add(struct dialog *d, const char *keyword, uint64_t account_id,
                            const char *name, struct store_extra *row, struct mdt_err *err);
 

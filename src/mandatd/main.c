@@ -98,6 +98,7 @@ struct daemon {
     struct smpp_session *smpp;
     struct kannel_send *kannel_send;
     struct event *sigterm, *sigint, *flush;
+    struct store *reader; /* a second, read-only connection: what other processes added */
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
@@ -237,12 +238,28 @@ static void kannel_dlr(void *ctx, const char *peer_id, const char *stat)
     service_outbox_receipt(ctx, peer_id, stat);
 }
 
+/* Associations the CLI creates while mandatd runs: read the (small, at most
+ * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. */
+static void reload_associations(struct daemon *d)
+{
+    struct store_channel_fns fns = {.association = dialog_channel_fns()->association};
+    struct mdt_err err = {0};
+
+    if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {
+        log_warn("cannot read new associations: %s (retried in a second)", err.msg);
+    }
+}
+
+/* Once a second: new associations, the dialog's own work, and what waits to be sent. */
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
+    struct daemon *d = arg;
+
     (void)fd;
     (void)what;
-    service_work(arg);
-    service_outbox_flush(arg);
+    reload_associations(d);
+    service_work(d->service);
+    service_outbox_flush(d->service);
 }
 
 static void on_unbound(void *arg)
@@ -380,7 +397,7 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
         rc = start_kannel_send(d, err);
     }
     /* Retry what is queued every second: after a throttle, a refused request, a lost link. */
-    d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d->service);
+    d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d);
     if (rc == 0 && (d->flush == NULL || event_add(d->flush, &second) < 0)) {
         rc = mdt_err_set(err, MDT_E(NOMEM), "cannot create the outbox timer");
     }
@@ -417,6 +434,7 @@ static void stop(struct daemon *d)
         engine_stop(d->engine); /* finishes queued steps; their acks are dropped with the loop */
     }
     service_free(d->service);
+    store_close(d->reader);
     if (d->sigterm != NULL) {
         event_free(d->sigterm);
     }
@@ -448,6 +466,13 @@ static int run(const struct mandat_config *cfg)
     eo.store = d.store;
     if (rc == 0) {
         rc = engine_start(&eo, &d.engine, &err);
+    }
+    if (rc == 0) {
+        struct store_options ro = so;
+
+        ro.read_only = true;
+        ro.create = false;
+        rc = store_open(&ro, &d.reader, &err);
     }
     if (rc == 0) {
         rc = start_dialog(&d, &err);

@@ -114,9 +114,10 @@ int store_begin(struct store *s, bool *changed, struct mdt_err *err);
 int store_write(struct store *s, const struct ledger_changes *ch, const struct store_extras *x,
                 size_t nx, const char *kind, int64_t now_us, struct mdt_err *err);
 
-/* Read what the dialog and the channels rebuild at start-up: every customer, conversation and
- * association, inbox rows received at or after inbox_since_us (the dedup window, and the ones
- * not yet answered), and the outbox rows still queued or waiting for a delivery receipt. */
+/* Read what the dialog and the channels rebuild at start-up: every customer, conversation,
+ * association and claim, inbox rows received at or after inbox_since_us (the dedup window, and the ones
+ * not yet answered), and the outbox rows still queued or waiting for a delivery receipt. Only
+ * the tables whose callback in fns is set are read. */
 int store_channel_load(struct store *s, const struct store_channel_fns *fns, void *ctx,
                        int64_t inbox_since_us, struct mdt_err *err);
 int store_commit(struct store *s, struct mdt_err *err);

@@ -115,6 +115,10 @@ sleep 6
 eventually "returned" "7,00 € pour +33 6 33 .. .. 66 non retirés : ils sont revenus sur votre compte. Nouveau solde : 77,50 €" \
   "${M[@]}" phone $A </dev/null
 expect "balance after claims" "Solde : 77,50 €" "${M[@]}" sms $A SOLDE
+# A charity created with the CLI while mandatd runs is known within a second or two.
+"${M[@]}" association create ACF "Action contre la faim" >/dev/null
+eventually "new charity" "Donner 1,00 € à Action contre la faim ?" "${M[@]}" sms $A DON 1 ACF
+expect "cancel donation" "Ordre annulé" "${M[@]}" sms $A ANNULER
 # A redelivery (same SMSC id) is acknowledged and not handled again.
 url="http://127.0.0.1:$port/kannel/mo?from=%2B33612345678&to=71004&text=SOLDE&id=smsc-42"
 expect "first delivery" "Solde : 77,50 €" curl -s "$url"
