@@ -117,7 +117,10 @@ int store_write(struct store *s, const struct ledger_changes *ch, const struct s
 /* Read what the dialog and the channels rebuild at start-up: every customer, conversation,
  * association and claim, inbox rows received at or after inbox_since_us (the dedup window, and the ones
  * not yet answered), and the outbox rows still queued or waiting for a delivery receipt. Only
- * the tables whose callback in fns is set are read. */
+ * the tables whose callback in fns is set are read. Also the merchant API's rows: every
+ * merchant, API key and payment request, the webhook events still queued whose next try is at
+ * or before inbox_since_us, and the idempotency records created since inbox_since_us (so load
+ * webhooks in a call of their own, with the current time). */
 int store_channel_load(struct store *s, const struct store_channel_fns *fns, void *ctx,
                        int64_t inbox_since_us, struct mdt_err *err);
 int store_commit(struct store *s, struct mdt_err *err);

@@ -107,6 +107,97 @@ struct claim_row {
     int64_t expires_us; /* returned to the payer at this time when not collected */
 };
 
+#define STORE_URL_MAX 256
+#define STORE_KEY_ID_MAX 17         /* 16 hex digits: the public half of an API key */
+#define STORE_WEBHOOK_BODY_MAX 2048 /* one event's JSON: ids, amounts, states, short texts */
+#define STORE_HTTP_BODY_MAX 2048    /* a stored API response (idempotency replays) */
+
+/* A merchant (or an association taking payments) integrating through the HTTP API. Its id is
+ * its ledger account's id. */
+struct merchant_row {
+    uint64_t account_id;
+    char name[64];
+    char webhook_url[STORE_URL_MAX]; /* default URL of its events; "" none */
+    uint16_t fee_schedule;           /* ledger fee schedule id (1-based) taken at confirmation */
+    int64_t created_us;
+};
+
+/* API key scopes. */
+enum api_scope {
+    SCOPE_PAYMENTS = (1u << 0),
+    SCOPE_REFUNDS = (1u << 1),
+    SCOPE_READ = (1u << 2),
+    SCOPE_ADMIN = (1u << 3), /* operator: accounts, associations, top-ups, journal */
+};
+
+/* An API key: "mdt_<key_id>_<secret>"; only a keyed hash of the whole key is stored. */
+struct api_key_row {
+    char key_id[STORE_KEY_ID_MAX];
+    uint64_t merchant_id; /* 0 for operator keys */
+    uint8_t hash[32];
+    uint32_t scopes;     /* enum api_scope */
+    uint32_t rate_per_s; /* requests per second allowed, 0: the configured default */
+    bool revoked;
+    int64_t created_us;
+};
+
+enum payment_request_state {
+    PR_PENDING = 0,
+    PR_CONFIRMED = 1,
+    PR_DECLINED = 2,
+    PR_EXPIRED = 3,
+    PR_CANCELLED = 4,
+};
+
+/* A merchant asks a person to pay: confirmed with the person's code by SMS or on the wallet
+ * page, then a transfer payer -> merchant (transfer_id) with the merchant's fee legs. */
+struct payment_request_row {
+    struct id128 id;
+    uint64_t merchant_id;
+    int64_t amount_minor;
+    char currency[4];
+    char payer[STORE_ADDR_MAX]; /* E.164 */
+    char reference[64];
+    char description[128];
+    char callback_url[STORE_URL_MAX];
+    uint16_t state; /* enum payment_request_state */
+    struct id128 transfer_id;
+    int64_t fee_minor;      /* the merchant's fee, once confirmed */
+    int64_t refunded_minor; /* refunds so far */
+    int64_t created_us;
+    int64_t expires_us;
+    int64_t updated_us;
+    uint8_t token_hash[32]; /* vault_mac of the confirmation link's token: the token is not kept */
+};
+
+enum webhook_state {
+    WEBHOOK_QUEUED = 0,
+    WEBHOOK_DELIVERED = 1,
+    WEBHOOK_FAILED = 2, /* gave up after the retry period */
+};
+
+/* An event for a merchant's URL, signed at sending time. */
+struct webhook_row {
+    struct id128 id; /* stable event id, sent as "id" and kept across retries */
+    uint64_t merchant_id;
+    char url[STORE_URL_MAX];
+    char type[48]; /* payment_request.confirmed, refund.succeeded, ... */
+    uint16_t state;
+    uint32_t attempts;
+    int64_t created_us;
+    int64_t next_try_us;
+    char body[STORE_WEBHOOK_BODY_MAX];
+};
+
+/* The first response to a POST with an Idempotency-Key, replayed for retries. */
+struct idempotency_row {
+    uint8_t key_hash[32];  /* sha256(api key id, method, path, Idempotency-Key) */
+    uint8_t body_hash[32]; /* sha256(request body): another body with the same key is 422 */
+    uint16_t status;
+    int64_t created_us;
+    char response[STORE_HTTP_BODY_MAX];
+};
+
 enum store_extra_kind {
     EXTRA_INBOX = 0,        /* insert; a known id is ignored (dedup) */
     EXTRA_INBOX_DONE = 1,   /* mark inbox.id processed: replies are in the outbox */
@@ -116,6 +207,12 @@ enum store_extra_kind {
     EXTRA_CONVERSATION = 5, /* upsert by phone, or delete when !active */
     EXTRA_ASSOCIATION = 6,  /* upsert by keyword */
     EXTRA_CLAIM = 7,        /* upsert by id, or delete when !active */
+    EXTRA_MERCHANT = 8,     /* upsert by account_id */
+    EXTRA_API_KEY = 9,      /* upsert by key_id */
+    EXTRA_PAYMENT_REQUEST = 10, /* upsert by id */
+    EXTRA_WEBHOOK = 11,         /* insert; a known id is ignored */
+    EXTRA_WEBHOOK_STATE = 12,   /* update state, attempts, next_try_us by id */
+    EXTRA_IDEMPOTENCY = 13,     /* insert; a known key is ignored */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -128,6 +225,11 @@ struct store_extra {
         struct conversation_row conversation;
         struct association_row association;
         struct claim_row claim;
+        struct merchant_row merchant;
+        struct api_key_row api_key;
+        struct payment_request_row payment_request;
+        struct webhook_row webhook;
+        struct idempotency_row idempotency;
     } u;
 };
 
@@ -143,8 +245,13 @@ struct store_channel_fns {
     int (*conversation)(void *ctx, const struct conversation_row *r);
     int (*association)(void *ctx, const struct association_row *r);
     int (*claim)(void *ctx, const struct claim_row *r);
-    int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
-    int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
+    int (*merchant)(void *ctx, const struct merchant_row *r);
+    int (*api_key)(void *ctx, const struct api_key_row *r);
+    int (*payment_request)(void *ctx, const struct payment_request_row *r); /* all of them */
+    int (*webhook)(void *ctx, const struct webhook_row *r);                 /* queued only */
+    int (*idempotency)(void *ctx, const struct idempotency_row *r); /* since inbox_since_us */
+    int (*inbox)(void *ctx, const struct inbox_row *r, bool done);  /* received since the cut */
+    int (*outbox)(void *ctx, const struct outbox_row *r);           /* queued or sent only */
 };
 
 #endif

@@ -63,6 +63,27 @@ static const char *const migrations[] = {
     "CREATE TABLE claims(id BLOB PRIMARY KEY, payer TEXT NOT NULL, payer_account INTEGER NOT NULL,"
     " payee TEXT NOT NULL, amount_minor INTEGER NOT NULL, created_us INTEGER NOT NULL,"
     " expires_us INTEGER NOT NULL);",
+    /* 4: the merchant API: merchants, API keys (hashed), payment requests, webhook events and
+     * the responses replayed for Idempotency-Key retries. */
+    "CREATE TABLE merchants(account_id INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+    " webhook_url TEXT NOT NULL, fee_schedule INTEGER NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE TABLE api_keys(key_id TEXT PRIMARY KEY, merchant_id INTEGER NOT NULL,"
+    " hash BLOB NOT NULL, scopes INTEGER NOT NULL, rate_per_s INTEGER NOT NULL,"
+    " revoked INTEGER NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE TABLE payment_requests(id BLOB PRIMARY KEY, merchant_id INTEGER NOT NULL,"
+    " amount_minor INTEGER NOT NULL, currency TEXT NOT NULL, payer TEXT NOT NULL,"
+    " reference TEXT NOT NULL, description TEXT NOT NULL, callback_url TEXT NOT NULL,"
+    " state INTEGER NOT NULL, transfer_id BLOB NOT NULL, fee_minor INTEGER NOT NULL,"
+    " refunded_minor INTEGER NOT NULL, created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL,"
+    " updated_us INTEGER NOT NULL, token_hash BLOB NOT NULL);"
+    "CREATE TABLE webhooks(seq INTEGER PRIMARY KEY, id BLOB NOT NULL UNIQUE,"
+    " merchant_id INTEGER NOT NULL, url TEXT NOT NULL, type TEXT NOT NULL, state INTEGER NOT NULL,"
+    " attempts INTEGER NOT NULL, created_us INTEGER NOT NULL, next_try_us INTEGER NOT NULL,"
+    " body TEXT NOT NULL);"
+    "CREATE INDEX webhooks_open ON webhooks(state) WHERE state = 0;"
+    "CREATE TABLE idempotency(key_hash BLOB PRIMARY KEY, body_hash BLOB NOT NULL,"
+    " status INTEGER NOT NULL, created_us INTEGER NOT NULL, response TEXT NOT NULL);"
+    "CREATE INDEX idempotency_created ON idempotency(created_us);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -100,6 +121,20 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPSERT_CLAIM] = "INSERT OR REPLACE INTO claims(id, payer, payer_account, payee,"
                         " amount_minor, created_us, expires_us) VALUES(?,?,?,?,?,?,?)",
     [ST_DELETE_CLAIM] = "DELETE FROM claims WHERE id = ?",
+    [ST_UPSERT_MERCHANT] = "INSERT OR REPLACE INTO merchants(account_id, name, webhook_url,"
+                           " fee_schedule, created_us) VALUES(?,?,?,?,?)",
+    [ST_UPSERT_API_KEY] = "INSERT OR REPLACE INTO api_keys(key_id, merchant_id, hash, scopes,"
+                          " rate_per_s, revoked, created_us) VALUES(?,?,?,?,?,?,?)",
+    [ST_UPSERT_PAYMENT_REQUEST] =
+        "INSERT OR REPLACE INTO payment_requests(id, merchant_id, amount_minor, currency, payer,"
+        " reference, description, callback_url, state, transfer_id, fee_minor, refunded_minor,"
+        " created_us, expires_us, updated_us, token_hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_INS_WEBHOOK] = "INSERT OR IGNORE INTO webhooks(id, merchant_id, url, type, state, attempts,"
+                       " created_us, next_try_us, body) VALUES(?,?,?,?,?,?,?,?,?)",
+    [ST_WEBHOOK_STATE] =
+        "UPDATE webhooks SET state = ?, attempts = ?, next_try_us = ? WHERE id = ?",
+    [ST_INS_IDEMPOTENCY] = "INSERT OR IGNORE INTO idempotency(key_hash, body_hash, status,"
+                           " created_us, response) VALUES(?,?,?,?,?)",
 };
 
 int sqlite_db_error(struct sqlite_store *s, struct mdt_err *err, const char *what)

@@ -122,6 +122,93 @@ static int write_claim(struct sqlite_store *s, const struct claim_row *r, struct
     return sqlite_step_done(s, st, err);
 }
 
+static int write_merchant(struct sqlite_store *s, const struct merchant_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_MERCHANT];
+
+    sqlite3_bind_int64(st, 1, (int64_t)r->account_id);
+    bind_text(st, 2, r->name, sizeof(r->name));
+    bind_text(st, 3, r->webhook_url, sizeof(r->webhook_url));
+    sqlite3_bind_int(st, 4, r->fee_schedule);
+    sqlite3_bind_int64(st, 5, r->created_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_api_key(struct sqlite_store *s, const struct api_key_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_API_KEY];
+
+    bind_text(st, 1, r->key_id, sizeof(r->key_id));
+    sqlite3_bind_int64(st, 2, (int64_t)r->merchant_id);
+    sqlite3_bind_blob(st, 3, r->hash, sizeof(r->hash), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 4, r->scopes);
+    sqlite3_bind_int64(st, 5, r->rate_per_s);
+    sqlite3_bind_int(st, 6, r->revoked ? 1 : 0);
+    sqlite3_bind_int64(st, 7, r->created_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_payment_request(struct sqlite_store *s, const struct payment_request_row *r,
+                                 struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_PAYMENT_REQUEST];
+
+    sqlite_bind_id(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, (int64_t)r->merchant_id);
+    sqlite3_bind_int64(st, 3, r->amount_minor);
+    bind_text(st, 4, r->currency, sizeof(r->currency));
+    bind_text(st, 5, r->payer, sizeof(r->payer));
+    bind_text(st, 6, r->reference, sizeof(r->reference));
+    bind_text(st, 7, r->description, sizeof(r->description));
+    bind_text(st, 8, r->callback_url, sizeof(r->callback_url));
+    sqlite3_bind_int(st, 9, r->state);
+    sqlite_bind_id(st, 10, r->transfer_id);
+    sqlite3_bind_int64(st, 11, r->fee_minor);
+    sqlite3_bind_int64(st, 12, r->refunded_minor);
+    sqlite3_bind_int64(st, 13, r->created_us);
+    sqlite3_bind_int64(st, 14, r->expires_us);
+    sqlite3_bind_int64(st, 15, r->updated_us);
+    sqlite3_bind_blob(st, 16, r->token_hash, sizeof(r->token_hash), SQLITE_STATIC);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_webhook(struct sqlite_store *s, const struct webhook_row *r, bool insert,
+                         struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[insert ? ST_INS_WEBHOOK : ST_WEBHOOK_STATE];
+
+    if (!insert) {
+        sqlite3_bind_int(st, 1, r->state);
+        sqlite3_bind_int64(st, 2, r->attempts);
+        sqlite3_bind_int64(st, 3, r->next_try_us);
+        sqlite_bind_id(st, 4, r->id);
+        return sqlite_step_done(s, st, err);
+    }
+    sqlite_bind_id(st, 1, r->id);
+    sqlite3_bind_int64(st, 2, (int64_t)r->merchant_id);
+    bind_text(st, 3, r->url, sizeof(r->url));
+    bind_text(st, 4, r->type, sizeof(r->type));
+    sqlite3_bind_int(st, 5, r->state);
+    sqlite3_bind_int64(st, 6, r->attempts);
+    sqlite3_bind_int64(st, 7, r->created_us);
+    sqlite3_bind_int64(st, 8, r->next_try_us);
+    bind_text(st, 9, r->body, sizeof(r->body));
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_idempotency(struct sqlite_store *s, const struct idempotency_row *r,
+                             struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_INS_IDEMPOTENCY];
+
+    sqlite3_bind_blob(st, 1, r->key_hash, sizeof(r->key_hash), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 2, r->body_hash, sizeof(r->body_hash), SQLITE_STATIC);
+    sqlite3_bind_int(st, 3, r->status);
+    sqlite3_bind_int64(st, 4, r->created_us);
+    bind_text(st, 5, r->response, sizeof(r->response));
+    return sqlite_step_done(s, st, err);
+}
+
 static int write_one(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err)
 {
     switch (x->kind) {
@@ -142,6 +229,18 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
         return write_association(s, &x->u.association, err);
     case EXTRA_CLAIM:
         return write_claim(s, &x->u.claim, err);
+    case EXTRA_MERCHANT:
+        return write_merchant(s, &x->u.merchant, err);
+    case EXTRA_API_KEY:
+        return write_api_key(s, &x->u.api_key, err);
+    case EXTRA_PAYMENT_REQUEST:
+        return write_payment_request(s, &x->u.payment_request, err);
+    case EXTRA_WEBHOOK:
+        return write_webhook(s, &x->u.webhook, true, err);
+    case EXTRA_WEBHOOK_STATE:
+        return write_webhook(s, &x->u.webhook, false, err);
+    case EXTRA_IDEMPOTENCY:
+        return write_idempotency(s, &x->u.idempotency, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
     }
@@ -222,6 +321,96 @@ static int load_claim(sqlite3_stmt *st, const struct store_channel_fns *f, void 
     r.created_us = sqlite3_column_int64(st, 5);
     r.expires_us = sqlite3_column_int64(st, 6);
     return f->claim != NULL ? f->claim(ctx, &r) : 0;
+}
+
+static void column_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
+{
+    if (sqlite3_column_bytes(st, col) == (int)len) {
+        memcpy(out, sqlite3_column_blob(st, col), len);
+    }
+}
+
+static int load_merchant(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct merchant_row r = {0};
+
+    r.account_id = (uint64_t)sqlite3_column_int64(st, 0);
+    column_text(st, 1, r.name, sizeof(r.name));
+    column_text(st, 2, r.webhook_url, sizeof(r.webhook_url));
+    r.fee_schedule = (uint16_t)sqlite3_column_int(st, 3);
+    r.created_us = sqlite3_column_int64(st, 4);
+    return f->merchant(ctx, &r);
+}
+
+static int load_api_key(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct api_key_row r = {0};
+
+    column_text(st, 0, r.key_id, sizeof(r.key_id));
+    r.merchant_id = (uint64_t)sqlite3_column_int64(st, 1);
+    column_blob(st, 2, r.hash, sizeof(r.hash));
+    r.scopes = (uint32_t)sqlite3_column_int64(st, 3);
+    r.rate_per_s = (uint32_t)sqlite3_column_int64(st, 4);
+    r.revoked = sqlite3_column_int(st, 5) != 0;
+    r.created_us = sqlite3_column_int64(st, 6);
+    return f->api_key(ctx, &r);
+}
+
+static int load_payment_request(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct payment_request_row r = {0};
+
+    r.id = sqlite_column_id(st, 0);
+    r.merchant_id = (uint64_t)sqlite3_column_int64(st, 1);
+    r.amount_minor = sqlite3_column_int64(st, 2);
+    column_text(st, 3, r.currency, sizeof(r.currency));
+    column_text(st, 4, r.payer, sizeof(r.payer));
+    column_text(st, 5, r.reference, sizeof(r.reference));
+    column_text(st, 6, r.description, sizeof(r.description));
+    column_text(st, 7, r.callback_url, sizeof(r.callback_url));
+    r.state = (uint16_t)sqlite3_column_int(st, 8);
+    r.transfer_id = sqlite_column_id(st, 9);
+    r.fee_minor = sqlite3_column_int64(st, 10);
+    r.refunded_minor = sqlite3_column_int64(st, 11);
+    r.created_us = sqlite3_column_int64(st, 12);
+    r.expires_us = sqlite3_column_int64(st, 13);
+    r.updated_us = sqlite3_column_int64(st, 14);
+    column_blob(st, 15, r.token_hash, sizeof(r.token_hash));
+    return f->payment_request(ctx, &r);
+}
+
+static struct webhook_row webhook_tmp;
+
+static int load_webhook(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct webhook_row *r = &webhook_tmp;
+
+    memset(r, 0, sizeof(*r));
+    r->id = sqlite_column_id(st, 0);
+    r->merchant_id = (uint64_t)sqlite3_column_int64(st, 1);
+    column_text(st, 2, r->url, sizeof(r->url));
+    column_text(st, 3, r->type, sizeof(r->type));
+    r->state = (uint16_t)sqlite3_column_int(st, 4);
+    r->attempts = (uint32_t)sqlite3_column_int64(st, 5);
+    r->created_us = sqlite3_column_int64(st, 6);
+    r->next_try_us = sqlite3_column_int64(st, 7);
+    column_text(st, 8, r->body, sizeof(r->body));
+    return f->webhook(ctx, r);
+}
+
+static struct idempotency_row idempotency_tmp;
+
+static int load_idempotency(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct idempotency_row *r = &idempotency_tmp;
+
+    memset(r, 0, sizeof(*r));
+    column_blob(st, 0, r->key_hash, sizeof(r->key_hash));
+    column_blob(st, 1, r->body_hash, sizeof(r->body_hash));
+    r->status = (uint16_t)sqlite3_column_int(st, 2);
+    r->created_us = sqlite3_column_int64(st, 3);
+    column_text(st, 4, r->response, sizeof(r->response));
+    return f->idempotency(ctx, r);
 }
 
 /* Rows are big (the text); one on the heap, reused, keeps the stack small. */
@@ -317,11 +506,29 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " next_try_us, created_us, text FROM outbox WHERE state < 2 AND ?1 IS NOT NULL"
          " ORDER BY seq",
          load_outbox},
+        {"SELECT account_id, name, webhook_url, fee_schedule, created_us FROM merchants"
+         " WHERE ?1 IS NOT NULL",
+         load_merchant},
+        {"SELECT key_id, merchant_id, hash, scopes, rate_per_s, revoked, created_us FROM api_keys"
+         " WHERE ?1 IS NOT NULL",
+         load_api_key},
+        {"SELECT id, merchant_id, amount_minor, currency, payer, reference, description,"
+         " callback_url, state, transfer_id, fee_minor, refunded_minor, created_us, expires_us,"
+         " updated_us, token_hash FROM payment_requests WHERE ?1 IS NOT NULL ORDER BY created_us",
+         load_payment_request},
+        {"SELECT id, merchant_id, url, type, state, attempts, created_us, next_try_us, body"
+         " FROM webhooks WHERE state = 0 AND next_try_us <= ?1 ORDER BY seq",
+         load_webhook},
+        {"SELECT key_hash, body_hash, status, created_us, response FROM idempotency"
+         " WHERE created_us >= ?1",
+         load_idempotency},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
-    const bool wanted[] = {fns->customer != NULL,    fns->conversation != NULL,
-                           fns->association != NULL, fns->claim != NULL,
-                           fns->inbox != NULL,       fns->outbox != NULL};
+    const bool wanted[] = {
+        fns->customer != NULL, fns->conversation != NULL, fns->association != NULL,
+        fns->claim != NULL,    fns->inbox != NULL,        fns->outbox != NULL,
+        fns->merchant != NULL, fns->api_key != NULL,      fns->payment_request != NULL,
+        fns->webhook != NULL,  fns->idempotency != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

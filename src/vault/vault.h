@@ -58,6 +58,45 @@ enum pin_weakness vault_pin_weakness(const char *code, const char *phone_digits)
 /* What to tell the person, per weakness, in French (fr true) or English. Never echoes the code. */
 const char *vault_pin_weakness_text(enum pin_weakness w, bool fr);
 
+/* ---- merchants' and people's secrets (vault_keys.c) ---- */
+
+#define VAULT_KEY_ID_BYTES 8      /* public half of an API key: 16 hex digits */
+#define VAULT_API_SECRET_BYTES 24 /* secret half: 192 bits */
+#define VAULT_KEY_ID_MAX (2 * VAULT_KEY_ID_BYTES + 1)
+#define VAULT_API_KEY_MAX (4 + 2 * VAULT_KEY_ID_BYTES + 1 + 2 * VAULT_API_SECRET_BYTES + 1)
+#define VAULT_WEBHOOK_SECRET_MAX (6 + 64 + 1) /* "whsec_" and 64 hex digits */
+#define VAULT_TOKEN_MAX 33                    /* 128-bit link token: 32 hex digits */
+
+/* A new API key "mdt_<key_id>_<secret>" into key (show it once, then wipe it), its key_id (the
+ * lookup key) and the keyed hash to store. -MDT_EIO when the kernel gives no random bytes. */
+int vault_api_key_new(const struct vault *v, char key[VAULT_API_KEY_MAX],
+                      char key_id[VAULT_KEY_ID_MAX], uint8_t hash[32]);
+
+/* Split a presented key into its key_id and the keyed hash to compare (vault_hash_equal) with
+ * the stored one. -MDT_EPARSE when it is not shaped like a key. Thread-safe. */
+int vault_api_key_check(const struct vault *v, const char *key, char key_id[VAULT_KEY_ID_MAX],
+                        uint8_t hash[32]);
+
+/* Constant-time comparison of two 32-byte hashes. */
+bool vault_hash_equal(const uint8_t a[32], const uint8_t b[32]);
+
+/* The merchant's webhook signing secret, "whsec_" and 64 hex digits, derived from the vault key
+ * (nothing stored; the same every time). */
+void vault_webhook_secret(const struct vault *v, uint64_t merchant_id,
+                          char secret[VAULT_WEBHOOK_SECRET_MAX]);
+
+/* sig = hex(HMAC-SHA256(secret, "<t>." || body)): the v1 value of the Mandat-Signature header,
+ * with secret the ASCII text vault_webhook_secret gives. */
+void vault_webhook_sign(const struct vault *v, uint64_t merchant_id, int64_t t, const char *body,
+                        size_t len, char sig[65]);
+
+/* A link token: 128 random bits as 32 hex digits (for URLs; nothing personal), and the keyed
+ * hash to store. -MDT_EIO without random bytes. */
+int vault_token_new(const struct vault *v, char token[VAULT_TOKEN_MAX], uint8_t hash[32]);
+
+/* The keyed hash of a presented token; -MDT_EPARSE when it is not 32 hex digits. */
+int vault_token_check(const struct vault *v, const char *token, uint8_t hash[32]);
+
 /* Overwrite a secret in memory in a way the compiler cannot remove. */
 void vault_wipe(void *p, size_t n);
 

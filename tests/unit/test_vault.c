@@ -131,12 +131,57 @@ static void test_weak_codes(void **state)
     assert_null(strstr(vault_pin_weakness_text(PIN_IN_PHONE, false), "612345"));
 }
 
+/* API keys: shown once, checked by keyed hash; malformed keys refused; link tokens the same;
+ * webhook signatures are HMAC-SHA256(secret, "t." || body), checked against the openssl CLI. */
+static void test_merchant_secrets(void **state)
+{
+    struct vault *v = NULL;
+    char key[VAULT_API_KEY_MAX], id[VAULT_KEY_ID_MAX], id2[VAULT_KEY_ID_MAX];
+    char secret[VAULT_WEBHOOK_SECRET_MAX], sig[65], cmd[512], out[128] = "";
+    char token[VAULT_TOKEN_MAX];
+    uint8_t h[32], h2[32];
+    FILE *p;
+
+    (void)state;
+    unlink(key_path);
+    assert_int_equal(vault_open(key_path, true, &v, NULL), 0);
+    assert_int_equal(vault_api_key_new(v, key, id, h), 0);
+    assert_int_equal(strlen(key), VAULT_API_KEY_MAX - 1);
+    assert_int_equal(vault_api_key_check(v, key, id2, h2), 0);
+    assert_string_equal(id, id2);
+    assert_true(vault_hash_equal(h, h2));
+    key[strlen(key) - 1] = key[strlen(key) - 1] == 'a' ? 'b' : 'a';
+    assert_int_equal(vault_api_key_check(v, key, id2, h2), 0);
+    assert_false(vault_hash_equal(h, h2));
+    assert_int_equal(vault_api_key_check(v, "mdt_xyz", id2, h2), MDT_E(PARSE));
+    assert_int_equal(vault_api_key_check(v, "", id2, h2), MDT_E(PARSE));
+    assert_int_equal(vault_token_new(v, token, h), 0);
+    assert_int_equal(vault_token_check(v, token, h2), 0);
+    assert_true(vault_hash_equal(h, h2));
+    assert_int_equal(vault_token_check(v, "../../etc/passwd", h2), MDT_E(PARSE));
+    vault_webhook_secret(v, 42, secret);
+    assert_int_equal(strncmp(secret, "whsec_", 6), 0);
+    vault_webhook_sign(v, 42, 1767225600, "{\"a\":1}", 7, sig);
+    snprintf(cmd, sizeof(cmd),
+             "printf '%%s' '1767225600.{\"a\":1}' | openssl dgst -sha256 -hmac '%s' | "
+             "sed 's/.*= //'",
+             secret);
+    p = popen(cmd, "r");
+    assert_non_null(p);
+    assert_non_null(fgets(out, sizeof(out), p));
+    pclose(p);
+    out[strcspn(out, "\n")] = '\0';
+    assert_string_equal(sig, out);
+    vault_close(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_file),
         cmocka_unit_test(test_hash_and_verify),
         cmocka_unit_test(test_weak_codes),
+        cmocka_unit_test(test_merchant_secrets),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
