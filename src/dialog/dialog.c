@@ -177,6 +177,7 @@ void dialog_free(struct dialog *d)
     }
     free(d->custs);
     free(d->claims);
+    dialog_request_free_all(d);
     free(d->slots);
     free(d->seen[0].ids);
     free(d->seen[1].ids);
@@ -257,6 +258,18 @@ static int load_claim(void *ctx, const struct claim_row *r)
     return 0;
 }
 
+static int load_merchant(void *ctx, const struct merchant_row *r)
+{
+    dialog_merchant_set(ctx, r);
+    return 0;
+}
+
+static int load_payment_request(void *ctx, const struct payment_request_row *r)
+{
+    dialog_request_apply(ctx, r);
+    return 0;
+}
+
 static int load_inbox(void *ctx, const struct inbox_row *r, bool done)
 {
     (void)done; /* replies commit with the message: a stored message is always answered */
@@ -271,6 +284,8 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .conversation = load_conversation,
         .association = load_association,
         .claim = load_claim,
+        .merchant = load_merchant,
+        .payment_request = load_payment_request,
         .inbox = load_inbox,
     };
 

@@ -28,9 +28,10 @@ struct dialog_config {
     uint32_t code_lock_s;            /* then the code is locked (1800) */
     uint16_t order_fee_schedule;     /* fee schedule id billed by the operator per order, 0 none */
     uint32_t dedup_window_s;         /* redeliveries recognised within this window (86400) */
-    uint32_t claim_period_s;   /* money for a number with no wallet waits this long (604800) */
-    uint64_t suspense_account; /* where that money is held; 0: refuse such transfers */
-    uint32_t hold_timeout_s;   /* the ledger's own timeout of such holds, >= claim_period_s */
+    uint32_t claim_period_s;       /* money for a number with no wallet waits this long (604800) */
+    uint64_t suspense_account;     /* where that money is held; 0: refuse such transfers */
+    uint32_t hold_timeout_s;       /* the ledger's own timeout of such holds, >= claim_period_s */
+    char link_base[STORE_URL_MAX]; /* start of links in messages: "https://pay.example.com" */
 };
 
 /* A message received on a channel. */
@@ -79,7 +80,14 @@ struct dialog_step {
     int weakness;   /* enum pin_weakness */
     char detail[128];
     uint32_t replies;
-    bool work;              /* started by the dialog itself (dialog_work), not by a message */
+    bool work; /* started by the dialog itself (dialog_work), not by a message */
+    bool api;  /* started by the HTTP API or a wallet page, not by a message */
+    struct payment_request_row request; /* the payment request as the step leaves it */
+    bool request_changed;
+    uint64_t merchant_id;
+    struct id128 refund_id;
+    char token[33];         /* a new request's link token: in its message only, never stored */
+    int outcome;            /* enum step_outcome, for api steps */
     struct claim_row claim; /* money held for a number with no wallet, as the step leaves it */
     bool claim_changed;
 };
@@ -111,6 +119,83 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
  * submit like dialog_receive's (its replies go to the outbox), or -MDT_ENOTFOUND when there is
  * nothing to do now. Call after every finished step and once a second. Cost: O(claims). */
 int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out);
+
+/* ---- merchants' payment requests (request.c) ---- */
+
+/* What a merchant asks (POST /v1/payment-requests), already parsed from JSON. */
+struct request_input {
+    struct id128 id;      /* derived from the Idempotency-Key, or random */
+    uint64_t merchant_id; /* the API key's merchant */
+    int64_t amount_minor; /* > 0, in the wallets' currency */
+    char currency[4];     /* must be the wallets' currency */
+    char payer[64];       /* a phone number as given; normalised here */
+    char reference[64];   /* the merchant's order number, shown to the payer */
+    char description[128];
+    char callback_url[STORE_URL_MAX]; /* events of this request; "" the merchant's default */
+    uint32_t expires_in_s;            /* 60 .. 7 days */
+};
+
+/* Add or update a merchant (loaded, created by the CLI and reread). */
+void dialog_merchant_set(struct dialog *d, const struct merchant_row *r);
+const struct merchant_row *dialog_merchant_get(const struct dialog *d, uint64_t id);
+
+/* Decide a new payment request: a step that stores it and texts the payer (with a link to the
+ * wallet page), to submit like dialog_receive's. Errors, with err saying what to fix:
+ * -MDT_EINVAL bad input, -MDT_ENOTFOUND no wallet for that number, -MDT_EEXISTS a request with
+ * this id exists (return it), -MDT_EBUSY the payer has a step in flight (retry). */
+int dialog_request_create(struct dialog *d, const struct request_input *in, int64_t now_us,
+                          struct dialog_step **out, struct mdt_err *err);
+
+/* The merchant cancels a pending request: -MDT_ENOTFOUND (not theirs or unknown), -MDT_ERANGE
+ * (not pending any more), -MDT_EBUSY. */
+int dialog_request_cancel(struct dialog *d, uint64_t merchant_id, struct id128 id, int64_t now_us,
+                          struct dialog_step **out, struct mdt_err *err);
+
+/* The payer's code typed on the wallet page for the request whose link token hashes to
+ * token_hash: the same rules as by SMS (tries, lock, expiry). dialog_step_outcome says what
+ * happened. -MDT_ENOTFOUND unknown token, -MDT_ERANGE not pending, -MDT_EBUSY. */
+int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+                               int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+
+/* A refund of amount_minor (0: what is left) of a confirmed request, with the merchant's
+ * refund id (idempotent). -MDT_ENOTFOUND, -MDT_ERANGE (not confirmed, or above what is left),
+ * -MDT_EBUSY. */
+int dialog_refund(struct dialog *d, uint64_t merchant_id, struct id128 request_id,
+                  struct id128 refund_id, int64_t amount_minor, int64_t now_us,
+                  struct dialog_step **out, struct mdt_err *err);
+
+/* A request by id (check merchant_id), or by its link token's hash; NULL when unknown. Valid
+ * until the next call into the dialog. */
+const struct payment_request_row *dialog_request_get(struct dialog *d, struct id128 id);
+const struct payment_request_row *dialog_request_by_token(struct dialog *d,
+                                                          const uint8_t token_hash[32]);
+
+/* The merchant's requests, newest first, strictly older than the one with id after (zero id:
+ * from the newest), in state (-1: any). Copies at most max into out; returns how many. O(n). */
+size_t dialog_request_list(struct dialog *d, uint64_t merchant_id, struct id128 after, int state,
+                           struct payment_request_row *out, size_t max);
+
+/* How a step from the API or the wallet page ended, for its HTTP answer. */
+enum step_outcome {
+    OUTCOME_DONE = 0,   /* created, confirmed, cancelled, refunded */
+    OUTCOME_WRONG_CODE, /* tries left: dialog_step_tries_left */
+    OUTCOME_LOCKED,     /* too many wrong codes, or locked: the request is declined */
+    OUTCOME_EXPIRED,
+    OUTCOME_NOT_PENDING,
+    OUTCOME_REFUSED, /* the ledger refused: dialog_step_reason */
+};
+enum step_outcome dialog_step_outcome(const struct dialog_step *s);
+uint32_t dialog_step_tries_left(const struct dialog_step *s);
+int dialog_step_reason(const struct dialog_step *s);
+
+/* The request as the API shows it (and webhooks carry it): compact JSON into buf. Returns the
+ * length, or -MDT_ERANGE when cap is too small. */
+int dialog_request_json(const struct dialog *d, const struct payment_request_row *r, char *buf,
+                        size_t cap);
+
+/* Names for the JSON and the pages: pending, confirmed, declined, expired, cancelled. */
+const char *payment_request_state_name(int state);
+int payment_request_state_parse(const char *name);
 
 /* engine_hook_fn for a step: runs on the ledger thread, reads results and the view, appends the
  * replies and state rows. */

@@ -61,7 +61,7 @@ static struct id128 message_id(struct dialog *d, const struct dialog_message *m,
     return id128_is_zero(id) ? (struct id128){.hi = 1, .lo = 1} : id;
 }
 
-static void order_ref(struct id128 id, char out[STORE_REF_MAX])
+void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX])
 {
     static const char alphabet[] = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     uint64_t x = id.lo;
@@ -87,7 +87,7 @@ static struct ledger_op *add_op(struct dialog_step *s)
     return op;
 }
 
-static void reply_only(struct dialog_step *s, enum dialog_text t)
+void dialog_reply_only(struct dialog_step *s, enum dialog_text t)
 {
     s->action = ACT_REPLY;
     s->reply_kind = 0;
@@ -99,7 +99,7 @@ static void decide_join(struct dialog *d, struct dialog_step *s, struct cust *c)
     struct ledger_op *op;
 
     if (c != NULL) {
-        reply_only(s, TEXT_ALREADY_JOINED);
+        dialog_reply_only(s, TEXT_ALREADY_JOINED);
         return;
     }
     s->action = ACT_JOIN;
@@ -142,14 +142,14 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
     const struct association_row *a = NULL;
 
     if (c->has_conv) {
-        reply_only(s, TEXT_ORDER_WAITING);
+        dialog_reply_only(s, TEXT_ORDER_WAITING);
         return;
     }
     if (cmd->type == CMD_DONATE) {
         a = dialog_association_find(d, cmd->keyword);
         if (a == NULL) {
             snprintf(s->text_arg, sizeof(s->text_arg), "%s", cmd->keyword);
-            reply_only(s, TEXT_CHARITY_UNKNOWN);
+            dialog_reply_only(s, TEXT_CHARITY_UNKNOWN);
             return;
         }
         s->payee_account = a->account_id;
@@ -159,11 +159,11 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
         payee = dialog_cust_find(d, cmd->payee_e164);
         snprintf(s->payee, sizeof(s->payee), "%s", cmd->payee_e164);
         if (strcmp(cmd->payee_e164, s->phone) == 0) {
-            reply_only(s, TEXT_PAYEE_SELF);
+            dialog_reply_only(s, TEXT_PAYEE_SELF);
             return;
         }
         if ((payee == NULL || payee->row.account_id == 0) && d->cfg.suspense_account == 0) {
-            reply_only(s, TEXT_PAYEE_UNKNOWN);
+            dialog_reply_only(s, TEXT_PAYEE_UNKNOWN);
             return;
         }
         if (payee == NULL || payee->row.account_id == 0) {
@@ -195,7 +195,7 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
     snprintf(s->conversation.payee, sizeof(s->conversation.payee), "%s", s->payee);
     s->conversation.amount_minor = s->amount;
     s->conversation.kind = op->transfer.kind;
-    order_ref(op->transfer.id, s->conversation.ref);
+    dialog_order_ref(op->transfer.id, s->conversation.ref);
 }
 
 static void close_order(struct dialog_step *s, struct cust *c, uint16_t flag)
@@ -249,11 +249,19 @@ static void decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
     const struct cust *payee;
 
     if (!c->has_conv) {
-        reply_only(s, TEXT_NO_ORDER);
+        dialog_reply_only(s, TEXT_NO_ORDER);
         return;
     }
+    if (c->conv.kind == TRANSFER_PAYMENT) {
+        struct request *r = dialog_request_find(d, c->conv.order_id);
+
+        if (r != NULL) {
+            dialog_decide_pay(d, s, c, r, code, now_us);
+            return;
+        }
+    }
     if (c->row.locked_until_us > now_us) {
-        reply_only(s, TEXT_LOCKED);
+        dialog_reply_only(s, TEXT_LOCKED);
         return;
     }
     s->customer = c->row;
@@ -293,7 +301,7 @@ static void decide_customer(struct dialog *d, struct dialog_step *s, struct cust
 
     s->customer = c->row; /* replies read the wallet; customer_changed says whether to save */
     if (money && !c->row.has_pin) {
-        reply_only(s, TEXT_CODE_NEEDED);
+        dialog_reply_only(s, TEXT_CODE_NEEDED);
         return;
     }
     switch (cmd->type) {
@@ -312,7 +320,11 @@ static void decide_customer(struct dialog *d, struct dialog_step *s, struct cust
         break;
     case CMD_CANCEL:
         if (!c->has_conv) {
-            reply_only(s, TEXT_NO_ORDER);
+            dialog_reply_only(s, TEXT_NO_ORDER);
+            break;
+        }
+        if (c->conv.kind == TRANSFER_PAYMENT && dialog_request_find(d, c->conv.order_id) != NULL) {
+            dialog_decide_decline(s, c, dialog_request_find(d, c->conv.order_id));
             break;
         }
         s->action = ACT_CANCEL;
@@ -322,7 +334,7 @@ static void decide_customer(struct dialog *d, struct dialog_step *s, struct cust
         s->action = ACT_HISTORY;
         break;
     default:
-        reply_only(s, TEXT_HELP);
+        dialog_reply_only(s, TEXT_HELP);
         break;
     }
 }
@@ -341,10 +353,10 @@ static void decide(struct dialog *d, struct dialog_step *s, struct cust *c,
         decide_join(d, s, c);
         return;
     case CMD_HELP:
-        reply_only(s, TEXT_HELP);
+        dialog_reply_only(s, TEXT_HELP);
         return;
     case CMD_RELOAD:
-        reply_only(s, TEXT_RELOAD_SOON);
+        dialog_reply_only(s, TEXT_RELOAD_SOON);
         return;
     case CMD_LANG:
         s->lang = cmd->lang;
@@ -354,18 +366,18 @@ static void decide(struct dialog *d, struct dialog_step *s, struct cust *c,
             s->customer.lang = (uint16_t)cmd->lang;
             s->customer_changed = true;
         } else {
-            reply_only(s, TEXT_LANG_SET);
+            dialog_reply_only(s, TEXT_LANG_SET);
         }
         return;
     case CMD_STOP:
     case CMD_NONE:
-        reply_only(s, TEXT_HELP);
+        dialog_reply_only(s, TEXT_HELP);
         return;
     default:
         break;
     }
     if (c == NULL || c->row.account_id == 0) {
-        reply_only(s, TEXT_NOT_JOINED);
+        dialog_reply_only(s, TEXT_NOT_JOINED);
         return;
     }
     decide_customer(d, s, c, cmd, now_us);
@@ -479,6 +491,12 @@ static struct dialog_step *work_step(struct dialog *d, struct claim *k, const st
 
 int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out)
 {
+    struct dialog_step *expired = dialog_request_work(d, now_us);
+
+    if (expired != NULL) {
+        *out = expired;
+        return 0;
+    }
     for (size_t i = 0; i < d->claim_count; i++) {
         struct claim *k = &d->claims[i];
         const struct cust *payee = dialog_cust_find(d, k->row.payee);

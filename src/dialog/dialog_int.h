@@ -35,6 +35,12 @@ enum dialog_action {
     ACT_HOLD,       /* the right code for a number with no wallet: hold the money for them */
     ACT_COLLECT,    /* work: the number joined, the held money is theirs */
     ACT_RETURN,     /* work: nobody collected the held money, it goes back */
+    ACT_REQUEST,    /* api: a new payment request, the payer is asked */
+    ACT_PAY,        /* the right code for a payment request: pay the merchant */
+    ACT_DECLINE,    /* the payer said no (ANNULER) or typed 5 wrong codes */
+    ACT_REQ_CANCEL, /* api: the merchant withdrew the request */
+    ACT_REQ_EXPIRE, /* work: nobody confirmed in time */
+    ACT_REFUND,     /* api: money back from the merchant to the payer */
 };
 
 /* Money held for a number with no wallet. */
@@ -42,6 +48,18 @@ struct claim {
     struct claim_row row;
     bool in_flight; /* a work step for it is in the engine */
     bool stuck;     /* collecting it was refused (the payee's limits): it waits for its expiry */
+};
+
+struct request {
+    struct payment_request_row row;
+};
+
+/* An open-addressing index from 16-byte keys to array positions + 1; at most half full. */
+struct idx {
+    struct id128 *keys;
+    uint32_t *vals;
+    uint64_t mask;
+    size_t count;
 };
 
 struct cust {
@@ -71,7 +89,40 @@ struct dialog {
     uint64_t unique_serial; /* makes ids of messages never taken for redeliveries unique */
     struct claim *claims;   /* unordered; O(n) scans, n is small (money waiting for joiners) */
     size_t claim_count, claim_cap;
+    struct request *requests; /* in creation order */
+    size_t request_count, request_cap;
+    struct idx request_ids, request_tokens;
+    struct merchant_row *merchants;
+    size_t merchant_count, merchant_cap;
+    int64_t next_expiry_scan_us; /* dialog_work looks for expired requests from then */
 };
+
+/* Payment requests kept in memory: each is about 900 bytes; 2^22 (4 million) is 3.8 GB, the
+ * most one machine of ours should hold before old ones move to the store only. */
+#define DIALOG_REQUESTS_MAX (1u << 22)
+#define DIALOG_MERCHANTS_MAX 4096
+
+/* A short reference people can quote: 4 letters and digits from an id. */
+void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX]);
+/* Decide a reply only, from text t. */
+void dialog_reply_only(struct dialog_step *s, enum dialog_text t);
+
+struct request *dialog_request_find(struct dialog *d, struct id128 id);
+void dialog_request_apply(struct dialog *d, const struct payment_request_row *r);
+/* Decide a code (by SMS or on the page) for request r of payer c. */
+void dialog_decide_pay(struct dialog *d, struct dialog_step *s, struct cust *c, struct request *r,
+                       const char *code, int64_t now_us);
+/* The payer said ANNULER to a request waiting for their code. */
+void dialog_decide_decline(struct dialog_step *s, struct cust *c, struct request *r);
+/* Work: an expired pending request, as a step, or NULL. */
+struct dialog_step *dialog_request_work(struct dialog *d, int64_t now_us);
+/* The replies and rows of request actions (hook, ledger thread). */
+void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
+                         const struct ledger_result *r, size_t n, struct store_extra *rows,
+                         size_t *count, size_t cap);
+/* Apply a finished api step to memory. */
+void dialog_request_done(struct dialog_step *s, int rc);
+void dialog_request_free_all(struct dialog *d);
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone);
 struct cust *dialog_cust_add(struct dialog *d, const char *phone);

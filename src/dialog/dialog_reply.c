@@ -130,7 +130,7 @@ static void add_state_rows(struct dialog_step *s, struct store_extra *rows, size
         rows[*count].u.claim = s->claim;
         (*count)++;
     }
-    if (s->work) {
+    if (s->work || s->api) {
         return; /* no message behind it */
     }
     MDT_ASSERT(*count < cap);
@@ -385,8 +385,18 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
         reply_confirm(s, l, r, rows, &count, cap);
         break;
     case ACT_WRONG_CODE:
-        dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_WRONG_CODE,
-                     s->d->cfg.code_attempts_max - s->customer.pin_failures);
+        if (!s->api) { /* the wallet page shows it */
+            dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_WRONG_CODE,
+                         s->d->cfg.code_attempts_max - s->customer.pin_failures);
+        }
+        break;
+    case ACT_REQUEST:
+    case ACT_PAY:
+    case ACT_DECLINE:
+    case ACT_REQ_CANCEL:
+    case ACT_REQ_EXPIRE:
+    case ACT_REFUND:
+        dialog_request_hook(s, l, results, n, rows, &count, cap);
         break;
     case ACT_LOCK:
         dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_LOCKED_NOW,
@@ -407,7 +417,9 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
         reply_claim(s, l, results, n, rows, &count, cap);
         break;
     default:
-        reply_decided(s, rows, &count, cap);
+        if (!s->api) {
+            reply_decided(s, rows, &count, cap);
+        }
         break;
     }
     add_state_rows(s, rows, &count, cap);
@@ -438,6 +450,13 @@ void dialog_step_done(struct dialog_step *s, int rc)
     if (s->work) {
         work_done(s, rc);
         return;
+    }
+    if (s->api) {
+        dialog_request_done(s, rc);
+        return;
+    }
+    if (rc == 0 && s->request_changed) {
+        dialog_request_apply(d, &s->request);
     }
     c = dialog_cust_find(d, s->phone);
     if (rc == 0 && s->claim_changed) {

@@ -107,7 +107,29 @@
       "%s vous attendent mais votre compte ne peut pas les recevoir (plafond). Faites vérifier "  \
       "votre identité sous %s.",                                                                   \
       "%s is waiting for you but your account cannot take it (limit). Get your identity "          \
-      "verified within %s.")
+      "verified within %s.")                                                                       \
+    /* %s merchant, %s amount, %s reference, %s link, %s ref */                                    \
+    X(PAY_ASK,                                                                                     \
+      "%s demande %s (%s). Répondez avec votre code pour payer, ANNULER pour refuser, ou "        \
+      "ouvrez %s Ref %s",                                                                          \
+      "%s asks %s (%s). Reply with your code to pay, CANCEL to decline, or open %s Ref %s")        \
+    /* %s merchant, %s amount, %s reference, %s link */                                            \
+    X(PAY_ASK_LINK, "%s demande %s (%s). Pour payer, ouvrez %s",                                   \
+      "%s asks %s (%s). To pay, open %s")                                                          \
+    /* %s amount, %s merchant, %s reference, %s new balance */                                     \
+    X(PAID, "Payé : %s à %s (%s). Nouveau solde : %s.", "Paid: %s to %s (%s). New balance: %s.")   \
+    /* %s merchant, %s amount */                                                                   \
+    X(PAY_DECLINED, "Demande de %s (%s) refusée : rien n'a été débité.",                           \
+      "Request from %s (%s) declined: nothing was taken.")                                         \
+    /* %s merchant, %s amount */                                                                   \
+    X(PAY_CANCELLED, "%s a retiré sa demande de %s : rien n'a été débité.",                        \
+      "%s withdrew its request for %s: nothing was taken.")                                        \
+    /* %s merchant, %s amount */                                                                   \
+    X(PAY_EXPIRED, "Demande de %s (%s) expirée : rien n'a été débité.",                            \
+      "Request from %s (%s) expired: nothing was taken.")                                          \
+    /* %s merchant, %s amount, %s reference, %s new balance */                                     \
+    X(REFUNDED, "%s vous rembourse %s (%s). Nouveau solde : %s.",                                  \
+      "%s refunded you %s (%s). New balance: %s.")
 
 enum dialog_text {
 #define DIALOG_TEXT_ENUM_(n, fr, en) TEXT_##n,

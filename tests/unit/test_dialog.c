@@ -41,6 +41,10 @@ struct world {
     char replies[8][STORE_TEXT_MAX];
     char reply_dest[8][STORE_ADDR_MAX];
     int nreplies;
+    char events[8][48];
+    int nevents;
+    char event_body[STORE_WEBHOOK_BODY_MAX];
+    enum step_outcome outcome;
 };
 
 static struct world w;
@@ -68,7 +72,13 @@ static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n
                      s->rows[i].u.outbox.dest);
             w.nreplies++;
         }
+        if (s->rows[i].kind == EXTRA_WEBHOOK && w.nevents < 8) {
+            snprintf(w.events[w.nevents], sizeof(w.events[0]), "%s", s->rows[i].u.webhook.type);
+            snprintf(w.event_body, sizeof(w.event_body), "%s", s->rows[i].u.webhook.body);
+            w.nevents++;
+        }
     }
+    w.outcome = dialog_step_outcome(s);
     pthread_mutex_lock(&wt->mu);
     wt->rc = rc;
     wt->done = true;
@@ -119,6 +129,7 @@ static int run_step_(struct dialog_step *s)
 {
     struct wait wt = {.done = false};
 
+    w.nevents = 0;
     pthread_mutex_init(&wt.mu, NULL);
     pthread_cond_init(&wt.cv, NULL);
     wt.step = s;
@@ -499,6 +510,139 @@ static void test_claims(void **state)
     assert_int_equal(account(6).debits_pending, 0);
 }
 
+/* A merchant with an account (id 6 after the system accounts and TELETHON) and a webhook. */
+static uint64_t open_merchant(void)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+    struct merchant_row m = {.fee_schedule = 0};
+    struct store_extra row = {.kind = EXTRA_MERCHANT};
+
+    op.account.kind = ACCOUNT_MERCHANT;
+    strcpy(op.account.currency, "EUR");
+    m.account_id = run(&op).account_id;
+    snprintf(m.name, sizeof(m.name), "Boutique Zoé");
+    snprintf(m.webhook_url, sizeof(m.webhook_url), "http://127.0.0.1:9/hook");
+    row.u.merchant = m;
+    assert_int_equal(engine_execute_rows(w.engine, NULL, 0, &row, 1, NULL, NULL), 0);
+    dialog_merchant_set(w.dialog, &m);
+    return m.account_id;
+}
+
+static int ask(uint64_t merchant, int64_t amount, const char *payer, uint64_t serial,
+               char token[33])
+{
+    struct request_input in = {.merchant_id = merchant, .amount_minor = amount};
+    struct dialog_step *s = NULL;
+    int rc;
+
+    in.id = (struct id128){.hi = 0xa5c, .lo = serial};
+    snprintf(in.payer, sizeof(in.payer), "%s", payer);
+    snprintf(in.reference, sizeof(in.reference), "order %llu", (unsigned long long)serial);
+    w.nreplies = 0;
+    rc = dialog_request_create(w.dialog, &in, fake_clock(), &s, NULL);
+    if (rc < 0) {
+        return rc;
+    }
+    if (token != NULL) {
+        memcpy(token, s->token, 33);
+    }
+    return run_step(s);
+}
+
+static int web_code(const char *token, const char *code)
+{
+    struct dialog_step *s = NULL;
+    uint8_t h[32];
+    int rc;
+
+    assert_int_equal(vault_token_check(w.vault, token, h), 0);
+    rc = dialog_request_confirm_web(w.dialog, h, code, fake_clock(), &s, NULL);
+    return rc < 0 ? rc : run_step(s);
+}
+
+static const struct payment_request_row *req(uint64_t serial)
+{
+    return dialog_request_get(w.dialog, (struct id128){.hi = 0xa5c, .lo = serial});
+}
+
+/* A merchant asks, the payer confirms by SMS or on the page; wrong codes, decline, cancel,
+ * expiry, refunds; each state change has its webhook event; all survive a restart. */
+static void test_payment_requests(void **state)
+{
+    char token[33];
+    struct dialog_step *s = NULL;
+    uint64_t m;
+
+    (void)state;
+    m = open_merchant();
+    assert_int_equal(ask(m, 2500, B, 1, NULL), MDT_E(NOTFOUND)); /* no wallet */
+    enrol(B, "CODE 271828");
+    topup(7, 10000);
+    assert_int_equal(ask(m, 2500, "0698765432", 1, token), 0);
+    expect(0, "Boutique Zoé demande 25,00 € (order 1). Répondez avec votre code pour payer");
+    expect(0, "/c/");
+    assert_non_null(strstr(w.replies[0], token)); /* the link carries the token */
+    assert_int_equal(ask(m, 2500, B, 1, NULL), MDT_E(EXISTS));
+    say(B, "271828");
+    expect(0, "Payé : 25,00 € à Boutique Zoé (order 1). Nouveau solde : 75,00 €.");
+    assert_int_equal(req(1)->state, PR_CONFIRMED);
+    assert_int_equal(account(m).credits_posted, 2500);
+    assert_int_equal(w.nevents, 1);
+    assert_string_equal(w.events[0], "payment_request.confirmed");
+    assert_non_null(strstr(w.event_body, "\"state\":\"confirmed\""));
+    /* On the wallet page: a wrong code, then the right one. */
+    assert_int_equal(ask(m, 1000, B, 2, token), 0);
+    assert_int_equal(web_code(token, "000111"), 0);
+    assert_int_equal(w.outcome, OUTCOME_WRONG_CODE);
+    assert_int_equal(w.nreplies, 0); /* the page says it, not an SMS */
+    assert_int_equal(web_code(token, "271828"), 0);
+    assert_int_equal(w.outcome, OUTCOME_DONE);
+    assert_int_equal(req(2)->state, PR_CONFIRMED);
+    assert_int_equal(web_code(token, "271828"), 0);
+    assert_int_equal(w.outcome, OUTCOME_NOT_PENDING); /* single use */
+    /* Declined by SMS, cancelled by the merchant, expired. */
+    assert_int_equal(ask(m, 500, B, 3, NULL), 0);
+    say(B, "ANNULER");
+    expect(0, "refusée");
+    assert_string_equal(w.events[0], "payment_request.declined");
+    assert_int_equal(ask(m, 600, B, 4, NULL), 0);
+    assert_int_equal(dialog_request_cancel(w.dialog, m, req(4)->id, fake_clock(), &s, NULL), 0);
+    assert_int_equal(run_step(s), 0);
+    expect(0, "a retiré sa demande");
+    assert_int_equal(req(4)->state, PR_CANCELLED);
+    assert_int_equal(dialog_request_cancel(w.dialog, m, req(4)->id, fake_clock(), &s, NULL),
+                     MDT_E(RANGE));
+    assert_int_equal(ask(m, 700, B, 5, NULL), 0);
+    __atomic_add_fetch(&now_us, 901LL * 1000000, __ATOMIC_SEQ_CST);
+    assert_int_equal(work(), 0);
+    expect(0, "expirée");
+    assert_int_equal(req(5)->state, PR_EXPIRED);
+    assert_string_equal(w.events[0], "payment_request.expired");
+    /* Refunds: partial, then above what is left refused, then the rest. */
+    assert_int_equal(dialog_refund(w.dialog, m, req(1)->id, (struct id128){.hi = 0xf, .lo = 1},
+                                   1000, fake_clock(), &s, NULL),
+                     0);
+    assert_int_equal(run_step(s), 0);
+    expect(0, "Boutique Zoé vous rembourse 10,00 € (order 1)");
+    assert_string_equal(w.events[0], "refund.succeeded");
+    assert_int_equal(req(1)->refunded_minor, 1000);
+    assert_int_equal(dialog_refund(w.dialog, m, req(1)->id, (struct id128){.hi = 0xf, .lo = 2},
+                                   1600, fake_clock(), &s, NULL),
+                     MDT_E(RANGE));
+    assert_int_equal(dialog_refund(w.dialog, m, req(1)->id, (struct id128){.hi = 0xf, .lo = 3}, 0,
+                                   fake_clock(), &s, NULL),
+                     0);
+    assert_int_equal(run_step(s), 0);
+    assert_int_equal(req(1)->refunded_minor, 2500);
+    assert_int_equal(account(7).credits_posted, 10000 + 2500);
+    /* Everything is still there after a restart. */
+    close_world();
+    open_world(false);
+    assert_int_equal(req(1)->refunded_minor, 2500);
+    assert_int_equal(req(4)->state, PR_CANCELLED);
+    assert_non_null(dialog_merchant_get(w.dialog, m));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -508,6 +652,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_redelivery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payment_requests, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
