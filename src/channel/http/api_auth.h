@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Who may call the merchant API and how often: API keys by their public id (only keyed hashes
+ * are held), scopes, a token bucket per key, and the responses remembered per Idempotency-Key.
+ * Pure memory: no I/O, no libevent; one thread (the event loop). */
+#ifndef MDT_CHANNEL_HTTP_API_AUTH_H
+#define MDT_CHANNEL_HTTP_API_AUTH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "store/store_channel.h"
+
+struct vault;
+struct api_auth;
+
+/* Keys held in memory; a key is about 100 bytes. */
+#define API_KEYS_MAX 65536
+/* Idempotency records held in memory (each about 2.1 KB): 2^17 is 280 MB (touched only as
+ * used), a day of 1.5 POST/s or 9 s at the 15k/s target; past that the oldest are forgotten and
+ * a retry with a forgotten key finds its payment request by the id derived from the key. */
+#define API_IDEMPOTENCY_MAX (1u << 17)
+
+/* rate_per_s: default requests per second per key (a key's own rate_per_s overrides it). */
+int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth **out);
+void api_auth_free(struct api_auth *a);
+
+/* Add or replace a key (loaded, or created by the CLI and reread). */
+void api_auth_key_set(struct api_auth *a, const struct api_key_row *r);
+
+/* Check an "Authorization: Bearer mdt_..." header for scope at now_us. Returns 0 with *key
+ * set, or: -MDT_EINVAL no or malformed header (401), -MDT_ENOTFOUND unknown, revoked or wrong
+ * key (401), -MDT_ERANGE the key lacks the scope (403), -MDT_EFULL over its rate, with
+ * *retry_after_s (429). err says what to do; it never contains the key. */
+int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope, int64_t now_us,
+                   const struct api_key_row **key, uint32_t *retry_after_s, struct mdt_err *err);
+
+/* Keyed fingerprints of an Idempotency-Key (bound to the API key, method and path) and of a
+ * request body. */
+void api_idempotency_key(const struct api_auth *a, const char *key_id, const char *method,
+                         const char *path, const char *idem_key, uint8_t out[32]);
+void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[32]);
+
+/* The record for key_hash, or NULL. Valid until the next call. */
+const struct idempotency_row *api_idempotency_find(struct api_auth *a, const uint8_t key_hash[32]);
+/* Remember a response (copied). */
+void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r);
+
+#endif
