@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "channel/http/api.h"
 #include "channel/http/kannel.h"
 #include "channel/http/kannel_send.h"
 #include "channel/smpp/session.h"
@@ -99,6 +100,7 @@ struct daemon {
     struct kannel_send *kannel_send;
     struct event *sigterm, *sigint, *flush;
     struct store *reader; /* a second, read-only connection: what other processes added */
+    struct api *api;
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
@@ -242,11 +244,19 @@ static void kannel_dlr(void *ctx, const char *peer_id, const char *stat)
  * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. */
 static void reload_associations(struct daemon *d)
 {
-    struct store_channel_fns fns = {.association = dialog_channel_fns()->association};
+    struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
+                                    .merchant = dialog_channel_fns()->merchant};
     struct mdt_err err = {0};
 
     if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {
         log_warn("cannot read new associations: %s (retried in a second)", err.msg);
+    }
+    if (d->reader != NULL && d->api != NULL) {
+        struct store_channel_fns keys = {.api_key = api_key_loaded};
+
+        if (store_channel_load(d->reader, &keys, d->api, INT64_MAX, &err) < 0) {
+            log_warn("cannot read new API keys: %s (retried in a second)", err.msg);
+        }
     }
 }
 
@@ -326,7 +336,8 @@ static int claim_settings(struct daemon *d, struct dialog_config *dc, struct mdt
     }
     dc->suspense_account = ask.id;
     dc->claim_period_s = cfg->sms.claim_period_s;
-    dc->hold_timeout_s = max - cfg->sms.claim_period_s > 3600 ? cfg->sms.claim_period_s + 3600 : max;
+    dc->hold_timeout_s =
+        max - cfg->sms.claim_period_s > 3600 ? cfg->sms.claim_period_s + 3600 : max;
     return 0;
 }
 
@@ -342,6 +353,7 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     int rc;
 
     snprintf(dc.short_code, sizeof(dc.short_code), "%s", cfg->sms.short_code);
+    snprintf(dc.link_base, sizeof(dc.link_base), "http://%s", cfg->http_listen);
     snprintf(dc.country, sizeof(dc.country), "%s", cfg->sms.country);
     dc.currency = currency_find(cfg->ledger.default_currency);
     if (strcmp(cfg->sms.order_fee, "none") != 0) {
@@ -362,6 +374,42 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     }
     if (rc == 0) {
         rc = store_channel_load(d->store, dialog_channel_fns(), d->dialog, since, err);
+    }
+    return rc;
+}
+
+/* Requests per second per API key unless the key says otherwise: above the 15k/s POST target,
+ * so that the limit protects against runaway clients without capping a busy merchant. */
+#define API_RATE_DEFAULT 20000
+
+static int api_submit(void *ctx, struct dialog_step *s, void *call,
+                      void (*done)(void *call, int rc, const struct dialog_step *s))
+{
+    return service_submit(ctx, s, call, done);
+}
+
+static bool api_handle_req(void *ctx, void *req)
+{
+    return ctx != NULL && api_handle(ctx, req);
+}
+
+/* The merchant API, with its keys and recent idempotency records. */
+static int start_api(struct daemon *d, struct mdt_err *err)
+{
+    struct api_config ac = {.dialog = d->dialog,
+                            .submit = api_submit,
+                            .submit_ctx = d->service,
+                            .engine = d->engine,
+                            .reader = d->reader,
+                            .vault = d->vault,
+                            .rate_per_s = API_RATE_DEFAULT};
+    struct store_channel_fns fns = {.api_key = api_key_loaded,
+                                    .idempotency = api_idempotency_loaded};
+    int rc = api_create(&ac, &d->api, err);
+
+    if (rc == 0) {
+        rc = store_channel_load(d->store, &fns, d->api, clock_now_us() - (int64_t)86400 * 1000000,
+                                err);
     }
     return rc;
 }
@@ -387,6 +435,11 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
         rc = store_channel_load(d->store, &outbox_fns, d->service, INT64_MAX, err);
     }
     h.ctx = d->service;
+    if (rc == 0) {
+        rc = start_api(d, err);
+    }
+    h.other = api_handle_req;
+    h.other_ctx = d->api;
     if (rc == 0 && d->cfg->http_listen[0] != '\0') {
         rc = kannel_listen(d->base, d->cfg->http_listen, &h, &d->kannel, err);
     }
@@ -424,6 +477,7 @@ static void stop(struct daemon *d)
     struct engine_stats st = {0};
 
     kannel_free(d->kannel);
+    api_free(d->api);
     smpp_session_free(d->smpp);
     kannel_send_free(d->kannel_send);
     if (d->flush != NULL) {

@@ -26,6 +26,7 @@ struct pending {
     struct service *svc;
     void *ctx;
     service_ack_fn ack;
+    service_step_fn step_done; /* api steps: told before the dialog frees the step */
     int rc;
 };
 
@@ -152,6 +153,9 @@ static void step_finished(struct service *s, struct dialog_step *step)
         }
     }
     delivered = p->ack != NULL && p->ack(p->ctx, rc, texts, nmine);
+    if (p->step_done != NULL) {
+        p->step_done(p->ctx, rc, step);
+    }
     if (delivered) {
         outbox_save_states(s, mine, nmine, OUTBOX_SENT, "");
     } else {
@@ -242,6 +246,23 @@ void service_receive(struct service *s, const struct dialog_message *m, void *ct
         dialog_step_done(step, rc);
         answer_later(s, ctx, ack, rc);
     }
+}
+
+int service_submit(struct service *s, struct dialog_step *step, void *ctx, service_step_fn done)
+{
+    struct pending *p = malloc(sizeof(*p));
+    int rc;
+
+    MDT_ASSERT(p != NULL);
+    *p = (struct pending){.svc = s, .ctx = ctx, .step_done = done};
+    step->owner = p;
+    rc = engine_submit_rows(s->engine, step->ops, step->n, step->rows, step->row_count,
+                            DIALOG_ROWS_MAX, dialog_hook, step->results, step, on_engine_done);
+    if (rc < 0) {
+        free(p);
+        dialog_step_done(step, rc);
+    }
+    return rc;
 }
 
 /* At most this many work steps per call: the rest waits for the next second, so that a

@@ -35,6 +35,15 @@ void service_free(struct service *s);
 void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
                      service_ack_fn ack);
 
+/* A step decided outside a message (the HTTP API, a wallet page) is durable (rc 0) or failed:
+ * read what it says (dialog_step_outcome, step->request) before returning; the dialog frees
+ * the step after. Loop thread. */
+typedef void (*service_step_fn)(void *ctx, int rc, const struct dialog_step *step);
+
+/* Submit such a step; done runs later on the loop thread. Returns 0, or a negative code (the
+ * engine's queue is full: answer 503) after which the step is released and done never runs. */
+int service_submit(struct service *s, struct dialog_step *step, void *ctx, service_step_fn done);
+
 /* Start the work the dialog does on its own (held money collected or returned). Called once a
  * second and after every finished step; the replies go to the outbox. */
 void service_work(struct service *s);

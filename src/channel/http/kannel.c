@@ -251,6 +251,16 @@ static void on_health(struct evhttp_request *req, void *arg)
     send_text(req, 200, "OK", "ok\n");
 }
 
+/* Any other path: the other handlers (the API), or 404. */
+static void on_other(struct evhttp_request *req, void *arg)
+{
+    struct kannel *k = arg;
+
+    if (k->h.other == NULL || !k->h.other(k->h.other_ctx, req)) {
+        send_text(req, 404, "Not Found", "not found\n");
+    }
+}
+
 int kannel_listen(struct event_base *base, const char *listen, const struct kannel_handlers *h,
                   struct kannel **out, struct mdt_err *err)
 {
@@ -280,6 +290,7 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
     evhttp_set_cb(k->http, "/dev/outbox", on_outbox, k);
     evhttp_set_cb(k->http, "/healthz", on_health, k);
     evhttp_set_cb(k->http, "/kannel/dlr", on_dlr, k);
+    evhttp_set_gencb(k->http, on_other, k);
     *out = k;
     return 0;
 }

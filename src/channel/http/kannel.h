@@ -26,6 +26,9 @@ struct kannel_handlers {
      * UNDELIV or REJECTD. Optional. */
     void (*dlr)(void *ctx, const char *peer_id, const char *stat);
     void *ctx;
+    /* Paths not served here (a struct evhttp_request *): true when answered. Optional. */
+    bool (*other)(void *other_ctx, void *req);
+    void *other_ctx;
 };
 
 /* Listen on "host:port" (e.g. 127.0.0.1:8710). h is copied. *out: kannel_free(). */

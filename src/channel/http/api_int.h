@@ -1,0 +1,54 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Internals shared by the API's files: api.c (answers, parsing, auth, idempotency) and
+ * api_routes.c (the endpoints). Not for use outside src/channel/http. */
+#ifndef MDT_CHANNEL_HTTP_API_INT_H
+#define MDT_CHANNEL_HTTP_API_INT_H
+
+#include <jansson.h>
+
+#include "base/id128.h"
+#include "channel/http/api.h"
+
+struct evhttp_request;
+
+#define API_BODY_MAX 16384          /* a payment request is a few hundred bytes */
+#define API_IDEMPOTENCY_KEY_MAX 255 /* as Stripe: enough for a UUID or an order number */
+#define API_LIST_MAX 100            /* items per page of a list */
+
+struct api {
+    struct api_config cfg;
+    struct api_auth *auth;
+};
+
+/* One request waiting for a durable answer. */
+struct api_call {
+    struct api *api;
+    struct evhttp_request *req; /* NULL once the client left */
+    bool has_idem;
+    uint8_t idem_key[32], body_hash[32];
+    struct id128 derived_id; /* from the Idempotency-Key: the request's or refund's id */
+    uint64_t merchant_id;
+};
+
+void api_reply_raw(struct evhttp_request *req, int status, const char *type, const char *body,
+                   size_t len);
+void api_reply_json(struct evhttp_request *req, int status, json_t *o);
+void api_ledger_problem(struct evhttp_request *req, int reason);
+void api_error_problem(struct evhttp_request *req, int rc, const struct mdt_err *err);
+struct api_call *api_call_new(struct api *a, struct evhttp_request *req);
+struct evhttp_request *api_call_req(struct api_call *c);
+void api_answer_text(struct api_call *c, int status, const char *text, size_t len);
+void api_answer_request(struct api_call *c, int status, const struct payment_request_row *r);
+void api_persist_idempotency(struct api *a, const struct idempotency_row *r);
+json_t *api_body_json(struct evhttp_request *req, char **raw, size_t *raw_len);
+int api_field_string(struct evhttp_request *req, json_t *o, const char *name, bool required,
+                     char *out, size_t cap);
+int api_field_int(struct evhttp_request *req, json_t *o, const char *name, bool required,
+                  int64_t min, int64_t max, int64_t def, int64_t *out);
+const struct api_key_row *api_authenticate(struct api *a, struct evhttp_request *req,
+                                           uint32_t scope);
+int api_idempotency_begin(struct api_call *c, const struct api_key_row *k, const char *path,
+                          const char *body, size_t len);
+void api_route(struct api *a, struct evhttp_request *req, const char *path);
+
+#endif
