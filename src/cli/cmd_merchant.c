@@ -16,22 +16,24 @@
 
 void cmd_merchant_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: mandat merchant create NAME... [--webhook-url URL] [--fee SCHEDULE]\n"
-            "       mandat merchant key MERCHANT_ID [--scopes payments,refunds,read,admin]\n"
-            "       mandat merchant list\n"
-            "\n"
-            "create opens a merchant account, and prints its id, a first API key (scopes\n"
-            "payments, refunds, read) and its webhook signing secret. The API key is shown\n"
-            "only now: mandat keeps a keyed hash of it. Store it like a password.\n"
-            "--fee names the [fee.*] schedule taken at each payment (default %s, or none).\n"
-            "key makes another key; MERCHANT_ID 0 makes an operator key (scope admin).\n"
-            "\n"
-            "examples:\n"
-            "  mandat merchant create Boutique Zoé --webhook-url https://zoe.example/hooks\n"
-            "  mandat merchant key 6 --scopes read\n"
-            "  mandat merchant key 0 --scopes admin,read\n",
-            MERCHANT_DEFAULT_FEE);
+    fprintf(
+        out,
+        "usage: mandat merchant create NAME... [--webhook-url URL] [--fee SCHEDULE]\n"
+        "       mandat merchant key MERCHANT_ID [--scopes payments,refunds,read,admin] [--rate N]\n"
+        "       mandat merchant list\n"
+        "\n"
+        "create opens a merchant account, and prints its id, a first API key (scopes\n"
+        "payments, refunds, read) and its webhook signing secret. The API key is shown\n"
+        "only now: mandat keeps a keyed hash of it. Store it like a password.\n"
+        "--fee names the [fee.*] schedule taken at each payment (default %s, or none).\n"
+        "key makes another key; MERCHANT_ID 0 makes an operator key (scope admin);\n"
+        "--rate caps its requests per second (default: mandatd's, 20000).\n"
+        "\n"
+        "examples:\n"
+        "  mandat merchant create Boutique Zoé --webhook-url https://zoe.example/hooks\n"
+        "  mandat merchant key 6 --scopes read\n"
+        "  mandat merchant key 0 --scopes admin,read\n",
+        MERCHANT_DEFAULT_FEE);
 }
 
 static int parse_scopes(const char *text, uint32_t *out)
@@ -65,7 +67,8 @@ static int parse_scopes(const char *text, uint32_t *out)
 }
 
 /* Make a key for merchant_id and persist its hash; prints the key. */
-static int new_key(struct cli *c, struct cli_engine *e, uint64_t merchant_id, uint32_t scopes)
+static int new_key(struct cli *c, struct cli_engine *e, uint64_t merchant_id, uint32_t scopes,
+                   uint32_t rate)
 {
     struct store_extra row = {.kind = EXTRA_API_KEY};
     char key[VAULT_API_KEY_MAX];
@@ -80,6 +83,7 @@ static int new_key(struct cli *c, struct cli_engine *e, uint64_t merchant_id, ui
     rc = vault_api_key_new(v, key, row.u.api_key.key_id, row.u.api_key.hash);
     row.u.api_key.merchant_id = merchant_id;
     row.u.api_key.scopes = scopes;
+    row.u.api_key.rate_per_s = rate;
     row.u.api_key.created_us = clock_now_us();
     if (rc == 0) {
         rc = engine_execute_rows(e->engine, NULL, 0, &row, 1, NULL, NULL);
@@ -139,7 +143,7 @@ static int merchant_create(struct cli *c, const char *name, const char *url, con
     }
     if (rc == 0) {
         printf("merchant %llu: %s\n", (unsigned long long)m->account_id, name);
-        rc = new_key(c, &e, m->account_id, SCOPE_PAYMENTS | SCOPE_REFUNDS | SCOPE_READ);
+        rc = new_key(c, &e, m->account_id, SCOPE_PAYMENTS | SCOPE_REFUNDS | SCOPE_READ, 0);
     } else {
         cli_error("cannot create the merchant: %s", mdt_strerror(rc));
         rc = CLI_EXIT_USAGE;
@@ -176,7 +180,7 @@ static int merchant_list(struct cli *c)
     return CLI_EXIT_OK;
 }
 
-static int merchant_key(struct cli *c, const char *id_text, uint32_t scopes)
+static int merchant_key(struct cli *c, const char *id_text, uint32_t scopes, uint32_t rate)
 {
     struct cli_engine e = {0};
     uint64_t id = 0;
@@ -195,7 +199,7 @@ static int merchant_key(struct cli *c, const char *id_text, uint32_t scopes)
     }
     rc = cli_engine_open(c, CLI_STORE_WRITE, &e);
     if (rc == 0) {
-        rc = new_key(c, &e, id, scopes);
+        rc = new_key(c, &e, id, scopes, rate);
         cli_engine_close(&e);
     }
     return rc;
@@ -206,11 +210,12 @@ int cmd_merchant(struct cli *c, int argc, char **argv)
     static const struct option opts[] = {{"webhook-url", required_argument, NULL, 'w'},
                                          {"fee", required_argument, NULL, 'f'},
                                          {"scopes", required_argument, NULL, 's'},
+                                         {"rate", required_argument, NULL, 'r'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *url = "", *fee = MERCHANT_DEFAULT_FEE;
     char name[64] = "";
-    uint32_t scopes = 0;
+    uint32_t scopes = 0, rate = 0;
     int ch, rc = cli_config_load(c);
 
     if (rc != 0) {
@@ -227,6 +232,13 @@ int cmd_merchant(struct cli *c, int argc, char **argv)
             if (rc != 0) {
                 return rc;
             }
+        } else if (ch == 'r') {
+            uint64_t r = 0;
+
+            if (cli_parse_uint(optarg, "--rate", 1000000, &r) < 0) {
+                return CLI_EXIT_USAGE;
+            }
+            rate = (uint32_t)r;
         } else if (ch == 'h') {
             cmd_merchant_usage(stdout);
             return CLI_EXIT_OK;
@@ -240,7 +252,7 @@ int cmd_merchant(struct cli *c, int argc, char **argv)
         return merchant_list(c);
     }
     if (argc == 2 && strcmp(argv[0], "key") == 0) {
-        return merchant_key(c, argv[1], scopes);
+        return merchant_key(c, argv[1], scopes, rate);
     }
     if (argc < 2 || strcmp(argv[0], "create") != 0) {
         return cli_usage_error("merchant", "write: merchant create NAME, merchant key ID or "

@@ -1,0 +1,195 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# The merchant API against a real mandatd, with curl as the merchant and the mandat CLI as the
+# payer's phone: payment requests created, replayed with their Idempotency-Key, refused for bad
+# input (each problem type), confirmed by SMS, read, listed, cancelled, declined, refunded;
+# authentication, scopes and rate limits; the webhook events written with each change; and a
+# kill -9 after which requests and idempotency still hold. Usage: test_api.sh MANDAT MANDATD
+set -euo pipefail
+mandat=$1
+mandatd=$2
+dir=$(mktemp -d /tmp/mandat-api-XXXXXX)
+pid=""
+pass=0
+fail=0
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+cat > "$dir/mandat.conf" <<CONF
+[store]
+path = $dir/mandat.db
+[http]
+listen = 127.0.0.1:$port
+[vault]
+key_file = $dir/pin.key
+CONF
+M=("$mandat" --config "$dir/mandat.conf")
+
+start() {
+  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do
+    if curl -s -o /dev/null "$base/healthz"; then return 0; fi
+    sleep 0.1
+  done
+  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+}
+
+check() { # NAME WANTED GOT
+  if [[ "$3" == *"$2"* ]]; then
+    pass=$((pass + 1))
+  else
+    fail=$((fail + 1))
+    printf 'FAIL %s: wanted "%s", got:\n%s\n' "$1" "$2" "$3"
+  fi
+}
+
+# api METHOD PATH KEY [BODY] [extra curl args]: prints the body, then the status on its own line.
+api() {
+  local method=$1 path=$2 key=$3 body=${4:-}
+  shift 4 || shift $#
+  if [ -n "$body" ]; then
+    curl -s -X "$method" "$base$path" -H "Authorization: Bearer $key" -d "$body" \
+      -w '\n%{http_code}' "$@"
+  else
+    curl -s -X "$method" "$base$path" -H "Authorization: Bearer $key" -w '\n%{http_code}' "$@"
+  fi
+}
+
+field() { python3 -c "import json,sys; print(json.loads(sys.stdin.read().splitlines()[0])['$1'])"; }
+
+"${M[@]}" init >/dev/null
+"${M[@]}" merchant create Boutique Zoé --webhook-url http://127.0.0.1:9/hooks >"$dir/m1"
+"${M[@]}" merchant create Autre >"$dir/m2"
+KEY=$(sed -n 's/^api key: //p' "$dir/m1")
+OTHER=$(sed -n 's/^api key: //p' "$dir/m2")
+READ=$("${M[@]}" merchant key 5 --scopes read | sed -n 's/^api key: //p')
+SLOW=$("${M[@]}" merchant key 5 --scopes read --rate 2 | sed -n 's/^api key: //p')
+check "key shown once" "mdt_" "$KEY"
+if sqlite3 "$dir/mandat.db" "select * from api_keys" | grep -q "${KEY##*_}"; then
+  fail=$((fail + 1)); echo "FAIL the API key is stored in clear"
+fi
+start
+P=0612345678
+"${M[@]}" sms $P INSCRIPTION >/dev/null
+"${M[@]}" sms $P CODE 483920 >/dev/null
+"${M[@]}" transfer --kind topup --from 1 --to 7 --amount 100 >/dev/null
+req='{"amount":2500,"payer":"'$P'","reference":"order 123","description":"2 tickets"}'
+
+# Create, replay, reuse with another body.
+out=$(api POST /v1/payment-requests "$KEY" "$req" -H "Idempotency-Key: order-123")
+check "create" '"state":"pending"' "$out"
+check "create 201" $'\n201' "$out"
+ID=$(echo "$out" | field id)
+out=$(api POST /v1/payment-requests "$KEY" "$req" -H "Idempotency-Key: order-123" -i)
+check "replay same id" "\"id\":\"$ID\"" "$out"
+check "replay header" "Idempotent-Replayed: true" "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":1,"payer":"'$P'","reference":"x"}' \
+  -H "Idempotency-Key: order-123")
+check "key reused" "idempotency-key-reused" "$out"
+check "key reused 422" $'\n422' "$out"
+# The payer got the request by SMS, with a link to the wallet page.
+out=$("${M[@]}" phone $P </dev/null)
+check "payer asked" "Boutique Zoé demande 25,00 € (order 123)" "$out"
+check "link" "$base/c/" "$out"
+
+# Bad input, one problem type each.
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":' )
+check "malformed" "malformed-json" "$out"
+check "malformed 400" $'\n400' "$out"
+out=$(api POST /v1/payment-requests "$KEY" '[1]')
+check "not an object" "the body must be an object" "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"payer":"'$P'","reference":"x"}')
+check "missing" "amount is required" "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":-5,"payer":"'$P'","reference":"x"}')
+check "negative" "amount must be an integer" "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":5,"payer":"abc","reference":"x"}')
+check "bad payer" "payer must be a phone number" "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":5,"payer":"0699999999","reference":"x"}')
+check "no wallet" "no mandat wallet for this payer" "$out"
+check "no wallet 404" $'\n404' "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":5,"currency":"USD","payer":"'$P'","reference":"x"}')
+check "currency" "currency USD is not taken here" "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":5,"payer":"'$P'","reference":"x","amount":6}')
+check "duplicate key" "malformed-json" "$out"
+big=$(head -c 20000 /dev/zero | tr '\0' 'a')
+out=$(api POST /v1/payment-requests "$KEY" "{\"amount\":5,\"payer\":\"$P\",\"reference\":\"$big\"}")
+check "oversized" $'\n413' "$out"
+out=$(api GET /v1/nothing "$KEY")
+check "unknown path" "no such endpoint" "$out"
+out=$(api DELETE /v1/payment-requests "$KEY")
+check "405" $'\n405' "$out"
+check "problem type" '"type":"https://mandat.dev/problems/method-not-allowed"' "$out"
+out=$(curl -s -i "$base/v1/payment-requests/$ID")
+check "no key" "401" "$out"
+check "problem json" "application/problem+json" "$out"
+out=$(api GET "/v1/payment-requests/$ID" "mdt_0000000000000000_000000000000000000000000000000000000000000000000")
+check "wrong key" "unknown or revoked API key" "$out"
+out=$(api POST /v1/payment-requests "$READ" "$req")
+check "scope" $'\n403' "$out"
+out=$(api GET "/v1/payment-requests/$ID" "$OTHER")
+check "other merchant" $'\n404' "$out"
+for _ in 1 2 3; do out=$(api GET "/v1/payment-requests/$ID" "$SLOW" "" -i); done
+check "rate limited" "429" "$out"
+check "retry after" "Retry-After: 1" "$out"
+
+# The payer confirms by SMS: read it, its transfer, the balance, a refund.
+check "sms confirm" "Payé : 25,00 € à Boutique Zoé (order 123)" "$("${M[@]}" sms $P 483920)"
+out=$(api GET "/v1/payment-requests/$ID" "$READ")
+check "confirmed" '"state":"confirmed"' "$out"
+check "merchant fee" '"fee":63' "$out"
+TID=$(echo "$out" | field transfer_id)
+out=$(api GET "/v1/transfers/$TID" "$READ")
+check "transfer" '"kind":"payment"' "$out"
+check "transfer amount" '"amount":2500' "$out"
+out=$(api GET /v1/accounts/5/balance "$READ")
+check "balance" '"available":2437' "$out"
+out=$(api GET /v1/accounts/6/balance "$READ")
+check "not own account" $'\n404' "$out"
+out=$(api POST /v1/refunds "$KEY" '{"payment_request_id":"'$ID'","amount":1000}' -H "Idempotency-Key: r-1")
+check "refund" '"object":"refund","amount":1000' "$out"
+out=$(api POST /v1/refunds "$KEY" '{"payment_request_id":"'$ID'","amount":1000}' -H "Idempotency-Key: r-1")
+check "refund replay" '"refunded":1000' "$out"
+out=$(api POST /v1/refunds "$KEY" '{"payment_request_id":"'$ID'","amount":2000}')
+check "refund above" "refund above what is left" "$out"
+check "refund above 409" $'\n409' "$out"
+check "refund sms" "Boutique Zoé vous rembourse 10,00 €" "$("${M[@]}" phone $P </dev/null)"
+
+# Cancelled by the merchant, declined by the payer.
+ID2=$(api POST /v1/payment-requests "$KEY" '{"amount":700,"payer":"'$P'","reference":"o2"}' | field id)
+out=$(api POST "/v1/payment-requests/$ID2/cancel" "$KEY" "")
+check "cancel" '"state":"cancelled"' "$out"
+out=$(api POST "/v1/payment-requests/$ID2/cancel" "$KEY" "")
+check "cancel twice" $'\n409' "$out"
+ID3=$(api POST /v1/payment-requests "$KEY" '{"amount":800,"payer":"'$P'","reference":"o3"}' | field id)
+check "decline" "refusée" "$("${M[@]}" sms $P ANNULER)"
+check "declined" '"state":"declined"' "$(api GET "/v1/payment-requests/$ID3" "$READ")"
+out=$(api GET "/v1/payment-requests?limit=2" "$READ")
+check "list page" '"has_more":true' "$out"
+check "list newest first" "\"id\":\"$ID3\"" "$out"
+out=$(api GET "/v1/payment-requests?state=confirmed" "$READ")
+check "list filter" "\"id\":\"$ID\"" "$out"
+out=$(api GET "/v1/payment-requests?limit=1000" "$READ")
+check "list limit" "limit is 1 to 100" "$out"
+events=$(sqlite3 "$dir/mandat.db" "select type from webhooks order by seq" | tr '\n' ' ')
+check "events" "payment_request.confirmed refund.succeeded payment_request.cancelled payment_request.declined" "$events"
+
+# kill -9: requests and their idempotency survive.
+kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+start
+check "after crash" '"state":"declined"' "$(api GET "/v1/payment-requests/$ID3" "$READ")"
+out=$(api POST /v1/payment-requests "$KEY" "$req" -H "Idempotency-Key: order-123")
+check "replay after crash" "\"id\":\"$ID\"" "$out"
+check "ledger check" ": ok" "$("${M[@]}" check)"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+pid=""
+if grep -q "${KEY##*_}\|483920" "$dir/mandatd.log"; then
+  fail=$((fail + 1)); echo "FAIL a secret reached the log"
+fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
