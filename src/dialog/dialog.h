@@ -193,6 +193,9 @@ int dialog_step_reason(const struct dialog_step *s);
 int dialog_request_json(const struct dialog *d, const struct payment_request_row *r, char *buf,
                         size_t cap);
 
+/* The language a person chose (LANG), or the default; for pages shown to them. */
+enum lang dialog_customer_lang(struct dialog *d, const char *e164);
+
 /* Names for the JSON and the pages: pending, confirmed, declined, expired, cancelled. */
 const char *payment_request_state_name(int state);
 int payment_request_state_parse(const char *name);

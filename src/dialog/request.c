@@ -226,3 +226,10 @@ int dialog_step_reason(const struct dialog_step *s)
     }
     return LEDGER_OK;
 }
+
+enum lang dialog_customer_lang(struct dialog *d, const char *e164)
+{
+    const struct cust *c = dialog_cust_find(d, e164);
+
+    return c != NULL ? (enum lang)c->row.lang : d->cfg.lang;
+}

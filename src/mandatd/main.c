@@ -21,6 +21,7 @@
 #include "channel/http/kannel_send.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
+#include "channel/web/web.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "mandatd/config.h"
@@ -101,6 +102,7 @@ struct daemon {
     struct event *sigterm, *sigint, *flush;
     struct store *reader; /* a second, read-only connection: what other processes added */
     struct api *api;
+    struct web *web;
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
@@ -388,9 +390,13 @@ static int api_submit(void *ctx, struct dialog_step *s, void *call,
     return service_submit(ctx, s, call, done);
 }
 
+/* Paths other than Kannel's: the API, then the wallet pages. */
 static bool api_handle_req(void *ctx, void *req)
 {
-    return ctx != NULL && api_handle(ctx, req);
+    struct daemon *d = ctx;
+
+    return (d->api != NULL && api_handle(d->api, req)) ||
+           (d->web != NULL && web_handle(d->web, req));
 }
 
 /* The merchant API, with its keys and recent idempotency records. */
@@ -405,7 +411,16 @@ static int start_api(struct daemon *d, struct mdt_err *err)
                             .rate_per_s = API_RATE_DEFAULT};
     struct store_channel_fns fns = {.api_key = api_key_loaded,
                                     .idempotency = api_idempotency_loaded};
+    struct web_config wc = {.dialog = d->dialog,
+                            .vault = d->vault,
+                            .dev_mode = true,
+                            .submit = api_submit,
+                            .submit_ctx = d->service};
     int rc = api_create(&ac, &d->api, err);
+
+    if (rc == 0) {
+        rc = web_create(&wc, &d->web, err);
+    }
 
     if (rc == 0) {
         rc = store_channel_load(d->store, &fns, d->api, clock_now_us() - (int64_t)86400 * 1000000,
@@ -439,7 +454,7 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
         rc = start_api(d, err);
     }
     h.other = api_handle_req;
-    h.other_ctx = d->api;
+    h.other_ctx = d;
     if (rc == 0 && d->cfg->http_listen[0] != '\0') {
         rc = kannel_listen(d->base, d->cfg->http_listen, &h, &d->kannel, err);
     }
@@ -478,6 +493,7 @@ static void stop(struct daemon *d)
 
     kannel_free(d->kannel);
     api_free(d->api);
+    web_free(d->web);
     smpp_session_free(d->smpp);
     kannel_send_free(d->kannel_send);
     if (d->flush != NULL) {

@@ -1,0 +1,447 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The confirmation page of a payment request: what the payer sees after following the link
+ * in the SMS. It shows the payee, amount, reference and time left, takes the 6-digit code and
+ * shows the result; the dialog applies the same rules as by SMS. The link's token is the only
+ * key to the page: 128 random bits, kept as a keyed hash, useless once the request is no longer
+ * pending. Forms carry a CSRF token bound to the link (an HMAC), and cross-origin posts are
+ * refused. Nothing personal appears in URLs. */
+#include "channel/web/web.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "base/log.h"
+#include "dialog/dialog.h"
+#include "vault/vault.h"
+
+/* The page's form: a code and a CSRF token. */
+#define WEB_FORM_MAX 512
+
+extern const char web_style_css[];
+extern const size_t web_style_css_len;
+extern const char web_phone_html[];
+extern const size_t web_phone_html_len;
+
+struct web {
+    struct web_config cfg;
+};
+
+struct page_call {
+    struct web *w;
+    struct evhttp_request *req; /* NULL once the client left */
+    char token[VAULT_TOKEN_MAX];
+};
+
+int web_create(const struct web_config *cfg, struct web **out, struct mdt_err *err)
+{
+    struct web *w = calloc(1, sizeof(*w));
+
+    if (w == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "out of memory creating the pages");
+    }
+    w->cfg = *cfg;
+    *out = w;
+    return 0;
+}
+
+void web_free(struct web *w)
+{
+    free(w);
+}
+
+static void reply(struct evhttp_request *req, int status, const char *type, struct evbuffer *b)
+{
+    struct evkeyvalq *h = evhttp_request_get_output_headers(req);
+
+    evhttp_add_header(h, "Content-Type", type);
+    evhttp_add_header(h, "Cache-Control", "no-store");
+    evhttp_add_header(h, "X-Content-Type-Options", "nosniff");
+    evhttp_add_header(h, "Referrer-Policy", "no-referrer");
+    evhttp_add_header(h, "X-Frame-Options", "DENY");
+    evhttp_add_header(h, "Content-Security-Policy",
+                      "default-src 'self'; script-src 'unsafe-inline' 'self'; "
+                      "style-src 'self'; form-action 'self'; frame-ancestors 'none'");
+    evhttp_send_reply(req, status, NULL, b);
+}
+
+/* Text into HTML: & < > " ' escaped. */
+static void html(struct evbuffer *b, const char *s)
+{
+    for (; *s != '\0'; s++) {
+        switch (*s) {
+        case '&':
+            evbuffer_add(b, "&amp;", 5);
+            break;
+        case '<':
+            evbuffer_add(b, "&lt;", 4);
+            break;
+        case '>':
+            evbuffer_add(b, "&gt;", 4);
+            break;
+        case '"':
+            evbuffer_add(b, "&quot;", 6);
+            break;
+        case '\'':
+            evbuffer_add(b, "&#39;", 5);
+            break;
+        default:
+            evbuffer_add(b, s, 1);
+        }
+    }
+}
+
+static void head(struct evbuffer *b, bool fr, const char *title)
+{
+    evbuffer_add_printf(b,
+                        "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
+                        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+                        "<title>",
+                        fr ? "fr" : "en");
+    html(b, title);
+    evbuffer_add_printf(b, "</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>"
+                           "<body><main><div class=\"card\">");
+}
+
+static void foot(struct evbuffer *b)
+{
+    evbuffer_add_printf(b, "</div><footer class=\"muted\">mandat</footer></main></body></html>");
+}
+
+/* A page with a title and one sentence. */
+static void page_message(struct evhttp_request *req, int status, bool fr, const char *title,
+                         const char *text, const char *cls)
+{
+    struct evbuffer *b = evbuffer_new();
+
+    MDT_ASSERT(b != NULL);
+    head(b, fr, title);
+    evbuffer_add_printf(b, "<h1>");
+    html(b, title);
+    evbuffer_add_printf(b, "</h1><p class=\"result %s\" id=\"result\">", cls);
+    html(b, text);
+    evbuffer_add_printf(b, "</p>");
+    foot(b);
+    reply(req, status, "text/html; charset=utf-8", b);
+    evbuffer_free(b);
+}
+
+static void csrf_token(const struct web *w, const char *token, char out[65])
+{
+    static const char hex[] = "0123456789abcdef";
+    char buf[64];
+    uint8_t mac[32];
+    int n = snprintf(buf, sizeof(buf), "csrf|%s", token);
+
+    vault_mac(w->cfg.vault, buf, (size_t)n, mac);
+    for (int i = 0; i < 32; i++) {
+        out[2 * i] = hex[mac[i] >> 4];
+        out[2 * i + 1] = hex[mac[i] & 15];
+    }
+    out[64] = '\0';
+}
+
+static void amount_text(const struct payment_request_row *r, bool fr, char out[MONEY_FORMAT_MAX])
+{
+    const struct currency *cur = currency_find(r->currency);
+
+    if (cur == NULL ||
+        money_format(r->amount_minor, cur, fr ? LANG_FR : LANG_EN, out, MONEY_FORMAT_MAX) < 0) {
+        snprintf(out, MONEY_FORMAT_MAX, "%lld", (long long)r->amount_minor);
+    }
+}
+
+/* The request and, while it is pending, the code form. note: a line above the form. */
+static void page_request(struct web *w, struct evhttp_request *req, const char *token,
+                         const struct payment_request_row *r, const char *note)
+{
+    const struct merchant_row *m = dialog_merchant_get(w->cfg.dialog, r->merchant_id);
+    bool fr = dialog_customer_lang(w->cfg.dialog, r->payer) == LANG_FR;
+    int64_t left_s = (r->expires_us - clock_now_us()) / 1000000;
+    char amount[MONEY_FORMAT_MAX], csrf[65];
+    struct evbuffer *b = evbuffer_new();
+
+    MDT_ASSERT(b != NULL);
+    amount_text(r, fr, amount);
+    head(b, fr, fr ? "Confirmer le paiement" : "Confirm the payment");
+    evbuffer_add_printf(b, "<h1>");
+    html(b, m != NULL ? m->name : "?");
+    evbuffer_add_printf(b, fr ? " vous demande</h1>" : " asks you for</h1>");
+    evbuffer_add_printf(b, "<p class=\"amount\" id=\"amount\">");
+    html(b, amount);
+    evbuffer_add_printf(b, "</p><dl><dt>%s</dt><dd id=\"reference\">",
+                        fr ? "Référence" : "Reference");
+    html(b, r->reference);
+    if (r->description[0] != '\0') {
+        evbuffer_add_printf(b, "</dd><dt>%s</dt><dd>", fr ? "Objet" : "For");
+        html(b, r->description);
+    }
+    evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
+                        fr ? "Temps restant" : "Time left",
+                        (long long)(left_s > 0 ? left_s / 60 : 0),
+                        (long long)(left_s > 0 ? left_s % 60 : 0));
+    if (note != NULL) {
+        evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
+        html(b, note);
+        evbuffer_add_printf(b, "</p>");
+    }
+    csrf_token(w, token, csrf);
+    evbuffer_add_printf(b,
+                        "<form method=\"post\" action=\"/c/%s\" autocomplete=\"off\">"
+                        "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+                        "<label for=\"code\">%s</label>"
+                        "<input type=\"password\" id=\"code\" name=\"code\" inputmode=\"numeric\" "
+                        "pattern=\"[0-9]{6}\" maxlength=\"6\" required autofocus>"
+                        "<button type=\"submit\" id=\"pay\">%s</button></form>"
+                        "<p class=\"muted\">%s</p>",
+                        token, csrf,
+                        fr ? "Votre code secret à 6 chiffres" : "Your 6-digit secret code",
+                        fr ? "Payer" : "Pay",
+                        fr ? "mandat ne vous demandera jamais votre code par téléphone."
+                           : "mandat will never ask for your code by phone.");
+    foot(b);
+    reply(req, 200, "text/html; charset=utf-8", b);
+    evbuffer_free(b);
+    vault_wipe(csrf, sizeof(csrf));
+}
+
+static const struct payment_request_row *find(struct web *w, const char *token)
+{
+    uint8_t hash[32];
+
+    if (vault_token_check(w->cfg.vault, token, hash) < 0) {
+        return NULL;
+    }
+    return dialog_request_by_token(w->cfg.dialog, hash);
+}
+
+/* What a request that is not pending any more says. */
+static void page_closed(struct evhttp_request *req, const struct payment_request_row *r, bool fr)
+{
+    static const char *const fr_text[] = {
+        "", "Ce paiement est déjà fait.", "Cette demande a été refusée.",
+        "Cette demande a expiré : rien n'a été débité.", "Le marchand a retiré sa demande."};
+    static const char *const en_text[] = {
+        "", "This payment is already done.", "This request was declined.",
+        "This request expired: nothing was taken.", "The merchant withdrew its request."};
+
+    page_message(req, 410, fr, fr ? "Lien inactif" : "Link no longer active",
+                 fr ? fr_text[r->state] : en_text[r->state], "bad");
+}
+
+static void get_page(struct web *w, struct evhttp_request *req, const char *token)
+{
+    const struct payment_request_row *r = find(w, token);
+    bool fr;
+
+    if (r == NULL) {
+        page_message(req, 404, true, "Lien invalide / Invalid link",
+                     "Ce lien n'est pas valide. This link is not valid.", "bad");
+        return;
+    }
+    fr = dialog_customer_lang(w->cfg.dialog, r->payer) == LANG_FR;
+    if (r->state != PR_PENDING) {
+        page_closed(req, r, fr);
+    } else if (r->expires_us <= clock_now_us()) {
+        page_message(req, 410, fr, fr ? "Lien expiré" : "Link expired",
+                     fr ? "Cette demande a expiré : rien n'a été débité."
+                        : "This request expired: nothing was taken.",
+                     "bad");
+    } else {
+        page_request(w, req, token, r, NULL);
+    }
+}
+
+static void on_close(struct evhttp_connection *conn, void *arg)
+{
+    struct page_call *c = arg;
+
+    (void)conn;
+    c->req = NULL;
+}
+
+/* The code was judged and the step is durable: show the outcome. */
+static void step_answered(void *ctx, int rc, const struct dialog_step *s)
+{
+    struct page_call *c = ctx;
+    struct evhttp_request *req = c->req;
+    const struct payment_request_row *r = find(c->w, c->token);
+    bool fr;
+    char amount[MONEY_FORMAT_MAX], text[256];
+
+    if (req == NULL) {
+        goto out;
+    }
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+    fr = r != NULL && dialog_customer_lang(c->w->cfg.dialog, r->payer) == LANG_FR;
+    if (rc < 0 || r == NULL) {
+        page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
+                     fr ? "Le service est occupé : réessayez dans un instant."
+                        : "The service is busy: try again in a moment.",
+                     "bad");
+        goto out;
+    }
+    switch (dialog_step_outcome(s)) {
+    case OUTCOME_DONE:
+        amount_text(r, fr, amount);
+        snprintf(text, sizeof(text),
+                 fr ? "Payé : %s. Un reçu vous est envoyé par SMS."
+                    : "Paid: %s. A receipt is on its way by SMS.",
+                 amount);
+        page_message(req, 200, fr, fr ? "Paiement effectué" : "Payment done", text, "ok");
+        break;
+    case OUTCOME_WRONG_CODE:
+        snprintf(text, sizeof(text),
+                 fr ? "Code incorrect. Encore %u essai(s)." : "Wrong code. %u more try(ies).",
+                 dialog_step_tries_left(s));
+        page_request(c->w, req, c->token, r, text);
+        break;
+    case OUTCOME_LOCKED:
+        page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
+                     fr ? "Trop de codes erronés : la demande est refusée et votre code bloqué "
+                          "pour un moment."
+                        : "Too many wrong codes: the request is declined and your code locked "
+                          "for a while.",
+                     "bad");
+        break;
+    case OUTCOME_REFUSED:
+        snprintf(text, sizeof(text), fr ? "Paiement refusé (%s)." : "Payment refused (%s).",
+                 ledger_reason_name(dialog_step_reason(s)));
+        page_request(c->w, req, c->token, r, text);
+        break;
+    default:
+        page_closed(req, r, fr);
+        break;
+    }
+out:
+    free(c);
+}
+
+/* application/x-www-form-urlencoded body: the code and the CSRF token. */
+static int read_form(struct evhttp_request *req, char *code, char *csrf)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    char body[WEB_FORM_MAX + 1];
+    struct evkeyvalq q = {0};
+    const char *v;
+    int rc = -1;
+
+    if (len > WEB_FORM_MAX) {
+        return -1;
+    }
+    evbuffer_copyout(in, body, len);
+    body[len] = '\0';
+    if (evhttp_parse_query_str(body, &q) == 0) {
+        v = evhttp_find_header(&q, "code");
+        if (v != NULL && strlen(v) < 16) {
+            snprintf(code, 16, "%s", v);
+            v = evhttp_find_header(&q, "csrf");
+            if (v != NULL && strlen(v) == 64) {
+                memcpy(csrf, v, 65);
+                rc = 0;
+            }
+        }
+    }
+    evhttp_clear_headers(&q);
+    vault_wipe(body, sizeof(body));
+    return rc;
+}
+
+/* A post from another site carries its Origin: refuse it (with the CSRF token, two locks). */
+static bool same_origin(struct evhttp_request *req)
+{
+    struct evkeyvalq *h = evhttp_request_get_input_headers(req);
+    const char *origin = evhttp_find_header(h, "Origin");
+    const char *host = evhttp_find_header(h, "Host");
+    const char *p;
+
+    if (origin == NULL || strcmp(origin, "null") == 0) {
+        return origin == NULL;
+    }
+    p = strstr(origin, "://");
+    return p != NULL && host != NULL && strcmp(p + 3, host) == 0;
+}
+
+static void post_page(struct web *w, struct evhttp_request *req, const char *token)
+{
+    const struct payment_request_row *r = find(w, token);
+    char code[16] = "", csrf[65] = "", want[65];
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+    struct page_call *c;
+    uint8_t hash[32];
+    int rc;
+
+    if (r == NULL) {
+        get_page(w, req, token);
+        return;
+    }
+    csrf_token(w, token, want);
+    if (!same_origin(req) || read_form(req, code, csrf) < 0 ||
+        !vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) ||
+        !vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32)) {
+        vault_wipe(code, sizeof(code));
+        page_message(req, 403, true, "Formulaire refusé / Form refused",
+                     "Rechargez la page et réessayez. Reload the page and try again.", "bad");
+        return;
+    }
+    MDT_ASSERT(vault_token_check(w->cfg.vault, token, hash) == 0);
+    rc = dialog_request_confirm_web(w->cfg.dialog, hash, code, clock_now_us(), &s, &err);
+    vault_wipe(code, sizeof(code));
+    if (rc < 0) {
+        page_message(req, 503, true, "Réessayez / Try again", err.msg, "bad");
+        return;
+    }
+    c = calloc(1, sizeof(*c));
+    MDT_ASSERT(c != NULL);
+    c->w = w;
+    c->req = req;
+    snprintf(c->token, sizeof(c->token), "%s", token);
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, c);
+    if (w->cfg.submit(w->cfg.submit_ctx, s, c, step_answered) < 0) {
+        evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+        free(c);
+        page_message(req, 503, true, "Réessayez / Try again", "busy: try again", "bad");
+    }
+}
+
+static void asset(struct evhttp_request *req, const char *type, const char *data, size_t len)
+{
+    struct evbuffer *b = evbuffer_new();
+
+    MDT_ASSERT(b != NULL);
+    evbuffer_add(b, data, len);
+    reply(req, 200, type, b);
+    evbuffer_free(b);
+}
+
+bool web_handle(struct web *w, void *r)
+{
+    struct evhttp_request *req = r;
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+    if (path == NULL) {
+        return false;
+    }
+    if (strcmp(path, "/static/style.css") == 0) {
+        asset(req, "text/css; charset=utf-8", web_style_css, web_style_css_len);
+    } else if (strcmp(path, "/dev/phone") == 0 && w->cfg.dev_mode) {
+        asset(req, "text/html; charset=utf-8", web_phone_html, web_phone_html_len);
+    } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
+        if (m == EVHTTP_REQ_POST) {
+            post_page(w, req, path + 3);
+        } else {
+            get_page(w, req, path + 3);
+        }
+    } else {
+        return false;
+    }
+    return true;
+}
