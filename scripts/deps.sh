@@ -15,6 +15,8 @@ packages=(
   libevent-dev                       # event loop for the channels
   clang libclang-rt-14-dev           # libFuzzer targets (make fuzz)
   kannel kannel-extras               # Kannel bearerbox/smsbox and fakesmsc (tests/e2e/test_kannel.sh)
+  chromium                           # the browser of the wallet page tests (playwright-core)
+  wrk                                # the HTTP load generator of bench/http
 )
 
 missing=()

@@ -1,0 +1,53 @@
+// SPDX-License-Identifier: Apache-2.0
+// Browser end-to-end with playwright-core driving Debian's chromium: the payer opens the link of
+// a payment request, types a wrong code, then the right one; and the dev phone enrols a number.
+// Usage: node pay.mjs BASE_URL LINK CODE ARTIFACT_DIR. Exits non-zero on the first failure.
+import { chromium } from "playwright-core";
+
+const [base, link, code, artifacts] = process.argv.slice(2);
+
+function check(cond, what) {
+  if (!cond) {
+    console.error("FAIL " + what);
+    process.exit(1);
+  }
+  console.log("ok " + what);
+}
+
+const browser = await chromium.launch({
+  executablePath: "/usr/bin/chromium",
+  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
+  await page.goto(link);
+  check((await page.textContent("#amount")).includes("25,00"), "the page shows the amount");
+  check((await page.textContent("h1")).includes("Boutique Zoé"), "the page names the payee");
+  await page.screenshot({ path: artifacts + "/1-confirm.png" });
+  await page.fill("#code", "000111");
+  await page.click("#pay");
+  await page.waitForSelector("#note");
+  check((await page.textContent("#note")).includes("Encore 4"), "a wrong code leaves 4 tries");
+  await page.screenshot({ path: artifacts + "/2-wrong-code.png" });
+  await page.fill("#code", code);
+  await page.click("#pay");
+  await page.waitForSelector("#result");
+  check((await page.textContent("#result")).includes("Payé : 25,00 €"), "the right code pays");
+  await page.screenshot({ path: artifacts + "/3-paid.png" });
+  await page.goto(link);
+  check((await page.textContent("#result")).includes("déjà fait"), "the link is single use");
+
+  const phone = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  await phone.goto(base + "/dev/phone");
+  const first = phone.locator(".phone").first();
+  await first.locator("input").fill("AIDE");
+  await first.locator("button").click();
+  await first.locator(".msg.in").first().waitFor();
+  check((await first.locator(".msg.in").first().textContent()).includes("ENVOI"),
+        "the dev phone shows mandat's reply");
+  check((await phone.locator(".phone").count()) === 2, "the dev phone shows two phones");
+  await phone.screenshot({ path: artifacts + "/4-dev-phone.png" });
+} finally {
+  await browser.close();
+}
