@@ -32,6 +32,7 @@ struct read_req {
     void (*fn)(void *ctx, const struct ledger *l);
     void *ctx;
     bool done;
+    bool async; /* engine_read_async: the engine owns and frees it, nobody waits */
     struct read_req *next;
 };
 
@@ -188,6 +189,11 @@ static void run_reads(struct engine *e, struct read_req *r)
         struct read_req *next = r->next;
 
         r->fn(r->ctx, e->ledger);
+        if (r->async) {
+            free(r);
+            r = next;
+            continue;
+        }
         pthread_mutex_lock(&e->mu);
         r->done = true;
         pthread_cond_broadcast(&e->read_cv);
@@ -446,6 +452,24 @@ int engine_read(struct engine *e, void (*fn)(void *ctx, const struct ledger *l),
     while (!r.done) {
         pthread_cond_wait(&e->read_cv, &e->mu);
     }
+    pthread_mutex_unlock(&e->mu);
+    return 0;
+}
+
+int engine_read_async(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx)
+{
+    struct read_req *r = calloc(1, sizeof(*r));
+
+    if (r == NULL) {
+        return MDT_E(NOMEM);
+    }
+    r->fn = fn;
+    r->ctx = ctx;
+    r->async = true;
+    pthread_mutex_lock(&e->mu);
+    r->next = e->reads;
+    e->reads = r;
+    pthread_cond_signal(&e->cv);
     pthread_mutex_unlock(&e->mu);
     return 0;
 }

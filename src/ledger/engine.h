@@ -74,6 +74,11 @@ int engine_execute_rows(struct engine *e, const struct ledger_op *ops, size_t n,
  * fn must not keep pointers into the view. Thread-safe. */
 int engine_read(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx);
 
+/* The same without waiting: fn runs later on the ledger thread, between batches (so it sees
+ * only committed state), together with the other reads queued meanwhile; it must hand its
+ * result back to the caller's thread itself. Returns 0 or -MDT_ENOMEM. Thread-safe. */
+int engine_read_async(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx);
+
 void engine_stats_get(struct engine *e, struct engine_stats *out);
 
 /* Finish everything queued, stop the thread, free the engine (the store stays open). */

@@ -402,7 +402,8 @@ static bool api_handle_req(void *ctx, void *req)
 /* The merchant API, with its keys and recent idempotency records. */
 static int start_api(struct daemon *d, struct mdt_err *err)
 {
-    struct api_config ac = {.dialog = d->dialog,
+    struct api_config ac = {.base = d->base,
+                            .dialog = d->dialog,
                             .submit = api_submit,
                             .submit_ctx = d->service,
                             .engine = d->engine,
@@ -492,8 +493,6 @@ static void stop(struct daemon *d)
     struct engine_stats st = {0};
 
     kannel_free(d->kannel);
-    api_free(d->api);
-    web_free(d->web);
     smpp_session_free(d->smpp);
     kannel_send_free(d->kannel_send);
     if (d->flush != NULL) {
@@ -503,6 +502,8 @@ static void stop(struct daemon *d)
         engine_stats_get(d->engine, &st);
         engine_stop(d->engine); /* finishes queued steps; their acks are dropped with the loop */
     }
+    api_free(d->api); /* after the engine: its last reads hand their answers to the API */
+    web_free(d->web);
     service_free(d->service);
     store_close(d->reader);
     if (d->sigterm != NULL) {

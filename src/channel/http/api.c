@@ -4,6 +4,7 @@
 #include "channel/http/api.h"
 
 #include <event2/buffer.h>
+#include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <jansson.h>
@@ -21,6 +22,46 @@
 #include "ledger/engine.h"
 #include "vault/vault.h"
 
+/* Loop thread: answer the reads the ledger thread finished. */
+static void on_wake(evutil_socket_t fd, short what, void *arg)
+{
+    struct api *a = arg;
+    struct api_read *r;
+
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&a->mu);
+    r = a->done;
+    a->done = NULL;
+    pthread_mutex_unlock(&a->mu);
+    while (r != NULL) {
+        struct api_read *next = r->next;
+
+        r->answer(r);
+        free(r->call);
+        free(r);
+        r = next;
+    }
+}
+
+void api_read_finished(struct api_read *r)
+{
+    struct api *a = r->api;
+
+    pthread_mutex_lock(&a->mu);
+    r->next = a->done;
+    a->done = r;
+    pthread_mutex_unlock(&a->mu);
+    event_active(a->wake, EV_READ, 0);
+}
+
+int api_read_submit(struct api *a, struct api_read *r,
+                    void (*fn)(void *ctx, const struct ledger *l))
+{
+    r->api = a;
+    return engine_read_async(a->cfg.engine, fn, r);
+}
+
 int api_create(const struct api_config *cfg, struct api **out, struct mdt_err *err)
 {
     struct api *a = calloc(1, sizeof(*a));
@@ -30,6 +71,12 @@ int api_create(const struct api_config *cfg, struct api **out, struct mdt_err *e
         return mdt_err_set(err, MDT_E(NOMEM), "out of memory creating the API");
     }
     a->cfg = *cfg;
+    pthread_mutex_init(&a->mu, NULL);
+    a->wake = event_new(cfg->base, -1, EV_PERSIST, on_wake, a);
+    if (a->wake == NULL || event_add(a->wake, NULL) < 0) {
+        api_free(a);
+        return mdt_err_set(err, MDT_E(NOMEM), "cannot create the API's wake-up event");
+    }
     *out = a;
     return 0;
 }
@@ -39,6 +86,17 @@ void api_free(struct api *a)
     if (a == NULL) {
         return;
     }
+    if (a->wake != NULL) {
+        event_free(a->wake);
+    }
+    while (a->done != NULL) { /* finished after the loop stopped: nobody to answer */
+        struct api_read *r = a->done;
+
+        a->done = r->next;
+        free(r->call);
+        free(r);
+    }
+    pthread_mutex_destroy(&a->mu);
     api_auth_free(a->auth);
     free(a);
 }

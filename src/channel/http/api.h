@@ -19,8 +19,11 @@ struct store;
 struct vault;
 struct api_auth;
 
+struct event_base;
+
 struct api_config {
-    struct dialog *dialog; /* borrowed: payment requests and merchants */
+    struct event_base *base; /* borrowed: the loop answers are sent from */
+    struct dialog *dialog;   /* borrowed: payment requests and merchants */
     /* Submit a step; done runs on the loop once it is durable or failed (service_submit). */
     int (*submit)(void *submit_ctx, struct dialog_step *s, void *ctx,
                   void (*done)(void *ctx, int rc, const struct dialog_step *s));

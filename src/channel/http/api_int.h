@@ -5,6 +5,9 @@
 #define MDT_CHANNEL_HTTP_API_INT_H
 
 #include <jansson.h>
+#include <pthread.h>
+
+#include "ledger/ledger.h"
 
 #include "base/id128.h"
 #include "channel/http/api.h"
@@ -15,10 +18,34 @@ struct evhttp_request;
 #define API_IDEMPOTENCY_KEY_MAX 255 /* as Stripe: enough for a UUID or an order number */
 #define API_LIST_MAX 100            /* items per page of a list */
 
+/* A read of the ledger view, done on the ledger thread and answered on the loop. */
+struct api_read {
+    struct api_call *call;
+    struct api *api;
+    void (*answer)(struct api_read *r); /* loop thread: reply from the fields below */
+    struct id128 id;
+    uint64_t account;
+    uint64_t merchant_id; /* the caller's key: what it may see */
+    bool admin;
+    int rc;
+    struct transfer t;
+    struct account a;
+    struct api_read *next;
+};
+
 struct api {
     struct api_config cfg;
     struct api_auth *auth;
+    struct event *wake; /* the ledger thread wakes the loop for finished reads */
+    pthread_mutex_t mu;
+    struct api_read *done; /* guarded by mu */
 };
+
+/* Queue r; r->answer runs later on the loop. Returns 0 or a negative code (r untouched). */
+int api_read_submit(struct api *a, struct api_read *r,
+                    void (*fn)(void *ctx, const struct ledger *l));
+/* Ledger thread: hand a finished read to the loop. */
+void api_read_finished(struct api_read *r);
 
 /* One request waiting for a durable answer. */
 struct api_call {

@@ -312,67 +312,111 @@ static void create_refund(struct api *a, struct evhttp_request *req)
     submit(c, CALL_REFUND, s);
 }
 
-/* ---- reads of the ledger view ---- */
-
-struct transfer_read {
-    struct id128 id;
-    uint64_t account;
-    int rc;
-    struct transfer t;
-    struct account a;
-};
+/* ---- reads of the ledger view (on the ledger thread, between batches: committed state) ---- */
 
 static void read_transfer(void *ctx, const struct ledger *l)
 {
-    struct transfer_read *r = ctx;
+    struct api_read *r = ctx;
 
     r->rc = ledger_transfer_find(l, r->id, &r->t);
+    api_read_finished(r);
 }
 
 static void read_account(void *ctx, const struct ledger *l)
 {
-    struct transfer_read *r = ctx;
+    struct api_read *r = ctx;
     const struct account *a = ledger_account_get(l, r->account);
 
     r->rc = a != NULL ? 0 : MDT_E(NOTFOUND);
     if (a != NULL) {
         r->a = *a;
     }
+    api_read_finished(r);
 }
 
-static void get_transfer(struct api *a, struct evhttp_request *req, struct id128 id)
+static void answer_transfer(struct api_read *r)
 {
-    const struct api_key_row *k = api_authenticate(a, req, SCOPE_READ);
-    struct transfer_read r = {.id = id};
+    struct evhttp_request *req = api_call_req(r->call);
     char tid[ID128_TEXT_MAX], link[ID128_TEXT_MAX];
     json_t *o;
 
-    if (k == NULL) {
+    if (req == NULL) {
         return;
     }
-    engine_read(a->cfg.engine, read_transfer, &r);
-    if (r.rc < 0 || (!(k->scopes & SCOPE_ADMIN) && r.t.debit_account_id != k->merchant_id &&
-                     r.t.credit_account_id != k->merchant_id)) {
+    if (r->rc < 0 || (!r->admin && r->t.debit_account_id != r->merchant_id &&
+                      r->t.credit_account_id != r->merchant_id)) {
         api_problem(req, 404, "not-found", "Not found", "no such transfer");
         return;
     }
-    id128_format(r.t.id, tid);
-    id128_format(r.t.link_id, link);
+    id128_format(r->t.id, tid);
+    id128_format(r->t.link_id, link);
     o = json_pack("{s:s, s:s, s:I, s:I, s:I, s:s, s:s, s:s, s:I}", "id", tid, "object", "transfer",
-                  "debit_account_id", (json_int_t)r.t.debit_account_id, "credit_account_id",
-                  (json_int_t)r.t.credit_account_id, "amount", (json_int_t)r.t.amount, "kind",
-                  transfer_kind_name(r.t.kind), "state", transfer_state_name(r.t.state), "reason",
-                  ledger_reason_name(r.t.reason), "timestamp_us", (json_int_t)r.t.timestamp_us);
-    if (!id128_is_zero(r.t.link_id)) {
+                  "debit_account_id", (json_int_t)r->t.debit_account_id, "credit_account_id",
+                  (json_int_t)r->t.credit_account_id, "amount", (json_int_t)r->t.amount, "kind",
+                  transfer_kind_name(r->t.kind), "state", transfer_state_name(r->t.state), "reason",
+                  ledger_reason_name(r->t.reason), "timestamp_us", (json_int_t)r->t.timestamp_us);
+    if (!id128_is_zero(r->t.link_id)) {
         json_object_set_new(o, "link_id", json_string(link));
     }
     api_reply_json(req, 200, o);
 }
 
+static void answer_balance(struct api_read *r)
+{
+    struct evhttp_request *req = api_call_req(r->call);
+    const struct account *a = &r->a;
+
+    if (req == NULL) {
+        return;
+    }
+    if (r->rc < 0) {
+        api_problem(req, 404, "not-found", "Not found", "no such account");
+        return;
+    }
+    api_reply_json(
+        req, 200,
+        json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "account_id", (json_int_t)r->account,
+                  "object", "balance", "currency", a->currency, "available",
+                  (json_int_t)(a->credits_posted - a->debits_posted - a->debits_pending),
+                  "debits_posted", (json_int_t)a->debits_posted, "credits_posted",
+                  (json_int_t)a->credits_posted, "debits_pending", (json_int_t)a->debits_pending,
+                  "credits_pending", (json_int_t)a->credits_pending));
+}
+
+static void start_read(struct api *a, struct evhttp_request *req, const struct api_key_row *k,
+                       struct api_read *r, void (*fn)(void *ctx, const struct ledger *l))
+{
+    struct mdt_err err = {0};
+
+    r->merchant_id = k->merchant_id;
+    r->admin = (k->scopes & SCOPE_ADMIN) != 0;
+    r->call = api_call_new(a, req);
+    if (api_read_submit(a, r, fn) < 0) {
+        api_error_problem(api_call_req(r->call), MDT_E(FULL), &err);
+        free(r->call);
+        free(r);
+    }
+}
+
+static void get_transfer(struct api *a, struct evhttp_request *req, struct id128 id)
+{
+    const struct api_key_row *k = api_authenticate(a, req, SCOPE_READ);
+    struct api_read *r;
+
+    if (k == NULL) {
+        return;
+    }
+    r = calloc(1, sizeof(*r));
+    MDT_ASSERT(r != NULL);
+    r->id = id;
+    r->answer = answer_transfer;
+    start_read(a, req, k, r, read_transfer);
+}
+
 static void get_balance(struct api *a, struct evhttp_request *req, uint64_t account)
 {
     const struct api_key_row *k = api_authenticate(a, req, SCOPE_READ);
-    struct transfer_read r = {.account = account};
+    struct api_read *r;
 
     if (k == NULL) {
         return;
@@ -381,19 +425,11 @@ static void get_balance(struct api *a, struct evhttp_request *req, uint64_t acco
         api_problem(req, 404, "not-found", "Not found", "no such account");
         return;
     }
-    engine_read(a->cfg.engine, read_account, &r);
-    if (r.rc < 0) {
-        api_problem(req, 404, "not-found", "Not found", "no such account");
-        return;
-    }
-    api_reply_json(
-        req, 200,
-        json_pack("{s:I, s:s, s:s, s:I, s:I, s:I, s:I, s:I}", "account_id", (json_int_t)account,
-                  "object", "balance", "currency", r.a.currency, "available",
-                  (json_int_t)(r.a.credits_posted - r.a.debits_posted - r.a.debits_pending),
-                  "debits_posted", (json_int_t)r.a.debits_posted, "credits_posted",
-                  (json_int_t)r.a.credits_posted, "debits_pending", (json_int_t)r.a.debits_pending,
-                  "credits_pending", (json_int_t)r.a.credits_pending));
+    r = calloc(1, sizeof(*r));
+    MDT_ASSERT(r != NULL);
+    r->account = account;
+    r->answer = answer_balance;
+    start_read(a, req, k, r, read_account);
 }
 
 /* ---- routing ---- */
