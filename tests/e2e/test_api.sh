@@ -179,6 +179,14 @@ check "list limit" "limit is 1 to 100" "$out"
 events=$(sqlite3 "$dir/mandat.db" "select type from webhooks order by seq" | tr '\n' ' ')
 check "events" "payment_request.confirmed refund.succeeded payment_request.cancelled payment_request.declined" "$events"
 
+# The description served is the one in docs/, and names every endpoint tested here.
+spec=$(curl -s "$base/openapi.json")
+for p in /v1/payment-requests /v1/payment-requests/{id} /v1/payment-requests/{id}/cancel \
+  /v1/refunds /v1/transfers/{id} /v1/accounts/{account_id}/balance; do
+  check "openapi $p" "\"$p\"" "$spec"
+done
+check "openapi is json" "3.1.0" "$(echo "$spec" | python3 -c 'import json,sys; print(json.load(sys.stdin)["openapi"])')"
+
 # kill -9: requests and their idempotency survive.
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 start

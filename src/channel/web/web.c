@@ -27,6 +27,8 @@ extern const char web_style_css[];
 extern const size_t web_style_css_len;
 extern const char web_phone_html[];
 extern const size_t web_phone_html_len;
+extern const char web_openapi_yaml[]; /* YAML in its JSON subset: served as JSON */
+extern const size_t web_openapi_yaml_len;
 
 struct web {
     struct web_config cfg;
@@ -434,6 +436,8 @@ bool web_handle(struct web *w, void *r)
     }
     if (strcmp(path, "/static/style.css") == 0) {
         asset(req, "text/css; charset=utf-8", web_style_css, web_style_css_len);
+    } else if (strcmp(path, "/openapi.json") == 0) {
+        asset(req, "application/json", web_openapi_yaml, web_openapi_yaml_len);
     } else if (strcmp(path, "/dev/phone") == 0 && w->cfg.dev_mode) {
         asset(req, "text/html; charset=utf-8", web_phone_html, web_phone_html_len);
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The wallet pages, server-rendered, French and English, no external assets: /c/<token>, where
  * a payer confirms a merchant's payment request with their code (the same rules as by SMS), the
- * stylesheet, and the dev phone (/dev/phone, only in dev mode). */
+ * stylesheet, the API's description (/openapi.json, from docs/openapi.yaml), and the dev phone
+ * (/dev/phone, only in dev mode). */
 #ifndef MDT_CHANNEL_WEB_WEB_H
 #define MDT_CHANNEL_WEB_WEB_H
 
