@@ -8,6 +8,7 @@ packages=(
   gcc make cmake pkg-config          # build
   libsqlite3-dev sqlite3             # embedded store (and the sqlite3 shell used by tests)
   libssl-dev                         # SHA-256, later AES-256-GCM and TLS
+  openssl                            # test certificates, docs/examples/verify_webhook.sh
   libinih-dev                        # mandat.conf
   libjansson-dev                     # JSON output (statement --json), later the HTTP API
   libcmocka-dev                      # unit tests

@@ -33,4 +33,23 @@
 /* Journal entry detail text (a short human summary of the batch). */
 #define JOURNAL_DETAIL_MAX 256
 
+/* Webhook events held in memory by the sender at once (due, in flight, or having their new state
+ * saved). A row is about 2.7 KB, so 1024 is under 3 MB; at 16 requests in flight and a 10 s
+ * timeout that is still over ten minutes of sending when every merchant is down. Past it rows
+ * stay in the store, which the once-a-second poll reads again: nothing is lost, only later. */
+#define WEBHOOK_QUEUE_MAX 1024
+
+/* Webhook requests in flight at once, the most [webhook] concurrency may ask: each is a socket
+ * and, over TLS, about 50 KB of buffers, so 256 is 13 MB and well below any file limit. */
+#define WEBHOOK_CONCURRENCY_MAX 256
+
+/* Bytes of a merchant's response read at most: its body is ignored (the status line decides),
+ * and its headers are what any proxy sends. Larger responses end the connection. */
+#define WEBHOOK_RESPONSE_BODY_MAX 65536
+#define WEBHOOK_RESPONSE_HEADERS_MAX 16384
+
+/* Longest wait between two tries of an event, whatever its attempts so far: a merchant back
+ * after an outage gets its events within the hour. */
+#define WEBHOOK_BACKOFF_MAX_S 3600
+
 #endif

@@ -72,6 +72,8 @@ int cmd_association(struct cli *c, int argc, char **argv);
 void cmd_association_usage(FILE *out);
 int cmd_merchant(struct cli *c, int argc, char **argv);
 void cmd_merchant_usage(FILE *out);
+int cmd_webhook(struct cli *c, int argc, char **argv);
+void cmd_webhook_usage(FILE *out);
 
 /* ---- messages (cli_util.c) ---- */
 

@@ -19,6 +19,7 @@ static const struct cli_command commands[] = {
     {"journal", cmd_journal, cmd_journal_usage, "the audit journal (hash chain)"},
     {"association", cmd_association, cmd_association_usage, "give a charity a donation keyword"},
     {"merchant", cmd_merchant, cmd_merchant_usage, "merchants of the HTTP API and their keys"},
+    {"webhook", cmd_webhook, cmd_webhook_usage, "merchants' events: list, replay, secret"},
     {"sms", cmd_sms, cmd_sms_usage, "send an SMS to mandatd as if from a phone"},
     {"phone", cmd_phone, cmd_phone_usage, "an interactive phone on mandatd"},
 };

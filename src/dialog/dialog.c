@@ -193,6 +193,7 @@ static int load_customer(void *ctx, const struct customer_row *r)
         c = dialog_cust_add(d, r->phone);
     }
     c->row = *r;
+    dialog_enrol_index(d, c);
     return 0;
 }
 

@@ -193,6 +193,20 @@ int dialog_step_reason(const struct dialog_step *s);
 int dialog_request_json(const struct dialog *d, const struct payment_request_row *r, char *buf,
                         size_t cap);
 
+/* ---- the enrolment link (enrol.c) ---- */
+
+/* The E.164 number whose live enrolment link hashes to token_hash, or NULL. */
+const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], int64_t now_us);
+
+/* Set the code typed on the enrolment page: a step to submit (service_submit). Errors, err
+ * saying what to do: -MDT_ENOTFOUND (link unknown, used or expired), -MDT_EINVAL (a weak code:
+ * err says why), -MDT_EBUSY. */
+int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+                     int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+
+/* The wallets' currency code ("EUR"). */
+const char *dialog_currency_code(const struct dialog *d);
+
 /* The language a person chose (LANG), or the default; for pages shown to them. */
 enum lang dialog_customer_lang(struct dialog *d, const char *e164);
 

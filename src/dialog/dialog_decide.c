@@ -112,6 +112,7 @@ static void decide_join(struct dialog *d, struct dialog_step *s, struct cust *c)
     op->account.kind = ACCOUNT_WALLET;
     op->account.tier = 0;
     snprintf(op->account.currency, sizeof(op->account.currency), "%s", d->cfg.currency->code);
+    dialog_enrol_link(s);
 }
 
 static void decide_code(struct dialog *d, struct dialog_step *s, struct cust *c, const char *code)

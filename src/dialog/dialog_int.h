@@ -92,6 +92,7 @@ struct dialog {
     struct request *requests; /* in creation order */
     size_t request_count, request_cap;
     struct idx request_ids, request_tokens;
+    struct idx enrol_tokens; /* enrolment links' hashes -> customer index + 1 */
     struct merchant_row *merchants;
     size_t merchant_count, merchant_cap;
     int64_t next_expiry_scan_us; /* dialog_work looks for expired requests from then */
@@ -106,6 +107,17 @@ struct dialog {
 void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX]);
 /* Decide a reply only, from text t. */
 void dialog_reply_only(struct dialog_step *s, enum dialog_text t);
+
+/* The index: the slot of key (its value 0 when absent, or NULL before the first put), and put
+ * (grows as needed). Keys of tokens are the first 16 bytes of their hash. */
+uint32_t *dialog_idx_slot(struct idx *x, struct id128 key);
+void dialog_idx_put(struct idx *x, struct id128 key, uint32_t val);
+struct id128 dialog_token_key(const uint8_t hash[32]);
+/* A new enrolment link for step s's person, valid DIALOG_ENROL_LINK_S (token in s->token). */
+void dialog_enrol_link(struct dialog_step *s);
+#define DIALOG_ENROL_LINK_S 1800
+/* Index c's live enrolment link (after it became durable, or at load). */
+void dialog_enrol_index(struct dialog *d, const struct cust *c);
 
 struct request *dialog_request_find(struct dialog *d, struct id128 id);
 void dialog_request_apply(struct dialog *d, const struct payment_request_row *r);

@@ -360,9 +360,14 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     switch (s->action) {
     case ACT_JOIN:
         if (r->reason == LEDGER_OK) {
+            char link[STORE_URL_MAX + 48];
+
             s->customer.account_id = r->account_id;
             s->customer.created_us = s->now_us;
-            dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_WELCOME);
+            snprintf(link, sizeof(link), "%s/enrol/%s", s->d->cfg.link_base, s->token);
+            dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_WELCOME, link);
+            vault_wipe(link, sizeof(link));
+            vault_wipe(s->token, sizeof(s->token));
         } else {
             s->customer_changed = false;
             refusal(s, l, r->reason, rows, &count, cap);
@@ -467,6 +472,7 @@ void dialog_step_done(struct dialog_step *s, int rc)
         dialog_seen_add(d, s->inbox_id, s->now_us);
         if (c != NULL && s->customer_changed) {
             c->row = s->customer;
+            dialog_enrol_index(d, c);
         }
         if (c != NULL && s->conversation_changed) {
             c->has_conv = s->conversation.active;

@@ -10,11 +10,11 @@
 
 /* X(name, french, english) */
 #define DIALOG_TEXT_MAP(X)                                                                         \
+    /* %s the link to set the code */                                                              \
     X(WELCOME,                                                                                     \
-      "Bienvenue sur mandat ! Choisissez votre code secret à 6 chiffres : répondez CODE "        \
-      "suivi du code (ex. CODE 483920).",                                                          \
-      "Welcome to mandat! Choose your 6-digit secret code: reply CODE and the code "               \
-      "(e.g. CODE 483920).")                                                                       \
+      "Bienvenue sur mandat ! Choisissez votre code secret à 6 chiffres sur %s (ou répondez "    \
+      "CODE suivi du code).",                                                                      \
+      "Welcome to mandat! Choose your 6-digit secret code at %s (or reply CODE and the code).")    \
     X(ALREADY_JOINED, "Vous avez déjà un compte mandat. Tapez AIDE pour les commandes.",           \
       "You already have a mandat account. Text HELP for the commands.")                            \
     X(NOT_JOINED, "Pas encore de compte mandat pour ce numéro : repondez INSCRIPTION.",            \

@@ -39,7 +39,7 @@ int payment_request_state_parse(const char *name)
 
 /* ---- an index of 16-byte keys ---- */
 
-static uint32_t *idx_slot(struct idx *x, struct id128 key)
+uint32_t *dialog_idx_slot(struct idx *x, struct id128 key)
 {
     uint64_t i;
 
@@ -53,8 +53,6 @@ static uint32_t *idx_slot(struct idx *x, struct id128 key)
     return &x->vals[i];
 }
 
-static void idx_put(struct idx *x, struct id128 key, uint32_t val);
-
 static void idx_grow(struct idx *x)
 {
     struct idx old = *x;
@@ -67,14 +65,14 @@ static void idx_grow(struct idx *x)
     x->count = 0;
     for (uint64_t i = 0; old.keys != NULL && i <= old.mask; i++) {
         if (old.vals[i] != 0) {
-            idx_put(x, old.keys[i], old.vals[i]);
+            dialog_idx_put(x, old.keys[i], old.vals[i]);
         }
     }
     free(old.keys);
     free(old.vals);
 }
 
-static void idx_put(struct idx *x, struct id128 key, uint32_t val)
+void dialog_idx_put(struct idx *x, struct id128 key, uint32_t val)
 {
     uint32_t *slot;
     uint64_t i;
@@ -82,7 +80,7 @@ static void idx_put(struct idx *x, struct id128 key, uint32_t val)
     if (x->keys == NULL || (x->count + 1) * 2 > x->mask + 1) {
         idx_grow(x);
     }
-    slot = idx_slot(x, key);
+    slot = dialog_idx_slot(x, key);
     if (*slot == 0) {
         x->count++;
     }
@@ -91,7 +89,7 @@ static void idx_put(struct idx *x, struct id128 key, uint32_t val)
     *slot = val;
 }
 
-static struct id128 token_key(const uint8_t hash[32])
+struct id128 dialog_token_key(const uint8_t hash[32])
 {
     struct id128 k;
 
@@ -108,6 +106,8 @@ void dialog_request_free_all(struct dialog *d)
     free(d->request_ids.vals);
     free(d->request_tokens.keys);
     free(d->request_tokens.vals);
+    free(d->enrol_tokens.keys);
+    free(d->enrol_tokens.vals);
 }
 
 /* ---- memory ---- */
@@ -140,7 +140,7 @@ const struct merchant_row *dialog_merchant_get(const struct dialog *d, uint64_t 
 
 struct request *dialog_request_find(struct dialog *d, struct id128 id)
 {
-    uint32_t *slot = idx_slot(&d->request_ids, id);
+    uint32_t *slot = dialog_idx_slot(&d->request_ids, id);
 
     return slot != NULL && *slot != 0 ? &d->requests[*slot - 1] : NULL;
 }
@@ -156,8 +156,9 @@ void dialog_request_apply(struct dialog *d, const struct payment_request_row *r)
         mem_grow((void **)&d->requests, &d->request_cap, d->request_count + 1,
                  sizeof(*d->requests));
         q = &d->requests[d->request_count++];
-        idx_put(&d->request_ids, r->id, (uint32_t)d->request_count);
-        idx_put(&d->request_tokens, token_key(r->token_hash), (uint32_t)d->request_count);
+        dialog_idx_put(&d->request_ids, r->id, (uint32_t)d->request_count);
+        dialog_idx_put(&d->request_tokens, dialog_token_key(r->token_hash),
+                       (uint32_t)d->request_count);
     }
     q->row = *r;
 }
@@ -172,7 +173,7 @@ const struct payment_request_row *dialog_request_get(struct dialog *d, struct id
 const struct payment_request_row *dialog_request_by_token(struct dialog *d,
                                                           const uint8_t token_hash[32])
 {
-    uint32_t *slot = idx_slot(&d->request_tokens, token_key(token_hash));
+    uint32_t *slot = dialog_idx_slot(&d->request_tokens, dialog_token_key(token_hash));
     const struct payment_request_row *r;
 
     if (slot == NULL || *slot == 0) {
@@ -188,7 +189,7 @@ size_t dialog_request_list(struct dialog *d, uint64_t merchant_id, struct id128 
     size_t i = d->request_count, n = 0;
 
     if (!id128_is_zero(after)) {
-        uint32_t *slot = idx_slot(&d->request_ids, after);
+        uint32_t *slot = dialog_idx_slot(&d->request_ids, after);
 
         i = slot != NULL && *slot != 0 ? *slot - 1 : 0;
     }
@@ -232,4 +233,9 @@ enum lang dialog_customer_lang(struct dialog *d, const char *e164)
     const struct cust *c = dialog_cust_find(d, e164);
 
     return c != NULL ? (enum lang)c->row.lang : d->cfg.lang;
+}
+
+const char *dialog_currency_code(const struct dialog *d)
+{
+    return d->cfg.currency->code;
 }

@@ -261,6 +261,7 @@ void dialog_request_done(struct dialog_step *s, int rc)
         }
         if (c != NULL && s->customer_changed) {
             c->row = s->customer;
+            dialog_enrol_index(d, c);
         }
         if (c != NULL && s->conversation_changed) {
             c->has_conv = s->conversation.active;

@@ -53,6 +53,7 @@ enum section_id {
     SEC_KANNEL,
     SEC_HTTP,
     SEC_VAULT,
+    SEC_WEBHOOK,
     SEC_LIMITS,
     SEC_FEE,
     SEC_COUNT_
@@ -715,6 +716,15 @@ static const struct key_def vault_keys[] = {
     {"key_file", set_string, CFG_OFF(vault_key_file), 1, CONFIG_PATH_MAX - 1, 0},
 };
 
+/* A try waits at most 5 minutes; a retry period of at most 30 days, as card authorisations. */
+static const struct key_def webhook_keys[] = {
+    {"timeout", set_u32, CFG_OFF(webhook.timeout_s), 1, 300, 0},
+    {"concurrency", set_u32, CFG_OFF(webhook.concurrency), 1, WEBHOOK_CONCURRENCY_MAX, 0},
+    {"retry_min", set_u32, CFG_OFF(webhook.retry_min_s), 1, WEBHOOK_BACKOFF_MAX_S, 0},
+    {"retry_period", set_u32, CFG_OFF(webhook.retry_period_s), 1, 30 * 86400, 0},
+    {"tls_ca_file", set_string, CFG_OFF(webhook.tls_ca_file), 0, CONFIG_PATH_MAX - 1, 0},
+};
+
 static const struct key_def limits_keys[] = {
     {"op_max_p2p", set_amount, LIM_OFF(op_max_p2p), 0, 0, 0},
     {"op_max_payment", set_amount, LIM_OFF(op_max_payment), 0, 0, 0},
@@ -761,6 +771,7 @@ static const struct section_def section_defs[SEC_COUNT_] = {
     [SEC_KANNEL] = SECTION_DEF("kannel", kannel_keys),
     [SEC_HTTP] = SECTION_DEF("http", http_keys),
     [SEC_VAULT] = SECTION_DEF("vault", vault_keys),
+    [SEC_WEBHOOK] = SECTION_DEF("webhook", webhook_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),
 };
@@ -1067,7 +1078,7 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         id = SEC_FEE;
         rc = fee_begin(ctx, name + 4);
     } else {
-        for (int i = SEC_STORE; i <= SEC_VAULT; i++) {
+        for (int i = SEC_STORE; i <= SEC_WEBHOOK; i++) {
             if (strcmp(name, section_defs[i].name) == 0) {
                 id = (enum section_id)i;
             }
@@ -1075,7 +1086,7 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         if (id == SEC_NONE) {
             rc = fail(ctx, ctx->lineno,
                       "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
-                      "[smpp], [kannel], [http], [vault], [limits.<kind>.<tier>] or "
+                      "[smpp], [kannel], [http], [vault], [webhook], [limits.<kind>.<tier>] or "
                       "[fee.<name>]",
                       name);
         } else if (ctx->section_lines[id] != 0) {
@@ -1342,11 +1353,11 @@ void config_defaults(struct mandat_config *cfg)
     ledger_config_defaults(&cfg->ledger);
     strcpy(cfg->sms.short_code, "71004"); /* Flouss.com's SMS+ short code */
     strcpy(cfg->sms.country, "FR");
-    cfg->sms.lang = 0;               /* fr */
-    cfg->sms.order_timeout_s = 300;  /* PSD2: an unconfirmed order expires after 5 minutes */
-    cfg->sms.code_attempts = 5;      /* PSD2 RTS art. 4: at most 5 wrong codes */
-    cfg->sms.code_lock_s = 1800;     /* then locked for 30 minutes */
-    cfg->sms.dedup_window_s = 86400; /* SMSCs redeliver within hours, not days */
+    cfg->sms.lang = 0;                /* fr */
+    cfg->sms.order_timeout_s = 300;   /* PSD2: an unconfirmed order expires after 5 minutes */
+    cfg->sms.code_attempts = 5;       /* PSD2 RTS art. 4: at most 5 wrong codes */
+    cfg->sms.code_lock_s = 1800;      /* then locked for 30 minutes */
+    cfg->sms.dedup_window_s = 86400;  /* SMSCs redeliver within hours, not days */
     cfg->sms.claim_period_s = 604800; /* a week to join and collect money sent to a number */
     strcpy(cfg->sms.order_fee, "sms_order");
     cfg->smpp.port = 2775; /* IANA's SMPP port */
@@ -1356,6 +1367,10 @@ void config_defaults(struct mandat_config *cfg)
     cfg->smpp.registered_delivery = 1;
     strcpy(cfg->http_listen, "127.0.0.1:8710");
     strcpy(cfg->vault_key_file, "mandat.key");
+    cfg->webhook.timeout_s = 10;         /* merchants answer in milliseconds */
+    cfg->webhook.concurrency = 16;       /* a few per merchant at peak */
+    cfg->webhook.retry_min_s = 10;       /* 10 s, 20 s, 40 s ... capped at 1 h */
+    cfg->webhook.retry_period_s = 86400; /* a day of outage at the merchant's, then failed */
 }
 
 _Static_assert(ENGINE_BATCH_MAX <= BATCH_MAX_MAX && ENGINE_QUEUE_MAX <= QUEUE_DEPTH_MAX,

@@ -73,6 +73,14 @@ struct mandat_config {
     char http_listen[64]; /* listen = 127.0.0.1:8710; empty: off */
     /* [vault] */
     char vault_key_file[CONFIG_PATH_MAX]; /* key_file = mandat.key (0600, outside the database) */
+    /* [webhook]: delivery of merchants' events (docs/webhooks.md) */
+    struct {
+        uint32_t timeout_s;                /* timeout = 10: one try, DNS to response */
+        uint32_t concurrency;              /* concurrency = 16: requests in flight at most */
+        uint32_t retry_min_s;              /* retry_min = 10: first wait, doubled up to 1 h */
+        uint32_t retry_period_s;           /* retry_period = 86400: then failed */
+        char tls_ca_file[CONFIG_PATH_MAX]; /* tls_ca_file = (empty: the system's trust store) */
+    } webhook;
 };
 
 /* Fill cfg with the defaults (the same values docs/mandat.conf documents). */

@@ -19,6 +19,7 @@
 #include "channel/http/api.h"
 #include "channel/http/kannel.h"
 #include "channel/http/kannel_send.h"
+#include "channel/http/webhook.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
 #include "channel/web/web.h"
@@ -103,6 +104,8 @@ struct daemon {
     struct store *reader; /* a second, read-only connection: what other processes added */
     struct api *api;
     struct web *web;
+    uint64_t bank_account; /* top-ups through the operator API come from it */
+    struct webhook_sender *webhooks;
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
@@ -262,6 +265,25 @@ static void reload_associations(struct daemon *d)
     }
 }
 
+static int webhook_due(void *ctx, const struct webhook_row *r)
+{
+    return webhook_sender_offer(ctx, r) == MDT_E(FULL) ? 1 : 0; /* full: the rest next second */
+}
+
+/* Webhook events whose next try has come, through the reader connection: those committed by any
+ * process, those whose retry wait is over, those `mandat webhook replay` queued again. Cost: the
+ * queued rows of the webhooks table (a partial index), once a second. */
+static void poll_webhooks(struct daemon *d)
+{
+    struct store_channel_fns fns = {.webhook = webhook_due};
+    struct mdt_err err = {0};
+
+    if (d->webhooks != NULL && d->reader != NULL &&
+        store_channel_load(d->reader, &fns, d->webhooks, clock_now_us(), &err) < 0) {
+        log_warn("cannot read due webhook events: %s (retried in a second)", err.msg);
+    }
+}
+
 /* Once a second: new associations, the dialog's own work, and what waits to be sent. */
 static void on_flush(evutil_socket_t fd, short what, void *arg)
 {
@@ -270,6 +292,7 @@ static void on_flush(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     reload_associations(d);
+    poll_webhooks(d);
     service_work(d->service);
     service_outbox_flush(d->service);
 }
@@ -307,6 +330,7 @@ static size_t kannel_outbox(void *ctx, const char *dest, struct outbox_row *out,
 struct suspense_ask {
     const char *currency;
     uint64_t id;
+    uint64_t bank;
 };
 
 static void read_suspense(void *ctx, const struct ledger *l)
@@ -314,6 +338,7 @@ static void read_suspense(void *ctx, const struct ledger *l)
     struct suspense_ask *a = ctx;
 
     a->id = ledger_system_account(l, ACCOUNT_SUSPENSE, a->currency);
+    a->bank = ledger_system_account(l, ACCOUNT_BANK, a->currency);
 }
 
 /* Money for a number with no wallet is held towards the suspense account for claim_period; the
@@ -337,6 +362,7 @@ static int claim_settings(struct daemon *d, struct dialog_config *dc, struct mdt
                  ask.currency);
     }
     dc->suspense_account = ask.id;
+    d->bank_account = ask.bank;
     dc->claim_period_s = cfg->sms.claim_period_s;
     dc->hold_timeout_s =
         max - cfg->sms.claim_period_s > 3600 ? cfg->sms.claim_period_s + 3600 : max;
@@ -409,7 +435,8 @@ static int start_api(struct daemon *d, struct mdt_err *err)
                             .engine = d->engine,
                             .reader = d->reader,
                             .vault = d->vault,
-                            .rate_per_s = API_RATE_DEFAULT};
+                            .rate_per_s = API_RATE_DEFAULT,
+                            .bank_account = d->bank_account};
     struct store_channel_fns fns = {.api_key = api_key_loaded,
                                     .idempotency = api_idempotency_loaded};
     struct web_config wc = {.dialog = d->dialog,
@@ -426,6 +453,75 @@ static int start_api(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         rc = store_channel_load(d->store, &fns, d->api, clock_now_us() - (int64_t)86400 * 1000000,
                                 err);
+    }
+    return rc;
+}
+
+/* The merchant's secret never leaves the vault: only the signature comes out. */
+static void webhook_sign(void *ctx, uint64_t merchant_id, int64_t t, const char *body, size_t len,
+                         char sig[WEBHOOK_SIG_HEX_MAX])
+{
+    struct daemon *d = ctx;
+
+    vault_webhook_sign(d->vault, merchant_id, t, body, len, sig);
+}
+
+struct webhook_save {
+    struct daemon *d;
+    struct store_extra row;
+};
+
+/* Ledger thread: the state is durable (or not); the sender takes it from there. */
+static void webhook_saved(void *ctx, int rc, const struct ledger_result *res, size_t n)
+{
+    struct webhook_save *ws = ctx;
+
+    (void)res;
+    (void)n;
+    webhook_sender_saved(ws->d->webhooks, ws->row.u.webhook.id, rc);
+    free(ws);
+}
+
+static int webhook_save(void *ctx, const struct webhook_row *r)
+{
+    struct daemon *d = ctx;
+    struct webhook_save *ws = calloc(1, sizeof(*ws));
+    int rc;
+
+    if (ws == NULL) {
+        return MDT_E(NOMEM);
+    }
+    ws->d = d;
+    ws->row.kind = EXTRA_WEBHOOK_STATE;
+    ws->row.u.webhook = *r;
+    rc = engine_submit_rows(d->engine, NULL, 0, &ws->row, 1, 1, NULL, NULL, ws, webhook_saved);
+    if (rc < 0) {
+        free(ws);
+    }
+    return rc;
+}
+
+static void webhook_committed(void *ctx, const struct webhook_row *r)
+{
+    (void)webhook_sender_offer(ctx, r); /* full or known: the poll offers it later */
+}
+
+/* Merchants' events: sent from the store's webhooks table, and at once when a step commits one. */
+static int start_webhooks(struct daemon *d, struct mdt_err *err)
+{
+    const struct mandat_config *cfg = d->cfg;
+    struct webhook_config wc = {.timeout_s = cfg->webhook.timeout_s,
+                                .concurrency = cfg->webhook.concurrency,
+                                .retry_min_s = cfg->webhook.retry_min_s,
+                                .retry_period_s = cfg->webhook.retry_period_s};
+    struct webhook_handlers h = {.sign = webhook_sign, .save = webhook_save, .ctx = d};
+    int rc;
+
+    _Static_assert(sizeof(wc.tls_ca_file) == sizeof(cfg->webhook.tls_ca_file), "same paths");
+    memcpy(wc.tls_ca_file, cfg->webhook.tls_ca_file, sizeof(wc.tls_ca_file));
+    rc = webhook_sender_start(d->base, &wc, &h, &d->webhooks, err);
+    if (rc == 0) {
+        service_webhook_hook_set(d->service, webhook_committed, d->webhooks);
     }
     return rc;
 }
@@ -465,6 +561,9 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         rc = start_kannel_send(d, err);
     }
+    if (rc == 0) {
+        rc = start_webhooks(d, err);
+    }
     /* Retry what is queued every second: after a throttle, a refused request, a lost link. */
     d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d);
     if (rc == 0 && (d->flush == NULL || event_add(d->flush, &second) < 0)) {
@@ -503,6 +602,7 @@ static void stop(struct daemon *d)
         engine_stop(d->engine); /* finishes queued steps; their acks are dropped with the loop */
     }
     api_free(d->api); /* after the engine: its last reads hand their answers to the API */
+    webhook_sender_free(d->webhooks); /* after the engine: its last saves report to the sender */
     web_free(d->web);
     service_free(d->service);
     store_close(d->reader);

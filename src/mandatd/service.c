@@ -40,7 +40,10 @@ struct service {
     size_t finished_count, finished_cap;
     struct outbox_row *outbox;
     size_t outbox_count, outbox_cap;
+    bool outbox_full_said;
     struct service_sender sender;
+    void (*webhook_fn)(void *ctx, const struct webhook_row *r); /* durable events, sent now */
+    void *webhook_ctx;
     /* recently sent messages, for their delivery receipts (a ring, newest overwrites) */
     struct sent {
         struct id128 id;
@@ -70,10 +73,16 @@ static void on_engine_done(void *ctx, int rc, const struct ledger_result *res, s
 static void outbox_queue(struct service *s, const struct outbox_row *r)
 {
     if (s->outbox_count >= SERVICE_OUTBOX_MAX) {
-        log_warn("outbox memory full (%d): a reply waits in the store until restart",
-                 SERVICE_OUTBOX_MAX);
+        /* Said once per burst, not per message: a flood of lines would slow everything. */
+        if (!s->outbox_full_said) {
+            log_warn("outbox memory full (%d): replies wait in the store until restart; is the "
+                     "SMSC link down?",
+                     SERVICE_OUTBOX_MAX);
+            s->outbox_full_said = true;
+        }
         return;
     }
+    s->outbox_full_said = false;
     mem_grow((void **)&s->outbox, &s->outbox_cap, s->outbox_count + 1, sizeof(*s->outbox));
     s->outbox[s->outbox_count++] = *r;
 }
@@ -141,6 +150,9 @@ static void step_finished(struct service *s, struct dialog_step *step)
     for (size_t i = 0; rc == 0 && i < step->row_count; i++) {
         const struct outbox_row *o = &step->rows[i].u.outbox;
 
+        if (step->rows[i].kind == EXTRA_WEBHOOK && s->webhook_fn != NULL) {
+            s->webhook_fn(s->webhook_ctx, &step->rows[i].u.webhook);
+        }
         if (step->rows[i].kind != EXTRA_OUTBOX) {
             continue;
         }
@@ -288,6 +300,13 @@ void service_work(struct service *s)
             break;
         }
     }
+}
+
+void service_webhook_hook_set(struct service *s, void (*fn)(void *ctx, const struct webhook_row *r),
+                              void *ctx)
+{
+    s->webhook_fn = fn;
+    s->webhook_ctx = ctx;
 }
 
 void service_sender_set(struct service *s, const struct service_sender *snd)

@@ -66,6 +66,11 @@ struct service_sender {
 /* Attach the sender (copied) and hand it what is queued. */
 void service_sender_set(struct service *s, const struct service_sender *snd);
 
+/* Hand the webhook events of every step, once durable, to fn (the webhook sender), so that they
+ * go out at once rather than at the next poll of the store. */
+void service_webhook_hook_set(struct service *s, void (*fn)(void *ctx, const struct webhook_row *r),
+                              void *ctx);
+
 /* Hand queued messages to the sender while it takes them (after a bind, on a timer). */
 void service_outbox_flush(struct service *s);
 

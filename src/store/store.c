@@ -94,6 +94,18 @@ int store_journal(struct store *s, store_journal_fn fn, void *ctx, struct mdt_er
     return s->ops->journal(s, fn, ctx, err);
 }
 
+int store_webhook_list(struct store *s, const struct store_webhook_filter *f, store_webhook_fn fn,
+                       void *ctx, struct mdt_err *err)
+{
+    return s->ops->webhook_list(s, f, fn, ctx, err);
+}
+
+int store_webhook_requeue(struct store *s, const struct store_webhook_filter *f, int64_t now_us,
+                          uint64_t *count, struct mdt_err *err)
+{
+    return s->ops->webhook_requeue(s, f, now_us, count, err);
+}
+
 /* ---- canonical encoding: little-endian fixed-width fields, so every backend agrees ---- */
 
 struct enc {

@@ -62,6 +62,18 @@ typedef int (*store_journal_fn)(void *ctx, const struct journal_entry *e);
 typedef int (*store_digest_fn)(void *ctx, const struct journal_entry *e,
                                const uint8_t digest[SHA256_LEN], uint64_t orphans);
 
+/* Which webhook events store_webhook_list and store_webhook_requeue select: the one with id
+ * when by_id, else those of merchant_id (0: every merchant) created at or after since_us, in
+ * state (enum webhook_state, or -1 for any). */
+struct store_webhook_filter {
+    bool by_id;
+    struct id128 id;
+    uint64_t merchant_id;
+    int64_t since_us;
+    int state;
+    uint32_t limit; /* list only: at most this many, newest first; 0: all */
+};
+typedef int (*store_webhook_fn)(void *ctx, const struct webhook_row *r);
 
 /* The operations a backend implements. All return 0 or a negative MDT_E* code with err. */
 struct store_ops {
@@ -87,6 +99,10 @@ struct store_ops {
     int (*sums)(struct store *s, store_sums_fn fn, void *ctx, struct mdt_err *err);
     int (*check_rows)(struct store *s, store_report_fn report, void *ctx, uint64_t *violations,
                       struct mdt_err *err);
+    int (*webhook_list)(struct store *s, const struct store_webhook_filter *f, store_webhook_fn fn,
+                        void *ctx, struct mdt_err *err);
+    int (*webhook_requeue)(struct store *s, const struct store_webhook_filter *f, int64_t now_us,
+                           uint64_t *count, struct mdt_err *err);
 };
 
 /* Every backend's handle starts with this. */
@@ -115,8 +131,8 @@ int store_write(struct store *s, const struct ledger_changes *ch, const struct s
                 size_t nx, const char *kind, int64_t now_us, struct mdt_err *err);
 
 /* Read what the dialog and the channels rebuild at start-up: every customer, conversation,
- * association and claim, inbox rows received at or after inbox_since_us (the dedup window, and the ones
- * not yet answered), and the outbox rows still queued or waiting for a delivery receipt. Only
+ * association and claim, inbox rows received at or after inbox_since_us (the dedup window, and the
+ * ones not yet answered), and the outbox rows still queued or waiting for a delivery receipt. Only
  * the tables whose callback in fns is set are read. Also the merchant API's rows: every
  * merchant, API key and payment request, the webhook events still queued whose next try is at
  * or before inbox_since_us, and the idempotency records created since inbox_since_us (so load
@@ -159,6 +175,18 @@ void store_digest(const struct account_event *ev, size_t nev, const struct trans
 /* Hash of a journal entry given its fields (prev_hash, seq, created_us, kind, detail, counts,
  * digest). */
 void store_journal_hash(const struct journal_entry *e, uint8_t out[SHA256_LEN]);
+
+/* Webhook events that f selects, newest first; fn returning non-zero stops the walk and is
+ * returned. For people (mandat webhook list): cost is a scan of the webhooks table unless by_id. */
+int store_webhook_list(struct store *s, const struct store_webhook_filter *f, store_webhook_fn fn,
+                       void *ctx, struct mdt_err *err);
+
+/* Queue the events f selects again (mandat webhook replay): state queued, next try at now_us,
+ * attempts and everything else kept. *count: how many events that was. One statement, committed
+ * at once beside the engine's transactions (webhooks are not in the journal); a running mandatd
+ * sees them at its next poll. -MDT_EINVAL on a read-only store. */
+int store_webhook_requeue(struct store *s, const struct store_webhook_filter *f, int64_t now_us,
+                          uint64_t *count, struct mdt_err *err);
 
 /* SQLite backend constructor (store_sqlite.c). */
 int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);

@@ -72,6 +72,8 @@ struct customer_row {
     uint32_t pin_failures;
     int64_t locked_until_us;
     int64_t created_us;
+    uint8_t enrol_hash[32];   /* keyed hash of the link to set the code (/enrol/<token>) */
+    int64_t enrol_expires_us; /* 0: no link */
 };
 
 /* The order a person must confirm with their code. */
@@ -209,10 +211,10 @@ enum store_extra_kind {
     EXTRA_CLAIM = 7,        /* upsert by id, or delete when !active */
     EXTRA_MERCHANT = 8,     /* upsert by account_id */
     EXTRA_API_KEY = 9,      /* upsert by key_id */
-    EXTRA_PAYMENT_REQUEST = 10, /* upsert by id */
+    EXTRA_PAYMENT_REQUEST = 10, /* append; the last row of an id is its state */
     EXTRA_WEBHOOK = 11,         /* insert; a known id is ignored */
     EXTRA_WEBHOOK_STATE = 12,   /* update state, attempts, next_try_us by id */
-    EXTRA_IDEMPOTENCY = 13,     /* insert; a known key is ignored */
+    EXTRA_IDEMPOTENCY = 13,     /* append; at load the first of a key wins */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */

@@ -2,6 +2,7 @@
 /* SQLite rows of the channels and the dialog: inbox, outbox, customers, conversations and
  * associations, written with a ledger batch and read back at start-up. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
@@ -71,6 +72,12 @@ static int write_customer(struct sqlite_store *s, const struct customer_row *r, 
     sqlite3_bind_int64(st, 5, r->pin_failures);
     sqlite3_bind_int64(st, 6, r->locked_until_us);
     sqlite3_bind_int64(st, 7, r->created_us);
+    if (r->enrol_expires_us != 0) {
+        sqlite3_bind_blob(st, 8, r->enrol_hash, sizeof(r->enrol_hash), SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 8);
+    }
+    sqlite3_bind_int64(st, 9, r->enrol_expires_us);
     return sqlite_step_done(s, st, err);
 }
 
@@ -280,6 +287,10 @@ static int load_customer(sqlite3_stmt *st, const struct store_channel_fns *f, vo
     r.pin_failures = (uint32_t)sqlite3_column_int64(st, 4);
     r.locked_until_us = sqlite3_column_int64(st, 5);
     r.created_us = sqlite3_column_int64(st, 6);
+    if (sqlite3_column_bytes(st, 7) == (int)sizeof(r.enrol_hash)) {
+        memcpy(r.enrol_hash, sqlite3_column_blob(st, 7), sizeof(r.enrol_hash));
+        r.enrol_expires_us = sqlite3_column_int64(st, 8);
+    }
     return f->customer != NULL ? f->customer(ctx, &r) : 0;
 }
 
@@ -381,10 +392,9 @@ static int load_payment_request(sqlite3_stmt *st, const struct store_channel_fns
 
 static struct webhook_row webhook_tmp;
 
-static int load_webhook(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+/* The columns of WEBHOOK_COLS into r. */
+static void column_webhook(sqlite3_stmt *st, struct webhook_row *r)
 {
-    struct webhook_row *r = &webhook_tmp;
-
     memset(r, 0, sizeof(*r));
     r->id = sqlite_column_id(st, 0);
     r->merchant_id = (uint64_t)sqlite3_column_int64(st, 1);
@@ -395,7 +405,12 @@ static int load_webhook(sqlite3_stmt *st, const struct store_channel_fns *f, voi
     r->created_us = sqlite3_column_int64(st, 6);
     r->next_try_us = sqlite3_column_int64(st, 7);
     column_text(st, 8, r->body, sizeof(r->body));
-    return f->webhook(ctx, r);
+}
+
+static int load_webhook(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    column_webhook(st, &webhook_tmp);
+    return f->webhook(ctx, &webhook_tmp);
 }
 
 static struct idempotency_row idempotency_tmp;
@@ -488,8 +503,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         const char *sql;
         row_fn fn;
     } q[] = {
-        {"SELECT phone, account_id, lang, pin_hash, pin_failures, locked_until_us, created_us"
-         " FROM customers WHERE ?1 IS NOT NULL",
+        {"SELECT phone, account_id, lang, pin_hash, pin_failures, locked_until_us, created_us,"
+         " enrol_hash, enrol_expires_us FROM customers WHERE ?1 IS NOT NULL",
          load_customer},
         {"SELECT phone, order_id, payee_account, payee, amount_minor, ref, expires_us, attempts,"
          " kind FROM conversations WHERE ?1 IS NOT NULL",
@@ -514,13 +529,13 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          load_api_key},
         {"SELECT id, merchant_id, amount_minor, currency, payer, reference, description,"
          " callback_url, state, transfer_id, fee_minor, refunded_minor, created_us, expires_us,"
-         " updated_us, token_hash FROM payment_requests WHERE ?1 IS NOT NULL ORDER BY created_us",
+         " updated_us, token_hash FROM payment_requests WHERE ?1 IS NOT NULL ORDER BY seq",
          load_payment_request},
         {"SELECT id, merchant_id, url, type, state, attempts, created_us, next_try_us, body"
          " FROM webhooks WHERE state = 0 AND next_try_us <= ?1 ORDER BY seq",
          load_webhook},
         {"SELECT key_hash, body_hash, status, created_us, response FROM idempotency"
-         " WHERE created_us >= ?1",
+         " WHERE created_us >= ?1 ORDER BY seq",
          load_idempotency},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
@@ -539,5 +554,99 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
             rc = each_row(s, q[i].sql, inbox_since_us, q[i].fn, fns, ctx, err);
         }
     }
+    return rc;
+}
+
+/* ---- webhook events for the operator (mandat webhook list, replay) ---- */
+
+#define WEBHOOK_COLS "id, merchant_id, url, type, state, attempts, created_us, next_try_us, body"
+/* By id (the unique index), or ?2 merchant (0: any), ?3 created since, ?4 state (-1: any): a
+ * scan of the table, fine for an operator's command. */
+#define WEBHOOK_BY_ID " WHERE id = ?1"
+#define WEBHOOK_BY_FILTER                                                                          \
+    " WHERE ?1 IS NULL AND (?2 = 0 OR merchant_id = ?2) AND created_us >= ?3"                      \
+    " AND (?4 < 0 OR state = ?4)"
+
+static void bind_webhook_filter(sqlite3_stmt *st, const struct store_webhook_filter *f)
+{
+    if (f->by_id) {
+        sqlite_bind_id(st, 1, f->id);
+        return;
+    }
+    sqlite3_bind_null(st, 1);
+    sqlite3_bind_int64(st, 2, (int64_t)f->merchant_id);
+    sqlite3_bind_int64(st, 3, f->since_us);
+    sqlite3_bind_int(st, 4, f->state);
+}
+
+int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f,
+                        store_webhook_fn fn, void *ctx, struct mdt_err *err)
+{
+    static const char by_id[] =
+        "SELECT " WEBHOOK_COLS " FROM webhooks" WEBHOOK_BY_ID " ORDER BY seq DESC LIMIT ?5";
+    static const char by_filter[] =
+        "SELECT " WEBHOOK_COLS " FROM webhooks" WEBHOOK_BY_FILTER " ORDER BY seq DESC LIMIT ?5";
+    const char *sql = f->by_id ? by_id : by_filter;
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct webhook_row *r = malloc(sizeof(*r));
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (r == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "list webhook events: out of memory");
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = sqlite_db_error(s, err, "list webhook events");
+        goto out;
+    }
+    bind_webhook_filter(st, f);
+    sqlite3_bind_int64(st, 5, f->limit > 0 ? (int64_t)f->limit : -1);
+    for (;;) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_ROW) {
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "list webhook events");
+            break;
+        }
+        column_webhook(st, r);
+        rc = fn(ctx, r);
+        if (rc != 0) {
+            break;
+        }
+    }
+out:
+    sqlite3_finalize(st);
+    free(r);
+    return rc;
+}
+
+int sqlite_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,
+                           uint64_t *count, struct mdt_err *err)
+{
+    static const char by_id[] = "UPDATE webhooks SET state = 0, next_try_us = ?5" WEBHOOK_BY_ID;
+    static const char by_filter[] =
+        "UPDATE webhooks SET state = 0, next_try_us = ?5" WEBHOOK_BY_FILTER;
+    const char *sql = f->by_id ? by_id : by_filter;
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    *count = 0;
+    if (s->read_only || s->in_tx) {
+        return mdt_err_set(err, MDT_E(INVAL), "requeue webhook events: %s",
+                           s->read_only ? "the store is open read-only" : "inside a transaction");
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return sqlite_db_error(s, err, "requeue webhook events");
+    }
+    bind_webhook_filter(st, f);
+    sqlite3_bind_int64(st, 5, now_us);
+    /* Autocommit: one statement is one transaction, waiting busy_timeout_ms for the engine. */
+    if (sqlite3_step(st) != SQLITE_DONE) {
+        rc = sqlite_db_error(s, err, "requeue webhook events");
+    } else {
+        *count = (uint64_t)sqlite3_changes(s->db);
+    }
+    sqlite3_finalize(st);
     return rc;
 }

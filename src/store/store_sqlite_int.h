@@ -63,5 +63,9 @@ int sqlite_write_extras(struct sqlite_store *s, const struct store_extras *x, si
                         struct mdt_err *err);
 int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,
                         int64_t inbox_since_us, struct mdt_err *err);
+int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f,
+                        store_webhook_fn fn, void *ctx, struct mdt_err *err);
+int sqlite_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,
+                           uint64_t *count, struct mdt_err *err);
 
 #endif

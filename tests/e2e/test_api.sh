@@ -179,6 +179,36 @@ check "list limit" "limit is 1 to 100" "$out"
 events=$(sqlite3 "$dir/mandat.db" "select type from webhooks order by seq" | tr '\n' ' ')
 check "events" "payment_request.confirmed refund.succeeded payment_request.cancelled payment_request.declined" "$events"
 
+# The operator (scope admin): accounts, top-ups, associations, freezing, the journal.
+OP=$("${M[@]}" merchant key 0 | sed -n 's/^api key: //p')
+sleep 1.5 # mandatd learns keys made beside it within a second
+out=$(api POST /v1/accounts "$KEY" '{"kind":"wallet"}')
+check "admin scope" $'\n403' "$out"
+out=$(api POST /v1/accounts "$OP" '{"kind":"wallet","tier":1}')
+check "open account" '"object":"account"' "$out"
+NEW=$(echo "$out" | field account_id)
+out=$(api POST /v1/accounts "$OP" '{"kind":"bank"}')
+check "no system accounts" "kind is wallet, merchant, association or card" "$out"
+out=$(api POST /v1/topups "$OP" '{"account_id":'$NEW',"amount":5000}' -H "Idempotency-Key: t-1")
+check "topup" '"kind":"topup","amount":5000' "$out"
+api POST /v1/topups "$OP" '{"account_id":'$NEW',"amount":5000}' -H "Idempotency-Key: t-1" >/dev/null
+check "topup once" '"available":5000' "$(api GET "/v1/accounts/$NEW/balance" "$OP")"
+out=$(api POST "/v1/accounts/$NEW/freeze" "$OP" '{}')
+check "freeze" $'\n200' "$out"
+out=$(api POST /v1/topups "$OP" '{"account_id":'$NEW',"amount":1}')
+check "frozen refused" "account-frozen" "$out"
+out=$(api POST "/v1/accounts/$NEW/unfreeze" "$OP" '{}')
+check "unfreeze" $'\n200' "$out"
+out=$(api POST "/v1/accounts/$NEW/tier" "$OP" '{"tier":9}')
+check "tier range" "tier must be an integer" "$out"
+out=$(api POST /v1/associations "$OP" '{"keyword":"ACF","name":"Action contre la faim"}')
+check "association" '"keyword":"ACF"' "$out"
+check "donate to it" "Donner 2,00 € à Action contre la faim" "$("${M[@]}" sms $P DON 2 ACF)"
+"${M[@]}" sms $P ANNULER >/dev/null
+out=$(api GET "/v1/journal?limit=3" "$OP")
+check "journal" '"hash":"' "$out"
+check "journal admin only" $'\n403' "$(api GET /v1/journal "$READ")"
+
 # The description served is the one in docs/, and names every endpoint tested here.
 spec=$(curl -s "$base/openapi.json")
 for p in /v1/payment-requests /v1/payment-requests/{id} /v1/payment-requests/{id}/cancel \

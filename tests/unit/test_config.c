@@ -356,7 +356,8 @@ static void test_errors(void **state)
          "mandat.conf:2: [fee.sms_order] amount: '0,5x' is not an amount: write it like 0.50"},
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
-         "[smpp], [kannel], [http], [vault], [limits.<kind>.<tier>] or [fee.<name>]"},
+         "[smpp], [kannel], [http], [vault], [webhook], [limits.<kind>.<tier>] or "
+         "[fee.<name>]"},
         {"[store]\npaht = x\n",
          "mandat.conf:2: [store] paht: unknown key: use path or synchronous"},
         {"[store]\nsynchronous = fast\n",
@@ -540,6 +541,47 @@ static void test_file_errors(void **state)
     assert_string_equal(err.msg, "cannot read '/tmp': Is a directory");
 }
 
+/* [webhook]: the defaults, every key, and the bounds of each. */
+static void test_webhook(void **state)
+{
+    struct mandat_config cfg;
+
+    (void)state;
+    config_defaults(&cfg);
+    assert_int_equal(cfg.webhook.timeout_s, 10);
+    assert_int_equal(cfg.webhook.concurrency, 16);
+    assert_int_equal(cfg.webhook.retry_min_s, 10);
+    assert_int_equal(cfg.webhook.retry_period_s, 86400);
+    assert_string_equal(cfg.webhook.tls_ca_file, "");
+    load_ok(&cfg, "[webhook]\ntimeout = 2\nconcurrency = 256\nretry_min = 1\n"
+                  "retry_period = 30\ntls_ca_file = /etc/mandat/ca.pem\n");
+    assert_int_equal(cfg.webhook.timeout_s, 2);
+    assert_int_equal(cfg.webhook.concurrency, 256);
+    assert_int_equal(cfg.webhook.retry_min_s, 1);
+    assert_int_equal(cfg.webhook.retry_period_s, 30);
+    assert_string_equal(cfg.webhook.tls_ca_file, "/etc/mandat/ca.pem");
+    load_ok(&cfg, "[webhook]\ntls_ca_file =\nretry_min = 3600\nretry_period = 2592000\n");
+    assert_string_equal(cfg.webhook.tls_ca_file, "");
+    assert_int_equal(cfg.webhook.retry_min_s, 3600);
+    assert_int_equal(cfg.webhook.timeout_s, 10);
+    load_fails("[webhook]\nconcurrency = 0\n",
+               "mandat.conf:2: [webhook] concurrency: '0' is not a whole number from 1 to 256");
+    load_fails("[webhook]\nconcurrency = 257\n",
+               "mandat.conf:2: [webhook] concurrency: '257' is not a whole number from 1 to 256");
+    load_fails("[webhook]\ntimeout = 301\n",
+               "mandat.conf:2: [webhook] timeout: '301' is not a whole number from 1 to 300");
+    load_fails("[webhook]\nretry_min = 0\n",
+               "mandat.conf:2: [webhook] retry_min: '0' is not a whole number from 1 to 3600");
+    load_fails("[webhook]\nretry_period = 2592001\n",
+               "mandat.conf:2: [webhook] retry_period: '2592001' is not a whole number from 1 to "
+               "2592000");
+    load_fails("[webhook]\nretries = 3\n",
+               "mandat.conf:2: [webhook] retries: unknown key: use timeout, concurrency, "
+               "retry_min, retry_period or tls_ca_file");
+    load_fails("[webhook]\ntimeout = 5\n[webhook]\n",
+               "mandat.conf:3: [webhook] appears twice (first at line 1): merge the two");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -561,6 +603,7 @@ int main(void)
         cmocka_unit_test(test_long_line),
         cmocka_unit_test(test_too_many_fees),
         cmocka_unit_test(test_file_errors),
+        cmocka_unit_test(test_webhook),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

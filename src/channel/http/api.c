@@ -18,6 +18,7 @@
 #include "base/log.h"
 #include "channel/http/api_auth.h"
 #include "channel/http/api_int.h"
+#include "channel/http/api_parse.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "vault/vault.h"
@@ -291,31 +292,22 @@ void api_persist_idempotency(struct api *a, const struct idempotency_row *r)
 
 /* ---- request parsing ---- */
 
+void api_parse_problem(struct evhttp_request *req, const struct api_error *e)
+{
+    api_problem(req, e->status, e->slug, e->title, e->detail);
+}
+
 /* The body as a JSON object, or a problem already sent (NULL). */
 json_t *api_body_json(struct evhttp_request *req, char **raw, size_t *raw_len)
 {
     struct evbuffer *b = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(b);
     const char *text = len > 0 ? (const char *)evbuffer_pullup(b, -1) : "";
-    json_error_t je;
-    json_t *o;
-    char detail[256];
+    struct api_error e = {0};
+    json_t *o = api_parse_body(text, len, &e);
 
-    if (len > API_BODY_MAX) {
-        api_problem(req, 413, "body-too-large", "Request body too large",
-                    "bodies are limited to 16 KiB");
-        return NULL;
-    }
-    o = json_loadb(text, len, JSON_REJECT_DUPLICATES, &je);
     if (o == NULL) {
-        snprintf(detail, sizeof(detail), "malformed JSON at line %d, column %d: %s", je.line,
-                 je.column, je.text);
-        api_problem(req, 400, "malformed-json", "Malformed JSON", detail);
-        return NULL;
-    }
-    if (!json_is_object(o)) {
-        json_decref(o);
-        api_problem(req, 400, "malformed-json", "Malformed JSON", "the body must be an object");
+        api_parse_problem(req, &e);
         return NULL;
     }
     *raw = (char *)text;
@@ -323,57 +315,28 @@ json_t *api_body_json(struct evhttp_request *req, char **raw, size_t *raw_len)
     return o;
 }
 
-/* Copy string field name of o into out (cap bytes). Missing: "" (or a problem when required).
- * Returns 0 or -1 with a problem sent. */
 int api_field_string(struct evhttp_request *req, json_t *o, const char *name, bool required,
                      char *out, size_t cap)
 {
-    json_t *v = json_object_get(o, name);
-    char detail[128];
+    struct api_error e = {0};
+    int rc = api_get_string(o, name, required, out, cap, &e);
 
-    out[0] = '\0';
-    if (v == NULL || json_is_null(v)) {
-        if (!required) {
-            return 0;
-        }
-        snprintf(detail, sizeof(detail), "%s is required", name);
-        api_problem(req, 422, "missing-field", "A field is missing", detail);
-        return -1;
+    if (rc < 0) {
+        api_parse_problem(req, &e);
     }
-    if (!json_is_string(v) || json_string_length(v) >= cap ||
-        strlen(json_string_value(v)) != json_string_length(v)) {
-        snprintf(detail, sizeof(detail), "%s must be a string of at most %zu bytes", name, cap - 1);
-        api_problem(req, 422, "invalid-field", "A field is invalid", detail);
-        return -1;
-    }
-    memcpy(out, json_string_value(v), json_string_length(v) + 1);
-    return 0;
+    return rc;
 }
 
-/* An integer field in [min, max]; missing: def (required: a problem). */
 int api_field_int(struct evhttp_request *req, json_t *o, const char *name, bool required,
                   int64_t min, int64_t max, int64_t def, int64_t *out)
 {
-    json_t *v = json_object_get(o, name);
-    char detail[160];
+    struct api_error e = {0};
+    int rc = api_get_int(o, name, required, min, max, def, out, &e);
 
-    *out = def;
-    if (v == NULL || json_is_null(v)) {
-        if (!required) {
-            return 0;
-        }
-        snprintf(detail, sizeof(detail), "%s is required", name);
-        api_problem(req, 422, "missing-field", "A field is missing", detail);
-        return -1;
+    if (rc < 0) {
+        api_parse_problem(req, &e);
     }
-    if (!json_is_integer(v) || json_integer_value(v) < min || json_integer_value(v) > max) {
-        snprintf(detail, sizeof(detail), "%s must be an integer from %lld to %lld", name,
-                 (long long)min, (long long)max);
-        api_problem(req, 422, "invalid-field", "A field is invalid", detail);
-        return -1;
-    }
-    *out = json_integer_value(v);
-    return 0;
+    return rc;
 }
 
 /* Authenticate for scope; on failure a problem is sent and NULL returned. */

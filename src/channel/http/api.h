@@ -32,6 +32,7 @@ struct api_config {
     struct store *reader;  /* borrowed: a read-only connection (statements) */
     struct vault *vault;   /* borrowed: API key hashes */
     uint32_t rate_per_s;   /* default requests per second per key */
+    uint64_t bank_account; /* the bank system account: where top-ups come from */
 };
 
 /* *out: api_free(). */

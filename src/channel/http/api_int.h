@@ -8,9 +8,11 @@
 #include <pthread.h>
 
 #include "ledger/ledger.h"
+#include "store/store_channel.h"
 
 #include "base/id128.h"
 #include "channel/http/api.h"
+#include "channel/http/api_parse.h"
 
 struct evhttp_request;
 
@@ -30,6 +32,9 @@ struct api_read {
     int rc;
     struct transfer t;
     struct account a;
+    struct ledger_op op[1]; /* operator writes (api_admin.c) */
+    struct ledger_result res[1];
+    struct store_extra row;
     struct api_read *next;
 };
 
@@ -67,6 +72,7 @@ struct evhttp_request *api_call_req(struct api_call *c);
 void api_answer_text(struct api_call *c, int status, const char *text, size_t len);
 void api_answer_request(struct api_call *c, int status, const struct payment_request_row *r);
 void api_persist_idempotency(struct api *a, const struct idempotency_row *r);
+void api_parse_problem(struct evhttp_request *req, const struct api_error *e);
 json_t *api_body_json(struct evhttp_request *req, char **raw, size_t *raw_len);
 int api_field_string(struct evhttp_request *req, json_t *o, const char *name, bool required,
                      char *out, size_t cap);
@@ -77,5 +83,7 @@ const struct api_key_row *api_authenticate(struct api *a, struct evhttp_request 
 int api_idempotency_begin(struct api_call *c, const struct api_key_row *k, const char *path,
                           const char *body, size_t len);
 void api_route(struct api *a, struct evhttp_request *req, const char *path);
+/* The operator's endpoints (api_admin.c): true when path was one of them. */
+bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path);
 
 #endif

@@ -79,27 +79,13 @@ static void submit(struct api_call *c, int kind, struct dialog_step *s)
     }
 }
 
-/* The input of POST /v1/payment-requests. */
+/* The input of POST /v1/payment-requests; a problem is sent when it is refused. */
 static int parse_request(struct evhttp_request *req, json_t *o, struct request_input *in)
 {
-    int64_t v;
+    struct api_error e = {0};
 
-    if (api_field_int(req, o, "amount", true, 1, 100000000000LL, 0, &in->amount_minor) < 0 ||
-        api_field_string(req, o, "currency", false, in->currency, sizeof(in->currency)) < 0 ||
-        api_field_string(req, o, "payer", true, in->payer, sizeof(in->payer)) < 0 ||
-        api_field_string(req, o, "reference", true, in->reference, sizeof(in->reference)) < 0 ||
-        api_field_string(req, o, "description", false, in->description, sizeof(in->description)) <
-            0 ||
-        api_field_string(req, o, "callback_url", false, in->callback_url,
-                         sizeof(in->callback_url)) < 0 ||
-        api_field_int(req, o, "expires_in", false, 60, 7 * 86400, 900, &v) < 0) {
-        return -1;
-    }
-    in->expires_in_s = (uint32_t)v;
-    if (in->callback_url[0] != '\0' && strncmp(in->callback_url, "https://", 8) != 0 &&
-        strncmp(in->callback_url, "http://", 7) != 0) {
-        api_problem(req, 422, "invalid-field", "A field is invalid",
-                    "callback_url must start with https:// or http://");
+    if (api_parse_request_input(o, in, &e) < 0) {
+        api_parse_problem(req, &e);
         return -1;
     }
     return 0;
@@ -266,7 +252,6 @@ out:
 static void create_refund(struct api *a, struct evhttp_request *req)
 {
     const struct api_key_row *k = api_authenticate(a, req, SCOPE_REFUNDS);
-    char idtext[40];
     struct id128 request_id, refund_id;
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
@@ -282,17 +267,15 @@ static void create_refund(struct api *a, struct evhttp_request *req)
     }
     c = api_call_new(a, req);
     rc = api_idempotency_begin(c, k, "/v1/refunds", raw, len);
-    if (rc == 0 &&
-        (api_field_string(req, o, "payment_request_id", true, idtext, sizeof(idtext)) < 0 ||
-         api_field_int(req, o, "amount", false, 1, 100000000000LL, 0, &amount) < 0)) {
-        rc = -1;
+    if (rc == 0) {
+        struct api_error e = {0};
+
+        rc = api_parse_refund(o, &request_id, &amount, &e);
+        if (rc < 0) {
+            api_parse_problem(req, &e);
+        }
     }
     json_decref(o);
-    if (rc == 0 && id128_parse(idtext, &request_id, NULL) < 0) {
-        api_problem(req, 422, "invalid-field", "A field is invalid",
-                    "payment_request_id must be 32 hex digits");
-        rc = -1;
-    }
     if (rc == 0) {
         refund_id = c->derived_id;
         if (!c->has_idem) {
@@ -499,6 +482,9 @@ void api_route(struct api *a, struct evhttp_request *req, const char *path)
     const char *rest;
     struct id128 id;
 
+    if (api_route_admin(a, req, path)) {
+        return;
+    }
     if (strcmp(path, "/v1/payment-requests") == 0) {
         if (m == EVHTTP_REQ_POST) {
             create_request(a, req);

@@ -327,7 +327,7 @@ out:
 }
 
 /* application/x-www-form-urlencoded body: the code and the CSRF token. */
-static int read_form(struct evhttp_request *req, char *code, char *csrf)
+static int read_form(struct evhttp_request *req, char *code, char *csrf, char *again)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in);
@@ -349,6 +349,12 @@ static int read_form(struct evhttp_request *req, char *code, char *csrf)
             if (v != NULL && strlen(v) == 64) {
                 memcpy(csrf, v, 65);
                 rc = 0;
+            }
+            v = evhttp_find_header(&q, "again");
+            if (again != NULL && (v == NULL || strlen(v) >= 16)) {
+                rc = -1;
+            } else if (again != NULL) {
+                snprintf(again, 16, "%s", v);
             }
         }
     }
@@ -387,7 +393,7 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
         return;
     }
     csrf_token(w, token, want);
-    if (!same_origin(req) || read_form(req, code, csrf) < 0 ||
+    if (!same_origin(req) || read_form(req, code, csrf, NULL) < 0 ||
         !vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) ||
         !vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32)) {
         vault_wipe(code, sizeof(code));
@@ -415,6 +421,135 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
     }
 }
 
+/* ---- /enrol/<token>: set one's code ---- */
+
+static void page_enrol(struct web *w, struct evhttp_request *req, const char *token,
+                       const char *phone, const char *note)
+{
+    bool fr = dialog_customer_lang(w->cfg.dialog, phone) == LANG_FR;
+    struct evbuffer *b = evbuffer_new();
+    char csrf[65];
+
+    MDT_ASSERT(b != NULL);
+    csrf_token(w, token, csrf);
+    head(b, fr, fr ? "Votre code secret" : "Your secret code");
+    evbuffer_add_printf(b, "<h1>%s</h1><p class=\"muted\">%s</p>",
+                        fr ? "Choisissez votre code secret" : "Choose your secret code",
+                        fr ? "6 chiffres, que vous seul connaissez : il confirme chaque paiement. "
+                             "Évitez 123456, 000000 et les chiffres de votre numéro."
+                           : "6 digits only you know: it confirms every payment. Avoid 123456, "
+                             "000000 and the digits of your number.");
+    if (note != NULL) {
+        evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
+        html(b, note);
+        evbuffer_add_printf(b, "</p>");
+    }
+    evbuffer_add_printf(b,
+                        "<form method=\"post\" action=\"/enrol/%s\" autocomplete=\"off\">"
+                        "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
+                        "<label for=\"code\">%s</label><input type=\"password\" id=\"code\" "
+                        "name=\"code\" inputmode=\"numeric\" pattern=\"[0-9]{6}\" maxlength=\"6\" "
+                        "required autofocus><label for=\"again\">%s</label><input "
+                        "type=\"password\" id=\"again\" name=\"again\" inputmode=\"numeric\" "
+                        "pattern=\"[0-9]{6}\" maxlength=\"6\" required>"
+                        "<button type=\"submit\" id=\"save\">%s</button></form>",
+                        token, csrf, fr ? "Code" : "Code", fr ? "Encore une fois" : "Once more",
+                        fr ? "Enregistrer" : "Save");
+    foot(b);
+    reply(req, 200, "text/html; charset=utf-8", b);
+    evbuffer_free(b);
+    vault_wipe(csrf, sizeof(csrf));
+}
+
+static const char *enrol_phone(struct web *w, const char *token)
+{
+    uint8_t hash[32];
+
+    if (vault_token_check(w->cfg.vault, token, hash) < 0) {
+        return NULL;
+    }
+    return dialog_enrol_phone(w->cfg.dialog, hash, clock_now_us());
+}
+
+static void enrol_invalid(struct evhttp_request *req)
+{
+    page_message(req, 404, true, "Lien invalide / Invalid link",
+                 "Ce lien a déjà servi ou a expiré : répondez INSCRIPTION ou CODE par SMS. This "
+                 "link was used or expired: text JOIN or CODE.",
+                 "bad");
+}
+
+static void enrol_answered(void *ctx, int rc, const struct dialog_step *s)
+{
+    struct page_call *c = ctx;
+    struct evhttp_request *req = c->req;
+    bool fr = dialog_customer_lang(c->w->cfg.dialog, s->phone) == LANG_FR;
+
+    if (req != NULL) {
+        evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+        if (rc < 0) {
+            page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
+                         fr ? "Le service est occupé : réessayez." : "Busy: try again.", "bad");
+        } else {
+            page_message(req, 200, fr, fr ? "Code enregistré" : "Code saved",
+                         fr ? "Code enregistré. Gardez-le secret : mandat ne vous le demandera "
+                              "jamais par téléphone."
+                            : "Code saved. Keep it secret: mandat will never ask for it by phone.",
+                         "ok");
+        }
+    }
+    free(c);
+}
+
+static void post_enrol(struct web *w, struct evhttp_request *req, const char *token)
+{
+    const char *phone = enrol_phone(w, token);
+    char code[16] = "", again[16] = "", csrf[65] = "", want[65];
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+    struct page_call *c;
+    uint8_t hash[32];
+    int rc;
+
+    if (phone == NULL) {
+        enrol_invalid(req);
+        return;
+    }
+    csrf_token(w, token, want);
+    if (!same_origin(req) || read_form(req, code, csrf, again) < 0 ||
+        !vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) ||
+        !vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32)) {
+        page_message(req, 403, true, "Formulaire refusé / Form refused",
+                     "Rechargez la page et réessayez. Reload the page and try again.", "bad");
+    } else if (strcmp(code, again) != 0) {
+        page_enrol(w, req, token, phone,
+                   dialog_customer_lang(w->cfg.dialog, phone) == LANG_FR
+                       ? "Les deux codes diffèrent."
+                       : "The two codes differ.");
+    } else {
+        MDT_ASSERT(vault_token_check(w->cfg.vault, token, hash) == 0);
+        rc = dialog_enrol_web(w->cfg.dialog, hash, code, clock_now_us(), &s, &err);
+        if (rc == MDT_E(INVAL)) {
+            page_enrol(w, req, token, phone, err.msg);
+        } else if (rc < 0) {
+            page_message(req, 503, true, "Réessayez / Try again", err.msg, "bad");
+        } else {
+            c = calloc(1, sizeof(*c));
+            MDT_ASSERT(c != NULL);
+            c->w = w;
+            c->req = req;
+            evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, c);
+            if (w->cfg.submit(w->cfg.submit_ctx, s, c, enrol_answered) < 0) {
+                evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
+                free(c);
+                page_message(req, 503, true, "Réessayez / Try again", "busy: try again", "bad");
+            }
+        }
+    }
+    vault_wipe(code, sizeof(code));
+    vault_wipe(again, sizeof(again));
+}
+
 static void asset(struct evhttp_request *req, const char *type, const char *data, size_t len)
 {
     struct evbuffer *b = evbuffer_new();
@@ -440,6 +575,16 @@ bool web_handle(struct web *w, void *r)
         asset(req, "application/json", web_openapi_yaml, web_openapi_yaml_len);
     } else if (strcmp(path, "/dev/phone") == 0 && w->cfg.dev_mode) {
         asset(req, "text/html; charset=utf-8", web_phone_html, web_phone_html_len);
+    } else if (strncmp(path, "/enrol/", 7) == 0 && strchr(path + 7, '/') == NULL) {
+        const char *phone = enrol_phone(w, path + 7);
+
+        if (m == EVHTTP_REQ_POST) {
+            post_enrol(w, req, path + 7);
+        } else if (phone == NULL) {
+            enrol_invalid(req);
+        } else {
+            page_enrol(w, req, path + 7, phone, NULL);
+        }
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         if (m == EVHTTP_REQ_POST) {
             post_page(w, req, path + 3);

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The wallet pages, server-rendered, French and English, no external assets: /c/<token>, where
- * a payer confirms a merchant's payment request with their code (the same rules as by SMS), the
+ * a payer confirms a merchant's payment request with their code (the same rules as by SMS),
+ * /enrol/<token>, where a person sets their code after INSCRIPTION, the
  * stylesheet, the API's description (/openapi.json, from docs/openapi.yaml), and the dev phone
  * (/dev/phone, only in dev mode). */
 #ifndef MDT_CHANNEL_WEB_WEB_H

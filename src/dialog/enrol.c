@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The enrolment link: after INSCRIPTION a person gets a single-use link to a page where they set
+ * their 6-digit code, instead of typing it in an SMS (where it would sit in the phone's message
+ * history). The token is 128 random bits; only its keyed hash is kept, with an expiry, on the
+ * customer row; using it clears it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/id128.h"
+#include "dialog/dialog_int.h"
+#include "vault/vault.h"
+
+void dialog_enrol_link(struct dialog_step *s)
+{
+    if (vault_token_new(s->d->vault, s->token, s->customer.enrol_hash) < 0) {
+        s->token[0] = '\0';
+        s->customer.enrol_expires_us = 0;
+        return;
+    }
+    s->customer.enrol_expires_us = s->now_us + (int64_t)DIALOG_ENROL_LINK_S * 1000000;
+}
+
+/* The customer whose live link hashes to token_hash, or NULL. */
+static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+{
+    uint32_t *slot = dialog_idx_slot(&d->enrol_tokens, dialog_token_key(token_hash));
+    struct cust *c;
+
+    if (slot == NULL || *slot == 0) {
+        return NULL;
+    }
+    c = &d->custs[*slot - 1];
+    if (c->row.enrol_expires_us <= now_us || !vault_hash_equal(c->row.enrol_hash, token_hash)) {
+        return NULL;
+    }
+    return c;
+}
+
+void dialog_enrol_index(struct dialog *d, const struct cust *c)
+{
+    if (c->row.enrol_expires_us != 0) {
+        dialog_idx_put(&d->enrol_tokens, dialog_token_key(c->row.enrol_hash),
+                       (uint32_t)(c - d->custs) + 1);
+    }
+}
+
+const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+{
+    const struct cust *c = enrol_find(d, token_hash, now_us);
+
+    return c != NULL ? c->row.phone : NULL;
+}
+
+int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+                     int64_t now_us, struct dialog_step **out, struct mdt_err *err)
+{
+    struct cust *c = enrol_find(d, token_hash, now_us);
+    enum pin_weakness w;
+    struct dialog_step *s;
+
+    if (c == NULL) {
+        return mdt_err_set(err, MDT_E(NOTFOUND), "this link is not valid any more");
+    }
+    if (c->busy) {
+        return mdt_err_set(err, MDT_E(BUSY), "one moment: try again");
+    }
+    w = vault_pin_weakness(code, c->row.phone);
+    if (w != PIN_OK) {
+        return mdt_err_set(err, MDT_E(INVAL), "%s",
+                           vault_pin_weakness_text(w, c->row.lang == LANG_FR));
+    }
+    s = calloc(1, sizeof(*s));
+    MDT_ASSERT(s != NULL);
+    s->d = d;
+    s->api = true;
+    s->now_us = now_us;
+    if (id128_random(&s->inbox_id) < 0) {
+        free(s);
+        return mdt_err_set(err, MDT_E(IO), "no random bytes");
+    }
+    s->action = ACT_CODE;
+    snprintf(s->phone, sizeof(s->phone), "%s", c->row.phone);
+    s->lang = (enum lang)c->row.lang;
+    s->customer = c->row;
+    s->customer_changed = true;
+    s->customer.has_pin = true;
+    s->customer.pin_failures = 0;
+    s->customer.locked_until_us = 0;
+    memset(s->customer.enrol_hash, 0, sizeof(s->customer.enrol_hash)); /* single use */
+    s->customer.enrol_expires_us = 0;
+    MDT_ASSERT(vault_pin_hash(d->vault, c->row.phone, code, s->customer.pin_hash) == 0);
+    c->busy = true;
+    *out = s;
+    return 0;
+}

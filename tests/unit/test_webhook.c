@@ -1,0 +1,473 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Unit tests for channel/http webhooks: the retry schedule, what a try does to its row, request
+ * targets from URLs, the headers of a try, and the sender itself against an in-process libevent
+ * HTTP server (delivered, retried, duplicates ignored, memory bounded, bad URLs failed). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <arpa/inet.h>
+#include <cmocka.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+
+#include "base/id128.h"
+#include "base/limits.h"
+#include "channel/http/webhook.h"
+#include "channel/http/webhook_int.h"
+
+#define S_US 1000000LL
+
+/* ---- the schedule ---- */
+
+static void test_backoff_doubles_to_the_cap(void **state)
+{
+    static const int64_t want_s[] = {10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600, 3600};
+
+    (void)state;
+    for (uint32_t n = 1; n <= sizeof(want_s) / sizeof(want_s[0]); n++) {
+        assert_int_equal(webhook_backoff_us(n, 10, 0), want_s[n - 1] * S_US);
+    }
+    /* Far past the cap, no overflow. */
+    assert_int_equal(webhook_backoff_us(1000, 10, 0), 3600 * S_US);
+    assert_int_equal(webhook_backoff_us(UINT32_MAX, 10, 0), 3600 * S_US);
+    assert_int_equal(webhook_backoff_us(1, 1, 0), 1 * S_US);
+    assert_int_equal(webhook_backoff_us(3, 1, 0), 4 * S_US);
+    assert_int_equal(webhook_backoff_us(1, 3600, 0), 3600 * S_US);
+    assert_int_equal(webhook_backoff_us(2, 3600, 0), 3600 * S_US);
+}
+
+/* The jitter takes at most a quarter off, never adds, and spreads over that range. */
+static void test_backoff_jitter(void **state)
+{
+    int64_t lo = INT64_MAX, hi = 0;
+
+    (void)state;
+    assert_int_equal(webhook_backoff_us(1, 10, UINT32_MAX), 10 * S_US - (int64_t)(2.5 * S_US) + 1);
+    assert_int_equal(webhook_backoff_us(1, 10, 1u << 31), 10 * S_US - 1250000);
+    assert_true(webhook_backoff_us(20, 10, UINT32_MAX) >= 2700 * S_US);
+    for (uint32_t r = 0; r < 1000; r++) {
+        int64_t d = webhook_backoff_us(2, 10, r * 4294967u);
+
+        assert_true(d > 15 * S_US && d <= 20 * S_US);
+        lo = d < lo ? d : lo;
+        hi = d > hi ? d : hi;
+    }
+    assert_true(hi - lo > 4 * S_US);
+}
+
+static struct webhook_row row_new(int64_t created_us)
+{
+    struct webhook_row r;
+
+    memset(&r, 0, sizeof(r));
+    r.id.hi = 0x0123456789abcdefULL;
+    r.id.lo = 0xfedcba9876543210ULL;
+    r.merchant_id = 6;
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:1/hooks");
+    snprintf(r.type, sizeof(r.type), "payment_request.confirmed");
+    r.state = WEBHOOK_QUEUED;
+    r.created_us = created_us;
+    r.next_try_us = created_us;
+    snprintf(r.body, sizeof(r.body), "{\"id\":\"x\"}");
+    return r;
+}
+
+static void test_after_try(void **state)
+{
+    const int64_t t0 = 1795428000 * S_US;
+    struct webhook_row r = row_new(t0);
+
+    (void)state;
+    /* 2xx delivers; anything else is retried with the schedule. */
+    assert_int_equal(webhook_row_after_try(&r, 500, t0, 10, 86400, 0), WEBHOOK_OUT_RETRY);
+    assert_int_equal(r.attempts, 1);
+    assert_int_equal(r.state, WEBHOOK_QUEUED);
+    assert_int_equal(r.next_try_us, t0 + 10 * S_US);
+    assert_int_equal(webhook_row_after_try(&r, 0, t0 + 10 * S_US, 10, 86400, 0), WEBHOOK_OUT_RETRY);
+    assert_int_equal(r.attempts, 2);
+    assert_int_equal(r.next_try_us, t0 + 30 * S_US);
+    assert_int_equal(webhook_row_after_try(&r, 199, t0, 10, 86400, 0), WEBHOOK_OUT_RETRY);
+    assert_int_equal(webhook_row_after_try(&r, 300, t0, 10, 86400, 0), WEBHOOK_OUT_RETRY);
+    assert_int_equal(webhook_row_after_try(&r, 204, t0 + 99 * S_US, 10, 86400, 0),
+                     WEBHOOK_OUT_DELIVERED);
+    assert_int_equal(r.state, WEBHOOK_DELIVERED);
+    assert_int_equal(r.attempts, 5);
+    assert_int_equal(r.next_try_us, t0 + 99 * S_US);
+    r = row_new(t0);
+    assert_int_equal(webhook_row_after_try(&r, 299, t0, 10, 86400, 0), WEBHOOK_OUT_DELIVERED);
+}
+
+/* The last try happens at the end of the retry period; a failure then is final. */
+static void test_retry_period(void **state)
+{
+    const int64_t t0 = 1795428000 * S_US;
+    struct webhook_row r = row_new(t0);
+
+    (void)state;
+    r.attempts = 12; /* waits are an hour now */
+    assert_int_equal(webhook_row_after_try(&r, 503, t0 + 86000 * S_US, 10, 86400, 0),
+                     WEBHOOK_OUT_RETRY);
+    assert_int_equal(r.next_try_us, t0 + 86400 * S_US);
+    assert_int_equal(webhook_row_after_try(&r, 503, t0 + 86400 * S_US, 10, 86400, 0),
+                     WEBHOOK_OUT_FAILED);
+    assert_int_equal(r.state, WEBHOOK_FAILED);
+    assert_int_equal(r.attempts, 14);
+    /* An event replayed after its period gets one try, delivered or failed at once. */
+    r = row_new(t0);
+    assert_int_equal(webhook_row_after_try(&r, 0, t0 + 3 * 86400 * S_US, 10, 86400, 0),
+                     WEBHOOK_OUT_FAILED);
+    r = row_new(t0);
+    assert_int_equal(webhook_row_after_try(&r, 200, t0 + 3 * 86400 * S_US, 10, 86400, 0),
+                     WEBHOOK_OUT_DELIVERED);
+    /* The whole schedule of a day: 10 s doubling to an hour, then hourly, then failed. */
+    r = row_new(t0);
+    for (int i = 0; i < 100 && r.state == WEBHOOK_QUEUED; i++) {
+        webhook_row_after_try(&r, 500, r.next_try_us, 10, 86400, 0);
+    }
+    assert_int_equal(r.state, WEBHOOK_FAILED);
+    /* 9 tries while the wait doubles (at 0 s .. 2550 s), 23 an hour apart (5110 s .. 84310 s),
+     * and the last at the end of the period itself (86400 s). */
+    assert_int_equal(r.attempts, 9 + 23 + 1);
+}
+
+/* ---- targets ---- */
+
+static void target_ok(const char *url, bool tls, const char *host, uint16_t port,
+                      const char *host_header, const char *path)
+{
+    struct webhook_target t;
+    const char *why = NULL;
+
+    if (webhook_target_parse(url, &t, &why) != 0) {
+        print_error("%s: %s\n", url, why);
+    }
+    assert_int_equal(webhook_target_parse(url, &t, &why), 0);
+    assert_int_equal(t.tls, tls);
+    assert_string_equal(t.host, host);
+    assert_int_equal(t.port, port);
+    assert_string_equal(t.host_header, host_header);
+    assert_string_equal(t.path, path);
+}
+
+static void target_bad(const char *url, const char *why_part)
+{
+    struct webhook_target t;
+    const char *why = NULL;
+
+    assert_int_equal(webhook_target_parse(url, &t, &why), MDT_E(INVAL));
+    assert_non_null(why);
+    if (strstr(why, why_part) == NULL) {
+        print_error("%s: %s\n", url, why);
+    }
+    assert_non_null(strstr(why, why_part));
+}
+
+static void test_targets(void **state)
+{
+    struct webhook_target t;
+    const char *why = NULL;
+
+    (void)state;
+    target_ok("https://shop.example/hooks", true, "shop.example", 443, "shop.example", "/hooks");
+    target_ok("http://shop.example", false, "shop.example", 80, "shop.example", "/");
+    target_ok("HTTPS://shop.example:8443/a/b?x=1&y=2#frag", true, "shop.example", 8443,
+              "shop.example:8443", "/a/b?x=1&y=2");
+    target_ok("http://127.0.0.1:8080/h", false, "127.0.0.1", 8080, "127.0.0.1:8080", "/h");
+    target_ok("https://[::1]:9443/h", true, "::1", 9443, "[::1]:9443", "/h");
+    target_ok("https://[2001:db8::1]/", true, "2001:db8::1", 443, "[2001:db8::1]", "/");
+    target_ok("http://shop.example:443/", false, "shop.example", 443, "shop.example:443", "/");
+    target_ok("http://shop.example?q", false, "shop.example", 80, "shop.example", "/?q");
+    assert_int_equal(webhook_target_parse("https://10.0.0.1/x", &t, &why), 0);
+    assert_true(t.ip_literal);
+    assert_int_equal(webhook_target_parse("https://shop.example/x", &t, &why), 0);
+    assert_false(t.ip_literal);
+    target_bad("ftp://shop.example/x", "unsupported scheme");
+    target_bad("shop.example/hooks", "unsupported scheme");
+    target_bad("mailto:ops@shop.example", "unsupported scheme");
+    target_bad("https://user:pw@shop.example/", "credentials");
+    target_bad("https:///hooks", "no host");
+    target_bad("https://shop.example:0/", "port");
+    target_bad("https://shop.example:99999/", "not a URL");
+    target_bad("https://shop example/", "not a URL");
+    target_bad("", "unsupported scheme");
+}
+
+static void test_headers(void **state)
+{
+    struct webhook_header h[WEBHOOK_HEADER_COUNT];
+    struct webhook_row r = row_new(0);
+    struct webhook_target t;
+    const char *why = NULL;
+    char sig[65];
+
+    (void)state;
+    memset(sig, 'a', 64);
+    sig[64] = '\0';
+    assert_int_equal(webhook_target_parse("https://shop.example:8443/h", &t, &why), 0);
+    webhook_headers_make(&t, &r, 1795428000, sig, h);
+    assert_string_equal(h[0].name, "Host");
+    assert_string_equal(h[0].value, "shop.example:8443");
+    assert_string_equal(h[1].name, "Content-Type");
+    assert_string_equal(h[1].value, "application/json");
+    assert_string_equal(h[2].name, "User-Agent");
+    assert_string_equal(h[2].value, "mandat-webhook/1");
+    assert_string_equal(h[3].name, "Mandat-Event-Id");
+    assert_string_equal(h[3].value, "0123456789abcdeffedcba9876543210");
+    assert_string_equal(h[4].name, "Mandat-Signature");
+    assert_string_equal(h[4].value,
+                        "t=1795428000,v1=aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+                        "aaaaaaaaaaaaaaaaa");
+    assert_string_equal(h[5].name, "Connection");
+    assert_string_equal(h[5].value, "close");
+}
+
+static void test_text_safe(void **state)
+{
+    char out[8];
+
+    (void)state;
+    webhook_text_safe("a b\n\x1b[31m", out, sizeof(out));
+    assert_string_equal(out, "a?b??[3");
+    webhook_text_safe("refund.succeeded", out, 4);
+    assert_string_equal(out, "ref");
+}
+
+/* ---- the sender against an in-process server ---- */
+
+struct harness {
+    struct event_base *base;
+    struct evhttp *http;
+    uint16_t port;
+    struct webhook_sender *ws;
+    int fail_first; /* answer 500 to this many requests first */
+    int requests;
+    char last_sig[128];
+    char last_event[64];
+    char last_type[64];
+    char last_ua[64];
+    char last_body[256];
+    struct webhook_row saved[8];
+    int saved_count;
+};
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+    struct harness *h = arg;
+    struct evkeyvalq *in = evhttp_request_get_input_headers(req);
+    struct evbuffer *body = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(body);
+    const char *v;
+
+    h->requests++;
+    v = evhttp_find_header(in, "Mandat-Signature");
+    snprintf(h->last_sig, sizeof(h->last_sig), "%s", v != NULL ? v : "");
+    v = evhttp_find_header(in, "Mandat-Event-Id");
+    snprintf(h->last_event, sizeof(h->last_event), "%s", v != NULL ? v : "");
+    v = evhttp_find_header(in, "Content-Type");
+    snprintf(h->last_type, sizeof(h->last_type), "%s", v != NULL ? v : "");
+    v = evhttp_find_header(in, "User-Agent");
+    snprintf(h->last_ua, sizeof(h->last_ua), "%s", v != NULL ? v : "");
+    len = len < sizeof(h->last_body) - 1 ? len : sizeof(h->last_body) - 1;
+    evbuffer_copyout(body, h->last_body, len);
+    h->last_body[len] = '\0';
+    evhttp_send_reply(req, h->requests <= h->fail_first ? 500 : 200, "x", NULL);
+}
+
+static void fake_sign(void *ctx, uint64_t merchant_id, int64_t t, const char *body, size_t len,
+                      char sig[WEBHOOK_SIG_HEX_MAX])
+{
+    (void)ctx;
+    snprintf(sig, WEBHOOK_SIG_HEX_MAX, "%064llx",
+             (unsigned long long)(merchant_id * 1000003u + (uint64_t)t % 7 + len + body[0]));
+}
+
+/* Saves complete at once, as a synchronous store would; the sender still learns it later. */
+static int fake_save(void *ctx, const struct webhook_row *r)
+{
+    struct harness *h = ctx;
+
+    assert_true(h->saved_count < 8);
+    h->saved[h->saved_count++] = *r;
+    webhook_sender_saved(h->ws, r->id, 0);
+    return 0;
+}
+
+static void harness_start(struct harness *h, uint32_t concurrency)
+{
+    struct webhook_handlers hd = {.sign = fake_sign, .save = fake_save, .ctx = h};
+    struct webhook_config cfg;
+    struct evhttp_bound_socket *sock;
+    struct sockaddr_storage ss;
+    ev_socklen_t sl = sizeof(ss);
+    struct mdt_err err = {0};
+
+    memset(h, 0, sizeof(*h));
+    h->base = event_base_new();
+    h->http = evhttp_new(h->base);
+    sock = evhttp_bind_socket_with_handle(h->http, "127.0.0.1", 0);
+    assert_non_null(sock);
+    assert_int_equal(getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl), 0);
+    h->port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    evhttp_set_gencb(h->http, on_request, h);
+    webhook_config_default(&cfg);
+    cfg.concurrency = concurrency;
+    cfg.timeout_s = 2;
+    assert_int_equal(webhook_sender_start(h->base, &cfg, &hd, &h->ws, &err), 0);
+}
+
+static void harness_stop(struct harness *h)
+{
+    webhook_sender_free(h->ws);
+    evhttp_free(h->http);
+    event_base_free(h->base);
+}
+
+/* Run the loop until the sender holds nothing (every try saved and forgotten), 5 s at most. */
+static void run_until_idle(struct harness *h)
+{
+    for (int i = 0; i < 500 && webhook_sender_depth(h->ws) > 0; i++) {
+        struct timeval ten_ms = {0, 10000};
+
+        event_base_loopexit(h->base, &ten_ms);
+        event_base_dispatch(h->base);
+    }
+    assert_int_equal(webhook_sender_depth(h->ws), 0);
+}
+
+static void test_sender_delivers(void **state)
+{
+    struct harness h;
+    struct webhook_row r = row_new(0);
+
+    (void)state;
+    harness_start(&h, 4);
+    r.created_us = 1795428000 * S_US;
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hooks", h.port);
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 1); /* the same id: ignored */
+    assert_int_equal(webhook_sender_depth(h.ws), 1);
+    run_until_idle(&h);
+    assert_int_equal(h.requests, 1);
+    assert_string_equal(h.last_event, "0123456789abcdeffedcba9876543210");
+    assert_string_equal(h.last_type, "application/json");
+    assert_string_equal(h.last_ua, "mandat-webhook/1");
+    assert_string_equal(h.last_body, "{\"id\":\"x\"}");
+    assert_int_equal(strncmp(h.last_sig, "t=", 2), 0);
+    assert_non_null(strstr(h.last_sig, ",v1="));
+    assert_int_equal(strlen(strstr(h.last_sig, ",v1=") + 4), 64);
+    assert_int_equal(h.saved_count, 1);
+    assert_int_equal(h.saved[0].state, WEBHOOK_DELIVERED);
+    assert_int_equal(h.saved[0].attempts, 1);
+    /* Forgotten once saved: offered again (a replay), it is sent again. */
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    run_until_idle(&h);
+    assert_int_equal(h.requests, 2);
+    harness_stop(&h);
+}
+
+static void test_sender_retries(void **state)
+{
+    struct harness h;
+    struct webhook_row r = row_new(0);
+    int64_t before;
+
+    (void)state;
+    harness_start(&h, 1);
+    h.fail_first = 1;
+    r.created_us = 4000000000LL * S_US; /* far in the future: inside its retry period */
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hooks", h.port);
+    before = 1795428000 * S_US;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    run_until_idle(&h);
+    assert_int_equal(h.saved_count, 1);
+    assert_int_equal(h.saved[0].state, WEBHOOK_QUEUED);
+    assert_int_equal(h.saved[0].attempts, 1);
+    assert_true(h.saved[0].next_try_us > before);
+    /* Its next try, as the poll would offer it: delivered, attempts counted on. */
+    assert_int_equal(webhook_sender_offer(h.ws, &h.saved[0]), 0);
+    run_until_idle(&h);
+    assert_int_equal(h.saved_count, 2);
+    assert_int_equal(h.saved[1].state, WEBHOOK_DELIVERED);
+    assert_int_equal(h.saved[1].attempts, 2);
+    /* Nobody listening: a failed try, retried. */
+    r.id.lo++;
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:1/hooks");
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    run_until_idle(&h);
+    assert_int_equal(h.saved[2].state, WEBHOOK_QUEUED);
+    assert_int_equal(h.saved[2].attempts, 1);
+    harness_stop(&h);
+}
+
+static void test_sender_refuses(void **state)
+{
+    struct harness h;
+    struct webhook_row r = row_new(0);
+    struct webhook_config cfg;
+    struct webhook_handlers hd = {.sign = fake_sign, .save = fake_save};
+    struct webhook_sender *ws = NULL;
+    struct mdt_err err = {0};
+    int rc = 0;
+
+    (void)state;
+    harness_start(&h, 1);
+    /* Not queued: refused. */
+    r.state = WEBHOOK_DELIVERED;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), MDT_E(INVAL));
+    /* An unsupported URL fails the event at once, without a try. */
+    r.state = WEBHOOK_QUEUED;
+    snprintf(r.url, sizeof(r.url), "ftp://shop.example/x");
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    run_until_idle(&h);
+    assert_int_equal(h.saved[0].state, WEBHOOK_FAILED);
+    assert_int_equal(h.saved[0].attempts, 0);
+    /* Memory is bounded: WEBHOOK_QUEUE_MAX events, then -MDT_EFULL (they stay in the store). The
+     * first one is in flight to a port where nothing answers; the others wait. */
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:1/hooks");
+    for (uint32_t i = 0; i < WEBHOOK_QUEUE_MAX && rc == 0; i++) {
+        r.id.lo = 1000 + i;
+        rc = webhook_sender_offer(h.ws, &r);
+    }
+    assert_int_equal(rc, 0);
+    r.id.lo = 999;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), MDT_E(FULL));
+    assert_int_equal(webhook_sender_depth(h.ws), WEBHOOK_QUEUE_MAX);
+    harness_stop(&h); /* frees the waiting ones and the one in flight */
+    /* Configurations out of range are refused with the key named. */
+    webhook_config_default(&cfg);
+    cfg.concurrency = WEBHOOK_CONCURRENCY_MAX + 1;
+    assert_int_equal(webhook_sender_start(NULL, &cfg, &hd, &ws, &err), MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "[webhook] concurrency"));
+    webhook_config_default(&cfg);
+    snprintf(cfg.tls_ca_file, sizeof(cfg.tls_ca_file), "/nonexistent/ca.pem");
+    h.base = event_base_new();
+    assert_int_equal(webhook_sender_start(h.base, &cfg, &hd, &ws, &err), MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "tls_ca_file '/nonexistent/ca.pem'"));
+    event_base_free(h.base);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_backoff_doubles_to_the_cap),
+        cmocka_unit_test(test_backoff_jitter),
+        cmocka_unit_test(test_after_try),
+        cmocka_unit_test(test_retry_period),
+        cmocka_unit_test(test_targets),
+        cmocka_unit_test(test_headers),
+        cmocka_unit_test(test_text_safe),
+        cmocka_unit_test(test_sender_delivers),
+        cmocka_unit_test(test_sender_retries),
+        cmocka_unit_test(test_sender_refuses),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
