@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "base/metrics.h"
 
 /* Idle poll for rows written by another process (the mandat CLI beside mandatd). */
 #define ENGINE_SYNC_POLL_US 1000000
@@ -139,6 +140,8 @@ static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expi
     if (rc < 0) {
         goto fail;
     }
+    metrics_observe(METRIC_BATCH_SIZE, nsub);
+    metrics_observe(METRIC_COMMIT_SECONDS, (uint64_t)(clock_mono_us() - t0));
     pthread_mutex_lock(&e->mu);
     e->stats.batches++;
     e->stats.commit_us_total += (uint64_t)(clock_mono_us() - t0);

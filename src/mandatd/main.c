@@ -19,6 +19,7 @@
 #include "channel/http/api.h"
 #include "channel/http/kannel.h"
 #include "channel/http/kannel_send.h"
+#include "channel/http/ops.h"
 #include "channel/http/webhook.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
@@ -416,12 +417,59 @@ static int api_submit(void *ctx, struct dialog_step *s, void *call,
     return service_submit(ctx, s, call, done);
 }
 
-/* Paths other than Kannel's: the API, then the wallet pages. */
+/* /readyz: the store answers, and the SMSC link is bound when one is configured. */
+static bool ops_ready(void *ctx, char *why, size_t cap)
+{
+    struct daemon *d = ctx;
+    struct mdt_err err = {0};
+    bool changed = false;
+
+    if (d->reader == NULL || store_changed(d->reader, &changed, &err) < 0) {
+        snprintf(why, cap, "the store does not answer: %s", err.msg);
+        return false;
+    }
+    if (d->cfg->smpp.host[0] != '\0' && (d->smpp == NULL || !smpp_session_bound(d->smpp))) {
+        snprintf(why, cap, "not bound to the SMSC %s: check [smpp] and the operator's link",
+                 d->cfg->smpp.host);
+        return false;
+    }
+    return true;
+}
+
+static void read_totals(void *ctx, const struct ledger *l)
+{
+    struct ledger_totals *t = ctx;
+
+    ledger_totals_get(l, t);
+}
+
+/* /metrics: the gauges read at scrape time. */
+static void ops_gauges(void *ctx, struct metrics_gauges *g)
+{
+    struct daemon *d = ctx;
+    struct ledger_totals t = {0};
+
+    engine_read(d->engine, read_totals, &t);
+    g->transfers = t.transfers;
+    g->transfers_pending = t.pending_open;
+    g->rejections = t.rejections;
+    g->outbox_depth = service_outbox_depth(d->service);
+    if (d->smpp != NULL) {
+        struct smpp_session_stats st;
+
+        smpp_session_stats(d->smpp, &st);
+        g->smpp_window_in_use = st.submit_in_flight;
+        g->smpp_bound = smpp_session_bound(d->smpp) ? 1 : 0;
+    }
+}
+
+/* Paths other than Kannel's: the probes, the API, then the wallet pages. */
 static bool api_handle_req(void *ctx, void *req)
 {
     struct daemon *d = ctx;
+    struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
 
-    return (d->api != NULL && api_handle(d->api, req)) ||
+    return ops_handle(&ops, req) || (d->api != NULL && api_handle(d->api, req)) ||
            (d->web != NULL && web_handle(d->web, req));
 }
 

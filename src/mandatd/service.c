@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
+#include "base/metrics.h"
 
 /* Messages waiting to be sent, kept in memory (the store has them too). 10 000 rows of about
  * 4.7 KB is 47 MB; past that new replies stay in the store only and are loaded at restart. */
@@ -169,6 +170,7 @@ static void step_finished(struct service *s, struct dialog_step *step)
         p->step_done(p->ctx, rc, step);
     }
     if (delivered) {
+        metrics_add(METRIC_MESSAGES_OUT_SMS, nmine); /* in the channel's answer (Kannel) */
         outbox_save_states(s, mine, nmine, OUTBOX_SENT, "");
     } else {
         for (size_t i = 0; i < nmine; i++) {
@@ -242,6 +244,8 @@ void service_receive(struct service *s, const struct dialog_message *m, void *ct
     struct dialog_step *step = NULL;
     struct pending *p;
     int rc = dialog_receive(s->dialog, m, clock_now_us(), &step);
+
+    metrics_add(METRIC_MESSAGES_IN_SMS, 1);
 
     if (rc < 0) {
         answer_later(s, ctx, ack, rc);
@@ -327,6 +331,7 @@ void service_outbox_flush(struct service *s)
             break; /* the sender is full: the rest waits, in order */
         }
     }
+    metrics_add(METRIC_MESSAGES_OUT_SMS, i);
     for (; i < s->outbox_count; i++) {
         s->outbox[kept++] = s->outbox[i];
     }

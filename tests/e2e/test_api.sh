@@ -217,6 +217,20 @@ for p in /v1/payment-requests /v1/payment-requests/{id} /v1/payment-requests/{id
 done
 check "openapi is json" "3.1.0" "$(echo "$spec" | python3 -c 'import json,sys; print(json.load(sys.stdin)["openapi"])')"
 
+# Probes: /readyz, and /metrics in the Prometheus text format, counting what happened above.
+check "ready" "ready" "$(curl -s "$base/readyz")"
+metrics=$(curl -s -i "$base/metrics")
+check "metrics type" "text/plain; version=0.0.4" "$metrics"
+check "metrics mo" 'mandat_messages_total{channel="sms",direction="in"}' "$metrics"
+check "metrics api" "mandat_http_api_requests_total" "$metrics"
+check "metrics commit" 'mandat_engine_commit_seconds_bucket{le="+Inf"}' "$metrics"
+check "metrics batch" "mandat_engine_batch_size_count" "$metrics"
+check "metrics transfers" 'mandat_transfers{state="accepted"}' "$metrics"
+check "metrics outbox" "mandat_outbox_depth" "$metrics"
+mo=$(echo "$metrics" | sed -n 's/^mandat_messages_total{channel="sms",direction="in"} //p' | tr -d '\r')
+# INSCRIPTION, CODE, the code, ANNULER, DON, ANNULER: 6 MOs at least
+if [ "${mo:-0}" -lt 6 ]; then fail=$((fail + 1)); echo "FAIL metrics: $mo MOs counted"; fi
+
 # kill -9: requests and their idempotency survive.
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 start
@@ -224,6 +238,16 @@ check "after crash" '"state":"declined"' "$(api GET "/v1/payment-requests/$ID3" 
 out=$(api POST /v1/payment-requests "$KEY" "$req" -H "Idempotency-Key: order-123")
 check "replay after crash" "\"id\":\"$ID\"" "$out"
 check "ledger check" ": ok" "$("${M[@]}" check)"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+pid=""
+# Not ready while the SMSC it is configured for is unreachable.
+closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+printf '[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = mandat\npassword = x\n' "$closed" \
+  >>"$dir/mandat.conf"
+start
+out=$(curl -s -w '\n%{http_code}' "$base/readyz")
+check "not ready" "not bound to the SMSC" "$out"
+check "not ready 503" $'\n503' "$out"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 pid=""
 if grep -q "${KEY##*_}\|483920" "$dir/mandatd.log"; then

@@ -16,6 +16,7 @@
 #include "base/clock.h"
 #include "base/id128.h"
 #include "base/log.h"
+#include "base/metrics.h"
 #include "channel/http/api_auth.h"
 #include "channel/http/api_int.h"
 #include "channel/http/api_parse.h"
@@ -411,6 +412,7 @@ bool api_handle(struct api *a, void *r)
     if (path == NULL || strncmp(path, "/v1/", 4) != 0) {
         return false;
     }
+    metrics_add(METRIC_HTTP_API_REQUESTS, 1);
     api_route(a, req, path);
     return true;
 }

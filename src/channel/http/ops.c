@@ -1,0 +1,56 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* /readyz and /metrics on libevent's HTTP server. */
+#include "channel/http/ops.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "channel/http/api.h"
+
+/* Room for today's series with their help lines (about 3 KB). */
+#define OPS_METRICS_MAX 8192
+
+static void text(struct evhttp_request *req, int status, const char *type, const char *body,
+                 size_t len)
+{
+    struct evbuffer *b = evbuffer_new();
+
+    MDT_ASSERT(b != NULL);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", type);
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Cache-Control", "no-store");
+    evbuffer_add(b, body, len);
+    evhttp_send_reply(req, status, NULL, b);
+    evbuffer_free(b);
+}
+
+bool ops_handle(const struct ops_handlers *h, void *r)
+{
+    struct evhttp_request *req = r;
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+    static char buf[OPS_METRICS_MAX];
+    struct metrics_gauges g = {0};
+    char why[256] = "";
+    int n;
+
+    if (path == NULL) {
+        return false;
+    }
+    if (strcmp(path, "/readyz") == 0) {
+        if (h->ready(h->ctx, why, sizeof(why))) {
+            text(req, 200, "text/plain; charset=utf-8", "ready\n", 6);
+        } else {
+            api_problem(req, 503, "not-ready", "Not ready", why);
+        }
+        return true;
+    }
+    if (strcmp(path, "/metrics") == 0) {
+        h->gauges(h->ctx, &g);
+        n = metrics_format(&g, buf, sizeof(buf));
+        MDT_ASSERT(n > 0);
+        text(req, 200, "text/plain; version=0.0.4; charset=utf-8", buf, (size_t)n);
+        return true;
+    }
+    return false;
+}
