@@ -8,7 +8,10 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/release"
 mkdir -p "$top/var"
 cd "$top/var"
-conf="$top/docs/mandat.conf"
+# The sample config with the development pages on (/dev/phone, /dev/outbox for mandat phone),
+# remade at each start so that it follows docs/mandat.conf.
+conf="$top/var/mandat.conf"
+sed 's/^dev_mode = false$/dev_mode = true/' "$top/docs/mandat.conf" >"$conf"
 mandat=("$bin/mandat" --config "$conf")
 
 if [ ! -f mandat.db ]; then
@@ -18,8 +21,9 @@ fi
 
 cat <<MSG
 
-mandatd is starting on $top/var/mandat.db (config: docs/mandat.conf).
-In another terminal, from $top/var:
+mandatd is starting on $top/var/mandat.db (config: var/mandat.conf, docs/mandat.conf with
+dev_mode on). Open http://127.0.0.1:8710/dev/phone in a browser to text mandat as any number,
+or, in another terminal, from $top/var:
 
   M="$bin/mandat --config $conf"
   \$M phone 0612345678        # an interactive phone: type INSCRIPTION, then CODE 483920
@@ -31,9 +35,11 @@ In another terminal, from $top/var:
   \$M statement 6             # --json or --csv too
   \$M check                   # every invariant, including the journal chain
 
-Stop mandatd with Ctrl-C. To bind to an operator's SMSC, fill [smpp] in a copy of the config;
-without it, messages come in through the Kannel-compatible endpoint on [http] listen. Not built
-yet: the HTTP API, social posts, voice.
+The merchant API: \$M merchant create Boutique --webhook-url http://127.0.0.1:9/hooks prints
+an API key; then POST http://127.0.0.1:8710/v1/payment-requests (docs/openapi.yaml, served at
+/openapi.json). Stop mandatd with Ctrl-C. To bind to an operator's SMSC, fill [smpp] in a copy
+of the config; without it, messages come in through the Kannel-compatible endpoint on [http]
+listen. Not built yet: social posts, voice.
 
 MSG
 exec "$bin/mandatd" --config "$conf"

@@ -186,7 +186,7 @@ static int merchant_key(struct cli *c, const char *id_text, uint32_t scopes, uin
     uint64_t id = 0;
     int rc;
 
-    if (cli_parse_uint(id_text, "MERCHANT_ID", UINT64_MAX, &id) < 0) {
+    if (cli_parse_uint(id_text, "MERCHANT_ID", UINT64_MAX, &id) != 0) {
         return CLI_EXIT_USAGE;
     }
     if (id == 0 && scopes == 0) {
@@ -235,7 +235,7 @@ int cmd_merchant(struct cli *c, int argc, char **argv)
         } else if (ch == 'r') {
             uint64_t r = 0;
 
-            if (cli_parse_uint(optarg, "--rate", 1000000, &r) < 0) {
+            if (cli_parse_uint(optarg, "--rate", 1000000, &r) != 0) {
                 return CLI_EXIT_USAGE;
             }
             rate = (uint32_t)r;

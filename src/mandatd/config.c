@@ -707,9 +707,15 @@ static const struct key_def kannel_keys[] = {
     {"dlr_url", set_string, KANNEL_STR(dlr_url), 0},
 };
 
+#define HTTP_STR(field) CFG_OFF(http.field), 0, sizeof(((struct mandat_config *)0)->http.field) - 1
+
 static const struct key_def http_keys[] = {
     {"listen", set_string, CFG_OFF(http_listen), 0,
      sizeof(((struct mandat_config *)0)->http_listen) - 1, 0},
+    {"tls_cert", set_string, HTTP_STR(tls_cert), 0},
+    {"tls_key", set_string, HTTP_STR(tls_key), 0},
+    {"public_url", set_string, HTTP_STR(public_url), 0},
+    {"dev_mode", set_bool, CFG_OFF(http.dev_mode), 0, 0, 0},
 };
 
 static const struct key_def vault_keys[] = {

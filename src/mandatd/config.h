@@ -71,6 +71,12 @@ struct mandat_config {
     } kannel;
     /* [http]: local HTTP endpoint for MO in Kannel smsbox get-url form and the dev phone */
     char http_listen[64]; /* listen = 127.0.0.1:8710; empty: off */
+    struct {
+        char tls_cert[CONFIG_PATH_MAX]; /* tls_cert = (PEM chain; with tls_key: HTTPS only) */
+        char tls_key[CONFIG_PATH_MAX];  /* tls_key = (PEM private key, 0600) */
+        char public_url[256]; /* public_url = (links in messages; empty: http(s)://listen) */
+        uint8_t dev_mode;     /* dev_mode = false: /dev/phone and /dev/outbox */
+    } http;
     /* [vault] */
     char vault_key_file[CONFIG_PATH_MAX]; /* key_file = mandat.key (0600, outside the database) */
     /* [webhook]: delivery of merchants' events (docs/webhooks.md) */

@@ -382,7 +382,12 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     int rc;
 
     snprintf(dc.short_code, sizeof(dc.short_code), "%s", cfg->sms.short_code);
-    snprintf(dc.link_base, sizeof(dc.link_base), "http://%s", cfg->http_listen);
+    if (cfg->http.public_url[0] != '\0') {
+        snprintf(dc.link_base, sizeof(dc.link_base), "%s", cfg->http.public_url);
+    } else {
+        snprintf(dc.link_base, sizeof(dc.link_base), "%s://%s",
+                 cfg->http.tls_cert[0] != '\0' ? "https" : "http", cfg->http_listen);
+    }
     snprintf(dc.country, sizeof(dc.country), "%s", cfg->sms.country);
     dc.currency = currency_find(cfg->ledger.default_currency);
     if (strcmp(cfg->sms.order_fee, "none") != 0) {
@@ -469,8 +474,12 @@ static bool api_handle_req(void *ctx, void *req)
     struct daemon *d = ctx;
     struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
 
-    return ops_handle(&ops, req) || (d->api != NULL && api_handle(d->api, req)) ||
-           (d->web != NULL && web_handle(d->web, req));
+    if (ops_handle(&ops, req) || (d->api != NULL && api_handle(d->api, req)) ||
+        (d->web != NULL && web_handle(d->web, req))) {
+        return true;
+    }
+    api_problem(req, 404, "not-found", "Not found", "no such page: the API is under /v1");
+    return true;
 }
 
 /* The merchant API, with its keys and recent idempotency records. */
@@ -489,7 +498,7 @@ static int start_api(struct daemon *d, struct mdt_err *err)
                                     .idempotency = api_idempotency_loaded};
     struct web_config wc = {.dialog = d->dialog,
                             .vault = d->vault,
-                            .dev_mode = true,
+                            .dev_mode = d->cfg->http.dev_mode != 0,
                             .submit = api_submit,
                             .submit_ctx = d->service};
     int rc = api_create(&ac, &d->api, err);
@@ -601,7 +610,15 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     h.other = api_handle_req;
     h.other_ctx = d;
     if (rc == 0 && d->cfg->http_listen[0] != '\0') {
-        rc = kannel_listen(d->base, d->cfg->http_listen, &h, &d->kannel, err);
+        h.dev_mode = d->cfg->http.dev_mode != 0;
+        h.tls_cert = d->cfg->http.tls_cert;
+        h.tls_key = d->cfg->http.tls_key;
+        if ((h.tls_cert[0] != '\0') != (h.tls_key[0] != '\0')) {
+            rc = mdt_err_set(err, MDT_E(INVAL),
+                             "[http] tls_cert and tls_key go together: set both, or neither");
+        } else {
+            rc = kannel_listen(d->base, d->cfg->http_listen, &h, &d->kannel, err);
+        }
     }
     if (rc == 0) {
         rc = start_smpp(d, err);

@@ -25,6 +25,7 @@ cat > "$dir/mandat.conf" <<CONF
 path = $dir/mandat.db
 [http]
 listen = 127.0.0.1:$port
+dev_mode = true
 [vault]
 key_file = $dir/pin.key
 CONF
@@ -71,6 +72,11 @@ OTHER=$(sed -n 's/^api key: //p' "$dir/m2")
 READ=$("${M[@]}" merchant key 5 --scopes read | sed -n 's/^api key: //p')
 SLOW=$("${M[@]}" merchant key 5 --scopes read --rate 2 | sed -n 's/^api key: //p')
 check "key shown once" "mdt_" "$KEY"
+keys=$(sqlite3 "$dir/mandat.db" "select count(*) from api_keys")
+if "${M[@]}" merchant key abc >/dev/null 2>&1 ||
+  [ "$(sqlite3 "$dir/mandat.db" "select count(*) from api_keys")" != "$keys" ]; then
+  fail=$((fail + 1)); echo "FAIL a malformed merchant id made a key"
+fi
 if sqlite3 "$dir/mandat.db" "select * from api_keys" | grep -q "${KEY##*_}"; then
   fail=$((fail + 1)); echo "FAIL the API key is stored in clear"
 fi
@@ -250,6 +256,29 @@ check "not ready" "not bound to the SMSC" "$out"
 check "not ready 503" $'\n503' "$out"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 pid=""
+# HTTPS: the same server with a certificate; plain HTTP to it fails; half a TLS config refused.
+(cd "$dir" && openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.pem -days 2 \
+  -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1)
+sed -i '/^\[smpp\]$/,$d' "$dir/mandat.conf"
+sed -i "s|^dev_mode = true$|tls_cert = $dir/tls.pem\ntls_key = $dir/tls.key|" "$dir/mandat.conf"
+"$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
+pid=$!
+for _ in $(seq 50); do
+  curl -s -o /dev/null --cacert "$dir/tls.pem" "https://127.0.0.1:$port/healthz" && break
+  sleep 0.1
+done
+out=$(curl -s --cacert "$dir/tls.pem" -w '\n%{http_code}' "https://127.0.0.1:$port/v1/payment-requests/$ID" -H "Authorization: Bearer $READ")
+check "https api" '"state":"confirmed"' "$out"
+out=$(curl -s -m 3 -w '%{http_code}' "http://127.0.0.1:$port/healthz" || true)
+check "plain http refused" "000" "$out"
+out=$(curl -s --cacert "$dir/tls.pem" -w '\n%{http_code}' "https://127.0.0.1:$port/dev/outbox?to=$P")
+check "no dev pages without dev_mode" $'\n404' "$out"
+check "404 is a problem" "application/problem+json" "$(curl -s -i --cacert "$dir/tls.pem" "https://127.0.0.1:$port/nothing")"
+kill "$pid"; wait "$pid" 2>/dev/null || true
+pid=""
+sed -i "/^tls_key = /d" "$dir/mandat.conf"
+out=$("$mandatd" --config "$dir/mandat.conf" 2>&1 || true)
+check "half tls config" "tls_cert and tls_key go together" "$out"
 if grep -q "${KEY##*_}\|483920" "$dir/mandatd.log"; then
   fail=$((fail + 1)); echo "FAIL a secret reached the log"
 fi

@@ -23,6 +23,7 @@ cat > "$dir/mandat.conf" <<CONF
 path = $dir/mandat.db
 [http]
 listen = 127.0.0.1:$port
+dev_mode = true
 [vault]
 key_file = $dir/pin.key
 [sms]

@@ -178,6 +178,7 @@ cat >"$dir/mandat.conf" <<CONF
 path = $db
 [http]
 listen = 127.0.0.1:$port
+dev_mode = true
 [vault]
 key_file = $dir/mandat.key
 [webhook]

@@ -4,9 +4,12 @@
 #include "channel/http/kannel.h"
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/ssl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +25,7 @@
 struct kannel {
     struct evhttp *http;
     struct kannel_handlers h;
+    SSL_CTX *tls; /* NULL: plain HTTP */
 };
 
 struct kannel_request {
@@ -251,6 +255,37 @@ static void on_health(struct evhttp_request *req, void *arg)
     send_text(req, 200, "OK", "ok\n");
 }
 
+/* Each accepted connection gets a TLS bufferevent (server side) when TLS is on. */
+static struct bufferevent *tls_bev(struct event_base *base, void *arg)
+{
+    struct kannel *k = arg;
+    SSL *ssl = SSL_new(k->tls);
+
+    return ssl == NULL ? NULL
+                       : bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                                        BEV_OPT_CLOSE_ON_FREE);
+}
+
+static int tls_setup(struct kannel *k, const char *cert, const char *key, struct mdt_err *err)
+{
+    k->tls = SSL_CTX_new(TLS_server_method());
+    if (k->tls == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "cannot create the TLS context");
+    }
+    SSL_CTX_set_min_proto_version(k->tls, TLS1_2_VERSION);
+    if (SSL_CTX_use_certificate_chain_file(k->tls, cert) != 1) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "[http] tls_cert '%s': not a readable PEM certificate chain", cert);
+    }
+    if (SSL_CTX_use_PrivateKey_file(k->tls, key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(k->tls) != 1) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "[http] tls_key '%s': not a readable PEM key matching tls_cert", key);
+    }
+    evhttp_set_bevcb(k->http, tls_bev, k);
+    return 0;
+}
+
 /* Any other path: the other handlers (the API), or 404. */
 static void on_other(struct evhttp_request *req, void *arg)
 {
@@ -284,10 +319,20 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
         kannel_free(k);
         return mdt_err_set(err, MDT_E(IO), "cannot listen on %s: in use or not an address", listen);
     }
+    if (h->tls_cert != NULL && h->tls_cert[0] != '\0') {
+        int rc = tls_setup(k, h->tls_cert, h->tls_key != NULL ? h->tls_key : "", err);
+
+        if (rc < 0) {
+            kannel_free(k);
+            return rc;
+        }
+    }
     evhttp_set_max_body_size(k->http, KANNEL_BODY_MAX);
     evhttp_set_timeout(k->http, 30);
     evhttp_set_cb(k->http, "/kannel/mo", on_mo, k);
-    evhttp_set_cb(k->http, "/dev/outbox", on_outbox, k);
+    if (h->dev_mode) {
+        evhttp_set_cb(k->http, "/dev/outbox", on_outbox, k);
+    }
     evhttp_set_cb(k->http, "/healthz", on_health, k);
     evhttp_set_cb(k->http, "/kannel/dlr", on_dlr, k);
     evhttp_set_gencb(k->http, on_other, k);
@@ -302,6 +347,9 @@ void kannel_free(struct kannel *k)
     }
     if (k->http != NULL) {
         evhttp_free(k->http);
+    }
+    if (k->tls != NULL) {
+        SSL_CTX_free(k->tls);
     }
     free(k);
 }

@@ -29,9 +29,13 @@ struct kannel_handlers {
     /* Paths not served here (a struct evhttp_request *): true when answered. Optional. */
     bool (*other)(void *other_ctx, void *req);
     void *other_ctx;
+    bool dev_mode;        /* serve /dev/outbox */
+    const char *tls_cert; /* PEM files: both set, the server speaks HTTPS only; NULL or "": HTTP */
+    const char *tls_key;
 };
 
-/* Listen on "host:port" (e.g. 127.0.0.1:8710). h is copied. *out: kannel_free(). */
+/* Listen on "host:port" (e.g. 127.0.0.1:8710), over TLS when h names a certificate and key
+ * (errors say which file is wrong). h is copied. *out: kannel_free(). */
 int kannel_listen(struct event_base *base, const char *listen, const struct kannel_handlers *h,
                   struct kannel **out, struct mdt_err *err);
 void kannel_free(struct kannel *k);
