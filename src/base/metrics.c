@@ -157,7 +157,7 @@ int metrics_format(const struct metrics_gauges *g, char *buf, size_t cap)
     put(&o,
         "# HELP mandat_smpp_window_in_use submit_sm awaiting their response\n"
         "# TYPE mandat_smpp_window_in_use gauge\nmandat_smpp_window_in_use %llu\n"
-        "# HELP mandat_smpp_bound 1 when the SMSC link is bound\n"
+        "# HELP mandat_smpp_bound SMPP binds up now, over every SMSC link\n"
         "# TYPE mandat_smpp_bound gauge\nmandat_smpp_bound %llu\n",
         (unsigned long long)g->smpp_window_in_use, (unsigned long long)g->smpp_bound);
     return o.full ? -1 : (int)o.len;

@@ -34,7 +34,7 @@ struct metrics_gauges {
     uint64_t rejections;         /* refusals recorded */
     uint64_t outbox_depth;       /* SMS replies waiting to be sent */
     uint64_t smpp_window_in_use; /* submit_sm awaiting their response */
-    uint64_t smpp_bound;         /* 1 when the SMSC link is bound */
+    uint64_t smpp_bound;         /* SMPP binds up now */
 };
 
 /* Write every series in the text format into buf (cap bytes). Returns the length, or -1 when

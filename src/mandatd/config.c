@@ -103,6 +103,7 @@ struct section {
     struct fee_schedule *fee;
     bool fee_fresh; /* new, or type or currency changed: nothing kept from the old schedule */
     const struct currency *cur; /* of the amounts in this section */
+    size_t link_offset;         /* [smpp.<name>]: from cfg->smpp to this link; keys are [smpp]'s */
 };
 
 struct load_ctx {
@@ -392,7 +393,7 @@ static int set_level(struct load_ctx *ctx, const struct key_def *key, const char
 static int set_string(struct load_ctx *ctx, const struct key_def *key, const char *value)
 {
     size_t len = strlen(value);
-    char *dst = (char *)ctx->cfg + key->offset;
+    char *dst = (char *)ctx->cfg + key->offset + ctx->sec.link_offset;
 
     if (len < key->min || len > key->max) {
         return fail_key(ctx, key->name, "value must be %u to %u bytes long", (unsigned)key->min,
@@ -407,7 +408,7 @@ static int set_string(struct load_ctx *ctx, const struct key_def *key, const cha
 static int set_country(struct load_ctx *ctx, const struct key_def *key, const char *value)
 {
     char q[QUOTE_BUF];
-    char *dst = (char *)ctx->cfg + key->offset;
+    char *dst = (char *)ctx->cfg + key->offset + ctx->sec.link_offset;
 
     if (strlen(value) != 2 || !isalpha((unsigned char)value[0]) ||
         !isalpha((unsigned char)value[1])) {
@@ -429,7 +430,7 @@ static int set_bool(struct load_ctx *ctx, const struct key_def *key, const char 
     if (i < 0) {
         return fail_key(ctx, key->name, "'%s' is not yes or no", quote(q, value));
     }
-    *((uint8_t *)ctx->cfg + key->offset) = (uint8_t)(i % 2);
+    *((uint8_t *)ctx->cfg + key->offset + ctx->sec.link_offset) = (uint8_t)(i % 2);
     return 0;
 }
 
@@ -456,7 +457,7 @@ static int set_u32(struct load_ctx *ctx, const struct key_def *key, const char *
         return fail_key(ctx, key->name, "'%s' is not a whole number from %u to %u", quote(q, value),
                         (unsigned)key->min, (unsigned)key->max);
     }
-    memcpy((char *)ctx->cfg + key->offset, &v, sizeof(v));
+    memcpy((char *)ctx->cfg + key->offset + ctx->sec.link_offset, &v, sizeof(v));
     return 0;
 }
 
@@ -695,7 +696,14 @@ static const struct key_def smpp_keys[] = {
     {"throughput", set_u32, CFG_OFF(smpp.throughput), 0, 100000, 0},
     {"enquire_link", set_u32, CFG_OFF(smpp.enquire_link_s), 5, 3600, 0},
     {"registered_delivery", set_bool, CFG_OFF(smpp.registered_delivery), 0, 0, 0},
+    {"binds", set_u32, CFG_OFF(smpp.binds), 1, CONFIG_SMPP_BINDS_MAX, 0},
+    {"tls", set_bool, CFG_OFF(smpp.tls), 0, 0, 0},
+    {"tls_ca_file", set_string, SMPP_STR(tls_ca_file), 0},
+    {"tls_verify", set_bool, CFG_OFF(smpp.tls_verify), 0, 0, 0},
 };
+_Static_assert(offsetof(struct mandat_config, smpp_more) ==
+                   offsetof(struct mandat_config, smpp) + sizeof(struct config_smpp),
+               "[smpp.<name>] links are addressed as offsets from [smpp]");
 
 #define KANNEL_STR(field)                                                                          \
     CFG_OFF(kannel.field), 0, sizeof(((struct mandat_config *)0)->kannel.field) - 1
@@ -1059,6 +1067,35 @@ static int section_end(struct load_ctx *ctx)
     return 0;
 }
 
+static void smpp_link_defaults(struct config_smpp *l);
+
+/* [smpp.<name>]: another SMSC link, with [smpp]'s keys and defaults. */
+static int smpp_link_begin(struct load_ctx *ctx, const char *name)
+{
+    struct mandat_config *cfg = ctx->cfg;
+    struct config_smpp *link;
+    size_t n = strlen(name);
+
+    if (n == 0 || n >= sizeof(cfg->smpp.name)) {
+        return fail(ctx, ctx->lineno, "[smpp.%.40s]: a link name is 1 to %zu characters", name,
+                    sizeof(cfg->smpp.name) - 1);
+    }
+    for (uint32_t i = 0; i < cfg->smpp_more_count; i++) {
+        if (strcmp(cfg->smpp_more[i].name, name) == 0) {
+            return fail(ctx, ctx->lineno, "[smpp.%s] appears twice: merge the two", name);
+        }
+    }
+    if (cfg->smpp_more_count >= CONFIG_SMPP_LINKS_MAX - 1) {
+        return fail(ctx, ctx->lineno, "[smpp.%s]: at most %d SMSC links ([smpp] and %d more)", name,
+                    CONFIG_SMPP_LINKS_MAX, CONFIG_SMPP_LINKS_MAX - 1);
+    }
+    link = &cfg->smpp_more[cfg->smpp_more_count++];
+    smpp_link_defaults(link);
+    memcpy(link->name, name, n + 1);
+    ctx->sec.link_offset = (size_t)((char *)link - (char *)&cfg->smpp);
+    return 0;
+}
+
 /* A section header on the current line; the previous section has been ended. */
 static int section_begin(struct load_ctx *ctx, const char *name)
 {
@@ -1083,6 +1120,9 @@ static int section_begin(struct load_ctx *ctx, const char *name)
     } else if (strncmp(name, "fee.", 4) == 0) {
         id = SEC_FEE;
         rc = fee_begin(ctx, name + 4);
+    } else if (strncmp(name, "smpp.", 5) == 0) {
+        id = SEC_SMPP;
+        rc = smpp_link_begin(ctx, name + 5);
     } else {
         for (int i = SEC_STORE; i <= SEC_WEBHOOK; i++) {
             if (strcmp(name, section_defs[i].name) == 0) {
@@ -1092,8 +1132,8 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         if (id == SEC_NONE) {
             rc = fail(ctx, ctx->lineno,
                       "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
-                      "[smpp], [kannel], [http], [vault], [webhook], [limits.<kind>.<tier>] or "
-                      "[fee.<name>]",
+                      "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], "
+                      "[limits.<kind>.<tier>] or [fee.<name>]",
                       name);
         } else if (ctx->section_lines[id] != 0) {
             rc = fail(ctx, ctx->lineno, "[%s] appears twice (first at line %d): merge the two",
@@ -1348,6 +1388,18 @@ out:
 
 /* ---- public ------------------------------------------------------------------------------ */
 
+static void smpp_link_defaults(struct config_smpp *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->port = 2775; /* IANA's SMPP port */
+    l->transceiver = 1;
+    l->window = 10;         /* what most operators allow unacknowledged */
+    l->enquire_link_s = 30; /* SMSCs drop silent binds after about a minute */
+    l->registered_delivery = 1;
+    l->binds = 1;
+    l->tls_verify = 1; /* off only for tests, and mandatd warns */
+}
+
 void config_defaults(struct mandat_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
@@ -1366,11 +1418,7 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sms.dedup_window_s = 86400;  /* SMSCs redeliver within hours, not days */
     cfg->sms.claim_period_s = 604800; /* a week to join and collect money sent to a number */
     strcpy(cfg->sms.order_fee, "sms_order");
-    cfg->smpp.port = 2775; /* IANA's SMPP port */
-    cfg->smpp.transceiver = 1;
-    cfg->smpp.window = 10;         /* what most operators allow unacknowledged */
-    cfg->smpp.enquire_link_s = 30; /* SMSCs drop silent binds after about a minute */
-    cfg->smpp.registered_delivery = 1;
+    smpp_link_defaults(&cfg->smpp);
     strcpy(cfg->http_listen, "127.0.0.1:8710");
     strcpy(cfg->vault_key_file, "mandat.key");
     cfg->webhook.timeout_s = 10;         /* merchants answer in milliseconds */

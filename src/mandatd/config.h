@@ -11,6 +11,10 @@
 #include "ledger/ledger_types.h"
 
 #define CONFIG_PATH_MAX 512
+/* SMSC links: [smpp] and up to 7 [smpp.<name>]: operators interconnect through a few SMSCs. */
+#define CONFIG_SMPP_LINKS_MAX 8
+/* Parallel binds to one SMSC: operators grant a handful per system_id. */
+#define CONFIG_SMPP_BINDS_MAX 16
 
 enum store_sync {
     STORE_SYNC_FULL = 0,   /* fsync the WAL at every commit: nothing acknowledged is lost */
@@ -48,20 +52,28 @@ struct mandat_config {
         uint32_t claim_period_s;      /* claim_period = 604800: money for a number with no wallet */
         char order_fee[FEE_NAME_MAX]; /* order_fee = sms_order (a [fee.*] name, or none) */
     } sms;
-    /* [smpp]: the operator's SMSC; host empty: no SMPP link (see docs/mandat.conf) */
-    struct {
+    /* [smpp]: the operator's SMSC; host empty: no SMPP link (see docs/mandat.conf). More links,
+     * to other SMSCs, in [smpp.<name>] sections: smpp_more[0..smpp_more_count). */
+    struct config_smpp {
+        char name[24]; /* "" for [smpp], <name> for [smpp.<name>] */
         char host[64];
         uint32_t port; /* 2775 */
         char system_id[16];
         char password[9]; /* a secret: never logged */
         char system_type[13];
-        char address_range[41];      /* SMPP 3.4 §5.2.7; empty: what the SMSC routes to us */
-        uint8_t transceiver;         /* 1: bind_transceiver; 0: transmitter + receiver */
-        uint32_t window;             /* 10 unacknowledged submit_sm */
-        uint32_t throughput;         /* submit_sm per second, 0: no cap */
-        uint32_t enquire_link_s;     /* 30 */
-        uint8_t registered_delivery; /* 1: ask for delivery receipts */
+        char address_range[41];            /* SMPP 3.4 §5.2.7; empty: what the SMSC routes to us */
+        uint8_t transceiver;               /* 1: bind_transceiver; 0: transmitter + receiver */
+        uint32_t window;                   /* 10 unacknowledged submit_sm */
+        uint32_t throughput;               /* submit_sm per second, 0: no cap */
+        uint32_t enquire_link_s;           /* 30 */
+        uint8_t registered_delivery;       /* 1: ask for delivery receipts */
+        uint32_t binds;                    /* 1: parallel binds to this SMSC, same credentials */
+        uint8_t tls;                       /* 0: plain TCP; 1: TLS */
+        char tls_ca_file[CONFIG_PATH_MAX]; /* "" the system's trust store */
+        uint8_t tls_verify;                /* 1: check the certificate and the host name */
     } smpp;
+    struct config_smpp smpp_more[CONFIG_SMPP_LINKS_MAX - 1];
+    uint32_t smpp_more_count;
     /* [kannel]: send through Kannel's sendsms when there is no [smpp] link */
     struct {
         char sendsms_url[256]; /* http://127.0.0.1:13013/cgi-bin/sendsms; empty: off */

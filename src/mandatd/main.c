@@ -28,6 +28,7 @@
 #include "ledger/engine.h"
 #include "mandatd/config.h"
 #include "mandatd/service.h"
+#include "mandatd/smpp_links.h"
 #include "store/store.h"
 #include "vault/vault.h"
 
@@ -99,7 +100,7 @@ struct daemon {
     struct event_base *base;
     struct service *service;
     struct kannel *kannel;
-    struct smpp_session *smpp;
+    struct smpp_links *links; /* every bind of every SMSC link; NULL without [smpp] host */
     struct kannel_send *kannel_send;
     struct event *sigterm, *sigint, *flush;
     struct store *reader; /* a second, read-only connection: what other processes added */
@@ -153,49 +154,20 @@ static void smpp_on_bound(void *ctx, bool up)
     }
 }
 
-static int sender_submit(void *ctx, const struct outbox_row *r)
-{
-    return smpp_session_submit(ctx, r);
-}
-
-static bool sender_ready(void *ctx)
-{
-    return smpp_session_bound(ctx);
-}
-
-/* Bind to the operator's SMSC when [smpp] host is set. The password is never logged. */
+/* Bind to the operator's SMSCs: [smpp] and each [smpp.<name>] with a host, `binds` sessions
+ * each. Passwords are never logged. */
 static int start_smpp(struct daemon *d, struct mdt_err *err)
 {
-    const struct mandat_config *cfg = d->cfg;
-    struct smpp_config sc;
     struct smpp_handlers h = {.mo = smpp_on_mo,
                               .submitted = smpp_on_submitted,
                               .receipt = smpp_on_receipt,
                               .bound = smpp_on_bound,
                               .ctx = d};
-    struct service_sender snd = {.submit = sender_submit, .ready = sender_ready};
-    int rc;
+    struct service_sender snd;
+    int rc = smpp_links_start(d->base, d->cfg, &h, &d->links, err);
 
-    if (cfg->smpp.host[0] == '\0') {
-        return 0;
-    }
-    smpp_config_default(&sc);
-    snprintf(sc.host, sizeof(sc.host), "%s", cfg->smpp.host);
-    sc.port = (uint16_t)cfg->smpp.port;
-    snprintf(sc.system_id, sizeof(sc.system_id), "%s", cfg->smpp.system_id);
-    snprintf(sc.password, sizeof(sc.password), "%s", cfg->smpp.password);
-    snprintf(sc.system_type, sizeof(sc.system_type), "%s", cfg->smpp.system_type);
-    snprintf(sc.address_range, sizeof(sc.address_range), "%s", cfg->smpp.address_range);
-    snprintf(sc.source_addr, sizeof(sc.source_addr), "%.20s", cfg->sms.short_code);
-    sc.transceiver = cfg->smpp.transceiver != 0;
-    sc.window = cfg->smpp.window;
-    sc.throughput_per_s = cfg->smpp.throughput;
-    sc.enquire_link_s = cfg->smpp.enquire_link_s;
-    sc.registered_delivery = cfg->smpp.registered_delivery != 0;
-    rc = smpp_session_start(d->base, &sc, &h, &d->smpp, err);
-    vault_wipe(sc.password, sizeof(sc.password));
-    if (rc == 0) {
-        snd.ctx = d->smpp;
+    if (rc == 0 && d->links != NULL) {
+        snd = smpp_links_sender(d->links);
         service_sender_set(d->service, &snd);
     }
     return rc;
@@ -311,8 +283,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
     (void)what;
     log_info("%s received: finishing queued operations", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    if (d->smpp != NULL) {
-        smpp_session_stop(d->smpp, on_unbound, d); /* unbind gracefully, then stop the loop */
+    if (d->links != NULL) {
+        smpp_links_stop(d->links, on_unbound, d); /* unbind gracefully, then stop the loop */
     } else {
         event_base_loopbreak(d->base);
     }
@@ -433,9 +405,11 @@ static bool ops_ready(void *ctx, char *why, size_t cap)
         snprintf(why, cap, "the store does not answer: %s", err.msg);
         return false;
     }
-    if (d->cfg->smpp.host[0] != '\0' && (d->smpp == NULL || !smpp_session_bound(d->smpp))) {
-        snprintf(why, cap, "not bound to the SMSC %s: check [smpp] and the operator's link",
-                 d->cfg->smpp.host);
+    if (d->links != NULL && smpp_links_bound(d->links) == 0) {
+        snprintf(why, cap,
+                 "not bound to any SMSC (%zu binds configured): check [smpp] and the "
+                 "operator's link",
+                 smpp_links_count(d->links));
         return false;
     }
     return true;
@@ -459,12 +433,12 @@ static void ops_gauges(void *ctx, struct metrics_gauges *g)
     g->transfers_pending = t.pending_open;
     g->rejections = t.rejections;
     g->outbox_depth = service_outbox_depth(d->service);
-    if (d->smpp != NULL) {
+    if (d->links != NULL) {
         struct smpp_session_stats st;
 
-        smpp_session_stats(d->smpp, &st);
+        smpp_links_stats(d->links, &st);
         g->smpp_window_in_use = st.submit_in_flight;
-        g->smpp_bound = smpp_session_bound(d->smpp) ? 1 : 0;
+        g->smpp_bound = smpp_links_bound(d->links);
     }
 }
 
@@ -657,7 +631,7 @@ static void stop(struct daemon *d)
     struct engine_stats st = {0};
 
     kannel_free(d->kannel);
-    smpp_session_free(d->smpp);
+    smpp_links_free(d->links);
     kannel_send_free(d->kannel_send);
     if (d->flush != NULL) {
         event_free(d->flush);

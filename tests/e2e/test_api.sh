@@ -252,7 +252,7 @@ printf '[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = mandat\npassword = x\n'
   >>"$dir/mandat.conf"
 start
 out=$(curl -s -w '\n%{http_code}' "$base/readyz")
-check "not ready" "not bound to the SMSC" "$out"
+check "not ready" "not bound to any SMSC" "$out"
 check "not ready 503" $'\n503' "$out"
 kill "$pid"; wait "$pid" 2>/dev/null || true
 pid=""

@@ -26,13 +26,15 @@ const USAGE = `usage: node tests/smsc/smsc.js [options]
   --max-mt N             MT history kept (default 100000)
   --ready-file PATH      also write the ready line (JSON) to PATH
   --verbose              log one line per PDU to stderr
+  --tls-cert FILE        with --tls-key: SMPP over TLS with this PEM certificate
+  --tls-key FILE         the certificate's PEM private key
 On start it prints one JSON line to stdout: {"event":"ready","host":..,"smpp_port":..,"control_port":..}`;
 
 function parseArgs(argv) {
     const o = {
         host: '127.0.0.1', port: 2775, controlPort: 8775, systemId: 'mandat', password: 'secret',
         smscId: 'SIMSMSC', idFormat: 'hex', autoDlr: false, maxMt: 100000, readyFile: null,
-        verbose: false,
+        verbose: false, tlsCert: null, tlsKey: null,
     };
     const take = (i, name) => {
         if (i + 1 >= argv.length) die(`${name} needs a value`);
@@ -61,12 +63,15 @@ function parseArgs(argv) {
         case '--max-mt': o.maxMt = Math.max(1, num(take(i++, a), a)); break;
         case '--ready-file': o.readyFile = take(i++, a); break;
         case '--verbose': case '-v': o.verbose = true; break;
+        case '--tls-cert': o.tlsCert = take(i++, a); break;
+        case '--tls-key': o.tlsKey = take(i++, a); break;
         case '--help': case '-h': process.stdout.write(USAGE + '\n'); process.exit(0); break;
         default: die(`unknown option ${a}\n${USAGE}`);
         }
     }
     if (o.port > 65535 || o.controlPort > 65535) die('port out of range');
     if (o.idFormat !== 'hex' && o.idFormat !== 'dec') die('--id-format: hex or dec');
+    if ((o.tlsCert === null) !== (o.tlsKey === null)) die('--tls-cert and --tls-key go together');
     return o;
 }
 
@@ -296,7 +301,11 @@ function log(msg) {
 // ---------------------------------------------------------------------------------------------
 // SMPP side
 
-const server = smpp.createServer((session) => {
+// With --tls-cert/--tls-key the npm smpp package makes a TLS server (its SecureServer).
+const tlsOptions = opt.tlsCert ? {
+    cert: require('fs').readFileSync(opt.tlsCert), key: require('fs').readFileSync(opt.tlsKey),
+} : {};
+const server = smpp.createServer(tlsOptions, (session) => {
     const sock = session.socket;
     const s = {
         id: state.nextSession++, session, bind: null, system_id: null, bound_at: null,

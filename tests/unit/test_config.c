@@ -356,8 +356,8 @@ static void test_errors(void **state)
          "mandat.conf:2: [fee.sms_order] amount: '0,5x' is not an amount: write it like 0.50"},
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
-         "[smpp], [kannel], [http], [vault], [webhook], [limits.<kind>.<tier>] or "
-         "[fee.<name>]"},
+         "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], "
+         "[limits.<kind>.<tier>] or [fee.<name>]"},
         {"[store]\npaht = x\n",
          "mandat.conf:2: [store] paht: unknown key: use path or synchronous"},
         {"[store]\nsynchronous = fast\n",
@@ -582,12 +582,56 @@ static void test_webhook(void **state)
                "mandat.conf:3: [webhook] appears twice (first at line 1): merge the two");
 }
 
+/* [smpp.<name>]: more SMSC links, each with [smpp]'s keys and defaults, binds and TLS. */
+static void test_smpp_links(void **state)
+{
+    struct mandat_config cfg;
+    struct mdt_err err = {0};
+
+    (void)state;
+    config_defaults(&cfg);
+    assert_int_equal(config_load_string(&cfg,
+                                        "[smpp]\nhost = a.example\nbinds = 2\n"
+                                        "[smpp.orange]\nhost = b.example\nport = 3550\ntls = yes\n"
+                                        "tls_ca_file = /etc/ca.pem\nwindow = 20\n"
+                                        "[smpp.sfr]\nhost = c.example\ntls_verify = no\n",
+                                        "mandat.conf", &err),
+                     0);
+    assert_int_equal(cfg.smpp.binds, 2);
+    assert_int_equal(cfg.smpp.tls, 0);
+    assert_int_equal(cfg.smpp_more_count, 2);
+    assert_string_equal(cfg.smpp_more[0].name, "orange");
+    assert_string_equal(cfg.smpp_more[0].host, "b.example");
+    assert_int_equal(cfg.smpp_more[0].port, 3550);
+    assert_int_equal(cfg.smpp_more[0].tls, 1);
+    assert_int_equal(cfg.smpp_more[0].tls_verify, 1);
+    assert_string_equal(cfg.smpp_more[0].tls_ca_file, "/etc/ca.pem");
+    assert_int_equal(cfg.smpp_more[0].window, 20);
+    assert_int_equal(cfg.smpp_more[0].binds, 1);
+    assert_int_equal(cfg.smpp_more[1].port, 2775); /* [smpp]'s defaults, not its values */
+    assert_int_equal(cfg.smpp_more[1].tls_verify, 0);
+    assert_string_equal(cfg.smpp.host, "a.example"); /* untouched by the others */
+    config_defaults(&cfg);
+    assert_int_equal(
+        config_load_string(&cfg, "[smpp.x]\nhost = a\n[smpp.x]\nhost = b\n", "mandat.conf", &err),
+        MDT_E(PARSE));
+    assert_non_null(strstr(err.msg, "[smpp.x] appears twice"));
+    config_defaults(&cfg);
+    assert_int_equal(config_load_string(&cfg, "[smpp]\nbinds = 99\n", "mandat.conf", &err),
+                     MDT_E(PARSE));
+    assert_non_null(strstr(err.msg, "binds"));
+    config_defaults(&cfg);
+    assert_int_equal(config_load_string(&cfg, "[smpp.y]\nfoo = 1\n", "mandat.conf", &err),
+                     MDT_E(PARSE));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_sample_equals_defaults),
         cmocka_unit_test(test_sms_http_vault),
+        cmocka_unit_test(test_smpp_links),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_store_engine_log),

@@ -4,13 +4,18 @@
  * receipts, and reconnects with backoff. Everything runs on the one event loop thread. */
 #include "channel/smpp/session.h"
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/util.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +176,8 @@ struct concat {
 struct smpp_session {
     struct event_base *base;
     struct evdns_base *dns; /* NULL when host is numeric */
+    SSL_CTX *tls;           /* NULL: plain TCP */
+    char tls_error[256];    /* the last TLS failure, for the log */
     struct sockaddr_storage addr;
     int addr_len;
     struct smpp_config cfg;
@@ -1391,6 +1398,23 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
     }
 }
 
+/* Why a TLS connection failed, in words: OpenSSL's reason, and the certificate check's. */
+static const char *tls_why(struct bufferevent *bev, char *buf, size_t cap)
+{
+    unsigned long e = bufferevent_get_openssl_error(bev);
+    SSL *ssl = bufferevent_openssl_get_ssl(bev);
+    long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
+
+    if (e == 0 && v == X509_V_OK) {
+        return NULL;
+    }
+    snprintf(buf, cap, "TLS: %s%s%s: check the SMSC's certificate, [smpp] tls_ca_file and host",
+             e != 0 ? ERR_reason_error_string(e) : "handshake failed",
+             v != X509_V_OK ? ", certificate: " : "",
+             v != X509_V_OK ? X509_verify_cert_error_string(v) : "");
+    return buf;
+}
+
 static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
 {
     struct smpp_conn *c = arg;
@@ -1407,10 +1431,45 @@ static void conn_event_cb(struct bufferevent *bev, short what, void *arg)
         dns_error = bufferevent_socket_get_dns_error(bev);
         why = dns_error != 0 ? evutil_gai_strerror(dns_error)
                              : evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR());
+        if (c->s->tls != NULL && dns_error == 0) {
+            const char *t = tls_why(bev, c->s->tls_error, sizeof(c->s->tls_error));
+
+            why = t != NULL ? t : why;
+        }
     } else if ((what & BEV_EVENT_EOF) == 0) {
         why = "timeout";
     }
     conn_drop(c, why);
+}
+
+/* A TLS bufferevent that connects like a socket one: SNI and the host name check for the
+ * SMSC's certificate (RFC 6125) unless tls_verify is off. */
+static struct bufferevent *tls_bev(struct smpp_session *s)
+{
+    SSL *ssl = SSL_new(s->tls);
+    struct in6_addr a6;
+    struct in_addr a4;
+    bool numeric =
+        inet_pton(AF_INET, s->cfg.host, &a4) == 1 || inet_pton(AF_INET6, s->cfg.host, &a6) == 1;
+
+    if (ssl == NULL) {
+        return NULL;
+    }
+    if (!numeric) {
+        SSL_set_tlsext_host_name(ssl, s->cfg.host);
+    }
+    if (s->cfg.tls_verify) {
+        X509_VERIFY_PARAM *p = SSL_get0_param(ssl);
+
+        if (numeric) {
+            X509_VERIFY_PARAM_set1_ip_asc(p, s->cfg.host);
+        } else {
+            X509_VERIFY_PARAM_set1_host(p, s->cfg.host, 0);
+        }
+        SSL_set_verify(ssl, SSL_VERIFY_PEER, NULL);
+    }
+    return bufferevent_openssl_socket_new(s->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
+                                          BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
 }
 
 static void conn_connect(struct smpp_conn *c, int64_t now)
@@ -1421,7 +1480,9 @@ static void conn_connect(struct smpp_conn *c, int64_t now)
 
     /* Deferred callbacks: nothing calls back into the session from inside a libevent call made
      * by the session (a connect that fails at once, a write). */
-    bev = bufferevent_socket_new(s->base, -1, BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
+    bev = s->tls != NULL ? tls_bev(s)
+                         : bufferevent_socket_new(s->base, -1,
+                                                  BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
     if (bev == NULL) {
         conn_drop(c, "out of memory");
         return;
@@ -1643,6 +1704,30 @@ static int session_init(struct smpp_session *s, struct mdt_err *err)
     return ok ? 0 : mdt_err_set(err, MDT_E(NOMEM), "smpp: out of memory");
 }
 
+/* The TLS context of every connection of the session: TLS 1.2 at least, the CA file or the
+ * system's trust store. */
+static int session_tls(struct smpp_session *s, struct mdt_err *err)
+{
+    s->tls = SSL_CTX_new(TLS_client_method());
+    if (s->tls == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "smpp: cannot create the TLS context");
+    }
+    SSL_CTX_set_min_proto_version(s->tls, TLS1_2_VERSION);
+    if (s->cfg.tls_ca_file[0] != '\0'
+            ? SSL_CTX_load_verify_locations(s->tls, s->cfg.tls_ca_file, NULL) != 1
+            : SSL_CTX_set_default_verify_paths(s->tls) != 1) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "smpp: tls_ca_file '%s' is not a readable PEM file of certificates",
+                           s->cfg.tls_ca_file);
+    }
+    if (!s->cfg.tls_verify) {
+        log_warn("smpp: TLS to %s without checking its certificate (tls_verify = no): for "
+                 "tests only",
+                 s->cfg.host);
+    }
+    return 0;
+}
+
 int smpp_session_start(struct event_base *base, const struct smpp_config *cfg,
                        const struct smpp_handlers *h, struct smpp_session **out,
                        struct mdt_err *err)
@@ -1668,6 +1753,9 @@ int smpp_session_start(struct event_base *base, const struct smpp_config *cfg,
     TAILQ_INIT(&s->mos);
     s->last_sweep_us = clock_mono_us();
     rc = session_resolve(s, err);
+    if (rc == 0 && s->cfg.tls) {
+        rc = session_tls(s, err);
+    }
     if (rc == 0) {
         rc = session_init(s, err);
     }
@@ -1763,6 +1851,9 @@ void smpp_session_free(struct smpp_session *s)
     }
     if (s->dns != NULL) {
         evdns_base_free(s->dns, 0);
+    }
+    if (s->tls != NULL) {
+        SSL_CTX_free(s->tls);
     }
     free(s);
 }

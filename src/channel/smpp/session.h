@@ -111,6 +111,11 @@ struct smpp_config {
     /* Added: a concatenated MO still incomplete after this long is answered ESME_RX_T_APPN, part
      * by part (SMPP_MO_PARTIAL_TIMEOUT_S), 1..3600. Swept once a second. */
     uint32_t mo_partial_timeout_s;
+    /* Added: TLS to the SMSC. The certificate is checked against tls_ca_file (PEM; "" the
+     * system's trust store) and host (name or IP) unless tls_verify is false (tests only). */
+    bool tls;
+    char tls_ca_file[512];
+    bool tls_verify;
 };
 
 /* Fill cfg with the defaults above (127.0.0.1:2775, transceiver, window 10, enquire_link 30 s,

@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Several SMSCs, several binds, TLS: mandatd binds to a plain SMSC ([smpp]) and, over TLS with
+# two binds, to a second one ([smpp.secure]), both the simulator of tests/smsc with a
+# certificate made here. Messages arrive through both; replies spread over every bind; when one
+# SMSC dies, traffic goes on through the other; a certificate for another host is refused with
+# a clear log line. Usage: test_smpp_links.sh MANDAT MANDATD
+set -euo pipefail
+mandat=$1
+mandatd=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$(mktemp -d /tmp/mandat-links-XXXXXX)
+pids=()
+pass=0
+fail=0
+cleanup() {
+  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+ok() { pass=$((pass + 1)); }
+ko() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
+
+(cd "$dir" &&
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout smsc.key -out smsc.pem -days 2 \
+    -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" &&
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout other.key -out other.pem -days 2 \
+    -subj "/CN=other.example" -addext "subjectAltName=DNS:other.example") >"$dir/openssl.log" 2>&1 ||
+  { cat "$dir/openssl.log"; exit 1; }
+
+# smsc NAME [options]: start a simulator; sets NAME_sport and NAME_cport.
+smsc() {
+  local name=$1
+  shift
+  node "$top/tests/smsc/smsc.js" --port 0 --control-port 0 "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+  pids+=($!)
+  eval "${name}_pid=$!"
+  for _ in $(seq 100); do [ -s "$dir/$name.out" ] && break; sleep 0.1; done
+  read -r sp cp < <(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["smpp_port"], r["control_port"])' "$dir/$name.out")
+  eval "${name}_sport=$sp ${name}_cport=$cp"
+}
+smsc plain
+smsc secure --tls-cert "$dir/smsc.pem" --tls-key "$dir/smsc.key"
+smsc wrong --tls-cert "$dir/other.pem" --tls-key "$dir/other.key"
+P="http://127.0.0.1:$plain_cport"
+S="http://127.0.0.1:$secure_cport"
+
+hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$dir/mandat.conf" <<CONF
+[store]
+path = $dir/mandat.db
+[http]
+listen = 127.0.0.1:$hport
+[vault]
+key_file = $dir/pin.key
+[smpp]
+host = 127.0.0.1
+port = $plain_sport
+system_id = mandat
+password = secret
+enquire_link = 5
+[smpp.secure]
+host = 127.0.0.1
+port = $secure_sport
+system_id = mandat
+password = secret
+tls = yes
+tls_ca_file = $dir/smsc.pem
+binds = 2
+enquire_link = 5
+CONF
+"$mandat" --config "$dir/mandat.conf" init >/dev/null
+"$mandatd" --config "$dir/mandat.conf" >"$dir/mandatd.log" 2>&1 &
+pids+=($!)
+
+binds() { curl -s "$1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["binds"])'; }
+for _ in $(seq 100); do
+  if [ "$(binds "$P")" = 1 ] && [ "$(binds "$S")" = 2 ]; then break; fi
+  sleep 0.1
+done
+if [ "$(binds "$P")" = 1 ]; then ok; else ko "plain SMSC: $(binds "$P") binds, wanted 1"; fi
+if [ "$(binds "$S")" = 2 ]; then ok; else ko "TLS SMSC: $(binds "$S") binds, wanted 2"; cat "$dir/mandatd.log"; fi
+
+# mo CONTROL FROM TEXT: an MO through that SMSC; prints its answer.
+mo() {
+  python3 - "$1" "$2" "$3" <<'PY'
+import json, sys, urllib.request
+c, frm, text = sys.argv[1:4]
+body = {"from": frm, "to": "71004", "text": text, "timeout_ms": 5000}
+req = urllib.request.Request(c + "/mo", json.dumps(body).encode(), {"Content-Type": "application/json"})
+print(urllib.request.urlopen(req).read().decode())
+PY
+}
+# mts CONTROL TO: the MTs that SMSC carried to TO, one text a line.
+mts() {
+  python3 - "$1" "$2" <<'PY'
+import json, sys, urllib.request
+c, to = sys.argv[1:3]
+try:
+    r = json.loads(urllib.request.urlopen(c + "/mt?since=0&limit=100000").read())
+except OSError:
+    sys.exit(0)  # that SMSC is down: it carried nothing more
+for m in r.get("messages", []):
+    if m.get("to", "").lstrip("+") == to.lstrip("+"):
+        print(m.get("text", ""))
+PY
+}
+# expect_reply TO NEEDLE: within 5 s, an MT to TO through either SMSC contains NEEDLE.
+expect_reply() {
+  for _ in $(seq 50); do
+    if { mts "$P" "$1"; mts "$S" "$1"; } | grep -qF "$2"; then ok; return; fi
+    sleep 0.1
+  done
+  ko "no reply to $1 containing '$2'"
+}
+acked() { if [[ "$1" == *'"acked":true'* ]]; then ok; else ko "MO not acknowledged: $1"; fi; }
+
+acked "$(mo "$P" +33612345678 INSCRIPTION)"
+expect_reply +33612345678 "Bienvenue sur mandat"
+acked "$(mo "$S" +33698765432 JOIN)"
+expect_reply +33698765432 "Welcome to mandat"
+for i in $(seq 12); do acked "$(mo "$P" +33600000$((100 + i)) AIDE)"; done
+sleep 1
+n_plain=$(curl -s "$P/mt?since=0&limit=100000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["messages"]))')
+n_secure=$(curl -s "$S/mt?since=0&limit=100000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["messages"]))')
+if [ "$n_plain" -gt 0 ] && [ "$n_secure" -gt 0 ]; then ok; else
+  ko "replies not spread over the links: $n_plain plain, $n_secure TLS"; fi
+# The plain SMSC dies: the TLS one carries everything.
+kill -9 "$plain_pid"
+acked "$(mo "$S" +33611111111 INSCRIPTION)"
+expect_reply +33611111111 "Bienvenue sur mandat"
+for i in $(seq 6); do acked "$(mo "$S" +33600001$((100 + i)) AIDE)"; done
+for i in $(seq 6); do expect_reply +33600001$((100 + i)) "ENVOI"; done
+ready=$(curl -s "http://127.0.0.1:$hport/readyz")
+if [ "$ready" = "ready" ]; then ok; else ko "readyz with one link left: $ready"; fi
+
+# A certificate for another host: refused, said in the log, never bound.
+wport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+cat >"$dir/wrong.conf" <<CONF
+[store]
+path = $dir/mandat.db
+[http]
+listen = 127.0.0.1:$wport
+[vault]
+key_file = $dir/pin.key
+[smpp]
+host = 127.0.0.1
+port = $wrong_sport
+system_id = mandat
+password = secret
+tls = yes
+tls_ca_file = $dir/other.pem
+CONF
+"$mandatd" --config "$dir/wrong.conf" >"$dir/wrong.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 50); do grep -q "TLS" "$dir/wrong.log" && break; sleep 0.1; done
+grep "certificate" "$dir/wrong.log" | head -1
+if grep -q "certificate" "$dir/wrong.log"; then ok; else ko "no certificate error logged:"; cat "$dir/wrong.log"; fi
+if [ "$(binds "http://127.0.0.1:$wrong_cport")" = 0 ]; then ok; else ko "bound despite a wrong certificate"; fi
+if grep -q "secret" "$dir/mandatd.log" "$dir/wrong.log"; then ko "a password reached the log"; else ok; fi
+echo "$pass passed, $fail failed"
+[ "$fail" -eq 0 ]
