@@ -84,6 +84,12 @@ int store_statement(struct store *s, uint64_t account_id, store_transfer_fn fn, 
     return s->ops->statement(s, account_id, fn, ctx, err);
 }
 
+int store_statement_page(struct store *s, uint64_t account_id, uint64_t after_seq, uint32_t limit,
+                         store_transfer_fn fn, void *ctx, struct mdt_err *err)
+{
+    return s->ops->statement_page(s, account_id, after_seq, limit, fn, ctx, err);
+}
+
 int store_transfer_get(struct store *s, struct id128 id, struct transfer *out, struct mdt_err *err)
 {
     return s->ops->transfer_get(s, id, out, err);

@@ -92,6 +92,8 @@ struct store_ops {
     void (*read_end)(struct store *s);
     int (*statement)(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
                      struct mdt_err *err);
+    int (*statement_page)(struct store *s, uint64_t account_id, uint64_t after_seq, uint32_t limit,
+                          store_transfer_fn fn, void *ctx, struct mdt_err *err);
     int (*transfer_get)(struct store *s, struct id128 id, struct transfer *out,
                         struct mdt_err *err);
     int (*journal)(struct store *s, store_journal_fn fn, void *ctx, struct mdt_err *err);
@@ -152,6 +154,12 @@ void store_read_end(struct store *s);
  * index: an index on random account ids costs 10x on the write path, see DESIGN notes). */
 int store_statement(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
                     struct mdt_err *err);
+
+/* At most limit transfers of account_id with seq > after_seq, oldest first (a page of a
+ * statement; the cursor is the last seq shown). Cost: the log from after_seq on until limit
+ * rows of the account are found, by the seq primary key. */
+int store_statement_page(struct store *s, uint64_t account_id, uint64_t after_seq, uint32_t limit,
+                         store_transfer_fn fn, void *ctx, struct mdt_err *err);
 
 /* The full stored row (with ext_ref) of a transfer or rejection. -MDT_ENOTFOUND if absent. */
 int store_transfer_get(struct store *s, struct id128 id, struct transfer *out, struct mdt_err *err);

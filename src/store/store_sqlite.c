@@ -741,21 +741,23 @@ static void sqlite_read_end(struct store *base)
     }
 }
 
-static int sqlite_statement(struct store *base, uint64_t account_id, store_transfer_fn fn,
-                            void *ctx, struct mdt_err *err)
+static int statement_walk(struct sqlite_store *s, uint64_t account_id, uint64_t after_seq,
+                          uint32_t limit, store_transfer_fn fn, void *ctx, struct mdt_err *err)
 {
-    struct sqlite_store *s = (struct sqlite_store *)base;
     sqlite3_stmt *st = NULL;
     struct transfer t;
     int rc = 0;
 
     if (sqlite3_prepare_v2(s->db,
-                           "SELECT " TRANSFER_COLS " FROM transfers WHERE debit_account_id = ?1"
-                           " OR credit_account_id = ?1 ORDER BY seq",
+                           "SELECT " TRANSFER_COLS " FROM transfers WHERE seq > ?2 AND"
+                           " (debit_account_id = ?1 OR credit_account_id = ?1) ORDER BY seq"
+                           " LIMIT ?3",
                            -1, &st, NULL) != SQLITE_OK) {
         return sqlite_db_error(s, err, "statement");
     }
     sqlite3_bind_int64(st, 1, (int64_t)account_id);
+    sqlite3_bind_int64(st, 2, (int64_t)after_seq);
+    sqlite3_bind_int64(st, 3, limit == 0 ? -1 : (int64_t)limit);
     for (;;) {
         int step = sqlite3_step(st);
 
@@ -771,6 +773,19 @@ static int sqlite_statement(struct store *base, uint64_t account_id, store_trans
     }
     sqlite3_finalize(st);
     return rc;
+}
+
+static int sqlite_statement(struct store *base, uint64_t account_id, store_transfer_fn fn,
+                            void *ctx, struct mdt_err *err)
+{
+    return statement_walk((struct sqlite_store *)base, account_id, 0, 0, fn, ctx, err);
+}
+
+static int sqlite_statement_page(struct store *base, uint64_t account_id, uint64_t after_seq,
+                                 uint32_t limit, store_transfer_fn fn, void *ctx,
+                                 struct mdt_err *err)
+{
+    return statement_walk((struct sqlite_store *)base, account_id, after_seq, limit, fn, ctx, err);
 }
 
 static int sqlite_transfer_get(struct store *base, struct id128 id, struct transfer *out,
@@ -1137,6 +1152,7 @@ static const struct store_ops sqlite_ops = {
     .read_begin = sqlite_read_begin,
     .read_end = sqlite_read_end,
     .statement = sqlite_statement,
+    .statement_page = sqlite_statement_page,
     .transfer_get = sqlite_transfer_get,
     .journal = sqlite_journal,
     .journal_verify = sqlite_journal_verify,

@@ -155,6 +155,13 @@ check "transfer" '"kind":"payment"' "$out"
 check "transfer amount" '"amount":2500' "$out"
 out=$(api GET /v1/accounts/5/balance "$READ")
 check "balance" '"available":2437' "$out"
+out=$(api GET "/v1/accounts/5/statement?limit=1" "$READ")
+check "statement" '"kind":"payment","state":"posted","amount":2500' "$out"
+check "statement page" '"has_more":true' "$out"
+cursor=$(echo "$out" | field next_starting_after)
+out=$(api GET "/v1/accounts/5/statement?limit=100&starting_after=$cursor" "$READ")
+check "statement next page" '"kind":"fee"' "$out"
+check "statement last page" '"has_more":false' "$out"
 out=$(api GET /v1/accounts/6/balance "$READ")
 check "not own account" $'\n404' "$out"
 out=$(api POST /v1/refunds "$KEY" '{"payment_request_id":"'$ID'","amount":1000}' -H "Idempotency-Key: r-1")

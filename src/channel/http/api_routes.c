@@ -15,6 +15,7 @@
 #include "channel/http/api_int.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
+#include "store/store.h"
 
 enum call_kind {
     CALL_CREATE = 0,
@@ -415,6 +416,85 @@ static void get_balance(struct api *a, struct evhttp_request *req, uint64_t acco
     start_read(a, req, k, r, read_account);
 }
 
+/* ---- statements (the store's log, through the read-only connection) ---- */
+
+struct statement_page {
+    json_t *list;
+    uint64_t account, last_seq;
+    uint32_t n;
+};
+
+static int statement_row(void *ctx, const struct transfer *t)
+{
+    struct statement_page *p = ctx;
+    bool out = t->debit_account_id == p->account;
+    char id[ID128_TEXT_MAX];
+
+    id128_format(t->id, id);
+    json_array_append_new(
+        p->list,
+        json_pack("{s:I, s:s, s:s, s:s, s:I, s:I, s:s, s:I}", "seq", (json_int_t)t->seq, "id", id,
+                  "kind", transfer_kind_name(t->kind), "state", transfer_state_name(t->state),
+                  "amount", (json_int_t)(out ? -t->amount : t->amount), "counterparty",
+                  (json_int_t)(out ? t->credit_account_id : t->debit_account_id), "reference",
+                  t->ext_ref, "timestamp_us", (json_int_t)t->timestamp_us));
+    p->last_seq = t->seq;
+    p->n++;
+    return 0;
+}
+
+/* GET /v1/accounts/{id}/statement?limit=&starting_after=<seq>: oldest first, a page at a time;
+ * amounts signed from the account's side (debits negative). */
+static void get_statement(struct api *a, struct evhttp_request *req, uint64_t account)
+{
+    const struct api_key_row *k = api_authenticate(a, req, SCOPE_READ);
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    struct statement_page p = {.account = account};
+    unsigned long long after = 0;
+    struct evkeyvalq q = {0};
+    struct mdt_err err = {0};
+    const char *v;
+    long limit = 20;
+    int bad = 0;
+
+    if (k == NULL) {
+        return;
+    }
+    if (!(k->scopes & SCOPE_ADMIN) && account != k->merchant_id) {
+        api_problem(req, 404, "not-found", "Not found", "no such account");
+        return;
+    }
+    if (query != NULL && evhttp_parse_query_str(query, &q) < 0) {
+        bad = 1;
+    }
+    v = evhttp_find_header(&q, "limit");
+    bad |= v != NULL && (sscanf(v, "%ld", &limit) != 1 || limit < 1 || limit > API_LIST_MAX);
+    v = evhttp_find_header(&q, "starting_after");
+    bad |= v != NULL && sscanf(v, "%llu", &after) != 1;
+    evhttp_clear_headers(&q);
+    if (bad) {
+        api_problem(req, 400, "invalid-parameter", "Invalid parameter",
+                    "limit is 1 to 100; starting_after is the seq of the last row seen");
+        return;
+    }
+    p.list = json_array();
+    if (store_statement_page(a->cfg.reader, account, after, (uint32_t)limit + 1, statement_row, &p,
+                             &err) < 0) {
+        json_decref(p.list);
+        api_problem(req, 503, "busy", "Store busy", err.msg);
+        return;
+    }
+    if (p.n > (uint32_t)limit) {
+        json_array_remove(p.list, (size_t)limit);
+        p.last_seq = (uint64_t)json_integer_value(
+            json_object_get(json_array_get(p.list, (size_t)limit - 1), "seq"));
+    }
+    api_reply_json(req, 200,
+                   json_pack("{s:s, s:I, s:o, s:b, s:I}", "object", "list", "account_id",
+                             (json_int_t)account, "data", p.list, "has_more", p.n > (uint32_t)limit,
+                             "next_starting_after", (json_int_t)p.last_seq));
+}
+
 /* ---- routing ---- */
 
 static bool segment(const char *path, const char *prefix, const char **rest)
@@ -467,12 +547,15 @@ static void route_account(struct api *a, struct evhttp_request *req, const char 
     unsigned long long id = 0;
     int used = 0;
 
-    if (sscanf(rest, "%llu%n", &id, &used) != 1 || strcmp(rest + used, "/balance") != 0) {
+    if (sscanf(rest, "%llu%n", &id, &used) != 1 ||
+        (strcmp(rest + used, "/balance") != 0 && strcmp(rest + used, "/statement") != 0)) {
         api_problem(req, 404, "not-found", "Not found", "no such endpoint");
     } else if (m != EVHTTP_REQ_GET) {
         method_not_allowed(req, "GET");
-    } else {
+    } else if (strcmp(rest + used, "/balance") == 0) {
         get_balance(a, req, id);
+    } else {
+        get_statement(a, req, id);
     }
 }
 
