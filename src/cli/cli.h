@@ -70,6 +70,8 @@ int cmd_phone(struct cli *c, int argc, char **argv);
 void cmd_phone_usage(FILE *out);
 int cmd_association(struct cli *c, int argc, char **argv);
 void cmd_association_usage(FILE *out);
+int cmd_campaign(struct cli *c, int argc, char **argv);
+void cmd_campaign_usage(FILE *out);
 int cmd_merchant(struct cli *c, int argc, char **argv);
 void cmd_merchant_usage(FILE *out);
 int cmd_webhook(struct cli *c, int argc, char **argv);

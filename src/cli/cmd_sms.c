@@ -13,8 +13,10 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/id128.h"
 #include "cli/cli.h"
+#include "dialog/dialog.h"
 #include "dialog/phone.h"
 #include "ledger/engine.h"
 
@@ -318,4 +320,82 @@ int cmd_association(struct cli *c, int argc, char **argv)
         snprintf(name + len, sizeof(name) - len, "%s%s", i > 3 ? " " : "", argv[i]);
     }
     return association_create(c, keyword, name);
+}
+
+void cmd_campaign_usage(FILE *out)
+{
+    fprintf(out, "usage: mandat campaign create TAG KEYWORD [NAME...]\n"
+                 "\n"
+                 "Give the association with donation keyword KEYWORD a campaign: people give with\n"
+                 "DON 5 TAG (or #TAG in a post), and the total shows at /campaigns/TAG. TAG:\n"
+                 "letters and digits, up to 31. NAME defaults to the association's.\n"
+                 "\n"
+                 "example:\n"
+                 "  mandat campaign create TELETHON2026 TELETHON Téléthon 2026\n");
+}
+
+/* Campaigns live with the channel rows: read the associations, check, write the row. */
+static int campaign_assoc(void *ctx, const struct association_row *r)
+{
+    struct store_extra row;
+
+    return dialog_association_add(ctx, r->keyword, r->account_id, r->name, &row, NULL) < 0;
+}
+
+int cmd_campaign(struct cli *c, int argc, char **argv)
+{
+    struct store_channel_fns fns = {.association = campaign_assoc};
+    struct dialog_config dc = {.lang = LANG_FR};
+    struct cli_engine e = {0};
+    struct store_extra row;
+    struct mdt_err err = {0};
+    struct dialog *d = NULL;
+    char tag[32], keyword[32], name[64] = "";
+    int rc = cli_config_load(c);
+
+    if (rc != 0) {
+        return rc;
+    }
+    if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        cmd_campaign_usage(stdout);
+        return CLI_EXIT_OK;
+    }
+    if (argc < 4 || strcmp(argv[1], "create") != 0) {
+        return cli_usage_error("campaign", "write: campaign create TAG KEYWORD [NAME]");
+    }
+    snprintf(tag, sizeof(tag), "%s", argv[2][0] == '#' ? argv[2] + 1 : argv[2]);
+    snprintf(keyword, sizeof(keyword), "%s", argv[3]);
+    for (char *p = tag; *p != '\0'; p++) {
+        *p = (char)toupper((unsigned char)*p);
+    }
+    for (char *p = keyword; *p != '\0'; p++) {
+        *p = (char)toupper((unsigned char)*p);
+    }
+    for (int i = 4; i < argc; i++) {
+        size_t len = strlen(name);
+
+        snprintf(name + len, sizeof(name) - len, "%s%s", i > 4 ? " " : "", argv[i]);
+    }
+    dc.currency = currency_find(c->cfg.ledger.default_currency);
+    rc = cli_engine_open(c, CLI_STORE_WRITE, &e);
+    if (rc != 0) {
+        return rc;
+    }
+    if (dialog_create(&dc, NULL, &d) < 0 || store_channel_load(e.store, &fns, d, 0, &err) < 0) {
+        rc = mdt_err_set(&err, MDT_E(NOMEM), "cannot read the associations");
+    } else {
+        rc = dialog_campaign_add(d, tag, keyword, name, clock_now_us(), &row, &err);
+    }
+    if (rc == 0) {
+        rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
+    }
+    cli_engine_close(&e);
+    dialog_free(d);
+    if (rc < 0) {
+        cli_error("cannot create the campaign: %s", err.msg[0] ? err.msg : mdt_strerror(rc));
+        return CLI_EXIT_USAGE;
+    }
+    printf("campaign #%s for %s: DON 5 %s by SMS; total at /campaigns/%s\n", tag, keyword, tag,
+           tag);
+    return CLI_EXIT_OK;
 }

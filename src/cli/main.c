@@ -18,6 +18,7 @@ static const struct cli_command commands[] = {
     {"check", cmd_check, cmd_check_usage, "verify every invariant of the books"},
     {"journal", cmd_journal, cmd_journal_usage, "the audit journal (hash chain)"},
     {"association", cmd_association, cmd_association_usage, "give a charity a donation keyword"},
+    {"campaign", cmd_campaign, cmd_campaign_usage, "a hashtag for donations, with a public total"},
     {"merchant", cmd_merchant, cmd_merchant_usage, "merchants of the HTTP API and their keys"},
     {"webhook", cmd_webhook, cmd_webhook_usage, "merchants' events: list, replay, secret"},
     {"sms", cmd_sms, cmd_sms_usage, "send an SMS to mandatd as if from a phone"},

@@ -287,6 +287,8 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .claim = load_claim,
         .merchant = load_merchant,
         .payment_request = load_payment_request,
+        .campaign = dialog_campaign_loaded,
+        .campaign_total = dialog_campaign_total_loaded,
         .inbox = load_inbox,
     };
 

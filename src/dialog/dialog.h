@@ -88,6 +88,7 @@ struct dialog_step {
     struct id128 refund_id;
     char token[33];         /* a new request's link token: in its message only, never stored */
     int outcome;            /* enum step_outcome, for api steps */
+    bool campaign_counted;  /* a donation row for conversation.campaign was written */
     struct claim_row claim; /* money held for a number with no wallet, as the step leaves it */
     bool claim_changed;
 };
@@ -192,6 +193,32 @@ int dialog_step_reason(const struct dialog_step *s);
  * length, or -MDT_ERANGE when cap is too small. */
 int dialog_request_json(const struct dialog *d, const struct payment_request_row *r, char *buf,
                         size_t cap);
+
+/* ---- campaigns (campaign.c) ---- */
+
+/* A campaign's public figures. */
+struct campaign_info {
+    char tag[32];
+    char name[64];
+    char association[64];
+    const struct currency *currency;
+    int64_t total_minor;
+    uint64_t donations;
+};
+
+/* Create or rename campaign tag (upper-case letters and digits) for the association with the
+ * donation keyword keyword, known now; *row is what to persist. Errors with err: -MDT_EINVAL
+ * (tag), -MDT_ENOTFOUND (no such association), -MDT_EEXISTS (tag is another association's
+ * keyword), -MDT_EFULL. */
+int dialog_campaign_add(struct dialog *d, const char *tag, const char *keyword, const char *name,
+                        int64_t now_us, struct store_extra *row, struct mdt_err *err);
+
+/* The figures of campaign tag, or -MDT_ENOTFOUND. */
+int dialog_campaign_get(struct dialog *d, const char *tag, struct campaign_info *out);
+
+/* store_channel_fns callbacks (ctx = dialog), also for rereading campaigns the CLI adds. */
+int dialog_campaign_loaded(void *ctx, const struct campaign_row *r);
+int dialog_campaign_total_loaded(void *ctx, const struct campaign_total *t);
 
 /* ---- the enrolment link (enrol.c) ---- */
 

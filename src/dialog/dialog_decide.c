@@ -147,7 +147,14 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
         return;
     }
     if (cmd->type == CMD_DONATE) {
+        const struct campaign *k = NULL;
+
         a = dialog_association_find(d, cmd->keyword);
+        if (a == NULL) {
+            /* A campaign's tag: a donation to its association, counted for the campaign. */
+            k = dialog_campaign_find(d, cmd->keyword);
+            a = k != NULL ? dialog_association_find(d, k->row.keyword) : NULL;
+        }
         if (a == NULL) {
             snprintf(s->text_arg, sizeof(s->text_arg), "%s", cmd->keyword);
             dialog_reply_only(s, TEXT_CHARITY_UNKNOWN);
@@ -155,7 +162,10 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
         }
         s->payee_account = a->account_id;
         s->payee_is_charity = true;
-        snprintf(s->payee, sizeof(s->payee), "%.32s", a->name);
+        snprintf(s->payee, sizeof(s->payee), "%.32s", k != NULL ? k->row.name : a->name);
+        if (k != NULL) {
+            snprintf(s->conversation.campaign, sizeof(s->conversation.campaign), "%s", k->row.tag);
+        }
     } else {
         payee = dialog_cust_find(d, cmd->payee_e164);
         snprintf(s->payee, sizeof(s->payee), "%s", cmd->payee_e164);
@@ -188,7 +198,13 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
     op->transfer.fee_schedules[0] = d->cfg.order_fee_schedule;
     snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%.60s", cmd->note);
     s->conversation_changed = true;
-    memset(&s->conversation, 0, sizeof(s->conversation));
+    {
+        char campaign[sizeof(s->conversation.campaign)];
+
+        memcpy(campaign, s->conversation.campaign, sizeof(campaign));
+        memset(&s->conversation, 0, sizeof(s->conversation));
+        memcpy(s->conversation.campaign, campaign, sizeof(campaign));
+    }
     snprintf(s->conversation.phone, sizeof(s->conversation.phone), "%s", s->phone);
     s->conversation.active = true;
     s->conversation.order_id = op->transfer.id;

@@ -19,6 +19,14 @@
 
 /* Charities with a donation keyword. */
 #define DIALOG_ASSOCIATIONS_MAX 1024
+/* Campaigns (hashtags with a public total). */
+#define DIALOG_CAMPAIGNS_MAX 1024
+
+struct campaign {
+    struct campaign_row row;
+    int64_t total_minor;
+    uint64_t donations;
+};
 
 enum dialog_action {
     ACT_REPLY = 0,  /* only a reply (help, hints, refusals decided here) */
@@ -84,6 +92,8 @@ struct dialog {
     uint64_t slot_mask;
     struct association_row assocs[DIALOG_ASSOCIATIONS_MAX];
     size_t assoc_count;
+    struct campaign campaigns[DIALOG_CAMPAIGNS_MAX];
+    size_t campaign_count;
     struct idset seen[2];
     int seen_current;
     uint64_t unique_serial; /* makes ids of messages never taken for redeliveries unique */
@@ -118,6 +128,10 @@ void dialog_enrol_link(struct dialog_step *s);
 #define DIALOG_ENROL_LINK_S 1800
 /* Index c's live enrolment link (after it became durable, or at load). */
 void dialog_enrol_index(struct dialog *d, const struct cust *c);
+
+struct campaign *dialog_campaign_find(struct dialog *d, const char *tag);
+/* Count a durable donation towards tag's total (loop thread, when its step is durable). */
+void dialog_campaign_count(struct dialog *d, const char *tag, int64_t amount_minor);
 
 struct request *dialog_request_find(struct dialog *d, struct id128 id);
 void dialog_request_apply(struct dialog *d, const struct payment_request_row *r);

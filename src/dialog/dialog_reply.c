@@ -237,6 +237,20 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
     fmt_balance(s, l, s->customer.account_id, s->lang, bal);
     if (s->payee_is_charity) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_DONATED, amount, s->payee, bal);
+        if (s->conversation.campaign[0] != '\0' && !r->duplicate) {
+            struct campaign_donation_row *c;
+
+            MDT_ASSERT(*count < cap);
+            memset(&rows[*count], 0, sizeof(rows[*count]));
+            rows[*count].kind = EXTRA_CAMPAIGN_DONATION;
+            c = &rows[*count].u.campaign_donation;
+            snprintf(c->tag, sizeof(c->tag), "%s", s->conversation.campaign);
+            c->transfer_id = s->conversation.order_id;
+            c->amount_minor = r->amount != 0 ? r->amount : s->amount;
+            c->created_us = s->now_us;
+            (*count)++;
+            s->campaign_counted = true;
+        }
         return;
     }
     phone_mask(s->payee, masked, sizeof(masked));
@@ -462,6 +476,9 @@ void dialog_step_done(struct dialog_step *s, int rc)
     }
     if (rc == 0 && s->request_changed) {
         dialog_request_apply(d, &s->request);
+    }
+    if (rc == 0 && s->campaign_counted) {
+        dialog_campaign_count(d, s->conversation.campaign, s->amount);
     }
     c = dialog_cust_find(d, s->phone);
     if (rc == 0 && s->claim_changed) {

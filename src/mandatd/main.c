@@ -223,7 +223,8 @@ static void kannel_dlr(void *ctx, const char *peer_id, const char *stat)
 static void reload_associations(struct daemon *d)
 {
     struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
-                                    .merchant = dialog_channel_fns()->merchant};
+                                    .merchant = dialog_channel_fns()->merchant,
+                                    .campaign = dialog_campaign_loaded};
     struct mdt_err err = {0};
 
     if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {

@@ -87,7 +87,8 @@ struct conversation_row {
     char ref[STORE_REF_MAX]; /* short reference shown to the person, e.g. K7Q2 */
     int64_t expires_us;
     uint32_t attempts;
-    uint16_t kind; /* enum transfer_kind: p2p or donation */
+    uint16_t kind;     /* enum transfer_kind: p2p or donation */
+    char campaign[32]; /* a donation for this campaign's tag; "" none */
 };
 
 struct association_row {
@@ -200,6 +201,31 @@ struct idempotency_row {
     char response[STORE_HTTP_BODY_MAX];
 };
 
+/* A campaign: a hashtag for donations to an association, with a public total. */
+struct campaign_row {
+    char tag[32];     /* upper-case ASCII letters and digits: TELETHON2026 */
+    char keyword[32]; /* the association's donation keyword */
+    uint64_t account_id;
+    char name[64];
+    int64_t created_us;
+};
+
+/* One donation counted towards a campaign (a log: totals are sums at load). */
+struct campaign_donation_row {
+    char tag[32];
+    struct id128 transfer_id;
+    int64_t amount_minor;
+    char donor[64]; /* shown on the campaign page only when the donor opted in; "" otherwise */
+    int64_t created_us;
+};
+
+/* A campaign's totals as the store sums them at load. */
+struct campaign_total {
+    char tag[32];
+    int64_t total_minor;
+    uint64_t donations;
+};
+
 enum store_extra_kind {
     EXTRA_INBOX = 0,        /* insert; a known id is ignored (dedup) */
     EXTRA_INBOX_DONE = 1,   /* mark inbox.id processed: replies are in the outbox */
@@ -211,10 +237,12 @@ enum store_extra_kind {
     EXTRA_CLAIM = 7,        /* upsert by id, or delete when !active */
     EXTRA_MERCHANT = 8,     /* upsert by account_id */
     EXTRA_API_KEY = 9,      /* upsert by key_id */
-    EXTRA_PAYMENT_REQUEST = 10, /* append; the last row of an id is its state */
-    EXTRA_WEBHOOK = 11,         /* insert; a known id is ignored */
-    EXTRA_WEBHOOK_STATE = 12,   /* update state, attempts, next_try_us by id */
-    EXTRA_IDEMPOTENCY = 13,     /* append; at load the first of a key wins */
+    EXTRA_PAYMENT_REQUEST = 10,   /* append; the last row of an id is its state */
+    EXTRA_WEBHOOK = 11,           /* insert; a known id is ignored */
+    EXTRA_WEBHOOK_STATE = 12,     /* update state, attempts, next_try_us by id */
+    EXTRA_IDEMPOTENCY = 13,       /* append; at load the first of a key wins */
+    EXTRA_CAMPAIGN = 14,          /* upsert by tag */
+    EXTRA_CAMPAIGN_DONATION = 15, /* append */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -232,6 +260,8 @@ struct store_extra {
         struct payment_request_row payment_request;
         struct webhook_row webhook;
         struct idempotency_row idempotency;
+        struct campaign_row campaign;
+        struct campaign_donation_row campaign_donation;
     } u;
 };
 
@@ -252,8 +282,10 @@ struct store_channel_fns {
     int (*payment_request)(void *ctx, const struct payment_request_row *r); /* all of them */
     int (*webhook)(void *ctx, const struct webhook_row *r);                 /* queued only */
     int (*idempotency)(void *ctx, const struct idempotency_row *r); /* since inbox_since_us */
-    int (*inbox)(void *ctx, const struct inbox_row *r, bool done);  /* received since the cut */
-    int (*outbox)(void *ctx, const struct outbox_row *r);           /* queued or sent only */
+    int (*campaign)(void *ctx, const struct campaign_row *r);
+    int (*campaign_total)(void *ctx, const struct campaign_total *t); /* per tag, summed */
+    int (*inbox)(void *ctx, const struct inbox_row *r, bool done);    /* received since the cut */
+    int (*outbox)(void *ctx, const struct outbox_row *r);             /* queued or sent only */
 };
 
 #endif

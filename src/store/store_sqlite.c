@@ -90,7 +90,14 @@ static const char *const migrations[] = {
     "CREATE INDEX idempotency_created ON idempotency(created_us);"
     /* the single-use link to set or change one's code (the token itself is never stored) */
     "ALTER TABLE customers ADD COLUMN enrol_hash BLOB;"
-    "ALTER TABLE customers ADD COLUMN enrol_expires_us INTEGER NOT NULL DEFAULT 0;",
+    "ALTER TABLE customers ADD COLUMN enrol_expires_us INTEGER NOT NULL DEFAULT 0;"
+    /* campaigns: a hashtag for donations to an association; donations counted in a log */
+    "CREATE TABLE campaigns(tag TEXT PRIMARY KEY, keyword TEXT NOT NULL,"
+    " account_id INTEGER NOT NULL, name TEXT NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE TABLE campaign_donations(seq INTEGER PRIMARY KEY, tag TEXT NOT NULL,"
+    " transfer_id BLOB NOT NULL, amount_minor INTEGER NOT NULL, donor TEXT NOT NULL,"
+    " created_us INTEGER NOT NULL);"
+    "ALTER TABLE conversations ADD COLUMN campaign TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -122,7 +129,11 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " enrol_expires_us) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CONVERSATION] = "INSERT OR REPLACE INTO conversations(phone, order_id,"
                                " payee_account, payee, amount_minor, ref, expires_us, attempts,"
-                               " kind) VALUES(?,?,?,?,?,?,?,?,?)",
+                               " kind, campaign) VALUES(?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(tag, keyword, account_id, name,"
+                           " created_us) VALUES(?,?,?,?,?)",
+    [ST_INS_CAMPAIGN_DONATION] = "INSERT INTO campaign_donations(tag, transfer_id, amount_minor,"
+                                 " donor, created_us) VALUES(?,?,?,?,?)",
     [ST_DELETE_CONVERSATION] = "DELETE FROM conversations WHERE phone = ?",
     [ST_UPSERT_ASSOCIATION] = "INSERT OR REPLACE INTO associations(keyword, account_id, name)"
                               " VALUES(?,?,?)",

@@ -98,6 +98,32 @@ static int write_conversation(struct sqlite_store *s, const struct conversation_
     sqlite3_bind_int64(st, 7, r->expires_us);
     sqlite3_bind_int64(st, 8, r->attempts);
     sqlite3_bind_int(st, 9, r->kind);
+    bind_text(st, 10, r->campaign, sizeof(r->campaign));
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_campaign(struct sqlite_store *s, const struct campaign_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_CAMPAIGN];
+
+    bind_text(st, 1, r->tag, sizeof(r->tag));
+    bind_text(st, 2, r->keyword, sizeof(r->keyword));
+    sqlite3_bind_int64(st, 3, (int64_t)r->account_id);
+    bind_text(st, 4, r->name, sizeof(r->name));
+    sqlite3_bind_int64(st, 5, r->created_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_campaign_donation(struct sqlite_store *s, const struct campaign_donation_row *r,
+                                   struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_INS_CAMPAIGN_DONATION];
+
+    bind_text(st, 1, r->tag, sizeof(r->tag));
+    sqlite_bind_id(st, 2, r->transfer_id);
+    sqlite3_bind_int64(st, 3, r->amount_minor);
+    bind_text(st, 4, r->donor, sizeof(r->donor));
+    sqlite3_bind_int64(st, 5, r->created_us);
     return sqlite_step_done(s, st, err);
 }
 
@@ -248,6 +274,10 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
         return write_webhook(s, &x->u.webhook, false, err);
     case EXTRA_IDEMPOTENCY:
         return write_idempotency(s, &x->u.idempotency, err);
+    case EXTRA_CAMPAIGN:
+        return write_campaign(s, &x->u.campaign, err);
+    case EXTRA_CAMPAIGN_DONATION:
+        return write_campaign_donation(s, &x->u.campaign_donation, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
     }
@@ -307,6 +337,7 @@ static int load_conversation(sqlite3_stmt *st, const struct store_channel_fns *f
     r.expires_us = sqlite3_column_int64(st, 6);
     r.attempts = (uint32_t)sqlite3_column_int64(st, 7);
     r.kind = (uint16_t)sqlite3_column_int(st, 8);
+    column_text(st, 9, r.campaign, sizeof(r.campaign));
     return f->conversation != NULL ? f->conversation(ctx, &r) : 0;
 }
 
@@ -428,6 +459,28 @@ static int load_idempotency(sqlite3_stmt *st, const struct store_channel_fns *f,
     return f->idempotency(ctx, r);
 }
 
+static int load_campaign(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct campaign_row r = {0};
+
+    column_text(st, 0, r.tag, sizeof(r.tag));
+    column_text(st, 1, r.keyword, sizeof(r.keyword));
+    r.account_id = (uint64_t)sqlite3_column_int64(st, 2);
+    column_text(st, 3, r.name, sizeof(r.name));
+    r.created_us = sqlite3_column_int64(st, 4);
+    return f->campaign(ctx, &r);
+}
+
+static int load_campaign_total(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct campaign_total t = {0};
+
+    column_text(st, 0, t.tag, sizeof(t.tag));
+    t.total_minor = sqlite3_column_int64(st, 1);
+    t.donations = (uint64_t)sqlite3_column_int64(st, 2);
+    return f->campaign_total(ctx, &t);
+}
+
 /* Rows are big (the text); one on the heap, reused, keeps the stack small. */
 static struct inbox_row inbox_tmp;
 static struct outbox_row outbox_tmp;
@@ -507,7 +560,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " enrol_hash, enrol_expires_us FROM customers WHERE ?1 IS NOT NULL",
          load_customer},
         {"SELECT phone, order_id, payee_account, payee, amount_minor, ref, expires_us, attempts,"
-         " kind FROM conversations WHERE ?1 IS NOT NULL",
+         " kind, campaign FROM conversations WHERE ?1 IS NOT NULL",
          load_conversation},
         {"SELECT keyword, account_id, name FROM associations WHERE ?1 IS NOT NULL",
          load_association},
@@ -537,13 +590,19 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         {"SELECT key_hash, body_hash, status, created_us, response FROM idempotency"
          " WHERE created_us >= ?1 ORDER BY seq",
          load_idempotency},
+        {"SELECT tag, keyword, account_id, name, created_us FROM campaigns WHERE ?1 IS NOT NULL",
+         load_campaign},
+        {"SELECT tag, SUM(amount_minor), COUNT(*) FROM campaign_donations WHERE ?1 IS NOT NULL"
+         " GROUP BY tag",
+         load_campaign_total},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
-        fns->customer != NULL, fns->conversation != NULL, fns->association != NULL,
-        fns->claim != NULL,    fns->inbox != NULL,        fns->outbox != NULL,
-        fns->merchant != NULL, fns->api_key != NULL,      fns->payment_request != NULL,
-        fns->webhook != NULL,  fns->idempotency != NULL};
+        fns->customer != NULL,      fns->conversation != NULL, fns->association != NULL,
+        fns->claim != NULL,         fns->inbox != NULL,        fns->outbox != NULL,
+        fns->merchant != NULL,      fns->api_key != NULL,      fns->payment_request != NULL,
+        fns->webhook != NULL,       fns->idempotency != NULL,  fns->campaign != NULL,
+        fns->campaign_total != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

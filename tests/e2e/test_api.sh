@@ -218,6 +218,11 @@ out=$(api POST /v1/associations "$OP" '{"keyword":"ACF","name":"Action contre la
 check "association" '"keyword":"ACF"' "$out"
 check "donate to it" "Donner 2,00 € à Action contre la faim" "$("${M[@]}" sms $P DON 2 ACF)"
 "${M[@]}" sms $P ANNULER >/dev/null
+out=$(api POST /v1/campaigns "$OP" '{"tag":"#FAIM2026","keyword":"ACF","name":"Contre la faim"}')
+check "campaign" '"tag":"FAIM2026","object":"campaign","keyword":"ACF"' "$out"
+out=$(api POST /v1/campaigns "$OP" '{"tag":"X1","keyword":"NOPE"}')
+check "campaign unknown association" $'\n404' "$out"
+check "campaign page" '"total":0' "$(curl -s "$base/campaigns/FAIM2026.json")"
 out=$(api GET "/v1/journal?limit=3" "$OP")
 check "journal" '"hash":"' "$out"
 check "journal admin only" $'\n403' "$(api GET /v1/journal "$READ")"

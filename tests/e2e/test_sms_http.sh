@@ -120,9 +120,17 @@ expect "balance after claims" "Solde : 77,50 €" "${M[@]}" sms $A SOLDE
 "${M[@]}" association create ACF "Action contre la faim" >/dev/null
 eventually "new charity" "Donner 1,00 € à Action contre la faim ?" "${M[@]}" sms $A DON 1 ACF
 expect "cancel donation" "Ordre annulé" "${M[@]}" sms $A ANNULER
+# A campaign (CLI, while mandatd runs): donations by its tag count towards its public total.
+"${M[@]}" campaign create '#telethon2026' TELETHON Téléthon 2026 >/dev/null
+eventually "campaign" "Donner 3,00 € à Téléthon 2026 ?" "${M[@]}" sms $A DON 3 TELETHON2026
+expect "campaign gift" "Merci ! Don de 3,00 € à Téléthon 2026 effectué" "${M[@]}" sms $A 483920
+expect "campaign total" '"total":300,"currency":"EUR","donations":1' \
+  curl -s "http://127.0.0.1:$port/campaigns/TELETHON2026.json"
+expect "campaign page" "3,00 €" curl -s "http://127.0.0.1:$port/campaigns/telethon2026"
+expect "unknown campaign" "404" curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/campaigns/NOPE"
 # A redelivery (same SMSC id) is acknowledged and not handled again.
 url="http://127.0.0.1:$port/kannel/mo?from=%2B33612345678&to=71004&text=SOLDE&id=smsc-42"
-expect "first delivery" "Solde : 77,50 €" curl -s "$url"
+expect "first delivery" "Solde : 74,50 €" curl -s "$url"
 expect "redelivery" "200:" curl -s -w "%{http_code}:" "$url"
 expect "bad request" "from and text are required" curl -s "http://127.0.0.1:$port/kannel/mo?text=x"
 # kill -9 with an order waiting: after a restart the code still confirms it, once.
@@ -133,6 +141,8 @@ start
 expect "confirm after crash" "Envoyé : 20,00 €" "${M[@]}" sms $A 483920
 expect "receipt after crash" "You received €20.00" "${M[@]}" phone $B </dev/null
 expect "no double" "No order waiting" "${M[@]}" sms $B 271828
+expect "campaign total after crash" '"donations":1' \
+  curl -s "http://127.0.0.1:$port/campaigns/TELETHON2026.json"
 expect "check" ": ok" "${M[@]}" check
 kill "$pid"
 wait "$pid" 2>/dev/null || true

@@ -42,6 +42,13 @@ static void answer_write(struct api_read *r)
     }
     if (r->rc < 0) {
         api_error_problem(req, r->rc, &err);
+    } else if (r->row.kind == EXTRA_CAMPAIGN) {
+        n = snprintf(buf, sizeof(buf),
+                     "{\"tag\":\"%s\",\"object\":\"campaign\",\"keyword\":"
+                     "\"%s\",\"account_id\":%llu}",
+                     r->row.u.campaign.tag, r->row.u.campaign.keyword,
+                     (unsigned long long)r->row.u.campaign.account_id);
+        api_answer_text(r->call, 201, buf, (size_t)n);
     } else if (r->res[0].reason != LEDGER_OK) {
         api_ledger_problem(req, r->res[0].reason);
     } else if (r->op[0].type == LEDGER_OP_TRANSFER) {
@@ -201,6 +208,49 @@ static void create_association(struct api *a, struct evhttp_request *req)
     submit_write(a, c, r, true);
 }
 
+/* POST /v1/campaigns {tag, keyword, name}: a hashtag for donations to an association. */
+static void create_campaign(struct api *a, struct evhttp_request *req)
+{
+    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_call *c = NULL;
+    char tag[32], keyword[32], name[64];
+    struct mdt_err err = {0};
+    json_t *o;
+    int rc;
+
+    MDT_ASSERT(r != NULL);
+    o = admin_body(a, req, "/v1/campaigns", &c);
+    if (o == NULL) {
+        free(r);
+        return;
+    }
+    if (api_field_string(req, o, "tag", true, tag, sizeof(tag)) < 0 ||
+        api_field_string(req, o, "keyword", true, keyword, sizeof(keyword)) < 0 ||
+        api_field_string(req, o, "name", false, name, sizeof(name)) < 0) {
+        fail(c, r, o);
+        return;
+    }
+    rc = dialog_campaign_add(a->cfg.dialog, tag[0] == '#' ? tag + 1 : tag, keyword, name,
+                             clock_now_us(), &r->row, &err);
+    if (rc < 0) {
+        api_problem(req, rc == MDT_E(NOTFOUND) ? 404 : 422,
+                    rc == MDT_E(NOTFOUND) ? "not-found" : "invalid-field", "Campaign refused",
+                    err.msg);
+        fail(c, r, o);
+        return;
+    }
+    json_decref(o);
+    r->api = a;
+    r->call = c;
+    r->answer = answer_write;
+    if (engine_submit_rows(a->cfg.engine, NULL, 0, &r->row, 1, 1, NULL, r->res, r, write_done) <
+        0) {
+        api_error_problem(api_call_req(c), MDT_E(FULL), &err);
+        free(c);
+        free(r);
+    }
+}
+
 /* POST /v1/topups {account_id, amount}: money in from the bank account. */
 static void topup(struct api *a, struct evhttp_request *req)
 {
@@ -347,6 +397,8 @@ bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path
         create_association(a, req);
     } else if (strcmp(path, "/v1/topups") == 0) {
         topup(a, req);
+    } else if (strcmp(path, "/v1/campaigns") == 0) {
+        create_campaign(a, req);
     } else if (sscanf(path, "/v1/accounts/%llu/%15[a-z]", &id, what) == 2 &&
                (strcmp(what, "freeze") == 0 || strcmp(what, "unfreeze") == 0 ||
                 strcmp(what, "tier") == 0)) {

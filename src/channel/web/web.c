@@ -550,6 +550,66 @@ static void post_enrol(struct web *w, struct evhttp_request *req, const char *to
     vault_wipe(again, sizeof(again));
 }
 
+/* ---- /campaigns/<tag>: a campaign's public total (and .json) ---- */
+
+static void campaign_page(struct web *w, struct evhttp_request *req, const char *tag)
+{
+    char name[40], amount[MONEY_FORMAT_MAX];
+    size_t n = strlen(tag);
+    bool json = n > 5 && strcmp(tag + n - 5, ".json") == 0;
+    struct campaign_info ci;
+    struct evbuffer *b;
+
+    snprintf(name, sizeof(name), "%.*s", (int)(json ? n - 5 : n), tag);
+    for (char *p = name; *p != '\0'; p++) {
+        *p = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
+    }
+    if (dialog_campaign_get(w->cfg.dialog, name, &ci) < 0) {
+        page_message(req, 404, true, "Campagne inconnue / Unknown campaign",
+                     "Aucune campagne de ce nom. No campaign by that name.", "bad");
+        return;
+    }
+    b = evbuffer_new();
+    MDT_ASSERT(b != NULL);
+    if (money_format(ci.total_minor, ci.currency, LANG_FR, amount, sizeof(amount)) < 0) {
+        snprintf(amount, sizeof(amount), "%lld", (long long)ci.total_minor);
+    }
+    if (json) {
+        /* Tags and names are checked ASCII letters and digits, or escaped below. */
+        evbuffer_add_printf(b,
+                            "{\"tag\":\"%s\",\"total\":%lld,\"currency\":\"%s\","
+                            "\"donations\":%llu,\"name\":",
+                            ci.tag, (long long)ci.total_minor, ci.currency->code,
+                            (unsigned long long)ci.donations);
+        evbuffer_add_printf(b, "\"");
+        for (const char *p = ci.name; *p != '\0'; p++) {
+            if (*p == '"' || *p == '\\') {
+                evbuffer_add_printf(b, "\\%c", *p);
+            } else if ((unsigned char)*p >= 0x20) {
+                evbuffer_add(b, p, 1);
+            }
+        }
+        evbuffer_add_printf(b, "\"}");
+        reply(req, 200, "application/json", b);
+        evbuffer_free(b);
+        return;
+    }
+    head(b, true, ci.name);
+    evbuffer_add_printf(b, "<h1>");
+    html(b, ci.name);
+    evbuffer_add_printf(b, "</h1><p class=\"muted\">#%s — ", ci.tag);
+    html(b, ci.association);
+    evbuffer_add_printf(b, "</p><p class=\"amount\" id=\"total\">");
+    html(b, amount);
+    evbuffer_add_printf(b,
+                        "</p><p id=\"donations\">%llu don(s) / donation(s)</p>"
+                        "<p class=\"muted\">DON 5 %s → 71004</p>",
+                        (unsigned long long)ci.donations, ci.tag);
+    foot(b);
+    reply(req, 200, "text/html; charset=utf-8", b);
+    evbuffer_free(b);
+}
+
 static void asset(struct evhttp_request *req, const char *type, const char *data, size_t len)
 {
     struct evbuffer *b = evbuffer_new();
@@ -575,6 +635,9 @@ bool web_handle(struct web *w, void *r)
         asset(req, "application/json", web_openapi_yaml, web_openapi_yaml_len);
     } else if (strcmp(path, "/dev/phone") == 0 && w->cfg.dev_mode) {
         asset(req, "text/html; charset=utf-8", web_phone_html, web_phone_html_len);
+    } else if (strncmp(path, "/campaigns/", 11) == 0 && strchr(path + 11, '/') == NULL &&
+               strlen(path + 11) < 40) {
+        campaign_page(w, req, path + 11);
     } else if (strncmp(path, "/enrol/", 7) == 0 && strchr(path + 7, '/') == NULL) {
         const char *phone = enrol_phone(w, path + 7);
 
