@@ -126,6 +126,7 @@ check "duplicate key" "malformed-json" "$out"
 big=$(head -c 20000 /dev/zero | tr '\0' 'a')
 out=$(api POST /v1/payment-requests "$KEY" "{\"amount\":5,\"payer\":\"$P\",\"reference\":\"$big\"}")
 check "oversized" $'\n413' "$out"
+check "oversized problem" "body-too-large" "$out"
 out=$(api GET /v1/nothing "$KEY")
 check "unknown path" "no such endpoint" "$out"
 out=$(api DELETE /v1/payment-requests "$KEY")

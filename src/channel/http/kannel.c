@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "channel/http/api_parse.h"
 
 /* Request bodies (post-url: the message text) above this are refused: a concatenated SMS is at
  * most STORE_TEXT_MAX bytes. */
@@ -327,7 +328,10 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
             return rc;
         }
     }
-    evhttp_set_max_body_size(k->http, KANNEL_BODY_MAX);
+    /* Twice the API's limit: bodies above API_BODY_MAX get the API's own problem+json 413 (and
+     * Kannel MOs are held to STORE_TEXT_MAX by request_text); only larger ones are cut off by
+     * libevent, with its plain 413, before they are read in full. */
+    evhttp_set_max_body_size(k->http, 2 * API_BODY_MAX);
     evhttp_set_timeout(k->http, 30);
     evhttp_set_cb(k->http, "/kannel/mo", on_mo, k);
     if (h->dev_mode) {
