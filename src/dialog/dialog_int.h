@@ -146,8 +146,6 @@ struct dialog_step *dialog_request_work(struct dialog *d, int64_t now_us);
 void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
                          const struct ledger_result *r, size_t n, struct store_extra *rows,
                          size_t *count, size_t cap);
-/* Apply a finished api step to memory. */
-void dialog_request_done(struct dialog_step *s, int rc);
 void dialog_request_free_all(struct dialog *d);
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone);

@@ -470,10 +470,6 @@ void dialog_step_done(struct dialog_step *s, int rc)
         work_done(s, rc);
         return;
     }
-    if (s->api) {
-        dialog_request_done(s, rc);
-        return;
-    }
     if (rc == 0 && s->request_changed) {
         dialog_request_apply(d, &s->request);
     }
@@ -486,7 +482,9 @@ void dialog_step_done(struct dialog_step *s, int rc)
     }
 
     if (rc == 0) {
-        dialog_seen_add(d, s->inbox_id, s->now_us);
+        if (!s->api) { /* a message: its redeliveries are recognised from now on */
+            dialog_seen_add(d, s->inbox_id, s->now_us);
+        }
         if (c != NULL && s->customer_changed) {
             c->row = s->customer;
             dialog_enrol_index(d, c);
@@ -499,6 +497,7 @@ void dialog_step_done(struct dialog_step *s, int rc)
     if (c != NULL) {
         c->busy = false;
     }
+    vault_wipe(s->token, sizeof(s->token));
     vault_wipe(s->customer.pin_hash, sizeof(s->customer.pin_hash));
     free(s);
 }

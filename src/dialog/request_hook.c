@@ -249,29 +249,3 @@ void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
         (*count)++;
     }
 }
-
-void dialog_request_done(struct dialog_step *s, int rc)
-{
-    struct dialog *d = s->d;
-    struct cust *c = dialog_cust_find(d, s->phone);
-
-    if (rc == 0) {
-        if (s->request_changed) {
-            dialog_request_apply(d, &s->request);
-        }
-        if (c != NULL && s->customer_changed) {
-            c->row = s->customer;
-            dialog_enrol_index(d, c);
-        }
-        if (c != NULL && s->conversation_changed) {
-            c->has_conv = s->conversation.active;
-            c->conv = s->conversation;
-        }
-    }
-    if (c != NULL) {
-        c->busy = false;
-    }
-    vault_wipe(s->token, sizeof(s->token));
-    vault_wipe(s->customer.pin_hash, sizeof(s->customer.pin_hash));
-    free(s);
-}

@@ -238,39 +238,16 @@ static void answer_later(struct service *s, void *ctx, service_ack_fn ack, int r
     }
 }
 
-void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
-                     service_ack_fn ack)
-{
-    struct dialog_step *step = NULL;
-    struct pending *p;
-    int rc = dialog_receive(s->dialog, m, clock_now_us(), &step);
-
-    metrics_add(METRIC_MESSAGES_IN_SMS, 1);
-
-    if (rc < 0) {
-        answer_later(s, ctx, ack, rc);
-        return;
-    }
-    p = malloc(sizeof(*p));
-    MDT_ASSERT(p != NULL);
-    *p = (struct pending){.svc = s, .ctx = ctx, .ack = ack};
-    step->owner = p;
-    rc = engine_submit_rows(s->engine, step->ops, step->n, step->rows, step->row_count,
-                            DIALOG_ROWS_MAX, dialog_hook, step->results, step, on_engine_done);
-    if (rc < 0) {
-        free(p);
-        dialog_step_done(step, rc);
-        answer_later(s, ctx, ack, rc);
-    }
-}
-
-int service_submit(struct service *s, struct dialog_step *step, void *ctx, service_step_fn done)
+/* Submit a step to the engine with how to answer it (a copy of *how). On failure the step is
+ * released and the negative code returned; nothing will be answered. */
+static int submit_step(struct service *s, struct dialog_step *step, const struct pending *how)
 {
     struct pending *p = malloc(sizeof(*p));
     int rc;
 
     MDT_ASSERT(p != NULL);
-    *p = (struct pending){.svc = s, .ctx = ctx, .step_done = done};
+    *p = *how;
+    p->svc = s;
     step->owner = p;
     rc = engine_submit_rows(s->engine, step->ops, step->n, step->rows, step->row_count,
                             DIALOG_ROWS_MAX, dialog_hook, step->results, step, on_engine_done);
@@ -279,6 +256,29 @@ int service_submit(struct service *s, struct dialog_step *step, void *ctx, servi
         dialog_step_done(step, rc);
     }
     return rc;
+}
+
+void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
+                     service_ack_fn ack)
+{
+    struct dialog_step *step = NULL;
+    int rc = dialog_receive(s->dialog, m, clock_now_us(), &step);
+
+    metrics_add(METRIC_MESSAGES_IN_SMS, 1);
+
+    if (rc < 0) {
+        answer_later(s, ctx, ack, rc);
+        return;
+    }
+    rc = submit_step(s, step, &(struct pending){.ctx = ctx, .ack = ack});
+    if (rc < 0) {
+        answer_later(s, ctx, ack, rc);
+    }
+}
+
+int service_submit(struct service *s, struct dialog_step *step, void *ctx, service_step_fn done)
+{
+    return submit_step(s, step, &(struct pending){.ctx = ctx, .step_done = done});
 }
 
 /* At most this many work steps per call: the rest waits for the next second, so that a
@@ -291,17 +291,8 @@ void service_work(struct service *s)
     int64_t now_us = clock_now_us();
 
     for (int i = 0; i < SERVICE_WORK_MAX && dialog_work(s->dialog, now_us, &step) == 0; i++) {
-        struct pending *p = malloc(sizeof(*p));
-
-        MDT_ASSERT(p != NULL);
-        *p = (struct pending){.svc = s};
-        step->owner = p;
-        if (engine_submit_rows(s->engine, step->ops, step->n, step->rows, step->row_count,
-                               DIALOG_ROWS_MAX, dialog_hook, step->results, step,
-                               on_engine_done) < 0) {
-            free(p);
-            dialog_step_done(step, MDT_E(FULL)); /* tried again next second */
-            break;
+        if (submit_step(s, step, &(struct pending){.svc = s}) < 0) {
+            break; /* the queue is full: tried again next second */
         }
     }
 }
