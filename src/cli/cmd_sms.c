@@ -272,7 +272,7 @@ static int association_create(struct cli *c, const char *keyword, const char *na
     }
     printf("association %s (%s): account %llu\n", keyword, name,
            (unsigned long long)res.account_id);
-    printf("a mandatd already running learns it within a second\n");
+    printf("(a mandatd running on this database learns it within a second)\n");
     return rc == 0 ? CLI_EXIT_OK : rc;
 }
 
