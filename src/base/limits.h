@@ -33,6 +33,15 @@
 /* Journal entry detail text (a short human summary of the batch). */
 #define JOURNAL_DETAIL_MAX 256
 
+/* SMSC links in mandat.conf: [smpp] and up to 7 [smpp.<name>]. Operators interconnect through a
+ * few SMSCs, one per network or aggregator; the config holds every link inline (about 700 bytes
+ * each), so this is a fixed cost of every config. */
+#define CONFIG_SMPP_LINKS_MAX 8
+
+/* Parallel binds to one SMSC (`binds`): operators grant a handful per system_id. With all links
+ * at it, 128 sessions: 128 sockets and, over TLS, about 6 MB of buffers. */
+#define CONFIG_SMPP_BINDS_MAX 16
+
 /* Webhook events held in memory by the sender at once (due, in flight, or having their new state
  * saved). An event and its parsed URL are 3.2 KB, so 1024 is under 4 MB; at 16 in flight and a 10 s
  * timeout that is still over ten minutes of sending when every merchant is down. Past it rows

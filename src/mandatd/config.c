@@ -737,6 +737,7 @@ static const struct key_def webhook_keys[] = {
     {"retry_min", set_u32, CFG_OFF(webhook.retry_min_s), 1, WEBHOOK_BACKOFF_MAX_S, 0},
     {"retry_period", set_u32, CFG_OFF(webhook.retry_period_s), 1, 30 * 86400, 0},
     {"tls_ca_file", set_string, CFG_OFF(webhook.tls_ca_file), 0, CONFIG_PATH_MAX - 1, 0},
+    {"allow_private", set_bool, CFG_OFF(webhook.allow_private), 0, 0, 0},
 };
 
 static const struct key_def limits_keys[] = {

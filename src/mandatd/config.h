@@ -8,13 +8,10 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h" /* CONFIG_SMPP_LINKS_MAX, CONFIG_SMPP_BINDS_MAX */
 #include "ledger/ledger_types.h"
 
 #define CONFIG_PATH_MAX 512
-/* SMSC links: [smpp] and up to 7 [smpp.<name>]: operators interconnect through a few SMSCs. */
-#define CONFIG_SMPP_LINKS_MAX 8
-/* Parallel binds to one SMSC: operators grant a handful per system_id. */
-#define CONFIG_SMPP_BINDS_MAX 16
 
 enum store_sync {
     STORE_SYNC_FULL = 0,   /* fsync the WAL at every commit: nothing acknowledged is lost */
@@ -98,6 +95,7 @@ struct mandat_config {
         uint32_t retry_min_s;              /* retry_min = 10: first wait, doubled up to 1 h */
         uint32_t retry_period_s;           /* retry_period = 86400: then failed */
         char tls_ca_file[CONFIG_PATH_MAX]; /* tls_ca_file = (empty: the system's trust store) */
+        uint8_t allow_private; /* allow_private = no: loopback and private addresses refused */
     } webhook;
 };
 

@@ -545,7 +545,8 @@ static int start_webhooks(struct daemon *d, struct mdt_err *err)
     struct webhook_config wc = {.timeout_s = cfg->webhook.timeout_s,
                                 .concurrency = cfg->webhook.concurrency,
                                 .retry_min_s = cfg->webhook.retry_min_s,
-                                .retry_period_s = cfg->webhook.retry_period_s};
+                                .retry_period_s = cfg->webhook.retry_period_s,
+                                .allow_private = cfg->webhook.allow_private != 0};
     struct webhook_handlers h = {.sign = webhook_sign, .save = webhook_save, .ctx = d};
     int rc;
 

@@ -250,6 +250,11 @@ mo=$(echo "$metrics" | sed -n 's/^mandat_messages_total{channel="sms",direction=
 # INSCRIPTION, CODE, the code, ANNULER, DON, ANNULER: 6 MOs at least
 if [ "${mo:-0}" -lt 6 ]; then fail=$((fail + 1)); echo "FAIL metrics: $mo MOs counted"; fi
 
+# The merchant's URL is on 127.0.0.1: by default no event is sent there (SSRF guard).
+for _ in $(seq 30); do grep -q "SSRF guard" "$dir/mandatd.log" && break; sleep 0.1; done
+check "ssrf guard" "SSRF guard" "$(cat "$dir/mandatd.log")"
+check "ssrf failed" "failed" "$("${M[@]}" webhook list --merchant 5)"
+
 # kill -9: requests and their idempotency survive.
 kill -9 "$pid"; wait "$pid" 2>/dev/null || true
 start

@@ -30,6 +30,8 @@ listen = 127.0.0.1:$port
 dev_mode = true
 [vault]
 key_file = $dir/pin.key
+[webhook]
+allow_private = yes
 CONF
 M=("$mandat" --config "$dir/mandat.conf")
 # The merchant's endpoint (the webhook test's receiver): records each request as a JSON line.

@@ -187,6 +187,8 @@ timeout = 2
 retry_min = 1
 concurrency = 4
 tls_ca_file = $dir/ca.pem
+; the receiver listens on 127.0.0.1
+allow_private = yes
 CONF
 M=("$mandat" --config "$dir/mandat.conf")
 

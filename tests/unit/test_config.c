@@ -577,7 +577,7 @@ static void test_webhook(void **state)
                "2592000");
     load_fails("[webhook]\nretries = 3\n",
                "mandat.conf:2: [webhook] retries: unknown key: use timeout, concurrency, "
-               "retry_min, retry_period or tls_ca_file");
+               "retry_min, retry_period, tls_ca_file or allow_private");
     load_fails("[webhook]\ntimeout = 5\n[webhook]\n",
                "mandat.conf:3: [webhook] appears twice (first at line 1): merge the two");
 }
@@ -625,6 +625,67 @@ static void test_smpp_links(void **state)
                      MDT_E(PARSE));
 }
 
+/* The new keys' and sections' errors name the file, the line, the section and the key. */
+static void test_smpp_link_errors(void **state)
+{
+    static const struct {
+        const char *text;
+        const char *msg;
+    } cases[] = {
+        {"[smpp.orange]\nhost = b\ntls = maybe\n",
+         "mandat.conf:3: [smpp.orange] tls: 'maybe' is not yes or no"},
+        {"[smpp.a]\ntls_verify = 2\n", "mandat.conf:2: [smpp.a] tls_verify: '2' is not yes or no"},
+        {"[smpp.orange]\nbinds = 0\n",
+         "mandat.conf:2: [smpp.orange] binds: '0' is not a whole number from 1 to 16"},
+        {"[smpp]\nbinds = 17\n",
+         "mandat.conf:2: [smpp] binds: '17' is not a whole number from 1 to 16"},
+        {"[smpp.y]\nfoo = 1\n",
+         "mandat.conf:2: [smpp.y] foo: unknown key: use host, port, system_id, password, "
+         "system_type, address_range, transceiver, window, throughput, enquire_link, "
+         "registered_delivery, binds, tls, tls_ca_file or tls_verify"},
+        {"[smpp.]\nhost = a\n", "mandat.conf:1: [smpp.]: a link name is 1 to 23 characters"},
+        {"[smpp.abcdefghijklmnopqrstuvwxyz]\n",
+         "mandat.conf:1: [smpp.abcdefghijklmnopqrstuvwxyz]: a link name is 1 to 23 characters"},
+        {"[smpp.a]\n[smpp.b]\n[smpp.c]\n[smpp.d]\n[smpp.e]\n[smpp.f]\n[smpp.g]\n[smpp.h]\n",
+         "mandat.conf:8: [smpp.h]: at most 8 SMSC links ([smpp] and 7 more)"},
+    };
+    struct mandat_config cfg;
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        struct mdt_err err = {0};
+
+        config_defaults(&cfg);
+        assert_int_equal(config_load_string(&cfg, cases[i].text, "mandat.conf", &err),
+                         MDT_E(PARSE));
+        assert_string_equal(err.msg, cases[i].msg);
+    }
+}
+
+/* Sections after a [smpp.<name>] write to their own fields, not the link's: the link's offset
+ * ends with its section. */
+static void test_smpp_link_then_others(void **state)
+{
+    struct mandat_config cfg;
+    struct mdt_err err = {0};
+
+    (void)state;
+    config_defaults(&cfg);
+    assert_int_equal(config_load_string(&cfg,
+                                        "[smpp.a]\nhost = a.example\n[store]\npath = x.db\n"
+                                        "[smpp]\nhost = z.example\n[smpp.b]\nport = 1\n"
+                                        "[smpp.c]\n[smpp.d]\n[smpp.e]\n[smpp.f]\n[smpp.g]\n",
+                                        "mandat.conf", &err),
+                     0);
+    assert_string_equal(cfg.store_path, "x.db");
+    assert_string_equal(cfg.smpp.host, "z.example");
+    assert_int_equal(cfg.smpp.port, 2775);
+    assert_int_equal(cfg.smpp_more_count, 7); /* [smpp] and 7 more: the most there can be */
+    assert_string_equal(cfg.smpp_more[0].host, "a.example");
+    assert_int_equal(cfg.smpp_more[1].port, 1);
+    assert_string_equal(cfg.smpp_more[6].name, "g");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -632,6 +693,8 @@ int main(void)
         cmocka_unit_test(test_sample_equals_defaults),
         cmocka_unit_test(test_sms_http_vault),
         cmocka_unit_test(test_smpp_links),
+        cmocka_unit_test(test_smpp_link_errors),
+        cmocka_unit_test(test_smpp_link_then_others),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_store_engine_log),

@@ -170,6 +170,41 @@ static void target_bad(const char *url, const char *why_part)
     assert_non_null(strstr(why, why_part));
 }
 
+/* The SSRF guard: loopback, private, link-local, CGNAT and their IPv6 forms are refused. */
+static void test_private_hosts(void **state)
+{
+    static const char *const private_hosts[] = {"127.0.0.1",
+                                                "10.1.2.3",
+                                                "172.16.0.1",
+                                                "172.31.255.255",
+                                                "192.168.1.1",
+                                                "169.254.169.254",
+                                                "100.64.0.1",
+                                                "0.0.0.0",
+                                                "::1",
+                                                "::",
+                                                "fd00::1",
+                                                "fe80::1",
+                                                "::ffff:10.0.0.1",
+                                                "localhost",
+                                                "api.localhost"};
+    static const char *const public_hosts[] = {"8.8.8.8",     "172.32.0.1",  "192.169.1.1",
+                                               "100.128.0.1", "2001:db8::1", "example.com",
+                                               "notlocalhost"};
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(private_hosts) / sizeof(private_hosts[0]); i++) {
+        if (!webhook_host_private(private_hosts[i])) {
+            fail_msg("%s should be private", private_hosts[i]);
+        }
+    }
+    for (size_t i = 0; i < sizeof(public_hosts) / sizeof(public_hosts[0]); i++) {
+        if (webhook_host_private(public_hosts[i])) {
+            fail_msg("%s should be public", public_hosts[i]);
+        }
+    }
+}
+
 static void test_targets(void **state)
 {
     struct webhook_target t;
@@ -320,6 +355,7 @@ static void harness_start(struct harness *h, uint32_t concurrency)
     webhook_config_default(&cfg);
     cfg.concurrency = concurrency;
     cfg.timeout_s = 2;
+    cfg.allow_private = true; /* the receiver is on 127.0.0.1 */
     assert_int_equal(webhook_sender_start(h->base, &cfg, &hd, &h->ws, &err), 0);
 }
 
@@ -462,6 +498,7 @@ int main(void)
         cmocka_unit_test(test_after_try),
         cmocka_unit_test(test_retry_period),
         cmocka_unit_test(test_targets),
+        cmocka_unit_test(test_private_hosts),
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_text_safe),
         cmocka_unit_test(test_sender_delivers),

@@ -494,7 +494,13 @@ static void try_start(struct webhook_sender *ws, struct entry *e)
     e->error = 0;
     e->tls_verify = 0;
     e->started_us = clock_mono_us();
-    if (webhook_target_parse(e->row.url, &e->target, &why) < 0) {
+    if (webhook_target_parse(e->row.url, &e->target, &why) == 0 && !ws->cfg.allow_private &&
+        webhook_host_private(e->target.host)) {
+        why = "the host is a loopback or private address (SSRF guard; [webhook] allow_private "
+              "= yes allows it)";
+        e->target.host[0] = '\0';
+    }
+    if (why[0] != '\0' || e->target.host[0] == '\0') {
         event_name_get(e, &n);
         log_warn("webhook %s %s for merchant %llu: cannot send to its URL: %s: failed", n.id,
                  n.type, (unsigned long long)e->row.merchant_id, why);

@@ -26,6 +26,7 @@ struct webhook_config {
     uint32_t retry_min_s;    /* nominal wait after the first failed try; doubles after each */
     uint32_t retry_period_s; /* no new try this long after the event's created_us */
     char tls_ca_file[WEBHOOK_CA_FILE_MAX]; /* PEM trust anchors for https; "": the system's */
+    bool allow_private; /* send to loopback and private addresses too (tests, on-premises) */
 };
 
 struct webhook_handlers {

@@ -34,6 +34,11 @@ int webhook_target_make(const char *scheme, const char *userinfo, const char *ho
 /* Parse url with libevent's evhttp_uri, then webhook_target_make (webhook.c). */
 int webhook_target_parse(const char *url, struct webhook_target *t, const char **why);
 
+/* Whether host (a name or an address literal) is loopback, private, link-local or otherwise
+ * inside the operator's network: events are not sent there unless the operator allows it, so
+ * that a merchant's callback_url cannot reach mandat's own network (SSRF). */
+bool webhook_host_private(const char *host);
+
 /* The wait after the n-th failed try (n >= 1): retry_min_s * 2^(n-1), capped at
  * WEBHOOK_BACKOFF_MAX_S, less a jitter of up to a quarter drawn from rand32 (uniform over
  * 32 bits), so that events that failed together do not come back together. Microseconds. */

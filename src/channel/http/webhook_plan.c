@@ -184,3 +184,33 @@ void webhook_text_safe(const char *in, char *out, size_t cap)
     }
     out[i] = '\0';
 }
+
+/* Loopback, private (RFC 1918, RFC 4193), link-local, CGNAT, unspecified, and "localhost". A
+ * literal only: a name that resolves to such an address is not seen here (see the README). */
+bool webhook_host_private(const char *host)
+{
+    unsigned char a[16];
+    size_t n = strlen(host);
+
+    if (strcmp(host, "localhost") == 0 || (n > 10 && strcmp(host + n - 10, ".localhost") == 0)) {
+        return true;
+    }
+    if (inet_pton(AF_INET, host, a) == 1) {
+        return a[0] == 127 || a[0] == 10 || a[0] == 0 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
+               (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
+               (a[0] == 100 && (a[1] & 0xc0) == 64);
+    }
+    if (inet_pton(AF_INET6, host, a) == 1) {
+        static const unsigned char zero[16] = {0};
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+        char v4[INET_ADDRSTRLEN];
+
+        if (memcmp(a, mapped, 12) == 0) {
+            inet_ntop(AF_INET, a + 12, v4, sizeof(v4));
+            return webhook_host_private(v4);
+        }
+        return memcmp(a, zero, 15) == 0 /* :: and ::1 */ || (a[0] & 0xfe) == 0xfc ||
+               (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
+    }
+    return false;
+}

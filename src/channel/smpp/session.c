@@ -1398,20 +1398,44 @@ static void conn_write_cb(struct bufferevent *bev, void *arg)
     }
 }
 
-/* Why a TLS connection failed, in words: OpenSSL's reason, and the certificate check's. */
+/* OpenSSL's reason for the failure, or NULL. libevent keeps up to 3 errors per bufferevent,
+ * newest popped first, and stores bare SSL_get_error() codes (SSL_ERROR_SYSCALL for a refused
+ * or reset connection) among OpenSSL's packed ones: those have no reason string. */
+static const char *tls_reason(struct bufferevent *bev)
+{
+    const char *reason = NULL;
+    unsigned long e = bufferevent_get_openssl_error(bev);
+
+    for (int i = 0; e != 0 && i < 8; i++) {
+        if (reason == NULL && ERR_GET_LIB(e) != 0) {
+            reason = ERR_reason_error_string(e);
+        }
+        e = bufferevent_get_openssl_error(bev);
+    }
+    return reason;
+}
+
+/* Why a TLS connection failed, in words: OpenSSL's reason, and the certificate check's. NULL
+ * when TLS says nothing (a refused or reset connection): the socket error tells it then. */
 static const char *tls_why(struct bufferevent *bev, char *buf, size_t cap)
 {
-    unsigned long e = bufferevent_get_openssl_error(bev);
+    const char *reason = tls_reason(bev);
     SSL *ssl = bufferevent_openssl_get_ssl(bev);
     long v = ssl != NULL ? SSL_get_verify_result(ssl) : X509_V_OK;
 
-    if (e == 0 && v == X509_V_OK) {
+    if (reason == NULL && v == X509_V_OK) {
         return NULL;
     }
-    snprintf(buf, cap, "TLS: %s%s%s: check the SMSC's certificate, [smpp] tls_ca_file and host",
-             e != 0 ? ERR_reason_error_string(e) : "handshake failed",
-             v != X509_V_OK ? ", certificate: " : "",
-             v != X509_V_OK ? X509_verify_cert_error_string(v) : "");
+    /* The session does not know its section's name: the hint names the keys. */
+    if (v != X509_V_OK) {
+        snprintf(buf, cap,
+                 "TLS: %s, certificate: %s: check the SMSC's certificate and the link's "
+                 "tls_ca_file and host",
+                 reason != NULL ? reason : "handshake failed", X509_verify_cert_error_string(v));
+    } else {
+        snprintf(buf, cap, "TLS: %s: check that the SMSC speaks TLS 1.2 or later on this port",
+                 reason);
+    }
     return buf;
 }
 
