@@ -104,15 +104,42 @@ int dialog_campaign_get(struct dialog *d, const char *tag, struct campaign_info 
     out->currency = d->cfg.currency;
     out->total_minor = c->total_minor;
     out->donations = c->donations;
+    memcpy(out->donors, c->donors, sizeof(out->donors));
+    out->donor_count = c->donor_count;
     return 0;
 }
 
-void dialog_campaign_count(struct dialog *d, const char *tag, int64_t amount_minor)
+/* A named donor goes first; the oldest falls off. */
+static void donor_push(struct campaign *c, const char *donor)
+{
+    size_t n = c->donor_count < CAMPAIGN_DONORS_MAX ? c->donor_count : CAMPAIGN_DONORS_MAX - 1;
+
+    memmove(c->donors[1], c->donors[0], n * sizeof(c->donors[0]));
+    snprintf(c->donors[0], sizeof(c->donors[0]), "%s", donor);
+    c->donor_count = n + 1;
+}
+
+void dialog_campaign_count(struct dialog *d, const char *tag, int64_t amount_minor,
+                           const char *donor)
 {
     struct campaign *c = dialog_campaign_find(d, tag);
 
     if (c != NULL) {
         c->total_minor += amount_minor;
         c->donations++;
+        if (donor[0] != '\0') {
+            donor_push(c, donor);
+        }
     }
+}
+
+int dialog_campaign_donor_loaded(void *ctx, const struct campaign_donation_row *r)
+{
+    struct campaign *c = dialog_campaign_find(ctx, r->tag);
+
+    /* Rows come newest first: append. */
+    if (c != NULL && c->donor_count < CAMPAIGN_DONORS_MAX && r->donor[0] != '\0') {
+        snprintf(c->donors[c->donor_count++], sizeof(c->donors[0]), "%s", r->donor);
+    }
+    return 0;
 }

@@ -87,6 +87,7 @@ struct keyword_entry {
 static const struct keyword_entry keywords[] = {
     {"INSCRIPTION", CMD_JOIN, LANG_FR, true},   {"INSCRIRE", CMD_JOIN, LANG_FR, true},
     {"JOIN", CMD_JOIN, LANG_EN, true},          {"START", CMD_JOIN, LANG_EN, true},
+    {"OUVRIR", CMD_JOIN, LANG_FR, true},        {"OPEN", CMD_JOIN, LANG_EN, true},
     {"CODE", CMD_CODE, LANG_FR, false},         {"PIN", CMD_CODE, LANG_EN, true},
     {"SOLDE", CMD_BALANCE, LANG_FR, true},      {"BAL", CMD_BALANCE, LANG_EN, true},
     {"BALANCE", CMD_BALANCE, LANG_EN, true},    {"HISTO", CMD_HISTORY, LANG_FR, true},

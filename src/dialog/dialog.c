@@ -178,6 +178,7 @@ void dialog_free(struct dialog *d)
     free(d->custs);
     free(d->claims);
     dialog_request_free_all(d);
+    dialog_social_free_all(d);
     free(d->slots);
     free(d->seen[0].ids);
     free(d->seen[1].ids);
@@ -205,7 +206,14 @@ static int load_conversation(void *ctx, const struct conversation_row *r)
     if (c != NULL) {
         c->has_conv = true;
         c->conv = *r;
+        dialog_order_index(d, c);
     }
+    return 0;
+}
+
+static int load_social_link(void *ctx, const struct social_link_row *r)
+{
+    dialog_link_apply(ctx, r);
     return 0;
 }
 
@@ -289,6 +297,8 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .payment_request = load_payment_request,
         .campaign = dialog_campaign_loaded,
         .campaign_total = dialog_campaign_total_loaded,
+        .campaign_donor = dialog_campaign_donor_loaded,
+        .social_link = load_social_link,
         .inbox = load_inbox,
     };
 

@@ -32,6 +32,7 @@ struct dialog_config {
     uint64_t suspense_account;     /* where that money is held; 0: refuse such transfers */
     uint32_t hold_timeout_s;       /* the ledger's own timeout of such holds, >= claim_period_s */
     char link_base[STORE_URL_MAX]; /* start of links in messages: "https://pay.example.com" */
+    char social_handle[STORE_ADDR_MAX]; /* our account as people mention it: "@mandat" */
 };
 
 /* A message received on a channel. */
@@ -43,6 +44,9 @@ struct dialog_message {
     int64_t peer_time_us;            /* the SMSC's time, 0 when unknown */
     const char *text;                /* UTF-8, not NUL-terminated */
     size_t len;
+    /* CHANNEL_SOCIAL: source is the author's address ("m:alice", "x:bob"), peer_id the post's
+     * id, and source_id the author's id on the platform (X direct messages need it). */
+    char source_id[STORE_PEER_ID_MAX];
 };
 
 #define DIALOG_OPS_MAX 3
@@ -91,6 +95,16 @@ struct dialog_step {
     bool campaign_counted;  /* a donation row for conversation.campaign was written */
     struct claim_row claim; /* money held for a number with no wallet, as the step leaves it */
     bool claim_changed;
+    /* social: replies to the person go to this address, in the thread of post_id */
+    char address[STORE_ADDR_MAX];
+    char address_id[STORE_PEER_ID_MAX];
+    char post_id[STORE_PEER_ID_MAX];
+    bool reply_public;                 /* the next reply to the person is public (errors only) */
+    struct social_link_row link;       /* the social account as the step leaves it */
+    bool link_changed;
+    char otp[8];                       /* a one-time code to text: in its SMS only, wiped */
+    char payee_show[STORE_ADDR_MAX];   /* how replies name the payee: "@bob"; "" the number */
+    char donor[64]; /* a campaign donation's public name ("@alice", opted in); "" anonymous */
 };
 
 struct dialog;
@@ -196,6 +210,9 @@ int dialog_request_json(const struct dialog *d, const struct payment_request_row
 
 /* ---- campaigns (campaign.c) ---- */
 
+/* Named donors a campaign page shows. */
+#define CAMPAIGN_DONORS_MAX 10
+
 /* A campaign's public figures. */
 struct campaign_info {
     char tag[32];
@@ -204,6 +221,8 @@ struct campaign_info {
     const struct currency *currency;
     int64_t total_minor;
     uint64_t donations;
+    char donors[CAMPAIGN_DONORS_MAX][64]; /* the last donors who opted in, newest first */
+    size_t donor_count;
 };
 
 /* Create or rename campaign tag (upper-case letters and digits) for the association with the
@@ -219,6 +238,8 @@ int dialog_campaign_get(struct dialog *d, const char *tag, struct campaign_info 
 /* store_channel_fns callbacks (ctx = dialog), also for rereading campaigns the CLI adds. */
 int dialog_campaign_loaded(void *ctx, const struct campaign_row *r);
 int dialog_campaign_total_loaded(void *ctx, const struct campaign_total *t);
+/* Named donors, newest first (store_channel_fns.campaign_donor). */
+int dialog_campaign_donor_loaded(void *ctx, const struct campaign_donation_row *r);
 
 /* ---- the enrolment link (enrol.c) ---- */
 
@@ -230,6 +251,48 @@ const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], i
  * err says why), -MDT_EBUSY. */
 int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
                      int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+
+/* ---- social accounts and orders from posts (social.c) ---- */
+
+/* The social account whose live link page hashes to token_hash, or NULL. has_wallet says
+ * whether the number being proven (link->otp_phone) already has a wallet with a code. */
+const struct social_link_row *dialog_link_get(struct dialog *d, const uint8_t token_hash[32],
+                                              int64_t now_us, bool *has_wallet);
+
+/* The link page's first form: text a one-time code to phone. A step to submit. Errors with err
+ * for the person: -MDT_ENOTFOUND (link unknown or expired), -MDT_EINVAL (not a phone number),
+ * -MDT_EBUSY. */
+int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const char *phone,
+                          int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+
+/* The second form: the one-time code, and the wallet's code (a new one for a new wallet, checked
+ * against the weakness rules; the existing one otherwise); show_name: the person opts in to
+ * their handle on campaign pages. A step to submit; dialog_step_outcome then says DONE, or
+ * WRONG_CODE (err says which code), or LOCKED. Errors before any step: -MDT_ENOTFOUND,
+ * -MDT_EINVAL (weak code, no code sent yet), -MDT_ERANGE (the one-time code expired), -MDT_EBUSY. */
+int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const char *otp,
+                           const char *code, bool show_name, int64_t now_us,
+                           struct dialog_step **out, struct mdt_err *err);
+
+/* What a post's order waiting on the wallet page (/o/<token>) is, for the page. */
+struct order_view {
+    char payer_address[STORE_ADDR_MAX]; /* "m:alice" */
+    char payee[STORE_ADDR_MAX];         /* "@bob", a masked number or a charity's name */
+    int64_t amount_minor;
+    char ref[STORE_REF_MAX];
+    int64_t expires_us;
+    bool donation;
+    enum lang lang;
+};
+
+/* The order whose page token hashes to token_hash, or -MDT_ENOTFOUND (unknown, done, expired). */
+int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+                     struct order_view *out);
+
+/* The payer's code typed on the order's page: the same rules as a code by SMS. A step; its
+ * outcome is DONE, WRONG_CODE, LOCKED, EXPIRED or REFUSED. -MDT_ENOTFOUND, -MDT_EBUSY. */
+int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+                             int64_t now_us, struct dialog_step **out, struct mdt_err *err);
 
 /* The wallets' currency code ("EUR"). */
 const char *dialog_currency_code(const struct dialog *d);

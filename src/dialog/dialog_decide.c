@@ -29,7 +29,7 @@
  * real redelivery twice, which moves no money (ledger ids derive from the message id, and the
  * order a code confirms is gone after the first). Keyed (vault_mac): the text may be a code,
  * and an unkeyed hash of six digits is reversed by trying them all. */
-static struct id128 message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
+struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                                bool unique)
 {
     static unsigned char buf[STORE_TEXT_MAX + 256];
@@ -73,7 +73,7 @@ void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX])
     out[4] = '\0';
 }
 
-static struct ledger_op *add_op(struct dialog_step *s)
+struct ledger_op *dialog_add_op(struct dialog_step *s)
 {
     struct ledger_op *op;
 
@@ -107,7 +107,7 @@ static void decide_join(struct dialog *d, struct dialog_step *s, struct cust *c)
     memset(&s->customer, 0, sizeof(s->customer));
     snprintf(s->customer.phone, sizeof(s->customer.phone), "%s", s->phone);
     s->customer.lang = (uint16_t)s->lang;
-    op = add_op(s);
+    op = dialog_add_op(s);
     op->type = LEDGER_OP_ACCOUNT_OPEN;
     op->account.kind = ACCOUNT_WALLET;
     op->account.tier = 0;
@@ -135,7 +135,7 @@ static void decide_code(struct dialog *d, struct dialog_step *s, struct cust *c,
 }
 
 /* A transfer to a person or a donation: hold the funds and wait for the code. */
-static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
+void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
                          const struct command *cmd)
 {
     struct ledger_op *op;
@@ -167,9 +167,12 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
             snprintf(s->conversation.campaign, sizeof(s->conversation.campaign), "%s", k->row.tag);
         }
     } else {
-        payee = dialog_cust_find(d, cmd->payee_e164);
-        snprintf(s->payee, sizeof(s->payee), "%s", cmd->payee_e164);
-        if (strcmp(cmd->payee_e164, s->phone) == 0) {
+        /* A social @handle: social.c put the linked number, or the address, in s->payee. */
+        if (cmd->payee_handle[0] == '\0') {
+            snprintf(s->payee, sizeof(s->payee), "%s", cmd->payee_e164);
+        }
+        payee = dialog_payee_cust(d, s->payee);
+        if (strcmp(s->payee, s->phone) == 0 || payee == c) {
             dialog_reply_only(s, TEXT_PAYEE_SELF);
             return;
         }
@@ -188,14 +191,16 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
     }
     s->action = ACT_ORDER;
     s->amount = cmd->amount_minor;
-    op = add_op(s);
+    op = dialog_add_op(s);
     op->transfer.debit_account_id = c->row.account_id;
     op->transfer.credit_account_id = s->payee_account;
     op->transfer.amount = cmd->amount_minor;
     op->transfer.kind = cmd->type == CMD_DONATE ? TRANSFER_DONATION : TRANSFER_P2P;
     op->transfer.flags = TRANSFER_PENDING;
     op->transfer.timeout_s = d->cfg.order_timeout_s;
-    op->transfer.fee_schedules[0] = d->cfg.order_fee_schedule;
+    /* The operator bills SMS orders; a post costs the person nothing. */
+    op->transfer.fee_schedules[0] = s->address[0] == '\0' ? d->cfg.order_fee_schedule : 0;
+    op->transfer.channel = s->address[0] == '\0' ? CHANNEL_SMS : CHANNEL_SOCIAL;
     snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%.60s", cmd->note);
     s->conversation_changed = true;
     {
@@ -217,7 +222,7 @@ static void decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
 
 static void close_order(struct dialog_step *s, struct cust *c, uint16_t flag)
 {
-    struct ledger_op *op = add_op(s);
+    struct ledger_op *op = dialog_add_op(s);
 
     op->transfer.flags = flag;
     op->transfer.link_id = c->conv.order_id;
@@ -239,14 +244,14 @@ static void decide_hold(struct dialog *d, struct dialog_step *s, struct cust *c)
 
     s->action = ACT_HOLD;
     close_order(s, c, TRANSFER_VOID_PENDING | TRANSFER_LINKED);
-    op = add_op(s);
+    op = dialog_add_op(s);
     op->transfer.debit_account_id = c->row.account_id;
     op->transfer.credit_account_id = d->cfg.suspense_account;
     op->transfer.amount = c->conv.amount_minor;
     op->transfer.kind = TRANSFER_P2P;
     op->transfer.flags = TRANSFER_PENDING;
     op->transfer.timeout_s = d->cfg.hold_timeout_s;
-    op->transfer.fee_schedules[0] = d->cfg.order_fee_schedule;
+    op->transfer.fee_schedules[0] = c->conv.origin[0] == '\0' ? d->cfg.order_fee_schedule : 0;
     s->payee_lang = d->cfg.lang;
     s->claim_changed = true;
     memset(&s->claim, 0, sizeof(s->claim));
@@ -260,7 +265,7 @@ static void decide_hold(struct dialog *d, struct dialog_step *s, struct cust *c)
 
 /* A bare code: the order waiting for it is posted, or the code is wrong. PSD2 RTS art. 4:
  * at most 5 failed attempts, then the order fails and the code is locked. */
-static void decide_confirm(struct dialog *d, struct dialog_step *s, struct cust *c,
+void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust *c,
                            const char *code, int64_t now_us)
 {
     const struct cust *payee;
@@ -292,7 +297,12 @@ static void decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
         }
         s->action = ACT_CONFIRM;
         close_order(s, c, TRANSFER_POST_PENDING);
-        payee = s->payee_is_charity ? NULL : dialog_cust_find(d, c->conv.payee);
+        payee = s->payee_is_charity ? NULL : dialog_payee_cust(d, c->conv.payee);
+        if (payee != NULL && strchr(s->payee, ':') != NULL) {
+            /* A linked social account: named by its handle, told by SMS to its number. */
+            snprintf(s->payee_show, sizeof(s->payee_show), "%s", s->payee);
+            snprintf(s->payee, sizeof(s->payee), "%s", payee->row.phone);
+        }
         s->payee_lang = payee != NULL ? (enum lang)payee->row.lang : s->lang;
         return;
     }
@@ -311,7 +321,7 @@ static void decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
 }
 
 /* Commands for people who have a wallet (and, for money, a code). */
-static void decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
+void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
                             const struct command *cmd, int64_t now_us)
 {
     bool money = cmd->type == CMD_SEND || cmd->type == CMD_DONATE || cmd->type == CMD_CONFIRM;
@@ -330,10 +340,10 @@ static void decide_customer(struct dialog *d, struct dialog_step *s, struct cust
         break;
     case CMD_SEND:
     case CMD_DONATE:
-        decide_order(d, s, c, cmd);
+        dialog_decide_order(d, s, c, cmd);
         break;
     case CMD_CONFIRM:
-        decide_confirm(d, s, c, cmd->code, now_us);
+        dialog_decide_confirm(d, s, c, cmd->code, now_us);
         break;
     case CMD_CANCEL:
         if (!c->has_conv) {
@@ -397,10 +407,10 @@ static void decide(struct dialog *d, struct dialog_step *s, struct cust *c,
         dialog_reply_only(s, TEXT_NOT_JOINED);
         return;
     }
-    decide_customer(d, s, c, cmd, now_us);
+    dialog_decide_customer(d, s, c, cmd, now_us);
 }
 
-static void fill_inbox(struct dialog_step *s, const struct dialog_message *m, int64_t now_us)
+void dialog_fill_inbox(struct dialog_step *s, const struct dialog_message *m, int64_t now_us)
 {
     struct inbox_row *r = &s->rows[0].u.inbox;
 
@@ -425,8 +435,11 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
     struct command cmd;
     struct cust *c;
 
+    if (m->channel == CHANNEL_SOCIAL) {
+        return dialog_social_receive(d, m, now_us, out);
+    }
     command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
-    inbox_id = message_id(d, m, now_us, cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE);
+    inbox_id = dialog_message_id(d, m, now_us, cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE);
     if (dialog_seen(d, inbox_id)) {
         vault_wipe(cmd.code, sizeof(cmd.code));
         return MDT_E(EXISTS);
@@ -448,7 +461,7 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
         return MDT_E(BUSY);
     }
     s->lang = c != NULL ? (enum lang)c->row.lang : (cmd.lang_known ? cmd.lang : d->cfg.lang);
-    fill_inbox(s, m, now_us);
+    dialog_fill_inbox(s, m, now_us);
     if (cmd.type == CMD_CODE || cmd.type == CMD_CONFIRM) {
         /* DESIGN.md: a code is never stored in clear, not even in the record of messages. */
         snprintf(s->rows[0].u.inbox.text, sizeof(s->rows[0].u.inbox.text), "%s",
@@ -489,14 +502,18 @@ static struct dialog_step *work_step(struct dialog *d, struct claim *k, const st
     s->customer.account_id = k->row.payer_account;
     s->claim = k->row;
     s->claim_changed = true;
-    op = add_op(s);
+    op = dialog_add_op(s);
     op->transfer.link_id = k->row.id;
     op->transfer.flags =
         collect ? (TRANSFER_POST_PENDING | TRANSFER_LINKED) : TRANSFER_VOID_PENDING;
+    if (collect && strchr(k->row.payee, ':') != NULL) {
+        snprintf(s->payee_show, sizeof(s->payee_show), "%s", k->row.payee);
+        snprintf(s->payee, sizeof(s->payee), "%s", payee->row.phone);
+    }
     if (collect) {
         s->payee_account = payee->row.account_id;
         s->payee_lang = (enum lang)payee->row.lang;
-        op = add_op(s);
+        op = dialog_add_op(s);
         op->transfer.debit_account_id = d->cfg.suspense_account;
         op->transfer.credit_account_id = payee->row.account_id;
         op->transfer.amount = k->row.amount_minor;
@@ -516,7 +533,7 @@ int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out)
     }
     for (size_t i = 0; i < d->claim_count; i++) {
         struct claim *k = &d->claims[i];
-        const struct cust *payee = dialog_cust_find(d, k->row.payee);
+        const struct cust *payee = dialog_payee_cust(d, k->row.payee);
 
         if (k->in_flight) {
             continue;

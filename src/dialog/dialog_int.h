@@ -5,6 +5,7 @@
 #define MDT_DIALOG_INT_H
 
 #include "dialog/dialog.h"
+#include "dialog/command.h"
 #include "dialog/dialog_text.h"
 
 /* Customers kept in memory: 2^26 (67 million) numbers of about 200 bytes is 13 GB, past what one
@@ -26,6 +27,8 @@ struct campaign {
     struct campaign_row row;
     int64_t total_minor;
     uint64_t donations;
+    char donors[CAMPAIGN_DONORS_MAX][64]; /* newest first */
+    size_t donor_count;
 };
 
 enum dialog_action {
@@ -49,6 +52,18 @@ enum dialog_action {
     ACT_REQ_CANCEL, /* api: the merchant withdrew the request */
     ACT_REQ_EXPIRE, /* work: nobody confirmed in time */
     ACT_REFUND,     /* api: money back from the merchant to the payer */
+    ACT_IGNORE,     /* a post that is not a command: recorded, not answered */
+    ACT_LINK,       /* social: a link page to tie the account to a wallet */
+    ACT_LINK_OTP,   /* web: a one-time code texted to the number being proven */
+    ACT_LINK_DONE,  /* web: the account is linked (a wallet opened when the number had none) */
+    ACT_LINK_WRONG, /* web: a wrong one-time code or wallet code */
+    ACT_LEAK,       /* social: the person posted their own code: it is cleared */
+};
+
+/* A social account in memory. */
+struct slink {
+    struct social_link_row row;
+    bool busy; /* a step of its own (link page) is in flight */
 };
 
 /* Money held for a number with no wallet. */
@@ -106,6 +121,11 @@ struct dialog {
     struct merchant_row *merchants;
     size_t merchant_count, merchant_cap;
     int64_t next_expiry_scan_us; /* dialog_work looks for expired requests from then */
+    struct slink *links;
+    size_t link_count, link_cap;
+    struct idx link_addrs;   /* address key -> links index + 1 */
+    struct idx link_tokens;  /* link page token key -> links index + 1 */
+    struct idx order_tokens; /* order page token key -> customer index + 1 */
 };
 
 /* Payment requests kept in memory: each is about 900 bytes; 2^22 (4 million) is 3.8 GB, the
@@ -131,7 +151,8 @@ void dialog_enrol_index(struct dialog *d, const struct cust *c);
 
 struct campaign *dialog_campaign_find(struct dialog *d, const char *tag);
 /* Count a durable donation towards tag's total (loop thread, when its step is durable). */
-void dialog_campaign_count(struct dialog *d, const char *tag, int64_t amount_minor);
+void dialog_campaign_count(struct dialog *d, const char *tag, int64_t amount_minor,
+                           const char *donor);
 
 struct request *dialog_request_find(struct dialog *d, struct id128 id);
 void dialog_request_apply(struct dialog *d, const struct payment_request_row *r);
@@ -147,6 +168,38 @@ void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
                          const struct ledger_result *r, size_t n, struct store_extra *rows,
                          size_t *count, size_t cap);
 void dialog_request_free_all(struct dialog *d);
+
+/* ---- social (social.c) ---- */
+/* A message from a social network: the dialog_receive of posts. */
+int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
+                          struct dialog_step **out);
+/* The linked account of address ("m:alice"), or NULL. */
+struct slink *dialog_link_find(struct dialog *d, const char *address);
+/* Apply a durable link row (load, step done). */
+void dialog_link_apply(struct dialog *d, const struct social_link_row *r);
+/* Index c's order page token (after it became durable, or at load). */
+void dialog_order_index(struct dialog *d, const struct cust *c);
+/* The wallet a claim's payee names: a number, or a linked social address. */
+struct cust *dialog_payee_cust(struct dialog *d, const char *payee);
+/* How replies name payee: "@bob" for a social address, a masked number otherwise. */
+void dialog_payee_show(const char *payee, char *out, size_t cap);
+/* The replies and rows of social actions (hook, ledger thread). */
+void dialog_social_hook(struct dialog_step *s, const struct ledger_result *r, size_t n,
+                        struct store_extra *rows, size_t *count, size_t cap);
+void dialog_social_free_all(struct dialog *d);
+
+/* ---- shared by dialog_decide.c and social.c ---- */
+struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
+                               bool unique);
+void dialog_fill_inbox(struct dialog_step *s, const struct dialog_message *m, int64_t now_us);
+void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
+                         const struct command *cmd);
+void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust *c,
+                           const char *code, int64_t now_us);
+/* Commands of a person with a wallet (balance, send, donate, cancel, ...). */
+void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
+                            const struct command *cmd, int64_t now_us);
+struct ledger_op *dialog_add_op(struct dialog_step *s);
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone);
 struct cust *dialog_cust_add(struct dialog *d, const char *phone);

@@ -40,6 +40,22 @@ void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count
     o->next_try_us = s->now_us;
     snprintf(o->source, sizeof(o->source), "%s", s->d->cfg.short_code);
     snprintf(o->dest, sizeof(o->dest), "%s", dest != NULL ? dest : s->phone);
+    if (dest == NULL && s->address[0] != '\0') {
+        /* The person wrote from a social account: answer there, in private unless told. */
+        o->channel = CHANNEL_SOCIAL;
+        snprintf(o->source, sizeof(o->source), "%s", s->d->cfg.social_handle);
+        snprintf(o->dest, sizeof(o->dest), "%s", s->address);
+        snprintf(o->dest_id, sizeof(o->dest_id), "%s", s->address_id);
+        snprintf(o->reply_to, sizeof(o->reply_to), "%s", s->post_id);
+        o->visibility = s->reply_public ? VIS_PUBLIC : VIS_DIRECT;
+    } else if (dest != NULL && strchr(dest, ':') != NULL) {
+        /* Someone else's social account (an invitation to collect): a public mention in the
+         * thread of the post, the only way to reach a person who is not linked yet. */
+        o->channel = CHANNEL_SOCIAL;
+        snprintf(o->source, sizeof(o->source), "%s", s->d->cfg.social_handle);
+        snprintf(o->reply_to, sizeof(o->reply_to), "%s", s->post_id);
+        o->visibility = VIS_PUBLIC;
+    }
     va_start(ap, t);
     vsnprintf(o->text, sizeof(o->text), dialog_text(t, lang), ap);
     va_end(ap);
@@ -52,6 +68,17 @@ static void plain_reply(struct dialog_step *s, struct store_extra *rows, size_t 
 {
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HELP);
     snprintf(rows[*count - 1].u.outbox.text, sizeof(rows[*count - 1].u.outbox.text), "%s", text);
+}
+
+/* How the person's counterpart is named in a reply: "@bob", a charity, or a masked number. */
+static void show_payee(const struct dialog_step *s, char *out, size_t cap)
+{
+    dialog_payee_show(s->payee_show[0] != '\0' ? s->payee_show : s->payee, out, cap);
+}
+
+static void show_payer(const struct dialog_step *s, char *out, size_t cap)
+{
+    dialog_payee_show(s->address[0] != '\0' ? s->address : s->phone, out, cap);
 }
 
 static void fmt_amount(const struct dialog_step *s, int64_t amount, enum lang lang,
@@ -123,6 +150,13 @@ static void add_state_rows(struct dialog_step *s, struct store_extra *rows, size
         rows[*count].u.conversation = s->conversation;
         (*count)++;
     }
+    if (s->link_changed) {
+        MDT_ASSERT(*count < cap);
+        memset(&rows[*count], 0, sizeof(rows[*count]));
+        rows[*count].kind = EXTRA_SOCIAL_LINK;
+        rows[*count].u.social_link = s->link;
+        (*count)++;
+    }
     if (s->claim_changed) {
         MDT_ASSERT(*count < cap);
         memset(&rows[*count], 0, sizeof(rows[*count]));
@@ -175,16 +209,23 @@ static void refusal(struct dialog_step *s, const struct ledger *l, int reason,
 static void reply_decided(struct dialog_step *s, struct store_extra *rows, size_t *count,
                           size_t cap)
 {
+    char masked[STORE_ADDR_MAX];
+
     if (s->reply_kind == 1) {
         plain_reply(s, rows, count, cap, command_hint_text((enum command_hint)s->hint, s->lang));
     } else if (s->reply_kind == 2) {
         plain_reply(s, rows, count, cap,
                     vault_pin_weakness_text((enum pin_weakness)s->weakness, s->lang == LANG_FR));
     } else if (s->text_id == TEXT_PAYEE_UNKNOWN) {
-        char masked[PHONE_MASK_MAX];
-
-        phone_mask(s->payee, masked, sizeof(masked));
+        show_payee(s, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAYEE_UNKNOWN, masked);
+    } else if (s->text_id == TEXT_SOCIAL_ALREADY_LINKED) {
+        dialog_payee_show(s->address, masked, sizeof(masked));
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_ALREADY_LINKED, masked,
+                     s->text_arg);
+    } else if (s->text_id == TEXT_SOCIAL_NOT_LINKED) {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_NOT_LINKED,
+                     s->d->cfg.social_handle);
     } else if (s->text_id == TEXT_CHARITY_UNKNOWN) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CHARITY_UNKNOWN, s->text_arg);
     } else {
@@ -192,11 +233,33 @@ static void reply_decided(struct dialog_step *s, struct store_extra *rows, size_
     }
 }
 
+/* A post's order: the confirmation page's link, in private. */
+static void reply_order_social(struct dialog_step *s, const char *amount, struct store_extra *rows,
+                               size_t *count, size_t cap)
+{
+    char link[STORE_URL_MAX + 48], who[STORE_ADDR_MAX], period[24];
+
+    snprintf(link, sizeof(link), "%s/o/%s", s->d->cfg.link_base, s->token);
+    show_payee(s, who, sizeof(who));
+    if (s->payee_is_charity) {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_CONFIRM_DONATE, amount, who,
+                     link, s->conversation.ref);
+    } else if (s->payee_account == s->d->cfg.suspense_account) {
+        fmt_period(s, s->lang, period);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_CONFIRM_SEND_NEW, amount, who,
+                     period, link, s->conversation.ref);
+    } else {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_CONFIRM_SEND, amount, who,
+                     link, s->conversation.ref);
+    }
+    vault_wipe(link, sizeof(link));
+}
+
 static void reply_order(struct dialog_step *s, const struct ledger *l,
                         const struct ledger_result *r, struct store_extra *rows, size_t *count,
                         size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX];
+    char amount[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX];
 
     if (r->reason != LEDGER_OK) {
         s->conversation_changed = false;
@@ -205,6 +268,10 @@ static void reply_order(struct dialog_step *s, const struct ledger *l,
     }
     s->conversation.expires_us = r->timestamp_us + (int64_t)s->d->cfg.order_timeout_s * 1000000;
     fmt_amount(s, s->amount, s->lang, amount);
+    if (s->address[0] != '\0') {
+        reply_order_social(s, amount, rows, count, cap);
+        return;
+    }
     if (s->payee_is_charity) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_DONATE, amount, s->payee,
                      s->conversation.ref);
@@ -212,11 +279,11 @@ static void reply_order(struct dialog_step *s, const struct ledger *l,
         char period[24];
 
         fmt_period(s, s->lang, period);
-        phone_mask(s->payee, masked, sizeof(masked));
+        show_payee(s, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND_NEW, amount, masked,
                      period, s->conversation.ref);
     } else {
-        phone_mask(s->payee, masked, sizeof(masked));
+        show_payee(s, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND, amount, masked,
                      s->conversation.ref);
     }
@@ -227,9 +294,10 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
                           const struct ledger_result *r, struct store_extra *rows, size_t *count,
                           size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX];
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX];
 
     if (r->reason != LEDGER_OK) {
+        s->outcome = r->reason == LEDGER_PENDING_EXPIRED ? OUTCOME_EXPIRED : OUTCOME_REFUSED;
         refusal(s, l, r->reason, rows, count, cap);
         return;
     }
@@ -248,16 +316,17 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
             c->transfer_id = s->conversation.order_id;
             c->amount_minor = r->amount != 0 ? r->amount : s->amount;
             c->created_us = s->now_us;
+            snprintf(c->donor, sizeof(c->donor), "%s", s->donor);
             (*count)++;
             s->campaign_counted = true;
         }
         return;
     }
-    phone_mask(s->payee, masked, sizeof(masked));
+    show_payee(s, masked, sizeof(masked));
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SENT, amount, masked, bal);
     fmt_amount(s, s->amount, s->payee_lang, amount);
     fmt_balance(s, l, s->payee_account, s->payee_lang, bal);
-    phone_mask(s->phone, masked, sizeof(masked));
+    show_payer(s, masked, sizeof(masked));
     dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_RECEIVED, amount, masked, bal);
 }
 
@@ -266,9 +335,11 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
 static void reply_hold(struct dialog_step *s, const struct ledger *l, const struct ledger_result *r,
                        size_t n, struct store_extra *rows, size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX], period[24];
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX], period[24];
 
     if (chain_reason(r, n) != LEDGER_OK) {
+        s->outcome = chain_reason(r, n) == LEDGER_PENDING_EXPIRED ? OUTCOME_EXPIRED
+                                                                  : OUTCOME_REFUSED;
         s->claim_changed = false;
         refusal(s, l, chain_reason(r, n), rows, count, cap);
         return;
@@ -278,11 +349,17 @@ static void reply_hold(struct dialog_step *s, const struct ledger *l, const stru
     fmt_amount(s, s->amount, s->lang, amount);
     fmt_balance(s, l, s->customer.account_id, s->lang, bal);
     fmt_period(s, s->lang, period);
-    phone_mask(s->payee, masked, sizeof(masked));
+    show_payee(s, masked, sizeof(masked));
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HELD, amount, masked, period, bal);
     fmt_amount(s, s->amount, s->payee_lang, amount);
     fmt_period(s, s->payee_lang, period);
-    phone_mask(s->phone, masked, sizeof(masked));
+    show_payer(s, masked, sizeof(masked));
+    if (strchr(s->payee, ':') != NULL) {
+        /* A public mention: it names neither the amount nor anything of the payer's wallet. */
+        dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_SOCIAL_INVITE, masked,
+                     s->d->cfg.social_handle, period);
+        return;
+    }
     dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_HELD_FOR_YOU, masked, amount,
                  period);
 }
@@ -292,23 +369,23 @@ static void reply_claim(struct dialog_step *s, const struct ledger *l,
                         const struct ledger_result *r, size_t n, struct store_extra *rows,
                         size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[PHONE_MASK_MAX], period[24];
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX], period[24];
     int reason = chain_reason(r, n);
 
     s->claim.active = false;
     if (s->action == ACT_COLLECT && reason == LEDGER_OK) {
         fmt_amount(s, s->amount, s->payee_lang, amount);
         fmt_balance(s, l, s->payee_account, s->payee_lang, bal);
-        phone_mask(s->phone, masked, sizeof(masked));
+        show_payer(s, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_RECEIVED, amount, masked,
                      bal);
         fmt_amount(s, s->amount, s->lang, amount);
-        phone_mask(s->payee, masked, sizeof(masked));
+        show_payee(s, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_COLLECTED, masked, amount);
     } else if (reason == LEDGER_OK || hold_gone(reason)) {
         fmt_amount(s, s->amount, s->lang, amount);
         fmt_balance(s, l, s->customer.account_id, s->lang, bal);
-        phone_mask(s->payee, masked, sizeof(masked));
+        show_payee(s, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_RETURNED, amount, masked, bal);
     } else if (s->action == ACT_COLLECT) {
         /* The payee cannot take it (a limit): it stays held and returns at its expiry. */
@@ -435,6 +512,15 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_RETURN:
         reply_claim(s, l, results, n, rows, &count, cap);
         break;
+    case ACT_IGNORE:
+        break;
+    case ACT_LINK:
+    case ACT_LINK_OTP:
+    case ACT_LINK_DONE:
+    case ACT_LINK_WRONG:
+    case ACT_LEAK:
+        dialog_social_hook(s, results, n, rows, &count, cap);
+        break;
     default:
         if (!s->api) {
             reply_decided(s, rows, &count, cap);
@@ -474,7 +560,7 @@ void dialog_step_done(struct dialog_step *s, int rc)
         dialog_request_apply(d, &s->request);
     }
     if (rc == 0 && s->campaign_counted) {
-        dialog_campaign_count(d, s->conversation.campaign, s->amount);
+        dialog_campaign_count(d, s->conversation.campaign, s->amount, s->donor);
     }
     c = dialog_cust_find(d, s->phone);
     if (rc == 0 && s->claim_changed) {
@@ -492,12 +578,25 @@ void dialog_step_done(struct dialog_step *s, int rc)
         if (c != NULL && s->conversation_changed) {
             c->has_conv = s->conversation.active;
             c->conv = s->conversation;
+            dialog_order_index(d, c);
+        }
+        if (s->link_changed) {
+            dialog_link_apply(d, &s->link);
+        }
+    }
+    if (s->link.address[0] != '\0' || s->address[0] != '\0') {
+        struct slink *k =
+            dialog_link_find(d, s->link.address[0] != '\0' ? s->link.address : s->address);
+
+        if (k != NULL) {
+            k->busy = false;
         }
     }
     if (c != NULL) {
         c->busy = false;
     }
     vault_wipe(s->token, sizeof(s->token));
+    vault_wipe(s->otp, sizeof(s->otp));
     vault_wipe(s->customer.pin_hash, sizeof(s->customer.pin_hash));
     free(s);
 }

@@ -15,7 +15,9 @@
 #include "base/error.h"
 #include "ledger/ledger_types.h"
 
-#define STORE_ADDR_MAX 33    /* an E.164 number (16) or a short code or a social handle (32) */
+/* An E.164 number (16), a short code, or a social address: "m:" and a fediverse acct
+ * ("user@instance.example", 30 + 1 + a domain) or "x:" and an X screen name (15). */
+#define STORE_ADDR_MAX 72
 #define STORE_PEER_ID_MAX 65 /* SMSC message ids are C-strings of up to 65 octets (SMPP 3.4) */
 /* A concatenated SMS is at most SMS_PARTS_MAX (10) parts of 153 GSM characters, 1 530 characters,
  * at most 3 UTF-8 bytes each: 4 590; one more for NUL. */
@@ -61,6 +63,16 @@ struct outbox_row {
     int64_t next_try_us;
     int64_t created_us;
     char text[STORE_TEXT_MAX];
+    /* social replies (CHANNEL_SOCIAL): */
+    char dest_id[STORE_PEER_ID_MAX];  /* the platform's id of dest (X direct messages need it) */
+    char reply_to[STORE_PEER_ID_MAX]; /* the post answered; "" none */
+    uint16_t visibility;              /* enum outbox_visibility */
+};
+
+/* Who sees a social reply. Direct is the default: links, amounts and receipts never go public. */
+enum outbox_visibility {
+    VIS_DIRECT = 0,
+    VIS_PUBLIC = 1,
 };
 
 struct customer_row {
@@ -89,6 +101,36 @@ struct conversation_row {
     uint32_t attempts;
     uint16_t kind;     /* enum transfer_kind: p2p or donation */
     char campaign[32]; /* a donation for this campaign's tag; "" none */
+    /* an order from a social post: confirmed on the wallet page (/o/<token>) */
+    char origin[STORE_ADDR_MAX];          /* the author's social address; "" for SMS */
+    char origin_user[STORE_PEER_ID_MAX];  /* their platform id */
+    char origin_post[STORE_PEER_ID_MAX];  /* the post */
+    uint8_t token_hash[32];               /* vault_mac of the page's token; zero: none */
+};
+
+/* A social account (X, Mastodon) linked to a wallet: opened by "@mandat ouvrir", which sends a
+ * link to a page where the person proves a phone number (a one-time code by SMS) and sets or
+ * types their code. */
+struct social_link_row {
+    char address[STORE_ADDR_MAX];   /* "m:alice", "m:bob@other.example", "x:carol" */
+    char user_id[STORE_PEER_ID_MAX]; /* the platform's id of the account */
+    char phone[STORE_ADDR_MAX];     /* the wallet's E.164 number; "" until linked */
+    uint8_t token_hash[32];         /* the link page's token (keyed hash); zero: none */
+    int64_t token_expires_us;
+    char otp_phone[STORE_ADDR_MAX]; /* the number being proven */
+    uint8_t otp_hash[32];           /* keyed hash of the one-time code sent to it */
+    int64_t otp_expires_us;
+    uint32_t otp_attempts;
+    uint16_t lang;
+    bool show_name;                 /* opted in: the handle is shown on campaign pages */
+    int64_t created_us;
+    int64_t linked_us;
+};
+
+/* Where a social network's polling stopped (Mastodon's since_id). */
+struct social_cursor_row {
+    char network[8];
+    char since_id[STORE_PEER_ID_MAX];
 };
 
 struct association_row {
@@ -243,6 +285,8 @@ enum store_extra_kind {
     EXTRA_IDEMPOTENCY = 13,       /* append; at load the first of a key wins */
     EXTRA_CAMPAIGN = 14,          /* upsert by tag */
     EXTRA_CAMPAIGN_DONATION = 15, /* append */
+    EXTRA_SOCIAL_LINK = 16,       /* upsert by address */
+    EXTRA_SOCIAL_CURSOR = 17,     /* upsert by network */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -262,6 +306,8 @@ struct store_extra {
         struct idempotency_row idempotency;
         struct campaign_row campaign;
         struct campaign_donation_row campaign_donation;
+        struct social_link_row social_link;
+        struct social_cursor_row social_cursor;
     } u;
 };
 
@@ -284,6 +330,10 @@ struct store_channel_fns {
     int (*idempotency)(void *ctx, const struct idempotency_row *r); /* since inbox_since_us */
     int (*campaign)(void *ctx, const struct campaign_row *r);
     int (*campaign_total)(void *ctx, const struct campaign_total *t); /* per tag, summed */
+    /* named donors, newest first, at most 10 per campaign */
+    int (*campaign_donor)(void *ctx, const struct campaign_donation_row *r);
+    int (*social_link)(void *ctx, const struct social_link_row *r);
+    int (*social_cursor)(void *ctx, const struct social_cursor_row *r);
     int (*inbox)(void *ctx, const struct inbox_row *r, bool done);    /* received since the cut */
     int (*outbox)(void *ctx, const struct outbox_row *r);             /* queued or sent only */
 };

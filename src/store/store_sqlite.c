@@ -98,6 +98,22 @@ static const char *const migrations[] = {
     " transfer_id BLOB NOT NULL, amount_minor INTEGER NOT NULL, donor TEXT NOT NULL,"
     " created_us INTEGER NOT NULL);"
     "ALTER TABLE conversations ADD COLUMN campaign TEXT NOT NULL DEFAULT '';",
+    /* 5: the social channel: accounts linked to wallets, replies in threads and in private,
+     * orders confirmed on the wallet page, and where polling stopped. */
+    "CREATE TABLE social_links(address TEXT PRIMARY KEY, user_id TEXT NOT NULL,"
+    " phone TEXT NOT NULL, token_hash BLOB, token_expires_us INTEGER NOT NULL,"
+    " otp_phone TEXT NOT NULL, otp_hash BLOB, otp_expires_us INTEGER NOT NULL,"
+    " otp_attempts INTEGER NOT NULL, lang INTEGER NOT NULL, show_name INTEGER NOT NULL,"
+    " created_us INTEGER NOT NULL, linked_us INTEGER NOT NULL);"
+    "CREATE TABLE social_cursors(network TEXT PRIMARY KEY, since_id TEXT NOT NULL);"
+    "ALTER TABLE outbox ADD COLUMN dest_id TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE outbox ADD COLUMN reply_to TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE outbox ADD COLUMN visibility INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE conversations ADD COLUMN origin TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE conversations ADD COLUMN origin_user TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE conversations ADD COLUMN origin_post TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE conversations ADD COLUMN token_hash BLOB;"
+    "CREATE INDEX campaign_donations_named ON campaign_donations(tag, seq) WHERE donor != '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -120,8 +136,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                      " peer_time_us, received_us, done) VALUES(?,?,?,?,?,?,?,?,0)",
     [ST_INBOX_DONE] = "UPDATE inbox SET done = 1 WHERE id = ?",
     [ST_INS_OUTBOX] = "INSERT OR IGNORE INTO outbox(id, inbox_id, channel, state, attempts, source,"
-                      " dest, peer_id, final_state, next_try_us, created_us, text)"
-                      " VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+                      " dest, peer_id, final_state, next_try_us, created_us, text, dest_id,"
+                      " reply_to, visibility) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_OUTBOX_STATE] = "UPDATE outbox SET state = ?, attempts = ?, next_try_us = ?, peer_id = ?,"
                         " final_state = ? WHERE id = ?",
     [ST_UPSERT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, account_id, lang, pin_hash,"
@@ -129,11 +145,18 @@ static const char *const stmt_sql[ST_COUNT] = {
                            " enrol_expires_us) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CONVERSATION] = "INSERT OR REPLACE INTO conversations(phone, order_id,"
                                " payee_account, payee, amount_minor, ref, expires_us, attempts,"
-                               " kind, campaign) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                               " kind, campaign, origin, origin_user, origin_post,"
+                               " token_hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CAMPAIGN] = "INSERT OR REPLACE INTO campaigns(tag, keyword, account_id, name,"
                            " created_us) VALUES(?,?,?,?,?)",
     [ST_INS_CAMPAIGN_DONATION] = "INSERT INTO campaign_donations(tag, transfer_id, amount_minor,"
                                  " donor, created_us) VALUES(?,?,?,?,?)",
+    [ST_UPSERT_SOCIAL_LINK] = "INSERT OR REPLACE INTO social_links(address, user_id, phone,"
+                              " token_hash, token_expires_us, otp_phone, otp_hash,"
+                              " otp_expires_us, otp_attempts, lang, show_name, created_us,"
+                              " linked_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_SOCIAL_CURSOR] = "INSERT OR REPLACE INTO social_cursors(network, since_id)"
+                                " VALUES(?,?)",
     [ST_DELETE_CONVERSATION] = "DELETE FROM conversations WHERE phone = ?",
     [ST_UPSERT_ASSOCIATION] = "INSERT OR REPLACE INTO associations(keyword, account_id, name)"
                               " VALUES(?,?,?)",

@@ -54,6 +54,67 @@ static int write_outbox(struct sqlite_store *s, const struct outbox_row *r, bool
     sqlite3_bind_int64(st, 10, r->next_try_us);
     sqlite3_bind_int64(st, 11, r->created_us);
     bind_text(st, 12, r->text, sizeof(r->text));
+    bind_text(st, 13, r->dest_id, sizeof(r->dest_id));
+    bind_text(st, 14, r->reply_to, sizeof(r->reply_to));
+    sqlite3_bind_int(st, 15, r->visibility);
+    return sqlite_step_done(s, st, err);
+}
+
+static bool all_zero(const uint8_t *b, size_t n)
+{
+    uint8_t acc = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        acc |= b[i];
+    }
+    return acc == 0;
+}
+
+/* A 32-byte hash, or NULL when it is all zeros (none). */
+static void bind_hash(sqlite3_stmt *st, int col, const uint8_t h[32])
+{
+    if (all_zero(h, 32)) {
+        sqlite3_bind_null(st, col);
+    } else {
+        sqlite3_bind_blob(st, col, h, 32, SQLITE_STATIC);
+    }
+}
+
+static void column_hash(sqlite3_stmt *st, int col, uint8_t out[32])
+{
+    if (sqlite3_column_bytes(st, col) == 32) {
+        memcpy(out, sqlite3_column_blob(st, col), 32);
+    }
+}
+
+static int write_social_link(struct sqlite_store *s, const struct social_link_row *r,
+                             struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_SOCIAL_LINK];
+
+    bind_text(st, 1, r->address, sizeof(r->address));
+    bind_text(st, 2, r->user_id, sizeof(r->user_id));
+    bind_text(st, 3, r->phone, sizeof(r->phone));
+    bind_hash(st, 4, r->token_hash);
+    sqlite3_bind_int64(st, 5, r->token_expires_us);
+    bind_text(st, 6, r->otp_phone, sizeof(r->otp_phone));
+    bind_hash(st, 7, r->otp_hash);
+    sqlite3_bind_int64(st, 8, r->otp_expires_us);
+    sqlite3_bind_int64(st, 9, r->otp_attempts);
+    sqlite3_bind_int(st, 10, r->lang);
+    sqlite3_bind_int(st, 11, r->show_name ? 1 : 0);
+    sqlite3_bind_int64(st, 12, r->created_us);
+    sqlite3_bind_int64(st, 13, r->linked_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_social_cursor(struct sqlite_store *s, const struct social_cursor_row *r,
+                               struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_SOCIAL_CURSOR];
+
+    bind_text(st, 1, r->network, sizeof(r->network));
+    bind_text(st, 2, r->since_id, sizeof(r->since_id));
     return sqlite_step_done(s, st, err);
 }
 
@@ -99,6 +160,10 @@ static int write_conversation(struct sqlite_store *s, const struct conversation_
     sqlite3_bind_int64(st, 8, r->attempts);
     sqlite3_bind_int(st, 9, r->kind);
     bind_text(st, 10, r->campaign, sizeof(r->campaign));
+    bind_text(st, 11, r->origin, sizeof(r->origin));
+    bind_text(st, 12, r->origin_user, sizeof(r->origin_user));
+    bind_text(st, 13, r->origin_post, sizeof(r->origin_post));
+    bind_hash(st, 14, r->token_hash);
     return sqlite_step_done(s, st, err);
 }
 
@@ -278,6 +343,10 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
         return write_campaign(s, &x->u.campaign, err);
     case EXTRA_CAMPAIGN_DONATION:
         return write_campaign_donation(s, &x->u.campaign_donation, err);
+    case EXTRA_SOCIAL_LINK:
+        return write_social_link(s, &x->u.social_link, err);
+    case EXTRA_SOCIAL_CURSOR:
+        return write_social_cursor(s, &x->u.social_cursor, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
     }
@@ -338,6 +407,10 @@ static int load_conversation(sqlite3_stmt *st, const struct store_channel_fns *f
     r.attempts = (uint32_t)sqlite3_column_int64(st, 7);
     r.kind = (uint16_t)sqlite3_column_int(st, 8);
     column_text(st, 9, r.campaign, sizeof(r.campaign));
+    column_text(st, 10, r.origin, sizeof(r.origin));
+    column_text(st, 11, r.origin_user, sizeof(r.origin_user));
+    column_text(st, 12, r.origin_post, sizeof(r.origin_post));
+    column_hash(st, 13, r.token_hash);
     return f->conversation != NULL ? f->conversation(ctx, &r) : 0;
 }
 
@@ -518,7 +591,51 @@ static int load_outbox(sqlite3_stmt *st, const struct store_channel_fns *f, void
     r->next_try_us = sqlite3_column_int64(st, 9);
     r->created_us = sqlite3_column_int64(st, 10);
     column_text(st, 11, r->text, sizeof(r->text));
+    column_text(st, 12, r->dest_id, sizeof(r->dest_id));
+    column_text(st, 13, r->reply_to, sizeof(r->reply_to));
+    r->visibility = (uint16_t)sqlite3_column_int(st, 14);
     return f->outbox != NULL ? f->outbox(ctx, r) : 0;
+}
+
+static int load_social_link(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct social_link_row r = {0};
+
+    column_text(st, 0, r.address, sizeof(r.address));
+    column_text(st, 1, r.user_id, sizeof(r.user_id));
+    column_text(st, 2, r.phone, sizeof(r.phone));
+    column_hash(st, 3, r.token_hash);
+    r.token_expires_us = sqlite3_column_int64(st, 4);
+    column_text(st, 5, r.otp_phone, sizeof(r.otp_phone));
+    column_hash(st, 6, r.otp_hash);
+    r.otp_expires_us = sqlite3_column_int64(st, 7);
+    r.otp_attempts = (uint32_t)sqlite3_column_int64(st, 8);
+    r.lang = (uint16_t)sqlite3_column_int(st, 9);
+    r.show_name = sqlite3_column_int(st, 10) != 0;
+    r.created_us = sqlite3_column_int64(st, 11);
+    r.linked_us = sqlite3_column_int64(st, 12);
+    return f->social_link != NULL ? f->social_link(ctx, &r) : 0;
+}
+
+static int load_social_cursor(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct social_cursor_row r = {0};
+
+    column_text(st, 0, r.network, sizeof(r.network));
+    column_text(st, 1, r.since_id, sizeof(r.since_id));
+    return f->social_cursor != NULL ? f->social_cursor(ctx, &r) : 0;
+}
+
+static int load_campaign_donor(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct campaign_donation_row r = {0};
+
+    column_text(st, 0, r.tag, sizeof(r.tag));
+    r.transfer_id = sqlite_column_id(st, 1);
+    r.amount_minor = sqlite3_column_int64(st, 2);
+    column_text(st, 3, r.donor, sizeof(r.donor));
+    r.created_us = sqlite3_column_int64(st, 4);
+    return f->campaign_donor != NULL ? f->campaign_donor(ctx, &r) : 0;
 }
 
 typedef int (*row_fn)(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
@@ -560,7 +677,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " enrol_hash, enrol_expires_us FROM customers WHERE ?1 IS NOT NULL",
          load_customer},
         {"SELECT phone, order_id, payee_account, payee, amount_minor, ref, expires_us, attempts,"
-         " kind, campaign FROM conversations WHERE ?1 IS NOT NULL",
+         " kind, campaign, origin, origin_user, origin_post, token_hash FROM conversations"
+         " WHERE ?1 IS NOT NULL",
          load_conversation},
         {"SELECT keyword, account_id, name FROM associations WHERE ?1 IS NOT NULL",
          load_association},
@@ -571,7 +689,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " FROM inbox WHERE received_us >= ?1 OR done = 0 ORDER BY seq",
          load_inbox},
         {"SELECT id, inbox_id, channel, state, attempts, source, dest, peer_id, final_state,"
-         " next_try_us, created_us, text FROM outbox WHERE state < 2 AND ?1 IS NOT NULL"
+         " next_try_us, created_us, text, dest_id, reply_to, visibility FROM outbox"
+         " WHERE state < 2 AND ?1 IS NOT NULL"
          " ORDER BY seq",
          load_outbox},
         {"SELECT account_id, name, webhook_url, fee_schedule, created_us FROM merchants"
@@ -595,6 +714,15 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         {"SELECT tag, SUM(amount_minor), COUNT(*) FROM campaign_donations WHERE ?1 IS NOT NULL"
          " GROUP BY tag",
          load_campaign_total},
+        {"SELECT tag, transfer_id, amount_minor, donor, created_us FROM (SELECT *, ROW_NUMBER()"
+         " OVER (PARTITION BY tag ORDER BY seq DESC) AS n FROM campaign_donations"
+         " WHERE donor != '' AND ?1 IS NOT NULL) WHERE n <= 10 ORDER BY tag, seq DESC",
+         load_campaign_donor},
+        {"SELECT address, user_id, phone, token_hash, token_expires_us, otp_phone, otp_hash,"
+         " otp_expires_us, otp_attempts, lang, show_name, created_us, linked_us"
+         " FROM social_links WHERE ?1 IS NOT NULL",
+         load_social_link},
+        {"SELECT network, since_id FROM social_cursors WHERE ?1 IS NOT NULL", load_social_cursor},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
@@ -602,7 +730,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->claim != NULL,         fns->inbox != NULL,        fns->outbox != NULL,
         fns->merchant != NULL,      fns->api_key != NULL,      fns->payment_request != NULL,
         fns->webhook != NULL,       fns->idempotency != NULL,  fns->campaign != NULL,
-        fns->campaign_total != NULL};
+        fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
+        fns->social_cursor != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 
