@@ -18,10 +18,9 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "dialog/dialog.h"
+#include "channel/web/web_int.h"
 #include "vault/vault.h"
 
-/* The page's form: a code and a CSRF token. */
-#define WEB_FORM_MAX 512
 
 extern const char web_style_css[];
 extern const size_t web_style_css_len;
@@ -30,15 +29,6 @@ extern const size_t web_phone_html_len;
 extern const char web_openapi_yaml[]; /* YAML in its JSON subset: served as JSON */
 extern const size_t web_openapi_yaml_len;
 
-struct web {
-    struct web_config cfg;
-};
-
-struct page_call {
-    struct web *w;
-    struct evhttp_request *req; /* NULL once the client left */
-    char token[VAULT_TOKEN_MAX];
-};
 
 int web_create(const struct web_config *cfg, struct web **out, struct mdt_err *err)
 {
@@ -57,7 +47,7 @@ void web_free(struct web *w)
     free(w);
 }
 
-static void reply(struct evhttp_request *req, int status, const char *type, struct evbuffer *b)
+void web_reply(struct evhttp_request *req, int status, const char *type, struct evbuffer *b)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(req);
 
@@ -75,7 +65,7 @@ static void reply(struct evhttp_request *req, int status, const char *type, stru
 }
 
 /* Text into HTML: & < > " ' escaped. */
-static void html(struct evbuffer *b, const char *s)
+void web_html(struct evbuffer *b, const char *s)
 {
     for (; *s != '\0'; s++) {
         switch (*s) {
@@ -100,42 +90,42 @@ static void html(struct evbuffer *b, const char *s)
     }
 }
 
-static void head(struct evbuffer *b, bool fr, const char *title)
+void web_head(struct evbuffer *b, bool fr, const char *title)
 {
     evbuffer_add_printf(b,
                         "<!doctype html><html lang=\"%s\"><head><meta charset=\"utf-8\">"
                         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
                         "<title>",
                         fr ? "fr" : "en");
-    html(b, title);
+    web_html(b, title);
     evbuffer_add_printf(b, "</title><link rel=\"stylesheet\" href=\"/static/style.css\"></head>"
                            "<body><main><div class=\"card\">");
 }
 
-static void foot(struct evbuffer *b)
+void web_foot(struct evbuffer *b)
 {
     evbuffer_add_printf(b, "</div><footer class=\"muted\">mandat</footer></main></body></html>");
 }
 
 /* A page with a title and one sentence. */
-static void page_message(struct evhttp_request *req, int status, bool fr, const char *title,
+void web_page_message(struct evhttp_request *req, int status, bool fr, const char *title,
                          const char *text, const char *cls)
 {
     struct evbuffer *b = evbuffer_new();
 
     MDT_ASSERT(b != NULL);
-    head(b, fr, title);
+    web_head(b, fr, title);
     evbuffer_add_printf(b, "<h1>");
-    html(b, title);
+    web_html(b, title);
     evbuffer_add_printf(b, "</h1><p class=\"result %s\" id=\"result\">", cls);
-    html(b, text);
+    web_html(b, text);
     evbuffer_add_printf(b, "</p>");
-    foot(b);
-    reply(req, status, "text/html; charset=utf-8", b);
+    web_foot(b);
+    web_reply(req, status, "text/html; charset=utf-8", b);
     evbuffer_free(b);
 }
 
-static void csrf_token(const struct web *w, const char *token, char out[65])
+void web_csrf_token(const struct web *w, const char *token, char out[65])
 {
     static const char hex[] = "0123456789abcdef";
     char buf[64];
@@ -172,18 +162,18 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
 
     MDT_ASSERT(b != NULL);
     amount_text(r, fr, amount);
-    head(b, fr, fr ? "Confirmer le paiement" : "Confirm the payment");
+    web_head(b, fr, fr ? "Confirmer le paiement" : "Confirm the payment");
     evbuffer_add_printf(b, "<h1>");
-    html(b, m != NULL ? m->name : "?");
+    web_html(b, m != NULL ? m->name : "?");
     evbuffer_add_printf(b, fr ? " vous demande</h1>" : " asks you for</h1>");
     evbuffer_add_printf(b, "<p class=\"amount\" id=\"amount\">");
-    html(b, amount);
+    web_html(b, amount);
     evbuffer_add_printf(b, "</p><dl><dt>%s</dt><dd id=\"reference\">",
                         fr ? "Référence" : "Reference");
-    html(b, r->reference);
+    web_html(b, r->reference);
     if (r->description[0] != '\0') {
         evbuffer_add_printf(b, "</dd><dt>%s</dt><dd>", fr ? "Objet" : "For");
-        html(b, r->description);
+        web_html(b, r->description);
     }
     evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
                         fr ? "Temps restant" : "Time left",
@@ -191,10 +181,10 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
                         (long long)(left_s > 0 ? left_s % 60 : 0));
     if (note != NULL) {
         evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
-        html(b, note);
+        web_html(b, note);
         evbuffer_add_printf(b, "</p>");
     }
-    csrf_token(w, token, csrf);
+    web_csrf_token(w, token, csrf);
     evbuffer_add_printf(b,
                         "<form method=\"post\" action=\"/c/%s\" autocomplete=\"off\">"
                         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -208,8 +198,8 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
                         fr ? "Payer" : "Pay",
                         fr ? "mandat ne vous demandera jamais votre code par téléphone."
                            : "mandat will never ask for your code by phone.");
-    foot(b);
-    reply(req, 200, "text/html; charset=utf-8", b);
+    web_foot(b);
+    web_reply(req, 200, "text/html; charset=utf-8", b);
     evbuffer_free(b);
     vault_wipe(csrf, sizeof(csrf));
 }
@@ -234,7 +224,7 @@ static void page_closed(struct evhttp_request *req, const struct payment_request
         "", "This payment is already done.", "This request was declined.",
         "This request expired: nothing was taken.", "The merchant withdrew its request."};
 
-    page_message(req, 410, fr, fr ? "Lien inactif" : "Link no longer active",
+    web_page_message(req, 410, fr, fr ? "Lien inactif" : "Link no longer active",
                  fr ? fr_text[r->state] : en_text[r->state], "bad");
 }
 
@@ -244,7 +234,7 @@ static void get_page(struct web *w, struct evhttp_request *req, const char *toke
     bool fr;
 
     if (r == NULL) {
-        page_message(req, 404, true, "Lien invalide / Invalid link",
+        web_page_message(req, 404, true, "Lien invalide / Invalid link",
                      "Ce lien n'est pas valide. This link is not valid.", "bad");
         return;
     }
@@ -252,7 +242,7 @@ static void get_page(struct web *w, struct evhttp_request *req, const char *toke
     if (r->state != PR_PENDING) {
         page_closed(req, r, fr);
     } else if (r->expires_us <= clock_now_us()) {
-        page_message(req, 410, fr, fr ? "Lien expiré" : "Link expired",
+        web_page_message(req, 410, fr, fr ? "Lien expiré" : "Link expired",
                      fr ? "Cette demande a expiré : rien n'a été débité."
                         : "This request expired: nothing was taken.",
                      "bad");
@@ -261,7 +251,7 @@ static void get_page(struct web *w, struct evhttp_request *req, const char *toke
     }
 }
 
-static void on_close(struct evhttp_connection *conn, void *arg)
+void web_on_close(struct evhttp_connection *conn, void *arg)
 {
     struct page_call *c = arg;
 
@@ -284,7 +274,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
     fr = r != NULL && dialog_customer_lang(c->w->cfg.dialog, r->payer) == LANG_FR;
     if (rc < 0 || r == NULL) {
-        page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
+        web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
                      fr ? "Le service est occupé : réessayez dans un instant."
                         : "The service is busy: try again in a moment.",
                      "bad");
@@ -297,7 +287,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
                  fr ? "Payé : %s. Un reçu vous est envoyé par SMS."
                     : "Paid: %s. A receipt is on its way by SMS.",
                  amount);
-        page_message(req, 200, fr, fr ? "Paiement effectué" : "Payment done", text, "ok");
+        web_page_message(req, 200, fr, fr ? "Paiement effectué" : "Payment done", text, "ok");
         break;
     case OUTCOME_WRONG_CODE:
         snprintf(text, sizeof(text),
@@ -306,7 +296,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
         page_request(c->w, req, c->token, r, text);
         break;
     case OUTCOME_LOCKED:
-        page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
+        web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
                      fr ? "Trop de codes erronés : la demande est refusée et votre code bloqué "
                           "pour un moment."
                         : "Too many wrong codes: the request is declined and your code locked "
@@ -364,7 +354,7 @@ static int read_form(struct evhttp_request *req, char *code, char *csrf, char *a
 }
 
 /* A post from another site carries its Origin: refuse it (with the CSRF token, two locks). */
-static bool same_origin(struct evhttp_request *req)
+bool web_same_origin(struct evhttp_request *req)
 {
     struct evkeyvalq *h = evhttp_request_get_input_headers(req);
     const char *origin = evhttp_find_header(h, "Origin");
@@ -392,12 +382,12 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
         get_page(w, req, token);
         return;
     }
-    csrf_token(w, token, want);
-    if (!same_origin(req) || read_form(req, code, csrf, NULL) < 0 ||
+    web_csrf_token(w, token, want);
+    if (!web_same_origin(req) || read_form(req, code, csrf, NULL) < 0 ||
         !vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) ||
         !vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32)) {
         vault_wipe(code, sizeof(code));
-        page_message(req, 403, true, "Formulaire refusé / Form refused",
+        web_page_message(req, 403, true, "Formulaire refusé / Form refused",
                      "Rechargez la page et réessayez. Reload the page and try again.", "bad");
         return;
     }
@@ -405,7 +395,7 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
     rc = dialog_request_confirm_web(w->cfg.dialog, hash, code, clock_now_us(), &s, &err);
     vault_wipe(code, sizeof(code));
     if (rc < 0) {
-        page_message(req, 503, true, "Réessayez / Try again", err.msg, "bad");
+        web_page_message(req, 503, true, "Réessayez / Try again", err.msg, "bad");
         return;
     }
     c = calloc(1, sizeof(*c));
@@ -413,11 +403,11 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
     c->w = w;
     c->req = req;
     snprintf(c->token, sizeof(c->token), "%s", token);
-    evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, c);
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), web_on_close, c);
     if (w->cfg.submit(w->cfg.submit_ctx, s, c, step_answered) < 0) {
         evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
         free(c);
-        page_message(req, 503, true, "Réessayez / Try again", "busy: try again", "bad");
+        web_page_message(req, 503, true, "Réessayez / Try again", "busy: try again", "bad");
     }
 }
 
@@ -431,8 +421,8 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
     char csrf[65];
 
     MDT_ASSERT(b != NULL);
-    csrf_token(w, token, csrf);
-    head(b, fr, fr ? "Votre code secret" : "Your secret code");
+    web_csrf_token(w, token, csrf);
+    web_head(b, fr, fr ? "Votre code secret" : "Your secret code");
     evbuffer_add_printf(b, "<h1>%s</h1><p class=\"muted\">%s</p>",
                         fr ? "Choisissez votre code secret" : "Choose your secret code",
                         fr ? "6 chiffres, que vous seul connaissez : il confirme chaque paiement. "
@@ -441,7 +431,7 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
                              "000000 and the digits of your number.");
     if (note != NULL) {
         evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
-        html(b, note);
+        web_html(b, note);
         evbuffer_add_printf(b, "</p>");
     }
     evbuffer_add_printf(b,
@@ -455,8 +445,8 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
                         "<button type=\"submit\" id=\"save\">%s</button></form>",
                         token, csrf, fr ? "Code" : "Code", fr ? "Encore une fois" : "Once more",
                         fr ? "Enregistrer" : "Save");
-    foot(b);
-    reply(req, 200, "text/html; charset=utf-8", b);
+    web_foot(b);
+    web_reply(req, 200, "text/html; charset=utf-8", b);
     evbuffer_free(b);
     vault_wipe(csrf, sizeof(csrf));
 }
@@ -473,7 +463,7 @@ static const char *enrol_phone(struct web *w, const char *token)
 
 static void enrol_invalid(struct evhttp_request *req)
 {
-    page_message(req, 404, true, "Lien invalide / Invalid link",
+    web_page_message(req, 404, true, "Lien invalide / Invalid link",
                  "Ce lien a déjà servi ou a expiré : répondez INSCRIPTION ou CODE par SMS. This "
                  "link was used or expired: text JOIN or CODE.",
                  "bad");
@@ -488,10 +478,10 @@ static void enrol_answered(void *ctx, int rc, const struct dialog_step *s)
     if (req != NULL) {
         evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
         if (rc < 0) {
-            page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
+            web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
                          fr ? "Le service est occupé : réessayez." : "Busy: try again.", "bad");
         } else {
-            page_message(req, 200, fr, fr ? "Code enregistré" : "Code saved",
+            web_page_message(req, 200, fr, fr ? "Code enregistré" : "Code saved",
                          fr ? "Code enregistré. Gardez-le secret : mandat ne vous le demandera "
                               "jamais par téléphone."
                             : "Code saved. Keep it secret: mandat will never ask for it by phone.",
@@ -515,11 +505,11 @@ static void post_enrol(struct web *w, struct evhttp_request *req, const char *to
         enrol_invalid(req);
         return;
     }
-    csrf_token(w, token, want);
-    if (!same_origin(req) || read_form(req, code, csrf, again) < 0 ||
+    web_csrf_token(w, token, want);
+    if (!web_same_origin(req) || read_form(req, code, csrf, again) < 0 ||
         !vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) ||
         !vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32)) {
-        page_message(req, 403, true, "Formulaire refusé / Form refused",
+        web_page_message(req, 403, true, "Formulaire refusé / Form refused",
                      "Rechargez la page et réessayez. Reload the page and try again.", "bad");
     } else if (strcmp(code, again) != 0) {
         page_enrol(w, req, token, phone,
@@ -532,17 +522,17 @@ static void post_enrol(struct web *w, struct evhttp_request *req, const char *to
         if (rc == MDT_E(INVAL)) {
             page_enrol(w, req, token, phone, err.msg);
         } else if (rc < 0) {
-            page_message(req, 503, true, "Réessayez / Try again", err.msg, "bad");
+            web_page_message(req, 503, true, "Réessayez / Try again", err.msg, "bad");
         } else {
             c = calloc(1, sizeof(*c));
             MDT_ASSERT(c != NULL);
             c->w = w;
             c->req = req;
-            evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, c);
+            evhttp_connection_set_closecb(evhttp_request_get_connection(req), web_on_close, c);
             if (w->cfg.submit(w->cfg.submit_ctx, s, c, enrol_answered) < 0) {
                 evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
                 free(c);
-                page_message(req, 503, true, "Réessayez / Try again", "busy: try again", "bad");
+                web_page_message(req, 503, true, "Réessayez / Try again", "busy: try again", "bad");
             }
         }
     }
@@ -565,7 +555,7 @@ static void campaign_page(struct web *w, struct evhttp_request *req, const char 
         *p = (*p >= 'a' && *p <= 'z') ? (char)(*p - 32) : *p;
     }
     if (dialog_campaign_get(w->cfg.dialog, name, &ci) < 0) {
-        page_message(req, 404, true, "Campagne inconnue / Unknown campaign",
+        web_page_message(req, 404, true, "Campagne inconnue / Unknown campaign",
                      "Aucune campagne de ce nom. No campaign by that name.", "bad");
         return;
     }
@@ -589,24 +579,44 @@ static void campaign_page(struct web *w, struct evhttp_request *req, const char 
                 evbuffer_add(b, p, 1);
             }
         }
-        evbuffer_add_printf(b, "\"}");
-        reply(req, 200, "application/json", b);
+        evbuffer_add_printf(b, "\",\"donors\":[");
+        /* Donors who opted in are social handles: letters, digits, _ . - @ only. */
+        for (size_t i = 0; i < ci.donor_count; i++) {
+            evbuffer_add_printf(b, "%s\"", i > 0 ? "," : "");
+            for (const char *p = ci.donors[i]; *p != '\0'; p++) {
+                if (*p != '"' && *p != '\\' && (unsigned char)*p >= 0x20) {
+                    evbuffer_add(b, p, 1);
+                }
+            }
+            evbuffer_add_printf(b, "\"");
+        }
+        evbuffer_add_printf(b, "]}");
+        web_reply(req, 200, "application/json", b);
         evbuffer_free(b);
         return;
     }
-    head(b, true, ci.name);
+    web_head(b, true, ci.name);
     evbuffer_add_printf(b, "<h1>");
-    html(b, ci.name);
+    web_html(b, ci.name);
     evbuffer_add_printf(b, "</h1><p class=\"muted\">#%s — ", ci.tag);
-    html(b, ci.association);
+    web_html(b, ci.association);
     evbuffer_add_printf(b, "</p><p class=\"amount\" id=\"total\">");
-    html(b, amount);
+    web_html(b, amount);
     evbuffer_add_printf(b,
                         "</p><p id=\"donations\">%llu don(s) / donation(s)</p>"
                         "<p class=\"muted\">DON 5 %s → 71004</p>",
                         (unsigned long long)ci.donations, ci.tag);
-    foot(b);
-    reply(req, 200, "text/html; charset=utf-8", b);
+    if (ci.donor_count > 0) {
+        evbuffer_add_printf(b, "<p class=\"muted\">Merci / Thanks</p><ul id=\"donors\">");
+        for (size_t i = 0; i < ci.donor_count; i++) {
+            evbuffer_add_printf(b, "<li>");
+            web_html(b, ci.donors[i]);
+            evbuffer_add_printf(b, "</li>");
+        }
+        evbuffer_add_printf(b, "</ul>");
+    }
+    web_foot(b);
+    web_reply(req, 200, "text/html; charset=utf-8", b);
     evbuffer_free(b);
 }
 
@@ -616,7 +626,7 @@ static void asset(struct evhttp_request *req, const char *type, const char *data
 
     MDT_ASSERT(b != NULL);
     evbuffer_add(b, data, len);
-    reply(req, 200, type, b);
+    web_reply(req, 200, type, b);
     evbuffer_free(b);
 }
 
@@ -648,6 +658,8 @@ bool web_handle(struct web *w, void *r)
         } else {
             page_enrol(w, req, path + 7, phone, NULL);
         }
+    } else if (web_social_handle(w, req, path, m)) {
+        /* /link/<token>, /o/<token> */
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         if (m == EVHTTP_REQ_POST) {
             post_page(w, req, path + 3);

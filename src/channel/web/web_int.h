@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* What the wallet pages share (web.c, web_social.c): the page frame, escaping, the CSRF token
+ * bound to a link, and the call that waits for a step. Not for use outside src/channel/web. */
+#ifndef MDT_CHANNEL_WEB_WEB_INT_H
+#define MDT_CHANNEL_WEB_WEB_INT_H
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <stdbool.h>
+
+#include "channel/web/web.h"
+#include "vault/vault.h"
+
+/* A page's form body at most. */
+#define WEB_FORM_MAX 512
+
+struct web {
+    struct web_config cfg;
+};
+
+/* A form post waiting for its step. */
+struct page_call {
+    struct web *w;
+    struct evhttp_request *req; /* NULL once the client left */
+    char token[VAULT_TOKEN_MAX];
+};
+
+/* Send b with the pages' security headers. */
+void web_reply(struct evhttp_request *req, int status, const char *type, struct evbuffer *b);
+/* Text into HTML, escaped. */
+void web_html(struct evbuffer *b, const char *s);
+void web_head(struct evbuffer *b, bool fr, const char *title);
+void web_foot(struct evbuffer *b);
+/* A page with a title and one sentence; cls "ok" or "bad". */
+void web_page_message(struct evhttp_request *req, int status, bool fr, const char *title,
+                      const char *text, const char *cls);
+/* The form's CSRF token for the link token: 64 hex digits, an HMAC. */
+void web_csrf_token(const struct web *w, const char *token, char out[65]);
+/* A post from another site carries its Origin: false for those. */
+bool web_same_origin(struct evhttp_request *req);
+/* The connection closed before the step answered: forget the request. arg: a page_call. */
+void web_on_close(struct evhttp_connection *conn, void *arg);
+
+/* /link/<token> and /o/<token> (web_social.c): true when path was one of them. */
+bool web_social_handle(struct web *w, struct evhttp_request *req, const char *path,
+                       enum evhttp_cmd_type m);
+
+#endif
