@@ -54,6 +54,7 @@ enum section_id {
     SEC_HTTP,
     SEC_VAULT,
     SEC_WEBHOOK,
+    SEC_SOCIAL,
     SEC_LIMITS,
     SEC_FEE,
     SEC_COUNT_
@@ -740,6 +741,21 @@ static const struct key_def webhook_keys[] = {
     {"allow_private", set_bool, CFG_OFF(webhook.allow_private), 0, 0, 0},
 };
 
+static const struct key_def social_keys[] = {
+    {"handle", set_string, CFG_OFF(social.handle), 2, 32, 0},
+    {"x_consumer_secret", set_string, CFG_OFF(social.x_consumer_secret), 0, 127, 0},
+    {"x_api", set_string, CFG_OFF(social.x_api), 0, 255, 0},
+    {"x_bearer_token", set_string, CFG_OFF(social.x_bearer_token), 0, 511, 0},
+    {"x_user_id", set_string, CFG_OFF(social.x_user_id), 0, 31, 0},
+    {"mastodon_url", set_string, CFG_OFF(social.mastodon_url), 0, 255, 0},
+    {"mastodon_token", set_string, CFG_OFF(social.mastodon_token), 0, 255, 0},
+    {"mastodon_poll", set_u32, CFG_OFF(social.mastodon_poll_ms), 100, 3600000, 0},
+    {"timeout", set_u32, CFG_OFF(social.timeout_s), 1, 300, 0},
+    {"retry_min", set_u32, CFG_OFF(social.retry_min_s), 1, 3600, 0},
+    {"retry_period", set_u32, CFG_OFF(social.retry_period_s), 60, 30 * 86400, 0},
+    {"tls_ca_file", set_string, CFG_OFF(social.tls_ca_file), 0, CONFIG_PATH_MAX - 1, 0},
+};
+
 static const struct key_def limits_keys[] = {
     {"op_max_p2p", set_amount, LIM_OFF(op_max_p2p), 0, 0, 0},
     {"op_max_payment", set_amount, LIM_OFF(op_max_payment), 0, 0, 0},
@@ -787,6 +803,7 @@ static const struct section_def section_defs[SEC_COUNT_] = {
     [SEC_HTTP] = SECTION_DEF("http", http_keys),
     [SEC_VAULT] = SECTION_DEF("vault", vault_keys),
     [SEC_WEBHOOK] = SECTION_DEF("webhook", webhook_keys),
+    [SEC_SOCIAL] = SECTION_DEF("social", social_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),
 };
@@ -1125,7 +1142,7 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         id = SEC_SMPP;
         rc = smpp_link_begin(ctx, name + 5);
     } else {
-        for (int i = SEC_STORE; i <= SEC_WEBHOOK; i++) {
+        for (int i = SEC_STORE; i <= SEC_SOCIAL; i++) {
             if (strcmp(name, section_defs[i].name) == 0) {
                 id = (enum section_id)i;
             }
@@ -1133,7 +1150,7 @@ static int section_begin(struct load_ctx *ctx, const char *name)
         if (id == SEC_NONE) {
             rc = fail(ctx, ctx->lineno,
                       "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
-                      "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], "
+                      "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], "
                       "[limits.<kind>.<tier>] or [fee.<name>]",
                       name);
         } else if (ctx->section_lines[id] != 0) {
@@ -1426,6 +1443,12 @@ void config_defaults(struct mandat_config *cfg)
     cfg->webhook.concurrency = 16;       /* a few per merchant at peak */
     cfg->webhook.retry_min_s = 10;       /* 10 s, 20 s, 40 s ... capped at 1 h */
     cfg->webhook.retry_period_s = 86400; /* a day of outage at the merchant's, then failed */
+    strcpy(cfg->social.handle, "@mandat");
+    strcpy(cfg->social.x_api, "https://api.x.com");
+    cfg->social.mastodon_poll_ms = 2000; /* a mention answered within seconds */
+    cfg->social.timeout_s = 10;
+    cfg->social.retry_min_s = 5;
+    cfg->social.retry_period_s = 86400;
 }
 
 _Static_assert(ENGINE_BATCH_MAX <= BATCH_MAX_MAX && ENGINE_QUEUE_MAX <= QUEUE_DEPTH_MAX,

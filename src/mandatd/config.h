@@ -97,6 +97,21 @@ struct mandat_config {
         char tls_ca_file[CONFIG_PATH_MAX]; /* tls_ca_file = (empty: the system's trust store) */
         uint8_t allow_private; /* allow_private = no: loopback and private addresses refused */
     } webhook;
+    /* [social]: posts on X and Mastodon (docs/mandat.conf); secrets are never logged */
+    struct {
+        char handle[33];             /* handle = @mandat: how people mention us */
+        char x_consumer_secret[128]; /* empty: no X webhook */
+        char x_api[256];             /* x_api = https://api.x.com: replies and messages */
+        char x_bearer_token[512];
+        char x_user_id[32];          /* our account's id: its own posts are ignored */
+        char mastodon_url[256];      /* empty: no Mastodon polling */
+        char mastodon_token[256];
+        uint32_t mastodon_poll_ms;   /* mastodon_poll = 2000 */
+        uint32_t timeout_s;          /* timeout = 10 */
+        uint32_t retry_min_s;        /* retry_min = 5 */
+        uint32_t retry_period_s;     /* retry_period = 86400 */
+        char tls_ca_file[CONFIG_PATH_MAX];
+    } social;
 };
 
 /* Fill cfg with the defaults (the same values docs/mandat.conf documents). */
