@@ -356,7 +356,7 @@ static void test_errors(void **state)
          "mandat.conf:2: [fee.sms_order] amount: '0,5x' is not an amount: write it like 0.50"},
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
-         "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], "
+         "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], "
          "[limits.<kind>.<tier>] or [fee.<name>]"},
         {"[store]\npaht = x\n",
          "mandat.conf:2: [store] paht: unknown key: use path or synchronous"},
