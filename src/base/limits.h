@@ -61,4 +61,29 @@
  * after an outage gets its events within the hour. */
 #define WEBHOOK_BACKOFF_MAX_S 3600
 
+/* Outgoing HTTP requests (channel/http/http_client.h). */
+
+/* Requests one client has in flight at once: each is a socket and, over TLS, about 50 KB of
+ * buffers, so 1024 is about 50 MB and below the usual file limit; above WEBHOOK_CONCURRENCY_MAX,
+ * so that the webhook sender never meets it. Past it a request is refused (-MDT_EFULL). */
+#define HTTP_CLIENT_IN_FLIGHT_MAX 1024
+
+/* A response body read at most when the caller does not say (body_max 0): the JSON of an API
+ * answer (a Mastodon timeline page of 40 statuses is about 200 KB) with room to spare. */
+#define HTTP_CLIENT_BODY_MAX_DEFAULT (1024 * 1024)
+
+/* The most body_max may ask: a body is held whole in memory until done returns, and a thousand
+ * requests in flight must not be able to take gigabytes. */
+#define HTTP_CLIENT_BODY_MAX_LIMIT (16 * 1024 * 1024)
+
+/* Response headers read at most: what any server or proxy sends, with cookies. */
+#define HTTP_CLIENT_HEADERS_MAX 16384
+
+/* Longest timeout_s: a request that takes longer than five minutes is broken, not slow. */
+#define HTTP_CLIENT_TIMEOUT_MAX_S 300
+
+/* Headers a caller may pass with a request: the few an API needs (authorization, content type,
+ * signatures, idempotency keys). */
+#define HTTP_CLIENT_HEADERS_COUNT_MAX 32
+
 #endif

@@ -574,23 +574,6 @@ size_t webhook_sender_depth(const struct webhook_sender *ws)
     return ws->used;
 }
 
-int webhook_target_parse(const char *url, struct webhook_target *t, const char **why)
-{
-    struct evhttp_uri *u = evhttp_uri_parse_with_flags(url, 0);
-    int rc;
-
-    if (u == NULL) {
-        memset(t, 0, sizeof(*t));
-        *why = "not a URL: write it like https://shop.example/hooks";
-        return MDT_E(INVAL);
-    }
-    rc = webhook_target_make(evhttp_uri_get_scheme(u), evhttp_uri_get_userinfo(u),
-                             evhttp_uri_get_host(u), evhttp_uri_get_port(u), evhttp_uri_get_path(u),
-                             evhttp_uri_get_query(u), t, why);
-    evhttp_uri_free(u);
-    return rc;
-}
-
 static int config_check(const struct webhook_config *cfg, struct mdt_err *err)
 {
     if (cfg->concurrency < 1 || cfg->concurrency > WEBHOOK_CONCURRENCY_MAX) {

@@ -8,36 +8,18 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "channel/http/http_client.h"
 #include "channel/http/webhook.h"
 
-#define WEBHOOK_HOST_MAX 256 /* RFC 1035: a name is at most 253 characters */
 #define WEBHOOK_USER_AGENT "mandat-webhook/1"
 
-/* Where one event goes, from its URL. */
-struct webhook_target {
-    bool tls;        /* https */
-    bool ip_literal; /* host is an IPv4 or IPv6 address: no SNI, the certificate names the IP */
-    uint16_t port;
-    char host[WEBHOOK_HOST_MAX];            /* a DNS name or an address; IPv6 without brackets */
-    char host_header[WEBHOOK_HOST_MAX + 8]; /* Host: the host, [v6], ":port" unless default */
-    char path[STORE_URL_MAX];               /* request target: path and query, "/" at least */
-};
-
-/* The target of a URL from its parts as a URI parser split them (RFC 3986): scheme, host (IPv6
- * in brackets), port (-1 when absent), path ("" or NULL when absent), query (NULL when absent)
- * and userinfo (NULL when absent). Returns 0, or -MDT_EINVAL with *why, a static text for
- * people ("unsupported scheme: use https or http"). */
-int webhook_target_make(const char *scheme, const char *userinfo, const char *host, int port,
-                        const char *path, const char *query, struct webhook_target *t,
-                        const char **why);
-
-/* Parse url with libevent's evhttp_uri, then webhook_target_make (webhook.c). */
-int webhook_target_parse(const char *url, struct webhook_target *t, const char **why);
-
-/* Whether host (a name or an address literal) is loopback, private, link-local or otherwise
- * inside the operator's network: events are not sent there unless the operator allows it, so
- * that a merchant's callback_url cannot reach mandat's own network (SSRF). */
-bool webhook_host_private(const char *host);
+/* Where a URL points and the SSRF guard are http_client's rules (http_client.h); the webhook
+ * names stay for the sender and its tests. */
+#define WEBHOOK_HOST_MAX HTTP_HOST_MAX
+#define webhook_target http_target
+#define webhook_target_make http_target_make
+#define webhook_target_parse http_target_parse
+#define webhook_host_private http_host_private
 
 /* The wait after the n-th failed try (n >= 1): retry_min_s * 2^(n-1), capped at
  * WEBHOOK_BACKOFF_MAX_S, less a jitter of up to a quarter drawn from rand32 (uniform over
