@@ -14,6 +14,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "channel/http/api.h"
@@ -23,6 +24,7 @@
 #include "channel/http/webhook.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
+#include "channel/social/social.h"
 #include "channel/web/web.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
@@ -108,6 +110,7 @@ struct daemon {
     struct web *web;
     uint64_t bank_account; /* top-ups through the operator API come from it */
     struct webhook_sender *webhooks;
+    struct social *social; /* NULL without [social] x_consumer_secret or mastodon_url */
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
@@ -355,6 +358,7 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     int rc;
 
     snprintf(dc.short_code, sizeof(dc.short_code), "%s", cfg->sms.short_code);
+    snprintf(dc.social_handle, sizeof(dc.social_handle), "%s", cfg->social.handle);
     if (cfg->http.public_url[0] != '\0') {
         snprintf(dc.link_base, sizeof(dc.link_base), "%s", cfg->http.public_url);
     } else {
@@ -449,7 +453,8 @@ static bool api_handle_req(void *ctx, void *req)
     struct daemon *d = ctx;
     struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
 
-    if (ops_handle(&ops, req) || (d->api != NULL && api_handle(d->api, req)) ||
+    if (ops_handle(&ops, req) || social_handle_http(d->social, req) ||
+        (d->api != NULL && api_handle(d->api, req)) ||
         (d->web != NULL && web_handle(d->web, req))) {
         return true;
     }
@@ -559,6 +564,162 @@ static int start_webhooks(struct daemon *d, struct mdt_err *err)
     return rc;
 }
 
+/* ---- the social channel ---- */
+
+struct social_call {
+    void (*done)(void *arg, int rc);
+    void *arg;
+};
+
+static bool social_ack(void *ctx, int rc, const char *const *replies, size_t n)
+{
+    struct social_call *c = ctx;
+
+    (void)replies;
+    (void)n;
+    c->done(c->arg, rc);
+    free(c);
+    return false; /* replies go out through the outbox */
+}
+
+static void social_receive(void *ctx, const struct dialog_message *m, void *arg,
+                           void (*done)(void *arg, int rc))
+{
+    struct daemon *d = ctx;
+    struct social_call *c = calloc(1, sizeof(*c));
+
+    MDT_ASSERT(c != NULL);
+    c->done = done;
+    c->arg = arg;
+    service_receive(d->service, m, c, social_ack);
+}
+
+struct cursor_save {
+    struct daemon *d;
+    struct store_extra row;
+    void (*done)(void *arg, int rc);
+    void *arg;
+    int rc;
+    struct event *ev;
+};
+
+static void cursor_on_loop(evutil_socket_t fd, short what, void *arg)
+{
+    struct cursor_save *cs = arg;
+
+    (void)fd;
+    (void)what;
+    cs->done(cs->arg, cs->rc);
+    event_free(cs->ev);
+    free(cs);
+}
+
+/* Ledger thread: back to the loop. */
+static void cursor_saved(void *ctx, int rc, const struct ledger_result *res, size_t n)
+{
+    struct cursor_save *cs = ctx;
+
+    (void)res;
+    (void)n;
+    cs->rc = rc;
+    event_active(cs->ev, EV_TIMEOUT, 0);
+}
+
+static void social_save_cursor(void *ctx, const char *since_id, void *arg,
+                               void (*done)(void *arg, int rc))
+{
+    struct daemon *d = ctx;
+    struct cursor_save *cs = calloc(1, sizeof(*cs));
+
+    MDT_ASSERT(cs != NULL);
+    cs->d = d;
+    cs->done = done;
+    cs->arg = arg;
+    cs->ev = event_new(d->base, -1, 0, cursor_on_loop, cs);
+    MDT_ASSERT(cs->ev != NULL);
+    cs->row.kind = EXTRA_SOCIAL_CURSOR;
+    snprintf(cs->row.u.social_cursor.network, sizeof(cs->row.u.social_cursor.network), "mastodon");
+    snprintf(cs->row.u.social_cursor.since_id, sizeof(cs->row.u.social_cursor.since_id), "%s",
+             since_id);
+    if (engine_submit_rows(d->engine, NULL, 0, &cs->row, 1, 1, NULL, NULL, cs, cursor_saved) < 0) {
+        cs->rc = MDT_E(FULL);
+        event_active(cs->ev, EV_TIMEOUT, 0);
+    }
+}
+
+static void social_sent(void *ctx, struct id128 id, int rc, const char *peer_id)
+{
+    struct daemon *d = ctx;
+
+    service_outbox_submitted(d->service, id, rc, peer_id);
+}
+
+static int social_submit(void *ctx, const struct outbox_row *r)
+{
+    return social_offer(ctx, r);
+}
+
+static bool social_ready(void *ctx)
+{
+    (void)ctx;
+    return true;
+}
+
+static int cursor_loaded(void *ctx, const struct social_cursor_row *r)
+{
+    if (strcmp(r->network, "mastodon") == 0) {
+        snprintf(ctx, STORE_PEER_ID_MAX, "%s", r->since_id);
+    }
+    return 0;
+}
+
+/* Posts on X (webhook) and Mastodon (polling), when configured. */
+static int start_social(struct daemon *d, struct mdt_err *err)
+{
+    static const struct store_channel_fns fns = {.social_cursor = cursor_loaded};
+    const struct mandat_config *cfg = d->cfg;
+    struct social_handlers h = {.receive = social_receive,
+                                .save_cursor = social_save_cursor,
+                                .sent = social_sent,
+                                .ctx = d};
+    struct service_sender snd = {.submit = social_submit, .ready = social_ready};
+    struct social_config sc = {.mastodon_poll_ms = cfg->social.mastodon_poll_ms,
+                               .timeout_s = cfg->social.timeout_s,
+                               .retry_min_s = cfg->social.retry_min_s,
+                               .retry_period_s = cfg->social.retry_period_s,
+                               .allow_private = true}; /* URLs the operator chose */
+    char since_id[STORE_PEER_ID_MAX] = "";
+    int rc;
+
+    if (cfg->social.x_consumer_secret[0] == '\0' && cfg->social.mastodon_url[0] == '\0') {
+        return 0;
+    }
+    snprintf(sc.handle, sizeof(sc.handle), "%s", cfg->social.handle);
+    snprintf(sc.x_consumer_secret, sizeof(sc.x_consumer_secret), "%s",
+             cfg->social.x_consumer_secret);
+    snprintf(sc.x_api, sizeof(sc.x_api), "%s", cfg->social.x_api);
+    snprintf(sc.x_bearer_token, sizeof(sc.x_bearer_token), "%s", cfg->social.x_bearer_token);
+    snprintf(sc.x_user_id, sizeof(sc.x_user_id), "%s", cfg->social.x_user_id);
+    snprintf(sc.mastodon_url, sizeof(sc.mastodon_url), "%s", cfg->social.mastodon_url);
+    snprintf(sc.mastodon_token, sizeof(sc.mastodon_token), "%s", cfg->social.mastodon_token);
+    snprintf(sc.tls_ca_file, sizeof(sc.tls_ca_file), "%s", cfg->social.tls_ca_file);
+    rc = store_channel_load(d->store, &fns, since_id, INT64_MAX, err);
+    if (rc == 0) {
+        rc = social_start(d->base, &sc, &h, since_id, &d->social, err);
+    }
+    memset(&sc, 0, sizeof(sc)); /* tokens */
+    if (rc == 0) {
+        snd.ctx = d->social;
+        service_social_sender_set(d->service, &snd);
+        log_info("social channel: %s%s%s", cfg->social.x_consumer_secret[0] != '\0' ? "X webhook" : "",
+                 cfg->social.x_consumer_secret[0] != '\0' && cfg->social.mastodon_url[0] != '\0'
+                     ? ", "
+                     : "",
+                 cfg->social.mastodon_url[0] != '\0' ? "Mastodon polling" : "");
+    }
+    return rc;
+}
+
 static int start_loop(struct daemon *d, struct mdt_err *err)
 {
     static const struct store_channel_fns outbox_fns = {.outbox = service_outbox_loaded};
@@ -605,6 +766,9 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         rc = start_webhooks(d, err);
     }
+    if (rc == 0) {
+        rc = start_social(d, err);
+    }
     /* Retry what is queued every second: after a throttle, a refused request, a lost link. */
     d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d);
     if (rc == 0 && (d->flush == NULL || event_add(d->flush, &second) < 0)) {
@@ -644,6 +808,7 @@ static void stop(struct daemon *d)
     }
     api_free(d->api); /* after the engine: its last reads hand their answers to the API */
     webhook_sender_free(d->webhooks); /* after the engine: its last saves report to the sender */
+    social_free(d->social);
     web_free(d->web);
     service_free(d->service);
     store_close(d->reader);

@@ -42,7 +42,8 @@ struct service {
     struct outbox_row *outbox;
     size_t outbox_count, outbox_cap;
     bool outbox_full_said;
-    struct service_sender sender;
+    struct service_sender sender;        /* SMS: SMPP links or Kannel */
+    struct service_sender social_sender; /* CHANNEL_SOCIAL rows */
     void (*webhook_fn)(void *ctx, const struct webhook_row *r); /* durable events, sent now */
     void *webhook_ctx;
     /* recently sent messages, for their delivery receipts (a ring, newest overwrites) */
@@ -310,22 +311,34 @@ void service_sender_set(struct service *s, const struct service_sender *snd)
     service_outbox_flush(s);
 }
 
+void service_social_sender_set(struct service *s, const struct service_sender *snd)
+{
+    s->social_sender = *snd;
+    service_outbox_flush(s);
+}
+
+static bool sender_open(const struct service_sender *snd)
+{
+    return snd->submit != NULL && snd->ready(snd->ctx);
+}
+
 void service_outbox_flush(struct service *s)
 {
-    size_t kept = 0, i;
+    bool open[2] = {sender_open(&s->sender), sender_open(&s->social_sender)};
+    size_t kept = 0, sent[2] = {0, 0};
 
-    if (s->sender.submit == NULL || !s->sender.ready(s->sender.ctx)) {
-        return;
-    }
-    for (i = 0; i < s->outbox_count; i++) {
-        if (s->sender.submit(s->sender.ctx, &s->outbox[i]) < 0) {
-            break; /* the sender is full: the rest waits, in order */
+    for (size_t i = 0; i < s->outbox_count; i++) {
+        int k = s->outbox[i].channel == CHANNEL_SOCIAL ? 1 : 0;
+        const struct service_sender *snd = k == 1 ? &s->social_sender : &s->sender;
+
+        if (open[k] && snd->submit(snd->ctx, &s->outbox[i]) == 0) {
+            sent[k]++;
+            continue;
         }
-    }
-    metrics_add(METRIC_MESSAGES_OUT_SMS, i);
-    for (; i < s->outbox_count; i++) {
+        open[k] = false; /* that sender is full or down: the rest of its rows wait, in order */
         s->outbox[kept++] = s->outbox[i];
     }
+    metrics_add(METRIC_MESSAGES_OUT_SMS, sent[0]);
     s->outbox_count = kept;
 }
 

@@ -66,6 +66,10 @@ struct service_sender {
 /* Attach the sender (copied) and hand it what is queued. */
 void service_sender_set(struct service *s, const struct service_sender *snd);
 
+/* Attach the sender of CHANNEL_SOCIAL rows (the social channel); other rows go to the one of
+ * service_sender_set. */
+void service_social_sender_set(struct service *s, const struct service_sender *snd);
+
 /* Hand the webhook events of every step, once durable, to fn (the webhook sender), so that they
  * go out at once rather than at the next poll of the store. */
 void service_webhook_hook_set(struct service *s, void (*fn)(void *ctx, const struct webhook_row *r),

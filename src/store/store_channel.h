@@ -129,7 +129,7 @@ struct social_link_row {
 
 /* Where a social network's polling stopped (Mastodon's since_id). */
 struct social_cursor_row {
-    char network[8];
+    char network[16];
     char since_id[STORE_PEER_ID_MAX];
 };
 

@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Pay and donate by social post, against a real mandatd and a stand-in Mastodon and X API
+# (tests/e2e/social_standin.js), with X webhook events signed here by openssl: the CRC, bad
+# signatures (401, nothing recorded), posts that are not commands (no reply), an unlinked
+# account, linking with a one-time code by SMS, a payment to a handle with no wallet (held,
+# public invitation, collected once linked), English, a duplicate event, a leaked code, a 429
+# honoured, and campaign totals under concurrent donations. Usage: test_social.sh MANDAT MANDATD
+set -euo pipefail
+mandat=$1
+mandatd=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+dir=$(mktemp -d /tmp/mandat-social-XXXXXX)
+pid=""
+spid=""
+pass=0
+fail=0
+cleanup() {
+  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+node "$top/tests/e2e/social_standin.js" "$dir/standin.port" "$dir/standin.log" &
+spid=$!
+for _ in $(seq 50); do [ -s "$dir/standin.port" ] && break; sleep 0.1; done
+sport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/standin.port")
+S="http://127.0.0.1:$sport"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+H="http://127.0.0.1:$port"
+cat > "$dir/mandat.conf" <<CONF
+[store]
+path = $dir/mandat.db
+[http]
+listen = 127.0.0.1:$port
+dev_mode = true
+[vault]
+key_file = $dir/pin.key
+[sms]
+claim_period = 600
+[social]
+handle = @mandat
+x_consumer_secret = xsecret-for-tests
+x_api = $S
+x_bearer_token = xtoken
+x_user_id = 999
+mastodon_url = $S
+mastodon_token = mastotoken
+mastodon_poll = 300
+retry_min = 1
+CONF
+M=("$mandat" --config "$dir/mandat.conf")
+
+start() {
+  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
+  pid=$!
+  for _ in $(seq 50); do
+    if curl -s -o /dev/null "$H/healthz"; then return 0; fi
+    sleep 0.1
+  done
+  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+}
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
+
+# expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
+expect() {
+  local name=$1 needle=$2 out
+  shift 2
+  out=$("$@" 2>&1 || true)
+  if [[ "$out" == *"$needle"* ]]; then ok; else bad "$name: wanted \"$needle\", got: $out"; fi
+}
+
+# eventually NAME NEEDLE COMMAND...: within 10 s.
+eventually() {
+  local name=$1 needle=$2 out=""
+  shift 2
+  for _ in $(seq 40); do
+    out=$("$@" 2>&1 || true)
+    if [[ "$out" == *"$needle"* ]]; then ok; return 0; fi
+    sleep 0.25
+  done
+  bad "$name: wanted \"$needle\", got: $out"
+}
+
+mention() { # FROM TEXT: a post that mentions us, on the stand-in Mastodon
+  python3 - "$S" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/__mention", method="POST",
+    data=json.dumps({"from": sys.argv[2], "text": sys.argv[3]}).encode())
+print(json.load(urllib.request.urlopen(req))["status_id"])
+PY
+}
+statuses() { curl -s "$S/__statuses"; }
+# The last status mandat posted that answers post $1, as "visibility|text".
+answer_to() {
+  curl -s "$S/__statuses" | python3 -c '
+import json, sys
+r = [s for s in json.load(sys.stdin) if s["in_reply_to_id"] == sys.argv[1]]
+print("\n".join(s["visibility"] + "|" + s["status"] for s in r))' "$1"
+}
+token_in() { { grep -o "$1/[0-9a-f]\{32\}" || true; } | tail -1 | sed "s|$1/||"; }
+csrf_of() { curl -s "$H$1" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//'; }
+db() { sqlite3 "$dir/mandat.db" "$1"; }
+
+"${M[@]}" init >/dev/null
+"${M[@]}" association create ACF "Action contre la Faim" >/dev/null
+"${M[@]}" campaign create '#FAIM2026' ACF "Contre la faim 2026" >/dev/null
+start
+
+# ---- X: the CRC challenge and signatures ----
+want=$(printf '%s' 'challenge123' | openssl dgst -sha256 -hmac xsecret-for-tests -binary | base64)
+expect "crc" "\"response_token\":\"sha256=$want\"" curl -s "$H/social/x/webhook?crc_token=challenge123"
+xevent() { # ID FROM FROM_ID TEXT
+  python3 -c 'import json,sys; print(json.dumps({"for_user_id":"999","tweet_create_events":[{"id_str":sys.argv[1],"created_at":"Mon Nov 23 10:00:00 +0000 2026","text":sys.argv[4],"user":{"id_str":sys.argv[3],"screen_name":sys.argv[2]},"entities":{"user_mentions":[{"screen_name":"mandat","id_str":"999"}]}}]}, separators=(",",":")))' "$@"
+}
+xpost() { # BODY [SIGNATURE]: POST the event, print the status
+  local sig=${2:-sha256=$(printf '%s' "$1" | openssl dgst -sha256 -hmac xsecret-for-tests -binary | base64)}
+  curl -s -o /dev/null -w '%{http_code}' -H "x-twitter-webhooks-signature: $sig" \
+    -H 'Content-Type: application/json' --data-binary "$1" "$H/social/x/webhook"
+}
+before=$(db "SELECT count(*) FROM inbox")
+ev=$(xevent 1800000000000000001 carol 4242 "@mandat envoie 5€ à @dave")
+expect "bad signature" "401" xpost "$ev" "sha256=AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="
+expect "no signature" "401" curl -s -o /dev/null -w '%{http_code}' --data-binary "$ev" "$H/social/x/webhook"
+expect "nothing recorded" "$before" db "SELECT count(*) FROM inbox"
+expect "signed event" "200" xpost "$ev"
+expect "signed event again" "200" xpost "$ev"
+eventually "x public reply" '"in_reply_to_tweet_id":"1800000000000000001"' curl -s "$S/__x"
+expect "x not linked" "Reliez d'abord ce compte à mandat" curl -s "$S/__x"
+sleep 1
+expect "duplicate answered once" "1" sh -c "curl -s $S/__x | grep -o '1800000000000000001' | wc -l"
+expect "x bad json" "400" xpost '{"tweet_create_events":[{"id_str":5}]}'
+
+# ---- Mastodon: not commands, unlinked, linking ----
+p=$(mention alice "@mandat merci pour tout, super service")
+sleep 1.5
+expect "not a command: no reply" "" answer_to "$p"
+[ -z "$(answer_to "$p")" ] && ok || bad "a post that is not a command was answered"
+p=$(mention alice "@mandat envoie 10€ à @bob")
+eventually "unlinked: public" "public|@alice Reliez d'abord ce compte à mandat : écrivez « @mandat ouvrir »." answer_to "$p"
+p=$(mention alice "@mandat ouvrir")
+eventually "open: direct link" "direct|@alice Pour relier @alice à un compte mandat, ouvrez ce lien" answer_to "$p"
+lt=$(answer_to "$p" | token_in /link)
+[ -n "$lt" ] || { tail -20 "$dir/mandatd.log"; tail -3 "$dir/standin.log" | cut -c1-400; exit 1; }
+[ -n "$lt" ] && ok || bad "no link token"
+A=0612345678
+csrf=$(csrf_of "/link/$lt")
+expect "link: phone form" "Numéro de mobile" curl -s "$H/link/$lt"
+expect "link: otp sent" "Code reçu par SMS au" curl -s --data "csrf=$csrf&step=phone&phone=06+12+34+56+78" "$H/link/$lt"
+otp=$("${M[@]}" phone $A </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}')
+[ -n "$otp" ] && ok || bad "no one-time code by SMS"
+expect "link: wrong otp" "wrong verification code" curl -s --data "csrf=$csrf&step=finish&otp=000000&code=483920&again=483920" "$H/link/$lt"
+expect "link: weak code" "suite" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=123456&again=123456" "$H/link/$lt"
+expect "link: cross-site refused" "Formulaire refusé" curl -s -H 'Origin: https://evil.example' --data "csrf=$csrf&step=finish&otp=$otp&code=483920&again=483920" "$H/link/$lt"
+expect "link: done" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=483920&again=483920&show_name=1" "$H/link/$lt"
+expect "link: single use" "Lien invalide" curl -s "$H/link/$lt"
+eventually "link: notice by SMS" "Votre numéro est relié au compte @alice" "${M[@]}" phone $A </dev/null
+acct=$(db "SELECT account_id FROM customers WHERE phone='+33612345678'")
+"${M[@]}" transfer --kind topup --from 1 --to "$acct" --amount 100 >/dev/null
+p=$(mention alice "@mandat ouvrir")
+eventually "already linked" "direct|@alice @alice est déjà relié au compte mandat +33 6 12" answer_to "$p"
+
+# ---- a payment to a handle with no wallet: held, invitation, collected ----
+p=$(mention alice "@mandat #envoyer 20€ @bob")
+eventually "order: direct link" "Envoyer 20,00 € à @bob (sans compte : gardé 10 min pour lui" answer_to "$p"
+ot=$(answer_to "$p" | token_in /o)
+[ -n "$ot" ] && ok || bad "no order token"
+expect "order page" "Confirmer votre envoi" curl -s "$H/o/$ot"
+csrf=$(csrf_of "/o/$ot")
+expect "order: wrong code" "Code incorrect. Encore 4 essai(s)." curl -s --data "csrf=$csrf&code=111111" "$H/o/$ot"
+expect "order: confirmed" "Envoyé : 20,00 € à @bob." curl -s --data "csrf=$csrf&code=483920" "$H/o/$ot"
+eventually "invitation is public" "public|@bob @alice vous envoie de l'argent avec mandat. Pour le recevoir, écrivez « @mandat ouvrir » sous 10 min." answer_to "$p"
+if answer_to "$p" | grep '^public' | grep -q '20'; then bad "the public invitation names the amount"; else ok; fi
+expect "payer receipt is direct" "direct|@alice Envoyé : 20,00 € à @bob, gardé" answer_to "$p"
+p=$(mention bob "@mandat open")
+eventually "bob: link (en)" "direct|@bob To link @bob to a mandat wallet" answer_to "$p"
+lt=$(answer_to "$p" | token_in /link)
+[ -n "$lt" ] || { tail -20 "$dir/mandatd.log"; tail -3 "$dir/standin.log" | cut -c1-400; exit 1; }
+B=0698765432
+csrf=$(csrf_of "/link/$lt")
+curl -s --data "csrf=$csrf&step=phone&phone=$B" "$H/link/$lt" >/dev/null
+otp=$("${M[@]}" phone $B </dev/null | grep -o 'verification code: [0-9]\{6\}' | grep -o '[0-9]\{6\}')
+expect "bob: linked, new wallet" "is linked to your mandat wallet" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=271828&again=271828" "$H/link/$lt"
+eventually "bob collects" "20,00 € de" "${M[@]}" phone $B </dev/null
+eventually "alice told" "@bob s'est inscrit et a reçu vos 20,00 €" answer_to "$p" 2>/dev/null || true
+
+# ---- English, a payment between linked accounts ----
+p=$(mention bob "@mandat pay @alice 2 EUR for pizza")
+eventually "en order" "direct|@bob Send €2.00 to @alice? Confirm with your code within 5 min" answer_to "$p"
+ot=$(answer_to "$p" | token_in /o)
+csrf=$(csrf_of "/o/$ot")
+expect "en confirmed" "Sent: €2.00 to @alice." curl -s --data "csrf=$csrf&code=271828" "$H/o/$ot"
+eventually "payee receipt by SMS" "2,00 € de @bob arrivés sur votre compte" "${M[@]}" phone $A </dev/null
+p=$(mention bob "@mandat pay @alice")
+eventually "hint is public" "public|@bob Amount missing" answer_to "$p"
+p=$(mention bob "@mandat balance")
+eventually "balance is direct" "direct|@bob Balance: €18.00" answer_to "$p"
+
+# ---- a leaked code ----
+p=$(mention alice "@mandat mon code c'est 483 920 lol")
+eventually "leak: told in private" "direct|@alice Votre code mandat est apparu dans un message public" answer_to "$p"
+if answer_to "$p" | grep -q '^public'; then bad "a leak was answered in public"; else ok; fi
+expect "leak: code cleared" "Choisissez d'abord votre code" "${M[@]}" sms $A ENVOI 1 $B
+[ "$(db "SELECT count(*) FROM inbox WHERE text LIKE '%483%920%'")" = 0 ] && ok || bad "the leaked code is stored"
+
+# ---- a 429 is honoured ----
+curl -s -X POST --data '{"api":"mastodon","count":2,"seconds":3}' "$S/__ratelimit" >/dev/null
+p=$(mention bob "@mandat solde")
+eventually "after 429" "direct|@bob Solde" answer_to "$p"
+if grep -q '"early":true' "$dir/standin.log"; then bad "mandat called again before the rate-limit reset"; else ok; fi
+expect "429 logged" "answered 429" cat "$dir/mandatd.log"
+
+# ---- campaign totals under concurrent donations ----
+for i in 1 2 3 4 5 6; do
+  n=06000000$((10 + i))
+  "${M[@]}" sms $n INSCRIPTION >/dev/null
+  "${M[@]}" sms $n CODE 50505$i >/dev/null
+  a=$(db "SELECT account_id FROM customers WHERE phone='+336000000$((10 + i))'")
+  "${M[@]}" transfer --kind topup --from 1 --to "$a" --amount 50 >/dev/null
+done
+for i in 1 2 3 4 5 6; do
+  ( n=06000000$((10 + i)); "${M[@]}" sms $n DON $i FAIM2026 >/dev/null; "${M[@]}" sms $n 50505$i >/dev/null ) &
+done
+p=$(mention bob "@mandat don 4€ #FAIM2026")
+eventually "donation post" "Give €4.00 to Contre la faim 2026? Confirm" answer_to "$p"
+ot=$(answer_to "$p" | token_in /o)
+csrf=$(csrf_of "/o/$ot")
+expect "donation confirmed" "Thank you! €4.00 given to Contre la faim 2026." curl -s --data "csrf=$csrf&code=271828" "$H/o/$ot"
+wait
+eventually "campaign total" '"total":2500' curl -s "$H/campaigns/faim2026.json"
+expect "campaign donations" '"donations":7' curl -s "$H/campaigns/faim2026.json"
+expect "donor names: none without opt-in" '"donors":[]' curl -s "$H/campaigns/faim2026.json"
+
+# ---- the books ----
+expect "check" "ok" "${M[@]}" check
+if grep -E -q '483920|271828|xsecret|mastotoken|xtoken' "$dir/mandatd.log"; then
+  bad "a secret reached the log"
+else
+  ok
+fi
+
+if [ "$fail" -ne 0 ]; then echo "--- mandatd.log"; tail -30 "$dir/mandatd.log"; echo "--- stand-in requests"; tail -5 "$dir/standin.log" | cut -c1-300; fi
+echo "social: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
