@@ -88,9 +88,10 @@ int social_x_parse_events(const char *body, size_t len, struct social_post *out,
  * Only type "mention" with a status gives a post (author from the notification's account);
  * others are skipped. The text is social_html_to_text of the content with the status'
  * mentions. Returns the number of posts (<= max), or -MDT_EINVAL with err as above
- * ("[3].status.mentions[0].acct: missing", "more than 40 mentions"; more than max mentions is
- * an error, never a silent cut, so that since_id bookkeeping never skips a post).
- * Thread-safe. */
+ * ("[3].status.mentions[0].acct: missing"). More than max mention notifications is an error
+ * ("more than 40 mentions"), never a silent cut, so that min_id bookkeeping never skips a
+ * post. Any malformed notification fails the whole page: see the Link header to step past it.
+ * out is caller-owned. Thread-safe. */
 int social_mastodon_parse_notifications(const char *body, size_t len, struct social_post *out,
                                         size_t max, struct mdt_err *err);
 
