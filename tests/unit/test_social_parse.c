@@ -577,28 +577,29 @@ static void test_html_mentions_by_text(void **state)
     static const char *const urls[] = {"https://a.example/@bob", "https://b.example/@bob",
                                        "https://m.example/@carol"};
     static const char *const accts[] = {"bob@a.example", "bob@b.example", "carol"};
+    static const struct {
+        const char *html, *text;
+    } cases[] = {
+        /* An actor URI its server linked: resolved by the text, by acct or unique user part. */
+        {"<a href=\"https://m.example/users/carol\" class=\"u-url mention\">@<span>Carol</span>"
+         "</a>",
+         "@carol"},
+        {"<a class=\"mention\" href=\"x\">@bob@b.example</a>", "@bob@b.example"},
+        {"<a class=\"mention\" href=\"x\">@BOB@A.example</a>", "@bob@a.example"},
+        /* Two bobs: "@bob" stays as written, and so does a link that is not a mention. */
+        {"<a class=\"mention\" href=\"x\">@bob</a>", "@bob"},
+        {"<a class=\"mention hashtag\" href=\"x\">@Carol</a>", "@Carol"},
+        {"<a href=\"x\">@Carol</a>", "@Carol"},
+        {"<a class=\"mention\" href=\"x\">@nobody</a>", "@nobody"},
+    };
     char out[128];
 
     (void)state;
-    /* An actor URI its server linked: resolved by the text, by acct or unique user part. */
-    social_html_to_text("<a href=\"https://m.example/users/carol\" class=\"u-url mention\">@"
-                        "<span>Carol</span></a>",
-                        strlen("<a href=\"https://m.example/users/carol\" class=\"u-url "
-                               "mention\">@<span>Carol</span></a>"),
-                        urls, accts, 3, out, sizeof(out), NULL);
-    assert_string_equal(out, "@carol");
-    social_html_to_text("<a class=\"mention\" href=\"x\">@bob@b.example</a>", 47, urls, accts, 3,
-                        out, sizeof(out), NULL);
-    assert_string_equal(out, "@bob@b.example");
-    /* Two bobs: "@bob" stays as written, and so does a link that is not a mention. */
-    social_html_to_text("<a class=\"mention\" href=\"x\">@bob</a>", 37, urls, accts, 3, out,
-                        sizeof(out), NULL);
-    assert_string_equal(out, "@bob");
-    social_html_to_text("<a class=\"mention hashtag\" href=\"x\">@carol</a>", 48, urls, accts, 3,
-                        out, sizeof(out), NULL);
-    assert_string_equal(out, "@carol");
-    social_html_to_text("<a href=\"x\">@Carol</a>", 22, urls, accts, 3, out, sizeof(out), NULL);
-    assert_string_equal(out, "@Carol");
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        social_html_to_text(cases[i].html, strlen(cases[i].html), urls, accts, 3, out, sizeof(out),
+                            NULL);
+        assert_string_equal(out, cases[i].text);
+    }
 }
 
 static void test_html_malformed(void **state)
