@@ -274,6 +274,9 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err);
 
+/* Whether the E.164 number has a wallet with a code. */
+bool dialog_has_wallet(struct dialog *d, const char *e164);
+
 /* How replies and pages name a person or payee: "@bob" for a social address ("m:bob"), a
  * masked number for an E.164 one, a charity's name as it is. */
 void dialog_payee_show(const char *payee, char *out, size_t cap);

@@ -420,6 +420,13 @@ static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[32
     return k;
 }
 
+bool dialog_has_wallet(struct dialog *d, const char *e164)
+{
+    const struct cust *c = dialog_cust_find(d, e164);
+
+    return c != NULL && c->row.account_id != 0 && c->row.has_pin;
+}
+
 const struct social_link_row *dialog_link_get(struct dialog *d, const uint8_t token_hash[32],
                                               int64_t now_us, bool *has_wallet)
 {

@@ -608,6 +608,16 @@ static void on_poll(evutil_socket_t fd, short what, void *arg)
     if (s->polling) {
         return;
     }
+    if (s->paused_until_us[NET_MASTODON] > clock_now_us()) {
+        /* A reply met a 429: nothing goes to Mastodon before its reset. */
+        struct timeval tv = {0, 0};
+        int64_t wait = s->paused_until_us[NET_MASTODON] - clock_now_us();
+
+        tv.tv_sec = (time_t)(wait / 1000000);
+        tv.tv_usec = (suseconds_t)(wait % 1000000);
+        evtimer_add(s->poll_ev, &tv);
+        return;
+    }
     s->polling = true;
     s->poll.n = 0;
     s->poll.next = 0;

@@ -149,6 +149,9 @@ static void link_invalid(struct evhttp_request *req)
                      "bad");
 }
 
+static void page_link_row(struct web *w, struct evhttp_request *req, const char *token,
+                          const struct social_link_row *r, bool wallet, const char *note);
+
 static void page_link(struct web *w, struct evhttp_request *req, const char *token,
                       const char *note)
 {
@@ -157,6 +160,14 @@ static void page_link(struct web *w, struct evhttp_request *req, const char *tok
     const struct social_link_row *r =
         token_hash(w, token, h) != NULL ? dialog_link_get(w->cfg.dialog, h, clock_now_us(), &wallet)
                                         : NULL;
+
+    page_link_row(w, req, token, r, wallet, note);
+}
+
+/* The page for the account as r says (the step's row, before the dialog's memory has it). */
+static void page_link_row(struct web *w, struct evhttp_request *req, const char *token,
+                          const struct social_link_row *r, bool wallet, const char *note)
+{
     struct evbuffer *b;
     char csrf[65], who[STORE_ADDR_MAX], masked[PHONE_MASK_MAX];
     bool fr;
@@ -244,7 +255,8 @@ static void link_answered(void *ctx, int rc, const struct dialog_step *s)
         goto out;
     }
     if (c->otp_step) {
-        page_link(c->pc.w, req, c->pc.token, NULL);
+        page_link_row(c->pc.w, req, c->pc.token, &s->link,
+                      dialog_has_wallet(c->pc.w->cfg.dialog, s->link.otp_phone), NULL);
         goto out;
     }
     switch (dialog_step_outcome(s)) {
