@@ -52,10 +52,9 @@
  * and, over TLS, about 50 KB of buffers, so 256 is 13 MB and well below any file limit. */
 #define WEBHOOK_CONCURRENCY_MAX 256
 
-/* Bytes of a merchant's response read at most: its body is ignored (the status line decides),
- * and its headers are what any proxy sends. Larger responses end the connection. */
+/* Bytes of a merchant's response body read at most: it is ignored (the status line decides).
+ * Larger responses end the connection; their headers are bounded by HTTP_CLIENT_HEADERS_MAX. */
 #define WEBHOOK_RESPONSE_BODY_MAX 65536
-#define WEBHOOK_RESPONSE_HEADERS_MAX 16384
 
 /* Longest wait between two tries of an event, whatever its attempts so far: a merchant back
  * after an outage gets its events within the hour. */

@@ -1,20 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The webhook sender on the event loop: a bounded table of events, a FIFO of those waiting for
- * one of [webhook] concurrency connections, one connection per try (http, or https through
- * bufferevent_openssl with certificate and host name verification), and each result saved
- * through the caller before the event is forgotten. The store is the queue of record: an event
- * waiting for its next try lives there, not here, and the once-a-second poll offers it again. */
+ * one of [webhook] concurrency requests in flight, one http_client request per try, and each
+ * result saved through the caller before the event is forgotten. The store is the queue of
+ * record: an event waiting for its next try lives there, not here, and the once-a-second poll
+ * offers it again. */
 #include "channel/http/webhook.h"
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
-#include <event2/dns.h>
 #include <event2/event.h>
 #include <event2/http.h>
-#include <openssl/err.h>
-#include <openssl/ssl.h>
-#include <openssl/x509v3.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,6 +20,7 @@
 #include "base/id128.h"
 #include "base/limits.h"
 #include "base/log.h"
+#include "channel/http/http_client.h"
 #include "channel/http/webhook_int.h"
 
 enum entry_state {
@@ -37,19 +31,13 @@ enum entry_state {
     ENTRY_SAVE_AGAIN, /* save could not be queued: asked again by the save_again timer */
 };
 
-/* One event in memory. The connection, its request and the deadline live while SENDING. */
+/* One event in memory. Its request, while SENDING, is the http_client's. */
 struct entry {
     struct webhook_sender *ws;
     enum entry_state state;
     struct webhook_row row;
-    struct webhook_target target;
-    struct evhttp_connection *conn; /* ours; freed after the try (see reap) */
-    struct evhttp_request *req;     /* owned by conn */
-    struct event *deadline;
-    int status;         /* the response's status line, 0 until it came */
-    int error;          /* 1 + enum evhttp_request_error, 0 when none */
-    long tls_verify;    /* X509_V_ERR_* of a refused certificate, 0 when none */
-    int64_t started_us; /* monotonic */
+    char host[WEBHOOK_HOST_MAX]; /* the URL's host, for logs; "" until parsed */
+    int64_t started_us;          /* monotonic */
 };
 
 /* A save that finished, reported by webhook_sender_saved from any thread. */
@@ -60,8 +48,7 @@ struct saved {
 
 struct webhook_sender {
     struct event_base *base;
-    struct evdns_base *dns; /* NULL: libevent resolves names with a blocking getaddrinfo */
-    SSL_CTX *tls;
+    struct http_client *http; /* the tries' requests: TLS, connections, deadlines */
     struct webhook_config cfg;
     struct webhook_handlers h;
     struct entry *entries;               /* WEBHOOK_QUEUE_MAX, allocated once */
@@ -73,27 +60,10 @@ struct webhook_sender {
     bool kicking;       /* kick is on the stack: a try that ends at once must not start another */
     struct event *wake; /* saves finished (webhook_sender_saved, any thread) */
     struct event *save_again; /* one second after a save could not be queued */
-    /* Connections of finished tries. libevent calls back from inside a connection and may touch
-     * it after the callback returns, so they are freed by on_reap, straight from the loop with no
-     * connection's frame below. Not free_on_completion: libevent 2.1 forgets to free a connection
-     * that failed to connect. Bounded: a try finishes at most once per entry in memory and
-     * connection slot before on_reap runs. */
-    struct evhttp_connection *reap[WEBHOOK_QUEUE_MAX + WEBHOOK_CONCURRENCY_MAX];
-    uint32_t reap_count;
-    struct event *reap_ev;
     pthread_mutex_t mu;
     struct saved *saved; /* guarded by mu; at most one per entry, so WEBHOOK_QUEUE_MAX */
     size_t saved_count;  /* guarded by mu */
 };
-
-/* Which SSL ex_data slot points back at the entry, for the verify callback. */
-static int ssl_entry_index = -1;
-static pthread_once_t ssl_index_once = PTHREAD_ONCE_INIT;
-
-static void ssl_index_init(void)
-{
-    ssl_entry_index = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
-}
 
 static uint32_t rng_next(struct webhook_sender *ws)
 {
@@ -115,7 +85,7 @@ static void event_name_get(const struct entry *e, struct event_name *n)
 {
     id128_format(e->row.id, n->id);
     webhook_text_safe(e->row.type, n->type, sizeof(n->type));
-    webhook_text_safe(e->target.host[0] != '\0' ? e->target.host : "-", n->host, sizeof(n->host));
+    webhook_text_safe(e->host[0] != '\0' ? e->host : "-", n->host, sizeof(n->host));
 }
 
 static struct entry *entry_find(struct webhook_sender *ws, struct id128 id)
@@ -183,19 +153,6 @@ void webhook_sender_saved(struct webhook_sender *ws, struct id128 id, int rc)
 
 static void kick(struct webhook_sender *ws);
 
-/* Straight from the loop: free the connections of finished tries. */
-static void on_reap(evutil_socket_t fd, short what, void *arg)
-{
-    struct webhook_sender *ws = arg;
-
-    (void)fd;
-    (void)what;
-    for (uint32_t i = 0; i < ws->reap_count; i++) {
-        evhttp_connection_free(ws->reap[i]);
-    }
-    ws->reap_count = 0;
-}
-
 /* Loop thread: forget the events whose state is durable. A failed save leaves the store's row as
  * it was (queued, due): the next poll offers it again, so it is sent again, never lost. */
 static void on_wake(evutil_socket_t fd, short what, void *arg)
@@ -232,40 +189,53 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 
 /* ---- one try ---- */
 
-static const char *error_text(const struct entry *e, char *buf, size_t cap)
+/* What a try got, for the log: "HTTP <status>", or why there was no answer. The status line
+ * decides: a 2xx whose body then broke or overflowed is delivered. */
+static int try_status(const struct webhook_sender *ws, const struct http_response *r, char *why,
+                      size_t cap)
 {
-    static const char *const texts[] = {"",
-                                        "connection closed before the response",
-                                        "malformed response",
-                                        "read or write error",
-                                        "",
-                                        "response too large"};
-    int timeout = 1 + (int)EVREQ_HTTP_TIMEOUT, deadline = 1 + (int)EVREQ_HTTP_REQUEST_CANCEL;
+    static const size_t cert = sizeof(HTTP_CLIENT_CERT_PREFIX) - 1;
+    int status = r->status != 0 ? r->status : r->status_line;
 
-    if (e->status > 0) {
-        snprintf(buf, cap, "HTTP %d", e->status);
-    } else if (e->tls_verify != 0) {
-        snprintf(buf, cap, "TLS certificate refused: %s",
-                 X509_verify_cert_error_string(e->tls_verify));
-    } else if (e->error == timeout || e->error == deadline) {
-        snprintf(buf, cap, "no answer within %u s", e->ws->cfg.timeout_s);
-    } else if (e->error > 0 && (size_t)e->error <= sizeof(texts) / sizeof(texts[0])) {
-        snprintf(buf, cap, "%s", texts[e->error - 1]);
-    } else {
-        snprintf(buf, cap, "connection failed (refused, unreachable, name unknown or TLS)");
+    if (r->fail == HTTP_CLIENT_FAIL_TIMEOUT) {
+        status = 0; /* the deadline ends the try, whatever came before it */
     }
-    return buf;
+    if (status > 0) {
+        snprintf(why, cap, "HTTP %d", status);
+        return status;
+    }
+    switch (r->fail) {
+    case HTTP_CLIENT_FAIL_CERTIFICATE:
+        snprintf(why, cap, "TLS certificate refused: %s",
+                 strncmp(r->error, HTTP_CLIENT_CERT_PREFIX, cert) == 0 ? r->error + cert
+                                                                       : r->error);
+        break;
+    case HTTP_CLIENT_FAIL_TIMEOUT:
+        snprintf(why, cap, "no answer within %u s", ws->cfg.timeout_s);
+        break;
+    case HTTP_CLIENT_FAIL_CLOSED:
+        snprintf(why, cap, "connection closed before the response");
+        break;
+    case HTTP_CLIENT_FAIL_MALFORMED:
+    case HTTP_CLIENT_FAIL_IO:
+    case HTTP_CLIENT_FAIL_TOO_LARGE:
+        snprintf(why, cap, "%s", r->error);
+        break;
+    default:
+        snprintf(why, cap, "connection failed: %s", r->error);
+        break;
+    }
+    return 0;
 }
 
-static void log_result(const struct entry *e, enum webhook_outcome out, int64_t now_us)
+static void log_result(const struct entry *e, enum webhook_outcome out, const char *why,
+                       int64_t now_us)
 {
     struct event_name n;
-    char why[160];
     long long ms = (long long)((clock_mono_us() - e->started_us) / 1000);
     unsigned long long merchant = (unsigned long long)e->row.merchant_id;
 
     event_name_get(e, &n);
-    error_text(e, why, sizeof(why));
     if (out == WEBHOOK_OUT_DELIVERED) {
         log_info("webhook %s %s for merchant %llu to %s: delivered, %s (try %u, %lld ms)", n.id,
                  n.type, merchant, n.host, why, e->row.attempts, ms);
@@ -281,226 +251,76 @@ static void log_result(const struct entry *e, enum webhook_outcome out, int64_t 
     }
 }
 
-/* The try is over (response, error or deadline): decide, log, save, and start the next one. */
-static void try_finish(struct entry *e)
+/* The try is over (status 0: no answer, why says why): decide, log, save, and start the next. */
+static void try_finish(struct entry *e, int status, const char *why)
 {
     struct webhook_sender *ws = e->ws;
     int64_t now_us = clock_now_us();
     enum webhook_outcome out;
 
     MDT_ASSERT(e->state == ENTRY_SENDING && ws->in_flight > 0);
-    if (e->deadline != NULL) {
-        event_free(e->deadline);
-        e->deadline = NULL;
-    }
-    if (e->conn != NULL) {
-        MDT_ASSERT(ws->reap_count < sizeof(ws->reap) / sizeof(ws->reap[0]));
-        ws->reap[ws->reap_count++] = e->conn;
-        event_active(ws->reap_ev, EV_TIMEOUT, 0);
-    }
-    e->conn = NULL;
-    e->req = NULL; /* owned by libevent, freed after on_done or by the cancel */
     ws->in_flight--;
-    out = webhook_row_after_try(&e->row, e->status, now_us, ws->cfg.retry_min_s,
+    out = webhook_row_after_try(&e->row, status, now_us, ws->cfg.retry_min_s,
                                 ws->cfg.retry_period_s, rng_next(ws));
-    log_result(e, out, now_us);
-    if (e->target.tls) {
-        ERR_clear_error(); /* a refused handshake leaves its reasons in this thread's queue */
-    }
+    log_result(e, out, why, now_us);
     save(ws, e);
     kick(ws);
 }
 
-static int on_headers(struct evhttp_request *req, void *arg)
+/* http_client's answer to a try, from the loop. */
+static void on_response(void *arg, const struct http_response *r)
 {
     struct entry *e = arg;
+    char why[WEBHOOK_HOST_MAX + 160];
+    int status = try_status(e->ws, r, why, sizeof(why));
 
-    /* The status line decides; a body that then breaks or overflows changes nothing. */
-    e->status = evhttp_request_get_response_code(req);
-    return 0;
+    try_finish(e, status, why);
 }
 
-static void on_error(enum evhttp_request_error error, void *arg)
-{
-    struct entry *e = arg;
-
-    e->error = 1 + (int)error;
-}
-
-static void on_done(struct evhttp_request *req, void *arg)
-{
-    struct entry *e = arg;
-
-    if (req != NULL && e->status == 0) {
-        e->status = evhttp_request_get_response_code(req);
-    }
-    try_finish(e);
-}
-
-/* The whole try took longer than [webhook] timeout (a name that never resolves, a server that
- * trickles its answer): cancel it. libevent then calls on_error only, never on_done. */
-static void on_deadline(evutil_socket_t fd, short what, void *arg)
-{
-    struct entry *e = arg;
-
-    (void)fd;
-    (void)what;
-    evhttp_cancel_request(e->req);
-    e->status = 0;
-    e->error = 1 + (int)EVREQ_HTTP_REQUEST_CANCEL;
-    try_finish(e);
-}
-
-/* OpenSSL's verdict on each certificate of the chain: kept to say why a handshake failed. */
-static int on_verify(int ok, X509_STORE_CTX *store)
-{
-    SSL *ssl = X509_STORE_CTX_get_ex_data(store, SSL_get_ex_data_X509_STORE_CTX_idx());
-    struct entry *e = ssl != NULL ? SSL_get_ex_data(ssl, ssl_entry_index) : NULL;
-
-    if (!ok && e != NULL && e->tls_verify == 0) {
-        e->tls_verify = X509_STORE_CTX_get_error(store);
-    }
-    return ok;
-}
-
-/* An SSL bufferevent that checks the peer's certificate against the target's host name (or
- * address) before any byte of the request leaves. NULL when out of memory. */
-static struct bufferevent *tls_bufferevent(struct webhook_sender *ws, struct entry *e)
-{
-    SSL *ssl = SSL_new(ws->tls);
-    X509_VERIFY_PARAM *param;
-    struct bufferevent *bev;
-    int ok;
-
-    if (ssl == NULL) {
-        return NULL;
-    }
-    param = SSL_get0_param(ssl);
-    X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (e->target.ip_literal) {
-        ok = X509_VERIFY_PARAM_set1_ip_asc(param, e->target.host);
-    } else {
-        /* RFC 6066 §3: server names are DNS names, never addresses. */
-        ok = X509_VERIFY_PARAM_set1_host(param, e->target.host, 0) &&
-             SSL_set_tlsext_host_name(ssl, e->target.host);
-    }
-    if (ok != 1 || SSL_set_ex_data(ssl, ssl_entry_index, e) != 1) {
-        SSL_free(ssl);
-        return NULL;
-    }
-    /* Frees ssl on failure (BEV_OPT_CLOSE_ON_FREE). */
-    bev = bufferevent_openssl_socket_new(ws->base, -1, ssl, BUFFEREVENT_SSL_CONNECTING,
-                                         BEV_OPT_CLOSE_ON_FREE | BEV_OPT_DEFER_CALLBACKS);
-    if (bev != NULL) {
-        /* The response is framed by HTTP (Content-Length, chunks); many servers close without
-         * a TLS close_notify, which must not turn a complete answer into an error. */
-        bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-    }
-    return bev;
-}
-
-/* The request of a try: signed headers and the body. Returns 0 or -MDT_ENOMEM. */
-static int request_make(struct webhook_sender *ws, struct entry *e)
+/* Send a try: the signed headers and the body, POSTed to the event's URL. Returns 0, or what
+ * http_client_request returned (err says why); then on_response is not called. */
+static int try_send(struct webhook_sender *ws, struct entry *e, struct mdt_err *err)
 {
     struct webhook_header hdr[WEBHOOK_HEADER_COUNT];
+    struct http_header out[WEBHOOK_HEADER_COUNT];
     char sig[WEBHOOK_SIG_HEX_MAX];
     size_t len = strnlen(e->row.body, sizeof(e->row.body));
     int64_t t_s = clock_now_us() / 1000000;
-    struct evkeyvalq *out;
-    int rc = 0;
+    int rc;
 
-    e->req = evhttp_request_new(on_done, e);
-    if (e->req == NULL) {
-        return MDT_E(NOMEM);
-    }
-    evhttp_request_set_header_cb(e->req, on_headers);
-    evhttp_request_set_error_cb(e->req, on_error);
     memset(sig, 0, sizeof(sig));
     ws->h.sign(ws->h.ctx, e->row.merchant_id, t_s, e->row.body, len, sig);
-    webhook_headers_make(&e->target, &e->row, t_s, sig, hdr);
-    out = evhttp_request_get_output_headers(e->req);
-    for (size_t i = 0; rc == 0 && i < WEBHOOK_HEADER_COUNT; i++) {
-        rc = evhttp_add_header(out, hdr[i].name, hdr[i].value) == 0 ? 0 : MDT_E(NOMEM);
+    webhook_headers_make(&e->row, t_s, sig, hdr);
+    for (size_t i = 0; i < WEBHOOK_HEADER_COUNT; i++) {
+        out[i].name = hdr[i].name;
+        out[i].value = hdr[i].value;
     }
-    if (rc == 0 && evbuffer_add(evhttp_request_get_output_buffer(e->req), e->row.body, len) < 0) {
-        rc = MDT_E(NOMEM);
-    }
-    memset(sig, 0, sizeof(sig));
-    memset(hdr, 0, sizeof(hdr));
-    if (rc < 0) {
-        evhttp_request_free(e->req);
-        e->req = NULL;
-    }
+    rc = http_client_request(ws->http, EVHTTP_REQ_POST, e->row.url, out, WEBHOOK_HEADER_COUNT,
+                             e->row.body, len, on_response, e, err);
+    explicit_bzero(sig, sizeof(sig));
+    explicit_bzero(hdr, sizeof(hdr));
     return rc;
-}
-
-/* Open the connection and send. Returns 0, or -MDT_ENOMEM with nothing left open. */
-static int try_connect(struct webhook_sender *ws, struct entry *e)
-{
-    struct timeval deadline = {(time_t)ws->cfg.timeout_s, 0};
-    struct bufferevent *bev = NULL;
-
-    if (e->target.tls) {
-        bev = tls_bufferevent(ws, e);
-        if (bev == NULL) {
-            return MDT_E(NOMEM);
-        }
-    }
-    e->conn = evhttp_connection_base_bufferevent_new(ws->base, ws->dns, bev, e->target.host,
-                                                     e->target.port);
-    if (e->conn == NULL) {
-        if (bev != NULL) {
-            bufferevent_free(bev); /* not adopted: every failure comes before that */
-        }
-        return MDT_E(NOMEM);
-    }
-    evhttp_connection_set_timeout(e->conn, (int)ws->cfg.timeout_s);
-    evhttp_connection_set_retries(e->conn, 0);
-    evhttp_connection_set_max_body_size(e->conn, WEBHOOK_RESPONSE_BODY_MAX);
-    evhttp_connection_set_max_headers_size(e->conn, WEBHOOK_RESPONSE_HEADERS_MAX);
-    e->deadline = evtimer_new(ws->base, on_deadline, e);
-    if (e->deadline == NULL || request_make(ws, e) < 0) {
-        goto fail;
-    }
-    /* Armed first: when the connection fails at once (no socket left), libevent calls on_done
-     * from inside evhttp_make_request, and the try is over (and its entry saving) on return. */
-    evtimer_add(e->deadline, &deadline);
-    if (evhttp_make_request(e->conn, e->req, EVHTTP_REQ_POST, e->target.path) < 0) {
-        e->req = NULL; /* freed by libevent */
-        goto fail;
-    }
-    return 0;
-fail:
-    if (e->req != NULL) {
-        evhttp_request_free(e->req);
-        e->req = NULL;
-    }
-    if (e->deadline != NULL) {
-        event_free(e->deadline);
-        e->deadline = NULL;
-    }
-    evhttp_connection_free(e->conn);
-    e->conn = NULL;
-    return MDT_E(NOMEM);
 }
 
 /* Start a try of a WAITING entry. A URL mandat cannot send to fails the event at once. */
 static void try_start(struct webhook_sender *ws, struct entry *e)
 {
+    struct http_target t;
+    struct mdt_err err = {0};
     const char *why = "";
     struct event_name n;
 
-    e->status = 0;
-    e->error = 0;
-    e->tls_verify = 0;
     e->started_us = clock_mono_us();
-    if (webhook_target_parse(e->row.url, &e->target, &why) == 0 && !ws->cfg.allow_private &&
-        webhook_host_private(e->target.host)) {
-        why = "the host is a loopback or private address (SSRF guard; [webhook] allow_private "
-              "= yes allows it)";
-        e->target.host[0] = '\0';
+    if (webhook_target_parse(e->row.url, &t, &why) == 0) {
+        if (!ws->cfg.allow_private && webhook_host_private(t.host)) {
+            why = "the host is a loopback or private address (SSRF guard; [webhook] allow_private "
+                  "= yes allows it)";
+        } else {
+            snprintf(e->host, sizeof(e->host), "%s", t.host);
+        }
     }
-    if (why[0] != '\0' || e->target.host[0] == '\0') {
+    explicit_bzero(&t, sizeof(t)); /* the path may hold the merchant's token */
+    if (why[0] != '\0') {
         event_name_get(e, &n);
         log_warn("webhook %s %s for merchant %llu: cannot send to its URL: %s: failed", n.id,
                  n.type, (unsigned long long)e->row.merchant_id, why);
@@ -511,9 +331,10 @@ static void try_start(struct webhook_sender *ws, struct entry *e)
     }
     e->state = ENTRY_SENDING;
     ws->in_flight++;
-    if (try_connect(ws, e) < 0) {
-        log_error("webhook: out of memory starting a try");
-        try_finish(e); /* counts as a failed try: retried later */
+    if (try_send(ws, e, &err) < 0) {
+        event_name_get(e, &n);
+        log_error("webhook %s: cannot start a try: %s", n.id, err.msg);
+        try_finish(e, 0, "not sent"); /* counts as a failed try: retried later */
     }
 }
 
@@ -587,46 +408,26 @@ static int config_check(const struct webhook_config *cfg, struct mdt_err *err)
     return 0;
 }
 
-/* TLS 1.2 or later, peers verified against the trust anchors. */
-static int tls_start(struct webhook_sender *ws, struct mdt_err *err)
-{
-    const char *ca = ws->cfg.tls_ca_file;
-    int ok;
-
-    pthread_once(&ssl_index_once, ssl_index_init);
-    ws->tls = SSL_CTX_new(TLS_client_method());
-    if (ws->tls == NULL || ssl_entry_index < 0) {
-        return mdt_err_set(err, MDT_E(NOMEM), "cannot create the webhooks' TLS context");
-    }
-    SSL_CTX_set_min_proto_version(ws->tls, TLS1_2_VERSION);
-    SSL_CTX_set_verify(ws->tls, SSL_VERIFY_PEER, on_verify);
-    ok = ca[0] != '\0' ? SSL_CTX_load_verify_locations(ws->tls, ca, NULL)
-                       : SSL_CTX_set_default_verify_paths(ws->tls);
-    ERR_clear_error();
-    if (ok != 1) {
-        return mdt_err_set(err, MDT_E(INVAL),
-                           ca[0] != '\0' ? "[webhook] tls_ca_file '%.200s': cannot read PEM "
-                                           "certificates from it"
-                                         : "cannot load the system's trust store%.0s",
-                           ca);
-    }
-    return 0;
-}
-
+/* The events of the sender, and its HTTP client with [webhook]'s timeout and trust anchors. */
 static int events_start(struct webhook_sender *ws, struct mdt_err *err)
 {
+    struct http_client_config hc;
+    struct mdt_err sub = {0};
+    int rc;
+
     ws->wake = event_new(ws->base, -1, EV_PERSIST, on_wake, ws);
     ws->save_again = evtimer_new(ws->base, on_save_again, ws);
-    ws->reap_ev = event_new(ws->base, -1, 0, on_reap, ws);
-    if (ws->wake == NULL || ws->save_again == NULL || ws->reap_ev == NULL ||
-        event_add(ws->wake, NULL) < 0) {
+    if (ws->wake == NULL || ws->save_again == NULL || event_add(ws->wake, NULL) < 0) {
         return mdt_err_set(err, MDT_E(NOMEM), "cannot create the webhook sender's events");
     }
-    /* Non-blocking names; /etc/hosts and resolv.conf as the system has them. */
-    ws->dns = evdns_base_new(ws->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-    if (ws->dns == NULL) {
-        log_warn("webhooks: no DNS resolver from /etc/resolv.conf: host names are resolved "
-                 "synchronously on the loop");
+    memset(&hc, 0, sizeof(hc));
+    hc.timeout_s = ws->cfg.timeout_s;
+    snprintf(hc.tls_ca_file, sizeof(hc.tls_ca_file), "%s", ws->cfg.tls_ca_file);
+    hc.allow_private = ws->cfg.allow_private;
+    hc.body_max = WEBHOOK_RESPONSE_BODY_MAX;
+    rc = http_client_start(ws->base, &hc, &ws->http, &sub);
+    if (rc < 0) {
+        return mdt_err_set(err, rc, "[webhook] %.240s", sub.msg);
     }
     return 0;
 }
@@ -663,10 +464,7 @@ int webhook_sender_start(struct event_base *base, const struct webhook_config *c
     for (uint32_t i = 0; i < WEBHOOK_QUEUE_MAX; i++) {
         ws->entries[i].ws = ws;
     }
-    rc = tls_start(ws, err);
-    if (rc == 0) {
-        rc = events_start(ws, err);
-    }
+    rc = events_start(ws, err);
 out:
     if (rc < 0) {
         webhook_sender_free(ws);
@@ -681,30 +479,13 @@ void webhook_sender_free(struct webhook_sender *ws)
     if (ws == NULL) {
         return;
     }
-    for (uint32_t i = 0; ws->entries != NULL && i < WEBHOOK_QUEUE_MAX; i++) {
-        struct entry *e = &ws->entries[i];
-
-        if (e->state == ENTRY_SENDING && e->conn != NULL) {
-            event_free(e->deadline);
-            evhttp_connection_free(e->conn); /* frees its request without calling on_done */
-        }
-    }
-    for (uint32_t i = 0; i < ws->reap_count; i++) {
-        evhttp_connection_free(ws->reap[i]);
-    }
-    if (ws->reap_ev != NULL) {
-        event_free(ws->reap_ev);
-    }
-    if (ws->dns != NULL) {
-        evdns_base_free(ws->dns, 1); /* lookups still running end, as cancelled */
-    }
+    http_client_free(ws->http); /* tries in flight end here, without calling on_response */
     if (ws->wake != NULL) {
         event_free(ws->wake);
     }
     if (ws->save_again != NULL) {
         event_free(ws->save_again);
     }
-    SSL_CTX_free(ws->tls);
     pthread_mutex_destroy(&ws->mu);
     free(ws->saved);
     free(ws->entries);

@@ -41,19 +41,19 @@ enum webhook_outcome webhook_row_after_try(struct webhook_row *r, int status, in
                                            uint32_t retry_min_s, uint32_t retry_period_s,
                                            uint32_t rand32);
 
-#define WEBHOOK_HEADER_COUNT 6
-#define WEBHOOK_HEADER_VALUE_MAX (WEBHOOK_HOST_MAX + 16)
+#define WEBHOOK_HEADER_COUNT 4
+#define WEBHOOK_HEADER_VALUE_MAX 128 /* the longest is "t=<20 digits>,v1=<64 hex digits>" */
 
 struct webhook_header {
     const char *name;
     char value[WEBHOOK_HEADER_VALUE_MAX];
 };
 
-/* The headers of a try of r to t, signed at t_s (Unix seconds) with sig (64 hex digits): Host,
- * Content-Type, User-Agent, Mandat-Event-Id, Mandat-Signature "t=<t_s>,v1=<sig>" and
- * Connection: close (one request per connection). out holds the signature: wipe it after. */
-void webhook_headers_make(const struct webhook_target *t, const struct webhook_row *r, int64_t t_s,
-                          const char *sig, struct webhook_header out[WEBHOOK_HEADER_COUNT]);
+/* The headers of a try of r, signed at t_s (Unix seconds) with sig (64 hex digits):
+ * Content-Type, User-Agent, Mandat-Event-Id and Mandat-Signature "t=<t_s>,v1=<sig>". http_client
+ * adds Host and Connection: close. out holds the signature: wipe it after. */
+void webhook_headers_make(const struct webhook_row *r, int64_t t_s, const char *sig,
+                          struct webhook_header out[WEBHOOK_HEADER_COUNT]);
 
 /* "payment_request.confirmed" and the like are printable ASCII; a type from a damaged row is
  * shown as "?" characters in logs. Writes at most cap bytes with NUL. */

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The pure rules of webhook delivery: the request target of a URL, the retry schedule and the
- * headers of a try. No libevent, no clock, no randomness of their own: all passed in. */
+/* The pure rules of webhook delivery: the retry schedule and the headers of a try. No libevent, no
+ * clock, no randomness of their own: all passed in. */
 #include <arpa/inet.h>
 #include <stdio.h>
 #include <string.h>
@@ -65,16 +65,14 @@ enum webhook_outcome webhook_row_after_try(struct webhook_row *r, int status, in
     return WEBHOOK_OUT_RETRY;
 }
 
-void webhook_headers_make(const struct webhook_target *t, const struct webhook_row *r, int64_t t_s,
-                          const char *sig, struct webhook_header out[WEBHOOK_HEADER_COUNT])
+void webhook_headers_make(const struct webhook_row *r, int64_t t_s, const char *sig,
+                          struct webhook_header out[WEBHOOK_HEADER_COUNT])
 {
     char id[ID128_TEXT_MAX];
     size_t i = 0;
 
     id128_format(r->id, id);
     memset(out, 0, WEBHOOK_HEADER_COUNT * sizeof(*out));
-    out[i].name = "Host";
-    snprintf(out[i++].value, WEBHOOK_HEADER_VALUE_MAX, "%s", t->host_header);
     out[i].name = "Content-Type";
     snprintf(out[i++].value, WEBHOOK_HEADER_VALUE_MAX, "application/json");
     out[i].name = "User-Agent";
@@ -85,8 +83,6 @@ void webhook_headers_make(const struct webhook_target *t, const struct webhook_r
      * a v2 can be added beside v1 while merchants move over. */
     out[i].name = "Mandat-Signature";
     snprintf(out[i++].value, WEBHOOK_HEADER_VALUE_MAX, "t=%lld,v1=%.64s", (long long)t_s, sig);
-    out[i].name = "Connection";
-    snprintf(out[i++].value, WEBHOOK_HEADER_VALUE_MAX, "close");
     MDT_ASSERT(i == WEBHOOK_HEADER_COUNT);
 }
 
