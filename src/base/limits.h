@@ -43,7 +43,7 @@
 #define CONFIG_SMPP_BINDS_MAX 16
 
 /* Webhook events held in memory by the sender at once (due, in flight, or having their new state
- * saved). An event and its parsed URL are 3.2 KB, so 1024 is under 4 MB; at 16 in flight and a 10 s
+ * saved). An event and its host name are 2.7 KB, so 1024 is under 3 MB; at 16 in flight and a 10 s
  * timeout that is still over ten minutes of sending when every merchant is down. Past it rows
  * stay in the store, which the once-a-second poll reads again: nothing is lost, only later. */
 #define WEBHOOK_QUEUE_MAX 1024
