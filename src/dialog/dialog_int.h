@@ -143,6 +143,9 @@ void dialog_reply_only(struct dialog_step *s, enum dialog_text t);
 uint32_t *dialog_idx_slot(struct idx *x, struct id128 key);
 void dialog_idx_put(struct idx *x, struct id128 key, uint32_t val);
 struct id128 dialog_token_key(const uint8_t hash[32]);
+/* The value (array position + 1) indexed under a token's hash, 0 when none. The caller still
+ * compares the full hash (the key is its first 16 bytes) and checks the expiry. */
+uint32_t dialog_token_find(struct idx *x, const uint8_t hash[32]);
 /* A new enrolment link for step s's person, valid DIALOG_ENROL_LINK_S (token in s->token). */
 void dialog_enrol_link(struct dialog_step *s);
 #define DIALOG_ENROL_LINK_S 1800

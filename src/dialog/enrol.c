@@ -25,13 +25,13 @@ void dialog_enrol_link(struct dialog_step *s)
 /* The customer whose live link hashes to token_hash, or NULL. */
 static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
 {
-    uint32_t *slot = dialog_idx_slot(&d->enrol_tokens, dialog_token_key(token_hash));
+    uint32_t at = dialog_token_find(&d->enrol_tokens, token_hash);
     struct cust *c;
 
-    if (slot == NULL || *slot == 0) {
+    if (at == 0) {
         return NULL;
     }
-    c = &d->custs[*slot - 1];
+    c = &d->custs[at - 1];
     if (c->row.enrol_expires_us <= now_us || !vault_hash_equal(c->row.enrol_hash, token_hash)) {
         return NULL;
     }

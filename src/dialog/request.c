@@ -89,6 +89,13 @@ void dialog_idx_put(struct idx *x, struct id128 key, uint32_t val)
     *slot = val;
 }
 
+uint32_t dialog_token_find(struct idx *x, const uint8_t hash[32])
+{
+    uint32_t *slot = dialog_idx_slot(x, dialog_token_key(hash));
+
+    return slot != NULL ? *slot : 0;
+}
+
 struct id128 dialog_token_key(const uint8_t hash[32])
 {
     struct id128 k;
@@ -173,13 +180,13 @@ const struct payment_request_row *dialog_request_get(struct dialog *d, struct id
 const struct payment_request_row *dialog_request_by_token(struct dialog *d,
                                                           const uint8_t token_hash[32])
 {
-    uint32_t *slot = dialog_idx_slot(&d->request_tokens, dialog_token_key(token_hash));
+    uint32_t at = dialog_token_find(&d->request_tokens, token_hash);
     const struct payment_request_row *r;
 
-    if (slot == NULL || *slot == 0) {
+    if (at == 0) {
         return NULL;
     }
-    r = &d->requests[*slot - 1].row;
+    r = &d->requests[at - 1].row;
     return vault_hash_equal(r->token_hash, token_hash) ? r : NULL;
 }
 

@@ -407,13 +407,13 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
 
 static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
 {
-    uint32_t *slot = dialog_idx_slot(&d->link_tokens, dialog_token_key(token_hash));
+    uint32_t at = dialog_token_find(&d->link_tokens, token_hash);
     struct slink *k;
 
-    if (slot == NULL || *slot == 0) {
+    if (at == 0) {
         return NULL;
     }
-    k = &d->links[*slot - 1];
+    k = &d->links[at - 1];
     if (k->row.token_expires_us <= now_us || !vault_hash_equal(k->row.token_hash, token_hash)) {
         return NULL;
     }
@@ -647,13 +647,13 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
 
 static struct cust *order_by_token(struct dialog *d, const uint8_t token_hash[32])
 {
-    uint32_t *slot = dialog_idx_slot(&d->order_tokens, dialog_token_key(token_hash));
+    uint32_t at = dialog_token_find(&d->order_tokens, token_hash);
     struct cust *c;
 
-    if (slot == NULL || *slot == 0) {
+    if (at == 0) {
         return NULL;
     }
-    c = &d->custs[*slot - 1];
+    c = &d->custs[at - 1];
     if (!c->has_conv || !vault_hash_equal(c->conv.token_hash, token_hash)) {
         return NULL;
     }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/json_depth.h"
 #include "dialog/dialog.h"
 
 static int refuse(struct api_error *e, int status, const char *slug, const char *title,
@@ -25,34 +26,6 @@ static int refuse(struct api_error *e, int status, const char *slug, const char 
     return -1;
 }
 
-/* Depth of [ and { outside strings: jansson recurses per level, so bound it before parsing. */
-static bool too_deep(const char *t, size_t len)
-{
-    int depth = 0;
-    bool in_string = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = t[i];
-
-        if (in_string) {
-            if (c == '\\') {
-                i++;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > API_JSON_DEPTH_MAX) {
-                return true;
-            }
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return false;
-}
-
 json_t *api_parse_body(const char *text, size_t len, struct api_error *e)
 {
     json_error_t je;
@@ -63,7 +36,7 @@ json_t *api_parse_body(const char *text, size_t len, struct api_error *e)
                API_BODY_MAX);
         return NULL;
     }
-    if (too_deep(text, len)) {
+    if (json_too_deep(text, len, API_JSON_DEPTH_MAX)) {
         refuse(e, 400, "malformed-json", "Malformed JSON", "JSON nested deeper than %d levels",
                API_JSON_DEPTH_MAX);
         return NULL;

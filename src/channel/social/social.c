@@ -107,6 +107,22 @@ static void posted_id(enum network net, const char *body, char out[SOCIAL_ID_MAX
     json_decref(j);
 }
 
+/* How long a 429 asks us to wait: Mastodon's X-RateLimit-Reset, X's x-rate-limit-reset, or
+ * Retry-After; fallback when none is usable. */
+static int64_t rate_wait_us(const struct http_response *resp, int64_t now, int64_t fallback)
+{
+    struct evkeyvalq *hd = (struct evkeyvalq *)resp->headers;
+    const char *reset = hd != NULL ? evhttp_find_header(hd, "X-RateLimit-Reset") : NULL;
+    int64_t wait;
+
+    if (hd != NULL && reset == NULL) {
+        reset = evhttp_find_header(hd, "x-rate-limit-reset");
+    }
+    wait = social_rate_wait_us(reset, hd != NULL ? evhttp_find_header(hd, "Retry-After") : NULL,
+                               now);
+    return wait < 0 ? fallback : wait;
+}
+
 static void reply_done(void *arg, const struct http_response *resp)
 {
     struct reply *r = arg;
@@ -125,16 +141,8 @@ static void reply_done(void *arg, const struct http_response *resp)
         s->h.sent(s->h.ctx, r->row.id, 0, peer);
         r->used = false;
     } else if (resp->status == 429) {
-        const struct evkeyvalq *hd = resp->headers;
-        int64_t wait = social_rate_wait_us(
-            evhttp_find_header((struct evkeyvalq *)hd, "X-RateLimit-Reset") != NULL
-                ? evhttp_find_header((struct evkeyvalq *)hd, "X-RateLimit-Reset")
-                : evhttp_find_header((struct evkeyvalq *)hd, "x-rate-limit-reset"),
-            evhttp_find_header((struct evkeyvalq *)hd, "Retry-After"), now);
+        int64_t wait = rate_wait_us(resp, now, backoff_us(s, 1));
 
-        if (wait < 0) {
-            wait = backoff_us(s, 1);
-        }
         s->paused_until_us[net] = now + wait;
         r->next_us = now + wait;
         log_warn("social: %s answered 429: replies wait %lld s for its rate-limit reset",
@@ -517,11 +525,8 @@ static void poll_done(void *arg, const struct http_response *resp)
     int n;
 
     if (resp->status == 429) {
-        int64_t wait = social_rate_wait_us(
-            evhttp_find_header((struct evkeyvalq *)hd, "X-RateLimit-Reset"),
-            evhttp_find_header((struct evkeyvalq *)hd, "Retry-After"), clock_now_us());
+        int64_t wait = rate_wait_us(resp, clock_now_us(), (int64_t)s->cfg.mastodon_poll_ms * 1000);
 
-        wait = wait < 0 ? (int64_t)s->cfg.mastodon_poll_ms * 1000 : wait;
         log_warn("social: Mastodon answered 429: polling waits %lld s for its rate-limit reset",
                  (long long)(wait / 1000000));
         s->paused_until_us[NET_MASTODON] = clock_now_us() + wait;

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "base/json_depth.h"
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/error.h"
@@ -378,34 +379,6 @@ bool social_x_signature_ok(const char *consumer_secret, const char *body, size_t
 /* ------------------------------------------------------------------------------------------ */
 /* JSON fields                                                                                */
 
-/* Depth of [ and { outside strings: jansson recurses per level, so bound it before parsing. */
-static bool too_deep(const char *t, size_t len)
-{
-    int depth = 0;
-    bool in_string = false;
-
-    for (size_t i = 0; i < len; i++) {
-        char c = t[i];
-
-        if (in_string) {
-            if (c == '\\') {
-                i++;
-            } else if (c == '"') {
-                in_string = false;
-            }
-        } else if (c == '"') {
-            in_string = true;
-        } else if (c == '{' || c == '[') {
-            if (++depth > SOCIAL_JSON_DEPTH_MAX) {
-                return true;
-            }
-        } else if (c == '}' || c == ']') {
-            depth--;
-        }
-    }
-    return false;
-}
-
 /* The body as JSON (NULL with err set): bounded in size and depth, no duplicate keys. */
 static json_t *json_read(const char *body, size_t len, struct mdt_err *err)
 {
@@ -420,7 +393,7 @@ static json_t *json_read(const char *body, size_t len, struct mdt_err *err)
         mdt_err_set(err, MDT_E(INVAL), "body longer than %d bytes", SOCIAL_BODY_MAX);
         return NULL;
     }
-    if (too_deep(body, len)) {
+    if (json_too_deep(body, len, SOCIAL_JSON_DEPTH_MAX)) {
         mdt_err_set(err, MDT_E(INVAL), "JSON nested deeper than %d levels", SOCIAL_JSON_DEPTH_MAX);
         return NULL;
     }

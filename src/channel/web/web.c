@@ -353,6 +353,19 @@ static int read_form(struct evhttp_request *req, char *code, char *csrf, char *a
     return rc;
 }
 
+bool web_csrf_ok(const struct web *w, const char *token, const char *csrf)
+{
+    char want[65];
+    bool ok;
+
+    web_csrf_token(w, token, want);
+    /* 64 hex digits compared in constant time, as two 32-byte halves. */
+    ok = strlen(csrf) == 64 && vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) &&
+         vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32);
+    vault_wipe(want, sizeof(want));
+    return ok;
+}
+
 /* A post from another site carries its Origin: refuse it (with the CSRF token, two locks). */
 bool web_same_origin(struct evhttp_request *req)
 {
@@ -371,7 +384,7 @@ bool web_same_origin(struct evhttp_request *req)
 static void post_page(struct web *w, struct evhttp_request *req, const char *token)
 {
     const struct payment_request_row *r = find(w, token);
-    char code[16] = "", csrf[65] = "", want[65];
+    char code[16] = "", csrf[65] = "";
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;
@@ -382,10 +395,7 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
         get_page(w, req, token);
         return;
     }
-    web_csrf_token(w, token, want);
-    if (!web_same_origin(req) || read_form(req, code, csrf, NULL) < 0 ||
-        !vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) ||
-        !vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32)) {
+    if (!web_same_origin(req) || read_form(req, code, csrf, NULL) < 0 || !web_csrf_ok(w, token, csrf)) {
         vault_wipe(code, sizeof(code));
         web_page_message(req, 403, true, "Formulaire refusé / Form refused",
                      "Rechargez la page et réessayez. Reload the page and try again.", "bad");
@@ -494,7 +504,7 @@ static void enrol_answered(void *ctx, int rc, const struct dialog_step *s)
 static void post_enrol(struct web *w, struct evhttp_request *req, const char *token)
 {
     const char *phone = enrol_phone(w, token);
-    char code[16] = "", again[16] = "", csrf[65] = "", want[65];
+    char code[16] = "", again[16] = "", csrf[65] = "";
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;
@@ -505,10 +515,7 @@ static void post_enrol(struct web *w, struct evhttp_request *req, const char *to
         enrol_invalid(req);
         return;
     }
-    web_csrf_token(w, token, want);
-    if (!web_same_origin(req) || read_form(req, code, csrf, again) < 0 ||
-        !vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) ||
-        !vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32)) {
+    if (!web_same_origin(req) || read_form(req, code, csrf, again) < 0 || !web_csrf_ok(w, token, csrf)) {
         web_page_message(req, 403, true, "Formulaire refusé / Form refused",
                      "Rechargez la page et réessayez. Reload the page and try again.", "bad");
     } else if (strcmp(code, again) != 0) {

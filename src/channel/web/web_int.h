@@ -36,6 +36,8 @@ void web_page_message(struct evhttp_request *req, int status, bool fr, const cha
                       const char *text, const char *cls);
 /* The form's CSRF token for the link token: 64 hex digits, an HMAC. */
 void web_csrf_token(const struct web *w, const char *token, char out[65]);
+/* Whether csrf is the form's token for the link token (constant time). */
+bool web_csrf_ok(const struct web *w, const char *token, const char *csrf);
 /* A post from another site carries its Origin: false for those. */
 bool web_same_origin(struct evhttp_request *req);
 /* The connection closed before the step answered: forget the request. arg: a page_call. */

@@ -56,7 +56,7 @@ static bool form_read(struct web *w, struct evhttp_request *req, const char *tok
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in);
-    char body[WEB_FORM_MAX + 1], want[65];
+    char body[WEB_FORM_MAX + 1];
     struct evkeyvalq q = {0};
     bool ok = false;
 
@@ -74,10 +74,7 @@ static bool form_read(struct web *w, struct evhttp_request *req, const char *tok
         field(&q, "code", f->code, sizeof(f->code));
         field(&q, "again", f->again, sizeof(f->again));
         f->show_name = evhttp_find_header(&q, "show_name") != NULL;
-        web_csrf_token(w, token, want);
-        ok = strlen(f->csrf) == 64 &&
-             vault_hash_equal((const uint8_t *)f->csrf, (const uint8_t *)want) &&
-             vault_hash_equal((const uint8_t *)f->csrf + 32, (const uint8_t *)want + 32);
+        ok = web_csrf_ok(w, token, f->csrf);
     }
     evhttp_clear_headers(&q);
     vault_wipe(body, sizeof(body));
