@@ -10,34 +10,17 @@ set -euo pipefail
 mandat=$1
 mandatd=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
-dir=$(mktemp -d /tmp/mandat-social-XXXXXX)
-pid=""
-spid=""
-pass=0
-fail=0
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  if [ -n "$spid" ]; then kill "$spid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$top/tests/e2e/lib.sh"
+e2e_init social
 
 node "$top/tests/e2e/social_standin.js" "$dir/standin.port" "$dir/standin.log" &
-spid=$!
-for _ in $(seq 50); do [ -s "$dir/standin.port" ] && break; sleep 0.1; done
+e2e_track $!
+wait_file "$dir/standin.port"
 sport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/standin.port")
 S="http://127.0.0.1:$sport"
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 H="http://127.0.0.1:$port"
-cat > "$dir/mandat.conf" <<CONF
-[store]
-path = $dir/mandat.db
-[http]
-listen = 127.0.0.1:$port
-dev_mode = true
-[vault]
-key_file = $dir/pin.key
-[sms]
+e2e_conf "$port" "[sms]
 claim_period = 600
 [social]
 handle = @mandat
@@ -48,42 +31,7 @@ x_user_id = 999
 mastodon_url = $S
 mastodon_token = mastotoken
 mastodon_poll = 300
-retry_min = 1
-CONF
-M=("$mandat" --config "$dir/mandat.conf")
-
-start() {
-  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do
-    if curl -s -o /dev/null "$H/healthz"; then return 0; fi
-    sleep 0.1
-  done
-  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
-}
-
-ok() { pass=$((pass + 1)); }
-bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
-
-# expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
-expect() {
-  local name=$1 needle=$2 out
-  shift 2
-  out=$("$@" 2>&1 || true)
-  if [[ "$out" == *"$needle"* ]]; then ok; else bad "$name: wanted \"$needle\", got: $out"; fi
-}
-
-# eventually NAME NEEDLE COMMAND...: within 10 s.
-eventually() {
-  local name=$1 needle=$2 out=""
-  shift 2
-  for _ in $(seq 40); do
-    out=$("$@" 2>&1 || true)
-    if [[ "$out" == *"$needle"* ]]; then ok; return 0; fi
-    sleep 0.25
-  done
-  bad "$name: wanted \"$needle\", got: $out"
-}
+retry_min = 1"
 
 mention() { # FROM TEXT: a post that mentions us, on the stand-in Mastodon
   python3 - "$S" "$1" "$2" <<'PY'
@@ -238,12 +186,6 @@ expect "donor names: none without opt-in" '"donors":[]' curl -s "$H/campaigns/fa
 
 # ---- the books ----
 expect "check" "ok" "${M[@]}" check
-if grep -E -q '483920|271828|xsecret|mastotoken|xtoken' "$dir/mandatd.log"; then
-  bad "a secret reached the log"
-else
-  ok
-fi
-
-if [ "$fail" -ne 0 ]; then echo "--- mandatd.log"; tail -30 "$dir/mandatd.log"; echo "--- stand-in requests"; tail -5 "$dir/standin.log" | cut -c1-300; fi
-echo "social: $pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+no_secrets "log" '483920|271828|xsecret|mastotoken|xtoken'
+if [ "$fail" -ne 0 ]; then echo "--- stand-in requests"; tail -5 "$dir/standin.log" | cut -c1-300; fi
+e2e_done social

@@ -1,0 +1,109 @@
+# SPDX-License-Identifier: Apache-2.0
+# What the end-to-end scripts share: a scratch directory removed on exit with every process the
+# script started, a free port, a minimal mandat.conf, starting mandatd and waiting for it, and
+# the pass/fail counters with their checks. Sourced, never run; the script sets -euo pipefail.
+# Usage: . lib.sh; e2e_init NAME; ... ; e2e_done NAME
+
+# e2e_init NAME: makes $dir, sets pass/fail, and arranges the cleanup on exit.
+e2e_init() {
+  dir=$(mktemp -d "/tmp/mandat-$1-XXXXXX")
+  pid=""
+  pass=0
+  fail=0
+  e2e_pids=()
+  trap e2e_cleanup EXIT
+}
+
+# e2e_cleanup: kills mandatd hard (a test may leave it mid-write on purpose) and every helper
+# registered with e2e_track, then removes the scratch directory.
+e2e_cleanup() {
+  if [ -n "${pid:-}" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  local p
+  for p in "${e2e_pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  rm -rf "$dir"
+}
+
+# e2e_track PID: a helper process (stand-in server, receiver) to stop on exit.
+e2e_track() { e2e_pids+=("$1"); }
+
+# free_port: a TCP port nothing listens on now (the kernel's choice, released at once).
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# wait_file FILE: up to 5 s for a helper to write FILE (its port, usually).
+wait_file() {
+  for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done
+  echo "$1 never appeared"; exit 1
+}
+
+# e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, HTTP on PORT with the dev pages,
+# the vault's key) plus the sections in MORE, and sets M to the CLI with that config.
+e2e_conf() {
+  cat > "$dir/mandat.conf" <<CONF
+[store]
+path = $dir/mandat.db
+[http]
+listen = 127.0.0.1:$1
+dev_mode = true
+[vault]
+key_file = $dir/pin.key
+${2:-}
+CONF
+  M=("$mandat" --config "$dir/mandat.conf")
+}
+
+# start [URL]: starts mandatd in the background (log in $dir/mandatd.log) and waits until URL
+# (default: the health check on $port) answers, or fails the test with the log.
+start() {
+  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
+  pid=$!
+  local url=${1:-http://127.0.0.1:$port/healthz}
+  for _ in $(seq 50); do
+    if curl -s -o /dev/null "$url"; then return 0; fi
+    sleep 0.1
+  done
+  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+}
+
+# stop: a clean stop of mandatd (SIGTERM), waiting for it.
+stop() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  pid=""
+}
+
+ok() { pass=$((pass + 1)); }
+bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
+
+# expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
+expect() {
+  local name=$1 needle=$2 out
+  shift 2
+  out=$("$@" 2>&1 || true)
+  if [[ "$out" == *"$needle"* ]]; then ok; else bad "$name: wanted \"$needle\", got: $out"; fi
+}
+
+# eventually NAME NEEDLE COMMAND...: within 10 s, one run of the command prints NEEDLE.
+eventually() {
+  local name=$1 needle=$2 out=""
+  shift 2
+  for _ in $(seq 40); do
+    out=$("$@" 2>&1 || true)
+    if [[ "$out" == *"$needle"* ]]; then ok; return 0; fi
+    sleep 0.25
+  done
+  bad "$name: wanted \"$needle\", got: $out"
+}
+
+# no_secrets NAME REGEX: none of the secrets matching REGEX reached mandatd's log.
+no_secrets() {
+  if grep -E -q "$2" "$dir/mandatd.log"; then bad "$1: a secret reached the log"; else ok; fi
+}
+
+# e2e_done NAME: prints the counts (and the end of the log after a failure); fails if any check did.
+e2e_done() {
+  if [ "$fail" -ne 0 ]; then echo "--- mandatd.log"; tail -30 "$dir/mandatd.log" 2>/dev/null || true; fi
+  echo "$1: $pass passed, $fail failed"
+  [ "$fail" -eq 0 ]
+}
