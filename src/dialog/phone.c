@@ -89,6 +89,13 @@ bool phone_country_known(const char *country)
     return plan_find(country) != NULL;
 }
 
+const char *phone_example(const char *country)
+{
+    const struct phone_plan *p = plan_find(country);
+
+    return p != NULL ? p->example : "+33 6 12 34 56 78";
+}
+
 /* The plan whose country code starts digits. Country codes are a prefix code (E.164 §6.2.1),
  * so at most one matches. */
 static const struct phone_plan *plan_by_code(const char *digits, size_t n)

@@ -24,6 +24,11 @@
  * CH, MA, SN, CI, GB, US. Thread-safe. */
 bool phone_country_known(const char *country);
 
+/* A national number of that country as people write it ("06 12 34 56 78"), for messages in a
+ * language phone_normalize's English ones do not speak; an international one for an unknown
+ * country. Static storage. */
+const char *phone_example(const char *country);
+
 /* Normalize a phone number typed by a person into E.164.
  *
  * text:            NUL-terminated; surrounding blanks are ignored; separators ' ', '.', '-', '/',

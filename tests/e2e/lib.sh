@@ -17,7 +17,10 @@ e2e_init() {
 # e2e_cleanup: kills mandatd hard (a test may leave it mid-write on purpose) and every helper
 # registered with e2e_track, then removes the scratch directory.
 e2e_cleanup() {
-  if [ -n "${pid:-}" ]; then kill -9 "$pid" 2>/dev/null || true; fi
+  if [ -n "${pid:-}" ]; then
+    kill -9 "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true # no "Killed" line in the test's output
+  fi
   local p
   for p in "${e2e_pids[@]}"; do kill "$p" 2>/dev/null || true; done
   rm -rf "$dir"

@@ -100,7 +100,7 @@ expect "link: phone form" "Numéro de mobile" curl -s "$H/link/$lt"
 expect "link: otp sent" "Code reçu par SMS au" curl -s --data "csrf=$csrf&step=phone&phone=06+12+34+56+78" "$H/link/$lt"
 otp=$("${M[@]}" phone $A </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}')
 [ -n "$otp" ] && ok || bad "no one-time code by SMS"
-expect "link: wrong otp" "wrong verification code" curl -s --data "csrf=$csrf&step=finish&otp=000000&code=483920&again=483920" "$H/link/$lt"
+expect "link: wrong otp" "Code de vérification incorrect. Encore 4 essai(s)." curl -s --data "csrf=$csrf&step=finish&otp=000000&code=483920&again=483920" "$H/link/$lt"
 expect "link: weak code" "suite" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=123456&again=123456" "$H/link/$lt"
 expect "link: cross-site refused" "Formulaire refusé" curl -s -H 'Origin: https://evil.example' --data "csrf=$csrf&step=finish&otp=$otp&code=483920&again=483920" "$H/link/$lt"
 expect "link: done" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=483920&again=483920&show_name=1" "$H/link/$lt"
