@@ -4,8 +4,8 @@
 #ifndef MDT_DIALOG_INT_H
 #define MDT_DIALOG_INT_H
 
-#include "dialog/dialog.h"
 #include "dialog/command.h"
+#include "dialog/dialog.h"
 #include "dialog/dialog_text.h"
 
 /* Customers kept in memory: 2^26 (67 million) numbers of about 200 bytes is 13 GB, past what one
@@ -137,6 +137,10 @@ struct dialog {
 void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX]);
 /* Decide a reply only, from text t. */
 void dialog_reply_only(struct dialog_step *s, enum dialog_text t);
+
+/* Set err to text t in lang (its arguments follow) for a web page's note, and return code: the
+ * way dialog functions behind a page fail, in the person's language. */
+int dialog_page_err(struct mdt_err *err, int code, enum lang lang, enum dialog_text t, ...);
 
 /* The index: the slot of key (its value 0 when absent, or NULL before the first put), and put
  * (grows as needed). Keys of tokens are the first 16 bytes of their hash. */

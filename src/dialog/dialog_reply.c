@@ -61,6 +61,20 @@ void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count
     va_end(ap);
     (*count)++;
 }
+
+int dialog_page_err(struct mdt_err *err, int code, enum lang lang, enum dialog_text t, ...)
+{
+    va_list ap;
+
+    if (err == NULL) {
+        return code;
+    }
+    err->code = code;
+    va_start(ap, t);
+    vsnprintf(err->msg, sizeof(err->msg), dialog_text(t, lang), ap);
+    va_end(ap);
+    return code;
+}
 #pragma GCC diagnostic pop
 
 static void plain_reply(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,
@@ -338,8 +352,8 @@ static void reply_hold(struct dialog_step *s, const struct ledger *l, const stru
     char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX], period[24];
 
     if (chain_reason(r, n) != LEDGER_OK) {
-        s->outcome = chain_reason(r, n) == LEDGER_PENDING_EXPIRED ? OUTCOME_EXPIRED
-                                                                  : OUTCOME_REFUSED;
+        s->outcome =
+            chain_reason(r, n) == LEDGER_PENDING_EXPIRED ? OUTCOME_EXPIRED : OUTCOME_REFUSED;
         s->claim_changed = false;
         refusal(s, l, chain_reason(r, n), rows, count, cap);
         return;

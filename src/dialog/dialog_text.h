@@ -173,7 +173,28 @@
       "mandat verification code: %s, to link %s (10 min). Never share it.")                        \
     X(SOCIAL_HELP,                                                                                 \
       "Mentionnez-nous avec « envoie 10€ à @ami », « don 5€ #ASSO », « solde » ou « annuler ».",   \
-      "Mention us with \"send €10 to @friend\", \"give €5 #CHARITY\", \"balance\" or \"cancel\".")
+      "Mention us with \"send €10 to @friend\", \"give €5 #CHARITY\", \"balance\" or \"cancel\".")                                                                                          \
+    /* The web pages' notes when a step cannot start. A lost link's page does not know the        \
+     * person's language: both, French first. */                                                  \
+    X(PAGE_LINK_GONE,                                                                              \
+      "Ce lien ne sert plus : demandez-en un nouveau. This link is not valid any more.",           \
+      "Ce lien ne sert plus : demandez-en un nouveau. This link is not valid any more.")           \
+    X(PAGE_ORDER_GONE, "Cet ordre n'attend plus de code. This order is not waiting any more.",     \
+      "Cet ordre n'attend plus de code. This order is not waiting any more.")                      \
+    X(PAGE_BUSY, "Un instant : réessayez.", "One moment: try again.")                              \
+    X(PAGE_NO_RANDOM, "Incident passager : réessayez.", "A passing fault: try again.")             \
+    X(PAGE_PHONE_FIRST, "Donnez d'abord votre numéro de mobile.", "Give your mobile number first.") \
+    X(PAGE_OTP_EXPIRED, "Le code de vérification a expiré : demandez-en un nouveau.",              \
+      "The verification code expired: ask for a new one.")                                         \
+    /* %s a national number as people write it (phone_example) */                                  \
+    X(PAGE_PHONE_BAD, "Numéro de mobile non reconnu : écrivez-le comme %s.",                       \
+      "Mobile number not recognised: write it like %s.")                                           \
+    /* %u tries left */                                                                            \
+    X(PAGE_WRONG_OTP, "Code de vérification incorrect. Encore %u essai(s).",                       \
+      "Wrong verification code. %u more try(ies).")                                                \
+    /* %u tries left */                                                                            \
+    X(PAGE_WRONG_CODE, "Code du compte incorrect. Encore %u essai(s).",                            \
+      "Wrong wallet code. %u more try(ies).")
 
 enum dialog_text {
 #define DIALOG_TEXT_ENUM_(n, fr, en) TEXT_##n,

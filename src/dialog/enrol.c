@@ -61,10 +61,10 @@ int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char 
     struct dialog_step *s;
 
     if (c == NULL) {
-        return mdt_err_set(err, MDT_E(NOTFOUND), "this link is not valid any more");
+        return dialog_page_err(err, MDT_E(NOTFOUND), LANG_FR, TEXT_PAGE_LINK_GONE);
     }
     if (c->busy) {
-        return mdt_err_set(err, MDT_E(BUSY), "one moment: try again");
+        return dialog_page_err(err, MDT_E(BUSY), (enum lang)c->row.lang, TEXT_PAGE_BUSY);
     }
     w = vault_pin_weakness(code, c->row.phone);
     if (w != PIN_OK) {
@@ -78,7 +78,8 @@ int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char 
     s->now_us = now_us;
     if (id128_random(&s->inbox_id) < 0) {
         free(s);
-        return mdt_err_set(err, MDT_E(IO), "no random bytes");
+        return mdt_err_set(err, MDT_E(IO), "%s",
+                           dialog_text(TEXT_PAGE_NO_RANDOM, (enum lang)c->row.lang));
     }
     s->action = ACT_CODE;
     snprintf(s->phone, sizeof(s->phone), "%s", c->row.phone);

@@ -22,27 +22,6 @@
 #define LINK_OTP_S 600
 #define LINK_OTP_TRIES 5
 
-/* What the link and order pages show when a step cannot start, in the account's language. The
- * page of a lost link does not know that language: both, French first. */
-#define MSG_LINK_GONE_FR                                                                         \
-    "Ce lien ne sert plus : écrivez-nous « ouvrir » à nouveau. This link is not valid any more."
-#define MSG_LINK_GONE_EN MSG_LINK_GONE_FR
-#define MSG_ORDER_GONE_FR                                                                        \
-    "Cet ordre n'attend plus de code. This order is not waiting for a code any more."
-#define MSG_ORDER_GONE_EN MSG_ORDER_GONE_FR
-#define MSG_BUSY_FR "Un instant : réessayez."
-#define MSG_BUSY_EN "One moment: try again."
-#define MSG_NO_RANDOM_FR "Incident passager : réessayez."
-#define MSG_NO_RANDOM_EN "A passing fault: try again."
-#define MSG_PHONE_FIRST_FR "Donnez d'abord votre numéro de mobile."
-#define MSG_PHONE_FIRST_EN "Give your mobile number first."
-#define MSG_OTP_EXPIRED_FR "Le code de vérification a expiré : demandez-en un nouveau."
-#define MSG_OTP_EXPIRED_EN "The verification code expired: ask for a new one."
-#define MSG_WRONG_OTP_FR "Code de vérification incorrect. Encore %u essai(s)."
-#define MSG_WRONG_OTP_EN "Wrong verification code. %u more try(ies)."
-#define MSG_WRONG_CODE_FR "Code du compte incorrect. Encore %u essai(s)."
-#define MSG_WRONG_CODE_EN "Wrong wallet code. %u more try(ies)."
-#define TR(fr, name) ((fr) ? MSG_##name##_FR : MSG_##name##_EN)
 /* Codes looked for in one post; a post is at most COMMAND_TEXT_MAX bytes. */
 #define LEAK_CANDIDATES_MAX 16
 
@@ -294,8 +273,7 @@ static void decide_post_order(struct dialog *d, struct dialog_step *s, struct cu
         return;
     }
     snprintf(s->conversation.origin, sizeof(s->conversation.origin), "%s", s->address);
-    snprintf(s->conversation.origin_user, sizeof(s->conversation.origin_user), "%s",
-             s->address_id);
+    snprintf(s->conversation.origin_user, sizeof(s->conversation.origin_user), "%s", s->address_id);
     snprintf(s->conversation.origin_post, sizeof(s->conversation.origin_post), "%s", s->post_id);
     if (vault_token_new(d->vault, s->token, s->conversation.token_hash) < 0) {
         memset(s->conversation.token_hash, 0, sizeof(s->conversation.token_hash));
@@ -504,26 +482,25 @@ int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const 
     struct dialog_step *s;
     struct id128 rnd;
 
-    bool fr;
+    enum lang lang;
 
     if (k == NULL) {
-        return mdt_err_set(err, MDT_E(NOTFOUND), "%s", TR(true, LINK_GONE));
+        return dialog_page_err(err, MDT_E(NOTFOUND), LANG_FR, TEXT_PAGE_LINK_GONE);
     }
-    fr = k->row.lang == LANG_FR;
+    lang = (enum lang)k->row.lang;
     if (k->busy) {
-        return mdt_err_set(err, MDT_E(BUSY), "%s", TR(fr, BUSY));
+        return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
     }
     if (phone_normalize(phone, d->cfg.country, e164, &perr) < 0) {
         /* phone_normalize speaks English only; its precise message serves English pages. */
-        return fr ? mdt_err_set(err, MDT_E(INVAL),
-                                "Numéro de mobile non reconnu : écrivez-le comme %s.",
-                                phone_example(d->cfg.country))
-                  : mdt_err_set(err, MDT_E(INVAL), "%s", perr.msg);
+        return lang == LANG_FR ? dialog_page_err(err, MDT_E(INVAL), lang, TEXT_PAGE_PHONE_BAD,
+                                                 phone_example(d->cfg.country))
+                               : mdt_err_set(err, MDT_E(INVAL), "%s", perr.msg);
     }
     s = link_step(d, k, now_us);
     if (s == NULL || id128_random(&rnd) < 0) {
         free(s);
-        return mdt_err_set(err, MDT_E(IO), "%s", TR(fr, NO_RANDOM));
+        return dialog_page_err(err, MDT_E(IO), lang, TEXT_PAGE_NO_RANDOM);
     }
     /* 64 random bits modulo 10^6: the bias is below 10^-13. */
     snprintf(s->otp, sizeof(s->otp), "%06u", (unsigned)(rnd.lo % 1000000u));
@@ -596,24 +573,24 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
     uint8_t h[32];
     bool wallet;
 
-    bool fr;
+    enum lang lang;
 
     if (k == NULL) {
-        return mdt_err_set(err, MDT_E(NOTFOUND), "%s", TR(true, LINK_GONE));
+        return dialog_page_err(err, MDT_E(NOTFOUND), LANG_FR, TEXT_PAGE_LINK_GONE);
     }
-    fr = k->row.lang == LANG_FR;
+    lang = (enum lang)k->row.lang;
     if (k->busy) {
-        return mdt_err_set(err, MDT_E(BUSY), "%s", TR(fr, BUSY));
+        return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
     }
     if (k->row.otp_phone[0] == '\0' || k->row.otp_expires_us == 0) {
-        return mdt_err_set(err, MDT_E(INVAL), "%s", TR(fr, PHONE_FIRST));
+        return dialog_page_err(err, MDT_E(INVAL), lang, TEXT_PAGE_PHONE_FIRST);
     }
     if (k->row.otp_expires_us <= now_us) {
-        return mdt_err_set(err, MDT_E(RANGE), "%s", TR(fr, OTP_EXPIRED));
+        return dialog_page_err(err, MDT_E(RANGE), lang, TEXT_PAGE_OTP_EXPIRED);
     }
     c = dialog_cust_find(d, k->row.otp_phone);
     if (c != NULL && c->busy) {
-        return mdt_err_set(err, MDT_E(BUSY), "%s", TR(fr, BUSY));
+        return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
     }
     wallet = c != NULL && c->row.account_id != 0 && c->row.has_pin;
     if (!wallet) {
@@ -626,18 +603,18 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
     }
     s = link_step(d, k, now_us);
     if (s == NULL) {
-        return mdt_err_set(err, MDT_E(IO), "%s", TR(fr, NO_RANDOM));
+        return dialog_page_err(err, MDT_E(IO), lang, TEXT_PAGE_NO_RANDOM);
     }
     snprintf(s->phone, sizeof(s->phone), "%s", k->row.otp_phone);
     otp_hash(d, &k->row, otp, h);
     if (!vault_hash_equal(h, k->row.otp_hash)) {
         link_wrong(s, LINK_OTP_TRIES);
-        mdt_err_set(err, MDT_E(INVAL), TR(fr, WRONG_OTP),
-                    tries_left(s->link.otp_attempts, LINK_OTP_TRIES));
+        dialog_page_err(err, MDT_E(INVAL), lang, TEXT_PAGE_WRONG_OTP,
+                        tries_left(s->link.otp_attempts, LINK_OTP_TRIES));
     } else if (wallet && !link_code_ok(d, s, c, code)) {
         s->link_changed = false;
-        mdt_err_set(err, MDT_E(INVAL), TR(fr, WRONG_CODE),
-                    tries_left(s->customer.pin_failures, d->cfg.code_attempts_max));
+        dialog_page_err(err, MDT_E(INVAL), lang, TEXT_PAGE_WRONG_CODE,
+                        tries_left(s->customer.pin_failures, d->cfg.code_attempts_max));
     } else {
         s->action = ACT_LINK_DONE;
         s->outcome = OUTCOME_DONE;
@@ -725,14 +702,14 @@ int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], con
     struct cust *c = order_by_token(d, token_hash);
     struct dialog_step *s;
 
-    bool fr;
+    enum lang lang;
 
     if (c == NULL) {
-        return mdt_err_set(err, MDT_E(NOTFOUND), "%s", TR(true, ORDER_GONE));
+        return dialog_page_err(err, MDT_E(NOTFOUND), LANG_FR, TEXT_PAGE_ORDER_GONE);
     }
-    fr = c->row.lang == LANG_FR;
+    lang = (enum lang)c->row.lang;
     if (c->busy) {
-        return mdt_err_set(err, MDT_E(BUSY), "%s", TR(fr, BUSY));
+        return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
     }
     s = calloc(1, sizeof(*s));
     MDT_ASSERT(s != NULL);
@@ -741,7 +718,7 @@ int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], con
     s->now_us = now_us;
     if (id128_random(&s->inbox_id) < 0) {
         free(s);
-        return mdt_err_set(err, MDT_E(IO), "%s", TR(fr, NO_RANDOM));
+        return dialog_page_err(err, MDT_E(IO), lang, TEXT_PAGE_NO_RANDOM);
     }
     snprintf(s->phone, sizeof(s->phone), "%s", c->row.phone);
     snprintf(s->address, sizeof(s->address), "%s", c->conv.origin);
