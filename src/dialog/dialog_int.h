@@ -124,6 +124,7 @@ struct dialog {
     struct slink *links;
     size_t link_count, link_cap;
     struct idx link_addrs;   /* address key -> links index + 1 */
+    struct idx link_users;   /* network and user id key -> links index + 1 (renames) */
     struct idx link_tokens;  /* link page token key -> links index + 1 */
     struct idx order_tokens; /* order page token key -> customer index + 1 */
 };
@@ -182,6 +183,9 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
                           struct dialog_step **out);
 /* The linked account of address ("m:alice"), or NULL. */
 struct slink *dialog_link_find(struct dialog *d, const char *address);
+/* The link of the account with the platform id user_id on address's network ("m:" of
+ * "m:alice"), whatever its handle now; NULL when none or user_id is "". */
+struct slink *dialog_link_find_user(struct dialog *d, const char *address, const char *user_id);
 /* Apply a durable link row (load, step done). */
 void dialog_link_apply(struct dialog *d, const struct social_link_row *r);
 /* Index c's order page token (after it became durable, or at load). */

@@ -43,13 +43,68 @@ struct slink *dialog_link_find(struct dialog *d, const char *address)
     if (slot == NULL || *slot == 0) {
         return NULL;
     }
+    /* A slot may still name a link that was renamed since: the row says. */
     return strcmp(d->links[*slot - 1].row.address, address) == 0 ? &d->links[*slot - 1] : NULL;
+}
+
+/* The network part of an address, with its colon ("m:" of "m:alice"); 0 when none. */
+static size_t network_len(const char *address)
+{
+    const char *colon = strchr(address, ':');
+
+    return colon != NULL ? (size_t)(colon - address) + 1 : 0;
+}
+
+static struct id128 user_key(const struct dialog *d, const char *address, const char *user_id)
+{
+    char buf[STORE_ADDR_MAX + STORE_PEER_ID_MAX];
+    int n = snprintf(buf, sizeof(buf), "%.*s%s", (int)network_len(address), address, user_id);
+
+    MDT_ASSERT(n > 0 && (size_t)n < sizeof(buf));
+    return address_key(d, buf);
+}
+
+struct slink *dialog_link_find_user(struct dialog *d, const char *address, const char *user_id)
+{
+    uint32_t *slot;
+    const struct slink *k;
+    size_t net = network_len(address);
+
+    if (user_id[0] == '\0') {
+        return NULL;
+    }
+    slot = dialog_idx_slot(&d->link_users, user_key(d, address, user_id));
+    if (slot == NULL || *slot == 0) {
+        return NULL;
+    }
+    k = &d->links[*slot - 1];
+    return strcmp(k->row.user_id, user_id) == 0 && strncmp(k->row.address, address, net) == 0 &&
+                   network_len(k->row.address) == net
+               ? &d->links[*slot - 1]
+               : NULL;
+}
+
+/* Drop a link whose handle another account now holds (the store replaced its row). */
+static void link_forget(struct slink *k)
+{
+    vault_wipe(&k->row, sizeof(k->row)); /* no address or user id: no lookup finds it */
+    k->busy = false;
 }
 
 void dialog_link_apply(struct dialog *d, const struct social_link_row *r)
 {
     struct slink *k = dialog_link_find(d, r->address);
+    struct slink *same = dialog_link_find_user(d, r->address, r->user_id);
 
+    if (same != NULL && same != k) {
+        /* The account renamed itself: its link moves to the new handle (the store deleted the
+         * old row), and a row another account left under that handle goes. */
+        if (k != NULL) {
+            link_forget(k);
+        }
+        k = same;
+        dialog_idx_put(&d->link_addrs, address_key(d, r->address), (uint32_t)(k - d->links) + 1);
+    }
     if (k == NULL) {
         mem_grow((void **)&d->links, &d->link_cap, d->link_count + 1, sizeof(*d->links));
         k = &d->links[d->link_count++];
@@ -57,6 +112,10 @@ void dialog_link_apply(struct dialog *d, const struct social_link_row *r)
         dialog_idx_put(&d->link_addrs, address_key(d, r->address), (uint32_t)d->link_count);
     }
     k->row = *r;
+    if (r->user_id[0] != '\0') {
+        dialog_idx_put(&d->link_users, user_key(d, r->address, r->user_id),
+                       (uint32_t)(k - d->links) + 1);
+    }
     if (r->token_expires_us != 0) {
         dialog_idx_put(&d->link_tokens, dialog_token_key(r->token_hash),
                        (uint32_t)(k - d->links) + 1);
@@ -81,6 +140,8 @@ void dialog_social_free_all(struct dialog *d)
     free(d->links);
     free(d->link_addrs.keys);
     free(d->link_addrs.vals);
+    free(d->link_users.keys);
+    free(d->link_users.vals);
     free(d->link_tokens.keys);
     free(d->link_tokens.vals);
     free(d->order_tokens.keys);
@@ -213,7 +274,9 @@ static void payee_address(const char *author, const char *handle, char *out, siz
 static void link_page(struct dialog *d, struct dialog_step *s, const struct slink *k)
 {
     if (k != NULL) {
-        s->link = k->row;
+        if (!s->link_changed) {
+            s->link = k->row; /* else the row of a rename, decided already */
+        }
     } else {
         memset(&s->link, 0, sizeof(s->link));
         snprintf(s->link.address, sizeof(s->link.address), "%s", s->address);
@@ -338,12 +401,39 @@ static void decide_post(struct dialog *d, struct dialog_step *s, struct cust *c,
     dialog_decide_customer(d, s, c, cmd, s->now_us);
 }
 
+/* The author's link: found by their platform id first, so that it follows a rename (the step
+ * then moves the row to the new handle); a link under this handle that belongs to another id
+ * is someone who left the handle, never this author's (*stale, which the step replaces if it
+ * writes a link). */
+static struct slink *author_link(struct dialog *d, struct dialog_step *s, struct slink **stale)
+{
+    struct slink *by_id = dialog_link_find_user(d, s->address, s->address_id);
+    struct slink *by_name = dialog_link_find(d, s->address);
+
+    *stale = NULL;
+    if (by_id != NULL) {
+        if (strcmp(by_id->row.address, s->address) != 0) {
+            s->link = by_id->row;
+            snprintf(s->link.address, sizeof(s->link.address), "%s", s->address);
+            s->link_changed = true;
+            *stale = by_name;
+        }
+        return by_id;
+    }
+    if (by_name != NULL && by_name->row.user_id[0] != '\0' && s->address_id[0] != '\0' &&
+        strcmp(by_name->row.user_id, s->address_id) != 0) {
+        *stale = by_name;
+        return NULL;
+    }
+    return by_name;
+}
+
 int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                           struct dialog_step **out)
 {
     struct dialog_step *s;
     struct command cmd;
-    struct slink *k;
+    struct slink *k, *stale;
     struct cust *c = NULL;
 
     command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
@@ -362,8 +452,8 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
     snprintf(s->address, sizeof(s->address), "%s", m->source);
     snprintf(s->address_id, sizeof(s->address_id), "%s", m->source_id);
     snprintf(s->post_id, sizeof(s->post_id), "%s", m->peer_id);
-    k = dialog_link_find(d, s->address);
-    if (k != NULL && k->busy) {
+    k = author_link(d, s, &stale);
+    if ((k != NULL && k->busy) || (stale != NULL && stale->busy)) {
         free(s);
         return MDT_E(BUSY);
     }
@@ -398,6 +488,9 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
     }
     if (k != NULL) {
         k->busy = true;
+    }
+    if (stale != NULL) {
+        stale->busy = true;
     }
     *out = s;
     return 0;

@@ -114,6 +114,9 @@ static const char *const migrations[] = {
     "ALTER TABLE conversations ADD COLUMN origin_post TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE conversations ADD COLUMN token_hash BLOB;"
     "CREATE INDEX campaign_donations_named ON campaign_donations(tag, seq) WHERE donor != '';",
+    /* 6: an account renamed on its network keeps its link: rows are found by the network's
+     * user id too, and one user id has one row per network. */
+    "CREATE INDEX social_links_user ON social_links(user_id) WHERE user_id != '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -155,6 +158,10 @@ static const char *const stmt_sql[ST_COUNT] = {
                               " token_hash, token_expires_us, otp_phone, otp_hash,"
                               " otp_expires_us, otp_attempts, lang, show_name, created_us,"
                               " linked_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    /* The account's other rows on the same network (its old handles; ?2 is the new address). */
+    [ST_DELETE_SOCIAL_ALIASES] = "DELETE FROM social_links WHERE user_id = ?1 AND user_id != ''"
+                                 " AND address != ?2 AND substr(address, 1, instr(address, ':'))"
+                                 " = substr(?2, 1, instr(?2, ':'))",
     [ST_UPSERT_SOCIAL_CURSOR] = "INSERT OR REPLACE INTO social_cursors(network, since_id)"
                                 " VALUES(?,?)",
     [ST_DELETE_CONVERSATION] = "DELETE FROM conversations WHERE phone = ?",

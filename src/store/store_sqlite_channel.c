@@ -90,8 +90,18 @@ static void column_hash(sqlite3_stmt *st, int col, uint8_t out[32])
 static int write_social_link(struct sqlite_store *s, const struct social_link_row *r,
                              struct mdt_err *err)
 {
-    sqlite3_stmt *st = s->st[ST_UPSERT_SOCIAL_LINK];
+    sqlite3_stmt *st = s->st[ST_DELETE_SOCIAL_ALIASES];
+    int rc;
 
+    /* A rename: the row under the old handle goes, so that the old handle, which someone else
+     * may take, no longer reaches this wallet. */
+    bind_text(st, 1, r->user_id, sizeof(r->user_id));
+    bind_text(st, 2, r->address, sizeof(r->address));
+    rc = sqlite_step_done(s, st, err);
+    if (rc < 0) {
+        return rc;
+    }
+    st = s->st[ST_UPSERT_SOCIAL_LINK];
     bind_text(st, 1, r->address, sizeof(r->address));
     bind_text(st, 2, r->user_id, sizeof(r->user_id));
     bind_text(st, 3, r->phone, sizeof(r->phone));
@@ -726,10 +736,10 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
-        fns->customer != NULL,      fns->conversation != NULL, fns->association != NULL,
-        fns->claim != NULL,         fns->inbox != NULL,        fns->outbox != NULL,
-        fns->merchant != NULL,      fns->api_key != NULL,      fns->payment_request != NULL,
-        fns->webhook != NULL,       fns->idempotency != NULL,  fns->campaign != NULL,
+        fns->customer != NULL,       fns->conversation != NULL,   fns->association != NULL,
+        fns->claim != NULL,          fns->inbox != NULL,          fns->outbox != NULL,
+        fns->merchant != NULL,       fns->api_key != NULL,        fns->payment_request != NULL,
+        fns->webhook != NULL,        fns->idempotency != NULL,    fns->campaign != NULL,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
         fns->social_cursor != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;

@@ -184,8 +184,34 @@ eventually "campaign total" '"total":2500' curl -s "$H/campaigns/faim2026.json"
 expect "campaign donations" '"donations":7' curl -s "$H/campaigns/faim2026.json"
 expect "donor names: none without opt-in" '"donors":[]' curl -s "$H/campaigns/faim2026.json"
 
+# ---- a rename on X: the link follows the account's id, not its old handle ----
+xdm_to() { # PARTICIPANT: the direct messages mandat sent them on X, one a line
+  curl -s "$S/__x" | python3 -c '
+import json, sys
+print("\n".join(m["text"] for m in json.load(sys.stdin) if m["kind"] == "dm" and m["participant_id"] == sys.argv[1]))' "$1"
+}
+expect "x open" "200" xpost "$(xevent 1800000000000000101 carol 4242 "@mandat ouvrir")"
+eventually "x link by DM" "/link/" xdm_to 4242
+lt=$(xdm_to 4242 | token_in /link)
+C=0655443322
+csrf=$(csrf_of "/link/$lt")
+curl -s --data "csrf=$csrf&step=phone&phone=$C" "$H/link/$lt" >/dev/null
+otp=$("${M[@]}" phone $C </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}')
+expect "x linked" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=594061&again=594061" "$H/link/$lt"
+expect "x renamed: known by id" "200" xpost "$(xevent 1800000000000000102 carol_new 4242 "@mandat solde")"
+eventually "x renamed: balance by DM" "Solde : 0,00" xdm_to 4242
+expect "x renamed: one row, new handle" "x:carol_new" db "SELECT group_concat(address) FROM social_links WHERE user_id = '4242'"
+expect "x old handle taken by another" "200" xpost "$(xevent 1800000000000000103 carol 5151 "@mandat solde")"
+eventually "x newcomer: not linked, in public" '"in_reply_to_tweet_id":"1800000000000000103"' curl -s "$S/__x"
+[ -z "$(xdm_to 5151)" ] && ok || bad "the newcomer under an old handle got a direct message: $(xdm_to 5151)"
+expect "x newcomer: told to link" "Reliez d'abord ce compte" sh -c "curl -s $S/__x | grep -o '\"text\":\"[^\"]*\",\"in_reply_to_tweet_id\":\"1800000000000000103\"'"
+stop
+start
+expect "x after restart: still by id" "200" xpost "$(xevent 1800000000000000104 carol_new 4242 "@mandat balance")"
+eventually "x after restart: balance by DM" "Balance: €0.00" xdm_to 4242
+
 # ---- the books ----
 expect "check" "ok" "${M[@]}" check
-no_secrets "log" '483920|271828|xsecret|mastotoken|xtoken'
+no_secrets "log" '483920|271828|594061|xsecret|mastotoken|xtoken'
 if [ "$fail" -ne 0 ]; then echo "--- stand-in requests"; tail -5 "$dir/standin.log" | cut -c1-300; fi
 e2e_done social
