@@ -172,6 +172,51 @@ static void test_x_cut_text_without_extended_tweet(void **state)
     assert_int_equal(posts[0].created_us, (1539202764 + 5400) * S_US);
 }
 
+/* One tweet event with for_user_id 99 (us, @Mandat): TEXT and RANGE as JSON. */
+static int x_one(const char *text, const char *range, struct mdt_err *err)
+{
+    char body[1024];
+
+    snprintf(body, sizeof(body),
+             "{\"for_user_id\":\"99\",\"tweet_create_events\":[{\"id_str\":\"7\",\"text\":"
+             "\"%s\",\"display_text_range\":%s,\"user\":{\"id_str\":\"2\",\"screen_name\":"
+             "\"alice\"},\"entities\":{\"user_mentions\":[{\"screen_name\":\"bob\",\"id_str\":"
+             "\"5\"},{\"screen_name\":\"Mandat\",\"id_str\":\"99\"}]}}]}",
+             text, range);
+    return x_parse(body, err);
+}
+
+static void test_x_reply_mentions(void **state)
+{
+    struct mdt_err err = {0};
+    struct command c;
+
+    (void)state;
+    /* A reply to @bob that mentions us: X's prefix "@bob " is cut. */
+    assert_int_equal(x_one("@bob @Mandat envoie 5\\u20ac \\u00e0 @carol", "[5,32]", &err), 1);
+    assert_string_equal(posts[0].text, "@Mandat envoie 5\xe2\x82\xac \xc3\xa0 @carol");
+    assert_int_equal(
+        command_parse(posts[0].text, strlen(posts[0].text), "FR", currency_find("EUR"), &c), 0);
+    assert_int_equal(c.type, CMD_SEND);
+    assert_string_equal(c.payee_handle, "carol");
+    /* A reply in our thread: both mentions are the prefix; ours comes back in front. */
+    assert_int_equal(x_one("@bob @mandat pay @carol 5 EUR", "[13,29]", &err), 1);
+    assert_string_equal(posts[0].text, "@mandat pay @carol 5 EUR");
+    assert_int_equal(
+        command_parse(posts[0].text, strlen(posts[0].text), "FR", currency_find("EUR"), &c), 0);
+    assert_string_equal(c.payee_handle, "carol");
+    /* Not a reply: nothing cut. */
+    assert_int_equal(x_one("@mandat solde", "[0,13]", &err), 1);
+    assert_string_equal(posts[0].text, "@mandat solde");
+    /* A range inside a word, or past a non-mention, changes nothing. */
+    assert_int_equal(x_one("@bob @mandat solde", "[3,18]", &err), 1);
+    assert_string_equal(posts[0].text, "@bob @mandat solde");
+    assert_int_equal(x_one("hi @mandat solde", "[3,16]", &err), 1);
+    assert_string_equal(posts[0].text, "hi @mandat solde");
+    assert_int_equal(x_one("@bob @mandat solde", "[\"x\",18]", &err), 1);
+    assert_string_equal(posts[0].text, "@bob @mandat solde");
+}
+
 static void test_x_other_events_give_nothing(void **state)
 {
     struct mdt_err err = {0};
@@ -760,6 +805,7 @@ int main(void)
         cmocka_unit_test(test_signature),
         cmocka_unit_test(test_x_events),
         cmocka_unit_test(test_x_cut_text_without_extended_tweet),
+        cmocka_unit_test(test_x_reply_mentions),
         cmocka_unit_test(test_x_other_events_give_nothing),
         cmocka_unit_test(test_x_errors_say_where),
         cmocka_unit_test(test_mastodon_notifications),

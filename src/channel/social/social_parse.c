@@ -14,10 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
-#include "base/json_depth.h"
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/error.h"
+#include "base/json_depth.h"
 #include "dialog/command.h"
 
 _Static_assert(SOCIAL_HANDLE_MAX == COMMAND_HANDLE_MAX + 1, "every author can be a payee");
@@ -563,6 +563,87 @@ static int x_text_read(json_t *ev, const char *path, struct social_post *p, stru
     return 0;
 }
 
+/* Our screen name as the tweet's user_mentions give it (the mention whose id is for_user_id),
+ * lower-cased into out; false when we are not among them. */
+static bool x_our_name(json_t *tweet, const char *for_user_id, char out[SOCIAL_HANDLE_MAX])
+{
+    json_t *ents = json_object_get(tweet, "entities");
+    json_t *ms = json_is_object(ents) ? json_object_get(ents, "user_mentions") : NULL;
+    size_t i;
+    json_t *m;
+
+    json_array_foreach(ms, i, m)
+    {
+        json_t *id = json_object_get(m, "id_str");
+        json_t *name = json_object_get(m, "screen_name");
+
+        if (json_is_string(id) && json_is_string(name) &&
+            strcmp(json_string_value(id), for_user_id) == 0 && handle_ok(json_string_value(name))) {
+            const char *n = json_string_value(name);
+            size_t k;
+
+            for (k = 0; n[k] != '\0' && k + 1 < SOCIAL_HANDLE_MAX; k++) {
+                out[k] = (n[k] >= 'A' && n[k] <= 'Z') ? (char)(n[k] + 32) : n[k];
+            }
+            out[k] = '\0';
+            return true;
+        }
+    }
+    return false;
+}
+
+/* A reply's text starts with the mentions X fills in (the people in the thread), which
+ * display_text_range leaves out: "@bob @mandat pay @carol 5" would read as a payment to
+ * @mandat. Those leading mentions are cut, up to where the displayed text starts; if ours was
+ * among them it is put back in front, as if typed, so that the post still begins with it. Only
+ * whole mentions are cut: a range that does not fall after one leaves the text as it was. */
+static void x_reply_mentions_cut(json_t *ev, const char *for_user_id, struct social_post *p)
+{
+    json_t *ext = json_object_get(ev, "extended_tweet");
+    json_t *tweet = json_is_object(ext) ? ext : ev;
+    json_t *range = json_object_get(tweet, "display_text_range");
+    json_t *first = json_array_get(range, 0);
+    char ours[SOCIAL_HANDLE_MAX], rest[SOCIAL_TEXT_MAX];
+    bool ours_cut = false, have_ours;
+    size_t start, at = 0, cut = 0;
+
+    if (!json_is_integer(first) || json_integer_value(first) <= 0 ||
+        json_integer_value(first) >= (json_int_t)SOCIAL_TEXT_MAX) {
+        return;
+    }
+    start = (size_t)json_integer_value(first);
+    have_ours = x_our_name(tweet, for_user_id, ours);
+    /* The prefix is "@name @name ": ASCII, so its code points (X's indices) are its bytes. */
+    while (at < start && p->text[at] == '@') {
+        size_t b = ++at;
+
+        while (is_handle_char(p->text[at])) {
+            at++;
+        }
+        if (at == b || at > start) {
+            return;
+        }
+        if (have_ours && at - b == strlen(ours) && strncasecmp(p->text + b, ours, at - b) == 0) {
+            ours_cut = true;
+        }
+        while (p->text[at] == ' ') {
+            at++;
+        }
+        cut = at;
+    }
+    if (cut == 0 || cut < start) {
+        return;
+    }
+    snprintf(rest, sizeof(rest), "%s", p->text + cut);
+    if (ours_cut && (rest[0] != '@' || strncasecmp(rest + 1, ours, strlen(ours)) != 0)) {
+        int n = snprintf(p->text, sizeof(p->text), "@%s %s", ours, rest);
+
+        p->truncated = p->truncated || n < 0 || (size_t)n >= sizeof(p->text);
+    } else {
+        memcpy(p->text, rest, strlen(rest) + 1);
+    }
+}
+
 static int x_event_read(json_t *ev, size_t i, const char *for_user_id, struct social_post *p,
                         struct mdt_err *err)
 {
@@ -593,6 +674,7 @@ static int x_event_read(json_t *ev, size_t i, const char *for_user_id, struct so
     if (rc < 0) {
         return rc;
     }
+    x_reply_mentions_cut(ev, for_user_id, p);
     /* A date we cannot read is no reason to lose a payment: 0, as documented. */
     if (field_string(ev, path, "created_at", false, &created, NULL) == 0 && created != NULL) {
         p->created_us = x_time_parse(created);
