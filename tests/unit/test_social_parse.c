@@ -636,6 +636,14 @@ static void test_html_mentions_by_text(void **state)
         {"<a class=\"mention hashtag\" href=\"x\">@Carol</a>", "@Carol"},
         {"<a href=\"x\">@Carol</a>", "@Carol"},
         {"<a class=\"mention\" href=\"x\">@nobody</a>", "@nobody"},
+        /* Unresolved, with a server in the href: that server's user, never a local one. */
+        {"<a class=\"mention\" href=\"https://B.example/users/bob\">@bob</a>", "@bob@b.example"},
+        {"<a class=\"u-url mention\" href=\"https://z.example:8443/@nobody\">@<span>nobody</span>"
+         "</a> hi",
+         "@nobody@z.example hi"},
+        {"<a class=\"mention\" href=\"https://z.example/@x\">@a@b.example</a>", "@a@b.example"},
+        {"<a class=\"mention\" href=\"ftp://z.example/bob\">@bob</a>", "@bob"},
+        {"<a class=\"mention\" href=\"https://z_bad.example/bob\">@bob</a>", "@bob"},
     };
     char out[128];
 

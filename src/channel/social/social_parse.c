@@ -744,7 +744,8 @@ struct html {
     bool in_link;      /* inside an <a> whose text is kept */
     bool link_mention; /* that <a> has class "mention" and not "hashtag" */
     size_t link_start; /* where its text starts in o */
-    bool no_tags;      /* a tag was left unclosed: all from there on is text */
+    char link_host[SOCIAL_HANDLE_MAX]; /* that <a>'s href host, lower-case; "" when none */
+    bool no_tags;                      /* a tag was left unclosed: all from there on is text */
 };
 
 static bool is_html_space(char c)
@@ -936,6 +937,47 @@ static const char *mention_by_text(const struct html *h, const char *t, size_t n
     return hits == 1 ? found : NULL;
 }
 
+/* The host of an http(s) URL, lower-cased into out (cap bytes); "" when it has none that
+ * could be a domain (letters, digits, '.', '-'). */
+static void url_host(const char *url, char *out, size_t cap)
+{
+    const char *p = strstr(url, "://");
+    size_t n = 0;
+
+    out[0] = '\0';
+    if (p == NULL ||
+        (strncasecmp(url, "https://", 8) != 0 && strncasecmp(url, "http://", 7) != 0)) {
+        return;
+    }
+    for (p += 3; *p != '\0' && *p != '/' && *p != ':' && *p != '?' && *p != '#'; p++) {
+        char c = *p;
+
+        if (!(is_alpha(c) || (c >= '0' && c <= '9') || c == '.' || c == '-') || n + 1 >= cap) {
+            out[0] = '\0';
+            return;
+        }
+        out[n++] = (c >= 'A' && c <= 'Z') ? (char)(c + 32) : c;
+        out[n] = '\0';
+    }
+}
+
+/* A mention link none of the status' mentions names, written "@bob": left so, it would read as
+ * the local @bob of the author's instance, who may be someone else. Its href's host says which
+ * server the person is on ("@bob@other.example"), as Mastodon's acct would. */
+static void mention_host_add(struct html *h)
+{
+    const char *t = h->o.buf + h->link_start;
+    size_t n = h->o.len - h->link_start;
+    size_t hn = strlen(h->link_host);
+
+    if (n < 2 || t[0] != '@' || memchr(t + 1, '@', n - 1) != NULL || hn == 0 ||
+        n + 1 + hn > SOCIAL_HANDLE_MAX) {
+        return;
+    }
+    out_put(&h->o, "@", 1);
+    out_put(&h->o, h->link_host, hn);
+}
+
 static void link_close(struct html *h)
 {
     const char *acct;
@@ -956,6 +998,8 @@ static void link_close(struct html *h)
         h->o.len = h->link_start;
         h->o.buf[h->o.len] = '\0';
         html_put_mention(h, acct);
+    } else {
+        mention_host_add(h);
     }
 }
 
@@ -990,6 +1034,11 @@ static void link_open(struct html *h, const char *attrs, size_t n)
     }
     h->in_link = true;
     h->link_mention = cls.found && class_has(&cls, "mention") && !class_has(&cls, "hashtag");
+    if (h->link_mention && href.found && !u.full) {
+        url_host(url, h->link_host, sizeof(h->link_host));
+    } else {
+        h->link_host[0] = '\0';
+    }
     if (h->pending > 0 && h->o.len > 0) {
         out_put(&h->o, "\n\n", (size_t)h->pending);
     }

@@ -103,7 +103,8 @@ int social_mastodon_parse_notifications(const char *body, size_t len, struct soc
  *     and its content is dropped: "@bob" of a remote user reads "@bob@other.example". An <a>
  *     of class "mention" whose href matches none (remote servers link actor URIs) is resolved
  *     by its text: "@bob@other.example" by acct, "@bob" when exactly one mention's acct has the
- *     user part "bob"; otherwise its text stays. Other links keep their text ("#ACF").
+ *     user part "bob"; otherwise "@bob" gets its href's host ("@bob@other.example", so that it
+ *     never reads as a local user), and any other text stays. Other links keep their text.
  *   - Other tags are dropped. Entities decoded: &amp; &lt; &gt; &quot; &apos; &nbsp; (U+00A0)
  *     and numeric &#39; &#x27; for any scalar value but NUL; anything else is kept as text.
  *   - A '<' not followed by a letter, '/' or '!' is text. A tag with no closing '>' (outside
