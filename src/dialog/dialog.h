@@ -92,19 +92,21 @@ struct dialog_step {
     struct id128 refund_id;
     char token[33];         /* a new request's link token: in its message only, never stored */
     int outcome;            /* enum step_outcome, for api steps */
-    bool campaign_counted;  /* a donation row for conversation.campaign was written */
+    bool campaign_counted;  /* a donation row for counted_tag was written */
     struct claim_row claim; /* money held for a number with no wallet, as the step leaves it */
     bool claim_changed;
     /* social: replies to the person go to this address, in the thread of post_id */
     char address[STORE_ADDR_MAX];
     char address_id[STORE_PEER_ID_MAX];
     char post_id[STORE_PEER_ID_MAX];
-    bool reply_public;                 /* the next reply to the person is public (errors only) */
-    struct social_link_row link;       /* the social account as the step leaves it */
+    bool reply_public;           /* the next reply to the person is public (errors only) */
+    struct social_link_row link; /* the social account as the step leaves it */
     bool link_changed;
-    char otp[8];                       /* a one-time code to text: in its SMS only, wiped */
-    char payee_show[STORE_ADDR_MAX];   /* how replies name the payee: "@bob"; "" the number */
-    char donor[64]; /* a campaign donation's public name ("@alice", opted in); "" anonymous */
+    char otp[8];                     /* a one-time code to text: in its SMS only, wiped */
+    char payee_show[STORE_ADDR_MAX]; /* how replies name the payee: "@bob"; "" the number */
+    char donor[64];       /* a campaign donation's public name ("@alice", opted in); "" anonymous */
+    char counted_tag[32]; /* the campaign of that row, and its amount */
+    int64_t counted_minor;
 };
 
 struct dialog;
@@ -148,6 +150,8 @@ struct request_input {
     char description[128];
     char callback_url[STORE_URL_MAX]; /* events of this request; "" the merchant's default */
     uint32_t expires_in_s;            /* 60 .. 7 days */
+    char campaign[32]; /* a campaign's tag ("FAIM2026", no '#'): a donation to its association,
+                        * counted towards its total; "" a payment to the merchant */
 };
 
 /* Add or update a merchant (loaded, created by the CLI and reread). */
@@ -205,6 +209,11 @@ int dialog_step_reason(const struct dialog_step *s);
 
 /* The request as the API shows it (and webhooks carry it): compact JSON into buf. Returns the
  * length, or -MDT_ERANGE when cap is too small. */
+/* Who a request's money goes to, as the payer sees it: the merchant's name, or for a campaign
+ * donation "<merchant> pour <campaign>" (English "for"). Writes at most cap bytes. */
+void dialog_request_payee(struct dialog *d, const struct payment_request_row *r, enum lang lang,
+                          char *out, size_t cap);
+
 int dialog_request_json(const struct dialog *d, const struct payment_request_row *r, char *buf,
                         size_t cap);
 
@@ -269,7 +278,8 @@ int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const 
  * against the weakness rules; the existing one otherwise); show_name: the person opts in to
  * their handle on campaign pages. A step to submit; dialog_step_outcome then says DONE, or
  * WRONG_CODE (err says which code), or LOCKED. Errors before any step: -MDT_ENOTFOUND,
- * -MDT_EINVAL (weak code, no code sent yet), -MDT_ERANGE (the one-time code expired), -MDT_EBUSY. */
+ * -MDT_EINVAL (weak code, no code sent yet), -MDT_ERANGE (the one-time code expired), -MDT_EBUSY.
+ */
 int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const char *otp,
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err);

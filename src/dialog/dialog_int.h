@@ -139,6 +139,12 @@ void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX]);
 /* Decide a reply only, from text t. */
 void dialog_reply_only(struct dialog_step *s, enum dialog_text t);
 
+/* Count a confirmed donation towards campaign tag: its row in this commit, and the page's total
+ * once the step is durable. */
+void dialog_campaign_donation(struct dialog_step *s, const char *tag, struct id128 transfer_id,
+                              int64_t amount_minor, struct store_extra *rows, size_t *count,
+                              size_t cap);
+
 /* Set err to text t in lang (its arguments follow) for a web page's note, and return code: the
  * way dialog functions behind a page fail, in the person's language. */
 int dialog_page_err(struct mdt_err *err, int code, enum lang lang, enum dialog_text t, ...);

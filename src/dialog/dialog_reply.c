@@ -303,6 +303,27 @@ static void reply_order(struct dialog_step *s, const struct ledger *l,
     }
 }
 
+void dialog_campaign_donation(struct dialog_step *s, const char *tag, struct id128 transfer_id,
+                              int64_t amount_minor, struct store_extra *rows, size_t *count,
+                              size_t cap)
+{
+    struct campaign_donation_row *c;
+
+    MDT_ASSERT(*count < cap);
+    memset(&rows[*count], 0, sizeof(rows[*count]));
+    rows[*count].kind = EXTRA_CAMPAIGN_DONATION;
+    c = &rows[*count].u.campaign_donation;
+    snprintf(c->tag, sizeof(c->tag), "%s", tag);
+    c->transfer_id = transfer_id;
+    c->amount_minor = amount_minor;
+    c->created_us = s->now_us;
+    snprintf(c->donor, sizeof(c->donor), "%s", s->donor);
+    (*count)++;
+    s->campaign_counted = true;
+    snprintf(s->counted_tag, sizeof(s->counted_tag), "%s", tag);
+    s->counted_minor = amount_minor;
+}
+
 /* Receipts to both sides, each with their new balance. */
 static void reply_confirm(struct dialog_step *s, const struct ledger *l,
                           const struct ledger_result *r, struct store_extra *rows, size_t *count,
@@ -320,19 +341,8 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
     if (s->payee_is_charity) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_DONATED, amount, s->payee, bal);
         if (s->conversation.campaign[0] != '\0' && !r->duplicate) {
-            struct campaign_donation_row *c;
-
-            MDT_ASSERT(*count < cap);
-            memset(&rows[*count], 0, sizeof(rows[*count]));
-            rows[*count].kind = EXTRA_CAMPAIGN_DONATION;
-            c = &rows[*count].u.campaign_donation;
-            snprintf(c->tag, sizeof(c->tag), "%s", s->conversation.campaign);
-            c->transfer_id = s->conversation.order_id;
-            c->amount_minor = r->amount != 0 ? r->amount : s->amount;
-            c->created_us = s->now_us;
-            snprintf(c->donor, sizeof(c->donor), "%s", s->donor);
-            (*count)++;
-            s->campaign_counted = true;
+            dialog_campaign_donation(s, s->conversation.campaign, s->conversation.order_id,
+                                     r->amount != 0 ? r->amount : s->amount, rows, count, cap);
         }
         return;
     }
@@ -574,7 +584,7 @@ void dialog_step_done(struct dialog_step *s, int rc)
         dialog_request_apply(d, &s->request);
     }
     if (rc == 0 && s->campaign_counted) {
-        dialog_campaign_count(d, s->conversation.campaign, s->amount, s->donor);
+        dialog_campaign_count(d, s->counted_tag, s->counted_minor, s->donor);
     }
     c = dialog_cust_find(d, s->phone);
     if (rc == 0 && s->claim_changed) {

@@ -51,6 +51,48 @@ static void close_conversation(struct dialog_step *s, const struct cust *c, cons
     }
 }
 
+/* The account a request's money goes to: the merchant's, or the campaign's association's. */
+static uint64_t request_credit(struct dialog *d, const struct payment_request_row *r)
+{
+    const struct campaign *k;
+
+    if (r->campaign[0] == '\0') {
+        return r->merchant_id;
+    }
+    k = dialog_campaign_find(d, r->campaign);
+    return k != NULL ? k->row.account_id : 0; /* 0: the ledger refuses, nothing moves */
+}
+
+void dialog_request_payee(struct dialog *d, const struct payment_request_row *r, enum lang lang,
+                          char *out, size_t cap)
+{
+    const struct merchant_row *m = dialog_merchant_get(d, r->merchant_id);
+    const struct campaign *k = r->campaign[0] != '\0' ? dialog_campaign_find(d, r->campaign) : NULL;
+
+    int n;
+
+    MDT_ASSERT(cap > 0);
+    if (k != NULL) {
+        n = snprintf(out, cap, "%s %s %s", m != NULL ? m->name : "?",
+                     lang == LANG_FR ? "pour" : "for", k->row.name);
+    } else {
+        n = snprintf(out, cap, "%s", m != NULL ? m->name : "?");
+    }
+    if (n >= 0 && (size_t)n >= cap && cap > 1) { /* cut: never inside a UTF-8 character */
+        size_t last = cap - 2, need;
+        unsigned char lead;
+
+        while (last > 0 && ((unsigned char)out[last] & 0xc0) == 0x80) {
+            last--;
+        }
+        lead = (unsigned char)out[last];
+        need = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+        if (last + need > cap - 1) {
+            out[last] = '\0';
+        }
+    }
+}
+
 static struct cust *payer_of(struct dialog *d, const struct request *r, struct mdt_err *err,
                              int *rc)
 {
@@ -82,6 +124,11 @@ static int check_input(struct dialog *d, const struct request_input *in, char *e
     if (phone_normalize(in->payer, d->cfg.country, e164, NULL) < 0) {
         return mdt_err_set(err, MDT_E(INVAL), "payer must be a phone number, e.g. +33612345678");
     }
+    if (in->campaign[0] != '\0' && dialog_campaign_find(d, in->campaign) == NULL) {
+        return mdt_err_set(err, MDT_E(NOTFOUND),
+                           "campaign %s is unknown: the operator creates it (POST /v1/campaigns)",
+                           in->campaign);
+    }
     *expires_s = in->expires_in_s != 0 ? in->expires_in_s : REQUEST_EXPIRES_DEFAULT_S;
     if (*expires_s < REQUEST_EXPIRES_MIN_S || *expires_s > REQUEST_EXPIRES_MAX_S) {
         return mdt_err_set(err, MDT_E(INVAL), "expires_in must be between %d and %d seconds",
@@ -103,6 +150,7 @@ static void fill_request(struct dialog_step *s, const struct request_input *in, 
     snprintf(r->reference, sizeof(r->reference), "%s", in->reference);
     snprintf(r->description, sizeof(r->description), "%s", in->description);
     snprintf(r->callback_url, sizeof(r->callback_url), "%s", in->callback_url);
+    snprintf(r->campaign, sizeof(r->campaign), "%s", in->campaign);
     r->state = PR_PENDING;
     r->transfer_id = id128_derive(in->id, TAG_PAY);
     r->created_us = now_us;
@@ -146,18 +194,17 @@ int dialog_request_create(struct dialog *d, const struct request_input *in, int6
     if (!c->has_conv) {
         /* The payer may answer the SMS with their code: the request is their order. */
         struct conversation_row *v = &s->conversation;
-        const struct merchant_row *m = dialog_merchant_get(d, in->merchant_id);
 
         s->conversation_changed = true;
         snprintf(v->phone, sizeof(v->phone), "%s", e164);
         v->active = true;
         v->order_id = in->id;
-        v->payee_account = in->merchant_id;
-        snprintf(v->payee, sizeof(v->payee), "%.32s", m->name);
+        v->payee_account = request_credit(d, &s->request);
+        dialog_request_payee(d, &s->request, s->lang, v->payee, sizeof(v->payee));
         v->amount_minor = in->amount_minor;
         dialog_order_ref(in->id, v->ref);
         v->expires_us = s->request.expires_us;
-        v->kind = TRANSFER_PAYMENT;
+        v->kind = TRANSFER_PAYMENT; /* a request's conversation, whatever its transfer's kind */
     }
     *out = s;
     return 0;
@@ -221,11 +268,16 @@ static void decide_pay_code(struct dialog *d, struct dialog_step *s, struct cust
         op->type = LEDGER_OP_TRANSFER;
         op->transfer.id = r->row.transfer_id;
         op->transfer.debit_account_id = c->row.account_id;
-        op->transfer.credit_account_id = r->row.merchant_id;
+        op->transfer.credit_account_id = request_credit(d, &r->row);
         op->transfer.amount = r->row.amount_minor;
-        op->transfer.kind = TRANSFER_PAYMENT;
         op->transfer.channel = s->api ? CHANNEL_HTTP : CHANNEL_SMS;
-        op->transfer.fee_schedules[0] = m != NULL ? m->fee_schedule : 0;
+        if (r->row.campaign[0] != '\0') {
+            /* A donation: the association gets it all; the merchant only collected it. */
+            op->transfer.kind = TRANSFER_DONATION;
+        } else {
+            op->transfer.kind = TRANSFER_PAYMENT;
+            op->transfer.fee_schedules[0] = m != NULL ? m->fee_schedule : 0;
+        }
         snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%s", r->row.reference);
         s->n = 1;
         close_conversation(s, c, r);
@@ -313,6 +365,12 @@ int dialog_refund(struct dialog *d, uint64_t merchant_id, struct id128 request_i
         return mdt_err_set(err, MDT_E(NOTFOUND), "no such payment request");
     }
     left = r->row.amount_minor - r->row.refunded_minor;
+    if (r->row.campaign[0] != '\0') {
+        return mdt_err_set(err, MDT_E(RANGE),
+                           "this payment request was a donation to campaign %s: its money is the "
+                           "association's, which alone can give it back",
+                           r->row.campaign);
+    }
     if (r->row.state != PR_CONFIRMED) {
         return mdt_err_set(err, MDT_E(RANGE),
                            "the payment request is %s: only a confirmed one "

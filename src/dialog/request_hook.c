@@ -45,6 +45,9 @@ static json_t *request_object(const struct payment_request_row *r)
     if (r->callback_url[0] != '\0') {
         json_object_set_new(o, "callback_url", json_string(r->callback_url));
     }
+    if (r->campaign[0] != '\0') {
+        json_object_set_new(o, "campaign", json_string(r->campaign));
+    }
     if (r->state == PR_CONFIRMED) {
         json_object_set_new(o, "transfer_id", json_string(tid));
         json_object_set_new(o, "fee", json_integer(r->fee_minor));
@@ -139,11 +142,11 @@ static void fmt_available(const struct dialog_step *s, const struct ledger *l, c
               out);
 }
 
-static const char *merchant_name(const struct dialog_step *s)
+/* The payee as the payer's messages name it (the merchant, or the merchant for a campaign). */
+static const char *merchant_name(struct dialog_step *s)
 {
-    const struct merchant_row *m = dialog_merchant_get(s->d, s->request.merchant_id);
-
-    return m != NULL ? m->name : "?";
+    dialog_request_payee(s->d, &s->request, s->lang, s->payee, sizeof(s->payee));
+    return s->payee;
 }
 
 static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct ledger_result *r,
@@ -163,6 +166,10 @@ static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct
     s->request.state = PR_CONFIRMED;
     s->request.fee_minor = r->fee_minor;
     s->request.updated_us = s->now_us;
+    if (s->request.campaign[0] != '\0' && !r->duplicate) {
+        dialog_campaign_donation(s, s->request.campaign, s->request.transfer_id,
+                                 s->request.amount_minor, rows, count, cap);
+    }
     fmt_money(s, s->request.amount_minor, s->lang, amount);
     fmt_available(s, l, bal);
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAID, amount, merchant_name(s),

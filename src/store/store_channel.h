@@ -102,27 +102,27 @@ struct conversation_row {
     uint16_t kind;     /* enum transfer_kind: p2p or donation */
     char campaign[32]; /* a donation for this campaign's tag; "" none */
     /* an order from a social post: confirmed on the wallet page (/o/<token>) */
-    char origin[STORE_ADDR_MAX];          /* the author's social address; "" for SMS */
-    char origin_user[STORE_PEER_ID_MAX];  /* their platform id */
-    char origin_post[STORE_PEER_ID_MAX];  /* the post */
-    uint8_t token_hash[32];               /* vault_mac of the page's token; zero: none */
+    char origin[STORE_ADDR_MAX];         /* the author's social address; "" for SMS */
+    char origin_user[STORE_PEER_ID_MAX]; /* their platform id */
+    char origin_post[STORE_PEER_ID_MAX]; /* the post */
+    uint8_t token_hash[32];              /* vault_mac of the page's token; zero: none */
 };
 
 /* A social account (X, Mastodon) linked to a wallet: opened by "@mandat ouvrir", which sends a
  * link to a page where the person proves a phone number (a one-time code by SMS) and sets or
  * types their code. */
 struct social_link_row {
-    char address[STORE_ADDR_MAX];   /* "m:alice", "m:bob@other.example", "x:carol" */
+    char address[STORE_ADDR_MAX];    /* "m:alice", "m:bob@other.example", "x:carol" */
     char user_id[STORE_PEER_ID_MAX]; /* the platform's id of the account */
-    char phone[STORE_ADDR_MAX];     /* the wallet's E.164 number; "" until linked */
-    uint8_t token_hash[32];         /* the link page's token (keyed hash); zero: none */
+    char phone[STORE_ADDR_MAX];      /* the wallet's E.164 number; "" until linked */
+    uint8_t token_hash[32];          /* the link page's token (keyed hash); zero: none */
     int64_t token_expires_us;
     char otp_phone[STORE_ADDR_MAX]; /* the number being proven */
     uint8_t otp_hash[32];           /* keyed hash of the one-time code sent to it */
     int64_t otp_expires_us;
     uint32_t otp_attempts;
     uint16_t lang;
-    bool show_name;                 /* opted in: the handle is shown on campaign pages */
+    bool show_name; /* opted in: the handle is shown on campaign pages */
     int64_t created_us;
     int64_t linked_us;
 };
@@ -213,6 +213,7 @@ struct payment_request_row {
     int64_t expires_us;
     int64_t updated_us;
     uint8_t token_hash[32]; /* vault_mac of the confirmation link's token: the token is not kept */
+    char campaign[32];      /* a donation to this campaign's association (its tag); "" a payment */
 };
 
 enum webhook_state {
@@ -334,8 +335,8 @@ struct store_channel_fns {
     int (*campaign_donor)(void *ctx, const struct campaign_donation_row *r);
     int (*social_link)(void *ctx, const struct social_link_row *r);
     int (*social_cursor)(void *ctx, const struct social_cursor_row *r);
-    int (*inbox)(void *ctx, const struct inbox_row *r, bool done);    /* received since the cut */
-    int (*outbox)(void *ctx, const struct outbox_row *r);             /* queued or sent only */
+    int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
+    int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
 };
 
 #endif

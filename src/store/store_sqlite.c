@@ -116,7 +116,9 @@ static const char *const migrations[] = {
     "CREATE INDEX campaign_donations_named ON campaign_donations(tag, seq) WHERE donor != '';",
     /* 6: an account renamed on its network keeps its link: rows are found by the network's
      * user id too, and one user id has one row per network. */
-    "CREATE INDEX social_links_user ON social_links(user_id) WHERE user_id != '';",
+    "CREATE INDEX social_links_user ON social_links(user_id) WHERE user_id != '';"
+    /* and a payment request may be a donation to a campaign, counted towards its total. */
+    "ALTER TABLE payment_requests ADD COLUMN campaign TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -177,7 +179,8 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPSERT_PAYMENT_REQUEST] =
         "INSERT INTO payment_requests(id, merchant_id, amount_minor, currency, payer,"
         " reference, description, callback_url, state, transfer_id, fee_minor, refunded_minor,"
-        " created_us, expires_us, updated_us, token_hash) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_us, expires_us, updated_us, token_hash, campaign)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_INS_WEBHOOK] = "INSERT OR IGNORE INTO webhooks(id, merchant_id, url, type, state, attempts,"
                        " created_us, next_try_us, body) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_WEBHOOK_STATE] =

@@ -277,6 +277,7 @@ static int write_payment_request(struct sqlite_store *s, const struct payment_re
     sqlite3_bind_int64(st, 14, r->expires_us);
     sqlite3_bind_int64(st, 15, r->updated_us);
     sqlite3_bind_blob(st, 16, r->token_hash, sizeof(r->token_hash), SQLITE_STATIC);
+    bind_text(st, 17, r->campaign, sizeof(r->campaign));
     return sqlite_step_done(s, st, err);
 }
 
@@ -501,6 +502,7 @@ static int load_payment_request(sqlite3_stmt *st, const struct store_channel_fns
     r.expires_us = sqlite3_column_int64(st, 13);
     r.updated_us = sqlite3_column_int64(st, 14);
     column_blob(st, 15, r.token_hash, sizeof(r.token_hash));
+    column_text(st, 16, r.campaign, sizeof(r.campaign));
     return f->payment_request(ctx, &r);
 }
 
@@ -711,7 +713,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          load_api_key},
         {"SELECT id, merchant_id, amount_minor, currency, payer, reference, description,"
          " callback_url, state, transfer_id, fee_minor, refunded_minor, created_us, expires_us,"
-         " updated_us, token_hash FROM payment_requests WHERE ?1 IS NOT NULL ORDER BY seq",
+         " updated_us, token_hash, campaign FROM payment_requests WHERE ?1 IS NOT NULL ORDER BY"
+         " seq",
          load_payment_request},
         {"SELECT id, merchant_id, url, type, state, attempts, created_us, next_try_us, body"
          " FROM webhooks WHERE state = 0 AND next_try_us <= ?1 ORDER BY seq",

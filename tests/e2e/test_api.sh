@@ -217,6 +217,7 @@ out=$(api POST "/v1/accounts/$NEW/tier" "$OP" '{"tier":9}')
 check "tier range" "tier must be an integer" "$out"
 out=$(api POST /v1/associations "$OP" '{"keyword":"ACF","name":"Action contre la faim"}')
 check "association" '"keyword":"ACF"' "$out"
+ACF=$(echo "$out" | field account_id)
 check "donate to it" "Donner 2,00 € à Action contre la faim" "$("${M[@]}" sms $P DON 2 ACF)"
 "${M[@]}" sms $P ANNULER >/dev/null
 out=$(api POST /v1/campaigns "$OP" '{"tag":"#FAIM2026","keyword":"ACF","name":"Contre la faim"}')
@@ -224,6 +225,25 @@ check "campaign" '"tag":"FAIM2026","object":"campaign","keyword":"ACF"' "$out"
 out=$(api POST /v1/campaigns "$OP" '{"tag":"X1","keyword":"NOPE"}')
 check "campaign unknown association" $'\n404' "$out"
 check "campaign page" '"total":0' "$(curl -s "$base/campaigns/FAIM2026.json")"
+# A donation to the campaign through the API: the merchant collects it, the association gets
+# it all, the campaign counts it; it is not the merchant's to refund.
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":300,"payer":"'$P'","reference":"gala","campaign":"#nope"}')
+check "campaign unknown" "campaign NOPE is unknown" "$out"
+check "campaign unknown 404" $'\n404' "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":300,"payer":"'$P'","reference":"gala","campaign":"faim 2026"}')
+check "campaign malformed" "campaign must be a campaign's tag" "$out"
+out=$(api POST /v1/payment-requests "$KEY" '{"amount":300,"payer":"'$P'","reference":"gala","campaign":"#Faim2026"}')
+check "campaign request" '"campaign":"FAIM2026"' "$out"
+CID=$(echo "$out" | field id)
+check "campaign ask" "Boutique Zoé pour Contre la faim demande 3,00 € (gala)" "$("${M[@]}" phone $P </dev/null)"
+check "campaign confirm" "Payé : 3,00 € à Boutique Zoé pour Contre la faim (gala)" "$("${M[@]}" sms $P 483920)"
+check "campaign total" '"total":300,"currency":"EUR","donations":1' "$(curl -s "$base/campaigns/FAIM2026.json")"
+out=$(api GET "/v1/payment-requests/$CID" "$KEY")
+check "campaign confirmed, no fee" '"fee":0' "$out"
+check "association credited" '"available":300' "$(api GET "/v1/accounts/$ACF/balance" "$OP")"
+out=$(api POST /v1/refunds "$KEY" '{"payment_request_id":"'$CID'"}')
+check "campaign refund refused" "was a donation to campaign FAIM2026" "$out"
+check "campaign refund 409" $'\n409' "$out"
 out=$(api GET "/v1/journal?limit=3" "$OP")
 check "journal" '"hash":"' "$out"
 check "journal admin only" $'\n403' "$(api GET /v1/journal "$READ")"

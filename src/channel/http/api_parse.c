@@ -96,6 +96,37 @@ int api_get_int(json_t *o, const char *name, bool required, int64_t min, int64_t
     return 0;
 }
 
+/* A campaign's tag as people write it ("#Faim2026"): upper-cased, without its '#'. */
+static int campaign_read(json_t *o, char out[32], struct api_error *e)
+{
+    char raw[33];
+    const char *t = raw;
+    size_t n = 0;
+
+    if (api_get_string(o, "campaign", false, raw, sizeof(raw), e) < 0) {
+        return -1;
+    }
+    if (raw[0] == '\0') {
+        out[0] = '\0';
+        return 0;
+    }
+    t += raw[0] == '#';
+    for (; t[n] != '\0'; n++) {
+        char c = t[n];
+
+        if (n >= 31 ||
+            !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            return refuse(e, 422, "invalid-field", "A field is invalid",
+                          "campaign must be a campaign's tag: letters and digits, e.g. FAIM2026");
+        }
+        out[n] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
+    }
+    out[n] = '\0';
+    return n > 0 ? 0
+                 : refuse(e, 422, "invalid-field", "A field is invalid",
+                          "campaign must be a campaign's tag: letters and digits, e.g. FAIM2026");
+}
+
 int api_parse_request_input(json_t *o, struct request_input *in, struct api_error *e)
 {
     int64_t v;
@@ -107,7 +138,8 @@ int api_parse_request_input(json_t *o, struct request_input *in, struct api_erro
         api_get_string(o, "description", false, in->description, sizeof(in->description), e) < 0 ||
         api_get_string(o, "callback_url", false, in->callback_url, sizeof(in->callback_url), e) <
             0 ||
-        api_get_int(o, "expires_in", false, 60, 7 * 86400, 900, &v, e) < 0) {
+        api_get_int(o, "expires_in", false, 60, 7 * 86400, 900, &v, e) < 0 ||
+        campaign_read(o, in->campaign, e) < 0) {
         return -1;
     }
     in->expires_in_s = (uint32_t)v;

@@ -17,10 +17,9 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "dialog/dialog.h"
 #include "channel/web/web_int.h"
+#include "dialog/dialog.h"
 #include "vault/vault.h"
-
 
 extern const char web_style_css[];
 extern const size_t web_style_css_len;
@@ -28,7 +27,6 @@ extern const char web_phone_html[];
 extern const size_t web_phone_html_len;
 extern const char web_openapi_yaml[]; /* YAML in its JSON subset: served as JSON */
 extern const size_t web_openapi_yaml_len;
-
 
 int web_create(const struct web_config *cfg, struct web **out, struct mdt_err *err)
 {
@@ -109,7 +107,7 @@ void web_foot(struct evbuffer *b)
 
 /* A page with a title and one sentence. */
 void web_page_message(struct evhttp_request *req, int status, bool fr, const char *title,
-                         const char *text, const char *cls)
+                      const char *text, const char *cls)
 {
     struct evbuffer *b = evbuffer_new();
 
@@ -154,17 +152,17 @@ static void amount_text(const struct payment_request_row *r, bool fr, char out[M
 static void page_request(struct web *w, struct evhttp_request *req, const char *token,
                          const struct payment_request_row *r, const char *note)
 {
-    const struct merchant_row *m = dialog_merchant_get(w->cfg.dialog, r->merchant_id);
     bool fr = dialog_customer_lang(w->cfg.dialog, r->payer) == LANG_FR;
     int64_t left_s = (r->expires_us - clock_now_us()) / 1000000;
-    char amount[MONEY_FORMAT_MAX], csrf[65];
+    char amount[MONEY_FORMAT_MAX], csrf[65], payee[STORE_ADDR_MAX];
     struct evbuffer *b = evbuffer_new();
 
     MDT_ASSERT(b != NULL);
     amount_text(r, fr, amount);
     web_head(b, fr, fr ? "Confirmer le paiement" : "Confirm the payment");
     evbuffer_add_printf(b, "<h1>");
-    web_html(b, m != NULL ? m->name : "?");
+    dialog_request_payee(w->cfg.dialog, r, fr ? LANG_FR : LANG_EN, payee, sizeof(payee));
+    web_html(b, payee);
     evbuffer_add_printf(b, fr ? " vous demande</h1>" : " asks you for</h1>");
     evbuffer_add_printf(b, "<p class=\"amount\" id=\"amount\">");
     web_html(b, amount);
@@ -225,7 +223,7 @@ static void page_closed(struct evhttp_request *req, const struct payment_request
         "This request expired: nothing was taken.", "The merchant withdrew its request."};
 
     web_page_message(req, 410, fr, fr ? "Lien inactif" : "Link no longer active",
-                 fr ? fr_text[r->state] : en_text[r->state], "bad");
+                     fr ? fr_text[r->state] : en_text[r->state], "bad");
 }
 
 static void get_page(struct web *w, struct evhttp_request *req, const char *token)
@@ -235,7 +233,7 @@ static void get_page(struct web *w, struct evhttp_request *req, const char *toke
 
     if (r == NULL) {
         web_page_message(req, 404, true, "Lien invalide / Invalid link",
-                     "Ce lien n'est pas valide. This link is not valid.", "bad");
+                         "Ce lien n'est pas valide. This link is not valid.", "bad");
         return;
     }
     fr = dialog_customer_lang(w->cfg.dialog, r->payer) == LANG_FR;
@@ -243,9 +241,9 @@ static void get_page(struct web *w, struct evhttp_request *req, const char *toke
         page_closed(req, r, fr);
     } else if (r->expires_us <= clock_now_us()) {
         web_page_message(req, 410, fr, fr ? "Lien expiré" : "Link expired",
-                     fr ? "Cette demande a expiré : rien n'a été débité."
-                        : "This request expired: nothing was taken.",
-                     "bad");
+                         fr ? "Cette demande a expiré : rien n'a été débité."
+                            : "This request expired: nothing was taken.",
+                         "bad");
     } else {
         page_request(w, req, token, r, NULL);
     }
@@ -275,9 +273,9 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
     fr = r != NULL && dialog_customer_lang(c->w->cfg.dialog, r->payer) == LANG_FR;
     if (rc < 0 || r == NULL) {
         web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
-                     fr ? "Le service est occupé : réessayez dans un instant."
-                        : "The service is busy: try again in a moment.",
-                     "bad");
+                         fr ? "Le service est occupé : réessayez dans un instant."
+                            : "The service is busy: try again in a moment.",
+                         "bad");
         goto out;
     }
     switch (dialog_step_outcome(s)) {
@@ -297,11 +295,11 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
         break;
     case OUTCOME_LOCKED:
         web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
-                     fr ? "Trop de codes erronés : la demande est refusée et votre code bloqué "
-                          "pour un moment."
-                        : "Too many wrong codes: the request is declined and your code locked "
-                          "for a while.",
-                     "bad");
+                         fr ? "Trop de codes erronés : la demande est refusée et votre code bloqué "
+                              "pour un moment."
+                            : "Too many wrong codes: the request is declined and your code locked "
+                              "for a while.",
+                         "bad");
         break;
     case OUTCOME_REFUSED:
         snprintf(text, sizeof(text), fr ? "Paiement refusé (%s)." : "Payment refused (%s).",
@@ -395,10 +393,11 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
         get_page(w, req, token);
         return;
     }
-    if (!web_same_origin(req) || read_form(req, code, csrf, NULL) < 0 || !web_csrf_ok(w, token, csrf)) {
+    if (!web_same_origin(req) || read_form(req, code, csrf, NULL) < 0 ||
+        !web_csrf_ok(w, token, csrf)) {
         vault_wipe(code, sizeof(code));
         web_page_message(req, 403, true, "Formulaire refusé / Form refused",
-                     "Rechargez la page et réessayez. Reload the page and try again.", "bad");
+                         "Rechargez la page et réessayez. Reload the page and try again.", "bad");
         return;
     }
     MDT_ASSERT(vault_token_check(w->cfg.vault, token, hash) == 0);
@@ -473,10 +472,11 @@ static const char *enrol_phone(struct web *w, const char *token)
 
 static void enrol_invalid(struct evhttp_request *req)
 {
-    web_page_message(req, 404, true, "Lien invalide / Invalid link",
-                 "Ce lien a déjà servi ou a expiré : répondez INSCRIPTION ou CODE par SMS. This "
-                 "link was used or expired: text JOIN or CODE.",
-                 "bad");
+    web_page_message(
+        req, 404, true, "Lien invalide / Invalid link",
+        "Ce lien a déjà servi ou a expiré : répondez INSCRIPTION ou CODE par SMS. This "
+        "link was used or expired: text JOIN or CODE.",
+        "bad");
 }
 
 static void enrol_answered(void *ctx, int rc, const struct dialog_step *s)
@@ -489,13 +489,14 @@ static void enrol_answered(void *ctx, int rc, const struct dialog_step *s)
         evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
         if (rc < 0) {
             web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
-                         fr ? "Le service est occupé : réessayez." : "Busy: try again.", "bad");
+                             fr ? "Le service est occupé : réessayez." : "Busy: try again.", "bad");
         } else {
-            web_page_message(req, 200, fr, fr ? "Code enregistré" : "Code saved",
-                         fr ? "Code enregistré. Gardez-le secret : mandat ne vous le demandera "
-                              "jamais par téléphone."
-                            : "Code saved. Keep it secret: mandat will never ask for it by phone.",
-                         "ok");
+            web_page_message(
+                req, 200, fr, fr ? "Code enregistré" : "Code saved",
+                fr ? "Code enregistré. Gardez-le secret : mandat ne vous le demandera "
+                     "jamais par téléphone."
+                   : "Code saved. Keep it secret: mandat will never ask for it by phone.",
+                "ok");
         }
     }
     free(c);
@@ -515,9 +516,10 @@ static void post_enrol(struct web *w, struct evhttp_request *req, const char *to
         enrol_invalid(req);
         return;
     }
-    if (!web_same_origin(req) || read_form(req, code, csrf, again) < 0 || !web_csrf_ok(w, token, csrf)) {
+    if (!web_same_origin(req) || read_form(req, code, csrf, again) < 0 ||
+        !web_csrf_ok(w, token, csrf)) {
         web_page_message(req, 403, true, "Formulaire refusé / Form refused",
-                     "Rechargez la page et réessayez. Reload the page and try again.", "bad");
+                         "Rechargez la page et réessayez. Reload the page and try again.", "bad");
     } else if (strcmp(code, again) != 0) {
         page_enrol(w, req, token, phone,
                    dialog_customer_lang(w->cfg.dialog, phone) == LANG_FR
@@ -563,7 +565,7 @@ static void campaign_page(struct web *w, struct evhttp_request *req, const char 
     }
     if (dialog_campaign_get(w->cfg.dialog, name, &ci) < 0) {
         web_page_message(req, 404, true, "Campagne inconnue / Unknown campaign",
-                     "Aucune campagne de ce nom. No campaign by that name.", "bad");
+                         "Aucune campagne de ce nom. No campaign by that name.", "bad");
         return;
     }
     b = evbuffer_new();
