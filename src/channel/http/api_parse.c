@@ -103,28 +103,30 @@ static int campaign_read(json_t *o, char out[32], struct api_error *e)
     const char *t = raw;
     size_t n = 0;
 
+    out[0] = '\0';
     if (api_get_string(o, "campaign", false, raw, sizeof(raw), e) < 0) {
         return -1;
     }
     if (raw[0] == '\0') {
-        out[0] = '\0';
         return 0;
     }
     t += raw[0] == '#';
-    for (; t[n] != '\0'; n++) {
+    for (; t[n] != '\0' && n < 31; n++) {
         char c = t[n];
 
-        if (n >= 31 ||
-            !((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
-            return refuse(e, 422, "invalid-field", "A field is invalid",
-                          "campaign must be a campaign's tag: letters and digits, e.g. FAIM2026");
+        if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))) {
+            break;
         }
         out[n] = (c >= 'a' && c <= 'z') ? (char)(c - 'a' + 'A') : c;
     }
+    if (n == 0 || t[n] != '\0') {
+        out[0] = '\0';
+        return refuse(e, 422, "invalid-field", "A field is invalid",
+                      "campaign must be a campaign's tag: 1 to 31 letters and digits, e.g. "
+                      "FAIM2026");
+    }
     out[n] = '\0';
-    return n > 0 ? 0
-                 : refuse(e, 422, "invalid-field", "A field is invalid",
-                          "campaign must be a campaign's tag: letters and digits, e.g. FAIM2026");
+    return 0;
 }
 
 int api_parse_request_input(json_t *o, struct request_input *in, struct api_error *e)
