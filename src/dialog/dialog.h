@@ -36,6 +36,12 @@ struct dialog_config {
 };
 
 /* A message received on a channel. */
+/* An account a social post mentions, by its platform id (pointers into the caller's post). */
+struct dialog_mention {
+    const char *handle; /* lower-case, no '@' */
+    const char *id;
+};
+
 struct dialog_message {
     uint16_t channel;                /* enum channel_id */
     char source[STORE_ADDR_MAX];     /* the person, E.164 or as the SMSC wrote it */
@@ -47,6 +53,10 @@ struct dialog_message {
     /* CHANNEL_SOCIAL: source is the author's address ("m:alice", "x:bob"), peer_id the post's
      * id, and source_id the author's id on the platform (X direct messages need it). */
     char source_id[STORE_PEER_ID_MAX];
+    /* CHANNEL_SOCIAL: the accounts the post mentions with their ids, so that a payee is the
+     * account the network means, not whoever last linked that handle; read during the call. */
+    const struct dialog_mention *mentions;
+    size_t n_mentions;
 };
 
 #define DIALOG_OPS_MAX 3
@@ -99,8 +109,11 @@ struct dialog_step {
     char address[STORE_ADDR_MAX];
     char address_id[STORE_PEER_ID_MAX];
     char post_id[STORE_PEER_ID_MAX];
-    bool reply_public;           /* the next reply to the person is public (errors only) */
-    struct social_link_row link; /* the social account as the step leaves it */
+    char payee_id[STORE_PEER_ID_MAX]; /* the payee handle's platform id, from the post's mentions */
+    bool payee_unlinked; /* the link under the payee's handle is another account's: ignore it */
+    char payee_phone[STORE_ADDR_MAX]; /* a renamed payee's wallet, while its link moves */
+    bool reply_public;                /* the next reply to the person is public (errors only) */
+    struct social_link_row link;      /* the social account as the step leaves it */
     bool link_changed;
     char otp[8];                     /* a one-time code to text: in its SMS only, wiped */
     char payee_show[STORE_ADDR_MAX]; /* how replies name the payee: "@bob"; "" the number */

@@ -171,7 +171,7 @@ void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
         if (cmd->payee_handle[0] == '\0') {
             snprintf(s->payee, sizeof(s->payee), "%s", cmd->payee_e164);
         }
-        payee = dialog_payee_cust(d, s->payee);
+        payee = dialog_step_payee_cust(d, s);
         if (strcmp(s->payee, s->phone) == 0 || payee == c) {
             dialog_reply_only(s, TEXT_PAYEE_SELF);
             return;

@@ -198,6 +198,8 @@ void dialog_link_apply(struct dialog *d, const struct social_link_row *r);
 void dialog_order_index(struct dialog *d, const struct cust *c);
 /* The wallet a claim's payee names: a number, or a linked social address. */
 struct cust *dialog_payee_cust(struct dialog *d, const char *payee);
+/* The payee's wallet as a step decided it (social payees found by id: social.c). */
+struct cust *dialog_step_payee_cust(struct dialog *d, const struct dialog_step *s);
 /* The replies and rows of social actions (hook, ledger thread). */
 void dialog_social_hook(struct dialog_step *s, const struct ledger_result *r, size_t n,
                         struct store_extra *rows, size_t *count, size_t cap);

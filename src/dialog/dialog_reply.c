@@ -611,13 +611,13 @@ void dialog_step_done(struct dialog_step *s, int rc)
     if (s->link.address[0] != '\0' || s->address[0] != '\0') {
         /* The step held its link, found by id (a rename not applied when the step failed) or
          * by name, and the link another account left under the handle. */
-        struct slink *held[3] = {
+        struct slink *held[4] = {
             dialog_link_find(d, s->link.address[0] != '\0' ? s->link.address : s->address),
-            dialog_link_find(d, s->address),
-            dialog_link_find_user(d, s->address, s->address_id),
+            dialog_link_find(d, s->address), dialog_link_find_user(d, s->address, s->address_id),
+            dialog_link_find_user(d, s->link.address, s->link.user_id), /* a payee's, moved */
         };
 
-        for (size_t i = 0; i < 3; i++) {
+        for (size_t i = 0; i < 4; i++) {
             if (held[i] != NULL) {
                 held[i]->busy = false;
             }

@@ -129,31 +129,32 @@
       "Request from %s (%s) expired: nothing was taken.")                                          \
     /* %s merchant, %s amount, %s reference, %s new balance */                                     \
     X(REFUNDED, "%s vous rembourse %s (%s). Nouveau solde : %s.",                                  \
-      "%s refunded you %s (%s). New balance: %s.")                                               \
-    /* Social posts. %s the account ("@alice"), %s the link */                                    \
-    X(SOCIAL_LINK, "Pour relier %s à un compte mandat, ouvrez ce lien (30 min) : %s",               \
+      "%s refunded you %s (%s). New balance: %s.")                                                 \
+    /* Social posts. %s the account ("@alice"), %s the link */                                     \
+    X(SOCIAL_LINK, "Pour relier %s à un compte mandat, ouvrez ce lien (30 min) : %s",              \
       "To link %s to a mandat wallet, open this link (30 min): %s")                                \
     /* %s the account, %s the masked number */                                                     \
-    X(SOCIAL_ALREADY_LINKED, "%s est déjà relié au compte mandat %s.",                              \
+    X(SOCIAL_ALREADY_LINKED, "%s est déjà relié au compte mandat %s.",                             \
       "%s is already linked to the mandat wallet %s.")                                             \
     /* %s our handle */                                                                            \
-    X(SOCIAL_NOT_LINKED, "Reliez d'abord ce compte à mandat : écrivez « %s ouvrir ».",              \
-      "Link this account to mandat first: post \"%s open\".")                                     \
+    X(SOCIAL_NOT_LINKED, "Reliez d'abord ce compte à mandat : écrivez « %s ouvrir ».",             \
+      "Link this account to mandat first: post \"%s open\".")                                      \
     /* %s amount, %s payee, %s link, %s reference */                                               \
-    X(SOCIAL_CONFIRM_SEND, "Envoyer %s à %s ? Confirmez avec votre code sous 5 min : %s (réf %s)",  \
-      "Send %s to %s? Confirm with your code within 5 min: %s (ref %s)")                          \
-    X(SOCIAL_CONFIRM_DONATE, "Donner %s à %s ? Confirmez avec votre code sous 5 min : %s (réf %s)", \
-      "Give %s to %s? Confirm with your code within 5 min: %s (ref %s)")                          \
+    X(SOCIAL_CONFIRM_SEND, "Envoyer %s à %s ? Confirmez avec votre code sous 5 min : %s (réf %s)", \
+      "Send %s to %s? Confirm with your code within 5 min: %s (ref %s)")                           \
+    X(SOCIAL_CONFIRM_DONATE,                                                                       \
+      "Donner %s à %s ? Confirmez avec votre code sous 5 min : %s (réf %s)",                       \
+      "Give %s to %s? Confirm with your code within 5 min: %s (ref %s)")                           \
     /* %s amount, %s payee, %s period, %s link, %s reference */                                    \
     X(SOCIAL_CONFIRM_SEND_NEW,                                                                     \
-      "Envoyer %s à %s (sans compte : gardé %s pour lui, sinon rendu) ? Confirmez avec votre "     \
+      "Envoyer %s à %s (sans compte : gardé %s pour lui, sinon rendu) ? Confirmez avec votre "   \
       "code : %s (réf %s)",                                                                        \
       "Send %s to %s (no wallet yet: kept %s for them, else returned)? Confirm with your code: "   \
       "%s (ref %s)")                                                                               \
     /* %s the payer, %s our handle, %s period */                                                   \
     X(SOCIAL_INVITE,                                                                               \
       "%s vous envoie de l'argent avec mandat. Pour le recevoir, écrivez « %s ouvrir » sous %s.",  \
-      "%s is sending you money with mandat. To collect it, post \"%s open\" within %s.")          \
+      "%s is sending you money with mandat. To collect it, post \"%s open\" within %s.")           \
     /* %s link to set a new code */                                                                \
     X(SOCIAL_LEAK,                                                                                 \
       "Votre code mandat est apparu dans un message public : il ne marche plus. Choisissez-en un " \
@@ -161,21 +162,23 @@
       "Your mandat code appeared in a public post, so it no longer works. Choose a new one: %s")   \
     X(SOCIAL_NO_CODE,                                                                              \
       "Ne publiez jamais votre code : confirmez sur la page du lien reçu en message privé.",       \
-      "Never post your code: confirm on the page linked in our private message.")                 \
+      "Never post your code: confirm on the page linked in our private message.")                  \
     /* %s the account */                                                                           \
-    X(SOCIAL_LINKED, "C'est fait : %s est relié à votre compte mandat.",                            \
+    X(SOCIAL_LINKED, "C'est fait : %s est relié à votre compte mandat.",                           \
       "Done: %s is linked to your mandat wallet.")                                                 \
     /* SMS to the number: %s the account */                                                        \
-    X(SOCIAL_LINK_NOTICE, "Votre numéro est relié au compte %s. Si ce n'est pas vous, répondez AIDE.", \
+    X(SOCIAL_LINK_NOTICE,                                                                          \
+      "Votre numéro est relié au compte %s. Si ce n'est pas vous, répondez AIDE.",                 \
       "Your number is now linked to the account %s. If this was not you, reply HELP.")             \
     /* SMS: %s the one-time code, %s the account */                                                \
-    X(SOCIAL_OTP, "Code de vérification mandat : %s, pour relier %s (10 min). Ne le donnez à personne.", \
+    X(SOCIAL_OTP,                                                                                  \
+      "Code de vérification mandat : %s, pour relier %s (10 min). Ne le donnez à personne.",       \
       "mandat verification code: %s, to link %s (10 min). Never share it.")                        \
     X(SOCIAL_HELP,                                                                                 \
       "Mentionnez-nous avec « envoie 10€ à @ami », « don 5€ #ASSO », « solde » ou « annuler ».",   \
-      "Mention us with \"send €10 to @friend\", \"give €5 #CHARITY\", \"balance\" or \"cancel\".")                                                                                          \
-    /* The web pages' notes when a step cannot start. A lost link's page does not know the        \
-     * person's language: both, French first. */                                                  \
+      "Mention us with \"send €10 to @friend\", \"give €5 #CHARITY\", \"balance\" or \"cancel\".") \
+    /* The web pages' notes when a step cannot start. A lost link's page does not know the         \
+     * person's language: both, French first. */                                                   \
     X(PAGE_LINK_GONE,                                                                              \
       "Ce lien ne sert plus : demandez-en un nouveau. This link is not valid any more.",           \
       "Ce lien ne sert plus : demandez-en un nouveau. This link is not valid any more.")           \
@@ -183,7 +186,8 @@
       "Cet ordre n'attend plus de code. This order is not waiting any more.")                      \
     X(PAGE_BUSY, "Un instant : réessayez.", "One moment: try again.")                              \
     X(PAGE_NO_RANDOM, "Incident passager : réessayez.", "A passing fault: try again.")             \
-    X(PAGE_PHONE_FIRST, "Donnez d'abord votre numéro de mobile.", "Give your mobile number first.") \
+    X(PAGE_PHONE_FIRST, "Donnez d'abord votre numéro de mobile.",                                  \
+      "Give your mobile number first.")                                                            \
     X(PAGE_OTP_EXPIRED, "Le code de vérification a expiré : demandez-en un nouveau.",              \
       "The verification code expired: ask for a new one.")                                         \
     /* %s a national number as people write it (phone_example) */                                  \

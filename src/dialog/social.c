@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "base/assert.h"
 #include "base/id128.h"
@@ -270,6 +271,78 @@ static void payee_address(const char *author, const char *handle, char *out, siz
     snprintf(out, cap, "%.*s:%s", (int)net, author, lower);
 }
 
+/* The platform id of the handle a post names as payee, from the post's mentions; "" when the
+ * post does not mention it (then it is found by handle). */
+static void payee_id_find(const struct dialog_message *m, const char *handle, char *out, size_t cap)
+{
+    out[0] = '\0';
+    for (size_t i = 0; handle[0] != '\0' && i < m->n_mentions; i++) {
+        if (strcasecmp(m->mentions[i].handle, handle) == 0) {
+            snprintf(out, cap, "%s", m->mentions[i].id);
+            return;
+        }
+    }
+}
+
+/* The link a payee's handle leads to, by the platform id the post gives for it:
+ *   - an account that renamed since it last posted is found under its old handle: its link
+ *     moves to the handle the post names, in this step, and its wallet is the payee's;
+ *   - a link under the handle that belongs to another id is its former holder's: it moves
+ *     aside to "<net>:#<id>" in this step (where its owner's next post finds and renames it),
+ *     so that the handle, and money held for it, go to the account the network names.
+ * A link busy with a step of its own, or a step that moves the author's link already, keeps
+ * the link where it is: the payee is then its old handle, or nobody. */
+static void payee_by_id(struct dialog *d, struct dialog_step *s)
+{
+    struct slink *by_id, *by_name;
+
+    if (s->payee_id[0] == '\0') {
+        return;
+    }
+    by_id = dialog_link_find_user(d, s->payee, s->payee_id);
+    by_name = dialog_link_find(d, s->payee);
+    if (by_id != NULL && by_id != by_name) {
+        if (by_id->busy || s->link_changed || by_name != NULL) {
+            snprintf(s->payee, sizeof(s->payee), "%s", by_id->row.address);
+            return;
+        }
+        s->link = by_id->row;
+        snprintf(s->link.address, sizeof(s->link.address), "%s", s->payee);
+        s->link_changed = true;
+        snprintf(s->payee_phone, sizeof(s->payee_phone), "%s", by_id->row.phone);
+        by_id->busy = true;
+        return;
+    }
+    if (by_id == NULL && by_name != NULL && by_name->row.user_id[0] != '\0') {
+        const char *colon = strchr(by_name->row.address, ':');
+
+        s->payee_unlinked = true; /* whatever happens to the link below, not its wallet */
+        if (by_name->busy || s->link_changed || colon == NULL) {
+            return;
+        }
+        s->link = by_name->row;
+        snprintf(s->link.address, sizeof(s->link.address), "%.*s#%s",
+                 (int)(colon - by_name->row.address + 1), by_name->row.address,
+                 by_name->row.user_id);
+        s->link_changed = true;
+        by_name->busy = true;
+    }
+}
+
+struct cust *dialog_step_payee_cust(struct dialog *d, const struct dialog_step *s)
+{
+    struct cust *c;
+
+    if (s->payee_unlinked) {
+        return NULL;
+    }
+    if (s->payee_phone[0] == '\0') {
+        return dialog_payee_cust(d, s->payee);
+    }
+    c = dialog_cust_find(d, s->payee_phone); /* a renamed payee's, its link not moved yet */
+    return c != NULL && c->row.account_id != 0 ? c : NULL;
+}
+
 /* A new link page for the step's account. */
 static void link_page(struct dialog *d, struct dialog_step *s, const struct slink *k)
 {
@@ -325,6 +398,7 @@ static void decide_post_order(struct dialog *d, struct dialog_step *s, struct cu
 {
     if (cmd->type == CMD_SEND && cmd->payee_handle[0] != '\0') {
         payee_address(s->address, cmd->payee_handle, s->payee, sizeof(s->payee));
+        payee_by_id(d, s);
         if (strcmp(s->payee, s->address) == 0) {
             s->reply_public = true;
             dialog_reply_only(s, TEXT_PAYEE_SELF);
@@ -452,6 +526,7 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
     snprintf(s->address, sizeof(s->address), "%s", m->source);
     snprintf(s->address_id, sizeof(s->address_id), "%s", m->source_id);
     snprintf(s->post_id, sizeof(s->post_id), "%s", m->peer_id);
+    payee_id_find(m, cmd.payee_handle, s->payee_id, sizeof(s->payee_id));
     k = author_link(d, s, &stale);
     if ((k != NULL && k->busy) || (stale != NULL && stale->busy)) {
         free(s);

@@ -210,8 +210,44 @@ start
 expect "x after restart: still by id" "200" xpost "$(xevent 1800000000000000104 carol_new 4242 "@mandat balance")"
 eventually "x after restart: balance by DM" "Balance: €0.00" xdm_to 4242
 
+# ---- payees found by the id the post gives, not by who last linked the handle ----
+xpay() { # ID FROM FROM_ID TEXT PAYEE PAYEE_ID: an event whose mentions give the payee's id
+  python3 -c 'import json,sys; print(json.dumps({"for_user_id":"999","tweet_create_events":[{"id_str":sys.argv[1],"text":sys.argv[4],"user":{"id_str":sys.argv[3],"screen_name":sys.argv[2]},"entities":{"user_mentions":[{"screen_name":"mandat","id_str":"999"},{"screen_name":sys.argv[5],"id_str":sys.argv[6]}]}}]}, separators=(",",":")))' "$@"
+}
+expect "dave open" "200" xpost "$(xevent 1800000000000000201 dave 6001 "@mandat ouvrir")"
+eventually "dave link by DM" "/link/" xdm_to 6001
+lt=$(xdm_to 6001 | token_in /link)
+D=0677889900
+csrf=$(csrf_of "/link/$lt")
+curl -s --data "csrf=$csrf&step=phone&phone=$D" "$H/link/$lt" >/dev/null
+otp=$("${M[@]}" phone $D </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}')
+expect "dave linked" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=602817&again=602817" "$H/link/$lt"
+cacct=$(db "SELECT account_id FROM customers WHERE phone='+33655443322'")
+"${M[@]}" transfer --kind topup --from 1 --to "$cacct" --amount 20 >/dev/null
+# dave renamed himself dave2 and has not posted since: a payment to @dave2 reaches him.
+expect "pay renamed" "200" xpost "$(xpay 1800000000000000202 carol_new 4242 "@mandat envoie 2€ à @dave2" dave2 6001)"
+eventually "pay renamed: order" "Envoyer 2,00 € à @dave2 ?" xdm_to 4242
+ot=$(xdm_to 4242 | token_in /o)
+csrf=$(csrf_of "/o/$ot")
+expect "pay renamed: sent" "Envoyé : 2,00 € à @dave2." curl -s --data "csrf=$csrf&code=594061" "$H/o/$ot"
+eventually "pay renamed: dave paid" "2,00 € de @carol_new" "${M[@]}" phone $D </dev/null
+expect "pay renamed: link moved" "x:dave2" db "SELECT address FROM social_links WHERE user_id = '6001'"
+# dave renamed again (dave3) and eve took dave2: a payment to eve's @dave2 is not dave's.
+expect "pay new holder" "200" xpost "$(xpay 1800000000000000203 carol_new 4242 "@mandat envoie 1€ à @dave2" dave2 6003)"
+eventually "pay new holder: held" "Envoyer 1,00 € à @dave2 (sans compte" xdm_to 4242
+ot=$(xdm_to 4242 | token_in /o)
+csrf=$(csrf_of "/o/$ot")
+expect "pay new holder: sent" "Envoyé : 1,00 € à @dave2" curl -s --data "csrf=$csrf&code=594061" "$H/o/$ot"
+eventually "pay new holder: invited" "@dave2 @carol_new vous envoie de l'argent" curl -s "$S/__x"
+expect "old link aside" "x:#6001" db "SELECT address FROM social_links WHERE user_id = '6001'"
+sleep 1
+if "${M[@]}" phone $D </dev/null | grep -q '1,00 € de @carol_new'; then bad "dave got eve's money"; else ok; fi
+expect "dave3 posts: found by id" "200" xpost "$(xevent 1800000000000000204 dave3 6001 "@mandat solde")"
+eventually "dave3: balance by DM" "Solde : 2,00" xdm_to 6001
+expect "dave3: link renamed" "x:dave3" db "SELECT address FROM social_links WHERE user_id = '6001'"
+
 # ---- the books ----
 expect "check" "ok" "${M[@]}" check
-no_secrets "log" '483920|271828|594061|xsecret|mastotoken|xtoken'
+no_secrets "log" '483920|271828|594061|602817|xsecret|mastotoken|xtoken'
 if [ "$fail" -ne 0 ]; then echo "--- stand-in requests"; tail -5 "$dir/standin.log" | cut -c1-300; fi
 e2e_done social

@@ -155,6 +155,9 @@ static void test_x_events(void **state)
     assert_int_equal(c.type, CMD_SEND);
     assert_int_equal(c.amount_minor, 2000);
     assert_string_equal(c.payee_handle, "bob");
+    assert_int_equal(posts[0].n_mentions, 1);
+    assert_string_equal(posts[0].mentions[0].handle, "mandat");
+    assert_string_equal(posts[0].mentions[0].id, "2244994945");
 }
 
 static void test_x_cut_text_without_extended_tweet(void **state)
@@ -268,7 +271,7 @@ static void test_x_errors_say_where(void **state)
     expect_x_error("{\"for_user_id\":\"1\",\"tweet_create_events\":[{\"id_str\":7}]}",
                    "tweet_create_events[0].id_str: not a string");
     expect_x_error("{\"for_user_id\":\"1\",\"tweet_create_events\":[{\"id_str\":\"7 8\"}]}",
-                   "tweet_create_events[0].id_str: not an id (letters, digits, '-', '_' or '.')");
+                   "tweet_create_events[0].id_str: not an id (1 to 64 letters, digits, '-', '_' or '.')");
     expect_x_error("{\"for_user_id\":\"1\",\"tweet_create_events\":[{\"id_str\":\"7\",\"user\":{"
                    "\"id_str\":\"2\",\"screen_name\":\"x\"}}]}",
                    "tweet_create_events[0].text: missing");
@@ -521,6 +524,11 @@ static void test_mastodon_notifications(void **state)
     assert_int_equal(c.type, CMD_SEND);
     assert_int_equal(c.amount_minor, 2000);
     assert_string_equal(c.payee_handle, "bob@other.example");
+    /* The mentions with their ids, for finding the payee by id. */
+    assert_int_equal(posts[0].n_mentions, 2);
+    assert_string_equal(posts[0].mentions[0].handle, "mandat");
+    assert_string_equal(posts[0].mentions[0].id, "1");
+    assert_string_equal(posts[0].mentions[1].handle, "bob@other.example");
 
     assert_string_equal(posts[1].notification_id, "34975858");
     assert_string_equal(posts[1].author, "carol@other.example");

@@ -118,8 +118,8 @@ static int64_t rate_wait_us(const struct http_response *resp, int64_t now, int64
     if (hd != NULL && reset == NULL) {
         reset = evhttp_find_header(hd, "x-rate-limit-reset");
     }
-    wait = social_rate_wait_us(reset, hd != NULL ? evhttp_find_header(hd, "Retry-After") : NULL,
-                               now);
+    wait =
+        social_rate_wait_us(reset, hd != NULL ? evhttp_find_header(hd, "Retry-After") : NULL, now);
     return wait < 0 ? fallback : wait;
 }
 
@@ -136,8 +136,7 @@ static void reply_done(void *arg, const struct http_response *resp)
     id128_format(r->row.id, idtext);
     if (resp->status >= 200 && resp->status < 300) {
         posted_id(net, resp->body, peer);
-        log_info("social reply %s to %s sent (%s)", idtext, net == NET_X ? "X" : "Mastodon",
-                 peer);
+        log_info("social reply %s to %s sent (%s)", idtext, net == NET_X ? "X" : "Mastodon", peer);
         s->h.sent(s->h.ctx, r->row.id, 0, peer);
         r->used = false;
     } else if (resp->status == 429) {
@@ -218,8 +217,8 @@ static int reply_send(struct social *s, struct reply *r)
     hdr[0] = (struct http_header){"Authorization", auth};
     hdr[1] = (struct http_header){"Content-Type", "application/json"};
     hdr[2] = (struct http_header){"Idempotency-Key", key};
-    rc = http_client_request(s->http, EVHTTP_REQ_POST, url, hdr, 3, body, strlen(body),
-                             reply_done, r, &err);
+    rc = http_client_request(s->http, EVHTTP_REQ_POST, url, hdr, 3, body, strlen(body), reply_done,
+                             r, &err);
     free(body);
     memset(auth, 0, sizeof(auth));
     if (rc < 0) {
@@ -313,6 +312,7 @@ static void batch_next(struct batch *b)
 
     while (b->next < b->n) {
         const struct social_post *p = &b->posts[b->next++];
+        struct dialog_mention mentions[SOCIAL_POST_MENTIONS];
         struct dialog_message m;
 
         if (p->repost || p->from_self || p->author[0] == '\0' ||
@@ -328,8 +328,13 @@ static void batch_next(struct batch *b)
         m.peer_time_us = p->created_us;
         m.text = p->text;
         m.len = strlen(p->text);
-        s->h.receive(s->h.ctx, &m, b, batch_post_done);
-        return; /* batch_post_done continues */
+        for (size_t i = 0; i < p->n_mentions; i++) {
+            mentions[i] = (struct dialog_mention){p->mentions[i].handle, p->mentions[i].id};
+        }
+        m.mentions = mentions;
+        m.n_mentions = p->n_mentions;
+        s->h.receive(s->h.ctx, &m, b, batch_post_done); /* reads m during the call only */
+        return;                                         /* batch_post_done continues */
     }
     batch_end(b);
 }
@@ -347,8 +352,7 @@ static void x_reply(struct evhttp_request *req, int status, const char *type, co
     evbuffer_free(out);
 }
 
-static void x_problem(struct evhttp_request *req, int status, const char *title,
-                      const char *detail)
+static void x_problem(struct evhttp_request *req, int status, const char *title, const char *detail)
 {
     json_t *j = json_pack("{s:s, s:s, s:i, s:s}", "type", "about:blank", "title", title, "status",
                           status, "detail", detail);
@@ -389,8 +393,8 @@ static void x_events(struct social *s, struct evhttp_request *req)
 {
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in);
-    const char *sig = evhttp_find_header(evhttp_request_get_input_headers(req),
-                                         "x-twitter-webhooks-signature");
+    const char *sig =
+        evhttp_find_header(evhttp_request_get_input_headers(req), "x-twitter-webhooks-signature");
     struct mdt_err err = {0};
     struct batch *b;
     char *body;
@@ -534,8 +538,8 @@ static void poll_done(void *arg, const struct http_response *resp)
         return;
     }
     if (resp->status != 200) {
-        log_warn("social: Mastodon notifications: %s%d %.120s", resp->status == 0 ? resp->error : "status ",
-                 resp->status, resp->body);
+        log_warn("social: Mastodon notifications: %s%d %.120s",
+                 resp->status == 0 ? resp->error : "status ", resp->status, resp->body);
         poll_later(s, (int64_t)s->cfg.mastodon_poll_ms * 1000 * 5);
         return;
     }
@@ -642,7 +646,7 @@ int social_start(struct event_base *base, const struct social_config *cfg,
 {
     struct social *s = calloc(1, sizeof(*s));
     struct http_client_config hc = {.timeout_s = cfg->timeout_s,
-                                     .allow_private = cfg->allow_private};
+                                    .allow_private = cfg->allow_private};
     struct timeval tick = {0, 250000};
     int rc;
 

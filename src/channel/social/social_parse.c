@@ -452,30 +452,40 @@ static int field_object(json_t *o, const char *path, const char *key, json_t **v
     return 0;
 }
 
-/* Platform ids go into URLs (since_id) and the store: letters, digits, '-', '_', '.'. */
-static int field_id(json_t *o, const char *path, const char *key, char out[SOCIAL_ID_MAX],
-                    struct mdt_err *err)
+/* Platform ids go into URLs (since_id) and the store: 1 to SOCIAL_ID_MAX - 1 letters, digits,
+ * '-', '_', '.'. */
+static bool id_ok(const char *s)
 {
-    const char *s;
-    size_t n;
-    int rc = field_string(o, path, key, true, &s, err);
+    size_t n = strlen(s);
 
-    if (rc < 0) {
-        return rc;
-    }
-    n = strlen(s);
     if (n == 0 || n >= SOCIAL_ID_MAX) {
-        return field_err(err, path, key, "not an id (1 to %d bytes)", SOCIAL_ID_MAX - 1);
+        return false;
     }
     for (size_t i = 0; i < n; i++) {
         char c = s[i];
 
         if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
               c == '-' || c == '_' || c == '.')) {
-            return field_err(err, path, key, "not an id (letters, digits, '-', '_' or '.')");
+            return false;
         }
     }
-    memcpy(out, s, n + 1);
+    return true;
+}
+
+static int field_id(json_t *o, const char *path, const char *key, char out[SOCIAL_ID_MAX],
+                    struct mdt_err *err)
+{
+    const char *s;
+    int rc = field_string(o, path, key, true, &s, err);
+
+    if (rc < 0) {
+        return rc;
+    }
+    if (!id_ok(s)) {
+        return field_err(err, path, key, "not an id (1 to %d letters, digits, '-', '_' or '.')",
+                         SOCIAL_ID_MAX - 1);
+    }
+    memcpy(out, s, strlen(s) + 1);
     return 0;
 }
 
@@ -561,6 +571,26 @@ static int x_text_read(json_t *ev, const char *path, struct social_post *p, stru
     x_text_copy(s, n, &o);
     p->truncated = p->truncated || o.full;
     return 0;
+}
+
+/* Keep a mentioned account with its id, when both are well formed and there is room. */
+static void mention_keep(struct social_post *p, json_t *handle, json_t *id)
+{
+    struct social_mention *m;
+    const char *h;
+    size_t k;
+
+    if (p->n_mentions >= SOCIAL_POST_MENTIONS || !json_is_string(handle) || !json_is_string(id) ||
+        !handle_ok(json_string_value(handle)) || !id_ok(json_string_value(id))) {
+        return;
+    }
+    m = &p->mentions[p->n_mentions++];
+    h = json_string_value(handle);
+    for (k = 0; h[k] != '\0' && k + 1 < sizeof(m->handle); k++) {
+        m->handle[k] = (h[k] >= 'A' && h[k] <= 'Z') ? (char)(h[k] + 32) : h[k];
+    }
+    m->handle[k] = '\0';
+    snprintf(m->id, sizeof(m->id), "%s", json_string_value(id));
 }
 
 /* Our screen name as the tweet's user_mentions give it (the mention whose id is for_user_id),
@@ -675,6 +705,23 @@ static int x_event_read(json_t *ev, size_t i, const char *for_user_id, struct so
         return rc;
     }
     x_reply_mentions_cut(ev, for_user_id, p);
+    {
+        /* extended_tweet's entities cover the whole text; the top level's the cut one. */
+        json_t *ext = json_object_get(ev, "extended_tweet");
+        json_t *ents = json_object_get(ext, "entities");
+        json_t *ms = json_object_get(ents, "user_mentions");
+        size_t k;
+        json_t *m;
+
+        if (!json_is_array(ms)) {
+            ms = json_object_get(json_object_get(ev, "entities"), "user_mentions");
+        }
+
+        json_array_foreach(ms, k, m)
+        {
+            mention_keep(p, json_object_get(m, "screen_name"), json_object_get(m, "id_str"));
+        }
+    }
     /* A date we cannot read is no reason to lose a payment: 0, as documented. */
     if (field_string(ev, path, "created_at", false, &created, NULL) == 0 && created != NULL) {
         p->created_us = x_time_parse(created);
@@ -1154,7 +1201,7 @@ size_t social_html_to_text(const char *html, size_t len, const char *const *ment
 
 /* status.mentions into (urls, accts), pointers into the JSON. Returns the count or an error. */
 static int masto_mentions(json_t *status, const char *path, const char **urls, const char **accts,
-                          struct mdt_err *err)
+                          struct social_post *p, struct mdt_err *err)
 {
     json_t *list = json_object_get(status, "mentions");
     char mpath[PATH_MAX_ + 24];
@@ -1185,6 +1232,9 @@ static int masto_mentions(json_t *status, const char *path, const char **urls, c
         if (rc == 0 && !handle_ok(accts[k])) {
             rc = field_err(err, mpath, "acct", "not a handle");
         }
+        if (rc == 0) {
+            mention_keep(p, json_object_get(m, "acct"), json_object_get(m, "id"));
+        }
     }
     return rc < 0 ? rc : (int)n;
 }
@@ -1204,7 +1254,7 @@ static int masto_status(json_t *status, const char *path, struct social_post *p,
     if (rc == 0) {
         rc = field_string(status, path, "visibility", false, &visibility, err);
     }
-    n = rc == 0 ? masto_mentions(status, path, urls, accts, err) : rc;
+    n = rc == 0 ? masto_mentions(status, path, urls, accts, p, err) : rc;
     if (n < 0) {
         return n;
     }

@@ -34,7 +34,17 @@
  * allow 5000 characters, but a post mentioning more people is not a payment. */
 #define SOCIAL_MENTIONS_MAX 256
 
+/* Mentions of one post kept with their platform ids, for finding payees by id: a payment names
+ * one person, and posts with more mentions than this are not payments people write. */
+#define SOCIAL_POST_MENTIONS 16
+
 struct mdt_err;
+
+/* An account a post mentions: its handle as the post's text reads it, and its platform id. */
+struct social_mention {
+    char handle[SOCIAL_HANDLE_MAX]; /* lower-case, no '@': "bob", "bob@other.example" */
+    char id[SOCIAL_ID_MAX];
+};
 
 /* One post that mentions or was sent by the service account. Every string is NUL-terminated. */
 struct social_post {
@@ -52,6 +62,10 @@ struct social_post {
     bool repost;    /* X retweet (retweeted_status present) or Mastodon reblog: callers ignore it */
     bool from_self; /* X: user.id_str == for_user_id (the service's own tweets); Mastodon: false */
     bool direct;    /* Mastodon visibility "direct": seen only by those mentioned; X: false */
+    /* The first SOCIAL_POST_MENTIONS accounts mentioned (X entities.user_mentions, Mastodon
+     * status.mentions) whose handle and id are well formed; others are left out. */
+    struct social_mention mentions[SOCIAL_POST_MENTIONS];
+    size_t n_mentions;
 };
 
 /* X Account Activity CRC: writes {"response_token":"sha256=<base64(HMAC-SHA256(consumer_secret,
