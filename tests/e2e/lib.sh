@@ -73,6 +73,13 @@ stop() {
   pid=""
 }
 
+# crash: mandatd killed -9, as by a power cut; if it had died already, the kill fails the script.
+crash() {
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=""
+}
+
 ok() { pass=$((pass + 1)); }
 bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
 
