@@ -103,7 +103,11 @@ crash() {
   pid=""
 }
 
-ok() { pass=$((pass + 1)); }
+# ok [WHAT]: WHAT is printed when given, for the values a long run is worth reading back for.
+ok() {
+  pass=$((pass + 1))
+  if [ $# -gt 0 ]; then printf 'ok   %s\n' "$*"; fi
+}
 bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
 
 # expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
