@@ -3,6 +3,7 @@
 # script started, a free port, a minimal mandat.conf, starting mandatd and waiting for it, and
 # the pass/fail counters with their checks. Sourced, never run; the script sets -euo pipefail.
 # Usage: . lib.sh; e2e_init NAME; ... ; e2e_done NAME
+e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # e2e_init NAME: makes $dir, sets pass/fail, and arranges the cleanup on exit.
 e2e_init() {
@@ -15,15 +16,23 @@ e2e_init() {
 }
 
 # e2e_cleanup: kills mandatd hard (a test may leave it mid-write on purpose) and every helper
-# registered with e2e_track, then removes the scratch directory.
+# registered with e2e_track (TERM, KILL after 2 s), waiting for them so that none still writes
+# in the scratch directory as it goes; KEEP=1 keeps the directory and its logs to look at.
 e2e_cleanup() {
+  local p alive
   if [ -n "${pid:-}" ]; then
     kill -9 "$pid" 2>/dev/null || true
     wait "$pid" 2>/dev/null || true # no "Killed" line in the test's output
   fi
-  local p
   for p in "${e2e_pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  rm -rf "$dir"
+  for _ in $(seq 20); do
+    alive=0
+    for p in "${e2e_pids[@]}"; do if kill -0 "$p" 2>/dev/null; then alive=1; fi; done
+    if [ "$alive" -eq 0 ]; then break; fi
+    sleep 0.1
+  done
+  for p in "${e2e_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
+  if [ -z "${KEEP:-}" ]; then rm -rf "$dir"; else echo "kept $dir"; fi
 }
 
 # e2e_track PID: a helper process (stand-in server, receiver) to stop on exit.
@@ -34,10 +43,24 @@ free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# wait_file FILE: up to 5 s for a helper to write FILE (its port, usually).
+# wait_file FILE [SECONDS]: up to SECONDS (5) for a helper to write FILE (its port, usually).
 wait_file() {
-  for _ in $(seq 50); do [ -s "$1" ] && return 0; sleep 0.1; done
+  for _ in $(seq $((${2:-5} * 10))); do [ -s "$1" ] && return 0; sleep 0.1; done
   echo "$1 never appeared"; exit 1
+}
+
+# smsc NAME [OPTIONS]: the SMSC simulator of tests/smsc, stopped on exit, its output in
+# $dir/NAME.out and .err; sets NAME_pid, NAME_sport (SMPP) and NAME_cport (its control API).
+smsc() {
+  local name=$1 sport cport
+  shift
+  node "$e2e_lib/../smsc/smsc.js" --port 0 --control-port 0 "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+  e2e_track $!
+  printf -v "${name}_pid" %s $!
+  wait_file "$dir/$name.out" 10
+  read -r sport cport < <(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["smpp_port"], r["control_port"])' "$dir/$name.out")
+  printf -v "${name}_sport" %s "$sport"
+  printf -v "${name}_cport" %s "$cport"
 }
 
 # e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, HTTP on PORT with the dev pages,
@@ -76,7 +99,18 @@ stop() {
   pid=""
 }
 
-ok() { pass=$((pass + 1)); }
+# crash: mandatd killed -9, as by a power cut; if it had died already, the kill fails the script.
+crash() {
+  kill -9 "$pid"
+  wait "$pid" 2>/dev/null || true
+  pid=""
+}
+
+# ok [WHAT]: WHAT is printed when given, for the values a long run is worth reading back for.
+ok() {
+  pass=$((pass + 1))
+  if [ $# -gt 0 ]; then printf 'ok   %s\n' "$*"; fi
+}
 bad() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
 
 # expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.

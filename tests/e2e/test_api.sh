@@ -8,46 +8,16 @@
 set -euo pipefail
 mandat=$1
 mandatd=$2
-dir=$(mktemp -d /tmp/mandat-api-XXXXXX)
-pid=""
-pass=0
-fail=0
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+e2e_init api
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
-cat > "$dir/mandat.conf" <<CONF
-[store]
-path = $dir/mandat.db
-[http]
-listen = 127.0.0.1:$port
-dev_mode = true
-[vault]
-key_file = $dir/pin.key
-CONF
-M=("$mandat" --config "$dir/mandat.conf")
-
-start() {
-  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do
-    if curl -s -o /dev/null "$base/healthz"; then return 0; fi
-    sleep 0.1
-  done
-  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
-}
+e2e_conf "$port"
 
 check() { # NAME WANTED GOT
-  if [[ "$3" == *"$2"* ]]; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    printf 'FAIL %s: wanted "%s", got:\n%s\n' "$1" "$2" "$3"
-  fi
+  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
 }
 
 # api METHOD PATH KEY [BODY] [extra curl args]: prints the body, then the status on its own line.
@@ -75,10 +45,10 @@ check "key shown once" "mdt_" "$KEY"
 keys=$(sqlite3 "$dir/mandat.db" "select count(*) from api_keys")
 if "${M[@]}" merchant key abc >/dev/null 2>&1 ||
   [ "$(sqlite3 "$dir/mandat.db" "select count(*) from api_keys")" != "$keys" ]; then
-  fail=$((fail + 1)); echo "FAIL a malformed merchant id made a key"
+  bad "a malformed merchant id made a key"
 fi
 if sqlite3 "$dir/mandat.db" "select * from api_keys" | grep -q "${KEY##*_}"; then
-  fail=$((fail + 1)); echo "FAIL the API key is stored in clear"
+  bad "the API key is stored in clear"
 fi
 start
 P=0612345678
@@ -268,7 +238,7 @@ check "metrics transfers" 'mandat_transfers{state="accepted"}' "$metrics"
 check "metrics outbox" "mandat_outbox_depth" "$metrics"
 mo=$(echo "$metrics" | sed -n 's/^mandat_messages_total{channel="sms",direction="in"} //p' | tr -d '\r')
 # INSCRIPTION, CODE, the code, ANNULER, DON, ANNULER: 6 MOs at least
-if [ "${mo:-0}" -lt 6 ]; then fail=$((fail + 1)); echo "FAIL metrics: $mo MOs counted"; fi
+if [ "${mo:-0}" -lt 6 ]; then bad "metrics: $mo MOs counted"; fi
 
 # The merchant's URL is on 127.0.0.1: by default no event is sent there (SSRF guard).
 for _ in $(seq 30); do grep -q "SSRF guard" "$dir/mandatd.log" && break; sleep 0.1; done
@@ -276,24 +246,22 @@ check "ssrf guard" "SSRF guard" "$(cat "$dir/mandatd.log")"
 check "ssrf failed" "failed" "$("${M[@]}" webhook list --merchant 5)"
 
 # kill -9: requests and their idempotency survive.
-kill -9 "$pid"; wait "$pid" 2>/dev/null || true
+crash
 start
 check "after crash" '"state":"declined"' "$(api GET "/v1/payment-requests/$ID3" "$READ")"
 out=$(api POST /v1/payment-requests "$KEY" "$req" -H "Idempotency-Key: order-123")
 check "replay after crash" "\"id\":\"$ID\"" "$out"
 check "ledger check" ": ok" "$("${M[@]}" check)"
-kill "$pid"; wait "$pid" 2>/dev/null || true
-pid=""
+stop
 # Not ready while the SMSC it is configured for is unreachable.
-closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+closed=$(free_port)
 printf '[smpp]\nhost = 127.0.0.1\nport = %s\nsystem_id = mandat\npassword = x\n' "$closed" \
   >>"$dir/mandat.conf"
 start
 out=$(curl -s -w '\n%{http_code}' "$base/readyz")
 check "not ready" "not bound to any SMSC" "$out"
 check "not ready 503" $'\n503' "$out"
-kill "$pid"; wait "$pid" 2>/dev/null || true
-pid=""
+stop
 # HTTPS: the same server with a certificate; plain HTTP to it fails; half a TLS config refused.
 (cd "$dir" && openssl req -x509 -newkey rsa:2048 -nodes -keyout tls.key -out tls.pem -days 2 \
   -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" >/dev/null 2>&1)
@@ -312,13 +280,9 @@ check "plain http refused" "000" "$out"
 out=$(curl -s --cacert "$dir/tls.pem" -w '\n%{http_code}' "https://127.0.0.1:$port/dev/outbox?to=$P")
 check "no dev pages without dev_mode" $'\n404' "$out"
 check "404 is a problem" "application/problem+json" "$(curl -s -i --cacert "$dir/tls.pem" "https://127.0.0.1:$port/nothing")"
-kill "$pid"; wait "$pid" 2>/dev/null || true
-pid=""
+stop
 sed -i "/^tls_key = /d" "$dir/mandat.conf"
 out=$("$mandatd" --config "$dir/mandat.conf" 2>&1 || true)
 check "half tls config" "tls_cert and tls_key go together" "$out"
-if grep -q "${KEY##*_}\|483920" "$dir/mandatd.log"; then
-  fail=$((fail + 1)); echo "FAIL a secret reached the log"
-fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+no_secrets "log" "${KEY##*_}|483920"
+e2e_done api

@@ -11,44 +11,23 @@ mandat=$1
 mandatd=$2
 artifacts=$3
 top=$(cd "$(dirname "$0")/../.." && pwd)
-dir=$(mktemp -d /tmp/mandat-browser-XXXXXX)
-pid=""
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+. "$top/tests/e2e/lib.sh"
+e2e_init browser
 mkdir -p "$artifacts"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+port=$(free_port)
 base="http://127.0.0.1:$port"
-cat > "$dir/mandat.conf" <<CONF
-[store]
-path = $dir/mandat.db
-[http]
-listen = 127.0.0.1:$port
-dev_mode = true
-[vault]
-key_file = $dir/pin.key
-[webhook]
-allow_private = yes
-CONF
-M=("$mandat" --config "$dir/mandat.conf")
+e2e_conf "$port" "[webhook]
+allow_private = yes"
 # The merchant's endpoint (the webhook test's receiver): records each request as a JSON line.
 node "$top/tests/e2e/webhook_receiver.js" "$dir/hooks.log" "$dir/ports.json" >"$dir/receiver.log" 2>&1 &
-rpid=$!
-trap 'kill $rpid 2>/dev/null || true; cleanup' EXIT
-for _ in $(seq 50); do [ -s "$dir/ports.json" ] && break; sleep 0.1; done
+e2e_track $!
+wait_file "$dir/ports.json"
 hook_port=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["http"])' "$dir/ports.json")
 "${M[@]}" init >/dev/null
 KEY=$("${M[@]}" merchant create Boutique Zoé --webhook-url "http://127.0.0.1:$hook_port/hooks" |
   sed -n 's/^api key: //p')
-"$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
-pid=$!
-for _ in $(seq 50); do
-  if curl -s -o /dev/null "$base/healthz"; then break; fi
-  sleep 0.1
-done
+start
 P=0612345678
 enrol=$("${M[@]}" sms $P INSCRIPTION | grep -o "$base/enrol/[0-9a-f]*")
 (cd "$top" && node tests/browser/enrol.mjs "$enrol" 483920 "$artifacts")
@@ -73,7 +52,6 @@ secret=$("${M[@]}" webhook secret 5 | grep -o 'whsec_[0-9a-f]*')
 sh "$top/docs/examples/verify_webhook.sh" "$secret" "$(cat "$dir/sig")" "$dir/body" ||
   { echo "FAIL the event's signature does not verify"; exit 1; }
 echo "ok the merchant received the signed event, verified with openssl"
-kill "$pid"; wait "$pid" 2>/dev/null || true
-pid=""
+stop
 if grep -q "483920\|000111" "$dir/mandatd.log"; then echo "FAIL a code reached the log"; exit 1; fi
 echo "browser test passed; screenshots in $artifacts"

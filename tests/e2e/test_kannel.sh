@@ -32,10 +32,10 @@ smsbox=$(find_bin smsbox /usr/sbin /usr/local/sbin) || {
 fakesmsc=$(find_bin fakesmsc /usr/lib/kannel/test /usr/local/lib/kannel/test) || {
   echo "FAIL bearerbox found but not fakesmsc: install kannel-extras"; exit 1; }
 
-dir=$(mktemp -d /tmp/mandat-kannel-XXXXXX)
-pids=() # every process this script started, killed on exit
-pass=0
-fail=0
+. "$here/lib.sh"
+e2e_init kannel
+# fakesmsc's stdin first: EOF makes it leave.
+trap 'exec 7>&- 2>/dev/null || true; e2e_cleanup' EXIT
 deadline=55 # seconds (bash SECONDS): the whole test stays under a minute
 
 dump_logs() { # FILE...: the end of each non-empty log in the temporary directory
@@ -47,27 +47,6 @@ dump_logs() { # FILE...: the end of each non-empty log in the temporary director
     fi
   done
 }
-cleanup() {
-  local p
-  exec 7>&- 2>/dev/null || true # fakesmsc's stdin: EOF makes it leave
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  for _ in $(seq 20); do
-    local alive=0
-    for p in "${pids[@]}"; do
-      if kill -0 "$p" 2>/dev/null; then alive=1; fi
-    done
-    if [ "$alive" -eq 0 ]; then break; fi
-    sleep 0.1
-  done
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  for p in "${pids[@]}"; do wait "$p" 2>/dev/null || true; done
-  if [ -z "${KEEP:-}" ]; then rm -rf "$dir"; else echo "kept $dir"; fi
-}
-trap cleanup EXIT
-
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
-
 # wait_for SECONDS COMMAND...: until COMMAND succeeds, at most SECONDS and never past the
 # deadline of the whole test.
 wait_for() {
@@ -83,15 +62,14 @@ started() { # NAME WHAT COMMAND...: wait_for 10 s or fail the whole test
   local name=$1 what=$2
   shift 2
   if ! wait_for 10 "$@"; then
-    echo "FAIL $name did not start ($what)"
-    dump_logs mandatd.log bearerbox.out smsbox.out fakesmsc.out
-    echo "$pass passed, $((fail + 1)) failed"
-    exit 1
+    bad "$name did not start ($what)"
+    dump_logs bearerbox.out smsbox.out fakesmsc.out
+    e2e_done "kannel (${SECONDS} s)" || exit 1
   fi
 }
 
 # Five distinct free ports, held together while chosen.
-read -r mport admin sbport smscport sendport < <(python3 -c '
+read -r port admin sbport smscport sendport < <(python3 -c '
 import socket
 ss = [socket.socket() for _ in range(5)]
 for s in ss: s.bind(("127.0.0.1", 0))
@@ -99,42 +77,30 @@ print(*[s.getsockname()[1] for s in ss])')
 password="e2e-$RANDOM$RANDOM"
 status_url="http://127.0.0.1:$admin/status.txt?password=$password"
 
-cat >"$dir/mandat.conf" <<CONF
-[store]
-path = $dir/mandat.db
-[http]
-listen = 127.0.0.1:$mport
-dev_mode = true
-[vault]
-key_file = $dir/pin.key
-[kannel]
+e2e_conf "$port" "[kannel]
 sendsms_url = http://127.0.0.1:$sendport/cgi-bin/sendsms
 username = mandat
 password = $password
-dlr_url = http://127.0.0.1:$mport/kannel/dlr
-CONF
+dlr_url = http://127.0.0.1:$port/kannel/dlr"
 sed -e "s|@ADMIN_PORT@|$admin|g" -e "s|@ADMIN_PASSWORD@|$password|g" \
   -e "s|@SMSBOX_PORT@|$sbport|g" -e "s|@SMSC_PORT@|$smscport|g" \
-  -e "s|@SENDSMS_PORT@|$sendport|g" -e "s|@MANDAT_PORT@|$mport|g" -e "s|@DIR@|$dir|g" \
+  -e "s|@SENDSMS_PORT@|$sendport|g" -e "s|@MANDAT_PORT@|$port|g" -e "s|@DIR@|$dir|g" \
   "$here/kannel/kannel.conf.in" >"$dir/kannel.conf"
 if grep -q '@[A-Z_]*@' "$dir/kannel.conf"; then
   echo "FAIL placeholder left in kannel.conf:"; grep '@[A-Z_]*@' "$dir/kannel.conf"; exit 1
 fi
 
-M=("$mandat" --config "$dir/mandat.conf")
 "${M[@]}" init >/dev/null
 "${M[@]}" association create TELETHON Téléthon >/dev/null # account 5: the first wallet is 6
 
-"$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
-pids+=($!)
-started mandatd "GET /healthz" curl -sf -o /dev/null "http://127.0.0.1:$mport/healthz"
+start
 
 # -v 1: info on the console too (the log files are at level 1).
 "$bearerbox" -v 1 "$dir/kannel.conf" >"$dir/bearerbox.out" 2>&1 &
-pids+=($!)
+e2e_track $!
 started bearerbox "admin status page" curl -sf -o /dev/null "$status_url"
 "$smsbox" -v 1 "$dir/kannel.conf" >"$dir/smsbox.out" 2>&1 &
-pids+=($!)
+e2e_track $!
 status_has() { # TEXT: bearerbox's status page contains TEXT
   local page
   page=$(curl -sf "$status_url" 2>/dev/null) && [[ "$page" == *"$1"* ]]
@@ -147,7 +113,7 @@ started smsbox "connected to bearerbox" status_has "smsbox:"
 mkfifo "$dir/mo"
 exec 7<>"$dir/mo"
 "$fakesmsc" -H 127.0.0.1 -r "$smscport" -i 0 -v 0 <"$dir/mo" >"$dir/fakesmsc.out" 2>&1 &
-pids+=($!)
+e2e_track $!
 started fakesmsc "fake SMSC online" status_has "FAKE:$smscport (online"
 
 SHORT=71004
@@ -169,15 +135,15 @@ new_mt_to() {
 }
 has_mt_to() { [ -n "$(new_mt_to "$1" "$2")" ]; }
 
-# expect NAME FROM TYPE TEXT NEEDLE: FROM sends TEXT (fakesmsc type text or ucs2) to the short
+# expect_reply NAME FROM TYPE TEXT NEEDLE: FROM sends TEXT (fakesmsc type text or ucs2) to the short
 # number; the next MT to FROM is one SMS from the short number whose text contains NEEDLE.
 # (Receipts to other people, sent through Kannel's sendsms, may come in between.)
-expect() {
+expect_reply() {
   local name=$1 from=$2 type=$3 text=$4 needle=$5 before line
   before=$(mts)
   printf '%s %s %s %s\n' "$from" "$SHORT" "$type" "$text" >&7
   if ! wait_for 8 has_mt_to "$before" "$from"; then
-    ko "$name: no reply within 8 s (wanted \"$needle\")"
+    bad "$name: no reply within 8 s (wanted \"$needle\")"
     return 0
   fi
   line=$(new_mt_to "$before" "$from")
@@ -191,12 +157,12 @@ check_mt() {
   case "$mtype" in
   text) ;;
   data) body=$(url_decode "$body") ;;
-  *) ko "$name: reply is not a single plain SMS: $line"; return 0 ;;
+  *) bad "$name: reply is not a single plain SMS: $line"; return 0 ;;
   esac
   if [ "$mfrom" != "$SHORT" ] || [ "$mto" != "$to" ]; then
-    ko "$name: message from '$mfrom' to '$mto', wanted from $SHORT to $to: $line"
+    bad "$name: message from '$mfrom' to '$mto', wanted from $SHORT to $to: $line"
   elif [[ "$body" != *"$needle"* ]]; then
-    ko "$name: wanted \"$needle\", got \"$body\""
+    bad "$name: wanted \"$needle\", got \"$body\""
   else
     ok
   fi
@@ -207,36 +173,35 @@ ucs2() {
   python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1].encode("utf-16-be")))' "$1"
 }
 
-expect "join" $A text "INSCRIPTION" "Bienvenue sur mandat"
-expect "code" $A text "CODE 483920" "Code enregistré"
-expect "join en" $B text "JOIN" "Welcome to mandat"
-expect "code en" $B text "CODE 271828" "Code saved"
+expect_reply "join" $A text "INSCRIPTION" "Bienvenue sur mandat"
+expect_reply "code" $A text "CODE 483920" "Code enregistré"
+expect_reply "join en" $B text "JOIN" "Welcome to mandat"
+expect_reply "code en" $B text "CODE 271828" "Code saved"
 "${M[@]}" transfer --kind topup --from 1 --to 6 --amount 100 >/dev/null
-expect "order" $A text "ENVOI 10 0698765432" "Envoyer 10,00 € à +33 6 98 .. .. 32 ?"
+expect_reply "order" $A text "ENVOI 10 0698765432" "Envoyer 10,00 € à +33 6 98 .. .. 32 ?"
 before_receipt=$(mts)
-expect "confirm" $A text "483920" "Envoyé : 10,00 € à +33 6 98 .. .. 32. Nouveau solde : 90,00 €."
+expect_reply "confirm" $A text "483920" "Envoyé : 10,00 € à +33 6 98 .. .. 32. Nouveau solde : 90,00 €."
 # The payee's receipt goes out through Kannel's sendsms ([kannel] in mandat.conf).
 if wait_for 8 has_mt_to "$before_receipt" "$B"; then
   check_mt "receipt by sendsms" "$B" "You received €10.00 from +33 6 12 .. .. 78. New balance: €10.00." \
     "$(new_mt_to "$before_receipt" "$B")"
 else
-  ko "receipt by sendsms: nothing reached $B within 8 s"
+  bad "receipt by sendsms: nothing reached $B within 8 s"
 fi
 # The euro sign in an MO: as UTF-8 in a text MO, and as UCS-2 (recoded to UTF-8 by smsbox).
-expect "euro utf-8" $A text "envoi 2,50€ 0698765432" "Envoyer 2,50 € à +33 6 98 .. .. 32 ?"
-expect "cancel" $A text "ANNULER" "Ordre annulé, rien n'a été débité."
-expect "euro ucs-2" $A ucs2 "$(ucs2 "envoi 3€ 0698765432")" "Envoyer 3,00 € à +33 6 98 .. .. 32 ?"
-expect "cancel ucs-2" $A text "annuler" "Ordre annulé"
-expect "balance" $A text "SOLDE" "Solde : 90,00 €."
+expect_reply "euro utf-8" $A text "envoi 2,50€ 0698765432" "Envoyer 2,50 € à +33 6 98 .. .. 32 ?"
+expect_reply "cancel" $A text "ANNULER" "Ordre annulé, rien n'a été débité."
+expect_reply "euro ucs-2" $A ucs2 "$(ucs2 "envoi 3€ 0698765432")" "Envoyer 3,00 € à +33 6 98 .. .. 32 ?"
+expect_reply "cancel ucs-2" $A text "annuler" "Ordre annulé"
+expect_reply "balance" $A text "SOLDE" "Solde : 90,00 €."
 
 # What mandat stored: the MOs in UTF-8 as sent, with Kannel's message id (%I) and time (%t).
 q() { sqlite3 "$dir/mandat.db" "$1" 2>&1; }
 n=$(q "select count(*) from inbox where text in ('envoi 2,50€ 0698765432', 'envoi 3€ 0698765432')")
-if [ "$n" = 2 ]; then ok; else ko "inbox: wanted both euro MOs stored in UTF-8, found $n"; fi
+if [ "$n" = 2 ]; then ok; else bad "inbox: wanted both euro MOs stored in UTF-8, found $n"; fi
 n=$(q "select count(*) from inbox where length(peer_id) <> 36 or peer_time_us = 0 or dest <> '$SHORT'")
-if [ "$n" = 0 ]; then ok; else ko "inbox: $n MOs without Kannel's id, time or short number"; fi
-if grep -q "483920\|271828" "$dir/mandatd.log"; then ko "a code reached mandatd's log"; else ok; fi
+if [ "$n" = 0 ]; then ok; else bad "inbox: $n MOs without Kannel's id, time or short number"; fi
+if grep -q "483920\|271828" "$dir/mandatd.log"; then bad "a code reached mandatd's log"; else ok; fi
 
-if [ "$fail" -ne 0 ]; then dump_logs mandatd.log bearerbox.log smsbox.log fakesmsc.out; fi
-echo "$pass passed, $fail failed (${SECONDS} s)"
-[ "$fail" -eq 0 ]
+if [ "$fail" -ne 0 ]; then dump_logs bearerbox.log smsbox.log fakesmsc.out; fi
+e2e_done "kannel (${SECONDS} s)"

@@ -10,17 +10,8 @@ set -euo pipefail
 mandat=$1
 mandatd=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
-dir=$(mktemp -d /tmp/mandat-links-XXXXXX)
-pids=()
-pass=0
-fail=0
-cleanup() {
-  for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
+. "$top/tests/e2e/lib.sh"
+e2e_init links
 
 (cd "$dir" &&
   openssl req -x509 -newkey rsa:2048 -nodes -keyout smsc.key -out smsc.pem -days 2 \
@@ -29,32 +20,14 @@ ko() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
     -subj "/CN=other.example" -addext "subjectAltName=DNS:other.example") >"$dir/openssl.log" 2>&1 ||
   { cat "$dir/openssl.log"; exit 1; }
 
-# smsc NAME [options]: start a simulator; sets NAME_sport and NAME_cport.
-smsc() {
-  local name=$1
-  shift
-  node "$top/tests/smsc/smsc.js" --port 0 --control-port 0 "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
-  pids+=($!)
-  eval "${name}_pid=$!"
-  for _ in $(seq 100); do [ -s "$dir/$name.out" ] && break; sleep 0.1; done
-  read -r sp cp < <(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["smpp_port"], r["control_port"])' "$dir/$name.out")
-  eval "${name}_sport=$sp ${name}_cport=$cp"
-}
 smsc plain
 smsc secure --tls-cert "$dir/smsc.pem" --tls-key "$dir/smsc.key"
 smsc wrong --tls-cert "$dir/other.pem" --tls-key "$dir/other.key"
 P="http://127.0.0.1:$plain_cport"
 S="http://127.0.0.1:$secure_cport"
 
-hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$dir/mandat.conf" <<CONF
-[store]
-path = $dir/mandat.db
-[http]
-listen = 127.0.0.1:$hport
-[vault]
-key_file = $dir/pin.key
-[smpp]
+port=$(free_port)
+e2e_conf "$port" "[smpp]
 host = 127.0.0.1
 port = $plain_sport
 system_id = mandat
@@ -68,19 +41,17 @@ password = secret
 tls = yes
 tls_ca_file = $dir/smsc.pem
 binds = 2
-enquire_link = 5
-CONF
-"$mandat" --config "$dir/mandat.conf" init >/dev/null
-"$mandatd" --config "$dir/mandat.conf" >"$dir/mandatd.log" 2>&1 &
-pids+=($!)
+enquire_link = 5"
+"${M[@]}" init >/dev/null
+start
 
 binds() { curl -s "$1/stats" | python3 -c 'import json,sys; print(json.load(sys.stdin)["binds"])'; }
 for _ in $(seq 100); do
   if [ "$(binds "$P")" = 1 ] && [ "$(binds "$S")" = 2 ]; then break; fi
   sleep 0.1
 done
-if [ "$(binds "$P")" = 1 ]; then ok; else ko "plain SMSC: $(binds "$P") binds, wanted 1"; fi
-if [ "$(binds "$S")" = 2 ]; then ok; else ko "TLS SMSC: $(binds "$S") binds, wanted 2"; cat "$dir/mandatd.log"; fi
+if [ "$(binds "$P")" = 1 ]; then ok; else bad "plain SMSC: $(binds "$P") binds, wanted 1"; fi
+if [ "$(binds "$S")" = 2 ]; then ok; else bad "TLS SMSC: $(binds "$S") binds, wanted 2"; cat "$dir/mandatd.log"; fi
 
 # mo CONTROL FROM TEXT: an MO through that SMSC; prints its answer.
 mo() {
@@ -112,9 +83,9 @@ expect_reply() {
     if { mts "$P" "$1"; mts "$S" "$1"; } | grep -qF "$2"; then ok; return; fi
     sleep 0.1
   done
-  ko "no reply to $1 containing '$2'"
+  bad "no reply to $1 containing '$2'"
 }
-acked() { if [[ "$1" == *'"acked":true'* ]]; then ok; else ko "MO not acknowledged: $1"; fi; }
+acked() { if [[ "$1" == *'"acked":true'* ]]; then ok; else bad "MO not acknowledged: $1"; fi; }
 
 acked "$(mo "$P" +33612345678 INSCRIPTION)"
 expect_reply +33612345678 "Bienvenue sur mandat"
@@ -125,24 +96,24 @@ sleep 1
 n_plain=$(curl -s "$P/mt?since=0&limit=100000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["messages"]))')
 n_secure=$(curl -s "$S/mt?since=0&limit=100000" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["messages"]))')
 if [ "$n_plain" -gt 0 ] && [ "$n_secure" -gt 0 ]; then ok; else
-  ko "replies not spread over the links: $n_plain plain, $n_secure TLS"; fi
+  bad "replies not spread over the links: $n_plain plain, $n_secure TLS"; fi
 # The TLS link's two binds are two sessions at the simulator: both carried replies.
 n_sessions=$(curl -s "$S/mt?since=0&limit=100000" | python3 -c 'import json,sys; print(len({m["session"] for m in json.load(sys.stdin)["mt"]}))')
-if [ "$n_sessions" -ge 2 ]; then ok; else ko "replies over $n_sessions of the TLS link's 2 binds"; fi
+if [ "$n_sessions" -ge 2 ]; then ok; else bad "replies over $n_sessions of the TLS link's 2 binds"; fi
 # The plain SMSC dies: the TLS one carries everything.
 kill -9 "$plain_pid"
 acked "$(mo "$S" +33611111111 INSCRIPTION)"
 expect_reply +33611111111 "Bienvenue sur mandat"
 for i in $(seq 6); do acked "$(mo "$S" +33600001$((100 + i)) AIDE)"; done
 for i in $(seq 6); do expect_reply +33600001$((100 + i)) "ENVOI"; done
-ready=$(curl -s "http://127.0.0.1:$hport/readyz" || true)
-if [ "$ready" = "ready" ]; then ok; else ko "readyz with one link left: $ready"; fi
+ready=$(curl -s "http://127.0.0.1:$port/readyz" || true)
+if [ "$ready" = "ready" ]; then ok; else bad "readyz with one link left: $ready"; fi
 
 # other NAME VERIFY: mandatd with its own store, bound over TLS to the SMSC whose certificate
-# is for other.example, trusting that certificate; its log is $dir/NAME.log.
+# is for other.example, trusting that certificate; its log is $dir/NAME.log, its pid other_pid.
 other() {
   local wport
-  wport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  wport=$(free_port)
   cat >"$dir/$1.conf" <<CONF
 [store]
 path = $dir/$1.db
@@ -161,7 +132,8 @@ tls_verify = $2
 CONF
   "$mandat" --config "$dir/$1.conf" init >/dev/null
   "$mandatd" --config "$dir/$1.conf" >"$dir/$1.log" 2>&1 &
-  pids+=($!)
+  other_pid=$!
+  e2e_track "$other_pid"
 }
 # wait_log FILE TEXT: within 10 s, TEXT is in FILE.
 wait_log() {
@@ -173,23 +145,22 @@ wait_log() {
 other unchecked no
 for _ in $(seq 100); do [ "$(binds "http://127.0.0.1:$wrong_cport")" = 1 ] && break; sleep 0.1; done
 if [ "$(binds "http://127.0.0.1:$wrong_cport")" = 1 ]; then ok; else
-  ko "tls_verify = no did not bind:"; cat "$dir/unchecked.log"; fi
-if grep -q "warn.*tls_verify = no" "$dir/unchecked.log"; then ok; else ko "no warning for tls_verify = no"; fi
-kill -9 "${pids[-1]}"
+  bad "tls_verify = no did not bind:"; cat "$dir/unchecked.log"; fi
+if grep -q "warn.*tls_verify = no" "$dir/unchecked.log"; then ok; else bad "no warning for tls_verify = no"; fi
+kill -9 "$other_pid"
 for _ in $(seq 100); do [ "$(binds "http://127.0.0.1:$wrong_cport")" = 0 ] && break; sleep 0.1; done
 
 # A certificate for another host: refused with the reason in the log, never bound, retried.
 other wrong yes
-if wait_log "$dir/wrong.log" "connection lost"; then ok; else ko "no failure logged"; fi
+if wait_log "$dir/wrong.log" "connection lost"; then ok; else bad "no failure logged"; fi
 if grep -q "certificate: IP address mismatch" "$dir/wrong.log"; then ok; else
-  ko "the certificate's host mismatch is not logged:"; cat "$dir/wrong.log"; fi
-if [ "$(binds "http://127.0.0.1:$wrong_cport")" = 0 ]; then ok; else ko "bound despite a wrong certificate"; fi
+  bad "the certificate's host mismatch is not logged:"; cat "$dir/wrong.log"; fi
+if [ "$(binds "http://127.0.0.1:$wrong_cport")" = 0 ]; then ok; else bad "bound despite a wrong certificate"; fi
 # The SMSC gone: a refused connection is said as such, not blamed on TLS.
 kill -9 "$wrong_pid"
 if wait_log "$dir/wrong.log" "(Connection refused)"; then ok; else
-  ko "a refused TLS connection is not logged as refused:"; tail -3 "$dir/wrong.log"; fi
-if grep -q "(null)" "$dir/wrong.log"; then ko "(null) in the log"; else ok; fi
+  bad "a refused TLS connection is not logged as refused:"; tail -3 "$dir/wrong.log"; fi
+if grep -q "(null)" "$dir/wrong.log"; then bad "(null) in the log"; else ok; fi
 if grep -q "secret" "$dir/mandatd.log" "$dir/wrong.log" "$dir/unchecked.log"; then
-  ko "a password reached the log"; else ok; fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+  bad "a password reached the log"; else ok; fi
+e2e_done smpp_links

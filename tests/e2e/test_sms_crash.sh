@@ -17,19 +17,12 @@ kills=3
 # New conversations per second: the load lasts numbers / rate seconds (6 s), long enough for
 # three kills 0.7 to 1.5 s apart with conversations in every state at each.
 rate=$((numbers / 6))
-dir=$(mktemp -d /tmp/mandat-smscrash-XXXXXX)
-pid=""
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+e2e_init smscrash
+# Not e2e_track: the generator is waited for below, and its pid may then be another's.
 gen=""
-pass=0
-fail=0
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  if [ -n "$gen" ]; then kill -9 "$gen" 2>/dev/null || true; fi
-  if [ -z "${KEEP:-}" ]; then rm -rf "$dir"; else echo "kept $dir"; fi
-}
-trap cleanup EXIT
-ok() { pass=$((pass + 1)); printf 'ok   %s\n' "$*"; }
-ko() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
+trap 'if [ -n "$gen" ]; then kill -9 "$gen" 2>/dev/null || true; fi; e2e_cleanup' EXIT
 
 "$bench" setup --db "$dir/mandat.db" --key "$dir/pin.key" --numbers "$numbers" \
   --association-file "$dir/association"
@@ -66,13 +59,13 @@ enquire_link = 5
 CONF
 
 # The pid file is written before mandatd runs: the generator reads it at each bind.
-start() {
+start_pidfile() {
   sh -c 'echo $$ >"$1"; shift; exec "$@"' _ "$dir/mandatd.pid" "$mandatd" \
     --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
   pid=$!
 }
 
-start
+start_pidfile
 # Let the campaign get going, then kill -9 at random moments, 0.7 to 1.5 s apart.
 for _ in $(seq 50); do
   if grep -q "bound" "$dir/gen.err" 2>/dev/null; then break; fi
@@ -86,10 +79,10 @@ for k in $(seq "$kills"); do
   wait "$pid" 2>/dev/null || true
   killed=$((killed + 1))
   echo "kill -9 #$k of mandatd (pid $pid)"
-  start
+  start_pidfile
 done
 if [ "$killed" = "$kills" ]; then ok "mandatd killed -9 $killed times under load"; else
-  ko "the campaign ended before $kills kills (only $killed): raise the numbers"; fi
+  bad "the campaign ended before $kills kills (only $killed): raise the numbers"; fi
 
 # The generator stops mandatd (SIGTERM) once every number is done or given up; bounded.
 gstatus=0
@@ -110,49 +103,49 @@ pid=""
 grep -v '^RESULT\|^CRASH' "$dir/gen.out" || true
 grep 'drop\|re-bound\|refused\|expected' "$dir/gen.err" | head -20 || true
 if [ "$gstatus" = 0 ]; then ok "the generator finished: every MO acknowledged, every number answered"
-else ko "the generator exited with $gstatus"; tail -5 "$dir/gen.err"; fi
+else bad "the generator exited with $gstatus"; tail -5 "$dir/gen.err"; fi
 
 crash=$(grep '^CRASH' "$dir/gen.out" || true)
 val() { sed -n "s/.* $1=\([0-9]*\).*/\1/p" <<<"$crash"; }
 if [ -n "$crash" ] && [ "$(val rebinds)" -ge "$killed" ]; then ok "re-binds: $(val rebinds)"
-else ko "re-binds: '$(val rebinds)', kills $killed"; fi
+else bad "re-binds: '$(val rebinds)', kills $killed"; fi
 if [ "$(val unacked)" = 0 ]; then ok "MOs never acknowledged: 0"
-else ko "MOs never acknowledged: '$(val unacked)'"; fi
+else bad "MOs never acknowledged: '$(val unacked)'"; fi
 if [ "$(val confirmed)" = "$numbers" ]; then ok "donations confirmed by SMS: $numbers"
-else ko "donations confirmed by SMS: '$(val confirmed)' of $numbers"; fi
+else bad "donations confirmed by SMS: '$(val confirmed)' of $numbers"; fi
 if [ "$(val no_final)" = 0 ]; then ok "numbers without a final reply: 0"
-else ko "numbers without a final reply: '$(val no_final)'"; fi
+else bad "numbers without a final reply: '$(val no_final)'"; fi
 echo "duplicate replies (MTs re-sent from the outbox, allowed): $(val dup_replies)"
 
 M=("$mandat" --config "$dir/mandat.conf")
 if "${M[@]}" check >"$dir/check.out" 2>&1; then ok "mandat check"
-else ko "mandat check:"; cat "$dir/check.out"; fi
+else bad "mandat check:"; cat "$dir/check.out"; fi
 
 q() { sqlite3 "$dir/mandat.db" "$1"; }
 want=$((numbers * 500))
 got=$("${M[@]}" account show "$assoc" --json |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["balance_minor"])')
 if [ "$got" = "$want" ]; then ok "the association received $got cents = $numbers x 5 EUR"
-else ko "the association received $got cents, expected $want"; fi
+else bad "the association received $got cents, expected $want"; fi
 # Donations (kind 2): a hold (flags 2) when "DON" is understood, then its post (flags 4, link_id
 # = the hold) on the code. Exactly one of each per number: no order doubled, no payment doubled.
 holds=$(q "select count(*) || ' ' || count(distinct debit_account_id) from transfers where kind = 2 and flags & 2 and credit_account_id = $assoc")
 if [ "$holds" = "$numbers $numbers" ]; then ok "one donation order (hold) per number: $numbers"
-else ko "holds (count, distinct payers): $holds, expected $numbers $numbers"; fi
+else bad "holds (count, distinct payers): $holds, expected $numbers $numbers"; fi
 posts=$(q "select count(*) || ' ' || count(distinct debit_account_id) || ' ' || count(distinct link_id) || ' ' || coalesce(sum(amount), 0) from transfers where kind = 2 and flags & 4 and credit_account_id = $assoc")
 if [ "$posts" = "$numbers $numbers $numbers $want" ]; then ok "one posted donation per number: $numbers, $want cents"
-else ko "posts (count, payers, holds, cents): $posts, expected $numbers $numbers $numbers $want"; fi
+else bad "posts (count, payers, holds, cents): $posts, expected $numbers $numbers $numbers $want"; fi
 orphans=$(q "select count(*) from transfers where kind = 2 and flags & 4 and link_id not in (select id from transfers where flags & 2)")
 voided=$(q "select count(*) from transfers where kind = 2 and flags & (8 | 16)")
 if [ "$orphans" = 0 ] && [ "$voided" = 0 ]; then ok "every post matches a hold; none voided or expired"
-else ko "$orphans posts without their hold, $voided voided or expired"; fi
+else bad "$orphans posts without their hold, $voided voided or expired"; fi
 open=$(q "select count(*) from conversations")
 if [ "$open" = 0 ]; then ok "no order left waiting for its code"
-else ko "$open orders still waiting for a code"; fi
+else bad "$open orders still waiting for a code"; fi
 # Each customer paid 5 EUR exactly once: the top-up and the post (no holds) leave 95 EUR.
 wrong=$(q "select count(*) from customers c left join (select a, sum(d) as s from (select credit_account_id as a, amount as d from transfers where (flags & 2) = 0 union all select debit_account_id, -amount from transfers where (flags & 2) = 0) group by a) b on b.a = c.account_id where coalesce(b.s, 0) != 9500")
 if [ "$wrong" = 0 ]; then ok "every customer's posted movements sum to 95 EUR"
-else ko "$wrong customers whose posted movements do not sum to 95 EUR"; fi
+else bad "$wrong customers whose posted movements do not sum to 95 EUR"; fi
 # Every MO the SMSC saw acknowledged is in the inbox (peer_id = receipted_message_id), once.
 acked=$(wc -l <"$dir/acked")
 python3 - "$dir/mandat.db" "$dir/acked" <<'PY' >"$dir/inbox.check"
@@ -169,11 +162,10 @@ PY
 read -r n_acked n_missing n_doubled n_inbox sample <"$dir/inbox.check" || true
 if [ "$n_acked" = "$acked" ] && [ "$n_missing" = 0 ] && [ "$acked" -ge $((2 * numbers)) ]; then
   ok "all $acked acknowledged MOs are in the inbox ($n_inbox distinct ids)"
-else ko "acknowledged $acked, missing from the inbox $n_missing: $sample"; fi
-if [ "$n_doubled" = 0 ]; then ok "no MO twice in the inbox"; else ko "$n_doubled MOs twice in the inbox"; fi
+else bad "acknowledged $acked, missing from the inbox $n_missing: $sample"; fi
+if [ "$n_doubled" = 0 ]; then ok "no MO twice in the inbox"; else bad "$n_doubled MOs twice in the inbox"; fi
 if grep -qiE 'assert|panic' "$dir/mandatd.log"; then
-  ko "mandatd asserted:"; grep -iE 'assert|panic' "$dir/mandatd.log" | head -5
+  bad "mandatd asserted:"; grep -iE 'assert|panic' "$dir/mandatd.log" | head -5
 else ok "no assertion in mandatd's log"; fi
 
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+e2e_done sms_crash

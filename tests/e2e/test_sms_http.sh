@@ -7,67 +7,28 @@
 set -euo pipefail
 mandat=$1
 mandatd=$2
-dir=$(mktemp -d /tmp/mandat-sms-XXXXXX)
-pid=""
-pass=0
-fail=0
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+e2e_init sms
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat > "$dir/mandat.conf" <<CONF
-[store]
-path = $dir/mandat.db
-[http]
-listen = 127.0.0.1:$port
-dev_mode = true
-[vault]
-key_file = $dir/pin.key
-[sms]
+port=$(free_port)
+e2e_conf "$port" "[sms]
 ; short, so that the test sees unclaimed money come back
-claim_period = 6
-CONF
-M=("$mandat" --config "$dir/mandat.conf")
+claim_period = 6"
 
-start() {
-  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then return 0; fi
-    sleep 0.1
-  done
-  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
-}
-
-# eventually NAME NEEDLE COMMAND...: within 10 s, the command's output contains NEEDLE (for
-# messages mandat sends on its own, after the reply to the message that caused them).
-eventually() {
+# eventually_seen NAME NEEDLE COMMAND...: within 10 s, the outputs of the command so far contain
+# NEEDLE (for messages mandat sends on its own; the phone shows each message only once, and a
+# failure shows them all).
+eventually_seen() {
   local name=$1 needle=$2 out="" all=""
   shift 2
   for _ in $(seq 40); do
     out=$("$@" 2>&1 || true)
     all="$all$out"
-    if [[ "$all" == *"$needle"* ]]; then pass=$((pass + 1)); return 0; fi
+    if [[ "$all" == *"$needle"* ]]; then ok; return 0; fi
     sleep 0.25
   done
-  fail=$((fail + 1))
-  printf 'FAIL %s: wanted "%s", got:\n%s\n' "$name" "$needle" "$all"
-}
-
-# expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
-expect() {
-  local name=$1 needle=$2 out
-  shift 2
-  out=$("$@" 2>&1 || true)
-  if [[ "$out" == *"$needle"* ]]; then
-    pass=$((pass + 1))
-  else
-    fail=$((fail + 1))
-    printf 'FAIL %s: wanted "%s", got:\n%s\n' "$name" "$needle" "$out"
-  fi
+  bad "$name: wanted \"$needle\", got:"$'\n'"$all"
 }
 
 "${M[@]}" init >/dev/null
@@ -105,24 +66,24 @@ expect "held" "Envoyé : 5,00 € à +33 6 11 .. .. 44, gardé" "${M[@]}" sms $A
 expect "invited" "+33 6 12 .. .. 78 vous envoie 5,00 € avec mandat. Répondez INSCRIPTION" \
   "${M[@]}" phone $C </dev/null
 expect "joins" "Bienvenue" "${M[@]}" sms $C INSCRIPTION
-eventually "collected" "5,00 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 5,00 €" \
+eventually_seen "collected" "5,00 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 5,00 €" \
   "${M[@]}" phone $C </dev/null
-eventually "payer told" "+33 6 11 .. .. 44 s'est inscrit et a reçu vos 5,00 €" \
+eventually_seen "payer told" "+33 6 11 .. .. 44 s'est inscrit et a reçu vos 5,00 €" \
   "${M[@]}" phone $A </dev/null
 # Nobody collects this one: it comes back after the period.
 expect "order to nobody" "sans compte" "${M[@]}" sms $A ENVOI 7 0633445566
 expect "held 2" "Nouveau solde : 70,50 €" "${M[@]}" sms $A 483920
 sleep 6
-eventually "returned" "7,00 € pour +33 6 33 .. .. 66 non retirés : ils sont revenus sur votre compte. Nouveau solde : 77,50 €" \
+eventually_seen "returned" "7,00 € pour +33 6 33 .. .. 66 non retirés : ils sont revenus sur votre compte. Nouveau solde : 77,50 €" \
   "${M[@]}" phone $A </dev/null
 expect "balance after claims" "Solde : 77,50 €" "${M[@]}" sms $A SOLDE
 # A charity created with the CLI while mandatd runs is known within a second or two.
 "${M[@]}" association create ACF "Action contre la faim" >/dev/null
-eventually "new charity" "Donner 1,00 € à Action contre la faim ?" "${M[@]}" sms $A DON 1 ACF
+eventually_seen "new charity" "Donner 1,00 € à Action contre la faim ?" "${M[@]}" sms $A DON 1 ACF
 expect "cancel donation" "Ordre annulé" "${M[@]}" sms $A ANNULER
 # A campaign (CLI, while mandatd runs): donations by its tag count towards its public total.
 "${M[@]}" campaign create '#telethon2026' TELETHON Téléthon 2026 >/dev/null
-eventually "campaign" "Donner 3,00 € à Téléthon 2026 ?" "${M[@]}" sms $A DON 3 TELETHON2026
+eventually_seen "campaign" "Donner 3,00 € à Téléthon 2026 ?" "${M[@]}" sms $A DON 3 TELETHON2026
 expect "campaign gift" "Merci ! Don de 3,00 € à Téléthon 2026 effectué" "${M[@]}" sms $A 483920
 expect "campaign total" '"total":300,"currency":"EUR","donations":1' \
   curl -s "http://127.0.0.1:$port/campaigns/TELETHON2026.json"
@@ -135,8 +96,7 @@ expect "redelivery" "200:" curl -s -w "%{http_code}:" "$url"
 expect "bad request" "from and text are required" curl -s "http://127.0.0.1:$port/kannel/mo?text=x"
 # kill -9 with an order waiting: after a restart the code still confirms it, once.
 expect "order before crash" "Envoyer 20,00 €" "${M[@]}" sms $A ENVOI 20 $B
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
+crash
 start
 expect "confirm after crash" "Envoyé : 20,00 €" "${M[@]}" sms $A 483920
 expect "receipt after crash" "You received €20.00" "${M[@]}" phone $B </dev/null
@@ -144,18 +104,11 @@ expect "no double" "No order waiting" "${M[@]}" sms $B 271828
 expect "campaign total after crash" '"donations":1' \
   curl -s "http://127.0.0.1:$port/campaigns/TELETHON2026.json"
 expect "check" ": ok" "${M[@]}" check
-kill "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
-if grep -q "483920\|271828" "$dir/mandatd.log"; then
-  fail=$((fail + 1)); echo "FAIL a code reached the log"
-else
-  pass=$((pass + 1))
-fi
+stop
+no_secrets "log" "483920|271828"
 if sqlite3 "$dir/mandat.db" "select text from inbox" | grep -q "483920\|271828"; then
-  fail=$((fail + 1)); echo "FAIL a code is stored in clear"
+  bad "a code is stored in clear"
 else
-  pass=$((pass + 1))
+  ok
 fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+e2e_done sms_http

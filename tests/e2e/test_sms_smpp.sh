@@ -10,56 +10,28 @@ set -euo pipefail
 mandat=$1
 mandatd=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
-dir=$(mktemp -d /tmp/mandat-smpp-XXXXXX)
-pid=""
-smsc=""
-pass=0
-fail=0
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  if [ -n "$smsc" ]; then kill "$smsc" 2>/dev/null || true; wait "$smsc" 2>/dev/null || true; fi
-  if [ -z "${KEEP:-}" ]; then rm -rf "$dir"; else echo "kept $dir"; fi
-}
-trap cleanup EXIT
+. "$top/tests/e2e/lib.sh"
+e2e_init smpp
 
-node "$top/tests/smsc/smsc.js" --port 0 --control-port 0 --auto-dlr >"$dir/smsc.out" 2>"$dir/smsc.err" &
-smsc=$!
-for _ in $(seq 100); do
-  if [ -s "$dir/smsc.out" ]; then break; fi
-  sleep 0.1
-done
-read -r sport cport < <(python3 -c 'import json,sys; r=json.loads(open(sys.argv[1]).readline()); print(r["smpp_port"], r["control_port"])' "$dir/smsc.out")
-C="http://127.0.0.1:$cport"
-hport=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$dir/mandat.conf" <<CONF
-[store]
-path = $dir/mandat.db
-[http]
-listen = 127.0.0.1:$hport
-dev_mode = true
-[vault]
-key_file = $dir/pin.key
-[smpp]
+smsc smsc --auto-dlr
+C="http://127.0.0.1:$smsc_cport"
+port=$(free_port)
+e2e_conf "$port" "[smpp]
 host = 127.0.0.1
-port = $sport
+port = $smsc_sport
 system_id = mandat
 password = secret
-enquire_link = 5
-CONF
-M=("$mandat" --config "$dir/mandat.conf")
+enquire_link = 5"
 
-start() {
-  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
-  pid=$!
+# start_bound: start, then until mandatd is bound to the SMSC, which the MOs need.
+start_bound() {
+  start
   for _ in $(seq 100); do
     if curl -s "$C/binds" | grep -q '"system_id":"mandat"'; then return 0; fi
     sleep 0.1
   done
   echo "mandatd did not bind:"; cat "$dir/mandatd.log"; exit 1
 }
-
-ok() { pass=$((pass + 1)); }
-ko() { fail=$((fail + 1)); printf 'FAIL %s\n' "$*"; }
 
 # mo FROM TEXT [json extras]: send an MO, print the simulator's answer.
 mo() {
@@ -90,16 +62,16 @@ while time.time() < deadline:
     time.sleep(0.1)
 sys.exit(1)
 PY
-  then ok; else ko "no message to $to containing '$needle'"; fi
+  then ok; else bad "no message to $to containing '$needle'"; fi
 }
 
 expect_acked() {
-  if [[ "$1" == *'"acked":true'* ]]; then ok; else ko "MO not acknowledged: $1"; fi
+  if [[ "$1" == *'"acked":true'* ]]; then ok; else bad "MO not acknowledged: $1"; fi
 }
 
 "${M[@]}" init >/dev/null
 "${M[@]}" association create TELETHON Téléthon >/dev/null
-start
+start_bound
 A=+33612345678
 B=+33698765432
 expect_acked "$(mo $A INSCRIPTION)"
@@ -125,11 +97,11 @@ r=$(mo $A '483920' '{"message_id":"smsc-dup-1","redeliver":1}')
 expect_acked "$r"
 expect_mt $A "Merci ! Don de 5,00 € à Téléthon effectué. Nouveau solde : 82,50 €."
 n=$(curl -s "$C/mt?since=0&limit=100000" | python3 -c 'import json,sys; print(sum("Merci !" in m["text"] for m in json.load(sys.stdin)["messages"]))')
-if [ "$n" = 1 ]; then ok; else ko "the donation was confirmed $n times"; fi
+if [ "$n" = 1 ]; then ok; else bad "the donation was confirmed $n times"; fi
 # Delivery receipts (auto_dlr) reach the outbox.
 sleep 0.5
 d=$(sqlite3 "$dir/mandat.db" "select count(*) from outbox where state = 2 and final_state = 'DELIVRD'")
-if [ "$d" -ge 5 ]; then ok; else ko "only $d replies recorded as delivered"; fi
+if [ "$d" -ge 5 ]; then ok; else bad "only $d replies recorded as delivered"; fi
 # The SMSC drops every bind: mandatd reconnects and carries on.
 curl -s -X POST "$C/drop" >/dev/null
 expect_acked "$(mo $A SOLDE '{"wait_bind_ms":10000}')"
@@ -143,16 +115,12 @@ expect_mt $B "Balance: €12.50"
 # kill -9 with an order waiting for its code: after a restart the code confirms it, once.
 expect_acked "$(mo $A 'ENVOI 20 0698765432')"
 expect_mt $A "Envoyer 20,00 €"
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
-start
+crash
+start_bound
 expect_acked "$(mo $A '483920' '{"wait_bind_ms":10000}')"
 expect_mt $A "Envoyé : 20,00 €"
 expect_mt $B "You received €20.00"
-if "${M[@]}" check | grep -q ": ok"; then ok; else ko "check failed"; fi
-kill "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
-if grep -q "483920\|271828\|secret" "$dir/mandatd.log"; then ko "a code or the password reached the log"; else ok; fi
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+if "${M[@]}" check | grep -q ": ok"; then ok; else bad "check failed"; fi
+stop
+no_secrets "a code or the password" "483920|271828|secret"
+e2e_done sms_smpp

@@ -13,25 +13,11 @@ mandatd=$2
 verify_c=$3
 verify_sh=$4
 here=$(cd "$(dirname "$0")" && pwd)
-dir=$(mktemp -d /tmp/mandat-webhook-XXXXXX)
+. "$here/lib.sh"
+e2e_init webhook
 db=$dir/mandat.db
 rlog=$dir/requests.jsonl
-pid=""
-rpid=""
-pass=0
-fail=0
-cleanup() {
-  if [ -n "$pid" ]; then kill -9 "$pid" 2>/dev/null || true; fi
-  if [ -n "$rpid" ]; then kill "$rpid" 2>/dev/null || true; fi
-  rm -rf "$dir"
-}
-trap cleanup EXIT
 
-ok() { pass=$((pass + 1)); }
-bad() {
-  fail=$((fail + 1))
-  printf 'FAIL %s\n' "$*"
-}
 # check NAME COMMAND...: the command succeeds.
 check() {
   local name=$1
@@ -43,13 +29,6 @@ check_not() {
   local name=$1
   shift
   if "$@" >/dev/null 2>&1; then bad "$name"; else ok; fi
-}
-# expect NAME NEEDLE COMMAND...: the command's output contains NEEDLE.
-expect() {
-  local name=$1 needle=$2 out
-  shift 2
-  out=$("$@" 2>&1 || true)
-  if [[ "$out" == *"$needle"* ]]; then ok; else bad "$name: wanted \"$needle\", got: $out"; fi
 }
 # within NAME SECONDS COMMAND...: the command succeeds within that many seconds.
 within() {
@@ -162,47 +141,25 @@ ec=(-newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes)
 node "$here/webhook_receiver.js" "$rlog" "$dir/ports.json" "https=$dir/srv.pem,$dir/srv.key" \
   "other=$dir/other.pem,$dir/other.key" "self=$dir/self.pem,$dir/self.key" \
   >"$dir/receiver.log" 2>&1 &
-rpid=$!
-for _ in $(seq 50); do [ -s "$dir/ports.json" ] && break; sleep 0.1; done
+e2e_track $!
+wait_file "$dir/ports.json"
 port_of() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.argv[2]])' "$dir/ports.json" "$1"; }
 HTTP=$(port_of http)
 HTTPS=$(port_of https)
 OTHER=$(port_of other)
 SELF=$(port_of self)
 control() { curl -s -X POST -d "{\"fail\": $1}" "http://127.0.0.1:$HTTP/__control" >/dev/null; }
-closed=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+closed=$(free_port)
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-cat >"$dir/mandat.conf" <<CONF
-[store]
-path = $db
-[http]
-listen = 127.0.0.1:$port
-dev_mode = true
-[vault]
-key_file = $dir/mandat.key
-[webhook]
+port=$(free_port)
+e2e_conf "$port" "[webhook]
 ; short, so that retries happen within the test
 timeout = 2
 retry_min = 1
 concurrency = 4
 tls_ca_file = $dir/ca.pem
 ; the receiver listens on 127.0.0.1
-allow_private = yes
-CONF
-M=("$mandat" --config "$dir/mandat.conf")
-
-start() {
-  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 50); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then return 0; fi
-    sleep 0.1
-  done
-  echo "mandatd did not start:"
-  cat "$dir/mandatd.log"
-  exit 1
-}
+allow_private = yes"
 
 "${M[@]}" init >/dev/null
 out=$("${M[@]}" merchant create Boutique Zoé --webhook-url "http://127.0.0.1:$HTTP/hooks")
@@ -341,9 +298,7 @@ control 1000
 id12=$(newid)
 insert "$id12" "$m" "http://127.0.0.1:$HTTP/hooks"
 within "failing" 5 attempts_at_least "$id12" 1
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
+crash
 id13=$(newid)
 insert "$id13" "$m" "http://127.0.0.1:$HTTP/hooks"
 control 0
@@ -353,14 +308,11 @@ within "resumed after retries" 10 state_is "$id12" 1
 check "new one sent once" count_is "$id13" 1
 expect "resumed one got 200" "200" rq "$id12" status -1
 
-kill "$pid"
-wait "$pid" 2>/dev/null || true
-pid=""
+stop
 expect "clean stop" "mandatd stopped" tail -n 1 "$dir/mandatd.log"
 # The secret is the vault's: never in the log, and no signature either.
 check_not "secret not in the log" grep -qF "$secret" "$dir/mandatd.log"
 check_not "other secret not in the log" grep -qF "$other_secret" "$dir/mandatd.log"
 check_not "signature not in the log" grep -q "v1=" "$dir/mandatd.log"
 check_not "no path or query in the log" grep -q "hooks/a?x=1" "$dir/mandatd.log"
-echo "$pass passed, $fail failed"
-[ "$fail" -eq 0 ]
+e2e_done webhook
