@@ -2,23 +2,11 @@
 // Browser end-to-end: the enrolment page linked from the welcome SMS. A weak code is refused,
 // two different codes are refused, a good one is saved, and the link then no longer works.
 // Usage: node enrol.mjs LINK CODE ARTIFACT_DIR. Exits non-zero on the first failure.
-import { chromium } from "playwright-core";
+import { check, launch } from "./lib.mjs";
 
 const [link, code, artifacts] = process.argv.slice(2);
 
-function check(cond, what) {
-  if (!cond) {
-    console.error("FAIL " + what);
-    process.exit(1);
-  }
-  console.log("ok " + what);
-}
-
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
   await page.goto(link);

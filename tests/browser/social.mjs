@@ -12,18 +12,10 @@
 //   4. The campaign's public page shows the total and @alice as a donor.
 // Usage: node social.mjs STANDIN_URL MANDAT_URL MANDAT_CLI CONFIG PHONE CODE CAMPAIGN ARTIFACTS
 // Exits non-zero on the first failure. Never prints a code.
-import { chromium } from "playwright-core";
+import { check, launch } from "./lib.mjs";
 import { execFileSync } from "node:child_process";
 
 const [standin, base, cli, conf, phone, code, campaign, artifacts] = process.argv.slice(2);
-
-function check(cond, what) {
-  if (!cond) {
-    console.error("FAIL " + what);
-    process.exit(1);
-  }
-  console.log("ok " + what);
-}
 
 async function mention(from, text) {
   const r = await fetch(standin + "/__mention", {
@@ -61,11 +53,7 @@ function textedCode() {
   return all.length ? all[all.length - 1][1] : null;
 }
 
-const browser = await chromium.launch({
-  executablePath: "/usr/bin/chromium",
-  args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launch();
 try {
   const page = await browser.newPage({ viewport: { width: 390, height: 844 } });
 

@@ -190,14 +190,17 @@ xdm_to() { # PARTICIPANT: the direct messages mandat sent them on X, one a line
 import json, sys
 print("\n".join(m["text"] for m in json.load(sys.stdin) if m["kind"] == "dm" and m["participant_id"] == sys.argv[1]))' "$1"
 }
-expect "x open" "200" xpost "$(xevent 1800000000000000101 carol 4242 "@mandat ouvrir")"
-eventually "x link by DM" "/link/" xdm_to 4242
-lt=$(xdm_to 4242 | token_in /link)
-C=0655443322
-csrf=$(csrf_of "/link/$lt")
-curl -s --data "csrf=$csrf&step=phone&phone=$C" "$H/link/$lt" >/dev/null
-otp=$("${M[@]}" phone $C </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}')
-expect "x linked" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=594061&again=594061" "$H/link/$lt"
+xlink() { # POST_ID NAME USER_ID PHONE CODE: the X account posts "ouvrir" and links a new wallet
+  local lt csrf otp
+  expect "$2 open" "200" xpost "$(xevent "$1" "$2" "$3" "@mandat ouvrir")"
+  eventually "$2 link by DM" "/link/" xdm_to "$3"
+  lt=$(xdm_to "$3" | token_in /link)
+  csrf=$(csrf_of "/link/$lt")
+  curl -s --data "csrf=$csrf&step=phone&phone=$4" "$H/link/$lt" >/dev/null
+  otp=$("${M[@]}" phone "$4" </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}')
+  expect "$2 linked" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=$5&again=$5" "$H/link/$lt"
+}
+xlink 1800000000000000101 carol 4242 0655443322 594061
 expect "x renamed: known by id" "200" xpost "$(xevent 1800000000000000102 carol_new 4242 "@mandat solde")"
 eventually "x renamed: balance by DM" "Solde : 0,00" xdm_to 4242
 expect "x renamed: one row, new handle" "x:carol_new" db "SELECT group_concat(address) FROM social_links WHERE user_id = '4242'"
@@ -214,14 +217,8 @@ eventually "x after restart: balance by DM" "Balance: €0.00" xdm_to 4242
 xpay() { # ID FROM FROM_ID TEXT PAYEE PAYEE_ID: an event whose mentions give the payee's id
   python3 -c 'import json,sys; print(json.dumps({"for_user_id":"999","tweet_create_events":[{"id_str":sys.argv[1],"text":sys.argv[4],"user":{"id_str":sys.argv[3],"screen_name":sys.argv[2]},"entities":{"user_mentions":[{"screen_name":"mandat","id_str":"999"},{"screen_name":sys.argv[5],"id_str":sys.argv[6]}]}}]}, separators=(",",":")))' "$@"
 }
-expect "dave open" "200" xpost "$(xevent 1800000000000000201 dave 6001 "@mandat ouvrir")"
-eventually "dave link by DM" "/link/" xdm_to 6001
-lt=$(xdm_to 6001 | token_in /link)
 D=0677889900
-csrf=$(csrf_of "/link/$lt")
-curl -s --data "csrf=$csrf&step=phone&phone=$D" "$H/link/$lt" >/dev/null
-otp=$("${M[@]}" phone $D </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}')
-expect "dave linked" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=602817&again=602817" "$H/link/$lt"
+xlink 1800000000000000201 dave 6001 $D 602817
 cacct=$(db "SELECT account_id FROM customers WHERE phone='+33655443322'")
 "${M[@]}" transfer --kind topup --from 1 --to "$cacct" --amount 20 >/dev/null
 # dave renamed himself dave2 and has not posted since: a payment to @dave2 reaches him.
