@@ -111,6 +111,13 @@ static void check_post(const struct social_post *p, bool mastodon)
     require(terminated(p->text, sizeof(p->text)) && utf8_ok(p->text));
     require(!mastodon || !p->from_self);
     require(mastodon || !p->direct);
+    require(p->n_mentions <= SOCIAL_POST_MENTIONS);
+    for (size_t i = 0; i < p->n_mentions; i++) {
+        require(terminated(p->mentions[i].handle, sizeof(p->mentions[i].handle)) &&
+                handle_ok(p->mentions[i].handle));
+        require(terminated(p->mentions[i].id, sizeof(p->mentions[i].id)) &&
+                p->mentions[i].id[0] != '\0');
+    }
     check_command(p->text);
 }
 
