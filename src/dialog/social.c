@@ -314,16 +314,15 @@ static void payee_by_id(struct dialog *d, struct dialog_step *s)
         return;
     }
     if (by_id == NULL && by_name != NULL && by_name->row.user_id[0] != '\0') {
-        const char *colon = strchr(by_name->row.address, ':');
+        size_t net = network_len(by_name->row.address);
 
         s->payee_unlinked = true; /* whatever happens to the link below, not its wallet */
-        if (by_name->busy || s->link_changed || colon == NULL) {
+        if (by_name->busy || s->link_changed || net == 0) {
             return;
         }
         s->link = by_name->row;
-        snprintf(s->link.address, sizeof(s->link.address), "%.*s#%s",
-                 (int)(colon - by_name->row.address + 1), by_name->row.address,
-                 by_name->row.user_id);
+        snprintf(s->link.address, sizeof(s->link.address), "%.*s#%s", (int)net,
+                 by_name->row.address, by_name->row.user_id);
         s->link_changed = true;
         by_name->busy = true;
     }
@@ -588,6 +587,22 @@ static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[32
     return k;
 }
 
+/* The link a page step works on (*k), free for that step, and the language of its notes (*lang).
+ * Returns 0, or -MDT_ENOTFOUND / -MDT_EBUSY with err's note. */
+static int link_for_step(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+                         struct slink **k, enum lang *lang, struct mdt_err *err)
+{
+    *k = link_by_token(d, token_hash, now_us);
+    if (*k == NULL) {
+        return dialog_page_err(err, MDT_E(NOTFOUND), LANG_FR, TEXT_PAGE_LINK_GONE);
+    }
+    *lang = (enum lang)(*k)->row.lang;
+    if ((*k)->busy) {
+        return dialog_page_err(err, MDT_E(BUSY), *lang, TEXT_PAGE_BUSY);
+    }
+    return 0;
+}
+
 bool dialog_has_wallet(struct dialog *d, const char *e164)
 {
     const struct cust *c = dialog_cust_find(d, e164);
@@ -644,20 +659,16 @@ static void otp_hash(const struct dialog *d, const struct social_link_row *r, co
 int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const char *phone,
                           int64_t now_us, struct dialog_step **out, struct mdt_err *err)
 {
-    struct slink *k = link_by_token(d, token_hash, now_us);
+    enum lang lang = LANG_FR;
+    struct slink *k = NULL;
+    int rc = link_for_step(d, token_hash, now_us, &k, &lang, err);
     char e164[PHONE_E164_MAX];
     struct mdt_err perr = {0};
     struct dialog_step *s;
     struct id128 rnd;
 
-    enum lang lang;
-
-    if (k == NULL) {
-        return dialog_page_err(err, MDT_E(NOTFOUND), LANG_FR, TEXT_PAGE_LINK_GONE);
-    }
-    lang = (enum lang)k->row.lang;
-    if (k->busy) {
-        return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
+    if (rc < 0) {
+        return rc;
     }
     if (phone_normalize(phone, d->cfg.country, e164, &perr) < 0) {
         /* phone_normalize speaks English only; its precise message serves English pages. */
@@ -735,20 +746,16 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err)
 {
-    struct slink *k = link_by_token(d, token_hash, now_us);
+    enum lang lang = LANG_FR;
+    struct slink *k = NULL;
+    int rc = link_for_step(d, token_hash, now_us, &k, &lang, err);
     struct dialog_step *s;
     struct cust *c;
     uint8_t h[32];
     bool wallet;
 
-    enum lang lang;
-
-    if (k == NULL) {
-        return dialog_page_err(err, MDT_E(NOTFOUND), LANG_FR, TEXT_PAGE_LINK_GONE);
-    }
-    lang = (enum lang)k->row.lang;
-    if (k->busy) {
-        return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
+    if (rc < 0) {
+        return rc;
     }
     if (k->row.otp_phone[0] == '\0' || k->row.otp_expires_us == 0) {
         return dialog_page_err(err, MDT_E(INVAL), lang, TEXT_PAGE_PHONE_FIRST);
