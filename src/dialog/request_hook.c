@@ -142,15 +142,8 @@ static void fmt_available(const struct dialog_step *s, const struct ledger *l, c
               out);
 }
 
-/* The payee as the payer's messages name it (the merchant, or the merchant for a campaign). */
-static const char *merchant_name(struct dialog_step *s)
-{
-    dialog_request_payee(s->d, &s->request, s->lang, s->payee, sizeof(s->payee));
-    return s->payee;
-}
-
 static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct ledger_result *r,
-                     struct store_extra *rows, size_t *count, size_t cap)
+                     const char *payee, struct store_extra *rows, size_t *count, size_t cap)
 {
     char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX];
 
@@ -172,14 +165,14 @@ static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct
     }
     fmt_money(s, s->request.amount_minor, s->lang, amount);
     fmt_available(s, l, bal);
-    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAID, amount, merchant_name(s),
-                 s->request.reference, bal);
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAID, amount, payee, s->request.reference,
+                 bal);
     state_event(s, rows, count, cap);
 }
 
 static void hook_refund(struct dialog_step *s, const struct ledger *l,
-                        const struct ledger_result *r, struct store_extra *rows, size_t *count,
-                        size_t cap)
+                        const struct ledger_result *r, const char *payee, struct store_extra *rows,
+                        size_t *count, size_t cap)
 {
     char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], rid[ID128_TEXT_MAX];
 
@@ -195,7 +188,7 @@ static void hook_refund(struct dialog_step *s, const struct ledger *l,
     s->request_changed = true;
     fmt_money(s, s->amount, s->lang, amount);
     fmt_available(s, l, bal);
-    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUNDED, merchant_name(s), amount,
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUNDED, payee, amount,
                  s->request.reference, bal);
     id128_format(s->refund_id, rid);
     add_event(s, "refund.succeeded", id128_derive(s->refund_id, TAG_REFUND_EVENT),
@@ -207,42 +200,41 @@ void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
                          const struct ledger_result *r, size_t n, struct store_extra *rows,
                          size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], link[STORE_URL_MAX + 48];
+    char amount[MONEY_FORMAT_MAX], link[STORE_URL_MAX + 48], payee[STORE_ADDR_MAX];
 
     (void)n;
     fmt_money(s, s->request.amount_minor, s->lang, amount);
+    /* How the payer's messages name who asked: the merchant, or the merchant for a campaign. */
+    dialog_request_payee(s->d, &s->request, s->lang, payee, sizeof(payee));
     switch (s->action) {
     case ACT_REQUEST:
         snprintf(link, sizeof(link), "%s/c/%s", s->d->cfg.link_base, s->token);
         vault_wipe(s->token, sizeof(s->token));
-        dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id,
-                     merchant_name(s), amount, s->request.reference, link, s->conversation.ref);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id, payee,
+                     amount, s->request.reference, link, s->conversation.ref);
         vault_wipe(link, sizeof(link));
         break;
     case ACT_PAY:
-        hook_pay(s, l, r, rows, count, cap);
+        hook_pay(s, l, r, payee, rows, count, cap);
         break;
     case ACT_REFUND:
-        hook_refund(s, l, r, rows, count, cap);
+        hook_refund(s, l, r, payee, rows, count, cap);
         break;
     case ACT_DECLINE:
         if (s->text_id == TEXT_LOCKED_NOW) {
             dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_LOCKED_NOW,
                          s->d->cfg.code_lock_s / 60);
         } else {
-            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_DECLINED, merchant_name(s),
-                         amount);
+            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_DECLINED, payee, amount);
         }
         state_event(s, rows, count, cap);
         break;
     case ACT_REQ_CANCEL:
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_CANCELLED, merchant_name(s),
-                     amount);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_CANCELLED, payee, amount);
         state_event(s, rows, count, cap);
         break;
     case ACT_REQ_EXPIRE:
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_EXPIRED, merchant_name(s),
-                     amount);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_EXPIRED, payee, amount);
         state_event(s, rows, count, cap);
         break;
     default:
