@@ -40,7 +40,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
         struct api_read *next = r->next;
 
         r->answer(r);
-        free(r->call);
+        api_call_free(r->call);
         free(r);
         r = next;
     }
@@ -226,6 +226,17 @@ struct api_call *api_call_new(struct api *a, struct evhttp_request *req)
     return c;
 }
 
+void api_call_free(struct api_call *c)
+{
+    if (c == NULL) {
+        return;
+    }
+    if (c->idem_claimed) {
+        api_idempotency_release(c->api->auth, c->idem_key);
+    }
+    free(c);
+}
+
 /* The answer can go out: detach from the connection. NULL when the client left. */
 struct evhttp_request *api_call_req(struct api_call *c)
 {
@@ -368,6 +379,30 @@ const struct api_key_row *api_authenticate(struct api *a, struct evhttp_request 
     return NULL;
 }
 
+/* A key seen for the first time: the request that brought it owns it until answered. A second
+ * request with the same key meanwhile gets 409 and retries: it then finds the first answer
+ * (Idempotent-Replayed) or, if the first failed, goes ahead itself. Never a second object. */
+static int idempotency_claim(struct api_call *c)
+{
+    struct evhttp_request *req = c->req;
+    int rc = api_idempotency_claim(c->api->auth, c->idem_key);
+
+    if (rc == 0) {
+        c->idem_claimed = true;
+        return 0;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After", "1");
+    if (rc == MDT_E(EXISTS)) {
+        api_problem(req, 409, "idempotency-key-in-use", "Idempotency-Key in use",
+                    "a request with this Idempotency-Key is still being processed: retry in a "
+                    "second to get its answer");
+    } else {
+        api_problem(req, 503, "busy", "Busy",
+                    "too many requests with an Idempotency-Key in flight: retry in a second");
+    }
+    return -1;
+}
+
 /* Idempotency-Key handling for a POST: returns 1 when a stored answer was sent (done), 0 to go
  * on (c->has_idem set when a key was given), -1 when a problem was sent. */
 int api_idempotency_begin(struct api_call *c, const struct api_key_row *k, const char *path,
@@ -392,7 +427,7 @@ int api_idempotency_begin(struct api_call *c, const struct api_key_row *k, const
     memcpy(&c->derived_id.lo, c->idem_key + 8, 8);
     rec = api_idempotency_find(c->api->auth, c->idem_key);
     if (rec == NULL) {
-        return 0;
+        return idempotency_claim(c);
     }
     if (!vault_hash_equal(rec->body_hash, c->body_hash)) {
         api_problem(req, 422, "idempotency-key-reused", "Idempotency-Key reused",

@@ -104,7 +104,7 @@ static void submit_write(struct api *a, struct api_call *c, struct api_read *r, 
     if (engine_submit_rows(a->cfg.engine, r->op, 1, &r->row, 0, association ? 1 : 0,
                            association ? association_row : NULL, r->res, r, write_done) < 0) {
         api_error_problem(api_call_req(c), MDT_E(FULL), &err);
-        free(c);
+        api_call_free(c);
         free(r);
     }
 }
@@ -124,7 +124,7 @@ static json_t *admin_body(struct api *a, struct evhttp_request *req, const char 
     *out = api_call_new(a, req);
     if (api_idempotency_begin(*out, k, path, raw, len) != 0) {
         api_call_req(*out);
-        free(*out);
+        api_call_free(*out);
         json_decref(o);
         return NULL;
     }
@@ -134,7 +134,7 @@ static json_t *admin_body(struct api *a, struct evhttp_request *req, const char 
 static void fail(struct api_call *c, struct api_read *r, json_t *o)
 {
     api_call_req(c);
-    free(c);
+    api_call_free(c);
     free(r);
     json_decref(o);
 }
@@ -246,7 +246,7 @@ static void create_campaign(struct api *a, struct evhttp_request *req)
     if (engine_submit_rows(a->cfg.engine, NULL, 0, &r->row, 1, 1, NULL, r->res, r, write_done) <
         0) {
         api_error_problem(api_call_req(c), MDT_E(FULL), &err);
-        free(c);
+        api_call_free(c);
         free(r);
     }
 }

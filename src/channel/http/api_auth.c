@@ -25,6 +25,10 @@ struct api_auth {
     struct idempotency_row *idem; /* ring of records, oldest overwritten */
     uint32_t *idem_slots;         /* index + 1 into idem, keyed by key_hash; 2x the ring */
     size_t idem_next, idem_count;
+    /* Keys whose first request is still being answered: dense, unordered. A linear scan is
+     * cheap at the counts the HTTP server's connection bound allows. */
+    uint8_t (*in_flight)[32];
+    size_t in_flight_count;
 };
 
 #define KEY_SLOTS (API_KEYS_MAX * 2)
@@ -53,7 +57,8 @@ int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth 
     a->keys = calloc(KEY_SLOTS, sizeof(*a->keys));
     a->idem = calloc(API_IDEMPOTENCY_MAX, sizeof(*a->idem));
     a->idem_slots = calloc(IDEM_SLOTS, sizeof(*a->idem_slots));
-    if (a->keys == NULL || a->idem == NULL || a->idem_slots == NULL) {
+    a->in_flight = calloc(API_IDEMPOTENCY_IN_FLIGHT_MAX, sizeof(*a->in_flight));
+    if (a->keys == NULL || a->idem == NULL || a->idem_slots == NULL || a->in_flight == NULL) {
         api_auth_free(a);
         return MDT_E(NOMEM);
     }
@@ -69,6 +74,7 @@ void api_auth_free(struct api_auth *a)
     free(a->keys);
     free(a->idem);
     free(a->idem_slots);
+    free(a->in_flight);
     free(a);
 }
 
@@ -227,4 +233,30 @@ void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r)
     slot = idem_slot(a, r->key_hash);
     MDT_ASSERT(*slot == 0);
     *slot = (uint32_t)pos + 1;
+}
+
+int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32])
+{
+    for (size_t i = 0; i < a->in_flight_count; i++) {
+        if (memcmp(a->in_flight[i], key_hash, 32) == 0) {
+            return MDT_E(EXISTS);
+        }
+    }
+    if (a->in_flight_count >= API_IDEMPOTENCY_IN_FLIGHT_MAX) {
+        return MDT_E(FULL);
+    }
+    memcpy(a->in_flight[a->in_flight_count++], key_hash, 32);
+    return 0;
+}
+
+void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32])
+{
+    for (size_t i = 0; i < a->in_flight_count; i++) {
+        if (memcmp(a->in_flight[i], key_hash, 32) == 0) {
+            a->in_flight_count--;
+            memcpy(a->in_flight[i], a->in_flight[a->in_flight_count], 32);
+            return;
+        }
+    }
+    MDT_ASSERT(!"released an Idempotency-Key that was not claimed");
 }

@@ -47,4 +47,15 @@ const struct idempotency_row *api_idempotency_find(struct api_auth *a, const uin
 /* Remember a response (copied). */
 void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r);
 
+/* Requests with an Idempotency-Key being answered at once: more wait on the engine with 503. */
+#define API_IDEMPOTENCY_IN_FLIGHT_MAX 4096
+
+/* Claim key_hash while its first request is answered, so that a concurrent request with the
+ * same key never makes a second object (it gets 409, as with Stripe's API). 0 claimed,
+ * -MDT_EEXISTS already in flight, -MDT_EFULL too many in flight. Release it once the answer is
+ * remembered (api_idempotency_put) or the request failed; releasing what was not claimed is a
+ * programmer error. Loop thread only. */
+int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32]);
+void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32]);
+
 #endif

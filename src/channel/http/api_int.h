@@ -57,6 +57,7 @@ struct api_call {
     struct api *api;
     struct evhttp_request *req; /* NULL once the client left */
     bool has_idem;
+    bool idem_claimed; /* idem_key is claimed in flight until api_call_free() */
     uint8_t idem_key[32], body_hash[32];
     struct id128 derived_id; /* from the Idempotency-Key: the request's or refund's id */
     uint64_t merchant_id;
@@ -68,6 +69,8 @@ void api_reply_json(struct evhttp_request *req, int status, json_t *o);
 void api_ledger_problem(struct evhttp_request *req, int reason);
 void api_error_problem(struct evhttp_request *req, int rc, const struct mdt_err *err);
 struct api_call *api_call_new(struct api *a, struct evhttp_request *req);
+/* The call is over (answered, refused, or its client gone): its Idempotency-Key is free again. */
+void api_call_free(struct api_call *c);
 struct evhttp_request *api_call_req(struct api_call *c);
 void api_answer_text(struct api_call *c, int status, const char *text, size_t len);
 void api_answer_request(struct api_call *c, int status, const struct payment_request_row *r);

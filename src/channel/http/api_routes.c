@@ -58,7 +58,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
     } else {
         api_answer_request(c, cc->kind == CALL_CREATE ? 201 : 200, &s->request);
     }
-    free(c);
+    api_call_free(c);
     free(cc);
 }
 
@@ -76,7 +76,7 @@ static void submit(struct api_call *c, int kind, struct dialog_step *s)
             api_error_problem(c->req, MDT_E(FULL), &err);
         }
         free(cc);
-        free(c);
+        api_call_free(c);
     }
 }
 
@@ -115,7 +115,7 @@ static void create_request(struct api *a, struct evhttp_request *req)
     json_decref(o);
     if (rc != 0) {
         api_call_req(c);
-        free(c);
+        api_call_free(c);
         return;
     }
     in.merchant_id = k->merchant_id;
@@ -129,10 +129,10 @@ static void create_request(struct api *a, struct evhttp_request *req)
     if (rc == MDT_E(EXISTS)) {
         /* Same key, record forgotten: the request it made is the answer. */
         api_answer_request(c, 201, dialog_request_get(a->cfg.dialog, in.id));
-        free(c);
+        api_call_free(c);
     } else if (rc < 0) {
         api_error_problem(api_call_req(c), rc, &err);
-        free(c);
+        api_call_free(c);
     } else {
         submit(c, CALL_CREATE, s);
     }
@@ -290,7 +290,7 @@ static void create_refund(struct api *a, struct evhttp_request *req)
     }
     if (rc != 0) {
         api_call_req(c);
-        free(c);
+        api_call_free(c);
         return;
     }
     submit(c, CALL_REFUND, s);
@@ -377,7 +377,7 @@ static void start_read(struct api *a, struct evhttp_request *req, const struct a
     r->call = api_call_new(a, req);
     if (api_read_submit(a, r, fn) < 0) {
         api_error_problem(api_call_req(r->call), MDT_E(FULL), &err);
-        free(r->call);
+        api_call_free(r->call);
         free(r);
     }
 }
