@@ -39,6 +39,7 @@ synchronous = full
 level = warn
 [http]
 listen = 127.0.0.1:$port
+api_rate = 1000000
 [vault]
 key_file = $dir/pin.key
 CONF

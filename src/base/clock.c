@@ -75,7 +75,15 @@ void clock_calendar_keys(int64_t us, struct calendar_keys *out)
 
 int64_t clock_utc_us(int year, int month, int day, int hour, int min, int sec)
 {
-    int64_t days = days_from_civil(year, month, day);
+    int64_t days;
+
+    /* Out of range, the arithmetic below would overflow (a year of 2147483647 did): callers
+     * validate what they parse, and this answers a value no caller can mistake for a time. */
+    if (year < CLOCK_YEAR_MIN || year > CLOCK_YEAR_MAX || month < 1 || month > 12 || day < 1 ||
+        day > 31 || hour < 0 || hour > 23 || min < 0 || min > 59 || sec < 0 || sec > 60) {
+        return CLOCK_INVALID_US;
+    }
+    days = days_from_civil(year, month, day);
 
     return ((days * 86400) + hour * 3600 + min * 60 + sec) * 1000000;
 }

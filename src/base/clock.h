@@ -20,7 +20,12 @@ struct calendar_keys {
 };
 void clock_calendar_keys(int64_t us, struct calendar_keys *out);
 
-/* Microseconds since the epoch of a UTC civil date and time, for tests and parsing. */
+/* Microseconds since the epoch of a UTC civil date and time, for tests and parsing. Years
+ * CLOCK_YEAR_MIN..CLOCK_YEAR_MAX, months 1..12, days 1..31, hours 0..23, minutes 0..59,
+ * seconds 0..60; anything else gives CLOCK_INVALID_US (never an overflow). */
+#define CLOCK_YEAR_MIN 1
+#define CLOCK_YEAR_MAX 9999
+#define CLOCK_INVALID_US INT64_MIN
 int64_t clock_utc_us(int year, int month, int day, int hour, int min, int sec);
 
 /* Format us as "2026-11-23 10:00:00" (UTC) into buf of at least 20 bytes. */

@@ -107,11 +107,25 @@ static int http_get(const char *listen, const char *path, char *buf, size_t cap)
     return status;
 }
 
+/* The message's path on the internal listener: as the gateway, with [kannel] mo_secret, or as
+ * the dev phone (/dev/mo, dev mode only) when no secret is configured. */
+static void mo_path(const struct cli *c, const char *query, char *path, size_t cap)
+{
+    char sec[400];
+
+    if (c->cfg.kannel.mo_secret[0] != '\0') {
+        url_encode(c->cfg.kannel.mo_secret, sec, sizeof(sec));
+        snprintf(path, cap, "/kannel/mo?%s&secret=%s", query, sec);
+    } else {
+        snprintf(path, cap, "/dev/mo?%s", query);
+    }
+}
+
 /* Send text from phone to mandatd; print the reply. Returns an exit status. */
 static int send_mo(struct cli *c, const char *phone, const char *text, bool quiet_busy)
 {
     static char buf[SMS_HTTP_RESPONSE_MAX];
-    char from[128], to[128], enc[4096], path[5000], idtext[ID128_TEXT_MAX];
+    char from[128], to[128], enc[4096], query[4500], path[5000], idtext[ID128_TEXT_MAX];
     struct id128 id;
     int status;
 
@@ -123,13 +137,24 @@ static int send_mo(struct cli *c, const char *phone, const char *text, bool quie
     url_encode(phone, from, sizeof(from));
     url_encode(c->cfg.sms.short_code, to, sizeof(to));
     url_encode(text, enc, sizeof(enc));
-    snprintf(path, sizeof(path), "/kannel/mo?from=%s&to=%s&text=%s&id=cli-%s", from, to, enc,
-             idtext);
-    status = http_get(c->cfg.http_listen, path, buf, sizeof(buf));
+    snprintf(query, sizeof(query), "from=%s&to=%s&text=%s&id=cli-%s", from, to, enc, idtext);
+    mo_path(c, query, path, sizeof(path));
+    if (c->cfg.http_internal_listen[0] == '\0') {
+        cli_error("[http] internal_listen is not set: mandat sms and phone talk to mandatd's "
+                  "internal listener (e.g. internal_listen = 127.0.0.1:8711)");
+        return CLI_EXIT_USAGE;
+    }
+    status = http_get(c->cfg.http_internal_listen, path, buf, sizeof(buf));
     if (status < 0) {
         cli_error("cannot reach mandatd at %s: start it with 'make run' (or mandatd) and check "
-                  "[http] listen",
-                  c->cfg.http_listen);
+                  "[http] internal_listen",
+                  c->cfg.http_internal_listen);
+        return CLI_EXIT_USAGE;
+    }
+    if (status == 404) {
+        cli_error("mandatd has no message endpoint at %s: set [kannel] mo_secret (or "
+                  "[http] dev_mode) in its config",
+                  c->cfg.http_internal_listen);
         return CLI_EXIT_USAGE;
     }
     if (status != 200) {
@@ -157,7 +182,7 @@ static void poll_inbox(struct cli *c, const char *phone)
     }
     url_encode(phone, enc, sizeof(enc));
     snprintf(path, sizeof(path), "/dev/outbox?to=%s", enc);
-    if (http_get(c->cfg.http_listen, path, buf, sizeof(buf)) == 200 && buf[0] != '\0') {
+    if (http_get(c->cfg.http_internal_listen, path, buf, sizeof(buf)) == 200 && buf[0] != '\0') {
         fputs(buf, stdout);
     }
 }
@@ -167,7 +192,8 @@ void cmd_sms_usage(FILE *out)
     fprintf(out, "usage: mandat sms FROM TEXT...\n"
                  "\n"
                  "Send TEXT to a running mandatd as an SMS from the phone number FROM, and print\n"
-                 "the reply (through mandatd's Kannel-compatible endpoint, [http] listen).\n"
+                 "the reply (through mandatd's Kannel-compatible endpoint on [http]\n"
+                 "internal_listen, with [kannel] mo_secret; or /dev/mo in dev mode).\n"
                  "\n"
                  "examples:\n"
                  "  mandat sms 0612345678 INSCRIPTION\n"

@@ -714,6 +714,8 @@ static const struct key_def kannel_keys[] = {
     {"username", set_string, KANNEL_STR(username), 0},
     {"password", set_string, KANNEL_STR(password), 0},
     {"dlr_url", set_string, KANNEL_STR(dlr_url), 0},
+    {"mo_secret", set_string, KANNEL_STR(mo_secret), 0},
+    {"mo_allow", set_string, KANNEL_STR(mo_allow), 0},
 };
 
 #define HTTP_STR(field) CFG_OFF(http.field), 0, sizeof(((struct mandat_config *)0)->http.field) - 1
@@ -725,6 +727,10 @@ static const struct key_def http_keys[] = {
     {"tls_key", set_string, HTTP_STR(tls_key), 0},
     {"public_url", set_string, HTTP_STR(public_url), 0},
     {"dev_mode", set_bool, CFG_OFF(http.dev_mode), 0, 0, 0},
+    {"internal_listen", set_string, CFG_OFF(http_internal_listen), 0,
+     sizeof(((struct mandat_config *)0)->http_internal_listen) - 1, 0},
+    {"metrics_token", set_string, HTTP_STR(metrics_token), 0},
+    {"api_rate", set_u32, CFG_OFF(http.api_rate), 1, 1000000, 0},
 };
 
 static const struct key_def vault_keys[] = {
@@ -1438,6 +1444,7 @@ void config_defaults(struct mandat_config *cfg)
     strcpy(cfg->sms.order_fee, "sms_order");
     smpp_link_defaults(&cfg->smpp);
     strcpy(cfg->http_listen, "127.0.0.1:8710");
+    cfg->http.api_rate = 100; /* Stripe's default per key: a runaway client, not a busy shop */
     strcpy(cfg->vault_key_file, "mandat.key");
     cfg->webhook.timeout_s = 10;         /* merchants answer in milliseconds */
     cfg->webhook.concurrency = 16;       /* a few per merchant at peak */

@@ -76,15 +76,24 @@ struct mandat_config {
         char sendsms_url[256]; /* http://127.0.0.1:13013/cgi-bin/sendsms; empty: off */
         char username[64];
         char password[64]; /* a secret: never logged */
-        char dlr_url[256]; /* http://127.0.0.1:8710/kannel/dlr; empty: no delivery reports */
+        char dlr_url[256]; /* http://127.0.0.1:8711/kannel/dlr; empty: no delivery reports */
+        /* Who may deliver MOs and DLRs to the gateway endpoints (internal listener only); both
+         * empty: the endpoints are off. A secret never logged; allow is a list of addresses and
+         * CIDRs. */
+        char mo_secret[128];
+        char mo_allow[256];
     } kannel;
     /* [http]: local HTTP endpoint for MO in Kannel smsbox get-url form and the dev phone */
-    char http_listen[64]; /* listen = 127.0.0.1:8710; empty: off */
+    char http_listen[64]; /* listen = 127.0.0.1:8710 (public: pages, API, social); empty: off */
+    /* internal_listen = (Kannel, /metrics, the dev pages: never on the internet); empty: off */
+    char http_internal_listen[64];
     struct {
         char tls_cert[CONFIG_PATH_MAX]; /* tls_cert = (PEM chain; with tls_key: HTTPS only) */
         char tls_key[CONFIG_PATH_MAX];  /* tls_key = (PEM private key, 0600) */
-        char public_url[256]; /* public_url = (links in messages; empty: http(s)://listen) */
-        uint8_t dev_mode;     /* dev_mode = false: /dev/phone and /dev/outbox */
+        char public_url[256];    /* public_url = (links in messages; empty: http(s)://listen) */
+        uint8_t dev_mode;        /* dev_mode = false: /dev/phone and /dev/outbox (internal) */
+        char metrics_token[128]; /* metrics_token = (Bearer for /metrics on the public side) */
+        uint32_t api_rate;       /* api_rate = 100: requests per second per API key */
     } http;
     /* [vault] */
     char vault_key_file[CONFIG_PATH_MAX]; /* key_file = mandat.key (0600, outside the database) */
@@ -103,13 +112,13 @@ struct mandat_config {
         char x_consumer_secret[128]; /* empty: no X webhook */
         char x_api[256];             /* x_api = https://api.x.com: replies and messages */
         char x_bearer_token[512];
-        char x_user_id[32];          /* our account's id: its own posts are ignored */
-        char mastodon_url[256];      /* empty: no Mastodon polling */
+        char x_user_id[32];     /* our account's id: its own posts are ignored */
+        char mastodon_url[256]; /* empty: no Mastodon polling */
         char mastodon_token[256];
-        uint32_t mastodon_poll_ms;   /* mastodon_poll = 2000 */
-        uint32_t timeout_s;          /* timeout = 10 */
-        uint32_t retry_min_s;        /* retry_min = 5 */
-        uint32_t retry_period_s;     /* retry_period = 86400 */
+        uint32_t mastodon_poll_ms; /* mastodon_poll = 2000 */
+        uint32_t timeout_s;        /* timeout = 10 */
+        uint32_t retry_min_s;      /* retry_min = 5 */
+        uint32_t retry_period_s;   /* retry_period = 86400 */
         char tls_ca_file[CONFIG_PATH_MAX];
     } social;
 };

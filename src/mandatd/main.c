@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <event2/thread.h>
 
 #include "base/assert.h"
@@ -101,8 +103,9 @@ struct daemon {
     struct dialog *dialog;
     struct event_base *base;
     struct service *service;
-    struct kannel *kannel;
-    struct smpp_links *links; /* every bind of every SMSC link; NULL without [smpp] host */
+    struct kannel *kannel;          /* the public listener */
+    struct kannel *kannel_internal; /* Kannel, /metrics, /dev: never on the internet */
+    struct smpp_links *links;       /* every bind of every SMSC link; NULL without [smpp] host */
     struct kannel_send *kannel_send;
     struct event *sigterm, *sigint, *flush;
     struct store *reader; /* a second, read-only connection: what other processes added */
@@ -207,6 +210,7 @@ static int start_kannel_send(struct daemon *d, struct mdt_err *err)
     snprintf(kc.username, sizeof(kc.username), "%s", cfg->kannel.username);
     snprintf(kc.password, sizeof(kc.password), "%s", cfg->kannel.password);
     snprintf(kc.dlr_url, sizeof(kc.dlr_url), "%s", cfg->kannel.dlr_url);
+    snprintf(kc.dlr_secret, sizeof(kc.dlr_secret), "%s", cfg->kannel.mo_secret);
     rc = kannel_send_start(d->base, &kc, &h, &d->kannel_send, err);
     vault_wipe(kc.password, sizeof(kc.password));
     if (rc == 0) {
@@ -389,10 +393,6 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     return rc;
 }
 
-/* Requests per second per API key unless the key says otherwise: above the 15k/s POST target,
- * so that the limit protects against runaway clients without capping a busy merchant. */
-#define API_RATE_DEFAULT 20000
-
 static int api_submit(void *ctx, struct dialog_step *s, void *call,
                       void (*done)(void *call, int rc, const struct dialog_step *s))
 {
@@ -447,18 +447,68 @@ static void ops_gauges(void *ctx, struct metrics_gauges *g)
     }
 }
 
-/* Paths other than Kannel's: the probes, the API, then the wallet pages. */
-static bool api_handle_req(void *ctx, void *req)
+/* The path of req, or "" when it has none. */
+static const char *req_path(void *req)
+{
+    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+
+    return path != NULL ? path : "";
+}
+
+/* The public listener: the probes, the social webhooks, the API, then the wallet pages. Never
+ * the dev pages, and /metrics only with [http] metrics_token as a bearer token. */
+static bool public_handle_req(void *ctx, void *req)
 {
     struct daemon *d = ctx;
     struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
+    const char *path = req_path(req);
 
+    if (strcmp(path, "/metrics") == 0) {
+        const char *auth =
+            evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+
+        if (d->cfg->http.metrics_token[0] == '\0') {
+            api_problem(req, 404, "not-found", "Not found",
+                        "/metrics is served on [http] internal_listen, or here with "
+                        "[http] metrics_token");
+            return true;
+        }
+        if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
+            !vault_secret_equal(auth + 7, d->cfg->http.metrics_token)) {
+            api_problem(req, 401, "unauthorized", "Unauthorized",
+                        "send Authorization: Bearer <[http] metrics_token>");
+            return true;
+        }
+    }
+    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/kannel/", 8) == 0) {
+        api_problem(req, 404, "not-found", "Not found",
+                    "not on this listener: the gateway and development endpoints are on "
+                    "[http] internal_listen");
+        return true;
+    }
     if (ops_handle(&ops, req) || social_handle_http(d->social, req) ||
         (d->api != NULL && api_handle(d->api, req)) ||
         (d->web != NULL && web_handle(d->web, req))) {
         return true;
     }
     api_problem(req, 404, "not-found", "Not found", "no such page: the API is under /v1");
+    return true;
+}
+
+/* The internal listener: the probes, /metrics, and the dev phone's page in dev mode. */
+static bool internal_handle_req(void *ctx, void *req)
+{
+    struct daemon *d = ctx;
+    struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
+
+    if (ops_handle(&ops, req) ||
+        ((strncmp(req_path(req), "/dev/", 5) == 0 || strncmp(req_path(req), "/static/", 8) == 0) &&
+         d->web != NULL && web_handle(d->web, req))) {
+        return true;
+    }
+    api_problem(req, 404, "not-found", "Not found",
+                "the internal listener serves /kannel/mo, /kannel/dlr (with [kannel] mo_secret "
+                "or mo_allow), /metrics, /readyz, /healthz and, in dev mode, /dev/phone");
     return true;
 }
 
@@ -472,7 +522,7 @@ static int start_api(struct daemon *d, struct mdt_err *err)
                             .engine = d->engine,
                             .reader = d->reader,
                             .vault = d->vault,
-                            .rate_per_s = API_RATE_DEFAULT,
+                            .rate_per_s = d->cfg->http.api_rate,
                             .bank_account = d->bank_account};
     struct store_channel_fns fns = {.api_key = api_key_loaded,
                                     .idempotency = api_idempotency_loaded};
@@ -711,11 +761,53 @@ static int start_social(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         snd.ctx = d->social;
         service_social_sender_set(d->service, &snd);
-        log_info("social channel: %s%s%s", cfg->social.x_consumer_secret[0] != '\0' ? "X webhook" : "",
-                 cfg->social.x_consumer_secret[0] != '\0' && cfg->social.mastodon_url[0] != '\0'
-                     ? ", "
-                     : "",
-                 cfg->social.mastodon_url[0] != '\0' ? "Mastodon polling" : "");
+        log_info(
+            "social channel: %s%s%s", cfg->social.x_consumer_secret[0] != '\0' ? "X webhook" : "",
+            cfg->social.x_consumer_secret[0] != '\0' && cfg->social.mastodon_url[0] != '\0' ? ", "
+                                                                                            : "",
+            cfg->social.mastodon_url[0] != '\0' ? "Mastodon polling" : "");
+    }
+    return rc;
+}
+
+/* The public and the internal listener (DESIGN.md, "Who may speak for a phone"). */
+static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct mdt_err *err)
+{
+    const struct mandat_config *cfg = d->cfg;
+    int rc = 0;
+
+    h->dev_mode = cfg->http.dev_mode != 0;
+    h->mo_secret = cfg->kannel.mo_secret;
+    h->mo_allow = cfg->kannel.mo_allow;
+    if (cfg->http_listen[0] != '\0' && strcmp(cfg->http_listen, cfg->http_internal_listen) == 0) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "[http] internal_listen must differ from listen: the gateway and "
+                           "/metrics must not face the internet");
+    }
+    if (cfg->http_listen[0] != '\0') {
+        h->internal = false;
+        h->other = public_handle_req;
+        h->other_ctx = d;
+        h->tls_cert = cfg->http.tls_cert;
+        h->tls_key = cfg->http.tls_key;
+        if ((h->tls_cert[0] != '\0') != (h->tls_key[0] != '\0')) {
+            return mdt_err_set(err, MDT_E(INVAL),
+                               "[http] tls_cert and tls_key go together: set both, or neither");
+        }
+        rc = kannel_listen(d->base, cfg->http_listen, h, &d->kannel, err);
+    }
+    if (rc == 0 && cfg->http_internal_listen[0] != '\0') {
+        h->internal = true;
+        h->other = internal_handle_req;
+        h->other_ctx = d;
+        h->tls_cert = NULL; /* loopback or the operator's own network: plain HTTP */
+        h->tls_key = NULL;
+        rc = kannel_listen(d->base, cfg->http_internal_listen, h, &d->kannel_internal, err);
+    }
+    if (rc == 0 && (cfg->kannel.mo_secret[0] != '\0' || cfg->kannel.mo_allow[0] != '\0') &&
+        cfg->http_internal_listen[0] == '\0') {
+        log_warn("[kannel] mo_secret or mo_allow is set but [http] internal_listen is not: "
+                 "nothing receives messages from Kannel");
     }
     return rc;
 }
@@ -744,18 +836,8 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         rc = start_api(d, err);
     }
-    h.other = api_handle_req;
-    h.other_ctx = d;
-    if (rc == 0 && d->cfg->http_listen[0] != '\0') {
-        h.dev_mode = d->cfg->http.dev_mode != 0;
-        h.tls_cert = d->cfg->http.tls_cert;
-        h.tls_key = d->cfg->http.tls_key;
-        if ((h.tls_cert[0] != '\0') != (h.tls_key[0] != '\0')) {
-            rc = mdt_err_set(err, MDT_E(INVAL),
-                             "[http] tls_cert and tls_key go together: set both, or neither");
-        } else {
-            rc = kannel_listen(d->base, d->cfg->http_listen, &h, &d->kannel, err);
-        }
+    if (rc == 0) {
+        rc = start_listeners(d, &h, err);
     }
     if (rc == 0) {
         rc = start_smpp(d, err);
@@ -797,6 +879,7 @@ static void stop(struct daemon *d)
     struct engine_stats st = {0};
 
     kannel_free(d->kannel);
+    kannel_free(d->kannel_internal);
     smpp_links_free(d->links);
     kannel_send_free(d->kannel_send);
     if (d->flush != NULL) {
@@ -863,12 +946,13 @@ static int run(const struct mandat_config *cfg)
         return 1;
     }
     log_info("mandatd ready in %lld ms: store %s (synchronous=%s), SMS short code %s, "
-             "Kannel/dev endpoint %s, SMSC %s",
+             "public HTTP %s, internal HTTP %s, SMSC %s",
              (long long)((clock_mono_us() - t0) / 1000), cfg->store_path,
              cfg->store_sync == STORE_SYNC_FULL     ? "full"
              : cfg->store_sync == STORE_SYNC_NORMAL ? "normal"
                                                     : "off",
              cfg->sms.short_code, cfg->http_listen[0] ? cfg->http_listen : "off",
+             cfg->http_internal_listen[0] ? cfg->http_internal_listen : "off",
              cfg->smpp.host[0] ? cfg->smpp.host : "none");
     event_base_dispatch(d.base);
     stop(&d);

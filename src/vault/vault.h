@@ -80,6 +80,11 @@ int vault_api_key_check(const struct vault *v, const char *key, char key_id[VAUL
 /* Constant-time comparison of two 32-byte hashes. */
 bool vault_hash_equal(const uint8_t a[32], const uint8_t b[32]);
 
+/* Whether a shared secret a peer presented (NUL-terminated, NULL for none) equals the
+ * configured one, in time independent of where they differ and of their lengths (both are
+ * hashed first). An empty expected secret matches nothing. Thread-safe. */
+bool vault_secret_equal(const char *given, const char *expected);
+
 /* The merchant's webhook signing secret, "whsec_" and 64 hex digits, derived from the vault key
  * (nothing stored; the same every time). */
 void vault_webhook_secret(const struct vault *v, uint64_t merchant_id,

@@ -4,6 +4,7 @@
  * of links sent in messages (only a keyed hash is stored). */
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
+#include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,6 +98,23 @@ int vault_api_key_check(const struct vault *v, const char *key, char key_id[VAUL
 bool vault_hash_equal(const uint8_t a[32], const uint8_t b[32])
 {
     return CRYPTO_memcmp(a, b, 32) == 0;
+}
+
+bool vault_secret_equal(const char *given, const char *expected)
+{
+    uint8_t g[32], e[32];
+    bool same;
+
+    if (given == NULL || expected == NULL || expected[0] == '\0') {
+        return false;
+    }
+    /* Hashing both first makes the comparison's time independent of the lengths too. */
+    SHA256((const unsigned char *)given, strlen(given), g);
+    SHA256((const unsigned char *)expected, strlen(expected), e);
+    same = CRYPTO_memcmp(g, e, sizeof(g)) == 0;
+    vault_wipe(g, sizeof(g));
+    vault_wipe(e, sizeof(e));
+    return same;
 }
 
 void vault_webhook_secret(const struct vault *v, uint64_t merchant_id,

@@ -4,7 +4,7 @@
 // Usage: node pay.mjs BASE_URL LINK CODE ARTIFACT_DIR. Exits non-zero on the first failure.
 import { check, launch } from "./lib.mjs";
 
-const [base, link, code, artifacts] = process.argv.slice(2);
+const [base, link, code, artifacts, ibase] = process.argv.slice(2);
 
 const browser = await launch();
 try {
@@ -27,7 +27,7 @@ try {
   check((await page.textContent("#result")).includes("déjà fait"), "the link is single use");
 
   const phone = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  await phone.goto(base + "/dev/phone");
+  await phone.goto(ibase + "/dev/phone");
   const first = phone.locator(".phone").first();
   await first.locator("input").fill("AIDE");
   await first.locator("button").click();

@@ -63,17 +63,28 @@ smsc() {
   printf -v "${name}_cport" %s "$cport"
 }
 
-# e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, HTTP on PORT with the dev pages,
-# the vault's key) plus the sections in MORE, and sets M to the CLI with that config.
+# e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, the public HTTP listener on PORT,
+# the internal one on $iport (a free port, chosen here unless set) with the dev pages, the gateway's secret
+# $ksecret unless MORE has its own [kannel], the vault's key) plus the sections in MORE, and sets
+# M to the CLI with that config and ibase to the internal listener's URL.
+ksecret=e2e-kannel-secret-0123456789
 e2e_conf() {
+  iport=${iport:-$(free_port)}
+  while [ "$iport" = "$1" ]; do iport=$(free_port); done
+  ibase=http://127.0.0.1:$iport
+  local kannel="[kannel]
+mo_secret = $ksecret"
+  if [[ "${2:-}" == *"[kannel]"* ]]; then kannel=""; fi
   cat > "$dir/mandat.conf" <<CONF
 [store]
 path = $dir/mandat.db
 [http]
 listen = 127.0.0.1:$1
+internal_listen = 127.0.0.1:$iport
 dev_mode = true
 [vault]
 key_file = $dir/pin.key
+$kannel
 ${2:-}
 CONF
   M=("$mandat" --config "$dir/mandat.conf")

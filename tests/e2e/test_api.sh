@@ -228,7 +228,7 @@ check "openapi is json" "3.1.0" "$(echo "$spec" | python3 -c 'import json,sys; p
 
 # Probes: /readyz, and /metrics in the Prometheus text format, counting what happened above.
 check "ready" "ready" "$(curl -s "$base/readyz")"
-metrics=$(curl -s -i "$base/metrics")
+metrics=$(curl -s -i "$ibase/metrics")
 check "metrics type" "text/plain; version=0.0.4" "$metrics"
 check "metrics mo" 'mandat_messages_total{channel="sms",direction="in"}' "$metrics"
 check "metrics api" "mandat_http_api_requests_total" "$metrics"

@@ -35,7 +35,7 @@ enrol=$("${M[@]}" sms $P INSCRIPTION | grep -o "$base/enrol/[0-9a-f]*")
 curl -s -f -X POST "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
   -d '{"amount":2500,"payer":"'$P'","reference":"order 123"}' >/dev/null
 link=$("${M[@]}" phone $P </dev/null | grep -o "$base/c/[0-9a-f]*")
-(cd "$top" && node tests/browser/pay.mjs "$base" "$link" 483920 "$artifacts")
+(cd "$top" && node tests/browser/pay.mjs "$base" "$link" 483920 "$artifacts" "$ibase")
 # The merchant receives the signed event; an independent openssl check verifies it.
 for _ in $(seq 100); do grep -q payment_request.confirmed "$dir/hooks.log" 2>/dev/null && break; sleep 0.1; done
 python3 - "$dir/hooks.log" "$dir" <<'PY'

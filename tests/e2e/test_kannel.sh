@@ -77,14 +77,17 @@ print(*[s.getsockname()[1] for s in ss])')
 password="e2e-$RANDOM$RANDOM"
 status_url="http://127.0.0.1:$admin/status.txt?password=$password"
 
+iport=$(free_port)
 e2e_conf "$port" "[kannel]
 sendsms_url = http://127.0.0.1:$sendport/cgi-bin/sendsms
 username = mandat
 password = $password
-dlr_url = http://127.0.0.1:$port/kannel/dlr"
+dlr_url = http://127.0.0.1:$iport/kannel/dlr
+mo_secret = $ksecret
+mo_allow = 127.0.0.1"
 sed -e "s|@ADMIN_PORT@|$admin|g" -e "s|@ADMIN_PASSWORD@|$password|g" \
   -e "s|@SMSBOX_PORT@|$sbport|g" -e "s|@SMSC_PORT@|$smscport|g" \
-  -e "s|@SENDSMS_PORT@|$sendport|g" -e "s|@MANDAT_PORT@|$port|g" -e "s|@DIR@|$dir|g" \
+  -e "s|@SENDSMS_PORT@|$sendport|g" -e "s|@MANDAT_PORT@|$iport|g" -e "s|@MANDAT_SECRET@|$ksecret|g" -e "s|@DIR@|$dir|g" \
   "$here/kannel/kannel.conf.in" >"$dir/kannel.conf"
 if grep -q '@[A-Z_]*@' "$dir/kannel.conf"; then
   echo "FAIL placeholder left in kannel.conf:"; grep '@[A-Z_]*@' "$dir/kannel.conf"; exit 1

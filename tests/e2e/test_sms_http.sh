@@ -90,10 +90,10 @@ expect "campaign total" '"total":300,"currency":"EUR","donations":1' \
 expect "campaign page" "3,00 €" curl -s "http://127.0.0.1:$port/campaigns/telethon2026"
 expect "unknown campaign" "404" curl -s -o /dev/null -w "%{http_code}" "http://127.0.0.1:$port/campaigns/NOPE"
 # A redelivery (same SMSC id) is acknowledged and not handled again.
-url="http://127.0.0.1:$port/kannel/mo?from=%2B33612345678&to=71004&text=SOLDE&id=smsc-42"
+url="$ibase/kannel/mo?from=%2B33612345678&to=71004&text=SOLDE&id=smsc-42&secret=$ksecret"
 expect "first delivery" "Solde : 74,50 €" curl -s "$url"
 expect "redelivery" "200:" curl -s -w "%{http_code}:" "$url"
-expect "bad request" "from and text are required" curl -s "http://127.0.0.1:$port/kannel/mo?text=x"
+expect "bad request" "from and text are required" curl -s "$ibase/kannel/mo?text=x&secret=$ksecret"
 # kill -9 with an order waiting: after a restart the code still confirms it, once.
 expect "order before crash" "Envoyer 20,00 €" "${M[@]}" sms $A ENVOI 20 $B
 crash

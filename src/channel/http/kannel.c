@@ -3,6 +3,7 @@
  * HTTP server. A message is answered only when the handler says it is durable. */
 #include "channel/http/kannel.h"
 
+#include <arpa/inet.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
@@ -17,17 +18,136 @@
 #include "base/clock.h"
 #include "base/log.h"
 #include "channel/http/api_parse.h"
+#include "vault/vault.h"
 
 /* Request bodies (post-url: the message text) above this are refused: a concatenated SMS is at
  * most STORE_TEXT_MAX bytes. */
 #define KANNEL_BODY_MAX STORE_TEXT_MAX
 #define KANNEL_OUTBOX_TAKE_MAX 32
+/* Entries of [kannel] mo_allow: a gateway or two and their networks, not a firewall. */
+#define KANNEL_ALLOW_MAX 16
+
+/* One entry of the allow-list: an address and how many leading bits must match. */
+struct allow_net {
+    int family; /* AF_INET or AF_INET6 */
+    uint8_t addr[16];
+    unsigned bits;
+};
 
 struct kannel {
     struct evhttp *http;
     struct kannel_handlers h;
     SSL_CTX *tls; /* NULL: plain HTTP */
+    struct allow_net allow[KANNEL_ALLOW_MAX];
+    size_t allow_count; /* 0: any address (the secret alone decides) */
 };
+
+/* An address in text form, with IPv4-mapped IPv6 (::ffff:a.b.c.d, what a dual-stack listener
+ * reports for IPv4 clients) read as the IPv4 address it is. */
+static bool addr_parse(const char *text, int *family, uint8_t addr[16])
+{
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+
+    memset(addr, 0, 16);
+    if (inet_pton(AF_INET, text, addr) == 1) {
+        *family = AF_INET;
+        return true;
+    }
+    if (inet_pton(AF_INET6, text, addr) != 1) {
+        return false;
+    }
+    *family = AF_INET6;
+    if (memcmp(addr, mapped, sizeof(mapped)) == 0) {
+        memmove(addr, addr + 12, 4);
+        memset(addr + 4, 0, 12);
+        *family = AF_INET;
+    }
+    return true;
+}
+
+/* [kannel] mo_allow: "127.0.0.1, 10.1.0.0/16, ::1", separated by commas or spaces. */
+static int allow_parse(struct kannel *k, const char *list, struct mdt_err *err)
+{
+    char item[64];
+    const char *p = list;
+
+    while (*p != '\0') {
+        size_t n = strcspn(p, ", \t");
+        struct allow_net *a = &k->allow[k->allow_count];
+        char *slash, *end = NULL;
+        long bits;
+
+        if (n == 0) {
+            p++;
+            continue;
+        }
+        if (n >= sizeof(item) || k->allow_count >= KANNEL_ALLOW_MAX) {
+            return mdt_err_set(err, MDT_E(INVAL),
+                               "[kannel] mo_allow: at most %d addresses or networks of at most "
+                               "%zu characters each",
+                               KANNEL_ALLOW_MAX, sizeof(item) - 1);
+        }
+        memcpy(item, p, n);
+        item[n] = '\0';
+        p += n;
+        slash = strchr(item, '/');
+        if (slash != NULL) {
+            *slash = '\0';
+        }
+        if (!addr_parse(item, &a->family, a->addr)) {
+            return mdt_err_set(err, MDT_E(INVAL),
+                               "[kannel] mo_allow: '%s' is not an IPv4 or IPv6 address", item);
+        }
+        bits = a->family == AF_INET ? 32 : 128;
+        if (slash != NULL) {
+            long max = bits;
+
+            bits = strtol(slash + 1, &end, 10);
+            if (end == slash + 1 || *end != '\0' || bits < 0 || bits > max) {
+                return mdt_err_set(err, MDT_E(INVAL),
+                                   "[kannel] mo_allow: '/%s' after %s is not a prefix length "
+                                   "from 0 to %ld",
+                                   slash + 1, item, max);
+            }
+        }
+        a->bits = (unsigned)bits;
+        k->allow_count++;
+    }
+    return 0;
+}
+
+static bool allow_match(const struct allow_net *a, int family, const uint8_t addr[16])
+{
+    unsigned full = a->bits / 8, rest = a->bits % 8;
+
+    if (a->family != family || memcmp(a->addr, addr, full) != 0) {
+        return false;
+    }
+    return rest == 0 || ((a->addr[full] ^ addr[full]) & (uint8_t)(0xff00 >> rest)) == 0;
+}
+
+/* Whether the peer of req may speak for phones: on the allow-list when there is one. */
+static bool peer_allowed(const struct kannel *k, struct evhttp_request *req)
+{
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    uint8_t addr[16];
+    int family;
+
+    if (k->allow_count == 0) {
+        return true;
+    }
+    evhttp_connection_get_peer(evhttp_request_get_connection(req), &host, &port);
+    if (host == NULL || !addr_parse(host, &family, addr)) {
+        return false;
+    }
+    for (size_t i = 0; i < k->allow_count; i++) {
+        if (allow_match(&k->allow[i], family, addr)) {
+            return true;
+        }
+    }
+    return false;
+}
 
 struct kannel_request {
     struct evhttp_request *req; /* NULL once the client went away */
@@ -89,21 +209,33 @@ bool kannel_reply(struct kannel_request *kr, int rc, const char *const *replies,
     return sent;
 }
 
-/* Kannel's %t is "YYYY-MM-DD HH:MM:SS"; plain Unix seconds are accepted too. 0 if absent. */
-static int64_t parse_time(const char *t)
+/* Kannel's %t is "YYYY-MM-DD HH:MM:SS"; plain Unix seconds are accepted too. *us is 0 if absent.
+ * -MDT_EINVAL for anything else, or a time outside 1970..9999 (no overflow further down). */
+static int parse_time(const char *t, int64_t *us)
 {
-    int y, mo, d, h, mi, s;
+    int y, mo, d, h, mi, s, used = 0;
     char *end = NULL;
     long long secs;
 
+    *us = 0;
     if (t == NULL || *t == '\0') {
         return 0;
     }
-    if (sscanf(t, "%d-%d-%d %d:%d:%d", &y, &mo, &d, &h, &mi, &s) == 6) {
-        return clock_utc_us(y, mo, d, h, mi, s);
+    if (sscanf(t, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &used) == 6) {
+        if (t[used] != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
+            h > 23 || mi > 59 || s > 60 || h < 0 || mi < 0 || s < 0) {
+            return MDT_E(INVAL);
+        }
+        *us = clock_utc_us(y, mo, d, h, mi, s);
+        return 0;
     }
     secs = strtoll(t, &end, 10);
-    return (end != NULL && *end == '\0' && secs > 0) ? (int64_t)secs * 1000000 : 0;
+    /* 253402300799: 9999-12-31 23:59:59, far below INT64_MAX / 1e6. */
+    if (end == t || *end != '\0' || secs <= 0 || secs > 253402300799LL) {
+        return MDT_E(INVAL);
+    }
+    *us = (int64_t)secs * 1000000;
+    return 0;
 }
 
 static int copy_field(char *dst, size_t cap, const char *src)
@@ -145,44 +277,102 @@ static const char *param(struct evhttp_request *req, const struct evkeyvalq *q, 
     return v != NULL ? v : evhttp_find_header(evhttp_request_get_input_headers(req), header);
 }
 
-static void on_mo(struct evhttp_request *req, void *arg)
+/* Only the operator's gateway speaks for phones (DESIGN.md, "Who may speak for a phone"): the
+ * caller must come from mo_allow's addresses when it is set, and carry mo_secret when it is set
+ * (?secret= in Kannel's get-url or dlr-url, or Authorization: Bearer). Answers 403 or 401 and
+ * returns false otherwise; nothing is recorded. */
+static bool caller_allowed(const struct kannel *k, struct evhttp_request *req,
+                           const struct evkeyvalq *q)
+{
+    const char *given = evhttp_find_header(q, "secret");
+    const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+
+    if (!peer_allowed(k, req)) {
+        send_text(req, 403, "Forbidden",
+                  "forbidden: this address is not in [kannel] mo_allow: only the operator's "
+                  "gateway may deliver messages\n");
+        return false;
+    }
+    if (given == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0) {
+        given = auth + 7;
+    }
+    if (k->h.mo_secret != NULL && k->h.mo_secret[0] != '\0' &&
+        !vault_secret_equal(given, k->h.mo_secret)) {
+        send_text(req, 401, "Unauthorized",
+                  given == NULL ? "unauthorized: add secret=<[kannel] mo_secret> to the URL\n"
+                                : "unauthorized: wrong secret: check [kannel] mo_secret and the "
+                                  "gateway's get-url\n");
+        return false;
+    }
+    return true;
+}
+
+/* A message from a phone, once its caller is trusted: hand it to the dialog. */
+static void mo_accept(struct kannel *k, struct evhttp_request *req, struct evkeyvalq *q)
 {
     static char body[KANNEL_BODY_MAX];
-    struct kannel *k = arg;
-    struct evkeyvalq q = {0};
     struct dialog_message m = {.channel = CHANNEL_SMS};
     struct kannel_request *kr;
+
+    m.text = request_text(req, q, body, sizeof(body), &m.len);
+    if (m.text == NULL ||
+        copy_field(m.source, sizeof(m.source), param(req, q, "from", "X-Kannel-From")) < 0) {
+        send_text(req, 400, "Bad Request",
+                  "from and text are required (from at most 32 bytes, text at most 4599): "
+                  "/kannel/mo?from=%p&to=%P&text=%a&id=%I&time=%t\n");
+        return;
+    }
+    if (copy_field(m.dest, sizeof(m.dest), param(req, q, "to", "X-Kannel-To")) < 0) {
+        m.dest[0] = '\0';
+    }
+    if (copy_field(m.peer_id, sizeof(m.peer_id), param(req, q, "id", "X-Kannel-SMSC-ID")) < 0) {
+        m.peer_id[0] = '\0';
+    }
+    if (parse_time(param(req, q, "time", "X-Kannel-Time"), &m.peer_time_us) < 0) {
+        send_text(req, 400, "Bad Request",
+                  "time must be Kannel's %t (YYYY-MM-DD HH:MM:SS, years 1970 to 9999) or Unix "
+                  "seconds\n");
+        return;
+    }
+    kr = calloc(1, sizeof(*kr));
+    if (kr == NULL) {
+        send_text(req, 503, "Busy", "out of memory\n");
+        return;
+    }
+    kr->req = req;
+    evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, kr);
+    k->h.mo(k->h.ctx, &m, kr);
+}
+
+/* /kannel/mo (internal listener, configured gateways only). */
+static void on_mo(struct evhttp_request *req, void *arg)
+{
+    struct kannel *k = arg;
+    struct evkeyvalq q = {0};
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 
     if (evhttp_parse_query_str(query != NULL ? query : "", &q) < 0) {
         send_text(req, 400, "Bad Request", "malformed query string\n");
         return;
     }
-    m.text = request_text(req, &q, body, sizeof(body), &m.len);
-    if (m.text == NULL ||
-        copy_field(m.source, sizeof(m.source), param(req, &q, "from", "X-Kannel-From")) < 0) {
-        send_text(req, 400, "Bad Request",
-                  "from and text are required (from at most 32 bytes, text at most 4599): "
-                  "/kannel/mo?from=%p&to=%P&text=%a&id=%I&time=%t\n");
-        evhttp_clear_headers(&q);
+    if (caller_allowed(k, req, &q)) {
+        mo_accept(k, req, &q);
+    }
+    evhttp_clear_headers(&q);
+}
+
+/* /dev/mo (internal listener, dev_mode only): the dev phone texts as any number, no secret. */
+static void on_dev_mo(struct evhttp_request *req, void *arg)
+{
+    struct kannel *k = arg;
+    struct evkeyvalq q = {0};
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+
+    if (evhttp_parse_query_str(query != NULL ? query : "", &q) < 0) {
+        send_text(req, 400, "Bad Request", "malformed query string\n");
         return;
     }
-    if (copy_field(m.dest, sizeof(m.dest), param(req, &q, "to", "X-Kannel-To")) < 0) {
-        m.dest[0] = '\0';
-    }
-    if (copy_field(m.peer_id, sizeof(m.peer_id), param(req, &q, "id", "X-Kannel-SMSC-ID")) < 0) {
-        m.peer_id[0] = '\0';
-    }
-    m.peer_time_us = parse_time(param(req, &q, "time", "X-Kannel-Time"));
-    kr = calloc(1, sizeof(*kr));
-    if (kr == NULL) {
-        send_text(req, 503, "Busy", "out of memory\n");
-        evhttp_clear_headers(&q);
-        return;
-    }
-    kr->req = req;
-    evhttp_connection_set_closecb(evhttp_request_get_connection(req), on_close, kr);
-    k->h.mo(k->h.ctx, &m, kr);
+    mo_accept(k, req, &q);
     evhttp_clear_headers(&q);
 }
 
@@ -232,6 +422,10 @@ static void on_dlr(struct evhttp_request *req, void *arg)
 
     if (evhttp_parse_query_str(query != NULL ? query : "", &q) < 0) {
         send_text(req, 400, "Bad Request", "malformed query string\n");
+        return;
+    }
+    if (!caller_allowed(k, req, &q)) {
+        evhttp_clear_headers(&q);
         return;
     }
     id = evhttp_find_header(&q, "id");
@@ -315,6 +509,15 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
     memcpy(host, listen, (size_t)(colon - listen));
     host[colon - listen] = '\0';
     k->h = *h;
+    k->h.mo_secret = h->mo_secret != NULL ? h->mo_secret : "";
+    if (h->mo_allow != NULL) {
+        int rc = allow_parse(k, h->mo_allow, err);
+
+        if (rc < 0) {
+            free(k);
+            return rc;
+        }
+    }
     k->http = evhttp_new(base);
     if (k->http == NULL || evhttp_bind_socket(k->http, host, (uint16_t)port) < 0) {
         kannel_free(k);
@@ -333,12 +536,17 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
      * libevent, with its plain 413, before they are read in full. */
     evhttp_set_max_body_size(k->http, 2 * API_BODY_MAX);
     evhttp_set_timeout(k->http, 30);
-    evhttp_set_cb(k->http, "/kannel/mo", on_mo, k);
-    if (h->dev_mode) {
+    /* Listeners by audience: nothing that speaks for a phone is ever on the public one, and the
+     * gateway's endpoints exist only once [kannel] says who the gateway is. */
+    if (h->internal && (k->h.mo_secret[0] != '\0' || k->allow_count > 0)) {
+        evhttp_set_cb(k->http, "/kannel/mo", on_mo, k);
+        evhttp_set_cb(k->http, "/kannel/dlr", on_dlr, k);
+    }
+    if (h->internal && h->dev_mode) {
         evhttp_set_cb(k->http, "/dev/outbox", on_outbox, k);
+        evhttp_set_cb(k->http, "/dev/mo", on_dev_mo, k);
     }
     evhttp_set_cb(k->http, "/healthz", on_health, k);
-    evhttp_set_cb(k->http, "/kannel/dlr", on_dlr, k);
     evhttp_set_gencb(k->http, on_other, k);
     *out = k;
     return 0;

@@ -29,13 +29,22 @@ struct kannel_handlers {
     /* Paths not served here (a struct evhttp_request *): true when answered. Optional. */
     bool (*other)(void *other_ctx, void *req);
     void *other_ctx;
-    bool dev_mode;        /* serve /dev/outbox */
+    /* Which audience this listener serves. Internal: /kannel/mo and /kannel/dlr (when
+     * mo_secret or mo_allow is set), /dev/outbox and /dev/mo (dev_mode), the probes, then
+     * other(). Public: the probes, then other(); nothing that speaks for a phone. */
+    bool internal;
+    bool dev_mode;         /* internal only: serve /dev/outbox and /dev/mo (no credential) */
+    const char *mo_secret; /* the shared secret Kannel's get-url carries (?secret=), or "" */
+    const char
+        *mo_allow; /* addresses and CIDRs that may call the gateway endpoints, or "" for any */
     const char *tls_cert; /* PEM files: both set, the server speaks HTTPS only; NULL or "": HTTP */
     const char *tls_key;
 };
 
 /* Listen on "host:port" (e.g. 127.0.0.1:8710), over TLS when h names a certificate and key
- * (errors say which file is wrong). h is copied. *out: kannel_free(). */
+ * (errors say which file is wrong), for h->internal's audience. h is copied, the strings it
+ * points to are not (they must outlive the listener). A malformed mo_allow is -MDT_EINVAL.
+ * *out: kannel_free(). */
 int kannel_listen(struct event_base *base, const char *listen, const struct kannel_handlers *h,
                   struct kannel **out, struct mdt_err *err);
 void kannel_free(struct kannel *k);

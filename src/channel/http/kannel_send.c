@@ -66,9 +66,13 @@ static char *query_for(const struct kannel_send *ks, const struct outbox_row *r)
 
     id128_format(r->id, idtext);
     if (ks->cfg.dlr_url[0] != '\0') {
-        char dlr[400];
+        char dlr[800];
+        char *sec = ks->cfg.dlr_secret[0] != '\0' ? encode(ks->cfg.dlr_secret) : NULL;
 
-        snprintf(dlr, sizeof(dlr), "%s?id=%s&status=%%d", ks->cfg.dlr_url, idtext);
+        /* The report comes back to /kannel/dlr, which, like /kannel/mo, wants the secret. */
+        snprintf(dlr, sizeof(dlr), "%s?id=%s&status=%%d%s%s", ks->cfg.dlr_url, idtext,
+                 sec != NULL ? "&secret=" : "", sec != NULL ? sec : "");
+        free(sec);
         d = encode(dlr);
     }
     if (u != NULL && p != NULL && f != NULL && t != NULL && x != NULL) {

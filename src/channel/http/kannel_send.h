@@ -17,9 +17,10 @@ struct kannel_send;
 struct kannel_send_config {
     char url[256]; /* http://host:port/cgi-bin/sendsms */
     char username[64];
-    char password[64];  /* a secret: never logged */
-    char dlr_url[256];  /* http://our-host:port/kannel/dlr, or "" for no delivery reports */
-    uint32_t in_flight; /* requests at most at once (10) */
+    char password[64];    /* a secret: never logged */
+    char dlr_url[256];    /* http://our-host:port/kannel/dlr, or "" for no delivery reports */
+    char dlr_secret[128]; /* [kannel] mo_secret, added to the dlr-url so reports authenticate */
+    uint32_t in_flight;   /* requests at most at once (10) */
 };
 
 struct kannel_send_handlers {

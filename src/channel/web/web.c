@@ -25,6 +25,8 @@ extern const char web_style_css[];
 extern const size_t web_style_css_len;
 extern const char web_phone_html[];
 extern const size_t web_phone_html_len;
+extern const char web_phone_js[];
+extern const size_t web_phone_js_len;
 extern const char web_openapi_yaml[]; /* YAML in its JSON subset: served as JSON */
 extern const size_t web_openapi_yaml_len;
 
@@ -57,7 +59,7 @@ void web_reply(struct evhttp_request *req, int status, const char *type, struct 
     evhttp_add_header(h, "Referrer-Policy", "same-origin");
     evhttp_add_header(h, "X-Frame-Options", "DENY");
     evhttp_add_header(h, "Content-Security-Policy",
-                      "default-src 'self'; script-src 'unsafe-inline' 'self'; "
+                      "default-src 'self'; script-src 'self'; "
                       "style-src 'self'; form-action 'self'; frame-ancestors 'none'");
     evhttp_send_reply(req, status, NULL, b);
 }
@@ -654,6 +656,8 @@ bool web_handle(struct web *w, void *r)
         asset(req, "application/json", web_openapi_yaml, web_openapi_yaml_len);
     } else if (strcmp(path, "/dev/phone") == 0 && w->cfg.dev_mode) {
         asset(req, "text/html; charset=utf-8", web_phone_html, web_phone_html_len);
+    } else if (strcmp(path, "/dev/phone.js") == 0 && w->cfg.dev_mode) {
+        asset(req, "text/javascript; charset=utf-8", web_phone_js, web_phone_js_len);
     } else if (strncmp(path, "/campaigns/", 11) == 0 && strchr(path + 11, '/') == NULL &&
                strlen(path + 11) < 40) {
         campaign_page(w, req, path + 11);
