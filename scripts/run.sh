@@ -22,7 +22,7 @@ fi
 cat <<MSG
 
 mandatd is starting on $top/var/mandat.db (config: var/mandat.conf, docs/mandat.conf with
-dev_mode on). Open http://127.0.0.1:8710/dev/phone in a browser to text mandat as any number,
+dev_mode on). Open http://127.0.0.1:8711/dev/phone (the internal listener) in a browser to text mandat as any number,
 or, in another terminal, from $top/var:
 
   M="$bin/mandat --config $conf"
@@ -39,7 +39,7 @@ The merchant API: \$M merchant create Boutique --webhook-url http://127.0.0.1:9/
 an API key; then POST http://127.0.0.1:8710/v1/payment-requests (docs/openapi.yaml, served at
 /openapi.json). Stop mandatd with Ctrl-C. To bind to an operator's SMSC, fill [smpp] in a copy
 of the config; without it, messages come in through the Kannel-compatible endpoint on [http]
-listen. Not built yet: social posts, voice.
+internal_listen (set [kannel] mo_secret for a real Kannel). Not built yet: voice, prepaid cards.
 
 MSG
 exec "$bin/mandatd" --config "$conf"
