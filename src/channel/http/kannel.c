@@ -344,10 +344,9 @@ static void mo_accept(struct kannel *k, struct evhttp_request *req, struct evkey
     k->h.mo(k->h.ctx, &m, kr);
 }
 
-/* /kannel/mo (internal listener, configured gateways only). */
-static void on_mo(struct evhttp_request *req, void *arg)
+/* A message from the gateway (it must prove it is the gateway) or from the dev phone. */
+static void mo_request(struct kannel *k, struct evhttp_request *req, bool gateway)
 {
-    struct kannel *k = arg;
     struct evkeyvalq q = {0};
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 
@@ -355,25 +354,22 @@ static void on_mo(struct evhttp_request *req, void *arg)
         send_text(req, 400, "Bad Request", "malformed query string\n");
         return;
     }
-    if (caller_allowed(k, req, &q)) {
+    if (!gateway || caller_allowed(k, req, &q)) {
         mo_accept(k, req, &q);
     }
     evhttp_clear_headers(&q);
 }
 
+/* /kannel/mo (internal listener, configured gateways only). */
+static void on_mo(struct evhttp_request *req, void *arg)
+{
+    mo_request(arg, req, true);
+}
+
 /* /dev/mo (internal listener, dev_mode only): the dev phone texts as any number, no secret. */
 static void on_dev_mo(struct evhttp_request *req, void *arg)
 {
-    struct kannel *k = arg;
-    struct evkeyvalq q = {0};
-    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-
-    if (evhttp_parse_query_str(query != NULL ? query : "", &q) < 0) {
-        send_text(req, 400, "Bad Request", "malformed query string\n");
-        return;
-    }
-    mo_accept(k, req, &q);
-    evhttp_clear_headers(&q);
+    mo_request(arg, req, false);
 }
 
 static void on_outbox(struct evhttp_request *req, void *arg)
