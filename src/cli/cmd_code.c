@@ -123,6 +123,10 @@ int cmd_account_code_reset(struct cli *c, int argc, char **argv)
         return cli_usage_error("account", "code-reset needs complete or cancel, and a NUMBER");
     }
     complete = strcmp(argv[1], "complete") == 0;
+    rc = cli_config_load(c); /* the country of national numbers */
+    if (rc != 0) {
+        return rc;
+    }
     if (phone_normalize(argv[2], c->cfg.sms.country, e164, NULL) < 0) {
         return cli_usage_error("account", "'%s' is not a phone number", argv[2]);
     }
