@@ -229,7 +229,7 @@ bool dialog_code_blocks(struct dialog_step *s, const struct cust *c, int64_t now
     }
     s->customer = c->row;
     dialog_reply_only(s, reset_due(c, now_us) ? TEXT_RESET_DONE : TEXT_RESET_BLOCKS);
-    s->outcome = OUTCOME_LOCKED;
+    s->outcome = OUTCOME_SUSPENDED;
     return true;
 }
 
@@ -282,6 +282,9 @@ static void reset_finish(struct dialog_step *s)
     s->customer.has_pin = false;
     vault_wipe(s->customer.pin_hash, sizeof(s->customer.pin_hash));
     s->customer.code_reset_us = 0;
+    /* No link from before (a database of older rules) may set the new code. */
+    memset(s->customer.enrol_hash, 0, sizeof(s->customer.enrol_hash));
+    s->customer.enrol_expires_us = 0;
 }
 
 static struct dialog_step *order_step(struct dialog *d, struct code_order *o, int64_t now_us)

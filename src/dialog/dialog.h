@@ -217,6 +217,8 @@ enum step_outcome {
     OUTCOME_EXPIRED,
     OUTCOME_NOT_PENDING,
     OUTCOME_REFUSED, /* the ledger refused: dialog_step_reason */
+    /* a reset of the payer's code is under way: no payment until it ends */
+    OUTCOME_SUSPENDED,
 };
 enum step_outcome dialog_step_outcome(const struct dialog_step *s);
 uint32_t dialog_step_tries_left(const struct dialog_step *s);

@@ -921,8 +921,8 @@ int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], con
     case ACT_LOCK:
         s->outcome = OUTCOME_LOCKED;
         break;
-    case ACT_REPLY: /* locked for now */
-        s->outcome = OUTCOME_LOCKED;
+    case ACT_REPLY: /* locked for now, or payments suspended by a code reset */
+        s->outcome = s->outcome == OUTCOME_SUSPENDED ? OUTCOME_SUSPENDED : OUTCOME_LOCKED;
         break;
     default:
         break;

@@ -945,6 +945,32 @@ static void test_enrol_link_dies(void **state)
                      MDT_E(NOTFOUND));
 }
 
+/* A merchant's request while a reset is under way: refused by SMS and on its page, payable
+ * again once the reset is withdrawn with the code. */
+static void test_code_reset_blocks_requests(void **state)
+{
+    char token[33];
+    uint64_t m;
+
+    (void)state;
+    m = open_merchant();
+    enrol(B, "CODE 271828");
+    topup(7, 10000);
+    say(B, "CODE OUBLIE");
+    assert_int_equal(ask(m, 2500, B, 1, token), 0);
+    say(B, "271828");
+    expect(0, "Paiements suspendus");
+    assert_int_equal(web_code(token, "271828"), 0);
+    assert_int_equal(w.outcome, OUTCOME_SUSPENDED);
+    assert_int_equal(req(1)->state, PR_PENDING);
+    assert_int_equal(account(m).credits_posted, 0);
+    say(B, "CODE GARDER 271828");
+    expect(0, "Réinitialisation annulée");
+    assert_int_equal(web_code(token, "271828"), 0);
+    assert_int_equal(w.outcome, OUTCOME_DONE);
+    assert_int_equal(account(m).credits_posted, 2500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -961,6 +987,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_code_reset_operator, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_reset_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enrol_link_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_reset_blocks_requests, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
