@@ -145,6 +145,22 @@ static void decide_change(struct dialog *d, struct dialog_step *s, const struct 
     code_store(d, s, cmd->new_code);
 }
 
+/* A reset is told to the phone and, in private, to a social account linked to the wallet: a
+ * second channel, which someone holding only the phone may not read or silence. Cost: a scan
+ * of the linked accounts, for a rare event. */
+static void notify_find(struct dialog *d, struct dialog_step *s, const struct cust *c)
+{
+    for (size_t i = 0; i < d->link_count; i++) {
+        const struct social_link_row *k = &d->links[i].row;
+
+        if (k->phone[0] != '\0' && strcmp(k->phone, c->row.phone) == 0) {
+            snprintf(s->notify, sizeof(s->notify), "%s", k->address);
+            snprintf(s->notify_id, sizeof(s->notify_id), "%s", k->user_id);
+            return;
+        }
+    }
+}
+
 /* CODE OUBLIE: announced now, effective after the delay; the order waiting is voided. */
 static void decide_reset(struct dialog *d, struct dialog_step *s, const struct cust *c)
 {
@@ -165,6 +181,7 @@ static void decide_reset(struct dialog *d, struct dialog_step *s, const struct c
     s->customer_changed = true;
     s->customer.code_reset_us = s->now_us + reset_delay_us(d);
     void_order(s, c);
+    notify_find(d, s, c);
 }
 
 /* CODE GARDER nnnnnn: whoever knows the code withdraws the reset. */
@@ -308,6 +325,7 @@ static struct dialog_step *order_step(struct dialog *d, struct code_order *o, in
         if (o->row.action == CODE_ORDER_COMPLETE) {
             reset_finish(s);
             s->text_id = TEXT_RESET_DONE_OPERATOR;
+            notify_find(d, s, c);
         } else {
             s->action = ACT_RESET_OFF;
             s->customer_changed = true;
@@ -347,6 +365,7 @@ struct dialog_step *dialog_code_work(struct dialog *d, int64_t now_us)
         if (s != NULL) {
             reset_finish(s);
             s->text_id = TEXT_RESET_DONE;
+            notify_find(d, s, c);
         }
         return s;
     }
@@ -431,6 +450,23 @@ static void code_order_row(struct dialog_step *s, struct store_extra *rows, size
     (*count)++;
 }
 
+/* Reply t (its argument when) to the phone, and in private to the linked social account. */
+static void reply_both(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,
+                       enum dialog_text t, const char *when)
+{
+    struct outbox_row *o;
+
+    dialog_reply(s, rows, count, cap, NULL, s->lang, t, when);
+    if (s->notify[0] == '\0') {
+        return;
+    }
+    dialog_reply(s, rows, count, cap, s->notify, s->lang, t, when);
+    o = &rows[*count - 1].u.outbox;
+    o->visibility = VIS_DIRECT; /* about the wallet: never public */
+    o->reply_to[0] = '\0';
+    snprintf(o->dest_id, sizeof(o->dest_id), "%s", s->notify_id);
+}
+
 void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size_t n,
                       struct store_extra *rows, size_t *count, size_t cap)
 {
@@ -443,8 +479,10 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_SET);
         break;
     case ACT_CODE_CHG:
-    case ACT_RESET_DONE:
         dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id);
+        break;
+    case ACT_RESET_DONE:
+        reply_both(s, rows, count, cap, (enum dialog_text)s->text_id, "");
         break;
     case ACT_CODE_BAD:
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_WRONG_OLD,
@@ -456,7 +494,7 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
         break;
     case ACT_RESET:
         fmt_when(s->customer.code_reset_us, s->lang, when);
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_RESET_STARTED, when);
+        reply_both(s, rows, count, cap, TEXT_RESET_STARTED, when);
         log_info("code reset started: takes effect at %s UTC", when);
         break;
     case ACT_RESET_KEEP:

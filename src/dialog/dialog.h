@@ -122,6 +122,9 @@ struct dialog_step {
     char counted_tag[32]; /* the campaign of that row, and its amount */
     int64_t counted_minor;
     struct code_order_row code_order; /* an operator's order this step carries out; seq 0 none */
+    /* a social account linked to the wallet, told in private of a code reset ("" none) */
+    char notify[STORE_ADDR_MAX];
+    char notify_id[STORE_PEER_ID_MAX];
 };
 
 struct dialog;

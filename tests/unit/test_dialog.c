@@ -759,13 +759,13 @@ static void test_code_change_lock(void **state)
  * money still arrives), then a new code is set with CODE; withdrawn by CODE GARDER. */
 static void test_code_reset_delay(void **state)
 {
+    char when[24], text[160];
+
     (void)state;
     enrol(A, "CODE 483920");
     enrol(B, "CODE 271828");
     topup(6, 10000);
     topup(7, 10000);
-    char when[24], text[160];
-
     say(A, "ENVOI 10 0698765432");
     assert_true(account(6).debits_pending >= 1000);
     snprintf(when, sizeof(when), "%s", reset_when(false));
@@ -890,16 +890,28 @@ static void test_code_reset_operator(void **state)
 /* mandatd stops in the middle of a cooling-off: the reset, and the block, survive. */
 static void test_code_reset_restart(void **state)
 {
+    char when[24], text[160];
+    struct store_extra link = {.kind = EXTRA_SOCIAL_LINK};
+
     (void)state;
     enrol(A, "CODE 483920");
     topup(6, 10000);
-    char when[24], text[160];
 
+    /* A's wallet is linked to a social account: the reset is told there too, in private. */
+    snprintf(link.u.social_link.address, sizeof(link.u.social_link.address), "m:alice");
+    snprintf(link.u.social_link.user_id, sizeof(link.u.social_link.user_id), "109");
+    snprintf(link.u.social_link.phone, sizeof(link.u.social_link.phone), "%s", A);
+    link.u.social_link.linked_us = fake_clock();
+    assert_int_equal(engine_execute_rows(w.engine, NULL, 0, &link, 1, NULL, NULL), 0);
+    close_world();
+    open_world(false);
     snprintf(when, sizeof(when), "%s", reset_when(true));
     say(A, "LANG EN");
     say(A, "CODE FORGOT");
     snprintf(text, sizeof(text), "Code reset requested: it takes effect on %s UTC.", when);
     expect(0, text);
+    expect(1, text);
+    assert_string_equal(w.reply_dest[1], "m:alice");
     close_world();
     open_world(false);
     say(A, "ENVOI 1 0698765432");
@@ -910,6 +922,8 @@ static void test_code_reset_restart(void **state)
     open_world(false);
     assert_int_equal(work(), 0);
     expect(0, "Code reset done");
+    expect(1, "Code reset done");
+    assert_string_equal(w.reply_dest[1], "m:alice");
     close_world();
     open_world(false);
     say(A, "CODE 975310");
