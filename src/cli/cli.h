@@ -47,6 +47,9 @@ int cmd_init(struct cli *c, int argc, char **argv);
 void cmd_init_usage(FILE *out);
 int cmd_account(struct cli *c, int argc, char **argv);
 void cmd_account_usage(FILE *out);
+/* `mandat account code-reset complete|cancel NUMBER` (cmd_code.c); argv[0] is "code-reset". */
+void cmd_code_reset_usage(FILE *out);
+int cmd_account_code_reset(struct cli *c, int argc, char **argv);
 int cmd_transfer(struct cli *c, int argc, char **argv);
 void cmd_transfer_usage(FILE *out);
 int cmd_post(struct cli *c, int argc, char **argv);

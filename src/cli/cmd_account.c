@@ -33,11 +33,14 @@ void cmd_account_usage(FILE *out)
                  "       mandat account show ID [--json]\n"
                  "       mandat account freeze|unfreeze|close ID\n"
                  "       mandat account tier ID N\n"
+                 "       mandat account code-reset complete|cancel NUMBER\n"
                  "\n"
                  "KIND is wallet, merchant, association or card (system accounts come from\n"
                  "'mandat init'). N is the KYC tier: 0 unverified, 1 verified, 2 fully verified;\n"
                  "limits depend on kind and tier. Balances: balance = credits - debits posted;\n"
                  "available = balance - pending debits. An account closes only when empty.\n"
+                 "code-reset completes or cancels a person's forgotten-code reset (see\n"
+                 "'mandat account code-reset --help'): complete only after an identity check.\n"
                  "\n"
                  "Examples:\n"
                  "  mandat account open wallet --tier 1\n"
@@ -538,6 +541,9 @@ int cmd_account(struct cli *c, int argc, char **argv)
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
         cmd_account_usage(stdout);
         return CLI_EXIT_OK;
+    }
+    if (strcmp(argv[1], "code-reset") == 0) {
+        return cmd_account_code_reset(c, argc - 1, argv + 1);
     }
     for (size_t i = 0; i < sizeof(subs) / sizeof(subs[0]); i++) {
         if (strcmp(argv[1], subs[i].name) == 0) {

@@ -105,7 +105,8 @@ static const struct keyword_entry keywords[] = {
     {"CANCEL", CMD_CANCEL, LANG_EN, true},      {"LANGUE", CMD_LANG, LANG_FR, true},
     {"LANG", CMD_LANG, LANG_EN, true},          {"LANGUAGE", CMD_LANG, LANG_EN, true},
     {"FRANCAIS", CMD_LANG, LANG_FR, true},      {"ENGLISH", CMD_LANG, LANG_EN, true},
-    {"STOP", CMD_STOP, LANG_FR, false},
+    {"STOP", CMD_STOP, LANG_FR, false},         {"OUBLI", CMD_CODE_RESET, LANG_FR, true},
+    {"FORGOT", CMD_CODE_RESET, LANG_EN, true},
 };
 
 #define KEYWORDS_COUNT (sizeof(keywords) / sizeof(keywords[0]))
@@ -900,27 +901,85 @@ static void pair_parse(struct parse *ps, enum slot slot)
 /* ------------------------------------------------------------------------------------------ */
 /* Other commands                                                                             */
 
+/* Gather the digits of the digit words from arg a on into digits (at most cap - 1 kept, the
+ * count returned whole, so that too many is seen). After the first 6 digits, one linking word
+ * may stand before the next group ("CODE 483920 PAR 271828"); other words end the code. */
+static size_t code_digits(struct parse *ps, size_t a, char *digits, size_t cap)
+{
+    static const char *const links[] = {"A", "PAR", "EN", "TO", "NEW", "NOUVEAU", "VERS"};
+    size_t nd = 0;
+    bool linked = false;
+    char f[FOLD_MAX];
+
+    for (; a < ps->narg; a++) {
+        if (!arg_is_digits(ps, a)) {
+            if (linked || nd != COMMAND_CODE_DIGITS || !arg_fold(ps, a, false, f, sizeof(f)) ||
+                !word_in(f, links, sizeof(links) / sizeof(links[0]))) {
+                break;
+            }
+            linked = true;
+            continue;
+        }
+        for (size_t i = 0; i < arg_len(ps, a); i++) {
+            if (nd + 1 < cap) {
+                digits[nd] = arg_text(ps, a)[i];
+            }
+            nd++;
+        }
+    }
+    return nd;
+}
+
 /* CODE 123456, CODE 123 456: digit words right after the keyword, 6 digits in all; words after
  * them are ignored. The digits are gathered in a local buffer wiped before returning. */
 static void code_parse(struct parse *ps)
 {
-    char digits[COMMAND_CODE_DIGITS + 1];
-    size_t nd = 0, a = 0;
+    char digits[2 * COMMAND_CODE_DIGITS + 1];
+    size_t nd = code_digits(ps, 0, digits, sizeof(digits));
 
-    while (a < ps->narg && arg_is_digits(ps, a)) {
-        const char *t = arg_text(ps, a);
-
-        for (size_t i = 0; i < arg_len(ps, a); i++) {
-            if (nd < COMMAND_CODE_DIGITS) {
-                digits[nd] = t[i];
-            }
-            nd++;
-        }
-        a++;
-    }
     if (nd == COMMAND_CODE_DIGITS) {
         memcpy(ps->out->code, digits, COMMAND_CODE_DIGITS);
         ps->out->code[COMMAND_CODE_DIGITS] = '\0';
+    } else {
+        hint_set(ps->out, HINT_CODE_FORMAT, NULL);
+    }
+    explicit_bzero(digits, sizeof(digits));
+}
+
+/* After the CODE keyword: a reset (CODE OUBLIE), a reset withdrawn with the code (CODE GARDER
+ * 123456), a code to set (CODE 123456) or a change (CODE <old> <new>, 12 digits split 6 + 6).
+ * 9 to 11 or more than 12 digits is a change mistyped: its hint says how to write one (7 or 8
+ * is a mistyped code, as for a bare code). */
+static void code_command_parse(struct parse *ps)
+{
+    static const char *const reset_fr[] = {"OUBLIE", "OUBLI", "PERDU", "REINITIALISER"};
+    static const char *const reset_en[] = {"FORGOT", "FORGOTTEN", "LOST", "RESET"};
+    static const char *const keep[] = {"GARDER", "GARDE", "CONSERVER", "KEEP"};
+    char digits[2 * COMMAND_CODE_DIGITS + 1], f[FOLD_MAX];
+    size_t nd, first = 0;
+
+    if (ps->narg > 0 && arg_fold(ps, 0, false, f, sizeof(f))) {
+        bool fr = word_in(f, reset_fr, sizeof(reset_fr) / sizeof(reset_fr[0]));
+
+        if (fr || word_in(f, reset_en, sizeof(reset_en) / sizeof(reset_en[0]))) {
+            ps->out->type = CMD_CODE_RESET;
+            ps->out->lang = fr ? LANG_FR : LANG_EN;
+            ps->out->lang_known = true;
+            return;
+        }
+        if (word_in(f, keep, sizeof(keep) / sizeof(keep[0]))) {
+            ps->out->type = CMD_CODE_KEEP;
+            first = 1;
+        }
+    }
+    nd = code_digits(ps, first, digits, sizeof(digits));
+    if (nd == COMMAND_CODE_DIGITS) {
+        memcpy(ps->out->code, digits, COMMAND_CODE_DIGITS);
+    } else if (nd == 2 * COMMAND_CODE_DIGITS && first == 0) {
+        memcpy(ps->out->code, digits, COMMAND_CODE_DIGITS);
+        memcpy(ps->out->new_code, digits + COMMAND_CODE_DIGITS, COMMAND_CODE_DIGITS);
+    } else if (nd > COMMAND_CODE_DIGITS + 2 && first == 0) {
+        hint_set(ps->out, HINT_CODE_CHANGE_FORMAT, NULL);
     } else {
         hint_set(ps->out, HINT_CODE_FORMAT, NULL);
     }
@@ -965,7 +1024,7 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
     ps->out->type = k->type;
     switch (k->type) {
     case CMD_CODE:
-        code_parse(ps);
+        code_command_parse(ps);
         break;
     case CMD_BALANCE:
     case CMD_HISTORY:

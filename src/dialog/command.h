@@ -38,7 +38,7 @@
 #define COMMAND_TYPE_MAP(X)                                                                        \
     X(NONE, "none")       /* unparseable, see hint */                                              \
     X(JOIN, "join")       /* INSCRIPTION, JOIN, START */                                           \
-    X(CODE, "code")       /* CODE 123456: set the code */                                          \
+    X(CODE, "code")       /* CODE 123456: set it; CODE <old> <new>: change it */                   \
     X(CONFIRM, "confirm") /* a bare 6-digit code replying to a pending order */                    \
     X(BALANCE, "balance") /* SOLDE [card] */                                                       \
     X(HISTORY, "history") /* HISTO [card] */                                                       \
@@ -48,7 +48,11 @@
     X(RELOAD, "reload")   /* RECHARGE MAMAN 100 */                                                 \
     X(CANCEL, "cancel")   /* ANNULER: the pending order */                                         \
     X(LANG, "lang")       /* LANGUE EN, LANG FR */                                                 \
-    X(STOP, "stop")       /* STOP: SMS opt-out, see command_parse */
+    X(STOP, "stop")       /* STOP: SMS opt-out, see command_parse */                               \
+    /* CODE OUBLIE, CODE FORGOT: start a delayed reset of a forgotten code */                      \
+    X(CODE_RESET, "code_reset")                                                                    \
+    /* CODE GARDER 123456: withdraw a reset with the code */                                       \
+    X(CODE_KEEP, "code_keep")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -87,6 +91,8 @@ enum command_type {
       "Invalid card name: letters and digits, e.g. RELOAD MUM 100")                                \
     X(CODE_FORMAT, "Code invalide : il a 6 chiffres, sans lettres",                                \
       "Invalid code: it has 6 digits, no letters")                                                 \
+    X(CODE_CHANGE_FORMAT, "Pour changer de code : CODE ancien nouveau, 6 chiffres chacun",         \
+      "To change your code: CODE old new, 6 digits each")                                          \
     X(LANG_INVALID, "Langue : envoyez LANGUE FR ou LANGUE EN", "Language: send LANG EN or LANG FR")
 
 enum command_hint {
@@ -106,13 +112,15 @@ struct command {
     const struct currency *currency;           /* static storage; NULL when there is no amount */
     char payee_e164[PHONE_E164_MAX];           /* SEND to a phone number: "+33612345678" */
     char payee_handle[COMMAND_HANDLE_MAX + 1]; /* SEND to a social handle, without the '@' */
-    char keyword[COMMAND_KEYWORD_MAX + 1]; /* DONATE: association; RELOAD, BALANCE, HISTORY: card
-                                            * alias; HELP: topic. Upper-case ASCII */
-    char note[COMMAND_NOTE_MAX + 1];       /* SEND, DONATE, RELOAD: what follows the arguments */
-    char code[COMMAND_CODE_DIGITS + 1];    /* CODE, CONFIRM: digits only; the caller wipes it */
-    enum command_hint hint;                /* HINT_NONE, or why it is unparseable or incomplete */
-    char detail[COMMAND_DETAIL_MAX + 1];   /* the money or phone parser's message, in English,
-                                            * for people (never holds a code) */
+    char keyword[COMMAND_KEYWORD_MAX + 1];  /* DONATE: association; RELOAD, BALANCE, HISTORY: card
+                                             * alias; HELP: topic. Upper-case ASCII */
+    char note[COMMAND_NOTE_MAX + 1];        /* SEND, DONATE, RELOAD: what follows the arguments */
+    char code[COMMAND_CODE_DIGITS + 1];     /* CODE, CODE_KEEP, CONFIRM: digits only; the caller
+                                             * wipes it. For a change, the current code */
+    char new_code[COMMAND_CODE_DIGITS + 1]; /* CODE <old> <new>: the new code, else ""; wiped */
+    enum command_hint hint;                 /* HINT_NONE, or why it is unparseable or incomplete */
+    char detail[COMMAND_DETAIL_MAX + 1];    /* the money or phone parser's message, in English,
+                                             * for people (never holds a code) */
 };
 
 /* Parse what a person sent into out.
@@ -127,6 +135,13 @@ struct command {
  * Grammar (keywords case- and accent-insensitive: "envoï", "ÉNVOI", "#Envoyer"):
  *   INSCRIPTION | INSCRIRE / JOIN | START                 CMD_JOIN
  *   CODE <6 digits> (also PIN)                            CMD_CODE   ("CODE 123 456")
+ *   CODE <6 digits> [A|PAR|EN|TO|NEW|NOUVEAU] <6 digits>  CMD_CODE with new_code (a change:
+ *                                                         "CODE 483920 271828", "CODE 483 920
+ *                                                         271 828"; 12 digits in a row split
+ *                                                         6 + 6)
+ *   CODE OUBLIE | PERDU | RESET / FORGOT | FORGOTTEN | LOST, also OUBLI / FORGOT alone
+ *                                                         CMD_CODE_RESET
+ *   CODE GARDER | CONSERVER / KEEP <6 digits>             CMD_CODE_KEEP
  *   <6 digits> alone                                      CMD_CONFIRM ("123 456")
  *   SOLDE / BAL | BALANCE [card]                          CMD_BALANCE
  *   HISTO | HISTORIQUE / HIST | HISTORY [card]            CMD_HISTORY
@@ -151,8 +166,8 @@ struct command {
  * ignored so that an opt-out is never missed. START is JOIN: for a number that sent STOP, the
  * dialog reads it as opting back in. CANCEL is an opt-out word for US short codes too; here it
  * cancels the pending order, and a US channel must treat it as well as an opt-out.
- * A code is copied only for CODE and CONFIRM, and never into detail or note; digits in an
- * ENVOI note stay in the note. Codes seen on a public channel are the dialog's concern.
+ * A code is copied only for CODE, CODE_KEEP and CONFIRM, and never into detail or note; digits in
+ * an ENVOI note stay in the note. Codes seen on a public channel are the dialog's concern.
  *
  * Returns 0 whenever out holds a result, including CMD_NONE (see out->hint). Incomplete
  * commands keep their type and what was understood, with a hint: "ENVOI 0612345678" is CMD_SEND

@@ -179,6 +179,7 @@ void dialog_free(struct dialog *d)
     free(d->claims);
     dialog_request_free_all(d);
     dialog_social_free_all(d);
+    dialog_code_free_all(d);
     free(d->slots);
     free(d->seen[0].ids);
     free(d->seen[1].ids);
@@ -195,6 +196,7 @@ static int load_customer(void *ctx, const struct customer_row *r)
     }
     c->row = *r;
     dialog_enrol_index(d, c);
+    dialog_code_track(d, c);
     return 0;
 }
 
@@ -300,6 +302,7 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .campaign_donor = dialog_campaign_donor_loaded,
         .social_link = load_social_link,
         .inbox = load_inbox,
+        .code_order = dialog_code_order_loaded,
     };
 
     return &fns;

@@ -26,6 +26,7 @@ struct dialog_config {
     uint32_t order_timeout_s;        /* an unconfirmed order expires (PSD2: 300) */
     uint32_t code_attempts_max;      /* wrong codes before the order fails (5) */
     uint32_t code_lock_s;            /* then the code is locked (1800) */
+    uint32_t code_reset_s;           /* a forgotten code's reset waits this long (86400) */
     uint16_t order_fee_schedule;     /* fee schedule id billed by the operator per order, 0 none */
     uint32_t dedup_window_s;         /* redeliveries recognised within this window (86400) */
     uint32_t claim_period_s;       /* money for a number with no wallet waits this long (604800) */
@@ -120,6 +121,10 @@ struct dialog_step {
     char donor[64];       /* a campaign donation's public name ("@alice", opted in); "" anonymous */
     char counted_tag[32]; /* the campaign of that row, and its amount */
     int64_t counted_minor;
+    struct code_order_row code_order; /* an operator's order this step carries out; seq 0 none */
+    /* a social account linked to the wallet, told in private of a code reset ("" none) */
+    char notify[STORE_ADDR_MAX];
+    char notify_id[STORE_PEER_ID_MAX];
 };
 
 struct dialog;
@@ -215,6 +220,8 @@ enum step_outcome {
     OUTCOME_EXPIRED,
     OUTCOME_NOT_PENDING,
     OUTCOME_REFUSED, /* the ledger refused: dialog_step_reason */
+    /* a reset of the payer's code is under way: no payment until it ends */
+    OUTCOME_SUSPENDED,
 };
 enum step_outcome dialog_step_outcome(const struct dialog_step *s);
 uint32_t dialog_step_tries_left(const struct dialog_step *s);
@@ -296,6 +303,12 @@ int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const 
 int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const char *otp,
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err);
+
+/* ---- the code's rules (code.c) ---- */
+
+/* An operator's order about a code reset, read from the store (store_channel_fns.code_order):
+ * remembered once (by its seq) and carried out by dialog_work. Loop thread. */
+int dialog_code_order_loaded(void *ctx, const struct code_order_row *r);
 
 /* Whether the E.164 number has a wallet with a code. */
 bool dialog_has_wallet(struct dialog *d, const char *e164);

@@ -115,25 +115,6 @@ static void decide_join(struct dialog *d, struct dialog_step *s, struct cust *c)
     dialog_enrol_link(s);
 }
 
-static void decide_code(struct dialog *d, struct dialog_step *s, struct cust *c, const char *code)
-{
-    enum pin_weakness w = vault_pin_weakness(code, s->phone);
-
-    if (w != PIN_OK) {
-        s->action = ACT_REPLY;
-        s->reply_kind = 2;
-        s->weakness = (int)w;
-        return;
-    }
-    s->action = ACT_CODE;
-    s->customer = c->row;
-    s->customer_changed = true;
-    s->customer.has_pin = true;
-    s->customer.pin_failures = 0;
-    s->customer.locked_until_us = 0;
-    MDT_ASSERT(vault_pin_hash(d->vault, s->phone, code, s->customer.pin_hash) == 0);
-}
-
 /* A transfer to a person or a donation: hold the funds and wait for the code. */
 void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
                          const struct command *cmd)
@@ -144,6 +125,9 @@ void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
 
     if (c->has_conv) {
         dialog_reply_only(s, TEXT_ORDER_WAITING);
+        return;
+    }
+    if (dialog_code_blocks(s, c, s->now_us)) {
         return;
     }
     if (cmd->type == CMD_DONATE) {
@@ -286,6 +270,9 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
         dialog_reply_only(s, TEXT_LOCKED);
         return;
     }
+    if (dialog_code_blocks(s, c, now_us)) {
+        return;
+    }
     s->customer = c->row;
     s->customer_changed = true;
     if (c->row.has_pin && vault_pin_verify(d->vault, s->phone, code, c->row.pin_hash)) {
@@ -331,9 +318,14 @@ void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust
         dialog_reply_only(s, TEXT_CODE_NEEDED);
         return;
     }
+    if (money && dialog_code_blocks(s, c, now_us)) {
+        return;
+    }
     switch (cmd->type) {
     case CMD_CODE:
-        decide_code(d, s, c, cmd->code);
+    case CMD_CODE_RESET:
+    case CMD_CODE_KEEP:
+        dialog_decide_code(d, s, c, cmd, now_us);
         break;
     case CMD_BALANCE:
         s->action = ACT_BALANCE;
@@ -439,9 +431,11 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
         return dialog_social_receive(d, m, now_us, out);
     }
     command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
-    inbox_id = dialog_message_id(d, m, now_us, cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE);
+    inbox_id = dialog_message_id(
+        d, m, now_us, cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE || cmd.type == CMD_CODE_KEEP);
     if (dialog_seen(d, inbox_id)) {
         vault_wipe(cmd.code, sizeof(cmd.code));
+        vault_wipe(cmd.new_code, sizeof(cmd.new_code));
         return MDT_E(EXISTS);
     }
     s = calloc(1, sizeof(*s));
@@ -457,18 +451,25 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
     c = dialog_cust_find(d, s->phone);
     if (c != NULL && c->busy) {
         vault_wipe(cmd.code, sizeof(cmd.code));
+        vault_wipe(cmd.new_code, sizeof(cmd.new_code));
         free(s);
         return MDT_E(BUSY);
     }
     s->lang = c != NULL ? (enum lang)c->row.lang : (cmd.lang_known ? cmd.lang : d->cfg.lang);
     dialog_fill_inbox(s, m, now_us);
-    if (cmd.type == CMD_CODE || cmd.type == CMD_CONFIRM) {
+    if (cmd.type == CMD_CODE || cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE_KEEP ||
+        cmd.type == CMD_CODE_RESET) {
         /* DESIGN.md: a code is never stored in clear, not even in the record of messages. */
         snprintf(s->rows[0].u.inbox.text, sizeof(s->rows[0].u.inbox.text), "%s",
-                 cmd.type == CMD_CODE ? "CODE ******" : "******");
+                 cmd.type == CMD_CONFIRM      ? "******"
+                 : cmd.type == CMD_CODE_KEEP  ? "CODE GARDER ******"
+                 : cmd.type == CMD_CODE_RESET ? "CODE OUBLIE"
+                 : cmd.new_code[0] != '\0'    ? "CODE ****** ******"
+                                              : "CODE ******");
     }
     decide(d, s, c, &cmd, now_us);
     vault_wipe(cmd.code, sizeof(cmd.code));
+    vault_wipe(cmd.new_code, sizeof(cmd.new_code));
     if (c == NULL && s->action == ACT_JOIN) {
         c = dialog_cust_add(d, s->phone); /* account 0 until the wallet is open */
         c->row.lang = (uint16_t)s->lang;
@@ -527,6 +528,9 @@ int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out)
 {
     struct dialog_step *expired = dialog_request_work(d, now_us);
 
+    if (expired == NULL) {
+        expired = dialog_code_work(d, now_us);
+    }
     if (expired != NULL) {
         *out = expired;
         return 0;

@@ -58,6 +58,14 @@ enum dialog_action {
     ACT_LINK_DONE,  /* web: the account is linked (a wallet opened when the number had none) */
     ACT_LINK_WRONG, /* web: a wrong one-time code or wallet code */
     ACT_LEAK,       /* social: the person posted their own code: it is cleared */
+    ACT_CODE_CHG,   /* CODE <old> <new> with the right old code */
+    ACT_CODE_BAD,   /* a wrong current code (change or keep), tries left */
+    ACT_CODE_LOCK,  /* the last wrong current code: locked, an order waiting is voided */
+    ACT_RESET,      /* CODE OUBLIE: payments stop, the code goes after the delay */
+    ACT_RESET_KEEP, /* CODE GARDER with the right code: the reset is withdrawn */
+    ACT_RESET_DONE, /* work: the delay passed, or an operator completed it: code cleared */
+    ACT_RESET_OFF,  /* work: an operator withdrew the reset */
+    ACT_CODE_NOP,   /* work: an operator's order with nothing to do; marked done */
 };
 
 /* A social account in memory. */
@@ -127,7 +135,22 @@ struct dialog {
     struct idx link_users;   /* network and user id key -> links index + 1 (renames) */
     struct idx link_tokens;  /* link page token key -> links index + 1 */
     struct idx order_tokens; /* order page token key -> customer index + 1 */
+    /* customers with a code reset under way (index + 1); few */
+    uint32_t *resets;
+    size_t reset_count, reset_cap;
+    struct code_order *code_orders; /* operators' orders waiting to be carried out */
+    size_t code_order_count, code_order_cap;
 };
+
+/* An operator's order in memory. */
+struct code_order {
+    struct code_order_row row;
+    bool in_flight;
+};
+
+/* Operators' orders remembered at once: they are typed by people, a handful a day; more wait in
+ * the store for the next reread. */
+#define DIALOG_CODE_ORDERS_MAX 256
 
 /* Payment requests kept in memory: each is about 900 bytes; 2^22 (4 million) is 3.8 GB, the
  * most one machine of ours should hold before old ones move to the store only. */
@@ -204,6 +227,24 @@ struct cust *dialog_step_payee_cust(struct dialog *d, const struct dialog_step *
 void dialog_social_hook(struct dialog_step *s, const struct ledger_result *r, size_t n,
                         struct store_extra *rows, size_t *count, size_t cap);
 void dialog_social_free_all(struct dialog *d);
+
+/* ---- the code's rules (code.c) ---- */
+/* CODE, CODE <old> <new>, CODE OUBLIE, CODE GARDER from person c (a wallet). */
+void dialog_decide_code(struct dialog *d, struct dialog_step *s, struct cust *c,
+                        const struct command *cmd, int64_t now_us);
+/* True (and the step decided: a reply saying until when) when c's wallet may not pay now
+ * because its code is being reset. */
+bool dialog_code_blocks(struct dialog_step *s, const struct cust *c, int64_t now_us);
+/* Work: a reset whose delay passed, or an operator's order, as a step; NULL when none. */
+struct dialog_step *dialog_code_work(struct dialog *d, int64_t now_us);
+/* Keep the list of resets under way in step with c's row (load, step done). */
+void dialog_code_track(struct dialog *d, const struct cust *c);
+/* The step that carried out order seq ended (rc 0: durable). */
+void dialog_code_order_done(struct dialog *d, uint64_t seq, int rc);
+/* The replies of the code's actions (hook, ledger thread). */
+void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size_t n,
+                      struct store_extra *rows, size_t *count, size_t cap);
+void dialog_code_free_all(struct dialog *d);
 
 /* ---- shared by dialog_decide.c and social.c ---- */
 struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,

@@ -489,7 +489,15 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
         }
         break;
     case ACT_CODE:
-        dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_CODE_SET);
+    case ACT_CODE_CHG:
+    case ACT_CODE_BAD:
+    case ACT_CODE_LOCK:
+    case ACT_RESET:
+    case ACT_RESET_KEEP:
+    case ACT_RESET_DONE:
+    case ACT_RESET_OFF:
+    case ACT_CODE_NOP:
+        dialog_code_hook(s, results, n, rows, &count, cap);
         break;
     case ACT_BALANCE:
         fmt_balance(s, l, s->customer.account_id, s->lang, text);
@@ -546,7 +554,13 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
         dialog_social_hook(s, results, n, rows, &count, cap);
         break;
     default:
-        if (!s->api) {
+        if (s->api) {
+            break;
+        }
+        if (s->text_id == TEXT_RESET_ALREADY || s->text_id == TEXT_RESET_BLOCKS ||
+            s->text_id == TEXT_RESET_NOT_YET || s->text_id == TEXT_CODE_LOCKED_LEFT) {
+            dialog_code_hook(s, results, n, rows, &count, cap); /* replies with a time */
+        } else {
             reply_decided(s, rows, &count, cap);
         }
         break;
@@ -598,6 +612,7 @@ void dialog_step_done(struct dialog_step *s, int rc)
         if (c != NULL && s->customer_changed) {
             c->row = s->customer;
             dialog_enrol_index(d, c);
+            dialog_code_track(d, c);
         }
         if (c != NULL && s->conversation_changed) {
             c->has_conv = s->conversation.active;
@@ -622,6 +637,9 @@ void dialog_step_done(struct dialog_step *s, int rc)
                 held[i]->busy = false;
             }
         }
+    }
+    if (s->code_order.seq != 0) {
+        dialog_code_order_done(d, s->code_order.seq, rc);
     }
     if (c != NULL) {
         c->busy = false;

@@ -177,6 +177,81 @@
     X(SOCIAL_HELP,                                                                                 \
       "Mentionnez-nous avec « envoie 10€ à @ami », « don 5€ #ASSO », « solde » ou « annuler ».",   \
       "Mention us with \"send €10 to @friend\", \"give €5 #CHARITY\", \"balance\" or \"cancel\".") \
+    /* The code is knowledge (DESIGN.md): set once, changed with the current code, reset only */   \
+    /* after an announced delay. */                                                                \
+    X(CODE_ALREADY_SET,                                                                            \
+      "Vous avez déjà un code : rien n'a changé. Pour le changer : CODE ancien nouveau. "       \
+      "Oublié ? Répondez CODE OUBLIE.",                                                            \
+      "You already have a code: nothing changed. To change it: CODE old new. Forgotten? "          \
+      "Reply CODE FORGOT.")                                                                        \
+    X(CODE_CHANGED, "Code changé. Gardez-le secret : mandat ne vous le demandera jamais.",         \
+      "Code changed. Keep it secret: mandat will never ask for it.")                               \
+    X(CODE_CHANGED_RESET_OFF,                                                                      \
+      "Code changé et réinitialisation annulée : les paiements sont de nouveau possibles.",        \
+      "Code changed and reset cancelled: payments work again.")                                    \
+    /* %u tries left */                                                                            \
+    X(CODE_WRONG_OLD,                                                                              \
+      "Code actuel incorrect : rien n'a changé. Encore %u essai(s) avant blocage. "               \
+      "Oublié ? CODE OUBLIE",                                                                      \
+      "Current code wrong: nothing changed. %u more try(ies) before it locks. "                    \
+      "Forgotten? CODE FORGOT")                                                                    \
+    /* %u minutes */                                                                               \
+    X(CODE_LOCKED_NOW, "Trop de codes erronés : rien n'a changé, code bloqué %u min.",             \
+      "Too many wrong codes: nothing changed, code locked for %u min.")                            \
+    /* %u minutes left */                                                                          \
+    X(CODE_LOCKED_LEFT,                                                                            \
+      "Code bloqué encore %u min après trop d'erreurs : rien n'a changé. Réessayez ensuite.",      \
+      "Code locked for %u more min after too many wrong codes: nothing changed. Try again then.")  \
+    X(CODE_BY_SMS,                                                                                 \
+      "Votre code se gère par SMS depuis votre numéro : CODE ancien nouveau, ou CODE OUBLIE.",     \
+      "Manage your code by SMS from your number: CODE old new, or CODE FORGOT.")                   \
+    /* %s when it takes effect (UTC) */                                                            \
+    X(RESET_STARTED,                                                                               \
+      "Réinitialisation du code demandée : effective le %s UTC. D'ici là, aucun paiement ne "   \
+      "part de ce compte (l'argent reçu arrive toujours). Pas vous ? Répondez CODE GARDER et "   \
+      "votre code, ou appelez le service client.",                                                 \
+      "Code reset requested: it takes effect on %s UTC. Until then no payment leaves this "        \
+      "wallet (money sent to you still arrives). Not you? Reply CODE KEEP and your code, or "      \
+      "call customer service.")                                                                    \
+    /* %s when it takes effect (UTC) */                                                            \
+    X(RESET_ALREADY,                                                                               \
+      "Réinitialisation déjà en cours, effective le %s UTC. Code retrouvé ? "                  \
+      "CODE GARDER et le code.",                                                                   \
+      "A code reset is already under way, effective on %s UTC. Remembered it? CODE KEEP and "      \
+      "the code.")                                                                                 \
+    /* %s when the reset takes effect (UTC) */                                                     \
+    X(RESET_BLOCKS,                                                                                \
+      "Paiements suspendus jusqu'au %s UTC : réinitialisation du code en cours. Code retrouvé "  \
+      "? CODE GARDER et le code.",                                                                 \
+      "Payments are suspended until %s UTC: a code reset is under way. Remembered it? CODE "       \
+      "KEEP and the code.")                                                                        \
+    /* %s when the reset takes effect (UTC) */                                                     \
+    X(RESET_NOT_YET,                                                                               \
+      "Réinitialisation en cours : vous choisirez un nouveau code à partir du %s UTC. Vous "     \
+      "avez l'ancien ? CODE ancien nouveau.",                                                      \
+      "Code reset under way: you can choose a new code from %s UTC. Have the old one? CODE "       \
+      "old new.")                                                                                  \
+    X(RESET_DONE,                                                                                  \
+      "Réinitialisation effectuée : votre ancien code ne marche plus. Choisissez-en un "         \
+      "nouveau : répondez CODE suivi de 6 chiffres.",                                              \
+      "Code reset done: your old code no longer works. Choose a new one: reply CODE and 6 "        \
+      "digits.")                                                                                   \
+    X(RESET_DONE_OPERATOR,                                                                         \
+      "Notre service client a validé la réinitialisation de votre code : l'ancien ne marche "    \
+      "plus. Choisissez-en un nouveau : répondez CODE suivi de 6 chiffres.",                       \
+      "Customer service approved your code reset: the old code no longer works. Choose a new "     \
+      "one: reply CODE and 6 digits.")                                                             \
+    X(RESET_KEPT,                                                                                  \
+      "Réinitialisation annulée : votre code reste le même et les paiements sont de nouveau "   \
+      "possibles.",                                                                                \
+      "Code reset cancelled: your code stays the same and payments work again.")                   \
+    X(RESET_CANCELLED_OPERATOR,                                                                    \
+      "Notre service client a annulé la réinitialisation de votre code : il reste le même et "  \
+      "les paiements sont de nouveau possibles.",                                                  \
+      "Customer service cancelled your code reset: your code stays the same and payments "         \
+      "work again.")                                                                               \
+    X(RESET_NONE, "Aucune réinitialisation en cours : votre code reste le même.",                  \
+      "No code reset under way: your code stays the same.")                                        \
     /* The web pages' notes when a step cannot start. A lost link's page does not know the         \
      * person's language: both, French first. */                                                   \
     X(PAGE_LINK_GONE,                                                                              \

@@ -35,6 +35,11 @@ static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], i
     if (c->row.enrol_expires_us <= now_us || !vault_hash_equal(c->row.enrol_hash, token_hash)) {
         return NULL;
     }
+    /* The link sets a code only where there is none: it dies once one is set, by any channel
+     * (DESIGN.md: the code is knowledge; possession of a link must not replace it). */
+    if (c->row.has_pin) {
+        return NULL;
+    }
     return c;
 }
 
@@ -86,9 +91,8 @@ int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char 
     s->lang = (enum lang)c->row.lang;
     s->customer = c->row;
     s->customer_changed = true;
-    s->customer.has_pin = true;
-    s->customer.pin_failures = 0;
-    s->customer.locked_until_us = 0;
+    s->customer.has_pin = true; /* the lock and its counter stay: setting a code lifts none */
+    s->customer.code_reset_us = 0;
     memset(s->customer.enrol_hash, 0, sizeof(s->customer.enrol_hash)); /* single use */
     s->customer.enrol_expires_us = 0;
     MDT_ASSERT(vault_pin_hash(d->vault, c->row.phone, code, s->customer.pin_hash) == 0);

@@ -319,6 +319,9 @@ void dialog_decide_pay(struct dialog *d, struct dialog_step *s, struct cust *c, 
         dialog_reply_only(s, TEXT_LOCKED);
         return;
     }
+    if (dialog_code_blocks(s, c, now_us)) {
+        return;
+    }
     decide_pay_code(d, s, c, r, code, now_us);
 }
 

@@ -375,8 +375,7 @@ static void decide_leak(struct dialog *d, struct dialog_step *s, struct cust *c)
     s->customer_changed = true;
     s->customer.has_pin = false;
     vault_wipe(s->customer.pin_hash, sizeof(s->customer.pin_hash));
-    s->customer.pin_failures = 0;
-    s->customer.locked_until_us = 0;
+    s->customer.code_reset_us = 0; /* nothing left to reset; a lock stays until its end */
     dialog_enrol_link(s);
     if (c->has_conv && c->conv.kind != TRANSFER_PAYMENT) {
         struct ledger_op *op = dialog_add_op(s);
@@ -819,9 +818,12 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
                     c->row.lang = (uint16_t)s->lang;
                 }
             }
+            /* Only where there is no code (a new wallet, or one whose code was cleared): the
+             * lock and its counter stay, and the enrolment link dies with the new code. */
             s->customer.has_pin = true;
-            s->customer.pin_failures = 0;
-            s->customer.locked_until_us = 0;
+            s->customer.code_reset_us = 0;
+            memset(s->customer.enrol_hash, 0, sizeof(s->customer.enrol_hash));
+            s->customer.enrol_expires_us = 0;
             MDT_ASSERT(vault_pin_hash(d->vault, s->phone, code, s->customer.pin_hash) == 0);
             s->customer_changed = true;
         }
@@ -919,8 +921,8 @@ int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], con
     case ACT_LOCK:
         s->outcome = OUTCOME_LOCKED;
         break;
-    case ACT_REPLY: /* locked for now */
-        s->outcome = OUTCOME_LOCKED;
+    case ACT_REPLY: /* locked for now, or payments suspended by a code reset */
+        s->outcome = s->outcome == OUTCOME_SUSPENDED ? OUTCOME_SUSPENDED : OUTCOME_LOCKED;
         break;
     default:
         break;

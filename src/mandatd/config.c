@@ -678,6 +678,8 @@ static const struct key_def sms_keys[] = {
     {"order_timeout", set_u32, CFG_OFF(sms.order_timeout_s), 30, 3600, 0},
     {"code_attempts", set_u32, CFG_OFF(sms.code_attempts), 1, 10, 0},
     {"code_lock", set_u32, CFG_OFF(sms.code_lock_s), 60, 7 * 86400, 0},
+    /* a few seconds are allowed for tests; people need hours to notice a reset they did not ask */
+    {"code_reset_delay", set_u32, CFG_OFF(sms.code_reset_delay_s), 1, 30 * 86400, 0},
     {"dedup_window", set_u32, CFG_OFF(sms.dedup_window_s), 60, 7 * 86400, 0},
     {"claim_period", set_u32, CFG_OFF(sms.claim_period_s), 1, 90 * 86400, 0},
     {"order_fee", set_string, CFG_OFF(sms.order_fee), 1, FEE_NAME_MAX - 1, 0},
@@ -1441,6 +1443,8 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sms.code_lock_s = 1800;      /* then locked for 30 minutes */
     cfg->sms.dedup_window_s = 86400;  /* SMSCs redeliver within hours, not days */
     cfg->sms.claim_period_s = 604800; /* a week to join and collect money sent to a number */
+    /* a forgotten code's reset waits a day (DESIGN.md: the code is knowledge) */
+    cfg->sms.code_reset_delay_s = 86400;
     strcpy(cfg->sms.order_fee, "sms_order");
     smpp_link_defaults(&cfg->smpp);
     strcpy(cfg->http_listen, "127.0.0.1:8710");

@@ -45,6 +45,7 @@ struct mandat_config {
         uint32_t order_timeout_s;     /* order_timeout = 300 (PSD2) */
         uint32_t code_attempts;       /* code_attempts = 5 */
         uint32_t code_lock_s;         /* code_lock = 1800 */
+        uint32_t code_reset_delay_s;  /* code_reset_delay = 86400: a forgotten code's reset */
         uint32_t dedup_window_s;      /* dedup_window = 86400 */
         uint32_t claim_period_s;      /* claim_period = 604800: money for a number with no wallet */
         char order_fee[FEE_NAME_MAX]; /* order_fee = sms_order (a [fee.*] name, or none) */

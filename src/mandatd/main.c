@@ -231,7 +231,8 @@ static void reload_associations(struct daemon *d)
 {
     struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
                                     .merchant = dialog_channel_fns()->merchant,
-                                    .campaign = dialog_campaign_loaded};
+                                    .campaign = dialog_campaign_loaded,
+                                    .code_order = dialog_code_order_loaded};
     struct mdt_err err = {0};
 
     if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {
@@ -357,6 +358,7 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                .order_timeout_s = cfg->sms.order_timeout_s,
                                .code_attempts_max = cfg->sms.code_attempts,
                                .code_lock_s = cfg->sms.code_lock_s,
+                               .code_reset_s = cfg->sms.code_reset_delay_s,
                                .dedup_window_s = cfg->sms.dedup_window_s};
     int64_t since = clock_now_us() - (int64_t)cfg->sms.dedup_window_s * 1000000;
     int rc;

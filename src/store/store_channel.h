@@ -86,6 +86,9 @@ struct customer_row {
     int64_t created_us;
     uint8_t enrol_hash[32];   /* keyed hash of the link to set the code (/enrol/<token>) */
     int64_t enrol_expires_us; /* 0: no link */
+    /* A forgotten code's reset (DESIGN.md, "The code is knowledge"): 0 none; otherwise when the
+     * code stops working and a new one may be set. Until then no payment leaves the wallet. */
+    int64_t code_reset_us;
 };
 
 /* The order a person must confirm with their code. */
@@ -262,6 +265,26 @@ struct campaign_donation_row {
     int64_t created_us;
 };
 
+/* An operator's order about a person's code reset (`mandat account code-reset`), written by the
+ * CLI and carried out by mandatd, which marks it done in the same commit as the change. */
+enum code_order_action {
+    CODE_ORDER_COMPLETE = 1, /* identity checked: the reset takes effect now */
+    CODE_ORDER_CANCEL = 2,   /* the reset is withdrawn; the code stays */
+};
+enum code_order_state {
+    CODE_ORDER_WAITING = 0,
+    CODE_ORDER_DONE = 1,
+    CODE_ORDER_NOTHING = 2, /* there was no reset in progress: nothing changed */
+};
+struct code_order_row {
+    uint64_t seq; /* 0: a new order (the store numbers it) */
+    char phone[STORE_ADDR_MAX];
+    uint16_t action; /* enum code_order_action */
+    uint16_t state;  /* enum code_order_state */
+    int64_t created_us;
+    int64_t done_us;
+};
+
 /* A campaign's totals as the store sums them at load. */
 struct campaign_total {
     char tag[32];
@@ -288,6 +311,7 @@ enum store_extra_kind {
     EXTRA_CAMPAIGN_DONATION = 15, /* append */
     EXTRA_SOCIAL_LINK = 16,       /* upsert by address */
     EXTRA_SOCIAL_CURSOR = 17,     /* upsert by network */
+    EXTRA_CODE_ORDER = 18,        /* insert when seq is 0, else upsert by seq */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -309,6 +333,7 @@ struct store_extra {
         struct campaign_donation_row campaign_donation;
         struct social_link_row social_link;
         struct social_cursor_row social_cursor;
+        struct code_order_row code_order;
     } u;
 };
 
@@ -337,6 +362,7 @@ struct store_channel_fns {
     int (*social_cursor)(void *ctx, const struct social_cursor_row *r);
     int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
     int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
+    int (*code_order)(void *ctx, const struct code_order_row *r);  /* waiting ones only */
 };
 
 #endif

@@ -119,6 +119,13 @@ static const char *const migrations[] = {
     "CREATE INDEX social_links_user ON social_links(user_id) WHERE user_id != '';"
     /* and a payment request may be a donation to a campaign, counted towards its total. */
     "ALTER TABLE payment_requests ADD COLUMN campaign TEXT NOT NULL DEFAULT '';",
+    /* 7: the code is knowledge: a forgotten code's reset waits out a delay (or an operator's
+     * completion, ordered with the CLI and carried out by mandatd). */
+    "ALTER TABLE customers ADD COLUMN code_reset_us INTEGER NOT NULL DEFAULT 0;"
+    "CREATE TABLE code_orders(seq INTEGER PRIMARY KEY, phone TEXT NOT NULL,"
+    " action INTEGER NOT NULL, state INTEGER NOT NULL, created_us INTEGER NOT NULL,"
+    " done_us INTEGER NOT NULL);"
+    "CREATE INDEX code_orders_waiting ON code_orders(state) WHERE state = 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -147,7 +154,7 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " final_state = ? WHERE id = ?",
     [ST_UPSERT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, account_id, lang, pin_hash,"
                            " pin_failures, locked_until_us, created_us, enrol_hash,"
-                           " enrol_expires_us) VALUES(?,?,?,?,?,?,?,?,?)",
+                           " enrol_expires_us, code_reset_us) VALUES(?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CONVERSATION] = "INSERT OR REPLACE INTO conversations(phone, order_id,"
                                " payee_account, payee, amount_minor, ref, expires_us, attempts,"
                                " kind, campaign, origin, origin_user, origin_post,"
@@ -166,6 +173,8 @@ static const char *const stmt_sql[ST_COUNT] = {
                                  " = substr(?2, 1, instr(?2, ':'))",
     [ST_UPSERT_SOCIAL_CURSOR] = "INSERT OR REPLACE INTO social_cursors(network, since_id)"
                                 " VALUES(?,?)",
+    [ST_UPSERT_CODE_ORDER] = "INSERT OR REPLACE INTO code_orders(seq, phone, action, state,"
+                             " created_us, done_us) VALUES(?,?,?,?,?,?)",
     [ST_DELETE_CONVERSATION] = "DELETE FROM conversations WHERE phone = ?",
     [ST_UPSERT_ASSOCIATION] = "INSERT OR REPLACE INTO associations(keyword, account_id, name)"
                               " VALUES(?,?,?)",

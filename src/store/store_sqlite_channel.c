@@ -149,6 +149,25 @@ static int write_customer(struct sqlite_store *s, const struct customer_row *r, 
         sqlite3_bind_null(st, 8);
     }
     sqlite3_bind_int64(st, 9, r->enrol_expires_us);
+    sqlite3_bind_int64(st, 10, r->code_reset_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_code_order(struct sqlite_store *s, const struct code_order_row *r,
+                            struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_CODE_ORDER];
+
+    if (r->seq == 0) {
+        sqlite3_bind_null(st, 1);
+    } else {
+        sqlite3_bind_int64(st, 1, (int64_t)r->seq);
+    }
+    bind_text(st, 2, r->phone, sizeof(r->phone));
+    sqlite3_bind_int(st, 3, r->action);
+    sqlite3_bind_int(st, 4, r->state);
+    sqlite3_bind_int64(st, 5, r->created_us);
+    sqlite3_bind_int64(st, 6, r->done_us);
     return sqlite_step_done(s, st, err);
 }
 
@@ -358,6 +377,8 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
         return write_social_link(s, &x->u.social_link, err);
     case EXTRA_SOCIAL_CURSOR:
         return write_social_cursor(s, &x->u.social_cursor, err);
+    case EXTRA_CODE_ORDER:
+        return write_code_order(s, &x->u.code_order, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
     }
@@ -401,6 +422,7 @@ static int load_customer(sqlite3_stmt *st, const struct store_channel_fns *f, vo
         memcpy(r.enrol_hash, sqlite3_column_blob(st, 7), sizeof(r.enrol_hash));
         r.enrol_expires_us = sqlite3_column_int64(st, 8);
     }
+    r.code_reset_us = sqlite3_column_int64(st, 9);
     return f->customer != NULL ? f->customer(ctx, &r) : 0;
 }
 
@@ -629,6 +651,19 @@ static int load_social_link(sqlite3_stmt *st, const struct store_channel_fns *f,
     return f->social_link != NULL ? f->social_link(ctx, &r) : 0;
 }
 
+static int load_code_order(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct code_order_row r = {0};
+
+    r.seq = (uint64_t)sqlite3_column_int64(st, 0);
+    column_text(st, 1, r.phone, sizeof(r.phone));
+    r.action = (uint16_t)sqlite3_column_int(st, 2);
+    r.state = (uint16_t)sqlite3_column_int(st, 3);
+    r.created_us = sqlite3_column_int64(st, 4);
+    r.done_us = sqlite3_column_int64(st, 5);
+    return f->code_order != NULL ? f->code_order(ctx, &r) : 0;
+}
+
 static int load_social_cursor(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
 {
     struct social_cursor_row r = {0};
@@ -686,7 +721,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         row_fn fn;
     } q[] = {
         {"SELECT phone, account_id, lang, pin_hash, pin_failures, locked_until_us, created_us,"
-         " enrol_hash, enrol_expires_us FROM customers WHERE ?1 IS NOT NULL",
+         " enrol_hash, enrol_expires_us, code_reset_us FROM customers WHERE ?1 IS NOT NULL",
          load_customer},
         {"SELECT phone, order_id, payee_account, payee, amount_minor, ref, expires_us, attempts,"
          " kind, campaign, origin, origin_user, origin_post, token_hash FROM conversations"
@@ -736,6 +771,9 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " FROM social_links WHERE ?1 IS NOT NULL",
          load_social_link},
         {"SELECT network, since_id FROM social_cursors WHERE ?1 IS NOT NULL", load_social_cursor},
+        {"SELECT seq, phone, action, state, created_us, done_us FROM code_orders"
+         " WHERE state = 0 AND ?1 IS NOT NULL ORDER BY seq",
+         load_code_order},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
@@ -744,7 +782,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->merchant != NULL,       fns->api_key != NULL,        fns->payment_request != NULL,
         fns->webhook != NULL,        fns->idempotency != NULL,    fns->campaign != NULL,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
-        fns->social_cursor != NULL};
+        fns->social_cursor != NULL,  fns->code_order != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

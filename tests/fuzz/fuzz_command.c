@@ -83,6 +83,7 @@ static void check_strings(const struct command *c)
     require(terminated(c->keyword, sizeof(c->keyword)));
     require(terminated(c->note, sizeof(c->note)));
     require(terminated(c->code, sizeof(c->code)));
+    require(terminated(c->new_code, sizeof(c->new_code)));
     require(terminated(c->detail, sizeof(c->detail)));
     require(utf8_ok(c->note) && utf8_ok(c->detail) && utf8_ok(c->payee_handle));
     for (size_t i = 0; c->keyword[i] != '\0'; i++) {
@@ -92,6 +93,9 @@ static void check_strings(const struct command *c)
     }
     for (size_t i = 0; c->code[i] != '\0'; i++) {
         require(c->code[i] >= '0' && c->code[i] <= '9');
+    }
+    for (size_t i = 0; c->new_code[i] != '\0'; i++) {
+        require(c->new_code[i] >= '0' && c->new_code[i] <= '9');
     }
     if (c->payee_e164[0] != '\0') {
         check_e164(c->payee_e164);
@@ -110,10 +114,15 @@ static void check_command(const struct command *c, size_t len)
     check_strings(c);
     require(len <= COMMAND_TEXT_MAX || c->hint == HINT_TOO_LONG);
     require(c->type != CMD_NONE || c->hint != HINT_NONE);
-    /* A code is only ever copied for CODE and CONFIRM, whole, and never into detail or note. */
+    /* A code is only ever copied for CODE, CODE_KEEP and CONFIRM, whole, and never into detail
+     * or note; a new code only for CODE, with the current one. */
     require(c->code[0] == '\0' || strlen(c->code) == COMMAND_CODE_DIGITS);
-    require(c->code[0] == '\0' || c->type == CMD_CODE || c->type == CMD_CONFIRM);
-    require((c->type != CMD_CODE && c->type != CMD_CONFIRM) ||
+    require(c->code[0] == '\0' || c->type == CMD_CODE || c->type == CMD_CONFIRM ||
+            c->type == CMD_CODE_KEEP);
+    require(c->new_code[0] == '\0' ||
+            (c->type == CMD_CODE && strlen(c->new_code) == COMMAND_CODE_DIGITS &&
+             strlen(c->code) == COMMAND_CODE_DIGITS && c->hint == HINT_NONE));
+    require((c->type != CMD_CODE && c->type != CMD_CONFIRM && c->type != CMD_CODE_KEEP) ||
             (c->detail[0] == '\0' && c->note[0] == '\0'));
     require(c->hint != HINT_NONE || (c->type != CMD_CODE && c->type != CMD_CONFIRM) ||
             strlen(c->code) == COMMAND_CODE_DIGITS);

@@ -33,8 +33,9 @@ struct want {
     const char *code;
     const char *lang;
     const char *detail;
-    const char *country; /* default "FR" */
-    const char *defcur;  /* default "EUR" */
+    const char *country;  /* default "FR" */
+    const char *defcur;   /* default "EUR" */
+    const char *new_code; /* CODE <old> <new>: the new one */
 };
 
 static const char *or_empty(const char *s)
@@ -58,7 +59,8 @@ static bool command_matches(const struct want *w, const struct command *c)
               strcmp(c->payee_e164, or_empty(w->e164)) == 0 &&
               strcmp(c->payee_handle, or_empty(w->handle)) == 0 &&
               strcmp(c->keyword, or_empty(w->keyword)) == 0 &&
-              strcmp(c->note, or_empty(w->note)) == 0 && strcmp(c->code, or_empty(w->code)) == 0;
+              strcmp(c->note, or_empty(w->note)) == 0 && strcmp(c->code, or_empty(w->code)) == 0 &&
+              strcmp(c->new_code, or_empty(w->new_code)) == 0;
 
     if (w->cur == NULL) {
         ok = ok && c->currency == NULL;
@@ -684,6 +686,43 @@ static void test_codes(void **state)
     CHECK_ALL(cases);
 }
 
+/* The code is knowledge: CODE <old> <new> changes it, CODE OUBLIE starts a reset, CODE GARDER
+ * withdraws one with the code; forgiving about spaces, words between, accents, both languages. */
+static void test_code_change_reset(void **state)
+{
+    static const struct want cases[] = {
+        {.text = "CODE 483920 271828", .type = CMD_CODE, .code = "483920", .new_code = "271828"},
+        {.text = "code 483 920 271 828", .type = CMD_CODE, .code = "483920", .new_code = "271828"},
+        {.text = "CODE 483920271828", .type = CMD_CODE, .code = "483920", .new_code = "271828"},
+        {.text = "Code 483920 par 271828",
+         .type = CMD_CODE,
+         .code = "483920",
+         .new_code = "271828"},
+        {.text = "PIN 483920 to 271828 thanks",
+         .type = CMD_CODE,
+         .code = "483920",
+         .new_code = "271828",
+         .lang = "en"},
+        {.text = "CODE 483920 27182", .type = CMD_CODE, .hint = HINT_CODE_CHANGE_FORMAT},
+        {.text = "CODE 483920 2718289", .type = CMD_CODE, .hint = HINT_CODE_CHANGE_FORMAT},
+        {.text = "CODE 483920 par par 271828", .type = CMD_CODE, .code = "483920"},
+        {.text = "CODE OUBLIE", .type = CMD_CODE_RESET, .lang = "fr"},
+        {.text = "code oublié", .type = CMD_CODE_RESET, .lang = "fr"},
+        {.text = "Code perdu", .type = CMD_CODE_RESET, .lang = "fr"},
+        {.text = "CODE FORGOT", .type = CMD_CODE_RESET, .lang = "en"},
+        {.text = "pin forgotten", .type = CMD_CODE_RESET, .lang = "en"},
+        {.text = "OUBLI", .type = CMD_CODE_RESET, .lang = "fr"},
+        {.text = "forgot code", .type = CMD_CODE_RESET, .lang = "en"},
+        {.text = "CODE GARDER 483920", .type = CMD_CODE_KEEP, .code = "483920"},
+        {.text = "code keep 483 920", .type = CMD_CODE_KEEP, .code = "483920"},
+        {.text = "CODE GARDER", .type = CMD_CODE_KEEP, .hint = HINT_CODE_FORMAT},
+        {.text = "CODE GARDER 483920 271828", .type = CMD_CODE_KEEP, .hint = HINT_CODE_FORMAT},
+    };
+
+    (void)state;
+    CHECK_ALL(cases);
+}
+
 static void test_lang(void **state)
 {
     static const struct want cases[] = {
@@ -938,8 +977,9 @@ static void test_invalid_arguments(void **state)
 /* Details never quote a code: not for a mistyped one, not for a good one. */
 static void test_code_never_in_detail(void **state)
 {
-    static const char *const texts[] = {"CODE 12345",  "CODE 1234567", "123456", "12345",
-                                        "CODE 123456", "CODE 12a456",  "1234567"};
+    static const char *const texts[] = {"CODE 12345", "CODE 1234567",       "123456",
+                                        "12345",      "CODE 123456",        "CODE 12a456",
+                                        "1234567",    "CODE 483920 271828", "CODE GARDER 483920"};
     struct command c;
 
     (void)state;
@@ -990,6 +1030,7 @@ int main(void)
         cmocka_unit_test(test_donate_and_reload),
         cmocka_unit_test(test_social),
         cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_code_change_reset),
         cmocka_unit_test(test_lang),
         cmocka_unit_test(test_hints),
         cmocka_unit_test(test_zero_amounts),

@@ -14,6 +14,7 @@
 
 #include <cmocka.h>
 
+#include "base/clock.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "store/store.h"
@@ -643,6 +644,347 @@ static void test_payment_requests(void **state)
     assert_non_null(dialog_merchant_get(w.dialog, m));
 }
 
+/* ---- the code is knowledge (issue 11, item 2) ---- */
+
+/* The hash of the enrolment link in the last welcome reply (reply 0). */
+static void enrol_hash(uint8_t hash[32])
+{
+    const char *at = strstr(w.replies[0], "/enrol/");
+    char token[VAULT_TOKEN_MAX];
+
+    assert_non_null(at);
+    snprintf(token, sizeof(token), "%.32s", at + 7);
+    assert_int_equal(vault_token_check(w.vault, token, hash), 0);
+}
+
+static void advance_s(int64_t s)
+{
+    __atomic_add_fetch(&now_us, s * 1000000, __ATOMIC_SEQ_CST);
+}
+
+/* When a reset asked now takes effect, as replies write it: "02/01/2026 00:00" (fr) or
+ * "2026-01-02 00:00" (en). */
+static const char *reset_when(bool en)
+{
+    static char out[24];
+    char t[24];
+
+    clock_format_utc(fake_clock() + 86400LL * 1000000, t, sizeof(t));
+    if (en) {
+        snprintf(out, sizeof(out), "%.16s", t);
+    } else {
+        snprintf(out, sizeof(out), "%.2s/%.2s/%.4s %.5s", t + 8, t + 5, t, t + 11);
+    }
+    return out;
+}
+
+/* The reproduced attack: CODE with a new code replaced the victim's without the old one, and
+ * the attacker's code then moved money. Now the code is set once; changing it needs it. */
+static void test_code_set_once_and_change(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    enrol(B, "CODE 271828");
+    topup(6, 10000);
+    say(A, "CODE 975310");
+    expect(0, "Vous avez déjà un code : rien n'a changé. Pour le changer : CODE ancien nouveau.");
+    expect(0, "CODE OUBLIE");
+    say(A, "ENVOI 20 0698765432");
+    expect(0, "Envoyer 20,00 €");
+    say(A, "975310");
+    expect(0, "Code incorrect");
+    say(A, "ANNULER");
+    assert_int_equal(account(6).debits_posted, 0);
+    assert_int_equal(account(7).credits_posted, 0);
+    /* A change with the current code; a weak new code costs no try. */
+    say(A, "CODE 483920 123456");
+    expect(0, "suite de chiffres");
+    say(A, "code 483 920 par 975 310");
+    expect(0, "Code changé.");
+    say(A, "ENVOI 20 0698765432");
+    say(A, "483920");
+    expect(0, "Code incorrect. Encore 4"); /* the right code in the change reset the counter */
+    say(A, "975310");
+    expect(0, "Envoyé : 20,00 €");
+    assert_int_equal(account(7).credits_posted, 2000);
+    /* English, and a mistyped change. */
+    say(B, "LANG EN");
+    say(B, "CODE 271828 12345");
+    expect(0, "To change your code: CODE old new, 6 digits each");
+    say(B, "CODE 135790");
+    expect(0, "You already have a code: nothing changed. To change it: CODE old new.");
+}
+
+/* Wrong current codes count with wrong confirmation codes towards one lock; while locked a
+ * change is refused with the time left, and neither a change nor a set lifts the lock. */
+static void test_code_change_lock(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    say(A, "DON 5 TELETHON");
+    say(A, "000001");
+    expect(0, "Encore 4");
+    say(A, "000002");
+    expect(0, "Encore 3");
+    say(A, "CODE 111333 975310");
+    expect(0, "Code actuel incorrect : rien n'a changé. Encore 2 essai(s) avant blocage.");
+    say(A, "CODE 111333 975310");
+    expect(0, "Encore 1");
+    say(A, "CODE 111333 975310");
+    expect(0, "Trop de codes erronés : rien n'a changé, code bloqué 30 min.");
+    assert_int_equal(account(6).debits_pending, 0); /* the donation waiting was voided */
+    say(A, "CODE 483920 975310");
+    expect(0, "Code bloqué encore 30 min");
+    advance_s(10 * 60);
+    say(A, "CODE 483920 975310");
+    expect(0, "Code bloqué encore 20 min");
+    say(A, "CODE 975310");
+    expect(0, "déjà un code");
+    say(A, "CODE GARDER 483920");
+    expect(0, "Aucune réinitialisation en cours");
+    say(A, "DON 5 TELETHON");
+    say(A, "483920");
+    expect(0, "Code bloqué");
+    advance_s(21 * 60);
+    say(A, "ANNULER");
+    say(A, "CODE 483920 975310");
+    expect(0, "Code changé.");
+    say(A, "DON 5 TELETHON");
+    say(A, "975310");
+    expect(0, "Merci ! Don de 5,00 €");
+}
+
+/* A forgotten code: announced, payments blocked for the delay (the order waiting is voided,
+ * money still arrives), then a new code is set with CODE; withdrawn by CODE GARDER. */
+static void test_code_reset_delay(void **state)
+{
+    char when[24], text[160];
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    enrol(B, "CODE 271828");
+    topup(6, 10000);
+    topup(7, 10000);
+    say(A, "ENVOI 10 0698765432");
+    assert_true(account(6).debits_pending >= 1000);
+    snprintf(when, sizeof(when), "%s", reset_when(false));
+    say(A, "code oublié");
+    snprintf(text, sizeof(text),
+             "Réinitialisation du code demandée : effective le %s UTC. D'ici là, aucun paiement "
+             "ne part de ce compte",
+             when);
+    expect(0, text);
+    expect(0, "CODE GARDER");
+    assert_int_equal(account(6).debits_pending, 0); /* the order waiting was voided */
+    say(A, "483920");
+    expect(0, "Paiements suspendus");
+    say(A, "ENVOI 10 0698765432");
+    snprintf(text, sizeof(text), "Paiements suspendus jusqu'au %s UTC", when);
+    expect(0, text);
+    say(A, "DON 5 TELETHON");
+    expect(0, "Paiements suspendus");
+    say(A, "CODE 975310");
+    snprintf(text, sizeof(text), "vous choisirez un nouveau code à partir du %s UTC", when);
+    expect(0, text);
+    say(A, "CODE OUBLIE");
+    expect(0, "déjà en cours");
+    say(B, "ENVOI 7 0612345678"); /* money still arrives */
+    say(B, "271828");
+    expect(1, "7,00 €");
+    assert_int_equal(account(6).credits_posted, 10700);
+    assert_int_equal(work(), MDT_E(NOTFOUND)); /* not yet */
+    /* Withdrawn with the code, then asked again and left to run. */
+    say(A, "CODE GARDER 000000");
+    expect(0, "Code actuel incorrect");
+    say(A, "CODE GARDER 483920");
+    expect(0, "Réinitialisation annulée : votre code reste le même");
+    say(A, "ENVOI 1 0698765432");
+    say(A, "483920");
+    expect(0, "Envoyé : 1,00 €");
+    say(A, "CODE OUBLIE");
+    advance_s(86400 - 1);
+    say(A, "ENVOI 1 0698765432");
+    expect(0, "Paiements suspendus");
+    assert_int_equal(work(), MDT_E(NOTFOUND));
+    advance_s(1);
+    assert_int_equal(work(), 0);
+    expect(0, "Réinitialisation effectuée : votre ancien code ne marche plus.");
+    assert_string_equal(w.reply_dest[0], A);
+    assert_int_equal(work(), MDT_E(NOTFOUND));
+    say(A, "ENVOI 1 0698765432");
+    expect(0, "Choisissez d'abord votre code");
+    say(A, "CODE 246810");
+    expect(0, "Code enregistré");
+    say(A, "ENVOI 1 0698765432");
+    say(A, "483920");
+    expect(0, "Code incorrect");
+    say(A, "246810");
+    expect(0, "Envoyé : 1,00 €");
+}
+
+/* An operator completes a reset early (after an identity check), or withdraws one; the order
+ * is carried out once and marked done in the store. */
+static void code_order(const char *phone, uint16_t action)
+{
+    struct store_extra row = {.kind = EXTRA_CODE_ORDER};
+    struct store_channel_fns fns = {.code_order = dialog_code_order_loaded};
+
+    snprintf(row.u.code_order.phone, sizeof(row.u.code_order.phone), "%s", phone);
+    row.u.code_order.action = action;
+    row.u.code_order.created_us = fake_clock();
+    assert_int_equal(engine_execute_rows(w.engine, NULL, 0, &row, 1, NULL, NULL), 0);
+    assert_int_equal(store_channel_load(w.store, &fns, w.dialog, 0, NULL), 0);
+}
+
+static int count_waiting(void *ctx, const struct code_order_row *r)
+{
+    (*(int *)ctx)++;
+    (void)r;
+    return 0;
+}
+
+static int orders_waiting(void)
+{
+    struct store_channel_fns fns = {.code_order = count_waiting};
+    int n = 0;
+
+    assert_int_equal(store_channel_load(w.store, &fns, &n, 0, NULL), 0);
+    return n;
+}
+
+static void test_code_reset_operator(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    enrol(B, "CODE 271828");
+    topup(6, 10000);
+    code_order(A, CODE_ORDER_COMPLETE); /* no reset asked: nothing happens */
+    assert_int_equal(work(), 0);
+    assert_int_equal(w.nreplies, 0);
+    assert_int_equal(orders_waiting(), 0);
+    say(A, "CODE OUBLIE");
+    code_order(A, CODE_ORDER_CANCEL);
+    assert_int_equal(work(), 0);
+    expect(0, "Notre service client a annulé la réinitialisation de votre code");
+    assert_int_equal(orders_waiting(), 0);
+    say(A, "ENVOI 1 0698765432");
+    expect(0, "Envoyer 1,00 €");
+    say(A, "ANNULER");
+    say(A, "CODE OUBLIE");
+    code_order(A, CODE_ORDER_COMPLETE);
+    code_order(A, CODE_ORDER_COMPLETE); /* read twice: carried out once */
+    assert_int_equal(work(), 0);
+    expect(0, "Notre service client a validé la réinitialisation de votre code");
+    assert_int_equal(work(), 0); /* the second order: nothing left to do */
+    assert_int_equal(w.nreplies, 0);
+    assert_int_equal(work(), MDT_E(NOTFOUND));
+    assert_int_equal(orders_waiting(), 0);
+    say(A, "CODE 975310");
+    expect(0, "Code enregistré");
+    say(A, "ENVOI 1 0698765432");
+    say(A, "975310");
+    expect(0, "Envoyé : 1,00 €");
+}
+
+/* mandatd stops in the middle of a cooling-off: the reset, and the block, survive. */
+static void test_code_reset_restart(void **state)
+{
+    char when[24], text[160];
+    struct store_extra link = {.kind = EXTRA_SOCIAL_LINK};
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+
+    /* A's wallet is linked to a social account: the reset is told there too, in private. */
+    snprintf(link.u.social_link.address, sizeof(link.u.social_link.address), "m:alice");
+    snprintf(link.u.social_link.user_id, sizeof(link.u.social_link.user_id), "109");
+    snprintf(link.u.social_link.phone, sizeof(link.u.social_link.phone), "%s", A);
+    link.u.social_link.linked_us = fake_clock();
+    assert_int_equal(engine_execute_rows(w.engine, NULL, 0, &link, 1, NULL, NULL), 0);
+    close_world();
+    open_world(false);
+    snprintf(when, sizeof(when), "%s", reset_when(true));
+    say(A, "LANG EN");
+    say(A, "CODE FORGOT");
+    snprintf(text, sizeof(text), "Code reset requested: it takes effect on %s UTC.", when);
+    expect(0, text);
+    expect(1, text);
+    assert_string_equal(w.reply_dest[1], "m:alice");
+    close_world();
+    open_world(false);
+    say(A, "ENVOI 1 0698765432");
+    snprintf(text, sizeof(text), "Payments are suspended until %s UTC", when);
+    expect(0, text);
+    advance_s(86400);
+    close_world();
+    open_world(false);
+    assert_int_equal(work(), 0);
+    expect(0, "Code reset done");
+    expect(1, "Code reset done");
+    assert_string_equal(w.reply_dest[1], "m:alice");
+    close_world();
+    open_world(false);
+    say(A, "CODE 975310");
+    expect(0, "Code saved");
+}
+
+/* The enrolment link sets a code only where there is none: it dies when a code is set by SMS,
+ * and after its 30 minutes. */
+static void test_enrol_link_dies(void **state)
+{
+    uint8_t ha[32], hb[32];
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+
+    (void)state;
+    say(A, "INSCRIPTION");
+    enrol_hash(ha);
+    say(B, "INSCRIPTION");
+    enrol_hash(hb);
+    assert_string_equal(dialog_enrol_phone(w.dialog, ha, fake_clock()), A);
+    say(A, "CODE 483920");
+    expect(0, "Code enregistré");
+    assert_null(dialog_enrol_phone(w.dialog, ha, fake_clock()));
+    assert_int_equal(dialog_enrol_web(w.dialog, ha, "975310", fake_clock(), &s, &err),
+                     MDT_E(NOTFOUND));
+    close_world();
+    open_world(false);
+    assert_null(dialog_enrol_phone(w.dialog, ha, fake_clock()));
+    assert_string_equal(dialog_enrol_phone(w.dialog, hb, fake_clock()), B);
+    advance_s(30 * 60);
+    assert_null(dialog_enrol_phone(w.dialog, hb, fake_clock()));
+    assert_int_equal(dialog_enrol_web(w.dialog, hb, "975310", fake_clock(), &s, &err),
+                     MDT_E(NOTFOUND));
+}
+
+/* A merchant's request while a reset is under way: refused by SMS and on its page, payable
+ * again once the reset is withdrawn with the code. */
+static void test_code_reset_blocks_requests(void **state)
+{
+    char token[33];
+    uint64_t m;
+
+    (void)state;
+    m = open_merchant();
+    enrol(B, "CODE 271828");
+    topup(7, 10000);
+    say(B, "CODE OUBLIE");
+    assert_int_equal(ask(m, 2500, B, 1, token), 0);
+    say(B, "271828");
+    expect(0, "Paiements suspendus");
+    assert_int_equal(web_code(token, "271828"), 0);
+    assert_int_equal(w.outcome, OUTCOME_SUSPENDED);
+    assert_int_equal(req(1)->state, PR_PENDING);
+    assert_int_equal(account(m).credits_posted, 0);
+    say(B, "CODE GARDER 271828");
+    expect(0, "Réinitialisation annulée");
+    assert_int_equal(web_code(token, "271828"), 0);
+    assert_int_equal(w.outcome, OUTCOME_DONE);
+    assert_int_equal(account(m).credits_posted, 2500);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -653,6 +995,13 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payment_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_set_once_and_change, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_change_lock, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_reset_delay, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_reset_operator, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_reset_restart, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enrol_link_dies, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_reset_blocks_requests, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -303,6 +303,15 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
                               "for a while.",
                          "bad");
         break;
+    case OUTCOME_SUSPENDED:
+        web_page_message(req, 403, fr, fr ? "Paiements suspendus" : "Payments suspended",
+                         fr ? "Paiements suspendus : une réinitialisation de votre code est en "
+                              "cours (voyez le SMS reçu). Code retrouvé ? Envoyez CODE GARDER et "
+                              "le code par SMS."
+                            : "Payments are suspended: a reset of your code is under way (see "
+                              "the SMS you got). Remembered it? Text CODE KEEP and the code.",
+                         "bad");
+        break;
     case OUTCOME_REFUSED:
         snprintf(text, sizeof(text), fr ? "Paiement refusé (%s)." : "Payment refused (%s).",
                  ledger_reason_name(dialog_step_reason(s)));
