@@ -8,10 +8,12 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/release"
 mkdir -p "$top/var"
 cd "$top/var"
-# The sample config with the development pages on (/dev/phone, /dev/outbox for mandat phone),
+# The sample config with the internal listener on loopback and the development pages on it
+# (/dev/phone, /dev/mo and /dev/outbox for mandat sms and mandat phone),
 # remade at each start so that it follows docs/mandat.conf.
 conf="$top/var/mandat.conf"
-sed 's/^dev_mode = false$/dev_mode = true/' "$top/docs/mandat.conf" >"$conf"
+sed -e 's/^dev_mode = false$/dev_mode = true/' \
+  -e 's/^internal_listen =$/internal_listen = 127.0.0.1:8711/' "$top/docs/mandat.conf" >"$conf"
 mandat=("$bin/mandat" --config "$conf")
 
 if [ ! -f mandat.db ]; then
