@@ -15,6 +15,17 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
+/* Migration 7: in table T, the 32 hex digits after the first P (N characters) become
+ * "[token]"; SCRUB_ALL does it for each kind of link. SQLite has no regular expressions:
+ * instr and GLOB do it in one pass. */
+#define SCRUB(T, P, N)                                                                             \
+    "UPDATE " T " SET text = substr(text, 1, instr(text, '" P "') + " N " - 1) || '[token]'"       \
+    " || substr(text, instr(text, '" P "') + " N " + 32) WHERE instr(text, '" P "') > 0"           \
+    " AND length(substr(text, instr(text, '" P "') + " N ", 32)) = 32"                             \
+    " AND substr(text, instr(text, '" P "') + " N ", 32) NOT GLOB '*[^0-9a-f]*';"
+#define SCRUB_ALL(T)                                                                               \
+    SCRUB(T, "/c/", "3") SCRUB(T, "/o/", "3") SCRUB(T, "/link/", "6") SCRUB(T, "/enrol/", "7")
+
 /* Schema versions, applied in order inside one transaction. Never edit a published one. */
 static const char *const migrations[] = {
     /* 1: the log, the journal, and the accounts snapshot for SQL readers. */
@@ -119,6 +130,10 @@ static const char *const migrations[] = {
     "CREATE INDEX social_links_user ON social_links(user_id) WHERE user_id != '';"
     /* and a payment request may be a donation to a campaign, counted towards its total. */
     "ALTER TABLE payment_requests ADD COLUMN campaign TEXT NOT NULL DEFAULT '';",
+    /* 7: link tokens are never at rest in clear (DESIGN.md): an outbox row keeps its link's
+     * token sealed by the vault, dropped once the peer has the message; texts written before
+     * this lose the token of their first link of each kind. */
+    "ALTER TABLE outbox ADD COLUMN link_seal BLOB;" SCRUB_ALL("outbox") SCRUB_ALL("inbox"),
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -142,9 +157,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INBOX_DONE] = "UPDATE inbox SET done = 1 WHERE id = ?",
     [ST_INS_OUTBOX] = "INSERT OR IGNORE INTO outbox(id, inbox_id, channel, state, attempts, source,"
                       " dest, peer_id, final_state, next_try_us, created_us, text, dest_id,"
-                      " reply_to, visibility) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_OUTBOX_STATE] = "UPDATE outbox SET state = ?, attempts = ?, next_try_us = ?, peer_id = ?,"
-                        " final_state = ? WHERE id = ?",
+                      " reply_to, visibility, link_seal) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    /* Once the peer has the message (any state but queued), its link's seal is dropped. */
+    [ST_OUTBOX_STATE] = "UPDATE outbox SET state = ?1, attempts = ?2, next_try_us = ?3,"
+                        " peer_id = ?4, final_state = ?5,"
+                        " link_seal = CASE WHEN ?1 = 0 THEN link_seal END WHERE id = ?6",
     [ST_UPSERT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, account_id, lang, pin_hash,"
                            " pin_failures, locked_until_us, created_us, enrol_hash,"
                            " enrol_expires_us) VALUES(?,?,?,?,?,?,?,?,?)",

@@ -37,8 +37,9 @@ struct world {
     struct vault *vault;
     struct dialog *dialog;
     uint64_t peer_seq;
-    uint64_t suspense; /* 0: money to numbers with no wallet is refused */
-    char replies[8][STORE_TEXT_MAX];
+    uint64_t suspense;               /* 0: money to numbers with no wallet is refused */
+    char replies[8][STORE_TEXT_MAX]; /* as the peer gets them: links opened */
+    char stored[8][STORE_TEXT_MAX];  /* as the outbox keeps them */
     char reply_dest[8][STORE_ADDR_MAX];
     int nreplies;
     char events[8][48];
@@ -67,7 +68,14 @@ static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n
     w.nreplies = 0;
     for (size_t i = 0; i < s->row_count && w.nreplies < 8; i++) {
         if (s->rows[i].kind == EXTRA_OUTBOX) {
-            snprintf(w.replies[w.nreplies], sizeof(w.replies[0]), "%s", s->rows[i].u.outbox.text);
+            static struct outbox_row open;
+
+            /* The ledger thread: no cmocka assertion here; a failure shows in the text. */
+            bool opened = dialog_outbox_open(w.dialog, &s->rows[i].u.outbox, &open) == 0;
+
+            snprintf(w.replies[w.nreplies], sizeof(w.replies[0]), "%s",
+                     opened ? open.text : "(link seal did not open)");
+            snprintf(w.stored[w.nreplies], sizeof(w.stored[0]), "%s", s->rows[i].u.outbox.text);
             snprintf(w.reply_dest[w.nreplies], sizeof(w.reply_dest[0]), "%s",
                      s->rows[i].u.outbox.dest);
             w.nreplies++;
@@ -283,8 +291,16 @@ static int teardown(void **state)
 /* INSCRIPTION, a weak code refused, a good code, the balance. */
 static void enrol(const char *phone, const char *code)
 {
+    const char *link;
+
     say(phone, "INSCRIPTION");
     expect(0, "Bienvenue");
+    /* The welcome's link: its token goes out, the outbox keeps a marker and a seal. */
+    link = strstr(w.replies[0], "/enrol/");
+    assert_non_null(link);
+    assert_int_equal(strspn(link + 7, "0123456789abcdef"), 32);
+    assert_non_null(strstr(w.stored[0], "/enrol/" DIALOG_LINK_MARKER));
+    assert_null(strstr(w.stored[0], link + 7));
     say(phone, "CODE 123456");
     expect(0, "suite de chiffres");
     say(phone, code);
@@ -582,6 +598,9 @@ static void test_payment_requests(void **state)
     expect(0, "Boutique Zoé demande 25,00 € (order 1). Répondez avec votre code pour payer");
     expect(0, "/c/");
     assert_non_null(strstr(w.replies[0], token)); /* the link carries the token */
+    /* ... never stored in clear: the outbox text has a marker in its place (DESIGN.md). */
+    assert_null(strstr(w.stored[0], token));
+    assert_non_null(strstr(w.stored[0], "/c/" DIALOG_LINK_MARKER));
     assert_int_equal(ask(m, 2500, B, 1, NULL), MDT_E(EXISTS));
     say(B, "271828");
     expect(0, "Payé : 25,00 € à Boutique Zoé (order 1). Nouveau solde : 75,00 €.");

@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Links in stored messages: a reply's link token is replaced in its text by a neutral marker and
+ * kept beside it sealed by the vault (bound to the row's id), so that neither the outbox nor the
+ * WAL ever holds a live token (DESIGN.md); senders put it back in memory just before sending. */
+#include <stdio.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "base/log.h"
+#include "dialog/dialog_int.h"
+#include "vault/vault.h"
+
+#define LINK_TOKEN_LEN (VAULT_TOKEN_MAX - 1)
+#define LINK_PLAIN_LEN (2 + LINK_TOKEN_LEN) /* the marker's offset (big-endian), the token */
+#define MARKER_LEN (sizeof(DIALOG_LINK_MARKER) - 1)
+
+_Static_assert(LINK_PLAIN_LEN + VAULT_SEAL_OVERHEAD <= STORE_SEAL_MAX, "a link seal fits a row");
+_Static_assert(STORE_TEXT_MAX <= 0xffff, "offsets fit 16 bits");
+
+/* What a seal is bound to: the row's id, so a seal copied into another row (to another number)
+ * does not open. */
+static void link_aad(const struct outbox_row *o, uint8_t aad[28])
+{
+    memcpy(aad, "outbox-link:", 12);
+    for (int i = 0; i < 8; i++) {
+        aad[12 + i] = (uint8_t)(o->id.hi >> (56 - 8 * i));
+        aad[20 + i] = (uint8_t)(o->id.lo >> (56 - 8 * i));
+    }
+}
+
+void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o)
+{
+    uint8_t plain[LINK_PLAIN_LEN], aad[28];
+    char *at;
+    size_t off, len;
+
+    if (strlen(s->token) != LINK_TOKEN_LEN) {
+        return; /* no link in this step */
+    }
+    at = strstr(o->text, s->token);
+    if (at == NULL) {
+        return;
+    }
+    off = (size_t)(at - o->text);
+    len = strlen(o->text);
+    plain[0] = (uint8_t)(off >> 8);
+    plain[1] = (uint8_t)(off & 0xff);
+    memcpy(plain + 2, s->token, LINK_TOKEN_LEN);
+    link_aad(o, aad);
+    if (vault_secret_seal(s->d->vault, aad, sizeof(aad), plain, sizeof(plain), o->link_seal) == 0) {
+        o->link_seal_len = (uint16_t)(sizeof(plain) + VAULT_SEAL_OVERHEAD);
+    } else {
+        /* Never the token in clear: the message goes with a dead link rather than none. */
+        log_error("cannot seal a link token: the message is sent without it");
+    }
+    vault_wipe(plain, sizeof(plain));
+    memcpy(at, DIALOG_LINK_MARKER, MARKER_LEN);
+    memmove(at + MARKER_LEN, at + LINK_TOKEN_LEN, len - off - LINK_TOKEN_LEN + 1);
+    MDT_ASSERT(strstr(o->text, s->token) == NULL);
+}
+
+/* Put the token of plain back at its offset in out->text, if the marker is there. */
+static int splice(struct outbox_row *out, const uint8_t plain[LINK_PLAIN_LEN])
+{
+    size_t off = ((size_t)plain[0] << 8) | plain[1];
+    size_t len = strlen(out->text);
+    char *at = out->text + off;
+
+    if (off + MARKER_LEN > len || memcmp(at, DIALOG_LINK_MARKER, MARKER_LEN) != 0 ||
+        len - MARKER_LEN + LINK_TOKEN_LEN >= sizeof(out->text)) {
+        return MDT_E(CORRUPT);
+    }
+    memmove(at + LINK_TOKEN_LEN, at + MARKER_LEN, len - off - MARKER_LEN + 1);
+    memcpy(at, plain + 2, LINK_TOKEN_LEN);
+    return 0;
+}
+
+int dialog_outbox_open(const struct dialog *d, const struct outbox_row *in, struct outbox_row *out)
+{
+    uint8_t plain[LINK_PLAIN_LEN], aad[28];
+    int rc;
+
+    *out = *in;
+    out->link_seal_len = 0;
+    vault_wipe(out->link_seal, sizeof(out->link_seal));
+    if (in->link_seal_len == 0) {
+        return 0; /* no link, or already opened (a row a sender gave back) */
+    }
+    if (in->link_seal_len != sizeof(plain) + VAULT_SEAL_OVERHEAD) {
+        return MDT_E(CORRUPT);
+    }
+    link_aad(in, aad);
+    rc = vault_secret_open(d->vault, aad, sizeof(aad), in->link_seal, in->link_seal_len, plain);
+    if (rc == 0) {
+        rc = splice(out, plain);
+    }
+    vault_wipe(plain, sizeof(plain));
+    return rc;
+}
