@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Links in stored messages: a reply's link token is replaced in its text by a neutral marker and
  * kept beside it sealed by the vault (bound to the row's id), so that neither the outbox nor the
- * WAL ever holds a live token (DESIGN.md); senders put it back in memory just before sending. */
+ * WAL ever holds a live token (DESIGN.md); senders put it back in memory just before sending.
+ * A token a person pastes back in a message is not kept either. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -57,6 +59,40 @@ void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o)
     memcpy(at, DIALOG_LINK_MARKER, MARKER_LEN);
     memmove(at + MARKER_LEN, at + LINK_TOKEN_LEN, len - off - LINK_TOKEN_LEN + 1);
     MDT_ASSERT(strstr(o->text, s->token) == NULL);
+}
+
+static bool is_hex(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_alnum(char c)
+{
+    return is_hex(c) || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z');
+}
+
+void dialog_text_redact_tokens(char *t)
+{
+    size_t len = strlen(t);
+
+    /* Each run of exactly 32 hex digits standing alone (a token, in either case) becomes the
+     * marker; the text only gets shorter, so one pass from the left is enough. */
+    for (size_t i = 0; i + LINK_TOKEN_LEN <= len; i++) {
+        size_t run = 0;
+
+        if (i > 0 && is_alnum(t[i - 1])) {
+            continue;
+        }
+        while (i + run < len && is_hex(t[i + run])) {
+            run++;
+        }
+        if (run != LINK_TOKEN_LEN || is_alnum(t[i + run])) {
+            continue;
+        }
+        memcpy(t + i, DIALOG_LINK_MARKER, MARKER_LEN);
+        memmove(t + i + MARKER_LEN, t + i + LINK_TOKEN_LEN, len - i - LINK_TOKEN_LEN + 1);
+        len -= LINK_TOKEN_LEN - MARKER_LEN;
+    }
 }
 
 /* Put the token of plain back at its offset in out->text, if the marker is there. */

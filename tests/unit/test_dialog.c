@@ -40,6 +40,7 @@ struct world {
     uint64_t suspense;               /* 0: money to numbers with no wallet is refused */
     char replies[8][STORE_TEXT_MAX]; /* as the peer gets them: links opened */
     char stored[8][STORE_TEXT_MAX];  /* as the outbox keeps them */
+    char inbox[STORE_TEXT_MAX];      /* the message as the inbox keeps it */
     char reply_dest[8][STORE_ADDR_MAX];
     int nreplies;
     char events[8][48];
@@ -79,6 +80,9 @@ static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n
             snprintf(w.reply_dest[w.nreplies], sizeof(w.reply_dest[0]), "%s",
                      s->rows[i].u.outbox.dest);
             w.nreplies++;
+        }
+        if (s->rows[i].kind == EXTRA_INBOX) {
+            snprintf(w.inbox, sizeof(w.inbox), "%s", s->rows[i].u.inbox.text);
         }
         if (s->rows[i].kind == EXTRA_WEBHOOK && w.nevents < 8) {
             snprintf(w.events[w.nevents], sizeof(w.events[0]), "%s", s->rows[i].u.webhook.type);
@@ -601,6 +605,20 @@ static void test_payment_requests(void **state)
     /* ... never stored in clear: the outbox text has a marker in its place (DESIGN.md). */
     assert_null(strstr(w.stored[0], token));
     assert_non_null(strstr(w.stored[0], "/c/" DIALOG_LINK_MARKER));
+    {
+        /* A person who pastes the link back: the inbox keeps a marker, in either case. */
+        char text[128], upper[33];
+
+        for (int i = 0; i < 33; i++) {
+            upper[i] = (char)(token[i] >= 'a' && token[i] <= 'f' ? token[i] - 32 : token[i]);
+        }
+        snprintf(text, sizeof(text), "vu https://pay.example/c/%s et %s ?", token, upper);
+        say(B, text);
+        assert_null(strstr(w.inbox, token));
+        assert_null(strstr(w.inbox, upper));
+        assert_string_equal(w.inbox, "vu https://pay.example/c/" DIALOG_LINK_MARKER
+                                     " et " DIALOG_LINK_MARKER " ?");
+    }
     assert_int_equal(ask(m, 2500, B, 1, NULL), MDT_E(EXISTS));
     say(B, "271828");
     expect(0, "Payé : 25,00 € à Boutique Zoé (order 1). Nouveau solde : 75,00 €.");
