@@ -133,7 +133,9 @@ static const char *const migrations[] = {
     /* 7: link tokens are never at rest in clear (DESIGN.md): an outbox row keeps its link's
      * token sealed by the vault, dropped once the peer has the message; texts written before
      * this lose the token of their first link of each kind. */
-    "ALTER TABLE outbox ADD COLUMN link_seal BLOB;" SCRUB_ALL("outbox") SCRUB_ALL("inbox"),
+    "PRAGMA secure_delete = ON;" /* the old texts' bytes are zeroed, not left in free space */
+    "ALTER TABLE outbox ADD COLUMN link_seal BLOB;" SCRUB_ALL("outbox")
+        SCRUB_ALL("inbox") "PRAGMA secure_delete = OFF;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -278,8 +280,12 @@ static int migrate(struct sqlite_store *s, struct mdt_err *err)
     }
     if (rc < 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
     }
-    return rc;
+    /* Pages as they were before a migration (texts migration 7 scrubbed) must not stay behind in
+     * the WAL: copy it into the database and empty it. Best effort, once per upgrade. */
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    return 0;
 }
 
 static int read_journal_head(struct sqlite_store *s, struct mdt_err *err)
