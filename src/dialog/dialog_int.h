@@ -227,8 +227,9 @@ struct claim *dialog_claim_find(struct dialog *d, struct id128 id);
 void dialog_claim_apply(struct dialog *d, const struct claim_row *r);
 const struct association_row *dialog_association_find(const struct dialog *d, const char *keyword);
 
-/* If o's text holds the step's link token, put DIALOG_LINK_MARKER in its place and the token,
- * sealed by the vault, in o->link_seal (outbox_link.c). */
+/* If o's text holds the step's link token (else its one-time code), put DIALOG_LINK_MARKER
+ * (DIALOG_CODE_MARKER) in its place and the secret, sealed by the vault, in o->link_seal
+ * (outbox_link.c). */
 void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o);
 
 /* Replace, in a received text about to be stored, each standalone run of 32 hex digits (a link

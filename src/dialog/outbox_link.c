@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Links in stored messages: a reply's link token is replaced in its text by a neutral marker and
- * kept beside it sealed by the vault (bound to the row's id), so that neither the outbox nor the
- * WAL ever holds a live token (DESIGN.md); senders put it back in memory just before sending.
+/* Secrets in stored messages: a reply's link token (or one-time code) is replaced in its text by
+ * a neutral marker and kept beside it sealed by the vault (bound to the row's id), so that neither
+ * the outbox nor the WAL ever holds it in clear (DESIGN.md); senders put it back in memory just
+ * before sending.
  * A token a person pastes back in a message is not kept either. */
 #include <stdbool.h>
 #include <stdio.h>
@@ -13,10 +14,11 @@
 #include "vault/vault.h"
 
 #define LINK_TOKEN_LEN (VAULT_TOKEN_MAX - 1)
-#define LINK_PLAIN_LEN (2 + LINK_TOKEN_LEN) /* the marker's offset (big-endian), the token */
+/* What is sealed: the marker's offset (big-endian) and the secret (a token or a 6-digit code). */
+#define SEAL_PLAIN_MAX (2 + LINK_TOKEN_LEN)
 #define MARKER_LEN (sizeof(DIALOG_LINK_MARKER) - 1)
 
-_Static_assert(LINK_PLAIN_LEN + VAULT_SEAL_OVERHEAD <= STORE_SEAL_MAX, "a link seal fits a row");
+_Static_assert(SEAL_PLAIN_MAX + VAULT_SEAL_OVERHEAD <= STORE_SEAL_MAX, "a seal fits a row");
 _Static_assert(STORE_TEXT_MAX <= 0xffff, "offsets fit 16 bits");
 
 /* What a seal is bound to: the row's id, so a seal copied into another row (to another number)
@@ -30,35 +32,61 @@ static void link_aad(const struct outbox_row *o, uint8_t aad[28])
     }
 }
 
+/* The secret of step s that o's text carries, and where: the link's token, else the one-time
+ * code (the first occurrence: both texts name the secret before anything a person chose).
+ * NULL when none. */
+static const char *secret_in(const struct dialog_step *s, const struct outbox_row *o, char **at)
+{
+    if (strlen(s->token) == LINK_TOKEN_LEN) {
+        *at = strstr(o->text, s->token);
+        if (*at != NULL) {
+            return s->token;
+        }
+    }
+    if (s->otp[0] != '\0') {
+        *at = strstr(o->text, s->otp);
+        if (*at != NULL) {
+            return s->otp;
+        }
+    }
+    return NULL;
+}
+
+static const char *marker_for(size_t secret_len)
+{
+    return secret_len == LINK_TOKEN_LEN ? DIALOG_LINK_MARKER : DIALOG_CODE_MARKER;
+}
+
 void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o)
 {
-    uint8_t plain[LINK_PLAIN_LEN], aad[28];
-    char *at;
-    size_t off, len;
+    uint8_t plain[SEAL_PLAIN_MAX], aad[28];
+    char *at = NULL;
+    const char *secret = secret_in(s, o, &at);
+    size_t off, len, n;
+    const char *marker;
 
-    if (strlen(s->token) != LINK_TOKEN_LEN) {
-        return; /* no link in this step */
-    }
-    at = strstr(o->text, s->token);
-    if (at == NULL) {
+    if (secret == NULL) {
         return;
     }
+    n = strlen(secret);
+    marker = marker_for(n);
+    MDT_ASSERT(n <= LINK_TOKEN_LEN && strlen(marker) <= n);
     off = (size_t)(at - o->text);
     len = strlen(o->text);
     plain[0] = (uint8_t)(off >> 8);
     plain[1] = (uint8_t)(off & 0xff);
-    memcpy(plain + 2, s->token, LINK_TOKEN_LEN);
+    memcpy(plain + 2, secret, n);
     link_aad(o, aad);
-    if (vault_secret_seal(s->d->vault, aad, sizeof(aad), plain, sizeof(plain), o->link_seal) == 0) {
-        o->link_seal_len = (uint16_t)(sizeof(plain) + VAULT_SEAL_OVERHEAD);
+    if (vault_secret_seal(s->d->vault, aad, sizeof(aad), plain, 2 + n, o->link_seal) == 0) {
+        o->link_seal_len = (uint16_t)(2 + n + VAULT_SEAL_OVERHEAD);
     } else {
-        /* Never the token in clear: the message goes with a dead link rather than none. */
-        log_error("cannot seal a link token: the message is sent without it");
+        /* Never the secret in clear: the message goes without it rather than not at all. */
+        log_error("cannot seal the secret of a message: it is sent without it");
     }
     vault_wipe(plain, sizeof(plain));
-    memcpy(at, DIALOG_LINK_MARKER, MARKER_LEN);
-    memmove(at + MARKER_LEN, at + LINK_TOKEN_LEN, len - off - LINK_TOKEN_LEN + 1);
-    MDT_ASSERT(strstr(o->text, s->token) == NULL);
+    memcpy(at, marker, strlen(marker));
+    memmove(at + strlen(marker), at + n, len - off - n + 1);
+    MDT_ASSERT(strstr(o->text, secret) == NULL || n < LINK_TOKEN_LEN);
 }
 
 static bool is_hex(char c)
@@ -95,40 +123,45 @@ void dialog_text_redact_tokens(char *t)
     }
 }
 
-/* Put the token of plain back at its offset in out->text, if the marker is there. */
-static int splice(struct outbox_row *out, const uint8_t plain[LINK_PLAIN_LEN])
+/* Put the secret of plain (n bytes after the offset) back at its offset in out->text, if the
+ * marker is there. */
+static int splice(struct outbox_row *out, const uint8_t *plain, size_t n)
 {
     size_t off = ((size_t)plain[0] << 8) | plain[1];
     size_t len = strlen(out->text);
+    const char *marker = marker_for(n);
+    size_t mlen = strlen(marker);
     char *at = out->text + off;
 
-    if (off + MARKER_LEN > len || memcmp(at, DIALOG_LINK_MARKER, MARKER_LEN) != 0 ||
-        len - MARKER_LEN + LINK_TOKEN_LEN >= sizeof(out->text)) {
+    if (off + mlen > len || memcmp(at, marker, mlen) != 0 || len - mlen + n >= sizeof(out->text)) {
         return MDT_E(CORRUPT);
     }
-    memmove(at + LINK_TOKEN_LEN, at + MARKER_LEN, len - off - MARKER_LEN + 1);
-    memcpy(at, plain + 2, LINK_TOKEN_LEN);
+    memmove(at + n, at + mlen, len - off - mlen + 1);
+    memcpy(at, plain + 2, n);
     return 0;
 }
 
 int dialog_outbox_open(const struct dialog *d, const struct outbox_row *in, struct outbox_row *out)
 {
-    uint8_t plain[LINK_PLAIN_LEN], aad[28];
+    uint8_t plain[SEAL_PLAIN_MAX], aad[28];
+    size_t n;
     int rc;
 
     *out = *in;
     out->link_seal_len = 0;
     vault_wipe(out->link_seal, sizeof(out->link_seal));
     if (in->link_seal_len == 0) {
-        return 0; /* no link, or already opened (a row a sender gave back) */
+        return 0; /* no secret, or already opened (a row a sender gave back) */
     }
-    if (in->link_seal_len != sizeof(plain) + VAULT_SEAL_OVERHEAD) {
+    if (in->link_seal_len <= 2 + VAULT_SEAL_OVERHEAD ||
+        in->link_seal_len > sizeof(plain) + VAULT_SEAL_OVERHEAD) {
         return MDT_E(CORRUPT);
     }
+    n = in->link_seal_len - VAULT_SEAL_OVERHEAD - 2;
     link_aad(in, aad);
     rc = vault_secret_open(d->vault, aad, sizeof(aad), in->link_seal, in->link_seal_len, plain);
     if (rc == 0) {
-        rc = splice(out, plain);
+        rc = splice(out, plain, n);
     }
     vault_wipe(plain, sizeof(plain));
     return rc;

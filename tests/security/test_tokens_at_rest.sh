@@ -6,7 +6,8 @@
 # from what the phone or the network received, then searched for in those files (hex in either
 # case, its raw bytes, base64), while the link still opens (200) and its flow completes. A
 # kill -9 while a link waits in the outbox: after the restart the message still goes out with a
-# working link. An upgrade scrubs the tokens an older version left in clear.
+# working link. The one-time code sent by SMS to link a social account is not kept in clear
+# either. An upgrade scrubs the tokens an older version left in clear.
 # Usage: test_tokens_at_rest.sh MANDAT MANDATD
 set -euo pipefail
 mandat=$1
@@ -72,8 +73,10 @@ KEY=$(sed -n 's/^api key: //p' "$dir/m1")
 # A database as the version before this one left it: texts with tokens in clear, which the
 # upgrade scrubs (migration 7) without leaving their bytes in free space or in the WAL.
 old=0123456789abcdef0123456789abcdef
-db "ALTER TABLE outbox DROP COLUMN link_seal; PRAGMA user_version = 6;
-INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,
+if [ "$(db "PRAGMA user_version")" -gt 6 ]; then
+  db "ALTER TABLE outbox DROP COLUMN link_seal; PRAGMA user_version = 6;"
+fi
+db "INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,
   created_us, text) VALUES(randomblob(16), 1, 1, 1, '71004', '+33611111111', 'x', '', 0, 0,
   'Bienvenue ! $H/enrol/$old (ou CODE)');
 INSERT INTO inbox(id, channel, peer_id, source, dest, text, peer_time_us, received_us, done)
@@ -132,6 +135,13 @@ expect "social link page" "200" status_of "/link/$lt"
 csrf=$(csrf_of "/link/$lt")
 expect "social: otp sent" "Code reçu par SMS" curl -s --data "csrf=$csrf&step=phone&phone=06+12+34+56+78" "$H/link/$lt"
 otp=$("${M[@]}" phone $P </dev/null | grep -o 'vérification mandat : [0-9]\{6\}' | grep -o '[0-9]\{6\}' || true)
+[ -n "$otp" ] && ok || bad "social: no one-time code by SMS"
+# The one-time code by SMS is not kept in clear either: its row shows a mask.
+expect "otp masked" "vérification mandat : ******" db "SELECT text FROM outbox WHERE text LIKE '%vérification%'"
+expect "otp not stored" "0" db "SELECT count(*) FROM outbox WHERE text LIKE '%$otp%'"
+if cat "$dir"/mandat.db* "$dir/mandatd.log" | grep -a -q -F "$otp, pour relier"; then
+  bad "otp at rest in a file"
+else ok; fi
 expect "social: linked" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=483920&again=483920" "$H/link/$lt"
 at_rest "social link used" "$lt"
 p=$(mention alice "@mandat #envoyer 5€ @bob")
