@@ -15,6 +15,7 @@
 #include "base/money.h"
 #include "ledger/ledger.h"
 #include "store/store_channel.h"
+#include "vault/vault.h"
 
 struct vault;
 
@@ -152,7 +153,7 @@ int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out);
 
 /* What a stored outbox text shows where its link's token was (DESIGN.md: never at rest), and
  * where a one-time code was. */
-#define DIALOG_LINK_MARKER "[token]"
+#define DIALOG_LINK_MARKER VAULT_TOKEN_MARKER
 #define DIALOG_CODE_MARKER "******"
 
 /* The message to send for a stored outbox row: *out = *in with its link's token (or one-time

@@ -232,10 +232,6 @@ const struct association_row *dialog_association_find(const struct dialog *d, co
  * (outbox_link.c). */
 void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o);
 
-/* Replace, in a received text about to be stored, each standalone run of 32 hex digits (a link
- * token pasted back) by DIALOG_LINK_MARKER. In place; the text only gets shorter. */
-void dialog_text_redact_tokens(char *t);
-
 /* Append a reply to the step's person (or to dest when not NULL), formatted from text t; a link
  * token in it is sealed (dialog_outbox_seal). */
 void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,

@@ -4,7 +4,6 @@
  * the outbox nor the WAL ever holds it in clear (DESIGN.md); senders put it back in memory just
  * before sending.
  * A token a person pastes back in a message is not kept either. */
-#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,7 +15,6 @@
 #define LINK_TOKEN_LEN (VAULT_TOKEN_MAX - 1)
 /* What is sealed: the marker's offset (big-endian) and the secret (a token or a 6-digit code). */
 #define SEAL_PLAIN_MAX (2 + LINK_TOKEN_LEN)
-#define MARKER_LEN (sizeof(DIALOG_LINK_MARKER) - 1)
 
 _Static_assert(SEAL_PLAIN_MAX + VAULT_SEAL_OVERHEAD <= STORE_SEAL_MAX, "a seal fits a row");
 _Static_assert(STORE_TEXT_MAX <= 0xffff, "offsets fit 16 bits");
@@ -87,40 +85,6 @@ void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o)
     memcpy(at, marker, strlen(marker));
     memmove(at + strlen(marker), at + n, len - off - n + 1);
     MDT_ASSERT(strstr(o->text, secret) == NULL || n < LINK_TOKEN_LEN);
-}
-
-static bool is_hex(char c)
-{
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
-static bool is_alnum(char c)
-{
-    return is_hex(c) || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z');
-}
-
-void dialog_text_redact_tokens(char *t)
-{
-    size_t len = strlen(t);
-
-    /* Each run of exactly 32 hex digits standing alone (a token, in either case) becomes the
-     * marker; the text only gets shorter, so one pass from the left is enough. */
-    for (size_t i = 0; i + LINK_TOKEN_LEN <= len; i++) {
-        size_t run = 0;
-
-        if (i > 0 && is_alnum(t[i - 1])) {
-            continue;
-        }
-        while (i + run < len && is_hex(t[i + run])) {
-            run++;
-        }
-        if (run != LINK_TOKEN_LEN || is_alnum(t[i + run])) {
-            continue;
-        }
-        memcpy(t + i, DIALOG_LINK_MARKER, MARKER_LEN);
-        memmove(t + i + MARKER_LEN, t + i + LINK_TOKEN_LEN, len - i - LINK_TOKEN_LEN + 1);
-        len -= LINK_TOKEN_LEN - MARKER_LEN;
-    }
 }
 
 /* Put the secret of plain (n bytes after the offset) back at its offset in out->text, if the

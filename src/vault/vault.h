@@ -98,6 +98,13 @@ int vault_token_new(const struct vault *v, char token[VAULT_TOKEN_MAX], uint8_t 
 /* The keyed hash of a presented token; -MDT_EPARSE when it is not 32 hex digits. */
 int vault_token_check(const struct vault *v, const char *token, uint8_t hash[32]);
 
+/* What a text kept at rest (a message received, a log line) shows where a token was. */
+#define VAULT_TOKEN_MARKER "[token]"
+
+/* Replace in t each standalone run of exactly 32 hex digits, in either case (a link token pasted
+ * back, or echoed by a peer), by VAULT_TOKEN_MARKER. In place; t only gets shorter. */
+void vault_token_redact(char *t);
+
 /* ---- short secrets sealed for storage (vault_seal.c) ---- */
 
 #define VAULT_SEAL_VERSION 1    /* the version new seals carry; first byte of every seal */

@@ -177,6 +177,26 @@ static void test_merchant_secrets(void **state)
     vault_close(v);
 }
 
+/* Tokens in texts kept at rest are masked: a standalone run of exactly 32 hex digits. */
+static void test_token_redact(void **state)
+{
+    char t[200];
+
+    (void)state;
+    snprintf(t, sizeof(t), "see https://x/c/0123456789abcdef0123456789abcdef?");
+    vault_token_redact(t);
+    assert_string_equal(t, "see https://x/c/" VAULT_TOKEN_MARKER "?");
+    snprintf(t, sizeof(t), "0123456789ABCDEF0123456789ABCDEF and 0123456789abcdef0123456789abcdef");
+    vault_token_redact(t);
+    assert_string_equal(t, VAULT_TOKEN_MARKER " and " VAULT_TOKEN_MARKER);
+    /* Not a token: 31 or 33 digits, or glued to other letters. */
+    snprintf(t, sizeof(t),
+             "0123456789abcdef0123456789abcde 0123456789abcdef0123456789abcdef0 "
+             "x0123456789abcdef0123456789abcdef");
+    vault_token_redact(t);
+    assert_null(strstr(t, VAULT_TOKEN_MARKER));
+}
+
 /* Decrypt a seal with AES-256-GCM under key, outside the vault: how a thief holding a key
  * would try. Returns whether the tag matched. */
 static bool gcm_open_with(const uint8_t key[32], const uint8_t *seal, size_t n, const void *aad,
@@ -305,10 +325,10 @@ static void test_seal_key_derived(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_file),         cmocka_unit_test(test_hash_and_verify),
-        cmocka_unit_test(test_weak_codes),       cmocka_unit_test(test_merchant_secrets),
-        cmocka_unit_test(test_seal_round_trip),  cmocka_unit_test(test_seal_tamper),
-        cmocka_unit_test(test_seal_key_derived),
+        cmocka_unit_test(test_key_file),     cmocka_unit_test(test_hash_and_verify),
+        cmocka_unit_test(test_weak_codes),   cmocka_unit_test(test_merchant_secrets),
+        cmocka_unit_test(test_token_redact), cmocka_unit_test(test_seal_round_trip),
+        cmocka_unit_test(test_seal_tamper),  cmocka_unit_test(test_seal_key_derived),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
