@@ -5,8 +5,8 @@
 # a merchant's payment request, a social account link and a post's order); each token is read
 # from what the phone or the network received, then searched for in those files (hex in either
 # case, its raw bytes, base64), while the link still opens (200) and its flow completes. A
-# kill -9 while a link waits in the outbox: after the restart the message still goes out with a
-# working link. The one-time code sent by SMS to link a social account is not kept in clear
+# kill -9 while a link waits in the outbox (for the dev phone; sent to an SMSC that never
+# answered): after the restart the message still goes out with a working link. The one-time code sent by SMS to link a social account is not kept in clear
 # either. An upgrade scrubs the tokens an older version left in clear.
 # Usage: test_tokens_at_rest.sh MANDAT MANDATD
 set -euo pipefail
@@ -166,8 +166,52 @@ expect "request page after restart" "200" status_of "/c/$ct2"
 csrf=$(csrf_of "/c/$ct2")
 curl -s --data "csrf=$csrf&code=483920" "$H/c/$ct2" >/dev/null
 eventually "paid after restart" "confirmed" state_of "$R2"
+
+# ---- the same through an SMSC that took a submit_sm and never answered it ----
+stop
+smsc smsc
+C="http://127.0.0.1:$smsc_cport"
+e2e_conf "$port" "[smpp]
+host = 127.0.0.1
+port = $smsc_sport
+system_id = mandat
+password = secret"
+smsc_mode() { curl -s -X POST "$C/mode" -d "$1" >/dev/null; }
+# The parts of every submit_sm to P the SMSC got, answered or not, joined in order (ALL); or
+# only the messages it accepted.
+mt_to_p() {
+  curl -s "$C/mt?since=0&limit=1000" | python3 -c '
+import json, sys
+r = json.load(sys.stdin)
+if sys.argv[1] == "all":
+    print("".join(m["text"] or "" for m in r["mt"] if m["to"].lstrip("+") == "33612345678"))
+else:
+    print("\n".join(m["text"] for m in r["messages"] if m["to"].lstrip("+") == "33612345678"))' "$1"
+}
+start
+eventually "bound" '"system_id":"mandat"' curl -s "$C/binds"
+smsc_mode '{"drop_next_submit_resp": 100}'
+R3=$(api_request order-3)
+eventually "submitted, unanswered" "/c/" mt_to_p all
+ct3=$(mt_to_p all | token_in /c)
+if [ -n "$ct3" ] && ! mt_to_p accepted | grep -q -F "$ct3"; then ok; else
+  bad "the SMSC answered a submit_sm it should not have"
+fi
+at_rest "request link sent, not accepted" "$ct3"
+expect "still queued, sealed" "1" db "SELECT count(*) FROM outbox WHERE state = 0 AND link_seal IS NOT NULL"
+crash
+smsc_mode '{"drop_next_submit_resp": 0}'
+curl -s -X POST "$C/drop" >/dev/null
+start
+eventually "sent again after restart" "$ct3" mt_to_p accepted
+expect "request page after restart (smpp)" "200" status_of "/c/$ct3"
+csrf=$(csrf_of "/c/$ct3")
+curl -s --data "csrf=$csrf&code=483920" "$H/c/$ct3" >/dev/null
+eventually "paid after restart (smpp)" "confirmed" state_of "$R3"
+eventually "seal dropped once the SMSC accepted" "0" db "SELECT count(*) FROM outbox WHERE link_seal IS NOT NULL"
+
 # After a clean stop too (the WAL checkpointed into the database): still nothing.
 stop
-for t in "$old" "$et" "$ct" "$lt" "$ot" "$ct2"; do at_rest "after stop" "$t"; done
+for t in "$old" "$et" "$ct" "$lt" "$ot" "$ct2" "$ct3"; do at_rest "after stop" "$t"; done
 
 e2e_done tokens_at_rest
