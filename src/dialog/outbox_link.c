@@ -2,8 +2,7 @@
 /* Secrets in stored messages: a reply's link token (or one-time code) is replaced in its text by
  * a neutral marker and kept beside it sealed by the vault (bound to the row's id), so that neither
  * the outbox nor the WAL ever holds it in clear (DESIGN.md); senders put it back in memory just
- * before sending.
- * A token a person pastes back in a message is not kept either. */
+ * before sending. */
 #include <stdio.h>
 #include <string.h>
 

@@ -43,8 +43,8 @@ struct service {
     struct outbox_row *outbox;
     size_t outbox_count, outbox_cap;
     bool outbox_full_said;
-    struct service_sender sender;                               /* SMS: SMPP links or Kannel */
-    struct service_sender social_sender;                        /* CHANNEL_SOCIAL rows */
+    struct service_sender sender;        /* SMS: SMPP links or Kannel */
+    struct service_sender social_sender; /* CHANNEL_SOCIAL rows */
     void (*webhook_fn)(void *ctx, const struct webhook_row *r); /* durable events, sent now */
     void *webhook_ctx;
     /* recently sent messages, for their delivery receipts (a ring, newest overwrites) */
