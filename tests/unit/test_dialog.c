@@ -41,6 +41,7 @@ struct world {
     char replies[8][STORE_TEXT_MAX]; /* as the peer gets them: links opened */
     char stored[8][STORE_TEXT_MAX];  /* as the outbox keeps them */
     char inbox[STORE_TEXT_MAX];      /* the message as the inbox keeps it */
+    struct outbox_row first_row;     /* the first reply's row as stored */
     char reply_dest[8][STORE_ADDR_MAX];
     int nreplies;
     char events[8][48];
@@ -77,6 +78,9 @@ static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n
             snprintf(w.replies[w.nreplies], sizeof(w.replies[0]), "%s",
                      opened ? open.text : "(link seal did not open)");
             snprintf(w.stored[w.nreplies], sizeof(w.stored[0]), "%s", s->rows[i].u.outbox.text);
+            if (w.nreplies == 0) {
+                w.first_row = s->rows[i].u.outbox;
+            }
             snprintf(w.reply_dest[w.nreplies], sizeof(w.reply_dest[0]), "%s",
                      s->rows[i].u.outbox.dest);
             w.nreplies++;
@@ -605,6 +609,27 @@ static void test_payment_requests(void **state)
     /* ... never stored in clear: the outbox text has a marker in its place (DESIGN.md). */
     assert_null(strstr(w.stored[0], token));
     assert_non_null(strstr(w.stored[0], "/c/" DIALOG_LINK_MARKER));
+    {
+        /* A seal opens only in its own row, untouched; else the marker stays (a dead link). */
+        static struct outbox_row row, open;
+
+        row = w.first_row;
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), 0);
+        assert_non_null(strstr(open.text, token));
+        assert_int_equal(open.link_seal_len, 0);
+        row.id.lo ^= 1; /* the seal copied into another row */
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), MDT_E(CORRUPT));
+        assert_null(strstr(open.text, token));
+        assert_non_null(strstr(open.text, "/c/" DIALOG_LINK_MARKER));
+        row = w.first_row;
+        row.link_seal[row.link_seal_len - 1] ^= 0x80;
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), MDT_E(CORRUPT));
+        row = w.first_row;
+        row.text[0] = 'X'; /* text edited before the marker: the offset no longer matches */
+        memmove(row.text + 1, row.text, strlen(row.text) + 1);
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), MDT_E(CORRUPT));
+        assert_null(strstr(open.text, token));
+    }
     {
         /* A person who pastes the link back: the inbox keeps a marker, in either case. */
         char text[128], upper[33];
