@@ -15,6 +15,7 @@
 #include "base/money.h"
 #include "ledger/ledger.h"
 #include "store/store_channel.h"
+#include "vault/vault.h"
 
 struct vault;
 
@@ -154,6 +155,19 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
  * submit like dialog_receive's (its replies go to the outbox), or -MDT_ENOTFOUND when there is
  * nothing to do now. Call after every finished step and once a second. Cost: O(claims). */
 int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out);
+
+/* What a stored outbox text shows where its link's token was (DESIGN.md: never at rest), and
+ * where a one-time code was. */
+#define DIALOG_LINK_MARKER VAULT_TOKEN_MARKER
+#define DIALOG_CODE_MARKER "******"
+
+/* The message to send for a stored outbox row: *out = *in with its link's token (or one-time
+ * code) opened from in->link_seal and put back in place of its marker, and no seal. Call just
+ * before handing the row to a peer; wipe out->text (vault_wipe) once done with it. A row without a
+ * seal is copied as it is. -MDT_ECORRUPT (or the vault's error) when the seal does not open or does
+ * not match the text: out then holds the text with the marker (a dead link, the rest intact).
+ * Thread-safe: reads only the vault. */
+int dialog_outbox_open(const struct dialog *d, const struct outbox_row *in, struct outbox_row *out);
 
 /* ---- merchants' payment requests (request.c) ---- */
 

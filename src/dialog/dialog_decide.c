@@ -416,6 +416,7 @@ void dialog_fill_inbox(struct dialog_step *s, const struct dialog_message *m, in
     r->received_us = now_us;
     snprintf(r->text, sizeof(r->text), "%.*s",
              (int)(m->len < sizeof(r->text) - 1 ? m->len : sizeof(r->text) - 1), m->text);
+    vault_token_redact(r->text); /* a link pasted back: DESIGN.md, never at rest */
     s->row_count = 1;
 }
 

@@ -268,7 +268,13 @@ struct claim *dialog_claim_find(struct dialog *d, struct id128 id);
 void dialog_claim_apply(struct dialog *d, const struct claim_row *r);
 const struct association_row *dialog_association_find(const struct dialog *d, const char *keyword);
 
-/* Append a reply to the step's person (or to dest when not NULL), formatted from text t. */
+/* If o's text holds the step's link token (else its one-time code), put DIALOG_LINK_MARKER
+ * (DIALOG_CODE_MARKER) in its place and the secret, sealed by the vault, in o->link_seal
+ * (outbox_link.c). */
+void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o);
+
+/* Append a reply to the step's person (or to dest when not NULL), formatted from text t; a link
+ * token in it is sealed (dialog_outbox_seal). */
 void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,
                   const char *dest, enum lang lang, enum dialog_text t, ...);
 

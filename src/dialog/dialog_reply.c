@@ -59,6 +59,7 @@ void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count
     va_start(ap, t);
     vsnprintf(o->text, sizeof(o->text), dialog_text(t, lang), ap);
     va_end(ap);
+    dialog_outbox_seal(s, o);
     (*count)++;
 }
 

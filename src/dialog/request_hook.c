@@ -209,9 +209,9 @@ void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
     switch (s->action) {
     case ACT_REQUEST:
         snprintf(link, sizeof(link), "%s/c/%s", s->d->cfg.link_base, s->token);
-        vault_wipe(s->token, sizeof(s->token));
         dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id, payee,
                      amount, s->request.reference, link, s->conversation.ref);
+        vault_wipe(s->token, sizeof(s->token)); /* after dialog_reply has sealed it */
         vault_wipe(link, sizeof(link));
         break;
     case ACT_PAY:

@@ -14,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/metrics.h"
+#include "vault/vault.h"
 
 /* Messages waiting to be sent, kept in memory (the store has them too). 10 000 rows of about
  * 4.7 KB is 47 MB; past that new replies stay in the store only and are loaded at restart. */
@@ -89,6 +90,19 @@ static void outbox_queue(struct service *s, const struct outbox_row *r)
     s->outbox[s->outbox_count++] = *r;
 }
 
+/* The row as the peer must get it: its link's token opened from the seal, in memory only (the
+ * caller wipes it). A seal that does not open leaves the marker: a dead link is logged, and the
+ * rest of the message is still worth sending. */
+static void outbox_open(struct service *s, const struct outbox_row *r, struct outbox_row *out)
+{
+    int rc = dialog_outbox_open(s->dialog, r, out);
+
+    if (rc < 0) {
+        log_error("the link of an outbox message cannot be opened (%s): it is sent without it",
+                  mdt_strerror(rc));
+    }
+}
+
 int service_outbox_loaded(void *ctx, const struct outbox_row *r)
 {
     struct service *s = ctx;
@@ -128,7 +142,12 @@ static void outbox_save_states(struct service *s, const struct outbox_row *rows,
     MDT_ASSERT(x != NULL);
     for (size_t i = 0; i < n; i++) {
         x[i].kind = EXTRA_OUTBOX_STATE;
-        x[i].u.outbox = rows[i];
+        /* Only what the state update writes: rows may be opened copies whose text holds a
+         * live link token, which must not linger in the engine's queue. */
+        x[i].u.outbox.id = rows[i].id;
+        x[i].u.outbox.attempts = rows[i].attempts;
+        x[i].u.outbox.next_try_us = rows[i].next_try_us;
+        snprintf(x[i].u.outbox.peer_id, sizeof(x[i].u.outbox.peer_id), "%s", rows[i].peer_id);
         x[i].u.outbox.state = state;
         snprintf(x[i].u.outbox.final_state, sizeof(x[i].u.outbox.final_state), "%s", final_state);
     }
@@ -143,6 +162,7 @@ static void step_finished(struct service *s, struct dialog_step *step)
 {
     struct pending *p = step->owner;
     const char *texts[DIALOG_ROWS_MAX];
+    const struct outbox_row *stored[DIALOG_ROWS_MAX]; /* as kept: links sealed */
     struct outbox_row *mine = calloc(DIALOG_ROWS_MAX, sizeof(*mine));
     size_t nmine = 0;
     int rc = p->rc;
@@ -159,7 +179,9 @@ static void step_finished(struct service *s, struct dialog_step *step)
             continue;
         }
         if (p->ack != NULL && strcmp(o->dest, step->rows[0].u.inbox.source) == 0) {
-            mine[nmine] = *o;
+            /* In the channel's answer (Kannel's get-url body): opened for it. */
+            outbox_open(s, o, &mine[nmine]);
+            stored[nmine] = o;
             texts[nmine] = mine[nmine].text;
             nmine++;
         } else {
@@ -175,9 +197,10 @@ static void step_finished(struct service *s, struct dialog_step *step)
         outbox_save_states(s, mine, nmine, OUTBOX_SENT, "");
     } else {
         for (size_t i = 0; i < nmine; i++) {
-            outbox_queue(s, &mine[i]);
+            outbox_queue(s, stored[i]);
         }
     }
+    vault_wipe(mine, DIALOG_ROWS_MAX * sizeof(*mine));
     free(mine);
     free(p);
     dialog_step_done(step, rc);
@@ -322,6 +345,21 @@ static bool sender_open(const struct service_sender *snd)
     return snd->submit != NULL && snd->ready(snd->ctx);
 }
 
+/* Hand a row to a sender with its link opened; the sender copies what it keeps. */
+static int submit_open(struct service *s, const struct service_sender *snd,
+                       const struct outbox_row *r)
+{
+    struct outbox_row *open = malloc(sizeof(*open));
+    int rc;
+
+    MDT_ASSERT(open != NULL);
+    outbox_open(s, r, open);
+    rc = snd->submit(snd->ctx, open);
+    vault_wipe(open->text, sizeof(open->text));
+    free(open);
+    return rc;
+}
+
 void service_outbox_flush(struct service *s)
 {
     bool open[2] = {sender_open(&s->sender), sender_open(&s->social_sender)};
@@ -331,7 +369,7 @@ void service_outbox_flush(struct service *s)
         int k = s->outbox[i].channel == CHANNEL_SOCIAL ? 1 : 0;
         const struct service_sender *snd = k == 1 ? &s->social_sender : &s->sender;
 
-        if (open[k] && snd->submit(snd->ctx, &s->outbox[i]) == 0) {
+        if (open[k] && submit_open(s, snd, &s->outbox[i]) == 0) {
             sent[k]++;
             continue;
         }
@@ -392,7 +430,7 @@ size_t service_outbox_take(struct service *s, const char *dest, struct outbox_ro
 
     for (size_t i = 0; i < s->outbox_count; i++) {
         if (n < max && strcmp(s->outbox[i].dest, dest) == 0) {
-            out[n++] = s->outbox[i];
+            outbox_open(s, &s->outbox[i], &out[n++]); /* the dev phone reads the link */
         } else {
             s->outbox[kept++] = s->outbox[i];
         }

@@ -52,7 +52,8 @@ void service_work(struct service *s);
 int service_outbox_loaded(void *ctx, const struct outbox_row *r);
 
 /* Take up to max queued messages for dest (the dev phone, or a channel that polls), marking
- * them delivered. Returns how many were copied to out. */
+ * them delivered (which drops their links' seals from the store). Returns how many were copied
+ * to out, links opened: the caller wipes out once it has answered. */
 size_t service_outbox_take(struct service *s, const char *dest, struct outbox_row *out, size_t max);
 
 /* Where queued messages go out: a channel that sends (the SMPP session). submit copies the row

@@ -23,6 +23,8 @@
  * at most 3 UTF-8 bytes each: 4 590; one more for NUL. */
 #define STORE_TEXT_MAX 4600
 #define STORE_REF_MAX 16
+/* A sealed link token (vault_secret_seal of a 2-byte offset and 32 hex digits: 34 + 29). */
+#define STORE_SEAL_MAX 64
 
 enum channel_id {
     CHANNEL_CLI = 0,
@@ -67,6 +69,11 @@ struct outbox_row {
     char dest_id[STORE_PEER_ID_MAX];  /* the platform's id of dest (X direct messages need it) */
     char reply_to[STORE_PEER_ID_MAX]; /* the post answered; "" none */
     uint16_t visibility;              /* enum outbox_visibility */
+    /* The link's token, sealed by the vault: text holds a neutral marker in its place, so that
+     * the token is never stored in clear (DESIGN.md). Senders put it back just before sending
+     * (dialog_outbox_open); the store drops it once the peer has accepted the message. */
+    uint8_t link_seal[STORE_SEAL_MAX];
+    uint16_t link_seal_len; /* 0: no link */
 };
 
 /* Who sees a social reply. Direct is the default: links, amounts and receipts never go public. */

@@ -15,6 +15,17 @@
 #include "store/store.h"
 #include "store/store_sqlite_int.h"
 
+/* Migration 7: in table T, the 32 hex digits after the first P (N characters) become
+ * "[token]"; SCRUB_ALL does it for each kind of link. SQLite has no regular expressions:
+ * instr and GLOB do it in one pass. */
+#define SCRUB(T, P, N)                                                                             \
+    "UPDATE " T " SET text = substr(text, 1, instr(text, '" P "') + " N " - 1) || '[token]'"       \
+    " || substr(text, instr(text, '" P "') + " N " + 32) WHERE instr(text, '" P "') > 0"           \
+    " AND length(substr(text, instr(text, '" P "') + " N ", 32)) = 32"                             \
+    " AND substr(text, instr(text, '" P "') + " N ", 32) NOT GLOB '*[^0-9a-f]*';"
+#define SCRUB_ALL(T)                                                                               \
+    SCRUB(T, "/c/", "3") SCRUB(T, "/o/", "3") SCRUB(T, "/link/", "6") SCRUB(T, "/enrol/", "7")
+
 /* Schema versions, applied in order inside one transaction. Never edit a published one. */
 static const char *const migrations[] = {
     /* 1: the log, the journal, and the accounts snapshot for SQL readers. */
@@ -126,6 +137,12 @@ static const char *const migrations[] = {
     " action INTEGER NOT NULL, state INTEGER NOT NULL, created_us INTEGER NOT NULL,"
     " done_us INTEGER NOT NULL);"
     "CREATE INDEX code_orders_waiting ON code_orders(state) WHERE state = 0;",
+    /* 8: link tokens are never at rest in clear (DESIGN.md): an outbox row keeps its link's
+     * token sealed by the vault, dropped once the peer has the message; texts written before
+     * this lose the token of their first link of each kind. */
+    "PRAGMA secure_delete = ON;" /* the old texts' bytes are zeroed, not left in free space */
+    "ALTER TABLE outbox ADD COLUMN link_seal BLOB;" SCRUB_ALL("outbox")
+        SCRUB_ALL("inbox") "PRAGMA secure_delete = OFF;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -149,9 +166,11 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INBOX_DONE] = "UPDATE inbox SET done = 1 WHERE id = ?",
     [ST_INS_OUTBOX] = "INSERT OR IGNORE INTO outbox(id, inbox_id, channel, state, attempts, source,"
                       " dest, peer_id, final_state, next_try_us, created_us, text, dest_id,"
-                      " reply_to, visibility) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-    [ST_OUTBOX_STATE] = "UPDATE outbox SET state = ?, attempts = ?, next_try_us = ?, peer_id = ?,"
-                        " final_state = ? WHERE id = ?",
+                      " reply_to, visibility, link_seal) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    /* Once the peer has the message (any state but queued), its link's seal is dropped. */
+    [ST_OUTBOX_STATE] = "UPDATE outbox SET state = ?1, attempts = ?2, next_try_us = ?3,"
+                        " peer_id = ?4, final_state = ?5,"
+                        " link_seal = CASE WHEN ?1 = 0 THEN link_seal END WHERE id = ?6",
     [ST_UPSERT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, account_id, lang, pin_hash,"
                            " pin_failures, locked_until_us, created_us, enrol_hash,"
                            " enrol_expires_us, code_reset_us) VALUES(?,?,?,?,?,?,?,?,?,?)",
@@ -270,8 +289,12 @@ static int migrate(struct sqlite_store *s, struct mdt_err *err)
     }
     if (rc < 0) {
         sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        return rc;
     }
-    return rc;
+    /* Pages as they were before a migration (texts migration 7 scrubbed) must not stay behind in
+     * the WAL: copy it into the database and empty it. Best effort, once per upgrade. */
+    sqlite3_exec(s->db, "PRAGMA wal_checkpoint(TRUNCATE)", NULL, NULL, NULL);
+    return 0;
 }
 
 static int read_journal_head(struct sqlite_store *s, struct mdt_err *err)

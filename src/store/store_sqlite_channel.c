@@ -57,6 +57,12 @@ static int write_outbox(struct sqlite_store *s, const struct outbox_row *r, bool
     bind_text(st, 13, r->dest_id, sizeof(r->dest_id));
     bind_text(st, 14, r->reply_to, sizeof(r->reply_to));
     sqlite3_bind_int(st, 15, r->visibility);
+    if (r->link_seal_len > 0) {
+        MDT_ASSERT(r->link_seal_len <= sizeof(r->link_seal));
+        sqlite3_bind_blob(st, 16, r->link_seal, r->link_seal_len, SQLITE_STATIC);
+    } else {
+        sqlite3_bind_null(st, 16);
+    }
     return sqlite_step_done(s, st, err);
 }
 
@@ -628,6 +634,11 @@ static int load_outbox(sqlite3_stmt *st, const struct store_channel_fns *f, void
     column_text(st, 12, r->dest_id, sizeof(r->dest_id));
     column_text(st, 13, r->reply_to, sizeof(r->reply_to));
     r->visibility = (uint16_t)sqlite3_column_int(st, 14);
+    if (sqlite3_column_bytes(st, 15) > 0 &&
+        sqlite3_column_bytes(st, 15) <= (int)sizeof(r->link_seal)) {
+        r->link_seal_len = (uint16_t)sqlite3_column_bytes(st, 15);
+        memcpy(r->link_seal, sqlite3_column_blob(st, 15), r->link_seal_len);
+    }
     return f->outbox != NULL ? f->outbox(ctx, r) : 0;
 }
 
@@ -736,7 +747,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " FROM inbox WHERE received_us >= ?1 OR done = 0 ORDER BY seq",
          load_inbox},
         {"SELECT id, inbox_id, channel, state, attempts, source, dest, peer_id, final_state,"
-         " next_try_us, created_us, text, dest_id, reply_to, visibility FROM outbox"
+         " next_try_us, created_us, text, dest_id, reply_to, visibility, link_seal FROM outbox"
          " WHERE state < 2 AND ?1 IS NOT NULL"
          " ORDER BY seq",
          load_outbox},

@@ -15,11 +15,19 @@
 #include <unistd.h>
 
 #include "base/assert.h"
+#include "vault/vault_int.h"
 
 struct vault {
-    uint8_t *key; /* VAULT_KEY_LEN bytes in their own page, locked, not dumped */
+    uint8_t *key;      /* VAULT_KEY_LEN bytes in their own page, locked, not dumped */
+    uint8_t *seal_key; /* in the same page: the key of VAULT_SEAL_VERSION, derived from key */
     size_t map_len;
 };
+
+const uint8_t *vault_seal_key(const struct vault *v, uint8_t version)
+{
+    /* One version today; a rotation adds the new one and keeps the old ones to open. */
+    return version == VAULT_SEAL_VERSION ? v->seal_key : NULL;
+}
 
 void vault_wipe(void *p, size_t n)
 {
@@ -90,6 +98,7 @@ int vault_open(const char *key_path, bool create, struct vault **out, struct mdt
         return mdt_err_set(err, MDT_E(NOMEM), "out of memory opening the vault");
     }
     v->map_len = (size_t)(page > 0 ? page : 4096);
+    MDT_ASSERT(v->map_len >= 2 * VAULT_KEY_LEN);
     v->key = mmap(NULL, v->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (v->key == MAP_FAILED) {
         free(v);
@@ -109,6 +118,8 @@ int vault_open(const char *key_path, bool create, struct vault **out, struct mdt
         vault_close(v);
         return rc;
     }
+    v->seal_key = v->key + VAULT_KEY_LEN;
+    vault_seal_key_derive(v->key, VAULT_SEAL_VERSION, v->seal_key);
     *out = v;
     return 0;
 }

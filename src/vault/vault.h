@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The vault: the only module that touches key material. Today it keeps people's 6-digit codes
  * as keyed hashes (HMAC-SHA256 with a key kept outside the database), verifies them in
- * constant time and refuses weak codes. Card data encryption and link tokens come later. */
+ * constant time and refuses weak codes; it makes link tokens (kept as keyed hashes) and seals
+ * short secrets for storage (AES-256-GCM, versioned keys). Card data encryption comes later. */
 #ifndef MDT_VAULT_VAULT_H
 #define MDT_VAULT_VAULT_H
 
@@ -101,6 +102,35 @@ int vault_token_new(const struct vault *v, char token[VAULT_TOKEN_MAX], uint8_t 
 
 /* The keyed hash of a presented token; -MDT_EPARSE when it is not 32 hex digits. */
 int vault_token_check(const struct vault *v, const char *token, uint8_t hash[32]);
+
+/* What a text kept at rest (a message received, a log line) shows where a token was. */
+#define VAULT_TOKEN_MARKER "[token]"
+
+/* Replace in t each standalone run of exactly 32 hex digits, in either case (a link token pasted
+ * back, or echoed by a peer), by VAULT_TOKEN_MARKER. In place; t only gets shorter. */
+void vault_token_redact(char *t);
+
+/* ---- short secrets sealed for storage (vault_seal.c) ---- */
+
+#define VAULT_SEAL_VERSION 1    /* the version new seals carry; first byte of every seal */
+#define VAULT_SEAL_OVERHEAD 29  /* version byte, 96-bit nonce, 128-bit GCM tag */
+#define VAULT_SEAL_PLAIN_MAX 64 /* short secrets only: tokens, not documents */
+
+/* out = version || nonce || AES-256-GCM(seal key of version, plain, aad) || tag, exactly
+ * len + VAULT_SEAL_OVERHEAD bytes (caller-owned). The seal key is derived from the vault key
+ * (HMAC with a label and the version), never equal to it. aad (may be NULL with aad_len 0) is
+ * not stored: it binds the seal to where it is kept (a row id), so a seal copied elsewhere does
+ * not open. -MDT_EINVAL when len is 0 or above VAULT_SEAL_PLAIN_MAX, -MDT_EIO without random
+ * bytes. Thread-safe. */
+int vault_secret_seal(const struct vault *v, const void *aad, size_t aad_len, const void *plain,
+                      size_t len, uint8_t *out);
+
+/* Open what vault_secret_seal made with the same aad: plain gets sealed_len -
+ * VAULT_SEAL_OVERHEAD bytes (caller-owned; wipe it after use). -MDT_EINVAL for a length no seal
+ * has, -MDT_ERANGE for a version this vault does not hold, -MDT_ECORRUPT when the tag does not
+ * match (tampered, another key, another aad); plain is then wiped. Thread-safe. */
+int vault_secret_open(const struct vault *v, const void *aad, size_t aad_len, const uint8_t *sealed,
+                      size_t sealed_len, uint8_t *plain);
 
 /* Overwrite a secret in memory in a way the compiler cannot remove. */
 void vault_wipe(void *p, size_t n);

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Secrets given to merchants and people: API keys (only a keyed hash is stored), webhook
  * signing secrets (derived from the vault key, so none is stored), and the single-use tokens
- * of links sent in messages (only a keyed hash is stored). */
+ * of links sent in messages (only a keyed hash is stored; texts kept at rest have them masked). */
 #include <openssl/crypto.h>
 #include <openssl/hmac.h>
 #include <openssl/sha.h>
@@ -175,4 +175,41 @@ int vault_token_check(const struct vault *v, const char *token, uint8_t hash[32]
     }
     token_hash(v, token, hash);
     return 0;
+}
+
+#define TOKEN_LEN (VAULT_TOKEN_MAX - 1)
+#define TOKEN_MARKER_LEN (sizeof(VAULT_TOKEN_MARKER) - 1)
+
+static bool is_hex_any_case(char c)
+{
+    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+static bool is_alnum(char c)
+{
+    return is_hex_any_case(c) || (c >= 'g' && c <= 'z') || (c >= 'G' && c <= 'Z');
+}
+
+void vault_token_redact(char *t)
+{
+    size_t len = strlen(t);
+
+    /* Each run of exactly 32 hex digits standing alone (a token, in either case) becomes the
+     * marker; the text only gets shorter, so one pass from the left is enough. */
+    for (size_t i = 0; i + TOKEN_LEN <= len; i++) {
+        size_t run = 0;
+
+        if (i > 0 && is_alnum(t[i - 1])) {
+            continue;
+        }
+        while (i + run < len && is_hex_any_case(t[i + run])) {
+            run++;
+        }
+        if (run != TOKEN_LEN || is_alnum(t[i + run])) {
+            continue;
+        }
+        memcpy(t + i, VAULT_TOKEN_MARKER, TOKEN_MARKER_LEN);
+        memmove(t + i + TOKEN_MARKER_LEN, t + i + TOKEN_LEN, len - i - TOKEN_LEN + 1);
+        len -= TOKEN_LEN - TOKEN_MARKER_LEN;
+    }
 }

@@ -38,8 +38,11 @@ struct world {
     struct vault *vault;
     struct dialog *dialog;
     uint64_t peer_seq;
-    uint64_t suspense; /* 0: money to numbers with no wallet is refused */
-    char replies[8][STORE_TEXT_MAX];
+    uint64_t suspense;               /* 0: money to numbers with no wallet is refused */
+    char replies[8][STORE_TEXT_MAX]; /* as the peer gets them: links opened */
+    char stored[8][STORE_TEXT_MAX];  /* as the outbox keeps them */
+    char inbox[STORE_TEXT_MAX];      /* the message as the inbox keeps it */
+    struct outbox_row first_row;     /* the first reply's row as stored */
     char reply_dest[8][STORE_ADDR_MAX];
     int nreplies;
     char events[8][48];
@@ -68,10 +71,23 @@ static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n
     w.nreplies = 0;
     for (size_t i = 0; i < s->row_count && w.nreplies < 8; i++) {
         if (s->rows[i].kind == EXTRA_OUTBOX) {
-            snprintf(w.replies[w.nreplies], sizeof(w.replies[0]), "%s", s->rows[i].u.outbox.text);
+            static struct outbox_row open;
+
+            /* The ledger thread: no cmocka assertion here; a failure shows in the text. */
+            bool opened = dialog_outbox_open(w.dialog, &s->rows[i].u.outbox, &open) == 0;
+
+            snprintf(w.replies[w.nreplies], sizeof(w.replies[0]), "%s",
+                     opened ? open.text : "(link seal did not open)");
+            snprintf(w.stored[w.nreplies], sizeof(w.stored[0]), "%s", s->rows[i].u.outbox.text);
+            if (w.nreplies == 0) {
+                w.first_row = s->rows[i].u.outbox;
+            }
             snprintf(w.reply_dest[w.nreplies], sizeof(w.reply_dest[0]), "%s",
                      s->rows[i].u.outbox.dest);
             w.nreplies++;
+        }
+        if (s->rows[i].kind == EXTRA_INBOX) {
+            snprintf(w.inbox, sizeof(w.inbox), "%s", s->rows[i].u.inbox.text);
         }
         if (s->rows[i].kind == EXTRA_WEBHOOK && w.nevents < 8) {
             snprintf(w.events[w.nevents], sizeof(w.events[0]), "%s", s->rows[i].u.webhook.type);
@@ -284,8 +300,16 @@ static int teardown(void **state)
 /* INSCRIPTION, a weak code refused, a good code, the balance. */
 static void enrol(const char *phone, const char *code)
 {
+    const char *link;
+
     say(phone, "INSCRIPTION");
     expect(0, "Bienvenue");
+    /* The welcome's link: its token goes out, the outbox keeps a marker and a seal. */
+    link = strstr(w.replies[0], "/enrol/");
+    assert_non_null(link);
+    assert_int_equal(strspn(link + 7, "0123456789abcdef"), 32);
+    assert_non_null(strstr(w.stored[0], "/enrol/" DIALOG_LINK_MARKER));
+    assert_null(strstr(w.stored[0], link + 7));
     say(phone, "CODE 123456");
     expect(0, "suite de chiffres");
     say(phone, code);
@@ -583,6 +607,44 @@ static void test_payment_requests(void **state)
     expect(0, "Boutique Zoé demande 25,00 € (order 1). Répondez avec votre code pour payer");
     expect(0, "/c/");
     assert_non_null(strstr(w.replies[0], token)); /* the link carries the token */
+    /* ... never stored in clear: the outbox text has a marker in its place (DESIGN.md). */
+    assert_null(strstr(w.stored[0], token));
+    assert_non_null(strstr(w.stored[0], "/c/" DIALOG_LINK_MARKER));
+    {
+        /* A seal opens only in its own row, untouched; else the marker stays (a dead link). */
+        static struct outbox_row row, open;
+
+        row = w.first_row;
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), 0);
+        assert_non_null(strstr(open.text, token));
+        assert_int_equal(open.link_seal_len, 0);
+        row.id.lo ^= 1; /* the seal copied into another row */
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), MDT_E(CORRUPT));
+        assert_null(strstr(open.text, token));
+        assert_non_null(strstr(open.text, "/c/" DIALOG_LINK_MARKER));
+        row = w.first_row;
+        row.link_seal[row.link_seal_len - 1] ^= 0x80;
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), MDT_E(CORRUPT));
+        row = w.first_row;
+        row.text[0] = 'X'; /* text edited before the marker: the offset no longer matches */
+        memmove(row.text + 1, row.text, strlen(row.text) + 1);
+        assert_int_equal(dialog_outbox_open(w.dialog, &row, &open), MDT_E(CORRUPT));
+        assert_null(strstr(open.text, token));
+    }
+    {
+        /* A person who pastes the link back: the inbox keeps a marker, in either case. */
+        char text[128], upper[33];
+
+        for (int i = 0; i < 33; i++) {
+            upper[i] = (char)(token[i] >= 'a' && token[i] <= 'f' ? token[i] - 32 : token[i]);
+        }
+        snprintf(text, sizeof(text), "vu https://pay.example/c/%s et %s ?", token, upper);
+        say(B, text);
+        assert_null(strstr(w.inbox, token));
+        assert_null(strstr(w.inbox, upper));
+        assert_string_equal(w.inbox, "vu https://pay.example/c/" DIALOG_LINK_MARKER
+                                     " et " DIALOG_LINK_MARKER " ?");
+    }
     assert_int_equal(ask(m, 2500, B, 1, NULL), MDT_E(EXISTS));
     say(B, "271828");
     expect(0, "Payé : 25,00 € à Boutique Zoé (order 1). Nouveau solde : 75,00 €.");

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The vault: key file rules, keyed code hashes bound to their owner, constant-time verification,
- * weak codes refused. */
+ * weak codes refused, secrets sealed for storage (round trip, tampering, versions, derived key). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include "vault/vault.h"
 
@@ -175,13 +177,158 @@ static void test_merchant_secrets(void **state)
     vault_close(v);
 }
 
+/* Tokens in texts kept at rest are masked: a standalone run of exactly 32 hex digits. */
+static void test_token_redact(void **state)
+{
+    char t[200];
+
+    (void)state;
+    snprintf(t, sizeof(t), "see https://x/c/0123456789abcdef0123456789abcdef?");
+    vault_token_redact(t);
+    assert_string_equal(t, "see https://x/c/" VAULT_TOKEN_MARKER "?");
+    snprintf(t, sizeof(t), "0123456789ABCDEF0123456789ABCDEF and 0123456789abcdef0123456789abcdef");
+    vault_token_redact(t);
+    assert_string_equal(t, VAULT_TOKEN_MARKER " and " VAULT_TOKEN_MARKER);
+    /* Not a token: 31 or 33 digits, or glued to other letters. */
+    snprintf(t, sizeof(t),
+             "0123456789abcdef0123456789abcde 0123456789abcdef0123456789abcdef0 "
+             "x0123456789abcdef0123456789abcdef");
+    vault_token_redact(t);
+    assert_null(strstr(t, VAULT_TOKEN_MARKER));
+}
+
+/* Decrypt a seal with AES-256-GCM under key, outside the vault: how a thief holding a key
+ * would try. Returns whether the tag matched. */
+static bool gcm_open_with(const uint8_t key[32], const uint8_t *seal, size_t n, const void *aad,
+                          size_t aad_len, uint8_t *plain)
+{
+    EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+    size_t len = n - VAULT_SEAL_OVERHEAD;
+    int m = 0;
+    bool ok;
+
+    ok = EVP_DecryptInit_ex(c, EVP_aes_256_gcm(), NULL, key, seal + 1) == 1 &&
+         EVP_DecryptUpdate(c, NULL, &m, aad, (int)aad_len) == 1 &&
+         EVP_DecryptUpdate(c, plain, &m, seal + 13, (int)len) == 1 &&
+         EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, 16, (void *)(seal + 13 + len)) == 1 &&
+         EVP_DecryptFinal_ex(c, plain + m, &m) == 1;
+    EVP_CIPHER_CTX_free(c);
+    return ok;
+}
+
+static void read_key(uint8_t key[VAULT_KEY_LEN])
+{
+    FILE *f = fopen(key_path, "rb");
+
+    assert_non_null(f);
+    assert_int_equal(fread(key, 1, VAULT_KEY_LEN, f), VAULT_KEY_LEN);
+    fclose(f);
+}
+
+static void test_seal_round_trip(void **state)
+{
+    static const char token[] = "0123456789abcdef0123456789abcdef";
+    static const uint8_t aad[] = "outbox:row-1";
+    uint8_t seal[32 + VAULT_SEAL_OVERHEAD], seal2[sizeof(seal)], plain[32];
+    struct vault *v = NULL;
+    struct mdt_err err = {0};
+
+    (void)state;
+    unlink(key_path);
+    assert_int_equal(vault_open(key_path, true, &v, &err), 0);
+    assert_int_equal(vault_secret_seal(v, aad, sizeof(aad), token, 32, seal), 0);
+    assert_int_equal(seal[0], VAULT_SEAL_VERSION);
+    assert_int_equal(vault_secret_open(v, aad, sizeof(aad), seal, sizeof(seal), plain), 0);
+    assert_memory_equal(plain, token, 32);
+    /* A fresh nonce each time: the same secret never seals to the same bytes. */
+    assert_int_equal(vault_secret_seal(v, aad, sizeof(aad), token, 32, seal2), 0);
+    assert_memory_not_equal(seal, seal2, sizeof(seal));
+    /* Nothing in clear: neither the secret nor any 4 bytes of it in a row. */
+    for (size_t i = 0; i + 4 <= 32; i++) {
+        for (size_t j = 0; j + 4 <= sizeof(seal); j++) {
+            assert_false(memcmp(seal + j, token + i, 4) == 0);
+        }
+    }
+    assert_int_equal(vault_secret_seal(v, NULL, 0, token, 0, seal), MDT_E(INVAL));
+    assert_int_equal(vault_secret_seal(v, NULL, 0, token, VAULT_SEAL_PLAIN_MAX + 1, seal),
+                     MDT_E(INVAL));
+    vault_close(v);
+}
+
+static void test_seal_tamper(void **state)
+{
+    static const char token[] = "fedcba9876543210fedcba9876543210";
+    static const uint8_t aad[] = "outbox:row-1", other[] = "outbox:row-2";
+    uint8_t seal[32 + VAULT_SEAL_OVERHEAD], plain[32];
+    struct vault *v = NULL, *v2 = NULL;
+    struct mdt_err err = {0};
+
+    (void)state;
+    unlink(key_path);
+    assert_int_equal(vault_open(key_path, true, &v, &err), 0);
+    assert_int_equal(vault_secret_seal(v, aad, sizeof(aad), token, 32, seal), 0);
+    /* Every bit flipped anywhere is caught; the version byte is refused as unknown. */
+    for (size_t i = 0; i < sizeof(seal); i++) {
+        seal[i] ^= 0x01;
+        assert_int_equal(vault_secret_open(v, aad, sizeof(aad), seal, sizeof(seal), plain),
+                         i == 0 ? MDT_E(RANGE) : MDT_E(CORRUPT));
+        seal[i] ^= 0x01;
+    }
+    /* Another version than the vault holds (a later rotation's, or made up): refused. */
+    seal[0] = VAULT_SEAL_VERSION + 1;
+    assert_int_equal(vault_secret_open(v, aad, sizeof(aad), seal, sizeof(seal), plain),
+                     MDT_E(RANGE));
+    seal[0] = 0;
+    assert_int_equal(vault_secret_open(v, aad, sizeof(aad), seal, sizeof(seal), plain),
+                     MDT_E(RANGE));
+    seal[0] = VAULT_SEAL_VERSION;
+    /* Moved to another row, cut short: refused. */
+    assert_int_equal(vault_secret_open(v, other, sizeof(other), seal, sizeof(seal), plain),
+                     MDT_E(CORRUPT));
+    assert_int_equal(vault_secret_open(v, aad, sizeof(aad), seal, sizeof(seal) - 1, plain),
+                     MDT_E(CORRUPT));
+    assert_int_equal(vault_secret_open(v, aad, sizeof(aad), seal, VAULT_SEAL_OVERHEAD, plain),
+                     MDT_E(INVAL));
+    /* Another vault key: refused. */
+    vault_close(v);
+    unlink(key_path);
+    assert_int_equal(vault_open(key_path, true, &v2, &err), 0);
+    assert_int_equal(vault_secret_open(v2, aad, sizeof(aad), seal, sizeof(seal), plain),
+                     MDT_E(CORRUPT));
+    vault_close(v2);
+}
+
+/* The sealing key is derived from the key file, not the key file itself: the raw key does not
+ * open a seal, HMAC(key, "seal-key:v" || version) does (the format other tools may rely on). */
+static void test_seal_key_derived(void **state)
+{
+    static const char token[] = "00112233445566778899aabbccddeeff";
+    static const uint8_t aad[] = "x";
+    uint8_t seal[32 + VAULT_SEAL_OVERHEAD], plain[32], key[VAULT_KEY_LEN], derived[32];
+    uint8_t label[] = {'s', 'e', 'a', 'l', '-', 'k', 'e', 'y', ':', 'v', VAULT_SEAL_VERSION};
+    unsigned int n = 0;
+    struct vault *v = NULL;
+    struct mdt_err err = {0};
+
+    (void)state;
+    unlink(key_path);
+    assert_int_equal(vault_open(key_path, true, &v, &err), 0);
+    assert_int_equal(vault_secret_seal(v, aad, sizeof(aad), token, 32, seal), 0);
+    read_key(key);
+    assert_false(gcm_open_with(key, seal, sizeof(seal), aad, sizeof(aad), plain));
+    assert_non_null(HMAC(EVP_sha256(), key, sizeof(key), label, sizeof(label), derived, &n));
+    assert_true(gcm_open_with(derived, seal, sizeof(seal), aad, sizeof(aad), plain));
+    assert_memory_equal(plain, token, 32);
+    vault_close(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_file),
-        cmocka_unit_test(test_hash_and_verify),
-        cmocka_unit_test(test_weak_codes),
-        cmocka_unit_test(test_merchant_secrets),
+        cmocka_unit_test(test_key_file),     cmocka_unit_test(test_hash_and_verify),
+        cmocka_unit_test(test_weak_codes),   cmocka_unit_test(test_merchant_secrets),
+        cmocka_unit_test(test_token_redact), cmocka_unit_test(test_seal_round_trip),
+        cmocka_unit_test(test_seal_tamper),  cmocka_unit_test(test_seal_key_derived),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

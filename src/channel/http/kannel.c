@@ -400,6 +400,7 @@ static void on_outbox(struct evhttp_request *req, void *arg)
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type",
                       "text/plain; charset=utf-8");
     evhttp_send_reply(req, 200, "OK", b);
+    memset(rows, 0, n * sizeof(rows[0])); /* their links' tokens are not kept */
     if (b != NULL) {
         evbuffer_free(b);
     }

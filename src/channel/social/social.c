@@ -21,6 +21,7 @@
 #include "base/log.h"
 #include "channel/http/http_client.h"
 #include "channel/social/social_parse.h"
+#include "vault/vault.h"
 
 /* Replies held in memory; the rest wait in the outbox (the service offers them again). */
 #define SOCIAL_QUEUE_MAX 128
@@ -160,8 +161,14 @@ static void reply_done(void *arg, const struct http_response *resp)
                      (long long)((r->next_us - now) / 1000000));
         }
     } else {
+        /* The network may quote the text it refused: never a link's token in the log. A token
+         * cut at the end of the copy is past what is printed. */
+        char body[240];
+
+        snprintf(body, sizeof(body), "%s", resp->body);
+        vault_token_redact(body);
         log_error("social reply %s refused by %s: status %d: %.200s", idtext,
-                  net == NET_X ? "X" : "Mastodon", resp->status, resp->body);
+                  net == NET_X ? "X" : "Mastodon", resp->status, body);
         s->h.sent(s->h.ctx, r->row.id, MDT_E(INVAL), "");
         r->used = false;
     }
