@@ -64,6 +64,17 @@ void web_reply(struct evhttp_request *req, int status, const char *type, struct 
     evhttp_send_reply(req, status, NULL, b);
 }
 
+void web_page_suspended(struct evhttp_request *req, bool fr)
+{
+    web_page_message(req, 403, fr, fr ? "Paiements suspendus" : "Payments suspended",
+                     fr ? "Paiements suspendus : une réinitialisation de votre code est en "
+                          "cours (voyez le SMS reçu). Code retrouvé ? Envoyez CODE GARDER et "
+                          "le code par SMS."
+                        : "Payments are suspended: a reset of your code is under way (see "
+                          "the SMS you got). Remembered it? Text CODE KEEP and the code.",
+                     "bad");
+}
+
 /* Text into HTML: & < > " ' escaped. */
 void web_html(struct evbuffer *b, const char *s)
 {
@@ -304,13 +315,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
                          "bad");
         break;
     case OUTCOME_SUSPENDED:
-        web_page_message(req, 403, fr, fr ? "Paiements suspendus" : "Payments suspended",
-                         fr ? "Paiements suspendus : une réinitialisation de votre code est en "
-                              "cours (voyez le SMS reçu). Code retrouvé ? Envoyez CODE GARDER et "
-                              "le code par SMS."
-                            : "Payments are suspended: a reset of your code is under way (see "
-                              "the SMS you got). Remembered it? Text CODE KEEP and the code.",
-                         "bad");
+        web_page_suspended(req, fr);
         break;
     case OUTCOME_REFUSED:
         snprintf(text, sizeof(text), fr ? "Paiement refusé (%s)." : "Payment refused (%s).",

@@ -34,6 +34,8 @@ void web_foot(struct evbuffer *b);
 /* A page with a title and one sentence; cls "ok" or "bad". */
 void web_page_message(struct evhttp_request *req, int status, bool fr, const char *title,
                       const char *text, const char *cls);
+/* 403: payments are suspended while a forgotten code's reset waits out its delay. */
+void web_page_suspended(struct evhttp_request *req, bool fr);
 /* The form's CSRF token for the link token: 64 hex digits, an HMAC. */
 void web_csrf_token(const struct web *w, const char *token, char out[65]);
 /* Whether csrf is the form's token for the link token (constant time). */

@@ -445,13 +445,7 @@ static void order_answered(void *ctx, int rc, const struct dialog_step *s)
                          "bad");
         break;
     case OUTCOME_SUSPENDED:
-        web_page_message(req, 403, fr, fr ? "Paiements suspendus" : "Payments suspended",
-                         fr ? "Paiements suspendus : une réinitialisation de votre code est en "
-                              "cours (voyez le SMS reçu). Code retrouvé ? Envoyez CODE GARDER et "
-                              "le code par SMS."
-                            : "Payments are suspended: a reset of your code is under way (see "
-                              "the SMS you got). Remembered it? Text CODE KEEP and the code.",
-                         "bad");
+        web_page_suspended(req, fr);
         break;
     case OUTCOME_EXPIRED:
         web_page_message(req, 410, fr, fr ? "Ordre expiré" : "Order expired",
