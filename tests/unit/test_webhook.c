@@ -170,37 +170,126 @@ static void target_bad(const char *url, const char *why_part)
     assert_non_null(strstr(why, why_part));
 }
 
-/* The SSRF guard: loopback, private, link-local, CGNAT and their IPv6 forms are refused. */
+/* The SSRF guard: every special-purpose range of IANA's registries, at both ends of each; the
+ * IPv6 forms that carry an IPv4 address; inet_aton's literals; localhost names in any case. */
 static void test_private_hosts(void **state)
 {
-    static const char *const private_hosts[] = {"127.0.0.1",
-                                                "10.1.2.3",
-                                                "172.16.0.1",
-                                                "172.31.255.255",
-                                                "192.168.1.1",
-                                                "169.254.169.254",
-                                                "100.64.0.1",
-                                                "0.0.0.0",
-                                                "::1",
-                                                "::",
-                                                "fd00::1",
-                                                "fe80::1",
-                                                "::ffff:10.0.0.1",
-                                                "localhost",
-                                                "api.localhost"};
-    static const char *const public_hosts[] = {"8.8.8.8",     "172.32.0.1",  "192.169.1.1",
-                                               "100.128.0.1", "2001:db8::1", "example.com",
-                                               "notlocalhost"};
+    static const char *const special[] = {
+        /* IPv4, first and last of each range */
+        "0.0.0.0", "0.255.255.255", "10.0.0.0", "10.255.255.255", "100.64.0.0", "100.127.255.255",
+        "127.0.0.1", "127.255.255.254", "169.254.0.1", "169.254.169.254", "172.16.0.0",
+        "172.31.255.255", "192.0.0.0", "192.0.0.255", "192.0.2.0", "192.0.2.255", "192.88.99.1",
+        "192.168.0.0", "192.168.255.255", "198.18.0.0", "198.19.255.255", "198.51.100.0",
+        "198.51.100.255", "203.0.113.0", "203.0.113.255", "224.0.0.1", "239.255.255.255",
+        "240.0.0.0", "254.255.255.255", "255.255.255.255",
+        /* IPv6 */
+        "::", "::1", "fc00::1", "fd00::1", "fdff:ffff::1", "fe80::1", "febf::1", "fec0::1",
+        "ff02::1", "ff0e::1", "2001:db8::1", "2001:db8:ffff::1", "2001::1", "2001:1ff::1", "100::1",
+        "64:ff9b:1::1", "3fff::1", "5f00::1", "::2", "1::1", "4000::1", "e000::1",
+        /* IPv4 inside IPv6: mapped, compatible, translated, NAT64, 6to4 */
+        "::ffff:127.0.0.1", "::ffff:7f00:1", "::FFFF:10.0.0.1", "::ffff:169.254.169.254",
+        "::127.0.0.1", "::8.8.8.8", "::ffff:0:127.0.0.1", "64:ff9b::127.0.0.1", "64:ff9b::a00:1",
+        "64:ff9b::192.168.1.1", "2002:7f00:1::1", "2002:c0a8:101::",
+        /* inet_aton's literals, and a final dot */
+        "2130706433", "0x7f000001", "0x7f.1", "0x7F.0.0.1", "0177.0.0.1", "0177.1", "127.1",
+        "127.0.1", "10.1", "167772161", "0", "0x0", "0xa9fea9fe", "127.0.0.1.", "017700000001",
+        /* names: localhost in any case, with or without the root's dot */
+        "localhost", "LOCALHOST", "LocalHost", "localhost.", "api.localhost", "API.LOCALHOST",
+        "a.b.localhost."};
+    static const char *const public[] = {"8.8.8.8",
+                                         "1.1.1.1",
+                                         "9.255.255.255",
+                                         "11.0.0.0",
+                                         "100.63.255.255",
+                                         "100.128.0.0",
+                                         "126.255.255.255",
+                                         "128.0.0.0",
+                                         "169.253.255.255",
+                                         "169.255.0.0",
+                                         "172.15.255.255",
+                                         "172.32.0.0",
+                                         "192.0.1.255",
+                                         "192.0.3.0",
+                                         "192.88.98.255",
+                                         "192.167.255.255",
+                                         "192.169.0.0",
+                                         "198.17.255.255",
+                                         "198.20.0.0",
+                                         "198.51.99.255",
+                                         "203.0.112.255",
+                                         "223.255.255.255",
+                                         "2606:4700:4700::1111",
+                                         "2a00:1450:4007:80e::200e",
+                                         "2001:4860::8888",
+                                         "2001:200::1",
+                                         "::ffff:8.8.8.8",
+                                         "64:ff9b::808:808",
+                                         "64:ff9b::8.8.8.8",
+                                         "2002:808:808::1",
+                                         "0x8.0x8.0x8.0x8",
+                                         "134744072",
+                                         "example.com",
+                                         "notlocalhost",
+                                         "localhost.example",
+                                         "LOCALHOST.example.com",
+                                         "127.0.0.1.example",
+                                         "0x7g.1",
+                                         "1.2.3.4.5",
+                                         "256.0.0.1."};
 
     (void)state;
-    for (size_t i = 0; i < sizeof(private_hosts) / sizeof(private_hosts[0]); i++) {
-        if (!webhook_host_private(private_hosts[i])) {
-            fail_msg("%s should be private", private_hosts[i]);
+    for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+        if (webhook_host_special(special[i]) == NULL) {
+            fail_msg("%s should be special", special[i]);
+        }
+        assert_true(webhook_host_private(special[i]));
+    }
+    for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++) {
+        if (webhook_host_special(public[i]) != NULL) {
+            fail_msg("%s should be public, is %s", public[i], webhook_host_special(public[i]));
         }
     }
-    for (size_t i = 0; i < sizeof(public_hosts) / sizeof(public_hosts[0]); i++) {
-        if (webhook_host_private(public_hosts[i])) {
-            fail_msg("%s should be public", public_hosts[i]);
+    /* The reason names the range, for the log. */
+    assert_string_equal(webhook_host_special("::ffff:127.0.0.1"), "loopback (127.0.0.0/8)");
+    assert_string_equal(webhook_host_special("2130706433"), "loopback (127.0.0.0/8)");
+    assert_string_equal(webhook_host_special("fe80::1"), "link-local (fe80::/10)");
+    assert_string_equal(webhook_host_special("LOCALHOST"), "localhost name (RFC 6761)");
+}
+
+/* inet_aton's forms, parsed as the C library and browsers do. */
+static void test_ipv4_literals(void **state)
+{
+    static const struct {
+        const char *text;
+        uint8_t want[4];
+    } ok[] = {
+        {"127.0.0.1", {127, 0, 0, 1}},
+        {"2130706433", {127, 0, 0, 1}},
+        {"0x7f.1", {127, 0, 0, 1}},
+        {"0177.0.0.01", {127, 0, 0, 1}},
+        {"127.1", {127, 0, 0, 1}},
+        {"10.0.513", {10, 0, 2, 1}},
+        {"0xffffffff", {255, 255, 255, 255}},
+        {"0", {0, 0, 0, 0}},
+        {"1.2.3.4.", {1, 2, 3, 4}},
+        {"0X0A.0x0.0x0.0x1", {10, 0, 0, 1}},
+    };
+    static const char *const bad[] = {"",          ".",         "1..2",       "1.2.3.4.5",
+                                      "256.1.1.1", "1.2.65536", "4294967296", "0x100000000",
+                                      "08.1.1.1",  "0x7g",      "1.2.3.4..",  "a.b.c.d",
+                                      "-1",        "1.2.3. 4",  ".1.2.3"};
+    uint8_t a[4];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (http_ipv4_parse(ok[i].text, a) != 0) {
+            fail_msg("%s should parse", ok[i].text);
+        }
+        assert_memory_equal(a, ok[i].want, 4);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (http_ipv4_parse(bad[i], a) == 0) {
+            fail_msg("%s should not parse", bad[i]);
         }
     }
 }
@@ -220,6 +309,16 @@ static void test_targets(void **state)
     target_ok("https://[2001:db8::1]/", true, "2001:db8::1", 443, "[2001:db8::1]", "/");
     target_ok("http://shop.example:443/", false, "shop.example", 443, "shop.example:443", "/");
     target_ok("http://shop.example?q", false, "shop.example", 80, "shop.example", "/?q");
+    /* One spelling of the host: lower case, IPv4 literals as dotted quads. */
+    target_ok("http://LOCALHOST/", false, "localhost", 80, "localhost", "/");
+    target_ok("https://Shop.EXAMPLE/", true, "shop.example", 443, "shop.example", "/");
+    target_ok("http://2130706433/", false, "127.0.0.1", 80, "127.0.0.1", "/");
+    target_ok("http://0x7f.1:8080/h", false, "127.0.0.1", 8080, "127.0.0.1:8080", "/h");
+    target_ok("http://[::FFFF:127.0.0.1]/", false, "::FFFF:127.0.0.1", 80, "[::FFFF:127.0.0.1]",
+              "/");
+    assert_int_equal(webhook_target_parse("http://0177.0.0.1/", &t, &why), 0);
+    assert_true(t.ip_literal);
+    assert_string_equal(t.host, "127.0.0.1");
     assert_int_equal(webhook_target_parse("https://10.0.0.1/x", &t, &why), 0);
     assert_true(t.ip_literal);
     assert_int_equal(webhook_target_parse("https://shop.example/x", &t, &why), 0);
@@ -492,6 +591,7 @@ int main(void)
         cmocka_unit_test(test_retry_period),
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_private_hosts),
+        cmocka_unit_test(test_ipv4_literals),
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_text_safe),
         cmocka_unit_test(test_sender_delivers),

@@ -20,6 +20,7 @@
 #define webhook_target_make http_target_make
 #define webhook_target_parse http_target_parse
 #define webhook_host_private http_host_private
+#define webhook_host_special http_host_special
 
 /* The wait after the n-th failed try (n >= 1): retry_min_s * 2^(n-1), capped at
  * WEBHOOK_BACKOFF_MAX_S, less a jitter of up to a quarter drawn from rand32 (uniform over
