@@ -52,6 +52,15 @@
  * and, over TLS, about 50 KB of buffers, so 256 is 13 MB and well below any file limit. */
 #define WEBHOOK_CONCURRENCY_MAX 256
 
+/* Fair memory for the webhook sender: once fewer than WEBHOOK_QUEUE_RESERVE entries are free,
+ * a merchant that already holds WEBHOOK_MERCHANT_HELD_MIN events gets no more (they stay in the
+ * store for the next poll). So one merchant whose endpoint hangs, with a backlog of thousands,
+ * fills three quarters of the table at most, and the last quarter still takes 8 other merchants'
+ * 32 events each; 32 is two seconds of sending at [webhook] merchant_concurrency 4 and 250 ms a
+ * try, before the next poll refills. */
+#define WEBHOOK_QUEUE_RESERVE (WEBHOOK_QUEUE_MAX / 4)
+#define WEBHOOK_MERCHANT_HELD_MIN 32
+
 /* Bytes of a merchant's response body read at most: it is ignored (the status line decides).
  * Larger responses end the connection; their headers are bounded by HTTP_CLIENT_HEADERS_MAX. */
 #define WEBHOOK_RESPONSE_BODY_MAX 65536

@@ -219,7 +219,8 @@ struct payment_request_row {
 enum webhook_state {
     WEBHOOK_QUEUED = 0,
     WEBHOOK_DELIVERED = 1,
-    WEBHOOK_FAILED = 2, /* gave up after the retry period */
+    WEBHOOK_FAILED = 2,  /* gave up after the retry period */
+    WEBHOOK_REFUSED = 3, /* never sent: its host is or resolves to a special-purpose address */
 };
 
 /* An event for a merchant's URL, signed at sending time. */

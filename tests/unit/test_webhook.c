@@ -381,7 +381,8 @@ struct harness {
     char last_type[64];
     char last_ua[64];
     char last_body[256];
-    struct webhook_row saved[8];
+    int hanging; /* requests on /hang: never answered (evhttp_free ends them) */
+    struct webhook_row saved[64];
     int saved_count;
 };
 
@@ -393,6 +394,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     size_t len = evbuffer_get_length(body);
     const char *v;
 
+    if (strcmp(evhttp_request_get_uri(req), "/hang") == 0) {
+        h->hanging++;
+        return; /* a merchant's endpoint that accepts and never answers */
+    }
     h->requests++;
     v = evhttp_find_header(in, "Mandat-Signature");
     snprintf(h->last_sig, sizeof(h->last_sig), "%s", v != NULL ? v : "");
@@ -421,13 +426,13 @@ static int fake_save(void *ctx, const struct webhook_row *r)
 {
     struct harness *h = ctx;
 
-    assert_true(h->saved_count < 8);
+    assert_true(h->saved_count < 64);
     h->saved[h->saved_count++] = *r;
     webhook_sender_saved(h->ws, r->id, 0);
     return 0;
 }
 
-static void harness_start(struct harness *h, uint32_t concurrency)
+static void harness_start_with(struct harness *h, uint32_t concurrency, uint32_t per_merchant)
 {
     struct webhook_handlers hd = {.sign = fake_sign, .save = fake_save, .ctx = h};
     struct webhook_config cfg;
@@ -446,9 +451,15 @@ static void harness_start(struct harness *h, uint32_t concurrency)
     evhttp_set_gencb(h->http, on_request, h);
     webhook_config_default(&cfg);
     cfg.concurrency = concurrency;
+    cfg.merchant_concurrency = per_merchant;
     cfg.timeout_s = 2;
     cfg.allow_private = true; /* the receiver is on 127.0.0.1 */
     assert_int_equal(webhook_sender_start(h->base, &cfg, &hd, &h->ws, &err), 0);
+}
+
+static void harness_start(struct harness *h, uint32_t concurrency)
+{
+    harness_start_with(h, concurrency, concurrency);
 }
 
 static void harness_stop(struct harness *h)
@@ -557,14 +568,29 @@ static void test_sender_refuses(void **state)
     run_until_idle(&h);
     assert_int_equal(h.saved[0].state, WEBHOOK_FAILED);
     assert_int_equal(h.saved[0].attempts, 0);
-    /* Memory is bounded: WEBHOOK_QUEUE_MAX events, then -MDT_EFULL (they stay in the store). The
-     * first one is in flight to a port where nothing answers; the others wait. */
+    /* Memory is bounded and shared: one merchant fills it until WEBHOOK_QUEUE_RESERVE entries
+     * are left, then gets 2 (its share: they stay in the store) while another merchant's events
+     * still fit; WEBHOOK_QUEUE_MAX events in all, then -MDT_EFULL. The first one is in flight to
+     * a port where nothing answers; the others wait. */
     snprintf(r.url, sizeof(r.url), "http://127.0.0.1:1/hooks");
     for (uint32_t i = 0; i < WEBHOOK_QUEUE_MAX && rc == 0; i++) {
         r.id.lo = 1000 + i;
         rc = webhook_sender_offer(h.ws, &r);
     }
-    assert_int_equal(rc, 0);
+    assert_int_equal(rc, 2);
+    assert_int_equal(webhook_sender_depth(h.ws), WEBHOOK_QUEUE_MAX - WEBHOOK_QUEUE_RESERVE + 1);
+    r.merchant_id = 7;
+    for (uint32_t i = 0; i < WEBHOOK_MERCHANT_HELD_MIN + 1; i++) {
+        r.id.lo = 5000 + i;
+        rc = webhook_sender_offer(h.ws, &r);
+        assert_int_equal(rc, i < WEBHOOK_MERCHANT_HELD_MIN ? 0 : 2);
+    }
+    for (uint32_t i = 0; webhook_sender_depth(h.ws) < WEBHOOK_QUEUE_MAX; i++) {
+        r.merchant_id = 100 + i; /* a new merchant each: under its share */
+        r.id.lo = 9000 + i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    r.merchant_id = 99;
     r.id.lo = 999;
     assert_int_equal(webhook_sender_offer(h.ws, &r), MDT_E(FULL));
     assert_int_equal(webhook_sender_depth(h.ws), WEBHOOK_QUEUE_MAX);
@@ -575,11 +601,107 @@ static void test_sender_refuses(void **state)
     assert_int_equal(webhook_sender_start(NULL, &cfg, &hd, &ws, &err), MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "[webhook] concurrency"));
     webhook_config_default(&cfg);
+    cfg.merchant_concurrency = 0;
+    assert_int_equal(webhook_sender_start(NULL, &cfg, &hd, &ws, &err), MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "[webhook] merchant_concurrency"));
+    webhook_config_default(&cfg);
     snprintf(cfg.tls_ca_file, sizeof(cfg.tls_ca_file), "/nonexistent/ca.pem");
     h.base = event_base_new();
     assert_int_equal(webhook_sender_start(h.base, &cfg, &hd, &ws, &err), MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "tls_ca_file '/nonexistent/ca.pem'"));
     event_base_free(h.base);
+}
+
+/* Run the loop for ms milliseconds. */
+static void run_for(struct harness *h, long ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+    event_base_loopexit(h->base, &tv);
+    event_base_dispatch(h->base);
+}
+
+/* The SSRF guard in the sender: a host special as written is refused at once, in every
+ * spelling, never sent, and saved as refused with its tries unchanged. */
+static void test_sender_guard(void **state)
+{
+    /* Scheme and host; the port is the harness's. */
+    static const char *const hosts[] = {
+        "http://LOCALHOST",      "http://[::ffff:127.0.0.1]", "http://2130706433",
+        "http://0x7f.1",         "https://127.0.0.1",         "http://[::1]",
+        "http://api.localhost.", "http://169.254.169.254",    "http://[64:ff9b::7f00:1]",
+        "http://0177.0.0.1",
+    };
+    struct webhook_config cfg;
+    struct harness h;
+    struct webhook_row r = row_new(4000000000LL * S_US);
+    size_t n = sizeof(hosts) / sizeof(hosts[0]);
+
+    (void)state;
+    harness_start(&h, 4);
+    webhook_sender_free(h.ws); /* the same harness, with the guard on */
+    webhook_config_default(&cfg);
+    cfg.timeout_s = 2;
+    {
+        struct webhook_handlers hd = {.sign = fake_sign, .save = fake_save, .ctx = &h};
+        struct mdt_err err = {0};
+
+        assert_int_equal(webhook_sender_start(h.base, &cfg, &hd, &h.ws, &err), 0);
+    }
+    for (size_t i = 0; i < n; i++) {
+        r.id.lo = i;
+        snprintf(r.url, sizeof(r.url), "%s:%u/hooks", hosts[i], h.port);
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    run_until_idle(&h);
+    assert_int_equal(h.requests, 0);
+    assert_int_equal(h.saved_count, (int)n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(h.saved[i].state, WEBHOOK_REFUSED);
+        assert_int_equal(h.saved[i].attempts, 0);
+    }
+    harness_stop(&h);
+}
+
+/* Fair per merchant: merchant 6's endpoint accepts and never answers, with ten events due
+ * first; merchant 7's one event is still delivered at once, and merchant 6 never holds more
+ * than merchant_concurrency connections. Before the cap, 7's event waited for 6's timeouts. */
+static void test_sender_fair(void **state)
+{
+    struct harness h;
+    struct webhook_row r = row_new(4000000000LL * S_US);
+
+    (void)state;
+    harness_start_with(&h, 4, 2);
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hang", h.port);
+    for (uint32_t i = 0; i < 10; i++) {
+        r.id.lo = i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    run_for(&h, 100);
+    assert_int_equal(h.hanging, 2);
+    r.merchant_id = 7;
+    r.id.lo = 100;
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hooks", h.port);
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    for (int i = 0; i < 50 && h.saved_count == 0; i++) {
+        run_for(&h, 10);
+    }
+    assert_int_equal(h.requests, 1);
+    assert_int_equal(h.saved_count, 1);
+    assert_int_equal(h.saved[0].merchant_id, 7);
+    assert_int_equal(h.saved[0].state, WEBHOOK_DELIVERED);
+    assert_int_equal(h.hanging, 2); /* still two: 6's share, while 7 had a connection */
+    /* A second busy merchant gets the other two connections first, not merchant 6. */
+    r.merchant_id = 8;
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hang", h.port);
+    for (uint32_t i = 0; i < 3; i++) {
+        r.id.lo = 200 + i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    run_for(&h, 100);
+    assert_int_equal(h.hanging, 4);
+    harness_stop(&h);
 }
 
 int main(void)
@@ -597,6 +719,8 @@ int main(void)
         cmocka_unit_test(test_sender_delivers),
         cmocka_unit_test(test_sender_retries),
         cmocka_unit_test(test_sender_refuses),
+        cmocka_unit_test(test_sender_guard),
+        cmocka_unit_test(test_sender_fair),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
