@@ -32,10 +32,11 @@ void cmd_webhook_usage(FILE *out)
             "       mandat webhook secret MERCHANT_ID\n"
             "\n"
             "list shows merchants' events, newest first (at most %d unless --limit; 0: all):\n"
-            "id, merchant, type, state, tries so far, creation time and, for queued ones,\n"
-            "the next try. refused: never sent, because its URL's host is, or resolves to, a\n"
-            "loopback, private or other special-purpose address (the SSRF guard; mandatd's\n"
-            "log says which address; [webhook] allow_private = yes allows them).\n"
+            "id, merchant, type, state, tries so far, creation time, for queued ones the\n"
+            "next try, and why the last try failed (never the URL's path or a secret).\n"
+            "refused: never sent, because its URL's host is, or resolves to, a loopback,\n"
+            "private or other special-purpose address (the SSRF guard: last error names the\n"
+            "address; [webhook] allow_private = yes allows them).\n"
             "replay queues events again, whatever their state: their next try is now and\n"
             "their tries so far are kept. A running mandatd sends them within a second, with\n"
             "a fresh signature; past their retry period ([webhook] retry_period after their\n"
@@ -106,9 +107,10 @@ static int list_one(void *ctx, const struct webhook_row *r)
     } else {
         snprintf(next, sizeof(next), "-");
     }
-    printf("%-32s %-8llu %-28s %-9s %5u  %-19s  %s\n", id, (unsigned long long)r->merchant_id,
-           r->type, r->state < STATE_COUNT ? state_names[r->state] : "?", r->attempts,
-           cli_time(r->created_us, created), next);
+    printf("%-32s %-8llu %-28s %-9s %5u  %-19s  %-19s  %s\n", id,
+           (unsigned long long)r->merchant_id, r->type,
+           r->state < STATE_COUNT ? state_names[r->state] : "?", r->attempts,
+           cli_time(r->created_us, created), next, r->last_error[0] != '\0' ? r->last_error : "-");
     (*count)++;
     return 0;
 }
@@ -123,8 +125,8 @@ static int webhook_list(struct cli *c, const struct store_webhook_filter *f)
     if (rc != 0) {
         return rc;
     }
-    printf("%-32s %-8s %-28s %-9s %5s  %-19s  %s\n", "id", "merchant", "type", "state", "tries",
-           "created (UTC)", "next try");
+    printf("%-32s %-8s %-28s %-9s %5s  %-19s  %-19s  %s\n", "id", "merchant", "type", "state",
+           "tries", "created (UTC)", "next try", "last error");
     rc = store_webhook_list(s, f, list_one, &count, &err);
     store_close(s);
     if (rc < 0) {

@@ -119,6 +119,8 @@ static const char *const migrations[] = {
     "CREATE INDEX social_links_user ON social_links(user_id) WHERE user_id != '';"
     /* and a payment request may be a donation to a campaign, counted towards its total. */
     "ALTER TABLE payment_requests ADD COLUMN campaign TEXT NOT NULL DEFAULT '';",
+    /* 7: why a webhook event's last try failed, or why it was refused (mandat webhook list). */
+    "ALTER TABLE webhooks ADD COLUMN last_error TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -184,7 +186,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INS_WEBHOOK] = "INSERT OR IGNORE INTO webhooks(id, merchant_id, url, type, state, attempts,"
                        " created_us, next_try_us, body) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_WEBHOOK_STATE] =
-        "UPDATE webhooks SET state = ?, attempts = ?, next_try_us = ? WHERE id = ?",
+        "UPDATE webhooks SET state = ?, attempts = ?, next_try_us = ?, last_error = ? WHERE id = ?",
     [ST_INS_IDEMPOTENCY] = "INSERT INTO idempotency(key_hash, body_hash, status,"
                            " created_us, response) VALUES(?,?,?,?,?)",
 };

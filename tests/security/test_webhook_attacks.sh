@@ -224,6 +224,11 @@ refused=$("${M[@]}" webhook list --state refused)
 check "list shows refused" test "$(grep -c " refused " <<<"$refused")" -eq $((${#attacks[@]} + 1))
 expect "list says refused" "payment_request.cancelled    refused" printf '%s' "$refused"
 expect "help explains refused" "refused: never sent" "${M[@]}" webhook --help
+check "list says why, on the event's line" grep -Eq \
+  " refused +0 .* SSRF guard: evil.mandat.test resolves to 127.0.0.1" <<<"$refused"
+expect "list names the address" \
+  "SSRF guard: evil.mandat.test resolves to 127.0.0.1, loopback (127.0.0.0/8)" printf '%s' "$refused"
+expect "list names the literal" "SSRF guard: 127.0.0.1 is loopback (127.0.0.0/8)" printf '%s' "$refused"
 expect "log: a resolved name" \
   "to evil.mandat.test: refused, not sent: SSRF guard: evil.mandat.test resolves to 127.0.0.1, loopback (127.0.0.0/8)" \
   grep "refused, not sent" "$dir/mandatd.log"

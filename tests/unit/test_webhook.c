@@ -532,12 +532,14 @@ static void test_sender_retries(void **state)
     assert_int_equal(h.saved[0].state, WEBHOOK_QUEUED);
     assert_int_equal(h.saved[0].attempts, 1);
     assert_true(h.saved[0].next_try_us > before);
+    assert_string_equal(h.saved[0].last_error, "HTTP 500"); /* for mandat webhook list */
     /* Its next try, as the poll would offer it: delivered, attempts counted on. */
     assert_int_equal(webhook_sender_offer(h.ws, &h.saved[0]), 0);
     run_until_idle(&h);
     assert_int_equal(h.saved_count, 2);
     assert_int_equal(h.saved[1].state, WEBHOOK_DELIVERED);
     assert_int_equal(h.saved[1].attempts, 2);
+    assert_string_equal(h.saved[1].last_error, "");
     /* Nobody listening: a failed try, retried. */
     r.id.lo++;
     snprintf(r.url, sizeof(r.url), "http://127.0.0.1:1/hooks");
@@ -545,6 +547,7 @@ static void test_sender_retries(void **state)
     run_until_idle(&h);
     assert_int_equal(h.saved[2].state, WEBHOOK_QUEUED);
     assert_int_equal(h.saved[2].attempts, 1);
+    assert_string_equal(h.saved[2].last_error, "connection failed: connection refused");
     harness_stop(&h);
 }
 
@@ -661,7 +664,9 @@ static void test_sender_guard(void **state)
     for (size_t i = 0; i < n; i++) {
         assert_int_equal(h.saved[i].state, WEBHOOK_REFUSED);
         assert_int_equal(h.saved[i].attempts, 0);
+        assert_int_equal(strncmp(h.saved[i].last_error, "SSRF guard: ", 12), 0);
     }
+    assert_string_equal(h.saved[2].last_error, "SSRF guard: 127.0.0.1 is loopback (127.0.0.0/8)");
     harness_stop(&h);
 }
 

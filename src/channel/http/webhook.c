@@ -350,6 +350,8 @@ static void try_finish(struct entry *e, int status, bool refused, const char *wh
                                     ws->cfg.retry_period_s, rng_next(ws));
     }
     log_result(e, out, why, now_us);
+    snprintf(e->row.last_error, sizeof(e->row.last_error), "%s",
+             out == WEBHOOK_OUT_DELIVERED ? "" : why);
     save(ws, e);
     kick(ws);
 }
@@ -398,7 +400,6 @@ static void try_start(struct webhook_sender *ws, struct entry *e)
     struct mdt_err err = {0};
     const char *why = "";
     const char *special = NULL;
-    char refused[WEBHOOK_HOST_MAX + 128];
     struct event_name n;
 
     e->started_us = clock_mono_us();
@@ -408,8 +409,10 @@ static void try_start(struct webhook_sender *ws, struct entry *e)
     }
     explicit_bzero(&t, sizeof(t)); /* the path may hold the merchant's token */
     if (special != NULL) {
-        snprintf(refused, sizeof(refused), HTTP_CLIENT_SSRF_PREFIX "%s is %s", e->host, special);
-        log_result(e, webhook_row_refuse(&e->row, clock_now_us()), refused, 0);
+        /* The host cut short, if need be, so that the range still shows. */
+        snprintf(e->row.last_error, sizeof(e->row.last_error),
+                 HTTP_CLIENT_SSRF_PREFIX "%.160s is %s", e->host, special);
+        log_result(e, webhook_row_refuse(&e->row, clock_now_us()), e->row.last_error, 0);
         save(ws, e);
         return;
     }
@@ -419,6 +422,7 @@ static void try_start(struct webhook_sender *ws, struct entry *e)
                  n.type, (unsigned long long)e->row.merchant_id, why);
         e->row.state = WEBHOOK_FAILED;
         e->row.next_try_us = clock_now_us();
+        snprintf(e->row.last_error, sizeof(e->row.last_error), "cannot send to its URL: %s", why);
         save(ws, e);
         return;
     }
