@@ -61,6 +61,16 @@
 #define WEBHOOK_QUEUE_RESERVE (WEBHOOK_QUEUE_MAX / 4)
 #define WEBHOOK_MERCHANT_HELD_MIN 32
 
+/* Offers the webhook sender turns down for their merchant's share, at most, in half a second
+ * (one poll of the store reads its due rows in one go, polls are a second apart); past it the
+ * poll is told the sender is full and stops reading. A due row is about 2.5 KB: 4096 of them is
+ * 10 MB of reading, some milliseconds of the loop, where a stalled merchant's backlog of 100 000
+ * due rows would cost a quarter of every second. Other merchants' new events are offered when
+ * they commit, not by the poll, so they still come in; only their retries may wait behind that
+ * many of a stalled merchant's older rows. */
+#define WEBHOOK_SKIPS_MAX 4096
+#define WEBHOOK_SKIPS_WINDOW_US 500000
+
 /* Bytes of a merchant's response body read at most: it is ignored (the status line decides).
  * Larger responses end the connection; their headers are bounded by HTTP_CLIENT_HEADERS_MAX. */
 #define WEBHOOK_RESPONSE_BODY_MAX 65536

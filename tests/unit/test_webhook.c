@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <cmocka.h>
@@ -590,6 +591,21 @@ static void test_sender_refuses(void **state)
         rc = webhook_sender_offer(h.ws, &r);
         assert_int_equal(rc, i < WEBHOOK_MERCHANT_HELD_MIN ? 0 : 2);
     }
+    /* Turned down too often within a poll, the poll is told to stop (its rows cost the loop a
+     * read each); others' offers still come in, and the next poll may offer again. */
+    usleep(WEBHOOK_SKIPS_WINDOW_US + 100000); /* a fresh window */
+    r.merchant_id = 6;
+    for (uint32_t i = 0; i < WEBHOOK_SKIPS_MAX; i++) {
+        r.id.lo = 20000 + i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 2);
+    }
+    assert_int_equal(webhook_sender_offer(h.ws, &r), MDT_E(FULL));
+    r.merchant_id = 8;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    usleep(WEBHOOK_SKIPS_WINDOW_US + 100000);
+    r.merchant_id = 6;
+    r.id.lo = 30000;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 2);
     for (uint32_t i = 0; webhook_sender_depth(h.ws) < WEBHOOK_QUEUE_MAX; i++) {
         r.merchant_id = 100 + i; /* a new merchant each: under its share */
         r.id.lo = 9000 + i;

@@ -70,8 +70,10 @@ struct webhook_sender {
     uint32_t wait_count;
     struct merchant_load *loads; /* LOAD_SLOTS, allocated once: per merchant held, in flight */
     uint64_t rng;                /* xorshift64* state, for the jitter only */
-    bool kicking;       /* kick is on the stack: a try that ends at once must not start another */
-    struct event *wake; /* saves finished (webhook_sender_saved, any thread) */
+    bool kicking;   /* kick is on the stack: a try that ends at once must not start another */
+    uint32_t skips; /* offers turned down for their merchant's share, since: */
+    int64_t skips_since_us;   /* monotonic */
+    struct event *wake;       /* saves finished (webhook_sender_saved, any thread) */
     struct event *save_again; /* one second after a save could not be queued */
     pthread_mutex_t mu;
     struct saved *saved; /* guarded by mu; at most one per entry, so WEBHOOK_QUEUE_MAX */
@@ -484,6 +486,21 @@ static void kick(struct webhook_sender *ws)
 
 /* ---- public ---- */
 
+/* An offer turned down for its merchant's share: 2, so that the poll reads on for other
+ * merchants' rows; but past WEBHOOK_SKIPS_MAX of them within WEBHOOK_SKIPS_WINDOW_US, -MDT_EFULL,
+ * so that a stalled merchant's backlog of due rows does not cost the loop a read of every one
+ * of them each second. */
+static int offer_skip(struct webhook_sender *ws)
+{
+    int64_t now_us = clock_mono_us();
+
+    if (now_us - ws->skips_since_us > WEBHOOK_SKIPS_WINDOW_US) {
+        ws->skips_since_us = now_us;
+        ws->skips = 0;
+    }
+    return ++ws->skips > WEBHOOK_SKIPS_MAX ? MDT_E(FULL) : 2;
+}
+
 int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r)
 {
     struct entry *e = NULL;
@@ -497,7 +514,7 @@ int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r)
     l = load_find(ws, r->merchant_id);
     if (l != NULL && l->held >= WEBHOOK_MERCHANT_HELD_MIN &&
         WEBHOOK_QUEUE_MAX - ws->used < WEBHOOK_QUEUE_RESERVE) {
-        return 2; /* its share of short memory: the rest is kept for other merchants */
+        return offer_skip(ws); /* its share of short memory: the rest is for other merchants */
     }
     if (entry_find(ws, r->id) != NULL) {
         return 1;

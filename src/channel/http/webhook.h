@@ -62,8 +62,9 @@ int webhook_sender_start(struct event_base *base, const struct webhook_config *c
  * event with this id is already queued, in flight or being saved (the offer is ignored), 2 when
  * memory is short and r's merchant holds its share already (WEBHOOK_QUEUE_RESERVE: leave it in
  * the store and offer the next rows, other merchants' may fit), -MDT_EFULL when
- * WEBHOOK_QUEUE_MAX events are in memory (leave it in the store: the next poll offers it
- * again), -MDT_EINVAL when r is not queued. Loop thread only. Cost: O(1) when r's merchant
+ * WEBHOOK_QUEUE_MAX events are in memory or WEBHOOK_SKIPS_MAX offers were turned down for their
+ * merchant's share within WEBHOOK_SKIPS_WINDOW_US (leave it in the store and stop offering: the
+ * next poll offers it again), -MDT_EINVAL when r is not queued. Loop thread only. Cost: O(1) when r's merchant
  * holds its share, else O(events in memory), a scan for the id. */
 int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r);
 
