@@ -504,9 +504,8 @@ static int offer_skip(struct webhook_sender *ws)
 int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r)
 {
     struct entry *e = NULL;
-    uint32_t i;
-
     const struct merchant_load *l;
+    uint32_t i;
 
     if (r->state != WEBHOOK_QUEUED) {
         return MDT_E(INVAL);
@@ -530,6 +529,7 @@ int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r)
     e->row.url[sizeof(e->row.url) - 1] = '\0';
     e->row.type[sizeof(e->row.type) - 1] = '\0';
     e->row.body[sizeof(e->row.body) - 1] = '\0';
+    e->row.last_error[sizeof(e->row.last_error) - 1] = '\0';
     e->state = ENTRY_WAITING;
     ws->used++;
     load_hold(ws, r->merchant_id);
