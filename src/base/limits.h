@@ -52,6 +52,25 @@
  * and, over TLS, about 50 KB of buffers, so 256 is 13 MB and well below any file limit. */
 #define WEBHOOK_CONCURRENCY_MAX 256
 
+/* Fair memory for the webhook sender: once fewer than WEBHOOK_QUEUE_RESERVE entries are free,
+ * a merchant that already holds WEBHOOK_MERCHANT_HELD_MIN events gets no more (they stay in the
+ * store for the next poll). So one merchant whose endpoint hangs, with a backlog of thousands,
+ * fills three quarters of the table at most, and the last quarter still takes 8 other merchants'
+ * 32 events each; 32 is two seconds of sending at [webhook] merchant_concurrency 4 and 250 ms a
+ * try, before the next poll refills. */
+#define WEBHOOK_QUEUE_RESERVE (WEBHOOK_QUEUE_MAX / 4)
+#define WEBHOOK_MERCHANT_HELD_MIN 32
+
+/* Offers the webhook sender turns down for their merchant's share, at most, in half a second
+ * (one poll of the store reads its due rows in one go, polls are a second apart); past it the
+ * poll is told the sender is full and stops reading. A due row is about 2.5 KB: 4096 of them is
+ * 10 MB of reading, some milliseconds of the loop, where a stalled merchant's backlog of 100 000
+ * due rows would cost a quarter of every second. Other merchants' new events are offered when
+ * they commit, not by the poll, so they still come in; only their retries may wait behind that
+ * many of a stalled merchant's older rows. */
+#define WEBHOOK_SKIPS_MAX 4096
+#define WEBHOOK_SKIPS_WINDOW_US 500000
+
 /* Bytes of a merchant's response body read at most: it is ignored (the status line decides).
  * Larger responses end the connection; their headers are bounded by HTTP_CLIENT_HEADERS_MAX. */
 #define WEBHOOK_RESPONSE_BODY_MAX 65536

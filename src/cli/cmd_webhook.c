@@ -14,23 +14,29 @@
 
 #define WEBHOOK_LIST_DEFAULT 50
 
-static const char *const state_names[] = {"queued", "delivered", "failed"};
+static const char *const state_names[] = {"queued", "delivered", "failed", "refused"};
 
-_Static_assert(WEBHOOK_QUEUED == 0 && WEBHOOK_DELIVERED == 1 && WEBHOOK_FAILED == 2,
+#define STATE_COUNT (int)(sizeof(state_names) / sizeof(state_names[0]))
+
+_Static_assert(WEBHOOK_QUEUED == 0 && WEBHOOK_DELIVERED == 1 && WEBHOOK_FAILED == 2 &&
+                   WEBHOOK_REFUSED == 3,
                "state_names follows enum webhook_state");
 
 void cmd_webhook_usage(FILE *out)
 {
     fprintf(out,
-            "usage: mandat webhook list [--merchant ID] [--state queued|delivered|failed]\n"
+            "usage: mandat webhook list [--merchant ID] [--state queued|delivered|failed|refused]\n"
             "                           [--since TIME] [--limit N]\n"
             "       mandat webhook replay EVENT_ID\n"
             "       mandat webhook replay --merchant ID --since TIME\n"
             "       mandat webhook secret MERCHANT_ID\n"
             "\n"
             "list shows merchants' events, newest first (at most %d unless --limit; 0: all):\n"
-            "id, merchant, type, state, tries so far, creation time and, for queued ones,\n"
-            "the next try.\n"
+            "id, merchant, type, state, tries so far, creation time, for queued ones the\n"
+            "next try, and why the last try failed (never the URL's path or a secret).\n"
+            "refused: never sent, because its URL's host is, or resolves to, a loopback,\n"
+            "private or other special-purpose address (the SSRF guard: last error names the\n"
+            "address; [webhook] allow_private = yes allows them).\n"
             "replay queues events again, whatever their state: their next try is now and\n"
             "their tries so far are kept. A running mandatd sends them within a second, with\n"
             "a fresh signature; past their retry period ([webhook] retry_period after their\n"
@@ -80,14 +86,14 @@ bad:
 
 static int parse_state(const char *text, int *out)
 {
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < STATE_COUNT; i++) {
         if (strcmp(text, state_names[i]) == 0) {
             *out = i;
             return 0;
         }
     }
-    return cli_usage_error("webhook", "'%s' is not a state: write queued, delivered or failed",
-                           text);
+    return cli_usage_error("webhook",
+                           "'%s' is not a state: write queued, delivered, failed or refused", text);
 }
 
 static int list_one(void *ctx, const struct webhook_row *r)
@@ -101,9 +107,10 @@ static int list_one(void *ctx, const struct webhook_row *r)
     } else {
         snprintf(next, sizeof(next), "-");
     }
-    printf("%-32s %-8llu %-28s %-9s %5u  %-19s  %s\n", id, (unsigned long long)r->merchant_id,
-           r->type, r->state < 3 ? state_names[r->state] : "?", r->attempts,
-           cli_time(r->created_us, created), next);
+    printf("%-32s %-8llu %-28s %-9s %5u  %-19s  %-19s  %s\n", id,
+           (unsigned long long)r->merchant_id, r->type,
+           r->state < STATE_COUNT ? state_names[r->state] : "?", r->attempts,
+           cli_time(r->created_us, created), next, r->last_error[0] != '\0' ? r->last_error : "-");
     (*count)++;
     return 0;
 }
@@ -118,8 +125,8 @@ static int webhook_list(struct cli *c, const struct store_webhook_filter *f)
     if (rc != 0) {
         return rc;
     }
-    printf("%-32s %-8s %-28s %-9s %5s  %-19s  %s\n", "id", "merchant", "type", "state", "tries",
-           "created (UTC)", "next try");
+    printf("%-32s %-8s %-28s %-9s %5s  %-19s  %-19s  %s\n", "id", "merchant", "type", "state",
+           "tries", "created (UTC)", "next try", "last error");
     rc = store_webhook_list(s, f, list_one, &count, &err);
     store_close(s);
     if (rc < 0) {

@@ -743,6 +743,8 @@ static const struct key_def vault_keys[] = {
 static const struct key_def webhook_keys[] = {
     {"timeout", set_u32, CFG_OFF(webhook.timeout_s), 1, 300, 0},
     {"concurrency", set_u32, CFG_OFF(webhook.concurrency), 1, WEBHOOK_CONCURRENCY_MAX, 0},
+    {"merchant_concurrency", set_u32, CFG_OFF(webhook.merchant_concurrency), 1,
+     WEBHOOK_CONCURRENCY_MAX, 0},
     {"retry_min", set_u32, CFG_OFF(webhook.retry_min_s), 1, WEBHOOK_BACKOFF_MAX_S, 0},
     {"retry_period", set_u32, CFG_OFF(webhook.retry_period_s), 1, 30 * 86400, 0},
     {"tls_ca_file", set_string, CFG_OFF(webhook.tls_ca_file), 0, CONFIG_PATH_MAX - 1, 0},
@@ -1454,6 +1456,8 @@ void config_defaults(struct mandat_config *cfg)
     cfg->webhook.concurrency = 16;       /* a few per merchant at peak */
     cfg->webhook.retry_min_s = 10;       /* 10 s, 20 s, 40 s ... capped at 1 h */
     cfg->webhook.retry_period_s = 86400; /* a day of outage at the merchant's, then failed */
+    /* A merchant whose endpoint never answers holds a quarter of the connections at most. */
+    cfg->webhook.merchant_concurrency = 4;
     strcpy(cfg->social.handle, "@mandat");
     strcpy(cfg->social.x_api, "https://api.x.com");
     cfg->social.mastodon_poll_ms = 2000; /* a mention answered within seconds */

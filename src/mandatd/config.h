@@ -102,6 +102,7 @@ struct mandat_config {
     struct {
         uint32_t timeout_s;                /* timeout = 10: one try, DNS to response */
         uint32_t concurrency;              /* concurrency = 16: requests in flight at most */
+        uint32_t merchant_concurrency;     /* merchant_concurrency = 4: of those, per merchant */
         uint32_t retry_min_s;              /* retry_min = 10: first wait, doubled up to 1 h */
         uint32_t retry_period_s;           /* retry_period = 86400: then failed */
         char tls_ca_file[CONFIG_PATH_MAX]; /* tls_ca_file = (empty: the system's trust store) */

@@ -601,6 +601,7 @@ static int start_webhooks(struct daemon *d, struct mdt_err *err)
     const struct mandat_config *cfg = d->cfg;
     struct webhook_config wc = {.timeout_s = cfg->webhook.timeout_s,
                                 .concurrency = cfg->webhook.concurrency,
+                                .merchant_concurrency = cfg->webhook.merchant_concurrency,
                                 .retry_min_s = cfg->webhook.retry_min_s,
                                 .retry_period_s = cfg->webhook.retry_period_s,
                                 .allow_private = cfg->webhook.allow_private != 0};

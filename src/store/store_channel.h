@@ -165,6 +165,7 @@ struct claim_row {
 #define STORE_URL_MAX 256
 #define STORE_KEY_ID_MAX 17         /* 16 hex digits: the public half of an API key */
 #define STORE_WEBHOOK_BODY_MAX 2048 /* one event's JSON: ids, amounts, states, short texts */
+#define STORE_WEBHOOK_ERROR_MAX 256 /* why a try failed: a host name (253) and a short reason */
 #define STORE_HTTP_BODY_MAX 2048    /* a stored API response (idempotency replays) */
 
 /* A merchant (or an association taking payments) integrating through the HTTP API. Its id is
@@ -229,7 +230,8 @@ struct payment_request_row {
 enum webhook_state {
     WEBHOOK_QUEUED = 0,
     WEBHOOK_DELIVERED = 1,
-    WEBHOOK_FAILED = 2, /* gave up after the retry period */
+    WEBHOOK_FAILED = 2,  /* gave up after the retry period */
+    WEBHOOK_REFUSED = 3, /* never sent: its host is or resolves to a special-purpose address */
 };
 
 /* An event for a merchant's URL, signed at sending time. */
@@ -243,6 +245,10 @@ struct webhook_row {
     int64_t created_us;
     int64_t next_try_us;
     char body[STORE_WEBHOOK_BODY_MAX];
+    /* Why the last try failed or was refused ("HTTP 500", "SSRF guard: <host> resolves to
+     * 127.0.0.1, loopback (127.0.0.0/8)"), for the operator; "" after a delivery or before any
+     * try. Never the URL's path or query, a body or a secret. Written by EXTRA_WEBHOOK_STATE. */
+    char last_error[STORE_WEBHOOK_ERROR_MAX];
 };
 
 /* The first response to a POST with an Idempotency-Key, replayed for retries. */
@@ -312,7 +318,7 @@ enum store_extra_kind {
     EXTRA_API_KEY = 9,      /* upsert by key_id */
     EXTRA_PAYMENT_REQUEST = 10,   /* append; the last row of an id is its state */
     EXTRA_WEBHOOK = 11,           /* insert; a known id is ignored */
-    EXTRA_WEBHOOK_STATE = 12,     /* update state, attempts, next_try_us by id */
+    EXTRA_WEBHOOK_STATE = 12,     /* update state, attempts, next_try_us, last_error by id */
     EXTRA_IDEMPOTENCY = 13,       /* append; at load the first of a key wins */
     EXTRA_CAMPAIGN = 14,          /* upsert by tag */
     EXTRA_CAMPAIGN_DONATION = 15, /* append */

@@ -143,6 +143,8 @@ static const char *const migrations[] = {
     "PRAGMA secure_delete = ON;" /* the old texts' bytes are zeroed, not left in free space */
     "ALTER TABLE outbox ADD COLUMN link_seal BLOB;" SCRUB_ALL("outbox")
         SCRUB_ALL("inbox") "PRAGMA secure_delete = OFF;",
+    /* 9: why a webhook event's last try failed, or why it was refused (mandat webhook list). */
+    "ALTER TABLE webhooks ADD COLUMN last_error TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -212,7 +214,7 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_INS_WEBHOOK] = "INSERT OR IGNORE INTO webhooks(id, merchant_id, url, type, state, attempts,"
                        " created_us, next_try_us, body) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_WEBHOOK_STATE] =
-        "UPDATE webhooks SET state = ?, attempts = ?, next_try_us = ? WHERE id = ?",
+        "UPDATE webhooks SET state = ?, attempts = ?, next_try_us = ?, last_error = ? WHERE id = ?",
     [ST_INS_IDEMPOTENCY] = "INSERT INTO idempotency(key_hash, body_hash, status,"
                            " created_us, response) VALUES(?,?,?,?,?)",
 };

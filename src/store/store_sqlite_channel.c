@@ -315,7 +315,8 @@ static int write_webhook(struct sqlite_store *s, const struct webhook_row *r, bo
         sqlite3_bind_int(st, 1, r->state);
         sqlite3_bind_int64(st, 2, r->attempts);
         sqlite3_bind_int64(st, 3, r->next_try_us);
-        sqlite_bind_id(st, 4, r->id);
+        bind_text(st, 4, r->last_error, sizeof(r->last_error));
+        sqlite_bind_id(st, 5, r->id);
         return sqlite_step_done(s, st, err);
     }
     sqlite_bind_id(st, 1, r->id);
@@ -549,6 +550,7 @@ static void column_webhook(sqlite3_stmt *st, struct webhook_row *r)
     r->created_us = sqlite3_column_int64(st, 6);
     r->next_try_us = sqlite3_column_int64(st, 7);
     column_text(st, 8, r->body, sizeof(r->body));
+    column_text(st, 9, r->last_error, sizeof(r->last_error));
 }
 
 static int load_webhook(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
@@ -762,8 +764,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " updated_us, token_hash, campaign FROM payment_requests WHERE ?1 IS NOT NULL ORDER BY"
          " seq",
          load_payment_request},
-        {"SELECT id, merchant_id, url, type, state, attempts, created_us, next_try_us, body"
-         " FROM webhooks WHERE state = 0 AND next_try_us <= ?1 ORDER BY seq",
+        {"SELECT id, merchant_id, url, type, state, attempts, created_us, next_try_us, body,"
+         " last_error FROM webhooks WHERE state = 0 AND next_try_us <= ?1 ORDER BY seq",
          load_webhook},
         {"SELECT key_hash, body_hash, status, created_us, response FROM idempotency"
          " WHERE created_us >= ?1 ORDER BY seq",
@@ -809,7 +811,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
 
 /* ---- webhook events for the operator (mandat webhook list, replay) ---- */
 
-#define WEBHOOK_COLS "id, merchant_id, url, type, state, attempts, created_us, next_try_us, body"
+#define WEBHOOK_COLS                                                                               \
+    "id, merchant_id, url, type, state, attempts, created_us, next_try_us, body, last_error"
 /* By id (the unique index), or ?2 merchant (0: any), ?3 created since, ?4 state (-1: any): a
  * scan of the table, fine for an operator's command. */
 #define WEBHOOK_BY_ID " WHERE id = ?1"

@@ -243,7 +243,7 @@ if [ "${mo:-0}" -lt 6 ]; then bad "metrics: $mo MOs counted"; fi
 # The merchant's URL is on 127.0.0.1: by default no event is sent there (SSRF guard).
 for _ in $(seq 30); do grep -q "SSRF guard" "$dir/mandatd.log" && break; sleep 0.1; done
 check "ssrf guard" "SSRF guard" "$(cat "$dir/mandatd.log")"
-check "ssrf failed" "failed" "$("${M[@]}" webhook list --merchant 5)"
+check "ssrf refused" "refused" "$("${M[@]}" webhook list --merchant 5)"
 
 # kill -9: requests and their idempotency survive.
 crash

@@ -550,11 +550,14 @@ static void test_webhook(void **state)
     config_defaults(&cfg);
     assert_int_equal(cfg.webhook.timeout_s, 10);
     assert_int_equal(cfg.webhook.concurrency, 16);
+    assert_int_equal(cfg.webhook.merchant_concurrency, 4);
     assert_int_equal(cfg.webhook.retry_min_s, 10);
     assert_int_equal(cfg.webhook.retry_period_s, 86400);
     assert_string_equal(cfg.webhook.tls_ca_file, "");
-    load_ok(&cfg, "[webhook]\ntimeout = 2\nconcurrency = 256\nretry_min = 1\n"
-                  "retry_period = 30\ntls_ca_file = /etc/mandat/ca.pem\n");
+    load_ok(&cfg,
+            "[webhook]\ntimeout = 2\nconcurrency = 256\nretry_min = 1\n"
+            "retry_period = 30\ntls_ca_file = /etc/mandat/ca.pem\nmerchant_concurrency = 2\n");
+    assert_int_equal(cfg.webhook.merchant_concurrency, 2);
     assert_int_equal(cfg.webhook.timeout_s, 2);
     assert_int_equal(cfg.webhook.concurrency, 256);
     assert_int_equal(cfg.webhook.retry_min_s, 1);
@@ -568,6 +571,9 @@ static void test_webhook(void **state)
                "mandat.conf:2: [webhook] concurrency: '0' is not a whole number from 1 to 256");
     load_fails("[webhook]\nconcurrency = 257\n",
                "mandat.conf:2: [webhook] concurrency: '257' is not a whole number from 1 to 256");
+    load_fails("[webhook]\nmerchant_concurrency = 0\n",
+               "mandat.conf:2: [webhook] merchant_concurrency: '0' is not a whole number from 1 "
+               "to 256");
     load_fails("[webhook]\ntimeout = 301\n",
                "mandat.conf:2: [webhook] timeout: '301' is not a whole number from 1 to 300");
     load_fails("[webhook]\nretry_min = 0\n",
@@ -577,7 +583,7 @@ static void test_webhook(void **state)
                "2592000");
     load_fails("[webhook]\nretries = 3\n",
                "mandat.conf:2: [webhook] retries: unknown key: use timeout, concurrency, "
-               "retry_min, retry_period, tls_ca_file or allow_private");
+               "merchant_concurrency, retry_min, retry_period, tls_ca_file or allow_private");
     load_fails("[webhook]\ntimeout = 5\n[webhook]\n",
                "mandat.conf:3: [webhook] appears twice (first at line 1): merge the two");
 }

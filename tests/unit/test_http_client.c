@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Unit tests for channel/http/http_client: requests against an in-process libevent HTTP server on
  * 127.0.0.1 and the same event_base (headers and bodies both ways, statuses, refused
- * connections, deadlines, body limits, the SSRF guard, done never called from inside a call). */
+ * connections, deadlines, body limits, the SSRF guard on literals and on resolved names, done
+ * never called from inside a call). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -133,8 +134,8 @@ static void on_done(void *arg, const struct http_response *r)
     copy_header(r->headers, "Retry-After", h->got.retry_after, sizeof(h->got.retry_after));
 }
 
-static void harness_start(struct harness *h, uint32_t timeout_s, size_t body_max,
-                          bool allow_private)
+static void harness_start_hosts(struct harness *h, uint32_t timeout_s, size_t body_max,
+                                bool allow_private, const char *hosts_file)
 {
     struct http_client_config cfg;
     struct evhttp_bound_socket *sock;
@@ -155,7 +156,14 @@ static void harness_start(struct harness *h, uint32_t timeout_s, size_t body_max
     cfg.timeout_s = timeout_s;
     cfg.body_max = body_max;
     cfg.allow_private = allow_private;
+    snprintf(cfg.hosts_file, sizeof(cfg.hosts_file), "%s", hosts_file);
     assert_int_equal(http_client_start(h->base, &cfg, &h->c, &err), 0);
+}
+
+static void harness_start(struct harness *h, uint32_t timeout_s, size_t body_max,
+                          bool allow_private)
+{
+    harness_start_hosts(h, timeout_s, body_max, allow_private, "");
 }
 
 static void harness_stop(struct harness *h)
@@ -346,9 +354,21 @@ static void test_body_max(void **state)
 
 static void test_ssrf_guard(void **state)
 {
-    static const char *const urls[] = {"http://127.0.0.1:1/x", "https://localhost/x",
-                                       "http://10.1.2.3/x", "http://[::1]/x",
-                                       "http://192.168.0.1/x"};
+    static const char *const urls[] = {"http://127.0.0.1:1/x",
+                                       "https://localhost/x",
+                                       "http://10.1.2.3/x",
+                                       "http://[::1]/x",
+                                       "http://192.168.0.1/x",
+                                       "http://LOCALHOST/x",
+                                       "http://Api.LocalHost./x",
+                                       "http://[::ffff:127.0.0.1]/x",
+                                       "http://[::ffff:7f00:1]/x",
+                                       "http://2130706433/x",
+                                       "http://0x7f.1/x",
+                                       "http://0177.0.0.1/x",
+                                       "http://[fd12::1]/x",
+                                       "http://169.254.169.254/latest/meta-data/",
+                                       "http://[64:ff9b::a9fe:a9fe]/x"};
     struct harness h;
     struct mdt_err err = {0};
 
@@ -359,12 +379,90 @@ static void test_ssrf_guard(void **state)
         assert_int_equal(
             http_client_request(h.c, EVHTTP_REQ_GET, urls[i], NULL, 0, NULL, 0, on_done, &h, &err),
             MDT_E(INVAL));
-        assert_non_null(strstr(err.msg, "SSRF guard"));
+        assert_int_equal(strncmp(err.msg, HTTP_CLIENT_SSRF_PREFIX, strlen(HTTP_CLIENT_SSRF_PREFIX)),
+                         0);
     }
     assert_int_equal(http_client_in_flight(h.c), 0);
     run_until_done(&h, 0); /* done is not called for a refused request */
     assert_int_equal(h.requests, 0);
     harness_stop(&h);
+}
+
+/* A hosts file of the test's own, read before DNS: names it controls, no outside address. */
+static void hosts_file_make(char *path, size_t cap)
+{
+    FILE *f;
+    int fd;
+
+    snprintf(path, cap, "/tmp/mandat-hosts-XXXXXX");
+    fd = mkstemp(path);
+    assert_true(fd >= 0);
+    f = fdopen(fd, "w");
+    assert_non_null(f);
+    fprintf(f, "127.0.0.1 evil.mandat.test shop.mandat.test\n"
+               "10.0.0.7 intranet.mandat.test\n");
+    fclose(f);
+}
+
+/* A name is resolved once and every address checked: one that resolves to loopback, private or
+ * mapped loopback is refused after the lookup (done says why, nothing connects); with
+ * allow_private the connection goes to the address while Host keeps the name. */
+static void test_ssrf_resolved(void **state)
+{
+    static const struct {
+        const char *host;
+        const char *why;
+    } refused[] = {
+        {"evil.mandat.test", "SSRF guard: evil.mandat.test resolves to 127.0.0.1, loopback"},
+        {"EVIL.Mandat.Test", "SSRF guard: evil.mandat.test resolves to 127.0.0.1, loopback"},
+        {"intranet.mandat.test", "resolves to 10.0.0.7, private (10.0.0.0/8)"},
+    };
+    struct harness h;
+    struct mdt_err err = {0};
+    char hosts[64], url[128], want_host[64];
+
+    (void)state;
+    hosts_file_make(hosts, sizeof(hosts));
+    harness_start_hosts(&h, 5, 0, false, hosts);
+    for (size_t i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        snprintf(url, sizeof(url), "http://%s:%u/x", refused[i].host, h.port);
+        h.in_call = true;
+        assert_int_equal(
+            http_client_request(h.c, EVHTTP_REQ_GET, url, NULL, 0, NULL, 0, on_done, &h, &err), 0);
+        h.in_call = false;
+        run_until_done(&h, (int)i + 1);
+        assert_int_equal(h.got.status, 0);
+        assert_int_equal(h.got.fail, HTTP_CLIENT_FAIL_REFUSED);
+        if (strstr(h.got.error, refused[i].why) == NULL) {
+            fail_msg("%s: %s", refused[i].host, h.got.error);
+        }
+    }
+    assert_int_equal(h.requests, 0);
+    harness_stop(&h);
+    /* Allowed: connected to 127.0.0.1, the name in Host. */
+    harness_start_hosts(&h, 5, 0, true, hosts);
+    snprintf(url, sizeof(url), "http://Shop.Mandat.Test:%u/ok", h.port);
+    h.in_call = true;
+    assert_int_equal(
+        http_client_request(h.c, EVHTTP_REQ_GET, url, NULL, 0, NULL, 0, on_done, &h, &err), 0);
+    h.in_call = false;
+    run_until_done(&h, 1);
+    assert_int_equal(h.got.status, 200);
+    snprintf(want_host, sizeof(want_host), "shop.mandat.test:%u", h.port);
+    assert_string_equal(h.host, want_host);
+    assert_string_equal(h.uri, "/ok");
+    harness_stop(&h);
+    /* An unreadable hosts file is the caller's mistake, said as such. */
+    {
+        struct event_base *base = event_base_new();
+        struct http_client_config cfg = {.timeout_s = 1, .hosts_file = "/nonexistent/hosts"};
+        struct http_client *c = NULL;
+
+        assert_int_equal(http_client_start(base, &cfg, &c, &err), MDT_E(INVAL));
+        assert_non_null(strstr(err.msg, "hosts_file '/nonexistent/hosts'"));
+        event_base_free(base);
+    }
+    unlink(hosts);
 }
 
 static void test_refused_requests(void **state)
@@ -452,8 +550,9 @@ int main(void)
         cmocka_unit_test(test_get_with_headers), cmocka_unit_test(test_post_body),
         cmocka_unit_test(test_status_429),       cmocka_unit_test(test_connection_refused),
         cmocka_unit_test(test_deadline),         cmocka_unit_test(test_body_max),
-        cmocka_unit_test(test_ssrf_guard),       cmocka_unit_test(test_refused_requests),
-        cmocka_unit_test(test_free_cancels),     cmocka_unit_test(test_config_checked),
+        cmocka_unit_test(test_ssrf_guard),       cmocka_unit_test(test_ssrf_resolved),
+        cmocka_unit_test(test_refused_requests), cmocka_unit_test(test_free_cancels),
+        cmocka_unit_test(test_config_checked),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

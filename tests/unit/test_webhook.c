@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <arpa/inet.h>
 #include <cmocka.h>
@@ -170,37 +171,126 @@ static void target_bad(const char *url, const char *why_part)
     assert_non_null(strstr(why, why_part));
 }
 
-/* The SSRF guard: loopback, private, link-local, CGNAT and their IPv6 forms are refused. */
+/* The SSRF guard: every special-purpose range of IANA's registries, at both ends of each; the
+ * IPv6 forms that carry an IPv4 address; inet_aton's literals; localhost names in any case. */
 static void test_private_hosts(void **state)
 {
-    static const char *const private_hosts[] = {"127.0.0.1",
-                                                "10.1.2.3",
-                                                "172.16.0.1",
-                                                "172.31.255.255",
-                                                "192.168.1.1",
-                                                "169.254.169.254",
-                                                "100.64.0.1",
-                                                "0.0.0.0",
-                                                "::1",
-                                                "::",
-                                                "fd00::1",
-                                                "fe80::1",
-                                                "::ffff:10.0.0.1",
-                                                "localhost",
-                                                "api.localhost"};
-    static const char *const public_hosts[] = {"8.8.8.8",     "172.32.0.1",  "192.169.1.1",
-                                               "100.128.0.1", "2001:db8::1", "example.com",
-                                               "notlocalhost"};
+    static const char *const special[] = {
+        /* IPv4, first and last of each range */
+        "0.0.0.0", "0.255.255.255", "10.0.0.0", "10.255.255.255", "100.64.0.0", "100.127.255.255",
+        "127.0.0.1", "127.255.255.254", "169.254.0.1", "169.254.169.254", "172.16.0.0",
+        "172.31.255.255", "192.0.0.0", "192.0.0.255", "192.0.2.0", "192.0.2.255", "192.88.99.1",
+        "192.168.0.0", "192.168.255.255", "198.18.0.0", "198.19.255.255", "198.51.100.0",
+        "198.51.100.255", "203.0.113.0", "203.0.113.255", "224.0.0.1", "239.255.255.255",
+        "240.0.0.0", "254.255.255.255", "255.255.255.255",
+        /* IPv6 */
+        "::", "::1", "fc00::1", "fd00::1", "fdff:ffff::1", "fe80::1", "febf::1", "fec0::1",
+        "ff02::1", "ff0e::1", "2001:db8::1", "2001:db8:ffff::1", "2001::1", "2001:1ff::1", "100::1",
+        "64:ff9b:1::1", "3fff::1", "5f00::1", "::2", "1::1", "4000::1", "e000::1",
+        /* IPv4 inside IPv6: mapped, compatible, translated, NAT64, 6to4 */
+        "::ffff:127.0.0.1", "::ffff:7f00:1", "::FFFF:10.0.0.1", "::ffff:169.254.169.254",
+        "::127.0.0.1", "::8.8.8.8", "::ffff:0:127.0.0.1", "64:ff9b::127.0.0.1", "64:ff9b::a00:1",
+        "64:ff9b::192.168.1.1", "2002:7f00:1::1", "2002:c0a8:101::",
+        /* inet_aton's literals, and a final dot */
+        "2130706433", "0x7f000001", "0x7f.1", "0x7F.0.0.1", "0177.0.0.1", "0177.1", "127.1",
+        "127.0.1", "10.1", "167772161", "0", "0x0", "0xa9fea9fe", "127.0.0.1.", "017700000001",
+        /* names: localhost in any case, with or without the root's dot */
+        "localhost", "LOCALHOST", "LocalHost", "localhost.", "api.localhost", "API.LOCALHOST",
+        "a.b.localhost."};
+    static const char *const public[] = {"8.8.8.8",
+                                         "1.1.1.1",
+                                         "9.255.255.255",
+                                         "11.0.0.0",
+                                         "100.63.255.255",
+                                         "100.128.0.0",
+                                         "126.255.255.255",
+                                         "128.0.0.0",
+                                         "169.253.255.255",
+                                         "169.255.0.0",
+                                         "172.15.255.255",
+                                         "172.32.0.0",
+                                         "192.0.1.255",
+                                         "192.0.3.0",
+                                         "192.88.98.255",
+                                         "192.167.255.255",
+                                         "192.169.0.0",
+                                         "198.17.255.255",
+                                         "198.20.0.0",
+                                         "198.51.99.255",
+                                         "203.0.112.255",
+                                         "223.255.255.255",
+                                         "2606:4700:4700::1111",
+                                         "2a00:1450:4007:80e::200e",
+                                         "2001:4860::8888",
+                                         "2001:200::1",
+                                         "::ffff:8.8.8.8",
+                                         "64:ff9b::808:808",
+                                         "64:ff9b::8.8.8.8",
+                                         "2002:808:808::1",
+                                         "0x8.0x8.0x8.0x8",
+                                         "134744072",
+                                         "example.com",
+                                         "notlocalhost",
+                                         "localhost.example",
+                                         "LOCALHOST.example.com",
+                                         "127.0.0.1.example",
+                                         "0x7g.1",
+                                         "1.2.3.4.5",
+                                         "256.0.0.1."};
 
     (void)state;
-    for (size_t i = 0; i < sizeof(private_hosts) / sizeof(private_hosts[0]); i++) {
-        if (!webhook_host_private(private_hosts[i])) {
-            fail_msg("%s should be private", private_hosts[i]);
+    for (size_t i = 0; i < sizeof(special) / sizeof(special[0]); i++) {
+        if (webhook_host_special(special[i]) == NULL) {
+            fail_msg("%s should be special", special[i]);
+        }
+        assert_true(webhook_host_private(special[i]));
+    }
+    for (size_t i = 0; i < sizeof(public) / sizeof(public[0]); i++) {
+        if (webhook_host_special(public[i]) != NULL) {
+            fail_msg("%s should be public, is %s", public[i], webhook_host_special(public[i]));
         }
     }
-    for (size_t i = 0; i < sizeof(public_hosts) / sizeof(public_hosts[0]); i++) {
-        if (webhook_host_private(public_hosts[i])) {
-            fail_msg("%s should be public", public_hosts[i]);
+    /* The reason names the range, for the log. */
+    assert_string_equal(webhook_host_special("::ffff:127.0.0.1"), "loopback (127.0.0.0/8)");
+    assert_string_equal(webhook_host_special("2130706433"), "loopback (127.0.0.0/8)");
+    assert_string_equal(webhook_host_special("fe80::1"), "link-local (fe80::/10)");
+    assert_string_equal(webhook_host_special("LOCALHOST"), "localhost name (RFC 6761)");
+}
+
+/* inet_aton's forms, parsed as the C library and browsers do. */
+static void test_ipv4_literals(void **state)
+{
+    static const struct {
+        const char *text;
+        uint8_t want[4];
+    } ok[] = {
+        {"127.0.0.1", {127, 0, 0, 1}},
+        {"2130706433", {127, 0, 0, 1}},
+        {"0x7f.1", {127, 0, 0, 1}},
+        {"0177.0.0.01", {127, 0, 0, 1}},
+        {"127.1", {127, 0, 0, 1}},
+        {"10.0.513", {10, 0, 2, 1}},
+        {"0xffffffff", {255, 255, 255, 255}},
+        {"0", {0, 0, 0, 0}},
+        {"1.2.3.4.", {1, 2, 3, 4}},
+        {"0X0A.0x0.0x0.0x1", {10, 0, 0, 1}},
+    };
+    static const char *const bad[] = {"",          ".",         "1..2",       "1.2.3.4.5",
+                                      "256.1.1.1", "1.2.65536", "4294967296", "0x100000000",
+                                      "08.1.1.1",  "0x7g",      "1.2.3.4..",  "a.b.c.d",
+                                      "-1",        "1.2.3. 4",  ".1.2.3"};
+    uint8_t a[4];
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+        if (http_ipv4_parse(ok[i].text, a) != 0) {
+            fail_msg("%s should parse", ok[i].text);
+        }
+        assert_memory_equal(a, ok[i].want, 4);
+    }
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        if (http_ipv4_parse(bad[i], a) == 0) {
+            fail_msg("%s should not parse", bad[i]);
         }
     }
 }
@@ -220,6 +310,16 @@ static void test_targets(void **state)
     target_ok("https://[2001:db8::1]/", true, "2001:db8::1", 443, "[2001:db8::1]", "/");
     target_ok("http://shop.example:443/", false, "shop.example", 443, "shop.example:443", "/");
     target_ok("http://shop.example?q", false, "shop.example", 80, "shop.example", "/?q");
+    /* One spelling of the host: lower case, IPv4 literals as dotted quads. */
+    target_ok("http://LOCALHOST/", false, "localhost", 80, "localhost", "/");
+    target_ok("https://Shop.EXAMPLE/", true, "shop.example", 443, "shop.example", "/");
+    target_ok("http://2130706433/", false, "127.0.0.1", 80, "127.0.0.1", "/");
+    target_ok("http://0x7f.1:8080/h", false, "127.0.0.1", 8080, "127.0.0.1:8080", "/h");
+    target_ok("http://[::FFFF:127.0.0.1]/", false, "::FFFF:127.0.0.1", 80, "[::FFFF:127.0.0.1]",
+              "/");
+    assert_int_equal(webhook_target_parse("http://0177.0.0.1/", &t, &why), 0);
+    assert_true(t.ip_literal);
+    assert_string_equal(t.host, "127.0.0.1");
     assert_int_equal(webhook_target_parse("https://10.0.0.1/x", &t, &why), 0);
     assert_true(t.ip_literal);
     assert_int_equal(webhook_target_parse("https://shop.example/x", &t, &why), 0);
@@ -282,7 +382,8 @@ struct harness {
     char last_type[64];
     char last_ua[64];
     char last_body[256];
-    struct webhook_row saved[8];
+    int hanging; /* requests on /hang: never answered (evhttp_free ends them) */
+    struct webhook_row saved[64];
     int saved_count;
 };
 
@@ -294,6 +395,10 @@ static void on_request(struct evhttp_request *req, void *arg)
     size_t len = evbuffer_get_length(body);
     const char *v;
 
+    if (strcmp(evhttp_request_get_uri(req), "/hang") == 0) {
+        h->hanging++;
+        return; /* a merchant's endpoint that accepts and never answers */
+    }
     h->requests++;
     v = evhttp_find_header(in, "Mandat-Signature");
     snprintf(h->last_sig, sizeof(h->last_sig), "%s", v != NULL ? v : "");
@@ -322,13 +427,15 @@ static int fake_save(void *ctx, const struct webhook_row *r)
 {
     struct harness *h = ctx;
 
-    assert_true(h->saved_count < 8);
-    h->saved[h->saved_count++] = *r;
+    if (h->saved_count < 64) {
+        h->saved[h->saved_count] = *r;
+    }
+    h->saved_count++;
     webhook_sender_saved(h->ws, r->id, 0);
     return 0;
 }
 
-static void harness_start(struct harness *h, uint32_t concurrency)
+static void harness_start_with(struct harness *h, uint32_t concurrency, uint32_t per_merchant)
 {
     struct webhook_handlers hd = {.sign = fake_sign, .save = fake_save, .ctx = h};
     struct webhook_config cfg;
@@ -347,9 +454,15 @@ static void harness_start(struct harness *h, uint32_t concurrency)
     evhttp_set_gencb(h->http, on_request, h);
     webhook_config_default(&cfg);
     cfg.concurrency = concurrency;
+    cfg.merchant_concurrency = per_merchant;
     cfg.timeout_s = 2;
     cfg.allow_private = true; /* the receiver is on 127.0.0.1 */
     assert_int_equal(webhook_sender_start(h->base, &cfg, &hd, &h->ws, &err), 0);
+}
+
+static void harness_start(struct harness *h, uint32_t concurrency)
+{
+    harness_start_with(h, concurrency, concurrency);
 }
 
 static void harness_stop(struct harness *h)
@@ -420,12 +533,14 @@ static void test_sender_retries(void **state)
     assert_int_equal(h.saved[0].state, WEBHOOK_QUEUED);
     assert_int_equal(h.saved[0].attempts, 1);
     assert_true(h.saved[0].next_try_us > before);
+    assert_string_equal(h.saved[0].last_error, "HTTP 500"); /* for mandat webhook list */
     /* Its next try, as the poll would offer it: delivered, attempts counted on. */
     assert_int_equal(webhook_sender_offer(h.ws, &h.saved[0]), 0);
     run_until_idle(&h);
     assert_int_equal(h.saved_count, 2);
     assert_int_equal(h.saved[1].state, WEBHOOK_DELIVERED);
     assert_int_equal(h.saved[1].attempts, 2);
+    assert_string_equal(h.saved[1].last_error, "");
     /* Nobody listening: a failed try, retried. */
     r.id.lo++;
     snprintf(r.url, sizeof(r.url), "http://127.0.0.1:1/hooks");
@@ -433,6 +548,7 @@ static void test_sender_retries(void **state)
     run_until_idle(&h);
     assert_int_equal(h.saved[2].state, WEBHOOK_QUEUED);
     assert_int_equal(h.saved[2].attempts, 1);
+    assert_string_equal(h.saved[2].last_error, "connection failed: connection refused");
     harness_stop(&h);
 }
 
@@ -458,14 +574,44 @@ static void test_sender_refuses(void **state)
     run_until_idle(&h);
     assert_int_equal(h.saved[0].state, WEBHOOK_FAILED);
     assert_int_equal(h.saved[0].attempts, 0);
-    /* Memory is bounded: WEBHOOK_QUEUE_MAX events, then -MDT_EFULL (they stay in the store). The
-     * first one is in flight to a port where nothing answers; the others wait. */
+    /* Memory is bounded and shared: one merchant fills it until WEBHOOK_QUEUE_RESERVE entries
+     * are left, then gets 2 (its share: they stay in the store) while another merchant's events
+     * still fit; WEBHOOK_QUEUE_MAX events in all, then -MDT_EFULL. The first one is in flight to
+     * a port where nothing answers; the others wait. */
     snprintf(r.url, sizeof(r.url), "http://127.0.0.1:1/hooks");
     for (uint32_t i = 0; i < WEBHOOK_QUEUE_MAX && rc == 0; i++) {
         r.id.lo = 1000 + i;
         rc = webhook_sender_offer(h.ws, &r);
     }
-    assert_int_equal(rc, 0);
+    assert_int_equal(rc, 2);
+    assert_int_equal(webhook_sender_depth(h.ws), WEBHOOK_QUEUE_MAX - WEBHOOK_QUEUE_RESERVE + 1);
+    r.merchant_id = 7;
+    for (uint32_t i = 0; i < WEBHOOK_MERCHANT_HELD_MIN + 1; i++) {
+        r.id.lo = 5000 + i;
+        rc = webhook_sender_offer(h.ws, &r);
+        assert_int_equal(rc, i < WEBHOOK_MERCHANT_HELD_MIN ? 0 : 2);
+    }
+    /* Turned down too often within a poll, the poll is told to stop (its rows cost the loop a
+     * read each); others' offers still come in, and the next poll may offer again. */
+    usleep(WEBHOOK_SKIPS_WINDOW_US + 100000); /* a fresh window */
+    r.merchant_id = 6;
+    for (uint32_t i = 0; i < WEBHOOK_SKIPS_MAX; i++) {
+        r.id.lo = 20000 + i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 2);
+    }
+    assert_int_equal(webhook_sender_offer(h.ws, &r), MDT_E(FULL));
+    r.merchant_id = 8;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    usleep(WEBHOOK_SKIPS_WINDOW_US + 100000);
+    r.merchant_id = 6;
+    r.id.lo = 30000;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 2);
+    for (uint32_t i = 0; webhook_sender_depth(h.ws) < WEBHOOK_QUEUE_MAX; i++) {
+        r.merchant_id = 100 + i; /* a new merchant each: under its share */
+        r.id.lo = 9000 + i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    r.merchant_id = 99;
     r.id.lo = 999;
     assert_int_equal(webhook_sender_offer(h.ws, &r), MDT_E(FULL));
     assert_int_equal(webhook_sender_depth(h.ws), WEBHOOK_QUEUE_MAX);
@@ -476,11 +622,142 @@ static void test_sender_refuses(void **state)
     assert_int_equal(webhook_sender_start(NULL, &cfg, &hd, &ws, &err), MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "[webhook] concurrency"));
     webhook_config_default(&cfg);
+    cfg.merchant_concurrency = 0;
+    assert_int_equal(webhook_sender_start(NULL, &cfg, &hd, &ws, &err), MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "[webhook] merchant_concurrency"));
+    webhook_config_default(&cfg);
     snprintf(cfg.tls_ca_file, sizeof(cfg.tls_ca_file), "/nonexistent/ca.pem");
     h.base = event_base_new();
     assert_int_equal(webhook_sender_start(h.base, &cfg, &hd, &ws, &err), MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "tls_ca_file '/nonexistent/ca.pem'"));
     event_base_free(h.base);
+}
+
+/* Run the loop for ms milliseconds. */
+static void run_for(struct harness *h, long ms)
+{
+    struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+
+    event_base_loopexit(h->base, &tv);
+    event_base_dispatch(h->base);
+}
+
+/* The SSRF guard in the sender: a host special as written is refused at once, in every
+ * spelling, never sent, and saved as refused with its tries unchanged. */
+static void test_sender_guard(void **state)
+{
+    /* Scheme and host; the port is the harness's. */
+    static const char *const hosts[] = {
+        "http://LOCALHOST",      "http://[::ffff:127.0.0.1]", "http://2130706433",
+        "http://0x7f.1",         "https://127.0.0.1",         "http://[::1]",
+        "http://api.localhost.", "http://169.254.169.254",    "http://[64:ff9b::7f00:1]",
+        "http://0177.0.0.1",
+    };
+    struct webhook_config cfg;
+    struct harness h;
+    struct webhook_row r = row_new(4000000000LL * S_US);
+    size_t n = sizeof(hosts) / sizeof(hosts[0]);
+
+    (void)state;
+    harness_start(&h, 4);
+    webhook_sender_free(h.ws); /* the same harness, with the guard on */
+    webhook_config_default(&cfg);
+    cfg.timeout_s = 2;
+    {
+        struct webhook_handlers hd = {.sign = fake_sign, .save = fake_save, .ctx = &h};
+        struct mdt_err err = {0};
+
+        assert_int_equal(webhook_sender_start(h.base, &cfg, &hd, &h.ws, &err), 0);
+    }
+    for (size_t i = 0; i < n; i++) {
+        r.id.lo = i;
+        snprintf(r.url, sizeof(r.url), "%s:%u/hooks", hosts[i], h.port);
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    run_until_idle(&h);
+    assert_int_equal(h.requests, 0);
+    assert_int_equal(h.saved_count, (int)n);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(h.saved[i].state, WEBHOOK_REFUSED);
+        assert_int_equal(h.saved[i].attempts, 0);
+        assert_int_equal(strncmp(h.saved[i].last_error, "SSRF guard: ", 12), 0);
+    }
+    assert_string_equal(h.saved[2].last_error, "SSRF guard: 127.0.0.1 is loopback (127.0.0.0/8)");
+    harness_stop(&h);
+}
+
+/* Fair per merchant: merchant 6's endpoint accepts and never answers, with ten events due
+ * first; merchant 7's one event is still delivered at once, and merchant 6 never holds more
+ * than merchant_concurrency connections. Before the cap, 7's event waited for 6's timeouts. */
+static void test_sender_fair(void **state)
+{
+    struct harness h;
+    struct webhook_row r = row_new(4000000000LL * S_US);
+
+    (void)state;
+    harness_start_with(&h, 4, 2);
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hang", h.port);
+    for (uint32_t i = 0; i < 10; i++) {
+        r.id.lo = i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    run_for(&h, 100);
+    assert_int_equal(h.hanging, 2);
+    r.merchant_id = 7;
+    r.id.lo = 100;
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hooks", h.port);
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    for (int i = 0; i < 50 && h.saved_count == 0; i++) {
+        run_for(&h, 10);
+    }
+    assert_int_equal(h.requests, 1);
+    assert_int_equal(h.saved_count, 1);
+    assert_int_equal(h.saved[0].merchant_id, 7);
+    assert_int_equal(h.saved[0].state, WEBHOOK_DELIVERED);
+    assert_int_equal(h.hanging, 2); /* still two: 6's share, while 7 had a connection */
+    /* A second busy merchant gets the other two connections first, not merchant 6. */
+    r.merchant_id = 8;
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hang", h.port);
+    for (uint32_t i = 0; i < 3; i++) {
+        r.id.lo = 200 + i;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    }
+    run_for(&h, 100);
+    assert_int_equal(h.hanging, 4);
+    harness_stop(&h);
+}
+
+/* Many merchants at once: their counts share one open-addressing table, whose slots move back
+ * as merchants leave it; every event is still delivered once and every count found again (the
+ * sender asserts it), and the table ends empty. */
+static void test_sender_many_merchants(void **state)
+{
+    struct harness h;
+    struct webhook_row r = row_new(4000000000LL * S_US);
+    uint32_t offered = 0;
+
+    (void)state;
+    harness_start_with(&h, 16, 1);
+    snprintf(r.url, sizeof(r.url), "http://127.0.0.1:%u/hooks", h.port);
+    for (uint32_t i = 0; i < 600; i++) {
+        uint64_t k = i % 300;
+
+        r.id.lo = i;
+        /* Cubes, not a progression (which a multiplicative hash spreads evenly): 17 of these
+         * 300 share a home slot, so leaving merchants move others back in their probe runs. */
+        r.merchant_id = k * k * k + 7;
+        assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+        offered++;
+    }
+    run_until_idle(&h);
+    assert_int_equal(h.requests, (int)offered);
+    assert_int_equal(h.saved_count, (int)offered);
+    /* Once forgotten, a merchant starts from nothing again. */
+    r.id.lo = 10000;
+    assert_int_equal(webhook_sender_offer(h.ws, &r), 0);
+    run_until_idle(&h);
+    assert_int_equal(h.requests, (int)offered + 1);
+    harness_stop(&h);
 }
 
 int main(void)
@@ -492,11 +769,15 @@ int main(void)
         cmocka_unit_test(test_retry_period),
         cmocka_unit_test(test_targets),
         cmocka_unit_test(test_private_hosts),
+        cmocka_unit_test(test_ipv4_literals),
         cmocka_unit_test(test_headers),
         cmocka_unit_test(test_text_safe),
         cmocka_unit_test(test_sender_delivers),
         cmocka_unit_test(test_sender_retries),
         cmocka_unit_test(test_sender_refuses),
+        cmocka_unit_test(test_sender_guard),
+        cmocka_unit_test(test_sender_fair),
+        cmocka_unit_test(test_sender_many_merchants),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* One-shot HTTP/1.1 requests on libevent: one evhttp_connection per request (over a
- * bufferevent_openssl for https, with SNI and the certificate checked against the host name or
- * address), a deadline over the whole request, and done called from a zero-timeout event of our
- * own, where the connection is freed with no libevent frame of it below. */
+/* One-shot HTTP/1.1 requests on libevent: the host resolved once with evdns and every address
+ * checked by the SSRF guard, then one evhttp_connection per request to the address checked (over
+ * a bufferevent_openssl for https, with SNI and the certificate checked against the URL's host
+ * name or address), a deadline over the whole request, and done called from a zero-timeout event
+ * of our own, where the connection is freed with no libevent frame of it below. */
 #include "channel/http/http_client.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -13,6 +15,7 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <netinet/in.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
@@ -28,32 +31,42 @@
 
 /* One request in flight. Its connection and request live until on_finish: the request is ours
  * from the start (evhttp_request_own), so that libevent never frees it behind our back and its
- * response can be handed to done after libevent is through with it. */
+ * response can be handed to done after libevent is through with it. First its host is resolved
+ * (lookup), then the connection is made to the address the guard checked. */
 struct call {
     struct http_client *c;
-    struct call *prev, *next;       /* the client's list of calls in flight */
-    struct evhttp_connection *conn; /* ours; freed in on_finish (or at the deadline) */
+    struct call *prev, *next;                 /* the client's list of calls in flight */
+    struct evdns_getaddrinfo_request *lookup; /* while the name resolves; else NULL */
+    bool resolving;                           /* on_resolved not called yet */
+    struct evhttp_connection *conn; /* ours, once resolved; freed in on_finish or at the deadline */
     struct evhttp_request *req;     /* ours (owned); freed in call_free */
     struct event *deadline;         /* the whole request: timeout_s */
     struct event *finish;           /* activated once libevent is over with the request */
     http_client_done_fn done;
     void *arg;
-    bool over;         /* on_done or the deadline came: finish is active */
-    bool timed_out;    /* the deadline came first */
-    bool got_response; /* on_done had the request: a whole response came, or connect failed */
-    bool connected;    /* TCP (and TLS) was up: libevent called on_close */
-    bool start_failed; /* evhttp_make_request could not even start */
-    int sys_errno;     /* errno in on_error or when the start failed */
-    int status_line;   /* the head's status, 0 until it came */
-    int error;         /* 1 + enum evhttp_request_error, 0 when none */
-    long tls_verify;   /* X509_V_ERR_* of a refused certificate, 0 when none */
+    bool over;           /* on_done or the deadline came: finish is active */
+    bool timed_out;      /* the deadline came first */
+    bool got_response;   /* on_done had the request: a whole response came, or connect failed */
+    bool connected;      /* TCP (and TLS) was up: libevent called on_close */
+    bool start_failed;   /* evhttp_make_request could not even start */
+    int sys_errno;       /* errno in on_error or when the start failed */
+    int status_line;     /* the head's status, 0 until it came */
+    int error;           /* 1 + enum evhttp_request_error, 0 when none */
+    long tls_verify;     /* X509_V_ERR_* of a refused certificate, 0 when none */
+    int dns_error;       /* EVUTIL_EAI_* of a failed lookup, 0 when none */
+    const char *refused; /* the guard's range of refused_addr; NULL when none */
+    char refused_addr[INET6_ADDRSTRLEN]; /* the special-purpose address the name resolves to */
     bool tls;
+    bool ip_literal;
+    uint16_t port;
+    enum evhttp_cmd_type method;
     char host[HTTP_HOST_MAX];
+    char path[HTTP_TARGET_PATH_MAX]; /* may hold a merchant's token: wiped in call_free */
 };
 
 struct http_client {
     struct event_base *base;
-    struct evdns_base *dns; /* NULL: libevent resolves names with a blocking getaddrinfo */
+    struct evdns_base *dns; /* names: /etc/hosts, then the nameservers of /etc/resolv.conf */
     SSL_CTX *tls;
     struct http_client_config cfg;
     struct call *calls; /* in flight, newest first */
@@ -76,10 +89,14 @@ static void ssl_index_init(void)
 static enum http_client_fail fail_why(struct call *k, char *text, size_t cap)
 {
     struct bufferevent *bev = k->conn != NULL ? evhttp_connection_get_bufferevent(k->conn) : NULL;
-    int dns = bev != NULL ? bufferevent_socket_get_dns_error(bev) : 0;
     unsigned long ssl = k->tls && bev != NULL ? bufferevent_get_openssl_error(bev) : 0;
     int e = k->sys_errno;
 
+    if (k->refused != NULL) {
+        snprintf(text, cap, HTTP_CLIENT_SSRF_PREFIX "%s resolves to %s, %s", k->host,
+                 k->refused_addr, k->refused);
+        return HTTP_CLIENT_FAIL_REFUSED;
+    }
     if (k->timed_out || k->error == 1 + (int)EVREQ_HTTP_TIMEOUT) {
         snprintf(text, cap, "timed out after %u s", k->c->cfg.timeout_s);
         return HTTP_CLIENT_FAIL_TIMEOUT;
@@ -108,8 +125,8 @@ static enum http_client_fail fail_why(struct call *k, char *text, size_t cap)
         return HTTP_CLIENT_FAIL_CLOSED;
     }
     /* Never connected (with TLS: never through the handshake). */
-    if (dns != 0) {
-        snprintf(text, cap, "cannot resolve %s: %s", k->host, evutil_gai_strerror(dns));
+    if (k->dns_error != 0) {
+        snprintf(text, cap, "cannot resolve %s: %s", k->host, evutil_gai_strerror(k->dns_error));
         return HTTP_CLIENT_FAIL_CONNECT;
     }
     if (ssl != 0) {
@@ -153,6 +170,10 @@ static void response_make(struct call *k, struct http_response *r, char *text, s
 /* Free what a call holds. The request's header values may be secrets: wiped first. */
 static void call_free(struct call *k)
 {
+    if (k->lookup != NULL) {
+        /* Its callback still comes, later, with EVUTIL_EAI_CANCEL: it must not touch k. */
+        evdns_getaddrinfo_cancel(k->lookup);
+    }
     if (k->conn != NULL) {
         evhttp_connection_free(k->conn); /* leaves the owned request alone, calls nothing */
     }
@@ -170,6 +191,7 @@ static void call_free(struct call *k)
     if (k->finish != NULL) {
         event_free(k->finish);
     }
+    explicit_bzero(k->path, sizeof(k->path));
     free(k);
 }
 
@@ -195,7 +217,7 @@ static void on_finish(evutil_socket_t fd, short what, void *arg)
 {
     struct call *k = arg;
     struct http_response r;
-    char text[HTTP_HOST_MAX + 144]; /* "cannot resolve <host>: <reason>" at most */
+    char text[HTTP_HOST_MAX + 192]; /* "SSRF guard: <host> resolves to <address>, <range>" */
 
     (void)fd;
     (void)what;
@@ -288,8 +310,14 @@ static void on_deadline(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     k->timed_out = true;
-    evhttp_connection_free(k->conn);
-    k->conn = NULL;
+    if (k->lookup != NULL) {
+        evdns_getaddrinfo_cancel(k->lookup); /* its callback comes later, as cancelled */
+        k->lookup = NULL;
+    }
+    if (k->conn != NULL) {
+        evhttp_connection_free(k->conn);
+        k->conn = NULL;
+    }
     call_over(k);
 }
 
@@ -309,8 +337,7 @@ static int on_verify(int ok, X509_STORE_CTX *store)
 
 /* An SSL bufferevent that checks the peer's certificate against the target's host name (or
  * address) before any byte of the request leaves. NULL when out of memory. */
-static struct bufferevent *tls_bufferevent(struct http_client *c, struct call *k,
-                                           const struct http_target *t)
+static struct bufferevent *tls_bufferevent(struct http_client *c, struct call *k)
 {
     SSL *ssl = SSL_new(c->tls);
     X509_VERIFY_PARAM *param;
@@ -322,12 +349,13 @@ static struct bufferevent *tls_bufferevent(struct http_client *c, struct call *k
     }
     param = SSL_get0_param(ssl);
     X509_VERIFY_PARAM_set_hostflags(param, X509_CHECK_FLAG_NO_PARTIAL_WILDCARDS);
-    if (t->ip_literal) {
-        ok = X509_VERIFY_PARAM_set1_ip_asc(param, t->host);
+    if (k->ip_literal) {
+        ok = X509_VERIFY_PARAM_set1_ip_asc(param, k->host);
     } else {
-        /* RFC 6066 §3: server names are DNS names, never addresses. */
-        ok = X509_VERIFY_PARAM_set1_host(param, t->host, 0) &&
-             SSL_set_tlsext_host_name(ssl, t->host);
+        /* RFC 6066 §3: server names are DNS names, never addresses. The URL's name, not the
+         * address connected to: the certificate must be the name's. */
+        ok = X509_VERIFY_PARAM_set1_host(param, k->host, 0) &&
+             SSL_set_tlsext_host_name(ssl, k->host);
     }
     if (ok != 1 || SSL_set_ex_data(ssl, ssl_call_index, k) != 1) {
         SSL_free(ssl);
@@ -423,34 +451,50 @@ static int request_fill(struct call *k, const struct http_target *t, enum evhttp
     return fails == 0 ? 0 : MDT_E(NOMEM);
 }
 
-/* A call with its events, request and connection, not started. NULL when out of memory. */
-static struct call *call_new(struct http_client *c, const struct http_target *t)
+/* A call with its events and request, not started. NULL when out of memory. */
+static struct call *call_new(struct http_client *c, const struct http_target *t,
+                             enum evhttp_cmd_type method)
 {
     struct call *k = calloc(1, sizeof(*k));
-    struct bufferevent *bev = NULL;
 
     if (k == NULL) {
         return NULL;
     }
     k->c = c;
     k->tls = t->tls;
+    k->ip_literal = t->ip_literal;
+    k->port = t->port;
+    k->method = method;
     snprintf(k->host, sizeof(k->host), "%s", t->host);
+    snprintf(k->path, sizeof(k->path), "%s", t->path);
     k->deadline = evtimer_new(c->base, on_deadline, k);
     k->finish = event_new(c->base, -1, 0, on_finish, k);
     k->req = evhttp_request_new(on_done, k);
     if (k->deadline == NULL || k->finish == NULL || k->req == NULL) {
-        goto fail;
+        call_free(k);
+        return NULL;
     }
     evhttp_request_own(k->req);
     evhttp_request_set_header_cb(k->req, on_headers);
     evhttp_request_set_error_cb(k->req, on_error);
-    if (t->tls) {
-        bev = tls_bufferevent(c, k, t);
+    return k;
+}
+
+/* The connection to addr (an address literal the guard passed), the request sent on it. A
+ * failure to start ends the call (done still comes from the loop). */
+static void call_connect(struct call *k, const char *addr)
+{
+    struct http_client *c = k->c;
+    struct bufferevent *bev = NULL;
+
+    if (k->tls) {
+        bev = tls_bufferevent(c, k);
         if (bev == NULL) {
             goto fail;
         }
     }
-    k->conn = evhttp_connection_base_bufferevent_new(c->base, c->dns, bev, t->host, t->port);
+    /* A literal: libevent's lookup of it is a parse, answered at once, never a query. */
+    k->conn = evhttp_connection_base_bufferevent_new(c->base, c->dns, bev, addr, k->port);
     if (k->conn == NULL) {
         if (bev != NULL) {
             bufferevent_free(bev); /* not adopted: every failure comes before that */
@@ -463,10 +507,97 @@ static struct call *call_new(struct http_client *c, const struct http_target *t)
     evhttp_connection_set_closecb(k->conn, on_close, k);
     evhttp_connection_set_max_body_size(k->conn, (ev_ssize_t)c->cfg.body_max);
     evhttp_connection_set_max_headers_size(k->conn, HTTP_CLIENT_HEADERS_MAX);
-    return k;
+    /* When connecting fails at once, libevent calls on_done from inside evhttp_make_request:
+     * that only activates finish, so done still comes from the loop. */
+    if (evhttp_make_request(k->conn, k->req, k->method, k->path) == 0) {
+        return;
+    }
 fail:
-    call_free(k);
-    return NULL;
+    k->sys_errno = errno != 0 ? errno : ENOMEM; /* no socket: the request stays ours */
+    k->start_failed = true;
+    if (!k->over) {
+        call_over(k);
+    }
+}
+
+/* The address of sa as text ("?" when it is not an Internet address). */
+static const char *sockaddr_text(const struct sockaddr *sa, char *out, size_t cap)
+{
+    const void *a = NULL;
+
+    if (sa->sa_family == AF_INET) {
+        a = &((const struct sockaddr_in *)(const void *)sa)->sin_addr;
+    } else if (sa->sa_family == AF_INET6) {
+        a = &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr;
+    }
+    if (a == NULL || evutil_inet_ntop(sa->sa_family, a, out, cap) == NULL) {
+        snprintf(out, cap, "?");
+        return NULL;
+    }
+    return out;
+}
+
+/* The first special-purpose address of res, into k (refused, refused_addr); false when none. */
+static bool addrs_refused(struct call *k, const struct evutil_addrinfo *res)
+{
+    for (const struct evutil_addrinfo *ai = res; ai != NULL; ai = ai->ai_next) {
+        const char *why = http_addr_special(ai->ai_addr);
+
+        if (why != NULL) {
+            k->refused = why;
+            sockaddr_text(ai->ai_addr, k->refused_addr, sizeof(k->refused_addr));
+            return true;
+        }
+    }
+    return false;
+}
+
+/* evdns's answer for the call's host: every address checked, then a connection to the first. */
+static void on_resolved(int result, struct evutil_addrinfo *res, void *arg)
+{
+    struct call *k = arg;
+    char addr[INET6_ADDRSTRLEN];
+
+    if (result == EVUTIL_EAI_CANCEL) {
+        return; /* the call was ended (deadline, free) and may be gone: k is not ours to read */
+    }
+    k->lookup = NULL;
+    k->resolving = false;
+    if (result != 0 || res == NULL) {
+        k->dns_error = result != 0 ? result : EVUTIL_EAI_NODATA;
+        call_over(k);
+    } else if (!k->c->cfg.allow_private && addrs_refused(k, res)) {
+        call_over(k);
+    } else if (sockaddr_text(res->ai_addr, addr, sizeof(addr)) == NULL) {
+        k->dns_error = EVUTIL_EAI_FAMILY;
+        call_over(k);
+    } else {
+        call_connect(k, addr);
+    }
+    if (res != NULL) {
+        evutil_freeaddrinfo(res);
+    }
+}
+
+/* Resolve the call's host once (an address literal needs no lookup), then connect. */
+static void call_resolve(struct call *k)
+{
+    struct evutil_addrinfo hints;
+    struct evdns_getaddrinfo_request *req;
+
+    if (k->ip_literal) {
+        call_connect(k, k->host);
+        return;
+    }
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_protocol = IPPROTO_TCP;
+    hints.ai_flags = EVUTIL_AI_ADDRCONFIG; /* no IPv6 answers to a host without IPv6 */
+    k->resolving = true;
+    req = evdns_getaddrinfo(k->c->dns, k->host, NULL, &hints, on_resolved, k);
+    /* /etc/hosts and failures answer from inside the call: then req is NULL and done with. */
+    k->lookup = k->resolving ? req : NULL;
 }
 
 /* The URL's target, refused when it is not allowed. err says why. */
@@ -474,13 +605,14 @@ static int target_get(struct http_client *c, const char *url, struct http_target
                       struct mdt_err *err)
 {
     const char *why = "";
+    const char *special;
 
     if (http_target_parse(url, t, &why) < 0) {
         return mdt_err_set(err, MDT_E(INVAL), "%s", why);
     }
-    if (!c->cfg.allow_private && http_host_private(t->host)) {
-        return mdt_err_set(err, MDT_E(INVAL),
-                           "the host is a loopback or private address (SSRF guard)");
+    special = c->cfg.allow_private ? NULL : http_host_special(t->host);
+    if (special != NULL) {
+        return mdt_err_set(err, MDT_E(INVAL), HTTP_CLIENT_SSRF_PREFIX "%s is %s", t->host, special);
     }
     return 0;
 }
@@ -507,7 +639,7 @@ int http_client_request(struct http_client *c, enum evhttp_cmd_type method, cons
     if (rc < 0) {
         goto out;
     }
-    k = call_new(c, &t);
+    k = call_new(c, &t, method);
     if (k == NULL ||
         request_fill(k, &t, method, headers, n_headers, has_agent, body, body_len) < 0) {
         rc = mdt_err_set(err, MDT_E(NOMEM), "out of memory starting a request");
@@ -522,15 +654,7 @@ int http_client_request(struct http_client *c, enum evhttp_cmd_type method, cons
     c->calls = k;
     c->in_flight++;
     evtimer_add(k->deadline, &deadline);
-    /* When connecting fails at once, libevent calls on_done from inside evhttp_make_request:
-     * that only activates finish, so done still comes from the loop. */
-    if (evhttp_make_request(k->conn, k->req, method, t.path) < 0) {
-        k->sys_errno = errno; /* no socket: the request stays ours */
-        k->start_failed = true;
-        if (!k->over) {
-            call_over(k);
-        }
-    }
+    call_resolve(k);
     k = NULL;
 out:
     if (k != NULL) {
@@ -590,6 +714,29 @@ static int tls_start(struct http_client *c, struct mdt_err *err)
     return 0;
 }
 
+/* The resolver: non-blocking, /etc/hosts then the nameservers of /etc/resolv.conf, as the
+ * system has them; without a readable resolv.conf (libevent then refuses to start one), the
+ * hosts file only, rather than a getaddrinfo that would block the loop. Then cfg's hosts_file. */
+static int dns_start(struct http_client *c, struct mdt_err *err)
+{
+    const char *extra = c->cfg.hosts_file;
+
+    c->dns = evdns_base_new(c->base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
+    if (c->dns == NULL) {
+        c->dns = evdns_base_new(c->base, 0);
+        if (c->dns == NULL) {
+            return mdt_err_set(err, MDT_E(NOMEM), "cannot start a DNS resolver");
+        }
+        evdns_base_load_hosts(c->dns, "/etc/hosts");
+        log_warn("http client: no nameserver from /etc/resolv.conf: only the names of /etc/hosts "
+                 "resolve");
+    }
+    if (extra[0] != '\0' && evdns_base_load_hosts(c->dns, extra) < 0) {
+        return mdt_err_set(err, MDT_E(INVAL), "hosts_file '%.200s': cannot read it", extra);
+    }
+    return 0;
+}
+
 int http_client_start(struct event_base *base, const struct http_client_config *cfg,
                       struct http_client **out, struct mdt_err *err)
 {
@@ -614,6 +761,7 @@ int http_client_start(struct event_base *base, const struct http_client_config *
     c->base = base;
     c->cfg = *cfg;
     c->cfg.tls_ca_file[sizeof(c->cfg.tls_ca_file) - 1] = '\0';
+    c->cfg.hosts_file[sizeof(c->cfg.hosts_file) - 1] = '\0';
     if (c->cfg.body_max == 0) {
         c->cfg.body_max = HTTP_CLIENT_BODY_MAX_DEFAULT;
     }
@@ -621,12 +769,7 @@ int http_client_start(struct event_base *base, const struct http_client_config *
     if (rc < 0) {
         goto out;
     }
-    /* Non-blocking names; /etc/hosts and resolv.conf as the system has them. */
-    c->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS);
-    if (c->dns == NULL) {
-        log_warn("http client: no DNS resolver from /etc/resolv.conf: host names are resolved "
-                 "synchronously on the loop");
-    }
+    rc = dns_start(c, err);
 out:
     if (rc < 0) {
         http_client_free(c);

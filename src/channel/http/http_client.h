@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One-shot HTTP/1.1 requests from the event loop: one connection per request (http, or https
  * with the peer's certificate checked against the URL's host name or address), a deadline over
- * the whole request, bounded responses, and no loopback or private hosts unless allowed. Shared
+ * the whole request, bounded responses, and no special-purpose (loopback, private, ...) address
+ * unless allowed: a name is resolved once, without blocking, every address it resolves to is
+ * checked, and the connection goes to the address checked (no second lookup to rebind). Shared
  * by the webhook sender and the social-network channels, so that the TLS, connection and
  * deadline handling that libevent 2.1 makes delicate exists once. */
 #ifndef MDT_CHANNEL_HTTP_HTTP_CLIENT_H
@@ -27,14 +29,16 @@ struct http_client;
 struct http_client_config {
     uint32_t timeout_s; /* a whole request at most: DNS, connect, TLS, request, response */
     char tls_ca_file[HTTP_CLIENT_CA_FILE_MAX]; /* PEM trust anchors for https; "": the system's */
-    bool allow_private; /* allow loopback/private hosts (else refused: SSRF guard) */
+    bool allow_private; /* allow special-purpose addresses (else refused: SSRF guard) */
     size_t body_max; /* largest response body accepted; 0: 1 MiB (HTTP_CLIENT_BODY_MAX_DEFAULT) */
+    /* More names, in /etc/hosts form, resolved before DNS (tests); "": the system's only */
+    char hosts_file[HTTP_CLIENT_CA_FILE_MAX];
 };
 
 /* Create a client on base (the loop thread owns it from then on): checks cfg, loads the TLS
  * trust anchors and starts a non-blocking DNS resolver. *out: http_client_free. Errors:
  * -MDT_EINVAL (timeout_s 0 or above HTTP_CLIENT_TIMEOUT_MAX_S, body_max above
- * HTTP_CLIENT_BODY_MAX_LIMIT, unreadable tls_ca_file: err says which, as
+ * HTTP_CLIENT_BODY_MAX_LIMIT, unreadable tls_ca_file or hosts_file: err says which, as
  * "tls_ca_file '<path>': ..."), -MDT_ENOMEM. */
 int http_client_start(struct event_base *base, const struct http_client_config *cfg,
                       struct http_client **out, struct mdt_err *err);
@@ -59,7 +63,12 @@ enum http_client_fail {
     HTTP_CLIENT_FAIL_CLOSED,      /* the connection closed before the whole response came */
     HTTP_CLIENT_FAIL_MALFORMED,   /* not an HTTP/1.x response */
     HTTP_CLIENT_FAIL_IO,          /* a read or write error, or out of memory */
+    HTTP_CLIENT_FAIL_REFUSED,     /* the name resolves to a special-purpose address: not sent */
 };
+
+/* The prefix of error for HTTP_CLIENT_FAIL_REFUSED and of err for a refused literal, before
+ * "<host> resolves to <address>, <range>" or "<host> is <range>". */
+#define HTTP_CLIENT_SSRF_PREFIX "SSRF guard: "
 
 /* The prefix of error for HTTP_CLIENT_FAIL_CERTIFICATE, before OpenSSL's reason. */
 #define HTTP_CLIENT_CERT_PREFIX "certificate: "
@@ -86,8 +95,13 @@ typedef void (*http_client_done_fn)(void *arg, const struct http_response *r);
  * client copies url, headers and body (the caller may free them on return); header values are
  * treated as secrets: never logged, and the client's copies are wiped before they are freed (the
  * bytes libevent wrote to the socket's buffers are not). done is called exactly once, always
- * from the loop and never from inside this call. Returns 0; or -MDT_EINVAL (bad URL, a header
- * name or value that is not allowed, or SSRF-refused: err says why, done not called);
+ * from the loop and never from inside this call. A host name is resolved (evdns: /etc/hosts,
+ * then DNS, never blocking) and, unless allow_private, refused when any of its addresses is
+ * special-purpose (done gets HTTP_CLIENT_FAIL_REFUSED); else the connection goes to its first
+ * address, while Host, SNI and the certificate check keep the name. Returns 0; or -MDT_EINVAL
+ * (bad URL, a header name or value that is not allowed, or a host refused as it is written: a
+ * localhost name or a special-purpose literal, err starts with HTTP_CLIENT_SSRF_PREFIX; done is
+ * not called);
  * -MDT_EFULL (HTTP_CLIENT_IN_FLIGHT_MAX requests in flight); -MDT_ENOMEM. Loop thread only. */
 int http_client_request(struct http_client *c, enum evhttp_cmd_type method, const char *url,
                         const struct http_header *headers, size_t n_headers, const char *body,
@@ -118,9 +132,32 @@ int http_target_make(const char *scheme, const char *userinfo, const char *host,
 /* Parse url with libevent's evhttp_uri, then http_target_make. Same returns. */
 int http_target_parse(const char *url, struct http_target *t, const char **why);
 
-/* Whether host (a name or an address literal) is loopback, private, link-local or otherwise
- * inside the operator's network, where requests built from outside input must not go (SSRF).
- * A literal only: a public name that resolves to such an address is not seen here. */
+/* ---- the SSRF guard (http_addr.c): where requests built from outside input must not go ---- */
+
+/* Why an address is special-purpose (IANA's special-purpose registries: loopback, private,
+ * shared, link-local, documentation, benchmarking, multicast, reserved, unique local, ...), as a
+ * static text naming the range, e.g. "loopback (127.0.0.0/8)"; NULL for a public unicast
+ * address. IPv6 forms that carry an IPv4 address (mapped ::ffff:a.b.c.d, translated, NAT64
+ * 64:ff9b::/96, 6to4 2002::/16) are judged by that address; IPv4-compatible ::/96 is refused. */
+const char *http_addr4_special(const uint8_t a[4]);
+const char *http_addr6_special(const uint8_t a[16]);
+/* The same for a socket address (AF_INET or AF_INET6; any other family is special). */
+struct sockaddr;
+const char *http_addr_special(const struct sockaddr *sa);
+
+/* An IPv4 literal as inet_aton(3) and URL parsers read it: one to four parts, each decimal,
+ * 0-prefixed octal or 0x-prefixed hex, the last filling the remaining bytes ("2130706433",
+ * "0x7f.1", "0177.0.0.1"), one final dot allowed. Returns 0 and out in network order, or
+ * -MDT_EINVAL when host is not such a literal (it is then a name, or an IPv6 literal). */
+int http_ipv4_parse(const char *host, uint8_t out[4]);
+
+/* Why host (a name or an address literal, any case) must not be a request's target: a
+ * "localhost" name (RFC 6761) or a special-purpose literal. NULL when nothing is known against
+ * it: a name must still be resolved and every address it resolves to checked, which
+ * http_client_request does. */
+const char *http_host_special(const char *host);
+
+/* http_host_special(host) != NULL. */
 bool http_host_private(const char *host);
 
 #endif

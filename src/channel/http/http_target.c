@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Where an outgoing request goes: the target of a URL, and whether its host is inside the
- * operator's network (the SSRF guard). Pure rules: no libevent, no I/O. */
+/* Where an outgoing request goes: the target of a URL, its host in one spelling (lower case,
+ * IPv4 literals as dotted quads). Pure rules: no libevent, no I/O. */
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -36,8 +37,18 @@ static int target_host(struct http_target *t, const char *host, const char **why
         *why = "host name longer than 255 characters";
         return MDT_E(INVAL);
     }
-    memcpy(t->host, host, len + 1);
-    t->ip_literal = inet_pton(AF_INET, t->host, addr) == 1;
+    /* Host names are case-insensitive (RFC 4343): one spelling for the guard, the Host header,
+     * SNI and the logs. */
+    for (size_t i = 0; i <= len; i++) {
+        t->host[i] = (char)tolower((unsigned char)host[i]);
+    }
+    /* "2130706433", "0x7f.1" and "0177.0.0.1" are 127.0.0.1 to inet_aton and to browsers; written
+     * as the address itself, so that the guard, the connection and the certificate check all
+     * see the same one. */
+    if (http_ipv4_parse(t->host, addr) == 0) {
+        inet_ntop(AF_INET, addr, t->host, sizeof(t->host));
+        t->ip_literal = true;
+    }
     return 0;
 }
 
@@ -87,34 +98,4 @@ int http_target_make(const char *scheme, const char *userinfo, const char *host,
     }
 out:
     return rc;
-}
-
-/* Loopback, private (RFC 1918, RFC 4193), link-local, CGNAT, unspecified, and "localhost". A
- * literal only: a name that resolves to such an address is not seen here (see the README). */
-bool http_host_private(const char *host)
-{
-    unsigned char a[16];
-    size_t n = strlen(host);
-
-    if (strcmp(host, "localhost") == 0 || (n > 10 && strcmp(host + n - 10, ".localhost") == 0)) {
-        return true;
-    }
-    if (inet_pton(AF_INET, host, a) == 1) {
-        return a[0] == 127 || a[0] == 10 || a[0] == 0 || (a[0] == 172 && (a[1] & 0xf0) == 16) ||
-               (a[0] == 192 && a[1] == 168) || (a[0] == 169 && a[1] == 254) ||
-               (a[0] == 100 && (a[1] & 0xc0) == 64);
-    }
-    if (inet_pton(AF_INET6, host, a) == 1) {
-        static const unsigned char zero[16] = {0};
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-        char v4[INET_ADDRSTRLEN];
-
-        if (memcmp(a, mapped, 12) == 0) {
-            inet_ntop(AF_INET, a + 12, v4, sizeof(v4));
-            return http_host_private(v4);
-        }
-        return memcmp(a, zero, 15) == 0 /* :: and ::1 */ || (a[0] & 0xfe) == 0xfc ||
-               (a[0] == 0xfe && (a[1] & 0xc0) == 0x80);
-    }
-    return false;
 }

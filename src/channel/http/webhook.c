@@ -1,9 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The webhook sender on the event loop: a bounded table of events, a FIFO of those waiting for
- * one of [webhook] concurrency requests in flight, one http_client request per try, and each
- * result saved through the caller before the event is forgotten. The store is the queue of
- * record: an event waiting for its next try lives there, not here, and the once-a-second poll
- * offers it again. */
+/* The webhook sender on the event loop: a bounded table of events, those waiting for one of
+ * [webhook] concurrency requests in flight (merchant_concurrency at most per merchant, the least
+ * busy merchants first), one http_client request per try, and each result saved through the
+ * caller before the event is forgotten. The store is the queue of record: an event waiting for
+ * its next try lives there, not here, and the once-a-second poll offers it again. */
 #include "channel/http/webhook.h"
 
 #include <event2/event.h>
@@ -40,6 +40,18 @@ struct entry {
     int64_t started_us;          /* monotonic */
 };
 
+/* What one merchant has in memory: events held (any state) and tries in flight. A slot of the
+ * sender's open-addressing table, free when held is 0; in_flight <= held always. */
+struct merchant_load {
+    uint64_t merchant_id;
+    uint32_t held;
+    uint32_t in_flight;
+};
+
+/* Twice the events held at most: the table is never more than half full, so probes stay short. */
+#define LOAD_SLOTS (2 * WEBHOOK_QUEUE_MAX)
+_Static_assert((LOAD_SLOTS & (LOAD_SLOTS - 1)) == 0, "LOAD_SLOTS is a power of two");
+
 /* A save that finished, reported by webhook_sender_saved from any thread. */
 struct saved {
     struct id128 id;
@@ -55,10 +67,13 @@ struct webhook_sender {
     uint32_t used;                       /* entries not FREE */
     uint32_t in_flight;                  /* entries SENDING */
     uint32_t waiting[WEBHOOK_QUEUE_MAX]; /* indices of WAITING entries, oldest first */
-    uint32_t wait_head, wait_count;
-    uint64_t rng;       /* xorshift64* state, for the jitter only */
-    bool kicking;       /* kick is on the stack: a try that ends at once must not start another */
-    struct event *wake; /* saves finished (webhook_sender_saved, any thread) */
+    uint32_t wait_count;
+    struct merchant_load *loads; /* LOAD_SLOTS, allocated once: per merchant held, in flight */
+    uint64_t rng;                /* xorshift64* state, for the jitter only */
+    bool kicking;   /* kick is on the stack: a try that ends at once must not start another */
+    uint32_t skips; /* offers turned down for their merchant's share, since: */
+    int64_t skips_since_us;   /* monotonic */
+    struct event *wake;       /* saves finished (webhook_sender_saved, any thread) */
     struct event *save_again; /* one second after a save could not be queued */
     pthread_mutex_t mu;
     struct saved *saved; /* guarded by mu; at most one per entry, so WEBHOOK_QUEUE_MAX */
@@ -88,6 +103,66 @@ static void event_name_get(const struct entry *e, struct event_name *n)
     webhook_text_safe(e->host[0] != '\0' ? e->host : "-", n->host, sizeof(n->host));
 }
 
+/* ---- per merchant: what it holds, what it has in flight ---- */
+
+static size_t load_home(uint64_t merchant_id)
+{
+    return (size_t)((merchant_id * 0x9e3779b97f4a7c15ull) >> 40) & (LOAD_SLOTS - 1);
+}
+
+/* The merchant's slot, or NULL when it holds nothing. O(1) expected: the table is half empty. */
+static struct merchant_load *load_find(struct webhook_sender *ws, uint64_t merchant_id)
+{
+    for (size_t i = load_home(merchant_id), n = 0; n < LOAD_SLOTS;
+         i = (i + 1) & (LOAD_SLOTS - 1), n++) {
+        if (ws->loads[i].held == 0) {
+            return NULL;
+        }
+        if (ws->loads[i].merchant_id == merchant_id) {
+            return &ws->loads[i];
+        }
+    }
+    return NULL;
+}
+
+/* One more event held for the merchant. */
+static void load_hold(struct webhook_sender *ws, uint64_t merchant_id)
+{
+    size_t i = load_home(merchant_id);
+
+    /* At most WEBHOOK_QUEUE_MAX merchants hold events, in LOAD_SLOTS: a free slot exists. */
+    while (ws->loads[i].held != 0 && ws->loads[i].merchant_id != merchant_id) {
+        i = (i + 1) & (LOAD_SLOTS - 1);
+    }
+    ws->loads[i].merchant_id = merchant_id;
+    ws->loads[i].held++;
+}
+
+/* One event fewer held for the merchant; its slot is freed at 0 by moving back the entries of
+ * its probe run (linear probing's deletion, Knuth 6.4 algorithm R), so that lookups stay right. */
+static void load_release(struct webhook_sender *ws, uint64_t merchant_id)
+{
+    struct merchant_load *l = load_find(ws, merchant_id);
+    size_t i, j;
+
+    MDT_ASSERT(l != NULL && l->held > l->in_flight);
+    if (--l->held > 0) {
+        return;
+    }
+    i = (size_t)(l - ws->loads);
+    for (j = (i + 1) & (LOAD_SLOTS - 1); ws->loads[j].held != 0; j = (j + 1) & (LOAD_SLOTS - 1)) {
+        size_t home = load_home(ws->loads[j].merchant_id);
+        /* Slot j may move to i unless its home lies cyclically in (i, j]. */
+        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
+
+        if (!stays) {
+            ws->loads[i] = ws->loads[j];
+            i = j;
+        }
+    }
+    memset(&ws->loads[i], 0, sizeof(ws->loads[i]));
+}
+
 static struct entry *entry_find(struct webhook_sender *ws, struct id128 id)
 {
     for (uint32_t i = 0; i < WEBHOOK_QUEUE_MAX; i++) {
@@ -101,6 +176,7 @@ static struct entry *entry_find(struct webhook_sender *ws, struct id128 id)
 static void entry_release(struct webhook_sender *ws, struct entry *e)
 {
     MDT_ASSERT(e->state != ENTRY_FREE && ws->used > 0);
+    load_release(ws, e->row.merchant_id);
     memset(e, 0, sizeof(*e));
     e->ws = ws;
     ws->used--;
@@ -216,6 +292,7 @@ static int try_status(const struct webhook_sender *ws, const struct http_respons
     case HTTP_CLIENT_FAIL_CLOSED:
         snprintf(why, cap, "connection closed before the response");
         break;
+    case HTTP_CLIENT_FAIL_REFUSED:
     case HTTP_CLIENT_FAIL_MALFORMED:
     case HTTP_CLIENT_FAIL_IO:
     case HTTP_CLIENT_FAIL_TOO_LARGE:
@@ -239,6 +316,10 @@ static void log_result(const struct entry *e, enum webhook_outcome out, const ch
     if (out == WEBHOOK_OUT_DELIVERED) {
         log_info("webhook %s %s for merchant %llu to %s: delivered, %s (try %u, %lld ms)", n.id,
                  n.type, merchant, n.host, why, e->row.attempts, ms);
+    } else if (out == WEBHOOK_OUT_REFUSED) {
+        log_warn("webhook %s %s for merchant %llu to %s: refused, not sent: %s ([webhook] "
+                 "allow_private = yes allows it; 'mandat webhook replay %s' tries again)",
+                 n.id, n.type, merchant, n.host, why, n.id);
     } else if (out == WEBHOOK_OUT_RETRY) {
         log_info("webhook %s %s for merchant %llu to %s: %s (try %u, %lld ms): next try in %lld s",
                  n.id, n.type, merchant, n.host, why, e->row.attempts, ms,
@@ -251,18 +332,28 @@ static void log_result(const struct entry *e, enum webhook_outcome out, const ch
     }
 }
 
-/* The try is over (status 0: no answer, why says why): decide, log, save, and start the next. */
-static void try_finish(struct entry *e, int status, const char *why)
+/* The try is over (status 0: no answer, why says why; refused: the SSRF guard stopped it before
+ * connecting): decide, log, save, and start the next. */
+static void try_finish(struct entry *e, int status, bool refused, const char *why)
 {
     struct webhook_sender *ws = e->ws;
+    struct merchant_load *l = load_find(ws, e->row.merchant_id);
     int64_t now_us = clock_now_us();
     enum webhook_outcome out;
 
     MDT_ASSERT(e->state == ENTRY_SENDING && ws->in_flight > 0);
+    MDT_ASSERT(l != NULL && l->in_flight > 0);
     ws->in_flight--;
-    out = webhook_row_after_try(&e->row, status, now_us, ws->cfg.retry_min_s,
-                                ws->cfg.retry_period_s, rng_next(ws));
+    l->in_flight--;
+    if (refused) {
+        out = webhook_row_refuse(&e->row, now_us);
+    } else {
+        out = webhook_row_after_try(&e->row, status, now_us, ws->cfg.retry_min_s,
+                                    ws->cfg.retry_period_s, rng_next(ws));
+    }
     log_result(e, out, why, now_us);
+    snprintf(e->row.last_error, sizeof(e->row.last_error), "%s",
+             out == WEBHOOK_OUT_DELIVERED ? "" : why);
     save(ws, e);
     kick(ws);
 }
@@ -271,10 +362,10 @@ static void try_finish(struct entry *e, int status, const char *why)
 static void on_response(void *arg, const struct http_response *r)
 {
     struct entry *e = arg;
-    char why[WEBHOOK_HOST_MAX + 160];
+    char why[WEBHOOK_HOST_MAX + 256];
     int status = try_status(e->ws, r, why, sizeof(why));
 
-    try_finish(e, status, why);
+    try_finish(e, status, r->fail == HTTP_CLIENT_FAIL_REFUSED, why);
 }
 
 /* Send a try: the signed headers and the body, POSTed to the event's URL. Returns 0, or what
@@ -302,43 +393,73 @@ static int try_send(struct webhook_sender *ws, struct entry *e, struct mdt_err *
     return rc;
 }
 
-/* Start a try of a WAITING entry. A URL mandat cannot send to fails the event at once. */
+/* Start a try of a WAITING entry. A URL mandat cannot send to fails the event at once; a host
+ * the SSRF guard knows to be special as written (a localhost name, a special-purpose literal in
+ * any spelling) refuses it at once; a name is refused by http_client once resolved. */
 static void try_start(struct webhook_sender *ws, struct entry *e)
 {
     struct http_target t;
     struct mdt_err err = {0};
     const char *why = "";
+    const char *special = NULL;
     struct event_name n;
 
     e->started_us = clock_mono_us();
     if (webhook_target_parse(e->row.url, &t, &why) == 0) {
-        if (!ws->cfg.allow_private && webhook_host_private(t.host)) {
-            why = "the host is a loopback or private address (SSRF guard; [webhook] allow_private "
-                  "= yes allows it)";
-        } else {
-            snprintf(e->host, sizeof(e->host), "%s", t.host);
-        }
+        snprintf(e->host, sizeof(e->host), "%s", t.host);
+        special = ws->cfg.allow_private ? NULL : webhook_host_special(t.host);
     }
     explicit_bzero(&t, sizeof(t)); /* the path may hold the merchant's token */
+    if (special != NULL) {
+        /* The host cut short, if need be, so that the range still shows. */
+        snprintf(e->row.last_error, sizeof(e->row.last_error),
+                 HTTP_CLIENT_SSRF_PREFIX "%.160s is %s", e->host, special);
+        log_result(e, webhook_row_refuse(&e->row, clock_now_us()), e->row.last_error, 0);
+        save(ws, e);
+        return;
+    }
     if (why[0] != '\0') {
         event_name_get(e, &n);
         log_warn("webhook %s %s for merchant %llu: cannot send to its URL: %s: failed", n.id,
                  n.type, (unsigned long long)e->row.merchant_id, why);
         e->row.state = WEBHOOK_FAILED;
         e->row.next_try_us = clock_now_us();
+        snprintf(e->row.last_error, sizeof(e->row.last_error), "cannot send to its URL: %s", why);
         save(ws, e);
         return;
     }
     e->state = ENTRY_SENDING;
     ws->in_flight++;
+    load_find(ws, e->row.merchant_id)->in_flight++;
     if (try_send(ws, e, &err) < 0) {
         event_name_get(e, &n);
         log_error("webhook %s: cannot start a try: %s", n.id, err.msg);
-        try_finish(e, 0, "not sent"); /* counts as a failed try: retried later */
+        try_finish(e, 0, false, "not sent"); /* counts as a failed try: retried later */
     }
 }
 
-/* Start tries while connections are free, oldest first. Bounded by the waiting count. Not
+/* Where in waiting the next try to start is: among merchants below merchant_concurrency, one
+ * with the fewest tries in flight, and its oldest event; wait_count when none may start. So a
+ * merchant whose endpoint hangs holds merchant_concurrency connections at most, and another's
+ * event goes first as soon as one is free. O(waiting). */
+static uint32_t waiting_next(struct webhook_sender *ws)
+{
+    uint32_t best = ws->wait_count, best_busy = UINT32_MAX;
+
+    for (uint32_t i = 0; i < ws->wait_count && best_busy > 0; i++) {
+        const struct entry *e = &ws->entries[ws->waiting[i]];
+        const struct merchant_load *l = load_find(ws, e->row.merchant_id);
+
+        MDT_ASSERT(l != NULL && e->state == ENTRY_WAITING);
+        if (l->in_flight < ws->cfg.merchant_concurrency && l->in_flight < best_busy) {
+            best = i;
+            best_busy = l->in_flight;
+        }
+    }
+    return best;
+}
+
+/* Start tries while connections are free, fairly (waiting_next). Bounded by the waiting count. Not
  * reentered: a try that fails inside its own start calls kick again, and the loop here, still
  * running, takes the freed connection; so a burst of such failures never deepens the stack. */
 static void kick(struct webhook_sender *ws)
@@ -348,11 +469,16 @@ static void kick(struct webhook_sender *ws)
     }
     ws->kicking = true;
     while (ws->wait_count > 0 && ws->in_flight < ws->cfg.concurrency) {
-        struct entry *e = &ws->entries[ws->waiting[ws->wait_head]];
+        uint32_t pos = waiting_next(ws);
+        struct entry *e;
 
-        ws->wait_head = (ws->wait_head + 1) % WEBHOOK_QUEUE_MAX;
+        if (pos == ws->wait_count) {
+            break; /* every waiting event's merchant has its share in flight */
+        }
+        e = &ws->entries[ws->waiting[pos]];
+        memmove(&ws->waiting[pos], &ws->waiting[pos + 1],
+                (ws->wait_count - pos - 1) * sizeof(ws->waiting[0]));
         ws->wait_count--;
-        MDT_ASSERT(e->state == ENTRY_WAITING);
         try_start(ws, e);
     }
     ws->kicking = false;
@@ -360,13 +486,34 @@ static void kick(struct webhook_sender *ws)
 
 /* ---- public ---- */
 
+/* An offer turned down for its merchant's share: 2, so that the poll reads on for other
+ * merchants' rows; but past WEBHOOK_SKIPS_MAX of them within WEBHOOK_SKIPS_WINDOW_US, -MDT_EFULL,
+ * so that a stalled merchant's backlog of due rows does not cost the loop a read of every one
+ * of them each second. */
+static int offer_skip(struct webhook_sender *ws)
+{
+    int64_t now_us = clock_mono_us();
+
+    if (now_us - ws->skips_since_us > WEBHOOK_SKIPS_WINDOW_US) {
+        ws->skips_since_us = now_us;
+        ws->skips = 0;
+    }
+    return ++ws->skips > WEBHOOK_SKIPS_MAX ? MDT_E(FULL) : 2;
+}
+
 int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r)
 {
     struct entry *e = NULL;
+    const struct merchant_load *l;
     uint32_t i;
 
     if (r->state != WEBHOOK_QUEUED) {
         return MDT_E(INVAL);
+    }
+    l = load_find(ws, r->merchant_id);
+    if (l != NULL && l->held >= WEBHOOK_MERCHANT_HELD_MIN &&
+        WEBHOOK_QUEUE_MAX - ws->used < WEBHOOK_QUEUE_RESERVE) {
+        return offer_skip(ws); /* its share of short memory: the rest is for other merchants */
     }
     if (entry_find(ws, r->id) != NULL) {
         return 1;
@@ -382,10 +529,11 @@ int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r)
     e->row.url[sizeof(e->row.url) - 1] = '\0';
     e->row.type[sizeof(e->row.type) - 1] = '\0';
     e->row.body[sizeof(e->row.body) - 1] = '\0';
+    e->row.last_error[sizeof(e->row.last_error) - 1] = '\0';
     e->state = ENTRY_WAITING;
     ws->used++;
-    ws->waiting[(ws->wait_head + ws->wait_count) % WEBHOOK_QUEUE_MAX] = (uint32_t)(e - ws->entries);
-    ws->wait_count++;
+    load_hold(ws, r->merchant_id);
+    ws->waiting[ws->wait_count++] = (uint32_t)(e - ws->entries);
     kick(ws);
     return 0;
 }
@@ -400,6 +548,10 @@ static int config_check(const struct webhook_config *cfg, struct mdt_err *err)
     if (cfg->concurrency < 1 || cfg->concurrency > WEBHOOK_CONCURRENCY_MAX) {
         return mdt_err_set(err, MDT_E(INVAL), "[webhook] concurrency %u: use 1 to %d",
                            (unsigned)cfg->concurrency, WEBHOOK_CONCURRENCY_MAX);
+    }
+    if (cfg->merchant_concurrency < 1 || cfg->merchant_concurrency > WEBHOOK_CONCURRENCY_MAX) {
+        return mdt_err_set(err, MDT_E(INVAL), "[webhook] merchant_concurrency %u: use 1 to %d",
+                           (unsigned)cfg->merchant_concurrency, WEBHOOK_CONCURRENCY_MAX);
     }
     if (cfg->timeout_s < 1 || cfg->retry_min_s < 1 || cfg->retry_period_s < 1) {
         return mdt_err_set(err, MDT_E(INVAL),
@@ -451,7 +603,8 @@ int webhook_sender_start(struct event_base *base, const struct webhook_config *c
     pthread_mutex_init(&ws->mu, NULL);
     ws->entries = calloc(WEBHOOK_QUEUE_MAX, sizeof(*ws->entries));
     ws->saved = calloc(WEBHOOK_QUEUE_MAX, sizeof(*ws->saved));
-    if (ws->entries == NULL || ws->saved == NULL) {
+    ws->loads = calloc(LOAD_SLOTS, sizeof(*ws->loads));
+    if (ws->entries == NULL || ws->saved == NULL || ws->loads == NULL) {
         rc = mdt_err_set(err, MDT_E(NOMEM), "out of memory starting the webhook sender");
         goto out;
     }
@@ -487,6 +640,7 @@ void webhook_sender_free(struct webhook_sender *ws)
         event_free(ws->save_again);
     }
     pthread_mutex_destroy(&ws->mu);
+    free(ws->loads);
     free(ws->saved);
     free(ws->entries);
     free(ws);

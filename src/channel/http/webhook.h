@@ -21,12 +21,13 @@ struct webhook_sender;
 #define WEBHOOK_CA_FILE_MAX 512
 
 struct webhook_config {
-    uint32_t timeout_s;      /* one try at most: DNS, connect, TLS, request and response */
-    uint32_t concurrency;    /* requests in flight at most, 1..WEBHOOK_CONCURRENCY_MAX */
-    uint32_t retry_min_s;    /* nominal wait after the first failed try; doubles after each */
-    uint32_t retry_period_s; /* no new try this long after the event's created_us */
+    uint32_t timeout_s;            /* one try at most: DNS, connect, TLS, request and response */
+    uint32_t concurrency;          /* requests in flight at most, 1..WEBHOOK_CONCURRENCY_MAX */
+    uint32_t merchant_concurrency; /* of those, to one merchant at most; 1..concurrency works */
+    uint32_t retry_min_s;          /* nominal wait after the first failed try; doubles after each */
+    uint32_t retry_period_s;       /* no new try this long after the event's created_us */
     char tls_ca_file[WEBHOOK_CA_FILE_MAX]; /* PEM trust anchors for https; "": the system's */
-    bool allow_private; /* send to loopback and private addresses too (tests, on-premises) */
+    bool allow_private; /* send to special-purpose addresses too (tests, on-premises) */
 };
 
 struct webhook_handlers {
@@ -43,8 +44,8 @@ struct webhook_handlers {
     void *ctx;
 };
 
-/* The defaults of docs/mandat.conf [webhook]: 10 s timeout, 16 in flight, first retry after 10 s,
- * tries for 24 h, the system's trust store. */
+/* The defaults of docs/mandat.conf [webhook]: 10 s timeout, 16 in flight and 4 of them to one
+ * merchant, first retry after 10 s, tries for 24 h, the system's trust store. */
 void webhook_config_default(struct webhook_config *cfg);
 
 /* Create the sender on base (the loop thread owns it from then on): checks cfg, loads the TLS
@@ -54,11 +55,17 @@ int webhook_sender_start(struct event_base *base, const struct webhook_config *c
                          const struct webhook_handlers *h, struct webhook_sender **out,
                          struct mdt_err *err);
 
-/* Queue a copy of r (state WEBHOOK_QUEUED) to be sent as soon as a connection is free. Returns
- * 0 when queued, 1 when an event with this id is already queued, in flight or being saved (the
- * offer is ignored), -MDT_EFULL when WEBHOOK_QUEUE_MAX events are in memory (leave it in the
- * store: the next poll offers it again), -MDT_EINVAL when r is not queued. Loop thread only.
- * Cost: O(events in memory), a scan for the id. */
+/* Queue a copy of r (state WEBHOOK_QUEUED) to be sent as soon as a connection is free: to one
+ * merchant merchant_concurrency at most at once, and merchants with fewer tries in flight
+ * first, then the oldest. A host that is, or resolves to, a special-purpose address (unless
+ * allow_private) makes the event WEBHOOK_REFUSED, never sent. Returns 0 when queued, 1 when an
+ * event with this id is already queued, in flight or being saved (the offer is ignored), 2 when
+ * memory is short and r's merchant holds its share already (WEBHOOK_QUEUE_RESERVE: leave it in
+ * the store and offer the next rows, other merchants' may fit), -MDT_EFULL when
+ * WEBHOOK_QUEUE_MAX events are in memory or WEBHOOK_SKIPS_MAX offers were turned down for their
+ * merchant's share within WEBHOOK_SKIPS_WINDOW_US (leave it in the store and stop offering: the
+ * next poll offers it again), -MDT_EINVAL when r is not queued. Loop thread only. Cost: O(1) when r's merchant
+ * holds its share, else O(events in memory), a scan for the id. */
 int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r);
 
 /* The handlers' save of event id finished: rc 0 when durable. The sender then forgets the event

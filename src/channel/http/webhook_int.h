@@ -20,6 +20,7 @@
 #define webhook_target_make http_target_make
 #define webhook_target_parse http_target_parse
 #define webhook_host_private http_host_private
+#define webhook_host_special http_host_special
 
 /* The wait after the n-th failed try (n >= 1): retry_min_s * 2^(n-1), capped at
  * WEBHOOK_BACKOFF_MAX_S, less a jitter of up to a quarter drawn from rand32 (uniform over
@@ -31,7 +32,12 @@ enum webhook_outcome {
     WEBHOOK_OUT_DELIVERED = 0, /* 2xx */
     WEBHOOK_OUT_RETRY = 1,     /* anything else, inside the retry period: queued, next_try_us */
     WEBHOOK_OUT_FAILED = 2,    /* anything else, and the retry period is over */
+    WEBHOOK_OUT_REFUSED = 3,   /* the SSRF guard refused its host or address: never sent */
 };
+
+/* Update r after the SSRF guard refused its URL's host at now_us: refused for good (a replay
+ * tries again), attempts unchanged since nothing was sent, next_try_us = now_us. */
+enum webhook_outcome webhook_row_refuse(struct webhook_row *r, int64_t now_us);
 
 /* Update r after a try at now_us that got HTTP status (0: no response at all): attempts + 1,
  * then delivered on 2xx; else queued for now + webhook_backoff_us, never past created_us +

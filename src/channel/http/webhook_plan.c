@@ -14,10 +14,11 @@
 void webhook_config_default(struct webhook_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    cfg->timeout_s = 10;         /* merchants answer in milliseconds; 10 s covers a cold start */
-    cfg->concurrency = 16;       /* a few per merchant at peak, without a thundering herd */
-    cfg->retry_min_s = 10;       /* 10 s, 20 s, 40 s ... 1 h */
-    cfg->retry_period_s = 86400; /* a day of outage at the merchant's, then failed */
+    cfg->timeout_s = 10;           /* merchants answer in milliseconds; 10 s covers a cold start */
+    cfg->concurrency = 16;         /* a few per merchant at peak, without a thundering herd */
+    cfg->merchant_concurrency = 4; /* a merchant that never answers holds a quarter of them */
+    cfg->retry_min_s = 10;         /* 10 s, 20 s, 40 s ... 1 h */
+    cfg->retry_period_s = 86400;   /* a day of outage at the merchant's, then failed */
 }
 
 int64_t webhook_backoff_us(uint32_t n, uint32_t retry_min_s, uint32_t rand32)
@@ -63,6 +64,14 @@ enum webhook_outcome webhook_row_after_try(struct webhook_row *r, int status, in
     next_us = now_us + webhook_backoff_us(r->attempts, retry_min_s, rand32);
     r->next_try_us = next_us < end_us ? next_us : end_us;
     return WEBHOOK_OUT_RETRY;
+}
+
+enum webhook_outcome webhook_row_refuse(struct webhook_row *r, int64_t now_us)
+{
+    MDT_ASSERT(r->state == WEBHOOK_QUEUED);
+    r->state = WEBHOOK_REFUSED;
+    r->next_try_us = now_us;
+    return WEBHOOK_OUT_REFUSED;
 }
 
 void webhook_headers_make(const struct webhook_row *r, int64_t t_s, const char *sig,
