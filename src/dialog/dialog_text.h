@@ -12,12 +12,11 @@
 #define DIALOG_TEXT_MAP(X)                                                                         \
     /* %s the link to set the code */                                                              \
     X(WELCOME,                                                                                     \
-      "Bienvenue sur mandat ! Choisissez votre code secret à 6 chiffres sur %s (ou répondez "    \
-      "CODE suivi du code).",                                                                      \
-      "Welcome to mandat! Choose your 6-digit secret code at %s (or reply CODE and the code).")    \
+      "Bienvenue ! Choisissez votre code mandat à 6 chiffres sur %s ou répondez CODE et le code.", \
+      "Welcome to mandat! Choose your 6-digit code at %s or reply CODE and the code.")             \
     X(ALREADY_JOINED, "Vous avez déjà un compte mandat. Tapez AIDE pour les commandes.",           \
       "You already have a mandat account. Text HELP for the commands.")                            \
-    X(NOT_JOINED, "Pas encore de compte mandat pour ce numéro : repondez INSCRIPTION.",            \
+    X(NOT_JOINED, "Pas encore de compte mandat pour ce numéro : répondez INSCRIPTION.",            \
       "No mandat account for this number yet: reply JOIN.")                                        \
     X(CODE_SET,                                                                                    \
       "Code enregistré. Gardez-le secret : mandat ne vous le demandera jamais par "               \
@@ -28,14 +27,14 @@
     /* %s balance */                                                                               \
     X(BALANCE, "Solde : %s. ENVOI 10 0612345678 pour envoyer.",                                    \
       "Balance: %s. SEND 10 +33612345678 to send money.")                                          \
-    X(HELP, "ENVOI montant numero | DON montant ASSO | SOLDE | ANNULER | CODE 123456 | LANG EN",   \
-      "SEND amount number | GIVE amount CHARITY | BAL | CANCEL | CODE 123456 | LANG FR")           \
-    /* %s amount, %s payee (masked), %s ref */                                                     \
-    X(CONFIRM_SEND, "Envoyer %s à %s ? Répondez avec votre code sous 5 min. Ref %s",               \
-      "Send %s to %s? Reply with your code within 5 min. Ref %s")                                  \
-    /* %s amount, %s association, %s ref */                                                        \
-    X(CONFIRM_DONATE, "Donner %s à %s ? Répondez avec votre code sous 5 min. Ref %s",              \
-      "Give %s to %s? Reply with your code within 5 min. Ref %s")                                  \
+    X(HELP, "ENVOI montant numéro | DON montant ASSO | SOLDE | ANNULER | NOM prénom | LANG EN",    \
+      "SEND amount number | GIVE amount CHARITY | BAL | CANCEL | NAME first name | LANG FR")       \
+    /* %s amount, %s payee (masked), %s order timeout, %s ref */                                   \
+    X(CONFIRM_SEND, "Envoyer %s à %s ? Répondez avec votre code sous %s. Ref %s",                  \
+      "Send %s to %s? Reply with your code within %s. Ref %s")                                     \
+    /* %s amount, %s association, %s order timeout, %s ref */                                      \
+    X(CONFIRM_DONATE, "Donner %s à %s ? Répondez avec votre code sous %s. Ref %s",                 \
+      "Give %s to %s? Reply with your code within %s. Ref %s")                                     \
     /* %s amount, %s payee, %s new balance */                                                      \
     X(SENT, "Envoyé : %s à %s. Nouveau solde : %s.", "Sent: %s to %s. New balance: %s.")           \
     /* %s amount, %s payer (masked), %s new balance */                                             \
@@ -47,21 +46,22 @@
     /* %u tries left */                                                                            \
     X(WRONG_CODE, "Code incorrect. Encore %u essai(s), ou ANNULER.",                               \
       "Wrong code. %u more try(ies), or CANCEL.")                                                  \
-    /* %u minutes */                                                                               \
-    X(LOCKED_NOW, "Code erroné 5 fois : ordre annulé, code bloqué %u min.",                        \
-      "5 wrong codes: order cancelled, code locked for %u min.")                                   \
-    X(LOCKED, "Code bloqué pour l'instant : réessayez plus tard.",                                 \
-      "Code locked for now: try again later.")                                                     \
+    /* %u wrong codes, %s how long the code is locked */                                           \
+    X(LOCKED_NOW, "Code erroné %u fois : ordre annulé, code bloqué %s.",                           \
+      "%u wrong codes: order cancelled, code locked for %s.")                                      \
+    /* %s until when (UTC) */                                                                      \
+    X(LOCKED, "Code bloqué jusqu'au %s UTC après trop d'erreurs : rien n'a été débité.",           \
+      "Code locked until %s UTC after too many wrong codes: nothing was taken.")                   \
     X(NO_ORDER, "Aucun ordre en attente. ENVOI 10 0612345678 pour envoyer.",                       \
       "No order waiting. SEND 10 +33612345678 to send money.")                                     \
-    X(ORDER_WAITING, "Un ordre attend votre code : repondez avec le code, ou ANNULER.",            \
+    X(ORDER_WAITING, "Un ordre attend votre code : répondez avec le code, ou ANNULER.",            \
       "An order is waiting for your code: reply with the code, or CANCEL.")                        \
     X(CANCELLED, "Ordre annulé, rien n'a été débité.", "Order cancelled, nothing was taken.")      \
-    X(EXPIRED, "Ordre expiré (5 min) : rien n'a été débité. Recommencez.",                         \
-      "Order expired (5 min): nothing was taken. Start again.")                                    \
-    /* %s payee (masked) */                                                                        \
-    X(PAYEE_UNKNOWN, "%s n'a pas de compte mandat : invitez-le à écrire INSCRIPTION au 71004.",    \
-      "%s has no mandat account: ask them to text JOIN to 71004.")                                 \
+    X(EXPIRED, "Ordre expiré : rien n'a été débité. Recommencez.",                                 \
+      "Order expired: nothing was taken. Start again.")                                            \
+    /* %s payee (masked), %s our short code */                                                     \
+    X(PAYEE_UNKNOWN, "%s n'a pas de compte mandat : invitez-le à écrire INSCRIPTION au %s.",       \
+      "%s has no mandat account: ask them to text JOIN to %s.")                                    \
     X(PAYEE_SELF, "Vous ne pouvez pas vous envoyer de l'argent.", "You cannot send to yourself.")  \
     /* %s keyword */                                                                               \
     X(CHARITY_UNKNOWN, "Association %s inconnue. Vérifiez le mot-clé.",                            \
@@ -69,13 +69,32 @@
     /* %s available */                                                                             \
     X(NO_FUNDS, "Solde insuffisant (disponible : %s). Rechargez ou envoyez moins.",                \
       "Not enough money (available: %s). Top up or send less.")                                    \
-    X(LIMIT, "Plafond atteint pour ce compte : envoyez moins ou faites vérifier votre identité.",  \
-      "Limit reached for this account: send less or get your identity verified.")                  \
-    X(FROZEN, "Compte bloqué : contactez le service client.",                                      \
-      "Account frozen: contact customer service.")                                                 \
+    /* The payer's own limits: an unverified wallet (tier 0) can raise them, others cannot. */     \
+    X(LIMIT,                                                                                       \
+      "Plafond atteint pour votre compte : envoyez moins ou faites vérifier votre identité.",      \
+      "Limit reached for your account: send less or get your identity verified.")                  \
+    X(LIMIT_VERIFIED, "Plafond atteint pour votre compte : envoyez moins ou attendez.",            \
+      "Limit reached for your account: send less or wait.")                                        \
+    /* %s the most one order may move */                                                           \
+    X(LIMIT_ORDER, "Montant trop élevé : au plus %s par ordre. Envoyez moins.",                    \
+      "Amount too large: at most %s per order. Send less.")                                        \
+    X(FROZEN, "Votre compte est bloqué : contactez le service client.",                            \
+      "Your account is frozen: contact customer service.")                                         \
+    /* %s payee */                                                                                 \
+    X(PAYEE_FROZEN, "%s ne peut pas recevoir d'argent pour l'instant : rien n'a été débité.",      \
+      "%s cannot receive money for now: nothing was taken.")                                       \
+    /* To the payer: %s payee, %s amount */                                                        \
+    X(PAYEE_CAP, "%s ne peut pas recevoir %s pour l'instant (son plafond) : rien n'a été débité.", \
+      "%s cannot receive %s for now (their limit): nothing was taken.")                            \
+    /* To the payee: %s payer, %s amount */                                                        \
+    X(PAYEE_CAP_NOTICE,                                                                            \
+      "%s a voulu vous envoyer %s mais votre plafond est atteint : contactez le service client "   \
+      "pour le relever.",                                                                          \
+      "%s tried to send you %s but your account is at its limit: contact customer service to "     \
+      "raise it.")                                                                                 \
     /* %s ledger reason */                                                                         \
     X(REFUSED, "Opération refusée (%s).", "Operation refused (%s).")                               \
-    X(RELOAD_SOON, "La recharge de carte par SMS arrive bientot.",                                 \
+    X(RELOAD_SOON, "La recharge de carte par SMS arrive bientôt.",                                 \
       "Card reload by SMS is coming soon.")                                                        \
     /* %s the movements, newest first */                                                           \
     X(HISTORY, "Dernières opérations : %s", "Last operations: %s")                                 \
@@ -84,12 +103,12 @@
     X(LANG_SET, "Langue : français.", "Language: English.")                                        \
     X(BUSY, "Un instant : votre message précédent est en cours.",                                  \
       "One moment: your previous message is being handled.")                                       \
-    /* %s amount, %s payee (masked), %s period, %s ref */                                          \
+    /* %s amount, %s payee (masked), %s period, %s order timeout, %s ref */                        \
     X(CONFIRM_SEND_NEW,                                                                            \
       "Envoyer %s à %s (sans compte : gardé %s pour lui, sinon rendu) ? Répondez avec votre "   \
-      "code sous 5 min. Ref %s",                                                                   \
+      "code sous %s. Ref %s",                                                                      \
       "Send %s to %s (no account yet: kept %s for them, else returned)? Reply with your code "     \
-      "within 5 min. Ref %s")                                                                      \
+      "within %s. Ref %s")                                                                         \
     /* %s amount, %s payee (masked), %s period, %s new balance */                                  \
     X(HELD, "Envoyé : %s à %s, gardé %s le temps de son inscription. Nouveau solde : %s.",         \
       "Sent: %s to %s, kept %s until they join. New balance: %s.")                                 \
@@ -98,7 +117,8 @@
       "%s vous envoie %s avec mandat. Répondez INSCRIPTION sous %s pour le recevoir.",             \
       "%s sent you %s with mandat. Reply JOIN within %s to collect it.")                           \
     /* %s payee (masked), %s amount */                                                             \
-    X(COLLECTED, "%s s'est inscrit et a reçu vos %s.", "%s joined and collected your %s.")         \
+    X(COLLECTED, "%s s'est inscrit : vos %s sont sur son compte.",                                 \
+      "%s joined and collected your %s.")                                                          \
     /* %s amount, %s payee (masked), %s new balance */                                             \
     X(RETURNED, "%s pour %s non retirés : ils sont revenus sur votre compte. Nouveau solde : %s.", \
       "%s for %s was not collected: it is back on your account. New balance: %s.")                 \
@@ -130,21 +150,20 @@
     /* %s merchant, %s amount, %s reference, %s new balance */                                     \
     X(REFUNDED, "%s vous rembourse %s (%s). Nouveau solde : %s.",                                  \
       "%s refunded you %s (%s). New balance: %s.")                                                 \
-    /* Social posts. %s the account ("@alice"), %s the link */                                     \
-    X(SOCIAL_LINK, "Pour relier %s à un compte mandat, ouvrez ce lien (30 min) : %s",              \
-      "To link %s to a mandat wallet, open this link (30 min): %s")                                \
+    /* Social posts. %s the account ("@alice"), %s how long the link works, %s the link */         \
+    X(SOCIAL_LINK, "Pour relier %s à un compte mandat, ouvrez ce lien (%s) : %s",                  \
+      "To link %s to a mandat wallet, open this link (%s): %s")                                    \
     /* %s the account, %s the masked number */                                                     \
     X(SOCIAL_ALREADY_LINKED, "%s est déjà relié au compte mandat %s.",                             \
       "%s is already linked to the mandat wallet %s.")                                             \
     /* %s our handle */                                                                            \
     X(SOCIAL_NOT_LINKED, "Reliez d'abord ce compte à mandat : écrivez « %s ouvrir ».",             \
       "Link this account to mandat first: post \"%s open\".")                                      \
-    /* %s amount, %s payee, %s link, %s reference */                                               \
-    X(SOCIAL_CONFIRM_SEND, "Envoyer %s à %s ? Confirmez avec votre code sous 5 min : %s (réf %s)", \
-      "Send %s to %s? Confirm with your code within 5 min: %s (ref %s)")                           \
-    X(SOCIAL_CONFIRM_DONATE,                                                                       \
-      "Donner %s à %s ? Confirmez avec votre code sous 5 min : %s (réf %s)",                       \
-      "Give %s to %s? Confirm with your code within 5 min: %s (ref %s)")                           \
+    /* %s amount, %s payee, %s order timeout, %s link, %s reference */                             \
+    X(SOCIAL_CONFIRM_SEND, "Envoyer %s à %s ? Confirmez avec votre code sous %s : %s (réf %s)",    \
+      "Send %s to %s? Confirm with your code within %s: %s (ref %s)")                              \
+    X(SOCIAL_CONFIRM_DONATE, "Donner %s à %s ? Confirmez avec votre code sous %s : %s (réf %s)",   \
+      "Give %s to %s? Confirm with your code within %s: %s (ref %s)")                              \
     /* %s amount, %s payee, %s period, %s link, %s reference */                                    \
     X(SOCIAL_CONFIRM_SEND_NEW,                                                                     \
       "Envoyer %s à %s (sans compte : gardé %s pour lui, sinon rendu) ? Confirmez avec votre "   \
@@ -170,10 +189,10 @@
     X(SOCIAL_LINK_NOTICE,                                                                          \
       "Votre numéro est relié au compte %s. Si ce n'est pas vous, répondez AIDE.",                 \
       "Your number is now linked to the account %s. If this was not you, reply HELP.")             \
-    /* SMS: %s the one-time code, %s the account */                                                \
+    /* SMS: %s the one-time code, %s the account, %s how long it works */                          \
     X(SOCIAL_OTP,                                                                                  \
-      "Code de vérification mandat : %s, pour relier %s (10 min). Ne le donnez à personne.",       \
-      "mandat verification code: %s, to link %s (10 min). Never share it.")                        \
+      "Code de vérification mandat : %s, pour relier %s (%s). Ne le donnez à personne.",           \
+      "mandat verification code: %s, to link %s (%s). Never share it.")                            \
     X(SOCIAL_HELP,                                                                                 \
       "Mentionnez-nous avec « envoie 10€ à @ami », « don 5€ #ASSO », « solde » ou « annuler ».",   \
       "Mention us with \"send €10 to @friend\", \"give €5 #CHARITY\", \"balance\" or \"cancel\".") \
@@ -195,13 +214,13 @@
       "Oublié ? CODE OUBLIE",                                                                      \
       "Current code wrong: nothing changed. %u more try(ies) before it locks. "                    \
       "Forgotten? CODE FORGOT")                                                                    \
-    /* %u minutes */                                                                               \
-    X(CODE_LOCKED_NOW, "Trop de codes erronés : rien n'a changé, code bloqué %u min.",             \
-      "Too many wrong codes: nothing changed, code locked for %u min.")                            \
-    /* %u minutes left */                                                                          \
+    /* %s how long the code is locked */                                                           \
+    X(CODE_LOCKED_NOW, "Trop de codes erronés : rien n'a changé, code bloqué %s.",                 \
+      "Too many wrong codes: nothing changed, code locked for %s.")                                \
+    /* %s how long the lock lasts still */                                                         \
     X(CODE_LOCKED_LEFT,                                                                            \
-      "Code bloqué encore %u min après trop d'erreurs : rien n'a changé. Réessayez ensuite.",      \
-      "Code locked for %u more min after too many wrong codes: nothing changed. Try again then.")  \
+      "Code bloqué encore %s après trop d'erreurs : rien n'a changé. Réessayez ensuite.",          \
+      "Code locked for %s more after too many wrong codes: nothing changed. Try again then.")      \
     X(CODE_BY_SMS,                                                                                 \
       "Votre code se gère par SMS depuis votre numéro : CODE ancien nouveau, ou CODE OUBLIE.",     \
       "Manage your code by SMS from your number: CODE old new, or CODE FORGOT.")                   \
@@ -252,6 +271,18 @@
       "work again.")                                                                               \
     X(RESET_NONE, "Aucune réinitialisation en cours : votre code reste le même.",                  \
       "No code reset under way: your code stays the same.")                                        \
+    /* Issue 12: an order like one just confirmed. %s amount, %s payee, %s its ref */              \
+    X(REPEAT_SEND, "Vous venez d'envoyer %s à %s (ref %s). Pour renvoyer, répondez ENCORE.",       \
+      "You just sent %s to %s (ref %s). To send it again, reply AGAIN.")                           \
+    X(REPEAT_DONATE, "Vous venez de donner %s à %s (ref %s). Pour redonner, répondez ENCORE.",     \
+      "You just gave %s to %s (ref %s). To give it again, reply AGAIN.")                           \
+    X(NO_REPEAT, "Rien à refaire pour l'instant. ENVOI 10 0612345678 pour envoyer.",               \
+      "Nothing to do again now. SEND 10 +33612345678 to send money.")                              \
+    /* %s the name as payees will see it */                                                        \
+    X(NAME_SET, "Nom enregistré : les personnes que vous payez verront %s.",                       \
+      "Name saved: the people you pay will see %s.")                                               \
+    X(NAME_CLEARED, "Nom effacé : les personnes que vous payez verront votre numéro masqué.",      \
+      "Name removed: the people you pay will see your masked number.")                             \
     /* The web pages' notes when a step cannot start. A lost link's page does not know the         \
      * person's language: both, French first. */                                                   \
     X(PAGE_LINK_GONE,                                                                              \

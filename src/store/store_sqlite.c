@@ -143,6 +143,17 @@ static const char *const migrations[] = {
     "PRAGMA secure_delete = ON;" /* the old texts' bytes are zeroed, not left in free space */
     "ALTER TABLE outbox ADD COLUMN link_seal BLOB;" SCRUB_ALL("outbox")
         SCRUB_ALL("inbox") "PRAGMA secure_delete = OFF;",
+    /* 9: reserved for the redelivery branch's migration (issue 12, item 1); the merge puts it
+     * here. Until then it changes nothing, so that this branch's schema is 10 as on main. */
+    "SELECT 1;",
+    /* 10: the name payees see (NOM), and the last order confirmed by SMS (ENCORE, and a code
+     * redelivered after its receipt): issue 12. */
+    "ALTER TABLE customers ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE customers ADD COLUMN last_payee TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE customers ADD COLUMN last_amount_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE customers ADD COLUMN last_kind INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE customers ADD COLUMN last_ref TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE customers ADD COLUMN last_done_us INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -173,7 +184,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " link_seal = CASE WHEN ?1 = 0 THEN link_seal END WHERE id = ?6",
     [ST_UPSERT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, account_id, lang, pin_hash,"
                            " pin_failures, locked_until_us, created_us, enrol_hash,"
-                           " enrol_expires_us, code_reset_us) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                           " enrol_expires_us, code_reset_us, name, last_payee, last_amount_minor,"
+                           " last_kind, last_ref, last_done_us)"
+                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CONVERSATION] = "INSERT OR REPLACE INTO conversations(phone, order_id,"
                                " payee_account, payee, amount_minor, ref, expires_us, attempts,"
                                " kind, campaign, origin, origin_user, origin_post,"

@@ -156,6 +156,12 @@ static int write_customer(struct sqlite_store *s, const struct customer_row *r, 
     }
     sqlite3_bind_int64(st, 9, r->enrol_expires_us);
     sqlite3_bind_int64(st, 10, r->code_reset_us);
+    bind_text(st, 11, r->name, sizeof(r->name));
+    bind_text(st, 12, r->last_payee, sizeof(r->last_payee));
+    sqlite3_bind_int64(st, 13, r->last_amount_minor);
+    sqlite3_bind_int(st, 14, r->last_kind);
+    bind_text(st, 15, r->last_ref, sizeof(r->last_ref));
+    sqlite3_bind_int64(st, 16, r->last_done_us);
     return sqlite_step_done(s, st, err);
 }
 
@@ -429,6 +435,12 @@ static int load_customer(sqlite3_stmt *st, const struct store_channel_fns *f, vo
         r.enrol_expires_us = sqlite3_column_int64(st, 8);
     }
     r.code_reset_us = sqlite3_column_int64(st, 9);
+    column_text(st, 10, r.name, sizeof(r.name));
+    column_text(st, 11, r.last_payee, sizeof(r.last_payee));
+    r.last_amount_minor = sqlite3_column_int64(st, 12);
+    r.last_kind = (uint16_t)sqlite3_column_int(st, 13);
+    column_text(st, 14, r.last_ref, sizeof(r.last_ref));
+    r.last_done_us = sqlite3_column_int64(st, 15);
     return f->customer != NULL ? f->customer(ctx, &r) : 0;
 }
 
@@ -732,7 +744,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         row_fn fn;
     } q[] = {
         {"SELECT phone, account_id, lang, pin_hash, pin_failures, locked_until_us, created_us,"
-         " enrol_hash, enrol_expires_us, code_reset_us FROM customers WHERE ?1 IS NOT NULL",
+         " enrol_hash, enrol_expires_us, code_reset_us, name, last_payee, last_amount_minor,"
+         " last_kind, last_ref, last_done_us FROM customers WHERE ?1 IS NOT NULL",
          load_customer},
         {"SELECT phone, order_id, payee_account, payee, amount_minor, ref, expires_us, attempts,"
          " kind, campaign, origin, origin_user, origin_post, token_hash FROM conversations"
