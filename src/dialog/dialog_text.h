@@ -261,15 +261,15 @@
       "Customer service approved your code reset: the old code no longer works. Choose a new "     \
       "one: reply CODE and 6 digits.")                                                             \
     X(RESET_KEPT,                                                                                  \
-      "Réinitialisation annulée : votre code reste le même et les paiements sont de nouveau "   \
+      "Réinitialisation annulée : votre code ne change pas et les paiements sont de nouveau "    \
       "possibles.",                                                                                \
       "Code reset cancelled: your code stays the same and payments work again.")                   \
     X(RESET_CANCELLED_OPERATOR,                                                                    \
-      "Notre service client a annulé la réinitialisation de votre code : il reste le même et "  \
+      "Notre service client a annulé la réinitialisation de votre code : il ne change pas et "   \
       "les paiements sont de nouveau possibles.",                                                  \
       "Customer service cancelled your code reset: your code stays the same and payments "         \
       "work again.")                                                                               \
-    X(RESET_NONE, "Aucune réinitialisation en cours : votre code reste le même.",                  \
+    X(RESET_NONE, "Aucune réinitialisation en cours : votre code ne change pas.",                  \
       "No code reset under way: your code stays the same.")                                        \
     /* Issue 12: an order like one just confirmed. %s amount, %s payee, %s its ref */              \
     X(REPEAT_SEND, "Vous venez d'envoyer %s à %s (ref %s). Pour renvoyer, répondez ENCORE.",       \
