@@ -531,6 +531,7 @@ static int start_api(struct daemon *d, struct mdt_err *err)
     struct web_config wc = {.dialog = d->dialog,
                             .vault = d->vault,
                             .dev_mode = d->cfg->http.dev_mode != 0,
+                            .reader = d->reader,
                             .submit = api_submit,
                             .submit_ctx = d->service};
     int rc = api_create(&ac, &d->api, err);

@@ -1248,5 +1248,6 @@ static const struct store_ops sqlite_ops = {
     .sums = sqlite_sums,
     .check_rows = sqlite_check_rows,
     .webhook_list = sqlite_webhook_list,
+    .messages = sqlite_messages,
     .webhook_requeue = sqlite_webhook_requeue,
 };

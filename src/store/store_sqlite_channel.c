@@ -842,6 +842,47 @@ static void bind_webhook_filter(sqlite3_stmt *st, const struct store_webhook_fil
     sqlite3_bind_int(st, 4, f->state);
 }
 
+int sqlite_messages(struct store *base, const char *number, uint32_t limit, store_message_fn fn,
+                    void *ctx, struct mdt_err *err)
+{
+    static const char sql[] =
+        "SELECT 1, received_us, text FROM inbox WHERE source = ?1 AND channel = ?3"
+        " UNION ALL SELECT 0, created_us, text FROM outbox WHERE dest = ?1 AND channel = ?3"
+        " AND state != ?4 ORDER BY 2 DESC LIMIT ?2";
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct store_message *m = malloc(sizeof(*m));
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (m == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "read messages: out of memory");
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = sqlite_db_error(s, err, "read messages");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int(st, 3, CHANNEL_SMS);
+    sqlite3_bind_int(st, 4, OUTBOX_QUEUED); /* queued ones reach the dev phone by /dev/outbox */
+    while (rc == 0) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_ROW) {
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "read messages");
+            break;
+        }
+        m->inbound = sqlite3_column_int(st, 0) != 0;
+        m->at_us = sqlite3_column_int64(st, 1);
+        column_text(st, 2, m->text, sizeof(m->text));
+        rc = fn(ctx, m);
+    }
+out:
+    sqlite3_finalize(st);
+    free(m);
+    return rc;
+}
+
 int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f,
                         store_webhook_fn fn, void *ctx, struct mdt_err *err)
 {
