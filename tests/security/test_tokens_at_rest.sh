@@ -74,6 +74,13 @@ KEY=$(sed -n 's/^api key: //p' "$dir/m1")
 # upgrade scrubs (migration 8) without leaving their bytes in free space or in the WAL.
 old=0123456789abcdef0123456789abcdef
 if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
+  # Undo the later migrations too (10: the customers' name and last order), so that the
+  # upgrade replays them.
+  for c in name last_payee last_amount_minor last_kind last_ref last_done_us; do
+    if [ "$(db "SELECT count(*) FROM pragma_table_info('customers') WHERE name = '$c'")" = 1 ]; then
+      db "ALTER TABLE customers DROP COLUMN $c;"
+    fi
+  done
   db "ALTER TABLE outbox DROP COLUMN link_seal; PRAGMA user_version = 7;"
 fi
 db "INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,

@@ -868,7 +868,7 @@ static void test_code_reset_delay(void **state)
     say(A, "CODE GARDER 000000");
     expect(0, "Code actuel incorrect");
     say(A, "CODE GARDER 483920");
-    expect(0, "Réinitialisation annulée : votre code reste le même");
+    expect(0, "Réinitialisation annulée : votre code ne change pas");
     say(A, "ENVOI 1 0698765432");
     say(A, "483920");
     expect(0, "Envoyé : 1,00 €");
