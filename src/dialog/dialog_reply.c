@@ -573,13 +573,35 @@ static const char *kind_word(int kind, enum lang lang)
     return lang == LANG_EN ? en[kind] : fr[kind];
 }
 
-/* "23/11 -12,50 € envoi ; 23/11 +100,00 € recharge": the last movements, newest first. */
+/* One SMS: 160 septets of the GSM 7-bit alphabet (3GPP TS 23.038). */
+#define SMS_GSM_UNITS_MAX 160
+
+/* Septets a text of ours takes in GSM 03.38: one per character, two for the euro sign and the
+ * characters of the extension table. For texts made only of GSM characters (ours). */
+static size_t gsm_units(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t n = 0;
+
+    for (; *p != '\0'; p++) {
+        if ((*p & 0xc0) == 0x80) {
+            continue; /* inside a UTF-8 sequence */
+        }
+        n += (*p < 0x80 && strchr("^{}\\[~]|", *p) != NULL) ? 2 : 1;
+        n += (p[0] == 0xe2 && p[1] == 0x82 && p[2] == 0xac) ? 1 : 0; /* U+20AC */
+    }
+    return n;
+}
+
+/* "23/11 -12,50 € envoi ; 23/11 +100,00 € recharge": the last movements, newest first, as many
+ * as one SMS holds (issue 12: every standard reply is one SMS). */
 static void reply_history(struct dialog_step *s, const struct ledger *l, struct store_extra *rows,
                           size_t *count, size_t cap)
 {
     struct transfer t[ACCOUNT_RECENT_MAX];
     size_t n = ledger_account_recent(l, s->customer.account_id, t, ACCOUNT_RECENT_MAX);
-    char list[320] = "", amount[MONEY_FORMAT_MAX], date[24];
+    char list[320] = "", item[96], amount[MONEY_FORMAT_MAX], date[24];
+    size_t room = SMS_GSM_UNITS_MAX + 2 - gsm_units(dialog_text(TEXT_HISTORY, s->lang));
 
     if (n == 0) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HISTORY_EMPTY);
@@ -591,8 +613,12 @@ static void reply_history(struct dialog_step *s, const struct ledger *l, struct 
 
         fmt_amount(s, t[i].amount, s->lang, amount);
         clock_format_utc(t[i].timestamp_us, date, sizeof(date)); /* "2026-11-23 10:00:00" */
-        snprintf(list + len, sizeof(list) - len, "%s%.2s/%.2s %s%s %s", i > 0 ? " ; " : "",
-                 date + 8, date + 5, out ? "-" : "+", amount, kind_word(t[i].kind, s->lang));
+        snprintf(item, sizeof(item), "%s%.2s/%.2s %s%s %s", i > 0 ? " ; " : "", date + 8, date + 5,
+                 out ? "-" : "+", amount, kind_word(t[i].kind, s->lang));
+        if (gsm_units(list) + gsm_units(item) > room || len + strlen(item) >= sizeof(list)) {
+            break; /* the older ones do not fit in one SMS */
+        }
+        memcpy(list + len, item, strlen(item) + 1);
     }
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HISTORY, list);
 }

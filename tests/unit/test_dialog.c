@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "base/clock.h"
+#include "channel/smpp/gsm.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "store/store.h"
@@ -1179,6 +1180,29 @@ static void test_numbers_from_config(void **state)
     w.order_timeout_s = w.code_attempts = w.code_lock_s = 0;
 }
 
+/* HISTO with large movements: as many as one SMS holds, the newest first. */
+static void test_history_fits_one_sms(void **state)
+{
+    struct ledger_op tier = {.type = LEDGER_OP_ACCOUNT_TIER};
+    struct sms_plan plan;
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    tier.account.account_id = 6;
+    tier.account.tier = 2; /* no balance cap */
+    assert_int_equal(run(&tier).reason, LEDGER_OK);
+    for (int i = 0; i < 5; i++) {
+        topup(6, 9999999 - i);
+    }
+    say(A, "HISTO");
+    expect(0, "Dernières opérations : ");
+    expect(0, " +99 999,95 € recharge ; ");         /* the newest first */
+    assert_null(strstr(w.replies[0], "99 999,99")); /* the oldest did not fit */
+    assert_int_equal(sms_plan(w.replies[0], strlen(w.replies[0]), &plan), 0);
+    assert_int_equal(plan.parts, 1);
+    assert_int_equal(plan.coding, SMS_CODING_GSM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1199,6 +1223,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_repeat_and_name, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payee_cannot_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_from_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_fits_one_sms, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -67,7 +67,8 @@ static const char *value(char kind, enum lang lang)
 
 /* Per text: whether it goes by SMS ('S'), and its arguments in order. Texts that are not SMS:
  * 'P' social posts and direct messages (their networks' limits, not the SMS one), 'W' notes on
- * web pages, 'L' SMS known to take two parts (see the report of each). */
+ * web pages, 'B' SMS whose builder stops at one SMS (tested where it is built), 'L' SMS known
+ * to take two parts at worst (each says why). */
 static const char *const spec[TEXT_COUNT] = {
     [TEXT_WELCOME] = "Sl",
     [TEXT_ALREADY_JOINED] = "S",
@@ -101,8 +102,8 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_PAYEE_CAP_NOTICE] = "Sna",
     [TEXT_REFUSED] = "Sx",
     [TEXT_RELOAD_SOON] = "S",
-    /* HISTORY: five movements of any size; reply_history does not yet stop at one SMS. */
-    [TEXT_HISTORY] = "L",
+    /* HISTORY: reply_history puts in as many movements as one SMS holds (test_dialog). */
+    [TEXT_HISTORY] = "B",
     [TEXT_HISTORY_EMPTY] = "S",
     [TEXT_LANG_SET] = "S",
     [TEXT_BUSY] = "S",
