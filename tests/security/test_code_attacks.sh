@@ -61,7 +61,7 @@ expect "nothing held while locked" "Aucun ordre en attente" "${M[@]}" sms $V 483
 expect "no money moved" "Solde : 100,00 €" "${M[@]}" sms $V SOLDE
 
 # The attacker asks for a reset: announced, payments blocked, money still arrives.
-expect "reset announced" "Réinitialisation du code demandée : effective le" \
+expect "reset announced" "Réinitialisation du code le" \
   "${M[@]}" sms $V CODE OUBLIE
 expect "payments blocked" "Paiements suspendus" "${M[@]}" sms $V ENVOI 20 $X
 expect "set refused during the delay" "vous choisirez un nouveau code" \
@@ -79,7 +79,7 @@ expect "cli: nothing to complete" "no code reset under way" \
 stop
 sed -i "s/^code_reset_delay = 3\$/code_reset_delay = 3600/" "$dir/mandat.conf"
 start
-expect "reset asked" "Code reset requested" "${M[@]}" sms $X CODE FORGOT
+expect "reset asked" "Code reset on" "${M[@]}" sms $X CODE FORGOT
 expect "cli cancel" "cancelled" "${M[@]}" account code-reset cancel $X
 eventually "cancel told" "Customer service cancelled your code reset" "${M[@]}" phone $X </dev/null
 "${M[@]}" sms $X CODE FORGOT >/dev/null

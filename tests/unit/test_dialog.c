@@ -842,8 +842,8 @@ static void test_code_reset_delay(void **state)
     snprintf(when, sizeof(when), "%s", reset_when(false));
     say(A, "code oublié");
     snprintf(text, sizeof(text),
-             "Réinitialisation du code demandée : effective le %s UTC. D'ici là, aucun paiement "
-             "ne part de ce compte",
+             "Réinitialisation du code le %s UTC : d'ici là, aucun paiement ne part, l'argent pour "
+             "vous arrive.",
              when);
     expect(0, text);
     expect(0, "CODE GARDER");
@@ -979,7 +979,7 @@ static void test_code_reset_restart(void **state)
     snprintf(when, sizeof(when), "%s", reset_when(true));
     say(A, "LANG EN");
     say(A, "CODE FORGOT");
-    snprintf(text, sizeof(text), "Code reset requested: it takes effect on %s UTC.", when);
+    snprintf(text, sizeof(text), "Code reset on %s UTC: until then no payment leaves", when);
     expect(0, text);
     expect(1, text);
     assert_string_equal(w.reply_dest[1], "m:alice");

@@ -141,9 +141,7 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_CODE_LOCKED_NOW] = "St",
     [TEXT_CODE_LOCKED_LEFT] = "St",
     [TEXT_CODE_BY_SMS] = "S",
-    /* The reset's announcement says what happens, until when and what to do if it was not
-     * the person: it is sent rarely and chose completeness over one part. */
-    [TEXT_RESET_STARTED] = "L",
+    [TEXT_RESET_STARTED] = "Sw",
     [TEXT_RESET_ALREADY] = "Sw",
     [TEXT_RESET_BLOCKS] = "Sw",
     [TEXT_RESET_NOT_YET] = "Sw",
