@@ -18,6 +18,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "channel/http/api.h"
 #include "channel/http/kannel.h"
@@ -370,6 +371,11 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     } else {
         snprintf(dc.link_base, sizeof(dc.link_base), "%s://%s",
                  cfg->http.tls_cert[0] != '\0' ? "https" : "http", cfg->http_listen);
+    }
+    if (strlen(dc.link_base) > DIALOG_LINK_BASE_SMS_MAX) {
+        log_warn("public URL '%s' is longer than %d characters: replies with a link (the welcome) "
+                 "take two SMS",
+                 dc.link_base, DIALOG_LINK_BASE_SMS_MAX);
     }
     snprintf(dc.country, sizeof(dc.country), "%s", cfg->sms.country);
     dc.currency = currency_find(cfg->ledger.default_currency);
