@@ -163,11 +163,12 @@ static bool order_repeats(const struct dialog *d, struct dialog_step *s, const s
     return true;
 }
 
-/* The order is confirmed: remember it for the two checks above (SMS orders only; a post's is
- * confirmed on its page). */
+/* The order is confirmed: remember it for the two checks above (SMS transfers and donations
+ * only; a post's is confirmed on its page, a merchant's request is the merchant's). */
 static void remember_order(const struct dialog *d, struct dialog_step *s, const struct cust *c)
 {
-    if (c->conv.origin[0] != '\0') {
+    if (c->conv.origin[0] != '\0' ||
+        (c->conv.kind != TRANSFER_P2P && c->conv.kind != TRANSFER_DONATION)) {
         return;
     }
     order_target(d, c->conv.payee, c->conv.payee_account, c->conv.kind, c->conv.campaign,

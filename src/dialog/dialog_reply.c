@@ -509,13 +509,15 @@ static void reply_hold(struct dialog_step *s, const struct ledger *l, const stru
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HELD, amount, masked, period, bal);
     fmt_amount(s, s->amount, s->payee_lang, amount);
     fmt_period(s, s->payee_lang, period);
-    show_payer(s, masked, sizeof(masked));
     if (strchr(s->payee, ':') != NULL) {
-        /* A public mention: it names neither the amount nor anything of the payer's wallet. */
+        /* A public mention: it names neither the amount nor anything of the payer's wallet,
+         * nor the name they chose for their payees' eyes. */
+        dialog_payee_show(s->address[0] != '\0' ? s->address : s->phone, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_SOCIAL_INVITE, masked,
                      s->d->cfg.social_handle, period);
         return;
     }
+    show_payer(s, masked, sizeof(masked));
     dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_HELD_FOR_YOU, masked, amount,
                  period);
 }

@@ -1145,6 +1145,33 @@ static void test_payee_cannot_receive(void **state)
     assert_string_equal(w.reply_dest[1], B);
 }
 
+/* A code with no order, right after a confirmation: the right one is not answered again, wrong
+ * ones count against the code as always (silence must not tell a guesser anything for free). */
+static void test_code_after_receipt(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    say(A, "DON 5 TELETHON");
+    say(A, "483920");
+    expect(0, "Merci ! Don de 5,00 €");
+    assert_int_equal(say_id(A, "483920", NULL), 0);
+    assert_int_equal(w.nreplies, 0);
+    for (int i = 0; i < 4; i++) {
+        say(A, "111111");
+        expect(0, "Aucun ordre en attente");
+    }
+    say(A, "111111");
+    expect(0, "Trop de codes erronés : rien n'a changé, code bloqué 30 min.");
+    say(A, "483920"); /* locked: the right code gets the plain answer, and tells nothing */
+    expect(0, "Aucun ordre en attente");
+    say(A, "DON 5 TELETHON");
+    expect(0, "Code bloqué jusqu'au");
+    advance_min(31);
+    say(A, "483920"); /* past the window: a code with no order is answered */
+    expect(0, "Aucun ordre en attente");
+}
+
 /* Every number in a reply is the configured one: 7 min to confirm, 3 tries, locked 2 h. */
 static void test_numbers_from_config(void **state)
 {
@@ -1224,6 +1251,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_payee_cannot_receive, setup, teardown),
         cmocka_unit_test_setup_teardown(test_numbers_from_config, setup, teardown),
         cmocka_unit_test_setup_teardown(test_history_fits_one_sms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_after_receipt, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
