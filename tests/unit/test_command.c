@@ -1036,6 +1036,18 @@ static void test_hint_texts(void **state)
         assert_string_not_equal(fr, en);
         assert_string_not_equal(command_hint_str((enum command_hint)h), "?");
     }
+    /* Issue 12: the largest amount the hint names is the one the grammar applies. */
+    {
+        const int64_t max = (int64_t)COMMAND_AMOUNT_MAJOR_MAX * 100;
+        char most[MONEY_FORMAT_MAX];
+
+        assert_true(money_format(max, currency_find("EUR"), LANG_FR, most, sizeof(most)) > 0);
+        *strchr(most, ',') = '\0'; /* "1 000 000" */
+        assert_non_null(strstr(command_hint_text(HINT_AMOUNT_TOO_LARGE, LANG_FR), most));
+        assert_true(money_format(max, currency_find("EUR"), LANG_EN, most, sizeof(most)) > 0);
+        *strchr(most, '.') = '\0'; /* "€1,000,000" */
+        assert_non_null(strstr(command_hint_text(HINT_AMOUNT_TOO_LARGE, LANG_EN), most + 3));
+    }
     assert_string_equal(command_hint_str(HINT_PAYEE_INVALID), "PAYEE_INVALID");
     assert_string_equal(command_type_str(CMD_SEND), "send");
     assert_string_equal(command_type_str(CMD_STOP), "stop");
