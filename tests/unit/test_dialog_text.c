@@ -16,6 +16,7 @@
 #include "channel/smpp/gsm.h"
 #include "dialog/command.h"
 #include "dialog/dialog_text.h"
+#include "vault/vault.h"
 
 /* The longest value of each kind of argument, per language. Assumptions, stated once:
  * a  an amount or balance up to the grammar's largest amount (COMMAND_AMOUNT_MAJOR_MAX);
@@ -250,18 +251,41 @@ static void test_hints_fit_one_sms(void **state)
     }
 }
 
-/* French is written in French: no word of the replies without its accent. */
+/* So are the weak-code answers (CODE 123456). */
+static void test_weak_code_texts_fit_one_sms(void **state)
+{
+    (void)state;
+    for (int w = PIN_NOT_SIX_DIGITS; w <= PIN_IN_PHONE; w++) {
+        for (int l = 0; l < 2; l++) {
+            const char *t = vault_pin_weakness_text((enum pin_weakness)w, l == 0);
+            struct sms_plan plan;
+
+            assert_int_equal(sms_plan(t, strlen(t), &plan), 0);
+            assert_int_equal(plan.parts, 1);
+            assert_int_equal(plan.coding, SMS_CODING_GSM);
+        }
+    }
+}
+
+/* French is written in French: no word of the replies, hints or weak-code answers without its
+ * accent. */
 static void test_french_accents(void **state)
 {
     static const char *const unaccented[] = {"repondez", "bientot", "numero ", "recu ",
                                              "deja ",    "depot",   " a ete",  "debite",
                                              "annule ",  "verifie", "reessay", "bloque "};
 
-    (void)state;
-    for (int t = 0; t < TEXT_COUNT; t++) {
-        const char *fr = dialog_text((enum dialog_text)t, LANG_FR);
+    const int hints = HINT_COUNT_, weak = PIN_IN_PHONE + 1;
 
-        for (size_t i = 0; i < sizeof(unaccented) / sizeof(unaccented[0]); i++) {
+    (void)state;
+    for (int t = 0; t < TEXT_COUNT + hints + weak; t++) {
+        const char *fr =
+            t < TEXT_COUNT ? dialog_text((enum dialog_text)t, LANG_FR)
+            : t < TEXT_COUNT + hints
+                ? command_hint_text((enum command_hint)(t - TEXT_COUNT), LANG_FR)
+                : vault_pin_weakness_text((enum pin_weakness)(t - TEXT_COUNT - hints), true);
+
+        for (size_t i = 0; fr != NULL && i < sizeof(unaccented) / sizeof(unaccented[0]); i++) {
             if (strstr(fr, unaccented[i]) != NULL) {
                 fail_msg("text %d has '%s': %s", t, unaccented[i], fr);
             }
@@ -274,6 +298,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_every_sms_reply_fits_one_sms),
         cmocka_unit_test(test_hints_fit_one_sms),
+        cmocka_unit_test(test_weak_code_texts_fit_one_sms),
         cmocka_unit_test(test_french_accents),
     };
 
