@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // The dev phone (/dev/phone): simulated phones that text mandat through /dev/mo and read
-// their messages from /dev/outbox. A file of its own so that the pages' CSP allows no inline script.
+// their messages from /dev/outbox, starting from the conversation so far (/dev/history). A file
+// of its own so that the pages' CSP allows no inline script.
 "use strict";
 const phones = document.getElementById("phones");
 
@@ -43,7 +44,17 @@ function addPhone(number) {
     for (const line of body.split("\n").filter((l) => l)) bubble(box, line, "in");
   });
   phones.appendChild(el);
+  // The conversation so far (texts as stored: codes and link tokens masked), then what comes.
+  const ready = fetch("/dev/history?number=" + encodeURIComponent(number))
+    .then((res) => (res.ok ? res.text() : ""))
+    .then((body) => {
+      for (const line of body.split("\n").filter((l) => l)) {
+        bubble(box, line.slice(2), line.startsWith(">") ? "out" : "in");
+      }
+    })
+    .catch(() => {});
   setInterval(async () => {
+    await ready;
     const res = await fetch("/dev/outbox?to=" + encodeURIComponent(number));
     const body = await res.text();
     for (const line of body.split("\n").filter((l) => l)) bubble(box, line, "in");

@@ -104,4 +104,18 @@
  * signatures, idempotency keys). */
 #define HTTP_CLIENT_HEADERS_COUNT_MAX 32
 
+/* Issue 12, replies. An SMS order identical to one confirmed this recently (same payee, same
+ * amount) is questioned, not held: people send again when a receipt is slow, and phones and
+ * SMSCs resend; ten minutes covers both, and a real second payment costs one word (ENCORE). A
+ * bare code this soon after a confirmation, with no order waiting, is the same code again and
+ * gets no second answer. */
+#define DIALOG_REPEAT_WINDOW_S 600
+/* ENCORE repeats the last order confirmed by SMS within this: long enough to answer the
+ * question above at leisure, short enough that ENCORE never means an order from another day. */
+#define DIALOG_AGAIN_WINDOW_S 3600
+/* The public URL (link_base) assumed by the one-SMS rule of replies that carry a link: 32
+ * characters ("https://pay.mandat-example.fr" is 29). With a longer one the welcome SMS takes two
+ * parts; tests/unit/test_dialog_text.c proves the rest with this length. */
+#define DIALOG_LINK_BASE_SMS_MAX 32
+
 #endif

@@ -416,25 +416,18 @@ void dialog_code_free_all(struct dialog *d)
 
 /* ---- replies ---- */
 
-/* "07/12 23:40" in French, "2026-12-07 23:40" in English: when a reset takes effect. */
-static void fmt_when(int64_t us, enum lang lang, char out[24])
+/* When a reset takes effect. */
+static void fmt_when(int64_t us, enum lang lang, char out[DIALOG_WHEN_MAX])
 {
-    char t[24];
-
-    clock_format_utc(us, t, sizeof(t)); /* "2026-12-07 23:40:00" */
-    if (lang == LANG_EN) {
-        snprintf(out, 24, "%.16s", t);
-    } else {
-        snprintf(out, 24, "%.2s/%.2s/%.4s %.5s", t + 8, t + 5, t, t + 11);
-    }
+    dialog_when_format(us, lang, out);
 }
 
-/* Minutes left of a lock, rounded up: "encore 1 min" rather than "encore 0 min". */
-static unsigned lock_minutes_left(const struct dialog_step *s)
+/* What is left of a lock, in whole seconds rounded up (then minutes rounded up). */
+static uint32_t lock_left_s(const struct dialog_step *s)
 {
     int64_t left = s->customer.locked_until_us - s->now_us;
 
-    return left > 0 ? (unsigned)((left + 59999999) / 60000000) : 0u;
+    return left > 0 ? (uint32_t)((left + 999999) / 1000000) : 0u;
 }
 
 static void code_order_row(struct dialog_step *s, struct store_extra *rows, size_t *count,
@@ -489,8 +482,8 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
                      s->d->cfg.code_attempts_max - s->customer.pin_failures);
         break;
     case ACT_CODE_LOCK:
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_LOCKED_NOW,
-                     s->d->cfg.code_lock_s / 60);
+        dialog_duration_format(s->d->cfg.code_lock_s, s->lang, when);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_LOCKED_NOW, when);
         break;
     case ACT_RESET:
         fmt_when(s->customer.code_reset_us, s->lang, when);
@@ -509,8 +502,8 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
         break;
     default: /* ACT_REPLY with a text of this file that takes an argument */
         if (s->text_id == TEXT_CODE_LOCKED_LEFT) {
-            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_LOCKED_LEFT,
-                         lock_minutes_left(s));
+            dialog_duration_format(lock_left_s(s), s->lang, when);
+            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_LOCKED_LEFT, when);
         } else {
             fmt_when(s->customer.code_reset_us, s->lang, when);
             dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id, when);

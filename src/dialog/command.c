@@ -106,7 +106,9 @@ static const struct keyword_entry keywords[] = {
     {"LANG", CMD_LANG, LANG_EN, true},          {"LANGUAGE", CMD_LANG, LANG_EN, true},
     {"FRANCAIS", CMD_LANG, LANG_FR, true},      {"ENGLISH", CMD_LANG, LANG_EN, true},
     {"STOP", CMD_STOP, LANG_FR, false},         {"OUBLI", CMD_CODE_RESET, LANG_FR, true},
-    {"FORGOT", CMD_CODE_RESET, LANG_EN, true},
+    {"FORGOT", CMD_CODE_RESET, LANG_EN, true},  {"ENCORE", CMD_AGAIN, LANG_FR, true},
+    {"AGAIN", CMD_AGAIN, LANG_EN, true},        {"NOM", CMD_NAME, LANG_FR, true},
+    {"NAME", CMD_NAME, LANG_EN, true},
 };
 
 #define KEYWORDS_COUNT (sizeof(keywords) / sizeof(keywords[0]))
@@ -497,12 +499,26 @@ static void note_set(struct parse *ps, size_t a)
     note[o] = '\0';
 }
 
+/* The grammar's largest amount in cur's minor units. */
+static int64_t amount_max_minor(const struct currency *cur)
+{
+    int64_t m = COMMAND_AMOUNT_MAJOR_MAX;
+
+    for (unsigned i = 0; cur != NULL && i < cur->exponent; i++) {
+        m *= 10;
+    }
+    return m;
+}
+
 static void amount_set(struct parse *ps, const struct amount_read *r)
 {
     char text[JOIN_MAX], detail[MDT_ERR_MSG_MAX];
 
     ps->out->amount_minor = r->minor;
     ps->out->currency = r->cur;
+    if (r->minor > amount_max_minor(r->cur)) {
+        hint_set(ps->out, HINT_AMOUNT_TOO_LARGE, "amount above the largest an order may move");
+    }
     if (r->minor == 0 && args_join(ps, r->at, r->n, text, sizeof(text))) {
         snprintf(detail, sizeof(detail), "'%s' is zero: send an amount above 0", text);
         hint_set(ps->out, HINT_AMOUNT_INVALID, detail);
@@ -588,6 +604,10 @@ static void amount_diagnose(struct parse *ps, size_t a)
         snprintf(detail, sizeof(detail), "'%s' is too long for an amount", q);
     } else if (money_parse(buf, ps->money_lang, ps->fallback, &minor, &cur, &err) != 0) {
         snprintf(detail, sizeof(detail), "%s", err.msg);
+        if (err.code == MDT_E(RANGE)) {
+            hint_set(ps->out, HINT_AMOUNT_TOO_LARGE, detail);
+            return;
+        }
     } else {
         snprintf(detail, sizeof(detail), "'%s' looks like a phone number, not an amount", q);
     }
@@ -836,6 +856,32 @@ static bool pair_slot_first(const struct parse *ps, enum slot slot, struct amoun
     return false;
 }
 
+/* Whether the amount at arg 0 goes on past the longest reading with more digit groups and is
+ * then too large ("1 000 000 000 000 000 000,00 €"): the payee is not to blame. At most
+ * AMOUNT_WORDS_MAX more money_parse calls. */
+static bool amount_overflows(const struct parse *ps)
+{
+    char buf[JOIN_MAX];
+    const struct currency *cur = NULL;
+    int64_t minor = 0;
+    struct mdt_err err = {0};
+    size_t max = ps->narg < 2 * AMOUNT_WORDS_MAX ? ps->narg : 2 * AMOUNT_WORDS_MAX;
+
+    for (size_t n = max; n > AMOUNT_WORDS_MAX; n--) {
+        if (!args_join(ps, 0, n, buf, sizeof(buf))) {
+            continue;
+        }
+        err.code = 0;
+        if (money_parse(buf, ps->money_lang, ps->fallback, &minor, &cur, &err) == 0) {
+            return minor > amount_max_minor(cur);
+        }
+        if (err.code == MDT_E(RANGE)) {
+            return true;
+        }
+    }
+    return false;
+}
+
 /* Neither order reads: keep what does read and say what is missing or wrong. */
 static void pair_diagnose(struct parse *ps, enum slot slot)
 {
@@ -846,6 +892,10 @@ static void pair_diagnose(struct parse *ps, enum slot slot)
 
     if (ps->narg == 0) {
         hint_set(ps->out, HINT_AMOUNT_MISSING, NULL);
+        return;
+    }
+    if (amount_overflows(ps)) {
+        hint_set(ps->out, HINT_AMOUNT_TOO_LARGE, "amount above the largest an order may move");
         return;
     }
     if (amount_readings(ps, 0, amounts) > 0) {
@@ -1019,6 +1069,50 @@ static void optional_name(struct parse *ps)
     copy_utf8(ps->out->keyword, sizeof(ps->out->keyword), f, strlen(f));
 }
 
+/* Letters a name may hold: ASCII ones and the accented letters of GSM 03.38, so that a receipt
+ * naming the payer never turns into a 70-character UCS-2 SMS. */
+static bool name_char_ok(uint32_t cp)
+{
+    static const uint32_t gsm_letters[] = {0xe9, 0xe8, 0xf9, 0xec, 0xf2, 0xc7, 0xc9, 0xe0,
+                                           0xe4, 0xf6, 0xf1, 0xfc, 0xc4, 0xd6, 0xd1, 0xdc,
+                                           0xc5, 0xe5, 0xc6, 0xe6, 0xdf, 0xd8, 0xf8};
+
+    if ((cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z') || cp == ' ' || cp == '-' ||
+        cp == '\'') {
+        return true;
+    }
+    for (size_t i = 0; i < sizeof(gsm_letters) / sizeof(gsm_letters[0]); i++) {
+        if (gsm_letters[i] == cp) {
+            return true;
+        }
+    }
+    return false;
+}
+
+/* NOM Karim: the rest of the message, blanks collapsed, into note; checked letter by letter. */
+static void name_parse(struct parse *ps)
+{
+    const unsigned char *u = (const unsigned char *)ps->out->note;
+    size_t chars = 0, len;
+
+    if (ps->narg == 0) {
+        return; /* NOM alone: remove the name */
+    }
+    note_set(ps, 0);
+    len = strlen(ps->out->note);
+    for (size_t i = 0; i < len;) {
+        uint32_t cp = 0;
+        size_t n = utf8_decode(u + i, len - i, &cp);
+
+        if (n == 0 || !name_char_ok(cp) || ++chars > COMMAND_NAME_CHARS_MAX) {
+            ps->out->note[0] = '\0';
+            hint_set(ps->out, HINT_NAME_INVALID, "a name is letters, spaces, - and '");
+            return;
+        }
+        i += n;
+    }
+}
+
 static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
 {
     ps->out->type = k->type;
@@ -1039,6 +1133,9 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
         break;
     case CMD_RELOAD:
         pair_parse(ps, SLOT_ALIAS);
+        break;
+    case CMD_NAME:
+        name_parse(ps);
         break;
     case CMD_LANG:
         if (strcmp(k->word, "FRANCAIS") == 0 || strcmp(k->word, "ENGLISH") == 0) {

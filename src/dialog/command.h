@@ -28,6 +28,13 @@
 /* Association keywords ("TELETHON") and card aliases ("MAMAN"), upper-case ASCII. */
 #define COMMAND_KEYWORD_MAX 31
 
+/* The largest amount the grammar reads, in major units (1 000 000,00 €): far above any wallet's
+ * limit per order (250 € and 500 € by default), so that an amount past it is a typing slip or
+ * an attack on the parser, answered as too large rather than read as something else. */
+#define COMMAND_AMOUNT_MAJOR_MAX 1000000
+/* A name payees see (NOM): 20 characters, letters of the GSM alphabet, spaces, - and ', so that
+ * a receipt naming it stays one 160-character SMS and no name poses as a number. */
+#define COMMAND_NAME_CHARS_MAX 20
 /* The confirmation code: 6 digits (DESIGN.md, "Confirmation"). */
 #define COMMAND_CODE_DIGITS 6
 
@@ -52,7 +59,11 @@
     /* CODE OUBLIE, CODE FORGOT: start a delayed reset of a forgotten code */                      \
     X(CODE_RESET, "code_reset")                                                                    \
     /* CODE GARDER 123456: withdraw a reset with the code */                                       \
-    X(CODE_KEEP, "code_keep")
+    X(CODE_KEEP, "code_keep")                                                                      \
+    /* ENCORE / AGAIN: make again the order just confirmed (issue 12) */                           \
+    X(AGAIN, "again")                                                                              \
+    /* NOM Karim / NAME Karim: the name payees see; NOM alone removes it (note holds it) */        \
+    X(NAME, "name")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -93,7 +104,13 @@ enum command_type {
       "Invalid code: it has 6 digits, no letters")                                                 \
     X(CODE_CHANGE_FORMAT, "Pour changer de code : CODE ancien nouveau, 6 chiffres chacun",         \
       "To change your code: CODE old new, 6 digits each")                                          \
-    X(LANG_INVALID, "Langue : envoyez LANGUE FR ou LANGUE EN", "Language: send LANG EN or LANG FR")
+    X(LANG_INVALID, "Langue : envoyez LANGUE FR ou LANGUE EN",                                     \
+      "Language: send LANG EN or LANG FR")                                                         \
+    X(AMOUNT_TOO_LARGE,                                                                            \
+      "Montant trop élevé : au plus 1 000 000 par ordre, ex. ENVOI 10 0612345678",                 \
+      "Amount too large: at most 1,000,000 per order, e.g. SEND 10 +33612345678")                  \
+    X(NAME_INVALID, "Nom invalide : 20 lettres au plus, sans chiffres, ex. NOM Karim",             \
+      "Invalid name: 20 letters at most, no digits, e.g. NAME Karim")
 
 enum command_hint {
 #define COMMAND_HINT_ENUM_(name, fr, en) HINT_##name,

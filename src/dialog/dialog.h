@@ -126,6 +126,7 @@ struct dialog_step {
     /* a social account linked to the wallet, told in private of a code reset ("" none) */
     char notify[STORE_ADDR_MAX];
     char notify_id[STORE_PEER_ID_MAX];
+    bool again; /* ENCORE: an order like the last one, asked for on purpose */
 };
 
 struct dialog;

@@ -9,6 +9,7 @@
 
 #include "base/assert.h"
 #include "base/id128.h"
+#include "base/limits.h"
 #include "dialog/command.h"
 #include "dialog/dialog_int.h"
 #include "dialog/phone.h"
@@ -115,6 +116,118 @@ static void decide_join(struct dialog *d, struct dialog_step *s, struct cust *c)
     dialog_enrol_link(s);
 }
 
+/* Who an SMS order goes to, as ENCORE retypes it: the number, or for a donation the campaign's
+ * tag or the association's keyword (found by its account: O(associations), on confirmation). */
+static void order_target(const struct dialog *d, const char *payee, uint64_t payee_account,
+                         uint16_t kind, const char *campaign, char out[STORE_ADDR_MAX])
+{
+    out[0] = '\0';
+    if (kind != TRANSFER_DONATION) {
+        snprintf(out, STORE_ADDR_MAX, "%s", payee);
+        return;
+    }
+    if (campaign[0] != '\0') {
+        snprintf(out, STORE_ADDR_MAX, "%s", campaign);
+        return;
+    }
+    for (size_t i = 0; i < d->assoc_count; i++) {
+        if (d->assocs[i].account_id == payee_account) {
+            snprintf(out, STORE_ADDR_MAX, "%s", d->assocs[i].keyword);
+            return;
+        }
+    }
+}
+
+static bool within(int64_t since_us, int64_t now_us, uint32_t window_s)
+{
+    return since_us != 0 && now_us - since_us <= (int64_t)window_s * 1000000;
+}
+
+/* DESIGN.md: an order identical to one just completed is not repeated silently. True (and the
+ * step decided: a reply that says so and how to do it again) when this one is. */
+static bool order_repeats(const struct dialog *d, struct dialog_step *s, const struct cust *c,
+                          int64_t amount, uint16_t kind)
+{
+    char target[STORE_ADDR_MAX];
+
+    if (s->again || s->address[0] != '\0' ||
+        !within(c->row.last_done_us, s->now_us, DIALOG_REPEAT_WINDOW_S)) {
+        return false;
+    }
+    order_target(d, s->payee, s->payee_account, kind, s->conversation.campaign, target);
+    if (c->row.last_amount_minor != amount || c->row.last_kind != kind ||
+        strcmp(c->row.last_payee, target) != 0) {
+        return false;
+    }
+    dialog_reply_only(s, kind == TRANSFER_DONATION ? TEXT_REPEAT_DONATE : TEXT_REPEAT_SEND);
+    return true;
+}
+
+/* The order is confirmed: remember it for the two checks above (SMS transfers and donations
+ * only; a post's is confirmed on its page, a merchant's request is the merchant's). */
+static void remember_order(const struct dialog *d, struct dialog_step *s, const struct cust *c)
+{
+    if (c->conv.origin[0] != '\0' ||
+        (c->conv.kind != TRANSFER_P2P && c->conv.kind != TRANSFER_DONATION)) {
+        return;
+    }
+    order_target(d, c->conv.payee, c->conv.payee_account, c->conv.kind, c->conv.campaign,
+                 s->customer.last_payee);
+    s->customer.last_amount_minor = c->conv.amount_minor;
+    s->customer.last_kind = c->conv.kind;
+    snprintf(s->customer.last_ref, sizeof(s->customer.last_ref), "%s", c->conv.ref);
+    s->customer.last_done_us = s->now_us;
+}
+
+/* ENCORE: the last order confirmed by SMS, made again as if typed (and confirmed as usual). */
+static void decide_again(struct dialog *d, struct dialog_step *s, struct cust *c)
+{
+    struct command again;
+
+    if (!within(c->row.last_done_us, s->now_us, DIALOG_AGAIN_WINDOW_S)) {
+        dialog_reply_only(s, TEXT_NO_REPEAT);
+        return;
+    }
+    memset(&again, 0, sizeof(again));
+    again.amount_minor = c->row.last_amount_minor;
+    if (c->row.last_kind == TRANSFER_DONATION) {
+        again.type = CMD_DONATE;
+        snprintf(again.keyword, sizeof(again.keyword), "%.31s", c->row.last_payee);
+    } else {
+        again.type = CMD_SEND;
+        snprintf(again.payee_e164, sizeof(again.payee_e164), "%.16s", c->row.last_payee);
+    }
+    s->again = true;
+    dialog_decide_order(d, s, c, &again);
+}
+
+/* A bare code with no order waiting. Right after a confirmation it is that code again (a phone's
+ * retry, a redelivery the SMSC gave a new id): the right code needs no second answer. A wrong one
+ * counts against the code as with an order, so that silence tells a guesser nothing for free. */
+static void decide_code_echo(struct dialog *d, struct dialog_step *s, struct cust *c,
+                             const char *code)
+{
+    if (!within(c->row.last_done_us, s->now_us, DIALOG_REPEAT_WINDOW_S) || !c->row.has_pin ||
+        c->row.locked_until_us > s->now_us) {
+        dialog_reply_only(s, TEXT_NO_ORDER);
+        return;
+    }
+    if (vault_pin_verify(d->vault, s->phone, code, c->row.pin_hash)) {
+        s->action = ACT_IGNORE;
+        return;
+    }
+    s->customer = c->row;
+    s->customer_changed = true;
+    s->customer.pin_failures++;
+    if (s->customer.pin_failures < d->cfg.code_attempts_max) {
+        dialog_reply_only(s, TEXT_NO_ORDER);
+        return;
+    }
+    s->customer.pin_failures = 0;
+    s->customer.locked_until_us = s->now_us + (int64_t)d->cfg.code_lock_s * 1000000;
+    dialog_reply_only(s, TEXT_CODE_LOCKED_NOW);
+}
+
 /* A transfer to a person or a donation: hold the funds and wait for the code. */
 void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
                          const struct command *cmd)
@@ -125,6 +238,11 @@ void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
 
     if (c->has_conv) {
         dialog_reply_only(s, TEXT_ORDER_WAITING);
+        return;
+    }
+    if (c->row.locked_until_us > s->now_us) {
+        /* Issue 12: no money held for an order whose code cannot be typed; say until when. */
+        dialog_reply_only(s, TEXT_LOCKED);
         return;
     }
     if (dialog_code_blocks(s, c, s->now_us)) {
@@ -172,6 +290,10 @@ void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
             s->payee_account = payee->row.account_id;
             s->payee_lang = (enum lang)payee->row.lang;
         }
+    }
+    if (order_repeats(d, s, c, cmd->amount_minor,
+                      cmd->type == CMD_DONATE ? TRANSFER_DONATION : TRANSFER_P2P)) {
+        return;
     }
     s->action = ACT_ORDER;
     s->amount = cmd->amount_minor;
@@ -255,7 +377,7 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
     const struct cust *payee;
 
     if (!c->has_conv) {
-        dialog_reply_only(s, TEXT_NO_ORDER);
+        decide_code_echo(d, s, c, code);
         return;
     }
     if (c->conv.kind == TRANSFER_PAYMENT) {
@@ -277,6 +399,7 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
     s->customer_changed = true;
     if (c->row.has_pin && vault_pin_verify(d->vault, s->phone, code, c->row.pin_hash)) {
         s->customer.pin_failures = 0;
+        remember_order(d, s, c);
         if (c->conv.kind == TRANSFER_P2P && d->cfg.suspense_account != 0 &&
             c->conv.payee_account == d->cfg.suspense_account) {
             decide_hold(d, s, c);
@@ -311,7 +434,8 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
 void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
                             const struct command *cmd, int64_t now_us)
 {
-    bool money = cmd->type == CMD_SEND || cmd->type == CMD_DONATE || cmd->type == CMD_CONFIRM;
+    bool money = cmd->type == CMD_SEND || cmd->type == CMD_DONATE || cmd->type == CMD_CONFIRM ||
+                 cmd->type == CMD_AGAIN;
 
     s->customer = c->row; /* replies read the wallet; customer_changed says whether to save */
     if (money && !c->row.has_pin) {
@@ -351,6 +475,14 @@ void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust
         break;
     case CMD_HISTORY:
         s->action = ACT_HISTORY;
+        break;
+    case CMD_AGAIN:
+        decide_again(d, s, c);
+        break;
+    case CMD_NAME:
+        snprintf(s->customer.name, sizeof(s->customer.name), "%.47s", cmd->note); /* <= 20 chars */
+        s->customer_changed = true;
+        dialog_reply_only(s, cmd->note[0] != '\0' ? TEXT_NAME_SET : TEXT_NAME_CLEARED);
         break;
     default:
         dialog_reply_only(s, TEXT_HELP);
@@ -500,6 +632,9 @@ static struct dialog_step *work_step(struct dialog *d, struct claim *k, const st
     snprintf(s->phone, sizeof(s->phone), "%s", k->row.payer);
     snprintf(s->payee, sizeof(s->payee), "%s", k->row.payee);
     s->lang = payer != NULL ? (enum lang)payer->row.lang : d->cfg.lang;
+    if (payer != NULL) { /* the payee's receipt names the payer as they chose */
+        snprintf(s->customer.name, sizeof(s->customer.name), "%s", payer->row.name);
+    }
     s->amount = k->row.amount_minor;
     s->customer.account_id = k->row.payer_account;
     s->claim = k->row;

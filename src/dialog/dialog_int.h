@@ -273,6 +273,17 @@ const struct association_row *dialog_association_find(const struct dialog *d, co
  * (outbox_link.c). */
 void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o);
 
+/* Durations and times as replies write them: "5 min", "30 min", "24 h", "7 jours" (days when a
+ * whole number of two or more, hours when whole, else minutes rounded up); and a UTC time,
+ * "07/12/2026 23:40" in French, "2026-12-07 23:40" in English. Every number of time in a reply
+ * comes from the value its rule uses, through these. */
+#define DIALOG_DURATION_MAX 24
+#define DIALOG_WHEN_MAX 24
+void dialog_duration_format(uint32_t seconds, enum lang lang, char out[DIALOG_DURATION_MAX]);
+void dialog_when_format(int64_t us, enum lang lang, char out[DIALOG_WHEN_MAX]);
+/* A payer's number as payees see it: "+33 6 .. .. 56 78" (the last four digits). */
+void dialog_payer_mask(const char *e164, char *out, size_t cap);
+
 /* Append a reply to the step's person (or to dest when not NULL), formatted from text t; a link
  * token in it is sealed (dialog_outbox_seal). */
 void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap,

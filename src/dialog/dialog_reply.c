@@ -14,6 +14,7 @@
 #include "dialog/command.h"
 #include "dialog/dialog_int.h"
 #include "dialog/phone.h"
+#include "ledger/ledger.h"
 #include "vault/vault.h"
 
 #define TAG_REPLY 0x200u
@@ -91,9 +92,37 @@ static void show_payee(const struct dialog_step *s, char *out, size_t cap)
     dialog_payee_show(s->payee_show[0] != '\0' ? s->payee_show : s->payee, out, cap);
 }
 
+/* How a payee's receipt names the payer: a social handle, or the name they chose (NOM) with the
+ * end of their number, or their number with its last four digits (issue 12: two payers whose
+ * numbers end alike must be told apart; a chosen name alone could pose as anyone). */
 static void show_payer(const struct dialog_step *s, char *out, size_t cap)
 {
-    dialog_payee_show(s->address[0] != '\0' ? s->address : s->phone, out, cap);
+    char tail[PHONE_MASK_MAX];
+
+    if (s->address[0] != '\0' || s->phone[0] != '+') {
+        dialog_payee_show(s->address[0] != '\0' ? s->address : s->phone, out, cap);
+        return;
+    }
+    dialog_payer_mask(s->phone, tail, sizeof(tail));
+    if (s->customer.name[0] != '\0') {
+        snprintf(out, cap, "%s (%s)", s->customer.name, tail);
+    } else {
+        snprintf(out, cap, "%s", tail);
+    }
+}
+
+void dialog_payer_mask(const char *e164, char *out, size_t cap)
+{
+    size_t len = strlen(e164), cl;
+
+    phone_mask(e164, out, cap);
+    /* "+33 6 12 .. .. 78" -> "+33 6 .. .. 56 78": as many digits shown, but the last four. */
+    cl = (size_t)(strchr(out, ' ') != NULL ? strchr(out, ' ') - out - 1 : 0);
+    if (out[0] != '+' || len < cl + 9) {
+        return;
+    }
+    snprintf(out, cap, "+%.*s %c .. .. %.2s %.2s", (int)cl, e164 + 1, e164[1 + cl], e164 + len - 4,
+             e164 + len - 2);
 }
 
 static void fmt_amount(const struct dialog_step *s, int64_t amount, enum lang lang,
@@ -114,20 +143,37 @@ static void fmt_balance(const struct dialog_step *s, const struct ledger *l, uin
     fmt_amount(s, v, lang, out);
 }
 
-/* "7 jours", "3 h", "10 min": how long held money waits, in the reader's language. */
-static void fmt_period(const struct dialog_step *s, enum lang lang, char out[24])
+void dialog_duration_format(uint32_t seconds, enum lang lang, char out[DIALOG_DURATION_MAX])
 {
-    uint32_t p = s->d->cfg.claim_period_s;
-
-    if (p >= 86400) {
-        snprintf(out, 24, "%u %s", p / 86400, lang == LANG_EN ? "days" : "jours");
-    } else if (p >= 3600) {
-        snprintf(out, 24, "%u h", p / 3600);
-    } else if (p >= 60) {
-        snprintf(out, 24, "%u min", p / 60);
+    if (seconds >= 2 * 86400 && seconds % 86400 == 0) {
+        snprintf(out, DIALOG_DURATION_MAX, "%u %s", seconds / 86400,
+                 lang == LANG_EN ? "days" : "jours");
+    } else if (seconds >= 3600 && seconds % 3600 == 0) {
+        snprintf(out, DIALOG_DURATION_MAX, "%u h", seconds / 3600);
+    } else if (seconds >= 60) {
+        /* Rounded up: "encore 1 min" rather than "encore 0 min". */
+        snprintf(out, DIALOG_DURATION_MAX, "%u min", (seconds + 59) / 60);
     } else {
-        snprintf(out, 24, "%u s", p);
+        snprintf(out, DIALOG_DURATION_MAX, "%u s", seconds);
     }
+}
+
+void dialog_when_format(int64_t us, enum lang lang, char out[DIALOG_WHEN_MAX])
+{
+    char t[24];
+
+    clock_format_utc(us, t, sizeof(t)); /* "2026-12-07 23:40:00" */
+    if (lang == LANG_EN) {
+        snprintf(out, DIALOG_WHEN_MAX, "%.16s", t);
+    } else {
+        snprintf(out, DIALOG_WHEN_MAX, "%.2s/%.2s/%.4s %.5s", t + 8, t + 5, t, t + 11);
+    }
+}
+
+/* How long held money waits, in the reader's language. */
+static void fmt_period(const struct dialog_step *s, enum lang lang, char out[DIALOG_DURATION_MAX])
+{
+    dialog_duration_format(s->d->cfg.claim_period_s, lang, out);
 }
 
 /* The reason of a linked chain: the op that failed, not the ones failed with it. */
@@ -189,11 +235,57 @@ static void add_state_rows(struct dialog_step *s, struct store_extra *rows, size
     (*count)++;
 }
 
+/* The ledger checks the payer's account first: a frozen or closed account that is not the
+ * payer's is the payee's. */
+static bool payer_blocked(const struct dialog_step *s, const struct ledger *l)
+{
+    const struct account *a = ledger_account_get(l, s->customer.account_id);
+
+    return a == NULL || a->status == ACCOUNT_FROZEN || a->status == ACCOUNT_CLOSED;
+}
+
+/* The payee cannot take the money (its yearly loads or its balance cap): the payer is told it is
+ * the payee's limit, and a person payee is told someone tried and how to raise it. */
+static void refusal_payee_cap(struct dialog_step *s, struct store_extra *rows, size_t *count,
+                              size_t cap)
+{
+    char who[STORE_ADDR_MAX + 64], amount[MONEY_FORMAT_MAX];
+
+    show_payee(s, who, sizeof(who));
+    fmt_amount(s, s->amount, s->lang, amount);
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAYEE_CAP, who, amount);
+    if (s->payee_is_charity || s->payee[0] != '+' ||
+        s->payee_account == s->d->cfg.suspense_account) {
+        return;
+    }
+    show_payer(s, who, sizeof(who));
+    fmt_amount(s, s->amount, s->payee_lang, amount);
+    dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_PAYEE_CAP_NOTICE, who, amount);
+}
+
+/* The payer's own limits: the most one order may move is said; verifying one's identity only
+ * helps an unverified wallet. */
+static void refusal_limit(struct dialog_step *s, const struct ledger *l, int reason,
+                          struct store_extra *rows, size_t *count, size_t cap)
+{
+    const struct account *a = ledger_account_get(l, s->customer.account_id);
+    const struct ledger_limits *lim = ledger_limits_of(l, s->customer.account_id);
+    char most[MONEY_FORMAT_MAX];
+
+    if (reason == LEDGER_LIMIT_OPERATION_MAX && lim != NULL) {
+        fmt_amount(s, s->payee_is_charity ? lim->op_max_payment : lim->op_max_p2p, s->lang, most);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_LIMIT_ORDER, most);
+        return;
+    }
+    dialog_reply(s, rows, count, cap, NULL, s->lang,
+                 a != NULL && a->tier > 0 ? TEXT_LIMIT_VERIFIED : TEXT_LIMIT);
+}
+
 /* Why the ledger refused, in words for the person. */
 static void refusal(struct dialog_step *s, const struct ledger *l, int reason,
                     struct store_extra *rows, size_t *count, size_t cap)
 {
-    char avail[MONEY_FORMAT_MAX];
+    char avail[MONEY_FORMAT_MAX], who[STORE_ADDR_MAX + 64];
 
     switch (reason) {
     case LEDGER_INSUFFICIENT_FUNDS:
@@ -204,13 +296,20 @@ static void refusal(struct dialog_step *s, const struct ledger *l, int reason,
     case LEDGER_LIMIT_DAILY_DEBITS:
     case LEDGER_LIMIT_MONTHLY_DEBITS:
     case LEDGER_LIMIT_YEARLY_DEBITS:
-    case LEDGER_LIMIT_YEARLY_LOADS:
+        refusal_limit(s, l, reason, rows, count, cap);
+        break;
+    case LEDGER_LIMIT_YEARLY_LOADS: /* checked on the credited account: the payee's */
     case LEDGER_LIMIT_MAX_BALANCE:
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_LIMIT);
+        refusal_payee_cap(s, rows, count, cap);
         break;
     case LEDGER_ACCOUNT_FROZEN:
     case LEDGER_ACCOUNT_CLOSED:
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_FROZEN);
+        if (payer_blocked(s, l) || s->payee_account == 0) {
+            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_FROZEN);
+            break;
+        }
+        show_payee(s, who, sizeof(who));
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAYEE_FROZEN, who);
         break;
     case LEDGER_PENDING_EXPIRED:
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_EXPIRED);
@@ -219,6 +318,17 @@ static void refusal(struct dialog_step *s, const struct ledger *l, int reason,
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUSED, ledger_reason_name(reason));
         break;
     }
+}
+
+/* An order like the one just confirmed: say so, and how to make it again (ENCORE). */
+static void reply_repeat(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], who[STORE_ADDR_MAX + 64];
+
+    fmt_amount(s, s->customer.last_amount_minor, s->lang, amount);
+    dialog_payee_show(s->payee, who, sizeof(who));
+    dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id, amount, who,
+                 s->customer.last_ref);
 }
 
 static void reply_decided(struct dialog_step *s, struct store_extra *rows, size_t *count,
@@ -233,7 +343,22 @@ static void reply_decided(struct dialog_step *s, struct store_extra *rows, size_
                     vault_pin_weakness_text((enum pin_weakness)s->weakness, s->lang == LANG_FR));
     } else if (s->text_id == TEXT_PAYEE_UNKNOWN) {
         show_payee(s, masked, sizeof(masked));
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAYEE_UNKNOWN, masked);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAYEE_UNKNOWN, masked,
+                     s->d->cfg.short_code);
+    } else if (s->text_id == TEXT_LOCKED) {
+        char when[DIALOG_WHEN_MAX];
+
+        dialog_when_format(s->customer.locked_until_us, s->lang, when);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_LOCKED, when);
+    } else if (s->text_id == TEXT_REPEAT_SEND || s->text_id == TEXT_REPEAT_DONATE) {
+        reply_repeat(s, rows, count, cap);
+    } else if (s->text_id == TEXT_CODE_LOCKED_NOW) {
+        char lock[DIALOG_DURATION_MAX];
+
+        dialog_duration_format(s->d->cfg.code_lock_s, s->lang, lock);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_LOCKED_NOW, lock);
+    } else if (s->text_id == TEXT_NAME_SET) {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_NAME_SET, s->customer.name);
     } else if (s->text_id == TEXT_SOCIAL_ALREADY_LINKED) {
         dialog_payee_show(s->address, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_ALREADY_LINKED, masked,
@@ -252,20 +377,22 @@ static void reply_decided(struct dialog_step *s, struct store_extra *rows, size_
 static void reply_order_social(struct dialog_step *s, const char *amount, struct store_extra *rows,
                                size_t *count, size_t cap)
 {
-    char link[STORE_URL_MAX + 48], who[STORE_ADDR_MAX], period[24];
+    char link[STORE_URL_MAX + 48], who[STORE_ADDR_MAX], period[DIALOG_DURATION_MAX];
+    char timeout[DIALOG_DURATION_MAX];
 
     snprintf(link, sizeof(link), "%s/o/%s", s->d->cfg.link_base, s->token);
     show_payee(s, who, sizeof(who));
+    dialog_duration_format(s->d->cfg.order_timeout_s, s->lang, timeout);
     if (s->payee_is_charity) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_CONFIRM_DONATE, amount, who,
-                     link, s->conversation.ref);
+                     timeout, link, s->conversation.ref);
     } else if (s->payee_account == s->d->cfg.suspense_account) {
         fmt_period(s, s->lang, period);
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_CONFIRM_SEND_NEW, amount, who,
                      period, link, s->conversation.ref);
     } else {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_CONFIRM_SEND, amount, who,
-                     link, s->conversation.ref);
+                     timeout, link, s->conversation.ref);
     }
     vault_wipe(link, sizeof(link));
 }
@@ -274,7 +401,7 @@ static void reply_order(struct dialog_step *s, const struct ledger *l,
                         const struct ledger_result *r, struct store_extra *rows, size_t *count,
                         size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX], timeout[DIALOG_DURATION_MAX];
 
     if (r->reason != LEDGER_OK) {
         s->conversation_changed = false;
@@ -283,23 +410,24 @@ static void reply_order(struct dialog_step *s, const struct ledger *l,
     }
     s->conversation.expires_us = r->timestamp_us + (int64_t)s->d->cfg.order_timeout_s * 1000000;
     fmt_amount(s, s->amount, s->lang, amount);
+    dialog_duration_format(s->d->cfg.order_timeout_s, s->lang, timeout);
     if (s->address[0] != '\0') {
         reply_order_social(s, amount, rows, count, cap);
         return;
     }
     if (s->payee_is_charity) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_DONATE, amount, s->payee,
-                     s->conversation.ref);
+                     timeout, s->conversation.ref);
     } else if (s->payee_account == s->d->cfg.suspense_account) {
-        char period[24];
+        char period[DIALOG_DURATION_MAX];
 
         fmt_period(s, s->lang, period);
         show_payee(s, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND_NEW, amount, masked,
-                     period, s->conversation.ref);
+                     period, timeout, s->conversation.ref);
     } else {
         show_payee(s, masked, sizeof(masked));
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND, amount, masked,
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CONFIRM_SEND, amount, masked, timeout,
                      s->conversation.ref);
     }
 }
@@ -330,10 +458,11 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
                           const struct ledger_result *r, struct store_extra *rows, size_t *count,
                           size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX + 64];
 
     if (r->reason != LEDGER_OK) {
         s->outcome = r->reason == LEDGER_PENDING_EXPIRED ? OUTCOME_EXPIRED : OUTCOME_REFUSED;
+        s->customer.last_done_us = 0; /* nothing was confirmed after all */
         refusal(s, l, r->reason, rows, count, cap);
         return;
     }
@@ -360,12 +489,14 @@ static void reply_confirm(struct dialog_step *s, const struct ledger *l,
 static void reply_hold(struct dialog_step *s, const struct ledger *l, const struct ledger_result *r,
                        size_t n, struct store_extra *rows, size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX], period[24];
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX + 64],
+        period[DIALOG_DURATION_MAX];
 
     if (chain_reason(r, n) != LEDGER_OK) {
         s->outcome =
             chain_reason(r, n) == LEDGER_PENDING_EXPIRED ? OUTCOME_EXPIRED : OUTCOME_REFUSED;
         s->claim_changed = false;
+        s->customer.last_done_us = 0;
         refusal(s, l, chain_reason(r, n), rows, count, cap);
         return;
     }
@@ -378,13 +509,15 @@ static void reply_hold(struct dialog_step *s, const struct ledger *l, const stru
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HELD, amount, masked, period, bal);
     fmt_amount(s, s->amount, s->payee_lang, amount);
     fmt_period(s, s->payee_lang, period);
-    show_payer(s, masked, sizeof(masked));
     if (strchr(s->payee, ':') != NULL) {
-        /* A public mention: it names neither the amount nor anything of the payer's wallet. */
+        /* A public mention: it names neither the amount nor anything of the payer's wallet,
+         * nor the name they chose for their payees' eyes. */
+        dialog_payee_show(s->address[0] != '\0' ? s->address : s->phone, masked, sizeof(masked));
         dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_SOCIAL_INVITE, masked,
                      s->d->cfg.social_handle, period);
         return;
     }
+    show_payer(s, masked, sizeof(masked));
     dialog_reply(s, rows, count, cap, s->payee, s->payee_lang, TEXT_HELD_FOR_YOU, masked, amount,
                  period);
 }
@@ -394,7 +527,8 @@ static void reply_claim(struct dialog_step *s, const struct ledger *l,
                         const struct ledger_result *r, size_t n, struct store_extra *rows,
                         size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX], period[24];
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], masked[STORE_ADDR_MAX + 64],
+        period[DIALOG_DURATION_MAX];
     int reason = chain_reason(r, n);
 
     s->claim.active = false;
@@ -441,13 +575,35 @@ static const char *kind_word(int kind, enum lang lang)
     return lang == LANG_EN ? en[kind] : fr[kind];
 }
 
-/* "23/11 -12,50 € envoi ; 23/11 +100,00 € recharge": the last movements, newest first. */
+/* One SMS: 160 septets of the GSM 7-bit alphabet (3GPP TS 23.038). */
+#define SMS_GSM_UNITS_MAX 160
+
+/* Septets a text of ours takes in GSM 03.38: one per character, two for the euro sign and the
+ * characters of the extension table. For texts made only of GSM characters (ours). */
+static size_t gsm_units(const char *text)
+{
+    const unsigned char *p = (const unsigned char *)text;
+    size_t n = 0;
+
+    for (; *p != '\0'; p++) {
+        if ((*p & 0xc0) == 0x80) {
+            continue; /* inside a UTF-8 sequence */
+        }
+        n += (*p < 0x80 && strchr("^{}\\[~]|", *p) != NULL) ? 2 : 1;
+        n += (p[0] == 0xe2 && p[1] == 0x82 && p[2] == 0xac) ? 1 : 0; /* U+20AC */
+    }
+    return n;
+}
+
+/* "23/11 -12,50 € envoi ; 23/11 +100,00 € recharge": the last movements, newest first, as many
+ * as one SMS holds (issue 12: every standard reply is one SMS). */
 static void reply_history(struct dialog_step *s, const struct ledger *l, struct store_extra *rows,
                           size_t *count, size_t cap)
 {
     struct transfer t[ACCOUNT_RECENT_MAX];
     size_t n = ledger_account_recent(l, s->customer.account_id, t, ACCOUNT_RECENT_MAX);
-    char list[320] = "", amount[MONEY_FORMAT_MAX], date[24];
+    char list[320] = "", item[96], amount[MONEY_FORMAT_MAX], date[24];
+    size_t room = SMS_GSM_UNITS_MAX + 2 - gsm_units(dialog_text(TEXT_HISTORY, s->lang));
 
     if (n == 0) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HISTORY_EMPTY);
@@ -459,8 +615,12 @@ static void reply_history(struct dialog_step *s, const struct ledger *l, struct 
 
         fmt_amount(s, t[i].amount, s->lang, amount);
         clock_format_utc(t[i].timestamp_us, date, sizeof(date)); /* "2026-11-23 10:00:00" */
-        snprintf(list + len, sizeof(list) - len, "%s%.2s/%.2s %s%s %s", i > 0 ? " ; " : "",
-                 date + 8, date + 5, out ? "-" : "+", amount, kind_word(t[i].kind, s->lang));
+        snprintf(item, sizeof(item), "%s%.2s/%.2s %s%s %s", i > 0 ? " ; " : "", date + 8, date + 5,
+                 out ? "-" : "+", amount, kind_word(t[i].kind, s->lang));
+        if (gsm_units(list) + gsm_units(item) > room || len + strlen(item) >= sizeof(list)) {
+            break; /* the older ones do not fit in one SMS */
+        }
+        memcpy(list + len, item, strlen(item) + 1);
     }
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HISTORY, list);
 }
@@ -528,8 +688,9 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
         dialog_request_hook(s, l, results, n, rows, &count, cap);
         break;
     case ACT_LOCK:
+        dialog_duration_format(s->d->cfg.code_lock_s, s->lang, text);
         dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_LOCKED_NOW,
-                     s->d->cfg.code_lock_s / 60);
+                     s->d->cfg.code_attempts_max, text);
         break;
     case ACT_CANCEL:
         dialog_reply(s, rows, &count, cap, NULL, s->lang,

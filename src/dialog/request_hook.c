@@ -222,8 +222,11 @@ void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
         break;
     case ACT_DECLINE:
         if (s->text_id == TEXT_LOCKED_NOW) {
+            char lock[DIALOG_DURATION_MAX];
+
+            dialog_duration_format(s->d->cfg.code_lock_s, s->lang, lock);
             dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_LOCKED_NOW,
-                         s->d->cfg.code_lock_s / 60);
+                         s->d->cfg.code_attempts_max, lock);
         } else {
             dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_DECLINED, payee, amount);
         }

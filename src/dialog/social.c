@@ -937,17 +937,20 @@ int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], con
 void dialog_social_hook(struct dialog_step *s, const struct ledger_result *r, size_t n,
                         struct store_extra *rows, size_t *count, size_t cap)
 {
-    char link[STORE_URL_MAX + 48], who[STORE_ADDR_MAX];
+    char link[STORE_URL_MAX + 48], who[STORE_ADDR_MAX], how_long[DIALOG_DURATION_MAX];
 
     dialog_payee_show(s->address, who, sizeof(who));
     switch (s->action) {
     case ACT_LINK:
         snprintf(link, sizeof(link), "%s/link/%s", s->d->cfg.link_base, s->token);
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_LINK, who, link);
+        dialog_duration_format(LINK_PAGE_S, s->lang, how_long);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_SOCIAL_LINK, who, how_long, link);
         vault_wipe(link, sizeof(link));
         break;
     case ACT_LINK_OTP:
-        dialog_reply(s, rows, count, cap, s->phone, s->lang, TEXT_SOCIAL_OTP, s->otp, who);
+        dialog_duration_format(LINK_OTP_S, s->lang, how_long);
+        dialog_reply(s, rows, count, cap, s->phone, s->lang, TEXT_SOCIAL_OTP, s->otp, who,
+                     how_long);
         break;
     case ACT_LINK_DONE:
         if (n > 0 && r[0].reason != LEDGER_OK) {

@@ -141,6 +141,10 @@ uint64_t ledger_last_seq(const struct ledger *l);
 /* Account by id, or NULL. The pointer is valid until the next execute/replay. */
 const struct account *ledger_account_get(const struct ledger *l, uint64_t id);
 
+/* The limits that apply to the account (its kind and KYC tier), or NULL for an unknown id. Valid
+ * as long as the ledger. */
+const struct ledger_limits *ledger_limits_of(const struct ledger *l, uint64_t id);
+
 /* Number of accounts; ids are 1..count. */
 uint64_t ledger_account_count(const struct ledger *l);
 

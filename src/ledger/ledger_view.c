@@ -678,6 +678,16 @@ const struct account *ledger_account_get(const struct ledger *l, uint64_t id)
     return &l->accounts[id - 1];
 }
 
+const struct ledger_limits *ledger_limits_of(const struct ledger *l, uint64_t id)
+{
+    const struct account *a = ledger_account_get(l, id);
+
+    if (a == NULL || a->kind >= ACCOUNT_KIND_COUNT || a->tier >= KYC_TIER_COUNT) {
+        return NULL;
+    }
+    return &l->cfg.limits[a->kind][a->tier];
+}
+
 uint64_t ledger_account_count(const struct ledger *l)
 {
     return l->account_count;

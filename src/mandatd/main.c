@@ -18,6 +18,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "channel/http/api.h"
 #include "channel/http/kannel.h"
@@ -371,6 +372,11 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
         snprintf(dc.link_base, sizeof(dc.link_base), "%s://%s",
                  cfg->http.tls_cert[0] != '\0' ? "https" : "http", cfg->http_listen);
     }
+    if (strlen(dc.link_base) > DIALOG_LINK_BASE_SMS_MAX) {
+        log_warn("public URL '%s' is longer than %d characters: replies with a link (the welcome) "
+                 "take two SMS",
+                 dc.link_base, DIALOG_LINK_BASE_SMS_MAX);
+    }
     snprintf(dc.country, sizeof(dc.country), "%s", cfg->sms.country);
     dc.currency = currency_find(cfg->ledger.default_currency);
     if (strcmp(cfg->sms.order_fee, "none") != 0) {
@@ -531,6 +537,7 @@ static int start_api(struct daemon *d, struct mdt_err *err)
     struct web_config wc = {.dialog = d->dialog,
                             .vault = d->vault,
                             .dev_mode = d->cfg->http.dev_mode != 0,
+                            .reader = d->reader,
                             .submit = api_submit,
                             .submit_ctx = d->service};
     int rc = api_create(&ac, &d->api, err);

@@ -106,6 +106,12 @@ int store_webhook_list(struct store *s, const struct store_webhook_filter *f, st
     return s->ops->webhook_list(s, f, fn, ctx, err);
 }
 
+int store_messages(struct store *s, const char *number, uint32_t limit, store_message_fn fn,
+                   void *ctx, struct mdt_err *err)
+{
+    return s->ops->messages(s, number, limit, fn, ctx, err);
+}
+
 int store_webhook_requeue(struct store *s, const struct store_webhook_filter *f, int64_t now_us,
                           uint64_t *count, struct mdt_err *err)
 {

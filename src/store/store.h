@@ -75,6 +75,16 @@ struct store_webhook_filter {
 };
 typedef int (*store_webhook_fn)(void *ctx, const struct webhook_row *r);
 
+/* One message of a number's conversation (the dev phone's history): what the number sent (an
+ * inbox row) or what it was sent (an outbox row that left the queue). Texts as stored: codes
+ * masked, link tokens as markers. */
+struct store_message {
+    bool inbound;
+    int64_t at_us;
+    char text[STORE_TEXT_MAX];
+};
+typedef int (*store_message_fn)(void *ctx, const struct store_message *m);
+
 /* The operations a backend implements. All return 0 or a negative MDT_E* code with err. */
 struct store_ops {
     const char *name;
@@ -105,6 +115,8 @@ struct store_ops {
                         void *ctx, struct mdt_err *err);
     int (*webhook_requeue)(struct store *s, const struct store_webhook_filter *f, int64_t now_us,
                            uint64_t *count, struct mdt_err *err);
+    int (*messages)(struct store *s, const char *number, uint32_t limit, store_message_fn fn,
+                    void *ctx, struct mdt_err *err);
 };
 
 /* Every backend's handle starts with this. */
@@ -197,6 +209,11 @@ int store_webhook_requeue(struct store *s, const struct store_webhook_filter *f,
                           uint64_t *count, struct mdt_err *err);
 
 /* SQLite backend constructor (store_sqlite.c). */
+/* The last limit messages from and to number (E.164), newest first, to fn. For development
+ * pages: cost O(inbox + outbox rows), no index on the numbers (the write path stays lean). */
+int store_messages(struct store *s, const char *number, uint32_t limit, store_message_fn fn,
+                   void *ctx, struct mdt_err *err);
+
 int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
 
 #endif

@@ -23,6 +23,9 @@
  * at most 3 UTF-8 bytes each: 4 590; one more for NUL. */
 #define STORE_TEXT_MAX 4600
 #define STORE_REF_MAX 16
+/* A name a person chose for their receipts (NOM): 20 characters of the GSM alphabet, at most two
+ * UTF-8 bytes each, and the NUL. */
+#define STORE_NAME_MAX 48
 /* A sealed link token (vault_secret_seal of a 2-byte offset and 32 hex digits: 34 + 29). */
 #define STORE_SEAL_MAX 64
 
@@ -96,6 +99,16 @@ struct customer_row {
     /* A forgotten code's reset (DESIGN.md, "The code is knowledge"): 0 none; otherwise when the
      * code stops working and a new one may be set. Until then no payment leaves the wallet. */
     int64_t code_reset_us;
+    /* Schema 10 (issue 12). The name payees see (NOM Karim): GSM letters, "" none. */
+    char name[STORE_NAME_MAX];
+    /* The last order confirmed by SMS, so that the same order just after is questioned (ENCORE)
+     * and a code redelivered after it is not answered twice: the payee as typed (E.164, or a
+     * donation keyword or campaign tag), amount, kind, ref, and when; done_us 0 none. */
+    char last_payee[STORE_ADDR_MAX];
+    int64_t last_amount_minor;
+    uint16_t last_kind;
+    char last_ref[STORE_REF_MAX];
+    int64_t last_done_us;
 };
 
 /* The order a person must confirm with their code. */

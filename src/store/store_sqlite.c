@@ -145,6 +145,14 @@ static const char *const migrations[] = {
         SCRUB_ALL("inbox") "PRAGMA secure_delete = OFF;",
     /* 9: why a webhook event's last try failed, or why it was refused (mandat webhook list). */
     "ALTER TABLE webhooks ADD COLUMN last_error TEXT NOT NULL DEFAULT '';",
+    /* 10: the name payees see (NOM), and the last order confirmed by SMS (ENCORE, and a code
+     * redelivered after its receipt): issue 12. */
+    "ALTER TABLE customers ADD COLUMN name TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE customers ADD COLUMN last_payee TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE customers ADD COLUMN last_amount_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE customers ADD COLUMN last_kind INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE customers ADD COLUMN last_ref TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE customers ADD COLUMN last_done_us INTEGER NOT NULL DEFAULT 0;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -175,7 +183,9 @@ static const char *const stmt_sql[ST_COUNT] = {
                         " link_seal = CASE WHEN ?1 = 0 THEN link_seal END WHERE id = ?6",
     [ST_UPSERT_CUSTOMER] = "INSERT OR REPLACE INTO customers(phone, account_id, lang, pin_hash,"
                            " pin_failures, locked_until_us, created_us, enrol_hash,"
-                           " enrol_expires_us, code_reset_us) VALUES(?,?,?,?,?,?,?,?,?,?)",
+                           " enrol_expires_us, code_reset_us, name, last_payee, last_amount_minor,"
+                           " last_kind, last_ref, last_done_us)"
+                           " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CONVERSATION] = "INSERT OR REPLACE INTO conversations(phone, order_id,"
                                " payee_account, payee, amount_minor, ref, expires_us, attempts,"
                                " kind, campaign, origin, origin_user, origin_post,"
@@ -1237,5 +1247,6 @@ static const struct store_ops sqlite_ops = {
     .sums = sqlite_sums,
     .check_rows = sqlite_check_rows,
     .webhook_list = sqlite_webhook_list,
+    .messages = sqlite_messages,
     .webhook_requeue = sqlite_webhook_requeue,
 };

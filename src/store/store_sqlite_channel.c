@@ -156,6 +156,12 @@ static int write_customer(struct sqlite_store *s, const struct customer_row *r, 
     }
     sqlite3_bind_int64(st, 9, r->enrol_expires_us);
     sqlite3_bind_int64(st, 10, r->code_reset_us);
+    bind_text(st, 11, r->name, sizeof(r->name));
+    bind_text(st, 12, r->last_payee, sizeof(r->last_payee));
+    sqlite3_bind_int64(st, 13, r->last_amount_minor);
+    sqlite3_bind_int(st, 14, r->last_kind);
+    bind_text(st, 15, r->last_ref, sizeof(r->last_ref));
+    sqlite3_bind_int64(st, 16, r->last_done_us);
     return sqlite_step_done(s, st, err);
 }
 
@@ -430,6 +436,12 @@ static int load_customer(sqlite3_stmt *st, const struct store_channel_fns *f, vo
         r.enrol_expires_us = sqlite3_column_int64(st, 8);
     }
     r.code_reset_us = sqlite3_column_int64(st, 9);
+    column_text(st, 10, r.name, sizeof(r.name));
+    column_text(st, 11, r.last_payee, sizeof(r.last_payee));
+    r.last_amount_minor = sqlite3_column_int64(st, 12);
+    r.last_kind = (uint16_t)sqlite3_column_int(st, 13);
+    column_text(st, 14, r.last_ref, sizeof(r.last_ref));
+    r.last_done_us = sqlite3_column_int64(st, 15);
     return f->customer != NULL ? f->customer(ctx, &r) : 0;
 }
 
@@ -734,7 +746,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         row_fn fn;
     } q[] = {
         {"SELECT phone, account_id, lang, pin_hash, pin_failures, locked_until_us, created_us,"
-         " enrol_hash, enrol_expires_us, code_reset_us FROM customers WHERE ?1 IS NOT NULL",
+         " enrol_hash, enrol_expires_us, code_reset_us, name, last_payee, last_amount_minor,"
+         " last_kind, last_ref, last_done_us FROM customers WHERE ?1 IS NOT NULL",
          load_customer},
         {"SELECT phone, order_id, payee_account, payee, amount_minor, ref, expires_us, attempts,"
          " kind, campaign, origin, origin_user, origin_post, token_hash FROM conversations"
@@ -830,6 +843,47 @@ static void bind_webhook_filter(sqlite3_stmt *st, const struct store_webhook_fil
     sqlite3_bind_int64(st, 2, (int64_t)f->merchant_id);
     sqlite3_bind_int64(st, 3, f->since_us);
     sqlite3_bind_int(st, 4, f->state);
+}
+
+int sqlite_messages(struct store *base, const char *number, uint32_t limit, store_message_fn fn,
+                    void *ctx, struct mdt_err *err)
+{
+    static const char sql[] =
+        "SELECT 1, received_us, text FROM inbox WHERE source = ?1 AND channel = ?3"
+        " UNION ALL SELECT 0, created_us, text FROM outbox WHERE dest = ?1 AND channel = ?3"
+        " AND state != ?4 ORDER BY 2 DESC LIMIT ?2";
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct store_message *m = malloc(sizeof(*m));
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (m == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "read messages: out of memory");
+    }
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        rc = sqlite_db_error(s, err, "read messages");
+        goto out;
+    }
+    sqlite3_bind_text(st, 1, number, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int(st, 3, CHANNEL_SMS);
+    sqlite3_bind_int(st, 4, OUTBOX_QUEUED); /* queued ones reach the dev phone by /dev/outbox */
+    while (rc == 0) {
+        int step = sqlite3_step(st);
+
+        if (step != SQLITE_ROW) {
+            rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "read messages");
+            break;
+        }
+        m->inbound = sqlite3_column_int(st, 0) != 0;
+        m->at_us = sqlite3_column_int64(st, 1);
+        column_text(st, 2, m->text, sizeof(m->text));
+        rc = fn(ctx, m);
+    }
+out:
+    sqlite3_finalize(st);
+    free(m);
+    return rc;
 }
 
 int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f,

@@ -69,6 +69,8 @@ int sqlite_write_extras(struct sqlite_store *s, const struct store_extras *x, si
                         struct mdt_err *err);
 int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,
                         int64_t inbox_since_us, struct mdt_err *err);
+int sqlite_messages(struct store *base, const char *number, uint32_t limit, store_message_fn fn,
+                    void *ctx, struct mdt_err *err);
 int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f,
                         store_webhook_fn fn, void *ctx, struct mdt_err *err);
 int sqlite_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,

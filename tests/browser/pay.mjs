@@ -31,10 +31,17 @@ try {
   const first = phone.locator(".phone").first();
   await first.locator("input").fill("AIDE");
   await first.locator("button").click();
-  await first.locator(".msg.in").first().waitFor();
-  check((await first.locator(".msg.in").first().textContent()).includes("ENVOI"),
+  // The reply to AIDE (the phone starts with the conversation so far, so not the first one).
+  await first.locator(".msg.in", { hasText: "ENVOI" }).first().waitFor();
+  check((await first.locator(".msg.in", { hasText: "ENVOI" }).count()) >= 1,
         "the dev phone shows mandat's reply");
   check((await phone.locator(".phone").count()) === 2, "the dev phone shows two phones");
+  // Opened again, it starts from the conversation so far (/dev/history), not empty.
+  await phone.reload();
+  const again = phone.locator(".phone").first();
+  await again.locator(".msg.out", { hasText: "AIDE" }).first().waitFor();
+  check((await again.locator(".msg.in", { hasText: "ENVOI" }).count()) >= 1,
+        "the reopened dev phone shows the conversation so far");
   await phone.screenshot({ path: artifacts + "/4-dev-phone.png" });
 } finally {
   await browser.close();

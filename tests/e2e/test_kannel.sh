@@ -176,7 +176,7 @@ ucs2() {
   python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1].encode("utf-16-be")))' "$1"
 }
 
-expect_reply "join" $A text "INSCRIPTION" "Bienvenue sur mandat"
+expect_reply "join" $A text "INSCRIPTION" "Bienvenue ! Choisissez votre code mandat"
 expect_reply "code" $A text "CODE 483920" "Code enregistré"
 expect_reply "join en" $B text "JOIN" "Welcome to mandat"
 expect_reply "code en" $B text "CODE 271828" "Code saved"
@@ -186,7 +186,7 @@ before_receipt=$(mts)
 expect_reply "confirm" $A text "483920" "Envoyé : 10,00 € à +33 6 98 .. .. 32. Nouveau solde : 90,00 €."
 # The payee's receipt goes out through Kannel's sendsms ([kannel] in mandat.conf).
 if wait_for 8 has_mt_to "$before_receipt" "$B"; then
-  check_mt "receipt by sendsms" "$B" "You received €10.00 from +33 6 12 .. .. 78. New balance: €10.00." \
+  check_mt "receipt by sendsms" "$B" "You received €10.00 from +33 6 .. .. 56 78. New balance: €10.00." \
     "$(new_mt_to "$before_receipt" "$B")"
 else
   bad "receipt by sendsms: nothing reached $B within 8 s"

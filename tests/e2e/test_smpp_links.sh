@@ -88,7 +88,7 @@ expect_reply() {
 acked() { if [[ "$1" == *'"acked":true'* ]]; then ok; else bad "MO not acknowledged: $1"; fi; }
 
 acked "$(mo "$P" +33612345678 INSCRIPTION)"
-expect_reply +33612345678 "Bienvenue sur mandat"
+expect_reply +33612345678 "Bienvenue ! Choisissez votre code mandat"
 acked "$(mo "$S" +33698765432 JOIN)"
 expect_reply +33698765432 "Welcome to mandat"
 for i in $(seq 12); do acked "$(mo "$P" +33600000$((100 + i)) AIDE)"; done
@@ -103,7 +103,7 @@ if [ "$n_sessions" -ge 2 ]; then ok; else bad "replies over $n_sessions of the T
 # The plain SMSC dies: the TLS one carries everything.
 kill -9 "$plain_pid"
 acked "$(mo "$S" +33611111111 INSCRIPTION)"
-expect_reply +33611111111 "Bienvenue sur mandat"
+expect_reply +33611111111 "Bienvenue ! Choisissez votre code mandat"
 for i in $(seq 6); do acked "$(mo "$S" +33600001$((100 + i)) AIDE)"; done
 for i in $(seq 6); do expect_reply +33600001$((100 + i)) "ENVOI"; done
 ready=$(curl -s "http://127.0.0.1:$port/readyz" || true)

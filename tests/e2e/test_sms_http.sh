@@ -37,7 +37,7 @@ start
 A=0612345678
 B=+33698765432
 expect "not joined" "INSCRIPTION" "${M[@]}" sms $A SOLDE
-expect "join" "Bienvenue sur mandat" "${M[@]}" sms $A INSCRIPTION
+expect "join" "Bienvenue ! Choisissez votre code mandat" "${M[@]}" sms $A INSCRIPTION
 expect "join twice" "déjà un compte" "${M[@]}" sms $A INSCRIPTION
 expect "weak code" "suite de chiffres" "${M[@]}" sms $A CODE 123456
 expect "code from phone" "votre numéro" "${M[@]}" sms $A CODE 612345
@@ -53,7 +53,7 @@ expect "order" "Envoyer 12,50 € à +33 6 98 .. .. 32 ? Répondez avec votre co
 expect "wrong code" "Code incorrect. Encore 4" "${M[@]}" sms $A 111111
 expect "confirm" "Envoyé : 12,50 € à +33 6 98 .. .. 32. Nouveau solde : 87,50 €." \
   "${M[@]}" sms $A 483920
-expect "receipt" "You received €12.50 from +33 6 12 .. .. 78. New balance: €12.50." \
+expect "receipt" "You received €12.50 from +33 6 .. .. 56 78. New balance: €12.50." \
   "${M[@]}" phone $B </dev/null
 expect "cancel" "Order cancelled" bash -c "\"\$0\" --config \"\$1\" sms $B SEND 5 $A >/dev/null; \"\$0\" --config \"\$1\" sms $B CANCEL" "$mandat" "$dir/mandat.conf"
 expect "donate" "Donner 5,00 € à Téléthon ?" "${M[@]}" sms $A DON 5 TELETHON
@@ -63,12 +63,12 @@ expect "thanks" "Merci ! Don de 5,00 € à Téléthon effectué. Nouveau solde 
 C=0611223344
 expect "order to new" "(sans compte : gardé 6 s" "${M[@]}" sms $A ENVOI 5 $C
 expect "held" "Envoyé : 5,00 € à +33 6 11 .. .. 44, gardé" "${M[@]}" sms $A 483920
-expect "invited" "+33 6 12 .. .. 78 vous envoie 5,00 € avec mandat. Répondez INSCRIPTION" \
+expect "invited" "+33 6 .. .. 56 78 vous envoie 5,00 € avec mandat. Répondez INSCRIPTION" \
   "${M[@]}" phone $C </dev/null
 expect "joins" "Bienvenue" "${M[@]}" sms $C INSCRIPTION
-eventually_seen "collected" "5,00 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 5,00 €" \
+eventually_seen "collected" "5,00 € de +33 6 .. .. 56 78 arrivés sur votre compte. Nouveau solde : 5,00 €" \
   "${M[@]}" phone $C </dev/null
-eventually_seen "payer told" "+33 6 11 .. .. 44 s'est inscrit et a reçu vos 5,00 €" \
+eventually_seen "payer told" "+33 6 11 .. .. 44 s'est inscrit : vos 5,00 € sont sur son compte" \
   "${M[@]}" phone $A </dev/null
 # Nobody collects this one: it comes back after the period.
 expect "order to nobody" "sans compte" "${M[@]}" sms $A ENVOI 7 0633445566
@@ -100,6 +100,30 @@ crash
 start
 expect "confirm after crash" "Envoyé : 20,00 €" "${M[@]}" sms $A 483920
 expect "receipt after crash" "You received €20.00" "${M[@]}" phone $B </dev/null
+# Issue 12: the code again right after its receipt gets no second answer; the same order is
+# questioned and ENCORE makes it; the payee reads the name the payer chose (NOM).
+again=$("${M[@]}" sms $A 483920 2>&1 || true)
+if [[ "$again" == *"Aucun ordre"* ]]; then bad "code again answered: $again"; else ok; fi
+expect "same order" "Vous venez d'envoyer 20,00 € à +33 6 98 .. .. 32 (ref " \
+  "${M[@]}" sms $A ENVOI 20 $B
+expect "how to repeat" "Pour renvoyer, répondez ENCORE." "${M[@]}" sms $A ENVOI 20 $B
+expect "ENCORE" "Envoyer 20,00 € à +33 6 98 .. .. 32 ? Répondez avec votre code sous 5 min." \
+  "${M[@]}" sms $A ENCORE
+expect "name" "Nom enregistré : les personnes que vous payez verront Karim." \
+  "${M[@]}" sms $A NOM Karim
+expect "confirm again" "Envoyé : 20,00 € à +33 6 98 .. .. 32. Nouveau solde : 34,50 €." \
+  "${M[@]}" sms $A 483920
+expect "receipt names the payer" "You received €20.00 from Karim (+33 6 .. .. 56 78)." \
+  "${M[@]}" phone $B </dev/null
+expect "amount too large" "Montant trop élevé : au plus 1 000 000 par ordre" \
+  "${M[@]}" sms $A "ENVOI 1 000 000 000 000 000 000,00 € 0612345678"
+expect "order above the limit" "Montant trop élevé : au plus 250,00 € par ordre." \
+  "${M[@]}" sms $A ENVOI 300 $B
+# The dev phone starts from the conversation so far.
+expect "history: sent" "> NOM Karim" curl -s "$ibase/dev/history?number=%2B33612345678"
+expect "history: replies" "< Envoyé : 20,00 € à +33 6 98 .. .. 32. Nouveau solde : 34,50 €." \
+  curl -s "$ibase/dev/history?number=%2B33612345678"
+expect "history: codes masked" "> ******" curl -s "$ibase/dev/history?number=%2B33612345678"
 expect "no double" "No order waiting" "${M[@]}" sms $B 271828
 expect "campaign total after crash" '"donations":1' \
   curl -s "http://127.0.0.1:$port/campaigns/TELETHON2026.json"

@@ -75,7 +75,7 @@ start_bound
 A=+33612345678
 B=+33698765432
 expect_acked "$(mo $A INSCRIPTION)"
-expect_mt $A "Bienvenue sur mandat"
+expect_mt $A "Bienvenue ! Choisissez votre code mandat"
 expect_acked "$(mo $A 'CODE 483920')"
 expect_mt $A "Code enregistré"
 expect_acked "$(mo $B JOIN)"
@@ -86,7 +86,7 @@ expect_acked "$(mo $A 'envoi 12,50€ 06 98 76 54 32 loyer')"
 expect_mt $A "Envoyer 12,50 € à +33 6 98 .. .. 32 ?"
 expect_acked "$(mo $A '483920')"
 expect_mt $A "Envoyé : 12,50 € à +33 6 98 .. .. 32. Nouveau solde : 87,50 €."
-expect_mt $B "You received €12.50 from +33 6 12 .. .. 78. New balance: €12.50."
+expect_mt $B "You received €12.50 from +33 6 .. .. 56 78. New balance: €12.50."
 expect_acked "$(mo $B 'HIST')"
 expect_mt $B "Last operations: "
 # A message in two UCS-2 parts (ê forces UCS-2), reassembled before it is understood.

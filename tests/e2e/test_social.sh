@@ -133,7 +133,7 @@ curl -s --data "csrf=$csrf&step=phone&phone=$B" "$H/link/$lt" >/dev/null
 otp=$("${M[@]}" phone $B </dev/null | grep -o 'verification code: [0-9]\{6\}' | grep -o '[0-9]\{6\}')
 expect "bob: linked, new wallet" "is linked to your mandat wallet" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=271828&again=271828" "$H/link/$lt"
 eventually "bob collects" "€20.00 from" "${M[@]}" phone $B </dev/null
-eventually "alice told" "@bob s'est inscrit et a reçu vos 20,00 €" "${M[@]}" phone $A </dev/null
+eventually "alice told" "@bob s'est inscrit : vos 20,00 € sont sur son compte" "${M[@]}" phone $A </dev/null
 
 # ---- English, a payment between linked accounts ----
 p=$(mention bob "@mandat pay @alice 2 EUR for pizza")

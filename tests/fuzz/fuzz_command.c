@@ -137,6 +137,16 @@ static void check_command(const struct command *c, size_t len)
     if ((c->type == CMD_DONATE || c->type == CMD_RELOAD) && c->hint == HINT_NONE) {
         require(c->keyword[0] != '\0');
     }
+    if (c->type == CMD_NAME) { /* issue 12: a name never poses as a number, never overflows */
+        size_t chars = 0;
+
+        for (const char *p = c->note; *p != '\0'; p++) {
+            require(*p < '0' || *p > '9');
+            chars += ((unsigned char)*p & 0xc0) != 0x80;
+        }
+        require(chars <= COMMAND_NAME_CHARS_MAX);
+        require(c->hint == HINT_NONE || c->note[0] == '\0');
+    }
 }
 
 static void fuzz_command(const uint8_t *data, size_t size)

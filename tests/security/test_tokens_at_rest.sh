@@ -73,8 +73,15 @@ KEY=$(sed -n 's/^api key: //p' "$dir/m1")
 # A database as the version before this one left it: texts with tokens in clear, which the
 # upgrade scrubs (migration 8) without leaving their bytes in free space or in the WAL.
 old=0123456789abcdef0123456789abcdef
-# Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error).
+# Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error, 10: below).
 if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
+  # Undo the later migrations too (10: the customers' name and last order), so that the
+  # upgrade replays them.
+  for c in name last_payee last_amount_minor last_kind last_ref last_done_us; do
+    if [ "$(db "SELECT count(*) FROM pragma_table_info('customers') WHERE name = '$c'")" = 1 ]; then
+      db "ALTER TABLE customers DROP COLUMN $c;"
+    fi
+  done
   db "ALTER TABLE outbox DROP COLUMN link_seal; ALTER TABLE webhooks DROP COLUMN last_error;
     PRAGMA user_version = 7;"
 fi

@@ -158,6 +158,12 @@ static void test_optional_names(void **state)
         {.text = "AIDE ENVOI", .type = CMD_HELP, .keyword = "ENVOI"},
         {.text = "SOLDE ?", .type = CMD_BALANCE},
         {.text = "SOLDE 12", .type = CMD_BALANCE},
+        /* Issue 12: the name payees see, and ENCORE. */
+        {.text = "NOM  Karim   Benali", .type = CMD_NAME, .note = "Karim Benali", .lang = "fr"},
+        {.text = "name Hélène", .type = CMD_NAME, .note = "Hélène", .lang = "en"},
+        {.text = "NOM", .type = CMD_NAME, .lang = "fr"},
+        {.text = "ENCORE", .type = CMD_AGAIN, .lang = "fr"},
+        {.text = "again", .type = CMD_AGAIN, .lang = "en"},
     };
 
     (void)state;
@@ -774,9 +780,28 @@ static void test_hints(void **state)
          .detail = "too many decimals"},
         {.text = "ENVOI 99999999999999999999 0612345678",
          .type = CMD_SEND,
-         .hint = HINT_AMOUNT_INVALID,
+         .hint = HINT_AMOUNT_TOO_LARGE,
          .e164 = "+33612345678",
          .detail = "is too large"},
+        /* Issue 12: an amount too large is the amount's fault, never the payee's. */
+        {.text = "ENVOI 1 000 000 000 000 000 000,00 € 0612345678",
+         .type = CMD_SEND,
+         .hint = HINT_AMOUNT_TOO_LARGE,
+         .detail = "above the largest"},
+        {.text = "ENVOI 2 000 000 0612345678",
+         .type = CMD_SEND,
+         .hint = HINT_AMOUNT_TOO_LARGE,
+         .amount = 200000000,
+         .cur = "EUR",
+         .e164 = "+33612345678",
+         .detail = "above the largest"},
+        {.text = "NOM Karim 2", .type = CMD_NAME, .hint = HINT_NAME_INVALID, .detail = "letters"},
+        {.text = "NOM Jean-Édouard de la Fontaine",
+         .type = CMD_NAME,
+         .hint = HINT_NAME_INVALID,
+         .detail = "letters"},
+        /* ë is not in GSM 03.38 */
+        {.text = "NAME Zoë", .type = CMD_NAME, .hint = HINT_NAME_INVALID, .detail = "letters"},
         {.text = "ENVOI 10",
          .type = CMD_SEND,
          .hint = HINT_PAYEE_MISSING,
@@ -1010,6 +1035,18 @@ static void test_hint_texts(void **state)
         assert_true(strlen(en) > 10 && strlen(en) <= 160);
         assert_string_not_equal(fr, en);
         assert_string_not_equal(command_hint_str((enum command_hint)h), "?");
+    }
+    /* Issue 12: the largest amount the hint names is the one the grammar applies. */
+    {
+        const int64_t max = (int64_t)COMMAND_AMOUNT_MAJOR_MAX * 100;
+        char most[MONEY_FORMAT_MAX];
+
+        assert_true(money_format(max, currency_find("EUR"), LANG_FR, most, sizeof(most)) > 0);
+        *strchr(most, ',') = '\0'; /* "1 000 000" */
+        assert_non_null(strstr(command_hint_text(HINT_AMOUNT_TOO_LARGE, LANG_FR), most));
+        assert_true(money_format(max, currency_find("EUR"), LANG_EN, most, sizeof(most)) > 0);
+        *strchr(most, '.') = '\0'; /* "€1,000,000" */
+        assert_non_null(strstr(command_hint_text(HINT_AMOUNT_TOO_LARGE, LANG_EN), most + 3));
     }
     assert_string_equal(command_hint_str(HINT_PAYEE_INVALID), "PAYEE_INVALID");
     assert_string_equal(command_type_str(CMD_SEND), "send");

@@ -15,6 +15,7 @@
 #include <cmocka.h>
 
 #include "base/clock.h"
+#include "channel/smpp/gsm.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "store/store.h"
@@ -38,11 +39,12 @@ struct world {
     struct vault *vault;
     struct dialog *dialog;
     uint64_t peer_seq;
-    uint64_t suspense;               /* 0: money to numbers with no wallet is refused */
-    char replies[8][STORE_TEXT_MAX]; /* as the peer gets them: links opened */
-    char stored[8][STORE_TEXT_MAX];  /* as the outbox keeps them */
-    char inbox[STORE_TEXT_MAX];      /* the message as the inbox keeps it */
-    struct outbox_row first_row;     /* the first reply's row as stored */
+    uint64_t suspense; /* 0: money to numbers with no wallet is refused */
+    uint32_t order_timeout_s, code_attempts, code_lock_s; /* 0: 300, 5, 1800 */
+    char replies[8][STORE_TEXT_MAX];                      /* as the peer gets them: links opened */
+    char stored[8][STORE_TEXT_MAX];                       /* as the outbox keeps them */
+    char inbox[STORE_TEXT_MAX];                           /* the message as the inbox keeps it */
+    struct outbox_row first_row;                          /* the first reply's row as stored */
     char reply_dest[8][STORE_ADDR_MAX];
     int nreplies;
     char events[8][48];
@@ -186,9 +188,9 @@ static void open_world(bool fresh)
     struct dialog_config dc = {.short_code = "71004",
                                .country = "FR",
                                .lang = LANG_FR,
-                               .order_timeout_s = 300,
-                               .code_attempts_max = 5,
-                               .code_lock_s = 1800,
+                               .order_timeout_s = w.order_timeout_s ? w.order_timeout_s : 300,
+                               .code_attempts_max = w.code_attempts ? w.code_attempts : 5,
+                               .code_lock_s = w.code_lock_s ? w.code_lock_s : 1800,
                                .dedup_window_s = 86400,
                                .claim_period_s = 7 * 86400,
                                .hold_timeout_s = 7 * 86400 + 3600};
@@ -340,7 +342,7 @@ static void test_send_and_confirm(void **state)
     say(A, "483 920");
     assert_int_equal(w.nreplies, 2);
     expect(0, "Envoyé : 12,50 € à +33 6 98 .. .. 32. Nouveau solde : 87,50 €.");
-    expect(1, "12,50 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 12,50 €.");
+    expect(1, "12,50 € de +33 6 .. .. 56 78 arrivés sur votre compte. Nouveau solde : 12,50 €.");
     assert_string_equal(w.reply_dest[1], B);
     a = account(6);
     b = account(7);
@@ -349,7 +351,11 @@ static void test_send_and_confirm(void **state)
     assert_int_equal(a.debits_pending, 0);
     assert_int_equal(b.credits_posted, 1250);
     assert_int_equal(op.debits_posted, 50); /* the SMS order fee, billed by the operator */
-    say(A, "483920");
+    /* Issue 12: the code again right after its receipt needs no second answer; a wrong one is
+     * answered (and counted). */
+    assert_int_equal(say_id(A, "483920", NULL), 0);
+    assert_int_equal(w.nreplies, 0);
+    say(A, "111111");
     expect(0, "Aucun ordre en attente");
     say(A, "HISTO");
     expect(0, "Dernières opérations : 01/01 -12,50 € envoi ; 01/01 +100,00 € recharge");
@@ -374,7 +380,7 @@ static void test_english_refusals_and_cancel(void **state)
     expect(0, "Not enough money (available: €0.00)");
     topup(6, 5000);
     say(A, "SEND 300 +33698765432");
-    expect(0, "Limit reached"); /* 250 € per p2p transfer */
+    expect(0, "Amount too large: at most €250.00 per order."); /* 250 € per p2p transfer */
     say(A, "CANCEL");
     expect(0, "No order waiting");
     say(A, "SEND 20 +33698765432");
@@ -417,11 +423,16 @@ static void test_donation_lockout_expiry(void **state)
     say(A, "000001");
     expect(0, "Code erroné 5 fois : ordre annulé, code bloqué 30 min.");
     assert_int_equal(account(6).debits_pending, 0);
+    /* Issue 12: while the code is locked a new order holds nothing and says until when. */
     say(A, "DON 7 TELETHON");
-    say(A, "483920");
-    expect(0, "Code bloqué");
+    expect(0, "Code bloqué jusqu'au ");
+    expect(0, " UTC après trop d'erreurs : rien n'a été débité.");
+    assert_int_equal(account(6).debits_pending, 0);
     __atomic_add_fetch(&now_us, 31LL * 60 * 1000000, __ATOMIC_SEQ_CST);
-    /* Meanwhile the hold expired by itself (5 min): confirming now says so. */
+    /* The lock is over: a new order waits for the code; left alone it expires (5 min). */
+    say(A, "DON 7 TELETHON");
+    expect(0, "Donner 7,00 € à Téléthon ? Répondez avec votre code sous 5 min.");
+    __atomic_add_fetch(&now_us, 6LL * 60 * 1000000, __ATOMIC_SEQ_CST);
     say(A, "483920");
     expect(0, "Ordre expiré");
     assert_int_equal(account(6).debits_pending, 0);
@@ -491,7 +502,7 @@ static void test_claims(void **state)
     expect(0, "Envoyé : 10,00 € à +33 6 98 .. .. 32, gardé 7 jours");
     expect(0, "Nouveau solde : 90,00 €.");
     expect(1,
-           "+33 6 12 .. .. 78 vous envoie 10,00 € avec mandat. Répondez INSCRIPTION sous 7 jours");
+           "+33 6 .. .. 56 78 vous envoie 10,00 € avec mandat. Répondez INSCRIPTION sous 7 jours");
     assert_string_equal(w.reply_dest[1], B);
     assert_int_equal(account(6).debits_pending, 1000);
     assert_int_equal(account(4).credits_pending, 1000);
@@ -502,9 +513,9 @@ static void test_claims(void **state)
     expect(0, "Bienvenue");
     assert_int_equal(work(), 0);
     assert_int_equal(w.nreplies, 2);
-    expect(0, "10,00 € de +33 6 12 .. .. 78 arrivés sur votre compte. Nouveau solde : 10,00 €.");
+    expect(0, "10,00 € de +33 6 .. .. 56 78 arrivés sur votre compte. Nouveau solde : 10,00 €.");
     assert_string_equal(w.reply_dest[0], B);
-    expect(1, "+33 6 98 .. .. 32 s'est inscrit et a reçu vos 10,00 €.");
+    expect(1, "+33 6 98 .. .. 32 s'est inscrit : vos 10,00 € sont sur son compte.");
     assert_string_equal(w.reply_dest[1], A);
     assert_int_equal(work(), MDT_E(NOTFOUND)); /* collected once */
     assert_int_equal(account(7).credits_posted, 1000);
@@ -806,10 +817,8 @@ static void test_code_change_lock(void **state)
     say(A, "CODE GARDER 483920");
     expect(0, "Aucune réinitialisation en cours");
     say(A, "DON 5 TELETHON");
-    say(A, "483920");
-    expect(0, "Code bloqué");
+    expect(0, "Code bloqué jusqu'au");
     advance_s(21 * 60);
-    say(A, "ANNULER");
     say(A, "CODE 483920 975310");
     expect(0, "Code changé.");
     say(A, "DON 5 TELETHON");
@@ -833,8 +842,8 @@ static void test_code_reset_delay(void **state)
     snprintf(when, sizeof(when), "%s", reset_when(false));
     say(A, "code oublié");
     snprintf(text, sizeof(text),
-             "Réinitialisation du code demandée : effective le %s UTC. D'ici là, aucun paiement "
-             "ne part de ce compte",
+             "Réinitialisation du code le %s UTC : d'ici là, aucun paiement ne part, l'argent pour "
+             "vous arrive.",
              when);
     expect(0, text);
     expect(0, "CODE GARDER");
@@ -860,7 +869,7 @@ static void test_code_reset_delay(void **state)
     say(A, "CODE GARDER 000000");
     expect(0, "Code actuel incorrect");
     say(A, "CODE GARDER 483920");
-    expect(0, "Réinitialisation annulée : votre code reste le même");
+    expect(0, "Réinitialisation annulée : votre code ne change pas");
     say(A, "ENVOI 1 0698765432");
     say(A, "483920");
     expect(0, "Envoyé : 1,00 €");
@@ -970,7 +979,7 @@ static void test_code_reset_restart(void **state)
     snprintf(when, sizeof(when), "%s", reset_when(true));
     say(A, "LANG EN");
     say(A, "CODE FORGOT");
-    snprintf(text, sizeof(text), "Code reset requested: it takes effect on %s UTC.", when);
+    snprintf(text, sizeof(text), "Code reset on %s UTC: until then no payment leaves", when);
     expect(0, text);
     expect(1, text);
     assert_string_equal(w.reply_dest[1], "m:alice");
@@ -1047,6 +1056,180 @@ static void test_code_reset_blocks_requests(void **state)
     assert_int_equal(account(m).credits_posted, 2500);
 }
 
+/* ---- issue 12: every reply exactly true ---- */
+
+static void advance_min(int64_t min)
+{
+    __atomic_add_fetch(&now_us, min * 60 * 1000000, __ATOMIC_SEQ_CST);
+}
+
+/* An order like the one just confirmed is questioned, ENCORE makes it; a name set with NOM is
+ * what the payee reads, and survives a restart. */
+static void test_repeat_and_name(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    enrol(B, "CODE 271828");
+    topup(6, 10000);
+    say(A, "NOM Karim");
+    expect(0, "Nom enregistré : les personnes que vous payez verront Karim.");
+    say(A, "ENVOI 10 0698765432");
+    say(A, "483920");
+    expect(1, "10,00 € de Karim (+33 6 .. .. 56 78) arrivés");
+    say(A, "ENVOI 10 06 98 76 54 32");
+    expect(0, "Vous venez d'envoyer 10,00 € à +33 6 98 .. .. 32 (ref ");
+    expect(0, "Pour renvoyer, répondez ENCORE.");
+    assert_int_equal(account(6).debits_pending, 0); /* nothing held */
+    say(A, "ENVOI 11 0698765432");                  /* another amount: an order as usual */
+    expect(0, "Envoyer 11,00 €");
+    say(A, "ANNULER");
+    say(A, "ENCORE");
+    expect(0, "Envoyer 10,00 € à +33 6 98 .. .. 32 ? Répondez avec votre code sous 5 min.");
+    say(A, "483920");
+    expect(0, "Envoyé : 10,00 €");
+    assert_int_equal(account(7).credits_posted, 2000);
+    say(A, "DON 5 TELETHON");
+    say(A, "483920");
+    say(A, "don 5 telethon");
+    expect(0, "Vous venez de donner 5,00 € à Téléthon (ref ");
+    advance_min(11); /* past the window: the same order is just an order */
+    say(A, "DON 5 TELETHON");
+    expect(0, "Donner 5,00 €");
+    say(A, "ANNULER");
+    advance_min(61);
+    say(A, "ENCORE");
+    expect(0, "Rien à refaire");
+    close_world();
+    open_world(false);
+    say(A, "ENVOI 1 0698765432");
+    say(A, "483920");
+    expect(1, "1,00 € de Karim (+33 6 .. .. 56 78)");
+    say(A, "NOM");
+    expect(0, "Nom effacé");
+    say(A, "NOM Karim 2");
+    expect(0, "Nom invalide");
+}
+
+static void set_status(uint64_t account_id, uint16_t status)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_STATUS};
+
+    op.account.account_id = account_id;
+    op.account.status = status;
+    assert_int_equal(run(&op).reason, LEDGER_OK);
+}
+
+/* A frozen payee is the payee's problem, said so; a payee over its balance cap is told, and
+ * the payer learns it is the payee's limit, not theirs. */
+static void test_payee_cannot_receive(void **state)
+{
+    struct ledger_op tier = {.type = LEDGER_OP_ACCOUNT_TIER};
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    enrol(B, "CODE 271828");
+    tier.account.account_id = 6;
+    tier.account.tier = 1; /* the payer is verified */
+    assert_int_equal(run(&tier).reason, LEDGER_OK);
+    topup(6, 30000);
+    set_status(7, ACCOUNT_FROZEN);
+    say(A, "ENVOI 10 0698765432");
+    expect(0, "+33 6 98 .. .. 32 ne peut pas recevoir d'argent pour l'instant");
+    assert_null(strstr(w.replies[0], "Compte bloqué"));
+    set_status(7, ACCOUNT_ACTIVE);
+    say(A, "ENVOI 200 0698765432"); /* B is unverified: 150 € balance at most */
+    assert_int_equal(w.nreplies, 2);
+    expect(0, "+33 6 98 .. .. 32 ne peut pas recevoir 200,00 € pour l'instant (son plafond)");
+    assert_null(strstr(w.replies[0], "vérifier votre identité"));
+    expect(1, "+33 6 .. .. 56 78 a voulu vous envoyer 200,00 € mais votre plafond est atteint");
+    assert_string_equal(w.reply_dest[1], B);
+}
+
+/* A code with no order, right after a confirmation: the right one is not answered again, wrong
+ * ones count against the code as always (silence must not tell a guesser anything for free). */
+static void test_code_after_receipt(void **state)
+{
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    say(A, "DON 5 TELETHON");
+    say(A, "483920");
+    expect(0, "Merci ! Don de 5,00 €");
+    assert_int_equal(say_id(A, "483920", NULL), 0);
+    assert_int_equal(w.nreplies, 0);
+    for (int i = 0; i < 4; i++) {
+        say(A, "111111");
+        expect(0, "Aucun ordre en attente");
+    }
+    say(A, "111111");
+    expect(0, "Trop de codes erronés : rien n'a changé, code bloqué 30 min.");
+    say(A, "483920"); /* locked: the right code gets the plain answer, and tells nothing */
+    expect(0, "Aucun ordre en attente");
+    say(A, "DON 5 TELETHON");
+    expect(0, "Code bloqué jusqu'au");
+    advance_min(31);
+    say(A, "483920"); /* past the window: a code with no order is answered */
+    expect(0, "Aucun ordre en attente");
+}
+
+/* Every number in a reply is the configured one: 7 min to confirm, 3 tries, locked 2 h. */
+static void test_numbers_from_config(void **state)
+{
+    (void)state;
+    close_world();
+    w.order_timeout_s = 420;
+    w.code_attempts = 3;
+    w.code_lock_s = 7200;
+    open_world(false);
+    enrol(A, "CODE 483920");
+    topup(6, 10000);
+    say(A, "DON 5 TELETHON");
+    expect(0, "sous 7 min.");
+    say(A, "000001");
+    expect(0, "Encore 2 essai(s)");
+    say(A, "000001");
+    say(A, "000001");
+    expect(0, "Code erroné 3 fois : ordre annulé, code bloqué 2 h.");
+    {
+        char t[24], until[64];
+
+        clock_format_utc(fake_clock() + 7200LL * 1000000, t, sizeof(t));
+        snprintf(until, sizeof(until), "Code bloqué jusqu'au %.2s/%.2s/%.4s %.5s UTC", t + 8, t + 5,
+                 t, t + 11);
+        say(A, "ENVOI 5 0698765432");
+        expect(0, until);
+    }
+    say(A, "CODE 483920 975310");
+    expect(0, "Code bloqué encore 2 h");
+    advance_min(30);
+    say(A, "CODE 483920 975310");
+    expect(0, "Code bloqué encore 90 min");
+    w.order_timeout_s = w.code_attempts = w.code_lock_s = 0;
+}
+
+/* HISTO with large movements: as many as one SMS holds, the newest first. */
+static void test_history_fits_one_sms(void **state)
+{
+    struct ledger_op tier = {.type = LEDGER_OP_ACCOUNT_TIER};
+    struct sms_plan plan;
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    tier.account.account_id = 6;
+    tier.account.tier = 2; /* no balance cap */
+    assert_int_equal(run(&tier).reason, LEDGER_OK);
+    for (int i = 0; i < 5; i++) {
+        topup(6, 9999999 - i);
+    }
+    say(A, "HISTO");
+    expect(0, "Dernières opérations : ");
+    expect(0, " +99 999,95 € recharge ; ");         /* the newest first */
+    assert_null(strstr(w.replies[0], "99 999,99")); /* the oldest did not fit */
+    assert_int_equal(sms_plan(w.replies[0], strlen(w.replies[0]), &plan), 0);
+    assert_int_equal(plan.parts, 1);
+    assert_int_equal(plan.coding, SMS_CODING_GSM);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1064,6 +1247,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_code_reset_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_enrol_link_dies, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_reset_blocks_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_repeat_and_name, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_payee_cannot_receive, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_numbers_from_config, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_fits_one_sms, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_code_after_receipt, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

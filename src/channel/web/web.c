@@ -19,7 +19,11 @@
 #include "base/log.h"
 #include "channel/web/web_int.h"
 #include "dialog/dialog.h"
+#include "store/store.h"
 #include "vault/vault.h"
+
+/* Messages /dev/history shows: a screenful of conversation. */
+#define DEV_HISTORY_MAX 50
 
 extern const char web_style_css[];
 extern const size_t web_style_css_len;
@@ -655,6 +659,55 @@ static void asset(struct evhttp_request *req, const char *type, const char *data
     evbuffer_free(b);
 }
 
+struct history {
+    struct store_message *m;
+    size_t n;
+};
+
+static int history_add(void *ctx, const struct store_message *m)
+{
+    struct history *h = ctx;
+
+    if (h->n < DEV_HISTORY_MAX) {
+        h->m[h->n++] = *m;
+    }
+    return 0;
+}
+
+/* /dev/history?number=+33612345678 (dev mode, internal listener): the number's last messages,
+ * oldest first, one a line: "> " what it sent, "< " what it was sent (texts as stored: codes
+ * and link tokens masked). The dev phone starts from there. */
+static void dev_history(struct web *w, struct evhttp_request *req)
+{
+    struct evkeyvalq q = {0};
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const char *number = NULL;
+    struct history h = {.m = calloc(DEV_HISTORY_MAX, sizeof(struct store_message))};
+    struct evbuffer *b = evbuffer_new();
+
+    MDT_ASSERT(b != NULL);
+    if (evhttp_parse_query_str(query != NULL ? query : "", &q) == 0) {
+        number = evhttp_find_header(&q, "number");
+    }
+    if (number == NULL || h.m == NULL || w->cfg.reader == NULL ||
+        store_messages(w->cfg.reader, number, DEV_HISTORY_MAX, history_add, &h, NULL) < 0) {
+        evbuffer_add_printf(b, "number is required: /dev/history?number=+33612345678\n");
+        web_reply(req, 400, "text/plain; charset=utf-8", b);
+        goto out;
+    }
+    for (size_t i = h.n; i > 0; i--) {
+        for (char *c = h.m[i - 1].text; *c != '\0'; c++) {
+            *c = *c == '\n' || *c == '\r' ? ' ' : *c; /* one message, one line */
+        }
+        evbuffer_add_printf(b, "%c %s\n", h.m[i - 1].inbound ? '>' : '<', h.m[i - 1].text);
+    }
+    web_reply(req, 200, "text/plain; charset=utf-8", b);
+out:
+    evbuffer_free(b);
+    free(h.m);
+    evhttp_clear_headers(&q);
+}
+
 bool web_handle(struct web *w, void *r)
 {
     struct evhttp_request *req = r;
@@ -672,6 +725,8 @@ bool web_handle(struct web *w, void *r)
         asset(req, "text/html; charset=utf-8", web_phone_html, web_phone_html_len);
     } else if (strcmp(path, "/dev/phone.js") == 0 && w->cfg.dev_mode) {
         asset(req, "text/javascript; charset=utf-8", web_phone_js, web_phone_js_len);
+    } else if (strcmp(path, "/dev/history") == 0 && w->cfg.dev_mode) {
+        dev_history(w, req);
     } else if (strncmp(path, "/campaigns/", 11) == 0 && strchr(path + 11, '/') == NULL &&
                strlen(path + 11) < 40) {
         campaign_page(w, req, path + 11);

@@ -3,7 +3,7 @@
  * a payer confirms a merchant's payment request with their code (the same rules as by SMS),
  * /enrol/<token>, where a person sets their code after INSCRIPTION, the
  * stylesheet, the API's description (/openapi.json, from docs/openapi.yaml), and the dev phone
- * (/dev/phone, only in dev mode). */
+ * (/dev/phone, and /dev/history?number= the conversation so far, only in dev mode). */
 #ifndef MDT_CHANNEL_WEB_WEB_H
 #define MDT_CHANNEL_WEB_WEB_H
 
@@ -13,13 +13,15 @@
 
 struct dialog;
 struct dialog_step;
+struct store;
 struct vault;
 struct web;
 
 struct web_config {
     struct dialog *dialog; /* borrowed */
     struct vault *vault;   /* borrowed: link tokens and CSRF tokens */
-    bool dev_mode;         /* serve /dev/phone */
+    bool dev_mode;         /* serve /dev/phone and /dev/history */
+    struct store *reader;  /* borrowed, read-only: the dev phone's history; NULL: none */
     /* Submit a step; done runs on the loop once it is durable or failed. */
     int (*submit)(void *submit_ctx, struct dialog_step *s, void *ctx,
                   void (*done)(void *ctx, int rc, const struct dialog_step *s));

@@ -1,0 +1,306 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Every standard SMS reply fits one SMS (issue 12): the whole text table, in both languages, with
+ * the longest value of each argument put in, counted by the SMPP layer's own sms_plan (160 GSM
+ * septets, the euro sign and the extension table counting two, or 70 UCS-2 units). Also: French
+ * replies are spelled with their accents, and a text leaves GSM only where that was chosen. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "base/limits.h"
+#include "channel/smpp/gsm.h"
+#include "dialog/command.h"
+#include "dialog/dialog_text.h"
+#include "vault/vault.h"
+
+/* The longest value of each kind of argument, per language. Assumptions, stated once:
+ * a  an amount or balance up to the grammar's largest amount (COMMAND_AMOUNT_MAJOR_MAX);
+ * n  a payer as a payee sees them: a 20-letter name (NOM) and the masked number;
+ * p  a payee: a charity's name (cut to 32 in replies) or a masked number;
+ * q  a payee that can only be a number (money held for a number with no wallet);
+ * r  an order reference (4); t a duration ("99 jours"); w a UTC time; u a count (2 digits);
+ * l  a link on a public URL of DIALOG_LINK_BASE_SMS_MAX characters, with a 32-hex token;
+ * k  a keyword or short code (31); x a ledger reason; o a one-time code;
+ * s  a social account (X handles have 15 characters; Mastodon ones here up to 31). */
+static const char *value(char kind, enum lang lang)
+{
+    static char link[128];
+    const bool fr = lang == LANG_FR;
+
+    switch (kind) {
+    case 'a':
+        return fr ? "1 000 000,00 €" : "€1,000,000.00";
+    case 'n':
+        return "Jean-Edouard Fontain (+33 6 .. .. 56 78)";
+    case 'p':
+        return "Association des Amis du Telethon";
+    case 'q':
+        return "+33 6 98 .. .. 32";
+    case 'r':
+        return "K7Q2";
+    case 't':
+        return fr ? "99 jours" : "99 days";
+    case 'w':
+        return fr ? "07/12/2026 23:40" : "2026-12-07 23:40";
+    case 'u':
+        return "99";
+    case 'l':
+        snprintf(link, sizeof(link), "%.*s/enrol/%s", DIALOG_LINK_BASE_SMS_MAX,
+                 "https://pay.mandat-example.frxyz", "0123456789abcdef0123456789abcdef");
+        return link;
+    case 'k':
+        return "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
+    case 'x':
+        return "limit_exceeded:monthly_debits";
+    case 'o':
+        return "123456";
+    case 's':
+        return "@abcdefghijklmnopqrstuvwxyz0123";
+    default:
+        return "?";
+    }
+}
+
+/* Per text: whether it goes by SMS ('S'), and its arguments in order. Texts that are not SMS:
+ * 'P' social posts and direct messages (their networks' limits, not the SMS one), 'W' notes on
+ * web pages, 'B' SMS whose builder stops at one SMS (tested where it is built), 'L' SMS known
+ * to take two parts at worst (each says why). */
+static const char *const spec[TEXT_COUNT] = {
+    [TEXT_WELCOME] = "Sl",
+    [TEXT_ALREADY_JOINED] = "S",
+    [TEXT_NOT_JOINED] = "S",
+    [TEXT_CODE_SET] = "S",
+    [TEXT_CODE_NEEDED] = "S",
+    [TEXT_BALANCE] = "Sa",
+    [TEXT_HELP] = "S",
+    [TEXT_CONFIRM_SEND] = "Saptr",
+    [TEXT_CONFIRM_DONATE] = "Saptr",
+    [TEXT_SENT] = "Sapa",
+    [TEXT_RECEIVED] = "Sana",
+    [TEXT_DONATED] = "Sapa",
+    [TEXT_WRONG_CODE] = "Su",
+    [TEXT_LOCKED_NOW] = "Sut",
+    [TEXT_LOCKED] = "Sw",
+    [TEXT_NO_ORDER] = "S",
+    [TEXT_ORDER_WAITING] = "S",
+    [TEXT_CANCELLED] = "S",
+    [TEXT_EXPIRED] = "S",
+    [TEXT_PAYEE_UNKNOWN] = "Spk",
+    [TEXT_PAYEE_SELF] = "S",
+    [TEXT_CHARITY_UNKNOWN] = "Sk",
+    [TEXT_NO_FUNDS] = "Sa",
+    [TEXT_LIMIT] = "S",
+    [TEXT_LIMIT_VERIFIED] = "S",
+    [TEXT_LIMIT_ORDER] = "Sa",
+    [TEXT_FROZEN] = "S",
+    [TEXT_PAYEE_FROZEN] = "Sp",
+    [TEXT_PAYEE_CAP] = "Spa",
+    [TEXT_PAYEE_CAP_NOTICE] = "Sna",
+    [TEXT_REFUSED] = "Sx",
+    [TEXT_RELOAD_SOON] = "S",
+    /* HISTORY: reply_history puts in as many movements as one SMS holds (test_dialog). */
+    [TEXT_HISTORY] = "B",
+    [TEXT_HISTORY_EMPTY] = "S",
+    [TEXT_LANG_SET] = "S",
+    [TEXT_BUSY] = "S",
+    [TEXT_CONFIRM_SEND_NEW] = "Saqttr",
+    [TEXT_HELD] = "Sapta",
+    [TEXT_HELD_FOR_YOU] = "Snat",
+    [TEXT_COLLECTED] = "Spa",
+    [TEXT_RETURNED] = "Sapa",
+    [TEXT_CLAIM_REFUSED] = "Sat",
+    /* A merchant's name and order number of any length, and a link: two parts at worst. */
+    [TEXT_PAY_ASK] = "L",
+    [TEXT_PAY_ASK_LINK] = "L",
+    [TEXT_PAID] = "L",
+    [TEXT_PAY_DECLINED] = "L",
+    [TEXT_PAY_CANCELLED] = "L",
+    [TEXT_PAY_EXPIRED] = "L",
+    [TEXT_REFUNDED] = "L",
+    [TEXT_SOCIAL_LINK] = "P",
+    [TEXT_SOCIAL_ALREADY_LINKED] = "P",
+    [TEXT_SOCIAL_NOT_LINKED] = "P",
+    [TEXT_SOCIAL_CONFIRM_SEND] = "P",
+    [TEXT_SOCIAL_CONFIRM_DONATE] = "P",
+    [TEXT_SOCIAL_CONFIRM_SEND_NEW] = "P",
+    [TEXT_SOCIAL_INVITE] = "P",
+    [TEXT_SOCIAL_LEAK] = "P",
+    [TEXT_SOCIAL_NO_CODE] = "P",
+    [TEXT_SOCIAL_LINKED] = "P",
+    [TEXT_SOCIAL_LINK_NOTICE] = "Ss",
+    [TEXT_SOCIAL_OTP] = "Sost",
+    [TEXT_SOCIAL_HELP] = "P",
+    [TEXT_CODE_ALREADY_SET] = "S",
+    [TEXT_CODE_CHANGED] = "S",
+    [TEXT_CODE_CHANGED_RESET_OFF] = "S",
+    [TEXT_CODE_WRONG_OLD] = "Su",
+    [TEXT_CODE_LOCKED_NOW] = "St",
+    [TEXT_CODE_LOCKED_LEFT] = "St",
+    [TEXT_CODE_BY_SMS] = "S",
+    [TEXT_RESET_STARTED] = "Sw",
+    [TEXT_RESET_ALREADY] = "Sw",
+    [TEXT_RESET_BLOCKS] = "Sw",
+    [TEXT_RESET_NOT_YET] = "Sw",
+    [TEXT_RESET_DONE] = "S",
+    [TEXT_RESET_DONE_OPERATOR] = "S",
+    [TEXT_RESET_KEPT] = "S",
+    [TEXT_RESET_CANCELLED_OPERATOR] = "S",
+    [TEXT_RESET_NONE] = "S",
+    [TEXT_REPEAT_SEND] = "Sapr",
+    [TEXT_REPEAT_DONATE] = "Sapr",
+    [TEXT_NO_REPEAT] = "S",
+    [TEXT_NAME_SET] = "Sn",
+    [TEXT_NAME_CLEARED] = "S",
+    [TEXT_PAGE_LINK_GONE] = "W",
+    [TEXT_PAGE_ORDER_GONE] = "W",
+    [TEXT_PAGE_BUSY] = "W",
+    [TEXT_PAGE_NO_RANDOM] = "W",
+    [TEXT_PAGE_PHONE_FIRST] = "W",
+    [TEXT_PAGE_OTP_EXPIRED] = "W",
+    [TEXT_PAGE_PHONE_BAD] = "W",
+    [TEXT_PAGE_WRONG_OTP] = "W",
+    [TEXT_PAGE_WRONG_CODE] = "W",
+};
+
+/* The French texts that leave GSM 03.38 on purpose (a letter GSM lacks, the text short enough
+ * for one 70-unit UCS-2 SMS): spelling right wins there. Every other SMS text stays GSM. */
+static const enum dialog_text ucs2_chosen[] = {TEXT_RELOAD_SOON, TEXT_LANG_SET};
+
+/* fmt with each %s / %u replaced by the longest value of its kind. */
+static void fill(const char *fmt, const char *kinds, enum lang lang, char *out, size_t cap)
+{
+    size_t o = 0, k = 0;
+
+    for (const char *f = fmt; *f != '\0' && o + 1 < cap; f++) {
+        if (f[0] == '%' && (f[1] == 's' || f[1] == 'u')) {
+            if (kinds[k] == '\0') {
+                fail_msg("the spec names fewer arguments than '%s' has", fmt);
+            }
+            o += (size_t)snprintf(out + o, cap - o, "%s", value(kinds[k++], lang));
+            f++;
+        } else {
+            out[o++] = *f;
+        }
+    }
+    out[o < cap ? o : cap - 1] = '\0';
+    if (kinds[k] != '\0') {
+        fail_msg("the spec names more arguments than '%s' has", fmt);
+    }
+}
+
+static bool chosen_ucs2(enum dialog_text t)
+{
+    for (size_t i = 0; i < sizeof(ucs2_chosen) / sizeof(ucs2_chosen[0]); i++) {
+        if (ucs2_chosen[i] == t) {
+            return true;
+        }
+    }
+    return false;
+}
+
+static void test_every_sms_reply_fits_one_sms(void **state)
+{
+    char text[1024];
+    int failures = 0;
+
+    (void)state;
+    for (int t = 0; t < TEXT_COUNT; t++) {
+        assert_non_null(spec[t]); /* a new text must say how it travels */
+        if (spec[t][0] != 'S') {
+            continue;
+        }
+        for (int l = 0; l < 2; l++) {
+            enum lang lang = l == 0 ? LANG_FR : LANG_EN;
+            struct sms_plan plan;
+
+            fill(dialog_text((enum dialog_text)t, lang), spec[t] + 1, lang, text, sizeof(text));
+            assert_int_equal(sms_plan(text, strlen(text), &plan), 0);
+            if (plan.parts != 1) {
+                printf("text %d (%s): %u parts, %zu units: %s\n", t, l == 0 ? "fr" : "en",
+                       plan.parts, plan.units, text);
+                failures++;
+            }
+            if (plan.coding != SMS_CODING_GSM && !chosen_ucs2((enum dialog_text)t)) {
+                printf("text %d (%s) is UCS-2 without a choice: %s\n", t, l == 0 ? "fr" : "en",
+                       text);
+                failures++;
+            }
+        }
+    }
+    assert_int_equal(failures, 0);
+}
+
+/* The command hints are SMS replies too. */
+static void test_hints_fit_one_sms(void **state)
+{
+    (void)state;
+    for (int h = 1; h < HINT_COUNT_; h++) {
+        for (int l = 0; l < 2; l++) {
+            const char *t = command_hint_text((enum command_hint)h, l == 0 ? LANG_FR : LANG_EN);
+            struct sms_plan plan;
+
+            assert_int_equal(sms_plan(t, strlen(t), &plan), 0);
+            assert_int_equal(plan.parts, 1);
+            assert_int_equal(plan.coding, SMS_CODING_GSM);
+        }
+    }
+}
+
+/* So are the weak-code answers (CODE 123456). */
+static void test_weak_code_texts_fit_one_sms(void **state)
+{
+    (void)state;
+    for (int w = PIN_NOT_SIX_DIGITS; w <= PIN_IN_PHONE; w++) {
+        for (int l = 0; l < 2; l++) {
+            const char *t = vault_pin_weakness_text((enum pin_weakness)w, l == 0);
+            struct sms_plan plan;
+
+            assert_int_equal(sms_plan(t, strlen(t), &plan), 0);
+            assert_int_equal(plan.parts, 1);
+            assert_int_equal(plan.coding, SMS_CODING_GSM);
+        }
+    }
+}
+
+/* French is written in French: no word of the replies, hints or weak-code answers without its
+ * accent. */
+static void test_french_accents(void **state)
+{
+    static const char *const unaccented[] = {"repondez", "bientot", "numero ", "recu ",
+                                             "deja ",    "depot",   " a ete",  "debite",
+                                             "annule ",  "verifie", "reessay", "bloque "};
+
+    const int hints = HINT_COUNT_, weak = PIN_IN_PHONE + 1;
+
+    (void)state;
+    for (int t = 0; t < TEXT_COUNT + hints + weak; t++) {
+        const char *fr =
+            t < TEXT_COUNT ? dialog_text((enum dialog_text)t, LANG_FR)
+            : t < TEXT_COUNT + hints
+                ? command_hint_text((enum command_hint)(t - TEXT_COUNT), LANG_FR)
+                : vault_pin_weakness_text((enum pin_weakness)(t - TEXT_COUNT - hints), true);
+
+        for (size_t i = 0; fr != NULL && i < sizeof(unaccented) / sizeof(unaccented[0]); i++) {
+            if (strstr(fr, unaccented[i]) != NULL) {
+                fail_msg("text %d has '%s': %s", t, unaccented[i], fr);
+            }
+        }
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_every_sms_reply_fits_one_sms),
+        cmocka_unit_test(test_hints_fit_one_sms),
+        cmocka_unit_test(test_weak_code_texts_fit_one_sms),
+        cmocka_unit_test(test_french_accents),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
