@@ -724,6 +724,14 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
 {
     static const struct store_channel_fns outbox_fns = {.outbox = service_outbox_loaded};
     struct kannel_handlers h = {.mo = kannel_mo, .outbox_take = kannel_outbox, .dlr = kannel_dlr};
+    struct http_guard_limits lim = {
+        .request_line_max = d->cfg->http.max_request_line,
+        .header_count_max = d->cfg->http.max_headers,
+        .head_bytes_max = d->cfg->http.max_header_bytes,
+        .request_deadline_ms = d->cfg->http.request_timeout_s * 1000,
+        .connections_max = d->cfg->http.max_connections,
+        .connections_per_addr_max = d->cfg->http.max_connections_addr,
+    };
     struct timeval second = {1, 0};
     int rc;
 
@@ -750,6 +758,7 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
         h.dev_mode = d->cfg->http.dev_mode != 0;
         h.tls_cert = d->cfg->http.tls_cert;
         h.tls_key = d->cfg->http.tls_key;
+        h.limits = &lim;
         if ((h.tls_cert[0] != '\0') != (h.tls_key[0] != '\0')) {
             rc = mdt_err_set(err, MDT_E(INVAL),
                              "[http] tls_cert and tls_key go together: set both, or neither");

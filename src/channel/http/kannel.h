@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "channel/http/http_guard.h"
 #include "dialog/dialog.h"
 
 struct event_base;
@@ -32,10 +33,13 @@ struct kannel_handlers {
     bool dev_mode;        /* serve /dev/outbox */
     const char *tls_cert; /* PEM files: both set, the server speaks HTTPS only; NULL or "": HTTP */
     const char *tls_key;
+    /* Bounds on requests and connections (http_guard.h); NULL: the defaults. */
+    const struct http_guard_limits *limits;
 };
 
 /* Listen on "host:port" (e.g. 127.0.0.1:8710), over TLS when h names a certificate and key
- * (errors say which file is wrong). h is copied. *out: kannel_free(). */
+ * (errors say which file is wrong), behind the guard of http_guard.h with h->limits. h is copied
+ * (h->limits too). *out: kannel_free(). */
 int kannel_listen(struct event_base *base, const char *listen, const struct kannel_handlers *h,
                   struct kannel **out, struct mdt_err *err);
 void kannel_free(struct kannel *k);
