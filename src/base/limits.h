@@ -123,6 +123,10 @@
  * costs a wake-up and a failed accept), short enough that clients barely notice once some close. */
 #define HTTP_ACCEPT_PAUSE_MS 100
 
+/* At most one warning about those pauses per this many seconds: a day of exhaustion is 8 640
+ * lines, not 864 000. */
+#define HTTP_ACCEPT_WARN_S 10
+
 /* Connections the kernel queues before accept: the Linux default of somaxconn. */
 #define HTTP_LISTEN_BACKLOG 4096
 

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "base/limits.h"
@@ -90,7 +91,8 @@ struct http_guard {
     struct event *resume;            /* re-enables accepting after a pause */
     int spare_fd;                    /* released to accept and close one client at EMFILE */
     uint32_t connections;            /* open connections, refused ones included */
-    uint32_t pauses;                 /* accept pauses since the last successful accept */
+    uint32_t pauses;                 /* accept pauses since the last warning */
+    time_t warned_s;                 /* when the last warning about them was logged */
     struct guard_conn *conns;        /* every open connection */
 };
 
@@ -551,10 +553,6 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
     struct http_guard *g = arg;
     struct guard_conn *c = calloc(1, sizeof(*c));
 
-    if (g->pauses > 0) {
-        log_info("http: accepting again after %u pauses for lack of file descriptors", g->pauses);
-        g->pauses = 0;
-    }
     if (c == NULL) {
         return NULL;
     }
@@ -756,12 +754,13 @@ static void guard_on_resume(evutil_socket_t fd, short what, void *arg)
 
 /* accept() failed for want of descriptors (or memory). libevent would retry at once and log each
  * time: instead, refuse the client that waits (the spare descriptor makes room to accept and
- * close it, so it is not left hanging), and stop accepting for HTTP_ACCEPT_PAUSE_MS. */
+ * close it, so it is not left hanging), and stop accepting for HTTP_ACCEPT_PAUSE_MS. One
+ * warning per HTTP_ACCEPT_WARN_S at most, with the count of pauses. */
 static void guard_on_accept_error(struct evconnlistener *lev, void *arg)
 {
     int e = EVUTIL_SOCKET_ERROR();
     struct http_guard *g = guard_find(arg);
-    struct timeval tv = {0, HTTP_ACCEPT_PAUSE_MS * 1000};
+    struct timeval tv = {0, HTTP_ACCEPT_PAUSE_MS * 1000}, now;
     int fd;
 
     if (g == NULL) {
@@ -776,12 +775,16 @@ static void guard_on_accept_error(struct evconnlistener *lev, void *arg)
         }
         g->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
     }
-    if (g->pauses == 0) {
-        log_warn("http: cannot accept a connection (%s): pausing %d ms at a time until one "
-                 "closes; raise the file limit (ulimit -n) or lower [http] max_connections",
-                 strerror(e), HTTP_ACCEPT_PAUSE_MS);
-    }
     g->pauses++;
+    event_base_gettimeofday_cached(g->base, &now);
+    if (now.tv_sec - g->warned_s >= HTTP_ACCEPT_WARN_S) {
+        log_warn("http: cannot accept connections (%s): paused %u times for %d ms since the "
+                 "last warning; raise the file limit (ulimit -n) or lower [http] "
+                 "max_connections",
+                 strerror(e), g->pauses, HTTP_ACCEPT_PAUSE_MS);
+        g->warned_s = now.tv_sec;
+        g->pauses = 0;
+    }
     evconnlistener_disable(lev);
     evtimer_add(g->resume, &tv);
 }
