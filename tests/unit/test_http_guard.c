@@ -200,6 +200,36 @@ static void test_pipelined_requests_served(void **state)
     server_stop(s);
 }
 
+/* A body far above a head's worth flows through to evhttp whole, also pipelined between other
+ * requests sent at once (the filter stalls and resumes as evhttp reads). */
+static void test_large_body_passed(void **state)
+{
+    struct http_guard_limits lim = small_limits();
+    struct server *s = server_start(&lim);
+    size_t body = 300 * 1024;
+    char *req = malloc(body + 512);
+    size_t n;
+    char out[4096];
+
+    (void)state;
+    assert_non_null(req);
+    n = (size_t)snprintf(req, 256,
+                         "GET /echo HTTP/1.1\r\n\r\n"
+                         "POST /echo HTTP/1.1\r\nContent-Length: %zu\r\n\r\n",
+                         body);
+    memset(req + n, 'b', body);
+    n += body;
+    n += (size_t)snprintf(req + n, 256,
+                          "POST /echo HTTP/1.1\r\nContent-Length: 5\r\n\r\nhello"
+                          "GET /echo HTTP/1.1\r\nConnection: close\r\n\r\n");
+    exchange(s->port, req, n, out, sizeof(out));
+    assert_int_equal(count_of(out, "200 OK"), 4);
+    assert_non_null(strstr(out, "len=307200"));
+    assert_non_null(strstr(out, "len=5"));
+    free(req);
+    server_stop(s);
+}
+
 /* The head of a refused request, and whatever follows it, never reach evhttp. */
 static void expect_refusal(uint16_t port, const char *req, size_t len, const char *status)
 {
@@ -422,6 +452,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_pipelined_requests_served),
+        cmocka_unit_test(test_large_body_passed),
         cmocka_unit_test(test_request_line_bounded),
         cmocka_unit_test(test_header_count_bounded),
         cmocka_unit_test(test_head_bytes_bounded),

@@ -61,6 +61,7 @@ struct guard_conn {
     struct bufferevent *under;  /* the socket (or TLS) bufferevent */
     struct bufferevent *filter; /* what evhttp sees */
     struct event *timer;        /* admission (zero delay), then the request deadline */
+    struct event *kick;         /* runs the filter again once evhttp has room (stalled) */
     bufferevent_data_cb under_read, under_write; /* the filter's own callbacks on under */
     bufferevent_event_cb under_event;
     void *under_arg;
@@ -70,8 +71,10 @@ struct guard_conn {
     bool got_bytes; /* bytes of the current request arrived */
     bool passed;    /* bytes of the current request went to evhttp */
     bool injected;  /* the synthetic request went to evhttp */
+    bool stalled;   /* bytes wait below the filter until evhttp takes what it was given */
     enum conn_state state;
     enum guard_why why;
+    size_t head_len;   /* the held head is complete and accepted: its length; else 0 */
     size_t scan;       /* bytes of the held head already scanned */
     size_t line_start; /* where the line being scanned starts */
     uint32_t lines;    /* complete lines of the head so far */
@@ -80,6 +83,7 @@ struct guard_conn {
     bool te;           /* a Transfer-Encoding header */
     bool bodyless;     /* HEAD or TRACE: evhttp reads no body after them */
     uint64_t body_left;
+    uint64_t body_passed; /* bytes of the current body passed on */
 };
 
 struct http_guard {
@@ -222,8 +226,10 @@ static void head_framing_check(struct guard_conn *c)
 }
 
 /* Scans the new bytes of the held head, a line at a time: each byte is looked at once, so a
- * head costs time linear in its length. Returns the head's length when it is complete and
- * accepted, 0 while it is not complete or when it is refused (c->state says). */
+ * head costs time linear in its length (plus, per line, a walk over the buffer's chunks to the
+ * scan position: at most header_count_max times head_bytes_max / 4 KiB). Returns the head's length
+ * when it is complete and accepted, 0 while it is not complete or when it is refused (c->state
+ * says). */
 static size_t head_scan(struct guard_conn *c, struct evbuffer *src)
 {
     const struct http_guard_limits *lim = &c->g->lim;
@@ -264,7 +270,8 @@ static size_t head_scan(struct guard_conn *c, struct evbuffer *src)
         c->line_start = c->scan;
         if (len == 0 && c->state == CONN_HEAD) {
             head_framing_check(c);
-            return c->state == CONN_HEAD ? c->scan : 0;
+            c->head_len = c->state == CONN_HEAD ? c->scan : 0;
+            return c->head_len;
         }
     }
     if (c->state == CONN_HEAD && c->lines == 0 && c->scan > lim->request_line_max) {
@@ -293,32 +300,75 @@ static void conn_request_end(struct guard_conn *c)
     }
     c->state = CONN_HEAD;
     c->got_bytes = c->passed = c->te = c->bodyless = false;
-    c->scan = c->line_start = 0;
+    c->head_len = c->scan = c->line_start = 0;
     c->lines = c->cl_count = 0;
-    c->cl = c->body_left = 0;
+    c->cl = c->body_left = c->body_passed = 0;
 }
 
-/* Passes at most body_left bytes, and no more than evhttp's input has room for (limit < 0: no
- * limit). Returns true when something was passed on. */
-static bool conn_body_pass(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst,
-                           ev_ssize_t limit)
+/* evhttp is given one request at a time, so that what a connection holds is bounded: a head
+ * is passed on only when evhttp has read everything before it, and a body beyond
+ * head_bytes_max only when evhttp has read its head (and so checked Content-Length against its
+ * max_body_size). Meanwhile the filter stalls: the socket is not read (the bytes wait in the
+ * kernel), and kick resumes when evhttp has read or answered. Without this, requests pipelined
+ * while a response is written would pile up unbounded. */
+static void conn_stall(struct guard_conn *c)
+{
+    if (!c->stalled) {
+        c->stalled = true;
+        bufferevent_disable(c->under, EV_READ);
+    }
+}
+
+/* Passes on what it may of the body. Returns true when something was passed on. */
+static bool conn_body_pass(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst)
 {
     size_t n = evbuffer_get_length(src);
+    bool head_read = evbuffer_get_length(dst) <= c->body_passed;
 
     if (c->body_left < n) {
         n = (size_t)c->body_left;
     }
-    if (limit >= 0 && (size_t)limit < n) {
-        n = (size_t)limit;
+    if (!head_read && c->body_passed + n > c->g->lim.head_bytes_max) {
+        n = c->body_passed < c->g->lim.head_bytes_max
+                ? (size_t)(c->g->lim.head_bytes_max - c->body_passed)
+                : 0;
     }
     if (n > 0) {
         evbuffer_remove_buffer(src, dst, n);
         c->body_left -= n;
+        c->body_passed += n;
     }
     if (c->body_left == 0) {
         conn_request_end(c);
+    } else if (evbuffer_get_length(src) > 0) {
+        conn_stall(c);
     }
     return n > 0;
+}
+
+/* CONN_HEAD: scan what came; pass the head on once it is complete and accepted, and evhttp has
+ * read everything before it. Returns true when something was passed on. */
+static bool conn_head_take(struct guard_conn *c, struct evbuffer *src, struct evbuffer *dst)
+{
+    if (evbuffer_get_length(src) == 0) {
+        return false;
+    }
+    if (!c->got_bytes && c->admitted && !evtimer_pending(c->timer, NULL)) {
+        conn_deadline_arm(c);
+    }
+    c->got_bytes = true;
+    if (c->head_len == 0 && head_scan(c, src) == 0) {
+        return false;
+    }
+    if (evbuffer_get_length(dst) > 0) {
+        conn_stall(c);
+        return false;
+    }
+    evbuffer_remove_buffer(src, dst, c->head_len);
+    c->passed = true;
+    c->state = CONN_BODY;
+    conn_body_pass(c, src, dst);
+    return true;
 }
 
 /* The input filter (bufferevent_filter_cb): src holds what the client sent, dst what evhttp
@@ -329,29 +379,18 @@ static enum bufferevent_filter_result conn_filter_in(struct evbuffer *src, struc
                                                      enum bufferevent_flush_mode mode, void *ctx)
 {
     struct guard_conn *c = ctx;
-    size_t head;
 
+    (void)limit;
     (void)mode;
     if (c->g == NULL) {
         evbuffer_drain(src, evbuffer_get_length(src));
         return BEV_NEED_MORE;
     }
-    if (c->state == CONN_HEAD && evbuffer_get_length(src) > 0) {
-        if (!c->got_bytes && c->admitted && !evtimer_pending(c->timer, NULL)) {
-            conn_deadline_arm(c);
-        }
-        c->got_bytes = true;
-        head = head_scan(c, src);
-        if (head > 0) {
-            evbuffer_remove_buffer(src, dst, head);
-            c->passed = true;
-            c->state = CONN_BODY;
-            conn_body_pass(c, src, dst, limit);
-            return BEV_OK;
-        }
+    if (c->state == CONN_HEAD && conn_head_take(c, src, dst)) {
+        return BEV_OK;
     }
-    if (c->state == CONN_BODY) {
-        return conn_body_pass(c, src, dst, limit) ? BEV_OK : BEV_NEED_MORE;
+    if (c->state == CONN_BODY && evbuffer_get_length(src) > 0 && conn_body_pass(c, src, dst)) {
+        return BEV_OK;
     }
     if (c->state == CONN_DONE) {
         /* Whatever follows a refused request is never read: the connection closes after the
@@ -366,11 +405,40 @@ static enum bufferevent_filter_result conn_filter_in(struct evbuffer *src, struc
     return BEV_NEED_MORE;
 }
 
+/* evhttp read from its input: if the filter stalled, run it again from the loop (not from
+ * inside evhttp's read). */
+static void conn_in_read(struct evbuffer *in, const struct evbuffer_cb_info *info, void *arg)
+{
+    struct guard_conn *c = arg;
+
+    (void)in;
+    if (info->n_deleted > 0 && c->stalled) {
+        event_active(c->kick, EV_TIMEOUT, 1);
+    }
+}
+
 /* Runs the filter now, so that a refusal decided outside it (a cap, the deadline) reaches
  * evhttp. c may be freed when this returns. */
 static void conn_inject(struct guard_conn *c)
 {
     bufferevent_trigger(c->under, EV_READ, BEV_TRIG_IGNORE_WATERMARKS);
+}
+
+static void conn_on_kick(evutil_socket_t fd, short what, void *arg)
+{
+    struct guard_conn *c = arg;
+
+    (void)fd;
+    (void)what;
+    if (c->g == NULL || !c->stalled) {
+        return;
+    }
+    if (!(bufferevent_get_enabled(c->filter) & EV_READ)) {
+        return; /* evhttp is busy with a request: conn_under_write kicks again after it */
+    }
+    c->stalled = false;
+    bufferevent_enable(c->under, EV_READ);
+    conn_inject(c);
 }
 
 /* Same client: same address, whatever the port. */
@@ -474,6 +542,7 @@ static void conn_free(void *arg)
         c->g->connections--;
     }
     event_free(c->timer);
+    event_free(c->kick);
     free(c);
 }
 
@@ -526,6 +595,9 @@ static void conn_under_write(struct bufferevent *under, void *arg)
     struct guard_conn *c = arg;
 
     c->under_write(under, c->under_arg);
+    if (c->stalled) {
+        event_active(c->kick, EV_TIMEOUT, 1); /* evhttp reads again after this answer */
+    }
     if ((bufferevent_get_enabled(c->filter) & EV_WRITE) &&
         evbuffer_get_length(bufferevent_get_output(c->filter)) == 0 &&
         evbuffer_get_length(bufferevent_get_output(under)) == 0) {
@@ -557,8 +629,9 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
         return NULL;
     }
     c->timer = evtimer_new(base, conn_on_timer, c);
+    c->kick = evtimer_new(base, conn_on_kick, c);
     c->under = conn_under_new(g, base);
-    if (c->timer == NULL || c->under == NULL) {
+    if (c->timer == NULL || c->kick == NULL || c->under == NULL) {
         goto fail;
     }
     c->filter = bufferevent_filter_new(c->under, conn_filter_in, conn_filter_out,
@@ -566,17 +639,13 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
     if (c->filter == NULL) {
         goto fail;
     }
-    if (evbuffer_add_cb(bufferevent_get_output(c->filter), conn_out_added, c) == NULL) {
+    if (evbuffer_add_cb(bufferevent_get_output(c->filter), conn_out_added, c) == NULL ||
+        evbuffer_add_cb(bufferevent_get_input(c->filter), conn_in_read, c) == NULL) {
         bufferevent_free(c->filter); /* frees under and c (conn_free) */
         return NULL;
     }
     bufferevent_getcb(c->under, &c->under_read, &c->under_write, &c->under_event, &c->under_arg);
     bufferevent_setcb(c->under, conn_under_read, conn_under_write, conn_under_event, c);
-    /* What a connection holds is bounded: the socket stops being read when a head's worth waits
-     * below the filter, and the filter stops passing on when a head's worth waits for evhttp
-     * (pipelined requests while a response is written). */
-    bufferevent_setwatermark(c->under, EV_READ, 0, g->lim.head_bytes_max + 1);
-    bufferevent_setwatermark(c->filter, EV_READ, 0, g->lim.head_bytes_max + 1);
     c->g = g;
     c->next = g->conns;
     if (g->conns != NULL) {
@@ -592,6 +661,9 @@ fail:
     }
     if (c->timer != NULL) {
         event_free(c->timer);
+    }
+    if (c->kick != NULL) {
+        event_free(c->kick);
     }
     free(c);
     return NULL;
