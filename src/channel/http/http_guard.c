@@ -147,20 +147,64 @@ static int content_length_parse(const char *v, size_t n, uint64_t *out)
     return 0;
 }
 
-/* One header line, len bytes without its CRLF, at pos in src. Only the few headers that frame
- * the body are read; the others are only checked to be "name:" with no blank in the name, so
- * that evhttp's view of the head (which would keep "Content-Length :" as another name) and ours
- * agree (RFC 9112 §5.1). Obsolete line folding is refused (§5.2). */
-static void head_header_check(struct guard_conn *c, struct evbuffer *src, size_t pos, size_t len)
+/* The held head: a pointer into the buffer when its first chunk holds all of it (the usual case:
+ * a request read at once; no copy), else read through the evbuffer API. */
+struct head_view {
+    struct evbuffer *src;
+    const char *flat; /* NULL: not contiguous */
+};
+
+static void head_view_init(struct head_view *v, struct evbuffer *src)
 {
-    char line[128];
-    size_t n = len < sizeof(line) ? len : sizeof(line);
+    size_t have = evbuffer_get_length(src);
+
+    v->src = src;
+    v->flat = NULL;
+    if (have > 0 && evbuffer_get_contiguous_space(src) >= have) {
+        v->flat = (const char *)evbuffer_pullup(src, (ev_ssize_t)have); /* no copy: contiguous */
+    }
+}
+
+/* n bytes at pos, pointed to or copied into buf (n <= its size). NULL if they are not there. */
+static const char *head_view_at(const struct head_view *v, size_t pos, char *buf, size_t n)
+{
     struct evbuffer_ptr p;
+
+    if (v->flat != NULL) {
+        return v->flat + pos;
+    }
+    evbuffer_ptr_set(v->src, &p, pos, EVBUFFER_PTR_SET);
+    return evbuffer_copyout_from(v->src, &p, buf, n) == (ev_ssize_t)n ? buf : NULL;
+}
+
+/* The next LF at or after from, below have; -1 if none. */
+static ev_ssize_t head_view_find_lf(const struct head_view *v, size_t from, size_t have)
+{
+    struct evbuffer_ptr p;
+    const char *lf;
+
+    if (v->flat != NULL) {
+        lf = memchr(v->flat + from, '\n', have - from);
+        return lf != NULL ? lf - v->flat : -1;
+    }
+    evbuffer_ptr_set(v->src, &p, from, EVBUFFER_PTR_SET);
+    return evbuffer_search(v->src, "\n", 1, &p).pos;
+}
+
+/* One header line, len bytes without its CRLF, at pos. Only the few headers that frame the body
+ * are read; the others are only checked to be "name:" with no blank in the name, so that
+ * evhttp's view of the head (which would keep "Content-Length :" as another name) and ours
+ * agree (RFC 9112 §5.1). Obsolete line folding is refused (§5.2). */
+static void head_header_check(struct guard_conn *c, const struct head_view *v, size_t pos,
+                              size_t len)
+{
+    char buf[128];
+    size_t n = len < sizeof(buf) ? len : sizeof(buf);
+    const char *line = head_view_at(v, pos, buf, n);
     const char *colon;
     size_t name_len;
 
-    evbuffer_ptr_set(src, &p, pos, EVBUFFER_PTR_SET);
-    if (evbuffer_copyout_from(src, &p, line, n) != (ev_ssize_t)n) {
+    if (line == NULL) {
         conn_refuse(c, WHY_MALFORMED);
         return;
     }
@@ -188,26 +232,26 @@ static void head_header_check(struct guard_conn *c, struct evbuffer *src, size_t
 }
 
 /* A complete line of the head: the request line, a header, or the empty line that ends it. */
-static void head_line_check(struct guard_conn *c, struct evbuffer *src, size_t len)
+static void head_line_check(struct guard_conn *c, const struct head_view *v, size_t len)
 {
     const struct http_guard_limits *lim = &c->g->lim;
-    char method[6] = {0};
-    struct evbuffer_ptr p;
+    char buf[6] = {0};
+    const char *method;
 
     if (c->lines == 0) {
         if (len + 2 > lim->request_line_max) {
             conn_refuse(c, WHY_LINE);
             return;
         }
-        evbuffer_ptr_set(src, &p, c->line_start, EVBUFFER_PTR_SET);
-        evbuffer_copyout_from(src, &p, method, len < 6 ? len : 6);
-        c->bodyless = memcmp(method, "HEAD ", 5) == 0 || memcmp(method, "TRACE ", 6) == 0;
+        method = len >= 6 ? head_view_at(v, c->line_start, buf, 6) : NULL;
+        c->bodyless =
+            method != NULL && (memcmp(method, "HEAD ", 5) == 0 || memcmp(method, "TRACE ", 6) == 0);
     } else if (len == 0) {
         /* The empty line that ends the head. */
     } else if (c->lines > lim->header_count_max) {
         conn_refuse(c, WHY_COUNT);
     } else {
-        head_header_check(c, src, c->line_start, len);
+        head_header_check(c, v, c->line_start, len);
     }
 }
 
@@ -226,33 +270,33 @@ static void head_framing_check(struct guard_conn *c)
 }
 
 /* Scans the new bytes of the held head, a line at a time: each byte is looked at once, so a
- * head costs time linear in its length (plus, per line, a walk over the buffer's chunks to the
- * scan position: at most header_count_max times head_bytes_max / 4 KiB). Returns the head's length
- * when it is complete and accepted, 0 while it is not complete or when it is refused (c->state
- * says). */
+ * head costs time linear in its length (plus, when it came in pieces, per line a walk over the
+ * buffer's chunks to the scan position: at most header_count_max times head_bytes_max / 4 KiB).
+ * Returns the head's length when it is complete and accepted, 0 while it is not complete or when
+ * it is refused (c->state says). */
 static size_t head_scan(struct guard_conn *c, struct evbuffer *src)
 {
     const struct http_guard_limits *lim = &c->g->lim;
     size_t have = evbuffer_get_length(src);
-    struct evbuffer_ptr p, nl;
+    struct head_view v;
 
+    head_view_init(&v, src);
     /* Bounded by the bytes held (at most head_bytes_max plus one read), one line per turn. */
     while (c->state == CONN_HEAD && c->scan < have) {
-        size_t len;
+        ev_ssize_t lf = head_view_find_lf(&v, c->scan, have);
+        const char *last;
         char cr = 0;
+        size_t len;
 
-        evbuffer_ptr_set(src, &p, c->scan, EVBUFFER_PTR_SET);
-        nl = evbuffer_search(src, "\n", 1, &p);
-        if (nl.pos < 0) {
+        if (lf < 0) {
             c->scan = have;
             break;
         }
-        c->scan = (size_t)nl.pos + 1;
-        len = (size_t)nl.pos - c->line_start;
-        if (len > 0) {
-            evbuffer_ptr_set(src, &p, (size_t)nl.pos - 1, EVBUFFER_PTR_SET);
-            evbuffer_copyout_from(src, &p, &cr, 1);
-            len -= cr == '\r' ? 1 : 0;
+        c->scan = (size_t)lf + 1;
+        len = (size_t)lf - c->line_start;
+        last = len > 0 ? head_view_at(&v, (size_t)lf - 1, &cr, 1) : NULL;
+        if (last != NULL && *last == '\r') {
+            len--;
         }
         if (c->scan > lim->head_bytes_max) {
             conn_refuse(c, c->lines == 0 ? WHY_LINE : WHY_BYTES);
@@ -263,9 +307,10 @@ static size_t head_scan(struct guard_conn *c, struct evbuffer *src)
             evbuffer_drain(src, c->scan);
             have -= c->scan;
             c->scan = c->line_start = 0;
+            head_view_init(&v, src);
             continue;
         }
-        head_line_check(c, src, len);
+        head_line_check(c, &v, len);
         c->lines++;
         c->line_start = c->scan;
         if (len == 0 && c->state == CONN_HEAD) {
@@ -644,6 +689,9 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
         bufferevent_free(c->filter); /* frees under and c (conn_free) */
         return NULL;
     }
+    /* evhttp writes a response in many small pieces: moving them once, from the loop, keeps them
+     * in one chunk (one copy, one write) instead of a chunk each. */
+    evbuffer_defer_callbacks(bufferevent_get_output(c->filter), base);
     bufferevent_getcb(c->under, &c->under_read, &c->under_write, &c->under_event, &c->under_arg);
     bufferevent_setcb(c->under, conn_under_read, conn_under_write, conn_under_event, c);
     c->g = g;
