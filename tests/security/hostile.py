@@ -159,6 +159,60 @@ def cap(n):
           resp.startswith(b"HTTP/1.1 503") and b"Retry-After: 1" in resp, repr(resp[:200]))
 
 
+def load(n, seconds):
+    """Well-behaved load: n keep-alive connections, each POSTing a message (answered once it is
+    durable) and reading the answer, again and again; every answer must come."""
+    sel = selectors.DefaultSelector()
+    state = {}
+
+    def send(s, i):
+        body = b"BAL"
+        s.sendall(b"POST /kannel/mo?from=%%2B3361%08d HTTP/1.1\r\nHost: a\r\n"
+                  b"Content-Length: %d\r\n\r\n%s" % (i, len(body), body))
+
+    for i in range(n):
+        s = connect()
+        send(s, i)
+        state[s] = [i, b"", 0]
+        sel.register(s, selectors.EVENT_READ)
+    end = time.monotonic() + seconds
+    done = 0
+    while time.monotonic() < end + 5 and state:
+        ready = sel.select(timeout=1)
+        if not ready:
+            break
+        for key, _ in ready:
+            s = key.fileobj
+            st = state[s]
+            d = s.recv(65536)
+            if not d:
+                break
+            st[1] += d
+            h = st[1].find(b"\r\n\r\n")
+            if h < 0:
+                continue
+            cl = [l for l in st[1][:h].split(b"\r\n") if l.lower().startswith(b"content-length:")]
+            if not cl or len(st[1]) < h + 4 + int(cl[0].split(b":")[1]):
+                continue
+            ok = st[1].startswith(b"HTTP/1.1 200")
+            st[1] = b""
+            if not ok:
+                break
+            done += 1
+            st[2] += 1
+            if time.monotonic() < end:
+                send(s, st[0])
+            else:
+                # One more message and gone before its answer, as load generators end: the
+                # server must cope with clients that leave mid-request.
+                send(s, st[0])
+                sel.unregister(s)
+                s.close()
+                del state[s]
+    check("%d connections of messages for %g s: %d answered, all connections served" %
+          (n, seconds, done), not state and done >= n, "%d connections never finished" % len(state))
+
+
 def flood(n, hold):
     """n connections opened (more than the server has descriptors) and held hold seconds."""
     held = []
@@ -184,6 +238,8 @@ def main():
         slow(int(args[0]), float(args[1]))
     elif cmd == "cap":
         cap(int(args[0]))
+    elif cmd == "load":
+        load(int(args[0]), float(args[1]))
     elif cmd == "flood":
         flood(int(args[0]), float(args[1]))
     else:

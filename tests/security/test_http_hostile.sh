@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Hostile clients against a real mandatd (issue 11, item 4): huge heads, many header lines, a
+# Hostile clients against a real mandatd (issue 11, item 4), and well-behaved load between
+# them (messages over keep-alive, answered once durable): huge heads, many header lines, a
 # 1 MiB URL, a 32 MiB header line (CPU time of mandatd measured), a 300 MB request line (its RSS
 # measured), 300 slow connections (cut at the deadline), repeated Content-Length, the per-address
 # cap, and descriptor exhaustion under a low `ulimit -n` (CPU and log of mandatd measured, then
@@ -70,6 +71,7 @@ else
 fi
 
 run head cl-dup
+run load 32 2
 run slow 300 0.5
 run cap 350
 healthy "served after the attacks"

@@ -689,9 +689,8 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
         bufferevent_free(c->filter); /* frees under and c (conn_free) */
         return NULL;
     }
-    /* evhttp writes a response in many small pieces: moving them once, from the loop, keeps them
-     * in one chunk (one copy, one write) instead of a chunk each. */
-    evbuffer_defer_callbacks(bufferevent_get_output(c->filter), base);
+    /* Not evbuffer_defer_callbacks() on the output, to move evhttp's pieces at once: a deferred
+     * callback keeps the filter alive after bufferevent_free(), which has already freed under. */
     bufferevent_getcb(c->under, &c->under_read, &c->under_write, &c->under_event, &c->under_arg);
     bufferevent_setcb(c->under, conn_under_read, conn_under_write, conn_under_event, c);
     c->g = g;
