@@ -62,6 +62,7 @@ struct guard_conn {
     struct bufferevent *filter; /* what evhttp sees */
     struct event *timer;        /* admission (zero delay), then the request deadline */
     struct event *kick;         /* runs the filter again once evhttp has room (stalled) */
+    struct event *flush;        /* moves evhttp's output below the filter */
     bufferevent_data_cb under_read, under_write; /* the filter's own callbacks on under */
     bufferevent_event_cb under_event;
     void *under_arg;
@@ -588,6 +589,7 @@ static void conn_free(void *arg)
     }
     event_free(c->timer);
     event_free(c->kick);
+    event_free(c->flush);
     free(c);
 }
 
@@ -596,19 +598,37 @@ static void conn_free(void *arg)
 /* libevent 2.1's filter passes output on only while evhttp has writing enabled, which it enables
  * after writing its response into the filter (nothing then flushes it), and tells evhttp that
  * the response is written as soon as it is below the filter, so that a "Connection: close"
- * answer is cut off. So the guard moves evhttp's output below the filter itself, as it comes,
- * and tells evhttp when the socket has taken all of it. */
+ * answer is cut off. So the guard moves evhttp's output below the filter itself (conn_on_flush),
+ * and tells evhttp when the socket has taken all of it (conn_under_write). */
 static void conn_out_added(struct evbuffer *out, const struct evbuffer_cb_info *info, void *arg)
 {
     struct guard_conn *c = arg;
 
-    if (info->n_added > 0 && evbuffer_get_length(out) > 0) {
+    (void)out;
+    if (info->n_added > 0) {
+        event_active(c->flush, EV_TIMEOUT, 1);
+    }
+}
+
+/* Once per loop turn, from the loop: evhttp writes a response in many small pieces, moved at
+ * once they stay in one chunk (one allocation, one write). Not evbuffer_defer_callbacks(),
+ * whose callback keeps the filter alive after bufferevent_free() has freed under; this event is
+ * freed with the connection (conn_free). */
+static void conn_on_flush(evutil_socket_t fd, short what, void *arg)
+{
+    struct guard_conn *c = arg;
+    struct evbuffer *out = bufferevent_get_output(c->filter);
+
+    (void)fd;
+    (void)what;
+    if (evbuffer_get_length(out) > 0) {
         evbuffer_add_buffer(bufferevent_get_output(c->under), out);
     }
 }
 
-/* The filter's output function: never called with anything (conn_out_added moved it first),
- * and it never says it passed something on, which would end evhttp's response early. */
+/* The filter's output function (once evhttp enables writing, libevent calls it on each addition
+ * too): it moves what it is given and never says it passed something on, which would tell
+ * evhttp its response is written while it is only below the filter. */
 static enum bufferevent_filter_result conn_filter_out(struct evbuffer *src, struct evbuffer *dst,
                                                       ev_ssize_t limit,
                                                       enum bufferevent_flush_mode mode, void *ctx)
@@ -675,8 +695,9 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
     }
     c->timer = evtimer_new(base, conn_on_timer, c);
     c->kick = evtimer_new(base, conn_on_kick, c);
+    c->flush = evtimer_new(base, conn_on_flush, c);
     c->under = conn_under_new(g, base);
-    if (c->timer == NULL || c->kick == NULL || c->under == NULL) {
+    if (c->timer == NULL || c->kick == NULL || c->flush == NULL || c->under == NULL) {
         goto fail;
     }
     c->filter = bufferevent_filter_new(c->under, conn_filter_in, conn_filter_out,
@@ -689,8 +710,6 @@ static struct bufferevent *conn_new(struct event_base *base, void *arg)
         bufferevent_free(c->filter); /* frees under and c (conn_free) */
         return NULL;
     }
-    /* Not evbuffer_defer_callbacks() on the output, to move evhttp's pieces at once: a deferred
-     * callback keeps the filter alive after bufferevent_free(), which has already freed under. */
     bufferevent_getcb(c->under, &c->under_read, &c->under_write, &c->under_event, &c->under_arg);
     bufferevent_setcb(c->under, conn_under_read, conn_under_write, conn_under_event, c);
     c->g = g;
@@ -711,6 +730,9 @@ fail:
     }
     if (c->kick != NULL) {
         event_free(c->kick);
+    }
+    if (c->flush != NULL) {
+        event_free(c->flush);
     }
     free(c);
     return NULL;
