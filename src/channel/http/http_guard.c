@@ -26,28 +26,13 @@
 
 #include "base/limits.h"
 #include "base/log.h"
+#include "channel/http/http_guard_int.h"
 
 /* The path of the synthetic requests. A client may ask for it too: it gets a 404 unless the
  * guard has itself decided to refuse that connection. */
 #define GUARD_PATH "/.mandat-guard"
 static const char guard_request[] = "GET " GUARD_PATH " HTTP/1.1\r\nHost: mandat\r\n"
                                     "Connection: close\r\n\r\n";
-
-/* Why a connection is refused: the status and what the client should do. */
-enum guard_why {
-    WHY_NONE,
-    WHY_LINE,      /* 414 */
-    WHY_COUNT,     /* 431 */
-    WHY_BYTES,     /* 431 */
-    WHY_DEADLINE,  /* 408 */
-    WHY_CL,        /* 400 */
-    WHY_TE_CL,     /* 400 */
-    WHY_CHUNKED,   /* 411 */
-    WHY_MALFORMED, /* 400 */
-    WHY_NO_BODY,   /* 400 */
-    WHY_FULL,      /* 503 */
-    WHY_ADDR_FULL, /* 503 */
-};
 
 enum conn_state {
     CONN_HEAD, /* holding back a request head (scan, line_start ... describe it) */
@@ -74,15 +59,8 @@ struct guard_conn {
     bool injected;  /* the synthetic request went to evhttp */
     bool stalled;   /* bytes wait below the filter until evhttp takes what it was given */
     enum conn_state state;
-    enum guard_why why;
-    size_t head_len;   /* the held head is complete and accepted: its length; else 0 */
-    size_t scan;       /* bytes of the held head already scanned */
-    size_t line_start; /* where the line being scanned starts */
-    uint32_t lines;    /* complete lines of the head so far */
-    uint32_t cl_count; /* Content-Length headers */
-    uint64_t cl;       /* their value */
-    bool te;           /* a Transfer-Encoding header */
-    bool bodyless;     /* HEAD or TRACE: evhttp reads no body after them */
+    enum http_why why;
+    struct http_head head; /* the request head being held */
     uint64_t body_left;
     uint64_t body_passed; /* bytes of the current body passed on */
 };
@@ -111,224 +89,13 @@ void http_guard_limits_default(struct http_guard_limits *lim)
     lim->connections_per_addr_max = HTTP_CONNECTIONS_PER_ADDR_MAX_DEFAULT;
 }
 
-/* ---- the request head ------------------------------------------------------------------- */
+/* ---- a connection ----------------------------------------------------------------------- */
 
-static void conn_refuse(struct guard_conn *c, enum guard_why why)
+static void conn_refuse(struct guard_conn *c, enum http_why why)
 {
     c->state = CONN_DONE;
     c->why = why;
 }
-
-static bool is_space(char ch)
-{
-    return ch == ' ' || ch == '\t';
-}
-
-/* Content-Length as evhttp reads it (leading and trailing blanks ignored), but only 1*DIGIT
- * (RFC 9112 §6.3 item 5: a list or anything else is unrecoverable). */
-static int content_length_parse(const char *v, size_t n, uint64_t *out)
-{
-    size_t i = 0, digits = 0;
-    uint64_t x = 0;
-
-    while (i < n && is_space(v[i])) {
-        i++;
-    }
-    /* 18 digits fit in int64_t, which is what evhttp parses it into. */
-    for (; i < n && v[i] >= '0' && v[i] <= '9' && digits < 18; i++, digits++) {
-        x = x * 10 + (uint64_t)(v[i] - '0');
-    }
-    while (i < n && is_space(v[i])) {
-        i++;
-    }
-    if (digits == 0 || i != n) {
-        return -1;
-    }
-    *out = x;
-    return 0;
-}
-
-/* The held head: a pointer into the buffer when its first chunk holds all of it (the usual case:
- * a request read at once; no copy), else read through the evbuffer API. */
-struct head_view {
-    struct evbuffer *src;
-    const char *flat; /* NULL: not contiguous */
-};
-
-static void head_view_init(struct head_view *v, struct evbuffer *src)
-{
-    size_t have = evbuffer_get_length(src);
-
-    v->src = src;
-    v->flat = NULL;
-    if (have > 0 && evbuffer_get_contiguous_space(src) >= have) {
-        v->flat = (const char *)evbuffer_pullup(src, (ev_ssize_t)have); /* no copy: contiguous */
-    }
-}
-
-/* n bytes at pos, pointed to or copied into buf (n <= its size). NULL if they are not there. */
-static const char *head_view_at(const struct head_view *v, size_t pos, char *buf, size_t n)
-{
-    struct evbuffer_ptr p;
-
-    if (v->flat != NULL) {
-        return v->flat + pos;
-    }
-    evbuffer_ptr_set(v->src, &p, pos, EVBUFFER_PTR_SET);
-    return evbuffer_copyout_from(v->src, &p, buf, n) == (ev_ssize_t)n ? buf : NULL;
-}
-
-/* The next LF at or after from, below have; -1 if none. */
-static ev_ssize_t head_view_find_lf(const struct head_view *v, size_t from, size_t have)
-{
-    struct evbuffer_ptr p;
-    const char *lf;
-
-    if (v->flat != NULL) {
-        lf = memchr(v->flat + from, '\n', have - from);
-        return lf != NULL ? lf - v->flat : -1;
-    }
-    evbuffer_ptr_set(v->src, &p, from, EVBUFFER_PTR_SET);
-    return evbuffer_search(v->src, "\n", 1, &p).pos;
-}
-
-/* One header line, len bytes without its CRLF, at pos. Only the few headers that frame the body
- * are read; the others are only checked to be "name:" with no blank in the name, so that
- * evhttp's view of the head (which would keep "Content-Length :" as another name) and ours
- * agree (RFC 9112 §5.1). Obsolete line folding is refused (§5.2). */
-static void head_header_check(struct guard_conn *c, const struct head_view *v, size_t pos,
-                              size_t len)
-{
-    char buf[128];
-    size_t n = len < sizeof(buf) ? len : sizeof(buf);
-    const char *line = head_view_at(v, pos, buf, n);
-    const char *colon;
-    size_t name_len;
-
-    if (line == NULL) {
-        conn_refuse(c, WHY_MALFORMED);
-        return;
-    }
-    colon = memchr(line, ':', n);
-    if (is_space(line[0]) || colon == NULL) {
-        /* A name longer than the buffer is not one of ours; it must still have no blank. */
-        if (is_space(line[0]) || memchr(line, ' ', n) != NULL || n == len) {
-            conn_refuse(c, WHY_MALFORMED);
-        }
-        return;
-    }
-    name_len = (size_t)(colon - line);
-    if (name_len == 0 || memchr(line, ' ', name_len) != NULL ||
-        memchr(line, '\t', name_len) != NULL) {
-        conn_refuse(c, WHY_MALFORMED);
-    } else if (name_len == 17 && strncasecmp(line, "Transfer-Encoding", 17) == 0) {
-        c->te = true;
-    } else if (name_len == 14 && strncasecmp(line, "Content-Length", 14) == 0) {
-        c->cl_count++;
-        if (n != len || c->cl_count > 1 ||
-            content_length_parse(colon + 1, n - name_len - 1, &c->cl) < 0) {
-            conn_refuse(c, WHY_CL);
-        }
-    }
-}
-
-/* A complete line of the head: the request line, a header, or the empty line that ends it. */
-static void head_line_check(struct guard_conn *c, const struct head_view *v, size_t len)
-{
-    const struct http_guard_limits *lim = &c->g->lim;
-    char buf[6] = {0};
-    const char *method;
-
-    if (c->lines == 0) {
-        if (len + 2 > lim->request_line_max) {
-            conn_refuse(c, WHY_LINE);
-            return;
-        }
-        method = len >= 6 ? head_view_at(v, c->line_start, buf, 6) : NULL;
-        c->bodyless =
-            method != NULL && (memcmp(method, "HEAD ", 5) == 0 || memcmp(method, "TRACE ", 6) == 0);
-    } else if (len == 0) {
-        /* The empty line that ends the head. */
-    } else if (c->lines > lim->header_count_max) {
-        conn_refuse(c, WHY_COUNT);
-    } else {
-        head_header_check(c, v, c->line_start, len);
-    }
-}
-
-/* The head is complete: the body framing rules of RFC 9112 §6.3, as evhttp applies them. */
-static void head_framing_check(struct guard_conn *c)
-{
-    if (c->te && c->cl_count > 0) {
-        conn_refuse(c, WHY_TE_CL); /* §6.3 item 3: a smuggling attempt */
-    } else if (c->te) {
-        conn_refuse(c, WHY_CHUNKED); /* no client of ours sends chunked requests */
-    } else if (c->bodyless && c->cl > 0) {
-        conn_refuse(c, WHY_NO_BODY); /* evhttp would read the body as the next request */
-    } else {
-        c->body_left = c->bodyless ? 0 : c->cl;
-    }
-}
-
-/* Scans the new bytes of the held head, a line at a time: each byte is looked at once, so a
- * head costs time linear in its length (plus, when it came in pieces, per line a walk over the
- * buffer's chunks to the scan position: at most header_count_max times head_bytes_max / 4 KiB).
- * Returns the head's length when it is complete and accepted, 0 while it is not complete or when
- * it is refused (c->state says). */
-static size_t head_scan(struct guard_conn *c, struct evbuffer *src)
-{
-    const struct http_guard_limits *lim = &c->g->lim;
-    size_t have = evbuffer_get_length(src);
-    struct head_view v;
-
-    head_view_init(&v, src);
-    /* Bounded by the bytes held (at most head_bytes_max plus one read), one line per turn. */
-    while (c->state == CONN_HEAD && c->scan < have) {
-        ev_ssize_t lf = head_view_find_lf(&v, c->scan, have);
-        const char *last;
-        char cr = 0;
-        size_t len;
-
-        if (lf < 0) {
-            c->scan = have;
-            break;
-        }
-        c->scan = (size_t)lf + 1;
-        len = (size_t)lf - c->line_start;
-        last = len > 0 ? head_view_at(&v, (size_t)lf - 1, &cr, 1) : NULL;
-        if (last != NULL && *last == '\r') {
-            len--;
-        }
-        if (c->scan > lim->head_bytes_max) {
-            conn_refuse(c, c->lines == 0 ? WHY_LINE : WHY_BYTES);
-            break;
-        }
-        if (len == 0 && c->lines == 0) {
-            /* Empty lines before a request line are ignored (RFC 9112 §2.2); not passed on. */
-            evbuffer_drain(src, c->scan);
-            have -= c->scan;
-            c->scan = c->line_start = 0;
-            head_view_init(&v, src);
-            continue;
-        }
-        head_line_check(c, &v, len);
-        c->lines++;
-        c->line_start = c->scan;
-        if (len == 0 && c->state == CONN_HEAD) {
-            head_framing_check(c);
-            c->head_len = c->state == CONN_HEAD ? c->scan : 0;
-            return c->head_len;
-        }
-    }
-    if (c->state == CONN_HEAD && c->lines == 0 && c->scan > lim->request_line_max) {
-        conn_refuse(c, WHY_LINE);
-    } else if (c->state == CONN_HEAD && c->scan > lim->head_bytes_max) {
-        conn_refuse(c, WHY_BYTES);
-    }
-    return 0;
-}
-
-/* ---- a connection ----------------------------------------------------------------------- */
 
 static void conn_deadline_arm(struct guard_conn *c)
 {
@@ -345,10 +112,9 @@ static void conn_request_end(struct guard_conn *c)
         evtimer_del(c->timer);
     }
     c->state = CONN_HEAD;
-    c->got_bytes = c->passed = c->te = c->bodyless = false;
-    c->head_len = c->scan = c->line_start = 0;
-    c->lines = c->cl_count = 0;
-    c->cl = c->body_left = c->body_passed = 0;
+    c->got_bytes = c->passed = false;
+    memset(&c->head, 0, sizeof(c->head));
+    c->body_left = c->body_passed = 0;
 }
 
 /* evhttp is given one request at a time, so that what a connection holds is bounded: a head
@@ -403,16 +169,20 @@ static bool conn_head_take(struct guard_conn *c, struct evbuffer *src, struct ev
         conn_deadline_arm(c);
     }
     c->got_bytes = true;
-    if (c->head_len == 0 && head_scan(c, src) == 0) {
+    if (c->head.len == 0 && http_head_scan(&c->head, &c->g->lim, src) == 0) {
+        if (c->head.why != WHY_NONE) {
+            conn_refuse(c, c->head.why);
+        }
         return false;
     }
     if (evbuffer_get_length(dst) > 0) {
         conn_stall(c);
         return false;
     }
-    evbuffer_remove_buffer(src, dst, c->head_len);
+    evbuffer_remove_buffer(src, dst, c->head.len);
     c->passed = true;
     c->state = CONN_BODY;
+    c->body_left = c->head.bodyless ? 0 : c->head.cl;
     conn_body_pass(c, src, dst);
     return true;
 }
@@ -525,7 +295,7 @@ static void conn_admit(struct guard_conn *c)
     struct http_guard *g = c->g;
     socklen_t len = sizeof(c->addr);
     evutil_socket_t fd = bufferevent_getfd(c->filter);
-    enum guard_why why = WHY_NONE;
+    enum http_why why = WHY_NONE;
 
     c->admitted = true;
     if (fd < 0 || getpeername(fd, (struct sockaddr *)&c->addr, &len) < 0) {
@@ -746,7 +516,7 @@ struct guard_answer {
     const char *text; /* printf format; its one %u is the limit, when there is one */
 };
 
-static struct guard_answer guard_answer_of(enum guard_why why)
+static struct guard_answer guard_answer_of(enum http_why why)
 {
     switch (why) {
     case WHY_LINE:
@@ -790,7 +560,7 @@ static struct guard_answer guard_answer_of(enum guard_why why)
     }
 }
 
-static uint32_t guard_limit_of(const struct http_guard *g, enum guard_why why)
+static uint32_t guard_limit_of(const struct http_guard *g, enum http_why why)
 {
     switch (why) {
     case WHY_LINE:
