@@ -30,6 +30,7 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+cap=$((conns + 64 > 1024 ? conns + 64 : 1024))
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 cat >"$dir/mandat.conf" <<CONF
 [store]

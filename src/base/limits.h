@@ -118,4 +118,49 @@
  * parts; tests/unit/test_dialog_text.c proves the rest with this length. */
 #define DIALOG_LINK_BASE_SMS_MAX 32
 
+/* The HTTP server (channel/http/http_guard.h); defaults of the [http] keys. */
+
+/* Request line, CRLF included (max_request_line): RFC 9112 §3 asks servers to take at least 8000
+ * octets; our longest URLs (wallet links with a token, API paths with ids) are under 300. */
+#define HTTP_REQUEST_LINE_MAX_DEFAULT 8192
+
+/* Header lines (max_headers): a browser sends about 15, Kannel's smsbox about 10; Apache's
+ * LimitRequestFields is 100. */
+#define HTTP_HEADER_COUNT_MAX_DEFAULT 100
+
+/* Request line and headers together (max_header_bytes): nginx's default (4 buffers of 8 KiB)
+ * and room for large cookies; a head is held whole in memory until it is checked, so this is
+ * also about what one connection costs. */
+#define HTTP_HEAD_BYTES_MAX_DEFAULT 32768
+
+/* Seconds from the first byte of a request to the last byte of its body (request_timeout), and
+ * from the accept to the end of the first request: an SMS text or an API call is a few KiB, sent
+ * in milliseconds; a client slower than this is holding a connection, not sending. */
+#define HTTP_REQUEST_TIMEOUT_S_DEFAULT 10
+#define HTTP_REQUEST_TIMEOUT_S_MAX 300
+
+/* Open connections per listener (max_connections): each is a descriptor and at most a head of
+ * buffers (about 70 KiB), so 1024 is about 70 MB; the usual soft file limit is 1024 too. */
+#define HTTP_CONNECTIONS_MAX_DEFAULT 1024
+#define HTTP_CONNECTIONS_MAX_MAX 65536
+
+/* Of those, from one client address (max_connections_per_address): a browser opens 6, Kannel's
+ * smsbox a few; 256 leaves room for a NAT or a benchmark, and still lets one address take only a
+ * quarter of the default total. Behind a reverse proxy, raise it to max_connections. */
+#define HTTP_CONNECTIONS_PER_ADDR_MAX_DEFAULT 256
+
+/* Listeners (each an evhttp with its guard) in one process: public and internal, with room. */
+#define HTTP_GUARD_LISTENERS_MAX 16
+
+/* Pause of accepting when the process is out of descriptors: long enough not to spin (a retry
+ * costs a wake-up and a failed accept), short enough that clients barely notice once some close. */
+#define HTTP_ACCEPT_PAUSE_MS 100
+
+/* At most one warning about those pauses per this many seconds: a day of exhaustion is 8 640
+ * lines, not 864 000. */
+#define HTTP_ACCEPT_WARN_S 10
+
+/* Connections the kernel queues before accept: the Linux default of somaxconn. */
+#define HTTP_LISTEN_BACKLOG 4096
+
 #endif

@@ -733,6 +733,13 @@ static const struct key_def http_keys[] = {
      sizeof(((struct mandat_config *)0)->http_internal_listen) - 1, 0},
     {"metrics_token", set_string, HTTP_STR(metrics_token), 0},
     {"api_rate", set_u32, CFG_OFF(http.api_rate), 1, 1000000, 0},
+    {"request_timeout", set_u32, CFG_OFF(http.request_timeout_s), 1, HTTP_REQUEST_TIMEOUT_S_MAX, 0},
+    {"max_connections", set_u32, CFG_OFF(http.max_connections), 1, HTTP_CONNECTIONS_MAX_MAX, 0},
+    {"max_connections_per_address", set_u32, CFG_OFF(http.max_connections_addr), 1,
+     HTTP_CONNECTIONS_MAX_MAX, 0},
+    {"max_header_bytes", set_u32, CFG_OFF(http.max_header_bytes), 1024, 1024 * 1024, 0},
+    {"max_headers", set_u32, CFG_OFF(http.max_headers), 1, 10000, 0},
+    {"max_request_line", set_u32, CFG_OFF(http.max_request_line), 64, 1024 * 1024, 0},
 };
 
 static const struct key_def vault_keys[] = {
@@ -1451,6 +1458,12 @@ void config_defaults(struct mandat_config *cfg)
     smpp_link_defaults(&cfg->smpp);
     strcpy(cfg->http_listen, "127.0.0.1:8710");
     cfg->http.api_rate = 100; /* Stripe's default per key: a runaway client, not a busy shop */
+    cfg->http.request_timeout_s = HTTP_REQUEST_TIMEOUT_S_DEFAULT;
+    cfg->http.max_connections = HTTP_CONNECTIONS_MAX_DEFAULT;
+    cfg->http.max_connections_addr = HTTP_CONNECTIONS_PER_ADDR_MAX_DEFAULT;
+    cfg->http.max_header_bytes = HTTP_HEAD_BYTES_MAX_DEFAULT;
+    cfg->http.max_headers = HTTP_HEADER_COUNT_MAX_DEFAULT;
+    cfg->http.max_request_line = HTTP_REQUEST_LINE_MAX_DEFAULT;
     strcpy(cfg->vault_key_file, "mandat.key");
     cfg->webhook.timeout_s = 10;         /* merchants answer in milliseconds */
     cfg->webhook.concurrency = 16;       /* a few per merchant at peak */

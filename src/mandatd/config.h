@@ -95,6 +95,13 @@ struct mandat_config {
         uint8_t dev_mode;        /* dev_mode = false: /dev/phone and /dev/outbox (internal) */
         char metrics_token[128]; /* metrics_token = (Bearer for /metrics on the public side) */
         uint32_t api_rate;       /* api_rate = 100: requests per second per API key */
+        /* What one client may send and hold (src/base/limits.h HTTP_*_DEFAULT). */
+        uint32_t request_timeout_s;    /* request_timeout = 10: head and body, not reset */
+        uint32_t max_connections;      /* max_connections = 1024 */
+        uint32_t max_connections_addr; /* max_connections_per_address = 256 */
+        uint32_t max_header_bytes;     /* max_header_bytes = 32768: request line and headers */
+        uint32_t max_headers;          /* max_headers = 100: header lines */
+        uint32_t max_request_line;     /* max_request_line = 8192: method, URL, version */
     } http;
     /* [vault] */
     char vault_key_file[CONFIG_PATH_MAX]; /* key_file = mandat.key (0600, outside the database) */

@@ -784,8 +784,18 @@ static int start_social(struct daemon *d, struct mdt_err *err)
 static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct mdt_err *err)
 {
     const struct mandat_config *cfg = d->cfg;
+    /* What one client may send and hold, on both listeners (http_guard.h copies it). */
+    struct http_guard_limits lim = {
+        .request_line_max = cfg->http.max_request_line,
+        .header_count_max = cfg->http.max_headers,
+        .head_bytes_max = cfg->http.max_header_bytes,
+        .request_deadline_ms = cfg->http.request_timeout_s * 1000,
+        .connections_max = cfg->http.max_connections,
+        .connections_per_addr_max = cfg->http.max_connections_addr,
+    };
     int rc = 0;
 
+    h->limits = &lim;
     h->dev_mode = cfg->http.dev_mode != 0;
     h->mo_secret = cfg->kannel.mo_secret;
     h->mo_allow = cfg->kannel.mo_allow;

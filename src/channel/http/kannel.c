@@ -5,8 +5,6 @@
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
@@ -36,6 +34,7 @@ struct allow_net {
 
 struct kannel {
     struct evhttp *http;
+    struct http_guard *guard;
     struct kannel_handlers h;
     SSL_CTX *tls; /* NULL: plain HTTP */
     struct allow_net allow[KANNEL_ALLOW_MAX];
@@ -447,17 +446,6 @@ static void on_health(struct evhttp_request *req, void *arg)
     send_text(req, 200, "OK", "ok\n");
 }
 
-/* Each accepted connection gets a TLS bufferevent (server side) when TLS is on. */
-static struct bufferevent *tls_bev(struct event_base *base, void *arg)
-{
-    struct kannel *k = arg;
-    SSL *ssl = SSL_new(k->tls);
-
-    return ssl == NULL ? NULL
-                       : bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                                        BEV_OPT_CLOSE_ON_FREE);
-}
-
 static int tls_setup(struct kannel *k, const char *cert, const char *key, struct mdt_err *err)
 {
     k->tls = SSL_CTX_new(TLS_server_method());
@@ -474,7 +462,6 @@ static int tls_setup(struct kannel *k, const char *cert, const char *key, struct
         return mdt_err_set(err, MDT_E(INVAL),
                            "[http] tls_key '%s': not a readable PEM key matching tls_cert", key);
     }
-    evhttp_set_bevcb(k->http, tls_bev, k);
     return 0;
 }
 
@@ -492,46 +479,46 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
                   struct kannel **out, struct mdt_err *err)
 {
     struct kannel *k = calloc(1, sizeof(*k));
-    char host[64];
-    const char *colon = strrchr(listen, ':');
-    long port = colon != NULL ? strtol(colon + 1, NULL, 10) : 0;
+    struct http_guard_limits lim;
+    int rc = 0;
 
     if (k == NULL) {
         return mdt_err_set(err, MDT_E(NOMEM), "out of memory");
     }
-    if (colon == NULL || port <= 0 || port > 65535 || (size_t)(colon - listen) >= sizeof(host)) {
-        free(k);
-        return mdt_err_set(err, MDT_E(INVAL), "[http] listen '%s': write host:port", listen);
-    }
-    memcpy(host, listen, (size_t)(colon - listen));
-    host[colon - listen] = '\0';
     k->h = *h;
+    k->h.limits = NULL;
     k->h.mo_secret = h->mo_secret != NULL ? h->mo_secret : "";
+    if (h->limits != NULL) {
+        lim = *h->limits;
+    } else {
+        http_guard_limits_default(&lim);
+    }
     if (h->mo_allow != NULL) {
-        int rc = allow_parse(k, h->mo_allow, err);
-
+        rc = allow_parse(k, h->mo_allow, err);
         if (rc < 0) {
-            free(k);
-            return rc;
+            goto out;
         }
     }
     k->http = evhttp_new(base);
-    if (k->http == NULL || evhttp_bind_socket(k->http, host, (uint16_t)port) < 0) {
-        kannel_free(k);
-        return mdt_err_set(err, MDT_E(IO), "cannot listen on %s: in use or not an address", listen);
+    if (k->http == NULL) {
+        rc = mdt_err_set(err, MDT_E(NOMEM), "out of memory");
+        goto out;
     }
     if (h->tls_cert != NULL && h->tls_cert[0] != '\0') {
-        int rc = tls_setup(k, h->tls_cert, h->tls_key != NULL ? h->tls_key : "", err);
-
+        rc = tls_setup(k, h->tls_cert, h->tls_key != NULL ? h->tls_key : "", err);
         if (rc < 0) {
-            kannel_free(k);
-            return rc;
+            goto out;
         }
+    }
+    rc = http_guard_listen(base, k->http, listen, k->tls, &lim, &k->guard, err);
+    if (rc < 0) {
+        goto out;
     }
     /* Twice the API's limit: bodies above API_BODY_MAX get the API's own problem+json 413 (and
      * Kannel MOs are held to STORE_TEXT_MAX by request_text); only larger ones are cut off by
      * libevent, with its plain 413, before they are read in full. */
     evhttp_set_max_body_size(k->http, 2 * API_BODY_MAX);
+    /* Idle keep-alive connections and slow readers of a response; the guard bounds requests. */
     evhttp_set_timeout(k->http, 30);
     /* Listeners by audience: nothing that speaks for a phone is ever on the public one, and the
      * gateway's endpoints exist only once [kannel] says who the gateway is. */
@@ -546,7 +533,11 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
     evhttp_set_cb(k->http, "/healthz", on_health, k);
     evhttp_set_gencb(k->http, on_other, k);
     *out = k;
-    return 0;
+out:
+    if (rc < 0) {
+        kannel_free(k);
+    }
+    return rc;
 }
 
 void kannel_free(struct kannel *k)
@@ -555,8 +546,9 @@ void kannel_free(struct kannel *k)
         return;
     }
     if (k->http != NULL) {
-        evhttp_free(k->http);
+        evhttp_free(k->http); /* closes the listener and every connection first */
     }
+    http_guard_free(k->guard);
     if (k->tls != NULL) {
         SSL_CTX_free(k->tls);
     }

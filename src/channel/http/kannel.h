@@ -11,6 +11,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
+#include "channel/http/http_guard.h"
 #include "dialog/dialog.h"
 
 struct event_base;
@@ -39,12 +40,14 @@ struct kannel_handlers {
         *mo_allow; /* addresses and CIDRs that may call the gateway endpoints, or "" for any */
     const char *tls_cert; /* PEM files: both set, the server speaks HTTPS only; NULL or "": HTTP */
     const char *tls_key;
+    /* Bounds on requests and connections (http_guard.h); NULL: the defaults. */
+    const struct http_guard_limits *limits;
 };
 
 /* Listen on "host:port" (e.g. 127.0.0.1:8710), over TLS when h names a certificate and key
- * (errors say which file is wrong), for h->internal's audience. h is copied, the strings it
- * points to are not (they must outlive the listener). A malformed mo_allow is -MDT_EINVAL.
- * *out: kannel_free(). */
+ * (errors say which file is wrong), for h->internal's audience, behind the guard of
+ * http_guard.h with h->limits. h is copied (h->limits too), the strings it points to are not
+ * (they must outlive the listener). A malformed mo_allow is -MDT_EINVAL. *out: kannel_free(). */
 int kannel_listen(struct event_base *base, const char *listen, const struct kannel_handlers *h,
                   struct kannel **out, struct mdt_err *err);
 void kannel_free(struct kannel *k);
