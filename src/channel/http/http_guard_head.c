@@ -215,7 +215,8 @@ size_t http_head_scan(struct http_head *h, const struct http_guard_limits *lim,
     if (h->why == WHY_NONE && h->lines == 0 && h->scan > lim->request_line_max) {
         head_refuse(h, WHY_LINE);
     } else if (h->why == WHY_NONE && h->scan > lim->head_bytes_max) {
-        head_refuse(h, WHY_BYTES);
+        /* As for a complete line above, so that the answer never depends on how reads fell. */
+        head_refuse(h, h->lines == 0 ? WHY_LINE : WHY_BYTES);
     }
     return 0;
 }
