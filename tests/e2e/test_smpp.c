@@ -145,7 +145,7 @@ static void on_mo(void *ctx, const struct dialog_message *m, struct smpp_mo *mo)
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
     if (ack) {
-        smpp_mo_ack(mo, ESME_ROK); /* from inside the handler: must be allowed */
+        smpp_mo_ack(mo, ESME_ROK, NULL); /* from inside the handler: must be allowed */
     }
 }
 
@@ -292,7 +292,7 @@ static void do_ack(void *arg)
 {
     struct ack_args *a = arg;
 
-    smpp_mo_ack(a->mo, a->status);
+    smpp_mo_ack(a->mo, a->status, NULL);
 }
 
 struct stats_args {
