@@ -106,10 +106,11 @@ struct doubt_entry {
     int64_t at_us;        /* first received: the window counts from here */
 };
 
-/* In arrival order; at most DIALOG_DOUBT_MAX, allocated on first use. */
+/* In arrival order at e[head .. head + count); at most DIALOG_DOUBT_MAX, allocated on first
+ * use. Confirmations come in arrival order: removing the first entry only moves head. */
 struct doubt_list {
     struct doubt_entry *e;
-    size_t count;
+    size_t head, count;
 };
 
 struct idset {

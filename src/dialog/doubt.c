@@ -36,13 +36,26 @@ static struct id128 content_key(struct dialog *d, const struct dialog_message *m
     return id128_is_zero(key) ? (struct id128){.hi = 1, .lo = 1} : key;
 }
 
+static struct doubt_entry *list_at(const struct doubt_list *l, size_t i)
+{
+    MDT_ASSERT(i < l->count);
+    return &l->e[l->head + i];
+}
+
+/* Kept in arrival order: confirmations come in that order, so searches end at once and the
+ * first entry goes in O(1); another one costs a move of those after it (short lists). */
 static void list_remove(struct doubt_list *l, size_t i)
 {
     MDT_ASSERT(i < l->count);
-    /* Kept in arrival order (confirmations come in that order, so searches end early). The
-     * lists are short outside a crash: the move is cheap. */
-    memmove(&l->e[i], &l->e[i + 1], (l->count - i - 1) * sizeof(l->e[0]));
+    if (i == 0) {
+        l->head++;
+    } else {
+        memmove(list_at(l, i), list_at(l, i) + 1, (l->count - i - 1) * sizeof(l->e[0]));
+    }
     l->count--;
+    if (l->count == 0) {
+        l->head = 0;
+    }
 }
 
 static void list_add(struct doubt_list *l, struct id128 id, struct id128 key, int64_t at_us,
@@ -58,13 +71,17 @@ static void list_add(struct doubt_list *l, struct id128 id, struct id128 key, in
                  DIALOG_DOUBT_MAX, what);
         list_remove(l, 0);
     }
-    l->e[l->count++] = (struct doubt_entry){.id = id, .key = key, .at_us = at_us};
+    if (l->head + l->count >= DIALOG_DOUBT_MAX) { /* amortised: once per DIALOG_DOUBT_MAX adds */
+        memmove(l->e, &l->e[l->head], l->count * sizeof(l->e[0]));
+        l->head = 0;
+    }
+    l->e[l->head + l->count++] = (struct doubt_entry){.id = id, .key = key, .at_us = at_us};
 }
 
 static size_t list_find_id(const struct doubt_list *l, struct id128 id)
 {
     for (size_t i = 0; i < l->count; i++) {
-        if (id128_eq(l->e[i].id, id)) {
+        if (id128_eq(list_at(l, i)->id, id)) {
             return i;
         }
     }
@@ -92,9 +109,9 @@ static size_t candidate_find(struct dialog *d, struct id128 key, int64_t now_us)
     size_t i = 0;
 
     while (i < l->count) {
-        if (now_us - l->e[i].at_us > window_us) {
+        if (now_us - list_at(l, i)->at_us > window_us) {
             list_remove(l, i);
-        } else if (id128_eq(l->e[i].key, key)) {
+        } else if (id128_eq(list_at(l, i)->key, key)) {
             return i;
         } else {
             i++;
@@ -120,8 +137,8 @@ bool dialog_doubt_identify(struct dialog *d, const struct dialog_message *m, int
         return false;
     }
     /* One redelivery consumes one candidate; its own acknowledgement is in doubt again. */
-    *id = d->candidates.e[i].id;
-    dialog_doubt_track(d, *id, *key, d->candidates.e[i].at_us);
+    *id = list_at(&d->candidates, i)->id;
+    dialog_doubt_track(d, *id, *key, list_at(&d->candidates, i)->at_us);
     list_remove(&d->candidates, i);
     return true;
 }
@@ -157,7 +174,7 @@ void dialog_acks_in_doubt(struct dialog *d, const struct id128 *ids, size_t n)
         size_t i = list_find_id(&d->unconfirmed, ids[k]);
 
         if (i != SIZE_MAX) {
-            struct doubt_entry e = d->unconfirmed.e[i];
+            struct doubt_entry e = *list_at(&d->unconfirmed, i);
 
             list_remove(&d->unconfirmed, i);
             dialog_doubt_candidate(d, e.id, e.key, e.at_us);
