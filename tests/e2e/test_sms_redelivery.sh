@@ -149,16 +149,16 @@ want_count "no answer to the code redelivered after the restart" $A "Aucun ordre
 got=$("${M[@]}" account show 5 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["credits_posted_minor"])')
 if [ "$got" = 700 ]; then ok; else bad "TELETHON received $got cents, wanted 4 + 3 EUR once each"; fi
 
-# 4. The window, made short (dedup_window = 3 s) to stand for a long wait: inside it a
+# 4. The window, made short (dedup_window = 4 s) to stand for a long wait: inside it a
 # redelivery in doubt is still recognised, past it the message is new and answered.
 stop
 e2e_conf "$port" "$smpp_conf
 [sms]
-dedup_window = 3"
+dedup_window = 4"
 start_bound
 n0=$(count $A "Solde")
-acked "$(mo $A SOLDE '{"after_resp":"drop","redeliver_after_ms":2000}')"
-acked "$(mo $A HISTO '{"after_resp":"drop","redeliver_after_ms":4500}')"
+acked "$(mo $A SOLDE '{"after_resp":"drop","redeliver_after_ms":1500}')"
+acked "$(mo $A HISTO '{"after_resp":"drop","redeliver_after_ms":6000}')"
 acked "$(redelivered 3)"
 acked "$(redelivered 4)"
 want_count "in doubt, redelivered inside the window" $A "Solde" $((n0 + 1))
