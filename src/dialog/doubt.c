@@ -61,14 +61,19 @@ static void list_remove(struct doubt_list *l, size_t i)
 static void list_add(struct doubt_list *l, struct id128 id, struct id128 key, int64_t at_us,
                      const char *what)
 {
+    static bool said; /* once per process: a flood of lines would slow everything */
+
     if (l->e == NULL) {
         l->e = calloc(DIALOG_DOUBT_MAX, sizeof(*l->e));
         MDT_ASSERT(l->e != NULL);
     }
     if (l->count >= DIALOG_DOUBT_MAX) {
-        log_warn("dialog: more than %u %s messages: the oldest is forgotten (a redelivery of it "
-                 "would be answered as new)",
-                 DIALOG_DOUBT_MAX, what);
+        if (!said) {
+            log_warn("dialog: more than %u %s messages: the oldest are forgotten (a redelivery "
+                     "of one would be answered as new)",
+                     DIALOG_DOUBT_MAX, what);
+            said = true;
+        }
         list_remove(l, 0);
     }
     if (l->head + l->count >= DIALOG_DOUBT_MAX) { /* amortised: once per DIALOG_DOUBT_MAX adds */
