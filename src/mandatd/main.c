@@ -460,6 +460,7 @@ static void ops_gauges(void *ctx, struct metrics_gauges *g)
         smpp_links_stats(d->links, &st);
         g->smpp_window_in_use = st.submit_in_flight;
         g->smpp_bound = smpp_links_bound(d->links);
+        g->smpp_mo_unconfirmed = st.mo_unconfirmed;
     }
 }
 

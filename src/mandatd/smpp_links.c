@@ -145,6 +145,7 @@ void smpp_links_stats(const struct smpp_links *l, struct smpp_session_stats *sum
         sum->submit_in_flight += st.submit_in_flight;
         sum->mo_pending += st.mo_pending;
         sum->mo_partial += st.mo_partial;
+        sum->mo_unconfirmed += st.mo_unconfirmed;
     }
 }
 
