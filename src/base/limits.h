@@ -163,4 +163,19 @@
 /* Connections the kernel queues before accept: the Linux default of somaxconn. */
 #define HTTP_LISTEN_BACKLOG 4096
 
+/* Acknowledged MOs per SMPP connection whose deliver_sm_resp the SMSC has not yet shown it read
+ * (smpp_mo_ack's in-doubt FIFO, 32 bytes each: 128 KB). mandat closes the doubt with an
+ * enquire_link after each burst, so the FIFO holds about one round trip of MOs; an SMSC that
+ * stops answering is dropped after response_timeout_s. Past the bound a new deliver_sm is
+ * answered ESME_RTHROTTLED, counting the MOs still being committed. */
+#define SMPP_MO_DOUBT_MAX 4096u
+
+/* Messages the dialog keeps for in-doubt redeliveries (inbox id, content key and time, 40 bytes
+ * each), in two lists of at most this many: those whose acknowledgement is unconfirmed (about
+ * one round trip of MOs per link), and candidates (what a drop or a crash left in doubt). Both
+ * are scanned linearly, which is cheap while they are short, as they are outside a crash; past
+ * the bound the oldest entry is forgotten, and logged (its redelivery would be answered as a
+ * new message). */
+#define DIALOG_DOUBT_MAX 16384u
+
 #endif

@@ -158,7 +158,11 @@ int metrics_format(const struct metrics_gauges *g, char *buf, size_t cap)
         "# HELP mandat_smpp_window_in_use submit_sm awaiting their response\n"
         "# TYPE mandat_smpp_window_in_use gauge\nmandat_smpp_window_in_use %llu\n"
         "# HELP mandat_smpp_bound SMPP binds up now, over every SMSC link\n"
-        "# TYPE mandat_smpp_bound gauge\nmandat_smpp_bound %llu\n",
-        (unsigned long long)g->smpp_window_in_use, (unsigned long long)g->smpp_bound);
+        "# TYPE mandat_smpp_bound gauge\nmandat_smpp_bound %llu\n"
+        "# HELP mandat_smpp_mo_unconfirmed MOs acknowledged whose response the SMSC has not yet"
+        " shown it read (in doubt should the link drop now)\n"
+        "# TYPE mandat_smpp_mo_unconfirmed gauge\nmandat_smpp_mo_unconfirmed %llu\n",
+        (unsigned long long)g->smpp_window_in_use, (unsigned long long)g->smpp_bound,
+        (unsigned long long)g->smpp_mo_unconfirmed);
     return o.full ? -1 : (int)o.len;
 }

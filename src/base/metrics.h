@@ -35,6 +35,7 @@ struct metrics_gauges {
     uint64_t outbox_depth;       /* SMS replies waiting to be sent */
     uint64_t smpp_window_in_use; /* submit_sm awaiting their response */
     uint64_t smpp_bound;         /* SMPP binds up now */
+    uint64_t smpp_mo_unconfirmed; /* MOs acknowledged, not yet known read by the SMSC */
 };
 
 /* Write every series in the text format into buf (cap bytes). Returns the length, or -1 when

@@ -183,6 +183,7 @@ void dialog_free(struct dialog *d)
     free(d->slots);
     free(d->seen[0].ids);
     free(d->seen[1].ids);
+    dialog_doubt_free(d);
     free(d);
 }
 
@@ -285,6 +286,10 @@ static int load_inbox(void *ctx, const struct inbox_row *r, bool done)
 {
     (void)done; /* replies commit with the message: a stored message is always answered */
     dialog_seen_add(ctx, r->id, r->received_us);
+    if (!id128_is_zero(r->doubt_key)) {
+        /* Unconfirmed when mandatd stopped: the SMSC may deliver it again (DESIGN.md). */
+        dialog_doubt_candidate(ctx, r->id, r->doubt_key, r->received_us);
+    }
     return 0;
 }
 

@@ -55,6 +55,10 @@ struct dialog_message {
     /* CHANNEL_SOCIAL: source is the author's address ("m:alice", "x:bob"), peer_id the post's
      * id, and source_id the author's id on the platform (X direct messages need it). */
     char source_id[STORE_PEER_ID_MAX];
+    /* SMPP: the SMSC link's name ("" for [smpp]); NULL for every other channel. A message
+     * without peer_id from a link is taken for a redelivery only if the same link left the same
+     * message in doubt (dialog_acks_in_doubt); every other message is new. */
+    const char *link;
     /* CHANNEL_SOCIAL: the accounts the post mentions with their ids, so that a payee is the
      * account the network means, not whoever last linked that handle; read during the call. */
     const struct dialog_mention *mentions;
@@ -150,6 +154,27 @@ int dialog_association_add(struct dialog *d, const char *keyword, uint64_t accou
  * more), or -MDT_EBUSY when the same person has a step in flight (retry after it is done). */
 int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                    struct dialog_step **out);
+
+/* ---- redeliveries without the peer's id (doubt.c; DESIGN.md, Durability) ---- */
+
+/* The inbox id dialog_receive gave its last message when that message is tracked for in-doubt
+ * redeliveries (an SMPP message without the SMSC's id, handled or recognised as a redelivery);
+ * zero otherwise. Give it to the channel with the acknowledgement (smpp_mo_ack). */
+struct id128 dialog_received_id(const struct dialog *d);
+
+/* The acknowledgements of these messages were read by the peer: they will not come again.
+ * Writes into rows (room for n) the store rows that clear their content keys, and returns how
+ * many (ids the dialog does not track are skipped). Submit them like any rows. O(n * tracked). */
+size_t dialog_acks_read(struct dialog *d, const struct id128 *ids, size_t n,
+                        struct store_extra *rows);
+
+/* The link dropped before these acknowledgements were known read: each becomes a candidate,
+ * for dedup_window from its first receipt, for one later message with the same link, sender,
+ * destination and text, which is then recognised as its redelivery (-MDT_EEXISTS). */
+void dialog_acks_in_doubt(struct dialog *d, const struct id128 *ids, size_t n);
+
+/* The message with this id was not acknowledged (not committed): stop tracking it. */
+void dialog_doubt_forget(struct dialog *d, struct id128 id);
 
 /* Work the dialog starts on its own at now_us: money held for a number that now has a wallet is
  * collected; money held past its period goes back to the payer. Returns 0 with *out a step to

@@ -22,24 +22,19 @@
 #define TAG_COLLECT 0x400u
 #define TAG_RETURN 0x500u
 
-/* A message's id: the SMSC's own id when it gives one; otherwise what the person sent and when
- * the SMSC says it was sent; otherwise (no SMSC time) the 30-second slot it arrived in, so that a
- * redelivery right after a lost acknowledgement is recognised. A code without an SMSC id or time
- * is never taken for a redelivery (unique): people type the same code twice in a minute (two
- * orders, or a wrong code twice), and swallowing the second would be worse than answering a
- * real redelivery twice, which moves no money (ledger ids derive from the message id, and the
- * order a code confirms is gone after the first). Keyed (vault_mac): the text may be a code,
- * and an unkeyed hash of six digits is reversed by trying them all. */
+/* A message's id: the peer's own id when it gives one, so that a redelivery has the same id;
+ * otherwise unique, because a person may really send the same text twice (DESIGN.md,
+ * Durability): a redelivery without the peer's id is recognised only when it arrived in doubt
+ * (doubt.c). unique is kept for callers that always have a peer id. Keyed (vault_mac): the text
+ * may be a code, and an unkeyed hash of six digits is reversed by trying them all. */
 struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                                bool unique)
 {
     static unsigned char buf[STORE_TEXT_MAX + 256];
-    int64_t when = m->peer_time_us != 0 ? m->peer_time_us : now_us / 30000000;
+    /* Unique across restarts too: the time, and a counter for messages of the same µs. */
+    int64_t when = now_us ^ (int64_t)(++d->unique_serial << 1) ^ INT64_MIN;
 
-    if (m->peer_time_us == 0 && unique) {
-        /* Unique across restarts too: the time, and a counter for messages of the same µs. */
-        when = now_us ^ (int64_t)(++d->unique_serial << 1) ^ INT64_MIN;
-    }
+    (void)unique;
     size_t len = m->len < STORE_TEXT_MAX ? m->len : STORE_TEXT_MAX;
     uint8_t mac[32];
     struct id128 id;
@@ -555,22 +550,24 @@ void dialog_fill_inbox(struct dialog_step *s, const struct dialog_message *m, in
 int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                    struct dialog_step **out)
 {
-    struct id128 inbox_id;
+    struct id128 inbox_id, key;
     struct dialog_step *s;
     struct command cmd;
     struct cust *c;
+    bool again;
 
+    d->received_id = (struct id128){0, 0};
     if (m->channel == CHANNEL_SOCIAL) {
         return dialog_social_receive(d, m, now_us, out);
     }
-    command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
-    inbox_id = dialog_message_id(
-        d, m, now_us, cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE || cmd.type == CMD_CODE_KEEP);
-    if (dialog_seen(d, inbox_id)) {
-        vault_wipe(cmd.code, sizeof(cmd.code));
-        vault_wipe(cmd.new_code, sizeof(cmd.new_code));
+    again = dialog_doubt_identify(d, m, now_us, &inbox_id, &key);
+    if (again || dialog_seen(d, inbox_id)) {
+        if (again) {
+            d->received_id = inbox_id; /* handled once already: acknowledged, tracked again */
+        }
         return MDT_E(EXISTS);
     }
+    command_parse(m->text, m->len, d->cfg.country, d->cfg.currency, &cmd);
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
         return MDT_E(NOMEM);
@@ -590,6 +587,12 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
     }
     s->lang = c != NULL ? (enum lang)c->row.lang : (cmd.lang_known ? cmd.lang : d->cfg.lang);
     dialog_fill_inbox(s, m, now_us);
+    if (!id128_is_zero(key)) {
+        /* In doubt until the link confirms the acknowledgement; a crash keeps it so. */
+        s->rows[0].u.inbox.doubt_key = key;
+        dialog_doubt_track(d, inbox_id, key, now_us);
+        d->received_id = inbox_id;
+    }
     if (cmd.type == CMD_CODE || cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE_KEEP ||
         cmd.type == CMD_CODE_RESET) {
         /* DESIGN.md: a code is never stored in clear, not even in the record of messages. */

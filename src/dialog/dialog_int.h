@@ -100,6 +100,19 @@ struct cust {
     bool busy; /* a step is in flight: later messages wait */
 };
 
+/* A message tracked for in-doubt redeliveries (doubt.c). */
+struct doubt_entry {
+    struct id128 id, key; /* inbox id; keyed content key (link, source, dest, text) */
+    int64_t at_us;        /* first received: the window counts from here */
+};
+
+/* In arrival order at e[head .. head + count); at most DIALOG_DOUBT_MAX, allocated on first
+ * use. Confirmations come in arrival order: removing the first entry only moves head. */
+struct doubt_list {
+    struct doubt_entry *e;
+    size_t head, count;
+};
+
 struct idset {
     struct id128 *ids;
     size_t count;
@@ -120,6 +133,9 @@ struct dialog {
     struct idset seen[2];
     int seen_current;
     uint64_t unique_serial; /* makes ids of messages never taken for redeliveries unique */
+    /* doubt.c: messages whose acknowledgement is unconfirmed, and candidates for a redelivery */
+    struct doubt_list unconfirmed, candidates;
+    struct id128 received_id; /* dialog_received_id */
     struct claim *claims;   /* unordered; O(n) scans, n is small (money waiting for joiners) */
     size_t claim_count, claim_cap;
     struct request *requests; /* in creation order */
@@ -249,6 +265,15 @@ void dialog_code_free_all(struct dialog *d);
 /* ---- shared by dialog_decide.c and social.c ---- */
 struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
                                bool unique);
+/* doubt.c: the id of message m (dialog_message_id), and for an SMPP message without the SMSC's
+ * id its content key (else zero). Returns true when m is the redelivery of a candidate: *id is
+ * then the candidate's, consumed, and tracked again as unconfirmed. */
+bool dialog_doubt_identify(struct dialog *d, const struct dialog_message *m, int64_t now_us,
+                           struct id128 *id, struct id128 *key);
+/* Track a new message's unconfirmed acknowledgement; a stored one in doubt (at load). */
+void dialog_doubt_track(struct dialog *d, struct id128 id, struct id128 key, int64_t at_us);
+void dialog_doubt_candidate(struct dialog *d, struct id128 id, struct id128 key, int64_t at_us);
+void dialog_doubt_free(struct dialog *d);
 void dialog_fill_inbox(struct dialog_step *s, const struct dialog_message *m, int64_t now_us);
 void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
                          const struct command *cmd);

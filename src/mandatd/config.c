@@ -680,7 +680,8 @@ static const struct key_def sms_keys[] = {
     {"code_lock", set_u32, CFG_OFF(sms.code_lock_s), 60, 7 * 86400, 0},
     /* a few seconds are allowed for tests; people need hours to notice a reset they did not ask */
     {"code_reset_delay", set_u32, CFG_OFF(sms.code_reset_delay_s), 1, 30 * 86400, 0},
-    {"dedup_window", set_u32, CFG_OFF(sms.dedup_window_s), 60, 7 * 86400, 0},
+    /* a few seconds are allowed for tests; SMSCs redeliver within hours */
+    {"dedup_window", set_u32, CFG_OFF(sms.dedup_window_s), 1, 7 * 86400, 0},
     {"claim_period", set_u32, CFG_OFF(sms.claim_period_s), 1, 90 * 86400, 0},
     {"order_fee", set_string, CFG_OFF(sms.order_fee), 1, FEE_NAME_MAX - 1, 0},
 };

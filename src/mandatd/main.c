@@ -118,20 +118,32 @@ struct daemon {
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
- * handled), ESME_RX_T_APPN (temporary: the SMSC delivers it again later) otherwise. */
-static bool smpp_ack(void *ctx, int rc, const char *const *replies, size_t n)
+ * handled), ESME_RX_T_APPN (temporary: the SMSC delivers it again later) otherwise. Replies go
+ * out through the outbox and submit_sm. */
+static void smpp_ack(void *ctx, int rc, const struct id128 *inbox_id)
 {
-    (void)replies;
-    (void)n;
-    smpp_mo_ack(ctx, (rc == 0 || rc == MDT_E(EXISTS)) ? ESME_ROK : ESME_RX_T_APPN);
-    return false; /* replies go out through the outbox and submit_sm */
+    smpp_mo_ack(ctx, (rc == 0 || rc == MDT_E(EXISTS)) ? ESME_ROK : ESME_RX_T_APPN, inbox_id);
 }
 
 static void smpp_on_mo(void *ctx, const struct dialog_message *m, struct smpp_mo *mo)
 {
     struct daemon *d = ctx;
 
-    service_receive(d->service, m, mo, smpp_ack);
+    service_receive_tracked(d->service, m, mo, smpp_ack);
+}
+
+static void smpp_on_acks_read(void *ctx, const struct id128 *ids, size_t n)
+{
+    struct daemon *d = ctx;
+
+    service_acks_read(d->service, ids, n);
+}
+
+static void smpp_on_acks_in_doubt(void *ctx, const struct id128 *ids, size_t n)
+{
+    struct daemon *d = ctx;
+
+    service_acks_in_doubt(d->service, ids, n);
 }
 
 static void smpp_on_submitted(void *ctx, struct id128 id, int rc, uint32_t status,
@@ -169,6 +181,8 @@ static int start_smpp(struct daemon *d, struct mdt_err *err)
                               .submitted = smpp_on_submitted,
                               .receipt = smpp_on_receipt,
                               .bound = smpp_on_bound,
+                              .acks_read = smpp_on_acks_read,
+                              .acks_in_doubt = smpp_on_acks_in_doubt,
                               .ctx = d};
     struct service_sender snd;
     int rc = smpp_links_start(d->base, d->cfg, &h, &d->links, err);
@@ -452,6 +466,7 @@ static void ops_gauges(void *ctx, struct metrics_gauges *g)
         smpp_links_stats(d->links, &st);
         g->smpp_window_in_use = st.submit_in_flight;
         g->smpp_bound = smpp_links_bound(d->links);
+        g->smpp_mo_unconfirmed = st.mo_unconfirmed;
     }
 }
 

@@ -11,6 +11,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "base/id128.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/metrics.h"
@@ -29,6 +30,8 @@ struct pending {
     void *ctx;
     service_ack_fn ack;
     service_step_fn step_done; /* api steps: told before the dialog frees the step */
+    service_mo_ack_fn mo_ack;  /* tracked channels (SMPP) */
+    struct id128 inbox_id;     /* dialog_received_id: zero when not tracked */
     int rc;
 };
 
@@ -157,6 +160,18 @@ static void outbox_save_states(struct service *s, const struct outbox_row *rows,
     }
 }
 
+/* Answer a tracked channel: a message not taken is no longer tracked. */
+static void mo_answer(struct service *s, const struct pending *p, int rc)
+{
+    bool taken = rc == 0 || rc == MDT_E(EXISTS);
+    bool tracked = !id128_is_zero(p->inbox_id);
+
+    if (!taken && tracked) {
+        dialog_doubt_forget(s->dialog, p->inbox_id);
+    }
+    p->mo_ack(p->ctx, rc, taken && tracked ? &p->inbox_id : NULL);
+}
+
 /* A durable step: acknowledge its message, then send or queue its replies. */
 static void step_finished(struct service *s, struct dialog_step *step)
 {
@@ -189,6 +204,9 @@ static void step_finished(struct service *s, struct dialog_step *step)
         }
     }
     delivered = p->ack != NULL && p->ack(p->ctx, rc, texts, nmine);
+    if (p->mo_ack != NULL) {
+        mo_answer(s, p, rc);
+    }
     if (p->step_done != NULL) {
         p->step_done(p->ctx, rc, step);
     }
@@ -234,9 +252,7 @@ static void on_wake(evutil_socket_t fd, short what, void *arg)
 /* An answer decided without the engine still reaches the channel later, never inside
  * service_receive: channels may then treat every answer the same way. */
 struct early {
-    void *ctx;
-    service_ack_fn ack;
-    int rc;
+    struct pending p;
 };
 
 static void on_early(evutil_socket_t fd, short what, void *arg)
@@ -245,20 +261,25 @@ static void on_early(evutil_socket_t fd, short what, void *arg)
 
     (void)fd;
     (void)what;
-    e->ack(e->ctx, e->rc, NULL, 0);
+    if (e->p.mo_ack != NULL) {
+        mo_answer(e->p.svc, &e->p, e->p.rc);
+    } else {
+        e->p.ack(e->p.ctx, e->p.rc, NULL, 0);
+    }
     free(e);
 }
 
-static void answer_later(struct service *s, void *ctx, service_ack_fn ack, int rc)
+static void answer_later(struct service *s, const struct pending *how, int rc)
 {
     struct early *e = malloc(sizeof(*e));
     struct timeval now = {0, 0};
 
     MDT_ASSERT(e != NULL);
-    *e = (struct early){.ctx = ctx, .ack = ack, .rc = rc};
+    e->p = *how;
+    e->p.svc = s;
+    e->p.rc = rc;
     if (event_base_once(s->base, -1, EV_TIMEOUT, on_early, e, &now) < 0) {
-        free(e);
-        ack(ctx, rc, NULL, 0);
+        on_early(-1, 0, e);
     }
 }
 
@@ -282,22 +303,67 @@ static int submit_step(struct service *s, struct dialog_step *step, const struct
     return rc;
 }
 
-void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
-                     service_ack_fn ack)
+static void receive(struct service *s, const struct dialog_message *m, struct pending *how)
 {
     struct dialog_step *step = NULL;
     int rc = dialog_receive(s->dialog, m, clock_now_us(), &step);
 
     metrics_add(METRIC_MESSAGES_IN_SMS, 1);
-
+    how->inbox_id = dialog_received_id(s->dialog);
     if (rc < 0) {
-        answer_later(s, ctx, ack, rc);
+        answer_later(s, how, rc);
         return;
     }
-    rc = submit_step(s, step, &(struct pending){.ctx = ctx, .ack = ack});
+    rc = submit_step(s, step, how);
     if (rc < 0) {
-        answer_later(s, ctx, ack, rc);
+        answer_later(s, how, rc);
     }
+}
+
+void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
+                     service_ack_fn ack)
+{
+    receive(s, m, &(struct pending){.ctx = ctx, .ack = ack});
+}
+
+void service_receive_tracked(struct service *s, const struct dialog_message *m, void *ctx,
+                             service_mo_ack_fn ack)
+{
+    receive(s, m, &(struct pending){.ctx = ctx, .mo_ack = ack});
+}
+
+static void confirmed_done(void *ctx, int rc, const struct ledger_result *res, size_t n)
+{
+    (void)res;
+    (void)n;
+    if (rc < 0) {
+        /* Left in doubt in the store: after a restart, a real repeat of one of these texts
+         * within dedup_window would be taken for its redelivery. */
+        log_warn("inbox: acknowledgements read not recorded: %s", mdt_strerror(rc));
+    }
+    free(ctx);
+}
+
+void service_acks_read(struct service *s, const struct id128 *ids, size_t n)
+{
+    struct store_extra *x = calloc(n, sizeof(*x));
+    size_t k;
+
+    MDT_ASSERT(x != NULL);
+    k = dialog_acks_read(s->dialog, ids, n, x);
+    /* No ops: the rows ride in the engine's next batch, one commit with everything else. */
+    if (k == 0 ||
+        engine_submit_rows(s->engine, NULL, 0, x, k, k, NULL, NULL, x, confirmed_done) < 0) {
+        if (k > 0) {
+            log_warn("inbox: acknowledgements read not recorded: the engine's queue is full");
+        }
+        free(x);
+    }
+}
+
+void service_acks_in_doubt(struct service *s, const struct id128 *ids, size_t n)
+{
+    dialog_acks_in_doubt(s->dialog, ids, n);
 }
 
 int service_submit(struct service *s, struct dialog_step *step, void *ctx, service_step_fn done)

@@ -35,6 +35,21 @@ void service_free(struct service *s);
 void service_receive(struct service *s, const struct dialog_message *m, void *ctx,
                      service_ack_fn ack);
 
+/* How a message of a channel that tracks its acknowledgements (SMPP) ended: rc as for
+ * service_ack_fn, and inbox_id, the id to give the acknowledgement for in-doubt tracking
+ * (smpp_mo_ack), or NULL when the message is not tracked or not taken. */
+typedef void (*service_mo_ack_fn)(void *ctx, int rc, const struct id128 *inbox_id);
+
+/* service_receive for such a channel (its replies always go through the outbox). */
+void service_receive_tracked(struct service *s, const struct dialog_message *m, void *ctx,
+                             service_mo_ack_fn ack);
+
+/* The channel's in-doubt reports (smpp_handlers.acks_read / acks_in_doubt): read ones are
+ * cleared in the store in the next group commit (no fsync of their own); ones in doubt become
+ * candidates for a redelivery (dialog_acks_in_doubt). Loop thread. */
+void service_acks_read(struct service *s, const struct id128 *ids, size_t n);
+void service_acks_in_doubt(struct service *s, const struct id128 *ids, size_t n);
+
 /* A step decided outside a message (the HTTP API, a wallet page) is durable (rc 0) or failed:
  * read what it says (dialog_step_outcome, step->request) before returning; the dialog frees
  * the step after. Loop thread. */

@@ -41,6 +41,7 @@ static void link_config(const struct mandat_config *cfg, const struct config_smp
     sc->tls = c->tls != 0;
     snprintf(sc->tls_ca_file, sizeof(sc->tls_ca_file), "%s", c->tls_ca_file);
     sc->tls_verify = c->tls_verify != 0;
+    snprintf(sc->link, sizeof(sc->link), "%s", c->name);
 }
 
 static int start_link(struct event_base *base, const struct mandat_config *cfg,
@@ -144,6 +145,7 @@ void smpp_links_stats(const struct smpp_links *l, struct smpp_session_stats *sum
         sum->submit_in_flight += st.submit_in_flight;
         sum->mo_pending += st.mo_pending;
         sum->mo_partial += st.mo_partial;
+        sum->mo_unconfirmed += st.mo_unconfirmed;
     }
 }
 

@@ -53,6 +53,10 @@ struct inbox_row {
     int64_t peer_time_us;
     int64_t received_us;
     char text[STORE_TEXT_MAX];
+    /* An SMPP message without the SMSC's id: its keyed content key while its acknowledgement is
+     * not known read (a crash leaves it in doubt: a candidate for a redelivery after the
+     * restart); zero otherwise, and once cleared (EXTRA_INBOX_CONFIRMED). */
+    struct id128 doubt_key;
 };
 
 struct outbox_row {
@@ -338,6 +342,7 @@ enum store_extra_kind {
     EXTRA_SOCIAL_LINK = 16,       /* upsert by address */
     EXTRA_SOCIAL_CURSOR = 17,     /* upsert by network */
     EXTRA_CODE_ORDER = 18,        /* insert when seq is 0, else upsert by seq */
+    EXTRA_INBOX_CONFIRMED = 19,   /* clear inbox.id's doubt_key: its acknowledgement was read */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */

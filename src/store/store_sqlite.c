@@ -153,6 +153,10 @@ static const char *const migrations[] = {
     "ALTER TABLE customers ADD COLUMN last_kind INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE customers ADD COLUMN last_ref TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE customers ADD COLUMN last_done_us INTEGER NOT NULL DEFAULT 0;",
+    /* 11: an SMPP message without the SMSC's id keeps its keyed content key while its
+     * acknowledgement is not known read by the SMSC (NULL once it is): after a crash those are
+     * the only messages a redelivery may match (DESIGN.md, Durability). */
+    "ALTER TABLE inbox ADD COLUMN doubt_key BLOB;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -172,8 +176,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_SET_STATE] = "UPDATE transfers SET state = ? WHERE seq = ?",
     [ST_DATA_VERSION] = "PRAGMA data_version",
     [ST_INS_INBOX] = "INSERT OR IGNORE INTO inbox(id, channel, peer_id, source, dest, text,"
-                     " peer_time_us, received_us, done) VALUES(?,?,?,?,?,?,?,?,0)",
+                     " peer_time_us, received_us, done, doubt_key) VALUES(?,?,?,?,?,?,?,?,0,?)",
     [ST_INBOX_DONE] = "UPDATE inbox SET done = 1 WHERE id = ?",
+    [ST_INBOX_CONFIRMED] = "UPDATE inbox SET doubt_key = NULL WHERE id = ?",
     [ST_INS_OUTBOX] = "INSERT OR IGNORE INTO outbox(id, inbox_id, channel, state, attempts, source,"
                       " dest, peer_id, final_state, next_try_us, created_us, text, dest_id,"
                       " reply_to, visibility, link_seal) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/id128.h"
 #include "store/store_sqlite_int.h"
 
 static void bind_text(sqlite3_stmt *st, int col, const char *text, size_t cap)
@@ -25,6 +26,11 @@ static int write_inbox(struct sqlite_store *s, const struct inbox_row *r, struct
     bind_text(st, 6, r->text, sizeof(r->text));
     sqlite3_bind_int64(st, 7, r->peer_time_us);
     sqlite3_bind_int64(st, 8, r->received_us);
+    if (id128_is_zero(r->doubt_key)) {
+        sqlite3_bind_null(st, 9);
+    } else {
+        sqlite_bind_id(st, 9, r->doubt_key);
+    }
     return sqlite_step_done(s, st, err);
 }
 
@@ -358,6 +364,9 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
     case EXTRA_INBOX_DONE:
         sqlite_bind_id(s->st[ST_INBOX_DONE], 1, x->u.inbox.id);
         return sqlite_step_done(s, s->st[ST_INBOX_DONE], err);
+    case EXTRA_INBOX_CONFIRMED:
+        sqlite_bind_id(s->st[ST_INBOX_CONFIRMED], 1, x->u.inbox.id);
+        return sqlite_step_done(s, s->st[ST_INBOX_CONFIRMED], err);
     case EXTRA_OUTBOX:
         return write_outbox(s, &x->u.outbox, true, err);
     case EXTRA_OUTBOX_STATE:
@@ -625,6 +634,7 @@ static int load_inbox(sqlite3_stmt *st, const struct store_channel_fns *f, void 
     column_text(st, 5, r->text, sizeof(r->text));
     r->peer_time_us = sqlite3_column_int64(st, 6);
     r->received_us = sqlite3_column_int64(st, 7);
+    r->doubt_key = sqlite_column_id(st, 9);
     return f->inbox != NULL ? f->inbox(ctx, r, sqlite3_column_int(st, 8) != 0) : 0;
 }
 
@@ -758,8 +768,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         {"SELECT id, payer, payer_account, payee, amount_minor, created_us, expires_us"
          " FROM claims WHERE ?1 IS NOT NULL ORDER BY created_us",
          load_claim},
-        {"SELECT id, channel, peer_id, source, dest, text, peer_time_us, received_us, done"
-         " FROM inbox WHERE received_us >= ?1 OR done = 0 ORDER BY seq",
+        {"SELECT id, channel, peer_id, source, dest, text, peer_time_us, received_us, done,"
+         " doubt_key FROM inbox WHERE received_us >= ?1 OR done = 0 ORDER BY seq",
          load_inbox},
         {"SELECT id, inbox_id, channel, state, attempts, source, dest, peer_id, final_state,"
          " next_try_us, created_us, text, dest_id, reply_to, visibility, link_seal FROM outbox"

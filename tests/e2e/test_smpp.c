@@ -77,6 +77,11 @@ static struct dlr_rec dlrs[EVENTS_MAX];
 static int ndlrs;
 static int ups, downs;
 static bool is_up, stopped, auto_ack;
+/* In-doubt tracking: auto-acknowledged MOs get the id {0x1d, their index + 1} when track_ids;
+ * acks_read / acks_in_doubt record what they report. */
+static bool track_ids;
+static struct id128 acks_read_ids[EVENTS_MAX], acks_doubt_ids[EVENTS_MAX];
+static int nread, ndoubt;
 
 static struct event_base *base;
 static pid_t smsc_pid = -1;
@@ -129,11 +134,14 @@ static void sleep_ms(int ms)
 static void on_mo(void *ctx, const struct dialog_message *m, struct smpp_mo *mo)
 {
     struct mo_rec *r;
-    bool ack;
+    struct id128 id = {0x1d, 0};
+    bool ack, track;
 
     (void)ctx;
     pthread_mutex_lock(&mu);
     ack = auto_ack;
+    track = track_ids;
+    id.lo = (uint64_t)nmos + 1;
     if (nmos < EVENTS_MAX) {
         r = &mos[nmos++];
         snprintf(r->source, sizeof(r->source), "%s", m->source);
@@ -145,7 +153,7 @@ static void on_mo(void *ctx, const struct dialog_message *m, struct smpp_mo *mo)
     pthread_cond_broadcast(&cv);
     pthread_mutex_unlock(&mu);
     if (ack) {
-        smpp_mo_ack(mo, ESME_ROK); /* from inside the handler: must be allowed */
+        smpp_mo_ack(mo, ESME_ROK, track ? &id : NULL); /* from inside the handler: allowed */
     }
 }
 
@@ -192,11 +200,35 @@ static void on_bound(void *ctx, bool up)
     pthread_mutex_unlock(&mu);
 }
 
+static void record_ids(struct id128 *to, int *count, const struct id128 *ids, size_t n)
+{
+    pthread_mutex_lock(&mu);
+    for (size_t i = 0; i < n && *count < EVENTS_MAX; i++) {
+        to[(*count)++] = ids[i];
+    }
+    pthread_cond_broadcast(&cv);
+    pthread_mutex_unlock(&mu);
+}
+
+static void on_acks_read(void *ctx, const struct id128 *ids, size_t n)
+{
+    (void)ctx;
+    record_ids(acks_read_ids, &nread, ids, n);
+}
+
+static void on_acks_in_doubt(void *ctx, const struct id128 *ids, size_t n)
+{
+    (void)ctx;
+    record_ids(acks_doubt_ids, &ndoubt, ids, n);
+}
+
 static const struct smpp_handlers handlers = {
     .mo = on_mo,
     .submitted = on_submitted,
     .receipt = on_receipt,
     .bound = on_bound,
+    .acks_read = on_acks_read,
+    .acks_in_doubt = on_acks_in_doubt,
     .ctx = NULL,
 };
 
@@ -286,13 +318,14 @@ static void do_submit(void *arg)
 struct ack_args {
     struct smpp_mo *mo;
     uint32_t status;
+    const struct id128 *id;
 };
 
 static void do_ack(void *arg)
 {
     struct ack_args *a = arg;
 
-    smpp_mo_ack(a->mo, a->status);
+    smpp_mo_ack(a->mo, a->status, a->id);
 }
 
 struct stats_args {
@@ -546,6 +579,8 @@ static void reset_all(void)
         }
     }
     nmos = nsubs = ndlrs = 0;
+    nread = ndoubt = 0;
+    track_ids = false;
     ups = downs = 0;
     is_up = false;
     stopped = false;
@@ -643,7 +678,7 @@ static const struct sub_rec *sub_find(uint64_t id_lo)
 
 static void ack_mo(int index, uint32_t status)
 {
-    struct ack_args a;
+    struct ack_args a = {.id = NULL};
 
     pthread_mutex_lock(&mu);
     a.mo = mos[index].mo;
@@ -870,6 +905,65 @@ static void test_mo_ack_after_drop(void)
     ack_mo(0, ESME_ROK);
     sleep_ms(100);
     CHECK(smsc_stat("mo_acked") == 0, "nothing acked on the new connection");
+    pthread_mutex_lock(&mu);
+    auto_ack = true;
+    pthread_mutex_unlock(&mu);
+    session_close(s);
+}
+
+/* DESIGN.md, Durability: an acknowledged MO is in doubt until the SMSC answers a PDU written
+ * after its deliver_sm_resp; the session closes the doubt with an enquire_link (acks_read), and
+ * a drop before that, or an ack that could not be written, reports it in doubt. */
+static void test_mo_in_doubt(void)
+{
+    struct smpp_config cfg;
+    struct smpp_session *s;
+    struct id128 id = {0x1d, 99};
+    struct ack_args a = {.status = ESME_ROK, .id = &id};
+    struct http_job j;
+    char resp[4096];
+    bool ok = false;
+
+    config_base(&cfg);
+    s = session_open(&cfg, true);
+    pthread_mutex_lock(&mu);
+    track_ids = true;
+    pthread_mutex_unlock(&mu);
+    mo_roundtrip("{\"from\":\"+33612345678\",\"to\":\"71004\",\"text\":\"SOLDE\"}", resp,
+                 sizeof(resp));
+    WAIT_UNTIL(ok, nread == 1 && acks_read_ids[0].lo == 1, 2000);
+    CHECK(ok, "acks_read after the SMSC answered the enquire_link (read %d)", nread);
+    CHECK(smsc_stat("enquire_links") >= 1, "an enquire_link closed the doubt at once");
+    CHECK(ndoubt == 0, "nothing in doubt");
+    /* The SMSC drops the link the moment it reads the response: in doubt, never read. */
+    http("POST", "/mo",
+         "{\"from\":\"+33612345678\",\"to\":\"71004\",\"text\":\"SOLDE\","
+         "\"after_resp\":\"drop\"}",
+         resp, sizeof(resp));
+    WAIT_UNTIL(ok, ndoubt == 1 && acks_doubt_ids[0].lo == 2, 2000);
+    CHECK(ok, "acks_in_doubt after the drop (in doubt %d): %s", ndoubt, resp);
+    CHECK(nread == 1, "not reported read too (%d)", nread);
+    WAIT_UNTIL(ok, is_up, 3000);
+    /* Acknowledged after the connection it came on is gone: in doubt at once. */
+    pthread_mutex_lock(&mu);
+    auto_ack = false;
+    pthread_mutex_unlock(&mu);
+    http_start(&j, "/mo",
+               "{\"from\":\"+33612345678\",\"to\":\"71004\",\"text\":\"AIDE\","
+               "\"timeout_ms\":3000}");
+    WAIT_UNTIL(ok, nmos == 3, 2000);
+    http("POST", "/drop", "{}", NULL, 0);
+    http_join(&j);
+    free(j.resp);
+    pthread_mutex_lock(&mu);
+    a.mo = mos[2].mo;
+    mos[2].mo = NULL;
+    pthread_mutex_unlock(&mu);
+    if (a.mo != NULL) {
+        on_loop(do_ack, &a);
+    }
+    WAIT_UNTIL(ok, ndoubt == 2 && acks_doubt_ids[1].lo == 99, 2000);
+    CHECK(ok, "an ack that could not be written is in doubt (in doubt %d)", ndoubt);
     pthread_mutex_lock(&mu);
     auto_ack = true;
     pthread_mutex_unlock(&mu);
@@ -1568,6 +1662,7 @@ static const struct test tests[] = {
     {"MO character split across parts", test_mo_straddle},
     {"MO answered only after smpp_mo_ack", test_mo_deferred_ack},
     {"MO acknowledged after a drop", test_mo_ack_after_drop},
+    {"MO acknowledgements in doubt", test_mo_in_doubt},
     {"MO incomplete or undecodable", test_mo_incomplete_and_undecodable},
     {"MT short, long GSM, long UCS-2", test_mt},
     {"MT window", test_window},

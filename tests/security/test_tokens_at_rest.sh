@@ -73,7 +73,7 @@ KEY=$(sed -n 's/^api key: //p' "$dir/m1")
 # A database as the version before this one left it: texts with tokens in clear, which the
 # upgrade scrubs (migration 8) without leaving their bytes in free space or in the WAL.
 old=0123456789abcdef0123456789abcdef
-# Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error, 10: below).
+# Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error, 10: below, 11: inbox.doubt_key).
 if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
   # Undo the later migrations too (10: the customers' name and last order), so that the
   # upgrade replays them.
@@ -83,7 +83,7 @@ if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
     fi
   done
   db "ALTER TABLE outbox DROP COLUMN link_seal; ALTER TABLE webhooks DROP COLUMN last_error;
-    PRAGMA user_version = 7;"
+    ALTER TABLE inbox DROP COLUMN doubt_key; PRAGMA user_version = 7;"
 fi
 db "INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,
   created_us, text) VALUES(randomblob(16), 1, 1, 1, '71004', '+33611111111', 'x', '', 0, 0,

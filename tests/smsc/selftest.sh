@@ -223,6 +223,26 @@ eq "no binds right after /drop" 0 "$(j "$(ctl GET /binds)" j.binds.length)"
 one_bind() { [ "$(j "$(ctl GET /binds)" j.binds.length)" == 1 ]; }
 if until_true 5 one_bind; then ok "ESME reconnected after /drop"; else bad "no rebind after /drop"; fi
 
+# A message left in doubt: the link dropped the moment its deliver_sm_resp is read (nothing
+# written after it is answered), then the same MO again on the next bind.
+ctl POST /mo '{"to":"71004","text":"again","redeliver_after_ms":300}' >/dev/null
+eq "redeliver_after_ms without after_resp -> 400" 400 "$(code)"
+R=$(ctl POST /mo '{"from":"+33611111111","to":"71004","text":"again","after_resp":"drop","redeliver_after_ms":300}')
+eq "after_resp drop: acknowledged, redelivery 0" "true 0" "$(j "$R" '`${j.acked} ${j.redelivery}`')"
+S0=$(j "$R" j.session)
+eq "after_resp drop: that bind is gone" true "$(j "$(ctl GET /binds)" "j.binds.every(b => b.session != $S0)")"
+redone() { [ "$(j "$(ctl GET /redeliveries)" 'j.redeliveries[0].done')" == true ]; }
+if until_true 5 redone; then ok "redelivered after the rebind"; else bad "no redelivery: $(ctl GET /redeliveries)"; fi
+eq "redelivery acknowledged on another session" "true true" \
+    "$(j "$(ctl GET /redeliveries)" "\`\${j.redeliveries[0].acked} \${j.redeliveries[0].session != $S0}\`")"
+eq "the ESME got the MO twice" 2 "$(j "$(cli GET /received)" 'j.deliver_sm.filter(d => d.text == "again").length')"
+R=$(ctl POST /mo '{"from":"+33611111111","to":"71004","text":"mute","after_resp":"mute"}')
+S0=$(j "$R" j.session)
+ctl POST /mo "{\"from\":\"+33611111111\",\"to\":\"71004\",\"text\":\"x\",\"session\":$S0}" >/dev/null
+eq "after_resp mute: that connection takes no more MOs" 409 "$(code)"
+ctl POST /drop >/dev/null
+if until_true 5 one_bind; then ok "ESME reconnected after the muted link"; else bad "no rebind after mute"; fi
+
 # Reset.
 ctl POST /mode '{"throttle":true}' >/dev/null
 eq "POST /reset" true "$(j "$(ctl POST /reset)" j.ok)"

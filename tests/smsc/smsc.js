@@ -224,6 +224,7 @@ const state = {
     udhRef: 0,           // next 8-bit reference for MOs split with UDH
     sarRef: 0,
     timers: new Set(),
+    redeliveries: [],    // MOs sent again by after_resp + redeliver_after_ms, oldest first
     modes: null,
     stats: null,
     stopping: false,
@@ -250,7 +251,7 @@ function defaultStats() {
         connections_total: 0, binds_ok: 0, binds_failed: 0, unbinds: 0, enquire_links: 0,
         enquire_links_sent: 0, enquire_links_acked: 0, mo_sent: 0, mo_acked: 0, dlr_sent: 0,
         dlr_acked: 0, mt_received: 0, mt_accepted: 0, mt_rejected: 0, mt_unanswered: 0,
-        generic_nacks_sent: 0, protocol_errors: 0, dropped: 0,
+        generic_nacks_sent: 0, protocol_errors: 0, dropped: 0, mo_redelivered: 0,
     };
 }
 
@@ -351,6 +352,7 @@ server.maxConnections = MAX_CONNECTIONS;
 function onPdu(s, pdu) {
     const session = s.session;
     if (pdu.isResponse()) return; // answers to our requests go to their callbacks
+    if (s.muted) return; // after_resp: this connection reads on but answers nothing more
     switch (pdu.command) {
     case 'bind_transceiver':
     case 'bind_transmitter':
@@ -506,8 +508,9 @@ function wantsReceipt(rd, stat) {
 }
 
 // Send a request and wait for its response; resolves to the response's command_status, or null
-// when no response came within ms (or the connection closed first).
-function request(s, command, fields, ms) {
+// when no response came within ms (or the connection closed first). onResp(resp), if given, runs
+// as soon as the response is parsed, before any PDU after it on the connection.
+function request(s, command, fields, ms, onResp) {
     return new Promise((resolve) => {
         let timer = null;
         let seq = 0;
@@ -520,7 +523,10 @@ function request(s, command, fields, ms) {
         };
         s.pending.add(finish);
         const pdu = new smpp.PDU(command, fields);
-        const ok = s.session.send(pdu, (resp) => finish(resp.command_status));
+        const ok = s.session.send(pdu, (resp) => {
+            if (onResp) onResp(resp);
+            finish(resp.command_status);
+        });
         seq = pdu.sequence_number;
         if (!ok) return finish(null);
         timer = setTimeout(() => finish(null), ms);
@@ -671,12 +677,12 @@ function buildMo(b) {
     });
 }
 
-async function pickReceiver(b, systemId) {
-    const wait = int(b, 'wait_bind_ms', 0, MAX_WAIT_MS, 0);
+async function pickReceiver(b, systemId, exclude) {
+    const wait = exclude !== undefined ? MAX_WAIT_MS : int(b, 'wait_bind_ms', 0, MAX_WAIT_MS, 0);
     const want = int(b, 'session', 1, Number.MAX_SAFE_INTEGER, null);
     const deadline = Date.now() + wait;
     for (;;) {
-        const all = [...state.sessions.values()].filter(canReceive);
+        const all = [...state.sessions.values()].filter((x) => canReceive(x) && !x.muted && x.id !== exclude);
         let s;
         if (want !== null) s = all.find((x) => x.id === want);
         else s = all.find((x) => x.system_id === systemId && x.bind === 'transceiver')
@@ -689,13 +695,15 @@ async function pickReceiver(b, systemId) {
     }
 }
 
-// Send each round of PDUs, wait for all their responses, then the next round.
-async function deliver(s, rounds, ms, kind) {
+// Send each round of PDUs, wait for all their responses, then the next round. onLast(resp) runs
+// on the response to the last PDU of the last round, as soon as it is read.
+async function deliver(s, rounds, ms, kind, onLast) {
     const seqs = [], statuses = [];
-    for (const pdus of rounds) {
-        const res = await Promise.all(pdus.map((f) => {
+    for (const [r, pdus] of rounds.entries()) {
+        const res = await Promise.all(pdus.map((f, i) => {
             state.stats[`${kind}_sent`]++;
-            return request(s, 'deliver_sm', Object.assign({}, f), ms);
+            const last = r === rounds.length - 1 && i === pdus.length - 1;
+            return request(s, 'deliver_sm', Object.assign({}, f), ms, last ? onLast : undefined);
         }));
         for (const r of res) {
             seqs.push(r.seq);
@@ -711,14 +719,48 @@ async function deliver(s, rounds, ms, kind) {
     };
 }
 
+// after_resp "drop" | "mute": the moment the (last) deliver_sm_resp is read, destroy the
+// connection, or keep it open but answer nothing more on it; either way nothing written after
+// that response is answered, so the ESME cannot know it was read (a message in doubt). With
+// redeliver_after_ms, the same PDUs go again that long after, on the next bind (another
+// connection, waited for up to 30 s); the outcome is listed by GET /redeliveries.
 async function handleMo(b) {
     const pdus = buildMo(b);
     const k = int(b, 'redeliver', 0, MAX_REDELIVER, 0);
     const ms = int(b, 'timeout_ms', 1, MAX_WAIT_MS, DEFAULT_RESP_WAIT_MS);
+    const after = str(b, 'after_resp', 8, '');
+    const again = int(b, 'redeliver_after_ms', 0, 24 * 3600 * 1000, null);
+    if (after !== '' && after !== 'drop' && after !== 'mute') throw new HttpError(400, 'after_resp is drop or mute');
+    if (again !== null && after === '') throw new HttpError(400, 'redeliver_after_ms needs after_resp');
     const s = await pickReceiver(b, opt.systemId);
     const rounds = [];
     for (let i = 0; i <= k; i++) rounds.push(pdus);
-    return deliver(s, rounds, ms, 'mo');
+    const onLast = after === '' ? undefined : () => {
+        s.muted = true;
+        if (after === 'drop') {
+            state.stats.dropped++;
+            s.session.destroy();
+        }
+    };
+    const res = await deliver(s, rounds, ms, 'mo', onLast);
+    if (again !== null) {
+        const entry = { from: b.from, text: b.text, due: new Date(Date.now() + again).toISOString(), done: false };
+        state.redeliveries.push(entry);
+        later(again, () => redeliver(b, pdus, ms, s.id, entry));
+        res.redelivery = state.redeliveries.length - 1;
+    }
+    return res;
+}
+
+async function redeliver(b, pdus, ms, exclude, entry) {
+    try {
+        const s = await pickReceiver(b, opt.systemId, exclude);
+        state.stats.mo_redelivered++;
+        Object.assign(entry, await deliver(s, [pdus], ms, 'mo'));
+    } catch (e) {
+        entry.error = e.message;
+    }
+    entry.done = true;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -900,6 +942,7 @@ function reset() {
     state.byMessageId.clear();
     state.modes = defaultModes();
     state.stats = defaultStats();
+    state.redeliveries = [];
     return { ok: true };
 }
 
@@ -916,6 +959,7 @@ const routes = {
     'GET /stats': () => stats(),
     'GET /mt': (b, q) => listMt(q),
     'GET /mode': () => state.modes,
+    'GET /redeliveries': () => ({ redeliveries: state.redeliveries }),
     'POST /mode': (b) => setModes(b),
     'POST /mo': (b) => handleMo(b),
     'POST /dlr': (b) => sendDlr(b),

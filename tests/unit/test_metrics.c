@@ -13,7 +13,8 @@
 
 static void test_format(void **state)
 {
-    struct metrics_gauges g = {.transfers = 7, .transfers_pending = 2, .outbox_depth = 3};
+    struct metrics_gauges g = {
+        .transfers = 7, .transfers_pending = 2, .outbox_depth = 3, .smpp_mo_unconfirmed = 9};
     char buf[8192], small[64];
 
     (void)state;
@@ -39,6 +40,7 @@ static void test_format(void **state)
     assert_non_null(strstr(buf, "mandat_engine_commit_seconds_sum 0.0015\n"));
     assert_non_null(strstr(buf, "mandat_transfers{state=\"pending\"} 2\n"));
     assert_non_null(strstr(buf, "mandat_outbox_depth 3\n"));
+    assert_non_null(strstr(buf, "mandat_smpp_mo_unconfirmed 9\n"));
     assert_int_equal(metrics_format(&g, small, sizeof(small)), -1);
 }
 

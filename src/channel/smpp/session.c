@@ -24,7 +24,9 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "base/limits.h"
 #include "base/log.h"
+#include "channel/smpp/doubt.h"
 #include "channel/smpp/gsm.h"
 #include "channel/smpp/smpp_pdu.h"
 #include "dialog/phone.h"
@@ -111,6 +113,7 @@ struct smpp_slot {
     unsigned part;
     uint32_t seq;
     int64_t sent_us;
+    uint64_t ord; /* write ordinal of the submit_sm: its answer confirms older MO acks */
 };
 
 struct smpp_session;
@@ -125,6 +128,10 @@ struct smpp_conn {
     uint32_t next_seq;
     uint32_t bind_seq, unbind_seq, enquire_seq;
     bool enquire_pending;
+    /* PDUs written on this connection, ever; the ordinals of our pending requests. An answer to
+     * a request proves that the SMSC read everything written before it (TCP is ordered). */
+    uint64_t wrote, enquire_ord, unbind_ord;
+    struct smpp_doubt doubt; /* MOs acknowledged, not yet known read (receiving connections) */
     int64_t enquire_sent_us; /* our last enquire_link, or the bind */
     int64_t deadline_us;
     int64_t reconnect_us;
@@ -186,6 +193,7 @@ struct smpp_session {
     unsigned nconn;
     struct event *tick;
     struct event *done_ev;
+    struct event *doubt_ev; /* end of the loop iteration: close the doubt of a burst of acks */
     bool stopping, up, done_scheduled, pumping;
     void (*done_cb)(void *arg);
     void *done_arg;
@@ -265,6 +273,7 @@ static int conn_send(struct smpp_conn *c, const struct smpp_pdu *pdu)
     } else if (c->bev == NULL || bufferevent_write(c->bev, buf, len) != 0) {
         rc = MDT_E(IO);
     } else {
+        c->wrote++;
         log_debug("smpp %s: -> %s seq=%u%s%s", conn_name(c), smpp_command_name(pdu->command_id),
                   pdu->sequence_number, (pdu->command_id & SMPP_RESP_BIT) != 0 ? " status=" : "",
                   (pdu->command_id & SMPP_RESP_BIT) != 0 ? smpp_status_name(pdu->command_status)
@@ -283,6 +292,80 @@ static void conn_respond(struct smpp_conn *c, uint32_t command_id, uint32_t seq,
     pdu.sequence_number = seq;
     pdu.command_status = status;
     (void)conn_send(c, &pdu);
+}
+
+/*
+ * In-doubt acknowledgements (DESIGN.md, Durability): which MO acks the SMSC surely read.
+ */
+
+/* Ids handed to the handlers per call: a FIFO is emptied in chunks of this many. */
+#define DOUBT_CHUNK 64
+
+/* The SMSC answered a request of ours written at ord: every MO ack written before it was read. */
+static void conn_confirm(struct smpp_conn *c, uint64_t ord)
+{
+    struct smpp_session *s = c->s;
+    struct id128 ids[DOUBT_CHUNK];
+    size_t n;
+
+    if (c->doubt.e == NULL) {
+        return;
+    }
+    do {
+        n = smpp_doubt_pop_before(&c->doubt, ord, ids, DOUBT_CHUNK);
+        if (n > 0) {
+            s->h.acks_read(s->h.ctx, ids, n);
+        }
+    } while (n == DOUBT_CHUNK);
+}
+
+/* The connection is gone: its unconfirmed MO acks may never have been read, and the SMSC may
+ * deliver those MOs again. */
+static void conn_doubt_report(struct smpp_conn *c)
+{
+    struct smpp_session *s = c->s;
+    struct id128 ids[DOUBT_CHUNK];
+    size_t n;
+
+    if (c->doubt.e == NULL) {
+        return;
+    }
+    do {
+        n = smpp_doubt_pop_before(&c->doubt, UINT64_MAX, ids, DOUBT_CHUNK);
+        if (n > 0) {
+            log_info("smpp %s: link lost with %zu acknowledged message(s) in doubt: a "
+                     "redelivery of them is recognised",
+                     conn_name(c), n);
+            s->h.acks_in_doubt(s->h.ctx, ids, n);
+        }
+    } while (n == DOUBT_CHUNK);
+}
+
+static void conn_enquire(struct smpp_conn *c, int64_t now);
+
+/* End of a loop iteration with MO acks in doubt: one enquire_link (not one per MO) whose answer
+ * confirms them all. An enquire_link already pending was written before some of them: its
+ * answer chains the next one (conn_on_enquire_resp). */
+static void session_doubt_cb(evutil_socket_t fd, short what, void *arg)
+{
+    struct smpp_session *s = arg;
+
+    (void)fd;
+    (void)what;
+    for (unsigned i = 0; i < s->nconn; i++) {
+        struct smpp_conn *c = &s->conn[i];
+
+        if (c->doubt.count > 0 && c->state == CONN_BOUND && !c->enquire_pending) {
+            conn_enquire(c, clock_mono_us());
+        }
+    }
+}
+
+static void session_doubt_soon(struct smpp_session *s)
+{
+    if (s->doubt_ev != NULL) {
+        event_active(s->doubt_ev, EV_TIMEOUT, 0);
+    }
 }
 
 /*
@@ -428,6 +511,7 @@ static void conn_drop(struct smpp_conn *c, const char *why)
     }
     c->gen++;
     c->enquire_pending = false;
+    conn_doubt_report(c);
     conn_requeue(c);
     if (conn_can_rx(c)) {
         partials_clear(s);
@@ -501,6 +585,7 @@ static void conn_unbind(struct smpp_conn *c)
     if (conn_send(c, &pdu) != 0) {
         conn_drop(c, "cannot send unbind");
     } else {
+        c->unbind_ord = c->wrote;
         log_info("smpp %s: unbinding", conn_name(c));
     }
 }
@@ -518,6 +603,8 @@ static void conn_enquire(struct smpp_conn *c, int64_t now)
     c->enquire_sent_us = now;
     if (conn_send(c, &pdu) != 0) {
         conn_drop(c, "cannot send enquire_link");
+    } else {
+        c->enquire_ord = c->wrote;
     }
 }
 
@@ -641,6 +728,7 @@ static int mt_send_part(struct smpp_conn *c, struct smpp_mt *mt, unsigned part, 
         slot->part = part;
         slot->seq = pdu.sequence_number;
         slot->sent_us = now;
+        slot->ord = c->wrote;
         c->inflight++;
         mt->inflight++;
         mt->state[part] = PART_SENT;
@@ -740,6 +828,7 @@ static void conn_on_submit_resp(struct smpp_conn *c, uint32_t seq, uint32_t stat
         /* Answered after response_timeout_s: the part was sent again meanwhile. */
         log_debug("smpp %s: submit_sm_resp seq=%u matches nothing in flight", conn_name(c), seq);
     } else {
+        conn_confirm(c, slot->ord);
         slot_settle(c, slot, status, message_id);
         session_pump(c->s);
     }
@@ -872,6 +961,7 @@ static void mo_hand_up(struct smpp_conn *c, const struct dialog_message *m, cons
 {
     struct smpp_session *s = c->s;
     struct smpp_mo *mo = calloc(1, sizeof(*mo));
+    struct dialog_message with_link = *m;
     char masked[PHONE_MASK_MAX];
 
     MDT_ASSERT(n >= 1 && n <= SMS_PARTS_MAX);
@@ -888,20 +978,45 @@ static void mo_hand_up(struct smpp_conn *c, const struct dialog_message *m, cons
     s->nmos++;
     phone_mask(m->source, masked, sizeof(masked));
     log_debug("smpp %s: MO from %s in %u part(s), %zu bytes", conn_name(c), masked, n, m->len);
-    s->h.mo(s->h.ctx, m, mo);
+    with_link.link = s->cfg.link; /* the redeliveries of a link come from the same SMSC */
+    s->h.mo(s->h.ctx, &with_link, mo);
 }
 
-void smpp_mo_ack(struct smpp_mo *mo, uint32_t status)
+/* An MO acknowledged with ESME_ROK and an id: in doubt until the SMSC answers something written
+ * after its last deliver_sm_resp (conn_confirm), or at once when that response could not be
+ * written (the connection is gone: the SMSC delivers the MO again). */
+static void mo_doubt_track(struct smpp_conn *c, bool written, const struct id128 *id)
+{
+    struct smpp_session *s = c->s;
+    int rc;
+
+    if (!written) {
+        s->h.acks_in_doubt(s->h.ctx, id, 1);
+        return;
+    }
+    rc = smpp_doubt_push(&c->doubt, c->wrote, *id);
+    MDT_ASSERT(rc == 0); /* mo_on_deliver throttles before the FIFO can fill */
+    session_doubt_soon(s);
+}
+
+void smpp_mo_ack(struct smpp_mo *mo, uint32_t status, const struct id128 *inbox_id)
 {
     struct smpp_session *s = mo->s;
     struct smpp_conn *c = mo->c;
+    bool written;
 
     if (s != NULL) {
         TAILQ_REMOVE(&s->mos, mo, link);
         s->nmos--;
-        if (c->gen == mo->gen && (c->state == CONN_BOUND || c->state == CONN_UNBINDING)) {
+        written = c->gen == mo->gen && (c->state == CONN_BOUND || c->state == CONN_UNBINDING);
+        if (written) {
             conn_respond_all(c, mo->seq, mo->n, status); /* SMPP 3.4 §4.6.2 */
-        } else {
+        }
+        if (status == ESME_ROK && inbox_id != NULL && s->h.acks_read != NULL &&
+            c->doubt.e != NULL) {
+            mo_doubt_track(c, written, inbox_id);
+        }
+        if (!written) {
             log_debug("smpp %s: MO answered after its connection closed: the SMSC delivers it "
                       "again",
                       conn_name(c));
@@ -1185,7 +1300,7 @@ static void mo_on_deliver(struct smpp_conn *c, const struct smpp_pdu *pdu)
         conn_respond(c, SMPP_CMD_deliver_sm_resp, seq, ESME_ROK);
     } else if (s->stopping) {
         conn_respond(c, SMPP_CMD_deliver_sm_resp, seq, ESME_RX_T_APPN);
-    } else if (s->nmos >= SMPP_MO_PENDING_MAX) {
+    } else if (s->nmos >= SMPP_MO_PENDING_MAX || s->nmos + c->doubt.count >= SMPP_MO_DOUBT_MAX) {
         conn_respond(c, SMPP_CMD_deliver_sm_resp, seq, ESME_RTHROTTLED);
     } else {
         mo_on_message(c, pdu);
@@ -1195,6 +1310,17 @@ static void mo_on_deliver(struct smpp_conn *c, const struct smpp_pdu *pdu)
 /*
  * Reading PDUs.
  */
+
+/* §4.11.2: the answer to our enquire_link; what is still in doubt was acknowledged after it
+ * was written, and gets the next one. */
+static void conn_on_enquire_resp(struct smpp_conn *c)
+{
+    c->enquire_pending = false;
+    conn_confirm(c, c->enquire_ord);
+    if (c->doubt.count > 0) {
+        session_doubt_soon(c->s);
+    }
+}
 
 /* §4.3.1: generic_nack for a request of ours. */
 static void conn_on_nack(struct smpp_conn *c, const struct smpp_pdu *pdu)
@@ -1207,8 +1333,9 @@ static void conn_on_nack(struct smpp_conn *c, const struct smpp_pdu *pdu)
                  smpp_status_name(status));
         conn_drop(c, "bind refused");
     } else if (c->enquire_pending && seq == c->enquire_seq) {
-        c->enquire_pending = false; /* an answer all the same: the link is alive */
+        conn_on_enquire_resp(c); /* an answer all the same: the link is alive */
     } else if (c->state == CONN_UNBINDING && seq == c->unbind_seq) {
+        conn_confirm(c, c->unbind_ord);
         conn_drop(c, "unbound");
     } else if (conn_slot_find(c, seq) != NULL) {
         /* A nack with ESME_RTHROTTLED is retried like a submit_sm_resp; one without a status
@@ -1234,11 +1361,12 @@ static void conn_on_resp(struct smpp_conn *c, const struct smpp_pdu *pdu)
         break;
     case SMPP_CMD_enquire_link_resp:
         if (c->enquire_pending && pdu->sequence_number == c->enquire_seq) {
-            c->enquire_pending = false;
+            conn_on_enquire_resp(c);
         }
         break;
     case SMPP_CMD_unbind_resp:
         if (c->state == CONN_UNBINDING) {
+            conn_confirm(c, c->unbind_ord);
             conn_drop(c, "unbound");
         }
         break;
@@ -1669,6 +1797,10 @@ static const char *config_problem(const struct smpp_config *c, const struct smpp
         what = "mo_partial_timeout_s is outside 1..3600";
     } else if (h == NULL || h->mo == NULL || h->submitted == NULL) {
         what = "the mo and submitted handlers are required";
+    } else if ((h->acks_read == NULL) != (h->acks_in_doubt == NULL)) {
+        what = "acks_read and acks_in_doubt go together";
+    } else if (!cstr_ok(c->link, sizeof(c->link))) {
+        what = "link is not terminated";
     }
     return what;
 }
@@ -1721,7 +1853,12 @@ static int session_init(struct smpp_session *s, struct mdt_err *err)
             c->sent_ring = calloc(s->cfg.throughput_per_s, sizeof(*c->sent_ring));
             ok = ok && c->sent_ring != NULL;
         }
+        if (conn_can_rx(c) && s->h.acks_read != NULL) {
+            ok = ok && smpp_doubt_init(&c->doubt, SMPP_MO_DOUBT_MAX) == 0;
+        }
     }
+    s->doubt_ev = event_new(s->base, -1, 0, session_doubt_cb, s);
+    ok = ok && s->doubt_ev != NULL;
     s->tick = event_new(s->base, -1, EV_PERSIST, session_tick_cb, s);
     s->done_ev = event_new(s->base, -1, 0, session_done_cb, s);
     ok = ok && s->tick != NULL && s->done_ev != NULL && event_add(s->tick, &tick) == 0;
@@ -1843,6 +1980,7 @@ static void conn_release(struct smpp_conn *c)
     }
     free(c->slots);
     free(c->sent_ring);
+    smpp_doubt_release(&c->doubt); /* still in doubt: the store keeps them for the restart */
     c->slots = NULL;
     c->sent_ring = NULL;
 }
@@ -1873,6 +2011,9 @@ void smpp_session_free(struct smpp_session *s)
     if (s->done_ev != NULL) {
         event_free(s->done_ev);
     }
+    if (s->doubt_ev != NULL) {
+        event_free(s->doubt_ev);
+    }
     if (s->dns != NULL) {
         evdns_base_free(s->dns, 0);
     }
@@ -1889,4 +2030,7 @@ void smpp_session_stats(const struct smpp_session *s, struct smpp_session_stats 
     out->submit_in_flight = s->conn[0].inflight;
     out->mo_pending = s->nmos;
     out->mo_partial = s->npartials;
+    for (unsigned i = 0; i < s->nconn; i++) {
+        out->mo_unconfirmed += s->conn[i].doubt.count;
+    }
 }

@@ -116,6 +116,9 @@ struct smpp_config {
     bool tls;
     char tls_ca_file[512];
     bool tls_verify;
+    /* Added: the SMSC link's name, handed up with each MO (dialog_message.link): an SMSC
+     * redelivers on any bind of its own link, never through another SMSC. "" for [smpp]. */
+    char link[32];
 };
 
 /* Fill cfg with the defaults above (127.0.0.1:2775, transceiver, window 10, enquire_link 30 s,
@@ -162,6 +165,17 @@ struct smpp_handlers {
     /* Bound (true) or lost (false): true when every bind of the session is up (the
      * transceiver, or both the transmitter and the receiver). Optional (NULL). */
     void (*bound)(void *ctx, bool up);
+    /* In-doubt tracking (DESIGN.md, Durability): the ids given to smpp_mo_ack with ESME_ROK.
+     * acks_read: the SMSC answered a PDU written after these MOs' deliver_sm_resp, so it read
+     * them (TCP is ordered): it will not deliver them again. acks_in_doubt: the connection
+     * dropped before that (or the response could not be written): the SMSC may deliver them
+     * again, and only these may be taken for a redelivery. Every id is reported exactly once,
+     * by one or the other, unless the session is freed first (then neither: at a stop the
+     * store keeps them in doubt). ids are valid during the call only. After a burst of
+     * acknowledgements the session sends one enquire_link to close the doubt quickly. Both or
+     * neither (NULL: nothing tracked). */
+    void (*acks_read)(void *ctx, const struct id128 *ids, size_t n);
+    void (*acks_in_doubt)(void *ctx, const struct id128 *ids, size_t n);
     void *ctx;
 };
 
@@ -204,9 +218,11 @@ int smpp_session_submit(struct smpp_session *s, const struct outbox_row *row);
 /* Acknowledge an MO: status 0 (ESME_ROK) once committed, ESME_RX_T_APPN (0x64, temporary: the
  * SMSC retries) when it could not be committed, or ESME_RSYSERR. Sends the deliver_sm_resp of
  * every part with that status and frees mo. If the connection the MO came on dropped meanwhile,
- * nothing is sent (the SMSC will deliver it again, and peer_id recognises it). Must be called
- * exactly once per mo, even after smpp_session_stop or smpp_session_free (then it only frees). */
-void smpp_mo_ack(struct smpp_mo *mo, uint32_t status);
+ * nothing is sent (the SMSC will deliver it again). With ESME_ROK and inbox_id (the caller's id
+ * for the message, copied; NULL: not tracked), the ack is tracked until acks_read or
+ * acks_in_doubt reports that id. Must be called exactly once per mo, even after
+ * smpp_session_stop or smpp_session_free (then it only frees). */
+void smpp_mo_ack(struct smpp_mo *mo, uint32_t status, const struct id128 *inbox_id);
 
 /* True when every bind of the session is up (see smpp_handlers.bound). */
 bool smpp_session_bound(const struct smpp_session *s);
@@ -224,12 +240,14 @@ void smpp_session_stop(struct smpp_session *s, void (*done_cb)(void *arg), void 
 void smpp_session_free(struct smpp_session *s);
 
 /* Counters for /metrics and tests: MTs queued (not yet reported by submitted), submit_sm in
- * flight, MOs handed up and not yet acknowledged, partial MOs being reassembled. */
+ * flight, MOs handed up and not yet acknowledged, partial MOs being reassembled, MOs
+ * acknowledged and not yet known read (in doubt should the link drop now). */
 struct smpp_session_stats {
     uint32_t mt_queued;
     uint32_t submit_in_flight;
     uint32_t mo_pending;
     uint32_t mo_partial;
+    uint32_t mo_unconfirmed;
 };
 void smpp_session_stats(const struct smpp_session *s, struct smpp_session_stats *out);
 
