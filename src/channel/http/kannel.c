@@ -185,7 +185,7 @@ bool kannel_reply(struct kannel_request *kr, int rc, const char *const *replies,
         evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
     }
     if (req == NULL) {
-        /* The client left: Kannel retries, and the retry is recognised as a redelivery. */
+        /* The client left: Kannel retries, recognised as a redelivery by its id (%I). */
     } else if (rc == MDT_E(EXISTS)) {
         send_text(req, 200, "OK", ""); /* already handled: nothing more to say */
     } else if (rc == MDT_E(BUSY) || rc == MDT_E(FULL)) {
