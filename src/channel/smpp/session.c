@@ -301,8 +301,10 @@ static void conn_respond(struct smpp_conn *c, uint32_t command_id, uint32_t seq,
 /* Ids handed to the handlers per call: a FIFO is emptied in chunks of this many. */
 #define DOUBT_CHUNK 64
 
-/* The SMSC answered a request of ours written at ord: every MO ack written before it was read. */
-static void conn_confirm(struct smpp_conn *c, uint64_t ord)
+/* Hands the MO acks written before ord to the handlers, as read (the SMSC answered a request
+ * of ours written at ord) or as in doubt (the connection is gone: they may never have been
+ * read, and the SMSC may deliver those MOs again). */
+static void conn_doubt_settle(struct smpp_conn *c, uint64_t ord, bool in_doubt)
 {
     struct smpp_session *s = c->s;
     struct id128 ids[DOUBT_CHUNK];
@@ -313,32 +315,25 @@ static void conn_confirm(struct smpp_conn *c, uint64_t ord)
     }
     do {
         n = smpp_doubt_pop_before(&c->doubt, ord, ids, DOUBT_CHUNK);
-        if (n > 0) {
+        if (n > 0 && !in_doubt) {
             s->h.acks_read(s->h.ctx, ids, n);
-        }
-    } while (n == DOUBT_CHUNK);
-}
-
-/* The connection is gone: its unconfirmed MO acks may never have been read, and the SMSC may
- * deliver those MOs again. */
-static void conn_doubt_report(struct smpp_conn *c)
-{
-    struct smpp_session *s = c->s;
-    struct id128 ids[DOUBT_CHUNK];
-    size_t n;
-
-    if (c->doubt.e == NULL) {
-        return;
-    }
-    do {
-        n = smpp_doubt_pop_before(&c->doubt, UINT64_MAX, ids, DOUBT_CHUNK);
-        if (n > 0) {
+        } else if (n > 0) {
             log_info("smpp %s: link lost with %zu acknowledged message(s) in doubt: a "
                      "redelivery of them is recognised",
                      conn_name(c), n);
             s->h.acks_in_doubt(s->h.ctx, ids, n);
         }
     } while (n == DOUBT_CHUNK);
+}
+
+static void conn_confirm(struct smpp_conn *c, uint64_t ord)
+{
+    conn_doubt_settle(c, ord, false);
+}
+
+static void conn_doubt_report(struct smpp_conn *c)
+{
+    conn_doubt_settle(c, UINT64_MAX, true);
 }
 
 static void conn_enquire(struct smpp_conn *c, int64_t now);
