@@ -63,6 +63,15 @@ smsc() {
   printf -v "${name}_cport" %s "$cport"
 }
 
+# standin: the stand-in Mastodon and X API (tests/e2e/social_standin.js), stopped on exit, its
+# log in $dir/standin.log; sets S to its base URL.
+standin() {
+  node "$e2e_lib/social_standin.js" "$dir/standin.port" "$dir/standin.log" &
+  e2e_track $!
+  wait_file "$dir/standin.port"
+  S="http://127.0.0.1:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/standin.port")"
+}
+
 # e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, the public HTTP listener on PORT,
 # the internal one on $iport (a free port, chosen here unless set) with the dev pages, the gateway's secret
 # $ksecret unless MORE has its own [kannel], the vault's key) plus the sections in MORE, and sets
@@ -101,6 +110,17 @@ start() {
     sleep 0.1
   done
   echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+}
+
+# start_bound: start, then wait until mandatd is bound to the SMSC simulator whose control API
+# is $C (the MOs need the bind), or fail the test with the log.
+start_bound() {
+  start
+  for _ in $(seq 100); do
+    if curl -s "$C/binds" | grep -q '"system_id":"mandat"'; then return 0; fi
+    sleep 0.1
+  done
+  echo "mandatd did not bind:"; cat "$dir/mandatd.log"; exit 1
 }
 
 # stop: a clean stop of mandatd (SIGTERM), waiting for it.

@@ -25,15 +25,6 @@ password = secret
 enquire_link = 5"
 e2e_conf "$port" "$smpp_conf"
 
-start_bound() {
-  start
-  for _ in $(seq 100); do
-    if curl -s "$C/binds" | grep -q '"system_id":"mandat"'; then return 0; fi
-    sleep 0.1
-  done
-  echo "mandatd did not bind:"; cat "$dir/mandatd.log"; exit 1
-}
-
 # mo FROM TEXT [json extras]: send an MO (waiting up to 10 s for a bind), print the answer.
 mo() {
   python3 - "$C" "$1" "$2" "${3:-}" <<'PY'

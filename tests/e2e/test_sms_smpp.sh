@@ -23,16 +23,6 @@ system_id = mandat
 password = secret
 enquire_link = 5"
 
-# start_bound: start, then until mandatd is bound to the SMSC, which the MOs need.
-start_bound() {
-  start
-  for _ in $(seq 100); do
-    if curl -s "$C/binds" | grep -q '"system_id":"mandat"'; then return 0; fi
-    sleep 0.1
-  done
-  echo "mandatd did not bind:"; cat "$dir/mandatd.log"; exit 1
-}
-
 # mo FROM TEXT [json extras]: send an MO, print the simulator's answer.
 mo() {
   python3 - "$C" "$1" "$2" "${3:-}" <<'PY'

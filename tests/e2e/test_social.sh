@@ -13,11 +13,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/e2e/lib.sh"
 e2e_init social
 
-node "$top/tests/e2e/social_standin.js" "$dir/standin.port" "$dir/standin.log" &
-e2e_track $!
-wait_file "$dir/standin.port"
-sport=$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/standin.port")
-S="http://127.0.0.1:$sport"
+standin
 port=$(free_port)
 H="http://127.0.0.1:$port"
 e2e_conf "$port" "[sms]

@@ -14,10 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 e2e_init social-browser
 mkdir -p "$artifacts"
 
-node "$top/tests/e2e/social_standin.js" "$dir/standin.port" "$dir/standin.log" &
-e2e_track $!
-wait_file "$dir/standin.port"
-S="http://127.0.0.1:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/standin.port")"
+standin
 port=$(free_port)
 e2e_conf "$port" "[social]
 handle = @mandat
