@@ -107,6 +107,17 @@ static int http_get(const char *listen, const char *path, char *buf, size_t cap)
     return status;
 }
 
+/* mandat sms and mandat phone talk to mandatd's internal listener: it must be configured. */
+static int internal_listen_required(const struct cli *c)
+{
+    if (c->cfg.http_internal_listen[0] == '\0') {
+        cli_error("[http] internal_listen is not set: mandat sms and phone talk to mandatd's "
+                  "internal listener (e.g. internal_listen = 127.0.0.1:8711)");
+        return CLI_EXIT_USAGE;
+    }
+    return CLI_EXIT_OK;
+}
+
 /* The message's path on the internal listener: as the gateway, with [kannel] mo_secret, or as
  * the dev phone (/dev/mo, dev mode only) when no secret is configured. */
 static void mo_path(const struct cli *c, const char *query, char *path, size_t cap)
@@ -139,11 +150,6 @@ static int send_mo(struct cli *c, const char *phone, const char *text, bool quie
     url_encode(text, enc, sizeof(enc));
     snprintf(query, sizeof(query), "from=%s&to=%s&text=%s&id=cli-%s", from, to, enc, idtext);
     mo_path(c, query, path, sizeof(path));
-    if (c->cfg.http_internal_listen[0] == '\0') {
-        cli_error("[http] internal_listen is not set: mandat sms and phone talk to mandatd's "
-                  "internal listener (e.g. internal_listen = 127.0.0.1:8711)");
-        return CLI_EXIT_USAGE;
-    }
     status = http_get(c->cfg.http_internal_listen, path, buf, sizeof(buf));
     if (status < 0) {
         cli_error("cannot reach mandatd at %s: start it with 'make run' (or mandatd) and check "
@@ -216,6 +222,9 @@ int cmd_sms(struct cli *c, int argc, char **argv)
     if (argc < 3) {
         return cli_usage_error("sms", "FROM and TEXT are required");
     }
+    if (internal_listen_required(c) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
+    }
     for (int i = 2; i < argc; i++) {
         size_t n = strlen(text);
 
@@ -250,6 +259,9 @@ int cmd_phone(struct cli *c, int argc, char **argv)
             return CLI_EXIT_OK;
         }
         return cli_usage_error("phone", "give one phone number");
+    }
+    if (internal_listen_required(c) != CLI_EXIT_OK) {
+        return CLI_EXIT_USAGE;
     }
     poll_inbox(c, argv[1]);
     for (;;) {

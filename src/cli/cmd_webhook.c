@@ -73,11 +73,14 @@ static int parse_time(const char *text, int64_t *out)
         rest += 1 + m;
         rest += *rest == 'Z';
     }
-    if (*rest != '\0' || y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-        s > 60) {
+    /* clock_utc_us checks every field's range (a "-1" hour included). */
+    if (*rest != '\0' || y < 1970) {
         goto bad;
     }
     *out = clock_utc_us(y, mo, d, h, mi, s);
+    if (*out == CLOCK_INVALID_US) {
+        goto bad;
+    }
     return 0;
 bad:
     return cli_usage_error("webhook", "'%s' is not a time: write it like 2026-11-23T10:00:00Z",

@@ -483,26 +483,12 @@ static const char *req_path(void *req)
 static bool public_handle_req(void *ctx, void *req)
 {
     struct daemon *d = ctx;
-    struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
+    struct ops_handlers ops = {.ready = ops_ready,
+                               .gauges = ops_gauges,
+                               .ctx = d,
+                               .metrics_token = d->cfg->http.metrics_token};
     const char *path = req_path(req);
 
-    if (strcmp(path, "/metrics") == 0) {
-        const char *auth =
-            evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
-
-        if (d->cfg->http.metrics_token[0] == '\0') {
-            api_problem(req, 404, "not-found", "Not found",
-                        "/metrics is served on [http] internal_listen, or here with "
-                        "[http] metrics_token");
-            return true;
-        }
-        if (auth == NULL || strncmp(auth, "Bearer ", 7) != 0 ||
-            !vault_secret_equal(auth + 7, d->cfg->http.metrics_token)) {
-            api_problem(req, 401, "unauthorized", "Unauthorized",
-                        "send Authorization: Bearer <[http] metrics_token>");
-            return true;
-        }
-    }
     if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/kannel/", 8) == 0) {
         api_problem(req, 404, "not-found", "Not found",
                     "not on this listener: the gateway and development endpoints are on "
@@ -523,10 +509,11 @@ static bool internal_handle_req(void *ctx, void *req)
 {
     struct daemon *d = ctx;
     struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
+    const char *path = req_path(req);
 
     if (ops_handle(&ops, req) ||
-        ((strncmp(req_path(req), "/dev/", 5) == 0 || strncmp(req_path(req), "/static/", 8) == 0) &&
-         d->web != NULL && web_handle(d->web, req))) {
+        ((strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/static/", 8) == 0) && d->web != NULL &&
+         web_handle(d->web, req))) {
         return true;
     }
     api_problem(req, 404, "not-found", "Not found",
@@ -839,6 +826,7 @@ static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct m
         h->tls_key = NULL;
         rc = kannel_listen(d->base, cfg->http_internal_listen, h, &d->kannel_internal, err);
     }
+    h->limits = NULL; /* lim ends here; kannel_listen kept its own copy */
     if (rc == 0 && (cfg->kannel.mo_secret[0] != '\0' || cfg->kannel.mo_allow[0] != '\0') &&
         cfg->http_internal_listen[0] == '\0') {
         log_warn("[kannel] mo_secret or mo_allow is set but [http] internal_listen is not: "

@@ -95,7 +95,7 @@ void api_free(struct api *a)
         struct api_read *r = a->done;
 
         a->done = r->next;
-        free(r->call);
+        api_call_free(r->call);
         free(r);
     }
     pthread_mutex_destroy(&a->mu);

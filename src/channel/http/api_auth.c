@@ -128,18 +128,25 @@ static bool take_token(struct api_auth *a, struct key_slot *k, int64_t now_us, u
     return false;
 }
 
+const char *api_bearer(const char *authorization)
+{
+    return authorization != NULL && strncmp(authorization, "Bearer ", 7) == 0 ? authorization + 7
+                                                                              : NULL;
+}
+
 int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope, int64_t now_us,
                    const struct api_key_row **key, uint32_t *retry_after_s, struct mdt_err *err)
 {
     char key_id[VAULT_KEY_ID_MAX];
     uint8_t hash[32];
     struct key_slot *k;
+    const char *token = api_bearer(authorization);
 
-    if (authorization == NULL || strncmp(authorization, "Bearer ", 7) != 0) {
+    if (token == NULL) {
         return mdt_err_set(err, MDT_E(INVAL),
                            "send your API key as: Authorization: Bearer mdt_...");
     }
-    if (vault_api_key_check(a->vault, authorization + 7, key_id, hash) < 0) {
+    if (vault_api_key_check(a->vault, token, key_id, hash) < 0) {
         return mdt_err_set(err, MDT_E(INVAL),
                            "the API key is malformed: keys look like "
                            "mdt_<16 hex>_<48 hex>");

@@ -29,6 +29,10 @@ void api_auth_free(struct api_auth *a);
 /* Add or replace a key (loaded, or created by the CLI and reread). */
 void api_auth_key_set(struct api_auth *a, const struct api_key_row *r);
 
+/* The token of an "Authorization: Bearer <token>" header value (NULL or another scheme: NULL).
+ * Points into authorization. */
+const char *api_bearer(const char *authorization);
+
 /* Check an "Authorization: Bearer mdt_..." header for scope at now_us. Returns 0 with *key
  * set, or: -MDT_EINVAL no or malformed header (401), -MDT_ENOTFOUND unknown, revoked or wrong
  * key (401), -MDT_ERANGE the key lacks the scope (403), -MDT_EFULL over its rate, with

@@ -15,6 +15,7 @@
 
 #include "base/clock.h"
 #include "base/log.h"
+#include "channel/http/api_auth.h"
 #include "channel/http/api_parse.h"
 #include "vault/vault.h"
 
@@ -221,12 +222,8 @@ static int parse_time(const char *t, int64_t *us)
         return 0;
     }
     if (sscanf(t, "%4d-%2d-%2d %2d:%2d:%2d%n", &y, &mo, &d, &h, &mi, &s, &used) == 6) {
-        if (t[used] != '\0' || y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > 31 ||
-            h > 23 || mi > 59 || s > 60 || h < 0 || mi < 0 || s < 0) {
-            return MDT_E(INVAL);
-        }
-        *us = clock_utc_us(y, mo, d, h, mi, s);
-        return 0;
+        *us = t[used] == '\0' && y >= 1970 ? clock_utc_us(y, mo, d, h, mi, s) : CLOCK_INVALID_US;
+        return *us == CLOCK_INVALID_US ? MDT_E(INVAL) : 0; /* it checks every field's range */
     }
     secs = strtoll(t, &end, 10);
     /* 253402300799: 9999-12-31 23:59:59, far below INT64_MAX / 1e6. */
@@ -292,8 +289,8 @@ static bool caller_allowed(const struct kannel *k, struct evhttp_request *req,
                   "gateway may deliver messages\n");
         return false;
     }
-    if (given == NULL && auth != NULL && strncmp(auth, "Bearer ", 7) == 0) {
-        given = auth + 7;
+    if (given == NULL) {
+        given = api_bearer(auth);
     }
     if (k->h.mo_secret != NULL && k->h.mo_secret[0] != '\0' &&
         !vault_secret_equal(given, k->h.mo_secret)) {

@@ -8,6 +8,8 @@
 
 #include "base/assert.h"
 #include "channel/http/api.h"
+#include "channel/http/api_auth.h"
+#include "vault/vault.h"
 
 /* Room for today's series with their help lines (about 3 KB). */
 #define OPS_METRICS_MAX 8192
@@ -23,6 +25,29 @@ static void text(struct evhttp_request *req, int status, const char *type, const
     evbuffer_add(b, body, len);
     evhttp_send_reply(req, status, NULL, b);
     evbuffer_free(b);
+}
+
+/* /metrics for whom h->metrics_token allows; otherwise the problem is sent and false returned. */
+static bool metrics_allowed(const struct ops_handlers *h, struct evhttp_request *req)
+{
+    const char *auth;
+
+    if (h->metrics_token == NULL) {
+        return true;
+    }
+    if (h->metrics_token[0] == '\0') {
+        api_problem(req, 404, "not-found", "Not found",
+                    "/metrics is served on [http] internal_listen, or here with "
+                    "[http] metrics_token");
+        return false;
+    }
+    auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+    if (!vault_secret_equal(api_bearer(auth), h->metrics_token)) {
+        api_problem(req, 401, "unauthorized", "Unauthorized",
+                    "send Authorization: Bearer <[http] metrics_token>");
+        return false;
+    }
+    return true;
 }
 
 bool ops_handle(const struct ops_handlers *h, void *r)
@@ -45,7 +70,7 @@ bool ops_handle(const struct ops_handlers *h, void *r)
         }
         return true;
     }
-    if (strcmp(path, "/metrics") == 0) {
+    if (strcmp(path, "/metrics") == 0 && metrics_allowed(h, req)) {
         h->gauges(h->ctx, &g);
         n = metrics_format(&g, buf, sizeof(buf));
         MDT_ASSERT(n > 0);

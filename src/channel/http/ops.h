@@ -16,6 +16,9 @@ struct ops_handlers {
     /* Fill the gauges read at scrape time. */
     void (*gauges)(void *ctx, struct metrics_gauges *g);
     void *ctx;
+    /* Who may read /metrics: NULL anyone (the internal listener); "" nobody (404); else
+     * "Authorization: Bearer <metrics_token>" (401 without it). */
+    const char *metrics_token;
 };
 
 /* Serve req (a struct evhttp_request *) when its path is /readyz or /metrics; false otherwise. */
