@@ -172,7 +172,8 @@
 
 /* Messages the dialog keeps for in-doubt redeliveries (inbox id, content key and time, 40 bytes
  * each), in two lists of at most this many: those whose acknowledgement is unconfirmed (about
- * one round trip of MOs per link), and candidates (what a drop or a crash left in doubt). Both
+ * one round trip of MOs per link), and candidates (what a drop or a crash left in doubt), each
+ * allocated twice over so that a full list compacts once per this many adds. Both
  * are scanned linearly, which is cheap while they are short, as they are outside a crash; past
  * the bound the oldest entry is forgotten, and logged (its redelivery would be answered as a
  * new message). */

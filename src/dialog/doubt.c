@@ -63,8 +63,10 @@ static void list_add(struct doubt_list *l, struct id128 id, struct id128 key, in
 {
     static bool said; /* once per process: a flood of lines would slow everything */
 
+    /* Twice the bound, so that a full list (which drops its first entry at each add) still
+     * compacts only once per DIALOG_DOUBT_MAX adds. */
     if (l->e == NULL) {
-        l->e = calloc(DIALOG_DOUBT_MAX, sizeof(*l->e));
+        l->e = calloc(2 * DIALOG_DOUBT_MAX, sizeof(*l->e));
         MDT_ASSERT(l->e != NULL);
     }
     if (l->count >= DIALOG_DOUBT_MAX) {
@@ -76,7 +78,7 @@ static void list_add(struct doubt_list *l, struct id128 id, struct id128 key, in
         }
         list_remove(l, 0);
     }
-    if (l->head + l->count >= DIALOG_DOUBT_MAX) { /* amortised: once per DIALOG_DOUBT_MAX adds */
+    if (l->head + l->count >= 2 * DIALOG_DOUBT_MAX) { /* once per DIALOG_DOUBT_MAX adds */
         memmove(l->e, &l->e[l->head], l->count * sizeof(l->e[0]));
         l->head = 0;
     }
@@ -98,11 +100,12 @@ void dialog_doubt_track(struct dialog *d, struct id128 id, struct id128 key, int
     list_add(&d->unconfirmed, id, key, at_us, "unconfirmed");
 }
 
+/* An id is never a candidate twice: it becomes one when it leaves the unconfirmed list (or is
+ * loaded, once, at start), and leaves the candidates before it is tracked again. So no search
+ * here, which would make a start with many rows in doubt quadratic. */
 void dialog_doubt_candidate(struct dialog *d, struct id128 id, struct id128 key, int64_t at_us)
 {
-    if (list_find_id(&d->candidates, id) == SIZE_MAX) {
-        list_add(&d->candidates, id, key, at_us, "in-doubt");
-    }
+    list_add(&d->candidates, id, key, at_us, "in-doubt");
 }
 
 /* The oldest live candidate with this key, past ones dropped on the way: the window counts from

@@ -107,11 +107,53 @@ static void test_idempotency(void **state)
     rmdir(dir);
 }
 
+/* Keys claimed in flight: one at a time per key, up to the bound, and a release in the middle
+ * of a run of colliding slots keeps the others findable (the set's deletion moves them). */
+static void test_in_flight(void **state)
+{
+    char dir[] = "/tmp/mandat-api-XXXXXX", path[64];
+    struct api_auth *a = NULL;
+    struct vault *v = NULL;
+    uint8_t k[API_IDEMPOTENCY_IN_FLIGHT_MAX + 1][32];
+
+    (void)state;
+    assert_non_null(mkdtemp(dir));
+    snprintf(path, sizeof(path), "%s/k", dir);
+    assert_int_equal(vault_open(path, true, &v, NULL), 0);
+    assert_int_equal(api_auth_create(v, 0, &a), 0);
+    memset(k, 0, sizeof(k));
+    for (uint32_t i = 0; i <= API_IDEMPOTENCY_IN_FLIGHT_MAX; i++) {
+        /* The first 4 bytes choose the slot: the first 8 keys share one, the rest spread. */
+        uint32_t home = i < 8 ? 5 : i * 7;
+
+        memcpy(k[i], &home, sizeof(home));
+        memcpy(k[i] + 4, &i, sizeof(i));
+    }
+    for (uint32_t i = 0; i < API_IDEMPOTENCY_IN_FLIGHT_MAX; i++) {
+        assert_int_equal(api_idempotency_claim(a, k[i]), 0);
+    }
+    assert_int_equal(api_idempotency_claim(a, k[API_IDEMPOTENCY_IN_FLIGHT_MAX]), MDT_E(FULL));
+    assert_int_equal(api_idempotency_claim(a, k[3]), MDT_E(EXISTS));
+    api_idempotency_release(a, k[3]);
+    for (uint32_t i = 0; i < API_IDEMPOTENCY_IN_FLIGHT_MAX; i++) {
+        assert_int_equal(api_idempotency_claim(a, k[i]), i == 3 ? 0 : MDT_E(EXISTS));
+    }
+    for (uint32_t i = 0; i < API_IDEMPOTENCY_IN_FLIGHT_MAX; i++) {
+        api_idempotency_release(a, k[i]);
+    }
+    assert_int_equal(api_idempotency_claim(a, k[API_IDEMPOTENCY_IN_FLIGHT_MAX]), 0);
+    api_auth_free(a);
+    vault_close(v);
+    unlink(path);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_keys_scopes_rates),
         cmocka_unit_test(test_idempotency),
+        cmocka_unit_test(test_in_flight),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -25,14 +25,16 @@ struct api_auth {
     struct idempotency_row *idem; /* ring of records, oldest overwritten */
     uint32_t *idem_slots;         /* index + 1 into idem, keyed by key_hash; 2x the ring */
     size_t idem_next, idem_count;
-    /* Keys whose first request is still being answered: dense, unordered. A linear scan is
-     * cheap at the counts the HTTP server's connection bound allows. */
+    /* Keys whose first request is still being answered: an open-addressed set. */
     uint8_t (*in_flight)[32];
+    uint8_t *in_flight_used;
     size_t in_flight_count;
 };
 
 #define KEY_SLOTS (API_KEYS_MAX * 2)
 #define IDEM_SLOTS (API_IDEMPOTENCY_MAX * 2)
+/* Slots of the in-flight set: twice the bound, so that probes stay short. */
+#define IN_FLIGHT_SLOTS (2 * API_IDEMPOTENCY_IN_FLIGHT_MAX)
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {
@@ -57,8 +59,10 @@ int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth 
     a->keys = calloc(KEY_SLOTS, sizeof(*a->keys));
     a->idem = calloc(API_IDEMPOTENCY_MAX, sizeof(*a->idem));
     a->idem_slots = calloc(IDEM_SLOTS, sizeof(*a->idem_slots));
-    a->in_flight = calloc(API_IDEMPOTENCY_IN_FLIGHT_MAX, sizeof(*a->in_flight));
-    if (a->keys == NULL || a->idem == NULL || a->idem_slots == NULL || a->in_flight == NULL) {
+    a->in_flight = calloc(IN_FLIGHT_SLOTS, sizeof(*a->in_flight));
+    a->in_flight_used = calloc(IN_FLIGHT_SLOTS, 1);
+    if (a->keys == NULL || a->idem == NULL || a->idem_slots == NULL || a->in_flight == NULL ||
+        a->in_flight_used == NULL) {
         api_auth_free(a);
         return MDT_E(NOMEM);
     }
@@ -75,6 +79,7 @@ void api_auth_free(struct api_auth *a)
     free(a->idem);
     free(a->idem_slots);
     free(a->in_flight);
+    free(a->in_flight_used);
     free(a);
 }
 
@@ -242,28 +247,62 @@ void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r)
     *slot = (uint32_t)pos + 1;
 }
 
+/* key_hash is an HMAC: its first bytes are already uniform. */
+static size_t in_flight_home(const uint8_t key_hash[32])
+{
+    uint32_t h;
+
+    memcpy(&h, key_hash, sizeof(h));
+    return h & (IN_FLIGHT_SLOTS - 1);
+}
+
+/* The slot holding key_hash, or the free slot where it would go. */
+static size_t in_flight_slot(const struct api_auth *a, const uint8_t key_hash[32])
+{
+    size_t i = in_flight_home(key_hash);
+
+    while (a->in_flight_used[i] && memcmp(a->in_flight[i], key_hash, 32) != 0) {
+        i = (i + 1) & (IN_FLIGHT_SLOTS - 1);
+    }
+    return i;
+}
+
 int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32])
 {
-    for (size_t i = 0; i < a->in_flight_count; i++) {
-        if (memcmp(a->in_flight[i], key_hash, 32) == 0) {
-            return MDT_E(EXISTS);
-        }
+    size_t i = in_flight_slot(a, key_hash);
+
+    if (a->in_flight_used[i]) {
+        return MDT_E(EXISTS);
     }
     if (a->in_flight_count >= API_IDEMPOTENCY_IN_FLIGHT_MAX) {
         return MDT_E(FULL);
     }
-    memcpy(a->in_flight[a->in_flight_count++], key_hash, 32);
+    memcpy(a->in_flight[i], key_hash, 32);
+    a->in_flight_used[i] = 1;
+    a->in_flight_count++;
     return 0;
 }
 
+/* Linear probing without tombstones: later entries of the run move back into the hole when
+ * their home does not lie between the hole and them (Knuth 6.4, algorithm R). */
 void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32])
 {
-    for (size_t i = 0; i < a->in_flight_count; i++) {
-        if (memcmp(a->in_flight[i], key_hash, 32) == 0) {
-            a->in_flight_count--;
-            memcpy(a->in_flight[i], a->in_flight[a->in_flight_count], 32);
-            return;
+    size_t hole = in_flight_slot(a, key_hash), j = hole;
+
+    MDT_ASSERT(a->in_flight_used[hole] && "released an Idempotency-Key that was not claimed");
+    for (;;) {
+        size_t home;
+
+        j = (j + 1) & (IN_FLIGHT_SLOTS - 1);
+        if (!a->in_flight_used[j]) {
+            break;
+        }
+        home = in_flight_home(a->in_flight[j]);
+        if (((j - home) & (IN_FLIGHT_SLOTS - 1)) >= ((j - hole) & (IN_FLIGHT_SLOTS - 1))) {
+            memcpy(a->in_flight[hole], a->in_flight[j], 32);
+            hole = j;
         }
     }
-    MDT_ASSERT(!"released an Idempotency-Key that was not claimed");
+    a->in_flight_used[hole] = 0;
+    a->in_flight_count--;
 }
