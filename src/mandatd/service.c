@@ -46,8 +46,8 @@ struct service {
     struct outbox_row *outbox;
     size_t outbox_count, outbox_cap;
     bool outbox_full_said;
-    struct service_sender sender;        /* SMS: SMPP links or Kannel */
-    struct service_sender social_sender; /* CHANNEL_SOCIAL rows */
+    struct service_sender sender;                               /* SMS: SMPP links or Kannel */
+    struct service_sender social_sender;                        /* CHANNEL_SOCIAL rows */
     void (*webhook_fn)(void *ctx, const struct webhook_row *r); /* durable events, sent now */
     void *webhook_ctx;
     /* recently sent messages, for their delivery receipts (a ring, newest overwrites) */
@@ -218,7 +218,7 @@ static void step_finished(struct service *s, struct dialog_step *step)
             outbox_queue(s, stored[i]);
         }
     }
-    vault_wipe(mine, DIALOG_ROWS_MAX * sizeof(*mine));
+    vault_wipe(mine, nmine * sizeof(*mine)); /* only those rows were opened into it */
     free(mine);
     free(p);
     dialog_step_done(step, rc);
@@ -415,9 +415,13 @@ static bool sender_open(const struct service_sender *snd)
 static int submit_open(struct service *s, const struct service_sender *snd,
                        const struct outbox_row *r)
 {
-    struct outbox_row *open = malloc(sizeof(*open));
+    struct outbox_row *open;
     int rc;
 
+    if (r->link_seal_len == 0) {
+        return snd->submit(snd->ctx, r); /* most rows: nothing sealed, nothing to open or wipe */
+    }
+    open = malloc(sizeof(*open));
     MDT_ASSERT(open != NULL);
     outbox_open(s, r, open);
     rc = snd->submit(snd->ctx, open);

@@ -23,6 +23,11 @@ struct vault {
     size_t map_len;
 };
 
+/* The sealing key is HMAC(key, "seal-key:v" || version): never the key that hashes codes and
+ * tokens, and each seal version has its own. */
+static const uint8_t seal_label[] = {
+    's', 'e', 'a', 'l', '-', 'k', 'e', 'y', ':', 'v', VAULT_SEAL_VERSION};
+
 const uint8_t *vault_seal_key(const struct vault *v, uint8_t version)
 {
     /* One version today; a rotation adds the new one and keeps the old ones to open. */
@@ -119,7 +124,7 @@ int vault_open(const char *key_path, bool create, struct vault **out, struct mdt
         return rc;
     }
     v->seal_key = v->key + VAULT_KEY_LEN;
-    vault_seal_key_derive(v->key, VAULT_SEAL_VERSION, v->seal_key);
+    vault_mac(v, seal_label, sizeof(seal_label), v->seal_key);
     *out = v;
     return 0;
 }

@@ -8,10 +8,6 @@
 
 #include "vault/vault.h"
 
-/* out = HMAC-SHA256(key, "seal-key:v" || version): the AES-256-GCM key of that seal version. */
-void vault_seal_key_derive(const uint8_t key[VAULT_KEY_LEN], uint8_t version,
-                           uint8_t out[VAULT_KEY_LEN]);
-
 /* The sealing key of version, or NULL when this vault does not hold that version. */
 const uint8_t *vault_seal_key(const struct vault *v, uint8_t version);
 

@@ -3,7 +3,6 @@
  * version, so that a stolen database shows neither the secret nor a way to check guesses, and a
  * later key rotation can add a version while rows sealed under the old one still open. */
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -15,18 +14,6 @@
 #define SEAL_TAG_LEN 16
 
 _Static_assert(VAULT_SEAL_OVERHEAD == 1 + SEAL_NONCE_LEN + SEAL_TAG_LEN, "seal layout");
-
-void vault_seal_key_derive(const uint8_t key[VAULT_KEY_LEN], uint8_t version,
-                           uint8_t out[VAULT_KEY_LEN])
-{
-    /* HMAC with a label: the sealing key is never the key that hashes codes and tokens, and
-     * each version has its own. */
-    uint8_t label[] = {'s', 'e', 'a', 'l', '-', 'k', 'e', 'y', ':', 'v', version};
-    unsigned int n = 0;
-
-    MDT_ASSERT(HMAC(EVP_sha256(), key, VAULT_KEY_LEN, label, sizeof(label), out, &n) != NULL &&
-               n == VAULT_KEY_LEN);
-}
 
 /* AES-256-GCM one way or the other. Returns 0, or -MDT_ECORRUPT when opening finds the tag
  * wrong (tampered, wrong key or wrong aad). */

@@ -310,10 +310,7 @@ static void conn_doubt_settle(struct smpp_conn *c, uint64_t ord, bool in_doubt)
     struct id128 ids[DOUBT_CHUNK];
     size_t n;
 
-    if (c->doubt.e == NULL) {
-        return;
-    }
-    do {
+    do { /* an empty (or never allocated) FIFO pops nothing */
         n = smpp_doubt_pop_before(&c->doubt, ord, ids, DOUBT_CHUNK);
         if (n > 0 && !in_doubt) {
             s->h.acks_read(s->h.ctx, ids, n);
@@ -1317,6 +1314,13 @@ static void conn_on_enquire_resp(struct smpp_conn *c)
     }
 }
 
+/* Our unbind was answered (SMPP 3.4 §4.2.2): every MO ack written before it was read. */
+static void conn_on_unbind_resp(struct smpp_conn *c)
+{
+    conn_confirm(c, c->unbind_ord);
+    conn_drop(c, "unbound");
+}
+
 /* §4.3.1: generic_nack for a request of ours. */
 static void conn_on_nack(struct smpp_conn *c, const struct smpp_pdu *pdu)
 {
@@ -1330,8 +1334,7 @@ static void conn_on_nack(struct smpp_conn *c, const struct smpp_pdu *pdu)
     } else if (c->enquire_pending && seq == c->enquire_seq) {
         conn_on_enquire_resp(c); /* an answer all the same: the link is alive */
     } else if (c->state == CONN_UNBINDING && seq == c->unbind_seq) {
-        conn_confirm(c, c->unbind_ord);
-        conn_drop(c, "unbound");
+        conn_on_unbind_resp(c);
     } else if (conn_slot_find(c, seq) != NULL) {
         /* A nack with ESME_RTHROTTLED is retried like a submit_sm_resp; one without a status
          * says nothing useful and counts as a refusal. */
@@ -1361,8 +1364,7 @@ static void conn_on_resp(struct smpp_conn *c, const struct smpp_pdu *pdu)
         break;
     case SMPP_CMD_unbind_resp:
         if (c->state == CONN_UNBINDING) {
-            conn_confirm(c, c->unbind_ord);
-            conn_drop(c, "unbound");
+            conn_on_unbind_resp(c);
         }
         break;
     case SMPP_CMD_generic_nack:
