@@ -34,14 +34,12 @@ static bool has_code(const struct cust *c, int64_t now_us)
     return c->row.has_pin && !reset_due(c, now_us);
 }
 
-/* Void the hold of an order waiting for the code (not a merchant's request: nothing is held for
- * it, and paying it is refused while the code is locked or being reset). */
-static void void_order(struct dialog_step *s, const struct cust *c)
+struct ledger_op *dialog_order_void(struct dialog_step *s, const struct cust *c)
 {
     struct ledger_op *op;
 
     if (!c->has_conv || c->conv.kind == TRANSFER_PAYMENT) {
-        return;
+        return NULL;
     }
     op = dialog_add_op(s);
     op->transfer.flags = TRANSFER_VOID_PENDING;
@@ -49,6 +47,7 @@ static void void_order(struct dialog_step *s, const struct cust *c)
     s->conversation = c->conv;
     s->conversation.active = false;
     s->conversation_changed = true;
+    return op;
 }
 
 /* A wrong current code: the confirmation's counter and lock (PSD2 RTS art. 4). */
@@ -64,7 +63,7 @@ static void wrong_code(struct dialog *d, struct dialog_step *s, const struct cus
     s->action = ACT_CODE_LOCK;
     s->customer.pin_failures = 0;
     s->customer.locked_until_us = s->now_us + (int64_t)d->cfg.code_lock_s * 1000000;
-    void_order(s, c);
+    dialog_order_void(s, c);
 }
 
 /* The current code is checked: false (and the step decided) when it is locked or wrong. */
@@ -84,9 +83,7 @@ static bool current_code_ok(struct dialog *d, struct dialog_step *s, const struc
     return true;
 }
 
-/* A new code replaces none or the old one: the enrolment link dies with it (single use, and
- * a link must never set a code over an existing one). The lock is left as it is. */
-static void code_store(struct dialog *d, struct dialog_step *s, const char *code)
+void dialog_code_store(struct dialog *d, struct dialog_step *s, const char *code)
 {
     s->customer.has_pin = true;
     s->customer.code_reset_us = 0;
@@ -123,7 +120,7 @@ static void decide_set(struct dialog *d, struct dialog_step *s, const struct cus
     s->action = ACT_CODE;
     s->customer = c->row;
     s->customer_changed = true;
-    code_store(d, s, code);
+    dialog_code_store(d, s, code);
 }
 
 /* CODE <old> <new>: the new code is checked first, so that a weak one costs no try. */
@@ -142,7 +139,7 @@ static void decide_change(struct dialog *d, struct dialog_step *s, const struct 
     s->customer = c->row;
     s->customer_changed = true;
     s->customer.pin_failures = 0; /* a right code, as when confirming */
-    code_store(d, s, cmd->new_code);
+    dialog_code_store(d, s, cmd->new_code);
 }
 
 /* A reset is told to the phone and, in private, to a social account linked to the wallet: a
@@ -180,7 +177,7 @@ static void decide_reset(struct dialog *d, struct dialog_step *s, const struct c
     s->customer = c->row;
     s->customer_changed = true;
     s->customer.code_reset_us = s->now_us + reset_delay_us(d);
-    void_order(s, c);
+    dialog_order_void(s, c);
     notify_find(d, s, c);
 }
 
@@ -211,9 +208,8 @@ static void decide_keep(struct dialog *d, struct dialog_step *s, const struct cu
 }
 
 void dialog_decide_code(struct dialog *d, struct dialog_step *s, struct cust *c,
-                        const struct command *cmd, int64_t now_us)
+                        const struct command *cmd)
 {
-    (void)now_us; /* s->now_us */
     s->customer = c->row;
     if (s->address[0] != '\0') {
         /* A post is public, and a social account is not the phone: codes are managed by SMS. */
@@ -416,12 +412,6 @@ void dialog_code_free_all(struct dialog *d)
 
 /* ---- replies ---- */
 
-/* When a reset takes effect. */
-static void fmt_when(int64_t us, enum lang lang, char out[DIALOG_WHEN_MAX])
-{
-    dialog_when_format(us, lang, out);
-}
-
 /* What is left of a lock, in whole seconds rounded up (then minutes rounded up). */
 static uint32_t lock_left_s(const struct dialog_step *s)
 {
@@ -463,7 +453,7 @@ static void reply_both(struct dialog_step *s, struct store_extra *rows, size_t *
 void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size_t n,
                       struct store_extra *rows, size_t *count, size_t cap)
 {
-    char when[24];
+    char when[DIALOG_WHEN_MAX];
 
     (void)r;
     (void)n; /* a voided order's hold that already expired is the same outcome: nothing held */
@@ -486,7 +476,7 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_LOCKED_NOW, when);
         break;
     case ACT_RESET:
-        fmt_when(s->customer.code_reset_us, s->lang, when);
+        dialog_when_format(s->customer.code_reset_us, s->lang, when);
         reply_both(s, rows, count, cap, TEXT_RESET_STARTED, when);
         log_info("code reset started: takes effect at %s UTC", when);
         break;
@@ -505,7 +495,7 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
             dialog_duration_format(lock_left_s(s), s->lang, when);
             dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CODE_LOCKED_LEFT, when);
         } else {
-            fmt_when(s->customer.code_reset_us, s->lang, when);
+            dialog_when_format(s->customer.code_reset_us, s->lang, when);
             dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id, when);
         }
         break;

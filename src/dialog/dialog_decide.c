@@ -25,16 +25,13 @@
 /* A message's id: the peer's own id when it gives one, so that a redelivery has the same id;
  * otherwise unique, because a person may really send the same text twice (DESIGN.md,
  * Durability): a redelivery without the peer's id is recognised only when it arrived in doubt
- * (doubt.c). unique is kept for callers that always have a peer id. Keyed (vault_mac): the text
- * may be a code, and an unkeyed hash of six digits is reversed by trying them all. */
-struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
-                               bool unique)
+ * (doubt.c). Keyed (vault_mac): the text may be a code, and an unkeyed hash of six digits is
+ * reversed by trying them all. */
+struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us)
 {
     static unsigned char buf[STORE_TEXT_MAX + 256];
     /* Unique across restarts too: the time, and a counter for messages of the same µs. */
     int64_t when = now_us ^ (int64_t)(++d->unique_serial << 1) ^ INT64_MIN;
-
-    (void)unique;
     size_t len = m->len < STORE_TEXT_MAX ? m->len : STORE_TEXT_MAX;
     uint8_t mac[32];
     struct id128 id;
@@ -444,7 +441,7 @@ void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust
     case CMD_CODE:
     case CMD_CODE_RESET:
     case CMD_CODE_KEEP:
-        dialog_decide_code(d, s, c, cmd, now_us);
+        dialog_decide_code(d, s, c, cmd); /* at s->now_us */
         break;
     case CMD_BALANCE:
         s->action = ACT_BALANCE;

@@ -136,7 +136,7 @@ struct dialog {
     /* doubt.c: messages whose acknowledgement is unconfirmed, and candidates for a redelivery */
     struct doubt_list unconfirmed, candidates;
     struct id128 received_id; /* dialog_received_id */
-    struct claim *claims;   /* unordered; O(n) scans, n is small (money waiting for joiners) */
+    struct claim *claims;     /* unordered; O(n) scans, n is small (money waiting for joiners) */
     size_t claim_count, claim_cap;
     struct request *requests; /* in creation order */
     size_t request_count, request_cap;
@@ -247,7 +247,7 @@ void dialog_social_free_all(struct dialog *d);
 /* ---- the code's rules (code.c) ---- */
 /* CODE, CODE <old> <new>, CODE OUBLIE, CODE GARDER from person c (a wallet). */
 void dialog_decide_code(struct dialog *d, struct dialog_step *s, struct cust *c,
-                        const struct command *cmd, int64_t now_us);
+                        const struct command *cmd);
 /* True (and the step decided: a reply saying until when) when c's wallet may not pay now
  * because its code is being reset. */
 bool dialog_code_blocks(struct dialog_step *s, const struct cust *c, int64_t now_us);
@@ -263,8 +263,7 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
 void dialog_code_free_all(struct dialog *d);
 
 /* ---- shared by dialog_decide.c and social.c ---- */
-struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us,
-                               bool unique);
+struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us);
 /* doubt.c: the id of message m (dialog_message_id), and for an SMPP message without the SMSC's
  * id its content key (else zero). Returns true when m is the redelivery of a candidate: *id is
  * then the candidate's, consumed, and tracked again as unconfirmed. */
@@ -283,6 +282,13 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
 void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
                             const struct command *cmd, int64_t now_us);
 struct ledger_op *dialog_add_op(struct dialog_step *s);
+/* Void the hold of the order c waits to confirm (not a merchant's request: nothing is held for
+ * it) and close the conversation; the op, or NULL when nothing was held (code.c). */
+struct ledger_op *dialog_order_void(struct dialog_step *s, const struct cust *c);
+/* Store code as s->phone's code (s->customer): a new code replaces none or the old one, the
+ * enrolment link dies with it (single use; a link never sets a code over another), and any
+ * reset is over. The lock and its counter stay: setting a code lifts none (code.c). */
+void dialog_code_store(struct dialog *d, struct dialog_step *s, const char *code);
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone);
 struct cust *dialog_cust_add(struct dialog *d, const char *phone);

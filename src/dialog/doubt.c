@@ -135,13 +135,13 @@ bool dialog_doubt_identify(struct dialog *d, const struct dialog_message *m, int
 
     *key = (struct id128){0, 0};
     if (m->peer_id[0] != '\0' || m->link == NULL) {
-        *id = dialog_message_id(d, m, now_us, true);
+        *id = dialog_message_id(d, m, now_us);
         return false;
     }
     *key = content_key(d, m);
     i = candidate_find(d, *key, now_us);
     if (i == SIZE_MAX) {
-        *id = dialog_message_id(d, m, now_us, true);
+        *id = dialog_message_id(d, m, now_us);
         return false;
     }
     /* One redelivery consumes one candidate; its own acknowledgement is in doubt again. */

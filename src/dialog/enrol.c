@@ -91,11 +91,7 @@ int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char 
     s->lang = (enum lang)c->row.lang;
     s->customer = c->row;
     s->customer_changed = true;
-    s->customer.has_pin = true; /* the lock and its counter stay: setting a code lifts none */
-    s->customer.code_reset_us = 0;
-    memset(s->customer.enrol_hash, 0, sizeof(s->customer.enrol_hash)); /* single use */
-    s->customer.enrol_expires_us = 0;
-    MDT_ASSERT(vault_pin_hash(d->vault, c->row.phone, code, s->customer.pin_hash) == 0);
+    dialog_code_store(d, s, code); /* kills this link; the lock and its counter stay */
     c->busy = true;
     *out = s;
     return 0;

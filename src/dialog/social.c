@@ -370,6 +370,8 @@ static void link_page(struct dialog *d, struct dialog_step *s, const struct slin
  * new one goes out in private. */
 static void decide_leak(struct dialog *d, struct dialog_step *s, struct cust *c)
 {
+    struct ledger_op *op;
+
     s->action = ACT_LEAK;
     s->customer = c->row;
     s->customer_changed = true;
@@ -377,15 +379,9 @@ static void decide_leak(struct dialog *d, struct dialog_step *s, struct cust *c)
     vault_wipe(s->customer.pin_hash, sizeof(s->customer.pin_hash));
     s->customer.code_reset_us = 0; /* nothing left to reset; a lock stays until its end */
     dialog_enrol_link(s);
-    if (c->has_conv && c->conv.kind != TRANSFER_PAYMENT) {
-        struct ledger_op *op = dialog_add_op(s);
-
-        op->transfer.flags = TRANSFER_VOID_PENDING;
-        op->transfer.link_id = c->conv.order_id;
+    op = dialog_order_void(s, c);
+    if (op != NULL) {
         op->transfer.channel = CHANNEL_SOCIAL;
-        s->conversation = c->conv;
-        s->conversation.active = false;
-        s->conversation_changed = true;
     }
     (void)d;
 }
@@ -516,7 +512,7 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
     }
     s->d = d;
     s->now_us = now_us;
-    s->inbox_id = dialog_message_id(d, m, now_us, false); /* the post's id: stable */
+    s->inbox_id = dialog_message_id(d, m, now_us); /* the post's id: stable */
     if (dialog_seen(d, s->inbox_id)) {
         free(s);
         return MDT_E(EXISTS);
@@ -820,11 +816,7 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
             }
             /* Only where there is no code (a new wallet, or one whose code was cleared): the
              * lock and its counter stay, and the enrolment link dies with the new code. */
-            s->customer.has_pin = true;
-            s->customer.code_reset_us = 0;
-            memset(s->customer.enrol_hash, 0, sizeof(s->customer.enrol_hash));
-            s->customer.enrol_expires_us = 0;
-            MDT_ASSERT(vault_pin_hash(d->vault, s->phone, code, s->customer.pin_hash) == 0);
+            dialog_code_store(d, s, code);
             s->customer_changed = true;
         }
     }
