@@ -18,12 +18,14 @@ packages=(
   kannel kannel-extras               # Kannel bearerbox/smsbox and fakesmsc (tests/e2e/test_kannel.sh)
   chromium                           # the browser of the wallet page tests (playwright-core)
   wrk                                # the HTTP load generator of bench/http
+  valgrind                           # instructions per request (bench/http_instr.sh)
 )
 
 missing=()
 # Commands rather than packages: Node.js may come from elsewhere than Debian (NodeSource). It runs
 # the independent SMSC simulator of the SMS tests (tests/smsc, npm package smpp).
-for pair in node:nodejs npm:npm curl:curl; do
+# python3 runs the tests' raw clients (tests/security/hostile.py, the SMSC control calls).
+for pair in node:nodejs npm:npm curl:curl python3:python3; do
   if ! command -v "${pair%%:*}" >/dev/null 2>&1; then
     missing+=("${pair##*:}")
   fi

@@ -208,12 +208,12 @@ int store_webhook_list(struct store *s, const struct store_webhook_filter *f, st
 int store_webhook_requeue(struct store *s, const struct store_webhook_filter *f, int64_t now_us,
                           uint64_t *count, struct mdt_err *err);
 
-/* SQLite backend constructor (store_sqlite.c). */
 /* The last limit messages from and to number (E.164), newest first, to fn. For development
  * pages: cost O(inbox + outbox rows), no index on the numbers (the write path stays lean). */
 int store_messages(struct store *s, const char *number, uint32_t limit, store_message_fn fn,
                    void *ctx, struct mdt_err *err);
 
+/* SQLite backend constructor (store_sqlite.c). */
 int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
 
 #endif

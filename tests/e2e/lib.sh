@@ -72,6 +72,29 @@ standin() {
   S="http://127.0.0.1:$(python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["port"])' "$dir/standin.port")"
 }
 
+# mention FROM TEXT: a post by FROM that mentions us, on the stand-in ($S); prints its id.
+mention() {
+  python3 - "$S" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+req = urllib.request.Request(sys.argv[1] + "/__mention", method="POST",
+    data=json.dumps({"from": sys.argv[2], "text": sys.argv[3]}).encode())
+print(json.load(urllib.request.urlopen(req))["status_id"])
+PY
+}
+# answer_to POST: what mandat posted on the stand-in in answer to it, "visibility|text" a line.
+answer_to() {
+  curl -s "$S/__statuses" | python3 -c '
+import json, sys
+r = [s for s in json.load(sys.stdin) if s["in_reply_to_id"] == sys.argv[1]]
+print("\n".join(s["visibility"] + "|" + s["status"] for s in r))' "$1"
+}
+# token_in PATH: the last link token after PATH (e.g. /c) in the text on stdin.
+token_in() { { grep -o "$1/[0-9a-f]\{32\}" || true; } | tail -1 | sed "s|$1/||"; }
+# csrf_of PATH: the CSRF token of the form on page PATH of $H (the public listener).
+csrf_of() { curl -s "$H$1" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//'; }
+# db SQL: a query on the test's database (the sqlite3 shell).
+db() { sqlite3 "$dir/mandat.db" "$1"; }
+
 # e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, the public HTTP listener on PORT,
 # the internal one on $iport (a free port, chosen here unless set) with the dev pages, the gateway's secret
 # $ksecret unless MORE has its own [kannel], the vault's key) plus the sections in MORE, and sets

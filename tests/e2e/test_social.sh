@@ -29,25 +29,7 @@ mastodon_token = mastotoken
 mastodon_poll = 300
 retry_min = 1"
 
-mention() { # FROM TEXT: a post that mentions us, on the stand-in Mastodon
-  python3 - "$S" "$1" "$2" <<'PY'
-import json, sys, urllib.request
-req = urllib.request.Request(sys.argv[1] + "/__mention", method="POST",
-    data=json.dumps({"from": sys.argv[2], "text": sys.argv[3]}).encode())
-print(json.load(urllib.request.urlopen(req))["status_id"])
-PY
-}
 statuses() { curl -s "$S/__statuses"; }
-# The last status mandat posted that answers post $1, as "visibility|text".
-answer_to() {
-  curl -s "$S/__statuses" | python3 -c '
-import json, sys
-r = [s for s in json.load(sys.stdin) if s["in_reply_to_id"] == sys.argv[1]]
-print("\n".join(s["visibility"] + "|" + s["status"] for s in r))' "$1"
-}
-token_in() { { grep -o "$1/[0-9a-f]\{32\}" || true; } | tail -1 | sed "s|$1/||"; }
-csrf_of() { curl -s "$H$1" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//'; }
-db() { sqlite3 "$dir/mandat.db" "$1"; }
 
 "${M[@]}" init >/dev/null
 "${M[@]}" association create ACF "Action contre la Faim" >/dev/null
