@@ -283,7 +283,7 @@ static int conn_send(struct smpp_conn *c, const struct smpp_pdu *pdu)
 }
 
 /* A response with an empty body (message_id "" and the like): §4.6.2 and the other _resp. */
-static void conn_respond(struct smpp_conn *c, uint32_t command_id, uint32_t seq, uint32_t status)
+static int conn_respond(struct smpp_conn *c, uint32_t command_id, uint32_t seq, uint32_t status)
 {
     struct smpp_pdu pdu;
 
@@ -291,7 +291,7 @@ static void conn_respond(struct smpp_conn *c, uint32_t command_id, uint32_t seq,
     pdu.command_id = command_id;
     pdu.sequence_number = seq;
     pdu.command_status = status;
-    (void)conn_send(c, &pdu);
+    return conn_send(c, &pdu);
 }
 
 /*
@@ -940,11 +940,15 @@ static void mo_message_init(struct dialog_message *m, const struct smpp_pdu *pdu
     }
 }
 
-static void conn_respond_all(struct smpp_conn *c, const uint32_t *seq, unsigned n, uint32_t status)
+/* Answers every part; false when one could not be written (the SMSC will deliver it again). */
+static bool conn_respond_all(struct smpp_conn *c, const uint32_t *seq, unsigned n, uint32_t status)
 {
+    bool all = true;
+
     for (unsigned i = 0; i < n; i++) {
-        conn_respond(c, SMPP_CMD_deliver_sm_resp, seq[i], status);
+        all = conn_respond(c, SMPP_CMD_deliver_sm_resp, seq[i], status) == 0 && all;
     }
+    return all;
 }
 
 /* Hand a complete MO up; its parts are answered by smpp_mo_ack. */
@@ -1001,16 +1005,16 @@ void smpp_mo_ack(struct smpp_mo *mo, uint32_t status, const struct id128 *inbox_
         TAILQ_REMOVE(&s->mos, mo, link);
         s->nmos--;
         written = c->gen == mo->gen && (c->state == CONN_BOUND || c->state == CONN_UNBINDING);
-        if (written) {
-            conn_respond_all(c, mo->seq, mo->n, status); /* SMPP 3.4 §4.6.2 */
-        }
+        /* SMPP 3.4 §4.6.2. An ack that could not be written is in doubt at once: counting it
+         * as written would let a later answer mark it read, and its redelivery look new. */
+        written = written && conn_respond_all(c, mo->seq, mo->n, status);
         if (status == ESME_ROK && inbox_id != NULL && s->h.acks_read != NULL &&
             c->doubt.e != NULL) {
             mo_doubt_track(c, written, inbox_id);
         }
         if (!written) {
-            log_debug("smpp %s: MO answered after its connection closed: the SMSC delivers it "
-                      "again",
+            log_debug("smpp %s: MO not answered (its connection closed, or the write failed): "
+                      "the SMSC delivers it again",
                       conn_name(c));
         }
     }
