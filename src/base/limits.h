@@ -118,6 +118,13 @@
  * parts; tests/unit/test_dialog_text.c proves the rest with this length. */
 #define DIALOG_LINK_BASE_SMS_MAX 32
 
+/* A merchant's name (with its campaign's: "Boutique Zoé pour Contre la faim") and its order
+ * reference as SMS texts show them: cut to these many characters, so that a payment request with
+ * a link, the largest amount and both at their longest still fits one SMS (test_dialog_text.c).
+ * 32 is the charities' length; 12 holds "order 123456" and most invoice numbers. */
+#define DIALOG_PAYEE_SMS_MAX 32
+#define DIALOG_REFERENCE_SMS_MAX 12
+
 /* The HTTP server (channel/http/http_guard.h); defaults of the [http] keys. */
 
 /* Request line, CRLF included (max_request_line): RFC 9112 §3 asks servers to take at least 8000

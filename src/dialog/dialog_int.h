@@ -312,6 +312,9 @@ void dialog_outbox_seal(struct dialog_step *s, struct outbox_row *o);
 #define DIALOG_WHEN_MAX 24
 void dialog_duration_format(uint32_t seconds, enum lang lang, char out[DIALOG_DURATION_MAX]);
 void dialog_when_format(int64_t us, enum lang lang, char out[DIALOG_WHEN_MAX]);
+/* A name or reference someone else chose, as SMS texts show it: at most max_chars characters,
+ * Latin letters outside GSM 03.38 written with the nearest GSM ones (sms_name.c). */
+void dialog_sms_name(const char *in, size_t max_chars, char *out, size_t cap);
 /* A payer's number as payees see it: "+33 6 .. .. 56 78" (the last four digits). */
 void dialog_payer_mask(const char *e164, char *out, size_t cap);
 

@@ -128,11 +128,11 @@
       "votre identité sous %s.",                                                                     \
       "%s is waiting for you but your account cannot take it (limit). Get your identity "            \
       "verified within %s.")                                                                         \
-    /* %s merchant, %s amount, %s reference, %s link, %s ref */                                      \
+    /* %s merchant, %s amount, %s reference, %s ref. No link: with the code's instructions it        \
+     * would take two SMS; a payer with an order waiting gets PAY_ASK_LINK instead. */               \
     X(PAY_ASK,                                                                                       \
-      "%s demande %s (%s). Répondez avec votre code pour payer, ANNULER pour refuser, ou "          \
-      "ouvrez %s Ref %s",                                                                            \
-      "%s asks %s (%s). Reply with your code to pay, CANCEL to decline, or open %s Ref %s")          \
+      "%s demande %s (%s). Répondez avec votre code pour payer, ANNULER pour refuser. Ref %s",       \
+      "%s asks %s (%s). Reply with your code to pay, CANCEL to decline. Ref %s")                     \
     /* %s merchant, %s amount, %s reference, %s link */                                              \
     X(PAY_ASK_LINK, "%s demande %s (%s). Pour payer, ouvrez %s",                                     \
       "%s asks %s (%s). To pay, open %s")                                                            \

@@ -10,6 +10,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/id128.h"
+#include "base/limits.h"
 #include "dialog/dialog_int.h"
 #include "dialog/phone.h"
 #include "vault/vault.h"
@@ -143,7 +144,8 @@ static void fmt_available(const struct dialog_step *s, const struct ledger *l, c
 }
 
 static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct ledger_result *r,
-                     const char *payee, struct store_extra *rows, size_t *count, size_t cap)
+                     const char *payee, const char *ref, struct store_extra *rows, size_t *count,
+                     size_t cap)
 {
     char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX];
 
@@ -165,14 +167,13 @@ static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct
     }
     fmt_money(s, s->request.amount_minor, s->lang, amount);
     fmt_available(s, l, bal);
-    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAID, amount, payee, s->request.reference,
-                 bal);
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAID, amount, payee, ref, bal);
     state_event(s, rows, count, cap);
 }
 
 static void hook_refund(struct dialog_step *s, const struct ledger *l,
-                        const struct ledger_result *r, const char *payee, struct store_extra *rows,
-                        size_t *count, size_t cap)
+                        const struct ledger_result *r, const char *payee, const char *ref,
+                        struct store_extra *rows, size_t *count, size_t cap)
 {
     char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], rid[ID128_TEXT_MAX];
 
@@ -188,8 +189,7 @@ static void hook_refund(struct dialog_step *s, const struct ledger *l,
     s->request_changed = true;
     fmt_money(s, s->amount, s->lang, amount);
     fmt_available(s, l, bal);
-    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUNDED, payee, amount,
-                 s->request.reference, bal);
+    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUNDED, payee, amount, ref, bal);
     id128_format(s->refund_id, rid);
     add_event(s, "refund.succeeded", id128_derive(s->refund_id, TAG_REFUND_EVENT),
               json_pack("{s:s, s:I}", "id", rid, "amount", (json_int_t)s->amount), rows, count,
@@ -200,25 +200,35 @@ void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
                          const struct ledger_result *r, size_t n, struct store_extra *rows,
                          size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], link[STORE_URL_MAX + 48], payee[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], link[STORE_URL_MAX + 48], full[STORE_ADDR_MAX];
+    char payee[STORE_ADDR_MAX], ref[STORE_ADDR_MAX];
 
     (void)n;
     fmt_money(s, s->request.amount_minor, s->lang, amount);
-    /* How the payer's messages name who asked: the merchant, or the merchant for a campaign. */
-    dialog_request_payee(s->d, &s->request, s->lang, payee, sizeof(payee));
+    /* How the payer's messages name who asked: the merchant, or the merchant for a campaign;
+     * both it and the merchant's reference as one SMS can hold them. */
+    dialog_request_payee(s->d, &s->request, s->lang, full, sizeof(full));
+    dialog_sms_name(full, DIALOG_PAYEE_SMS_MAX, payee, sizeof(payee));
+    dialog_sms_name(s->request.reference, DIALOG_REFERENCE_SMS_MAX, ref, sizeof(ref));
     switch (s->action) {
     case ACT_REQUEST:
-        snprintf(link, sizeof(link), "%s/c/%s", s->d->cfg.link_base, s->token);
-        dialog_reply(s, rows, count, cap, NULL, s->lang, (enum dialog_text)s->text_id, payee,
-                     amount, s->request.reference, link, s->conversation.ref);
+        if (s->text_id == TEXT_PAY_ASK) {
+            /* The payer answers with their code: no room for a link in the same SMS. */
+            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_ASK, payee, amount, ref,
+                         s->conversation.ref);
+        } else {
+            snprintf(link, sizeof(link), "%s/c/%s", s->d->cfg.link_base, s->token);
+            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAY_ASK_LINK, payee, amount, ref,
+                         link);
+            vault_wipe(link, sizeof(link));
+        }
         vault_wipe(s->token, sizeof(s->token)); /* after dialog_reply has sealed it */
-        vault_wipe(link, sizeof(link));
         break;
     case ACT_PAY:
-        hook_pay(s, l, r, payee, rows, count, cap);
+        hook_pay(s, l, r, payee, ref, rows, count, cap);
         break;
     case ACT_REFUND:
-        hook_refund(s, l, r, payee, rows, count, cap);
+        hook_refund(s, l, r, payee, ref, rows, count, cap);
         break;
     case ACT_DECLINE:
         if (s->text_id == TEXT_LOCKED_NOW) {

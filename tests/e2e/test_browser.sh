@@ -32,8 +32,11 @@ P=0612345678
 enrol=$("${M[@]}" sms $P INSCRIPTION | grep -o "$base/enrol/[0-9a-f]*")
 (cd "$top" && node tests/browser/enrol.mjs "$enrol" 483920 "$artifacts")
 "${M[@]}" transfer --kind topup --from 1 --to 6 --amount 100 >/dev/null
-curl -s -f -X POST "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
-  -d '{"amount":2500,"payer":"'$P'","reference":"order 123"}' >/dev/null
+# A first request waits for the payer's code; the second then comes with a link to its page.
+for r in '"amount":990,"payer":"'$P'","reference":"order 122"' \
+  '"amount":2500,"payer":"'$P'","reference":"order 123"'; do
+  curl -s -f -X POST "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" -d "{$r}" >/dev/null
+done
 link=$("${M[@]}" phone $P </dev/null | grep -o "$base/c/[0-9a-f]*")
 (cd "$top" && node tests/browser/pay.mjs "$base" "$link" 483920 "$artifacts" "$ibase")
 # The merchant receives the signed event; an independent openssl check verifies it.

@@ -15,6 +15,7 @@
 #include "base/limits.h"
 #include "channel/smpp/gsm.h"
 #include "dialog/command.h"
+#include "dialog/dialog_int.h"
 #include "dialog/dialog_text.h"
 #include "vault/vault.h"
 
@@ -25,8 +26,11 @@
  * q  a payee that can only be a number (money held for a number with no wallet);
  * r  an order reference (4); t a duration ("99 jours"); w a UTC time; u a count (2 digits);
  * l  a link on a public URL of DIALOG_LINK_BASE_SMS_MAX characters, with a 32-hex token;
+ * c  the same for a payment request's page (/c/ rather than /enrol/);
  * k  a keyword or short code (31); x a ledger reason; o a one-time code;
- * s  a social account (X handles have 15 characters; Mastodon ones here up to 31). */
+ * s  a social account (X handles have 15 characters; Mastodon ones here up to 31);
+ * m  who asks for a payment: a merchant (and campaign) name of any length and script, as
+ *    dialog_sms_name shows it; f  the merchant's order reference, likewise. */
 static const char *value(char kind, enum lang lang)
 {
     static char link[128];
@@ -53,6 +57,10 @@ static const char *value(char kind, enum lang lang)
         snprintf(link, sizeof(link), "%.*s/enrol/%s", DIALOG_LINK_BASE_SMS_MAX,
                  "https://pay.mandat-example.frxyz", "0123456789abcdef0123456789abcdef");
         return link;
+    case 'c':
+        snprintf(link, sizeof(link), "%.*s/c/%s", DIALOG_LINK_BASE_SMS_MAX,
+                 "https://pay.mandat-example.frxyz", "0123456789abcdef0123456789abcdef");
+        return link;
     case 'k':
         return "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
     case 'x':
@@ -61,6 +69,14 @@ static const char *value(char kind, enum lang lang)
         return "123456";
     case 's':
         return "@abcdefghijklmnopqrstuvwxyz0123";
+    case 'm':
+        dialog_sms_name("Crêperie « L’Œuvre » pour Fête des Écoles de Saint-Brieuc (Côtes-d’Armor)",
+                        DIALOG_PAYEE_SMS_MAX, link, sizeof(link));
+        return link;
+    case 'f':
+        dialog_sms_name("Facture n° 2026-12-000123-ç", DIALOG_REFERENCE_SMS_MAX, link,
+                        sizeof(link));
+        return link;
     default:
         return "?";
     }
@@ -68,8 +84,7 @@ static const char *value(char kind, enum lang lang)
 
 /* Per text: whether it goes by SMS ('S'), and its arguments in order. Texts that are not SMS:
  * 'P' social posts and direct messages (their networks' limits, not the SMS one), 'W' notes on
- * web pages, 'B' SMS whose builder stops at one SMS (tested where it is built), 'L' SMS known
- * to take two parts at worst (each says why). */
+ * web pages, 'B' SMS whose builder stops at one SMS (tested where it is built). */
 static const char *const spec[TEXT_COUNT] = {
     [TEXT_WELCOME] = "Sl",
     [TEXT_ALREADY_JOINED] = "S",
@@ -114,14 +129,13 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_COLLECTED] = "Spa",
     [TEXT_RETURNED] = "Sapa",
     [TEXT_CLAIM_REFUSED] = "Sat",
-    /* A merchant's name and order number of any length, and a link: two parts at worst. */
-    [TEXT_PAY_ASK] = "L",
-    [TEXT_PAY_ASK_LINK] = "L",
-    [TEXT_PAID] = "L",
-    [TEXT_PAY_DECLINED] = "L",
-    [TEXT_PAY_CANCELLED] = "L",
-    [TEXT_PAY_EXPIRED] = "L",
-    [TEXT_REFUNDED] = "L",
+    [TEXT_PAY_ASK] = "Smafr",
+    [TEXT_PAY_ASK_LINK] = "Smafc",
+    [TEXT_PAID] = "Samfa",
+    [TEXT_PAY_DECLINED] = "Sma",
+    [TEXT_PAY_CANCELLED] = "Sma",
+    [TEXT_PAY_EXPIRED] = "Sma",
+    [TEXT_REFUNDED] = "Smafa",
     [TEXT_SOCIAL_LINK] = "P",
     [TEXT_SOCIAL_ALREADY_LINKED] = "P",
     [TEXT_SOCIAL_NOT_LINKED] = "P",
@@ -293,6 +307,33 @@ static void test_french_accents(void **state)
     }
 }
 
+/* Names and references others chose: Latin letters GSM lacks written with GSM ones, the ones
+ * it has kept, other scripts kept, cut on a whole character with no blank at the end. */
+static void test_sms_name(void **state)
+{
+    char out[64];
+
+    (void)state;
+    dialog_sms_name("Crêperie Œuvre", 32, out, sizeof(out));
+    assert_string_equal(out, "Creperie OEuvre");
+    dialog_sms_name("Boutique Zoé", 32, out, sizeof(out));
+    assert_string_equal(out, "Boutique Zoé"); /* é is GSM */
+    dialog_sms_name("Garçon l’été", 32, out, sizeof(out));
+    assert_string_equal(out, "Garcon l'été");
+    dialog_sms_name("Boutique Zoé pour Contre la faim", 12, out, sizeof(out));
+    assert_string_equal(out, "Boutique Zoé");
+    dialog_sms_name("Boutique Zoé pour Contre la faim", 13, out, sizeof(out));
+    assert_string_equal(out, "Boutique Zoé"); /* the blank a cut leaves is dropped */
+    dialog_sms_name("مخبز الأمل", 32, out, sizeof(out));
+    assert_string_equal(out, "مخبز الأمل"); /* no spelling of ours for Arabic letters */
+    dialog_sms_name("Zoé", 32, out, 4);
+    assert_string_equal(out, "Zo"); /* no room for é's two bytes: stop before it */
+    dialog_sms_name("ab\xc3", 32, out, sizeof(out));
+    assert_string_equal(out, "ab"); /* a character cut short at the end is dropped */
+    dialog_sms_name("", 32, out, sizeof(out));
+    assert_string_equal(out, "");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -300,6 +341,7 @@ int main(void)
         cmocka_unit_test(test_hints_fit_one_sms),
         cmocka_unit_test(test_weak_code_texts_fit_one_sms),
         cmocka_unit_test(test_french_accents),
+        cmocka_unit_test(test_sms_name),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
