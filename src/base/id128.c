@@ -2,22 +2,10 @@
 /* 128-bit ids: hex text, CSPRNG generation, deterministic derivation. */
 #include "base/id128.h"
 
+#include "base/hex.h"
+
 #include <string.h>
 #include <sys/random.h>
-
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
 
 int id128_parse(const char *text, struct id128 *out, struct mdt_err *err)
 {
@@ -30,7 +18,7 @@ int id128_parse(const char *text, struct id128 *out, struct mdt_err *err)
         if (*p == '-') {
             continue;
         }
-        v = hex_value(*p);
+        v = hex_digit(*p);
         if (v < 0 || digits >= 32) {
             return mdt_err_set(err, MDT_E(PARSE),
                                "'%.40s' is not an id: write 32 hexadecimal digits", text);

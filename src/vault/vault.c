@@ -93,25 +93,44 @@ out:
     return rc;
 }
 
+void *vault_page_new(size_t len, size_t *map_len)
+{
+    long page = sysconf(_SC_PAGESIZE);
+    size_t p = (size_t)(page > 0 ? page : 4096);
+    void *m;
+
+    *map_len = (len + p - 1) / p * p;
+    m = mmap(NULL, *map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (m == MAP_FAILED) {
+        return NULL;
+    }
+    (void)mlock(m, *map_len);
+    (void)madvise(m, *map_len, MADV_DONTDUMP);
+    return m;
+}
+
+void vault_page_free(void *p, size_t map_len)
+{
+    if (p != NULL) {
+        vault_wipe(p, map_len);
+        munlock(p, map_len);
+        munmap(p, map_len);
+    }
+}
+
 int vault_open(const char *key_path, bool create, struct vault **out, struct mdt_err *err)
 {
     struct vault *v = calloc(1, sizeof(*v));
-    long page = sysconf(_SC_PAGESIZE);
     int rc;
 
     if (v == NULL) {
         return mdt_err_set(err, MDT_E(NOMEM), "out of memory opening the vault");
     }
-    v->map_len = (size_t)(page > 0 ? page : 4096);
-    MDT_ASSERT(v->map_len >= 2 * VAULT_KEY_LEN);
-    v->key = mmap(NULL, v->map_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    if (v->key == MAP_FAILED) {
+    v->key = vault_page_new(2 * VAULT_KEY_LEN, &v->map_len);
+    if (v->key == NULL) {
         free(v);
         return mdt_err_set(err, MDT_E(NOMEM), "cannot map memory for the key");
     }
-    /* Best effort: without CAP_IPC_LOCK or with a low RLIMIT_MEMLOCK, mlock may fail. */
-    (void)mlock(v->key, v->map_len);
-    (void)madvise(v->key, v->map_len, MADV_DONTDUMP);
     rc = key_read(key_path, v->key, err);
     if (rc == MDT_E(NOTFOUND) && create) {
         rc = key_create(key_path, err);
@@ -134,9 +153,7 @@ void vault_close(struct vault *v)
     if (v == NULL) {
         return;
     }
-    vault_wipe(v->key, v->map_len);
-    munlock(v->key, v->map_len);
-    munmap(v->key, v->map_len);
+    vault_page_free(v->key, v->map_len);
     free(v);
 }
 

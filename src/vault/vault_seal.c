@@ -15,10 +15,8 @@
 
 _Static_assert(VAULT_SEAL_OVERHEAD == 1 + SEAL_NONCE_LEN + SEAL_TAG_LEN, "seal layout");
 
-/* AES-256-GCM one way or the other. Returns 0, or -MDT_ECORRUPT when opening finds the tag
- * wrong (tampered, wrong key or wrong aad). */
-static int gcm(const uint8_t *key, bool enc, const uint8_t nonce[SEAL_NONCE_LEN], const void *aad,
-               size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
+int vault_gcm(const uint8_t *key, bool enc, const uint8_t nonce[12], const void *aad,
+              size_t aad_len, const uint8_t *in, size_t len, uint8_t *out, uint8_t *tag)
 {
     EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
     int n = 0, rc = 0;
@@ -58,8 +56,8 @@ int vault_secret_seal(const struct vault *v, const void *aad, size_t aad_len, co
         return MDT_E(IO);
     }
     out[0] = VAULT_SEAL_VERSION;
-    return gcm(vault_seal_key(v, VAULT_SEAL_VERSION), true, nonce, aad, aad_len, plain, len, body,
-               body + len);
+    return vault_gcm(vault_seal_key(v, VAULT_SEAL_VERSION), true, nonce, aad, aad_len, plain, len,
+                     body, body + len);
 }
 
 int vault_secret_open(const struct vault *v, const void *aad, size_t aad_len, const uint8_t *sealed,
@@ -80,7 +78,8 @@ int vault_secret_open(const struct vault *v, const void *aad, size_t aad_len, co
     }
     len = sealed_len - VAULT_SEAL_OVERHEAD;
     memcpy(tag, sealed + 1 + SEAL_NONCE_LEN + len, SEAL_TAG_LEN);
-    rc = gcm(key, false, sealed + 1, aad, aad_len, sealed + 1 + SEAL_NONCE_LEN, len, plain, tag);
+    rc = vault_gcm(key, false, sealed + 1, aad, aad_len, sealed + 1 + SEAL_NONCE_LEN, len, plain,
+                   tag);
     if (rc < 0) {
         vault_wipe(plain, len); /* nothing unauthenticated leaves */
     }
