@@ -11,4 +11,8 @@
 /* The sealing key of version, or NULL when this vault does not hold that version. */
 const uint8_t *vault_seal_key(const struct vault *v, uint8_t version);
 
+/* The X consumer secret in the locked page and its length in *len; NULL (and 0) when the vault
+ * holds none. */
+const uint8_t *vault_x_key(const struct vault *v, size_t *len);
+
 #endif
