@@ -24,6 +24,7 @@
 #include "channel/http/kannel.h"
 #include "channel/http/kannel_send.h"
 #include "channel/http/ops.h"
+#include "channel/http/request_json.h"
 #include "channel/http/webhook.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
@@ -374,7 +375,8 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                .code_attempts_max = cfg->sms.code_attempts,
                                .code_lock_s = cfg->sms.code_lock_s,
                                .code_reset_s = cfg->sms.code_reset_delay_s,
-                               .dedup_window_s = cfg->sms.dedup_window_s};
+                               .dedup_window_s = cfg->sms.dedup_window_s,
+                               .event_json = request_json_event};
     int64_t since = clock_now_us() - (int64_t)cfg->sms.dedup_window_s * 1000000;
     int rc;
 
