@@ -19,6 +19,18 @@
 
 struct vault;
 
+/* A merchant's event as the dialog decides it, in plain data: what happened to which payment
+ * request. The HTTP channel writes it as the webhook's JSON body (request_json_event). */
+struct dialog_event {
+    struct id128 id;  /* stable event id, derived from the request or the refund */
+    const char *type; /* "payment_request.confirmed", "refund.succeeded", ... */
+    int64_t created_us;
+    const struct payment_request_row *request; /* as the step leaves it */
+    bool refund;                               /* refund.succeeded: the refund below */
+    struct id128 refund_id;
+    int64_t refund_minor;
+};
+
 struct dialog_config {
     char short_code[STORE_ADDR_MAX]; /* our address, source of replies: "71004" */
     char country[3];                 /* default country of national numbers: "FR" */
@@ -35,6 +47,10 @@ struct dialog_config {
     uint32_t hold_timeout_s;       /* the ledger's own timeout of such holds, >= claim_period_s */
     char link_base[STORE_URL_MAX]; /* start of links in messages: "https://pay.example.com" */
     char social_handle[STORE_ADDR_MAX]; /* our account as people mention it: "@mandat" */
+    /* Writes an event as the body of the merchant's webhook (at most cap bytes, NUL-terminated),
+     * returning its length or a negative code: the HTTP channel's request_json_event. Called on
+     * the ledger thread. NULL, or a failure: the body carries only the event's id and type. */
+    int (*event_json)(const struct dialog_event *ev, char *buf, size_t cap);
 };
 
 /* A message received on a channel. */
@@ -267,15 +283,10 @@ enum step_outcome dialog_step_outcome(const struct dialog_step *s);
 uint32_t dialog_step_tries_left(const struct dialog_step *s);
 int dialog_step_reason(const struct dialog_step *s);
 
-/* The request as the API shows it (and webhooks carry it): compact JSON into buf. Returns the
- * length, or -MDT_ERANGE when cap is too small. */
 /* Who a request's money goes to, as the payer sees it: the merchant's name, or for a campaign
  * donation "<merchant> pour <campaign>" (English "for"). Writes at most cap bytes. */
 void dialog_request_payee(struct dialog *d, const struct payment_request_row *r, enum lang lang,
                           char *out, size_t cap);
-
-int dialog_request_json(const struct dialog *d, const struct payment_request_row *r, char *buf,
-                        size_t cap);
 
 /* ---- campaigns (campaign.c) ---- */
 

@@ -1,14 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What payment request steps write once the ledger has decided (ledger thread): the request's
  * new state, the payer's message, and the merchant's webhook event, all in the same commit as
- * the money; and their JSON, the same for the API and the webhooks. */
-#include <jansson.h>
+ * the money. The event's JSON is the HTTP channel's (dialog_config.event_json). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
-#include "base/clock.h"
 #include "base/id128.h"
 #include "base/limits.h"
 #include "dialog/dialog_int.h"
@@ -18,102 +16,36 @@
 #define TAG_EVENT 0x700u        /* + state: one event per state change of a request */
 #define TAG_REFUND_EVENT 0x900u /* one event per refund */
 
-static void iso_time(int64_t us, char out[32])
-{
-    char t[24];
-
-    clock_format_utc(us, t, sizeof(t)); /* "2026-11-23 10:00:00" */
-    snprintf(out, 32, "%.10sT%.8sZ", t, t + 11);
-}
-
-static json_t *request_object(const struct payment_request_row *r)
-{
-    char id[ID128_TEXT_MAX], tid[ID128_TEXT_MAX], created[32], expires[32], updated[32];
-    json_t *o;
-
-    id128_format(r->id, id);
-    id128_format(r->transfer_id, tid);
-    iso_time(r->created_us, created);
-    iso_time(r->expires_us, expires);
-    iso_time(r->updated_us, updated);
-    o = json_pack("{s:s, s:s, s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:I}", "id", id,
-                  "object", "payment_request", "amount", (json_int_t)r->amount_minor, "currency",
-                  r->currency, "payer", r->payer, "reference", r->reference, "description",
-                  r->description, "state", payment_request_state_name(r->state), "created_at",
-                  created, "expires_at", expires, "updated_at", updated, "merchant_id",
-                  (json_int_t)r->merchant_id);
-    MDT_ASSERT(o != NULL);
-    if (r->callback_url[0] != '\0') {
-        json_object_set_new(o, "callback_url", json_string(r->callback_url));
-    }
-    if (r->campaign[0] != '\0') {
-        json_object_set_new(o, "campaign", json_string(r->campaign));
-    }
-    if (r->state == PR_CONFIRMED) {
-        json_object_set_new(o, "transfer_id", json_string(tid));
-        json_object_set_new(o, "fee", json_integer(r->fee_minor));
-        json_object_set_new(o, "refunded", json_integer(r->refunded_minor));
-    }
-    return o;
-}
-
-static int dump(json_t *o, char *buf, size_t cap)
-{
-    size_t n = json_dumpb(o, buf, cap, JSON_COMPACT);
-
-    json_decref(o);
-    if (n == 0 || n >= cap) {
-        return MDT_E(RANGE);
-    }
-    buf[n] = '\0';
-    return (int)n;
-}
-
-int dialog_request_json(const struct dialog *d, const struct payment_request_row *r, char *buf,
-                        size_t cap)
-{
-    (void)d;
-    return dump(request_object(r), buf, cap);
-}
-
-/* The merchant's event for this step, when it has a URL for it. */
-static void add_event(struct dialog_step *s, const char *type, struct id128 id, json_t *extra,
+/* The merchant's event for this step, when it has a URL for it. The body is written by the
+ * HTTP channel (dialog_config.event_json) from the event's plain data. */
+static void add_event(struct dialog_step *s, const struct dialog_event *ev,
                       struct store_extra *rows, size_t *count, size_t cap)
 {
     const struct merchant_row *m = dialog_merchant_get(s->d, s->request.merchant_id);
     const char *url = s->request.callback_url[0] != '\0' ? s->request.callback_url
                       : m != NULL                        ? m->webhook_url
                                                          : "";
-    char eid[ID128_TEXT_MAX], created[32];
+    int (*to_json)(const struct dialog_event *, char *, size_t) = s->d->cfg.event_json;
+    char eid[ID128_TEXT_MAX];
     struct webhook_row *w;
-    json_t *data = request_object(&s->request), *ev;
 
     if (url[0] == '\0') {
-        json_decref(data);
-        json_decref(extra);
         return;
     }
     MDT_ASSERT(*count < cap);
     memset(&rows[*count], 0, sizeof(rows[*count]));
     rows[*count].kind = EXTRA_WEBHOOK;
     w = &rows[*count].u.webhook;
-    w->id = id;
+    w->id = ev->id;
     w->merchant_id = s->request.merchant_id;
     snprintf(w->url, sizeof(w->url), "%s", url);
-    snprintf(w->type, sizeof(w->type), "%s", type);
+    snprintf(w->type, sizeof(w->type), "%s", ev->type);
     w->state = WEBHOOK_QUEUED;
     w->created_us = s->now_us;
     w->next_try_us = s->now_us;
-    id128_format(id, eid);
-    iso_time(s->now_us, created);
-    if (extra != NULL) {
-        json_object_set_new(data, "refund", extra);
-    }
-    ev = json_pack("{s:s, s:s, s:s, s:o}", "id", eid, "type", type, "created_at", created, "data",
-                   data);
-    MDT_ASSERT(ev != NULL);
-    if (dump(ev, w->body, sizeof(w->body)) < 0) {
-        snprintf(w->body, sizeof(w->body), "{\"id\":\"%s\",\"type\":\"%s\"}", eid, type);
+    if (to_json == NULL || to_json(ev, w->body, sizeof(w->body)) < 0) {
+        id128_format(ev->id, eid);
+        snprintf(w->body, sizeof(w->body), "{\"id\":\"%s\",\"type\":\"%s\"}", eid, ev->type);
     }
     (*count)++;
 }
@@ -121,11 +53,14 @@ static void add_event(struct dialog_step *s, const char *type, struct id128 id, 
 static void state_event(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap)
 {
     char type[48];
+    struct dialog_event ev = {.id = id128_derive(s->request.id, TAG_EVENT + s->request.state),
+                              .type = type,
+                              .created_us = s->now_us,
+                              .request = &s->request};
 
     snprintf(type, sizeof(type), "payment_request.%s",
              payment_request_state_name(s->request.state));
-    add_event(s, type, id128_derive(s->request.id, TAG_EVENT + s->request.state), NULL, rows, count,
-              cap);
+    add_event(s, &ev, rows, count, cap);
 }
 
 static void fmt_money(const struct dialog_step *s, int64_t v, enum lang lang, char *out)
@@ -175,7 +110,14 @@ static void hook_refund(struct dialog_step *s, const struct ledger *l,
                         const struct ledger_result *r, const char *payee, const char *ref,
                         struct store_extra *rows, size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX], rid[ID128_TEXT_MAX];
+    char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX];
+    struct dialog_event ev = {.id = id128_derive(s->refund_id, TAG_REFUND_EVENT),
+                              .type = "refund.succeeded",
+                              .created_us = s->now_us,
+                              .request = &s->request,
+                              .refund = true,
+                              .refund_id = s->refund_id,
+                              .refund_minor = s->amount};
 
     if (r->reason != LEDGER_OK) {
         s->outcome = OUTCOME_REFUSED;
@@ -190,10 +132,7 @@ static void hook_refund(struct dialog_step *s, const struct ledger *l,
     fmt_money(s, s->amount, s->lang, amount);
     fmt_available(s, l, bal);
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUNDED, payee, amount, ref, bal);
-    id128_format(s->refund_id, rid);
-    add_event(s, "refund.succeeded", id128_derive(s->refund_id, TAG_REFUND_EVENT),
-              json_pack("{s:s, s:I}", "id", rid, "amount", (json_int_t)s->amount), rows, count,
-              cap);
+    add_event(s, &ev, rows, count, cap);
 }
 
 void dialog_request_hook(struct dialog_step *s, const struct ledger *l,

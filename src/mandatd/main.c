@@ -24,6 +24,7 @@
 #include "channel/http/kannel.h"
 #include "channel/http/kannel_send.h"
 #include "channel/http/ops.h"
+#include "channel/http/request_json.h"
 #include "channel/http/webhook.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
@@ -374,7 +375,8 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                .code_attempts_max = cfg->sms.code_attempts,
                                .code_lock_s = cfg->sms.code_lock_s,
                                .code_reset_s = cfg->sms.code_reset_delay_s,
-                               .dedup_window_s = cfg->sms.dedup_window_s};
+                               .dedup_window_s = cfg->sms.dedup_window_s,
+                               .event_json = request_json_event};
     int64_t since = clock_now_us() - (int64_t)cfg->sms.dedup_window_s * 1000000;
     int rc;
 
@@ -753,12 +755,13 @@ static int start_social(struct daemon *d, struct mdt_err *err)
     char since_id[STORE_PEER_ID_MAX] = "";
     int rc;
 
-    if (cfg->social.x_consumer_secret[0] == '\0' && cfg->social.mastodon_url[0] == '\0') {
+    bool x = vault_x_secret_held(d->vault);
+
+    if (!x && cfg->social.mastodon_url[0] == '\0') {
         return 0;
     }
+    sc.vault = d->vault;
     snprintf(sc.handle, sizeof(sc.handle), "%s", cfg->social.handle);
-    snprintf(sc.x_consumer_secret, sizeof(sc.x_consumer_secret), "%s",
-             cfg->social.x_consumer_secret);
     snprintf(sc.x_api, sizeof(sc.x_api), "%s", cfg->social.x_api);
     snprintf(sc.x_bearer_token, sizeof(sc.x_bearer_token), "%s", cfg->social.x_bearer_token);
     snprintf(sc.x_user_id, sizeof(sc.x_user_id), "%s", cfg->social.x_user_id);
@@ -773,11 +776,9 @@ static int start_social(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         snd.ctx = d->social;
         service_social_sender_set(d->service, &snd);
-        log_info(
-            "social channel: %s%s%s", cfg->social.x_consumer_secret[0] != '\0' ? "X webhook" : "",
-            cfg->social.x_consumer_secret[0] != '\0' && cfg->social.mastodon_url[0] != '\0' ? ", "
-                                                                                            : "",
-            cfg->social.mastodon_url[0] != '\0' ? "Mastodon polling" : "");
+        log_info("social channel: %s%s%s", x ? "X webhook" : "",
+                 x && cfg->social.mastodon_url[0] != '\0' ? ", " : "",
+                 cfg->social.mastodon_url[0] != '\0' ? "Mastodon polling" : "");
     }
     return rc;
 }
@@ -935,7 +936,21 @@ static void stop(struct daemon *d)
              (unsigned long long)st.expired);
 }
 
-static int run(const struct mandat_config *cfg)
+/* The X consumer secret goes into the vault and the config's copy is wiped: from here on only
+ * the vault holds it (it answers X's CRC challenges and checks X's signatures). */
+static int x_secret_to_vault(struct vault *v, struct mandat_config *cfg, struct mdt_err *err)
+{
+    int rc = vault_x_secret_set(v, cfg->social.x_consumer_secret);
+
+    vault_wipe(cfg->social.x_consumer_secret, sizeof(cfg->social.x_consumer_secret));
+    if (rc < 0) {
+        return mdt_err_set(err, rc, "[social] x_consumer_secret: at most %d bytes",
+                           VAULT_X_SECRET_MAX - 1);
+    }
+    return 0;
+}
+
+static int run(struct mandat_config *cfg)
 {
     struct store_options so = {
         .path = cfg->store_path, .sync = cfg->store_sync, .create = true, .busy_timeout_ms = 5000};
@@ -959,6 +974,9 @@ static int run(const struct mandat_config *cfg)
     }
     if (rc == 0) {
         rc = start_dialog(&d, &err);
+    }
+    if (rc == 0) {
+        rc = x_secret_to_vault(d.vault, cfg, &err);
     }
     if (rc == 0) {
         rc = start_loop(&d, &err);

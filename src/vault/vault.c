@@ -18,8 +18,10 @@
 #include "vault/vault_int.h"
 
 struct vault {
-    uint8_t *key;      /* VAULT_KEY_LEN bytes in their own page, locked, not dumped */
-    uint8_t *seal_key; /* in the same page: the key of VAULT_SEAL_VERSION, derived from key */
+    uint8_t *key;        /* VAULT_KEY_LEN bytes in their own page, locked, not dumped */
+    uint8_t *seal_key;   /* in the same page: the key of VAULT_SEAL_VERSION, derived from key */
+    uint8_t *x_secret;   /* in the same page: VAULT_X_SECRET_MAX bytes, the X consumer secret */
+    size_t x_secret_len; /* 0: none held */
     size_t map_len;
 };
 
@@ -32,6 +34,31 @@ const uint8_t *vault_seal_key(const struct vault *v, uint8_t version)
 {
     /* One version today; a rotation adds the new one and keeps the old ones to open. */
     return version == VAULT_SEAL_VERSION ? v->seal_key : NULL;
+}
+
+int vault_x_secret_set(struct vault *v, const char *consumer_secret)
+{
+    size_t n = consumer_secret != NULL ? strlen(consumer_secret) : 0;
+
+    MDT_ASSERT(v != NULL);
+    if (n >= VAULT_X_SECRET_MAX) {
+        return MDT_E(INVAL);
+    }
+    vault_wipe(v->x_secret, VAULT_X_SECRET_MAX);
+    memcpy(v->x_secret, n > 0 ? consumer_secret : "", n);
+    v->x_secret_len = n;
+    return 0;
+}
+
+bool vault_x_secret_held(const struct vault *v)
+{
+    return v != NULL && v->x_secret_len > 0;
+}
+
+const uint8_t *vault_x_key(const struct vault *v, size_t *len)
+{
+    *len = v != NULL ? v->x_secret_len : 0;
+    return *len > 0 ? v->x_secret : NULL;
 }
 
 void vault_wipe(void *p, size_t n)
@@ -126,7 +153,7 @@ int vault_open(const char *key_path, bool create, struct vault **out, struct mdt
     if (v == NULL) {
         return mdt_err_set(err, MDT_E(NOMEM), "out of memory opening the vault");
     }
-    v->key = vault_page_new(2 * VAULT_KEY_LEN, &v->map_len);
+    v->key = vault_page_new(2 * VAULT_KEY_LEN + VAULT_X_SECRET_MAX, &v->map_len);
     if (v->key == NULL) {
         free(v);
         return mdt_err_set(err, MDT_E(NOMEM), "cannot map memory for the key");
@@ -143,6 +170,7 @@ int vault_open(const char *key_path, bool create, struct vault **out, struct mdt
         return rc;
     }
     v->seal_key = v->key + VAULT_KEY_LEN;
+    v->x_secret = v->seal_key + VAULT_KEY_LEN;
     vault_mac(v, seal_label, sizeof(seal_label), v->seal_key);
     *out = v;
     return 0;

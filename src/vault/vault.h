@@ -110,6 +110,34 @@ int vault_token_check(const struct vault *v, const char *token, uint8_t hash[32]
  * back, or echoed by a peer), by VAULT_TOKEN_MARKER. In place; t only gets shorter. */
 void vault_token_redact(char *t);
 
+/* ---- secrets other systems gave us (vault_peer.c) ---- */
+
+/* The X app's consumer secret (API secret key): X signs its webhooks with it. Bytes, NUL
+ * included, kept at most in the vault's locked page. */
+#define VAULT_X_SECRET_MAX 128
+/* "sha256=" and the base64 of an HMAC-SHA256 (44 characters), NUL included. */
+#define VAULT_X_SIG_MAX (7 + 44 + 1)
+
+/* Keep the X consumer secret (1 to VAULT_X_SECRET_MAX - 1 bytes, NUL-terminated) in the vault's
+ * locked page, so that the webhook's CRC answers and signature checks are the vault's and the
+ * secret is needed nowhere else: the caller wipes its own copy (vault_wipe). "" or NULL
+ * forgets it. -MDT_EINVAL when too long (nothing kept). Not thread-safe: call at start-up, before
+ * the vault is shared. */
+int vault_x_secret_set(struct vault *v, const char *consumer_secret);
+
+/* Whether the vault holds an X consumer secret: the X webhook is served only then. */
+bool vault_x_secret_held(const struct vault *v);
+
+/* sig = "sha256=" base64(HMAC-SHA256(consumer secret, msg[0 .. len))): the response_token of X's
+ * CRC challenge (msg is the crc_token, percent-decoded). -MDT_ENOTFOUND (sig "") when the vault
+ * holds no X secret. Thread-safe. */
+int vault_x_sign(const struct vault *v, const void *msg, size_t len, char sig[VAULT_X_SIG_MAX]);
+
+/* Whether header, the x-twitter-webhooks-signature value ("sha256=<base64>"), is the signature
+ * of body[0 .. len) as vault_x_sign makes it. The bytes are compared in constant time. No X
+ * secret, NULL or malformed header (no "sha256=" prefix, wrong length): false. Thread-safe. */
+bool vault_x_signature_ok(const struct vault *v, const void *body, size_t len, const char *header);
+
 /* ---- short secrets sealed for storage (vault_seal.c) ---- */
 
 #define VAULT_SEAL_VERSION 1    /* the version new seals carry; first byte of every seal */

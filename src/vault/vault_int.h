@@ -25,4 +25,8 @@ int vault_gcm(const uint8_t *key, bool enc, const uint8_t nonce[12], const void 
 void *vault_page_new(size_t len, size_t *map_len);
 void vault_page_free(void *p, size_t map_len);
 
+/* The X consumer secret in the locked page and its length in *len; NULL (and 0) when the vault
+ * holds none. */
+const uint8_t *vault_x_key(const struct vault *v, size_t *len);
+
 #endif

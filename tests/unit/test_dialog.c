@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/id128.h"
+#include "channel/http/request_json.h"
 #include "channel/smpp/gsm.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
@@ -194,7 +195,8 @@ static void open_world(bool fresh)
                                .code_lock_s = w.code_lock_s ? w.code_lock_s : 1800,
                                .dedup_window_s = 86400,
                                .claim_period_s = 7 * 86400,
-                               .hold_timeout_s = 7 * 86400 + 3600};
+                               .hold_timeout_s = 7 * 86400 + 3600,
+                               .event_json = request_json_event};
 
     dc.suspense_account = w.suspense;
     dc.currency = currency_find("EUR");

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Unit tests for channel/social parsing: X's CRC and signatures (known answers from
- * `openssl dgst -sha256 -hmac`), Account Activity events, Mastodon notifications and their HTML,
- * Link headers, rate-limit waits, id order, and texts cut at a UTF-8 boundary. */
+/* Unit tests for channel/social parsing: Account Activity events, Mastodon notifications and
+ * their HTML, Link headers, rate-limit waits, id order, and texts cut at a UTF-8 boundary. X's
+ * CRC answers and signatures are the vault's (test_vault.c). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -17,7 +17,6 @@
 #include "dialog/command.h"
 
 #define S_US 1000000LL
-#define SECRET "mdt-test-consumer-secret"
 
 static struct social_post posts[SOCIAL_POSTS_MAX];
 
@@ -40,64 +39,6 @@ static size_t html(const char *h, char *out, size_t cap, bool *truncated)
     static const char *const accts[] = {"mandat", "bob@other.example", "alice"};
 
     return social_html_to_text(h, strlen(h), urls, accts, 3, out, cap, truncated);
-}
-
-/* ---- X: CRC and signatures ---- */
-
-static void test_crc_known_answer(void **state)
-{
-    /* printf '%s' crc-token-1700000000 | openssl dgst -sha256 -hmac SECRET -binary | base64 */
-    static const char want[] =
-        "{\"response_token\":\"sha256=XfQUGAXXuriwmfcVw9Kv1X6ZxBUgL8JKM8i3DcTNv/4=\"}";
-    char out[128];
-
-    (void)state;
-    assert_int_equal(social_x_crc_response(SECRET, "crc-token-1700000000", out, sizeof(out)),
-                     (int)strlen(want));
-    assert_string_equal(out, want);
-    /* Exactly enough room, then one byte less. */
-    assert_int_equal(social_x_crc_response(SECRET, "crc-token-1700000000", out, sizeof(want)),
-                     (int)strlen(want));
-    assert_int_equal(social_x_crc_response(SECRET, "crc-token-1700000000", out, sizeof(want) - 1),
-                     MDT_E(RANGE));
-    assert_string_equal(out, "");
-    assert_int_equal(social_x_crc_response("", "t", out, sizeof(out)), MDT_E(INVAL));
-    assert_int_equal(social_x_crc_response(NULL, "t", out, sizeof(out)), MDT_E(INVAL));
-    assert_int_equal(social_x_crc_response(SECRET, NULL, out, sizeof(out)), MDT_E(INVAL));
-}
-
-static void test_signature(void **state)
-{
-    static const char body[] = "{\"for_user_id\":\"2244994945\",\"favorite_events\":[]}";
-    static const char good[] = "sha256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU=";
-    char bad[sizeof(good)];
-
-    (void)state;
-    assert_true(social_x_signature_ok(SECRET, body, strlen(body), good));
-    /* Empty body: printf '' | openssl dgst ... */
-    assert_true(social_x_signature_ok(SECRET, NULL, 0,
-                                      "sha256=ub3+WT1lxxeItI11PSP5GWgP7H5q2z2xVD3vvhev9mU="));
-    /* One bit of the MAC, one byte of the body, another secret. */
-    memcpy(bad, good, sizeof(good));
-    bad[10] ^= 1;
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body), bad));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body) - 1, good));
-    assert_false(social_x_signature_ok("other-secret", body, strlen(body), good));
-    /* Malformed: no prefix, another prefix, cut, trailing bytes, missing, no secret. */
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body), good + 7));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body),
-                                       "sha1=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU="));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body),
-                                       "SHA256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU="));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body),
-                                       "sha256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU"));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body),
-                                       "sha256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU= "));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body), "sha256="));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body), ""));
-    assert_false(social_x_signature_ok(SECRET, body, strlen(body), NULL));
-    assert_false(social_x_signature_ok("", body, strlen(body), good));
-    assert_false(social_x_signature_ok(NULL, body, strlen(body), good));
 }
 
 /* ---- X: events ---- */
@@ -270,8 +211,9 @@ static void test_x_errors_say_where(void **state)
                    "tweet_create_events[0].id_str: missing");
     expect_x_error("{\"for_user_id\":\"1\",\"tweet_create_events\":[{\"id_str\":7}]}",
                    "tweet_create_events[0].id_str: not a string");
-    expect_x_error("{\"for_user_id\":\"1\",\"tweet_create_events\":[{\"id_str\":\"7 8\"}]}",
-                   "tweet_create_events[0].id_str: not an id (1 to 64 letters, digits, '-', '_' or '.')");
+    expect_x_error(
+        "{\"for_user_id\":\"1\",\"tweet_create_events\":[{\"id_str\":\"7 8\"}]}",
+        "tweet_create_events[0].id_str: not an id (1 to 64 letters, digits, '-', '_' or '.')");
     expect_x_error("{\"for_user_id\":\"1\",\"tweet_create_events\":[{\"id_str\":\"7\",\"user\":{"
                    "\"id_str\":\"2\",\"screen_name\":\"x\"}}]}",
                    "tweet_create_events[0].text: missing");
@@ -817,8 +759,6 @@ static void test_id_cmp(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_crc_known_answer),
-        cmocka_unit_test(test_signature),
         cmocka_unit_test(test_x_events),
         cmocka_unit_test(test_x_cut_text_without_extended_tweet),
         cmocka_unit_test(test_x_reply_mentions),

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The vault: key file rules, keyed code hashes bound to their owner, constant-time verification,
- * weak codes refused, secrets sealed for storage (round trip, tampering, versions, derived key). */
+ * weak codes refused, secrets sealed for storage (round trip, tampering, versions, derived key),
+ * X's webhook CRC answers and signatures made with the consumer secret the vault keeps. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -322,13 +323,101 @@ static void test_seal_key_derived(void **state)
     vault_close(v);
 }
 
+/* ---- X: CRC and signatures (known answers from `openssl dgst -sha256 -hmac`) ---- */
+
+#define X_SECRET "mdt-test-consumer-secret"
+
+static struct vault *x_vault(const char *secret)
+{
+    struct vault *v = NULL;
+
+    unlink(key_path);
+    assert_int_equal(vault_open(key_path, true, &v, NULL), 0);
+    assert_int_equal(vault_x_secret_set(v, secret), 0);
+    return v;
+}
+
+static void test_x_crc_known_answer(void **state)
+{
+    /* printf '%s' crc-token-1700000000 | openssl dgst -sha256 -hmac SECRET -binary | base64 */
+    static const char want[] = "sha256=XfQUGAXXuriwmfcVw9Kv1X6ZxBUgL8JKM8i3DcTNv/4=";
+    static const char token[] = "crc-token-1700000000";
+    char too_long[VAULT_X_SECRET_MAX + 1];
+    char sig[VAULT_X_SIG_MAX];
+    struct vault *v = x_vault(X_SECRET);
+
+    (void)state;
+    assert_true(vault_x_secret_held(v));
+    assert_int_equal(vault_x_sign(v, token, strlen(token), sig), 0);
+    assert_string_equal(sig, want);
+    assert_int_equal(strlen(want), VAULT_X_SIG_MAX - 1);
+    /* Too long a secret is refused and the one held stays. */
+    memset(too_long, 'k', sizeof(too_long) - 1);
+    too_long[sizeof(too_long) - 1] = '\0';
+    assert_int_equal(vault_x_secret_set(v, too_long), MDT_E(INVAL));
+    assert_int_equal(vault_x_sign(v, token, strlen(token), sig), 0);
+    assert_string_equal(sig, want);
+    /* No secret: nothing signed. */
+    assert_int_equal(vault_x_secret_set(v, ""), 0);
+    assert_false(vault_x_secret_held(v));
+    assert_int_equal(vault_x_sign(v, token, strlen(token), sig), MDT_E(NOTFOUND));
+    assert_string_equal(sig, "");
+    assert_int_equal(vault_x_secret_set(v, NULL), 0);
+    assert_int_equal(vault_x_sign(v, "t", 1, sig), MDT_E(NOTFOUND));
+    assert_false(vault_x_secret_held(NULL));
+    vault_close(v);
+}
+
+static void test_x_signature(void **state)
+{
+    static const char body[] = "{\"for_user_id\":\"2244994945\",\"favorite_events\":[]}";
+    static const char good[] = "sha256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU=";
+    char bad[sizeof(good)];
+    struct vault *v = x_vault(X_SECRET);
+    struct vault *other = NULL;
+
+    (void)state;
+    assert_true(vault_x_signature_ok(v, body, strlen(body), good));
+    /* Empty body: printf '' | openssl dgst ... */
+    assert_true(
+        vault_x_signature_ok(v, NULL, 0, "sha256=ub3+WT1lxxeItI11PSP5GWgP7H5q2z2xVD3vvhev9mU="));
+    /* One bit of the MAC, one byte of the body, another secret. */
+    memcpy(bad, good, sizeof(good));
+    bad[10] ^= 1;
+    assert_false(vault_x_signature_ok(v, body, strlen(body), bad));
+    assert_false(vault_x_signature_ok(v, body, strlen(body) - 1, good));
+    assert_int_equal(vault_open(key_path, false, &other, NULL), 0);
+    assert_int_equal(vault_x_secret_set(other, "other-secret"), 0);
+    assert_false(vault_x_signature_ok(other, body, strlen(body), good));
+    /* Malformed: no prefix, another prefix, cut, trailing bytes, missing. */
+    assert_false(vault_x_signature_ok(v, body, strlen(body), good + 7));
+    assert_false(vault_x_signature_ok(v, body, strlen(body),
+                                      "sha1=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU="));
+    assert_false(vault_x_signature_ok(v, body, strlen(body),
+                                      "SHA256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU="));
+    assert_false(vault_x_signature_ok(v, body, strlen(body),
+                                      "sha256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU"));
+    assert_false(vault_x_signature_ok(v, body, strlen(body),
+                                      "sha256=K4zy2xg1SS24nXVg/EC/3FBvqNOQD2g7tdwVHB4GhZU= "));
+    assert_false(vault_x_signature_ok(v, body, strlen(body), "sha256="));
+    assert_false(vault_x_signature_ok(v, body, strlen(body), ""));
+    assert_false(vault_x_signature_ok(v, body, strlen(body), NULL));
+    /* No secret held, or no vault. */
+    assert_int_equal(vault_x_secret_set(other, ""), 0);
+    assert_false(vault_x_signature_ok(other, body, strlen(body), good));
+    assert_false(vault_x_signature_ok(NULL, body, strlen(body), good));
+    vault_close(other);
+    vault_close(v);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_key_file),     cmocka_unit_test(test_hash_and_verify),
-        cmocka_unit_test(test_weak_codes),   cmocka_unit_test(test_merchant_secrets),
-        cmocka_unit_test(test_token_redact), cmocka_unit_test(test_seal_round_trip),
-        cmocka_unit_test(test_seal_tamper),  cmocka_unit_test(test_seal_key_derived),
+        cmocka_unit_test(test_key_file),           cmocka_unit_test(test_hash_and_verify),
+        cmocka_unit_test(test_weak_codes),         cmocka_unit_test(test_merchant_secrets),
+        cmocka_unit_test(test_token_redact),       cmocka_unit_test(test_seal_round_trip),
+        cmocka_unit_test(test_seal_tamper),        cmocka_unit_test(test_seal_key_derived),
+        cmocka_unit_test(test_x_crc_known_answer), cmocka_unit_test(test_x_signature),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

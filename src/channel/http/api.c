@@ -20,6 +20,7 @@
 #include "channel/http/api_auth.h"
 #include "channel/http/api_int.h"
 #include "channel/http/api_parse.h"
+#include "channel/http/request_json.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "vault/vault.h"
@@ -274,7 +275,7 @@ void api_answer_text(struct api_call *c, int status, const char *text, size_t le
 void api_answer_request(struct api_call *c, int status, const struct payment_request_row *r)
 {
     char buf[STORE_HTTP_BODY_MAX];
-    int n = dialog_request_json(c->api->cfg.dialog, r, buf, sizeof(buf));
+    int n = request_json_write(r, buf, sizeof(buf));
 
     MDT_ASSERT(n > 0);
     api_answer_text(c, status, buf, (size_t)n);

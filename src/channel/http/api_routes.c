@@ -13,6 +13,7 @@
 #include "base/log.h"
 #include "channel/http/api_auth.h"
 #include "channel/http/api_int.h"
+#include "channel/http/request_json.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "store/store.h"
@@ -52,7 +53,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
                      "{\"id\":\"%s\",\"object\":\"refund\",\"amount\":%lld,\"state\":"
                      "\"succeeded\",\"payment_request\":",
                      rid, (long long)s->amount);
-        n += dialog_request_json(c->api->cfg.dialog, &s->request, buf + n, sizeof(buf) - (size_t)n);
+        n += request_json_write(&s->request, buf + n, sizeof(buf) - (size_t)n);
         n += snprintf(buf + n, sizeof(buf) - (size_t)n, "}");
         api_answer_text(c, 201, buf, (size_t)n);
     } else {
@@ -170,7 +171,7 @@ static void get_request(struct api *a, struct evhttp_request *req, struct id128 
         api_problem(req, 404, "not-found", "Not found", "no such payment request");
         return;
     }
-    n = dialog_request_json(a->cfg.dialog, r, buf, sizeof(buf));
+    n = request_json_write(r, buf, sizeof(buf));
     api_reply_raw(req, 200, "application/json", buf, (size_t)n);
 }
 
@@ -240,7 +241,7 @@ static void list_requests(struct api *a, struct evhttp_request *req)
     for (size_t i = 0; i < n && i < (size_t)limit; i++) {
         char buf[STORE_HTTP_BODY_MAX];
 
-        dialog_request_json(a->cfg.dialog, &rows[i], buf, sizeof(buf));
+        request_json_write(&rows[i], buf, sizeof(buf));
         json_array_append_new(list, json_loads(buf, 0, NULL));
     }
     o = json_pack("{s:s, s:o, s:b}", "object", "list", "data", list, "has_more", n > (size_t)limit);

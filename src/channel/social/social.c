@@ -383,16 +383,18 @@ static void x_crc(struct social *s, struct evhttp_request *req)
     const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
     struct evkeyvalq params = {0};
     const char *token;
-    char out[256];
+    char sig[VAULT_X_SIG_MAX], out[sizeof(sig) + 32];
 
     if (q == NULL || evhttp_parse_query_str(q, &params) < 0 ||
         (token = evhttp_find_header(&params, "crc_token")) == NULL ||
-        social_x_crc_response(s->cfg.x_consumer_secret, token, out, sizeof(out)) < 0) {
+        vault_x_sign(s->cfg.vault, token, strlen(token), sig) < 0) {
         evhttp_clear_headers(&params);
         x_problem(req, 400, "Bad Request", "crc_token missing or too long: GET ?crc_token=...");
         return;
     }
     evhttp_clear_headers(&params);
+    /* Base64 needs no JSON escaping. */
+    snprintf(out, sizeof(out), "{\"response_token\":\"%s\"}", sig);
     x_reply(req, 200, "application/json", out);
 }
 
@@ -412,7 +414,7 @@ static void x_events(struct social *s, struct evhttp_request *req)
     evbuffer_copyout(in, body, len);
     body[len] = '\0';
     /* The signature is checked before a byte of the body is read. */
-    if (!social_x_signature_ok(s->cfg.x_consumer_secret, body, len, sig)) {
+    if (!vault_x_signature_ok(s->cfg.vault, body, len, sig)) {
         free(body);
         log_warn("social: X webhook with a %s signature refused (401)",
                  sig == NULL ? "missing" : "wrong");
@@ -449,7 +451,7 @@ bool social_handle_http(struct social *s, void *r)
     if (path == NULL || strcmp(path, "/social/x/webhook") != 0) {
         return false;
     }
-    if (s == NULL || s->cfg.x_consumer_secret[0] == '\0') {
+    if (s == NULL || !vault_x_secret_held(s->cfg.vault)) {
         return false; /* not configured: a 404 like any unknown path */
     }
     if (evhttp_request_get_command(req) == EVHTTP_REQ_GET) {

@@ -16,21 +16,24 @@
 
 struct event_base;
 struct social;
+struct vault;
 
 struct social_config {
-    char handle[STORE_ADDR_MAX];  /* "@mandat", for logs */
-    char x_consumer_secret[128];  /* "": no X webhook */
-    char x_api[256];              /* "https://api.x.com" */
+    char handle[STORE_ADDR_MAX]; /* "@mandat", for logs */
+    /* Answers X's CRC challenges and checks its signatures (vault_x_sign, vault_x_signature_ok):
+     * the X webhook is served when it holds the consumer secret. Borrowed; may be NULL. */
+    const struct vault *vault;
+    char x_api[256]; /* "https://api.x.com" */
     char x_bearer_token[512];
     char x_user_id[32];
-    char mastodon_url[256];       /* "": no polling */
+    char mastodon_url[256]; /* "": no polling */
     char mastodon_token[256];
     uint32_t mastodon_poll_ms;
     uint32_t timeout_s;
     uint32_t retry_min_s;
     uint32_t retry_period_s;
     char tls_ca_file[512];
-    bool allow_private;           /* the networks' URLs may be private addresses (tests) */
+    bool allow_private; /* the networks' URLs may be private addresses (tests) */
 };
 
 /* What the channel asks of mandatd. */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The pure rules of the social channel: X Account Activity (CRC answer, signature, events) and
- * Mastodon notifications read into posts whose text goes to command_parse, plus Link headers,
- * rate-limit waits and id order. No I/O, no clock, no money. Fuzzed (tests/fuzz/fuzz_social.c). */
+/* The pure rules of the social channel: X Account Activity events (social_x.c) and Mastodon
+ * notifications (social_mastodon.c, social_html.c) read into posts whose text goes to
+ * command_parse, plus Link headers, rate-limit waits and id order (social_paging.c). No I/O, no
+ * clock, no money, no key: the X webhook's CRC answer and signature check are the vault's
+ * (vault_x_sign, vault_x_signature_ok). Fuzzed (tests/fuzz/fuzz_social.c). */
 #ifndef MDT_CHANNEL_SOCIAL_SOCIAL_PARSE_H
 #define MDT_CHANNEL_SOCIAL_SOCIAL_PARSE_H
 
@@ -67,21 +69,6 @@ struct social_post {
     struct social_mention mentions[SOCIAL_POST_MENTIONS];
     size_t n_mentions;
 };
-
-/* X Account Activity CRC: writes {"response_token":"sha256=<base64(HMAC-SHA256(consumer_secret,
- * crc_token))>"} into out (cap bytes, NUL-terminated), the JSON body to answer
- * GET ?crc_token=... with. crc_token is the query parameter already percent-decoded.
- * Returns the length written, -MDT_EINVAL for NULL arguments or an empty secret, -MDT_ERANGE
- * when cap is too small (at least 80 bytes is always enough). Thread-safe. */
-int social_x_crc_response(const char *consumer_secret, const char *crc_token, char *out,
-                          size_t cap);
-
-/* Whether header, the x-twitter-webhooks-signature value ("sha256=<base64>"), is the
- * HMAC-SHA256 of the raw body (len bytes) keyed with consumer_secret. The compare is constant
- * time. NULL or empty secret, NULL or malformed header (no "sha256=" prefix, wrong length):
- * false. Thread-safe. */
-bool social_x_signature_ok(const char *consumer_secret, const char *body, size_t len,
-                           const char *header);
 
 /* Parse an Account Activity POST body (len bytes, not necessarily NUL-terminated):
  * {"for_user_id":"..","tweet_create_events":[{"id_str", "created_at" ("Wed Oct 10 20:19:24
