@@ -7,11 +7,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* 128-bit identifier chosen by the caller (idempotency key of a transfer). Zero is invalid. */
-struct id128 {
-    uint64_t hi;
-    uint64_t lo;
-};
+#include "base/id128.h"
 
 /* X(name, text): account kinds. System kinds exist once per currency. */
 #define ACCOUNT_KIND_MAP(X)                                                                        \
