@@ -555,7 +555,7 @@ int sqlite_step_done(struct sqlite_store *s, sqlite3_stmt *st, struct mdt_err *e
     return 0;
 }
 
-/* ---- load: merge the three logs by seq ---- */
+/* ---- replay: merge the three logs by seq ---- */
 
 struct cursor {
     sqlite3_stmt *st;
@@ -613,9 +613,9 @@ static uint64_t cursor_seq(const struct cursor *c)
     return c->live ? (uint64_t)sqlite3_column_int64(c->st, 0) : UINT64_MAX;
 }
 
-/* Apply the row under the cursor with the smallest seq. */
-static int load_step(struct sqlite_store *s, struct cursor c[3], struct ledger *l,
-                     struct mdt_err *err)
+/* Hand over the row under the cursor with the smallest seq. */
+static int replay_step(struct sqlite_store *s, struct cursor c[3],
+                       const struct store_replay_fns *fns, void *ctx, struct mdt_err *err)
 {
     uint64_t a = cursor_seq(&c[0]), b = cursor_seq(&c[1]), r = cursor_seq(&c[2]);
     int pick = (a < b && a < r) ? 0 : (b < r ? 1 : 2);
@@ -625,10 +625,10 @@ static int load_step(struct sqlite_store *s, struct cursor c[3], struct ledger *
 
     if (pick == 0) {
         column_event(c[0].st, &e);
-        rc = ledger_replay_event(l, &e, err);
+        rc = fns->event(ctx, &e, err);
     } else {
         column_transfer(c[pick].st, &t);
-        rc = pick == 1 ? ledger_replay_transfer(l, &t, err) : ledger_replay_rejection(l, &t, err);
+        rc = pick == 1 ? fns->transfer(ctx, &t, err) : fns->rejection(ctx, &t, err);
     }
     if (rc == 0) {
         rc = cursor_next(s, &c[pick], err);
@@ -636,11 +636,11 @@ static int load_step(struct sqlite_store *s, struct cursor c[3], struct ledger *
     return rc;
 }
 
-static int sqlite_load(struct store *base, struct ledger *l, struct mdt_err *err)
+static int sqlite_replay(struct store *base, uint64_t after, const struct store_replay_fns *fns,
+                         void *ctx, struct mdt_err *err)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
     struct cursor c[3] = {{0}};
-    uint64_t after = ledger_last_seq(l);
     bool own_tx = !s->in_tx;
     int rc = 0;
 
@@ -652,7 +652,7 @@ static int sqlite_load(struct store *base, struct ledger *l, struct mdt_err *err
         rc = cursors_open(s, c, after, err);
     }
     while (rc == 0 && (c[0].live || c[1].live || c[2].live)) {
-        rc = load_step(s, c, l, err);
+        rc = replay_step(s, c, fns, ctx, err);
     }
     for (int i = 0; i < 3; i++) {
         sqlite3_finalize(c[i].st);
@@ -1235,7 +1235,7 @@ static int sqlite_check_rows(struct store *base, store_report_fn report, void *c
 static const struct store_ops sqlite_ops = {
     .name = "sqlite",
     .close = sqlite_close,
-    .load = sqlite_load,
+    .replay = sqlite_replay,
     .changed = sqlite_changed,
     .begin = sqlite_begin,
     .write = sqlite_write,

@@ -18,7 +18,7 @@
 #include "base/id128.h"
 #include "channel/smpp/gsm.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "store/store.h"
 #include "vault/vault.h"
 

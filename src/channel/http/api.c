@@ -21,7 +21,7 @@
 #include "channel/http/api_int.h"
 #include "channel/http/api_parse.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "vault/vault.h"
 
 /* Loop thread: answer the reads the ledger thread finished. */

@@ -14,7 +14,7 @@
 #include "channel/http/api_auth.h"
 #include "channel/http/api_int.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "store/store.h"
 
 enum call_kind {
