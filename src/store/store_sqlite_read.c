@@ -316,17 +316,15 @@ static int check_duplicates(struct sqlite_store *s, store_report_fn report, void
         return sqlite_db_error(s, err, "check ids");
     }
     for (;;) {
-        char text[160];
         int step = sqlite3_step(st);
 
         if (step != SQLITE_ROW) {
             rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "check ids");
             break;
         }
-        snprintf(text, sizeof(text), "transfer id %s is stored %lld times: ids must be unique",
-                 (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
-        (*violations)++;
-        report(ctx, text);
+        store_report(report, ctx, violations,
+                     "transfer id %s is stored %lld times: ids must be unique",
+                     (const char *)sqlite3_column_text(st, 0), sqlite3_column_int64(st, 1));
     }
     sqlite3_finalize(st);
     return rc;
@@ -366,7 +364,6 @@ static int check_pending_states(struct sqlite_store *s, store_report_fn report, 
         return sqlite_db_error(s, err, "check pending");
     }
     for (;;) {
-        char text[200];
         int step = sqlite3_step(st);
         int64_t closes, state, want;
 
@@ -378,12 +375,11 @@ static int check_pending_states(struct sqlite_store *s, store_report_fn report, 
         closes = sqlite3_column_int64(st, 2);
         want = expected_state(closes, sqlite3_column_int64(st, 3));
         if (closes > 1 || state != want) {
-            snprintf(text, sizeof(text),
-                     "pending transfer at seq %lld: state %s, closed by %lld rows (expected %s)",
-                     sqlite3_column_int64(st, 0), transfer_state_name((int)state),
-                     (long long)closes, transfer_state_name((int)want));
-            (*violations)++;
-            report(ctx, text);
+            store_report(
+                report, ctx, violations,
+                "pending transfer at seq %lld: state %s, closed by %lld rows (expected %s)",
+                sqlite3_column_int64(st, 0), transfer_state_name((int)state), (long long)closes,
+                transfer_state_name((int)want));
         }
     }
     sqlite3_finalize(st);
