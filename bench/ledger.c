@@ -14,7 +14,7 @@
 #include <unistd.h>
 
 #include "base/clock.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "pg_naive.h"
 #include "store/store.h"
 

@@ -19,7 +19,7 @@
 #include "base/clock.h"
 #include "base/limits.h"
 #include "base/money.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "sms.h"
 #include "store/store.h"
 #include "vault/vault.h"

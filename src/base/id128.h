@@ -8,9 +8,14 @@
 #include <stdint.h>
 
 #include "base/error.h"
-#include "ledger/ledger_types.h"
 
 #define ID128_TEXT_MAX 33 /* 32 hex digits and NUL */
+
+/* 128-bit identifier chosen by the caller (idempotency key of a transfer). Zero is invalid. */
+struct id128 {
+    uint64_t hi;
+    uint64_t lo;
+};
 
 /* Parse 32 hex digits (upper or lower case, '-' ignored). -MDT_EPARSE with err on bad input. */
 int id128_parse(const char *text, struct id128 *out, struct mdt_err *err);

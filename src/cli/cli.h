@@ -12,7 +12,7 @@
 #include <jansson.h>
 
 #include "base/money.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "ledger/ledger.h"
 #include "mandatd/config.h"
 #include "store/store.h"

@@ -13,6 +13,7 @@
 #include "base/clock.h"
 #include "base/id128.h"
 #include "cli/cli.h"
+#include "engine/recovery.h"
 
 /* SQLite waits this long for another writer (mandatd beside the CLI) before giving up. */
 #define CLI_BUSY_TIMEOUT_MS 5000
@@ -149,7 +150,7 @@ int cli_view_open(struct cli *c, struct cli_view *v)
         rc = CLI_EXIT_USAGE;
         goto out;
     }
-    if (store_load(v->store, v->ledger, &err) < 0) {
+    if (recovery_replay(v->store, v->ledger, &err) < 0) {
         cli_error("cannot replay '%s': %s: run 'mandat check'", c->cfg.store_path, err.msg);
         rc = CLI_EXIT_USAGE;
         goto out;

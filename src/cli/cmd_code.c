@@ -9,7 +9,7 @@
 #include "base/clock.h"
 #include "cli/cli.h"
 #include "dialog/phone.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 
 void cmd_code_reset_usage(FILE *out)
 {

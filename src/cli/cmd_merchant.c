@@ -9,7 +9,7 @@
 
 #include "base/clock.h"
 #include "cli/cli.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "vault/vault.h"
 
 #define MERCHANT_DEFAULT_FEE "merchant_standard"

@@ -8,6 +8,7 @@
 
 #include "base/id128.h"
 #include "cli/cli.h"
+#include "engine/recovery.h"
 
 /* Entries 'mandat journal --limit' keeps in memory: 100 000 entries of about 400 bytes. */
 #define JOURNAL_LIMIT_MAX 100000
@@ -483,7 +484,7 @@ static int check_replay(struct cli *c, struct store *s, struct ledger **l, uint6
         cli_error("out of memory building the ledger view");
         return CLI_EXIT_USAGE;
     }
-    rc = store_load(s, *l, &err);
+    rc = recovery_replay(s, *l, &err);
     if (rc == MDT_E(CORRUPT)) {
         printf("the log does not replay: %s\n", err.msg);
         (*violations)++;
@@ -517,7 +518,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
     if (rc == 0) {
         rc = check_replay(c, s, &l, &violations);
     }
-    if (rc == 0 && (store_check(s, l, check_report, NULL, &found, &err) < 0 ||
+    if (rc == 0 && (recovery_check(s, l, check_report, NULL, &found, &err) < 0 ||
                     store_journal(s, journal_count, &entries, &err) < 0)) {
         cli_error("cannot check '%s': %s", c->cfg.store_path, err.msg);
         rc = CLI_EXIT_USAGE;

@@ -18,7 +18,7 @@
 #include "cli/cli.h"
 #include "dialog/dialog.h"
 #include "dialog/phone.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 
 /* Replies are a few SMS; anything longer than this from our own endpoint is an error. */
 #define SMS_HTTP_RESPONSE_MAX 65536

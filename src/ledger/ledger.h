@@ -14,49 +14,6 @@
 #include "base/error.h"
 #include "ledger/ledger_types.h"
 
-#define TRANSFER_EXT_REF_MAX 64 /* bytes, including NUL: an order number, an SMSC message id */
-
-/* One row of the transfers log (accepted transfers) or of the rejections log (reason != 0).
- * Fields the caller sets are marked (in); the ledger fills the rest. */
-struct transfer {
-    uint64_t seq;               /* global log position, assigned by the ledger */
-    struct id128 id;            /* (in) caller's idempotency id; never zero */
-    uint64_t debit_account_id;  /* (in); 0 on post/void: taken from the pending transfer */
-    uint64_t credit_account_id; /* (in) */
-    int64_t amount;             /* (in) minor units > 0; on post, 0 means the full pending amount */
-    struct id128 link_id;       /* (in) pending transfer to post/void, original of a refund */
-    uint32_t timeout_s;         /* (in) pending only; 0 = ledger default */
-    uint16_t kind;              /* (in) enum transfer_kind */
-    uint16_t flags;             /* (in) enum transfer_flags (LINKED, PENDING, POST, VOID) */
-    uint16_t fee_schedules[TRANSFER_FEES_MAX]; /* (in) schedule ids (1-based), 0 = none */
-    uint16_t channel;                          /* (in) where the order came from, for reports */
-    uint16_t state;                            /* enum transfer_state of this row */
-    uint16_t reason;                           /* enum ledger_reason: 0 accepted */
-    int64_t timestamp_us;                      /* ledger time, unique and increasing */
-    int64_t expires_us;                        /* pending only */
-    uint64_t fingerprint;                      /* hash of the (in) fields: same id, same fields */
-    char ext_ref[TRANSFER_EXT_REF_MAX];        /* (in) external reference, NUL-terminated */
-};
-
-enum account_event_type {
-    ACCOUNT_EVENT_OPEN = 0,
-    ACCOUNT_EVENT_STATUS = 1,
-    ACCOUNT_EVENT_TIER = 2,
-};
-
-/* One row of the account events log: opening, freezing, KYC tier changes. */
-struct account_event {
-    uint64_t seq;
-    uint64_t account_id;
-    uint16_t type; /* enum account_event_type */
-    uint16_t kind;
-    uint16_t status;
-    uint16_t tier;
-    uint16_t flags;
-    char currency[4];
-    int64_t timestamp_us;
-};
-
 enum ledger_op_type {
     LEDGER_OP_TRANSFER = 0,
     LEDGER_OP_ACCOUNT_OPEN = 1,   /* kind, currency, tier; system kinds are opened by INIT */
@@ -88,25 +45,6 @@ struct ledger_result {
     int64_t timestamp_us; /* ledger time of the (first) execution */
     int64_t fee_minor;    /* total fees taken by legs of this transfer */
     int64_t amount;       /* amount actually moved (the full pending amount when posting 0) */
-};
-
-/* A pending transfer whose state changed in this batch (the store updates its state column). */
-struct state_change {
-    uint64_t seq;
-    uint16_t state;
-};
-
-/* Rows produced by one batch, in seq order within each array. Owned by the caller, reused across
- * batches with ledger_changes_reset; grows as needed (bounded by the batch size). */
-struct ledger_changes {
-    struct transfer *transfers; /* accepted rows, including fee legs and expiries */
-    size_t transfer_count, transfer_cap;
-    struct transfer *rejections;
-    size_t rejection_count, rejection_cap;
-    struct account_event *events;
-    size_t event_count, event_cap;
-    struct state_change *states;
-    size_t state_count, state_cap;
 };
 
 struct ledger;
@@ -177,8 +115,5 @@ uint64_t transfer_fingerprint(const struct transfer *t);
 /* Compute the fee of schedule s for amount. Returns LEDGER_OK and *fee, or a reason
  * (LEDGER_FEE_BELOW_MINIMUM_AMOUNT). Pure; in fees.c. */
 int fee_compute(const struct fee_schedule *s, int64_t amount, int64_t *fee);
-
-void ledger_changes_reset(struct ledger_changes *ch);
-void ledger_changes_release(struct ledger_changes *ch);
 
 #endif

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Names of the money model's enums and the default limits and fee schedules of DESIGN.md. */
+/* Names of the money model's enums, the default limits and fee schedules of DESIGN.md, and the
+ * reuse and release of a batch's row arrays. */
 #include "ledger/ledger_types.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const account_kind_names[] = {
@@ -158,4 +160,21 @@ uint32_t ledger_config_fee_find(const struct ledger_config *cfg, const char *nam
         }
     }
     return 0;
+}
+
+void ledger_changes_reset(struct ledger_changes *ch)
+{
+    ch->transfer_count = 0;
+    ch->rejection_count = 0;
+    ch->event_count = 0;
+    ch->state_count = 0;
+}
+
+void ledger_changes_release(struct ledger_changes *ch)
+{
+    free(ch->transfers);
+    free(ch->rejections);
+    free(ch->events);
+    free(ch->states);
+    memset(ch, 0, sizeof(*ch));
 }

@@ -1,17 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The money model's plain data: accounts, transfers, rejection reasons, limits and fee schedules.
- * Shared by the ledger (which decides), the store (which persists) and the config loader. */
+/* The money model's plain data: accounts, transfers, rejection reasons, limits, fee schedules,
+ * the rows of the ledger's log and the batch of rows one commit writes. Shared by the ledger
+ * (which decides), the store (which persists) and the config loader: data, names and defaults,
+ * no decisions. The store includes this header and nothing else of the ledger. */
 #ifndef MDT_LEDGER_TYPES_H
 #define MDT_LEDGER_TYPES_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
-/* 128-bit identifier chosen by the caller (idempotency key of a transfer). Zero is invalid. */
-struct id128 {
-    uint64_t hi;
-    uint64_t lo;
-};
+#include "base/id128.h"
 
 /* X(name, text): account kinds. System kinds exist once per currency. */
 #define ACCOUNT_KIND_MAP(X)                                                                        \
@@ -228,6 +227,68 @@ struct ledger_config {
     struct fee_schedule fee_schedules[FEE_SCHEDULES_MAX]; /* schedule id N is index N-1 */
 };
 
+#define TRANSFER_EXT_REF_MAX 64 /* bytes, including NUL: an order number, an SMSC message id */
+
+/* One row of the transfers log (accepted transfers) or of the rejections log (reason != 0).
+ * Fields the caller sets are marked (in); the ledger fills the rest. */
+struct transfer {
+    uint64_t seq;               /* global log position, assigned by the ledger */
+    struct id128 id;            /* (in) caller's idempotency id; never zero */
+    uint64_t debit_account_id;  /* (in); 0 on post/void: taken from the pending transfer */
+    uint64_t credit_account_id; /* (in) */
+    int64_t amount;             /* (in) minor units > 0; on post, 0 means the full pending amount */
+    struct id128 link_id;       /* (in) pending transfer to post/void, original of a refund */
+    uint32_t timeout_s;         /* (in) pending only; 0 = ledger default */
+    uint16_t kind;              /* (in) enum transfer_kind */
+    uint16_t flags;             /* (in) enum transfer_flags (LINKED, PENDING, POST, VOID) */
+    uint16_t fee_schedules[TRANSFER_FEES_MAX]; /* (in) schedule ids (1-based), 0 = none */
+    uint16_t channel;                          /* (in) where the order came from, for reports */
+    uint16_t state;                            /* enum transfer_state of this row */
+    uint16_t reason;                           /* enum ledger_reason: 0 accepted */
+    int64_t timestamp_us;                      /* ledger time, unique and increasing */
+    int64_t expires_us;                        /* pending only */
+    uint64_t fingerprint;                      /* hash of the (in) fields: same id, same fields */
+    char ext_ref[TRANSFER_EXT_REF_MAX];        /* (in) external reference, NUL-terminated */
+};
+
+enum account_event_type {
+    ACCOUNT_EVENT_OPEN = 0,
+    ACCOUNT_EVENT_STATUS = 1,
+    ACCOUNT_EVENT_TIER = 2,
+};
+
+/* One row of the account events log: opening, freezing, KYC tier changes. */
+struct account_event {
+    uint64_t seq;
+    uint64_t account_id;
+    uint16_t type; /* enum account_event_type */
+    uint16_t kind;
+    uint16_t status;
+    uint16_t tier;
+    uint16_t flags;
+    char currency[4];
+    int64_t timestamp_us;
+};
+
+/* A pending transfer whose state changed in this batch (the store updates its state column). */
+struct state_change {
+    uint64_t seq;
+    uint16_t state;
+};
+
+/* Rows produced by one batch, in seq order within each array. Owned by the caller, reused across
+ * batches with ledger_changes_reset; grows as needed (bounded by the batch size). */
+struct ledger_changes {
+    struct transfer *transfers; /* accepted rows, including fee legs and expiries */
+    size_t transfer_count, transfer_cap;
+    struct transfer *rejections;
+    size_t rejection_count, rejection_cap;
+    struct account_event *events;
+    size_t event_count, event_cap;
+    struct state_change *states;
+    size_t state_count, state_cap;
+};
+
 /* Static names for the enums above ("wallet", "p2p", "insufficient_funds"); never NULL. */
 const char *account_kind_name(int kind);
 const char *transfer_kind_name(int kind);
@@ -243,5 +304,9 @@ void ledger_config_defaults(struct ledger_config *cfg);
 
 /* Index of the fee schedule called name, plus one (a schedule id); 0 when absent. */
 uint32_t ledger_config_fee_find(const struct ledger_config *cfg, const char *name);
+
+/* Empty ch for the next batch, keeping its arrays; release frees them and zeroes ch. */
+void ledger_changes_reset(struct ledger_changes *ch);
+void ledger_changes_release(struct ledger_changes *ch);
 
 #endif

@@ -741,20 +741,3 @@ void ledger_totals_get(const struct ledger *l, struct ledger_totals *out)
 {
     *out = l->totals;
 }
-
-void ledger_changes_reset(struct ledger_changes *ch)
-{
-    ch->transfer_count = 0;
-    ch->rejection_count = 0;
-    ch->event_count = 0;
-    ch->state_count = 0;
-}
-
-void ledger_changes_release(struct ledger_changes *ch)
-{
-    free(ch->transfers);
-    free(ch->rejections);
-    free(ch->events);
-    free(ch->states);
-    memset(ch, 0, sizeof(*ch));
-}

@@ -31,7 +31,7 @@
 #include "channel/social/social.h"
 #include "channel/web/web.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "mandatd/config.h"
 #include "mandatd/service.h"
 #include "mandatd/smpp_links.h"

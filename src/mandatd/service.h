@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "store/store_channel.h"
 
 struct event_base;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The store interface: backend dispatch, the canonical batch digest and journal hash shared by
- * every backend, and the invariant check that compares stored rows with the replayed view. */
+ * every backend, and the checks of the invariants that the stored rows alone can show. */
 #include "store/store.h"
 
 #include <inttypes.h>
@@ -31,9 +31,10 @@ void store_close(struct store *s)
     }
 }
 
-int store_load(struct store *s, struct ledger *l, struct mdt_err *err)
+int store_replay(struct store *s, uint64_t after_seq, const struct store_replay_fns *fns, void *ctx,
+                 struct mdt_err *err)
 {
-    return s->ops->load(s, l, err);
+    return s->ops->replay(s, after_seq, fns, ctx, err);
 }
 
 int store_changed(struct store *s, bool *changed, struct mdt_err *err)
@@ -227,19 +228,14 @@ void store_journal_hash(const struct journal_entry *j, uint8_t out[SHA256_LEN])
 /* ---- check ---- */
 
 struct check_ctx {
-    struct store *s;
-    const struct ledger *l;
     store_report_fn report;
     void *report_ctx;
     uint64_t violations;
     uint8_t prev_hash[SHA256_LEN];
     uint64_t entries;
-    uint64_t accounts_seen;
-    struct mdt_err *err;
 };
 
-static void report(struct check_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void report(struct check_ctx *c, const char *fmt, ...)
+void store_report(store_report_fn report_fn, void *ctx, uint64_t *violations, const char *fmt, ...)
 {
     char text[512];
     va_list ap;
@@ -247,11 +243,14 @@ static void report(struct check_ctx *c, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(text, sizeof(text), fmt, ap);
     va_end(ap);
-    c->violations++;
-    if (c->report != NULL) {
-        c->report(c->report_ctx, text);
+    (*violations)++;
+    if (report_fn != NULL) {
+        report_fn(ctx, text);
     }
 }
+
+/* A finding of the journal check. */
+#define REPORT(c, ...) store_report((c)->report, (c)->report_ctx, &(c)->violations, __VA_ARGS__)
 
 static int check_journal_entry(void *ctx, const struct journal_entry *e,
                                const uint8_t digest[SHA256_LEN], uint64_t orphans)
@@ -260,21 +259,21 @@ static int check_journal_entry(void *ctx, const struct journal_entry *e,
     uint8_t hash[SHA256_LEN];
 
     if (e == NULL) {
-        report(c, "%" PRIu64 " rows belong to no journal entry: written outside mandat", orphans);
+        REPORT(c, "%" PRIu64 " rows belong to no journal entry: written outside mandat", orphans);
         return 0;
     }
     if (memcmp(e->prev_hash, c->prev_hash, SHA256_LEN) != 0) {
-        report(c,
+        REPORT(c,
                "journal entry %" PRIu64 ": previous hash does not match entry %" PRIu64
                ": the chain is broken",
                e->seq, c->entries);
     }
     store_journal_hash(e, hash);
     if (memcmp(hash, e->hash, SHA256_LEN) != 0) {
-        report(c, "journal entry %" PRIu64 ": hash does not match its contents", e->seq);
+        REPORT(c, "journal entry %" PRIu64 ": hash does not match its contents", e->seq);
     }
     if (memcmp(digest, e->digest, SHA256_LEN) != 0) {
-        report(c,
+        REPORT(c,
                "journal entry %" PRIu64 ": rows of this batch do not match its digest "
                "(rows changed, added or removed after commit)",
                e->seq);
@@ -284,89 +283,27 @@ static int check_journal_entry(void *ctx, const struct journal_entry *e,
     return 0;
 }
 
-static int check_account_sums(void *ctx, const struct store_account_sums *s)
+int store_check_journal(struct store *s, store_report_fn report_fn, void *ctx, uint64_t *violations,
+                        struct mdt_err *err)
 {
-    struct check_ctx *c = ctx;
-    const struct account *a = ledger_account_get(c->l, s->account_id);
+    struct check_ctx c = {.report = report_fn, .report_ctx = ctx};
+    int rc = s->ops->journal_verify(s, check_journal_entry, &c, err);
 
-    c->accounts_seen++;
-    if (a == NULL) {
-        report(c, "account %" PRIu64 ": has transfers but was never opened", s->account_id);
-        return 0;
-    }
-    if (a->debits_posted != s->debits_posted || a->credits_posted != s->credits_posted) {
-        report(c,
-               "account %" PRIu64 ": posted balances %" PRId64 "/%" PRId64
-               " differ from the sums of its transfers %" PRId64 "/%" PRId64,
-               s->account_id, a->debits_posted, a->credits_posted, s->debits_posted,
-               s->credits_posted);
-    }
-    if (a->debits_pending != s->debits_pending || a->credits_pending != s->credits_pending) {
-        report(c,
-               "account %" PRIu64 ": pending balances %" PRId64 "/%" PRId64
-               " differ from its open pending transfers %" PRId64 "/%" PRId64,
-               s->account_id, a->debits_pending, a->credits_pending, s->debits_pending,
-               s->credits_pending);
-    }
-    return 0;
-}
-
-/* Invariants of the view alone: debits = credits, nothing below zero where forbidden. */
-static void check_view(struct check_ctx *c)
-{
-    struct ledger_totals t = {0};
-    int64_t dp = 0, cp = 0, dpend = 0, cpend = 0;
-
-    for (uint64_t id = 1; id <= ledger_account_count(c->l); id++) {
-        const struct account *a = ledger_account_get(c->l, id);
-
-        dp += a->debits_posted;
-        cp += a->credits_posted;
-        dpend += a->debits_pending;
-        cpend += a->credits_pending;
-        if ((a->flags & ACCOUNT_NO_OVERDRAFT) &&
-            (a->credits_posted < a->debits_posted + a->debits_pending)) {
-            report(c,
-                   "account %" PRIu64 " (%s): below zero: credits %" PRId64 " < debits %" PRId64
-                   " + pending %" PRId64,
-                   id, account_kind_name(a->kind), a->credits_posted, a->debits_posted,
-                   a->debits_pending);
-        }
-    }
-    if (dp != cp || dpend != cpend) {
-        report(c,
-               "debits differ from credits: posted %" PRId64 " / %" PRId64 ", pending %" PRId64
-               " / %" PRId64,
-               dp, cp, dpend, cpend);
-    }
-    ledger_totals_get(c->l, &t);
-    if (t.debits_posted != dp || t.credits_posted != cp || t.debits_pending != dpend) {
-        report(c, "ledger running totals differ from the sum of its accounts");
-    }
-}
-
-int store_check(struct store *s, const struct ledger *l, store_report_fn report_fn, void *ctx,
-                uint64_t *violations, struct mdt_err *err)
-{
-    struct check_ctx c = {.s = s, .l = l, .report = report_fn, .report_ctx = ctx, .err = err};
-    uint64_t row_violations = 0;
-    int rc;
-
-    check_view(&c);
-    rc = s->ops->journal_verify(s, check_journal_entry, &c, err);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = s->ops->sums(s, check_account_sums, &c, err);
-    if (rc < 0) {
-        goto out;
-    }
-    rc = s->ops->check_rows(s, report_fn, ctx, &row_violations, err);
-    if (rc < 0) {
-        goto out;
-    }
-    c.violations += row_violations;
-out:
-    *violations = c.violations;
+    *violations += c.violations;
     return rc;
+}
+
+int store_check_rows(struct store *s, store_report_fn report_fn, void *ctx, uint64_t *violations,
+                     struct mdt_err *err)
+{
+    uint64_t found = 0;
+    int rc = s->ops->check_rows(s, report_fn, ctx, &found, err);
+
+    *violations += found;
+    return rc;
+}
+
+int store_sums(struct store *s, store_sums_fn fn, void *ctx, struct mdt_err *err)
+{
+    return s->ops->sums(s, fn, ctx, err);
 }

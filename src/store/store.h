@@ -2,7 +2,9 @@
 /* The store: everything mandat persists, behind one interface that SQLite implements today and
  * PostgreSQL can implement later without touching the ledger. The ledger's state is an
  * append-only log (account events, transfers, rejections) grouped in batches; each batch has a
- * journal entry whose hash chains to the previous one (SHA-256), so tampering shows. */
+ * journal entry whose hash chains to the previous one (SHA-256), so tampering shows. The store
+ * knows the ledger's row types only (ledger_types.h): replaying rows into the ledger's view is
+ * the engine's job (engine/recovery.h). */
 #ifndef MDT_STORE_STORE_H
 #define MDT_STORE_STORE_H
 
@@ -11,7 +13,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
-#include "ledger/ledger.h"
+#include "ledger/ledger_types.h"
 #include "store/store_channel.h"
 
 enum store_sync_mode {
@@ -85,11 +87,20 @@ struct store_message {
 };
 typedef int (*store_message_fn)(void *ctx, const struct store_message *m);
 
+/* Where store_replay hands each row of the log; each returning non-zero stops the walk and is
+ * returned. The rows are valid during the call only. */
+struct store_replay_fns {
+    int (*event)(void *ctx, const struct account_event *ev, struct mdt_err *err);
+    int (*transfer)(void *ctx, const struct transfer *row, struct mdt_err *err);
+    int (*rejection)(void *ctx, const struct transfer *row, struct mdt_err *err);
+};
+
 /* The operations a backend implements. All return 0 or a negative MDT_E* code with err. */
 struct store_ops {
     const char *name;
     void (*close)(struct store *s);
-    int (*load)(struct store *s, struct ledger *l, struct mdt_err *err);
+    int (*replay)(struct store *s, uint64_t after_seq, const struct store_replay_fns *fns,
+                  void *ctx, struct mdt_err *err);
     int (*changed)(struct store *s, bool *changed, struct mdt_err *err);
     int (*begin)(struct store *s, bool *changed, struct mdt_err *err);
     int (*write)(struct store *s, const struct ledger_changes *ch, const struct store_extras *x,
@@ -129,15 +140,18 @@ struct store {
 int store_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
 void store_close(struct store *s);
 
-/* Rebuild the ledger view by replaying, in seq order, every row after ledger_last_seq(l).
- * Used at start-up (recovery) and after another process wrote (mandat CLI beside mandatd). */
-int store_load(struct store *s, struct ledger *l, struct mdt_err *err);
+/* Hand every row of the log with seq > after_seq to fns, in seq order across the three logs
+ * (events, transfers, rejections), from one read snapshot: what recovery_replay feeds the
+ * ledger's view with at start-up and after another process wrote. Cost: one scan of the rows
+ * after after_seq, by the seq primary keys. */
+int store_replay(struct store *s, uint64_t after_seq, const struct store_replay_fns *fns, void *ctx,
+                 struct mdt_err *err);
 
 /* Whether another connection committed since this one last looked (cheap; no lock). */
 int store_changed(struct store *s, bool *changed, struct mdt_err *err);
 
 /* A write transaction: begin takes the write lock (waiting up to busy_timeout_ms) and says
- * whether others wrote meanwhile (then call store_load before deciding anything); write adds
+ * whether others wrote meanwhile (then replay before deciding anything); write adds
  * the batch's ledger rows and its journal entry, and the channel rows x[0..nx) (not in the
  * journal: personal data must stay erasable); commit makes it durable (one fsync in FULL mode). */
 int store_begin(struct store *s, bool *changed, struct mdt_err *err);
@@ -156,7 +170,7 @@ int store_channel_load(struct store *s, const struct store_channel_fns *fns, voi
 int store_commit(struct store *s, struct mdt_err *err);
 void store_rollback(struct store *s);
 
-/* One read snapshot for several reads (store_load then store_check): without it, a writer
+/* One read snapshot for several reads (recovery_replay then recovery_check): without it, a writer
  * committing between two of them would make them disagree. Not while a write is open. */
 int store_read_begin(struct store *s, struct mdt_err *err);
 void store_read_end(struct store *s);
@@ -179,13 +193,24 @@ int store_transfer_get(struct store *s, struct id128 id, struct transfer *out, s
 /* Journal entries in order. */
 int store_journal(struct store *s, store_journal_fn fn, void *ctx, struct mdt_err *err);
 
-/* Check every invariant of DESIGN.md against the stored rows and the replayed view l:
- * debits = credits; each account's balances equal the sums of its rows; no wallet or card below
- * zero; pending balances equal the open pending transfers; ids unique; pending states match the
- * rows that closed them; the journal chain and every batch digest. Reports each violation
- * through report and sets *violations. Returns 0 (even with violations) or an error. */
-int store_check(struct store *s, const struct ledger *l, store_report_fn report, void *ctx,
-                uint64_t *violations, struct mdt_err *err);
+/* The checks of DESIGN.md's invariants that need the stored rows alone (recovery_check adds
+ * those that compare them with the replayed view). Each reports every violation through report
+ * (may be NULL), adds their number to *violations, and returns 0 (even with violations) or an
+ * error. check_journal: the journal chain, every batch's digest, rows outside any batch.
+ * check_rows: ids unique, pending states matching the rows that closed them. */
+int store_check_journal(struct store *s, store_report_fn report, void *ctx, uint64_t *violations,
+                        struct mdt_err *err);
+int store_check_rows(struct store *s, store_report_fn report, void *ctx, uint64_t *violations,
+                     struct mdt_err *err);
+
+/* Format one finding of a check, count it in *violations and hand it to report (may be NULL):
+ * the one reporter of the store's checks and of recovery_check. Texts are cut at 511 bytes. */
+void store_report(store_report_fn report, void *ctx, uint64_t *violations, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Per-account sums computed from the rows alone, one call of fn per account that was opened or
+ * has rows; fn returning non-zero stops the walk and is returned. Cost: a scan of the log. */
+int store_sums(struct store *s, store_sums_fn fn, void *ctx, struct mdt_err *err);
 
 /* Canonical digest of a batch's rows: events, then transfers, then rejections, in seq order.
  * Shared by every backend so that digests compare across them. */

@@ -10,6 +10,11 @@
 
 #include "store/store.h"
 
+#define TRANSFER_COLS                                                                              \
+    "seq, batch, id, debit_account_id, credit_account_id, amount, link_id, timeout_s, kind,"       \
+    " flags, state, fee1, fee2, channel, reason, created_us, expires_us, fingerprint, ext_ref"
+#define EVENT_COLS "seq, batch, account_id, type, kind, status, tier, flags, currency, created_us"
+
 enum stmt_id {
     ST_INS_TRANSFER,
     ST_INS_REJECTION,
@@ -65,7 +70,54 @@ struct id128 sqlite_column_id(sqlite3_stmt *st, int col);
 /* Step a write statement to completion, reset it and clear its bindings. */
 int sqlite_step_done(struct sqlite_store *s, sqlite3_stmt *st, struct mdt_err *err);
 
-/* Channel rows (store_sqlite_channel.c). */
+/* Read the journal's head (seq and hash) into s. */
+int sqlite_journal_head_read(struct sqlite_store *s, struct mdt_err *err);
+
+/* ---- the ledger's log (store_sqlite_log.c) ---- */
+
+/* A row of struct transfer or struct account_event from columns in TRANSFER_COLS or
+ * EVENT_COLS order. */
+void sqlite_column_transfer(sqlite3_stmt *st, struct transfer *t);
+void sqlite_column_event(sqlite3_stmt *st, struct account_event *e);
+
+/* A walk over one log in seq order; live while it stands on a row. */
+struct sqlite_cursor {
+    sqlite3_stmt *st;
+    bool live;
+};
+/* The three logs after seq `after`, each in seq order: events, transfers, rejections. The
+ * caller finalizes c[i].st. */
+int sqlite_cursors_open(struct sqlite_store *s, struct sqlite_cursor c[3], uint64_t after,
+                        struct mdt_err *err);
+int sqlite_cursor_next(struct sqlite_store *s, struct sqlite_cursor *c, struct mdt_err *err);
+
+/* The store_ops of the log (see store.h for each). */
+int sqlite_replay(struct store *base, uint64_t after, const struct store_replay_fns *fns, void *ctx,
+                  struct mdt_err *err);
+int sqlite_changed(struct store *base, bool *changed, struct mdt_err *err);
+int sqlite_begin(struct store *base, bool *changed, struct mdt_err *err);
+int sqlite_write(struct store *base, const struct ledger_changes *ch, const struct store_extras *x,
+                 size_t nx, const char *kind, int64_t now_us, struct mdt_err *err);
+int sqlite_commit(struct store *base, struct mdt_err *err);
+void sqlite_rollback(struct store *base);
+int sqlite_read_begin(struct store *base, struct mdt_err *err);
+void sqlite_read_end(struct store *base);
+
+/* ---- reads and checks (store_sqlite_read.c): store_ops, see store.h ---- */
+
+int sqlite_statement(struct store *base, uint64_t account_id, store_transfer_fn fn, void *ctx,
+                     struct mdt_err *err);
+int sqlite_statement_page(struct store *base, uint64_t account_id, uint64_t after_seq,
+                          uint32_t limit, store_transfer_fn fn, void *ctx, struct mdt_err *err);
+int sqlite_transfer_get(struct store *base, struct id128 id, struct transfer *out,
+                        struct mdt_err *err);
+int sqlite_journal(struct store *base, store_journal_fn fn, void *ctx, struct mdt_err *err);
+int sqlite_journal_verify(struct store *base, store_digest_fn fn, void *ctx, struct mdt_err *err);
+int sqlite_sums(struct store *base, store_sums_fn fn, void *ctx, struct mdt_err *err);
+int sqlite_check_rows(struct store *base, store_report_fn report, void *ctx, uint64_t *violations,
+                      struct mdt_err *err);
+
+/* ---- channel rows (store_sqlite_channel.c) ---- */
 int sqlite_write_extras(struct sqlite_store *s, const struct store_extras *x, size_t nx,
                         struct mdt_err *err);
 int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,

@@ -20,7 +20,8 @@
 
 #include <cmocka.h>
 
-#include "ledger/engine.h"
+#include "engine/engine.h"
+#include "engine/recovery.h"
 #include "store/store.h"
 
 #define ROUNDS 25
@@ -218,7 +219,7 @@ static void verify(const struct acked *a)
 
     assert_int_equal(store_open(&so, &s, &err), 0);
     assert_int_equal(ledger_create(&cfg, &l), 0);
-    if (store_load(s, l, &err) < 0) {
+    if (recovery_replay(s, l, &err) < 0) {
         fail_msg("recovery failed: %s", err.msg);
     }
     for (uint64_t k = 0; k < a->cap && k <= a->max_k; k++) {
@@ -233,7 +234,7 @@ static void verify(const struct acked *a)
         }
         assert_int_equal(t.reason, a->reason[k]);
     }
-    assert_int_equal(store_check(s, l, report, NULL, &violations, &err), 0);
+    assert_int_equal(recovery_check(s, l, report, NULL, &violations, &err), 0);
     assert_int_equal(violations, 0);
     ledger_free(l);
     store_close(s);

@@ -19,7 +19,7 @@
 #include "channel/http/request_json.h"
 #include "channel/smpp/gsm.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "store/store.h"
 #include "vault/vault.h"
 

@@ -16,7 +16,8 @@
 
 #include "base/clock.h"
 #include "base/id128.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
+#include "engine/recovery.h"
 #include "store/store.h"
 
 struct fixture {
@@ -178,7 +179,7 @@ static void test_timer_expiry(void **state)
     /* Read through another connection: the expiry must be durable, not only in memory. */
     assert_int_equal(store_open(&so, &reader, NULL), 0);
     assert_int_equal(ledger_create(&f->cfg, &l), 0);
-    assert_int_equal(store_load(reader, l, NULL), 0);
+    assert_int_equal(recovery_replay(reader, l, NULL), 0);
     assert_int_equal(ledger_account_get(l, w)->debits_pending, 0);
     assert_int_equal(ledger_transfer_find(l, nid(2), &t), 0);
     assert_int_equal(t.state, TRANSFER_STATE_EXPIRED);
@@ -213,8 +214,8 @@ static void test_two_writers(void **state)
     assert_int_equal(balance(f->engine, w1).credits_posted, 7500);
     engine_stop(e2);
     assert_int_equal(ledger_create(&f->cfg, &l), 0);
-    assert_int_equal(store_load(s2, l, NULL), 0);
-    assert_int_equal(store_check(s2, l, NULL, NULL, &violations, NULL), 0);
+    assert_int_equal(recovery_replay(s2, l, NULL), 0);
+    assert_int_equal(recovery_check(s2, l, NULL, NULL, &violations, NULL), 0);
     assert_int_equal(violations, 0);
     ledger_free(l);
     store_close(s2);
@@ -265,8 +266,8 @@ static uint64_t check_db(struct fixture *f, int *reports)
 
     assert_int_equal(store_open(&so, &s, NULL), 0);
     assert_int_equal(ledger_create(&f->cfg, &l), 0);
-    assert_int_equal(store_load(s, l, NULL), 0);
-    assert_int_equal(store_check(s, l, count_violation, reports, &violations, NULL), 0);
+    assert_int_equal(recovery_replay(s, l, NULL), 0);
+    assert_int_equal(recovery_check(s, l, count_violation, reports, &violations, NULL), 0);
     ledger_free(l);
     store_close(s);
     return violations;

@@ -15,7 +15,8 @@
 #include <cmocka.h>
 
 #include "base/id128.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
+#include "engine/recovery.h"
 #include "store/store.h"
 
 #define WALLETS 20
@@ -477,11 +478,11 @@ static void test_model_random(void **state)
 
     /* Recovery: a fresh view replayed from the store equals the model, and check is clean. */
     assert_int_equal(ledger_create(&cfg, &fresh), 0);
-    assert_int_equal(store_load(store, fresh, &err), 0);
+    assert_int_equal(recovery_replay(store, fresh, &err), 0);
     compare_view(&cmp2, fresh);
     assert_int_equal(cmp2.mismatches, 0);
     assert_memory_equal(&cmp.totals, &cmp2.totals, sizeof(cmp.totals));
-    assert_int_equal(store_check(store, fresh, report_violation, NULL, &violations, &err), 0);
+    assert_int_equal(recovery_check(store, fresh, report_violation, NULL, &violations, &err), 0);
     assert_int_equal(violations, 0);
     print_message("model: %llu transfers, %llu rejections, %llu pending open\n",
                   (unsigned long long)cmp2.totals.transfers,

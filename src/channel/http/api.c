@@ -22,7 +22,7 @@
 #include "channel/http/api_parse.h"
 #include "channel/http/request_json.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "vault/vault.h"
 
 /* Loop thread: answer the reads the ledger thread finished. */

@@ -13,7 +13,7 @@
 #include "channel/http/api_auth.h"
 #include "channel/http/api_int.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "store/store.h"
 
 /* Journal entries returned at most by one GET /v1/journal. */

@@ -15,7 +15,7 @@
 #include "channel/http/api_int.h"
 #include "channel/http/request_json.h"
 #include "dialog/dialog.h"
-#include "ledger/engine.h"
+#include "engine/engine.h"
 #include "store/store.h"
 
 enum call_kind {

@@ -2,7 +2,7 @@
 /* The ledger thread: bounded queue in, group commit through the store, results out only after
  * the batch is durable. Everything that arrives during a commit joins the next batch, so one
  * fsync is shared by as many operations as are waiting (TigerBeetle's design). */
-#include "ledger/engine.h"
+#include "engine/engine.h"
 
 #include <pthread.h>
 #include <stdlib.h>
@@ -14,6 +14,7 @@
 #include "base/limits.h"
 #include "base/log.h"
 #include "base/metrics.h"
+#include "engine/recovery.h"
 
 /* Idle poll for rows written by another process (the mandat CLI beside mandatd). */
 #define ENGINE_SYNC_POLL_US 1000000
@@ -67,7 +68,7 @@ static int rebuild_view(struct engine *e, struct mdt_err *err)
     if (rc < 0) {
         return mdt_err_set(err, rc, "cannot create the ledger view: %s", mdt_strerror(rc));
     }
-    rc = store_load(e->store, l, err);
+    rc = recovery_replay(e->store, l, err);
     if (rc < 0) {
         ledger_free(l);
         return rc;
@@ -87,7 +88,7 @@ static int sync_view(struct engine *e, bool in_tx_changed, struct mdt_err *err)
         rc = store_changed(e->store, &changed, err);
     }
     if (rc == 0 && changed) {
-        rc = store_load(e->store, e->ledger, err);
+        rc = recovery_replay(e->store, e->ledger, err);
         pthread_mutex_lock(&e->mu);
         e->stats.reloads++;
         pthread_mutex_unlock(&e->mu);

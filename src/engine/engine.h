@@ -2,8 +2,8 @@
 /* The engine: one ledger thread that drains a bounded queue, executes everything queued
  * against the view, commits the whole batch with one store transaction (one fsync), and only
  * then reports results (group commit). It also expires pending transfers on its own timer. */
-#ifndef MDT_LEDGER_ENGINE_H
-#define MDT_LEDGER_ENGINE_H
+#ifndef MDT_ENGINE_ENGINE_H
+#define MDT_ENGINE_ENGINE_H
 
 #include <stddef.h>
 #include <stdint.h>
