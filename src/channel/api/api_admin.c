@@ -10,8 +10,8 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
-#include "channel/http/api_auth.h"
-#include "channel/http/api_int.h"
+#include "channel/api/api_auth.h"
+#include "channel/api/api_int.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "store/store.h"

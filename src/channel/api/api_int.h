@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internals shared by the API's files: api.c (answers, parsing, auth, idempotency) and
- * api_routes.c (the endpoints). Not for use outside src/channel/http. */
-#ifndef MDT_CHANNEL_HTTP_API_INT_H
-#define MDT_CHANNEL_HTTP_API_INT_H
+ * api_routes.c (the endpoints). Not for use outside src/channel/api. */
+#ifndef MDT_CHANNEL_API_API_INT_H
+#define MDT_CHANNEL_API_API_INT_H
 
 #include <jansson.h>
 #include <pthread.h>
@@ -11,8 +11,8 @@
 #include "store/store_channel.h"
 
 #include "base/id128.h"
-#include "channel/http/api.h"
-#include "channel/http/api_parse.h"
+#include "channel/api/api.h"
+#include "channel/api/api_parse.h"
 
 struct evhttp_request;
 

@@ -2,8 +2,8 @@
 /* The merchant and operator API under /v1 (docs/openapi.yaml): payment requests, refunds,
  * transfers and balances, on libevent's HTTP server. JSON in and out; every error is an RFC 9457
  * problem. A request that changes something is answered only once it is durable. */
-#ifndef MDT_CHANNEL_HTTP_API_H
-#define MDT_CHANNEL_HTTP_API_H
+#ifndef MDT_CHANNEL_API_API_H
+#define MDT_CHANNEL_API_API_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The /v1 API: routing, authentication, JSON bodies, problems, idempotency, and the answers
  * given once a step is durable. What requests mean is the dialog's business (request.c). */
-#include "channel/http/api.h"
+#include "channel/api/api.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -17,9 +17,9 @@
 #include "base/id128.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "channel/http/api_auth.h"
-#include "channel/http/api_int.h"
-#include "channel/http/api_parse.h"
+#include "channel/api/api_auth.h"
+#include "channel/api/api_int.h"
+#include "channel/api/api_parse.h"
 #include "dialog/dialog.h"
 #include "ledger/engine.h"
 #include "vault/vault.h"
