@@ -109,7 +109,8 @@ struct daemon {
     struct smpp_links *links;       /* every bind of every SMSC link; NULL without [smpp] host */
     struct kannel_send *kannel_send;
     struct event *sigterm, *sigint, *flush;
-    struct store *reader; /* a second, read-only connection: what other processes added */
+    struct store *reader;     /* a second, read-only connection: what other processes added */
+    struct store *api_reader; /* a third, the API's reader thread's own (statements, journal) */
     struct api *api;
     struct web *web;
     uint64_t bank_account; /* top-ups through the operator API come from it */
@@ -530,7 +531,7 @@ static int start_api(struct daemon *d, struct mdt_err *err)
                             .submit = api_submit,
                             .submit_ctx = d->service,
                             .engine = d->engine,
-                            .reader = d->reader,
+                            .reader = d->api_reader,
                             .vault = d->vault,
                             .rate_per_s = d->cfg->http.api_rate,
                             .bank_account = d->bank_account};
@@ -918,6 +919,7 @@ static void stop(struct daemon *d)
     web_free(d->web);
     service_free(d->service);
     store_close(d->reader);
+    store_close(d->api_reader); /* after api_free: its reader thread is joined */
     if (d->sigterm != NULL) {
         event_free(d->sigterm);
     }
@@ -956,6 +958,9 @@ static int run(const struct mandat_config *cfg)
         ro.read_only = true;
         ro.create = false;
         rc = store_open(&ro, &d.reader, &err);
+        if (rc == 0) {
+            rc = store_open(&ro, &d.api_reader, &err);
+        }
     }
     if (rc == 0) {
         rc = start_dialog(&d, &err);

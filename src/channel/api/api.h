@@ -29,7 +29,8 @@ struct api_config {
                   void (*done)(void *ctx, int rc, const struct dialog_step *s));
     void *submit_ctx;
     struct engine *engine; /* borrowed: reads of the ledger view */
-    struct store *reader;  /* borrowed: a read-only connection (statements) */
+    struct store *reader;  /* borrowed: a read-only connection for the API's reader thread
+                            * alone (statements, journal); NULL: those answer 503 */
     struct vault *vault;   /* borrowed: API key hashes */
     uint32_t rate_per_s;   /* default requests per second per key */
     uint64_t bank_account; /* the bank system account: where top-ups come from */

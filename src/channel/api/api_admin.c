@@ -109,32 +109,9 @@ static void submit_write(struct api *a, struct api_call *c, struct api_read *r, 
     }
 }
 
-/* The body of an operator POST, after the key and the Idempotency-Key. NULL: answered. */
-static json_t *admin_body(struct api *a, struct evhttp_request *req, const char *path,
-                          struct api_call **out)
-{
-    const struct api_key_row *k = api_authenticate(a, req, SCOPE_ADMIN);
-    size_t len = 0;
-    char *raw = NULL;
-    json_t *o;
-
-    if (k == NULL || (o = api_body_json(req, &raw, &len)) == NULL) {
-        return NULL;
-    }
-    *out = api_call_new(a, req);
-    if (api_idempotency_begin(*out, k, path, raw, len) != 0) {
-        api_call_req(*out);
-        api_call_free(*out);
-        json_decref(o);
-        return NULL;
-    }
-    return o;
-}
-
 static void fail(struct api_call *c, struct api_read *r, json_t *o)
 {
-    api_call_req(c);
-    api_call_free(c);
+    api_call_end(c);
     free(r);
     json_decref(o);
 }
@@ -149,7 +126,7 @@ static void open_account(struct api *a, struct evhttp_request *req)
     json_t *o;
 
     MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/accounts", &c);
+    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/accounts", NULL, &c);
     if (o == NULL) {
         free(r);
         return;
@@ -184,7 +161,7 @@ static void create_association(struct api *a, struct evhttp_request *req)
     json_t *o;
 
     MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/associations", &c);
+    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/associations", NULL, &c);
     if (o == NULL) {
         free(r);
         return;
@@ -219,7 +196,7 @@ static void create_campaign(struct api *a, struct evhttp_request *req)
     int rc;
 
     MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/campaigns", &c);
+    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/campaigns", NULL, &c);
     if (o == NULL) {
         free(r);
         return;
@@ -260,7 +237,7 @@ static void topup(struct api *a, struct evhttp_request *req)
     json_t *o;
 
     MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/topups", &c);
+    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/topups", NULL, &c);
     if (o == NULL) {
         free(r);
         return;
@@ -295,7 +272,7 @@ static void account_change(struct api *a, struct evhttp_request *req, uint64_t i
 
     MDT_ASSERT(r != NULL);
     snprintf(path, sizeof(path), "/v1/accounts/%llu/%s", (unsigned long long)id, what);
-    o = admin_body(a, req, path, &c);
+    o = api_call_open(a, req, SCOPE_ADMIN, path, NULL, &c);
     if (o == NULL) {
         free(r);
         return;
@@ -330,38 +307,18 @@ static int journal_one(void *ctx, const struct journal_entry *e)
     return 0;
 }
 
-/* GET /v1/journal?limit=N: the newest N entries of the hash-chained audit journal, newest
- * first. Reads the whole journal through the read-only connection: O(entries). */
-static void journal(struct api *a, struct evhttp_request *req)
+/* Reader thread: the newest r->limit journal entries, newest first, as the answer's JSON. Reads
+ * the whole journal: O(entries). */
+static int read_journal(struct api_read *r, struct store *s)
 {
-    const struct api_key_row *k = api_authenticate(a, req, SCOPE_ADMIN);
-    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-    struct journal_page *p;
-    struct mdt_err err = {0};
-    const char *v = NULL;
-    struct evkeyvalq q = {0};
+    struct journal_page *p = calloc(1, sizeof(*p));
     json_t *list;
-    long limit = 20;
 
-    if (k == NULL) {
-        return;
-    }
-    if (query != NULL && evhttp_parse_query_str(query, &q) == 0) {
-        v = evhttp_find_header(&q, "limit");
-    }
-    if (v != NULL && (sscanf(v, "%ld", &limit) != 1 || limit < 1 || limit > API_JOURNAL_MAX)) {
-        evhttp_clear_headers(&q);
-        api_problem(req, 400, "invalid-parameter", "Invalid parameter", "limit is 1 to 100");
-        return;
-    }
-    evhttp_clear_headers(&q);
-    p = calloc(1, sizeof(*p));
     MDT_ASSERT(p != NULL);
-    p->limit = (size_t)limit;
-    if (store_journal(a->cfg.reader, journal_one, p, &err) < 0) {
+    p->limit = r->limit;
+    if (store_journal(s, journal_one, p, &r->err) < 0) {
         free(p);
-        api_problem(req, 503, "busy", "Store busy", err.msg);
-        return;
+        return MDT_E(IO);
     }
     list = json_array();
     for (size_t i = 0; i < p->n && i < p->limit; i++) {
@@ -378,7 +335,39 @@ static void journal(struct api *a, struct evhttp_request *req)
                             (int)e->rejections, "events", (int)e->events, "hash", hash));
     }
     free(p);
-    api_reply_json(req, 200, json_pack("{s:s, s:o}", "object", "list", "data", list));
+    r->body = json_pack("{s:s, s:o}", "object", "list", "data", list);
+    return 0;
+}
+
+/* GET /v1/journal?limit=N: the newest N entries of the hash-chained audit journal, newest
+ * first, read off the loop (read_journal). */
+static void journal(struct api *a, struct evhttp_request *req)
+{
+    const struct api_key_row *k = api_authenticate(a, req, SCOPE_ADMIN);
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const char *v = NULL;
+    struct evkeyvalq q = {0};
+    struct api_read *r;
+    long limit = 20;
+
+    if (k == NULL) {
+        return;
+    }
+    if (query != NULL && evhttp_parse_query_str(query, &q) == 0) {
+        v = evhttp_find_header(&q, "limit");
+    }
+    if (v != NULL && (sscanf(v, "%ld", &limit) != 1 || limit < 1 || limit > API_JOURNAL_MAX)) {
+        evhttp_clear_headers(&q);
+        api_problem(req, 400, "invalid-parameter", "Invalid parameter", "limit is 1 to 100");
+        return;
+    }
+    evhttp_clear_headers(&q);
+    r = calloc(1, sizeof(*r));
+    MDT_ASSERT(r != NULL);
+    r->limit = (uint32_t)limit;
+    r->store_read = read_journal;
+    r->answer = api_answer_store_read;
+    api_read_start(a, req, k, r, NULL);
 }
 
 bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path)
