@@ -75,6 +75,15 @@ int api_read_submit(struct api *a, struct api_read *r,
     return engine_read_async(a->cfg.engine, fn, r);
 }
 
+struct api_read *api_read_new(void (*answer)(struct api_read *r))
+{
+    struct api_read *r = calloc(1, sizeof(*r));
+
+    MDT_ASSERT(r != NULL);
+    r->answer = answer;
+    return r;
+}
+
 void api_read_start(struct api *a, struct evhttp_request *req, const struct api_key_row *k,
                     struct api_read *r, void (*fn)(void *ctx, const struct ledger *l))
 {

@@ -109,6 +109,20 @@ static void submit_write(struct api *a, struct api_call *c, struct api_read *r, 
     }
 }
 
+/* The opening of an operator POST (api_call_open with scope admin) and its write's record.
+ * NULL: answered already, nothing allocated. */
+static json_t *admin_open(struct api *a, struct evhttp_request *req, const char *path,
+                          struct api_call **c, struct api_read **r)
+{
+    json_t *o = api_call_open(a, req, SCOPE_ADMIN, path, NULL, c);
+
+    if (o != NULL) {
+        *r = calloc(1, sizeof(**r));
+        MDT_ASSERT(*r != NULL);
+    }
+    return o;
+}
+
 static void fail(struct api_call *c, struct api_read *r, json_t *o)
 {
     api_call_end(c);
@@ -119,16 +133,14 @@ static void fail(struct api_call *c, struct api_read *r, json_t *o)
 /* POST /v1/accounts {kind, tier}: a wallet, merchant or association account. */
 static void open_account(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char kind[24];
     int64_t tier = 0;
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
-    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/accounts", NULL, &c);
+    o = admin_open(a, req, "/v1/accounts", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_string(req, o, "kind", true, kind, sizeof(kind)) < 0 ||
@@ -154,16 +166,14 @@ static void open_account(struct api *a, struct evhttp_request *req)
 /* POST /v1/associations {keyword, name}: an association account and its donation keyword. */
 static void create_association(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char keyword[32], name[64];
     struct mdt_err err = {0};
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
-    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/associations", NULL, &c);
+    o = admin_open(a, req, "/v1/associations", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_string(req, o, "keyword", true, keyword, sizeof(keyword)) < 0 ||
@@ -188,17 +198,15 @@ static void create_association(struct api *a, struct evhttp_request *req)
 /* POST /v1/campaigns {tag, keyword, name}: a hashtag for donations to an association. */
 static void create_campaign(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char tag[32], keyword[32], name[64];
     struct mdt_err err = {0};
     json_t *o;
     int rc;
 
-    MDT_ASSERT(r != NULL);
-    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/campaigns", NULL, &c);
+    o = admin_open(a, req, "/v1/campaigns", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_string(req, o, "tag", true, tag, sizeof(tag)) < 0 ||
@@ -231,15 +239,13 @@ static void create_campaign(struct api *a, struct evhttp_request *req)
 /* POST /v1/topups {account_id, amount}: money in from the bank account. */
 static void topup(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     int64_t account = 0, amount = 0;
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
-    o = api_call_open(a, req, SCOPE_ADMIN, "/v1/topups", NULL, &c);
+    o = admin_open(a, req, "/v1/topups", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_int(req, o, "account_id", true, 1, INT64_MAX, 0, &account) < 0 ||
@@ -264,17 +270,15 @@ static void topup(struct api *a, struct evhttp_request *req)
 /* POST /v1/accounts/{id}/freeze | unfreeze | tier {tier}. */
 static void account_change(struct api *a, struct evhttp_request *req, uint64_t id, const char *what)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char path[64];
     int64_t tier = 0;
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
     snprintf(path, sizeof(path), "/v1/accounts/%llu/%s", (unsigned long long)id, what);
-    o = api_call_open(a, req, SCOPE_ADMIN, path, NULL, &c);
+    o = admin_open(a, req, path, &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     r->op[0].account.account_id = id;
@@ -362,11 +366,9 @@ static void journal(struct api *a, struct evhttp_request *req)
         return;
     }
     evhttp_clear_headers(&q);
-    r = calloc(1, sizeof(*r));
-    MDT_ASSERT(r != NULL);
+    r = api_read_new(api_answer_store_read);
     r->limit = (uint32_t)limit;
     r->store_read = read_journal;
-    r->answer = api_answer_store_read;
     api_read_start(a, req, k, r, NULL);
 }
 

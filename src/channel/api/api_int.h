@@ -59,6 +59,8 @@ struct api {
  * r->answer runs later on the loop. Returns 0 or a negative code (r untouched). */
 int api_read_submit(struct api *a, struct api_read *r,
                     void (*fn)(void *ctx, const struct ledger *l));
+/* A zeroed read answered by answer on the loop; the caller's until api_read_start takes it. */
+struct api_read *api_read_new(void (*answer)(struct api_read *r));
 /* Start r for the caller k (api_read_submit); takes r: a problem is sent and r freed when it
  * cannot be queued. Loop thread. */
 void api_read_start(struct api *a, struct evhttp_request *req, const struct api_key_row *k,

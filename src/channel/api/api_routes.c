@@ -360,10 +360,8 @@ static void get_transfer(struct api *a, struct evhttp_request *req, struct id128
     if (k == NULL) {
         return;
     }
-    r = calloc(1, sizeof(*r));
-    MDT_ASSERT(r != NULL);
+    r = api_read_new(answer_transfer);
     r->id = id;
-    r->answer = answer_transfer;
     api_read_start(a, req, k, r, read_transfer);
 }
 
@@ -379,10 +377,8 @@ static void get_balance(struct api *a, struct evhttp_request *req, uint64_t acco
         api_problem(req, 404, "not-found", "Not found", "no such account");
         return;
     }
-    r = calloc(1, sizeof(*r));
-    MDT_ASSERT(r != NULL);
+    r = api_read_new(answer_balance);
     r->account = account;
-    r->answer = answer_balance;
     api_read_start(a, req, k, r, read_account);
 }
 
@@ -468,13 +464,11 @@ static void get_statement(struct api *a, struct evhttp_request *req, uint64_t ac
                     "limit is 1 to 100; starting_after is the seq of the last row seen");
         return;
     }
-    r = calloc(1, sizeof(*r));
-    MDT_ASSERT(r != NULL);
+    r = api_read_new(api_answer_store_read);
     r->account = account;
     r->after = after;
     r->limit = (uint32_t)limit;
     r->store_read = read_statement;
-    r->answer = api_answer_store_read;
     api_read_start(a, req, k, r, NULL);
 }
 
