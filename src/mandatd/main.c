@@ -20,16 +20,16 @@
 #include "base/clock.h"
 #include "base/limits.h"
 #include "base/log.h"
-#include "channel/http/api.h"
-#include "channel/http/kannel.h"
-#include "channel/http/kannel_send.h"
-#include "channel/http/ops.h"
-#include "channel/http/request_json.h"
-#include "channel/http/webhook.h"
+#include "channel/api/api.h"
+#include "channel/api/ops.h"
+#include "channel/api/request_json.h"
+#include "channel/kannel/kannel.h"
+#include "channel/kannel/kannel_send.h"
 #include "channel/smpp/session.h"
 #include "channel/smpp/smpp_pdu.h"
 #include "channel/social/social.h"
 #include "channel/web/web.h"
+#include "channel/webhook/webhook.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
 #include "mandatd/config.h"
@@ -110,7 +110,8 @@ struct daemon {
     struct smpp_links *links;       /* every bind of every SMSC link; NULL without [smpp] host */
     struct kannel_send *kannel_send;
     struct event *sigterm, *sigint, *flush;
-    struct store *reader; /* a second, read-only connection: what other processes added */
+    struct store *reader;     /* a second, read-only connection: what other processes added */
+    struct store *api_reader; /* a third, the API's reader thread's own (statements, journal) */
     struct api *api;
     struct web *web;
     uint64_t bank_account; /* top-ups through the operator API come from it */
@@ -532,7 +533,7 @@ static int start_api(struct daemon *d, struct mdt_err *err)
                             .submit = api_submit,
                             .submit_ctx = d->service,
                             .engine = d->engine,
-                            .reader = d->reader,
+                            .reader = d->api_reader,
                             .vault = d->vault,
                             .rate_per_s = d->cfg->http.api_rate,
                             .bank_account = d->bank_account};
@@ -919,6 +920,7 @@ static void stop(struct daemon *d)
     web_free(d->web);
     service_free(d->service);
     store_close(d->reader);
+    store_close(d->api_reader); /* after api_free: its reader thread is joined */
     if (d->sigterm != NULL) {
         event_free(d->sigterm);
     }
@@ -971,6 +973,9 @@ static int run(struct mandat_config *cfg)
         ro.read_only = true;
         ro.create = false;
         rc = store_open(&ro, &d.reader, &err);
+        if (rc == 0) {
+            rc = store_open(&ro, &d.api_reader, &err);
+        }
     }
     if (rc == 0) {
         rc = start_dialog(&d, &err);

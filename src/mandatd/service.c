@@ -5,7 +5,6 @@
 #include "mandatd/service.h"
 
 #include <event2/event.h>
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +14,7 @@
 #include "base/log.h"
 #include "base/mem.h"
 #include "base/metrics.h"
+#include "channel/loop/wake.h"
 #include "vault/vault.h"
 
 /* Messages waiting to be sent, kept in memory (the store has them too). 10 000 rows of about
@@ -39,10 +39,7 @@ struct service {
     struct event_base *base;
     struct engine *engine;
     struct dialog *dialog;
-    struct event *wake;
-    pthread_mutex_t mu;
-    struct dialog_step **finished; /* guarded by mu */
-    size_t finished_count, finished_cap;
+    struct wake_queue finished; /* steps the ledger thread finished, for the loop */
     struct outbox_row *outbox;
     size_t outbox_count, outbox_cap;
     bool outbox_full_said;
@@ -67,13 +64,8 @@ static void on_engine_done(void *ctx, int rc, const struct ledger_result *res, s
 
     (void)res;
     (void)n;
-    pthread_mutex_lock(&s->mu);
-    mem_grow((void **)&s->finished, &s->finished_cap, s->finished_count + 1, sizeof(*s->finished));
-    s->finished[s->finished_count] = step;
     p->rc = rc;
-    s->finished_count++;
-    pthread_mutex_unlock(&s->mu);
-    event_active(s->wake, EV_READ, 0);
+    wake_queue_push(&s->finished, step);
 }
 
 static void outbox_queue(struct service *s, const struct outbox_row *r)
@@ -226,27 +218,10 @@ static void step_finished(struct service *s, struct dialog_step *step)
     service_outbox_flush(s);
 }
 
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+/* Loop thread: a step the ledger thread finished (on_engine_done). */
+static void on_step_done(void *ctx, void *item)
 {
-    struct service *s = arg;
-    struct dialog_step **steps = NULL;
-    size_t n;
-
-    (void)fd;
-    (void)what;
-    pthread_mutex_lock(&s->mu);
-    n = s->finished_count;
-    if (n > 0) {
-        steps = malloc(n * sizeof(*steps));
-        MDT_ASSERT(steps != NULL);
-        memcpy(steps, s->finished, n * sizeof(*steps));
-        s->finished_count = 0;
-    }
-    pthread_mutex_unlock(&s->mu);
-    for (size_t i = 0; i < n; i++) {
-        step_finished(s, steps[i]);
-    }
-    free(steps);
+    step_finished(ctx, item);
 }
 
 /* An answer decided without the engine still reaches the channel later, never inside
@@ -521,9 +496,7 @@ int service_create(struct event_base *base, struct engine *engine, struct dialog
     s->base = base;
     s->engine = engine;
     s->dialog = dialog;
-    pthread_mutex_init(&s->mu, NULL);
-    s->wake = event_new(base, -1, EV_PERSIST, on_wake, s);
-    if (s->wake == NULL || event_add(s->wake, NULL) < 0) {
+    if (wake_queue_init(&s->finished, base, on_step_done, s) < 0) {
         service_free(s);
         return mdt_err_set(err, MDT_E(NOMEM), "cannot create the service's wake-up event");
     }
@@ -536,11 +509,7 @@ void service_free(struct service *s)
     if (s == NULL) {
         return;
     }
-    if (s->wake != NULL) {
-        event_free(s->wake);
-    }
-    pthread_mutex_destroy(&s->mu);
-    free(s->finished);
+    wake_queue_release(&s->finished, NULL, NULL);
     free(s->outbox);
     free(s);
 }

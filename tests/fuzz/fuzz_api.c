@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel/http/api_parse.h"
+#include "channel/api/api_parse.h"
 #include "dialog/dialog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

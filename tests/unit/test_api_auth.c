@@ -12,7 +12,7 @@
 
 #include <cmocka.h>
 
-#include "channel/http/api_auth.h"
+#include "channel/api/api_auth.h"
 #include "vault/vault.h"
 
 static void test_keys_scopes_rates(void **state)

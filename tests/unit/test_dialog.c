@@ -16,7 +16,7 @@
 
 #include "base/clock.h"
 #include "base/id128.h"
-#include "channel/http/request_json.h"
+#include "channel/api/request_json.h"
 #include "channel/smpp/gsm.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"

@@ -21,8 +21,8 @@
 
 #include "base/id128.h"
 #include "base/limits.h"
-#include "channel/http/webhook.h"
-#include "channel/http/webhook_int.h"
+#include "channel/webhook/webhook.h"
+#include "channel/webhook/webhook_int.h"
 
 #define S_US 1000000LL
 

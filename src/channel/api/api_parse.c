@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The API's JSON input checked field by field, without I/O, so that it can be fuzzed alone. */
-#include "channel/http/api_parse.h"
+#include "channel/api/api_parse.h"
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -2,8 +2,8 @@
 /* The merchant and operator API under /v1 (docs/openapi.yaml): payment requests, refunds,
  * transfers and balances, on libevent's HTTP server. JSON in and out; every error is an RFC 9457
  * problem. A request that changes something is answered only once it is durable. */
-#ifndef MDT_CHANNEL_HTTP_API_H
-#define MDT_CHANNEL_HTTP_API_H
+#ifndef MDT_CHANNEL_API_API_H
+#define MDT_CHANNEL_API_API_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -29,7 +29,8 @@ struct api_config {
                   void (*done)(void *ctx, int rc, const struct dialog_step *s));
     void *submit_ctx;
     struct engine *engine; /* borrowed: reads of the ledger view */
-    struct store *reader;  /* borrowed: a read-only connection (statements) */
+    struct store *reader;  /* borrowed: a read-only connection for the API's reader thread
+                            * alone (statements, journal); NULL: those answer 503 */
     struct vault *vault;   /* borrowed: API key hashes */
     uint32_t rate_per_s;   /* default requests per second per key */
     uint64_t bank_account; /* the bank system account: where top-ups come from */

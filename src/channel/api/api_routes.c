@@ -11,9 +11,9 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
-#include "channel/http/api_auth.h"
-#include "channel/http/api_int.h"
-#include "channel/http/request_json.h"
+#include "channel/api/api_auth.h"
+#include "channel/api/api_int.h"
+#include "channel/api/request_json.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -95,28 +95,21 @@ static int parse_request(struct evhttp_request *req, json_t *o, struct request_i
 
 static void create_request(struct api *a, struct evhttp_request *req)
 {
-    const struct api_key_row *k = api_authenticate(a, req, SCOPE_PAYMENTS);
+    const struct api_key_row *k = NULL;
     struct request_input in = {0};
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
-    struct api_call *c;
-    size_t len = 0;
-    char *raw = NULL;
-    json_t *o;
+    struct api_call *c = NULL;
+    json_t *o = api_call_open(a, req, SCOPE_PAYMENTS, "/v1/payment-requests", &k, &c);
     int rc;
 
-    if (k == NULL || (o = api_body_json(req, &raw, &len)) == NULL) {
+    if (o == NULL) {
         return;
     }
-    c = api_call_new(a, req);
-    rc = api_idempotency_begin(c, k, "/v1/payment-requests", raw, len);
-    if (rc == 0 && parse_request(req, o, &in) < 0) {
-        rc = -1;
-    }
+    rc = parse_request(req, o, &in);
     json_decref(o);
     if (rc != 0) {
-        api_call_req(c);
-        api_call_free(c);
+        api_call_end(c);
         return;
     }
     in.merchant_id = k->merchant_id;
@@ -253,29 +246,22 @@ out:
 
 static void create_refund(struct api *a, struct evhttp_request *req)
 {
-    const struct api_key_row *k = api_authenticate(a, req, SCOPE_REFUNDS);
+    const struct api_key_row *k = NULL;
     struct id128 request_id, refund_id;
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
-    struct api_call *c;
+    struct api_call *c = NULL;
+    struct api_error e = {0};
     int64_t amount = 0;
-    size_t len = 0;
-    char *raw = NULL;
-    json_t *o;
+    json_t *o = api_call_open(a, req, SCOPE_REFUNDS, "/v1/refunds", &k, &c);
     int rc;
 
-    if (k == NULL || (o = api_body_json(req, &raw, &len)) == NULL) {
+    if (o == NULL) {
         return;
     }
-    c = api_call_new(a, req);
-    rc = api_idempotency_begin(c, k, "/v1/refunds", raw, len);
-    if (rc == 0) {
-        struct api_error e = {0};
-
-        rc = api_parse_refund(o, &request_id, &amount, &e);
-        if (rc < 0) {
-            api_parse_problem(req, &e);
-        }
+    rc = api_parse_refund(o, &request_id, &amount, &e);
+    if (rc < 0) {
+        api_parse_problem(req, &e);
     }
     json_decref(o);
     if (rc == 0) {
@@ -290,8 +276,7 @@ static void create_refund(struct api *a, struct evhttp_request *req)
         }
     }
     if (rc != 0) {
-        api_call_req(c);
-        api_call_free(c);
+        api_call_end(c);
         return;
     }
     submit(c, CALL_REFUND, s);
@@ -368,21 +353,6 @@ static void answer_balance(struct api_read *r)
                   "credits_pending", (json_int_t)a->credits_pending));
 }
 
-static void start_read(struct api *a, struct evhttp_request *req, const struct api_key_row *k,
-                       struct api_read *r, void (*fn)(void *ctx, const struct ledger *l))
-{
-    struct mdt_err err = {0};
-
-    r->merchant_id = k->merchant_id;
-    r->admin = (k->scopes & SCOPE_ADMIN) != 0;
-    r->call = api_call_new(a, req);
-    if (api_read_submit(a, r, fn) < 0) {
-        api_error_problem(api_call_req(r->call), MDT_E(FULL), &err);
-        api_call_free(r->call);
-        free(r);
-    }
-}
-
 static void get_transfer(struct api *a, struct evhttp_request *req, struct id128 id)
 {
     const struct api_key_row *k = api_authenticate(a, req, SCOPE_READ);
@@ -391,11 +361,9 @@ static void get_transfer(struct api *a, struct evhttp_request *req, struct id128
     if (k == NULL) {
         return;
     }
-    r = calloc(1, sizeof(*r));
-    MDT_ASSERT(r != NULL);
+    r = api_read_new(answer_transfer);
     r->id = id;
-    r->answer = answer_transfer;
-    start_read(a, req, k, r, read_transfer);
+    api_read_start(a, req, k, r, read_transfer);
 }
 
 static void get_balance(struct api *a, struct evhttp_request *req, uint64_t account)
@@ -410,14 +378,12 @@ static void get_balance(struct api *a, struct evhttp_request *req, uint64_t acco
         api_problem(req, 404, "not-found", "Not found", "no such account");
         return;
     }
-    r = calloc(1, sizeof(*r));
-    MDT_ASSERT(r != NULL);
+    r = api_read_new(answer_balance);
     r->account = account;
-    r->answer = answer_balance;
-    start_read(a, req, k, r, read_account);
+    api_read_start(a, req, k, r, read_account);
 }
 
-/* ---- statements (the store's log, through the read-only connection) ---- */
+/* ---- statements (the store's log, on the reader thread) ---- */
 
 struct statement_page {
     json_t *list;
@@ -425,6 +391,7 @@ struct statement_page {
     uint32_t n;
 };
 
+/* Reader thread. */
 static int statement_row(void *ctx, const struct transfer *t)
 {
     struct statement_page *p = ctx;
@@ -444,16 +411,36 @@ static int statement_row(void *ctx, const struct transfer *t)
     return 0;
 }
 
+/* Reader thread: a page of r->account's statement, as the answer's JSON. */
+static int read_statement(struct api_read *r, struct store *s)
+{
+    struct statement_page p = {.account = r->account, .list = json_array()};
+    uint32_t limit = r->limit;
+
+    if (store_statement_page(s, r->account, r->after, limit + 1, statement_row, &p, &r->err) < 0) {
+        json_decref(p.list);
+        return MDT_E(IO);
+    }
+    if (p.n > limit) {
+        json_array_remove(p.list, (size_t)limit);
+        p.last_seq = (uint64_t)json_integer_value(
+            json_object_get(json_array_get(p.list, (size_t)limit - 1), "seq"));
+    }
+    r->body = json_pack("{s:s, s:I, s:o, s:b, s:I}", "object", "list", "account_id",
+                        (json_int_t)r->account, "data", p.list, "has_more", p.n > limit,
+                        "next_starting_after", (json_int_t)p.last_seq);
+    return 0;
+}
+
 /* GET /v1/accounts/{id}/statement?limit=&starting_after=<seq>: oldest first, a page at a time;
- * amounts signed from the account's side (debits negative). */
+ * amounts signed from the account's side (debits negative). Read off the loop. */
 static void get_statement(struct api *a, struct evhttp_request *req, uint64_t account)
 {
     const struct api_key_row *k = api_authenticate(a, req, SCOPE_READ);
     const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-    struct statement_page p = {.account = account};
     unsigned long long after = 0;
     struct evkeyvalq q = {0};
-    struct mdt_err err = {0};
+    struct api_read *r;
     const char *v;
     long limit = 20;
     int bad = 0;
@@ -478,22 +465,12 @@ static void get_statement(struct api *a, struct evhttp_request *req, uint64_t ac
                     "limit is 1 to 100; starting_after is the seq of the last row seen");
         return;
     }
-    p.list = json_array();
-    if (store_statement_page(a->cfg.reader, account, after, (uint32_t)limit + 1, statement_row, &p,
-                             &err) < 0) {
-        json_decref(p.list);
-        api_problem(req, 503, "busy", "Store busy", err.msg);
-        return;
-    }
-    if (p.n > (uint32_t)limit) {
-        json_array_remove(p.list, (size_t)limit);
-        p.last_seq = (uint64_t)json_integer_value(
-            json_object_get(json_array_get(p.list, (size_t)limit - 1), "seq"));
-    }
-    api_reply_json(req, 200,
-                   json_pack("{s:s, s:I, s:o, s:b, s:I}", "object", "list", "account_id",
-                             (json_int_t)account, "data", p.list, "has_more", p.n > (uint32_t)limit,
-                             "next_starting_after", (json_int_t)p.last_seq));
+    r = api_read_new(api_answer_store_read);
+    r->account = account;
+    r->after = after;
+    r->limit = (uint32_t)limit;
+    r->store_read = read_statement;
+    api_read_start(a, req, k, r, NULL);
 }
 
 /* ---- routing ---- */

@@ -2,8 +2,8 @@
 /* The JSON merchants see for a payment request (docs/openapi.yaml, docs/webhooks.md): the API's
  * answers and the events of their webhooks, written from the dialog's plain data. No I/O;
  * thread-safe (webhook events are written on the ledger thread, through dialog_config). */
-#ifndef MDT_CHANNEL_HTTP_REQUEST_JSON_H
-#define MDT_CHANNEL_HTTP_REQUEST_JSON_H
+#ifndef MDT_CHANNEL_API_REQUEST_JSON_H
+#define MDT_CHANNEL_API_REQUEST_JSON_H
 
 #include <stddef.h>
 

@@ -1,14 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* /readyz and /metrics on libevent's HTTP server. */
-#include "channel/http/ops.h"
+#include "channel/api/ops.h"
 
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <string.h>
 
 #include "base/assert.h"
-#include "channel/http/api.h"
-#include "channel/http/api_auth.h"
+#include "channel/api/api.h"
+#include "channel/api/api_auth.h"
 #include "vault/vault.h"
 
 /* Room for today's series with their help lines (about 3 KB). */

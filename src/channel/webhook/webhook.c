@@ -4,7 +4,7 @@
  * busy merchants first), one http_client request per try, and each result saved through the
  * caller before the event is forgotten. The store is the queue of record: an event waiting for
  * its next try lives there, not here, and the once-a-second poll offers it again. */
-#include "channel/http/webhook.h"
+#include "channel/webhook/webhook.h"
 
 #include <event2/event.h>
 #include <event2/http.h>
@@ -21,7 +21,7 @@
 #include "base/limits.h"
 #include "base/log.h"
 #include "channel/http/http_client.h"
-#include "channel/http/webhook_int.h"
+#include "channel/webhook/webhook_int.h"
 
 enum entry_state {
     ENTRY_FREE = 0,

@@ -4,8 +4,8 @@
  * response body (smsbox sends it back as the reply SMS); and the dev phone's inbox
  * (/dev/outbox), and the delivery reports of messages sent through Kannel's sendsms
  * (/kannel/dlr?id=...&status=%d). Protocol only: what a message means is the handler's business. */
-#ifndef MDT_CHANNEL_HTTP_KANNEL_H
-#define MDT_CHANNEL_HTTP_KANNEL_H
+#ifndef MDT_CHANNEL_KANNEL_KANNEL_H
+#define MDT_CHANNEL_KANNEL_KANNEL_H
 
 #include <stdbool.h>
 #include <stddef.h>

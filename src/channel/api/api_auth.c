@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* API keys, scopes, rate limits and idempotency records, in memory. Keys and records live in
  * open-addressing tables keyed by 16 bytes (a key's id, or the first half of a keyed hash). */
-#include "channel/http/api_auth.h"
+#include "channel/api/api_auth.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -10,8 +10,8 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
-#include "channel/http/api_auth.h"
-#include "channel/http/api_int.h"
+#include "channel/api/api_auth.h"
+#include "channel/api/api_int.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
 #include "store/store.h"
@@ -109,32 +109,23 @@ static void submit_write(struct api *a, struct api_call *c, struct api_read *r, 
     }
 }
 
-/* The body of an operator POST, after the key and the Idempotency-Key. NULL: answered. */
-static json_t *admin_body(struct api *a, struct evhttp_request *req, const char *path,
-                          struct api_call **out)
+/* The opening of an operator POST (api_call_open with scope admin) and its write's record.
+ * NULL: answered already, nothing allocated. */
+static json_t *admin_open(struct api *a, struct evhttp_request *req, const char *path,
+                          struct api_call **c, struct api_read **r)
 {
-    const struct api_key_row *k = api_authenticate(a, req, SCOPE_ADMIN);
-    size_t len = 0;
-    char *raw = NULL;
-    json_t *o;
+    json_t *o = api_call_open(a, req, SCOPE_ADMIN, path, NULL, c);
 
-    if (k == NULL || (o = api_body_json(req, &raw, &len)) == NULL) {
-        return NULL;
-    }
-    *out = api_call_new(a, req);
-    if (api_idempotency_begin(*out, k, path, raw, len) != 0) {
-        api_call_req(*out);
-        api_call_free(*out);
-        json_decref(o);
-        return NULL;
+    if (o != NULL) {
+        *r = calloc(1, sizeof(**r));
+        MDT_ASSERT(*r != NULL);
     }
     return o;
 }
 
 static void fail(struct api_call *c, struct api_read *r, json_t *o)
 {
-    api_call_req(c);
-    api_call_free(c);
+    api_call_end(c);
     free(r);
     json_decref(o);
 }
@@ -142,16 +133,14 @@ static void fail(struct api_call *c, struct api_read *r, json_t *o)
 /* POST /v1/accounts {kind, tier}: a wallet, merchant or association account. */
 static void open_account(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char kind[24];
     int64_t tier = 0;
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/accounts", &c);
+    o = admin_open(a, req, "/v1/accounts", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_string(req, o, "kind", true, kind, sizeof(kind)) < 0 ||
@@ -177,16 +166,14 @@ static void open_account(struct api *a, struct evhttp_request *req)
 /* POST /v1/associations {keyword, name}: an association account and its donation keyword. */
 static void create_association(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char keyword[32], name[64];
     struct mdt_err err = {0};
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/associations", &c);
+    o = admin_open(a, req, "/v1/associations", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_string(req, o, "keyword", true, keyword, sizeof(keyword)) < 0 ||
@@ -211,17 +198,15 @@ static void create_association(struct api *a, struct evhttp_request *req)
 /* POST /v1/campaigns {tag, keyword, name}: a hashtag for donations to an association. */
 static void create_campaign(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char tag[32], keyword[32], name[64];
     struct mdt_err err = {0};
     json_t *o;
     int rc;
 
-    MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/campaigns", &c);
+    o = admin_open(a, req, "/v1/campaigns", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_string(req, o, "tag", true, tag, sizeof(tag)) < 0 ||
@@ -254,15 +239,13 @@ static void create_campaign(struct api *a, struct evhttp_request *req)
 /* POST /v1/topups {account_id, amount}: money in from the bank account. */
 static void topup(struct api *a, struct evhttp_request *req)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     int64_t account = 0, amount = 0;
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
-    o = admin_body(a, req, "/v1/topups", &c);
+    o = admin_open(a, req, "/v1/topups", &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     if (api_field_int(req, o, "account_id", true, 1, INT64_MAX, 0, &account) < 0 ||
@@ -287,17 +270,15 @@ static void topup(struct api *a, struct evhttp_request *req)
 /* POST /v1/accounts/{id}/freeze | unfreeze | tier {tier}. */
 static void account_change(struct api *a, struct evhttp_request *req, uint64_t id, const char *what)
 {
-    struct api_read *r = calloc(1, sizeof(*r));
+    struct api_read *r = NULL;
     struct api_call *c = NULL;
     char path[64];
     int64_t tier = 0;
     json_t *o;
 
-    MDT_ASSERT(r != NULL);
     snprintf(path, sizeof(path), "/v1/accounts/%llu/%s", (unsigned long long)id, what);
-    o = admin_body(a, req, path, &c);
+    o = admin_open(a, req, path, &c, &r);
     if (o == NULL) {
-        free(r);
         return;
     }
     r->op[0].account.account_id = id;
@@ -330,38 +311,18 @@ static int journal_one(void *ctx, const struct journal_entry *e)
     return 0;
 }
 
-/* GET /v1/journal?limit=N: the newest N entries of the hash-chained audit journal, newest
- * first. Reads the whole journal through the read-only connection: O(entries). */
-static void journal(struct api *a, struct evhttp_request *req)
+/* Reader thread: the newest r->limit journal entries, newest first, as the answer's JSON. Reads
+ * the whole journal: O(entries). */
+static int read_journal(struct api_read *r, struct store *s)
 {
-    const struct api_key_row *k = api_authenticate(a, req, SCOPE_ADMIN);
-    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
-    struct journal_page *p;
-    struct mdt_err err = {0};
-    const char *v = NULL;
-    struct evkeyvalq q = {0};
+    struct journal_page *p = calloc(1, sizeof(*p));
     json_t *list;
-    long limit = 20;
 
-    if (k == NULL) {
-        return;
-    }
-    if (query != NULL && evhttp_parse_query_str(query, &q) == 0) {
-        v = evhttp_find_header(&q, "limit");
-    }
-    if (v != NULL && (sscanf(v, "%ld", &limit) != 1 || limit < 1 || limit > API_JOURNAL_MAX)) {
-        evhttp_clear_headers(&q);
-        api_problem(req, 400, "invalid-parameter", "Invalid parameter", "limit is 1 to 100");
-        return;
-    }
-    evhttp_clear_headers(&q);
-    p = calloc(1, sizeof(*p));
     MDT_ASSERT(p != NULL);
-    p->limit = (size_t)limit;
-    if (store_journal(a->cfg.reader, journal_one, p, &err) < 0) {
+    p->limit = r->limit;
+    if (store_journal(s, journal_one, p, &r->err) < 0) {
         free(p);
-        api_problem(req, 503, "busy", "Store busy", err.msg);
-        return;
+        return MDT_E(IO);
     }
     list = json_array();
     for (size_t i = 0; i < p->n && i < p->limit; i++) {
@@ -378,7 +339,37 @@ static void journal(struct api *a, struct evhttp_request *req)
                             (int)e->rejections, "events", (int)e->events, "hash", hash));
     }
     free(p);
-    api_reply_json(req, 200, json_pack("{s:s, s:o}", "object", "list", "data", list));
+    r->body = json_pack("{s:s, s:o}", "object", "list", "data", list);
+    return 0;
+}
+
+/* GET /v1/journal?limit=N: the newest N entries of the hash-chained audit journal, newest
+ * first, read off the loop (read_journal). */
+static void journal(struct api *a, struct evhttp_request *req)
+{
+    const struct api_key_row *k = api_authenticate(a, req, SCOPE_ADMIN);
+    const char *query = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
+    const char *v = NULL;
+    struct evkeyvalq q = {0};
+    struct api_read *r;
+    long limit = 20;
+
+    if (k == NULL) {
+        return;
+    }
+    if (query != NULL && evhttp_parse_query_str(query, &q) == 0) {
+        v = evhttp_find_header(&q, "limit");
+    }
+    if (v != NULL && (sscanf(v, "%ld", &limit) != 1 || limit < 1 || limit > API_JOURNAL_MAX)) {
+        evhttp_clear_headers(&q);
+        api_problem(req, 400, "invalid-parameter", "Invalid parameter", "limit is 1 to 100");
+        return;
+    }
+    evhttp_clear_headers(&q);
+    r = api_read_new(api_answer_store_read);
+    r->limit = (uint32_t)limit;
+    r->store_read = read_journal;
+    api_read_start(a, req, k, r, NULL);
 }
 
 bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Kannel smsbox get-url/post-url compatible MO endpoint and the dev phone's inbox, on libevent's
  * HTTP server. A message is answered only when the handler says it is durable. */
-#include "channel/http/kannel.h"
+#include "channel/kannel/kannel.h"
 
 #include <arpa/inet.h>
 #include <event2/buffer.h>
@@ -15,8 +15,8 @@
 
 #include "base/clock.h"
 #include "base/log.h"
-#include "channel/http/api_auth.h"
-#include "channel/http/api_parse.h"
+#include "channel/api/api_auth.h"
+#include "channel/api/api_parse.h"
 #include "vault/vault.h"
 
 /* Request bodies (post-url: the message text) above this are refused: a concatenated SMS is at

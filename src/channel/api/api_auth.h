@@ -2,8 +2,8 @@
 /* Who may call the merchant API and how often: API keys by their public id (only keyed hashes
  * are held), scopes, a token bucket per key, and the responses remembered per Idempotency-Key.
  * Pure memory: no I/O, no libevent; one thread (the event loop). */
-#ifndef MDT_CHANNEL_HTTP_API_AUTH_H
-#define MDT_CHANNEL_HTTP_API_AUTH_H
+#ifndef MDT_CHANNEL_API_API_AUTH_H
+#define MDT_CHANNEL_API_API_AUTH_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
 /* Validation of the API's JSON input, with no I/O: bodies, fields, a payment request, a refund.
  * Every refusal says which field and what is expected, as an HTTP status and a problem type;
  * the caller writes the problem. Fuzzed (tests/fuzz/fuzz_api.c). */
-#ifndef MDT_CHANNEL_HTTP_API_PARSE_H
-#define MDT_CHANNEL_HTTP_API_PARSE_H
+#ifndef MDT_CHANNEL_API_API_PARSE_H
+#define MDT_CHANNEL_API_API_PARSE_H
 
 #include <jansson.h>
 #include <stdbool.h>

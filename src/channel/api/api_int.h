@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Internals shared by the API's files: api.c (answers, parsing, auth, idempotency) and
- * api_routes.c (the endpoints). Not for use outside src/channel/http. */
-#ifndef MDT_CHANNEL_HTTP_API_INT_H
-#define MDT_CHANNEL_HTTP_API_INT_H
+ * api_routes.c (the endpoints). Not for use outside src/channel/api. */
+#ifndef MDT_CHANNEL_API_API_INT_H
+#define MDT_CHANNEL_API_API_INT_H
 
 #include <jansson.h>
 #include <pthread.h>
@@ -11,16 +11,19 @@
 #include "store/store_channel.h"
 
 #include "base/id128.h"
-#include "channel/http/api.h"
-#include "channel/http/api_parse.h"
+#include "channel/api/api.h"
+#include "channel/api/api_parse.h"
+#include "channel/loop/wake.h"
 
 struct evhttp_request;
+struct store;
 
 #define API_BODY_MAX 16384          /* a payment request is a few hundred bytes */
 #define API_IDEMPOTENCY_KEY_MAX 255 /* as Stripe: enough for a UUID or an order number */
 #define API_LIST_MAX 100            /* items per page of a list */
 
-/* A read of the ledger view, done on the ledger thread and answered on the loop. */
+/* A read of the ledger view, done on the ledger thread, or of the store (store_read set), done
+ * on the API's reader thread; answered on the loop either way. */
 struct api_read {
     struct api_call *call;
     struct api *api;
@@ -35,22 +38,46 @@ struct api_read {
     struct ledger_op op[1]; /* operator writes (api_admin.c) */
     struct ledger_result res[1];
     struct store_extra row;
-    struct api_read *next;
+    /* store reads (api_reader.c): store_read runs on the reader thread, returns 0 or a negative
+     * code with err set, and leaves the answer's JSON in body (freed with the read) */
+    int (*store_read)(struct api_read *r, struct store *s);
+    uint64_t after; /* a page's cursor */
+    uint32_t limit; /* a page's size */
+    json_t *body;
+    struct mdt_err err;
+    struct api_read *next; /* the reader's queue */
 };
 
 struct api {
     struct api_config cfg;
     struct api_auth *auth;
-    struct event *wake; /* the ledger thread wakes the loop for finished reads */
-    pthread_mutex_t mu;
-    struct api_read *done; /* guarded by mu */
+    struct wake_queue done;    /* reads finished off the loop, to answer on it */
+    struct api_reader *reader; /* store reads; NULL without cfg.reader */
 };
 
-/* Queue r; r->answer runs later on the loop. Returns 0 or a negative code (r untouched). */
+/* Queue r: on the reader thread when r->store_read is set, else fn on the ledger thread;
+ * r->answer runs later on the loop. Returns 0 or a negative code (r untouched). */
 int api_read_submit(struct api *a, struct api_read *r,
                     void (*fn)(void *ctx, const struct ledger *l));
-/* Ledger thread: hand a finished read to the loop. */
+/* A zeroed read answered by answer on the loop; the caller's until api_read_start takes it. */
+struct api_read *api_read_new(void (*answer)(struct api_read *r));
+/* Start r for the caller k (api_read_submit); takes r: a problem is sent and r freed when it
+ * cannot be queued. Loop thread. */
+void api_read_start(struct api *a, struct evhttp_request *req, const struct api_key_row *k,
+                    struct api_read *r, void (*fn)(void *ctx, const struct ledger *l));
+/* Ledger or reader thread: hand a finished read to the loop. */
 void api_read_finished(struct api_read *r);
+/* Free r and its call without answering (answered already, or nobody left to answer). */
+void api_read_discard(struct api_read *r);
+/* Loop thread: the answer of a store read, its body (200) or 503 with the store's error. */
+void api_answer_store_read(struct api_read *r);
+
+/* Start the reader thread on s, a read-only connection nothing else uses (api_reader.c). */
+int api_reader_start(struct store *s, struct api_reader **out, struct mdt_err *err);
+/* Queue a store read: 0, or -MDT_EFULL when API_READER_QUEUE_MAX wait already. Loop thread. */
+int api_reader_submit(struct api_reader *rd, struct api_read *r);
+/* Stop and join the thread; reads still queued are discarded. rd may be NULL. */
+void api_reader_stop(struct api_reader *rd);
 
 /* One request waiting for a durable answer. */
 struct api_call {
@@ -72,6 +99,8 @@ struct api_call *api_call_new(struct api *a, struct evhttp_request *req);
 /* The call is over (answered, refused, or its client gone): its Idempotency-Key is free again. */
 void api_call_free(struct api_call *c);
 struct evhttp_request *api_call_req(struct api_call *c);
+/* The call ends without an answer of its own (one was sent already, or its client left). */
+void api_call_end(struct api_call *c);
 void api_answer_text(struct api_call *c, int status, const char *text, size_t len);
 void api_answer_request(struct api_call *c, int status, const struct payment_request_row *r);
 void api_persist_idempotency(struct api *a, const struct idempotency_row *r);
@@ -85,6 +114,11 @@ const struct api_key_row *api_authenticate(struct api *a, struct evhttp_request 
                                            uint32_t scope);
 int api_idempotency_begin(struct api_call *c, const struct api_key_row *k, const char *path,
                           const char *body, size_t len);
+/* The opening every changing POST shares: the key (with scope), the body as a JSON object, then
+ * the Idempotency-Key. Returns the body (the caller's: json_decref) with the call in *out and
+ * the key in *key (may be NULL), or NULL when the request is answered already. */
+json_t *api_call_open(struct api *a, struct evhttp_request *req, uint32_t scope, const char *path,
+                      const struct api_key_row **key, struct api_call **out);
 void api_route(struct api *a, struct evhttp_request *req, const char *path);
 /* The operator's endpoints (api_admin.c): true when path was one of them. */
 bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path);

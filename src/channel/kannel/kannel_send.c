@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Kannel sendsms client: one GET per message with UTF-8 text, the coding chosen by whether the
  * text fits the GSM alphabet, and a dlr-url that names the outbox row. */
-#include "channel/http/kannel_send.h"
+#include "channel/kannel/kannel_send.h"
 
 #include <event2/event.h>
 #include <event2/http.h>

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The /v1 API: routing, authentication, JSON bodies, problems, idempotency, and the answers
  * given once a step is durable. What requests mean is the dialog's business (request.c). */
-#include "channel/http/api.h"
+#include "channel/api/api.h"
 
 #include <event2/buffer.h>
 #include <event2/event.h>
@@ -17,52 +17,101 @@
 #include "base/id128.h"
 #include "base/log.h"
 #include "base/metrics.h"
-#include "channel/http/api_auth.h"
-#include "channel/http/api_int.h"
-#include "channel/http/api_parse.h"
-#include "channel/http/request_json.h"
+#include "channel/api/api_auth.h"
+#include "channel/api/api_int.h"
+#include "channel/api/api_parse.h"
+#include "channel/api/request_json.h"
+#include "channel/loop/wake.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
 #include "vault/vault.h"
 
-/* Loop thread: answer the reads the ledger thread finished. */
-static void on_wake(evutil_socket_t fd, short what, void *arg)
+/* Loop thread: answer a read the ledger thread or the reader finished. */
+static void on_read_done(void *ctx, void *item)
 {
-    struct api *a = arg;
-    struct api_read *r;
+    struct api_read *r = item;
 
-    (void)fd;
-    (void)what;
-    pthread_mutex_lock(&a->mu);
-    r = a->done;
-    a->done = NULL;
-    pthread_mutex_unlock(&a->mu);
-    while (r != NULL) {
-        struct api_read *next = r->next;
+    (void)ctx;
+    r->answer(r);
+    api_read_discard(r);
+}
 
-        r->answer(r);
-        api_call_free(r->call);
-        free(r);
-        r = next;
+void api_read_discard(struct api_read *r)
+{
+    api_call_free(r->call);
+    json_decref(r->body);
+    free(r);
+}
+
+/* A read finished after the loop stopped: nobody to answer. */
+static void read_dropped(void *ctx, void *item)
+{
+    (void)ctx;
+    api_read_discard(item);
+}
+
+void api_free(struct api *a)
+{
+    if (a == NULL) {
+        return;
     }
+    api_reader_stop(a->reader);
+    wake_queue_release(&a->done, read_dropped, NULL);
+    api_auth_free(a->auth);
+    free(a);
 }
 
 void api_read_finished(struct api_read *r)
 {
-    struct api *a = r->api;
-
-    pthread_mutex_lock(&a->mu);
-    r->next = a->done;
-    a->done = r;
-    pthread_mutex_unlock(&a->mu);
-    event_active(a->wake, EV_READ, 0);
+    wake_queue_push(&r->api->done, r);
 }
 
 int api_read_submit(struct api *a, struct api_read *r,
                     void (*fn)(void *ctx, const struct ledger *l))
 {
     r->api = a;
+    if (r->store_read != NULL) {
+        return api_reader_submit(a->reader, r);
+    }
     return engine_read_async(a->cfg.engine, fn, r);
+}
+
+struct api_read *api_read_new(void (*answer)(struct api_read *r))
+{
+    struct api_read *r = calloc(1, sizeof(*r));
+
+    MDT_ASSERT(r != NULL);
+    r->answer = answer;
+    return r;
+}
+
+void api_read_start(struct api *a, struct evhttp_request *req, const struct api_key_row *k,
+                    struct api_read *r, void (*fn)(void *ctx, const struct ledger *l))
+{
+    struct mdt_err err = {0};
+
+    r->merchant_id = k->merchant_id;
+    r->admin = (k->scopes & SCOPE_ADMIN) != 0;
+    r->call = api_call_new(a, req);
+    if (api_read_submit(a, r, fn) < 0) {
+        api_error_problem(api_call_req(r->call), MDT_E(FULL), &err);
+        api_read_discard(r);
+    }
+}
+
+void api_answer_store_read(struct api_read *r)
+{
+    struct evhttp_request *req = api_call_req(r->call);
+
+    if (req == NULL) {
+        return;
+    }
+    if (r->rc < 0) {
+        api_problem(req, 503, "busy", "Store busy", r->err.msg);
+        return;
+    }
+    api_reply_json(req, 200, r->body);
+    r->body = NULL;
 }
 
 int api_create(const struct api_config *cfg, struct api **out, struct mdt_err *err)
@@ -74,34 +123,16 @@ int api_create(const struct api_config *cfg, struct api **out, struct mdt_err *e
         return mdt_err_set(err, MDT_E(NOMEM), "out of memory creating the API");
     }
     a->cfg = *cfg;
-    pthread_mutex_init(&a->mu, NULL);
-    a->wake = event_new(cfg->base, -1, EV_PERSIST, on_wake, a);
-    if (a->wake == NULL || event_add(a->wake, NULL) < 0) {
+    if (wake_queue_init(&a->done, cfg->base, on_read_done, a) < 0) {
         api_free(a);
         return mdt_err_set(err, MDT_E(NOMEM), "cannot create the API's wake-up event");
     }
+    if (cfg->reader != NULL && api_reader_start(cfg->reader, &a->reader, err) < 0) {
+        api_free(a);
+        return MDT_E(NOMEM);
+    }
     *out = a;
     return 0;
-}
-
-void api_free(struct api *a)
-{
-    if (a == NULL) {
-        return;
-    }
-    if (a->wake != NULL) {
-        event_free(a->wake);
-    }
-    while (a->done != NULL) { /* finished after the loop stopped: nobody to answer */
-        struct api_read *r = a->done;
-
-        a->done = r->next;
-        api_call_free(r->call);
-        free(r);
-    }
-    pthread_mutex_destroy(&a->mu);
-    api_auth_free(a->auth);
-    free(a);
 }
 
 int api_key_loaded(void *ctx, const struct api_key_row *r)
@@ -245,6 +276,13 @@ struct evhttp_request *api_call_req(struct api_call *c)
         evhttp_connection_set_closecb(evhttp_request_get_connection(c->req), NULL, NULL);
     }
     return c->req;
+}
+
+/* The call ends without an answer of its own (one was sent already, or its client left). */
+void api_call_end(struct api_call *c)
+{
+    api_call_req(c);
+    api_call_free(c);
 }
 
 /* Answer with text and remember it for the call's Idempotency-Key (durable, best effort: a lost
@@ -438,6 +476,34 @@ int api_idempotency_begin(struct api_call *c, const struct api_key_row *k, const
     evhttp_add_header(evhttp_request_get_output_headers(req), "Idempotent-Replayed", "true");
     api_reply_raw(req, rec->status, "application/json", rec->response, strlen(rec->response));
     return 1;
+}
+
+/* The opening every changing POST shares: the key (with scope), the body as a JSON object, then
+ * the Idempotency-Key. Returns the body (the caller's: json_decref) with the call in *out and
+ * the key in *key, or NULL when the request is answered already (refused, or replayed). */
+json_t *api_call_open(struct api *a, struct evhttp_request *req, uint32_t scope, const char *path,
+                      const struct api_key_row **key, struct api_call **out)
+{
+    const struct api_key_row *k = api_authenticate(a, req, scope);
+    size_t len = 0;
+    char *raw = NULL;
+    json_t *o;
+
+    *out = NULL;
+    if (k == NULL || (o = api_body_json(req, &raw, &len)) == NULL) {
+        return NULL;
+    }
+    *out = api_call_new(a, req);
+    if (api_idempotency_begin(*out, k, path, raw, len) != 0) {
+        api_call_end(*out);
+        *out = NULL;
+        json_decref(o);
+        return NULL;
+    }
+    if (key != NULL) {
+        *key = k;
+    }
+    return o;
 }
 
 bool api_handle(struct api *a, void *r)

@@ -2,8 +2,8 @@
 /* The operator's probes over HTTP: /readyz (the store answers and, when one is configured, the
  * SMSC link is bound: 200, or 503 as a problem saying which) and /metrics (Prometheus text
  * format 0.0.4). What "ready" and the gauges mean is the caller's (mandatd's) business. */
-#ifndef MDT_CHANNEL_HTTP_OPS_H
-#define MDT_CHANNEL_HTTP_OPS_H
+#ifndef MDT_CHANNEL_API_OPS_H
+#define MDT_CHANNEL_API_OPS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,8 +2,8 @@
 /* Sending SMS through Kannel's sendsms interface (smsbox's /cgi-bin/sendsms), for operators who
  * already run Kannel in front of their SMSC: an HTTP client on the event loop with a bounded
  * number of requests in flight, and delivery reports asked back on mandat's /kannel/dlr. */
-#ifndef MDT_CHANNEL_HTTP_KANNEL_SEND_H
-#define MDT_CHANNEL_HTTP_KANNEL_SEND_H
+#ifndef MDT_CHANNEL_KANNEL_KANNEL_SEND_H
+#define MDT_CHANNEL_KANNEL_KANNEL_SEND_H
 
 #include <stdbool.h>
 #include <stdint.h>

@@ -2,14 +2,14 @@
 /* Webhook internals shared by the sender (webhook.c) and its pure rules (webhook_plan.c): where
  * a URL points, when to try again, and which headers a try carries. No I/O here; the unit test
  * (tests/unit/test_webhook.c) drives them directly. */
-#ifndef MDT_CHANNEL_HTTP_WEBHOOK_INT_H
-#define MDT_CHANNEL_HTTP_WEBHOOK_INT_H
+#ifndef MDT_CHANNEL_WEBHOOK_WEBHOOK_INT_H
+#define MDT_CHANNEL_WEBHOOK_WEBHOOK_INT_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "channel/http/http_client.h"
-#include "channel/http/webhook.h"
+#include "channel/webhook/webhook.h"
 
 #define WEBHOOK_USER_AGENT "mandat-webhook/1"
 

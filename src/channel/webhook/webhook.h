@@ -3,8 +3,8 @@
  * from the durable outbox of webhook rows, and retried with exponential backoff until their retry
  * period ends. A sender on the event loop with a bounded memory: the store keeps every event
  * and its state, and rows that do not fit now are offered again by the next poll. */
-#ifndef MDT_CHANNEL_HTTP_WEBHOOK_H
-#define MDT_CHANNEL_HTTP_WEBHOOK_H
+#ifndef MDT_CHANNEL_WEBHOOK_WEBHOOK_H
+#define MDT_CHANNEL_WEBHOOK_WEBHOOK_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -64,8 +64,8 @@ int webhook_sender_start(struct event_base *base, const struct webhook_config *c
  * the store and offer the next rows, other merchants' may fit), -MDT_EFULL when
  * WEBHOOK_QUEUE_MAX events are in memory or WEBHOOK_SKIPS_MAX offers were turned down for their
  * merchant's share within WEBHOOK_SKIPS_WINDOW_US (leave it in the store and stop offering: the
- * next poll offers it again), -MDT_EINVAL when r is not queued. Loop thread only. Cost: O(1) when r's merchant
- * holds its share, else O(events in memory), a scan for the id. */
+ * next poll offers it again), -MDT_EINVAL when r is not queued. Loop thread only. Cost: O(1) when
+ * r's merchant holds its share, else O(events in memory), a scan for the id. */
 int webhook_sender_offer(struct webhook_sender *ws, const struct webhook_row *r);
 
 /* The handlers' save of event id finished: rc 0 when durable. The sender then forgets the event

@@ -9,7 +9,7 @@
 #include "base/assert.h"
 #include "base/id128.h"
 #include "base/limits.h"
-#include "channel/http/webhook_int.h"
+#include "channel/webhook/webhook_int.h"
 
 void webhook_config_default(struct webhook_config *cfg)
 {

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Payment requests as JSON for merchants: the same object in the API's answers and in the data
  * of webhook events, so that a merchant reads one shape wherever it comes from. */
-#include "channel/http/request_json.h"
+#include "channel/api/request_json.h"
 
 #include <jansson.h>
 #include <stdio.h>
