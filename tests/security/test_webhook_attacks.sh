@@ -51,14 +51,11 @@ HOSTS
 
 # start_ns: mandatd as start does, but inside `unshare -m` with the test's hosts file.
 start_ns() {
-  unshare -m sh -c 'mount --bind "$1" /etc/hosts && exec "$2" --config "$3"' sh \
-    "$dir/hosts" "$mandatd" "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
+  rm -f "$dir/ports"
+  unshare -m sh -c 'mount --bind "$1" /etc/hosts && exec "$2" --config "$3" --ports-file "$4"' sh \
+    "$dir/hosts" "$mandatd" "$dir/mandat.conf" "$dir/ports" >>"$dir/mandatd.log" 2>&1 &
   pid=$!
-  for _ in $(seq 50); do
-    if curl -s -o /dev/null "http://127.0.0.1:$port/healthz"; then return 0; fi
-    sleep 0.1
-  done
-  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+  e2e_started
 }
 
 # A trap on loopback: counts every connection (and answers 200 to anything, so that an event
@@ -155,9 +152,8 @@ for l in open(sys.argv[1], encoding="utf-8"):
 PY
 }
 
-port=$(free_port)
-base=http://127.0.0.1:$port
-e2e_conf "$port" "[webhook]
+# port 0: start sets port and base from the ports mandatd got
+e2e_conf 0 "[webhook]
 timeout = 3
 retry_min = 1
 tls_ca_file = $dir/ca.pem"
@@ -240,9 +236,6 @@ expect "log: decimal" "SSRF guard: 127.0.0.1 is loopback" grep "refused, not sen
 expect "log: 0.0.0.0 by name" "zero.mandat.test resolves to 0.0.0.0, \"this network\"" \
   grep "refused, not sent" "$dir/mandatd.log"
 expect "log: how to allow" "[webhook] allow_private = yes allows it" grep "refused" "$dir/mandatd.log"
-sleep 1.5 # a poll later: nothing was retried or connected meanwhile
-check "trap saw no connection" test "$(connections)" = 0
-check "still refused after a poll" state_is "http://evil.mandat.test:$TRAP/resolved?token=$token" "3|0"
 check "no token in the log" test "$(grep -c "$token" "$dir/mandatd.log")" = 0
 check "no secret in the log" test "$(grep -cF "$secret" "$dir/mandatd.log")" = 0
 check "no signature in the log" test "$(grep -c "v1=" "$dir/mandatd.log")" = 0
@@ -255,6 +248,10 @@ id_state_is() {
 refusals_of() { [ "$(grep -c "webhook $1 .*: refused, not sent" "$dir/mandatd.log")" -ge "$2" ]; }
 within "replay refused again" 5 refusals_of "$rid" 2
 check "replay ends refused" id_state_is "$rid" 3
+# The replay was read by a poll, so a poll has run since the refusals: nothing was retried or
+# connected meanwhile.
+check "trap saw no connection" test "$(connections)" = 0
+check "still refused after a poll" state_is "http://evil.mandat.test:$TRAP/resolved?token=$token" "3|0"
 check "trap still saw nothing" test "$(connections)" = 0
 stop
 
