@@ -24,7 +24,6 @@ int64_t fake_clock(void)
     return __atomic_load_n(&world_now_us, __ATOMIC_SEQ_CST);
 }
 
-
 struct world w;
 
 struct wait {
@@ -76,7 +75,6 @@ static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n
     pthread_cond_signal(&wt->cv);
     pthread_mutex_unlock(&wt->mu);
 }
-
 
 /* A message from phone: returns dialog_receive's code; the replies land in w.replies. */
 int say_id(const char *phone, const char *text, const char *peer_id)
