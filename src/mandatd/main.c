@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mandatd: reads mandat.conf, opens the store, recovers the ledger view, runs the engine, the
  * SMS dialog and the Kannel-compatible HTTP endpoint on one event loop, and stops cleanly on
- * SIGTERM or SIGINT. */
+ * SIGTERM or SIGINT; SIGHUP reads associations and API keys again at once. */
 #include <errno.h>
 #include <getopt.h>
 #include <pthread.h>
@@ -40,19 +40,24 @@
 
 static void usage(FILE *out)
 {
-    fprintf(out, "usage: mandatd [--config FILE] [--db PATH]\n"
+    fprintf(out, "usage: mandatd [--config FILE] [--db PATH] [--ports-file PATH]\n"
                  "\n"
                  "Runs the mandat daemon: the ledger engine on the store named in the config.\n"
                  "  --config FILE  configuration (default: mandat.conf if present, else defaults;\n"
                  "                 see docs/mandat.conf)\n"
                  "  --db PATH      database file, overrides [store] path\n"
-                 "Stop it with SIGTERM or Ctrl-C: queued operations finish first.\n");
+                 "  --ports-file PATH  once every listener is bound, write \"name host:port\"\n"
+                 "                 a line (listen, internal_listen) to PATH, atomically: with\n"
+                 "                 port 0 in the config, the ports the kernel chose\n"
+                 "Stop it with SIGTERM or Ctrl-C: queued operations finish first. SIGHUP reads\n"
+                 "associations and API keys made beside it at once (else within a second).\n");
 }
 
-static int parse_args(int argc, char **argv, struct mandat_config *cfg)
+static int parse_args(int argc, char **argv, struct mandat_config *cfg, const char **ports_file)
 {
     static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
                                          {"db", required_argument, NULL, 'd'},
+                                         {"ports-file", required_argument, NULL, 'p'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     const char *config = NULL;
@@ -60,7 +65,7 @@ static int parse_args(int argc, char **argv, struct mandat_config *cfg)
     struct mdt_err err = {0};
 
     for (;;) {
-        int c = getopt_long(argc, argv, "c:d:h", opts, NULL);
+        int c = getopt_long(argc, argv, "c:d:p:h", opts, NULL);
 
         if (c == -1) {
             break;
@@ -69,6 +74,8 @@ static int parse_args(int argc, char **argv, struct mandat_config *cfg)
             config = optarg;
         } else if (c == 'd') {
             db = optarg;
+        } else if (c == 'p') {
+            *ports_file = optarg;
         } else if (c == 'h') {
             usage(stdout);
             exit(0);
@@ -109,14 +116,17 @@ struct daemon {
     struct kannel *kannel_internal; /* Kannel, /metrics, /dev: never on the internet */
     struct smpp_links *links;       /* every bind of every SMSC link; NULL without [smpp] host */
     struct kannel_send *kannel_send;
-    struct event *sigterm, *sigint, *flush;
+    struct event *sigterm, *sigint, *sighup, *flush;
     struct store *reader;     /* a second, read-only connection: what other processes added */
     struct store *api_reader; /* a third, the API's reader thread's own (statements, journal) */
     struct api *api;
     struct web *web;
     uint64_t bank_account; /* top-ups through the operator API come from it */
     struct webhook_sender *webhooks;
-    struct social *social; /* NULL without [social] x_consumer_secret or mastodon_url */
+    struct social *social;  /* NULL without [social] x_consumer_secret or mastodon_url */
+    const char *ports_file; /* --ports-file, or NULL */
+    /* Where the listeners are bound ("" when off): the port the kernel chose for port 0. */
+    char public_addr[80], internal_addr[80];
 };
 
 /* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
@@ -239,7 +249,9 @@ static int start_kannel_send(struct daemon *d, struct mdt_err *err)
 
 static void kannel_dlr(void *ctx, const char *peer_id, const char *stat)
 {
-    service_outbox_receipt(ctx, peer_id, stat);
+    struct daemon *d = ctx;
+
+    service_outbox_receipt(d->service, peer_id, stat);
 }
 
 /* Associations the CLI creates while mandatd runs: read the (small, at most
@@ -303,6 +315,16 @@ static void on_unbound(void *arg)
     event_base_loopbreak(d->base);
 }
 
+/* SIGHUP: what the CLI made beside mandatd (associations, merchants, campaigns, API keys) is
+ * read now rather than at the next second's poll; tests send it instead of waiting. */
+static void on_reload(evutil_socket_t sig, short what, void *arg)
+{
+    (void)sig;
+    (void)what;
+    reload_associations(arg);
+    log_info("SIGHUP received: associations and API keys read again");
+}
+
 static void on_signal(evutil_socket_t sig, short what, void *arg)
 {
     struct daemon *d = arg;
@@ -318,12 +340,16 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 
 static void kannel_mo(void *ctx, const struct dialog_message *m, struct kannel_request *req)
 {
-    service_receive(ctx, m, req, (service_ack_fn)kannel_reply);
+    struct daemon *d = ctx;
+
+    service_receive(d->service, m, req, (service_ack_fn)kannel_reply);
 }
 
 static size_t kannel_outbox(void *ctx, const char *dest, struct outbox_row *out, size_t max)
 {
-    return service_outbox_take(ctx, dest, out, max);
+    struct daemon *d = ctx;
+
+    return service_outbox_take(d->service, dest, out, max);
 }
 
 struct suspense_ask {
@@ -368,6 +394,14 @@ static int claim_settings(struct daemon *d, struct dialog_config *dc, struct mdt
     return 0;
 }
 
+/* Whether "host:port" asks for port 0, the kernel's choice. */
+static bool listen_port_zero(const char *listen)
+{
+    const char *colon = strrchr(listen, ':');
+
+    return colon != NULL && strcmp(colon + 1, "0") == 0;
+}
+
 static int start_dialog(struct daemon *d, struct mdt_err *err)
 {
     const struct mandat_config *cfg = d->cfg;
@@ -386,8 +420,10 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     if (cfg->http.public_url[0] != '\0') {
         snprintf(dc.link_base, sizeof(dc.link_base), "%s", cfg->http.public_url);
     } else {
+        /* Port 0: the port the kernel chose, else the address as the operator wrote it. */
         snprintf(dc.link_base, sizeof(dc.link_base), "%s://%s",
-                 cfg->http.tls_cert[0] != '\0' ? "https" : "http", cfg->http_listen);
+                 cfg->http.tls_cert[0] != '\0' ? "https" : "http",
+                 listen_port_zero(cfg->http_listen) ? d->public_addr : cfg->http_listen);
     }
     if (strlen(dc.link_base) > DIALOG_LINK_BASE_SMS_MAX) {
         log_warn("public URL '%s' is longer than %d characters: replies with a link (the welcome) "
@@ -803,7 +839,8 @@ static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct m
     h->dev_mode = cfg->http.dev_mode != 0;
     h->mo_secret = cfg->kannel.mo_secret;
     h->mo_allow = cfg->kannel.mo_allow;
-    if (cfg->http_listen[0] != '\0' && strcmp(cfg->http_listen, cfg->http_internal_listen) == 0) {
+    if (cfg->http_listen[0] != '\0' && strcmp(cfg->http_listen, cfg->http_internal_listen) == 0 &&
+        !listen_port_zero(cfg->http_listen)) {
         return mdt_err_set(err, MDT_E(INVAL),
                            "[http] internal_listen must differ from listen: the gateway and "
                            "/metrics must not face the internet");
@@ -819,6 +856,9 @@ static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct m
                                "[http] tls_cert and tls_key go together: set both, or neither");
         }
         rc = kannel_listen(d->base, cfg->http_listen, h, &d->kannel, err);
+        if (rc == 0) {
+            rc = kannel_local_addr(d->kannel, d->public_addr, sizeof(d->public_addr));
+        }
     }
     if (rc == 0 && cfg->http_internal_listen[0] != '\0') {
         h->internal = true;
@@ -827,6 +867,9 @@ static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct m
         h->tls_cert = NULL; /* loopback or the operator's own network: plain HTTP */
         h->tls_key = NULL;
         rc = kannel_listen(d->base, cfg->http_internal_listen, h, &d->kannel_internal, err);
+        if (rc == 0) {
+            rc = kannel_local_addr(d->kannel_internal, d->internal_addr, sizeof(d->internal_addr));
+        }
     }
     h->limits = NULL; /* lim ends here; kannel_listen kept its own copy */
     if (rc == 0 && (cfg->kannel.mo_secret[0] != '\0' || cfg->kannel.mo_allow[0] != '\0') &&
@@ -837,12 +880,13 @@ static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct m
     return rc;
 }
 
-static int start_loop(struct daemon *d, struct mdt_err *err)
+/* The event loop and the listeners, bound first so that the dialog's links carry the port the
+ * kernel chose for port 0. Nothing is served before event_base_dispatch: connections wait in
+ * the backlog until then. */
+static int start_base(struct daemon *d, struct mdt_err *err)
 {
-    static const struct store_channel_fns outbox_fns = {.outbox = service_outbox_loaded};
-    struct kannel_handlers h = {.mo = kannel_mo, .outbox_take = kannel_outbox, .dlr = kannel_dlr};
-    struct timeval second = {1, 0};
-    int rc;
+    struct kannel_handlers h = {
+        .mo = kannel_mo, .outbox_take = kannel_outbox, .dlr = kannel_dlr, .ctx = d};
 
     /* The engine finishes steps on its own thread and wakes the loop with event_active: libevent
      * must lock its base. */
@@ -853,16 +897,51 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     if (d->base == NULL) {
         return mdt_err_set(err, MDT_E(NOMEM), "cannot create the event loop");
     }
+    return start_listeners(d, &h, err);
+}
+
+/* --ports-file: "name host:port" a line, written to a temporary file renamed over PATH, so that
+ * a reader sees all of it or nothing. */
+static int write_ports_file(const struct daemon *d, struct mdt_err *err)
+{
+    char tmp[4096];
+    FILE *f;
+    int rc = 0;
+
+    if (d->ports_file == NULL) {
+        return 0;
+    }
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", d->ports_file) >= (int)sizeof(tmp)) {
+        return mdt_err_set(err, MDT_E(INVAL), "--ports-file '%s': path too long", d->ports_file);
+    }
+    f = fopen(tmp, "w");
+    if (f == NULL) {
+        return mdt_err_set(err, MDT_E(IO), "cannot write '%s': %s", tmp, strerror(errno));
+    }
+    if (d->public_addr[0] != '\0') {
+        fprintf(f, "listen %s\n", d->public_addr);
+    }
+    if (d->internal_addr[0] != '\0') {
+        fprintf(f, "internal_listen %s\n", d->internal_addr);
+    }
+    if (fclose(f) != 0 || rename(tmp, d->ports_file) < 0) {
+        rc = mdt_err_set(err, MDT_E(IO), "cannot write '%s': %s", d->ports_file, strerror(errno));
+    }
+    return rc;
+}
+
+static int start_loop(struct daemon *d, struct mdt_err *err)
+{
+    static const struct store_channel_fns outbox_fns = {.outbox = service_outbox_loaded};
+    struct timeval second = {1, 0};
+    int rc;
+
     rc = service_create(d->base, d->engine, d->dialog, &d->service, err);
     if (rc == 0) {
         rc = store_channel_load(d->store, &outbox_fns, d->service, INT64_MAX, err);
     }
-    h.ctx = d->service;
     if (rc == 0) {
         rc = start_api(d, err);
-    }
-    if (rc == 0) {
-        rc = start_listeners(d, &h, err);
     }
     if (rc == 0) {
         rc = start_smpp(d, err);
@@ -883,9 +962,11 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     }
     d->sigterm = evsignal_new(d->base, SIGTERM, on_signal, d);
     d->sigint = evsignal_new(d->base, SIGINT, on_signal, d);
-    if (rc == 0 && (d->sigterm == NULL || d->sigint == NULL || evsignal_add(d->sigterm, NULL) < 0 ||
-                    evsignal_add(d->sigint, NULL) < 0)) {
-        rc = mdt_err_set(err, MDT_E(NOMEM), "cannot watch SIGTERM and SIGINT");
+    d->sighup = evsignal_new(d->base, SIGHUP, on_reload, d);
+    if (rc == 0 && (d->sigterm == NULL || d->sigint == NULL || d->sighup == NULL ||
+                    evsignal_add(d->sigterm, NULL) < 0 || evsignal_add(d->sigint, NULL) < 0 ||
+                    evsignal_add(d->sighup, NULL) < 0)) {
+        rc = mdt_err_set(err, MDT_E(NOMEM), "cannot watch SIGTERM, SIGINT and SIGHUP");
     }
     if (rc == 0) {
         sigset_t set;
@@ -894,6 +975,7 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
         sigemptyset(&set);
         sigaddset(&set, SIGTERM);
         sigaddset(&set, SIGINT);
+        sigaddset(&set, SIGHUP);
         pthread_sigmask(SIG_UNBLOCK, &set, NULL);
     }
     return rc;
@@ -927,6 +1009,9 @@ static void stop(struct daemon *d)
     if (d->sigint != NULL) {
         event_free(d->sigint);
     }
+    if (d->sighup != NULL) {
+        event_free(d->sighup);
+    }
     if (d->base != NULL) {
         event_base_free(d->base);
     }
@@ -952,13 +1037,13 @@ static int x_secret_to_vault(struct vault *v, struct mandat_config *cfg, struct 
     return 0;
 }
 
-static int run(struct mandat_config *cfg)
+static int run(struct mandat_config *cfg, const char *ports_file)
 {
     struct store_options so = {
         .path = cfg->store_path, .sync = cfg->store_sync, .create = true, .busy_timeout_ms = 5000};
     struct engine_options eo = {
         .ledger = &cfg->ledger, .batch_max = cfg->batch_max, .queue_depth = cfg->queue_depth};
-    struct daemon d = {.cfg = cfg};
+    struct daemon d = {.cfg = cfg, .ports_file = ports_file};
     struct mdt_err err = {0};
     int64_t t0 = clock_mono_us();
     int rc = store_open(&so, &d.store, &err);
@@ -978,6 +1063,9 @@ static int run(struct mandat_config *cfg)
         }
     }
     if (rc == 0) {
+        rc = start_base(&d, &err);
+    }
+    if (rc == 0) {
         rc = start_dialog(&d, &err);
     }
     if (rc == 0) {
@@ -985,6 +1073,9 @@ static int run(struct mandat_config *cfg)
     }
     if (rc == 0) {
         rc = start_loop(&d, &err);
+    }
+    if (rc == 0) {
+        rc = write_ports_file(&d, &err);
     }
     if (rc < 0) {
         log_error("cannot start: %s", err.msg);
@@ -997,8 +1088,8 @@ static int run(struct mandat_config *cfg)
              cfg->store_sync == STORE_SYNC_FULL     ? "full"
              : cfg->store_sync == STORE_SYNC_NORMAL ? "normal"
                                                     : "off",
-             cfg->sms.short_code, cfg->http_listen[0] ? cfg->http_listen : "off",
-             cfg->http_internal_listen[0] ? cfg->http_internal_listen : "off",
+             cfg->sms.short_code, d.public_addr[0] ? d.public_addr : "off",
+             d.internal_addr[0] ? d.internal_addr : "off",
              cfg->smpp.host[0] ? cfg->smpp.host : "none");
     event_base_dispatch(d.base);
     stop(&d);
@@ -1008,6 +1099,7 @@ static int run(struct mandat_config *cfg)
 int main(int argc, char **argv)
 {
     struct mandat_config *cfg = calloc(1, sizeof(*cfg));
+    const char *ports_file = NULL;
     sigset_t set;
     int rc;
 
@@ -1015,17 +1107,18 @@ int main(int argc, char **argv)
         fprintf(stderr, "mandatd: out of memory\n");
         return 1;
     }
-    /* The ledger thread must not take SIGTERM or SIGINT: block them in every thread created
-     * from here on, and let the loop thread receive them (libevent's signal events). */
+    /* The ledger thread must not take SIGTERM, SIGINT or SIGHUP: block them in every thread
+     * created from here on, and let the loop thread receive them (libevent's signal events). */
     sigemptyset(&set);
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGHUP);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
     signal(SIGPIPE, SIG_IGN);
-    rc = parse_args(argc, argv, cfg);
+    rc = parse_args(argc, argv, cfg, &ports_file);
     if (rc == 0) {
         log_level_set(cfg->log_level);
-        rc = run(cfg);
+        rc = run(cfg, ports_file);
     }
     free(cfg);
     return rc;

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: Apache-2.0
 # What the end-to-end scripts share: a scratch directory removed on exit with every process the
-# script started, a free port, a minimal mandat.conf, starting mandatd and waiting for it, and
-# the pass/fail counters with their checks. Sourced, never run; the script sets -euo pipefail.
+# script started, a minimal mandat.conf, starting mandatd on ports the kernel chooses and waiting
+# for it, waiting on conditions (never on the clock), and the pass/fail counters with their
+# checks. Sourced, never run; the script sets -euo pipefail.
 # Usage: . lib.sh; e2e_init NAME; ... ; e2e_done NAME
 e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -38,7 +39,10 @@ e2e_cleanup() {
 # e2e_track PID: a helper process (stand-in server, receiver) to stop on exit.
 e2e_track() { e2e_pids+=("$1"); }
 
-# free_port: a TCP port nothing listens on now (the kernel's choice, released at once).
+# free_port: a TCP port nothing listens on now (the kernel's choice, released at once): only for
+# a port that must be known before the process that binds it starts (a peer mandatd calls, a
+# port that must stay closed), since another process may take it meanwhile. mandatd itself
+# listens on port 0 (e2e_conf 0) and says which ports it got (start).
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
@@ -96,14 +100,14 @@ csrf_of() { curl -s "$H$1" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 |
 db() { sqlite3 "$dir/mandat.db" "$1"; }
 
 # e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, the public HTTP listener on PORT,
-# the internal one on $iport (a free port, chosen here unless set) with the dev pages, the gateway's secret
-# $ksecret unless MORE has its own [kannel], the vault's key) plus the sections in MORE, and sets
-# M to the CLI with that config and ibase to the internal listener's URL.
+# the internal one on $iport (0 unless set) with the dev pages, the gateway's secret $ksecret
+# unless MORE has its own [kannel], the vault's key) plus the sections in MORE, and sets M to the
+# CLI with that config. PORT 0 (and iport 0): the kernel chooses, and start writes the ports it
+# chose back into mandat.conf, so that the CLI and later starts use them (a restart keeps its
+# port, as links already sent carry it).
 ksecret=e2e-kannel-secret-0123456789
 e2e_conf() {
-  iport=${iport:-$(free_port)}
-  while [ "$iport" = "$1" ]; do iport=$(free_port); done
-  ibase=http://127.0.0.1:$iport
+  iport=${iport:-0}
   local kannel="[kannel]
 mo_secret = $ksecret"
   if [[ "${2:-}" == *"[kannel]"* ]]; then kannel=""; fi
@@ -122,18 +126,45 @@ CONF
   M=("$mandat" --config "$dir/mandat.conf")
 }
 
-# start [URL]: starts mandatd in the background (log in $dir/mandatd.log) and waits until URL
-# (default: the health check on $port) answers, or fails the test with the log.
+# start [URL]: starts mandatd in the background (log in $dir/mandatd.log), then e2e_started URL.
 start() {
-  "$mandatd" --config "$dir/mandat.conf" >>"$dir/mandatd.log" 2>&1 &
+  rm -f "$dir/ports"
+  "$mandatd" --config "$dir/mandat.conf" --ports-file "$dir/ports" >>"$dir/mandatd.log" 2>&1 &
   pid=$!
-  local url=${1:-http://127.0.0.1:$port/healthz}
-  for _ in $(seq 50); do
+  e2e_started "${1:-}"
+}
+
+# e2e_started [URL]: for a mandatd just started as $pid with --ports-file $dir/ports (removed
+# before): waits (10 s at most) for that file, which mandatd writes once every listener is
+# bound; sets port and base (public listener), iport and ibase (internal) from it and writes
+# the ports chosen for port 0 back into mandat.conf; then waits until URL (default: the health
+# check on $port, if there is a public listener) answers. Fails the test with the log if not.
+e2e_started() {
+  local url=${1:-} name addr
+  for _ in $(seq 100); do
+    if [ -s "$dir/ports" ] || ! kill -0 "$pid" 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+  if [ ! -s "$dir/ports" ]; then echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1; fi
+  while read -r name addr; do
+    case $name in
+      listen) port=${addr##*:}; base=http://$addr ;;
+      internal_listen) iport=${addr##*:}; ibase=http://$addr ;;
+    esac
+    sed -i "s|^$name = \(.*\):0\$|$name = \1:${addr##*:}|" "$dir/mandat.conf"
+  done <"$dir/ports"
+  url=${url:-${port:+http://127.0.0.1:$port/healthz}}
+  if [ -z "$url" ]; then return 0; fi
+  for _ in $(seq 100); do
     if curl -s -o /dev/null "$url"; then return 0; fi
     sleep 0.1
   done
-  echo "mandatd did not start:"; cat "$dir/mandatd.log"; exit 1
+  echo "mandatd does not answer $url:"; cat "$dir/mandatd.log"; exit 1
 }
+
+# reload: asks mandatd to read associations and API keys made beside it now (SIGHUP) rather
+# than at its next poll; a check that needs them still waits for the effect (eventually).
+reload() { kill -HUP "$pid"; }
 
 # start_bound: start, then wait until mandatd is bound to the SMSC simulator whose control API
 # is $C (the MOs need the bind), or fail the test with the log.

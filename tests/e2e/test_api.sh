@@ -12,9 +12,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/e2e/lib.sh"
 e2e_init api
 
-port=$(free_port)
-base="http://127.0.0.1:$port"
-e2e_conf "$port"
+# port 0: start sets port and base from the ports mandatd got
+e2e_conf 0
 
 check() { # NAME WANTED GOT
   if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
@@ -165,7 +164,8 @@ check "events" "payment_request.confirmed refund.succeeded payment_request.cance
 
 # The operator (scope admin): accounts, top-ups, associations, freezing, the journal.
 OP=$("${M[@]}" merchant key 0 | sed -n 's/^api key: //p')
-sleep 1.5 # mandatd learns keys made beside it within a second
+reload # mandatd reads keys made beside it now (else within a second): wait until it has
+eventually "operator key learnt" $'\n200' api GET /v1/accounts/7/balance "$OP"
 out=$(api POST /v1/accounts "$KEY" '{"kind":"wallet"}')
 check "admin scope" $'\n403' "$out"
 out=$(api POST /v1/accounts "$OP" '{"kind":"wallet","tier":1}')

@@ -15,9 +15,8 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 e2e_init browser
 mkdir -p "$artifacts"
 
-port=$(free_port)
-base="http://127.0.0.1:$port"
-e2e_conf "$port" "[webhook]
+# port 0: start sets port and base from the ports mandatd got
+e2e_conf 0 "[webhook]
 allow_private = yes"
 # The merchant's endpoint (the webhook test's receiver): records each request as a JSON line.
 node "$top/tests/e2e/webhook_receiver.js" "$dir/hooks.log" "$dir/ports.json" >"$dir/receiver.log" 2>&1 &

@@ -283,7 +283,14 @@ expect "void twice" 1 '' 'pending_already_voided'
 run transfer --from "$W" --to "$MER" --amount 3 --pending --timeout 1
 expect "short hold" 0 '^state +pending' ''
 P4=$(field id)
-sleep 1.5
+# Wait for the fact itself: the clock is past the hold's expiry (a second away, bounded).
+expires=$(date -u -d "$(sed -n 's/^expires *\(.*\) UTC$/\1/p' <<<"$OUT")Z" +%s)
+for _ in $(seq 50); do
+    if [ "$(date -u +%s)" -gt "$expires" ]; then
+        break
+    fi
+    sleep 0.1
+done
 run post "$P4"
 expect "post after the timeout" 1 '' "refused: pending_expired: pending transfer $P4 was already expired"
 assert "expiry released the hold" test "$(available "$W")" = 9625

@@ -1,10 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Crash test: a child process runs the engine under load and reports every acknowledged
- * transfer on a pipe; the parent kills it with SIGKILL at random moments, many times, then
+ * transfer on a pipe; the parent kills it with SIGKILL at random moments (after a random number
+ * of acknowledgements, so that a machine's speed changes nothing; MDT_SEED=N replays the
+ * numbers of a run, which prints its seed), many times, then
  * proves from the store that every acknowledged transfer is there exactly once, with the result
  * that was acknowledged, and that every invariant holds. Each round also retries the ids the
  * previous round had in flight, so idempotency is exercised across crashes. */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -164,8 +167,39 @@ static void acked_put(struct acked *a, const struct ack *r)
     }
 }
 
-/* Run one child, kill it after delay_ms, and collect everything it acknowledged. */
-static uint64_t run_round(struct acked *a, uint32_t round, uint64_t k0, int delay_ms)
+/* Seconds a child may go without acknowledging anything before the test gives up on it. */
+#define ACK_STALL_S 60
+
+/* Reads one ack from fd into *r, waiting at most ACK_STALL_S; returns 1, or 0 at end of file. */
+static int ack_read(int fd, struct ack *r)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+
+    for (;;) {
+        int n = poll(&p, 1, ACK_STALL_S * 1000);
+        ssize_t got;
+
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n == 0) {
+            fail_msg("the child acknowledged nothing for %d s", ACK_STALL_S);
+        }
+        got = read(fd, r, sizeof(*r));
+        if (got < 0 && errno == EINTR) {
+            continue;
+        }
+        if (got == 0) {
+            return 0;
+        }
+        assert_int_equal(got, sizeof(*r));
+        return 1;
+    }
+}
+
+/* Run one child, kill it once it has acknowledged kill_after transfers (a count, not a time:
+ * the same on a fast machine and a slow one), and collect everything it acknowledged. */
+static uint64_t run_round(struct acked *a, uint32_t round, uint64_t k0, uint64_t kill_after)
 {
     int fds[2];
     struct ack r;
@@ -181,18 +215,12 @@ static uint64_t run_round(struct acked *a, uint32_t round, uint64_t k0, int dela
         child_main(fds[1], round, k0);
     }
     close(fds[1]);
-    usleep((useconds_t)delay_ms * 1000);
+    while (got < kill_after && ack_read(fds[0], &r) == 1) {
+        acked_put(a, &r);
+        got++;
+    }
     kill(pid, SIGKILL);
-    for (;;) {
-        ssize_t n = read(fds[0], &r, sizeof(r));
-
-        if (n == 0) {
-            break;
-        }
-        if (n < 0 && errno == EINTR) {
-            continue;
-        }
-        assert_int_equal(n, sizeof(r));
+    while (ack_read(fds[0], &r) == 1) {
         acked_put(a, &r);
         got++;
     }
@@ -273,6 +301,8 @@ static void test_kill9(void **state)
     char dir[] = "/tmp/mandat-crash-XXXXXX";
     struct acked a = {0};
     uint64_t k0 = 1, acks = 0;
+    const char *env = getenv("MDT_SEED");
+    unsigned seed = env != NULL ? (unsigned)strtoul(env, NULL, 10) : (unsigned)time(NULL);
     char cmd[128];
 
     (void)state;
@@ -281,11 +311,13 @@ static void test_kill9(void **state)
     ledger_config_defaults(&cfg);
     memset(cfg.limits, 0, sizeof(cfg.limits));
     setup_accounts();
-    srand((unsigned)time(NULL));
+    print_message("crash: seed %u (MDT_SEED=%u replays these kill points)\n", seed, seed);
+    srand(seed);
     for (uint32_t round = 0; round < ROUNDS; round++) {
-        int delay_ms = 150 + rand() % 400;
+        /* Past the retried ids of the previous round, then anywhere in the next few batches. */
+        uint64_t kill_after = RETRY_BACK + 50 + (uint64_t)(rand() % 3000);
 
-        acks += run_round(&a, round, k0, delay_ms);
+        acks += run_round(&a, round, k0, kill_after);
         verify(&a);
         /* Next round starts a little before the last acknowledged id: the in-flight ones of
          * this round are retried, some of which may have committed without an ack. */

@@ -4,7 +4,9 @@
 # "DON 5 TELETHON" then their code through a real SMPP bind to bench_sms (the SMSC, in
 # crash-tolerant mode: it accepts the restarted mandatd's re-bind and redelivers, with the same
 # message id, every MO it sent whose deliver_sm_resp never came). mandatd (synchronous = full) is
-# killed -9 three times at random moments and restarted. Then the proof that no acknowledged MO
+# killed -9 three times at random moments and restarted (random points of the load, counted in
+# MOs received rather than in seconds, so that a fast machine and a slow one both kill mid-load;
+# the run prints its seed and MDT_SEED=N replays its kill points). Then the proof that no acknowledged MO
 # or payment is lost or doubled: `mandat check`, the association received exactly N x 5 EUR,
 # one donation per number, every acknowledged MO in the inbox, every number confirmed.
 # Usage: test_sms_crash.sh MANDAT MANDATD BENCH_SMS [NUMBERS]
@@ -14,9 +16,12 @@ mandatd=$2
 bench=$3
 numbers=${4:-3000}
 kills=3
-# New conversations per second: the load lasts numbers / rate seconds (6 s), long enough for
-# three kills 0.7 to 1.5 s apart with conversations in every state at each.
+# New conversations per second: the load lasts numbers / rate seconds (6 s) on a fast machine,
+# longer on a slow one; the kills are placed by progress, not by time.
 rate=$((numbers / 6))
+seed=${MDT_SEED:-$(od -An -N2 -tu2 /dev/urandom | tr -d ' ')}
+echo "seed $seed (MDT_SEED=$seed replays these kill points)"
+RANDOM=$seed
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/e2e/lib.sh"
 e2e_init smscrash
@@ -65,15 +70,23 @@ start_pidfile() {
   pid=$!
 }
 
+# mos: the MOs mandatd has committed so far (its inbox), 0 while the table is not there yet.
+mos() { sqlite3 -cmd ".timeout 2000" "$dir/mandat.db" "SELECT count(*) FROM inbox" 2>/dev/null || echo 0; }
+# at_mos N: waits (60 s at most) until N MOs are in, or the generator is gone.
+at_mos() {
+  for _ in $(seq 600); do
+    if [ "$(mos)" -ge "$1" ] || ! kill -0 "$gen" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+}
+
 start_pidfile
-# Let the campaign get going, then kill -9 at random moments, 0.7 to 1.5 s apart.
-for _ in $(seq 50); do
-  if grep -q "bound" "$dir/gen.err" 2>/dev/null; then break; fi
-  sleep 0.1
-done
+# Each number sends two MOs; kill k falls at a random point between k quarters of them and an
+# eighth more, so that conversations are in every state at each and the load is never over.
 killed=0
+total=$((numbers * 2))
 for k in $(seq "$kills"); do
-  sleep "$(python3 -c 'import random; print(round(random.uniform(0.7, 1.5), 2))')"
+  at_mos $((total * k / 4 + RANDOM % (total / 8)))
   if ! kill -0 "$gen" 2>/dev/null; then break; fi
   kill -9 "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true

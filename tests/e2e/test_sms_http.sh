@@ -11,18 +11,17 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/e2e/lib.sh"
 e2e_init sms
 
-port=$(free_port)
-e2e_conf "$port" "[sms]
+e2e_conf 0 "[sms]
 ; short, so that the test sees unclaimed money come back
 claim_period = 6"
 
 # eventually_seen NAME NEEDLE COMMAND...: within 10 s, the outputs of the command so far contain
 # NEEDLE (for messages mandat sends on its own; the phone shows each message only once, and a
-# failure shows them all).
+# failure shows them all). within_s=N: N seconds instead of 10.
 eventually_seen() {
   local name=$1 needle=$2 out="" all=""
   shift 2
-  for _ in $(seq 40); do
+  for _ in $(seq $((${within_s:-10} * 4))); do
     out=$("$@" 2>&1 || true)
     all="$all$out"
     if [[ "$all" == *"$needle"* ]]; then ok; return 0; fi
@@ -73,12 +72,13 @@ eventually_seen "payer told" "+33 6 11 .. .. 44 s'est inscrit : vos 5,00 € son
 # Nobody collects this one: it comes back after the period.
 expect "order to nobody" "sans compte" "${M[@]}" sms $A ENVOI 7 0633445566
 expect "held 2" "Nouveau solde : 70,50 €" "${M[@]}" sms $A 483920
-sleep 6
-eventually_seen "returned" "7,00 € pour +33 6 33 .. .. 66 non retirés : ils sont revenus sur votre compte. Nouveau solde : 77,50 €" \
+# The period is 6 s: the return comes after it, at mandatd's next pass.
+within_s=20 eventually_seen "returned" "7,00 € pour +33 6 33 .. .. 66 non retirés : ils sont revenus sur votre compte. Nouveau solde : 77,50 €" \
   "${M[@]}" phone $A </dev/null
 expect "balance after claims" "Solde : 77,50 €" "${M[@]}" sms $A SOLDE
 # A charity created with the CLI while mandatd runs is known within a second or two.
 "${M[@]}" association create ACF "Action contre la faim" >/dev/null
+reload
 eventually_seen "new charity" "Donner 1,00 € à Action contre la faim ?" "${M[@]}" sms $A DON 1 ACF
 expect "cancel donation" "Ordre annulé" "${M[@]}" sms $A ANNULER
 # A campaign (CLI, while mandatd runs): donations by its tag count towards its public total.

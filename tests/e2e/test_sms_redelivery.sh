@@ -16,14 +16,13 @@ e2e_init redeliver
 
 smsc smsc
 C="http://127.0.0.1:$smsc_cport"
-port=$(free_port)
 smpp_conf="[smpp]
 host = 127.0.0.1
 port = $smsc_sport
 system_id = mandat
 password = secret
 enquire_link = 5"
-e2e_conf "$port" "$smpp_conf"
+e2e_conf 0 "$smpp_conf"
 
 # mo FROM TEXT [json extras]: send an MO (waiting up to 10 s for a bind), print the answer.
 mo() {
@@ -51,8 +50,22 @@ ms = json.load(sys.stdin)["messages"]
 print(sum(m.get("to", "").lstrip("+") == to and needle in (m.get("text") or "") for m in ms))' "$1" "$2"
 }
 
-# want_count NAME TO NEEDLE N: within 5 s there are N such messages, and still N half a second
-# later (a second answer would come within that time: replies take milliseconds here).
+# settled: a later MO, from a number of its own, is answered (5 s at most). Replies leave in the
+# order their MOs were handled, so an answer to anything acknowledged before it has gone too.
+Z=+33600000999
+settled() {
+  local want
+  want=$(($(count $Z "") + 1))
+  mo $Z AIDE >/dev/null
+  for _ in $(seq 50); do
+    if [ "$(count $Z "")" -ge "$want" ]; then return 0; fi
+    sleep 0.1
+  done
+  bad "settled: no answer to a later MO"
+}
+
+# want_count NAME TO NEEDLE N: within 5 s there are N such messages, and still N once a later
+# MO has been answered (settled): a second answer would have gone out before that one.
 want_count() {
   local name=$1 n=""
   for _ in $(seq 50); do
@@ -60,7 +73,7 @@ want_count() {
     if [ "$n" -ge "$4" ]; then break; fi
     sleep 0.1
   done
-  sleep 0.5
+  settled
   n=$(count "$2" "$3")
   if [ "$n" = "$4" ]; then ok; else bad "$name: $n messages to $2 with '$3', wanted $4"; fi
 }
@@ -98,8 +111,7 @@ done
 # request for the code. Sent where the 10 s cross a 30-second boundary, so that the old rule
 # (same text in the same 30-second period) would have answered it twice.
 python3 -c 'import time
-t = time.time() % 30
-if t < 20.5: time.sleep(20.5 - t)'
+while time.time() % 30 < 20.5: time.sleep(0.05)'
 a0=$(count $A "")
 r=$(mo $A "DON 4 TELETHON" '{"after_resp":"drop","redeliver_after_ms":10000}')
 acked "$r"

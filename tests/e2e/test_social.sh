@@ -14,9 +14,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 e2e_init social
 
 standin
-port=$(free_port)
-H="http://127.0.0.1:$port"
-e2e_conf "$port" "[sms]
+e2e_conf 0 "[sms]
 claim_period = 600
 [social]
 handle = @mandat
@@ -35,6 +33,7 @@ statuses() { curl -s "$S/__statuses"; }
 "${M[@]}" association create ACF "Action contre la Faim" >/dev/null
 "${M[@]}" campaign create '#FAIM2026' ACF "Contre la faim 2026" >/dev/null
 start
+H=$base
 
 # ---- X: the CRC challenge and signatures ----
 want=$(printf '%s' 'challenge123' | openssl dgst -sha256 -hmac xsecret-for-tests -binary | base64)
@@ -56,17 +55,18 @@ expect "signed event" "200" xpost "$ev"
 expect "signed event again" "200" xpost "$ev"
 eventually "x public reply" '"in_reply_to_tweet_id":"1800000000000000001"' curl -s "$S/__x"
 expect "x not linked" "Reliez d'abord ce compte à mandat" curl -s "$S/__x"
-sleep 1
+# A later post answered proves the duplicate would have been answered by now.
+expect "later event" "200" xpost "$(xevent 1800000000000000002 carol 4242 "@mandat solde")"
+eventually "later event answered" '"in_reply_to_tweet_id":"1800000000000000002"' curl -s "$S/__x"
 expect "duplicate answered once" "1" sh -c "curl -s $S/__x | grep -o '1800000000000000001' | wc -l"
 expect "x bad json" "400" xpost '{"tweet_create_events":[{"id_str":5}]}'
 
 # ---- Mastodon: not commands, unlinked, linking ----
-p=$(mention alice "@mandat merci pour tout, super service")
-sleep 1.5
-expect "not a command: no reply" "" answer_to "$p"
-[ -z "$(answer_to "$p")" ] && ok || bad "a post that is not a command was answered"
+p0=$(mention alice "@mandat merci pour tout, super service")
 p=$(mention alice "@mandat envoie 10€ à @bob")
 eventually "unlinked: public" "public|@alice Reliez d'abord ce compte à mandat : écrivez « @mandat ouvrir »." answer_to "$p"
+# The later mention is answered: the earlier one was read, and got no answer.
+[ -z "$(answer_to "$p0")" ] && ok || bad "a post that is not a command was answered"
 p=$(mention alice "@mandat ouvrir")
 eventually "open: direct link" "direct|@alice Pour relier @alice à un compte mandat, ouvrez ce lien" answer_to "$p"
 lt=$(answer_to "$p" | token_in /link)
@@ -215,10 +215,11 @@ csrf=$(csrf_of "/o/$ot")
 expect "pay new holder: sent" "Envoyé : 1,00 € à @dave2" curl -s --data "csrf=$csrf&code=594061" "$H/o/$ot"
 eventually "pay new holder: invited" "@dave2 @carol_new vous envoie de l'argent" curl -s "$S/__x"
 expect "old link aside" "x:#6001" db "SELECT address FROM social_links WHERE user_id = '6001'"
-sleep 1
-if "${M[@]}" phone $D </dev/null | grep -q '1,00 € de @carol_new'; then bad "dave got eve's money"; else ok; fi
 expect "dave3 posts: found by id" "200" xpost "$(xevent 1800000000000000204 dave3 6001 "@mandat solde")"
 eventually "dave3: balance by DM" "Solde : 2,00" xdm_to 6001
+# That later answer came after the payment to eve's @dave2 was done: had it been dave's, he
+# would have been told by SMS before.
+if "${M[@]}" phone $D </dev/null | grep -q '1,00 € de @carol_new'; then bad "dave got eve's money"; else ok; fi
 expect "dave3: link renamed" "x:dave3" db "SELECT address FROM social_links WHERE user_id = '6001'"
 
 # ---- the books ----

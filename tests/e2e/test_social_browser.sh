@@ -15,8 +15,7 @@ e2e_init social-browser
 mkdir -p "$artifacts"
 
 standin
-port=$(free_port)
-e2e_conf "$port" "[social]
+e2e_conf 0 "[social]
 handle = @mandat
 mastodon_url = $S
 mastodon_token = mastotoken

@@ -12,8 +12,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/e2e/lib.sh"
 e2e_init idem
 
-port=$(free_port)
-e2e_conf "$port"
+e2e_conf 0
 "${M[@]}" init >/dev/null
 start
 key=$("${M[@]}" merchant create Boutique | sed -n 's/^api key: \([^ ]*\).*/\1/p')

@@ -17,9 +17,7 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 e2e_init tokens
 
 standin
-port=$(free_port)
-H="http://127.0.0.1:$port"
-e2e_conf "$port" "[social]
+e2e_conf 0 "[social]
 handle = @mandat
 mastodon_url = $S
 mastodon_token = mastotoken
@@ -52,6 +50,7 @@ KEY=$(sed -n 's/^api key: //p' "$dir/m1")
 # A database as the version before this one left it: texts with tokens in clear, which the
 # upgrade scrubs (migration 8) without leaving their bytes in free space or in the WAL.
 old=0123456789abcdef0123456789abcdef
+oldH=http://127.0.0.1:8710 # the address of the mandatd that wrote them
 # Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error, 10: below, 11: inbox.doubt_key).
 if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
   # Undo the later migrations too (10: the customers' name and last order), so that the
@@ -66,13 +65,14 @@ if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
 fi
 db "INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,
   created_us, text) VALUES(randomblob(16), 1, 1, 1, '71004', '+33611111111', 'x', '', 0, 0,
-  'Bienvenue ! $H/enrol/$old (ou CODE)');
+  'Bienvenue ! $oldH/enrol/$old (ou CODE)');
 INSERT INTO inbox(id, channel, peer_id, source, dest, text, peer_time_us, received_us, done)
-  VALUES(randomblob(16), 1, '', '+33611111111', '71004', 'voici $H/c/$old', 0, 0, 1);"
+  VALUES(randomblob(16), 1, '', '+33611111111', '71004', 'voici $oldH/c/$old', 0, 0, 1);"
 start
+H=$base
 at_rest "old texts scrubbed on upgrade" "$old"
-expect "old outbox text keeps the rest" "Bienvenue ! $H/enrol/[token] (ou CODE)" db "SELECT text FROM outbox"
-expect "old inbox text keeps the rest" "voici $H/c/[token]" db "SELECT text FROM inbox"
+expect "old outbox text keeps the rest" "Bienvenue ! $oldH/enrol/[token] (ou CODE)" db "SELECT text FROM outbox"
+expect "old inbox text keeps the rest" "voici $oldH/c/[token]" db "SELECT text FROM inbox"
 
 # ---- an enrolment by SMS: the link in the answer (Kannel's get-url body) ----
 P=0612345678
@@ -97,6 +97,10 @@ state_of() {
   curl -s "$H/v1/payment-requests/$1" -H "Authorization: Bearer $KEY" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'
 }
+# A first request waits for the payer's code (its SMS has no link: the code answers it); while it
+# waits, every later request comes with a link to its page: those links are the tokens here.
+R0=$(api_request order-0)
+eventually "code request queued" "order-0" db "SELECT text FROM outbox WHERE state = 0"
 R1=$(api_request order-1)
 expect "queued with a seal" "1" db "SELECT count(*) FROM outbox WHERE state = 0 AND link_seal IS NOT NULL"
 expect "queued text shows the marker" "/c/[token]" db "SELECT text FROM outbox WHERE state = 0"
@@ -113,6 +117,8 @@ eventually "seal dropped once read" "0" db "SELECT count(*) FROM outbox WHERE li
 "${M[@]}" sms $P "ce lien $H/c/$ct ?" >/dev/null
 at_rest "request link pasted back" "$ct"
 if "${M[@]}" sms $P SOLDE | grep -q -F "$ct"; then bad "an answer echoes the token"; else ok; fi
+# The payer declines the first request: no order waits while they pay by post below.
+expect "code request declined" "refusée" "${M[@]}" sms $P ANNULER
 
 # ---- social: an account link and a post's order, sent as direct messages ----
 p=$(mention alice "@mandat ouvrir")
@@ -142,6 +148,8 @@ expect "order: confirmed" "Envoyé : 5,00 €" curl -s --data "csrf=$csrf&code=4
 at_rest "order link used" "$ot"
 
 # ---- kill -9 while a link waits in the outbox; the restarted daemon still sends it ----
+R20=$(api_request order-20) # waits for the code, so that the next ones come with links
+eventually "code request queued again" "order-20" db "SELECT text FROM outbox WHERE state = 0"
 R2=$(api_request order-2)
 eventually "second request queued" "1" db "SELECT count(*) FROM outbox WHERE state = 0 AND link_seal IS NOT NULL"
 crash

@@ -23,303 +23,7 @@
 #include "store/store.h"
 #include "vault/vault.h"
 
-#define A "+33612345678"
-#define B "+33698765432"
-
-static int64_t now_us = 1767225600000000LL; /* 2026-01-01 00:00 UTC */
-
-static int64_t fake_clock(void)
-{
-    return __atomic_load_n(&now_us, __ATOMIC_SEQ_CST);
-}
-
-struct world {
-    char dir[64], db[96], key[96];
-    struct ledger_config cfg;
-    struct store *store;
-    struct engine *engine;
-    struct vault *vault;
-    struct dialog *dialog;
-    uint64_t peer_seq;
-    uint64_t suspense; /* 0: money to numbers with no wallet is refused */
-    uint32_t order_timeout_s, code_attempts, code_lock_s; /* 0: 300, 5, 1800 */
-    char replies[8][STORE_TEXT_MAX];                      /* as the peer gets them: links opened */
-    char stored[8][STORE_TEXT_MAX];                       /* as the outbox keeps them */
-    char inbox[STORE_TEXT_MAX];                           /* the message as the inbox keeps it */
-    struct outbox_row first_row;                          /* the first reply's row as stored */
-    char reply_dest[8][STORE_ADDR_MAX];
-    int nreplies;
-    char events[8][48];
-    int nevents;
-    char event_body[STORE_WEBHOOK_BODY_MAX];
-    enum step_outcome outcome;
-};
-
-static struct world w;
-
-struct wait {
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    bool done;
-    int rc;
-    struct dialog_step *step;
-};
-
-static void on_done(void *ctx, int rc, const struct ledger_result *res, size_t n)
-{
-    struct dialog_step *s = ctx;
-    struct wait *wt = s->owner;
-
-    (void)res;
-    (void)n;
-    w.nreplies = 0;
-    for (size_t i = 0; i < s->row_count && w.nreplies < 8; i++) {
-        if (s->rows[i].kind == EXTRA_OUTBOX) {
-            static struct outbox_row open;
-
-            /* The ledger thread: no cmocka assertion here; a failure shows in the text. */
-            bool opened = dialog_outbox_open(w.dialog, &s->rows[i].u.outbox, &open) == 0;
-
-            snprintf(w.replies[w.nreplies], sizeof(w.replies[0]), "%s",
-                     opened ? open.text : "(link seal did not open)");
-            snprintf(w.stored[w.nreplies], sizeof(w.stored[0]), "%s", s->rows[i].u.outbox.text);
-            if (w.nreplies == 0) {
-                w.first_row = s->rows[i].u.outbox;
-            }
-            snprintf(w.reply_dest[w.nreplies], sizeof(w.reply_dest[0]), "%s",
-                     s->rows[i].u.outbox.dest);
-            w.nreplies++;
-        }
-        if (s->rows[i].kind == EXTRA_INBOX) {
-            snprintf(w.inbox, sizeof(w.inbox), "%s", s->rows[i].u.inbox.text);
-        }
-        if (s->rows[i].kind == EXTRA_WEBHOOK && w.nevents < 8) {
-            snprintf(w.events[w.nevents], sizeof(w.events[0]), "%s", s->rows[i].u.webhook.type);
-            snprintf(w.event_body, sizeof(w.event_body), "%s", s->rows[i].u.webhook.body);
-            w.nevents++;
-        }
-    }
-    w.outcome = dialog_step_outcome(s);
-    pthread_mutex_lock(&wt->mu);
-    wt->rc = rc;
-    wt->done = true;
-    pthread_cond_signal(&wt->cv);
-    pthread_mutex_unlock(&wt->mu);
-}
-
-static int run_step_(struct dialog_step *s);
-#define run_step run_step_
-
-/* A message from phone: returns dialog_receive's code; the replies land in w.replies. */
-static int say_id(const char *phone, const char *text, const char *peer_id)
-{
-    struct dialog_message m = {.channel = CHANNEL_SMS, .text = text, .len = strlen(text)};
-    struct dialog_step *s = NULL;
-    int rc;
-
-    snprintf(m.source, sizeof(m.source), "%s", phone);
-    snprintf(m.dest, sizeof(m.dest), "71004");
-    if (peer_id != NULL) {
-        snprintf(m.peer_id, sizeof(m.peer_id), "%s", peer_id);
-    } else {
-        snprintf(m.peer_id, sizeof(m.peer_id), "smsc-%llu", (unsigned long long)++w.peer_seq);
-    }
-    w.nreplies = 0;
-    rc = dialog_receive(w.dialog, &m, fake_clock(), &s);
-    if (rc < 0) {
-        return rc;
-    }
-    return run_step(s);
-}
-
-/* Work the dialog starts itself (held money collected or returned): -MDT_ENOTFOUND when none. */
-static int work(void)
-{
-    struct dialog_step *s = NULL;
-    int rc;
-
-    w.nreplies = 0;
-    rc = dialog_work(w.dialog, fake_clock(), &s);
-    if (rc < 0) {
-        return rc;
-    }
-    return run_step(s);
-}
-
-static int run_step_(struct dialog_step *s)
-{
-    struct wait wt = {.done = false};
-
-    w.nevents = 0;
-    pthread_mutex_init(&wt.mu, NULL);
-    pthread_cond_init(&wt.cv, NULL);
-    wt.step = s;
-    s->owner = &wt;
-    assert_int_equal(engine_submit_rows(w.engine, s->ops, s->n, s->rows, s->row_count,
-                                        DIALOG_ROWS_MAX, dialog_hook, s->results, s, on_done),
-                     0);
-    pthread_mutex_lock(&wt.mu);
-    while (!wt.done) {
-        pthread_cond_wait(&wt.cv, &wt.mu);
-    }
-    pthread_mutex_unlock(&wt.mu);
-    s->row_count = 0;
-    dialog_step_done(s, wt.rc);
-    return wt.rc;
-}
-
-static void say(const char *phone, const char *text)
-{
-    assert_int_equal(say_id(phone, text, NULL), 0);
-    assert_true(w.nreplies >= 1);
-}
-
-static void expect(int i, const char *needle)
-{
-    assert_true(i < w.nreplies);
-    if (strstr(w.replies[i], needle) == NULL) {
-        fail_msg("reply %d '%s' does not contain '%s'", i, w.replies[i], needle);
-    }
-}
-
-static void open_world(bool fresh)
-{
-    struct store_options so = {.path = w.db, .create = true, .sync = STORE_DURABLE_NORMAL};
-    struct engine_options eo = {
-        .ledger = &w.cfg, .batch_max = 1000, .queue_depth = 1000, .clock_us = fake_clock};
-    struct dialog_config dc = {.short_code = "71004",
-                               .country = "FR",
-                               .lang = LANG_FR,
-                               .order_timeout_s = w.order_timeout_s ? w.order_timeout_s : 300,
-                               .code_attempts_max = w.code_attempts ? w.code_attempts : 5,
-                               .code_lock_s = w.code_lock_s ? w.code_lock_s : 1800,
-                               .dedup_window_s = 86400,
-                               .claim_period_s = 7 * 86400,
-                               .hold_timeout_s = 7 * 86400 + 3600,
-                               .event_json = request_json_event};
-
-    dc.suspense_account = w.suspense;
-    dc.currency = currency_find("EUR");
-    dc.order_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "sms_order");
-    assert_int_equal(store_open(&so, &w.store, NULL), 0);
-    eo.store = w.store;
-    assert_int_equal(engine_start(&eo, &w.engine, NULL), 0);
-    assert_int_equal(vault_open(w.key, fresh, &w.vault, NULL), 0);
-    assert_int_equal(dialog_create(&dc, w.vault, &w.dialog), 0);
-    assert_int_equal(store_channel_load(w.store, dialog_channel_fns(), w.dialog, 0, NULL), 0);
-}
-
-static void close_world(void)
-{
-    engine_stop(w.engine);
-    store_close(w.store);
-    dialog_free(w.dialog);
-    vault_close(w.vault);
-}
-
-static struct ledger_result run(struct ledger_op *op)
-{
-    struct ledger_result r;
-
-    assert_int_equal(engine_execute(w.engine, op, 1, &r, NULL), 0);
-    return r;
-}
-
-/* System accounts, and a charity with the keyword TELETHON. */
-static void setup_ledger(void)
-{
-    struct ledger_op op = {.type = LEDGER_OP_SYSTEM_INIT};
-    struct store_extra row;
-    struct ledger_result r;
-
-    strcpy(op.account.currency, "EUR");
-    run(&op);
-    memset(&op, 0, sizeof(op));
-    op.type = LEDGER_OP_ACCOUNT_OPEN;
-    op.account.kind = ACCOUNT_ASSOCIATION;
-    strcpy(op.account.currency, "EUR");
-    r = run(&op);
-    assert_int_equal(
-        dialog_association_add(w.dialog, "TELETHON", r.account_id, "Téléthon", &row, NULL), 0);
-    assert_int_equal(engine_execute_rows(w.engine, NULL, 0, &row, 1, NULL, NULL), 0);
-}
-
-static void topup(uint64_t account, int64_t amount)
-{
-    static uint64_t serial;
-    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
-
-    op.transfer.id = (struct id128){.hi = 0x70b, .lo = ++serial};
-    op.transfer.debit_account_id = 1;
-    op.transfer.credit_account_id = account;
-    op.transfer.amount = amount;
-    op.transfer.kind = TRANSFER_TOPUP;
-    assert_int_equal(run(&op).reason, LEDGER_OK);
-}
-
-struct bal {
-    uint64_t id;
-    struct account a;
-};
-
-static void read_bal(void *ctx, const struct ledger *l)
-{
-    struct bal *b = ctx;
-
-    b->a = *ledger_account_get(l, b->id);
-}
-
-static struct account account(uint64_t id)
-{
-    struct bal b = {.id = id};
-
-    engine_read(w.engine, read_bal, &b);
-    return b.a;
-}
-
-static int setup(void **state)
-{
-    (void)state;
-    memset(&w, 0, sizeof(w));
-    strcpy(w.dir, "/tmp/mandat-dialog-XXXXXX");
-    assert_non_null(mkdtemp(w.dir));
-    snprintf(w.db, sizeof(w.db), "%s/d.db", w.dir);
-    snprintf(w.key, sizeof(w.key), "%s/pin.key", w.dir);
-    ledger_config_defaults(&w.cfg);
-    open_world(true);
-    setup_ledger();
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    char cmd[128];
-
-    (void)state;
-    close_world();
-    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w.dir);
-    assert_int_equal(system(cmd), 0);
-    return 0;
-}
-
-/* INSCRIPTION, a weak code refused, a good code, the balance. */
-static void enrol(const char *phone, const char *code)
-{
-    const char *link;
-
-    say(phone, "INSCRIPTION");
-    expect(0, "Bienvenue");
-    /* The welcome's link: its token goes out, the outbox keeps a marker and a seal. */
-    link = strstr(w.replies[0], "/enrol/");
-    assert_non_null(link);
-    assert_int_equal(strspn(link + 7, "0123456789abcdef"), 32);
-    assert_non_null(strstr(w.stored[0], "/enrol/" DIALOG_LINK_MARKER));
-    assert_null(strstr(w.stored[0], link + 7));
-    say(phone, "CODE 123456");
-    expect(0, "suite de chiffres");
-    say(phone, code);
-    expect(0, "Code enregistré");
-}
+#include "dialog_world.h"
 
 static void test_send_and_confirm(void **state)
 {
@@ -431,11 +135,11 @@ static void test_donation_lockout_expiry(void **state)
     expect(0, "Code bloqué jusqu'au ");
     expect(0, " UTC après trop d'erreurs : rien n'a été débité.");
     assert_int_equal(account(6).debits_pending, 0);
-    __atomic_add_fetch(&now_us, 31LL * 60 * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, 31LL * 60 * 1000000, __ATOMIC_SEQ_CST);
     /* The lock is over: a new order waits for the code; left alone it expires (5 min). */
     say(A, "DON 7 TELETHON");
     expect(0, "Donner 7,00 € à Téléthon ? Répondez avec votre code sous 5 min.");
-    __atomic_add_fetch(&now_us, 6LL * 60 * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, 6LL * 60 * 1000000, __ATOMIC_SEQ_CST);
     say(A, "483920");
     expect(0, "Ordre expiré");
     assert_int_equal(account(6).debits_pending, 0);
@@ -533,7 +237,7 @@ static void test_redelivery_in_doubt(void **state)
      * second answer (issue 12's meaning-level guard), but it is handled, not swallowed. */
     assert_int_equal(w.nreplies, 0);
     ack_read(id);
-    __atomic_add_fetch(&now_us, 10LL * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, 10LL * 1000000, __ATOMIC_SEQ_CST);
     assert_int_equal(smpp_say(A, "483920", "", &id), MDT_E(EXISTS));
     assert_true(id128_eq(id, first));
     /* Its own acknowledgement is tracked again: read this time, and the next one is new. */
@@ -574,10 +278,10 @@ static void test_redelivery_window(void **state)
     dialog_acks_in_doubt(w.dialog, &id, 1);
     assert_int_equal(smpp_say(A, "SOLDE", "", &late), 0);
     dialog_acks_in_doubt(w.dialog, &late, 1);
-    __atomic_add_fetch(&now_us, 600LL * 1000000, __ATOMIC_SEQ_CST); /* 10 minutes */
+    __atomic_add_fetch(&world_now_us, 600LL * 1000000, __ATOMIC_SEQ_CST); /* 10 minutes */
     assert_int_equal(smpp_say(A, "DON 4 TELETHON", "", &id), MDT_E(EXISTS));
     ack_read(id);
-    __atomic_add_fetch(&now_us, (86400LL - 600 + 1) * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, (86400LL - 600 + 1) * 1000000, __ATOMIC_SEQ_CST);
     assert_int_equal(smpp_say(A, "SOLDE", "", &id), 0); /* past dedup_window: new */
     expect(0, "Solde");
     ack_read(id);
@@ -662,9 +366,9 @@ static void test_claims(void **state)
     say(A, "483920");
     expect(0, "Sent: €5.00 to +33 6 11 .. .. 11, kept 7 days until they join.");
     assert_int_equal(account(6).debits_pending, 500);
-    __atomic_add_fetch(&now_us, week_us - 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, week_us - 1000000, __ATOMIC_SEQ_CST);
     assert_int_equal(work(), MDT_E(NOTFOUND));
-    __atomic_add_fetch(&now_us, 2000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, 2000000, __ATOMIC_SEQ_CST);
     assert_int_equal(work(), 0);
     expect(0, "€5.00 for +33 6 11 .. .. 11 was not collected: it is back on your account. "
               "New balance: €90.00.");
@@ -674,7 +378,7 @@ static void test_claims(void **state)
     /* mandatd was down past the ledger's own timeout: the hold expired, the payer is told. */
     say(A, "SEND 3 +33622222222");
     say(A, "483920");
-    __atomic_add_fetch(&now_us, week_us + 7200LL * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, week_us + 7200LL * 1000000, __ATOMIC_SEQ_CST);
     assert_int_equal(work(), 0);
     expect(0, "was not collected: it is back on your account. New balance: €90.00.");
     assert_int_equal(account(6).debits_pending, 0);
@@ -825,7 +529,7 @@ static void test_payment_requests(void **state)
     assert_int_equal(dialog_request_cancel(w.dialog, m, req(4)->id, fake_clock(), &s, NULL),
                      MDT_E(RANGE));
     assert_int_equal(ask(m, 700, B, 5, NULL), 0);
-    __atomic_add_fetch(&now_us, 901LL * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, 901LL * 1000000, __ATOMIC_SEQ_CST);
     assert_int_equal(work(), 0);
     expect(0, "expirée");
     assert_int_equal(req(5)->state, PR_EXPIRED);
@@ -856,22 +560,6 @@ static void test_payment_requests(void **state)
 }
 
 /* ---- the code is knowledge (issue 11, item 2) ---- */
-
-/* The hash of the enrolment link in the last welcome reply (reply 0). */
-static void enrol_hash(uint8_t hash[32])
-{
-    const char *at = strstr(w.replies[0], "/enrol/");
-    char token[VAULT_TOKEN_MAX];
-
-    assert_non_null(at);
-    snprintf(token, sizeof(token), "%.32s", at + 7);
-    assert_int_equal(vault_token_check(w.vault, token, hash), 0);
-}
-
-static void advance_s(int64_t s)
-{
-    __atomic_add_fetch(&now_us, s * 1000000, __ATOMIC_SEQ_CST);
-}
 
 /* When a reset asked now takes effect, as replies write it: "02/01/2026 00:00" (fr) or
  * "2026-01-02 00:00" (en). */
@@ -1198,7 +886,7 @@ static void test_code_reset_blocks_requests(void **state)
 
 static void advance_min(int64_t min)
 {
-    __atomic_add_fetch(&now_us, min * 60 * 1000000, __ATOMIC_SEQ_CST);
+    __atomic_add_fetch(&world_now_us, min * 60 * 1000000, __ATOMIC_SEQ_CST);
 }
 
 /* An order like the one just confirmed is questioned, ENCORE makes it; a name set with NOM is

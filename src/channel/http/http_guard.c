@@ -707,8 +707,10 @@ static int guard_bind(struct http_guard *g, const char *listen, struct mdt_err *
     struct evutil_addrinfo hints = {0}, *ai = NULL;
     size_t hlen = colon != NULL ? (size_t)(colon - listen) : 0;
 
+    /* Port 0: the kernel picks one (tests read it back with kannel_local_addr). */
     if (colon == NULL || hlen >= sizeof(host) || strlen(colon + 1) >= sizeof(port) ||
-        strtol(colon + 1, NULL, 10) <= 0 || strtol(colon + 1, NULL, 10) > 65535) {
+        colon[1] == '\0' || strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+        strtol(colon + 1, NULL, 10) > 65535) {
         return mdt_err_set(err, MDT_E(INVAL), "[http] listen '%s': write host:port", listen);
     }
     memcpy(host, listen, hlen);

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base/clock.h"
 #include "base/log.h"
@@ -535,6 +536,47 @@ out:
         kannel_free(k);
     }
     return rc;
+}
+
+static void first_bound(struct evhttp_bound_socket *bound, void *arg)
+{
+    evutil_socket_t *fd = arg;
+
+    if (*fd < 0) {
+        *fd = evhttp_bound_socket_get_fd(bound);
+    }
+}
+
+int kannel_local_addr(const struct kannel *k, char *out, size_t cap)
+{
+    struct sockaddr_storage ss;
+    socklen_t len = sizeof(ss);
+    evutil_socket_t fd = -1;
+    char host[INET6_ADDRSTRLEN];
+    const void *a;
+    unsigned port;
+    int n;
+
+    evhttp_foreach_bound_socket(k->http, first_bound, &fd);
+    if (fd < 0 || getsockname(fd, (struct sockaddr *)&ss, &len) < 0) {
+        return MDT_E(IO);
+    }
+    if (ss.ss_family == AF_INET6) {
+        a = &((struct sockaddr_in6 *)&ss)->sin6_addr;
+        port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+    } else {
+        a = &((struct sockaddr_in *)&ss)->sin_addr;
+        port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+    }
+    if (evutil_inet_ntop(ss.ss_family, a, host, sizeof(host)) == NULL) {
+        return MDT_E(IO);
+    }
+    if (ss.ss_family == AF_INET6) {
+        n = snprintf(out, cap, "[%s]:%u", host, port);
+    } else {
+        n = snprintf(out, cap, "%s:%u", host, port);
+    }
+    return n > 0 && (size_t)n < cap ? 0 : MDT_E(IO);
 }
 
 void kannel_free(struct kannel *k)

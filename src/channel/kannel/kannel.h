@@ -52,6 +52,11 @@ int kannel_listen(struct event_base *base, const char *listen, const struct kann
                   struct kannel **out, struct mdt_err *err);
 void kannel_free(struct kannel *k);
 
+/* The address the listener is bound to, "host:port" ("[v6]:port"), written into out (cap bytes):
+ * the port the kernel chose when the config said port 0. Errors: IO (not bound, or out too
+ * small). */
+int kannel_local_addr(const struct kannel *k, char *out, size_t cap);
+
 /* Answer a message: rc and replies as service_ack_fn. Returns true when the replies went out
  * in the HTTP response (always, on success). The request is freed. */
 bool kannel_reply(struct kannel_request *req, int rc, const char *const *replies, size_t n);
