@@ -3,6 +3,7 @@
  * their 6-digit code, instead of typing it in an SMS (where it would sit in the phone's message
  * history). The token is 128 random bits; only its keyed hash is kept, with an expiry, on the
  * customer row; using it clears it. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,14 +26,15 @@ void dialog_enrol_link(struct dialog_step *s)
 /* The customer whose live link hashes to token_hash, or NULL. */
 static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
 {
-    uint32_t at = dialog_token_find(&d->enrol_tokens, token_hash);
+    uint32_t at = dialog_token_find(&d->enrol_tokens, d->custs, sizeof(*d->custs),
+                                    offsetof(struct cust, row.enrol_hash), token_hash);
     struct cust *c;
 
     if (at == 0) {
         return NULL;
     }
     c = &d->custs[at - 1];
-    if (c->row.enrol_expires_us <= now_us || !vault_hash_equal(c->row.enrol_hash, token_hash)) {
+    if (c->row.enrol_expires_us <= now_us) {
         return NULL;
     }
     /* The link sets a code only where there is none: it dies once one is set, by any channel
@@ -43,12 +45,10 @@ static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], i
     return c;
 }
 
-void dialog_enrol_index(struct dialog *d, const struct cust *c)
+void dialog_enrol_index(struct dialog *d, struct cust *c)
 {
-    if (c->row.enrol_expires_us != 0) {
-        dialog_idx_put(&d->enrol_tokens, dialog_token_key(c->row.enrol_hash),
-                       (uint32_t)(c - d->custs) + 1);
-    }
+    dialog_index_move(&d->enrol_tokens, &c->enrol_key, dialog_token_key(c->row.enrol_hash),
+                      c->row.enrol_expires_us != 0, (uint32_t)(c - d->custs) + 1);
 }
 
 const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)

@@ -6,6 +6,7 @@
  * money for a number with none. A post holding the author's own code locks that code. Posts
  * that are not commands get no answer; commands with errors get one short public reply that
  * reveals nothing of a wallet; everything else is answered in private. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,7 +29,7 @@
 
 /* ---- memory ---- */
 
-static struct id128 address_key(const struct dialog *d, const char *address)
+static uint64_t address_key(const struct dialog *d, const char *address)
 {
     uint8_t mac[32];
 
@@ -39,13 +40,15 @@ static struct id128 address_key(const struct dialog *d, const char *address)
 
 struct slink *dialog_link_find(struct dialog *d, const char *address)
 {
-    uint32_t *slot = dialog_idx_slot(&d->link_addrs, address_key(d, address));
+    struct index_pos pos;
 
-    if (slot == NULL || *slot == 0) {
-        return NULL;
+    for (uint32_t v = index_find(&d->link_addrs, address_key(d, address), &pos); v != 0;
+         v = index_find_next(&d->link_addrs, &pos)) {
+        if (strcmp(d->links[v - 1].row.address, address) == 0) {
+            return &d->links[v - 1];
+        }
     }
-    /* A slot may still name a link that was renamed since: the row says. */
-    return strcmp(d->links[*slot - 1].row.address, address) == 0 ? &d->links[*slot - 1] : NULL;
+    return NULL;
 }
 
 /* The network part of an address, with its colon ("m:" of "m:alice"); 0 when none. */
@@ -56,7 +59,7 @@ static size_t network_len(const char *address)
     return colon != NULL ? (size_t)(colon - address) + 1 : 0;
 }
 
-static struct id128 user_key(const struct dialog *d, const char *address, const char *user_id)
+static uint64_t user_key(const struct dialog *d, const char *address, const char *user_id)
 {
     char buf[STORE_ADDR_MAX + STORE_PEER_ID_MAX];
     int n = snprintf(buf, sizeof(buf), "%.*s%s", (int)network_len(address), address, user_id);
@@ -67,29 +70,46 @@ static struct id128 user_key(const struct dialog *d, const char *address, const 
 
 struct slink *dialog_link_find_user(struct dialog *d, const char *address, const char *user_id)
 {
-    uint32_t *slot;
-    const struct slink *k;
+    struct index_pos pos;
     size_t net = network_len(address);
 
     if (user_id[0] == '\0') {
         return NULL;
     }
-    slot = dialog_idx_slot(&d->link_users, user_key(d, address, user_id));
-    if (slot == NULL || *slot == 0) {
-        return NULL;
+    for (uint32_t v = index_find(&d->link_users, user_key(d, address, user_id), &pos); v != 0;
+         v = index_find_next(&d->link_users, &pos)) {
+        const struct slink *k = &d->links[v - 1];
+
+        if (strcmp(k->row.user_id, user_id) == 0 && strncmp(k->row.address, address, net) == 0 &&
+            network_len(k->row.address) == net) {
+            return &d->links[v - 1];
+        }
     }
-    k = &d->links[*slot - 1];
-    return strcmp(k->row.user_id, user_id) == 0 && strncmp(k->row.address, address, net) == 0 &&
-                   network_len(k->row.address) == net
-               ? &d->links[*slot - 1]
-               : NULL;
+    return NULL;
+}
+
+/* Index link k under its row's address, user id and live token, in place of what it was indexed
+ * under before (nothing, for a row wiped by link_forget). */
+static void link_index(struct dialog *d, struct slink *k)
+{
+    uint32_t val = (uint32_t)(k - d->links) + 1;
+    bool addr = k->row.address[0] != '\0', user = k->row.user_id[0] != '\0';
+
+    /* Keys are MACs: computed only for what is indexed. */
+    dialog_index_move(&d->link_addrs, &k->addr_key, addr ? address_key(d, k->row.address) : 0, addr,
+                      val);
+    dialog_index_move(&d->link_users, &k->user_key,
+                      user ? user_key(d, k->row.address, k->row.user_id) : 0, user, val);
+    dialog_index_move(&d->link_tokens, &k->token_key, dialog_token_key(k->row.token_hash),
+                      k->row.token_expires_us != 0, val);
 }
 
 /* Drop a link whose handle another account now holds (the store replaced its row). */
-static void link_forget(struct slink *k)
+static void link_forget(struct dialog *d, struct slink *k)
 {
     vault_wipe(&k->row, sizeof(k->row)); /* no address or user id: no lookup finds it */
     k->busy = false;
+    link_index(d, k);
 }
 
 void dialog_link_apply(struct dialog *d, const struct social_link_row *r)
@@ -101,36 +121,29 @@ void dialog_link_apply(struct dialog *d, const struct social_link_row *r)
         /* The account renamed itself: its link moves to the new handle (the store deleted the
          * old row), and a row another account left under that handle goes. */
         if (k != NULL) {
-            link_forget(k);
+            link_forget(d, k);
         }
         k = same;
-        dialog_idx_put(&d->link_addrs, address_key(d, r->address), (uint32_t)(k - d->links) + 1);
     }
     if (k == NULL) {
+        if (d->link_count >= DIALOG_LINKS_MAX) {
+            return;
+        }
         mem_grow((void **)&d->links, &d->link_cap, d->link_count + 1, sizeof(*d->links));
         k = &d->links[d->link_count++];
         memset(k, 0, sizeof(*k));
-        dialog_idx_put(&d->link_addrs, address_key(d, r->address), (uint32_t)d->link_count);
     }
     k->row = *r;
-    if (r->user_id[0] != '\0') {
-        dialog_idx_put(&d->link_users, user_key(d, r->address, r->user_id),
-                       (uint32_t)(k - d->links) + 1);
-    }
-    if (r->token_expires_us != 0) {
-        dialog_idx_put(&d->link_tokens, dialog_token_key(r->token_hash),
-                       (uint32_t)(k - d->links) + 1);
-    }
+    link_index(d, k);
 }
 
-void dialog_order_index(struct dialog *d, const struct cust *c)
+void dialog_order_index(struct dialog *d, struct cust *c)
 {
     static const uint8_t zero[32];
 
-    if (c->has_conv && memcmp(c->conv.token_hash, zero, sizeof(zero)) != 0) {
-        dialog_idx_put(&d->order_tokens, dialog_token_key(c->conv.token_hash),
-                       (uint32_t)(c - d->custs) + 1);
-    }
+    dialog_index_move(&d->order_tokens, &c->order_key, dialog_token_key(c->conv.token_hash),
+                      c->has_conv && memcmp(c->conv.token_hash, zero, sizeof(zero)) != 0,
+                      (uint32_t)(c - d->custs) + 1);
 }
 
 void dialog_social_free_all(struct dialog *d)
@@ -139,14 +152,6 @@ void dialog_social_free_all(struct dialog *d)
         vault_wipe(&d->links[i].row, sizeof(d->links[i].row));
     }
     free(d->links);
-    free(d->link_addrs.keys);
-    free(d->link_addrs.vals);
-    free(d->link_users.keys);
-    free(d->link_users.vals);
-    free(d->link_tokens.keys);
-    free(d->link_tokens.vals);
-    free(d->order_tokens.keys);
-    free(d->order_tokens.vals);
 }
 
 struct cust *dialog_payee_cust(struct dialog *d, const char *payee)
@@ -569,17 +574,13 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
 
 static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
 {
-    uint32_t at = dialog_token_find(&d->link_tokens, token_hash);
-    struct slink *k;
+    uint32_t at = dialog_token_find(&d->link_tokens, d->links, sizeof(*d->links),
+                                    offsetof(struct slink, row.token_hash), token_hash);
 
-    if (at == 0) {
+    if (at == 0 || d->links[at - 1].row.token_expires_us <= now_us) {
         return NULL;
     }
-    k = &d->links[at - 1];
-    if (k->row.token_expires_us <= now_us || !vault_hash_equal(k->row.token_hash, token_hash)) {
-        return NULL;
-    }
-    return k;
+    return &d->links[at - 1];
 }
 
 /* The link a page step works on (*k), free for that step, and the language of its notes (*lang).
@@ -833,17 +834,13 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
 
 static struct cust *order_by_token(struct dialog *d, const uint8_t token_hash[32])
 {
-    uint32_t at = dialog_token_find(&d->order_tokens, token_hash);
-    struct cust *c;
+    uint32_t at = dialog_token_find(&d->order_tokens, d->custs, sizeof(*d->custs),
+                                    offsetof(struct cust, conv.token_hash), token_hash);
 
-    if (at == 0) {
+    if (at == 0 || !d->custs[at - 1].has_conv) {
         return NULL;
     }
-    c = &d->custs[at - 1];
-    if (!c->has_conv || !vault_hash_equal(c->conv.token_hash, token_hash)) {
-        return NULL;
-    }
-    return c;
+    return &d->custs[at - 1];
 }
 
 int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
