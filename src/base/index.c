@@ -61,10 +61,10 @@ static void slot_place(struct index_slot *slots, uint64_t mask, struct index_slo
     slots[i] = s;
 }
 
-/* Double the table: every entry finds its place again from its tag alone. */
-static int grow(struct index *x)
+/* A larger table of slots: every entry finds its place again from its tag alone. */
+static int resize(struct index *x, uint64_t slots)
 {
-    uint64_t old_slots = x->mask + 1, slots = old_slots * 2;
+    uint64_t old_slots = x->mask + 1;
     struct index_slot *t = calloc(slots, sizeof(*t));
 
     if (t == NULL) {
@@ -81,6 +81,14 @@ static int grow(struct index *x)
     return 0;
 }
 
+int index_reserve(struct index *x, uint32_t n)
+{
+    uint64_t slots = slots_for(n);
+
+    MDT_ASSERT(n <= x->max);
+    return slots > x->mask + 1 ? resize(x, slots) : 0;
+}
+
 int index_put(struct index *x, uint64_t hash, uint32_t val)
 {
     struct index_slot s = {index_tag(hash), val};
@@ -90,7 +98,7 @@ int index_put(struct index *x, uint64_t hash, uint32_t val)
         return MDT_E(FULL);
     }
     if (2 * ((uint64_t)x->count + 1) > x->mask + 1) {
-        int rc = grow(x);
+        int rc = resize(x, (x->mask + 1) * 2);
 
         if (rc < 0) {
             return rc;

@@ -46,6 +46,11 @@ void index_free(struct index *x);
 /* Forget every entry, keeping the table (O(slots)). */
 void index_clear(struct index *x);
 
+/* Make room for n entries (at most max) at once, so that index_put allocates nothing until x
+ * holds more: for the tables that must not allocate once running. Returns 0 or -MDT_ENOMEM (x
+ * unchanged). */
+int index_reserve(struct index *x, uint32_t n);
+
 /* Add val (not 0) under hash. Keys are the caller's: the index does not look for an entry of the
  * same key (find it first, and remove it, when a key may be put twice). Returns 0, -MDT_EFULL
  * when x already holds its max, or -MDT_ENOMEM when growing the table failed (x unchanged).

@@ -80,6 +80,8 @@ static void test_bound(void **state)
 
     (void)state;
     assert_int_equal(index_init(&x, 3), 0);
+    assert_int_equal(index_reserve(&x, 3), 0);
+    assert_int_equal(x.mask + 1, 8); /* room for 3 entries at most half full */
     for (uint32_t v = 1; v <= 3; v++) {
         assert_int_equal(index_put(&x, v * 1000003u, v), 0);
     }
@@ -127,6 +129,7 @@ static void test_random(void **state)
     printf("test_random seed %u (run again with MDT_SEED=%u)\n", seed, seed);
     srand(seed);
     assert_int_equal(index_init(&x, N), 0);
+    assert_int_equal(x.mask + 1, 1024); /* the first table: grown by the puts below */
     for (uint32_t v = 1; v <= N; v++) {
         /* Few distinct hashes: long runs of equal tags and of neighbouring homes. */
         hash_of[v] = (uint64_t)(rand() % (N / 4)) * 0x9e3779b97f4a7c15ull;

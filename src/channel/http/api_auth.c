@@ -55,10 +55,14 @@ int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth 
     a->keys = calloc(API_KEYS_MAX, sizeof(*a->keys));
     a->idem = calloc(API_IDEMPOTENCY_MAX, sizeof(*a->idem));
     a->in_flight = calloc(API_IDEMPOTENCY_IN_FLIGHT_MAX, sizeof(*a->in_flight));
+    /* The indexes are reserved whole, as the tables they replaced: requests never allocate. */
     if (a->keys == NULL || a->idem == NULL || a->in_flight == NULL ||
         index_init(&a->key_ids, API_KEYS_MAX) < 0 ||
         index_init(&a->idem_index, API_IDEMPOTENCY_MAX) < 0 ||
-        index_init(&a->in_flight_index, API_IDEMPOTENCY_IN_FLIGHT_MAX) < 0) {
+        index_init(&a->in_flight_index, API_IDEMPOTENCY_IN_FLIGHT_MAX) < 0 ||
+        index_reserve(&a->key_ids, API_KEYS_MAX) < 0 ||
+        index_reserve(&a->idem_index, API_IDEMPOTENCY_MAX) < 0 ||
+        index_reserve(&a->in_flight_index, API_IDEMPOTENCY_IN_FLIGHT_MAX) < 0) {
         api_auth_free(a);
         return MDT_E(NOMEM);
     }
@@ -250,7 +254,7 @@ int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32])
     if (mac_find(&a->in_flight_index, a->in_flight, sizeof(*a->in_flight), key_hash) != 0) {
         return MDT_E(EXISTS);
     }
-    rc = index_put(&a->in_flight_index, mac_key(key_hash), n + 1); /* -MDT_EFULL at the bound */
+    rc = index_put(&a->in_flight_index, mac_key(key_hash), n + 1); /* reserved: only EFULL */
     if (rc < 0) {
         return rc;
     }

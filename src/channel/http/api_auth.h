@@ -56,9 +56,9 @@ void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r);
 
 /* Claim key_hash while its first request is answered, so that a concurrent request with the
  * same key never makes a second object (it gets 409, as with Stripe's API). 0 claimed,
- * -MDT_EEXISTS already in flight, -MDT_EFULL too many in flight (-MDT_ENOMEM: no memory for
- * more). Release it once the answer is remembered (api_idempotency_put) or the request failed;
- * releasing what was not claimed is a programmer error. Loop thread only. */
+ * -MDT_EEXISTS already in flight, -MDT_EFULL too many in flight. Release it once the answer is
+ * remembered (api_idempotency_put) or the request failed; releasing what was not claimed is a
+ * programmer error. Loop thread only. */
 int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32]);
 void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32]);
 
