@@ -117,6 +117,18 @@ void web_head(struct evbuffer *b, bool fr, const char *title)
                            "<body><main><div class=\"card\">");
 }
 
+void web_time_left(struct evbuffer *b, bool fr, int64_t expires_us)
+{
+    int64_t left_s = (expires_us - clock_now_us()) / 1000000;
+
+    if (left_s < 0) {
+        left_s = 0;
+    }
+    evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
+                        fr ? "Temps restant" : "Time left", (long long)(left_s / 60),
+                        (long long)(left_s % 60));
+}
+
 void web_foot(struct evbuffer *b)
 {
     evbuffer_add_printf(b, "</div><footer class=\"muted\">mandat</footer></main></body></html>");
@@ -170,7 +182,6 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
                          const struct payment_request_row *r, const char *note)
 {
     bool fr = dialog_customer_lang(w->cfg.dialog, r->payer) == LANG_FR;
-    int64_t left_s = (r->expires_us - clock_now_us()) / 1000000;
     char amount[MONEY_FORMAT_MAX], csrf[65], payee[STORE_ADDR_MAX];
     struct evbuffer *b = evbuffer_new();
 
@@ -190,10 +201,7 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
         evbuffer_add_printf(b, "</dd><dt>%s</dt><dd>", fr ? "Objet" : "For");
         web_html(b, r->description);
     }
-    evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
-                        fr ? "Temps restant" : "Time left",
-                        (long long)(left_s > 0 ? left_s / 60 : 0),
-                        (long long)(left_s > 0 ? left_s % 60 : 0));
+    web_time_left(b, fr, r->expires_us);
     if (note != NULL) {
         evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
         web_html(b, note);

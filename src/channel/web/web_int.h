@@ -7,6 +7,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <stdbool.h>
+#include <stdint.h>
 
 #include "channel/web/web.h"
 #include "vault/vault.h"
@@ -31,6 +32,9 @@ void web_reply(struct evhttp_request *req, int status, const char *type, struct 
 void web_html(struct evbuffer *b, const char *s);
 void web_head(struct evbuffer *b, bool fr, const char *title);
 void web_foot(struct evbuffer *b);
+/* The last fact of a page's list: the time left until expires_us (minutes and seconds, none
+ * once past), after an open <dd>; closes the list. */
+void web_time_left(struct evbuffer *b, bool fr, int64_t expires_us);
 /* A page with a title and one sentence; cls "ok" or "bad". */
 void web_page_message(struct evhttp_request *req, int status, bool fr, const char *title,
                       const char *text, const char *cls);

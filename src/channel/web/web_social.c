@@ -355,7 +355,6 @@ static void page_order(struct web *w, struct evhttp_request *req, const char *to
                        const struct order_view *o, const char *note)
 {
     bool fr = o->lang == LANG_FR;
-    int64_t left_s = (o->expires_us - clock_now_us()) / 1000000;
     char amount[MONEY_FORMAT_MAX], csrf[65], who[STORE_ADDR_MAX];
     struct evbuffer *b = evbuffer_new();
 
@@ -373,10 +372,7 @@ static void page_order(struct web *w, struct evhttp_request *req, const char *to
     web_html(b, who);
     evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"reference\">", fr ? "Référence" : "Reference");
     web_html(b, o->ref);
-    evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
-                        fr ? "Temps restant" : "Time left",
-                        (long long)(left_s > 0 ? left_s / 60 : 0),
-                        (long long)(left_s > 0 ? left_s % 60 : 0));
+    web_time_left(b, fr, o->expires_us);
     note_line(b, note);
     web_csrf_token(w, token, csrf);
     evbuffer_add_printf(b,
