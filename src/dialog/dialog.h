@@ -106,10 +106,10 @@ struct dialog_step {
     bool request_changed;
     uint64_t merchant_id;
     struct id128 refund_id;
-    char token[33];         /* a new request's link token: in its message only, never stored */
-    int outcome;            /* enum step_outcome, for api steps */
-    bool campaign_counted;  /* a donation row for counted_tag was written */
-    struct claim_row claim; /* money held for a number with no wallet, as the step leaves it */
+    char token[VAULT_TOKEN_MAX]; /* a new request's link token: in its message only, never stored */
+    int outcome;                 /* enum step_outcome, for api steps */
+    bool campaign_counted;       /* a donation row for counted_tag was written */
+    struct claim_row claim;      /* money held for a number with no wallet, as the step leaves it */
     bool claim_changed;
     /* social: replies to the person go to this address, in the thread of post_id */
     char address[STORE_ADDR_MAX];

@@ -5,28 +5,10 @@
 #define MDT_DIALOG_INT_H
 
 #include "base/index.h"
+#include "base/limits.h"
 #include "dialog/command.h"
 #include "dialog/dialog.h"
 #include "dialog/dialog_text.h"
-
-/* Customers kept in memory: 2^26 (67 million) numbers of about 200 bytes is 13 GB, past what one
- * machine of ours holds; the slot index is 32-bit. */
-#define DIALOG_CUSTOMERS_MAX (1u << 26)
-
-/* Messages remembered for redelivery detection, per generation (two generations are kept):
- * 524 288 ids of 16 bytes and their index (2^20 slots of 8 bytes), 16 MB each, which at the SMS
- * target of 20 000 per second is 26 s of peak traffic; at ordinary rates the window (a day)
- * rotates first. Past that, ledger ids derived from the message still make a redelivery
- * harmless. */
-#define DIALOG_DEDUP_MAX (1u << 19)
-
-/* Social accounts tied to wallets kept in memory (about 700 bytes each): as many as wallets. */
-#define DIALOG_LINKS_MAX DIALOG_CUSTOMERS_MAX
-
-/* Charities with a donation keyword. */
-#define DIALOG_ASSOCIATIONS_MAX 1024
-/* Campaigns (hashtags with a public total). */
-#define DIALOG_CAMPAIGNS_MAX 1024
 
 struct campaign {
     struct campaign_row row;
@@ -164,15 +146,6 @@ struct code_order {
     struct code_order_row row;
     bool in_flight;
 };
-
-/* Operators' orders remembered at once: they are typed by people, a handful a day; more wait in
- * the store for the next reread. */
-#define DIALOG_CODE_ORDERS_MAX 256
-
-/* Payment requests kept in memory: each is about 900 bytes; 2^22 (4 million) is 3.8 GB, the
- * most one machine of ours should hold before old ones move to the store only. */
-#define DIALOG_REQUESTS_MAX (1u << 22)
-#define DIALOG_MERCHANTS_MAX 4096
 
 /* A short reference people can quote: 4 letters and digits from an id. */
 void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX]);

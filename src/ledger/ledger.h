@@ -12,9 +12,8 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "ledger/ledger_types.h"
-
-#define TRANSFER_EXT_REF_MAX 64 /* bytes, including NUL: an order number, an SMSC message id */
 
 /* One row of the transfers log (accepted transfers) or of the rejections log (reason != 0).
  * Fields the caller sets are marked (in); the ledger fills the rest. */

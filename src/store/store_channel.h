@@ -13,19 +13,10 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "ledger/ledger_types.h"
 
-/* An E.164 number (16), a short code, or a social address: "m:" and a fediverse acct
- * ("user@instance.example", 30 + 1 + a domain) or "x:" and an X screen name (15). */
-#define STORE_ADDR_MAX 72
-#define STORE_PEER_ID_MAX 65 /* SMSC message ids are C-strings of up to 65 octets (SMPP 3.4) */
-/* A concatenated SMS is at most SMS_PARTS_MAX (10) parts of 153 GSM characters, 1 530 characters,
- * at most 3 UTF-8 bytes each: 4 590; one more for NUL. */
-#define STORE_TEXT_MAX 4600
 #define STORE_REF_MAX 16
-/* A name a person chose for their receipts (NOM): 20 characters of the GSM alphabet, at most two
- * UTF-8 bytes each, and the NUL. */
-#define STORE_NAME_MAX 48
 /* A sealed link token (vault_secret_seal of a 2-byte offset and 32 hex digits: 34 + 29). */
 #define STORE_SEAL_MAX 64
 
@@ -178,12 +169,6 @@ struct claim_row {
     int64_t created_us;
     int64_t expires_us; /* returned to the payer at this time when not collected */
 };
-
-#define STORE_URL_MAX 256
-#define STORE_KEY_ID_MAX 17         /* 16 hex digits: the public half of an API key */
-#define STORE_WEBHOOK_BODY_MAX 2048 /* one event's JSON: ids, amounts, states, short texts */
-#define STORE_WEBHOOK_ERROR_MAX 256 /* why a try failed: a host name (253) and a short reason */
-#define STORE_HTTP_BODY_MAX 2048    /* a stored API response (idempotency replays) */
 
 /* A merchant (or an association taking payments) integrating through the HTTP API. Its id is
  * its ledger account's id. */

@@ -366,7 +366,7 @@ static void journal(struct api *a, struct evhttp_request *req)
     list = json_array();
     for (size_t i = 0; i < p->n && i < p->limit; i++) {
         const struct journal_entry *e = &p->ring[(p->n - 1 - i) % p->limit];
-        char hash[2 * SHA256_LEN + 1];
+        char hash[SHA256_HEX_MAX];
 
         for (int b = 0; b < SHA256_LEN; b++) {
             snprintf(hash + 2 * b, 3, "%02x", e->hash[b]);

@@ -11,14 +11,11 @@
 #include "store/store_channel.h"
 
 #include "base/id128.h"
+#include "base/limits.h"
 #include "channel/http/api.h"
 #include "channel/http/api_parse.h"
 
 struct evhttp_request;
-
-#define API_BODY_MAX 16384          /* a payment request is a few hundred bytes */
-#define API_IDEMPOTENCY_KEY_MAX 255 /* as Stripe: enough for a UUID or an order number */
-#define API_LIST_MAX 100            /* items per page of a list */
 
 /* A read of the ledger view, done on the ledger thread and answered on the loop. */
 struct api_read {

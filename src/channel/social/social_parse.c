@@ -24,7 +24,6 @@ _Static_assert(SOCIAL_HANDLE_MAX == COMMAND_HANDLE_MAX + 1, "every author can be
 _Static_assert(SOCIAL_TEXT_MAX - 1 > COMMAND_TEXT_MAX, "a cut text is never read as a command");
 _Static_assert(SOCIAL_BODY_MAX < INT_MAX, "post counts fit the int result");
 
-#define SHA256_LEN 32
 #define SHA256_B64_LEN 44 /* 4 * ceil(32 / 3) */
 #define SIG_PREFIX "sha256="
 #define RATE_WAIT_MAX_US (15 * 60 * 1000000LL) /* X's rate windows are 15 minutes */

@@ -152,19 +152,19 @@ void web_page_message(struct evhttp_request *req, int status, bool fr, const cha
     evbuffer_free(b);
 }
 
-void web_csrf_token(const struct web *w, const char *token, char out[65])
+void web_csrf_token(const struct web *w, const char *token, char out[SHA256_HEX_MAX])
 {
     static const char hex[] = "0123456789abcdef";
     char buf[64];
-    uint8_t mac[32];
+    uint8_t mac[SHA256_LEN];
     int n = snprintf(buf, sizeof(buf), "csrf|%s", token);
 
     vault_mac(w->cfg.vault, buf, (size_t)n, mac);
-    for (int i = 0; i < 32; i++) {
+    for (int i = 0; i < SHA256_LEN; i++) {
         out[2 * i] = hex[mac[i] >> 4];
         out[2 * i + 1] = hex[mac[i] & 15];
     }
-    out[64] = '\0';
+    out[2 * SHA256_LEN] = '\0';
 }
 
 static void amount_text(const struct payment_request_row *r, bool fr, char out[MONEY_FORMAT_MAX])
@@ -182,7 +182,7 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
                          const struct payment_request_row *r, const char *note)
 {
     bool fr = dialog_customer_lang(w->cfg.dialog, r->payer) == LANG_FR;
-    char amount[MONEY_FORMAT_MAX], csrf[65], payee[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], csrf[SHA256_HEX_MAX], payee[STORE_ADDR_MAX];
     struct evbuffer *b = evbuffer_new();
 
     MDT_ASSERT(b != NULL);
@@ -381,7 +381,7 @@ static int read_form(struct evhttp_request *req, char *code, char *csrf, char *a
 
 bool web_csrf_ok(const struct web *w, const char *token, const char *csrf)
 {
-    char want[65];
+    char want[SHA256_HEX_MAX];
     bool ok;
 
     web_csrf_token(w, token, want);
@@ -410,7 +410,7 @@ bool web_same_origin(struct evhttp_request *req)
 static void post_page(struct web *w, struct evhttp_request *req, const char *token)
 {
     const struct payment_request_row *r = find(w, token);
-    char code[16] = "", csrf[65] = "";
+    char code[16] = "", csrf[SHA256_HEX_MAX] = "";
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;
@@ -455,7 +455,7 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
 {
     bool fr = dialog_customer_lang(w->cfg.dialog, phone) == LANG_FR;
     struct evbuffer *b = evbuffer_new();
-    char csrf[65];
+    char csrf[SHA256_HEX_MAX];
 
     MDT_ASSERT(b != NULL);
     web_csrf_token(w, token, csrf);
@@ -533,7 +533,7 @@ static void enrol_answered(void *ctx, int rc, const struct dialog_step *s)
 static void post_enrol(struct web *w, struct evhttp_request *req, const char *token)
 {
     const char *phone = enrol_phone(w, token);
-    char code[16] = "", again[16] = "", csrf[65] = "";
+    char code[16] = "", again[16] = "", csrf[SHA256_HEX_MAX] = "";
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;

@@ -9,11 +9,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "base/limits.h"
+
 #include "channel/web/web.h"
 #include "vault/vault.h"
-
-/* A page's form body at most. */
-#define WEB_FORM_MAX 512
 
 struct web {
     struct web_config cfg;
@@ -41,7 +40,7 @@ void web_page_message(struct evhttp_request *req, int status, bool fr, const cha
 /* 403: payments are suspended while a forgotten code's reset waits out its delay. */
 void web_page_suspended(struct evhttp_request *req, bool fr);
 /* The form's CSRF token for the link token: 64 hex digits, an HMAC. */
-void web_csrf_token(const struct web *w, const char *token, char out[65]);
+void web_csrf_token(const struct web *w, const char *token, char out[SHA256_HEX_MAX]);
 /* Whether csrf is the form's token for the link token (constant time). */
 bool web_csrf_ok(const struct web *w, const char *token, const char *csrf);
 /* A post from another site carries its Origin: false for those. */

@@ -17,7 +17,7 @@
 
 /* One form's fields, all optional but the CSRF token. */
 struct form {
-    char csrf[65];
+    char csrf[SHA256_HEX_MAX];
     char step[16];
     char phone[PHONE_TEXT_MAX];
     char otp[16];
@@ -166,7 +166,7 @@ static void page_link_row(struct web *w, struct evhttp_request *req, const char 
                           const struct social_link_row *r, bool wallet, const char *note)
 {
     struct evbuffer *b;
-    char csrf[65], who[STORE_ADDR_MAX], masked[PHONE_MASK_MAX];
+    char csrf[SHA256_HEX_MAX], who[STORE_ADDR_MAX], masked[PHONE_MASK_MAX];
     bool fr;
 
     if (r == NULL) {
@@ -355,7 +355,7 @@ static void page_order(struct web *w, struct evhttp_request *req, const char *to
                        const struct order_view *o, const char *note)
 {
     bool fr = o->lang == LANG_FR;
-    char amount[MONEY_FORMAT_MAX], csrf[65], who[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], csrf[SHA256_HEX_MAX], who[STORE_ADDR_MAX];
     struct evbuffer *b = evbuffer_new();
 
     MDT_ASSERT(b != NULL);
