@@ -231,8 +231,9 @@ int dialog_request_cancel(struct dialog *d, uint64_t merchant_id, struct id128 i
 /* The payer's code typed on the wallet page for the request whose link token hashes to
  * token_hash: the same rules as by SMS (tries, lock, expiry). dialog_step_outcome says what
  * happened. -MDT_ENOTFOUND unknown token, -MDT_ERANGE not pending, -MDT_EBUSY. */
-int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
-                               int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               const char *code, int64_t now_us, struct dialog_step **out,
+                               struct mdt_err *err);
 
 /* A refund of amount_minor (0: what is left) of a confirmed request, with the merchant's
  * refund id (idempotent). -MDT_ENOTFOUND, -MDT_ERANGE (not confirmed, or above what is left),
@@ -245,7 +246,7 @@ int dialog_refund(struct dialog *d, uint64_t merchant_id, struct id128 request_i
  * until the next call into the dialog. */
 const struct payment_request_row *dialog_request_get(struct dialog *d, struct id128 id);
 const struct payment_request_row *dialog_request_by_token(struct dialog *d,
-                                                          const uint8_t token_hash[32]);
+                                                          const uint8_t token_hash[SHA256_LEN]);
 
 /* The merchant's requests, newest first, strictly older than the one with id after (zero id:
  * from the newest), in state (-1: any). Copies at most max into out; returns how many. O(n). */
@@ -313,25 +314,27 @@ int dialog_campaign_donor_loaded(void *ctx, const struct campaign_donation_row *
 /* ---- the enrolment link (enrol.c) ---- */
 
 /* The E.164 number whose live enrolment link hashes to token_hash, or NULL. */
-const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], int64_t now_us);
+const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               int64_t now_us);
 
 /* Set the code typed on the enrolment page: a step to submit (service_submit). Errors, err
  * saying what to do: -MDT_ENOTFOUND (link unknown, used or expired), -MDT_EINVAL (a weak code:
  * err says why), -MDT_EBUSY. */
-int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *code,
                      int64_t now_us, struct dialog_step **out, struct mdt_err *err);
 
 /* ---- social accounts and orders from posts (social.c) ---- */
 
 /* The social account whose live link page hashes to token_hash, or NULL. has_wallet says
  * whether the number being proven (link->otp_phone) already has a wallet with a code. */
-const struct social_link_row *dialog_link_get(struct dialog *d, const uint8_t token_hash[32],
-                                              int64_t now_us, bool *has_wallet);
+const struct social_link_row *dialog_link_get(struct dialog *d,
+                                              const uint8_t token_hash[SHA256_LEN], int64_t now_us,
+                                              bool *has_wallet);
 
 /* The link page's first form: text a one-time code to phone. A step to submit. Errors with err
  * for the person: -MDT_ENOTFOUND (link unknown or expired), -MDT_EINVAL (not a phone number),
  * -MDT_EBUSY. */
-int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const char *phone,
+int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *phone,
                           int64_t now_us, struct dialog_step **out, struct mdt_err *err);
 
 /* The second form: the one-time code, and the wallet's code (a new one for a new wallet, checked
@@ -340,7 +343,7 @@ int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const 
  * WRONG_CODE (err says which code), or LOCKED. Errors before any step: -MDT_ENOTFOUND,
  * -MDT_EINVAL (weak code, no code sent yet), -MDT_ERANGE (the one-time code expired), -MDT_EBUSY.
  */
-int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const char *otp,
+int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *otp,
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err);
 
@@ -369,13 +372,14 @@ struct order_view {
 };
 
 /* The order whose page token hashes to token_hash, or -MDT_ENOTFOUND (unknown, done, expired). */
-int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+int dialog_order_get(struct dialog *d, const uint8_t token_hash[SHA256_LEN], int64_t now_us,
                      struct order_view *out);
 
 /* The payer's code typed on the order's page: the same rules as a code by SMS. A step; its
  * outcome is DONE, WRONG_CODE, LOCKED, EXPIRED or REFUSED. -MDT_ENOTFOUND, -MDT_EBUSY. */
-int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
-                             int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                             const char *code, int64_t now_us, struct dialog_step **out,
+                             struct mdt_err *err);
 
 /* The wallets' currency code ("EUR"). */
 const char *dialog_currency_code(const struct dialog *d);

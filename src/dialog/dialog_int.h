@@ -170,12 +170,12 @@ void dialog_index_move(struct index *x, uint64_t *key, uint64_t new_key, bool pr
                        uint32_t val);
 void dialog_index_put(struct index *x, uint64_t key, uint32_t val);
 /* The index key of a token from its keyed hash (uniform already: its first 8 bytes). */
-uint64_t dialog_token_key(const uint8_t hash[32]);
+uint64_t dialog_token_key(const uint8_t hash[SHA256_LEN]);
 /* The token lookup: the value (array position + 1) indexed in x under token hash whose element
  * of array (elements of elem bytes) holds that hash at offset hash_at, compared in constant
  * time; 0 when none. The caller still checks the expiry. */
 uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem, size_t hash_at,
-                           const uint8_t hash[32]);
+                           const uint8_t hash[SHA256_LEN]);
 /* A new enrolment link for step s's person, valid DIALOG_ENROL_LINK_S (token in s->token). */
 void dialog_enrol_link(struct dialog_step *s);
 #define DIALOG_ENROL_LINK_S 1800

@@ -24,7 +24,8 @@ void dialog_enrol_link(struct dialog_step *s)
 }
 
 /* The customer whose live link hashes to token_hash, or NULL. */
-static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               int64_t now_us)
 {
     uint32_t at = dialog_token_find(&d->enrol_tokens, d->custs, sizeof(*d->custs),
                                     offsetof(struct cust, row.enrol_hash), token_hash);
@@ -51,14 +52,15 @@ void dialog_enrol_index(struct dialog *d, struct cust *c)
                       c->row.enrol_expires_us != 0, (uint32_t)(c - d->custs) + 1);
 }
 
-const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               int64_t now_us)
 {
     const struct cust *c = enrol_find(d, token_hash, now_us);
 
     return c != NULL ? c->row.phone : NULL;
 }
 
-int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *code,
                      int64_t now_us, struct dialog_step **out, struct mdt_err *err)
 {
     struct cust *c = enrol_find(d, token_hash, now_us);

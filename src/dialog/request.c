@@ -56,7 +56,7 @@ void dialog_index_move(struct index *x, uint64_t *key, uint64_t new_key, bool pr
     }
 }
 
-uint64_t dialog_token_key(const uint8_t hash[32])
+uint64_t dialog_token_key(const uint8_t hash[SHA256_LEN])
 {
     uint64_t k;
 
@@ -65,7 +65,7 @@ uint64_t dialog_token_key(const uint8_t hash[32])
 }
 
 uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem, size_t hash_at,
-                           const uint8_t hash[32])
+                           const uint8_t hash[SHA256_LEN])
 {
     struct index_pos pos;
 
@@ -154,7 +154,7 @@ const struct payment_request_row *dialog_request_get(struct dialog *d, struct id
 }
 
 const struct payment_request_row *dialog_request_by_token(struct dialog *d,
-                                                          const uint8_t token_hash[32])
+                                                          const uint8_t token_hash[SHA256_LEN])
 {
     uint32_t at = dialog_token_find(&d->request_tokens, d->requests, sizeof(*d->requests),
                                     offsetof(struct request, row.token_hash), token_hash);

@@ -31,7 +31,7 @@
 
 static uint64_t address_key(const struct dialog *d, const char *address)
 {
-    uint8_t mac[32];
+    uint8_t mac[SHA256_LEN];
 
     /* Keyed: handles are chosen by anyone, and an unkeyed hash could be made to collide. */
     vault_mac(d->vault, address, strlen(address), mac);
@@ -139,7 +139,7 @@ void dialog_link_apply(struct dialog *d, const struct social_link_row *r)
 
 void dialog_order_index(struct dialog *d, struct cust *c)
 {
-    static const uint8_t zero[32];
+    static const uint8_t zero[SHA256_LEN];
 
     dialog_index_move(&d->order_tokens, &c->order_key, dialog_token_key(c->conv.token_hash),
                       c->has_conv && memcmp(c->conv.token_hash, zero, sizeof(zero)) != 0,
@@ -572,7 +572,8 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
 
 /* ---- the link page ---- */
 
-static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                                   int64_t now_us)
 {
     uint32_t at = dialog_token_find(&d->link_tokens, d->links, sizeof(*d->links),
                                     offsetof(struct slink, row.token_hash), token_hash);
@@ -585,7 +586,7 @@ static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[32
 
 /* The link a page step works on (*k), free for that step, and the language of its notes (*lang).
  * Returns 0, or -MDT_ENOTFOUND / -MDT_EBUSY with err's note. */
-static int link_for_step(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+static int link_for_step(struct dialog *d, const uint8_t token_hash[SHA256_LEN], int64_t now_us,
                          struct slink **k, enum lang *lang, struct mdt_err *err)
 {
     *k = link_by_token(d, token_hash, now_us);
@@ -606,8 +607,9 @@ bool dialog_has_wallet(struct dialog *d, const char *e164)
     return c != NULL && c->row.account_id != 0 && c->row.has_pin;
 }
 
-const struct social_link_row *dialog_link_get(struct dialog *d, const uint8_t token_hash[32],
-                                              int64_t now_us, bool *has_wallet)
+const struct social_link_row *dialog_link_get(struct dialog *d,
+                                              const uint8_t token_hash[SHA256_LEN], int64_t now_us,
+                                              bool *has_wallet)
 {
     const struct slink *k = link_by_token(d, token_hash, now_us);
     const struct cust *c;
@@ -642,7 +644,7 @@ static struct dialog_step *link_step(struct dialog *d, struct slink *k, int64_t 
 }
 
 static void otp_hash(const struct dialog *d, const struct social_link_row *r, const char *otp,
-                     uint8_t out[32])
+                     uint8_t out[SHA256_LEN])
 {
     char buf[STORE_ADDR_MAX * 2 + 16];
     int n = snprintf(buf, sizeof(buf), "otp|%s|%s|%s", r->address, r->otp_phone, otp);
@@ -652,7 +654,7 @@ static void otp_hash(const struct dialog *d, const struct social_link_row *r, co
     vault_wipe(buf, sizeof(buf));
 }
 
-int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const char *phone,
+int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *phone,
                           int64_t now_us, struct dialog_step **out, struct mdt_err *err)
 {
     enum lang lang = LANG_FR;
@@ -738,7 +740,7 @@ static bool link_code_ok(struct dialog *d, struct dialog_step *s, const struct c
     return false;
 }
 
-int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const char *otp,
+int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *otp,
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err)
 {
@@ -747,7 +749,7 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
     int rc = link_for_step(d, token_hash, now_us, &k, &lang, err);
     struct dialog_step *s;
     struct cust *c;
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
     bool wallet;
 
     if (rc < 0) {
@@ -832,7 +834,7 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
 
 /* ---- orders from posts, confirmed on their page ---- */
 
-static struct cust *order_by_token(struct dialog *d, const uint8_t token_hash[32])
+static struct cust *order_by_token(struct dialog *d, const uint8_t token_hash[SHA256_LEN])
 {
     uint32_t at = dialog_token_find(&d->order_tokens, d->custs, sizeof(*d->custs),
                                     offsetof(struct cust, conv.token_hash), token_hash);
@@ -843,7 +845,7 @@ static struct cust *order_by_token(struct dialog *d, const uint8_t token_hash[32
     return &d->custs[at - 1];
 }
 
-int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+int dialog_order_get(struct dialog *d, const uint8_t token_hash[SHA256_LEN], int64_t now_us,
                      struct order_view *out)
 {
     const struct cust *c = order_by_token(d, token_hash);
@@ -862,8 +864,9 @@ int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now
     return 0;
 }
 
-int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
-                             int64_t now_us, struct dialog_step **out, struct mdt_err *err)
+int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                             const char *code, int64_t now_us, struct dialog_step **out,
+                             struct mdt_err *err)
 {
     struct cust *c = order_by_token(d, token_hash);
     struct dialog_step *s;

@@ -28,7 +28,7 @@ struct api_auth {
     size_t idem_next, idem_count;
     /* Keys whose first request is still being answered, packed at the front, and their index
      * (key_hash -> in_flight index + 1). */
-    uint8_t (*in_flight)[32];
+    uint8_t (*in_flight)[SHA256_LEN];
     struct index in_flight_index;
 };
 
@@ -148,7 +148,7 @@ int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope
                    const struct api_key_row **key, uint32_t *retry_after_s, struct mdt_err *err)
 {
     char key_id[VAULT_KEY_ID_MAX];
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
     struct key_slot *k;
     const char *token = api_bearer(authorization);
 
@@ -180,7 +180,7 @@ int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope
 }
 
 void api_idempotency_key(const struct api_auth *a, const char *key_id, const char *method,
-                         const char *path, const char *idem_key, uint8_t out[32])
+                         const char *path, const char *idem_key, uint8_t out[SHA256_LEN])
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "idem|%s|%s|%s|%s", key_id, method, path, idem_key);
@@ -188,13 +188,13 @@ void api_idempotency_key(const struct api_auth *a, const char *key_id, const cha
     vault_mac(a->vault, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, out);
 }
 
-void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[32])
+void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[SHA256_LEN])
 {
     vault_mac(a->vault, body, len, out);
 }
 
 /* The index key of a keyed hash (uniform already: its first 8 bytes). */
-static uint64_t mac_key(const uint8_t key_hash[32])
+static uint64_t mac_key(const uint8_t key_hash[SHA256_LEN])
 {
     uint64_t k;
 
@@ -204,13 +204,13 @@ static uint64_t mac_key(const uint8_t key_hash[32])
 
 /* The position + 1 of key_hash among n 32-byte hashes at rows (elem bytes apart), via x. */
 static uint32_t mac_find(const struct index *x, const void *rows, size_t elem,
-                         const uint8_t key_hash[32])
+                         const uint8_t key_hash[SHA256_LEN])
 {
     struct index_pos pos;
 
     for (uint32_t v = index_find(x, mac_key(key_hash), &pos); v != 0;
          v = index_find_next(x, &pos)) {
-        if (memcmp((const uint8_t *)rows + (size_t)(v - 1) * elem, key_hash, 32) == 0) {
+        if (memcmp((const uint8_t *)rows + (size_t)(v - 1) * elem, key_hash, SHA256_LEN) == 0) {
             return v;
         }
     }
@@ -219,7 +219,8 @@ static uint32_t mac_find(const struct index *x, const void *rows, size_t elem,
 
 _Static_assert(offsetof(struct idempotency_row, key_hash) == 0, "idem rows start with their key");
 
-const struct idempotency_row *api_idempotency_find(struct api_auth *a, const uint8_t key_hash[32])
+const struct idempotency_row *api_idempotency_find(struct api_auth *a,
+                                                   const uint8_t key_hash[SHA256_LEN])
 {
     uint32_t at = mac_find(&a->idem_index, a->idem, sizeof(*a->idem), key_hash);
 
@@ -246,7 +247,7 @@ void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r)
     MDT_ASSERT(rc == 0 && "the ring bounds the index: only memory can fail");
 }
 
-int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32])
+int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[SHA256_LEN])
 {
     uint32_t n = a->in_flight_index.count;
     int rc;
@@ -258,12 +259,12 @@ int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32])
     if (rc < 0) {
         return rc;
     }
-    memcpy(a->in_flight[n], key_hash, 32);
+    memcpy(a->in_flight[n], key_hash, SHA256_LEN);
     return 0;
 }
 
 /* The last key moves into the released one's place, so that the keys stay packed. */
-void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32])
+void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[SHA256_LEN])
 {
     uint32_t at = mac_find(&a->in_flight_index, a->in_flight, sizeof(*a->in_flight), key_hash);
     uint32_t last = a->in_flight_index.count;
@@ -273,7 +274,7 @@ void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32])
     (void)index_remove(&a->in_flight_index, mac_key(key_hash), at);
     if (at != last) {
         (void)index_remove(&a->in_flight_index, mac_key(a->in_flight[last - 1]), last);
-        memcpy(a->in_flight[at - 1], a->in_flight[last - 1], 32);
+        memcpy(a->in_flight[at - 1], a->in_flight[last - 1], SHA256_LEN);
         rc = index_put(&a->in_flight_index, mac_key(a->in_flight[at - 1]), at);
     }
     MDT_ASSERT(rc == 0 && "a key that was in the index fits again");

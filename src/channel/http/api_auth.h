@@ -37,11 +37,12 @@ int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope
 /* Keyed fingerprints of an Idempotency-Key (bound to the API key, method and path) and of a
  * request body. */
 void api_idempotency_key(const struct api_auth *a, const char *key_id, const char *method,
-                         const char *path, const char *idem_key, uint8_t out[32]);
-void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[32]);
+                         const char *path, const char *idem_key, uint8_t out[SHA256_LEN]);
+void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[SHA256_LEN]);
 
 /* The record for key_hash, or NULL. Valid until the next call. */
-const struct idempotency_row *api_idempotency_find(struct api_auth *a, const uint8_t key_hash[32]);
+const struct idempotency_row *api_idempotency_find(struct api_auth *a,
+                                                   const uint8_t key_hash[SHA256_LEN]);
 /* Remember a response (copied). */
 void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r);
 
@@ -50,7 +51,7 @@ void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r);
  * -MDT_EEXISTS already in flight, -MDT_EFULL too many in flight. Release it once the answer is
  * remembered (api_idempotency_put) or the request failed; releasing what was not claimed is a
  * programmer error. Loop thread only. */
-int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32]);
-void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32]);
+int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[SHA256_LEN]);
+void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[SHA256_LEN]);
 
 #endif

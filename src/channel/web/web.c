@@ -229,7 +229,7 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
 
 static const struct payment_request_row *find(struct web *w, const char *token)
 {
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
 
     if (vault_token_check(w->cfg.vault, token, hash) < 0) {
         return NULL;
@@ -386,8 +386,9 @@ bool web_csrf_ok(const struct web *w, const char *token, const char *csrf)
 
     web_csrf_token(w, token, want);
     /* 64 hex digits compared in constant time, as two 32-byte halves. */
-    ok = strlen(csrf) == 64 && vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) &&
-         vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32);
+    ok = strlen(csrf) == 2 * SHA256_LEN &&
+         vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) &&
+         vault_hash_equal((const uint8_t *)csrf + SHA256_LEN, (const uint8_t *)want + SHA256_LEN);
     vault_wipe(want, sizeof(want));
     return ok;
 }
@@ -414,7 +415,7 @@ static void post_page(struct web *w, struct evhttp_request *req, const char *tok
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
     int rc;
 
     if (r == NULL) {
@@ -490,7 +491,7 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
 
 static const char *enrol_phone(struct web *w, const char *token)
 {
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
 
     if (vault_token_check(w->cfg.vault, token, hash) < 0) {
         return NULL;
@@ -537,7 +538,7 @@ static void post_enrol(struct web *w, struct evhttp_request *req, const char *to
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
     int rc;
 
     if (phone == NULL) {

@@ -104,7 +104,7 @@ static void note_line(struct evbuffer *b, const char *note)
     }
 }
 
-static const uint8_t *token_hash(struct web *w, const char *token, uint8_t out[32])
+static const uint8_t *token_hash(struct web *w, const char *token, uint8_t out[SHA256_LEN])
 {
     return vault_token_check(w->cfg.vault, token, out) == 0 ? out : NULL;
 }
@@ -152,7 +152,7 @@ static void page_link_row(struct web *w, struct evhttp_request *req, const char 
 static void page_link(struct web *w, struct evhttp_request *req, const char *token,
                       const char *note)
 {
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
     bool wallet = false;
     const struct social_link_row *r =
         token_hash(w, token, h) != NULL ? dialog_link_get(w->cfg.dialog, h, clock_now_us(), &wallet)
@@ -289,7 +289,7 @@ out:
 
 static void post_link(struct web *w, struct evhttp_request *req, const char *token)
 {
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
     bool wallet = false;
     const struct social_link_row *r =
         token_hash(w, token, h) != NULL ? dialog_link_get(w->cfg.dialog, h, clock_now_us(), &wallet)
@@ -469,7 +469,7 @@ static void post_order(struct web *w, struct evhttp_request *req, const char *to
     struct mdt_err err = {0};
     struct social_call *c;
     struct form f;
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
 
     if (token_hash(w, token, h) == NULL ||
         dialog_order_get(w->cfg.dialog, h, clock_now_us(), &o) < 0) {
@@ -507,7 +507,7 @@ bool web_social_handle(struct web *w, struct evhttp_request *req, const char *pa
     }
     if (strncmp(path, "/o/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         struct order_view o;
-        uint8_t h[32];
+        uint8_t h[SHA256_LEN];
 
         if (m == EVHTTP_REQ_POST) {
             post_order(w, req, path + 3);
