@@ -139,6 +139,21 @@ static struct index *dialog_index_at(struct dialog *d, size_t i)
     return (struct index *)((char *)d + dialog_indexes[i].at);
 }
 
+struct dialog_step *dialog_step_new_api(struct dialog *d, int64_t now_us)
+{
+    struct dialog_step *s = calloc(1, sizeof(*s));
+
+    MDT_ASSERT(s != NULL);
+    s->d = d;
+    s->api = true;
+    s->now_us = now_us;
+    if (id128_random(&s->inbox_id) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
+}
+
 /* ---- lifetime and loading ---- */
 
 int dialog_create(const struct dialog_config *cfg, struct vault *v, struct dialog **out)

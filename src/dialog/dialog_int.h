@@ -262,6 +262,9 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
 void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
                             const struct command *cmd, int64_t now_us);
 struct ledger_op *dialog_add_op(struct dialog_step *s);
+/* A new step with no message behind it (a page, an operator's order: no inbox row), under a
+ * random id; NULL when the system gives no randomness. Ends with dialog_step_done, as any. */
+struct dialog_step *dialog_step_new_api(struct dialog *d, int64_t now_us);
 /* Void the hold of the order c waits to confirm (not a merchant's request: nothing is held for
  * it) and close the conversation; the op, or NULL when nothing was held (code.c). */
 struct ledger_op *dialog_order_void(struct dialog_step *s, const struct cust *c);

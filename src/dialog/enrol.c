@@ -78,13 +78,8 @@ int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], con
         return mdt_err_set(err, MDT_E(INVAL), "%s",
                            vault_pin_weakness_text(w, c->row.lang == LANG_FR));
     }
-    s = calloc(1, sizeof(*s));
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    if (id128_random(&s->inbox_id) < 0) {
-        free(s);
+    s = dialog_step_new_api(d, now_us);
+    if (s == NULL) {
         return mdt_err_set(err, MDT_E(IO), "%s",
                            dialog_text(TEXT_PAGE_NO_RANDOM, (enum lang)c->row.lang));
     }

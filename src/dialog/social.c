@@ -625,14 +625,9 @@ const struct social_link_row *dialog_link_get(struct dialog *d,
 /* A step of the link page, for k's account. */
 static struct dialog_step *link_step(struct dialog *d, struct slink *k, int64_t now_us)
 {
-    struct dialog_step *s = calloc(1, sizeof(*s));
+    struct dialog_step *s = dialog_step_new_api(d, now_us);
 
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    if (id128_random(&s->inbox_id) < 0) {
-        free(s);
+    if (s == NULL) {
         return NULL;
     }
     s->lang = (enum lang)k->row.lang;
@@ -880,13 +875,8 @@ int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256_L
     if (c->busy) {
         return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
     }
-    s = calloc(1, sizeof(*s));
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    if (id128_random(&s->inbox_id) < 0) {
-        free(s);
+    s = dialog_step_new_api(d, now_us);
+    if (s == NULL) {
         return dialog_page_err(err, MDT_E(IO), lang, TEXT_PAGE_NO_RANDOM);
     }
     snprintf(s->phone, sizeof(s->phone), "%s", c->row.phone);
