@@ -282,6 +282,10 @@
  * a receipt naming it stays one 160-character SMS and no name poses as a number. */
 #define COMMAND_NAME_CHARS_MAX 20
 
+/* A campaign's hashtag without its '#', upper-case ASCII letters and digits ("TELETHON2026"),
+ * NUL included: hashtags people type and share are short words. */
+#define CAMPAIGN_TAG_MAX 32
+
 /* ---- Social networks (what X and Mastodon send) ---- */
 
 /* Platform ids: X id_str (19 digits today), Mastodon ids (strings, 18 digits today; other
@@ -328,6 +332,11 @@
 
 /* Items per page of a list an API client asks for. */
 #define API_LIST_MAX 100
+
+/* A payment request's reference (the merchant's order number) and description, as merchants
+ * send them, NUL included: both are shown to the payer on one page and in one SMS. */
+#define REQUEST_REFERENCE_MAX 64
+#define REQUEST_DESCRIPTION_MAX 128
 
 /* A wallet page's form body: a CSRF token (64 hex digits), a 6-digit code twice, a phone number
  * and their names, urlencoded, are under 200 bytes. */

@@ -123,8 +123,8 @@ struct dialog_step {
     bool link_changed;
     char otp[8];                     /* a one-time code to text: in its SMS only, wiped */
     char payee_show[STORE_ADDR_MAX]; /* how replies name the payee: "@bob"; "" the number */
-    char donor[64];       /* a campaign donation's public name ("@alice", opted in); "" anonymous */
-    char counted_tag[32]; /* the campaign of that row, and its amount */
+    char donor[64]; /* a campaign donation's public name ("@alice", opted in); "" anonymous */
+    char counted_tag[CAMPAIGN_TAG_MAX]; /* the campaign of that row, and its amount */
     int64_t counted_minor;
     struct code_order_row code_order; /* an operator's order this step carries out; seq 0 none */
     /* a social account linked to the wallet, told in private of a code reset ("" none) */
@@ -199,17 +199,18 @@ int dialog_outbox_open(const struct dialog *d, const struct outbox_row *in, stru
 
 /* What a merchant asks (POST /v1/payment-requests), already parsed from JSON. */
 struct request_input {
-    struct id128 id;      /* derived from the Idempotency-Key, or random */
-    uint64_t merchant_id; /* the API key's merchant */
-    int64_t amount_minor; /* > 0, in the wallets' currency */
-    char currency[4];     /* must be the wallets' currency */
-    char payer[64];       /* a phone number as given; normalised here */
-    char reference[64];   /* the merchant's order number, shown to the payer */
-    char description[128];
+    struct id128 id;                       /* derived from the Idempotency-Key, or random */
+    uint64_t merchant_id;                  /* the API key's merchant */
+    int64_t amount_minor;                  /* > 0, in the wallets' currency */
+    char currency[4];                      /* must be the wallets' currency */
+    char payer[PHONE_TEXT_MAX];            /* a phone number as given; normalised here */
+    char reference[REQUEST_REFERENCE_MAX]; /* the merchant's order number, shown to the payer */
+    char description[REQUEST_DESCRIPTION_MAX];
     char callback_url[STORE_URL_MAX]; /* events of this request; "" the merchant's default */
     uint32_t expires_in_s;            /* 60 .. 7 days */
-    char campaign[32]; /* a campaign's tag ("FAIM2026", no '#'): a donation to its association,
-                        * counted towards its total; "" a payment to the merchant */
+    /* a campaign's tag ("FAIM2026", no '#'): a donation to its association, counted towards its
+     * total; "" a payment to the merchant */
+    char campaign[CAMPAIGN_TAG_MAX];
 };
 
 /* Add or update a merchant (loaded, created by the CLI and reread). */
@@ -285,7 +286,7 @@ int dialog_request_json(const struct dialog *d, const struct payment_request_row
 
 /* A campaign's public figures. */
 struct campaign_info {
-    char tag[32];
+    char tag[CAMPAIGN_TAG_MAX];
     char name[64];
     char association[64];
     const struct currency *currency;
