@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hash.h"
 #include "base/id128.h"
 #include "base/index.h"
 #include "base/mem.h"
@@ -39,12 +40,7 @@ const char *dialog_text(enum dialog_text t, enum lang lang)
 
 static uint64_t str_hash(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (; *s != '\0'; s++) {
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    }
-    return h;
+    return hash_fnv1a(HASH_FNV1A_SEED, s, strlen(s));
 }
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone)

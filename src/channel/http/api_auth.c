@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hash.h"
 #include "base/index.h"
 #include "vault/vault.h"
 
@@ -34,13 +35,7 @@ struct api_auth {
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ull;
-
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ b[i]) * 1099511628211ull;
-    }
-    return h;
+    return hash_fnv1a(HASH_FNV1A_SEED, p, n);
 }
 
 int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth **out)
