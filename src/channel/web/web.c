@@ -79,6 +79,28 @@ void web_page_suspended(struct evhttp_request *req, bool fr)
                      "bad");
 }
 
+void web_wrong_code_text(const struct dialog_step *s, bool fr, char *text, size_t cap)
+{
+    snprintf(text, cap,
+             fr ? "Code incorrect. Encore %u essai(s)." : "Wrong code. %u more try(ies).",
+             dialog_step_tries_left(s));
+}
+
+void web_page_locked(struct evhttp_request *req, bool fr, bool request)
+{
+    const char *fr_text = request ? "Trop de codes erronés : la demande est refusée et votre "
+                                    "code bloqué pour un moment."
+                                  : "Trop de codes erronés : l'ordre est annulé et votre code "
+                                    "bloqué pour un moment.";
+    const char *en_text = request ? "Too many wrong codes: the request is declined and your code "
+                                    "locked for a while."
+                                  : "Too many wrong codes: the order is cancelled and your code "
+                                    "locked for a while.";
+
+    web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked", fr ? fr_text : en_text,
+                     "bad");
+}
+
 /* Text into HTML: & < > " ' escaped. */
 void web_html(struct evbuffer *b, const char *s)
 {
@@ -313,18 +335,11 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
         web_page_message(req, 200, fr, fr ? "Paiement effectué" : "Payment done", text, "ok");
         break;
     case OUTCOME_WRONG_CODE:
-        snprintf(text, sizeof(text),
-                 fr ? "Code incorrect. Encore %u essai(s)." : "Wrong code. %u more try(ies).",
-                 dialog_step_tries_left(s));
+        web_wrong_code_text(s, fr, text, sizeof(text));
         page_request(c->w, req, c->token, r, text);
         break;
     case OUTCOME_LOCKED:
-        web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
-                         fr ? "Trop de codes erronés : la demande est refusée et votre code bloqué "
-                              "pour un moment."
-                            : "Too many wrong codes: the request is declined and your code locked "
-                              "for a while.",
-                         "bad");
+        web_page_locked(req, fr, true);
         break;
     case OUTCOME_SUSPENDED:
         web_page_suspended(req, fr);

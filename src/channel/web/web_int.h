@@ -39,6 +39,11 @@ void web_page_message(struct evhttp_request *req, int status, bool fr, const cha
                       const char *text, const char *cls);
 /* 403: payments are suspended while a forgotten code's reset waits out its delay. */
 void web_page_suspended(struct evhttp_request *req, bool fr);
+/* What a page says under its form after a wrong code: the tries the step left. */
+void web_wrong_code_text(const struct dialog_step *s, bool fr, char *text, size_t cap);
+/* 403: the last try was wrong; what was waiting (a request: declined; an order: cancelled) is
+ * over and the code locked. */
+void web_page_locked(struct evhttp_request *req, bool fr, bool request);
 /* The form's CSRF token for the link token: 64 hex digits, an HMAC. */
 void web_csrf_token(const struct web *w, const char *token, char out[SHA256_HEX_MAX]);
 /* Whether csrf is the form's token for the link token (constant time). */

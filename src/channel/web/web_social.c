@@ -328,8 +328,8 @@ static void post_link(struct web *w, struct evhttp_request *req, const char *tok
         return;
     }
     if (rc < 0) {
-        web_page_message(req, rc == MDT_E(NOTFOUND) ? 404 : 503, fr,
-                         fr ? "Réessayez" : "Try again", err.msg, "bad");
+        web_page_message(req, rc == MDT_E(NOTFOUND) ? 404 : 503, fr, fr ? "Réessayez" : "Try again",
+                         err.msg, "bad");
         return;
     }
     c = calloc(1, sizeof(*c));
@@ -420,33 +420,27 @@ static void order_answered(void *ctx, int rc, const struct dialog_step *s)
     switch (dialog_step_outcome(s)) {
     case OUTCOME_DONE:
         snprintf(text, sizeof(text),
-                 c->order.donation ? (fr ? "Merci ! Don de %s à %s effectué."
-                                         : "Thank you! %s given to %s.")
-                                   : (fr ? "Envoyé : %s à %s." : "Sent: %s to %s."),
+                 c->order.donation
+                     ? (fr ? "Merci ! Don de %s à %s effectué." : "Thank you! %s given to %s.")
+                     : (fr ? "Envoyé : %s à %s." : "Sent: %s to %s."),
                  amount, c->order.payee);
         web_page_message(req, 200, fr, fr ? "C'est fait" : "Done", text, "ok");
         break;
     case OUTCOME_WRONG_CODE:
-        snprintf(text, sizeof(text),
-                 fr ? "Code incorrect. Encore %u essai(s)." : "Wrong code. %u more try(ies).",
-                 dialog_step_tries_left(s));
+        web_wrong_code_text(s, fr, text, sizeof(text));
         page_order(c->pc.w, req, c->pc.token, &c->order, text);
         break;
     case OUTCOME_LOCKED:
-        web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
-                         fr ? "Trop de codes erronés : l'ordre est annulé et votre code bloqué "
-                              "pour un moment."
-                            : "Too many wrong codes: the order is cancelled and your code locked "
-                              "for a while.",
-                         "bad");
+        web_page_locked(req, fr, false);
         break;
     case OUTCOME_SUSPENDED:
         web_page_suspended(req, fr);
         break;
     case OUTCOME_EXPIRED:
         web_page_message(req, 410, fr, fr ? "Ordre expiré" : "Order expired",
-                         fr ? "Ordre expiré : rien n'a été débité." : "Order expired: nothing was "
-                                                                     "taken.",
+                         fr ? "Ordre expiré : rien n'a été débité."
+                            : "Order expired: nothing was "
+                              "taken.",
                          "bad");
         break;
     default:
