@@ -36,6 +36,7 @@
 #include "mandatd/service.h"
 #include "mandatd/smpp_links.h"
 #include "store/store.h"
+#include "vault/card_vault.h"
 #include "vault/vault.h"
 
 static void usage(FILE *out)
@@ -109,6 +110,7 @@ struct daemon {
     struct store *store;
     struct engine *engine;
     struct vault *vault;
+    struct card_vault *cards; /* card numbers' key ring: [cards] key_ring */
     struct dialog *dialog;
     struct event_base *base;
     struct service *service;
@@ -444,6 +446,9 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     rc = claim_settings(d, &dc, err);
     if (rc == 0) {
         rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
+    }
+    if (rc == 0) {
+        rc = card_vault_open(cfg->cards.key_ring, true, &d->cards, err);
     }
     if (rc == 0) {
         rc = dialog_create(&dc, d->vault, &d->dialog);
@@ -1017,6 +1022,7 @@ static void stop(struct daemon *d)
     }
     dialog_free(d->dialog);
     vault_close(d->vault);
+    card_vault_close(d->cards);
     store_close(d->store);
     log_info("mandatd stopped: %llu batches, %llu operations, %llu expired",
              (unsigned long long)st.batches, (unsigned long long)st.ops,
