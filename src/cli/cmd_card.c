@@ -427,14 +427,13 @@ static int card_show(struct cli *c, const char *want)
     return rc;
 }
 
-/* block: any card but an expired one; unblock: a blocked card, back to active (inactive when
- * it was never activated: its activation code's hash is still there). */
+/* block: stops loads at once; unblock: a blocked card, back to active (inactive when its
+ * holder never activated it). */
 static int card_set_status(struct cli *c, const char *token, bool block)
 {
     struct card_find f = {.want = token};
     struct store_extra row = {.kind = EXTRA_CARD};
     struct cli_engine e = {0};
-    static const uint8_t zero[32];
     int rc = card_walk(c, &f);
 
     if (rc == 0 && (f.matches != 1 || strcmp(f.found.token, token) != 0)) {
@@ -452,8 +451,7 @@ static int card_set_status(struct cli *c, const char *token, bool block)
     if (block) {
         row.u.card.status = CARD_STATUS_BLOCKED;
     } else {
-        row.u.card.status = memcmp(f.found.activation_hash, zero, 32) == 0 ? CARD_STATUS_ACTIVE
-                                                                           : CARD_STATUS_INACTIVE;
+        row.u.card.status = f.found.activated_us != 0 ? CARD_STATUS_ACTIVE : CARD_STATUS_INACTIVE;
     }
     row.u.card.updated_us = clock_now_us();
     rc = cli_engine_open(c, CLI_STORE_WRITE, &e);

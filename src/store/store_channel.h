@@ -360,11 +360,13 @@ struct card_row {
     char token[STORE_CARD_TOKEN_MAX];
     uint8_t exp_month; /* valid through the end of this month */
     uint16_t exp_year;
-    uint16_t status;              /* enum card_status */
-    char holder[64];              /* the name embossed */
-    char phone[STORE_ADDR_MAX];   /* the holder's E.164 number; "" none */
-    uint8_t activation_hash[32];  /* vault_mac of the activation code on the card carrier */
-    uint32_t activation_failures; /* wrong activation codes in a row */
+    uint16_t status;             /* enum card_status */
+    char holder[64];             /* the name embossed */
+    char phone[STORE_ADDR_MAX];  /* the holder's E.164 number; "" none */
+    uint8_t activation_hash[32]; /* vault_mac of the activation code on the card carrier */
+    uint32_t activation_failures;
+    int64_t activated_us;
+        /* when its holder activated it; 0 never */ /* wrong activation codes in a row */
     int64_t created_us;
     int64_t updated_us;
     char bin[STORE_CARD_BIN_MAX]; /* (load only) */

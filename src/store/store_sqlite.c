@@ -171,7 +171,7 @@ static const char *const migrations[] = {
     " exp_month INTEGER NOT NULL, exp_year INTEGER NOT NULL,"
     " status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 4), holder TEXT NOT NULL,"
     " phone TEXT NOT NULL, activation_hash BLOB, activation_failures INTEGER NOT NULL,"
-    " created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
+    " activated_us INTEGER NOT NULL, created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
     "CREATE TABLE card_aliases(owner TEXT NOT NULL, alias TEXT NOT NULL,"
     " card_account INTEGER NOT NULL, created_us INTEGER NOT NULL, PRIMARY KEY(owner, alias));",
 };
@@ -244,9 +244,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         "UPDATE webhooks SET state = ?, attempts = ?, next_try_us = ?, last_error = ? WHERE id = ?",
     [ST_INS_CARD_PAN] = "INSERT INTO card_pans(token, sealed, key_version, pan_mac, bin, last4,"
                         " pan_len, created_us) VALUES(?,?,?,?,?,?,?,?)",
-    [ST_UPSERT_CARD] = "INSERT OR REPLACE INTO cards(account_id, token, exp_month, exp_year, status,"
-                       " holder, phone, activation_hash, activation_failures, created_us,"
-                       " updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_CARD] =
+        "INSERT OR REPLACE INTO cards(account_id, token, exp_month, exp_year, status,"
+        " holder, phone, activation_hash, activation_failures, activated_us,"
+        " created_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CARD_ALIAS] = "INSERT OR REPLACE INTO card_aliases(owner, alias, card_account,"
                              " created_us) VALUES(?,?,?,?)",
     [ST_DELETE_CARD_ALIAS] = "DELETE FROM card_aliases WHERE owner = ? AND alias = ?",

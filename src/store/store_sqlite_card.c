@@ -71,8 +71,9 @@ static int write_card(struct sqlite_store *s, const struct card_row *r, struct m
         sqlite3_bind_blob(st, 8, r->activation_hash, 32, SQLITE_STATIC);
     }
     sqlite3_bind_int64(st, 9, r->activation_failures);
-    sqlite3_bind_int64(st, 10, r->created_us);
-    sqlite3_bind_int64(st, 11, r->updated_us);
+    sqlite3_bind_int64(st, 10, r->activated_us);
+    sqlite3_bind_int64(st, 11, r->created_us);
+    sqlite3_bind_int64(st, 12, r->updated_us);
     return sqlite_step_done(s, st, err);
 }
 
@@ -117,11 +118,12 @@ int sqlite_load_card(sqlite3_stmt *st, const struct store_channel_fns *f, void *
     column_text(st, 6, r.phone, sizeof(r.phone));
     column_blob(st, 7, r.activation_hash, sizeof(r.activation_hash));
     r.activation_failures = (uint32_t)sqlite3_column_int64(st, 8);
-    r.created_us = sqlite3_column_int64(st, 9);
-    r.updated_us = sqlite3_column_int64(st, 10);
-    column_text(st, 11, r.bin, sizeof(r.bin));
-    column_text(st, 12, r.last4, sizeof(r.last4));
-    r.pan_len = (uint16_t)sqlite3_column_int(st, 13);
+    r.activated_us = sqlite3_column_int64(st, 9);
+    r.created_us = sqlite3_column_int64(st, 10);
+    r.updated_us = sqlite3_column_int64(st, 11);
+    column_text(st, 12, r.bin, sizeof(r.bin));
+    column_text(st, 13, r.last4, sizeof(r.last4));
+    r.pan_len = (uint16_t)sqlite3_column_int(st, 14);
     return f->card(ctx, &r);
 }
 
