@@ -309,12 +309,7 @@ struct campaign_total {
 };
 
 /* Cards (issue 13). A card is a ledger account of kind card; its number (PAN) lives only sealed
- * by the card vault, in card_pans, under a random token. Sizes match src/vault/card_vault.h
- * (checked there): the store sits below the vault and does not include it. */
-#define STORE_CARD_TOKEN_MAX 40  /* "card_" and 32 hex digits, NUL (CARD_TOKEN_MAX is 38) */
-#define STORE_CARD_SEALED_MAX 64 /* version, nonce, tag and 19 digits: 51 (CARD_SEALED_MAX) */
-#define STORE_CARD_BIN_MAX 9     /* the issuer range shown: 6 to 8 digits, NUL */
-#define STORE_CARD_ALIAS_MAX 16  /* MAMAN, KARIM: 15 letters or digits, NUL */
+ * by the card vault, in card_pans, under a random token (sizes: STORE_CARD_* in limits.h). */
 
 /* A sealed card number. pan_mac (the vault's keyed hash of the PAN) is unique: the same number
  * is never issued twice. Written once (EXTRA_CARD_PAN); a key rotation re-encrypts it in place
