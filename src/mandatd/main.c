@@ -263,7 +263,8 @@ static void reload_associations(struct daemon *d)
     struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
                                     .merchant = dialog_channel_fns()->merchant,
                                     .campaign = dialog_campaign_loaded,
-                                    .code_order = dialog_code_order_loaded};
+                                    .code_order = dialog_code_order_loaded,
+                                    .card = dialog_card_loaded};
     struct mdt_err err = {0};
 
     if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {
@@ -442,6 +443,11 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                "write none",
                                cfg->sms.order_fee);
         }
+    }
+    /* Card reloads by SMS pay [fee.card_reload] when the file has it (issue 13). */
+    dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&cfg->ledger, "card_reload");
+    if (dc.card_reload_fee_schedule != 0) {
+        dc.card_reload_fee = cfg->ledger.fee_schedules[dc.card_reload_fee_schedule - 1];
     }
     rc = claim_settings(d, &dc, err);
     if (rc == 0) {
