@@ -431,15 +431,16 @@ bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
     }
 }
 
-void dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c)
+bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c)
 {
     const struct card_row *k = dialog_card_find(d, c->conv.payee_account);
     const struct cust *holder;
 
     if (k == NULL) {
-        return;
+        return false;
     }
     step_card(s, k, c->conv.payee);
     holder = k->phone[0] != '\0' ? dialog_cust_find(d, k->phone) : NULL;
     s->payee_lang = holder != NULL ? (enum lang)holder->row.lang : d->cfg.lang;
+    return card_usable(k, s->now_us);
 }

@@ -405,10 +405,16 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
             decide_hold(d, s, c);
             return;
         }
+        if (c->conv.kind == TRANSFER_CARD_LOAD && !dialog_card_confirm_prep(d, s, c)) {
+            /* Blocked (BLOQUER) since the order: the hold goes back, nothing is loaded. */
+            close_order(s, c, TRANSFER_VOID_PENDING);
+            s->action = ACT_CARD_SAY;
+            s->text_id = TEXT_CARD_BLOCKED;
+            return;
+        }
         s->action = ACT_CONFIRM;
         close_order(s, c, TRANSFER_POST_PENDING);
         if (c->conv.kind == TRANSFER_CARD_LOAD) {
-            dialog_card_confirm_prep(d, s, c);
             return;
         }
         payee = s->payee_is_charity ? NULL : dialog_payee_cust(d, c->conv.payee);

@@ -260,8 +260,9 @@ void dialog_code_free_all(struct dialog *d);
  * step is decided; false: not a card command (or no wallet: the caller says how to join). */
 bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
                         const struct command *cmd);
-/* The code confirms c's reload: the card and its holder's language into the step. */
-void dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c);
+/* The code confirms c's reload: the card and its holder's language into the step. False when
+ * the card may not be loaded any more (blocked, expired, unknown since the order). */
+bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c);
 /* The card with this ledger account, or NULL. */
 struct card_row *dialog_card_find(struct dialog *d, uint64_t account_id);
 /* Apply a durable card or alias row to memory (load, reread, step done). */

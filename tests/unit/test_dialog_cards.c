@@ -121,8 +121,14 @@ static void test_cap_list_block(void **state)
     assert_int_equal(account(6).debits_pending, 0);
     say(A, "CARDS");
     expect(0, "Your cards: MUM ****4242");
-    say(A, "BLOCK MUM");
+    say(A, "RELOAD MUM 50");
+    expect(0, "Reload ****4242 (MUM) with €50.00 + fee €6.00?");
+    say(A, "BLOCK MUM"); /* the card is lost while the order waits for the code */
     expect(0, "Card ****4242 (MUM) blocked");
+    say(A, "483920");
+    expect(0, "Card ****4242 (MUM) is blocked or expired: nothing was taken.");
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(card).credits_pending, 0);
     say(A, "RELOAD MUM 50");
     expect(0, "Card ****4242 (MUM) is blocked or expired: nothing was taken.");
     say(A, "BAL KARIM");
