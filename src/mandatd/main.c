@@ -257,7 +257,9 @@ static void kannel_dlr(void *ctx, const char *peer_id, const char *stat)
 }
 
 /* Associations the CLI creates while mandatd runs: read the (small, at most
- * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. */
+ * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. Cards too (issued,
+ * blocked, unblocked by the CLI): that is a scan of every card a second, fine for tens of
+ * thousands; past that it wants a cursor on cards.updated_us. */
 static void reload_associations(struct daemon *d)
 {
     struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
