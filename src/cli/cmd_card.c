@@ -266,28 +266,14 @@ static void issue_print(const struct store_extra *rows, const char *code, const 
     printf("emboss: appended to %s (number, expiry and name for the card maker)\n", emboss);
 }
 
-/* Open the card's account, then write its number, its row and the emboss line. */
-static int issue_commit(struct cli *c, struct cli_engine *e, struct card_vault *cv,
-                        struct store_extra rows[2], const char *emboss)
+/* Write the emboss line, then the card's number and row (its account is open). */
+static int issue_commit(struct cli_engine *e, struct card_vault *cv, struct store_extra rows[2],
+                        const char *emboss)
 {
-    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
-    struct ledger_result res = {0};
-    int rc;
-
-    op.account.kind = ACCOUNT_CARD;
-    snprintf(op.account.currency, sizeof(op.account.currency), "%s",
-             c->cfg.ledger.default_currency);
-    rc = cli_engine_execute(e, &op, &res);
-    if (rc == 0 && res.reason != LEDGER_OK) {
-        return cli_refusal(c, "card issue", &op, &res, &(struct cli_facts){0});
-    }
-    if (rc != 0) {
-        return rc;
-    }
-    rows[1].u.card.account_id = res.account_id;
     /* The card maker's line first: a card in the books that nobody can emboss is worse than a
      * line for a card that failed to commit (the maker checks against `mandat card list`). */
-    rc = emboss_write(emboss, cv, &rows[0].u.card_pan, &rows[1].u.card);
+    int rc = emboss_write(emboss, cv, &rows[0].u.card_pan, &rows[1].u.card);
+
     if (rc == 0) {
         rc = engine_execute_rows(e->engine, NULL, 0, rows, 2, NULL, NULL);
         if (rc < 0) {
@@ -321,7 +307,7 @@ static int card_issue(struct cli *c, const struct issue_args *a)
         rc = card_fill(c, v, a, &rows[1].u.card, code);
     }
     if (rc == 0) {
-        rc = cli_engine_open(c, CLI_STORE_WRITE, &e);
+        rc = cli_account_open(c, ACCOUNT_CARD, &e, &rows[1].u.card.account_id);
     }
     if (rc == 0) {
         rc = pan_new(cv, e.store, c->cfg.cards.bin, &rows[0].u.card_pan);
@@ -331,7 +317,7 @@ static int card_issue(struct cli *c, const struct issue_args *a)
         }
     }
     if (rc == 0) {
-        rc = issue_commit(c, &e, cv, rows, a->emboss);
+        rc = issue_commit(&e, cv, rows, a->emboss);
     }
     if (rc == 0) {
         issue_print(rows, code, a->emboss);
