@@ -359,6 +359,11 @@ void config_defaults(struct mandat_config *cfg)
     cfg->http.max_headers = HTTP_HEADER_COUNT_MAX_DEFAULT;
     cfg->http.max_request_line = HTTP_REQUEST_LINE_MAX_DEFAULT;
     snprintf(cfg->vault_key_file, sizeof(cfg->vault_key_file), "mandat.key");
+    snprintf(cfg->cards.key_ring, sizeof(cfg->cards.key_ring), "mandat-cards.keys");
+    /* 999999: no network issues in it (test cards), so a card made by a test is never real. */
+    snprintf(cfg->cards.bin, sizeof(cfg->cards.bin), "999999");
+    cfg->cards.expiry_years = 3;         /* as most prepaid cards */
+    cfg->cards.price_minor = 1900;       /* Flouss.com's card: 19 EUR */
     cfg->webhook.timeout_s = 10;         /* merchants answer in milliseconds */
     cfg->webhook.concurrency = 16;       /* a few per merchant at peak */
     cfg->webhook.retry_min_s = 10;       /* 10 s, 20 s, 40 s ... capped at 1 h */

@@ -143,6 +143,15 @@ static const struct key_def social_keys[] = {
     {"tls_ca_file", config_set_string, CFG_OFF(social.tls_ca_file), 0, CONFIG_PATH_MAX - 1, 0},
 };
 
+/* Cards (issue 13). A BIN of 6 to 8 digits (ISO/IEC 7812-1:2017 moved to 8); cards last 1 to
+ * 10 years (networks issue 2 to 5). */
+static const struct key_def cards_keys[] = {
+    {"key_ring", config_set_string, CFG_OFF(cards.key_ring), 1, CONFIG_PATH_MAX - 1, 0},
+    {"bin", config_set_digits, CFG_OFF(cards.bin), 6, 8, 0},
+    {"expiry_years", config_set_u32, CFG_OFF(cards.expiry_years), 1, 10, 0},
+    {"price", config_set_cfg_amount, CFG_OFF(cards.price_minor), 0, 0, 0},
+};
+
 static const struct key_def limits_keys[] = {
     {"op_max_p2p", config_set_amount, LIM_OFF(op_max_p2p), 0, 0, 0},
     {"op_max_payment", config_set_amount, LIM_OFF(op_max_payment), 0, 0, 0},
@@ -186,6 +195,7 @@ const struct section_def config_sections[SEC_COUNT_] = {
     [SEC_VAULT] = SECTION_DEF("vault", vault_keys),
     [SEC_WEBHOOK] = SECTION_DEF("webhook", webhook_keys),
     [SEC_SOCIAL] = SECTION_DEF("social", social_keys),
+    [SEC_CARDS] = SECTION_DEF("cards", cards_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),
 };

@@ -21,6 +21,7 @@ struct daemon {
     struct store *store;
     struct engine *engine;
     struct vault *vault;
+    struct card_vault *cards; /* card numbers' key ring: [cards] key_ring (issue 13) */
     struct dialog *dialog;
     struct event_base *base;
     struct service *service;

@@ -37,6 +37,7 @@
 #include "mandatd/service.h"
 #include "mandatd/smpp_links.h"
 #include "store/store.h"
+#include "vault/card_vault.h"
 #include "vault/vault.h"
 
 static void usage(FILE *out)
@@ -105,13 +106,16 @@ static int parse_args(int argc, char **argv, struct mandat_config *cfg, const ch
 }
 
 /* Associations the CLI creates while mandatd runs: read the (small, at most
- * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. */
+ * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. Cards too (issued,
+ * blocked, unblocked by the CLI): that is a scan of every card a second, fine for tens of
+ * thousands; past that it wants a cursor on cards.updated_us. */
 static void reload_associations(struct daemon *d)
 {
     struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
                                     .merchant = dialog_channel_fns()->merchant,
                                     .campaign = dialog_campaign_loaded,
-                                    .code_order = dialog_code_order_loaded};
+                                    .code_order = dialog_code_order_loaded,
+                                    .card = dialog_card_loaded};
     struct mdt_err err = {0};
 
     if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {
@@ -269,9 +273,17 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                cfg->sms.order_fee);
         }
     }
+    /* Card reloads by SMS pay [fee.card_reload] when the file has it (issue 13). */
+    dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&cfg->ledger, "card_reload");
+    if (dc.card_reload_fee_schedule != 0) {
+        dc.card_reload_fee = cfg->ledger.fee_schedules[dc.card_reload_fee_schedule - 1];
+    }
     rc = claim_settings(d, &dc, err);
     if (rc == 0) {
         rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
+    }
+    if (rc == 0) {
+        rc = card_vault_open(cfg->cards.key_ring, true, &d->cards, err);
     }
     if (rc == 0) {
         rc = dialog_create(&dc, d->vault, &d->dialog);
@@ -421,6 +433,7 @@ static void stop(struct daemon *d)
     }
     dialog_free(d->dialog);
     vault_close(d->vault);
+    card_vault_close(d->cards);
     store_close(d->store);
     log_info("mandatd stopped: %llu batches, %llu operations, %llu expired",
              (unsigned long long)st.batches, (unsigned long long)st.ops,
