@@ -81,13 +81,6 @@ int cli_card_ring_create(struct cli *c)
     return 0;
 }
 
-static const char *status_name(unsigned status)
-{
-    static const char *const names[] = {"inactive", "active", "blocked", "lost", "expired"};
-
-    return status < sizeof(names) / sizeof(names[0]) ? names[status] : "?";
-}
-
 /* ---- issue ---- */
 
 /* n random decimal digits into out (no NUL). Bytes of 250 and above are dropped so that every
@@ -351,7 +344,7 @@ static void card_print(const struct card_row *r, const struct cli_view *view)
     card_mask(r->bin, r->last4, (unsigned)(r->pan_len - strlen(r->bin) - 4), mask);
     phone_mask(r->phone, phone, sizeof(phone));
     printf("%-38s %-19s %-6" PRIu64 " %-8s %02u/%u %10s  %s%s%s\n", r->token, mask, r->account_id,
-           status_name(r->status), r->exp_month, r->exp_year,
+           card_status_name(r->status), r->exp_month, r->exp_year,
            cli_money_plain(balance, a != NULL ? a->currency : "EUR", money), r->holder,
            r->phone[0] != '\0' ? ", " : "", r->phone[0] != '\0' ? phone : "");
 }
@@ -427,7 +420,8 @@ static int card_set_status(struct cli *c, const char *token, bool block)
         return CLI_EXIT_REFUSED;
     }
     if (rc == 0 && !block && f.found.status != CARD_STATUS_BLOCKED) {
-        cli_error("card %s is %s, not blocked: nothing to do", token, status_name(f.found.status));
+        cli_error("card %s is %s, not blocked: nothing to do", token,
+                  card_status_name(f.found.status));
         return CLI_EXIT_REFUSED;
     }
     if (rc != 0) {
@@ -448,7 +442,7 @@ static int card_set_status(struct cli *c, const char *token, bool block)
             cli_error("cannot change the card: %s", mdt_strerror(rc));
             return CLI_EXIT_USAGE;
         }
-        printf("card %s ****%s %s\n", token, f.found.last4, status_name(row.u.card.status));
+        printf("card %s ****%s %s\n", token, f.found.last4, card_status_name(row.u.card.status));
     }
     return rc;
 }

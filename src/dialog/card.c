@@ -87,9 +87,36 @@ void dialog_card_apply(struct dialog *d, const struct card_row *r)
     val = (uint32_t)d->card_count;
     dialog_index_put(&d->card_ids, id_key(r->account_id), val);
     dialog_index_put(&d->card_last4, str_key(r->last4), val);
+    dialog_index_put(&d->card_tokens, str_key(r->token), val);
     if (r->phone[0] != '\0') {
         dialog_index_put(&d->card_phones, str_key(r->phone), val);
     }
+}
+
+/* The card with this token, or NULL. */
+static struct card_row *card_by_token(struct dialog *d, const char *token)
+{
+    struct index_pos pos;
+
+    for (uint32_t v = index_find(&d->card_tokens, str_key(token), &pos); v != 0;
+         v = index_find_next(&d->card_tokens, &pos)) {
+        if (strcmp(d->cards[v - 1].token, token) == 0) {
+            return &d->cards[v - 1];
+        }
+    }
+    return NULL;
+}
+
+int dialog_card_get(struct dialog *d, const char *token, struct card_row *out)
+{
+    const struct card_row *k = card_by_token(d, token);
+
+    if (k == NULL) {
+        return MDT_E(NOTFOUND);
+    }
+    *out = *k;
+    vault_wipe(out->activation_hash, sizeof(out->activation_hash));
+    return 0;
 }
 
 int dialog_card_loaded(void *ctx, const struct card_row *r)
@@ -443,4 +470,55 @@ bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const str
     holder = k->phone[0] != '\0' ? dialog_cust_find(d, k->phone) : NULL;
     s->payee_lang = holder != NULL ? (enum lang)holder->row.lang : d->cfg.lang;
     return card_usable(k, s->now_us);
+}
+
+/* The step's own id, from the load's: its outbox rows (the holder's receipt) derive from it. */
+#define TAG_CARD_LOAD_STEP 0x900u
+
+int dialog_card_load(struct dialog *d, uint64_t merchant_id, const char *token,
+                     struct id128 load_id, int64_t amount_minor, int64_t now_us,
+                     struct dialog_step **out, struct mdt_err *err)
+{
+    const struct card_row *k = card_by_token(d, token);
+    const struct cust *holder;
+    struct dialog_step *s;
+    struct ledger_op *op;
+
+    if (k == NULL) {
+        return mdt_err_set(err, MDT_E(NOTFOUND), "no such card");
+    }
+    if (amount_minor <= 0) {
+        return mdt_err_set(err, MDT_E(INVAL), "amount is a positive number of cents");
+    }
+    if (!card_usable(k, now_us)) {
+        return mdt_err_set(err, MDT_E(RANGE), "the card is %s",
+                           card_expired(k->exp_month, k->exp_year, now_us)
+                               ? "expired"
+                               : card_status_name(k->status));
+    }
+    s = calloc(1, sizeof(*s));
+    MDT_ASSERT(s != NULL);
+    s->d = d;
+    s->api = true;
+    s->now_us = now_us;
+    s->inbox_id = id128_derive(load_id, TAG_CARD_LOAD_STEP);
+    s->action = ACT_CARD_LOAD;
+    s->lang = d->cfg.lang;
+    s->amount = amount_minor;
+    s->card_load_min = d->cfg.card_reload_fee.min_amount;
+    s->merchant_id = merchant_id;
+    s->card = *k;
+    holder = k->phone[0] != '\0' ? dialog_cust_find(d, k->phone) : NULL;
+    s->payee_lang = holder != NULL ? (enum lang)holder->row.lang : d->cfg.lang;
+    op = dialog_add_op(s);
+    op->transfer.id = load_id;
+    op->transfer.debit_account_id = merchant_id;
+    op->transfer.credit_account_id = k->account_id;
+    op->transfer.amount = amount_minor;
+    op->transfer.kind = TRANSFER_CARD_LOAD;
+    op->transfer.channel = CHANNEL_HTTP;
+    op->transfer.fee_schedules[0] = d->cfg.card_reload_fee_schedule; /* the partner pays it */
+    snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%s", k->token);
+    *out = s;
+    return 0;
 }

@@ -167,3 +167,10 @@ void card_mask(const char *bin, const char *last4, unsigned hidden, char out[CAR
     stars[hidden] = '\0';
     snprintf(out, CARD_MASK_MAX, "%.6s%s%.4s", bin, stars, last4);
 }
+
+const char *card_status_name(unsigned status)
+{
+    static const char *const names[] = {"inactive", "active", "blocked", "lost", "expired"};
+
+    return status < sizeof(names) / sizeof(names[0]) ? names[status] : "?";
+}

@@ -30,6 +30,10 @@ int card_pan_parse(const char *text, char pan[CARD_PAN_MAX + 1], struct mdt_err 
  * (20YY). A card is valid through the last day of its month. -MDT_EPARSE with err. */
 int card_expiry_parse(const char *text, unsigned *month, unsigned *year, struct mdt_err *err);
 
+/* The name of a card status (enum card_status): "inactive", "active", "blocked", "lost",
+ * "expired"; "?" for anything else. A static string. */
+const char *card_status_name(unsigned status);
+
 /* Whether a card valid through month/year has expired at the UTC time now_us. */
 bool card_expired(unsigned month, unsigned year, int64_t now_us);
 

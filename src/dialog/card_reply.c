@@ -117,6 +117,30 @@ void dialog_card_reply_confirm(struct dialog_step *s, const struct ledger *l,
                  s->card.last4, card);
 }
 
+/* A partner's load (dialog_card_load): the figures for the API's answer, and when it passed the
+ * holder's notice, the same as after an SMS reload. The partner is answered by the API. */
+void dialog_card_reply_load(struct dialog_step *s, const struct ledger *l,
+                            const struct ledger_result *r, struct store_extra *rows, size_t *count,
+                            size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], card[MONEY_FORMAT_MAX];
+
+    s->card_year_left = card_year_left(l, s->card.account_id, s->now_us);
+    s->card_balance = card_balance(l, s->card.account_id);
+    if (r->reason != LEDGER_OK) {
+        s->outcome = OUTCOME_REFUSED;
+        return;
+    }
+    s->card_fee = r->fee_minor;
+    if (s->card.phone[0] == '\0' || r->duplicate) { /* a replay: the holder was told already */
+        return;
+    }
+    amount_text(s, s->amount, s->payee_lang, amount);
+    amount_text(s, s->card_balance, s->payee_lang, card);
+    dialog_reply(s, rows, count, cap, s->card.phone, s->payee_lang, TEXT_CARD_LOADED_HOLDER, amount,
+                 s->card.last4, card);
+}
+
 /* Texts decided in card.c, each with its own arguments. */
 static void reply_said(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap)
 {

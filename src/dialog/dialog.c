@@ -131,6 +131,7 @@ static const struct {
     {offsetof(struct dialog, card_ids), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, card_phones), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, card_last4), DIALOG_CARDS_MAX},
+    {offsetof(struct dialog, card_tokens), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, alias_owners), DIALOG_CARD_ALIASES_MAX},
 };
 

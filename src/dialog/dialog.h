@@ -153,6 +153,11 @@ struct dialog_step {
     bool card_changed;
     struct card_alias_row alias; /* a sender's alias as the step leaves it */
     bool alias_changed;
+    /* a partner's card load (dialog_card_load), written by the hook for the API's answer */
+    int64_t card_fee;       /* the reload fee the partner paid */
+    int64_t card_balance;   /* the card's balance after the load */
+    int64_t card_year_left; /* what may still be loaded this year (also when refused) */
+    int64_t card_load_min;  /* the smallest load the reload fee table takes */
 };
 
 struct dialog;
@@ -335,6 +340,20 @@ int dialog_campaign_donor_loaded(void *ctx, const struct campaign_donation_row *
  * the CLI issues, blocks and unblocks beside mandatd (a newer updated_us wins). */
 int dialog_card_loaded(void *ctx, const struct card_row *r);
 int dialog_card_alias_loaded(void *ctx, const struct card_alias_row *r);
+
+/* The card with this token into *out, without its activation hash (zeroed); -MDT_ENOTFOUND. */
+int dialog_card_get(struct dialog *d, const char *token, struct card_row *out);
+
+/* A partner's load of card token (POST /v1/cards/{token}/loads): amount_minor from the merchant's
+ * account to the card, the reload fee ([fee.card_reload]) a linked leg the merchant pays, the
+ * yearly cap and the minimum checked by the ledger in the same step. load_id is the transfer's
+ * id. *out: a step to submit, freed by dialog_step_done; its outcome says whether the ledger
+ * refused (dialog_step_reason) and card_fee, card_balance, card_year_left hold the figures.
+ * Errors with err: -MDT_ENOTFOUND (no such card), -MDT_ERANGE (the card is not active or has
+ * expired), -MDT_EINVAL (amount). */
+int dialog_card_load(struct dialog *d, uint64_t merchant_id, const char *token,
+                     struct id128 load_id, int64_t amount_minor, int64_t now_us,
+                     struct dialog_step **out, struct mdt_err *err);
 
 /* ---- the enrolment link (enrol.c) ---- */
 

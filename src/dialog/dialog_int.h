@@ -57,6 +57,7 @@ enum dialog_action {
     ACT_CARD_WRONG,   /* CARTE AJOUT with a wrong card or activation code, tries left */
     ACT_CARD_BALANCE, /* SOLDE MAMAN, SOLDE CARTE: read the card's balance in the hook */
     ACT_CARD_SAY,     /* a card reply decided in card.c (text_id), maybe a card row to write */
+    ACT_CARD_LOAD,    /* a partner's load by the API: the holder's receipt, the API's figures */
 };
 
 /* A social account in memory. */
@@ -149,6 +150,7 @@ struct dialog {
     struct index card_ids;    /* account id -> cards index + 1 */
     struct index card_phones; /* holder's number -> cards index + 1 */
     struct index card_last4;  /* last four digits -> cards index + 1 */
+    struct index card_tokens; /* token -> cards index + 1 (the partner API) */
     struct card_alias_row *aliases;
     size_t alias_count, alias_cap;
     struct index alias_owners; /* sender's number -> aliases index + 1 */
@@ -276,6 +278,10 @@ void dialog_card_reply_order(struct dialog_step *s, const struct ledger *l,
 void dialog_card_reply_confirm(struct dialog_step *s, const struct ledger *l,
                                const struct ledger_result *r, struct store_extra *rows,
                                size_t *count, size_t cap);
+/* The hook of a partner's load by the API (ACT_CARD_LOAD). */
+void dialog_card_reply_load(struct dialog_step *s, const struct ledger *l,
+                            const struct ledger_result *r, struct store_extra *rows, size_t *count,
+                            size_t cap);
 void dialog_card_hook(struct dialog_step *s, const struct ledger *l, struct store_extra *rows,
                       size_t *count, size_t cap);
 /* Why the ledger refused an order, in words for the person (dialog_reply.c). */

@@ -691,6 +691,9 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_CARD_SAY:
         dialog_card_hook(s, l, rows, &count, cap);
         break;
+    case ACT_CARD_LOAD:
+        dialog_card_reply_load(s, l, r, rows, &count, cap);
+        break;
     case ACT_WRONG_CODE:
         if (!s->api) { /* the wallet page shows it */
             dialog_reply(s, rows, &count, cap, NULL, s->lang, TEXT_WRONG_CODE,

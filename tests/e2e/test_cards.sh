@@ -124,6 +124,68 @@ expect "CLI sees the block" "blocked" m card show "$T1"
 expect "unblock" "active" m card unblock "$T1"
 sighup_seen
 expect "unblocked: cap again" "il reste 49,98 €" m sms $A RECHARGE MAMAN 60
+# The partner API (POST /v1/cards/{token}/loads, GET /v1/cards/{token}): a partner loads a card
+# of its own from its merchant account, pays the reload fee, and sees the card masked.
+# api METHOD PATH KEY [BODY] [curl args]: the body, then the status on its own line.
+api() {
+  local method=$1 path=$2 key=$3 body=${4:-}
+  shift 4 || shift $#
+  curl -s -X "$method" "$base$path" -H "Authorization: Bearer $key" ${body:+-d "$body"} \
+    -w '\n%{http_code}' "$@" | tee -a "$cmd_log"
+}
+check() { # NAME WANTED GOT
+  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
+}
+PM=$(m merchant create Partenaire | sed -n 's/^merchant \([0-9]*\):.*/\1/p')
+PKEY=$(sed -n 's/^api key: //p' "$cmd_log" | tail -1)
+OKEY=$(m merchant create Autre | sed -n 's/^api key: //p')
+OP=$(m merchant key 0 | sed -n 's/^api key: //p')
+m transfer --kind topup --from 1 --to "$PM" --amount 300 >/dev/null
+H3=+221771234567
+issue "MOUSSA DIOP" $H3
+T3=$card_token C3=$card_code L3=$card_last4 K3=$card_account
+sighup_seen
+eventually "partner key learnt" $'\n409' api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":10000}'
+check "inactive card refused" '"type":"https://mandat.dev/problems/card-not-active"' \
+  "$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":10000}')"
+out=$(api POST /v1/cards/card_00/loads "$PKEY" '{"amount":10000}')
+check "unknown card" 'card-not-found"' "$out"
+check "unknown card: 404" $'\n404' "$out"
+expect "activate 3" "Carte ****$L3 activée" m sms $H3 ACTIVER "$L3" "$C3"
+out=$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":10000}' -H "Idempotency-Key: load-1")
+check "loaded" '"object":"card_load","amount":10000,"fee":600' "$out"
+check "masked" "\"masked\":\"999999******$L3\"" "$out"
+check "balance" '"balance":10000' "$out"
+check "created" $'\n201' "$out"
+again=$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":10000}' -H "Idempotency-Key: load-1" -i)
+check "replayed" "Idempotent-Replayed: true" "$again"
+check "same answer" "$(head -1 <<<"$out")" "$again"
+[ "$(db "SELECT count(*) FROM transfers WHERE kind = 6 AND credit_account_id = $K3")" = 1 ] \
+  && ok || bad "the replay loaded the card again"
+[ "$(db "SELECT count(*) FROM transfers WHERE debit_account_id = $PM AND flags & 32")" = 1 ] \
+  && ok || bad "the partner paid one fee leg"
+expect "holder's receipt by API" "+100,00 € sur votre carte ****$L3, solde 100,00 €" m phone $H3 </dev/null
+out=$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":4999}')
+check "minimum" 'fee-below-minimum-amount"' "$out"
+check "minimum: 422" $'\n422' "$out"
+check "minimum: how much" '"minimum_amount":5000' "$out"
+m transfer --kind card_load --from 1 --to "$K3" --amount 5850 >/dev/null
+out=$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":10000}')
+check "cap" '"type":"https://mandat.dev/problems/limit-yearly-loads"' "$out"
+check "cap: what is left" '"year_left":5000' "$out"
+check "cap status" $'\n422' "$out"
+check "bad amount" $'\n422' "$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":-5}')"
+out=$(api GET "/v1/cards/$T3" "$PKEY")
+check "partner reads it" "\"masked\":\"999999******$L3\"" "$out"
+check "read balance" '"balance":595000' "$out"
+check "read status" '"status":"active"' "$out"
+check "another partner does not" $'\n404' "$(api GET "/v1/cards/$T3" "$OKEY")"
+check "operator reads any" "\"token\":\"$T1\"" "$(api GET "/v1/cards/$T1" "$OP")"
+m card block "$T3" >/dev/null
+sighup_seen
+out=$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":5000}')
+check "blocked card refused" '"card_status":"blocked"' "$out"
+check "blocked: 409" $'\n409' "$out"
 expect "check" ": ok" m check
 stop
 
@@ -138,5 +200,5 @@ while IFS='|' read -r pan _; do
   fi
 done <"$dir/emboss.txt"
 [ "$leaks" = 0 ] && ok
-[ "$(wc -l <"$dir/emboss.txt")" = 8 ] && ok || bad "eight cards embossed"
+[ "$(wc -l <"$dir/emboss.txt")" = 9 ] && ok || bad "nine cards embossed"
 e2e_done cards

@@ -176,7 +176,12 @@ void api_reply_raw(struct evhttp_request *req, int status, const char *type, con
 
 void api_problem(void *r, int status, const char *slug, const char *title, const char *detail)
 {
-    struct evhttp_request *req = r;
+    api_problem_extra(r, status, slug, title, detail, NULL);
+}
+
+void api_problem_extra(struct evhttp_request *req, int status, const char *slug, const char *title,
+                       const char *detail, json_t *extra)
+{
     char type[128];
     json_t *o;
     char *text;
@@ -185,6 +190,10 @@ void api_problem(void *r, int status, const char *slug, const char *title, const
     o = json_pack("{s:s, s:s, s:i, s:s}", "type", type, "title", title, "status", status, "detail",
                   detail != NULL ? detail : title);
     MDT_ASSERT(o != NULL);
+    if (extra != NULL) {
+        json_object_update(o, extra); /* RFC 9457 §3.2: extension members */
+        json_decref(extra);
+    }
     text = json_dumps(o, JSON_COMPACT);
     MDT_ASSERT(text != NULL);
     api_reply_raw(req, status, "application/problem+json", text, strlen(text));

@@ -62,6 +62,9 @@ struct api_read *api_read_new(void (*answer)(struct api_read *r));
  * cannot be queued. Loop thread. */
 void api_read_start(struct api *a, struct evhttp_request *req, const struct api_key_row *k,
                     struct api_read *r, void (*fn)(void *ctx, const struct ledger *l));
+/* Ledger thread (api_read_submit's fn): r->account's row into r->a, r->rc -MDT_ENOTFOUND when
+ * there is none; then hands r to the loop. */
+void api_read_account(void *ctx, const struct ledger *l);
 /* Ledger or reader thread: hand a finished read to the loop. */
 void api_read_finished(struct api_read *r);
 /* Free r and its call without answering (answered already, or nobody left to answer). */
@@ -91,6 +94,9 @@ void api_reply_raw(struct evhttp_request *req, int status, const char *type, con
                    size_t len);
 void api_reply_json(struct evhttp_request *req, int status, json_t *o);
 void api_ledger_problem(struct evhttp_request *req, int reason);
+/* api_problem with the members of extra (taken: json_decref'd here; may be NULL) added. */
+void api_problem_extra(struct evhttp_request *req, int status, const char *slug,
+                       const char *title, const char *detail, json_t *extra);
 void api_error_problem(struct evhttp_request *req, int rc, const struct mdt_err *err);
 struct api_call *api_call_new(struct api *a, struct evhttp_request *req);
 /* The call is over (answered, refused, or its client gone): its Idempotency-Key is free again. */
@@ -117,6 +123,9 @@ int api_idempotency_begin(struct api_call *c, const struct api_key_row *k, const
 json_t *api_call_open(struct api *a, struct evhttp_request *req, uint32_t scope, const char *path,
                       const struct api_key_row **key, struct api_call **out);
 void api_route(struct api *a, struct evhttp_request *req, const char *path);
+/* /v1/cards/{token} and /v1/cards/{token}/loads (api_cards.c); rest is what follows
+ * "/v1/cards/". */
+void api_route_cards(struct api *a, struct evhttp_request *req, const char *rest);
 /* The operator's endpoints (api_admin.c): true when path was one of them. */
 bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path);
 

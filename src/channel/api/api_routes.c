@@ -292,7 +292,7 @@ static void read_transfer(void *ctx, const struct ledger *l)
     api_read_finished(r);
 }
 
-static void read_account(void *ctx, const struct ledger *l)
+void api_read_account(void *ctx, const struct ledger *l)
 {
     struct api_read *r = ctx;
     const struct account *a = ledger_account_get(l, r->account);
@@ -380,7 +380,7 @@ static void get_balance(struct api *a, struct evhttp_request *req, uint64_t acco
     }
     r = api_read_new(answer_balance);
     r->account = account;
-    api_read_start(a, req, k, r, read_account);
+    api_read_start(a, req, k, r, api_read_account);
 }
 
 /* ---- statements (the store's log, on the reader thread) ---- */
@@ -570,6 +570,8 @@ void api_route(struct api *a, struct evhttp_request *req, const char *path)
         }
     } else if (segment(path, "/v1/accounts/", &rest)) {
         route_account(a, req, rest, m);
+    } else if (segment(path, "/v1/cards/", &rest)) {
+        api_route_cards(a, req, rest);
     } else {
         api_problem(req, 404, "not-found", "Not found", "no such endpoint: see /openapi.json");
     }
