@@ -16,6 +16,7 @@
 
 #include "base/clock.h"
 #include "base/id128.h"
+#include "base/mem.h"
 #include "cli/cli.h"
 #include "dialog/card_input.h"
 #include "dialog/phone.h"
@@ -38,6 +39,7 @@ void cmd_card_usage(FILE *out)
             "       mandat card list\n"
             "       mandat card show TOKEN|LAST4\n"
             "       mandat card block|unblock TOKEN\n"
+            "       mandat card replace TOKEN --emboss FILE\n"
             "\n"
             "issue makes a card: a number in the [cards] bin range with a valid check digit,\n"
             "an account of kind card, an expiry [cards] expiry_years ahead, and an activation\n"
@@ -46,6 +48,10 @@ void cmd_card_usage(FILE *out)
             "only to the emboss FILE (appended, mode 0600) for the card maker; mandat keeps the\n"
             "number encrypted in the card vault. Everything else shows BIN and last 4 only.\n"
             "block stops loads at once; unblock lifts it.\n"
+            "replace issues a new card to the same holder, phone and senders' aliases (a new\n"
+            "activation code), moves the old card's balance to it in the same commit (a\n"
+            "card_move, not a load: the yearly cap does not count it) and marks the old card\n"
+            "lost for good.\n"
             "\n"
             "examples:\n"
             "  mandat card issue --holder 'AICHA BENALI' --phone +212612345678 --emboss cards.txt\n"
@@ -447,6 +453,188 @@ static int card_set_status(struct cli *c, const char *token, bool block)
     return rc;
 }
 
+/* ---- replace ---- */
+
+/* The aliases of one card, for a replacement to move them. */
+struct alias_walk {
+    uint64_t card_account;
+    struct store_extra *rows; /* grown by mem_grow; the caller frees */
+    size_t count, cap;
+};
+
+static int alias_collect(void *ctx, const struct card_alias_row *r)
+{
+    struct alias_walk *w = ctx;
+
+    if (r->card_account != w->card_account) {
+        return 0;
+    }
+    mem_grow((void **)&w->rows, &w->cap, w->count + 1, sizeof(*w->rows));
+    memset(&w->rows[w->count], 0, sizeof(w->rows[w->count]));
+    w->rows[w->count].kind = EXTRA_CARD_ALIAS;
+    w->rows[w->count].u.card_alias = *r;
+    w->rows[w->count].u.card_alias.card_account = 0; /* set to the new card's by the caller */
+    w->count++;
+    return 0;
+}
+
+/* The rows of a replacement: [0] the new card's number, [1] its row, [2] the old card lost,
+ * then every alias of the old card (to point at the new one). *out (count in *n): the caller
+ * frees. */
+static int replace_rows(struct store *s, const struct card_row *old, struct store_extra **out,
+                        size_t *n)
+{
+    struct alias_walk w = {.card_account = old->account_id};
+    struct store_channel_fns fns = {.card_alias = alias_collect};
+    struct mdt_err err = {0};
+
+    mem_grow((void **)&w.rows, &w.cap, 3, sizeof(*w.rows));
+    memset(w.rows, 0, 3 * sizeof(*w.rows));
+    w.rows[0].kind = EXTRA_CARD_PAN;
+    w.rows[1].kind = EXTRA_CARD;
+    w.rows[2].kind = EXTRA_CARD;
+    w.rows[2].u.card = *old;
+    w.rows[2].u.card.status = CARD_STATUS_LOST;
+    w.rows[2].u.card.updated_us = clock_now_us();
+    w.count = 3;
+    if (store_channel_load(s, &fns, &w, 0, &err) < 0) {
+        cli_error("cannot read the card's aliases: %s", err.msg);
+        free(w.rows);
+        return CLI_EXIT_USAGE;
+    }
+    *out = w.rows;
+    *n = w.count;
+    return 0;
+}
+
+/* The old card's balance to the new one (a card_move: not a load for the yearly cap), with
+ * every row, in one commit. The balance is read from the engine's view just before. */
+static int replace_commit(struct cli_engine *e, struct store_extra *rows, size_t n, int64_t *moved)
+{
+    struct cli_facts f = {.account_ids = {rows[2].u.card.account_id}};
+    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
+    struct ledger_result res = {0};
+    struct mdt_err err = {0};
+    const struct account *a = &f.accounts[0];
+    int rc;
+
+    cli_engine_facts(e, &f);
+    *moved = f.have_account[0] ? a->credits_posted - a->debits_posted - a->debits_pending : 0;
+    if (id128_random(&op.transfer.id) < 0) {
+        cli_error("cannot make a transfer id: no random bytes");
+        return CLI_EXIT_USAGE;
+    }
+    op.transfer.debit_account_id = rows[2].u.card.account_id;
+    op.transfer.credit_account_id = rows[1].u.card.account_id;
+    op.transfer.amount = *moved;
+    op.transfer.kind = TRANSFER_CARD_MOVE;
+    snprintf(op.transfer.ext_ref, sizeof(op.transfer.ext_ref), "replaces %s", rows[2].u.card.token);
+    rc = engine_execute_rows(e->engine, &op, *moved > 0 ? 1 : 0, rows, n, &res, &err);
+    if (rc < 0) {
+        cli_error("cannot store the replacement: %s", err.msg[0] ? err.msg : mdt_strerror(rc));
+        return CLI_EXIT_USAGE;
+    }
+    if (*moved > 0 && res.reason != LEDGER_OK) {
+        cli_error("the balance was not moved (%s): the old card is lost and the new one issued; "
+                  "move it with mandat transfer --kind card_move",
+                  ledger_reason_name(res.reason));
+        return CLI_EXIT_REFUSED;
+    }
+    return 0;
+}
+
+/* The new card of a replacement into rows (see replace_rows), its account open in e. */
+static int replace_new_card(struct cli *c, struct cli_engine *e, struct card_vault *cv,
+                            struct vault *v, const struct issue_args *a, struct store_extra *rows,
+                            size_t n, char code[CARD_ACTIVATION_LEN + 1])
+{
+    int rc = card_vault_token_new(rows[0].u.card_pan.token);
+
+    memcpy(rows[1].u.card.token, rows[0].u.card_pan.token, sizeof(rows[1].u.card.token));
+    rows[0].u.card_pan.created_us = clock_now_us();
+    if (rc == 0) {
+        rc = card_fill(c, v, a, &rows[1].u.card, code);
+    }
+    if (rc == 0) {
+        rc = cli_account_open(c, ACCOUNT_CARD, e, &rows[1].u.card.account_id);
+    }
+    if (rc == 0 && pan_new(cv, e->store, c->cfg.cards.bin, &rows[0].u.card_pan) < 0) {
+        cli_error("cannot make a card number");
+        rc = CLI_EXIT_USAGE;
+    }
+    for (size_t i = 3; rc == 0 && i < n; i++) {
+        rows[i].u.card_alias.card_account = rows[1].u.card.account_id;
+    }
+    if (rc == 0) {
+        rc = emboss_write(a->emboss, cv, &rows[0].u.card_pan, &rows[1].u.card);
+    }
+    return rc < 0 ? CLI_EXIT_USAGE : rc;
+}
+
+/* replace: a new card for the same holder, phone and aliases; the old one's balance moves to it
+ * and the old card is lost (a block is BLOQUER's: it can be lifted, a replacement cannot). */
+static int card_replace(struct cli *c, const char *token, const char *emboss)
+{
+    struct card_find f = {.want = token};
+    struct store_extra *rows = NULL;
+    struct card_vault *cv = NULL;
+    struct vault *v = NULL;
+    struct cli_view view = {0};
+    struct cli_engine e = {0};
+    struct mdt_err err = {0};
+    char code[CARD_ACTIVATION_LEN + 1] = "", money[MONEY_FORMAT_MAX];
+    struct issue_args a = {.emboss = emboss};
+    int64_t moved = 0;
+    size_t n = 0;
+    int rc = card_walk(c, &f);
+
+    if (rc == 0 && (f.matches != 1 || strcmp(f.found.token, token) != 0)) {
+        cli_error("no card with token '%s': see mandat card list", token);
+        return CLI_EXIT_REFUSED;
+    }
+    if (rc == 0 && f.found.status == CARD_STATUS_LOST) {
+        cli_error("card %s is lost: it was replaced already", token);
+        return CLI_EXIT_REFUSED;
+    }
+    if (rc == 0 && (card_vault_open(c->cfg.cards.key_ring, true, &cv, &err) < 0 ||
+                    vault_open(c->cfg.vault_key_file, true, &v, &err) < 0)) {
+        cli_error("cannot open the vault: %s", err.msg);
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc == 0) {
+        rc = cli_view_open(c, &view);
+    }
+    if (rc == 0) {
+        rc = replace_rows(view.store, &f.found, &rows, &n);
+        cli_view_close(&view);
+    }
+    a.holder = f.found.holder;
+    a.phone = f.found.phone[0] != '\0' ? f.found.phone : NULL;
+    if (rc == 0) {
+        rc = replace_new_card(c, &e, cv, v, &a, rows, n, code);
+    }
+    if (rc == 0) {
+        rc = replace_commit(&e, rows, n, &moved);
+    }
+    if (rc == 0 || rc == CLI_EXIT_REFUSED) {
+        issue_print(rows, code, emboss);
+        printf("card %s ****%s lost; %s %s moved to the new card, %zu alias%s with it\n", token,
+               f.found.last4, cli_money_plain(moved, c->cfg.ledger.default_currency, money),
+               c->cfg.ledger.default_currency, n - 3, n - 3 == 1 ? "" : "es");
+    }
+    if (e.engine != NULL) {
+        cli_engine_close(&e);
+    }
+    if (rows != NULL) {
+        vault_wipe(rows, n * sizeof(*rows));
+    }
+    free(rows);
+    vault_wipe(code, sizeof(code));
+    vault_close(v);
+    card_vault_close(cv);
+    return rc;
+}
+
 int cmd_card(struct cli *c, int argc, char **argv)
 {
     static const struct option opts[] = {{"holder", required_argument, NULL, 'n'},
@@ -489,11 +677,17 @@ int cmd_card(struct cli *c, int argc, char **argv)
     if (argc == 2 && strcmp(argv[0], "show") == 0) {
         return card_show(c, argv[1]);
     }
+    if (argc == 2 && strcmp(argv[0], "replace") == 0) {
+        if (a.emboss == NULL) {
+            return cli_usage_error("card", "replace needs --emboss FILE");
+        }
+        return card_replace(c, argv[1], a.emboss);
+    }
     if (argc == 2 && (strcmp(argv[0], "block") == 0 || strcmp(argv[0], "unblock") == 0)) {
         return card_set_status(c, argv[1], argv[0][0] == 'b');
     }
-    return cli_usage_error("card", "write: card issue, list, show TOKEN|LAST4, block TOKEN or "
-                                   "unblock TOKEN");
+    return cli_usage_error("card", "write: card issue, list, show TOKEN|LAST4, block TOKEN, "
+                                   "unblock TOKEN or replace TOKEN --emboss FILE");
 }
 
 /* ---- vault rotate ---- */

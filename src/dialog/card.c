@@ -42,20 +42,26 @@ struct card_row *dialog_card_find(struct dialog *d, uint64_t account_id)
     return NULL;
 }
 
-/* The card of holder phone ending in last4, or NULL. */
+/* The card of holder phone ending in last4, or NULL; without last4, one that was not replaced
+ * (lost) when there is one. */
 static struct card_row *card_of_holder(struct dialog *d, const char *phone, const char *last4)
 {
+    struct card_row *lost = NULL;
     struct index_pos pos;
 
     for (uint32_t v = index_find(&d->card_phones, str_key(phone), &pos); v != 0;
          v = index_find_next(&d->card_phones, &pos)) {
         struct card_row *k = &d->cards[v - 1];
 
-        if (strcmp(k->phone, phone) == 0 && (last4 == NULL || strcmp(k->last4, last4) == 0)) {
+        if (strcmp(k->phone, phone) != 0) {
+            continue;
+        }
+        if (last4 != NULL ? strcmp(k->last4, last4) == 0 : k->status != CARD_STATUS_LOST) {
             return k;
         }
+        lost = lost != NULL ? lost : k;
     }
-    return NULL;
+    return last4 == NULL ? lost : NULL;
 }
 
 /* Keep the row of a card the store or a step gives: a newer one replaces it (the CLI blocks a

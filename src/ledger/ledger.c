@@ -116,7 +116,7 @@ static int check_limits(struct ledger *l, const struct transfer *t, int64_t ts)
     if (over(dr.year_debits, t->amount, dl->year_debits_max)) {
         return LEDGER_LIMIT_YEARLY_DEBITS;
     }
-    if (over(cr.year_loads, t->amount, cl->year_loads_max)) {
+    if (t->kind != TRANSFER_CARD_MOVE && over(cr.year_loads, t->amount, cl->year_loads_max)) {
         return LEDGER_LIMIT_YEARLY_LOADS;
     }
     if (cl->balance_max > 0 && over(cr.credits_posted - cr.debits_posted + cr.credits_pending,
@@ -124,6 +124,17 @@ static int check_limits(struct ledger *l, const struct transfer *t, int64_t ts)
         return LEDGER_LIMIT_MAX_BALANCE;
     }
     return LEDGER_OK;
+}
+
+/* A card move (a replacement's balance) is not counted as a load: only between two card
+ * accounts, posted at once, so that it cannot carry other money past the yearly cap. */
+static bool card_move_valid(struct ledger *l, const struct transfer *t)
+{
+    const struct account *dr = view_account(l, t->debit_account_id);
+    const struct account *cr = view_account(l, t->credit_account_id);
+
+    return dr != NULL && cr != NULL && dr->kind == ACCOUNT_CARD && cr->kind == ACCOUNT_CARD &&
+           !(t->flags & TRANSFER_PENDING) && t->fee_schedules[0] == 0;
 }
 
 /* Funds and overflow: whatever the limits say, balances must stay representable and accounts
@@ -253,6 +264,9 @@ static int check_new(struct ledger *l, const struct transfer *t, uint32_t *orig)
     }
     if (t->kind == TRANSFER_FEE) {
         return LEDGER_KIND_INVALID; /* fee legs are the ledger's own */
+    }
+    if (t->kind == TRANSFER_CARD_MOVE && !card_move_valid(l, t)) {
+        return LEDGER_KIND_INVALID;
     }
     if (!id128_is_zero(t->link_id) && t->kind != TRANSFER_REFUND) {
         return LEDGER_REFERENCE_REQUIRES_REFUND;

@@ -85,7 +85,9 @@ struct account {
     X(FEE, "fee")                                                                                  \
     X(CARD_LOAD, "card_load")                                                                      \
     X(WITHDRAWAL, "withdrawal")                                                                    \
-    X(PAYOUT, "payout")
+    X(PAYOUT, "payout")                                                                            \
+    /* a replaced card's balance to its replacement: card to card, posted, not a load */           \
+    X(CARD_MOVE, "card_move")
 
 enum transfer_kind {
 #define TRANSFER_KIND_ENUM_(n, s) TRANSFER_##n,
@@ -227,7 +229,6 @@ struct ledger_config {
     uint32_t fee_schedule_count;
     struct fee_schedule fee_schedules[FEE_SCHEDULES_MAX]; /* schedule id N is index N-1 */
 };
-
 
 /* One row of the transfers log (accepted transfers) or of the rejections log (reason != 0).
  * Fields the caller sets are marked (in); the ledger fills the rest. */

@@ -181,7 +181,9 @@ void view_apply_new(struct ledger *l, const struct transfer *row)
     dr->day_debits += row->amount;
     dr->month_debits += row->amount;
     dr->year_debits += row->amount;
-    cr->year_loads += row->amount;
+    if (row->kind != TRANSFER_CARD_MOVE) { /* a replacement's balance is not a load */
+        cr->year_loads += row->amount;
+    }
     if (!(row->flags & (TRANSFER_PENDING | TRANSFER_FEE_LEG))) {
         recent_push(l, dr);
         recent_push(l, cr);

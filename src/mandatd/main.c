@@ -107,15 +107,17 @@ static int parse_args(int argc, char **argv, struct mandat_config *cfg, const ch
 
 /* Associations the CLI creates while mandatd runs: read the (small, at most
  * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. Cards too (issued,
- * blocked, unblocked by the CLI): that is a scan of every card a second, fine for tens of
- * thousands; past that it wants a cursor on cards.updated_us. */
+ * blocked, unblocked, replaced by the CLI, with the aliases a replacement moves): that is a scan of
+ * every card a second, fine for tens of thousands; past that it wants a cursor on cards.updated_us.
+ */
 static void reload_associations(struct daemon *d)
 {
     struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
                                     .merchant = dialog_channel_fns()->merchant,
                                     .campaign = dialog_campaign_loaded,
                                     .code_order = dialog_code_order_loaded,
-                                    .card = dialog_card_loaded};
+                                    .card = dialog_card_loaded,
+                                    .card_alias = dialog_card_alias_loaded};
     struct mdt_err err = {0};
 
     if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {

@@ -186,6 +186,28 @@ sighup_seen
 out=$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":5000}')
 check "blocked card refused" '"card_status":"blocked"' "$out"
 check "blocked: 409" $'\n409' "$out"
+# A replacement: a new card for the same holder, phone and alias, the balance moved in the same
+# commit as a card_move (not a load: the new card's yearly cap is whole), the old card lost.
+o=$(m card replace "$T1" --emboss "$dir/emboss.txt")
+T4=$(sed -n 's/^card \(card_[0-9a-f]*\) issued.*/\1/p' <<<"$o")
+K4=$(sed -n 's/.*, account \([0-9]*\), .*/\1/p' <<<"$o")
+L4=$(sed -n 's/^card .* issued: [0-9]*\**\([0-9]\{4\}\),.*/\1/p' <<<"$o")
+C4=$(sed -n 's/^activation code: \([0-9]\{6\}\) .*/\1/p' <<<"$o")
+check "replaced" "****$L1 lost; 5950.02 EUR moved to the new card, 1 alias with it" "$o"
+[ -n "$T4" ] && [ -n "$C4" ] && [ "$T4" != "$T1" ] && ok || bad "replace: $o"
+[ "$(db "SELECT amount FROM transfers WHERE kind = 9 AND debit_account_id = $K1 AND credit_account_id = $K4")" = 595002 ] \
+  && ok || bad "the balance moved as one card_move"
+expect "old card lost" "lost" m card show "$T1"
+expect "no second replacement" "it was replaced already" m card replace "$T1" --emboss "$dir/emboss.txt"
+sighup_seen
+expect "activate the new card" "Carte ****$L4 activée" m sms $H ACTIVER "$L4" "$C4"
+expect "the alias follows, the cap is whole" "Solde de la carte ****$L4 : 5 950,02 €. Encore 6 000,00 €" \
+  m sms $A SOLDE MAMAN
+expect "holder's balance: the new card" "Solde de la carte ****$L4 : 5 950,02 €" m sms $H SOLDE CARTE
+expect "reload the new card" "Recharger ****$L4 (MAMAN) de 100,00 €" m sms $A RECHARGE MAMAN 100
+expect "reloaded" "Recharge de 100,00 € sur ****$L4 (MAMAN)" m sms $A 483920
+expect "BLOQUER still blocks" "Carte ****$L4 (MAMAN) bloquée" m sms $A BLOQUER MAMAN
+expect "blocked, not lost" "blocked" m card show "$T4"
 expect "check" ": ok" m check
 stop
 
@@ -200,5 +222,5 @@ while IFS='|' read -r pan _; do
   fi
 done <"$dir/emboss.txt"
 [ "$leaks" = 0 ] && ok
-[ "$(wc -l <"$dir/emboss.txt")" = 9 ] && ok || bad "nine cards embossed"
+[ "$(wc -l <"$dir/emboss.txt")" = 10 ] && ok || bad "ten cards embossed"
 e2e_done cards

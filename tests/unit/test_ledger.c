@@ -1676,6 +1676,28 @@ static void test_reason_limit_yearly_loads(void **state)
     assert_int_equal(balance(f, card), EUR(12000));
 }
 
+/* A replaced card's balance moves to its replacement as a card_move: not a load, so the new
+ * card's yearly cap is whole; only card to card, posted at once. */
+static void test_card_move_not_a_load(void **state)
+{
+    struct fx *f = *state;
+    uint64_t old, card, w = wallet(f, 1, EUR(10));
+    struct ledger_op op;
+
+    f->now = clock_utc_us(2026, 6, 1, 12, 0, 0);
+    old = open_acct(f, ACCOUNT_CARD, 0);
+    card = open_acct(f, ACCOUNT_CARD, 0);
+    assert_reason(xfer(f, f->bank, old, EUR(6000), TRANSFER_CARD_LOAD), LEDGER_OK);
+    assert_reason(xfer(f, old, card, EUR(6000), TRANSFER_CARD_MOVE), LEDGER_OK);
+    assert_int_equal(acct(f, card)->year_loads, 0);
+    assert_int_equal(balance(f, card), EUR(6000));
+    assert_reason(xfer(f, f->bank, card, EUR(6000), TRANSFER_CARD_LOAD), LEDGER_OK);
+    op = op_xfer(new_id(f), w, card, 100, TRANSFER_CARD_MOVE, 0);
+    expect_reject(f, &op, LEDGER_KIND_INVALID, true);
+    op = op_xfer(new_id(f), card, old, 100, TRANSFER_CARD_MOVE, TRANSFER_PENDING);
+    expect_reject(f, &op, LEDGER_KIND_INVALID, true);
+}
+
 static void test_reason_limit_yearly_debits(void **state)
 {
     struct fx *f = *state;
@@ -2635,6 +2657,7 @@ int main(void)
         T(test_limit_operation_max_payment_donation),
         T(test_reason_limit_daily_debits),
         T(test_reason_limit_yearly_loads),
+        T(test_card_move_not_a_load),
         T(test_reason_limit_yearly_debits),
         T(test_limit_void_releases_window),
         T(test_limit_expiry_releases_window),
