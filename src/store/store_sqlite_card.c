@@ -298,3 +298,54 @@ int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, sto
     free(items);
     return rc;
 }
+
+/* ---- mandat check ---- */
+
+/* What must hold between the card tables and the ledger, one query each, its rows the cards
+ * (or aliases) that break it; every one is reported as "<what>: <first column>". */
+static const struct {
+    const char *sql;
+    const char *what;
+} card_checks[] = {
+    {"SELECT token FROM cards c WHERE NOT EXISTS (SELECT 1 FROM account_events e WHERE"
+     " e.account_id = c.account_id AND e.type = 0 AND e.kind = ?1)",
+     "card without an account of kind card"},
+    {"SELECT token FROM cards c WHERE NOT EXISTS (SELECT 1 FROM card_pans p WHERE"
+     " p.token = c.token AND length(p.sealed) > 0)",
+     "card without its sealed number"},
+    {"SELECT alias || ' -> account ' || card_account FROM card_aliases a WHERE NOT EXISTS"
+     " (SELECT 1 FROM cards c WHERE c.account_id = a.card_account) AND ?1 IS NOT NULL",
+     "alias of no card"},
+    {"SELECT token FROM card_pans p WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE"
+     " c.token = p.token) AND ?1 IS NOT NULL",
+     "sealed card number without its card"},
+};
+
+int sqlite_check_cards(struct sqlite_store *s, store_report_fn report, void *ctx,
+                       uint64_t *violations, struct mdt_err *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < sizeof(card_checks) / sizeof(card_checks[0]); i++) {
+        sqlite3_stmt *st = NULL;
+
+        if (sqlite3_prepare_v2(s->db, card_checks[i].sql, -1, &st, NULL) != SQLITE_OK) {
+            return sqlite_db_error(s, err, "check cards");
+        }
+        sqlite3_bind_int64(st, 1, ACCOUNT_CARD);
+        for (;;) {
+            int step = sqlite3_step(st);
+            const unsigned char *t;
+
+            if (step != SQLITE_ROW) {
+                rc = step == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "check cards");
+                break;
+            }
+            t = sqlite3_column_text(st, 0);
+            store_report(report, ctx, violations, "%s: %s", card_checks[i].what,
+                         t != NULL ? (const char *)t : "?");
+        }
+        sqlite3_finalize(st);
+    }
+    return rc;
+}

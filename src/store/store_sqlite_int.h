@@ -134,6 +134,10 @@ int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f
 /* Write one EXTRA_CARD_PAN, EXTRA_CARD or EXTRA_CARD_ALIAS row. */
 int sqlite_write_card(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err);
 /* Rows of the card queries of sqlite_channel_load, to fns' callbacks. */
+/* mandat check's card rules (store_check_rows): every card has an account of kind card and a
+ * sealed number, every alias names a card, every sealed number has its card. */
+int sqlite_check_cards(struct sqlite_store *s, store_report_fn report, void *ctx,
+                       uint64_t *violations, struct mdt_err *err);
 int sqlite_load_card(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
 int sqlite_load_card_alias(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
 int sqlite_load_card_pan(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);

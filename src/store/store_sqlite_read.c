@@ -398,5 +398,8 @@ int sqlite_check_rows(struct store *base, store_report_fn report, void *ctx, uin
     if (rc == 0) {
         rc = check_pending_states(s, report, ctx, violations, err);
     }
+    if (rc == 0) {
+        rc = sqlite_check_cards(s, report, ctx, violations, err);
+    }
     return rc;
 }

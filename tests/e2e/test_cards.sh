@@ -211,6 +211,28 @@ expect "blocked, not lost" "blocked" m card show "$T4"
 expect "check" ": ok" m check
 stop
 
+# mandat check holds the card tables to the ledger: each break made in a copy of the database is
+# reported (the copy only: the original still checks).
+# tampered NAME SQL NEEDLE: check on a copy edited with SQL fails and reports NEEDLE.
+tampered() {
+  local t="$dir/tampered.db" out
+  rm -f "$t" "$t-wal" "$t-shm"
+  sqlite3 "$dir/mandat.db" ".backup '$t'"
+  sqlite3 "$t" "$2"
+  if out=$("${M[@]}" --db "$t" check 2>&1); then bad "$1: check passed: $out"; return; fi
+  check "$1" "$3" "$out"
+}
+tampered "card on a wallet account" "UPDATE cards SET account_id = 6 WHERE token = '$T3'" \
+  "card without an account of kind card: $T3"
+tampered "card without its number" "DELETE FROM card_pans WHERE token = '$T3'" \
+  "card without its sealed number: $T3"
+tampered "alias of no card" "DELETE FROM cards WHERE token = '$T4'" \
+  "alias of no card: MAMAN -> account $K4"
+tampered "number without its card" "DELETE FROM cards WHERE token = '$T4'" \
+  "sealed card number without its card: $T4"
+expect "the original still checks" ": ok" m check
+rm -f "$dir/tampered.db" "$dir/tampered.db-wal" "$dir/tampered.db-shm"
+
 # The activation codes and the card numbers: nowhere in clear but the emboss file.
 if db "SELECT text FROM inbox" | grep -q "$C1\|$C2"; then bad "an activation code is stored"; else ok; fi
 leaks=0
