@@ -137,11 +137,63 @@ static void test_cap_list_block(void **state)
     expect(0, "No card for this number.");
 }
 
+/* A partner's load by the API (dialog_card_load): refused before the ledger for an unknown or
+ * inactive card; the amount and the reload fee from the partner's account, the holder's receipt;
+ * the minimum and the yearly cap refused by the ledger with no money moved. */
+static struct dialog_step *partner_load(uint64_t merchant, int64_t amount, uint64_t n, int want)
+{
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+    struct id128 id = {.hi = 0x10ad, .lo = n};
+
+    assert_int_equal(
+        dialog_card_load(w.dialog, merchant, TOKEN, id, amount, fake_clock(), &s, &err), want);
+    return s;
+}
+
+static void test_partner_load(void **state)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+    uint64_t card, m;
+
+    (void)state;
+    op.account.kind = ACCOUNT_MERCHANT;
+    strcpy(op.account.currency, "EUR");
+    m = run(&op).account_id;
+    topup(m, 100000);
+    card = open_card();
+    assert_int_equal(dialog_card_load(w.dialog, m, "card_00", (struct id128){.lo = 9}, 10000,
+                                      fake_clock(), &s, &err),
+                     MDT_E(NOTFOUND));
+    card_issue(card);
+    assert_null(partner_load(m, 10000, 1, MDT_E(RANGE))); /* not activated yet */
+    say(H, "ACTIVER 4242 135790");
+    assert_int_equal(run_step(partner_load(m, 10000, 2, 0)), 0);
+    assert_int_equal(w.outcome, OUTCOME_DONE);
+    assert_int_equal(account(card).credits_posted, 10000);
+    assert_int_equal(account(m).debits_posted, 10600); /* the partner pays the 6 € fee */
+    assert_int_equal(w.nreplies, 1);
+    expect(0, "+100,00 € sur votre carte ****4242, solde 100,00 €");
+    assert_string_equal(w.reply_dest[0], H);
+    assert_int_equal(run_step(partner_load(m, 4999, 3, 0)), 0);
+    assert_int_equal(w.outcome, OUTCOME_REFUSED);
+    assert_int_equal(w.nreplies, 0);
+    card_load(card, 585000);
+    assert_int_equal(run_step(partner_load(m, 10000, 4, 0)), 0);
+    assert_int_equal(w.outcome, OUTCOME_REFUSED);
+    assert_int_equal(account(m).debits_posted, 10600);
+    assert_int_equal(account(card).credits_posted, 595000);
+    assert_null(partner_load(m, 0, 5, MDT_E(INVAL)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_link_activate_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_list_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_partner_load, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
