@@ -221,7 +221,8 @@ check "journal admin only" $'\n403' "$(api GET /v1/journal "$READ")"
 # The description served is the one in docs/, and names every endpoint tested here.
 spec=$(curl -s "$base/openapi.json")
 for p in /v1/payment-requests /v1/payment-requests/{id} /v1/payment-requests/{id}/cancel \
-  /v1/refunds /v1/transfers/{id} /v1/accounts/{account_id}/balance; do
+  /v1/refunds /v1/transfers/{id} /v1/accounts/{account_id}/balance /v1/cards/{token} \
+  /v1/cards/{token}/loads; do
   check "openapi $p" "\"$p\"" "$spec"
 done
 check "openapi is json" "3.1.0" "$(echo "$spec" | python3 -c 'import json,sys; print(json.load(sys.stdin)["openapi"])')"
