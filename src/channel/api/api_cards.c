@@ -14,7 +14,6 @@
 #include "channel/api/api_int.h"
 #include "dialog/card_input.h"
 #include "dialog/dialog.h"
-#include "engine/engine.h"
 #include "store/store.h"
 
 /* The card as partners see it: "999999******4242", never more (PCI DSS 3.3). */
