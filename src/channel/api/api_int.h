@@ -95,8 +95,8 @@ void api_reply_raw(struct evhttp_request *req, int status, const char *type, con
 void api_reply_json(struct evhttp_request *req, int status, json_t *o);
 void api_ledger_problem(struct evhttp_request *req, int reason);
 /* api_problem with the members of extra (taken: json_decref'd here; may be NULL) added. */
-void api_problem_extra(struct evhttp_request *req, int status, const char *slug,
-                       const char *title, const char *detail, json_t *extra);
+void api_problem_extra(struct evhttp_request *req, int status, const char *slug, const char *title,
+                       const char *detail, json_t *extra);
 void api_error_problem(struct evhttp_request *req, int rc, const struct mdt_err *err);
 struct api_call *api_call_new(struct api *a, struct evhttp_request *req);
 /* The call is over (answered, refused, or its client gone): its Idempotency-Key is free again. */
