@@ -59,6 +59,7 @@ enum section_id {
     SEC_VAULT,
     SEC_WEBHOOK,
     SEC_SOCIAL,
+    SEC_ACQUIRER,
     SEC_LIMITS,
     SEC_FEE,
     SEC_COUNT_

@@ -161,18 +161,18 @@ int config_section_begin(struct load_ctx *ctx, const char *name)
         id = SEC_SMPP;
         rc = smpp_link_begin(ctx, name + 5);
     } else {
-        for (int i = SEC_STORE; i <= SEC_SOCIAL; i++) {
+        for (int i = SEC_STORE; i <= SEC_ACQUIRER; i++) {
             if (strcmp(name, config_sections[i].name) == 0) {
                 id = (enum section_id)i;
             }
         }
         if (id == SEC_NONE) {
-            rc = config_fail(
-                ctx, ctx->lineno,
-                "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
-                "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], "
-                "[limits.<kind>.<tier>] or [fee.<name>]",
-                name);
+            rc = config_fail(ctx, ctx->lineno,
+                             "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
+                             "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], "
+                             "[social], [acquirer], "
+                             "[limits.<kind>.<tier>] or [fee.<name>]",
+                             name);
         } else if (ctx->section_lines[id] != 0) {
             rc = config_fail(ctx, ctx->lineno,
                              "[%s] appears twice (first at line %d): merge the two", name,
