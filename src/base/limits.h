@@ -186,4 +186,255 @@
  * new message). */
 #define DIALOG_DOUBT_MAX 16384u
 
+/* ---- Hashes ---- */
+
+/* SHA-256 (FIPS 180-4), and HMAC-SHA256 (RFC 2104) over it: every hash, MAC and key of mandat
+ * is 32 bytes. Its text is 64 hex digits, and the NUL. */
+#define SHA256_LEN 32
+#define SHA256_HEX_MAX (2 * SHA256_LEN + 1)
+
+/* ---- Phone numbers ---- */
+
+/* An E.164 number in text: '+', at most 15 digits (ITU-T E.164 §6.1), NUL: 17 bytes. A 16-byte
+ * buffer would only hold 14 digits, which real numbers reach (China +86 mobiles have 13). */
+#define PHONE_E164_MAX 17
+
+/* Longest input phone_normalize reads. "+33 (0)6 12 34 56 78" is 20 bytes; 64 leaves room for
+ * any separators while bounding every loop. */
+#define PHONE_TEXT_MAX 64
+
+/* ---- SMS and SMPP (what SMSCs and handsets send) ---- */
+
+/* Largest PDU mandat reads or writes, command_length included. The longest body SMPP 3.4 defines
+ * without TLVs is about 350 octets (submit_sm, §4.4.1); only message_payload (§5.3.2.32) makes
+ * PDUs larger, and a whole 255-part concatenated message is 255 * 140 = 35 700 octets. 64 KiB
+ * carries that with room for every other field, is a single comparison against a power of two,
+ * and is the most a peer can make mandat buffer per connection. A peer announcing more is broken
+ * or hostile; the session answers generic_nack ESME_RINVCMDLEN and closes. */
+#define SMPP_PDU_MAX 65536u
+
+/* short_message is 0 to 254 octets (§5.2.22); longer text goes in message_payload. */
+#define SMPP_SHORT_MESSAGE_MAX 254u
+
+/* C-Octet String message_id: up to 64 characters and the NUL (§5.2.23). */
+#define SMPP_MESSAGE_ID_MAX 65u
+
+/* Addresses in submit_sm/deliver_sm are C-Octet Strings of 21 octets, NUL included (§5.2.8). */
+#define SMPP_ADDR_MAX 21u
+
+/* Unknown optional parameters remembered per PDU. SMSCs add a handful of vendor TLVs to
+ * deliver_sm (routing, billing, MCC/MNC); 16 is several times what any known SMSC sends. Those
+ * beyond are skipped and counted in unknown_dropped, never refused: refusing a deliver_sm only
+ * makes the SMSC send it again forever. */
+#define SMPP_TLV_UNKNOWN_MAX 16u
+
+/* Delivery receipt text (Appendix B) is about 150 octets, and vendors' extra fields (IMSI,
+ * MCC/MNC, network error) bring it to some 300; short_message holds at most 254. Longer input is
+ * not a receipt; refusing it bounds the scan. */
+#define SMPP_DLR_LEN_MAX 1024u
+
+/* Receipt id: up to 64 characters, as a message_id (§5.2.23); hexadecimal, decimal and UUID
+ * ids all fit. */
+#define SMPP_DLR_ID_MAX 64u
+
+/* Receipt "err:" value: 3 digits in Appendix B; up to 8 characters so that the variants SMSCs
+ * send ("0", "000", "0x0000") are kept as they came. */
+#define SMPP_DLR_ERR_MAX 8u
+
+/* Receipt "text:" (the first 20 characters of the message by convention) is informational: up
+ * to 64 octets are kept and the rest dropped. */
+#define SMPP_DLR_TEXT_MAX 64u
+
+/* TS 23.040 §9.2.3.16: 140 octets of user data = 160 septets or 70 UTF-16 units. A 6-octet
+ * concatenation header (05 00 03 ref total seq, §9.2.3.24.1) leaves 134 octets: 153 septets
+ * (48 header bits + 1 fill bit + 153 * 7 = 1120 bits) or 67 UTF-16 units. */
+#define SMS_GSM_SINGLE_MAX 160
+#define SMS_GSM_PART_MAX 153
+#define SMS_UCS2_SINGLE_MAX 70
+#define SMS_UCS2_PART_MAX 67
+#define SMS_UDH_CONCAT_OCTETS 6
+
+/* Parts of one outgoing message. Each part is billed and each part may be lost or delayed on
+ * its own; mandat's replies (confirmations, balances, receipts) fit in one or two. 10 parts
+ * (1530 GSM characters, 670 UCS-2) is where handsets and SMSCs commonly stop reassembling and
+ * where a longer text is a bug upstream, not a message to bill ten times over. The 8-bit
+ * concatenation header would allow 255. */
+#define SMS_PARTS_MAX 10
+
+/* ---- Commands people type (SMS, posts) ---- */
+
+/* Longest message command_parse reads, in bytes. An SMS to a short code is at most 4
+ * concatenated parts in practice (operators bill each part; 4 x 160 GSM characters = 640), and
+ * a 280-character post of French text is about 300 bytes of UTF-8. The longest real command,
+ * "ENVOYER 1 000,00 EUR +33 (0)6 12 34 56 78" and a 160-byte note, is about 210 bytes. Longer
+ * messages are refused (HINT_TOO_LONG), not cut: a cut command could mean something else. */
+#define COMMAND_TEXT_MAX 640
+
+/* The note travels in the payee's SMS receipt: one SMS of 160 characters. Longer notes are cut
+ * at a character boundary, not refused: the note is not what moves money. */
+#define COMMAND_NOTE_MAX 160
+
+/* Social handles: X/Twitter allows 15 characters, a fediverse "user@instance.example" more. */
+#define COMMAND_HANDLE_MAX 63
+
+/* Association keywords ("TELETHON") and card aliases ("MAMAN"), upper-case ASCII. */
+#define COMMAND_KEYWORD_MAX 31
+
+/* The largest amount the grammar reads, in major units (1 000 000,00 €): far above any wallet's
+ * limit per order (250 € and 500 € by default), so that an amount past it is a typing slip or
+ * an attack on the parser, answered as too large rather than read as something else. */
+#define COMMAND_AMOUNT_MAJOR_MAX 1000000
+
+/* A name payees see (NOM): 20 characters, letters of the GSM alphabet, spaces, - and ', so that
+ * a receipt naming it stays one 160-character SMS and no name poses as a number. */
+#define COMMAND_NAME_CHARS_MAX 20
+
+/* A campaign's hashtag without its '#', upper-case ASCII letters and digits ("TELETHON2026"),
+ * NUL included: hashtags people type and share are short words. */
+#define CAMPAIGN_TAG_MAX 32
+
+/* ---- Social networks (what X and Mastodon send) ---- */
+
+/* Platform ids: X id_str (19 digits today), Mastodon ids (strings, 18 digits today; other
+ * servers send ULIDs or flake ids of 26 characters). 64 bytes leaves room for all of them. */
+#define SOCIAL_ID_MAX 65
+
+/* X screen_name (15) or Mastodon acct "user@instance": COMMAND_HANDLE_MAX + 1, so that an
+ * author can always be named as a payee. */
+#define SOCIAL_HANDLE_MAX 64
+
+/* Plain text of a post, NUL included. Longer texts are cut at a UTF-8 boundary and flagged; a
+ * cut text is always longer than COMMAND_TEXT_MAX, so command_parse refuses it as too long. */
+#define SOCIAL_TEXT_MAX 2048
+
+/* Posts read from one X event body or one Mastodon page (Mastodon pages are 40 by default,
+ * 80 at most: callers ask for limit=40). */
+#define SOCIAL_POSTS_MAX 64
+
+/* Bodies read at most: a Mastodon page of 80 notifications, each with its status, accounts,
+ * emojis and media, is a few hundred KB; X delivers one or a few tweets per body. */
+#define SOCIAL_BODY_MAX (2 * 1024 * 1024)
+
+/* JSON nesting read at most, checked before jansson (which recurses per level). A status in a
+ * notification with a reblog, its account and its emojis is 7 levels; an X tweet with a quoted
+ * tweet, its extended entities and media sizes is about 10. */
+#define SOCIAL_JSON_DEPTH_MAX 32
+
+/* Mentions of one Mastodon status: 500 characters hold about 160 "@a" mentions; some servers
+ * allow 5000 characters, but a post mentioning more people is not a payment. */
+#define SOCIAL_MENTIONS_MAX 256
+
+/* ---- The API and the wallet pages (what merchants and browsers send) ---- */
+
+/* An API request body: a payment request is a few hundred bytes; 16 KiB leaves room for long
+ * descriptions and is refused (413) before any parsing. */
+#define API_BODY_MAX 16384
+
+/* JSON nesting of an API body: our bodies are flat objects; deeper is refused before jansson
+ * (which recurses per level) sees it. */
+#define API_JSON_DEPTH_MAX 8
+
+/* An Idempotency-Key header, as Stripe: enough for a UUID or an order number. */
+#define API_IDEMPOTENCY_KEY_MAX 255
+
+/* Items per page of a list an API client asks for. */
+#define API_LIST_MAX 100
+
+/* A payment request's reference (the merchant's order number) and description, as merchants
+ * send them, NUL included: both are shown to the payer on one page and in one SMS. */
+#define REQUEST_REFERENCE_MAX 64
+#define REQUEST_DESCRIPTION_MAX 128
+
+/* A wallet page's form body: a CSRF token (64 hex digits), a 6-digit code twice, a phone number
+ * and their names, urlencoded, are under 200 bytes. */
+#define WEB_FORM_MAX 512
+
+/* A host name in a URL (RFC 1035: a name is at most 253 characters), and a request target
+ * (path and query) of an outgoing request. */
+#define HTTP_HOST_MAX 256
+#define HTTP_TARGET_PATH_MAX 2048
+
+/* ---- Stored fields (what every channel hands the store) ---- */
+
+/* An E.164 number (16), a short code, or a social address: "m:" and a fediverse acct
+ * ("user@instance.example", 30 + 1 + a domain) or "x:" and an X screen name (15). */
+#define STORE_ADDR_MAX 72
+
+/* A peer's id for a message: SMSC message ids are C-strings of up to 65 octets (SMPP 3.4,
+ * SMPP_MESSAGE_ID_MAX), social post ids SOCIAL_ID_MAX. */
+#define STORE_PEER_ID_MAX 65
+
+/* A concatenated SMS is at most SMS_PARTS_MAX (10) parts of 153 GSM characters, 1 530 characters,
+ * at most 3 UTF-8 bytes each: 4 590; one more for NUL. */
+#define STORE_TEXT_MAX 4600
+
+/* A name a person chose for their receipts (NOM): 20 characters of the GSM alphabet, at most two
+ * UTF-8 bytes each, and the NUL. */
+#define STORE_NAME_MAX 48
+
+/* A URL a merchant or the operator gives (webhook endpoint, callback, link base): a host name
+ * (HTTP_HOST_MAX) and a short path. */
+#define STORE_URL_MAX 256
+
+/* 16 hex digits: the public half of an API key. */
+#define STORE_KEY_ID_MAX 17
+
+/* One webhook event's JSON: ids, amounts, states, short texts. */
+#define STORE_WEBHOOK_BODY_MAX 2048
+
+/* Why a webhook try failed: a host name (253) and a short reason. */
+#define STORE_WEBHOOK_ERROR_MAX 256
+
+/* A stored API response, replayed to a retry with the same Idempotency-Key. */
+#define STORE_HTTP_BODY_MAX 2048
+
+/* A transfer's external reference, in bytes, NUL included: an order number, an SMSC message id. */
+#define TRANSFER_EXT_REF_MAX 64
+
+_Static_assert(STORE_PEER_ID_MAX >= SMPP_MESSAGE_ID_MAX && STORE_PEER_ID_MAX >= SOCIAL_ID_MAX,
+               "a peer's id fits the store");
+
+/* ---- Memory the dialog and the API hold ---- */
+
+/* Customers kept in memory: 2^26 (67 million) numbers of about 200 bytes is 13 GB, past what one
+ * machine of ours holds; the index's values are 32-bit. */
+#define DIALOG_CUSTOMERS_MAX (1u << 26)
+
+/* Messages remembered for redelivery detection, per generation (two generations are kept):
+ * 524 288 ids of 16 bytes and their index (2^20 slots of 8 bytes), 16 MB each, which at the SMS
+ * target of 20 000 per second is 26 s of peak traffic; at ordinary rates the window (a day)
+ * rotates first. Past that, ledger ids derived from the message still make a redelivery
+ * harmless. */
+#define DIALOG_DEDUP_MAX (1u << 19)
+
+/* Social accounts tied to wallets kept in memory (about 700 bytes each): as many as wallets. */
+#define DIALOG_LINKS_MAX DIALOG_CUSTOMERS_MAX
+
+/* Charities with a donation keyword. */
+#define DIALOG_ASSOCIATIONS_MAX 1024
+
+/* Campaigns (hashtags with a public total). */
+#define DIALOG_CAMPAIGNS_MAX 1024
+
+/* Operators' orders remembered at once: they are typed by people, a handful a day; more wait in
+ * the store for the next reread. */
+#define DIALOG_CODE_ORDERS_MAX 256
+
+/* Payment requests kept in memory: each is about 900 bytes; 2^22 (4 million) is 3.8 GB, the
+ * most one machine of ours should hold before old ones move to the store only. */
+#define DIALOG_REQUESTS_MAX (1u << 22)
+/* Merchants (their names, fees and webhook settings): a few hundred bytes each. */
+#define DIALOG_MERCHANTS_MAX 4096
+
+/* Keys held in memory; a key is about 100 bytes. */
+#define API_KEYS_MAX 65536
+
+/* Idempotency records held in memory (each about 2.1 KB): 2^17 is 280 MB (touched only as
+ * used), a day of 1.5 POST/s or 9 s at the 15k/s target; past that the oldest are forgotten and
+ * a retry with a forgotten key finds its payment request by the id derived from the key. */
+#define API_IDEMPOTENCY_MAX (1u << 17)
+
+/* Requests with an Idempotency-Key being answered at once: more wait on the engine with 503. */
+#define API_IDEMPOTENCY_IN_FLIGHT_MAX 4096
+
 #endif

@@ -141,6 +141,13 @@ void cli_engine_close(struct cli_engine *e);
  * CLI_EXIT_USAGE when the engine could not commit (printed). */
 int cli_engine_execute(struct cli_engine *e, const struct ledger_op *op, struct ledger_result *res);
 
+/* Open the engine (cli_engine_open, WRITE) and in it a new account of kind in the default
+ * currency, for the commands that create a merchant, an association or a card and then write
+ * its row with the same engine. On 0, *account_id is the new account and e is open (the caller
+ * closes it); on failure (printed) e is closed and CLI_EXIT_USAGE returned. */
+int cli_account_open(struct cli *c, enum account_kind kind, struct cli_engine *e,
+                     uint64_t *account_id);
+
 /* Facts copied out of a ledger view: up to two accounts, a transfer and the transfer it links
  * to, and the total of its fee legs. Fill the (in) fields, then call cli_facts_get (from a
  * view) or cli_engine_facts (from the engine's view, between batches). */

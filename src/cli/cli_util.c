@@ -215,6 +215,33 @@ int cli_engine_execute(struct cli_engine *e, const struct ledger_op *op, struct 
     return 0;
 }
 
+int cli_account_open(struct cli *c, enum account_kind kind, struct cli_engine *e,
+                     uint64_t *account_id)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+    struct ledger_result res = {0};
+    int rc;
+
+    op.account.kind = kind;
+    snprintf(op.account.currency, sizeof(op.account.currency), "%s",
+             c->cfg.ledger.default_currency);
+    rc = cli_engine_open(c, CLI_STORE_WRITE, e);
+    if (rc != 0) {
+        return rc;
+    }
+    rc = cli_engine_execute(e, &op, &res);
+    if (rc == 0 && res.reason != LEDGER_OK) {
+        cli_error("cannot open the account: %s", ledger_reason_name(res.reason));
+        rc = CLI_EXIT_USAGE;
+    }
+    if (rc != 0) {
+        cli_engine_close(e);
+        return rc;
+    }
+    *account_id = res.account_id;
+    return 0;
+}
+
 void cli_facts_get(const struct ledger *l, struct cli_facts *f)
 {
     for (int i = 0; i < 2; i++) {

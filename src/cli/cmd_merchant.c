@@ -111,8 +111,6 @@ static int new_key(struct cli *c, struct cli_engine *e, uint64_t merchant_id, ui
 static int merchant_create(struct cli *c, const char *name, const char *url, const char *fee)
 {
     struct cli_engine e = {0};
-    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
-    struct ledger_result res = {0};
     struct store_extra row = {.kind = EXTRA_MERCHANT};
     struct merchant_row *m = &row.u.merchant;
     int rc;
@@ -126,21 +124,14 @@ static int merchant_create(struct cli *c, const char *name, const char *url, con
     if (url[0] != '\0' && strncmp(url, "https://", 8) != 0 && strncmp(url, "http://", 7) != 0) {
         return cli_usage_error("merchant", "--webhook-url must start with https:// or http://");
     }
-    op.account.kind = ACCOUNT_MERCHANT;
-    snprintf(op.account.currency, sizeof(op.account.currency), "%s",
-             c->cfg.ledger.default_currency);
-    rc = cli_engine_open(c, CLI_STORE_WRITE, &e);
+    rc = cli_account_open(c, ACCOUNT_MERCHANT, &e, &m->account_id);
     if (rc != 0) {
         return rc;
     }
-    rc = cli_engine_execute(&e, &op, &res);
-    if (rc == 0) {
-        m->account_id = res.account_id;
-        snprintf(m->name, sizeof(m->name), "%s", name);
-        snprintf(m->webhook_url, sizeof(m->webhook_url), "%s", url);
-        m->created_us = clock_now_us();
-        rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
-    }
+    snprintf(m->name, sizeof(m->name), "%s", name);
+    snprintf(m->webhook_url, sizeof(m->webhook_url), "%s", url);
+    m->created_us = clock_now_us();
+    rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
     if (rc == 0) {
         printf("merchant %llu: %s\n", (unsigned long long)m->account_id, name);
         rc = new_key(c, &e, m->account_id, SCOPE_PAYMENTS | SCOPE_REFUNDS | SCOPE_READ, 0);

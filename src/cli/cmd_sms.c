@@ -280,38 +280,28 @@ int cmd_phone(struct cli *c, int argc, char **argv)
     return CLI_EXIT_OK;
 }
 
-/* Open an association account and give it a keyword, in one transaction. */
+/* Open an association account, then give it a keyword. */
 static int association_create(struct cli *c, const char *keyword, const char *name)
 {
     struct cli_engine e = {0};
-    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
-    struct ledger_result res = {0};
     struct store_extra row = {.kind = EXTRA_ASSOCIATION};
-    int rc;
+    int rc = cli_account_open(c, ACCOUNT_ASSOCIATION, &e, &row.u.association.account_id);
 
-    op.account.kind = ACCOUNT_ASSOCIATION;
-    snprintf(op.account.currency, sizeof(op.account.currency), "%s",
-             c->cfg.ledger.default_currency);
-    rc = cli_engine_open(c, CLI_STORE_WRITE, &e);
     if (rc != 0) {
         return rc;
     }
-    rc = cli_engine_execute(&e, &op, &res);
-    if (rc == 0) {
-        snprintf(row.u.association.keyword, sizeof(row.u.association.keyword), "%s", keyword);
-        snprintf(row.u.association.name, sizeof(row.u.association.name), "%s", name);
-        row.u.association.account_id = res.account_id;
-        rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
-    }
+    snprintf(row.u.association.keyword, sizeof(row.u.association.keyword), "%s", keyword);
+    snprintf(row.u.association.name, sizeof(row.u.association.name), "%s", name);
+    rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
     cli_engine_close(&e);
     if (rc < 0) {
         cli_error("cannot create the association: %s", mdt_strerror(rc));
         return CLI_EXIT_USAGE;
     }
     printf("association %s (%s): account %llu\n", keyword, name,
-           (unsigned long long)res.account_id);
+           (unsigned long long)row.u.association.account_id);
     printf("(a mandatd running on this database learns it within a second)\n");
-    return rc == 0 ? CLI_EXIT_OK : rc;
+    return CLI_EXIT_OK;
 }
 
 void cmd_association_usage(FILE *out)

@@ -267,14 +267,9 @@ void dialog_code_track(struct dialog *d, const struct cust *c)
 static struct dialog_step *work_new(struct dialog *d, struct cust *c, const char *phone,
                                     int64_t now_us)
 {
-    struct dialog_step *s = calloc(1, sizeof(*s));
+    struct dialog_step *s = dialog_step_new_api(d, now_us);
 
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true; /* no message behind it: no inbox row */
-    s->now_us = now_us;
-    if (id128_random(&s->inbox_id) < 0) {
-        free(s);
+    if (s == NULL) {
         return NULL;
     }
     snprintf(s->phone, sizeof(s->phone), "%s", phone);

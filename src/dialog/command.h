@@ -8,33 +8,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "base/money.h"
 #include "dialog/phone.h"
 
-/* Longest message command_parse reads, in bytes. An SMS to a short code is at most 4
- * concatenated parts in practice (operators bill each part; 4 x 160 GSM characters = 640), and
- * a 280-character post of French text is about 300 bytes of UTF-8. The longest real command,
- * "ENVOYER 1 000,00 EUR +33 (0)6 12 34 56 78" and a 160-byte note, is about 210 bytes. Longer
- * messages are refused (HINT_TOO_LONG), not cut: a cut command could mean something else. */
-#define COMMAND_TEXT_MAX 640
-
-/* The note travels in the payee's SMS receipt: one SMS of 160 characters. Longer notes are cut
- * at a character boundary, not refused: the note is not what moves money. */
-#define COMMAND_NOTE_MAX 160
-
-/* Social handles: X/Twitter allows 15 characters, a fediverse "user@instance.example" more. */
-#define COMMAND_HANDLE_MAX 63
-
-/* Association keywords ("TELETHON") and card aliases ("MAMAN"), upper-case ASCII. */
-#define COMMAND_KEYWORD_MAX 31
-
-/* The largest amount the grammar reads, in major units (1 000 000,00 €): far above any wallet's
- * limit per order (250 € and 500 € by default), so that an amount past it is a typing slip or
- * an attack on the parser, answered as too large rather than read as something else. */
-#define COMMAND_AMOUNT_MAJOR_MAX 1000000
-/* A name payees see (NOM): 20 characters, letters of the GSM alphabet, spaces, - and ', so that
- * a receipt naming it stays one 160-character SMS and no name poses as a number. */
-#define COMMAND_NAME_CHARS_MAX 20
 /* The confirmation code: 6 digits (DESIGN.md, "Confirmation"). */
 #define COMMAND_CODE_DIGITS 6
 

@@ -4,12 +4,15 @@
  * the ledger has decided, in the same transaction. */
 #include "dialog/dialog.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hash.h"
 #include "base/id128.h"
+#include "base/index.h"
 #include "base/mem.h"
 #include "dialog/command.h"
 #include "dialog/dialog_int.h"
@@ -37,37 +40,20 @@ const char *dialog_text(enum dialog_text t, enum lang lang)
 
 static uint64_t str_hash(const char *s)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
-
-    for (; *s != '\0'; s++) {
-        h = (h ^ (unsigned char)*s) * 0x100000001b3ULL;
-    }
-    return h;
+    return hash_fnv1a(HASH_FNV1A_SEED, s, strlen(s));
 }
 
 struct cust *dialog_cust_find(struct dialog *d, const char *phone)
 {
-    uint64_t i = str_hash(phone) & d->slot_mask;
+    struct index_pos pos;
 
-    while (d->slots[i] != 0) {
-        struct cust *c = &d->custs[d->slots[i] - 1];
-
-        if (strcmp(c->row.phone, phone) == 0) {
-            return c;
+    for (uint32_t v = index_find(&d->cust_phones, str_hash(phone), &pos); v != 0;
+         v = index_find_next(&d->cust_phones, &pos)) {
+        if (strcmp(d->custs[v - 1].row.phone, phone) == 0) {
+            return &d->custs[v - 1];
         }
-        i = (i + 1) & d->slot_mask;
     }
     return NULL;
-}
-
-static void slots_insert(struct dialog *d, const char *phone, uint32_t value)
-{
-    uint64_t i = str_hash(phone) & d->slot_mask;
-
-    while (d->slots[i] != 0) {
-        i = (i + 1) & d->slot_mask;
-    }
-    d->slots[i] = value;
 }
 
 struct cust *dialog_cust_add(struct dialog *d, const char *phone)
@@ -75,22 +61,11 @@ struct cust *dialog_cust_add(struct dialog *d, const char *phone)
     struct cust *c;
 
     MDT_ASSERT(d->cust_count < DIALOG_CUSTOMERS_MAX);
-    if ((d->cust_count + 1) * 2 > d->slot_mask + 1) {
-        uint64_t cap = (d->slot_mask + 1) * 2;
-
-        free(d->slots);
-        d->slots = calloc(cap, sizeof(*d->slots));
-        MDT_ASSERT(d->slots != NULL);
-        d->slot_mask = cap - 1;
-        for (size_t k = 0; k < d->cust_count; k++) {
-            slots_insert(d, d->custs[k].row.phone, (uint32_t)k + 1);
-        }
-    }
     mem_grow((void **)&d->custs, &d->cust_cap, d->cust_count + 1, sizeof(*d->custs));
     c = &d->custs[d->cust_count++];
     memset(c, 0, sizeof(*c));
     snprintf(c->row.phone, sizeof(c->row.phone), "%s", phone);
-    slots_insert(d, phone, (uint32_t)d->cust_count);
+    dialog_index_put(&d->cust_phones, str_hash(phone), (uint32_t)d->cust_count);
     return c;
 }
 
@@ -98,29 +73,24 @@ struct cust *dialog_cust_add(struct dialog *d, const char *phone)
 
 static bool idset_has(const struct idset *s, struct id128 id)
 {
-    uint64_t i = id128_hash(id) & (DIALOG_DEDUP_SLOTS - 1);
+    struct index_pos pos;
 
-    while (!id128_is_zero(s->ids[i])) {
-        if (id128_eq(s->ids[i], id)) {
+    for (uint32_t v = index_find(&s->index, id128_hash(id), &pos); v != 0;
+         v = index_find_next(&s->index, &pos)) {
+        if (id128_eq(s->ids[v - 1], id)) {
             return true;
         }
-        i = (i + 1) & (DIALOG_DEDUP_SLOTS - 1);
     }
     return false;
 }
 
 static void idset_add(struct idset *s, struct id128 id)
 {
-    uint64_t i = id128_hash(id) & (DIALOG_DEDUP_SLOTS - 1);
-
-    while (!id128_is_zero(s->ids[i])) {
-        if (id128_eq(s->ids[i], id)) {
-            return;
-        }
-        i = (i + 1) & (DIALOG_DEDUP_SLOTS - 1);
+    if (idset_has(s, id)) {
+        return;
     }
-    s->ids[i] = id;
-    s->count++;
+    s->ids[s->index.count] = id;
+    dialog_index_put(&s->index, id128_hash(id), s->index.count + 1);
 }
 
 bool dialog_seen(struct dialog *d, struct id128 id)
@@ -132,16 +102,52 @@ void dialog_seen_add(struct dialog *d, struct id128 id, int64_t now_us)
 {
     struct idset *cur = &d->seen[d->seen_current];
 
-    /* Rotate when the window has passed or the set is half full (probes stay short). */
-    if (cur->count * 2 >= DIALOG_DEDUP_SLOTS ||
+    /* Rotate when the window has passed or the set is full. */
+    if (cur->index.count >= DIALOG_DEDUP_MAX ||
         now_us - cur->started_us > (int64_t)d->cfg.dedup_window_s * 1000000) {
         d->seen_current ^= 1;
         cur = &d->seen[d->seen_current];
-        memset(cur->ids, 0, DIALOG_DEDUP_SLOTS * sizeof(*cur->ids));
-        cur->count = 0;
+        index_clear(&cur->index);
         cur->started_us = now_us;
     }
     idset_add(cur, id);
+}
+
+/* The dialog's indexes and their bounds, for dialog_create and dialog_free. */
+static const struct {
+    size_t at; /* in struct dialog */
+    uint32_t max;
+} dialog_indexes[] = {
+    {offsetof(struct dialog, cust_phones), DIALOG_CUSTOMERS_MAX},
+    {offsetof(struct dialog, seen[0].index), DIALOG_DEDUP_MAX},
+    {offsetof(struct dialog, seen[1].index), DIALOG_DEDUP_MAX},
+    {offsetof(struct dialog, request_ids), DIALOG_REQUESTS_MAX},
+    {offsetof(struct dialog, request_tokens), DIALOG_REQUESTS_MAX},
+    {offsetof(struct dialog, enrol_tokens), DIALOG_CUSTOMERS_MAX},
+    {offsetof(struct dialog, link_addrs), DIALOG_LINKS_MAX},
+    {offsetof(struct dialog, link_users), DIALOG_LINKS_MAX},
+    {offsetof(struct dialog, link_tokens), DIALOG_LINKS_MAX},
+    {offsetof(struct dialog, order_tokens), DIALOG_CUSTOMERS_MAX},
+};
+
+static struct index *dialog_index_at(struct dialog *d, size_t i)
+{
+    return (struct index *)((char *)d + dialog_indexes[i].at);
+}
+
+struct dialog_step *dialog_step_new_api(struct dialog *d, int64_t now_us)
+{
+    struct dialog_step *s = calloc(1, sizeof(*s));
+
+    MDT_ASSERT(s != NULL);
+    s->d = d;
+    s->api = true;
+    s->now_us = now_us;
+    if (id128_random(&s->inbox_id) < 0) {
+        free(s);
+        return NULL;
+    }
+    return s;
 }
 
 /* ---- lifetime and loading ---- */
@@ -149,17 +155,20 @@ void dialog_seen_add(struct dialog *d, struct id128 id, int64_t now_us)
 int dialog_create(const struct dialog_config *cfg, struct vault *v, struct dialog **out)
 {
     struct dialog *d = calloc(1, sizeof(*d));
-
     if (d == NULL) {
         return MDT_E(NOMEM);
     }
     d->cfg = *cfg;
     d->vault = v;
-    d->slot_mask = 1023;
-    d->slots = calloc(d->slot_mask + 1, sizeof(*d->slots));
-    d->seen[0].ids = calloc(DIALOG_DEDUP_SLOTS, sizeof(struct id128));
-    d->seen[1].ids = calloc(DIALOG_DEDUP_SLOTS, sizeof(struct id128));
-    if (d->slots == NULL || d->seen[0].ids == NULL || d->seen[1].ids == NULL) {
+    for (size_t i = 0; i < sizeof(dialog_indexes) / sizeof(dialog_indexes[0]); i++) {
+        if (index_init(dialog_index_at(d, i), dialog_indexes[i].max) < 0) {
+            dialog_free(d); /* frees the indexes made so far: the others are zeroed */
+            return MDT_E(NOMEM);
+        }
+    }
+    d->seen[0].ids = calloc(DIALOG_DEDUP_MAX, sizeof(struct id128));
+    d->seen[1].ids = calloc(DIALOG_DEDUP_MAX, sizeof(struct id128));
+    if (d->seen[0].ids == NULL || d->seen[1].ids == NULL) {
         dialog_free(d);
         return MDT_E(NOMEM);
     }
@@ -180,7 +189,9 @@ void dialog_free(struct dialog *d)
     dialog_request_free_all(d);
     dialog_social_free_all(d);
     dialog_code_free_all(d);
-    free(d->slots);
+    for (size_t i = 0; i < sizeof(dialog_indexes) / sizeof(dialog_indexes[0]); i++) {
+        index_free(dialog_index_at(d, i));
+    }
     free(d->seen[0].ids);
     free(d->seen[1].ids);
     dialog_doubt_free(d);

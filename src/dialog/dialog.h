@@ -122,10 +122,10 @@ struct dialog_step {
     bool request_changed;
     uint64_t merchant_id;
     struct id128 refund_id;
-    char token[33];         /* a new request's link token: in its message only, never stored */
-    int outcome;            /* enum step_outcome, for api steps */
-    bool campaign_counted;  /* a donation row for counted_tag was written */
-    struct claim_row claim; /* money held for a number with no wallet, as the step leaves it */
+    char token[VAULT_TOKEN_MAX]; /* a new request's link token: in its message only, never stored */
+    int outcome;                 /* enum step_outcome, for api steps */
+    bool campaign_counted;       /* a donation row for counted_tag was written */
+    struct claim_row claim;      /* money held for a number with no wallet, as the step leaves it */
     bool claim_changed;
     /* social: replies to the person go to this address, in the thread of post_id */
     char address[STORE_ADDR_MAX];
@@ -139,8 +139,8 @@ struct dialog_step {
     bool link_changed;
     char otp[8];                     /* a one-time code to text: in its SMS only, wiped */
     char payee_show[STORE_ADDR_MAX]; /* how replies name the payee: "@bob"; "" the number */
-    char donor[64];       /* a campaign donation's public name ("@alice", opted in); "" anonymous */
-    char counted_tag[32]; /* the campaign of that row, and its amount */
+    char donor[64]; /* a campaign donation's public name ("@alice", opted in); "" anonymous */
+    char counted_tag[CAMPAIGN_TAG_MAX]; /* the campaign of that row, and its amount */
     int64_t counted_minor;
     struct code_order_row code_order; /* an operator's order this step carries out; seq 0 none */
     /* a social account linked to the wallet, told in private of a code reset ("" none) */
@@ -215,17 +215,18 @@ int dialog_outbox_open(const struct dialog *d, const struct outbox_row *in, stru
 
 /* What a merchant asks (POST /v1/payment-requests), already parsed from JSON. */
 struct request_input {
-    struct id128 id;      /* derived from the Idempotency-Key, or random */
-    uint64_t merchant_id; /* the API key's merchant */
-    int64_t amount_minor; /* > 0, in the wallets' currency */
-    char currency[4];     /* must be the wallets' currency */
-    char payer[64];       /* a phone number as given; normalised here */
-    char reference[64];   /* the merchant's order number, shown to the payer */
-    char description[128];
+    struct id128 id;                       /* derived from the Idempotency-Key, or random */
+    uint64_t merchant_id;                  /* the API key's merchant */
+    int64_t amount_minor;                  /* > 0, in the wallets' currency */
+    char currency[4];                      /* must be the wallets' currency */
+    char payer[PHONE_TEXT_MAX];            /* a phone number as given; normalised here */
+    char reference[REQUEST_REFERENCE_MAX]; /* the merchant's order number, shown to the payer */
+    char description[REQUEST_DESCRIPTION_MAX];
     char callback_url[STORE_URL_MAX]; /* events of this request; "" the merchant's default */
     uint32_t expires_in_s;            /* 60 .. 7 days */
-    char campaign[32]; /* a campaign's tag ("FAIM2026", no '#'): a donation to its association,
-                        * counted towards its total; "" a payment to the merchant */
+    /* a campaign's tag ("FAIM2026", no '#'): a donation to its association, counted towards its
+     * total; "" a payment to the merchant */
+    char campaign[CAMPAIGN_TAG_MAX];
 };
 
 /* Add or update a merchant (loaded, created by the CLI and reread). */
@@ -247,8 +248,9 @@ int dialog_request_cancel(struct dialog *d, uint64_t merchant_id, struct id128 i
 /* The payer's code typed on the wallet page for the request whose link token hashes to
  * token_hash: the same rules as by SMS (tries, lock, expiry). dialog_step_outcome says what
  * happened. -MDT_ENOTFOUND unknown token, -MDT_ERANGE not pending, -MDT_EBUSY. */
-int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
-                               int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               const char *code, int64_t now_us, struct dialog_step **out,
+                               struct mdt_err *err);
 
 /* A refund of amount_minor (0: what is left) of a confirmed request, with the merchant's
  * refund id (idempotent). -MDT_ENOTFOUND, -MDT_ERANGE (not confirmed, or above what is left),
@@ -261,7 +263,7 @@ int dialog_refund(struct dialog *d, uint64_t merchant_id, struct id128 request_i
  * until the next call into the dialog. */
 const struct payment_request_row *dialog_request_get(struct dialog *d, struct id128 id);
 const struct payment_request_row *dialog_request_by_token(struct dialog *d,
-                                                          const uint8_t token_hash[32]);
+                                                          const uint8_t token_hash[SHA256_LEN]);
 
 /* The merchant's requests, newest first, strictly older than the one with id after (zero id:
  * from the newest), in state (-1: any). Copies at most max into out; returns how many. O(n). */
@@ -295,7 +297,7 @@ void dialog_request_payee(struct dialog *d, const struct payment_request_row *r,
 
 /* A campaign's public figures. */
 struct campaign_info {
-    char tag[32];
+    char tag[CAMPAIGN_TAG_MAX];
     char name[64];
     char association[64];
     const struct currency *currency;
@@ -324,25 +326,27 @@ int dialog_campaign_donor_loaded(void *ctx, const struct campaign_donation_row *
 /* ---- the enrolment link (enrol.c) ---- */
 
 /* The E.164 number whose live enrolment link hashes to token_hash, or NULL. */
-const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], int64_t now_us);
+const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               int64_t now_us);
 
 /* Set the code typed on the enrolment page: a step to submit (service_submit). Errors, err
  * saying what to do: -MDT_ENOTFOUND (link unknown, used or expired), -MDT_EINVAL (a weak code:
  * err says why), -MDT_EBUSY. */
-int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *code,
                      int64_t now_us, struct dialog_step **out, struct mdt_err *err);
 
 /* ---- social accounts and orders from posts (social.c) ---- */
 
 /* The social account whose live link page hashes to token_hash, or NULL. has_wallet says
  * whether the number being proven (link->otp_phone) already has a wallet with a code. */
-const struct social_link_row *dialog_link_get(struct dialog *d, const uint8_t token_hash[32],
-                                              int64_t now_us, bool *has_wallet);
+const struct social_link_row *dialog_link_get(struct dialog *d,
+                                              const uint8_t token_hash[SHA256_LEN], int64_t now_us,
+                                              bool *has_wallet);
 
 /* The link page's first form: text a one-time code to phone. A step to submit. Errors with err
  * for the person: -MDT_ENOTFOUND (link unknown or expired), -MDT_EINVAL (not a phone number),
  * -MDT_EBUSY. */
-int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const char *phone,
+int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *phone,
                           int64_t now_us, struct dialog_step **out, struct mdt_err *err);
 
 /* The second form: the one-time code, and the wallet's code (a new one for a new wallet, checked
@@ -351,7 +355,7 @@ int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const 
  * WRONG_CODE (err says which code), or LOCKED. Errors before any step: -MDT_ENOTFOUND,
  * -MDT_EINVAL (weak code, no code sent yet), -MDT_ERANGE (the one-time code expired), -MDT_EBUSY.
  */
-int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const char *otp,
+int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *otp,
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err);
 
@@ -380,13 +384,14 @@ struct order_view {
 };
 
 /* The order whose page token hashes to token_hash, or -MDT_ENOTFOUND (unknown, done, expired). */
-int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+int dialog_order_get(struct dialog *d, const uint8_t token_hash[SHA256_LEN], int64_t now_us,
                      struct order_view *out);
 
 /* The payer's code typed on the order's page: the same rules as a code by SMS. A step; its
  * outcome is DONE, WRONG_CODE, LOCKED, EXPIRED or REFUSED. -MDT_ENOTFOUND, -MDT_EBUSY. */
-int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
-                             int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                             const char *code, int64_t now_us, struct dialog_step **out,
+                             struct mdt_err *err);
 
 /* The wallets' currency code ("EUR"). */
 const char *dialog_currency_code(const struct dialog *d);

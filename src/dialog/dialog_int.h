@@ -4,24 +4,11 @@
 #ifndef MDT_DIALOG_INT_H
 #define MDT_DIALOG_INT_H
 
+#include "base/index.h"
+#include "base/limits.h"
 #include "dialog/command.h"
 #include "dialog/dialog.h"
 #include "dialog/dialog_text.h"
-
-/* Customers kept in memory: 2^26 (67 million) numbers of about 200 bytes is 13 GB, past what one
- * machine of ours holds; the slot index is 32-bit. */
-#define DIALOG_CUSTOMERS_MAX (1u << 26)
-
-/* Messages remembered for redelivery detection, per generation (two generations are kept):
- * 2^20 slots of 16 bytes = 16 MB each, half full at 524 288 messages, which at the SMS target
- * of 20 000 per second is 26 s of peak traffic; at ordinary rates the window (a day) rotates
- * first. Past that, ledger ids derived from the message still make a redelivery harmless. */
-#define DIALOG_DEDUP_SLOTS (1u << 20)
-
-/* Charities with a donation keyword. */
-#define DIALOG_ASSOCIATIONS_MAX 1024
-/* Campaigns (hashtags with a public total). */
-#define DIALOG_CAMPAIGNS_MAX 1024
 
 struct campaign {
     struct campaign_row row;
@@ -72,6 +59,8 @@ enum dialog_action {
 struct slink {
     struct social_link_row row;
     bool busy; /* a step of its own (link page) is in flight */
+    /* the hashes it is indexed under (dialog_index_move): address, user id, link page token */
+    uint64_t addr_key, user_key, token_key;
 };
 
 /* Money held for a number with no wallet. */
@@ -85,19 +74,13 @@ struct request {
     struct payment_request_row row;
 };
 
-/* An open-addressing index from 16-byte keys to array positions + 1; at most half full. */
-struct idx {
-    struct id128 *keys;
-    uint32_t *vals;
-    uint64_t mask;
-    size_t count;
-};
-
 struct cust {
     struct customer_row row; /* account_id 0 while the wallet is being opened */
     bool has_conv;
     struct conversation_row conv;
     bool busy; /* a step is in flight: later messages wait */
+    /* the hashes it is indexed under (dialog_index_move): enrolment link, order page token */
+    uint64_t enrol_key, order_key;
 };
 
 /* A message tracked for in-doubt redeliveries (doubt.c). */
@@ -113,9 +96,10 @@ struct doubt_list {
     size_t head, count;
 };
 
+/* A generation of handled messages: their ids in arrival order, indexed. */
 struct idset {
-    struct id128 *ids;
-    size_t count;
+    struct id128 *ids; /* DIALOG_DEDUP_MAX, allocated once */
+    struct index index;
     int64_t started_us;
 };
 
@@ -124,8 +108,7 @@ struct dialog {
     struct vault *vault;
     struct cust *custs;
     size_t cust_count, cust_cap;
-    uint32_t *slots; /* index + 1 into custs; power-of-two size, at most half full */
-    uint64_t slot_mask;
+    struct index cust_phones; /* phone number hash -> custs index + 1 */
     struct association_row assocs[DIALOG_ASSOCIATIONS_MAX];
     size_t assoc_count;
     struct campaign campaigns[DIALOG_CAMPAIGNS_MAX];
@@ -140,17 +123,17 @@ struct dialog {
     size_t claim_count, claim_cap;
     struct request *requests; /* in creation order */
     size_t request_count, request_cap;
-    struct idx request_ids, request_tokens;
-    struct idx enrol_tokens; /* enrolment links' hashes -> customer index + 1 */
+    struct index request_ids, request_tokens; /* -> requests index + 1 */
+    struct index enrol_tokens;                /* enrolment links' hashes -> customer index + 1 */
     struct merchant_row *merchants;
     size_t merchant_count, merchant_cap;
     int64_t next_expiry_scan_us; /* dialog_work looks for expired requests from then */
     struct slink *links;
     size_t link_count, link_cap;
-    struct idx link_addrs;   /* address key -> links index + 1 */
-    struct idx link_users;   /* network and user id key -> links index + 1 (renames) */
-    struct idx link_tokens;  /* link page token key -> links index + 1 */
-    struct idx order_tokens; /* order page token key -> customer index + 1 */
+    struct index link_addrs;   /* address key -> links index + 1 */
+    struct index link_users;   /* network and user id key -> links index + 1 (renames) */
+    struct index link_tokens;  /* link page token key -> links index + 1 */
+    struct index order_tokens; /* order page token key -> customer index + 1 */
     /* customers with a code reset under way (index + 1); few */
     uint32_t *resets;
     size_t reset_count, reset_cap;
@@ -163,15 +146,6 @@ struct code_order {
     struct code_order_row row;
     bool in_flight;
 };
-
-/* Operators' orders remembered at once: they are typed by people, a handful a day; more wait in
- * the store for the next reread. */
-#define DIALOG_CODE_ORDERS_MAX 256
-
-/* Payment requests kept in memory: each is about 900 bytes; 2^22 (4 million) is 3.8 GB, the
- * most one machine of ours should hold before old ones move to the store only. */
-#define DIALOG_REQUESTS_MAX (1u << 22)
-#define DIALOG_MERCHANTS_MAX 4096
 
 /* A short reference people can quote: 4 letters and digits from an id. */
 void dialog_order_ref(struct id128 id, char out[STORE_REF_MAX]);
@@ -188,19 +162,25 @@ void dialog_campaign_donation(struct dialog_step *s, const char *tag, struct id1
  * way dialog functions behind a page fail, in the person's language. */
 int dialog_page_err(struct mdt_err *err, int code, enum lang lang, enum dialog_text t, ...);
 
-/* The index: the slot of key (its value 0 when absent, or NULL before the first put), and put
- * (grows as needed). Keys of tokens are the first 16 bytes of their hash. */
-uint32_t *dialog_idx_slot(struct idx *x, struct id128 key);
-void dialog_idx_put(struct idx *x, struct id128 key, uint32_t val);
-struct id128 dialog_token_key(const uint8_t hash[32]);
-/* The value (array position + 1) indexed under a token's hash, 0 when none. The caller still
- * compares the full hash (the key is its first 16 bytes) and checks the expiry. */
-uint32_t dialog_token_find(struct idx *x, const uint8_t hash[32]);
+/* The dialog's indexes (base/index.h) hold at most one entry per element of the array they
+ * point into, whose length is bounded before it grows: a put can only fail for memory, which
+ * is fatal as in mem_grow. Move val's entry in x from hash *key (none when *key is 0 and
+ * nothing is there) to new_key, or remove it when !present; *key becomes new_key. */
+void dialog_index_move(struct index *x, uint64_t *key, uint64_t new_key, bool present,
+                       uint32_t val);
+void dialog_index_put(struct index *x, uint64_t key, uint32_t val);
+/* The index key of a token from its keyed hash (uniform already: its first 8 bytes). */
+uint64_t dialog_token_key(const uint8_t hash[SHA256_LEN]);
+/* The token lookup: the value (array position + 1) indexed in x under token hash whose element
+ * of array (elements of elem bytes) holds that hash at offset hash_at, compared in constant
+ * time; 0 when none. The caller still checks the expiry. */
+uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem, size_t hash_at,
+                           const uint8_t hash[SHA256_LEN]);
 /* A new enrolment link for step s's person, valid DIALOG_ENROL_LINK_S (token in s->token). */
 void dialog_enrol_link(struct dialog_step *s);
 #define DIALOG_ENROL_LINK_S 1800
 /* Index c's live enrolment link (after it became durable, or at load). */
-void dialog_enrol_index(struct dialog *d, const struct cust *c);
+void dialog_enrol_index(struct dialog *d, struct cust *c);
 
 struct campaign *dialog_campaign_find(struct dialog *d, const char *tag);
 /* Count a durable donation towards tag's total (loop thread, when its step is durable). */
@@ -234,7 +214,7 @@ struct slink *dialog_link_find_user(struct dialog *d, const char *address, const
 /* Apply a durable link row (load, step done). */
 void dialog_link_apply(struct dialog *d, const struct social_link_row *r);
 /* Index c's order page token (after it became durable, or at load). */
-void dialog_order_index(struct dialog *d, const struct cust *c);
+void dialog_order_index(struct dialog *d, struct cust *c);
 /* The wallet a claim's payee names: a number, or a linked social address. */
 struct cust *dialog_payee_cust(struct dialog *d, const char *payee);
 /* The payee's wallet as a step decided it (social payees found by id: social.c). */
@@ -282,6 +262,9 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
 void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust *c,
                             const struct command *cmd, int64_t now_us);
 struct ledger_op *dialog_add_op(struct dialog_step *s);
+/* A new step with no message behind it (a page, an operator's order: no inbox row), under a
+ * random id; NULL when the system gives no randomness. Ends with dialog_step_done, as any. */
+struct dialog_step *dialog_step_new_api(struct dialog *d, int64_t now_us);
 /* Void the hold of the order c waits to confirm (not a merchant's request: nothing is held for
  * it) and close the conversation; the op, or NULL when nothing was held (code.c). */
 struct ledger_op *dialog_order_void(struct dialog_step *s, const struct cust *c);

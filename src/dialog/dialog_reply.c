@@ -10,6 +10,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/id128.h"
+#include "base/limits.h"
 #include "base/log.h"
 #include "dialog/command.h"
 #include "dialog/dialog_int.h"
@@ -575,9 +576,6 @@ static const char *kind_word(int kind, enum lang lang)
     return lang == LANG_EN ? en[kind] : fr[kind];
 }
 
-/* One SMS: 160 septets of the GSM 7-bit alphabet (3GPP TS 23.038). */
-#define SMS_GSM_UNITS_MAX 160
-
 /* Septets a text of ours takes in GSM 03.38: one per character, two for the euro sign and the
  * characters of the extension table. For texts made only of GSM characters (ours). */
 static size_t gsm_units(const char *text)
@@ -603,7 +601,7 @@ static void reply_history(struct dialog_step *s, const struct ledger *l, struct 
     struct transfer t[ACCOUNT_RECENT_MAX];
     size_t n = ledger_account_recent(l, s->customer.account_id, t, ACCOUNT_RECENT_MAX);
     char list[320] = "", item[96], amount[MONEY_FORMAT_MAX], date[24];
-    size_t room = SMS_GSM_UNITS_MAX + 2 - gsm_units(dialog_text(TEXT_HISTORY, s->lang));
+    size_t room = SMS_GSM_SINGLE_MAX + 2 - gsm_units(dialog_text(TEXT_HISTORY, s->lang));
 
     if (n == 0) {
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_HISTORY_EMPTY);

@@ -3,6 +3,7 @@
  * their 6-digit code, instead of typing it in an SMS (where it would sit in the phone's message
  * history). The token is 128 random bits; only its keyed hash is kept, with an expiry, on the
  * customer row; using it clears it. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,16 +24,18 @@ void dialog_enrol_link(struct dialog_step *s)
 }
 
 /* The customer whose live link hashes to token_hash, or NULL. */
-static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               int64_t now_us)
 {
-    uint32_t at = dialog_token_find(&d->enrol_tokens, token_hash);
+    uint32_t at = dialog_token_find(&d->enrol_tokens, d->custs, sizeof(*d->custs),
+                                    offsetof(struct cust, row.enrol_hash), token_hash);
     struct cust *c;
 
     if (at == 0) {
         return NULL;
     }
     c = &d->custs[at - 1];
-    if (c->row.enrol_expires_us <= now_us || !vault_hash_equal(c->row.enrol_hash, token_hash)) {
+    if (c->row.enrol_expires_us <= now_us) {
         return NULL;
     }
     /* The link sets a code only where there is none: it dies once one is set, by any channel
@@ -43,22 +46,21 @@ static struct cust *enrol_find(struct dialog *d, const uint8_t token_hash[32], i
     return c;
 }
 
-void dialog_enrol_index(struct dialog *d, const struct cust *c)
+void dialog_enrol_index(struct dialog *d, struct cust *c)
 {
-    if (c->row.enrol_expires_us != 0) {
-        dialog_idx_put(&d->enrol_tokens, dialog_token_key(c->row.enrol_hash),
-                       (uint32_t)(c - d->custs) + 1);
-    }
+    dialog_index_move(&d->enrol_tokens, &c->enrol_key, dialog_token_key(c->row.enrol_hash),
+                      c->row.enrol_expires_us != 0, (uint32_t)(c - d->custs) + 1);
 }
 
-const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+const char *dialog_enrol_phone(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                               int64_t now_us)
 {
     const struct cust *c = enrol_find(d, token_hash, now_us);
 
     return c != NULL ? c->row.phone : NULL;
 }
 
-int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *code,
                      int64_t now_us, struct dialog_step **out, struct mdt_err *err)
 {
     struct cust *c = enrol_find(d, token_hash, now_us);
@@ -76,13 +78,8 @@ int dialog_enrol_web(struct dialog *d, const uint8_t token_hash[32], const char 
         return mdt_err_set(err, MDT_E(INVAL), "%s",
                            vault_pin_weakness_text(w, c->row.lang == LANG_FR));
     }
-    s = calloc(1, sizeof(*s));
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    if (id128_random(&s->inbox_id) < 0) {
-        free(s);
+    s = dialog_step_new_api(d, now_us);
+    if (s == NULL) {
         return mdt_err_set(err, MDT_E(IO), "%s",
                            dialog_text(TEXT_PAGE_NO_RANDOM, (enum lang)c->row.lang));
     }

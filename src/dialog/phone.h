@@ -8,14 +8,7 @@
 #include <stddef.h>
 
 #include "base/error.h"
-
-/* An E.164 number in text: '+', at most 15 digits (ITU-T E.164 §6.1), NUL: 17 bytes. A 16-byte
- * buffer would only hold 14 digits, which real numbers reach (China +86 mobiles have 13). */
-#define PHONE_E164_MAX 17
-
-/* Longest input phone_normalize reads. "+33 (0)6 12 34 56 78" is 20 bytes; 64 leaves room for
- * any separators while bounding every loop. */
-#define PHONE_TEXT_MAX 64
+#include "base/limits.h"
 
 /* Largest buffer phone_mask can need, including NUL: "+123 4 56 .. .. 89" and "(invalid)". */
 #define PHONE_MASK_MAX 24

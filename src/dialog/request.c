@@ -4,6 +4,7 @@
  * does money move, payer -> merchant, with the merchant's fee legs. Every state change writes a
  * webhook event in the same commit as the money. No I/O: steps for the engine, as dialog.c. */
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,84 +38,52 @@ int payment_request_state_parse(const char *name)
     return -1;
 }
 
-/* ---- an index of 16-byte keys ---- */
+/* ---- the dialog's indexes ---- */
 
-uint32_t *dialog_idx_slot(struct idx *x, struct id128 key)
+void dialog_index_put(struct index *x, uint64_t key, uint32_t val)
 {
-    uint64_t i;
+    int rc = index_put(x, key, val);
 
-    if (x->keys == NULL) {
-        return NULL;
-    }
-    i = id128_hash(key) & x->mask;
-    while (x->vals[i] != 0 && !id128_eq(x->keys[i], key)) {
-        i = (i + 1) & x->mask;
-    }
-    return &x->vals[i];
+    MDT_ASSERT(rc == 0 && "a dialog index is bounded by its array: only memory can fail");
 }
 
-static void idx_grow(struct idx *x)
+void dialog_index_move(struct index *x, uint64_t *key, uint64_t new_key, bool present, uint32_t val)
 {
-    struct idx old = *x;
-    uint64_t size = old.keys == NULL ? 1024 : (old.mask + 1) * 2;
+    (void)index_remove(x, *key, val); /* val has no other entry in x: absent is fine */
+    *key = present ? new_key : 0;
+    if (present) {
+        dialog_index_put(x, new_key, val);
+    }
+}
 
-    x->keys = calloc(size, sizeof(*x->keys));
-    x->vals = calloc(size, sizeof(*x->vals));
-    MDT_ASSERT(x->keys != NULL && x->vals != NULL);
-    x->mask = size - 1;
-    x->count = 0;
-    for (uint64_t i = 0; old.keys != NULL && i <= old.mask; i++) {
-        if (old.vals[i] != 0) {
-            dialog_idx_put(x, old.keys[i], old.vals[i]);
+uint64_t dialog_token_key(const uint8_t hash[SHA256_LEN])
+{
+    uint64_t k;
+
+    memcpy(&k, hash, sizeof(k));
+    return k;
+}
+
+uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem, size_t hash_at,
+                           const uint8_t hash[SHA256_LEN])
+{
+    struct index_pos pos;
+
+    for (uint32_t v = index_find(x, dialog_token_key(hash), &pos); v != 0;
+         v = index_find_next(x, &pos)) {
+        const uint8_t *held = (const uint8_t *)array + (size_t)(v - 1) * elem + hash_at;
+
+        if (vault_hash_equal(held, hash)) {
+            return v;
         }
     }
-    free(old.keys);
-    free(old.vals);
-}
-
-void dialog_idx_put(struct idx *x, struct id128 key, uint32_t val)
-{
-    uint32_t *slot;
-    uint64_t i;
-
-    if (x->keys == NULL || (x->count + 1) * 2 > x->mask + 1) {
-        idx_grow(x);
-    }
-    slot = dialog_idx_slot(x, key);
-    if (*slot == 0) {
-        x->count++;
-    }
-    i = (uint64_t)(slot - x->vals);
-    x->keys[i] = key;
-    *slot = val;
-}
-
-uint32_t dialog_token_find(struct idx *x, const uint8_t hash[32])
-{
-    uint32_t *slot = dialog_idx_slot(x, dialog_token_key(hash));
-
-    return slot != NULL ? *slot : 0;
-}
-
-struct id128 dialog_token_key(const uint8_t hash[32])
-{
-    struct id128 k;
-
-    memcpy(&k.hi, hash, 8);
-    memcpy(&k.lo, hash + 8, 8);
-    return k;
+    return 0;
 }
 
 void dialog_request_free_all(struct dialog *d)
 {
     free(d->requests);
     free(d->merchants);
-    free(d->request_ids.keys);
-    free(d->request_ids.vals);
-    free(d->request_tokens.keys);
-    free(d->request_tokens.vals);
-    free(d->enrol_tokens.keys);
-    free(d->enrol_tokens.vals);
 }
 
 /* ---- memory ---- */
@@ -147,9 +116,15 @@ const struct merchant_row *dialog_merchant_get(const struct dialog *d, uint64_t 
 
 struct request *dialog_request_find(struct dialog *d, struct id128 id)
 {
-    uint32_t *slot = dialog_idx_slot(&d->request_ids, id);
+    struct index_pos pos;
 
-    return slot != NULL && *slot != 0 ? &d->requests[*slot - 1] : NULL;
+    for (uint32_t v = index_find(&d->request_ids, id128_hash(id), &pos); v != 0;
+         v = index_find_next(&d->request_ids, &pos)) {
+        if (id128_eq(d->requests[v - 1].row.id, id)) {
+            return &d->requests[v - 1];
+        }
+    }
+    return NULL;
 }
 
 void dialog_request_apply(struct dialog *d, const struct payment_request_row *r)
@@ -163,9 +138,10 @@ void dialog_request_apply(struct dialog *d, const struct payment_request_row *r)
         mem_grow((void **)&d->requests, &d->request_cap, d->request_count + 1,
                  sizeof(*d->requests));
         q = &d->requests[d->request_count++];
-        dialog_idx_put(&d->request_ids, r->id, (uint32_t)d->request_count);
-        dialog_idx_put(&d->request_tokens, dialog_token_key(r->token_hash),
-                       (uint32_t)d->request_count);
+        /* A request's id and token never change: indexed once. */
+        dialog_index_put(&d->request_ids, id128_hash(r->id), (uint32_t)d->request_count);
+        dialog_index_put(&d->request_tokens, dialog_token_key(r->token_hash),
+                         (uint32_t)d->request_count);
     }
     q->row = *r;
 }
@@ -178,16 +154,12 @@ const struct payment_request_row *dialog_request_get(struct dialog *d, struct id
 }
 
 const struct payment_request_row *dialog_request_by_token(struct dialog *d,
-                                                          const uint8_t token_hash[32])
+                                                          const uint8_t token_hash[SHA256_LEN])
 {
-    uint32_t at = dialog_token_find(&d->request_tokens, token_hash);
-    const struct payment_request_row *r;
+    uint32_t at = dialog_token_find(&d->request_tokens, d->requests, sizeof(*d->requests),
+                                    offsetof(struct request, row.token_hash), token_hash);
 
-    if (at == 0) {
-        return NULL;
-    }
-    r = &d->requests[at - 1].row;
-    return vault_hash_equal(r->token_hash, token_hash) ? r : NULL;
+    return at != 0 ? &d->requests[at - 1].row : NULL;
 }
 
 size_t dialog_request_list(struct dialog *d, uint64_t merchant_id, struct id128 after, int state,
@@ -196,9 +168,9 @@ size_t dialog_request_list(struct dialog *d, uint64_t merchant_id, struct id128 
     size_t i = d->request_count, n = 0;
 
     if (!id128_is_zero(after)) {
-        uint32_t *slot = dialog_idx_slot(&d->request_ids, after);
+        const struct request *q = dialog_request_find(d, after);
 
-        i = slot != NULL && *slot != 0 ? *slot - 1 : 0;
+        i = q != NULL ? (size_t)(q - d->requests) : 0;
     }
     while (i > 0 && n < max) {
         const struct payment_request_row *r = &d->requests[--i].row;

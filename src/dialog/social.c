@@ -6,6 +6,7 @@
  * money for a number with none. A post holding the author's own code locks that code. Posts
  * that are not commands get no answer; commands with errors get one short public reply that
  * reveals nothing of a wallet; everything else is answered in private. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +29,9 @@
 
 /* ---- memory ---- */
 
-static struct id128 address_key(const struct dialog *d, const char *address)
+static uint64_t address_key(const struct dialog *d, const char *address)
 {
-    uint8_t mac[32];
+    uint8_t mac[SHA256_LEN];
 
     /* Keyed: handles are chosen by anyone, and an unkeyed hash could be made to collide. */
     vault_mac(d->vault, address, strlen(address), mac);
@@ -39,13 +40,15 @@ static struct id128 address_key(const struct dialog *d, const char *address)
 
 struct slink *dialog_link_find(struct dialog *d, const char *address)
 {
-    uint32_t *slot = dialog_idx_slot(&d->link_addrs, address_key(d, address));
+    struct index_pos pos;
 
-    if (slot == NULL || *slot == 0) {
-        return NULL;
+    for (uint32_t v = index_find(&d->link_addrs, address_key(d, address), &pos); v != 0;
+         v = index_find_next(&d->link_addrs, &pos)) {
+        if (strcmp(d->links[v - 1].row.address, address) == 0) {
+            return &d->links[v - 1];
+        }
     }
-    /* A slot may still name a link that was renamed since: the row says. */
-    return strcmp(d->links[*slot - 1].row.address, address) == 0 ? &d->links[*slot - 1] : NULL;
+    return NULL;
 }
 
 /* The network part of an address, with its colon ("m:" of "m:alice"); 0 when none. */
@@ -56,7 +59,7 @@ static size_t network_len(const char *address)
     return colon != NULL ? (size_t)(colon - address) + 1 : 0;
 }
 
-static struct id128 user_key(const struct dialog *d, const char *address, const char *user_id)
+static uint64_t user_key(const struct dialog *d, const char *address, const char *user_id)
 {
     char buf[STORE_ADDR_MAX + STORE_PEER_ID_MAX];
     int n = snprintf(buf, sizeof(buf), "%.*s%s", (int)network_len(address), address, user_id);
@@ -67,29 +70,46 @@ static struct id128 user_key(const struct dialog *d, const char *address, const 
 
 struct slink *dialog_link_find_user(struct dialog *d, const char *address, const char *user_id)
 {
-    uint32_t *slot;
-    const struct slink *k;
+    struct index_pos pos;
     size_t net = network_len(address);
 
     if (user_id[0] == '\0') {
         return NULL;
     }
-    slot = dialog_idx_slot(&d->link_users, user_key(d, address, user_id));
-    if (slot == NULL || *slot == 0) {
-        return NULL;
+    for (uint32_t v = index_find(&d->link_users, user_key(d, address, user_id), &pos); v != 0;
+         v = index_find_next(&d->link_users, &pos)) {
+        const struct slink *k = &d->links[v - 1];
+
+        if (strcmp(k->row.user_id, user_id) == 0 && strncmp(k->row.address, address, net) == 0 &&
+            network_len(k->row.address) == net) {
+            return &d->links[v - 1];
+        }
     }
-    k = &d->links[*slot - 1];
-    return strcmp(k->row.user_id, user_id) == 0 && strncmp(k->row.address, address, net) == 0 &&
-                   network_len(k->row.address) == net
-               ? &d->links[*slot - 1]
-               : NULL;
+    return NULL;
+}
+
+/* Index link k under its row's address, user id and live token, in place of what it was indexed
+ * under before (nothing, for a row wiped by link_forget). */
+static void link_index(struct dialog *d, struct slink *k)
+{
+    uint32_t val = (uint32_t)(k - d->links) + 1;
+    bool addr = k->row.address[0] != '\0', user = k->row.user_id[0] != '\0';
+
+    /* Keys are MACs: computed only for what is indexed. */
+    dialog_index_move(&d->link_addrs, &k->addr_key, addr ? address_key(d, k->row.address) : 0, addr,
+                      val);
+    dialog_index_move(&d->link_users, &k->user_key,
+                      user ? user_key(d, k->row.address, k->row.user_id) : 0, user, val);
+    dialog_index_move(&d->link_tokens, &k->token_key, dialog_token_key(k->row.token_hash),
+                      k->row.token_expires_us != 0, val);
 }
 
 /* Drop a link whose handle another account now holds (the store replaced its row). */
-static void link_forget(struct slink *k)
+static void link_forget(struct dialog *d, struct slink *k)
 {
     vault_wipe(&k->row, sizeof(k->row)); /* no address or user id: no lookup finds it */
     k->busy = false;
+    link_index(d, k);
 }
 
 void dialog_link_apply(struct dialog *d, const struct social_link_row *r)
@@ -101,36 +121,29 @@ void dialog_link_apply(struct dialog *d, const struct social_link_row *r)
         /* The account renamed itself: its link moves to the new handle (the store deleted the
          * old row), and a row another account left under that handle goes. */
         if (k != NULL) {
-            link_forget(k);
+            link_forget(d, k);
         }
         k = same;
-        dialog_idx_put(&d->link_addrs, address_key(d, r->address), (uint32_t)(k - d->links) + 1);
     }
     if (k == NULL) {
+        if (d->link_count >= DIALOG_LINKS_MAX) {
+            return;
+        }
         mem_grow((void **)&d->links, &d->link_cap, d->link_count + 1, sizeof(*d->links));
         k = &d->links[d->link_count++];
         memset(k, 0, sizeof(*k));
-        dialog_idx_put(&d->link_addrs, address_key(d, r->address), (uint32_t)d->link_count);
     }
     k->row = *r;
-    if (r->user_id[0] != '\0') {
-        dialog_idx_put(&d->link_users, user_key(d, r->address, r->user_id),
-                       (uint32_t)(k - d->links) + 1);
-    }
-    if (r->token_expires_us != 0) {
-        dialog_idx_put(&d->link_tokens, dialog_token_key(r->token_hash),
-                       (uint32_t)(k - d->links) + 1);
-    }
+    link_index(d, k);
 }
 
-void dialog_order_index(struct dialog *d, const struct cust *c)
+void dialog_order_index(struct dialog *d, struct cust *c)
 {
-    static const uint8_t zero[32];
+    static const uint8_t zero[SHA256_LEN];
 
-    if (c->has_conv && memcmp(c->conv.token_hash, zero, sizeof(zero)) != 0) {
-        dialog_idx_put(&d->order_tokens, dialog_token_key(c->conv.token_hash),
-                       (uint32_t)(c - d->custs) + 1);
-    }
+    dialog_index_move(&d->order_tokens, &c->order_key, dialog_token_key(c->conv.token_hash),
+                      c->has_conv && memcmp(c->conv.token_hash, zero, sizeof(zero)) != 0,
+                      (uint32_t)(c - d->custs) + 1);
 }
 
 void dialog_social_free_all(struct dialog *d)
@@ -139,14 +152,6 @@ void dialog_social_free_all(struct dialog *d)
         vault_wipe(&d->links[i].row, sizeof(d->links[i].row));
     }
     free(d->links);
-    free(d->link_addrs.keys);
-    free(d->link_addrs.vals);
-    free(d->link_users.keys);
-    free(d->link_users.vals);
-    free(d->link_tokens.keys);
-    free(d->link_tokens.vals);
-    free(d->order_tokens.keys);
-    free(d->order_tokens.vals);
 }
 
 struct cust *dialog_payee_cust(struct dialog *d, const char *payee)
@@ -567,24 +572,21 @@ int dialog_social_receive(struct dialog *d, const struct dialog_message *m, int6
 
 /* ---- the link page ---- */
 
-static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[32], int64_t now_us)
+static struct slink *link_by_token(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                                   int64_t now_us)
 {
-    uint32_t at = dialog_token_find(&d->link_tokens, token_hash);
-    struct slink *k;
+    uint32_t at = dialog_token_find(&d->link_tokens, d->links, sizeof(*d->links),
+                                    offsetof(struct slink, row.token_hash), token_hash);
 
-    if (at == 0) {
+    if (at == 0 || d->links[at - 1].row.token_expires_us <= now_us) {
         return NULL;
     }
-    k = &d->links[at - 1];
-    if (k->row.token_expires_us <= now_us || !vault_hash_equal(k->row.token_hash, token_hash)) {
-        return NULL;
-    }
-    return k;
+    return &d->links[at - 1];
 }
 
 /* The link a page step works on (*k), free for that step, and the language of its notes (*lang).
  * Returns 0, or -MDT_ENOTFOUND / -MDT_EBUSY with err's note. */
-static int link_for_step(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+static int link_for_step(struct dialog *d, const uint8_t token_hash[SHA256_LEN], int64_t now_us,
                          struct slink **k, enum lang *lang, struct mdt_err *err)
 {
     *k = link_by_token(d, token_hash, now_us);
@@ -605,8 +607,9 @@ bool dialog_has_wallet(struct dialog *d, const char *e164)
     return c != NULL && c->row.account_id != 0 && c->row.has_pin;
 }
 
-const struct social_link_row *dialog_link_get(struct dialog *d, const uint8_t token_hash[32],
-                                              int64_t now_us, bool *has_wallet)
+const struct social_link_row *dialog_link_get(struct dialog *d,
+                                              const uint8_t token_hash[SHA256_LEN], int64_t now_us,
+                                              bool *has_wallet)
 {
     const struct slink *k = link_by_token(d, token_hash, now_us);
     const struct cust *c;
@@ -622,14 +625,9 @@ const struct social_link_row *dialog_link_get(struct dialog *d, const uint8_t to
 /* A step of the link page, for k's account. */
 static struct dialog_step *link_step(struct dialog *d, struct slink *k, int64_t now_us)
 {
-    struct dialog_step *s = calloc(1, sizeof(*s));
+    struct dialog_step *s = dialog_step_new_api(d, now_us);
 
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    if (id128_random(&s->inbox_id) < 0) {
-        free(s);
+    if (s == NULL) {
         return NULL;
     }
     s->lang = (enum lang)k->row.lang;
@@ -641,7 +639,7 @@ static struct dialog_step *link_step(struct dialog *d, struct slink *k, int64_t 
 }
 
 static void otp_hash(const struct dialog *d, const struct social_link_row *r, const char *otp,
-                     uint8_t out[32])
+                     uint8_t out[SHA256_LEN])
 {
     char buf[STORE_ADDR_MAX * 2 + 16];
     int n = snprintf(buf, sizeof(buf), "otp|%s|%s|%s", r->address, r->otp_phone, otp);
@@ -651,7 +649,7 @@ static void otp_hash(const struct dialog *d, const struct social_link_row *r, co
     vault_wipe(buf, sizeof(buf));
 }
 
-int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[32], const char *phone,
+int dialog_link_phone_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *phone,
                           int64_t now_us, struct dialog_step **out, struct mdt_err *err)
 {
     enum lang lang = LANG_FR;
@@ -737,7 +735,7 @@ static bool link_code_ok(struct dialog *d, struct dialog_step *s, const struct c
     return false;
 }
 
-int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const char *otp,
+int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *otp,
                            const char *code, bool show_name, int64_t now_us,
                            struct dialog_step **out, struct mdt_err *err)
 {
@@ -746,7 +744,7 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
     int rc = link_for_step(d, token_hash, now_us, &k, &lang, err);
     struct dialog_step *s;
     struct cust *c;
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
     bool wallet;
 
     if (rc < 0) {
@@ -831,22 +829,18 @@ int dialog_link_finish_web(struct dialog *d, const uint8_t token_hash[32], const
 
 /* ---- orders from posts, confirmed on their page ---- */
 
-static struct cust *order_by_token(struct dialog *d, const uint8_t token_hash[32])
+static struct cust *order_by_token(struct dialog *d, const uint8_t token_hash[SHA256_LEN])
 {
-    uint32_t at = dialog_token_find(&d->order_tokens, token_hash);
-    struct cust *c;
+    uint32_t at = dialog_token_find(&d->order_tokens, d->custs, sizeof(*d->custs),
+                                    offsetof(struct cust, conv.token_hash), token_hash);
 
-    if (at == 0) {
+    if (at == 0 || !d->custs[at - 1].has_conv) {
         return NULL;
     }
-    c = &d->custs[at - 1];
-    if (!c->has_conv || !vault_hash_equal(c->conv.token_hash, token_hash)) {
-        return NULL;
-    }
-    return c;
+    return &d->custs[at - 1];
 }
 
-int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now_us,
+int dialog_order_get(struct dialog *d, const uint8_t token_hash[SHA256_LEN], int64_t now_us,
                      struct order_view *out)
 {
     const struct cust *c = order_by_token(d, token_hash);
@@ -865,8 +859,9 @@ int dialog_order_get(struct dialog *d, const uint8_t token_hash[32], int64_t now
     return 0;
 }
 
-int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
-                             int64_t now_us, struct dialog_step **out, struct mdt_err *err)
+int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
+                             const char *code, int64_t now_us, struct dialog_step **out,
+                             struct mdt_err *err)
 {
     struct cust *c = order_by_token(d, token_hash);
     struct dialog_step *s;
@@ -880,13 +875,8 @@ int dialog_order_confirm_web(struct dialog *d, const uint8_t token_hash[32], con
     if (c->busy) {
         return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
     }
-    s = calloc(1, sizeof(*s));
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    if (id128_random(&s->inbox_id) < 0) {
-        free(s);
+    s = dialog_step_new_api(d, now_us);
+    if (s == NULL) {
         return dialog_page_err(err, MDT_E(IO), lang, TEXT_PAGE_NO_RANDOM);
     }
     snprintf(s->phone, sizeof(s->phone), "%s", c->row.phone);

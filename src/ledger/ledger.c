@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hash.h"
 #include "base/id128.h"
 #include "base/mem.h"
 #include "base/money.h"
@@ -17,31 +18,21 @@ static const uint16_t caller_flags =
     TRANSFER_LINKED | TRANSFER_PENDING | TRANSFER_POST_PENDING | TRANSFER_VOID_PENDING;
 
 /* FNV-1a over the caller-set fields, in a fixed order. */
-static uint64_t fnv(uint64_t h, const void *p, size_t n)
-{
-    const unsigned char *b = p;
-
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ b[i]) * 0x100000001b3ULL;
-    }
-    return h;
-}
-
 uint64_t transfer_fingerprint(const struct transfer *t)
 {
-    uint64_t h = 0xcbf29ce484222325ULL;
+    uint64_t h = HASH_FNV1A_SEED;
 
-    h = fnv(h, &t->id, sizeof(t->id));
-    h = fnv(h, &t->debit_account_id, sizeof(t->debit_account_id));
-    h = fnv(h, &t->credit_account_id, sizeof(t->credit_account_id));
-    h = fnv(h, &t->amount, sizeof(t->amount));
-    h = fnv(h, &t->link_id, sizeof(t->link_id));
-    h = fnv(h, &t->timeout_s, sizeof(t->timeout_s));
-    h = fnv(h, &t->kind, sizeof(t->kind));
-    h = fnv(h, &t->flags, sizeof(t->flags));
-    h = fnv(h, t->fee_schedules, sizeof(t->fee_schedules));
-    h = fnv(h, &t->channel, sizeof(t->channel));
-    h = fnv(h, t->ext_ref, strnlen(t->ext_ref, sizeof(t->ext_ref)));
+    h = hash_fnv1a(h, &t->id, sizeof(t->id));
+    h = hash_fnv1a(h, &t->debit_account_id, sizeof(t->debit_account_id));
+    h = hash_fnv1a(h, &t->credit_account_id, sizeof(t->credit_account_id));
+    h = hash_fnv1a(h, &t->amount, sizeof(t->amount));
+    h = hash_fnv1a(h, &t->link_id, sizeof(t->link_id));
+    h = hash_fnv1a(h, &t->timeout_s, sizeof(t->timeout_s));
+    h = hash_fnv1a(h, &t->kind, sizeof(t->kind));
+    h = hash_fnv1a(h, &t->flags, sizeof(t->flags));
+    h = hash_fnv1a(h, t->fee_schedules, sizeof(t->fee_schedules));
+    h = hash_fnv1a(h, &t->channel, sizeof(t->channel));
+    h = hash_fnv1a(h, t->ext_ref, strnlen(t->ext_ref, sizeof(t->ext_ref)));
     return h == 0 ? 1 : h;
 }
 

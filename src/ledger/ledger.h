@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "ledger/ledger_types.h"
 
 enum ledger_op_type {

@@ -4,6 +4,7 @@
 #ifndef MDT_LEDGER_INT_H
 #define MDT_LEDGER_INT_H
 
+#include "base/index.h"
 #include "base/limits.h"
 #include "ledger/ledger.h"
 
@@ -56,12 +57,11 @@ struct ledger {
     size_t account_cap;
     struct system_accounts systems[LEDGER_CURRENCIES_MAX];
     uint32_t system_count;
-    /* records and their id index: open addressing, linear probing, slot = rec index + 1 */
+    /* records and their id index (value: rec index + 1) */
     struct rec *recs;
     uint32_t rec_count;
     size_t rec_cap;
-    uint32_t *slots;
-    uint64_t slot_mask; /* capacity - 1; capacity is a power of two, load <= 1/2 */
+    struct index index;
     /* open pending transfers by expiry (lazy: stale entries skipped on pop) */
     struct heap_item *heap;
     size_t heap_count, heap_cap;

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/id128.h"
+#include "base/limits.h"
 
 /* X(name, text): account kinds. System kinds exist once per currency. */
 #define ACCOUNT_KIND_MAP(X)                                                                        \
@@ -227,7 +228,6 @@ struct ledger_config {
     struct fee_schedule fee_schedules[FEE_SCHEDULES_MAX]; /* schedule id N is index N-1 */
 };
 
-#define TRANSFER_EXT_REF_MAX 64 /* bytes, including NUL: an order number, an SMSC message id */
 
 /* One row of the transfers log (accepted transfers) or of the rejections log (reason != 0).
  * Fields the caller sets are marked (in); the ledger fills the rest. */

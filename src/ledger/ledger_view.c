@@ -7,86 +7,26 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/id128.h"
+#include "base/index.h"
 #include "base/log.h"
 #include "base/mem.h"
 #include "ledger/ledger_int.h"
 
-/* ---- id index: open addressing with linear probing; O(1) expected ---- */
+/* ---- id index (base/index.h): O(1) expected ---- */
 
-static void index_insert_slot(struct ledger *l, struct id128 id, uint32_t slot_value)
-{
-    uint64_t i = id128_hash(id) & l->slot_mask;
-
-    while (l->slots[i] != 0) {
-        i = (i + 1) & l->slot_mask;
-    }
-    l->slots[i] = slot_value;
-}
-
-static void index_grow(struct ledger *l)
-{
-    uint64_t cap = (l->slot_mask + 1) * 2;
-    uint32_t *old = l->slots;
-    uint64_t old_cap = l->slot_mask + 1;
-
-    l->slots = calloc(cap, sizeof(*l->slots));
-    if (l->slots == NULL) {
-        log_error("out of memory growing the transfer index to %llu slots",
-                  (unsigned long long)cap);
-        abort();
-    }
-    l->slot_mask = cap - 1;
-    for (uint64_t i = 0; i < old_cap; i++) {
-        if (old[i] != 0) {
-            index_insert_slot(l, l->recs[old[i] - 1].id, old[i]);
-        }
-    }
-    free(old);
-}
+_Static_assert(LEDGER_RECORDS_MAX <= INDEX_ENTRIES_MAX, "the id index holds every record");
 
 struct rec *view_rec_find(struct ledger *l, struct id128 id)
 {
-    uint64_t i = id128_hash(id) & l->slot_mask;
+    struct index_pos pos;
 
-    while (l->slots[i] != 0) {
-        struct rec *r = &l->recs[l->slots[i] - 1];
-
-        if (id128_eq(r->id, id)) {
-            return r;
+    for (uint32_t v = index_find(&l->index, id128_hash(id), &pos); v != 0;
+         v = index_find_next(&l->index, &pos)) {
+        if (id128_eq(l->recs[v - 1].id, id)) {
+            return &l->recs[v - 1];
         }
-        i = (i + 1) & l->slot_mask;
     }
     return NULL;
-}
-
-/* Backward-shift deletion keeps every probe chain intact without tombstones. */
-static void index_remove(struct ledger *l, struct id128 id)
-{
-    uint64_t i = id128_hash(id) & l->slot_mask;
-    uint64_t j;
-
-    for (;;) {
-        MDT_ASSERT(l->slots[i] != 0);
-        if (id128_eq(l->recs[l->slots[i] - 1].id, id)) {
-            break;
-        }
-        i = (i + 1) & l->slot_mask;
-    }
-    j = i;
-    for (;;) {
-        uint64_t home;
-
-        l->slots[i] = 0;
-        do {
-            j = (j + 1) & l->slot_mask;
-            if (l->slots[j] == 0) {
-                return;
-            }
-            home = id128_hash(l->recs[l->slots[j] - 1].id) & l->slot_mask;
-        } while (i <= j ? (i < home && home <= j) : (i < home || home <= j));
-        l->slots[i] = l->slots[j];
-        i = j;
-    }
 }
 
 uint32_t view_rec_add(struct ledger *l, const struct transfer *row)
@@ -95,9 +35,6 @@ uint32_t view_rec_add(struct ledger *l, const struct transfer *row)
 
     MDT_ASSERT(l->rec_count < LEDGER_RECORDS_MAX);
     mem_grow((void **)&l->recs, &l->rec_cap, (size_t)l->rec_count + 1, sizeof(*l->recs));
-    if ((uint64_t)(l->rec_count + 1) * 2 > l->slot_mask + 1) {
-        index_grow(l);
-    }
     r = &l->recs[l->rec_count];
     memset(r, 0, sizeof(*r));
     r->id = row->id;
@@ -114,8 +51,13 @@ uint32_t view_rec_add(struct ledger *l, const struct transfer *row)
     r->state = row->state;
     r->reason = row->reason;
     memcpy(r->fee_schedules, row->fee_schedules, sizeof(r->fee_schedules));
+    if (index_put(&l->index, id128_hash(row->id), l->rec_count + 1) < 0) {
+        /* Bounded by LEDGER_RECORDS_MAX above: only memory can fail, and a half-applied view
+         * would be worse than a restart (it is rebuilt from the store), as in mem_grow. */
+        log_error("out of memory growing the transfer index past %u records", l->rec_count);
+        abort();
+    }
     l->rec_count++;
-    index_insert_slot(l, row->id, l->rec_count);
     return l->rec_count - 1;
 }
 
@@ -408,7 +350,10 @@ void view_unit_rollback(struct ledger *l, struct ledger_changes *ch)
     }
     /* Newest first: with backward-shift deletion any order works, this one is cheapest. */
     while (l->rec_count > l->mark.rec_count) {
-        index_remove(l, l->recs[l->rec_count - 1].id);
+        bool removed =
+            index_remove(&l->index, id128_hash(l->recs[l->rec_count - 1].id), l->rec_count);
+
+        MDT_ASSERT(removed);
         l->rec_count--;
     }
     MDT_ASSERT(l->account_count == l->mark.account_count);
@@ -641,9 +586,7 @@ int ledger_create(const struct ledger_config *cfg, struct ledger **out)
         return MDT_E(NOMEM);
     }
     l->cfg = *cfg;
-    l->slot_mask = 1023;
-    l->slots = calloc(l->slot_mask + 1, sizeof(*l->slots));
-    if (l->slots == NULL) {
+    if (index_init(&l->index, LEDGER_RECORDS_MAX) < 0) {
         free(l);
         return MDT_E(NOMEM);
     }
@@ -658,7 +601,7 @@ void ledger_free(struct ledger *l)
     }
     free(l->accounts);
     free(l->recs);
-    free(l->slots);
+    index_free(&l->index);
     free(l->heap);
     free(l->undo);
     free(l->unit_pending);

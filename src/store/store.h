@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "ledger/ledger_types.h"
 #include "store/store_channel.h"
 
@@ -32,7 +33,6 @@ struct store_options {
 };
 
 #define JOURNAL_KIND_MAX 16
-#define SHA256_LEN 32
 
 /* One journal entry: a committed batch. */
 struct journal_entry {

@@ -13,19 +13,10 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "ledger/ledger_types.h"
 
-/* An E.164 number (16), a short code, or a social address: "m:" and a fediverse acct
- * ("user@instance.example", 30 + 1 + a domain) or "x:" and an X screen name (15). */
-#define STORE_ADDR_MAX 72
-#define STORE_PEER_ID_MAX 65 /* SMSC message ids are C-strings of up to 65 octets (SMPP 3.4) */
-/* A concatenated SMS is at most SMS_PARTS_MAX (10) parts of 153 GSM characters, 1 530 characters,
- * at most 3 UTF-8 bytes each: 4 590; one more for NUL. */
-#define STORE_TEXT_MAX 4600
 #define STORE_REF_MAX 16
-/* A name a person chose for their receipts (NOM): 20 characters of the GSM alphabet, at most two
- * UTF-8 bytes each, and the NUL. */
-#define STORE_NAME_MAX 48
 /* A sealed link token (vault_secret_seal of a 2-byte offset and 32 hex digits: 34 + 29). */
 #define STORE_SEAL_MAX 64
 
@@ -126,8 +117,8 @@ struct conversation_row {
     char ref[STORE_REF_MAX]; /* short reference shown to the person, e.g. K7Q2 */
     int64_t expires_us;
     uint32_t attempts;
-    uint16_t kind;     /* enum transfer_kind: p2p or donation */
-    char campaign[32]; /* a donation for this campaign's tag; "" none */
+    uint16_t kind;                   /* enum transfer_kind: p2p or donation */
+    char campaign[CAMPAIGN_TAG_MAX]; /* a donation for this campaign's tag; "" none */
     /* an order from a social post: confirmed on the wallet page (/o/<token>) */
     char origin[STORE_ADDR_MAX];         /* the author's social address; "" for SMS */
     char origin_user[STORE_PEER_ID_MAX]; /* their platform id */
@@ -161,7 +152,7 @@ struct social_cursor_row {
 };
 
 struct association_row {
-    char keyword[32]; /* upper-case ASCII: TELETHON, ACF */
+    char keyword[COMMAND_KEYWORD_MAX + 1]; /* upper-case ASCII: TELETHON, ACF */
     uint64_t account_id;
     char name[64];
 };
@@ -178,12 +169,6 @@ struct claim_row {
     int64_t created_us;
     int64_t expires_us; /* returned to the payer at this time when not collected */
 };
-
-#define STORE_URL_MAX 256
-#define STORE_KEY_ID_MAX 17         /* 16 hex digits: the public half of an API key */
-#define STORE_WEBHOOK_BODY_MAX 2048 /* one event's JSON: ids, amounts, states, short texts */
-#define STORE_WEBHOOK_ERROR_MAX 256 /* why a try failed: a host name (253) and a short reason */
-#define STORE_HTTP_BODY_MAX 2048    /* a stored API response (idempotency replays) */
 
 /* A merchant (or an association taking payments) integrating through the HTTP API. Its id is
  * its ledger account's id. */
@@ -230,8 +215,8 @@ struct payment_request_row {
     int64_t amount_minor;
     char currency[4];
     char payer[STORE_ADDR_MAX]; /* E.164 */
-    char reference[64];
-    char description[128];
+    char reference[REQUEST_REFERENCE_MAX];
+    char description[REQUEST_DESCRIPTION_MAX];
     char callback_url[STORE_URL_MAX];
     uint16_t state; /* enum payment_request_state */
     struct id128 transfer_id;
@@ -241,7 +226,8 @@ struct payment_request_row {
     int64_t expires_us;
     int64_t updated_us;
     uint8_t token_hash[32]; /* vault_mac of the confirmation link's token: the token is not kept */
-    char campaign[32];      /* a donation to this campaign's association (its tag); "" a payment */
+    /* a donation to this campaign's association (its tag); "" a payment */
+    char campaign[CAMPAIGN_TAG_MAX];
 };
 
 enum webhook_state {
@@ -279,8 +265,8 @@ struct idempotency_row {
 
 /* A campaign: a hashtag for donations to an association, with a public total. */
 struct campaign_row {
-    char tag[32];     /* upper-case ASCII letters and digits: TELETHON2026 */
-    char keyword[32]; /* the association's donation keyword */
+    char tag[CAMPAIGN_TAG_MAX];            /* upper-case ASCII letters and digits: TELETHON2026 */
+    char keyword[COMMAND_KEYWORD_MAX + 1]; /* the association's donation keyword */
     uint64_t account_id;
     char name[64];
     int64_t created_us;
@@ -288,7 +274,7 @@ struct campaign_row {
 
 /* One donation counted towards a campaign (a log: totals are sums at load). */
 struct campaign_donation_row {
-    char tag[32];
+    char tag[CAMPAIGN_TAG_MAX];
     struct id128 transfer_id;
     int64_t amount_minor;
     char donor[64]; /* shown on the campaign page only when the donor opted in; "" otherwise */
@@ -317,7 +303,7 @@ struct code_order_row {
 
 /* A campaign's totals as the store sums them at load. */
 struct campaign_total {
-    char tag[32];
+    char tag[CAMPAIGN_TAG_MAX];
     int64_t total_minor;
     uint64_t donations;
 };

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 
 #define VAULT_KEY_LEN 32 /* HMAC-SHA256 key: 256 bits from the kernel CSPRNG */
 #define VAULT_PIN_HASH_LEN 32
@@ -65,8 +66,8 @@ const char *vault_pin_weakness_text(enum pin_weakness w, bool fr);
 #define VAULT_API_SECRET_BYTES 24 /* secret half: 192 bits */
 #define VAULT_KEY_ID_MAX (2 * VAULT_KEY_ID_BYTES + 1)
 #define VAULT_API_KEY_MAX (4 + 2 * VAULT_KEY_ID_BYTES + 1 + 2 * VAULT_API_SECRET_BYTES + 1)
-#define VAULT_WEBHOOK_SECRET_MAX (6 + 64 + 1) /* "whsec_" and 64 hex digits */
-#define VAULT_TOKEN_MAX 33                    /* 128-bit link token: 32 hex digits */
+#define VAULT_WEBHOOK_SECRET_MAX (6 + SHA256_HEX_MAX) /* "whsec_" and 64 hex digits */
+#define VAULT_TOKEN_MAX 33                            /* 128-bit link token: 32 hex digits */
 
 /* A new API key "mdt_<key_id>_<secret>" into key (show it once, then wipe it), its key_id (the
  * lookup key) and the keyed hash to store. -MDT_EIO when the kernel gives no random bytes. */
@@ -94,7 +95,7 @@ void vault_webhook_secret(const struct vault *v, uint64_t merchant_id,
 /* sig = hex(HMAC-SHA256(secret, "<t>." || body)): the v1 value of the Mandat-Signature header,
  * with secret the ASCII text vault_webhook_secret gives. */
 void vault_webhook_sign(const struct vault *v, uint64_t merchant_id, int64_t t, const char *body,
-                        size_t len, char sig[65]);
+                        size_t len, char sig[SHA256_HEX_MAX]);
 
 /* A link token: 128 random bits as 32 hex digits (for URLs; nothing personal), and the keyed
  * hash to store. -MDT_EIO without random bytes. */

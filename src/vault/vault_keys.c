@@ -131,7 +131,7 @@ void vault_webhook_secret(const struct vault *v, uint64_t merchant_id,
 }
 
 void vault_webhook_sign(const struct vault *v, uint64_t merchant_id, int64_t t, const char *body,
-                        size_t len, char sig[65])
+                        size_t len, char sig[SHA256_HEX_MAX])
 {
     char secret[VAULT_WEBHOOK_SECRET_MAX];
     uint8_t mac[32];

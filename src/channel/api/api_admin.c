@@ -327,7 +327,7 @@ static int read_journal(struct api_read *r, struct store *s)
     list = json_array();
     for (size_t i = 0; i < p->n && i < p->limit; i++) {
         const struct journal_entry *e = &p->ring[(p->n - 1 - i) % p->limit];
-        char hash[2 * SHA256_LEN + 1];
+        char hash[SHA256_HEX_MAX];
 
         for (int b = 0; b < SHA256_LEN; b++) {
             snprintf(hash + 2 * b, 3, "%02x", e->hash[b]);

@@ -1,17 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* API keys, scopes, rate limits and idempotency records, in memory. Keys and records live in
- * open-addressing tables keyed by 16 bytes (a key's id, or the first half of a keyed hash). */
+ * arrays indexed (base/index.h) by a hash of a key's id, or the first bytes of a keyed hash. */
 #include "channel/api/api_auth.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/hash.h"
+#include "base/index.h"
 #include "vault/vault.h"
 
 struct key_slot {
-    bool used;
     struct api_key_row row;
     double tokens;       /* token bucket: requests available now */
     int64_t refilled_us; /* when tokens was last refilled */
@@ -20,31 +22,20 @@ struct key_slot {
 struct api_auth {
     const struct vault *vault;
     uint32_t rate_per_s;
-    struct key_slot *keys; /* API_KEYS_MAX * 2 slots: at most half full */
-    size_t key_count;
+    struct key_slot *keys;        /* API_KEYS_MAX, in the order they came */
+    struct index key_ids;         /* key_id hash -> keys index + 1 */
     struct idempotency_row *idem; /* ring of records, oldest overwritten */
-    uint32_t *idem_slots;         /* index + 1 into idem, keyed by key_hash; 2x the ring */
+    struct index idem_index;      /* key_hash -> idem index + 1 */
     size_t idem_next, idem_count;
-    /* Keys whose first request is still being answered: an open-addressed set. */
-    uint8_t (*in_flight)[32];
-    uint8_t *in_flight_used;
-    size_t in_flight_count;
+    /* Keys whose first request is still being answered, packed at the front, and their index
+     * (key_hash -> in_flight index + 1). */
+    uint8_t (*in_flight)[SHA256_LEN];
+    struct index in_flight_index;
 };
-
-#define KEY_SLOTS (API_KEYS_MAX * 2)
-#define IDEM_SLOTS (API_IDEMPOTENCY_MAX * 2)
-/* Slots of the in-flight set: twice the bound, so that probes stay short. */
-#define IN_FLIGHT_SLOTS (2 * API_IDEMPOTENCY_IN_FLIGHT_MAX)
 
 static uint64_t hash_bytes(const void *p, size_t n)
 {
-    const unsigned char *b = p;
-    uint64_t h = 1469598103934665603ull;
-
-    for (size_t i = 0; i < n; i++) {
-        h = (h ^ b[i]) * 1099511628211ull;
-    }
-    return h;
+    return hash_fnv1a(HASH_FNV1A_SEED, p, n);
 }
 
 int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth **out)
@@ -56,13 +47,17 @@ int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth 
     }
     a->vault = v;
     a->rate_per_s = rate_per_s;
-    a->keys = calloc(KEY_SLOTS, sizeof(*a->keys));
+    a->keys = calloc(API_KEYS_MAX, sizeof(*a->keys));
     a->idem = calloc(API_IDEMPOTENCY_MAX, sizeof(*a->idem));
-    a->idem_slots = calloc(IDEM_SLOTS, sizeof(*a->idem_slots));
-    a->in_flight = calloc(IN_FLIGHT_SLOTS, sizeof(*a->in_flight));
-    a->in_flight_used = calloc(IN_FLIGHT_SLOTS, 1);
-    if (a->keys == NULL || a->idem == NULL || a->idem_slots == NULL || a->in_flight == NULL ||
-        a->in_flight_used == NULL) {
+    a->in_flight = calloc(API_IDEMPOTENCY_IN_FLIGHT_MAX, sizeof(*a->in_flight));
+    /* The indexes are reserved whole, as the tables they replaced: requests never allocate. */
+    if (a->keys == NULL || a->idem == NULL || a->in_flight == NULL ||
+        index_init(&a->key_ids, API_KEYS_MAX) < 0 ||
+        index_init(&a->idem_index, API_IDEMPOTENCY_MAX) < 0 ||
+        index_init(&a->in_flight_index, API_IDEMPOTENCY_IN_FLIGHT_MAX) < 0 ||
+        index_reserve(&a->key_ids, API_KEYS_MAX) < 0 ||
+        index_reserve(&a->idem_index, API_IDEMPOTENCY_MAX) < 0 ||
+        index_reserve(&a->in_flight_index, API_IDEMPOTENCY_IN_FLIGHT_MAX) < 0) {
         api_auth_free(a);
         return MDT_E(NOMEM);
     }
@@ -77,32 +72,37 @@ void api_auth_free(struct api_auth *a)
     }
     free(a->keys);
     free(a->idem);
-    free(a->idem_slots);
     free(a->in_flight);
-    free(a->in_flight_used);
+    index_free(&a->key_ids);
+    index_free(&a->idem_index);
+    index_free(&a->in_flight_index);
     free(a);
 }
 
+/* The key of that id, or NULL. */
 static struct key_slot *key_find(struct api_auth *a, const char *key_id)
 {
-    uint64_t i = hash_bytes(key_id, strlen(key_id)) % KEY_SLOTS;
+    struct index_pos pos;
 
-    while (a->keys[i].used && strcmp(a->keys[i].row.key_id, key_id) != 0) {
-        i = (i + 1) % KEY_SLOTS;
+    for (uint32_t v = index_find(&a->key_ids, hash_bytes(key_id, strlen(key_id)), &pos); v != 0;
+         v = index_find_next(&a->key_ids, &pos)) {
+        if (strcmp(a->keys[v - 1].row.key_id, key_id) == 0) {
+            return &a->keys[v - 1];
+        }
     }
-    return &a->keys[i];
+    return NULL;
 }
 
 void api_auth_key_set(struct api_auth *a, const struct api_key_row *r)
 {
     struct key_slot *k = key_find(a, r->key_id);
 
-    if (!k->used) {
-        if (a->key_count >= API_KEYS_MAX) {
-            return;
+    if (k == NULL) {
+        if (index_put(&a->key_ids, hash_bytes(r->key_id, strlen(r->key_id)),
+                      (uint32_t)a->key_ids.count + 1) < 0) {
+            return; /* API_KEYS_MAX keys already, or no memory: as before, the key is unknown */
         }
-        a->key_count++;
-        k->used = true;
+        k = &a->keys[a->key_ids.count - 1];
         k->tokens = -1; /* filled at first use */
     }
     k->row = *r;
@@ -143,7 +143,7 @@ int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope
                    const struct api_key_row **key, uint32_t *retry_after_s, struct mdt_err *err)
 {
     char key_id[VAULT_KEY_ID_MAX];
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
     struct key_slot *k;
     const char *token = api_bearer(authorization);
 
@@ -157,7 +157,7 @@ int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope
                            "mdt_<16 hex>_<48 hex>");
     }
     k = key_find(a, key_id);
-    if (!k->used || k->row.revoked || !vault_hash_equal(k->row.hash, hash)) {
+    if (k == NULL || k->row.revoked || !vault_hash_equal(k->row.hash, hash)) {
         vault_wipe(hash, sizeof(hash));
         return mdt_err_set(err, MDT_E(NOTFOUND),
                            "unknown or revoked API key: check it, or make one with "
@@ -175,7 +175,7 @@ int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope
 }
 
 void api_idempotency_key(const struct api_auth *a, const char *key_id, const char *method,
-                         const char *path, const char *idem_key, uint8_t out[32])
+                         const char *path, const char *idem_key, uint8_t out[SHA256_LEN])
 {
     char buf[512];
     int n = snprintf(buf, sizeof(buf), "idem|%s|%s|%s|%s", key_id, method, path, idem_key);
@@ -183,126 +183,94 @@ void api_idempotency_key(const struct api_auth *a, const char *key_id, const cha
     vault_mac(a->vault, buf, n > 0 && (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1, out);
 }
 
-void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[32])
+void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[SHA256_LEN])
 {
     vault_mac(a->vault, body, len, out);
 }
 
-static uint32_t *idem_slot(struct api_auth *a, const uint8_t key_hash[32])
+/* The index key of a keyed hash (uniform already: its first 8 bytes). */
+static uint64_t mac_key(const uint8_t key_hash[SHA256_LEN])
 {
-    uint64_t i;
+    uint64_t k;
 
-    memcpy(&i, key_hash, sizeof(i));
-    i %= IDEM_SLOTS;
-    while (a->idem_slots[i] != 0 &&
-           memcmp(a->idem[a->idem_slots[i] - 1].key_hash, key_hash, 32) != 0) {
-        i = (i + 1) % IDEM_SLOTS;
-    }
-    return &a->idem_slots[i];
+    memcpy(&k, key_hash, sizeof(k));
+    return k;
 }
 
-const struct idempotency_row *api_idempotency_find(struct api_auth *a, const uint8_t key_hash[32])
+/* The position + 1 of key_hash among n 32-byte hashes at rows (elem bytes apart), via x. */
+static uint32_t mac_find(const struct index *x, const void *rows, size_t elem,
+                         const uint8_t key_hash[SHA256_LEN])
 {
-    uint32_t *slot = idem_slot(a, key_hash);
+    struct index_pos pos;
 
-    return *slot != 0 ? &a->idem[*slot - 1] : NULL;
+    for (uint32_t v = index_find(x, mac_key(key_hash), &pos); v != 0;
+         v = index_find_next(x, &pos)) {
+        if (memcmp((const uint8_t *)rows + (size_t)(v - 1) * elem, key_hash, SHA256_LEN) == 0) {
+            return v;
+        }
+    }
+    return 0;
 }
 
-/* Remove the ring entry at pos from the table (linear probing: re-insert the cluster after). */
-static void idem_forget(struct api_auth *a, size_t pos)
+_Static_assert(offsetof(struct idempotency_row, key_hash) == 0, "idem rows start with their key");
+
+const struct idempotency_row *api_idempotency_find(struct api_auth *a,
+                                                   const uint8_t key_hash[SHA256_LEN])
 {
-    uint32_t *slot = idem_slot(a, a->idem[pos].key_hash);
-    uint64_t i = (uint64_t)(slot - a->idem_slots);
+    uint32_t at = mac_find(&a->idem_index, a->idem, sizeof(*a->idem), key_hash);
 
-    if (*slot == 0) {
-        return;
-    }
-    *slot = 0;
-    for (i = (i + 1) % IDEM_SLOTS; a->idem_slots[i] != 0; i = (i + 1) % IDEM_SLOTS) {
-        uint32_t v = a->idem_slots[i];
-
-        a->idem_slots[i] = 0;
-        *idem_slot(a, a->idem[v - 1].key_hash) = v;
-    }
+    return at != 0 ? &a->idem[at - 1] : NULL;
 }
 
 void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r)
 {
-    uint32_t *slot;
     size_t pos;
+    int rc;
 
     if (api_idempotency_find(a, r->key_hash) != NULL) {
         return; /* the first response stays */
     }
     pos = a->idem_next;
     if (a->idem_count == API_IDEMPOTENCY_MAX) {
-        idem_forget(a, pos);
+        (void)index_remove(&a->idem_index, mac_key(a->idem[pos].key_hash), (uint32_t)pos + 1);
     } else {
         a->idem_count++;
     }
     a->idem[pos] = *r;
     a->idem_next = (pos + 1) % API_IDEMPOTENCY_MAX;
-    slot = idem_slot(a, r->key_hash);
-    MDT_ASSERT(*slot == 0);
-    *slot = (uint32_t)pos + 1;
+    rc = index_put(&a->idem_index, mac_key(r->key_hash), (uint32_t)pos + 1);
+    MDT_ASSERT(rc == 0 && "the ring bounds the index: only memory can fail");
 }
 
-/* key_hash is an HMAC: its first bytes are already uniform. */
-static size_t in_flight_home(const uint8_t key_hash[32])
+int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[SHA256_LEN])
 {
-    uint32_t h;
+    uint32_t n = a->in_flight_index.count;
+    int rc;
 
-    memcpy(&h, key_hash, sizeof(h));
-    return h & (IN_FLIGHT_SLOTS - 1);
-}
-
-/* The slot holding key_hash, or the free slot where it would go. */
-static size_t in_flight_slot(const struct api_auth *a, const uint8_t key_hash[32])
-{
-    size_t i = in_flight_home(key_hash);
-
-    while (a->in_flight_used[i] && memcmp(a->in_flight[i], key_hash, 32) != 0) {
-        i = (i + 1) & (IN_FLIGHT_SLOTS - 1);
-    }
-    return i;
-}
-
-int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32])
-{
-    size_t i = in_flight_slot(a, key_hash);
-
-    if (a->in_flight_used[i]) {
+    if (mac_find(&a->in_flight_index, a->in_flight, sizeof(*a->in_flight), key_hash) != 0) {
         return MDT_E(EXISTS);
     }
-    if (a->in_flight_count >= API_IDEMPOTENCY_IN_FLIGHT_MAX) {
-        return MDT_E(FULL);
+    rc = index_put(&a->in_flight_index, mac_key(key_hash), n + 1); /* reserved: only EFULL */
+    if (rc < 0) {
+        return rc;
     }
-    memcpy(a->in_flight[i], key_hash, 32);
-    a->in_flight_used[i] = 1;
-    a->in_flight_count++;
+    memcpy(a->in_flight[n], key_hash, SHA256_LEN);
     return 0;
 }
 
-/* Linear probing without tombstones: later entries of the run move back into the hole when
- * their home does not lie between the hole and them (Knuth 6.4, algorithm R). */
-void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32])
+/* The last key moves into the released one's place, so that the keys stay packed. */
+void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[SHA256_LEN])
 {
-    size_t hole = in_flight_slot(a, key_hash), j = hole;
+    uint32_t at = mac_find(&a->in_flight_index, a->in_flight, sizeof(*a->in_flight), key_hash);
+    uint32_t last = a->in_flight_index.count;
+    int rc = 0;
 
-    MDT_ASSERT(a->in_flight_used[hole] && "released an Idempotency-Key that was not claimed");
-    for (;;) {
-        size_t home;
-
-        j = (j + 1) & (IN_FLIGHT_SLOTS - 1);
-        if (!a->in_flight_used[j]) {
-            break;
-        }
-        home = in_flight_home(a->in_flight[j]);
-        if (((j - home) & (IN_FLIGHT_SLOTS - 1)) >= ((j - hole) & (IN_FLIGHT_SLOTS - 1))) {
-            memcpy(a->in_flight[hole], a->in_flight[j], 32);
-            hole = j;
-        }
+    MDT_ASSERT(at != 0 && "released an Idempotency-Key that was not claimed");
+    (void)index_remove(&a->in_flight_index, mac_key(key_hash), at);
+    if (at != last) {
+        (void)index_remove(&a->in_flight_index, mac_key(a->in_flight[last - 1]), last);
+        memcpy(a->in_flight[at - 1], a->in_flight[last - 1], SHA256_LEN);
+        rc = index_put(&a->in_flight_index, mac_key(a->in_flight[at - 1]), at);
     }
-    a->in_flight_used[hole] = 0;
-    a->in_flight_count--;
+    MDT_ASSERT(rc == 0 && "a key that was in the index fits again");
 }

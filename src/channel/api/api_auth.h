@@ -10,17 +10,11 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "store/store_channel.h"
 
 struct vault;
 struct api_auth;
-
-/* Keys held in memory; a key is about 100 bytes. */
-#define API_KEYS_MAX 65536
-/* Idempotency records held in memory (each about 2.1 KB): 2^17 is 280 MB (touched only as
- * used), a day of 1.5 POST/s or 9 s at the 15k/s target; past that the oldest are forgotten and
- * a retry with a forgotten key finds its payment request by the id derived from the key. */
-#define API_IDEMPOTENCY_MAX (1u << 17)
 
 /* rate_per_s: default requests per second per key (a key's own rate_per_s overrides it). */
 int api_auth_create(const struct vault *v, uint32_t rate_per_s, struct api_auth **out);
@@ -43,23 +37,21 @@ int api_auth_check(struct api_auth *a, const char *authorization, uint32_t scope
 /* Keyed fingerprints of an Idempotency-Key (bound to the API key, method and path) and of a
  * request body. */
 void api_idempotency_key(const struct api_auth *a, const char *key_id, const char *method,
-                         const char *path, const char *idem_key, uint8_t out[32]);
-void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[32]);
+                         const char *path, const char *idem_key, uint8_t out[SHA256_LEN]);
+void api_body_hash(const struct api_auth *a, const char *body, size_t len, uint8_t out[SHA256_LEN]);
 
 /* The record for key_hash, or NULL. Valid until the next call. */
-const struct idempotency_row *api_idempotency_find(struct api_auth *a, const uint8_t key_hash[32]);
+const struct idempotency_row *api_idempotency_find(struct api_auth *a,
+                                                   const uint8_t key_hash[SHA256_LEN]);
 /* Remember a response (copied). */
 void api_idempotency_put(struct api_auth *a, const struct idempotency_row *r);
-
-/* Requests with an Idempotency-Key being answered at once: more wait on the engine with 503. */
-#define API_IDEMPOTENCY_IN_FLIGHT_MAX 4096
 
 /* Claim key_hash while its first request is answered, so that a concurrent request with the
  * same key never makes a second object (it gets 409, as with Stripe's API). 0 claimed,
  * -MDT_EEXISTS already in flight, -MDT_EFULL too many in flight. Release it once the answer is
  * remembered (api_idempotency_put) or the request failed; releasing what was not claimed is a
  * programmer error. Loop thread only. */
-int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[32]);
-void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[32]);
+int api_idempotency_claim(struct api_auth *a, const uint8_t key_hash[SHA256_LEN]);
+void api_idempotency_release(struct api_auth *a, const uint8_t key_hash[SHA256_LEN]);
 
 #endif

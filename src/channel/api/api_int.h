@@ -11,16 +11,13 @@
 #include "store/store_channel.h"
 
 #include "base/id128.h"
+#include "base/limits.h"
 #include "channel/api/api.h"
 #include "channel/api/api_parse.h"
 #include "channel/loop/wake.h"
 
 struct evhttp_request;
 struct store;
-
-#define API_BODY_MAX 16384          /* a payment request is a few hundred bytes */
-#define API_IDEMPOTENCY_KEY_MAX 255 /* as Stripe: enough for a UUID or an order number */
-#define API_LIST_MAX 100            /* items per page of a list */
 
 /* A read of the ledger view, done on the ledger thread, or of the store (store_read set), done
  * on the API's reader thread; answered on the loop either way. */

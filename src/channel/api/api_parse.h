@@ -11,11 +11,9 @@
 #include <stdint.h>
 
 #include "base/id128.h"
+#include "base/limits.h"
 
 struct request_input;
-
-#define API_BODY_MAX 16384   /* a payment request is a few hundred bytes */
-#define API_JSON_DEPTH_MAX 8 /* our bodies are flat objects; deeper is refused before parsing */
 
 /* Why input was refused: status (400, 413, 422), a problem type slug, a title and detail. */
 struct api_error {

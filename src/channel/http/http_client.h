@@ -16,14 +16,13 @@
 #include <event2/http.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 
 struct event_base;
 struct evkeyvalq;
 struct http_client;
 
 #define HTTP_CLIENT_CA_FILE_MAX 512
-#define HTTP_HOST_MAX 256         /* RFC 1035: a name is at most 253 characters */
-#define HTTP_TARGET_PATH_MAX 2048 /* request target: path and query */
 #define HTTP_CLIENT_USER_AGENT "mandat/1"
 
 struct http_client_config {

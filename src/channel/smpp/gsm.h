@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 
 /* Conventions shared by every function below.
  *
@@ -150,22 +151,6 @@ int sms_decode(uint8_t data_coding, const uint8_t *data, size_t len, bool udhi, 
                size_t cap, size_t *out_len, struct sms_udh *udh, struct mdt_err *err);
 
 /* Outgoing SMS (MT) --------------------------------------------------------------------- */
-
-/* TS 23.040 §9.2.3.16: 140 octets of user data = 160 septets or 70 UTF-16 units. A 6-octet
- * concatenation header (05 00 03 ref total seq, §9.2.3.24.1) leaves 134 octets: 153 septets
- * (48 header bits + 1 fill bit + 153 * 7 = 1120 bits) or 67 UTF-16 units. */
-#define SMS_GSM_SINGLE_MAX 160
-#define SMS_GSM_PART_MAX 153
-#define SMS_UCS2_SINGLE_MAX 70
-#define SMS_UCS2_PART_MAX 67
-#define SMS_UDH_CONCAT_OCTETS 6
-
-/* Parts of one outgoing message. Each part is billed and each part may be lost or delayed on
- * its own; mandat's replies (confirmations, balances, receipts) fit in one or two. 10 parts
- * (1530 GSM characters, 670 UCS-2) is where handsets and SMSCs commonly stop reassembling and
- * where a longer text is a bug upstream, not a message to bill ten times over. The 8-bit
- * concatenation header would allow 255. */
-#define SMS_PARTS_MAX 10
 
 /* Largest short_message sms_part writes: one GSM part of 160 unpacked septets (a multipart GSM
  * part is 6 + 153 octets, a UCS-2 part at most 140). */

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 #include "dialog/dialog.h"
 #include "ledger/ledger_types.h"
 #include "store/store_channel.h"
@@ -72,9 +73,6 @@ struct smpp_session;
 /* Octets read ahead of processing (bufferevent read high watermark): two of the largest PDU, so
  * that a complete PDU is always readable and a peer can make mandat buffer no more. */
 #define SMPP_READ_MAX (2u * 65536u)
-
-/* Addresses in submit_sm/deliver_sm are C-Octet Strings of 21 octets, NUL included (§5.2.8). */
-#define SMPP_ADDR_MAX 21u
 
 /*
  * Configuration.

@@ -10,51 +10,13 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/limits.h"
 
-/*
- * Bounds (to move to base/limits.h).
- */
-
-/* Largest PDU mandat reads or writes, command_length included. The longest body SMPP 3.4 defines
- * without TLVs is about 350 octets (submit_sm, §4.4.1); only message_payload (§5.3.2.32) makes
- * PDUs larger, and a whole 255-part concatenated message is 255 * 140 = 35 700 octets. 64 KiB
- * carries that with room for every other field, is a single comparison against a power of two,
- * and is the most a peer can make mandat buffer per connection. A peer announcing more is broken
- * or hostile; the session answers generic_nack ESME_RINVCMDLEN and closes. */
-#define SMPP_PDU_MAX 65536u
+/* The bounds of what peers send in PDUs are in base/limits.h. */
 
 /* The header every PDU starts with: command_length, command_id, command_status and
  * sequence_number, 4 octets each (§3.2). Fixed by the protocol, not a tuning knob. */
 #define SMPP_PDU_HEADER_LEN 16u
-
-/* short_message is 0 to 254 octets (§5.2.22); longer text goes in message_payload. */
-#define SMPP_SHORT_MESSAGE_MAX 254u
-
-/* C-Octet String message_id: up to 64 characters and the NUL (§5.2.23). */
-#define SMPP_MESSAGE_ID_MAX 65u
-
-/* Unknown optional parameters remembered per PDU. SMSCs add a handful of vendor TLVs to
- * deliver_sm (routing, billing, MCC/MNC); 16 is several times what any known SMSC sends. Those
- * beyond are skipped and counted in unknown_dropped, never refused: refusing a deliver_sm only
- * makes the SMSC send it again forever. */
-#define SMPP_TLV_UNKNOWN_MAX 16u
-
-/* Delivery receipt text (Appendix B) is about 150 octets, and vendors' extra fields (IMSI,
- * MCC/MNC, network error) bring it to some 300; short_message holds at most 254. Longer input is
- * not a receipt; refusing it bounds the scan. */
-#define SMPP_DLR_LEN_MAX 1024u
-
-/* Receipt id: up to 64 characters, as a message_id (§5.2.23); hexadecimal, decimal and UUID
- * ids all fit. */
-#define SMPP_DLR_ID_MAX 64u
-
-/* Receipt "err:" value: 3 digits in Appendix B; up to 8 characters so that the variants SMSCs
- * send ("0", "000", "0x0000") are kept as they came. */
-#define SMPP_DLR_ERR_MAX 8u
-
-/* Receipt "text:" (the first 20 characters of the message by convention) is informational: up
- * to 64 octets are kept and the rest dropped. */
-#define SMPP_DLR_TEXT_MAX 64u
 
 /*
  * Command ids (§5.1.2.1). Macros rather than an enum: ISO C limits enumeration constants to int,

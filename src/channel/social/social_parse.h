@@ -12,29 +12,7 @@
 #include <stdint.h>
 
 #include "base/error.h"
-
-/* Platform ids: X id_str (19 digits today), Mastodon ids (strings, 18 digits today; other
- * servers send ULIDs or flake ids of 26 characters). 64 bytes leaves room for all of them. */
-#define SOCIAL_ID_MAX 65
-/* X screen_name (15) or Mastodon acct "user@instance": COMMAND_HANDLE_MAX + 1, so that an
- * author can always be named as a payee. */
-#define SOCIAL_HANDLE_MAX 64
-/* Plain text of a post, NUL included. Longer texts are cut at a UTF-8 boundary and flagged; a
- * cut text is always longer than COMMAND_TEXT_MAX, so command_parse refuses it as too long. */
-#define SOCIAL_TEXT_MAX 2048
-/* Posts read from one X event body or one Mastodon page (Mastodon pages are 40 by default,
- * 80 at most: callers ask for limit=40). */
-#define SOCIAL_POSTS_MAX 64
-/* Bodies read at most: a Mastodon page of 80 notifications, each with its status, accounts,
- * emojis and media, is a few hundred KB; X delivers one or a few tweets per body. */
-#define SOCIAL_BODY_MAX (2 * 1024 * 1024)
-/* JSON nesting read at most, checked before jansson (which recurses per level). A status in a
- * notification with a reblog, its account and its emojis is 7 levels; an X tweet with a quoted
- * tweet, its extended entities and media sizes is about 10. */
-#define SOCIAL_JSON_DEPTH_MAX 32
-/* Mentions of one Mastodon status: 500 characters hold about 160 "@a" mentions; some servers
- * allow 5000 characters, but a post mentioning more people is not a payment. */
-#define SOCIAL_MENTIONS_MAX 256
+#include "base/limits.h"
 
 /* Mentions of one post kept with their platform ids, for finding payees by id: a payment names
  * one person, and posts with more mentions than this are not payments people write. */

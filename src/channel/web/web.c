@@ -79,6 +79,28 @@ void web_page_suspended(struct evhttp_request *req, bool fr)
                      "bad");
 }
 
+void web_wrong_code_text(const struct dialog_step *s, bool fr, char *text, size_t cap)
+{
+    snprintf(text, cap,
+             fr ? "Code incorrect. Encore %u essai(s)." : "Wrong code. %u more try(ies).",
+             dialog_step_tries_left(s));
+}
+
+void web_page_locked(struct evhttp_request *req, bool fr, bool request)
+{
+    const char *fr_text = request ? "Trop de codes erronés : la demande est refusée et votre "
+                                    "code bloqué pour un moment."
+                                  : "Trop de codes erronés : l'ordre est annulé et votre code "
+                                    "bloqué pour un moment.";
+    const char *en_text = request ? "Too many wrong codes: the request is declined and your code "
+                                    "locked for a while."
+                                  : "Too many wrong codes: the order is cancelled and your code "
+                                    "locked for a while.";
+
+    web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked", fr ? fr_text : en_text,
+                     "bad");
+}
+
 /* Text into HTML: & < > " ' escaped. */
 void web_html(struct evbuffer *b, const char *s)
 {
@@ -117,6 +139,18 @@ void web_head(struct evbuffer *b, bool fr, const char *title)
                            "<body><main><div class=\"card\">");
 }
 
+void web_time_left(struct evbuffer *b, bool fr, int64_t expires_us)
+{
+    int64_t left_s = (expires_us - clock_now_us()) / 1000000;
+
+    if (left_s < 0) {
+        left_s = 0;
+    }
+    evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
+                        fr ? "Temps restant" : "Time left", (long long)(left_s / 60),
+                        (long long)(left_s % 60));
+}
+
 void web_foot(struct evbuffer *b)
 {
     evbuffer_add_printf(b, "</div><footer class=\"muted\">mandat</footer></main></body></html>");
@@ -140,19 +174,19 @@ void web_page_message(struct evhttp_request *req, int status, bool fr, const cha
     evbuffer_free(b);
 }
 
-void web_csrf_token(const struct web *w, const char *token, char out[65])
+void web_csrf_token(const struct web *w, const char *token, char out[SHA256_HEX_MAX])
 {
     static const char hex[] = "0123456789abcdef";
     char buf[64];
-    uint8_t mac[32];
+    uint8_t mac[SHA256_LEN];
     int n = snprintf(buf, sizeof(buf), "csrf|%s", token);
 
     vault_mac(w->cfg.vault, buf, (size_t)n, mac);
-    for (int i = 0; i < 32; i++) {
+    for (int i = 0; i < SHA256_LEN; i++) {
         out[2 * i] = hex[mac[i] >> 4];
         out[2 * i + 1] = hex[mac[i] & 15];
     }
-    out[64] = '\0';
+    out[2 * SHA256_LEN] = '\0';
 }
 
 static void amount_text(const struct payment_request_row *r, bool fr, char out[MONEY_FORMAT_MAX])
@@ -170,8 +204,7 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
                          const struct payment_request_row *r, const char *note)
 {
     bool fr = dialog_customer_lang(w->cfg.dialog, r->payer) == LANG_FR;
-    int64_t left_s = (r->expires_us - clock_now_us()) / 1000000;
-    char amount[MONEY_FORMAT_MAX], csrf[65], payee[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], csrf[SHA256_HEX_MAX], payee[STORE_ADDR_MAX];
     struct evbuffer *b = evbuffer_new();
 
     MDT_ASSERT(b != NULL);
@@ -190,10 +223,7 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
         evbuffer_add_printf(b, "</dd><dt>%s</dt><dd>", fr ? "Objet" : "For");
         web_html(b, r->description);
     }
-    evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
-                        fr ? "Temps restant" : "Time left",
-                        (long long)(left_s > 0 ? left_s / 60 : 0),
-                        (long long)(left_s > 0 ? left_s % 60 : 0));
+    web_time_left(b, fr, r->expires_us);
     if (note != NULL) {
         evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
         web_html(b, note);
@@ -221,7 +251,7 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
 
 static const struct payment_request_row *find(struct web *w, const char *token)
 {
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
 
     if (vault_token_check(w->cfg.vault, token, hash) < 0) {
         return NULL;
@@ -305,18 +335,11 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
         web_page_message(req, 200, fr, fr ? "Paiement effectué" : "Payment done", text, "ok");
         break;
     case OUTCOME_WRONG_CODE:
-        snprintf(text, sizeof(text),
-                 fr ? "Code incorrect. Encore %u essai(s)." : "Wrong code. %u more try(ies).",
-                 dialog_step_tries_left(s));
+        web_wrong_code_text(s, fr, text, sizeof(text));
         page_request(c->w, req, c->token, r, text);
         break;
     case OUTCOME_LOCKED:
-        web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
-                         fr ? "Trop de codes erronés : la demande est refusée et votre code bloqué "
-                              "pour un moment."
-                            : "Too many wrong codes: the request is declined and your code locked "
-                              "for a while.",
-                         "bad");
+        web_page_locked(req, fr, true);
         break;
     case OUTCOME_SUSPENDED:
         web_page_suspended(req, fr);
@@ -373,13 +396,14 @@ static int read_form(struct evhttp_request *req, char *code, char *csrf, char *a
 
 bool web_csrf_ok(const struct web *w, const char *token, const char *csrf)
 {
-    char want[65];
+    char want[SHA256_HEX_MAX];
     bool ok;
 
     web_csrf_token(w, token, want);
     /* 64 hex digits compared in constant time, as two 32-byte halves. */
-    ok = strlen(csrf) == 64 && vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) &&
-         vault_hash_equal((const uint8_t *)csrf + 32, (const uint8_t *)want + 32);
+    ok = strlen(csrf) == 2 * SHA256_LEN &&
+         vault_hash_equal((const uint8_t *)csrf, (const uint8_t *)want) &&
+         vault_hash_equal((const uint8_t *)csrf + SHA256_LEN, (const uint8_t *)want + SHA256_LEN);
     vault_wipe(want, sizeof(want));
     return ok;
 }
@@ -402,11 +426,11 @@ bool web_same_origin(struct evhttp_request *req)
 static void post_page(struct web *w, struct evhttp_request *req, const char *token)
 {
     const struct payment_request_row *r = find(w, token);
-    char code[16] = "", csrf[65] = "";
+    char code[16] = "", csrf[SHA256_HEX_MAX] = "";
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
     int rc;
 
     if (r == NULL) {
@@ -447,7 +471,7 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
 {
     bool fr = dialog_customer_lang(w->cfg.dialog, phone) == LANG_FR;
     struct evbuffer *b = evbuffer_new();
-    char csrf[65];
+    char csrf[SHA256_HEX_MAX];
 
     MDT_ASSERT(b != NULL);
     web_csrf_token(w, token, csrf);
@@ -482,7 +506,7 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
 
 static const char *enrol_phone(struct web *w, const char *token)
 {
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
 
     if (vault_token_check(w->cfg.vault, token, hash) < 0) {
         return NULL;
@@ -525,11 +549,11 @@ static void enrol_answered(void *ctx, int rc, const struct dialog_step *s)
 static void post_enrol(struct web *w, struct evhttp_request *req, const char *token)
 {
     const char *phone = enrol_phone(w, token);
-    char code[16] = "", again[16] = "", csrf[65] = "";
+    char code[16] = "", again[16] = "", csrf[SHA256_HEX_MAX] = "";
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     struct page_call *c;
-    uint8_t hash[32];
+    uint8_t hash[SHA256_LEN];
     int rc;
 
     if (phone == NULL) {

@@ -7,12 +7,12 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <stdbool.h>
+#include <stdint.h>
+
+#include "base/limits.h"
 
 #include "channel/web/web.h"
 #include "vault/vault.h"
-
-/* A page's form body at most. */
-#define WEB_FORM_MAX 512
 
 struct web {
     struct web_config cfg;
@@ -31,13 +31,21 @@ void web_reply(struct evhttp_request *req, int status, const char *type, struct 
 void web_html(struct evbuffer *b, const char *s);
 void web_head(struct evbuffer *b, bool fr, const char *title);
 void web_foot(struct evbuffer *b);
+/* The last fact of a page's list: the time left until expires_us (minutes and seconds, none
+ * once past), after an open <dd>; closes the list. */
+void web_time_left(struct evbuffer *b, bool fr, int64_t expires_us);
 /* A page with a title and one sentence; cls "ok" or "bad". */
 void web_page_message(struct evhttp_request *req, int status, bool fr, const char *title,
                       const char *text, const char *cls);
 /* 403: payments are suspended while a forgotten code's reset waits out its delay. */
 void web_page_suspended(struct evhttp_request *req, bool fr);
+/* What a page says under its form after a wrong code: the tries the step left. */
+void web_wrong_code_text(const struct dialog_step *s, bool fr, char *text, size_t cap);
+/* 403: the last try was wrong; what was waiting (a request: declined; an order: cancelled) is
+ * over and the code locked. */
+void web_page_locked(struct evhttp_request *req, bool fr, bool request);
 /* The form's CSRF token for the link token: 64 hex digits, an HMAC. */
-void web_csrf_token(const struct web *w, const char *token, char out[65]);
+void web_csrf_token(const struct web *w, const char *token, char out[SHA256_HEX_MAX]);
 /* Whether csrf is the form's token for the link token (constant time). */
 bool web_csrf_ok(const struct web *w, const char *token, const char *csrf);
 /* A post from another site carries its Origin: false for those. */

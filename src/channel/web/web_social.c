@@ -17,7 +17,7 @@
 
 /* One form's fields, all optional but the CSRF token. */
 struct form {
-    char csrf[65];
+    char csrf[SHA256_HEX_MAX];
     char step[16];
     char phone[PHONE_TEXT_MAX];
     char otp[16];
@@ -104,7 +104,7 @@ static void note_line(struct evbuffer *b, const char *note)
     }
 }
 
-static const uint8_t *token_hash(struct web *w, const char *token, uint8_t out[32])
+static const uint8_t *token_hash(struct web *w, const char *token, uint8_t out[SHA256_LEN])
 {
     return vault_token_check(w->cfg.vault, token, out) == 0 ? out : NULL;
 }
@@ -152,7 +152,7 @@ static void page_link_row(struct web *w, struct evhttp_request *req, const char 
 static void page_link(struct web *w, struct evhttp_request *req, const char *token,
                       const char *note)
 {
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
     bool wallet = false;
     const struct social_link_row *r =
         token_hash(w, token, h) != NULL ? dialog_link_get(w->cfg.dialog, h, clock_now_us(), &wallet)
@@ -166,7 +166,7 @@ static void page_link_row(struct web *w, struct evhttp_request *req, const char 
                           const struct social_link_row *r, bool wallet, const char *note)
 {
     struct evbuffer *b;
-    char csrf[65], who[STORE_ADDR_MAX], masked[PHONE_MASK_MAX];
+    char csrf[SHA256_HEX_MAX], who[STORE_ADDR_MAX], masked[PHONE_MASK_MAX];
     bool fr;
 
     if (r == NULL) {
@@ -289,7 +289,7 @@ out:
 
 static void post_link(struct web *w, struct evhttp_request *req, const char *token)
 {
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
     bool wallet = false;
     const struct social_link_row *r =
         token_hash(w, token, h) != NULL ? dialog_link_get(w->cfg.dialog, h, clock_now_us(), &wallet)
@@ -328,8 +328,8 @@ static void post_link(struct web *w, struct evhttp_request *req, const char *tok
         return;
     }
     if (rc < 0) {
-        web_page_message(req, rc == MDT_E(NOTFOUND) ? 404 : 503, fr,
-                         fr ? "Réessayez" : "Try again", err.msg, "bad");
+        web_page_message(req, rc == MDT_E(NOTFOUND) ? 404 : 503, fr, fr ? "Réessayez" : "Try again",
+                         err.msg, "bad");
         return;
     }
     c = calloc(1, sizeof(*c));
@@ -355,8 +355,7 @@ static void page_order(struct web *w, struct evhttp_request *req, const char *to
                        const struct order_view *o, const char *note)
 {
     bool fr = o->lang == LANG_FR;
-    int64_t left_s = (o->expires_us - clock_now_us()) / 1000000;
-    char amount[MONEY_FORMAT_MAX], csrf[65], who[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], csrf[SHA256_HEX_MAX], who[STORE_ADDR_MAX];
     struct evbuffer *b = evbuffer_new();
 
     MDT_ASSERT(b != NULL);
@@ -373,10 +372,7 @@ static void page_order(struct web *w, struct evhttp_request *req, const char *to
     web_html(b, who);
     evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"reference\">", fr ? "Référence" : "Reference");
     web_html(b, o->ref);
-    evbuffer_add_printf(b, "</dd><dt>%s</dt><dd id=\"left\">%lld min %02lld s</dd></dl>",
-                        fr ? "Temps restant" : "Time left",
-                        (long long)(left_s > 0 ? left_s / 60 : 0),
-                        (long long)(left_s > 0 ? left_s % 60 : 0));
+    web_time_left(b, fr, o->expires_us);
     note_line(b, note);
     web_csrf_token(w, token, csrf);
     evbuffer_add_printf(b,
@@ -424,33 +420,27 @@ static void order_answered(void *ctx, int rc, const struct dialog_step *s)
     switch (dialog_step_outcome(s)) {
     case OUTCOME_DONE:
         snprintf(text, sizeof(text),
-                 c->order.donation ? (fr ? "Merci ! Don de %s à %s effectué."
-                                         : "Thank you! %s given to %s.")
-                                   : (fr ? "Envoyé : %s à %s." : "Sent: %s to %s."),
+                 c->order.donation
+                     ? (fr ? "Merci ! Don de %s à %s effectué." : "Thank you! %s given to %s.")
+                     : (fr ? "Envoyé : %s à %s." : "Sent: %s to %s."),
                  amount, c->order.payee);
         web_page_message(req, 200, fr, fr ? "C'est fait" : "Done", text, "ok");
         break;
     case OUTCOME_WRONG_CODE:
-        snprintf(text, sizeof(text),
-                 fr ? "Code incorrect. Encore %u essai(s)." : "Wrong code. %u more try(ies).",
-                 dialog_step_tries_left(s));
+        web_wrong_code_text(s, fr, text, sizeof(text));
         page_order(c->pc.w, req, c->pc.token, &c->order, text);
         break;
     case OUTCOME_LOCKED:
-        web_page_message(req, 403, fr, fr ? "Code bloqué" : "Code locked",
-                         fr ? "Trop de codes erronés : l'ordre est annulé et votre code bloqué "
-                              "pour un moment."
-                            : "Too many wrong codes: the order is cancelled and your code locked "
-                              "for a while.",
-                         "bad");
+        web_page_locked(req, fr, false);
         break;
     case OUTCOME_SUSPENDED:
         web_page_suspended(req, fr);
         break;
     case OUTCOME_EXPIRED:
         web_page_message(req, 410, fr, fr ? "Ordre expiré" : "Order expired",
-                         fr ? "Ordre expiré : rien n'a été débité." : "Order expired: nothing was "
-                                                                     "taken.",
+                         fr ? "Ordre expiré : rien n'a été débité."
+                            : "Order expired: nothing was "
+                              "taken.",
                          "bad");
         break;
     default:
@@ -473,7 +463,7 @@ static void post_order(struct web *w, struct evhttp_request *req, const char *to
     struct mdt_err err = {0};
     struct social_call *c;
     struct form f;
-    uint8_t h[32];
+    uint8_t h[SHA256_LEN];
 
     if (token_hash(w, token, h) == NULL ||
         dialog_order_get(w->cfg.dialog, h, clock_now_us(), &o) < 0) {
@@ -511,7 +501,7 @@ bool web_social_handle(struct web *w, struct evhttp_request *req, const char *pa
     }
     if (strncmp(path, "/o/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         struct order_view o;
-        uint8_t h[32];
+        uint8_t h[SHA256_LEN];
 
         if (m == EVHTTP_REQ_POST) {
             post_order(w, req, path + 3);

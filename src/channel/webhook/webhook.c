@@ -18,6 +18,7 @@
 #include "base/assert.h"
 #include "base/clock.h"
 #include "base/id128.h"
+#include "base/index.h"
 #include "base/limits.h"
 #include "base/log.h"
 #include "channel/http/http_client.h"
@@ -40,17 +41,13 @@ struct entry {
     int64_t started_us;          /* monotonic */
 };
 
-/* What one merchant has in memory: events held (any state) and tries in flight. A slot of the
- * sender's open-addressing table, free when held is 0; in_flight <= held always. */
+/* What one merchant has in memory: events held (any state, at least one) and tries in flight;
+ * in_flight <= held always. */
 struct merchant_load {
     uint64_t merchant_id;
     uint32_t held;
     uint32_t in_flight;
 };
-
-/* Twice the events held at most: the table is never more than half full, so probes stay short. */
-#define LOAD_SLOTS (2 * WEBHOOK_QUEUE_MAX)
-_Static_assert((LOAD_SLOTS & (LOAD_SLOTS - 1)) == 0, "LOAD_SLOTS is a power of two");
 
 /* A save that finished, reported by webhook_sender_saved from any thread. */
 struct saved {
@@ -68,8 +65,11 @@ struct webhook_sender {
     uint32_t in_flight;                  /* entries SENDING */
     uint32_t waiting[WEBHOOK_QUEUE_MAX]; /* indices of WAITING entries, oldest first */
     uint32_t wait_count;
-    struct merchant_load *loads; /* LOAD_SLOTS, allocated once: per merchant held, in flight */
-    uint64_t rng;                /* xorshift64* state, for the jitter only */
+    /* Merchants holding events (at most one per event), packed at the front, and their index
+     * (merchant id -> loads index + 1); allocated once. */
+    struct merchant_load *loads;
+    struct index load_index;
+    uint64_t rng;   /* xorshift64* state, for the jitter only */
     bool kicking;   /* kick is on the stack: a try that ends at once must not start another */
     uint32_t skips; /* offers turned down for their merchant's share, since: */
     int64_t skips_since_us;   /* monotonic */
@@ -105,21 +105,20 @@ static void event_name_get(const struct entry *e, struct event_name *n)
 
 /* ---- per merchant: what it holds, what it has in flight ---- */
 
-static size_t load_home(uint64_t merchant_id)
+static uint64_t load_key(uint64_t merchant_id)
 {
-    return (size_t)((merchant_id * 0x9e3779b97f4a7c15ull) >> 40) & (LOAD_SLOTS - 1);
+    return merchant_id * 0x9e3779b97f4a7c15ull;
 }
 
-/* The merchant's slot, or NULL when it holds nothing. O(1) expected: the table is half empty. */
+/* The merchant's load, or NULL when it holds nothing. O(1) expected. */
 static struct merchant_load *load_find(struct webhook_sender *ws, uint64_t merchant_id)
 {
-    for (size_t i = load_home(merchant_id), n = 0; n < LOAD_SLOTS;
-         i = (i + 1) & (LOAD_SLOTS - 1), n++) {
-        if (ws->loads[i].held == 0) {
-            return NULL;
-        }
-        if (ws->loads[i].merchant_id == merchant_id) {
-            return &ws->loads[i];
+    struct index_pos pos;
+
+    for (uint32_t v = index_find(&ws->load_index, load_key(merchant_id), &pos); v != 0;
+         v = index_find_next(&ws->load_index, &pos)) {
+        if (ws->loads[v - 1].merchant_id == merchant_id) {
+            return &ws->loads[v - 1];
         }
     }
     return NULL;
@@ -128,39 +127,40 @@ static struct merchant_load *load_find(struct webhook_sender *ws, uint64_t merch
 /* One more event held for the merchant. */
 static void load_hold(struct webhook_sender *ws, uint64_t merchant_id)
 {
-    size_t i = load_home(merchant_id);
+    struct merchant_load *l = load_find(ws, merchant_id);
+    uint32_t n = ws->load_index.count;
 
-    /* At most WEBHOOK_QUEUE_MAX merchants hold events, in LOAD_SLOTS: a free slot exists. */
-    while (ws->loads[i].held != 0 && ws->loads[i].merchant_id != merchant_id) {
-        i = (i + 1) & (LOAD_SLOTS - 1);
+    if (l == NULL) {
+        /* At most WEBHOOK_QUEUE_MAX merchants hold events, and the index is reserved whole. */
+        int rc = index_put(&ws->load_index, load_key(merchant_id), n + 1);
+
+        MDT_ASSERT(rc == 0);
+        l = &ws->loads[n];
+        memset(l, 0, sizeof(*l));
+        l->merchant_id = merchant_id;
     }
-    ws->loads[i].merchant_id = merchant_id;
-    ws->loads[i].held++;
+    l->held++;
 }
 
-/* One event fewer held for the merchant; its slot is freed at 0 by moving back the entries of
- * its probe run (linear probing's deletion, Knuth 6.4 algorithm R), so that lookups stay right. */
+/* One event fewer held for the merchant; at 0 its load goes, the last moving into its place. */
 static void load_release(struct webhook_sender *ws, uint64_t merchant_id)
 {
     struct merchant_load *l = load_find(ws, merchant_id);
-    size_t i, j;
+    uint32_t at, last = ws->load_index.count;
+    int rc = 0;
 
     MDT_ASSERT(l != NULL && l->held > l->in_flight);
     if (--l->held > 0) {
         return;
     }
-    i = (size_t)(l - ws->loads);
-    for (j = (i + 1) & (LOAD_SLOTS - 1); ws->loads[j].held != 0; j = (j + 1) & (LOAD_SLOTS - 1)) {
-        size_t home = load_home(ws->loads[j].merchant_id);
-        /* Slot j may move to i unless its home lies cyclically in (i, j]. */
-        bool stays = i <= j ? (i < home && home <= j) : (i < home || home <= j);
-
-        if (!stays) {
-            ws->loads[i] = ws->loads[j];
-            i = j;
-        }
+    at = (uint32_t)(l - ws->loads) + 1;
+    (void)index_remove(&ws->load_index, load_key(merchant_id), at);
+    if (at != last) {
+        (void)index_remove(&ws->load_index, load_key(ws->loads[last - 1].merchant_id), last);
+        *l = ws->loads[last - 1];
+        rc = index_put(&ws->load_index, load_key(l->merchant_id), at);
     }
-    memset(&ws->loads[i], 0, sizeof(ws->loads[i]));
+    MDT_ASSERT(rc == 0 && "a load that was in the index fits again");
 }
 
 static struct entry *entry_find(struct webhook_sender *ws, struct id128 id)
@@ -603,8 +603,10 @@ int webhook_sender_start(struct event_base *base, const struct webhook_config *c
     pthread_mutex_init(&ws->mu, NULL);
     ws->entries = calloc(WEBHOOK_QUEUE_MAX, sizeof(*ws->entries));
     ws->saved = calloc(WEBHOOK_QUEUE_MAX, sizeof(*ws->saved));
-    ws->loads = calloc(LOAD_SLOTS, sizeof(*ws->loads));
-    if (ws->entries == NULL || ws->saved == NULL || ws->loads == NULL) {
+    ws->loads = calloc(WEBHOOK_QUEUE_MAX, sizeof(*ws->loads));
+    if (ws->entries == NULL || ws->saved == NULL || ws->loads == NULL ||
+        index_init(&ws->load_index, WEBHOOK_QUEUE_MAX) < 0 ||
+        index_reserve(&ws->load_index, WEBHOOK_QUEUE_MAX) < 0) {
         rc = mdt_err_set(err, MDT_E(NOMEM), "out of memory starting the webhook sender");
         goto out;
     }
@@ -641,6 +643,7 @@ void webhook_sender_free(struct webhook_sender *ws)
     }
     pthread_mutex_destroy(&ws->mu);
     free(ws->loads);
+    index_free(&ws->load_index);
     free(ws->saved);
     free(ws->entries);
     free(ws);

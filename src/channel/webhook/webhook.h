@@ -17,7 +17,7 @@
 struct event_base;
 struct webhook_sender;
 
-#define WEBHOOK_SIG_HEX_MAX 65 /* hex(HMAC-SHA256): 64 digits and NUL */
+#define WEBHOOK_SIG_HEX_MAX SHA256_HEX_MAX /* hex(HMAC-SHA256): 64 digits and NUL */
 #define WEBHOOK_CA_FILE_MAX 512
 
 struct webhook_config {
