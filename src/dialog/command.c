@@ -41,7 +41,8 @@ static const struct keyword_entry keywords[] = {
     {"STOP", CMD_STOP, LANG_FR, false},         {"OUBLI", CMD_CODE_RESET, LANG_FR, true},
     {"FORGOT", CMD_CODE_RESET, LANG_EN, true},  {"ENCORE", CMD_AGAIN, LANG_FR, true},
     {"AGAIN", CMD_AGAIN, LANG_EN, true},        {"NOM", CMD_NAME, LANG_FR, true},
-    {"NAME", CMD_NAME, LANG_EN, true},
+    {"NAME", CMD_NAME, LANG_EN, true},          {"ALIMENTER", CMD_TOPUP, LANG_FR, true},
+    {"ALIMENTE", CMD_TOPUP, LANG_FR, true},
 };
 
 #define KEYWORDS_COUNT (sizeof(keywords) / sizeof(keywords[0]))
@@ -233,7 +234,15 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
         cmd_pair_parse(ps, SLOT_CHARITY);
         break;
     case CMD_RELOAD:
+        if (strcmp(k->word, "TOPUP") == 0 && cmd_amount_only(ps)) {
+            ps->out->type = CMD_TOPUP; /* TOPUP 50: the wallet; TOPUP 50 MUM: a card */
+            cmd_amount_parse(ps);
+            break;
+        }
         cmd_pair_parse(ps, SLOT_ALIAS);
+        break;
+    case CMD_TOPUP:
+        cmd_amount_parse(ps);
         break;
     case CMD_NAME:
         name_parse(ps);

@@ -40,7 +40,9 @@
     /* ENCORE / AGAIN: make again the order just confirmed (issue 12) */                           \
     X(AGAIN, "again")                                                                              \
     /* NOM Karim / NAME Karim: the name payees see; NOM alone removes it (note holds it) */        \
-    X(NAME, "name")
+    X(NAME, "name")                                                                                \
+    /* ALIMENTER 50 / TOPUP 50: a wallet's top-up by bank card, on a page (issue 13) */            \
+    X(TOPUP, "topup")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -87,7 +89,9 @@ enum command_type {
       "Montant trop élevé : au plus 1 000 000 par ordre, ex. ENVOI 10 0612345678",                 \
       "Amount too large: at most 1,000,000 per order, e.g. SEND 10 +33612345678")                  \
     X(NAME_INVALID, "Nom invalide : 20 lettres au plus, sans chiffres, ex. NOM Karim",             \
-      "Invalid name: 20 letters at most, no digits, e.g. NAME Karim")
+      "Invalid name: 20 letters at most, no digits, e.g. NAME Karim")                              \
+    X(TOPUP_AMOUNT, "Montant manquant : ALIMENTER 50 pour ajouter 50 EUR par carte bancaire",      \
+      "Amount missing: TOPUP 50 to add 50 EUR by bank card")
 
 enum command_hint {
 #define COMMAND_HINT_ENUM_(name, fr, en) HINT_##name,
@@ -102,9 +106,9 @@ struct command {
     enum lang lang;  /* language of the keyword used (ENVOI: fr, SEND: en); for CMD_LANG, the
                       * language asked for; when lang_known is false, the default country's */
     bool lang_known; /* false for keywords shared by both languages (CODE, STOP, ?) and codes */
-    int64_t amount_minor;                      /* SEND, DONATE, RELOAD; >0 when hint is HINT_NONE */
-    const struct currency *currency;           /* static storage; NULL when there is no amount */
-    char payee_e164[PHONE_E164_MAX];           /* SEND to a phone number: "+33612345678" */
+    int64_t amount_minor;            /* SEND, DONATE, RELOAD, TOPUP; >0 when hint is HINT_NONE */
+    const struct currency *currency; /* static storage; NULL when there is no amount */
+    char payee_e164[PHONE_E164_MAX]; /* SEND to a phone number: "+33612345678" */
     char payee_handle[COMMAND_HANDLE_MAX + 1]; /* SEND to a social handle, without the '@' */
     char keyword[COMMAND_KEYWORD_MAX + 1];  /* DONATE: association; RELOAD, BALANCE, HISTORY: card
                                              * alias; HELP: topic. Upper-case ASCII */
