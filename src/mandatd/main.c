@@ -32,6 +32,7 @@
 #include "channel/webhook/webhook.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
+#include "mandatd/card_topups.h"
 #include "mandatd/config.h"
 #include "mandatd/service.h"
 #include "mandatd/smpp_links.h"
@@ -121,7 +122,9 @@ struct daemon {
     struct store *api_reader; /* a third, the API's reader thread's own (statements, journal) */
     struct api *api;
     struct web *web;
-    uint64_t bank_account; /* top-ups through the operator API come from it */
+    struct acquirer *acquirer; /* [acquirer]; NULL when kind is none */
+    struct topup_flow *topups; /* top-ups by bank card over it */
+    uint64_t bank_account;     /* top-ups through the operator API come from it */
     struct webhook_sender *webhooks;
     struct social *social;  /* NULL without [social] x_consumer_secret or mastodon_url */
     const char *ports_file; /* --ports-file, or NULL */
@@ -443,6 +446,9 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     }
     rc = claim_settings(d, &dc, err);
     if (rc == 0) {
+        rc = card_topups_settings(cfg, d->bank_account, &dc, err);
+    }
+    if (rc == 0) {
         rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
     }
     if (rc == 0) {
@@ -580,7 +586,8 @@ static int start_api(struct daemon *d, struct mdt_err *err)
                             .dev_mode = d->cfg->http.dev_mode != 0,
                             .reader = d->reader,
                             .submit = api_submit,
-                            .submit_ctx = d->service};
+                            .submit_ctx = d->service,
+                            .topup = d->topups};
     int rc = api_create(&ac, &d->api, err);
 
     if (rc == 0) {
@@ -941,6 +948,10 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
         rc = store_channel_load(d->store, &outbox_fns, d->service, INT64_MAX, err);
     }
     if (rc == 0) {
+        rc = card_topups_start(d->base, d->cfg, d->dialog, api_submit, d->service, &d->acquirer,
+                               &d->topups, err);
+    }
+    if (rc == 0) {
         rc = start_api(d, err);
     }
     if (rc == 0) {
@@ -1000,6 +1011,7 @@ static void stop(struct daemon *d)
     webhook_sender_free(d->webhooks); /* after the engine: its last saves report to the sender */
     social_free(d->social);
     web_free(d->web);
+    card_topups_stop(d->acquirer, d->topups); /* the loop is over: no step answers any more */
     service_free(d->service);
     store_close(d->reader);
     store_close(d->api_reader); /* after api_free: its reader thread is joined */

@@ -21,8 +21,8 @@ struct acquirer_call;
 #define ACQUIRER_KEY_MAX 64 /* idempotency key and NUL: mandat's keys are 32 hex digits */
 #define ACQUIRER_REF_MAX 24 /* the acquirer's reference (ISO 8583 field 37 is 12 characters) */
 #define ACQUIRER_CODE_LEN 2 /* ISO 8583:1987 field 39, two characters */
-#define ACQUIRER_TIMEOUT_MS_MAX 120000 /* card schemes time an authorization out well within 60 s  \
-                                        */
+/* Card schemes time an authorization out well within a minute: two at most. */
+#define ACQUIRER_TIMEOUT_MS_MAX 120000
 #define ACQUIRER_LATENCY_MS_MAX 60000
 /* Calls in flight at once: each holds a timer; past it the caller pushes back (-MDT_EBUSY),
  * like the CVV pool it mirrors (CARD_CVV_SLOTS). */
@@ -32,8 +32,7 @@ struct acquirer_call;
 #define ACQUIRER_CODE_APPROVED "00"
 #define ACQUIRER_CODE_REFUSED "05"   /* do not honour */
 #define ACQUIRER_CODE_INVALID "14"   /* invalid card number */
-#define ACQUIRER_CODE_NO_RECORD "25" /* unable to locate record (lookup of a key never received)   \
-                                      */
+#define ACQUIRER_CODE_NO_RECORD "25" /* unable to locate record: a key never received */
 #define ACQUIRER_CODE_FUNDS "51"     /* insufficient funds */
 #define ACQUIRER_CODE_EXPIRED "54"   /* expired card */
 #define ACQUIRER_CODE_AMOUNT "13"    /* invalid amount (capture or refund above what is left) */

@@ -57,4 +57,8 @@ void web_on_close(struct evhttp_connection *conn, void *arg);
 bool web_social_handle(struct web *w, struct evhttp_request *req, const char *path,
                        enum evhttp_cmd_type m);
 
+/* /t/<token> (web_topup.c): a wallet's top-up by bank card; true when path was one. */
+bool web_topup_handle(struct web *w, struct evhttp_request *req, const char *path,
+                      enum evhttp_cmd_type m);
+
 #endif
