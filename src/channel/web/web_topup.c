@@ -60,11 +60,7 @@ static void page_form(struct web *w, struct evhttp_request *req, const char *tok
                         fr ? "Carte bancaire (CB, Visa, Mastercard)"
                            : "Bank card (CB, Visa, Mastercard)");
     web_time_left(b, fr, r->expires_us);
-    if (note != NULL) {
-        evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
-        web_html(b, note);
-        evbuffer_add_printf(b, "</p>");
-    }
+    web_note(b, note);
     web_csrf_token(w, token, csrf);
     evbuffer_add_printf(
         b,
