@@ -388,6 +388,17 @@
 /* A stored API response, replayed to a retry with the same Idempotency-Key. */
 #define STORE_HTTP_BODY_MAX 2048
 
+/* Cards (issue 13). Sizes match src/vault/card_vault.h (checked there): the store sits below the
+ * vault and does not include it. A token: "card_" and 32 hex digits, NUL (CARD_TOKEN_MAX is 38). */
+#define STORE_CARD_TOKEN_MAX 40
+/* A sealed card number: version, nonce, tag and at most 19 digits make 51 (CARD_SEALED_MAX). */
+#define STORE_CARD_SEALED_MAX 64
+/* The issuer range shown (BIN): 6 to 8 digits (ISO/IEC 7812-1:2017), NUL. */
+#define STORE_CARD_BIN_MAX 9
+/* A sender's name for a card (MAMAN, KARIM): 15 letters or digits, so that a reply naming it twice
+ * stays one SMS; NUL. */
+#define STORE_CARD_ALIAS_MAX 16
+
 /* A transfer's external reference, in bytes, NUL included: an order number, an SMSC message id. */
 #define TRANSFER_EXT_REF_MAX 64
 
@@ -425,6 +436,13 @@ _Static_assert(STORE_PEER_ID_MAX >= SMPP_MESSAGE_ID_MAX && STORE_PEER_ID_MAX >= 
 #define DIALOG_REQUESTS_MAX (1u << 22)
 /* Merchants (their names, fees and webhook settings): a few hundred bytes each. */
 #define DIALOG_MERCHANTS_MAX 4096
+
+/* Issued cards kept in memory (about 250 bytes each): as many as wallets. */
+#define DIALOG_CARDS_MAX DIALOG_CUSTOMERS_MAX
+/* Senders' card aliases in memory (about 100 bytes each): a few per sender. */
+#define DIALOG_CARD_ALIASES_MAX DIALOG_CUSTOMERS_MAX
+/* Cards one sender may name: families reload a handful; ten keep CARTES one SMS. */
+#define DIALOG_ALIASES_PER_OWNER 10
 
 /* Keys held in memory; a key is about 100 bytes. */
 #define API_KEYS_MAX 65536

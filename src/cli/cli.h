@@ -80,6 +80,16 @@ void cmd_merchant_usage(FILE *out);
 int cmd_webhook(struct cli *c, int argc, char **argv);
 void cmd_webhook_usage(FILE *out);
 
+/* ---- cards (cmd_card.c) ---- */
+
+int cmd_card(struct cli *c, int argc, char **argv);
+void cmd_card_usage(FILE *out);
+int cmd_vault(struct cli *c, int argc, char **argv);
+void cmd_vault_usage(FILE *out);
+/* Make the card key ring ([cards] key_ring) when missing (mandat init). Returns 0 or
+ * CLI_EXIT_USAGE (printed). */
+int cli_card_ring_create(struct cli *c);
+
 /* ---- messages (cli_util.c) ---- */
 
 /* Print "mandat: <message>" and a newline to stderr. Git style: lowercase, no final period,

@@ -140,6 +140,10 @@ int cmd_init(struct cli *c, int argc, char **argv)
         }
         engine_read(e.engine, system_ids_read, &ids);
     }
+    rc = cli_card_ring_create(c);
+    if (rc != 0) {
+        goto out;
+    }
     printf(was_complete ? "'%s' is already initialised for %s\n" : "initialised '%s' for %s\n",
            c->cfg.store_path, cur->code);
     for (size_t i = 0; i < SYSTEM_KIND_COUNT; i++) {

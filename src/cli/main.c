@@ -21,6 +21,8 @@ static const struct cli_command commands[] = {
     {"campaign", cmd_campaign, cmd_campaign_usage, "a hashtag for donations, with a public total"},
     {"merchant", cmd_merchant, cmd_merchant_usage, "merchants of the HTTP API and their keys"},
     {"webhook", cmd_webhook, cmd_webhook_usage, "merchants' events: list, replay, secret"},
+    {"card", cmd_card, cmd_card_usage, "prepaid cards: issue, list, show, block"},
+    {"vault", cmd_vault, cmd_vault_usage, "rotate the card numbers' encryption key"},
     {"sms", cmd_sms, cmd_sms_usage, "send an SMS to mandatd as if from a phone"},
     {"phone", cmd_phone, cmd_phone_usage, "an interactive phone on mandatd"},
 };

@@ -41,7 +41,11 @@ static const struct keyword_entry keywords[] = {
     {"STOP", CMD_STOP, LANG_FR, false},         {"OUBLI", CMD_CODE_RESET, LANG_FR, true},
     {"FORGOT", CMD_CODE_RESET, LANG_EN, true},  {"ENCORE", CMD_AGAIN, LANG_FR, true},
     {"AGAIN", CMD_AGAIN, LANG_EN, true},        {"NOM", CMD_NAME, LANG_FR, true},
-    {"NAME", CMD_NAME, LANG_EN, true},          {"ALIMENTER", CMD_TOPUP, LANG_FR, true},
+    {"NAME", CMD_NAME, LANG_EN, true},          {"CARTE", CMD_CARD_ADD, LANG_FR, true},
+    {"CARD", CMD_CARD_ADD, LANG_EN, true},      {"CARTES", CMD_CARDS, LANG_FR, true},
+    {"CARDS", CMD_CARDS, LANG_EN, true},        {"ACTIVER", CMD_ACTIVATE, LANG_FR, true},
+    {"ACTIVATE", CMD_ACTIVATE, LANG_EN, true},  {"BLOQUER", CMD_BLOCK, LANG_FR, true},
+    {"BLOCK", CMD_BLOCK, LANG_EN, true},        {"ALIMENTER", CMD_TOPUP, LANG_FR, true},
     {"ALIMENTE", CMD_TOPUP, LANG_FR, true},
 };
 
@@ -215,6 +219,70 @@ static void name_parse(struct parse *ps)
     }
 }
 
+/* The last 4 digits of a card at arg a, then its activation code (6 digits, maybe split "123
+ * 456"): CARTE AJOUT MAMAN 4242 123456, ACTIVER 4242 123456. False when they do not read. */
+static bool card_digits_parse(struct parse *ps, size_t a)
+{
+    char digits[2 * COMMAND_CODE_DIGITS + 1];
+    size_t nd;
+
+    if (a >= ps->narg || !cmd_arg_is_digits(ps, a) || cmd_arg_len(ps, a) != 4) {
+        return false;
+    }
+    memcpy(ps->out->last4, cmd_arg_text(ps, a), 4);
+    ps->out->last4[4] = '\0';
+    nd = code_digits(ps, a + 1, digits, sizeof(digits));
+    if (nd == COMMAND_CODE_DIGITS) {
+        memcpy(ps->out->code, digits, COMMAND_CODE_DIGITS);
+        ps->out->code[COMMAND_CODE_DIGITS] = '\0';
+    }
+    explicit_bzero(digits, sizeof(digits));
+    return nd == COMMAND_CODE_DIGITS;
+}
+
+/* CARTE AJOUT MAMAN 4242 123456 (AJOUT may be left out: CARTE MAMAN 4242 123456). */
+static void card_add_parse(struct parse *ps)
+{
+    static const char *const add[] = {"AJOUT", "AJOUTER", "AJOUTE", "ADD", "LINK", "LIER"};
+    char f[FOLD_MAX];
+    size_t a = 0;
+
+    if (ps->narg > 0 && cmd_arg_fold(ps, 0, false, f, sizeof(f)) &&
+        cmd_word_in(f, add, sizeof(add) / sizeof(add[0]))) {
+        a = 1;
+    }
+    if (a >= ps->narg || !cmd_name_read(ps, a, f) || strlen(f) > 15 ||
+        !card_digits_parse(ps, a + 1)) {
+        explicit_bzero(ps->out->code, sizeof(ps->out->code));
+        ps->out->last4[0] = '\0';
+        cmd_hint_set(ps->out, HINT_CARD_ADD_FORMAT, NULL);
+        return;
+    }
+    cmd_copy_utf8(ps->out->keyword, sizeof(ps->out->keyword), f, strlen(f));
+}
+
+/* ACTIVER 4242 123456. */
+static void activate_parse(struct parse *ps)
+{
+    if (!card_digits_parse(ps, 0)) {
+        explicit_bzero(ps->out->code, sizeof(ps->out->code));
+        ps->out->last4[0] = '\0';
+        cmd_hint_set(ps->out, HINT_ACTIVATE_FORMAT, NULL);
+    }
+}
+
+/* BLOQUER MAMAN. */
+static void block_parse(struct parse *ps)
+{
+    char f[FOLD_MAX];
+
+    if (ps->narg == 0 || !cmd_name_read(ps, 0, f) || strlen(f) > 15) {
+        cmd_hint_set(ps->out, HINT_BLOCK_MISSING, NULL);
+        return;
+    }
+    cmd_copy_utf8(ps->out->keyword, sizeof(ps->out->keyword), f, strlen(f));
+}
+
 static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
 {
     ps->out->type = k->type;
@@ -246,6 +314,15 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
         break;
     case CMD_NAME:
         name_parse(ps);
+        break;
+    case CMD_CARD_ADD:
+        card_add_parse(ps);
+        break;
+    case CMD_ACTIVATE:
+        activate_parse(ps);
+        break;
+    case CMD_BLOCK:
+        block_parse(ps);
         break;
     case CMD_LANG:
         if (strcmp(k->word, "FRANCAIS") == 0 || strcmp(k->word, "ENGLISH") == 0) {

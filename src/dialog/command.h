@@ -41,6 +41,11 @@
     X(AGAIN, "again")                                                                              \
     /* NOM Karim / NAME Karim: the name payees see; NOM alone removes it (note holds it) */        \
     X(NAME, "name")                                                                                \
+    /* Cards (issue 13). CARTE AJOUT MAMAN 4242 <activation code>: link a card under an alias */   \
+    X(CARD_ADD, "card_add")                                                                        \
+    X(CARDS, "cards")       /* CARTES / CARDS: the sender's aliases */                             \
+    X(ACTIVATE, "activate") /* ACTIVER 4242 <activation code>, from the holder's phone */          \
+    X(BLOCK, "block")       /* BLOQUER MAMAN / BLOCK MUM */                                        \
     /* ALIMENTER 50 / TOPUP 50: a wallet's top-up by bank card, on a page (issue 13) */            \
     X(TOPUP, "topup")
 
@@ -90,6 +95,11 @@ enum command_type {
       "Amount too large: at most 1,000,000 per order, e.g. SEND 10 +33612345678")                  \
     X(NAME_INVALID, "Nom invalide : 20 lettres au plus, sans chiffres, ex. NOM Karim",             \
       "Invalid name: 20 letters at most, no digits, e.g. NAME Karim")                              \
+    X(CARD_ADD_FORMAT, "Pour ajouter une carte : CARTE AJOUT MAMAN 4242 et le code d'activation",  \
+      "To add a card: CARD ADD MUM 4242 and the activation code")                                  \
+    X(ACTIVATE_FORMAT, "Pour activer : ACTIVER, les 4 derniers chiffres et le code d'activation",  \
+      "To activate: ACTIVATE, the last 4 digits and the activation code")                          \
+    X(BLOCK_MISSING, "Carte manquante : BLOQUER MAMAN", "Card missing: BLOCK MUM")                 \
     X(TOPUP_AMOUNT, "Montant manquant : ALIMENTER 50 pour ajouter 50 EUR par carte bancaire",      \
       "Amount missing: TOPUP 50 to add 50 EUR by bank card")
 
@@ -116,9 +126,11 @@ struct command {
     char code[COMMAND_CODE_DIGITS + 1];     /* CODE, CODE_KEEP, CONFIRM: digits only; the caller
                                              * wipes it. For a change, the current code */
     char new_code[COMMAND_CODE_DIGITS + 1]; /* CODE <old> <new>: the new code, else ""; wiped */
-    enum command_hint hint;                 /* HINT_NONE, or why it is unparseable or incomplete */
-    char detail[COMMAND_DETAIL_MAX + 1];    /* the money or phone parser's message, in English,
-                                             * for people (never holds a code) */
+    char last4[5]; /* CARD_ADD, ACTIVATE: the card's last 4 digits; code holds the activation
+                    * code (wiped like a code) */
+    enum command_hint hint;              /* HINT_NONE, or why it is unparseable or incomplete */
+    char detail[COMMAND_DETAIL_MAX + 1]; /* the money or phone parser's message, in English,
+                                          * for people (never holds a code) */
 };
 
 /* Parse what a person sent into out.
@@ -151,6 +163,11 @@ struct command {
  *   ANNULER | ANNULE / CANCEL                             CMD_CANCEL
  *   LANGUE | LANG | LANGUAGE FR | EN (also FRANCAIS, ENGLISH alone)    CMD_LANG
  *   STOP                                                  CMD_STOP
+ *   CARTE AJOUT | AJOUTER / CARD ADD <alias> <last 4> <6 digits>   CMD_CARD_ADD
+ *   CARTES / CARDS                                        CMD_CARDS
+ *   ACTIVER / ACTIVATE <last 4> <6 digits>                CMD_ACTIVATE
+ *   BLOQUER / BLOCK <alias>                               CMD_BLOCK
+ * SOLDE CARTE / BAL CARD is CMD_BALANCE with keyword CARTE or CARD: the holder's own card.
  * Amounts as money_parse reads them, over one or more words ("10€", "10 €", "20 euros",
  * "1 000,50", "EUR 10"); payees as phone_normalize reads them, spaces allowed inside
  * ("06 12 34 56 78"), or a social @handle. The payee's end is where the digits read so far stop
@@ -164,7 +181,8 @@ struct command {
  * ignored so that an opt-out is never missed. START is JOIN: for a number that sent STOP, the
  * dialog reads it as opting back in. CANCEL is an opt-out word for US short codes too; here it
  * cancels the pending order, and a US channel must treat it as well as an opt-out.
- * A code is copied only for CODE, CODE_KEEP and CONFIRM, and never into detail or note; digits in
+ * A code is copied only for CODE, CODE_KEEP, CONFIRM, CARD_ADD and ACTIVATE (the activation
+ * code), and never into detail or note; digits in
  * an ENVOI note stay in the note. Codes seen on a public channel are the dialog's concern.
  *
  * Returns 0 whenever out holds a result, including CMD_NONE (see out->hint). Incomplete

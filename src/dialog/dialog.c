@@ -129,6 +129,10 @@ static const struct {
     {offsetof(struct dialog, link_users), DIALOG_LINKS_MAX},
     {offsetof(struct dialog, link_tokens), DIALOG_LINKS_MAX},
     {offsetof(struct dialog, order_tokens), DIALOG_CUSTOMERS_MAX},
+    {offsetof(struct dialog, card_ids), DIALOG_CARDS_MAX},
+    {offsetof(struct dialog, card_phones), DIALOG_CARDS_MAX},
+    {offsetof(struct dialog, card_last4), DIALOG_CARDS_MAX},
+    {offsetof(struct dialog, alias_owners), DIALOG_CARD_ALIASES_MAX},
     {offsetof(struct dialog, topup_ids), DIALOG_TOPUPS_MAX},
     {offsetof(struct dialog, topup_tokens), DIALOG_TOPUPS_MAX},
 };
@@ -192,6 +196,7 @@ void dialog_free(struct dialog *d)
     dialog_request_free_all(d);
     dialog_social_free_all(d);
     dialog_code_free_all(d);
+    dialog_card_free_all(d);
     dialog_topup_free_all(d);
     for (size_t i = 0; i < sizeof(dialog_indexes) / sizeof(dialog_indexes[0]); i++) {
         index_free(dialog_index_at(d, i));
@@ -323,6 +328,8 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .social_link = load_social_link,
         .inbox = load_inbox,
         .code_order = dialog_code_order_loaded,
+        .card = dialog_card_loaded,
+        .card_alias = dialog_card_alias_loaded,
         .card_topup = dialog_topup_loaded,
         .acquirer_op = dialog_acquirer_op_loaded,
     };

@@ -41,7 +41,9 @@ struct dialog_config {
     uint32_t code_lock_s;            /* then the code is locked (1800) */
     uint32_t code_reset_s;           /* a forgotten code's reset waits this long (86400) */
     uint16_t order_fee_schedule;     /* fee schedule id billed by the operator per order, 0 none */
-    uint32_t dedup_window_s;         /* redeliveries recognised within this window (86400) */
+    uint16_t card_reload_fee_schedule;   /* the reload fee's schedule id ([fee.card_reload]), 0 */
+    struct fee_schedule card_reload_fee; /* a copy of it, for the replies (the fee, the minimum) */
+    uint32_t dedup_window_s;             /* redeliveries recognised within this window (86400) */
     uint32_t claim_period_s;       /* money for a number with no wallet waits this long (604800) */
     uint64_t suspense_account;     /* where that money is held; 0: refuse such transfers */
     uint32_t hold_timeout_s;       /* the ledger's own timeout of such holds, >= claim_period_s */
@@ -153,7 +155,11 @@ struct dialog_step {
     /* a social account linked to the wallet, told in private of a code reset ("" none) */
     char notify[STORE_ADDR_MAX];
     char notify_id[STORE_PEER_ID_MAX];
-    bool again; /* ENCORE: an order like the last one, asked for on purpose */
+    bool again;           /* ENCORE: an order like the last one, asked for on purpose */
+    struct card_row card; /* the card a card command names, as the step leaves it */
+    bool card_changed;
+    struct card_alias_row alias; /* a sender's alias as the step leaves it */
+    bool alias_changed;
     /* a top-up by bank card (topup.c): the top-up and its acquirer operations as the step
      * leaves them, and, when the wallet's limit refused it, what still fits under it */
     struct card_topup_row topup;
@@ -336,6 +342,13 @@ int dialog_campaign_loaded(void *ctx, const struct campaign_row *r);
 int dialog_campaign_total_loaded(void *ctx, const struct campaign_total *t);
 /* Named donors, newest first (store_channel_fns.campaign_donor). */
 int dialog_campaign_donor_loaded(void *ctx, const struct campaign_donation_row *r);
+
+/* ---- cards (card.c) ---- */
+
+/* store_channel_fns callbacks (ctx = dialog) for cards and aliases, also for rereading the cards
+ * the CLI issues, blocks and unblocks beside mandatd (a newer updated_us wins). */
+int dialog_card_loaded(void *ctx, const struct card_row *r);
+int dialog_card_alias_loaded(void *ctx, const struct card_alias_row *r);
 
 /* ---- the enrolment link (enrol.c) ---- */
 

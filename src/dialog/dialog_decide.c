@@ -220,6 +220,38 @@ static void decide_code_echo(struct dialog *d, struct dialog_step *s, struct cus
     dialog_reply_only(s, TEXT_CODE_LOCKED_NOW);
 }
 
+bool dialog_order_cannot_start(struct dialog_step *s, const struct cust *c)
+{
+    if (c->has_conv) {
+        dialog_reply_only(s, TEXT_ORDER_WAITING);
+        return true;
+    }
+    if (c->row.locked_until_us > s->now_us) {
+        /* Issue 12: no money held for an order whose code cannot be typed; say until when. */
+        dialog_reply_only(s, TEXT_LOCKED);
+        return true;
+    }
+    return dialog_code_blocks(s, c, s->now_us);
+}
+
+void dialog_conversation_open(struct dialog_step *s, const struct ledger_op *op)
+{
+    char campaign[sizeof(s->conversation.campaign)];
+
+    memcpy(campaign, s->conversation.campaign, sizeof(campaign));
+    memset(&s->conversation, 0, sizeof(s->conversation));
+    memcpy(s->conversation.campaign, campaign, sizeof(campaign));
+    s->conversation_changed = true;
+    snprintf(s->conversation.phone, sizeof(s->conversation.phone), "%s", s->phone);
+    s->conversation.active = true;
+    s->conversation.order_id = op->transfer.id;
+    s->conversation.payee_account = s->payee_account;
+    snprintf(s->conversation.payee, sizeof(s->conversation.payee), "%s", s->payee);
+    s->conversation.amount_minor = s->amount;
+    s->conversation.kind = op->transfer.kind;
+    dialog_order_ref(op->transfer.id, s->conversation.ref);
+}
+
 /* A transfer to a person or a donation: hold the funds and wait for the code. */
 void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
                          const struct command *cmd)
@@ -228,16 +260,7 @@ void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
     const struct cust *payee = NULL;
     const struct association_row *a = NULL;
 
-    if (c->has_conv) {
-        dialog_reply_only(s, TEXT_ORDER_WAITING);
-        return;
-    }
-    if (c->row.locked_until_us > s->now_us) {
-        /* Issue 12: no money held for an order whose code cannot be typed; say until when. */
-        dialog_reply_only(s, TEXT_LOCKED);
-        return;
-    }
-    if (dialog_code_blocks(s, c, s->now_us)) {
+    if (dialog_order_cannot_start(s, c)) {
         return;
     }
     if (cmd->type == CMD_DONATE) {
@@ -300,22 +323,7 @@ void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c
     op->transfer.fee_schedules[0] = s->address[0] == '\0' ? d->cfg.order_fee_schedule : 0;
     op->transfer.channel = s->address[0] == '\0' ? CHANNEL_SMS : CHANNEL_SOCIAL;
     snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%.60s", cmd->note);
-    s->conversation_changed = true;
-    {
-        char campaign[sizeof(s->conversation.campaign)];
-
-        memcpy(campaign, s->conversation.campaign, sizeof(campaign));
-        memset(&s->conversation, 0, sizeof(s->conversation));
-        memcpy(s->conversation.campaign, campaign, sizeof(campaign));
-    }
-    snprintf(s->conversation.phone, sizeof(s->conversation.phone), "%s", s->phone);
-    s->conversation.active = true;
-    s->conversation.order_id = op->transfer.id;
-    s->conversation.payee_account = s->payee_account;
-    snprintf(s->conversation.payee, sizeof(s->conversation.payee), "%s", s->payee);
-    s->conversation.amount_minor = s->amount;
-    s->conversation.kind = op->transfer.kind;
-    dialog_order_ref(op->transfer.id, s->conversation.ref);
+    dialog_conversation_open(s, op);
 }
 
 static void close_order(struct dialog_step *s, struct cust *c, uint16_t flag)
@@ -397,8 +405,18 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
             decide_hold(d, s, c);
             return;
         }
+        if (c->conv.kind == TRANSFER_CARD_LOAD && !dialog_card_confirm_prep(d, s, c)) {
+            /* Blocked (BLOQUER) since the order: the hold goes back, nothing is loaded. */
+            close_order(s, c, TRANSFER_VOID_PENDING);
+            s->action = ACT_CARD_SAY;
+            s->text_id = TEXT_CARD_BLOCKED;
+            return;
+        }
         s->action = ACT_CONFIRM;
         close_order(s, c, TRANSFER_POST_PENDING);
+        if (c->conv.kind == TRANSFER_CARD_LOAD) {
+            return;
+        }
         payee = s->payee_is_charity ? NULL : dialog_payee_cust(d, c->conv.payee);
         if (payee != NULL && strchr(s->payee, ':') != NULL) {
             /* A linked social account: named by its handle, told by SMS to its number. */
@@ -501,9 +519,6 @@ static void decide(struct dialog *d, struct dialog_step *s, struct cust *c,
     case CMD_HELP:
         dialog_reply_only(s, TEXT_HELP);
         return;
-    case CMD_RELOAD:
-        dialog_reply_only(s, TEXT_RELOAD_SOON);
-        return;
     case CMD_LANG:
         s->lang = cmd->lang;
         if (c != NULL && c->row.account_id != 0) {
@@ -521,6 +536,9 @@ static void decide(struct dialog *d, struct dialog_step *s, struct cust *c,
         return;
     default:
         break;
+    }
+    if (dialog_card_decide(d, s, c, cmd)) {
+        return;
     }
     if (c == NULL || c->row.account_id == 0) {
         dialog_reply_only(s, TEXT_NOT_JOINED);
@@ -592,6 +610,12 @@ int dialog_receive(struct dialog *d, const struct dialog_message *m, int64_t now
         s->rows[0].u.inbox.doubt_key = key;
         dialog_doubt_track(d, inbox_id, key, now_us);
         d->received_id = inbox_id;
+    }
+    if (cmd.type == CMD_CARD_ADD || cmd.type == CMD_ACTIVATE) {
+        /* The activation code is a secret like a code: not in the record of messages. */
+        snprintf(s->rows[0].u.inbox.text, sizeof(s->rows[0].u.inbox.text),
+                 cmd.type == CMD_ACTIVATE ? "ACTIVER %s ******" : "CARTE AJOUT %s %s ******",
+                 cmd.type == CMD_ACTIVATE ? cmd.last4 : cmd.keyword, cmd.last4);
     }
     if (cmd.type == CMD_CODE || cmd.type == CMD_CONFIRM || cmd.type == CMD_CODE_KEEP ||
         cmd.type == CMD_CODE_RESET) {

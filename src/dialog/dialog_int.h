@@ -19,43 +19,47 @@ struct campaign {
 };
 
 enum dialog_action {
-    ACT_REPLY = 0,  /* only a reply (help, hints, refusals decided here) */
-    ACT_JOIN,       /* open a wallet */
-    ACT_CODE,       /* set the code */
-    ACT_BALANCE,    /* read the balance in the hook */
-    ACT_HISTORY,    /* read the last movements in the hook */
-    ACT_ORDER,      /* hold funds for a transfer or a donation, wait for the code */
-    ACT_CONFIRM,    /* the right code: post the hold */
-    ACT_WRONG_CODE, /* a wrong code, tries left */
-    ACT_LOCK,       /* the last wrong code: void the hold, lock the code */
-    ACT_CANCEL,     /* void the hold */
-    ACT_LANG,       /* change the language */
-    ACT_HOLD,       /* the right code for a number with no wallet: hold the money for them */
-    ACT_COLLECT,    /* work: the number joined, the held money is theirs */
-    ACT_RETURN,     /* work: nobody collected the held money, it goes back */
-    ACT_REQUEST,    /* api: a new payment request, the payer is asked */
-    ACT_PAY,        /* the right code for a payment request: pay the merchant */
-    ACT_DECLINE,    /* the payer said no (ANNULER) or typed 5 wrong codes */
-    ACT_REQ_CANCEL, /* api: the merchant withdrew the request */
-    ACT_REQ_EXPIRE, /* work: nobody confirmed in time */
-    ACT_REFUND,     /* api: money back from the merchant to the payer */
-    ACT_IGNORE,     /* a post that is not a command: recorded, not answered */
-    ACT_LINK,       /* social: a link page to tie the account to a wallet */
-    ACT_LINK_OTP,   /* web: a one-time code texted to the number being proven */
-    ACT_LINK_DONE,  /* web: the account is linked (a wallet opened when the number had none) */
-    ACT_LINK_WRONG, /* web: a wrong one-time code or wallet code */
-    ACT_LEAK,       /* social: the person posted their own code: it is cleared */
-    ACT_CODE_CHG,   /* CODE <old> <new> with the right old code */
-    ACT_CODE_BAD,   /* a wrong current code (change or keep), tries left */
-    ACT_CODE_LOCK,  /* the last wrong current code: locked, an order waiting is voided */
-    ACT_RESET,      /* CODE OUBLIE: payments stop, the code goes after the delay */
-    ACT_RESET_KEEP, /* CODE GARDER with the right code: the reset is withdrawn */
-    ACT_RESET_DONE, /* work: the delay passed, or an operator completed it: code cleared */
-    ACT_RESET_OFF,  /* work: an operator withdrew the reset */
-    ACT_CODE_NOP,   /* work: an operator's order with nothing to do; marked done */
-    ACT_TOP_LINK,   /* TOPUP 50: a link to the top-up page, if the wallet's limit allows */
-    ACT_TOP_PAY,    /* web: the card is typed: the authorization recorded before it goes */
-    ACT_TOP_ANSWER, /* the acquirer answered: recorded, the next operation or the credit */
+    ACT_REPLY = 0,    /* only a reply (help, hints, refusals decided here) */
+    ACT_JOIN,         /* open a wallet */
+    ACT_CODE,         /* set the code */
+    ACT_BALANCE,      /* read the balance in the hook */
+    ACT_HISTORY,      /* read the last movements in the hook */
+    ACT_ORDER,        /* hold funds for a transfer or a donation, wait for the code */
+    ACT_CONFIRM,      /* the right code: post the hold */
+    ACT_WRONG_CODE,   /* a wrong code, tries left */
+    ACT_LOCK,         /* the last wrong code: void the hold, lock the code */
+    ACT_CANCEL,       /* void the hold */
+    ACT_LANG,         /* change the language */
+    ACT_HOLD,         /* the right code for a number with no wallet: hold the money for them */
+    ACT_COLLECT,      /* work: the number joined, the held money is theirs */
+    ACT_RETURN,       /* work: nobody collected the held money, it goes back */
+    ACT_REQUEST,      /* api: a new payment request, the payer is asked */
+    ACT_PAY,          /* the right code for a payment request: pay the merchant */
+    ACT_DECLINE,      /* the payer said no (ANNULER) or typed 5 wrong codes */
+    ACT_REQ_CANCEL,   /* api: the merchant withdrew the request */
+    ACT_REQ_EXPIRE,   /* work: nobody confirmed in time */
+    ACT_REFUND,       /* api: money back from the merchant to the payer */
+    ACT_IGNORE,       /* a post that is not a command: recorded, not answered */
+    ACT_LINK,         /* social: a link page to tie the account to a wallet */
+    ACT_LINK_OTP,     /* web: a one-time code texted to the number being proven */
+    ACT_LINK_DONE,    /* web: the account is linked (a wallet opened when the number had none) */
+    ACT_LINK_WRONG,   /* web: a wrong one-time code or wallet code */
+    ACT_LEAK,         /* social: the person posted their own code: it is cleared */
+    ACT_CODE_CHG,     /* CODE <old> <new> with the right old code */
+    ACT_CODE_BAD,     /* a wrong current code (change or keep), tries left */
+    ACT_CODE_LOCK,    /* the last wrong current code: locked, an order waiting is voided */
+    ACT_RESET,        /* CODE OUBLIE: payments stop, the code goes after the delay */
+    ACT_RESET_KEEP,   /* CODE GARDER with the right code: the reset is withdrawn */
+    ACT_RESET_DONE,   /* work: the delay passed, or an operator completed it: code cleared */
+    ACT_RESET_OFF,    /* work: an operator withdrew the reset */
+    ACT_CODE_NOP,     /* work: an operator's order with nothing to do; marked done */
+    ACT_CARD_ADD,     /* CARTE AJOUT: the alias is the sender's */
+    ACT_CARD_WRONG,   /* CARTE AJOUT with a wrong card or activation code, tries left */
+    ACT_CARD_BALANCE, /* SOLDE MAMAN, SOLDE CARTE: read the card's balance in the hook */
+    ACT_CARD_SAY,     /* a card reply decided in card.c (text_id), maybe a card row to write */
+    ACT_TOP_LINK,     /* TOPUP 50: a link to the top-up page, if the wallet's limit allows */
+    ACT_TOP_PAY,      /* web: the card is typed: the authorization recorded before it goes */
+    ACT_TOP_ANSWER,   /* the acquirer answered: recorded, the next operation or the credit */
 };
 
 /* A top-up by bank card in memory (topup.c). */
@@ -154,6 +158,15 @@ struct dialog {
     size_t reset_count, reset_cap;
     struct code_order *code_orders; /* operators' orders waiting to be carried out */
     size_t code_order_count, code_order_cap;
+    /* card.c: issued cards and senders' aliases */
+    struct card_row *cards;
+    size_t card_count, card_cap;
+    struct index card_ids;    /* account id -> cards index + 1 */
+    struct index card_phones; /* holder's number -> cards index + 1 */
+    struct index card_last4;  /* last four digits -> cards index + 1 */
+    struct card_alias_row *aliases;
+    size_t alias_count, alias_cap;
+    struct index alias_owners; /* sender's number -> aliases index + 1 */
 };
 
 /* An operator's order in memory. */
@@ -269,6 +282,33 @@ void dialog_code_hook(struct dialog_step *s, const struct ledger_result *r, size
                       struct store_extra *rows, size_t *count, size_t cap);
 void dialog_code_free_all(struct dialog *d);
 
+/* ---- cards (card.c, card_reply.c) ---- */
+/* Card commands: ACTIVER and SOLDE CARTE from anyone, the others from a wallet c. True when the
+ * step is decided; false: not a card command (or no wallet: the caller says how to join). */
+bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
+                        const struct command *cmd);
+/* The code confirms c's reload: the card and its holder's language into the step. False when
+ * the card may not be loaded any more (blocked, expired, unknown since the order). */
+bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c);
+/* The card with this ledger account, or NULL. */
+struct card_row *dialog_card_find(struct dialog *d, uint64_t account_id);
+/* Apply a durable card or alias row to memory (load, reread, step done). */
+void dialog_card_apply(struct dialog *d, const struct card_row *r);
+void dialog_alias_apply(struct dialog *d, const struct card_alias_row *r);
+void dialog_card_free_all(struct dialog *d);
+/* Replies (hook, ledger thread): a reload's order and its confirmation, and ACT_CARD_*. */
+void dialog_card_reply_order(struct dialog_step *s, const struct ledger *l,
+                             const struct ledger_result *r, struct store_extra *rows, size_t *count,
+                             size_t cap);
+void dialog_card_reply_confirm(struct dialog_step *s, const struct ledger *l,
+                               const struct ledger_result *r, struct store_extra *rows,
+                               size_t *count, size_t cap);
+void dialog_card_hook(struct dialog_step *s, const struct ledger *l, struct store_extra *rows,
+                      size_t *count, size_t cap);
+/* Why the ledger refused an order, in words for the person (dialog_reply.c). */
+void dialog_refusal(struct dialog_step *s, const struct ledger *l, int reason,
+                    struct store_extra *rows, size_t *count, size_t cap);
+
 /* ---- shared by dialog_decide.c and social.c ---- */
 struct id128 dialog_message_id(struct dialog *d, const struct dialog_message *m, int64_t now_us);
 /* doubt.c: the id of message m (dialog_message_id), and for an SMPP message without the SMSC's
@@ -283,6 +323,12 @@ void dialog_doubt_free(struct dialog *d);
 void dialog_fill_inbox(struct dialog_step *s, const struct dialog_message *m, int64_t now_us);
 void dialog_decide_order(struct dialog *d, struct dialog_step *s, struct cust *c,
                          const struct command *cmd);
+/* True (and the step decided: a reply saying why) when c may not start an order now: one waits
+ * for its code, the code is locked, or a reset of it is under way. */
+bool dialog_order_cannot_start(struct dialog_step *s, const struct cust *c);
+/* The conversation of an order whose hold is op, to s->payee (s->payee_account) for s->amount:
+ * it waits for the code (a donation's campaign already in s->conversation is kept). */
+void dialog_conversation_open(struct dialog_step *s, const struct ledger_op *op);
 void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust *c,
                            const char *code, int64_t now_us);
 /* Commands of a person with a wallet (balance, send, donate, cancel, ...). */

@@ -321,6 +321,12 @@ static void refusal(struct dialog_step *s, const struct ledger *l, int reason,
     }
 }
 
+void dialog_refusal(struct dialog_step *s, const struct ledger *l, int reason,
+                    struct store_extra *rows, size_t *count, size_t cap)
+{
+    refusal(s, l, reason, rows, count, cap);
+}
+
 /* An order like the one just confirmed: say so, and how to make it again (ENCORE). */
 static void reply_repeat(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap)
 {
@@ -666,10 +672,24 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
         reply_history(s, l, rows, &count, cap);
         break;
     case ACT_ORDER:
-        reply_order(s, l, r, rows, &count, cap);
+        if (s->conversation.kind == TRANSFER_CARD_LOAD) {
+            dialog_card_reply_order(s, l, r, rows, &count, cap);
+        } else {
+            reply_order(s, l, r, rows, &count, cap);
+        }
         break;
     case ACT_CONFIRM:
-        reply_confirm(s, l, r, rows, &count, cap);
+        if (s->conversation.kind == TRANSFER_CARD_LOAD) {
+            dialog_card_reply_confirm(s, l, r, rows, &count, cap);
+        } else {
+            reply_confirm(s, l, r, rows, &count, cap);
+        }
+        break;
+    case ACT_CARD_ADD:
+    case ACT_CARD_WRONG:
+    case ACT_CARD_BALANCE:
+    case ACT_CARD_SAY:
+        dialog_card_hook(s, l, rows, &count, cap);
         break;
     case ACT_WRONG_CODE:
         if (!s->api) { /* the wallet page shows it */
@@ -786,6 +806,12 @@ void dialog_step_done(struct dialog_step *s, int rc)
         }
         if (s->link_changed) {
             dialog_link_apply(d, &s->link);
+        }
+        if (s->card_changed) {
+            dialog_card_apply(d, &s->card);
+        }
+        if (s->alias_changed) {
+            dialog_alias_apply(d, &s->alias);
         }
     }
     if (s->link.address[0] != '\0' || s->address[0] != '\0') {

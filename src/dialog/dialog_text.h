@@ -281,6 +281,74 @@
       "Name saved: the people you pay will see %s.")                                                 \
     X(NAME_CLEARED, "Nom effacé : les personnes que vous payez verront votre numéro masqué.",        \
       "Name removed: the people you pay will see your masked number.")                               \
+    /* Cards (issue 13). %s last 4 digits, %s alias, %s amount, %s fee, %s order timeout, %s ref     \
+     */                                                                                              \
+    X(CARD_CONFIRM_RELOAD,                                                                           \
+      "Recharger ****%s (%s) de %s + frais %s ? Répondez avec votre code sous %s. Ref %s",           \
+      "Reload ****%s (%s) with %s + fee %s? Reply with your code within %s. Ref %s")                 \
+    /* %s amount, %s last 4, %s alias, %s fee, %s card balance, %s wallet balance */                 \
+    X(CARD_RELOADED,                                                                                 \
+      "Recharge de %s sur ****%s (%s), frais %s. Solde carte : %s. Votre solde : %s.",               \
+      "Reloaded %s on ****%s (%s), fee %s. Card balance: %s. Your balance: %s.")                     \
+    /* To the holder: %s amount, %s last 4, %s card balance */                                       \
+    X(CARD_LOADED_HOLDER, "+%s sur votre carte ****%s, solde %s",                                    \
+      "+%s on your card ****%s, balance %s")                                                         \
+    /* %s last 4, %s what is left this year */                                                       \
+    X(CARD_YEAR_CAP,                                                                                 \
+      "Plafond annuel de la carte ****%s : il reste %s à charger cette année. Rien n'a été "     \
+      "débité.",                                                                                     \
+      "Yearly limit of card ****%s: %s left to load this year. Nothing was taken.")                  \
+    /* %s the smallest reload */                                                                     \
+    X(CARD_MIN, "Recharge minimum : %s. Rien n'a été débité.",                                       \
+      "Minimum reload: %s. Nothing was taken.")                                                      \
+    /* %s last 4, %s alias, %s last 4 */                                                             \
+    X(CARD_INACTIVE,                                                                                 \
+      "La carte ****%s (%s) n'est pas encore activée : son titulaire envoie ACTIVER %s et le "      \
+      "code "                                                                                        \
+      "d'activation.",                                                                               \
+      "Card ****%s (%s) is not activated yet: its holder texts ACTIVATE %s and the activation "      \
+      "code.")                                                                                       \
+    /* %s last 4, %s alias */                                                                        \
+    X(CARD_BLOCKED, "La carte ****%s (%s) est bloquée ou expirée : rien n'a été débité.",            \
+      "Card ****%s (%s) is blocked or expired: nothing was taken.")                                  \
+    /* %s alias, %s alias */                                                                         \
+    X(CARD_ALIAS_UNKNOWN,                                                                            \
+      "Pas de carte %s : CARTE AJOUT %s, les 4 derniers chiffres et le code d'activation.",          \
+      "No card %s: CARD ADD %s, the last 4 digits and the activation code.")                         \
+    /* %s last 4, %s alias, %s alias */                                                              \
+    X(CARD_ADDED, "Carte ****%s enregistrée sous %s. Pour la recharger : RECHARGE %s 100",           \
+      "Card ****%s saved as %s. To reload it: RELOAD %s 100")                                        \
+    /* %u tries left */                                                                              \
+    X(CARD_WRONG, "Carte ou code d'activation incorrect. Encore %u essai(s).",                       \
+      "Wrong card or activation code. %u more try(ies).")                                            \
+    /* %u the most aliases one number may have */                                                    \
+    X(CARD_TOO_MANY, "Vous avez déjà %u cartes : c'est le maximum.",                                 \
+      "You already have %u cards: that is the most.")                                                \
+    /* %s the aliases and their cards */                                                             \
+    X(CARDS_LIST, "Vos cartes : %s", "Your cards: %s")                                               \
+    X(CARDS_NONE,                                                                                    \
+      "Aucune carte. Pour en ajouter une : CARTE AJOUT MAMAN 4242 et le code d'activation.",         \
+      "No cards. To add one: CARD ADD MUM 4242 and the activation code.")                            \
+    /* %s last 4 */                                                                                  \
+    X(CARD_ACTIVATED, "Carte ****%s activée. Son solde : SOLDE CARTE.",                              \
+      "Card ****%s activated. Its balance: BAL CARD.")                                               \
+    X(CARD_ACTIVE_ALREADY, "La carte ****%s est déjà activée.", "Card ****%s is already active.")    \
+    X(CARD_NOT_YOURS,                                                                                \
+      "Aucune carte ****%s pour ce numéro : activez-la depuis le numéro du titulaire.",              \
+      "No card ****%s for this number: activate it from the holder's number.")                       \
+    /* %u tries left */                                                                              \
+    X(CARD_ACTIVATION_WRONG, "Code d'activation incorrect. Encore %u essai(s).",                     \
+      "Wrong activation code. %u more try(ies).")                                                    \
+    X(CARD_ACTIVATION_LOCKED, "Trop de codes d'activation erronés : contactez le service client.",   \
+      "Too many wrong activation codes: contact customer service.")                                  \
+    /* %s last 4, %s alias */                                                                        \
+    X(CARD_BLOCKED_NOW,                                                                              \
+      "Carte ****%s (%s) bloquée : plus aucune recharge. Service client pour la débloquer.",         \
+      "Card ****%s (%s) blocked: no more reloads. Contact customer service to unblock it.")          \
+    /* %s last 4, %s balance, %s left to load this year */                                           \
+    X(CARD_BALANCE, "Solde de la carte ****%s : %s. Encore %s à charger cette année.",               \
+      "Card ****%s balance: %s. %s left to load this year.")                                         \
+    X(CARD_NONE_HERE, "Aucune carte pour ce numéro.", "No card for this number.")                    \
     /* Top-ups by bank card (issue 13). %s amount, %s the page's link, %s how long it lives */       \
     X(TOPUP_LINK, "Alimentez votre compte de %s par carte bancaire : %s (valable %s)",               \
       "Top up %s by bank card: %s (valid %s)")                                                       \

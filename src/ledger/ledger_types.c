@@ -3,6 +3,7 @@
  * reuse and release of a batch's row arrays. */
 #include "ledger/ledger_types.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -114,10 +115,10 @@ static void defaults_fees(struct ledger_config *cfg)
 
     /* Flouss.com's card reload table: 6 € for 50-100 €, 22 € above 500 €; the middle tiers are
      * ours (documented in docs/mandat.conf). Loads start at 50 €. */
-    strcpy(f[0].name, "card_reload");
+    snprintf(f[0].name, sizeof(f[0].name), "card_reload");
     f[0].type = FEE_TIERED;
     f[0].payer = FEE_PAYER;
-    strcpy(f[0].currency, "EUR");
+    snprintf(f[0].currency, sizeof(f[0].currency), "EUR");
     f[0].min_amount = EUR(50);
     f[0].tier_count = 4;
     f[0].tiers[0] = (struct fee_tier){.up_to = EUR(100), .fee = EUR(6)};
@@ -125,19 +126,19 @@ static void defaults_fees(struct ledger_config *cfg)
     f[0].tiers[2] = (struct fee_tier){.up_to = EUR(500), .fee = EUR(15)};
     f[0].tiers[3] = (struct fee_tier){.up_to = 0, .fee = EUR(22)};
     /* Merchants pay 1.5 % + 0.25 €, at least 0.30 €, at most 5 €; payers pay nothing. */
-    strcpy(f[1].name, "merchant_standard");
+    snprintf(f[1].name, sizeof(f[1].name), "merchant_standard");
     f[1].type = FEE_PERCENT;
     f[1].payer = FEE_PAYEE;
-    strcpy(f[1].currency, "EUR");
+    snprintf(f[1].currency, sizeof(f[1].currency), "EUR");
     f[1].percent_bp = 150;
     f[1].fixed = 25;
     f[1].fee_min = 30;
     f[1].fee_max = EUR(5);
     /* SMS+ order: 0.50 € on the phone bill, billed by the mobile operator. */
-    strcpy(f[2].name, "sms_order");
+    snprintf(f[2].name, sizeof(f[2].name), "sms_order");
     f[2].type = FEE_FIXED;
     f[2].payer = FEE_OPERATOR;
-    strcpy(f[2].currency, "EUR");
+    snprintf(f[2].currency, sizeof(f[2].currency), "EUR");
     f[2].fixed = 50;
     cfg->fee_schedule_count = 3;
 }
@@ -145,7 +146,7 @@ static void defaults_fees(struct ledger_config *cfg)
 void ledger_config_defaults(struct ledger_config *cfg)
 {
     memset(cfg, 0, sizeof(*cfg));
-    strcpy(cfg->default_currency, "EUR");
+    snprintf(cfg->default_currency, sizeof(cfg->default_currency), "EUR");
     cfg->pending_timeout_default_s = 300; /* PSD2: unconfirmed orders expire after 5 min */
     cfg->pending_timeout_max_s = 7 * 24 * 3600;
     defaults_limits(cfg);

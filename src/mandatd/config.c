@@ -338,8 +338,8 @@ void config_defaults(struct mandat_config *cfg)
     cfg->queue_depth = ENGINE_QUEUE_MAX;
     cfg->log_level = LOG_INFO;
     ledger_config_defaults(&cfg->ledger);
-    strcpy(cfg->sms.short_code, "71004"); /* Flouss.com's SMS+ short code */
-    strcpy(cfg->sms.country, "FR");
+    snprintf(cfg->sms.short_code, sizeof(cfg->sms.short_code), "71004"); /* Flouss.com SMS+ */
+    snprintf(cfg->sms.country, sizeof(cfg->sms.country), "FR");
     cfg->sms.lang = 0;                /* fr */
     cfg->sms.order_timeout_s = 300;   /* PSD2: an unconfirmed order expires after 5 minutes */
     cfg->sms.code_attempts = 5;       /* PSD2 RTS art. 4: at most 5 wrong codes */
@@ -348,9 +348,9 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sms.claim_period_s = 604800; /* a week to join and collect money sent to a number */
     /* a forgotten code's reset waits a day (DESIGN.md: the code is knowledge) */
     cfg->sms.code_reset_delay_s = 86400;
-    strcpy(cfg->sms.order_fee, "sms_order");
+    snprintf(cfg->sms.order_fee, sizeof(cfg->sms.order_fee), "sms_order");
     config_smpp_link_defaults(&cfg->smpp);
-    strcpy(cfg->http_listen, "127.0.0.1:8710");
+    snprintf(cfg->http_listen, sizeof(cfg->http_listen), "127.0.0.1:8710");
     cfg->http.api_rate = 100; /* Stripe's default per key: a runaway client, not a busy shop */
     cfg->http.request_timeout_s = HTTP_REQUEST_TIMEOUT_S_DEFAULT;
     cfg->http.max_connections = HTTP_CONNECTIONS_MAX_DEFAULT;
@@ -358,24 +358,29 @@ void config_defaults(struct mandat_config *cfg)
     cfg->http.max_header_bytes = HTTP_HEAD_BYTES_MAX_DEFAULT;
     cfg->http.max_headers = HTTP_HEADER_COUNT_MAX_DEFAULT;
     cfg->http.max_request_line = HTTP_REQUEST_LINE_MAX_DEFAULT;
-    strcpy(cfg->vault_key_file, "mandat.key");
+    snprintf(cfg->vault_key_file, sizeof(cfg->vault_key_file), "mandat.key");
+    snprintf(cfg->cards.key_ring, sizeof(cfg->cards.key_ring), "mandat-cards.keys");
+    /* 999999: no network issues in it (test cards), so a card made by a test is never real. */
+    snprintf(cfg->cards.bin, sizeof(cfg->cards.bin), "999999");
+    cfg->cards.expiry_years = 3;         /* as most prepaid cards */
+    cfg->cards.price_minor = 1900;       /* Flouss.com's card: 19 EUR */
     cfg->webhook.timeout_s = 10;         /* merchants answer in milliseconds */
     cfg->webhook.concurrency = 16;       /* a few per merchant at peak */
     cfg->webhook.retry_min_s = 10;       /* 10 s, 20 s, 40 s ... capped at 1 h */
     cfg->webhook.retry_period_s = 86400; /* a day of outage at the merchant's, then failed */
     /* A merchant whose endpoint never answers holds a quarter of the connections at most. */
     cfg->webhook.merchant_concurrency = 4;
-    strcpy(cfg->social.handle, "@mandat");
-    strcpy(cfg->social.x_api, "https://api.x.com");
+    snprintf(cfg->social.handle, sizeof(cfg->social.handle), "@mandat");
+    snprintf(cfg->social.x_api, sizeof(cfg->social.x_api), "https://api.x.com");
     cfg->social.mastodon_poll_ms = 2000; /* a mention answered within seconds */
     cfg->social.timeout_s = 10;
     cfg->social.retry_min_s = 5;
     cfg->social.retry_period_s = 86400;
     /* No acquirer unless one is configured: the test acquirer approves test card numbers. */
-    strcpy(cfg->acquirer.kind, "none");
-    cfg->acquirer.latency_ms = 200;     /* about what card schemes answer in */
-    cfg->acquirer.timeout_ms = 10000;   /* schemes time an authorization out well within this */
-    strcpy(cfg->acquirer.fee, "none");  /* docs/mandat.conf shows a [fee.card_acquiring] */
+    snprintf(cfg->acquirer.kind, sizeof(cfg->acquirer.kind), "none");
+    cfg->acquirer.latency_ms = 200;   /* about what card schemes answer in */
+    cfg->acquirer.timeout_ms = 10000; /* schemes time an authorization out well within this */
+    snprintf(cfg->acquirer.fee, sizeof(cfg->acquirer.fee), "none"); /* see [fee.card_acquiring] */
     cfg->acquirer.link_timeout_s = 900; /* a quarter of an hour to find one's card */
 }
 

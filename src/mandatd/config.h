@@ -105,6 +105,13 @@ struct mandat_config {
     } http;
     /* [vault] */
     char vault_key_file[CONFIG_PATH_MAX]; /* key_file = mandat.key (0600, outside the database) */
+    /* [cards]: prepaid cards (issue 13) */
+    struct {
+        char key_ring[CONFIG_PATH_MAX]; /* key_ring = mandat-cards.keys (0600, created at init) */
+        char bin[9];                    /* bin = 999999: the issuer range, 6 to 8 digits */
+        uint32_t expiry_years;          /* expiry_years = 3 */
+        int64_t price_minor;            /* price = 19 EUR: a card ordered on a page */
+    } cards;
     /* [webhook]: delivery of merchants' events (docs/webhooks.md) */
     struct {
         uint32_t timeout_s;                /* timeout = 10: one try, DNS to response */

@@ -59,6 +59,7 @@ enum section_id {
     SEC_VAULT,
     SEC_WEBHOOK,
     SEC_SOCIAL,
+    SEC_CARDS,
     SEC_ACQUIRER,
     SEC_LIMITS,
     SEC_FEE,
@@ -187,6 +188,10 @@ int config_set_lang(struct load_ctx *ctx, const struct key_def *key, const char 
 int config_set_u32(struct load_ctx *ctx, const struct key_def *key, const char *value);
 int config_set_ledger_currency(struct load_ctx *ctx, const struct key_def *key, const char *value);
 int config_set_amount(struct load_ctx *ctx, const struct key_def *key, const char *value);
+/* [cards] bin: an issuer range of key->min to key->max digits. */
+int config_set_digits(struct load_ctx *ctx, const struct key_def *key, const char *value);
+/* [cards] price: an amount in the ledger's currency into an int64_t field of the config. */
+int config_set_cfg_amount(struct load_ctx *ctx, const struct key_def *key, const char *value);
 
 /* ---- [fee.<name>] (config_fee.c) ---- */
 

@@ -143,6 +143,15 @@ static const struct key_def social_keys[] = {
     {"tls_ca_file", config_set_string, CFG_OFF(social.tls_ca_file), 0, CONFIG_PATH_MAX - 1, 0},
 };
 
+/* Cards (issue 13). A BIN of 6 to 8 digits (ISO/IEC 7812-1:2017 moved to 8); cards last 1 to
+ * 10 years (networks issue 2 to 5). */
+static const struct key_def cards_keys[] = {
+    {"key_ring", config_set_string, CFG_OFF(cards.key_ring), 1, CONFIG_PATH_MAX - 1, 0},
+    {"bin", config_set_digits, CFG_OFF(cards.bin), 6, 8, 0},
+    {"expiry_years", config_set_u32, CFG_OFF(cards.expiry_years), 1, 10, 0},
+    {"price", config_set_cfg_amount, CFG_OFF(cards.price_minor), 0, 0, 0},
+};
+
 /* The kind is checked by mandatd, which knows the modules; a call waits at most 2 minutes. */
 static const struct key_def acquirer_keys[] = {
     {"kind", config_set_string, CFG_OFF(acquirer.kind), 1,
@@ -198,6 +207,7 @@ const struct section_def config_sections[SEC_COUNT_] = {
     [SEC_VAULT] = SECTION_DEF("vault", vault_keys),
     [SEC_WEBHOOK] = SECTION_DEF("webhook", webhook_keys),
     [SEC_SOCIAL] = SECTION_DEF("social", social_keys),
+    [SEC_CARDS] = SECTION_DEF("cards", cards_keys),
     [SEC_ACQUIRER] = SECTION_DEF("acquirer", acquirer_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),

@@ -167,12 +167,13 @@ int config_section_begin(struct load_ctx *ctx, const char *name)
             }
         }
         if (id == SEC_NONE) {
-            rc = config_fail(ctx, ctx->lineno,
-                             "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
-                             "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], "
-                             "[social], [acquirer], "
-                             "[limits.<kind>.<tier>] or [fee.<name>]",
-                             name);
+            rc = config_fail(
+                ctx, ctx->lineno,
+                "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
+                "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [cards], "
+                "[acquirer], "
+                "[limits.<kind>.<tier>] or [fee.<name>]",
+                name);
         } else if (ctx->section_lines[id] != 0) {
             rc = config_fail(ctx, ctx->lineno,
                              "[%s] appears twice (first at line %d): merge the two", name,

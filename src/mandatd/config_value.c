@@ -254,6 +254,39 @@ int config_set_ledger_currency(struct load_ctx *ctx, const struct key_def *key, 
 }
 
 /* An int64_t amount field of the section's struct ledger_limits or struct fee_schedule. */
+int config_set_digits(struct load_ctx *ctx, const struct key_def *key, const char *value)
+{
+    char q[QUOTE_BUF];
+    size_t len = strlen(value);
+    char *dst = (char *)ctx->cfg + key->offset;
+
+    for (size_t i = 0; i < len; i++) {
+        if (value[i] < '0' || value[i] > '9') {
+            len = 0;
+        }
+    }
+    if (len < key->min || len > key->max) {
+        return config_fail_key(ctx, key->name, "'%s' is not %u to %u digits",
+                               config_quote(q, value), (unsigned)key->min, (unsigned)key->max);
+    }
+    memset(dst, 0, key->max + 1);
+    memcpy(dst, value, len);
+    return 0;
+}
+
+int config_set_cfg_amount(struct load_ctx *ctx, const struct key_def *key, const char *value)
+{
+    int64_t v = 0;
+    int rc;
+
+    ctx->sec.cur = ctx->ledger_cur;
+    rc = config_parse_amount(ctx, key->name, value, &v);
+    if (rc == 0) {
+        memcpy((char *)ctx->cfg + key->offset, &v, sizeof(v));
+    }
+    return rc;
+}
+
 int config_set_amount(struct load_ctx *ctx, const struct key_def *key, const char *value)
 {
     char *base = ctx->sec.id == SEC_LIMITS ? (char *)ctx->sec.limits : (char *)ctx->sec.fee;

@@ -34,9 +34,11 @@
 #include "engine/engine.h"
 #include "mandatd/card_topups.h"
 #include "mandatd/config.h"
+#include "mandatd/daemon.h"
 #include "mandatd/service.h"
 #include "mandatd/smpp_links.h"
 #include "store/store.h"
+#include "vault/card_vault.h"
 #include "vault/vault.h"
 
 static void usage(FILE *out)
@@ -104,167 +106,17 @@ static int parse_args(int argc, char **argv, struct mandat_config *cfg, const ch
     return 0;
 }
 
-/* Everything mandatd runs, and the order to stop it in. */
-struct daemon {
-    const struct mandat_config *cfg;
-    struct store *store;
-    struct engine *engine;
-    struct vault *vault;
-    struct dialog *dialog;
-    struct event_base *base;
-    struct service *service;
-    struct kannel *kannel;          /* the public listener */
-    struct kannel *kannel_internal; /* Kannel, /metrics, /dev: never on the internet */
-    struct smpp_links *links;       /* every bind of every SMSC link; NULL without [smpp] host */
-    struct kannel_send *kannel_send;
-    struct event *sigterm, *sigint, *sighup, *flush;
-    struct store *reader;     /* a second, read-only connection: what other processes added */
-    struct store *api_reader; /* a third, the API's reader thread's own (statements, journal) */
-    struct api *api;
-    struct web *web;
-    struct acquirer *acquirer; /* [acquirer]; NULL when kind is none */
-    struct topup_flow *topups; /* top-ups by bank card over it */
-    uint64_t bank_account;     /* top-ups through the operator API come from it */
-    struct webhook_sender *webhooks;
-    struct social *social;  /* NULL without [social] x_consumer_secret or mastodon_url */
-    const char *ports_file; /* --ports-file, or NULL */
-    /* Where the listeners are bound ("" when off): the port the kernel chose for port 0. */
-    char public_addr[80], internal_addr[80];
-};
-
-/* The deliver_sm_resp status for a message's outcome: ESME_ROK once committed (or already
- * handled), ESME_RX_T_APPN (temporary: the SMSC delivers it again later) otherwise. Replies go
- * out through the outbox and submit_sm. */
-static void smpp_ack(void *ctx, int rc, const struct id128 *inbox_id)
-{
-    smpp_mo_ack(ctx, (rc == 0 || rc == MDT_E(EXISTS)) ? ESME_ROK : ESME_RX_T_APPN, inbox_id);
-}
-
-static void smpp_on_mo(void *ctx, const struct dialog_message *m, struct smpp_mo *mo)
-{
-    struct daemon *d = ctx;
-
-    service_receive_tracked(d->service, m, mo, smpp_ack);
-}
-
-static void smpp_on_acks_read(void *ctx, const struct id128 *ids, size_t n)
-{
-    struct daemon *d = ctx;
-
-    service_acks_read(d->service, ids, n);
-}
-
-static void smpp_on_acks_in_doubt(void *ctx, const struct id128 *ids, size_t n)
-{
-    struct daemon *d = ctx;
-
-    service_acks_in_doubt(d->service, ids, n);
-}
-
-static void smpp_on_submitted(void *ctx, struct id128 id, int rc, uint32_t status,
-                              const char *message_id)
-{
-    struct daemon *d = ctx;
-
-    if (rc < 0) {
-        log_warn("the SMSC refused a message for good: status 0x%08x", status);
-    }
-    service_outbox_submitted(d->service, id, rc, message_id);
-}
-
-static void smpp_on_receipt(void *ctx, const char *message_id, const char *stat)
-{
-    struct daemon *d = ctx;
-
-    service_outbox_receipt(d->service, message_id, stat);
-}
-
-static void smpp_on_bound(void *ctx, bool up)
-{
-    struct daemon *d = ctx;
-
-    if (up) {
-        service_outbox_flush(d->service);
-    }
-}
-
-/* Bind to the operator's SMSCs: [smpp] and each [smpp.<name>] with a host, `binds` sessions
- * each. Passwords are never logged. */
-static int start_smpp(struct daemon *d, struct mdt_err *err)
-{
-    struct smpp_handlers h = {.mo = smpp_on_mo,
-                              .submitted = smpp_on_submitted,
-                              .receipt = smpp_on_receipt,
-                              .bound = smpp_on_bound,
-                              .acks_read = smpp_on_acks_read,
-                              .acks_in_doubt = smpp_on_acks_in_doubt,
-                              .ctx = d};
-    struct service_sender snd;
-    int rc = smpp_links_start(d->base, d->cfg, &h, &d->links, err);
-
-    if (rc == 0 && d->links != NULL) {
-        snd = smpp_links_sender(d->links);
-        service_sender_set(d->service, &snd);
-    }
-    return rc;
-}
-
-static void kannel_on_submitted(void *ctx, struct id128 id, int rc, const char *peer_id)
-{
-    struct daemon *d = ctx;
-
-    service_outbox_submitted(d->service, id, rc, peer_id);
-}
-
-static void kannel_on_requeue(void *ctx, const struct outbox_row *r)
-{
-    struct daemon *d = ctx;
-
-    service_outbox_requeue(d->service, r);
-}
-
-/* Without an SMPP link, send replies through Kannel's sendsms when [kannel] says where. */
-static int start_kannel_send(struct daemon *d, struct mdt_err *err)
-{
-    const struct mandat_config *cfg = d->cfg;
-    struct kannel_send_config kc = {.in_flight = 10};
-    struct kannel_send_handlers h = {
-        .submitted = kannel_on_submitted, .requeue = kannel_on_requeue, .ctx = d};
-    struct service_sender snd = {.submit = kannel_send_submit, .ready = kannel_send_ready};
-    int rc;
-
-    if (cfg->smpp.host[0] != '\0' || cfg->kannel.sendsms_url[0] == '\0') {
-        return 0;
-    }
-    snprintf(kc.url, sizeof(kc.url), "%s", cfg->kannel.sendsms_url);
-    snprintf(kc.username, sizeof(kc.username), "%s", cfg->kannel.username);
-    snprintf(kc.password, sizeof(kc.password), "%s", cfg->kannel.password);
-    snprintf(kc.dlr_url, sizeof(kc.dlr_url), "%s", cfg->kannel.dlr_url);
-    snprintf(kc.dlr_secret, sizeof(kc.dlr_secret), "%s", cfg->kannel.mo_secret);
-    rc = kannel_send_start(d->base, &kc, &h, &d->kannel_send, err);
-    vault_wipe(kc.password, sizeof(kc.password));
-    if (rc == 0) {
-        snd.ctx = d->kannel_send;
-        service_sender_set(d->service, &snd);
-    }
-    return rc;
-}
-
-static void kannel_dlr(void *ctx, const char *peer_id, const char *stat)
-{
-    struct daemon *d = ctx;
-
-    service_outbox_receipt(d->service, peer_id, stat);
-}
-
 /* Associations the CLI creates while mandatd runs: read the (small, at most
- * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. */
+ * DIALOG_ASSOCIATIONS_MAX rows) table again through the reader connection. Cards too (issued,
+ * blocked, unblocked by the CLI): that is a scan of every card a second, fine for tens of
+ * thousands; past that it wants a cursor on cards.updated_us. */
 static void reload_associations(struct daemon *d)
 {
     struct store_channel_fns fns = {.association = dialog_channel_fns()->association,
                                     .merchant = dialog_channel_fns()->merchant,
                                     .campaign = dialog_campaign_loaded,
-                                    .code_order = dialog_code_order_loaded};
+                                    .code_order = dialog_code_order_loaded,
+                                    .card = dialog_card_loaded};
     struct mdt_err err = {0};
 
     if (d->reader != NULL && store_channel_load(d->reader, &fns, d->dialog, INT64_MAX, &err) < 0) {
@@ -341,20 +193,6 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
     }
 }
 
-static void kannel_mo(void *ctx, const struct dialog_message *m, struct kannel_request *req)
-{
-    struct daemon *d = ctx;
-
-    service_receive(d->service, m, req, (service_ack_fn)kannel_reply);
-}
-
-static size_t kannel_outbox(void *ctx, const char *dest, struct outbox_row *out, size_t max)
-{
-    struct daemon *d = ctx;
-
-    return service_outbox_take(d->service, dest, out, max);
-}
-
 struct suspense_ask {
     const char *currency;
     uint64_t id;
@@ -397,14 +235,6 @@ static int claim_settings(struct daemon *d, struct dialog_config *dc, struct mdt
     return 0;
 }
 
-/* Whether "host:port" asks for port 0, the kernel's choice. */
-static bool listen_port_zero(const char *listen)
-{
-    const char *colon = strrchr(listen, ':');
-
-    return colon != NULL && strcmp(colon + 1, "0") == 0;
-}
-
 static int start_dialog(struct daemon *d, struct mdt_err *err)
 {
     const struct mandat_config *cfg = d->cfg;
@@ -426,7 +256,7 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
         /* Port 0: the port the kernel chose, else the address as the operator wrote it. */
         snprintf(dc.link_base, sizeof(dc.link_base), "%s://%s",
                  cfg->http.tls_cert[0] != '\0' ? "https" : "http",
-                 listen_port_zero(cfg->http_listen) ? d->public_addr : cfg->http_listen);
+                 daemon_listen_port_zero(cfg->http_listen) ? d->public_addr : cfg->http_listen);
     }
     if (strlen(dc.link_base) > DIALOG_LINK_BASE_SMS_MAX) {
         log_warn("public URL '%s' is longer than %d characters: replies with a link (the welcome) "
@@ -444,12 +274,20 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                cfg->sms.order_fee);
         }
     }
+    /* Card reloads by SMS pay [fee.card_reload] when the file has it (issue 13). */
+    dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&cfg->ledger, "card_reload");
+    if (dc.card_reload_fee_schedule != 0) {
+        dc.card_reload_fee = cfg->ledger.fee_schedules[dc.card_reload_fee_schedule - 1];
+    }
     rc = claim_settings(d, &dc, err);
     if (rc == 0) {
         rc = card_topups_settings(cfg, d->bank_account, &dc, err);
     }
     if (rc == 0) {
         rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
+    }
+    if (rc == 0) {
+        rc = card_vault_open(cfg->cards.key_ring, true, &d->cards, err);
     }
     if (rc == 0) {
         rc = dialog_create(&dc, d->vault, &d->dialog);
@@ -460,440 +298,15 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     return rc;
 }
 
-static int api_submit(void *ctx, struct dialog_step *s, void *call,
-                      void (*done)(void *call, int rc, const struct dialog_step *s))
-{
-    return service_submit(ctx, s, call, done);
-}
-
-/* /readyz: the store answers, and the SMSC link is bound when one is configured. */
-static bool ops_ready(void *ctx, char *why, size_t cap)
-{
-    struct daemon *d = ctx;
-    struct mdt_err err = {0};
-    bool changed = false;
-
-    if (d->reader == NULL || store_changed(d->reader, &changed, &err) < 0) {
-        snprintf(why, cap, "the store does not answer: %s", err.msg);
-        return false;
-    }
-    if (d->links != NULL && smpp_links_bound(d->links) == 0) {
-        snprintf(why, cap,
-                 "not bound to any SMSC (%zu binds configured): check [smpp] and the "
-                 "operator's link",
-                 smpp_links_count(d->links));
-        return false;
-    }
-    return true;
-}
-
-static void read_totals(void *ctx, const struct ledger *l)
-{
-    struct ledger_totals *t = ctx;
-
-    ledger_totals_get(l, t);
-}
-
-/* /metrics: the gauges read at scrape time. */
-static void ops_gauges(void *ctx, struct metrics_gauges *g)
-{
-    struct daemon *d = ctx;
-    struct ledger_totals t = {0};
-
-    engine_read(d->engine, read_totals, &t);
-    g->transfers = t.transfers;
-    g->transfers_pending = t.pending_open;
-    g->rejections = t.rejections;
-    g->outbox_depth = service_outbox_depth(d->service);
-    if (d->links != NULL) {
-        struct smpp_session_stats st;
-
-        smpp_links_stats(d->links, &st);
-        g->smpp_window_in_use = st.submit_in_flight;
-        g->smpp_bound = smpp_links_bound(d->links);
-        g->smpp_mo_unconfirmed = st.mo_unconfirmed;
-    }
-}
-
-/* The path of req, or "" when it has none. */
-static const char *req_path(void *req)
-{
-    const char *path = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
-
-    return path != NULL ? path : "";
-}
-
-/* The public listener: the probes, the social webhooks, the API, then the wallet pages. Never
- * the dev pages, and /metrics only with [http] metrics_token as a bearer token. */
-static bool public_handle_req(void *ctx, void *req)
-{
-    struct daemon *d = ctx;
-    struct ops_handlers ops = {.ready = ops_ready,
-                               .gauges = ops_gauges,
-                               .ctx = d,
-                               .metrics_token = d->cfg->http.metrics_token};
-    const char *path = req_path(req);
-
-    if (strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/kannel/", 8) == 0) {
-        api_problem(req, 404, "not-found", "Not found",
-                    "not on this listener: the gateway and development endpoints are on "
-                    "[http] internal_listen");
-        return true;
-    }
-    if (ops_handle(&ops, req) || social_handle_http(d->social, req) ||
-        (d->api != NULL && api_handle(d->api, req)) ||
-        (d->web != NULL && web_handle(d->web, req))) {
-        return true;
-    }
-    api_problem(req, 404, "not-found", "Not found", "no such page: the API is under /v1");
-    return true;
-}
-
-/* The internal listener: the probes, /metrics, and the dev phone's page in dev mode. */
-static bool internal_handle_req(void *ctx, void *req)
-{
-    struct daemon *d = ctx;
-    struct ops_handlers ops = {.ready = ops_ready, .gauges = ops_gauges, .ctx = d};
-    const char *path = req_path(req);
-
-    if (ops_handle(&ops, req) ||
-        ((strncmp(path, "/dev/", 5) == 0 || strncmp(path, "/static/", 8) == 0) && d->web != NULL &&
-         web_handle(d->web, req))) {
-        return true;
-    }
-    api_problem(req, 404, "not-found", "Not found",
-                "the internal listener serves /kannel/mo, /kannel/dlr (with [kannel] mo_secret "
-                "or mo_allow), /metrics, /readyz, /healthz and, in dev mode, /dev/phone");
-    return true;
-}
-
-/* The merchant API, with its keys and recent idempotency records. */
-static int start_api(struct daemon *d, struct mdt_err *err)
-{
-    struct api_config ac = {.base = d->base,
-                            .dialog = d->dialog,
-                            .submit = api_submit,
-                            .submit_ctx = d->service,
-                            .engine = d->engine,
-                            .reader = d->api_reader,
-                            .vault = d->vault,
-                            .rate_per_s = d->cfg->http.api_rate,
-                            .bank_account = d->bank_account};
-    struct store_channel_fns fns = {.api_key = api_key_loaded,
-                                    .idempotency = api_idempotency_loaded};
-    struct web_config wc = {.dialog = d->dialog,
-                            .vault = d->vault,
-                            .dev_mode = d->cfg->http.dev_mode != 0,
-                            .reader = d->reader,
-                            .submit = api_submit,
-                            .submit_ctx = d->service,
-                            .topup = d->topups};
-    int rc = api_create(&ac, &d->api, err);
-
-    if (rc == 0) {
-        rc = web_create(&wc, &d->web, err);
-    }
-
-    if (rc == 0) {
-        rc = store_channel_load(d->store, &fns, d->api, clock_now_us() - (int64_t)86400 * 1000000,
-                                err);
-    }
-    return rc;
-}
-
-/* The merchant's secret never leaves the vault: only the signature comes out. */
-static void webhook_sign(void *ctx, uint64_t merchant_id, int64_t t, const char *body, size_t len,
-                         char sig[WEBHOOK_SIG_HEX_MAX])
-{
-    struct daemon *d = ctx;
-
-    vault_webhook_sign(d->vault, merchant_id, t, body, len, sig);
-}
-
-struct webhook_save {
-    struct daemon *d;
-    struct store_extra row;
-};
-
-/* Ledger thread: the state is durable (or not); the sender takes it from there. */
-static void webhook_saved(void *ctx, int rc, const struct ledger_result *res, size_t n)
-{
-    struct webhook_save *ws = ctx;
-
-    (void)res;
-    (void)n;
-    webhook_sender_saved(ws->d->webhooks, ws->row.u.webhook.id, rc);
-    free(ws);
-}
-
-static int webhook_save(void *ctx, const struct webhook_row *r)
-{
-    struct daemon *d = ctx;
-    struct webhook_save *ws = calloc(1, sizeof(*ws));
-    int rc;
-
-    if (ws == NULL) {
-        return MDT_E(NOMEM);
-    }
-    ws->d = d;
-    ws->row.kind = EXTRA_WEBHOOK_STATE;
-    ws->row.u.webhook = *r;
-    rc = engine_submit_rows(d->engine, NULL, 0, &ws->row, 1, 1, NULL, NULL, ws, webhook_saved);
-    if (rc < 0) {
-        free(ws);
-    }
-    return rc;
-}
-
-static void webhook_committed(void *ctx, const struct webhook_row *r)
-{
-    (void)webhook_sender_offer(ctx, r); /* full or known: the poll offers it later */
-}
-
-/* Merchants' events: sent from the store's webhooks table, and at once when a step commits one. */
-static int start_webhooks(struct daemon *d, struct mdt_err *err)
-{
-    const struct mandat_config *cfg = d->cfg;
-    struct webhook_config wc = {.timeout_s = cfg->webhook.timeout_s,
-                                .concurrency = cfg->webhook.concurrency,
-                                .merchant_concurrency = cfg->webhook.merchant_concurrency,
-                                .retry_min_s = cfg->webhook.retry_min_s,
-                                .retry_period_s = cfg->webhook.retry_period_s,
-                                .allow_private = cfg->webhook.allow_private != 0};
-    struct webhook_handlers h = {.sign = webhook_sign, .save = webhook_save, .ctx = d};
-    int rc;
-
-    _Static_assert(sizeof(wc.tls_ca_file) == sizeof(cfg->webhook.tls_ca_file), "same paths");
-    memcpy(wc.tls_ca_file, cfg->webhook.tls_ca_file, sizeof(wc.tls_ca_file));
-    rc = webhook_sender_start(d->base, &wc, &h, &d->webhooks, err);
-    if (rc == 0) {
-        service_webhook_hook_set(d->service, webhook_committed, d->webhooks);
-    }
-    return rc;
-}
-
-/* ---- the social channel ---- */
-
-struct social_call {
-    void (*done)(void *arg, int rc);
-    void *arg;
-};
-
-static bool social_ack(void *ctx, int rc, const char *const *replies, size_t n)
-{
-    struct social_call *c = ctx;
-
-    (void)replies;
-    (void)n;
-    c->done(c->arg, rc);
-    free(c);
-    return false; /* replies go out through the outbox */
-}
-
-static void social_receive(void *ctx, const struct dialog_message *m, void *arg,
-                           void (*done)(void *arg, int rc))
-{
-    struct daemon *d = ctx;
-    struct social_call *c = calloc(1, sizeof(*c));
-
-    MDT_ASSERT(c != NULL);
-    c->done = done;
-    c->arg = arg;
-    service_receive(d->service, m, c, social_ack);
-}
-
-struct cursor_save {
-    struct daemon *d;
-    struct store_extra row;
-    void (*done)(void *arg, int rc);
-    void *arg;
-    int rc;
-    struct event *ev;
-};
-
-static void cursor_on_loop(evutil_socket_t fd, short what, void *arg)
-{
-    struct cursor_save *cs = arg;
-
-    (void)fd;
-    (void)what;
-    cs->done(cs->arg, cs->rc);
-    event_free(cs->ev);
-    free(cs);
-}
-
-/* Ledger thread: back to the loop. */
-static void cursor_saved(void *ctx, int rc, const struct ledger_result *res, size_t n)
-{
-    struct cursor_save *cs = ctx;
-
-    (void)res;
-    (void)n;
-    cs->rc = rc;
-    event_active(cs->ev, EV_TIMEOUT, 0);
-}
-
-static void social_save_cursor(void *ctx, const char *since_id, void *arg,
-                               void (*done)(void *arg, int rc))
-{
-    struct daemon *d = ctx;
-    struct cursor_save *cs = calloc(1, sizeof(*cs));
-
-    MDT_ASSERT(cs != NULL);
-    cs->d = d;
-    cs->done = done;
-    cs->arg = arg;
-    cs->ev = event_new(d->base, -1, 0, cursor_on_loop, cs);
-    MDT_ASSERT(cs->ev != NULL);
-    cs->row.kind = EXTRA_SOCIAL_CURSOR;
-    snprintf(cs->row.u.social_cursor.network, sizeof(cs->row.u.social_cursor.network), "mastodon");
-    snprintf(cs->row.u.social_cursor.since_id, sizeof(cs->row.u.social_cursor.since_id), "%s",
-             since_id);
-    if (engine_submit_rows(d->engine, NULL, 0, &cs->row, 1, 1, NULL, NULL, cs, cursor_saved) < 0) {
-        cs->rc = MDT_E(FULL);
-        event_active(cs->ev, EV_TIMEOUT, 0);
-    }
-}
-
-static void social_sent(void *ctx, struct id128 id, int rc, const char *peer_id)
-{
-    struct daemon *d = ctx;
-
-    service_outbox_submitted(d->service, id, rc, peer_id);
-}
-
-static int social_submit(void *ctx, const struct outbox_row *r)
-{
-    return social_offer(ctx, r);
-}
-
-static bool social_ready(void *ctx)
-{
-    (void)ctx;
-    return true;
-}
-
-static int cursor_loaded(void *ctx, const struct social_cursor_row *r)
-{
-    if (strcmp(r->network, "mastodon") == 0) {
-        snprintf(ctx, STORE_PEER_ID_MAX, "%s", r->since_id);
-    }
-    return 0;
-}
-
-/* Posts on X (webhook) and Mastodon (polling), when configured. */
-static int start_social(struct daemon *d, struct mdt_err *err)
-{
-    static const struct store_channel_fns fns = {.social_cursor = cursor_loaded};
-    const struct mandat_config *cfg = d->cfg;
-    struct social_handlers h = {.receive = social_receive,
-                                .save_cursor = social_save_cursor,
-                                .sent = social_sent,
-                                .ctx = d};
-    struct service_sender snd = {.submit = social_submit, .ready = social_ready};
-    struct social_config sc = {.mastodon_poll_ms = cfg->social.mastodon_poll_ms,
-                               .timeout_s = cfg->social.timeout_s,
-                               .retry_min_s = cfg->social.retry_min_s,
-                               .retry_period_s = cfg->social.retry_period_s,
-                               .allow_private = true}; /* URLs the operator chose */
-    char since_id[STORE_PEER_ID_MAX] = "";
-    int rc;
-
-    bool x = vault_x_secret_held(d->vault);
-
-    if (!x && cfg->social.mastodon_url[0] == '\0') {
-        return 0;
-    }
-    sc.vault = d->vault;
-    snprintf(sc.handle, sizeof(sc.handle), "%s", cfg->social.handle);
-    snprintf(sc.x_api, sizeof(sc.x_api), "%s", cfg->social.x_api);
-    snprintf(sc.x_bearer_token, sizeof(sc.x_bearer_token), "%s", cfg->social.x_bearer_token);
-    snprintf(sc.x_user_id, sizeof(sc.x_user_id), "%s", cfg->social.x_user_id);
-    snprintf(sc.mastodon_url, sizeof(sc.mastodon_url), "%s", cfg->social.mastodon_url);
-    snprintf(sc.mastodon_token, sizeof(sc.mastodon_token), "%s", cfg->social.mastodon_token);
-    snprintf(sc.tls_ca_file, sizeof(sc.tls_ca_file), "%s", cfg->social.tls_ca_file);
-    rc = store_channel_load(d->store, &fns, since_id, INT64_MAX, err);
-    if (rc == 0) {
-        rc = social_start(d->base, &sc, &h, since_id, &d->social, err);
-    }
-    memset(&sc, 0, sizeof(sc)); /* tokens */
-    if (rc == 0) {
-        snd.ctx = d->social;
-        service_social_sender_set(d->service, &snd);
-        log_info("social channel: %s%s%s", x ? "X webhook" : "",
-                 x && cfg->social.mastodon_url[0] != '\0' ? ", " : "",
-                 cfg->social.mastodon_url[0] != '\0' ? "Mastodon polling" : "");
-    }
-    return rc;
-}
-
-/* The public and the internal listener (DESIGN.md, "Who may speak for a phone"). */
-static int start_listeners(struct daemon *d, struct kannel_handlers *h, struct mdt_err *err)
-{
-    const struct mandat_config *cfg = d->cfg;
-    /* What one client may send and hold, on both listeners (http_guard.h copies it). */
-    struct http_guard_limits lim = {
-        .request_line_max = cfg->http.max_request_line,
-        .header_count_max = cfg->http.max_headers,
-        .head_bytes_max = cfg->http.max_header_bytes,
-        .request_deadline_ms = cfg->http.request_timeout_s * 1000,
-        .connections_max = cfg->http.max_connections,
-        .connections_per_addr_max = cfg->http.max_connections_addr,
-    };
-    int rc = 0;
-
-    h->limits = &lim;
-    h->dev_mode = cfg->http.dev_mode != 0;
-    h->mo_secret = cfg->kannel.mo_secret;
-    h->mo_allow = cfg->kannel.mo_allow;
-    if (cfg->http_listen[0] != '\0' && strcmp(cfg->http_listen, cfg->http_internal_listen) == 0 &&
-        !listen_port_zero(cfg->http_listen)) {
-        return mdt_err_set(err, MDT_E(INVAL),
-                           "[http] internal_listen must differ from listen: the gateway and "
-                           "/metrics must not face the internet");
-    }
-    if (cfg->http_listen[0] != '\0') {
-        h->internal = false;
-        h->other = public_handle_req;
-        h->other_ctx = d;
-        h->tls_cert = cfg->http.tls_cert;
-        h->tls_key = cfg->http.tls_key;
-        if ((h->tls_cert[0] != '\0') != (h->tls_key[0] != '\0')) {
-            return mdt_err_set(err, MDT_E(INVAL),
-                               "[http] tls_cert and tls_key go together: set both, or neither");
-        }
-        rc = kannel_listen(d->base, cfg->http_listen, h, &d->kannel, err);
-        if (rc == 0) {
-            rc = kannel_local_addr(d->kannel, d->public_addr, sizeof(d->public_addr));
-        }
-    }
-    if (rc == 0 && cfg->http_internal_listen[0] != '\0') {
-        h->internal = true;
-        h->other = internal_handle_req;
-        h->other_ctx = d;
-        h->tls_cert = NULL; /* loopback or the operator's own network: plain HTTP */
-        h->tls_key = NULL;
-        rc = kannel_listen(d->base, cfg->http_internal_listen, h, &d->kannel_internal, err);
-        if (rc == 0) {
-            rc = kannel_local_addr(d->kannel_internal, d->internal_addr, sizeof(d->internal_addr));
-        }
-    }
-    h->limits = NULL; /* lim ends here; kannel_listen kept its own copy */
-    if (rc == 0 && (cfg->kannel.mo_secret[0] != '\0' || cfg->kannel.mo_allow[0] != '\0') &&
-        cfg->http_internal_listen[0] == '\0') {
-        log_warn("[kannel] mo_secret or mo_allow is set but [http] internal_listen is not: "
-                 "nothing receives messages from Kannel");
-    }
-    return rc;
-}
-
 /* The event loop and the listeners, bound first so that the dialog's links carry the port the
  * kernel chose for port 0. Nothing is served before event_base_dispatch: connections wait in
  * the backlog until then. */
 static int start_base(struct daemon *d, struct mdt_err *err)
 {
-    struct kannel_handlers h = {
-        .mo = kannel_mo, .outbox_take = kannel_outbox, .dlr = kannel_dlr, .ctx = d};
+    struct kannel_handlers h = {.mo = daemon_kannel_mo,
+                                .outbox_take = daemon_kannel_outbox,
+                                .dlr = daemon_kannel_dlr,
+                                .ctx = d};
 
     /* The engine finishes steps on its own thread and wakes the loop with event_active: libevent
      * must lock its base. */
@@ -904,7 +317,7 @@ static int start_base(struct daemon *d, struct mdt_err *err)
     if (d->base == NULL) {
         return mdt_err_set(err, MDT_E(NOMEM), "cannot create the event loop");
     }
-    return start_listeners(d, &h, err);
+    return daemon_start_listeners(d, &h, err);
 }
 
 /* --ports-file: "name host:port" a line, written to a temporary file renamed over PATH, so that
@@ -948,23 +361,19 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
         rc = store_channel_load(d->store, &outbox_fns, d->service, INT64_MAX, err);
     }
     if (rc == 0) {
-        rc = card_topups_start(d->base, d->cfg, d->dialog, api_submit, d->service, &d->acquirer,
-                               &d->topups, err);
+        rc = daemon_start_api(d, err);
     }
     if (rc == 0) {
-        rc = start_api(d, err);
+        rc = daemon_start_smpp(d, err);
     }
     if (rc == 0) {
-        rc = start_smpp(d, err);
+        rc = daemon_start_kannel_send(d, err);
     }
     if (rc == 0) {
-        rc = start_kannel_send(d, err);
+        rc = daemon_start_webhooks(d, err);
     }
     if (rc == 0) {
-        rc = start_webhooks(d, err);
-    }
-    if (rc == 0) {
-        rc = start_social(d, err);
+        rc = daemon_start_social(d, err);
     }
     /* Retry what is queued every second: after a throttle, a refused request, a lost link. */
     d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d);
@@ -1029,6 +438,7 @@ static void stop(struct daemon *d)
     }
     dialog_free(d->dialog);
     vault_close(d->vault);
+    card_vault_close(d->cards);
     store_close(d->store);
     log_info("mandatd stopped: %llu batches, %llu operations, %llu expired",
              (unsigned long long)st.batches, (unsigned long long)st.ops,

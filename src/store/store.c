@@ -119,6 +119,12 @@ int store_webhook_requeue(struct store *s, const struct store_webhook_filter *f,
     return s->ops->webhook_requeue(s, f, now_us, count, err);
 }
 
+int store_card_reseal(struct store *s, uint32_t version, uint32_t limit, store_reseal_fn fn,
+                      void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err)
+{
+    return s->ops->card_reseal(s, version, limit, fn, ctx, resealed, left, err);
+}
+
 /* ---- canonical encoding: little-endian fixed-width fields, so every backend agrees ---- */
 
 struct enc {

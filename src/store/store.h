@@ -87,6 +87,12 @@ struct store_message {
 };
 typedef int (*store_message_fn)(void *ctx, const struct store_message *m);
 
+/* One card number's re-encryption for store_card_reseal: 1 when out holds a new seal of *out_len
+ * bytes under *version, 0 when it was already current, or a negative error (the batch stops). */
+typedef int (*store_reseal_fn)(void *ctx, const char *token, const uint8_t *sealed, size_t len,
+                               uint8_t out[STORE_CARD_SEALED_MAX], size_t *out_len,
+                               uint32_t *version);
+
 /* Where store_replay hands each row of the log; each returning non-zero stops the walk and is
  * returned. The rows are valid during the call only. */
 struct store_replay_fns {
@@ -128,6 +134,8 @@ struct store_ops {
                            uint64_t *count, struct mdt_err *err);
     int (*messages)(struct store *s, const char *number, uint32_t limit, store_message_fn fn,
                     void *ctx, struct mdt_err *err);
+    int (*card_reseal)(struct store *s, uint32_t version, uint32_t limit, store_reseal_fn fn,
+                       void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
 };
 
 /* Every backend's handle starts with this. */
@@ -237,6 +245,16 @@ int store_webhook_requeue(struct store *s, const struct store_webhook_filter *f,
  * pages: cost O(inbox + outbox rows), no index on the numbers (the write path stays lean). */
 int store_messages(struct store *s, const char *number, uint32_t limit, store_message_fn fn,
                    void *ctx, struct mdt_err *err);
+
+/* One batch of a key rotation (mandat vault rotate): at most limit card numbers sealed under a
+ * key version below version are handed to fn and their new seals written, in one short write
+ * transaction of its own beside the engine's (a running mandatd waits for it at most
+ * milliseconds: no payment is refused). A row is only updated if it still has the seal fn saw.
+ * *resealed: rows rewritten; *left: rows still below version after the batch (0: done). Call
+ * again until *left is 0; safe to run twice or from two processes. Cost: the key_version index,
+ * limit rows. -MDT_EINVAL on a read-only store. */
+int store_card_reseal(struct store *s, uint32_t version, uint32_t limit, store_reseal_fn fn,
+                      void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
 
 /* SQLite backend constructor (store_sqlite.c). */
 int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);

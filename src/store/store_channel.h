@@ -308,6 +308,62 @@ struct campaign_total {
     uint64_t donations;
 };
 
+/* Cards (issue 13). A card is a ledger account of kind card; its number (PAN) lives only sealed
+ * by the card vault, in card_pans, under a random token (sizes: STORE_CARD_* in limits.h). */
+
+/* A sealed card number. pan_mac (the vault's keyed hash of the PAN) is unique: the same number
+ * is never issued twice. Written once (EXTRA_CARD_PAN); a key rotation re-encrypts it in place
+ * (store_card_reseal), nothing else changes it. */
+struct card_pan_row {
+    char token[STORE_CARD_TOKEN_MAX];
+    uint8_t sealed[STORE_CARD_SEALED_MAX];
+    uint16_t sealed_len;
+    uint32_t key_version;
+    uint8_t pan_mac[32];
+    char bin[STORE_CARD_BIN_MAX];
+    char last4[5];
+    uint16_t pan_len;
+    int64_t created_us;
+};
+
+enum card_status {
+    CARD_STATUS_INACTIVE = 0, /* issued, the holder has not activated it yet */
+    CARD_STATUS_ACTIVE = 1,
+    CARD_STATUS_BLOCKED = 2, /* by the operator or a sender (BLOQUER): unblock restores it */
+    CARD_STATUS_LOST = 3,
+    CARD_STATUS_EXPIRED = 4,
+};
+
+/* An issued card; its id is its ledger account's id. bin, last4 and pan_len are read from its
+ * card_pans row at load (written there only). */
+struct card_row {
+    uint64_t account_id;
+    char token[STORE_CARD_TOKEN_MAX];
+    uint8_t exp_month; /* valid through the end of this month */
+    uint16_t exp_year;
+    uint16_t status;             /* enum card_status */
+    char holder[64];             /* the name embossed */
+    char phone[STORE_ADDR_MAX];  /* the holder's E.164 number; "" none */
+    uint8_t activation_hash[32]; /* vault_mac of the activation code on the card carrier */
+    uint32_t activation_failures;
+    int64_t activated_us;
+    /* when its holder activated it; 0 never */ /* wrong activation codes in a row */
+    int64_t created_us;
+    int64_t updated_us;
+    char bin[STORE_CARD_BIN_MAX]; /* (load only) */
+    char last4[5];                /* (load only) */
+    uint16_t pan_len;             /* (load only) */
+};
+
+/* A sender's name for a card they reload: RECHARGE MAMAN 100. */
+struct card_alias_row {
+    char owner[STORE_ADDR_MAX];       /* the sender's E.164 number */
+    char alias[STORE_CARD_ALIAS_MAX]; /* upper-case letters and digits */
+    uint64_t card_account;
+    bool active; /* false: delete the row */
+    int64_t created_us;
+};
+
 /* Money in by bank card (issue 13): a top-up of a wallet, from the link sent by SMS (TOPUP 50)
  * to the credit. Its acquirer operations are acquirer_op_row; no card number or security code
  * is ever in either, only the last four digits for receipts. */
@@ -381,8 +437,11 @@ enum store_extra_kind {
     EXTRA_SOCIAL_CURSOR = 17,     /* upsert by network */
     EXTRA_CODE_ORDER = 18,        /* insert when seq is 0, else upsert by seq */
     EXTRA_INBOX_CONFIRMED = 19,   /* clear inbox.id's doubt_key: its acknowledgement was read */
-    EXTRA_CARD_TOPUP = 20,        /* upsert by id */
-    EXTRA_ACQUIRER_OP = 21,       /* upsert by key */
+    EXTRA_CARD_PAN = 20,          /* insert; a known pan_mac or token is an error (-MDT_EEXISTS) */
+    EXTRA_CARD = 21,              /* upsert by account_id */
+    EXTRA_CARD_ALIAS = 22,        /* upsert by (owner, alias), or delete when !active */
+    EXTRA_CARD_TOPUP = 23,        /* upsert by id */
+    EXTRA_ACQUIRER_OP = 24,       /* upsert by key */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -405,6 +464,9 @@ struct store_extra {
         struct social_link_row social_link;
         struct social_cursor_row social_cursor;
         struct code_order_row code_order;
+        struct card_pan_row card_pan;
+        struct card_row card;
+        struct card_alias_row card_alias;
         struct card_topup_row card_topup;
         struct acquirer_op_row acquirer_op;
     } u;
@@ -433,10 +495,13 @@ struct store_channel_fns {
     int (*campaign_donor)(void *ctx, const struct campaign_donation_row *r);
     int (*social_link)(void *ctx, const struct social_link_row *r);
     int (*social_cursor)(void *ctx, const struct social_cursor_row *r);
-    int (*inbox)(void *ctx, const struct inbox_row *r, bool done);  /* received since the cut */
-    int (*outbox)(void *ctx, const struct outbox_row *r);           /* queued or sent only */
-    int (*code_order)(void *ctx, const struct code_order_row *r);   /* waiting ones only */
-    int (*card_topup)(void *ctx, const struct card_topup_row *r);   /* not finished ones only */
+    int (*inbox)(void *ctx, const struct inbox_row *r, bool done); /* received since the cut */
+    int (*outbox)(void *ctx, const struct outbox_row *r);          /* queued or sent only */
+    int (*code_order)(void *ctx, const struct code_order_row *r);  /* waiting ones only */
+    int (*card)(void *ctx, const struct card_row *r);              /* with bin, last4 */
+    int (*card_alias)(void *ctx, const struct card_alias_row *r);
+    int (*card_pan)(void *ctx, const struct card_pan_row *r);     /* sealed: for the CLI's checks */
+    int (*card_topup)(void *ctx, const struct card_topup_row *r); /* not finished ones only */
     int (*acquirer_op)(void *ctx, const struct acquirer_op_row *r); /* pending or unknown only */
 };
 

@@ -157,7 +157,24 @@ static const char *const migrations[] = {
      * acknowledgement is not known read by the SMSC (NULL once it is): after a crash those are
      * the only messages a redelivery may match (DESIGN.md, Durability). */
     "ALTER TABLE inbox ADD COLUMN doubt_key BLOB;",
-    /* 12: money in by bank card (issue 13): top-ups of wallets, and every operation sent to the
+    /* 12: cards (issue 13). Card numbers only sealed by the card vault, under a random token,
+     * found by the vault's keyed hash (pan_mac, unique: a number is never issued twice); the
+     * key_version index finds what a rotation has left to re-encrypt. Issued cards (their id is
+     * their ledger account's; status: 0 inactive, 1 active, 2 blocked, 3 lost, 4 expired), and
+     * the aliases senders give the cards they reload. Few rows, written rarely: the indexes
+     * cost nothing on the payment path. */
+    "CREATE TABLE card_pans(token TEXT PRIMARY KEY, sealed BLOB NOT NULL,"
+    " key_version INTEGER NOT NULL, pan_mac BLOB NOT NULL UNIQUE, bin TEXT NOT NULL,"
+    " last4 TEXT NOT NULL, pan_len INTEGER NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE INDEX card_pans_version ON card_pans(key_version);"
+    "CREATE TABLE cards(account_id INTEGER PRIMARY KEY, token TEXT NOT NULL UNIQUE,"
+    " exp_month INTEGER NOT NULL, exp_year INTEGER NOT NULL,"
+    " status INTEGER NOT NULL CHECK (status BETWEEN 0 AND 4), holder TEXT NOT NULL,"
+    " phone TEXT NOT NULL, activation_hash BLOB, activation_failures INTEGER NOT NULL,"
+    " activated_us INTEGER NOT NULL, created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
+    "CREATE TABLE card_aliases(owner TEXT NOT NULL, alias TEXT NOT NULL,"
+    " card_account INTEGER NOT NULL, created_us INTEGER NOT NULL, PRIMARY KEY(owner, alias));",
+    /* 13: money in by bank card (issue 13): top-ups of wallets, and every operation sent to the
      * acquirer, written before it is sent, so that a restart completes what was in flight. No
      * card number or security code in either: the last four digits at most. */
     "CREATE TABLE card_topups(id BLOB PRIMARY KEY, phone TEXT NOT NULL,"
@@ -247,6 +264,15 @@ static const char *const stmt_sql[ST_COUNT] = {
                        " created_us, next_try_us, body) VALUES(?,?,?,?,?,?,?,?,?)",
     [ST_WEBHOOK_STATE] =
         "UPDATE webhooks SET state = ?, attempts = ?, next_try_us = ?, last_error = ? WHERE id = ?",
+    [ST_INS_CARD_PAN] = "INSERT INTO card_pans(token, sealed, key_version, pan_mac, bin, last4,"
+                        " pan_len, created_us) VALUES(?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_CARD] =
+        "INSERT OR REPLACE INTO cards(account_id, token, exp_month, exp_year, status,"
+        " holder, phone, activation_hash, activation_failures, activated_us,"
+        " created_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_CARD_ALIAS] = "INSERT OR REPLACE INTO card_aliases(owner, alias, card_account,"
+                             " created_us) VALUES(?,?,?,?)",
+    [ST_DELETE_CARD_ALIAS] = "DELETE FROM card_aliases WHERE owner = ? AND alias = ?",
     [ST_INS_IDEMPOTENCY] = "INSERT INTO idempotency(key_hash, body_hash, status,"
                            " created_us, response) VALUES(?,?,?,?,?)",
 };
@@ -507,4 +533,5 @@ static const struct store_ops sqlite_ops = {
     .webhook_list = sqlite_webhook_list,
     .messages = sqlite_messages,
     .webhook_requeue = sqlite_webhook_requeue,
+    .card_reseal = sqlite_card_reseal,
 };

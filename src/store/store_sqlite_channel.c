@@ -440,6 +440,10 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
         return write_social_cursor(s, &x->u.social_cursor, err);
     case EXTRA_CODE_ORDER:
         return write_code_order(s, &x->u.code_order, err);
+    case EXTRA_CARD_PAN:
+    case EXTRA_CARD:
+    case EXTRA_CARD_ALIAS:
+        return sqlite_write_card(s, x, err);
     case EXTRA_CARD_TOPUP:
         return write_card_topup(s, &x->u.card_topup, err);
     case EXTRA_ACQUIRER_OP:

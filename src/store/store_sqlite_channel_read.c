@@ -445,6 +445,17 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         {"SELECT seq, phone, action, state, created_us, done_us FROM code_orders"
          " WHERE state = 0 AND ?1 IS NOT NULL ORDER BY seq",
          load_code_order},
+        {"SELECT c.account_id, c.token, c.exp_month, c.exp_year, c.status, c.holder, c.phone,"
+         " c.activation_hash, c.activation_failures, c.activated_us, c.created_us, c.updated_us,"
+         " p.bin, p.last4,"
+         " p.pan_len FROM cards c JOIN card_pans p ON p.token = c.token WHERE ?1 IS NOT NULL"
+         " ORDER BY c.account_id",
+         sqlite_load_card},
+        {"SELECT owner, alias, card_account, created_us FROM card_aliases WHERE ?1 IS NOT NULL",
+         sqlite_load_card_alias},
+        {"SELECT token, sealed, key_version, pan_mac, bin, last4, pan_len, created_us"
+         " FROM card_pans WHERE ?1 IS NOT NULL",
+         sqlite_load_card_pan},
         {"SELECT id, phone, wallet_account, amount_minor, currency, state, lang, code, card_last4,"
          " token_hash, created_us, expires_us, updated_us FROM card_topups"
          " WHERE state < 4 AND ?1 IS NOT NULL ORDER BY created_us",
@@ -461,7 +472,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->merchant != NULL,       fns->api_key != NULL,        fns->payment_request != NULL,
         fns->webhook != NULL,        fns->idempotency != NULL,    fns->campaign != NULL,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
-        fns->social_cursor != NULL,  fns->code_order != NULL,     fns->card_topup != NULL,
+        fns->social_cursor != NULL,  fns->code_order != NULL,     fns->card != NULL,
+        fns->card_alias != NULL,     fns->card_pan != NULL,       fns->card_topup != NULL,
         fns->acquirer_op != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;

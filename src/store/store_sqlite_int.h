@@ -45,6 +45,10 @@ enum stmt_id {
     ST_DELETE_SOCIAL_ALIASES,
     ST_UPSERT_SOCIAL_CURSOR,
     ST_UPSERT_CODE_ORDER,
+    ST_INS_CARD_PAN,
+    ST_UPSERT_CARD,
+    ST_UPSERT_CARD_ALIAS,
+    ST_DELETE_CARD_ALIAS,
     ST_UPSERT_CARD_TOPUP,
     ST_UPSERT_ACQUIRER_OP,
     ST_COUNT
@@ -128,6 +132,15 @@ int sqlite_messages(struct store *base, const char *number, uint32_t limit, stor
                     void *ctx, struct mdt_err *err);
 int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f,
                         store_webhook_fn fn, void *ctx, struct mdt_err *err);
+/* ---- cards (store_sqlite_card.c) ---- */
+/* Write one EXTRA_CARD_PAN, EXTRA_CARD or EXTRA_CARD_ALIAS row. */
+int sqlite_write_card(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err);
+/* Rows of the card queries of sqlite_channel_load, to fns' callbacks. */
+int sqlite_load_card(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
+int sqlite_load_card_alias(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
+int sqlite_load_card_pan(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
+int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
+                       void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
 int sqlite_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,
                            uint64_t *count, struct mdt_err *err);
 

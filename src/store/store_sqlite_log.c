@@ -90,7 +90,7 @@ void sqlite_column_event(sqlite3_stmt *st, struct account_event *e)
     e->tier = (uint16_t)sqlite3_column_int(st, 6);
     e->flags = (uint16_t)sqlite3_column_int(st, 7);
     if (cur != NULL) {
-        strncpy(e->currency, (const char *)cur, 3);
+        snprintf(e->currency, sizeof(e->currency), "%.3s", (const char *)cur);
     }
     e->timestamp_us = sqlite3_column_int64(st, 9);
 }

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/limits.h"
 #include "dialog/command.h"
 #include "dialog/phone.h"
 
@@ -118,7 +119,19 @@ static void check_command(const struct command *c, size_t len)
      * or note; a new code only for CODE, with the current one. */
     require(c->code[0] == '\0' || strlen(c->code) == COMMAND_CODE_DIGITS);
     require(c->code[0] == '\0' || c->type == CMD_CODE || c->type == CMD_CONFIRM ||
-            c->type == CMD_CODE_KEEP);
+            c->type == CMD_CODE_KEEP || c->type == CMD_CARD_ADD || c->type == CMD_ACTIVATE);
+    /* Issue 13: an activation code comes whole with the card's last four digits, or not at
+     * all; an incomplete card command keeps neither. */
+    require(terminated(c->last4, sizeof(c->last4)));
+    require(c->last4[0] == '\0' || (strlen(c->last4) == 4 && strspn(c->last4, "0123456789") == 4));
+    require(c->last4[0] == '\0' || c->type == CMD_CARD_ADD || c->type == CMD_ACTIVATE);
+    if (c->type == CMD_CARD_ADD || c->type == CMD_ACTIVATE) {
+        require((c->hint == HINT_NONE) == (c->last4[0] != '\0' && c->code[0] != '\0'));
+        require(c->detail[0] == '\0' && c->note[0] == '\0');
+    }
+    if (c->type == CMD_CARD_ADD && c->hint == HINT_NONE) {
+        require(c->keyword[0] != '\0' && strlen(c->keyword) < STORE_CARD_ALIAS_MAX);
+    }
     require(c->new_code[0] == '\0' ||
             (c->type == CMD_CODE && strlen(c->new_code) == COMMAND_CODE_DIGITS &&
              strlen(c->code) == COMMAND_CODE_DIGITS && c->hint == HINT_NONE));

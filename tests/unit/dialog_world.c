@@ -175,6 +175,8 @@ void open_world(bool fresh)
     }
     dc.currency = currency_find("EUR");
     dc.order_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "sms_order");
+    dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "card_reload");
+    dc.card_reload_fee = w.cfg.fee_schedules[dc.card_reload_fee_schedule - 1];
     assert_int_equal(store_open(&so, &w.store, NULL), 0);
     eo.store = w.store;
     assert_int_equal(engine_start(&eo, &w.engine, NULL), 0);

@@ -708,6 +708,53 @@ static void test_codes(void **state)
     CHECK_ALL(cases);
 }
 
+/* Cards (issue 13): CARTE AJOUT with alias, last 4 and activation code; ACTIVER with last 4 and
+ * code; BLOQUER with an alias; CARTES alone; SOLDE CARTE. The last four are checked in the
+ * dialog's tests (struct want has no field for them). */
+static void test_cards(void **state)
+{
+    static const struct want cases[] = {
+        {.text = "CARTE AJOUT MAMAN 4242 135790",
+         .type = CMD_CARD_ADD,
+         .keyword = "MAMAN",
+         .code = "135790",
+         .lang = "fr"},
+        {.text = "carte ajouter maman 4242 135 790",
+         .type = CMD_CARD_ADD,
+         .keyword = "MAMAN",
+         .code = "135790"},
+        {.text = "CARTE MAMAN 4242 135790",
+         .type = CMD_CARD_ADD,
+         .keyword = "MAMAN",
+         .code = "135790"},
+        {.text = "CARD ADD MUM 4242 135790",
+         .type = CMD_CARD_ADD,
+         .keyword = "MUM",
+         .code = "135790",
+         .lang = "en"},
+        {.text = "CARTE AJOUT MAMAN 424 135790",
+         .type = CMD_CARD_ADD,
+         .hint = HINT_CARD_ADD_FORMAT},
+        {.text = "CARTE AJOUT MAMAN 4242 13579",
+         .type = CMD_CARD_ADD,
+         .hint = HINT_CARD_ADD_FORMAT},
+        {.text = "CARTE AJOUT 4242 135790", .type = CMD_CARD_ADD, .hint = HINT_CARD_ADD_FORMAT},
+        {.text = "ACTIVER 4242 135790", .type = CMD_ACTIVATE, .code = "135790", .lang = "fr"},
+        {.text = "activate 4242 135 790", .type = CMD_ACTIVATE, .code = "135790", .lang = "en"},
+        {.text = "ACTIVER 135790", .type = CMD_ACTIVATE, .hint = HINT_ACTIVATE_FORMAT},
+        {.text = "BLOQUER MAMAN", .type = CMD_BLOCK, .keyword = "MAMAN", .lang = "fr"},
+        {.text = "block mum", .type = CMD_BLOCK, .keyword = "MUM", .lang = "en"},
+        {.text = "BLOQUER", .type = CMD_BLOCK, .hint = HINT_BLOCK_MISSING},
+        {.text = "CARTES", .type = CMD_CARDS, .lang = "fr"},
+        {.text = "cards", .type = CMD_CARDS, .lang = "en"},
+        {.text = "SOLDE CARTE", .type = CMD_BALANCE, .keyword = "CARTE"},
+        {.text = "BAL CARD", .type = CMD_BALANCE, .keyword = "CARD"},
+    };
+
+    (void)state;
+    CHECK_ALL(cases);
+}
+
 /* The code is knowledge: CODE <old> <new> changes it, CODE OUBLIE starts a reset, CODE GARDER
  * withdraws one with the code; forgiving about spaces, words between, accents, both languages. */
 static void test_code_change_reset(void **state)
@@ -1083,6 +1130,7 @@ int main(void)
         cmocka_unit_test(test_donate_and_reload),
         cmocka_unit_test(test_social),
         cmocka_unit_test(test_codes),
+        cmocka_unit_test(test_cards),
         cmocka_unit_test(test_code_change_reset),
         cmocka_unit_test(test_lang),
         cmocka_unit_test(test_hints),

@@ -381,8 +381,15 @@ static void test_errors(void **state)
          "mandat.conf:2: [fee.sms_order] amount: '0,5x' is not an amount: write it like 0.50"},
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
-         "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [acquirer], "
+         "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [cards], "
+         "[acquirer], "
          "[limits.<kind>.<tier>] or [fee.<name>]"},
+        {"[cards]\nbin = 12345\n", "mandat.conf:2: [cards] bin: '12345' is not 6 to 8 digits"},
+        {"[cards]\nbin = 4970101x\n",
+         "mandat.conf:2: [cards] bin: '4970101x' is not 6 to 8 digits"},
+        {"[cards]\nprice = 19 USD\n",
+         "mandat.conf:2: [cards] price: '19 USD' is in USD but amounts here are in EUR: drop the "
+         "currency"},
         {"[store]\npaht = x\n",
          "mandat.conf:2: [store] paht: unknown key: use path or synchronous"},
         {"[store]\nsynchronous = fast\n",

@@ -95,8 +95,8 @@ static void test_english_refusals_and_cancel(void **state)
     say(A, "CANCEL");
     expect(0, "Order cancelled");
     assert_int_equal(account(6).debits_pending, 0);
-    say(A, "RELOAD MUM 100");
-    expect(0, "coming soon");
+    say(A, "RELOAD MUM 100"); /* issue 13: reloads work, for a card the sender added */
+    expect(0, "No card MUM: CARD ADD MUM");
     say(A, "blah");
     expect(0, "Unknown command");
     say(A, "LANG FR");

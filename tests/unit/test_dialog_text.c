@@ -30,7 +30,7 @@
  * k  a keyword or short code (31); x a ledger reason; o a one-time code;
  * s  a social account (X handles have 15 characters; Mastodon ones here up to 31);
  * T  the same for a top-up's page (/t/); y  a card refusal in words (dialog_topup_reason);
- * d  a card's last four digits;
+ * d  a card's last 4 digits; e  a card alias (15 letters);
  * m  who asks for a payment: a merchant (and campaign) name of any length and script, as
  *    dialog_sms_name shows it; f  the merchant's order reference, likewise. */
 static const char *value(char kind, enum lang lang)
@@ -69,14 +69,16 @@ static const char *value(char kind, enum lang lang)
         return link;
     case 'y':
         return fr ? "numéro de carte invalide" : "card number invalid";
-    case 'd':
-        return "4444";
     case 'k':
         return "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
     case 'x':
         return "limit_exceeded:monthly_debits";
     case 'o':
         return "123456";
+    case 'd':
+        return "4242";
+    case 'e':
+        return "ABCDEFGHIJKLMNO";
     case 's':
         return "@abcdefghijklmnopqrstuvwxyz0123";
     case 'm':
@@ -180,6 +182,28 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_NO_REPEAT] = "S",
     [TEXT_NAME_SET] = "Sn",
     [TEXT_NAME_CLEARED] = "S",
+    [TEXT_CARD_CONFIRM_RELOAD] = "Sdeaatr",
+    [TEXT_CARD_RELOADED] = "Sadeaaa",
+    [TEXT_CARD_LOADED_HOLDER] = "Sada",
+    [TEXT_CARD_YEAR_CAP] = "Sda",
+    [TEXT_CARD_MIN] = "Sa",
+    [TEXT_CARD_INACTIVE] = "Sded",
+    [TEXT_CARD_BLOCKED] = "Sde",
+    [TEXT_CARD_ALIAS_UNKNOWN] = "See",
+    [TEXT_CARD_ADDED] = "Sdee",
+    [TEXT_CARD_WRONG] = "Su",
+    [TEXT_CARD_TOO_MANY] = "Su",
+    /* CARDS_LIST: dialog_card_hook puts in as many aliases as one SMS holds. */
+    [TEXT_CARDS_LIST] = "B",
+    [TEXT_CARDS_NONE] = "S",
+    [TEXT_CARD_ACTIVATED] = "Sd",
+    [TEXT_CARD_ACTIVE_ALREADY] = "Sd",
+    [TEXT_CARD_NOT_YOURS] = "Sd",
+    [TEXT_CARD_ACTIVATION_WRONG] = "Su",
+    [TEXT_CARD_ACTIVATION_LOCKED] = "S",
+    [TEXT_CARD_BLOCKED_NOW] = "Sde",
+    [TEXT_CARD_BALANCE] = "Sdaa",
+    [TEXT_CARD_NONE_HERE] = "S",
     [TEXT_TOPUP_LINK] = "SaTt",
     [TEXT_TOPUP_DONE] = "Sada",
     [TEXT_TOPUP_DECLINED] = "Say",

@@ -321,7 +321,8 @@ static void test_schema_and_missing(void **state)
                " DROP TABLE inbox; DROP TABLE outbox; DROP TABLE claims; DROP TABLE merchants; DROP TABLE api_keys;"
                " DROP TABLE payment_requests; DROP TABLE webhooks; DROP TABLE idempotency;"
                " DROP TABLE campaigns; DROP TABLE campaign_donations; DROP TABLE social_links;"
-               " DROP TABLE social_cursors; DROP TABLE code_orders; DROP TABLE card_topups;"
+               " DROP TABLE social_cursors; DROP TABLE code_orders; DROP TABLE card_pans;"
+               " DROP TABLE cards; DROP TABLE card_aliases; DROP TABLE card_topups;"
                " DROP TABLE acquirer_ops; PRAGMA user_version = 1");
     assert_int_equal(store_open(&so, &f->store, &err), 0);
     sql(f->db, "SELECT count(*) FROM customers, outbox");

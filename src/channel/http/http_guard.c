@@ -719,7 +719,7 @@ static int guard_bind(struct http_guard *g, const char *listen, struct mdt_err *
         memmove(host, host + 1, hlen - 2);
         host[hlen - 2] = '\0';
     }
-    strcpy(port, colon + 1);
+    snprintf(port, sizeof(port), "%s", colon + 1);
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = EVUTIL_AI_PASSIVE | EVUTIL_AI_ADDRCONFIG;

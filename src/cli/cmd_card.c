@@ -1,0 +1,581 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* `mandat card` and `mandat vault rotate`: prepaid cards (issue 13). Issuing makes a card number
+ * from the configured BIN, seals it in the card vault, opens the card's ledger account and
+ * prints the activation code once; the full number, expiry and name go only to the emboss file
+ * for the card maker (0600). Everything else shows the BIN and the last four digits. A running
+ * mandatd learns new cards and status changes within a second (or at SIGHUP). */
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "base/clock.h"
+#include "base/id128.h"
+#include "cli/cli.h"
+#include "dialog/card_input.h"
+#include "dialog/phone.h"
+#include "vault/card_vault.h"
+#include "vault/vault.h"
+
+_Static_assert(CARD_TOKEN_MAX <= STORE_CARD_TOKEN_MAX, "a token fits the store's rows");
+_Static_assert(CARD_SEALED_MAX <= STORE_CARD_SEALED_MAX, "a seal fits the store's rows");
+
+#define CARD_ISSUE_PAN_LEN 16 /* Visa and Mastercard prepaid cards: 16 digits */
+#define CARD_ISSUE_TRIES 8    /* new random numbers tried when one is taken */
+#define CARD_ACTIVATION_LEN 6
+#define ROTATE_BATCH_DEFAULT 500 /* rows per transaction: milliseconds of the write lock */
+#define ROTATE_BATCH_MAX 10000
+
+void cmd_card_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mandat card issue --holder NAME [--phone NUMBER] --emboss FILE\n"
+            "       mandat card list\n"
+            "       mandat card show TOKEN|LAST4\n"
+            "       mandat card block|unblock TOKEN\n"
+            "\n"
+            "issue makes a card: a number in the [cards] bin range with a valid check digit,\n"
+            "an account of kind card, an expiry [cards] expiry_years ahead, and an activation\n"
+            "code for the card carrier, printed once (the holder activates the card by SMS:\n"
+            "ACTIVER <last 4> <code>). The full number, the expiry and the name are written\n"
+            "only to the emboss FILE (appended, mode 0600) for the card maker; mandat keeps the\n"
+            "number encrypted in the card vault. Everything else shows BIN and last 4 only.\n"
+            "block stops loads at once; unblock lifts it.\n"
+            "\n"
+            "examples:\n"
+            "  mandat card issue --holder 'AICHA BENALI' --phone +212612345678 --emboss cards.txt\n"
+            "  mandat card show 4242\n"
+            "  mandat card block card_0f3a...\n");
+}
+
+void cmd_vault_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: mandat vault rotate [--batch N]\n"
+            "\n"
+            "rotate adds a key version to the card key ring ([cards] key_ring) and\n"
+            "re-encrypts every stored card number under it, N per transaction (default %d),\n"
+            "while mandatd runs: no payment waits more than one batch. Safe to run again,\n"
+            "and to interrupt: what is left is re-encrypted by the next run.\n"
+            "\n"
+            "example:\n"
+            "  mandat vault rotate\n",
+            ROTATE_BATCH_DEFAULT);
+}
+
+int cli_card_ring_create(struct cli *c)
+{
+    struct card_vault *cv = NULL;
+    struct mdt_err err = {0};
+
+    if (card_vault_open(c->cfg.cards.key_ring, true, &cv, &err) < 0) {
+        cli_error("cannot open the card key ring '%s': %s", c->cfg.cards.key_ring, err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    card_vault_close(cv);
+    return 0;
+}
+
+static const char *status_name(unsigned status)
+{
+    static const char *const names[] = {"inactive", "active", "blocked", "lost", "expired"};
+
+    return status < sizeof(names) / sizeof(names[0]) ? names[status] : "?";
+}
+
+/* ---- issue ---- */
+
+/* n random decimal digits into out (no NUL). Bytes of 250 and above are dropped so that every
+ * digit is equally likely. */
+static int random_digits(char *out, size_t n)
+{
+    size_t got = 0;
+
+    while (got < n) {
+        struct id128 r;
+        uint8_t b[16];
+
+        if (id128_random(&r) < 0) {
+            return MDT_E(IO);
+        }
+        for (int i = 0; i < 8; i++) {
+            b[i] = (uint8_t)(r.hi >> (8 * i));
+            b[8 + i] = (uint8_t)(r.lo >> (8 * i));
+        }
+        for (int i = 0; i < 16 && got < n; i++) {
+            if (b[i] < 250) {
+                out[got++] = (char)('0' + b[i] % 10);
+            }
+        }
+        memset(b, 0, sizeof(b));
+    }
+    return 0;
+}
+
+/* A new card number: the BIN, random account digits, and the Luhn check digit. */
+static int pan_make(const char *bin, char pan[CARD_PAN_MAX + 1])
+{
+    size_t bl = strlen(bin);
+    int rc = random_digits(pan + bl, CARD_ISSUE_PAN_LEN - 1 - bl);
+
+    memcpy(pan, bin, bl);
+    pan[CARD_ISSUE_PAN_LEN] = '\0';
+    for (char d = '0'; rc == 0 && d <= '9'; d++) {
+        pan[CARD_ISSUE_PAN_LEN - 1] = d;
+        if (card_luhn_valid(pan)) {
+            return 0;
+        }
+    }
+    return rc < 0 ? rc : MDT_E(INVAL);
+}
+
+struct mac_seen {
+    uint8_t mac[32];
+    bool taken;
+};
+
+static int mac_check(void *ctx, const struct card_pan_row *r)
+{
+    struct mac_seen *m = ctx;
+
+    if (vault_hash_equal(m->mac, r->pan_mac)) {
+        m->taken = true;
+        return 1;
+    }
+    return 0;
+}
+
+/* A number no card has (by its keyed hash), sealed into p under p->token. */
+static int pan_new(struct card_vault *cv, struct store *s, const char *bin, struct card_pan_row *p)
+{
+    char pan[CARD_PAN_MAX + 1];
+    size_t len = 0;
+    int rc = MDT_E(EXISTS);
+
+    for (int i = 0; i < CARD_ISSUE_TRIES && rc == MDT_E(EXISTS); i++) {
+        struct store_channel_fns fns = {.card_pan = mac_check};
+        struct mac_seen m = {0};
+
+        rc = pan_make(bin, pan);
+        if (rc < 0) {
+            break;
+        }
+        card_vault_pan_mac(cv, pan, m.mac);
+        rc = store_channel_load(s, &fns, &m, 0, NULL);
+        if (rc >= 0 && m.taken) {
+            rc = MDT_E(EXISTS);
+        }
+        if (rc >= 0 && !m.taken) {
+            memcpy(p->pan_mac, m.mac, sizeof(m.mac));
+            rc = card_vault_seal(cv, p->token, pan, p->sealed, &len, &p->key_version);
+        }
+    }
+    if (rc == 0) {
+        p->sealed_len = (uint16_t)len;
+        memcpy(p->bin, bin, strlen(bin) + 1);
+        memcpy(p->last4, pan + CARD_ISSUE_PAN_LEN - 4, 5);
+        p->pan_len = CARD_ISSUE_PAN_LEN;
+    }
+    vault_wipe(pan, sizeof(pan));
+    return rc;
+}
+
+/* Append the card maker's line to path (created 0600; refused if others may read it). The
+ * number is opened from the seal just for this line and wiped after. */
+static int emboss_write(const char *path, struct card_vault *cv, const struct card_pan_row *p,
+                        const struct card_row *card)
+{
+    char pan[CARD_PAN_MAX + 1];
+    char line[CARD_PAN_MAX + sizeof(card->holder) + 16];
+    struct stat sb;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int rc = 0, n;
+
+    if (fd < 0) {
+        cli_error("cannot open the emboss file '%s': %m", path);
+        return CLI_EXIT_USAGE;
+    }
+    if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
+        cli_error("the emboss file '%s' may be read by others: chmod 600 it first", path);
+        close(fd);
+        return CLI_EXIT_USAGE;
+    }
+    rc = card_vault_open_pan(cv, p->token, p->sealed, p->sealed_len, pan);
+    n = snprintf(line, sizeof(line), "%s|%02u/%02u|%s\n", rc == 0 ? pan : "", card->exp_month,
+                 card->exp_year % 100u, card->holder);
+    if (rc == 0 && (n < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0)) {
+        rc = MDT_E(IO);
+    }
+    vault_wipe(pan, sizeof(pan));
+    vault_wipe(line, sizeof(line));
+    close(fd);
+    if (rc < 0) {
+        cli_error("cannot write the emboss file '%s': %s", path, mdt_strerror(rc));
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+struct issue_args {
+    const char *holder, *phone, *emboss;
+};
+
+/* The card's row: expiry from now, the activation code's hash (printed by the caller). */
+static int card_fill(struct cli *c, struct vault *v, const struct issue_args *a,
+                     struct card_row *card, char code[CARD_ACTIVATION_LEN + 1])
+{
+    time_t now = (time_t)(clock_now_us() / 1000000);
+    struct tm tm;
+    struct mdt_err err = {0};
+
+    gmtime_r(&now, &tm);
+    card->exp_month = (uint8_t)(tm.tm_mon + 1);
+    card->exp_year = (uint16_t)(tm.tm_year + 1900 + (int)c->cfg.cards.expiry_years);
+    card->status = CARD_STATUS_INACTIVE;
+    snprintf(card->holder, sizeof(card->holder), "%s", a->holder);
+    if (a->phone != NULL && phone_normalize(a->phone, c->cfg.sms.country, card->phone, &err) < 0) {
+        return cli_usage_error("card", "--phone '%s': %s", a->phone, err.msg);
+    }
+    code[CARD_ACTIVATION_LEN] = '\0';
+    if (random_digits(code, CARD_ACTIVATION_LEN) < 0 ||
+        vault_pin_hash(v, card->token, code, card->activation_hash) < 0) {
+        cli_error("cannot make an activation code: no random bytes");
+        return CLI_EXIT_USAGE;
+    }
+    card->created_us = clock_now_us();
+    card->updated_us = card->created_us;
+    return 0;
+}
+
+static void issue_print(const struct store_extra *rows, const char *code, const char *emboss)
+{
+    const struct card_pan_row *p = &rows[0].u.card_pan;
+    const struct card_row *card = &rows[1].u.card;
+    char mask[CARD_MASK_MAX];
+
+    card_mask(p->bin, p->last4, (unsigned)(p->pan_len - strlen(p->bin) - 4), mask);
+    printf("card %s issued: %s, account %" PRIu64 ", expires %02u/%u, holder %s\n", card->token,
+           mask, card->account_id, card->exp_month, card->exp_year, card->holder);
+    printf("activation code: %s (for the card carrier; shown once, kept only as a keyed hash)\n",
+           code);
+    printf("emboss: appended to %s (number, expiry and name for the card maker)\n", emboss);
+}
+
+/* Write the emboss line, then the card's number and row (its account is open). */
+static int issue_commit(struct cli_engine *e, struct card_vault *cv, struct store_extra rows[2],
+                        const char *emboss)
+{
+    /* The card maker's line first: a card in the books that nobody can emboss is worse than a
+     * line for a card that failed to commit (the maker checks against `mandat card list`). */
+    int rc = emboss_write(emboss, cv, &rows[0].u.card_pan, &rows[1].u.card);
+
+    if (rc == 0) {
+        rc = engine_execute_rows(e->engine, NULL, 0, rows, 2, NULL, NULL);
+        if (rc < 0) {
+            cli_error("cannot store the card: %s", mdt_strerror(rc));
+            rc = CLI_EXIT_USAGE;
+        }
+    }
+    return rc;
+}
+
+static int card_issue(struct cli *c, const struct issue_args *a)
+{
+    struct store_extra rows[2] = {{.kind = EXTRA_CARD_PAN}, {.kind = EXTRA_CARD}};
+    struct card_vault *cv = NULL;
+    struct vault *v = NULL;
+    struct cli_engine e = {0};
+    struct mdt_err err = {0};
+    char code[CARD_ACTIVATION_LEN + 1] = "";
+    int rc;
+
+    if (card_vault_open(c->cfg.cards.key_ring, true, &cv, &err) < 0 ||
+        vault_open(c->cfg.vault_key_file, true, &v, &err) < 0) {
+        cli_error("cannot open the vault: %s", err.msg);
+        card_vault_close(cv);
+        return CLI_EXIT_USAGE;
+    }
+    rc = card_vault_token_new(rows[0].u.card_pan.token);
+    memcpy(rows[1].u.card.token, rows[0].u.card_pan.token, sizeof(rows[1].u.card.token));
+    rows[0].u.card_pan.created_us = clock_now_us();
+    if (rc == 0) {
+        rc = card_fill(c, v, a, &rows[1].u.card, code);
+    }
+    if (rc == 0) {
+        rc = cli_account_open(c, ACCOUNT_CARD, &e, &rows[1].u.card.account_id);
+    }
+    if (rc == 0) {
+        rc = pan_new(cv, e.store, c->cfg.cards.bin, &rows[0].u.card_pan);
+        if (rc < 0) {
+            cli_error("cannot make a card number: %s", mdt_strerror(rc));
+            rc = CLI_EXIT_USAGE;
+        }
+    }
+    if (rc == 0) {
+        rc = issue_commit(&e, cv, rows, a->emboss);
+    }
+    if (rc == 0) {
+        issue_print(rows, code, a->emboss);
+    }
+    if (e.engine != NULL) {
+        cli_engine_close(&e);
+    }
+    vault_wipe(code, sizeof(code));
+    vault_wipe(rows, sizeof(rows));
+    vault_close(v);
+    card_vault_close(cv);
+    return rc < 0 ? CLI_EXIT_USAGE : rc;
+}
+
+/* ---- list, show, block ---- */
+
+struct card_find {
+    const char *want; /* a token, a last4, or NULL for all */
+    struct cli_view *view;
+    struct card_row found;
+    unsigned matches;
+    bool print;
+};
+
+static void card_print(const struct card_row *r, const struct cli_view *view)
+{
+    char mask[CARD_MASK_MAX], phone[PHONE_MASK_MAX], money[MONEY_FORMAT_MAX];
+    const struct account *a = ledger_account_get(view->ledger, r->account_id);
+    int64_t balance = a != NULL ? a->credits_posted - a->debits_posted : 0;
+
+    card_mask(r->bin, r->last4, (unsigned)(r->pan_len - strlen(r->bin) - 4), mask);
+    phone_mask(r->phone, phone, sizeof(phone));
+    printf("%-38s %-19s %-6" PRIu64 " %-8s %02u/%u %10s  %s%s%s\n", r->token, mask, r->account_id,
+           status_name(r->status), r->exp_month, r->exp_year,
+           cli_money_plain(balance, a != NULL ? a->currency : "EUR", money), r->holder,
+           r->phone[0] != '\0' ? ", " : "", r->phone[0] != '\0' ? phone : "");
+}
+
+static int card_match(void *ctx, const struct card_row *r)
+{
+    struct card_find *f = ctx;
+
+    if (f->want != NULL && strcmp(f->want, r->token) != 0 && strcmp(f->want, r->last4) != 0) {
+        return 0;
+    }
+    f->matches++;
+    f->found = *r;
+    if (f->print) {
+        card_print(r, f->view);
+    }
+    return 0;
+}
+
+static void card_header(void)
+{
+    printf("%-38s %-19s %-6s %-8s %-7s %10s  %s\n", "token", "card", "acct", "status", "expiry",
+           "balance", "holder");
+}
+
+/* Cards matching want (NULL: all), printed when print. Returns 0 or an exit status. */
+static int card_walk(struct cli *c, struct card_find *f)
+{
+    struct store_channel_fns fns = {.card = card_match};
+    struct cli_view view = {0};
+    struct mdt_err err = {0};
+    int rc = cli_view_open(c, &view);
+
+    if (rc != 0) {
+        return rc;
+    }
+    f->view = &view;
+    if (f->print) {
+        card_header();
+    }
+    rc = store_channel_load(view.store, &fns, f, 0, &err);
+    cli_view_close(&view);
+    if (rc < 0) {
+        cli_error("cannot read cards: %s", err.msg);
+        return CLI_EXIT_USAGE;
+    }
+    return 0;
+}
+
+static int card_show(struct cli *c, const char *want)
+{
+    struct card_find f = {.want = want, .print = true};
+    int rc = card_walk(c, &f);
+
+    if (rc == 0 && f.matches == 0) {
+        cli_error("no card '%s': see mandat card list", want);
+        return CLI_EXIT_REFUSED;
+    }
+    return rc;
+}
+
+/* block: stops loads at once; unblock: a blocked card, back to active (inactive when its
+ * holder never activated it). */
+static int card_set_status(struct cli *c, const char *token, bool block)
+{
+    struct card_find f = {.want = token};
+    struct store_extra row = {.kind = EXTRA_CARD};
+    struct cli_engine e = {0};
+    int rc = card_walk(c, &f);
+
+    if (rc == 0 && (f.matches != 1 || strcmp(f.found.token, token) != 0)) {
+        cli_error("no card with token '%s': see mandat card list", token);
+        return CLI_EXIT_REFUSED;
+    }
+    if (rc == 0 && !block && f.found.status != CARD_STATUS_BLOCKED) {
+        cli_error("card %s is %s, not blocked: nothing to do", token, status_name(f.found.status));
+        return CLI_EXIT_REFUSED;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    row.u.card = f.found;
+    if (block) {
+        row.u.card.status = CARD_STATUS_BLOCKED;
+    } else {
+        row.u.card.status = f.found.activated_us != 0 ? CARD_STATUS_ACTIVE : CARD_STATUS_INACTIVE;
+    }
+    row.u.card.updated_us = clock_now_us();
+    rc = cli_engine_open(c, CLI_STORE_WRITE, &e);
+    if (rc == 0) {
+        rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
+        cli_engine_close(&e);
+        if (rc < 0) {
+            cli_error("cannot change the card: %s", mdt_strerror(rc));
+            return CLI_EXIT_USAGE;
+        }
+        printf("card %s ****%s %s\n", token, f.found.last4, status_name(row.u.card.status));
+    }
+    return rc;
+}
+
+int cmd_card(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"holder", required_argument, NULL, 'n'},
+                                         {"phone", required_argument, NULL, 'p'},
+                                         {"emboss", required_argument, NULL, 'e'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    struct issue_args a = {0};
+    int ch, rc = cli_config_load(c);
+
+    if (rc != 0) {
+        return rc;
+    }
+    cli_getopt_reset();
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (ch == 'n') {
+            a.holder = optarg;
+        } else if (ch == 'p') {
+            a.phone = optarg;
+        } else if (ch == 'e') {
+            a.emboss = optarg;
+        } else if (ch == 'h') {
+            cmd_card_usage(stdout);
+            return CLI_EXIT_OK;
+        } else {
+            return cli_option_error("card", ch, argv);
+        }
+    }
+    argc -= optind;
+    argv += optind;
+    if (argc == 1 && strcmp(argv[0], "issue") == 0) {
+        if (a.holder == NULL || a.holder[0] == '\0' || a.emboss == NULL) {
+            return cli_usage_error("card", "issue needs --holder NAME and --emboss FILE");
+        }
+        return card_issue(c, &a);
+    }
+    if (argc == 1 && strcmp(argv[0], "list") == 0) {
+        return card_walk(c, &(struct card_find){.print = true});
+    }
+    if (argc == 2 && strcmp(argv[0], "show") == 0) {
+        return card_show(c, argv[1]);
+    }
+    if (argc == 2 && (strcmp(argv[0], "block") == 0 || strcmp(argv[0], "unblock") == 0)) {
+        return card_set_status(c, argv[1], argv[0][0] == 'b');
+    }
+    return cli_usage_error("card", "write: card issue, list, show TOKEN|LAST4, block TOKEN or "
+                                   "unblock TOKEN");
+}
+
+/* ---- vault rotate ---- */
+
+static int reseal_one(void *ctx, const char *token, const uint8_t *sealed, size_t len,
+                      uint8_t out[STORE_CARD_SEALED_MAX], size_t *out_len, uint32_t *version)
+{
+    return card_vault_reseal(ctx, token, sealed, len, out, out_len, version);
+}
+
+static int vault_rotate(struct cli *c, uint32_t batch)
+{
+    struct card_vault *cv = NULL;
+    struct store *s = NULL;
+    struct mdt_err err = {0};
+    uint64_t done = 0, left = 0, total = 0, batches = 0;
+    uint32_t version = 0;
+    int rc = cli_store_open(c, CLI_STORE_WRITE, &s);
+
+    if (rc != 0) {
+        return rc;
+    }
+    rc = card_vault_rotate(c->cfg.cards.key_ring, &version, &err);
+    if (rc == 0) {
+        rc = card_vault_open(c->cfg.cards.key_ring, false, &cv, &err);
+    }
+    if (rc == 0) {
+        printf("key version %u added to %s\n", version, c->cfg.cards.key_ring);
+    }
+    do {
+        if (rc == 0) {
+            rc = store_card_reseal(s, version, batch, reseal_one, cv, &done, &left, &err);
+        }
+        if (rc == 0) {
+            total += done;
+            batches++;
+            printf("re-encrypted %" PRIu64 " card numbers (%" PRIu64 " left)\n", done, left);
+        }
+    } while (rc == 0 && left > 0 && done > 0);
+    if (rc == 0) {
+        printf("done: %" PRIu64 " card numbers under version %u in %" PRIu64 " batches%s\n", total,
+               version, batches, left > 0 ? " (some could not be opened: mandat check)" : "");
+    } else {
+        cli_error("cannot rotate the card keys: %s", err.msg[0] ? err.msg : mdt_strerror(rc));
+    }
+    card_vault_close(cv);
+    store_close(s);
+    return rc == 0 ? (left > 0 ? CLI_EXIT_REFUSED : CLI_EXIT_OK) : CLI_EXIT_USAGE;
+}
+
+int cmd_vault(struct cli *c, int argc, char **argv)
+{
+    static const struct option opts[] = {{"batch", required_argument, NULL, 'b'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    uint64_t batch = ROTATE_BATCH_DEFAULT;
+    int ch, rc = cli_config_load(c);
+
+    if (rc != 0) {
+        return rc;
+    }
+    cli_getopt_reset();
+    while ((ch = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
+        if (ch == 'b') {
+            if (cli_parse_uint(optarg, "--batch", ROTATE_BATCH_MAX, &batch) != 0 || batch == 0) {
+                return cli_usage_error("vault", "--batch is 1 to %d", ROTATE_BATCH_MAX);
+            }
+        } else if (ch == 'h') {
+            cmd_vault_usage(stdout);
+            return CLI_EXIT_OK;
+        } else {
+            return cli_option_error("vault", ch, argv);
+        }
+    }
+    if (argc - optind != 1 || strcmp(argv[optind], "rotate") != 0) {
+        return cli_usage_error("vault", "write: vault rotate");
+    }
+    return vault_rotate(c, (uint32_t)batch);
+}

@@ -1,0 +1,300 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* SQLite rows of cards (issue 13): sealed card numbers, issued cards and senders' aliases,
+ * written with a batch and read back at load, and the key rotation's re-encryption batches.
+ * Nothing here ever sees a card number in clear: only the vault's seals and keyed hashes. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/assert.h"
+#include "store/store_sqlite_int.h"
+
+static void bind_text(sqlite3_stmt *st, int col, const char *text, size_t cap)
+{
+    sqlite3_bind_text(st, col, text, (int)strnlen(text, cap), SQLITE_STATIC);
+}
+
+static void column_text(sqlite3_stmt *st, int col, char *out, size_t cap)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+
+    snprintf(out, cap, "%s", t != NULL ? (const char *)t : "");
+}
+
+static void column_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
+{
+    if (sqlite3_column_bytes(st, col) == (int)len) {
+        memcpy(out, sqlite3_column_blob(st, col), len);
+    }
+}
+
+static int write_card_pan(struct sqlite_store *s, const struct card_pan_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_INS_CARD_PAN];
+    int rc;
+
+    MDT_ASSERT(r->sealed_len > 0 && r->sealed_len <= sizeof(r->sealed));
+    bind_text(st, 1, r->token, sizeof(r->token));
+    sqlite3_bind_blob(st, 2, r->sealed, r->sealed_len, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, r->key_version);
+    sqlite3_bind_blob(st, 4, r->pan_mac, sizeof(r->pan_mac), SQLITE_STATIC);
+    bind_text(st, 5, r->bin, sizeof(r->bin));
+    bind_text(st, 6, r->last4, sizeof(r->last4));
+    sqlite3_bind_int(st, 7, r->pan_len);
+    sqlite3_bind_int64(st, 8, r->created_us);
+    rc = sqlite3_step(st);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    if (rc == SQLITE_CONSTRAINT) {
+        /* The message names the token only: never anything derived from the number. */
+        return mdt_err_set(err, MDT_E(EXISTS), "card %.40s: this card number or token is taken",
+                           r->token);
+    }
+    return rc == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "write card number");
+}
+
+static int write_card(struct sqlite_store *s, const struct card_row *r, struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_CARD];
+    static const uint8_t zero[32];
+
+    sqlite3_bind_int64(st, 1, (int64_t)r->account_id);
+    bind_text(st, 2, r->token, sizeof(r->token));
+    sqlite3_bind_int(st, 3, r->exp_month);
+    sqlite3_bind_int(st, 4, r->exp_year);
+    sqlite3_bind_int(st, 5, r->status);
+    bind_text(st, 6, r->holder, sizeof(r->holder));
+    bind_text(st, 7, r->phone, sizeof(r->phone));
+    if (memcmp(r->activation_hash, zero, sizeof(zero)) == 0) {
+        sqlite3_bind_null(st, 8);
+    } else {
+        sqlite3_bind_blob(st, 8, r->activation_hash, 32, SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 9, r->activation_failures);
+    sqlite3_bind_int64(st, 10, r->activated_us);
+    sqlite3_bind_int64(st, 11, r->created_us);
+    sqlite3_bind_int64(st, 12, r->updated_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_card_alias(struct sqlite_store *s, const struct card_alias_row *r,
+                            struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[r->active ? ST_UPSERT_CARD_ALIAS : ST_DELETE_CARD_ALIAS];
+
+    bind_text(st, 1, r->owner, sizeof(r->owner));
+    bind_text(st, 2, r->alias, sizeof(r->alias));
+    if (r->active) {
+        sqlite3_bind_int64(st, 3, (int64_t)r->card_account);
+        sqlite3_bind_int64(st, 4, r->created_us);
+    }
+    return sqlite_step_done(s, st, err);
+}
+
+int sqlite_write_card(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err)
+{
+    switch (x->kind) {
+    case EXTRA_CARD_PAN:
+        return write_card_pan(s, &x->u.card_pan, err);
+    case EXTRA_CARD:
+        return write_card(s, &x->u.card, err);
+    case EXTRA_CARD_ALIAS:
+        return write_card_alias(s, &x->u.card_alias, err);
+    default:
+        return mdt_err_set(err, MDT_E(INVAL), "unknown card row kind %u", x->kind);
+    }
+}
+
+int sqlite_load_card(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct card_row r = {0};
+
+    r.account_id = (uint64_t)sqlite3_column_int64(st, 0);
+    column_text(st, 1, r.token, sizeof(r.token));
+    r.exp_month = (uint8_t)sqlite3_column_int(st, 2);
+    r.exp_year = (uint16_t)sqlite3_column_int(st, 3);
+    r.status = (uint16_t)sqlite3_column_int(st, 4);
+    column_text(st, 5, r.holder, sizeof(r.holder));
+    column_text(st, 6, r.phone, sizeof(r.phone));
+    column_blob(st, 7, r.activation_hash, sizeof(r.activation_hash));
+    r.activation_failures = (uint32_t)sqlite3_column_int64(st, 8);
+    r.activated_us = sqlite3_column_int64(st, 9);
+    r.created_us = sqlite3_column_int64(st, 10);
+    r.updated_us = sqlite3_column_int64(st, 11);
+    column_text(st, 12, r.bin, sizeof(r.bin));
+    column_text(st, 13, r.last4, sizeof(r.last4));
+    r.pan_len = (uint16_t)sqlite3_column_int(st, 14);
+    return f->card(ctx, &r);
+}
+
+int sqlite_load_card_alias(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct card_alias_row r = {.active = true};
+
+    column_text(st, 0, r.owner, sizeof(r.owner));
+    column_text(st, 1, r.alias, sizeof(r.alias));
+    r.card_account = (uint64_t)sqlite3_column_int64(st, 2);
+    r.created_us = sqlite3_column_int64(st, 3);
+    return f->card_alias(ctx, &r);
+}
+
+int sqlite_load_card_pan(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct card_pan_row r = {0};
+    int n = sqlite3_column_bytes(st, 1);
+
+    column_text(st, 0, r.token, sizeof(r.token));
+    if (n > 0 && n <= (int)sizeof(r.sealed)) {
+        memcpy(r.sealed, sqlite3_column_blob(st, 1), (size_t)n);
+        r.sealed_len = (uint16_t)n;
+    }
+    r.key_version = (uint32_t)sqlite3_column_int64(st, 2);
+    column_blob(st, 3, r.pan_mac, sizeof(r.pan_mac));
+    column_text(st, 4, r.bin, sizeof(r.bin));
+    column_text(st, 5, r.last4, sizeof(r.last4));
+    r.pan_len = (uint16_t)sqlite3_column_int(st, 6);
+    r.created_us = sqlite3_column_int64(st, 7);
+    return f->card_pan(ctx, &r);
+}
+
+/* ---- key rotation ---- */
+
+/* One row of a batch, copied out of the statement before any write. */
+struct reseal_item {
+    char token[STORE_CARD_TOKEN_MAX];
+    uint8_t sealed[STORE_CARD_SEALED_MAX];
+    size_t len;
+};
+
+static int reseal_rows(struct sqlite_store *s, struct reseal_item *items, size_t n,
+                       store_reseal_fn fn, void *ctx, uint64_t *resealed, struct mdt_err *err)
+{
+    sqlite3_stmt *up = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(s->db,
+                           "UPDATE card_pans SET sealed = ?1, key_version = ?2"
+                           " WHERE token = ?3 AND sealed = ?4",
+                           -1, &up, NULL) != SQLITE_OK) {
+        return sqlite_db_error(s, err, "re-encrypt card numbers");
+    }
+    for (size_t i = 0; rc == 0 && i < n; i++) {
+        uint8_t out[STORE_CARD_SEALED_MAX];
+        size_t out_len = 0;
+        uint32_t version = 0;
+        int r = fn(ctx, items[i].token, items[i].sealed, items[i].len, out, &out_len, &version);
+
+        if (r < 0) {
+            rc = mdt_err_set(err, r, "re-encrypt card %.40s: %s", items[i].token, mdt_strerror(r));
+            break;
+        }
+        if (r == 0) {
+            continue;
+        }
+        sqlite3_bind_blob(up, 1, out, (int)out_len, SQLITE_TRANSIENT);
+        sqlite3_bind_int64(up, 2, version);
+        sqlite3_bind_text(up, 3, items[i].token, -1, SQLITE_STATIC);
+        sqlite3_bind_blob(up, 4, items[i].sealed, (int)items[i].len, SQLITE_STATIC);
+        rc = sqlite_step_done(s, up, err);
+        if (rc == 0) {
+            *resealed += (uint64_t)sqlite3_changes(s->db);
+        }
+    }
+    sqlite3_finalize(up);
+    return rc;
+}
+
+static int read_stale(struct sqlite_store *s, uint32_t version, uint32_t limit,
+                      struct reseal_item *items, size_t *n, struct mdt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0, step;
+
+    *n = 0;
+    if (sqlite3_prepare_v2(s->db,
+                           "SELECT token, sealed FROM card_pans WHERE key_version < ?1 LIMIT ?2",
+                           -1, &st, NULL) != SQLITE_OK) {
+        return sqlite_db_error(s, err, "read card numbers to re-encrypt");
+    }
+    sqlite3_bind_int64(st, 1, version);
+    sqlite3_bind_int64(st, 2, limit);
+    while ((step = sqlite3_step(st)) == SQLITE_ROW) {
+        int len = sqlite3_column_bytes(st, 1);
+
+        if (*n >= limit || len <= 0 || len > STORE_CARD_SEALED_MAX) {
+            continue; /* a damaged seal stays for mandat check to report */
+        }
+        column_text(st, 0, items[*n].token, sizeof(items[*n].token));
+        memcpy(items[*n].sealed, sqlite3_column_blob(st, 1), (size_t)len);
+        items[*n].len = (size_t)len;
+        (*n)++;
+    }
+    if (step != SQLITE_DONE) {
+        rc = sqlite_db_error(s, err, "read card numbers to re-encrypt");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+static int count_stale(struct sqlite_store *s, uint32_t version, uint64_t *left,
+                       struct mdt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0;
+
+    if (sqlite3_prepare_v2(s->db, "SELECT count(*) FROM card_pans WHERE key_version < ?1", -1, &st,
+                           NULL) != SQLITE_OK) {
+        return sqlite_db_error(s, err, "count card numbers to re-encrypt");
+    }
+    sqlite3_bind_int64(st, 1, version);
+    if (sqlite3_step(st) == SQLITE_ROW) {
+        *left = (uint64_t)sqlite3_column_int64(st, 0);
+    } else {
+        rc = sqlite_db_error(s, err, "count card numbers to re-encrypt");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
+                       void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    struct reseal_item *items = NULL;
+    size_t n = 0;
+    int rc;
+
+    *resealed = 0;
+    *left = 0;
+    if (s->read_only || s->in_tx) {
+        return mdt_err_set(err, MDT_E(INVAL), "re-encrypt card numbers: %s",
+                           s->read_only ? "the store is open read-only" : "inside a transaction");
+    }
+    items = calloc(limit > 0 ? limit : 1, sizeof(*items));
+    if (items == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "re-encrypt card numbers: out of memory");
+    }
+    /* IMMEDIATE: the write lock first, so that the rows read are the rows written. */
+    rc = sqlite_run(s, "BEGIN IMMEDIATE", err);
+    if (rc == 0) {
+        rc = read_stale(s, version, limit, items, &n, err);
+    }
+    if (rc == 0) {
+        rc = reseal_rows(s, items, n, fn, ctx, resealed, err);
+    }
+    if (rc == 0) {
+        rc = count_stale(s, version, left, err);
+    }
+    if (rc == 0) {
+        rc = sqlite_run(s, "COMMIT", err);
+    }
+    if (rc < 0) {
+        sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+        *resealed = 0;
+    }
+    for (size_t i = 0; i < n; i++) {
+        memset(items[i].sealed, 0, sizeof(items[i].sealed));
+    }
+    free(items);
+    return rc;
+}

@@ -1,0 +1,148 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Prepaid cards in the conversation (issue 13), with the real engine, store and vault: a sender
+ * links a card with its activation code (wrong codes count), the holder activates it from their
+ * phone, a reload holds amount and fee until the code, the receipts to sender and holder, the
+ * minimum and the yearly cap refused by name with what is left, balances, the list, blocking. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "dialog/dialog.h"
+#include "engine/engine.h"
+#include "vault/vault.h"
+
+#include "dialog_world.h"
+
+#define H "+212612345678" /* the holder, abroad, without a wallet */
+#define TOKEN "card_0123456789abcdef0123456789abcdef"
+
+/* A card of account id, ending in 4242, for holder H, with activation code 135790. */
+static void card_issue(uint64_t id)
+{
+    struct card_row r = {.account_id = id, .exp_month = 12, .exp_year = 2099};
+
+    strcpy(r.token, TOKEN);
+    strcpy(r.bin, "999999");
+    strcpy(r.last4, "4242");
+    r.pan_len = 16;
+    strcpy(r.holder, "AICHA BENALI");
+    strcpy(r.phone, H);
+    assert_int_equal(vault_pin_hash(w.vault, TOKEN, "135790", r.activation_hash), 0);
+    r.created_us = r.updated_us = 1;
+    assert_int_equal(dialog_card_loaded(w.dialog, &r), 0);
+}
+
+static uint64_t open_card(void)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+
+    op.account.kind = ACCOUNT_CARD;
+    strcpy(op.account.currency, "EUR");
+    return run(&op).account_id;
+}
+
+static void card_load(uint64_t card, int64_t amount)
+{
+    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
+
+    op.transfer.id = (struct id128){.hi = 0xca4d, .lo = 1};
+    op.transfer.debit_account_id = 1;
+    op.transfer.credit_account_id = card;
+    op.transfer.amount = amount;
+    op.transfer.kind = TRANSFER_CARD_LOAD;
+    assert_int_equal(run(&op).reason, LEDGER_OK);
+}
+
+static void test_link_activate_reload(void **state)
+{
+    uint64_t card;
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 14000);
+    card = open_card();
+    card_issue(card);
+    say(A, "CARTE AJOUT MAMAN 4242 000000");
+    expect(0, "Carte ou code d'activation incorrect. Encore 4 essai(s).");
+    assert_null(strstr(w.inbox, "000000")); /* an activation code is never stored */
+    say(A, "CARTE AJOUT MAMAN 4242 135790");
+    expect(0, "Carte ****4242 enregistrée sous MAMAN. Pour la recharger : RECHARGE MAMAN 100");
+    assert_null(strstr(w.inbox, "135790"));
+    say(A, "RECHARGE MAMAN 100");
+    expect(0, "n'est pas encore activée : son titulaire envoie ACTIVER 4242");
+    say(H, "ACTIVER 4242 135791");
+    expect(0, "Code d'activation incorrect. Encore 4 essai(s).");
+    say(H, "ACTIVER 4242 135790");
+    expect(0, "Carte ****4242 activée.");
+    say(A, "RECHARGE MAMAN 40");
+    expect(0, "Recharge minimum : 50,00 €. Rien n'a été débité.");
+    say(A, "RECHARGE MAMAN 100");
+    expect(0, "Recharger ****4242 (MAMAN) de 100,00 € + frais 6,00 € ?");
+    assert_int_equal(account(6).debits_pending, 10600); /* amount and fee held */
+    say(A, "483920");
+    assert_int_equal(w.nreplies, 2);
+    expect(0, "Recharge de 100,00 € sur ****4242 (MAMAN), frais 6,00 €. Solde carte : 100,00 €. "
+              "Votre solde : 34,00 €.");
+    expect(1, "+100,00 € sur votre carte ****4242, solde 100,00 €");
+    assert_string_equal(w.reply_dest[1], H);
+    assert_int_equal(account(card).credits_posted, 10000);
+    assert_int_equal(account(6).debits_posted, 10600);
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(2).credits_posted, 650); /* fees: 6 € reload, 0,50 € SMS order */
+    assert_int_equal(account(3).debits_posted, 50);   /* the operator bills the SMS order */
+    say(A, "SOLDE MAMAN");
+    expect(0, "Solde de la carte ****4242 : 100,00 €. Encore 5 900,00 € à charger cette année.");
+    say(H, "SOLDE CARTE");
+    expect(0, "Solde de la carte ****4242 : 100,00 €.");
+}
+
+static void test_cap_list_block(void **state)
+{
+    uint64_t card;
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    say(A, "LANG EN");
+    topup(6, 14000);
+    card = open_card();
+    card_issue(card);
+    say(A, "CARD ADD MUM 4242 135790");
+    expect(0, "Card ****4242 saved as MUM.");
+    say(H, "ACTIVATE 4242 135790");
+    expect(0, "Card ****4242 activated.");
+    card_load(card, 595000); /* 5 950 € loaded this year already */
+    say(A, "RELOAD MUM 100");
+    expect(0, "Yearly limit of card ****4242: €50.00 left to load this year. Nothing was taken.");
+    assert_int_equal(account(6).debits_pending, 0);
+    say(A, "CARDS");
+    expect(0, "Your cards: MUM ****4242");
+    say(A, "RELOAD MUM 50");
+    expect(0, "Reload ****4242 (MUM) with €50.00 + fee €6.00?");
+    say(A, "BLOCK MUM"); /* the card is lost while the order waits for the code */
+    expect(0, "Card ****4242 (MUM) blocked");
+    say(A, "483920");
+    expect(0, "Card ****4242 (MUM) is blocked or expired: nothing was taken.");
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(card).credits_pending, 0);
+    say(A, "RELOAD MUM 50");
+    expect(0, "Card ****4242 (MUM) is blocked or expired: nothing was taken.");
+    say(A, "BAL KARIM");
+    expect(0, "Balance: "); /* not a card: the wallet's balance, as before */
+    say(B, "BAL CARD");
+    expect(0, "No card for this number.");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_link_activate_reload, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_cap_list_block, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

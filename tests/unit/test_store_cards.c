@@ -1,0 +1,251 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The cards' rows in the SQLite store (issue 13): sealed numbers, issued cards and aliases
+ * commit with a batch and load back, a number is never stored twice, and a key rotation's
+ * batches re-encrypt every row once, in bounded steps, and are safe to run again. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "store/store.h"
+
+struct fixture {
+    char dir[64];
+    char db[96];
+    struct store *store;
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    struct store_options so = {.create = true, .sync = STORE_DURABLE_OFF};
+
+    strcpy(f->dir, "/tmp/mandat-cards-XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+    so.path = f->db;
+    assert_int_equal(store_open(&so, &f->store, NULL), 0);
+    *state = f;
+    return 0;
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    char cmd[160];
+
+    store_close(f->store);
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+    assert_int_equal(system(cmd), 0);
+    free(f);
+    return 0;
+}
+
+/* Write rows outside any ledger batch (no ledger changes), as one transaction. */
+static int put(struct fixture *f, const struct store_extra *rows, size_t n)
+{
+    struct store_extras x = {.rows = rows, .count = n};
+    struct ledger_changes ch = {0};
+    bool changed = false;
+    int rc = store_begin(f->store, &changed, NULL);
+
+    if (rc == 0) {
+        rc = store_write(f->store, &ch, &x, 1, "cards", 1, NULL);
+    }
+    if (rc == 0) {
+        return store_commit(f->store, NULL);
+    }
+    store_rollback(f->store);
+    return rc;
+}
+
+static struct store_extra pan_row(int i, uint32_t version)
+{
+    struct store_extra x = {.kind = EXTRA_CARD_PAN};
+    struct card_pan_row *p = &x.u.card_pan;
+
+    snprintf(p->token, sizeof(p->token), "card_%032d", i);
+    p->sealed_len = 40;
+    memset(p->sealed, 0x10 + (int)version, p->sealed_len);
+    p->sealed[0] = (uint8_t)version;
+    p->key_version = version;
+    memset(p->pan_mac, i + 1, sizeof(p->pan_mac));
+    strcpy(p->bin, "999999");
+    snprintf(p->last4, sizeof(p->last4), "%04u", (unsigned)(4240 + i) % 10000u);
+    p->pan_len = 16;
+    return x;
+}
+
+struct seen {
+    int cards, aliases, pans;
+    struct card_row card;
+    struct card_alias_row alias;
+    uint32_t versions[8];
+};
+
+static int on_card(void *ctx, const struct card_row *r)
+{
+    struct seen *s = ctx;
+
+    s->cards++;
+    s->card = *r;
+    return 0;
+}
+
+static int on_alias(void *ctx, const struct card_alias_row *r)
+{
+    struct seen *s = ctx;
+
+    s->aliases++;
+    s->alias = *r;
+    return 0;
+}
+
+static int on_pan(void *ctx, const struct card_pan_row *r)
+{
+    struct seen *s = ctx;
+
+    if (s->pans < 8) {
+        s->versions[s->pans] = r->key_version;
+    }
+    s->pans++;
+    return 0;
+}
+
+static struct seen load(struct fixture *f)
+{
+    struct store_channel_fns fns = {.card = on_card, .card_alias = on_alias, .card_pan = on_pan};
+    struct seen s = {0};
+
+    assert_int_equal(store_channel_load(f->store, &fns, &s, 0, NULL), 0);
+    return s;
+}
+
+/* A card, its number and an alias load back joined; the alias goes when deleted. */
+static void test_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct store_extra x[3];
+    struct seen s;
+
+    x[0] = pan_row(2, 1);
+    memset(&x[1], 0, sizeof(x[1]));
+    x[1].kind = EXTRA_CARD;
+    x[1].u.card.account_id = 12;
+    strcpy(x[1].u.card.token, x[0].u.card_pan.token);
+    x[1].u.card.exp_month = 11;
+    x[1].u.card.exp_year = 2029;
+    x[1].u.card.status = CARD_STATUS_INACTIVE;
+    strcpy(x[1].u.card.holder, "AICHA BENALI");
+    strcpy(x[1].u.card.phone, "+212612345678");
+    memset(x[1].u.card.activation_hash, 0x5a, 32);
+    memset(&x[2], 0, sizeof(x[2]));
+    x[2].kind = EXTRA_CARD_ALIAS;
+    strcpy(x[2].u.card_alias.owner, "+33612345678");
+    strcpy(x[2].u.card_alias.alias, "MAMAN");
+    x[2].u.card_alias.card_account = 12;
+    x[2].u.card_alias.active = true;
+    assert_int_equal(put(f, x, 3), 0);
+    s = load(f);
+    assert_int_equal(s.cards, 1);
+    assert_int_equal(s.card.account_id, 12);
+    assert_string_equal(s.card.last4, "4242");
+    assert_string_equal(s.card.bin, "999999");
+    assert_int_equal(s.card.pan_len, 16);
+    assert_int_equal(s.card.exp_year, 2029);
+    assert_string_equal(s.card.phone, "+212612345678");
+    assert_int_equal(s.card.activation_hash[31], 0x5a);
+    assert_int_equal(s.aliases, 1);
+    assert_string_equal(s.alias.alias, "MAMAN");
+    assert_int_equal(s.alias.card_account, 12);
+
+    /* The card blocked: an upsert; the alias removed. */
+    x[1].u.card.status = CARD_STATUS_BLOCKED;
+    x[2].u.card_alias.active = false;
+    assert_int_equal(put(f, &x[1], 2), 0);
+    s = load(f);
+    assert_int_equal(s.card.status, CARD_STATUS_BLOCKED);
+    assert_int_equal(s.aliases, 0);
+}
+
+/* The same number (its keyed hash) twice is refused, and nothing of the batch stays. */
+static void test_pan_unique(void **state)
+{
+    struct fixture *f = *state;
+    struct store_extra a = pan_row(1, 1), b = pan_row(1, 1);
+    struct seen s;
+
+    assert_int_equal(put(f, &a, 1), 0);
+    snprintf(b.u.card_pan.token, sizeof(b.u.card_pan.token), "card_%032d", 99);
+    assert_int_equal(put(f, &b, 1), MDT_E(EXISTS));
+    s = load(f);
+    assert_int_equal(s.pans, 1);
+}
+
+/* Re-encrypt to version 2: bumps the first byte's version; counts what it did. */
+static int reseal(void *ctx, const char *token, const uint8_t *sealed, size_t len,
+                  uint8_t out[STORE_CARD_SEALED_MAX], size_t *out_len, uint32_t *version)
+{
+    int *calls = ctx;
+
+    (void)token;
+    (*calls)++;
+    if (sealed[0] == 2) {
+        return 0;
+    }
+    memcpy(out, sealed, len);
+    out[0] = 2;
+    *out_len = len;
+    *version = 2;
+    return 1;
+}
+
+/* Seven rows in batches of three: 3, 3, 1, then nothing left; again: nothing to do. */
+static void test_reseal(void **state)
+{
+    struct fixture *f = *state;
+    struct store_extra x[7];
+    uint64_t done = 0, left = 0;
+    int calls = 0;
+    struct seen s;
+
+    for (int i = 0; i < 7; i++) {
+        x[i] = pan_row(i, 1);
+    }
+    assert_int_equal(put(f, x, 7), 0);
+    assert_int_equal(store_card_reseal(f->store, 2, 3, reseal, &calls, &done, &left, NULL), 0);
+    assert_int_equal(done, 3);
+    assert_int_equal(left, 4);
+    assert_int_equal(store_card_reseal(f->store, 2, 3, reseal, &calls, &done, &left, NULL), 0);
+    assert_int_equal(done, 3);
+    assert_int_equal(left, 1);
+    assert_int_equal(store_card_reseal(f->store, 2, 3, reseal, &calls, &done, &left, NULL), 0);
+    assert_int_equal(done, 1);
+    assert_int_equal(left, 0);
+    assert_int_equal(calls, 7);
+    assert_int_equal(store_card_reseal(f->store, 2, 3, reseal, &calls, &done, &left, NULL), 0);
+    assert_int_equal(done, 0);
+    assert_int_equal(calls, 7);
+    s = load(f);
+    assert_int_equal(s.pans, 7);
+    for (int i = 0; i < 7; i++) {
+        assert_int_equal(s.versions[i], 2);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pan_unique, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reseal, setup, teardown),
+    };
+
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
