@@ -13,7 +13,11 @@ cd "$top/var"
 # remade at each start so that it follows docs/mandat.conf.
 conf="$top/var/mandat.conf"
 sed -e 's/^dev_mode = false$/dev_mode = true/' \
-  -e 's/^internal_listen =$/internal_listen = 127.0.0.1:8711/' "$top/docs/mandat.conf" >"$conf"
+  -e 's/^internal_listen =$/internal_listen = 127.0.0.1:8711/' \
+  -e 's/^kind = none$/kind = test/' -e 's/^fee = none$/fee = card_acquiring/' \
+  -e "s|^state_file =\$|state_file = $top/var/acquirer.state|" "$top/docs/mandat.conf" >"$conf"
+# Top-ups by bank card go through the test acquirer, which charges 1.2 % + 0.10 EUR.
+printf '\n[fee.card_acquiring]\ntype = percent\npayer = payer\ncurrency = EUR\npercent = 1.2\nfixed = 0.10\nmin = 0\nmax = none\n' >>"$conf"
 mandat=("$bin/mandat" --config "$conf")
 
 if [ ! -f mandat.db ]; then

@@ -45,7 +45,8 @@ static const struct keyword_entry keywords[] = {
     {"CARD", CMD_CARD_ADD, LANG_EN, true},      {"CARTES", CMD_CARDS, LANG_FR, true},
     {"CARDS", CMD_CARDS, LANG_EN, true},        {"ACTIVER", CMD_ACTIVATE, LANG_FR, true},
     {"ACTIVATE", CMD_ACTIVATE, LANG_EN, true},  {"BLOQUER", CMD_BLOCK, LANG_FR, true},
-    {"BLOCK", CMD_BLOCK, LANG_EN, true},
+    {"BLOCK", CMD_BLOCK, LANG_EN, true},        {"ALIMENTER", CMD_TOPUP, LANG_FR, true},
+    {"ALIMENTE", CMD_TOPUP, LANG_FR, true},
 };
 
 #define KEYWORDS_COUNT (sizeof(keywords) / sizeof(keywords[0]))
@@ -301,7 +302,15 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
         cmd_pair_parse(ps, SLOT_CHARITY);
         break;
     case CMD_RELOAD:
+        if (strcmp(k->word, "TOPUP") == 0 && cmd_amount_only(ps)) {
+            ps->out->type = CMD_TOPUP; /* TOPUP 50: the wallet; TOPUP 50 MUM: a card */
+            cmd_amount_parse(ps);
+            break;
+        }
         cmd_pair_parse(ps, SLOT_ALIAS);
+        break;
+    case CMD_TOPUP:
+        cmd_amount_parse(ps);
         break;
     case CMD_NAME:
         name_parse(ps);

@@ -45,7 +45,9 @@
     X(CARD_ADD, "card_add")                                                                        \
     X(CARDS, "cards")       /* CARTES / CARDS: the sender's aliases */                             \
     X(ACTIVATE, "activate") /* ACTIVER 4242 <activation code>, from the holder's phone */          \
-    X(BLOCK, "block")       /* BLOQUER MAMAN / BLOCK MUM */
+    X(BLOCK, "block")       /* BLOQUER MAMAN / BLOCK MUM */                                        \
+    /* ALIMENTER 50 / TOPUP 50: a wallet's top-up by bank card, on a page (issue 13) */            \
+    X(TOPUP, "topup")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -97,7 +99,9 @@ enum command_type {
       "To add a card: CARD ADD MUM 4242 and the activation code")                                  \
     X(ACTIVATE_FORMAT, "Pour activer : ACTIVER, les 4 derniers chiffres et le code d'activation",  \
       "To activate: ACTIVATE, the last 4 digits and the activation code")                          \
-    X(BLOCK_MISSING, "Carte manquante : BLOQUER MAMAN", "Card missing: BLOCK MUM")
+    X(BLOCK_MISSING, "Carte manquante : BLOQUER MAMAN", "Card missing: BLOCK MUM")                 \
+    X(TOPUP_AMOUNT, "Montant manquant : ALIMENTER 50 pour ajouter 50 EUR par carte bancaire",      \
+      "Amount missing: TOPUP 50 to add 50 EUR by bank card")
 
 enum command_hint {
 #define COMMAND_HINT_ENUM_(name, fr, en) HINT_##name,
@@ -112,9 +116,9 @@ struct command {
     enum lang lang;  /* language of the keyword used (ENVOI: fr, SEND: en); for CMD_LANG, the
                       * language asked for; when lang_known is false, the default country's */
     bool lang_known; /* false for keywords shared by both languages (CODE, STOP, ?) and codes */
-    int64_t amount_minor;                      /* SEND, DONATE, RELOAD; >0 when hint is HINT_NONE */
-    const struct currency *currency;           /* static storage; NULL when there is no amount */
-    char payee_e164[PHONE_E164_MAX];           /* SEND to a phone number: "+33612345678" */
+    int64_t amount_minor;            /* SEND, DONATE, RELOAD, TOPUP; >0 when hint is HINT_NONE */
+    const struct currency *currency; /* static storage; NULL when there is no amount */
+    char payee_e164[PHONE_E164_MAX]; /* SEND to a phone number: "+33612345678" */
     char payee_handle[COMMAND_HANDLE_MAX + 1]; /* SEND to a social handle, without the '@' */
     char keyword[COMMAND_KEYWORD_MAX + 1];  /* DONATE: association; RELOAD, BALANCE, HISTORY: card
                                              * alias; HELP: topic. Upper-case ASCII */

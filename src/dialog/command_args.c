@@ -500,3 +500,28 @@ void cmd_pair_parse(struct parse *ps, enum slot slot)
         cmd_note_set(ps, end);
     }
 }
+
+bool cmd_amount_only(struct parse *ps)
+{
+    struct amount_read r[AMOUNT_WORDS_MAX];
+    size_t n = amount_readings(ps, 0, r);
+
+    return n > 0 && r[0].n == ps->narg;
+}
+
+/* ALIMENTER 50, TOPUP 50 EUR: the longest reading of an amount from the first word. */
+void cmd_amount_parse(struct parse *ps)
+{
+    struct amount_read r[AMOUNT_WORDS_MAX];
+    size_t n = amount_readings(ps, 0, r);
+
+    if (n == 0 && (ps->narg == 0 || !arg_amount_like(ps, 0))) {
+        cmd_hint_set(ps->out, HINT_TOPUP_AMOUNT, NULL); /* the hint shows TOPUP's own form */
+        return;
+    }
+    if (n == 0) {
+        amount_diagnose(ps, 0);
+        return;
+    }
+    amount_set(ps, &r[0]);
+}

@@ -101,6 +101,10 @@ void cmd_note_set(struct parse *ps, size_t a);
 /* SEND, DONATE, RELOAD: an amount and slot in either order, then a note, into ps->out; what
  * does not read is reported as a hint. */
 void cmd_pair_parse(struct parse *ps, enum slot slot);
+/* TOPUP and ALIMENTER: an amount alone (words after it are ignored). true when the amount takes
+ * every word, so that TOPUP 20 MUM stays a card reload. */
+bool cmd_amount_only(struct parse *ps);
+void cmd_amount_parse(struct parse *ps);
 
 /* An association keyword or card alias at arg a, folded into out; false when it is none. */
 bool cmd_name_read(const struct parse *ps, size_t a, char out[FOLD_MAX]);

@@ -17,6 +17,7 @@
 #include "dialog/command.h"
 #include "dialog/dialog_int.h"
 #include "dialog/phone.h"
+#include "dialog/topup.h"
 #include "vault/vault.h"
 
 const char *dialog_text(enum dialog_text t, enum lang lang)
@@ -133,6 +134,8 @@ static const struct {
     {offsetof(struct dialog, card_last4), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, card_tokens), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, alias_owners), DIALOG_CARD_ALIASES_MAX},
+    {offsetof(struct dialog, topup_ids), DIALOG_TOPUPS_MAX},
+    {offsetof(struct dialog, topup_tokens), DIALOG_TOPUPS_MAX},
 };
 
 static struct index *dialog_index_at(struct dialog *d, size_t i)
@@ -195,6 +198,7 @@ void dialog_free(struct dialog *d)
     dialog_social_free_all(d);
     dialog_code_free_all(d);
     dialog_card_free_all(d);
+    dialog_topup_free_all(d);
     for (size_t i = 0; i < sizeof(dialog_indexes) / sizeof(dialog_indexes[0]); i++) {
         index_free(dialog_index_at(d, i));
     }
@@ -327,6 +331,8 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .code_order = dialog_code_order_loaded,
         .card = dialog_card_loaded,
         .card_alias = dialog_card_alias_loaded,
+        .card_topup = dialog_topup_loaded,
+        .acquirer_op = dialog_acquirer_op_loaded,
     };
 
     return &fns;

@@ -53,6 +53,13 @@ struct dialog_config {
      * returning its length or a negative code: the HTTP channel's request_json_event. Called on
      * the ledger thread. NULL, or a failure: the body carries only the event's id and type. */
     int (*event_json)(const struct dialog_event *ev, char *buf, size_t cap);
+    /* Top-ups by bank card (topup.h): topup_link_s 0 turns them off (TOPUP says so). */
+    uint32_t topup_link_s;         /* a top-up page's link lives this long */
+    uint64_t bank_account;         /* the bank system account: card money comes in from it */
+    uint16_t topup_fee_schedule;   /* the acquirer's fee (ledger schedule id), 0: none */
+    uint64_t topup_fee_account;    /* 0: the schedule's fee leg to the fees account; else a
+                                    * linked payout of that fee from the bank to this account */
+    struct fee_schedule topup_fee; /* the schedule itself, to compute that payout */
 };
 
 /* A message received on a channel. */
@@ -158,6 +165,13 @@ struct dialog_step {
     int64_t card_balance;   /* the card's balance after the load */
     int64_t card_year_left; /* what may still be loaded this year (also when refused) */
     int64_t card_load_min;  /* the smallest load the reload fee table takes */
+    /* a top-up by bank card (topup.c): the top-up and its acquirer operations as the step
+     * leaves them, and, when the wallet's limit refused it, what still fits under it */
+    struct card_topup_row topup;
+    bool topup_changed;
+    struct acquirer_op_row acq[2];
+    size_t acq_count;
+    int64_t topup_room, topup_cap;
 };
 
 struct dialog;

@@ -489,6 +489,9 @@ void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust
     case CMD_AGAIN:
         decide_again(d, s, c);
         break;
+    case CMD_TOPUP:
+        dialog_topup_decide(d, s, c, cmd);
+        break;
     case CMD_NAME:
         snprintf(s->customer.name, sizeof(s->customer.name), "%.47s", cmd->note); /* <= 20 chars */
         s->customer_changed = true;

@@ -58,6 +58,16 @@ enum dialog_action {
     ACT_CARD_BALANCE, /* SOLDE MAMAN, SOLDE CARTE: read the card's balance in the hook */
     ACT_CARD_SAY,     /* a card reply decided in card.c (text_id), maybe a card row to write */
     ACT_CARD_LOAD,    /* a partner's load by the API: the holder's receipt, the API's figures */
+    ACT_TOP_LINK,     /* TOPUP 50: a link to the top-up page, if the wallet's limit allows */
+    ACT_TOP_PAY,      /* web: the card is typed: the authorization recorded before it goes */
+    ACT_TOP_ANSWER,   /* the acquirer answered: recorded, the next operation or the credit */
+};
+
+/* A top-up by bank card in memory (topup.c). */
+struct topup {
+    struct card_topup_row row;
+    char auth_ref[STORE_ACQ_REF_MAX]; /* the authorization's reference, to capture it */
+    bool busy;                        /* a step of it is in flight */
 };
 
 /* A social account in memory. */
@@ -139,6 +149,11 @@ struct dialog {
     struct index link_users;   /* network and user id key -> links index + 1 (renames) */
     struct index link_tokens;  /* link page token key -> links index + 1 */
     struct index order_tokens; /* order page token key -> customer index + 1 */
+    struct topup *topups;      /* in creation order (topup.c) */
+    size_t topup_count, topup_cap;
+    struct index topup_ids, topup_tokens; /* -> topups index + 1 */
+    struct acquirer_op_row *acq_open;     /* operations awaiting an answer; few, O(n) scans */
+    size_t acq_open_count, acq_open_cap;
     /* customers with a code reset under way (index + 1); few */
     uint32_t *resets;
     size_t reset_count, reset_cap;
@@ -191,6 +206,18 @@ uint64_t dialog_token_key(const uint8_t hash[SHA256_LEN]);
  * time; 0 when none. The caller still checks the expiry. */
 uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem, size_t hash_at,
                            const uint8_t hash[SHA256_LEN]);
+/* Top-ups (topup.c): CMD_TOPUP's decision for customer c, the hook of the ACT_TOP_* steps,
+ * the memory once a step is durable (or failed), rows at load, and freeing. */
+void dialog_topup_decide(struct dialog *d, struct dialog_step *s, const struct cust *c,
+                         const struct command *cmd);
+void dialog_topup_hook(struct dialog_step *s, const struct ledger *l,
+                       const struct ledger_result *results, size_t n, struct store_extra *rows,
+                       size_t *count, size_t cap);
+void dialog_topup_done(struct dialog_step *s, int rc);
+int dialog_topup_loaded(void *ctx, const struct card_topup_row *r);
+int dialog_acquirer_op_loaded(void *ctx, const struct acquirer_op_row *r);
+void dialog_topup_free_all(struct dialog *d);
+
 /* A new enrolment link for step s's person, valid DIALOG_ENROL_LINK_S (token in s->token). */
 void dialog_enrol_link(struct dialog_step *s);
 #define DIALOG_ENROL_LINK_S 1800

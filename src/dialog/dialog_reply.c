@@ -729,6 +729,11 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
         break;
     case ACT_IGNORE:
         break;
+    case ACT_TOP_LINK:
+    case ACT_TOP_PAY:
+    case ACT_TOP_ANSWER:
+        dialog_topup_hook(s, l, results, n, rows, &count, cap);
+        break;
     case ACT_LINK:
     case ACT_LINK_OTP:
     case ACT_LINK_DONE:
@@ -829,6 +834,10 @@ void dialog_step_done(struct dialog_step *s, int rc)
     }
     if (s->code_order.seq != 0) {
         dialog_code_order_done(d, s->code_order.seq, rc);
+    }
+    if (s->action == ACT_TOP_LINK || s->action == ACT_TOP_PAY ||
+        s->action == ACT_TOP_ANSWER) {
+        dialog_topup_done(s, rc);
     }
     if (c != NULL) {
         c->busy = false;

@@ -349,6 +349,32 @@
     X(CARD_BALANCE, "Solde de la carte ****%s : %s. Encore %s à charger cette année.",               \
       "Card ****%s balance: %s. %s left to load this year.")                                         \
     X(CARD_NONE_HERE, "Aucune carte pour ce numéro.", "No card for this number.")                    \
+    /* Top-ups by bank card (issue 13). %s amount, %s the page's link, %s how long it lives */       \
+    X(TOPUP_LINK, "Alimentez votre compte de %s par carte bancaire : %s (valable %s)",               \
+      "Top up %s by bank card: %s (valid %s)")                                                       \
+    /* %s amount, %s the card's last four digits, %s new balance */                                  \
+    X(TOPUP_DONE, "Compte alimenté de %s par la carte ****%s. Nouveau solde : %s.",                  \
+      "%s added by card ****%s. New balance: %s.")                                                   \
+    /* %s amount, %s why (dialog_topup_reason) */                                                    \
+    X(TOPUP_DECLINED, "Paiement par carte de %s refusé : %s. Rien n'a été débité.",                  \
+      "Card payment of %s declined: %s. Nothing was taken.")                                         \
+    /* %s amount */                                                                                  \
+    X(TOPUP_CHECKING,                                                                                \
+      "Paiement par carte de %s en cours de vérification : le résultat vous sera "                 \
+      "envoyé par SMS.",                                                                             \
+      "Card payment of %s being checked: we will text you the result.")                              \
+    X(TOPUP_OFF, "L'alimentation par carte n'est pas disponible.",                                   \
+      "Top-up by card is not available.")                                                            \
+    /* %s the wallet's balance limit, %s what may still be added */                                  \
+    X(TOPUP_CAP,                                                                                     \
+      "Refusé : sans vérification d'identité, votre solde ne peut dépasser %s. "                 \
+      "Ajout possible : %s.",                                                                        \
+      "Refused: without an identity check your balance may not exceed %s. You may add %s.")          \
+    /* Why a card payment was refused, put into TOPUP_DECLINED and the page. */                      \
+    X(TOPUP_WHY_REFUSED, "refusé par la banque", "refused by the bank")                              \
+    X(TOPUP_WHY_FUNDS, "provision insuffisante", "insufficient funds")                               \
+    X(TOPUP_WHY_EXPIRED, "carte expirée", "card expired")                                            \
+    X(TOPUP_WHY_INVALID, "numéro de carte invalide", "card number invalid")                          \
     /* The web pages' notes when a step cannot start. A lost link's page does not know the           \
      * person's language: both, French first. */                                                     \
     X(PAGE_LINK_GONE,                                                                                \

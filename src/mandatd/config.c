@@ -376,6 +376,12 @@ void config_defaults(struct mandat_config *cfg)
     cfg->social.timeout_s = 10;
     cfg->social.retry_min_s = 5;
     cfg->social.retry_period_s = 86400;
+    /* No acquirer unless one is configured: the test acquirer approves test card numbers. */
+    snprintf(cfg->acquirer.kind, sizeof(cfg->acquirer.kind), "none");
+    cfg->acquirer.latency_ms = 200;   /* about what card schemes answer in */
+    cfg->acquirer.timeout_ms = 10000; /* schemes time an authorization out well within this */
+    snprintf(cfg->acquirer.fee, sizeof(cfg->acquirer.fee), "none"); /* see [fee.card_acquiring] */
+    cfg->acquirer.link_timeout_s = 900; /* a quarter of an hour to find one's card */
 }
 
 _Static_assert(ENGINE_BATCH_MAX <= BATCH_MAX_MAX && ENGINE_QUEUE_MAX <= QUEUE_DEPTH_MAX,

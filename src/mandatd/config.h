@@ -122,6 +122,16 @@ struct mandat_config {
         char tls_ca_file[CONFIG_PATH_MAX]; /* tls_ca_file = (empty: the system's trust store) */
         uint8_t allow_private; /* allow_private = no: loopback and private addresses refused */
     } webhook;
+    /* [acquirer]: money in by bank card (issue 13; docs/mandat.conf) */
+    struct {
+        char kind[8];                     /* kind = none | test: the module behind acquirer.h */
+        uint32_t latency_ms;              /* latency = 200: the test acquirer's answer time */
+        uint32_t timeout_ms;              /* timeout = 10000: then a call is unknown */
+        char state_file[CONFIG_PATH_MAX]; /* state_file = (test acquirer's journal; "" memory) */
+        char fee[FEE_NAME_MAX];           /* fee = none, or a [fee.*] name: card_acquiring */
+        uint32_t fee_account;             /* fee_account = 0: the fees account of the currency */
+        uint32_t link_timeout_s;          /* link_timeout = 900: a top-up page's link lives */
+    } acquirer;
     /* [social]: posts on X and Mastodon (docs/mandat.conf); secrets are never logged */
     struct {
         char handle[33];             /* handle = @mandat: how people mention us */

@@ -60,6 +60,7 @@ enum section_id {
     SEC_WEBHOOK,
     SEC_SOCIAL,
     SEC_CARDS,
+    SEC_ACQUIRER,
     SEC_LIMITS,
     SEC_FEE,
     SEC_COUNT_

@@ -152,6 +152,18 @@ static const struct key_def cards_keys[] = {
     {"price", config_set_cfg_amount, CFG_OFF(cards.price_minor), 0, 0, 0},
 };
 
+/* The kind is checked by mandatd, which knows the modules; a call waits at most 2 minutes. */
+static const struct key_def acquirer_keys[] = {
+    {"kind", config_set_string, CFG_OFF(acquirer.kind), 1,
+     sizeof(((struct mandat_config *)0)->acquirer.kind) - 1, 0},
+    {"latency", config_set_u32, CFG_OFF(acquirer.latency_ms), 0, 60000, 0},
+    {"timeout", config_set_u32, CFG_OFF(acquirer.timeout_ms), 1, 120000, 0},
+    {"state_file", config_set_string, CFG_OFF(acquirer.state_file), 0, CONFIG_PATH_MAX - 1, 0},
+    {"fee", config_set_string, CFG_OFF(acquirer.fee), 1, FEE_NAME_MAX - 1, 0},
+    {"fee_account", config_set_u32, CFG_OFF(acquirer.fee_account), 0, UINT32_MAX, 0},
+    {"link_timeout", config_set_u32, CFG_OFF(acquirer.link_timeout_s), 60, 86400, 0},
+};
+
 static const struct key_def limits_keys[] = {
     {"op_max_p2p", config_set_amount, LIM_OFF(op_max_p2p), 0, 0, 0},
     {"op_max_payment", config_set_amount, LIM_OFF(op_max_payment), 0, 0, 0},
@@ -196,6 +208,7 @@ const struct section_def config_sections[SEC_COUNT_] = {
     [SEC_WEBHOOK] = SECTION_DEF("webhook", webhook_keys),
     [SEC_SOCIAL] = SECTION_DEF("social", social_keys),
     [SEC_CARDS] = SECTION_DEF("cards", cards_keys),
+    [SEC_ACQUIRER] = SECTION_DEF("acquirer", acquirer_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),
 };

@@ -34,7 +34,9 @@ struct daemon {
     struct store *api_reader; /* a third, the API's reader thread's own (statements, journal) */
     struct api *api;
     struct web *web;
-    uint64_t bank_account; /* top-ups through the operator API come from it */
+    struct acquirer *acquirer; /* [acquirer]; NULL when kind is none */
+    struct topup_flow *topups; /* top-ups by bank card over it */
+    uint64_t bank_account;     /* top-ups through the operator API come from it */
     struct webhook_sender *webhooks;
     struct social *social;  /* NULL without [social] x_consumer_secret or mastodon_url */
     const char *ports_file; /* --ports-file, or NULL */

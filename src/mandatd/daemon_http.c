@@ -31,6 +31,7 @@
 #include "channel/webhook/webhook.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
+#include "mandatd/card_topups.h"
 #include "mandatd/config.h"
 #include "mandatd/daemon.h"
 #include "mandatd/service.h"
@@ -167,6 +168,11 @@ int daemon_start_api(struct daemon *d, struct mdt_err *err)
                             .submit_ctx = d->service};
     int rc = api_create(&ac, &d->api, err);
 
+    if (rc == 0) {
+        rc = card_topups_start(d->base, d->cfg, d->dialog, api_submit, d->service, &d->acquirer,
+                               &d->topups, err);
+        wc.topup = d->topups; /* the top-up pages (/t/<token>) */
+    }
     if (rc == 0) {
         rc = web_create(&wc, &d->web, err);
     }

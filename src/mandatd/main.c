@@ -32,6 +32,7 @@
 #include "channel/webhook/webhook.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
+#include "mandatd/card_topups.h"
 #include "mandatd/config.h"
 #include "mandatd/daemon.h"
 #include "mandatd/service.h"
@@ -282,6 +283,9 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
     }
     rc = claim_settings(d, &dc, err);
     if (rc == 0) {
+        rc = card_topups_settings(cfg, d->bank_account, &dc, err);
+    }
+    if (rc == 0) {
         rc = vault_open(cfg->vault_key_file, true, &d->vault, err);
     }
     if (rc == 0) {
@@ -418,6 +422,7 @@ static void stop(struct daemon *d)
     webhook_sender_free(d->webhooks); /* after the engine: its last saves report to the sender */
     social_free(d->social);
     web_free(d->web);
+    card_topups_stop(d->acquirer, d->topups); /* the loop is over: no step answers any more */
     service_free(d->service);
     store_close(d->reader);
     store_close(d->api_reader); /* after api_free: its reader thread is joined */

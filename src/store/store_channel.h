@@ -347,7 +347,7 @@ struct card_row {
     uint8_t activation_hash[32]; /* vault_mac of the activation code on the card carrier */
     uint32_t activation_failures;
     int64_t activated_us;
-        /* when its holder activated it; 0 never */ /* wrong activation codes in a row */
+    /* when its holder activated it; 0 never */ /* wrong activation codes in a row */
     int64_t created_us;
     int64_t updated_us;
     char bin[STORE_CARD_BIN_MAX]; /* (load only) */
@@ -362,6 +362,58 @@ struct card_alias_row {
     uint64_t card_account;
     bool active; /* false: delete the row */
     int64_t created_us;
+};
+
+/* Money in by bank card (issue 13): a top-up of a wallet, from the link sent by SMS (TOPUP 50)
+ * to the credit. Its acquirer operations are acquirer_op_row; no card number or security code
+ * is ever in either, only the last four digits for receipts. */
+enum card_topup_state {
+    TOPUP_OPEN = 0,        /* link sent, card not typed yet */
+    TOPUP_AUTHORIZING = 1, /* authorization recorded, sent to the acquirer */
+    TOPUP_CAPTURING = 2,   /* authorized; capture recorded, sent */
+    TOPUP_CHECKING = 3,    /* no answer in time: resolved by a lookup of the key */
+    TOPUP_CREDITED = 4,    /* captured and the wallet credited */
+    TOPUP_DECLINED = 5,    /* refused (code says why): nothing taken, nothing held */
+    TOPUP_EXPIRED = 6,     /* the link expired unused */
+};
+#define STORE_ACQ_KEY_MAX 64 /* = ACQUIRER_KEY_MAX */
+#define STORE_ACQ_REF_MAX 24 /* = ACQUIRER_REF_MAX */
+struct card_topup_row {
+    struct id128 id; /* the wallet's credit transfer has this id: a second credit is impossible */
+    char phone[STORE_ADDR_MAX];
+    uint64_t wallet_account;
+    int64_t amount_minor;
+    char currency[4];
+    uint16_t state; /* enum card_topup_state */
+    uint16_t lang;
+    char code[3];           /* the acquirer's response code of a decline; "" */
+    char card_last4[5];     /* the card's last four digits, for the receipt; "" before */
+    uint8_t token_hash[32]; /* vault_mac of the page's token (/t/<token>): the token is not kept */
+    int64_t created_us;
+    int64_t expires_us; /* the link's */
+    int64_t updated_us;
+};
+
+enum acquirer_op_state {
+    ACQ_OP_PENDING = 0, /* recorded, sent or about to be: a restart looks it up by key */
+    ACQ_OP_APPROVED = 1,
+    ACQ_OP_DECLINED = 2,
+    ACQ_OP_UNKNOWN = 3, /* no answer in time: looked up later */
+};
+/* One operation sent to the acquirer, written before it is sent. */
+struct acquirer_op_row {
+    char key[STORE_ACQ_KEY_MAX]; /* the idempotency key */
+    struct id128 topup_id;
+    uint16_t kind;  /* enum acquirer_op: authorize, capture, void, refund */
+    uint16_t state; /* enum acquirer_op_state */
+    int64_t amount_minor;
+    char currency[4];
+    uint64_t wallet_account;
+    char ref[STORE_ACQ_REF_MAX];      /* the acquirer's reference, once approved */
+    char auth_ref[STORE_ACQ_REF_MAX]; /* capture, void, refund: the authorization's */
+    char code[3];                     /* ISO 8583 response code, "" before the answer */
+    int64_t created_us;
+    int64_t updated_us;
 };
 
 enum store_extra_kind {
@@ -388,6 +440,8 @@ enum store_extra_kind {
     EXTRA_CARD_PAN = 20,          /* insert; a known pan_mac or token is an error (-MDT_EEXISTS) */
     EXTRA_CARD = 21,              /* upsert by account_id */
     EXTRA_CARD_ALIAS = 22,        /* upsert by (owner, alias), or delete when !active */
+    EXTRA_CARD_TOPUP = 23,        /* upsert by id */
+    EXTRA_ACQUIRER_OP = 24,       /* upsert by key */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -413,6 +467,8 @@ struct store_extra {
         struct card_pan_row card_pan;
         struct card_row card;
         struct card_alias_row card_alias;
+        struct card_topup_row card_topup;
+        struct acquirer_op_row acquirer_op;
     } u;
 };
 
@@ -444,7 +500,9 @@ struct store_channel_fns {
     int (*code_order)(void *ctx, const struct code_order_row *r);  /* waiting ones only */
     int (*card)(void *ctx, const struct card_row *r);              /* with bin, last4 */
     int (*card_alias)(void *ctx, const struct card_alias_row *r);
-    int (*card_pan)(void *ctx, const struct card_pan_row *r); /* sealed: for the CLI's checks */
+    int (*card_pan)(void *ctx, const struct card_pan_row *r);     /* sealed: for the CLI's checks */
+    int (*card_topup)(void *ctx, const struct card_topup_row *r); /* not finished ones only */
+    int (*acquirer_op)(void *ctx, const struct acquirer_op_row *r); /* pending or unknown only */
 };
 
 #endif

@@ -174,6 +174,21 @@ static const char *const migrations[] = {
     " activated_us INTEGER NOT NULL, created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
     "CREATE TABLE card_aliases(owner TEXT NOT NULL, alias TEXT NOT NULL,"
     " card_account INTEGER NOT NULL, created_us INTEGER NOT NULL, PRIMARY KEY(owner, alias));",
+    /* 13: money in by bank card (issue 13): top-ups of wallets, and every operation sent to the
+     * acquirer, written before it is sent, so that a restart completes what was in flight. No
+     * card number or security code in either: the last four digits at most. */
+    "CREATE TABLE card_topups(id BLOB PRIMARY KEY, phone TEXT NOT NULL,"
+    " wallet_account INTEGER NOT NULL, amount_minor INTEGER NOT NULL, currency TEXT NOT NULL,"
+    " state INTEGER NOT NULL, lang INTEGER NOT NULL, code TEXT NOT NULL, card_last4 TEXT NOT NULL,"
+    " token_hash BLOB, created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL,"
+    " updated_us INTEGER NOT NULL);"
+    "CREATE INDEX card_topups_open ON card_topups(state) WHERE state < 4;"
+    "CREATE TABLE acquirer_ops(key TEXT PRIMARY KEY, topup_id BLOB NOT NULL,"
+    " kind INTEGER NOT NULL, state INTEGER NOT NULL, amount_minor INTEGER NOT NULL,"
+    " currency TEXT NOT NULL, wallet_account INTEGER NOT NULL, ref TEXT NOT NULL,"
+    " auth_ref TEXT NOT NULL, code TEXT NOT NULL, created_us INTEGER NOT NULL,"
+    " updated_us INTEGER NOT NULL);"
+    "CREATE INDEX acquirer_ops_open ON acquirer_ops(state) WHERE state IN (0, 3);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -223,6 +238,13 @@ static const char *const stmt_sql[ST_COUNT] = {
                                 " VALUES(?,?)",
     [ST_UPSERT_CODE_ORDER] = "INSERT OR REPLACE INTO code_orders(seq, phone, action, state,"
                              " created_us, done_us) VALUES(?,?,?,?,?,?)",
+    [ST_UPSERT_CARD_TOPUP] =
+        "INSERT OR REPLACE INTO card_topups(id, phone, wallet_account,"
+        " amount_minor, currency, state, lang, code, card_last4, token_hash,"
+        " created_us, expires_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_ACQUIRER_OP] = "INSERT OR REPLACE INTO acquirer_ops(key, topup_id, kind, state,"
+                              " amount_minor, currency, wallet_account, ref, auth_ref, code,"
+                              " created_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_DELETE_CONVERSATION] = "DELETE FROM conversations WHERE phone = ?",
     [ST_UPSERT_ASSOCIATION] = "INSERT OR REPLACE INTO associations(keyword, account_id, name)"
                               " VALUES(?,?,?)",

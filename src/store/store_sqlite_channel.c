@@ -182,6 +182,52 @@ static int write_code_order(struct sqlite_store *s, const struct code_order_row 
     return sqlite_step_done(s, st, err);
 }
 
+static int write_card_topup(struct sqlite_store *s, const struct card_topup_row *r,
+                            struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_CARD_TOPUP];
+    static const uint8_t zero[32];
+
+    sqlite_bind_id(st, 1, r->id);
+    bind_text(st, 2, r->phone, sizeof(r->phone));
+    sqlite3_bind_int64(st, 3, (int64_t)r->wallet_account);
+    sqlite3_bind_int64(st, 4, r->amount_minor);
+    bind_text(st, 5, r->currency, sizeof(r->currency));
+    sqlite3_bind_int(st, 6, r->state);
+    sqlite3_bind_int(st, 7, r->lang);
+    bind_text(st, 8, r->code, sizeof(r->code));
+    bind_text(st, 9, r->card_last4, sizeof(r->card_last4));
+    if (memcmp(r->token_hash, zero, sizeof(zero)) == 0) {
+        sqlite3_bind_null(st, 10);
+    } else {
+        sqlite3_bind_blob(st, 10, r->token_hash, sizeof(r->token_hash), SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 11, r->created_us);
+    sqlite3_bind_int64(st, 12, r->expires_us);
+    sqlite3_bind_int64(st, 13, r->updated_us);
+    return sqlite_step_done(s, st, err);
+}
+
+static int write_acquirer_op(struct sqlite_store *s, const struct acquirer_op_row *r,
+                             struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_ACQUIRER_OP];
+
+    bind_text(st, 1, r->key, sizeof(r->key));
+    sqlite_bind_id(st, 2, r->topup_id);
+    sqlite3_bind_int(st, 3, r->kind);
+    sqlite3_bind_int(st, 4, r->state);
+    sqlite3_bind_int64(st, 5, r->amount_minor);
+    bind_text(st, 6, r->currency, sizeof(r->currency));
+    sqlite3_bind_int64(st, 7, (int64_t)r->wallet_account);
+    bind_text(st, 8, r->ref, sizeof(r->ref));
+    bind_text(st, 9, r->auth_ref, sizeof(r->auth_ref));
+    bind_text(st, 10, r->code, sizeof(r->code));
+    sqlite3_bind_int64(st, 11, r->created_us);
+    sqlite3_bind_int64(st, 12, r->updated_us);
+    return sqlite_step_done(s, st, err);
+}
+
 static int write_conversation(struct sqlite_store *s, const struct conversation_row *r,
                               struct mdt_err *err)
 {
@@ -398,6 +444,10 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
     case EXTRA_CARD:
     case EXTRA_CARD_ALIAS:
         return sqlite_write_card(s, x, err);
+    case EXTRA_CARD_TOPUP:
+        return write_card_topup(s, &x->u.card_topup, err);
+    case EXTRA_ACQUIRER_OP:
+        return write_acquirer_op(s, &x->u.acquirer_op, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
     }

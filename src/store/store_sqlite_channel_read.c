@@ -295,6 +295,45 @@ static int load_code_order(sqlite3_stmt *st, const struct store_channel_fns *f, 
     return f->code_order != NULL ? f->code_order(ctx, &r) : 0;
 }
 
+static int load_card_topup(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct card_topup_row r = {0};
+
+    r.id = sqlite_column_id(st, 0);
+    column_text(st, 1, r.phone, sizeof(r.phone));
+    r.wallet_account = (uint64_t)sqlite3_column_int64(st, 2);
+    r.amount_minor = sqlite3_column_int64(st, 3);
+    column_text(st, 4, r.currency, sizeof(r.currency));
+    r.state = (uint16_t)sqlite3_column_int(st, 5);
+    r.lang = (uint16_t)sqlite3_column_int(st, 6);
+    column_text(st, 7, r.code, sizeof(r.code));
+    column_text(st, 8, r.card_last4, sizeof(r.card_last4));
+    column_blob(st, 9, r.token_hash, sizeof(r.token_hash));
+    r.created_us = sqlite3_column_int64(st, 10);
+    r.expires_us = sqlite3_column_int64(st, 11);
+    r.updated_us = sqlite3_column_int64(st, 12);
+    return f->card_topup != NULL ? f->card_topup(ctx, &r) : 0;
+}
+
+static int load_acquirer_op(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct acquirer_op_row r = {0};
+
+    column_text(st, 0, r.key, sizeof(r.key));
+    r.topup_id = sqlite_column_id(st, 1);
+    r.kind = (uint16_t)sqlite3_column_int(st, 2);
+    r.state = (uint16_t)sqlite3_column_int(st, 3);
+    r.amount_minor = sqlite3_column_int64(st, 4);
+    column_text(st, 5, r.currency, sizeof(r.currency));
+    r.wallet_account = (uint64_t)sqlite3_column_int64(st, 6);
+    column_text(st, 7, r.ref, sizeof(r.ref));
+    column_text(st, 8, r.auth_ref, sizeof(r.auth_ref));
+    column_text(st, 9, r.code, sizeof(r.code));
+    r.created_us = sqlite3_column_int64(st, 10);
+    r.updated_us = sqlite3_column_int64(st, 11);
+    return f->acquirer_op != NULL ? f->acquirer_op(ctx, &r) : 0;
+}
+
 static int load_social_cursor(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
 {
     struct social_cursor_row r = {0};
@@ -417,6 +456,14 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         {"SELECT token, sealed, key_version, pan_mac, bin, last4, pan_len, created_us"
          " FROM card_pans WHERE ?1 IS NOT NULL",
          sqlite_load_card_pan},
+        {"SELECT id, phone, wallet_account, amount_minor, currency, state, lang, code, card_last4,"
+         " token_hash, created_us, expires_us, updated_us FROM card_topups"
+         " WHERE state < 4 AND ?1 IS NOT NULL ORDER BY created_us",
+         load_card_topup},
+        {"SELECT key, topup_id, kind, state, amount_minor, currency, wallet_account, ref, auth_ref,"
+         " code, created_us, updated_us FROM acquirer_ops WHERE state IN (0, 3) AND ?1 IS NOT NULL"
+         " ORDER BY created_us",
+         load_acquirer_op},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
@@ -426,7 +473,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->webhook != NULL,        fns->idempotency != NULL,    fns->campaign != NULL,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
         fns->social_cursor != NULL,  fns->code_order != NULL,     fns->card != NULL,
-        fns->card_alias != NULL,     fns->card_pan != NULL};
+        fns->card_alias != NULL,     fns->card_pan != NULL,       fns->card_topup != NULL,
+        fns->acquirer_op != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

@@ -166,6 +166,13 @@ void open_world(bool fresh)
                                .event_json = request_json_event};
 
     dc.suspense_account = w.suspense;
+    dc.topup_link_s = w.topup_link_s;
+    dc.bank_account = 1; /* setup_ledger's system accounts: bank 1, fees 2 */
+    dc.topup_fee_schedule = w.topup_fee_schedule;
+    dc.topup_fee_account = w.topup_fee_account;
+    if (w.topup_fee_schedule != 0) {
+        dc.topup_fee = w.cfg.fee_schedules[w.topup_fee_schedule - 1];
+    }
     dc.currency = currency_find("EUR");
     dc.order_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "sms_order");
     dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "card_reload");

@@ -31,6 +31,9 @@ struct world {
     uint64_t peer_seq;
     uint64_t suspense; /* 0: money to numbers with no wallet is refused */
     uint32_t order_timeout_s, code_attempts, code_lock_s; /* 0: 300, 5, 1800 */
+    uint32_t topup_link_s;                                /* top-ups by bank card: 0 off */
+    uint16_t topup_fee_schedule;                          /* their fee, a schedule of cfg; 0 none */
+    uint64_t topup_fee_account;                           /* 0: to the fees account (2) */
     char replies[8][STORE_TEXT_MAX];                      /* as the peer gets them: links opened */
     char stored[8][STORE_TEXT_MAX];                       /* as the outbox keeps them */
     char inbox[STORE_TEXT_MAX];                           /* the message as the inbox keeps it */

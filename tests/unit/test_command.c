@@ -590,6 +590,22 @@ static void test_donate_and_reload(void **state)
          .cur = "EUR",
          .keyword = "MUM",
          .lang = "en"},
+        /* The wallet's own top-up by bank card: an amount alone (issue 13). */
+        {.text = "TOPUP 50", .type = CMD_TOPUP, .amount = 5000, .cur = "EUR", .lang = "en"},
+        {.text = "topup 12,50 EUR", .type = CMD_TOPUP, .amount = 1250, .cur = "EUR", .lang = "en"},
+        {.text = "ALIMENTER 50", .type = CMD_TOPUP, .amount = 5000, .cur = "EUR", .lang = "fr"},
+        {.text = "Alimenter 1 000" EURO,
+         .type = CMD_TOPUP,
+         .amount = 100000,
+         .cur = "EUR",
+         .lang = "fr"},
+        {.text = "ALIMENTER", .type = CMD_TOPUP, .hint = HINT_TOPUP_AMOUNT, .lang = "fr"},
+        {.text = "ALIMENTER 0",
+         .type = CMD_TOPUP,
+         .hint = HINT_AMOUNT_INVALID,
+         .cur = "EUR",
+         .lang = "fr",
+         .detail = "'0' is zero: send an amount above 0"},
     };
 
     (void)state;

@@ -87,6 +87,31 @@ static void test_defaults(void **state)
     assert_int_equal(fee_get(&cfg, "sms_order")->payer, FEE_OPERATOR);
 }
 
+/* [acquirer]: the test acquirer, its timing, its journal and the fee leg. */
+static void test_acquirer(void **state)
+{
+    struct mandat_config cfg;
+
+    (void)state;
+    load_ok(&cfg, "");
+    assert_string_equal(cfg.acquirer.kind, "none");
+    assert_string_equal(cfg.acquirer.fee, "none");
+    assert_int_equal(cfg.acquirer.timeout_ms, 10000);
+    load_ok(&cfg, "[acquirer]\nkind = test\nlatency = 5\ntimeout = 300\nstate_file = /tmp/a\n"
+                  "fee = card_acquiring\nfee_account = 7\nlink_timeout = 60\n"
+                  "[fee.card_acquiring]\ntype = percent\npayer = payer\npercent = 1.2\n"
+                  "fixed = 0.10\n");
+    assert_string_equal(cfg.acquirer.kind, "test");
+    assert_int_equal(cfg.acquirer.latency_ms, 5);
+    assert_int_equal(cfg.acquirer.timeout_ms, 300);
+    assert_string_equal(cfg.acquirer.state_file, "/tmp/a");
+    assert_int_equal(cfg.acquirer.fee_account, 7);
+    assert_int_equal(cfg.acquirer.link_timeout_s, 60);
+    assert_int_equal(fee_get(&cfg, "card_acquiring")->percent_bp, 120);
+    load_fails("[acquirer]\ntimeout = 0\n",
+               "mandat.conf:2: [acquirer] timeout: '0' is not a whole number from 1 to 120000");
+}
+
 /* docs/mandat.conf documents the defaults: loading it must change nothing at all. */
 static void test_sms_http_vault(void **state)
 {
@@ -357,6 +382,7 @@ static void test_errors(void **state)
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
          "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [cards], "
+         "[acquirer], "
          "[limits.<kind>.<tier>] or [fee.<name>]"},
         {"[cards]\nbin = 12345\n", "mandat.conf:2: [cards] bin: '12345' is not 6 to 8 digits"},
         {"[cards]\nbin = 4970101x\n",
@@ -704,6 +730,7 @@ int main(void)
         cmocka_unit_test(test_defaults),
         cmocka_unit_test(test_sample_equals_defaults),
         cmocka_unit_test(test_sms_http_vault),
+        cmocka_unit_test(test_acquirer),
         cmocka_unit_test(test_smpp_links),
         cmocka_unit_test(test_smpp_link_errors),
         cmocka_unit_test(test_smpp_link_then_others),

@@ -29,6 +29,7 @@
  * c  the same for a payment request's page (/c/ rather than /enrol/);
  * k  a keyword or short code (31); x a ledger reason; o a one-time code;
  * s  a social account (X handles have 15 characters; Mastodon ones here up to 31);
+ * T  the same for a top-up's page (/t/); y  a card refusal in words (dialog_topup_reason);
  * d  a card's last 4 digits; e  a card alias (15 letters);
  * m  who asks for a payment: a merchant (and campaign) name of any length and script, as
  *    dialog_sms_name shows it; f  the merchant's order reference, likewise. */
@@ -62,6 +63,12 @@ static const char *value(char kind, enum lang lang)
         snprintf(link, sizeof(link), "%.*s/c/%s", DIALOG_LINK_BASE_SMS_MAX,
                  "https://pay.mandat-example.frxyz", "0123456789abcdef0123456789abcdef");
         return link;
+    case 'T':
+        snprintf(link, sizeof(link), "%.*s/t/%s", DIALOG_LINK_BASE_SMS_MAX,
+                 "https://pay.mandat-example.frxyz", "0123456789abcdef0123456789abcdef");
+        return link;
+    case 'y':
+        return fr ? "numéro de carte invalide" : "card number invalid";
     case 'k':
         return "ABCDEFGHIJKLMNOPQRSTUVWXYZ01234";
     case 'x':
@@ -197,6 +204,16 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_CARD_BLOCKED_NOW] = "Sde",
     [TEXT_CARD_BALANCE] = "Sdaa",
     [TEXT_CARD_NONE_HERE] = "S",
+    [TEXT_TOPUP_LINK] = "SaTt",
+    [TEXT_TOPUP_DONE] = "Sada",
+    [TEXT_TOPUP_DECLINED] = "Say",
+    [TEXT_TOPUP_CHECKING] = "Sa",
+    [TEXT_TOPUP_OFF] = "S",
+    [TEXT_TOPUP_CAP] = "Saa",
+    [TEXT_TOPUP_WHY_REFUSED] = "W",
+    [TEXT_TOPUP_WHY_FUNDS] = "W",
+    [TEXT_TOPUP_WHY_EXPIRED] = "W",
+    [TEXT_TOPUP_WHY_INVALID] = "W",
     [TEXT_PAGE_LINK_GONE] = "W",
     [TEXT_PAGE_ORDER_GONE] = "W",
     [TEXT_PAGE_BUSY] = "W",

@@ -322,7 +322,8 @@ static void test_schema_and_missing(void **state)
                " DROP TABLE payment_requests; DROP TABLE webhooks; DROP TABLE idempotency;"
                " DROP TABLE campaigns; DROP TABLE campaign_donations; DROP TABLE social_links;"
                " DROP TABLE social_cursors; DROP TABLE code_orders; DROP TABLE card_pans;"
-               " DROP TABLE cards; DROP TABLE card_aliases; PRAGMA user_version = 1");
+               " DROP TABLE cards; DROP TABLE card_aliases; DROP TABLE card_topups;"
+               " DROP TABLE acquirer_ops; PRAGMA user_version = 1");
     assert_int_equal(store_open(&so, &f->store, &err), 0);
     sql(f->db, "SELECT count(*) FROM customers, outbox");
     {
@@ -505,6 +506,84 @@ static void test_hook_rows(void **state)
     assert_string_equal(l.outbox_row.text, "ok balance 4200");
 }
 
+/* Top-ups by bank card and their acquirer operations: written, and read back at start while
+ * unfinished (the restart completes them). */
+struct topups_loaded {
+    int topups, ops;
+    struct card_topup_row topup;
+    struct acquirer_op_row op;
+};
+
+static int on_topup(void *ctx, const struct card_topup_row *r)
+{
+    struct topups_loaded *l = ctx;
+    l->topups++;
+    l->topup = *r;
+    return 0;
+}
+
+static int on_acquirer_op(void *ctx, const struct acquirer_op_row *r)
+{
+    struct topups_loaded *l = ctx;
+    l->ops++;
+    l->op = *r;
+    return 0;
+}
+
+static struct topups_loaded load_topups(struct fixture *f)
+{
+    struct topups_loaded l = {0};
+    struct store_channel_fns fns = {.card_topup = on_topup, .acquirer_op = on_acquirer_op};
+    assert_int_equal(store_channel_load(f->store, &fns, &l, 0, NULL), 0);
+    return l;
+}
+
+static void test_card_topup_rows(void **state)
+{
+    struct fixture *f = *state;
+    static struct store_extra x[2];
+
+    memset(x, 0, sizeof(x));
+    x[0].kind = EXTRA_CARD_TOPUP;
+    x[0].u.card_topup.id = nid(9);
+    strcpy(x[0].u.card_topup.phone, "+33612345678");
+    x[0].u.card_topup.wallet_account = 5;
+    x[0].u.card_topup.amount_minor = 5000;
+    strcpy(x[0].u.card_topup.currency, "EUR");
+    x[0].u.card_topup.state = TOPUP_CAPTURING;
+    strcpy(x[0].u.card_topup.card_last4, "1111");
+    memset(x[0].u.card_topup.token_hash, 0xcd, 32);
+    x[1].kind = EXTRA_ACQUIRER_OP;
+    strcpy(x[1].u.acquirer_op.key, "0123456789abcdef0123456789abcdef.c");
+    x[1].u.acquirer_op.topup_id = nid(9);
+    x[1].u.acquirer_op.kind = 1;
+    x[1].u.acquirer_op.state = ACQ_OP_PENDING;
+    x[1].u.acquirer_op.amount_minor = 5000;
+    strcpy(x[1].u.acquirer_op.auth_ref, "T0000000001");
+    assert_int_equal(engine_submit_rows(f->engine, NULL, 0, x, 2, 2, NULL, NULL, NULL, ignore_done),
+                     0);
+    restart(f);
+    struct topups_loaded l = load_topups(f);
+    assert_int_equal(l.topups, 1);
+    assert_int_equal(l.topup.amount_minor, 5000);
+    assert_int_equal(l.topup.state, TOPUP_CAPTURING);
+    assert_string_equal(l.topup.card_last4, "1111");
+    assert_int_equal(l.topup.token_hash[31], 0xcd);
+    assert_int_equal(l.ops, 1);
+    assert_string_equal(l.op.auth_ref, "T0000000001");
+    assert_true(id128_eq(l.op.topup_id, nid(9)));
+    /* Finished: approved and credited, neither is read back any more. */
+    x[0].u.card_topup.state = TOPUP_CREDITED;
+    x[1].u.acquirer_op.state = ACQ_OP_APPROVED;
+    strcpy(x[1].u.acquirer_op.code, "00");
+    assert_int_equal(engine_submit_rows(f->engine, NULL, 0, x, 2, 2, NULL, NULL, NULL, ignore_done),
+                     0);
+    restart(f);
+    l = load_topups(f);
+    assert_int_equal(l.topups, 0);
+    assert_int_equal(l.ops, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +595,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_schema_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_channel_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hook_rows, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_card_topup_rows, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

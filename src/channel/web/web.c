@@ -151,6 +151,15 @@ void web_time_left(struct evbuffer *b, bool fr, int64_t expires_us)
                         (long long)(left_s % 60));
 }
 
+void web_note(struct evbuffer *b, const char *note)
+{
+    if (note != NULL) {
+        evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
+        web_html(b, note);
+        evbuffer_add_printf(b, "</p>");
+    }
+}
+
 void web_foot(struct evbuffer *b)
 {
     evbuffer_add_printf(b, "</div><footer class=\"muted\">mandat</footer></main></body></html>");
@@ -224,11 +233,7 @@ static void page_request(struct web *w, struct evhttp_request *req, const char *
         web_html(b, r->description);
     }
     web_time_left(b, fr, r->expires_us);
-    if (note != NULL) {
-        evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
-        web_html(b, note);
-        evbuffer_add_printf(b, "</p>");
-    }
+    web_note(b, note);
     web_csrf_token(w, token, csrf);
     evbuffer_add_printf(b,
                         "<form method=\"post\" action=\"/c/%s\" autocomplete=\"off\">"
@@ -482,11 +487,7 @@ static void page_enrol(struct web *w, struct evhttp_request *req, const char *to
                              "Évitez 123456, 000000 et les chiffres de votre numéro."
                            : "6 digits only you know: it confirms every payment. Avoid 123456, "
                              "000000 and the digits of your number.");
-    if (note != NULL) {
-        evbuffer_add_printf(b, "<p class=\"bad\" id=\"note\">");
-        web_html(b, note);
-        evbuffer_add_printf(b, "</p>");
-    }
+    web_note(b, note);
     evbuffer_add_printf(b,
                         "<form method=\"post\" action=\"/enrol/%s\" autocomplete=\"off\">"
                         "<input type=\"hidden\" name=\"csrf\" value=\"%s\">"
@@ -766,6 +767,8 @@ bool web_handle(struct web *w, void *r)
         }
     } else if (web_social_handle(w, req, path, m)) {
         /* /link/<token>, /o/<token> */
+    } else if (web_topup_handle(w, req, path, m)) {
+        /* /t/<token> */
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         if (m == EVHTTP_REQ_POST) {
             post_page(w, req, path + 3);

@@ -16,6 +16,7 @@ struct dialog_step;
 struct store;
 struct vault;
 struct web;
+struct topup_flow;
 
 struct web_config {
     struct dialog *dialog; /* borrowed */
@@ -26,6 +27,7 @@ struct web_config {
     int (*submit)(void *submit_ctx, struct dialog_step *s, void *ctx,
                   void (*done)(void *ctx, int rc, const struct dialog_step *s));
     void *submit_ctx;
+    struct topup_flow *topup; /* borrowed: top-ups by bank card (/t/<token>); NULL: none */
 };
 
 /* *out: web_free(). */

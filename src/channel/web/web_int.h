@@ -31,6 +31,8 @@ void web_reply(struct evhttp_request *req, int status, const char *type, struct 
 void web_html(struct evbuffer *b, const char *s);
 void web_head(struct evbuffer *b, bool fr, const char *title);
 void web_foot(struct evbuffer *b);
+/* A line above a form saying what went wrong (id "note"), escaped; nothing when note is NULL. */
+void web_note(struct evbuffer *b, const char *note);
 /* The last fact of a page's list: the time left until expires_us (minutes and seconds, none
  * once past), after an open <dd>; closes the list. */
 void web_time_left(struct evbuffer *b, bool fr, int64_t expires_us);
@@ -56,5 +58,9 @@ void web_on_close(struct evhttp_connection *conn, void *arg);
 /* /link/<token> and /o/<token> (web_social.c): true when path was one of them. */
 bool web_social_handle(struct web *w, struct evhttp_request *req, const char *path,
                        enum evhttp_cmd_type m);
+
+/* /t/<token> (web_topup.c): a wallet's top-up by bank card; true when path was one. */
+bool web_topup_handle(struct web *w, struct evhttp_request *req, const char *path,
+                      enum evhttp_cmd_type m);
 
 #endif

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* Money in by bank card, end to end (issue 13): a top-up page's card goes to the acquirer only
+ * after its authorization is recorded; each answer is recorded (dialog/topup.h decides what it
+ * means) before the next operation is sent: capture, then the credit. Unknown results, and what
+ * a restart finds unfinished, are looked up by idempotency key until the acquirer says. The
+ * card number lives here only until the authorization is sent; the security code stays in the
+ * vault's CVV pool until the acquirer answers. Loop thread only. */
+#ifndef MDT_CHANNEL_ACQUIRER_TOPUP_FLOW_H
+#define MDT_CHANNEL_ACQUIRER_TOPUP_FLOW_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "base/error.h"
+#include "base/limits.h"
+#include "store/store_channel.h"
+
+struct event_base;
+struct acquirer;
+struct dialog;
+struct dialog_step;
+struct topup_flow;
+
+struct topup_flow_config {
+    struct acquirer *acquirer; /* borrowed */
+    struct dialog *dialog;     /* borrowed */
+    /* Submit a step; done runs on the loop once it is durable or failed (service_submit). */
+    int (*submit)(void *submit_ctx, struct dialog_step *s, void *ctx,
+                  void (*done)(void *ctx, int rc, const struct dialog_step *s));
+    void *submit_ctx;
+    /* Unknown results are looked up again this often (and pending operations older than
+     * twice this are taken for lost); 0: never by itself. */
+    uint32_t recheck_ms;
+};
+
+/* How a page's payment ended (for now: CHECKING is not the end, the SMS says the rest). */
+struct topup_flow_result {
+    int rc;             /* 0, or why nothing was sent (err has the person's words) */
+    bool refused;       /* the wallet's limit: nothing sent to the acquirer */
+    int64_t room_minor; /* then: what still fits, and the limit */
+    int64_t cap_minor;
+    struct card_topup_row topup; /* CREDITED, DECLINED (code) or CHECKING */
+    struct mdt_err err;
+};
+
+/* Called once per topup_flow_pay that returned 0, on the loop, never inside it. */
+typedef void (*topup_flow_fn)(void *ctx, const struct topup_flow_result *r);
+
+/* *out: topup_flow_free. Starts the recheck timer. -MDT_ENOMEM. */
+int topup_flow_create(struct event_base *base, const struct topup_flow_config *cfg,
+                      struct topup_flow **out);
+
+/* Stop: chains in flight end without their done. NULL allowed. */
+void topup_flow_free(struct topup_flow *f);
+
+/* Pay the top-up whose page token hashes to token_hash with the card pan (caller-owned, wiped
+ * by the caller after the call: it is copied here until the authorization is sent, then wiped),
+ * valid through month/year, and the security code in the vault's CVV pool at cvv_slot (taken
+ * over: dropped here once the acquirer answers, or on any error, whatever the return). Errors,
+ * done never called, err in the person's language: -MDT_ENOTFOUND (link gone), -MDT_EBUSY (the
+ * top-up is already being paid: a second click), -MDT_EFULL (too many payments in flight). */
+int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], const char *pan,
+                   unsigned month, unsigned year, uint32_t cvv_slot, topup_flow_fn done, void *ctx,
+                   struct mdt_err *err);
+
+/* Look up every unfinished operation now (at start: at_start takes every pending one for lost,
+ * as the process that sent them is gone). Idempotent: a key already being looked up is not
+ * asked twice. */
+void topup_flow_recover(struct topup_flow *f, bool at_start);
+
+#endif
