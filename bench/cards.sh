@@ -91,6 +91,7 @@ for line in open(sys.argv[1]).read().splitlines() + open(sys.argv[2]).read().spl
         continue
     r = dict(kv.split("=") for kv in f[2:])
     n, s = int(r["cards"]), float(r["secs"])
-    print("issue %-5s %6d cards in %7.2f s: %8.0f cards/s" % (f[1], n, s, n / s if s > 0 else 0))
+    print("issue %-5s %6d cards in %7.2f s: %8.1f cards/s, %7.2f ms a card" % (f[1], n, s,
+          n / s if s > 0 else 0, 1e3 * s / n if n > 0 else 0))
 ' "$dir/setup.out" "$dir/issue.result"
 exit "$failed"

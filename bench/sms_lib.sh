@@ -175,8 +175,8 @@ check_association() {
 }
 
 # summary NUM DEN FILE...: one line per RESULT line of FILEs (done/s: numbers whose order was
-# confirmed, per second), then the ratios of run NUM's MO/s and done/s to run DEN's when both
-# ran.
+# confirmed, per second; peer_us/d: the peer's CPU microseconds per confirmed order, which other
+# load on the machine disturbs less than rates), then run NUM's figures over run DEN's.
 summary() {
   local num=$1 den=$2; shift 2
   echo
@@ -187,18 +187,21 @@ rows = {}
 for line in sys.stdin:
     f = line.split()
     rows[f[1]] = dict(kv.split("=") for kv in f[2:])
-print("%-8s %9s %8s %8s %8s %9s %9s %7s %9s %9s" % ("run", "MOs", "secs", "MO/s", "done/s",
-      "p50_us", "p99_us", "errors", "gen_cpu%", "peer_cpu%"))
+print("%-8s %9s %8s %8s %8s %9s %9s %7s %9s %9s %9s" % ("run", "MOs", "secs", "MO/s",
+      "done/s", "p50_us", "p99_us", "errors", "gen_cpu%", "peer_cpu%", "peer_us/d"))
 for k, r in rows.items():
     w = float(r["wall"]) or 1
     s = float(r["secs"])
-    r["done_per_s"] = int(r.get("done", 0)) / s if s > 0 else 0
-    print("%-8s %9s %8s %8s %8.0f %9s %9s %7s %9.0f %9.0f" % (k, r["mos"], r["secs"],
+    done = int(r.get("done", 0))
+    r["done_per_s"] = done / s if s > 0 else 0
+    r["cpu_per_done"] = 1e6 * float(r["peer_cpu"]) / done if done > 0 else 0
+    print("%-8s %9s %8s %8s %8.0f %9s %9s %7s %9.0f %9.0f %9.0f" % (k, r["mos"], r["secs"],
           r["mo_per_s"], r["done_per_s"], r["p50_us"], r["p99_us"], r["errors"],
-          100 * float(r["gen_cpu"]) / w, 100 * float(r["peer_cpu"]) / w))
+          100 * float(r["gen_cpu"]) / w, 100 * float(r["peer_cpu"]) / w, r["cpu_per_done"]))
 if num in rows and den in rows and float(rows[den]["mo_per_s"]) > 0:
-    print("ratio %s / %s: %.2fx MO/s, %.2fx confirmed orders/s" % (num, den,
-          float(rows[num]["mo_per_s"]) / float(rows[den]["mo_per_s"]),
-          rows[num]["done_per_s"] / (rows[den]["done_per_s"] or 1)))
+    print("ratio %s / %s: %.2fx MO/s, %.2fx confirmed orders/s, %.2fx peer CPU per order" % (
+          num, den, float(rows[num]["mo_per_s"]) / float(rows[den]["mo_per_s"]),
+          rows[num]["done_per_s"] / (rows[den]["done_per_s"] or 1),
+          rows[num]["cpu_per_done"] / (rows[den]["cpu_per_done"] or 1)))
 ' "$num" "$den"
 }
