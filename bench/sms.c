@@ -2,7 +2,8 @@
 /* bench/sms: a donation campaign through real SMPP binds. `setup` preloads N customers with
  * wallets, codes and 100 EUR each into a fresh store; `smsc` is the operator's SMSC: it accepts
  * one bind_transceiver (mandatd, or Kannel's bearerbox) and drives every number through
- * "DON 5 TELETHON" then its code, pipelined across numbers, measuring MO->reply latency. */
+ * "DON 5 TELETHON" (or, with --card, "RECHARGE MAMAN 60") then its code, pipelined across
+ * numbers, measuring MO->reply latency. */
 #include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
@@ -45,6 +46,7 @@
 
 struct setup_opts {
     const char *db, *key, *assoc_out;
+    const char *cards_ring; /* --cards: also a card per customer, sealed under this key ring */
     uint32_t numbers;
 };
 
@@ -54,9 +56,8 @@ static void die(const char *what, const struct mdt_err *err)
     exit(2);
 }
 
-/* Execute n ops (n <= ENGINE_SUBMIT_MAX) with rows; every op must be accepted. */
-static void setup_exec(struct engine *e, const struct ledger_op *ops, size_t n,
-                       struct store_extra *rows, size_t nrows, struct ledger_result *res)
+void sms_setup_exec(struct engine *e, const struct ledger_op *ops, size_t n,
+                    struct store_extra *rows, size_t nrows, struct ledger_result *res)
 {
     struct mdt_err err = {0};
 
@@ -82,17 +83,17 @@ static uint64_t setup_association(struct engine *e)
         die("out of memory", NULL);
     }
     strcpy(op.account.currency, "EUR");
-    setup_exec(e, &op, 1, NULL, 0, &res);
+    sms_setup_exec(e, &op, 1, NULL, 0, &res);
     memset(&op, 0, sizeof(op));
     op.type = LEDGER_OP_ACCOUNT_OPEN;
     op.account.kind = ACCOUNT_ASSOCIATION;
     strcpy(op.account.currency, "EUR");
-    setup_exec(e, &op, 1, NULL, 0, &res);
+    sms_setup_exec(e, &op, 1, NULL, 0, &res);
     row->kind = EXTRA_ASSOCIATION;
     snprintf(row->u.association.keyword, sizeof(row->u.association.keyword), "%s", SMS_KEYWORD);
     snprintf(row->u.association.name, sizeof(row->u.association.name), "Téléthon");
     row->u.association.account_id = res.account_id;
-    setup_exec(e, NULL, 0, row, 1, NULL);
+    sms_setup_exec(e, NULL, 0, row, 1, NULL);
     free(row);
     return res.account_id;
 }
@@ -111,7 +112,7 @@ static void setup_chunk(struct engine *e, const struct vault *v, uint32_t first,
         ops[i].account.tier = 2;
         strcpy(ops[i].account.currency, "EUR");
     }
-    setup_exec(e, ops, n, NULL, 0, res);
+    sms_setup_exec(e, ops, n, NULL, 0, res);
     for (size_t i = 0; i < n; i++) {
         struct customer_row *c = &rows[i].u.customer;
         uint64_t account = res[i].account_id;
@@ -134,7 +135,7 @@ static void setup_chunk(struct engine *e, const struct vault *v, uint32_t first,
             die("vault_pin_hash", NULL);
         }
     }
-    setup_exec(e, ops, n, rows, n, res);
+    sms_setup_exec(e, ops, n, rows, n, res);
 }
 
 static int setup_run(const struct setup_opts *o)
@@ -174,6 +175,9 @@ static int setup_run(const struct setup_opts *o)
 
         setup_chunk(e, v, first, n, ops, res, rows);
     }
+    if (o->cards_ring != NULL) {
+        sms_setup_cards(e, v, o->cards_ring, o->numbers);
+    }
     engine_stop(e);
     store_close(s);
     vault_close(v);
@@ -196,6 +200,7 @@ static int setup_main(int argc, char **argv)
                                        {"key", required_argument, NULL, 'k'},
                                        {"numbers", required_argument, NULL, 'n'},
                                        {"association-file", required_argument, NULL, 'a'},
+                                       {"cards", required_argument, NULL, 'c'},
                                        {NULL, 0, NULL, 0}};
     struct setup_opts o = {.numbers = 100000};
     int c;
@@ -207,6 +212,8 @@ static int setup_main(int argc, char **argv)
             o.key = optarg;
         } else if (c == 'a') {
             o.assoc_out = optarg;
+        } else if (c == 'c') {
+            o.cards_ring = optarg;
         } else if (c == 'n') {
             o.numbers = (uint32_t)strtoul(optarg, NULL, 10);
         } else {
@@ -217,7 +224,7 @@ static int setup_main(int argc, char **argv)
         o.numbers > SMS_NUMBERS_MAX) {
         fprintf(stderr,
                 "usage: bench_sms setup --db FILE --key FILE --association-file FILE "
-                "[--numbers 1..%u]\n",
+                "[--numbers 1..%u] [--cards KEY_RING]\n",
                 SMS_NUMBERS_MAX);
         return 2;
     }
@@ -275,7 +282,18 @@ struct smsc_opts {
     double rate; /* new numbers per second at most (0: as fast as the window allows) */
     const char *ready_file, *peer_pid_file, *label, *acked_file;
     bool msgid, stop_peer, crash_tolerant;
+    bool card; /* --card: RECHARGE MAMAN 60 instead of DON 5 TELETHON */
 };
+
+/* What each number sends first, and the starts of the two replies it waits for. */
+struct campaign_texts {
+    const char *order, *reply_confirm, *reply_done;
+};
+
+static const struct campaign_texts texts_donate = {SMS_DONATE_TEXT, SMS_REPLY_CONFIRM,
+                                                   SMS_REPLY_DONE};
+static const struct campaign_texts texts_card = {SMS_RELOAD_TEXT, SMS_REPLY_RELOAD_CONFIRM,
+                                                 SMS_REPLY_RELOADED};
 
 /* Threads of the first peer process reported one by one when busy 1 % of the time or more
  * (mandatd has two: the event loop and the ledger thread); more are summed in the total. */
@@ -292,6 +310,7 @@ struct cpu_sample {
 
 struct smsc {
     struct smsc_opts o;
+    const struct campaign_texts *texts;
     int lfd, fd;
     bool bound;
     int64_t start_after_us; /* bind time + start_delay_s: let the peer settle (Kannel's boxes) */
@@ -501,7 +520,7 @@ static int mo_send_mo(struct smsc *s, uint32_t i, bool code)
 {
     struct number *n = &s->nums[i];
     struct smpp_deliver_sm *d = &s->mo.body.deliver_sm;
-    const char *text = code ? SMS_CODE : SMS_DONATE_TEXT;
+    const char *text = code ? SMS_CODE : s->texts->order;
     size_t len = strlen(text);
 
     s->mo.sequence_number = 2 * i + (code ? 2 : 1);
@@ -706,13 +725,13 @@ static void on_submit(struct smsc *s, const struct smpp_pdu *p, int64_t now)
     if (s->o.crash_tolerant && i != UINT32_MAX) {
         /* MTs are delivered at least once: after a restart mandat sends its outbox again. */
         n = &s->nums[i];
-        if (strncmp(text, SMS_REPLY_CONFIRM, strlen(SMS_REPLY_CONFIRM)) == 0) {
+        if (strncmp(text, s->texts->reply_confirm, strlen(s->texts->reply_confirm)) == 0) {
             if ((n->flags & MO_GOT_CONFIRM) != 0) {
                 s->dup_replies++;
                 return;
             }
             n->flags |= MO_GOT_CONFIRM;
-        } else if (strncmp(text, SMS_REPLY_DONE, strlen(SMS_REPLY_DONE)) == 0) {
+        } else if (strncmp(text, s->texts->reply_done, strlen(s->texts->reply_done)) == 0) {
             if ((n->flags & MO_GOT_DONE) != 0) {
                 s->dup_replies++;
                 return;
@@ -726,7 +745,7 @@ static void on_submit(struct smsc *s, const struct smpp_pdu *p, int64_t now)
         return;
     }
     n = &s->nums[i];
-    want = n->step == STEP_DONATE_SENT ? SMS_REPLY_CONFIRM : SMS_REPLY_DONE;
+    want = n->step == STEP_DONATE_SENT ? s->texts->reply_confirm : s->texts->reply_done;
     if (strncmp(text, want, strlen(want)) != 0) {
         if (s->errors < 5) {
             fprintf(stderr, "bench_sms: to %s: \"%s\", expected \"%s...\"\n",
@@ -942,7 +961,7 @@ static void smsc_report(struct smsc *s)
         cpu_wall = 1;
     }
     printf("%s: %" PRIu64 " MOs answered (%" PRIu64 " sent) from %u numbers, %" PRIu64
-           " donations done, in %.2f s: %.0f MO/s; MO->reply p50 %u us, p99 %u us\n",
+           " orders confirmed, in %.2f s: %.0f MO/s; MO->reply p50 %u us, p99 %u us\n",
            s->o.label, s->replies, s->mo_sent, s->o.numbers, s->done, secs,
            secs > 0 ? (double)s->replies / secs : 0, p50, p99);
     printf("%s: errors %" PRIu64 ", unexpected %" PRIu64 ", failed numbers %" PRIu64
@@ -974,9 +993,9 @@ static void smsc_report(struct smsc *s)
         }
     }
     printf("RESULT %s mos=%" PRIu64 " secs=%.3f mo_per_s=%.0f p50_us=%u p99_us=%u errors=%" PRIu64
-           " gen_cpu=%.2f peer_cpu=%.2f wall=%.2f\n",
+           " gen_cpu=%.2f peer_cpu=%.2f wall=%.2f done=%" PRIu64 "\n",
            s->o.label, s->replies, secs, secs > 0 ? (double)s->replies / secs : 0, p50, p99,
-           s->errors + s->unexpected + s->failed, self, peer, cpu_wall);
+           s->errors + s->unexpected + s->failed, self, peer, cpu_wall, s->done);
     fflush(stdout);
 }
 
@@ -1034,6 +1053,7 @@ static int smsc_init(struct smsc *s, const struct smsc_opts *o)
 
     memset(s, 0, sizeof(*s));
     s->o = *o;
+    s->texts = o->card ? &texts_card : &texts_donate;
     s->fd = -1;
     s->lfd = -1;
     s->nums = calloc(o->numbers, sizeof(*s->nums));
@@ -1169,6 +1189,7 @@ static int smsc_main(int argc, char **argv)
                                        {"crash-tolerant", no_argument, NULL, 'C'},
                                        {"rate", required_argument, NULL, 'R'},
                                        {"acked-file", required_argument, NULL, 'A'},
+                                       {"card", no_argument, NULL, 'K'},
                                        {NULL, 0, NULL, 0}};
     struct smsc_opts o = {
         .numbers = 100000, .window = 1000, .seconds_max = 600, .msgid = true, .label = "mandat"};
@@ -1215,6 +1236,9 @@ static int smsc_main(int argc, char **argv)
         case 'A':
             o.acked_file = optarg;
             break;
+        case 'K':
+            o.card = true;
+            break;
         default:
             return 2;
         }
@@ -1226,7 +1250,8 @@ static int smsc_main(int argc, char **argv)
                 "usage: bench_sms smsc [--port P] [--numbers 1..%u] [--window 1..%u]\n"
                 "       [--seconds-max 1..3600] [--ready-file F] [--peer-pid-file F]\n"
                 "       [--label NAME] [--no-msgid] [--stop-peer] [--start-delay 0..60]\n"
-                "       [--crash-tolerant [--acked-file F]] [--rate NEW_NUMBERS_PER_S]\n",
+                "       [--crash-tolerant [--acked-file F]] [--rate NEW_NUMBERS_PER_S]\n"
+                "       [--card]\n",
                 SMS_NUMBERS_MAX, SMSC_WINDOW_MAX);
         return 2;
     }

@@ -29,6 +29,16 @@
 #define SMS_REPLY_CONFIRM "Donner 5,00 € à "
 #define SMS_REPLY_DONE "Merci ! Don de 5,00 € à "
 
+/* The card campaign (bench/cards.sh, smsc --card): number i reloads the prepaid card it linked
+ * as MAMAN (bench_sms setup --cards) with 60 EUR, the reload fee (6 EUR, [fee.card_reload]) on
+ * top, then confirms with the same code. The replies start with mandat's
+ * TEXT_CARD_CONFIRM_RELOAD and TEXT_CARD_RELOADED in French. */
+#define SMS_CARD_ALIAS "MAMAN"
+#define SMS_RELOAD_TEXT "RECHARGE " SMS_CARD_ALIAS " 60"
+#define SMS_RELOAD_AMOUNT_MINOR 6000
+#define SMS_REPLY_RELOAD_CONFIRM "Recharger ****"
+#define SMS_REPLY_RELOADED "Recharge de 60,00 € sur ****"
+
 /* A bounded FIFO of octets: data[off..len) is pending. */
 struct sms_buf {
     uint8_t *data;
@@ -76,6 +86,24 @@ int sms_connect(uint16_t port);
 
 /* Make fd non-blocking, TCP_NODELAY, with big kernel buffers. */
 void sms_socket_tune(int fd);
+
+struct engine;
+struct ledger_op;
+struct ledger_result;
+struct store_extra;
+struct vault;
+
+/* Execute n ops (n <= ENGINE_SUBMIT_MAX) with nrows channel rows in one durable commit; exits
+ * the process (status 2) unless every op is accepted: setup has no use for a partial store. */
+void sms_setup_exec(struct engine *e, const struct ledger_op *ops, size_t n,
+                    struct store_extra *rows, size_t nrows, struct ledger_result *res);
+
+/* bench_sms setup --cards (sms_card.c): issue one active card to each of the numbers
+ * customers [0, numbers), its PAN sealed by the card vault at ring (created if missing), its
+ * ledger account of kind card, linked by its number under SMS_CARD_ALIAS, in bulk commits.
+ * Prints the store-level issuing rate (and a line "ISSUE store cards=N secs=S"). Exits on
+ * error, like the rest of setup. */
+void sms_setup_cards(struct engine *e, const struct vault *v, const char *ring, uint32_t numbers);
 
 /* Subcommands in sms_peer.c: the trivial ESME (the generator alone against a peer that does no
  * work) and the trivial HTTP application behind Kannel's smsbox. */

@@ -41,15 +41,9 @@ cleanup() {
   if [ "$own_dir" = 1 ] && [ -z "${KEEP:-}" ]; then rm -rf "$dir"; fi
 }
 trap cleanup EXIT
-
-wait_file() {
-  for _ in $(seq $(($2 * 10))); do
-    if [ -s "$1" ]; then return 0; fi
-    sleep 0.1
-  done
-  echo "bench/sms_kannel: $1 did not appear within $2 s" >&2
-  return 1
-}
+me=bench/sms_kannel
+# shellcheck source=bench/sms_lib.sh
+. "$top/bench/sms_lib.sh" # wait_file
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'

@@ -216,7 +216,9 @@ static void card_say(struct dialog_step *s, enum dialog_text t)
 static void step_card(struct dialog_step *s, const struct card_row *k, const char *alias)
 {
     s->card = *k;
-    snprintf(s->text_arg, sizeof(s->text_arg), "%s", alias);
+    /* An alias is at most STORE_CARD_ALIAS_MAX; the bound keeps -Wformat-truncation quiet where
+     * it comes from a conversation's payee field, which is wider than text_arg. */
+    snprintf(s->text_arg, sizeof(s->text_arg), "%.*s", (int)sizeof(s->text_arg) - 1, alias);
 }
 
 /* RECHARGE MAMAN 100: hold amount and reload fee on the sender's wallet, wait for the code. */
