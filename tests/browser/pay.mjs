@@ -36,7 +36,14 @@ try {
   check((await first.locator(".msg.in", { hasText: "ENVOI" }).count()) >= 1,
         "the dev phone shows mandat's reply");
   check((await phone.locator(".phone").count()) === 2, "the dev phone shows two phones");
-  // Opened again, it starts from the conversation so far (/dev/history), not empty.
+  // Opened again, it starts from the conversation so far (/dev/history), not empty. The reply
+  // reached the page in /dev/mo's answer; wait until its row is committed as sent (history shows
+  // sent replies; queued ones come by /dev/outbox), so that the reload is not a race.
+  for (let i = 0; i < 100; i++) {
+    const h = await (await fetch(ibase + "/dev/history?number=%2B33612345678")).text();
+    if (h.includes("ENVOI")) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
   await phone.reload();
   const again = phone.locator(".phone").first();
   await again.locator(".msg.out", { hasText: "AIDE" }).first().waitFor();
