@@ -534,4 +534,5 @@ static const struct store_ops sqlite_ops = {
     .messages = sqlite_messages,
     .webhook_requeue = sqlite_webhook_requeue,
     .card_reseal = sqlite_card_reseal,
+    .card_pan_known = sqlite_card_pan_known,
 };

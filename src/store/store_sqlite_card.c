@@ -256,6 +256,29 @@ static int count_stale(struct sqlite_store *s, uint32_t version, uint64_t *left,
     return rc;
 }
 
+int sqlite_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
+                          struct mdt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = 0, step;
+
+    *known = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM card_pans WHERE pan_mac = ?1", -1, &st, NULL) !=
+        SQLITE_OK) {
+        return sqlite_db_error(s, err, "look a card number up");
+    }
+    sqlite3_bind_blob(st, 1, pan_mac, 32, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *known = true;
+    } else if (step != SQLITE_DONE) {
+        rc = sqlite_db_error(s, err, "look a card number up");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
                        void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err)
 {

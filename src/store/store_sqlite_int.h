@@ -145,6 +145,8 @@ int sqlite_load_card_alias(sqlite3_stmt *st, const struct store_channel_fns *f, 
 int sqlite_load_card_pan(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
 int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
                        void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
+int sqlite_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
+                          struct mdt_err *err);
 int sqlite_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,
                            uint64_t *count, struct mdt_err *err);
 

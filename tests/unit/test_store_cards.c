@@ -188,6 +188,22 @@ static void test_pan_unique(void **state)
     assert_int_equal(s.pans, 1);
 }
 
+/* Issuing's check: the stored number's keyed hash is known, another one is not. */
+static void test_pan_known(void **state)
+{
+    struct fixture *f = *state;
+    struct store_extra a = pan_row(3, 1), b = pan_row(4, 1);
+    bool known = true;
+
+    assert_int_equal(store_card_pan_known(f->store, a.u.card_pan.pan_mac, &known, NULL), 0);
+    assert_false(known);
+    assert_int_equal(put(f, &a, 1), 0);
+    assert_int_equal(store_card_pan_known(f->store, a.u.card_pan.pan_mac, &known, NULL), 0);
+    assert_true(known);
+    assert_int_equal(store_card_pan_known(f->store, b.u.card_pan.pan_mac, &known, NULL), 0);
+    assert_false(known);
+}
+
 /* Re-encrypt to version 2: bumps the first byte's version; counts what it did. */
 static int reseal(void *ctx, const char *token, const uint8_t *sealed, size_t len,
                   uint8_t out[STORE_CARD_SEALED_MAX], size_t *out_len, uint32_t *version)
@@ -244,6 +260,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pan_unique, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pan_known, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reseal, setup, teardown),
     };
 
