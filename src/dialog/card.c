@@ -454,6 +454,9 @@ bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
     case CMD_BLOCK:
         decide_block(d, s, cmd);
         return true;
+    case CMD_CARD_FORGET:
+        dialog_card_file_forget(d, s);
+        return true;
     case CMD_RELOAD:
         if (!c->row.has_pin) {
             dialog_reply_only(s, TEXT_CODE_NEEDED);

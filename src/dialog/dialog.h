@@ -172,6 +172,10 @@ struct dialog_step {
     struct acquirer_op_row acq[2];
     size_t acq_count;
     int64_t topup_room, topup_cap;
+    /* the sender's card on file (card_file.c) as the step leaves it: kept by a credited top-up,
+     * or forgotten (CB OUBLIER) */
+    struct card_file_row card_file;
+    bool card_file_changed;
 };
 
 struct dialog;

@@ -749,6 +749,11 @@ static void test_cards(void **state)
         {.text = "cards", .type = CMD_CARDS, .lang = "en"},
         {.text = "SOLDE CARTE", .type = CMD_BALANCE, .keyword = "CARTE"},
         {.text = "BAL CARD", .type = CMD_BALANCE, .keyword = "CARD"},
+        {.text = "CB OUBLIER", .type = CMD_CARD_FORGET, .lang = "fr"},
+        {.text = "cb oublié", .type = CMD_CARD_FORGET, .lang = "fr"},
+        {.text = "CARD FORGET", .type = CMD_CARD_FORGET, .lang = "en"},
+        {.text = "CB", .type = CMD_CARD_FORGET, .hint = HINT_CARD_FORGET_FORMAT},
+        {.text = "CB OUBLIER MAMAN", .type = CMD_CARD_FORGET, .hint = HINT_CARD_FORGET_FORMAT},
     };
 
     (void)state;
