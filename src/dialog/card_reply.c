@@ -181,6 +181,9 @@ static void reply_said(struct dialog_step *s, struct store_extra *rows, size_t *
     case TEXT_CARDS_LIST:
         dialog_reply(s, rows, count, cap, NULL, s->lang, t, s->detail);
         break;
+    case TEXT_CARD_FILE_RELOAD_OFF:
+        dialog_reply(s, rows, count, cap, NULL, s->lang, t, alias);
+        break;
     case TEXT_CARD_FILE_FORGOTTEN:
         dialog_reply(s, rows, count, cap, NULL, s->lang, t, s->card_file.pan.last4);
         break;

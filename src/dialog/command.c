@@ -299,6 +299,20 @@ static void block_parse(struct parse *ps)
     cmd_copy_utf8(ps->out->keyword, sizeof(ps->out->keyword), f, strlen(f));
 }
 
+/* RECHARGE MAMAN 100 CB: the note names the bank card on file, and is no note. */
+static void reload_by_card(struct command *out)
+{
+    static const char *const words[] = {"CB", "CARD", "CARTE BANCAIRE", "BANK CARD"};
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strcasecmp(out->note, words[i]) == 0) {
+            out->by_card = true;
+            out->note[0] = '\0';
+            return;
+        }
+    }
+}
+
 static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
 {
     ps->out->type = k->type;
@@ -324,6 +338,7 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
             break;
         }
         cmd_pair_parse(ps, SLOT_ALIAS);
+        reload_by_card(ps->out);
         break;
     case CMD_TOPUP:
         cmd_amount_parse(ps);

@@ -127,6 +127,7 @@ struct command {
     char keyword[COMMAND_KEYWORD_MAX + 1];  /* DONATE: association; RELOAD, BALANCE, HISTORY: card
                                              * alias; HELP: topic. Upper-case ASCII */
     char note[COMMAND_NOTE_MAX + 1];        /* SEND, DONATE, RELOAD: what follows the arguments */
+    bool by_card; /* RELOAD ... CB / CARD: paid with the sender's bank card on file (note "") */
     char code[COMMAND_CODE_DIGITS + 1];     /* CODE, CODE_KEEP, CONFIRM: digits only; the caller
                                              * wipes it. For a change, the current code */
     char new_code[COMMAND_CODE_DIGITS + 1]; /* CODE <old> <new>: the new code, else ""; wiped */
@@ -164,6 +165,7 @@ struct command {
  *       <amount> <payee> [note] or <payee> <amount> [note]   CMD_SEND
  *   DON | DONNER / GIVE | DONATE <amount> <association>, or the other way round   CMD_DONATE
  *   RECHARGE | RECHARGER / RELOAD | TOPUP <card> <amount>, or the other way round  CMD_RELOAD
+ *       ending in CB / CARD (or CARTE BANCAIRE / BANK CARD): paid by the card on file (by_card)
  *   ANNULER | ANNULE / CANCEL                             CMD_CANCEL
  *   LANGUE | LANG | LANGUAGE FR | EN (also FRANCAIS, ENGLISH alone)    CMD_LANG
  *   STOP                                                  CMD_STOP

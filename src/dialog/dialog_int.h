@@ -306,7 +306,6 @@ void dialog_card_free_all(struct dialog *d);
 /* ---- cards on file (card_file.c) ---- */
 /* Apply a durable card on file (kept or forgotten) to memory (load, step done). */
 void dialog_card_file_apply(struct dialog *d, const struct card_file_row *r);
-int dialog_card_file_loaded(void *ctx, const struct card_file_row *r);
 void dialog_card_file_free_all(struct dialog *d);
 /* CB OUBLIER from s->phone: the card on file forgotten (its row in the step), or the reply that
  * there is none. */

@@ -356,6 +356,11 @@
       "Aucune carte bancaire gardée. Pour en garder une : ALIMENTER 50, puis cochez la case "        \
       "sur la page.",                                                                                \
       "No bank card kept. To keep one: TOPUP 50, then tick the box on the page.")                    \
+    /* %s alias */                                                                                   \
+    X(CARD_FILE_RELOAD_OFF,                                                                          \
+      "La recharge payée par carte bancaire n'est pas encore disponible : RECHARGE %s 100 la "       \
+      "paie depuis votre compte.",                                                                   \
+      "Reloads paid by bank card are not available yet: RELOAD %s 100 pays from your wallet.")       \
     /* Top-ups by bank card (issue 13). %s amount, %s the page's link, %s how long it lives */       \
     X(TOPUP_LINK, "Alimentez votre compte de %s par carte bancaire : %s (valable %s)",               \
       "Top up %s by bank card: %s (valid %s)")                                                       \

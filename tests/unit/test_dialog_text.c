@@ -206,6 +206,7 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_CARD_NONE_HERE] = "S",
     [TEXT_CARD_FILE_FORGOTTEN] = "Sd",
     [TEXT_CARD_FILE_NONE] = "S",
+    [TEXT_CARD_FILE_RELOAD_OFF] = "Se",
     [TEXT_TOPUP_LINK] = "SaTt",
     [TEXT_TOPUP_DONE] = "Sada",
     [TEXT_TOPUP_DONE_KEPT] = "Sada",
