@@ -350,7 +350,7 @@
       "Card ****%s balance: %s. %s left to load this year.")                                         \
     X(CARD_NONE_HERE, "Aucune carte pour ce numéro.", "No card for this number.")                    \
     /* Cards on file. %s the kept bank card's last 4 */                                              \
-    X(CARD_FILE_FORGOTTEN, "Carte bancaire ****%s oubliée : elle ne sera plus débitée.",            \
+    X(CARD_FILE_FORGOTTEN, "Carte bancaire ****%s oubliée : elle ne sera plus débitée.",             \
       "Bank card ****%s forgotten: it will not be charged again.")                                   \
     X(CARD_FILE_NONE,                                                                                \
       "Aucune carte bancaire gardée. Pour en garder une : ALIMENTER 50, puis cochez la case "        \
@@ -371,7 +371,7 @@
     X(TOPUP_DONE_KEPT,                                                                               \
       "Compte alimenté de %s par la carte ****%s, gardée pour vos recharges (CB OUBLIER "            \
       "pour l'oublier). Nouveau solde : %s.",                                                        \
-      "%s added by card ****%s, kept for your reloads (CARD FORGET to forget it). New balance: "    \
+      "%s added by card ****%s, kept for your reloads (CARD FORGET to forget it). New balance: "     \
       "%s.")                                                                                         \
     /* %s amount, %s why (dialog_topup_reason) */                                                    \
     X(TOPUP_DECLINED, "Paiement par carte de %s refusé : %s. Rien n'a été débité.",                  \
