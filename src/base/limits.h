@@ -441,6 +441,8 @@ _Static_assert(STORE_PEER_ID_MAX >= SMPP_MESSAGE_ID_MAX && STORE_PEER_ID_MAX >= 
 #define DIALOG_CARDS_MAX DIALOG_CUSTOMERS_MAX
 /* Senders' card aliases in memory (about 100 bytes each): a few per sender. */
 #define DIALOG_CARD_ALIASES_MAX DIALOG_CUSTOMERS_MAX
+/* Senders' cards on file in memory (about 200 bytes each): one per sender at most. */
+#define DIALOG_CARD_FILES_MAX DIALOG_CUSTOMERS_MAX
 /* Cards one sender may name: families reload a handful; ten keep CARTES one SMS. */
 #define DIALOG_ALIASES_PER_OWNER 10
 

@@ -133,23 +133,7 @@ static int pan_make(const char *bin, char pan[CARD_PAN_MAX + 1])
     return rc < 0 ? rc : MDT_E(INVAL);
 }
 
-struct mac_seen {
-    uint8_t mac[32];
-    bool taken;
-};
-
-static int mac_check(void *ctx, const struct card_pan_row *r)
-{
-    struct mac_seen *m = ctx;
-
-    if (vault_hash_equal(m->mac, r->pan_mac)) {
-        m->taken = true;
-        return 1;
-    }
-    return 0;
-}
-
-/* A number no card has (by its keyed hash), sealed into p under p->token. */
+/* A number no card has (by its keyed hash, one index lookup), sealed into p under p->token. */
 static int pan_new(struct card_vault *cv, struct store *s, const char *bin, struct card_pan_row *p)
 {
     char pan[CARD_PAN_MAX + 1];
@@ -157,20 +141,20 @@ static int pan_new(struct card_vault *cv, struct store *s, const char *bin, stru
     int rc = MDT_E(EXISTS);
 
     for (int i = 0; i < CARD_ISSUE_TRIES && rc == MDT_E(EXISTS); i++) {
-        struct store_channel_fns fns = {.card_pan = mac_check};
-        struct mac_seen m = {0};
+        uint8_t mac[32];
+        bool taken = false;
 
         rc = pan_make(bin, pan);
         if (rc < 0) {
             break;
         }
-        card_vault_pan_mac(cv, pan, m.mac);
-        rc = store_channel_load(s, &fns, &m, 0, NULL);
-        if (rc >= 0 && m.taken) {
+        card_vault_pan_mac(cv, pan, mac);
+        rc = store_card_pan_known(s, mac, &taken, NULL);
+        if (rc >= 0 && taken) {
             rc = MDT_E(EXISTS);
         }
-        if (rc >= 0 && !m.taken) {
-            memcpy(p->pan_mac, m.mac, sizeof(m.mac));
+        if (rc >= 0 && !taken) {
+            memcpy(p->pan_mac, mac, sizeof(mac));
             rc = card_vault_seal(cv, p->token, pan, p->sealed, &len, &p->key_version);
         }
     }

@@ -15,6 +15,7 @@
 #include "base/mem.h"
 #include "dialog/card_input.h"
 #include "dialog/dialog_int.h"
+#include "dialog/topup.h"
 #include "vault/vault.h"
 
 static uint64_t str_key(const char *s)
@@ -242,6 +243,13 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
         card_say(s, k->status == CARD_STATUS_INACTIVE ? TEXT_CARD_INACTIVE : TEXT_CARD_BLOCKED);
         return;
     }
+    if (cmd->by_card) {
+        /* Paid by the bank card on file: without one, how to keep one. Charging it is not
+         * built yet: the sender is told, and nothing is taken from the wallet instead. */
+        card_say(s, dialog_card_file_get(d, s->phone) == NULL ? TEXT_CARD_FILE_NONE
+                                                              : TEXT_CARD_FILE_RELOAD_OFF);
+        return;
+    }
     s->action = ACT_ORDER;
     s->amount = cmd->amount_minor;
     s->payee_account = k->account_id;
@@ -453,6 +461,9 @@ bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
         return true;
     case CMD_BLOCK:
         decide_block(d, s, cmd);
+        return true;
+    case CMD_CARD_FORGET:
+        dialog_card_file_forget(d, s);
         return true;
     case CMD_RELOAD:
         if (!c->row.has_pin) {

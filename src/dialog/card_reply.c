@@ -181,6 +181,12 @@ static void reply_said(struct dialog_step *s, struct store_extra *rows, size_t *
     case TEXT_CARDS_LIST:
         dialog_reply(s, rows, count, cap, NULL, s->lang, t, s->detail);
         break;
+    case TEXT_CARD_FILE_RELOAD_OFF:
+        dialog_reply(s, rows, count, cap, NULL, s->lang, t, alias);
+        break;
+    case TEXT_CARD_FILE_FORGOTTEN:
+        dialog_reply(s, rows, count, cap, NULL, s->lang, t, s->card_file.pan.last4);
+        break;
     default: /* CARDS_NONE, CARD_NONE_HERE, CARD_ACTIVATION_LOCKED: no argument */
         dialog_reply(s, rows, count, cap, NULL, s->lang, t);
         break;
@@ -225,4 +231,5 @@ void dialog_card_hook(struct dialog_step *s, const struct ledger *l, struct stor
         rows[*count].u.card_alias = s->alias;
         (*count)++;
     }
+    dialog_card_file_row(s, rows, count, cap);
 }

@@ -46,7 +46,7 @@ static const struct keyword_entry keywords[] = {
     {"CARDS", CMD_CARDS, LANG_EN, true},        {"ACTIVER", CMD_ACTIVATE, LANG_FR, true},
     {"ACTIVATE", CMD_ACTIVATE, LANG_EN, true},  {"BLOQUER", CMD_BLOCK, LANG_FR, true},
     {"BLOCK", CMD_BLOCK, LANG_EN, true},        {"ALIMENTER", CMD_TOPUP, LANG_FR, true},
-    {"ALIMENTE", CMD_TOPUP, LANG_FR, true},
+    {"ALIMENTE", CMD_TOPUP, LANG_FR, true},     {"CB", CMD_CARD_FORGET, LANG_FR, true},
 };
 
 #define KEYWORDS_COUNT (sizeof(keywords) / sizeof(keywords[0]))
@@ -240,13 +240,29 @@ static bool card_digits_parse(struct parse *ps, size_t a)
     return nd == COMMAND_CODE_DIGITS;
 }
 
-/* CARTE AJOUT MAMAN 4242 123456 (AJOUT may be left out: CARTE MAMAN 4242 123456). */
+static const char *const forget_words[] = {"OUBLIER", "OUBLIE", "FORGET"};
+
+/* Whether the only argument is OUBLIER or FORGET (CB OUBLIER, CARD FORGET). */
+static bool forget_only(const struct parse *ps)
+{
+    char f[FOLD_MAX];
+
+    return ps->narg == 1 && cmd_arg_fold(ps, 0, false, f, sizeof(f)) &&
+           cmd_word_in(f, forget_words, sizeof(forget_words) / sizeof(forget_words[0]));
+}
+
+/* CARTE AJOUT MAMAN 4242 123456 (AJOUT may be left out: CARTE MAMAN 4242 123456). CARD FORGET
+ * is the bank card on file's (CMD_CARD_FORGET). */
 static void card_add_parse(struct parse *ps)
 {
     static const char *const add[] = {"AJOUT", "AJOUTER", "AJOUTE", "ADD", "LINK", "LIER"};
     char f[FOLD_MAX];
     size_t a = 0;
 
+    if (forget_only(ps)) {
+        ps->out->type = CMD_CARD_FORGET;
+        return;
+    }
     if (ps->narg > 0 && cmd_arg_fold(ps, 0, false, f, sizeof(f)) &&
         cmd_word_in(f, add, sizeof(add) / sizeof(add[0]))) {
         a = 1;
@@ -283,6 +299,20 @@ static void block_parse(struct parse *ps)
     cmd_copy_utf8(ps->out->keyword, sizeof(ps->out->keyword), f, strlen(f));
 }
 
+/* RECHARGE MAMAN 100 CB: the note names the bank card on file, and is no note. */
+static void reload_by_card(struct command *out)
+{
+    static const char *const words[] = {"CB", "CARD", "CARTE BANCAIRE", "BANK CARD"};
+
+    for (size_t i = 0; i < sizeof(words) / sizeof(words[0]); i++) {
+        if (strcasecmp(out->note, words[i]) == 0) {
+            out->by_card = true;
+            out->note[0] = '\0';
+            return;
+        }
+    }
+}
+
 static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
 {
     ps->out->type = k->type;
@@ -308,6 +338,7 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
             break;
         }
         cmd_pair_parse(ps, SLOT_ALIAS);
+        reload_by_card(ps->out);
         break;
     case CMD_TOPUP:
         cmd_amount_parse(ps);
@@ -323,6 +354,11 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
         break;
     case CMD_BLOCK:
         block_parse(ps);
+        break;
+    case CMD_CARD_FORGET:
+        if (!forget_only(ps)) {
+            cmd_hint_set(ps->out, HINT_CARD_FORGET_FORMAT, NULL);
+        }
         break;
     case CMD_LANG:
         if (strcmp(k->word, "FRANCAIS") == 0 || strcmp(k->word, "ENGLISH") == 0) {

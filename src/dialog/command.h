@@ -47,7 +47,9 @@
     X(ACTIVATE, "activate") /* ACTIVER 4242 <activation code>, from the holder's phone */          \
     X(BLOCK, "block")       /* BLOQUER MAMAN / BLOCK MUM */                                        \
     /* ALIMENTER 50 / TOPUP 50: a wallet's top-up by bank card, on a page (issue 13) */            \
-    X(TOPUP, "topup")
+    X(TOPUP, "topup")                                                                              \
+    /* CB OUBLIER / CARD FORGET: forget the bank card kept on file (issue 13) */                   \
+    X(CARD_FORGET, "card_forget")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -101,7 +103,9 @@ enum command_type {
       "To activate: ACTIVATE, the last 4 digits and the activation code")                          \
     X(BLOCK_MISSING, "Carte manquante : BLOQUER MAMAN", "Card missing: BLOCK MUM")                 \
     X(TOPUP_AMOUNT, "Montant manquant : ALIMENTER 50 pour ajouter 50 EUR par carte bancaire",      \
-      "Amount missing: TOPUP 50 to add 50 EUR by bank card")
+      "Amount missing: TOPUP 50 to add 50 EUR by bank card")                                      \
+    X(CARD_FORGET_FORMAT, "Pour oublier votre carte bancaire : CB OUBLIER",                        \
+      "To forget your bank card: CARD FORGET")
 
 enum command_hint {
 #define COMMAND_HINT_ENUM_(name, fr, en) HINT_##name,
@@ -123,6 +127,7 @@ struct command {
     char keyword[COMMAND_KEYWORD_MAX + 1];  /* DONATE: association; RELOAD, BALANCE, HISTORY: card
                                              * alias; HELP: topic. Upper-case ASCII */
     char note[COMMAND_NOTE_MAX + 1];        /* SEND, DONATE, RELOAD: what follows the arguments */
+    bool by_card; /* RELOAD ... CB / CARD: paid with the sender's bank card on file (note "") */
     char code[COMMAND_CODE_DIGITS + 1];     /* CODE, CODE_KEEP, CONFIRM: digits only; the caller
                                              * wipes it. For a change, the current code */
     char new_code[COMMAND_CODE_DIGITS + 1]; /* CODE <old> <new>: the new code, else ""; wiped */
@@ -160,6 +165,7 @@ struct command {
  *       <amount> <payee> [note] or <payee> <amount> [note]   CMD_SEND
  *   DON | DONNER / GIVE | DONATE <amount> <association>, or the other way round   CMD_DONATE
  *   RECHARGE | RECHARGER / RELOAD | TOPUP <card> <amount>, or the other way round  CMD_RELOAD
+ *       ending in CB / CARD (or CARTE BANCAIRE / BANK CARD): paid by the card on file (by_card)
  *   ANNULER | ANNULE / CANCEL                             CMD_CANCEL
  *   LANGUE | LANG | LANGUAGE FR | EN (also FRANCAIS, ENGLISH alone)    CMD_LANG
  *   STOP                                                  CMD_STOP
@@ -167,6 +173,7 @@ struct command {
  *   CARTES / CARDS                                        CMD_CARDS
  *   ACTIVER / ACTIVATE <last 4> <6 digits>                CMD_ACTIVATE
  *   BLOQUER / BLOCK <alias>                               CMD_BLOCK
+ *   CB OUBLIER | OUBLIE / CB | CARD FORGET                CMD_CARD_FORGET
  * SOLDE CARTE / BAL CARD is CMD_BALANCE with keyword CARTE or CARD: the holder's own card.
  * Amounts as money_parse reads them, over one or more words ("10€", "10 €", "20 euros",
  * "1 000,50", "EUR 10"); payees as phone_normalize reads them, spaces allowed inside

@@ -136,6 +136,7 @@ static const struct {
     {offsetof(struct dialog, alias_owners), DIALOG_CARD_ALIASES_MAX},
     {offsetof(struct dialog, topup_ids), DIALOG_TOPUPS_MAX},
     {offsetof(struct dialog, topup_tokens), DIALOG_TOPUPS_MAX},
+    {offsetof(struct dialog, file_owners), DIALOG_CARD_FILES_MAX},
 };
 
 static struct index *dialog_index_at(struct dialog *d, size_t i)
@@ -199,6 +200,7 @@ void dialog_free(struct dialog *d)
     dialog_code_free_all(d);
     dialog_card_free_all(d);
     dialog_topup_free_all(d);
+    dialog_card_file_free_all(d);
     for (size_t i = 0; i < sizeof(dialog_indexes) / sizeof(dialog_indexes[0]); i++) {
         index_free(dialog_index_at(d, i));
     }
@@ -333,6 +335,7 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .card_alias = dialog_card_alias_loaded,
         .card_topup = dialog_topup_loaded,
         .acquirer_op = dialog_acquirer_op_loaded,
+        .card_file = dialog_card_file_loaded,
     };
 
     return &fns;

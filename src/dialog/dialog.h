@@ -172,6 +172,10 @@ struct dialog_step {
     struct acquirer_op_row acq[2];
     size_t acq_count;
     int64_t topup_room, topup_cap;
+    /* the sender's card on file (card_file.c) as the step leaves it: kept by a credited top-up,
+     * or forgotten (CB OUBLIER) */
+    struct card_file_row card_file;
+    bool card_file_changed;
 };
 
 struct dialog;
@@ -353,6 +357,8 @@ int dialog_campaign_donor_loaded(void *ctx, const struct campaign_donation_row *
 /* store_channel_fns callbacks (ctx = dialog) for cards and aliases, also for rereading the cards
  * the CLI issues, blocks and unblocks beside mandatd (a newer updated_us wins). */
 int dialog_card_loaded(void *ctx, const struct card_row *r);
+/* A sender's card on file read from the store (ctx: the dialog), as at load; for tests. */
+int dialog_card_file_loaded(void *ctx, const struct card_file_row *r);
 int dialog_card_alias_loaded(void *ctx, const struct card_alias_row *r);
 
 /* The card with this token into *out, without its activation hash (zeroed); -MDT_ENOTFOUND. */

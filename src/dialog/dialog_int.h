@@ -169,6 +169,10 @@ struct dialog {
     struct card_alias_row *aliases;
     size_t alias_count, alias_cap;
     struct index alias_owners; /* sender's number -> aliases index + 1 */
+    /* card_file.c: senders' cards on file */
+    struct card_file_row *files;
+    size_t file_count, file_cap;
+    struct index file_owners; /* sender's number -> files index + 1 */
 };
 
 /* An operator's order in memory. */
@@ -298,6 +302,17 @@ struct card_row *dialog_card_find(struct dialog *d, uint64_t account_id);
 void dialog_card_apply(struct dialog *d, const struct card_row *r);
 void dialog_alias_apply(struct dialog *d, const struct card_alias_row *r);
 void dialog_card_free_all(struct dialog *d);
+
+/* ---- cards on file (card_file.c) ---- */
+/* Apply a durable card on file (kept or forgotten) to memory (load, step done). */
+void dialog_card_file_apply(struct dialog *d, const struct card_file_row *r);
+void dialog_card_file_free_all(struct dialog *d);
+/* CB OUBLIER from s->phone: the card on file forgotten (its row in the step), or the reply that
+ * there is none. */
+void dialog_card_file_forget(struct dialog *d, struct dialog_step *s);
+/* The step's card on file row, if it changes one, appended to rows (capacity cap). */
+void dialog_card_file_row(const struct dialog_step *s, struct store_extra *rows, size_t *count,
+                          size_t cap);
 /* Replies (hook, ledger thread): a reload's order and its confirmation, and ACT_CARD_*. */
 void dialog_card_reply_order(struct dialog_step *s, const struct ledger *l,
                              const struct ledger_result *r, struct store_extra *rows, size_t *count,

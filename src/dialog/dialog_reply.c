@@ -816,6 +816,9 @@ void dialog_step_done(struct dialog_step *s, int rc)
         if (s->alias_changed) {
             dialog_alias_apply(d, &s->alias);
         }
+        if (s->card_file_changed) {
+            dialog_card_file_apply(d, &s->card_file);
+        }
     }
     if (s->link.address[0] != '\0' || s->address[0] != '\0') {
         /* The step held its link, found by id (a rename not applied when the step failed) or
@@ -835,8 +838,7 @@ void dialog_step_done(struct dialog_step *s, int rc)
     if (s->code_order.seq != 0) {
         dialog_code_order_done(d, s->code_order.seq, rc);
     }
-    if (s->action == ACT_TOP_LINK || s->action == ACT_TOP_PAY ||
-        s->action == ACT_TOP_ANSWER) {
+    if (s->action == ACT_TOP_LINK || s->action == ACT_TOP_PAY || s->action == ACT_TOP_ANSWER) {
         dialog_topup_done(s, rc);
     }
     if (c != NULL) {

@@ -349,12 +349,30 @@
     X(CARD_BALANCE, "Solde de la carte ****%s : %s. Encore %s à charger cette année.",               \
       "Card ****%s balance: %s. %s left to load this year.")                                         \
     X(CARD_NONE_HERE, "Aucune carte pour ce numéro.", "No card for this number.")                    \
+    /* Cards on file. %s the kept bank card's last 4 */                                              \
+    X(CARD_FILE_FORGOTTEN, "Carte bancaire ****%s oubliée : elle ne sera plus débitée.",             \
+      "Bank card ****%s forgotten: it will not be charged again.")                                   \
+    X(CARD_FILE_NONE,                                                                                \
+      "Aucune carte bancaire gardée. Pour en garder une : ALIMENTER 50, puis cochez la case "        \
+      "sur la page.",                                                                                \
+      "No bank card kept. To keep one: TOPUP 50, then tick the box on the page.")                    \
+    /* %s alias */                                                                                   \
+    X(CARD_FILE_RELOAD_OFF,                                                                          \
+      "La recharge payée par carte bancaire n'est pas encore disponible : RECHARGE %s 100 la "       \
+      "paie depuis votre compte.",                                                                   \
+      "Reloads paid by bank card are not available yet: RELOAD %s 100 pays from your wallet.")       \
     /* Top-ups by bank card (issue 13). %s amount, %s the page's link, %s how long it lives */       \
     X(TOPUP_LINK, "Alimentez votre compte de %s par carte bancaire : %s (valable %s)",               \
       "Top up %s by bank card: %s (valid %s)")                                                       \
     /* %s amount, %s the card's last four digits, %s new balance */                                  \
     X(TOPUP_DONE, "Compte alimenté de %s par la carte ****%s. Nouveau solde : %s.",                  \
       "%s added by card ****%s. New balance: %s.")                                                   \
+    /* %s amount, %s the card's last four digits, %s new balance: the card is kept on file */       \
+    X(TOPUP_DONE_KEPT,                                                                               \
+      "Compte alimenté de %s par la carte ****%s, gardée pour vos recharges (CB OUBLIER "            \
+      "pour l'oublier). Nouveau solde : %s.",                                                        \
+      "%s added by card ****%s, kept for your reloads (CARD FORGET to forget it). New balance: "     \
+      "%s.")                                                                                         \
     /* %s amount, %s why (dialog_topup_reason) */                                                    \
     X(TOPUP_DECLINED, "Paiement par carte de %s refusé : %s. Rien n'a été débité.",                  \
       "Card payment of %s declined: %s. Nothing was taken.")                                         \

@@ -462,8 +462,9 @@ static void hook_answer(struct dialog_step *s, const struct ledger *l,
         a = ledger_account_get(l, s->topup.wallet_account);
         fmt_money(s->d, a != NULL ? a->credits_posted - a->debits_posted - a->debits_pending : 0,
                   s->lang, balance);
-        dialog_reply(s, rows, count, cap, to, s->lang, TEXT_TOPUP_DONE, amount, s->topup.card_last4,
-                     balance);
+        dialog_reply(s, rows, count, cap, to, s->lang,
+                     s->card_file_changed ? TEXT_TOPUP_DONE_KEPT : TEXT_TOPUP_DONE, amount,
+                     s->topup.card_last4, balance);
     } else if (s->topup.state == TOPUP_DECLINED) {
         dialog_reply(s, rows, count, cap, to, s->lang, TEXT_TOPUP_DECLINED, amount,
                      dialog_topup_reason(s->topup.code, s->lang));
@@ -492,7 +493,11 @@ void dialog_topup_hook(struct dialog_step *s, const struct ledger *l,
         hook_answer(s, l, results, n, rows, count, cap);
         break;
     }
+    if (s->topup.state != TOPUP_CREDITED) {
+        s->card_file_changed = false; /* only a payment that went through keeps its card */
+    }
     append_rows(s, rows, count, cap);
+    dialog_card_file_row(s, rows, count, cap);
 }
 
 void dialog_topup_done(struct dialog_step *s, int rc)

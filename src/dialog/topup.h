@@ -79,6 +79,15 @@ int dialog_topup_answer(struct dialog *d, struct id128 id, const struct topup_an
 size_t dialog_topup_unresolved(struct dialog *d, int64_t pending_before_us,
                                struct acquirer_op_row *out, size_t max);
 
+/* Keep the card of a top-up's payment on file for its sender (the page's box was ticked): r has
+ * the sealed number, BIN, last 4 and expiry (the owner is the top-up's). Call on the step of the
+ * capture's answer before submitting it: the row is written only when the step credits the
+ * wallet (a declined or unknown payment keeps nothing). A new card replaces the sender's. */
+void dialog_topup_keep_card(struct dialog_step *s, const struct card_file_row *r);
+
+/* The sender's card on file (kept), or NULL. Loop thread. */
+const struct card_file_row *dialog_card_file_get(struct dialog *d, const char *owner);
+
 /* The room left under the wallet's balance limit that refused a top-up step (OUTCOME_REFUSED),
  * and the limit itself. */
 int64_t dialog_topup_room(const struct dialog_step *s, int64_t *limit_minor);

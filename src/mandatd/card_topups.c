@@ -46,7 +46,7 @@ int card_topups_settings(const struct mandat_config *cfg, uint64_t bank_account,
 }
 
 int card_topups_start(struct event_base *base, const struct mandat_config *cfg,
-                      struct dialog *dialog,
+                      struct dialog *dialog, struct card_vault *vault,
                       int (*submit)(void *submit_ctx, struct dialog_step *s, void *ctx,
                                     void (*done)(void *ctx, int rc, const struct dialog_step *s)),
                       void *submit_ctx, struct acquirer **acq, struct topup_flow **flow,
@@ -58,6 +58,7 @@ int card_topups_start(struct event_base *base, const struct mandat_config *cfg,
      * second. */
     struct topup_flow_config fc = {
         .dialog = dialog,
+        .vault = vault,
         .submit = submit,
         .submit_ctx = submit_ctx,
         .recheck_ms = cfg->acquirer.timeout_ms > 1000 ? cfg->acquirer.timeout_ms : 1000};

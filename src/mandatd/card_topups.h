@@ -13,6 +13,7 @@
 struct event_base;
 struct acquirer;
 struct topup_flow;
+struct card_vault;
 
 /* Fill dc's top-up fields from cfg: off when [acquirer] kind is none; bank_account is the bank
  * system account card money comes from. -MDT_EINVAL (an unknown kind, a fee naming no
@@ -21,10 +22,11 @@ int card_topups_settings(const struct mandat_config *cfg, uint64_t bank_account,
                          struct dialog_config *dc, struct mdt_err *err);
 
 /* Start the acquirer [acquirer] names on base and the flow over it (steps submitted through
- * submit), and look up what a previous run left unfinished. *acq and *flow stay NULL when
- * kind is none. Free with card_topups_stop. */
+ * submit; cards kept on file sealed by vault, borrowed, NULL: none kept), and look up what a
+ * previous run left unfinished. *acq and *flow stay NULL when kind is none. Free with
+ * card_topups_stop. */
 int card_topups_start(struct event_base *base, const struct mandat_config *cfg,
-                      struct dialog *dialog,
+                      struct dialog *dialog, struct card_vault *vault,
                       int (*submit)(void *submit_ctx, struct dialog_step *s, void *ctx,
                                     void (*done)(void *ctx, int rc, const struct dialog_step *s)),
                       void *submit_ctx, struct acquirer **acq, struct topup_flow **flow,

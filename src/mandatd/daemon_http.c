@@ -169,8 +169,8 @@ int daemon_start_api(struct daemon *d, struct mdt_err *err)
     int rc = api_create(&ac, &d->api, err);
 
     if (rc == 0) {
-        rc = card_topups_start(d->base, d->cfg, d->dialog, api_submit, d->service, &d->acquirer,
-                               &d->topups, err);
+        rc = card_topups_start(d->base, d->cfg, d->dialog, d->cards, api_submit, d->service,
+                               &d->acquirer, &d->topups, err);
         wc.topup = d->topups; /* the top-up pages (/t/<token>) */
     }
     if (rc == 0) {

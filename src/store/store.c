@@ -125,6 +125,12 @@ int store_card_reseal(struct store *s, uint32_t version, uint32_t limit, store_r
     return s->ops->card_reseal(s, version, limit, fn, ctx, resealed, left, err);
 }
 
+int store_card_pan_known(struct store *s, const uint8_t pan_mac[32], bool *known,
+                         struct mdt_err *err)
+{
+    return s->ops->card_pan_known(s, pan_mac, known, err);
+}
+
 /* ---- canonical encoding: little-endian fixed-width fields, so every backend agrees ---- */
 
 struct enc {

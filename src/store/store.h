@@ -136,6 +136,8 @@ struct store_ops {
                     void *ctx, struct mdt_err *err);
     int (*card_reseal)(struct store *s, uint32_t version, uint32_t limit, store_reseal_fn fn,
                        void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
+    int (*card_pan_known)(struct store *s, const uint8_t pan_mac[32], bool *known,
+                          struct mdt_err *err);
 };
 
 /* Every backend's handle starts with this. */
@@ -255,6 +257,11 @@ int store_messages(struct store *s, const char *number, uint32_t limit, store_me
  * limit rows. -MDT_EINVAL on a read-only store. */
 int store_card_reseal(struct store *s, uint32_t version, uint32_t limit, store_reseal_fn fn,
                       void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
+
+/* Whether a card number with this keyed hash (the vault's pan_mac) is stored: *known. What
+ * issuing checks a new number against. Cost: one lookup in pan_mac's UNIQUE index. */
+int store_card_pan_known(struct store *s, const uint8_t pan_mac[32], bool *known,
+                         struct mdt_err *err);
 
 /* SQLite backend constructor (store_sqlite.c). */
 int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);

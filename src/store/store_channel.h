@@ -326,6 +326,19 @@ struct card_pan_row {
     int64_t created_us;
 };
 
+/* A sender's bank card kept for later reloads by SMS (a card on file, issue 13): one per owner, a
+ * new one replaces it. Its number is sealed in card_pans, found by pan_mac: written there unless
+ * already known (two senders may keep the same card), removed with the last owner that keeps it
+ * (unless a card issued here has it). Never a security code. EXTRA_CARD_FILE. */
+struct card_file_row {
+    char owner[STORE_ADDR_MAX]; /* the sender's number (E.164) */
+    bool active;                /* false: forget the owner's card (CB OUBLIER) */
+    struct card_pan_row pan;    /* the sealed number, its BIN and last 4 (at load: as stored) */
+    uint8_t exp_month;          /* valid through the end of this month */
+    uint16_t exp_year;
+    int64_t created_us;
+};
+
 enum card_status {
     CARD_STATUS_INACTIVE = 0, /* issued, the holder has not activated it yet */
     CARD_STATUS_ACTIVE = 1,
@@ -442,6 +455,7 @@ enum store_extra_kind {
     EXTRA_CARD_ALIAS = 22,        /* upsert by (owner, alias), or delete when !active */
     EXTRA_CARD_TOPUP = 23,        /* upsert by id */
     EXTRA_ACQUIRER_OP = 24,       /* upsert by key */
+    EXTRA_CARD_FILE = 25,         /* upsert by owner, or delete when !active */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -469,6 +483,7 @@ struct store_extra {
         struct card_alias_row card_alias;
         struct card_topup_row card_topup;
         struct acquirer_op_row acquirer_op;
+        struct card_file_row card_file;
     } u;
 };
 
@@ -503,6 +518,7 @@ struct store_channel_fns {
     int (*card_pan)(void *ctx, const struct card_pan_row *r);     /* sealed: for the CLI's checks */
     int (*card_topup)(void *ctx, const struct card_topup_row *r); /* not finished ones only */
     int (*acquirer_op)(void *ctx, const struct acquirer_op_row *r); /* pending or unknown only */
+    int (*card_file)(void *ctx, const struct card_file_row *r);     /* with its sealed number */
 };
 
 #endif

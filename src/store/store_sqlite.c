@@ -189,6 +189,12 @@ static const char *const migrations[] = {
     " auth_ref TEXT NOT NULL, code TEXT NOT NULL, created_us INTEGER NOT NULL,"
     " updated_us INTEGER NOT NULL);"
     "CREATE INDEX acquirer_ops_open ON acquirer_ops(state) WHERE state IN (0, 3);",
+    /* 14: cards on file (issue 13): a sender's bank card kept for reloads by SMS, one per
+     * sender, its number sealed in card_pans (found by pan_mac, as a card number is anywhere
+     * else); never its security code. */
+    "CREATE TABLE card_files(owner TEXT PRIMARY KEY, pan_mac BLOB NOT NULL,"
+    " exp_month INTEGER NOT NULL, exp_year INTEGER NOT NULL, created_us INTEGER NOT NULL);"
+    "CREATE INDEX card_files_mac ON card_files(pan_mac);",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -534,4 +540,5 @@ static const struct store_ops sqlite_ops = {
     .messages = sqlite_messages,
     .webhook_requeue = sqlite_webhook_requeue,
     .card_reseal = sqlite_card_reseal,
+    .card_pan_known = sqlite_card_pan_known,
 };

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* SQLite rows of cards (issue 13): sealed card numbers, issued cards and senders' aliases,
+/* SQLite rows of cards (issue 13): sealed card numbers, issued cards, senders' aliases and
+ * the bank cards senders keep on file,
  * written with a batch and read back at load, and the key rotation's re-encryption batches.
  * Nothing here ever sees a card number in clear: only the vault's seals and keyed hashes. */
 #include <stdio.h>
@@ -28,12 +29,22 @@ static void column_blob(sqlite3_stmt *st, int col, uint8_t *out, size_t len)
     }
 }
 
-static int write_card_pan(struct sqlite_store *s, const struct card_pan_row *r, struct mdt_err *err)
+/* Insert a sealed number; one already there by its pan_mac is an error, or, when known_ok (a
+ * card on file someone else keeps too), left as it is. */
+static int card_pan_insert(struct sqlite_store *s, const struct card_pan_row *r, bool known_ok,
+                           struct mdt_err *err)
 {
     sqlite3_stmt *st = s->st[ST_INS_CARD_PAN];
+    bool known = false;
     int rc;
 
     MDT_ASSERT(r->sealed_len > 0 && r->sealed_len <= sizeof(r->sealed));
+    if (known_ok) {
+        rc = sqlite_card_pan_known(&s->base, r->pan_mac, &known, err);
+        if (rc < 0 || known) {
+            return rc;
+        }
+    }
     bind_text(st, 1, r->token, sizeof(r->token));
     sqlite3_bind_blob(st, 2, r->sealed, r->sealed_len, SQLITE_STATIC);
     sqlite3_bind_int64(st, 3, r->key_version);
@@ -91,15 +102,91 @@ static int write_card_alias(struct sqlite_store *s, const struct card_alias_row 
     return sqlite_step_done(s, st, err);
 }
 
+/* Run sql with the owner (?1) or a pan_mac (?1) bound; one statement, prepared per call: cards
+ * on file are written rarely (a kept card, a forgotten one). mac_out, when not NULL, gets the
+ * first row's first column (a pan_mac) and *found whether there was one. */
+static int card_file_exec(struct sqlite_store *s, const char *sql, const char *owner,
+                          const uint8_t *mac, uint8_t mac_out[32], bool *found, struct mdt_err *err)
+{
+    sqlite3_stmt *st = NULL;
+    int rc = 0, step;
+
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        return sqlite_db_error(s, err, "write card on file");
+    }
+    if (owner != NULL) {
+        sqlite3_bind_text(st, 1, owner, (int)strnlen(owner, STORE_ADDR_MAX), SQLITE_STATIC);
+    } else {
+        sqlite3_bind_blob(st, 1, mac, 32, SQLITE_STATIC);
+    }
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW && mac_out != NULL && sqlite3_column_bytes(st, 0) == 32) {
+        memcpy(mac_out, sqlite3_column_blob(st, 0), 32);
+        *found = true;
+    } else if (step != SQLITE_ROW && step != SQLITE_DONE) {
+        rc = sqlite_db_error(s, err, "write card on file");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
+/* The sealed number of mac goes once neither a card issued here nor a sender's card on file
+ * has it. */
+#define CARD_PAN_ORPHAN_DELETE                                                                     \
+    "DELETE FROM card_pans WHERE pan_mac = ?1 AND NOT EXISTS (SELECT 1 FROM cards c"               \
+    " WHERE c.token = card_pans.token) AND NOT EXISTS (SELECT 1 FROM card_files f"                 \
+    " WHERE f.pan_mac = ?1)"
+
+/* A card on file kept (its number sealed unless already there, the owner's previous one
+ * replaced) or forgotten; the sealed number nobody keeps any more goes. */
+static int write_card_file(struct sqlite_store *s, const struct card_file_row *r,
+                           struct mdt_err *err)
+{
+    uint8_t old[32];
+    bool had = false;
+    int rc = card_file_exec(s, "SELECT pan_mac FROM card_files WHERE owner = ?1", r->owner, NULL,
+                            old, &had, err);
+    sqlite3_stmt *st = NULL;
+
+    if (rc == 0 && !r->active) {
+        rc = card_file_exec(s, "DELETE FROM card_files WHERE owner = ?1", r->owner, NULL, NULL,
+                            NULL, err);
+    }
+    if (rc == 0 && r->active) {
+        rc = card_pan_insert(s, &r->pan, true, err);
+    }
+    if (rc == 0 && r->active) {
+        if (sqlite3_prepare_v2(s->db,
+                               "INSERT OR REPLACE INTO card_files(owner, pan_mac, exp_month,"
+                               " exp_year, created_us) VALUES(?,?,?,?,?)",
+                               -1, &st, NULL) != SQLITE_OK) {
+            return sqlite_db_error(s, err, "write card on file");
+        }
+        bind_text(st, 1, r->owner, sizeof(r->owner));
+        sqlite3_bind_blob(st, 2, r->pan.pan_mac, 32, SQLITE_STATIC);
+        sqlite3_bind_int(st, 3, r->exp_month);
+        sqlite3_bind_int(st, 4, r->exp_year);
+        sqlite3_bind_int64(st, 5, r->created_us);
+        rc = sqlite3_step(st) == SQLITE_DONE ? 0 : sqlite_db_error(s, err, "write card on file");
+        sqlite3_finalize(st);
+    }
+    if (rc == 0 && had && (!r->active || memcmp(old, r->pan.pan_mac, 32) != 0)) {
+        rc = card_file_exec(s, CARD_PAN_ORPHAN_DELETE, NULL, old, NULL, NULL, err);
+    }
+    return rc;
+}
+
 int sqlite_write_card(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err)
 {
     switch (x->kind) {
     case EXTRA_CARD_PAN:
-        return write_card_pan(s, &x->u.card_pan, err);
+        return card_pan_insert(s, &x->u.card_pan, false, err);
     case EXTRA_CARD:
         return write_card(s, &x->u.card, err);
     case EXTRA_CARD_ALIAS:
         return write_card_alias(s, &x->u.card_alias, err);
+    case EXTRA_CARD_FILE:
+        return write_card_file(s, &x->u.card_file, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown card row kind %u", x->kind);
     }
@@ -138,23 +225,42 @@ int sqlite_load_card_alias(sqlite3_stmt *st, const struct store_channel_fns *f, 
     return f->card_alias(ctx, &r);
 }
 
+/* A card_pans row from columns 0..7 of st. */
+static void column_pan(sqlite3_stmt *st, struct card_pan_row *r)
+{
+    int n = sqlite3_column_bytes(st, 1);
+
+    column_text(st, 0, r->token, sizeof(r->token));
+    if (n > 0 && n <= (int)sizeof(r->sealed)) {
+        memcpy(r->sealed, sqlite3_column_blob(st, 1), (size_t)n);
+        r->sealed_len = (uint16_t)n;
+    }
+    r->key_version = (uint32_t)sqlite3_column_int64(st, 2);
+    column_blob(st, 3, r->pan_mac, sizeof(r->pan_mac));
+    column_text(st, 4, r->bin, sizeof(r->bin));
+    column_text(st, 5, r->last4, sizeof(r->last4));
+    r->pan_len = (uint16_t)sqlite3_column_int(st, 6);
+    r->created_us = sqlite3_column_int64(st, 7);
+}
+
 int sqlite_load_card_pan(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
 {
     struct card_pan_row r = {0};
-    int n = sqlite3_column_bytes(st, 1);
 
-    column_text(st, 0, r.token, sizeof(r.token));
-    if (n > 0 && n <= (int)sizeof(r.sealed)) {
-        memcpy(r.sealed, sqlite3_column_blob(st, 1), (size_t)n);
-        r.sealed_len = (uint16_t)n;
-    }
-    r.key_version = (uint32_t)sqlite3_column_int64(st, 2);
-    column_blob(st, 3, r.pan_mac, sizeof(r.pan_mac));
-    column_text(st, 4, r.bin, sizeof(r.bin));
-    column_text(st, 5, r.last4, sizeof(r.last4));
-    r.pan_len = (uint16_t)sqlite3_column_int(st, 6);
-    r.created_us = sqlite3_column_int64(st, 7);
+    column_pan(st, &r);
     return f->card_pan(ctx, &r);
+}
+
+int sqlite_load_card_file(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct card_file_row r = {.active = true};
+
+    column_pan(st, &r.pan);
+    column_text(st, 8, r.owner, sizeof(r.owner));
+    r.exp_month = (uint8_t)sqlite3_column_int(st, 9);
+    r.exp_year = (uint16_t)sqlite3_column_int(st, 10);
+    r.created_us = sqlite3_column_int64(st, 11);
+    return f->card_file(ctx, &r);
 }
 
 /* ---- key rotation ---- */
@@ -256,6 +362,29 @@ static int count_stale(struct sqlite_store *s, uint32_t version, uint64_t *left,
     return rc;
 }
 
+int sqlite_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
+                          struct mdt_err *err)
+{
+    struct sqlite_store *s = (struct sqlite_store *)base;
+    sqlite3_stmt *st = NULL;
+    int rc = 0, step;
+
+    *known = false;
+    if (sqlite3_prepare_v2(s->db, "SELECT 1 FROM card_pans WHERE pan_mac = ?1", -1, &st, NULL) !=
+        SQLITE_OK) {
+        return sqlite_db_error(s, err, "look a card number up");
+    }
+    sqlite3_bind_blob(st, 1, pan_mac, 32, SQLITE_STATIC);
+    step = sqlite3_step(st);
+    if (step == SQLITE_ROW) {
+        *known = true;
+    } else if (step != SQLITE_DONE) {
+        rc = sqlite_db_error(s, err, "look a card number up");
+    }
+    sqlite3_finalize(st);
+    return rc;
+}
+
 int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
                        void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err)
 {
@@ -317,8 +446,12 @@ static const struct {
      " (SELECT 1 FROM cards c WHERE c.account_id = a.card_account) AND ?1 IS NOT NULL",
      "alias of no card"},
     {"SELECT token FROM card_pans p WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE"
-     " c.token = p.token) AND ?1 IS NOT NULL",
+     " c.token = p.token) AND NOT EXISTS (SELECT 1 FROM card_files f WHERE"
+     " f.pan_mac = p.pan_mac) AND ?1 IS NOT NULL",
      "sealed card number without its card"},
+    {"SELECT owner FROM card_files f WHERE NOT EXISTS (SELECT 1 FROM card_pans p WHERE"
+     " p.pan_mac = f.pan_mac) AND ?1 IS NOT NULL",
+     "card on file without its sealed number"},
 };
 
 int sqlite_check_cards(struct sqlite_store *s, store_report_fn report, void *ctx,

@@ -464,6 +464,10 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " code, created_us, updated_us FROM acquirer_ops WHERE state IN (0, 3) AND ?1 IS NOT NULL"
          " ORDER BY created_us",
          load_acquirer_op},
+        {"SELECT p.token, p.sealed, p.key_version, p.pan_mac, p.bin, p.last4, p.pan_len,"
+         " p.created_us, f.owner, f.exp_month, f.exp_year, f.created_us FROM card_files f"
+         " JOIN card_pans p ON p.pan_mac = f.pan_mac WHERE ?1 IS NOT NULL",
+         sqlite_load_card_file},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
@@ -474,7 +478,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
         fns->social_cursor != NULL,  fns->code_order != NULL,     fns->card != NULL,
         fns->card_alias != NULL,     fns->card_pan != NULL,       fns->card_topup != NULL,
-        fns->acquirer_op != NULL};
+        fns->acquirer_op != NULL,    fns->card_file != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

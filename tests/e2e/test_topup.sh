@@ -7,7 +7,9 @@
 # refused before the card is charged, an authorization with no answer in time (being checked,
 # then settled by a lookup and told by SMS), a double click (one charge, one credit), and a
 # kill -9 of mandatd between the acquirer's approval of the capture and the ledger's commit
-# (credited exactly once after the restart, `mandat check` clean). Then the browser fills the
+# (credited exactly once after the restart, `mandat check` clean). A card kept on file from the
+# page (only when the payment goes through; a new one replaces it; CB OUBLIER forgets it, its
+# sealed number with it). Then the browser fills the
 # page in Chromium (tests/browser/topup.mjs) when BROWSER is given. At the end, no card number
 # or security code used is in the database, its WAL, the logs or the pages.
 # Usage: test_topup.sh MANDAT MANDATD [ARTIFACTS]
@@ -119,6 +121,36 @@ if [ "$(($(lines) - before))" = 2 ]; then ok; else bad "double click: $(($(lines
 sleep 0.5
 expect "double click: credited once" "Solde : 110,00" balance
 
+# A card on file (another sender, Q): kept only when the box is ticked and the payment goes
+# through; a new one replaces it (one sealed number left); CB OUBLIER forgets it.
+Q=0698765432
+"${M[@]}" sms $Q INSCRIPTION >>"$seen/welcome"
+# pay_keep TOKEN PAN CVV: posts the page's form with "keep this card" ticked.
+pay_keep() {
+  local csrf
+  csrf=$(curl -s "$base/t/$1" | tee -a "$seen/forms" | grep -o 'name="csrf" value="[0-9a-f]*"' |
+    sed 's/.*value="//; s/"//')
+  curl -s -X POST "$base/t/$1" --data-urlencode "pan=$2" --data-urlencode "exp=10/31" \
+    --data-urlencode "cvv=$3" --data-urlencode "keep=1" --data-urlencode "csrf=$csrf" |
+    tee -a "$seen/pages"
+}
+linkq() { "${M[@]}" sms $Q "ALIMENTER $1" | tee -a "$seen/links" | token_in /t; }
+expect "the page offers to keep the card" 'name="keep"' curl -s "$base/t/$(linkq 20)"
+expect "keep, declined 51" "provision insuffisante" pay_keep "$(linkq 20)" 4000000000009995 2719
+expect "a declined card is not kept" "0" db "SELECT count(*) FROM card_files"
+expect "keep, approved" "Votre compte est alimenté de 20,00" pay_keep "$(linkq 20)" 4111111111111111 6153
+eventually "receipt says the card is kept" "gardée pour vos recharges" "${M[@]}" phone $Q </dev/null
+expect "kept: BIN and last 4 beside the seal" "411111|1111|10|2031" \
+  db "SELECT p.bin, p.last4, f.exp_month, f.exp_year FROM card_files f JOIN card_pans p USING (pan_mac)"
+expect "a new card replaces it" "Votre compte est alimenté de 20,00" pay_keep "$(linkq 20)" 5555555555554444 4408
+expect "one card on file, one sealed number for it" "1|4444|1" \
+  db "SELECT count(*), max(p.last4), (SELECT count(*) FROM card_pans) FROM card_files f JOIN card_pans p USING (pan_mac)"
+expect "books balance with a card on file" "ok" "${M[@]}" check
+expect "CB OUBLIER" "****4444 oubliée" "${M[@]}" sms $Q "CB OUBLIER"
+expect "forgotten: no row, no sealed number" "0|0" \
+  db "SELECT (SELECT count(*) FROM card_files), (SELECT count(*) FROM card_pans)"
+expect "CB OUBLIER again" "Aucune carte bancaire" "${M[@]}" sms $Q "CB OUBLIER"
+
 # kill -9 between the acquirer's approval of the capture and the ledger's commit: the test
 # acquirer journals its answer when it decides, then answers after its latency (3 s here).
 stop
@@ -157,7 +189,7 @@ stop
 found=""
 for secret in 4111111111111111 "4111 1111 1111 1111" 5555555555554444 4000000000000002 \
   4000000000009995 4000000000000069 4000000000000119 4242424242424242 \
-  4111111111111112 "4111 1111 1111 1112" 7391 8264 9157 6482 5173 3928 4826; do
+  4111111111111112 "4111 1111 1111 1112" 7391 8264 9157 6482 5173 3928 4826 2719 6153 4408; do
   if grep -a -r -l -F "$secret" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" \
     "$dir/acquirer.state" "$seen" 2>/dev/null; then
     found="$found $secret"

@@ -179,6 +179,35 @@ static void test_approve_capture_refund(void **state)
     event_base_free(h.base);
 }
 
+/* A card on file: approved without a security code when marked a stored credential; its
+ * declines stay the card's (51). */
+static void test_stored_credential(void **state)
+{
+    (void)state;
+    struct harness h = {0};
+    harness_open(&h, 0, 1000, false);
+    struct acquirer_request req = {.op = ACQUIRER_AUTHORIZE,
+                                   .amount_minor = 10600,
+                                   .pan = "4111111111111111",
+                                   .exp_month = 12,
+                                   .exp_year = 2099,
+                                   .stored_credential = true};
+    snprintf(req.currency, sizeof req.currency, "EUR");
+    const char *keys[] = {"s-cof", "s-funds"};
+    const char *codes[] = {"00", "51"};
+    for (size_t i = 0; i < 2; i++) {
+        struct got g = {0};
+        snprintf(req.key, sizeof req.key, "%s", keys[i]);
+        req.pan = i == 1 ? "4000000000009995" : "4111111111111111";
+        req.cvv_slot = UINT32_MAX; /* no code taken: never read */
+        assert_int_equal(acquirer_submit(h.a, &req, on_done, &g), 0);
+        wait_for(&h, &g);
+        assert_string_equal(g.res.code, codes[i]);
+    }
+    harness_close(&h);
+    event_base_free(h.base);
+}
+
 static void test_void_releases(void **state)
 {
     (void)state;
@@ -347,6 +376,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_decide_table),
         cmocka_unit_test(test_approve_capture_refund),
+        cmocka_unit_test(test_stored_credential),
         cmocka_unit_test(test_void_releases),
         cmocka_unit_test(test_declines),
         cmocka_unit_test(test_timeout_then_lookup),

@@ -36,6 +36,7 @@ struct want {
     const char *country;  /* default "FR" */
     const char *defcur;   /* default "EUR" */
     const char *new_code; /* CODE <old> <new>: the new one */
+    bool by_card;         /* RELOAD ... CB: paid by the card on file */
 };
 
 static const char *or_empty(const char *s)
@@ -60,7 +61,7 @@ static bool command_matches(const struct want *w, const struct command *c)
               strcmp(c->payee_handle, or_empty(w->handle)) == 0 &&
               strcmp(c->keyword, or_empty(w->keyword)) == 0 &&
               strcmp(c->note, or_empty(w->note)) == 0 && strcmp(c->code, or_empty(w->code)) == 0 &&
-              strcmp(c->new_code, or_empty(w->new_code)) == 0;
+              strcmp(c->new_code, or_empty(w->new_code)) == 0 && c->by_card == w->by_card;
 
     if (w->cur == NULL) {
         ok = ok && c->currency == NULL;
@@ -749,6 +750,31 @@ static void test_cards(void **state)
         {.text = "cards", .type = CMD_CARDS, .lang = "en"},
         {.text = "SOLDE CARTE", .type = CMD_BALANCE, .keyword = "CARTE"},
         {.text = "BAL CARD", .type = CMD_BALANCE, .keyword = "CARD"},
+        {.text = "RECHARGE MAMAN 100 CB",
+         .type = CMD_RELOAD,
+         .keyword = "MAMAN",
+         .lang = "fr",
+         .amount = 10000,
+         .cur = "EUR",
+         .by_card = true},
+        {.text = "reload mum 100 card",
+         .type = CMD_RELOAD,
+         .keyword = "MUM",
+         .lang = "en",
+         .amount = 10000,
+         .cur = "EUR",
+         .by_card = true},
+        {.text = "RECHARGE 100 MAMAN carte bancaire",
+         .type = CMD_RELOAD,
+         .keyword = "MAMAN",
+         .amount = 10000,
+         .cur = "EUR",
+         .by_card = true},
+        {.text = "CB OUBLIER", .type = CMD_CARD_FORGET, .lang = "fr"},
+        {.text = "cb oublié", .type = CMD_CARD_FORGET, .lang = "fr"},
+        {.text = "CARD FORGET", .type = CMD_CARD_FORGET, .lang = "en"},
+        {.text = "CB", .type = CMD_CARD_FORGET, .hint = HINT_CARD_FORGET_FORMAT},
+        {.text = "CB OUBLIER MAMAN", .type = CMD_CARD_FORGET, .hint = HINT_CARD_FORGET_FORMAT},
     };
 
     (void)state;

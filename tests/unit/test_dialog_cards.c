@@ -101,6 +101,32 @@ static void test_link_activate_reload(void **state)
     expect(0, "Solde de la carte ****4242 : 100,00 €.");
 }
 
+/* RECHARGE MAMAN 100 CB: without a bank card on file, how to keep one; with one, that charging
+ * it is not available yet. Either way nothing is held on the wallet. */
+static void test_reload_by_card(void **state)
+{
+    struct card_file_row f = {.active = true, .exp_month = 9, .exp_year = 2031};
+    uint64_t card;
+
+    (void)state;
+    enrol(A, "CODE 483920");
+    topup(6, 14000);
+    card = open_card();
+    card_issue(card);
+    say(A, "CARTE AJOUT MAMAN 4242 135790");
+    say(H, "ACTIVER 4242 135790");
+    say(A, "RECHARGE MAMAN 100 CB");
+    expect(0, "Aucune carte bancaire gardée. Pour en garder une : ALIMENTER 50");
+    assert_int_equal(account(6).debits_pending, 0);
+    strcpy(f.owner, A);
+    strcpy(f.pan.last4, "1111");
+    assert_int_equal(dialog_card_file_loaded(w.dialog, &f), 0);
+    say(A, "RECHARGE MAMAN 100 CB");
+    expect(0, "pas encore disponible : RECHARGE MAMAN 100");
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(card).credits_posted, 0);
+}
+
 static void test_cap_list_block(void **state)
 {
     uint64_t card;
@@ -193,6 +219,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_link_activate_reload, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cap_list_block, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_by_card, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partner_load, setup, teardown),
     };
 

@@ -188,6 +188,110 @@ static void test_pan_unique(void **state)
     assert_int_equal(s.pans, 1);
 }
 
+/* Issuing's check: the stored number's keyed hash is known, another one is not. */
+static void test_pan_known(void **state)
+{
+    struct fixture *f = *state;
+    struct store_extra a = pan_row(3, 1), b = pan_row(4, 1);
+    bool known = true;
+
+    assert_int_equal(store_card_pan_known(f->store, a.u.card_pan.pan_mac, &known, NULL), 0);
+    assert_false(known);
+    assert_int_equal(put(f, &a, 1), 0);
+    assert_int_equal(store_card_pan_known(f->store, a.u.card_pan.pan_mac, &known, NULL), 0);
+    assert_true(known);
+    assert_int_equal(store_card_pan_known(f->store, b.u.card_pan.pan_mac, &known, NULL), 0);
+    assert_false(known);
+}
+
+struct files {
+    int n, pans;
+    struct card_file_row last;
+};
+
+static int on_file(void *ctx, const struct card_file_row *r)
+{
+    struct files *s = ctx;
+
+    s->n++;
+    s->last = *r;
+    return 0;
+}
+
+static int count_pan(void *ctx, const struct card_pan_row *r)
+{
+    struct files *s = ctx;
+
+    (void)r;
+    s->pans++;
+    return 0;
+}
+
+static struct files load_files(struct fixture *f)
+{
+    struct store_channel_fns fns = {.card_file = on_file, .card_pan = count_pan};
+    struct files s = {0};
+    uint64_t violations = 0;
+
+    assert_int_equal(store_channel_load(f->store, &fns, &s, 0, NULL), 0);
+    assert_int_equal(store_check_rows(f->store, NULL, NULL, &violations, NULL), 0);
+    assert_int_equal(violations, 0);
+    return s;
+}
+
+static struct store_extra file_row(const char *owner, int card, bool active)
+{
+    struct store_extra x = {.kind = EXTRA_CARD_FILE};
+
+    snprintf(x.u.card_file.owner, sizeof(x.u.card_file.owner), "%s", owner);
+    x.u.card_file.active = active;
+    x.u.card_file.pan = pan_row(card, 1).u.card_pan;
+    x.u.card_file.exp_month = 9;
+    x.u.card_file.exp_year = 2030;
+    return x;
+}
+
+/* Cards on file: kept with their sealed number; two senders keeping the same card share one
+ * sealed number; a new card replaces a sender's, and the number nobody keeps goes; a forgotten
+ * card goes with its number; mandat check finds nothing wrong at each step. */
+static void test_card_files(void **state)
+{
+    struct fixture *f = *state;
+    struct store_extra a = file_row("+33600000001", 5, true), b = file_row("+33600000002", 5, true);
+    struct files s;
+
+    assert_int_equal(put(f, &a, 1), 0);
+    s = load_files(f);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.pans, 1);
+    assert_string_equal(s.last.owner, "+33600000001");
+    assert_int_equal(s.last.exp_year, 2030);
+    assert_string_equal(s.last.pan.last4, "4245");
+    assert_memory_equal(s.last.pan.sealed, a.u.card_file.pan.sealed, a.u.card_file.pan.sealed_len);
+    snprintf(b.u.card_file.pan.token, sizeof(b.u.card_file.pan.token), "card_%032d", 77);
+    assert_int_equal(put(f, &b, 1), 0);
+    s = load_files(f);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.pans, 1); /* the same number, sealed once */
+
+    a = file_row("+33600000001", 6, true); /* a new card replaces the first */
+    assert_int_equal(put(f, &a, 1), 0);
+    s = load_files(f);
+    assert_int_equal(s.n, 2);
+    assert_int_equal(s.pans, 2); /* the second sender still keeps the old one */
+    b.u.card_file.active = false;
+    assert_int_equal(put(f, &b, 1), 0);
+    s = load_files(f);
+    assert_int_equal(s.n, 1);
+    assert_int_equal(s.pans, 1);
+    assert_string_equal(s.last.pan.last4, "4246");
+    a.u.card_file.active = false;
+    assert_int_equal(put(f, &a, 1), 0);
+    s = load_files(f);
+    assert_int_equal(s.n, 0);
+    assert_int_equal(s.pans, 0);
+}
+
 /* Re-encrypt to version 2: bumps the first byte's version; counts what it did. */
 static int reseal(void *ctx, const char *token, const uint8_t *sealed, size_t len,
                   uint8_t out[STORE_CARD_SEALED_MAX], size_t *out_len, uint32_t *version)
@@ -244,6 +348,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pan_unique, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pan_known, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_card_files, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reseal, setup, teardown),
     };
 

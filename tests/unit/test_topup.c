@@ -74,6 +74,44 @@ static int answer(struct id128 id, uint16_t op, uint16_t outcome, const char *co
     return rc < 0 ? rc : run_step(s);
 }
 
+/* The capture's answer with the page's card kept on file (its box ticked): a fake seal. */
+static int answer_keep(struct id128 id, uint16_t outcome, const char *code, const char *last4)
+{
+    struct topup_answer a = {.op = TOPUP_OP_CAPTURE, .outcome = outcome};
+    struct card_file_row f = {.exp_month = 9, .exp_year = 2031};
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+
+    snprintf(a.code, sizeof(a.code), "%s", code);
+    snprintf(a.ref, sizeof(a.ref), "%s", "T0000000009");
+    snprintf(f.pan.token, sizeof(f.pan.token), "card_%s%028d", last4, 0);
+    f.pan.sealed_len = 40;
+    memset(f.pan.sealed, 0x5c, f.pan.sealed_len);
+    f.pan.key_version = 1;
+    memset(f.pan.pan_mac, last4[3], sizeof(f.pan.pan_mac));
+    snprintf(f.pan.bin, sizeof(f.pan.bin), "411111");
+    snprintf(f.pan.last4, sizeof(f.pan.last4), "%s", last4);
+    f.pan.pan_len = 16;
+    w.nreplies = 0;
+    int rc = dialog_topup_answer(w.dialog, id, &a, fake_clock(), &s, &err);
+    if (rc < 0) {
+        return rc;
+    }
+    dialog_topup_keep_card(s, &f);
+    return run_step(s);
+}
+
+/* A top-up paid up to its capture (authorized): its id. */
+static struct id128 paid(const char *text)
+{
+    uint8_t hash[32];
+    struct id128 id = ask(text, hash)->id;
+
+    assert_int_equal(pay(hash), 0);
+    assert_int_equal(answer(id, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T0000000001"), 0);
+    return id;
+}
+
 static uint64_t wallet_of(const char *phone)
 {
     (void)phone;
@@ -204,6 +242,42 @@ static void test_limit_before_the_card(void **state)
     assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 0);
 }
 
+/* The card kept on file by a credited top-up only; there after a restart; a new one replaces
+ * it; CB OUBLIER forgets it, and says so when there is none. */
+static void test_card_on_file(void **state)
+{
+    (void)state;
+    topups_on();
+    enrol(A, "CODE 483920");
+    say(A, "CB OUBLIER");
+    expect(0, "Aucune carte bancaire");
+
+    assert_int_equal(answer_keep(paid("ALIMENTER 50"), ACQ_OP_DECLINED, "51", "4242"), 0);
+    assert_null(dialog_card_file_get(w.dialog, A)); /* nothing taken, nothing kept */
+
+    assert_int_equal(answer_keep(paid("ALIMENTER 50"), ACQ_OP_APPROVED, "00", "1111"), 0);
+    expect(0, "gardée");
+    assert_int_equal(account(wallet_of(A)).credits_posted, EUR(50));
+    close_world();
+    open_world(false);
+    const struct card_file_row *f = dialog_card_file_get(w.dialog, A);
+    assert_non_null(f);
+    assert_string_equal(f->pan.last4, "1111");
+    assert_int_equal(f->exp_year, 2031);
+    assert_int_equal(f->pan.sealed_len, 40);
+
+    assert_int_equal(answer_keep(paid("ALIMENTER 20"), ACQ_OP_APPROVED, "00", "4444"), 0);
+    assert_string_equal(dialog_card_file_get(w.dialog, A)->pan.last4, "4444");
+    say(A, "CB OUBLIER");
+    expect(0, "****4444 oubliée");
+    assert_null(dialog_card_file_get(w.dialog, A));
+    close_world();
+    open_world(false);
+    assert_null(dialog_card_file_get(w.dialog, A));
+    say(A, "CARD FORGET");
+    expect(0, "Aucune carte bancaire"); /* CARD FORGET parsed; the wallet speaks French */
+}
+
 static void test_restart_credits_once(void **state)
 {
     (void)state;
@@ -242,6 +316,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_unknown_then_settled, setup, teardown),
         cmocka_unit_test_setup_teardown(test_limit_before_the_card, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_credits_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_card_on_file, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,6 +63,10 @@ struct acquirer_request {
     const char *pan;
     unsigned exp_month, exp_year; /* as read by card_expiry_parse */
     uint32_t cvv_slot;            /* card_cvv_take's slot; the caller drops it at the result */
+    /* A card on file (kept by the sender for later reloads): a stored-credential authorization
+     * that mandat starts without the cardholder, so without a security code (cvv_slot unused).
+     * The first payment that kept the card was a normal one, with its code. */
+    bool stored_credential;
     /* CAPTURE, VOID, REFUND: the authorization's reference from its approval. */
     char auth_ref[ACQUIRER_REF_MAX];
 };
@@ -145,7 +149,8 @@ int acquirer_test_open(struct event_base *base, const struct acquirer_test_confi
  * APPROVED (4111111111111111, 5555555555554444), DECLINED with code (4000000000000002: 05,
  * 4000000000009995: 51, 4000000000000069 or a past expiry: 54, any other number: 14), or UNKNOWN
  * for 4000000000000119, which it approves but never answers in time. code gets two digits, or ""
- * for UNKNOWN. Pure: the test acquirer's table, exposed for its unit tests. */
+ * for UNKNOWN. An approval needs a security code, except for a stored-credential authorization.
+ * Pure: the test acquirer's table, exposed for its unit tests. */
 enum acquirer_outcome acquirer_test_decide(const char *pan, unsigned month, unsigned year,
                                            int64_t now_us, char code[ACQUIRER_CODE_LEN + 1]);
 

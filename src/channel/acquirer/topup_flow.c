@@ -43,7 +43,9 @@ struct chain {
     unsigned month, year;
     uint32_t cvv_slot;
     bool has_cvv;
-    topup_flow_fn done; /* the page's, NULL for a lookup */
+    bool keep;                 /* the card goes on file with the credit */
+    struct card_file_row file; /* then: its seal, BIN, last 4, expiry */
+    topup_flow_fn done;        /* the page's, NULL for a lookup */
     void *ctx;
     struct chain *prev, *next;
 };
@@ -82,6 +84,7 @@ static void chain_end(struct chain *c)
     struct topup_flow *f = c->f;
 
     vault_wipe(c->pan, sizeof(c->pan));
+    vault_wipe(&c->file, sizeof(c->file));
     if (c->has_cvv) {
         card_cvv_drop(c->cvv_slot);
     }
@@ -143,6 +146,10 @@ static void record(struct chain *c, const struct topup_answer *a)
     struct dialog_step *s = NULL;
     struct mdt_err err = {0};
     int rc = dialog_topup_answer(c->f->cfg.dialog, c->id, a, clock_now_us(), &s, &err);
+
+    if (rc == 0 && c->keep && a->op == TOPUP_OP_CAPTURE) {
+        dialog_topup_keep_card(s, &c->file); /* written only if the step credits */
+    }
 
     log_info("top-up %016llx: %s %s%s%s%s", (unsigned long long)c->id.lo,
              c->op == TOPUP_OP_CAPTURE ? "capture" : "authorization",
@@ -252,9 +259,38 @@ static void on_pay_step(void *ctx, int rc, const struct dialog_step *s)
     }
 }
 
+/* The card to keep on file: sealed under a new token, its keyed hash, BIN, last 4 and expiry.
+ * False when the vault cannot seal it (the payment goes on; nothing is kept). */
+static bool keep_seal(struct topup_flow *f, struct chain *c, size_t len)
+{
+    struct card_pan_row *p = &c->file.pan;
+    size_t sealed_len = 0;
+
+    _Static_assert(CARD_SEALED_MAX <= STORE_CARD_SEALED_MAX &&
+                       CARD_TOKEN_MAX <= STORE_CARD_TOKEN_MAX,
+                   "a seal and its token fit the row");
+    if (f->cfg.vault == NULL || card_vault_token_new(p->token) < 0 ||
+        card_vault_seal(f->cfg.vault, p->token, c->pan, p->sealed, &sealed_len, &p->key_version) <
+            0) {
+        log_warn("top-up: the card could not be sealed: it is not kept");
+        return false;
+    }
+    card_vault_pan_mac(f->cfg.vault, c->pan, p->pan_mac);
+    p->sealed_len = (uint16_t)sealed_len;
+    memcpy(p->bin, c->pan, CARD_BIN_LEN);
+    p->bin[CARD_BIN_LEN] = '\0';
+    memcpy(p->last4, c->pan + len - CARD_LAST4_LEN, CARD_LAST4_LEN + 1);
+    p->pan_len = (uint16_t)len;
+    p->created_us = clock_now_us();
+    c->file.exp_month = (uint8_t)c->month;
+    c->file.exp_year = (uint16_t)c->year;
+    c->file.created_us = p->created_us;
+    return true;
+}
+
 int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], const char *pan,
-                   unsigned month, unsigned year, uint32_t cvv_slot, topup_flow_fn done, void *ctx,
-                   struct mdt_err *err)
+                   unsigned month, unsigned year, uint32_t cvv_slot, bool keep, topup_flow_fn done,
+                   void *ctx, struct mdt_err *err)
 {
     size_t len = strnlen(pan, CARD_PAN_MAX + 1);
     struct dialog_step *s = NULL;
@@ -275,6 +311,7 @@ int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], c
     c->year = year;
     c->cvv_slot = cvv_slot;
     c->has_cvv = true;
+    c->keep = keep && keep_seal(f, c, len);
     rc = dialog_topup_pay_web(f->cfg.dialog, token_hash, pan + len - 4, clock_now_us(), &s, err);
     if (rc < 0) {
         chain_end(c);

@@ -20,10 +20,12 @@ struct acquirer;
 struct dialog;
 struct dialog_step;
 struct topup_flow;
+struct card_vault;
 
 struct topup_flow_config {
     struct acquirer *acquirer; /* borrowed */
     struct dialog *dialog;     /* borrowed */
+    struct card_vault *vault;  /* borrowed: seals the cards kept on file; NULL: none kept */
     /* Submit a step; done runs on the loop once it is durable or failed (service_submit). */
     int (*submit)(void *submit_ctx, struct dialog_step *s, void *ctx,
                   void (*done)(void *ctx, int rc, const struct dialog_step *s));
@@ -58,10 +60,13 @@ void topup_flow_free(struct topup_flow *f);
  * valid through month/year, and the security code in the vault's CVV pool at cvv_slot (taken
  * over: dropped here once the acquirer answers, or on any error, whatever the return). Errors,
  * done never called, err in the person's language: -MDT_ENOTFOUND (link gone), -MDT_EBUSY (the
- * top-up is already being paid: a second click), -MDT_EFULL (too many payments in flight). */
+ * top-up is already being paid: a second click), -MDT_EFULL (too many payments in flight).
+ * keep: the person ticked "keep this card": its number is sealed by the vault now (the clear
+ * copy is wiped as before) and kept on file for its sender with the credit, if the payment goes
+ * through in this run (a restart before the capture's answer forgets it: nothing is kept). */
 int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], const char *pan,
-                   unsigned month, unsigned year, uint32_t cvv_slot, topup_flow_fn done, void *ctx,
-                   struct mdt_err *err);
+                   unsigned month, unsigned year, uint32_t cvv_slot, bool keep, topup_flow_fn done,
+                   void *ctx, struct mdt_err *err);
 
 /* Look up every unfinished operation now (at start: at_start takes every pending one for lost,
  * as the process that sent them is gone). Idempotent: a key already being looked up is not

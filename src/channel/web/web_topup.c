@@ -72,16 +72,23 @@ static void page_form(struct web *w, struct evhttp_request *req, const char *tok
         "maxlength=\"7\" placeholder=\"%s\" required>"
         "<label for=\"cvv\">%s</label><input type=\"password\" id=\"cvv\" name=\"cvv\" "
         "inputmode=\"numeric\" autocomplete=\"cc-csc\" maxlength=\"4\" required>"
+        "<label class=\"check\"><input type=\"checkbox\" id=\"keep\" name=\"keep\" value=\"1\"> "
+        "%s</label>"
         "<button type=\"submit\" id=\"pay\">%s ",
         token, csrf, fr ? "Numéro de carte" : "Card number",
         fr ? "Date d'expiration" : "Expiry date", fr ? "MM/AA" : "MM/YY",
-        fr ? "Code de sécurité (au dos)" : "Security code (on the back)", fr ? "Payer" : "Pay");
+        fr ? "Code de sécurité (au dos)" : "Security code (on the back)",
+        fr ? "Garder cette carte pour mes prochaines recharges par SMS"
+           : "Keep this card for later reloads by SMS",
+        fr ? "Payer" : "Pay");
     web_html(b, amount);
     evbuffer_add_printf(b, "</button></form><p class=\"muted\">%s</p>",
-                        fr ? "Le numéro de votre carte n'est pas enregistré ; son code de "
-                             "sécurité est effacé dès la réponse de la banque."
-                           : "Your card number is not kept; its security code is wiped as soon "
-                             "as the bank answers.");
+                        fr ? "Le numéro de votre carte n'est gardé, chiffré, que si vous cochez "
+                             "la case (CB OUBLIER par SMS l'efface) ; son code de sécurité ne "
+                             "l'est jamais : il est effacé dès la réponse de la banque."
+                           : "Your card number is kept, encrypted, only if you tick the box (CARD "
+                             "FORGET by SMS erases it); its security code never is: it is wiped "
+                             "as soon as the bank answers.");
     web_foot(b);
     web_reply(req, 200, "text/html; charset=utf-8", b);
     evbuffer_free(b);
@@ -192,9 +199,13 @@ static bool form_field(const char *body, const char *name, char *out, size_t cap
     return true;
 }
 
-/* The form's fields, each into its buffer; the request's body is wiped in place. */
-static int read_card_form(struct evhttp_request *req, char *pan, char *exp, char *cvv, char *csrf)
+/* The form's fields, each into its buffer, and whether the keep box was ticked; the request's
+ * body is wiped in place. */
+static int read_card_form(struct evhttp_request *req, char *pan, char *exp, char *cvv, char *csrf,
+                          bool *keep)
 {
+    char box[4];
+
     struct evbuffer *in = evhttp_request_get_input_buffer(req);
     size_t len = evbuffer_get_length(in);
     char body[WEB_FORM_MAX + 1];
@@ -216,6 +227,7 @@ static int read_card_form(struct evhttp_request *req, char *pan, char *exp, char
         form_field(body, "csrf", csrf, SHA256_HEX_MAX)) {
         rc = 0;
     }
+    *keep = form_field(body, "keep", box, sizeof(box)) && strcmp(box, "1") == 0;
     vault_wipe(body, sizeof(body));
     return rc;
 }
@@ -279,7 +291,7 @@ static const char *card_note(int field, bool fr)
 /* The card read and handed over; *field says which one could not be read (0 the number, 1 the
  * expiry, 2 the code) when the return is -MDT_EPARSE. */
 static int card_pay(struct web *w, const uint8_t hash[32], struct topup_call *c, char *pan_text,
-                    char *exp_text, char *cvv_text, int *field, struct mdt_err *err)
+                    char *exp_text, char *cvv_text, bool keep, int *field, struct mdt_err *err)
 {
     char pan[CARD_PAN_MAX + 1], cvv[CARD_CVV_MAX + 1];
     unsigned month = 0, year = 0;
@@ -299,7 +311,7 @@ static int card_pay(struct web *w, const uint8_t hash[32], struct topup_call *c,
         rc = mdt_err_set(err, MDT_E(FULL), "busy: try again in a moment");
     }
     if (rc == 0) {
-        rc = topup_flow_pay(w->cfg.topup, hash, pan, month, year, slot, on_paid, c, err);
+        rc = topup_flow_pay(w->cfg.topup, hash, pan, month, year, slot, keep, on_paid, c, err);
     }
     vault_wipe(pan, sizeof(pan));
     vault_wipe(cvv, sizeof(cvv));
@@ -314,6 +326,7 @@ static void post_topup(struct web *w, struct evhttp_request *req, const char *to
     struct mdt_err err = {0};
     struct topup_call *c;
     int rc, field = 0;
+    bool keep = false;
 
     if (r == NULL || r->state != TOPUP_OPEN) {
         struct evbuffer *in = evhttp_request_get_input_buffer(req);
@@ -325,7 +338,7 @@ static void post_topup(struct web *w, struct evhttp_request *req, const char *to
         get_topup(w, req, token); /* a second click: where the first one stands */
         return;
     }
-    if (!web_same_origin(req) || read_card_form(req, pan, exp, cvv, csrf) < 0 ||
+    if (!web_same_origin(req) || read_card_form(req, pan, exp, cvv, csrf, &keep) < 0 ||
         !web_csrf_ok(w, token, csrf)) {
         vault_wipe(pan, sizeof(pan));
         vault_wipe(cvv, sizeof(cvv));
@@ -338,7 +351,7 @@ static void post_topup(struct web *w, struct evhttp_request *req, const char *to
     c->w = w;
     c->req = req;
     snprintf(c->token, sizeof(c->token), "%s", token);
-    rc = card_pay(w, hash, c, pan, exp, cvv, &field, &err);
+    rc = card_pay(w, hash, c, pan, exp, cvv, keep, &field, &err);
     vault_wipe(pan, sizeof(pan));
     vault_wipe(exp, sizeof(exp));
     vault_wipe(cvv, sizeof(cvv));
