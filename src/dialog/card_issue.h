@@ -35,9 +35,11 @@ int card_issue_rows(struct vault *v, const struct card_issue_in *in, struct stor
                     char code[CARD_ACTIVATION_LEN + 1]);
 
 /* A new card number from bin that no card in s has (at most CARD_ISSUE_TRIES draws), sealed
- * under p->token into p (with its keyed hash, BIN, last four digits and length). The number in
- * the clear exists only on this function's stack and is wiped before it returns. -MDT_EEXISTS
- * when every draw was taken, -MDT_EINVAL for a BIN too long, -MDT_EIO, or store's errors. */
+ * under p->token into p (with its keyed hash, BIN, last four digits and length). s NULL: no
+ * lookup (mandatd, whose store is the engine's: the unique keyed hash refuses a number drawn
+ * twice at commit). The number in the clear exists only on this function's stack and is wiped
+ * before it returns. -MDT_EEXISTS when every draw was taken, -MDT_EINVAL for a BIN too long,
+ * -MDT_EIO, or store's errors. */
 int card_issue_number(struct card_vault *cv, struct store *s, const char *bin,
                       struct card_pan_row *p);
 

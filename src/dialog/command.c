@@ -244,9 +244,15 @@ static bool card_digits_parse(struct parse *ps, size_t a)
 static void card_add_parse(struct parse *ps)
 {
     static const char *const add[] = {"AJOUT", "AJOUTER", "AJOUTE", "ADD", "LINK", "LIER"};
+    static const char *const order[] = {"COMMANDE", "COMMANDER", "ORDER"};
     char f[FOLD_MAX];
     size_t a = 0;
 
+    if (ps->narg > 0 && cmd_arg_fold(ps, 0, false, f, sizeof(f)) &&
+        cmd_word_in(f, order, sizeof(order) / sizeof(order[0]))) {
+        ps->out->type = CMD_CARD_ORDER; /* CARTE COMMANDE: what follows is ignored */
+        return;
+    }
     if (ps->narg > 0 && cmd_arg_fold(ps, 0, false, f, sizeof(f)) &&
         cmd_word_in(f, add, sizeof(add) / sizeof(add[0]))) {
         a = 1;

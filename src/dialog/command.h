@@ -47,7 +47,9 @@
     X(ACTIVATE, "activate") /* ACTIVER 4242 <activation code>, from the holder's phone */          \
     X(BLOCK, "block")       /* BLOQUER MAMAN / BLOCK MUM */                                        \
     /* ALIMENTER 50 / TOPUP 50: a wallet's top-up by bank card, on a page (issue 13) */            \
-    X(TOPUP, "topup")
+    X(TOPUP, "topup")                                                                              \
+    /* CARTE COMMANDE / CARD ORDER: a link to the page that orders a card (issue 13) */            \
+    X(CARD_ORDER, "card_order")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -165,6 +167,7 @@ struct command {
  *   STOP                                                  CMD_STOP
  *   CARTE AJOUT | AJOUTER / CARD ADD <alias> <last 4> <6 digits>   CMD_CARD_ADD
  *   CARTES / CARDS                                        CMD_CARDS
+ *   CARTE COMMANDE / CARD ORDER                           CMD_CARD_ORDER
  *   ACTIVER / ACTIVATE <last 4> <6 digits>                CMD_ACTIVATE
  *   BLOQUER / BLOCK <alias>                               CMD_BLOCK
  * SOLDE CARTE / BAL CARD is CMD_BALANCE with keyword CARTE or CARD: the holder's own card.

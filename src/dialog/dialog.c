@@ -136,6 +136,8 @@ static const struct {
     {offsetof(struct dialog, alias_owners), DIALOG_CARD_ALIASES_MAX},
     {offsetof(struct dialog, topup_ids), DIALOG_TOPUPS_MAX},
     {offsetof(struct dialog, topup_tokens), DIALOG_TOPUPS_MAX},
+    {offsetof(struct dialog, corder_ids), DIALOG_CARD_ORDERS_MAX},
+    {offsetof(struct dialog, corder_tokens), DIALOG_CARD_ORDERS_MAX},
 };
 
 static struct index *dialog_index_at(struct dialog *d, size_t i)
@@ -199,6 +201,7 @@ void dialog_free(struct dialog *d)
     dialog_code_free_all(d);
     dialog_card_free_all(d);
     dialog_topup_free_all(d);
+    dialog_card_order_free_all(d);
     for (size_t i = 0; i < sizeof(dialog_indexes) / sizeof(dialog_indexes[0]); i++) {
         index_free(dialog_index_at(d, i));
     }
@@ -333,6 +336,7 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .card_alias = dialog_card_alias_loaded,
         .card_topup = dialog_topup_loaded,
         .acquirer_op = dialog_acquirer_op_loaded,
+        .card_order = dialog_card_order_loaded,
     };
 
     return &fns;

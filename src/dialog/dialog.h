@@ -172,6 +172,11 @@ struct dialog_step {
     struct acquirer_op_row acq[2];
     size_t acq_count;
     int64_t topup_room, topup_cap;
+    /* a card ordered on a page (card_order.c): the order as the step leaves it, and the new
+     * card's sealed number (its row is card above) */
+    struct card_order_row corder;
+    bool corder_changed;
+    struct card_pan_row card_pan;
 };
 
 struct dialog;

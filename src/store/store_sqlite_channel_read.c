@@ -464,6 +464,10 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " code, created_us, updated_us FROM acquirer_ops WHERE state IN (0, 3) AND ?1 IS NOT NULL"
          " ORDER BY created_us",
          load_acquirer_op},
+        {"SELECT id, phone, wallet_account, price_minor, currency, state, lang, holder,"
+         " holder_phone, alias, card_token, card_last4, token_hash, created_us, expires_us,"
+         " updated_us FROM card_orders WHERE state < 2 AND ?1 IS NOT NULL ORDER BY created_us",
+         sqlite_load_card_order},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
@@ -474,7 +478,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
         fns->social_cursor != NULL,  fns->code_order != NULL,     fns->card != NULL,
         fns->card_alias != NULL,     fns->card_pan != NULL,       fns->card_topup != NULL,
-        fns->acquirer_op != NULL};
+        fns->acquirer_op != NULL,    fns->card_order != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

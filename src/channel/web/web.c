@@ -769,6 +769,8 @@ bool web_handle(struct web *w, void *r)
         /* /link/<token>, /o/<token> */
     } else if (web_topup_handle(w, req, path, m)) {
         /* /t/<token> */
+    } else if (web_card_order_handle(w, req, path, m)) {
+        /* /k/<token> */
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         if (m == EVHTTP_REQ_POST) {
             post_page(w, req, path + 3);

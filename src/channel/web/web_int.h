@@ -63,4 +63,8 @@ bool web_social_handle(struct web *w, struct evhttp_request *req, const char *pa
 bool web_topup_handle(struct web *w, struct evhttp_request *req, const char *path,
                       enum evhttp_cmd_type m);
 
+/* /k/<token> (web_card_order.c): a card ordered on a wallet page; true when path was one. */
+bool web_card_order_handle(struct web *w, struct evhttp_request *req, const char *path,
+                           enum evhttp_cmd_type m);
+
 #endif
