@@ -709,8 +709,8 @@ static void test_codes(void **state)
 }
 
 /* Cards (issue 13): CARTE AJOUT with alias, last 4 and activation code; ACTIVER with last 4 and
- * code; BLOQUER with an alias; CARTES alone; SOLDE CARTE. The last four are checked in the
- * dialog's tests (struct want has no field for them). */
+ * code; BLOQUER with an alias; CARTES alone; SOLDE CARTE; CARTE COMMANDE / CARD ORDER. The last
+ * four are checked in the dialog's tests (struct want has no field for them). */
 static void test_cards(void **state)
 {
     static const struct want cases[] = {
@@ -749,6 +749,9 @@ static void test_cards(void **state)
         {.text = "cards", .type = CMD_CARDS, .lang = "en"},
         {.text = "SOLDE CARTE", .type = CMD_BALANCE, .keyword = "CARTE"},
         {.text = "BAL CARD", .type = CMD_BALANCE, .keyword = "CARD"},
+        {.text = "CARTE COMMANDE", .type = CMD_CARD_ORDER, .lang = "fr"},
+        {.text = "carte commander", .type = CMD_CARD_ORDER},
+        {.text = "CARD ORDER", .type = CMD_CARD_ORDER, .lang = "en"},
     };
 
     (void)state;
