@@ -40,6 +40,9 @@ static void corder_apply(struct dialog *d, const struct card_order_row *r)
 {
     struct corder *o = corder_find(d, r->id);
 
+    if (o != NULL && o->row.state == CARD_ORDER_PAID) {
+        d->corder_paid--;
+    }
     if (o == NULL) {
         if (d->corder_count >= DIALOG_CARD_ORDERS_MAX) {
             return;
@@ -53,6 +56,9 @@ static void corder_apply(struct dialog *d, const struct card_order_row *r)
                          (uint32_t)d->corder_count);
     }
     o->row = *r;
+    if (r->state == CARD_ORDER_PAID) {
+        d->corder_paid++;
+    }
 }
 
 void dialog_card_orders_set(struct dialog *d, const struct card_order_settings *cs)
@@ -355,9 +361,11 @@ struct dialog_step *dialog_card_order_work(struct dialog *d, int64_t now_us)
     struct ledger_op *op;
     struct dialog_step *s;
 
-    if (!orders_on(d)) {
-        return NULL;
+    if (!orders_on(d) || d->corder_paid == 0) {
+        return NULL; /* the usual case: no scan */
     }
+    /* O(orders in memory) while one is paid and not issued: seconds at most, or a minute
+     * between tries when its emboss line cannot be written. */
     for (size_t i = 0; i < d->corder_count; i++) {
         struct corder *o = &d->corders[i];
 

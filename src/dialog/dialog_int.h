@@ -169,6 +169,7 @@ struct dialog {
     struct corder *corders; /* cards ordered on a page, in creation order (card_order.c) */
     size_t corder_count, corder_cap;
     struct index corder_ids, corder_tokens; /* -> corders index + 1 */
+    size_t corder_paid;                     /* of them paid and not issued yet */
     struct card_order_settings corder_cfg;  /* dialog_card_orders_set; cv NULL: off */
     size_t acq_open_count, acq_open_cap;
     /* customers with a code reset under way (index + 1); few */

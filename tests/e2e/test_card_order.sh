@@ -6,8 +6,9 @@
 # [cards] price from the wallet to the fees account, the card is issued (its emboss line, with
 # the activation code, in [cards] emboss_file, 0600), linked under the alias, and the page and
 # an SMS say its masked number; the form sent again issues nothing; a wallet that cannot pay is
-# refused with nothing issued; the holder activates it by SMS; a restart keeps one card; mandat
-# check is clean. Then Chromium fills the page (tests/browser/order.mjs) when ARTIFACTS is
+# refused with nothing issued, and the fifth wrong code locks the code; a double click pays and
+# issues once; the holder activates it by SMS; a restart issues nothing again; mandat check is
+# clean. Then Chromium fills the page (tests/browser/order.mjs) when ARTIFACTS is
 # given. At the end no card number is anywhere but in the emboss file: not in the database, its
 # WAL, the log, the pages or the commands' output.
 # Usage: test_card_order.sh MANDAT MANDATD [ARTIFACTS]
@@ -98,13 +99,33 @@ t2=$(link $B)
 expect "refused" "Refusé" order "$t2" "Karim Ali" "" KARIM 715284
 [ "$(lines)" = 1 ] && ok || bad "a card was issued to a wallet that could not pay"
 expect "the order stays open" "Commander une carte prépayée" page "$t2"
+# Five wrong codes lock B's code, as on every page; the right one is refused while locked.
+for i in 1 2 3 4; do order "$t2" "Karim Ali" "" KARIM 000000 >/dev/null; done
+expect "the fifth wrong code locks" "Code bloqué" order "$t2" "Karim Ali" "" KARIM 000000
+expect "locked: even the right code" "Code bloqué" order "$t2" "Karim Ali" "" KARIM 715284
+
+# A double click: two posts at once, one price, one card.
+t4=$(link $A)
+csrf=$(curl -s "$base/k/$t4" | grep -o 'name="csrf" value="[0-9a-f]*"' | sed 's/.*value="//; s/"//')
+clicks=()
+for i in 1 2; do
+  curl -s -X POST "$base/k/$t4" --data-urlencode "holder=Karim Benali" --data-urlencode "phone=" \
+    --data-urlencode "alias=KARIM" --data-urlencode "code=483920" --data-urlencode "csrf=$csrf" \
+    >"$seen/double$i" &
+  clicks+=($!)
+done
+wait "${clicks[@]}"
+eventually "double click: issued" "commandée pour KARIM" page "$t4"
+sleep 0.5
+[ "$(lines)" = 2 ] && ok || bad "double click: $(lines) emboss lines, wanted 2"
+expect "double click: paid once" "Solde : 62,00" m sms $A SOLDE
 
 # A restart: one card, books clean.
 stop
 start
 sleep 1
-[ "$(lines)" = 1 ] && ok || bad "the restart issued again: $(lines) lines"
-expect "one card" "1" db "SELECT count(*) FROM cards"
+[ "$(lines)" = 2 ] && ok || bad "the restart issued again: $(lines) lines"
+expect "two cards" "2" db "SELECT count(*) FROM cards"
 expect "issued" "2" db "SELECT state FROM card_orders WHERE alias = 'MAMAN'"
 expect "books balance" "ok" m check
 
@@ -114,7 +135,7 @@ if [ -n "$artifacts" ] && command -v node >/dev/null; then
   t3=$(link $A)
   (cd "$top" && node tests/browser/order.mjs "$base/k/$t3" "$artifacts") >"$seen/browser" 2>&1 &&
     ok "browser: the page filled in Chromium" || bad "browser: $(cat "$seen/browser")"
-  eventually "browser: a second card" "2" db "SELECT count(*) FROM cards"
+  eventually "browser: a third card" "3" db "SELECT count(*) FROM cards"
 fi
 stop
 
