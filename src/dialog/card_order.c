@@ -472,6 +472,11 @@ void dialog_card_order_done(struct dialog_step *s, int rc)
 
     if (o != NULL) {
         o->busy = false;
+        if (s->action == ACT_CORDER_ISSUE && (rc < 0 || !s->corder_changed)) {
+            /* Not issued (the commit failed, or the ledger refused the account): its emboss
+             * line names a number no card has; the next try, a minute on, draws another. */
+            o->retry_us = s->now_us + (int64_t)DIALOG_CARD_ORDER_RETRY_S * 1000000;
+        }
     }
     if (rc == 0 && s->corder_changed) {
         corder_apply(s->d, &s->corder);
