@@ -86,6 +86,14 @@ void web_wrong_code_text(const struct dialog_step *s, bool fr, char *text, size_
              dialog_step_tries_left(s));
 }
 
+void web_page_busy(struct evhttp_request *req, bool fr)
+{
+    web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
+                     fr ? "Le service est occupé : réessayez dans un instant."
+                        : "The service is busy: try again in a moment.",
+                     "bad");
+}
+
 void web_page_locked(struct evhttp_request *req, bool fr, bool request)
 {
     const char *fr_text = request ? "Trop de codes erronés : la demande est refusée et votre "
@@ -324,10 +332,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
     fr = r != NULL && dialog_customer_lang(c->w->cfg.dialog, r->payer) == LANG_FR;
     if (rc < 0 || r == NULL) {
-        web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
-                         fr ? "Le service est occupé : réessayez dans un instant."
-                            : "The service is busy: try again in a moment.",
-                         "bad");
+        web_page_busy(req, fr);
         goto out;
     }
     switch (dialog_step_outcome(s)) {

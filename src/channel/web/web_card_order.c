@@ -209,10 +209,7 @@ static void order_answered(void *ctx, int rc, const struct dialog_step *s)
     }
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
     if (rc < 0) {
-        web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
-                         fr ? "Le service est occupé : réessayez dans un instant."
-                            : "The service is busy: try again in a moment.",
-                         "bad");
+        web_page_busy(req, fr);
         goto out;
     }
     switch (dialog_step_outcome(s)) {
@@ -289,8 +286,7 @@ static void post_order(struct web *w, struct evhttp_request *req, const char *to
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), web_on_close, &c->pc);
     if (w->cfg.submit(w->cfg.submit_ctx, s, c, order_answered) < 0) {
         evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
-        web_page_message(req, 503, c->order.lang == LANG_FR, "Réessayez / Try again",
-                         "Le service est occupé. The service is busy.", "bad");
+        web_page_busy(req, c->order.lang == LANG_FR);
         free(c);
     }
 }
