@@ -19,16 +19,11 @@
 #include "base/mem.h"
 #include "cli/cli.h"
 #include "dialog/card_input.h"
+#include "dialog/card_issue.h"
 #include "dialog/phone.h"
 #include "vault/card_vault.h"
 #include "vault/vault.h"
 
-_Static_assert(CARD_TOKEN_MAX <= STORE_CARD_TOKEN_MAX, "a token fits the store's rows");
-_Static_assert(CARD_SEALED_MAX <= STORE_CARD_SEALED_MAX, "a seal fits the store's rows");
-
-#define CARD_ISSUE_PAN_LEN 16 /* Visa and Mastercard prepaid cards: 16 digits */
-#define CARD_ISSUE_TRIES 8    /* new random numbers tried when one is taken */
-#define CARD_ACTIVATION_LEN 6
 #define ROTATE_BATCH_DEFAULT 500 /* rows per transaction: milliseconds of the write lock */
 #define ROTATE_BATCH_MAX 10000
 
@@ -89,116 +84,20 @@ int cli_card_ring_create(struct cli *c)
 
 /* ---- issue ---- */
 
-/* n random decimal digits into out (no NUL). Bytes of 250 and above are dropped so that every
- * digit is equally likely. */
-static int random_digits(char *out, size_t n)
-{
-    size_t got = 0;
-
-    while (got < n) {
-        struct id128 r;
-        uint8_t b[16];
-
-        if (id128_random(&r) < 0) {
-            return MDT_E(IO);
-        }
-        for (int i = 0; i < 8; i++) {
-            b[i] = (uint8_t)(r.hi >> (8 * i));
-            b[8 + i] = (uint8_t)(r.lo >> (8 * i));
-        }
-        for (int i = 0; i < 16 && got < n; i++) {
-            if (b[i] < 250) {
-                out[got++] = (char)('0' + b[i] % 10);
-            }
-        }
-        memset(b, 0, sizeof(b));
-    }
-    return 0;
-}
-
-/* A new card number: the BIN, random account digits, and the Luhn check digit. */
-static int pan_make(const char *bin, char pan[CARD_PAN_MAX + 1])
-{
-    size_t bl = strlen(bin);
-    int rc = random_digits(pan + bl, CARD_ISSUE_PAN_LEN - 1 - bl);
-
-    memcpy(pan, bin, bl);
-    pan[CARD_ISSUE_PAN_LEN] = '\0';
-    for (char d = '0'; rc == 0 && d <= '9'; d++) {
-        pan[CARD_ISSUE_PAN_LEN - 1] = d;
-        if (card_luhn_valid(pan)) {
-            return 0;
-        }
-    }
-    return rc < 0 ? rc : MDT_E(INVAL);
-}
-
-/* A number no card has (by its keyed hash, one index lookup), sealed into p under p->token. */
-static int pan_new(struct card_vault *cv, struct store *s, const char *bin, struct card_pan_row *p)
-{
-    char pan[CARD_PAN_MAX + 1];
-    size_t len = 0;
-    int rc = MDT_E(EXISTS);
-
-    for (int i = 0; i < CARD_ISSUE_TRIES && rc == MDT_E(EXISTS); i++) {
-        uint8_t mac[32];
-        bool taken = false;
-
-        rc = pan_make(bin, pan);
-        if (rc < 0) {
-            break;
-        }
-        card_vault_pan_mac(cv, pan, mac);
-        rc = store_card_pan_known(s, mac, &taken, NULL);
-        if (rc >= 0 && taken) {
-            rc = MDT_E(EXISTS);
-        }
-        if (rc >= 0 && !taken) {
-            memcpy(p->pan_mac, mac, sizeof(mac));
-            rc = card_vault_seal(cv, p->token, pan, p->sealed, &len, &p->key_version);
-        }
-    }
-    if (rc == 0) {
-        p->sealed_len = (uint16_t)len;
-        memcpy(p->bin, bin, strlen(bin) + 1);
-        memcpy(p->last4, pan + CARD_ISSUE_PAN_LEN - 4, 5);
-        p->pan_len = CARD_ISSUE_PAN_LEN;
-    }
-    vault_wipe(pan, sizeof(pan));
-    return rc;
-}
-
-/* Append the card maker's line to path (created 0600; refused if others may read it). The
- * number is opened from the seal just for this line and wiped after. */
+/* Append the card maker's line to path (card_vault_emboss_append). */
 static int emboss_write(const char *path, struct card_vault *cv, const struct card_pan_row *p,
                         const struct card_row *card)
 {
-    char pan[CARD_PAN_MAX + 1];
-    char line[CARD_PAN_MAX + sizeof(card->holder) + 16];
-    struct stat sb;
-    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
-    int rc = 0, n;
+    struct card_emboss line = {.token = p->token,
+                               .sealed = p->sealed,
+                               .sealed_len = p->sealed_len,
+                               .exp_month = card->exp_month,
+                               .exp_year = card->exp_year,
+                               .holder = card->holder};
+    struct mdt_err err = {0};
 
-    if (fd < 0) {
-        cli_error("cannot open the emboss file '%s': %m", path);
-        return CLI_EXIT_USAGE;
-    }
-    if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
-        cli_error("the emboss file '%s' may be read by others: chmod 600 it first", path);
-        close(fd);
-        return CLI_EXIT_USAGE;
-    }
-    rc = card_vault_open_pan(cv, p->token, p->sealed, p->sealed_len, pan);
-    n = snprintf(line, sizeof(line), "%s|%02u/%02u|%s\n", rc == 0 ? pan : "", card->exp_month,
-                 card->exp_year % 100u, card->holder);
-    if (rc == 0 && (n < 0 || write(fd, line, (size_t)n) != n || fsync(fd) != 0)) {
-        rc = MDT_E(IO);
-    }
-    vault_wipe(pan, sizeof(pan));
-    vault_wipe(line, sizeof(line));
-    close(fd);
-    if (rc < 0) {
-        cli_error("cannot write the emboss file '%s': %s", path, mdt_strerror(rc));
+    if (card_vault_emboss_append(cv, path, &line, &err) < 0) {
+        cli_error("%s", err.msg);
         return CLI_EXIT_USAGE;
     }
     return 0;
@@ -208,30 +107,23 @@ struct issue_args {
     const char *holder, *phone, *emboss;
 };
 
-/* The card's row: expiry from now, the activation code's hash (printed by the caller). */
+/* The card's rows (card_issue_rows) with the phone typed on the command line. */
 static int card_fill(struct cli *c, struct vault *v, const struct issue_args *a,
-                     struct card_row *card, char code[CARD_ACTIVATION_LEN + 1])
+                     struct store_extra rows[2], char code[CARD_ACTIVATION_LEN + 1])
 {
-    time_t now = (time_t)(clock_now_us() / 1000000);
-    struct tm tm;
+    char phone[STORE_ADDR_MAX] = "";
     struct mdt_err err = {0};
+    struct card_issue_in in = {
+        .holder = a->holder, .expiry_years = c->cfg.cards.expiry_years, .now_us = clock_now_us()};
 
-    gmtime_r(&now, &tm);
-    card->exp_month = (uint8_t)(tm.tm_mon + 1);
-    card->exp_year = (uint16_t)(tm.tm_year + 1900 + (int)c->cfg.cards.expiry_years);
-    card->status = CARD_STATUS_INACTIVE;
-    snprintf(card->holder, sizeof(card->holder), "%s", a->holder);
-    if (a->phone != NULL && phone_normalize(a->phone, c->cfg.sms.country, card->phone, &err) < 0) {
+    if (a->phone != NULL && phone_normalize(a->phone, c->cfg.sms.country, phone, &err) < 0) {
         return cli_usage_error("card", "--phone '%s': %s", a->phone, err.msg);
     }
-    code[CARD_ACTIVATION_LEN] = '\0';
-    if (random_digits(code, CARD_ACTIVATION_LEN) < 0 ||
-        vault_pin_hash(v, card->token, code, card->activation_hash) < 0) {
+    in.phone = a->phone != NULL ? phone : NULL;
+    if (card_issue_rows(v, &in, rows, code) < 0) {
         cli_error("cannot make an activation code: no random bytes");
         return CLI_EXIT_USAGE;
     }
-    card->created_us = clock_now_us();
-    card->updated_us = card->created_us;
     return 0;
 }
 
@@ -283,17 +175,12 @@ static int card_issue(struct cli *c, const struct issue_args *a)
         card_vault_close(cv);
         return CLI_EXIT_USAGE;
     }
-    rc = card_vault_token_new(rows[0].u.card_pan.token);
-    memcpy(rows[1].u.card.token, rows[0].u.card_pan.token, sizeof(rows[1].u.card.token));
-    rows[0].u.card_pan.created_us = clock_now_us();
-    if (rc == 0) {
-        rc = card_fill(c, v, a, &rows[1].u.card, code);
-    }
+    rc = card_fill(c, v, a, rows, code);
     if (rc == 0) {
         rc = cli_account_open(c, ACCOUNT_CARD, &e, &rows[1].u.card.account_id);
     }
     if (rc == 0) {
-        rc = pan_new(cv, e.store, c->cfg.cards.bin, &rows[0].u.card_pan);
+        rc = card_issue_number(cv, e.store, c->cfg.cards.bin, &rows[0].u.card_pan);
         if (rc < 0) {
             cli_error("cannot make a card number: %s", mdt_strerror(rc));
             rc = CLI_EXIT_USAGE;
@@ -532,17 +419,12 @@ static int replace_new_card(struct cli *c, struct cli_engine *e, struct card_vau
                             struct vault *v, const struct issue_args *a, struct store_extra *rows,
                             size_t n, char code[CARD_ACTIVATION_LEN + 1])
 {
-    int rc = card_vault_token_new(rows[0].u.card_pan.token);
+    int rc = card_fill(c, v, a, rows, code);
 
-    memcpy(rows[1].u.card.token, rows[0].u.card_pan.token, sizeof(rows[1].u.card.token));
-    rows[0].u.card_pan.created_us = clock_now_us();
-    if (rc == 0) {
-        rc = card_fill(c, v, a, &rows[1].u.card, code);
-    }
     if (rc == 0) {
         rc = cli_account_open(c, ACCOUNT_CARD, e, &rows[1].u.card.account_id);
     }
-    if (rc == 0 && pan_new(cv, e->store, c->cfg.cards.bin, &rows[0].u.card_pan) < 0) {
+    if (rc == 0 && card_issue_number(cv, e->store, c->cfg.cards.bin, &rows[0].u.card_pan) < 0) {
         cli_error("cannot make a card number");
         rc = CLI_EXIT_USAGE;
     }

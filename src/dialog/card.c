@@ -165,6 +165,14 @@ static size_t aliases_of(struct dialog *d, const char *owner, const struct card_
     return n;
 }
 
+bool dialog_alias_free(struct dialog *d, const char *owner, const char *alias)
+{
+    const struct card_alias_row *mine[DIALOG_ALIASES_PER_OWNER];
+
+    return alias_find(d, owner, alias) == NULL &&
+           aliases_of(d, owner, mine, DIALOG_ALIASES_PER_OWNER) < DIALOG_ALIASES_PER_OWNER;
+}
+
 /* A removed alias stays in the array, inactive (its slot is reused by the next alias of the same
  * owner and name): removals are rare, and no index entry moves. */
 void dialog_alias_apply(struct dialog *d, const struct card_alias_row *r)

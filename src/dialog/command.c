@@ -256,11 +256,17 @@ static bool forget_only(const struct parse *ps)
 static void card_add_parse(struct parse *ps)
 {
     static const char *const add[] = {"AJOUT", "AJOUTER", "AJOUTE", "ADD", "LINK", "LIER"};
+    static const char *const order[] = {"COMMANDE", "COMMANDER", "ORDER"};
     char f[FOLD_MAX];
     size_t a = 0;
 
     if (forget_only(ps)) {
         ps->out->type = CMD_CARD_FORGET;
+        return;
+    }
+    if (ps->narg > 0 && cmd_arg_fold(ps, 0, false, f, sizeof(f)) &&
+        cmd_word_in(f, order, sizeof(order) / sizeof(order[0]))) {
+        ps->out->type = CMD_CARD_ORDER; /* CARTE COMMANDE: what follows is ignored */
         return;
     }
     if (ps->narg > 0 && cmd_arg_fold(ps, 0, false, f, sizeof(f)) &&

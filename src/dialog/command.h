@@ -49,7 +49,9 @@
     /* ALIMENTER 50 / TOPUP 50: a wallet's top-up by bank card, on a page (issue 13) */            \
     X(TOPUP, "topup")                                                                              \
     /* CB OUBLIER / CARD FORGET: forget the bank card kept on file (issue 13) */                   \
-    X(CARD_FORGET, "card_forget")
+    X(CARD_FORGET, "card_forget")                                                                  \
+    /* CARTE COMMANDE / CARD ORDER: a link to the page that orders a card (issue 13) */            \
+    X(CARD_ORDER, "card_order")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -171,6 +173,7 @@ struct command {
  *   STOP                                                  CMD_STOP
  *   CARTE AJOUT | AJOUTER / CARD ADD <alias> <last 4> <6 digits>   CMD_CARD_ADD
  *   CARTES / CARDS                                        CMD_CARDS
+ *   CARTE COMMANDE / CARD ORDER                           CMD_CARD_ORDER
  *   ACTIVER / ACTIVATE <last 4> <6 digits>                CMD_ACTIVATE
  *   BLOQUER / BLOCK <alias>                               CMD_BLOCK
  *   CB OUBLIER | OUBLIE / CB | CARD FORGET                CMD_CARD_FORGET

@@ -137,6 +137,8 @@ static const struct {
     {offsetof(struct dialog, topup_ids), DIALOG_TOPUPS_MAX},
     {offsetof(struct dialog, topup_tokens), DIALOG_TOPUPS_MAX},
     {offsetof(struct dialog, file_owners), DIALOG_CARD_FILES_MAX},
+    {offsetof(struct dialog, corder_ids), DIALOG_CARD_ORDERS_MAX},
+    {offsetof(struct dialog, corder_tokens), DIALOG_CARD_ORDERS_MAX},
 };
 
 static struct index *dialog_index_at(struct dialog *d, size_t i)
@@ -201,6 +203,7 @@ void dialog_free(struct dialog *d)
     dialog_card_free_all(d);
     dialog_topup_free_all(d);
     dialog_card_file_free_all(d);
+    dialog_card_order_free_all(d);
     for (size_t i = 0; i < sizeof(dialog_indexes) / sizeof(dialog_indexes[0]); i++) {
         index_free(dialog_index_at(d, i));
     }
@@ -336,6 +339,7 @@ const struct store_channel_fns *dialog_channel_fns(void)
         .card_topup = dialog_topup_loaded,
         .acquirer_op = dialog_acquirer_op_loaded,
         .card_file = dialog_card_file_loaded,
+        .card_order = dialog_card_order_loaded,
     };
 
     return &fns;

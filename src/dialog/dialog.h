@@ -176,6 +176,11 @@ struct dialog_step {
      * or forgotten (CB OUBLIER) */
     struct card_file_row card_file;
     bool card_file_changed;
+    /* a card ordered on a page (card_order.c): the order as the step leaves it, and the new
+     * card's sealed number (its row is card above) */
+    struct card_order_row corder;
+    bool corder_changed;
+    struct card_pan_row card_pan;
 };
 
 struct dialog;

@@ -445,7 +445,7 @@ void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust
                             const struct command *cmd, int64_t now_us)
 {
     bool money = cmd->type == CMD_SEND || cmd->type == CMD_DONATE || cmd->type == CMD_CONFIRM ||
-                 cmd->type == CMD_AGAIN;
+                 cmd->type == CMD_AGAIN || cmd->type == CMD_CARD_ORDER;
 
     s->customer = c->row; /* replies read the wallet; customer_changed says whether to save */
     if (money && !c->row.has_pin) {
@@ -491,6 +491,9 @@ void dialog_decide_customer(struct dialog *d, struct dialog_step *s, struct cust
         break;
     case CMD_TOPUP:
         dialog_topup_decide(d, s, c, cmd);
+        break;
+    case CMD_CARD_ORDER:
+        dialog_card_order_decide(d, s, c);
         break;
     case CMD_NAME:
         snprintf(s->customer.name, sizeof(s->customer.name), "%.47s", cmd->note); /* <= 20 chars */
@@ -693,6 +696,9 @@ int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out)
 
     if (expired == NULL) {
         expired = dialog_code_work(d, now_us);
+    }
+    if (expired == NULL) {
+        expired = dialog_card_order_work(d, now_us);
     }
     if (expired != NULL) {
         *out = expired;

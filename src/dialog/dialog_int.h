@@ -6,6 +6,7 @@
 
 #include "base/index.h"
 #include "base/limits.h"
+#include "dialog/card_order.h"
 #include "dialog/command.h"
 #include "dialog/dialog.h"
 #include "dialog/dialog_text.h"
@@ -60,7 +61,12 @@ enum dialog_action {
     ACT_CARD_LOAD,    /* a partner's load by the API: the holder's receipt, the API's figures */
     ACT_TOP_LINK,     /* TOPUP 50: a link to the top-up page, if the wallet's limit allows */
     ACT_TOP_PAY,      /* web: the card is typed: the authorization recorded before it goes */
-    ACT_TOP_ANSWER,   /* the acquirer answered: recorded, the next operation or the credit */
+    ACT_TOP_ANSWER,
+    ACT_CORDER_LINK, /* CARTE COMMANDE: a link to the page that orders a card */
+    ACT_CORDER_PAY,  /* web: the order's form with the code: the price paid, or why not */
+    ACT_CORDER_ISSUE,
+    /* work: a paid order's card issued under it */ /* the acquirer answered: recorded, the next
+                                                       operation or the credit */
 };
 
 /* A top-up by bank card in memory (topup.c). */
@@ -68,6 +74,13 @@ struct topup {
     struct card_topup_row row;
     char auth_ref[STORE_ACQ_REF_MAX]; /* the authorization's reference, to capture it */
     bool busy;                        /* a step of it is in flight */
+};
+
+/* A card ordered on a page, in memory (card_order.c). */
+struct corder {
+    struct card_order_row row;
+    bool busy;        /* a step of it is in flight */
+    int64_t retry_us; /* an issue that failed before its step is tried again from then */
 };
 
 /* A social account in memory. */
@@ -153,6 +166,11 @@ struct dialog {
     size_t topup_count, topup_cap;
     struct index topup_ids, topup_tokens; /* -> topups index + 1 */
     struct acquirer_op_row *acq_open;     /* operations awaiting an answer; few, O(n) scans */
+    struct corder *corders; /* cards ordered on a page, in creation order (card_order.c) */
+    size_t corder_count, corder_cap;
+    struct index corder_ids, corder_tokens; /* -> corders index + 1 */
+    size_t corder_paid;                     /* of them paid and not issued yet */
+    struct card_order_settings corder_cfg;  /* dialog_card_orders_set; cv NULL: off */
     size_t acq_open_count, acq_open_cap;
     /* customers with a code reset under way (index + 1); few */
     uint32_t *resets;
@@ -221,6 +239,16 @@ void dialog_topup_done(struct dialog_step *s, int rc);
 int dialog_topup_loaded(void *ctx, const struct card_topup_row *r);
 int dialog_acquirer_op_loaded(void *ctx, const struct acquirer_op_row *r);
 void dialog_topup_free_all(struct dialog *d);
+/* Card orders (card_order.c): CARTE COMMANDE's decision for customer c, the hook of the
+ * ACT_CORDER_* steps, the memory once a step ended, the issue of a paid order (work), and
+ * freeing. alias_free: whether owner may name a new card alias (card.c). */
+void dialog_card_order_decide(struct dialog *d, struct dialog_step *s, const struct cust *c);
+void dialog_card_order_hook(struct dialog_step *s, const struct ledger_result *results, size_t n,
+                            struct store_extra *rows, size_t *count, size_t cap);
+void dialog_card_order_done(struct dialog_step *s, int rc);
+struct dialog_step *dialog_card_order_work(struct dialog *d, int64_t now_us);
+void dialog_card_order_free_all(struct dialog *d);
+bool dialog_alias_free(struct dialog *d, const char *owner, const char *alias);
 
 /* A new enrolment link for step s's person, valid DIALOG_ENROL_LINK_S (token in s->token). */
 void dialog_enrol_link(struct dialog_step *s);

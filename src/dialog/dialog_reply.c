@@ -734,6 +734,11 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_TOP_ANSWER:
         dialog_topup_hook(s, l, results, n, rows, &count, cap);
         break;
+    case ACT_CORDER_LINK:
+    case ACT_CORDER_PAY:
+    case ACT_CORDER_ISSUE:
+        dialog_card_order_hook(s, results, n, rows, &count, cap);
+        break;
     case ACT_LINK:
     case ACT_LINK_OTP:
     case ACT_LINK_DONE:
@@ -840,6 +845,10 @@ void dialog_step_done(struct dialog_step *s, int rc)
     }
     if (s->action == ACT_TOP_LINK || s->action == ACT_TOP_PAY || s->action == ACT_TOP_ANSWER) {
         dialog_topup_done(s, rc);
+    }
+    if (s->action == ACT_CORDER_LINK || s->action == ACT_CORDER_PAY ||
+        s->action == ACT_CORDER_ISSUE) {
+        dialog_card_order_done(s, rc);
     }
     if (c != NULL) {
         c->busy = false;

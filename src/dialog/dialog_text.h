@@ -388,6 +388,24 @@
       "Refusé : sans vérification d'identité, votre solde ne peut dépasser %s. "                 \
       "Ajout possible : %s.",                                                                        \
       "Refused: without an identity check your balance may not exceed %s. You may add %s.")          \
+    /* %s price, %s link, %s how long it lives */                                                    \
+    X(CARD_ORDER_LINK, "Commandez une carte prépayée (%s) : %s (valable %s)",                        \
+      "Order a prepaid card (%s): %s (valid %s)")                                                    \
+    /* %s the card's last four digits, %s alias, %s price */                                         \
+    X(CARD_ORDER_DONE,                                                                               \
+      "Carte ****%s commandée pour %s (%s payés). Elle vous sera envoyée ; le titulaire "         \
+      "l'active avec ACTIVER.",                                                                      \
+      "Card ****%s ordered for %s (%s paid). It will be sent to you; the holder activates it "       \
+      "with ACTIVATE.")                                                                              \
+    X(CARD_ORDER_OFF, "La commande de carte n'est pas disponible.",                                  \
+      "Card ordering is not available.")                                                             \
+    /* The card order page's notes on its form. */                                                   \
+    X(PAGE_HOLDER_BAD, "Nom du titulaire : 2 à 26 lettres sans accents, comme sur la carte.",        \
+      "Holder's name: 2 to 26 letters without accents, as on the card.")                             \
+    X(PAGE_ALIAS_BAD, "Nom de la carte : lettres et chiffres, 15 au plus, ex. MAMAN.",               \
+      "Card name: letters and digits, 15 at most, e.g. MUM.")                                        \
+    X(PAGE_ALIAS_TAKEN, "Ce nom de carte est déjà pris, ou vous avez le maximum de cartes.",         \
+      "This card name is taken already, or you have the most cards.")                                \
     /* Why a card payment was refused, put into TOPUP_DECLINED and the page. */                      \
     X(TOPUP_WHY_REFUSED, "refusé par la banque", "refused by the bank")                              \
     X(TOPUP_WHY_FUNDS, "provision insuffisante", "insufficient funds")                               \

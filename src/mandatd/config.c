@@ -362,6 +362,7 @@ void config_defaults(struct mandat_config *cfg)
     snprintf(cfg->cards.key_ring, sizeof(cfg->cards.key_ring), "mandat-cards.keys");
     /* 999999: no network issues in it (test cards), so a card made by a test is never real. */
     snprintf(cfg->cards.bin, sizeof(cfg->cards.bin), "999999");
+    snprintf(cfg->cards.emboss_file, sizeof(cfg->cards.emboss_file), "mandat-emboss.txt");
     cfg->cards.expiry_years = 3;         /* as most prepaid cards */
     cfg->cards.price_minor = 1900;       /* Flouss.com's card: 19 EUR */
     cfg->webhook.timeout_s = 10;         /* merchants answer in milliseconds */

@@ -111,6 +111,8 @@ struct mandat_config {
         char bin[9];                    /* bin = 999999: the issuer range, 6 to 8 digits */
         uint32_t expiry_years;          /* expiry_years = 3 */
         int64_t price_minor;            /* price = 19 EUR: a card ordered on a page */
+        /* emboss_file = mandat-emboss.txt: the card maker's lines of cards ordered on a page */
+        char emboss_file[CONFIG_PATH_MAX];
     } cards;
     /* [webhook]: delivery of merchants' events (docs/webhooks.md) */
     struct {

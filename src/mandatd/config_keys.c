@@ -150,6 +150,7 @@ static const struct key_def cards_keys[] = {
     {"bin", config_set_digits, CFG_OFF(cards.bin), 6, 8, 0},
     {"expiry_years", config_set_u32, CFG_OFF(cards.expiry_years), 1, 10, 0},
     {"price", config_set_cfg_amount, CFG_OFF(cards.price_minor), 0, 0, 0},
+    {"emboss_file", config_set_string, CFG_OFF(cards.emboss_file), 1, CONFIG_PATH_MAX - 1, 0},
 };
 
 /* The kind is checked by mandatd, which knows the modules; a call waits at most 2 minutes. */

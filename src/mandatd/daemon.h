@@ -37,6 +37,7 @@ struct daemon {
     struct acquirer *acquirer; /* [acquirer]; NULL when kind is none */
     struct topup_flow *topups; /* top-ups by bank card over it */
     uint64_t bank_account;     /* top-ups through the operator API come from it */
+    uint64_t fees_account;     /* card orders on a page pay their price to it */
     struct webhook_sender *webhooks;
     struct social *social;  /* NULL without [social] x_consumer_secret or mastodon_url */
     const char *ports_file; /* --ports-file, or NULL */

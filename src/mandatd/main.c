@@ -30,6 +30,7 @@
 #include "channel/social/social.h"
 #include "channel/web/web.h"
 #include "channel/webhook/webhook.h"
+#include "dialog/card_order.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
 #include "mandatd/card_topups.h"
@@ -199,6 +200,7 @@ struct suspense_ask {
     const char *currency;
     uint64_t id;
     uint64_t bank;
+    uint64_t fees;
 };
 
 static void read_suspense(void *ctx, const struct ledger *l)
@@ -207,6 +209,7 @@ static void read_suspense(void *ctx, const struct ledger *l)
 
     a->id = ledger_system_account(l, ACCOUNT_SUSPENSE, a->currency);
     a->bank = ledger_system_account(l, ACCOUNT_BANK, a->currency);
+    a->fees = ledger_system_account(l, ACCOUNT_FEES, a->currency);
 }
 
 /* Money for a number with no wallet is held towards the suspense account for claim_period; the
@@ -231,6 +234,7 @@ static int claim_settings(struct daemon *d, struct dialog_config *dc, struct mdt
     }
     dc->suspense_account = ask.id;
     d->bank_account = ask.bank;
+    d->fees_account = ask.fees;
     dc->claim_period_s = cfg->sms.claim_period_s;
     dc->hold_timeout_s =
         max - cfg->sms.claim_period_s > 3600 ? cfg->sms.claim_period_s + 3600 : max;
@@ -295,6 +299,17 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
         rc = dialog_create(&dc, d->vault, &d->dialog);
     }
     if (rc == 0) {
+        /* Cards ordered on a page (issue 13): the price to the fees account, the card maker's
+         * lines to [cards] emboss_file. */
+        struct card_order_settings cs = {.cv = d->cards,
+                                         .emboss_file = cfg->cards.emboss_file,
+                                         .bin = cfg->cards.bin,
+                                         .expiry_years = cfg->cards.expiry_years,
+                                         .price_minor = cfg->cards.price_minor,
+                                         .fees_account = d->fees_account,
+                                         .link_s = DIALOG_CARD_ORDER_LINK_S};
+
+        dialog_card_orders_set(d->dialog, &cs);
         rc = store_channel_load(d->store, dialog_channel_fns(), d->dialog, since, err);
     }
     return rc;

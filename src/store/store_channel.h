@@ -407,6 +407,35 @@ struct card_topup_row {
     int64_t updated_us;
 };
 
+/* A card ordered on a wallet page (issue 13): CARTE COMMANDE sends the link (/k/<token>), the
+ * page's form with the sender's code pays the price from the wallet (the fee's transfer id
+ * derives from the order's id: paid at most once), then the card is issued under the order
+ * (its account, number and rows in one commit, with the order marked issued: issued at most
+ * once). Never a card number: the last four digits at most. */
+enum card_order_state {
+    CARD_ORDER_OPEN = 0,   /* link sent, form not sent yet */
+    CARD_ORDER_PAID = 1,   /* the price is taken; the card is being issued */
+    CARD_ORDER_ISSUED = 2, /* the card exists, linked to the sender under the alias */
+};
+struct card_order_row {
+    struct id128 id;
+    char phone[STORE_ADDR_MAX]; /* the sender */
+    uint64_t wallet_account;
+    int64_t price_minor;
+    char currency[4];
+    uint16_t state; /* enum card_order_state */
+    uint16_t lang;
+    char holder[64];                       /* the name to emboss, as the page took it */
+    char holder_phone[STORE_ADDR_MAX];     /* E.164; "" none */
+    char alias[STORE_CARD_ALIAS_MAX];      /* the sender's name for it: MAMAN */
+    char card_token[STORE_CARD_TOKEN_MAX]; /* once issued */
+    char card_last4[5];                    /* once issued */
+    uint8_t token_hash[32]; /* vault_mac of the page's token (/k/<token>): the token is not kept */
+    int64_t created_us;
+    int64_t expires_us; /* the link's */
+    int64_t updated_us;
+};
+
 enum acquirer_op_state {
     ACQ_OP_PENDING = 0, /* recorded, sent or about to be: a restart looks it up by key */
     ACQ_OP_APPROVED = 1,
@@ -456,6 +485,7 @@ enum store_extra_kind {
     EXTRA_CARD_TOPUP = 23,        /* upsert by id */
     EXTRA_ACQUIRER_OP = 24,       /* upsert by key */
     EXTRA_CARD_FILE = 25,         /* upsert by owner, or delete when !active */
+    EXTRA_CARD_ORDER = 26,        /* upsert by id */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -484,6 +514,7 @@ struct store_extra {
         struct card_topup_row card_topup;
         struct acquirer_op_row acquirer_op;
         struct card_file_row card_file;
+        struct card_order_row card_order;
     } u;
 };
 
@@ -519,6 +550,7 @@ struct store_channel_fns {
     int (*card_topup)(void *ctx, const struct card_topup_row *r); /* not finished ones only */
     int (*acquirer_op)(void *ctx, const struct acquirer_op_row *r); /* pending or unknown only */
     int (*card_file)(void *ctx, const struct card_file_row *r);     /* with its sealed number */
+    int (*card_order)(void *ctx, const struct card_order_row *r);   /* open or paid only */
 };
 
 #endif

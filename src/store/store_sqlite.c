@@ -195,6 +195,15 @@ static const char *const migrations[] = {
     "CREATE TABLE card_files(owner TEXT PRIMARY KEY, pan_mac BLOB NOT NULL,"
     " exp_month INTEGER NOT NULL, exp_year INTEGER NOT NULL, created_us INTEGER NOT NULL);"
     "CREATE INDEX card_files_mac ON card_files(pan_mac);",
+    /* 15: cards ordered on a wallet page (issue 13): the link, the price paid, the card issued.
+     * No card number: the issued card's token and last four digits. */
+    "CREATE TABLE card_orders(id BLOB PRIMARY KEY, phone TEXT NOT NULL,"
+    " wallet_account INTEGER NOT NULL, price_minor INTEGER NOT NULL, currency TEXT NOT NULL,"
+    " state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 2), lang INTEGER NOT NULL,"
+    " holder TEXT NOT NULL, holder_phone TEXT NOT NULL, alias TEXT NOT NULL,"
+    " card_token TEXT NOT NULL, card_last4 TEXT NOT NULL, token_hash BLOB,"
+    " created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
+    "CREATE INDEX card_orders_open ON card_orders(state) WHERE state < 2;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -248,6 +257,10 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT OR REPLACE INTO card_topups(id, phone, wallet_account,"
         " amount_minor, currency, state, lang, code, card_last4, token_hash,"
         " created_us, expires_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_CARD_ORDER] =
+        "INSERT OR REPLACE INTO card_orders(id, phone, wallet_account, price_minor, currency,"
+        " state, lang, holder, holder_phone, alias, card_token, card_last4, token_hash,"
+        " created_us, expires_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_ACQUIRER_OP] = "INSERT OR REPLACE INTO acquirer_ops(key, topup_id, kind, state,"
                               " amount_minor, currency, wallet_account, ref, auth_ref, code,"
                               " created_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -176,6 +176,33 @@ static int write_card_file(struct sqlite_store *s, const struct card_file_row *r
     return rc;
 }
 
+static int write_card_order(struct sqlite_store *s, const struct card_order_row *r,
+                            struct mdt_err *err)
+{
+    sqlite3_stmt *st = s->st[ST_UPSERT_CARD_ORDER];
+    static const uint8_t zero[32];
+
+    sqlite_bind_id(st, 1, r->id);
+    bind_text(st, 2, r->phone, sizeof(r->phone));
+    sqlite3_bind_int64(st, 3, (int64_t)r->wallet_account);
+    sqlite3_bind_int64(st, 4, r->price_minor);
+    bind_text(st, 5, r->currency, sizeof(r->currency));
+    sqlite3_bind_int(st, 6, r->state);
+    sqlite3_bind_int(st, 7, r->lang);
+    bind_text(st, 8, r->holder, sizeof(r->holder));
+    bind_text(st, 9, r->holder_phone, sizeof(r->holder_phone));
+    bind_text(st, 10, r->alias, sizeof(r->alias));
+    bind_text(st, 11, r->card_token, sizeof(r->card_token));
+    bind_text(st, 12, r->card_last4, sizeof(r->card_last4));
+    if (memcmp(r->token_hash, zero, sizeof(zero)) != 0) {
+        sqlite3_bind_blob(st, 13, r->token_hash, sizeof(r->token_hash), SQLITE_STATIC);
+    }
+    sqlite3_bind_int64(st, 14, r->created_us);
+    sqlite3_bind_int64(st, 15, r->expires_us);
+    sqlite3_bind_int64(st, 16, r->updated_us);
+    return sqlite_step_done(s, st, err);
+}
+
 int sqlite_write_card(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err)
 {
     switch (x->kind) {
@@ -187,6 +214,9 @@ int sqlite_write_card(struct sqlite_store *s, const struct store_extra *x, struc
         return write_card_alias(s, &x->u.card_alias, err);
     case EXTRA_CARD_FILE:
         return write_card_file(s, &x->u.card_file, err);
+
+    case EXTRA_CARD_ORDER:
+        return write_card_order(s, &x->u.card_order, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown card row kind %u", x->kind);
     }
@@ -212,6 +242,29 @@ int sqlite_load_card(sqlite3_stmt *st, const struct store_channel_fns *f, void *
     column_text(st, 13, r.last4, sizeof(r.last4));
     r.pan_len = (uint16_t)sqlite3_column_int(st, 14);
     return f->card(ctx, &r);
+}
+
+int sqlite_load_card_order(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)
+{
+    struct card_order_row r = {0};
+
+    r.id = sqlite_column_id(st, 0);
+    column_text(st, 1, r.phone, sizeof(r.phone));
+    r.wallet_account = (uint64_t)sqlite3_column_int64(st, 2);
+    r.price_minor = sqlite3_column_int64(st, 3);
+    column_text(st, 4, r.currency, sizeof(r.currency));
+    r.state = (uint16_t)sqlite3_column_int(st, 5);
+    r.lang = (uint16_t)sqlite3_column_int(st, 6);
+    column_text(st, 7, r.holder, sizeof(r.holder));
+    column_text(st, 8, r.holder_phone, sizeof(r.holder_phone));
+    column_text(st, 9, r.alias, sizeof(r.alias));
+    column_text(st, 10, r.card_token, sizeof(r.card_token));
+    column_text(st, 11, r.card_last4, sizeof(r.card_last4));
+    column_blob(st, 12, r.token_hash, sizeof(r.token_hash));
+    r.created_us = sqlite3_column_int64(st, 13);
+    r.expires_us = sqlite3_column_int64(st, 14);
+    r.updated_us = sqlite3_column_int64(st, 15);
+    return f->card_order(ctx, &r);
 }
 
 int sqlite_load_card_alias(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx)

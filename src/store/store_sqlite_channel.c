@@ -444,6 +444,7 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
     case EXTRA_CARD:
     case EXTRA_CARD_ALIAS:
     case EXTRA_CARD_FILE:
+    case EXTRA_CARD_ORDER:
         return sqlite_write_card(s, x, err);
     case EXTRA_CARD_TOPUP:
         return write_card_topup(s, &x->u.card_topup, err);

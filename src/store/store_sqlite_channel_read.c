@@ -468,6 +468,10 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " p.created_us, f.owner, f.exp_month, f.exp_year, f.created_us FROM card_files f"
          " JOIN card_pans p ON p.pan_mac = f.pan_mac WHERE ?1 IS NOT NULL",
          sqlite_load_card_file},
+        {"SELECT id, phone, wallet_account, price_minor, currency, state, lang, holder,"
+         " holder_phone, alias, card_token, card_last4, token_hash, created_us, expires_us,"
+         " updated_us FROM card_orders WHERE state < 2 AND ?1 IS NOT NULL ORDER BY created_us",
+         sqlite_load_card_order},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
@@ -478,7 +482,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
         fns->social_cursor != NULL,  fns->code_order != NULL,     fns->card != NULL,
         fns->card_alias != NULL,     fns->card_pan != NULL,       fns->card_topup != NULL,
-        fns->acquirer_op != NULL,    fns->card_file != NULL};
+        fns->acquirer_op != NULL,    fns->card_file != NULL,      fns->card_order != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

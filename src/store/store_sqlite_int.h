@@ -51,6 +51,7 @@ enum stmt_id {
     ST_DELETE_CARD_ALIAS,
     ST_UPSERT_CARD_TOPUP,
     ST_UPSERT_ACQUIRER_OP,
+    ST_UPSERT_CARD_ORDER,
     ST_COUNT
 };
 
@@ -133,7 +134,7 @@ int sqlite_messages(struct store *base, const char *number, uint32_t limit, stor
 int sqlite_webhook_list(struct store *base, const struct store_webhook_filter *f,
                         store_webhook_fn fn, void *ctx, struct mdt_err *err);
 /* ---- cards (store_sqlite_card.c) ---- */
-/* Write one EXTRA_CARD_PAN, EXTRA_CARD, EXTRA_CARD_ALIAS or EXTRA_CARD_FILE row. */
+/* Write one EXTRA_CARD_PAN, EXTRA_CARD, EXTRA_CARD_ALIAS, EXTRA_CARD_FILE or EXTRA_CARD_ORDER row. */
 int sqlite_write_card(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err);
 /* Rows of the card queries of sqlite_channel_load, to fns' callbacks. */
 /* mandat check's card rules (store_check_rows): every card has an account of kind card and a
@@ -145,6 +146,7 @@ int sqlite_load_card(sqlite3_stmt *st, const struct store_channel_fns *f, void *
 int sqlite_load_card_alias(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
 int sqlite_load_card_pan(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
 int sqlite_load_card_file(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
+int sqlite_load_card_order(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
 int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
                        void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
 int sqlite_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,

@@ -602,3 +602,43 @@ void card_cvv_drop(uint32_t slot)
     cvv.used[slot] = 0;
     pthread_mutex_unlock(&cvv.lock);
 }
+
+int card_vault_emboss_append(struct card_vault *cv, const char *path, const struct card_emboss *e,
+                             struct mdt_err *err)
+{
+    char pan[CARD_PAN_MAX + 1];
+    char line[CARD_PAN_MAX + 256];
+    struct stat sb;
+    int fd = open(path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int rc, n;
+
+    if (fd < 0) {
+        return mdt_err_set(err, MDT_E(IO), "cannot open the emboss file '%s': %s", path,
+                           strerror(errno));
+    }
+    if (fstat(fd, &sb) != 0 || (sb.st_mode & 077) != 0) {
+        close(fd);
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "the emboss file '%s' may be read by others: chmod 600 it first", path);
+    }
+    rc = card_vault_open_pan(cv, e->token, e->sealed, e->sealed_len, pan);
+    if (e->activation != NULL) {
+        n = snprintf(line, sizeof(line), "%s|%02u/%02u|%s|%s\n", rc == 0 ? pan : "", e->exp_month,
+                     e->exp_year % 100u, e->holder, e->activation);
+    } else {
+        n = snprintf(line, sizeof(line), "%s|%02u/%02u|%s\n", rc == 0 ? pan : "", e->exp_month,
+                     e->exp_year % 100u, e->holder);
+    }
+    if (rc == 0 &&
+        (n < 0 || (size_t)n >= sizeof(line) || write(fd, line, (size_t)n) != n || fsync(fd) != 0)) {
+        rc = MDT_E(IO);
+    }
+    vault_wipe(pan, sizeof(pan));
+    vault_wipe(line, sizeof(line));
+    close(fd);
+    if (rc < 0) {
+        return mdt_err_set(err, rc, "cannot write the emboss file '%s': %s", path,
+                           mdt_strerror(rc));
+    }
+    return 0;
+}

@@ -90,4 +90,24 @@ int card_cvv_take(char *cvv, uint32_t *slot);
 const char *card_cvv_get(uint32_t slot);
 void card_cvv_drop(uint32_t slot);
 
+/* One line for the card maker, appended to the emboss file: number, expiry MM/YY, holder name
+ * and, for a card whose activation code nobody else sees (ordered on a page), that code for the
+ * card carrier: "PAN|MM/YY|NAME" or "PAN|MM/YY|NAME|CODE". Pointers are borrowed. */
+struct card_emboss {
+    const char *token;     /* the card's token: the seal's authenticated data */
+    const uint8_t *sealed; /* its sealed number */
+    size_t sealed_len;
+    unsigned exp_month, exp_year;
+    const char *holder;
+    const char *activation; /* NULL: not on the line (the CLI prints it) */
+};
+
+/* Append e's line to path (created 0600, O_NOFOLLOW; refused when others may read it), then
+ * fsync. The number is opened from the seal just for the line, and line and number are wiped
+ * before returning; the line goes nowhere else. -MDT_EIO (cannot open or write),
+ * -MDT_EINVAL (the file's mode lets others read it), or card_vault_open_pan's errors, with err
+ * naming the file. Thread-safe (an append of one line at a time). */
+int card_vault_emboss_append(struct card_vault *cv, const char *path, const struct card_emboss *e,
+                             struct mdt_err *err);
+
 #endif

@@ -710,8 +710,8 @@ static void test_codes(void **state)
 }
 
 /* Cards (issue 13): CARTE AJOUT with alias, last 4 and activation code; ACTIVER with last 4 and
- * code; BLOQUER with an alias; CARTES alone; SOLDE CARTE. The last four are checked in the
- * dialog's tests (struct want has no field for them). */
+ * code; BLOQUER with an alias; CARTES alone; SOLDE CARTE; CARTE COMMANDE / CARD ORDER. The last
+ * four are checked in the dialog's tests (struct want has no field for them). */
 static void test_cards(void **state)
 {
     static const struct want cases[] = {
@@ -775,6 +775,9 @@ static void test_cards(void **state)
         {.text = "CARD FORGET", .type = CMD_CARD_FORGET, .lang = "en"},
         {.text = "CB", .type = CMD_CARD_FORGET, .hint = HINT_CARD_FORGET_FORMAT},
         {.text = "CB OUBLIER MAMAN", .type = CMD_CARD_FORGET, .hint = HINT_CARD_FORGET_FORMAT},
+        {.text = "CARTE COMMANDE", .type = CMD_CARD_ORDER, .lang = "fr"},
+        {.text = "carte commander", .type = CMD_CARD_ORDER},
+        {.text = "CARD ORDER", .type = CMD_CARD_ORDER, .lang = "en"},
     };
 
     (void)state;

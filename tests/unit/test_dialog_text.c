@@ -67,6 +67,10 @@ static const char *value(char kind, enum lang lang)
         snprintf(link, sizeof(link), "%.*s/t/%s", DIALOG_LINK_BASE_SMS_MAX,
                  "https://pay.mandat-example.frxyz", "0123456789abcdef0123456789abcdef");
         return link;
+    case 'K':
+        snprintf(link, sizeof(link), "%.*s/k/%s", DIALOG_LINK_BASE_SMS_MAX,
+                 "https://pay.mandat-example.frxyz", "0123456789abcdef0123456789abcdef");
+        return link;
     case 'y':
         return fr ? "numéro de carte invalide" : "card number invalid";
     case 'k':
@@ -213,6 +217,12 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_TOPUP_DECLINED] = "Say",
     [TEXT_TOPUP_CHECKING] = "Sa",
     [TEXT_TOPUP_OFF] = "S",
+    [TEXT_CARD_ORDER_LINK] = "SaKt",
+    [TEXT_CARD_ORDER_DONE] = "Sdea",
+    [TEXT_CARD_ORDER_OFF] = "S",
+    [TEXT_PAGE_HOLDER_BAD] = "W",
+    [TEXT_PAGE_ALIAS_BAD] = "W",
+    [TEXT_PAGE_ALIAS_TAKEN] = "W",
     [TEXT_TOPUP_CAP] = "Saa",
     [TEXT_TOPUP_WHY_REFUSED] = "W",
     [TEXT_TOPUP_WHY_FUNDS] = "W",

@@ -174,6 +174,65 @@ static void test_rows(void **state)
     assert_int_equal(s.aliases, 0);
 }
 
+static int on_order(void *ctx, const struct card_order_row *r)
+{
+    struct card_order_row *out = ctx;
+
+    out[out[0].created_us == 0 ? 0 : 1] = *r;
+    return 0;
+}
+
+/* A card order loads back field for field while open or paid; an issued one is not read. */
+static void test_order_rows(void **state)
+{
+    struct fixture *f = *state;
+    struct store_channel_fns fns = {.card_order = on_order};
+    struct store_extra x;
+    struct card_order_row *o = &x.u.card_order, got[2];
+
+    memset(&x, 0, sizeof(x));
+    x.kind = EXTRA_CARD_ORDER;
+    o->id = (struct id128){7, 9};
+    strcpy(o->phone, "+33612345678");
+    o->wallet_account = 6;
+    o->price_minor = 1900;
+    strcpy(o->currency, "EUR");
+    o->state = CARD_ORDER_PAID;
+    o->lang = 1;
+    strcpy(o->holder, "AICHA BENALI");
+    strcpy(o->holder_phone, "+212612345678");
+    strcpy(o->alias, "MAMAN");
+    memset(o->token_hash, 0x3c, sizeof(o->token_hash));
+    o->created_us = 100;
+    o->expires_us = 200;
+    o->updated_us = 150;
+    assert_int_equal(put(f, &x, 1), 0);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(store_channel_load(f->store, &fns, got, 0, NULL), 0);
+    assert_true(id128_eq(got[0].id, o->id));
+    assert_string_equal(got[0].phone, o->phone);
+    assert_int_equal(got[0].wallet_account, 6);
+    assert_int_equal(got[0].price_minor, 1900);
+    assert_string_equal(got[0].currency, "EUR");
+    assert_int_equal(got[0].state, CARD_ORDER_PAID);
+    assert_int_equal(got[0].lang, 1);
+    assert_string_equal(got[0].holder, "AICHA BENALI");
+    assert_string_equal(got[0].holder_phone, "+212612345678");
+    assert_string_equal(got[0].alias, "MAMAN");
+    assert_string_equal(got[0].card_token, "");
+    assert_memory_equal(got[0].token_hash, o->token_hash, sizeof(o->token_hash));
+    assert_int_equal(got[0].created_us, 100);
+    assert_int_equal(got[0].expires_us, 200);
+    assert_int_equal(got[0].updated_us, 150);
+    o->state = CARD_ORDER_ISSUED;
+    strcpy(o->card_token, "card_0123");
+    strcpy(o->card_last4, "4242");
+    assert_int_equal(put(f, &x, 1), 0);
+    memset(got, 0, sizeof(got));
+    assert_int_equal(store_channel_load(f->store, &fns, got, 0, NULL), 0);
+    assert_int_equal(got[0].created_us, 0);
+}
+
 /* The same number (its keyed hash) twice is refused, and nothing of the batch stays. */
 static void test_pan_unique(void **state)
 {
@@ -346,6 +405,7 @@ static void test_reseal(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_order_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rows, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pan_unique, setup, teardown),
         cmocka_unit_test_setup_teardown(test_pan_known, setup, teardown),

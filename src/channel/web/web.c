@@ -86,6 +86,14 @@ void web_wrong_code_text(const struct dialog_step *s, bool fr, char *text, size_
              dialog_step_tries_left(s));
 }
 
+void web_page_busy(struct evhttp_request *req, bool fr)
+{
+    web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
+                     fr ? "Le service est occupé : réessayez dans un instant."
+                        : "The service is busy: try again in a moment.",
+                     "bad");
+}
+
 void web_page_locked(struct evhttp_request *req, bool fr, bool request)
 {
     const char *fr_text = request ? "Trop de codes erronés : la demande est refusée et votre "
@@ -324,10 +332,7 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
     fr = r != NULL && dialog_customer_lang(c->w->cfg.dialog, r->payer) == LANG_FR;
     if (rc < 0 || r == NULL) {
-        web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again",
-                         fr ? "Le service est occupé : réessayez dans un instant."
-                            : "The service is busy: try again in a moment.",
-                         "bad");
+        web_page_busy(req, fr);
         goto out;
     }
     switch (dialog_step_outcome(s)) {
@@ -769,6 +774,8 @@ bool web_handle(struct web *w, void *r)
         /* /link/<token>, /o/<token> */
     } else if (web_topup_handle(w, req, path, m)) {
         /* /t/<token> */
+    } else if (web_card_order_handle(w, req, path, m)) {
+        /* /k/<token> */
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         if (m == EVHTTP_REQ_POST) {
             post_page(w, req, path + 3);

@@ -39,6 +39,8 @@ void web_time_left(struct evbuffer *b, bool fr, int64_t expires_us);
 /* A page with a title and one sentence; cls "ok" or "bad". */
 void web_page_message(struct evhttp_request *req, int status, bool fr, const char *title,
                       const char *text, const char *cls);
+/* 503: the engine's queue is full, or the step failed: try again. */
+void web_page_busy(struct evhttp_request *req, bool fr);
 /* 403: payments are suspended while a forgotten code's reset waits out its delay. */
 void web_page_suspended(struct evhttp_request *req, bool fr);
 /* What a page says under its form after a wrong code: the tries the step left. */
@@ -62,5 +64,9 @@ bool web_social_handle(struct web *w, struct evhttp_request *req, const char *pa
 /* /t/<token> (web_topup.c): a wallet's top-up by bank card; true when path was one. */
 bool web_topup_handle(struct web *w, struct evhttp_request *req, const char *path,
                       enum evhttp_cmd_type m);
+
+/* /k/<token> (web_card_order.c): a card ordered on a wallet page; true when path was one. */
+bool web_card_order_handle(struct web *w, struct evhttp_request *req, const char *path,
+                           enum evhttp_cmd_type m);
 
 #endif
