@@ -252,8 +252,11 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
         return;
     }
     if (cmd->by_card) {
-        /* Paid by the bank card on file: without one, how to keep one. Charging it is not
-         * built yet: the sender is told, and nothing is taken from the wallet instead. */
+        /* Paid by the bank card on file: without one, how to keep one. With one, the hook
+         * checks the minimum, the fee and the yearly cap first (a refusal names its rule);
+         * charging it is not built yet: the sender is told, and nothing is taken from the
+         * wallet instead. */
+        s->amount = cmd->amount_minor;
         card_say(s, dialog_card_file_get(d, s->phone) == NULL ? TEXT_CARD_FILE_NONE
                                                               : TEXT_CARD_FILE_RELOAD_OFF);
         return;

@@ -71,6 +71,31 @@ static void reply_refused(struct dialog_step *s, const struct ledger *l, int rea
     }
 }
 
+/* RECHARGE ... CB: the rules the load will meet (the minimum and the fee table, the card's
+ * yearly cap), checked before the bank card would be charged, so that a refusal names its rule
+ * and charges nothing. The ledger checks them again in the load's own atomic step. */
+static int reload_by_card_check(const struct dialog_step *s, const struct ledger *l)
+{
+    const struct ledger_limits *lim = ledger_limits_of(l, s->card.account_id);
+    int64_t fee = 0;
+    int rc;
+
+    if (s->amount <= 0) {
+        return LEDGER_AMOUNT_MUST_BE_POSITIVE;
+    }
+    if (s->d->cfg.card_reload_fee_schedule != 0) {
+        rc = fee_compute(&s->d->cfg.card_reload_fee, s->amount, &fee);
+        if (rc != LEDGER_OK) {
+            return rc;
+        }
+    }
+    if (lim != NULL && lim->year_loads_max > 0 &&
+        s->amount > card_year_left(l, s->card.account_id, s->now_us)) {
+        return LEDGER_LIMIT_YEARLY_LOADS;
+    }
+    return LEDGER_OK;
+}
+
 void dialog_card_reply_order(struct dialog_step *s, const struct ledger *l,
                              const struct ledger_result *r, struct store_extra *rows, size_t *count,
                              size_t cap)
@@ -212,6 +237,17 @@ void dialog_card_hook(struct dialog_step *s, const struct ledger *l, struct stor
         amount_text(s, card_year_left(l, s->card.account_id, s->now_us), s->lang, left);
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CARD_BALANCE, s->card.last4, bal,
                      left);
+        break;
+    case ACT_CARD_SAY:
+        if (s->text_id == TEXT_CARD_FILE_RELOAD_OFF) {
+            int reason = reload_by_card_check(s, l);
+
+            if (reason != LEDGER_OK) {
+                reply_refused(s, l, reason, rows, count, cap);
+                break;
+            }
+        }
+        reply_said(s, rows, count, cap);
         break;
     default:
         reply_said(s, rows, count, cap);

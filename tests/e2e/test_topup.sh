@@ -9,7 +9,8 @@
 # kill -9 of mandatd between the acquirer's approval of the capture and the ledger's commit
 # (credited exactly once after the restart, `mandat check` clean). A card kept on file from the
 # page (only when the payment goes through; a new one replaces it; CB OUBLIER forgets it, its
-# sealed number with it). Then the browser fills the
+# sealed number with it); with a card on file, RECHARGE ... CB refused by its minimum and the
+# yearly cap with nothing sent to the acquirer. Then the browser fills the
 # page in Chromium (tests/browser/topup.mjs) when BROWSER is given. At the end, no card number
 # or security code used is in the database, its WAL, the logs or the pages.
 # Usage: test_topup.sh MANDAT MANDATD [ARTIFACTS]
@@ -150,6 +151,25 @@ expect "CB OUBLIER" "****4444 oubliée" "${M[@]}" sms $Q "CB OUBLIER"
 expect "forgotten: no row, no sealed number" "0|0" \
   db "SELECT (SELECT count(*) FROM card_files), (SELECT count(*) FROM card_pans)"
 expect "CB OUBLIER again" "Aucune carte bancaire" "${M[@]}" sms $Q "CB OUBLIER"
+expect "keep a card again" "Votre compte est alimenté de 20,00" pay_keep "$(linkq 20)" 4111111111111111 6153
+# RECHARGE ... CB with a card on file again: the minimum and the yearly cap are refused by name
+# before anything reaches the acquirer; past them, charging the card on file is not built yet.
+H=+212612345678
+"${M[@]}" sms $Q CODE 483920 >/dev/null
+o=$("${M[@]}" card issue --holder "AICHA BENALI" --phone $H --emboss "$dir/emboss.txt")
+l4=$(sed -n 's/^card .* issued: [0-9]*\**\([0-9]\{4\}\),.*/\1/p' <<<"$o")
+code=$(sed -n 's/^activation code: \([0-9]\{6\}\) .*/\1/p' <<<"$o")
+reload
+sleep 1
+expect "link a prepaid card" "enregistrée sous MAMAN" "${M[@]}" sms $Q CARTE AJOUT MAMAN "$l4" "$code"
+expect "its holder activates it" "activée" "${M[@]}" sms $H ACTIVER "$l4" "$code"
+before=$(lines)
+expect "CB reload: minimum first" "Recharge minimum : 50,00" "${M[@]}" sms $Q RECHARGE MAMAN 40 CB
+expect "CB reload: cap before charging" "Plafond annuel de la carte ****$l4 : il reste 6" \
+  "${M[@]}" sms $Q RECHARGE MAMAN 7000 CB
+expect "CB reload within the rules" "pas encore disponible" "${M[@]}" sms $Q RECHARGE MAMAN 100 CB
+if [ "$(lines)" = "$before" ]; then ok; else bad "a CB reload reached the acquirer"; fi
+expect "nothing loaded on the card" "Solde de la carte ****$l4 : 0,00" "${M[@]}" sms $Q SOLDE MAMAN
 
 # kill -9 between the acquirer's approval of the capture and the ledger's commit: the test
 # acquirer journals its answer when it decides, then answers after its latency (3 s here).

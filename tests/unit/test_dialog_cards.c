@@ -2,7 +2,8 @@
 /* Prepaid cards in the conversation (issue 13), with the real engine, store and vault: a sender
  * links a card with its activation code (wrong codes count), the holder activates it from their
  * phone, a reload holds amount and fee until the code, the receipts to sender and holder, the
- * minimum and the yearly cap refused by name with what is left, balances, the list, blocking. */
+ * minimum and the yearly cap refused by name with what is left (also before a reload by the bank
+ * card on file), balances, the list, blocking. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -101,8 +102,9 @@ static void test_link_activate_reload(void **state)
     expect(0, "Solde de la carte ****4242 : 100,00 €.");
 }
 
-/* RECHARGE MAMAN 100 CB: without a bank card on file, how to keep one; with one, that charging
- * it is not available yet. Either way nothing is held on the wallet. */
+/* RECHARGE MAMAN 100 CB: without a bank card on file, how to keep one; with one, the minimum and
+ * the yearly cap are refused by name before any charge, and otherwise that charging it is not
+ * available yet. Either way nothing is held on the wallet. */
 static void test_reload_by_card(void **state)
 {
     struct card_file_row f = {.active = true, .exp_month = 9, .exp_year = 2031};
@@ -125,6 +127,15 @@ static void test_reload_by_card(void **state)
     expect(0, "pas encore disponible : RECHARGE MAMAN 100");
     assert_int_equal(account(6).debits_pending, 0);
     assert_int_equal(account(card).credits_posted, 0);
+    say(A, "RECHARGE MAMAN 40 CB");
+    expect(0, "Recharge minimum : 50,00 €. Rien n'a été débité.");
+    card_load(card, 595000);
+    say(A, "RECHARGE MAMAN 100 CB");
+    expect(0, "Plafond annuel de la carte ****4242 : il reste 50,00 € à charger cette année.");
+    say(A, "RECHARGE MAMAN 50 CB");
+    expect(0, "pas encore disponible : RECHARGE MAMAN 100");
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(card).credits_posted, 595000);
 }
 
 static void test_cap_list_block(void **state)
