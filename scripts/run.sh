@@ -45,7 +45,15 @@ The merchant API: \$M merchant create Boutique --webhook-url http://127.0.0.1:9/
 an API key; then POST http://127.0.0.1:8710/v1/payment-requests (docs/openapi.yaml, served at
 /openapi.json). Stop mandatd with Ctrl-C. To bind to an operator's SMSC, fill [smpp] in a copy
 of the config; without it, messages come in through the Kannel-compatible endpoint on [http]
-internal_listen (set [kannel] mo_secret for a real Kannel). Not built yet: voice, prepaid cards.
+internal_listen (set [kannel] mo_secret for a real Kannel).
+
+Prepaid cards: \$M card issue --holder 'AICHA BENALI' --phone 0698765432 --emboss cards.txt
+prints the card's last four and its activation code (the number goes only to cards.txt); the
+holder's phone activates it (ACTIVER 1234 <code>), the sender links it (CARTE AJOUT MAMAN 1234
+<code>) and reloads it (RECHARGE MAMAN 100, then the code: the holder gets the receipt).
+CARTE COMMANDE orders one on a page, paid from the wallet. ALIMENTER 50 tops the wallet up by
+bank card through the test acquirer (4111 1111 1111 1111, any future expiry, CVV 123).
+Not built yet: the phone channel (voice), the ISO 8583 issuer host, the PostgreSQL store.
 
 MSG
 exec "$bin/mandatd" --config "$conf"
