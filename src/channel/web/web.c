@@ -16,6 +16,7 @@
 
 #include "base/assert.h"
 #include "base/clock.h"
+#include "base/hex.h"
 #include "base/log.h"
 #include "channel/web/web_int.h"
 #include "dialog/dialog.h"
@@ -193,17 +194,15 @@ void web_page_message(struct evhttp_request *req, int status, bool fr, const cha
 
 void web_csrf_token(const struct web *w, const char *token, char out[SHA256_HEX_MAX])
 {
-    static const char hex[] = "0123456789abcdef";
     char buf[64];
     uint8_t mac[SHA256_LEN];
     int n = snprintf(buf, sizeof(buf), "csrf|%s", token);
+    /* snprintf counts what did not fit: a longer token (callers check theirs) is cut, not read
+     * past the buffer. */
+    size_t len = n < 0 ? 0 : (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf) - 1;
 
-    vault_mac(w->cfg.vault, buf, (size_t)n, mac);
-    for (int i = 0; i < SHA256_LEN; i++) {
-        out[2 * i] = hex[mac[i] >> 4];
-        out[2 * i + 1] = hex[mac[i] & 15];
-    }
-    out[2 * SHA256_LEN] = '\0';
+    vault_mac(w->cfg.vault, buf, len, mac);
+    hex_encode(mac, SHA256_LEN, out);
 }
 
 static void amount_text(const struct payment_request_row *r, bool fr, char out[MONEY_FORMAT_MAX])
