@@ -24,15 +24,10 @@
 
 static struct corder *corder_find(struct dialog *d, struct id128 id)
 {
-    struct index_pos pos;
+    uint32_t v = dialog_id_find(&d->corder_ids, d->corders, sizeof(*d->corders),
+                                offsetof(struct corder, row.id), id);
 
-    for (uint32_t v = index_find(&d->corder_ids, id128_hash(id), &pos); v != 0;
-         v = index_find_next(&d->corder_ids, &pos)) {
-        if (id128_eq(d->corders[v - 1].row.id, id)) {
-            return &d->corders[v - 1];
-        }
-    }
-    return NULL;
+    return v != 0 ? &d->corders[v - 1] : NULL;
 }
 
 /* Remember r (new, or the next state of one known); past the bound it waits in the store. */
@@ -44,16 +39,12 @@ static void corder_apply(struct dialog *d, const struct card_order_row *r)
         d->corder_paid--;
     }
     if (o == NULL) {
-        if (d->corder_count >= DIALOG_CARD_ORDERS_MAX) {
+        o = dialog_linked_add((void **)&d->corders, &d->corder_count, &d->corder_cap,
+                              sizeof(*d->corders), DIALOG_CARD_ORDERS_MAX, &d->corder_ids,
+                              &d->corder_tokens, r->id, r->token_hash);
+        if (o == NULL) {
             return;
         }
-        mem_grow((void **)&d->corders, &d->corder_cap, d->corder_count + 1, sizeof(*d->corders));
-        o = &d->corders[d->corder_count++];
-        memset(o, 0, sizeof(*o));
-        /* An order's id and token never change: indexed once. */
-        dialog_index_put(&d->corder_ids, id128_hash(r->id), (uint32_t)d->corder_count);
-        dialog_index_put(&d->corder_tokens, dialog_token_key(r->token_hash),
-                         (uint32_t)d->corder_count);
     }
     o->row = *r;
     if (r->state == CARD_ORDER_PAID) {

@@ -228,6 +228,16 @@ uint64_t dialog_token_key(const uint8_t hash[SHA256_LEN]);
  * time; 0 when none. The caller still checks the expiry. */
 uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem, size_t hash_at,
                            const uint8_t hash[SHA256_LEN]);
+/* The id lookup of the rows kept by id and link token (payment requests, top-ups, card
+ * orders): the value (array position + 1) indexed in x under id whose element holds that id at
+ * offset id_at; 0 when none. */
+uint32_t dialog_id_find(const struct index *x, const void *array, size_t elem, size_t id_at,
+                        struct id128 id);
+/* A new zeroed element at the end of *array (*count of them, *cap allocated), indexed once under
+ * its id in ids and its token's hash in tokens: neither ever changes. NULL when *count is max. */
+void *dialog_linked_add(void **array, size_t *count, size_t *cap, size_t elem, size_t max,
+                        struct index *ids, struct index *tokens, struct id128 id,
+                        const uint8_t token_hash[SHA256_LEN]);
 /* Top-ups (topup.c): CMD_TOPUP's decision for customer c, the hook of the ACT_TOP_* steps,
  * the memory once a step is durable (or failed), rows at load, and freeing. */
 void dialog_topup_decide(struct dialog *d, struct dialog_step *s, const struct cust *c,

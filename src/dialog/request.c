@@ -80,6 +80,40 @@ uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem
     return 0;
 }
 
+uint32_t dialog_id_find(const struct index *x, const void *array, size_t elem, size_t id_at,
+                        struct id128 id)
+{
+    struct index_pos pos;
+
+    for (uint32_t v = index_find(x, id128_hash(id), &pos); v != 0; v = index_find_next(x, &pos)) {
+        struct id128 held;
+
+        memcpy(&held, (const uint8_t *)array + (size_t)(v - 1) * elem + id_at, sizeof(held));
+        if (id128_eq(held, id)) {
+            return v;
+        }
+    }
+    return 0;
+}
+
+void *dialog_linked_add(void **array, size_t *count, size_t *cap, size_t elem, size_t max,
+                        struct index *ids, struct index *tokens, struct id128 id,
+                        const uint8_t token_hash[SHA256_LEN])
+{
+    uint8_t *e;
+
+    if (*count >= max) {
+        return NULL; /* past the bound, the row waits in the store */
+    }
+    mem_grow(array, cap, *count + 1, elem);
+    e = (uint8_t *)*array + *count * elem;
+    memset(e, 0, elem);
+    (*count)++;
+    dialog_index_put(ids, id128_hash(id), (uint32_t)*count);
+    dialog_index_put(tokens, dialog_token_key(token_hash), (uint32_t)*count);
+    return e;
+}
+
 void dialog_request_free_all(struct dialog *d)
 {
     free(d->requests);
@@ -116,15 +150,10 @@ const struct merchant_row *dialog_merchant_get(const struct dialog *d, uint64_t 
 
 struct request *dialog_request_find(struct dialog *d, struct id128 id)
 {
-    struct index_pos pos;
+    uint32_t v = dialog_id_find(&d->request_ids, d->requests, sizeof(*d->requests),
+                                offsetof(struct request, row.id), id);
 
-    for (uint32_t v = index_find(&d->request_ids, id128_hash(id), &pos); v != 0;
-         v = index_find_next(&d->request_ids, &pos)) {
-        if (id128_eq(d->requests[v - 1].row.id, id)) {
-            return &d->requests[v - 1];
-        }
-    }
-    return NULL;
+    return v != 0 ? &d->requests[v - 1] : NULL;
 }
 
 void dialog_request_apply(struct dialog *d, const struct payment_request_row *r)
@@ -132,16 +161,12 @@ void dialog_request_apply(struct dialog *d, const struct payment_request_row *r)
     struct request *q = dialog_request_find(d, r->id);
 
     if (q == NULL) {
-        if (d->request_count >= DIALOG_REQUESTS_MAX) {
+        q = dialog_linked_add((void **)&d->requests, &d->request_count, &d->request_cap,
+                              sizeof(*d->requests), DIALOG_REQUESTS_MAX, &d->request_ids,
+                              &d->request_tokens, r->id, r->token_hash);
+        if (q == NULL) {
             return;
         }
-        mem_grow((void **)&d->requests, &d->request_cap, d->request_count + 1,
-                 sizeof(*d->requests));
-        q = &d->requests[d->request_count++];
-        /* A request's id and token never change: indexed once. */
-        dialog_index_put(&d->request_ids, id128_hash(r->id), (uint32_t)d->request_count);
-        dialog_index_put(&d->request_tokens, dialog_token_key(r->token_hash),
-                         (uint32_t)d->request_count);
     }
     q->row = *r;
 }

@@ -28,15 +28,10 @@ void dialog_topup_key(struct id128 id, uint16_t op, char out[STORE_ACQ_KEY_MAX])
 
 static struct topup *topup_find(struct dialog *d, struct id128 id)
 {
-    struct index_pos pos;
+    uint32_t v = dialog_id_find(&d->topup_ids, d->topups, sizeof(*d->topups),
+                                offsetof(struct topup, row.id), id);
 
-    for (uint32_t v = index_find(&d->topup_ids, id128_hash(id), &pos); v != 0;
-         v = index_find_next(&d->topup_ids, &pos)) {
-        if (id128_eq(d->topups[v - 1].row.id, id)) {
-            return &d->topups[v - 1];
-        }
-    }
-    return NULL;
+    return v != 0 ? &d->topups[v - 1] : NULL;
 }
 
 /* Remember r (new, or the next state of one known). false when memory holds its maximum. */
@@ -45,16 +40,12 @@ static bool topup_apply(struct dialog *d, const struct card_topup_row *r)
     struct topup *t = topup_find(d, r->id);
 
     if (t == NULL) {
-        if (d->topup_count >= DIALOG_TOPUPS_MAX) {
+        t = dialog_linked_add((void **)&d->topups, &d->topup_count, &d->topup_cap,
+                              sizeof(*d->topups), DIALOG_TOPUPS_MAX, &d->topup_ids,
+                              &d->topup_tokens, r->id, r->token_hash);
+        if (t == NULL) {
             return false;
         }
-        mem_grow((void **)&d->topups, &d->topup_cap, d->topup_count + 1, sizeof(*d->topups));
-        t = &d->topups[d->topup_count++];
-        memset(t, 0, sizeof(*t));
-        /* A top-up's id and token never change: indexed once. */
-        dialog_index_put(&d->topup_ids, id128_hash(r->id), (uint32_t)d->topup_count);
-        dialog_index_put(&d->topup_tokens, dialog_token_key(r->token_hash),
-                         (uint32_t)d->topup_count);
     }
     t->row = *r;
     return true;
