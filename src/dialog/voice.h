@@ -35,9 +35,9 @@ struct voice_turn {
 };
 
 enum voice_state {
-    VOICE_MENU = 0,     /* the menu was played or is playing: waiting for a choice */
-    VOICE_ASKING,       /* waiting for the dialog's answer */
-    VOICE_LEAVING,      /* the goodbye is playing: hang up when it ends */
+    VOICE_MENU = 0, /* the menu was played or is playing: waiting for a choice */
+    VOICE_ASKING,   /* waiting for the dialog's answer */
+    VOICE_LEAVING,  /* the goodbye is playing: hang up when it ends */
 };
 
 /* One call's menu. The caller owns it (zeroed, then voice_call_start). */

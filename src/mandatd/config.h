@@ -151,14 +151,14 @@ struct mandat_config {
     } social;
     /* [sip]: the phone channel (issue 14, docs/mandat.conf); listen empty: off */
     struct {
-        char listen[64];       /* listen = (empty: off); "127.0.0.1:5060": UDP and TCP */
-        char rtp_addr[64];     /* rtp_addr = (empty: listen's address): where RTP is bound */
-        uint32_t rtp_port_min; /* rtp_port_min = 16384 */
-        uint32_t rtp_port_max; /* rtp_port_max = 32767 */
-        uint32_t max_calls;    /* max_calls = 64: then 503 with Retry-After */
+        char listen[64];        /* listen = (empty: off); "127.0.0.1:5060": UDP and TCP */
+        char rtp_addr[64];      /* rtp_addr = (empty: listen's address): where RTP is bound */
+        uint32_t rtp_port_min;  /* rtp_port_min = 16384 */
+        uint32_t rtp_port_max;  /* rtp_port_max = 32767 */
+        uint32_t max_calls;     /* max_calls = 64: then 503 with Retry-After */
         uint32_t retry_after_s; /* retry_after = 30 */
-        char allow[256];   /* allow = 127.0.0.1 ::1: the trunk's addresses; others get 403 */
-        char trusted[256]; /* trusted = (empty): peers whose P-Asserted-Identity is believed */
+        char allow[256];        /* allow = 127.0.0.1 ::1: the trunk's addresses; others get 403 */
+        char trusted[256];      /* trusted = (empty): peers whose P-Asserted-Identity is believed */
     } sip;
 };
 

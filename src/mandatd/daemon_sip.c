@@ -176,15 +176,14 @@ static void call_new(struct daemon_sip *s, const struct sip_event *ev)
     vs->call = ev->call;
     vs->tag = 0;
     vs->e164[0] = '\0';
-    if (ev->caller[0] != '\0' && phone_normalize(ev->caller, s->d->cfg->sms.country, vs->e164,
-                                                 NULL) < 0) {
+    if (ev->caller[0] != '\0' &&
+        phone_normalize(ev->caller, s->d->cfg->sms.country, vs->e164, NULL) < 0) {
         vs->e164[0] = '\0';
     }
     if (vs->e164[0] != '\0') {
         lang = dialog_customer_lang(s->d->dialog, vs->e164);
     }
-    log_info("sip: call %u from %s (%s)", ev->call, vs->e164[0] ? vs->e164 : "anonymous",
-             ev->peer);
+    log_info("sip: call %u from %s (%s)", ev->call, vs->e164[0] ? vs->e164 : "anonymous", ev->peer);
     voice_call_start(&vs->v, lang, vs->e164[0] == '\0', &t);
     turn_run(vs, &t, NULL);
 }

@@ -56,12 +56,12 @@ struct sip_event {
     /* SIP_EV_CALL: the caller's number as the trunk gave it (From user part, or
      * P-Asserted-Identity from a trusted peer), not yet normalised; "" when anonymous. */
     char caller[SIP_CALLER_MAX];
-    char peer[64];                  /* SIP_EV_CALL: the trunk's address, "a.b.c.d:port" */
-    char key;                       /* SIP_EV_KEY: '0'-'9', '*', '#', 'A'-'D' */
-    enum sip_key_source source;     /* SIP_EV_KEY */
-    bool barged;                    /* SIP_EV_PLAYED: stopped by a key before its end */
-    uint32_t tag;                   /* SIP_EV_PLAYED: the tag given to sip_call_play */
-    uint64_t rx_packets, rx_loud;   /* SIP_EV_ENDED: RTP audio packets received, non-silent ones */
+    char peer[64];                /* SIP_EV_CALL: the trunk's address, "a.b.c.d:port" */
+    char key;                     /* SIP_EV_KEY: '0'-'9', '*', '#', 'A'-'D' */
+    enum sip_key_source source;   /* SIP_EV_KEY */
+    bool barged;                  /* SIP_EV_PLAYED: stopped by a key before its end */
+    uint32_t tag;                 /* SIP_EV_PLAYED: the tag given to sip_call_play */
+    uint64_t rx_packets, rx_loud; /* SIP_EV_ENDED: RTP audio packets received, non-silent ones */
 };
 
 /* An in-band key detector run on the SIP thread over every call's decoded audio (optional; the

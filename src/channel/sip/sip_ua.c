@@ -3,6 +3,7 @@
  * INVITE through libre's sipsess (RFC 3261 §13.3: answered at once with 200 and our SDP), the
  * bound on calls held (503 with Retry-After, RFC 3261 §21.5.4), INFO keys, BYE and CANCEL (which
  * libre's transactions answer and report through the close handler). */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,8 +27,8 @@ struct sip_call {
 /* ---- the allow-list ---- */
 
 /* "127.0.0.1, ::1": addresses, no port, no networks. */
-static int addr_list_parse(struct sip_channel *c, const char *key, const char *text,
-                           struct sa *out, size_t *count)
+static int addr_list_parse(struct sip_channel *c, const char *key, const char *text, struct sa *out,
+                           size_t *count)
 {
     const char *p = text;
 
@@ -125,15 +126,19 @@ static void on_established(const struct sip_msg *msg, void *arg)
     sip_media_start(call->media);
 }
 
+/* libre reports a BYE received as ECONNRESET, a failed session (no ACK, a transport error) with
+ * its own error, and a request refused in the dialog with the response. */
 static void on_close(int err, const struct sip_msg *msg, void *arg)
 {
     struct sip_call *call = arg;
 
-    if (msg != NULL && msg->scode == 0) {
-        log_info("sip: call %u ended by the caller (%.*s)", call->id, (int)msg->met.l,
-                 msg->met.p);
+    if (msg != NULL && msg->scode != 0) {
+        log_info("sip: call %u closed: %u %.*s", call->id, msg->scode, (int)msg->reason.l,
+                 msg->reason.p);
+    } else if (err == ECONNRESET) {
+        log_info("sip: call %u hung up by the caller", call->id);
     } else {
-        log_info("sip: call %u ended: %s", call->id, err != 0 ? strerror(err) : "hung up");
+        log_info("sip: call %u closed: %s", call->id, err != 0 ? strerror(err) : "no reason");
     }
     call->sess = mem_deref(call->sess); /* closed: no BYE of ours */
     sip_ua_call_end(call);
@@ -174,8 +179,7 @@ static void on_info(struct sip *sip, const struct sip_msg *msg, void *arg)
 }
 
 /* The caller's number: P-Asserted-Identity from a trusted peer (RFC 3325 §9.1), else From. */
-static void caller_of(const struct sip_channel *c, const struct sip_msg *msg, char *out,
-                      size_t cap)
+static void caller_of(const struct sip_channel *c, const struct sip_msg *msg, char *out, size_t cap)
 {
     const struct uri *uri = &msg->from.uri;
     const struct sip_hdr *pai = sip_msg_hdr(msg, SIP_HDR_P_ASSERTED_IDENTITY);
@@ -212,9 +216,9 @@ static void call_accept(struct sip_channel *c, const struct sip_msg *msg)
         mem_deref(call);
         return;
     }
-    if (sipsess_accept(&call->sess, c->sess_sock, msg, 200, "OK", "mandat", "application/sdp",
-                       desc, NULL, NULL, false, on_offer, on_answer, on_established, on_info,
-                       NULL, on_close, call, SIP_ALLOW_HDR) != 0) {
+    if (sipsess_accept(&call->sess, c->sess_sock, msg, 200, "OK", "mandat", "application/sdp", desc,
+                       NULL, NULL, false, on_offer, on_answer, on_established, on_info, NULL,
+                       on_close, call, SIP_ALLOW_HDR) != 0) {
         mem_deref(desc);
         mem_deref(call);
         return;
@@ -259,8 +263,8 @@ static bool on_request(const struct sip_msg *msg, void *arg)
 
     if (!addr_in(c->allow, c->allow_count, &msg->src)) {
         if (pl_strcmp(&msg->met, "ACK") != 0) {
-            log_warn("sip: %.*s from %s refused: not in [sip] allow", (int)msg->met.l,
-                     msg->met.p, addr_str(&msg->src, peer));
+            log_warn("sip: %.*s from %s refused: not in [sip] allow", (int)msg->met.l, msg->met.p,
+                     addr_str(&msg->src, peer));
             (void)sip_reply(c->sip, msg, 403, "Forbidden");
         }
         return true;
