@@ -154,4 +154,6 @@ fi
 
 stop
 if grep -q "mandatd stopped" "$dir/mandatd.log"; then ok; else bad "mandatd did not stop cleanly"; fi
+# Under ASan the SIP thread's libre objects must all be freed at stop (LeakSanitizer reports).
+if grep -q "Sanitizer\|runtime error" "$dir/mandatd.log"; then bad "sanitizer report in the log"; else ok; fi
 e2e_done sip
