@@ -389,6 +389,7 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sip.rtp_port_max = 32767;
     cfg->sip.max_calls = 64;
     cfg->sip.retry_after_s = 30;
+    cfg->sip.rtp_timeout_s = 60; /* G.711 trunks send every 20 ms; a minute is a dead caller */
     snprintf(cfg->sip.allow, sizeof(cfg->sip.allow), "127.0.0.1 ::1");
 }
 

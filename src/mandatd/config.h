@@ -157,6 +157,7 @@ struct mandat_config {
         uint32_t rtp_port_max;  /* rtp_port_max = 32767 */
         uint32_t max_calls;     /* max_calls = 64: then 503 with Retry-After */
         uint32_t retry_after_s; /* retry_after = 30 */
+        uint32_t rtp_timeout_s; /* rtp_timeout = 60: a call with no RTP that long is ended */
         char allow[256];        /* allow = 127.0.0.1 ::1: the trunk's addresses; others get 403 */
         char trusted[256];      /* trusted = (empty): peers whose P-Asserted-Identity is believed */
     } sip;

@@ -176,6 +176,7 @@ static const struct key_def sip_keys[] = {
     {"rtp_port_max", config_set_u32, CFG_OFF(sip.rtp_port_max), 1025, 65535, 0},
     {"max_calls", config_set_u32, CFG_OFF(sip.max_calls), 1, SIP_CALLS_MAX, 0},
     {"retry_after", config_set_u32, CFG_OFF(sip.retry_after_s), 1, 3600, 0},
+    {"rtp_timeout", config_set_u32, CFG_OFF(sip.rtp_timeout_s), 1, 3600, 0},
     {"allow", config_set_string, SIP_STR(allow), 0},
     {"trusted", config_set_string, SIP_STR(trusted), 0},
 };

@@ -242,6 +242,7 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
         .rtp_port_max = (uint16_t)cfg->sip.rtp_port_max,
         .max_calls = cfg->sip.max_calls,
         .retry_after_s = cfg->sip.retry_after_s,
+        .rtp_timeout_s = cfg->sip.rtp_timeout_s,
         .allow = cfg->sip.allow,
         .trusted = cfg->sip.trusted,
     };

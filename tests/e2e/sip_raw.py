@@ -3,7 +3,7 @@
 # A raw SIP client over UDP for tests/e2e/test_sip.sh, for what baresip 1.0 cannot be asked to
 # do: requests from another source address, an INVITE refused for lack of room (to read its
 # Retry-After), keys sent by SIP INFO, and garbage. Prints what it got, one line per fact.
-# Usage: sip_raw.py options SRC_IP PORT | busy PORT | info PORT KEY | garbage PORT
+# Usage: sip_raw.py options SRC_IP PORT | busy PORT | info PORT KEY | silent PORT | garbage PORT
 import random
 import socket
 import sys
@@ -97,6 +97,30 @@ def main():
         print("bad info: " + final(s)[0])
         s.sendto(request("BYE", port, lport, call_id, 4, to_tag=tag), ("127.0.0.1", port))
         print("bye: " + final(s)[0])
+    elif cmd == "silent":
+        # A caller that sends no RTP: mandatd hangs up after [sip] rtp_timeout with a BYE.
+        s, lport = sock_on("127.0.0.1")
+        rtp, rtp_port = sock_on("127.0.0.1")
+        port = int(sys.argv[2])
+        call_id = "silent-%d" % lport
+        s.sendto(request("INVITE", port, lport, call_id, 1, body=sdp(rtp_port),
+                         ctype="application/sdp"), ("127.0.0.1", port))
+        status, headers, _ = final(s)
+        print(status)
+        tag = headers.get("to", "").partition("tag=")[2]
+        s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
+        s.settimeout(10)
+        while True:
+            data, src = s.recvfrom(65535)
+            text = data.decode(errors="replace")
+            if text.startswith("BYE "):
+                print("bye from mandat")
+                head = text.partition("\r\n\r\n")[0].split("\r\n")[1:]
+                keep = [h for h in head if h.split(":")[0].lower() in
+                        ("via", "from", "to", "call-id", "cseq")]
+                s.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) +
+                          "\r\nContent-Length: 0\r\n\r\n").encode(), src)
+                break
     elif cmd == "garbage":
         s, _ = sock_on("127.0.0.1")
         port = int(sys.argv[2])

@@ -45,15 +45,30 @@ print(buf.decode(errors="replace"))
 PY
 }
 
-# peak WAV: the loudest sample of a 16-bit WAV file, and its length in seconds.
+# peak WAV: the loudest sample of baresip's 16-bit mono recording so far (read past its 44-byte
+# header, which sndfile completes only at the end), and its length in seconds.
 peak() {
   python3 - "$1" <<'PY'
-import struct, sys, wave
-w = wave.open(sys.argv[1])
-n = w.getnframes()
-s = struct.unpack("<%dh" % n, w.readframes(n))
-print(max((abs(x) for x in s), default=0), n // w.getframerate())
+import struct, sys
+d = open(sys.argv[1], "rb").read()[44:]
+n = len(d) // 2
+s = struct.unpack("<%dh" % n, d[: 2 * n])
+print(max((abs(x) for x in s), default=0), n // 8000)
 PY
+}
+
+# heard: within 10 s, baresip's recording of the call holds sound (the menu's prompt).
+heard() {
+  local wav loud secs
+  for _ in $(seq 100); do
+    wav=$(ls "$bs"/dump-*-dec.wav 2>/dev/null | head -1 || true)
+    if [ -n "$wav" ]; then
+      read -r loud secs < <(peak "$wav")
+      if [ "$loud" -gt 2000 ]; then ok "received audio peak $loud"; return 0; fi
+    fi
+    sleep 0.1
+  done
+  bad "baresip heard no prompt (recording: ${wav:-none})"
 }
 
 sport=$(udp_port)
@@ -62,7 +77,8 @@ listen = 127.0.0.1:$sport
 rtp_port_min = 30000
 rtp_port_max = 39999
 max_calls = 1
-retry_after = 7"
+retry_after = 7
+rtp_timeout = 3"
 "${M[@]}" init >/dev/null
 start
 log_has "sip listening" "sip: listening on 127.0.0.1:$sport"
@@ -84,6 +100,12 @@ for want in "SIP/2.0 200 OK" "answer: PCMA" "rtp: received" "info: SIP/2.0 200 O
 done
 log_has "INFO key" "sip: call 1 key 4 (info)"
 log_has "INFO call ended" "sip: call 1 ended:"
+
+# A caller that sends no RTP is hung up on after rtp_timeout (3 s), with a BYE.
+out=$(python3 "$raw" silent "$sport" 2>&1 || true)
+if [[ "$out" == *"SIP/2.0 200 OK"* && "$out" == *"bye from mandat"* ]]; then ok; else bad "silent caller: $out"; fi
+log_has "RTP timeout" "sip: call 2: no RTP for 3 s: hanging up"
+log_has "silent call ended" "sip: call 2 ended:"
 
 # baresip, the caller +33 6 12 34 56 78, who has a wallet.
 "${M[@]}" sms 0612345678 INSCRIPTION >/dev/null
@@ -124,13 +146,13 @@ done
 
 out=$(ctrl dial "sip:mandat@127.0.0.1:$sport" 2>&1 || true)
 if [[ "$out" == *'"ok":true'* ]]; then ok; else bad "dial: $out"; fi
-log_has "baresip's call answered" "sip: call 2 from +33612345678"
-# The menu prompt plays for 1.2 s; the key arrives while it plays or after.
-sleep 0.5 # let some of the prompt reach the recording before the key stops it
+log_has "baresip's call answered" "sip: call 3 from +33612345678"
+# The menu's prompt reaches baresip (its recording is not silent), then a key stops it.
+heard
 out=$(ctrl sndcode 1 2>&1 || true)
 if [[ "$out" == *'"ok":true'* ]]; then ok; else bad "sndcode: $out"; fi
-log_has "RFC 4733 key" "sip: call 2 key 1 (rfc4733)"
-log_has "balance asked of the dialog" "sip: call 2: balance answered"
+log_has "RFC 4733 key" "sip: call 3 key 1 (rfc4733)"
+log_has "balance asked of the dialog" "sip: call 3: balance answered"
 
 # A second call while one is held: 503 with the configured Retry-After.
 out=$(python3 "$raw" busy "$sport" 2>&1 || true)
@@ -139,18 +161,14 @@ log_has "busy logged" "refused: 1 calls held"
 
 out=$(ctrl hangup 2>&1 || true)
 if [[ "$out" == *'"ok":true'* ]]; then ok; else bad "hangup: $out"; fi
-log_has "BYE ends the call" "sip: call 2 ended:"
+log_has "BYE ends the call" "sip: call 3 ended:"
 # mandatd heard baresip's stream (silence, so no packet with sound).
-if grep -q "sip: call 2 ended: [1-9][0-9]* audio packets received, 0 with sound" "$dir/mandatd.log"; then ok; else bad "call 2's RTP not counted"; fi
+if grep -q "sip: call 3 ended: [1-9][0-9]* audio packets received, 0 with sound" "$dir/mandatd.log"; then ok; else bad "call 3's RTP not counted"; fi
 
-# What baresip heard: the prompts' tones, not silence.
+# The whole recording, closed at the hangup: sound over about the call's length.
 wav=$(ls "$bs"/dump-*-dec.wav 2>/dev/null | head -1 || true)
-if [ -n "$wav" ]; then
-  read -r loud secs < <(peak "$wav")
-  if [ "$loud" -gt 2000 ]; then ok "received audio peak $loud over ${secs}s"; else bad "received audio is silent (peak $loud)"; fi
-else
-  bad "baresip recorded nothing"
-fi
+read -r loud secs < <(peak "$wav")
+if [ "$loud" -gt 2000 ]; then ok "recorded ${secs}s, peak $loud"; else bad "recording silent (peak $loud)"; fi
 
 stop
 if grep -q "mandatd stopped" "$dir/mandatd.log"; then ok; else bad "mandatd did not stop cleanly"; fi

@@ -123,13 +123,14 @@ static void test_sip(void **state)
     assert_string_equal(cfg.sip.allow, "127.0.0.1 ::1");
     assert_int_equal(cfg.sip.max_calls, 64);
     load_ok(&cfg, "[sip]\nlisten = 127.0.0.1:5062\nrtp_addr = 127.0.0.1\nrtp_port_min = 20000\n"
-                  "rtp_port_max = 20100\nmax_calls = 2\nretry_after = 5\nallow = 10.0.0.1\n"
+                  "rtp_port_max = 20100\nmax_calls = 2\nretry_after = 5\nrtp_timeout = 3\nallow = 10.0.0.1\n"
                   "trusted = 10.0.0.1\n");
     assert_string_equal(cfg.sip.listen, "127.0.0.1:5062");
     assert_int_equal(cfg.sip.rtp_port_min, 20000);
     assert_int_equal(cfg.sip.rtp_port_max, 20100);
     assert_int_equal(cfg.sip.max_calls, 2);
     assert_int_equal(cfg.sip.retry_after_s, 5);
+    assert_int_equal(cfg.sip.rtp_timeout_s, 3);
     assert_string_equal(cfg.sip.trusted, "10.0.0.1");
     load_fails("[sip]\nmax_calls = 0\n",
                "mandat.conf:2: [sip] max_calls: '0' is not a whole number from 1 to 4096");

@@ -23,6 +23,7 @@ struct sip_options {
     uint16_t rtp_port_max;
     uint32_t max_calls;     /* calls held at once; one more gets 503 + Retry-After */
     uint32_t retry_after_s; /* in that 503 */
+    uint32_t rtp_timeout_s; /* a call that receives no RTP that long is hung up (0: 60) */
     const char *allow;      /* the trunk's addresses, blank- or comma-separated; others get 403 */
     const char *trusted;    /* of those, the ones whose P-Asserted-Identity is believed */
 };

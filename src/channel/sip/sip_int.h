@@ -46,6 +46,7 @@ struct sip_channel {
     char listen[64], rtp_addr[64], allow_text[256], trusted_text[256];
     uint16_t rtp_port_min, rtp_port_max;
     uint32_t max_calls, retry_after_s;
+    uint64_t rtp_timeout_ms;
     struct sip_handlers h;
     /* the loop side */
     struct event *ev; /* on efd */

@@ -46,6 +46,7 @@ struct sip_media {
     uint32_t tag;
     void *inband; /* the in-band detector's state for this call */
     uint64_t rx_packets, rx_loud;
+    uint64_t rx_last_ms; /* tmr_jiffies of the last RTP packet, or of the start */
 };
 
 static uint8_t law_silence(int pt)
@@ -155,6 +156,7 @@ static void on_rtp(const struct sa *src, const struct rtp_header *hdr, struct mb
     struct sip_media *m = arg;
 
     (void)src;
+    m->rx_last_ms = tmr_jiffies();
     if (m->pt_telev >= 0 && hdr->pt == m->pt_telev) {
         on_telev(m, mb);
     } else if (hdr->pt == m->pt) {
@@ -197,6 +199,16 @@ static void on_tick(void *arg)
     if (m->play != NULL && m->play_pos >= m->play_n) {
         played(m, false);
     }
+    if (m->sending && now - m->rx_last_ms > m->c->rtp_timeout_ms) {
+        struct sip_call *call = sip_ua_call_find(m->c, m->call);
+
+        log_info("sip: call %u: no RTP for %llu s: hanging up", m->call,
+                 (unsigned long long)(m->c->rtp_timeout_ms / 1000));
+        if (call != NULL) {
+            sip_ua_call_end(call); /* frees m: touch nothing after */
+            return;
+        }
+    }
     m->next_ms += SIP_FRAME_MS;
     if (m->next_ms + 200 < now) {
         m->next_ms = now; /* far behind (a stalled thread): restart the cadence, no burst */
@@ -212,6 +224,7 @@ void sip_media_start(struct sip_media *m)
     m->sending = true;
     m->marker = true;
     m->next_ms = tmr_jiffies();
+    m->rx_last_ms = m->next_ms; /* the caller's RTP is awaited from now */
     tmr_start(&m->tick, 0, on_tick, m);
 }
 

@@ -209,6 +209,7 @@ int sip_channel_start(struct event_base *base, const struct sip_options *o,
     c->rtp_port_max = o->rtp_port_max;
     c->max_calls = o->max_calls;
     c->retry_after_s = o->retry_after_s;
+    c->rtp_timeout_ms = (uint64_t)(o->rtp_timeout_s != 0 ? o->rtp_timeout_s : 60) * 1000;
     c->h = *h;
     c->efd = -1;
     pthread_mutex_init(&c->mu, NULL);

@@ -244,7 +244,7 @@ static void on_invite(const struct sip_msg *msg, void *arg)
         (void)sip_treply(NULL, c->sip, msg, 403, "Forbidden");
         return;
     }
-    if (list_count(&c->calls) >= c->max_calls) {
+    if (atomic_load(&c->calls_held) >= c->max_calls) {
         log_warn("sip: INVITE from %s refused: %u calls held ([sip] max_calls)",
                  addr_str(&msg->src, peer), c->max_calls);
         (void)sip_treplyf(NULL, NULL, c->sip, msg, false, 503, "Service Unavailable",
