@@ -153,6 +153,9 @@ out=$(ctrl sndcode 1 2>&1 || true)
 if [[ "$out" == *'"ok":true'* ]]; then ok; else bad "sndcode: $out"; fi
 log_has "RFC 4733 key" "sip: call 3 key 1 (rfc4733)"
 log_has "balance asked of the dialog" "sip: call 3: balance answered"
+# The question is in the dialog's record as the caller's, on the voice channel (4), once.
+n=$(db "select count(*) from inbox where channel = 4 and source = '+33612345678' and text = 'SOLDE'")
+if [ "$n" = 1 ]; then ok; else bad "voice balance question recorded $n times"; fi
 
 # A second call while one is held: 503 with the configured Retry-After.
 out=$(python3 "$raw" busy "$sport" 2>&1 || true)
