@@ -3,7 +3,7 @@
 # A raw SIP client over UDP for tests/e2e/test_sip.sh, for what baresip 1.0 cannot be asked to
 # do: requests from another source address, an INVITE refused for lack of room (to read its
 # Retry-After), keys sent by SIP INFO, and garbage. Prints what it got, one line per fact.
-# Usage: sip_raw.py options SRC_IP PORT | busy PORT | info PORT KEY | silent PORT | garbage PORT
+# Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT | garbage PORT
 import random
 import socket
 import sys
@@ -66,6 +66,12 @@ def main():
         status, headers, _ = final(s)
         print(status)
         print("allow: " + headers.get("allow", ""))
+    elif cmd == "tcp":
+        port = int(sys.argv[2])
+        s = socket.create_connection(("127.0.0.1", port), timeout=3)
+        req = request("OPTIONS", port, s.getsockname()[1], "tcp-1", 1)
+        s.sendall(req.replace(b"SIP/2.0/UDP", b"SIP/2.0/TCP"))
+        print(s.recv(65535).decode(errors="replace").split("\r\n")[0])
     elif cmd == "busy":
         s, lport = sock_on("127.0.0.1")
         port = int(sys.argv[2])

@@ -85,6 +85,8 @@ log_has "sip listening" "sip: listening on 127.0.0.1:$sport"
 
 out=$(python3 "$raw" options 127.0.0.1 "$sport" 2>&1 || true)
 if [[ "$out" == *"SIP/2.0 200 OK"* && "$out" == *"allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO"* ]]; then ok; else bad "OPTIONS: $out"; fi
+out=$(python3 "$raw" tcp "$sport" 2>&1 || true)
+if [[ "$out" == "SIP/2.0 200 OK" ]]; then ok; else bad "OPTIONS over TCP: $out"; fi
 # 127.0.0.2 is loopback too, but not in [sip] allow (127.0.0.1 ::1).
 out=$(python3 "$raw" options 127.0.0.2 "$sport" 2>&1 || true)
 if [[ "$out" == *"SIP/2.0 403"* ]]; then ok; else bad "OPTIONS off the allow-list: $out"; fi
