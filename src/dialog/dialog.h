@@ -286,6 +286,36 @@ int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[SHA256
                                const char *code, int64_t now_us, struct dialog_step **out,
                                struct mdt_err *err);
 
+/* The payer's code keyed on a phone call for request id, which must be payer's (E.164): the
+ * same rules and outcomes as dialog_request_confirm_web (tries, lock, expiry, the payer's SMS
+ * receipt, the merchant's webhook). -MDT_ENOTFOUND (unknown, or not payer's), -MDT_EBUSY. */
+int dialog_request_confirm_phone(struct dialog *d, struct id128 id, const char *payer,
+                                 const char *code, int64_t now_us, struct dialog_step **out,
+                                 struct mdt_err *err);
+
+/* ---- the phone channel's look-ups (phone_pay.c, issue 14) ---- */
+
+/* Digits of a request's phone reference, what a caller keys to pay it. */
+#define DIALOG_PHONE_REF_DIGITS 6
+
+/* The phone reference of request r: 6 digits derived from its id (not secret: it only finds a
+ * request the caller must still confirm with their code). */
+void dialog_request_phone_ref(const struct payment_request_row *r,
+                              char out[DIALOG_PHONE_REF_DIGITS + 1]);
+
+/* The pending, unexpired request of payer (E.164) whose phone reference is digits, or NULL
+ * (none, or two alike). Valid until the next call into the dialog. O(requests). */
+const struct payment_request_row *dialog_request_by_phone_ref(struct dialog *d, const char *payer,
+                                                              const char *digits, int64_t now_us);
+
+/* Whether e164 has an order waiting for their code (an SMS or phone order, or a request whose
+ * SMS asked for it). Read once the step that may have changed it is done. */
+bool dialog_order_waiting(struct dialog *d, const char *e164);
+
+/* The i-th donation keyword known (in the order they were added) and its association's name;
+ * NULL past the last. */
+const struct association_row *dialog_association_at(const struct dialog *d, size_t i);
+
 /* A refund of amount_minor (0: what is left) of a confirmed request, with the merchant's
  * refund id (idempotent). -MDT_ENOTFOUND, -MDT_ERANGE (not confirmed, or above what is left),
  * -MDT_EBUSY. */

@@ -325,18 +325,14 @@ void dialog_decide_pay(struct dialog *d, struct dialog_step *s, struct cust *c, 
     decide_pay_code(d, s, c, r, code, now_us);
 }
 
-int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
-                               int64_t now_us, struct dialog_step **out, struct mdt_err *err)
+/* A try of the payer's code for request r, from a page or a call (not an SMS message). */
+static int confirm_try(struct dialog *d, struct request *r, const char *code, int64_t now_us,
+                       struct dialog_step **out, struct mdt_err *err)
 {
-    const struct payment_request_row *row = dialog_request_by_token(d, token_hash);
-    struct request *r = row != NULL ? dialog_request_find(d, row->id) : NULL;
     struct dialog_step *s;
     struct cust *c;
     int rc;
 
-    if (r == NULL) {
-        return mdt_err_set(err, MDT_E(NOTFOUND), "this link is not valid");
-    }
     c = payer_of(d, r, err, &rc);
     if (rc < 0) {
         return rc;
@@ -351,6 +347,30 @@ int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[32], c
     dialog_decide_pay(d, s, c, r, code, now_us);
     *out = s;
     return 0;
+}
+
+int dialog_request_confirm_web(struct dialog *d, const uint8_t token_hash[32], const char *code,
+                               int64_t now_us, struct dialog_step **out, struct mdt_err *err)
+{
+    const struct payment_request_row *row = dialog_request_by_token(d, token_hash);
+    struct request *r = row != NULL ? dialog_request_find(d, row->id) : NULL;
+
+    if (r == NULL) {
+        return mdt_err_set(err, MDT_E(NOTFOUND), "this link is not valid");
+    }
+    return confirm_try(d, r, code, now_us, out, err);
+}
+
+int dialog_request_confirm_phone(struct dialog *d, struct id128 id, const char *payer,
+                                 const char *code, int64_t now_us, struct dialog_step **out,
+                                 struct mdt_err *err)
+{
+    struct request *r = dialog_request_find(d, id);
+
+    if (r == NULL || strcmp(r->row.payer, payer) != 0) {
+        return mdt_err_set(err, MDT_E(NOTFOUND), "no such payment request for this caller");
+    }
+    return confirm_try(d, r, code, now_us, out, err);
 }
 
 int dialog_refund(struct dialog *d, uint64_t merchant_id, struct id128 request_id,

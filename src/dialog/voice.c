@@ -1,9 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The phone menu's state machine (voice.h). The texts are short and end with the choice, so a
- * caller who knows the menu can press at once (barge-in). */
+ * caller who knows the menu can press at once (barge-in). What the caller keys in an entry is
+ * kept only in the call's struct, put into one turn's text and wiped from the struct. */
 #include <stddef.h>
+#include <stdio.h>
+#include <string.h>
 
 #include "dialog/voice.h"
+#include "vault/vault.h"
+
+_Static_assert(VOICE_KEYS_MAX > VOICE_CODE_DIGITS && VOICE_KEYS_MAX > VOICE_REF_DIGITS,
+               "an entry holds a code and a reference");
 
 /* Texts by prompt, French then English. */
 static const char *const prompt_texts[VOICE_PROMPT_COUNT_][2] = {
@@ -13,60 +20,140 @@ static const char *const prompt_texts[VOICE_PROMPT_COUNT_][2] = {
          "Pour payer une commande, tapez 3. Pour un don, tapez 4. For English, press 9.",
          "Welcome to mandat. For your balance, press 1. To send money, press 2. To pay an "
          "order, press 3. To give to a charity, press 4. Pour le français, tapez 9."},
-    [VOICE_PROMPT_BALANCE] = {"", ""},
+    [VOICE_PROMPT_SAY] = {"", ""},
     [VOICE_PROMPT_NOT_BUILT] = {"Ce service n'est pas encore disponible par téléphone. "
                                 "Utilisez les SMS.",
                                 "This service is not available by phone yet. Please use SMS."},
     [VOICE_PROMPT_INVALID] = {"Ce choix n'existe pas.", "That is not a choice."},
     [VOICE_PROMPT_ANONYMOUS] = {"Votre numéro est masqué: nous ne pouvons pas trouver votre "
-                                "compte. Appelez sans masquer votre numéro.",
-                                "Your number is hidden, so we cannot find your account. Please "
-                                "call again without hiding it."},
+                                "compte, et le paiement par carte n'est pas encore possible par "
+                                "téléphone. Appelez sans masquer votre numéro.",
+                                "Your number is hidden, so we cannot find your account, and card "
+                                "payments are not possible by phone yet. Please call again "
+                                "without hiding it."},
     [VOICE_PROMPT_GOODBYE] = {"Au revoir.", "Goodbye."},
+    [VOICE_PROMPT_ASK_NUMBER] = {"Tapez le numéro de téléphone du bénéficiaire, puis dièse.",
+                                 "Key the payee's phone number, then hash."},
+    [VOICE_PROMPT_ASK_AMOUNT] = {"Tapez le montant en euros, étoile pour la virgule, puis dièse.",
+                                 "Key the amount, star for the decimal point, then hash."},
+    [VOICE_PROMPT_ASK_CODE] = {"Tapez votre code à 6 chiffres.", "Key your 6-digit code."},
+    [VOICE_PROMPT_ASK_REF] = {"Tapez la référence de la commande, 6 chiffres, puis dièse.",
+                              "Key the order's reference, 6 digits, then hash."},
+    [VOICE_PROMPT_BAD_NUMBER] = {"Ce numéro n'est pas valable. Tapez-le à nouveau, puis dièse.",
+                                 "That number is not valid. Key it again, then hash."},
+    [VOICE_PROMPT_BAD_AMOUNT] = {"Ce montant n'est pas valable. Tapez-le à nouveau, étoile pour "
+                                 "la virgule, puis dièse.",
+                                 "That amount is not valid. Key it again, star for the decimal "
+                                 "point, then hash."},
+    [VOICE_PROMPT_BAD_CODE] = {"Le code a 6 chiffres. Tapez-le à nouveau.",
+                               "The code has 6 digits. Key it again."},
+    [VOICE_PROMPT_NO_ORDER] = {"Aucune commande ne vous attend avec cette référence.",
+                               "No order waits for you with that reference."},
+    [VOICE_PROMPT_WRONG_CODE] = {"Code faux. Tapez-le à nouveau.", "Wrong code. Key it again."},
+    [VOICE_PROMPT_ORDER_OVER] = {"Cette commande ne peut plus être payée.",
+                                 "This order can no longer be paid."},
+    [VOICE_PROMPT_NO_CHARITY] = {"Aucune association n'est proposée pour l'instant.",
+                                 "No charity is offered for now."},
+    [VOICE_PROMPT_TROUBLE] = {"Le service ne peut pas répondre pour l'instant. Réessayez dans "
+                              "un instant.",
+                              "The service cannot answer right now. Please try again shortly."},
 };
+
+static const char *const prompt_names[VOICE_PROMPT_COUNT_] = {
+    [VOICE_PROMPT_NONE] = "none",
+    [VOICE_PROMPT_MENU] = "menu",
+    [VOICE_PROMPT_SAY] = "say",
+    [VOICE_PROMPT_NOT_BUILT] = "not_built",
+    [VOICE_PROMPT_INVALID] = "invalid",
+    [VOICE_PROMPT_ANONYMOUS] = "anonymous",
+    [VOICE_PROMPT_GOODBYE] = "goodbye",
+    [VOICE_PROMPT_ASK_NUMBER] = "ask_number",
+    [VOICE_PROMPT_ASK_AMOUNT] = "ask_amount",
+    [VOICE_PROMPT_ASK_CODE] = "ask_code",
+    [VOICE_PROMPT_ASK_REF] = "ask_ref",
+    [VOICE_PROMPT_BAD_NUMBER] = "bad_number",
+    [VOICE_PROMPT_BAD_AMOUNT] = "bad_amount",
+    [VOICE_PROMPT_BAD_CODE] = "bad_code",
+    [VOICE_PROMPT_NO_ORDER] = "no_order",
+    [VOICE_PROMPT_WRONG_CODE] = "wrong_code",
+    [VOICE_PROMPT_ORDER_OVER] = "order_over",
+    [VOICE_PROMPT_NO_CHARITY] = "no_charity",
+    [VOICE_PROMPT_TROUBLE] = "trouble",
+};
+
+/* The shortest and longest national or international numbers a payee can have (E.164: 15). */
+#define NUMBER_DIGITS_MIN 4
+#define NUMBER_DIGITS_MAX 15
+/* Amounts keyed: up to 1 000 000 per order (the grammar's bound), two decimals. */
+#define AMOUNT_INT_DIGITS_MAX 7
+#define AMOUNT_FRAC_DIGITS_MAX 2
 
 static void turn(struct voice_turn *out, enum voice_action a, enum voice_prompt p)
 {
     out->action = a;
     out->prompt = p;
+    out->text[0] = '\0';
+}
+
+static void keys_clear(struct voice_call *v)
+{
+    vault_wipe(v->keys, sizeof(v->keys));
+    v->nkeys = 0;
+}
+
+/* Enter state s (clearing any entry) and play p. */
+static void enter(struct voice_call *v, enum voice_state s, enum voice_prompt p,
+                  struct voice_turn *out)
+{
+    keys_clear(v);
+    v->state = s;
+    turn(out, VOICE_PLAY, p);
 }
 
 static void leave(struct voice_call *v, struct voice_turn *out)
 {
-    v->state = VOICE_LEAVING;
-    turn(out, VOICE_PLAY, VOICE_PROMPT_GOODBYE);
+    enter(v, VOICE_LEAVING, VOICE_PROMPT_GOODBYE, out);
+}
+
+/* Ask the dialog: the turn carries the text; the entry is wiped. */
+static void ask(struct voice_call *v, enum voice_action a, struct voice_turn *out)
+{
+    v->after = v->state;
+    v->state = VOICE_ASKING;
+    keys_clear(v);
+    out->action = a;
+    out->prompt = VOICE_PROMPT_NONE;
 }
 
 void voice_call_start(struct voice_call *v, enum lang lang, bool anonymous, struct voice_turn *out)
 {
-    v->state = VOICE_MENU;
+    memset(v, 0, sizeof(*v));
     v->lang = lang == LANG_EN ? LANG_EN : LANG_FR;
     v->anonymous = anonymous;
-    v->silences = 0;
     if (anonymous) {
-        v->state = VOICE_LEAVING;
-        turn(out, VOICE_PLAY, VOICE_PROMPT_ANONYMOUS);
+        enter(v, VOICE_LEAVING, VOICE_PROMPT_ANONYMOUS, out);
         return;
     }
-    turn(out, VOICE_PLAY, VOICE_PROMPT_MENU);
+    enter(v, VOICE_MENU, VOICE_PROMPT_MENU, out);
 }
 
-void voice_call_key(struct voice_call *v, char key, struct voice_turn *out)
+static void menu_key(struct voice_call *v, char key, struct voice_turn *out)
 {
-    turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
-    if (v->state != VOICE_MENU) {
-        return; /* an answer is coming, or the goodbye is playing: keys wait */
-    }
-    v->silences = 0;
     switch (key) {
     case '1':
-        v->state = VOICE_ASKING;
-        turn(out, VOICE_ASK_BALANCE, VOICE_PROMPT_NONE);
+        ask(v, VOICE_ASK, out);
+        snprintf(out->text, sizeof(out->text), "%s", voice_balance_keyword(v->lang));
         break;
     case '2':
+        v->charity = 0;
+        enter(v, VOICE_NUMBER, VOICE_PROMPT_ASK_NUMBER, out);
+        break;
     case '3':
+        enter(v, VOICE_REF, VOICE_PROMPT_ASK_REF, out);
+        break;
     case '4':
-        turn(out, VOICE_PLAY, VOICE_PROMPT_NOT_BUILT);
+        v->state = VOICE_CHARITY;
+        ask(v, VOICE_CHARITIES, out);
         break;
     case '9':
         v->lang = v->lang == LANG_FR ? LANG_EN : LANG_FR;
@@ -84,10 +171,201 @@ void voice_call_key(struct voice_call *v, char key, struct voice_turn *out)
     }
 }
 
-void voice_call_balance(struct voice_call *v, struct voice_turn *out)
+/* The amount keyed ("12*5") as the grammar reads it in lang ("12,5", "12.5"); false when it is
+ * not an amount (no digit, two separators, three decimals, zero, too large). */
+static bool amount_text(const struct voice_call *v, char *out, size_t cap)
 {
-    v->state = VOICE_MENU;
-    turn(out, VOICE_PLAY, VOICE_PROMPT_BALANCE);
+    const char *star;
+    size_t ni, nf;
+    bool nonzero = false;
+
+    if (v->nkeys >= sizeof(v->keys)) {
+        return false; /* more keys than kept */
+    }
+    star = memchr(v->keys, '*', v->nkeys);
+    ni = star != NULL ? (size_t)(star - v->keys) : v->nkeys;
+    nf = star != NULL ? v->nkeys - ni - 1 : 0;
+    if (ni + nf == 0 || ni > AMOUNT_INT_DIGITS_MAX || nf > AMOUNT_FRAC_DIGITS_MAX ||
+        (star != NULL && memchr(star + 1, '*', nf) != NULL)) {
+        return false;
+    }
+    for (size_t i = 0; i < v->nkeys; i++) {
+        nonzero |= v->keys[i] >= '1' && v->keys[i] <= '9';
+    }
+    if (!nonzero) {
+        return false;
+    }
+    snprintf(out, cap, "%s%.*s%s%.*s", ni == 0 ? "0" : "", (int)ni, v->keys,
+             nf > 0 ? (v->lang == LANG_EN ? "." : ",") : "", (int)nf, star != NULL ? star + 1 : "");
+    return true;
+}
+
+/* # after an amount: the order's command (ENVOI / SEND to the number, DON / GIVE to the
+ * association), as an SMS would carry it. */
+static void amount_done(struct voice_call *v, struct voice_turn *out)
+{
+    char amount[AMOUNT_INT_DIGITS_MAX + AMOUNT_FRAC_DIGITS_MAX + 3];
+    bool en = v->lang == LANG_EN;
+    char text[VOICE_TEXT_MAX];
+
+    if (!amount_text(v, amount, sizeof(amount))) {
+        enter(v, VOICE_AMOUNT, VOICE_PROMPT_BAD_AMOUNT, out);
+        return;
+    }
+    if (v->charity > 0) {
+        snprintf(text, sizeof(text), "%s %s %s", en ? "GIVE" : "DON", amount,
+                 v->charities[v->charity - 1]);
+    } else {
+        snprintf(text, sizeof(text), "%s %s %s", en ? "SEND" : "ENVOI", amount, v->number);
+    }
+    ask(v, VOICE_ASK, out);
+    memcpy(out->text, text, sizeof(text));
+}
+
+/* A key in an entry state: digits collect, '#' ends the entry, '*' starts it again (in an
+ * amount, the decimal separator). A code is sent at its sixth digit. */
+static void entry_key(struct voice_call *v, char key, enum voice_prompt again,
+                      struct voice_turn *out)
+{
+    bool digit = key >= '0' && key <= '9';
+
+    turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
+    if (key == '*' && v->state != VOICE_AMOUNT) {
+        enter(v, v->state, again, out);
+        return;
+    }
+    if (digit || key == '*') {
+        if (v->nkeys < sizeof(v->keys) - 1) {
+            v->keys[v->nkeys] = key;
+        }
+        if (v->nkeys < UINT8_MAX) {
+            v->nkeys++; /* past the buffer: too long, refused at '#' */
+        }
+    }
+    if ((v->state == VOICE_CODE || v->state == VOICE_ORDER_CODE) && v->nkeys == VOICE_CODE_DIGITS) {
+        memcpy(out->text, v->keys, VOICE_CODE_DIGITS);
+        out->text[VOICE_CODE_DIGITS] = '\0';
+        ask(v, v->state == VOICE_CODE ? VOICE_ASK : VOICE_PAY_ORDER, out);
+        return;
+    }
+    if (key != '#') {
+        return;
+    }
+    switch (v->state) {
+    case VOICE_NUMBER:
+        if (v->nkeys < NUMBER_DIGITS_MIN || v->nkeys > NUMBER_DIGITS_MAX) {
+            enter(v, VOICE_NUMBER, VOICE_PROMPT_BAD_NUMBER, out);
+            break;
+        }
+        memcpy(v->number, v->keys, v->nkeys);
+        v->number[v->nkeys] = '\0';
+        enter(v, VOICE_AMOUNT, VOICE_PROMPT_ASK_AMOUNT, out);
+        break;
+    case VOICE_AMOUNT:
+        amount_done(v, out);
+        break;
+    case VOICE_REF:
+        if (v->nkeys != VOICE_REF_DIGITS) {
+            enter(v, VOICE_MENU, VOICE_PROMPT_NO_ORDER, out);
+            break;
+        }
+        memcpy(out->text, v->keys, VOICE_REF_DIGITS);
+        out->text[VOICE_REF_DIGITS] = '\0';
+        ask(v, VOICE_FIND_ORDER, out);
+        break;
+    default: /* a code ended early */
+        enter(v, v->state, VOICE_PROMPT_BAD_CODE, out);
+        break;
+    }
+}
+
+static void charity_key(struct voice_call *v, char key, struct voice_turn *out)
+{
+    if (key >= '1' && key < (char)('1' + v->ncharities)) {
+        v->charity = (uint8_t)(key - '0');
+        enter(v, VOICE_AMOUNT, VOICE_PROMPT_ASK_AMOUNT, out);
+    } else if (key == '*') {
+        ask(v, VOICE_CHARITIES, out);
+    } else if (key == '#') {
+        enter(v, VOICE_MENU, VOICE_PROMPT_MENU, out);
+    } else {
+        turn(out, VOICE_PLAY, VOICE_PROMPT_INVALID);
+    }
+}
+
+void voice_call_key(struct voice_call *v, char key, struct voice_turn *out)
+{
+    turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
+    if (v->state == VOICE_ASKING || v->state == VOICE_LEAVING) {
+        return; /* an answer is coming, or the goodbye is playing: keys wait */
+    }
+    v->silences = 0;
+    switch (v->state) {
+    case VOICE_MENU:
+        menu_key(v, key, out);
+        break;
+    case VOICE_CHARITY:
+        charity_key(v, key, out);
+        break;
+    case VOICE_NUMBER:
+        entry_key(v, key, VOICE_PROMPT_ASK_NUMBER, out);
+        break;
+    case VOICE_REF:
+        entry_key(v, key, VOICE_PROMPT_ASK_REF, out);
+        break;
+    default: /* VOICE_AMOUNT, VOICE_CODE, VOICE_ORDER_CODE */
+        entry_key(v, key, VOICE_PROMPT_ASK_CODE, out);
+        break;
+    }
+}
+
+void voice_call_answer(struct voice_call *v, enum voice_answer a, struct voice_turn *out)
+{
+    turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
+    if (v->state != VOICE_ASKING) {
+        return; /* nothing was asked: a stale answer */
+    }
+    switch (a) {
+    case VOICE_ANSWER_SAID:
+        enter(v, VOICE_MENU, VOICE_PROMPT_SAY, out);
+        break;
+    case VOICE_ANSWER_CODE:
+        enter(v, VOICE_CODE, VOICE_PROMPT_SAY, out);
+        break;
+    case VOICE_ANSWER_FOUND:
+        enter(v, VOICE_ORDER_CODE, VOICE_PROMPT_SAY, out);
+        break;
+    case VOICE_ANSWER_NOT_FOUND:
+        enter(v, VOICE_MENU, VOICE_PROMPT_NO_ORDER, out);
+        break;
+    case VOICE_ANSWER_WRONG_CODE:
+        enter(v, VOICE_ORDER_CODE, VOICE_PROMPT_WRONG_CODE, out);
+        break;
+    case VOICE_ANSWER_OVER:
+        enter(v, VOICE_MENU, VOICE_PROMPT_ORDER_OVER, out);
+        break;
+    default:
+        enter(v, VOICE_MENU, VOICE_PROMPT_TROUBLE, out);
+        break;
+    }
+}
+
+void voice_call_charities(struct voice_call *v, const char *const *keywords, size_t n,
+                          struct voice_turn *out)
+{
+    turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
+    if (v->state != VOICE_ASKING) {
+        return;
+    }
+    if (n == 0) {
+        enter(v, VOICE_MENU, VOICE_PROMPT_NO_CHARITY, out);
+        return;
+    }
+    v->ncharities = (uint8_t)(n < VOICE_CHARITIES_MAX ? n : VOICE_CHARITIES_MAX);
+    for (size_t i = 0; i < v->ncharities; i++) {
+        snprintf(v->charities[i], sizeof(v->charities[i]), "%s", keywords[i]);
+    }
+    enter(v, VOICE_CHARITY, VOICE_PROMPT_SAY, out);
 }
 
 void voice_call_played(struct voice_call *v, struct voice_turn *out)
@@ -100,8 +378,14 @@ void voice_call_played(struct voice_call *v, struct voice_turn *out)
 
 void voice_call_silence(struct voice_call *v, struct voice_turn *out)
 {
+    static const enum voice_prompt again[VOICE_STATE_COUNT_] = {
+        [VOICE_MENU] = VOICE_PROMPT_MENU,         [VOICE_NUMBER] = VOICE_PROMPT_ASK_NUMBER,
+        [VOICE_AMOUNT] = VOICE_PROMPT_ASK_AMOUNT, [VOICE_CODE] = VOICE_PROMPT_ASK_CODE,
+        [VOICE_REF] = VOICE_PROMPT_ASK_REF,       [VOICE_ORDER_CODE] = VOICE_PROMPT_ASK_CODE,
+    };
+
     turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
-    if (v->state != VOICE_MENU) {
+    if (v->state == VOICE_ASKING || v->state == VOICE_LEAVING) {
         return;
     }
     if (v->silences >= VOICE_SILENCES_MAX) {
@@ -109,7 +393,11 @@ void voice_call_silence(struct voice_call *v, struct voice_turn *out)
         return;
     }
     v->silences++;
-    turn(out, VOICE_PLAY, VOICE_PROMPT_MENU);
+    if (v->state == VOICE_CHARITY) {
+        ask(v, VOICE_CHARITIES, out); /* the list again */
+        return;
+    }
+    enter(v, v->state, again[v->state], out);
 }
 
 const char *voice_prompt_text(enum voice_prompt p, enum lang lang)
@@ -120,7 +408,43 @@ const char *voice_prompt_text(enum voice_prompt p, enum lang lang)
     return prompt_texts[p][lang == LANG_EN ? 1 : 0];
 }
 
+const char *voice_prompt_name(enum voice_prompt p)
+{
+    return (unsigned)p < VOICE_PROMPT_COUNT_ ? prompt_names[p] : "?";
+}
+
 const char *voice_balance_keyword(enum lang lang)
 {
     return lang == LANG_EN ? "BAL" : "SOLDE";
+}
+
+void voice_charities_text(enum lang lang, const char *const *names, size_t n, char *out,
+                          size_t cap)
+{
+    size_t len = 0;
+
+    if (cap == 0) {
+        return;
+    }
+    out[0] = '\0';
+    for (size_t i = 0; i < n && i < VOICE_CHARITIES_MAX && len < cap; i++) {
+        int w = snprintf(out + len, cap - len, lang == LANG_EN ? "For %s, press %zu. "
+                                                               : "Pour %s, tapez %zu. ",
+                         names[i], i + 1);
+        len += w > 0 ? (size_t)w : 0;
+    }
+    if (len < cap) {
+        snprintf(out + len, cap - len, "%s",
+                 lang == LANG_EN ? "To go back, press hash." : "Pour revenir, tapez dièse.");
+    }
+}
+
+void voice_order_text(enum lang lang, const char *payee, const char *amount,
+                      const char *reference, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             lang == LANG_EN ? "%s asks you for %s, reference %s. To pay, key your 6-digit code."
+                             : "%s vous demande %s, référence %s. Pour payer, tapez votre code "
+                               "à 6 chiffres.",
+             payee, amount, reference);
 }

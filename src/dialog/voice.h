@@ -1,51 +1,113 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The phone menu (issue 14): what a caller's keys mean and what to play next, as a small state
- * machine the SIP channel feeds (keys, prompts ended, silences) and that answers with one turn:
- * a prompt to play, a question for the dialog (the balance), or hang up. No I/O, no audio: the
- * prompts are named here with their texts; synthesis and playout are the channel's. */
+ * machine the SIP channel feeds (keys, prompts ended, silences, the dialog's answers) and that
+ * answers with one turn: a prompt to play, a question for the dialog (an SMS-style command, a
+ * payment request's reference, a request's code), or hang up. No I/O, no audio: the prompts
+ * are named here with their texts; synthesis and playout are the channel's. Money rules stay
+ * the dialog's: sending money and giving are the SMS commands (ENVOI, DON, the bare code) put
+ * together from keys; paying an order is the payment request's code path. */
 #ifndef MDT_DIALOG_VOICE_H
 #define MDT_DIALOG_VOICE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
+#include "base/limits.h"
 #include "base/money.h" /* enum lang */
 
 enum voice_prompt {
     VOICE_PROMPT_NONE = 0,
     VOICE_PROMPT_MENU,      /* welcome and the menu: 1 balance, 2 send, 3 pay, 4 give, 9 language */
-    VOICE_PROMPT_BALANCE,   /* the dialog's balance reply, in voice_turn.say (from the caller) */
+    VOICE_PROMPT_SAY,       /* words decided elsewhere, in the turn's say (the dialog's reply) */
     VOICE_PROMPT_NOT_BUILT, /* that choice is not yet offered by phone */
     VOICE_PROMPT_INVALID,   /* a key the menu does not know */
-    VOICE_PROMPT_ANONYMOUS, /* a hidden number: nothing a wallet's owner can do yet */
+    VOICE_PROMPT_ANONYMOUS, /* a hidden number: no wallet to use, card payments not built yet */
     VOICE_PROMPT_GOODBYE,
+    VOICE_PROMPT_ASK_NUMBER, /* the payee's number, then # */
+    VOICE_PROMPT_ASK_AMOUNT, /* the amount, * for the decimal separator, then # */
+    VOICE_PROMPT_ASK_CODE,   /* the 6-digit code (said again after a silence) */
+    VOICE_PROMPT_ASK_REF,    /* the order's reference, then # */
+    VOICE_PROMPT_BAD_NUMBER, /* not a phone number: key it again */
+    VOICE_PROMPT_BAD_AMOUNT, /* not an amount: key it again */
+    VOICE_PROMPT_BAD_CODE,   /* # before 6 digits: key the code again */
+    VOICE_PROMPT_NO_ORDER,   /* no order of yours waits with that reference */
+    VOICE_PROMPT_WRONG_CODE, /* a wrong code for an order, tries left: key it again */
+    VOICE_PROMPT_ORDER_OVER, /* the order can no longer be paid (expired, paid, declined) */
+    VOICE_PROMPT_NO_CHARITY, /* no association to give to */
+    VOICE_PROMPT_TROUBLE,    /* the service could not answer: try again */
     VOICE_PROMPT_COUNT_
 };
 
 enum voice_action {
-    VOICE_NONE = 0,    /* nothing to do: wait for a key or the end of the prompt */
-    VOICE_PLAY,        /* play prompt (barge-in allowed: a key stops it) */
-    VOICE_ASK_BALANCE, /* ask the dialog for the caller's balance, then voice_call_balance */
-    VOICE_HANGUP,      /* hang up now */
+    VOICE_NONE = 0,   /* nothing to do: wait for a key or the end of the prompt */
+    VOICE_PLAY,       /* play prompt (barge-in allowed: a key stops it); say for VOICE_PROMPT_SAY */
+    VOICE_ASK,        /* send text to the dialog as the caller's message, then voice_call_answer */
+    VOICE_CHARITIES,  /* list the associations, then voice_call_charities */
+    VOICE_FIND_ORDER, /* find the caller's pending request whose phone reference is text */
+    VOICE_PAY_ORDER,  /* pay that request with the code in text, then voice_call_answer */
+    VOICE_HANGUP,     /* hang up now */
 };
 
+/* Room for a turn's text: "DON 1000000,00 ABCDEFGHIJKLMNOP" and a 6-digit code fit. */
+#define VOICE_TEXT_MAX 64
+
+/* One turn. text holds what VOICE_ASK, VOICE_FIND_ORDER and VOICE_PAY_ORDER carry: it may be
+ * a code, so the caller wipes it (explicit_bzero) once used. */
 struct voice_turn {
     enum voice_action action;
     enum voice_prompt prompt;
+    char text[VOICE_TEXT_MAX];
 };
 
 enum voice_state {
-    VOICE_MENU = 0, /* the menu was played or is playing: waiting for a choice */
-    VOICE_ASKING,   /* waiting for the dialog's answer */
-    VOICE_LEAVING,  /* the goodbye is playing: hang up when it ends */
+    VOICE_MENU = 0,    /* the menu was played or is playing: waiting for a choice */
+    VOICE_ASKING,      /* waiting for the dialog's answer */
+    VOICE_LEAVING,     /* the goodbye is playing: hang up when it ends */
+    VOICE_NUMBER,      /* send: keying the payee's number */
+    VOICE_AMOUNT,      /* send or give: keying the amount */
+    VOICE_CODE,        /* an order (send, give) waits for the code: keying it */
+    VOICE_CHARITY,     /* give: choosing the association */
+    VOICE_REF,         /* pay an order: keying its reference */
+    VOICE_ORDER_CODE,  /* pay an order: the code for the request found */
+    VOICE_STATE_COUNT_ /* not a state */
 };
+
+/* What the dialog's answer to a turn means for the call (the channel tells). */
+enum voice_answer {
+    VOICE_ANSWER_SAID = 0,   /* replied (in say); nothing waits for the caller: back to the menu */
+    VOICE_ANSWER_CODE,       /* replied (in say) and an order waits for the caller's code */
+    VOICE_ANSWER_FOUND,      /* the request was found: say reads it back, then its code */
+    VOICE_ANSWER_NOT_FOUND,  /* no such request for this caller */
+    VOICE_ANSWER_WRONG_CODE, /* a wrong code for the request, tries left */
+    VOICE_ANSWER_OVER,       /* the request can no longer be paid, and nothing was said */
+    VOICE_ANSWER_FAILED,     /* the service could not answer (busy, store failure) */
+};
+
+/* Associations offered on one call (one key each: 1 to 9). */
+#define VOICE_CHARITIES_MAX 9
+/* An association's keyword as the dialog knows it. */
+#define VOICE_KEYWORD_MAX (COMMAND_KEYWORD_MAX + 1)
+/* Digits kept while keying: the longest is an E.164 number's 15 digits. */
+#define VOICE_KEYS_MAX 16
+/* A payment request's phone reference: digits keyed (dialog_request_phone_ref). */
+#define VOICE_REF_DIGITS 6
+/* The confirmation code's digits (COMMAND_CODE_DIGITS). */
+#define VOICE_CODE_DIGITS 6
 
 /* One call's menu. The caller owns it (zeroed, then voice_call_start). */
 struct voice_call {
     enum voice_state state;
+    enum voice_state after; /* VOICE_ASKING: what was asked (the state that asked) */
     enum lang lang;
     bool anonymous;
-    uint8_t silences; /* re-prompts after a silence, since the last key */
+    uint8_t silences;            /* re-prompts after a silence, since the last key */
+    char keys[VOICE_KEYS_MAX];   /* digits keyed so far in an entry state (may be a code) */
+    uint8_t nkeys;               /* of keys */
+    char number[VOICE_KEYS_MAX]; /* send: the payee's number, as keyed */
+    char charities[VOICE_CHARITIES_MAX][VOICE_KEYWORD_MAX];
+    uint8_t ncharities;
+    uint8_t charity; /* give: 1 + the index chosen; 0: sending to number */
 };
 
 /* Re-prompts after silences before goodbye (issue 14: twice, then goodbye and hang up). */
@@ -54,14 +116,21 @@ struct voice_call {
 #define VOICE_SILENCE_S 8
 
 /* Start v for a caller in lang (their wallet's language, or the service's); anonymous: no
- * number (only card payments of an order will be offered, not built yet). *out: the first turn. */
+ * number (only card payments of an order would be possible, not built yet). *out: the first
+ * turn. */
 void voice_call_start(struct voice_call *v, enum lang lang, bool anonymous, struct voice_turn *out);
 
-/* The caller pressed key ('0'-'9', '*', '#', 'A'-'D'). '*' repeats the menu. */
+/* The caller pressed key ('0'-'9', '*', '#', 'A'-'D'). In the menu '*' repeats it; in an entry
+ * state '*' starts the entry again, except in an amount where it is the decimal separator. */
 void voice_call_key(struct voice_call *v, char key, struct voice_turn *out);
 
-/* The balance the dialog answered (to be said: voice_prompt_text does not hold it). */
-void voice_call_balance(struct voice_call *v, struct voice_turn *out);
+/* The dialog's answer to the last VOICE_ASK, VOICE_FIND_ORDER or VOICE_PAY_ORDER. */
+void voice_call_answer(struct voice_call *v, enum voice_answer a, struct voice_turn *out);
+
+/* The associations for VOICE_CHARITIES: keywords[0..n) (n cut to VOICE_CHARITIES_MAX), copied.
+ * The list to say is voice_charities_text's. */
+void voice_call_charities(struct voice_call *v, const char *const *keywords, size_t n,
+                          struct voice_turn *out);
 
 /* The last prompt ended (not stopped by a key). */
 void voice_call_played(struct voice_call *v, struct voice_turn *out);
@@ -69,11 +138,24 @@ void voice_call_played(struct voice_call *v, struct voice_turn *out);
 /* VOICE_SILENCE_S passed since the prompt ended with no key. */
 void voice_call_silence(struct voice_call *v, struct voice_turn *out);
 
-/* The text of prompt p in lang, for synthesis (static storage; "" for VOICE_PROMPT_BALANCE,
- * whose words come from the dialog). */
+/* The text of prompt p in lang, for synthesis (static storage; "" for VOICE_PROMPT_SAY, whose
+ * words come from elsewhere). */
 const char *voice_prompt_text(enum voice_prompt p, enum lang lang);
+
+/* A stable name of p for logs ("menu", "ask_code"); "?" out of range. */
+const char *voice_prompt_name(enum voice_prompt p);
 
 /* The SMS keyword the dialog knows for the balance in lang ("SOLDE", "BAL"). */
 const char *voice_balance_keyword(enum lang lang);
+
+/* The list of associations to say, names[0..n) in key order, into out (cap bytes, cut):
+ * "Pour Téléthon, tapez 1. ..." then how to go back. */
+void voice_charities_text(enum lang lang, const char *const *names, size_t n, char *out,
+                          size_t cap);
+
+/* The read-back of an order found by its reference, into out (cap bytes): payee, amount (as
+ * formatted by the caller), the merchant's reference, then the ask for the code. */
+void voice_order_text(enum lang lang, const char *payee, const char *amount,
+                      const char *reference, char *out, size_t cap);
 
 #endif

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* mandatd's phone wiring (issue 14): the SIP channel's events into the phone menu
- * (dialog/voice.c), the menu's turns back out as prompts played on the call, and the balance
- * asked of the dialog as an SMS-style question on CHANNEL_VOICE whose reply is said, not sent.
- * Until the prompt synthesis lands (src/channel/sip/prompts.c), each prompt is a tone of its
+ * (dialog/voice.c), the menu's turns back out as prompts played on the call; the balance, a
+ * transfer, a donation and their code asked of the dialog as SMS-style messages on
+ * CHANNEL_VOICE whose replies are said (and go by SMS when the call is gone, or when they
+ * answer a code); an order paid through the payment request's code path. Until the prompt synthesis lands (src/channel/sip/prompts.c), each prompt is a tone of its
  * own pitch (prompt_render), so a test can tell them apart. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 #include <event2/event.h>
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "channel/sip/sip.h"
 #include "dialog/dialog.h"
@@ -19,9 +21,12 @@
 #include "mandatd/daemon.h"
 #include "mandatd/service.h"
 #include "store/store_channel.h"
+#include "vault/vault.h"
 
 /* A tone prompt: 1.2 s, long enough to be heard and short enough for tests. */
 #define TONE_SAMPLES 9600
+/* What a call says from the dialog: a reply or two, or a read-back (outbox texts are shorter). */
+#define SAY_MAX 1024
 
 /* One call's menu on the loop. */
 struct voice_session {
@@ -30,6 +35,10 @@ struct voice_session {
     char e164[PHONE_E164_MAX]; /* "" anonymous or not a number */
     uint32_t tag;              /* of the prompt playing: older SIP_EV_PLAYED are stale */
     struct event *silence;
+    struct event *answer;      /* the dialog's answer, run once its step is done */
+    enum voice_answer pending; /* that answer */
+    char say[SAY_MAX];         /* its words; wiped once played */
+    struct id128 order;        /* pay an order: the request found by its phone reference */
     struct daemon_sip *s;
 };
 
@@ -60,7 +69,8 @@ static struct voice_session *session_find(struct daemon_sip *s, uint32_t call)
 }
 
 /* The audio of prompt p: the synthesised words once prompts.c lands; a tone meanwhile. say is
- * what VOICE_PROMPT_BALANCE must say (the dialog's reply), for that synthesis. */
+ * what VOICE_PROMPT_SAY must say (the dialog's reply, a read-back, a list), for that
+ * synthesis. */
 static void prompt_render(struct daemon_sip *s, enum voice_prompt p, enum lang lang,
                           const char *say, const uint8_t **samples, size_t *n)
 {
@@ -70,7 +80,7 @@ static void prompt_render(struct daemon_sip *s, enum voice_prompt p, enum lang l
     *n = TONE_SAMPLES;
 }
 
-static void turn_run(struct voice_session *vs, const struct voice_turn *t, const char *say);
+static void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say);
 
 static void on_silence(evutil_socket_t fd, short what, void *arg)
 {
@@ -83,79 +93,226 @@ static void on_silence(evutil_socket_t fd, short what, void *arg)
     turn_run(vs, &t, NULL);
 }
 
-struct balance_ask {
+/* The dialog's answer, once its step is done (the dialog's memory then says whether an order
+ * waits for the caller's code). */
+static void on_answer(evutil_socket_t fd, short what, void *arg)
+{
+    struct voice_session *vs = arg;
+    struct voice_turn t;
+    enum voice_answer a = vs->pending;
+
+    (void)fd;
+    (void)what;
+    if (a == VOICE_ANSWER_SAID && (vs->v.after == VOICE_AMOUNT || vs->v.after == VOICE_CODE) &&
+        dialog_order_waiting(vs->s->d->dialog, vs->e164)) {
+        a = VOICE_ANSWER_CODE; /* an order (or a wrong code's retry) waits for the code */
+    }
+    voice_call_answer(&vs->v, a, &t);
+    turn_run(vs, &t, vs->say);
+    vault_wipe(vs->say, sizeof(vs->say));
+}
+
+static void answer_later(struct voice_session *vs, enum voice_answer a)
+{
+    vs->pending = a;
+    event_active(vs->answer, EV_TIMEOUT, 0);
+}
+
+/* A question to the dialog about one call (the call may be gone when it is answered). */
+struct voice_ask {
     struct daemon_sip *s;
     uint32_t call;
+    bool code; /* the question was a code: its replies also go by SMS */
 };
 
-/* The dialog's answer to the balance question: said on the call if it is still there. */
-static bool balance_told(void *ctx, int rc, const char *const *replies, size_t n)
+/* The dialog's replies to the caller's message: said on the call if it is still there. The
+ * replies to a code (a receipt, a wrong code, a lock) also go by SMS: a written receipt of a
+ * payment, and a word to the wallet's phone when someone tries codes from a number that may be
+ * spoofed. A call gone meanwhile gets every reply by SMS. */
+static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
 {
-    struct balance_ask *a = ctx;
+    struct voice_ask *a = ctx;
     struct voice_session *vs = session_find(a->s, a->call);
-    struct voice_turn t;
+    uint32_t call = a->call;
+    bool code = a->code;
+    size_t len = 0;
 
     free(a);
     if (vs == NULL) {
-        return true; /* hung up meanwhile: nothing to send by SMS either */
+        log_info("sip: call %u is gone: its replies go by SMS", call);
+        return false;
     }
-    if (rc < 0 || n == 0) {
-        log_warn("sip: call %u: the balance could not be read: %s", vs->call, mdt_strerror(rc));
-        t.action = VOICE_PLAY;
-        t.prompt = VOICE_PROMPT_NOT_BUILT;
-        vs->v.state = VOICE_MENU;
-        turn_run(vs, &t, NULL);
+    if (rc < 0) {
+        log_warn("sip: call %u: the dialog could not answer: %s", vs->call, mdt_strerror(rc));
+        answer_later(vs, VOICE_ANSWER_FAILED);
         return true;
     }
-    log_info("sip: call %u: balance answered", vs->call);
-    voice_call_balance(&vs->v, &t);
-    turn_run(vs, &t, replies[0]);
-    return true; /* said on the call, not sent by SMS */
+    log_info("sip: call %u: %s answered", vs->call, vs->v.after == VOICE_MENU ? "balance" : "order");
+    vs->say[0] = '\0';
+    for (size_t i = 0; i < n && len + 1 < sizeof(vs->say); i++) {
+        int w = snprintf(vs->say + len, sizeof(vs->say) - len, "%s%s", i > 0 ? " " : "",
+                         replies[i]);
+
+        len += w > 0 ? (size_t)w : 0;
+    }
+    answer_later(vs, VOICE_ANSWER_SAID);
+    return !code;
 }
 
-static void balance_ask(struct voice_session *vs)
+static void ask_dialog(struct voice_session *vs, const char *text)
 {
     struct daemon *d = vs->s->d;
     struct dialog_message m = {.channel = CHANNEL_VOICE};
-    struct balance_ask *a = calloc(1, sizeof(*a));
-    const char *kw = voice_balance_keyword(vs->v.lang);
+    struct voice_ask *a = calloc(1, sizeof(*a));
 
     MDT_ASSERT(a != NULL);
     a->s = vs->s;
     a->call = vs->call;
+    a->code = vs->v.after == VOICE_CODE;
     snprintf(m.source, sizeof(m.source), "%s", vs->e164);
     snprintf(m.dest, sizeof(m.dest), "%s", d->cfg->sms.short_code);
-    m.text = kw;
-    m.len = strlen(kw);
-    service_receive(d->service, &m, a, balance_told);
+    m.text = text;
+    m.len = strlen(text);
+    service_receive(d->service, &m, a, ask_told);
 }
 
-static void turn_run(struct voice_session *vs, const struct voice_turn *t, const char *say)
+/* The associations a caller can give to, in the order they were created (up to 9). */
+static void charities_list(struct voice_session *vs)
+{
+    const char *keywords[VOICE_CHARITIES_MAX], *names[VOICE_CHARITIES_MAX];
+    const struct association_row *r;
+    struct voice_turn t;
+    size_t n = 0;
+
+    while (n < VOICE_CHARITIES_MAX && (r = dialog_association_at(vs->s->d->dialog, n)) != NULL) {
+        keywords[n] = r->keyword;
+        names[n] = r->name[0] != '\0' ? r->name : r->keyword;
+        n++;
+    }
+    voice_charities_text(vs->v.lang, names, n, vs->say, sizeof(vs->say));
+    voice_call_charities(&vs->v, keywords, n, &t);
+    turn_run(vs, &t, vs->say);
+}
+
+/* Pay an order: the caller's pending request with this phone reference, read back. */
+static void order_find(struct voice_session *vs, const char *digits)
+{
+    struct dialog *dl = vs->s->d->dialog;
+    const struct payment_request_row *r =
+        dialog_request_by_phone_ref(dl, vs->e164, digits, clock_now_us());
+    char payee[128], amount[MONEY_FORMAT_MAX];
+
+    if (r == NULL) {
+        log_info("sip: call %u: no order with that reference", vs->call);
+        answer_later(vs, VOICE_ANSWER_NOT_FOUND);
+        return;
+    }
+    vs->order = r->id;
+    dialog_request_payee(dl, r, vs->v.lang, payee, sizeof(payee));
+    if (money_format(r->amount_minor, currency_find(r->currency), vs->v.lang, amount,
+                     sizeof(amount)) < 0) {
+        snprintf(amount, sizeof(amount), "?");
+    }
+    voice_order_text(vs->v.lang, payee, amount, r->reference, vs->say, sizeof(vs->say));
+    log_info("sip: call %u: order found", vs->call);
+    answer_later(vs, VOICE_ANSWER_FOUND);
+}
+
+/* The payer's code for the request is durable: what to say. The SMS receipt and the
+ * merchant's webhook are the step's, whether or not the call is still there. */
+static void order_paid(void *ctx, int rc, const struct dialog_step *step)
+{
+    struct voice_ask *a = ctx;
+    struct voice_session *vs = session_find(a->s, a->call);
+    enum step_outcome o = rc == 0 ? dialog_step_outcome(step) : OUTCOME_REFUSED;
+    const char *said = NULL;
+
+    if (vs == NULL) {
+        log_info("sip: call %u is gone: the order's answer goes by SMS", a->call);
+        free(a);
+        return;
+    }
+    free(a);
+    for (size_t i = 0; rc == 0 && i < step->row_count && said == NULL; i++) {
+        if (step->rows[i].kind == EXTRA_OUTBOX && strcmp(step->rows[i].u.outbox.dest, vs->e164) == 0) {
+            said = step->rows[i].u.outbox.text; /* the payer's SMS: a receipt or a lock */
+        }
+    }
+    log_info("sip: call %u: order answered (%d)", vs->call, (int)o);
+    snprintf(vs->say, sizeof(vs->say), "%s", said != NULL ? said : "");
+    if (rc < 0) {
+        answer_later(vs, VOICE_ANSWER_FAILED);
+    } else if (o == OUTCOME_WRONG_CODE) {
+        answer_later(vs, VOICE_ANSWER_WRONG_CODE);
+    } else if (said != NULL) {
+        answer_later(vs, VOICE_ANSWER_SAID);
+    } else {
+        answer_later(vs, VOICE_ANSWER_OVER);
+    }
+}
+
+static void order_pay(struct voice_session *vs, const char *code)
+{
+    struct daemon *d = vs->s->d;
+    struct dialog_step *step = NULL;
+    struct voice_ask *a;
+    struct mdt_err err = {0};
+    int rc = dialog_request_confirm_phone(d->dialog, vs->order, vs->e164, code, clock_now_us(),
+                                          &step, &err);
+
+    if (rc < 0) {
+        log_info("sip: call %u: cannot pay the order: %s", vs->call, err.msg);
+        answer_later(vs, rc == MDT_E(NOTFOUND) ? VOICE_ANSWER_OVER : VOICE_ANSWER_FAILED);
+        return;
+    }
+    a = calloc(1, sizeof(*a));
+    MDT_ASSERT(a != NULL);
+    a->s = vs->s;
+    a->call = vs->call;
+    rc = service_submit(d->service, step, a, order_paid);
+    if (rc < 0) {
+        free(a);
+        answer_later(vs, VOICE_ANSWER_FAILED);
+    }
+}
+
+static void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say)
 {
     const uint8_t *samples;
     size_t n;
     int rc;
 
+    if (t->action != VOICE_NONE) {
+        event_del(vs->silence);
+    }
     switch (t->action) {
     case VOICE_PLAY:
-        event_del(vs->silence);
         prompt_render(vs->s, t->prompt, vs->v.lang, say, &samples, &n);
+        log_info("sip: call %u says %s", vs->call, voice_prompt_name(t->prompt));
         rc = sip_call_play(vs->s->chan, vs->call, SIP_LAW_PCMA, samples, n, true, ++vs->tag);
         if (rc < 0) {
             log_warn("sip: call %u: cannot play: %s", vs->call, mdt_strerror(rc));
         }
         break;
-    case VOICE_ASK_BALANCE:
-        event_del(vs->silence);
-        balance_ask(vs);
+    case VOICE_ASK:
+        ask_dialog(vs, t->text);
+        break;
+    case VOICE_CHARITIES:
+        charities_list(vs);
+        break;
+    case VOICE_FIND_ORDER:
+        order_find(vs, t->text);
+        break;
+    case VOICE_PAY_ORDER:
+        order_pay(vs, t->text);
         break;
     case VOICE_HANGUP:
-        event_del(vs->silence);
         (void)sip_call_hangup(vs->s->chan, vs->call);
         break;
     case VOICE_NONE:
         break;
     }
+    vault_wipe(t->text, sizeof(t->text)); /* may be a code */
 }
 
 static const char *source_name(enum sip_key_source src)
@@ -192,7 +349,7 @@ static void on_event(void *ctx, const struct sip_event *ev)
 {
     struct daemon_sip *s = ctx;
     struct voice_session *vs = ev->kind == SIP_EV_CALL ? NULL : session_find(s, ev->call);
-    struct voice_turn t = {VOICE_NONE, VOICE_PROMPT_NONE};
+    struct voice_turn t = {.action = VOICE_NONE, .prompt = VOICE_PROMPT_NONE};
     struct timeval silence = {VOICE_SILENCE_S, 0};
 
     if (ev->kind == SIP_EV_CALL) {
@@ -204,7 +361,8 @@ static void on_event(void *ctx, const struct sip_event *ev)
     }
     switch (ev->kind) {
     case SIP_EV_KEY:
-        /* Menu choices only: once card entry exists, its digits must never reach a log. */
+        /* Menu choices only: digits keyed in an entry (a number, an amount, a code) never
+         * reach the log. */
         if (vs->v.state == VOICE_MENU) {
             log_info("sip: call %u key %c (%s)", vs->call, ev->key, source_name(ev->source));
         }
@@ -216,7 +374,8 @@ static void on_event(void *ctx, const struct sip_event *ev)
             return; /* replaced or stopped by a key, which has its own turn */
         }
         voice_call_played(&vs->v, &t);
-        if (t.action == VOICE_NONE && vs->v.state == VOICE_MENU) {
+        if (t.action == VOICE_NONE && vs->v.state != VOICE_ASKING &&
+            vs->v.state != VOICE_LEAVING) {
             event_add(vs->silence, &silence);
         }
         break;
@@ -224,6 +383,9 @@ static void on_event(void *ctx, const struct sip_event *ev)
         log_info("sip: call %u ended: %llu audio packets received, %llu with sound", vs->call,
                  (unsigned long long)ev->rx_packets, (unsigned long long)ev->rx_loud);
         event_del(vs->silence);
+        event_del(vs->answer);
+        vault_wipe(&vs->v, sizeof(vs->v));
+        vault_wipe(vs->say, sizeof(vs->say));
         vs->call = 0;
         return;
     default:
@@ -267,7 +429,8 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
     for (size_t i = 0; i < s->cap; i++) {
         s->sessions[i].s = s;
         s->sessions[i].silence = evtimer_new(d->base, on_silence, &s->sessions[i]);
-        if (s->sessions[i].silence == NULL) {
+        s->sessions[i].answer = evtimer_new(d->base, on_answer, &s->sessions[i]);
+        if (s->sessions[i].silence == NULL || s->sessions[i].answer == NULL) {
             return mdt_err_set(err, MDT_E(NOMEM), "sip: out of memory");
         }
     }
@@ -292,6 +455,9 @@ void daemon_stop_sip(struct daemon *d)
     for (size_t i = 0; s->sessions != NULL && i < s->cap; i++) {
         if (s->sessions[i].silence != NULL) {
             event_free(s->sessions[i].silence);
+        }
+        if (s->sessions[i].answer != NULL) {
+            event_free(s->sessions[i].answer);
         }
     }
     free(s->sessions);

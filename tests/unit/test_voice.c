@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The phone menu's state machine (dialog/voice.c): each key's turn, barge-in waiting for the
  * balance, '*' repeats, 9 changes the language, silences re-prompt twice then say goodbye and
- * hang up, a hidden number hears why and is hung up on. */
+ * hang up, a hidden number hears why and is hung up on; sending money (number #, amount # with
+ * '*' as the decimal separator, the code sent at its sixth digit), giving to an association
+ * chosen from a list, paying an order by its reference and code, and bad entries re-asked. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -18,6 +20,13 @@ static void expect_turn(const struct voice_turn *t, enum voice_action a, enum vo
     assert_int_equal(t->prompt, p);
 }
 
+static void keys(struct voice_call *v, const char *k, struct voice_turn *t)
+{
+    for (; *k != '\0'; k++) {
+        voice_call_key(v, *k, t);
+    }
+}
+
 static void test_menu(void **state)
 {
     struct voice_call v = {0};
@@ -28,8 +37,6 @@ static void test_menu(void **state)
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_MENU);
     voice_call_key(&v, '7', &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_INVALID);
-    voice_call_key(&v, '2', &t);
-    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_NOT_BUILT);
     voice_call_key(&v, '*', &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_MENU);
     voice_call_key(&v, '9', &t);
@@ -37,17 +44,177 @@ static void test_menu(void **state)
     assert_int_equal(v.lang, LANG_EN);
     assert_string_equal(voice_balance_keyword(v.lang), "BAL");
     voice_call_key(&v, '1', &t);
-    expect_turn(&t, VOICE_ASK_BALANCE, VOICE_PROMPT_NONE);
+    expect_turn(&t, VOICE_ASK, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "BAL");
     voice_call_key(&v, '2', &t); /* waiting for the dialog: keys do nothing */
     expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
-    voice_call_balance(&v, &t);
-    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BALANCE);
+    voice_call_answer(&v, VOICE_ANSWER_SAID, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    assert_int_equal(v.state, VOICE_MENU);
+    voice_call_answer(&v, VOICE_ANSWER_SAID, &t); /* nothing asked: a stale answer */
+    expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
     voice_call_played(&v, &t);
     expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
     voice_call_key(&v, '#', &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_GOODBYE);
     voice_call_played(&v, &t);
     expect_turn(&t, VOICE_HANGUP, VOICE_PROMPT_NONE);
+}
+
+static void test_send(void **state)
+{
+    struct voice_call v = {0};
+    struct voice_turn t;
+
+    (void)state;
+    voice_call_start(&v, LANG_FR, false, &t);
+    voice_call_key(&v, '2', &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_NUMBER);
+    keys(&v, "061#", &t); /* too short */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_NUMBER);
+    keys(&v, "0698*", &t); /* '*' starts the number again */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_NUMBER);
+    keys(&v, "0698765432#", &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_AMOUNT);
+    keys(&v, "1*2*3#", &t); /* two separators */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_AMOUNT);
+    keys(&v, "1*234#", &t); /* three decimals */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_AMOUNT);
+    keys(&v, "0*00#", &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_AMOUNT);
+    keys(&v, "12*5#", &t);
+    expect_turn(&t, VOICE_ASK, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "ENVOI 12,5 0698765432");
+    assert_int_equal(v.nkeys, 0);
+    voice_call_answer(&v, VOICE_ANSWER_CODE, &t); /* the read-back, then the code */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    assert_int_equal(v.state, VOICE_CODE);
+    keys(&v, "12#", &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_CODE);
+    keys(&v, "48392", &t);
+    expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
+    voice_call_key(&v, '0', &t); /* the sixth digit sends it */
+    expect_turn(&t, VOICE_ASK, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "483920");
+    assert_int_equal(v.after, VOICE_CODE);
+    for (size_t i = 0; i < sizeof(v.keys); i++) {
+        assert_int_equal(v.keys[i], 0); /* the code is not kept */
+    }
+    voice_call_answer(&v, VOICE_ANSWER_CODE, &t); /* a wrong code: the order still waits */
+    assert_int_equal(v.state, VOICE_CODE);
+    keys(&v, "483921", &t);
+    voice_call_answer(&v, VOICE_ANSWER_SAID, &t); /* the receipt */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    assert_int_equal(v.state, VOICE_MENU);
+
+    /* English: SEND, the decimal point, an amount started with '*'. */
+    voice_call_start(&v, LANG_EN, false, &t);
+    keys(&v, "20033612345678#*5#", &t);
+    expect_turn(&t, VOICE_ASK, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "SEND 0.5 0033612345678");
+    voice_call_answer(&v, VOICE_ANSWER_FAILED, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_TROUBLE);
+    assert_int_equal(v.state, VOICE_MENU);
+    /* Too many digits are refused, never kept past the buffer. */
+    keys(&v, "212345678901234567890#", &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_NUMBER);
+    keys(&v, "0612345678#", &t);
+    keys(&v, "12345678901234567890#", &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_AMOUNT);
+}
+
+static void test_give(void **state)
+{
+    const char *kw[] = {"TELETHON", "ACF"};
+    struct voice_call v = {0};
+    struct voice_turn t;
+    char text[256];
+
+    (void)state;
+    voice_call_start(&v, LANG_FR, false, &t);
+    voice_call_key(&v, '4', &t);
+    expect_turn(&t, VOICE_CHARITIES, VOICE_PROMPT_NONE);
+    voice_call_charities(&v, kw, 0, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_NO_CHARITY);
+    voice_call_key(&v, '4', &t);
+    voice_call_charities(&v, kw, 2, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    voice_call_key(&v, '3', &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_INVALID);
+    voice_call_key(&v, '2', &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_AMOUNT);
+    keys(&v, "5#", &t);
+    expect_turn(&t, VOICE_ASK, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "DON 5 ACF");
+    voice_charities_text(LANG_FR, (const char *[]){"Téléthon", "Action contre la faim"}, 2, text,
+                         sizeof(text));
+    assert_string_equal(text, "Pour Téléthon, tapez 1. Pour Action contre la faim, tapez 2. "
+                              "Pour revenir, tapez dièse.");
+    voice_charities_text(LANG_EN, kw, 1, text, 12); /* cut, terminated */
+    assert_string_equal(text, "For TELETHO");
+}
+
+static void test_order(void **state)
+{
+    struct voice_call v = {0};
+    struct voice_turn t;
+    char text[256];
+
+    (void)state;
+    voice_call_start(&v, LANG_EN, false, &t);
+    voice_call_key(&v, '3', &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_REF);
+    keys(&v, "12345#", &t); /* not 6 digits */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_NO_ORDER);
+    keys(&v, "3123456#", &t);
+    expect_turn(&t, VOICE_FIND_ORDER, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "123456");
+    voice_call_answer(&v, VOICE_ANSWER_NOT_FOUND, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_NO_ORDER);
+    keys(&v, "3654321#", &t);
+    voice_call_answer(&v, VOICE_ANSWER_FOUND, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    keys(&v, "111111", &t);
+    expect_turn(&t, VOICE_PAY_ORDER, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "111111");
+    voice_call_answer(&v, VOICE_ANSWER_WRONG_CODE, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_WRONG_CODE);
+    keys(&v, "222222", &t);
+    expect_turn(&t, VOICE_PAY_ORDER, VOICE_PROMPT_NONE);
+    voice_call_answer(&v, VOICE_ANSWER_OVER, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ORDER_OVER);
+    assert_int_equal(v.state, VOICE_MENU);
+    voice_order_text(LANG_EN, "Zoe's", "€25.00", "order 123", text, sizeof(text));
+    assert_string_equal(text, "Zoe's asks you for €25.00, reference order 123. To pay, key your "
+                              "6-digit code.");
+}
+
+static void test_entry_silences(void **state)
+{
+    struct voice_call v = {0};
+    struct voice_turn t;
+
+    (void)state;
+    voice_call_start(&v, LANG_FR, false, &t);
+    keys(&v, "2061", &t);
+    voice_call_silence(&v, &t); /* the question again, the entry cleared */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_NUMBER);
+    assert_int_equal(v.nkeys, 0);
+    voice_call_silence(&v, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_NUMBER);
+    voice_call_silence(&v, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_GOODBYE);
+    voice_call_start(&v, LANG_FR, false, &t);
+    voice_call_key(&v, '4', &t);
+    const char *kw[] = {"ACF"};
+    voice_call_charities(&v, kw, 1, &t);
+    voice_call_silence(&v, &t); /* the list again, asked of the channel */
+    expect_turn(&t, VOICE_CHARITIES, VOICE_PROMPT_NONE);
+    for (int p = 0; p < VOICE_PROMPT_COUNT_; p++) {
+        assert_string_not_equal(voice_prompt_name((enum voice_prompt)p), "?");
+        assert_non_null(voice_prompt_name((enum voice_prompt)p));
+    }
+    assert_string_equal(voice_prompt_name(VOICE_PROMPT_COUNT_), "?");
 }
 
 static void test_silences(void **state)
@@ -59,7 +226,7 @@ static void test_silences(void **state)
     voice_call_start(&v, LANG_EN, false, &t);
     voice_call_silence(&v, &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_MENU);
-    voice_call_key(&v, '4', &t); /* a key resets the count */
+    voice_call_key(&v, '7', &t); /* a key resets the count */
     voice_call_silence(&v, &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_MENU);
     voice_call_silence(&v, &t);
@@ -83,7 +250,7 @@ static void test_anonymous_and_texts(void **state)
     voice_call_played(&v, &t);
     expect_turn(&t, VOICE_HANGUP, VOICE_PROMPT_NONE);
     for (int p = VOICE_PROMPT_MENU; p < VOICE_PROMPT_COUNT_; p++) {
-        if (p != VOICE_PROMPT_BALANCE) {
+        if (p != VOICE_PROMPT_SAY) {
             assert_true(strlen(voice_prompt_text((enum voice_prompt)p, LANG_FR)) > 0);
             assert_true(strlen(voice_prompt_text((enum voice_prompt)p, LANG_EN)) > 0);
         }
@@ -96,6 +263,10 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_menu),
+        cmocka_unit_test(test_send),
+        cmocka_unit_test(test_give),
+        cmocka_unit_test(test_order),
+        cmocka_unit_test(test_entry_silences),
         cmocka_unit_test(test_silences),
         cmocka_unit_test(test_anonymous_and_texts),
     };

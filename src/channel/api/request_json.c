@@ -37,6 +37,12 @@ static json_t *request_object(const struct payment_request_row *r)
                   created, "expires_at", expires, "updated_at", updated, "merchant_id",
                   (json_int_t)r->merchant_id);
     MDT_ASSERT(o != NULL);
+    if (r->state == PR_PENDING) { /* what the payer keys to pay it by phone (issue 14) */
+        char ref[DIALOG_PHONE_REF_DIGITS + 1];
+
+        dialog_request_phone_ref(r, ref);
+        json_object_set_new(o, "phone_ref", json_string(ref));
+    }
     if (r->callback_url[0] != '\0') {
         json_object_set_new(o, "callback_url", json_string(r->callback_url));
     }
