@@ -3,10 +3,16 @@
 # A raw SIP client over UDP for tests/e2e/test_sip.sh, for what baresip 1.0 cannot be asked to
 # do: requests from another source address, an INVITE refused for lack of room (to read its
 # Retry-After), keys sent by SIP INFO, and garbage. Prints what it got, one line per fact.
-# Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT | garbage PORT
+# A call from a given number can also key what it reads on stdin, one INFO per key, a line at a
+# time as the test writes them, and hang up at the line BYE (so keys and BYE arrive in order).
+# Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT |
+#        garbage PORT | keys PORT FROM
 import random
 import socket
 import sys
+
+
+CALLER = "+33611112222"
 
 
 def request(method, port, lport, call_id, cseq, extra="", body="", to_tag="", ctype=""):
@@ -16,12 +22,12 @@ def request(method, port, lport, call_id, cseq, extra="", body="", to_tag="", ct
         "%s sip:mandat@127.0.0.1:%d SIP/2.0\r\n"
         "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
         "Max-Forwards: 70\r\n"
-        "From: <sip:+33611112222@127.0.0.1>;tag=raw1\r\n"
+        "From: <sip:%s@127.0.0.1>;tag=raw1\r\n"
         "To: %s\r\n"
         "Call-ID: %s\r\n"
         "CSeq: %d %s\r\n"
-        "Contact: <sip:raw@127.0.0.1:%d>\r\n" % (method, port, lport, branch, to, call_id, cseq,
-                                                 method, lport))
+        "Contact: <sip:raw@127.0.0.1:%d>\r\n" % (method, port, lport, branch, CALLER, to, call_id,
+                                                 cseq, method, lport))
     if ctype:
         head += "Content-Type: %s\r\n" % ctype
     head += extra + "Content-Length: %d\r\n\r\n" % len(body)
@@ -127,6 +133,35 @@ def main():
                 s.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) +
                           "\r\nContent-Length: 0\r\n\r\n").encode(), src)
                 break
+    elif cmd == "keys":
+        global CALLER
+        CALLER = sys.argv[3]
+        s, lport = sock_on("127.0.0.1")
+        rtp, rtp_port = sock_on("127.0.0.1")
+        port = int(sys.argv[2])
+        call_id = "keys-%d" % lport
+        s.sendto(request("INVITE", port, lport, call_id, 1, body=sdp(rtp_port),
+                         ctype="application/sdp"), ("127.0.0.1", port))
+        status, headers, _ = final(s)
+        print(status, flush=True)
+        tag = headers.get("to", "").partition("tag=")[2]
+        s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
+        rtp.recv(2048)
+        cseq = 2
+        for line in sys.stdin:
+            line = line.strip()
+            if line == "BYE":
+                s.sendto(request("BYE", port, lport, call_id, cseq, to_tag=tag),
+                         ("127.0.0.1", port))
+                print("bye: " + final(s)[0], flush=True)
+                break
+            for key in line:
+                s.sendto(request("INFO", port, lport, call_id, cseq, to_tag=tag,
+                                 body="Signal=%s\r\nDuration=160\r\n" % key,
+                                 ctype="application/dtmf-relay"), ("127.0.0.1", port))
+                cseq += 1
+                final(s)
+            print("keyed", flush=True)
     elif cmd == "garbage":
         s, _ = sock_on("127.0.0.1")
         port = int(sys.argv[2])

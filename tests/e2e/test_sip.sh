@@ -13,37 +13,8 @@ mandatd=$2
 top=$(cd "$(dirname "$0")/../.." && pwd)
 raw="$top/tests/e2e/sip_raw.py"
 . "$top/tests/e2e/lib.sh"
+. "$top/tests/e2e/sip_lib.sh"
 e2e_init sip
-
-udp_port() {
-  python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
-
-# log_has NAME NEEDLE: within 10 s, mandatd's log has a line with NEEDLE.
-log_has() {
-  for _ in $(seq 100); do
-    if grep -q -- "$2" "$dir/mandatd.log"; then ok; return 0; fi
-    sleep 0.1
-  done
-  bad "$1: no \"$2\" in the log"
-}
-
-# ctrl COMMAND [PARAMS]: one ctrl_tcp command to baresip (a netstring of JSON); prints the reply.
-ctrl() {
-  python3 - "$cport" "$1" "${2:-}" <<'PY'
-import json, socket, sys
-s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
-b = json.dumps({"command": sys.argv[2], "params": sys.argv[3], "token": "e2e"}).encode()
-s.sendall(str(len(b)).encode() + b":" + b + b",")
-buf = b""
-while b'"response":true' not in buf:
-    chunk = s.recv(4096)
-    if not chunk:
-        break
-    buf += chunk
-print(buf.decode(errors="replace"))
-PY
-}
 
 # peak WAV: the loudest sample of baresip's 16-bit mono recording so far (read past its 44-byte
 # header, which sndfile completes only at the end), and its length in seconds.
@@ -111,40 +82,7 @@ log_has "silent call ended" "sip: call 2 ended:"
 
 # baresip, the caller +33 6 12 34 56 78, who has a wallet.
 "${M[@]}" sms 0612345678 INSCRIPTION >/dev/null
-bs="$dir/baresip"
-mkdir -p "$bs"
-python3 - "$bs/silence.wav" <<'PY'
-import sys, wave
-w = wave.open(sys.argv[1], "wb")
-w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
-w.writeframes(b"\0\0" * 8000 * 30)
-w.close()
-PY
-cport=$(free_port)
-cat >"$bs/config" <<CONF
-poll_method epoll
-sip_listen 127.0.0.1:$(udp_port)
-net_interface 127.0.0.1
-module_path /usr/lib/baresip/modules
-module g711.so
-module aufile.so
-module sndfile.so
-module aubridge.so
-module_app account.so
-module_app menu.so
-module_app ctrl_tcp.so
-ctrl_tcp_listen 127.0.0.1:$cport
-audio_player aubridge,nul
-audio_source aufile,$bs/silence.wav
-snd_path $bs
-CONF
-echo "<sip:+33612345678@127.0.0.1>;regint=0" >"$bs/accounts"
-baresip -f "$bs" >"$bs/out" 2>&1 &
-e2e_track $!
-for _ in $(seq 50); do
-  if (echo >"/dev/tcp/127.0.0.1/$cport") 2>/dev/null; then break; fi
-  sleep 0.1
-done
+baresip_start +33612345678
 
 out=$(ctrl dial "sip:mandat@127.0.0.1:$sport" 2>&1 || true)
 if [[ "$out" == *'"ok":true'* ]]; then ok; else bad "dial: $out"; fi

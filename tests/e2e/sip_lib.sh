@@ -1,0 +1,77 @@
+# SPDX-License-Identifier: Apache-2.0
+# What the phone channel's end-to-end scripts share (test_sip.sh, test_sip_pay.sh): a free UDP
+# port, waiting for a line in mandatd's log, baresip started as the caller with its ctrl_tcp
+# control port, and one control command. Sourced after lib.sh, never run.
+
+# udp_port: a UDP port nothing listens on now (the kernel's choice, released at once).
+udp_port() {
+  python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+}
+
+# log_has NAME NEEDLE [COUNT]: within 10 s, mandatd's log has COUNT (1) lines with NEEDLE.
+log_has() {
+  local n
+  for _ in $(seq 100); do
+    n=$(grep -c -- "$2" "$dir/mandatd.log" || true)
+    if [ "$n" -ge "${3:-1}" ]; then ok; return 0; fi
+    sleep 0.1
+  done
+  bad "$1: ${n:-0} of ${3:-1} \"$2\" in the log"
+}
+
+# ctrl COMMAND [PARAMS]: one ctrl_tcp command to baresip (a netstring of JSON); prints the reply.
+ctrl() {
+  python3 - "$cport" "$1" "${2:-}" <<'PY'
+import json, socket, sys
+s = socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=3)
+b = json.dumps({"command": sys.argv[2], "params": sys.argv[3], "token": "e2e"}).encode()
+s.sendall(str(len(b)).encode() + b":" + b + b",")
+buf = b""
+while b'"response":true' not in buf:
+    chunk = s.recv(4096)
+    if not chunk:
+        break
+    buf += chunk
+print(buf.decode(errors="replace"))
+PY
+}
+
+# baresip_start NUMBER: baresip as the caller NUMBER (E.164) in $dir/baresip ($bs), with no
+# sound card (aufile plays 30 s of silence in, aubridge takes what comes out, sndfile records
+# it), stopped on exit; sets cport, its ctrl_tcp port, once it listens.
+baresip_start() {
+  bs="$dir/baresip"
+  mkdir -p "$bs"
+  python3 - "$bs/silence.wav" <<'PY'
+import sys, wave
+w = wave.open(sys.argv[1], "wb")
+w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
+w.writeframes(b"\0\0" * 8000 * 30)
+w.close()
+PY
+  cport=$(free_port)
+  cat >"$bs/config" <<CONF
+poll_method epoll
+sip_listen 127.0.0.1:$(udp_port)
+net_interface 127.0.0.1
+module_path /usr/lib/baresip/modules
+module g711.so
+module aufile.so
+module sndfile.so
+module aubridge.so
+module_app account.so
+module_app menu.so
+module_app ctrl_tcp.so
+ctrl_tcp_listen 127.0.0.1:$cport
+audio_player aubridge,nul
+audio_source aufile,$bs/silence.wav
+snd_path $bs
+CONF
+  echo "<sip:$1@127.0.0.1>;regint=0" >"$bs/accounts"
+  baresip -f "$bs" >"$bs/out" 2>&1 &
+  e2e_track $!
+  for _ in $(seq 50); do
+    if (echo >"/dev/tcp/127.0.0.1/$cport") 2>/dev/null; then break; fi
+    sleep 0.1
+  done
+}
