@@ -63,6 +63,20 @@ def sock_on(ip):
     return s, s.getsockname()[1]
 
 
+def answered(name, port):
+    """An INVITE answered and acknowledged: (socket, its port, call id, to-tag, status, answer
+    body, RTP socket)."""
+    s, lport = sock_on("127.0.0.1")
+    rtp, rtp_port = sock_on("127.0.0.1")
+    call_id = "%s-%d" % (name, lport)
+    s.sendto(request("INVITE", port, lport, call_id, 1, body=sdp(rtp_port),
+                     ctype="application/sdp"), ("127.0.0.1", port))
+    status, headers, body = final(s)
+    tag = headers.get("to", "").partition("tag=")[2]
+    s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
+    return s, lport, call_id, tag, status, body, rtp
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "options":
@@ -87,17 +101,10 @@ def main():
         print(status)
         print("retry-after: " + headers.get("retry-after", ""))
     elif cmd == "info":
-        s, lport = sock_on("127.0.0.1")
-        rtp, rtp_port = sock_on("127.0.0.1")
         port = int(sys.argv[2])
-        call_id = "info-%d" % lport
-        s.sendto(request("INVITE", port, lport, call_id, 1, body=sdp(rtp_port),
-                         ctype="application/sdp"), ("127.0.0.1", port))
-        status, headers, body = final(s)
+        s, lport, call_id, tag, status, body, rtp = answered("info", port)
         print(status)
         print("answer: " + ("PCMA" if "PCMA/8000" in body else body.replace("\r\n", " ")))
-        tag = headers.get("to", "").partition("tag=")[2]
-        s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
         rtp.recv(2048)  # the first prompt's packets are flowing
         print("rtp: received")
         s.sendto(request("INFO", port, lport, call_id, 2, to_tag=tag,
@@ -136,16 +143,9 @@ def main():
     elif cmd == "keys":
         global CALLER
         CALLER = sys.argv[3]
-        s, lport = sock_on("127.0.0.1")
-        rtp, rtp_port = sock_on("127.0.0.1")
         port = int(sys.argv[2])
-        call_id = "keys-%d" % lport
-        s.sendto(request("INVITE", port, lport, call_id, 1, body=sdp(rtp_port),
-                         ctype="application/sdp"), ("127.0.0.1", port))
-        status, headers, _ = final(s)
+        s, lport, call_id, tag, status, _, rtp = answered("keys", port)
         print(status, flush=True)
-        tag = headers.get("to", "").partition("tag=")[2]
-        s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
         rtp.recv(2048)
         cseq = 2
         for line in sys.stdin:
