@@ -101,6 +101,9 @@ out=$(curl -s "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
 check "request created" '"state":"pending"' "$out"
 id=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 ref=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["phone_ref"])')
+out=$(curl -s "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
+  -d '{"amount":2500,"payer":"0612345678","reference":"x","channel":"fax"}')
+check "channel fax refused" "channel must be sms or voice" "$out"
 keys 1 3
 log_has "reference asked" "sip: call 1 says ask_ref"
 keys 1 "$ref#"

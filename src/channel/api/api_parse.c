@@ -131,6 +131,7 @@ static int campaign_read(json_t *o, char out[32], struct api_error *e)
 
 int api_parse_request_input(json_t *o, struct request_input *in, struct api_error *e)
 {
+    char channel[8];
     int64_t v;
 
     if (api_get_int(o, "amount", true, 1, 100000000000LL, 0, &in->amount_minor, e) < 0 ||
@@ -141,8 +142,15 @@ int api_parse_request_input(json_t *o, struct request_input *in, struct api_erro
         api_get_string(o, "callback_url", false, in->callback_url, sizeof(in->callback_url), e) <
             0 ||
         api_get_int(o, "expires_in", false, 60, 7 * 86400, 900, &v, e) < 0 ||
-        campaign_read(o, in->campaign, e) < 0) {
+        campaign_read(o, in->campaign, e) < 0 ||
+        api_get_string(o, "channel", false, channel, sizeof(channel), e) < 0) {
         return -1;
+    }
+    /* Where the merchant expects the payer to answer (issue 14). Either way the payer is texted
+     * and may pay by SMS, on the page, or by phone with the request's phone_ref. */
+    if (channel[0] != '\0' && strcmp(channel, "sms") != 0 && strcmp(channel, "voice") != 0) {
+        return refuse(e, 422, "invalid-field", "A field is invalid",
+                      "channel must be sms or voice");
     }
     in->expires_in_s = (uint32_t)v;
     if (in->callback_url[0] != '\0' && strncmp(in->callback_url, "https://", 8) != 0 &&
