@@ -88,6 +88,27 @@ static const char *const prompt_names[VOICE_PROMPT_COUNT_] = {
 #define AMOUNT_INT_DIGITS_MAX 7
 #define AMOUNT_FRAC_DIGITS_MAX 2
 
+/* What each state waiting for keys asks, again after a silence or a '*'. */
+static const enum voice_prompt ask_again[VOICE_STATE_COUNT_] = {
+    [VOICE_MENU] = VOICE_PROMPT_MENU,         [VOICE_NUMBER] = VOICE_PROMPT_ASK_NUMBER,
+    [VOICE_AMOUNT] = VOICE_PROMPT_ASK_AMOUNT, [VOICE_CODE] = VOICE_PROMPT_ASK_CODE,
+    [VOICE_REF] = VOICE_PROMPT_ASK_REF,       [VOICE_ORDER_CODE] = VOICE_PROMPT_ASK_CODE,
+};
+
+/* Where each answer of the dialog leads, and what is played there. */
+static const struct {
+    enum voice_state state;
+    enum voice_prompt prompt;
+} answer_next[] = {
+    [VOICE_ANSWER_SAID] = {VOICE_MENU, VOICE_PROMPT_SAY},
+    [VOICE_ANSWER_CODE] = {VOICE_CODE, VOICE_PROMPT_SAY},
+    [VOICE_ANSWER_FOUND] = {VOICE_ORDER_CODE, VOICE_PROMPT_SAY},
+    [VOICE_ANSWER_NOT_FOUND] = {VOICE_MENU, VOICE_PROMPT_NO_ORDER},
+    [VOICE_ANSWER_WRONG_CODE] = {VOICE_ORDER_CODE, VOICE_PROMPT_WRONG_CODE},
+    [VOICE_ANSWER_OVER] = {VOICE_MENU, VOICE_PROMPT_ORDER_OVER},
+    [VOICE_ANSWER_FAILED] = {VOICE_MENU, VOICE_PROMPT_TROUBLE},
+};
+
 static void turn(struct voice_turn *out, enum voice_action a, enum voice_prompt p)
 {
     out->action = a;
@@ -224,14 +245,13 @@ static void amount_done(struct voice_call *v, struct voice_turn *out)
 
 /* A key in an entry state: digits collect, '#' ends the entry, '*' starts it again (in an
  * amount, the decimal separator). A code is sent at its sixth digit. */
-static void entry_key(struct voice_call *v, char key, enum voice_prompt again,
-                      struct voice_turn *out)
+static void entry_key(struct voice_call *v, char key, struct voice_turn *out)
 {
     bool digit = key >= '0' && key <= '9';
 
     turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
     if (key == '*' && v->state != VOICE_AMOUNT) {
-        enter(v, v->state, again, out);
+        enter(v, v->state, ask_again[v->state], out);
         return;
     }
     if (digit || key == '*') {
@@ -307,14 +327,8 @@ void voice_call_key(struct voice_call *v, char key, struct voice_turn *out)
     case VOICE_CHARITY:
         charity_key(v, key, out);
         break;
-    case VOICE_NUMBER:
-        entry_key(v, key, VOICE_PROMPT_ASK_NUMBER, out);
-        break;
-    case VOICE_REF:
-        entry_key(v, key, VOICE_PROMPT_ASK_REF, out);
-        break;
-    default: /* VOICE_AMOUNT, VOICE_CODE, VOICE_ORDER_CODE */
-        entry_key(v, key, VOICE_PROMPT_ASK_CODE, out);
+    default: /* VOICE_NUMBER, VOICE_AMOUNT, VOICE_CODE, VOICE_REF, VOICE_ORDER_CODE */
+        entry_key(v, key, out);
         break;
     }
 }
@@ -325,29 +339,10 @@ void voice_call_answer(struct voice_call *v, enum voice_answer a, struct voice_t
     if (v->state != VOICE_ASKING) {
         return; /* nothing was asked: a stale answer */
     }
-    switch (a) {
-    case VOICE_ANSWER_SAID:
-        enter(v, VOICE_MENU, VOICE_PROMPT_SAY, out);
-        break;
-    case VOICE_ANSWER_CODE:
-        enter(v, VOICE_CODE, VOICE_PROMPT_SAY, out);
-        break;
-    case VOICE_ANSWER_FOUND:
-        enter(v, VOICE_ORDER_CODE, VOICE_PROMPT_SAY, out);
-        break;
-    case VOICE_ANSWER_NOT_FOUND:
-        enter(v, VOICE_MENU, VOICE_PROMPT_NO_ORDER, out);
-        break;
-    case VOICE_ANSWER_WRONG_CODE:
-        enter(v, VOICE_ORDER_CODE, VOICE_PROMPT_WRONG_CODE, out);
-        break;
-    case VOICE_ANSWER_OVER:
-        enter(v, VOICE_MENU, VOICE_PROMPT_ORDER_OVER, out);
-        break;
-    default:
-        enter(v, VOICE_MENU, VOICE_PROMPT_TROUBLE, out);
-        break;
+    if ((unsigned)a >= sizeof(answer_next) / sizeof(answer_next[0])) {
+        a = VOICE_ANSWER_FAILED;
     }
+    enter(v, answer_next[a].state, answer_next[a].prompt, out);
 }
 
 void voice_call_charities(struct voice_call *v, const char *const *keywords, size_t n,
@@ -378,12 +373,6 @@ void voice_call_played(struct voice_call *v, struct voice_turn *out)
 
 void voice_call_silence(struct voice_call *v, struct voice_turn *out)
 {
-    static const enum voice_prompt again[VOICE_STATE_COUNT_] = {
-        [VOICE_MENU] = VOICE_PROMPT_MENU,         [VOICE_NUMBER] = VOICE_PROMPT_ASK_NUMBER,
-        [VOICE_AMOUNT] = VOICE_PROMPT_ASK_AMOUNT, [VOICE_CODE] = VOICE_PROMPT_ASK_CODE,
-        [VOICE_REF] = VOICE_PROMPT_ASK_REF,       [VOICE_ORDER_CODE] = VOICE_PROMPT_ASK_CODE,
-    };
-
     turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
     if (v->state == VOICE_ASKING || v->state == VOICE_LEAVING) {
         return;
@@ -397,7 +386,7 @@ void voice_call_silence(struct voice_call *v, struct voice_turn *out)
         ask(v, VOICE_CHARITIES, out); /* the list again */
         return;
     }
-    enter(v, v->state, again[v->state], out);
+    enter(v, v->state, ask_again[v->state], out);
 }
 
 const char *voice_prompt_text(enum voice_prompt p, enum lang lang)
