@@ -368,6 +368,10 @@ static void on_event(void *ctx, const struct sip_event *ev)
         }
         event_del(vs->silence);
         voice_call_key(&vs->v, ev->key, &t);
+        if (t.action == VOICE_NONE && vs->v.state != VOICE_ASKING &&
+            vs->v.state != VOICE_LEAVING) {
+            event_add(vs->silence, &silence); /* mid-entry: a caller who stops is asked again */
+        }
         break;
     case SIP_EV_PLAYED:
         if (ev->tag != vs->tag || ev->barged) {

@@ -8,10 +8,11 @@ udp_port() {
   python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
-# log_has NAME NEEDLE [COUNT]: within 10 s, mandatd's log has COUNT (1) lines with NEEDLE.
+# log_has NAME NEEDLE [COUNT] [SECONDS]: within SECONDS (10), mandatd's log has COUNT (1)
+# lines with NEEDLE.
 log_has() {
   local n
-  for _ in $(seq 100); do
+  for _ in $(seq $((${4:-10} * 10))); do
     n=$(grep -c -- "$2" "$dir/mandatd.log" || true)
     if [ "$n" -ge "${3:-1}" ]; then ok; return 0; fi
     sleep 0.1

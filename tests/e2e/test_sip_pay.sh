@@ -6,7 +6,8 @@
 # of a payment request a merchant created through the API, one wrong code then the right one,
 # and the request is confirmed with its webhook event; keys 4 (give) to an association chosen
 # from the list. A raw SIP caller keys its code by INFO and hangs up at once: the payment is
-# made once and the receipt goes by SMS. Five wrong codes lock the code. The keyed digits
+# made once and the receipt goes by SMS. Five wrong codes lock the code; a caller who stops
+# keying mid-entry is asked again after the silence. The keyed digits
 # (numbers, amounts, codes) never reach mandatd's log, and codes never the database.
 # Usage: test_sip_pay.sh MANDAT MANDATD
 set -euo pipefail
@@ -157,6 +158,11 @@ for i in 1 2 3 4 5; do
   echo 111111 >&3
   log_has "wrong code $i" "sip: call 3: order answered" $((i + 1))
 done
+# A caller who stops keying mid-entry is asked again after the silence (8 s).
+echo 2 >&3
+log_has "number asked" "sip: call 3 says ask_number" 2
+echo 06 >&3
+log_has "number asked again after a silence" "sip: call 3 says ask_number" 3 15
 echo BYE >&3
 exec 3>&-
 log_has "raw call ended" "sip: call 3 ended:"
