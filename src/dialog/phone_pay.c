@@ -15,8 +15,14 @@ _Static_assert(COMMAND_CODE_DIGITS == VOICE_CODE_DIGITS, "the menu sends a whole
 void dialog_request_phone_ref(const struct payment_request_row *r,
                               char out[DIALOG_PHONE_REF_DIGITS + 1])
 {
-    /* From the id's high half: the SMS reference (dialog_order_ref) uses the low one. */
-    snprintf(out, DIALOG_PHONE_REF_DIGITS + 1, "%06" PRIu64, r->id.hi % 1000000u);
+    /* Both halves of the id mixed (splitmix64's finaliser), so that ids differing in either
+     * give unrelated references. */
+    uint64_t x = r->id.hi * 0x9e3779b97f4a7c15u ^ r->id.lo;
+
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9u;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebu;
+    x ^= x >> 31;
+    snprintf(out, DIALOG_PHONE_REF_DIGITS + 1, "%06" PRIu64, x % 1000000u);
 }
 
 const struct payment_request_row *dialog_request_by_phone_ref(struct dialog *d, const char *payer,

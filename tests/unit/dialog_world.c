@@ -312,3 +312,42 @@ void advance_s(int64_t s)
 {
     __atomic_add_fetch(&world_now_us, s * 1000000, __ATOMIC_SEQ_CST);
 }
+
+/* A merchant with an account (id 6 after the system accounts and TELETHON) and a webhook. */
+uint64_t open_merchant(void)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+    struct merchant_row m = {.fee_schedule = 0};
+    struct store_extra row = {.kind = EXTRA_MERCHANT};
+
+    op.account.kind = ACCOUNT_MERCHANT;
+    strcpy(op.account.currency, "EUR");
+    m.account_id = run(&op).account_id;
+    snprintf(m.name, sizeof(m.name), "Boutique Zoé");
+    snprintf(m.webhook_url, sizeof(m.webhook_url), "http://127.0.0.1:9/hook");
+    row.u.merchant = m;
+    assert_int_equal(engine_execute_rows(w.engine, NULL, 0, &row, 1, NULL, NULL), 0);
+    dialog_merchant_set(w.dialog, &m);
+    return m.account_id;
+}
+
+int request_ask(uint64_t merchant, int64_t amount, const char *payer, uint64_t serial,
+                char token[33])
+{
+    struct request_input in = {.merchant_id = merchant, .amount_minor = amount};
+    struct dialog_step *s = NULL;
+    int rc;
+
+    in.id = (struct id128){.hi = 0xa5c, .lo = serial};
+    snprintf(in.payer, sizeof(in.payer), "%s", payer);
+    snprintf(in.reference, sizeof(in.reference), "order %llu", (unsigned long long)serial);
+    w.nreplies = 0;
+    rc = dialog_request_create(w.dialog, &in, fake_clock(), &s, NULL);
+    if (rc < 0) {
+        return rc;
+    }
+    if (token != NULL) {
+        memcpy(token, s->token, 33);
+    }
+    return run_step(s);
+}

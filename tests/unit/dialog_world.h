@@ -77,5 +77,12 @@ int teardown(void **state);
 void enrol(const char *phone, const char *code);
 /* The hash of the enrolment link in the last welcome reply (reply 0). */
 void enrol_hash(uint8_t hash[32]);
+/* A merchant "Boutique Zoé" with an account and a webhook URL, known to the dialog; its id. */
+uint64_t open_merchant(void);
+/* The merchant's payment request of amount to payer, id {0xa5c, serial}, reference
+ * "order <serial>", run; token (33 bytes, may be NULL) gets its link token. dialog_request_create's
+ * code, or the step's. */
+int request_ask(uint64_t merchant, int64_t amount, const char *payer, uint64_t serial,
+                char token[33]);
 
 #endif

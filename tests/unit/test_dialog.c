@@ -384,45 +384,6 @@ static void test_claims(void **state)
     assert_int_equal(account(6).debits_pending, 0);
 }
 
-/* A merchant with an account (id 6 after the system accounts and TELETHON) and a webhook. */
-static uint64_t open_merchant(void)
-{
-    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
-    struct merchant_row m = {.fee_schedule = 0};
-    struct store_extra row = {.kind = EXTRA_MERCHANT};
-
-    op.account.kind = ACCOUNT_MERCHANT;
-    strcpy(op.account.currency, "EUR");
-    m.account_id = run(&op).account_id;
-    snprintf(m.name, sizeof(m.name), "Boutique Zoé");
-    snprintf(m.webhook_url, sizeof(m.webhook_url), "http://127.0.0.1:9/hook");
-    row.u.merchant = m;
-    assert_int_equal(engine_execute_rows(w.engine, NULL, 0, &row, 1, NULL, NULL), 0);
-    dialog_merchant_set(w.dialog, &m);
-    return m.account_id;
-}
-
-static int ask(uint64_t merchant, int64_t amount, const char *payer, uint64_t serial,
-               char token[33])
-{
-    struct request_input in = {.merchant_id = merchant, .amount_minor = amount};
-    struct dialog_step *s = NULL;
-    int rc;
-
-    in.id = (struct id128){.hi = 0xa5c, .lo = serial};
-    snprintf(in.payer, sizeof(in.payer), "%s", payer);
-    snprintf(in.reference, sizeof(in.reference), "order %llu", (unsigned long long)serial);
-    w.nreplies = 0;
-    rc = dialog_request_create(w.dialog, &in, fake_clock(), &s, NULL);
-    if (rc < 0) {
-        return rc;
-    }
-    if (token != NULL) {
-        memcpy(token, s->token, 33);
-    }
-    return run_step(s);
-}
-
 static int web_code(const char *token, const char *code)
 {
     struct dialog_step *s = NULL;
@@ -449,15 +410,15 @@ static void test_payment_requests(void **state)
 
     (void)state;
     m = open_merchant();
-    assert_int_equal(ask(m, 2500, B, 1, NULL), MDT_E(NOTFOUND)); /* no wallet */
+    assert_int_equal(request_ask(m, 2500, B, 1, NULL), MDT_E(NOTFOUND)); /* no wallet */
     enrol(B, "CODE 271828");
     topup(7, 10000);
-    assert_int_equal(ask(m, 2500, "0698765432", 1, NULL), 0);
+    assert_int_equal(request_ask(m, 2500, "0698765432", 1, NULL), 0);
     expect(0, "Boutique Zoé demande 25,00 € (order 1). Répondez avec votre code pour payer, "
               "ANNULER pour refuser. Ref ");
     assert_null(strstr(w.replies[0], "/c/")); /* the code answers it: no room for a link */
     /* A second request while the first waits: a code would answer the first, so a link. */
-    assert_int_equal(ask(m, 1000, B, 2, token), 0);
+    assert_int_equal(request_ask(m, 1000, B, 2, token), 0);
     expect(0, "Boutique Zoé demande 10,00 € (order 2). Pour payer, ouvrez ");
     expect(0, "/c/");
     assert_non_null(strstr(w.replies[0], token)); /* the link carries the token */
@@ -499,7 +460,7 @@ static void test_payment_requests(void **state)
         assert_string_equal(w.inbox, "vu https://pay.example/c/" DIALOG_LINK_MARKER
                                      " et " DIALOG_LINK_MARKER " ?");
     }
-    assert_int_equal(ask(m, 2500, B, 1, NULL), MDT_E(EXISTS));
+    assert_int_equal(request_ask(m, 2500, B, 1, NULL), MDT_E(EXISTS));
     say(B, "271828");
     expect(0, "Payé : 25,00 € à Boutique Zoé (order 1). Nouveau solde : 75,00 €.");
     assert_int_equal(req(1)->state, PR_CONFIRMED);
@@ -517,18 +478,18 @@ static void test_payment_requests(void **state)
     assert_int_equal(web_code(token, "271828"), 0);
     assert_int_equal(w.outcome, OUTCOME_NOT_PENDING); /* single use */
     /* Declined by SMS, cancelled by the merchant, expired. */
-    assert_int_equal(ask(m, 500, B, 3, NULL), 0);
+    assert_int_equal(request_ask(m, 500, B, 3, NULL), 0);
     say(B, "ANNULER");
     expect(0, "refusée");
     assert_string_equal(w.events[0], "payment_request.declined");
-    assert_int_equal(ask(m, 600, B, 4, NULL), 0);
+    assert_int_equal(request_ask(m, 600, B, 4, NULL), 0);
     assert_int_equal(dialog_request_cancel(w.dialog, m, req(4)->id, fake_clock(), &s, NULL), 0);
     assert_int_equal(run_step(s), 0);
     expect(0, "a retiré sa demande");
     assert_int_equal(req(4)->state, PR_CANCELLED);
     assert_int_equal(dialog_request_cancel(w.dialog, m, req(4)->id, fake_clock(), &s, NULL),
                      MDT_E(RANGE));
-    assert_int_equal(ask(m, 700, B, 5, NULL), 0);
+    assert_int_equal(request_ask(m, 700, B, 5, NULL), 0);
     __atomic_add_fetch(&world_now_us, 901LL * 1000000, __ATOMIC_SEQ_CST);
     assert_int_equal(work(), 0);
     expect(0, "expirée");
@@ -868,7 +829,7 @@ static void test_code_reset_blocks_requests(void **state)
     enrol(B, "CODE 271828");
     topup(7, 10000);
     say(B, "CODE OUBLIE");
-    assert_int_equal(ask(m, 2500, B, 1, token), 0);
+    assert_int_equal(request_ask(m, 2500, B, 1, token), 0);
     say(B, "271828");
     expect(0, "Paiements suspendus");
     assert_int_equal(web_code(token, "271828"), 0);
