@@ -69,4 +69,8 @@ bool web_topup_handle(struct web *w, struct evhttp_request *req, const char *pat
 bool web_card_order_handle(struct web *w, struct evhttp_request *req, const char *path,
                            enum evhttp_cmd_type m);
 
+/* /activate (web_card_activate.c): a card's holder activates it; true when path was it. */
+bool web_card_activate_handle(struct web *w, struct evhttp_request *req, const char *path,
+                              enum evhttp_cmd_type m);
+
 #endif
