@@ -55,8 +55,9 @@ static const char *wrong_text(bool fr)
 static void text_input(struct evbuffer *b, const char *id, const char *label, const char *value,
                        const char *extra)
 {
-    evbuffer_add_printf(b, "<label for=\"%s\">%s</label><input id=\"%s\" name=\"%s\" value=\"", id,
-                        label, id, id);
+    evbuffer_add_printf(
+        b, "<label for=\"%s\">%s</label><input type=\"text\" id=\"%s\" name=\"%s\" value=\"", id,
+        label, id, id);
     web_html(b, value);
     evbuffer_add_printf(b, "\" %s>", extra);
 }
