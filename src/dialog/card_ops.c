@@ -83,12 +83,34 @@ static void open_account(struct dialog *d, struct dialog_step *s)
     snprintf(op->account.currency, sizeof(op->account.currency), "%s", d->cfg.currency->code);
 }
 
+/* A step of action opening the account of a new card made for ci (dialog_card_make). NULL
+ * with *rc and err on failure. */
+static struct dialog_step *new_card_step(struct dialog *d, int action,
+                                         const struct card_issue_in *ci, struct mdt_err *err,
+                                         int *rc)
+{
+    struct dialog_step *s = dialog_step_new_api(d, ci->now_us);
+
+    if (s == NULL) {
+        *rc = mdt_err_set(err, MDT_E(IO), "no random bytes");
+        return NULL;
+    }
+    s->action = action;
+    *rc = dialog_card_make(d, ci, false, s, err);
+    if (*rc < 0) {
+        vault_wipe(s, sizeof(*s));
+        free(s);
+        return NULL;
+    }
+    open_account(d, s);
+    return s;
+}
+
 int dialog_card_issue_api(struct dialog *d, const struct card_issue_api_in *in, int64_t now_us,
                           struct dialog_step **out, struct mdt_err *err)
 {
     char holder[CARD_HOLDER_EMBOSS_MAX + 1], phone[PHONE_E164_MAX] = "";
     struct card_issue_in ci = {.holder = holder, .now_us = now_us, .token = in->token};
-    struct dialog_step *s;
     int rc;
 
     if (!issuing_on(d)) {
@@ -98,7 +120,7 @@ int dialog_card_issue_api(struct dialog *d, const struct card_issue_api_in *in, 
     if (in->holder == NULL || !card_issue_holder_read(in->holder, holder)) {
         return mdt_err_set(err, MDT_E(INVAL),
                            "holder is the name as embossed: 2 to %d letters without accents, "
-                           "blanks, '-' or '''",
+                           "blanks, hyphens or apostrophes",
                            CARD_HOLDER_EMBOSS_MAX);
     }
     if (in->phone != NULL && in->phone[0] != '\0' &&
@@ -110,20 +132,8 @@ int dialog_card_issue_api(struct dialog *d, const struct card_issue_api_in *in, 
     }
     ci.phone = phone[0] != '\0' ? phone : NULL;
     ci.expiry_years = in->expiry_years != 0 ? in->expiry_years : d->corder_cfg.expiry_years;
-    s = dialog_step_new_api(d, now_us);
-    if (s == NULL) {
-        return mdt_err_set(err, MDT_E(IO), "no random bytes");
-    }
-    s->action = ACT_CARD_ISSUE;
-    rc = dialog_card_make(d, &ci, false, s, err);
-    if (rc < 0) {
-        vault_wipe(s, sizeof(*s));
-        free(s);
-        return rc;
-    }
-    open_account(d, s);
-    *out = s;
-    return 0;
+    *out = new_card_step(d, ACT_CARD_ISSUE, &ci, err, &rc);
+    return rc;
 }
 
 /* ---- status changes: rows only ---- */
@@ -231,21 +241,13 @@ int dialog_card_replace_api(struct dialog *d, const char *token, int64_t now_us,
                            "replace",
                            CARD_REPLACE_ALIASES_MAX);
     }
-    s = dialog_step_new_api(d, now_us);
-    if (s == NULL) {
-        return mdt_err_set(err, MDT_E(IO), "no random bytes");
-    }
-    s->action = ACT_CARD_REPLACE;
-    s->payee_account = k->account_id;
     ci.holder = k->holder;
     ci.phone = k->phone[0] != '\0' ? k->phone : NULL;
-    rc = dialog_card_make(d, &ci, false, s, err);
-    if (rc < 0) {
-        vault_wipe(s, sizeof(*s));
-        free(s);
+    s = new_card_step(d, ACT_CARD_REPLACE, &ci, err, &rc);
+    if (s == NULL) {
         return rc;
     }
-    open_account(d, s);
+    s->payee_account = k->account_id;
     dialog_card_busy_set(d, k, true); /* no load from now: the balance read stays true */
     *out = s;
     return 0;

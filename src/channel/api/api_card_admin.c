@@ -67,24 +67,34 @@ static void answer_new_card(struct api_call *c, int status, const struct dialog_
     json_decref(o);
 }
 
-/* A step refused by the ledger or lost before commit: its problem. True when so. */
+/* A step refused by the ledger or lost before commit: its problem, and the call freed. True
+ * when so. */
 static bool step_failed(struct api_call *c, int rc, const struct dialog_step *s)
 {
     struct mdt_err err = {0};
 
-    if (rc < 0) {
-        if (api_call_req(c) != NULL) {
-            api_error_problem(c->req, rc, &err);
-        }
-        return true;
+    if (rc < 0 && api_call_req(c) != NULL) {
+        api_error_problem(c->req, rc, &err);
+    } else if (rc == 0 && dialog_step_outcome(s) == OUTCOME_REFUSED && api_call_req(c) != NULL) {
+        api_ledger_problem(c->req, dialog_step_reason(s));
     }
-    if (dialog_step_outcome(s) == OUTCOME_REFUSED) {
-        if (api_call_req(c) != NULL) {
-            api_ledger_problem(c->req, dialog_step_reason(s));
-        }
+    if (rc < 0 || dialog_step_outcome(s) == OUTCOME_REFUSED) {
+        api_call_free(c);
         return true;
     }
     return false;
+}
+
+/* Answer o (taken) as it is, for replays too, and end the call. */
+static void answer_json(struct api_call *c, int status, json_t *o)
+{
+    char *text = json_dumps(o, JSON_COMPACT);
+
+    MDT_ASSERT(text != NULL);
+    api_answer_text(c, status, text, strlen(text));
+    api_call_free(c);
+    free(text);
+    json_decref(o);
 }
 
 static void issue_answered(void *ctx, int rc, const struct dialog_step *s)
@@ -95,8 +105,8 @@ static void issue_answered(void *ctx, int rc, const struct dialog_step *s)
     if (!step_failed(c, rc, s)) {
         dialog_card_step_card(s, &k);
         answer_new_card(c, 201, s, api_card_json(&k));
+        api_call_free(c);
     }
-    api_call_free(c);
 }
 
 /* The call's step to the engine: done answers it. */
@@ -117,7 +127,6 @@ static void answer_issued(struct api *a, struct api_call *c, const char *token)
 {
     struct card_row k;
     json_t *o;
-    char *text;
 
     if (dialog_card_get(a->cfg.dialog, token, &k) < 0) {
         api_problem(api_call_req(c), 409, "card-busy", "Try again", "the card is being issued");
@@ -126,12 +135,7 @@ static void answer_issued(struct api *a, struct api_call *c, const char *token)
     }
     o = api_card_json(&k);
     json_object_set_new(o, "activation_code", json_null());
-    text = json_dumps(o, JSON_COMPACT);
-    MDT_ASSERT(text != NULL);
-    api_answer_text(c, 200, text, strlen(text));
-    api_call_free(c);
-    free(text);
-    json_decref(o);
+    answer_json(c, 200, o);
 }
 
 void api_card_issue(struct api *a, struct evhttp_request *req)
@@ -233,21 +237,11 @@ static void status_answered(void *ctx, int rc, const struct dialog_step *s)
 {
     struct api_call *c = ctx;
     struct card_row k;
-    char *text;
-    json_t *o;
 
-    if (step_failed(c, rc, s)) {
-        api_call_free(c);
-        return;
+    if (!step_failed(c, rc, s)) {
+        dialog_card_step_card(s, &k);
+        answer_json(c, 200, api_card_json(&k));
     }
-    dialog_card_step_card(s, &k);
-    o = api_card_json(&k);
-    text = json_dumps(o, JSON_COMPACT);
-    MDT_ASSERT(text != NULL);
-    api_answer_text(c, 200, text, strlen(text));
-    api_call_free(c);
-    free(text);
-    json_decref(o);
 }
 
 static void replace_answered(void *ctx, int rc, const struct dialog_step *s)
@@ -257,7 +251,6 @@ static void replace_answered(void *ctx, int rc, const struct dialog_step *s)
     json_t *o;
 
     if (step_failed(c, rc, s)) {
-        api_call_free(c);
         return;
     }
     dialog_card_step_card(s, &k);
@@ -275,7 +268,6 @@ static void replace_opened(void *ctx, int rc, const struct dialog_step *s)
     struct api_call *c = ctx;
 
     if (step_failed(c, rc, s)) {
-        api_call_free(c);
         return;
     }
     submit(c->api, c, dialog_card_replace_move(c->api->cfg.dialog, s), replace_answered);
@@ -308,15 +300,7 @@ void api_card_change(struct api *a, struct evhttp_request *req, const char *toke
         card_problem(req, a->cfg.dialog, token, rc, &err);
         api_call_end(c);
     } else if (s == NULL && dialog_card_get(a->cfg.dialog, token, &k) == 0) {
-        char *text;
-
-        o = api_card_json(&k); /* as asked already: the card as it is */
-        text = json_dumps(o, JSON_COMPACT);
-        MDT_ASSERT(text != NULL);
-        api_answer_text(c, 200, text, strlen(text));
-        api_call_free(c);
-        free(text);
-        json_decref(o);
+        answer_json(c, 200, api_card_json(&k)); /* as asked already: the card as it is */
     } else {
         submit(a, c, s, strcmp(what, "lost") == 0 ? replace_opened : status_answered);
     }

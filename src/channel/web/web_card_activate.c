@@ -28,6 +28,7 @@
 #define WEB_ACTIVATE_NONCE_MAX 64
 
 struct activate_form {
+    struct web *w;
     char nonce[WEB_ACTIVATE_NONCE_MAX];
     char csrf[SHA256_HEX_MAX];
     char lang[4];
@@ -115,16 +116,6 @@ static void page_form(struct web *w, struct evhttp_request *req, bool fr, const 
     vault_wipe(csrf, sizeof(csrf));
 }
 
-static void field(struct evkeyvalq *q, const char *name, char *out, size_t cap)
-{
-    const char *v = evhttp_find_header(q, name);
-
-    out[0] = '\0';
-    if (v != NULL && strlen(v) < cap) {
-        snprintf(out, cap, "%s", v);
-    }
-}
-
 /* Whether nonce is one of ours from the last WEB_ACTIVATE_FORM_S (its CSRF token is checked
  * by the caller: a nonce alone is not proof). */
 static bool nonce_fresh(const char *nonce)
@@ -140,40 +131,26 @@ static bool nonce_fresh(const char *nonce)
     return t <= now && now - t <= WEB_ACTIVATE_FORM_S;
 }
 
-/* Read and check the form: false when it is too long, comes from another site, or lacks a
- * fresh nonce with its CSRF token. The request's body is wiped (it holds the number). */
-static bool form_read(struct web *w, struct evhttp_request *req, struct activate_form *f)
+/* The form's fields (web_form_read's take): good when its nonce is fresh and its CSRF token is
+ * the nonce's. */
+static bool form_take(const struct evkeyvalq *q, void *ctx)
 {
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    char body[WEB_FORM_MAX + 1];
-    struct evkeyvalq q = {0};
-    unsigned char *raw;
-    bool ok = false;
+    struct activate_form *f = ctx;
+    struct {
+        const char *name;
+        char *out;
+        size_t cap;
+    } fields[] = {
+        {"nonce", f->nonce, sizeof(f->nonce)},    {"csrf", f->csrf, sizeof(f->csrf)},
+        {"lang", f->lang, sizeof(f->lang)},       {"pan", f->pan, sizeof(f->pan)},
+        {"expiry", f->expiry, sizeof(f->expiry)}, {"code", f->code, sizeof(f->code)},
+        {"phone", f->phone, sizeof(f->phone)},
+    };
 
-    memset(f, 0, sizeof(*f));
-    if (len > WEB_FORM_MAX || !web_same_origin(req)) {
-        return false;
+    for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+        web_form_field(q, fields[i].name, fields[i].out, fields[i].cap);
     }
-    raw = evbuffer_pullup(in, -1);
-    if (raw != NULL) {
-        memcpy(body, raw, len);
-        vault_wipe(raw, len);
-    }
-    body[raw != NULL ? len : 0] = '\0';
-    if (evhttp_parse_query_str(body, &q) == 0) {
-        field(&q, "nonce", f->nonce, sizeof(f->nonce));
-        field(&q, "csrf", f->csrf, sizeof(f->csrf));
-        field(&q, "lang", f->lang, sizeof(f->lang));
-        field(&q, "pan", f->pan, sizeof(f->pan));
-        field(&q, "expiry", f->expiry, sizeof(f->expiry));
-        field(&q, "code", f->code, sizeof(f->code));
-        field(&q, "phone", f->phone, sizeof(f->phone));
-        ok = nonce_fresh(f->nonce) && web_csrf_ok(w, f->nonce, f->csrf);
-    }
-    evhttp_clear_headers(&q); /* libevent's copies are freed here: the number with them */
-    vault_wipe(body, sizeof(body));
-    return ok;
+    return nonce_fresh(f->nonce) && web_csrf_ok(f->w, f->nonce, f->csrf);
 }
 
 static void activate_answered(void *ctx, int rc, const struct dialog_step *s)
@@ -241,7 +218,9 @@ static void post_activate(struct web *w, struct evhttp_request *req)
     int rc = -1;
 
     MDT_ASSERT(c != NULL);
-    if (!form_read(w, req, &f)) {
+    memset(&f, 0, sizeof(f));
+    f.w = w;
+    if (!web_form_read(req, form_take, &f)) {
         vault_wipe(&f, sizeof(f));
         free(c);
         web_page_message(req, 403, true, "Formulaire refusé / Form refused",
