@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "base/log.h"
 #include "dialog/card_input.h"
 #include "dialog/card_ops.h"
@@ -369,7 +370,7 @@ int dialog_card_activate_web(struct dialog *d, const struct card_activate_form *
     (void)dialog_card_by_mac(d, mac, &k);
     vault_wipe(mac, sizeof(mac));
     if (k != NULL && dialog_card_busy(d, k)) {
-        return dialog_page_err(err, MDT_E(BUSY), lang, TEXT_PAGE_BUSY);
+        k = NULL; /* as a number no card has: "try again" would tell two racing posts it is one */
     }
     s = dialog_step_new_api(d, now_us);
     if (s == NULL) {
@@ -398,17 +399,22 @@ int dialog_card_activate_web(struct dialog *d, const struct card_activate_form *
 struct dialog_step *dialog_card_expire_work(struct dialog *d, int64_t now_us)
 {
     struct dialog_step *s = NULL;
+    struct calendar_keys now;
 
     if (d->card_count == 0 || now_us < d->card_expiry_scan_us) {
         return NULL;
     }
+    /* This month, counted from 1970-01: a card valid through an earlier one has expired. One
+     * calendar reading per scan, not one per card. */
+    clock_calendar_keys(now_us, &now);
     /* O(cards) once per CARD_EXPIRY_SCAN_S, DIALOG_ROWS_MAX cards per step. */
     while (d->card_expiry_at < d->card_count && (s == NULL || s->row_count < DIALOG_ROWS_MAX)) {
         struct card_row *k = &d->cards[d->card_expiry_at++];
         struct card_row next;
 
         if (k->status == CARD_STATUS_EXPIRED || k->status == CARD_STATUS_LOST ||
-            dialog_card_busy(d, k) || !card_expired(k->exp_month, k->exp_year, now_us)) {
+            dialog_card_busy(d, k) ||
+            ((int32_t)k->exp_year - 1970) * 12 + (int32_t)k->exp_month - 1 >= now.month) {
             continue;
         }
         if (s == NULL) {

@@ -48,9 +48,10 @@ struct activate_call {
 static const char *wrong_text(bool fr)
 {
     return fr ? "Ce numéro de carte, cette date ou ce code d'activation ne correspondent pas. "
-                "Après 5 essais faux, la carte se bloque : appelez alors le service client."
-              : "This card number, date or activation code do not match. After 5 wrong tries "
-                "the card locks: then call customer service.";
+                "Après plusieurs essais faux, la carte se bloque : appelez alors le service "
+                "client."
+              : "This card number, date or activation code do not match. After several wrong "
+                "tries the card locks: then call customer service.";
 }
 
 static void text_input(struct evbuffer *b, const char *id, const char *label, const char *value,
