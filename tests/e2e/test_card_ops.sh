@@ -183,6 +183,7 @@ check "new card's balance" '"balance":10000' "$(api GET "/v1/cards/$T3" "$OP")"
 check "lost twice" 'card-status-conflict' "$(api POST "/v1/cards/$T1/lost" "$OP" '{}')"
 check "a lost card cannot be blocked" $'\n409' "$(api POST "/v1/cards/$T1/block" "$OP" '{}')"
 expect "the CLI says lost" "lost" m card show "$T1"
+expect "the CLI does not block a lost card" "lost: it takes no load already" m card block "$T1"
 
 # Expired: card 2's expiry moved into the past while mandatd is stopped; at start it is set
 # expired, and it then refuses loads, unblock and activation.
