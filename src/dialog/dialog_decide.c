@@ -700,6 +700,9 @@ int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out)
     if (expired == NULL) {
         expired = dialog_card_order_work(d, now_us);
     }
+    if (expired == NULL) {
+        expired = dialog_card_expire_work(d, now_us);
+    }
     if (expired != NULL) {
         *out = expired;
         return 0;

@@ -6,6 +6,7 @@
 
 #include "base/index.h"
 #include "base/limits.h"
+#include "dialog/card_issue.h"
 #include "dialog/card_order.h"
 #include "dialog/command.h"
 #include "dialog/dialog.h"
@@ -67,6 +68,11 @@ enum dialog_action {
     ACT_CORDER_ISSUE,
     /* work: a paid order's card issued under it */ /* the acquirer answered: recorded, the next
                                                        operation or the credit */
+    /* card_ops.c: cards changed by the operator API, the activation page and the clock */
+    ACT_CARD_ISSUE,   /* api: the card's account opened, its rows in the same commit */
+    ACT_CARD_REPLACE, /* api: a replacement's account opened, the old card's balance read */
+    ACT_CARD_MOVE,    /* api: the replacement's rows, the old card lost, its balance moved */
+    ACT_CARD_STATUS,  /* api, page, work: card rows only (block, unblock, activate, expire) */
 };
 
 /* A top-up by bank card in memory (topup.c). */
@@ -184,6 +190,11 @@ struct dialog {
     struct index card_phones; /* holder's number -> cards index + 1 */
     struct index card_last4;  /* last four digits -> cards index + 1 */
     struct index card_tokens; /* token -> cards index + 1 (the partner API) */
+    struct index card_macs;   /* the number's keyed hash -> cards index + 1 (activation page) */
+    uint8_t *card_busy;       /* per card: a step of card_ops.c is in flight (no load now) */
+    size_t card_busy_cap;
+    size_t card_expiry_at;       /* card_ops.c: where the scan for expired cards goes on */
+    int64_t card_expiry_scan_us; /* and when the next scan starts */
     struct card_alias_row *aliases;
     size_t alias_count, alias_cap;
     struct index alias_owners; /* sender's number -> aliases index + 1 */
@@ -338,6 +349,36 @@ bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const str
 struct card_row *dialog_card_find(struct dialog *d, uint64_t account_id);
 /* Apply a durable card or alias row to memory (load, reread, step done). */
 void dialog_card_apply(struct dialog *d, const struct card_row *r);
+/* The card with this token, or NULL (card.c). */
+struct card_row *dialog_card_by_token(struct dialog *d, const char *token);
+/* Whether a card takes money now: active, not expired, no operator's step in flight on it. */
+bool dialog_card_loadable(const struct dialog *d, const struct card_row *k, int64_t now_us);
+/* Whether a step of card_ops.c holds card k; and set or clear it. */
+bool dialog_card_busy(const struct dialog *d, const struct card_row *k);
+void dialog_card_busy_set(struct dialog *d, const struct card_row *k, bool busy);
+/* The activation decision, the same from the holder's phone (ACTIVER) and the page: card k
+ * (NULL: none matched, counted nowhere) with the code typed. Sets s->action ACT_CARD_SAY and
+ * s->text_id (TEXT_CARD_ACTIVATED, _ACTIVATION_WRONG, _ACTIVATION_LOCKED, _ACTIVE_ALREADY,
+ * _BLOCKED), and s->card (card_changed) when the card's row changes: a wrong code counts on the
+ * card, code_attempts_max of them lock it. */
+void dialog_card_activate_decide(struct dialog *d, struct dialog_step *s, const struct card_row *k,
+                                 const char *code);
+/* card_ops.c: the hook of the ACT_CARD_ISSUE..ACT_CARD_STATUS steps (ledger thread), and the
+ * memory once one ended (loop thread). */
+void dialog_card_ops_hook(struct dialog_step *s, const struct ledger *l,
+                          const struct ledger_result *results, size_t n, struct store_extra *rows,
+                          size_t *count, size_t cap);
+void dialog_card_ops_done(struct dialog_step *s, int rc);
+/* The card whose number has this keyed hash (the card vault's pan_mac) into *out (NULL and
+ * -MDT_ENOTFOUND when none). Compared in constant time. */
+int dialog_card_by_mac(struct dialog *d, const uint8_t mac[32], struct card_row **out);
+/* A new card for s (card_issue.c's number, seal and row into s->card_pan and s->card, with its
+ * BIN, last four and keyed hash), its line appended to [cards] emboss_file with the activation
+ * code when code_on_line, else the code in s->otp (wiped with the step). Errors with err. */
+int dialog_card_make(struct dialog *d, const struct card_issue_in *in, bool code_on_line,
+                     struct dialog_step *s, struct mdt_err *err);
+/* Work: cards past their expiry month set expired (a step of card rows), or NULL. */
+struct dialog_step *dialog_card_expire_work(struct dialog *d, int64_t now_us);
 void dialog_alias_apply(struct dialog *d, const struct card_alias_row *r);
 void dialog_card_free_all(struct dialog *d);
 

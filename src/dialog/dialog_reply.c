@@ -739,6 +739,12 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_CORDER_ISSUE:
         dialog_card_order_hook(s, results, n, rows, &count, cap);
         break;
+    case ACT_CARD_ISSUE:
+    case ACT_CARD_REPLACE:
+    case ACT_CARD_MOVE:
+    case ACT_CARD_STATUS:
+        dialog_card_ops_hook(s, l, results, n, rows, &count, cap);
+        break;
     case ACT_LINK:
     case ACT_LINK_OTP:
     case ACT_LINK_DONE:
@@ -849,6 +855,9 @@ void dialog_step_done(struct dialog_step *s, int rc)
     if (s->action == ACT_CORDER_LINK || s->action == ACT_CORDER_PAY ||
         s->action == ACT_CORDER_ISSUE) {
         dialog_card_order_done(s, rc);
+    }
+    if (s->action >= ACT_CARD_ISSUE && s->action <= ACT_CARD_STATUS) {
+        dialog_card_ops_done(s, rc);
     }
     if (c != NULL) {
         c->busy = false;

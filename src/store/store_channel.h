@@ -344,7 +344,7 @@ enum card_status {
     CARD_STATUS_ACTIVE = 1,
     CARD_STATUS_BLOCKED = 2, /* by the operator or a sender (BLOQUER): unblock restores it */
     CARD_STATUS_LOST = 3,
-    CARD_STATUS_EXPIRED = 4,
+    CARD_STATUS_EXPIRED = 4, /* past its expiry month: set by mandatd, for good */
 };
 
 /* An issued card; its id is its ledger account's id. bin, last4 and pan_len are read from its
@@ -366,6 +366,7 @@ struct card_row {
     char bin[STORE_CARD_BIN_MAX]; /* (load only) */
     char last4[5];                /* (load only) */
     uint16_t pan_len;             /* (load only) */
+    uint8_t pan_mac[32];          /* (load only) the vault's keyed hash of its number */
 };
 
 /* A sender's name for a card they reload: RECHARGE MAMAN 100. */

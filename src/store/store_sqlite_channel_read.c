@@ -448,7 +448,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         {"SELECT c.account_id, c.token, c.exp_month, c.exp_year, c.status, c.holder, c.phone,"
          " c.activation_hash, c.activation_failures, c.activated_us, c.created_us, c.updated_us,"
          " p.bin, p.last4,"
-         " p.pan_len FROM cards c JOIN card_pans p ON p.token = c.token WHERE ?1 IS NOT NULL"
+         " p.pan_len, p.pan_mac FROM cards c JOIN card_pans p ON p.token = c.token"
+         " WHERE ?1 IS NOT NULL"
          " ORDER BY c.account_id",
          sqlite_load_card},
         {"SELECT owner, alias, card_account, created_us FROM card_aliases WHERE ?1 IS NOT NULL",

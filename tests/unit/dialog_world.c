@@ -115,6 +115,12 @@ int work(void)
 
 int run_step(struct dialog_step *s)
 {
+    return run_step_then(s, NULL, NULL);
+}
+
+int run_step_then(struct dialog_step *s, void (*then)(struct dialog_step *s, int rc, void *ctx),
+                  void *ctx)
+{
     struct wait wt = {.done = false};
 
     w.nevents = 0;
@@ -130,6 +136,9 @@ int run_step(struct dialog_step *s)
         pthread_cond_wait(&wt.cv, &wt.mu);
     }
     pthread_mutex_unlock(&wt.mu);
+    if (then != NULL) {
+        then(s, wt.rc, ctx);
+    }
     s->row_count = 0;
     dialog_step_done(s, wt.rc);
     return wt.rc;

@@ -51,6 +51,10 @@ extern struct world w;
 /* Submits the step to the engine, waits for it, and gives it back to the dialog (the replies
  * land in w.replies); returns the step's code. */
 int run_step(struct dialog_step *s);
+/* run_step, calling then (when not NULL) once the step is durable (or failed) and before the
+ * dialog takes it back, as a channel's done callback runs (the operator API's replacement). */
+int run_step_then(struct dialog_step *s, void (*then)(struct dialog_step *s, int rc, void *ctx),
+                  void *ctx);
 /* A message from phone (peer_id NULL: a new one); returns dialog_receive's code or the step's. */
 int say_id(const char *phone, const char *text, const char *peer_id);
 /* Work the dialog starts itself (held money collected or returned): -MDT_ENOTFOUND when none. */
