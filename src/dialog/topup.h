@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A wallet's top-up by bank card (issue 13), as the dialog decides it: TOPUP 50 / ALIMENTER 50
- * by SMS sends a single-use link to a page (/t/<token>); the page's card payment is recorded
- * before it goes to the acquirer; each answer of the acquirer (authorization, capture, or a
- * lookup after an unknown result or a restart) becomes a step that records it and, once the
- * capture is approved, credits the wallet from the bank account with the acquirer's fee as a
- * linked leg, under the top-up's own id, so that a second credit is impossible. The person is
- * told by SMS. No card number or security code ever reaches these rows, steps or texts: the
- * page gives the last four digits only. The acquirer itself is the channel's (channel/acquirer);
- * here only plain data. */
+/* Money in by bank card (issue 13), as the dialog decides it. A top-up's target is the sender's
+ * wallet (TOPUP 50 / ALIMENTER 50) or a prepaid card (RECHARGE MAMAN 100 CB: the sender pays
+ * the reload fee on top). By SMS a single-use link to a page (/t/<token>), whose card payment is
+ * recorded before it goes to the acquirer; or, for a card's reload with a bank card on file, the
+ * order waits for the code like every order and then its stored-credential authorization is
+ * recorded. Each answer of the acquirer (authorization, capture, void, refund, or a lookup after
+ * an unknown result or a restart) becomes a step that records it and, once the capture is
+ * approved, credits the target from the bank account with the fee legs, under the top-up's own
+ * id, so that a second credit is impossible. A capture declined after its authorization is
+ * voided; a captured payment whose credit the ledger refuses (or whose card was blocked
+ * meanwhile) is refunded. The person is told by SMS. No card number or security code ever
+ * reaches these rows, steps or texts: the last four digits only. The acquirer itself is the
+ * channel's (channel/acquirer); here only plain data. */
 #ifndef MDT_DIALOG_TOPUP_H
 #define MDT_DIALOG_TOPUP_H
 
@@ -37,7 +41,7 @@ struct topup_answer {
     char ref[STORE_ACQ_REF_MAX]; /* the acquirer's reference when approved */
 };
 
-/* Top-ups remembered in memory: open links and recent ones (about 200 bytes each). */
+/* Top-ups remembered in memory: open links and recent ones (about 400 bytes each). */
 #define DIALOG_TOPUPS_MAX (1u << 22)
 /* Acquirer operations awaiting an answer or a lookup: one or two per top-up in flight. */
 #define DIALOG_TOPUP_OPS_MAX 65536

@@ -445,14 +445,6 @@ struct card_order_row {
     int64_t created_us;
     int64_t expires_us; /* the link's */
     int64_t updated_us;
-    /* A prepaid card's reload (migration 16); card_account 0: the wallet's top-up. */
-    uint64_t card_account;                 /* the card credited instead of the wallet */
-    char card_alias[STORE_CARD_ALIAS_MAX]; /* the sender's name for it (MAMAN) */
-    char card_target_last4[5];             /* its last four digits */
-    int64_t fee_minor;                     /* the reload fee the sender pays on top */
-    int64_t order_fee_minor;               /* the SMS order fee (the operator may bill it) */
-    int64_t charge_minor;                  /* what the bank card is charged; 0: amount_minor */
-    char file_token[STORE_CARD_TOKEN_MAX]; /* paid by the card on file of this vault token */
 };
 
 enum acquirer_op_state {
