@@ -239,7 +239,8 @@ uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem
 uint32_t dialog_id_find(const struct index *x, const void *array, size_t elem, size_t id_at,
                         struct id128 id);
 /* A new zeroed element at the end of *array (*count of them, *cap allocated), indexed once under
- * its id in ids and its token's hash in tokens: neither ever changes. NULL when *count is max. */
+ * its id in ids and its token's hash in tokens (unless that is zero: no link): neither ever
+ * changes. NULL when *count is max. */
 void *dialog_linked_add(void **array, size_t *count, size_t *cap, size_t elem, size_t max,
                         struct index *ids, struct index *tokens, struct id128 id,
                         const uint8_t token_hash[SHA256_LEN]);
