@@ -557,8 +557,9 @@ struct store_channel_fns {
     int (*code_order)(void *ctx, const struct code_order_row *r);  /* waiting ones only */
     int (*card)(void *ctx, const struct card_row *r);              /* with bin, last4 */
     int (*card_alias)(void *ctx, const struct card_alias_row *r);
-    int (*card_pan)(void *ctx, const struct card_pan_row *r);     /* sealed: for the CLI's checks */
-    int (*card_topup)(void *ctx, const struct card_topup_row *r); /* not finished ones only */
+    int (*card_pan)(void *ctx, const struct card_pan_row *r); /* sealed: for the CLI's checks */
+    /* not finished ones, and finished ones with a void or refund still open */
+    int (*card_topup)(void *ctx, const struct card_topup_row *r);
     int (*acquirer_op)(void *ctx, const struct acquirer_op_row *r); /* pending or unknown only */
     int (*card_file)(void *ctx, const struct card_file_row *r);     /* with its sealed number */
     int (*card_order)(void *ctx, const struct card_order_row *r);   /* open or paid only */
