@@ -12,8 +12,9 @@
 # sealed number with it). A prepaid card's reload paid by bank card: by the card on file with
 # the code (approved: card credited, fees booked, both receipts; declined 05 and 51; unknown then
 # settled by a lookup; the minimum and the cap refused before the acquirer), by the page without
-# a card on file, a card blocked between authorization and credit (refunded), and the kill -9
-# between approval and credit (credited once). Then the browser fills the
+# a card on file, a card blocked between authorization and credit, the yearly cap reached by
+# another load meanwhile (the ledger refuses the credit: refunded, what is left said), and the
+# kill -9 between approval and credit (credited once). Then the browser fills the
 # page in Chromium (tests/browser/topup.mjs) when BROWSER is given. At the end, no card number
 # or security code used is in the database, its WAL, the logs or the pages.
 # Usage: test_topup.sh MANDAT MANDATD [ARTIFACTS]
@@ -166,6 +167,7 @@ o=$("${M[@]}" card issue --holder "AICHA BENALI" --phone $H --emboss "$dir/embos
 l4=$(sed -n 's/^card .* issued: [0-9]*\**\([0-9]\{4\}\),.*/\1/p' <<<"$o")
 code=$(sed -n 's/^activation code: \([0-9]\{6\}\) .*/\1/p' <<<"$o")
 ctoken=$(sed -n 's/^card \(card_[0-9a-f]*\) issued.*/\1/p' <<<"$o")
+caccount=$(sed -n 's/.*, account \([0-9]*\), .*/\1/p' <<<"$o")
 reload
 sleep 1
 expect "link a prepaid card" "enregistrée sous MAMAN" "${M[@]}" sms $Q CARTE AJOUT MAMAN "$l4" "$code"
@@ -291,6 +293,19 @@ start
 sleep 1
 expect "still once after another restart (card)" "Solde de la carte ****$l4 : 320,19" card_balance
 expect "books balance (card)" "ok" "${M[@]}" check
+
+# The yearly cap reached by another load between the authorization and the credit: the ledger
+# refuses the credit in its own step; the payment is refunded and the sender told what is left.
+cb_under 2500 50 1
+"${M[@]}" transfer --kind card_load --from 1 --to "$caccount" --amount 5650 >/dev/null
+eventually "refused by the ledger: refunded, what is left said" \
+  "Plafond annuel de la carte ****$l4 atteint (reste 29,81 €) : vos 56,00 € sont remboursés sur la CB ****1111." qbox
+eventually "that refund reached the acquirer" "2" db "SELECT count(*) FROM acquirer_ops WHERE kind = 3 AND state = 1"
+expect "the cap refused the credit" "Solde de la carte ****$l4 : 5 970,19" card_balance
+expect "books balance after the refunds" "ok" "${M[@]}" check
+e2e_conf "$port" "$(acq 20)"
+stop
+start
 
 if [ -n "$artifacts" ]; then
   mkdir -p "$artifacts"
