@@ -475,6 +475,25 @@ static void test_reload_by_card_refunded(void **state)
     assert_int_equal(account(card).credits_posted, 595000);
 }
 
+/* The code after the order's 5 minutes: nothing is charged (the order expired). */
+static void test_reload_by_card_expired(void **state)
+{
+    (void)state;
+    uint64_t card = mum(true);
+    struct acquirer_op_row open[4];
+
+    say(A, "RECHARGE MAMAN 100 CB");
+    expect(0, "par la CB ****1111 ?");
+    advance_s(301);
+    started = (struct id128){0, 0};
+    say(A, "483920");
+    expect(0, "Ordre expiré : rien n'a été débité.");
+    assert_true(id128_is_zero(started));
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 0);
+    assert_int_equal(account(1).debits_pending, 0);
+    assert_int_equal(account(card).credits_posted, 0);
+}
+
 /* RECHARGE MAMAN 100 CB without a card on file: the page's link; the card typed there pays the
  * load, its fees and the acquirer's, and the card (not the wallet) is credited. */
 static void test_reload_by_page(void **state)
@@ -523,6 +542,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reload_by_card_on_file, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_by_card_declined, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_by_card_refunded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_by_card_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_by_page, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
