@@ -55,7 +55,9 @@ links it (CARTE AJOUT MAMAN 1234 <code>) and reloads it (RECHARGE MAMAN 100, the
 holder gets the receipt). An operator key (\$M merchant key 0) issues, lists, blocks and
 replaces cards by the API too (POST /v1/cards: the number goes to var/mandat-emboss.txt).
 CARTE COMMANDE orders one on a page, paid from the wallet. ALIMENTER 50 tops the wallet up by
-bank card through the test acquirer (4111 1111 1111 1111, any future expiry, CVV 123).
+bank card through the test acquirer (4111 1111 1111 1111, any future expiry, CVV 123; tick
+"keep this card"); RECHARGE MAMAN 100 CB then reloads the card from that card on file after the
+code (without one, it sends a page that takes a bank card).
 Not built yet: the phone channel (voice), the ISO 8583 issuer host, the PostgreSQL store.
 
 MSG

@@ -2,7 +2,8 @@
 /* Prepaid cards in the conversation (issue 13): the cards in memory (issued by the CLI, read at
  * start and every second), senders' aliases, and what card commands mean: CARTE AJOUT links a
  * card under an alias with its activation code, ACTIVER activates it from the holder's phone,
- * RECHARGE holds amount and fee on the sender's wallet until the code confirms it, SOLDE MAMAN
+ * RECHARGE holds amount and fee on the sender's wallet (or, paid by bank card, RECHARGE ... CB,
+ * on the bank account, or sends a page's link) until the code confirms it, SOLDE MAMAN
  * and SOLDE CARTE read a card's balance, BLOQUER blocks it at once, CARTES lists the aliases.
  * Nothing here sees a card number: cards are their token, BIN and last four digits. */
 #include <stdio.h>
@@ -263,6 +264,13 @@ bool dialog_card_loadable(const struct dialog *d, const struct card_row *k, int6
            !dialog_card_busy(d, k);
 }
 
+bool dialog_card_usable(struct dialog *d, uint64_t account, int64_t now_us)
+{
+    const struct card_row *k = dialog_card_find(d, account);
+
+    return k != NULL && card_usable(k, now_us);
+}
+
 /* A card reply decided here, with its arguments taken from s->card and s->text_arg by
  * dialog_card_hook. */
 static void card_say(struct dialog_step *s, enum dialog_text t)
@@ -286,6 +294,7 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
 {
     const struct card_alias_row *a = alias_find(d, s->phone, cmd->keyword);
     const struct card_row *k = a != NULL ? dialog_card_find(d, a->card_account) : NULL;
+    const struct card_file_row *file;
     struct ledger_op *op;
 
     if (dialog_order_cannot_start(s, c)) {
@@ -301,22 +310,23 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
         card_say(s, k->status == CARD_STATUS_INACTIVE ? TEXT_CARD_INACTIVE : TEXT_CARD_BLOCKED);
         return;
     }
-    if (cmd->by_card) {
-        /* Paid by the bank card on file: without one, how to keep one. With one, the hook
-         * checks the minimum, the fee and the yearly cap first (a refusal names its rule);
-         * charging it is not built yet: the sender is told, and nothing is taken from the
-         * wallet instead. */
-        s->amount = cmd->amount_minor;
-        card_say(s, dialog_card_file_get(d, s->phone) == NULL ? TEXT_CARD_FILE_NONE
-                                                              : TEXT_CARD_FILE_RELOAD_OFF);
+    s->amount = cmd->amount_minor;
+    file = cmd->by_card ? dialog_card_file_get(d, s->phone) : NULL;
+    /* Paid by bank card: without a card on file, a link to the page that takes one; with one,
+     * the order below holds the load from the bank (the ledger checks the minimum, the fee and
+     * the yearly cap now, a refusal names its rule) until the code confirms it, then the card on
+     * file is charged and the card credited (topup.c). */
+    if (cmd->by_card && !dialog_topup_card(d, s, c, k, a->alias, file)) {
+        return;
+    }
+    if (cmd->by_card && file == NULL) {
         return;
     }
     s->action = ACT_ORDER;
-    s->amount = cmd->amount_minor;
     s->payee_account = k->account_id;
     snprintf(s->payee, sizeof(s->payee), "%s", a->alias);
     op = dialog_add_op(s);
-    op->transfer.debit_account_id = c->row.account_id;
+    op->transfer.debit_account_id = file != NULL ? d->cfg.bank_account : c->row.account_id;
     op->transfer.credit_account_id = k->account_id;
     op->transfer.amount = cmd->amount_minor;
     op->transfer.kind = TRANSFER_CARD_LOAD;
@@ -327,6 +337,9 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
     op->transfer.fee_schedules[1] = d->cfg.card_reload_fee_schedule;
     snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%s", a->alias);
     dialog_conversation_open(s, op);
+    if (file != NULL) {
+        dialog_topup_file_order(s, op);
+    }
 }
 
 /* The card whose activation code this is among those ending in last4, or NULL. At most a few
@@ -548,18 +561,23 @@ bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
     }
 }
 
-bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c)
+bool dialog_card_prep(struct dialog *d, struct dialog_step *s, uint64_t account, const char *alias)
 {
-    const struct card_row *k = dialog_card_find(d, c->conv.payee_account);
+    const struct card_row *k = dialog_card_find(d, account);
     const struct cust *holder;
 
     if (k == NULL) {
         return false;
     }
-    step_card(s, k, c->conv.payee);
+    step_card(s, k, alias);
     holder = k->phone[0] != '\0' ? dialog_cust_find(d, k->phone) : NULL;
     s->payee_lang = holder != NULL ? (enum lang)holder->row.lang : d->cfg.lang;
     return dialog_card_loadable(d, k, s->now_us);
+}
+
+bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c)
+{
+    return dialog_card_prep(d, s, c->conv.payee_account, c->conv.payee);
 }
 
 /* The step's own id, from the load's: its outbox rows (the holder's receipt) derive from it. */

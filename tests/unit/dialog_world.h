@@ -82,4 +82,14 @@ void enrol(const char *phone, const char *code);
 /* The hash of the enrolment link in the last welcome reply (reply 0). */
 void enrol_hash(uint8_t hash[32]);
 
+/* Prepaid cards: the holder, abroad, without a wallet, and the card's token. */
+#define WORLD_HOLDER "+212612345678"
+#define WORLD_CARD_TOKEN "card_0123456789abcdef0123456789abcdef"
+/* A card of account id, ending in 4242, for WORLD_HOLDER, with activation code 135790. */
+void world_card_issue(uint64_t id);
+/* A new card account: its id. */
+uint64_t world_card_open(void);
+/* amount loaded on card from the bank (a transfer id of its own per amount). */
+void world_card_load(uint64_t card, int64_t amount);
+
 #endif
