@@ -268,7 +268,7 @@ bool dialog_card_usable(struct dialog *d, uint64_t account, int64_t now_us)
 {
     const struct card_row *k = dialog_card_find(d, account);
 
-    return k != NULL && card_usable(k, now_us);
+    return k != NULL && dialog_card_loadable(d, k, now_us);
 }
 
 /* A card reply decided here, with its arguments taken from s->card and s->text_arg by
