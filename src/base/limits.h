@@ -457,4 +457,11 @@ _Static_assert(STORE_PEER_ID_MAX >= SMPP_MESSAGE_ID_MAX && STORE_PEER_ID_MAX >= 
 /* Requests with an Idempotency-Key being answered at once: more wait on the engine with 503. */
 #define API_IDEMPOTENCY_IN_FLIGHT_MAX 4096
 
+/* ISO 8583 issuer host (issue 15). The largest message read or written, without its 2-byte
+ * length header: every field of channel/iso8583/iso8583.def at its maximum with both bitmaps is
+ * about 6.6 KB (six LLLVAR fields of 999), which iso8583.c checks at compile time; an
+ * authorization request is 200 to 400 bytes. A frame announcing more is refused before anything
+ * is buffered. */
+#define ISO8583_MSG_MAX 8192
+
 #endif
