@@ -168,6 +168,15 @@ def test_listener():
         check(time.monotonic() - t0 < 3, 'dropped within the echo wait')
         s.close()
 
+        # A request whose connection closes before its answer: the answer finds it gone.
+        s = socket.create_connection(('127.0.0.1', port), timeout=5)
+        s.sendall(request('000031'))
+        s.close()
+        log = os.path.join(TMP, 'peer.log')
+        wait_for(lambda: "the request's connection is gone" in open(log).read(),
+                 'an answer for a closed connection is dropped')
+        print('ok - an answer for a closed connection is dropped')
+
         # An oversized frame header closes the connection before any body is sent.
         s = socket.create_connection(('127.0.0.1', port), timeout=5)
         s.sendall(b'\xff\xff')
