@@ -3,7 +3,8 @@
  * as told, whose requests are approved (39 = 00) after a fixed delay, so that the in-flight
  * limit can be reached. Stops on SIGTERM. Not part of mandatd: the host's decisions are not
  * built yet. Usage: iso_link_peer listen|connect IP:PORT [--ports-file F] [--in-flight N]
- * [--delay-ms N] [--echo-idle-ms N] [--echo-wait-ms N] [--sign-on] */
+ * [--delay-ms N] [--echo-idle-ms N] [--echo-wait-ms N] [--sign-on] [--tls-cert F --tls-key F]
+ * [--tls-ca F] */
 #include <event2/event.h>
 #include <signal.h>
 #include <stdio.h>
@@ -100,6 +101,12 @@ int main(int argc, char **argv)
             cfg.echo_idle_ms = num(argv[++i]);
         } else if (strcmp(argv[i], "--echo-wait-ms") == 0) {
             cfg.echo_wait_ms = num(argv[++i]);
+        } else if (strcmp(argv[i], "--tls-cert") == 0) {
+            cfg.tls_cert = argv[++i];
+        } else if (strcmp(argv[i], "--tls-key") == 0) {
+            cfg.tls_key = argv[++i];
+        } else if (strcmp(argv[i], "--tls-ca") == 0) {
+            cfg.tls_ca = argv[++i];
         }
     }
     log_level_set(3);

@@ -5,7 +5,8 @@
 # in-flight limit (4) answered 91 at once while 4 requests wait; the host's own echo on an idle
 # connection, and the connection dropped when that echo goes unanswered; a malformed message
 # refused without losing the connection; an oversized frame closing it; an outbound link that
-# signs on, echoes, and reconnects after a drop. Usage: test_iso_link.py PATH/iso_link_peer
+# signs on, echoes, and reconnects after a drop; TLS both ways, a switch without a client
+# certificate refused. Usage: test_iso_link.py PATH/iso_link_peer
 import os
 import signal
 import socket
@@ -224,10 +225,115 @@ def test_outbound():
         srv.close()
 
 
+def make_certs():
+    """A CA, a certificate for 127.0.0.1 (the host's and the switch's) and a client one."""
+    def run(*args):
+        subprocess.run(['openssl'] + list(args), check=True, cwd=TMP, capture_output=True)
+    run('req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', 'ca.key', '-out', 'ca.pem',
+        '-days', '2', '-subj', '/CN=test switch CA')
+    for name in ('host', 'client'):
+        run('req', '-newkey', 'rsa:2048', '-nodes', '-keyout', name + '.key', '-out',
+            name + '.csr', '-subj', '/CN=' + name)
+        with open(os.path.join(TMP, name + '.ext'), 'w') as f:
+            f.write('subjectAltName=IP:127.0.0.1\n')
+        run('x509', '-req', '-in', name + '.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key',
+            '-CAcreateserial', '-out', name + '.pem', '-days', '2', '-extfile', name + '.ext')
+    return {k: os.path.join(TMP, k) for k in ('ca.pem', 'host.pem', 'host.key', 'client.pem',
+                                               'client.key')}
+
+
+def test_tls():
+    import ssl
+    c = make_certs()
+    ports = os.path.join(TMP, 'port_tls')
+    peer = start_peer(['listen', '127.0.0.1:0', '--tls-cert', c['host.pem'], '--tls-key',
+                       c['host.key'], '--tls-ca', c['ca.pem']], ports)
+    try:
+        wait_for(lambda: os.path.exists(ports) and open(ports).read().strip(), 'the TLS port')
+        port = int(open(ports).read())
+        ctx = ssl.create_default_context(cafile=c['ca.pem'])
+        ctx.load_cert_chain(c['client.pem'], c['client.key'])
+        s = ctx.wrap_socket(socket.create_connection(('127.0.0.1', port), timeout=5),
+                            server_hostname='127.0.0.1')
+        s.sendall(network('000041', '301'))
+        mti, f = read_frame(s)
+        check(mti == '0810' and f[39] == '00', 'echo over TLS with a client certificate')
+        s.close()
+        # Without a client certificate the handshake or the first read fails.
+        bare = ssl.create_default_context(cafile=c['ca.pem'])
+        refused = False
+        try:
+            s = bare.wrap_socket(socket.create_connection(('127.0.0.1', port), timeout=5),
+                                 server_hostname='127.0.0.1')
+            s.sendall(network('000042', '301'))
+            refused = read_frame(s) is None
+        except (ssl.SSLError, ConnectionError):
+            refused = True
+        check(refused, 'a switch without a client certificate is refused')
+    finally:
+        peer.send_signal(signal.SIGTERM)
+        check(peer.wait(timeout=10) == 0, 'the TLS listener stops on SIGTERM')
+
+    # Outbound over TLS: the host checks the switch's certificate and presents its own.
+    srv = socket.socket()
+    srv.bind(('127.0.0.1', 0))
+    srv.listen(2)
+    srv.settimeout(10)
+    sctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH, cafile=c['ca.pem'])
+    sctx.load_cert_chain(c['host.pem'], c['host.key'])
+    sctx.verify_mode = ssl.CERT_REQUIRED
+    peer = start_peer(['connect', '127.0.0.1:%d' % srv.getsockname()[1], '--sign-on',
+                       '--tls-ca', c['ca.pem'], '--tls-cert', c['client.pem'], '--tls-key',
+                       c['client.key']])
+    try:
+        conn, _ = srv.accept()
+        conn = sctx.wrap_socket(conn, server_side=True)
+        check(conn.getpeercert() is not None, 'the host presents its client certificate')
+        mti, f = read_frame(conn)
+        check(mti == '0800' and f[70] == '001', 'the host signs on over TLS')
+        conn.close()
+    finally:
+        peer.send_signal(signal.SIGTERM)
+        check(peer.wait(timeout=10) == 0, 'the outbound TLS link stops on SIGTERM')
+
+    # A switch whose certificate another CA signed: the host refuses it.
+    subprocess.run(['openssl', 'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout',
+                    'other.key', '-out', 'other.pem', '-days', '2', '-subj', '/CN=other CA'],
+                   check=True, cwd=TMP, capture_output=True)
+    peer = start_peer(['connect', '127.0.0.1:%d' % srv.getsockname()[1], '--sign-on',
+                       '--tls-ca', os.path.join(TMP, 'other.pem')])
+    try:
+        conn, _ = srv.accept()
+        refused = False
+        try:
+            conn = sctx_plain(c).wrap_socket(conn, server_side=True)
+            refused = read_frame(conn) is None
+        except (ssl.SSLError, ConnectionError):
+            refused = True
+        check(refused, 'a switch certificate from another CA is refused')
+        log = os.path.join(TMP, 'peer.log')
+        wait_for(lambda: 'certificate verify failed' in open(log).read(),
+                 'the refusal logged with its reason')
+        print('ok - the refusal logged with its reason')
+    finally:
+        peer.send_signal(signal.SIGTERM)
+        check(peer.wait(timeout=10) == 0, 'the refused outbound link stops on SIGTERM')
+        srv.close()
+
+
+def sctx_plain(c):
+    """A switch's TLS server that asks for no client certificate."""
+    import ssl
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.load_cert_chain(c['host.pem'], c['host.key'])
+    return ctx
+
+
 with tempfile.TemporaryDirectory() as TMP:
     try:
         test_listener()
         test_outbound()
+        test_tls()
     except Exception:
         sys.stderr.write(open(os.path.join(TMP, 'peer.log')).read()[-4000:]
                          if os.path.exists(os.path.join(TMP, 'peer.log')) else '')

@@ -7,10 +7,14 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
 #include <event2/listener.h>
 #include <event2/util.h>
 #include <netinet/in.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,6 +56,8 @@ struct iso_link {
     struct sockaddr_storage addr;
     int addr_len;
     struct evconnlistener *listener;
+    SSL_CTX *tls; /* NULL: plain TCP */
+    char ip[64];  /* the connect address's IP, checked in the switch's certificate */
     struct event *reconnect;
     unsigned backoff_ms;
     iso_link_request_cb cb;
@@ -293,6 +299,9 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
     struct iso_link *l = c->link;
 
     (void)bev;
+    if ((what & BEV_EVENT_CONNECTED) != 0 && l->cfg.connect == NULL) {
+        return; /* a listener's TLS handshake is done */
+    }
     if ((what & BEV_EVENT_CONNECTED) != 0) {
         c->connected = true;
         l->backoff_ms = 0;
@@ -306,7 +315,42 @@ static void conn_event(struct bufferevent *bev, short what, void *arg)
         }
         return;
     }
+    if (l->tls != NULL && (what & BEV_EVENT_ERROR) != 0) {
+        unsigned long e = bufferevent_get_openssl_error(c->bev);
+
+        if (e != 0) {
+            char why[160];
+
+            ERR_error_string_n(e, why, sizeof(why));
+            log_warn("iso8583 %s: TLS: %s", l->name, why);
+        }
+    }
     conn_close(c, (what & BEV_EVENT_EOF) != 0 ? "closed by the peer" : "connection error");
+}
+
+/* The bufferevent of a new connection: plain, or TLS accepting (listener) or connecting. */
+static struct bufferevent *conn_bev(struct iso_link *l, evutil_socket_t fd)
+{
+    enum bufferevent_ssl_state state =
+        l->cfg.connect != NULL ? BUFFEREVENT_SSL_CONNECTING : BUFFEREVENT_SSL_ACCEPTING;
+    struct bufferevent *bev;
+    SSL *ssl;
+
+    if (l->tls == NULL) {
+        return bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    }
+    ssl = SSL_new(l->tls);
+    if (ssl == NULL) {
+        return NULL;
+    }
+    if (l->cfg.connect != NULL) {
+        X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl), l->ip);
+    }
+    bev = bufferevent_openssl_socket_new(l->base, fd, ssl, state, BEV_OPT_CLOSE_ON_FREE);
+    if (bev == NULL) {
+        SSL_free(ssl);
+    }
+    return bev;
 }
 
 static struct iso_conn *conn_new(struct iso_link *l, evutil_socket_t fd)
@@ -323,7 +367,7 @@ static struct iso_conn *conn_new(struct iso_link *l, evutil_socket_t fd)
     }
     c->link = l;
     c->rq = calloc(l->cfg.inflight_max, sizeof(*c->rq));
-    c->bev = bufferevent_socket_new(l->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    c->bev = conn_bev(l, fd);
     c->timer = evtimer_new(l->base, conn_timer, c);
     if (c->rq == NULL || c->bev == NULL || c->timer == NULL) {
         if (c->bev != NULL) {
@@ -471,14 +515,58 @@ static int addr_parse(struct iso_link *l, const char *where)
         return -1;
     }
     memcpy(&l->addr, ai->ai_addr, ai->ai_addrlen);
+    snprintf(l->ip, sizeof(l->ip), "%s", host);
     l->addr_len = (int)ai->ai_addrlen;
     evutil_freeaddrinfo(ai);
+    return 0;
+}
+
+static int tls_setup(struct iso_link *l, struct mdt_err *err)
+{
+    const struct iso_link_config *cfg = &l->cfg;
+    bool server = cfg->listen != NULL;
+
+    if (cfg->tls_cert == NULL && cfg->tls_key == NULL && cfg->tls_ca == NULL) {
+        return 0;
+    }
+    if (server ? cfg->tls_cert == NULL || cfg->tls_key == NULL : cfg->tls_ca == NULL) {
+        return mdt_err_set(err, MDT_E(INVAL), "iso8583 %s: TLS needs %s", l->name,
+                           server ? "tls_cert and tls_key" : "tls_ca to check the switch");
+    }
+    l->tls = SSL_CTX_new(server ? TLS_server_method() : TLS_client_method());
+    if (l->tls == NULL) {
+        return mdt_err_set(err, MDT_E(NOMEM), "iso8583 %s: no TLS context", l->name);
+    }
+    SSL_CTX_set_min_proto_version(l->tls, TLS1_2_VERSION);
+    if (cfg->tls_cert != NULL && SSL_CTX_use_certificate_chain_file(l->tls, cfg->tls_cert) != 1) {
+        return mdt_err_set(err, MDT_E(INVAL), "iso8583 %s: tls_cert '%s': not a PEM certificate",
+                           l->name, cfg->tls_cert);
+    }
+    if (cfg->tls_key != NULL &&
+        (SSL_CTX_use_PrivateKey_file(l->tls, cfg->tls_key, SSL_FILETYPE_PEM) != 1 ||
+         SSL_CTX_check_private_key(l->tls) != 1)) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "iso8583 %s: tls_key '%s': not a PEM key matching tls_cert", l->name,
+                           cfg->tls_key);
+    }
+    if (cfg->tls_ca != NULL) {
+        if (SSL_CTX_load_verify_locations(l->tls, cfg->tls_ca, NULL) != 1) {
+            return mdt_err_set(err, MDT_E(INVAL), "iso8583 %s: tls_ca '%s': not a PEM CA", l->name,
+                               cfg->tls_ca);
+        }
+        SSL_CTX_set_verify(l->tls, SSL_VERIFY_PEER | SSL_VERIFY_FAIL_IF_NO_PEER_CERT, NULL);
+    }
     return 0;
 }
 
 static int link_open(struct iso_link *l, struct mdt_err *err)
 {
     const char *where = l->cfg.listen != NULL ? l->cfg.listen : l->cfg.connect;
+    int rc = tls_setup(l, err);
+
+    if (rc < 0) {
+        return rc;
+    }
 
     if (addr_parse(l, where) != 0) {
         return mdt_err_set(err, MDT_E(INVAL), "iso8583 %s: '%s' is not IP:port", l->name, where);
@@ -590,5 +678,6 @@ void iso_link_free(struct iso_link *l)
     if (l->reconnect != NULL) {
         event_free(l->reconnect);
     }
+    SSL_CTX_free(l->tls);
     free(l);
 }

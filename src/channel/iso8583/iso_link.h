@@ -5,7 +5,8 @@
  * both ways, an echo sent on an idle connection and the connection dropped when it goes
  * unanswered); every other request handed to the caller's callback, at most inflight_max per
  * connection at once, the rest answered 91 at once. No money logic: what a request gets is the
- * caller's answer. Runs on one libevent loop; not thread-safe. Plain TCP (no TLS yet). */
+ * caller's answer. Plain TCP or TLS (with a client certificate check on a listener). Runs on
+ * one libevent loop; not thread-safe. */
 #ifndef MDT_CHANNEL_ISO8583_ISO_LINK_H
 #define MDT_CHANNEL_ISO8583_ISO_LINK_H
 
@@ -32,6 +33,13 @@ struct iso_link_config {
     unsigned echo_wait_ms; /* drop the connection when that echo is not answered in time */
     unsigned reconnect_ms; /* first wait before reconnecting (doubles to 30 s) */
     bool sign_on;          /* outbound: send 0800/001 once connected */
+    /* TLS, all NULL for plain TCP. A listener needs tls_cert and tls_key (PEM) and, with
+     * tls_ca, refuses a peer without a certificate signed by that CA. An outbound link needs
+     * tls_ca to check the switch's certificate (against the connect IP) and presents
+     * tls_cert/tls_key when given. TLS 1.2 at least. */
+    const char *tls_cert;
+    const char *tls_key;
+    const char *tls_ca;
 };
 
 /* Counters of a link, over all its connections since it started. */
@@ -54,7 +62,8 @@ typedef void (*iso_link_request_cb)(struct iso_link_request *rq, const struct is
                                     void *arg);
 
 /* Check cfg and start listening or connecting on base. *out: iso_link_free. -MDT_EINVAL with
- * err saying which setting is wrong; -MDT_EIO when the address cannot be bound. */
+ * err saying which setting is wrong (a TLS file that does not load included); -MDT_EIO when the
+ * address cannot be bound. */
 int iso_link_start(struct event_base *base, const struct iso_link_config *cfg,
                    iso_link_request_cb cb, void *arg, struct iso_link **out, struct mdt_err *err);
 
