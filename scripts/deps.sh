@@ -19,6 +19,9 @@ packages=(
   chromium                           # the browser of the wallet page tests (playwright-core)
   wrk                                # the HTTP load generator of bench/http
   valgrind                           # instructions per request (bench/http_instr.sh)
+  libespeak-ng-dev espeak-ng         # the phone channel's prompts (src/channel/sip/prompts.c)
+  libspandsp-dev                     # in-band DTMF detection (src/channel/sip/dtmf.c)
+  libre-dev librem-dev               # SIP stack; librem's G.711 tables (src/channel/sip/g711.c)
 )
 
 missing=()
