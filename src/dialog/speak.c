@@ -44,6 +44,25 @@ static void sb_word(struct sb *b, const char *s)
     sb_put(b, s);
 }
 
+/* Groups of three digits in a uint64 (up to 18 446 744 073 709 551 615): 7. */
+#define SCALES 7
+
+/* Splits n into its groups of three digits, lowest first; returns the index of the highest
+ * non-zero group (0 for n < 1000). */
+static int split_groups(uint64_t n, unsigned groups[SCALES])
+{
+    int top = 0;
+
+    for (int i = 0; i < SCALES; i++) {
+        groups[i] = (unsigned)(n % 1000);
+        n /= 1000;
+        if (groups[i] != 0) {
+            top = i;
+        }
+    }
+    return top;
+}
+
 /* ---- French cardinals (traditional spelling: "vingt et un", "soixante et onze"). ---- */
 
 static const char *const fr_units[20] = {"zéro",   "un",    "deux",     "trois",    "quatre",
@@ -107,24 +126,17 @@ static void fr_group(struct sb *b, unsigned n, bool fem, bool plural)
 
 /* Long scale: 10^3 mille (invariable, never "un mille"), 10^6 million, 10^9 milliard, 10^12
  * billion, 10^15 billiard, 10^18 trillion; the nouns take an s. */
-static const char *const fr_scales[7] = {"",        "mille",    "million", "milliard",
-                                         "billion", "billiard", "trillion"};
+static const char *const fr_scales[SCALES] = {"",        "mille",    "million", "milliard",
+                                              "billion", "billiard", "trillion"};
 
 static void fr_number(struct sb *b, uint64_t n, bool fem)
 {
-    unsigned groups[7];
-    int top = 0;
+    unsigned groups[SCALES];
+    int top = split_groups(n, groups);
 
     if (n == 0) {
         sb_word(b, fr_units[0]);
         return;
-    }
-    for (int i = 0; i < 7; i++) {
-        groups[i] = (unsigned)(n % 1000);
-        n /= 1000;
-        if (groups[i] != 0) {
-            top = i;
-        }
     }
     for (int i = top; i >= 0; i--) {
         unsigned g = groups[i];
@@ -184,25 +196,18 @@ static void en_group(struct sb *b, unsigned n)
     }
 }
 
-static const char *const en_scales[7] = {"",         "thousand",    "million",    "billion",
-                                         "trillion", "quadrillion", "quintillion"};
+static const char *const en_scales[SCALES] = {"",         "thousand",    "million",    "billion",
+                                              "trillion", "quadrillion", "quintillion"};
 
 static void en_number(struct sb *b, uint64_t n, bool fem)
 {
-    unsigned groups[7];
-    int top = 0;
+    unsigned groups[SCALES];
+    int top = split_groups(n, groups);
 
     (void)fem;
     if (n == 0) {
         sb_word(b, en_units[0]);
         return;
-    }
-    for (int i = 0; i < 7; i++) {
-        groups[i] = (unsigned)(n % 1000);
-        n /= 1000;
-        if (groups[i] != 0) {
-            top = i;
-        }
     }
     for (int i = top; i >= 1; i--) {
         if (groups[i] != 0) {

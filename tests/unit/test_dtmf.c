@@ -186,48 +186,66 @@ static bool offer(struct dtmf_dedup *d, char key, enum dtmf_source src, uint64_t
     return dtmf_dedup_accept(d, &k);
 }
 
-static void test_dedup_paths(void **state)
+/* One report and whether it is a new press. key 0 starts a new call (window 500 ms). */
+struct report {
+    char key;
+    enum dtmf_source src;
+    uint64_t at_ms;
+    bool want;
+};
+
+#define R4733 DTMF_SRC_RFC4733
+#define RINFO DTMF_SRC_INFO
+#define RBAND DTMF_SRC_INBAND
+
+static const struct report reports[] = {
+    /* RFC 4733 then in-band, and the other way round. */
+    {'1', R4733, 0, true},
+    {'1', RBAND, 40, false},
+    {'5', RBAND, 1000, true},
+    {'5', R4733, 960, false},
+    /* All three paths for one press; a fourth report from a path already counted is new. */
+    {'#', RINFO, 2000, true},
+    {'#', R4733, 1990, false},
+    {'#', RBAND, 2050, false},
+    {'#', RBAND, 2200, true},
+    /* "1" "1" on two paths, in order. */
+    {0, R4733, 0, false},
+    {'1', R4733, 0, true},
+    {'1', RBAND, 40, false},
+    {'1', R4733, 300, true},
+    {'1', RBAND, 340, false},
+    /* The same, the second path late: its reports pair with the presses in order. */
+    {0, R4733, 0, false},
+    {'1', R4733, 0, true},
+    {'1', R4733, 300, true},
+    {'1', RBAND, 40, false},
+    {'1', RBAND, 340, false},
+    /* One path only: every press counts, however quick. */
+    {0, R4733, 0, false},
+    {'1', RINFO, 0, true},
+    {'1', RINFO, 120, true},
+    {'1', RINFO, 240, true},
+};
+
+static void test_dedup_reports(void **state)
 {
     struct dtmf_dedup d;
 
     (void)state;
-    /* RFC 4733 then in-band, and the other way round. */
     dtmf_dedup_init(&d, 0);
     assert_int_equal(d.window_ms, DTMF_DEDUP_WINDOW_MS);
-    assert_true(offer(&d, '1', DTMF_SRC_RFC4733, 0));
-    assert_false(offer(&d, '1', DTMF_SRC_INBAND, 40));
-    assert_true(offer(&d, '5', DTMF_SRC_INBAND, 1000));
-    assert_false(offer(&d, '5', DTMF_SRC_RFC4733, 960));
-    /* All three paths for one press. */
-    assert_true(offer(&d, '#', DTMF_SRC_INFO, 2000));
-    assert_false(offer(&d, '#', DTMF_SRC_RFC4733, 1990));
-    assert_false(offer(&d, '#', DTMF_SRC_INBAND, 2050));
-    /* A fourth report of '#' from a path that already reported it is a new press. */
-    assert_true(offer(&d, '#', DTMF_SRC_INBAND, 2200));
-}
+    for (size_t i = 0; i < sizeof(reports) / sizeof(reports[0]); i++) {
+        const struct report *r = &reports[i];
 
-static void test_dedup_repeats(void **state)
-{
-    struct dtmf_dedup d;
-
-    (void)state;
-    /* "1" "1" on two paths, in order. */
-    dtmf_dedup_init(&d, 500);
-    assert_true(offer(&d, '1', DTMF_SRC_RFC4733, 0));
-    assert_false(offer(&d, '1', DTMF_SRC_INBAND, 40));
-    assert_true(offer(&d, '1', DTMF_SRC_RFC4733, 300));
-    assert_false(offer(&d, '1', DTMF_SRC_INBAND, 340));
-    /* The same, the second path late: both its reports pair with the presses in order. */
-    dtmf_dedup_init(&d, 500);
-    assert_true(offer(&d, '1', DTMF_SRC_RFC4733, 0));
-    assert_true(offer(&d, '1', DTMF_SRC_RFC4733, 300));
-    assert_false(offer(&d, '1', DTMF_SRC_INBAND, 40));
-    assert_false(offer(&d, '1', DTMF_SRC_INBAND, 340));
-    /* One path only: every press counts, however quick. */
-    dtmf_dedup_init(&d, 500);
-    assert_true(offer(&d, '1', DTMF_SRC_INFO, 0));
-    assert_true(offer(&d, '1', DTMF_SRC_INFO, 120));
-    assert_true(offer(&d, '1', DTMF_SRC_INFO, 240));
+        if (r->key == 0) {
+            dtmf_dedup_init(&d, 500);
+        } else if (offer(&d, r->key, r->src, r->at_ms) != r->want) {
+            print_error("report %zu: '%c' from %d at %llu ms: wanted %s\n", i, r->key, (int)r->src,
+                        (unsigned long long)r->at_ms, r->want ? "new" : "repeat");
+            fail();
+        }
+    }
 }
 
 static void test_dedup_edges(void **state)
@@ -263,10 +281,10 @@ static void test_dedup_edges(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_all_keys),      cmocka_unit_test(test_through_g711),
-        cmocka_unit_test(test_repeats),       cmocka_unit_test(test_no_false_keys),
-        cmocka_unit_test(test_long_chunk),    cmocka_unit_test(test_dedup_paths),
-        cmocka_unit_test(test_dedup_repeats), cmocka_unit_test(test_dedup_edges),
+        cmocka_unit_test(test_all_keys),    cmocka_unit_test(test_through_g711),
+        cmocka_unit_test(test_repeats),     cmocka_unit_test(test_no_false_keys),
+        cmocka_unit_test(test_long_chunk),  cmocka_unit_test(test_dedup_reports),
+        cmocka_unit_test(test_dedup_edges),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -160,13 +160,10 @@ int prompts_new(const struct prompts_config *cfg, struct prompts **out, struct m
     return 0;
 fail:
     if (p != NULL) {
-        resample_release(&p->rs);
-        free(p->pcm8);
-        free(p->capture);
-        free(p->entries);
-        free(p);
+        prompts_free(p); /* also gives espeak-ng back */
+    } else {
+        atomic_flag_clear(&espeak_taken);
     }
-    atomic_flag_clear(&espeak_taken);
     return rc;
 }
 
@@ -183,7 +180,7 @@ void prompts_free(struct prompts *p)
         return;
     }
     owner_check(p);
-    for (size_t i = 0; i < p->n; i++) {
+    for (size_t i = 0; p->entries != NULL && i < p->n; i++) {
         entry_free(&p->entries[i]);
     }
     resample_release(&p->rs);
