@@ -4,6 +4,7 @@
  * audio, the cache answers the second time and stays within its bounds, pinned prompts are
  * never evicted, pieces join with their gap, and every refusal. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +206,42 @@ static void test_bounds(void **state)
     prompts_free(p);
 }
 
+struct handover {
+    struct prompts *p;
+    int rc;
+    size_t len;
+};
+
+/* The SIP thread's side: it adopts the prompts, then speaks with them. */
+static void *sip_thread(void *arg)
+{
+    struct handover *h = arg;
+    const uint8_t *buf = NULL;
+
+    prompts_adopt(h->p);
+    h->rc = prompts_get(h->p, LANG_FR, "Au revoir.", G711_PCMU, &buf, &h->len, NULL);
+    if (h->rc == 0) {
+        prompts_release(h->p, buf);
+    }
+    return NULL;
+}
+
+/* Made on one thread, handed to another as mandatd does, handed back to be freed. */
+static void test_handover(void **state)
+{
+    struct handover h = {0};
+    pthread_t t;
+
+    (void)state;
+    assert_int_equal(prompts_new(NULL, &h.p, NULL), 0);
+    assert_int_equal(pthread_create(&t, NULL, sip_thread, &h), 0);
+    assert_int_equal(pthread_join(t, NULL), 0);
+    assert_int_equal(h.rc, 0);
+    assert_true(h.len > 2000);
+    prompts_adopt(h.p);
+    prompts_free(h.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest shared[] = {
@@ -214,6 +251,7 @@ int main(void)
     };
     const struct CMUnitTest own[] = {
         cmocka_unit_test(test_bounds),
+        cmocka_unit_test(test_handover),
     };
     int failed = cmocka_run_group_tests_name("shared", shared, setup, teardown);
 
