@@ -19,9 +19,10 @@ packages=(
   chromium                           # the browser of the wallet page tests (playwright-core)
   wrk                                # the HTTP load generator of bench/http
   valgrind                           # instructions per request (bench/http_instr.sh)
-  libespeak-ng-dev espeak-ng         # the phone channel's prompts (src/channel/sip/prompts.c)
-  libspandsp-dev                     # in-band DTMF detection (src/channel/sip/dtmf.c)
-  libre-dev librem-dev               # SIP stack; librem's G.711 tables (src/channel/sip/g711.c)
+  libre-dev librem-dev               # the phone channel: SIP, SDP, RTP, G.711 (src/channel/sip)
+  baresip-core                       # the caller of tests/e2e/test_sip.sh (ctrl_tcp, aufile)
+  libspandsp-dev                     # in-band keypad tones (src/channel/sip/dtmf.c)
+  libespeak-ng-dev espeak-ng         # spoken prompts (src/channel/sip/prompts.c)
 )
 
 missing=()

@@ -457,4 +457,13 @@ _Static_assert(STORE_PEER_ID_MAX >= SMPP_MESSAGE_ID_MAX && STORE_PEER_ID_MAX >= 
 /* Requests with an Idempotency-Key being answered at once: more wait on the engine with 503. */
 #define API_IDEMPOTENCY_IN_FLIGHT_MAX 4096
 
+/* Simultaneous phone calls ([sip] max_calls at most): the issue's target is 1 000 on two cores;
+ * each call holds two UDP sockets and about 2 KB, so the file descriptors bound it first. */
+#define SIP_CALLS_MAX 4096
+/* Events the SIP thread may have queued for the loop at once (keys, call states): a few per call;
+ * past that a key is dropped (and logged) rather than the queue growing without bound. */
+#define SIP_EVENTS_MAX (SIP_CALLS_MAX * 4)
+/* A prompt handed to a call, in 8 kHz samples: two minutes. */
+#define SIP_PLAY_SAMPLES_MAX (8000 * 120)
+
 #endif

@@ -383,6 +383,14 @@ void config_defaults(struct mandat_config *cfg)
     cfg->acquirer.timeout_ms = 10000; /* schemes time an authorization out well within this */
     snprintf(cfg->acquirer.fee, sizeof(cfg->acquirer.fee), "none"); /* see [fee.card_acquiring] */
     cfg->acquirer.link_timeout_s = 900; /* a quarter of an hour to find one's card */
+    /* The phone channel is off until [sip] listen is set; RTP in the upper half of the
+     * unprivileged ports (RFC 3551 §8 suggests even ports, taken in pairs). */
+    cfg->sip.rtp_port_min = 16384;
+    cfg->sip.rtp_port_max = 32767;
+    cfg->sip.max_calls = 64;
+    cfg->sip.retry_after_s = 30;
+    cfg->sip.rtp_timeout_s = 60; /* G.711 trunks send every 20 ms; a minute is a dead caller */
+    snprintf(cfg->sip.allow, sizeof(cfg->sip.allow), "127.0.0.1 ::1");
 }
 
 _Static_assert(ENGINE_BATCH_MAX <= BATCH_MAX_MAX && ENGINE_QUEUE_MAX <= QUEUE_DEPTH_MAX,

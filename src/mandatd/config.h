@@ -149,6 +149,18 @@ struct mandat_config {
         uint32_t retry_period_s;   /* retry_period = 86400 */
         char tls_ca_file[CONFIG_PATH_MAX];
     } social;
+    /* [sip]: the phone channel (issue 14, docs/mandat.conf); listen empty: off */
+    struct {
+        char listen[64];        /* listen = (empty: off); "127.0.0.1:5060": UDP and TCP */
+        char rtp_addr[64];      /* rtp_addr = (empty: listen's address): where RTP is bound */
+        uint32_t rtp_port_min;  /* rtp_port_min = 16384 */
+        uint32_t rtp_port_max;  /* rtp_port_max = 32767 */
+        uint32_t max_calls;     /* max_calls = 64: then 503 with Retry-After */
+        uint32_t retry_after_s; /* retry_after = 30 */
+        uint32_t rtp_timeout_s; /* rtp_timeout = 60: a call with no RTP that long is ended */
+        char allow[256];        /* allow = 127.0.0.1 ::1: the trunk's addresses; others get 403 */
+        char trusted[256];      /* trusted = (empty): peers whose P-Asserted-Identity is believed */
+    } sip;
 };
 
 /* Fill cfg with the defaults (the same values docs/mandat.conf documents). */

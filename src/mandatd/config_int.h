@@ -61,6 +61,7 @@ enum section_id {
     SEC_SOCIAL,
     SEC_CARDS,
     SEC_ACQUIRER,
+    SEC_SIP,
     SEC_LIMITS,
     SEC_FEE,
     SEC_COUNT_

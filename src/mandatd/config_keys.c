@@ -165,6 +165,22 @@ static const struct key_def acquirer_keys[] = {
     {"link_timeout", config_set_u32, CFG_OFF(acquirer.link_timeout_s), 60, 86400, 0},
 };
 
+#define SIP_STR(field) CFG_OFF(sip.field), 0, sizeof(((struct mandat_config *)0)->sip.field) - 1
+
+/* The phone channel (issue 14). RTP ports are even numbers above the well-known range; a call
+ * takes two (RTP and RTCP). Retry-After within an hour: callers redial within minutes. */
+static const struct key_def sip_keys[] = {
+    {"listen", config_set_string, SIP_STR(listen), 0},
+    {"rtp_addr", config_set_string, SIP_STR(rtp_addr), 0},
+    {"rtp_port_min", config_set_u32, CFG_OFF(sip.rtp_port_min), 1024, 65534, 0},
+    {"rtp_port_max", config_set_u32, CFG_OFF(sip.rtp_port_max), 1025, 65535, 0},
+    {"max_calls", config_set_u32, CFG_OFF(sip.max_calls), 1, SIP_CALLS_MAX, 0},
+    {"retry_after", config_set_u32, CFG_OFF(sip.retry_after_s), 1, 3600, 0},
+    {"rtp_timeout", config_set_u32, CFG_OFF(sip.rtp_timeout_s), 1, 3600, 0},
+    {"allow", config_set_string, SIP_STR(allow), 0},
+    {"trusted", config_set_string, SIP_STR(trusted), 0},
+};
+
 static const struct key_def limits_keys[] = {
     {"op_max_p2p", config_set_amount, LIM_OFF(op_max_p2p), 0, 0, 0},
     {"op_max_payment", config_set_amount, LIM_OFF(op_max_payment), 0, 0, 0},
@@ -210,6 +226,7 @@ const struct section_def config_sections[SEC_COUNT_] = {
     [SEC_SOCIAL] = SECTION_DEF("social", social_keys),
     [SEC_CARDS] = SECTION_DEF("cards", cards_keys),
     [SEC_ACQUIRER] = SECTION_DEF("acquirer", acquirer_keys),
+    [SEC_SIP] = SECTION_DEF("sip", sip_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),
 };

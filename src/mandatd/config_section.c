@@ -161,7 +161,7 @@ int config_section_begin(struct load_ctx *ctx, const char *name)
         id = SEC_SMPP;
         rc = smpp_link_begin(ctx, name + 5);
     } else {
-        for (int i = SEC_STORE; i <= SEC_ACQUIRER; i++) {
+        for (int i = SEC_STORE; i <= SEC_SIP; i++) {
             if (strcmp(name, config_sections[i].name) == 0) {
                 id = (enum section_id)i;
             }
@@ -171,7 +171,7 @@ int config_section_begin(struct load_ctx *ctx, const char *name)
                 ctx, ctx->lineno,
                 "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
                 "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [cards], "
-                "[acquirer], "
+                "[acquirer], [sip], "
                 "[limits.<kind>.<tier>] or [fee.<name>]",
                 name);
         } else if (ctx->section_lines[id] != 0) {

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What mandatd runs, shared by the files that start it: main.c (arguments, the loop, signals,
  * the dialog, start and stop), daemon_sms.c (SMPP binds and Kannel), daemon_http.c (the
- * listeners, the API, webhooks) and daemon_social.c (the social networks). Not for use outside
+ * listeners, the API, webhooks), daemon_social.c (the social networks) and daemon_sip.c (the
+ * phone channel). Not for use outside
  * src/mandatd. */
 #ifndef MDT_MANDATD_DAEMON_H
 #define MDT_MANDATD_DAEMON_H
@@ -40,6 +41,7 @@ struct daemon {
     uint64_t fees_account;     /* card orders on a page pay their price to it */
     struct webhook_sender *webhooks;
     struct social *social;  /* NULL without [social] x_consumer_secret or mastodon_url */
+    struct daemon_sip *sip; /* the phone channel; NULL without [sip] listen */
     const char *ports_file; /* --ports-file, or NULL */
     /* Where the listeners are bound ("" when off): the port the kernel chose for port 0. */
     char public_addr[80], internal_addr[80];
@@ -72,5 +74,12 @@ bool daemon_listen_port_zero(const char *listen);
 
 /* The social networks' channel when [social] names one. */
 int daemon_start_social(struct daemon *d, struct mdt_err *err);
+
+/* ---- daemon_sip.c ---- */
+
+/* The phone channel and its menu when [sip] listen is set (issue 14). */
+int daemon_start_sip(struct daemon *d, struct mdt_err *err);
+/* Hang up its calls and stop its thread (NULL channel is fine). Before the service is freed. */
+void daemon_stop_sip(struct daemon *d);
 
 #endif

@@ -279,6 +279,7 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                "write none",
                                cfg->sms.order_fee);
         }
+        dc.order_fee = cfg->ledger.fee_schedules[dc.order_fee_schedule - 1];
     }
     /* Card reloads by SMS pay [fee.card_reload] when the file has it (issue 13). */
     dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&cfg->ledger, "card_reload");
@@ -392,6 +393,9 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         rc = daemon_start_social(d, err);
     }
+    if (rc == 0) {
+        rc = daemon_start_sip(d, err);
+    }
     /* Retry what is queued every second: after a throttle, a refused request, a lost link. */
     d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d);
     if (rc == 0 && (d->flush == NULL || event_add(d->flush, &second) < 0)) {
@@ -422,6 +426,7 @@ static void stop(struct daemon *d)
 {
     struct engine_stats st = {0};
 
+    daemon_stop_sip(d); /* first: its calls end while the rest still runs */
     kannel_free(d->kannel);
     kannel_free(d->kannel_internal);
     smpp_links_free(d->links);

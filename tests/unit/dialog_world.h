@@ -51,6 +51,10 @@ extern struct world w;
 /* Submits the step to the engine, waits for it, and gives it back to the dialog (the replies
  * land in w.replies); returns the step's code. */
 int run_step(struct dialog_step *s);
+/* run_step, calling then (when not NULL) once the step is durable (or failed) and before the
+ * dialog takes it back, as a channel's done callback runs (the operator API's replacement). */
+int run_step_then(struct dialog_step *s, void (*then)(struct dialog_step *s, int rc, void *ctx),
+                  void *ctx);
 /* A message from phone (peer_id NULL: a new one); returns dialog_receive's code or the step's. */
 int say_id(const char *phone, const char *text, const char *peer_id);
 /* Work the dialog starts itself (held money collected or returned): -MDT_ENOTFOUND when none. */
@@ -77,5 +81,15 @@ int teardown(void **state);
 void enrol(const char *phone, const char *code);
 /* The hash of the enrolment link in the last welcome reply (reply 0). */
 void enrol_hash(uint8_t hash[32]);
+
+/* Prepaid cards: the holder, abroad, without a wallet, and the card's token. */
+#define WORLD_HOLDER "+212612345678"
+#define WORLD_CARD_TOKEN "card_0123456789abcdef0123456789abcdef"
+/* A card of account id, ending in 4242, for WORLD_HOLDER, with activation code 135790. */
+void world_card_issue(uint64_t id);
+/* A new card account: its id. */
+uint64_t world_card_open(void);
+/* amount loaded on card from the bank (a transfer id of its own per amount). */
+void world_card_load(uint64_t card, int64_t amount);
 
 #endif

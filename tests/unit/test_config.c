@@ -112,6 +112,30 @@ static void test_acquirer(void **state)
                "mandat.conf:2: [acquirer] timeout: '0' is not a whole number from 1 to 120000");
 }
 
+/* [sip]: off by default, the trunk's addresses, the bound on calls. */
+static void test_sip(void **state)
+{
+    struct mandat_config cfg;
+
+    (void)state;
+    load_ok(&cfg, "");
+    assert_string_equal(cfg.sip.listen, "");
+    assert_string_equal(cfg.sip.allow, "127.0.0.1 ::1");
+    assert_int_equal(cfg.sip.max_calls, 64);
+    load_ok(&cfg, "[sip]\nlisten = 127.0.0.1:5062\nrtp_addr = 127.0.0.1\nrtp_port_min = 20000\n"
+                  "rtp_port_max = 20100\nmax_calls = 2\nretry_after = 5\nrtp_timeout = 3\nallow = 10.0.0.1\n"
+                  "trusted = 10.0.0.1\n");
+    assert_string_equal(cfg.sip.listen, "127.0.0.1:5062");
+    assert_int_equal(cfg.sip.rtp_port_min, 20000);
+    assert_int_equal(cfg.sip.rtp_port_max, 20100);
+    assert_int_equal(cfg.sip.max_calls, 2);
+    assert_int_equal(cfg.sip.retry_after_s, 5);
+    assert_int_equal(cfg.sip.rtp_timeout_s, 3);
+    assert_string_equal(cfg.sip.trusted, "10.0.0.1");
+    load_fails("[sip]\nmax_calls = 0\n",
+               "mandat.conf:2: [sip] max_calls: '0' is not a whole number from 1 to 4096");
+}
+
 /* docs/mandat.conf documents the defaults: loading it must change nothing at all. */
 static void test_sms_http_vault(void **state)
 {
@@ -382,7 +406,7 @@ static void test_errors(void **state)
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
          "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [cards], "
-         "[acquirer], "
+         "[acquirer], [sip], "
          "[limits.<kind>.<tier>] or [fee.<name>]"},
         {"[cards]\nbin = 12345\n", "mandat.conf:2: [cards] bin: '12345' is not 6 to 8 digits"},
         {"[cards]\nbin = 4970101x\n",
@@ -731,6 +755,7 @@ int main(void)
         cmocka_unit_test(test_sample_equals_defaults),
         cmocka_unit_test(test_sms_http_vault),
         cmocka_unit_test(test_acquirer),
+        cmocka_unit_test(test_sip),
         cmocka_unit_test(test_smpp_links),
         cmocka_unit_test(test_smpp_link_errors),
         cmocka_unit_test(test_smpp_link_then_others),

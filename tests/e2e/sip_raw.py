@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
+# A raw SIP client over UDP for tests/e2e/test_sip.sh, for what baresip 1.0 cannot be asked to
+# do: requests from another source address, an INVITE refused for lack of room (to read its
+# Retry-After), keys sent by SIP INFO, and garbage. Prints what it got, one line per fact.
+# Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT | garbage PORT
+import random
+import socket
+import sys
+
+
+def request(method, port, lport, call_id, cseq, extra="", body="", to_tag="", ctype=""):
+    branch = "z9hG4bK%08x" % random.getrandbits(32)
+    to = "<sip:mandat@127.0.0.1:%d>" % port + (";tag=" + to_tag if to_tag else "")
+    head = (
+        "%s sip:mandat@127.0.0.1:%d SIP/2.0\r\n"
+        "Via: SIP/2.0/UDP 127.0.0.1:%d;branch=%s;rport\r\n"
+        "Max-Forwards: 70\r\n"
+        "From: <sip:+33611112222@127.0.0.1>;tag=raw1\r\n"
+        "To: %s\r\n"
+        "Call-ID: %s\r\n"
+        "CSeq: %d %s\r\n"
+        "Contact: <sip:raw@127.0.0.1:%d>\r\n" % (method, port, lport, branch, to, call_id, cseq,
+                                                 method, lport))
+    if ctype:
+        head += "Content-Type: %s\r\n" % ctype
+    head += extra + "Content-Length: %d\r\n\r\n" % len(body)
+    return (head + body).encode()
+
+
+def final(sock):
+    """The first final response (skipping 1xx), as (status line, headers dict, body)."""
+    while True:
+        data = sock.recv(65535).decode(errors="replace")
+        head, _, body = data.partition("\r\n\r\n")
+        lines = head.split("\r\n")
+        status = lines[0]
+        if " 1" in status[7:10]:
+            continue
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers[name.strip().lower()] = value.strip()
+        return status, headers, body
+
+
+def sdp(rtp_port):
+    return ("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+            "m=audio %d RTP/AVP 8 101\r\na=rtpmap:8 PCMA/8000\r\n"
+            "a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\n" % rtp_port)
+
+
+def sock_on(ip):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((ip, 0))
+    s.settimeout(3)
+    return s, s.getsockname()[1]
+
+
+def main():
+    cmd = sys.argv[1]
+    if cmd == "options":
+        s, lport = sock_on(sys.argv[2])
+        port = int(sys.argv[3])
+        s.sendto(request("OPTIONS", port, lport, "opt-%d" % lport, 1), ("127.0.0.1", port))
+        status, headers, _ = final(s)
+        print(status)
+        print("allow: " + headers.get("allow", ""))
+    elif cmd == "tcp":
+        port = int(sys.argv[2])
+        s = socket.create_connection(("127.0.0.1", port), timeout=3)
+        req = request("OPTIONS", port, s.getsockname()[1], "tcp-1", 1)
+        s.sendall(req.replace(b"SIP/2.0/UDP", b"SIP/2.0/TCP"))
+        print(s.recv(65535).decode(errors="replace").split("\r\n")[0])
+    elif cmd == "busy":
+        s, lport = sock_on("127.0.0.1")
+        port = int(sys.argv[2])
+        s.sendto(request("INVITE", port, lport, "busy-%d" % lport, 1, body=sdp(40000),
+                         ctype="application/sdp"), ("127.0.0.1", port))
+        status, headers, _ = final(s)
+        print(status)
+        print("retry-after: " + headers.get("retry-after", ""))
+    elif cmd == "info":
+        s, lport = sock_on("127.0.0.1")
+        rtp, rtp_port = sock_on("127.0.0.1")
+        port = int(sys.argv[2])
+        call_id = "info-%d" % lport
+        s.sendto(request("INVITE", port, lport, call_id, 1, body=sdp(rtp_port),
+                         ctype="application/sdp"), ("127.0.0.1", port))
+        status, headers, body = final(s)
+        print(status)
+        print("answer: " + ("PCMA" if "PCMA/8000" in body else body.replace("\r\n", " ")))
+        tag = headers.get("to", "").partition("tag=")[2]
+        s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
+        rtp.recv(2048)  # the first prompt's packets are flowing
+        print("rtp: received")
+        s.sendto(request("INFO", port, lport, call_id, 2, to_tag=tag,
+                         body="Signal=%s\r\nDuration=160\r\n" % sys.argv[3],
+                         ctype="application/dtmf-relay"), ("127.0.0.1", port))
+        print("info: " + final(s)[0])
+        s.sendto(request("INFO", port, lport, call_id, 3, to_tag=tag, body="Signal=x\r\n",
+                         ctype="application/dtmf-relay"), ("127.0.0.1", port))
+        print("bad info: " + final(s)[0])
+        s.sendto(request("BYE", port, lport, call_id, 4, to_tag=tag), ("127.0.0.1", port))
+        print("bye: " + final(s)[0])
+    elif cmd == "silent":
+        # A caller that sends no RTP: mandatd hangs up after [sip] rtp_timeout with a BYE.
+        s, lport = sock_on("127.0.0.1")
+        rtp, rtp_port = sock_on("127.0.0.1")
+        port = int(sys.argv[2])
+        call_id = "silent-%d" % lport
+        s.sendto(request("INVITE", port, lport, call_id, 1, body=sdp(rtp_port),
+                         ctype="application/sdp"), ("127.0.0.1", port))
+        status, headers, _ = final(s)
+        print(status)
+        tag = headers.get("to", "").partition("tag=")[2]
+        s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
+        s.settimeout(10)
+        while True:
+            data, src = s.recvfrom(65535)
+            text = data.decode(errors="replace")
+            if text.startswith("BYE "):
+                print("bye from mandat")
+                head = text.partition("\r\n\r\n")[0].split("\r\n")[1:]
+                keep = [h for h in head if h.split(":")[0].lower() in
+                        ("via", "from", "to", "call-id", "cseq")]
+                s.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) +
+                          "\r\nContent-Length: 0\r\n\r\n").encode(), src)
+                break
+    elif cmd == "garbage":
+        s, _ = sock_on("127.0.0.1")
+        port = int(sys.argv[2])
+        rnd = random.Random(14)
+        for i in range(200):
+            junk = bytes(rnd.getrandbits(8) for _ in range(rnd.randrange(1, 1400)))
+            if i % 2:
+                junk = b"INVITE sip:x SIP/2.0\r\nVia: " + junk + b"\r\n\r\n"
+            s.sendto(junk, ("127.0.0.1", port))
+        print("sent: 200")
+
+
+main()
