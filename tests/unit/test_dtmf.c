@@ -14,6 +14,7 @@
 
 #include "channel/sip/dtmf.h"
 #include "channel/sip/g711.h"
+#include "channel/sip/sip.h"
 
 #define ALL_KEYS "123A456B789C*0#D"
 #define AUDIO_MAX (8000 * 10)
@@ -179,6 +180,41 @@ static void test_long_chunk(void **state)
     free(pcm);
 }
 
+/* The detector as the SIP channel runs it: struct sip_inband's signatures (checked by the
+ * compiler here), 20 ms packets, keys as characters, a short key buffer. */
+static void test_sip_inband(void **state)
+{
+    static const struct sip_inband inband = {dtmf_inband_open, dtmf_inband_feed, dtmf_inband_close,
+                                             NULL};
+    int16_t *pcm = malloc(sizeof(int16_t) * AUDIO_MAX);
+    char got[64] = "", keys[4];
+    size_t n, found = 0;
+    void *d;
+
+    (void)state;
+    assert_non_null(pcm);
+    n = make_tones("#0*9", pcm, AUDIO_MAX, 300);
+    d = inband.open(inband.ctx);
+    assert_non_null(d);
+    for (size_t at = 0; at < n; at += PACKET) {
+        size_t k = inband.feed(d, pcm + at, n - at < PACKET ? n - at : PACKET, keys, 4);
+
+        assert_true(k <= 4);
+        for (size_t i = 0; i < k && found + 1 < sizeof(got); i++) {
+            got[found++] = keys[i];
+        }
+    }
+    got[found] = '\0';
+    assert_string_equal(got, "#0*9");
+    /* All in one call with room for one key: the first only. */
+    inband.close(d);
+    d = inband.open(NULL);
+    assert_int_equal(inband.feed(d, pcm, n, keys, 1), 1);
+    assert_int_equal(keys[0], '#');
+    inband.close(d);
+    free(pcm);
+}
+
 static bool offer(struct dtmf_dedup *d, char key, enum dtmf_source src, uint64_t at_ms)
 {
     struct dtmf_key k = {.key = key, .source = src, .at_ms = at_ms};
@@ -284,7 +320,7 @@ int main(void)
         cmocka_unit_test(test_all_keys),    cmocka_unit_test(test_through_g711),
         cmocka_unit_test(test_repeats),     cmocka_unit_test(test_no_false_keys),
         cmocka_unit_test(test_long_chunk),  cmocka_unit_test(test_dedup_reports),
-        cmocka_unit_test(test_dedup_edges),
+        cmocka_unit_test(test_dedup_edges), cmocka_unit_test(test_sip_inband),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

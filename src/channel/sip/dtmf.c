@@ -99,6 +99,31 @@ void dtmf_detector_lost(struct dtmf_detector *d, size_t n)
     dtmf_rx_fillin(d->rx, n > (size_t)INT32_MAX ? INT32_MAX : (int)n);
 }
 
+void *dtmf_inband_open(void *ctx)
+{
+    struct dtmf_detector *d = NULL;
+
+    (void)ctx;
+    return dtmf_detector_new(&d, NULL) == 0 ? d : NULL;
+}
+
+size_t dtmf_inband_feed(void *state, const int16_t *pcm, size_t n, char *keys, size_t keys_max)
+{
+    struct dtmf_key found[DTMF_FEED_KEYS_MAX];
+    size_t k = dtmf_detector_feed(state, pcm, n, 0, found, DTMF_FEED_KEYS_MAX, NULL);
+    size_t out = k < keys_max ? k : keys_max;
+
+    for (size_t i = 0; i < out; i++) {
+        keys[i] = found[i].key;
+    }
+    return out;
+}
+
+void dtmf_inband_close(void *state)
+{
+    dtmf_detector_free(state);
+}
+
 void dtmf_dedup_init(struct dtmf_dedup *d, uint32_t window_ms)
 {
     memset(d, 0, sizeof(*d));

@@ -62,6 +62,18 @@ size_t dtmf_detector_feed(struct dtmf_detector *d, const int16_t *pcm, size_t n,
  * two keys nor joined wrongly (spandsp's dtmf_rx_fillin). */
 void dtmf_detector_lost(struct dtmf_detector *d, size_t n);
 
+/* The detector in the shape of sip.h's struct sip_inband, which runs it on the SIP thread over
+ * each call's decoded audio:
+ *     static const struct sip_inband inband = {dtmf_inband_open, dtmf_inband_feed,
+ *                                              dtmf_inband_close, NULL};
+ * open ignores ctx and returns a detector for one call (NULL when out of memory: that call gets
+ * no in-band keys); feed writes the keys recognised in n samples as characters (at most
+ * keys_max, the rest dropped) and returns how many; close frees it. The times of dtmf_key are
+ * left to the caller: the loop stamps every key, whatever its path, when it receives it. */
+void *dtmf_inband_open(void *ctx);
+size_t dtmf_inband_feed(void *state, const int16_t *pcm, size_t n, char *keys, size_t keys_max);
+void dtmf_inband_close(void *state);
+
 /* ---- Deduplication across paths. ---- */
 
 /* Presses remembered: enough for any burst a person can key within a window. */
