@@ -49,10 +49,15 @@ internal_listen (set [kannel] mo_secret for a real Kannel).
 
 Prepaid cards: \$M card issue --holder 'AICHA BENALI' --phone 0698765432 --emboss cards.txt
 prints the card's last four and its activation code (the number goes only to cards.txt); the
-holder's phone activates it (ACTIVER 1234 <code>), the sender links it (CARTE AJOUT MAMAN 1234
-<code>) and reloads it (RECHARGE MAMAN 100, then the code: the holder gets the receipt).
+holder activates it from their phone (ACTIVER 1234 <code>) or on
+http://127.0.0.1:8710/activate (number and expiry from cards.txt, and the code), the sender
+links it (CARTE AJOUT MAMAN 1234 <code>) and reloads it (RECHARGE MAMAN 100, then the code: the
+holder gets the receipt). An operator key (\$M merchant key 0) issues, lists, blocks and
+replaces cards by the API too (POST /v1/cards: the number goes to var/mandat-emboss.txt).
 CARTE COMMANDE orders one on a page, paid from the wallet. ALIMENTER 50 tops the wallet up by
-bank card through the test acquirer (4111 1111 1111 1111, any future expiry, CVV 123).
+bank card through the test acquirer (4111 1111 1111 1111, any future expiry, CVV 123; tick
+"keep this card"); RECHARGE MAMAN 100 CB then reloads the card from that card on file after the
+code (without one, it sends a page that takes a bank card).
 Not built yet: the phone channel (voice), the ISO 8583 issuer host, the PostgreSQL store.
 
 MSG

@@ -466,4 +466,24 @@ _Static_assert(STORE_PEER_ID_MAX >= SMPP_MESSAGE_ID_MAX && STORE_PEER_ID_MAX >= 
 /* A prompt handed to a call, in 8 kHz samples: two minutes. */
 #define SIP_PLAY_SAMPLES_MAX (8000 * 120)
 
+/* ISO 8583 issuer host (issue 15). The largest message read or written, without its 2-byte
+ * length header: every field of channel/iso8583/iso8583.def at its maximum with both bitmaps is
+ * about 6.6 KB (six LLLVAR fields of 999), which iso8583.c checks at compile time; an
+ * authorization request is 200 to 400 bytes. A frame announcing more is refused before anything
+ * is buffered. */
+#define ISO8583_MSG_MAX 8192
+
+/* Connections one listening ISO 8583 link serves at once: a link is one switch or acquirer,
+ * which opens a few; each connection holds an 8 KB frame reader and its request table. */
+#define ISO_LINK_CONNS_MAX 64
+/* Requests in flight on one connection, the most a link's in_flight may say: issue 15's
+ * benchmark runs 256 terminals over 4 links; 4096 of at most 8 KB each is 32 MB, a bound. */
+#define ISO_LINK_INFLIGHT_MAX 4096
+/* Bytes waiting to be written to a peer before answers to it are dropped (and its echo,
+ * unanswered, drops the connection): about a thousand answers. A switch that stops reading
+ * must not make mandat buffer without bound. */
+#define ISO_LINK_OUTPUT_MAX (1u << 20)
+/* The longest wait between two outbound connection attempts. */
+#define ISO_LINK_BACKOFF_MAX_MS 30000u
+
 #endif

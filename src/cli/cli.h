@@ -80,6 +80,11 @@ void cmd_merchant_usage(FILE *out);
 int cmd_webhook(struct cli *c, int argc, char **argv);
 void cmd_webhook_usage(FILE *out);
 
+/* ---- the phone channel's prompts (cmd_prompt.c) ---- */
+
+int cmd_prompt(struct cli *c, int argc, char **argv);
+void cmd_prompt_usage(FILE *out);
+
 /* ---- cards (cmd_card.c) ---- */
 
 int cmd_card(struct cli *c, int argc, char **argv);

@@ -42,7 +42,8 @@ void cmd_card_usage(FILE *out)
             "ACTIVER <last 4> <code>). The full number, the expiry and the name are written\n"
             "only to the emboss FILE (appended, mode 0600) for the card maker; mandat keeps the\n"
             "number encrypted in the card vault. Everything else shows BIN and last 4 only.\n"
-            "block stops loads at once; unblock lifts it.\n"
+            "block stops loads at once (not on a lost or expired card); unblock lifts it\n"
+            "(not from a card past its expiry month: mandatd marks it expired for good).\n"
             "replace issues a new card to the same holder, phone and senders' aliases (a new\n"
             "activation code), moves the old card's balance to it in the same commit (a\n"
             "card_move, not a load: the yearly cap does not count it) and marks the old card\n"
@@ -220,8 +221,10 @@ static void card_print(const struct card_row *r, const struct cli_view *view)
 
     card_mask(r->bin, r->last4, (unsigned)(r->pan_len - strlen(r->bin) - 4), mask);
     phone_mask(r->phone, phone, sizeof(phone));
+    /* A card past its month is expired even before mandatd has written it so. */
     printf("%-38s %-19s %-6" PRIu64 " %-8s %02u/%u %10s  %s%s%s\n", r->token, mask, r->account_id,
-           card_status_name(r->status), r->exp_month, r->exp_year,
+           card_status_name(card_status_now(r->status, r->exp_month, r->exp_year, clock_now_us())),
+           r->exp_month, r->exp_year,
            cli_money_plain(balance, a != NULL ? a->currency : "EUR", money), r->holder,
            r->phone[0] != '\0' ? ", " : "", r->phone[0] != '\0' ? phone : "");
 }
@@ -290,10 +293,23 @@ static int card_set_status(struct cli *c, const char *token, bool block)
     struct card_find f = {.want = token};
     struct store_extra row = {.kind = EXTRA_CARD};
     struct cli_engine e = {0};
+    unsigned now;
     int rc = card_walk(c, &f);
 
     if (rc == 0 && (f.matches != 1 || strcmp(f.found.token, token) != 0)) {
         cli_error("no card with token '%s': see mandat card list", token);
+        return CLI_EXIT_REFUSED;
+    }
+    now = rc == 0
+              ? card_status_now(f.found.status, f.found.exp_month, f.found.exp_year, clock_now_us())
+              : 0;
+    if (rc == 0 && !block && now == CARD_STATUS_EXPIRED) {
+        cli_error("card %s is expired: it cannot be unblocked (replace it)", token);
+        return CLI_EXIT_REFUSED;
+    }
+    /* A lost card was replaced: blocking it would let unblock revive it. */
+    if (rc == 0 && block && (now == CARD_STATUS_LOST || now == CARD_STATUS_EXPIRED)) {
+        cli_error("card %s is %s: it takes no load already", token, card_status_name(now));
         return CLI_EXIT_REFUSED;
     }
     if (rc == 0 && !block && f.found.status != CARD_STATUS_BLOCKED) {

@@ -25,6 +25,7 @@ static const struct cli_command commands[] = {
     {"vault", cmd_vault, cmd_vault_usage, "rotate the card numbers' encryption key"},
     {"sms", cmd_sms, cmd_sms_usage, "send an SMS to mandatd as if from a phone"},
     {"phone", cmd_phone, cmd_phone_usage, "an interactive phone on mandatd"},
+    {"prompt", cmd_prompt, cmd_prompt_usage, "hear a phone prompt (WAV) or its words"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

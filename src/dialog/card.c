@@ -2,7 +2,8 @@
 /* Prepaid cards in the conversation (issue 13): the cards in memory (issued by the CLI, read at
  * start and every second), senders' aliases, and what card commands mean: CARTE AJOUT links a
  * card under an alias with its activation code, ACTIVER activates it from the holder's phone,
- * RECHARGE holds amount and fee on the sender's wallet until the code confirms it, SOLDE MAMAN
+ * RECHARGE holds amount and fee on the sender's wallet (or, paid by bank card, RECHARGE ... CB,
+ * on the bank account, or sends a page's link) until the code confirms it, SOLDE MAMAN
  * and SOLDE CARTE read a card's balance, BLOQUER blocks it at once, CARTES lists the aliases.
  * Nothing here sees a card number: cards are their token, BIN and last four digits. */
 #include <stdio.h>
@@ -26,6 +27,16 @@ static uint64_t str_key(const char *s)
 static uint64_t id_key(uint64_t id)
 {
     return hash_fnv1a(HASH_FNV1A_SEED, &id, sizeof(id));
+}
+
+/* The index key of a card number's keyed hash (uniform already: its first 8 bytes); 0 for a
+ * row that does not carry it. */
+static uint64_t mac_key(const uint8_t mac[32])
+{
+    uint64_t k;
+
+    memcpy(&k, mac, sizeof(k));
+    return k;
 }
 
 /* ---- memory ---- */
@@ -77,21 +88,35 @@ void dialog_card_apply(struct dialog *d, const struct card_row *r)
             return;
         }
         val = (uint32_t)(k - d->cards) + 1;
+        if (mac_key(r->pan_mac) != 0 && mac_key(k->pan_mac) == 0) {
+            dialog_index_put(&d->card_macs, mac_key(r->pan_mac), val);
+        }
         if (strcmp(k->phone, r->phone) != 0) {
             (void)index_remove(&d->card_phones, str_key(k->phone), val);
             if (r->phone[0] != '\0') {
                 dialog_index_put(&d->card_phones, str_key(r->phone), val);
             }
         }
+        uint8_t mac[32];
+
+        memcpy(mac, k->pan_mac, sizeof(mac));
         *k = *r;
+        if (mac_key(k->pan_mac) == 0) {
+            memcpy(k->pan_mac, mac, sizeof(mac)); /* a step's row: the number's hash stays */
+        }
         return;
     }
     if (d->card_count >= DIALOG_CARDS_MAX) {
         return; /* past the bound: the card waits in the store (logged by the caller's reread) */
     }
     mem_grow((void **)&d->cards, &d->card_cap, d->card_count + 1, sizeof(*d->cards));
+    mem_grow((void **)&d->card_busy, &d->card_busy_cap, d->card_count + 1, 1);
+    d->card_busy[d->card_count] = 0;
     d->cards[d->card_count++] = *r;
     val = (uint32_t)d->card_count;
+    if (mac_key(r->pan_mac) != 0) {
+        dialog_index_put(&d->card_macs, mac_key(r->pan_mac), val);
+    }
     dialog_index_put(&d->card_ids, id_key(r->account_id), val);
     dialog_index_put(&d->card_last4, str_key(r->last4), val);
     dialog_index_put(&d->card_tokens, str_key(r->token), val);
@@ -100,8 +125,7 @@ void dialog_card_apply(struct dialog *d, const struct card_row *r)
     }
 }
 
-/* The card with this token, or NULL. */
-static struct card_row *card_by_token(struct dialog *d, const char *token)
+struct card_row *dialog_card_by_token(struct dialog *d, const char *token)
 {
     struct index_pos pos;
 
@@ -114,9 +138,34 @@ static struct card_row *card_by_token(struct dialog *d, const char *token)
     return NULL;
 }
 
+bool dialog_card_busy(const struct dialog *d, const struct card_row *k)
+{
+    return d->card_busy[k - d->cards] != 0;
+}
+
+void dialog_card_busy_set(struct dialog *d, const struct card_row *k, bool busy)
+{
+    d->card_busy[k - d->cards] = busy ? 1 : 0;
+}
+
+int dialog_card_by_mac(struct dialog *d, const uint8_t mac[32], struct card_row **out)
+{
+    struct index_pos pos;
+
+    *out = NULL;
+    for (uint32_t v = index_find(&d->card_macs, mac_key(mac), &pos); v != 0;
+         v = index_find_next(&d->card_macs, &pos)) {
+        if (vault_hash_equal(d->cards[v - 1].pan_mac, mac)) {
+            *out = &d->cards[v - 1];
+            return 0;
+        }
+    }
+    return MDT_E(NOTFOUND);
+}
+
 int dialog_card_get(struct dialog *d, const char *token, struct card_row *out)
 {
-    const struct card_row *k = card_by_token(d, token);
+    const struct card_row *k = dialog_card_by_token(d, token);
 
     if (k == NULL) {
         return MDT_E(NOTFOUND);
@@ -203,14 +252,23 @@ void dialog_card_free_all(struct dialog *d)
         vault_wipe(d->cards[i].activation_hash, sizeof(d->cards[i].activation_hash));
     }
     free(d->cards);
+    free(d->card_busy);
     free(d->aliases);
 }
 
 /* ---- decisions ---- */
 
-static bool card_usable(const struct card_row *k, int64_t now_us)
+bool dialog_card_loadable(const struct dialog *d, const struct card_row *k, int64_t now_us)
 {
-    return k->status == CARD_STATUS_ACTIVE && !card_expired(k->exp_month, k->exp_year, now_us);
+    return k->status == CARD_STATUS_ACTIVE && !card_expired(k->exp_month, k->exp_year, now_us) &&
+           !dialog_card_busy(d, k);
+}
+
+bool dialog_card_usable(struct dialog *d, uint64_t account, int64_t now_us)
+{
+    const struct card_row *k = dialog_card_find(d, account);
+
+    return k != NULL && dialog_card_loadable(d, k, now_us);
 }
 
 /* A card reply decided here, with its arguments taken from s->card and s->text_arg by
@@ -236,6 +294,7 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
 {
     const struct card_alias_row *a = alias_find(d, s->phone, cmd->keyword);
     const struct card_row *k = a != NULL ? dialog_card_find(d, a->card_account) : NULL;
+    const struct card_file_row *file;
     struct ledger_op *op;
 
     if (dialog_order_cannot_start(s, c)) {
@@ -247,26 +306,27 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
         return;
     }
     step_card(s, k, a->alias);
-    if (!card_usable(k, s->now_us)) {
+    if (!dialog_card_loadable(d, k, s->now_us)) {
         card_say(s, k->status == CARD_STATUS_INACTIVE ? TEXT_CARD_INACTIVE : TEXT_CARD_BLOCKED);
         return;
     }
-    if (cmd->by_card) {
-        /* Paid by the bank card on file: without one, how to keep one. With one, the hook
-         * checks the minimum, the fee and the yearly cap first (a refusal names its rule);
-         * charging it is not built yet: the sender is told, and nothing is taken from the
-         * wallet instead. */
-        s->amount = cmd->amount_minor;
-        card_say(s, dialog_card_file_get(d, s->phone) == NULL ? TEXT_CARD_FILE_NONE
-                                                              : TEXT_CARD_FILE_RELOAD_OFF);
+    s->amount = cmd->amount_minor;
+    file = cmd->by_card ? dialog_card_file_get(d, s->phone) : NULL;
+    /* Paid by bank card: without a card on file, a link to the page that takes one; with one,
+     * the order below holds the load from the bank (the ledger checks the minimum, the fee and
+     * the yearly cap now, a refusal names its rule) until the code confirms it, then the card on
+     * file is charged and the card credited (topup.c). */
+    if (cmd->by_card && !dialog_topup_card(d, s, c, k, a->alias, file)) {
+        return;
+    }
+    if (cmd->by_card && file == NULL) {
         return;
     }
     s->action = ACT_ORDER;
-    s->amount = cmd->amount_minor;
     s->payee_account = k->account_id;
     snprintf(s->payee, sizeof(s->payee), "%s", a->alias);
     op = dialog_add_op(s);
-    op->transfer.debit_account_id = c->row.account_id;
+    op->transfer.debit_account_id = file != NULL ? d->cfg.bank_account : c->row.account_id;
     op->transfer.credit_account_id = k->account_id;
     op->transfer.amount = cmd->amount_minor;
     op->transfer.kind = TRANSFER_CARD_LOAD;
@@ -277,6 +337,9 @@ static void decide_reload(struct dialog *d, struct dialog_step *s, struct cust *
     op->transfer.fee_schedules[1] = d->cfg.card_reload_fee_schedule;
     snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%s", a->alias);
     dialog_conversation_open(s, op);
+    if (file != NULL) {
+        dialog_topup_file_order(s, op);
+    }
 }
 
 /* The card whose activation code this is among those ending in last4, or NULL. At most a few
@@ -339,19 +402,15 @@ static void decide_add(struct dialog *d, struct dialog_step *s, struct cust *c,
     s->alias.created_us = s->now_us;
 }
 
-/* ACTIVER 4242 <activation code>, from the holder's phone (no wallet needed). Wrong codes count
- * on the card: past code_attempts_max, only customer service can help. */
-static void decide_activate(struct dialog *d, struct dialog_step *s, const struct command *cmd)
+void dialog_card_activate_decide(struct dialog *d, struct dialog_step *s, const struct card_row *k,
+                                 const char *code)
 {
-    const struct card_row *k = card_of_holder(d, s->phone, cmd->last4);
-
-    snprintf(s->card.last4, sizeof(s->card.last4), "%s", cmd->last4);
+    s->action = ACT_CARD_SAY;
     if (k == NULL) {
-        card_say(s, TEXT_CARD_NOT_YOURS);
+        s->text_id = TEXT_CARD_NOT_YOURS;
         return;
     }
     step_card(s, k, "");
-    s->action = ACT_CARD_SAY;
     if (k->status == CARD_STATUS_ACTIVE) {
         s->text_id = TEXT_CARD_ACTIVE_ALREADY;
         return;
@@ -366,7 +425,7 @@ static void decide_activate(struct dialog *d, struct dialog_step *s, const struc
     }
     s->card_changed = true;
     s->card.updated_us = s->now_us;
-    if (!vault_pin_verify(d->vault, k->token, cmd->code, k->activation_hash)) {
+    if (!vault_pin_verify(d->vault, k->token, code, k->activation_hash)) {
         s->card.activation_failures++;
         s->text_id = s->card.activation_failures >= d->cfg.code_attempts_max
                          ? TEXT_CARD_ACTIVATION_LOCKED
@@ -377,6 +436,20 @@ static void decide_activate(struct dialog *d, struct dialog_step *s, const struc
     s->card.status = CARD_STATUS_ACTIVE;
     s->card.activated_us = s->now_us;
     s->text_id = TEXT_CARD_ACTIVATED;
+}
+
+/* ACTIVER 4242 <activation code>, from the holder's phone (no wallet needed). Wrong codes count
+ * on the card: past code_attempts_max, only customer service can help. */
+static void decide_activate(struct dialog *d, struct dialog_step *s, const struct command *cmd)
+{
+    const struct card_row *k = card_of_holder(d, s->phone, cmd->last4);
+
+    snprintf(s->card.last4, sizeof(s->card.last4), "%s", cmd->last4);
+    if (k != NULL && dialog_card_busy(d, k)) {
+        dialog_reply_only(s, TEXT_PAGE_BUSY);
+        return;
+    }
+    dialog_card_activate_decide(d, s, k, cmd->code);
 }
 
 /* BLOQUER MAMAN: at once, whatever the card's state but expired. */
@@ -488,18 +561,23 @@ bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
     }
 }
 
-bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c)
+bool dialog_card_prep(struct dialog *d, struct dialog_step *s, uint64_t account, const char *alias)
 {
-    const struct card_row *k = dialog_card_find(d, c->conv.payee_account);
+    const struct card_row *k = dialog_card_find(d, account);
     const struct cust *holder;
 
     if (k == NULL) {
         return false;
     }
-    step_card(s, k, c->conv.payee);
+    step_card(s, k, alias);
     holder = k->phone[0] != '\0' ? dialog_cust_find(d, k->phone) : NULL;
     s->payee_lang = holder != NULL ? (enum lang)holder->row.lang : d->cfg.lang;
-    return card_usable(k, s->now_us);
+    return dialog_card_loadable(d, k, s->now_us);
+}
+
+bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c)
+{
+    return dialog_card_prep(d, s, c->conv.payee_account, c->conv.payee);
 }
 
 /* The step's own id, from the load's: its outbox rows (the holder's receipt) derive from it. */
@@ -509,7 +587,7 @@ int dialog_card_load(struct dialog *d, uint64_t merchant_id, const char *token,
                      struct id128 load_id, int64_t amount_minor, int64_t now_us,
                      struct dialog_step **out, struct mdt_err *err)
 {
-    const struct card_row *k = card_by_token(d, token);
+    const struct card_row *k = dialog_card_by_token(d, token);
     const struct cust *holder;
     struct dialog_step *s;
     struct ledger_op *op;
@@ -520,7 +598,10 @@ int dialog_card_load(struct dialog *d, uint64_t merchant_id, const char *token,
     if (amount_minor <= 0) {
         return mdt_err_set(err, MDT_E(INVAL), "amount is a positive number of cents");
     }
-    if (!card_usable(k, now_us)) {
+    if (dialog_card_busy(d, k)) {
+        return mdt_err_set(err, MDT_E(BUSY), "the card is being changed: try again");
+    }
+    if (!dialog_card_loadable(d, k, now_us)) {
         return mdt_err_set(err, MDT_E(RANGE), "the card is %s",
                            card_expired(k->exp_month, k->exp_year, now_us)
                                ? "expired"

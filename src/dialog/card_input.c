@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "base/assert.h"
+#include "store/store_channel.h"
 #include "vault/vault.h"
 
 bool card_luhn_valid(const char *digits)
@@ -140,6 +141,14 @@ bool card_expired(unsigned month, unsigned year, int64_t now_us)
     MDT_ASSERT(month >= 1 && month <= 12 && ok != NULL);
     return (unsigned)tm.tm_year + 1900 > year ||
            ((unsigned)tm.tm_year + 1900 == year && (unsigned)tm.tm_mon + 1 > month);
+}
+
+unsigned card_status_now(unsigned status, unsigned month, unsigned year, int64_t now_us)
+{
+    if (status == CARD_STATUS_LOST || month < 1 || month > 12) {
+        return status;
+    }
+    return card_expired(month, year, now_us) ? CARD_STATUS_EXPIRED : status;
 }
 
 int card_cvv_parse(const char *text, char cvv[CARD_CVV_MAX + 1], struct mdt_err *err)

@@ -37,6 +37,10 @@ const char *card_status_name(unsigned status);
 /* Whether a card valid through month/year has expired at the UTC time now_us. */
 bool card_expired(unsigned month, unsigned year, int64_t now_us);
 
+/* A card's status as people should see it at now_us: CARD_STATUS_EXPIRED once its month is
+ * over (mandatd writes it within the hour; lost stays lost), else status. */
+unsigned card_status_now(unsigned status, unsigned month, unsigned year, int64_t now_us);
+
 /* Read a security code (CVV2/CVC2 3 digits, Amex CID 4): cvv gets the digits and NUL
  * (CARD_CVV_MAX + 1 bytes, caller-owned: hand it to card_cvv_take, which wipes it).
  * -MDT_EPARSE with err (never quoting it). */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Issuing a prepaid card (issue 13): the card number, its seal and the card's row, shared by the
  * CLI and the card ordered on a wallet page. See card_issue.h for the contract. */
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -103,7 +104,13 @@ int card_issue_rows(struct vault *v, const struct card_issue_in *in, struct stor
     struct card_row *card = &rows[1].u.card;
     time_t now = (time_t)(in->now_us / 1000000);
     struct tm tm;
-    int rc = card_vault_token_new(rows[0].u.card_pan.token);
+    int rc = 0;
+
+    if (in->token != NULL) {
+        snprintf(rows[0].u.card_pan.token, sizeof(rows[0].u.card_pan.token), "%s", in->token);
+    } else {
+        rc = card_vault_token_new(rows[0].u.card_pan.token);
+    }
 
     rows[0].kind = EXTRA_CARD_PAN;
     rows[1].kind = EXTRA_CARD;
@@ -127,4 +134,34 @@ int card_issue_rows(struct vault *v, const struct card_issue_in *in, struct stor
     card->created_us = in->now_us;
     card->updated_us = in->now_us;
     return rc;
+}
+
+bool card_issue_holder_read(const char *in, char out[CARD_HOLDER_EMBOSS_MAX + 1])
+{
+    size_t n = 0, letters = 0, len = strlen(in);
+
+    while (len > 0 && in[len - 1] == ' ') {
+        len--;
+    }
+    while (len > 0 && *in == ' ') {
+        in++;
+        len--;
+    }
+    if (len > CARD_HOLDER_EMBOSS_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)in[i];
+
+        if (isascii(ch) && isalpha(ch)) {
+            letters++;
+            out[n++] = (char)toupper(ch);
+        } else if (ch == ' ' || ch == '-' || ch == '\'') {
+            out[n++] = (char)ch;
+        } else {
+            return false;
+        }
+    }
+    out[n] = '\0';
+    return letters >= 2;
 }

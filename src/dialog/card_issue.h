@@ -7,6 +7,7 @@
 #ifndef MDT_DIALOG_CARD_ISSUE_H
 #define MDT_DIALOG_CARD_ISSUE_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "store/store.h"
@@ -17,6 +18,8 @@
 #define CARD_ISSUE_PAN_LEN 16 /* Visa and Mastercard prepaid cards: 16 digits */
 #define CARD_ISSUE_TRIES 8    /* new random numbers tried when one is taken */
 #define CARD_ACTIVATION_LEN 6 /* the activation code printed on the card carrier */
+/* The longest holder name embossed (ISO/IEC 7813: 26 characters on the card's front). */
+#define CARD_HOLDER_EMBOSS_MAX 26
 
 /* Who a card is for and how long it lives. holder and phone (NULL or a number already
  * normalized) are borrowed for the call. */
@@ -25,6 +28,7 @@ struct card_issue_in {
     const char *phone;
     unsigned expiry_years; /* valid through the end of this month, so many years on */
     int64_t now_us;
+    const char *token; /* the card's token (CARD_TOKEN_MAX at most); NULL: a random one */
 };
 
 /* Fill rows[0] (kind EXTRA_CARD_PAN: its token) and rows[1] (EXTRA_CARD: token, expiry, holder,
@@ -42,5 +46,10 @@ int card_issue_rows(struct vault *v, const struct card_issue_in *in, struct stor
  * -MDT_EIO, or store's errors. */
 int card_issue_number(struct card_vault *cv, struct store *s, const char *bin,
                       struct card_pan_row *p);
+
+/* The holder's name as embossed: letters (upper-cased), blanks, '-' and '\'', 2 to
+ * CARD_HOLDER_EMBOSS_MAX, blanks around dropped, into out. false for anything else (accents too:
+ * the embosser's character set is ASCII). Used by the card order page and the operator API. */
+bool card_issue_holder_read(const char *in, char out[CARD_HOLDER_EMBOSS_MAX + 1]);
 
 #endif

@@ -127,39 +127,6 @@ void dialog_card_order_decide(struct dialog *d, struct dialog_step *s, const str
 
 /* ---- the page's form: the code and the price ---- */
 
-/* The holder's name as embossed: letters (upper-cased), blanks, '-' and '\'', 2 to
- * CARD_HOLDER_EMBOSS_MAX, blanks around dropped. false for anything else (accents too: the
- * embosser's character set is ASCII). */
-static bool holder_read(const char *in, char out[CARD_HOLDER_EMBOSS_MAX + 1])
-{
-    size_t n = 0, letters = 0, len = strlen(in);
-
-    while (len > 0 && in[len - 1] == ' ') {
-        len--;
-    }
-    while (len > 0 && *in == ' ') {
-        in++;
-        len--;
-    }
-    if (len > CARD_HOLDER_EMBOSS_MAX) {
-        return false;
-    }
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)in[i];
-
-        if (isascii(ch) && isalpha(ch)) {
-            letters++;
-            out[n++] = (char)toupper(ch);
-        } else if (ch == ' ' || ch == '-' || ch == '\'') {
-            out[n++] = (char)ch;
-        } else {
-            return false;
-        }
-    }
-    out[n] = '\0';
-    return letters >= 2;
-}
-
 /* The sender's name for the card: letters and digits, upper-cased, 1 to 15; not CARTE or CARD
  * (SOLDE CARTE is the holder's own balance). */
 static bool alias_read(const char *in, char out[STORE_CARD_ALIAS_MAX])
@@ -188,7 +155,7 @@ static int form_read(struct dialog *d, struct dialog_step *s, const struct card_
     struct card_order_row *r = &s->corder;
     enum lang lang = (enum lang)r->lang;
 
-    if (!holder_read(f->holder, r->holder)) {
+    if (!card_issue_holder_read(f->holder, r->holder)) {
         return dialog_page_err(err, MDT_E(INVAL), lang, TEXT_PAGE_HOLDER_BAD);
     }
     if (f->phone[0] != '\0' &&
@@ -297,54 +264,26 @@ int dialog_card_order_pay_web(struct dialog *d, const uint8_t token_hash[SHA256_
 
 /* ---- the card, issued under a paid order ---- */
 
-/* The card's rows into the step and its emboss line into the file, or an error (logged, the
- * order tried again later): nothing of it reaches the ledger then. */
+/* The card's rows into the step and its emboss line (with the activation code: nobody else sees
+ * it) into the file, or an error (logged, the order tried again later): nothing of it reaches
+ * the ledger then. */
 static int issue_prepare(struct dialog *d, struct dialog_step *s)
 {
     const struct card_order_settings *cs = &d->corder_cfg;
-    struct store_extra rows[2];
     struct card_issue_in in = {.holder = s->corder.holder,
                                .phone = s->corder.holder_phone[0] != '\0' ? s->corder.holder_phone
                                                                           : NULL,
                                .expiry_years = cs->expiry_years,
                                .now_us = s->now_us};
-    char code[CARD_ACTIVATION_LEN + 1] = "";
     struct mdt_err err = {0};
-    struct card_emboss e;
-    int rc;
+    int rc = dialog_card_make(d, &in, true, s, &err);
 
-    memset(rows, 0, sizeof(rows));
-    rc = card_issue_rows(d->vault, &in, rows, code);
-    if (rc == 0) {
-        /* No lookup of the number among the cards: the store's unique keyed hash refuses a
-         * number drawn twice (a chance in about 10^9 per card at 9 random digits). */
-        rc = card_issue_number(cs->cv, NULL, cs->bin, &rows[0].u.card_pan);
-    }
-    if (rc == 0) {
-        e = (struct card_emboss){.token = rows[0].u.card_pan.token,
-                                 .sealed = rows[0].u.card_pan.sealed,
-                                 .sealed_len = rows[0].u.card_pan.sealed_len,
-                                 .exp_month = rows[1].u.card.exp_month,
-                                 .exp_year = rows[1].u.card.exp_year,
-                                 .holder = rows[1].u.card.holder,
-                                 .activation = code};
-        rc = card_vault_emboss_append(cs->cv, cs->emboss_file, &e, &err);
-    }
-    vault_wipe(code, sizeof(code));
     if (rc < 0) {
         log_error("card order %016llx: the card is not issued yet (%s): tried again in %d s",
                   (unsigned long long)s->corder.id.lo,
                   err.msg[0] != '\0' ? err.msg : mdt_strerror(rc), DIALOG_CARD_ORDER_RETRY_S);
-        vault_wipe(rows, sizeof(rows));
-        return rc;
     }
-    s->card_pan = rows[0].u.card_pan;
-    s->card = rows[1].u.card;
-    snprintf(s->card.bin, sizeof(s->card.bin), "%s", s->card_pan.bin);
-    snprintf(s->card.last4, sizeof(s->card.last4), "%s", s->card_pan.last4);
-    s->card.pan_len = s->card_pan.pan_len;
-    vault_wipe(rows, sizeof(rows));
-    return 0;
+    return rc;
 }
 
 struct dialog_step *dialog_card_order_work(struct dialog *d, int64_t now_us)

@@ -25,8 +25,6 @@ struct card_vault;
 #define DIALOG_CARD_ORDER_LINK_S 1800
 /* An issue that could not write its emboss line is tried again after this long. */
 #define DIALOG_CARD_ORDER_RETRY_S 60
-/* The longest holder name embossed (ISO/IEC 7813: 26 characters on the card's front). */
-#define CARD_HOLDER_EMBOSS_MAX 26
 
 /* What card orders need; pointers borrowed for the dialog's life. Orders are off (CARTE
  * COMMANDE says so) unless cv, emboss_file, fees_account, price_minor and link_s are all set. */

@@ -28,7 +28,7 @@ static int64_t card_balance(const struct ledger *l, uint64_t id)
 
 /* What may still be loaded on the card this calendar year (holds count: they are loads the
  * ledger reserved). 0 when the card has no yearly cap. */
-static int64_t card_year_left(const struct ledger *l, uint64_t id, int64_t now_us)
+int64_t dialog_card_year_left(const struct ledger *l, uint64_t id, int64_t now_us)
 {
     const struct account *a = ledger_account_get(l, id);
     const struct ledger_limits *lim = ledger_limits_of(l, id);
@@ -61,7 +61,7 @@ static void reply_refused(struct dialog_step *s, const struct ledger *l, int rea
     char a[MONEY_FORMAT_MAX];
 
     if (reason == LEDGER_LIMIT_YEARLY_LOADS) {
-        amount_text(s, card_year_left(l, s->card.account_id, s->now_us), s->lang, a);
+        amount_text(s, dialog_card_year_left(l, s->card.account_id, s->now_us), s->lang, a);
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CARD_YEAR_CAP, s->card.last4, a);
     } else if (reason == LEDGER_FEE_BELOW_MINIMUM_AMOUNT) {
         amount_text(s, s->d->cfg.card_reload_fee.min_amount, s->lang, a);
@@ -71,9 +71,9 @@ static void reply_refused(struct dialog_step *s, const struct ledger *l, int rea
     }
 }
 
-/* RECHARGE ... CB: the rules the load will meet (the minimum and the fee table, the card's
- * yearly cap), checked before the bank card would be charged, so that a refusal names its rule
- * and charges nothing. The ledger checks them again in the load's own atomic step. */
+/* RECHARGE ... CB by the page: the rules the load will meet (the minimum and the fee table, the
+ * card's yearly cap), checked before the link is sent, so that a refusal names its rule and
+ * charges nothing. The ledger checks them again in the load's own atomic step. */
 static int reload_by_card_check(const struct dialog_step *s, const struct ledger *l)
 {
     const struct ledger_limits *lim = ledger_limits_of(l, s->card.account_id);
@@ -90,10 +90,42 @@ static int reload_by_card_check(const struct dialog_step *s, const struct ledger
         }
     }
     if (lim != NULL && lim->year_loads_max > 0 &&
-        s->amount > card_year_left(l, s->card.account_id, s->now_us)) {
+        s->amount > dialog_card_year_left(l, s->card.account_id, s->now_us)) {
         return LEDGER_LIMIT_YEARLY_LOADS;
     }
     return LEDGER_OK;
+}
+
+bool dialog_card_reload_refused(struct dialog_step *s, const struct ledger *l,
+                                struct store_extra *rows, size_t *count, size_t cap)
+{
+    int reason = reload_by_card_check(s, l);
+
+    if (reason == LEDGER_OK) {
+        return false;
+    }
+    reply_refused(s, l, reason, rows, count, cap);
+    return true;
+}
+
+void dialog_card_reply_topup(struct dialog_step *s, const struct ledger *l,
+                             struct store_extra *rows, size_t *count, size_t cap)
+{
+    const struct card_topup_row *t = &s->topup;
+    char amount[MONEY_FORMAT_MAX], fee[MONEY_FORMAT_MAX], card[MONEY_FORMAT_MAX];
+
+    amount_text(s, t->amount_minor, s->lang, amount);
+    amount_text(s, t->fee_minor, s->lang, fee);
+    amount_text(s, card_balance(l, t->card_account), s->lang, card);
+    dialog_reply(s, rows, count, cap, t->phone, s->lang, TEXT_CARD_RELOADED_BANK, amount,
+                 t->card_target_last4, t->card_alias, fee, t->card_last4, card);
+    if (s->card.phone[0] == '\0' || strcmp(s->card.phone, t->phone) == 0) {
+        return;
+    }
+    amount_text(s, t->amount_minor, s->payee_lang, amount);
+    amount_text(s, card_balance(l, t->card_account), s->payee_lang, card);
+    dialog_reply(s, rows, count, cap, s->card.phone, s->payee_lang, TEXT_CARD_LOADED_HOLDER, amount,
+                 t->card_target_last4, card);
 }
 
 void dialog_card_reply_order(struct dialog_step *s, const struct ledger *l,
@@ -104,6 +136,7 @@ void dialog_card_reply_order(struct dialog_step *s, const struct ledger *l,
 
     if (r->reason != LEDGER_OK) {
         s->conversation_changed = false;
+        s->topup_changed = false;
         reply_refused(s, l, r->reason, rows, count, cap);
         return;
     }
@@ -111,6 +144,14 @@ void dialog_card_reply_order(struct dialog_step *s, const struct ledger *l,
     amount_text(s, s->amount, s->lang, amount);
     amount_text(s, reload_fee(s, s->amount), s->lang, fee);
     dialog_duration_format(s->d->cfg.order_timeout_s, s->lang, timeout);
+    if (s->topup_changed) { /* paid by the card on file once the code confirms it */
+        s->topup.expires_us = s->conversation.expires_us;
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CARD_CONFIRM_RELOAD_BANK,
+                     s->card.last4, s->text_arg, amount, fee, s->topup.card_last4, timeout,
+                     s->conversation.ref);
+        dialog_topup_rows(s, rows, count, cap);
+        return;
+    }
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CARD_CONFIRM_RELOAD, s->card.last4,
                  s->text_arg, amount, fee, timeout, s->conversation.ref);
 }
@@ -150,7 +191,7 @@ void dialog_card_reply_load(struct dialog_step *s, const struct ledger *l,
 {
     char amount[MONEY_FORMAT_MAX], card[MONEY_FORMAT_MAX];
 
-    s->card_year_left = card_year_left(l, s->card.account_id, s->now_us);
+    s->card_year_left = dialog_card_year_left(l, s->card.account_id, s->now_us);
     s->card_balance = card_balance(l, s->card.account_id);
     if (r->reason != LEDGER_OK) {
         s->outcome = OUTCOME_REFUSED;
@@ -206,9 +247,6 @@ static void reply_said(struct dialog_step *s, struct store_extra *rows, size_t *
     case TEXT_CARDS_LIST:
         dialog_reply(s, rows, count, cap, NULL, s->lang, t, s->detail);
         break;
-    case TEXT_CARD_FILE_RELOAD_OFF:
-        dialog_reply(s, rows, count, cap, NULL, s->lang, t, alias);
-        break;
     case TEXT_CARD_FILE_FORGOTTEN:
         dialog_reply(s, rows, count, cap, NULL, s->lang, t, s->card_file.pan.last4);
         break;
@@ -234,20 +272,9 @@ void dialog_card_hook(struct dialog_step *s, const struct ledger *l, struct stor
         break;
     case ACT_CARD_BALANCE:
         amount_text(s, card_balance(l, s->card.account_id), s->lang, bal);
-        amount_text(s, card_year_left(l, s->card.account_id, s->now_us), s->lang, left);
+        amount_text(s, dialog_card_year_left(l, s->card.account_id, s->now_us), s->lang, left);
         dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_CARD_BALANCE, s->card.last4, bal,
                      left);
-        break;
-    case ACT_CARD_SAY:
-        if (s->text_id == TEXT_CARD_FILE_RELOAD_OFF) {
-            int reason = reload_by_card_check(s, l);
-
-            if (reason != LEDGER_OK) {
-                reply_refused(s, l, reason, rows, count, cap);
-                break;
-            }
-        }
-        reply_said(s, rows, count, cap);
         break;
     default:
         reply_said(s, rows, count, cap);

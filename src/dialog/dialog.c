@@ -133,6 +133,7 @@ static const struct {
     {offsetof(struct dialog, card_phones), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, card_last4), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, card_tokens), DIALOG_CARDS_MAX},
+    {offsetof(struct dialog, card_macs), DIALOG_CARDS_MAX},
     {offsetof(struct dialog, alias_owners), DIALOG_CARD_ALIASES_MAX},
     {offsetof(struct dialog, topup_ids), DIALOG_TOPUPS_MAX},
     {offsetof(struct dialog, topup_tokens), DIALOG_TOPUPS_MAX},

@@ -43,6 +43,7 @@ struct dialog_config {
     uint16_t order_fee_schedule;     /* fee schedule id billed by the operator per order, 0 none */
     uint16_t card_reload_fee_schedule;   /* the reload fee's schedule id ([fee.card_reload]), 0 */
     struct fee_schedule card_reload_fee; /* a copy of it, for the replies (the fee, the minimum) */
+    struct fee_schedule order_fee;       /* a copy of the order fee's, for reloads by bank card */
     uint32_t dedup_window_s;             /* redeliveries recognised within this window (86400) */
     uint32_t claim_period_s;       /* money for a number with no wallet waits this long (604800) */
     uint64_t suspense_account;     /* where that money is held; 0: refuse such transfers */

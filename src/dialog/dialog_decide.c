@@ -412,6 +412,12 @@ void dialog_decide_confirm(struct dialog *d, struct dialog_step *s, struct cust 
             s->text_id = TEXT_CARD_BLOCKED;
             return;
         }
+        if (c->conv.kind == TRANSFER_CARD_LOAD && dialog_topup_file_confirm(d, s, c)) {
+            /* Paid by the card on file: the hold only reserved the load; the card is charged
+             * now and credited with the capture (topup.c). */
+            close_order(s, c, TRANSFER_VOID_PENDING);
+            return;
+        }
         s->action = ACT_CONFIRM;
         close_order(s, c, TRANSFER_POST_PENDING);
         if (c->conv.kind == TRANSFER_CARD_LOAD) {
@@ -699,6 +705,9 @@ int dialog_work(struct dialog *d, int64_t now_us, struct dialog_step **out)
     }
     if (expired == NULL) {
         expired = dialog_card_order_work(d, now_us);
+    }
+    if (expired == NULL) {
+        expired = dialog_card_expire_work(d, now_us);
     }
     if (expired != NULL) {
         *out = expired;

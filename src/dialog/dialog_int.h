@@ -6,10 +6,12 @@
 
 #include "base/index.h"
 #include "base/limits.h"
+#include "dialog/card_issue.h"
 #include "dialog/card_order.h"
 #include "dialog/command.h"
 #include "dialog/dialog.h"
 #include "dialog/dialog_text.h"
+#include "dialog/topup.h"
 
 struct campaign {
     struct campaign_row row;
@@ -61,12 +63,18 @@ enum dialog_action {
     ACT_CARD_LOAD,    /* a partner's load by the API: the holder's receipt, the API's figures */
     ACT_TOP_LINK,     /* TOPUP 50: a link to the top-up page, if the wallet's limit allows */
     ACT_TOP_PAY,      /* web: the card is typed: the authorization recorded before it goes */
-    ACT_TOP_ANSWER,
-    ACT_CORDER_LINK, /* CARTE COMMANDE: a link to the page that orders a card */
-    ACT_CORDER_PAY,  /* web: the order's form with the code: the price paid, or why not */
-    ACT_CORDER_ISSUE,
-    /* work: a paid order's card issued under it */ /* the acquirer answered: recorded, the next
-                                                       operation or the credit */
+    ACT_TOP_ANSWER,   /* the acquirer answered: recorded, the next operation or the credit */
+    ACT_CORDER_LINK,  /* CARTE COMMANDE: a link to the page that orders a card */
+    ACT_CORDER_PAY,   /* web: the order's form with the code: the price paid, or why not */
+    ACT_CORDER_ISSUE, /* work: a paid order's card issued under it */
+    ACT_TOP_FILE,     /* the code confirms a reload paid by the card on file: hold voided,
+                       * the authorization recorded before it goes */
+    ACT_TOP_SETTLE,   /* the acquirer answered a void or a refund: recorded */
+    /* card_ops.c: cards changed by the operator API, the activation page and the clock */
+    ACT_CARD_ISSUE,   /* api: the card's account opened, its rows in the same commit */
+    ACT_CARD_REPLACE, /* api: a replacement's account opened, the old card's balance read */
+    ACT_CARD_MOVE,    /* api: the replacement's rows, the old card lost, its balance moved */
+    ACT_CARD_STATUS,  /* api, page, work: card rows only (block, unblock, activate, expire) */
 };
 
 /* A top-up by bank card in memory (topup.c). */
@@ -184,6 +192,11 @@ struct dialog {
     struct index card_phones; /* holder's number -> cards index + 1 */
     struct index card_last4;  /* last four digits -> cards index + 1 */
     struct index card_tokens; /* token -> cards index + 1 (the partner API) */
+    struct index card_macs;   /* the number's keyed hash -> cards index + 1 (activation page) */
+    uint8_t *card_busy;       /* per card: a step of card_ops.c is in flight (no load now) */
+    size_t card_busy_cap;
+    size_t card_expiry_at;       /* card_ops.c: where the scan for expired cards goes on */
+    int64_t card_expiry_scan_us; /* and when the next scan starts */
     struct card_alias_row *aliases;
     size_t alias_count, alias_cap;
     struct index alias_owners; /* sender's number -> aliases index + 1 */
@@ -191,6 +204,9 @@ struct dialog {
     struct card_file_row *files;
     size_t file_count, file_cap;
     struct index file_owners; /* sender's number -> files index + 1 */
+    /* topup.c: told when a reload paid by the card on file is confirmed (topup_flow sends it) */
+    dialog_topup_start_fn topup_start;
+    void *topup_start_ctx;
 };
 
 /* An operator's order in memory. */
@@ -234,7 +250,8 @@ uint32_t dialog_token_find(const struct index *x, const void *array, size_t elem
 uint32_t dialog_id_find(const struct index *x, const void *array, size_t elem, size_t id_at,
                         struct id128 id);
 /* A new zeroed element at the end of *array (*count of them, *cap allocated), indexed once under
- * its id in ids and its token's hash in tokens: neither ever changes. NULL when *count is max. */
+ * its id in ids and its token's hash in tokens (unless that is zero: no link): neither ever
+ * changes. NULL when *count is max. */
 void *dialog_linked_add(void **array, size_t *count, size_t *cap, size_t elem, size_t max,
                         struct index *ids, struct index *tokens, struct id128 id,
                         const uint8_t token_hash[SHA256_LEN]);
@@ -247,6 +264,24 @@ void dialog_topup_hook(struct dialog_step *s, const struct ledger *l,
                        size_t *count, size_t cap);
 void dialog_topup_done(struct dialog_step *s, int rc);
 int dialog_topup_loaded(void *ctx, const struct card_topup_row *r);
+/* Whether action is one of a top-up's steps (their hook and done are topup.c's). */
+bool dialog_topup_action(int action);
+/* The step's top-up and acquirer operation rows, if it changes them, appended to rows. */
+void dialog_topup_rows(const struct dialog_step *s, struct store_extra *rows, size_t *count,
+                       size_t cap);
+/* RECHARGE MAMAN 100 CB (s->amount) from sender c for card k, usable, named alias: a top-up whose
+ * target is k, its fees and what the bank card is charged. file NULL: a link to the page
+ * (ACT_TOP_LINK); else paid by that card on file once the code confirms the order, whose hold
+ * the caller then adds and names with dialog_topup_file_order. False, and the step answered,
+ * when card payments are off. */
+bool dialog_topup_card(struct dialog *d, struct dialog_step *s, const struct cust *c,
+                       const struct card_row *k, const char *alias,
+                       const struct card_file_row *file);
+void dialog_topup_file_order(struct dialog_step *s, const struct ledger_op *hold);
+/* The right code for c's order: when it is a reload paid by the card on file, the step becomes
+ * ACT_TOP_FILE (its authorization recorded pending; the caller voids the order's hold in the same
+ * step) and true; false for any other order. */
+bool dialog_topup_file_confirm(struct dialog *d, struct dialog_step *s, const struct cust *c);
 int dialog_acquirer_op_loaded(void *ctx, const struct acquirer_op_row *r);
 void dialog_topup_free_all(struct dialog *d);
 /* Card orders (card_order.c): CARTE COMMANDE's decision for customer c, the hook of the
@@ -336,8 +371,53 @@ bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
 bool dialog_card_confirm_prep(struct dialog *d, struct dialog_step *s, const struct cust *c);
 /* The card with this ledger account, or NULL. */
 struct card_row *dialog_card_find(struct dialog *d, uint64_t account_id);
+/* Whether the card of account may be loaded at now_us (known, active, not expired). */
+bool dialog_card_usable(struct dialog *d, uint64_t account, int64_t now_us);
+/* The card of account (named alias) and its holder's language into the step, for the receipts;
+ * false when it may not be loaded any more. */
+bool dialog_card_prep(struct dialog *d, struct dialog_step *s, uint64_t account, const char *alias);
+/* What may still be loaded on card id this calendar year (ledger view; hook). 0: no cap. */
+int64_t dialog_card_year_left(const struct ledger *l, uint64_t id, int64_t now_us);
+/* A reload paid by bank card (s->card, s->amount) that the rules refuse (the minimum and fee
+ * table, the yearly cap): the refusal naming its rule is replied, and true. Hook. */
+bool dialog_card_reload_refused(struct dialog_step *s, const struct ledger *l,
+                                struct store_extra *rows, size_t *count, size_t cap);
+/* The receipts of a reload paid by bank card (s->topup credited): the sender's, and the
+ * holder's when the card has a phone. Hook. */
+void dialog_card_reply_topup(struct dialog_step *s, const struct ledger *l,
+                             struct store_extra *rows, size_t *count, size_t cap);
 /* Apply a durable card or alias row to memory (load, reread, step done). */
 void dialog_card_apply(struct dialog *d, const struct card_row *r);
+/* The card with this token, or NULL (card.c). */
+struct card_row *dialog_card_by_token(struct dialog *d, const char *token);
+/* Whether a card takes money now: active, not expired, no operator's step in flight on it. */
+bool dialog_card_loadable(const struct dialog *d, const struct card_row *k, int64_t now_us);
+/* Whether a step of card_ops.c holds card k; and set or clear it. */
+bool dialog_card_busy(const struct dialog *d, const struct card_row *k);
+void dialog_card_busy_set(struct dialog *d, const struct card_row *k, bool busy);
+/* The activation decision, the same from the holder's phone (ACTIVER) and the page: card k
+ * (NULL: none matched, counted nowhere) with the code typed. Sets s->action ACT_CARD_SAY and
+ * s->text_id (TEXT_CARD_ACTIVATED, _ACTIVATION_WRONG, _ACTIVATION_LOCKED, _ACTIVE_ALREADY,
+ * _BLOCKED), and s->card (card_changed) when the card's row changes: a wrong code counts on the
+ * card, code_attempts_max of them lock it. */
+void dialog_card_activate_decide(struct dialog *d, struct dialog_step *s, const struct card_row *k,
+                                 const char *code);
+/* card_ops.c: the hook of the ACT_CARD_ISSUE..ACT_CARD_STATUS steps (ledger thread), and the
+ * memory once one ended (loop thread). */
+void dialog_card_ops_hook(struct dialog_step *s, const struct ledger *l,
+                          const struct ledger_result *results, size_t n, struct store_extra *rows,
+                          size_t *count, size_t cap);
+void dialog_card_ops_done(struct dialog_step *s, int rc);
+/* The card whose number has this keyed hash (the card vault's pan_mac) into *out (NULL and
+ * -MDT_ENOTFOUND when none). Compared in constant time. */
+int dialog_card_by_mac(struct dialog *d, const uint8_t mac[32], struct card_row **out);
+/* A new card for s (card_issue.c's number, seal and row into s->card_pan and s->card, with its
+ * BIN, last four and keyed hash), its line appended to [cards] emboss_file with the activation
+ * code when code_on_line, else the code in s->otp (wiped with the step). Errors with err. */
+int dialog_card_make(struct dialog *d, const struct card_issue_in *in, bool code_on_line,
+                     struct dialog_step *s, struct mdt_err *err);
+/* Work: cards past their expiry month set expired (a step of card rows), or NULL. */
+struct dialog_step *dialog_card_expire_work(struct dialog *d, int64_t now_us);
 void dialog_alias_apply(struct dialog *d, const struct card_alias_row *r);
 void dialog_card_free_all(struct dialog *d);
 

@@ -732,12 +732,20 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_TOP_LINK:
     case ACT_TOP_PAY:
     case ACT_TOP_ANSWER:
+    case ACT_TOP_FILE:
+    case ACT_TOP_SETTLE:
         dialog_topup_hook(s, l, results, n, rows, &count, cap);
         break;
     case ACT_CORDER_LINK:
     case ACT_CORDER_PAY:
     case ACT_CORDER_ISSUE:
         dialog_card_order_hook(s, results, n, rows, &count, cap);
+        break;
+    case ACT_CARD_ISSUE:
+    case ACT_CARD_REPLACE:
+    case ACT_CARD_MOVE:
+    case ACT_CARD_STATUS:
+        dialog_card_ops_hook(s, l, results, n, rows, &count, cap);
         break;
     case ACT_LINK:
     case ACT_LINK_OTP:
@@ -843,12 +851,15 @@ void dialog_step_done(struct dialog_step *s, int rc)
     if (s->code_order.seq != 0) {
         dialog_code_order_done(d, s->code_order.seq, rc);
     }
-    if (s->action == ACT_TOP_LINK || s->action == ACT_TOP_PAY || s->action == ACT_TOP_ANSWER) {
-        dialog_topup_done(s, rc);
+    if (dialog_topup_action(s->action) || s->topup_changed) {
+        dialog_topup_done(s, rc); /* also an order's reload paid by the card on file */
     }
     if (s->action == ACT_CORDER_LINK || s->action == ACT_CORDER_PAY ||
         s->action == ACT_CORDER_ISSUE) {
         dialog_card_order_done(s, rc);
+    }
+    if (s->action >= ACT_CARD_ISSUE && s->action <= ACT_CARD_STATUS) {
+        dialog_card_ops_done(s, rc);
     }
     if (c != NULL) {
         c->busy = false;

@@ -356,11 +356,31 @@
       "Aucune carte bancaire gardée. Pour en garder une : ALIMENTER 50, puis cochez la case "        \
       "sur la page.",                                                                                \
       "No bank card kept. To keep one: TOPUP 50, then tick the box on the page.")                    \
-    /* %s alias */                                                                                   \
-    X(CARD_FILE_RELOAD_OFF,                                                                          \
-      "La recharge payée par carte bancaire n'est pas encore disponible : RECHARGE %s 100 la "       \
-      "paie depuis votre compte.",                                                                   \
-      "Reloads paid by bank card are not available yet: RELOAD %s 100 pays from your wallet.")       \
+    /* Reloads paid by bank card. %s last 4, %s alias, %s amount, %s fee, %s the bank card's      \
+     * last 4, %s order timeout, %s ref */                                                           \
+    X(CARD_CONFIRM_RELOAD_BANK,                                                                      \
+      "Recharger ****%s (%s) de %s + frais %s par la CB ****%s ? Répondez avec votre code sous "    \
+      "%s. Ref %s",                                                                                  \
+      "Reload ****%s (%s) with %s + fee %s by bank card ****%s? Reply with your code within %s. "    \
+      "Ref %s")                                                                                      \
+    /* %s amount, %s last 4, %s alias, %s fee, %s the bank card's last 4, %s card balance */        \
+    X(CARD_RELOADED_BANK,                                                                            \
+      "Recharge de %s sur ****%s (%s), frais %s, payée par la CB ****%s. Solde carte : %s.",          \
+      "Reloaded %s on ****%s (%s), fee %s, paid by bank card ****%s. Card balance: %s.")             \
+    /* %s last 4, %s amount, %s fee, %s the page's link, %s how long it lives */                     \
+    X(TOPUP_CARD_LINK, "Recharge ****%s de %s + frais %s par CB : %s (valable %s)",                  \
+      "Reload ****%s with %s + fee %s by bank card: %s (valid %s)")                                  \
+    /* %s amount, %s what the bank card paid, %s its last 4 */                                       \
+    X(TOPUP_REFUNDED,                                                                                \
+      "Crédit de %s impossible (limite atteinte ou carte bloquée) : vos %s sont remboursés sur "   \
+      "la CB ****%s.",                                                                               \
+      "%s could not be credited (a limit reached or the card blocked): your %s are refunded to "     \
+      "bank card ****%s.")                                                                           \
+    /* %s last 4, %s what is left this year, %s what the bank card paid, %s its last 4 */           \
+    X(TOPUP_REFUNDED_CAP,                                                                            \
+      "Plafond annuel de la carte ****%s atteint (reste %s) : vos %s sont remboursés sur la CB "    \
+      "****%s.",                                                                                     \
+      "Yearly limit of card ****%s reached (%s left): your %s are refunded to bank card ****%s.")    \
     /* Top-ups by bank card (issue 13). %s amount, %s the page's link, %s how long it lives */       \
     X(TOPUP_LINK, "Alimentez votre compte de %s par carte bancaire : %s (valable %s)",               \
       "Top up %s by bank card: %s (valid %s)")                                                       \

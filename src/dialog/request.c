@@ -109,8 +109,14 @@ void *dialog_linked_add(void **array, size_t *count, size_t *cap, size_t elem, s
     e = (uint8_t *)*array + *count * elem;
     memset(e, 0, elem);
     (*count)++;
+    static const uint8_t none[SHA256_LEN];
+
     dialog_index_put(ids, id128_hash(id), (uint32_t)*count);
-    dialog_index_put(tokens, dialog_token_key(token_hash), (uint32_t)*count);
+    if (memcmp(token_hash, none, SHA256_LEN) != 0) {
+        /* A row without a link (a reload paid by the card on file) is found by id only: many
+         * equal keys would make one long probe run of the index. */
+        dialog_index_put(tokens, dialog_token_key(token_hash), (uint32_t)*count);
+    }
     return e;
 }
 

@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A wallet's top-up by bank card (topup.h): the link sent by SMS, the page's payment recorded
- * before it goes to the acquirer, every answer recorded and followed by the next operation or
- * the credit (bank -> wallet under the top-up's id, with the acquirer's fee as a linked leg),
- * and the receipts. Decisions only: the acquirer is the channel's (channel/acquirer). */
+/* Money in by bank card (topup.h): a wallet's top-up, or a prepaid card's reload (its target is
+ * the card, the sender pays its fees on top): the link sent by SMS, or the order confirmed with
+ * the code and paid by the card on file; the payment recorded before it goes to the acquirer,
+ * every answer recorded and followed by the next operation or the credit (bank -> wallet or
+ * card under the top-up's id, with the fee legs), a void when a capture is declined, a refund
+ * when the ledger refuses the credit, and the receipts. Decisions only: the acquirer is the
+ * channel's (channel/acquirer). */
 #include "dialog/topup.h"
 
 #include <stdio.h>
@@ -18,12 +21,27 @@
 
 #define TAG_TOPUP 0xa00u      /* a top-up's id, from the SMS that asked for it */
 #define TAG_TOPUP_FEE 0xa01u  /* the fee leg's transfer id, from the top-up's id */
+#define TAG_TOPUP_FILE 0xa02u /* a reload paid by the card on file: its id, from its hold's */
 #define TAG_TOPUP_STEP 0xa10u /* + state: the id a step's receipts derive from */
 
 void dialog_topup_key(struct id128 id, uint16_t op, char out[STORE_ACQ_KEY_MAX])
 {
+    static const char letter[] = "acvr"; /* = enum topup_op */
+
+    MDT_ASSERT(op < sizeof(letter) - 1);
     snprintf(out, STORE_ACQ_KEY_MAX, "%016llx%016llx.%c", (unsigned long long)id.hi,
-             (unsigned long long)id.lo, op == TOPUP_OP_CAPTURE ? 'c' : 'a');
+             (unsigned long long)id.lo, letter[op]);
+}
+
+int64_t dialog_topup_charge(const struct card_topup_row *r)
+{
+    return r->charge_minor > 0 ? r->charge_minor : r->amount_minor;
+}
+
+void dialog_topup_on_start(struct dialog *d, dialog_topup_start_fn fn, void *ctx)
+{
+    d->topup_start = fn;
+    d->topup_start_ctx = ctx;
 }
 
 static struct topup *topup_find(struct dialog *d, struct id128 id)
@@ -86,7 +104,7 @@ int dialog_acquirer_op_loaded(void *ctx, const struct acquirer_op_row *r)
     struct topup *t = topup_find(d, r->topup_id);
 
     acq_open_apply(d, r);
-    if (t != NULL && r->kind == TOPUP_OP_CAPTURE) {
+    if (t != NULL && r->kind != TOPUP_OP_AUTHORIZE) {
         snprintf(t->auth_ref, sizeof(t->auth_ref), "%s", r->auth_ref);
     }
     return 0;
@@ -188,7 +206,7 @@ static struct acquirer_op_row *acq_add(struct dialog_step *s, const struct card_
     a->topup_id = r->id;
     a->kind = op;
     a->state = state;
-    a->amount_minor = r->amount_minor;
+    a->amount_minor = dialog_topup_charge(r);
     snprintf(a->currency, sizeof(a->currency), "%s", r->currency);
     a->wallet_account = r->wallet_account;
     a->created_us = s->now_us;
@@ -196,34 +214,113 @@ static struct acquirer_op_row *acq_add(struct dialog_step *s, const struct card_
     return a;
 }
 
-void dialog_topup_decide(struct dialog *d, struct dialog_step *s, const struct cust *c,
-                         const struct command *cmd)
+/* A new top-up of s's person c for amount, open until lives_s from now: with a page's link
+ * (s->token) when link, else without (paid by the card on file once the code confirms it).
+ * False, and the step answered, when top-ups are off, memory is full, or no randomness. */
+static bool topup_new(struct dialog *d, struct dialog_step *s, const struct cust *c, int64_t amount,
+                      bool link, uint32_t lives_s)
 {
     struct card_topup_row *r = &s->topup;
 
-    if (d->cfg.topup_link_s == 0 || d->topup_count >= DIALOG_TOPUPS_MAX ||
-        (cmd->currency != NULL && cmd->currency != d->cfg.currency)) {
+    if (d->cfg.topup_link_s == 0 || d->topup_count >= DIALOG_TOPUPS_MAX) {
         dialog_reply_only(s, TEXT_TOPUP_OFF);
-        return;
+        return false;
     }
     memset(r, 0, sizeof(*r));
-    if (vault_token_new(d->vault, s->token, r->token_hash) < 0) {
+    if (link && vault_token_new(d->vault, s->token, r->token_hash) < 0) {
         dialog_reply_only(s, TEXT_PAGE_NO_RANDOM);
-        return;
+        return false;
     }
-    s->action = ACT_TOP_LINK;
-    s->amount = cmd->amount_minor;
+    s->amount = amount;
     r->id = id128_derive(s->inbox_id, TAG_TOPUP);
     snprintf(r->phone, sizeof(r->phone), "%s", c->row.phone);
     r->wallet_account = c->row.account_id;
-    r->amount_minor = cmd->amount_minor;
+    r->amount_minor = amount;
     snprintf(r->currency, sizeof(r->currency), "%s", d->cfg.currency->code);
     r->state = TOPUP_OPEN;
     r->lang = (uint16_t)s->lang;
     r->created_us = s->now_us;
     r->updated_us = s->now_us;
-    r->expires_us = s->now_us + (int64_t)d->cfg.topup_link_s * 1000000;
+    r->expires_us = s->now_us + (int64_t)lives_s * 1000000;
     s->topup_changed = true;
+    return true;
+}
+
+void dialog_topup_decide(struct dialog *d, struct dialog_step *s, const struct cust *c,
+                         const struct command *cmd)
+{
+    if (cmd->currency != NULL && cmd->currency != d->cfg.currency) {
+        dialog_reply_only(s, TEXT_TOPUP_OFF);
+        return;
+    }
+    if (topup_new(d, s, c, cmd->amount_minor, true, d->cfg.topup_link_s)) {
+        s->action = ACT_TOP_LINK;
+    }
+}
+
+/* fee of schedule f on amount, 0 when there is none (the ledger refuses the load then). */
+static int64_t fee_of(uint16_t schedule, const struct fee_schedule *f, int64_t amount,
+                      int64_t *charged)
+{
+    int64_t fee = 0;
+
+    if (schedule == 0 || fee_compute(f, amount, &fee) != LEDGER_OK) {
+        return 0;
+    }
+    if (f->payer == FEE_PAYER) {
+        *charged += fee; /* the bank account pays it on top: the bank card is charged it */
+    }
+    return fee;
+}
+
+bool dialog_topup_card(struct dialog *d, struct dialog_step *s, const struct cust *c,
+                       const struct card_row *k, const char *alias,
+                       const struct card_file_row *file)
+{
+    struct card_topup_row *r = &s->topup;
+    bool link = file == NULL;
+
+    if (!topup_new(d, s, c, s->amount, link, link ? d->cfg.topup_link_s : d->cfg.order_timeout_s)) {
+        return false;
+    }
+    r->card_account = k->account_id;
+    snprintf(r->card_alias, sizeof(r->card_alias), "%s", alias);
+    snprintf(r->card_target_last4, sizeof(r->card_target_last4), "%s", k->last4);
+    r->charge_minor = r->amount_minor;
+    r->fee_minor = fee_of(d->cfg.card_reload_fee_schedule, &d->cfg.card_reload_fee, r->amount_minor,
+                          &r->charge_minor);
+    r->order_fee_minor =
+        fee_of(d->cfg.order_fee_schedule, &d->cfg.order_fee, r->amount_minor, &r->charge_minor);
+    if (link) {
+        s->action = ACT_TOP_LINK;
+        return true;
+    }
+    snprintf(r->file_token, sizeof(r->file_token), "%s", file->pan.token);
+    snprintf(r->card_last4, sizeof(r->card_last4), "%s", file->pan.last4);
+    return true;
+}
+
+void dialog_topup_file_order(struct dialog_step *s, const struct ledger_op *hold)
+{
+    /* The code finds the top-up from the conversation's order, which is this hold. */
+    s->topup.id = id128_derive(hold->transfer.id, TAG_TOPUP_FILE);
+}
+
+bool dialog_topup_file_confirm(struct dialog *d, struct dialog_step *s, const struct cust *c)
+{
+    struct topup *t = topup_find(d, id128_derive(c->conv.order_id, TAG_TOPUP_FILE));
+
+    if (t == NULL || t->busy || t->row.state != TOPUP_OPEN || t->row.file_token[0] == '\0') {
+        return false;
+    }
+    s->action = ACT_TOP_FILE;
+    s->topup = t->row;
+    s->topup.state = TOPUP_AUTHORIZING;
+    s->topup.updated_us = s->now_us;
+    s->topup_changed = true;
+    (void)acq_add(s, &s->topup, TOPUP_OP_AUTHORIZE, ACQ_OP_PENDING);
+    t->busy = true;
+    return true;
 }
 
 /* A step of top-up t, on no one's conversation: replies name their number. */
@@ -260,6 +357,10 @@ int dialog_topup_pay_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
     if (t->busy || t->row.state != TOPUP_OPEN) {
         return dialog_page_err(err, MDT_E(BUSY), (enum lang)t->row.lang, TEXT_PAGE_BUSY);
     }
+    if (t->row.card_account != 0 && !dialog_card_usable(d, t->row.card_account, now_us)) {
+        return dialog_page_err(err, MDT_E(RANGE), (enum lang)t->row.lang, TEXT_CARD_BLOCKED,
+                               t->row.card_target_last4, t->row.card_alias);
+    }
     s = topup_step(d, t, ACT_TOP_PAY, now_us);
     s->topup.state = TOPUP_AUTHORIZING;
     snprintf(s->topup.card_last4, sizeof(s->topup.card_last4), "%.4s", last4);
@@ -286,47 +387,106 @@ static void answer_record(struct dialog_step *s, const struct topup_answer *a)
     snprintf(r->ref, sizeof(r->ref), "%s", a->ref);
 }
 
-/* Capture approved: the credit from the bank and the acquirer's fee. To the fees account, the
- * ledger's own fee leg of the schedule (its payer: payer, the bank bears it; payee, the person
- * does); to another account, a linked payout of the same amount from the bank. */
-static void answer_credit(struct dialog *d, struct dialog_step *s, const struct topup_answer *a)
+/* The next operation of the step's top-up (a capture, void or refund), recorded pending (the
+ * caller sends it once the step is durable), against the authorization's reference auth_ref. */
+static void settle_add(struct dialog_step *s, uint16_t op, const char *auth_ref)
 {
-    struct ledger_op *op = dialog_add_op(s);
+    struct acquirer_op_row *r = acq_add(s, &s->topup, op, ACQ_OP_PENDING);
+
+    snprintf(r->auth_ref, sizeof(r->auth_ref), "%s", auth_ref);
+}
+
+/* The acquirer's fee on what the card was charged. To the fees account, the ledger's own fee leg
+ * of the schedule (its payer: payer, the bank bears it; payee, the person does) when the credit
+ * has a slot for it; to another account, or when a card load's two slots hold its order and
+ * reload fees, a linked payout of the same amount from the bank. */
+static void acquirer_fee(struct dialog *d, struct dialog_step *s, struct ledger_op *credit,
+                         const struct topup_answer *a)
+{
+    uint64_t to = d->cfg.topup_fee_account;
+    struct ledger_op *op;
     int64_t fee = 0;
 
-    op->transfer.id = s->topup.id; /* a second credit of this top-up is impossible */
-    op->transfer.debit_account_id = d->cfg.bank_account;
-    op->transfer.credit_account_id = s->topup.wallet_account;
-    op->transfer.amount = s->topup.amount_minor;
-    op->transfer.kind = TRANSFER_TOPUP;
-    op->transfer.channel = CHANNEL_HTTP;
-    snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "card %s", a->ref);
     if (d->cfg.topup_fee_schedule == 0) {
         return;
     }
-    if (d->cfg.topup_fee_account == 0) {
-        op->transfer.fee_schedules[0] = d->cfg.topup_fee_schedule;
+    if (to == 0 && s->topup.card_account == 0) {
+        credit->transfer.fee_schedules[0] = d->cfg.topup_fee_schedule;
         return;
     }
-    if (fee_compute(&d->cfg.topup_fee, s->topup.amount_minor, &fee) != LEDGER_OK || fee <= 0) {
+    to = to != 0 ? to : d->corder_cfg.fees_account;
+    if (to == 0 ||
+        fee_compute(&d->cfg.topup_fee, dialog_topup_charge(&s->topup), &fee) != LEDGER_OK ||
+        fee <= 0) {
         return;
     }
-    op->transfer.flags = TRANSFER_LINKED;
+    credit->transfer.flags = TRANSFER_LINKED;
     op = dialog_add_op(s);
     op->transfer.id = id128_derive(s->topup.id, TAG_TOPUP_FEE);
     op->transfer.debit_account_id = d->cfg.bank_account;
-    op->transfer.credit_account_id = d->cfg.topup_fee_account;
+    op->transfer.credit_account_id = to;
     op->transfer.amount = fee;
     op->transfer.kind = TRANSFER_PAYOUT;
     op->transfer.channel = CHANNEL_HTTP;
     snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "acquirer fee %s", a->ref);
 }
 
-/* Whether a answers what top-up t waits for (else it is stale: nothing to do). */
-static bool answer_expected(const struct topup *t, const struct topup_answer *a)
+/* Capture approved: one ledger step credits the target from the bank under the top-up's own id
+ * (a second credit is impossible): a wallet's top-up, or a card's load with its SMS order fee and
+ * reload fee as the ledger's fee legs (the sender pays them on top: the bank card was charged
+ * them), and the acquirer's fee. A card that may not be loaded any more (blocked, expired since
+ * the order) is not credited: its payment is refunded. */
+static void answer_credit(struct dialog *d, struct dialog_step *s, const struct topup_answer *a)
+{
+    const struct card_topup_row *r = &s->topup;
+    struct ledger_op *op;
+
+    if (r->card_account != 0 && !dialog_card_prep(d, s, r->card_account, r->card_alias)) {
+        s->topup.state = TOPUP_REFUNDED;
+        settle_add(s, TOPUP_OP_REFUND, s->acq[0].auth_ref);
+        return;
+    }
+    op = dialog_add_op(s);
+    op->transfer.id = r->id;
+    op->transfer.debit_account_id = d->cfg.bank_account;
+    op->transfer.credit_account_id = r->card_account != 0 ? r->card_account : r->wallet_account;
+    op->transfer.amount = r->amount_minor;
+    op->transfer.kind = r->card_account != 0 ? TRANSFER_CARD_LOAD : TRANSFER_TOPUP;
+    op->transfer.channel = CHANNEL_HTTP;
+    snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "card %s", a->ref);
+    if (r->card_account != 0) {
+        op->transfer.fee_schedules[0] = d->cfg.order_fee_schedule;
+        op->transfer.fee_schedules[1] = d->cfg.card_reload_fee_schedule;
+    }
+    acquirer_fee(d, s, op, a);
+}
+
+/* The open operation of key, or NULL. */
+static const struct acquirer_op_row *open_op(const struct dialog *d, const char *key)
+{
+    for (size_t i = 0; i < d->acq_open_count; i++) {
+        if (strcmp(d->acq_open[i].key, key) == 0) {
+            return &d->acq_open[i];
+        }
+    }
+    return NULL;
+}
+
+/* Whether a answers what top-up t waits for (else it is stale: nothing to do). A void or a
+ * refund is waited for while its operation is open. */
+static bool answer_expected(const struct dialog *d, const struct topup *t,
+                            const struct topup_answer *a)
 {
     uint16_t waiting = a->op == TOPUP_OP_AUTHORIZE ? TOPUP_AUTHORIZING : TOPUP_CAPTURING;
 
+    if (a->op == TOPUP_OP_VOID || a->op == TOPUP_OP_REFUND) {
+        char key[STORE_ACQ_KEY_MAX];
+        const struct acquirer_op_row *o;
+
+        dialog_topup_key(t->row.id, a->op, key);
+        o = open_op(d, key);
+        return o != NULL && !(o->state == ACQ_OP_UNKNOWN && a->outcome == ACQ_OP_UNKNOWN);
+    }
     if (t->row.state == TOPUP_CHECKING) {
         return a->outcome != ACQ_OP_UNKNOWN; /* still unknown: nothing new to record */
     }
@@ -345,8 +505,15 @@ int dialog_topup_answer(struct dialog *d, struct id128 id, const struct topup_an
     if (t->busy) {
         return mdt_err_set(err, MDT_E(BUSY), "a step of this top-up is in flight");
     }
-    if (!answer_expected(t, a)) {
+    if (!answer_expected(d, t, a)) {
         return mdt_err_set(err, MDT_E(EXISTS), "nothing new for this top-up");
+    }
+    if (a->op == TOPUP_OP_VOID || a->op == TOPUP_OP_REFUND) {
+        s = topup_step(d, t, ACT_TOP_SETTLE, now_us);
+        s->topup_changed = false; /* only the operation's row: the top-up's end is told */
+        answer_record(s, a);
+        *out = s;
+        return 0;
     }
     s = topup_step(d, t, ACT_TOP_ANSWER, now_us);
     answer_record(s, a);
@@ -355,10 +522,11 @@ int dialog_topup_answer(struct dialog *d, struct id128 id, const struct topup_an
     } else if (a->outcome == ACQ_OP_DECLINED) {
         s->topup.state = TOPUP_DECLINED;
         snprintf(s->topup.code, sizeof(s->topup.code), "%s", a->code);
+        if (a->op == TOPUP_OP_CAPTURE) {
+            settle_add(s, TOPUP_OP_VOID, t->auth_ref); /* the authorization's hold is released */
+        }
     } else if (a->op == TOPUP_OP_AUTHORIZE) {
-        struct acquirer_op_row *c = acq_add(s, &s->topup, TOPUP_OP_CAPTURE, ACQ_OP_PENDING);
-
-        snprintf(c->auth_ref, sizeof(c->auth_ref), "%s", a->ref);
+        settle_add(s, TOPUP_OP_CAPTURE, a->ref);
         s->topup.state = TOPUP_CAPTURING;
     } else {
         answer_credit(d, s, a); /* the hook says CREDITED once the ledger took it */
@@ -367,24 +535,38 @@ int dialog_topup_answer(struct dialog *d, struct id128 id, const struct topup_an
     return 0;
 }
 
-/* Whether amount fits under the wallet's balance limit; else the step says how much does. */
-static bool topup_fits(struct dialog_step *s, const struct ledger *l, uint64_t wallet,
-                       int64_t amount)
+/* Whether the amount fits under the target's limit (the wallet's balance limit, the card's
+ * yearly loads); else the step says how much does. */
+static bool topup_fits(struct dialog_step *s, const struct ledger *l)
 {
-    const struct account *a = ledger_account_get(l, wallet);
-    const struct ledger_limits *lim = ledger_limits_of(l, wallet);
+    const struct card_topup_row *r = &s->topup;
+    uint64_t target = r->card_account != 0 ? r->card_account : r->wallet_account;
+    const struct account *a = ledger_account_get(l, target);
+    const struct ledger_limits *lim = ledger_limits_of(l, target);
     int64_t held;
 
-    if (a == NULL || lim == NULL || lim->balance_max <= 0) {
+    if (a == NULL || lim == NULL) {
         return a != NULL;
+    }
+    if (r->card_account != 0) {
+        if (lim->year_loads_max <= 0) {
+            return true;
+        }
+        s->topup_cap = lim->year_loads_max;
+        s->topup_room = dialog_card_year_left(l, target, s->now_us);
+        return r->amount_minor <= s->topup_room;
+    }
+    if (lim->balance_max <= 0) {
+        return true;
     }
     held = a->credits_posted - a->debits_posted + a->credits_pending;
     s->topup_cap = lim->balance_max;
     s->topup_room = lim->balance_max > held ? lim->balance_max - held : 0;
-    return amount <= s->topup_room;
+    return r->amount_minor <= s->topup_room;
 }
 
-static void append_rows(struct dialog_step *s, struct store_extra *rows, size_t *count, size_t cap)
+void dialog_topup_rows(const struct dialog_step *s, struct store_extra *rows, size_t *count,
+                       size_t cap)
 {
     if (s->topup_changed) {
         MDT_ASSERT(*count < cap);
@@ -400,15 +582,19 @@ static void append_rows(struct dialog_step *s, struct store_extra *rows, size_t 
     }
 }
 
-/* TOPUP 50: the link, or why not. */
+/* TOPUP 50, or RECHARGE MAMAN 100 CB without a card on file: the link, or why not. */
 static void hook_link(struct dialog_step *s, const struct ledger *l, struct store_extra *rows,
                       size_t *count, size_t cap)
 {
     char amount[MONEY_FORMAT_MAX], room[MONEY_FORMAT_MAX], link[STORE_URL_MAX + 48];
-    char lasts[DIALOG_DURATION_MAX];
+    char fee[MONEY_FORMAT_MAX], lasts[DIALOG_DURATION_MAX];
 
     fmt_money(s->d, s->amount, s->lang, amount);
-    if (!topup_fits(s, l, s->topup.wallet_account, s->amount)) {
+    if (s->topup.card_account != 0 && dialog_card_reload_refused(s, l, rows, count, cap)) {
+        s->topup_changed = false;
+        return;
+    }
+    if (s->topup.card_account == 0 && !topup_fits(s, l)) {
         s->topup_changed = false;
         fmt_money(s->d, s->topup_cap, s->lang, amount);
         fmt_money(s->d, s->topup_room, s->lang, room);
@@ -417,9 +603,52 @@ static void hook_link(struct dialog_step *s, const struct ledger *l, struct stor
     }
     snprintf(link, sizeof(link), "%s/t/%s", s->d->cfg.link_base, s->token);
     dialog_duration_format(s->d->cfg.topup_link_s, s->lang, lasts);
-    dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_TOPUP_LINK, amount, link, lasts);
+    if (s->topup.card_account != 0) {
+        fmt_money(s->d, s->topup.fee_minor, s->lang, fee);
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_TOPUP_CARD_LINK,
+                     s->topup.card_target_last4, amount, fee, link, lasts);
+    } else {
+        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_TOPUP_LINK, amount, link, lasts);
+    }
     vault_wipe(link, sizeof(link));
     vault_wipe(s->token, sizeof(s->token));
+}
+
+/* The reason of the leg that failed a chain of results, LEDGER_OK when none did. */
+static int chain_reason(const struct ledger_result *results, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (results[i].reason != LEDGER_OK && results[i].reason != LEDGER_LINKED_EVENT_FAILED) {
+            return results[i].reason;
+        }
+    }
+    return LEDGER_OK;
+}
+
+/* Captured, but not credited (reason: the ledger's refusal, or LEDGER_OK when the card may not
+ * be loaded any more): the refund is recorded pending and the person told. */
+static void reply_refunded(struct dialog_step *s, const struct ledger *l, int reason,
+                           struct store_extra *rows, size_t *count, size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], paid[MONEY_FORMAT_MAX], left[MONEY_FORMAT_MAX];
+
+    log_warn("top-up %016llx: captured, not credited (%s): refunded",
+             (unsigned long long)s->topup.id.lo,
+             reason != LEDGER_OK ? ledger_reason_name(reason) : "card not usable");
+    if (s->topup.state != TOPUP_REFUNDED) {
+        s->topup.state = TOPUP_REFUNDED;
+        settle_add(s, TOPUP_OP_REFUND, s->acq[0].auth_ref);
+    }
+    fmt_money(s->d, s->topup.amount_minor, s->lang, amount);
+    fmt_money(s->d, dialog_topup_charge(&s->topup), s->lang, paid);
+    if (reason == LEDGER_LIMIT_YEARLY_LOADS && s->topup.card_account != 0) {
+        fmt_money(s->d, dialog_card_year_left(l, s->topup.card_account, s->now_us), s->lang, left);
+        dialog_reply(s, rows, count, cap, s->topup.phone, s->lang, TEXT_TOPUP_REFUNDED_CAP,
+                     s->topup.card_target_last4, left, paid, s->topup.card_last4);
+        return;
+    }
+    dialog_reply(s, rows, count, cap, s->topup.phone, s->lang, TEXT_TOPUP_REFUNDED, amount, paid,
+                 s->topup.card_last4);
 }
 
 /* The answer's receipt by SMS, and CREDITED once the ledger took the credit. */
@@ -429,25 +658,15 @@ static void hook_answer(struct dialog_step *s, const struct ledger *l,
 {
     const char *to = s->topup.phone;
     char amount[MONEY_FORMAT_MAX], balance[MONEY_FORMAT_MAX];
+    int reason = chain_reason(results, n);
     const struct account *a;
 
     fmt_money(s->d, s->topup.amount_minor, s->lang, amount);
-    int reason = LEDGER_OK;
-
-    for (size_t i = 0; i < n && reason == LEDGER_OK; i++) {
-        if (results[i].reason != LEDGER_LINKED_EVENT_FAILED) {
-            reason = results[i].reason; /* the leg that failed the chain */
-        }
-    }
-    if (n > 0 && reason != LEDGER_OK) {
-        /* Captured but refused by the ledger (its limit moved meanwhile): nothing was credited;
-         * the operator refunds the card (logged, never with card data). */
-        log_error("top-up %016llx: captured but the ledger refused the credit (%s): refund it",
-                  (unsigned long long)s->topup.id.lo, ledger_reason_name(reason));
-        s->topup.state = TOPUP_DECLINED;
-        snprintf(s->topup.code, sizeof(s->topup.code), "%s", "05");
-        dialog_reply(s, rows, count, cap, to, s->lang, TEXT_TOPUP_DECLINED, amount,
-                     dialog_topup_reason(s->topup.code, s->lang));
+    if ((n > 0 && reason != LEDGER_OK) || s->topup.state == TOPUP_REFUNDED) {
+        reply_refunded(s, l, reason, rows, count, cap);
+    } else if (n > 0 && s->topup.card_account != 0) {
+        s->topup.state = TOPUP_CREDITED;
+        dialog_card_reply_topup(s, l, rows, count, cap);
     } else if (n > 0) {
         s->topup.state = TOPUP_CREDITED;
         a = ledger_account_get(l, s->topup.wallet_account);
@@ -457,11 +676,29 @@ static void hook_answer(struct dialog_step *s, const struct ledger *l,
                      s->card_file_changed ? TEXT_TOPUP_DONE_KEPT : TEXT_TOPUP_DONE, amount,
                      s->topup.card_last4, balance);
     } else if (s->topup.state == TOPUP_DECLINED) {
+        fmt_money(s->d, dialog_topup_charge(&s->topup), s->lang, amount); /* what was asked */
         dialog_reply(s, rows, count, cap, to, s->lang, TEXT_TOPUP_DECLINED, amount,
                      dialog_topup_reason(s->topup.code, s->lang));
     } else if (s->topup.state == TOPUP_CHECKING) {
         dialog_reply(s, rows, count, cap, to, s->lang, TEXT_TOPUP_CHECKING, amount);
     }
+}
+
+/* The code confirmed a reload paid by the card on file: the order's hold is voided in this
+ * step (the credit comes with the capture); when the hold expired meanwhile, nothing is paid. */
+static void hook_file(struct dialog_step *s, const struct ledger *l,
+                      const struct ledger_result *results, size_t n, struct store_extra *rows,
+                      size_t *count, size_t cap)
+{
+    int reason = chain_reason(results, n);
+
+    if (reason == LEDGER_OK) {
+        return; /* the receipt follows the acquirer's answers */
+    }
+    s->topup_changed = false;
+    s->acq_count = 0;
+    s->outcome = reason == LEDGER_PENDING_EXPIRED ? OUTCOME_EXPIRED : OUTCOME_REFUSED;
+    dialog_refusal(s, l, reason, rows, count, cap);
 }
 
 void dialog_topup_hook(struct dialog_step *s, const struct ledger *l,
@@ -473,11 +710,22 @@ void dialog_topup_hook(struct dialog_step *s, const struct ledger *l,
         hook_link(s, l, rows, count, cap);
         break;
     case ACT_TOP_PAY:
-        /* The wallet's limit is checked before the card is charged. */
-        if (!topup_fits(s, l, s->topup.wallet_account, s->topup.amount_minor)) {
+        /* The target's limit is checked before the card is charged. */
+        if (!topup_fits(s, l)) {
             s->outcome = OUTCOME_REFUSED;
             s->topup_changed = false;
             s->acq_count = 0;
+        }
+        break;
+    case ACT_TOP_FILE:
+        hook_file(s, l, results, n, rows, count, cap);
+        break;
+    case ACT_TOP_SETTLE:
+        if (s->acq[0].state == ACQ_OP_DECLINED) {
+            /* Never with card data: the operator finds it by the top-up's id. */
+            log_error("top-up %016llx: the acquirer declined the %s (%s): settle it by hand",
+                      (unsigned long long)s->topup.id.lo,
+                      s->acq[0].kind == TOPUP_OP_VOID ? "void" : "refund", s->acq[0].code);
         }
         break;
     default:
@@ -487,8 +735,14 @@ void dialog_topup_hook(struct dialog_step *s, const struct ledger *l,
     if (s->topup.state != TOPUP_CREDITED) {
         s->card_file_changed = false; /* only a payment that went through keeps its card */
     }
-    append_rows(s, rows, count, cap);
+    dialog_topup_rows(s, rows, count, cap);
     dialog_card_file_row(s, rows, count, cap);
+}
+
+bool dialog_topup_action(int action)
+{
+    return action == ACT_TOP_LINK || action == ACT_TOP_PAY || action == ACT_TOP_ANSWER ||
+           action == ACT_TOP_FILE || action == ACT_TOP_SETTLE;
 }
 
 void dialog_topup_done(struct dialog_step *s, int rc)
@@ -508,8 +762,11 @@ void dialog_topup_done(struct dialog_step *s, int rc)
     }
     for (size_t i = 0; i < s->acq_count; i++) {
         acq_open_apply(d, &s->acq[i]);
-        if (t != NULL && s->acq[i].kind == TOPUP_OP_CAPTURE) {
+        if (t != NULL && s->acq[i].kind != TOPUP_OP_AUTHORIZE) {
             snprintf(t->auth_ref, sizeof(t->auth_ref), "%s", s->acq[i].auth_ref);
         }
+    }
+    if (s->action == ACT_TOP_FILE && s->acq_count > 0 && d->topup_start != NULL) {
+        d->topup_start(d->topup_start_ctx, s->topup.id); /* its authorization goes now */
     }
 }

@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A wallet's top-up by bank card (issue 13), as the dialog decides it: TOPUP 50 / ALIMENTER 50
- * by SMS sends a single-use link to a page (/t/<token>); the page's card payment is recorded
- * before it goes to the acquirer; each answer of the acquirer (authorization, capture, or a
- * lookup after an unknown result or a restart) becomes a step that records it and, once the
- * capture is approved, credits the wallet from the bank account with the acquirer's fee as a
- * linked leg, under the top-up's own id, so that a second credit is impossible. The person is
- * told by SMS. No card number or security code ever reaches these rows, steps or texts: the
- * page gives the last four digits only. The acquirer itself is the channel's (channel/acquirer);
- * here only plain data. */
+/* Money in by bank card (issue 13), as the dialog decides it. A top-up's target is the sender's
+ * wallet (TOPUP 50 / ALIMENTER 50) or a prepaid card (RECHARGE MAMAN 100 CB: the sender pays
+ * the reload fee on top). By SMS a single-use link to a page (/t/<token>), whose card payment is
+ * recorded before it goes to the acquirer; or, for a card's reload with a bank card on file, the
+ * order waits for the code like every order and then its stored-credential authorization is
+ * recorded. Each answer of the acquirer (authorization, capture, void, refund, or a lookup after
+ * an unknown result or a restart) becomes a step that records it and, once the capture is
+ * approved, credits the target from the bank account with the fee legs, under the top-up's own
+ * id, so that a second credit is impossible. A capture declined after its authorization is
+ * voided; a captured payment whose credit the ledger refuses (or whose card was blocked
+ * meanwhile) is refunded. The person is told by SMS. No card number or security code ever
+ * reaches these rows, steps or texts: the last four digits only. The acquirer itself is the
+ * channel's (channel/acquirer); here only plain data. */
 #ifndef MDT_DIALOG_TOPUP_H
 #define MDT_DIALOG_TOPUP_H
 
@@ -25,6 +29,8 @@
 enum topup_op {
     TOPUP_OP_AUTHORIZE = 0,
     TOPUP_OP_CAPTURE = 1,
+    TOPUP_OP_VOID = 2,   /* a capture declined after its authorization: the hold released */
+    TOPUP_OP_REFUND = 3, /* captured, but the ledger refused the credit: the money given back */
 };
 
 /* What the acquirer answered for one operation of a top-up. */
@@ -35,13 +41,13 @@ struct topup_answer {
     char ref[STORE_ACQ_REF_MAX]; /* the acquirer's reference when approved */
 };
 
-/* Top-ups remembered in memory: open links and recent ones (about 200 bytes each). */
+/* Top-ups remembered in memory: open links and recent ones (about 400 bytes each). */
 #define DIALOG_TOPUPS_MAX (1u << 22)
 /* Acquirer operations awaiting an answer or a lookup: one or two per top-up in flight. */
 #define DIALOG_TOPUP_OPS_MAX 65536
 
-/* The idempotency key of top-up id's operation op: its 32 hex digits, '.', 'a' (authorize) or
- * 'c' (capture). Derived, so that a restart sends the same key again. */
+/* The idempotency key of top-up id's operation op: its 32 hex digits, '.', 'a' (authorize),
+ * 'c' (capture), 'v' (void) or 'r' (refund). Derived, so that a restart sends the same key. */
 void dialog_topup_key(struct id128 id, uint16_t op, char out[STORE_ACQ_KEY_MAX]);
 
 /* The top-up whose page token hashes to token_hash, open or finished (its page shows the
@@ -49,10 +55,21 @@ void dialog_topup_key(struct id128 id, uint16_t op, char out[STORE_ACQ_KEY_MAX])
 const struct card_topup_row *
 dialog_topup_by_token(struct dialog *d, const uint8_t token_hash[SHA256_LEN], int64_t now_us);
 
+/* What the bank card of top-up r is charged: the amount, and for a prepaid card's reload the
+ * fees the sender pays on top (charge_minor). */
+int64_t dialog_topup_charge(const struct card_topup_row *r);
+
+/* Called (loop thread, once its step is durable) when a reload paid by the sender's card on file
+ * was confirmed with the code: its authorization is recorded pending, for the caller to send
+ * (topup_flow). One callback per dialog; NULL stops them. */
+typedef void (*dialog_topup_start_fn)(void *ctx, struct id128 topup_id);
+void dialog_topup_on_start(struct dialog *d, dialog_topup_start_fn fn, void *ctx);
+
 /* The top-up id, or NULL. */
 const struct card_topup_row *dialog_topup_get(struct dialog *d, struct id128 id);
 
-/* The authorization's reference of a top-up being captured ("" unless known). */
+/* The authorization's reference of a top-up being captured, voided or refunded ("" unless
+ * known). */
 const char *dialog_topup_auth_ref(struct dialog *d, struct id128 id);
 
 /* The page's card is typed (last4: its last four digits): a step that checks the wallet's
@@ -66,8 +83,11 @@ int dialog_topup_pay_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
 
 /* The acquirer answered a for top-up id: a step that records it and decides what follows
  * (authorization approved: the capture is recorded pending, the caller sends it when the step
- * is durable; capture approved: the wallet is credited with the fee leg and the person told;
- * declined: nothing taken, the person told why; unknown: being checked, the person told once).
+ * is durable; capture approved: the wallet or card is credited with the fee legs and the person
+ * told, or, when the ledger refuses the credit or the card may not be loaded any more, a refund
+ * is recorded pending; capture declined: a void is recorded pending; declined: nothing taken,
+ * the person told why; unknown: being checked, the person told once; a void or refund answered:
+ * recorded). The caller sends the operation a step leaves pending once it is durable.
  * -MDT_ENOTFOUND for an unknown top-up, -MDT_EBUSY while another step of it is in flight,
  * -MDT_EEXISTS when a already is what the top-up knows (nothing to do). Loop thread. */
 int dialog_topup_answer(struct dialog *d, struct id128 id, const struct topup_answer *a,

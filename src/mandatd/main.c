@@ -279,6 +279,7 @@ static int start_dialog(struct daemon *d, struct mdt_err *err)
                                "write none",
                                cfg->sms.order_fee);
         }
+        dc.order_fee = cfg->ledger.fee_schedules[dc.order_fee_schedule - 1];
     }
     /* Card reloads by SMS pay [fee.card_reload] when the file has it (issue 13). */
     dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&cfg->ledger, "card_reload");

@@ -344,7 +344,7 @@ enum card_status {
     CARD_STATUS_ACTIVE = 1,
     CARD_STATUS_BLOCKED = 2, /* by the operator or a sender (BLOQUER): unblock restores it */
     CARD_STATUS_LOST = 3,
-    CARD_STATUS_EXPIRED = 4,
+    CARD_STATUS_EXPIRED = 4, /* past its expiry month: set by mandatd, for good */
 };
 
 /* An issued card; its id is its ledger account's id. bin, last4 and pan_len are read from its
@@ -366,6 +366,7 @@ struct card_row {
     char bin[STORE_CARD_BIN_MAX]; /* (load only) */
     char last4[5];                /* (load only) */
     uint16_t pan_len;             /* (load only) */
+    uint8_t pan_mac[32];          /* (load only) the vault's keyed hash of its number */
 };
 
 /* A sender's name for a card they reload: RECHARGE MAMAN 100. */
@@ -388,6 +389,9 @@ enum card_topup_state {
     TOPUP_CREDITED = 4,    /* captured and the wallet credited */
     TOPUP_DECLINED = 5,    /* refused (code says why): nothing taken, nothing held */
     TOPUP_EXPIRED = 6,     /* the link expired unused */
+    /* captured, but the ledger refused the credit (a card's yearly cap reached meanwhile, the
+     * card blocked, a wallet's limit): the refund is recorded and sent, the person told */
+    TOPUP_REFUNDED = 7,
 };
 #define STORE_ACQ_KEY_MAX 64 /* = ACQUIRER_KEY_MAX */
 #define STORE_ACQ_REF_MAX 24 /* = ACQUIRER_REF_MAX */
@@ -405,6 +409,14 @@ struct card_topup_row {
     int64_t created_us;
     int64_t expires_us; /* the link's */
     int64_t updated_us;
+    /* A prepaid card's reload (migration 16); card_account 0: the wallet's top-up. */
+    uint64_t card_account;                 /* the card credited instead of the wallet */
+    char card_alias[STORE_CARD_ALIAS_MAX]; /* the sender's name for it (MAMAN) */
+    char card_target_last4[5];             /* its last four digits */
+    int64_t fee_minor;                     /* the reload fee the sender pays on top */
+    int64_t order_fee_minor;               /* the SMS order fee (the operator may bill it) */
+    int64_t charge_minor;                  /* what the bank card is charged; 0: amount_minor */
+    char file_token[STORE_CARD_TOKEN_MAX]; /* paid by the card on file of this vault token */
 };
 
 /* A card ordered on a wallet page (issue 13): CARTE COMMANDE sends the link (/k/<token>), the
@@ -546,8 +558,9 @@ struct store_channel_fns {
     int (*code_order)(void *ctx, const struct code_order_row *r);  /* waiting ones only */
     int (*card)(void *ctx, const struct card_row *r);              /* with bin, last4 */
     int (*card_alias)(void *ctx, const struct card_alias_row *r);
-    int (*card_pan)(void *ctx, const struct card_pan_row *r);     /* sealed: for the CLI's checks */
-    int (*card_topup)(void *ctx, const struct card_topup_row *r); /* not finished ones only */
+    int (*card_pan)(void *ctx, const struct card_pan_row *r); /* sealed: for the CLI's checks */
+    /* not finished ones, and finished ones with a void or refund still open */
+    int (*card_topup)(void *ctx, const struct card_topup_row *r);
     int (*acquirer_op)(void *ctx, const struct acquirer_op_row *r); /* pending or unknown only */
     int (*card_file)(void *ctx, const struct card_file_row *r);     /* with its sealed number */
     int (*card_order)(void *ctx, const struct card_order_row *r);   /* open or paid only */

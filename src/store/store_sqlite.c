@@ -204,6 +204,17 @@ static const char *const migrations[] = {
     " card_token TEXT NOT NULL, card_last4 TEXT NOT NULL, token_hash BLOB,"
     " created_us INTEGER NOT NULL, expires_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
     "CREATE INDEX card_orders_open ON card_orders(state) WHERE state < 2;",
+    /* 16: a prepaid card's reload paid by bank card (issue 13): a top-up whose target is a card
+     * (its account, alias and last four digits for the page and the receipts), the fees the
+     * page shows, what the bank card is charged, and the card on file that pays it (its vault
+     * token; "" for a card typed on the page). Still no card number. */
+    "ALTER TABLE card_topups ADD COLUMN card_account INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN card_alias TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE card_topups ADD COLUMN card_target_last4 TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE card_topups ADD COLUMN fee_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN order_fee_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN charge_minor INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN file_token TEXT NOT NULL DEFAULT '';",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -256,7 +267,9 @@ static const char *const stmt_sql[ST_COUNT] = {
     [ST_UPSERT_CARD_TOPUP] =
         "INSERT OR REPLACE INTO card_topups(id, phone, wallet_account,"
         " amount_minor, currency, state, lang, code, card_last4, token_hash,"
-        " created_us, expires_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " created_us, expires_us, updated_us, card_account, card_alias, card_target_last4,"
+        " fee_minor, order_fee_minor, charge_minor, file_token)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CARD_ORDER] =
         "INSERT OR REPLACE INTO card_orders(id, phone, wallet_account, price_minor, currency,"
         " state, lang, holder, holder_phone, alias, card_token, card_last4, token_hash,"

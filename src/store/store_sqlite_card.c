@@ -241,6 +241,7 @@ int sqlite_load_card(sqlite3_stmt *st, const struct store_channel_fns *f, void *
     column_text(st, 12, r.bin, sizeof(r.bin));
     column_text(st, 13, r.last4, sizeof(r.last4));
     r.pan_len = (uint16_t)sqlite3_column_int(st, 14);
+    column_blob(st, 15, r.pan_mac, sizeof(r.pan_mac));
     return f->card(ctx, &r);
 }
 
@@ -505,6 +506,13 @@ static const struct {
     {"SELECT owner FROM card_files f WHERE NOT EXISTS (SELECT 1 FROM card_pans p WHERE"
      " p.pan_mac = f.pan_mac) AND ?1 IS NOT NULL",
      "card on file without its sealed number"},
+    {"SELECT token FROM cards WHERE status NOT BETWEEN 0 AND 4 AND ?1 IS NOT NULL",
+     "card with an unknown status"},
+    /* Expired (4) is set once the card's month is over (UTC), never before. */
+    {"SELECT token FROM cards WHERE status = 4 AND exp_year * 12 + exp_month >="
+     " CAST(strftime('%Y', 'now') AS INTEGER) * 12 + CAST(strftime('%m', 'now') AS INTEGER)"
+     " AND ?1 IS NOT NULL",
+     "card expired before its expiry month ended"},
 };
 
 int sqlite_check_cards(struct sqlite_store *s, store_report_fn report, void *ctx,

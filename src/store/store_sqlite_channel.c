@@ -205,6 +205,13 @@ static int write_card_topup(struct sqlite_store *s, const struct card_topup_row 
     sqlite3_bind_int64(st, 11, r->created_us);
     sqlite3_bind_int64(st, 12, r->expires_us);
     sqlite3_bind_int64(st, 13, r->updated_us);
+    sqlite3_bind_int64(st, 14, (int64_t)r->card_account);
+    bind_text(st, 15, r->card_alias, sizeof(r->card_alias));
+    bind_text(st, 16, r->card_target_last4, sizeof(r->card_target_last4));
+    sqlite3_bind_int64(st, 17, r->fee_minor);
+    sqlite3_bind_int64(st, 18, r->order_fee_minor);
+    sqlite3_bind_int64(st, 19, r->charge_minor);
+    bind_text(st, 20, r->file_token, sizeof(r->file_token));
     return sqlite_step_done(s, st, err);
 }
 

@@ -312,6 +312,13 @@ static int load_card_topup(sqlite3_stmt *st, const struct store_channel_fns *f, 
     r.created_us = sqlite3_column_int64(st, 10);
     r.expires_us = sqlite3_column_int64(st, 11);
     r.updated_us = sqlite3_column_int64(st, 12);
+    r.card_account = (uint64_t)sqlite3_column_int64(st, 13);
+    column_text(st, 14, r.card_alias, sizeof(r.card_alias));
+    column_text(st, 15, r.card_target_last4, sizeof(r.card_target_last4));
+    r.fee_minor = sqlite3_column_int64(st, 16);
+    r.order_fee_minor = sqlite3_column_int64(st, 17);
+    r.charge_minor = sqlite3_column_int64(st, 18);
+    column_text(st, 19, r.file_token, sizeof(r.file_token));
     return f->card_topup != NULL ? f->card_topup(ctx, &r) : 0;
 }
 
@@ -448,7 +455,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         {"SELECT c.account_id, c.token, c.exp_month, c.exp_year, c.status, c.holder, c.phone,"
          " c.activation_hash, c.activation_failures, c.activated_us, c.created_us, c.updated_us,"
          " p.bin, p.last4,"
-         " p.pan_len FROM cards c JOIN card_pans p ON p.token = c.token WHERE ?1 IS NOT NULL"
+         " p.pan_len, p.pan_mac FROM cards c JOIN card_pans p ON p.token = c.token"
+         " WHERE ?1 IS NOT NULL"
          " ORDER BY c.account_id",
          sqlite_load_card},
         {"SELECT owner, alias, card_account, created_us FROM card_aliases WHERE ?1 IS NOT NULL",
@@ -457,8 +465,10 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " FROM card_pans WHERE ?1 IS NOT NULL",
          sqlite_load_card_pan},
         {"SELECT id, phone, wallet_account, amount_minor, currency, state, lang, code, card_last4,"
-         " token_hash, created_us, expires_us, updated_us FROM card_topups"
-         " WHERE state < 4 AND ?1 IS NOT NULL ORDER BY created_us",
+         " token_hash, created_us, expires_us, updated_us, card_account, card_alias,"
+         " card_target_last4, fee_minor, order_fee_minor, charge_minor, file_token"
+         " FROM card_topups WHERE (state < 4 OR id IN (SELECT topup_id FROM acquirer_ops"
+         " WHERE state IN (0, 3))) AND ?1 IS NOT NULL ORDER BY created_us",
          load_card_topup},
         {"SELECT key, topup_id, kind, state, amount_minor, currency, wallet_account, ref, auth_ref,"
          " code, created_us, updated_us FROM acquirer_ops WHERE state IN (0, 3) AND ?1 IS NOT NULL"

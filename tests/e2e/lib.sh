@@ -229,3 +229,15 @@ e2e_done() {
   echo "$1: $pass passed, $fail failed"
   [ "$fail" -eq 0 ]
 }
+
+# no_pan_outside EMBOSS PATH...: no card number of the emboss file EMBOSS (number|...) is in the
+# paths (files, or directories searched whole, binary too): one ok, or a failure naming BINs.
+no_pan_outside() {
+  local emboss=$1 found="" pan
+  shift
+  while IFS='|' read -r pan _; do
+    if grep -a -r -l -F "$pan" "$@" 2>/dev/null; then found="$found ${pan:0:6}..."; fi
+  done <"$emboss"
+  if [ -z "$found" ]; then ok "no card number outside the emboss file"; else
+    bad "card numbers found:$found"; fi
+}

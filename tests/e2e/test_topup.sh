@@ -9,8 +9,12 @@
 # kill -9 of mandatd between the acquirer's approval of the capture and the ledger's commit
 # (credited exactly once after the restart, `mandat check` clean). A card kept on file from the
 # page (only when the payment goes through; a new one replaces it; CB OUBLIER forgets it, its
-# sealed number with it); with a card on file, RECHARGE ... CB refused by its minimum and the
-# yearly cap with nothing sent to the acquirer. Then the browser fills the
+# sealed number with it). A prepaid card's reload paid by bank card: by the card on file with
+# the code (approved: card credited, fees booked, both receipts; declined 05 and 51; unknown then
+# settled by a lookup; the minimum and the cap refused before the acquirer), by the page without
+# a card on file, a card blocked between authorization and credit, the yearly cap reached by
+# another load meanwhile (the ledger refuses the credit: refunded, what is left said), and the
+# kill -9 between approval and credit (credited once). Then the browser fills the
 # page in Chromium (tests/browser/topup.mjs) when BROWSER is given. At the end, no card number
 # or security code used is in the database, its WAL, the logs or the pages.
 # Usage: test_topup.sh MANDAT MANDATD [ARTIFACTS]
@@ -153,12 +157,17 @@ expect "forgotten: no row, no sealed number" "0|0" \
 expect "CB OUBLIER again" "Aucune carte bancaire" "${M[@]}" sms $Q "CB OUBLIER"
 expect "keep a card again" "Votre compte est alimenté de 20,00" pay_keep "$(linkq 20)" 4111111111111111 6153
 # RECHARGE ... CB with a card on file again: the minimum and the yearly cap are refused by name
-# before anything reaches the acquirer; past them, charging the card on file is not built yet.
+# before anything reaches the acquirer; within them, the code confirms the order and the card on
+# file is charged (a stored-credential authorization: no security code) for the load and its
+# fee, then the prepaid card is credited and both phones told. The test acquirer answers a card
+# on file by the amount's cents: .05 declined 05, .51 declined 51, .19 unknown until looked up.
 H=+212612345678
 "${M[@]}" sms $Q CODE 483920 >/dev/null
 o=$("${M[@]}" card issue --holder "AICHA BENALI" --phone $H --emboss "$dir/emboss.txt")
 l4=$(sed -n 's/^card .* issued: [0-9]*\**\([0-9]\{4\}\),.*/\1/p' <<<"$o")
 code=$(sed -n 's/^activation code: \([0-9]\{6\}\) .*/\1/p' <<<"$o")
+ctoken=$(sed -n 's/^card \(card_[0-9a-f]*\) issued.*/\1/p' <<<"$o")
+caccount=$(sed -n 's/.*, account \([0-9]*\), .*/\1/p' <<<"$o")
 reload
 sleep 1
 expect "link a prepaid card" "enregistrée sous MAMAN" "${M[@]}" sms $Q CARTE AJOUT MAMAN "$l4" "$code"
@@ -167,9 +176,83 @@ before=$(lines)
 expect "CB reload: minimum first" "Recharge minimum : 50,00" "${M[@]}" sms $Q RECHARGE MAMAN 40 CB
 expect "CB reload: cap before charging" "Plafond annuel de la carte ****$l4 : il reste 6" \
   "${M[@]}" sms $Q RECHARGE MAMAN 7000 CB
-expect "CB reload within the rules" "pas encore disponible" "${M[@]}" sms $Q RECHARGE MAMAN 100 CB
-if [ "$(lines)" = "$before" ]; then ok; else bad "a CB reload reached the acquirer"; fi
-expect "nothing loaded on the card" "Solde de la carte ****$l4 : 0,00" "${M[@]}" sms $Q SOLDE MAMAN
+if [ "$(lines)" = "$before" ]; then ok; else bad "a refused CB reload reached the acquirer"; fi
+# qbox / hbox: everything the sender's / holder's phone received so far.
+qbox() { "${M[@]}" phone $Q </dev/null >>"$seen/qbox" 2>&1; cat "$seen/qbox"; }
+hbox() { "${M[@]}" phone $H </dev/null >>"$seen/hbox" 2>&1; cat "$seen/hbox"; }
+card_balance() { "${M[@]}" sms $Q SOLDE MAMAN | tee -a "$seen/balances"; }
+expect "CB reload asks for the code" "Recharger ****$l4 (MAMAN) de 100,00 € + frais 6,00 € par la CB ****1111 ?" \
+  "${M[@]}" sms $Q RECHARGE MAMAN 100 CB
+expect "wrong code counts" "Encore 4" "${M[@]}" sms $Q 111111
+if [ "$(lines)" = "$before" ]; then ok; else bad "the card was charged before the code"; fi
+"${M[@]}" sms $Q 483920 >/dev/null
+eventually "CB reload: sender's receipt" \
+  "Recharge de 100,00 € sur ****$l4 (MAMAN), frais 6,00 €, payée par la CB ****1111. Solde carte : 100,00 €." qbox
+eventually "CB reload: holder's receipt" "+100,00 € sur votre carte ****$l4, solde 100,00 €" hbox
+expect "stored credential: amount + fee charged" "106.00" \
+  db "SELECT printf('%.2f', amount_minor / 100.0) FROM acquirer_ops WHERE kind = 0 ORDER BY created_us DESC LIMIT 1"
+expect "the card credited from the bank, fees booked" "10000|1|1" \
+  db "SELECT t.amount, (SELECT count(*) FROM transfers f WHERE f.flags & 32 AND f.amount = 600 AND f.seq > t.seq),
+      (SELECT count(*) FROM transfers f WHERE f.flags & 32 AND f.amount = 50 AND f.seq > t.seq)
+      FROM transfers t WHERE t.kind = 6 AND t.debit_account_id = 1 ORDER BY t.seq DESC LIMIT 1"
+for c in "60,05:refusé par la banque" "100,51:provision insuffisante"; do
+  IFS=: read -r amount words <<<"$c"
+  expect "CB reload $amount asks" "par la CB ****1111 ?" "${M[@]}" sms $Q RECHARGE MAMAN "$amount" CB
+  "${M[@]}" sms $Q 483920 >/dev/null
+  eventually "CB reload declined: $words" "refusé : $words. Rien n'a été débité." qbox
+done
+expect "nothing credited by the declines" "Solde de la carte ****$l4 : 100,00" card_balance
+expect "CB reload 50,19 asks" "par la CB ****1111 ?" "${M[@]}" sms $Q RECHARGE MAMAN 50,19 CB
+"${M[@]}" sms $Q 483920 >/dev/null
+eventually "CB reload unknown: being checked" "Paiement par carte de 50,19 € en cours de vérification" qbox
+eventually "CB reload unknown, settled by lookup" "Recharge de 50,19 € sur ****$l4 (MAMAN)" qbox
+expect "credited once after the lookup" "Solde de la carte ****$l4 : 150,19" card_balance
+
+# Without a card on file (P has none): RECHARGE ... CB sends the page's link; the page names the
+# card and its fees, takes a bank card, and the prepaid card is credited.
+"${M[@]}" sms $P CODE 483920 >/dev/null
+expect "P links the card too" "enregistrée sous MAMAN" "${M[@]}" sms $P CARTE AJOUT MAMAN "$l4" "$code"
+t=$("${M[@]}" sms $P RECHARGE MAMAN 100 CB | tee "$seen/link" | tee -a "$seen/links" | token_in /t)
+expect "page link by SMS" "Recharge ****$l4 de 100,00 € + frais 6,00 € par CB : " cat "$seen/link"
+if [ ${#t} = 32 ] && ! grep -a -q -i -F "$t" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" 2>/dev/null; then
+  ok
+else
+  bad "the reload page's link token is at rest (or missing: '$t')"
+fi
+expect "the page names the card and its fees" \
+  "Recharge de la carte MAMAN ****$l4 : 100,00 € + frais 6,00 € + 0,50 €" curl -s "$base/t/$t"
+expect "the page charges load and fee" "106,00" curl -s "$base/t/$t"
+expect "page reload approved" "La carte ****$l4 est rechargée de 100,00" \
+  pay "$t" 5555555555554444 11/31 5173
+eventually "page reload: holder's receipt" "+100,00 € sur votre carte ****$l4, solde 250,19 €" hbox
+expect "P's wallet untouched" "Solde : 110,00" "${M[@]}" sms $P SOLDE
+expect "books balance after the reloads" "ok" "${M[@]}" check
+
+# cb_under LATENCY AMOUNT OPS: mandatd restarted with the acquirer answering after LATENCY ms,
+# Q's reload of AMOUNT by the card on file ordered and confirmed, and waited for until the
+# acquirer decided OPS more operations (their answers still to come).
+cb_under() {
+  local before
+  stop
+  e2e_conf "$port" "$(acq "$1" 10000)"
+  start
+  expect "CB reload $2 asks" "par la CB ****1111 ?" "${M[@]}" sms $Q RECHARGE MAMAN "$2" CB
+  before=$(lines)
+  "${M[@]}" sms $Q 483920 >/dev/null
+  for _ in $(seq 150); do [ "$(($(lines) - before))" -ge "$3" ] && break; sleep 0.1; done
+}
+# The card blocked between the authorization and the credit (the acquirer answers after 2.5 s):
+# the capture is not credited but refunded, and the sender told.
+cb_under 2500 50 1
+"${M[@]}" card block "$ctoken" >/dev/null
+reload
+eventually "refunded: the sender told" "Crédit de 50,00 € impossible (limite atteinte ou carte bloquée) : vos 56,00 € sont remboursés sur la CB ****1111." qbox
+eventually "the refund reached the acquirer" "1" db "SELECT count(*) FROM acquirer_ops WHERE kind = 3 AND state = 1"
+if grep -q '\.r 3 0 00' "$dir/acquirer.state"; then ok; else bad "no approved refund at the acquirer"; fi
+"${M[@]}" card unblock "$ctoken" >/dev/null
+reload
+sleep 1
+expect "nothing credited to the blocked card" "Solde de la carte ****$l4 : 250,19" card_balance
 
 # kill -9 between the acquirer's approval of the capture and the ledger's commit: the test
 # acquirer journals its answer when it decides, then answers after its latency (3 s here).
@@ -195,6 +278,34 @@ start
 sleep 1
 expect "still once after another restart" "Solde : 135,00" balance
 expect "books balance" "ok" "${M[@]}" check
+
+# The same kill -9 for a reload paid by the card on file: credited exactly once.
+cb_under 3000 70 2
+if [ "$(tail -1 "$dir/acquirer.state" | grep -c '\.c 1 0 00')" = 1 ]; then ok; else bad "the card reload's capture was not approved"; fi
+crash
+expect "capturing when killed (card reload)" "2|7000" \
+  db "SELECT state, amount_minor FROM card_topups ORDER BY created_us DESC LIMIT 1"
+e2e_conf "$port" "$(acq 20)"
+start
+eventually "card reload credited once after the restart" "Solde de la carte ****$l4 : 320,19" card_balance
+stop
+start
+sleep 1
+expect "still once after another restart (card)" "Solde de la carte ****$l4 : 320,19" card_balance
+expect "books balance (card)" "ok" "${M[@]}" check
+
+# The yearly cap reached by another load between the authorization and the credit: the ledger
+# refuses the credit in its own step; the payment is refunded and the sender told what is left.
+cb_under 2500 50 1
+"${M[@]}" transfer --kind card_load --from 1 --to "$caccount" --amount 5650 >/dev/null
+eventually "refused by the ledger: refunded, what is left said" \
+  "Plafond annuel de la carte ****$l4 atteint (reste 29,81 €) : vos 56,00 € sont remboursés sur la CB ****1111." qbox
+eventually "that refund reached the acquirer" "2" db "SELECT count(*) FROM acquirer_ops WHERE kind = 3 AND state = 1"
+expect "the cap refused the credit" "Solde de la carte ****$l4 : 5 970,19" card_balance
+expect "books balance after the refunds" "ok" "${M[@]}" check
+e2e_conf "$port" "$(acq 20)"
+stop
+start
 
 if [ -n "$artifacts" ]; then
   mkdir -p "$artifacts"

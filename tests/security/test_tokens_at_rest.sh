@@ -52,7 +52,8 @@ KEY=$(sed -n 's/^api key: //p' "$dir/m1")
 old=0123456789abcdef0123456789abcdef
 oldH=http://127.0.0.1:8710 # the address of the mandatd that wrote them
 # Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error, 10: below, 11: inbox.doubt_key,
-# 12: the cards' tables, 13: card_topups and acquirer_ops, 14: card_files, 15: card_orders).
+# 12: the cards' tables, 13: card_topups and acquirer_ops, 14: card_files, 15: card_orders,
+# 16: card_topups' columns of a card's reload, gone with the table).
 if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
   # Undo the later migrations too (10: the customers' name and last order), so that the
   # upgrade replays them.

@@ -115,6 +115,12 @@ int work(void)
 
 int run_step(struct dialog_step *s)
 {
+    return run_step_then(s, NULL, NULL);
+}
+
+int run_step_then(struct dialog_step *s, void (*then)(struct dialog_step *s, int rc, void *ctx),
+                  void *ctx)
+{
     struct wait wt = {.done = false};
 
     w.nevents = 0;
@@ -130,6 +136,9 @@ int run_step(struct dialog_step *s)
         pthread_cond_wait(&wt.cv, &wt.mu);
     }
     pthread_mutex_unlock(&wt.mu);
+    if (then != NULL) {
+        then(s, wt.rc, ctx);
+    }
     s->row_count = 0;
     dialog_step_done(s, wt.rc);
     return wt.rc;
@@ -177,6 +186,7 @@ void open_world(bool fresh)
     dc.order_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "sms_order");
     dc.card_reload_fee_schedule = (uint16_t)ledger_config_fee_find(&w.cfg, "card_reload");
     dc.card_reload_fee = w.cfg.fee_schedules[dc.card_reload_fee_schedule - 1];
+    dc.order_fee = w.cfg.fee_schedules[dc.order_fee_schedule - 1];
     assert_int_equal(store_open(&so, &w.store, NULL), 0);
     eo.store = w.store;
     assert_int_equal(engine_start(&eo, &w.engine, NULL), 0);
@@ -350,4 +360,40 @@ int request_ask(uint64_t merchant, int64_t amount, const char *payer, uint64_t s
         memcpy(token, s->token, 33);
     }
     return run_step(s);
+}
+
+void world_card_issue(uint64_t id)
+{
+    struct card_row r = {.account_id = id, .exp_month = 12, .exp_year = 2099};
+
+    strcpy(r.token, WORLD_CARD_TOKEN);
+    strcpy(r.bin, "999999");
+    strcpy(r.last4, "4242");
+    r.pan_len = 16;
+    strcpy(r.holder, "AICHA BENALI");
+    strcpy(r.phone, WORLD_HOLDER);
+    assert_int_equal(vault_pin_hash(w.vault, WORLD_CARD_TOKEN, "135790", r.activation_hash), 0);
+    r.created_us = r.updated_us = 1;
+    assert_int_equal(dialog_card_loaded(w.dialog, &r), 0);
+}
+
+uint64_t world_card_open(void)
+{
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+
+    op.account.kind = ACCOUNT_CARD;
+    strcpy(op.account.currency, "EUR");
+    return run(&op).account_id;
+}
+
+void world_card_load(uint64_t card, int64_t amount)
+{
+    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
+
+    op.transfer.id = (struct id128){.hi = 0xca4d, .lo = (uint64_t)amount};
+    op.transfer.debit_account_id = 1;
+    op.transfer.credit_account_id = card;
+    op.transfer.amount = amount;
+    op.transfer.kind = TRANSFER_CARD_LOAD;
+    assert_int_equal(run(&op).reason, LEDGER_OK);
 }

@@ -51,6 +51,10 @@ extern struct world w;
 /* Submits the step to the engine, waits for it, and gives it back to the dialog (the replies
  * land in w.replies); returns the step's code. */
 int run_step(struct dialog_step *s);
+/* run_step, calling then (when not NULL) once the step is durable (or failed) and before the
+ * dialog takes it back, as a channel's done callback runs (the operator API's replacement). */
+int run_step_then(struct dialog_step *s, void (*then)(struct dialog_step *s, int rc, void *ctx),
+                  void *ctx);
 /* A message from phone (peer_id NULL: a new one); returns dialog_receive's code or the step's. */
 int say_id(const char *phone, const char *text, const char *peer_id);
 /* Work the dialog starts itself (held money collected or returned): -MDT_ENOTFOUND when none. */
@@ -84,5 +88,15 @@ uint64_t open_merchant(void);
  * code, or the step's. */
 int request_ask(uint64_t merchant, int64_t amount, const char *payer, uint64_t serial,
                 char token[33]);
+
+/* Prepaid cards: the holder, abroad, without a wallet, and the card's token. */
+#define WORLD_HOLDER "+212612345678"
+#define WORLD_CARD_TOKEN "card_0123456789abcdef0123456789abcdef"
+/* A card of account id, ending in 4242, for WORLD_HOLDER, with activation code 135790. */
+void world_card_issue(uint64_t id);
+/* A new card account: its id. */
+uint64_t world_card_open(void);
+/* amount loaded on card from the bank (a transfer id of its own per amount). */
+void world_card_load(uint64_t card, int64_t amount);
 
 #endif

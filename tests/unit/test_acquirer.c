@@ -180,7 +180,8 @@ static void test_approve_capture_refund(void **state)
 }
 
 /* A card on file: approved without a security code when marked a stored credential; its
- * declines stay the card's (51). */
+ * declines stay the card's (51); an amount's cents decide for a card that approves: .05
+ * refused, .51 insufficient funds (a card kept on file is never a declining number). */
 static void test_stored_credential(void **state)
 {
     (void)state;
@@ -193,11 +194,13 @@ static void test_stored_credential(void **state)
                                    .exp_year = 2099,
                                    .stored_credential = true};
     snprintf(req.currency, sizeof req.currency, "EUR");
-    const char *keys[] = {"s-cof", "s-funds"};
-    const char *codes[] = {"00", "51"};
-    for (size_t i = 0; i < 2; i++) {
+    const char *keys[] = {"s-cof", "s-funds", "s-cents-05", "s-cents-51"};
+    const char *codes[] = {"00", "51", "05", "51"};
+    const int64_t amounts[] = {10600, 10600, 6605, 11051};
+    for (size_t i = 0; i < 4; i++) {
         struct got g = {0};
         snprintf(req.key, sizeof req.key, "%s", keys[i]);
+        req.amount_minor = amounts[i];
         req.pan = i == 1 ? "4000000000009995" : "4111111111111111";
         req.cvv_slot = UINT32_MAX; /* no code taken: never read */
         assert_int_equal(acquirer_submit(h.a, &req, on_done, &g), 0);

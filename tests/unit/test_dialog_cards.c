@@ -2,8 +2,8 @@
 /* Prepaid cards in the conversation (issue 13), with the real engine, store and vault: a sender
  * links a card with its activation code (wrong codes count), the holder activates it from their
  * phone, a reload holds amount and fee until the code, the receipts to sender and holder, the
- * minimum and the yearly cap refused by name with what is left (also before a reload by the bank
- * card on file), balances, the list, blocking. */
+ * minimum and the yearly cap refused by name with what is left (also before a reload paid by bank
+ * card: a page's link, or the card on file), balances, the list, blocking. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,45 +19,8 @@
 
 #include "dialog_world.h"
 
-#define H "+212612345678" /* the holder, abroad, without a wallet */
-#define TOKEN "card_0123456789abcdef0123456789abcdef"
-
-/* A card of account id, ending in 4242, for holder H, with activation code 135790. */
-static void card_issue(uint64_t id)
-{
-    struct card_row r = {.account_id = id, .exp_month = 12, .exp_year = 2099};
-
-    strcpy(r.token, TOKEN);
-    strcpy(r.bin, "999999");
-    strcpy(r.last4, "4242");
-    r.pan_len = 16;
-    strcpy(r.holder, "AICHA BENALI");
-    strcpy(r.phone, H);
-    assert_int_equal(vault_pin_hash(w.vault, TOKEN, "135790", r.activation_hash), 0);
-    r.created_us = r.updated_us = 1;
-    assert_int_equal(dialog_card_loaded(w.dialog, &r), 0);
-}
-
-static uint64_t open_card(void)
-{
-    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
-
-    op.account.kind = ACCOUNT_CARD;
-    strcpy(op.account.currency, "EUR");
-    return run(&op).account_id;
-}
-
-static void card_load(uint64_t card, int64_t amount)
-{
-    struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
-
-    op.transfer.id = (struct id128){.hi = 0xca4d, .lo = 1};
-    op.transfer.debit_account_id = 1;
-    op.transfer.credit_account_id = card;
-    op.transfer.amount = amount;
-    op.transfer.kind = TRANSFER_CARD_LOAD;
-    assert_int_equal(run(&op).reason, LEDGER_OK);
-}
+#define H WORLD_HOLDER
+#define TOKEN WORLD_CARD_TOKEN
 
 static void test_link_activate_reload(void **state)
 {
@@ -66,8 +29,8 @@ static void test_link_activate_reload(void **state)
     (void)state;
     enrol(A, "CODE 483920");
     topup(6, 14000);
-    card = open_card();
-    card_issue(card);
+    card = world_card_open();
+    world_card_issue(card);
     say(A, "CARTE AJOUT MAMAN 4242 000000");
     expect(0, "Carte ou code d'activation incorrect. Encore 4 essai(s).");
     assert_null(strstr(w.inbox, "000000")); /* an activation code is never stored */
@@ -102,40 +65,50 @@ static void test_link_activate_reload(void **state)
     expect(0, "Solde de la carte ****4242 : 100,00 €.");
 }
 
-/* RECHARGE MAMAN 100 CB: without a bank card on file, how to keep one; with one, the minimum and
- * the yearly cap are refused by name before any charge, and otherwise that charging it is not
- * available yet. Either way nothing is held on the wallet. */
+/* RECHARGE MAMAN 100 CB: without a bank card on file, a link to the page with the fee (nothing
+ * held, the minimum refused by name first); with one, the minimum and the yearly cap are refused
+ * by name before any charge, else the order waits for the code with the load and its fee held
+ * on the bank account, not on the wallet (topup.c charges the card once the code confirms it). */
 static void test_reload_by_card(void **state)
 {
     struct card_file_row f = {.active = true, .exp_month = 9, .exp_year = 2031};
     uint64_t card;
 
     (void)state;
+    close_world();
+    w.topup_link_s = 900; /* card payments on */
+    open_world(false);
     enrol(A, "CODE 483920");
     topup(6, 14000);
-    card = open_card();
-    card_issue(card);
+    card = world_card_open();
+    world_card_issue(card);
     say(A, "CARTE AJOUT MAMAN 4242 135790");
     say(H, "ACTIVER 4242 135790");
     say(A, "RECHARGE MAMAN 100 CB");
-    expect(0, "Aucune carte bancaire gardée. Pour en garder une : ALIMENTER 50");
-    assert_int_equal(account(6).debits_pending, 0);
-    strcpy(f.owner, A);
-    strcpy(f.pan.last4, "1111");
-    assert_int_equal(dialog_card_file_loaded(w.dialog, &f), 0);
-    say(A, "RECHARGE MAMAN 100 CB");
-    expect(0, "pas encore disponible : RECHARGE MAMAN 100");
-    assert_int_equal(account(6).debits_pending, 0);
-    assert_int_equal(account(card).credits_posted, 0);
+    expect(0, "Recharge ****4242 de 100,00 € + frais 6,00 € par CB : ");
+    expect(0, "/t/");
     say(A, "RECHARGE MAMAN 40 CB");
     expect(0, "Recharge minimum : 50,00 €. Rien n'a été débité.");
-    card_load(card, 595000);
+    assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(1).debits_pending, 0);
+    strcpy(f.owner, A);
+    strcpy(f.pan.token, "card_1111");
+    strcpy(f.pan.last4, "1111");
+    assert_int_equal(dialog_card_file_loaded(w.dialog, &f), 0);
+    say(A, "RECHARGE MAMAN 40 CB");
+    expect(0, "Recharge minimum : 50,00 €. Rien n'a été débité.");
+    world_card_load(card, 595000);
     say(A, "RECHARGE MAMAN 100 CB");
     expect(0, "Plafond annuel de la carte ****4242 : il reste 50,00 € à charger cette année.");
+    assert_int_equal(account(1).debits_pending, 0);
     say(A, "RECHARGE MAMAN 50 CB");
-    expect(0, "pas encore disponible : RECHARGE MAMAN 100");
+    expect(0, "Recharger ****4242 (MAMAN) de 50,00 € + frais 6,00 € par la CB ****1111 ? "
+              "Répondez avec votre code sous 5 min.");
     assert_int_equal(account(6).debits_pending, 0);
+    assert_int_equal(account(1).debits_pending, 5600); /* the load and its fee, from the bank */
     assert_int_equal(account(card).credits_posted, 595000);
+    say(A, "ANNULER");
+    assert_int_equal(account(1).debits_pending, 0);
 }
 
 static void test_cap_list_block(void **state)
@@ -146,13 +119,13 @@ static void test_cap_list_block(void **state)
     enrol(A, "CODE 483920");
     say(A, "LANG EN");
     topup(6, 14000);
-    card = open_card();
-    card_issue(card);
+    card = world_card_open();
+    world_card_issue(card);
     say(A, "CARD ADD MUM 4242 135790");
     expect(0, "Card ****4242 saved as MUM.");
     say(H, "ACTIVATE 4242 135790");
     expect(0, "Card ****4242 activated.");
-    card_load(card, 595000); /* 5 950 € loaded this year already */
+    world_card_load(card, 595000); /* 5 950 € loaded this year already */
     say(A, "RELOAD MUM 100");
     expect(0, "Yearly limit of card ****4242: €50.00 left to load this year. Nothing was taken.");
     assert_int_equal(account(6).debits_pending, 0);
@@ -200,11 +173,11 @@ static void test_partner_load(void **state)
     strcpy(op.account.currency, "EUR");
     m = run(&op).account_id;
     topup(m, 100000);
-    card = open_card();
+    card = world_card_open();
     assert_int_equal(dialog_card_load(w.dialog, m, "card_00", (struct id128){.lo = 9}, 10000,
                                       fake_clock(), &s, &err),
                      MDT_E(NOTFOUND));
-    card_issue(card);
+    world_card_issue(card);
     assert_null(partner_load(m, 10000, 1, MDT_E(RANGE))); /* not activated yet */
     say(H, "ACTIVER 4242 135790");
     assert_int_equal(run_step(partner_load(m, 10000, 2, 0)), 0);
@@ -217,7 +190,7 @@ static void test_partner_load(void **state)
     assert_int_equal(run_step(partner_load(m, 4999, 3, 0)), 0);
     assert_int_equal(w.outcome, OUTCOME_REFUSED);
     assert_int_equal(w.nreplies, 0);
-    card_load(card, 585000);
+    world_card_load(card, 585000);
     assert_int_equal(run_step(partner_load(m, 10000, 4, 0)), 0);
     assert_int_equal(w.outcome, OUTCOME_REFUSED);
     assert_int_equal(account(m).debits_posted, 10600);

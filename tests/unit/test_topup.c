@@ -3,7 +3,9 @@
  * real engine and store): the link sent for TOPUP 50, the wallet's limit checked before the
  * card is charged, each answer of the acquirer recorded and followed (capture, credit with the
  * fee leg, decline, unknown then settled), a second answer or a second click changing nothing,
- * and a restart between the capture's approval and the credit crediting once. */
+ * and a restart between the capture's approval and the credit crediting once. A prepaid card's
+ * reload paid by bank card: by the card on file once the code confirms it, or on the page; its
+ * fees; a capture declined voided; a credit the ledger refuses (or a card blocked) refunded. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -307,6 +309,226 @@ static void test_restart_credits_once(void **state)
     assert_int_equal(account(wallet_of(A)).credits_posted, EUR(40));
 }
 
+/* ---- a prepaid card's reload paid by bank card ---- */
+
+static struct id128 started; /* the reload the dialog asked to send (dialog_topup_on_start) */
+
+static void on_started(void *ctx, struct id128 id)
+{
+    (void)ctx;
+    started = id;
+}
+
+/* A's card MAMAN (active, of WORLD_HOLDER), and with file A's bank card ending in 1111 on file
+ * (a fake seal: nothing here opens it). Top-ups on, the acquirer's fee paid to account 4. */
+static uint64_t mum(bool file)
+{
+    struct card_file_row f = {.active = true, .exp_month = 9, .exp_year = 2031};
+    uint64_t card;
+
+    w.topup_fee_account = 4;
+    topups_on();
+    dialog_topup_on_start(w.dialog, on_started, NULL);
+    enrol(A, "CODE 483920");
+    card = world_card_open();
+    world_card_issue(card);
+    say(A, "CARTE AJOUT MAMAN 4242 135790");
+    say(WORLD_HOLDER, "ACTIVER 4242 135790");
+    if (file) {
+        strcpy(f.owner, A);
+        strcpy(f.pan.token, "card_1111");
+        strcpy(f.pan.last4, "1111");
+        assert_int_equal(dialog_card_file_loaded(w.dialog, &f), 0);
+    }
+    return card;
+}
+
+/* RECHARGE MAMAN 100 CB with the card on file, a wrong code, then the right one: the reload's
+ * authorization recorded pending (for 100 + 6 reload fee: the SMS order fee is the operator's),
+ * the order's hold released, and the flow asked to send it. Its id. */
+static struct id128 reload_confirmed(void)
+{
+    struct acquirer_op_row open[4];
+    const struct card_topup_row *r;
+
+    say(A, "RECHARGE MAMAN 100 CB");
+    expect(0, "Recharger ****4242 (MAMAN) de 100,00 € + frais 6,00 € par la CB ****1111 ?");
+    assert_int_equal(account(1).debits_pending, EUR(106));
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 0); /* not yet */
+    say(A, "111111");
+    expect(0, "Encore 4 essai(s)");
+    started = (struct id128){0, 0};
+    w.nreplies = 0;
+    assert_int_equal(say_id(A, "483920", NULL), 0);
+    assert_int_equal(w.nreplies, 0); /* the receipt follows the bank's answer */
+    assert_int_equal(account(1).debits_pending, 0);
+    r = dialog_topup_get(w.dialog, started);
+    assert_non_null(r);
+    assert_int_equal(r->state, TOPUP_AUTHORIZING);
+    assert_int_equal(r->amount_minor, EUR(100));
+    assert_int_equal(r->fee_minor, EUR(6));
+    assert_int_equal(r->order_fee_minor, 50);
+    assert_int_equal(dialog_topup_charge(r), EUR(106));
+    assert_string_equal(r->file_token, "card_1111");
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 1);
+    assert_int_equal(open[0].kind, TOPUP_OP_AUTHORIZE);
+    assert_int_equal(open[0].amount_minor, EUR(106));
+    return started;
+}
+
+static void test_reload_by_card_on_file(void **state)
+{
+    (void)state;
+    uint64_t card = mum(true);
+    struct id128 id = reload_confirmed();
+    int64_t bank = account(1).debits_posted, fees = account(2).credits_posted;
+
+    assert_int_equal(answer(id, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T1"), 0);
+    assert_int_equal(account(card).credits_posted, 0);
+    assert_int_equal(answer(id, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T2"), 0);
+    assert_int_equal(dialog_topup_get(w.dialog, id)->state, TOPUP_CREDITED);
+    assert_int_equal(account(card).credits_posted, EUR(100));
+    assert_int_equal(account(2).credits_posted - fees, 650); /* 6 € reload, 0,50 € SMS order */
+    assert_int_equal(account(4).credits_posted, 137);        /* 1.2 % of 106 + 0.10 */
+    assert_int_equal(account(1).debits_posted - bank, EUR(106) + 137);
+    assert_int_equal(w.nreplies, 2);
+    expect(0, "Recharge de 100,00 € sur ****4242 (MAMAN), frais 6,00 €, payée par la CB ****1111. "
+              "Solde carte : 100,00 €.");
+    assert_string_equal(w.reply_dest[0], A);
+    expect(1, "+100,00 € sur votre carte ****4242, solde 100,00 €");
+    assert_string_equal(w.reply_dest[1], WORLD_HOLDER);
+    /* The capture's answer again: nothing new, credited once. */
+    assert_int_equal(answer(id, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T2"), MDT_E(EXISTS));
+    assert_int_equal(account(card).credits_posted, EUR(100));
+}
+
+static void test_reload_by_card_declined(void **state)
+{
+    (void)state;
+    uint64_t card = mum(true);
+    struct id128 id = reload_confirmed();
+    struct acquirer_op_row open[4];
+
+    assert_int_equal(answer(id, TOPUP_OP_AUTHORIZE, ACQ_OP_DECLINED, "51", ""), 0);
+    expect(0, "Paiement par carte de 106,00 € refusé : provision insuffisante. Rien n'a été");
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 0);
+
+    /* Authorized, then the capture declined: the authorization's hold is voided. */
+    id = reload_confirmed();
+    assert_int_equal(answer(id, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T1"), 0);
+    assert_int_equal(answer(id, TOPUP_OP_CAPTURE, ACQ_OP_DECLINED, "05", ""), 0);
+    expect(0, "refusé par la banque");
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 1);
+    assert_int_equal(open[0].kind, TOPUP_OP_VOID);
+    assert_string_equal(open[0].auth_ref, "T1");
+    assert_int_equal(answer(id, TOPUP_OP_VOID, ACQ_OP_UNKNOWN, "", ""), 0);
+    assert_int_equal(answer(id, TOPUP_OP_VOID, ACQ_OP_UNKNOWN, "", ""), MDT_E(EXISTS));
+    assert_int_equal(answer(id, TOPUP_OP_VOID, ACQ_OP_APPROVED, "00", "T3"), 0);
+    assert_int_equal(w.nreplies, 0);
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 0);
+    assert_int_equal(answer(id, TOPUP_OP_VOID, ACQ_OP_APPROVED, "00", "T3"), MDT_E(EXISTS));
+    assert_int_equal(account(card).credits_posted, 0);
+    assert_int_equal(account(1).debits_pending, 0);
+}
+
+/* Captured, but not credited: the yearly cap reached meanwhile (the ledger refuses), or the card
+ * blocked meanwhile (the dialog does not ask): a refund of what was charged, the sender told. */
+static void test_reload_by_card_refunded(void **state)
+{
+    (void)state;
+    uint64_t card = mum(true);
+    struct id128 id = reload_confirmed();
+    struct acquirer_op_row open[4];
+    struct card_row k;
+
+    assert_int_equal(answer(id, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T1"), 0);
+    world_card_load(card, 595000); /* a partner's load took the room */
+    assert_int_equal(answer(id, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T2"), 0);
+    assert_int_equal(dialog_topup_get(w.dialog, id)->state, TOPUP_REFUNDED);
+    expect(0, "Plafond annuel de la carte ****4242 atteint (reste 50,00 €) : vos 106,00 € sont "
+              "remboursés sur la CB ****1111.");
+    assert_int_equal(account(card).credits_posted, 595000);
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 1);
+    assert_int_equal(open[0].kind, TOPUP_OP_REFUND);
+    assert_int_equal(open[0].amount_minor, EUR(106));
+    assert_string_equal(open[0].auth_ref, "T1");
+    assert_int_equal(answer(id, TOPUP_OP_REFUND, ACQ_OP_APPROVED, "00", "T3"), 0);
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 0);
+
+    say(A, "RECHARGE MAMAN 50 CB"); /* what still fits; the card is blocked before its capture */
+    expect(0, "par la CB ****1111 ?");
+    w.nreplies = 0;
+    started = (struct id128){0, 0};
+    assert_int_equal(say_id(A, "483920", NULL), 0);
+    id = started;
+    assert_int_equal(answer(id, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T4"), 0);
+    assert_int_equal(dialog_card_get(w.dialog, WORLD_CARD_TOKEN, &k), 0);
+    k.status = CARD_STATUS_BLOCKED;
+    k.updated_us = fake_clock();
+    assert_int_equal(dialog_card_loaded(w.dialog, &k), 0);
+    assert_int_equal(answer(id, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T5"), 0);
+    expect(0, "Crédit de 50,00 € impossible (limite atteinte ou carte bloquée) : vos 56,00 € "
+              "sont remboursés sur la CB ****1111.");
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 1);
+    assert_int_equal(open[0].kind, TOPUP_OP_REFUND);
+    assert_int_equal(open[0].amount_minor, EUR(56));
+    assert_int_equal(account(card).credits_posted, 595000);
+}
+
+/* The code after the order's 5 minutes: nothing is charged (the order expired). */
+static void test_reload_by_card_expired(void **state)
+{
+    (void)state;
+    uint64_t card = mum(true);
+    struct acquirer_op_row open[4];
+
+    say(A, "RECHARGE MAMAN 100 CB");
+    expect(0, "par la CB ****1111 ?");
+    advance_s(301);
+    started = (struct id128){0, 0};
+    say(A, "483920");
+    expect(0, "Ordre expiré : rien n'a été débité.");
+    assert_true(id128_is_zero(started));
+    assert_int_equal(dialog_topup_unresolved(w.dialog, INT64_MAX, open, 4), 0);
+    assert_int_equal(account(1).debits_pending, 0);
+    assert_int_equal(account(card).credits_posted, 0);
+}
+
+/* RECHARGE MAMAN 100 CB without a card on file: the page's link; the card typed there pays the
+ * load, its fees and the acquirer's, and the card (not the wallet) is credited. */
+static void test_reload_by_page(void **state)
+{
+    (void)state;
+    uint64_t card = mum(false);
+    uint8_t hash[32];
+    const struct card_topup_row *r = ask("RECHARGE MAMAN 100 CB", hash);
+    struct id128 id;
+
+    expect(0, "Recharge ****4242 de 100,00 € + frais 6,00 € par CB : ");
+    assert_non_null(r);
+    id = r->id;
+    assert_int_equal(r->card_account, card);
+    assert_string_equal(r->card_alias, "MAMAN");
+    assert_string_equal(r->card_target_last4, "4242");
+    assert_string_equal(r->file_token, "");
+    assert_int_equal(dialog_topup_charge(r), EUR(106));
+    assert_int_equal(pay(hash), 0);
+    assert_int_equal(answer(id, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T1"), 0);
+    assert_int_equal(answer(id, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T2"), 0);
+    assert_int_equal(account(card).credits_posted, EUR(100));
+    assert_int_equal(account(wallet_of(A)).credits_posted, 0);
+    expect(0, "payée par la CB ****1111. Solde carte : 100,00 €.");
+    expect(1, "+100,00 € sur votre carte ****4242, solde 100,00 €");
+
+    /* A page whose card got full meanwhile: refused before the card is charged. */
+    r = ask("RECHARGE MAMAN 100 CB", hash);
+    id = r->id;
+    world_card_load(card, 590000);
+    assert_int_equal(pay(hash), 0);
+    assert_int_equal(w.outcome, OUTCOME_REFUSED);
+    assert_int_equal(dialog_topup_get(w.dialog, id)->state, TOPUP_OPEN);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -317,6 +539,11 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_limit_before_the_card, setup, teardown),
         cmocka_unit_test_setup_teardown(test_restart_credits_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_card_on_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_by_card_on_file, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_by_card_declined, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_by_card_refunded, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_by_card_expired, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_reload_by_page, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

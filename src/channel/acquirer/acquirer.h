@@ -149,7 +149,8 @@ int acquirer_test_open(struct event_base *base, const struct acquirer_test_confi
  * APPROVED (4111111111111111, 5555555555554444), DECLINED with code (4000000000000002: 05,
  * 4000000000009995: 51, 4000000000000069 or a past expiry: 54, any other number: 14), or UNKNOWN
  * for 4000000000000119, which it approves but never answers in time. code gets two digits, or ""
- * for UNKNOWN. An approval needs a security code, except for a stored-credential authorization.
+ * for UNKNOWN. An approval needs a security code, except for a stored-credential authorization,
+ * whose answer the amount's cents may decide instead (x.05: 05, x.51: 51, x.19: UNKNOWN).
  * Pure: the test acquirer's table, exposed for its unit tests. */
 enum acquirer_outcome acquirer_test_decide(const char *pan, unsigned month, unsigned year,
                                            int64_t now_us, char code[ACQUIRER_CODE_LEN + 1]);

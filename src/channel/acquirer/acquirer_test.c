@@ -91,6 +91,28 @@ enum acquirer_outcome acquirer_test_decide(const char *pan, unsigned month, unsi
     return ACQUIRER_DECLINED;
 }
 
+/* A card on file was kept by a payment that went through, so it is never one of the numbers
+ * that decline: a stored-credential authorization takes its answer from the amount's cents, as
+ * acquirers' sandboxes do. x.05 is declined 05, x.51 declined 51, x.19 approved but never
+ * answered in time (UNKNOWN); any other amount is answered as the card's number says. */
+static enum acquirer_outcome stored_decide(int64_t amount_minor, enum acquirer_outcome by_pan,
+                                           char code[ACQUIRER_CODE_LEN + 1])
+{
+    switch (amount_minor % 100) {
+    case 5:
+        snprintf(code, ACQUIRER_CODE_LEN + 1, "%s", ACQUIRER_CODE_REFUSED);
+        return ACQUIRER_DECLINED;
+    case 51:
+        snprintf(code, ACQUIRER_CODE_LEN + 1, "%s", ACQUIRER_CODE_FUNDS);
+        return ACQUIRER_DECLINED;
+    case 19:
+        code[0] = '\0';
+        return ACQUIRER_UNKNOWN;
+    default:
+        return by_pan;
+    }
+}
+
 static struct test_record *record_at(struct test_acquirer *t, uint32_t i)
 {
     return &t->records[(t->head + i) % TEST_RECORDS_MAX];
@@ -308,6 +330,9 @@ static int test_submit(struct acquirer *a, const struct acquirer_request *req,
         const char *cvv = req->stored_credential ? "" : card_cvv_get(req->cvv_slot);
         r->outcome =
             acquirer_test_decide(req->pan, req->exp_month, req->exp_year, clock_now_us(), r->code);
+        if (req->stored_credential) {
+            r->outcome = stored_decide(req->amount_minor, r->outcome, r->code);
+        }
         if (r->outcome == ACQUIRER_UNKNOWN) {
             silent = true;
             r->outcome = ACQUIRER_APPROVED;

@@ -22,7 +22,8 @@
 #include "vault/vault.h"
 
 _Static_assert(TOPUP_OP_AUTHORIZE == (int)ACQUIRER_AUTHORIZE &&
-                   TOPUP_OP_CAPTURE == (int)ACQUIRER_CAPTURE,
+                   TOPUP_OP_CAPTURE == (int)ACQUIRER_CAPTURE &&
+                   TOPUP_OP_VOID == (int)ACQUIRER_VOID && TOPUP_OP_REFUND == (int)ACQUIRER_REFUND,
                "the rows number operations as the acquirer does");
 _Static_assert(STORE_ACQ_KEY_MAX == ACQUIRER_KEY_MAX && STORE_ACQ_REF_MAX == ACQUIRER_REF_MAX,
                "keys and references fit both");
@@ -37,9 +38,10 @@ struct chain {
     struct id128 id;
     uint16_t op; /* enum topup_op: sent, or looked up */
     bool lookup;
-    /* the page's card, until the authorization is sent (pan), or the acquirer answers (cvv) */
+    /* the page's card, until the authorization is sent (pan), or the acquirer answers (cvv); or
+     * the card on file, opened from its seal just for the authorization's call */
     char pan[CARD_PAN_MAX + 1];
-    char auth_ref[ACQUIRER_REF_MAX]; /* to capture: from the step that recorded the approval */
+    char auth_ref[ACQUIRER_REF_MAX]; /* to capture, void, refund: from the step that recorded it */
     unsigned month, year;
     uint32_t cvv_slot;
     bool has_cvv;
@@ -152,7 +154,7 @@ static void record(struct chain *c, const struct topup_answer *a)
     }
 
     log_info("top-up %016llx: %s %s%s%s%s", (unsigned long long)c->id.lo,
-             c->op == TOPUP_OP_CAPTURE ? "capture" : "authorization",
+             acquirer_op_name((enum acquirer_op)c->op),
              a->outcome == ACQ_OP_APPROVED   ? "approved"
              : a->outcome == ACQ_OP_DECLINED ? "declined"
                                              : "unknown",
@@ -165,6 +167,15 @@ static void record(struct chain *c, const struct topup_answer *a)
     if (c->f->cfg.submit(c->f->cfg.submit_ctx, s, c, on_answer_step) < 0) {
         chain_finish(c, MDT_E(FULL), NULL); /* the answer is looked up again later */
     }
+}
+
+/* Whether c's operation, recorded but never received by the acquirer, may be sent now: all but
+ * an authorization with a card typed on a page (its number is gone; it is declined). */
+static bool resendable(const struct chain *c)
+{
+    const struct card_topup_row *t = dialog_topup_get(c->f->cfg.dialog, c->id);
+
+    return c->op != TOPUP_OP_AUTHORIZE || (t != NULL && t->file_token[0] != '\0');
 }
 
 static void on_result(void *ctx, const struct acquirer_result *res)
@@ -181,8 +192,8 @@ static void on_result(void *ctx, const struct acquirer_result *res)
         return;
     }
     if (c->lookup && res->outcome == ACQUIRER_DECLINED &&
-        strcmp(res->code, ACQUIRER_CODE_NO_RECORD) == 0 && c->op == TOPUP_OP_CAPTURE) {
-        send_op(c, TOPUP_OP_CAPTURE); /* recorded, never received: send it now, same key */
+        strcmp(res->code, ACQUIRER_CODE_NO_RECORD) == 0 && resendable(c)) {
+        send_op(c, c->op); /* recorded, never received: send it now, same key */
         return;
     }
     a.outcome = res->outcome == ACQUIRER_APPROVED   ? ACQ_OP_APPROVED
@@ -193,21 +204,49 @@ static void on_result(void *ctx, const struct acquirer_result *res)
     record(c, &a);
 }
 
+/* The card on file that pays top-up t, opened from its seal into c->pan (wiped by send_op once
+ * the call is made): a stored-credential authorization, without a security code. False when
+ * the sender forgot or replaced that card since the order, or its seal does not open. */
+static bool file_open(struct chain *c, const struct card_topup_row *t, struct acquirer_request *req)
+{
+    const struct card_file_row *f = dialog_card_file_get(c->f->cfg.dialog, t->phone);
+
+    if (f == NULL || strcmp(f->pan.token, t->file_token) != 0 || c->f->cfg.vault == NULL ||
+        card_vault_open_pan(c->f->cfg.vault, f->pan.token, f->pan.sealed, f->pan.sealed_len,
+                            c->pan) < 0) {
+        log_warn("top-up %016llx: the card on file is gone or does not open: declined",
+                 (unsigned long long)c->id.lo);
+        return false;
+    }
+    req->stored_credential = true;
+    req->exp_month = f->exp_month;
+    req->exp_year = f->exp_year;
+    return true;
+}
+
 /* Send c's top-up's operation op (its row is durable), under its derived key. */
 static void send_op(struct chain *c, uint16_t op)
 {
     const struct card_topup_row *t = dialog_topup_get(c->f->cfg.dialog, c->id);
     struct acquirer_request req = {.op = (enum acquirer_op)op};
     struct acquirer_result unknown = {.op = (enum acquirer_op)op, .outcome = ACQUIRER_UNKNOWN};
+    struct acquirer_result invalid = {
+        .op = (enum acquirer_op)op, .outcome = ACQUIRER_DECLINED, .code = ACQUIRER_CODE_INVALID};
     int rc;
 
     MDT_ASSERT(t != NULL);
     c->op = op;
     c->lookup = false;
     dialog_topup_key(c->id, op, req.key);
-    req.amount_minor = t->amount_minor;
+    req.amount_minor = dialog_topup_charge(t);
     snprintf(req.currency, sizeof(req.currency), "%s", t->currency);
-    if (op == TOPUP_OP_AUTHORIZE) {
+    if (op == TOPUP_OP_AUTHORIZE && t->file_token[0] != '\0') {
+        if (!file_open(c, t, &req)) {
+            on_result(c, &invalid);
+            return;
+        }
+        req.pan = c->pan;
+    } else if (op == TOPUP_OP_AUTHORIZE) {
         req.pan = c->pan;
         req.exp_month = c->month;
         req.exp_year = c->year;
@@ -228,19 +267,18 @@ static void send_op(struct chain *c, uint16_t op)
 }
 
 /* The answer is durable. The dialog's memory is updated after this callback: s says what the
- * step left (its top-up, and the capture's row with the authorization's reference). */
+ * step left (its top-up, and the next operation's row, pending, with the authorization's
+ * reference: a capture, a void of a declined capture, a refund of a refused credit). */
 static void on_answer_step(void *ctx, int rc, const struct dialog_step *s)
 {
     struct chain *c = ctx;
 
-    if (rc == 0 && s->topup.state == TOPUP_CAPTURING) {
-        for (size_t i = 0; i < s->acq_count; i++) {
-            if (s->acq[i].kind == TOPUP_OP_CAPTURE) {
-                snprintf(c->auth_ref, sizeof(c->auth_ref), "%s", s->acq[i].auth_ref);
-            }
+    for (size_t i = 0; rc == 0 && i < s->acq_count; i++) {
+        if (s->acq[i].state == ACQ_OP_PENDING) {
+            snprintf(c->auth_ref, sizeof(c->auth_ref), "%s", s->acq[i].auth_ref);
+            send_op(c, s->acq[i].kind);
+            return;
         }
-        send_op(c, TOPUP_OP_CAPTURE);
-        return;
     }
     chain_finish(c, rc, rc == 0 ? s : NULL);
 }
@@ -351,6 +389,22 @@ void topup_flow_recover(struct topup_flow *f, bool at_start)
     }
 }
 
+/* A reload paid by the card on file was confirmed with the code (its authorization is durable):
+ * send it. Without room for a chain, the recheck finds it pending and sends it then. */
+static void on_start(void *ctx, struct id128 id)
+{
+    struct topup_flow *f = ctx;
+    struct chain *c;
+
+    if (chain_busy(f, id, NULL)) {
+        return;
+    }
+    c = chain_new(f, id);
+    if (c != NULL) {
+        send_op(c, TOPUP_OP_AUTHORIZE);
+    }
+}
+
 static void on_recheck(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -379,6 +433,7 @@ int topup_flow_create(struct event_base *base, const struct topup_flow_config *c
         }
         evtimer_add(f->recheck, &tv);
     }
+    dialog_topup_on_start(cfg->dialog, on_start, f);
     *out = f;
     return 0;
 }
@@ -388,6 +443,7 @@ void topup_flow_free(struct topup_flow *f)
     if (f == NULL) {
         return;
     }
+    dialog_topup_on_start(f->cfg.dialog, NULL, NULL);
     if (f->recheck != NULL) {
         event_free(f->recheck);
     }

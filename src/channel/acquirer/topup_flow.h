@@ -1,9 +1,13 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Money in by bank card, end to end (issue 13): a top-up page's card goes to the acquirer only
- * after its authorization is recorded; each answer is recorded (dialog/topup.h decides what it
- * means) before the next operation is sent: capture, then the credit. Unknown results, and what
- * a restart finds unfinished, are looked up by idempotency key until the acquirer says. The
- * card number lives here only until the authorization is sent; the security code stays in the
+ * after its authorization is recorded, and so does a card on file's (a reload the code
+ * confirmed: the dialog tells this flow, which opens the card's sealed number from the vault
+ * just for the stored-credential authorization, without a security code). Each answer is
+ * recorded (dialog/topup.h decides what it means) before the next operation is sent: capture,
+ * then the credit, or a void, or a refund. Unknown results, and what a restart finds
+ * unfinished, are looked up by idempotency key until the acquirer says; one it never received
+ * is sent again under the same key (but a page's authorization: its card is gone). The card
+ * number lives here only until the authorization is sent; the security code stays in the
  * vault's CVV pool until the acquirer answers. Loop thread only. */
 #ifndef MDT_CHANNEL_ACQUIRER_TOPUP_FLOW_H
 #define MDT_CHANNEL_ACQUIRER_TOPUP_FLOW_H
@@ -48,7 +52,8 @@ struct topup_flow_result {
 /* Called once per topup_flow_pay that returned 0, on the loop, never inside it. */
 typedef void (*topup_flow_fn)(void *ctx, const struct topup_flow_result *r);
 
-/* *out: topup_flow_free. Starts the recheck timer. -MDT_ENOMEM. */
+/* *out: topup_flow_free. Starts the recheck timer, and takes the dialog's reloads confirmed by
+ * code (dialog_topup_on_start) until freed. -MDT_ENOMEM. */
 int topup_flow_create(struct event_base *base, const struct topup_flow_config *cfg,
                       struct topup_flow **out);
 

@@ -298,12 +298,20 @@ void api_call_end(struct api_call *c)
  * record is recovered through the id derived from the key). */
 void api_answer_text(struct api_call *c, int status, const char *text, size_t len)
 {
+    api_answer_text_kept(c, status, text, len, text, len);
+}
+
+void api_answer_text_kept(struct api_call *c, int status, const char *text, size_t len,
+                          const char *kept, size_t kept_len)
+{
     struct evhttp_request *req = api_call_req(c);
     struct idempotency_row *rec;
 
     if (req != NULL) {
         api_reply_raw(req, status, "application/json", text, len);
     }
+    text = kept;
+    len = kept_len;
     if (!c->has_idem || len >= sizeof(rec->response)) {
         return;
     }

@@ -380,6 +380,10 @@ bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path
 
     if (strcmp(path, "/v1/journal") == 0 && m == EVHTTP_REQ_GET) {
         journal(a, req);
+    } else if (strcmp(path, "/v1/cards") == 0 && m == EVHTTP_REQ_GET) {
+        api_card_list(a, req);
+    } else if (strcmp(path, "/v1/cards") == 0 && m == EVHTTP_REQ_POST) {
+        api_card_issue(a, req);
     } else if (m != EVHTTP_REQ_POST) {
         return false;
     } else if (strcmp(path, "/v1/accounts") == 0) {

@@ -16,8 +16,7 @@
 #include "dialog/dialog.h"
 #include "store/store.h"
 
-/* The card as partners see it: "999999******4242", never more (PCI DSS 3.3). */
-static json_t *card_json(const struct card_row *k, int64_t balance)
+json_t *api_card_json(const struct card_row *k)
 {
     char masked[STORE_CARD_BIN_MAX + 24];
     size_t bin = strlen(k->bin), n = 0, stars;
@@ -28,10 +27,20 @@ static json_t *card_json(const struct card_row *k, int64_t balance)
         masked[n++] = '*';
     }
     snprintf(masked + n, sizeof(masked) - n, "%s", k->last4);
-    return json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s, s:I}", "token", k->token, "object",
-                     "card", "masked", masked, "bin", k->bin, "last4", k->last4, "exp_month",
-                     (int)k->exp_month, "exp_year", (int)k->exp_year, "status",
-                     card_status_name(k->status), "balance", (json_int_t)balance);
+    return json_pack(
+        "{s:s, s:s, s:s, s:s, s:s, s:i, s:i, s:s}", "token", k->token, "object", "card", "masked",
+        masked, "bin", k->bin, "last4", k->last4, "exp_month", (int)k->exp_month, "exp_year",
+        (int)k->exp_year, "status",
+        card_status_name(card_status_now(k->status, k->exp_month, k->exp_year, clock_now_us())));
+}
+
+/* The card as partners see it: "999999******4242", never more (PCI DSS 3.3), with its balance. */
+static json_t *card_json(const struct card_row *k, int64_t balance)
+{
+    json_t *o = api_card_json(k);
+
+    json_object_set_new(o, "balance", json_integer((json_int_t)balance));
+    return o;
 }
 
 /* A refused load: the ledger's rule as a stable type; the yearly cap says what is left. */
@@ -100,7 +109,9 @@ static void load_not_usable(struct evhttp_request *req, struct dialog *d, const 
         return;
     }
     api_problem_extra(req, 409, "card-not-active", "The card cannot be loaded", err->msg,
-                      json_pack("{s:s}", "card_status", card_status_name(k.status)));
+                      json_pack("{s:s}", "card_status",
+                                card_status_name(card_status_now(k.status, k.exp_month, k.exp_year,
+                                                                 clock_now_us()))));
 }
 
 static void create_load(struct api *a, struct evhttp_request *req, const char *token)
@@ -276,6 +287,10 @@ void api_route_cards(struct api *a, struct evhttp_request *req, const char *rest
     } else if (strcmp(slash, "/loads") == 0) {
         evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
         api_problem(req, 405, "method-not-allowed", "Method not allowed", "POST");
+    } else if ((strcmp(slash, "/block") == 0 || strcmp(slash, "/unblock") == 0 ||
+                strcmp(slash, "/lost") == 0) &&
+               m == EVHTTP_REQ_POST) {
+        api_card_change(a, req, token, slash + 1);
     } else {
         api_problem(req, 404, "not-found", "Not found", "no such endpoint");
     }

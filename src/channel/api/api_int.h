@@ -105,6 +105,10 @@ struct evhttp_request *api_call_req(struct api_call *c);
 /* The call ends without an answer of its own (one was sent already, or its client left). */
 void api_call_end(struct api_call *c);
 void api_answer_text(struct api_call *c, int status, const char *text, size_t len);
+/* api_answer_text, remembering kept (what a replay gets) instead of text: for an answer that
+ * carries a secret shown once (a card's activation code), never stored. */
+void api_answer_text_kept(struct api_call *c, int status, const char *text, size_t len,
+                          const char *kept, size_t kept_len);
 void api_answer_request(struct api_call *c, int status, const struct payment_request_row *r);
 void api_persist_idempotency(struct api *a, const struct idempotency_row *r);
 void api_parse_problem(struct evhttp_request *req, const struct api_error *e);
@@ -126,6 +130,16 @@ void api_route(struct api *a, struct evhttp_request *req, const char *path);
 /* /v1/cards/{token} and /v1/cards/{token}/loads (api_cards.c); rest is what follows
  * "/v1/cards/". */
 void api_route_cards(struct api *a, struct evhttp_request *req, const char *rest);
+/* A card as the API shows it, masked (BIN and last four, never the number), its status as of
+ * now (expired once its month is over); the caller's (json_decref). api_cards.c. */
+json_t *api_card_json(const struct card_row *k);
+/* The operator's card endpoints (api_card_admin.c, scope admin): POST /v1/cards issues a card,
+ * GET /v1/cards lists them, POST /v1/cards/{token}/block|unblock|lost changes one (what: the
+ * last segment). */
+void api_card_issue(struct api *a, struct evhttp_request *req);
+void api_card_list(struct api *a, struct evhttp_request *req);
+void api_card_change(struct api *a, struct evhttp_request *req, const char *token,
+                     const char *what);
 /* The operator's endpoints (api_admin.c): true when path was one of them. */
 bool api_route_admin(struct api *a, struct evhttp_request *req, const char *path);
 

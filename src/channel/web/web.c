@@ -366,6 +366,43 @@ out:
     free(c);
 }
 
+void web_form_field(const struct evkeyvalq *q, const char *name, char *out, size_t cap)
+{
+    const char *v = evhttp_find_header(q, name);
+
+    out[0] = '\0';
+    if (v != NULL && strlen(v) < cap) {
+        snprintf(out, cap, "%s", v);
+    }
+}
+
+bool web_form_read(struct evhttp_request *req, bool (*take)(const struct evkeyvalq *q, void *ctx),
+                   void *ctx)
+{
+    struct evbuffer *in = evhttp_request_get_input_buffer(req);
+    size_t len = evbuffer_get_length(in);
+    char body[WEB_FORM_MAX + 1];
+    struct evkeyvalq q = {0};
+    unsigned char *raw;
+    bool ok = false;
+
+    if (len > WEB_FORM_MAX || !web_same_origin(req)) {
+        return false;
+    }
+    raw = evbuffer_pullup(in, -1);
+    if (raw != NULL) {
+        memcpy(body, raw, len);
+        vault_wipe(raw, len);
+    }
+    body[raw != NULL ? len : 0] = '\0';
+    if (evhttp_parse_query_str(body, &q) == 0) {
+        ok = take(&q, ctx);
+    }
+    evhttp_clear_headers(&q); /* libevent's copies are freed here: the secrets with them */
+    vault_wipe(body, sizeof(body));
+    return ok;
+}
+
 /* application/x-www-form-urlencoded body: the code and the CSRF token. */
 static int read_form(struct evhttp_request *req, char *code, char *csrf, char *again)
 {
@@ -775,6 +812,8 @@ bool web_handle(struct web *w, void *r)
         /* /t/<token> */
     } else if (web_card_order_handle(w, req, path, m)) {
         /* /k/<token> */
+    } else if (web_card_activate_handle(w, req, path, m)) {
+        /* /activate */
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         if (m == EVHTTP_REQ_POST) {
             post_page(w, req, path + 3);

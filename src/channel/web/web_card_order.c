@@ -152,49 +152,24 @@ static void get_order(struct web *w, struct evhttp_request *req, const char *tok
     }
 }
 
-static void field(struct evkeyvalq *q, const char *name, char *out, size_t cap)
+/* The form's fields (web_form_read's take): good when its CSRF token is the link's. */
+struct form_ctx {
+    struct web *w;
+    const char *token;
+    struct order_form *f;
+};
+
+static bool form_take(const struct evkeyvalq *q, void *ctx)
 {
-    const char *v = evhttp_find_header(q, name);
+    struct form_ctx *x = ctx;
+    struct order_form *f = x->f;
 
-    out[0] = '\0';
-    if (v != NULL && strlen(v) < cap) {
-        snprintf(out, cap, "%s", v);
-    }
-}
-
-/* Read and check the form: false when it is too long, lacks its CSRF token or comes from
- * another site. The request's body is wiped (it holds the code). */
-static bool form_read(struct web *w, struct evhttp_request *req, const char *token,
-                      struct order_form *f)
-{
-    struct evbuffer *in = evhttp_request_get_input_buffer(req);
-    size_t len = evbuffer_get_length(in);
-    char body[WEB_FORM_MAX + 1];
-    struct evkeyvalq q = {0};
-    unsigned char *raw;
-    bool ok = false;
-
-    memset(f, 0, sizeof(*f));
-    if (len > WEB_FORM_MAX || !web_same_origin(req)) {
-        return false;
-    }
-    raw = evbuffer_pullup(in, -1);
-    if (raw != NULL) {
-        memcpy(body, raw, len);
-        vault_wipe(raw, len);
-    }
-    body[raw != NULL ? len : 0] = '\0';
-    if (evhttp_parse_query_str(body, &q) == 0) {
-        field(&q, "csrf", f->csrf, sizeof(f->csrf));
-        field(&q, "holder", f->holder, sizeof(f->holder));
-        field(&q, "phone", f->phone, sizeof(f->phone));
-        field(&q, "alias", f->alias, sizeof(f->alias));
-        field(&q, "code", f->code, sizeof(f->code));
-        ok = web_csrf_ok(w, token, f->csrf);
-    }
-    evhttp_clear_headers(&q); /* libevent's copies are freed here: the code with them */
-    vault_wipe(body, sizeof(body));
-    return ok;
+    web_form_field(q, "csrf", f->csrf, sizeof(f->csrf));
+    web_form_field(q, "holder", f->holder, sizeof(f->holder));
+    web_form_field(q, "phone", f->phone, sizeof(f->phone));
+    web_form_field(q, "alias", f->alias, sizeof(f->alias));
+    web_form_field(q, "code", f->code, sizeof(f->code));
+    return web_csrf_ok(x->w, x->token, f->csrf);
 }
 
 static void order_answered(void *ctx, int rc, const struct dialog_step *s)
@@ -256,7 +231,7 @@ static void post_order(struct web *w, struct evhttp_request *req, const char *to
     c = calloc(1, sizeof(*c));
     MDT_ASSERT(c != NULL);
     c->order = *r;
-    if (!form_read(w, req, token, &c->f)) {
+    if (!web_form_read(req, form_take, &(struct form_ctx){.w = w, .token = token, .f = &c->f})) {
         free(c);
         web_page_message(req, 403, true, "Formulaire refusé / Form refused",
                          "Rechargez la page et réessayez. Reload the page and try again.", "bad");

@@ -6,6 +6,7 @@
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <event2/keyvalq_struct.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -54,6 +55,14 @@ void web_csrf_token(const struct web *w, const char *token, char out[SHA256_HEX_
 bool web_csrf_ok(const struct web *w, const char *token, const char *csrf);
 /* A post from another site carries its Origin: false for those. */
 bool web_same_origin(struct evhttp_request *req);
+/* A form's value name into out (cap bytes): "" when absent or not shorter than cap. */
+void web_form_field(const struct evkeyvalq *q, const char *name, char *out, size_t cap);
+/* Read a posted form (application/x-www-form-urlencoded, WEB_FORM_MAX bytes at most, from this
+ * site only) and hand its fields to take, which copies what it needs and says whether the form
+ * is good (its CSRF token). The body is wiped from the request and the stack, and libevent's
+ * copies freed, before it returns. false: too long, another site's, unreadable, or take's. */
+bool web_form_read(struct evhttp_request *req, bool (*take)(const struct evkeyvalq *q, void *ctx),
+                   void *ctx);
 /* The connection closed before the step answered: forget the request. arg: a page_call. */
 void web_on_close(struct evhttp_connection *conn, void *arg);
 
@@ -68,5 +77,9 @@ bool web_topup_handle(struct web *w, struct evhttp_request *req, const char *pat
 /* /k/<token> (web_card_order.c): a card ordered on a wallet page; true when path was one. */
 bool web_card_order_handle(struct web *w, struct evhttp_request *req, const char *path,
                            enum evhttp_cmd_type m);
+
+/* /activate (web_card_activate.c): a card's holder activates it; true when path was it. */
+bool web_card_activate_handle(struct web *w, struct evhttp_request *req, const char *path,
+                              enum evhttp_cmd_type m);
 
 #endif

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* /t/<token>: a wallet's top-up by bank card (issue 13). The page shows the amount and takes
- * the card number, expiry date and security code; the post reads them with card_input.h, puts
+/* /t/<token>: a wallet's top-up, or a prepaid card's reload (RECHARGE MAMAN 100 CB without a card
+ * on file), by bank card (issue 13). The page shows the amount (and a reload's card and fees) and
+ * takes the card number, expiry date and security code; the post reads them with card_input.h, puts
  * the code in the vault's CVV pool and hands the card to the top-up flow (channel/acquirer),
  * then shows the result: credited, declined with the reason in words, or being checked. The
  * card's digits are read from the request into local buffers, the request's own copy is wiped,
@@ -42,19 +43,55 @@ static void amount_of(const struct card_topup_row *r, int64_t v, bool fr,
     }
 }
 
+/* What a card's reload costs, in one line: "Recharge de la carte MAMAN ****4242 : 100,00 € +
+ * frais 6,00 € + 0,50 €" (the SMS order fee, marked when the operator bills it, not the card). */
+static void reload_line(struct evbuffer *b, const struct card_topup_row *r, bool fr)
+{
+    char amount[MONEY_FORMAT_MAX], fee[MONEY_FORMAT_MAX], order[MONEY_FORMAT_MAX];
+    char line[STORE_CARD_ALIAS_MAX + 3 * MONEY_FORMAT_MAX + 96];
+    bool billed = dialog_topup_charge(r) < r->amount_minor + r->fee_minor + r->order_fee_minor;
+
+    amount_of(r, r->amount_minor, fr, amount);
+    amount_of(r, r->fee_minor, fr, fee);
+    amount_of(r, r->order_fee_minor, fr, order);
+    snprintf(line, sizeof(line),
+             fr ? "Recharge de la carte %s ****%s : %s + frais %s"
+                : "Reload of card %s ****%s: %s + fee %s",
+             r->card_alias, r->card_target_last4, amount, fee);
+    evbuffer_add_printf(b, "<p id=\"reload\">");
+    web_html(b, line);
+    if (r->order_fee_minor > 0) {
+        snprintf(line, sizeof(line), " + %s%s", order,
+                 !billed ? ""
+                 : fr    ? " (SMS, sur votre facture mobile)"
+                         : " (SMS, on your phone bill)");
+        web_html(b, line);
+    }
+    evbuffer_add_printf(b, "</p>");
+}
+
 /* The card form; note: a line above it (a typing error, a refusal). */
 static void page_form(struct web *w, struct evhttp_request *req, const char *token,
                       const struct card_topup_row *r, const char *note)
 {
     bool fr = r->lang == LANG_FR;
+    bool card = r->card_account != 0;
     char amount[MONEY_FORMAT_MAX], csrf[SHA256_HEX_MAX];
     struct evbuffer *b = evbuffer_new();
 
     MDT_ASSERT(b != NULL);
-    amount_of(r, r->amount_minor, fr, amount);
-    web_head(b, fr, fr ? "Alimenter votre compte" : "Top up your wallet");
-    evbuffer_add_printf(b, "<h1>%s</h1><p class=\"amount\" id=\"amount\">",
-                        fr ? "Alimenter votre compte par carte" : "Top up by bank card");
+    amount_of(r, dialog_topup_charge(r), fr, amount);
+    web_head(b, fr,
+             card ? (fr ? "Recharger une carte" : "Reload a card")
+                  : (fr ? "Alimenter votre compte" : "Top up your wallet"));
+    evbuffer_add_printf(
+        b, "<h1>%s</h1>",
+        card ? (fr ? "Recharger une carte par carte bancaire" : "Reload a card by bank card")
+             : (fr ? "Alimenter votre compte par carte" : "Top up by bank card"));
+    if (card) {
+        reload_line(b, r, fr);
+    }
+    evbuffer_add_printf(b, "<p class=\"amount\" id=\"amount\">");
     web_html(b, amount);
     evbuffer_add_printf(b, "</p><dl><dt>%s</dt><dd>%s", fr ? "Moyen" : "With",
                         fr ? "Carte bancaire (CB, Visa, Mastercard)"
@@ -104,6 +141,15 @@ static void page_state(struct evhttp_request *req, const struct card_topup_row *
     amount_of(r, r->amount_minor, fr, amount);
     switch (r->state) {
     case TOPUP_CREDITED:
+        if (r->card_account != 0) {
+            snprintf(text, sizeof(text),
+                     fr ? "La carte ****%s est rechargée de %s. Un reçu vous est envoyé par SMS."
+                        : "Card ****%s reloaded with %s. A receipt is on its way by SMS.",
+                     r->card_target_last4, amount);
+            web_page_message(req, 200, fr, fr ? "Paiement accepté" : "Payment approved", text,
+                             "ok");
+            break;
+        }
         snprintf(text, sizeof(text),
                  fr ? "Votre compte est alimenté de %s. Un reçu vous est envoyé par SMS."
                     : "%s added to your wallet. A receipt is on its way by SMS.",
@@ -116,6 +162,16 @@ static void page_state(struct evhttp_request *req, const struct card_topup_row *
                     : "Payment of %s declined: %s. Nothing was taken.",
                  amount, dialog_topup_reason(r->code, fr ? LANG_FR : LANG_EN));
         web_page_message(req, 200, fr, fr ? "Paiement refusé" : "Payment declined", text, "bad");
+        break;
+    case TOPUP_REFUNDED:
+        amount_of(r, dialog_topup_charge(r), fr, amount);
+        snprintf(text, sizeof(text),
+                 fr ? "Le crédit n'a pas pu être fait (limite atteinte ou carte bloquée) : vos %s "
+                      "sont remboursés sur votre carte bancaire."
+                    : "The credit could not be made (a limit reached or the card blocked): your "
+                      "%s are refunded to your bank card.",
+                 amount);
+        web_page_message(req, 200, fr, fr ? "Paiement remboursé" : "Payment refunded", text, "bad");
         break;
     case TOPUP_CHECKING:
         snprintf(text, sizeof(text),
@@ -248,6 +304,11 @@ static void on_paid(void *ctx, const struct topup_flow_result *r)
     evhttp_connection_set_closecb(evhttp_request_get_connection(req), NULL, NULL);
     if (r->rc < 0) {
         web_page_message(req, 503, fr, fr ? "Réessayez" : "Try again", r->err.msg, "bad");
+    } else if (r->refused && r->topup.card_account != 0) {
+        amount_of(&r->topup, r->room_minor, fr, room);
+        snprintf(text, sizeof(text), dialog_text(TEXT_CARD_YEAR_CAP, fr ? LANG_FR : LANG_EN),
+                 r->topup.card_target_last4, room);
+        web_page_message(req, 403, fr, fr ? "Montant trop élevé" : "Amount too high", text, "bad");
     } else if (r->refused) {
         amount_of(&r->topup, r->cap_minor, fr, cap);
         amount_of(&r->topup, r->room_minor, fr, room);
