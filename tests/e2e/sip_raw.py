@@ -4,7 +4,8 @@
 # do: requests from another source address, an INVITE refused for lack of room (to read its
 # Retry-After), keys sent by SIP INFO, and garbage. Prints what it got, one line per fact.
 # A call from a given number can also key what it reads on stdin, one INFO per key, a line at a
-# time as the test writes them, and hang up at the line BYE (so keys and BYE arrive in order).
+# time as the test writes them, and hang up at the line BYE, or right after a line ending in !
+# (its INFOs and the BYE sent back to back, no answer awaited: keys and BYE arrive in order).
 # Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT |
 #        garbage PORT | keys PORT FROM
 import random
@@ -150,17 +151,23 @@ def main():
         cseq = 2
         for line in sys.stdin:
             line = line.strip()
-            if line == "BYE":
-                s.sendto(request("BYE", port, lport, call_id, cseq, to_tag=tag),
-                         ("127.0.0.1", port))
-                print("bye: " + final(s)[0], flush=True)
-                break
-            for key in line:
+            hang = line.endswith("!")  # keys then BYE at once, not waiting for any answer
+            for key in "" if line == "BYE" else line.rstrip("!"):
                 s.sendto(request("INFO", port, lport, call_id, cseq, to_tag=tag,
                                  body="Signal=%s\r\nDuration=160\r\n" % key,
                                  ctype="application/dtmf-relay"), ("127.0.0.1", port))
                 cseq += 1
-                final(s)
+                if not hang:
+                    final(s)
+            if hang or line == "BYE":
+                s.sendto(request("BYE", port, lport, call_id, cseq, to_tag=tag),
+                         ("127.0.0.1", port))
+                while True:
+                    data = s.recv(65535).decode(errors="replace")
+                    if "CSeq: %d BYE" % cseq in data or "cseq: %d BYE" % cseq in data.lower():
+                        print("bye: " + data.split("\r\n")[0], flush=True)
+                        break
+                break
             print("keyed", flush=True)
     elif cmd == "garbage":
         s, _ = sock_on("127.0.0.1")

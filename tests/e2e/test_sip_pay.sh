@@ -135,7 +135,7 @@ echo '0698765432#' >&3
 log_has "amount asked" "sip: call 2 says ask_amount"
 echo '7#' >&3
 log_has "read back" "sip: call 2: order answered"
-printf '483920\nBYE\n' >&3
+echo '483920!' >&3
 exec 3>&-
 log_has "the call is gone before the answer" "sip: call 2 is gone: its replies go by SMS"
 log_has "raw call ended" "sip: call 2 ended:"
