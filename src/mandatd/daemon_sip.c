@@ -105,7 +105,12 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (a == VOICE_ANSWER_SAID && (vs->v.after == VOICE_AMOUNT || vs->v.after == VOICE_CODE) &&
         dialog_order_waiting(vs->s->d->dialog, vs->e164)) {
+        size_t len = strlen(vs->say);
+
         a = VOICE_ANSWER_CODE; /* an order (or a wrong code's retry) waits for the code */
+        /* The SMS text says "reply with your code": on the phone, say which keys. */
+        snprintf(vs->say + len, sizeof(vs->say) - len, " %s",
+                 voice_prompt_text(VOICE_PROMPT_ASK_CODE, vs->v.lang));
     }
     voice_call_answer(&vs->v, a, &t);
     turn_run(vs, &t, vs->say);
