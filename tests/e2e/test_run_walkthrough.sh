@@ -34,8 +34,6 @@ done
 if [ -z "$ready" ]; then echo "make run's mandatd did not start:"; cat "$dir/run.out"; exit 1; fi
 printed=$(cat "$dir/run.out")
 
-# check NAME WANTED GOT
-check() { if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi; }
 # What the printed text tells the newcomer to type on the pages.
 for s in "4111 1111 1111 1111, expiry 12/30, CVV 123, and tick \"keep this card\"" \
   "the holder AICHA BENALI" "her mobile 0698765432, the name MAMAN, and your code 483920" \
