@@ -206,6 +206,11 @@ expect() {
   if [[ "$out" == *"$needle"* ]]; then ok; else bad "$name: wanted \"$needle\", got: $out"; fi
 }
 
+# check NAME WANTED GOT: GOT (an output already captured) contains WANTED.
+check() {
+  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
+}
+
 # eventually NAME NEEDLE COMMAND...: within 10 s, one run of the command prints NEEDLE.
 eventually() {
   local name=$1 needle=$2 out=""

@@ -15,9 +15,6 @@ e2e_init api
 # port 0: start sets port and base from the ports mandatd got
 e2e_conf 0
 
-check() { # NAME WANTED GOT
-  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
-}
 
 # api METHOD PATH KEY [BODY] [extra curl args]: prints the body, then the status on its own line.
 api() {

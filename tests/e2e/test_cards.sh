@@ -133,9 +133,6 @@ api() {
   curl -s -X "$method" "$base$path" -H "Authorization: Bearer $key" ${body:+-d "$body"} \
     -w '\n%{http_code}' "$@" | tee -a "$cmd_log"
 }
-check() { # NAME WANTED GOT
-  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
-}
 PM=$(m merchant create Partenaire | sed -n 's/^merchant \([0-9]*\):.*/\1/p')
 PKEY=$(sed -n 's/^api key: //p' "$cmd_log" | tail -1)
 OKEY=$(m merchant create Autre | sed -n 's/^api key: //p')
