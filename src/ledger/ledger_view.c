@@ -511,6 +511,7 @@ struct rec *view_refundable(struct ledger *l, struct id128 id, int64_t *left)
     case TRANSFER_DONATION:
     case TRANSFER_CARD_LOAD:
     case TRANSFER_TOPUP:
+    case TRANSFER_WITHDRAWAL: /* a card network's reversal of cash already posted (issue 15) */
         break;
     default:
         return NULL;
