@@ -8,6 +8,7 @@
 #define MDT_MANDATD_DAEMON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -87,6 +88,8 @@ void daemon_stop_sip(struct daemon *d);
 
 /* The ISO 8583 issuer host and its links when [iso8583.<name>] sections exist (issue 15). */
 int daemon_start_iso(struct daemon *d, struct mdt_err *err);
+/* "iso8583.<name> 127.0.0.1:PORT" a line for each listening link, for --ports-file. */
+void daemon_iso_ports(const struct daemon *d, FILE *f);
 /* Close its links (before the engine stops: no new request). */
 void daemon_stop_iso_links(struct daemon *d);
 /* After the engine has stopped: answer and free what is left. NULL host is fine. */

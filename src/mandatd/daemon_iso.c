@@ -533,6 +533,20 @@ int daemon_start_iso(struct daemon *d, struct mdt_err *err)
     return rc;
 }
 
+void daemon_iso_ports(const struct daemon *d, FILE *f)
+{
+    const struct iso_daemon *id = d->iso;
+
+    for (size_t i = 0; id != NULL && i < id->link_count; i++) {
+        const struct config_iso *c = id->links[i].cfg;
+
+        if (c->listen[0] != '\0') {
+            fprintf(f, "iso8583.%s %.*s:%d\n", c->name, (int)strcspn(c->listen, ":"), c->listen,
+                    iso_link_port(id->links[i].link));
+        }
+    }
+}
+
 void daemon_stop_iso_links(struct daemon *d)
 {
     struct iso_daemon *id = d->iso;

@@ -362,6 +362,7 @@ static int write_ports_file(const struct daemon *d, struct mdt_err *err)
     if (d->internal_addr[0] != '\0') {
         fprintf(f, "internal_listen %s\n", d->internal_addr);
     }
+    daemon_iso_ports(d, f);
     if (fclose(f) != 0 || rename(tmp, d->ports_file) < 0) {
         rc = mdt_err_set(err, MDT_E(IO), "cannot write '%s': %s", d->ports_file, strerror(errno));
     }
