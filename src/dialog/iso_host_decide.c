@@ -441,7 +441,11 @@ void iso_host_done(struct iso_host *h, struct iso_host_step *s, int rc,
         return;
     }
     if (s->pin_changed) {
-        iso_host_pin_loaded(h, &s->pin);
+        /* Ours is the newest: the CLI's later rows win at the next reread (iso_host_pin_loaded). */
+        struct host_card *c = iso_host_card(h, s->pin.account_id);
+
+        c->pin = s->pin;
+        c->has_pin = true;
     }
     if (s->is_undo || strcmp(s->req.code, ISO_RC_APPROVED) == 0) {
         delta = s->cash_release > 0 ? -s->cash_release : s->cash_minor;
