@@ -150,6 +150,22 @@ static const char *amount_of(const struct iso_host *h, const struct iso_host_req
     return NULL;
 }
 
+/* ops[i]: post hold, amount of it (0: all), and the step's length i + 1. */
+static void post_op(const struct iso_host *h, struct iso_host_step *s, size_t i,
+                    struct id128 hold, int64_t amount)
+{
+    struct transfer *p = &s->ops[i].transfer;
+
+    s->ops[i].type = LEDGER_OP_TRANSFER;
+    p->id = orig_id(h, s->req.orig, ID_POST);
+    p->link_id = hold;
+    p->flags = TRANSFER_POST_PENDING;
+    p->kind = TRANSFER_WITHDRAWAL;
+    p->amount = amount;
+    p->channel = CHANNEL_ISO8583;
+    s->n = i + 1;
+}
+
 /* The hold (and for cash its post) of an authorization or a financial request. */
 static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account,
                       int64_t amount, bool fx, bool post_now)
@@ -179,15 +195,7 @@ static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t acco
     s->req.state = post_now ? ISO_ORIG_POSTED : ISO_ORIG_HELD;
     s->req.posted_minor = post_now ? amount : 0;
     if (post_now) {
-        struct transfer *p = &s->ops[1].transfer;
-
-        s->ops[1].type = LEDGER_OP_TRANSFER;
-        p->id = orig_id(h, s->req.orig, ID_POST);
-        p->link_id = t->id;
-        p->flags = TRANSFER_POST_PENDING;
-        p->kind = TRANSFER_WITHDRAWAL;
-        p->channel = CHANNEL_ISO8583;
-        s->n = 2;
+        post_op(h, s, 1, t->id, 0);
     }
     s->ledger_decides = true;
 }
@@ -242,7 +250,6 @@ static void decide_auth(struct iso_host *h, const struct iso_host_request *rq,
 static void decide_completion(struct iso_host *h, const struct iso_host_request *rq,
                               struct iso_host_step *s, const struct host_orig *o, int64_t now_us)
 {
-    struct transfer *p = &s->ops[0].transfer;
     int64_t amount = 0;
     bool fx = false;
 
@@ -258,14 +265,7 @@ static void decide_completion(struct iso_host *h, const struct iso_host_request 
         amount > o->amount_minor) {
         amount = o->amount_minor;
     }
-    s->ops[0].type = LEDGER_OP_TRANSFER;
-    p->id = orig_id(h, s->req.orig, ID_POST);
-    p->link_id = o->hold_id;
-    p->flags = TRANSFER_POST_PENDING;
-    p->kind = TRANSFER_WITHDRAWAL;
-    p->amount = amount;
-    p->channel = CHANNEL_ISO8583;
-    s->n = 1;
+    post_op(h, s, 0, o->hold_id, amount);
     s->ledger_decides = true;
     s->req.hold_id = o->hold_id;
     s->req.amount_minor = o->amount_minor;

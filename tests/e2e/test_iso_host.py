@@ -21,15 +21,14 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import iso_client  # noqa: E402
+from iso_client import encode  # noqa: E402
+
 MANDAT, MANDATD = sys.argv[1], sys.argv[2]
 DEADLINE = time.monotonic() + 80
 TMP = tempfile.mkdtemp(prefix='mandat-iso-host-')
 ZPK = '0123456789ABCDEFFEDCBA9876543210'
-FIELDS = {2: ('n', 'LL'), 3: ('n', 6), 4: ('n', 12), 6: ('n', 12), 7: ('n', 10), 11: ('n', 6),
-          12: ('n', 6), 13: ('n', 4), 14: ('n', 4), 32: ('n', 'LL'), 35: ('z', 'LL'),
-          37: ('an', 12), 38: ('an', 6), 39: ('an', 2), 41: ('ans', 8), 42: ('ans', 15),
-          49: ('n', 3), 51: ('n', 3), 52: ('b', 16), 54: ('ans', 'LLL'), 70: ('n', 3),
-          90: ('n', 42)}
 passed = failed = 0
 outputs = []  # what the commands printed, searched for card numbers at the end
 mandatd = None
@@ -44,48 +43,6 @@ def check(cond, what):
         print('FAIL', what, flush=True)
 
 
-def encode(mti, fields):
-    bits = [0, 0]
-    for n in fields:
-        bits[(n - 1) // 64] |= 1 << (63 - (n - 1) % 64)
-    if bits[1]:
-        bits[0] |= 1 << 63
-    out = mti + '%016X' % bits[0] + ('%016X' % bits[1] if bits[1] else '')
-    for n in sorted(fields):
-        v = fields[n]
-        length = FIELDS[n][1]
-        if length == 'LL':
-            out += '%02d' % len(v)
-        elif length == 'LLL':
-            out += '%03d' % len(v)
-        else:
-            assert len(v) == length, (n, v)
-        out += v
-    data = out.encode('ascii')
-    return len(data).to_bytes(2, 'big') + data
-
-
-def decode(data):
-    text = data.decode('ascii')
-    mti, pos = text[:4], 4
-    bits = [int(text[pos:pos + 16], 16), 0]
-    pos += 16
-    if bits[0] >> 63:
-        bits[1] = int(text[pos:pos + 16], 16)
-        pos += 16
-    fields = {}
-    for n in range(2, 129):
-        if not bits[(n - 1) // 64] >> (63 - (n - 1) % 64) & 1:
-            continue
-        length = FIELDS[n][1]
-        if length == 'LL':
-            length, pos = int(text[pos:pos + 2]), pos + 2
-        elif length == 'LLL':
-            length, pos = int(text[pos:pos + 3]), pos + 3
-        fields[n], pos = text[pos:pos + length], pos + length
-    return mti, fields
-
-
 def recv_exact(sock, n):
     buf = b''
     while len(buf) < n:
@@ -97,10 +54,7 @@ def recv_exact(sock, n):
 
 
 def read_frame(sock):
-    head = recv_exact(sock, 2)
-    if head is None:
-        return None
-    return decode(recv_exact(sock, int.from_bytes(head, 'big')))
+    return iso_client.read_frame(sock, recv_exact)
 
 
 def pin_block(pin, pan):
