@@ -39,6 +39,17 @@ struct iso_host_config {
     uint16_t fx_fee_schedule;
 };
 
+/* The holder's SMS of a withdrawal, written by the hook in the step's commit. */
+struct iso_host_sms {
+    bool wanted;                  /* cash approved, and the card has a phone */
+    char phone[STORE_ADDR_MAX];   /* the holder's */
+    char last4[5];
+    enum lang lang;               /* the holder's wallet's, else the dialog's */
+    int64_t txn_minor;            /* what the ATM gave, in its currency */
+    const struct currency *txn_currency;
+    struct outbox_row row;        /* the message, once the hook wrote it */
+};
+
 /* Response codes (ISO 8583:1987 field 39) this host answers. */
 #define ISO_RC_APPROVED "00"
 #define ISO_RC_DO_NOT_HONOR "05"
@@ -97,6 +108,7 @@ struct iso_host_step {
     int64_t cash_release;       /* given back to it (a reversal) */
     struct card_pin_row pin;
     bool pin_changed;
+    struct iso_host_sms sms;
 };
 
 /* Create a host over the dialog's cards (borrowed: card status, expiry, account), the card vault
@@ -146,6 +158,9 @@ void iso_host_done(struct iso_host *h, struct iso_host_step *s, int rc,
  */
 struct iso_host_step *iso_host_done_late(struct iso_host *h, struct iso_host_step *s, int rc,
                                          int64_t now_us);
+
+/* The holder's SMS a durable step wrote (to queue for sending), or NULL. */
+const struct outbox_row *iso_host_step_sms(const struct iso_host_step *s);
 
 /* Release a step not submitted. NULL allowed. */
 void iso_host_step_free(struct iso_host *h, struct iso_host_step *s);

@@ -200,6 +200,49 @@ static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t acco
     s->ledger_decides = true;
 }
 
+/* What the holder's SMS of cash needs, known before the ledger decides. */
+static void sms_prepare(struct iso_host *h, struct iso_host_step *s, const struct card_row *k,
+                        const struct iso_host_request *rq)
+{
+    struct cust *c = dialog_cust_find(h->dialog, k->phone);
+
+    s->sms.wanted = true;
+    snprintf(s->sms.phone, sizeof(s->sms.phone), "%s", k->phone);
+    snprintf(s->sms.last4, sizeof(s->sms.last4), "%s", k->last4);
+    s->sms.lang = c != NULL ? (enum lang)c->row.lang : h->dialog->cfg.lang;
+    s->sms.txn_minor = rq->amount_minor;
+    s->sms.txn_currency = rq->txn_currency != NULL ? rq->txn_currency : h->cfg.currency;
+    snprintf(s->sms.row.source, sizeof(s->sms.row.source), "%s", h->dialog->cfg.short_code);
+}
+
+/* The holder's SMS: "Retrait 500,00 MAD (46,08 €) ****4242, solde 93,92 €" (the converted
+ * amount only when the ATM's currency is not the card's). Ledger thread: formatting only. */
+static void sms_write(struct iso_host_step *s, const struct currency *cur)
+{
+    struct iso_host_sms *m = &s->sms;
+    struct outbox_row *r = &m->row;
+    char txn[MONEY_FORMAT_MAX], card[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX];
+    char conv[MONEY_FORMAT_MAX + 4] = "";
+    bool fr = m->lang == LANG_FR;
+
+    money_format(m->txn_minor, m->txn_currency, m->lang, txn, sizeof(txn));
+    money_format(s->req.amount_minor, cur, m->lang, card, sizeof(card));
+    money_format(s->req.balance_minor, cur, m->lang, bal, sizeof(bal));
+    if (m->txn_currency != cur) {
+        snprintf(conv, sizeof(conv), " (%s)", card);
+    }
+    r->id = s->req.hold_id;
+    r->id.lo ^= 0x5a5a; /* the hold's id, marked: one SMS per withdrawal */
+    r->channel = CHANNEL_SMS;
+    r->state = OUTBOX_QUEUED;
+    snprintf(r->dest, sizeof(r->dest), "%s", m->phone);
+    r->created_us = s->req.updated_us;
+    r->next_try_us = s->req.updated_us;
+    snprintf(r->text, sizeof(r->text), fr ? "Retrait %s%s ****%s, solde %s"
+                                          : "Withdrawal %s%s ****%s, balance %s",
+             txn, conv, m->last4, bal);
+}
+
 /* 0100, 0120, 0200: the card, the PIN, the amount, the day's cash, then the ledger. */
 static void decide_auth(struct iso_host *h, const struct iso_host_request *rq,
                         struct iso_host_step *s, int64_t now_us)
@@ -244,6 +287,9 @@ static void decide_auth(struct iso_host *h, const struct iso_host_request *rq,
     }
     s->cash_minor = pcode_is(s, "01") ? amount : 0;
     money_ops(h, s, k->account_id, amount, fx, rq->mti[1] == '2');
+    if (s->cash_minor > 0 && k->phone[0] != '\0') {
+        sms_prepare(h, s, k, rq);
+    }
 }
 
 /* 0220: post the original's hold, fully or partly (field 4 is the final amount). */
@@ -421,6 +467,14 @@ size_t iso_host_hook(void *ctx, const struct ledger *l, const struct ledger_resu
         rows[count].u.iso_request = s->req;
         count++;
     }
+    if (s->sms.wanted && strcmp(s->req.code, ISO_RC_APPROVED) == 0 && count < cap && a != NULL) {
+        sms_write(s, currency_find(a->currency));
+        rows[count].kind = EXTRA_OUTBOX;
+        rows[count].u.outbox = s->sms.row;
+        count++;
+    } else {
+        s->sms.wanted = false;
+    }
     return count;
 }
 
@@ -494,6 +548,11 @@ struct iso_host_step *iso_host_done_late(struct iso_host *h, struct iso_host_ste
         iso_host_orig_get(h, s->req.orig, true)->busy = true;
     }
     return s;
+}
+
+const struct outbox_row *iso_host_step_sms(const struct iso_host_step *s)
+{
+    return s->sms.wanted ? &s->sms.row : NULL;
 }
 
 void iso_host_step_free(struct iso_host *h, struct iso_host_step *s)

@@ -21,6 +21,7 @@
 #include "dialog/iso_host.h"
 #include "engine/engine.h"
 #include "mandatd/daemon.h"
+#include "mandatd/service.h"
 #include "vault/pin_block.h"
 
 /* Retransmissions of a request being decided that wait for its answer, at most. */
@@ -219,6 +220,11 @@ static void on_finished(void *ctx, void *item)
         }
         pending_free(p);
         return;
+    }
+    if (p->rc == 0 && iso_host_step_sms(p->step) != NULL) {
+        /* The holder's receipt, committed with the withdrawal: to the outbox's queue. */
+        service_outbox_loaded(id->d->service, iso_host_step_sms(p->step));
+        service_outbox_flush(id->d->service);
     }
     iso_host_done(id->host, p->step, p->rc, &a);
     p->step = NULL;

@@ -233,6 +233,13 @@ def main():
     expect = 80000 - 4608 - 200 - 46
     check(balance_of(f) == expect, 'balance after the ATM: %s, want %d' % (f.get(54), expect))
     first = f
+    db = sqlite3.connect(TMP + '/mandat.db')
+    texts = [r[0] for r in db.execute("SELECT text FROM outbox WHERE dest = '+212612345678'"
+                                      " AND text LIKE 'Retrait%'")]
+    db.close()
+    want = 'Retrait 500,00 MAD (46,08 €) ****%s, solde %d,%02d €' % (pan1[-4:], expect // 100,
+                                                                     expect % 100)
+    check(texts == [want], 'the holder\'s SMS: %s, want %s' % (texts, want))
     m, f = sw.request('0200', atm)  # retransmission
     check(f.get(39) == first.get(39) and f.get(38) == first.get(38) and
           f.get(54) == first.get(54), 'retransmission: the first answer (%s)' % f)
