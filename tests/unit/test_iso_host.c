@@ -268,7 +268,7 @@ static void test_pin_tries(void **state)
 
     (void)state;
     for (int i = 0; i < 4; i++) {
-        char rrn[16];
+        char rrn[32];
         struct iso_host_request rq;
 
         snprintf(rrn, sizeof(rrn), "0000000001%02d", i);
