@@ -389,6 +389,9 @@ int iso_host_receive(struct iso_host *h, const struct iso_host_request *rq, int6
     *out = NULL;
     if (done != NULL) {
         answer_of(h, done, answer);
+        if (rq->mti[2] == '2' && strcmp(done->code, ISO_RC_UNAVAILABLE) != 0) {
+            memcpy(answer->code, ISO_RC_APPROVED, 3); /* an advice is acknowledged, as first */
+        }
         return 1;
     }
     if (o != NULL && o->busy) {

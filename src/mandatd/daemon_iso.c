@@ -346,7 +346,9 @@ static void on_request(struct iso_link_request *rq, const struct iso8583_msg *ms
     }
     p = rc == 0 ? calloc(1, sizeof(*p)) : NULL;
     if (p == NULL) {
-        iso_host_step_free(id->host, s);
+        if (s != NULL) {
+            iso_host_done(id->host, s, -MDT_ENOMEM, &a); /* frees the step, its original too */
+        }
         answer_code(rq, ISO_RC_MALFUNCTION);
         return;
     }
