@@ -290,9 +290,10 @@ const struct currency *iso_host_currency_numeric(const char *digits)
                                         "TRY", "EGP", "SAR", "AED", "CNY", "PLN"};
     unsigned n = 0;
 
-    if (digits == NULL || strlen(digits) != 3 || sscanf(digits, "%3u", &n) != 1) {
+    if (digits == NULL || strlen(digits) != 3 || strspn(digits, "0123456789") != 3) {
         return NULL;
     }
+    n = (unsigned)((digits[0] - '0') * 100 + (digits[1] - '0') * 10 + (digits[2] - '0'));
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
         const struct currency *c = currency_find(codes[i]);
 
