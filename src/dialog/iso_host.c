@@ -17,7 +17,6 @@
 #include "dialog/iso_host_int.h"
 #include "vault/card_vault.h"
 
-
 static uint64_t str_hash(const char *s)
 {
     return hash_fnv1a(HASH_FNV1A_SEED, s, strlen(s));
@@ -276,8 +275,7 @@ void iso_host_key(const char *mti, const char *acq, const char *stan, const char
              mti[2] == '\0' ? '0' : mti[2], acq, stan, rrn, term, time);
 }
 
-void iso_host_orig(const char *acq, const char *term, const char *rrn,
-                   char out[STORE_ISO_ORIG_MAX])
+void iso_host_orig(const char *acq, const char *term, const char *rrn, char out[STORE_ISO_ORIG_MAX])
 {
     snprintf(out, STORE_ISO_ORIG_MAX, "%.11s|%.8s|%.12s", acq, term, rrn);
 }

@@ -41,13 +41,13 @@ struct iso_host_config {
 
 /* The holder's SMS of a withdrawal, written by the hook in the step's commit. */
 struct iso_host_sms {
-    bool wanted;                  /* cash approved, and the card has a phone */
-    char phone[STORE_ADDR_MAX];   /* the holder's */
+    bool wanted;                /* cash approved, and the card has a phone */
+    char phone[STORE_ADDR_MAX]; /* the holder's */
     char last4[5];
-    enum lang lang;               /* the holder's wallet's, else the dialog's */
-    int64_t txn_minor;            /* what the ATM gave, in its currency */
+    enum lang lang;    /* the holder's wallet's, else the dialog's */
+    int64_t txn_minor; /* what the ATM gave, in its currency */
     const struct currency *txn_currency;
-    struct outbox_row row;        /* the message, once the hook wrote it */
+    struct outbox_row row; /* the message, once the hook wrote it */
 };
 
 /* Response codes (ISO 8583:1987 field 39) this host answers. */
@@ -67,10 +67,10 @@ struct iso_host_sms {
  * the caller wipes them after the call. */
 struct iso_host_request {
     char mti[5];
-    char key[STORE_ISO_KEY_MAX];   /* the retransmission key: iso_host_key */
-    char orig[STORE_ISO_ORIG_MAX]; /* the original transaction: iso_host_orig */
-    char pcode[7];                 /* field 3 */
-    int64_t amount_minor;          /* field 4, in txn_currency's minor units */
+    char key[STORE_ISO_KEY_MAX];             /* the retransmission key: iso_host_key */
+    char orig[STORE_ISO_ORIG_MAX];           /* the original transaction: iso_host_orig */
+    char pcode[7];                           /* field 3 */
+    int64_t amount_minor;                    /* field 4, in txn_currency's minor units */
     const struct currency *txn_currency;     /* field 49; NULL: the cards' */
     int64_t billing_minor;                   /* field 6, or -1 when absent */
     const struct currency *billing_currency; /* field 51; NULL: the cards' */

@@ -65,8 +65,8 @@ static bool pcode_is(const struct iso_host_step *s, const char *two)
 }
 
 /* The card behind the PAN, and its status: 0, or the code to answer. */
-static const char *card_check(struct iso_host *h, const struct iso_host_request *rq,
-                              int64_t now_us, struct card_row **out)
+static const char *card_check(struct iso_host *h, const struct iso_host_request *rq, int64_t now_us,
+                              struct card_row **out)
 {
     uint8_t mac[32];
     unsigned status;
@@ -151,8 +151,8 @@ static const char *amount_of(const struct iso_host *h, const struct iso_host_req
 }
 
 /* ops[i]: post hold, amount of it (0: all), and the step's length i + 1. */
-static void post_op(const struct iso_host *h, struct iso_host_step *s, size_t i,
-                    struct id128 hold, int64_t amount)
+static void post_op(const struct iso_host *h, struct iso_host_step *s, size_t i, struct id128 hold,
+                    int64_t amount)
 {
     struct transfer *p = &s->ops[i].transfer;
 
@@ -167,8 +167,8 @@ static void post_op(const struct iso_host *h, struct iso_host_step *s, size_t i,
 }
 
 /* The hold (and for cash its post) of an authorization or a financial request. */
-static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account,
-                      int64_t amount, bool fx, bool post_now)
+static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account, int64_t amount,
+                      bool fx, bool post_now)
 {
     struct transfer *t = &s->ops[0].transfer;
     unsigned f = 0;
@@ -238,9 +238,9 @@ static void sms_write(struct iso_host_step *s, const struct currency *cur)
     snprintf(r->dest, sizeof(r->dest), "%s", m->phone);
     r->created_us = s->req.updated_us;
     r->next_try_us = s->req.updated_us;
-    snprintf(r->text, sizeof(r->text), fr ? "Retrait %s%s ****%s, solde %s"
-                                          : "Withdrawal %s%s ****%s, balance %s",
-             txn, conv, m->last4, bal);
+    snprintf(r->text, sizeof(r->text),
+             fr ? "Retrait %s%s ****%s, solde %s" : "Withdrawal %s%s ****%s, balance %s", txn, conv,
+             m->last4, bal);
 }
 
 /* 0100, 0120, 0200: the card, the PIN, the amount, the day's cash, then the ledger. */
@@ -307,8 +307,7 @@ static void decide_completion(struct iso_host *h, const struct iso_host_request 
         s->req.state = o != NULL ? o->state : ISO_ORIG_NONE;
         return;
     }
-    if (amount_of(h, rq, now_us, &amount, &fx) != NULL || amount <= 0 ||
-        amount > o->amount_minor) {
+    if (amount_of(h, rq, now_us, &amount, &fx) != NULL || amount <= 0 || amount > o->amount_minor) {
         amount = o->amount_minor;
     }
     post_op(h, s, 0, o->hold_id, amount);
@@ -372,9 +371,9 @@ static void answer_of(const struct iso_host *h, const struct iso_request_row *r,
     memset(a, 0, sizeof(*a));
     memcpy(a->code, r->code, 3);
     memcpy(a->auth_id, r->auth_id, sizeof(a->auth_id));
-    a->has_balance = r->card_account != 0 && r->code[0] != '\0' &&
-                     (strcmp(r->code, ISO_RC_APPROVED) == 0 ||
-                      strcmp(r->code, ISO_RC_INSUFFICIENT) == 0);
+    a->has_balance =
+        r->card_account != 0 && r->code[0] != '\0' &&
+        (strcmp(r->code, ISO_RC_APPROVED) == 0 || strcmp(r->code, ISO_RC_INSUFFICIENT) == 0);
     a->balance_minor = r->balance_minor;
     a->currency = h->cfg.currency;
 }

@@ -404,8 +404,10 @@ static int zpk_load(const struct config_iso *c, struct pin_zpk **out, struct mdt
     } else if (strcmp(c->zpk_alg, "aes256") == 0) {
         alg = PIN_ZPK_AES256;
     } else if (strcmp(c->zpk_alg, "tdes") != 0) {
-        return mdt_err_set(err, MDT_E(INVAL), "[iso8583.%s] zpk_alg '%.8s': write tdes, aes128 "
-                           "or aes256", c->name, c->zpk_alg);
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "[iso8583.%s] zpk_alg '%.8s': write tdes, aes128 "
+                           "or aes256",
+                           c->name, c->zpk_alg);
     }
     fd = open(c->zpk_file, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || fstat(fd, &st) < 0) {
@@ -414,8 +416,10 @@ static int zpk_load(const struct config_iso *c, struct pin_zpk **out, struct mdt
         goto out;
     }
     if ((st.st_mode & 077) != 0) {
-        rc = mdt_err_set(err, MDT_E(INVAL), "[iso8583.%s] zpk_file '%s' may be read by others: "
-                         "chmod 600 it", c->name, c->zpk_file);
+        rc = mdt_err_set(err, MDT_E(INVAL),
+                         "[iso8583.%s] zpk_file '%s' may be read by others: "
+                         "chmod 600 it",
+                         c->name, c->zpk_file);
         goto out;
     }
     n = read(fd, hex, sizeof(hex) - 1);
@@ -466,9 +470,10 @@ static int host_start(struct daemon *d, struct iso_daemon *id, struct mdt_err *e
         rc = fee_id(d, c->fx_fee, "fx_fee", &hc.fx_fee_schedule, err);
     }
     if (rc == 0 && c->hold_expiry_s > d->cfg->ledger.pending_timeout_max_s) {
-        rc = mdt_err_set(err, MDT_E(INVAL), "[iso8583.%s] hold_expiry %u is above [ledger] "
-                         "pending_timeout_max %u: raise it", c->name, c->hold_expiry_s,
-                         d->cfg->ledger.pending_timeout_max_s);
+        rc = mdt_err_set(err, MDT_E(INVAL),
+                         "[iso8583.%s] hold_expiry %u is above [ledger] "
+                         "pending_timeout_max %u: raise it",
+                         c->name, c->hold_expiry_s, d->cfg->ledger.pending_timeout_max_s);
     }
     if (rc == 0 && iso_host_create(&hc, d->dialog, d->cards, d->vault, &id->host) < 0) {
         rc = mdt_err_set(err, MDT_E(INVAL), "iso8583: no bank account in %s: run mandat init",

@@ -45,8 +45,7 @@ static int write_iso_request(struct sqlite_store *s, const struct iso_request_ro
     return sqlite_step_done(s, st, err);
 }
 
-static int write_card_pin(struct sqlite_store *s, const struct card_pin_row *r,
-                          struct mdt_err *err)
+static int write_card_pin(struct sqlite_store *s, const struct card_pin_row *r, struct mdt_err *err)
 {
     sqlite3_stmt *st = s->st[ST_UPSERT_CARD_PIN];
 

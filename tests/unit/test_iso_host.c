@@ -229,7 +229,8 @@ static void test_approve_and_retransmit(void **state)
     b = decide(&rq); /* a retransmission: the first answer, no second hold */
     assert_string_equal(b.code, "00");
     assert_string_equal(b.auth_id, a.auth_id);
-    assert_int_equal(available(), 100000 - 4608);    /* An advice the ledger refuses (above the balance) is still acknowledged, also again. */
+    assert_int_equal(available(), 100000 - 4608); /* An advice the ledger refuses (above the
+                                                     balance) is still acknowledged, also again. */
     rq = req("0120", "000000", 500000, "", "", "000000000009");
     assert_string_equal(decide(&rq).code, "00");
     assert_string_equal(decide(&rq).code, "00");
