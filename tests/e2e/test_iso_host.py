@@ -240,6 +240,8 @@ def main():
     want = 'Retrait 500,00 MAD (46,08 €) ****%s, solde %d,%02d €' % (pan1[-4:], expect // 100,
                                                                      expect % 100)
     check(texts == [want], 'the holder\'s SMS: %s, want %s' % (texts, want))
+    o = cli('sms', '+212612345678', 'HISTO', 'CARTE')
+    check('-46,08 € retrait' in o, 'HISTO CARTE shows the withdrawal: ' + o)
     m, f = sw.request('0200', atm)  # retransmission
     check(f.get(39) == first.get(39) and f.get(38) == first.get(38) and
           f.get(54) == first.get(54), 'retransmission: the first answer (%s)' % f)
