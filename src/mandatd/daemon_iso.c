@@ -41,6 +41,10 @@ struct iso_daemon {
     size_t link_count;
     struct wake_queue finished;
     struct event *reread;
+    /* The requests in the engine, to attach retransmissions to their original's: a short list
+     * (in_flight bounds it per connection), scanned. */
+    struct iso_pending **pendings;
+    size_t pending_count, pending_cap;
 };
 
 /* One request in the engine. */
@@ -55,26 +59,23 @@ struct iso_pending {
     bool undo; /* the undoing of a late approval: nobody to answer */
 };
 
-/* The pending request of each original in the engine, to attach retransmissions to. A short
- * list: in_flight bounds it per connection. */
-static struct iso_pending **pendings;
-static size_t pending_count, pending_cap;
-
-static void pending_forget(struct iso_pending *p)
+static void pending_forget(struct iso_daemon *id, struct iso_pending *p)
 {
-    for (size_t i = 0; i < pending_count; i++) {
-        if (pendings[i] == p) {
-            pendings[i] = pendings[--pending_count];
+    for (size_t i = 0; i < id->pending_count; i++) {
+        if (id->pendings[i] == p) {
+            id->pendings[i] = id->pendings[--id->pending_count];
             return;
         }
     }
 }
 
-static struct iso_pending *pending_of(const char *orig)
+static struct iso_pending *pending_of(struct iso_daemon *id, const char *orig)
 {
-    for (size_t i = 0; i < pending_count; i++) {
-        if (pendings[i]->step != NULL && strcmp(pendings[i]->step->req.orig, orig) == 0) {
-            return pendings[i];
+    for (size_t i = 0; i < id->pending_count; i++) {
+        struct iso_pending *p = id->pendings[i];
+
+        if (p->step != NULL && strcmp(p->step->req.orig, orig) == 0) {
+            return p;
         }
     }
     return NULL;
@@ -140,7 +141,7 @@ static void pending_answer(struct iso_pending *p, const struct iso_host_answer *
 
 static void pending_free(struct iso_pending *p)
 {
-    pending_forget(p);
+    pending_forget(p->link->owner, p);
     if (p->timer != NULL) {
         event_free(p->timer);
     }
@@ -336,7 +337,7 @@ static void on_request(struct iso_link_request *rq, const struct iso8583_msg *ms
         return;
     }
     if (rc == -MDT_EBUSY) {
-        p = pending_of(hr.orig);
+        p = pending_of(id, hr.orig);
         if (p != NULL && p->waiter_count < ISO_WAITERS_MAX) {
             p->waiters[p->waiter_count++] = rq;
         } else {
@@ -356,8 +357,9 @@ static void on_request(struct iso_link_request *rq, const struct iso8583_msg *ms
     p->rq = rq;
     p->step = s;
     p->timer = evtimer_new(id->d->base, on_budget, p);
-    mem_grow((void **)&pendings, &pending_cap, pending_count + 1, sizeof(*pendings));
-    pendings[pending_count++] = p;
+    mem_grow((void **)&id->pendings, &id->pending_cap, id->pending_count + 1,
+             sizeof(*id->pendings));
+    id->pendings[id->pending_count++] = p;
     if (p->timer != NULL) {
         evtimer_add(p->timer, &tv);
     }
@@ -580,8 +582,8 @@ void daemon_stop_iso(struct daemon *d)
     daemon_stop_iso_links(d);
     /* The engine has stopped: steps it finished after the loop are answered (EIO) and freed. */
     wake_queue_release(&id->finished, discard_finished, id);
-    while (pending_count > 0) {
-        struct iso_pending *p = pendings[0];
+    while (id->pending_count > 0) {
+        struct iso_pending *p = id->pendings[0];
         struct iso_host_answer a;
 
         if (p->step != NULL) {
@@ -591,9 +593,7 @@ void daemon_stop_iso(struct daemon *d)
         pending_answer(p, &(struct iso_host_answer){.code = "91"});
         pending_free(p);
     }
-    free(pendings);
-    pendings = NULL;
-    pending_cap = 0;
+    free(id->pendings);
     if (id->reread != NULL) {
         event_free(id->reread);
     }
