@@ -88,6 +88,11 @@ void cmd_prompt_usage(FILE *out);
 /* ---- cards (cmd_card.c) ---- */
 
 int cmd_card(struct cli *c, int argc, char **argv);
+
+/* ---- exchange rates of the ISO 8583 host (cmd_rates.c) ---- */
+
+void cmd_rates_usage(FILE *out);
+int cmd_rates(struct cli *c, int argc, char **argv);
 void cmd_card_usage(FILE *out);
 int cmd_vault(struct cli *c, int argc, char **argv);
 void cmd_vault_usage(FILE *out);

@@ -22,6 +22,7 @@ static const struct cli_command commands[] = {
     {"merchant", cmd_merchant, cmd_merchant_usage, "merchants of the HTTP API and their keys"},
     {"webhook", cmd_webhook, cmd_webhook_usage, "merchants' events: list, replay, secret"},
     {"card", cmd_card, cmd_card_usage, "prepaid cards: issue, list, show, block"},
+    {"rates", cmd_rates, cmd_rates_usage, "exchange rates of the ISO 8583 host's cards"},
     {"vault", cmd_vault, cmd_vault_usage, "rotate the card numbers' encryption key"},
     {"sms", cmd_sms, cmd_sms_usage, "send an SMS to mandatd as if from a phone"},
     {"phone", cmd_phone, cmd_phone_usage, "an interactive phone on mandatd"},

@@ -324,7 +324,9 @@ static void test_schema_and_missing(void **state)
                " DROP TABLE campaigns; DROP TABLE campaign_donations; DROP TABLE social_links;"
                " DROP TABLE social_cursors; DROP TABLE code_orders; DROP TABLE card_pans;"
                " DROP TABLE cards; DROP TABLE card_aliases; DROP TABLE card_topups;"
-               " DROP TABLE acquirer_ops; DROP TABLE card_files; DROP TABLE card_orders; PRAGMA user_version = 1");
+               " DROP TABLE acquirer_ops; DROP TABLE card_files; DROP TABLE card_orders;"
+               " DROP TABLE iso_requests; DROP TABLE card_pins; DROP TABLE fx_rates;"
+               " PRAGMA user_version = 1");
     assert_int_equal(store_open(&so, &f->store, &err), 0);
     sql(f->db, "SELECT count(*) FROM customers, outbox");
     {
