@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "store/store_pg_int.h"
 
 /* ---- errors and queries ---- */
@@ -288,7 +289,7 @@ static void pg_close(struct store *base)
     free(s);
 }
 
-static int configure(struct pg_store *s, const struct store_options *opt, struct mdt_err *err)
+int pg_session(struct pg_store *s, struct mdt_err *err)
 {
     /* Durability: FULL waits for the WAL flush at every COMMIT (what mandat promises); NORMAL
      * and OFF let the server acknowledge before it (a crash may lose the last commits, never
@@ -296,29 +297,86 @@ static int configure(struct pg_store *s, const struct store_options *opt, struct
     static const char *const sync_sql[] = {"SET synchronous_commit = on",
                                            "SET synchronous_commit = off",
                                            "SET synchronous_commit = off"};
+    char sql[64];
     int rc = pg_run(s,
                     "SET bytea_output = 'hex'; SET client_min_messages = warning;"
                     " SET standard_conforming_strings = on",
                     err);
 
     if (rc == 0) {
-        rc = pg_run(s, sync_sql[opt->sync >= 0 && opt->sync <= 2 ? opt->sync : 0], err);
+        rc = pg_run(s, sync_sql[s->sync >= 0 && s->sync <= 2 ? s->sync : 0], err);
     }
-    if (rc == 0 && opt->busy_timeout_ms > 0) {
-        char sql[64];
-
-        snprintf(sql, sizeof(sql), "SET lock_timeout = %d", opt->busy_timeout_ms);
+    if (rc == 0 && s->busy_timeout_ms > 0) {
+        snprintf(sql, sizeof(sql), "SET lock_timeout = %d", s->busy_timeout_ms);
         rc = pg_run(s, sql, err);
     }
+    if (rc == 0 && s->read_only) {
+        rc = pg_run(s, "SET default_transaction_read_only = on", err);
+    }
+    return rc;
+}
+
+int pg_connected(struct pg_store *s, struct mdt_err *err)
+{
+    int64_t now = clock_mono_us();
+    int rc;
+
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        return 0;
+    }
+    if (now < s->retry_at_us) {
+        return mdt_err_set(err, MDT_E(IO),
+                           "the PostgreSQL server cannot be reached: next try in %lld ms",
+                           (long long)((s->retry_at_us - now) / 1000));
+    }
+    s->in_tx = false;
+    s->prepared = false; /* a new session has no prepared statements */
+    PQreset(s->conn);
+    rc = PQstatus(s->conn) == CONNECTION_OK ? pg_session(s, err)
+                                            : pg_error(s, NULL, err, "reconnect");
+    if (rc < 0) {
+        s->wait_ms = s->wait_ms == 0 ? PG_RECONNECT_FIRST_MS : s->wait_ms * 2;
+        if (s->wait_ms > PG_RECONNECT_MAX_MS) {
+            s->wait_ms = PG_RECONNECT_MAX_MS;
+        }
+        s->retry_at_us = now + (int64_t)s->wait_ms * 1000;
+        return rc;
+    }
+    s->wait_ms = 0;
+    s->retry_at_us = 0;
+    return 0;
+}
+
+/* A password in the URI would be in the configuration, in messages that name the store and, on
+ * a command line, in ps: refused; libpq reads it from passfile= or PGPASSFILE instead. */
+static bool uri_has_password(const char *uri)
+{
+    const char *auth = strstr(uri, "://");
+    size_t end;
+
+    if (auth == NULL) {
+        return false;
+    }
+    auth += 3;
+    end = strcspn(auth, "/?");
+    for (size_t i = 0; i < end; i++) {
+        if (auth[i] == '@') {
+            return memchr(auth, ':', i) != NULL;
+        }
+    }
+    return strstr(auth + end, "password=") != NULL;
+}
+
+static int configure(struct pg_store *s, struct mdt_err *err)
+{
+    int rc = pg_session(s, err);
+
     if (rc == 0) {
-        rc = migrate(s, opt->create, err);
+        rc = migrate(s, s->create, err);
     }
     if (rc == 0) {
         rc = pg_head_read(s, false, err);
         s->seen_seq = s->journal_seq;
-    }
-    if (rc == 0 && opt->read_only) {
-        rc = pg_run(s, "SET default_transaction_read_only = on", err);
     }
     return rc;
 }
@@ -335,6 +393,15 @@ int store_pg_open(const struct store_options *opt, struct store **out, struct md
     }
     s->base.ops = &pg_ops;
     s->read_only = opt->read_only;
+    s->create = opt->create;
+    s->sync = opt->sync;
+    s->busy_timeout_ms = opt->busy_timeout_ms;
+    if (uri_has_password(opt->path)) {
+        rc = mdt_err_set(err, MDT_E(INVAL),
+                         "the PostgreSQL URI holds a password: put it in a passfile"
+                         " (the URI's passfile= or PGPASSFILE), never in [store] path");
+        goto fail;
+    }
     /* libpq reads the password from the URI's passfile= or PGPASSFILE when the URI has none;
      * the connection string itself is never quoted in a message (it may hold one). */
     s->conn = PQconnectdb(opt->path);
@@ -345,7 +412,7 @@ int store_pg_open(const struct store_options *opt, struct store **out, struct md
                          (int)strcspn(msg, "\n"), msg);
         goto fail;
     }
-    rc = configure(s, opt, err);
+    rc = configure(s, err);
     if (rc < 0) {
         goto fail;
     }

@@ -28,6 +28,15 @@
  * engine is told (PostgreSQL itself only raises them under contention on distributed engines or
  * SERIALIZABLE; each try is a full, fresh transaction). */
 #define PG_RETRY_MAX 5
+/* Waits between two reconnection attempts after the server went away: doubled from the first
+ * to the last, so a server down for long costs one connection attempt every 5 s, not a busy
+ * loop of the engine's batches. */
+#define PG_RECONNECT_FIRST_MS 100
+#define PG_RECONNECT_MAX_MS 5000
+/* How long a batch whose COMMIT's fate was lost with the connection waits for the server to
+ * come back and say (by its journal entry) whether it committed, before the batch is reported
+ * failed with its fate unknown (the next start's replay then decides). */
+#define PG_RESOLVE_MAX_MS 30000
 
 /* The batch a write transaction carries until its COMMIT: kept so that a batch refused with a
  * serialization failure or a deadlock (40001, 40P01) is sent again, whole, in a new transaction.
@@ -42,6 +51,7 @@ struct pg_store {
     struct store base;
     PGconn *conn;
     bool read_only;
+    bool create;
     bool in_tx;
     bool prepared; /* the write path's statements exist in this session */
     /* the journal's head as this connection last saw it (store_changed compares with it), and
@@ -50,6 +60,12 @@ struct pg_store {
     uint8_t journal_hash[SHA256_LEN], next_journal_hash[SHA256_LEN];
     uint64_t seen_seq;
     struct pg_pending pending;
+    /* session settings, set again on every new connection */
+    int sync;
+    int busy_timeout_ms;
+    /* reconnection backoff: no attempt before retry_at_us (monotonic); wait_ms the next wait */
+    int64_t retry_at_us;
+    int wait_ms;
 };
 
 /* The schema's versions (store_pg_schema.c): pg_migrations[v - 1] takes a database from version
@@ -60,6 +76,11 @@ extern const int pg_schema_version;
 /* Turn a failed result (or the connection's last error when res is NULL) into a code and a
  * message ("what: the server's words"); never includes the connection string. */
 int pg_error(struct pg_store *s, const PGresult *res, struct mdt_err *err, const char *what);
+/* The connection is up, or comes back (with its session settings): a lost one is reset at most
+ * once per backoff wait; -MDT_EIO while the server cannot be reached. */
+int pg_connected(struct pg_store *s, struct mdt_err *err);
+/* Set this connection's session (durability, bytea in hex, lock timeout, read-only). */
+int pg_session(struct pg_store *s, struct mdt_err *err);
 /* Run SQL without results (several statements allowed). */
 int pg_run(struct pg_store *s, const char *sql, struct mdt_err *err);
 /* Run one query with text parameters (rows or a command). *out: PQclear() it. */

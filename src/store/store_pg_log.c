@@ -9,8 +9,10 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "base/assert.h"
+#include "base/clock.h"
 #include "store/store_pg_int.h"
 
 /* Prepared statements of the write path (prepared once per connection, on first write). */
@@ -373,6 +375,9 @@ int pg_read_tx_begin(struct pg_store *s, bool *own, struct mdt_err *err)
 
     *own = !s->in_tx;
     if (*own) {
+        rc = pg_connected(s, err);
+    }
+    if (rc == 0 && *own) {
         rc = pg_run(s, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
     }
     return rc;
@@ -414,8 +419,11 @@ int pg_changed(struct store *base, bool *changed, struct mdt_err *err)
     struct pg_store *s = (struct pg_store *)base;
     PGresult *res = NULL;
     uint64_t seq;
-    int rc = pg_query(s, "SELECT seq FROM journal_head WHERE id = 1", 0, NULL, &res, err);
+    int rc = pg_connected(s, err);
 
+    if (rc == 0) {
+        rc = pg_query(s, "SELECT seq FROM journal_head WHERE id = 1", 0, NULL, &res, err);
+    }
     if (rc < 0) {
         return rc;
     }
@@ -458,6 +466,10 @@ int pg_begin(struct store *base, bool *changed, struct mdt_err *err)
     int rc;
 
     MDT_ASSERT(!s->in_tx && !s->read_only);
+    rc = pg_connected(s, err);
+    if (rc < 0) {
+        return rc;
+    }
     if (!s->prepared) {
         rc = prepare_all(s, err);
         if (rc < 0) {
@@ -513,20 +525,32 @@ int pg_write(struct store *base, const struct ledger_changes *ch, const struct s
     return 0;
 }
 
-/* After a lost connection: reconnect, and say whether the batch's journal entry is there (its
- * COMMIT happened) by reading it back. */
+/* After a lost connection: reconnect (waiting up to PG_RESOLVE_MAX_MS, with backoff: nothing
+ * can commit meanwhile anyway), and say whether the batch's journal entry is there (its COMMIT
+ * happened) by reading it back. Until then nobody is answered. */
 static int resolve_unknown(struct pg_store *s, bool *committed, struct mdt_err *err)
 {
     char seq[24], hash[2 * SHA256_LEN + 3];
     const char *params[2] = {seq, hash};
+    int64_t give_up = clock_mono_us() + (int64_t)PG_RESOLVE_MAX_MS * 1000;
     PGresult *res = NULL;
     int rc;
 
-    PQreset(s->conn);
-    if (PQstatus(s->conn) != CONNECTION_OK) {
-        return pg_error(s, NULL, err, "reconnect after a lost COMMIT");
+    s->retry_at_us = 0;
+    for (;;) {
+        rc = pg_connected(s, err);
+        if (rc == 0 || clock_mono_us() >= give_up) {
+            break;
+        }
+        usleep((useconds_t)(s->retry_at_us > clock_mono_us() ? s->retry_at_us - clock_mono_us()
+                                                             : 1000));
     }
-    rc = pg_run(s, "SET bytea_output = 'hex'", err);
+    if (rc < 0) {
+        return mdt_err_set(err, MDT_E(IO),
+                           "connection to PostgreSQL lost during COMMIT of journal entry %" PRIu64
+                           " and not back: its fate is unknown until the next start reads it",
+                           s->pending.j.seq);
+    }
     snprintf(seq, sizeof(seq), "%" PRIu64, s->pending.j.seq);
     pg_hex_text(s->pending.j.hash, SHA256_LEN, hash);
     if (rc == 0) {
@@ -537,7 +561,6 @@ static int resolve_unknown(struct pg_store *s, bool *committed, struct mdt_err *
         *committed = PQntuples(res) == 1;
     }
     PQclear(res);
-    s->prepared = false; /* a new session has no prepared statements */
     return rc;
 }
 
@@ -631,7 +654,10 @@ int pg_read_begin(struct store *base, struct mdt_err *err)
     int rc;
 
     MDT_ASSERT(!s->in_tx);
-    rc = pg_run(s, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
+    rc = pg_connected(s, err);
+    if (rc == 0) {
+        rc = pg_run(s, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
+    }
     if (rc == 0) {
         s->in_tx = true;
     }

@@ -91,6 +91,9 @@ int pg_transfer_get(struct store *base, struct id128 id, struct transfer *out, s
     const char *params[1] = {idt};
     int rc = MDT_E(NOTFOUND);
 
+    if (pg_connected(s, err) < 0) {
+        return MDT_E(IO);
+    }
     pg_id_text(id, idt);
     for (int i = 0; i < 2 && rc == MDT_E(NOTFOUND); i++) {
         PGresult *res = NULL;

@@ -281,13 +281,19 @@ static void test_refusals(void **state)
     assert_int_equal(store_channel_load(s, &fns, NULL, 0, &err), MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "SQLite"));
     store_close(s);
-    /* A password in the URI, a port where no server listens: the message names neither. */
+    /* A password in the URI is refused (it would be in ps and in messages): a passfile. */
     at = strchr(pg, '@');
     assert_non_null(at);
     snprintf(bad, sizeof(bad), "postgresql://postgres:s3cretpw@127.0.0.1:1/postgres");
     so.path = bad;
-    assert_int_equal(store_open(&so, &s, &err), MDT_E(IO));
+    assert_int_equal(store_open(&so, &s, &err), MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "passfile"));
     assert_null(strstr(err.msg, "s3cretpw"));
+    snprintf(bad, sizeof(bad), "postgresql://127.0.0.1:1/postgres?user=x&password=s3cretpw");
+    assert_int_equal(store_open(&so, &s, &err), MDT_E(INVAL));
+    /* No server there: an I/O error. */
+    snprintf(bad, sizeof(bad), "postgresql://postgres@127.0.0.1:1/postgres?connect_timeout=2");
+    assert_int_equal(store_open(&so, &s, &err), MDT_E(IO));
     test_store_drop(pg);
 }
 
