@@ -24,6 +24,12 @@
 /* Rows fetched at once from a server-side cursor (replay, verification): memory stays bounded
  * however long the log is. */
 #define PG_FETCH_ROWS 4096
+/* Rows of a batch's logs from which COPY carries them instead of one INSERT each in the pipeline
+ * (measured on this machine, bench/RESULTS.md: COPY costs two round trips a table but much less
+ * server time a row). */
+#ifndef PG_COPY_MIN
+#define PG_COPY_MIN 64
+#endif
 /* Times a batch refused by a serialization failure or a deadlock is sent again before the
  * engine is told (PostgreSQL itself only raises them under contention on distributed engines or
  * SERIALIZABLE; each try is a full, fresh transaction). */
@@ -72,6 +78,18 @@ struct pg_store {
  * v - 1 to v; PG_SCHEMA_VERSION must equal SQLite's (a test compares them). */
 extern const char *const pg_migrations[];
 extern const int pg_schema_version;
+
+/* What a batch's results said: the first error kept for the message (PQclear it). */
+struct pg_drain {
+    PGresult *first_error;
+    bool retry; /* 40001 or 40P01: send the batch again */
+    bool lost;  /* the connection went away: the fate of what was sent is unknown */
+};
+
+/* Send the three logs' rows of ch (batch number batch) by COPY, one per table that has rows,
+ * in the open transaction (store_pg_copy.c). 0, or -1 with d filled. */
+int pg_copy_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
+                 struct pg_drain *d);
 
 /* Turn a failed result (or the connection's last error when res is NULL) into a code and a
  * message ("what: the server's words"); never includes the connection string. */

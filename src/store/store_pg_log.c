@@ -102,15 +102,8 @@ static void params_event(struct params *p, const struct account_event *e, uint64
 
 /* ---- the pipeline ---- */
 
-/* What a pipeline's results said: the first error kept for the message. */
-struct drain {
-    PGresult *first_error;
-    bool retry;
-    bool lost; /* the connection went away: the fate of what was sent is unknown */
-};
-
 /* Read results up to the next sync point. */
-static void drain_sync(struct pg_store *s, struct drain *d)
+static void drain_sync(struct pg_store *s, struct pg_drain *d)
 {
     for (;;) {
         PGresult *res = PQgetResult(s->conn);
@@ -137,7 +130,7 @@ static void drain_sync(struct pg_store *s, struct drain *d)
     }
 }
 
-static int pipeline_sync(struct pg_store *s, struct drain *d, int *sent)
+static int pipeline_sync(struct pg_store *s, struct pg_drain *d, int *sent)
 {
     if (PQpipelineSync(s->conn) != 1) {
         d->lost = true;
@@ -148,7 +141,7 @@ static int pipeline_sync(struct pg_store *s, struct drain *d, int *sent)
     return d->first_error != NULL || d->lost ? -1 : 0;
 }
 
-static int send_prepared(struct pg_store *s, int which, const struct params *p, struct drain *d,
+static int send_prepared(struct pg_store *s, int which, const struct params *p, struct pg_drain *d,
                          int *sent)
 {
     if (PQsendQueryPrepared(s->conn, prepared[which].name, prepared[which].nparams, p->v, NULL,
@@ -162,21 +155,22 @@ static int send_prepared(struct pg_store *s, int which, const struct params *p, 
     return 0;
 }
 
+/* The batch's rows; the three logs' only when !copied (pg_copy_logs sent them). */
 static int send_rows(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
-                     struct drain *d, int *sent)
+                     bool copied, struct pg_drain *d, int *sent)
 {
     struct params p;
     int rc = 0;
 
-    for (size_t i = 0; rc == 0 && i < ch->event_count; i++) {
+    for (size_t i = 0; !copied && rc == 0 && i < ch->event_count; i++) {
         params_event(&p, &ch->events[i], batch);
         rc = send_prepared(s, 0, &p, d, sent);
     }
-    for (size_t i = 0; rc == 0 && i < ch->transfer_count; i++) {
+    for (size_t i = 0; !copied && rc == 0 && i < ch->transfer_count; i++) {
         params_transfer(&p, &ch->transfers[i], batch);
         rc = send_prepared(s, 1, &p, d, sent);
     }
-    for (size_t i = 0; rc == 0 && i < ch->rejection_count; i++) {
+    for (size_t i = 0; !copied && rc == 0 && i < ch->rejection_count; i++) {
         params_transfer(&p, &ch->rejections[i], batch);
         rc = send_prepared(s, 2, &p, d, sent);
     }
@@ -188,7 +182,7 @@ static int send_rows(struct pg_store *s, const struct ledger_changes *ch, uint64
     return rc;
 }
 
-static int send_journal(struct pg_store *s, const struct journal_entry *j, struct drain *d,
+static int send_journal(struct pg_store *s, const struct journal_entry *j, struct pg_drain *d,
                         int *sent)
 {
     struct params p;
@@ -216,19 +210,25 @@ static int send_journal(struct pg_store *s, const struct journal_entry *j, struc
     return rc;
 }
 
-/* Send the pending batch and COMMIT, in pipeline mode. The transaction (and the head's lock) is
- * open. Returns 0 when committed, else fills d. */
-static int send_batch(struct pg_store *s, struct drain *d)
+/* Send the pending batch and COMMIT: the logs' rows by COPY when there are at least
+ * PG_COPY_MIN of them, the rest as prepared statements in pipeline mode. The transaction (and
+ * the head's lock) is open. Returns 0 when committed, else fills d. */
+static int send_batch(struct pg_store *s, struct pg_drain *d)
 {
     const struct pg_pending *pb = &s->pending;
+    const struct ledger_changes *ch = pb->ch;
+    bool copy = ch->event_count + ch->transfer_count + ch->rejection_count >= PG_COPY_MIN;
     int sent = 0;
     int rc;
 
+    if (copy && pg_copy_logs(s, ch, pb->j.seq, d) < 0) {
+        return -1;
+    }
     if (PQenterPipelineMode(s->conn) != 1) {
         d->lost = PQstatus(s->conn) != CONNECTION_OK;
         return -1;
     }
-    rc = send_rows(s, pb->ch, pb->j.seq, d, &sent);
+    rc = send_rows(s, ch, pb->j.seq, copy, d, &sent);
     if (rc == 0) {
         rc = send_journal(s, &pb->j, d, &sent);
     }
@@ -571,7 +571,7 @@ static int commit_batch(struct pg_store *s, struct mdt_err *err)
     int rc = -1;
 
     for (int attempt = 0; attempt <= PG_RETRY_MAX; attempt++) {
-        struct drain d = {0};
+        struct pg_drain d = {0};
 
         if (send_batch(s, &d) == 0) {
             return 0;
