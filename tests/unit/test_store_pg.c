@@ -2,7 +2,8 @@
 /* The PostgreSQL store beside SQLite: the same operations give the same journal (digests and
  * hashes, entry by entry), the same replayed view and sums, the same schema version; checks
  * find tampering; what the backend does not hold is refused with a clear error; a lost
- * connection mid-batch loses nothing and commits nothing twice; no password reaches a message.
+ * connection mid-batch loses nothing and commits nothing twice; a serialization failure is
+ * retried without a second effect; a password in the URI is refused; COPY keeps every byte.
  * Needs the suite's server (tests/pg.sh, CTest fixture pg_server). */
 #include <libpq-fe.h>
 #include <setjmp.h>
@@ -385,14 +386,60 @@ static void test_copy_batch(void **state)
     test_store_drop(pg);
 }
 
+/* A batch refused with a serialization failure (40001, injected by a trigger that fails the
+ * first tries: a sequence is not rolled back) is sent again and committed once; refused more
+ * than PG_RETRY_MAX times, it is reported and nothing of it stays. */
+static void test_retry_serialization(void **state)
+{
+    char pg[512];
+    struct store_options so = {.create = true};
+    struct store *s = NULL;
+    struct ledger_changes ch = {0};
+    struct account_event ev = {.seq = 1, .account_id = 1, .type = 0, .currency = "EUR"};
+    struct mdt_err err = {0};
+    bool changed = false;
+    uint64_t v = 0;
+
+    (void)state;
+    pg_path("retry", pg, sizeof(pg));
+    so.path = pg;
+    assert_int_equal(store_open(&so, &s, NULL), 0);
+    assert_int_equal(test_store_sql(pg, "CREATE SEQUENCE tries;"
+                                        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
+                                        " IF nextval('tries') <= 2 THEN RAISE EXCEPTION 'injected'"
+                                        " USING ERRCODE = '40001'; END IF; RETURN NEW; END $$"
+                                        " LANGUAGE plpgsql;"
+                                        "CREATE TRIGGER refuse BEFORE INSERT ON journal"
+                                        " FOR EACH ROW EXECUTE FUNCTION refuse()"),
+                     0);
+    ch.events = &ev;
+    ch.event_count = 1;
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, &ch, NULL, 0, "batch", 1, NULL), 0);
+    assert_int_equal(store_commit(s, NULL), 0);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM account_events"), 1);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM journal"), 1);
+    assert_int_equal(pg_int_query(pg, "SELECT last_value FROM tries"), 3);
+    /* Refused every time: an error, and no row of it. */
+    assert_int_equal(test_store_sql(pg, "ALTER SEQUENCE tries RESTART WITH -100 MINVALUE -100"), 0);
+    ev.seq = 2;
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, &ch, NULL, 0, "batch", 2, NULL), 0);
+    assert_int_equal(store_commit(s, &err), MDT_E(BUSY));
+    assert_non_null(strstr(err.msg, "40001"));
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM account_events"), 1);
+    assert_int_equal(store_check_journal(s, NULL, NULL, &v, NULL), 0);
+    assert_int_equal(v, 0);
+    store_close(s);
+    test_store_drop(pg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_journal),
-        cmocka_unit_test(test_schema_version),
-        cmocka_unit_test(test_refusals),
-        cmocka_unit_test(test_lost_connection),
-        cmocka_unit_test(test_copy_batch),
+        cmocka_unit_test(test_same_journal), cmocka_unit_test(test_schema_version),
+        cmocka_unit_test(test_refusals),     cmocka_unit_test(test_lost_connection),
+        cmocka_unit_test(test_copy_batch),   cmocka_unit_test(test_retry_serialization),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
