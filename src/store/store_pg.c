@@ -2,9 +2,10 @@
 /* The store on PostgreSQL (libpq): selected by a [store] path that is a postgresql:// URI. This
  * file connects (the password comes from the URI's passfile or PGPASSFILE, and no message ever
  * quotes the connection string), applies the migrations of store_pg_schema.c, decodes results,
- * and holds the backend's table of operations; the ledger's log is in store_pg_log.c, reads and
- * checks in store_pg_read.c. The channels' tables exist (same schema versions as SQLite) but
- * their rows are not written or read here yet: those operations refuse, they never pretend. */
+ * and holds the backend's table of operations; the ledger's log is in store_pg_log.c (COPY in
+ * store_pg_copy.c), reads and checks in store_pg_read.c, the channels' rows in
+ * store_pg_channel.c. Card numbers and issued cards are not kept here yet: those operations
+ * refuse, they never pretend. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -286,6 +287,7 @@ static void pg_close(struct store *base)
     if (s->conn != NULL) {
         PQfinish(s->conn);
     }
+    pg_channel_release(s);
     free(s);
 }
 
@@ -425,48 +427,12 @@ fail:
 
 /* ---- what this backend does not hold yet: refused, never pretended ---- */
 
-static int refuse_channels(struct mdt_err *err, const char *what)
+static int refuse_cards(struct mdt_err *err, const char *what)
 {
     return mdt_err_set(err, MDT_E(INVAL),
-                       "%s: the PostgreSQL store keeps the ledger only; the channels' rows "
-                       "(inbox, outbox, customers, merchants, webhooks, cards...) need a SQLite "
-                       "[store] path for now",
+                       "%s: the PostgreSQL store does not keep card numbers yet: use a SQLite"
+                       " [store] path for cards",
                        what);
-}
-
-static int pg_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,
-                           int64_t inbox_since_us, struct mdt_err *err)
-{
-    static const struct store_channel_fns none;
-
-    (void)base, (void)ctx, (void)inbox_since_us;
-    /* Loading nothing is loading nothing: no table is read. */
-    if (memcmp(fns, &none, sizeof(none)) == 0) {
-        return 0;
-    }
-    return refuse_channels(err, "load channel rows");
-}
-
-static int pg_webhook_list(struct store *base, const struct store_webhook_filter *f,
-                           store_webhook_fn fn, void *ctx, struct mdt_err *err)
-{
-    (void)base, (void)f, (void)fn, (void)ctx;
-    return refuse_channels(err, "list webhook events");
-}
-
-static int pg_webhook_requeue(struct store *base, const struct store_webhook_filter *f,
-                              int64_t now_us, uint64_t *count, struct mdt_err *err)
-{
-    (void)base, (void)f, (void)now_us;
-    *count = 0;
-    return refuse_channels(err, "replay webhook events");
-}
-
-static int pg_messages(struct store *base, const char *number, uint32_t limit, store_message_fn fn,
-                       void *ctx, struct mdt_err *err)
-{
-    (void)base, (void)number, (void)limit, (void)fn, (void)ctx;
-    return refuse_channels(err, "read messages");
 }
 
 static int pg_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
@@ -475,7 +441,7 @@ static int pg_card_reseal(struct store *base, uint32_t version, uint32_t limit, 
     (void)base, (void)version, (void)limit, (void)fn, (void)ctx;
     *resealed = 0;
     *left = 0;
-    return refuse_channels(err, "re-encrypt card numbers");
+    return refuse_cards(err, "re-encrypt card numbers");
 }
 
 static int pg_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
@@ -483,7 +449,7 @@ static int pg_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool
 {
     (void)base, (void)pan_mac;
     *known = false;
-    return refuse_channels(err, "look up a card number");
+    return refuse_cards(err, "look up a card number");
 }
 
 static const struct store_ops pg_ops = {

@@ -44,13 +44,31 @@
  * failed with its fate unknown (the next start's replay then decides). */
 #define PG_RESOLVE_MAX_MS 30000
 
+/* A growing text buffer (SQL, COPY data, parameters). */
+struct pg_sbuf {
+    char *p;
+    size_t len, cap;
+};
+
+/* Text parameters of one statement, formatted into one buffer. */
+#define PG_PARAMS_MAX 20
+struct pg_params {
+    struct pg_sbuf b;
+    size_t off[PG_PARAMS_MAX];
+    bool null[PG_PARAMS_MAX];
+    int n;
+    const char *v[PG_PARAMS_MAX];
+};
+
 /* The batch a write transaction carries until its COMMIT: kept so that a batch refused with a
  * serialization failure or a deadlock (40001, 40P01) is sent again, whole, in a new transaction.
  * Valid between pg_write and the end of pg_commit (the engine keeps them that long). */
 struct pg_pending {
     const struct ledger_changes *ch;
     struct journal_entry j;
-    bool has_entry;
+    bool has_entry;               /* ledger rows and their journal entry */
+    const struct store_extras *x; /* channel rows */
+    size_t nx;
 };
 
 struct pg_store {
@@ -66,6 +84,8 @@ struct pg_store {
     uint8_t journal_hash[SHA256_LEN], next_journal_hash[SHA256_LEN];
     uint64_t seen_seq;
     struct pg_pending pending;
+    char *channel_sql[2 * 18]; /* store_pg_channel.c's inserts, made once per handle */
+    struct pg_params params;
     /* session settings, set again on every new connection */
     int sync;
     int busy_timeout_ms;
@@ -90,6 +110,29 @@ struct pg_drain {
  * in the open transaction (store_pg_copy.c). 0, or -1 with d filled. */
 int pg_copy_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
                  struct pg_drain *d);
+
+/* Send one statement with text parameters in the batch's pipeline (store_pg_log.c); 0, or -1
+ * with d filled. */
+int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
+                   struct pg_drain *d, int *sent);
+
+/* ---- channel rows (store_pg_channel.c) ---- */
+/* Refuse rows this backend does not keep yet (the cards' own tables): -MDT_EINVAL. */
+int pg_extras_check(const struct store_extras *x, size_t nx, struct mdt_err *err);
+/* Send the channel rows x[0..nx) in the batch's pipeline: 0, or -1 with d filled. */
+int pg_send_extras(struct pg_store *s, const struct store_extras *x, size_t nx, struct pg_drain *d,
+                   int *sent);
+/* store_channel_load, store_messages, store_webhook_list and store_webhook_requeue (store.h). */
+int pg_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,
+                    int64_t inbox_since_us, struct mdt_err *err);
+int pg_messages(struct store *base, const char *number, uint32_t limit, store_message_fn fn,
+                void *ctx, struct mdt_err *err);
+int pg_webhook_list(struct store *base, const struct store_webhook_filter *f, store_webhook_fn fn,
+                    void *ctx, struct mdt_err *err);
+int pg_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,
+                       uint64_t *count, struct mdt_err *err);
+/* Free what the channel rows' code keeps in s. */
+void pg_channel_release(struct pg_store *s);
 
 /* Turn a failed result (or the connection's last error when res is NULL) into a code and a
  * message ("what: the server's words"); never includes the connection string. */

@@ -156,6 +156,19 @@ static int send_prepared(struct pg_store *s, int which, const struct params *p, 
 }
 
 /* The batch's rows; the three logs' only when !copied (pg_copy_logs sent them). */
+int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
+                   struct pg_drain *d, int *sent)
+{
+    if (PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0) != 1) {
+        d->lost = true;
+        return -1;
+    }
+    if (++*sent >= PG_PIPELINE_CHUNK) {
+        return pipeline_sync(s, d, sent);
+    }
+    return 0;
+}
+
 static int send_rows(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
                      bool copied, struct pg_drain *d, int *sent)
 {
@@ -217,9 +230,10 @@ static int send_batch(struct pg_store *s, struct pg_drain *d)
 {
     const struct pg_pending *pb = &s->pending;
     const struct ledger_changes *ch = pb->ch;
-    bool copy = ch->event_count + ch->transfer_count + ch->rejection_count >= PG_COPY_MIN;
+    bool copy =
+        pb->has_entry && ch->event_count + ch->transfer_count + ch->rejection_count >= PG_COPY_MIN;
     int sent = 0;
-    int rc;
+    int rc = 0;
 
     if (copy && pg_copy_logs(s, ch, pb->j.seq, d) < 0) {
         return -1;
@@ -228,8 +242,13 @@ static int send_batch(struct pg_store *s, struct pg_drain *d)
         d->lost = PQstatus(s->conn) != CONNECTION_OK;
         return -1;
     }
-    rc = send_rows(s, ch, pb->j.seq, copy, d, &sent);
+    if (pb->has_entry) {
+        rc = send_rows(s, ch, pb->j.seq, copy, d, &sent);
+    }
     if (rc == 0) {
+        rc = pg_send_extras(s, pb->x, pb->nx, d, &sent);
+    }
+    if (rc == 0 && pb->has_entry) {
         rc = send_journal(s, &pb->j, d, &sent);
     }
     if (rc == 0 && PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1) {
@@ -484,6 +503,7 @@ int pg_begin(struct store *base, bool *changed, struct mdt_err *err)
     }
     s->in_tx = true;
     s->pending.has_entry = false;
+    s->pending.nx = 0;
     /* Under the lock no other batch can commit: the head says whether one did since we looked. */
     *changed = s->journal_seq != s->seen_seq;
     s->seen_seq = s->journal_seq;
@@ -497,13 +517,12 @@ int pg_write(struct store *base, const struct ledger_changes *ch, const struct s
     struct journal_entry *j = &s->pending.j;
 
     MDT_ASSERT(s->in_tx);
-    for (size_t i = 0; i < nx; i++) {
-        if (x[i].count > 0) {
-            return mdt_err_set(err, MDT_E(INVAL),
-                               "the PostgreSQL store keeps the ledger only: channel rows need a "
-                               "SQLite [store] path for now");
-        }
+    if (pg_extras_check(x, nx, err) < 0) {
+        return MDT_E(INVAL);
     }
+    s->pending.x = x;
+    s->pending.nx = nx;
+    /* Channel rows alone make no journal entry: the journal is the ledger's. */
     if (ch->transfer_count + ch->rejection_count + ch->event_count == 0) {
         return 0;
     }
@@ -576,6 +595,15 @@ static int commit_batch(struct pg_store *s, struct mdt_err *err)
         if (send_batch(s, &d) == 0) {
             return 0;
         }
+        if (d.lost && !s->pending.has_entry) {
+            /* Channel rows only: no journal entry says what happened; they are idempotent
+             * (inserts of known ids ignored, upserts), so the caller may send them again. */
+            s->retry_at_us = 0;
+            pg_connected(s, NULL);
+            return mdt_err_set(err, MDT_E(IO),
+                               "connection to PostgreSQL lost during the COMMIT of channel rows:"
+                               " their fate is unknown");
+        }
         if (d.lost) {
             bool committed = false;
 
@@ -595,8 +623,9 @@ static int commit_batch(struct pg_store *s, struct mdt_err *err)
         }
         /* The same batch only fits on the same head: else the view must be rebuilt. */
         rc = begin_locked(s, err);
-        if (rc == 0 && (s->journal_seq + 1 != j->seq ||
-                        memcmp(s->journal_hash, j->prev_hash, SHA256_LEN) != 0)) {
+        if (rc == 0 && s->pending.has_entry &&
+            (s->journal_seq + 1 != j->seq ||
+             memcmp(s->journal_hash, j->prev_hash, SHA256_LEN) != 0)) {
             rc = mdt_err_set(err, MDT_E(BUSY), "another writer committed meanwhile: retry");
         }
         if (rc < 0) {
@@ -613,7 +642,7 @@ int pg_commit(struct store *base, struct mdt_err *err)
     int rc;
 
     MDT_ASSERT(s->in_tx);
-    if (!s->pending.has_entry) {
+    if (!s->pending.has_entry && s->pending.nx == 0) {
         rc = pg_run(s, "COMMIT", err);
     } else {
         rc = commit_batch(s, err);
@@ -624,8 +653,10 @@ int pg_commit(struct store *base, struct mdt_err *err)
             PQclear(PQexec(s->conn, "ROLLBACK"));
         }
         s->pending.has_entry = false;
+        s->pending.nx = 0;
         return rc;
     }
+    s->pending.nx = 0;
     if (s->pending.has_entry) {
         s->journal_seq = s->pending.j.seq;
         memcpy(s->journal_hash, s->pending.j.hash, SHA256_LEN);
@@ -644,6 +675,7 @@ void pg_rollback(struct store *base)
         s->in_tx = false;
     }
     s->pending.has_entry = false;
+    s->pending.nx = 0;
 }
 
 /* ---- reading ---- */

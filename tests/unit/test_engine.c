@@ -415,11 +415,6 @@ static void test_channel_rows(void **state)
     struct ledger_result res;
     struct loaded l;
 
-    if (test_store_pg()) {
-        print_message("  channel rows: not on the PostgreSQL store yet\n");
-        skip();
-    }
-
     memset(x, 0, sizeof(x));
     strcpy(op.account.currency, "EUR");
     x[0].kind = EXTRA_INBOX;
@@ -504,11 +499,6 @@ static void test_hook_rows(void **state)
     uint64_t w;
     struct loaded l;
 
-    if (test_store_pg()) {
-        print_message("  channel rows: not on the PostgreSQL store yet\n");
-        skip();
-    }
-
     init_system(f->engine);
     w = open_account(f->engine, ACCOUNT_WALLET, 2);
     op.transfer.id = nid(1);
@@ -560,11 +550,6 @@ static void test_card_topup_rows(void **state)
 {
     struct fixture *f = *state;
     static struct store_extra x[2];
-
-    if (test_store_pg()) {
-        print_message("  channel rows: not on the PostgreSQL store yet\n");
-        skip();
-    }
 
     memset(x, 0, sizeof(x));
     x[0].kind = EXTRA_CARD_TOPUP;
