@@ -260,6 +260,12 @@ static int any_customer(void *ctx, const struct customer_row *r)
     return 0;
 }
 
+static int any_alias(void *ctx, const struct card_alias_row *r)
+{
+    (void)ctx, (void)r;
+    return 0;
+}
+
 /* What the backend does not do is refused, plainly; nothing secret is quoted. */
 static void test_refusals(void **state)
 {
@@ -268,7 +274,12 @@ static void test_refusals(void **state)
     struct store *s = NULL;
     struct mdt_err err = {0};
     struct store_channel_fns fns = {.customer = any_customer};
-    struct store_channel_fns none = {0};
+    struct store_channel_fns cards = {.card_alias = any_alias};
+    static struct store_extra card = {.kind = EXTRA_CARD};
+    struct store_extras x = {.rows = &card, .count = 1};
+    struct ledger_changes ch = {0};
+    uint64_t resealed = 0, left = 0;
+    bool changed = false;
     const char *at;
 
     (void)state;
@@ -278,9 +289,19 @@ static void test_refusals(void **state)
     assert_non_null(strstr(err.msg, "mandat init"));
     so.create = true;
     assert_int_equal(store_open(&so, &s, NULL), 0);
-    assert_int_equal(store_channel_load(s, &none, NULL, 0, NULL), 0);
-    assert_int_equal(store_channel_load(s, &fns, NULL, 0, &err), MDT_E(INVAL));
+    /* Cards are not kept here yet: refused on write, and read only while there are none. */
+    assert_int_equal(store_channel_load(s, &fns, NULL, 0, NULL), 0);
+    assert_int_equal(store_channel_load(s, &cards, NULL, 0, NULL), 0);
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, &ch, &x, 1, "batch", 1, &err), MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "SQLite"));
+    store_rollback(s);
+    assert_int_equal(store_card_reseal(s, 2, 10, NULL, NULL, &resealed, &left, &err), MDT_E(INVAL));
+    assert_int_equal(test_store_sql(pg, "INSERT INTO card_aliases VALUES ('+33600000000', 'X', 5,"
+                                        " 0)"),
+                     0);
+    assert_int_equal(store_channel_load(s, &cards, NULL, 0, &err), MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "not empty"));
     store_close(s);
     /* A password in the URI is refused (it would be in ps and in messages): a passfile. */
     at = strchr(pg, '@');
