@@ -342,7 +342,7 @@ int pg_cursors_open(struct pg_store *s, struct pg_cursor c[3], uint64_t after, s
         {PG_TRANSFER_COLS, "transfers"},
         {PG_TRANSFER_COLS, "rejections"},
     };
-    char query[512], name[16];
+    char query[512], name[24];
     int rc = 0;
 
     for (int i = 0; i < 3 && rc == 0; i++) {
@@ -594,6 +594,10 @@ static int commit_batch(struct pg_store *s, struct mdt_err *err)
 
         if (send_batch(s, &d) == 0) {
             return 0;
+        }
+        if (d.lost) {
+            PQclear(d.first_error); /* what the dying connection said: its fate is read back */
+            d.first_error = NULL;
         }
         if (d.lost && !s->pending.has_entry) {
             /* Channel rows only: no journal entry says what happened; they are idempotent
