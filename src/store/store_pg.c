@@ -4,8 +4,8 @@
  * quotes the connection string), applies the migrations of store_pg_schema.c, decodes results,
  * and holds the backend's table of operations; the ledger's log is in store_pg_log.c (COPY in
  * store_pg_copy.c), reads and checks in store_pg_read.c, the channels' rows in
- * store_pg_channel.c. Card numbers and issued cards are not kept here yet: those operations
- * refuse, they never pretend. */
+ * store_pg_channel.c and store_pg_channel_read.c (their tables described in store_pg_rows.c),
+ * cards' own operations in store_pg_card.c. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +29,8 @@ int pg_error(struct pg_store *s, const PGresult *res, struct mdt_err *err, const
     if (state != NULL && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
                           strcmp(state, "55P03") == 0)) {
         code = MDT_E(BUSY);
+    } else if (state != NULL && strcmp(state, "23505") == 0) {
+        code = MDT_E(EXISTS); /* a unique key taken: a card number or token, a known id */
     } else if (PQstatus(s->conn) != CONNECTION_OK) {
         code = MDT_E(IO);
     }
@@ -423,33 +425,6 @@ int store_pg_open(const struct store_options *opt, struct store **out, struct md
 fail:
     pg_close(&s->base);
     return rc;
-}
-
-/* ---- what this backend does not hold yet: refused, never pretended ---- */
-
-static int refuse_cards(struct mdt_err *err, const char *what)
-{
-    return mdt_err_set(err, MDT_E(INVAL),
-                       "%s: the PostgreSQL store does not keep card numbers yet: use a SQLite"
-                       " [store] path for cards",
-                       what);
-}
-
-static int pg_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
-                          void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err)
-{
-    (void)base, (void)version, (void)limit, (void)fn, (void)ctx;
-    *resealed = 0;
-    *left = 0;
-    return refuse_cards(err, "re-encrypt card numbers");
-}
-
-static int pg_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
-                             struct mdt_err *err)
-{
-    (void)base, (void)pan_mac;
-    *known = false;
-    return refuse_cards(err, "look up a card number");
 }
 
 static const struct store_ops pg_ops = {

@@ -1,11 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The channels' rows on PostgreSQL (store_channel.h), written in the batch's transaction, in its
  * pipeline, from the tables' descriptions (store_pg_rows.h); read back in
- * store_pg_channel_read.c. Card numbers and issued cards are refused here. */
+ * store_pg_channel_read.c (cards on file: store_pg_card.c). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "store/store_pg_rows.h"
 
 /* ---- writing, in the batch's pipeline ---- */
@@ -21,6 +22,15 @@ static const char *table_sql(struct pg_store *s, int t, int variant)
     if (*slot == NULL) {
         if (t == T_INBOX) {
             *slot = pg_insert_sql(&pg_tables[t], 0, "done", "0");
+        } else if (t == T_CARD_PAN && variant == 1) {
+            /* a card on file: a number already sealed (someone else keeps it) stays as it is */
+            struct pg_sbuf b = {0};
+            char *ins = pg_insert_sql(&pg_tables[t], 0, NULL, NULL);
+
+            pg_sb_add(&b, ins);
+            pg_sb_add(&b, " ON CONFLICT (pan_mac) DO NOTHING");
+            free(ins);
+            *slot = b.p;
         } else {
             *slot = pg_insert_sql(&pg_tables[t], variant, NULL, NULL);
         }
@@ -38,6 +48,20 @@ static int send_table_row(struct pg_store *s, int t, const void *row, int from, 
         pg_p_col(p, row, &pg_tables[t].cols[i]);
     }
     return pg_send_params(s, table_sql(s, t, t == T_INBOX ? 0 : from), p->n, pg_p_values(p), d,
+                          sent);
+}
+
+int pg_send_card_pan(struct pg_store *s, const struct card_pan_row *r, bool known_ok,
+                     struct pg_drain *d, int *sent)
+{
+    struct pg_params *p = &s->params;
+
+    MDT_ASSERT(r->sealed_len > 0 && r->sealed_len <= sizeof(r->sealed));
+    pg_p_begin(p);
+    for (int i = 0; i < pg_tables[T_CARD_PAN].nwrite; i++) {
+        pg_p_col(p, r, &pg_tables[T_CARD_PAN].cols[i]);
+    }
+    return pg_send_params(s, table_sql(s, T_CARD_PAN, known_ok ? 1 : 0), p->n, pg_p_values(p), d,
                           sent);
 }
 
@@ -154,7 +178,23 @@ static int send_extra(struct pg_store *s, const struct store_extra *x, struct pg
                               d, sent);
     case EXTRA_CARD_TOPUP:
         return send_table_row(s, T_CARD_TOPUP, &x->u.card_topup, 0, d, sent);
-    default: /* EXTRA_ACQUIRER_OP; pg_extras_check refused the rest */
+    case EXTRA_CARD_PAN:
+        return pg_send_card_pan(s, &x->u.card_pan, false, d, sent);
+    case EXTRA_CARD:
+        return send_table_row(s, T_CARD, &x->u.card, 0, d, sent);
+    case EXTRA_CARD_ALIAS:
+        if (!x->u.card_alias.active) {
+            static const int owner_alias[] = {0, 1};
+
+            return send_cols(s, "DELETE FROM card_aliases WHERE owner = $1 AND alias = $2",
+                             T_CARD_ALIAS, &x->u.card_alias, owner_alias, 2, d, sent);
+        }
+        return send_table_row(s, T_CARD_ALIAS, &x->u.card_alias, 0, d, sent);
+    case EXTRA_CARD_ORDER:
+        return send_table_row(s, T_CARD_ORDER, &x->u.card_order, 0, d, sent);
+    case EXTRA_CARD_FILE:
+        return pg_send_card_file(s, &x->u.card_file, d, sent);
+    default: /* EXTRA_ACQUIRER_OP; pg_extras_check refused unknown kinds */
         return send_table_row(s, T_ACQUIRER_OP, &x->u.acquirer_op, 0, d, sent);
     }
 }
@@ -165,13 +205,6 @@ int pg_extras_check(const struct store_extras *x, size_t nx, struct mdt_err *err
         for (size_t k = 0; k < x[i].count; k++) {
             unsigned kind = x[i].rows[k].kind;
 
-            if (kind == EXTRA_CARD_PAN || kind == EXTRA_CARD || kind == EXTRA_CARD_ALIAS ||
-                kind == EXTRA_CARD_FILE || kind == EXTRA_CARD_ORDER) {
-                return mdt_err_set(err, MDT_E(INVAL),
-                                   "the PostgreSQL store does not keep issued cards, card"
-                                   " numbers, aliases or cards on file yet: use a SQLite [store]"
-                                   " path for cards");
-            }
             if (kind > EXTRA_CARD_ORDER) {
                 return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", kind);
             }

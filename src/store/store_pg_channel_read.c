@@ -31,6 +31,11 @@ union store_row_u {
     struct code_order_row code_order;
     struct card_topup_row card_topup;
     struct acquirer_op_row acquirer_op;
+    struct card_pan_row card_pan;
+    struct card_row card;
+    struct card_alias_row card_alias;
+    struct card_file_row card_file;
+    struct card_order_row card_order;
 };
 
 enum load_id {
@@ -51,8 +56,13 @@ enum load_id {
     L_SOCIAL_LINK,
     L_SOCIAL_CURSOR,
     L_CODE_ORDER,
+    L_CARD,
+    L_CARD_ALIAS,
+    L_CARD_PAN,
     L_CARD_TOPUP,
     L_ACQUIRER_OP,
+    L_CARD_FILE,
+    L_CARD_ORDER,
     L_COUNT
 };
 
@@ -83,6 +93,14 @@ static const struct {
     [L_CODE_ORDER] = {T_CODE_ORDER, " WHERE state = 0 ORDER BY seq"},
     [L_CARD_TOPUP] = {T_CARD_TOPUP, " WHERE state < 4 ORDER BY created_us"},
     [L_ACQUIRER_OP] = {T_ACQUIRER_OP, " WHERE state IN (0, 3) ORDER BY created_us"},
+    /* cards with their number's bin, last4, pan_len; cards on file with their sealed number */
+    [L_CARD] = {T_CARD, ", p.bin, p.last4, p.pan_len FROM cards c JOIN card_pans p"
+                        " ON p.token = c.token ORDER BY c.account_id"},
+    [L_CARD_ALIAS] = {T_CARD_ALIAS, ""},
+    [L_CARD_PAN] = {T_CARD_PAN, ""},
+    [L_CARD_FILE] = {T_CARD_PAN, ", f.owner, f.exp_month, f.exp_year, f.created_us"
+                                 " FROM card_files f JOIN card_pans p ON p.pan_mac = f.pan_mac"},
+    [L_CARD_ORDER] = {T_CARD_ORDER, " WHERE state < 2 ORDER BY created_us"},
 };
 
 /* Hand one decoded row to its callback. */
@@ -132,6 +150,18 @@ static int deliver(int l, const struct store_channel_fns *f, void *ctx, union st
         return f->code_order(ctx, &u->code_order);
     case L_CARD_TOPUP:
         return f->card_topup(ctx, &u->card_topup);
+    case L_CARD:
+        return f->card(ctx, &u->card);
+    case L_CARD_ALIAS:
+        u->card_alias.active = true;
+        return f->card_alias(ctx, &u->card_alias);
+    case L_CARD_PAN:
+        return f->card_pan(ctx, &u->card_pan);
+    case L_CARD_FILE:
+        u->card_file.active = true;
+        return f->card_file(ctx, &u->card_file);
+    case L_CARD_ORDER:
+        return f->card_order(ctx, &u->card_order);
     default:
         return f->acquirer_op(ctx, &u->acquirer_op);
     }
@@ -159,6 +189,11 @@ static bool wanted(int l, const struct store_channel_fns *f)
         [L_CODE_ORDER] = (const void *)f->code_order,
         [L_CARD_TOPUP] = (const void *)f->card_topup,
         [L_ACQUIRER_OP] = (const void *)f->acquirer_op,
+        [L_CARD] = (const void *)f->card,
+        [L_CARD_ALIAS] = (const void *)f->card_alias,
+        [L_CARD_PAN] = (const void *)f->card_pan,
+        [L_CARD_FILE] = (const void *)f->card_file,
+        [L_CARD_ORDER] = (const void *)f->card_order,
     };
 
     return fn[l] != NULL;
@@ -174,6 +209,13 @@ static void load_sql(int l, int64_t since_us, struct pg_sbuf *b)
         return;
     }
     pg_sb_add(b, "SELECT ");
+    if (l == L_CARD || l == L_CARD_FILE) {
+        /* joins: the tail has the rest of the columns and the FROM */
+        pg_sb_cols(b, pg_tables[loads[l].table].cols, 0, pg_tables[loads[l].table].nwrite,
+                   l == L_CARD ? "c." : "p.");
+        pg_sb_add(b, loads[l].tail);
+        return;
+    }
     pg_sb_cols(b, pg_tables[loads[l].table].cols, 0, pg_tables[loads[l].table].ncols, "");
     pg_sb_add(b, l == L_INBOX ? ", done FROM " : " FROM ");
     pg_sb_add(b, pg_tables[loads[l].table].name);
@@ -206,6 +248,17 @@ static int load_one(struct pg_store *s, int l, int64_t since_us, const struct st
                      PQgetvalue(c.res, c.row, 0));
             u->campaign_total.total_minor = pg_int(c.res, c.row, 1);
             u->campaign_total.donations = (uint64_t)pg_int(c.res, c.row, 2);
+        } else if (l == L_CARD_FILE) {
+            const struct table *t = &pg_tables[T_CARD_PAN];
+
+            for (int i = 0; i < t->ncols; i++) {
+                pg_get_col(c.res, c.row, i, &u->card_file.pan, &t->cols[i]);
+            }
+            snprintf(u->card_file.owner, sizeof(u->card_file.owner), "%s",
+                     PQgetvalue(c.res, c.row, t->ncols));
+            u->card_file.exp_month = (uint8_t)pg_int(c.res, c.row, t->ncols + 1);
+            u->card_file.exp_year = (uint16_t)pg_int(c.res, c.row, t->ncols + 2);
+            u->card_file.created_us = pg_int(c.res, c.row, t->ncols + 3);
         } else {
             const struct table *t = &pg_tables[loads[l].table];
 
@@ -224,31 +277,6 @@ static int load_one(struct pg_store *s, int l, int64_t since_us, const struct st
     return rc;
 }
 
-/* The cards' own tables are not read here yet: loading them is refused unless they are empty
- * (they are, while their rows are refused on write). */
-static int cards_empty(struct pg_store *s, const struct store_channel_fns *f, struct mdt_err *err)
-{
-    PGresult *res = NULL;
-    int rc;
-
-    if (f->card == NULL && f->card_alias == NULL && f->card_pan == NULL && f->card_file == NULL &&
-        f->card_order == NULL) {
-        return 0;
-    }
-    rc = pg_query(s,
-                  "SELECT EXISTS (SELECT 1 FROM cards) OR EXISTS (SELECT 1 FROM card_aliases)"
-                  " OR EXISTS (SELECT 1 FROM card_pans) OR EXISTS (SELECT 1 FROM card_files)"
-                  " OR EXISTS (SELECT 1 FROM card_orders)",
-                  0, NULL, &res, err);
-    if (rc == 0 && strcmp(PQgetvalue(res, 0, 0), "f") != 0) {
-        rc = mdt_err_set(err, MDT_E(INVAL),
-                         "load card rows: the PostgreSQL store does not read cards yet, and its"
-                         " card tables are not empty");
-    }
-    PQclear(res);
-    return rc;
-}
-
 int pg_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,
                     int64_t inbox_since_us, struct mdt_err *err)
 {
@@ -261,9 +289,6 @@ int pg_channel_load(struct store *base, const struct store_channel_fns *fns, voi
         return mdt_err_set(err, MDT_E(NOMEM), "load channel rows: out of memory");
     }
     rc = pg_read_tx_begin(s, &own, err);
-    if (rc == 0) {
-        rc = cards_empty(s, fns, err);
-    }
     for (int l = 0; rc == 0 && l < L_COUNT; l++) {
         if (wanted(l, fns)) {
             rc = load_one(s, l, inbox_since_us, fns, ctx, u, err);

@@ -84,7 +84,7 @@ struct pg_store {
     uint8_t journal_hash[SHA256_LEN], next_journal_hash[SHA256_LEN];
     uint64_t seen_seq;
     struct pg_pending pending;
-    char *channel_sql[2 * 18]; /* store_pg_channel.c's inserts, made once per handle */
+    char *channel_sql[2 * 22]; /* store_pg_channel.c's inserts, made once per handle */
     struct pg_params params;
     /* session settings, set again on every new connection */
     int sync;
@@ -117,7 +117,7 @@ int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const
                    struct pg_drain *d, int *sent);
 
 /* ---- channel rows (store_pg_channel.c) ---- */
-/* Refuse rows this backend does not keep yet (the cards' own tables): -MDT_EINVAL. */
+/* Refuse rows of a kind this backend does not know: -MDT_EINVAL. */
 int pg_extras_check(const struct store_extras *x, size_t nx, struct mdt_err *err);
 /* Send the channel rows x[0..nx) in the batch's pipeline: 0, or -1 with d filled. */
 int pg_send_extras(struct pg_store *s, const struct store_extras *x, size_t nx, struct pg_drain *d,
@@ -131,6 +131,26 @@ int pg_webhook_list(struct store *base, const struct store_webhook_filter *f, st
                     void *ctx, struct mdt_err *err);
 int pg_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,
                        uint64_t *count, struct mdt_err *err);
+/* Send a sealed card number's row; known_ok: one already there by its pan_mac is left as it is
+ * (a card on file someone else keeps too), else a known pan_mac or token fails the batch
+ * (-MDT_EEXISTS at commit). */
+int pg_send_card_pan(struct pg_store *s, const struct card_pan_row *r, bool known_ok,
+                     struct pg_drain *d, int *sent);
+
+/* ---- cards (store_pg_card.c) ---- */
+/* Send an EXTRA_CARD_FILE row (a card kept on file or forgotten, its sealed number inserted unless
+ * known, the one nobody keeps any more deleted) in the batch's pipeline. */
+int pg_send_card_file(struct pg_store *s, const struct card_file_row *r, struct pg_drain *d,
+                      int *sent);
+/* store_card_reseal and store_card_pan_known (store.h). */
+int pg_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_reseal_fn fn,
+                   void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
+int pg_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
+                      struct mdt_err *err);
+/* mandat check's card rules (as SQLite's, store_sqlite_int.h). */
+int pg_check_cards(struct pg_store *s, store_report_fn report, void *ctx, uint64_t *violations,
+                   struct mdt_err *err);
+
 /* Free what the channel rows' code keeps in s. */
 void pg_channel_release(struct pg_store *s);
 

@@ -331,5 +331,8 @@ int pg_check_rows(struct store *base, store_report_fn report, void *ctx, uint64_
                   " GROUP BY p.seq, p.state",
                   pending_row, &w, err);
     }
+    if (rc == 0) {
+        rc = pg_check_cards(s, report, ctx, violations, err);
+    }
     return rc;
 }

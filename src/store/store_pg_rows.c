@@ -154,6 +154,46 @@ static const struct col acquirer_op_cols[] = {
     {                                                                                              \
         n, c, NCOLS(c), NCOLS(c), mode, key                                                        \
     }
+static const struct col card_pan_cols[] = {
+    C_TEXT(struct card_pan_row, token),      C_SEAL(struct card_pan_row, sealed, sealed_len),
+    C_INT(struct card_pan_row, key_version), C_BYTES(struct card_pan_row, pan_mac),
+    C_TEXT(struct card_pan_row, bin),        C_TEXT(struct card_pan_row, last4),
+    C_INT(struct card_pan_row, pan_len),     C_INT(struct card_pan_row, created_us)};
+static const struct col card_cols[] = {C_INT(struct card_row, account_id),
+                                       C_TEXT(struct card_row, token),
+                                       C_INT(struct card_row, exp_month),
+                                       C_INT(struct card_row, exp_year),
+                                       C_INT(struct card_row, status),
+                                       C_TEXT(struct card_row, holder),
+                                       C_TEXT(struct card_row, phone),
+                                       C_HASH(struct card_row, activation_hash),
+                                       C_INT(struct card_row, activation_failures),
+                                       C_INT(struct card_row, activated_us),
+                                       C_INT(struct card_row, created_us),
+                                       C_INT(struct card_row, updated_us),
+                                       C_TEXT(struct card_row, bin),
+                                       C_TEXT(struct card_row, last4),
+                                       C_INT(struct card_row, pan_len)};
+static const struct col card_alias_cols[] = {
+    C_TEXT(struct card_alias_row, owner), C_TEXT(struct card_alias_row, alias),
+    C_INT(struct card_alias_row, card_account), C_INT(struct card_alias_row, created_us)};
+static const struct col card_order_cols[] = {C_ID(struct card_order_row, id),
+                                             C_TEXT(struct card_order_row, phone),
+                                             C_INT(struct card_order_row, wallet_account),
+                                             C_INT(struct card_order_row, price_minor),
+                                             C_TEXT(struct card_order_row, currency),
+                                             C_INT(struct card_order_row, state),
+                                             C_INT(struct card_order_row, lang),
+                                             C_TEXT(struct card_order_row, holder),
+                                             C_TEXT(struct card_order_row, holder_phone),
+                                             C_TEXT(struct card_order_row, alias),
+                                             C_TEXT(struct card_order_row, card_token),
+                                             C_TEXT(struct card_order_row, card_last4),
+                                             C_HASH(struct card_order_row, token_hash),
+                                             C_INT(struct card_order_row, created_us),
+                                             C_INT(struct card_order_row, expires_us),
+                                             C_INT(struct card_order_row, updated_us)};
+
 const struct table pg_tables[T_COUNT] = {
     [T_INBOX] = TABLE("inbox", inbox_cols, W_IGNORE, NULL),
     [T_OUTBOX] = TABLE("outbox", outbox_cols, W_IGNORE, NULL),
@@ -174,6 +214,10 @@ const struct table pg_tables[T_COUNT] = {
     [T_CODE_ORDER] = TABLE("code_orders", code_order_cols, W_UPSERT, "seq"),
     [T_CARD_TOPUP] = TABLE("card_topups", card_topup_cols, W_UPSERT, "id"),
     [T_ACQUIRER_OP] = TABLE("acquirer_ops", acquirer_op_cols, W_UPSERT, "key"),
+    [T_CARD_PAN] = TABLE("card_pans", card_pan_cols, W_INSERT, NULL),
+    [T_CARD] = {"cards", card_cols, NCOLS(card_cols), NCOLS(card_cols) - 3, W_UPSERT, "account_id"},
+    [T_CARD_ALIAS] = TABLE("card_aliases", card_alias_cols, W_UPSERT, "owner, alias"),
+    [T_CARD_ORDER] = TABLE("card_orders", card_order_cols, W_UPSERT, "id"),
 };
 
 /* ---- SQL from the descriptions ---- */

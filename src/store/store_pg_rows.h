@@ -71,6 +71,10 @@ enum table_id {
     T_CODE_ORDER,
     T_CARD_TOPUP,
     T_ACQUIRER_OP,
+    T_CARD_PAN,
+    T_CARD, /* its last three columns (bin, last4, pan_len) are card_pans', read by a join */
+    T_CARD_ALIAS,
+    T_CARD_ORDER,
     T_COUNT
 };
 

@@ -15,7 +15,6 @@
 
 #include "dialog/topup.h"
 #include "dialog_world.h"
-#include "store_test.h"
 
 #define EUR(x) ((int64_t)(x)*100)
 
@@ -248,10 +247,6 @@ static void test_limit_before_the_card(void **state)
 static void test_card_on_file(void **state)
 {
     (void)state;
-    if (test_store_pg()) {
-        print_message("  cards on file: not on the PostgreSQL store yet\n");
-        skip();
-    }
     topups_on();
     enrol(A, "CODE 483920");
     say(A, "CB OUBLIER");
