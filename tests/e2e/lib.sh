@@ -114,13 +114,17 @@ print("\n".join(s["visibility"] + "|" + s["status"] for s in r))' "$1"
 token_in() { { grep -o "$1/[0-9a-f]\{32\}" || true; } | tail -1 | sed "s|$1/||"; }
 # csrf_of PATH: the CSRF token of the form on page PATH of $H (the public listener).
 csrf_of() { curl -s "$H$1" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//'; }
-# db SQL: a query on the test's database (the sqlite3 shell, waiting up to 2 s for mandatd's
+# blob HEX: the SQL literal of bytes given in hex, for either backend (x'..' or '\x..'::bytea).
+blob() {
+  if [ -n "${pg_schema:-}" ]; then printf "'%s%s'::bytea" '\x' "$1"; else printf "x'%s'" "$1"; fi
+}
+# db SQL: a query on the test's database (the sqlite3 shell, waiting up to 5 s for mandatd's
 # write lock, or psql on PostgreSQL: the same output, columns joined by |, no header).
 db() {
   if [ -n "${pg_schema:-}" ]; then
     psql -qtAX "$store_path" -c "$1"
   else
-    sqlite3 -cmd ".timeout 2000" "$dir/mandat.db" "$1"
+    sqlite3 -cmd ".timeout 5000" "$dir/mandat.db" "$1"
   fi
 }
 
