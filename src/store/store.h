@@ -268,9 +268,14 @@ int store_card_pan_known(struct store *s, const uint8_t pan_mac[32], bool *known
 /* SQLite backend constructor (store_sqlite.c). */
 int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
 
-/* PostgreSQL backend constructor (store_pg.c). It keeps the ledger (log, journal, checks); the
- * channels' operations refuse with -MDT_EINVAL and a message saying so. */
+/* PostgreSQL backend constructor (store_pg.c; docs/postgres.md). */
 int store_pg_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
+
+/* mandat migrate: copy every row of the SQLite store at from (at this program's schema version)
+ * into the PostgreSQL store at to, created and migrated here and empty (else -MDT_EEXISTS), in
+ * one transaction: the ledger's log, the journal as it is (same hashes), the channels' rows.
+ * *rows: how many were copied. Stop mandatd first: rows it writes meanwhile are not copied. */
+int store_migrate_to_pg(const char *from, const char *to, uint64_t *rows, struct mdt_err *err);
 
 /* Whether path selects the PostgreSQL backend (a postgresql:// or postgres:// URI). */
 bool store_path_is_pg(const char *path);

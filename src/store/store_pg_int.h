@@ -51,7 +51,7 @@ struct pg_sbuf {
 };
 
 /* Text parameters of one statement, formatted into one buffer. */
-#define PG_PARAMS_MAX 20
+#define PG_PARAMS_MAX 32
 struct pg_params {
     struct pg_sbuf b;
     size_t off[PG_PARAMS_MAX];
@@ -115,6 +115,9 @@ int pg_copy_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t b
  * with d filled. */
 int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
                    struct pg_drain *d, int *sent);
+
+/* Read the pipeline's results up to its end (a sync point): 0, or -1 with d filled. */
+int pg_pipeline_end(struct pg_store *s, struct pg_drain *d, int *sent);
 
 /* ---- channel rows (store_pg_channel.c) ---- */
 /* Refuse rows of a kind this backend does not know: -MDT_EINVAL. */

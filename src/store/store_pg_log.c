@@ -156,6 +156,11 @@ static int send_prepared(struct pg_store *s, int which, const struct params *p, 
 }
 
 /* The batch's rows; the three logs' only when !copied (pg_copy_logs sent them). */
+int pg_pipeline_end(struct pg_store *s, struct pg_drain *d, int *sent)
+{
+    return pipeline_sync(s, d, sent);
+}
+
 int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
                    struct pg_drain *d, int *sent)
 {
