@@ -61,7 +61,8 @@ static void row_params(sqlite3_stmt *st, int n, struct pg_params *p)
 static int copy_table(struct pg_store *s, sqlite3 *db, const char *table, const char *cols,
                       int ncols, uint64_t *rows, struct mdt_err *err)
 {
-    char sql[2048], ins[4096], num[16];
+    char sql[2048], ins[4096];
+    size_t len;
     sqlite3_stmt *st = NULL;
     struct pg_drain d = {0};
     int sent = 0, rc = 0, step;
@@ -70,12 +71,15 @@ static int copy_table(struct pg_store *s, sqlite3 *db, const char *table, const 
     if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK) {
         return mdt_err_set(err, MDT_E(STORE), "migrate %s: %s", table, sqlite3_errmsg(db));
     }
-    snprintf(ins, sizeof(ins), "INSERT INTO %s(%s) VALUES(", table, cols);
-    for (int i = 1; i <= ncols; i++) {
-        snprintf(num, sizeof(num), "%s$%d", i > 1 ? ", " : "", i);
-        strncat(ins, num, sizeof(ins) - strlen(ins) - 2);
+    len = (size_t)snprintf(ins, sizeof(ins), "INSERT INTO %s(%s) VALUES(", table, cols);
+    for (int i = 1; i <= ncols && len < sizeof(ins); i++) {
+        len += (size_t)snprintf(ins + len, sizeof(ins) - len, "%s$%d%s", i > 1 ? ", " : "", i,
+                                i == ncols ? ")" : "");
     }
-    strncat(ins, ")", sizeof(ins) - strlen(ins) - 1);
+    if (len >= sizeof(ins)) {
+        sqlite3_finalize(st);
+        return mdt_err_set(err, MDT_E(RANGE), "migrate %s: too many columns", table);
+    }
     if (PQenterPipelineMode(s->conn) != 1) {
         sqlite3_finalize(st);
         return pg_error(s, NULL, err, "migrate");
