@@ -10,6 +10,7 @@ mandat=$1
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 MANDAT_STORE="" e2e_init migrate
+cd "$dir" # mandat init writes the cards' key ring in the working directory
 base=${MANDAT_PG_URI:-$(cat "${MANDAT_PG_STATE:?MANDAT_PG_STATE or MANDAT_PG_URI}/uri")}
 schema=$(basename "$dir" | tr 'A-Z-' 'a-z_')
 psql -qX "$base" -c "CREATE SCHEMA $schema" >/dev/null
