@@ -61,6 +61,9 @@ void cmd_statement_usage(FILE *out);
 int cmd_show(struct cli *c, int argc, char **argv);
 void cmd_show_usage(FILE *out);
 int cmd_check(struct cli *c, int argc, char **argv);
+/* mandat migrate --to postgresql://... (cmd_migrate.c). */
+int cmd_migrate(struct cli *c, int argc, char **argv);
+void cmd_migrate_usage(FILE *out);
 void cmd_check_usage(FILE *out);
 int cmd_journal(struct cli *c, int argc, char **argv);
 void cmd_journal_usage(FILE *out);

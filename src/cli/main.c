@@ -17,6 +17,7 @@ static const struct cli_command commands[] = {
     {"show", cmd_show, cmd_show_usage, "one transfer or rejection, all fields"},
     {"check", cmd_check, cmd_check_usage, "verify every invariant of the books"},
     {"journal", cmd_journal, cmd_journal_usage, "the audit journal (hash chain)"},
+    {"migrate", cmd_migrate, cmd_migrate_usage, "copy the SQLite store into PostgreSQL"},
     {"association", cmd_association, cmd_association_usage, "give a charity a donation keyword"},
     {"campaign", cmd_campaign, cmd_campaign_usage, "a hashtag for donations, with a public total"},
     {"merchant", cmd_merchant, cmd_merchant_usage, "merchants of the HTTP API and their keys"},
