@@ -1,16 +1,21 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-# The ISO 8583 issuer host of issue 15 against a real mandatd, with this test's own ISO 8583:1987
-# client (not mandat's codec) and the mandat CLI as the operator: prepaid cards issued, activated
-# by SMS, loaded, their PINs set; the MAD rate set. Then: echo; an authorization and a partial
-# completion; an ATM withdrawal in MAD converted at the rate with the ATM and exchange fees; a
-# retransmission (same answer, one hold); a balance inquiry; a reversal twice (the second changes
-# nothing); a reversal of an unknown original (00, recorded); a wrong PIN three times (55, 55,
-# 75, then 75 even with the right one); a blocked card (57); the daily cash limit (61); a
-# purchase above the balance (51); an expiry that is not the card's (54); the in-flight limit
-# (91); kill -9 of mandatd right after a request, then its retransmission (one hold); mandat
-# check; no card number in the log, the database or the commands' output.
+# The ISO 8583 issuer host of issue 15 against a real mandatd. The switch is an independent client:
+# tests/e2e/iso_npm_client.js, which packs and unpacks every message with the npm iso_8583
+# package (not mandat's codec); the test's own Python codec (iso_client.py) only sends two frames
+# in one write for the in-flight limit. The mandat CLI is the operator: prepaid cards issued,
+# activated by SMS, loaded, their PINs set; the MAD rate set. Then: echo; an authorization and a
+# partial completion; an ATM withdrawal in MAD converted at the rate with the ATM and exchange
+# fees; a retransmission (same answer, one hold); a balance inquiry; a reversal of the completed
+# authorization twice (the second changes nothing), of an authorization (its hold voided) and of
+# the ATM withdrawal (refunded); a reversal of an unknown original (00, recorded); a wrong PIN
+# three times (55, 55, 75, then 75 even with the right one); a blocked card (57); the daily cash
+# limit (61); a purchase above the balance (51); an expiry that is not the card's (54); the
+# in-flight limit (91); kill -9 of mandatd right after a request, then its retransmission (one
+# hold); a card past its expiry month (54); mandat check; no card number in the log, the database
+# or the commands' output.
 # Usage: test_iso_host.py MANDAT MANDATD
+import json
 import os
 import re
 import signal
@@ -21,8 +26,9 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import iso_client  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import iso_client  # noqa: E402  (the in-flight limit: two frames in one write)
 from iso_client import encode  # noqa: E402
 
 MANDAT, MANDATD = sys.argv[1], sys.argv[2]
@@ -99,23 +105,54 @@ def start():
     return int(found['iso8583.atm'].rsplit(':', 1)[1]), int(found['iso8583.busy'].rsplit(':', 1)[1])
 
 
-class Switch:
-    """One connection of a switch; request() sends and waits for the answer of that STAN."""
+class Npm:
+    """The switch: tests/e2e/iso_npm_client.js, which packs and unpacks with the npm iso_8583
+    package. One node process; each Switch is one connection of it."""
 
-    def __init__(self, port):
-        self.sock = socket.create_connection(('127.0.0.1', port), timeout=10)
-        self.stan = 100
+    def __init__(self):
+        self.proc = subprocess.Popen(['node', os.path.join(HERE, 'iso_npm_client.js')],
+                                     cwd=os.path.join(HERE, '..', '..'), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.n = 0
 
-    def request(self, mti, fields):
-        self.sock.sendall(encode(mti, fields))
-        while True:
-            got = read_frame(self.sock)
-            assert got is not None, 'connection closed'
-            if got[1].get(11) == fields.get(11):
-                return got
+    def call(self, **cmd):
+        self.proc.stdin.write(json.dumps(cmd) + '\n')
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, 'the npm client exited'
+        return json.loads(line)
 
     def close(self):
-        self.sock.close()
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+NPM = None
+
+
+class Switch:
+    """One connection of the npm switch; request() sends and waits for the answer of that STAN."""
+
+    def __init__(self, port):
+        NPM.n += 1
+        self.conn = 'c%d' % NPM.n
+        r = NPM.call(op='connect', conn=self.conn, port=port)
+        assert r.get('ok'), 'connect: %s' % r
+
+    def request(self, mti, fields):
+        r = NPM.call(op='request', conn=self.conn, mti=mti,
+                     fields={str(k): v for k, v in fields.items()})
+        assert 'error' not in r, 'request %s: %s' % (mti, r['error'])
+        self.last_ms = r['ms']
+        return r['mti'], {int(k): v for k, v in r['fields'].items()}
+
+    def send(self, mti, fields):
+        r = NPM.call(op='send', conn=self.conn, mti=mti,
+                     fields={str(k): v for k, v in fields.items()})
+        assert r.get('ok'), 'send: %s' % r
+
+    def close(self):
+        NPM.call(op='close', conn=self.conn)
 
 
 RRN = [100000000000]
@@ -192,15 +229,17 @@ zpk_file = {TMP}/zpk.hex
 ''')
     cli('init')
     cards = [issue('AICHA BENALI', '+212612345678'), issue('OMAR BENALI', '+212612345679'),
-             issue('SARA BENALI', '+212612345670')]
+             issue('SARA BENALI', '+212612345670'), issue('ALI BENALI', '+212612345671')]
     return cards
 
 
 def main():
+    global NPM
+    NPM = Npm()
     cards = setup()
     port, busy_port = start()
     for (token, account, code, pan), phone in zip(cards, ['+212612345678', '+212612345679',
-                                                          '+212612345670']):
+                                                          '+212612345670', '+212612345671']):
         o = cli('sms', phone, 'ACTIVER', pan[-4:], code)
         check('activée' in o, 'activate: ' + o)
         cli('transfer', '--kind', 'card_load', '--from', '1', '--to', account, '--amount', '1000')
@@ -208,7 +247,7 @@ def main():
     o = cli('rates', 'set', 'MAD', '10.85')
     check(re.search(r'MAD +10\.850000', o) is not None, 'rate set: ' + o)
     time.sleep(1.5)  # mandatd rereads PINs and rates every second
-    (t1, a1, _, pan1), (t2, a2, _, pan2), (t3, a3, _, pan3) = cards
+    (t1, a1, _, pan1), (t2, a2, _, pan2), (t3, a3, _, pan3), (t4, a4, _, pan4) = cards
     sw = Switch(port)
 
     # Echo.
@@ -262,6 +301,16 @@ def main():
     m, f = sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))
     check(balance_of(f) == expect + 20000, 'refunded once: %s' % f.get(54))
 
+    # Reversal of an authorization that was never completed: its hold voided.
+    auth2 = txn(pan1, 5000, pin='1234')
+    m, f = sw.request('0100', auth2)
+    check(f.get(39) == '00' and balance_of(f) == expect + 20000 - 5000, 'auth to reverse: %s' % f)
+    rev3 = {**auth2, **{11: '000303', 7: '1207101702'}}
+    del rev3[52]
+    m, f = sw.request('0400', rev3)
+    check(m == '0410' and f.get(39) == '00', 'reversal of an authorization: %s' % f)
+    check(balance_of(f) == expect + 20000, 'the hold is voided: %s' % f.get(54))
+
     # A reversal of an unknown original: 00, recorded.
     m, f = sw.request('0400', txn(pan1, 1000, rrn='999999999999'))
     check(m == '0410' and f.get(39) == '00', 'unknown reversal: %s' % f)
@@ -273,6 +322,14 @@ def main():
     # Daily cash limit 300 EUR: 46.08 withdrawn, 260 more refused.
     m, f = sw.request('0200', txn(pan1, 26000, pcode='010000', pin='1234'))
     check(f.get(39) == '61', 'daily cash limit: %s' % f.get(39))
+    # Reversal of the ATM withdrawal: its 46.08 refunded (not its fees).
+    rev4 = {**atm, **{11: '000304', 7: '1207101703'}}
+    del rev4[52]
+    m, f = sw.request('0420', rev4)
+    check(m == '0430' and f.get(39) == '00', 'reversal of the ATM withdrawal: %s' % f)
+    m, f = sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))
+    expect += 20000 + 4608
+    check(balance_of(f) == expect, 'the withdrawal refunded: %s, want %d' % (f.get(54), expect))
     # Above the balance.
     m, f = sw.request('0100', txn(pan1, 500000, pin='1234'))
     check(f.get(39) == '51', 'insufficient funds: %s' % f.get(39))
@@ -319,12 +376,20 @@ def main():
 
     # kill -9 right after a request, then its retransmission: one hold.
     crash = txn(pan1, 1500, pin='1234')
-    sw.sock.sendall(encode('0100', crash))
+    sw.send('0100', crash)
     os.kill(mandatd.pid, signal.SIGKILL)
     mandatd.wait()
     sw.close()
+    # The fourth card past its expiry month, as time would make it: the test has no fake clock,
+    # so its expiry is moved back in the database while mandatd is down.
+    db = sqlite3.connect(TMP + '/mandat.db')
+    db.execute("UPDATE cards SET exp_month = 11, exp_year = 2025 WHERE token = ?", (t4,))
+    db.commit()
+    db.close()
     port, busy_port = start()
     sw = Switch(port)
+    m, f = sw.request('0200', txn(pan4, 1000, pcode='010000', pin='1234'))
+    check(f.get(39) == '54', 'a card past its expiry month: %s' % f.get(39))
     m, f = sw.request('0100', crash)
     check(f.get(39) == '00', 'after kill -9: %s' % f)
     m, f2 = sw.request('0100', crash)
@@ -357,6 +422,8 @@ except Exception as e:  # noqa: BLE001 — report, then clean up
     import traceback
     traceback.print_exc()
 finally:
+    if NPM is not None:
+        NPM.proc.kill()
     if mandatd is not None and mandatd.poll() is None:
         mandatd.kill()
         mandatd.wait()
