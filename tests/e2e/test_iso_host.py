@@ -11,7 +11,8 @@
 # the ATM withdrawal (refunded); a reversal of an unknown original (00, recorded); a wrong PIN
 # three times (55, 55, 75, then 75 even with the right one); a blocked card (57); the daily cash
 # limit (61); a purchase above the balance (51); an expiry that is not the card's (54); the
-# in-flight limit (91); kill -9 of mandatd right after a request, then its retransmission (one
+# in-flight limit (91); the store stopped by another process holding its write lock (91 within
+# answer_ms, the late approval undone, nothing held); kill -9 of mandatd right after a request, then its retransmission (one
 # hold); a card past its expiry month (54); mandat check; no card number in the log, the database
 # or the commands' output.
 # Usage: test_iso_host.py MANDAT MANDATD
@@ -35,6 +36,7 @@ MANDAT, MANDATD = sys.argv[1], sys.argv[2]
 DEADLINE = time.monotonic() + 80
 TMP = tempfile.mkdtemp(prefix='mandat-iso-host-')
 ZPK = '0123456789ABCDEFFEDCBA9876543210'
+LOCK_ANSWER_MS = 1000
 passed = failed = 0
 outputs = []  # what the commands printed, searched for card numbers at the end
 mandatd = None
@@ -102,7 +104,7 @@ def start():
         conf = re.sub(r'(?m)^%s = 127\.0\.0\.1:0$' % name, '%s = 127.0.0.1:%s' % (name, port),
                       conf, count=1)
         open(TMP + '/mandat.conf', 'w').write(conf)
-    return int(found['iso8583.atm'].rsplit(':', 1)[1]), int(found['iso8583.busy'].rsplit(':', 1)[1])
+    return [int(found['iso8583.' + n].rsplit(':', 1)[1]) for n in ('atm', 'busy', 'lock')]
 
 
 class Npm:
@@ -226,6 +228,10 @@ fx_fee = fx
 listen = 127.0.0.1:0
 in_flight = 1
 zpk_file = {TMP}/zpk.hex
+[iso8583.lock]
+listen = 127.0.0.1:0
+answer_ms = {LOCK_ANSWER_MS}
+zpk_file = {TMP}/zpk.hex
 ''')
     cli('init')
     cards = [issue('AICHA BENALI', '+212612345678'), issue('OMAR BENALI', '+212612345679'),
@@ -237,7 +243,7 @@ def main():
     global NPM
     NPM = Npm()
     cards = setup()
-    port, busy_port = start()
+    port, busy_port, lock_port = start()
     for (token, account, code, pan), phone in zip(cards, ['+212612345678', '+212612345679',
                                                           '+212612345670', '+212612345671']):
         o = cli('sms', phone, 'ACTIVER', pan[-4:], code)
@@ -374,6 +380,40 @@ def main():
     bs.close()
     check(got.get(r2[11]) == '91' and got.get(r1[11]) == '00', 'in-flight limit: %s' % got)
 
+    # The store stopped: another process holds the database's write lock for 3 s (mandatd's
+    # SQLite waits for it up to its busy timeout of 5 s). An authorization on the link whose
+    # answer_ms is 1 s is answered 91 within the budget; when the lock is released, the step
+    # commits approved and is undone: nothing stays held, and its retransmission gets 91.
+    ls = Switch(lock_port)
+    before = balance_of(sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))[1])
+    locker = sqlite3.connect(TMP + '/mandat.db', isolation_level=None, timeout=10)
+    locker.execute('BEGIN EXCLUSIVE')
+    locked_at = time.monotonic()
+    stopped = txn(pan1, 2500, pin='1234')
+    m, f = ls.request('0100', stopped)
+    check(f.get(39) == '91', 'the store stopped: %s' % f.get(39))
+    check(ls.last_ms < LOCK_ANSWER_MS + 500, '91 within the budget: %.0f ms' % ls.last_ms)
+    check(time.monotonic() - locked_at < 3, 'answered while the store is still locked')
+    time.sleep(max(0.0, 3 - (time.monotonic() - locked_at)))  # the lock held 3 s, by design
+    locker.execute('COMMIT')
+    locker.close()
+    code = None
+    for _ in range(100):  # the late approval is undone within a few batches
+        m, f = ls.request('0100', stopped)
+        code = f.get(39)
+        after = balance_of(sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))[1])
+        if code == '91' and after == before:
+            break
+        time.sleep(0.1)
+    check(code == '91', 'the retransmission after the lock: %s' % code)
+    check(after == before, 'nothing held: balance %s, before %s' % (after, before))
+    db = sqlite3.connect(TMP + '/mandat.db')
+    row = db.execute("SELECT code FROM iso_requests WHERE orig LIKE ?",
+                     ('%' + stopped[37],)).fetchall()
+    db.close()
+    check([r[0] for r in row] == ['91'], 'the request recorded as 91: %s' % row)
+    ls.close()
+
     # kill -9 right after a request, then its retransmission: one hold.
     crash = txn(pan1, 1500, pin='1234')
     sw.send('0100', crash)
@@ -386,7 +426,7 @@ def main():
     db.execute("UPDATE cards SET exp_month = 11, exp_year = 2025 WHERE token = ?", (t4,))
     db.commit()
     db.close()
-    port, busy_port = start()
+    port, busy_port, lock_port = start()
     sw = Switch(port)
     m, f = sw.request('0200', txn(pan4, 1000, pcode='010000', pin='1234'))
     check(f.get(39) == '54', 'a card past its expiry month: %s' % f.get(39))
