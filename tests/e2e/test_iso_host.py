@@ -12,9 +12,9 @@
 # three times (55, 55, 75, then 75 even with the right one); a blocked card (57); the daily cash
 # limit (61); a purchase above the balance (51); an expiry that is not the card's (54); the
 # in-flight limit (91); the store stopped by another process holding its write lock (91 within
-# answer_ms, the late approval undone, nothing held); kill -9 of mandatd right after a request, then its retransmission (one
-# hold); a card past its expiry month (54); mandat check; no card number in the log, the database
-# or the commands' output.
+# answer_ms, the late approval undone, nothing held); kill -9 of mandatd right after a request,
+# then its retransmission (one hold); a card past its expiry month (54); mandat check; no card
+# number in the log, the database or the commands' output.
 # Usage: test_iso_host.py MANDAT MANDATD
 import json
 import os
