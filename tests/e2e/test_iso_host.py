@@ -12,8 +12,9 @@
 # three times (55, 55, 75, then 75 even with the right one); a blocked card (57); the daily cash
 # limit (61); a purchase above the balance (51); an expiry that is not the card's (54); the
 # in-flight limit (91); the store stopped by another process holding its write lock (91 within
-# answer_ms, the late approval undone, nothing held); kill -9 of mandatd right after a request,
-# then its retransmission (one hold); a card past its expiry month (54); mandat check; no card
+# answer_ms, the late approval undone, nothing held); kill -9 of mandatd as soon as a request's
+# commit is visible (the retransmission gets the committed answer) and right after a request
+# (its retransmission: one hold); a card past its expiry month (54); mandat check; no card
 # number in the log, the database or the commands' output.
 # Usage: test_iso_host.py MANDAT MANDATD
 import json
@@ -98,12 +99,14 @@ def start():
     for line in open(ports):
         name, addr = line.split()
         found[name] = addr
+    # The CLI reaches mandatd's HTTP listeners: their ports into the [http] section (only there:
+    # the ISO links' listen lines stay :0 for every restart).
+    conf = open(TMP + '/mandat.conf').read()
     for name in ('listen', 'internal_listen'):
         host, port = found[name].rsplit(':', 1)
-        conf = open(TMP + '/mandat.conf').read()
-        conf = re.sub(r'(?m)^%s = 127\.0\.0\.1:0$' % name, '%s = 127.0.0.1:%s' % (name, port),
-                      conf, count=1)
-        open(TMP + '/mandat.conf', 'w').write(conf)
+        conf = re.sub(r'(?s)(\[http\].*?^%s = 127\.0\.0\.1:)\d+$' % name, r'\g<1>' + port, conf,
+                      count=1, flags=re.M)
+    open(TMP + '/mandat.conf', 'w').write(conf)
     return [int(found['iso8583.' + n].rsplit(':', 1)[1]) for n in ('atm', 'busy', 'lock')]
 
 
@@ -414,7 +417,30 @@ def main():
     check([r[0] for r in row] == ['91'], 'the request recorded as 91: %s' % row)
     ls.close()
 
-    # kill -9 right after a request, then its retransmission: one hold.
+    # kill -9 as soon as a request's commit is visible in the database (its answer written to
+    # the socket or not yet): the retransmission after the restart gets the committed answer.
+    committed = txn(pan1, 1200, pin='1234')
+    sw.send('0100', committed)
+    db = sqlite3.connect(TMP + '/mandat.db', timeout=10)
+    row = None
+    for _ in range(20000):
+        row = db.execute("SELECT code, auth_id FROM iso_requests WHERE orig LIKE ?",
+                         ('%' + committed[37],)).fetchone()
+        if row is not None:
+            break
+    os.kill(mandatd.pid, signal.SIGKILL)
+    mandatd.wait()
+    db.close()
+    sw.close()
+    check(row is not None and row[0] == '00', 'the request committed before the kill: %s' % (row,))
+    port, busy_port, lock_port = start()
+    sw = Switch(port)
+    m, f = sw.request('0100', committed)
+    check(row is not None and (f.get(39), f.get(38)) == (row[0], row[1]),
+          'after kill -9 between commit and answer: %s, committed %s' % (f, (row,)))
+    check(hold_count('12345|ATM00042|' + committed[37]) == 1, 'one hold for the committed one')
+
+    # kill -9 right after a request (committed or not yet), then its retransmission: one hold.
     crash = txn(pan1, 1500, pin='1234')
     sw.send('0100', crash)
     os.kill(mandatd.pid, signal.SIGKILL)
