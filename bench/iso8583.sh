@@ -2,13 +2,15 @@
 # SPDX-License-Identifier: Apache-2.0
 # bench/iso8583: durable authorizations per second of the ISO 8583 issuer host (issue 15) with
 # 1, 16 and 256 requests in flight over 4 links ([iso8583.b1..b4]), against a real mandatd
-# (SQLite synchronous=FULL). The load is bench/iso8583_load.py (Python asyncio): on a 2-core
-# machine it shares the CPU with mandatd and is part of what is measured.
-# Usage: bench/iso8583.sh [SECONDS] (after make build; default 5 s per run)
+# (SQLite synchronous=FULL). The load is bench/iso8583_load.c (one thread, epoll; built in
+# build/release as bench_iso8583_load); ISO_LOAD=python uses the former asyncio client,
+# bench/iso8583_load.py. On a 2-core machine the client shares the CPU with mandatd.
+# Usage: bench/iso8583.sh [SECONDS] (after a Release build; default 5 s per run)
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 mandat=${MANDAT:-$top/build/release/mandat}
 mandatd=${MANDATD:-$top/build/release/mandatd}
+load=${LOAD:-$top/build/release/bench/bench_iso8583_load}
 seconds=${1:-5}
 dir=$(mktemp -d /tmp/mandat-bench-iso-XXXXXX)
 pid=""
@@ -51,5 +53,9 @@ ports=$(sed -n 's/^iso8583\.b[0-9] .*:\([0-9]*\)$/\1/p' "$dir/ports" | tr '\n' '
 echo "bench/iso8583: $seconds s per run, 4 links, durable (SQLite synchronous=FULL), $(nproc) cores"
 for run in "1 1" "4 4" "4 64"; do
   # shellcheck disable=SC2086
-  python3 "$top/bench/iso8583_load.py" "$pan" "$seconds" $run $ports
+  if [ "${ISO_LOAD:-c}" = python ]; then
+    python3 "$top/bench/iso8583_load.py" "$pan" "$seconds" $run $ports
+  else
+    "$load" "$pan" "$seconds" $run $ports
+  fi
 done
