@@ -12,10 +12,10 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -228,8 +228,7 @@ int main(int argc, char **argv)
     nconns = (unsigned)strtoul(argv[3], NULL, 10);
     window = (unsigned)strtoul(argv[4], NULL, 10);
     nports = (unsigned)(argc - 5);
-    if (nconns == 0 || nconns > CONNS_MAX || window == 0 || window > WINDOW_MAX ||
-        seconds <= 0) {
+    if (nconns == 0 || nconns > CONNS_MAX || window == 0 || window > WINDOW_MAX || seconds <= 0) {
         fprintf(stderr, "bench_iso8583_load: 1 to %d connections, 1 to %d in flight each\n",
                 CONNS_MAX, WINDOW_MAX);
         return 2;
