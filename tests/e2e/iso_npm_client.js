@@ -77,10 +77,20 @@ function unpack(body) {
 
 function connect(name, port, done) {
     const c = {sock: net.connect(port, '127.0.0.1'), buf: Buffer.alloc(0), waiting: new Map()};
+    let connected = false;
     c.sock.setNoDelay(true);
-    c.sock.on('connect', () => done(null));
+    c.sock.on('connect', () => {
+        connected = true;
+        done(null);
+    });
+    // Before the connection, an error answers the connect command; after it (a reset when
+    // mandatd is killed), it fails only the requests waiting: nothing else is written, so
+    // that each command gets exactly one line.
     c.sock.on('error', (e) => {
-        done(e);
+        if (!connected) {
+            connected = true;
+            done(e);
+        }
         failAll(c, 'connection error: ' + e.message);
     });
     c.sock.on('close', () => failAll(c, 'connection closed'));
