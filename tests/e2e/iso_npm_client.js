@@ -23,6 +23,9 @@
 //   when a field above 64 is present. So the client turns the hex ASCII bitmaps of an answer
 //   into the binary bitmaps the package's default unpacker reads (bit 1 decides), and lets the
 //   package parse the rest.
+// The rest of the two tables agree, field by field (kind, length type, maximum), but for 37
+// and 38 (`anp` there, `an` with a space allowed here: the same characters) and 54 (`an` there,
+// `ans` here: mandat's balances are letters and digits, and the unpacker checks no kinds).
 'use strict';
 
 const net = require('net');
