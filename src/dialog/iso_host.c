@@ -249,6 +249,64 @@ int iso_host_create(const struct iso_host_config *cfg, struct dialog *dialog,
     return 0;
 }
 
+/* Rebuild the request and original indexes after the arrays were compacted. */
+static void prune_reindex(struct iso_host *h)
+{
+    index_clear(&h->req_ix);
+    index_clear(&h->orig_ix);
+    for (size_t i = 0; i < h->req_count; i++) {
+        if (index_put(&h->req_ix, str_hash(h->reqs[i].key), (uint32_t)(i + 1)) < 0) {
+            MDT_ASSERT(!"iso host: request index full");
+        }
+    }
+    for (size_t i = 0; i < h->orig_count; i++) {
+        if (index_put(&h->orig_ix, str_hash(h->origs[i].orig), (uint32_t)(i + 1)) < 0) {
+            MDT_ASSERT(!"iso host: original index full");
+        }
+    }
+}
+
+size_t iso_host_prune(struct iso_host *h, int64_t now_us)
+{
+    int64_t before = now_us - ((int64_t)h->cfg.hold_timeout_s + 86400) * 1000000;
+    size_t kept = 0, origs_kept = 0, pruned;
+    bool *used;
+
+    for (size_t i = 0; i < h->req_count; i++) {
+        if (h->reqs[i].updated_us >= before) {
+            h->reqs[kept++] = h->reqs[i];
+        }
+    }
+    pruned = h->req_count - kept;
+    if (pruned == 0) {
+        return 0;
+    }
+    /* An original stays while a kept request names it or one of its requests is in the
+     * engine; the index still finds them by their old places until prune_reindex. */
+    used = calloc(h->orig_count + 1, sizeof(*used));
+    if (used == NULL) {
+        h->req_count = kept; /* the originals stay: more memory, never a wrong answer */
+        prune_reindex(h);
+        return pruned;
+    }
+    for (size_t i = 0; i < kept; i++) {
+        struct host_orig *o = iso_host_orig_get(h, h->reqs[i].orig, false);
+        if (o != NULL) {
+            used[o - h->origs] = true;
+        }
+    }
+    for (size_t i = 0; i < h->orig_count; i++) {
+        if (used[i] || h->origs[i].busy) {
+            h->origs[origs_kept++] = h->origs[i];
+        }
+    }
+    free(used);
+    h->req_count = kept;
+    h->orig_count = origs_kept;
+    prune_reindex(h);
+    return pruned;
+}
+
 void iso_host_free(struct iso_host *h)
 {
     if (h == NULL) {

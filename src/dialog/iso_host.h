@@ -118,6 +118,13 @@ int iso_host_create(const struct iso_host_config *cfg, struct dialog *dialog,
                     struct card_vault *cards, const struct vault *v, struct iso_host **out);
 void iso_host_free(struct iso_host *h);
 
+/* Forget the answered requests not touched for hold_timeout_s plus a day before now_us (what a
+ * restart would not load again either), and the originals no kept request names and none in
+ * the engine. A retransmission or reversal that late finds nothing: a hold that old has
+ * expired. Returns how many requests were forgotten. O(requests + originals): call it now and
+ * then (mandatd: hourly), never per request. */
+size_t iso_host_prune(struct iso_host *h, int64_t now_us);
+
 /* store_channel_fns for the host's rows (ctx: the host): requests, PINs and rates. Rereading
  * PINs and rates later (the CLI writes them) keeps what is newer in memory. */
 const struct store_channel_fns *iso_host_channel_fns(void);

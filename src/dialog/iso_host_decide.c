@@ -3,6 +3,7 @@
  * (0120), cash (0200: hold and post in one), completion (0220), reversals (0400, 0420) and the
  * balance inquiry (processing code 31); the hook that turns the ledger's result into the
  * response code and the request's row; and the undoing of an answer that came too late. */
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,9 +36,25 @@ static struct id128 orig_id(const struct iso_host *h, const char *orig, int what
     return id;
 }
 
+/*
+ * A zeroed step but for its rows (15 KB of the step's 21 KB): each row is written whole, kind
+ * and member, before it is counted in row_count, and nothing reads past row_count. Zeroing them
+ * with the rest was a sixth of the event loop's time at 10k authorizations per second.
+ */
+static struct iso_host_step *step_alloc(void)
+{
+    struct iso_host_step *s = malloc(sizeof(*s));
+
+    if (s != NULL) {
+        memset(s, 0, offsetof(struct iso_host_step, rows));
+        memset(&s->row_count, 0, sizeof(*s) - offsetof(struct iso_host_step, row_count));
+    }
+    return s;
+}
+
 static struct iso_host_step *step_new(const struct iso_host_request *rq, int64_t now_us)
 {
-    struct iso_host_step *s = calloc(1, sizeof(*s));
+    struct iso_host_step *s = step_alloc();
 
     if (s == NULL) {
         return NULL;
@@ -525,7 +542,7 @@ struct iso_host_step *iso_host_done_late(struct iso_host *h, struct iso_host_ste
                 (late->req.state == ISO_ORIG_HELD || late->req.state == ISO_ORIG_POSTED);
 
     if (undo) {
-        s = calloc(1, sizeof(*s));
+        s = step_alloc();
     }
     if (s != NULL) {
         s->req = late->req;
@@ -561,7 +578,9 @@ void iso_host_step_free(struct iso_host *h, struct iso_host_step *s)
 {
     (void)h;
     if (s != NULL) {
-        vault_wipe(s, sizeof(*s));
+        /* The step never holds the PAN or the PIN block (the daemon wipes its request); the
+         * card's PIN hash is its one secret. Wiping all 21 KB cost more than the decision. */
+        vault_wipe(&s->pin, sizeof(s->pin));
         free(s);
     }
 }

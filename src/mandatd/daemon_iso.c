@@ -41,6 +41,7 @@ struct iso_daemon {
     size_t link_count;
     struct wake_queue finished;
     struct event *reread;
+    unsigned reread_ticks; /* seconds since the last pruning of the host's memory */
     /* The requests in the engine, to attach retransmissions to their original's: a short list
      * (in_flight bounds it per connection), scanned. */
     struct iso_pending **pendings;
@@ -373,7 +374,11 @@ static void on_request(struct iso_link_request *rq, const struct iso8583_msg *ms
     }
 }
 
-/* The reread of PINs and rates the CLI writes beside mandatd (once a second). */
+/* The host's memory of answered requests is pruned hourly (a restart loads the same window). */
+#define ISO_PRUNE_EVERY_S 3600
+
+/* The reread of PINs and rates the CLI writes beside mandatd (once a second), and the hourly
+ * pruning of the host's memory. */
 static void on_reread(evutil_socket_t fd, short what, void *arg)
 {
     static const struct store_channel_fns fns = {.card_pin = iso_host_pin_loaded,
@@ -385,6 +390,13 @@ static void on_reread(evutil_socket_t fd, short what, void *arg)
     (void)what;
     if (store_channel_load(id->d->reader, &fns, id->host, 0, &err) < 0) {
         log_warn("iso8583: cannot reread PINs and rates: %s", err.msg);
+    }
+    if (++id->reread_ticks >= ISO_PRUNE_EVERY_S) {
+        size_t n = iso_host_prune(id->host, clock_now_us());
+        id->reread_ticks = 0;
+        if (n > 0) {
+            log_info("iso8583: forgot %zu requests older than the hold expiry and a day", n);
+        }
     }
 }
 

@@ -1,16 +1,23 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: Apache-2.0
-# The ISO 8583 issuer host of issue 15 against a real mandatd, with this test's own ISO 8583:1987
-# client (not mandat's codec) and the mandat CLI as the operator: prepaid cards issued, activated
-# by SMS, loaded, their PINs set; the MAD rate set. Then: echo; an authorization and a partial
-# completion; an ATM withdrawal in MAD converted at the rate with the ATM and exchange fees; a
-# retransmission (same answer, one hold); a balance inquiry; a reversal twice (the second changes
-# nothing); a reversal of an unknown original (00, recorded); a wrong PIN three times (55, 55,
-# 75, then 75 even with the right one); a blocked card (57); the daily cash limit (61); a
-# purchase above the balance (51); an expiry that is not the card's (54); the in-flight limit
-# (91); kill -9 of mandatd right after a request, then its retransmission (one hold); mandat
-# check; no card number in the log, the database or the commands' output.
+# The ISO 8583 issuer host of issue 15 against a real mandatd. The switch is an independent client:
+# tests/e2e/iso_npm_client.js, which packs and unpacks every message with the npm iso_8583
+# package (not mandat's codec); the test's own Python codec (iso_client.py) only sends two frames
+# in one write for the in-flight limit. The mandat CLI is the operator: prepaid cards issued,
+# activated by SMS, loaded, their PINs set; the MAD rate set. Then: echo; an authorization and a
+# partial completion; an ATM withdrawal in MAD converted at the rate with the ATM and exchange
+# fees; a retransmission (same answer, one hold); a balance inquiry; a reversal of the completed
+# authorization twice (the second changes nothing), of an authorization (its hold voided) and of
+# the ATM withdrawal (refunded); a reversal of an unknown original (00, recorded); a wrong PIN
+# three times (55, 55, 75, then 75 even with the right one); a blocked card (57); the daily cash
+# limit (61); a purchase above the balance (51); an expiry that is not the card's (54); the
+# in-flight limit (91); the store stopped by another process holding its write lock (91 within
+# answer_ms, the late approval undone, nothing held); kill -9 of mandatd as soon as a request's
+# commit is visible (the retransmission gets the committed answer) and right after a request
+# (its retransmission: one hold); a card past its expiry month (54); mandat check; no card
+# number in the log, the database or the commands' output.
 # Usage: test_iso_host.py MANDAT MANDATD
+import json
 import os
 import re
 import signal
@@ -21,14 +28,16 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-import iso_client  # noqa: E402
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, HERE)
+import iso_client  # noqa: E402  (the in-flight limit: two frames in one write)
 from iso_client import encode  # noqa: E402
 
 MANDAT, MANDATD = sys.argv[1], sys.argv[2]
 DEADLINE = time.monotonic() + 80
 TMP = tempfile.mkdtemp(prefix='mandat-iso-host-')
 ZPK = '0123456789ABCDEFFEDCBA9876543210'
+LOCK_ANSWER_MS = 1000
 passed = failed = 0
 outputs = []  # what the commands printed, searched for card numbers at the end
 mandatd = None
@@ -90,32 +99,65 @@ def start():
     for line in open(ports):
         name, addr = line.split()
         found[name] = addr
+    # The CLI reaches mandatd's HTTP listeners: their ports into the [http] section (only there:
+    # the ISO links' listen lines stay :0 for every restart).
+    conf = open(TMP + '/mandat.conf').read()
     for name in ('listen', 'internal_listen'):
         host, port = found[name].rsplit(':', 1)
-        conf = open(TMP + '/mandat.conf').read()
-        conf = re.sub(r'(?m)^%s = 127\.0\.0\.1:0$' % name, '%s = 127.0.0.1:%s' % (name, port),
-                      conf, count=1)
-        open(TMP + '/mandat.conf', 'w').write(conf)
-    return int(found['iso8583.atm'].rsplit(':', 1)[1]), int(found['iso8583.busy'].rsplit(':', 1)[1])
+        conf = re.sub(r'(?s)(\[http\].*?^%s = 127\.0\.0\.1:)\d+$' % name, r'\g<1>' + port, conf,
+                      count=1, flags=re.M)
+    open(TMP + '/mandat.conf', 'w').write(conf)
+    return [int(found['iso8583.' + n].rsplit(':', 1)[1]) for n in ('atm', 'busy', 'lock')]
+
+
+class Npm:
+    """The switch: tests/e2e/iso_npm_client.js, which packs and unpacks with the npm iso_8583
+    package. One node process; each Switch is one connection of it."""
+
+    def __init__(self):
+        self.proc = subprocess.Popen(['node', os.path.join(HERE, 'iso_npm_client.js')],
+                                     cwd=os.path.join(HERE, '..', '..'), stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, text=True)
+        self.n = 0
+
+    def call(self, **cmd):
+        self.proc.stdin.write(json.dumps(cmd) + '\n')
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        assert line, 'the npm client exited'
+        return json.loads(line)
+
+    def close(self):
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
+
+
+NPM = None
 
 
 class Switch:
-    """One connection of a switch; request() sends and waits for the answer of that STAN."""
+    """One connection of the npm switch; request() sends and waits for the answer of that STAN."""
 
     def __init__(self, port):
-        self.sock = socket.create_connection(('127.0.0.1', port), timeout=10)
-        self.stan = 100
+        NPM.n += 1
+        self.conn = 'c%d' % NPM.n
+        r = NPM.call(op='connect', conn=self.conn, port=port)
+        assert r.get('ok'), 'connect: %s' % r
 
     def request(self, mti, fields):
-        self.sock.sendall(encode(mti, fields))
-        while True:
-            got = read_frame(self.sock)
-            assert got is not None, 'connection closed'
-            if got[1].get(11) == fields.get(11):
-                return got
+        r = NPM.call(op='request', conn=self.conn, mti=mti,
+                     fields={str(k): v for k, v in fields.items()})
+        assert 'error' not in r, 'request %s: %s' % (mti, r['error'])
+        self.last_ms = r['ms']
+        return r['mti'], {int(k): v for k, v in r['fields'].items()}
+
+    def send(self, mti, fields):
+        r = NPM.call(op='send', conn=self.conn, mti=mti,
+                     fields={str(k): v for k, v in fields.items()})
+        assert r.get('ok'), 'send: %s' % r
 
     def close(self):
-        self.sock.close()
+        NPM.call(op='close', conn=self.conn)
 
 
 RRN = [100000000000]
@@ -189,18 +231,24 @@ fx_fee = fx
 listen = 127.0.0.1:0
 in_flight = 1
 zpk_file = {TMP}/zpk.hex
+[iso8583.lock]
+listen = 127.0.0.1:0
+answer_ms = {LOCK_ANSWER_MS}
+zpk_file = {TMP}/zpk.hex
 ''')
     cli('init')
     cards = [issue('AICHA BENALI', '+212612345678'), issue('OMAR BENALI', '+212612345679'),
-             issue('SARA BENALI', '+212612345670')]
+             issue('SARA BENALI', '+212612345670'), issue('ALI BENALI', '+212612345671')]
     return cards
 
 
 def main():
+    global NPM
+    NPM = Npm()
     cards = setup()
-    port, busy_port = start()
+    port, busy_port, lock_port = start()
     for (token, account, code, pan), phone in zip(cards, ['+212612345678', '+212612345679',
-                                                          '+212612345670']):
+                                                          '+212612345670', '+212612345671']):
         o = cli('sms', phone, 'ACTIVER', pan[-4:], code)
         check('activée' in o, 'activate: ' + o)
         cli('transfer', '--kind', 'card_load', '--from', '1', '--to', account, '--amount', '1000')
@@ -208,7 +256,7 @@ def main():
     o = cli('rates', 'set', 'MAD', '10.85')
     check(re.search(r'MAD +10\.850000', o) is not None, 'rate set: ' + o)
     time.sleep(1.5)  # mandatd rereads PINs and rates every second
-    (t1, a1, _, pan1), (t2, a2, _, pan2), (t3, a3, _, pan3) = cards
+    (t1, a1, _, pan1), (t2, a2, _, pan2), (t3, a3, _, pan3), (t4, a4, _, pan4) = cards
     sw = Switch(port)
 
     # Echo.
@@ -262,6 +310,16 @@ def main():
     m, f = sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))
     check(balance_of(f) == expect + 20000, 'refunded once: %s' % f.get(54))
 
+    # Reversal of an authorization that was never completed: its hold voided.
+    auth2 = txn(pan1, 5000, pin='1234')
+    m, f = sw.request('0100', auth2)
+    check(f.get(39) == '00' and balance_of(f) == expect + 20000 - 5000, 'auth to reverse: %s' % f)
+    rev3 = {**auth2, **{11: '000303', 7: '1207101702'}}
+    del rev3[52]
+    m, f = sw.request('0400', rev3)
+    check(m == '0410' and f.get(39) == '00', 'reversal of an authorization: %s' % f)
+    check(balance_of(f) == expect + 20000, 'the hold is voided: %s' % f.get(54))
+
     # A reversal of an unknown original: 00, recorded.
     m, f = sw.request('0400', txn(pan1, 1000, rrn='999999999999'))
     check(m == '0410' and f.get(39) == '00', 'unknown reversal: %s' % f)
@@ -273,6 +331,14 @@ def main():
     # Daily cash limit 300 EUR: 46.08 withdrawn, 260 more refused.
     m, f = sw.request('0200', txn(pan1, 26000, pcode='010000', pin='1234'))
     check(f.get(39) == '61', 'daily cash limit: %s' % f.get(39))
+    # Reversal of the ATM withdrawal: its 46.08 refunded (not its fees).
+    rev4 = {**atm, **{11: '000304', 7: '1207101703'}}
+    del rev4[52]
+    m, f = sw.request('0420', rev4)
+    check(m == '0430' and f.get(39) == '00', 'reversal of the ATM withdrawal: %s' % f)
+    m, f = sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))
+    expect += 20000 + 4608
+    check(balance_of(f) == expect, 'the withdrawal refunded: %s, want %d' % (f.get(54), expect))
     # Above the balance.
     m, f = sw.request('0100', txn(pan1, 500000, pin='1234'))
     check(f.get(39) == '51', 'insufficient funds: %s' % f.get(39))
@@ -317,14 +383,79 @@ def main():
     bs.close()
     check(got.get(r2[11]) == '91' and got.get(r1[11]) == '00', 'in-flight limit: %s' % got)
 
-    # kill -9 right after a request, then its retransmission: one hold.
+    # The store stopped: another process holds the database's write lock for 3 s (mandatd's
+    # SQLite waits for it up to its busy timeout of 5 s). An authorization on the link whose
+    # answer_ms is 1 s is answered 91 within the budget; when the lock is released, the step
+    # commits approved and is undone: nothing stays held, and its retransmission gets 91.
+    ls = Switch(lock_port)
+    before = balance_of(sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))[1])
+    locker = sqlite3.connect(TMP + '/mandat.db', isolation_level=None, timeout=10)
+    locker.execute('BEGIN EXCLUSIVE')
+    locked_at = time.monotonic()
+    stopped = txn(pan1, 2500, pin='1234')
+    m, f = ls.request('0100', stopped)
+    check(f.get(39) == '91', 'the store stopped: %s' % f.get(39))
+    check(ls.last_ms < LOCK_ANSWER_MS + 500, '91 within the budget: %.0f ms' % ls.last_ms)
+    check(time.monotonic() - locked_at < 3, 'answered while the store is still locked')
+    time.sleep(max(0.0, 3 - (time.monotonic() - locked_at)))  # the lock held 3 s, by design
+    locker.execute('COMMIT')
+    locker.close()
+    code = None
+    for _ in range(100):  # the late approval is undone within a few batches
+        m, f = ls.request('0100', stopped)
+        code = f.get(39)
+        after = balance_of(sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))[1])
+        if code == '91' and after == before:
+            break
+        time.sleep(0.1)
+    check(code == '91', 'the retransmission after the lock: %s' % code)
+    check(after == before, 'nothing held: balance %s, before %s' % (after, before))
+    db = sqlite3.connect(TMP + '/mandat.db')
+    row = db.execute("SELECT code FROM iso_requests WHERE orig LIKE ?",
+                     ('%' + stopped[37],)).fetchall()
+    db.close()
+    check([r[0] for r in row] == ['91'], 'the request recorded as 91: %s' % row)
+    ls.close()
+
+    # kill -9 as soon as a request's commit is visible in the database (its answer written to
+    # the socket or not yet): the retransmission after the restart gets the committed answer.
+    committed = txn(pan1, 1200, pin='1234')
+    sw.send('0100', committed)
+    db = sqlite3.connect(TMP + '/mandat.db', timeout=10)
+    row = None
+    for _ in range(20000):
+        row = db.execute("SELECT code, auth_id FROM iso_requests WHERE orig LIKE ?",
+                         ('%' + committed[37],)).fetchone()
+        if row is not None:
+            break
+    os.kill(mandatd.pid, signal.SIGKILL)
+    mandatd.wait()
+    db.close()
+    sw.close()
+    check(row is not None and row[0] == '00', 'the request committed before the kill: %s' % (row,))
+    port, busy_port, lock_port = start()
+    sw = Switch(port)
+    m, f = sw.request('0100', committed)
+    check(row is not None and (f.get(39), f.get(38)) == (row[0], row[1]),
+          'after kill -9 between commit and answer: %s, committed %s' % (f, (row,)))
+    check(hold_count('12345|ATM00042|' + committed[37]) == 1, 'one hold for the committed one')
+
+    # kill -9 right after a request (committed or not yet), then its retransmission: one hold.
     crash = txn(pan1, 1500, pin='1234')
-    sw.sock.sendall(encode('0100', crash))
+    sw.send('0100', crash)
     os.kill(mandatd.pid, signal.SIGKILL)
     mandatd.wait()
     sw.close()
-    port, busy_port = start()
+    # The fourth card past its expiry month, as time would make it: the test has no fake clock,
+    # so its expiry is moved back in the database while mandatd is down.
+    db = sqlite3.connect(TMP + '/mandat.db')
+    db.execute("UPDATE cards SET exp_month = 11, exp_year = 2025 WHERE token = ?", (t4,))
+    db.commit()
+    db.close()
+    port, busy_port, lock_port = start()
     sw = Switch(port)
+    m, f = sw.request('0200', txn(pan4, 1000, pcode='010000', pin='1234'))
+    check(f.get(39) == '54', 'a card past its expiry month: %s' % f.get(39))
     m, f = sw.request('0100', crash)
     check(f.get(39) == '00', 'after kill -9: %s' % f)
     m, f2 = sw.request('0100', crash)
@@ -357,6 +488,8 @@ except Exception as e:  # noqa: BLE001 — report, then clean up
     import traceback
     traceback.print_exc()
 finally:
+    if NPM is not None:
+        NPM.proc.kill()
     if mandatd is not None and mandatd.poll() is None:
         mandatd.kill()
         mandatd.wait()

@@ -18,6 +18,7 @@
 #include <openssl/evp.h>
 
 #include "dialog/iso_host.h"
+#include "dialog/iso_host_int.h"
 #include "engine/engine.h"
 #include "vault/card_vault.h"
 #include "vault/pin_block.h"
@@ -309,6 +310,32 @@ static void test_reversal_and_completion(void **state)
     assert_int_equal(available(), 100000);
 }
 
+/* The host forgets answered requests and their originals a day after the hold expiry, not
+ * before; what it keeps still answers retransmissions. */
+static void test_prune(void **state)
+{
+    struct iso_host_request old = req("0100", "000000", 1000, "", "1234", "000000000401");
+    struct iso_host_request rv = req("0400", "000000", 1000, "", "", "000000000401");
+    const int64_t window_us = (7 * 86400LL + 86400) * 1000000;
+    struct iso_host_answer a;
+
+    (void)state;
+    a = decide(&old);
+    assert_string_equal(a.code, "00");
+    assert_int_equal(iso_host_prune(host, world_now_us + window_us - 1000000), 0);
+    assert_non_null(iso_host_req_find(host, old.key));
+    assert_string_equal(decide(&old).auth_id, a.auth_id); /* still answered from memory */
+    assert_int_equal(iso_host_prune(host, world_now_us + window_us + 1000000), 1);
+    assert_null(iso_host_req_find(host, old.key));
+    assert_null(iso_host_orig_get(host, old.orig, false));
+    /* What stays is found again through the rebuilt indexes. */
+    assert_string_equal(decide(&rv).code, "00");
+    assert_non_null(iso_host_req_find(host, rv.key));
+    assert_non_null(iso_host_orig_get(host, rv.orig, false));
+    assert_int_equal(iso_host_prune(host, world_now_us), 0);
+    assert_non_null(iso_host_req_find(host, rv.key));
+}
+
 static void test_late_answer_undone(void **state)
 {
     struct iso_host_request rq = req("0100", "000000", 25000, "", "1234", "000000000301");
@@ -338,6 +365,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_pin_tries, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_reversal_and_completion, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_late_answer_undone, setup_host, teardown_host),
+        cmocka_unit_test_setup_teardown(test_prune, setup_host, teardown_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
