@@ -215,6 +215,13 @@ static const char *const migrations[] = {
     "ALTER TABLE card_topups ADD COLUMN order_fee_minor INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE card_topups ADD COLUMN charge_minor INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE card_topups ADD COLUMN file_token TEXT NOT NULL DEFAULT '';",
+    /* 17: the ISO 8583 host's (another branch of issue 15 takes this number; a no-op here so
+     * that 18 keeps its number when they meet). */
+    "SELECT 1;",
+    /* 18: an order paid by card over the phone (issue 14): a top-up whose target is a payment
+     * request (its id; NULL for a wallet's or a card's), credited to the merchant under the
+     * request's payment id. */
+    "ALTER TABLE card_topups ADD COLUMN request_id BLOB;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -268,8 +275,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT OR REPLACE INTO card_topups(id, phone, wallet_account,"
         " amount_minor, currency, state, lang, code, card_last4, token_hash,"
         " created_us, expires_us, updated_us, card_account, card_alias, card_target_last4,"
-        " fee_minor, order_fee_minor, charge_minor, file_token)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " fee_minor, order_fee_minor, charge_minor, file_token, request_id)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CARD_ORDER] =
         "INSERT OR REPLACE INTO card_orders(id, phone, wallet_account, price_minor, currency,"
         " state, lang, holder, holder_phone, alias, card_token, card_last4, token_hash,"
