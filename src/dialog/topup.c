@@ -428,6 +428,13 @@ int dialog_topup_pay_request(struct dialog *d, struct id128 request_id, const ch
     r->updated_us = now_us;
     r->expires_us = q->row.expires_us;
     (void)acq_add(s, r, TOPUP_OP_AUTHORIZE, ACQ_OP_PENDING);
+    /* Known at once (busy until its step is done), so that the flow finds it when the step is
+     * durable and a second card for the same order is refused meanwhile. */
+    if (!topup_apply(d, r)) {
+        free(s);
+        return mdt_err_set(err, MDT_E(RANGE), "card payments are off");
+    }
+    topup_find(d, id)->busy = true;
     *out = s;
     return 0;
 }
@@ -847,6 +854,9 @@ void dialog_topup_done(struct dialog_step *s, int rc)
 
     if (t != NULL) {
         t->busy = false;
+    }
+    if (rc < 0 && t != NULL && s->action == ACT_TOP_PAY && !id128_is_zero(t->row.request_id)) {
+        t->row.state = TOPUP_DECLINED; /* never recorded: nothing sent, the order free again */
     }
     if (rc < 0) {
         return;
