@@ -310,14 +310,17 @@ void dialog_request_phone_ref(const struct payment_request_row *r,
 const struct payment_request_row *dialog_request_by_phone_ref(struct dialog *d, const char *payer,
                                                               const char *digits, int64_t now_us);
 
-/* Whether the card whose number has this keyed hash (card_vault_pan_mac) is one mandat issued:
- * then it pays from its own balance (dialog_request_pay_card), else through the acquirer. */
-bool dialog_card_ours(struct dialog *d, const uint8_t pan_mac[32]);
+/* The account of the card mandat issued whose number has this keyed hash (card_vault_pan_mac), or
+ * 0: such a card pays from its own balance (dialog_request_pay_card), another through the
+ * acquirer. */
+uint64_t dialog_card_ours(struct dialog *d, const uint8_t pan_mac[32]);
 
 /* Pay request request_id with the prepaid card mandat issued whose number has keyed hash pan_mac
  * and that expires at month/year (no security code: mandat's own cards are checked by number,
  * expiry and state): one step, card -> merchant under the request's payment id (its fee, its
- * webhook); the ledger refuses it when the card's balance is short (OUTCOME_REFUSED). caller:
+ * webhook); the ledger refuses it when the card's balance is short (OUTCOME_REFUSED; the ledger
+ * keeps that refusal under the request's payment id, which then pays nothing else: check the
+ * balance first, as the phone channel does). caller:
  * the caller's number for the SMS receipt, "" none. *out: submit it. -MDT_ENOTFOUND (the
  * request can no longer be paid), -MDT_EREJECTED (no such card, another expiry, blocked,
  * expired, or busy), -MDT_EBUSY (the caller has a step in flight), -MDT_EIO. Loop thread. */

@@ -12,11 +12,11 @@
 #include "base/assert.h"
 #include "dialog/dialog_int.h"
 
-bool dialog_card_ours(struct dialog *d, const uint8_t pan_mac[32])
+uint64_t dialog_card_ours(struct dialog *d, const uint8_t pan_mac[32])
 {
     struct card_row *k = NULL;
 
-    return dialog_card_by_mac(d, pan_mac, &k) == 0 && k != NULL;
+    return dialog_card_by_mac(d, pan_mac, &k) == 0 && k != NULL ? k->account_id : 0;
 }
 
 int dialog_request_pay_card(struct dialog *d, struct id128 request_id, const uint8_t pan_mac[32],

@@ -22,6 +22,8 @@
 #include "dialog/topup.h"
 #include "dialog/phone.h"
 #include "dialog/voice.h"
+#include "engine/engine.h"
+#include "ledger/ledger.h"
 #include "mandatd/daemon.h"
 #include "mandatd/service.h"
 #include "store/store_channel.h"
@@ -518,13 +520,46 @@ static void card_paid_acquirer(void *ctx, const struct topup_flow_result *r)
     }
 }
 
-/* Our own prepaid card: one step from its balance (its code is not used: dropped now). */
-static int card_pay_ours(struct voice_session *vs, struct voice_ask *a, struct mdt_err *err)
+/* A card account's available balance, read between the ledger's batches. */
+struct card_avail {
+    uint64_t account;
+    int64_t minor;
+};
+
+static void card_avail_read(void *ctx, const struct ledger *l)
+{
+    struct card_avail *c = ctx;
+    const struct account *a = ledger_account_get(l, c->account);
+
+    c->minor = a != NULL ? a->credits_posted - a->debits_posted - a->debits_pending : 0;
+}
+
+/* Our own prepaid card: one step from its balance (its code is not used: dropped now). The
+ * balance is read first (one wait for the ledger's thread): the ledger keeps a refusal under
+ * the request's payment id, so a short card must not try, or the order could not be paid by
+ * anything else. (A spend between the read and the step can still be refused: then so is the
+ * order's id, as with a wallet's code.) */
+static int card_pay_ours(struct voice_session *vs, uint64_t account, struct voice_ask *a,
+                         struct mdt_err *err)
 {
     struct daemon *d = vs->s->d;
     struct call_card *k = vs->card;
     struct dialog_step *step = NULL;
-    int rc = dialog_request_pay_card(d->dialog, vs->order, k->pan_mac, k->month, k->year, vs->e164,
+    const struct payment_request_row *r = dialog_request_get(d->dialog, vs->order);
+    struct card_avail avail = {.account = account};
+    int rc;
+
+    if (r == NULL) {
+        return mdt_err_set(err, MDT_E(NOTFOUND), "the order is gone");
+    }
+    rc = engine_read(d->engine, card_avail_read, &avail);
+    if (rc < 0) {
+        return mdt_err_set(err, rc, "cannot read the card's balance");
+    }
+    if (avail.minor < r->amount_minor) {
+        return mdt_err_set(err, MDT_E(RANGE), "the card's balance is short");
+    }
+    rc = dialog_request_pay_card(d->dialog, vs->order, k->pan_mac, k->month, k->year, vs->e164,
                                      vs->v.lang, clock_now_us(), &step, err);
 
     if (rc == 0) {
@@ -562,17 +597,19 @@ static void card_pay(struct voice_session *vs)
     struct voice_ask *a = calloc(1, sizeof(*a));
     struct voice_turn wait = {.action = VOICE_PLAY, .prompt = VOICE_PROMPT_CARD_WAIT};
     struct mdt_err err = {0};
+    uint64_t account;
     bool ours;
     int rc;
 
     MDT_ASSERT(a != NULL);
     a->s = vs->s;
     a->call = vs->call;
-    ours = vs->card->has_pan && dialog_card_ours(vs->s->d->dialog, vs->card->pan_mac);
+    account = vs->card->has_pan ? dialog_card_ours(vs->s->d->dialog, vs->card->pan_mac) : 0;
+    ours = account != 0;
     if (!vs->card->has_pan || !vs->card->has_cvv) {
         rc = mdt_err_set(&err, MDT_E(INVAL), "the card is incomplete");
     } else if (ours) {
-        rc = card_pay_ours(vs, a, &err);
+        rc = card_pay_ours(vs, account, a, &err);
     } else {
         rc = card_pay_acquirer(vs, a, &err);
     }
@@ -581,8 +618,9 @@ static void card_pay(struct voice_session *vs)
              rc < 0 ? "not started" : "started");
     if (rc < 0) {
         free(a);
-        if (rc == MDT_E(REJECTED)) {
-            card_said(vs, VOICE_CARD_DECLINED, dialog_topup_reason("05", vs->v.lang));
+        if (rc == MDT_E(REJECTED) || rc == MDT_E(RANGE)) {
+            card_said(vs, VOICE_CARD_DECLINED,
+                      dialog_topup_reason(rc == MDT_E(RANGE) && ours ? "51" : "05", vs->v.lang));
         } else {
             log_info("sip: call %u: %s", vs->call, err.msg);
             answer_later(vs, rc == MDT_E(NOTFOUND) || rc == MDT_E(BUSY) ? VOICE_ANSWER_OVER

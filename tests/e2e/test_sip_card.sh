@@ -5,7 +5,8 @@
 # card number with a typing error (asked again), then 4111 1111 1111 1111, its expiry and code:
 # the test acquirer approves, the request is confirmed with its webhook event, the merchant is
 # paid under the request's payment id. A declined card (05): nothing paid. A prepaid card mandat
-# issued pays from its own balance, without the acquirer. A wallet caller presses # instead of
+# issued pays from its own balance, without the acquirer (and, short, is declined before the
+# ledger, so that the order can still be paid). A wallet caller presses # instead of
 # the code and pays by card: the SMS receipt names the card. Unknown references from a hidden
 # number end the call after three. Then no card number or security code used is in the
 # database, its WAL, the logs or the test's output.
@@ -171,6 +172,22 @@ done
 log_has "too many" "sip: call 5 says too_many"
 log_has "call 5 ended" "sip: call 5 ended:"
 exec 3>&-
+
+# 6. The prepaid card (70 € left) for 150 €: declined before the ledger, the order still payable.
+request 15000
+call anonymous
+log_has "hidden number answered" "sip: call 6 from anonymous"
+echo "$ref#" >&3
+log_has "order found" "sip: call 6: order found"
+echo "$cpan#" >&3
+echo "${cexp:0:2}${cexp: -2}" >&3
+echo 9157 >&3
+log_has "declined: the balance is short" "sip: call 6: prepaid card payment not started"
+log_has "call 6 ended" "sip: call 6 ended:"
+exec 3>&-
+check "request still pending" pending "$(state_of "$id")"
+n=$(db "select count(*) from rejections j join payment_requests r on j.id = r.transfer_id where r.state = 0")
+if [ "$n" = 0 ]; then ok; else bad "a refusal is kept under a pending order's payment id"; fi
 
 stop
 # No card number and no security code anywhere but the emboss file.
