@@ -405,14 +405,7 @@ int dialog_topup_pay_request(struct dialog *d, struct id128 request_id, const ch
     if (id128_random(&id) < 0) {
         return mdt_err_set(err, MDT_E(IO), "no random bytes");
     }
-    s = calloc(1, sizeof(*s));
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    s->action = ACT_TOP_PAY;
-    s->inbox_id = id128_derive(id, TAG_TOPUP_STEP);
-    s->lang = lang;
+    s = dialog_phone_step(d, ACT_TOP_PAY, id128_derive(id, TAG_TOPUP_STEP), lang, now_us);
     s->amount = q->row.amount_minor;
     s->topup_changed = true;
     r = &s->topup;

@@ -78,6 +78,16 @@ call() {
   exec 3>"$fifo"
 }
 hangup() { echo BYE >&3; exec 3>&-; log_has "call $1 ended" "sip: call $1 ended:"; }
+# prepaid N: hidden call N keys the reference $ref, then the prepaid card's number, expiry, code.
+prepaid() {
+  call anonymous
+  log_has "hidden number answered" "sip: call $1 from anonymous"
+  echo "$ref#" >&3
+  log_has "order found" "sip: call $1: order found"
+  echo "$cpan#" >&3
+  echo "${cexp:0:2}${cexp: -2}" >&3
+  echo 9157 >&3
+}
 
 # 1. A hidden number pays with 4111 1111 1111 1111, after a typing error.
 request 2500
@@ -128,13 +138,7 @@ check "card activated" "activée" "$out"
 "${M[@]}" transfer --kind card_load --from 1 --to "$cacct" --amount 100 >/dev/null
 request 3000
 ops=$(db "select count(*) from acquirer_ops")
-call anonymous
-log_has "hidden number answered" "sip: call 3 from anonymous"
-echo "$ref#" >&3
-log_has "order found" "sip: call 3: order found"
-echo "$cpan#" >&3
-echo "${cexp:0:2}${cexp: -2}" >&3
-echo 9157 >&3
+prepaid 3
 log_has "prepaid path" "sip: call 3: prepaid card payment started"
 log_has "paid from the card" "sip: call 3: prepaid card payment done"
 log_has "call 3 ended" "sip: call 3 ended:"
@@ -175,13 +179,7 @@ exec 3>&-
 
 # 6. The prepaid card (70 € left) for 150 €: declined before the ledger, the order still payable.
 request 15000
-call anonymous
-log_has "hidden number answered" "sip: call 6 from anonymous"
-echo "$ref#" >&3
-log_has "order found" "sip: call 6: order found"
-echo "$cpan#" >&3
-echo "${cexp:0:2}${cexp: -2}" >&3
-echo 9157 >&3
+prepaid 6
 log_has "declined: the balance is short" "sip: call 6: prepaid card payment not started"
 log_has "call 6 ended" "sip: call 6 ended:"
 exec 3>&-
