@@ -7,8 +7,9 @@
 # paid under the request's payment id. A declined card (05): nothing paid. A prepaid card mandat
 # issued pays from its own balance, without the acquirer (and, short, is declined before the
 # ledger, so that the order can still be paid). A wallet caller presses # instead of
-# the code and pays by card: the SMS receipt names the card. Unknown references from a hidden
-# number end the call after three. Then no card number or security code used is in the
+# the code and pays by card: the SMS receipt names the card; one who hangs up right after the
+# code is paid once all the same, the receipt by SMS. Unknown references from a hidden number
+# end the call after three. Then no card number or security code used is in the
 # database, its WAL, the logs or the test's output.
 # Usage: test_sip_card.sh MANDAT MANDATD
 set -euo pipefail
@@ -186,6 +187,29 @@ exec 3>&-
 check "request still pending" pending "$(state_of "$id")"
 n=$(db "select count(*) from rejections j join payment_requests r on j.id = r.transfer_id where r.state = 0")
 if [ "$n" = 0 ]; then ok; else bad "a refusal is kept under a pending order's payment id"; fi
+
+# 7. A wallet caller hangs up right after keying the code: the payment completes once without
+# the call, and the receipt goes by SMS.
+request 900
+call $P
+log_has "wallet caller answered" "sip: call 7 from $P"
+echo 3 >&3
+log_has "reference asked" "sip: call 7 says ask_ref"
+echo "$ref#" >&3
+log_has "order found" "sip: call 7: order found"
+echo '#' >&3
+log_has "card asked" "sip: call 7 says ask_pan"
+echo 4111111111111111# >&3
+echo 1230 >&3
+echo '6482!' >&3
+exec 3>&-
+log_has "call 7 ended" "sip: call 7 ended:"
+log_has "the chain went on without the call" "sip: call 7 is gone: its card payment goes on"
+check "request confirmed" confirmed "$(state_of "$id")"
+n=$(db "select count(*) from outbox where dest = '$P' and text like 'Payé : 9,00 € à Boutique Zoé%carte ****1111.'")
+if [ "$n" = 1 ]; then ok; else bad "no SMS receipt after the dropped call ($n)"; fi
+n=$(db "select count(distinct t.seq) from transfers t join payment_requests r on t.id = r.transfer_id where r.amount_minor = 900")
+if [ "$n" = 1 ]; then ok; else bad "paid $n times"; fi
 
 stop
 # No card number and no security code anywhere but the emboss file.
