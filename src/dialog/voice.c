@@ -560,8 +560,9 @@ void voice_card_result_text(enum lang lang, enum voice_card_result r, const char
 void voice_order_head_text(enum lang lang, const char *payee, const char *amount,
                            const char *reference, char *out, size_t cap)
 {
-    snprintf(out, cap, lang == LANG_EN ? "%s asks you for %s, reference %s." : "%s vous demande %s, "
-                                                                                "référence %s.",
+    snprintf(out, cap,
+             lang == LANG_EN ? "%s asks you for %s, reference %s."
+                             : "%s vous demande %s, référence %s.",
              payee, amount, reference);
 }
 

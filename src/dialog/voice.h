@@ -37,15 +37,15 @@ enum voice_prompt {
     VOICE_PROMPT_NO_CHARITY, /* no association to give to */
     VOICE_PROMPT_TROUBLE,    /* the service could not answer: try again */
     /* Paying an order by card (PCI DSS): the digits are the channel's, never the menu's. */
-    VOICE_PROMPT_ANON_MENU,   /* a hidden number: only an order by card; its reference, then # */
-    VOICE_PROMPT_ASK_PAN,     /* the card number, then # */
-    VOICE_PROMPT_BAD_PAN,     /* not a card number (length, Luhn): key it again */
-    VOICE_PROMPT_ASK_EXPIRY,  /* the expiry date, MMYY */
-    VOICE_PROMPT_BAD_EXPIRY,  /* not a date, or past: key it again */
-    VOICE_PROMPT_ASK_CVV,     /* the security code, then # */
-    VOICE_PROMPT_BAD_CVV,     /* not 3 or 4 digits: key it again */
-    VOICE_PROMPT_TOO_MANY,    /* too many mistakes: nothing paid, goodbye */
-    VOICE_PROMPT_CARD_WAIT,   /* the card is being charged: please hold */
+    VOICE_PROMPT_ANON_MENU,  /* a hidden number: only an order by card; its reference, then # */
+    VOICE_PROMPT_ASK_PAN,    /* the card number, then # */
+    VOICE_PROMPT_BAD_PAN,    /* not a card number (length, Luhn): key it again */
+    VOICE_PROMPT_ASK_EXPIRY, /* the expiry date, MMYY */
+    VOICE_PROMPT_BAD_EXPIRY, /* not a date, or past: key it again */
+    VOICE_PROMPT_ASK_CVV,    /* the security code, then # */
+    VOICE_PROMPT_BAD_CVV,    /* not 3 or 4 digits: key it again */
+    VOICE_PROMPT_TOO_MANY,   /* too many mistakes: nothing paid, goodbye */
+    VOICE_PROMPT_CARD_WAIT,  /* the card is being charged: please hold */
     VOICE_PROMPT_COUNT_
 };
 
@@ -58,9 +58,9 @@ enum voice_action {
     VOICE_PAY_ORDER,  /* pay that request with the code in text, then voice_call_answer */
     VOICE_HANGUP,     /* hang up now */
     /* Card entry: the channel keeps the digits (the menu only counts them). */
-    VOICE_CARD_KEY,   /* add text (one key) to the card field being keyed */
-    VOICE_CARD_CHECK, /* add text (one key, or none), check the field, then voice_call_card */
-    VOICE_CARD_PAY,   /* pay the order found with the card keyed, then voice_call_answer */
+    VOICE_CARD_KEY,     /* add text (one key) to the card field being keyed */
+    VOICE_CARD_CHECK,   /* add text (one key, or none), check the field, then voice_call_card */
+    VOICE_CARD_PAY,     /* pay the order found with the card keyed, then voice_call_answer */
     VOICE_ACTION_COUNT_ /* not an action */
 };
 

@@ -19,8 +19,8 @@
 #include "channel/sip/sip.h"
 #include "dialog/card_input.h"
 #include "dialog/dialog.h"
-#include "dialog/topup.h"
 #include "dialog/phone.h"
+#include "dialog/topup.h"
 #include "dialog/voice.h"
 #include "engine/engine.h"
 #include "ledger/ledger.h"
@@ -232,8 +232,7 @@ static void charities_list(struct voice_session *vs)
     turn_run(vs, &t, vs->say);
 }
 
-static const struct payment_request_row *order_lookup(struct voice_session *vs,
-                                                      const char *digits);
+static const struct payment_request_row *order_lookup(struct voice_session *vs, const char *digits);
 
 /* Pay an order: the caller's pending request with this phone reference, read back. */
 static void order_find(struct voice_session *vs, const char *digits)
@@ -396,8 +395,7 @@ static bool card_pan_take(struct daemon_sip *s, struct call_card *k)
     uint32_t version = 0;
     bool ok = !k->over && s->d->cards != NULL && card_pan_parse(k->field, pan, NULL) == 0 &&
               card_vault_token_new(k->token) == 0 &&
-              card_vault_seal(s->d->cards, k->token, pan, k->sealed, &k->sealed_len, &version) ==
-                  0;
+              card_vault_seal(s->d->cards, k->token, pan, k->sealed, &k->sealed_len, &version) == 0;
 
     if (ok) {
         card_vault_pan_mac(s->d->cards, pan, k->pan_mac);
@@ -494,7 +492,9 @@ static void card_paid_ours(void *ctx, int rc, const struct dialog_step *step)
         card_said(vs, VOICE_CARD_PAID, "");
     }
     log_info("sip: call %u: prepaid card payment %s", vs->call,
-             rc < 0 ? "failed" : dialog_step_outcome(step) == OUTCOME_REFUSED ? "refused" : "done");
+             rc < 0                                         ? "failed"
+             : dialog_step_outcome(step) == OUTCOME_REFUSED ? "refused"
+                                                            : "done");
 }
 
 /* Any other card: the acquirer's chain ended (paid, declined, or being checked). */
@@ -560,7 +560,7 @@ static int card_pay_ours(struct voice_session *vs, uint64_t account, struct voic
         return mdt_err_set(err, MDT_E(RANGE), "the card's balance is short");
     }
     rc = dialog_request_pay_card(d->dialog, vs->order, k->pan_mac, k->month, k->year, vs->e164,
-                                     vs->v.lang, clock_now_us(), &step, err);
+                                 vs->v.lang, clock_now_us(), &step, err);
 
     if (rc == 0) {
         rc = service_submit(d->service, step, a, card_paid_ours);

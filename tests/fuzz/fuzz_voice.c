@@ -53,8 +53,8 @@ static void check(const struct voice_call *v, enum voice_state before, const str
         abort();
     }
     if ((unsigned)v->state >= VOICE_STATE_COUNT_ || (unsigned)t->prompt >= VOICE_PROMPT_COUNT_ ||
-        (unsigned)t->action >= VOICE_ACTION_COUNT_ || memchr(t->text, '\0', sizeof(t->text)) == NULL ||
-        v->ncharities > VOICE_CHARITIES_MAX) {
+        (unsigned)t->action >= VOICE_ACTION_COUNT_ ||
+        memchr(t->text, '\0', sizeof(t->text)) == NULL || v->ncharities > VOICE_CHARITIES_MAX) {
         abort();
     }
     if (t->action == VOICE_PLAY && t->prompt == VOICE_PROMPT_NONE) {
@@ -103,9 +103,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (b == 14 || b == 15) {
             /* The channel's check of the field keyed: good (14) or bad (15). checked counts
              * the fields passed in order; a bad one keeps those before it. */
-            uint8_t field = v.state == VOICE_CARD_PAN      ? 0
-                            : v.state == VOICE_CARD_EXPIRY ? 1
-                                                           : 2;
+            uint8_t field = v.state == VOICE_CARD_PAN ? 0 : v.state == VOICE_CARD_EXPIRY ? 1 : 2;
 
             if (b == 14 && card_state(v.state)) {
                 checked = checked == field ? (uint8_t)(field + 1) : 0;

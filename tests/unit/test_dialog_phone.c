@@ -89,8 +89,8 @@ static void test_request_by_phone(void **state)
 /* A prepaid card of account id, active, whose number's keyed hash is mac (all 0x11). */
 static void card_active(uint64_t id, uint8_t mac[32])
 {
-    struct card_row r = {.account_id = id, .exp_month = 12, .exp_year = 2099,
-                         .status = CARD_STATUS_ACTIVE};
+    struct card_row r = {
+        .account_id = id, .exp_month = 12, .exp_year = 2099, .status = CARD_STATUS_ACTIVE};
 
     memset(mac, 0x11, 32);
     memcpy(r.pan_mac, mac, 32);

@@ -564,9 +564,9 @@ static void test_request_by_card(void **state)
     assert_int_equal(request_ask(m, 2500, A, 1, NULL), 0);
     r = dialog_request_get(w.dialog, (struct id128){.hi = 0xa5c, .lo = 1});
     t = pay_request(1, "");
-    assert_int_equal(dialog_topup_pay_request(w.dialog, r->id, "", "4444", LANG_FR, fake_clock(),
-                                              &s, &err),
-                     MDT_E(BUSY)); /* one card at a time */
+    assert_int_equal(
+        dialog_topup_pay_request(w.dialog, r->id, "", "4444", LANG_FR, fake_clock(), &s, &err),
+        MDT_E(BUSY)); /* one card at a time */
     assert_int_equal(answer(t, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T0000000001"), 0);
     w.nevents = 0;
     assert_int_equal(answer(t, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T0000000001"), 0);
@@ -576,9 +576,9 @@ static void test_request_by_card(void **state)
     assert_int_equal(w.nevents, 1);
     assert_string_equal(w.events[0], "payment_request.confirmed");
     assert_int_equal(w.nreplies, 0); /* a hidden number */
-    assert_int_equal(dialog_topup_pay_request(w.dialog, r->id, "", "1111", LANG_FR, fake_clock(),
-                                              &s, &err),
-                     MDT_E(NOTFOUND)); /* paid */
+    assert_int_equal(
+        dialog_topup_pay_request(w.dialog, r->id, "", "1111", LANG_FR, fake_clock(), &s, &err),
+        MDT_E(NOTFOUND)); /* paid */
 
     /* Declined: nothing paid, the caller told, another card may pay. */
     assert_int_equal(request_ask(m, 1200, A, 2, NULL), 0);

@@ -296,7 +296,7 @@ static void test_card_anonymous(void **state)
     assert_int_equal(v.state, VOICE_CARD_PAN);
     card_field(&v, "4111111111111112#", &t, VOICE_CARD_CHECK);
     assert_int_equal(t.text[0], '\0'); /* '#' adds nothing */
-    voice_call_card(&v, false, &t); /* Luhn: asked again */
+    voice_call_card(&v, false, &t);    /* Luhn: asked again */
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_PAN);
     assert_true(t.card_reset);
     voice_call_key(&v, '4', &t);
