@@ -108,6 +108,7 @@ struct voice_call {
     char charities[VOICE_CHARITIES_MAX][VOICE_KEYWORD_MAX];
     uint8_t ncharities;
     uint8_t charity; /* give: 1 + the index chosen; 0: sending to number */
+    int64_t amount_minor; /* send or give: the amount keyed, in cents, for the read-back */
 };
 
 /* Re-prompts after silences before goodbye (issue 14: twice, then goodbye and hang up). */
@@ -152,10 +153,5 @@ const char *voice_balance_keyword(enum lang lang);
  * "Pour Téléthon, tapez 1. ..." then how to go back. */
 void voice_charities_text(enum lang lang, const char *const *names, size_t n, char *out,
                           size_t cap);
-
-/* The read-back of an order found by its reference, into out (cap bytes): payee, amount (as
- * formatted by the caller), the merchant's reference, then the ask for the code. */
-void voice_order_text(enum lang lang, const char *payee, const char *amount,
-                      const char *reference, char *out, size_t cap);
 
 #endif
