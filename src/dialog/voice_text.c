@@ -81,31 +81,46 @@ static int amount_words(int64_t amount_minor, const struct currency *cur, enum l
     return rc;
 }
 
-int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap)
+/* The formatted amount in a balance reply written in lang (the template with the amount in
+ * place of its "%s"), into amount; false when reply is not that template's. */
+static bool balance_amount(enum lang lang, const char *reply, char *amount, size_t cap)
 {
     const char *tmpl = dialog_text(TEXT_BALANCE, lang);
     const char *mark = strstr(tmpl, "%s");
-    const struct currency *cur = NULL;
-    char amount[SPEAK_TEXT_MAX], words[SPEAK_TEXT_MAX];
-    size_t pre, suf, rlen;
-    int64_t minor = 0;
-    int rc;
+    size_t pre, suf, rlen = strlen(reply);
 
-    if (reply == NULL || out == NULL || cap == 0 || mark == NULL) {
-        return -MDT_EINVAL;
+    if (mark == NULL) {
+        return false;
     }
-    out[0] = '\0';
-    /* The reply is the template with the formatted amount in place of "%s". */
     pre = (size_t)(mark - tmpl);
     suf = strlen(mark + 2);
-    rlen = strlen(reply);
-    if (rlen <= pre + suf || rlen - pre - suf >= sizeof(amount) || strncmp(reply, tmpl, pre) != 0 ||
+    if (rlen <= pre + suf || rlen - pre - suf >= cap || strncmp(reply, tmpl, pre) != 0 ||
         strcmp(reply + rlen - suf, mark + 2) != 0) {
-        return -MDT_EPARSE;
+        return false;
     }
     memcpy(amount, reply + pre, rlen - pre - suf);
     amount[rlen - pre - suf] = '\0';
-    rc = money_parse(amount, lang, currency_find("EUR"), &minor, &cur, NULL);
+    return true;
+}
+
+int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap)
+{
+    const struct currency *cur = NULL;
+    char amount[SPEAK_TEXT_MAX], words[SPEAK_TEXT_MAX];
+    int64_t minor = 0;
+    int rc = -MDT_EPARSE;
+
+    if (reply == NULL || out == NULL || cap == 0) {
+        return -MDT_EINVAL;
+    }
+    out[0] = '\0';
+    /* The dialog writes in the wallet's language, which the call may have changed (9): the
+     * reply is read in whichever language wrote it and spoken in the call's. */
+    for (int l = 0; l < SAY_LANGS && rc < 0; l++) {
+        if (balance_amount((enum lang)l, reply, amount, sizeof(amount))) {
+            rc = money_parse(amount, (enum lang)l, currency_find("EUR"), &minor, &cur, NULL);
+        }
+    }
     if (rc == 0) {
         rc = amount_words(minor, cur, lang, words, sizeof(words));
     }

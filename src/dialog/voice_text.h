@@ -23,8 +23,9 @@
  * (NULL arguments, cap 0), or speak.h's errors for an amount or number that cannot be spoken.
  * On an error the caller says the written text instead. Thread-safe; never allocates. */
 
-/* The dialog's balance reply in lang (TEXT_BALANCE, "Solde : 25,50 €. ENVOI 10 ...") said as
- * the balance alone: "Votre solde est de" / "vingt-cinq euros et cinquante centimes." */
+/* The dialog's balance reply (TEXT_BALANCE, "Solde : 25,50 €. ENVOI 10 ..." in either language:
+ * the wallet's, which the call may have switched) said in lang as the balance alone: "Votre
+ * solde est de" / "vingt-cinq euros et cinquante centimes." */
 int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap);
 
 /* A transfer waiting for its code: "Envoyer" / the amount / "au" / the payee's number spoken by
