@@ -15,10 +15,29 @@ conf="$top/var/mandat.conf"
 sed -e 's/^dev_mode = false$/dev_mode = true/' \
   -e 's/^internal_listen =$/internal_listen = 127.0.0.1:8711/' \
   -e 's/^kind = none$/kind = test/' -e 's/^fee = none$/fee = card_acquiring/' \
-  -e "s|^state_file =\$|state_file = $top/var/acquirer.state|" "$top/docs/mandat.conf" >"$conf"
+  -e "s|^state_file =\$|state_file = $top/var/acquirer.state|" \
+  -e '/^\[sip\]/,/^\[/ s/^listen =$/listen = 127.0.0.1:5070/' "$top/docs/mandat.conf" >"$conf"
 # Top-ups by bank card go through the test acquirer, which charges 1.2 % + 0.10 EUR.
 printf '\n[fee.card_acquiring]\ntype = percent\npayer = payer\ncurrency = EUR\npercent = 1.2\nfixed = 0.10\nmin = 0\nmax = none\n' >>"$conf"
 mandat=("$bin/mandat" --config "$conf")
+
+# A baresip config to call the phone channel ([sip] on 127.0.0.1:5070, which allows 127.0.0.1)
+# as +33612345678 with the sound card (ALSA's default device); keys typed in its terminal during
+# the call go as RFC 4733 events.
+mkdir -p "$top/var/baresip"
+cat >"$top/var/baresip/config" <<CONF
+poll_method epoll
+sip_listen 127.0.0.1:5071
+module_path /usr/lib/baresip/modules
+module stdio.so
+module g711.so
+module alsa.so
+module_app account.so
+module_app menu.so
+audio_player alsa,default
+audio_source alsa,default
+CONF
+echo "<sip:+33612345678@127.0.0.1>;regint=0" >"$top/var/baresip/accounts"
 
 if [ ! -f mandat.db ]; then
   "${mandat[@]}" init
@@ -58,7 +77,15 @@ CARTE COMMANDE orders one on a page, paid from the wallet. ALIMENTER 50 tops the
 bank card through the test acquirer (4111 1111 1111 1111, any future expiry, CVV 123; tick
 "keep this card"); RECHARGE MAMAN 100 CB then reloads the card from that card on file after the
 code (without one, it sends a page that takes a bank card).
-Not built yet: the phone channel (voice), the ISO 8583 issuer host, the PostgreSQL store.
+Pay by phone: once 0612345678 has a wallet and a code (above), call mandat with baresip (Debian
+baresip-core) from another terminal, as +33612345678, with var/baresip's config:
+
+  baresip -f $top/var/baresip -e "/dial sip:mandat@127.0.0.1:5070"
+
+and key in baresip's terminal: 1 the balance, 2 send money (number #, amount # with * for the
+decimal point, then your code), 3 pay an order (a payment request's phone_ref #), 4 give,
+9 English, * repeats; q quits baresip. The prompts are spoken (espeak-ng), in French first.
+Not built yet: card payments by phone, the ISO 8583 issuer host, the PostgreSQL store.
 
 MSG
 exec "$bin/mandatd" --config "$conf"
