@@ -8,6 +8,19 @@ udp_port() {
   python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# sip_conf MAX_CALLS RTP_TIMEOUT [MORE]: the test's config with [sip] on 127.0.0.1:$sport (a free
+# UDP port, set here), RTP on 30000-39999, and MORE lines of [sip] if given.
+sip_conf() {
+  sport=$(udp_port)
+  e2e_conf 0 "[sip]
+listen = 127.0.0.1:$sport
+rtp_port_min = 30000
+rtp_port_max = 39999
+max_calls = $1
+rtp_timeout = $2${3:+
+$3}"
+}
+
 # log_has NAME NEEDLE [COUNT] [SECONDS]: within SECONDS (10), mandatd's log has COUNT (1)
 # lines with NEEDLE.
 log_has() {

@@ -37,13 +37,7 @@ keys() {
   log_has "call $1 answers after $2" "sip: call $1 says" $((before + 1))
 }
 
-sport=$(udp_port)
-e2e_conf 0 "[sip]
-listen = 127.0.0.1:$sport
-rtp_port_min = 30000
-rtp_port_max = 39999
-max_calls = 2
-rtp_timeout = 30"
+sip_conf 2 30
 "${M[@]}" init >/dev/null
 "${M[@]}" merchant create Boutique Zoé --webhook-url http://127.0.0.1:9/hooks >"$dir/m1"
 KEY=$(sed -n 's/^api key: //p' "$dir/m1")

@@ -41,13 +41,7 @@ recorded() {
 }
 wav_secs() { python3 -c 'import sys,wave; w=wave.open(sys.argv[1]); print(w.getnframes() // 8000 + 1)' "$1"; }
 
-sport=$(udp_port)
-e2e_conf 0 "[sip]
-listen = 127.0.0.1:$sport
-rtp_port_min = 30000
-rtp_port_max = 39999
-max_calls = 1
-rtp_timeout = 30"
+sip_conf 1 30
 "${M[@]}" init >/dev/null
 start
 log_has "sip listening" "sip: listening on 127.0.0.1:$sport"
