@@ -130,14 +130,66 @@ int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap)
     return fill(SAY_BALANCE, lang, (const char *const[]){words}, 1, out, cap);
 }
 
-int voice_send_say(enum lang lang, int64_t amount_minor, const struct currency *cur,
-                   const char *payee_e164, const char *charity, char *out, size_t cap)
+/* Whether reply is template t with anything in place of each "%s" (a glob, iterative: one
+ * backtrack point, O(len(t) * len(reply)) at worst on these few hundred bytes). */
+static bool shape_match(const char *t, const char *reply)
+{
+    const char *star_t = NULL, *star_r = NULL;
+    const char *r = reply;
+
+    while (*r != '\0') {
+        if (t[0] == '%' && t[1] == 's') {
+            t += 2;
+            star_t = t;
+            star_r = r;
+        } else if (*t == *r) {
+            t++;
+            r++;
+        } else if (star_t != NULL) {
+            t = star_t;
+            r = ++star_r;
+        } else {
+            return false;
+        }
+    }
+    while (t[0] == '%' && t[1] == 's') {
+        t += 2;
+    }
+    return *t == '\0';
+}
+
+/* Whether reply is the dialog's plain ask for a transfer's or a gift's code, in either language
+ * (not, say, a transfer to a number without a wallet, whose money waits for its owner: that
+ * reply says more than the phone's words would). */
+static bool send_reply(const char *reply)
+{
+    for (int l = 0; l < SAY_LANGS; l++) {
+        /* First: its shape is CONFIRM_SEND's with more in the payee's place. */
+        if (shape_match(dialog_text(TEXT_CONFIRM_SEND_NEW, (enum lang)l), reply)) {
+            return false;
+        }
+    }
+    for (int l = 0; l < SAY_LANGS; l++) {
+        if (shape_match(dialog_text(TEXT_CONFIRM_SEND, (enum lang)l), reply) ||
+            shape_match(dialog_text(TEXT_CONFIRM_DONATE, (enum lang)l), reply)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int voice_send_say(enum lang lang, const char *reply, int64_t amount_minor,
+                   const struct currency *cur, const char *payee_e164, const char *charity,
+                   char *out, size_t cap)
 {
     char amount[SPEAK_TEXT_MAX], payee[SPEAK_TEXT_MAX];
     int rc;
 
-    if (out == NULL || cap == 0 || (charity == NULL && payee_e164 == NULL)) {
+    if (reply == NULL || out == NULL || cap == 0 || (charity == NULL && payee_e164 == NULL)) {
         return -MDT_EINVAL;
+    }
+    if (!send_reply(reply)) { /* before out is written: reply may be out */
+        return -MDT_EPARSE;
     }
     out[0] = '\0';
     rc = amount_words(amount_minor, cur, lang, amount, sizeof(amount));

@@ -30,9 +30,13 @@ int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap);
 
 /* A transfer waiting for its code: "Envoyer" / the amount / "au" / the payee's number spoken by
  * pairs (payee_e164, E.164) / "? Tapez votre code à six chiffres."; a donation when charity is
- * not NULL ("Donner" ... "à" the association's name; payee_e164 is then ignored). */
-int voice_send_say(enum lang lang, int64_t amount_minor, const struct currency *cur,
-                   const char *payee_e164, const char *charity, char *out, size_t cap);
+ * not NULL ("Donner" ... "à" the association's name; payee_e164 is then ignored). reply is the
+ * dialog's answer to the order (it may be out): the phone's words replace it only when it is
+ * the plain ask for the code (TEXT_CONFIRM_SEND or TEXT_CONFIRM_DONATE, either language);
+ * anything else (a payee without a wallet, whose money waits for them) is -MDT_EPARSE. */
+int voice_send_say(enum lang lang, const char *reply, int64_t amount_minor,
+                   const struct currency *cur, const char *payee_e164, const char *charity,
+                   char *out, size_t cap);
 
 /* An order found by its phone reference: the payee's name / "vous demande" / the amount /
  * "référence" / the merchant's reference spelled (as written when it cannot be spelled: words)

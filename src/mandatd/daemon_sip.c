@@ -212,7 +212,8 @@ static int send_said(struct voice_session *vs)
     } else if (phone_normalize(v->number, vs->s->d->cfg->sms.country, e164, NULL) < 0) {
         return MDT_E(PARSE);
     }
-    return voice_send_say(v->lang, v->amount_minor, cur, e164, charity, vs->say, sizeof(vs->say));
+    return voice_send_say(v->lang, vs->say, v->amount_minor, cur, e164, charity, vs->say,
+                          sizeof(vs->say));
 }
 
 /* The dialog's answer, once its step is done (the dialog's memory then says whether an order
@@ -230,7 +231,9 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
         size_t len = strlen(vs->say);
 
         a = VOICE_ANSWER_CODE; /* an order (or a wrong code's retry) waits for the code */
-        if (vs->v.after != VOICE_AMOUNT || send_said(vs) < 0) {
+        if (vs->v.after == VOICE_AMOUNT && send_said(vs) >= 0) {
+            log_info("sip: call %u: read back in the call's words", vs->call);
+        } else {
             /* The SMS text says "reply with your code": on the phone, say which keys. */
             snprintf(vs->say + len, sizeof(vs->say) - len, "%c%s", VOICE_PIECE,
                      voice_prompt_text(VOICE_PROMPT_ASK_CODE, vs->v.lang));

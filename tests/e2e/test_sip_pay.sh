@@ -69,6 +69,7 @@ keys 1 0698765432#
 log_has "amount asked" "sip: call 1 says ask_amount"
 keys 1 '12*5#'
 log_has "read back" "sip: call 1: order answered"
+log_has "read back in words" "sip: call 1: read back in the call's words"
 n=$(db "select count(*) from inbox where channel = 4 and source = '$P' and text = 'ENVOI 12,5 0698765432'")
 if [ "$n" = 1 ]; then ok; else bad "the order is not the dialog's ENVOI ($n)"; fi
 keys 1 483920
@@ -86,6 +87,7 @@ keys 1 1
 log_has "amount asked" "sip: call 1 says ask_amount" 2
 keys 1 5#
 log_has "read back" "sip: call 1: order answered" 3
+log_has "gift read back in words" "sip: call 1: read back in the call's words" 2
 keys 1 483920
 log_has "thanks said" "sip: call 1: order answered" 4
 if [ "$(queued $P 'Merci ! Don de 5,00 € à Téléthon%')" = 1 ]; then ok; else bad "no SMS receipt of the gift"; fi

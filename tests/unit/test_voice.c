@@ -217,7 +217,7 @@ static void reply_of(const char *tmpl, const char *value, char *out, size_t cap)
 static void test_spoken(void **state)
 {
     const struct currency *eur = currency_find("EUR");
-    char text[512], reply[128];
+    char text[512], reply[256];
 
     (void)state;
     reply_of(dialog_text(TEXT_BALANCE, LANG_FR), "25,50 €", reply, sizeof(reply));
@@ -233,13 +233,32 @@ static void test_spoken(void **state)
     reply_of(dialog_text(TEXT_BALANCE, LANG_FR), "3,00 €", reply, sizeof(reply));
     assert_true(voice_balance_say(LANG_EN, reply, text, sizeof(text)) > 0);
     assert_string_equal(text, "Your balance is\nthree euros.");
-    assert_true(voice_send_say(LANG_FR, 1250, eur, "+33698123432", NULL, text, sizeof(text)) > 0);
+    snprintf(reply, sizeof(reply),
+             "Envoyer 12,50 € à +33 6 98 .. .. 32 ? Répondez avec votre "
+             "code sous 5 min. Ref K7Q2");
+    assert_true(
+        voice_send_say(LANG_FR, reply, 1250, eur, "+33698123432", NULL, text, sizeof(text)) > 0);
     assert_string_equal(text, "Envoyer\ndouze euros et cinquante centimes\nau\nzéro six, "
                               "quatre-vingt-dix-huit, douze, trente-quatre, trente-deux ?\n"
                               "Tapez votre code à six chiffres.");
-    assert_true(voice_send_say(LANG_EN, 500, eur, NULL, "Red Cross", text, sizeof(text)) > 0);
+    /* The reply may be the buffer written (the call's one buffer of words). */
+    snprintf(text, sizeof(text),
+             "Give €5.00 to Red Cross? Reply with your code within 5 min. "
+             "Ref K7Q2");
+    assert_true(voice_send_say(LANG_EN, text, 500, eur, NULL, "Red Cross", text, sizeof(text)) > 0);
     assert_string_equal(text, "Give\nfive euros\nto\nRed Cross?\nKey your six-digit code.");
-    assert_int_equal(voice_send_say(LANG_FR, 500, eur, "0698", NULL, text, sizeof(text)),
+    assert_int_equal(voice_send_say(LANG_FR, reply, 500, eur, "0698", NULL, text, sizeof(text)),
+                     -MDT_EPARSE);
+    /* A payee without a wallet: the SMS says the money waits for them; the call says it too. */
+    snprintf(reply, sizeof(reply),
+             "Envoyer 20,00 € à +33 6 98 .. .. 32 (sans compte : gardé 7 "
+             "jours pour lui, sinon rendu) ? Répondez avec votre code sous "
+             "5 min. Ref K7Q2");
+    assert_int_equal(
+        voice_send_say(LANG_FR, reply, 2000, eur, "+33698123432", NULL, text, sizeof(text)),
+        -MDT_EPARSE);
+    assert_int_equal(voice_send_say(LANG_FR, "Solde insuffisant.", 2000, eur, "+33698123432", NULL,
+                                    text, sizeof(text)),
                      -MDT_EPARSE);
 }
 
