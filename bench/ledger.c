@@ -24,6 +24,7 @@ struct opts {
     double seconds;
     uint32_t accounts;
     const char *pg;
+    const char *store; /* --store: mandat's store (a postgresql:// URI); else SQLite in dir */
     const char *dir;
     uint32_t submitters[8];
     int nsub;
@@ -249,8 +250,9 @@ static void usage(void)
 {
     fprintf(stderr,
             "usage: bench_ledger [--seconds S] [--accounts N] [--submitters 1,8,64,512]\n"
-            "                    [--pg CONNINFO] [--dir DIR]\n"
-            "Without --pg only mandat is measured (bench/run_ledger.sh starts PostgreSQL).\n");
+            "                    [--pg CONNINFO] [--store URI] [--dir DIR]\n"
+            "Without --pg only mandat is measured (bench/run_ledger.sh starts PostgreSQL).\n"
+            "--store puts mandat's own store there (a postgresql:// URI) instead of SQLite.\n");
     exit(2);
 }
 
@@ -259,7 +261,8 @@ static void parse(int argc, char **argv, struct opts *o)
     static const struct option lo[] = {
         {"seconds", required_argument, NULL, 's'},    {"accounts", required_argument, NULL, 'a'},
         {"submitters", required_argument, NULL, 'n'}, {"pg", required_argument, NULL, 'p'},
-        {"dir", required_argument, NULL, 'd'},        {NULL, 0, NULL, 0}};
+        {"dir", required_argument, NULL, 'd'},        {"store", required_argument, NULL, 'S'},
+        {NULL, 0, NULL, 0}};
     static const uint32_t def[] = {1, 8, 64, 512};
 
     *o = (struct opts){.seconds = 5, .accounts = 100000, .dir = "/tmp", .nsub = 4};
@@ -289,6 +292,9 @@ static void parse(int argc, char **argv, struct opts *o)
             break;
         case 'd':
             o->dir = optarg;
+            break;
+        case 'S':
+            o->store = optarg;
             break;
         default:
             usage();
@@ -377,6 +383,9 @@ int main(int argc, char **argv)
         return 2;
     }
     snprintf(db, sizeof(db), "%s/bench.db", dir);
+    if (o.store != NULL) {
+        so.path = o.store;
+    }
     ledger_config_defaults(&cfg);
     if (store_open(&so, &s, &err) < 0) {
         fprintf(stderr, "bench: %s\n", err.msg);
@@ -388,9 +397,9 @@ int main(int argc, char **argv)
         return 2;
     }
     hot = setup_accounts(e, o.accounts, &first);
-    printf("bench/ledger: %u accounts, %.1f s per run, durable commits (SQLite synchronous=FULL,"
-           " PostgreSQL synchronous_commit=on), %ld cores\n",
-           o.accounts, o.seconds, sysconf(_SC_NPROCESSORS_ONLN));
+    printf("bench/ledger: %u accounts, %.1f s per run, mandat's store on %s, durable commits"
+           " (SQLite synchronous=FULL, PostgreSQL synchronous_commit=on), %ld cores\n",
+           o.accounts, o.seconds, store_backend_name(s), sysconf(_SC_NPROCESSORS_ONLN));
     run_all(&o, e, first, hot);
     engine_stop(e);
     store_close(s);

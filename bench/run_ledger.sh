@@ -2,13 +2,29 @@
 # SPDX-License-Identifier: Apache-2.0
 # Run bench/ledger: mandat's engine against a naive ledger on a real local PostgreSQL server,
 # started here on a private port and data directory and stopped at the end.
-# Usage: bench/run_ledger.sh [bench_ledger options, e.g. --seconds 5 --submitters 1,8,64,512]
+# Usage: bench/run_ledger.sh [--store postgres] [bench_ledger options, e.g. --seconds 5
+#        --submitters 1,8,64,512]
+# --store postgres: mandat's own store on the same server too (schema mandat), side by side
+# with the naive design on the same settings; default: mandat on SQLite.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin="$top/build/release/bench/bench_ledger"
 port=${PGBENCH_PORT:-55432}
+store=sqlite
+if [ "${1:-}" = "--store" ]; then
+    store=${2:?--store needs sqlite or postgres}
+    shift 2
+fi
 data=$(mktemp -d /tmp/mandat-pg-XXXXXX)
 cleanup() { "$top/bench/pg_server.sh" stop "$data" >/dev/null 2>&1 || true; rm -rf "$data"; }
 trap cleanup EXIT
 conninfo=$("$top/bench/pg_server.sh" start "$data" "$port" | tail -n 1)
-"$bin" --pg "$conninfo" "$@"
+case $store in
+sqlite) "$bin" --pg "$conninfo" "$@" ;;
+postgres)
+    # Its own schema: the naive ledger's tables live in public.
+    psql -q "$conninfo" -c "CREATE SCHEMA IF NOT EXISTS mandat"
+    "$bin" --pg "$conninfo" --store "postgresql://postgres@127.0.0.1:$port/postgres?options=-csearch_path%3Dmandat" "$@"
+    ;;
+*) echo "run_ledger.sh: --store is sqlite or postgres, not '$store'" >&2; exit 2 ;;
+esac

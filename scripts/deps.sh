@@ -12,7 +12,7 @@ packages=(
   libinih-dev                        # mandat.conf
   libjansson-dev                     # JSON output (statement --json), later the HTTP API
   libcmocka-dev                      # unit tests
-  libpq-dev postgresql               # the PostgreSQL peer of bench/ledger
+  libpq-dev postgresql               # the PostgreSQL store, its tests and bench/ledger's peer
   libevent-dev                       # event loop for the channels
   clang libclang-rt-14-dev           # libFuzzer targets (make fuzz)
   kannel kannel-extras               # Kannel bearerbox/smsbox and fakesmsc (tests/e2e/test_kannel.sh)

@@ -61,6 +61,9 @@ void cmd_statement_usage(FILE *out);
 int cmd_show(struct cli *c, int argc, char **argv);
 void cmd_show_usage(FILE *out);
 int cmd_check(struct cli *c, int argc, char **argv);
+/* mandat migrate --to postgresql://... (cmd_migrate.c). */
+int cmd_migrate(struct cli *c, int argc, char **argv);
+void cmd_migrate_usage(FILE *out);
 void cmd_check_usage(FILE *out);
 int cmd_journal(struct cli *c, int argc, char **argv);
 void cmd_journal_usage(FILE *out);
@@ -88,6 +91,11 @@ void cmd_prompt_usage(FILE *out);
 /* ---- cards (cmd_card.c) ---- */
 
 int cmd_card(struct cli *c, int argc, char **argv);
+
+/* ---- exchange rates of the ISO 8583 host (cmd_rates.c) ---- */
+
+void cmd_rates_usage(FILE *out);
+int cmd_rates(struct cli *c, int argc, char **argv);
 void cmd_card_usage(FILE *out);
 int cmd_vault(struct cli *c, int argc, char **argv);
 void cmd_vault_usage(FILE *out);

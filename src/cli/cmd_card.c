@@ -22,6 +22,7 @@
 #include "dialog/card_issue.h"
 #include "dialog/phone.h"
 #include "vault/card_vault.h"
+#include "vault/pin_block.h"
 #include "vault/vault.h"
 
 #define ROTATE_BATCH_DEFAULT 500 /* rows per transaction: milliseconds of the write lock */
@@ -35,6 +36,7 @@ void cmd_card_usage(FILE *out)
             "       mandat card show TOKEN|LAST4\n"
             "       mandat card block|unblock TOKEN\n"
             "       mandat card replace TOKEN --emboss FILE\n"
+            "       mandat card pin TOKEN < PIN\n"
             "\n"
             "issue makes a card: a number in the [cards] bin range with a valid check digit,\n"
             "an account of kind card, an expiry [cards] expiry_years ahead, and an activation\n"
@@ -48,6 +50,8 @@ void cmd_card_usage(FILE *out)
             "activation code), moves the old card's balance to it in the same commit (a\n"
             "card_move, not a load: the yearly cap does not count it) and marks the old card\n"
             "lost for good.\n"
+            "pin sets the card's PIN for ATMs (the ISO 8583 host), read from standard input\n"
+            "(4 to 12 digits), kept as a keyed hash; it also clears the wrong tries (75).\n"
             "\n"
             "examples:\n"
             "  mandat card issue --holder 'AICHA BENALI' --phone +212612345678 --emboss cards.txt\n"
@@ -340,6 +344,54 @@ static int card_set_status(struct cli *c, const char *token, bool block)
     return rc;
 }
 
+/* pin: the card's PIN read from stdin, kept as its keyed hash; the wrong tries cleared. */
+static int card_pin(struct cli *c, const char *token)
+{
+    struct card_find f = {.want = token};
+    struct store_extra row = {.kind = EXTRA_CARD_PIN};
+    struct cli_engine e = {0};
+    struct vault *v = NULL;
+    struct mdt_err err = {0};
+    char pin[64] = "";
+    int rc = card_walk(c, &f);
+
+    if (rc == 0 && (f.matches != 1 || strcmp(f.found.token, token) != 0)) {
+        cli_error("no card with token '%s': see mandat card list", token);
+        return CLI_EXIT_REFUSED;
+    }
+    if (rc != 0) {
+        return rc;
+    }
+    if (fgets(pin, sizeof(pin), stdin) == NULL) {
+        pin[0] = '\0';
+    }
+    pin[strcspn(pin, "\r\n")] = '\0';
+    rc = vault_open(c->cfg.vault_key_file, true, &v, &err) < 0 ? CLI_EXIT_USAGE : 0;
+    if (rc != 0) {
+        cli_error("%s", err.msg);
+    } else if (pin_block_hash(v, f.found.token, pin, row.u.card_pin.pin_hash) < 0) {
+        cli_error("a PIN is 4 to 12 digits");
+        rc = CLI_EXIT_REFUSED;
+    }
+    vault_wipe(pin, sizeof(pin));
+    vault_close(v);
+    row.u.card_pin.account_id = f.found.account_id;
+    row.u.card_pin.updated_us = clock_now_us();
+    if (rc == 0) {
+        rc = cli_engine_open(c, CLI_STORE_WRITE, &e);
+    }
+    if (rc == 0) {
+        rc = engine_execute_rows(e.engine, NULL, 0, &row, 1, NULL, NULL);
+        cli_engine_close(&e);
+        if (rc < 0) {
+            cli_error("cannot set the PIN: %s", mdt_strerror(rc));
+            return CLI_EXIT_USAGE;
+        }
+        printf("card %s ****%s PIN set\n", token, f.found.last4);
+    }
+    return rc;
+}
+
 /* ---- replace ---- */
 
 /* The aliases of one card, for a replacement to move them. */
@@ -565,11 +617,14 @@ int cmd_card(struct cli *c, int argc, char **argv)
         }
         return card_replace(c, argv[1], a.emboss);
     }
+    if (argc == 2 && strcmp(argv[0], "pin") == 0) {
+        return card_pin(c, argv[1]);
+    }
     if (argc == 2 && (strcmp(argv[0], "block") == 0 || strcmp(argv[0], "unblock") == 0)) {
         return card_set_status(c, argv[1], argv[0][0] == 'b');
     }
     return cli_usage_error("card", "write: card issue, list, show TOKEN|LAST4, block TOKEN, "
-                                   "unblock TOKEN or replace TOKEN --emboss FILE");
+                                   "unblock TOKEN, pin TOKEN or replace TOKEN --emboss FILE");
 }
 
 /* ---- vault rotate ---- */

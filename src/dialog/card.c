@@ -472,7 +472,8 @@ static void decide_block(struct dialog *d, struct dialog_step *s, const struct c
     }
 }
 
-/* SOLDE MAMAN (a sender's alias), SOLDE CARTE / BAL CARD (the holder's own card). */
+/* SOLDE MAMAN (a sender's alias), SOLDE CARTE / BAL CARD (the holder's own card); HISTO MAMAN,
+ * HISTO CARTE the same way. */
 static bool decide_balance(struct dialog *d, struct dialog_step *s, const struct command *cmd)
 {
     const struct card_alias_row *a = alias_find(d, s->phone, cmd->keyword);
@@ -490,7 +491,8 @@ static bool decide_balance(struct dialog *d, struct dialog_step *s, const struct
         return false;
     }
     step_card(s, k, a != NULL ? a->alias : "");
-    s->action = ACT_CARD_BALANCE;
+    /* HISTO MAMAN: the card's last movements, as HISTO gives a wallet's (issue 15). */
+    s->action = cmd->type == CMD_HISTORY ? ACT_HISTORY : ACT_CARD_BALANCE;
     return true;
 }
 
@@ -528,6 +530,7 @@ bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
         decide_activate(d, s, cmd);
         return true;
     case CMD_BALANCE:
+    case CMD_HISTORY:
         return cmd->keyword[0] != '\0' && decide_balance(d, s, cmd);
     default:
         break;

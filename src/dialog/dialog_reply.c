@@ -604,8 +604,10 @@ static size_t gsm_units(const char *text)
 static void reply_history(struct dialog_step *s, const struct ledger *l, struct store_extra *rows,
                           size_t *count, size_t cap)
 {
+    /* HISTO MAMAN names a card (dialog_card_decide): its movements, else the wallet's. */
+    uint64_t acct = s->card.account_id != 0 ? s->card.account_id : s->customer.account_id;
     struct transfer t[ACCOUNT_RECENT_MAX];
-    size_t n = ledger_account_recent(l, s->customer.account_id, t, ACCOUNT_RECENT_MAX);
+    size_t n = ledger_account_recent(l, acct, t, ACCOUNT_RECENT_MAX);
     char list[320] = "", item[96], amount[MONEY_FORMAT_MAX], date[24];
     size_t room = SMS_GSM_SINGLE_MAX + 2 - gsm_units(dialog_text(TEXT_HISTORY, s->lang));
 
@@ -614,7 +616,7 @@ static void reply_history(struct dialog_step *s, const struct ledger *l, struct 
         return;
     }
     for (size_t i = 0; i < n; i++) {
-        bool out = t[i].debit_account_id == s->customer.account_id;
+        bool out = t[i].debit_account_id == acct;
         size_t len = strlen(list);
 
         fmt_amount(s, t[i].amount, s->lang, amount);

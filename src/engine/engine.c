@@ -53,6 +53,9 @@ struct engine {
     size_t ring_cap, head, count, queued_ops;
     struct read_req *reads;
     bool stopping;
+    /* ledger thread only: a failed batch's view could not be rebuilt (the store did not answer,
+     * as a database server down may not): rebuilt before the next batch decides anything */
+    bool view_stale;
     /* ledger thread only */
     struct submission *batch;
     struct store_extras *batch_rows;
@@ -106,7 +109,10 @@ static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expi
     int64_t t0 = clock_mono_us();
     int rc = store_begin(e->store, &changed, &err);
 
-    if (rc == 0 && changed) {
+    if (rc == 0 && e->view_stale) {
+        rc = rebuild_view(e, &err);
+        e->view_stale = rc < 0;
+    } else if (rc == 0 && changed) {
         rc = sync_view(e, true, &err);
     }
     if (rc < 0) {
@@ -160,6 +166,7 @@ fail:
     /* The view ran ahead of the store: rebuild it from what is durable. */
     if (rebuild_view(e, &err) < 0) {
         log_error("cannot rebuild the ledger view: %s", err.msg);
+        e->view_stale = true;
     }
     *expired = 0;
     return rc;

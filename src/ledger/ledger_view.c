@@ -512,6 +512,13 @@ struct rec *view_refundable(struct ledger *l, struct id128 id, int64_t *left)
     case TRANSFER_CARD_LOAD:
     case TRANSFER_TOPUP:
         break;
+    case TRANSFER_WITHDRAWAL:
+        /* A card's, reversed by its card network after it was posted (issue 15); a wallet's
+         * payout is not refundable. */
+        if (view_account(l, r->debit) == NULL || view_account(l, r->debit)->kind != ACCOUNT_CARD) {
+            return NULL;
+        }
+        break;
     default:
         return NULL;
     }

@@ -12,6 +12,8 @@
 #include "ledger/ledger_types.h"
 
 #define CONFIG_PATH_MAX 512
+/* [iso8583.<name>] sections at most: one per card network or switch. */
+#define CONFIG_ISO_LINKS_MAX 4
 
 enum store_sync {
     STORE_SYNC_FULL = 0,   /* fsync the WAL at every commit: nothing acknowledged is lost */
@@ -161,6 +163,26 @@ struct mandat_config {
         char allow[256];        /* allow = 127.0.0.1 ::1: the trunk's addresses; others get 403 */
         char trusted[256];      /* trusted = (empty): peers whose P-Asserted-Identity is believed */
     } sip;
+    /* [iso8583.<name>]: the card networks' switches of the issuer host (issue 15;
+     * docs/mandat.conf): iso[0..iso_count). */
+    struct config_iso {
+        char name[24];
+        char listen[64];  /* "IP:port": switches connect to us; or */
+        char connect[64]; /* "IP:port": we connect to the switch */
+        char tls_cert[CONFIG_PATH_MAX];
+        char tls_key[CONFIG_PATH_MAX];
+        char tls_ca[CONFIG_PATH_MAX];
+        uint32_t in_flight;      /* in_flight = 64: requests per connection, then 91 */
+        uint32_t answer_ms;      /* answer_ms = 5000: the network's time budget, then 91 */
+        uint32_t echo_idle_s;    /* echo_idle = 60: our 0800/301 on a silent connection */
+        char zpk_file[CONFIG_PATH_MAX]; /* zpk_file: the zone PIN key, hex, mode 0600 */
+        char zpk_alg[8];                /* zpk_alg = tdes | aes128 | aes256 */
+        int64_t cash_day_max;           /* cash_day_max = 500 EUR per card per day; none */
+        uint32_t hold_expiry_s;         /* hold_expiry = 604800 (7 days) */
+        char atm_fee[FEE_NAME_MAX];     /* atm_fee = none, or a [fee.*] name */
+        char fx_fee[FEE_NAME_MAX];      /* fx_fee = none, or a [fee.*] name */
+    } iso[CONFIG_ISO_LINKS_MAX];
+    uint32_t iso_count;
 };
 
 /* Fill cfg with the defaults (the same values docs/mandat.conf documents). */

@@ -62,6 +62,7 @@ enum section_id {
     SEC_CARDS,
     SEC_ACQUIRER,
     SEC_SIP,
+    SEC_ISO,
     SEC_LIMITS,
     SEC_FEE,
     SEC_COUNT_
@@ -193,6 +194,8 @@ int config_set_amount(struct load_ctx *ctx, const struct key_def *key, const cha
 int config_set_digits(struct load_ctx *ctx, const struct key_def *key, const char *value);
 /* [cards] price: an amount in the ledger's currency into an int64_t field of the config. */
 int config_set_cfg_amount(struct load_ctx *ctx, const struct key_def *key, const char *value);
+/* [iso8583.<name>] cash_day_max: an amount in the ledger's currency, or none, into the link. */
+int config_set_link_amount(struct load_ctx *ctx, const struct key_def *key, const char *value);
 
 /* ---- [fee.<name>] (config_fee.c) ---- */
 
@@ -222,5 +225,8 @@ int config_section_end(struct load_ctx *ctx);
 
 /* An SMSC link's defaults, for [smpp] and each [smpp.<name>]. */
 void config_smpp_link_defaults(struct config_smpp *l);
+
+/* An [iso8583.<name>] link's defaults. */
+void config_iso_defaults(struct config_iso *l);
 
 #endif

@@ -181,6 +181,26 @@ static const struct key_def sip_keys[] = {
     {"trusted", config_set_string, SIP_STR(trusted), 0},
 };
 
+#define ISO_STR(field) CFG_OFF(iso[0].field), 0, sizeof(((struct mandat_config *)0)->iso[0].field) - 1
+
+/* [iso8583.<name>]: offsets from iso[0]; the section adds its link's. */
+static const struct key_def iso_keys[] = {
+    {"listen", config_set_string, ISO_STR(listen), 0},
+    {"connect", config_set_string, ISO_STR(connect), 0},
+    {"tls_cert", config_set_string, ISO_STR(tls_cert), 0},
+    {"tls_key", config_set_string, ISO_STR(tls_key), 0},
+    {"tls_ca", config_set_string, ISO_STR(tls_ca), 0},
+    {"in_flight", config_set_u32, CFG_OFF(iso[0].in_flight), 1, ISO_LINK_INFLIGHT_MAX, 0},
+    {"answer_ms", config_set_u32, CFG_OFF(iso[0].answer_ms), 100, 60000, 0},
+    {"echo_idle", config_set_u32, CFG_OFF(iso[0].echo_idle_s), 0, 3600, 0},
+    {"zpk_file", config_set_string, ISO_STR(zpk_file), 0},
+    {"zpk_alg", config_set_string, ISO_STR(zpk_alg), 0},
+    {"cash_day_max", config_set_link_amount, CFG_OFF(iso[0].cash_day_max), 0, 0, 0},
+    {"hold_expiry", config_set_u32, CFG_OFF(iso[0].hold_expiry_s), 60, PENDING_TIMEOUT_MAX_MAX, 0},
+    {"atm_fee", config_set_string, ISO_STR(atm_fee), 0},
+    {"fx_fee", config_set_string, ISO_STR(fx_fee), 0},
+};
+
 static const struct key_def limits_keys[] = {
     {"op_max_p2p", config_set_amount, LIM_OFF(op_max_p2p), 0, 0, 0},
     {"op_max_payment", config_set_amount, LIM_OFF(op_max_payment), 0, 0, 0},
@@ -227,11 +247,13 @@ const struct section_def config_sections[SEC_COUNT_] = {
     [SEC_CARDS] = SECTION_DEF("cards", cards_keys),
     [SEC_ACQUIRER] = SECTION_DEF("acquirer", acquirer_keys),
     [SEC_SIP] = SECTION_DEF("sip", sip_keys),
+    [SEC_ISO] = SECTION_DEF("iso8583", iso_keys),
     [SEC_LIMITS] = SECTION_DEF("limits", limits_keys),
     [SEC_FEE] = SECTION_DEF("fee", fee_keys),
 };
 
 _Static_assert(sizeof(fee_keys) / sizeof(fee_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
+_Static_assert(sizeof(iso_keys) / sizeof(iso_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
 _Static_assert(sizeof(limits_keys) / sizeof(limits_keys[0]) <= SECTION_KEYS_MAX, "keys_seen");
 _Static_assert(sizeof(sms_keys) / sizeof(sms_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
 _Static_assert(sizeof(smpp_keys) / sizeof(smpp_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");

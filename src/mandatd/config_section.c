@@ -133,6 +133,47 @@ static int smpp_link_begin(struct load_ctx *ctx, const char *name)
     return 0;
 }
 
+void config_iso_defaults(struct config_iso *l)
+{
+    memset(l, 0, sizeof(*l));
+    l->in_flight = 64;
+    l->answer_ms = 5000; /* networks time an issuer out after a few seconds */
+    l->echo_idle_s = 60;
+    snprintf(l->zpk_alg, sizeof(l->zpk_alg), "tdes");
+    l->cash_day_max = 50000; /* 500 in the ledger's currency */
+    l->hold_expiry_s = 7 * 24 * 3600;
+    snprintf(l->atm_fee, sizeof(l->atm_fee), "none");
+    snprintf(l->fx_fee, sizeof(l->fx_fee), "none");
+}
+
+/* [iso8583.<name>]: one card network's switch. */
+static int iso_link_begin(struct load_ctx *ctx, const char *name)
+{
+    struct mandat_config *cfg = ctx->cfg;
+    struct config_iso *link;
+    size_t n = strlen(name);
+
+    if (n == 0 || n >= sizeof(cfg->iso[0].name)) {
+        return config_fail(ctx, ctx->lineno, "[iso8583.%.40s]: a link name is 1 to %zu characters",
+                           name, sizeof(cfg->iso[0].name) - 1);
+    }
+    for (uint32_t i = 0; i < cfg->iso_count; i++) {
+        if (strcmp(cfg->iso[i].name, name) == 0) {
+            return config_fail(ctx, ctx->lineno, "[iso8583.%s] appears twice: merge the two",
+                               name);
+        }
+    }
+    if (cfg->iso_count >= CONFIG_ISO_LINKS_MAX) {
+        return config_fail(ctx, ctx->lineno, "[iso8583.%s]: at most %d ISO 8583 links", name,
+                           CONFIG_ISO_LINKS_MAX);
+    }
+    link = &cfg->iso[cfg->iso_count++];
+    config_iso_defaults(link);
+    memcpy(link->name, name, n + 1);
+    ctx->sec.link_offset = (size_t)((char *)link - (char *)&cfg->iso[0]);
+    return 0;
+}
+
 /* A section header on the current line; the previous section has been ended. */
 int config_section_begin(struct load_ctx *ctx, const char *name)
 {
@@ -160,6 +201,9 @@ int config_section_begin(struct load_ctx *ctx, const char *name)
     } else if (strncmp(name, "smpp.", 5) == 0) {
         id = SEC_SMPP;
         rc = smpp_link_begin(ctx, name + 5);
+    } else if (strncmp(name, "iso8583.", 8) == 0) {
+        id = SEC_ISO;
+        rc = iso_link_begin(ctx, name + 8);
     } else {
         for (int i = SEC_STORE; i <= SEC_SIP; i++) {
             if (strcmp(name, config_sections[i].name) == 0) {
@@ -171,7 +215,7 @@ int config_section_begin(struct load_ctx *ctx, const char *name)
                 ctx, ctx->lineno,
                 "unknown section [%s]: use [store], [engine], [log], [ledger], [sms], "
                 "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [cards], "
-                "[acquirer], [sip], "
+                "[acquirer], [sip], [iso8583.<name>], "
                 "[limits.<kind>.<tier>] or [fee.<name>]",
                 name);
         } else if (ctx->section_lines[id] != 0) {

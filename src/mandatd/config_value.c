@@ -287,6 +287,19 @@ int config_set_cfg_amount(struct load_ctx *ctx, const struct key_def *key, const
     return rc;
 }
 
+int config_set_link_amount(struct load_ctx *ctx, const struct key_def *key, const char *value)
+{
+    int64_t v = 0;
+    int rc;
+
+    ctx->sec.cur = ctx->ledger_cur;
+    rc = config_parse_amount(ctx, key->name, value, &v);
+    if (rc == 0) {
+        memcpy((char *)ctx->cfg + key->offset + ctx->sec.link_offset, &v, sizeof(v));
+    }
+    return rc;
+}
+
 int config_set_amount(struct load_ctx *ctx, const struct key_def *key, const char *value)
 {
     char *base = ctx->sec.id == SEC_LIMITS ? (char *)ctx->sec.limits : (char *)ctx->sec.fee;

@@ -8,6 +8,7 @@
 #define MDT_MANDATD_DAEMON_H
 
 #include <stdbool.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -42,6 +43,7 @@ struct daemon {
     struct webhook_sender *webhooks;
     struct social *social;  /* NULL without [social] x_consumer_secret or mastodon_url */
     struct daemon_sip *sip; /* the phone channel; NULL without [sip] listen */
+    struct iso_daemon *iso; /* the ISO 8583 issuer host; NULL without [iso8583.<name>] */
     const char *ports_file; /* --ports-file, or NULL */
     /* Where the listeners are bound ("" when off): the port the kernel chose for port 0. */
     char public_addr[80], internal_addr[80];
@@ -81,5 +83,16 @@ int daemon_start_social(struct daemon *d, struct mdt_err *err);
 int daemon_start_sip(struct daemon *d, struct mdt_err *err);
 /* Hang up its calls and stop its thread (NULL channel is fine). Before the service is freed. */
 void daemon_stop_sip(struct daemon *d);
+
+/* ---- daemon_iso.c ---- */
+
+/* The ISO 8583 issuer host and its links when [iso8583.<name>] sections exist (issue 15). */
+int daemon_start_iso(struct daemon *d, struct mdt_err *err);
+/* "iso8583.<name> 127.0.0.1:PORT" a line for each listening link, for --ports-file. */
+void daemon_iso_ports(const struct daemon *d, FILE *f);
+/* Close its links (before the engine stops: no new request). */
+void daemon_stop_iso_links(struct daemon *d);
+/* After the engine has stopped: answer and free what is left. NULL host is fine. */
+void daemon_stop_iso(struct daemon *d);
 
 #endif

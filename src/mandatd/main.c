@@ -362,6 +362,7 @@ static int write_ports_file(const struct daemon *d, struct mdt_err *err)
     if (d->internal_addr[0] != '\0') {
         fprintf(f, "internal_listen %s\n", d->internal_addr);
     }
+    daemon_iso_ports(d, f);
     if (fclose(f) != 0 || rename(tmp, d->ports_file) < 0) {
         rc = mdt_err_set(err, MDT_E(IO), "cannot write '%s': %s", d->ports_file, strerror(errno));
     }
@@ -396,6 +397,9 @@ static int start_loop(struct daemon *d, struct mdt_err *err)
     if (rc == 0) {
         rc = daemon_start_sip(d, err);
     }
+    if (rc == 0) {
+        rc = daemon_start_iso(d, err);
+    }
     /* Retry what is queued every second: after a throttle, a refused request, a lost link. */
     d->flush = event_new(d->base, -1, EV_PERSIST, on_flush, d);
     if (rc == 0 && (d->flush == NULL || event_add(d->flush, &second) < 0)) {
@@ -427,6 +431,7 @@ static void stop(struct daemon *d)
     struct engine_stats st = {0};
 
     daemon_stop_sip(d); /* first: its calls end while the rest still runs */
+    daemon_stop_iso_links(d);
     kannel_free(d->kannel);
     kannel_free(d->kannel_internal);
     smpp_links_free(d->links);
@@ -443,6 +448,7 @@ static void stop(struct daemon *d)
     social_free(d->social);
     web_free(d->web);
     card_topups_stop(d->acquirer, d->topups); /* the loop is over: no step answers any more */
+    daemon_stop_iso(d);                       /* after the engine: its last steps answered */
     service_free(d->service);
     store_close(d->reader);
     store_close(d->api_reader); /* after api_free: its reader thread is joined */

@@ -11,17 +11,27 @@
 
 #include "base/assert.h"
 #include "base/id128.h"
+#include "store/store_int.h"
 
 int store_open(const struct store_options *opt, struct store **out, struct mdt_err *err)
 {
     if (opt == NULL || opt->path == NULL || opt->path[0] == '\0') {
         return mdt_err_set(err, MDT_E(INVAL), "store path missing: set [store] path");
     }
-    if (strncmp(opt->path, "postgres", 8) == 0) {
-        return mdt_err_set(err, MDT_E(INVAL),
-                           "the PostgreSQL store is not built yet: use a SQLite file path");
+    if (store_path_is_pg(opt->path)) {
+        return store_pg_open(opt, out, err);
     }
     return store_sqlite_open(opt, out, err);
+}
+
+bool store_path_is_pg(const char *path)
+{
+    return strncmp(path, "postgresql://", 13) == 0 || strncmp(path, "postgres://", 11) == 0;
+}
+
+const char *store_backend_name(const struct store *s)
+{
+    return s->ops->name;
 }
 
 void store_close(struct store *s)
@@ -318,4 +328,24 @@ int store_check_rows(struct store *s, store_report_fn report_fn, void *ctx, uint
 int store_sums(struct store *s, store_sums_fn fn, void *ctx, struct mdt_err *err)
 {
     return s->ops->sums(s, fn, ctx, err);
+}
+
+void store_batch_normalise(struct ledger_changes *ch)
+{
+    for (size_t i = 0; i < ch->transfer_count; i++) {
+        struct transfer *t = &ch->transfers[i];
+
+        t->state = (t->flags & TRANSFER_PENDING) ? TRANSFER_STATE_PENDING : TRANSFER_STATE_POSTED;
+    }
+}
+
+int store_pending_expected(int64_t closes, int64_t flags)
+{
+    if (closes == 0) {
+        return TRANSFER_STATE_PENDING;
+    }
+    if (flags & TRANSFER_POST_PENDING) {
+        return TRANSFER_STATE_POSTED;
+    }
+    return (flags & TRANSFER_EXPIRE) ? TRANSFER_STATE_EXPIRED : TRANSFER_STATE_VOIDED;
 }

@@ -24,7 +24,7 @@ enum store_sync_mode {
 };
 
 struct store_options {
-    const char *path;    /* SQLite file; later "postgresql://..." selects PostgreSQL */
+    const char *path;    /* SQLite file, or a "postgresql://..." URI for PostgreSQL */
     int sync;            /* enum store_sync_mode */
     bool read_only;      /* readers: no migration, no write through this handle (not enforced by
                           * SQLite: WAL readers need to update the shared-memory index) */
@@ -145,7 +145,9 @@ struct store {
     const struct store_ops *ops;
 };
 
-/* Open the store at opt->path (SQLite today). Migrates the schema when opened for writing;
+/* Open the store at opt->path: a postgresql:// (or postgres://) URI opens the PostgreSQL backend
+ * (store_pg*.c; its password from the URI's passfile= or PGPASSFILE, never from a message),
+ * anything else a SQLite file. Migrates the schema when opened for writing;
  * refuses a schema newer than this program (-MDT_ESCHEMA). *out: store_close(). */
 int store_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
 void store_close(struct store *s);
@@ -265,5 +267,20 @@ int store_card_pan_known(struct store *s, const uint8_t pan_mac[32], bool *known
 
 /* SQLite backend constructor (store_sqlite.c). */
 int store_sqlite_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
+
+/* PostgreSQL backend constructor (store_pg.c; docs/postgres.md). */
+int store_pg_open(const struct store_options *opt, struct store **out, struct mdt_err *err);
+
+/* mandat migrate: copy every row of the SQLite store at from (at this program's schema version)
+ * into the PostgreSQL store at to, created and migrated here and empty (else -MDT_EEXISTS), in
+ * one transaction: the ledger's log, the journal as it is (same hashes), the channels' rows.
+ * *rows: how many were copied. Stop mandatd first: rows it writes meanwhile are not copied. */
+int store_migrate_to_pg(const char *from, const char *to, uint64_t *rows, struct mdt_err *err);
+
+/* Whether path selects the PostgreSQL backend (a postgresql:// or postgres:// URI). */
+bool store_path_is_pg(const char *path);
+
+/* "sqlite" or "postgresql": which backend s is. */
+const char *store_backend_name(const struct store *s);
 
 #endif

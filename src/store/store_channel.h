@@ -26,6 +26,7 @@ enum channel_id {
     CHANNEL_HTTP = 2,
     CHANNEL_SOCIAL = 3,
     CHANNEL_VOICE = 4,
+    CHANNEL_ISO8583 = 5, /* a card network's switch (issue 15) */
 };
 
 enum outbox_state {
@@ -470,6 +471,58 @@ struct acquirer_op_row {
     int64_t updated_us;
 };
 
+/* The ISO 8583 issuer host (issue 15). One row per request of a switch, keyed by what makes a
+ * retransmission the same request (acquirer 32, STAN 11, RRN 37, terminal 41, transmission time
+ * 7): the answer it got, written in the commit of the money it moved, so that a retransmission
+ * gets the first answer and never a second hold. orig names the original transaction
+ * (acquirer, terminal, RRN) that completions and reversals act on; state is that original's
+ * after this request. Never a card number: the card is its account. */
+#define STORE_ISO_KEY_MAX 64
+#define STORE_ISO_ORIG_MAX 40
+enum iso_orig_state {
+    ISO_ORIG_NONE = 0,     /* nothing held: declined, an inquiry, an unknown reversal */
+    ISO_ORIG_HELD = 1,     /* an authorization's hold is open */
+    ISO_ORIG_POSTED = 2,   /* posted: a completion, or cash (hold and post in one) */
+    ISO_ORIG_VOIDED = 3,   /* the hold voided by a reversal (or a late answer: 91) */
+    ISO_ORIG_REFUNDED = 4, /* the posting refunded by a reversal */
+};
+struct iso_request_row {
+    char key[STORE_ISO_KEY_MAX];
+    char orig[STORE_ISO_ORIG_MAX];
+    char mti[5];
+    char pcode[7];  /* processing code, field 3 */
+    char code[3];   /* the response code answered (field 39) */
+    char auth_id[7]; /* field 38 of an approval, "" otherwise */
+    uint64_t card_account; /* 0: no card found */
+    struct id128 hold_id;  /* the original's hold (zero: none) */
+    int64_t amount_minor;  /* held, in the card's currency */
+    int64_t posted_minor;  /* posted of it */
+    int64_t cash_minor;    /* counted against the day's cash limit */
+    int64_t fee_minor;     /* ATM and exchange fees taken */
+    int64_t balance_minor; /* the card's available balance after (field 54) */
+    uint16_t state;        /* enum iso_orig_state of orig after this request */
+    int64_t created_us;
+    int64_t updated_us;
+};
+
+/* A card's PIN for the ISO 8583 host (issue 15): its keyed hash (pin_block_hash) and the wrong
+ * PINs in a row (3 block PIN use until the PIN is set again). */
+struct card_pin_row {
+    uint64_t account_id;
+    uint8_t pin_hash[32];
+    uint32_t failures;
+    int64_t updated_us;
+};
+
+/* The operator's exchange rate (mandat rates set MAD 10.85): rate_micro units of currency for
+ * one unit of the ledger's currency, times 10^6, from effective_us on. Every rate is kept. */
+struct fx_rate_row {
+    char currency[4];
+    int64_t rate_micro;
+    int64_t effective_us;
+    int64_t created_us;
+};
+
 enum store_extra_kind {
     EXTRA_INBOX = 0,        /* insert; a known id is ignored (dedup) */
     EXTRA_INBOX_DONE = 1,   /* mark inbox.id processed: replies are in the outbox */
@@ -498,6 +551,9 @@ enum store_extra_kind {
     EXTRA_ACQUIRER_OP = 24,       /* upsert by key */
     EXTRA_CARD_FILE = 25,         /* upsert by owner, or delete when !active */
     EXTRA_CARD_ORDER = 26,        /* upsert by id */
+    EXTRA_ISO_REQUEST = 27,       /* upsert by key */
+    EXTRA_CARD_PIN = 28,          /* upsert by account_id */
+    EXTRA_FX_RATE = 29,           /* upsert by (currency, effective_us) */
 };
 
 /* One row to write with a batch. Owned by the submitter until its done callback. */
@@ -527,6 +583,9 @@ struct store_extra {
         struct acquirer_op_row acquirer_op;
         struct card_file_row card_file;
         struct card_order_row card_order;
+        struct iso_request_row iso_request;
+        struct card_pin_row card_pin;
+        struct fx_rate_row fx_rate;
     } u;
 };
 
@@ -564,6 +623,10 @@ struct store_channel_fns {
     int (*acquirer_op)(void *ctx, const struct acquirer_op_row *r); /* pending or unknown only */
     int (*card_file)(void *ctx, const struct card_file_row *r);     /* with its sealed number */
     int (*card_order)(void *ctx, const struct card_order_row *r);   /* open or paid only */
+    /* the ISO 8583 host: requests created since inbox_since_us, every PIN, every rate */
+    int (*iso_request)(void *ctx, const struct iso_request_row *r);
+    int (*card_pin)(void *ctx, const struct card_pin_row *r);
+    int (*fx_rate)(void *ctx, const struct fx_rate_row *r); /* by currency, oldest first */
 };
 
 #endif

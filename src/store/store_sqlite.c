@@ -215,6 +215,21 @@ static const char *const migrations[] = {
     "ALTER TABLE card_topups ADD COLUMN order_fee_minor INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE card_topups ADD COLUMN charge_minor INTEGER NOT NULL DEFAULT 0;"
     "ALTER TABLE card_topups ADD COLUMN file_token TEXT NOT NULL DEFAULT '';",
+    /* 17: the ISO 8583 issuer host (issue 15): each request of a switch and its answer (a
+     * retransmission gets it again), cards' PINs as keyed hashes with their wrong tries, and the
+     * operator's exchange rates with their effective dates. No card number. */
+    "CREATE TABLE iso_requests(key TEXT PRIMARY KEY, orig TEXT NOT NULL, mti TEXT NOT NULL,"
+    " pcode TEXT NOT NULL, code TEXT NOT NULL, auth_id TEXT NOT NULL,"
+    " card_account INTEGER NOT NULL, hold_id BLOB, amount_minor INTEGER NOT NULL,"
+    " posted_minor INTEGER NOT NULL, cash_minor INTEGER NOT NULL, fee_minor INTEGER NOT NULL,"
+    " balance_minor INTEGER NOT NULL, state INTEGER NOT NULL CHECK (state BETWEEN 0 AND 4),"
+    " created_us INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
+    "CREATE INDEX iso_requests_created ON iso_requests(created_us);"
+    "CREATE TABLE card_pins(account_id INTEGER PRIMARY KEY, pin_hash BLOB NOT NULL,"
+    " failures INTEGER NOT NULL, updated_us INTEGER NOT NULL);"
+    "CREATE TABLE fx_rates(currency TEXT NOT NULL, effective_us INTEGER NOT NULL,"
+    " rate_micro INTEGER NOT NULL CHECK (rate_micro > 0), created_us INTEGER NOT NULL,"
+    " PRIMARY KEY (currency, effective_us));",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -274,6 +289,14 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT OR REPLACE INTO card_orders(id, phone, wallet_account, price_minor, currency,"
         " state, lang, holder, holder_phone, alias, card_token, card_last4, token_hash,"
         " created_us, expires_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_ISO_REQUEST] =
+        "INSERT OR REPLACE INTO iso_requests(key, orig, mti, pcode, code, auth_id, card_account,"
+        " hold_id, amount_minor, posted_minor, cash_minor, fee_minor, balance_minor, state,"
+        " created_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+    [ST_UPSERT_CARD_PIN] = "INSERT OR REPLACE INTO card_pins(account_id, pin_hash, failures,"
+                           " updated_us) VALUES(?,?,?,?)",
+    [ST_UPSERT_FX_RATE] = "INSERT OR REPLACE INTO fx_rates(currency, effective_us, rate_micro,"
+                          " created_us) VALUES(?,?,?,?)",
     [ST_UPSERT_ACQUIRER_OP] = "INSERT OR REPLACE INTO acquirer_ops(key, topup_id, kind, state,"
                               " amount_minor, currency, wallet_account, ref, auth_ref, code,"
                               " created_us, updated_us) VALUES(?,?,?,?,?,?,?,?,?,?,?,?)",

@@ -513,6 +513,13 @@ static const struct {
      " CAST(strftime('%Y', 'now') AS INTEGER) * 12 + CAST(strftime('%m', 'now') AS INTEGER)"
      " AND ?1 IS NOT NULL",
      "card expired before its expiry month ended"},
+    /* The ISO 8583 host (issue 15): an approval's hold was committed with its answer. */
+    {"SELECT key FROM iso_requests r WHERE code = '00' AND state IN (1, 2) AND hold_id IS NOT"
+     " NULL AND NOT EXISTS (SELECT 1 FROM transfers t WHERE t.id = r.hold_id) AND ?1 IS NOT NULL",
+     "approved ISO 8583 request without its hold"},
+    {"SELECT account_id FROM card_pins p WHERE NOT EXISTS (SELECT 1 FROM cards c WHERE"
+     " c.account_id = p.account_id) AND ?1 IS NOT NULL",
+     "card PIN of no card"},
 };
 
 int sqlite_check_cards(struct sqlite_store *s, store_report_fn report, void *ctx,

@@ -457,6 +457,10 @@ static int write_one(struct sqlite_store *s, const struct store_extra *x, struct
         return write_card_topup(s, &x->u.card_topup, err);
     case EXTRA_ACQUIRER_OP:
         return write_acquirer_op(s, &x->u.acquirer_op, err);
+    case EXTRA_ISO_REQUEST:
+    case EXTRA_CARD_PIN:
+    case EXTRA_FX_RATE:
+        return sqlite_write_iso(s, x, err);
     default:
         return mdt_err_set(err, MDT_E(INVAL), "unknown channel row kind %u", x->kind);
     }

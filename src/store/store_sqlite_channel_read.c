@@ -482,6 +482,15 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          " holder_phone, alias, card_token, card_last4, token_hash, created_us, expires_us,"
          " updated_us FROM card_orders WHERE state < 2 AND ?1 IS NOT NULL ORDER BY created_us",
          sqlite_load_card_order},
+        {"SELECT key, orig, mti, pcode, code, auth_id, card_account, hold_id, amount_minor,"
+         " posted_minor, cash_minor, fee_minor, balance_minor, state, created_us, updated_us"
+         " FROM iso_requests WHERE created_us >= ?1 ORDER BY updated_us",
+         sqlite_load_iso_request},
+        {"SELECT account_id, pin_hash, failures, updated_us FROM card_pins WHERE ?1 IS NOT NULL",
+         sqlite_load_card_pin},
+        {"SELECT currency, effective_us, rate_micro, created_us FROM fx_rates"
+         " WHERE ?1 IS NOT NULL ORDER BY currency, effective_us",
+         sqlite_load_fx_rate},
     };
     /* Tables nobody asked for are not read: a reload of the associations alone stays cheap. */
     const bool wanted[] = {
@@ -492,7 +501,8 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
         fns->campaign_total != NULL, fns->campaign_donor != NULL, fns->social_link != NULL,
         fns->social_cursor != NULL,  fns->code_order != NULL,     fns->card != NULL,
         fns->card_alias != NULL,     fns->card_pan != NULL,       fns->card_topup != NULL,
-        fns->acquirer_op != NULL,    fns->card_file != NULL,      fns->card_order != NULL};
+        fns->acquirer_op != NULL,    fns->card_file != NULL,      fns->card_order != NULL,
+        fns->iso_request != NULL,    fns->card_pin != NULL,       fns->fx_rate != NULL};
     struct sqlite_store *s = (struct sqlite_store *)base;
     int rc = 0;
 

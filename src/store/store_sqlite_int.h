@@ -52,6 +52,9 @@ enum stmt_id {
     ST_UPSERT_CARD_TOPUP,
     ST_UPSERT_ACQUIRER_OP,
     ST_UPSERT_CARD_ORDER,
+    ST_UPSERT_ISO_REQUEST,
+    ST_UPSERT_CARD_PIN,
+    ST_UPSERT_FX_RATE,
     ST_COUNT
 };
 
@@ -151,6 +154,12 @@ int sqlite_card_reseal(struct store *base, uint32_t version, uint32_t limit, sto
                        void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
 int sqlite_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
                           struct mdt_err *err);
+/* ---- the ISO 8583 host (store_sqlite_iso.c) ---- */
+/* Write one EXTRA_ISO_REQUEST, EXTRA_CARD_PIN or EXTRA_FX_RATE row. */
+int sqlite_write_iso(struct sqlite_store *s, const struct store_extra *x, struct mdt_err *err);
+int sqlite_load_iso_request(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
+int sqlite_load_card_pin(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
+int sqlite_load_fx_rate(sqlite3_stmt *st, const struct store_channel_fns *f, void *ctx);
 int sqlite_webhook_requeue(struct store *base, const struct store_webhook_filter *f, int64_t now_us,
                            uint64_t *count, struct mdt_err *err);
 

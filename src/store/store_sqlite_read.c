@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "base/mem.h"
+#include "store/store_int.h"
 #include "store/store_sqlite_int.h"
 
 static int statement_walk(struct sqlite_store *s, uint64_t account_id, uint64_t after_seq,
@@ -174,17 +175,6 @@ static int collect_batch(struct sqlite_store *s, struct sqlite_cursor c[3], uint
     return rc;
 }
 
-/* Rows store the state as it is now; the digest covers the state they were written with:
- * pending rows were written pending, every other row posted. */
-static void normalise_states(struct ledger_changes *ch)
-{
-    for (size_t i = 0; i < ch->transfer_count; i++) {
-        struct transfer *t = &ch->transfers[i];
-
-        t->state = (t->flags & TRANSFER_PENDING) ? TRANSFER_STATE_PENDING : TRANSFER_STATE_POSTED;
-    }
-}
-
 static int verify_entries(struct sqlite_store *s, sqlite3_stmt *js, struct sqlite_cursor c[3],
                           store_digest_fn fn, void *ctx, struct mdt_err *err)
 {
@@ -208,7 +198,7 @@ static int verify_entries(struct sqlite_store *s, sqlite3_stmt *js, struct sqlit
         if (rc < 0) {
             break;
         }
-        normalise_states(&ch);
+        store_batch_normalise(&ch);
         store_digest(ch.events, ch.event_count, ch.transfers, ch.transfer_count, ch.rejections,
                      ch.rejection_count, digest);
         rc = fn(ctx, &e, digest, 0);
@@ -254,8 +244,7 @@ int sqlite_journal_verify(struct store *base, store_digest_fn fn, void *ctx, str
     return rc;
 }
 
-/* Sums per account from the rows alone. Posted: rows that move money (neither pending, void
- * nor expiry rows). Pending: pending rows still open. flags: PENDING 2, VOID 8, EXPIRE 16. */
+/* Sums per account from the rows alone (STORE_SUMS_SQL, store_int.h). */
 int sqlite_sums(struct store *base, store_sums_fn fn, void *ctx, struct mdt_err *err)
 {
     struct sqlite_store *s = (struct sqlite_store *)base;
@@ -263,23 +252,7 @@ int sqlite_sums(struct store *base, store_sums_fn fn, void *ctx, struct mdt_err 
     struct store_account_sums sum;
     int rc = 0;
 
-    if (sqlite3_prepare_v2(
-            s->db,
-            "WITH legs(acc, d, c, flags, state) AS ("
-            " SELECT debit_account_id, amount, 0, flags, state FROM transfers"
-            " UNION ALL SELECT credit_account_id, 0, amount, flags, state FROM transfers),"
-            " sums AS (SELECT acc,"
-            "  SUM(CASE WHEN flags & 26 = 0 THEN d ELSE 0 END) AS dp,"
-            "  SUM(CASE WHEN flags & 26 = 0 THEN c ELSE 0 END) AS cp,"
-            "  SUM(CASE WHEN flags & 2 != 0 AND state = 1 THEN d ELSE 0 END) AS dq,"
-            "  SUM(CASE WHEN flags & 2 != 0 AND state = 1 THEN c ELSE 0 END) AS cq"
-            "  FROM legs GROUP BY acc)"
-            " SELECT e.account_id, coalesce(dp, 0), coalesce(cp, 0), coalesce(dq, 0),"
-            " coalesce(cq, 0) FROM account_events e LEFT JOIN sums ON sums.acc = e.account_id"
-            " WHERE e.type = 0"
-            " UNION ALL SELECT acc, dp, cp, dq, cq FROM sums"
-            " WHERE acc NOT IN (SELECT account_id FROM account_events WHERE type = 0)",
-            -1, &st, NULL) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(s->db, STORE_SUMS_SQL, -1, &st, NULL) != SQLITE_OK) {
         return sqlite_db_error(s, err, "sums");
     }
     for (;;) {
@@ -330,18 +303,6 @@ static int check_duplicates(struct sqlite_store *s, store_report_fn report, void
     return rc;
 }
 
-/* State each pending row should have, given the rows that closed it. */
-static int expected_state(int64_t closes, int64_t flags)
-{
-    if (closes == 0) {
-        return TRANSFER_STATE_PENDING;
-    }
-    if (flags & TRANSFER_POST_PENDING) {
-        return TRANSFER_STATE_POSTED;
-    }
-    return (flags & TRANSFER_EXPIRE) ? TRANSFER_STATE_EXPIRED : TRANSFER_STATE_VOIDED;
-}
-
 static int check_pending_states(struct sqlite_store *s, store_report_fn report, void *ctx,
                                 uint64_t *violations, struct mdt_err *err)
 {
@@ -373,7 +334,7 @@ static int check_pending_states(struct sqlite_store *s, store_report_fn report, 
         }
         state = sqlite3_column_int64(st, 1);
         closes = sqlite3_column_int64(st, 2);
-        want = expected_state(closes, sqlite3_column_int64(st, 3));
+        want = store_pending_expected(closes, sqlite3_column_int64(st, 3));
         if (closes > 1 || state != want) {
             store_report(
                 report, ctx, violations,

@@ -6,7 +6,9 @@
 # Usage: . lib.sh; e2e_init NAME; ... ; e2e_done NAME
 e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# e2e_init NAME: makes $dir, sets pass/fail, and arranges the cleanup on exit.
+# e2e_init NAME: makes $dir, sets pass/fail and store_path, and arranges the cleanup on exit.
+# With MANDAT_STORE=postgres the store is a schema of its own (dropped on exit) in the suite's
+# PostgreSQL server (tests/pg.sh: its URI from MANDAT_PG_URI or $MANDAT_PG_STATE/uri).
 e2e_init() {
   dir=$(mktemp -d "/tmp/mandat-$1-XXXXXX")
   pid=""
@@ -14,6 +16,15 @@ e2e_init() {
   fail=0
   e2e_pids=()
   trap e2e_cleanup EXIT
+  store_path=$dir/mandat.db
+  pg_schema=""
+  if [ "${MANDAT_STORE:-}" = postgres ]; then
+    local base=${MANDAT_PG_URI:-$(cat "${MANDAT_PG_STATE:?MANDAT_PG_STATE or MANDAT_PG_URI}/uri")}
+    pg_schema=$(basename "$dir" | tr 'A-Z-' 'a-z_')
+    psql -qX "$base" -c "CREATE SCHEMA $pg_schema" >/dev/null
+    pg_base=$base
+    store_path="$base?options=-csearch_path%3D$pg_schema"
+  fi
 }
 
 # e2e_cleanup: kills mandatd hard (a test may leave it mid-write on purpose) and every helper
@@ -33,7 +44,14 @@ e2e_cleanup() {
     sleep 0.1
   done
   for p in "${e2e_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
-  if [ -z "${KEEP:-}" ]; then rm -rf "$dir"; else echo "kept $dir"; fi
+  if [ -z "${KEEP:-}" ]; then
+    rm -rf "$dir"
+    if [ -n "${pg_schema:-}" ]; then
+      psql -qX "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA $pg_schema CASCADE" >/dev/null 2>&1 || true
+    fi
+  else
+    echo "kept $dir${pg_schema:+ and schema $pg_schema}"
+  fi
 }
 
 # e2e_track PID: a helper process (stand-in server, receiver) to stop on exit.
@@ -96,8 +114,19 @@ print("\n".join(s["visibility"] + "|" + s["status"] for s in r))' "$1"
 token_in() { { grep -o "$1/[0-9a-f]\{32\}" || true; } | tail -1 | sed "s|$1/||"; }
 # csrf_of PATH: the CSRF token of the form on page PATH of $H (the public listener).
 csrf_of() { curl -s "$H$1" | grep -o 'name="csrf" value="[0-9a-f]*"' | head -1 | sed 's/.*value="//; s/"//'; }
-# db SQL: a query on the test's database (the sqlite3 shell).
-db() { sqlite3 "$dir/mandat.db" "$1"; }
+# blob HEX: the SQL literal of bytes given in hex, for either backend (x'..' or '\x..'::bytea).
+blob() {
+  if [ -n "${pg_schema:-}" ]; then printf "'%s%s'::bytea" '\x' "$1"; else printf "x'%s'" "$1"; fi
+}
+# db SQL: a query on the test's database (the sqlite3 shell, waiting up to 5 s for mandatd's
+# write lock, or psql on PostgreSQL: the same output, columns joined by |, no header).
+db() {
+  if [ -n "${pg_schema:-}" ]; then
+    psql -qtAX "$store_path" -c "$1"
+  else
+    sqlite3 -cmd ".timeout 5000" "$dir/mandat.db" "$1"
+  fi
+}
 
 # e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, the public HTTP listener on PORT,
 # the internal one on $iport (0 unless set) with the dev pages, the gateway's secret $ksecret
@@ -113,7 +142,7 @@ mo_secret = $ksecret"
   if [[ "${2:-}" == *"[kannel]"* ]]; then kannel=""; fi
   cat > "$dir/mandat.conf" <<CONF
 [store]
-path = $dir/mandat.db
+path = $store_path
 [http]
 listen = 127.0.0.1:$1
 internal_listen = 127.0.0.1:$iport
@@ -204,6 +233,11 @@ expect() {
   shift 2
   out=$("$@" 2>&1 || true)
   if [[ "$out" == *"$needle"* ]]; then ok; else bad "$name: wanted \"$needle\", got: $out"; fi
+}
+
+# check NAME WANTED GOT: GOT (an output already captured) contains WANTED.
+check() {
+  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
 }
 
 # eventually NAME NEEDLE COMMAND...: within 10 s, one run of the command prints NEEDLE.

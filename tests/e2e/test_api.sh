@@ -15,9 +15,6 @@ e2e_init api
 # port 0: start sets port and base from the ports mandatd got
 e2e_conf 0
 
-check() { # NAME WANTED GOT
-  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
-}
 
 # api METHOD PATH KEY [BODY] [extra curl args]: prints the body, then the status on its own line.
 api() {
@@ -41,12 +38,12 @@ OTHER=$(sed -n 's/^api key: //p' "$dir/m2")
 READ=$("${M[@]}" merchant key 5 --scopes read | sed -n 's/^api key: //p')
 SLOW=$("${M[@]}" merchant key 5 --scopes read --rate 2 | sed -n 's/^api key: //p')
 check "key shown once" "mdt_" "$KEY"
-keys=$(sqlite3 "$dir/mandat.db" "select count(*) from api_keys")
+keys=$(db "select count(*) from api_keys")
 if "${M[@]}" merchant key abc >/dev/null 2>&1 ||
-  [ "$(sqlite3 "$dir/mandat.db" "select count(*) from api_keys")" != "$keys" ]; then
+  [ "$(db "select count(*) from api_keys")" != "$keys" ]; then
   bad "a malformed merchant id made a key"
 fi
-if sqlite3 "$dir/mandat.db" "select * from api_keys" | grep -q "${KEY##*_}"; then
+if db "select * from api_keys" | grep -q "${KEY##*_}"; then
   bad "the API key is stored in clear"
 fi
 start
@@ -159,7 +156,7 @@ out=$(api GET "/v1/payment-requests?state=confirmed" "$READ")
 check "list filter" "\"id\":\"$ID\"" "$out"
 out=$(api GET "/v1/payment-requests?limit=1000" "$READ")
 check "list limit" "limit is 1 to 100" "$out"
-events=$(sqlite3 "$dir/mandat.db" "select type from webhooks order by seq" | tr '\n' ' ')
+events=$(db "select type from webhooks order by seq" | tr '\n' ' ')
 check "events" "payment_request.confirmed refund.succeeded payment_request.cancelled payment_request.declined" "$events"
 
 # The operator (scope admin): accounts, top-ups, associations, freezing, the journal.

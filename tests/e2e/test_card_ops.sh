@@ -38,9 +38,6 @@ api() {
   curl -s -X "$method" "$base$path" -H "Authorization: Bearer $key" ${body:+-d "$body"} \
     -w '\n%{http_code}' "$@" | tee -a "$seen/api"
 }
-check() { # NAME WANTED GOT
-  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
-}
 field() { sed -n "s/.*\"$1\":\"\\([^\"]*\\)\".*/\\1/p" <<<"$2" | head -1; }
 lines() { if [ -f "$emboss" ]; then wc -l <"$emboss"; else echo 0; fi; }
 

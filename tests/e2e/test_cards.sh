@@ -133,9 +133,6 @@ api() {
   curl -s -X "$method" "$base$path" -H "Authorization: Bearer $key" ${body:+-d "$body"} \
     -w '\n%{http_code}' "$@" | tee -a "$cmd_log"
 }
-check() { # NAME WANTED GOT
-  if [[ "$3" == *"$2"* ]]; then ok; else bad "$1: wanted \"$2\", got:"$'\n'"$3"; fi
-}
 PM=$(m merchant create Partenaire | sed -n 's/^merchant \([0-9]*\):.*/\1/p')
 PKEY=$(sed -n 's/^api key: //p' "$cmd_log" | tail -1)
 OKEY=$(m merchant create Autre | sed -n 's/^api key: //p')
@@ -162,7 +159,7 @@ check "replayed" "Idempotent-Replayed: true" "$again"
 check "same answer" "$(head -1 <<<"$out")" "$again"
 [ "$(db "SELECT count(*) FROM transfers WHERE kind = 6 AND credit_account_id = $K3")" = 1 ] \
   && ok || bad "the replay loaded the card again"
-[ "$(db "SELECT count(*) FROM transfers WHERE debit_account_id = $PM AND flags & 32")" = 1 ] \
+[ "$(db "SELECT count(*) FROM transfers WHERE debit_account_id = $PM AND (flags & 32) != 0")" = 1 ] \
   && ok || bad "the partner paid one fee leg"
 expect "holder's receipt by API" "+100,00 € sur votre carte ****$L3, solde 100,00 €" m phone $H3 </dev/null
 out=$(api POST "/v1/cards/$T3/loads" "$PKEY" '{"amount":4999}')
@@ -214,13 +211,25 @@ stop
 # mandat check holds the card tables to the ledger: each break made in a copy of the database is
 # reported (the copy only: the original still checks).
 # tampered NAME SQL NEEDLE: check on a copy edited with SQL fails and reports NEEDLE.
+# On PostgreSQL the copy is a schema beside the test's (pg_dump of it, renamed), dropped after.
 tampered() {
   local t="$dir/tampered.db" out
-  rm -f "$t" "$t-wal" "$t-shm"
-  sqlite3 "$dir/mandat.db" ".backup '$t'"
-  sqlite3 "$t" "$2"
+  if [ -n "$pg_schema" ]; then
+    psql -qX "$pg_base" -c "DROP SCHEMA IF EXISTS ${pg_schema}_t CASCADE" >/dev/null 2>&1
+    pg_dump --no-owner -n "$pg_schema" "$pg_base" | sed "s/$pg_schema/${pg_schema}_t/g" |
+      psql -qX "$pg_base" >/dev/null
+    t="$pg_base?options=-csearch_path%3D${pg_schema}_t"
+    psql -qX "$t" -c "$2" >/dev/null
+  else
+    rm -f "$t" "$t-wal" "$t-shm"
+    sqlite3 "$dir/mandat.db" ".backup '$t'"
+    sqlite3 "$t" "$2"
+  fi
   if out=$("${M[@]}" --db "$t" check 2>&1); then bad "$1: check passed: $out"; return; fi
   check "$1" "$3" "$out"
+  if [ -n "$pg_schema" ]; then
+    psql -qX "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA ${pg_schema}_t CASCADE" >/dev/null
+  fi
 }
 tampered "card on a wallet account" "UPDATE cards SET account_id = 6 WHERE token = '$T3'" \
   "card without an account of kind card: $T3"

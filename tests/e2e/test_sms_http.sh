@@ -130,7 +130,7 @@ expect "campaign total after crash" '"donations":1' \
 expect "check" ": ok" "${M[@]}" check
 stop
 no_secrets "log" "483920|271828"
-if sqlite3 "$dir/mandat.db" "select text from inbox" | grep -q "483920\|271828"; then
+if db "select text from inbox" | grep -q "483920\|271828"; then
   bad "a code is stored in clear"
 else
   ok

@@ -86,7 +86,7 @@ r=$(mo $A '483920' '{"message_id":"smsc-dup-1","redeliver":1}')
 expect_acked "$r"
 expect_mt $A "Merci ! Don de 5,00 € à Téléthon effectué. Nouveau solde : 82,50 €."
 # Delivery receipts (auto_dlr) reach the outbox.
-delivered() { sqlite3 -cmd ".timeout 2000" "$dir/mandat.db" "select count(*) from outbox where state = 2 and final_state = 'DELIVRD'"; }
+delivered() { db "select count(*) from outbox where state = 2 and final_state = 'DELIVRD'"; }
 for _ in $(seq 50); do if [ "$(delivered)" -ge 5 ]; then break; fi; sleep 0.1; done
 d=$(delivered)
 if [ "$d" -ge 5 ]; then ok; else bad "only $d replies recorded as delivered"; fi

@@ -181,7 +181,7 @@ xlink() { # POST_ID NAME USER_ID PHONE CODE: the X account posts "ouvrir" and li
 xlink 1800000000000000101 carol 4242 0655443322 594061
 expect "x renamed: known by id" "200" xpost "$(xevent 1800000000000000102 carol_new 4242 "@mandat solde")"
 eventually "x renamed: balance by DM" "Solde : 0,00" xdm_to 4242
-expect "x renamed: one row, new handle" "x:carol_new" db "SELECT group_concat(address) FROM social_links WHERE user_id = '4242'"
+expect "x renamed: one row, new handle" "x:carol_new" db "SELECT address FROM social_links WHERE user_id = '4242'"
 expect "x old handle taken by another" "200" xpost "$(xevent 1800000000000000103 carol 5151 "@mandat solde")"
 eventually "x newcomer: not linked, in public" '"in_reply_to_tweet_id":"1800000000000000103"' curl -s "$S/__x"
 [ -z "$(xdm_to 5151)" ] && ok || bad "the newcomer under an old handle got a direct message: $(xdm_to 5151)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
-# Webhooks end to end: a real mandatd delivers event rows (inserted with sqlite3, as the payment
+# Webhooks end to end: a real mandatd delivers event rows (inserted with SQL, as the payment
 # code commits them) to a merchant's endpoint written in node (tests/e2e/webhook_receiver.js), over
 # http and https. Checks the headers, that the signature verifies with the documented verifiers
 # (docs/examples/verify_webhook.sh with openssl, and verify_webhook.c), retries with the same
@@ -15,7 +15,6 @@ verify_sh=$4
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib.sh"
 e2e_init webhook
-db=$dir/mandat.db
 rlog=$dir/requests.jsonl
 
 # check NAME COMMAND...: the command succeeds.
@@ -68,7 +67,7 @@ PY
 count_is() { [ "$(rq "$1" count)" = "$2" ]; }
 count_at_least() { [ "$(rq "$1" count)" -ge "$2" ]; }
 # The stored state and attempts of an event: "1|3" is delivered after 3 tries.
-row() { sqlite3 -cmd ".timeout 5000" "$db" "SELECT state || '|' || attempts FROM webhooks WHERE id = x'$1'"; }
+row() { db "SELECT state || '|' || attempts FROM webhooks WHERE id = $(blob "$1")"; }
 row_is() { [ "$(row "$1")" = "$2" ]; }
 state_is() { [ "$(row "$1" | cut -d'|' -f1)" = "$2" ]; }
 attempts_at_least() { [ "$(row "$1" | cut -d'|' -f2)" -ge "$2" ]; }
@@ -78,8 +77,8 @@ insert() {
   local id=$1 merchant=$2 url=$3 created=${4:-$(now_us)}
   local body
   body="{\"id\":\"$id\",\"type\":\"payment_request.confirmed\",\"created_at\":\"2026-11-23T10:00:00Z\",\"data\":{\"object\":\"payment_request\",\"amount\":1250,\"currency\":\"EUR\",\"reference\":\"café-42\",\"merchant_id\":$merchant}}"
-  sqlite3 -cmd ".timeout 5000" "$db" "INSERT INTO webhooks(id, merchant_id, url, type, state,
-    attempts, created_us, next_try_us, body) VALUES(x'$id', $merchant, '$url',
+  db "INSERT INTO webhooks(id, merchant_id, url, type, state,
+    attempts, created_us, next_try_us, body) VALUES($(blob "$id"), $merchant, '$url',
     'payment_request.confirmed', 0, 0, $created, $created, '$body')"
   printf '%s' "$body" >"$dir/body-$id"
 }

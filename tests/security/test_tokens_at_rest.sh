@@ -53,7 +53,8 @@ old=0123456789abcdef0123456789abcdef
 oldH=http://127.0.0.1:8710 # the address of the mandatd that wrote them
 # Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error, 10: below, 11: inbox.doubt_key,
 # 12: the cards' tables, 13: card_topups and acquirer_ops, 14: card_files, 15: card_orders,
-# 16: card_topups' columns of a card's reload, gone with the table).
+# 16: card_topups' columns of a card's reload, gone with the table, 17: iso_requests, card_pins
+# and fx_rates).
 if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
   # Undo the later migrations too (10: the customers' name and last order), so that the
   # upgrade replays them.
@@ -65,7 +66,9 @@ if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
   db "ALTER TABLE outbox DROP COLUMN link_seal; ALTER TABLE webhooks DROP COLUMN last_error;
     ALTER TABLE inbox DROP COLUMN doubt_key;
     DROP TABLE card_aliases; DROP TABLE cards; DROP TABLE card_pans; DROP TABLE IF EXISTS card_topups;
-    DROP TABLE IF EXISTS acquirer_ops; DROP TABLE IF EXISTS card_files; DROP TABLE IF EXISTS card_orders; PRAGMA user_version = 7;"
+    DROP TABLE IF EXISTS acquirer_ops; DROP TABLE IF EXISTS card_files; DROP TABLE IF EXISTS card_orders;
+    DROP TABLE IF EXISTS iso_requests; DROP TABLE IF EXISTS card_pins; DROP TABLE IF EXISTS fx_rates;
+    PRAGMA user_version = 7;"
 fi
 db "INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,
   created_us, text) VALUES(randomblob(16), 1, 1, 1, '71004', '+33611111111', 'x', '', 0, 0,

@@ -2,6 +2,7 @@
 /* The dialog tests' world (dialog_world.h): engine, store, vault and dialog in a scratch
  * directory, a fake clock, and the step runner that keeps the replies. */
 #include "dialog_world.h"
+#include "store_test.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -269,7 +270,7 @@ int setup(void **state)
     memset(&w, 0, sizeof(w));
     strcpy(w.dir, "/tmp/mandat-dialog-XXXXXX");
     assert_non_null(mkdtemp(w.dir));
-    snprintf(w.db, sizeof(w.db), "%s/d.db", w.dir);
+    test_store_path(w.dir, "d.db", w.db, sizeof(w.db));
     snprintf(w.key, sizeof(w.key), "%s/pin.key", w.dir);
     ledger_config_defaults(&w.cfg);
     open_world(true);
@@ -283,6 +284,7 @@ int teardown(void **state)
 
     (void)state;
     close_world();
+    test_store_drop(w.db);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", w.dir);
     assert_int_equal(system(cmd), 0);
     return 0;

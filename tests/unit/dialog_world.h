@@ -22,7 +22,7 @@ int64_t fake_clock(void);
 void advance_s(int64_t s);
 
 struct world {
-    char dir[64], db[96], key[96];
+    char dir[64], db[512], key[96];
     struct ledger_config cfg;
     struct store *store;
     struct engine *engine;

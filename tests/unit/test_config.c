@@ -406,7 +406,7 @@ static void test_errors(void **state)
         {"[stor]\npath = x\n",
          "mandat.conf:1: unknown section [stor]: use [store], [engine], [log], [ledger], [sms], "
          "[smpp], [smpp.<name>], [kannel], [http], [vault], [webhook], [social], [cards], "
-         "[acquirer], [sip], "
+         "[acquirer], [sip], [iso8583.<name>], "
          "[limits.<kind>.<tier>] or [fee.<name>]"},
         {"[cards]\nbin = 12345\n", "mandat.conf:2: [cards] bin: '12345' is not 6 to 8 digits"},
         {"[cards]\nbin = 4970101x\n",

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* Engine and SQLite store together: results only after commit, recovery after reopen, pending
+/* Engine and store together (SQLite, or PostgreSQL with MANDAT_STORE=postgres): results only after commit, recovery after reopen, pending
  * expiry by the engine's own timer, two writers on one file, push back when the queue is full,
  * tamper detection by the journal, schema versions. */
 #include <setjmp.h>
@@ -12,17 +12,17 @@
 #include <unistd.h>
 
 #include <cmocka.h>
-#include <sqlite3.h>
 
 #include "base/clock.h"
 #include "base/id128.h"
 #include "engine/engine.h"
 #include "engine/recovery.h"
 #include "store/store.h"
+#include "store_test.h"
 
 struct fixture {
     char dir[64];
-    char db[96];
+    char db[512];
     struct ledger_config cfg;
     struct store *store;
     struct engine *engine;
@@ -37,7 +37,7 @@ static int setup(void **state)
 
     strcpy(f->dir, "/tmp/mandat-engine-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+    test_store_path(f->dir, "t.db", f->db, sizeof(f->db));
     ledger_config_defaults(&f->cfg);
     so.path = f->db;
     assert_int_equal(store_open(&so, &f->store, &err), 0);
@@ -55,6 +55,7 @@ static int teardown(void **state)
 
     engine_stop(f->engine);
     store_close(f->store);
+    test_store_drop(f->db);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);
     free(f);
@@ -250,11 +251,7 @@ static void count_violation(void *ctx, const char *text)
 
 static void sql(const char *db, const char *statement)
 {
-    sqlite3 *h = NULL;
-
-    assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
-    assert_int_equal(sqlite3_exec(h, statement, NULL, NULL, NULL), SQLITE_OK);
-    sqlite3_close(h);
+    assert_int_equal(test_store_sql(db, statement), 0);
 }
 
 static uint64_t check_db(struct fixture *f, int *reports)
@@ -305,16 +302,26 @@ static void test_schema_and_missing(void **state)
     struct store_options missing = {.path = "/tmp/mandat-no-such-dir/x.db"};
     struct store *s = NULL;
     struct mdt_err err = {0};
+    char fresh[512];
+    bool pg = test_store_pg();
 
     restart(f);
     engine_stop(f->engine);
     f->engine = NULL;
     store_close(f->store);
     f->store = NULL;
-    sql(f->db, "PRAGMA user_version = 99");
+    sql(f->db, pg ? "UPDATE mandat_schema SET version = 99" : "PRAGMA user_version = 99");
     assert_int_equal(store_open(&so, &s, &err), MDT_E(SCHEMA));
     assert_non_null(strstr(err.msg, "newer than this mandat"));
+    if (pg) {
+        /* A PostgreSQL schema with no mandat tables is "missing" */
+        test_store_path(f->dir, "missing", fresh, sizeof(fresh));
+        missing.path = fresh;
+    }
     assert_int_equal(store_open(&missing, &s, &err), MDT_E(NOTFOUND));
+    if (pg) {
+        test_store_drop(fresh);
+    }
     assert_non_null(strstr(err.msg, "mandat init"));
     /* A version-1 database (before the channel tables) is migrated when opened for writing
      * (card_topups goes with migration 16's columns, which the upgrade adds again). */
@@ -324,7 +331,9 @@ static void test_schema_and_missing(void **state)
                " DROP TABLE campaigns; DROP TABLE campaign_donations; DROP TABLE social_links;"
                " DROP TABLE social_cursors; DROP TABLE code_orders; DROP TABLE card_pans;"
                " DROP TABLE cards; DROP TABLE card_aliases; DROP TABLE card_topups;"
-               " DROP TABLE acquirer_ops; DROP TABLE card_files; DROP TABLE card_orders; PRAGMA user_version = 1");
+               " DROP TABLE acquirer_ops; DROP TABLE card_files; DROP TABLE card_orders;"
+               " DROP TABLE iso_requests; DROP TABLE card_pins; DROP TABLE fx_rates;");
+    sql(f->db, pg ? "UPDATE mandat_schema SET version = 1" : "PRAGMA user_version = 1");
     assert_int_equal(store_open(&so, &f->store, &err), 0);
     sql(f->db, "SELECT count(*) FROM customers, outbox");
     {

@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/recovery.h"
 #include "store/store.h"
+#include "store_test.h"
 
 #define WALLETS 20
 #define IDS_MAX 60000
@@ -445,7 +446,7 @@ static void run_batches(struct engine *e)
 static void test_model_random(void **state)
 {
     char path[] = "/tmp/mandat-model-XXXXXX";
-    char db[64];
+    char db[512];
     struct ledger_config cfg;
     struct store_options so = {.path = db, .sync = STORE_DURABLE_NORMAL, .create = true};
     struct engine_options eo = {
@@ -459,7 +460,7 @@ static void test_model_random(void **state)
 
     (void)state;
     assert_non_null(mkdtemp(path));
-    snprintf(db, sizeof(db), "%s/model.db", path);
+    test_store_path(path, "model.db", db, sizeof(db));
     ledger_config_defaults(&cfg);
     memset(cfg.limits, 0, sizeof(cfg.limits)); /* limits have their own unit tests */
     for (int i = FIRST_WALLET; i <= LAST_ACCOUNT; i++) {
@@ -490,6 +491,7 @@ static void test_model_random(void **state)
                   (unsigned long long)cmp2.totals.pending_open);
     ledger_free(fresh);
     store_close(store);
+    test_store_drop(db);
     unlink(db);
     snprintf(db, sizeof(db), "%s/model.db-wal", path);
     unlink(db);

@@ -14,10 +14,11 @@
 #include <cmocka.h>
 
 #include "store/store.h"
+#include "store_test.h"
 
 struct fixture {
     char dir[64];
-    char db[96];
+    char db[512];
     struct store *store;
 };
 
@@ -28,7 +29,7 @@ static int setup(void **state)
 
     strcpy(f->dir, "/tmp/mandat-cards-XXXXXX");
     assert_non_null(mkdtemp(f->dir));
-    snprintf(f->db, sizeof(f->db), "%s/t.db", f->dir);
+    test_store_path(f->dir, "t.db", f->db, sizeof(f->db));
     so.path = f->db;
     assert_int_equal(store_open(&so, &f->store, NULL), 0);
     *state = f;
@@ -41,6 +42,7 @@ static int teardown(void **state)
     char cmd[160];
 
     store_close(f->store);
+    test_store_drop(f->db);
     snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
     assert_int_equal(system(cmd), 0);
     free(f);

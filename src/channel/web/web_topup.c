@@ -157,6 +157,7 @@ static void page_state(struct evhttp_request *req, const struct card_topup_row *
         web_page_message(req, 200, fr, fr ? "Paiement accepté" : "Payment approved", text, "ok");
         break;
     case TOPUP_DECLINED:
+        amount_of(r, dialog_topup_charge(r), fr, amount); /* what was asked, as the SMS says */
         snprintf(text, sizeof(text),
                  fr ? "Paiement de %s refusé : %s. Rien n'a été débité."
                     : "Payment of %s declined: %s. Nothing was taken.",

@@ -1,0 +1,716 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* The ledger's log on PostgreSQL. A batch is one transaction: store_begin takes the journal
+ * head's row lock (the write lock, one round trip), and store_commit sends every row, the journal
+ * entry, the head's update and COMMIT as prepared statements in libpq's pipeline mode, so a
+ * batch costs one more round trip per PG_PIPELINE_CHUNK rows and one WAL flush. A batch refused
+ * with 40001/40P01 is sent again whole in a fresh transaction; a COMMIT lost with the connection
+ * is resolved by reading back its journal entry. Replay merges the three logs by seq through
+ * server-side cursors in one snapshot. */
+#include <inttypes.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "base/assert.h"
+#include "base/clock.h"
+#include "store/store_pg_int.h"
+
+/* Prepared statements of the write path (prepared once per connection, on first write). */
+static const struct {
+    const char *name, *sql;
+    int nparams;
+} prepared[] = {
+    {"mdt_ins_event",
+     "INSERT INTO account_events(" PG_EVENT_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)", 10},
+    {"mdt_ins_transfer",
+     "INSERT INTO transfers(" PG_TRANSFER_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,"
+     "$13,$14,$15,$16,$17,$18,$19)",
+     19},
+    {"mdt_ins_rejection",
+     "INSERT INTO rejections(" PG_TRANSFER_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,"
+     "$13,$14,$15,$16,$17,$18,$19)",
+     19},
+    {"mdt_set_state", "UPDATE transfers SET state = $1 WHERE seq = $2", 2},
+    {"mdt_ins_journal",
+     "INSERT INTO journal(seq, created_us, kind, detail, transfers, rejections, events, digest,"
+     " prev_hash, hash) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
+     10},
+    {"mdt_set_head", "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1", 2},
+};
+#define PREPARED_COUNT (sizeof(prepared) / sizeof(prepared[0]))
+
+/* Text parameters of one row: numbers and bytea literals formatted in place. */
+struct params {
+    char buf[19][72];
+    const char *v[19];
+};
+
+static const char *p_int(struct params *p, int i, int64_t v)
+{
+    snprintf(p->buf[i], sizeof(p->buf[i]), "%" PRId64, v);
+    p->v[i] = p->buf[i];
+    return p->v[i];
+}
+
+static void p_id(struct params *p, int i, struct id128 id)
+{
+    pg_id_text(id, p->buf[i]);
+    p->v[i] = p->buf[i];
+}
+
+static void params_transfer(struct params *p, const struct transfer *t, uint64_t batch)
+{
+    p_int(p, 0, (int64_t)t->seq);
+    p_int(p, 1, (int64_t)batch);
+    p_id(p, 2, t->id);
+    p_int(p, 3, (int64_t)t->debit_account_id);
+    p_int(p, 4, (int64_t)t->credit_account_id);
+    p_int(p, 5, t->amount);
+    if (t->link_id.hi == 0 && t->link_id.lo == 0) {
+        p->v[6] = NULL;
+    } else {
+        p_id(p, 6, t->link_id);
+    }
+    p_int(p, 7, t->timeout_s);
+    p_int(p, 8, t->kind);
+    p_int(p, 9, t->flags);
+    p_int(p, 10, t->state);
+    p_int(p, 11, t->fee_schedules[0]);
+    p_int(p, 12, t->fee_schedules[1]);
+    p_int(p, 13, t->channel);
+    p_int(p, 14, t->reason);
+    p_int(p, 15, t->timestamp_us);
+    p_int(p, 16, t->expires_us);
+    p_int(p, 17, (int64_t)t->fingerprint);
+    p->v[18] = t->ext_ref;
+}
+
+static void params_event(struct params *p, const struct account_event *e, uint64_t batch)
+{
+    p_int(p, 0, (int64_t)e->seq);
+    p_int(p, 1, (int64_t)batch);
+    p_int(p, 2, (int64_t)e->account_id);
+    p_int(p, 3, e->type);
+    p_int(p, 4, e->kind);
+    p_int(p, 5, e->status);
+    p_int(p, 6, e->tier);
+    p_int(p, 7, e->flags);
+    snprintf(p->buf[8], sizeof(p->buf[8]), "%.*s", (int)strnlen(e->currency, 4), e->currency);
+    p->v[8] = p->buf[8];
+    p_int(p, 9, e->timestamp_us);
+}
+
+/* ---- the pipeline ---- */
+
+/* Read results up to the next sync point. */
+static void drain_sync(struct pg_store *s, struct pg_drain *d)
+{
+    for (;;) {
+        PGresult *res = PQgetResult(s->conn);
+        ExecStatusType st;
+
+        if (res == NULL) {
+            if (PQstatus(s->conn) != CONNECTION_OK) {
+                d->lost = true;
+                return;
+            }
+            continue; /* the end of one statement's results */
+        }
+        st = PQresultStatus(res);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(res);
+            return;
+        }
+        if (st == PGRES_FATAL_ERROR && d->first_error == NULL) {
+            d->retry = pg_retryable(res);
+            d->first_error = res;
+            continue;
+        }
+        PQclear(res);
+    }
+}
+
+static int pipeline_sync(struct pg_store *s, struct pg_drain *d, int *sent)
+{
+    if (PQpipelineSync(s->conn) != 1) {
+        d->lost = true;
+        return -1;
+    }
+    drain_sync(s, d);
+    *sent = 0;
+    return d->first_error != NULL || d->lost ? -1 : 0;
+}
+
+static int send_prepared(struct pg_store *s, int which, const struct params *p, struct pg_drain *d,
+                         int *sent)
+{
+    if (PQsendQueryPrepared(s->conn, prepared[which].name, prepared[which].nparams, p->v, NULL,
+                            NULL, 0) != 1) {
+        d->lost = true;
+        return -1;
+    }
+    if (++*sent >= PG_PIPELINE_CHUNK) {
+        return pipeline_sync(s, d, sent);
+    }
+    return 0;
+}
+
+/* The batch's rows; the three logs' only when !copied (pg_copy_logs sent them). */
+int pg_pipeline_end(struct pg_store *s, struct pg_drain *d, int *sent)
+{
+    return pipeline_sync(s, d, sent);
+}
+
+int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
+                   struct pg_drain *d, int *sent)
+{
+    if (PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0) != 1) {
+        d->lost = true;
+        return -1;
+    }
+    if (++*sent >= PG_PIPELINE_CHUNK) {
+        return pipeline_sync(s, d, sent);
+    }
+    return 0;
+}
+
+static int send_rows(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
+                     bool copied, struct pg_drain *d, int *sent)
+{
+    struct params p;
+    int rc = 0;
+
+    for (size_t i = 0; !copied && rc == 0 && i < ch->event_count; i++) {
+        params_event(&p, &ch->events[i], batch);
+        rc = send_prepared(s, 0, &p, d, sent);
+    }
+    for (size_t i = 0; !copied && rc == 0 && i < ch->transfer_count; i++) {
+        params_transfer(&p, &ch->transfers[i], batch);
+        rc = send_prepared(s, 1, &p, d, sent);
+    }
+    for (size_t i = 0; !copied && rc == 0 && i < ch->rejection_count; i++) {
+        params_transfer(&p, &ch->rejections[i], batch);
+        rc = send_prepared(s, 2, &p, d, sent);
+    }
+    for (size_t i = 0; rc == 0 && i < ch->state_count; i++) {
+        p_int(&p, 0, ch->states[i].state);
+        p_int(&p, 1, (int64_t)ch->states[i].seq);
+        rc = send_prepared(s, 3, &p, d, sent);
+    }
+    return rc;
+}
+
+static int send_journal(struct pg_store *s, const struct journal_entry *j, struct pg_drain *d,
+                        int *sent)
+{
+    struct params p;
+    int rc;
+
+    p_int(&p, 0, (int64_t)j->seq);
+    p_int(&p, 1, j->created_us);
+    p.v[2] = j->kind;
+    p.v[3] = j->detail;
+    p_int(&p, 4, j->transfers);
+    p_int(&p, 5, j->rejections);
+    p_int(&p, 6, j->events);
+    pg_hex_text(j->digest, SHA256_LEN, p.buf[7]);
+    pg_hex_text(j->prev_hash, SHA256_LEN, p.buf[8]);
+    pg_hex_text(j->hash, SHA256_LEN, p.buf[9]);
+    p.v[7] = p.buf[7];
+    p.v[8] = p.buf[8];
+    p.v[9] = p.buf[9];
+    rc = send_prepared(s, 4, &p, d, sent);
+    if (rc == 0) {
+        p_int(&p, 0, (int64_t)j->seq);
+        p.v[1] = p.buf[9];
+        rc = send_prepared(s, 5, &p, d, sent);
+    }
+    return rc;
+}
+
+/* Send the pending batch and COMMIT: the logs' rows by COPY when there are at least
+ * PG_COPY_MIN of them, the rest as prepared statements in pipeline mode. The transaction (and
+ * the head's lock) is open. Returns 0 when committed, else fills d. */
+static int send_batch(struct pg_store *s, struct pg_drain *d)
+{
+    const struct pg_pending *pb = &s->pending;
+    const struct ledger_changes *ch = pb->ch;
+    bool copy =
+        pb->has_entry && ch->event_count + ch->transfer_count + ch->rejection_count >= PG_COPY_MIN;
+    int sent = 0;
+    int rc = 0;
+
+    if (copy && pg_copy_logs(s, ch, pb->j.seq, d) < 0) {
+        return -1;
+    }
+    if (PQenterPipelineMode(s->conn) != 1) {
+        d->lost = PQstatus(s->conn) != CONNECTION_OK;
+        return -1;
+    }
+    if (pb->has_entry) {
+        rc = send_rows(s, ch, pb->j.seq, copy, d, &sent);
+    }
+    if (rc == 0) {
+        rc = pg_send_extras(s, pb->x, pb->nx, d, &sent);
+    }
+    if (rc == 0 && pb->has_entry) {
+        rc = send_journal(s, &pb->j, d, &sent);
+    }
+    if (rc == 0 && PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1) {
+        d->lost = true;
+        rc = -1;
+    }
+    if (rc == 0) {
+        rc = pipeline_sync(s, d, &sent);
+    } else if (!d->lost && sent > 0) {
+        /* An error stopped the sending midway: read what is pending before leaving. */
+        PQpipelineSync(s->conn);
+        drain_sync(s, d);
+    }
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        PQexitPipelineMode(s->conn);
+    }
+    return rc;
+}
+
+/* ---- replay: merge the three logs by seq ---- */
+
+static int cursor_fetch(struct pg_store *s, struct pg_cursor *c, struct mdt_err *err)
+{
+    char sql[64];
+
+    PQclear(c->res);
+    snprintf(sql, sizeof(sql), "FETCH %d FROM %s", PG_FETCH_ROWS, c->name);
+    c->res = PQexec(s->conn, sql);
+    c->row = 0;
+    if (PQresultStatus(c->res) != PGRES_TUPLES_OK) {
+        c->live = false;
+        return pg_error(s, c->res, err, "load");
+    }
+    c->done = PQntuples(c->res) < PG_FETCH_ROWS;
+    c->live = PQntuples(c->res) > 0;
+    return 0;
+}
+
+int pg_cursor_next(struct pg_store *s, struct pg_cursor *c, struct mdt_err *err)
+{
+    c->row++;
+    if (c->row < PQntuples(c->res)) {
+        return 0;
+    }
+    if (c->done) {
+        c->live = false;
+        return 0;
+    }
+    return cursor_fetch(s, c, err);
+}
+
+int pg_cursor_open(struct pg_store *s, struct pg_cursor *c, const char *name, const char *query,
+                   struct mdt_err *err)
+{
+    char decl[2048];
+    int rc;
+
+    snprintf(c->name, sizeof(c->name), "%s", name);
+    if ((size_t)snprintf(decl, sizeof(decl), "DECLARE %s NO SCROLL CURSOR FOR %s", c->name,
+                         query) >= sizeof(decl)) {
+        return mdt_err_set(err, MDT_E(RANGE), "query too long for a cursor");
+    }
+    rc = pg_run(s, decl, err);
+    if (rc == 0) {
+        rc = cursor_fetch(s, c, err);
+    }
+    if (rc < 0) {
+        c->name[0] = '\0';
+    }
+    return rc;
+}
+
+void pg_cursor_close(struct pg_store *s, struct pg_cursor *c)
+{
+    if (c->name[0] != '\0' && PQtransactionStatus(s->conn) == PQTRANS_INTRANS) {
+        char sql[48];
+
+        snprintf(sql, sizeof(sql), "CLOSE %s", c->name);
+        PQclear(PQexec(s->conn, sql));
+    }
+    c->name[0] = '\0';
+    PQclear(c->res);
+    c->res = NULL;
+    c->live = false;
+}
+
+int pg_cursors_open(struct pg_store *s, struct pg_cursor c[3], uint64_t after, struct mdt_err *err)
+{
+    static const char *const from[3][2] = {
+        {PG_EVENT_COLS, "account_events"},
+        {PG_TRANSFER_COLS, "transfers"},
+        {PG_TRANSFER_COLS, "rejections"},
+    };
+    char query[512], name[24];
+    int rc = 0;
+
+    for (int i = 0; i < 3 && rc == 0; i++) {
+        snprintf(query, sizeof(query), "SELECT %s FROM %s WHERE seq > %" PRIu64 " ORDER BY seq",
+                 from[i][0], from[i][1], after);
+        snprintf(name, sizeof(name), "mdt_log%d", i);
+        rc = pg_cursor_open(s, &c[i], name, query, err);
+    }
+    return rc;
+}
+
+void pg_cursors_close(struct pg_store *s, struct pg_cursor c[3])
+{
+    for (int i = 0; i < 3; i++) {
+        pg_cursor_close(s, &c[i]);
+    }
+}
+
+static uint64_t cursor_seq(const struct pg_cursor *c)
+{
+    return c->live ? (uint64_t)pg_int(c->res, c->row, 0) : UINT64_MAX;
+}
+
+static int replay_step(struct pg_store *s, struct pg_cursor c[3],
+                       const struct store_replay_fns *fns, void *ctx, struct mdt_err *err)
+{
+    uint64_t a = cursor_seq(&c[0]), b = cursor_seq(&c[1]), r = cursor_seq(&c[2]);
+    int pick = (a < b && a < r) ? 0 : (b < r ? 1 : 2);
+    struct transfer t;
+    struct account_event e;
+    int rc;
+
+    if (pick == 0) {
+        pg_row_event(c[0].res, c[0].row, &e);
+        rc = fns->event(ctx, &e, err);
+    } else {
+        pg_row_transfer(c[pick].res, c[pick].row, &t);
+        rc = pick == 1 ? fns->transfer(ctx, &t, err) : fns->rejection(ctx, &t, err);
+    }
+    if (rc == 0) {
+        rc = pg_cursor_next(s, &c[pick], err);
+    }
+    return rc;
+}
+
+int pg_read_tx_begin(struct pg_store *s, bool *own, struct mdt_err *err)
+{
+    int rc = 0;
+
+    *own = !s->in_tx;
+    if (*own) {
+        rc = pg_connected(s, err);
+    }
+    if (rc == 0 && *own) {
+        rc = pg_run(s, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
+    }
+    return rc;
+}
+
+void pg_read_tx_end(struct pg_store *s, bool own)
+{
+    if (own) {
+        PQclear(PQexec(s->conn, "COMMIT"));
+    }
+}
+
+int pg_replay(struct store *base, uint64_t after, const struct store_replay_fns *fns, void *ctx,
+              struct mdt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct pg_cursor c[3];
+    bool own = false;
+    int rc;
+
+    memset(c, 0, sizeof(c));
+    rc = pg_read_tx_begin(s, &own, err);
+    if (rc < 0) {
+        return rc;
+    }
+    rc = pg_cursors_open(s, c, after, err);
+    while (rc == 0 && (c[0].live || c[1].live || c[2].live)) {
+        rc = replay_step(s, c, fns, ctx, err);
+    }
+    pg_cursors_close(s, c);
+    pg_read_tx_end(s, own);
+    return rc;
+}
+
+/* ---- writing ---- */
+
+int pg_changed(struct store *base, bool *changed, struct mdt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    PGresult *res = NULL;
+    uint64_t seq;
+    int rc = pg_connected(s, err);
+
+    if (rc == 0) {
+        rc = pg_query(s, "SELECT seq FROM journal_head WHERE id = 1", 0, NULL, &res, err);
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    seq = (uint64_t)pg_int(res, 0, 0);
+    PQclear(res);
+    *changed = seq != s->seen_seq;
+    s->seen_seq = seq;
+    return 0;
+}
+
+static int prepare_all(struct pg_store *s, struct mdt_err *err)
+{
+    int rc = 0;
+
+    for (size_t i = 0; rc == 0 && i < PREPARED_COUNT; i++) {
+        PGresult *res = PQprepare(s->conn, prepared[i].name, prepared[i].sql, 0, NULL);
+
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            rc = pg_error(s, res, err, "prepare statement");
+        }
+        PQclear(res);
+    }
+    return rc;
+}
+
+/* BEGIN and the head's row lock, in one round trip. */
+static int begin_locked(struct pg_store *s, struct mdt_err *err)
+{
+    int rc = pg_run(s, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
+
+    if (rc == 0) {
+        rc = pg_head_read(s, true, err);
+    }
+    return rc;
+}
+
+int pg_begin(struct store *base, bool *changed, struct mdt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    int rc;
+
+    MDT_ASSERT(!s->in_tx && !s->read_only);
+    rc = pg_connected(s, err);
+    if (rc < 0) {
+        return rc;
+    }
+    if (!s->prepared) {
+        rc = prepare_all(s, err);
+        if (rc < 0) {
+            return rc;
+        }
+        s->prepared = true;
+    }
+    rc = begin_locked(s, err);
+    if (rc < 0) {
+        PQclear(PQexec(s->conn, "ROLLBACK"));
+        return rc;
+    }
+    s->in_tx = true;
+    s->pending.has_entry = false;
+    s->pending.nx = 0;
+    /* Under the lock no other batch can commit: the head says whether one did since we looked. */
+    *changed = s->journal_seq != s->seen_seq;
+    s->seen_seq = s->journal_seq;
+    return 0;
+}
+
+int pg_write(struct store *base, const struct ledger_changes *ch, const struct store_extras *x,
+             size_t nx, const char *kind, int64_t now_us, struct mdt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    struct journal_entry *j = &s->pending.j;
+
+    MDT_ASSERT(s->in_tx);
+    if (pg_extras_check(x, nx, err) < 0) {
+        return MDT_E(INVAL);
+    }
+    s->pending.x = x;
+    s->pending.nx = nx;
+    /* Channel rows alone make no journal entry: the journal is the ledger's. */
+    if (ch->transfer_count + ch->rejection_count + ch->event_count == 0) {
+        return 0;
+    }
+    memset(j, 0, sizeof(*j));
+    j->seq = s->journal_seq + 1;
+    j->created_us = now_us;
+    snprintf(j->kind, sizeof(j->kind), "%s", kind);
+    snprintf(j->detail, sizeof(j->detail), "%zu transfers, %zu rejections, %zu account events",
+             ch->transfer_count, ch->rejection_count, ch->event_count);
+    j->transfers = (uint32_t)ch->transfer_count;
+    j->rejections = (uint32_t)ch->rejection_count;
+    j->events = (uint32_t)ch->event_count;
+    store_digest(ch->events, ch->event_count, ch->transfers, ch->transfer_count, ch->rejections,
+                 ch->rejection_count, j->digest);
+    memcpy(j->prev_hash, s->journal_hash, SHA256_LEN);
+    store_journal_hash(j, j->hash);
+    s->pending.ch = ch;
+    s->pending.has_entry = true;
+    return 0;
+}
+
+/* After a lost connection: reconnect (waiting up to PG_RESOLVE_MAX_MS, with backoff: nothing
+ * can commit meanwhile anyway), and say whether the batch's journal entry is there (its COMMIT
+ * happened) by reading it back. Until then nobody is answered. */
+static int resolve_unknown(struct pg_store *s, bool *committed, struct mdt_err *err)
+{
+    char seq[24], hash[2 * SHA256_LEN + 3];
+    const char *params[2] = {seq, hash};
+    int64_t give_up = clock_mono_us() + (int64_t)PG_RESOLVE_MAX_MS * 1000;
+    PGresult *res = NULL;
+    int rc;
+
+    s->retry_at_us = 0;
+    for (;;) {
+        rc = pg_connected(s, err);
+        if (rc == 0 || clock_mono_us() >= give_up) {
+            break;
+        }
+        usleep((useconds_t)(s->retry_at_us > clock_mono_us() ? s->retry_at_us - clock_mono_us()
+                                                             : 1000));
+    }
+    if (rc < 0) {
+        return mdt_err_set(err, MDT_E(IO),
+                           "connection to PostgreSQL lost during COMMIT of journal entry %" PRIu64
+                           " and not back: its fate is unknown until the next start reads it",
+                           s->pending.j.seq);
+    }
+    snprintf(seq, sizeof(seq), "%" PRIu64, s->pending.j.seq);
+    pg_hex_text(s->pending.j.hash, SHA256_LEN, hash);
+    if (rc == 0) {
+        rc =
+            pg_query(s, "SELECT 1 FROM journal WHERE seq = $1 AND hash = $2", 2, params, &res, err);
+    }
+    if (rc == 0) {
+        *committed = PQntuples(res) == 1;
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* Send the batch, and again in a fresh transaction while it is refused as retryable. */
+static int commit_batch(struct pg_store *s, struct mdt_err *err)
+{
+    const struct journal_entry *j = &s->pending.j;
+    int rc = -1;
+
+    for (int attempt = 0; attempt <= PG_RETRY_MAX; attempt++) {
+        struct pg_drain d = {0};
+
+        if (send_batch(s, &d) == 0) {
+            return 0;
+        }
+        if (d.lost) {
+            PQclear(d.first_error); /* what the dying connection said: its fate is read back */
+            d.first_error = NULL;
+        }
+        if (d.lost && !s->pending.has_entry) {
+            /* Channel rows only: no journal entry says what happened; they are idempotent
+             * (inserts of known ids ignored, upserts), so the caller may send them again. */
+            s->retry_at_us = 0;
+            pg_connected(s, NULL);
+            return mdt_err_set(err, MDT_E(IO),
+                               "connection to PostgreSQL lost during the COMMIT of channel rows:"
+                               " their fate is unknown");
+        }
+        if (d.lost) {
+            bool committed = false;
+
+            rc = resolve_unknown(s, &committed, err);
+            if (rc == 0 && !committed) {
+                rc = mdt_err_set(err, MDT_E(IO),
+                                 "connection to PostgreSQL lost: batch not "
+                                 "committed");
+            }
+            return rc;
+        }
+        rc = pg_error(s, d.first_error, err, "commit");
+        PQclear(d.first_error);
+        PQclear(PQexec(s->conn, "ROLLBACK"));
+        if (!d.retry || attempt == PG_RETRY_MAX) {
+            return rc;
+        }
+        /* The same batch only fits on the same head: else the view must be rebuilt. */
+        rc = begin_locked(s, err);
+        if (rc == 0 && s->pending.has_entry &&
+            (s->journal_seq + 1 != j->seq ||
+             memcmp(s->journal_hash, j->prev_hash, SHA256_LEN) != 0)) {
+            rc = mdt_err_set(err, MDT_E(BUSY), "another writer committed meanwhile: retry");
+        }
+        if (rc < 0) {
+            PQclear(PQexec(s->conn, "ROLLBACK"));
+            return rc;
+        }
+    }
+    return rc;
+}
+
+int pg_commit(struct store *base, struct mdt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    int rc;
+
+    MDT_ASSERT(s->in_tx);
+    if (!s->pending.has_entry && s->pending.nx == 0) {
+        rc = pg_run(s, "COMMIT", err);
+    } else {
+        rc = commit_batch(s, err);
+    }
+    s->in_tx = false;
+    if (rc < 0) {
+        if (PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+            PQclear(PQexec(s->conn, "ROLLBACK"));
+        }
+        s->pending.has_entry = false;
+        s->pending.nx = 0;
+        return rc;
+    }
+    s->pending.nx = 0;
+    if (s->pending.has_entry) {
+        s->journal_seq = s->pending.j.seq;
+        memcpy(s->journal_hash, s->pending.j.hash, SHA256_LEN);
+        s->seen_seq = s->journal_seq;
+        s->pending.has_entry = false;
+    }
+    return 0;
+}
+
+void pg_rollback(struct store *base)
+{
+    struct pg_store *s = (struct pg_store *)base;
+
+    if (s->in_tx) {
+        PQclear(PQexec(s->conn, "ROLLBACK"));
+        s->in_tx = false;
+    }
+    s->pending.has_entry = false;
+    s->pending.nx = 0;
+}
+
+/* ---- reading ---- */
+
+int pg_read_begin(struct store *base, struct mdt_err *err)
+{
+    struct pg_store *s = (struct pg_store *)base;
+    int rc;
+
+    MDT_ASSERT(!s->in_tx);
+    rc = pg_connected(s, err);
+    if (rc == 0) {
+        rc = pg_run(s, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
+    }
+    if (rc == 0) {
+        s->in_tx = true;
+    }
+    return rc;
+}
+
+void pg_read_end(struct store *base)
+{
+    struct pg_store *s = (struct pg_store *)base;
+
+    if (s->in_tx) {
+        PQclear(PQexec(s->conn, "COMMIT"));
+        s->in_tx = false;
+    }
+}
