@@ -200,7 +200,7 @@ static int send_said(struct voice_session *vs)
     const struct voice_call *v = &vs->v;
     const struct currency *cur = currency_find(dialog_currency_code(dl));
     const char *charity = NULL;
-    char e164[PHONE_E164_MAX];
+    char e164[PHONE_E164_MAX] = "";
 
     if (v->charity > 0) {
         const struct association_row *r = dialog_association_at(dl, v->charity - 1u);
