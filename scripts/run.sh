@@ -5,13 +5,14 @@
 # it creates lives in var/: the database, the code vault's key, the card vault's key ring and
 # the card maker's file. tests/e2e/test_run_walkthrough.sh runs it elsewhere and follows what it
 # prints: MANDAT_RUN_DIR (var/), MANDAT_BIN (build/release), MANDAT_PORT (8710) and
-# MANDAT_INTERNAL_PORT (8711) say where.
+# MANDAT_INTERNAL_PORT (8711) and MANDAT_SIP_PORT (5070, UDP and TCP) say where.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 bin=${MANDAT_BIN:-$top/build/release}
 var=${MANDAT_RUN_DIR:-$top/var}
 port=${MANDAT_PORT:-8710}
 iport=${MANDAT_INTERNAL_PORT:-8711}
+sport=${MANDAT_SIP_PORT:-5070}
 mkdir -p "$var"
 cd "$var"
 # The sample config with the internal listener on loopback and the development pages on it
@@ -25,10 +26,29 @@ sed -e 's/^dev_mode = false$/dev_mode = true/' \
   -e 's/^kind = none$/kind = test/' -e 's/^fee = none$/fee = card_acquiring/' \
   -e "s|^state_file =\$|state_file = $var/acquirer.state|" \
   -e "s@^\(path\|key_file\|key_ring\|emboss_file\) = \([a-z.-]*\)\$@\1 = $var/\2@" \
+  -e "/^\[sip\]/,/^\[/ s/^listen =\$/listen = 127.0.0.1:$sport/" \
   "$top/docs/mandat.conf" >"$conf"
 # Top-ups by bank card go through the test acquirer, which charges 1.2 % + 0.10 EUR.
 printf '\n[fee.card_acquiring]\ntype = percent\npayer = payer\ncurrency = EUR\npercent = 1.2\nfixed = 0.10\nmin = 0\nmax = none\n' >>"$conf"
 mandat=("$bin/mandat" --config "$conf")
+
+# A baresip config to call the phone channel ([sip] on 127.0.0.1:$sport, which allows 127.0.0.1)
+# as +33612345678 with the sound card (ALSA's default device); keys typed in its terminal during
+# the call go as RFC 4733 events.
+mkdir -p "$var/baresip"
+cat >"$var/baresip/config" <<CONF
+poll_method epoll
+sip_listen 127.0.0.1:$((sport + 1))
+module_path /usr/lib/baresip/modules
+module stdio.so
+module g711.so
+module alsa.so
+module_app account.so
+module_app menu.so
+audio_player alsa,default
+audio_source alsa,default
+CONF
+echo "<sip:+33612345678@127.0.0.1>;regint=0" >"$var/baresip/accounts"
 
 if [ ! -f mandat.db ]; then
   "${mandat[@]}" init
@@ -91,7 +111,15 @@ an API key; then POST http://127.0.0.1:$port/v1/payment-requests (docs/openapi.y
 /openapi.json). Stop mandatd with Ctrl-C. To bind to an operator's SMSC, fill [smpp] in a copy
 of the config; without it, messages come in through the Kannel-compatible endpoint on [http]
 internal_listen (set [kannel] mo_secret for a real Kannel).
-Not built yet: the phone channel (voice), the ISO 8583 issuer host, the PostgreSQL store.
+Pay by phone: once 0612345678 has a wallet and a code (above), call mandat with baresip (Debian
+baresip-core) from another terminal, as +33612345678, with $var/baresip's config:
+
+  baresip -f $var/baresip -e "/dial sip:mandat@127.0.0.1:$sport"
+
+and key in baresip's terminal: 1 the balance, 2 send money (number #, amount # with * for the
+decimal point, then your code), 3 pay an order (a payment request's phone_ref #), 4 give,
+9 English, * repeats; q quits baresip. The prompts are spoken (espeak-ng), in French first.
+Not built yet: card payments by phone, the ISO 8583 issuer host, the PostgreSQL store.
 
 MSG
 exec "$bin/mandatd" --config "$conf"

@@ -272,6 +272,26 @@ static bool amount_text(const struct voice_call *v, char *out, size_t cap)
     return true;
 }
 
+/* The amount keyed, valid for amount_text, in cents ("12*5": 1250), for the read-back. */
+static int64_t amount_cents(const struct voice_call *v)
+{
+    int64_t cents = 0;
+    int frac = -1; /* decimals seen after '*' */
+
+    for (size_t i = 0; i < v->nkeys; i++) {
+        if (v->keys[i] == '*') {
+            frac = 0;
+            continue;
+        }
+        cents = cents * 10 + (v->keys[i] - '0');
+        frac += frac >= 0 ? 1 : 0;
+    }
+    for (int f = frac < 0 ? 0 : frac; f < AMOUNT_FRAC_DIGITS_MAX; f++) {
+        cents *= 10;
+    }
+    return cents;
+}
+
 /* # after an amount: the order's command (ENVOI / SEND to the number, DON / GIVE to the
  * association), as an SMS would carry it. */
 static void amount_done(struct voice_call *v, struct voice_turn *out)
@@ -284,6 +304,7 @@ static void amount_done(struct voice_call *v, struct voice_turn *out)
         enter(v, VOICE_AMOUNT, VOICE_PROMPT_BAD_AMOUNT, out);
         return;
     }
+    v->amount_minor = amount_cents(v);
     if (v->charity > 0) {
         snprintf(text, sizeof(text), "%s %s %s", en ? "GIVE" : "DON", amount,
                  v->charities[v->charity - 1]);
@@ -557,15 +578,6 @@ void voice_card_result_text(enum lang lang, enum voice_card_result r, const char
     }
 }
 
-void voice_order_head_text(enum lang lang, const char *payee, const char *amount,
-                           const char *reference, char *out, size_t cap)
-{
-    snprintf(out, cap,
-             lang == LANG_EN ? "%s asks you for %s, reference %s."
-                             : "%s vous demande %s, référence %s.",
-             payee, amount, reference);
-}
-
 void voice_order_card_text(enum lang lang, bool anonymous, char *out, size_t cap)
 {
     static const char *const texts[2][2] = {
@@ -614,14 +626,4 @@ void voice_charities_text(enum lang lang, const char *const *names, size_t n, ch
         snprintf(out + len, cap - len, "%s",
                  lang == LANG_EN ? "To go back, press hash." : "Pour revenir, tapez dièse.");
     }
-}
-
-void voice_order_text(enum lang lang, const char *payee, const char *amount,
-                      const char *reference, char *out, size_t cap)
-{
-    snprintf(out, cap,
-             lang == LANG_EN ? "%s asks you for %s, reference %s. To pay, key your 6-digit code."
-                             : "%s vous demande %s, référence %s. Pour payer, tapez votre code "
-                               "à 6 chiffres.",
-             payee, amount, reference);
 }

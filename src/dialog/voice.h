@@ -131,6 +131,7 @@ struct voice_call {
     uint8_t ncharities;
     uint8_t charity; /* give: 1 + the index chosen; 0: sending to number */
     uint8_t tries;   /* card field (or, hidden number, reference) keyed wrong in a row */
+    int64_t amount_minor; /* send or give: the amount keyed, in cents, for the read-back */
 };
 
 /* Tries of each card field, and of an order's reference from a hidden number, before goodbye:
@@ -189,11 +190,6 @@ const char *voice_balance_keyword(enum lang lang);
 void voice_charities_text(enum lang lang, const char *const *names, size_t n, char *out,
                           size_t cap);
 
-/* The read-back of an order found by its reference, into out (cap bytes): payee, amount (as
- * formatted by the caller), the merchant's reference, then the ask for the code. */
-void voice_order_text(enum lang lang, const char *payee, const char *amount,
-                      const char *reference, char *out, size_t cap);
-
 /* How a card payment by phone ended, for voice_card_result_text. */
 enum voice_card_result {
     VOICE_CARD_PAID = 0, /* the order is paid */
@@ -206,10 +202,6 @@ enum voice_card_result {
  * decline ("refusée par la banque"), else unused. */
 void voice_card_result_text(enum lang lang, enum voice_card_result r, const char *why, char *out,
                             size_t cap);
-
-/* The read-back of an order for a hidden number (no code to key): payee, amount, reference. */
-void voice_order_head_text(enum lang lang, const char *payee, const char *amount,
-                           const char *reference, char *out, size_t cap);
 
 /* The end of a read-back for a card payment, into out (cap bytes): a wallet caller may key
  * their code or press # to pay by card; a hidden number keys the card number. */

@@ -8,6 +8,19 @@ udp_port() {
   python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
 }
 
+# sip_conf MAX_CALLS RTP_TIMEOUT [MORE]: the test's config with [sip] on 127.0.0.1:$sport (a free
+# UDP port, set here), RTP on 30000-39999, and MORE lines of [sip] if given.
+sip_conf() {
+  sport=$(udp_port)
+  e2e_conf 0 "[sip]
+listen = 127.0.0.1:$sport
+rtp_port_min = 30000
+rtp_port_max = 39999
+max_calls = $1
+rtp_timeout = $2${3:+
+$3}"
+}
+
 # log_has NAME NEEDLE [COUNT] [SECONDS]: within SECONDS (10), mandatd's log has COUNT (1)
 # lines with NEEDLE.
 log_has() {
@@ -37,11 +50,12 @@ print(buf.decode(errors="replace"))
 PY
 }
 
-# baresip_start NUMBER: baresip as the caller NUMBER (E.164) in $dir/baresip ($bs), with no
-# sound card (aufile plays 30 s of silence in, aubridge takes what comes out, sndfile records
-# it), stopped on exit; sets cport, its ctrl_tcp port, once it listens.
+# baresip_start NUMBER [SOURCE.wav]: baresip as the caller NUMBER (E.164) in $dir/baresip ($bs;
+# $dir/baresip-SOURCE with a source), with no sound card (aufile plays SOURCE in, 30 s of
+# silence by default; aubridge takes what comes out, sndfile records it), stopped on exit; sets
+# cport, its ctrl_tcp port, once it listens, and bpid.
 baresip_start() {
-  bs="$dir/baresip"
+  bs="$dir/baresip${2:+-$(basename "$2" .wav)}"
   mkdir -p "$bs"
   python3 - "$bs/silence.wav" <<'PY'
 import sys, wave
@@ -65,12 +79,13 @@ module_app menu.so
 module_app ctrl_tcp.so
 ctrl_tcp_listen 127.0.0.1:$cport
 audio_player aubridge,nul
-audio_source aufile,$bs/silence.wav
+audio_source aufile,${2:-$bs/silence.wav}
 snd_path $bs
 CONF
   echo "<sip:$1@127.0.0.1>;regint=0" >"$bs/accounts"
   baresip -f "$bs" >"$bs/out" 2>&1 &
-  e2e_track $!
+  bpid=$!
+  e2e_track $bpid
   for _ in $(seq 50); do
     if (echo >"/dev/tcp/127.0.0.1/$cport") 2>/dev/null; then break; fi
     sleep 0.1

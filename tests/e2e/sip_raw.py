@@ -6,11 +6,22 @@
 # A call from a given number can also key what it reads on stdin, one INFO per key, a line at a
 # time as the test writes them, and hang up at the line BYE, or right after a line ending in !
 # (its INFOs and the BYE sent back to back, no answer awaited: keys and BYE arrive in order).
+# A trunk that sends each key both ways, as RFC 4733 events and as the tone in its audio, at
+# once, a number of times (dual).
 # Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT |
-#        garbage PORT | keys PORT FROM
+#        garbage PORT | keys PORT FROM | dual PORT KEY PRESSES
 import random
 import socket
+import struct
 import sys
+import time
+import warnings
+
+with warnings.catch_warnings():  # deprecated since 3.11, still in Debian 12's Python: A-law
+    warnings.simplefilter("ignore", DeprecationWarning)
+    import audioop
+
+import sip_audio
 
 
 CALLER = "+33611112222"
@@ -76,6 +87,48 @@ def answered(name, port):
     tag = headers.get("to", "").partition("tag=")[2]
     s.sendto(request("ACK", port, lport, call_id, 1, to_tag=tag), ("127.0.0.1", port))
     return s, lport, call_id, tag, status, body, rtp
+
+
+# RFC 4733 §3.2: DTMF event codes.
+EVENTS = {k: i for i, k in enumerate("0123456789*#ABCD")}
+
+
+def dual(port, key, presses):
+    """A call whose audio carries key's tone and whose RFC 4733 events carry the same key, for
+    each press: 100 ms of both, then 300 ms of silence, paced at 20 ms like a trunk."""
+    s, lport, call_id, tag, status, body, rtp = answered("dual", port)
+    print(status, flush=True)
+    media = int(body.partition("m=audio ")[2].split()[0])
+    dest = ("127.0.0.1", media)
+    seq, ts, ssrc = 1, 0, 0x4d414e44
+    silence = audioop.lin2alaw(b"\0\0" * 160, 2)
+
+    def send(pt, payload, stamp, marker=False):
+        nonlocal seq
+        rtp.sendto(struct.pack("!BBHII", 0x80, (0x80 if marker else 0) | pt, seq & 0xffff,
+                               stamp, ssrc) + payload, dest)
+        seq += 1
+
+    for _ in range(presses):
+        start = ts
+        for f in range(5):
+            pcm = sip_audio.tone(key, 160, f * 160)
+            send(8, audioop.lin2alaw(struct.pack("<160h", *pcm), 2), ts)
+            send(101, struct.pack("!BBH", EVENTS[key], 10, (f + 1) * 160), start, f == 0)
+            ts += 160
+            time.sleep(0.02)
+        for _ in range(3):  # the end, three times (RFC 4733 §2.5.1.4)
+            send(101, struct.pack("!BBH", EVENTS[key], 0x80 | 10, 800), start)
+        for _ in range(15):
+            send(8, silence, ts)
+            ts += 160
+            time.sleep(0.02)
+    for _ in range(25):  # a moment for the last key's answer
+        send(8, silence, ts)
+        ts += 160
+        time.sleep(0.02)
+    s.sendto(request("BYE", port, lport, call_id, 2, to_tag=tag), ("127.0.0.1", port))
+    print("bye: " + final(s)[0], flush=True)
 
 
 def main():
@@ -169,6 +222,8 @@ def main():
                         break
                 break
             print("keyed", flush=True)
+    elif cmd == "dual":
+        dual(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
     elif cmd == "garbage":
         s, _ = sock_on("127.0.0.1")
         port = int(sys.argv[2])

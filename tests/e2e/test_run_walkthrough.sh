@@ -21,7 +21,7 @@ mkdir -p "$shots"
 var=$dir/var
 port=$(free_port)
 iport=$(free_port)
-MANDAT_RUN_DIR=$var MANDAT_BIN=$bindir MANDAT_PORT=$port MANDAT_INTERNAL_PORT=$iport \
+MANDAT_RUN_DIR=$var MANDAT_BIN=$bindir MANDAT_PORT=$port MANDAT_INTERNAL_PORT=$iport MANDAT_SIP_PORT=$(free_port) \
   "$top/scripts/run.sh" >"$dir/run.out" 2>&1 &
 pid=$! # run.sh execs mandatd: the cleanup stops it
 ln -s run.out "$dir/mandatd.log" # its log, shown after a failure

@@ -42,14 +42,7 @@ heard() {
   bad "baresip heard no prompt (recording: ${wav:-none})"
 }
 
-sport=$(udp_port)
-e2e_conf 0 "[sip]
-listen = 127.0.0.1:$sport
-rtp_port_min = 30000
-rtp_port_max = 39999
-max_calls = 1
-retry_after = 7
-rtp_timeout = 3"
+sip_conf 1 3 "retry_after = 7"
 "${M[@]}" init >/dev/null
 start
 log_has "sip listening" "sip: listening on 127.0.0.1:$sport"

@@ -37,13 +37,7 @@ keys() {
   log_has "call $1 answers after $2" "sip: call $1 says" $((before + 1))
 }
 
-sport=$(udp_port)
-e2e_conf 0 "[sip]
-listen = 127.0.0.1:$sport
-rtp_port_min = 30000
-rtp_port_max = 39999
-max_calls = 2
-rtp_timeout = 30"
+sip_conf 2 30
 "${M[@]}" init >/dev/null
 "${M[@]}" merchant create Boutique Zoé --webhook-url http://127.0.0.1:9/hooks >"$dir/m1"
 KEY=$(sed -n 's/^api key: //p' "$dir/m1")
@@ -75,6 +69,7 @@ keys 1 0698765432#
 log_has "amount asked" "sip: call 1 says ask_amount"
 keys 1 '12*5#'
 log_has "read back" "sip: call 1: order answered"
+log_has "read back in words" "sip: call 1: read back in the call's words"
 n=$(db "select count(*) from inbox where channel = 4 and source = '$P' and text = 'ENVOI 12,5 0698765432'")
 if [ "$n" = 1 ]; then ok; else bad "the order is not the dialog's ENVOI ($n)"; fi
 keys 1 483920
@@ -92,6 +87,7 @@ keys 1 1
 log_has "amount asked" "sip: call 1 says ask_amount" 2
 keys 1 5#
 log_has "read back" "sip: call 1: order answered" 3
+log_has "gift read back in words" "sip: call 1: read back in the call's words" 2
 keys 1 483920
 log_has "thanks said" "sip: call 1: order answered" 4
 if [ "$(queued $P 'Merci ! Don de 5,00 € à Téléthon%')" = 1 ]; then ok; else bad "no SMS receipt of the gift"; fi
@@ -137,7 +133,8 @@ echo '7#' >&3
 log_has "read back" "sip: call 2: order answered"
 echo '483920!' >&3
 exec 3>&-
-log_has "the call is gone before the answer" "sip: call 2 is gone: its replies go by SMS"
+# Whether the BYE or the answer comes first is the machine's timing: either way the order is
+# paid once and the receipt goes by SMS (checked below); the log says which path was taken.
 log_has "raw call ended" "sip: call 2 ended:"
 if [ "$(balance "$qa")" = $((before + 700)) ]; then ok; else bad "payee balance $(balance "$qa") after the dropped call"; fi
 if [ "$(queued $P 'Envoyé : 7,00 €%')" = 1 ]; then ok; else bad "no SMS receipt after the dropped call"; fi

@@ -10,11 +10,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <cmocka.h>
 
+#include "base/error.h"
+#include "dialog/dialog_text.h"
 #include "dialog/voice.h"
+#include "dialog/voice_text.h"
 
 static void expect_turn(const struct voice_turn *t, enum voice_action a, enum voice_prompt p)
 {
@@ -87,6 +91,7 @@ static void test_send(void **state)
     keys(&v, "12*5#", &t);
     expect_turn(&t, VOICE_ASK, VOICE_PROMPT_NONE);
     assert_string_equal(t.text, "ENVOI 12,5 0698765432");
+    assert_int_equal(v.amount_minor, 1250);
     assert_int_equal(v.nkeys, 0);
     voice_call_answer(&v, VOICE_ANSWER_CODE, &t); /* the read-back, then the code */
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
@@ -114,6 +119,7 @@ static void test_send(void **state)
     keys(&v, "20033612345678#*5#", &t);
     expect_turn(&t, VOICE_ASK, VOICE_PROMPT_NONE);
     assert_string_equal(t.text, "SEND 0.5 0033612345678");
+    assert_int_equal(v.amount_minor, 50);
     voice_call_answer(&v, VOICE_ANSWER_FAILED, &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_TROUBLE);
     assert_int_equal(v.state, VOICE_MENU);
@@ -161,6 +167,7 @@ static void test_order(void **state)
     struct voice_call v = {0};
     struct voice_turn t;
     char text[256];
+    int rc;
 
     (void)state;
     voice_call_start(&v, LANG_EN, false, &t);
@@ -186,9 +193,79 @@ static void test_order(void **state)
     voice_call_answer(&v, VOICE_ANSWER_OVER, &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ORDER_OVER);
     assert_int_equal(v.state, VOICE_MENU);
-    voice_order_text(LANG_EN, "Zoe's", "€25.00", "order 123", text, sizeof(text));
-    assert_string_equal(text, "Zoe's asks you for €25.00, reference order 123. To pay, key your "
-                              "6-digit code.");
+    rc = voice_order_say(LANG_EN, "Zoe's", 2500, currency_find("EUR"), "A12", false, text, sizeof(text));
+    assert_int_equal(rc, (int)strlen(text));
+    assert_string_equal(text, "Zoe's\nasks you for\ntwenty-five euros,\nreference\nA, 1, 2.\n"
+                              "To pay, key your six-digit code.");
+    /* A reference of words is read as written; a name cannot cut a piece in two. */
+    voice_order_say(LANG_FR, "Chez\nZoé", 1, currency_find("EUR"), "mai 3!", false, text, sizeof(text));
+    assert_string_equal(text, "Chez Zoé\nvous demande\nun centime,\nréférence\nmai 3!.\n"
+                              "Pour payer, tapez votre code à six chiffres.");
+    assert_int_equal(voice_order_say(LANG_FR, "Zoé", 1, currency_find("EUR"), "1", false, text, 20),
+                     -MDT_ERANGE);
+    assert_string_equal(text, "");
+    /* A hidden number has no code: no ask for one, the card's way to pay follows. */
+    voice_order_say(LANG_EN, "Zoe", 100, currency_find("EUR"), "A1", true, text, sizeof(text));
+    assert_null(strstr(text, "code"));
+    assert_non_null(strstr(text, "asks you for\none euro"));
+}
+
+/* The dialog's reply: its template tmpl with value in place of its "%s". */
+static void reply_of(const char *tmpl, const char *value, char *out, size_t cap)
+{
+    const char *mark = strstr(tmpl, "%s");
+
+    assert_non_null(mark);
+    snprintf(out, cap, "%.*s%s%s", (int)(mark - tmpl), tmpl, value, mark + 2);
+}
+
+/* The phone's own words for the balance and a transfer, amounts and numbers in words. */
+static void test_spoken(void **state)
+{
+    const struct currency *eur = currency_find("EUR");
+    char text[512], reply[256];
+
+    (void)state;
+    reply_of(dialog_text(TEXT_BALANCE, LANG_FR), "25,50 €", reply, sizeof(reply));
+    assert_true(voice_balance_say(LANG_FR, reply, text, sizeof(text)) > 0);
+    assert_string_equal(text, "Votre solde est de\nvingt-cinq euros et cinquante centimes.");
+    reply_of(dialog_text(TEXT_BALANCE, LANG_EN), "€1,000.50", reply, sizeof(reply));
+    assert_true(voice_balance_say(LANG_EN, reply, text, sizeof(text)) > 0);
+    assert_string_equal(text, "Your balance is\none thousand euros and fifty cents.");
+    /* Any other reply (a wallet missing, a lock) is not a balance: said as written. */
+    assert_int_equal(voice_balance_say(LANG_FR, "Solde : beaucoup", text, sizeof(text)),
+                     -MDT_EPARSE);
+    /* A wallet in French on a call switched to English: the French reply, said in English. */
+    reply_of(dialog_text(TEXT_BALANCE, LANG_FR), "3,00 €", reply, sizeof(reply));
+    assert_true(voice_balance_say(LANG_EN, reply, text, sizeof(text)) > 0);
+    assert_string_equal(text, "Your balance is\nthree euros.");
+    snprintf(reply, sizeof(reply),
+             "Envoyer 12,50 € à +33 6 98 .. .. 32 ? Répondez avec votre "
+             "code sous 5 min. Ref K7Q2");
+    assert_true(
+        voice_send_say(LANG_FR, reply, 1250, eur, "+33698123432", NULL, text, sizeof(text)) > 0);
+    assert_string_equal(text, "Envoyer\ndouze euros et cinquante centimes\nau\nzéro six, "
+                              "quatre-vingt-dix-huit, douze, trente-quatre, trente-deux ?\n"
+                              "Tapez votre code à six chiffres.");
+    /* The reply may be the buffer written (the call's one buffer of words). */
+    snprintf(text, sizeof(text),
+             "Give €5.00 to Red Cross? Reply with your code within 5 min. "
+             "Ref K7Q2");
+    assert_true(voice_send_say(LANG_EN, text, 500, eur, NULL, "Red Cross", text, sizeof(text)) > 0);
+    assert_string_equal(text, "Give\nfive euros\nto\nRed Cross?\nKey your six-digit code.");
+    assert_int_equal(voice_send_say(LANG_FR, reply, 500, eur, "0698", NULL, text, sizeof(text)),
+                     -MDT_EPARSE);
+    /* A payee without a wallet: the SMS says the money waits for them; the call says it too. */
+    snprintf(reply, sizeof(reply),
+             "Envoyer 20,00 € à +33 6 98 .. .. 32 (sans compte : gardé 7 "
+             "jours pour lui, sinon rendu) ? Répondez avec votre code sous "
+             "5 min. Ref K7Q2");
+    assert_int_equal(
+        voice_send_say(LANG_FR, reply, 2000, eur, "+33698123432", NULL, text, sizeof(text)),
+        -MDT_EPARSE);
+    assert_int_equal(voice_send_say(LANG_FR, "Solde insuffisant.", 2000, eur, "+33698123432", NULL,
+                                    text, sizeof(text)),
+                     -MDT_EPARSE);
 }
 
 static void test_entry_silences(void **state)
@@ -404,6 +481,7 @@ int main(void)
         cmocka_unit_test(test_send),
         cmocka_unit_test(test_give),
         cmocka_unit_test(test_order),
+        cmocka_unit_test(test_spoken),
         cmocka_unit_test(test_entry_silences),
         cmocka_unit_test(test_silences),
         cmocka_unit_test(test_anonymous_and_texts),
