@@ -607,8 +607,7 @@ const char *voice_balance_keyword(enum lang lang)
     return lang == LANG_EN ? "BAL" : "SOLDE";
 }
 
-void voice_charities_text(enum lang lang, const char *const *names, size_t n, char *out,
-                          size_t cap)
+void voice_charities_text(enum lang lang, const char *const *names, size_t n, char *out, size_t cap)
 {
     size_t len = 0;
 
@@ -617,9 +616,9 @@ void voice_charities_text(enum lang lang, const char *const *names, size_t n, ch
     }
     out[0] = '\0';
     for (size_t i = 0; i < n && i < VOICE_CHARITIES_MAX && len < cap; i++) {
-        int w = snprintf(out + len, cap - len, lang == LANG_EN ? "For %s, press %zu. "
-                                                               : "Pour %s, tapez %zu. ",
-                         names[i], i + 1);
+        int w = snprintf(out + len, cap - len,
+                         lang == LANG_EN ? "For %s, press %zu. " : "Pour %s, tapez %zu. ", names[i],
+                         i + 1);
         len += w > 0 ? (size_t)w : 0;
     }
     if (len < cap) {

@@ -11,10 +11,10 @@
 
 /* The sentences; '\n' (VOICE_PIECE) between pieces, each "%s" a piece of its own. */
 enum voice_sentence {
-    SAY_BALANCE, /* %s the balance */
-    SAY_SEND,    /* %s amount, %s number */
-    SAY_GIVE,    /* %s amount, %s association */
-    SAY_ORDER,   /* %s payee, %s amount, %s reference */
+    SAY_BALANCE,    /* %s the balance */
+    SAY_SEND,       /* %s amount, %s number */
+    SAY_GIVE,       /* %s amount, %s association */
+    SAY_ORDER,      /* %s payee, %s amount, %s reference */
     SAY_ORDER_HEAD, /* the same for a hidden number: no code to key, the card follows */
     SAY_COUNT_
 };
@@ -226,5 +226,6 @@ int voice_order_say(enum lang lang, const char *payee, int64_t amount_minor,
     if (speak_reference(reference, lang, ref, sizeof(ref), NULL) < 0) {
         snprintf(ref, sizeof(ref), "%s", reference);
     }
-    return fill(anonymous ? SAY_ORDER_HEAD : SAY_ORDER, lang, (const char *const[]){payee, amount, ref}, 3, out, cap);
+    return fill(anonymous ? SAY_ORDER_HEAD : SAY_ORDER, lang,
+                (const char *const[]){payee, amount, ref}, 3, out, cap);
 }

@@ -28,9 +28,9 @@
 #include "dialog/phone.h"
 #include "dialog/topup.h"
 #include "dialog/voice.h"
+#include "dialog/voice_text.h"
 #include "engine/engine.h"
 #include "ledger/ledger.h"
-#include "dialog/voice_text.h"
 #include "mandatd/daemon.h"
 #include "mandatd/service.h"
 #include "store/store_channel.h"
@@ -69,15 +69,11 @@ struct voice_session {
     char e164[PHONE_E164_MAX]; /* "" anonymous or not a number */
     uint32_t tag;              /* of the prompt playing: older SIP_EV_PLAYED are stale */
     struct event *silence;
-    struct event *answer;      /* the dialog's answer, run once its step is done */
-    enum voice_answer pending; /* that answer */
-    char say[SAY_MAX];         /* its words; wiped once played */
-    struct id128 order;        /* pay an order: the request found by its phone reference */
-    struct call_card *card;    /* its card entry, in the locked pages (daemon_sip.cards) */
     struct event *answer;           /* the dialog's answer, run once its step is done */
     enum voice_answer pending;      /* that answer */
     char say[SAY_MAX];              /* its words; wiped once played */
     struct id128 order;             /* pay an order: the request found by its phone reference */
+    struct call_card *card;         /* its card entry, in the locked pages (daemon_sip.cards) */
     struct dtmf_dedup dedup;        /* a press reported by two paths counts once */
     int64_t start_ms;               /* the call's clock for dedup: when it was answered */
     uint64_t last_ms[DTMF_SOURCES]; /* each path's last key on that clock */

@@ -193,12 +193,14 @@ static void test_order(void **state)
     voice_call_answer(&v, VOICE_ANSWER_OVER, &t);
     expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ORDER_OVER);
     assert_int_equal(v.state, VOICE_MENU);
-    rc = voice_order_say(LANG_EN, "Zoe's", 2500, currency_find("EUR"), "A12", false, text, sizeof(text));
+    rc = voice_order_say(LANG_EN, "Zoe's", 2500, currency_find("EUR"), "A12", false, text,
+                         sizeof(text));
     assert_int_equal(rc, (int)strlen(text));
     assert_string_equal(text, "Zoe's\nasks you for\ntwenty-five euros,\nreference\nA, 1, 2.\n"
                               "To pay, key your six-digit code.");
     /* A reference of words is read as written; a name cannot cut a piece in two. */
-    voice_order_say(LANG_FR, "Chez\nZoé", 1, currency_find("EUR"), "mai 3!", false, text, sizeof(text));
+    voice_order_say(LANG_FR, "Chez\nZoé", 1, currency_find("EUR"), "mai 3!", false, text,
+                    sizeof(text));
     assert_string_equal(text, "Chez Zoé\nvous demande\nun centime,\nréférence\nmai 3!.\n"
                               "Pour payer, tapez votre code à six chiffres.");
     assert_int_equal(voice_order_say(LANG_FR, "Zoé", 1, currency_find("EUR"), "1", false, text, 20),
@@ -477,16 +479,11 @@ static void test_card_wallet(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_menu),
-        cmocka_unit_test(test_send),
-        cmocka_unit_test(test_give),
-        cmocka_unit_test(test_order),
-        cmocka_unit_test(test_spoken),
-        cmocka_unit_test(test_entry_silences),
-        cmocka_unit_test(test_silences),
-        cmocka_unit_test(test_anonymous_and_texts),
-        cmocka_unit_test(test_card_anonymous),
-        cmocka_unit_test(test_card_tries),
+        cmocka_unit_test(test_menu),           cmocka_unit_test(test_send),
+        cmocka_unit_test(test_give),           cmocka_unit_test(test_order),
+        cmocka_unit_test(test_spoken),         cmocka_unit_test(test_entry_silences),
+        cmocka_unit_test(test_silences),       cmocka_unit_test(test_anonymous_and_texts),
+        cmocka_unit_test(test_card_anonymous), cmocka_unit_test(test_card_tries),
         cmocka_unit_test(test_card_wallet),
     };
 
