@@ -101,8 +101,9 @@ static const struct {
     [L_CARD_TOPUP] = {T_CARD_TOPUP, " WHERE state < 4 OR id IN (SELECT topup_id FROM acquirer_ops"
                                     " WHERE state IN (0, 3)) ORDER BY created_us"},
     [L_ACQUIRER_OP] = {T_ACQUIRER_OP, " WHERE state IN (0, 3) ORDER BY created_us"},
-    /* cards with their number's bin, last4, pan_len; cards on file with their sealed number */
-    [L_CARD] = {T_CARD, ", p.bin, p.last4, p.pan_len FROM cards c JOIN card_pans p"
+    /* cards with their number's bin, last4, pan_len and keyed hash (the ISO 8583 host and the
+     * activation page find a card by it); cards on file with their sealed number */
+    [L_CARD] = {T_CARD, ", p.bin, p.last4, p.pan_len, p.pan_mac FROM cards c JOIN card_pans p"
                         " ON p.token = c.token ORDER BY c.account_id"},
     [L_CARD_ALIAS] = {T_CARD_ALIAS, ""},
     [L_CARD_PAN] = {T_CARD_PAN, ""},

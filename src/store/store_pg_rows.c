@@ -181,7 +181,8 @@ static const struct col card_cols[] = {C_INT(struct card_row, account_id),
                                        C_INT(struct card_row, updated_us),
                                        C_TEXT(struct card_row, bin),
                                        C_TEXT(struct card_row, last4),
-                                       C_INT(struct card_row, pan_len)};
+                                       C_INT(struct card_row, pan_len),
+                                       C_BYTES(struct card_row, pan_mac)};
 static const struct col card_alias_cols[] = {
     C_TEXT(struct card_alias_row, owner), C_TEXT(struct card_alias_row, alias),
     C_INT(struct card_alias_row, card_account), C_INT(struct card_alias_row, created_us)};
@@ -246,7 +247,7 @@ const struct table pg_tables[T_COUNT] = {
     [T_CARD_TOPUP] = TABLE("card_topups", card_topup_cols, W_UPSERT, "id"),
     [T_ACQUIRER_OP] = TABLE("acquirer_ops", acquirer_op_cols, W_UPSERT, "key"),
     [T_CARD_PAN] = TABLE("card_pans", card_pan_cols, W_INSERT, NULL),
-    [T_CARD] = {"cards", card_cols, NCOLS(card_cols), NCOLS(card_cols) - 3, W_UPSERT, "account_id"},
+    [T_CARD] = {"cards", card_cols, NCOLS(card_cols), NCOLS(card_cols) - 4, W_UPSERT, "account_id"},
     [T_CARD_ALIAS] = TABLE("card_aliases", card_alias_cols, W_UPSERT, "owner, alias"),
     [T_CARD_ORDER] = TABLE("card_orders", card_order_cols, W_UPSERT, "id"),
     [T_ISO_REQUEST] = TABLE("iso_requests", iso_request_cols, W_UPSERT, "key"),

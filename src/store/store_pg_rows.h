@@ -72,7 +72,7 @@ enum table_id {
     T_CARD_TOPUP,
     T_ACQUIRER_OP,
     T_CARD_PAN,
-    T_CARD, /* its last three columns (bin, last4, pan_len) are card_pans', read by a join */
+    T_CARD, /* its last four columns (bin, last4, pan_len, pan_mac) are card_pans', by a join */
     T_CARD_ALIAS,
     T_CARD_ORDER,
     T_ISO_REQUEST, /* migration 17, the ISO 8583 host: store_pg_iso.c */
