@@ -304,10 +304,29 @@ int dialog_request_confirm_phone(struct dialog *d, struct id128 id, const char *
 void dialog_request_phone_ref(const struct payment_request_row *r,
                               char out[DIALOG_PHONE_REF_DIGITS + 1]);
 
-/* The pending, unexpired request of payer (E.164) whose phone reference is digits, or NULL
- * (none, or two alike). Valid until the next call into the dialog. O(requests). */
+/* The pending, unexpired request of payer (E.164; NULL: of anyone, for a hidden number paying
+ * by card) whose phone reference is digits, or NULL (none, or two alike). Valid until the next
+ * call into the dialog. O(requests). */
 const struct payment_request_row *dialog_request_by_phone_ref(struct dialog *d, const char *payer,
                                                               const char *digits, int64_t now_us);
+
+/* The account of the card mandat issued whose number has this keyed hash (card_vault_pan_mac), or
+ * 0: such a card pays from its own balance (dialog_request_pay_card), another through the
+ * acquirer. */
+uint64_t dialog_card_ours(struct dialog *d, const uint8_t pan_mac[32]);
+
+/* Pay request request_id with the prepaid card mandat issued whose number has keyed hash pan_mac
+ * and that expires at month/year (no security code: mandat's own cards are checked by number,
+ * expiry and state): one step, card -> merchant under the request's payment id (its fee, its
+ * webhook); the ledger refuses it when the card's balance is short (OUTCOME_REFUSED; the ledger
+ * keeps that refusal under the request's payment id, which then pays nothing else: check the
+ * balance first, as the phone channel does). caller:
+ * the caller's number for the SMS receipt, "" none. *out: submit it. -MDT_ENOTFOUND (the
+ * request can no longer be paid), -MDT_EREJECTED (no such card, another expiry, blocked,
+ * expired, or busy), -MDT_EBUSY (the caller has a step in flight), -MDT_EIO. Loop thread. */
+int dialog_request_pay_card(struct dialog *d, struct id128 request_id, const uint8_t pan_mac[32],
+                            unsigned month, unsigned year, const char *caller, enum lang lang,
+                            int64_t now_us, struct dialog_step **out, struct mdt_err *err);
 
 /* Whether e164 has an order waiting for their code (an SMS or phone order, or a request whose
  * SMS asked for it). Read once the step that may have changed it is done. */

@@ -311,6 +311,22 @@ void dialog_request_apply(struct dialog *d, const struct payment_request_row *r)
 /* Decide a code (by SMS or on the page) for request r of payer c. */
 void dialog_decide_pay(struct dialog *d, struct dialog_step *s, struct cust *c, struct request *r,
                        const char *code, int64_t now_us);
+/* A step of the phone channel's on no one's conversation (api: its replies name their number),
+ * with its own id inbox_id (its replies derive from it). Caller-owned until submitted. */
+struct dialog_step *dialog_phone_step(struct dialog *d, int action, struct id128 inbox_id,
+                                      enum lang lang, int64_t now_us);
+/* The ledger op that pays request r from account debit (the payer's wallet, a prepaid card, the
+ * bank for a bank card): under the request's payment id, to the merchant with its fee (or the
+ * campaign's association), so that whatever pays it pays it once. op is overwritten; the caller
+ * sets its channel. */
+void dialog_request_pay_op(struct dialog *d, const struct payment_request_row *r, uint64_t debit,
+                           struct ledger_op *op);
+/* Request s->request paid by a card over the phone (r: the ledger's result of the payment, not
+ * refused): CONFIRMED, its webhook, and a receipt naming the card (s->topup.card_last4) to the
+ * caller's number to (none when ""). write_row: add the request's row (a top-up step's hook;
+ * dialog_request_hook writes its own). Ledger thread. */
+void dialog_request_card_paid(struct dialog_step *s, const struct ledger_result *r, const char *to,
+                              bool write_row, struct store_extra *rows, size_t *count, size_t cap);
 /* The payer said ANNULER to a request waiting for their code. */
 void dialog_decide_decline(struct dialog_step *s, struct cust *c, struct request *r);
 /* Work: an expired pending request, as a step, or NULL. */

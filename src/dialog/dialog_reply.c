@@ -30,6 +30,9 @@ void dialog_reply(struct dialog_step *s, struct store_extra *rows, size_t *count
     struct outbox_row *o;
     va_list ap;
 
+    if ((dest != NULL ? dest : s->phone)[0] == '\0' && s->address[0] == '\0') {
+        return; /* no one to tell: a hidden number's card payment by phone */
+    }
     MDT_ASSERT(*count < cap);
     memset(&rows[*count], 0, sizeof(rows[*count]));
     rows[*count].kind = EXTRA_OUTBOX;

@@ -138,6 +138,8 @@
       "%s asks %s (%s). To pay, open %s")                                                            \
     /* %s amount, %s merchant, %s reference, %s new balance */                                       \
     X(PAID, "Payé : %s à %s (%s). Nouveau solde : %s.", "Paid: %s to %s (%s). New balance: %s.")     \
+    /* %s amount, %s payee, %s ref, %s the card's last four digits (an order paid by phone) */    \
+    X(PAID_CARD, "Payé : %s à %s (%s) par la carte ****%s.", "Paid: %s to %s (%s) by card ****%s.") \
     /* %s merchant, %s amount */                                                                     \
     X(PAY_DECLINED, "Demande de %s (%s) refusée : rien n'a été débité.",                             \
       "Request from %s (%s) declined: nothing was taken.")                                           \

@@ -34,7 +34,8 @@ const struct payment_request_row *dialog_request_by_phone_ref(struct dialog *d, 
     for (size_t i = 0; i < d->request_count; i++) {
         const struct payment_request_row *r = &d->requests[i].row;
 
-        if (r->state != PR_PENDING || r->expires_us <= now_us || strcmp(r->payer, payer) != 0) {
+        if (r->state != PR_PENDING || r->expires_us <= now_us ||
+            (payer != NULL && strcmp(r->payer, payer) != 0)) {
             continue;
         }
         dialog_request_phone_ref(r, ref);
@@ -42,7 +43,7 @@ const struct payment_request_row *dialog_request_by_phone_ref(struct dialog *d, 
             continue;
         }
         if (found != NULL) {
-            return NULL; /* two of the caller's requests alike: one in a million, say none */
+            return NULL; /* two requests alike: say none rather than read back a stranger's */
         }
         found = r;
     }

@@ -251,10 +251,30 @@ void dialog_decide_decline(struct dialog_step *s, struct cust *c, struct request
     close_conversation(s, c, r);
 }
 
+void dialog_request_pay_op(struct dialog *d, const struct payment_request_row *r, uint64_t debit,
+                           struct ledger_op *op)
+{
+    const struct merchant_row *m = dialog_merchant_get(d, r->merchant_id);
+
+    memset(op, 0, sizeof(*op));
+    op->type = LEDGER_OP_TRANSFER;
+    op->transfer.id = r->transfer_id;
+    op->transfer.debit_account_id = debit;
+    op->transfer.credit_account_id = request_credit(d, r);
+    op->transfer.amount = r->amount_minor;
+    if (r->campaign[0] != '\0') {
+        /* A donation: the association gets it all; the merchant only collected it. */
+        op->transfer.kind = TRANSFER_DONATION;
+    } else {
+        op->transfer.kind = TRANSFER_PAYMENT;
+        op->transfer.fee_schedules[0] = m != NULL ? m->fee_schedule : 0;
+    }
+    snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%s", r->reference);
+}
+
 static void decide_pay_code(struct dialog *d, struct dialog_step *s, struct cust *c,
                             struct request *r, const char *code, int64_t now_us)
 {
-    const struct merchant_row *m = dialog_merchant_get(d, r->row.merchant_id);
     struct ledger_op *op = &s->ops[0];
 
     s->customer = c->row;
@@ -264,21 +284,8 @@ static void decide_pay_code(struct dialog *d, struct dialog_step *s, struct cust
         s->action = ACT_PAY;
         s->request = r->row;
         s->request_changed = true;
-        memset(op, 0, sizeof(*op));
-        op->type = LEDGER_OP_TRANSFER;
-        op->transfer.id = r->row.transfer_id;
-        op->transfer.debit_account_id = c->row.account_id;
-        op->transfer.credit_account_id = request_credit(d, &r->row);
-        op->transfer.amount = r->row.amount_minor;
+        dialog_request_pay_op(d, &r->row, c->row.account_id, op);
         op->transfer.channel = s->api ? CHANNEL_HTTP : CHANNEL_SMS;
-        if (r->row.campaign[0] != '\0') {
-            /* A donation: the association gets it all; the merchant only collected it. */
-            op->transfer.kind = TRANSFER_DONATION;
-        } else {
-            op->transfer.kind = TRANSFER_PAYMENT;
-            op->transfer.fee_schedules[0] = m != NULL ? m->fee_schedule : 0;
-        }
-        snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "%s", r->row.reference);
         s->n = 1;
         close_conversation(s, c, r);
         return;

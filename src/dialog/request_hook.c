@@ -78,12 +78,63 @@ static void fmt_available(const struct dialog_step *s, const struct ledger *l, c
               out);
 }
 
+/* How the payer's messages name who asked (payee) and the merchant's reference (ref): the
+ * merchant, or the merchant for a campaign, as one SMS can hold them. */
+static void names(struct dialog_step *s, char payee[STORE_ADDR_MAX], char ref[STORE_ADDR_MAX])
+{
+    char full[STORE_ADDR_MAX];
+
+    dialog_request_payee(s->d, &s->request, s->lang, full, sizeof(full));
+    dialog_sms_name(full, DIALOG_PAYEE_SMS_MAX, payee, STORE_ADDR_MAX);
+    dialog_sms_name(s->request.reference, DIALOG_REFERENCE_SMS_MAX, ref, STORE_ADDR_MAX);
+}
+
+/* Paid: CONFIRMED with the merchant's fee, a campaign's donation counted. */
+static void confirmed(struct dialog_step *s, const struct ledger_result *r,
+                      struct store_extra *rows, size_t *count, size_t cap)
+{
+    s->request.state = PR_CONFIRMED;
+    s->request.fee_minor = r->fee_minor;
+    s->request.updated_us = s->now_us;
+    s->request_changed = true;
+    if (s->request.campaign[0] != '\0' && !r->duplicate) {
+        dialog_campaign_donation(s, s->request.campaign, s->request.transfer_id,
+                                 s->request.amount_minor, rows, count, cap);
+    }
+}
+
+void dialog_request_card_paid(struct dialog_step *s, const struct ledger_result *r, const char *to,
+                              bool write_row, struct store_extra *rows, size_t *count, size_t cap)
+{
+    char amount[MONEY_FORMAT_MAX], payee[STORE_ADDR_MAX], ref[STORE_ADDR_MAX];
+
+    names(s, payee, ref);
+    confirmed(s, r, rows, count, cap);
+    fmt_money(s, s->request.amount_minor, s->lang, amount);
+    if (to[0] != '\0') {
+        dialog_reply(s, rows, count, cap, to, s->lang, TEXT_PAID_CARD, amount, payee, ref,
+                     s->topup.card_last4);
+    }
+    state_event(s, rows, count, cap);
+    if (write_row) {
+        MDT_ASSERT(*count < cap);
+        memset(&rows[*count], 0, sizeof(rows[*count]));
+        rows[*count].kind = EXTRA_PAYMENT_REQUEST;
+        rows[*count].u.payment_request = s->request;
+        (*count)++;
+    }
+}
+
 static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct ledger_result *r,
                      const char *payee, const char *ref, struct store_extra *rows, size_t *count,
                      size_t cap)
 {
     char amount[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX];
 
+    if (r->reason == LEDGER_OK && s->topup.card_last4[0] != '\0') {
+        dialog_request_card_paid(s, r, s->phone, false, rows, count, cap); /* a prepaid card */
+        return;
+    }
     if (r->reason != LEDGER_OK) {
         /* Nothing moved: the request stays pending, the payer is told why. */
         s->outcome = OUTCOME_REFUSED;
@@ -93,13 +144,7 @@ static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct
                      ledger_reason_name(r->reason));
         return;
     }
-    s->request.state = PR_CONFIRMED;
-    s->request.fee_minor = r->fee_minor;
-    s->request.updated_us = s->now_us;
-    if (s->request.campaign[0] != '\0' && !r->duplicate) {
-        dialog_campaign_donation(s, s->request.campaign, s->request.transfer_id,
-                                 s->request.amount_minor, rows, count, cap);
-    }
+    confirmed(s, r, rows, count, cap);
     fmt_money(s, s->request.amount_minor, s->lang, amount);
     fmt_available(s, l, bal);
     dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_PAID, amount, payee, ref, bal);
@@ -139,16 +184,12 @@ void dialog_request_hook(struct dialog_step *s, const struct ledger *l,
                          const struct ledger_result *r, size_t n, struct store_extra *rows,
                          size_t *count, size_t cap)
 {
-    char amount[MONEY_FORMAT_MAX], link[STORE_URL_MAX + 48], full[STORE_ADDR_MAX];
+    char amount[MONEY_FORMAT_MAX], link[STORE_URL_MAX + 48];
     char payee[STORE_ADDR_MAX], ref[STORE_ADDR_MAX];
 
     (void)n;
     fmt_money(s, s->request.amount_minor, s->lang, amount);
-    /* How the payer's messages name who asked: the merchant, or the merchant for a campaign;
-     * both it and the merchant's reference as one SMS can hold them. */
-    dialog_request_payee(s->d, &s->request, s->lang, full, sizeof(full));
-    dialog_sms_name(full, DIALOG_PAYEE_SMS_MAX, payee, sizeof(payee));
-    dialog_sms_name(s->request.reference, DIALOG_REFERENCE_SMS_MAX, ref, sizeof(ref));
+    names(s, payee, ref);
     switch (s->action) {
     case ACT_REQUEST:
         if (s->text_id == TEXT_PAY_ASK) {

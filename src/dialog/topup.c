@@ -369,6 +369,69 @@ int dialog_topup_pay_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
     return 0;
 }
 
+/* Whether a card payment of request id is in flight or done: a second card would be charged
+ * for an order paid once. O(top-ups in memory), once per card payment by phone. */
+static bool request_paying(const struct dialog *d, struct id128 id)
+{
+    for (size_t i = 0; i < d->topup_count; i++) {
+        const struct card_topup_row *r = &d->topups[i].row;
+
+        if (id128_eq(r->request_id, id) && r->state != TOPUP_DECLINED &&
+            r->state != TOPUP_REFUNDED) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int dialog_topup_pay_request(struct dialog *d, struct id128 request_id, const char *phone,
+                             const char *last4, enum lang lang, int64_t now_us,
+                             struct dialog_step **out, struct mdt_err *err)
+{
+    const struct request *q = dialog_request_find(d, request_id);
+    struct card_topup_row *r;
+    struct dialog_step *s;
+    struct id128 id;
+
+    if (q == NULL || q->row.state != PR_PENDING || q->row.expires_us <= now_us) {
+        return mdt_err_set(err, MDT_E(NOTFOUND), "the order can no longer be paid");
+    }
+    if (d->cfg.topup_link_s == 0 || d->topup_count >= DIALOG_TOPUPS_MAX) {
+        return mdt_err_set(err, MDT_E(RANGE), "card payments are off");
+    }
+    if (request_paying(d, request_id)) {
+        return mdt_err_set(err, MDT_E(BUSY), "a card payment of this order is under way");
+    }
+    if (id128_random(&id) < 0) {
+        return mdt_err_set(err, MDT_E(IO), "no random bytes");
+    }
+    s = dialog_phone_step(d, ACT_TOP_PAY, id128_derive(id, TAG_TOPUP_STEP), lang, now_us);
+    s->amount = q->row.amount_minor;
+    s->topup_changed = true;
+    r = &s->topup;
+    r->id = id;
+    r->request_id = request_id;
+    snprintf(r->phone, sizeof(r->phone), "%s", phone);
+    r->amount_minor = q->row.amount_minor;
+    snprintf(r->currency, sizeof(r->currency), "%s", q->row.currency);
+    r->state = TOPUP_AUTHORIZING;
+    r->lang = (uint16_t)lang;
+    snprintf(r->card_last4, sizeof(r->card_last4), "%.4s", last4);
+    r->created_us = now_us;
+    r->updated_us = now_us;
+    r->expires_us = q->row.expires_us;
+    (void)acq_add(s, r, TOPUP_OP_AUTHORIZE, ACQ_OP_PENDING);
+    /* Known at once (busy until its step is done), so that the flow finds it when the step is
+     * durable and a second card for the same order is refused meanwhile. */
+    if (!topup_apply(d, r)) {
+        free(s);
+        return mdt_err_set(err, MDT_E(RANGE), "card payments are off");
+    }
+    topup_find(d, id)->busy = true;
+    *out = s;
+    return 0;
+}
+
 /* The answer's operation row: the open one of its key, or a fresh one. */
 static void answer_record(struct dialog_step *s, const struct topup_answer *a)
 {
@@ -410,7 +473,7 @@ static void acquirer_fee(struct dialog *d, struct dialog_step *s, struct ledger_
     if (d->cfg.topup_fee_schedule == 0) {
         return;
     }
-    if (to == 0 && s->topup.card_account == 0) {
+    if (to == 0 && s->topup.card_account == 0 && id128_is_zero(s->topup.request_id)) {
         credit->transfer.fee_schedules[0] = d->cfg.topup_fee_schedule;
         return;
     }
@@ -431,6 +494,28 @@ static void acquirer_fee(struct dialog *d, struct dialog_step *s, struct ledger_
     snprintf(op->transfer.ext_ref, sizeof(op->transfer.ext_ref), "acquirer fee %s", a->ref);
 }
 
+/* Capture approved for an order paid by card over the phone: the request is paid from the bank
+ * under its own payment id, as the payer's code would have paid it from the wallet (the same
+ * merchant fee, the same webhook), so that it is paid at most once whatever pays it. A request
+ * no longer pending (paid meanwhile, expired, cancelled) is not paid: the card is refunded. */
+static void answer_pay_request(struct dialog *d, struct dialog_step *s,
+                               const struct topup_answer *a)
+{
+    const struct request *q = dialog_request_find(d, s->topup.request_id);
+    struct ledger_op *op;
+
+    if (q == NULL || q->row.state != PR_PENDING || q->row.expires_us <= s->now_us) {
+        s->topup.state = TOPUP_REFUNDED;
+        settle_add(s, TOPUP_OP_REFUND, s->acq[0].auth_ref);
+        return;
+    }
+    s->request = q->row;
+    op = dialog_add_op(s);
+    dialog_request_pay_op(d, &q->row, d->cfg.bank_account, op);
+    op->transfer.channel = CHANNEL_HTTP;
+    acquirer_fee(d, s, op, a);
+}
+
 /* Capture approved: one ledger step credits the target from the bank under the top-up's own id
  * (a second credit is impossible): a wallet's top-up, or a card's load with its SMS order fee and
  * reload fee as the ledger's fee legs (the sender pays them on top: the bank card was charged
@@ -441,6 +526,10 @@ static void answer_credit(struct dialog *d, struct dialog_step *s, const struct 
     const struct card_topup_row *r = &s->topup;
     struct ledger_op *op;
 
+    if (!id128_is_zero(r->request_id)) {
+        answer_pay_request(d, s, a);
+        return;
+    }
     if (r->card_account != 0 && !dialog_card_prep(d, s, r->card_account, r->card_alias)) {
         s->topup.state = TOPUP_REFUNDED;
         settle_add(s, TOPUP_OP_REFUND, s->acq[0].auth_ref);
@@ -545,6 +634,9 @@ static bool topup_fits(struct dialog_step *s, const struct ledger *l)
     const struct ledger_limits *lim = ledger_limits_of(l, target);
     int64_t held;
 
+    if (!id128_is_zero(r->request_id)) {
+        return true; /* an order: the merchant's account takes it; the ledger says at the credit */
+    }
     if (a == NULL || lim == NULL) {
         return a != NULL;
     }
@@ -664,6 +756,9 @@ static void hook_answer(struct dialog_step *s, const struct ledger *l,
     fmt_money(s->d, s->topup.amount_minor, s->lang, amount);
     if ((n > 0 && reason != LEDGER_OK) || s->topup.state == TOPUP_REFUNDED) {
         reply_refunded(s, l, reason, rows, count, cap);
+    } else if (n > 0 && !id128_is_zero(s->topup.request_id)) {
+        s->topup.state = TOPUP_CREDITED; /* the order is paid */
+        dialog_request_card_paid(s, &results[0], to, true, rows, count, cap);
     } else if (n > 0 && s->topup.card_account != 0) {
         s->topup.state = TOPUP_CREDITED;
         dialog_card_reply_topup(s, l, rows, count, cap);
@@ -752,6 +847,9 @@ void dialog_topup_done(struct dialog_step *s, int rc)
 
     if (t != NULL) {
         t->busy = false;
+    }
+    if (rc < 0 && t != NULL && s->action == ACT_TOP_PAY && !id128_is_zero(t->row.request_id)) {
+        t->row.state = TOPUP_DECLINED; /* never recorded: nothing sent, the order free again */
     }
     if (rc < 0) {
         return;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Money in by bank card (issue 13), as the dialog decides it. A top-up's target is the sender's
- * wallet (TOPUP 50 / ALIMENTER 50) or a prepaid card (RECHARGE MAMAN 100 CB: the sender pays
- * the reload fee on top). By SMS a single-use link to a page (/t/<token>), whose card payment is
+ * wallet (TOPUP 50 / ALIMENTER 50), a prepaid card (RECHARGE MAMAN 100 CB: the sender pays
+ * the reload fee on top), or a merchant's payment request paid by card over the phone (issue
+ * 14). By SMS a single-use link to a page (/t/<token>), whose card payment is
  * recorded before it goes to the acquirer; or, for a card's reload with a bank card on file, the
  * order waits for the code like every order and then its stored-credential authorization is
  * recorded. Each answer of the acquirer (authorization, capture, void, refund, or a lookup after
@@ -80,6 +81,18 @@ const char *dialog_topup_auth_ref(struct dialog *d, struct id128 id);
  * top-up is already being paid: a second click), -MDT_EIO. Loop thread. */
 int dialog_topup_pay_web(struct dialog *d, const uint8_t token_hash[SHA256_LEN], const char *last4,
                          int64_t now_us, struct dialog_step **out, struct mdt_err *err);
+
+/* An order (payment request request_id) paid by a card keyed on the phone (last4: its last
+ * four digits): a new top-up whose target is the request, its authorization recorded pending
+ * (the caller sends it once the step is durable). phone: the caller's number for the receipts,
+ * "" for a hidden number (no SMS). When the capture is approved, the answer's step pays the
+ * request from the bank under the request's payment id (the merchant's fee and webhook as for
+ * any payment), or refunds the card if the request is no longer pending. -MDT_ENOTFOUND (no
+ * such pending request), -MDT_EBUSY (a card payment of it is under way or done), -MDT_ERANGE
+ * (card payments off), -MDT_EIO. Loop thread. */
+int dialog_topup_pay_request(struct dialog *d, struct id128 request_id, const char *phone,
+                             const char *last4, enum lang lang, int64_t now_us,
+                             struct dialog_step **out, struct mdt_err *err);
 
 /* The acquirer answered a for top-up id: a step that records it and decides what follows
  * (authorization approved: the capture is recorded pending, the caller sends it when the step

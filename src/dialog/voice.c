@@ -57,6 +57,29 @@ static const char *const prompt_texts[VOICE_PROMPT_COUNT_][2] = {
     [VOICE_PROMPT_TROUBLE] = {"Le service ne peut pas répondre pour l'instant. Réessayez dans "
                               "un instant.",
                               "The service cannot answer right now. Please try again shortly."},
+    [VOICE_PROMPT_ANON_MENU] = {"Votre numéro est masqué: vous pouvez payer une commande par "
+                                "carte. Tapez sa référence, 6 chiffres, puis dièse.",
+                                "Your number is hidden: you can pay an order by card. Key its "
+                                "reference, 6 digits, then hash."},
+    [VOICE_PROMPT_ASK_PAN] = {"Tapez le numéro de la carte, puis dièse.",
+                              "Key the card number, then hash."},
+    [VOICE_PROMPT_BAD_PAN] = {"Ce numéro de carte n'est pas valable. Tapez-le à nouveau, puis "
+                              "dièse.",
+                              "That card number is not valid. Key it again, then hash."},
+    [VOICE_PROMPT_ASK_EXPIRY] = {"Tapez la date d'expiration: le mois puis l'année, 4 chiffres.",
+                                 "Key the expiry date: the month then the year, 4 digits."},
+    [VOICE_PROMPT_BAD_EXPIRY] = {"Cette date n'est pas valable, ou la carte a expiré. Tapez-la à "
+                                 "nouveau, 4 chiffres.",
+                                 "That date is not valid, or the card has expired. Key it again, "
+                                 "4 digits."},
+    [VOICE_PROMPT_ASK_CVV] = {"Tapez le code de sécurité au dos de la carte, puis dièse.",
+                              "Key the security code on the back of the card, then hash."},
+    [VOICE_PROMPT_BAD_CVV] = {"Le code de sécurité a 3 ou 4 chiffres. Tapez-le à nouveau, puis "
+                              "dièse.",
+                              "The security code has 3 or 4 digits. Key it again, then hash."},
+    [VOICE_PROMPT_TOO_MANY] = {"Trop d'erreurs. Rien n'a été payé. Au revoir.",
+                               "Too many mistakes. Nothing was paid. Goodbye."},
+    [VOICE_PROMPT_CARD_WAIT] = {"Paiement en cours, un instant.", "Paying, one moment."},
 };
 
 static const char *const prompt_names[VOICE_PROMPT_COUNT_] = {
@@ -79,6 +102,15 @@ static const char *const prompt_names[VOICE_PROMPT_COUNT_] = {
     [VOICE_PROMPT_ORDER_OVER] = "order_over",
     [VOICE_PROMPT_NO_CHARITY] = "no_charity",
     [VOICE_PROMPT_TROUBLE] = "trouble",
+    [VOICE_PROMPT_ANON_MENU] = "anon_menu",
+    [VOICE_PROMPT_ASK_PAN] = "ask_pan",
+    [VOICE_PROMPT_BAD_PAN] = "bad_pan",
+    [VOICE_PROMPT_ASK_EXPIRY] = "ask_expiry",
+    [VOICE_PROMPT_BAD_EXPIRY] = "bad_expiry",
+    [VOICE_PROMPT_ASK_CVV] = "ask_cvv",
+    [VOICE_PROMPT_BAD_CVV] = "bad_cvv",
+    [VOICE_PROMPT_TOO_MANY] = "too_many",
+    [VOICE_PROMPT_CARD_WAIT] = "card_wait",
 };
 
 /* The shortest and longest national or international numbers a payee can have (E.164: 15). */
@@ -93,6 +125,15 @@ static const enum voice_prompt ask_again[VOICE_STATE_COUNT_] = {
     [VOICE_MENU] = VOICE_PROMPT_MENU,         [VOICE_NUMBER] = VOICE_PROMPT_ASK_NUMBER,
     [VOICE_AMOUNT] = VOICE_PROMPT_ASK_AMOUNT, [VOICE_CODE] = VOICE_PROMPT_ASK_CODE,
     [VOICE_REF] = VOICE_PROMPT_ASK_REF,       [VOICE_ORDER_CODE] = VOICE_PROMPT_ASK_CODE,
+    [VOICE_CARD_PAN] = VOICE_PROMPT_ASK_PAN,  [VOICE_CARD_EXPIRY] = VOICE_PROMPT_ASK_EXPIRY,
+    [VOICE_CARD_CVV] = VOICE_PROMPT_ASK_CVV,
+};
+
+/* What a card field keyed wrong says before it is asked again. */
+static const enum voice_prompt card_bad[VOICE_STATE_COUNT_] = {
+    [VOICE_CARD_PAN] = VOICE_PROMPT_BAD_PAN,
+    [VOICE_CARD_EXPIRY] = VOICE_PROMPT_BAD_EXPIRY,
+    [VOICE_CARD_CVV] = VOICE_PROMPT_BAD_CVV,
 };
 
 /* Where each answer of the dialog leads, and what is played there. */
@@ -108,11 +149,19 @@ static const struct {
     [VOICE_ANSWER_OVER] = {VOICE_MENU, VOICE_PROMPT_ORDER_OVER},
     [VOICE_ANSWER_FAILED] = {VOICE_MENU, VOICE_PROMPT_TROUBLE},
 };
+_Static_assert(sizeof(answer_next) / sizeof(answer_next[0]) == VOICE_ANSWER_COUNT_,
+               "every answer leads somewhere");
+
+static bool card_state(enum voice_state s)
+{
+    return s == VOICE_CARD_PAN || s == VOICE_CARD_EXPIRY || s == VOICE_CARD_CVV;
+}
 
 static void turn(struct voice_turn *out, enum voice_action a, enum voice_prompt p)
 {
     out->action = a;
     out->prompt = p;
+    out->card_reset = false;
     out->text[0] = '\0';
 }
 
@@ -129,6 +178,7 @@ static void enter(struct voice_call *v, enum voice_state s, enum voice_prompt p,
     keys_clear(v);
     v->state = s;
     turn(out, VOICE_PLAY, p);
+    out->card_reset = true; /* whatever the channel was keeping for a field goes */
 }
 
 static void leave(struct voice_call *v, struct voice_turn *out)
@@ -144,6 +194,7 @@ static void ask(struct voice_call *v, enum voice_action a, struct voice_turn *ou
     keys_clear(v);
     out->action = a;
     out->prompt = VOICE_PROMPT_NONE;
+    out->card_reset = true;
 }
 
 void voice_call_start(struct voice_call *v, enum lang lang, bool anonymous, struct voice_turn *out)
@@ -152,7 +203,7 @@ void voice_call_start(struct voice_call *v, enum lang lang, bool anonymous, stru
     v->lang = lang == LANG_EN ? LANG_EN : LANG_FR;
     v->anonymous = anonymous;
     if (anonymous) {
-        enter(v, VOICE_LEAVING, VOICE_PROMPT_ANONYMOUS, out);
+        enter(v, VOICE_REF, VOICE_PROMPT_ANON_MENU, out); /* only an order, by card */
         return;
     }
     enter(v, VOICE_MENU, VOICE_PROMPT_MENU, out);
@@ -243,6 +294,43 @@ static void amount_done(struct voice_call *v, struct voice_turn *out)
     memcpy(out->text, text, sizeof(text));
 }
 
+/* A wrong reference from a hidden number: a try of VOICE_TRIES_MAX (each one a guess at
+ * someone's order), then goodbye. */
+static void ref_miss(struct voice_call *v, enum voice_prompt p, struct voice_turn *out)
+{
+    if (++v->tries >= VOICE_TRIES_MAX) {
+        enter(v, VOICE_LEAVING, VOICE_PROMPT_TOO_MANY, out);
+        return;
+    }
+    enter(v, VOICE_REF, p, out);
+}
+
+/* A key of a card field: the channel keeps the digit (text), the menu only counts. The number
+ * ends with '#'; the expiry at its fourth digit; the security code with '#' or its fourth. */
+static void card_key(struct voice_call *v, char key, struct voice_turn *out)
+{
+    bool digit = key >= '0' && key <= '9';
+    unsigned full = v->state == VOICE_CARD_EXPIRY ? VOICE_EXPIRY_DIGITS
+                    : v->state == VOICE_CARD_CVV  ? VOICE_CVV_DIGITS_MAX
+                                                  : UINT8_MAX;
+
+    if (key == '*') {
+        enter(v, v->state, ask_again[v->state], out);
+        return;
+    }
+    if (!digit && key != '#') {
+        return; /* A-D: not part of a card */
+    }
+    if (digit) {
+        out->text[0] = key;
+        out->text[1] = '\0';
+        if (v->nkeys < UINT8_MAX) {
+            v->nkeys++;
+        }
+    }
+    out->action = key == '#' || v->nkeys >= full ? VOICE_CARD_CHECK : VOICE_CARD_KEY;
+}
+
 /* A key in an entry state: digits collect, '#' ends the entry, '*' starts it again (in an
  * amount, the decimal separator). A code is sent at its sixth digit. */
 static void entry_key(struct voice_call *v, char key, struct voice_turn *out)
@@ -250,8 +338,17 @@ static void entry_key(struct voice_call *v, char key, struct voice_turn *out)
     bool digit = key >= '0' && key <= '9';
 
     turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
+    if (card_state(v->state)) {
+        card_key(v, key, out);
+        return;
+    }
     if (key == '*' && v->state != VOICE_AMOUNT) {
         enter(v, v->state, ask_again[v->state], out);
+        return;
+    }
+    if (key == '#' && v->state == VOICE_ORDER_CODE && v->nkeys == 0) {
+        v->tries = 0;
+        enter(v, VOICE_CARD_PAN, VOICE_PROMPT_ASK_PAN, out); /* by card rather than the code */
         return;
     }
     if (digit || key == '*') {
@@ -285,6 +382,10 @@ static void entry_key(struct voice_call *v, char key, struct voice_turn *out)
         amount_done(v, out);
         break;
     case VOICE_REF:
+        if (v->nkeys != VOICE_REF_DIGITS && v->anonymous) {
+            ref_miss(v, VOICE_PROMPT_NO_ORDER, out);
+            break;
+        }
         if (v->nkeys != VOICE_REF_DIGITS) {
             enter(v, VOICE_MENU, VOICE_PROMPT_NO_ORDER, out);
             break;
@@ -327,7 +428,7 @@ void voice_call_key(struct voice_call *v, char key, struct voice_turn *out)
     case VOICE_CHARITY:
         charity_key(v, key, out);
         break;
-    default: /* VOICE_NUMBER, VOICE_AMOUNT, VOICE_CODE, VOICE_REF, VOICE_ORDER_CODE */
+    default: /* VOICE_NUMBER, VOICE_AMOUNT, VOICE_CODE, VOICE_REF, VOICE_ORDER_CODE, cards */
         entry_key(v, key, out);
         break;
     }
@@ -339,10 +440,53 @@ void voice_call_answer(struct voice_call *v, enum voice_answer a, struct voice_t
     if (v->state != VOICE_ASKING) {
         return; /* nothing was asked: a stale answer */
     }
-    if ((unsigned)a >= sizeof(answer_next) / sizeof(answer_next[0])) {
+    if ((unsigned)a >= VOICE_ANSWER_COUNT_) {
         a = VOICE_ANSWER_FAILED;
     }
-    enter(v, answer_next[a].state, answer_next[a].prompt, out);
+    if (!v->anonymous) {
+        enter(v, answer_next[a].state, answer_next[a].prompt, out);
+        return;
+    }
+    /* A hidden number has no menu: its home is the reference; its call ends with a payment's
+     * words, and the card is asked for at once once the order is found. */
+    if (v->after == VOICE_CARD_CVV && a != VOICE_ANSWER_FAILED) {
+        enter(v, VOICE_LEAVING, answer_next[a].prompt, out);
+    } else if (a == VOICE_ANSWER_FOUND) {
+        v->tries = 0;
+        enter(v, VOICE_CARD_PAN, VOICE_PROMPT_SAY, out);
+    } else if (a == VOICE_ANSWER_NOT_FOUND) {
+        ref_miss(v, VOICE_PROMPT_NO_ORDER, out);
+    } else {
+        enter(v, VOICE_REF, answer_next[a].prompt, out);
+    }
+}
+
+void voice_call_card(struct voice_call *v, bool ok, struct voice_turn *out)
+{
+    turn(out, VOICE_NONE, VOICE_PROMPT_NONE);
+    if (!card_state(v->state)) {
+        return; /* a stale check */
+    }
+    if (!ok) {
+        if (++v->tries >= VOICE_TRIES_MAX) {
+            enter(v, VOICE_LEAVING, VOICE_PROMPT_TOO_MANY, out);
+            return;
+        }
+        enter(v, v->state, card_bad[v->state], out);
+        return;
+    }
+    v->tries = 0;
+    switch (v->state) {
+    case VOICE_CARD_PAN:
+        enter(v, VOICE_CARD_EXPIRY, VOICE_PROMPT_ASK_EXPIRY, out);
+        break;
+    case VOICE_CARD_EXPIRY:
+        enter(v, VOICE_CARD_CVV, VOICE_PROMPT_ASK_CVV, out);
+        break;
+    default: /* the security code: the card is complete, the caller has confirmed */
+        ask(v, VOICE_CARD_PAY, out);
+        break;
+    }
 }
 
 void voice_call_charities(struct voice_call *v, const char *const *keywords, size_t n,
@@ -387,6 +531,50 @@ void voice_call_silence(struct voice_call *v, struct voice_turn *out)
         return;
     }
     enter(v, v->state, ask_again[v->state], out);
+}
+
+void voice_card_result_text(enum lang lang, enum voice_card_result r, const char *why, char *out,
+                            size_t cap)
+{
+    static const char *const texts[][2] = {
+        [VOICE_CARD_PAID] = {"Paiement accepté: la commande est payée. Merci.",
+                             "Payment accepted: the order is paid. Thank you."},
+        [VOICE_CARD_DECLINED] = {"", ""}, /* with its reason: below */
+        [VOICE_CARD_CHECKING] = {"Le paiement est en cours de vérification auprès de la banque.",
+                                 "The payment is being checked with the bank."},
+        [VOICE_CARD_NOT_PAID] = {"La commande n'a pas pu être payée: votre carte est remboursée.",
+                                 "The order could not be paid: your card is refunded."},
+    };
+    unsigned i = (unsigned)r < sizeof(texts) / sizeof(texts[0]) ? (unsigned)r : VOICE_CARD_NOT_PAID;
+
+    if (i == VOICE_CARD_DECLINED) {
+        snprintf(out, cap,
+                 lang == LANG_EN ? "Payment declined: %s. Nothing was taken."
+                                 : "Paiement refusé: %s. Rien n'a été débité.",
+                 why);
+    } else {
+        snprintf(out, cap, "%s", texts[i][lang == LANG_EN ? 1 : 0]);
+    }
+}
+
+void voice_order_head_text(enum lang lang, const char *payee, const char *amount,
+                           const char *reference, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             lang == LANG_EN ? "%s asks you for %s, reference %s."
+                             : "%s vous demande %s, référence %s.",
+             payee, amount, reference);
+}
+
+void voice_order_card_text(enum lang lang, bool anonymous, char *out, size_t cap)
+{
+    static const char *const texts[2][2] = {
+        {"Pour payer par carte, tapez dièse.", "To pay by card, press hash."},
+        {"Pour payer par carte, tapez le numéro de la carte, puis dièse.",
+         "To pay by card, key the card number, then hash."},
+    };
+
+    snprintf(out, cap, "%s", texts[anonymous ? 1 : 0][lang == LANG_EN ? 1 : 0]);
 }
 
 const char *voice_prompt_text(enum voice_prompt p, enum lang lang)

@@ -22,7 +22,7 @@ enum voice_prompt {
     VOICE_PROMPT_SAY,       /* words decided elsewhere, in the turn's say (the dialog's reply) */
     VOICE_PROMPT_NOT_BUILT, /* that choice is not yet offered by phone */
     VOICE_PROMPT_INVALID,   /* a key the menu does not know */
-    VOICE_PROMPT_ANONYMOUS, /* a hidden number: no wallet to use, card payments not built yet */
+    VOICE_PROMPT_ANONYMOUS, /* (unused since hidden numbers pay by card: VOICE_PROMPT_ANON_MENU) */
     VOICE_PROMPT_GOODBYE,
     VOICE_PROMPT_ASK_NUMBER, /* the payee's number, then # */
     VOICE_PROMPT_ASK_AMOUNT, /* the amount, * for the decimal separator, then # */
@@ -36,6 +36,16 @@ enum voice_prompt {
     VOICE_PROMPT_ORDER_OVER, /* the order can no longer be paid (expired, paid, declined) */
     VOICE_PROMPT_NO_CHARITY, /* no association to give to */
     VOICE_PROMPT_TROUBLE,    /* the service could not answer: try again */
+    /* Paying an order by card (PCI DSS): the digits are the channel's, never the menu's. */
+    VOICE_PROMPT_ANON_MENU,  /* a hidden number: only an order by card; its reference, then # */
+    VOICE_PROMPT_ASK_PAN,    /* the card number, then # */
+    VOICE_PROMPT_BAD_PAN,    /* not a card number (length, Luhn): key it again */
+    VOICE_PROMPT_ASK_EXPIRY, /* the expiry date, MMYY */
+    VOICE_PROMPT_BAD_EXPIRY, /* not a date, or past: key it again */
+    VOICE_PROMPT_ASK_CVV,    /* the security code, then # */
+    VOICE_PROMPT_BAD_CVV,    /* not 3 or 4 digits: key it again */
+    VOICE_PROMPT_TOO_MANY,   /* too many mistakes: nothing paid, goodbye */
+    VOICE_PROMPT_CARD_WAIT,  /* the card is being charged: please hold */
     VOICE_PROMPT_COUNT_
 };
 
@@ -47,16 +57,24 @@ enum voice_action {
     VOICE_FIND_ORDER, /* find the caller's pending request whose phone reference is text */
     VOICE_PAY_ORDER,  /* pay that request with the code in text, then voice_call_answer */
     VOICE_HANGUP,     /* hang up now */
+    /* Card entry: the channel keeps the digits (the menu only counts them). */
+    VOICE_CARD_KEY,     /* add text (one key) to the card field being keyed */
+    VOICE_CARD_CHECK,   /* add text (one key, or none), check the field, then voice_call_card */
+    VOICE_CARD_PAY,     /* pay the order found with the card keyed, then voice_call_answer */
+    VOICE_ACTION_COUNT_ /* not an action */
 };
 
 /* Room for a turn's text: "DON 1000000,00 ABCDEFGHIJKLMNOP" and a 6-digit code fit. */
 #define VOICE_TEXT_MAX 64
 
-/* One turn. text holds what VOICE_ASK, VOICE_FIND_ORDER and VOICE_PAY_ORDER carry: it may be
- * a code, so the caller wipes it (explicit_bzero) once used. */
+/* One turn. text holds what VOICE_ASK, VOICE_FIND_ORDER, VOICE_PAY_ORDER and VOICE_CARD_KEY
+ * / CHECK carry: it may be a code or a card's digit, so the caller wipes it (explicit_bzero)
+ * once used. card_reset: an entry starts (again) or ends: the channel wipes the card field
+ * being keyed (what a check already took, sealed number or pooled code, stays). */
 struct voice_turn {
     enum voice_action action;
     enum voice_prompt prompt;
+    bool card_reset;
     char text[VOICE_TEXT_MAX];
 };
 
@@ -69,7 +87,10 @@ enum voice_state {
     VOICE_CODE,        /* an order (send, give) waits for the code: keying it */
     VOICE_CHARITY,     /* give: choosing the association */
     VOICE_REF,         /* pay an order: keying its reference */
-    VOICE_ORDER_CODE,  /* pay an order: the code for the request found */
+    VOICE_ORDER_CODE,  /* pay an order: the code for the request found (# alone: by card) */
+    VOICE_CARD_PAN,    /* pay an order by card: keying the card number (kept by the channel) */
+    VOICE_CARD_EXPIRY, /* its expiry, MMYY */
+    VOICE_CARD_CVV,    /* its security code */
     VOICE_STATE_COUNT_ /* not a state */
 };
 
@@ -82,6 +103,7 @@ enum voice_answer {
     VOICE_ANSWER_WRONG_CODE, /* a wrong code for the request, tries left */
     VOICE_ANSWER_OVER,       /* the request can no longer be paid, and nothing was said */
     VOICE_ANSWER_FAILED,     /* the service could not answer (busy, store failure) */
+    VOICE_ANSWER_COUNT_      /* not an answer */
 };
 
 /* Associations offered on one call (one key each: 1 to 9). */
@@ -108,7 +130,15 @@ struct voice_call {
     char charities[VOICE_CHARITIES_MAX][VOICE_KEYWORD_MAX];
     uint8_t ncharities;
     uint8_t charity; /* give: 1 + the index chosen; 0: sending to number */
+    uint8_t tries;   /* card field (or, hidden number, reference) keyed wrong in a row */
 };
+
+/* Tries of each card field, and of an order's reference from a hidden number, before goodbye:
+ * three, as a card terminal allows, and a bound on guessing references (6 digits). */
+#define VOICE_TRIES_MAX 3
+/* Digits of an expiry date (MMYY), and the longest security code (Amex CID). */
+#define VOICE_EXPIRY_DIGITS 4
+#define VOICE_CVV_DIGITS_MAX 4
 
 /* Re-prompts after silences before goodbye (issue 14: twice, then goodbye and hang up). */
 #define VOICE_SILENCES_MAX 2
@@ -116,16 +146,22 @@ struct voice_call {
 #define VOICE_SILENCE_S 8
 
 /* Start v for a caller in lang (their wallet's language, or the service's); anonymous: no
- * number (only card payments of an order would be possible, not built yet). *out: the first
- * turn. */
+ * number, so no wallet: only an order paid by card (its reference is asked at once). *out: the
+ * first turn. */
 void voice_call_start(struct voice_call *v, enum lang lang, bool anonymous, struct voice_turn *out);
 
 /* The caller pressed key ('0'-'9', '*', '#', 'A'-'D'). In the menu '*' repeats it; in an entry
  * state '*' starts the entry again, except in an amount where it is the decimal separator. */
 void voice_call_key(struct voice_call *v, char key, struct voice_turn *out);
 
-/* The dialog's answer to the last VOICE_ASK, VOICE_FIND_ORDER or VOICE_PAY_ORDER. */
+/* The dialog's answer to the last VOICE_ASK, VOICE_FIND_ORDER, VOICE_PAY_ORDER or VOICE_CARD_PAY
+ * (a card payment's answer is VOICE_ANSWER_SAID with its words, declined or paid, or FAILED,
+ * OVER). A hidden number's call ends after a card payment's words. */
 void voice_call_answer(struct voice_call *v, enum voice_answer a, struct voice_turn *out);
+
+/* The channel checked the card field of VOICE_CARD_CHECK: ok goes on (number, expiry, code,
+ * then VOICE_CARD_PAY); not ok asks again, VOICE_TRIES_MAX times, then says goodbye. */
+void voice_call_card(struct voice_call *v, bool ok, struct voice_turn *out);
 
 /* The associations for VOICE_CHARITIES: keywords[0..n) (n cut to VOICE_CHARITIES_MAX), copied.
  * The list to say is voice_charities_text's. */
@@ -157,5 +193,26 @@ void voice_charities_text(enum lang lang, const char *const *names, size_t n, ch
  * formatted by the caller), the merchant's reference, then the ask for the code. */
 void voice_order_text(enum lang lang, const char *payee, const char *amount,
                       const char *reference, char *out, size_t cap);
+
+/* How a card payment by phone ended, for voice_card_result_text. */
+enum voice_card_result {
+    VOICE_CARD_PAID = 0, /* the order is paid */
+    VOICE_CARD_DECLINED, /* refused (why: the bank's reason in words): nothing taken */
+    VOICE_CARD_CHECKING, /* no answer in time: being checked, the result by SMS if a number */
+    VOICE_CARD_NOT_PAID, /* the card was charged but the order could not be paid: refunded */
+};
+
+/* What the call says of a card payment's end r, into out (cap bytes); why: the reason of a
+ * decline ("refusée par la banque"), else unused. */
+void voice_card_result_text(enum lang lang, enum voice_card_result r, const char *why, char *out,
+                            size_t cap);
+
+/* The read-back of an order for a hidden number (no code to key): payee, amount, reference. */
+void voice_order_head_text(enum lang lang, const char *payee, const char *amount,
+                           const char *reference, char *out, size_t cap);
+
+/* The end of a read-back for a card payment, into out (cap bytes): a wallet caller may key
+ * their code or press # to pay by card; a hidden number keys the card number. */
+void voice_order_card_text(enum lang lang, bool anonymous, char *out, size_t cap);
 
 #endif

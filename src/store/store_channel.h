@@ -418,6 +418,9 @@ struct card_topup_row {
     int64_t order_fee_minor;               /* the SMS order fee (the operator may bill it) */
     int64_t charge_minor;                  /* what the bank card is charged; 0: amount_minor */
     char file_token[STORE_CARD_TOKEN_MAX]; /* paid by the card on file of this vault token */
+    /* An order paid by card over the phone (migration 18): the payment request credited, under
+     * its payment id, instead of a wallet or a card; zero otherwise. */
+    struct id128 request_id;
 };
 
 /* A card ordered on a wallet page (issue 13): CARTE COMMANDE sends the link (/k/<token>), the

@@ -230,6 +230,10 @@ static const char *const migrations[] = {
     "CREATE TABLE fx_rates(currency TEXT NOT NULL, effective_us INTEGER NOT NULL,"
     " rate_micro INTEGER NOT NULL CHECK (rate_micro > 0), created_us INTEGER NOT NULL,"
     " PRIMARY KEY (currency, effective_us));",
+    /* 18: an order paid by card over the phone (issue 14): a top-up whose target is a payment
+     * request (its id; NULL for a wallet's or a card's), credited to the merchant under the
+     * request's payment id. */
+    "ALTER TABLE card_topups ADD COLUMN request_id BLOB;",
 };
 #define SCHEMA_VERSION ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -283,8 +287,8 @@ static const char *const stmt_sql[ST_COUNT] = {
         "INSERT OR REPLACE INTO card_topups(id, phone, wallet_account,"
         " amount_minor, currency, state, lang, code, card_last4, token_hash,"
         " created_us, expires_us, updated_us, card_account, card_alias, card_target_last4,"
-        " fee_minor, order_fee_minor, charge_minor, file_token)"
-        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        " fee_minor, order_fee_minor, charge_minor, file_token, request_id)"
+        " VALUES(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
     [ST_UPSERT_CARD_ORDER] =
         "INSERT OR REPLACE INTO card_orders(id, phone, wallet_account, price_minor, currency,"
         " state, lang, holder, holder_phone, alias, card_token, card_last4, token_hash,"

@@ -212,6 +212,11 @@ static int write_card_topup(struct sqlite_store *s, const struct card_topup_row 
     sqlite3_bind_int64(st, 18, r->order_fee_minor);
     sqlite3_bind_int64(st, 19, r->charge_minor);
     bind_text(st, 20, r->file_token, sizeof(r->file_token));
+    if (id128_is_zero(r->request_id)) {
+        sqlite3_bind_null(st, 21);
+    } else {
+        sqlite_bind_id(st, 21, r->request_id);
+    }
     return sqlite_step_done(s, st, err);
 }
 

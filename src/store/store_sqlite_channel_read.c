@@ -319,6 +319,7 @@ static int load_card_topup(sqlite3_stmt *st, const struct store_channel_fns *f, 
     r.order_fee_minor = sqlite3_column_int64(st, 17);
     r.charge_minor = sqlite3_column_int64(st, 18);
     column_text(st, 19, r.file_token, sizeof(r.file_token));
+    r.request_id = sqlite_column_id(st, 20);
     return f->card_topup != NULL ? f->card_topup(ctx, &r) : 0;
 }
 
@@ -466,7 +467,7 @@ int sqlite_channel_load(struct store *base, const struct store_channel_fns *fns,
          sqlite_load_card_pan},
         {"SELECT id, phone, wallet_account, amount_minor, currency, state, lang, code, card_last4,"
          " token_hash, created_us, expires_us, updated_us, card_account, card_alias,"
-         " card_target_last4, fee_minor, order_fee_minor, charge_minor, file_token"
+         " card_target_last4, fee_minor, order_fee_minor, charge_minor, file_token, request_id"
          " FROM card_topups WHERE (state < 4 OR id IN (SELECT topup_id FROM acquirer_ops"
          " WHERE state IN (0, 3))) AND ?1 IS NOT NULL ORDER BY created_us",
          load_card_topup},

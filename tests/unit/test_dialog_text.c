@@ -148,6 +148,7 @@ static const char *const spec[TEXT_COUNT] = {
     [TEXT_PAY_ASK] = "Smafr",
     [TEXT_PAY_ASK_LINK] = "Smafc",
     [TEXT_PAID] = "Samfa",
+    [TEXT_PAID_CARD] = "Samfd",
     [TEXT_PAY_DECLINED] = "Sma",
     [TEXT_PAY_CANCELLED] = "Sma",
     [TEXT_PAY_EXPIRED] = "Sma",

@@ -5,7 +5,10 @@
  * fee leg, decline, unknown then settled), a second answer or a second click changing nothing,
  * and a restart between the capture's approval and the credit crediting once. A prepaid card's
  * reload paid by bank card: by the card on file once the code confirms it, or on the page; its
- * fees; a capture declined voided; a credit the ledger refuses (or a card blocked) refunded. */
+ * fees; a capture declined voided; a credit the ledger refuses (or a card blocked) refunded. An
+ * order paid by card over the phone (a top-up whose target is a payment request): approved, the
+ * request paid from the bank under its payment id with its webhook; one card at a time; a
+ * decline leaves it payable by another card; a request cancelled meanwhile refunds the card. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -529,6 +532,80 @@ static void test_reload_by_page(void **state)
     assert_int_equal(dialog_topup_get(w.dialog, id)->state, TOPUP_OPEN);
 }
 
+/* Pay request serial of the dialog's world by card from phone (""; a hidden number): the new
+ * top-up's id, its authorization recorded. */
+static struct id128 pay_request(uint64_t serial, const char *phone)
+{
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+    struct id128 id;
+
+    assert_int_equal(dialog_topup_pay_request(w.dialog, (struct id128){.hi = 0xa5c, .lo = serial},
+                                              phone, "1111", LANG_FR, fake_clock(), &s, &err),
+                     0);
+    id = s->topup.id;
+    assert_int_equal(run_step(s), 0);
+    assert_int_equal(dialog_topup_get(w.dialog, id)->state, TOPUP_AUTHORIZING);
+    return id;
+}
+
+static void test_request_by_card(void **state)
+{
+    const struct payment_request_row *r;
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+    struct id128 t;
+    uint64_t m;
+
+    (void)state;
+    topups_on();
+    m = open_merchant();
+    enrol(A, "CODE 483920");
+    assert_int_equal(request_ask(m, 2500, A, 1, NULL), 0);
+    r = dialog_request_get(w.dialog, (struct id128){.hi = 0xa5c, .lo = 1});
+    t = pay_request(1, "");
+    assert_int_equal(
+        dialog_topup_pay_request(w.dialog, r->id, "", "4444", LANG_FR, fake_clock(), &s, &err),
+        MDT_E(BUSY)); /* one card at a time */
+    assert_int_equal(answer(t, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T0000000001"), 0);
+    w.nevents = 0;
+    assert_int_equal(answer(t, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T0000000001"), 0);
+    assert_int_equal(dialog_topup_get(w.dialog, t)->state, TOPUP_CREDITED);
+    assert_int_equal(r->state, PR_CONFIRMED);
+    assert_int_equal(account(m).credits_posted, 2500);
+    assert_int_equal(w.nevents, 1);
+    assert_string_equal(w.events[0], "payment_request.confirmed");
+    assert_int_equal(w.nreplies, 0); /* a hidden number */
+    assert_int_equal(
+        dialog_topup_pay_request(w.dialog, r->id, "", "1111", LANG_FR, fake_clock(), &s, &err),
+        MDT_E(NOTFOUND)); /* paid */
+
+    /* Declined: nothing paid, the caller told, another card may pay. */
+    assert_int_equal(request_ask(m, 1200, A, 2, NULL), 0);
+    r = dialog_request_get(w.dialog, (struct id128){.hi = 0xa5c, .lo = 2});
+    t = pay_request(2, A);
+    assert_int_equal(answer(t, TOPUP_OP_AUTHORIZE, ACQ_OP_DECLINED, "05", ""), 0);
+    expect(0, "refusé");
+    assert_int_equal(r->state, PR_PENDING);
+    t = pay_request(2, A);
+    assert_int_equal(answer(t, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T0000000002"), 0);
+    assert_int_equal(answer(t, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T0000000002"), 0);
+    expect(0, "Payé : 12,00 € à Boutique Zoé (order 2) par la carte ****1111.");
+    assert_int_equal(account(m).credits_posted, 3700);
+
+    /* Cancelled while the card was being charged: refunded, the merchant not paid. */
+    assert_int_equal(request_ask(m, 800, A, 3, NULL), 0);
+    t = pay_request(3, A);
+    assert_int_equal(answer(t, TOPUP_OP_AUTHORIZE, ACQ_OP_APPROVED, "00", "T0000000003"), 0);
+    assert_int_equal(dialog_request_cancel(w.dialog, m, (struct id128){.hi = 0xa5c, .lo = 3},
+                                           fake_clock(), &s, &err),
+                     0);
+    assert_int_equal(run_step(s), 0);
+    assert_int_equal(answer(t, TOPUP_OP_CAPTURE, ACQ_OP_APPROVED, "00", "T0000000003"), 0);
+    assert_int_equal(dialog_topup_get(w.dialog, t)->state, TOPUP_REFUNDED);
+    assert_int_equal(account(m).credits_posted, 3700);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -544,6 +621,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reload_by_card_refunded, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_by_card_expired, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_by_page, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_request_by_card, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

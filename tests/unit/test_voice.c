@@ -3,7 +3,9 @@
  * balance, '*' repeats, 9 changes the language, silences re-prompt twice then say goodbye and
  * hang up, a hidden number hears why and is hung up on; sending money (number #, amount # with
  * '*' as the decimal separator, the code sent at its sixth digit), giving to an association
- * chosen from a list, paying an order by its reference and code, and bad entries re-asked. */
+ * chosen from a list, paying an order by its reference and code, and bad entries re-asked;
+ * paying an order by card (a hidden number, or # instead of the code): the fields counted, never
+ * kept, each checked by the channel and re-asked three times at most. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -244,11 +246,10 @@ static void test_anonymous_and_texts(void **state)
 
     (void)state;
     voice_call_start(&v, LANG_FR, true, &t);
-    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ANONYMOUS);
-    voice_call_key(&v, '1', &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ANON_MENU); /* no menu: an order's reference */
+    assert_int_equal(v.state, VOICE_REF);
+    voice_call_key(&v, '1', &t); /* a digit of the reference, not "balance" */
     expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
-    voice_call_played(&v, &t);
-    expect_turn(&t, VOICE_HANGUP, VOICE_PROMPT_NONE);
     for (int p = VOICE_PROMPT_MENU; p < VOICE_PROMPT_COUNT_; p++) {
         if (p != VOICE_PROMPT_SAY) {
             assert_true(strlen(voice_prompt_text((enum voice_prompt)p, LANG_FR)) > 0);
@@ -257,6 +258,143 @@ static void test_anonymous_and_texts(void **state)
     }
     assert_non_null(strstr(voice_prompt_text(VOICE_PROMPT_MENU, LANG_FR), "tapez 1"));
     assert_string_equal(voice_prompt_text(VOICE_PROMPT_COUNT_, LANG_FR), "");
+}
+
+/* The card's fields as the channel sees them: keys to keep, then a check. */
+static void card_field(struct voice_call *v, const char *k, struct voice_turn *t,
+                       enum voice_action last)
+{
+    for (; *k != '\0'; k++) {
+        voice_call_key(v, *k, t);
+        if (k[1] != '\0') {
+            expect_turn(t, VOICE_CARD_KEY, VOICE_PROMPT_NONE);
+            assert_int_equal(t->text[0], *k); /* the channel's to keep, not the menu's */
+        }
+    }
+    expect_turn(t, last, VOICE_PROMPT_NONE);
+}
+
+/* A hidden number pays an order by card: the reference (three guesses at most), the read-back,
+ * the number (re-asked on a bad one), the expiry at its fourth digit, the security code, then
+ * the payment asked; its words end the call. No card digit stays in the menu's memory. */
+static void test_card_anonymous(void **state)
+{
+    struct voice_call v = {0};
+    struct voice_turn t;
+
+    (void)state;
+    voice_call_start(&v, LANG_EN, true, &t);
+    keys(&v, "123#", &t); /* too short: one guess */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_NO_ORDER);
+    assert_int_equal(v.state, VOICE_REF);
+    keys(&v, "123456#", &t);
+    expect_turn(&t, VOICE_FIND_ORDER, VOICE_PROMPT_NONE);
+    assert_string_equal(t.text, "123456");
+    voice_call_answer(&v, VOICE_ANSWER_FOUND, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    assert_true(t.card_reset);
+    assert_int_equal(v.state, VOICE_CARD_PAN);
+    card_field(&v, "4111111111111112#", &t, VOICE_CARD_CHECK);
+    assert_int_equal(t.text[0], '\0'); /* '#' adds nothing */
+    voice_call_card(&v, false, &t);    /* Luhn: asked again */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_PAN);
+    assert_true(t.card_reset);
+    voice_call_key(&v, '4', &t);
+    voice_call_key(&v, '*', &t); /* starts the number again */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_PAN);
+    assert_true(t.card_reset);
+    card_field(&v, "4111111111111111#", &t, VOICE_CARD_CHECK);
+    voice_call_card(&v, true, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_EXPIRY);
+    card_field(&v, "1230", &t, VOICE_CARD_CHECK); /* the fourth digit checks */
+    assert_int_equal(t.text[0], '0');
+    voice_call_card(&v, true, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_CVV);
+    voice_call_key(&v, 'A', &t); /* not a digit: nothing kept */
+    expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
+    card_field(&v, "123#", &t, VOICE_CARD_CHECK);
+    voice_call_card(&v, true, &t);
+    expect_turn(&t, VOICE_CARD_PAY, VOICE_PROMPT_NONE);
+    assert_true(t.card_reset);
+    for (size_t i = 0; i < sizeof(v.keys); i++) {
+        assert_int_equal(v.keys[i], 0);
+    }
+    voice_call_key(&v, '5', &t); /* waiting for the acquirer: keys do nothing */
+    expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
+    voice_call_answer(&v, VOICE_ANSWER_SAID, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    voice_call_played(&v, &t);
+    expect_turn(&t, VOICE_HANGUP, VOICE_PROMPT_NONE);
+}
+
+/* Three bad fields in a row, or three wrong references from a hidden number: goodbye. */
+static void test_card_tries(void **state)
+{
+    struct voice_call v = {0};
+    struct voice_turn t;
+
+    (void)state;
+    voice_call_start(&v, LANG_FR, true, &t);
+    keys(&v, "111111#", &t);
+    voice_call_answer(&v, VOICE_ANSWER_NOT_FOUND, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_NO_ORDER);
+    keys(&v, "222222#", &t);
+    voice_call_answer(&v, VOICE_ANSWER_NOT_FOUND, &t);
+    keys(&v, "333333#", &t);
+    voice_call_answer(&v, VOICE_ANSWER_NOT_FOUND, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_TOO_MANY);
+    assert_int_equal(v.state, VOICE_LEAVING);
+
+    voice_call_start(&v, LANG_FR, true, &t);
+    keys(&v, "123456#", &t);
+    voice_call_answer(&v, VOICE_ANSWER_FOUND, &t);
+    card_field(&v, "4111111111111111#", &t, VOICE_CARD_CHECK);
+    voice_call_card(&v, true, &t);
+    for (int i = 0; i < VOICE_TRIES_MAX - 1; i++) {
+        card_field(&v, "0199", &t, VOICE_CARD_CHECK);
+        voice_call_card(&v, false, &t);
+        expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_BAD_EXPIRY);
+        assert_int_equal(v.state, VOICE_CARD_EXPIRY);
+    }
+    voice_call_silence(&v, &t); /* asked again, the field wiped */
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_EXPIRY);
+    assert_true(t.card_reset);
+    card_field(&v, "0199", &t, VOICE_CARD_CHECK);
+    voice_call_card(&v, false, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_TOO_MANY);
+    voice_call_card(&v, true, &t); /* a stale check */
+    expect_turn(&t, VOICE_NONE, VOICE_PROMPT_NONE);
+}
+
+/* A wallet caller hears the order and may key the code, or '#' alone to pay by card; a card
+ * payment's answer brings the menu back. */
+static void test_card_wallet(void **state)
+{
+    struct voice_call v = {0};
+    struct voice_turn t;
+    char text[128];
+
+    (void)state;
+    voice_call_start(&v, LANG_FR, false, &t);
+    keys(&v, "3123456#", &t);
+    voice_call_answer(&v, VOICE_ANSWER_FOUND, &t);
+    assert_int_equal(v.state, VOICE_ORDER_CODE);
+    voice_call_key(&v, '#', &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_ASK_PAN);
+    card_field(&v, "4111111111111111#", &t, VOICE_CARD_CHECK);
+    voice_call_card(&v, true, &t);
+    card_field(&v, "1230", &t, VOICE_CARD_CHECK);
+    voice_call_card(&v, true, &t);
+    card_field(&v, "1234", &t, VOICE_CARD_CHECK); /* four digits: checked at the fourth */
+    voice_call_card(&v, true, &t);
+    expect_turn(&t, VOICE_CARD_PAY, VOICE_PROMPT_NONE);
+    voice_call_answer(&v, VOICE_ANSWER_SAID, &t);
+    expect_turn(&t, VOICE_PLAY, VOICE_PROMPT_SAY);
+    assert_int_equal(v.state, VOICE_MENU);
+    voice_order_card_text(LANG_FR, false, text, sizeof(text));
+    assert_non_null(strstr(text, "dièse"));
+    voice_order_card_text(LANG_EN, true, text, sizeof(text));
+    assert_non_null(strstr(text, "card number"));
 }
 
 int main(void)
@@ -269,6 +407,9 @@ int main(void)
         cmocka_unit_test(test_entry_silences),
         cmocka_unit_test(test_silences),
         cmocka_unit_test(test_anonymous_and_texts),
+        cmocka_unit_test(test_card_anonymous),
+        cmocka_unit_test(test_card_tries),
+        cmocka_unit_test(test_card_wallet),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

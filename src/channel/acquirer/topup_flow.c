@@ -326,35 +326,37 @@ static bool keep_seal(struct topup_flow *f, struct chain *c, size_t len)
     return true;
 }
 
-int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], const char *pan,
-                   unsigned month, unsigned year, uint32_t cvv_slot, bool keep, topup_flow_fn done,
-                   void *ctx, struct mdt_err *err)
+/* A chain for a card keyed now (pan, valid through month/year, its code at cvv_slot, taken
+ * over), or NULL with err (the code dropped). */
+static struct chain *chain_card(struct topup_flow *f, const char *pan, unsigned month,
+                                unsigned year, uint32_t cvv_slot, struct mdt_err *err, int *rc)
 {
     size_t len = strnlen(pan, CARD_PAN_MAX + 1);
-    struct dialog_step *s = NULL;
     struct chain *c;
-    int rc;
 
     if (len < CARD_PAN_MIN || len > CARD_PAN_MAX) {
         card_cvv_drop(cvv_slot);
-        return mdt_err_set(err, MDT_E(INVAL), "a card number has 12 to 19 digits");
+        *rc = mdt_err_set(err, MDT_E(INVAL), "a card number has 12 to 19 digits");
+        return NULL;
     }
     c = chain_new(f, (struct id128){0, 0});
     if (c == NULL) {
         card_cvv_drop(cvv_slot);
-        return mdt_err_set(err, MDT_E(FULL), "%s", dialog_text(TEXT_PAGE_BUSY, LANG_FR));
+        *rc = mdt_err_set(err, MDT_E(FULL), "%s", dialog_text(TEXT_PAGE_BUSY, LANG_FR));
+        return NULL;
     }
     memcpy(c->pan, pan, len + 1);
     c->month = month;
     c->year = year;
     c->cvv_slot = cvv_slot;
     c->has_cvv = true;
-    c->keep = keep && keep_seal(f, c, len);
-    rc = dialog_topup_pay_web(f->cfg.dialog, token_hash, pan + len - 4, clock_now_us(), &s, err);
-    if (rc < 0) {
-        chain_end(c);
-        return rc;
-    }
+    return c;
+}
+
+/* Submit the step s that recorded c's authorization; on_pay_step sends it once durable. */
+static int chain_submit(struct topup_flow *f, struct chain *c, struct dialog_step *s,
+                        topup_flow_fn done, void *ctx, struct mdt_err *err)
+{
     c->id = s->topup.id;
     c->done = done;
     c->ctx = ctx;
@@ -363,6 +365,47 @@ int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], c
         return mdt_err_set(err, MDT_E(FULL), "%s", dialog_text(TEXT_PAGE_BUSY, LANG_FR));
     }
     return 0;
+}
+
+int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], const char *pan,
+                   unsigned month, unsigned year, uint32_t cvv_slot, bool keep, topup_flow_fn done,
+                   void *ctx, struct mdt_err *err)
+{
+    struct dialog_step *s = NULL;
+    int rc = 0;
+    struct chain *c = chain_card(f, pan, month, year, cvv_slot, err, &rc);
+    size_t len = strlen(pan);
+
+    if (c == NULL) {
+        return rc;
+    }
+    c->keep = keep && keep_seal(f, c, len);
+    rc = dialog_topup_pay_web(f->cfg.dialog, token_hash, pan + len - 4, clock_now_us(), &s, err);
+    if (rc < 0) {
+        chain_end(c);
+        return rc;
+    }
+    return chain_submit(f, c, s, done, ctx, err);
+}
+
+int topup_flow_pay_request(struct topup_flow *f, struct id128 request_id, const char *phone,
+                           enum lang lang, const char *pan, unsigned month, unsigned year,
+                           uint32_t cvv_slot, topup_flow_fn done, void *ctx, struct mdt_err *err)
+{
+    struct dialog_step *s = NULL;
+    int rc = 0;
+    struct chain *c = chain_card(f, pan, month, year, cvv_slot, err, &rc);
+
+    if (c == NULL) {
+        return rc;
+    }
+    rc = dialog_topup_pay_request(f->cfg.dialog, request_id, phone, pan + strlen(pan) - 4, lang,
+                                  clock_now_us(), &s, err);
+    if (rc < 0) {
+        chain_end(c);
+        return rc;
+    }
+    return chain_submit(f, c, s, done, ctx, err);
 }
 
 void topup_flow_recover(struct topup_flow *f, bool at_start)

@@ -16,6 +16,8 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "base/id128.h"
+#include "base/money.h" /* enum lang */
 #include "base/limits.h"
 #include "store/store_channel.h"
 
@@ -72,6 +74,18 @@ void topup_flow_free(struct topup_flow *f);
 int topup_flow_pay(struct topup_flow *f, const uint8_t token_hash[SHA256_LEN], const char *pan,
                    unsigned month, unsigned year, uint32_t cvv_slot, bool keep, topup_flow_fn done,
                    void *ctx, struct mdt_err *err);
+
+/* Pay an order (payment request request_id) with a card keyed on the phone (issue 14): pan,
+ * month, year and cvv_slot as for topup_flow_pay (the pan is copied until the authorization is
+ * sent; the code is taken over and dropped once the acquirer answers, or on any error). phone:
+ * the caller's number for the SMS receipt, "" none; lang: theirs. The capture's step pays the
+ * request from the bank under its payment id (dialog_topup_pay_request). done, once, as for a
+ * page; a call gone meanwhile changes nothing: the chain goes on. Errors, done never called:
+ * -MDT_ENOTFOUND (the order can no longer be paid), -MDT_EBUSY (being paid by card), -MDT_ERANGE
+ * (card payments off), -MDT_EFULL, -MDT_EINVAL. */
+int topup_flow_pay_request(struct topup_flow *f, struct id128 request_id, const char *phone,
+                           enum lang lang, const char *pan, unsigned month, unsigned year,
+                           uint32_t cvv_slot, topup_flow_fn done, void *ctx, struct mdt_err *err);
 
 /* Look up every unfinished operation now (at start: at_start takes every pending one for lost,
  * as the process that sent them is gone). Idempotent: a key already being looked up is not
