@@ -237,9 +237,9 @@ static char *pg_columns(const char *uri)
     return out;
 }
 
-/* Every column of every SQLite table (h) exists in PostgreSQL's schema (uri): a table or a
- * column only SQLite has fails here with its name and where to port it. */
-static void same_columns(sqlite3 *h, const char *uri)
+/* The columns of SQLite's tables (h) missing from PostgreSQL's schema (uri), each said with
+ * where to port it. */
+static int missing_columns(sqlite3 *h, const char *uri)
 {
     char *pg = pg_columns(uri);
     sqlite3_stmt *st = NULL;
@@ -263,7 +263,7 @@ static void same_columns(sqlite3 *h, const char *uri)
     }
     sqlite3_finalize(st);
     free(pg);
-    assert_int_equal(missing, 0);
+    return missing;
 }
 
 /* Both backends are at the same schema version, with the same columns; a newer one is refused. */
@@ -276,6 +276,7 @@ static void test_schema_version(void **state)
     sqlite3 *h = NULL;
     sqlite3_stmt *st = NULL;
     int64_t lite_version, pg_version;
+    int missing;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -293,6 +294,8 @@ static void test_schema_version(void **state)
     assert_int_equal(store_open(&so, &s, NULL), 0);
     store_close(s);
     pg_version = pg_int_query(pg, "SELECT version FROM mandat_schema");
+    missing = missing_columns(h, pg);
+    sqlite3_close(h);
     if (pg_version != lite_version) {
         print_error("SQLite's newest migration is %lld (src/store/store_sqlite.c, migrations[]),"
                     " PostgreSQL's %lld: every SQLite migration after %lld must be ported to"
@@ -301,8 +304,7 @@ static void test_schema_version(void **state)
                     PORT_HOWTO);
     }
     assert_int_equal(pg_version, lite_version);
-    same_columns(h, pg);
-    sqlite3_close(h);
+    assert_int_equal(missing, 0); /* a column only SQLite has */
     /* Every table has a primary key (what a distributed engine needs). */
     assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM pg_tables t WHERE schemaname ="
                                       " current_schema() AND NOT EXISTS (SELECT 1 FROM"
