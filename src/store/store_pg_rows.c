@@ -149,7 +149,9 @@ static const struct col card_topup_cols[] = {C_ID(struct card_topup_row, id),
                                              C_INT(struct card_topup_row, fee_minor),
                                              C_INT(struct card_topup_row, order_fee_minor),
                                              C_INT(struct card_topup_row, charge_minor),
-                                             C_TEXT(struct card_topup_row, file_token)};
+                                             C_TEXT(struct card_topup_row, file_token),
+                                             /* migration 18: an order paid over the phone */
+                                             C_ID_NULL(struct card_topup_row, request_id)};
 static const struct col acquirer_op_cols[] = {
     C_TEXT(struct acquirer_op_row, key),           C_ID(struct acquirer_op_row, topup_id),
     C_INT(struct acquirer_op_row, kind),           C_INT(struct acquirer_op_row, state),

@@ -185,6 +185,9 @@ const char *const pg_migrations[] = {
     "CREATE TABLE fx_rates(currency text NOT NULL, effective_us bigint NOT NULL,"
     " rate_micro bigint NOT NULL CHECK (rate_micro > 0), created_us bigint NOT NULL,"
     " PRIMARY KEY (currency, effective_us));",
+    /* 18: an order paid by card over the phone: a top-up whose target is a payment request
+     * (its id; NULL for a wallet's or a card's). */
+    "ALTER TABLE card_topups ADD COLUMN request_id bytea;",
 };
 
 const int pg_schema_version = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));
