@@ -9,6 +9,7 @@
 # made once and the receipt goes by SMS. Five wrong codes lock the code; a caller who stops
 # keying mid-entry is asked again after the silence. The keyed digits
 # (numbers, amounts, codes) never reach mandatd's log, and codes never the database.
+# The receipts, the wrong codes and the lock are said in the call's own words (the log names them).
 # Usage: test_sip_pay.sh MANDAT MANDATD
 set -euo pipefail
 mandat=$1
