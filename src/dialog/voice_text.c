@@ -16,6 +16,12 @@ enum voice_sentence {
     SAY_GIVE,       /* %s amount, %s association */
     SAY_ORDER,      /* %s payee, %s amount, %s reference */
     SAY_ORDER_HEAD, /* the same for a hidden number: no code to key, the card follows */
+    SAY_PAID,       /* %s amount, %s payee: VOICE_RESULT_PAID and the next ones in order */
+    SAY_SENT,       /* %s amount, %s number */
+    SAY_GIVEN,      /* %s amount, %s association */
+    SAY_WRONG_CODE,
+    SAY_LOCKED,
+    SAY_REFUSED,
     SAY_COUNT_
 };
 
@@ -32,6 +38,21 @@ static const char *const sentences[SAY_COUNT_][SAY_LANGS] = {
                    "%s\nasks you for\n%s,\nreference\n%s.\nTo pay, key your six-digit code."},
     [SAY_ORDER_HEAD] = {"%s\nvous demande\n%s,\nréférence\n%s.",
                         "%s\nasks you for\n%s,\nreference\n%s."},
+    [SAY_PAID] = {"C'est payé :\n%s\nà\n%s.\nLe reçu vous est envoyé par SMS.",
+                  "Paid:\n%s\nto\n%s.\nThe receipt is on its way by text message."},
+    [SAY_SENT] = {"C'est envoyé :\n%s\nau\n%s.\nLe reçu vous est envoyé par SMS.",
+                  "Sent:\n%s\nto\n%s.\nThe receipt is on its way by text message."},
+    [SAY_GIVEN] = {"Merci ! Votre don de\n%s\nà\n%s\nest fait.",
+                   "Thank you! Your gift of\n%s\nto\n%s\nis made."},
+    [SAY_WRONG_CODE] = {"Code incorrect.", "Wrong code."},
+    [SAY_LOCKED] = {"Trop de codes incorrects : rien n'a été payé, et votre code est bloqué. "
+                    "Un SMS vous en dit plus.",
+                    "Too many wrong codes: nothing was paid, and your code is locked. A text "
+                    "message tells you more."},
+    [SAY_REFUSED] = {"Le paiement n'a pas été fait : rien n'a été débité. Un SMS vous dit "
+                     "pourquoi.",
+                     "The payment was not made: nothing was taken. A text message tells you "
+                     "why."},
 };
 
 /* Appends c to out (len so far, cap bytes); false when there is no room for it and the NUL. */
@@ -133,15 +154,15 @@ int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap)
     return fill(SAY_BALANCE, lang, (const char *const[]){words}, 1, out, cap);
 }
 
-/* Whether reply is template t with anything in place of each "%s" (a glob, iterative: one
- * backtrack point, O(len(t) * len(reply)) at worst on these few hundred bytes). */
+/* Whether reply is template t with anything in place of each "%s" or "%u" (a glob, iterative:
+ * one backtrack point, O(len(t) * len(reply)) at worst on these few hundred bytes). */
 static bool shape_match(const char *t, const char *reply)
 {
     const char *star_t = NULL, *star_r = NULL;
     const char *r = reply;
 
     while (*r != '\0') {
-        if (t[0] == '%' && t[1] == 's') {
+        if (t[0] == '%' && (t[1] == 's' || t[1] == 'u')) {
             t += 2;
             star_t = t;
             star_r = r;
@@ -155,7 +176,7 @@ static bool shape_match(const char *t, const char *reply)
             return false;
         }
     }
-    while (t[0] == '%' && t[1] == 's') {
+    while (t[0] == '%' && (t[1] == 's' || t[1] == 'u')) {
         t += 2;
     }
     return *t == '\0';
@@ -228,4 +249,78 @@ int voice_order_say(enum lang lang, const char *payee, int64_t amount_minor,
     }
     return fill(anonymous ? SAY_ORDER_HEAD : SAY_ORDER, lang,
                 (const char *const[]){payee, amount, ref}, 3, out, cap);
+}
+
+/* Whether reply has the shape of template x in either language. */
+static bool reply_is(enum dialog_text x, const char *reply)
+{
+    for (int l = 0; l < SAY_LANGS; l++) {
+        if (shape_match(dialog_text(x, (enum lang)l), reply)) {
+            return true;
+        }
+    }
+    return false;
+}
+
+int voice_code_result(const char *reply)
+{
+    if (reply == NULL) {
+        return -MDT_EINVAL;
+    }
+    if (reply_is(TEXT_HELD, reply)) { /* first: its shape is TEXT_SENT's with more inside */
+        return -MDT_EPARSE;
+    }
+    if (reply_is(TEXT_SENT, reply)) {
+        return VOICE_RESULT_SENT;
+    }
+    if (reply_is(TEXT_DONATED, reply)) {
+        return VOICE_RESULT_GIVEN;
+    }
+    if (reply_is(TEXT_WRONG_CODE, reply)) {
+        return VOICE_RESULT_WRONG_CODE;
+    }
+    if (reply_is(TEXT_LOCKED_NOW, reply) || reply_is(TEXT_CODE_LOCKED_NOW, reply) ||
+        reply_is(TEXT_LOCKED, reply)) {
+        return VOICE_RESULT_LOCKED;
+    }
+    return -MDT_EPARSE;
+}
+
+int voice_result_say(enum lang lang, enum voice_result r, int64_t amount_minor,
+                     const struct currency *cur, const char *who, char *out, size_t cap)
+{
+    char amount[SPEAK_TEXT_MAX], number[SPEAK_TEXT_MAX];
+    int rc;
+
+    if (out == NULL || cap == 0 || (unsigned)r >= VOICE_RESULT_COUNT_) {
+        return -MDT_EINVAL;
+    }
+    out[0] = '\0';
+    if (r > VOICE_RESULT_GIVEN) { /* no amount, no payee */
+        return fill((enum voice_sentence)(SAY_PAID + r), lang, NULL, 0, out, cap);
+    }
+    if (who == NULL) {
+        return -MDT_EINVAL;
+    }
+    rc = amount_words(amount_minor, cur, lang, amount, sizeof(amount));
+    if (rc >= 0 && r == VOICE_RESULT_SENT) {
+        rc = speak_phone(who, lang, number, sizeof(number), NULL);
+        who = number;
+    }
+    if (rc < 0) {
+        return rc;
+    }
+    return fill((enum voice_sentence)(SAY_PAID + r), lang, (const char *const[]){amount, who}, 2,
+                out, cap);
+}
+
+const char *voice_result_name(enum voice_result r)
+{
+    static const char *const names[VOICE_RESULT_COUNT_] = {
+        [VOICE_RESULT_PAID] = "paid",     [VOICE_RESULT_SENT] = "sent",
+        [VOICE_RESULT_GIVEN] = "given",   [VOICE_RESULT_WRONG_CODE] = "wrong_code",
+        [VOICE_RESULT_LOCKED] = "locked", [VOICE_RESULT_REFUSED] = "refused",
+    };
+
+    return (unsigned)r < VOICE_RESULT_COUNT_ ? names[r] : "?";
 }

@@ -47,4 +47,32 @@ int voice_order_say(enum lang lang, const char *payee, int64_t amount_minor,
                     const struct currency *cur, const char *reference, bool anonymous, char *out,
                     size_t cap);
 
+/* How a payment keyed on the phone ended, for the call's own words (the SMS keeps its receipt). */
+enum voice_result {
+    VOICE_RESULT_PAID = 0,   /* an order paid with the code: amount, payee's name */
+    VOICE_RESULT_SENT,       /* a transfer made: amount, payee's number (E.164) */
+    VOICE_RESULT_GIVEN,      /* a donation made: amount, the association's name */
+    VOICE_RESULT_WRONG_CODE, /* a wrong code, tries left (the ask for the code follows) */
+    VOICE_RESULT_LOCKED,     /* too many wrong codes: nothing paid, the code locked */
+    VOICE_RESULT_REFUSED,    /* not paid (refused, expired): nothing taken, the SMS says why */
+    VOICE_RESULT_COUNT_
+};
+
+/* What the dialog's reply to a transfer's or donation's code says happened, read off its shape
+ * in either language (the dialog answers a code with texts alone: TEXT_SENT, TEXT_DONATED,
+ * TEXT_WRONG_CODE, TEXT_LOCKED_NOW, TEXT_CODE_LOCKED_NOW, TEXT_LOCKED); -MDT_EPARSE for any
+ * other reply (a transfer held for a payee without a wallet says more than the phone's words
+ * would, and stays the SMS text). */
+int voice_code_result(const char *reply);
+
+/* Result r said in lang, in the phone's words: the amount in words, who (the payee's name, the
+ * E.164 number spoken by pairs for VOICE_RESULT_SENT, the association's name) for a payment
+ * made; the others need neither (amount_minor, cur and who may be 0/NULL). */
+int voice_result_say(enum lang lang, enum voice_result r, int64_t amount_minor,
+                     const struct currency *cur, const char *who, char *out, size_t cap);
+
+/* Result r's name for the log ("paid", "sent", "wrong_code"...): what was said, never its
+ * words; "?" out of range. */
+const char *voice_result_name(enum voice_result r);
+
 #endif

@@ -69,10 +69,13 @@ struct voice_session {
     char e164[PHONE_E164_MAX]; /* "" anonymous or not a number */
     uint32_t tag;              /* of the prompt playing: older SIP_EV_PLAYED are stale */
     struct event *silence;
-    struct event *answer;           /* the dialog's answer, run once its step is done */
-    enum voice_answer pending;      /* that answer */
-    char say[SAY_MAX];              /* its words; wiped once played */
-    struct id128 order;             /* pay an order: the request found by its phone reference */
+    struct event *answer;      /* the dialog's answer, run once its step is done */
+    enum voice_answer pending; /* that answer */
+    char say[SAY_MAX];         /* its words; wiped once played */
+    struct id128 order;        /* pay an order: the request found by its phone reference */
+    int64_t order_minor;       /* its amount, currency and payee, for the receipt's words */
+    const struct currency *order_cur;
+    char order_payee[128];
     struct call_card *card;         /* its card entry, in the locked pages (daemon_sip.cards) */
     struct dtmf_dedup dedup;        /* a press reported by two paths counts once */
     int64_t start_ms;               /* the call's clock for dedup: when it was answered */
@@ -225,28 +228,67 @@ static void on_silence(evutil_socket_t fd, short what, void *arg)
     turn_run(vs, &t, NULL);
 }
 
+/* A transfer's payee (E.164, into e164) or a donation's association (*charity: its name when
+ * the list has one), as keyed on the call. */
+static int send_parties(struct voice_session *vs, char e164[PHONE_E164_MAX], const char **charity)
+{
+    struct dialog *dl = vs->s->d->dialog;
+    const struct voice_call *v = &vs->v;
+
+    *charity = NULL;
+    e164[0] = '\0';
+    if (v->charity > 0) {
+        const struct association_row *r = dialog_association_at(dl, v->charity - 1u);
+
+        *charity = v->charities[v->charity - 1];
+        if (r != NULL && strcmp(r->keyword, *charity) == 0 && r->name[0] != '\0') {
+            *charity = r->name;
+        }
+        return 0;
+    }
+    return phone_normalize(v->number, vs->s->d->cfg->sms.country, e164, NULL) < 0 ? MDT_E(PARSE)
+                                                                                  : 0;
+}
+
 /* A transfer or a donation waiting for its code, read back in the phone's words (the amount and
  * the number as keyed, in words) instead of the SMS text; < 0 leaves the SMS text. */
 static int send_said(struct voice_session *vs)
 {
-    struct dialog *dl = vs->s->d->dialog;
-    const struct voice_call *v = &vs->v;
-    const struct currency *cur = currency_find(dialog_currency_code(dl));
+    const struct currency *cur = currency_find(dialog_currency_code(vs->s->d->dialog));
     const char *charity = NULL;
     char e164[PHONE_E164_MAX] = "";
 
-    if (v->charity > 0) {
-        const struct association_row *r = dialog_association_at(dl, v->charity - 1u);
-
-        charity = v->charities[v->charity - 1];
-        if (r != NULL && strcmp(r->keyword, charity) == 0 && r->name[0] != '\0') {
-            charity = r->name;
-        }
-    } else if (phone_normalize(v->number, vs->s->d->cfg->sms.country, e164, NULL) < 0) {
+    if (send_parties(vs, e164, &charity) < 0) {
         return MDT_E(PARSE);
     }
-    return voice_send_say(v->lang, vs->say, v->amount_minor, cur, e164, charity, vs->say,
+    return voice_send_say(vs->v.lang, vs->say, vs->v.amount_minor, cur, e164, charity, vs->say,
                           sizeof(vs->say));
+}
+
+/* The dialog's reply to a transfer's or a donation's code (a receipt, a wrong code, a lock) in
+ * the call's words and language, into said; < 0 leaves the SMS text. */
+static int code_said(struct voice_session *vs, const char *reply, char *said, size_t cap)
+{
+    const struct currency *cur = currency_find(dialog_currency_code(vs->s->d->dialog));
+    const char *charity = NULL;
+    char e164[PHONE_E164_MAX] = "";
+    int r = voice_code_result(reply);
+    int rc;
+
+    if (r < 0) {
+        return r;
+    }
+    if ((r == VOICE_RESULT_SENT || r == VOICE_RESULT_GIVEN) &&
+        (send_parties(vs, e164, &charity) < 0 || (r == VOICE_RESULT_GIVEN) != (charity != NULL))) {
+        return MDT_E(PARSE);
+    }
+    rc = voice_result_say(vs->v.lang, (enum voice_result)r, vs->v.amount_minor, cur,
+                          charity != NULL ? charity : e164, said, cap);
+    if (rc >= 0) {
+        log_info("sip: call %u: said %s in the call's words", vs->call,
+                 voice_result_name((enum voice_result)r));
+    }
+    return rc;
 }
 
 /* The dialog's answer, once its step is done (the dialog's memory then says whether an order
@@ -319,9 +361,11 @@ static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
         char said[SAY_MAX];
         int w;
 
-        /* The balance in words; any other reply (a refusal, a lock) as the SMS says it. */
-        if (vs->v.after != VOICE_MENU ||
-            voice_balance_say(vs->v.lang, replies[i], said, sizeof(said)) < 0) {
+        /* The balance, a code's receipt, wrong code or lock in the call's words; any other
+         * reply (an order refused before its code) as the SMS says it. */
+        if (vs->v.after == VOICE_MENU
+                ? voice_balance_say(vs->v.lang, replies[i], said, sizeof(said)) < 0
+                : !code || code_said(vs, replies[i], said, sizeof(said)) < 0) {
             snprintf(said, sizeof(said), "%s", replies[i]);
         }
         w = snprintf(vs->say + len, sizeof(vs->say) - len, "%s%s", i > 0 ? "\n" : "", said);
@@ -389,6 +433,9 @@ static void order_find(struct voice_session *vs, const char *digits)
     }
     vs->order = r->id;
     dialog_request_payee(dl, r, vs->v.lang, payee, sizeof(payee));
+    vs->order_minor = r->amount_minor;
+    vs->order_cur = currency_find(r->currency);
+    snprintf(vs->order_payee, sizeof(vs->order_payee), "%s", payee);
     if (voice_order_say(vs->v.lang, payee, r->amount_minor, currency_find(r->currency),
                         r->reference, vs->v.anonymous, vs->say, sizeof(vs->say)) < 0) {
         log_warn("sip: call %u: the order cannot be read back", vs->call);
@@ -426,7 +473,21 @@ static void order_paid(void *ctx, int rc, const struct dialog_step *step)
         }
     }
     log_info("sip: call %u: order answered (%d)", vs->call, (int)o);
-    snprintf(vs->say, sizeof(vs->say), "%s", said != NULL ? said : "");
+    if (said != NULL && o != OUTCOME_WRONG_CODE) {
+        /* The receipt, the lock or the refusal in the call's words; the SMS keeps its text. */
+        enum voice_result r = o == OUTCOME_DONE     ? VOICE_RESULT_PAID
+                              : o == OUTCOME_LOCKED ? VOICE_RESULT_LOCKED
+                                                    : VOICE_RESULT_REFUSED;
+
+        if (voice_result_say(vs->v.lang, r, vs->order_minor, vs->order_cur, vs->order_payee,
+                             vs->say, sizeof(vs->say)) >= 0) {
+            log_info("sip: call %u: said %s in the call's words", vs->call, voice_result_name(r));
+            said = vs->say;
+        }
+    }
+    if (said != vs->say) {
+        snprintf(vs->say, sizeof(vs->say), "%s", said != NULL ? said : "");
+    }
     if (rc < 0) {
         answer_later(vs, VOICE_ANSWER_FAILED);
     } else if (o == OUTCOME_WRONG_CODE) {

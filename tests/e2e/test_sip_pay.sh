@@ -9,6 +9,7 @@
 # made once and the receipt goes by SMS. Five wrong codes lock the code; a caller who stops
 # keying mid-entry is asked again after the silence. The keyed digits
 # (numbers, amounts, codes) never reach mandatd's log, and codes never the database.
+# The receipts, the wrong codes and the lock are said in the call's own words (the log names them).
 # Usage: test_sip_pay.sh MANDAT MANDATD
 set -euo pipefail
 mandat=$1
@@ -74,6 +75,7 @@ n=$(db "select count(*) from inbox where channel = 4 and source = '$P' and text 
 if [ "$n" = 1 ]; then ok; else bad "the order is not the dialog's ENVOI ($n)"; fi
 keys 1 483920
 log_has "receipt said" "sip: call 1: order answered" 2
+log_has "receipt in the call's words" "sip: call 1: said sent in the call's words"
 if [ "$(balance "$qa")" = 1250 ]; then ok; else bad "payee balance $(balance "$qa")"; fi
 pb=$(balance "$pa")
 if [ "$pb" -lt 10000 ] && [ "$pb" -le 8750 ]; then ok "payer balance $pb"; else bad "payer balance $pb"; fi
@@ -90,6 +92,7 @@ log_has "read back" "sip: call 1: order answered" 3
 log_has "gift read back in words" "sip: call 1: read back in the call's words" 2
 keys 1 483920
 log_has "thanks said" "sip: call 1: order answered" 4
+log_has "thanks in the call's words" "sip: call 1: said given in the call's words"
 if [ "$(queued $P 'Merci ! Don de 5,00 € à Téléthon%')" = 1 ]; then ok; else bad "no SMS receipt of the gift"; fi
 
 # 3: pay an order a merchant created through the API, by its phone reference.
@@ -109,6 +112,7 @@ keys 1 111111
 log_has "wrong code said" "sip: call 1 says wrong_code"
 keys 1 483920
 log_has "order paid" "sip: call 1: order answered (0)"
+log_has "order's receipt in the call's words" "sip: call 1: said paid in the call's words"
 out=$(curl -s "$base/v1/payment-requests/$id" -H "Authorization: Bearer $KEY")
 check "request paid" '"state":"confirmed"' "$out"
 n=$(db "select count(*) from webhooks where type = 'payment_request.confirmed' and body like '%$id%'")
@@ -155,6 +159,8 @@ for i in 1 2 3 4 5; do
   echo 111111 >&3
   log_has "wrong code $i" "sip: call 3: order answered" $((i + 1))
 done
+log_has "wrong codes in the call's words" "sip: call 3: said wrong_code in the call's words" 4
+log_has "the lock in the call's words" "sip: call 3: said locked in the call's words"
 # A caller who stops keying mid-entry is asked again after the silence (8 s).
 echo 2 >&3
 log_has "number asked" "sip: call 3 says ask_number" 2

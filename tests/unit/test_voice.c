@@ -270,6 +270,74 @@ static void test_spoken(void **state)
                      -MDT_EPARSE);
 }
 
+/* A code's results in the phone's words: read off the dialog's reply in either language, said
+ * in the call's, amounts in words; a reply of another shape stays the SMS text. */
+static void test_results(void **state)
+{
+    const struct currency *eur = currency_find("EUR");
+    char text[512];
+
+    (void)state;
+    assert_int_equal(voice_code_result("Envoyé : 7,00 € à +33 6 98 .. .. 32. Nouveau solde : "
+                                       "93,00 €."),
+                     VOICE_RESULT_SENT);
+    assert_int_equal(voice_code_result("Thank you! €5.00 given to Téléthon. New balance: €88.00."),
+                     VOICE_RESULT_GIVEN);
+    assert_int_equal(voice_code_result("Code incorrect. Encore 4 essai(s), ou ANNULER."),
+                     VOICE_RESULT_WRONG_CODE);
+    assert_int_equal(voice_code_result("5 wrong codes: order cancelled, code locked for 15 min."),
+                     VOICE_RESULT_LOCKED);
+    /* Held for a payee without a wallet: its SMS says more than the phone's words would. */
+    assert_int_equal(voice_code_result("Envoyé : 7,00 € à +33 6 98 .. .. 32, gardé 7 jours le "
+                                       "temps de son inscription. Nouveau solde : 93,00 €."),
+                     -MDT_EPARSE);
+    assert_int_equal(voice_code_result("Solde insuffisant."), -MDT_EPARSE);
+    assert_int_equal(voice_code_result(NULL), -MDT_EINVAL);
+
+    /* A French wallet's receipt said on a call switched to English (9). */
+    assert_true(voice_result_say(LANG_EN, VOICE_RESULT_SENT, 700, eur, "+33698123432", text,
+                                 sizeof(text)) > 0);
+    assert_non_null(strstr(text, "Sent:\nseven euros\nto\n"));
+    assert_non_null(strstr(text, ".\nThe receipt is on its way by text message."));
+    assert_true(voice_result_say(LANG_FR, VOICE_RESULT_SENT, 700, eur, "+33698123432", text,
+                                 sizeof(text)) > 0);
+    assert_string_equal(text, "C'est envoyé :\nsept euros\nau\nzéro six, quatre-vingt-dix-huit, "
+                              "douze, trente-quatre, trente-deux.\nLe reçu vous est envoyé par "
+                              "SMS.");
+    assert_true(voice_result_say(LANG_FR, VOICE_RESULT_PAID, 2550, eur, "Boutique Zoé", text,
+                                 sizeof(text)) > 0);
+    assert_string_equal(text, "C'est payé :\nvingt-cinq euros et cinquante centimes\nà\n"
+                              "Boutique Zoé.\nLe reçu vous est envoyé par SMS.");
+    assert_true(voice_result_say(LANG_FR, VOICE_RESULT_GIVEN, 500, eur, "Téléthon", text,
+                                 sizeof(text)) > 0);
+    assert_string_equal(text, "Merci ! Votre don de\ncinq euros\nà\nTéléthon\nest fait.");
+    assert_true(
+        voice_result_say(LANG_EN, VOICE_RESULT_WRONG_CODE, 0, NULL, NULL, text, sizeof(text)) > 0);
+    assert_string_equal(text, "Wrong code.");
+    assert_true(voice_result_say(LANG_FR, VOICE_RESULT_LOCKED, 0, NULL, NULL, text, sizeof(text)) >
+                0);
+    assert_non_null(strstr(text, "code est bloqué"));
+    assert_true(voice_result_say(LANG_EN, VOICE_RESULT_REFUSED, 0, NULL, NULL, text, sizeof(text)) >
+                0);
+    assert_non_null(strstr(text, "nothing was taken"));
+    /* A merchant's name holding the piece separator does not cut a piece in two. */
+    assert_true(voice_result_say(LANG_EN, VOICE_RESULT_PAID, 100, eur, "A\nB", text, sizeof(text)) >
+                0);
+    assert_string_equal(text, "Paid:\none euro\nto\nA B.\nThe receipt is on its way by text "
+                              "message.");
+    assert_int_equal(
+        voice_result_say(LANG_EN, VOICE_RESULT_PAID, 100, eur, NULL, text, sizeof(text)),
+        -MDT_EINVAL);
+    assert_int_equal(
+        voice_result_say(LANG_EN, VOICE_RESULT_COUNT_, 100, eur, "x", text, sizeof(text)),
+        -MDT_EINVAL);
+    assert_int_equal(voice_result_say(LANG_EN, VOICE_RESULT_PAID, 100, eur, "Zoé", text, 8),
+                     -MDT_ERANGE);
+    assert_string_equal(text, "");
+    assert_string_equal(voice_result_name(VOICE_RESULT_WRONG_CODE), "wrong_code");
+    assert_string_equal(voice_result_name(VOICE_RESULT_COUNT_), "?");
+}
+
 static void test_entry_silences(void **state)
 {
     struct voice_call v = {0};
@@ -484,7 +552,7 @@ int main(void)
         cmocka_unit_test(test_spoken),         cmocka_unit_test(test_entry_silences),
         cmocka_unit_test(test_silences),       cmocka_unit_test(test_anonymous_and_texts),
         cmocka_unit_test(test_card_anonymous), cmocka_unit_test(test_card_tries),
-        cmocka_unit_test(test_card_wallet),
+        cmocka_unit_test(test_card_wallet),    cmocka_unit_test(test_results),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
