@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
+# Push-back while the store cannot commit (issue 16, "Connection loss"): the SQLite database held
+# by another process's BEGIN EXCLUSIVE past the busy timeout, while an SMPP client and the API
+# send. During the outage the API answers 503 with Retry-After and a problem, a deliver_sm is
+# answered ESME_RTHROTTLED and /readyz is not ready; once the lock is released everything
+# recovers by itself, the redelivered MO is handled once, and `mandat check` is green.
+# Usage: test_store_down.sh MANDAT MANDATD
+set -euo pipefail
+mandat=$1
+mandatd=$2
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/e2e/lib.sh"
+e2e_init store_down
+
+smsc smsc
+C="http://127.0.0.1:$smsc_cport"
+e2e_conf 0 "[smpp]
+host = 127.0.0.1
+port = $smsc_sport
+system_id = mandat
+password = secret
+enquire_link = 5"
+
+# mo FROM TEXT: send an MO, print the deliver_sm_resp's command_status (null: no answer).
+mo() {
+  python3 - "$C" "$1" "$2" <<'PY'
+import json, sys, urllib.request
+c, frm, text = sys.argv[1:4]
+body = {"from": frm, "to": "71004", "text": text, "timeout_ms": 8000}
+req = urllib.request.Request(c + "/mo", json.dumps(body).encode(), {"Content-Type": "application/json"})
+print(json.loads(urllib.request.urlopen(req).read().decode()).get("command_status"))
+PY
+}
+
+pay_req() {
+  curl -s -i -X POST "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
+    -H "Idempotency-Key: $1" -d '{"amount":250,"payer":"+33612345678","reference":"'"$1"'"}'
+}
+
+"${M[@]}" init >/dev/null
+"${M[@]}" merchant create Boutique >"$dir/m1"
+KEY=$(sed -n 's/^api key: //p' "$dir/m1")
+start_bound
+A=+33612345678
+check "enrol" 0 "$(mo $A INSCRIPTION)"
+check "a request while healthy" "HTTP/1.1 201" "$(pay_req before)"
+
+# The lock: a sqlite3 process holds BEGIN EXCLUSIVE until its stdin closes.
+exec 7> >(sqlite3 "$dir/mandat.db" >/dev/null 2>&1)
+echo "BEGIN EXCLUSIVE; SELECT 1;" >&7
+for _ in $(seq 50); do # until the lock is held: another writer cannot begin
+  if ! sqlite3 "$dir/mandat.db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; then break; fi
+  sleep 0.1
+done
+# The first MO waits for the lock (busy timeout) and fails: temporary error, store marked down.
+first=$(mo $A 'CODE 483920')
+if [ "$first" = 0 ]; then bad "MO acknowledged while the store was locked"; else ok; fi
+eventually "readyz not ready" "503" curl -s -o /dev/null -w '%{http_code}' "$base/readyz"
+out=$(pay_req during)
+check "API 503 during the outage" "HTTP/1.1 503" "$out"
+check "API Retry-After" "Retry-After: 5" "$out"
+check "API problem" "unable to record payments" "$out"
+check "deliver_sm throttled (0x58 = 88)" 88 "$(mo $A 'CODE 483920')"
+exec 7>&- # release the lock
+
+eventually "readyz ready again" "200" curl -s -o /dev/null -w '%{http_code}' "$base/readyz"
+check "the SMSC redelivers: acknowledged" 0 "$(mo $A 'CODE 483920')"
+check "API after recovery" "HTTP/1.1 201" "$(pay_req during)"
+check "idempotent replay" "HTTP/1.1 201" "$(pay_req during)"
+check "one request per key" 1 "$(db "select count(*) from payment_requests where reference = 'during'")"
+check "the code recorded once" 1 "$(db "select count(*) from inbox where text like 'CODE%'")"
+stop
+expect "mandat check" "ok" "${M[@]}" check
+e2e_done store_down
