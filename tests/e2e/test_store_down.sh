@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: Apache-2.0
 # Push-back while the store cannot commit (issue 16, "Connection loss"): the SQLite database held
-# by another process's BEGIN EXCLUSIVE past the busy timeout, while an SMPP client and the API
-# send. During the outage the API answers 503 with Retry-After and a problem, a deliver_sm is
+# by another process's BEGIN EXCLUSIVE past the busy timeout or, with MANDAT_STORE=postgres, the
+# suite's PostgreSQL server stopped at once (tests/pg.sh down, then up), while an SMPP client and
+# the API send. During the outage the API answers 503 with Retry-After and a problem, a deliver_sm is
 # answered ESME_RTHROTTLED and /readyz is not ready; once the lock is released everything
 # recovers by itself, the redelivered MO is handled once, and `mandat check` is green.
 # Usage: test_store_down.sh MANDAT MANDATD
@@ -46,14 +47,30 @@ A=+33612345678
 check "enrol" 0 "$(mo $A INSCRIPTION)"
 check "a request while healthy" "HTTP/1.1 201" "$(pay_req before)"
 
-# The lock: a sqlite3 process holds BEGIN EXCLUSIVE until its stdin closes.
-exec 7> >(sqlite3 "$dir/mandat.db" >/dev/null 2>&1)
-echo "BEGIN EXCLUSIVE; SELECT 1;" >&7
-for _ in $(seq 50); do # until the lock is held: another writer cannot begin
-  if ! sqlite3 "$dir/mandat.db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; then break; fi
-  sleep 0.1
-done
-# The first MO waits for the lock (busy timeout) and fails: temporary error, store marked down.
+# The outage begins. SQLite: a sqlite3 process holds BEGIN EXCLUSIVE until its stdin closes.
+# PostgreSQL: the server stopped at once (RUN_SERIAL: every pg test shares it).
+outage_begin() {
+  if [ -n "$pg_schema" ]; then
+    "${MANDAT_PG_SH:?}" down "${MANDAT_PG_STATE:?}"
+    return 0
+  fi
+  exec 7> >(sqlite3 "$dir/mandat.db" >/dev/null 2>&1)
+  echo "BEGIN EXCLUSIVE; SELECT 1;" >&7
+  for _ in $(seq 50); do # until the lock is held: another writer cannot begin
+    if ! sqlite3 "$dir/mandat.db" "BEGIN IMMEDIATE; ROLLBACK;" 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  bad "the external lock was not taken"
+}
+outage_end() {
+  if [ -n "$pg_schema" ]; then "$MANDAT_PG_SH" up "$MANDAT_PG_STATE"; else exec 7>&-; fi
+}
+# Whatever happens, the shared server is up again on exit.
+if [ -n "$pg_schema" ]; then trap '"$MANDAT_PG_SH" up "$MANDAT_PG_STATE" >/dev/null 2>&1 || true; e2e_cleanup' EXIT; fi
+
+outage_begin
+# The first MO fails to commit (busy timeout, or the server gone): a temporary error, and the
+# engine marks the store down.
 first=$(mo $A 'CODE 483920')
 if [ "$first" = 0 ]; then bad "MO acknowledged while the store was locked"; else ok; fi
 eventually "readyz not ready" "503" curl -s -o /dev/null -w '%{http_code}' "$base/readyz"
@@ -62,7 +79,7 @@ check "API 503 during the outage" "HTTP/1.1 503" "$out"
 check "API Retry-After" "Retry-After: 5" "$out"
 check "API problem" "unable to record payments" "$out"
 check "deliver_sm throttled (0x58 = 88)" 88 "$(mo $A 'CODE 483920')"
-exec 7>&- # release the lock
+outage_end
 
 eventually "readyz ready again" "200" curl -s -o /dev/null -w '%{http_code}' "$base/readyz"
 check "the SMSC redelivers: acknowledged" 0 "$(mo $A 'CODE 483920')"
