@@ -122,22 +122,31 @@ static int sync_view(struct engine *e, bool in_tx_changed, struct mdt_err *err)
     return rc;
 }
 
+/* Open a write transaction and bring the view in line with the store first (rebuilt after a
+ * failure that left it stale, or replayed when another process wrote). */
+static int begin(struct engine *e, struct mdt_err *err)
+{
+    bool changed = false;
+    int rc = store_begin(e->store, &changed, err);
+
+    if (rc == 0 && e->view_stale) {
+        rc = rebuild_view(e, err);
+        e->view_stale = rc < 0;
+    } else if (rc == 0 && changed) {
+        rc = sync_view(e, true, err);
+    }
+    return rc;
+}
+
 /* Execute and commit one batch. Returns 0 or the store's error (then nothing was applied and
  * the view has been rebuilt from the store). */
 static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expired)
 {
     struct mdt_err err = {0};
-    bool changed = false;
     size_t rows;
     int64_t t0 = clock_mono_us();
-    int rc = store_begin(e->store, &changed, &err);
+    int rc = begin(e, &err);
 
-    if (rc == 0 && e->view_stale) {
-        rc = rebuild_view(e, &err);
-        e->view_stale = rc < 0;
-    } else if (rc == 0 && changed) {
-        rc = sync_view(e, true, &err);
-    }
     if (rc < 0) {
         goto fail;
     }
@@ -268,16 +277,8 @@ static void wait_for_work(struct engine *e)
  * back up, the other process's lock released.) A real batch that fails marks it down again. */
 static void probe_store(struct engine *e)
 {
-    struct mdt_err err = {0};
-    bool changed = false;
-    int rc = store_begin(e->store, &changed, &err);
+    int rc = begin(e, &(struct mdt_err){0});
 
-    if (rc == 0 && e->view_stale) {
-        rc = rebuild_view(e, &err);
-        e->view_stale = rc < 0;
-    } else if (rc == 0 && changed) {
-        rc = sync_view(e, true, &err);
-    }
     store_rollback(e->store);
     if (rc == 0) {
         store_health(e, true, NULL);
