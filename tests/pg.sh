@@ -8,6 +8,8 @@
 #        tests/pg.sh stop STATE    stop it and remove its data directory
 #        tests/pg.sh crash STATE   stop it at once (pg_ctl -m immediate: no checkpoint, as a
 #                                  power cut to the server) and start it again on its port
+#        tests/pg.sh down STATE    stop it at once, data and port kept (an outage)
+#        tests/pg.sh up STATE      start it again after down
 #        tests/pg.sh uri STATE     print the URI (fails when no server was started)
 set -eu
 
@@ -61,25 +63,39 @@ start() {
     die "the server did not start (see $data/server.log)"
 }
 
-# The server stopped at once and started again, data and port kept.
-crash() {
-    local state=$1 data port
+# The server stopped at once (no checkpoint), data and port kept.
+down() {
+    local state=$1 data
     data=$(cat "$state/datadir") || die "no server started in '$state'"
-    port=$(sed 's|.*:\([0-9]*\)/.*|\1|' "$state/uri")
     if [ "$(id -u)" -eq 0 ]; then
         runuser -u "${PG_BENCH_USER:-mandatbench}" -- "${PGBIN:-/usr/lib/postgresql/15/bin}/pg_ctl" \
             -D "$data" -m immediate -w stop >/dev/null
     else
         "${PGBIN:-/usr/lib/postgresql/15/bin}/pg_ctl" -D "$data" -m immediate -w stop >/dev/null
     fi
+}
+
+# The server started again on its port after down.
+up() {
+    local state=$1 data port
+    data=$(cat "$state/datadir") || die "no server started in '$state'"
+    port=$(sed 's|.*:\([0-9]*\)/.*|\1|' "$state/uri")
     "$top/bench/pg_server.sh" start "$data" "$port" >/dev/null
 }
 
-[ $# -eq 2 ] || die "usage: $0 start|stop|crash|uri STATE"
+# The server stopped at once and started again, data and port kept.
+crash() {
+    down "$1"
+    up "$1"
+}
+
+[ $# -eq 2 ] || die "usage: $0 start|stop|crash|down|up|uri STATE"
 case $1 in
 start) start "$2" ;;
 stop) stop "$2" ;;
 crash) crash "$2" ;;
+down) down "$2" ;;
+up) up "$2" ;;
 uri) cat "$2/uri" 2>/dev/null || die "no server started in '$2': run '$0 start $2'" ;;
 *) die "unknown command '$1'" ;;
 esac

@@ -5,6 +5,7 @@
 #include "engine/engine.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -18,6 +19,10 @@
 
 /* Idle poll for rows written by another process (the mandat CLI beside mandatd). */
 #define ENGINE_SYNC_POLL_US 1000000
+
+/* While the store cannot commit, the ledger thread probes it this often when no batch comes
+ * (the channels push back, so none may come): a write transaction opened and rolled back. */
+#define ENGINE_PROBE_US 250000
 
 struct submission {
     struct ledger_op *ops; /* owned copy; NULL when n is 0 */
@@ -61,7 +66,25 @@ struct engine {
     struct store_extras *batch_rows;
     struct ledger_changes ch;
     struct engine_stats stats; /* guarded by mu */
+    /* 0 while the store commits; else the wall-clock µs of the first failure since the last
+     * success. Written by the ledger thread, read by any thread (engine_store_down_since). */
+    _Atomic int64_t down_since_us;
 };
+
+/* The ledger thread only: record the outcome of a write attempt. */
+static void store_health(struct engine *e, bool ok, const char *why)
+{
+    int64_t was = atomic_load_explicit(&e->down_since_us, memory_order_relaxed);
+
+    if (ok && was != 0) {
+        atomic_store_explicit(&e->down_since_us, 0, memory_order_relaxed);
+        log_info("the store commits again after %lld ms: channels take messages again",
+                 (long long)((clock_now_us() - was) / 1000));
+    } else if (!ok && was == 0) {
+        atomic_store_explicit(&e->down_since_us, clock_now_us(), memory_order_relaxed);
+        log_error("the store cannot commit (%s): channels push back until it can", why);
+    }
+}
 
 static int rebuild_view(struct engine *e, struct mdt_err *err)
 {
@@ -99,22 +122,31 @@ static int sync_view(struct engine *e, bool in_tx_changed, struct mdt_err *err)
     return rc;
 }
 
+/* Open a write transaction and bring the view in line with the store first (rebuilt after a
+ * failure that left it stale, or replayed when another process wrote). */
+static int begin(struct engine *e, struct mdt_err *err)
+{
+    bool changed = false;
+    int rc = store_begin(e->store, &changed, err);
+
+    if (rc == 0 && e->view_stale) {
+        rc = rebuild_view(e, err);
+        e->view_stale = rc < 0;
+    } else if (rc == 0 && changed) {
+        rc = sync_view(e, true, err);
+    }
+    return rc;
+}
+
 /* Execute and commit one batch. Returns 0 or the store's error (then nothing was applied and
  * the view has been rebuilt from the store). */
 static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expired)
 {
     struct mdt_err err = {0};
-    bool changed = false;
     size_t rows;
     int64_t t0 = clock_mono_us();
-    int rc = store_begin(e->store, &changed, &err);
+    int rc = begin(e, &err);
 
-    if (rc == 0 && e->view_stale) {
-        rc = rebuild_view(e, &err);
-        e->view_stale = rc < 0;
-    } else if (rc == 0 && changed) {
-        rc = sync_view(e, true, &err);
-    }
     if (rc < 0) {
         goto fail;
     }
@@ -149,6 +181,7 @@ static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expi
     }
     metrics_observe(METRIC_BATCH_SIZE, nsub);
     metrics_observe(METRIC_COMMIT_SECONDS, (uint64_t)(clock_mono_us() - t0));
+    store_health(e, true, NULL);
     pthread_mutex_lock(&e->mu);
     e->stats.batches++;
     e->stats.commit_us_total += (uint64_t)(clock_mono_us() - t0);
@@ -160,6 +193,7 @@ static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expi
 fail:
     store_rollback(e->store);
     log_error("batch of %zu submissions not committed: %s", nsub, err.msg);
+    store_health(e, false, err.msg);
     pthread_mutex_lock(&e->mu);
     e->stats.commits_failed++;
     pthread_mutex_unlock(&e->mu);
@@ -226,6 +260,10 @@ static void wait_for_work(struct engine *e)
     if (due - now < wait_us) {
         wait_us = due - now;
     }
+    if (atomic_load_explicit(&e->down_since_us, memory_order_relaxed) != 0 &&
+        wait_us > ENGINE_PROBE_US) {
+        wait_us = ENGINE_PROBE_US;
+    }
     if (wait_us <= 0) {
         return;
     }
@@ -233,6 +271,18 @@ static void wait_for_work(struct engine *e)
     ts.tv_sec = (time_t)(until / 1000000);
     ts.tv_nsec = (long)(until % 1000000) * 1000;
     pthread_cond_timedwait(&e->cv, &e->mu, &ts);
+}
+
+/* While the store is down and no batch came: can it take a write transaction again? (A server
+ * back up, the other process's lock released.) A real batch that fails marks it down again. */
+static void probe_store(struct engine *e)
+{
+    int rc = begin(e, &(struct mdt_err){0});
+
+    store_rollback(e->store);
+    if (rc == 0) {
+        store_health(e, true, NULL);
+    }
 }
 
 static void finish(struct engine *e, size_t nsub, int rc, size_t ops, size_t expired)
@@ -280,6 +330,8 @@ static void *engine_main(void *arg)
         now = e->clock_us();
         if (nsub > 0 || ledger_next_expiry_us(e->ledger) <= now) {
             rc = run_batch(e, nsub, now, &expired);
+        } else if (atomic_load_explicit(&e->down_since_us, memory_order_relaxed) != 0) {
+            probe_store(e);
         }
         for (size_t i = 0; i < nsub; i++) {
             ops += e->batch[i].n;
@@ -483,6 +535,16 @@ int engine_read_async(struct engine *e, void (*fn)(void *ctx, const struct ledge
     pthread_cond_signal(&e->cv);
     pthread_mutex_unlock(&e->mu);
     return 0;
+}
+
+int64_t engine_store_down_since(const struct engine *e)
+{
+    return atomic_load_explicit(&((struct engine *)e)->down_since_us, memory_order_relaxed);
+}
+
+bool engine_store_ok(const struct engine *e)
+{
+    return e == NULL || engine_store_down_since(e) == 0;
 }
 
 void engine_stats_get(struct engine *e, struct engine_stats *out)

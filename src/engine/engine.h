@@ -5,6 +5,7 @@
 #ifndef MDT_ENGINE_ENGINE_H
 #define MDT_ENGINE_ENGINE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -80,6 +81,16 @@ int engine_read(struct engine *e, void (*fn)(void *ctx, const struct ledger *l),
 int engine_read_async(struct engine *e, void (*fn)(void *ctx, const struct ledger *l), void *ctx);
 
 void engine_stats_get(struct engine *e, struct engine_stats *out);
+
+/* The store's health as the ledger thread last saw it: false from a failed commit (a database
+ * server down, a lock held by another process, a full disk) until a commit, or a probe of the
+ * store (a write transaction opened, every ENGINE_PROBE_US while idle), succeeds again. Channels
+ * push back while it is false instead of accepting what cannot be committed. One relaxed atomic
+ * load: cheap on any thread's hot path. NULL (no engine) counts as healthy. */
+bool engine_store_ok(const struct engine *e);
+
+/* The wall-clock µs at which the store stopped committing, or 0 while it commits. */
+int64_t engine_store_down_since(const struct engine *e);
 
 /* Finish everything queued, stop the thread, free the engine (the store stays open). */
 void engine_stop(struct engine *e);

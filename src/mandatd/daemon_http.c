@@ -52,6 +52,11 @@ static bool ops_ready(void *ctx, char *why, size_t cap)
     struct mdt_err err = {0};
     bool changed = false;
 
+    if (!engine_store_ok(d->engine)) {
+        snprintf(why, cap, "the store cannot commit since %lld ms: channels push back",
+                 (long long)((clock_now_us() - engine_store_down_since(d->engine)) / 1000));
+        return false;
+    }
     if (d->reader == NULL || store_changed(d->reader, &changed, &err) < 0) {
         snprintf(why, cap, "the store does not answer: %s", err.msg);
         return false;
@@ -102,6 +107,28 @@ static const char *req_path(void *req)
     return path != NULL ? path : "";
 }
 
+/* Seconds a client is told to wait while the store cannot commit: the PostgreSQL store's
+ * longest reconnect backoff, and the engine probes the store four times a second. */
+#define STORE_DOWN_RETRY_AFTER "5"
+
+/* While the store cannot commit, a request that would write (anything but GET and HEAD) is
+ * answered 503 with Retry-After before it reaches the API, the pages or the social webhooks:
+ * nothing is accepted that cannot be recorded. True when answered. */
+static bool store_down_reply(const struct daemon *d, struct evhttp_request *req)
+{
+    enum evhttp_cmd_type m = evhttp_request_get_command(req);
+
+    if (engine_store_ok(d->engine) || m == EVHTTP_REQ_GET || m == EVHTTP_REQ_HEAD) {
+        return false;
+    }
+    evhttp_add_header(evhttp_request_get_output_headers(req), "Retry-After",
+                      STORE_DOWN_RETRY_AFTER);
+    api_problem(req, 503, "store-unavailable", "Temporarily unable to record payments",
+                "the service cannot record payments right now (its database does not commit): "
+                "nothing was done; retry later");
+    return true;
+}
+
 /* The public listener: the probes, the social webhooks, the API, then the wallet pages. Never
  * the dev pages, and /metrics only with [http] metrics_token as a bearer token. */
 static bool public_handle_req(void *ctx, void *req)
@@ -119,7 +146,7 @@ static bool public_handle_req(void *ctx, void *req)
                     "[http] internal_listen");
         return true;
     }
-    if (ops_handle(&ops, req) || social_handle_http(d->social, req) ||
+    if (ops_handle(&ops, req) || store_down_reply(d, req) || social_handle_http(d->social, req) ||
         (d->api != NULL && api_handle(d->api, req)) ||
         (d->web != NULL && web_handle(d->web, req))) {
         return true;

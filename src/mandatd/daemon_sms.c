@@ -50,6 +50,11 @@ static void smpp_on_mo(void *ctx, const struct dialog_message *m, struct smpp_mo
 {
     struct daemon *d = ctx;
 
+    /* The store cannot commit: the SMSC keeps the message and delivers it again later. */
+    if (!engine_store_ok(d->engine)) {
+        smpp_mo_ack(mo, ESME_RTHROTTLED, NULL);
+        return;
+    }
     service_receive_tracked(d->service, m, mo, smpp_ack);
 }
 
@@ -167,6 +172,11 @@ void daemon_kannel_mo(void *ctx, const struct dialog_message *m, struct kannel_r
 {
     struct daemon *d = ctx;
 
+    /* The store cannot commit: 503 with Retry-After, and Kannel sends the message again. */
+    if (!engine_store_ok(d->engine)) {
+        kannel_reply(req, MDT_E(BUSY), NULL, 0);
+        return;
+    }
     service_receive(d->service, m, req, (service_ack_fn)kannel_reply);
 }
 

@@ -222,6 +222,48 @@ static void test_two_writers(void **state)
     store_close(s2);
 }
 
+/* The store's health: a commit that cannot take the write lock (another writer holds it past
+ * the busy timeout) marks it down; the idle probe finds it up again with nothing submitted. */
+static void test_store_health(void **state)
+{
+    struct fixture *f = *state;
+    struct store_options so = {.path = f->db, .busy_timeout_ms = 50};
+    struct engine_options eo = {.ledger = &f->cfg, .batch_max = 100, .queue_depth = 100};
+    struct store *holder = NULL, *s2 = NULL;
+    struct engine *e2 = NULL;
+    struct ledger_op op = {.type = LEDGER_OP_ACCOUNT_OPEN};
+    struct ledger_result res;
+    bool changed = false;
+    int64_t t0;
+
+    init_system(f->engine);
+    assert_true(engine_store_ok(f->engine));
+    assert_int_equal(engine_store_down_since(f->engine), 0);
+    assert_true(engine_store_ok(NULL));
+    assert_int_equal(store_open(&so, &s2, NULL), 0);
+    so.busy_timeout_ms = 5000;
+    assert_int_equal(store_open(&so, &holder, NULL), 0);
+    eo.store = s2;
+    assert_int_equal(engine_start(&eo, &e2, NULL), 0);
+    assert_int_equal(store_begin(holder, &changed, NULL), 0); /* the write lock, held */
+    op.account.kind = ACCOUNT_WALLET;
+    op.account.tier = 1;
+    assert_true(engine_execute(e2, &op, 1, &res, NULL) < 0);
+    assert_false(engine_store_ok(e2));
+    assert_true(engine_store_down_since(e2) > 0);
+    store_rollback(holder);
+    t0 = clock_mono_us();
+    while (!engine_store_ok(e2) && clock_mono_us() - t0 < 5000000) {
+        usleep(10000);
+    }
+    assert_true(engine_store_ok(e2)); /* the probe, with nothing submitted */
+    assert_true(open_account(e2, ACCOUNT_WALLET, 1) > 0);
+    assert_true(engine_store_ok(e2));
+    engine_stop(e2);
+    store_close(s2);
+    store_close(holder);
+}
+
 static void ignore_done(void *ctx, int rc, const struct ledger_result *r, size_t n)
 {
     (void)ctx;
@@ -601,6 +643,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_timer_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_store_health, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),
         cmocka_unit_test_setup_teardown(test_schema_and_missing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_channel_rows, setup, teardown),
