@@ -134,6 +134,19 @@ void dialog_card_pin_hook(struct dialog_step *s, struct store_extra *rows, size_
 
 /* ---- the page ---- */
 
+void dialog_card_pin_on_set(struct dialog *d, dialog_card_pin_set_fn fn, void *ctx)
+{
+    d->pin_set = fn;
+    d->pin_set_ctx = ctx;
+}
+
+void dialog_card_pin_done(struct dialog *d, const struct card_pin_row *r)
+{
+    if (d->pin_set != NULL) {
+        (void)d->pin_set(d->pin_set_ctx, r);
+    }
+}
+
 const struct card_row *dialog_card_pin_page(struct dialog *d, const uint8_t token_hash[SHA256_LEN],
                                             int64_t now_us, enum lang *lang)
 {

@@ -50,4 +50,9 @@ int dialog_card_pin_set_web(struct dialog *d, const uint8_t token_hash[SHA256_LE
                             const char *again, int64_t now_us, struct dialog_step **out,
                             struct mdt_err *err);
 
+/* Called on the loop thread with each PIN row a page step made durable (the ISO 8583 host's
+ * iso_host_pin_loaded, so that it holds the new PIN at once); fn NULL: none. ctx borrowed. */
+typedef int (*dialog_card_pin_set_fn)(void *ctx, const struct card_pin_row *r);
+void dialog_card_pin_on_set(struct dialog *d, dialog_card_pin_set_fn fn, void *ctx);
+
 #endif

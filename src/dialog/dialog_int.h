@@ -193,6 +193,8 @@ struct dialog {
     /* card_pin.c: open PIN page links, a ring: the next one overwrites pin_link_next */
     struct pin_link pin_links[DIALOG_PIN_LINKS_MAX];
     size_t pin_link_next;
+    dialog_card_pin_set_fn pin_set; /* dialog_card_pin_on_set */
+    void *pin_set_ctx;
     size_t acq_open_count, acq_open_cap;
     /* customers with a code reset under way (index + 1); few */
     uint32_t *resets;
@@ -548,6 +550,8 @@ void dialog_payer_mask(const char *e164, char *out, size_t cap);
 void dialog_card_pin_decide(struct dialog *d, struct dialog_step *s, const struct card_row *k);
 void dialog_card_pin_hook(struct dialog_step *s, struct store_extra *rows, size_t *count,
                           size_t cap);
+/* A PIN row of a page's step is durable: told to dialog_card_pin_on_set's fn. */
+void dialog_card_pin_done(struct dialog *d, const struct card_pin_row *r);
 
 /* Append a reply to the step's person (or to dest when not NULL), formatted from text t; a link
  * token in it is sealed (dialog_outbox_seal). */

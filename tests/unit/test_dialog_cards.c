@@ -236,6 +236,18 @@ static void test_card_pin_weakness(void **state)
     }
 }
 
+/* The rows dialog_card_pin_on_set's fn was given. */
+static struct card_pin_row pin_told;
+static int pin_told_count;
+
+static int pin_set_seen(void *ctx, const struct card_pin_row *r)
+{
+    (void)ctx;
+    pin_told = *r;
+    pin_told_count++;
+    return 0;
+}
+
 /* PIN CARTE from the holder's phone, PIN MAMAN from the sender: a single-use link to the PIN page
  * sent to the holder (the sender told so); the page refuses weak or differing PINs, then writes
  * the PIN's keyed hash with no wrong tries; the link is then used up. An unknown alias, a number
@@ -251,6 +263,8 @@ static void test_card_pin_link(void **state)
     uint64_t card;
 
     (void)state;
+    pin_told_count = 0;
+    dialog_card_pin_on_set(w.dialog, pin_set_seen, NULL);
     enrol(A, "CODE 483920");
     card = world_card_open();
     world_card_issue(card);
@@ -279,7 +293,11 @@ static void test_card_pin_link(void **state)
     assert_int_equal(r->failures, 0);
     assert_int_equal(pin_block_hash(w.vault, TOKEN, "4831", want), 0);
     assert_memory_equal(r->pin_hash, want, 32);
+    assert_int_equal(pin_told_count, 0); /* told once durable, not before */
     assert_int_equal(run_step(s), 0);
+    assert_int_equal(pin_told_count, 1);
+    assert_int_equal(pin_told.account_id, card);
+    assert_memory_equal(pin_told.pin_hash, want, 32);
     assert_int_equal(dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
                      MDT_E(NOTFOUND)); /* single use */
     assert_null(dialog_card_pin_page(w.dialog, hash, world_now_us, &lang));
