@@ -110,8 +110,9 @@ static enum lang country_lang(const char *country);
 static bool card_pin_parse(struct parse *ps)
 {
     static const char *const code_words[] = {
-        "OUBLIE", "OUBLI", "PERDU", "REINITIALISER", "FORGOT", "FORGOTTEN", "LOST", "RESET",
-        "GARDER", "GARDE", "CONSERVER", "KEEP", "A", "PAR", "EN", "TO", "NEW", "NOUVEAU", "VERS"};
+        "OUBLIE", "OUBLI",  "PERDU", "REINITIALISER", "FORGOT", "FORGOTTEN", "LOST",
+        "RESET",  "GARDER", "GARDE", "CONSERVER",     "KEEP",   "A",         "PAR",
+        "EN",     "TO",     "NEW",   "NOUVEAU",       "VERS"};
     char f[FOLD_MAX];
 
     if (ps->narg == 0 || cmd_arg_is_digits(ps, 0) || !cmd_name_read(ps, 0, f) || strlen(f) > 15 ||

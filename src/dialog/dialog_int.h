@@ -72,11 +72,11 @@ enum dialog_action {
                        * the authorization recorded before it goes */
     ACT_TOP_SETTLE,   /* the acquirer answered a void or a refund: recorded */
     /* card_ops.c: cards changed by the operator API, the activation page and the clock */
-    ACT_CARD_ISSUE,   /* api: the card's account opened, its rows in the same commit */
-    ACT_CARD_REPLACE, /* api: a replacement's account opened, the old card's balance read */
-    ACT_CARD_MOVE,    /* api: the replacement's rows, the old card lost, its balance moved */
-    ACT_CARD_STATUS,  /* api, page, work: card rows only (block, unblock, activate, expire,
-                       * a PIN set on its page) */
+    ACT_CARD_ISSUE,    /* api: the card's account opened, its rows in the same commit */
+    ACT_CARD_REPLACE,  /* api: a replacement's account opened, the old card's balance read */
+    ACT_CARD_MOVE,     /* api: the replacement's rows, the old card lost, its balance moved */
+    ACT_CARD_STATUS,   /* api, page, work: card rows only (block, unblock, activate, expire,
+                        * a PIN set on its page) */
     ACT_CARD_PIN_LINK, /* PIN CARTE, PIN MAMAN: a link to the card's PIN page (card_pin.c) */
 };
 

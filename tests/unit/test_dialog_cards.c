@@ -219,14 +219,22 @@ static void test_card_pin_weakness(void **state)
         const char *pin;
         enum card_pin_weakness want;
     } cases[] = {
-        {"4831", CARD_PIN_OK},        {"1357", CARD_PIN_OK},
-        {"0000", CARD_PIN_ALL_SAME},  {"7777", CARD_PIN_ALL_SAME},
-        {"1234", CARD_PIN_SEQUENCE},  {"4321", CARD_PIN_SEQUENCE},
-        {"0123", CARD_PIN_SEQUENCE},  {"7890", CARD_PIN_SEQUENCE},
-        {"9876", CARD_PIN_SEQUENCE},  {"2109", CARD_PIN_SEQUENCE},
-        {"1212", CARD_PIN_REPEATED},  {"9090", CARD_PIN_REPEATED},
-        {"123", CARD_PIN_NOT_FOUR_DIGITS}, {"12345", CARD_PIN_NOT_FOUR_DIGITS},
-        {"12a4", CARD_PIN_NOT_FOUR_DIGITS}, {"", CARD_PIN_NOT_FOUR_DIGITS},
+        {"4831", CARD_PIN_OK},
+        {"1357", CARD_PIN_OK},
+        {"0000", CARD_PIN_ALL_SAME},
+        {"7777", CARD_PIN_ALL_SAME},
+        {"1234", CARD_PIN_SEQUENCE},
+        {"4321", CARD_PIN_SEQUENCE},
+        {"0123", CARD_PIN_SEQUENCE},
+        {"7890", CARD_PIN_SEQUENCE},
+        {"9876", CARD_PIN_SEQUENCE},
+        {"2109", CARD_PIN_SEQUENCE},
+        {"1212", CARD_PIN_REPEATED},
+        {"9090", CARD_PIN_REPEATED},
+        {"123", CARD_PIN_NOT_FOUR_DIGITS},
+        {"12345", CARD_PIN_NOT_FOUR_DIGITS},
+        {"12a4", CARD_PIN_NOT_FOUR_DIGITS},
+        {"", CARD_PIN_NOT_FOUR_DIGITS},
         {NULL, CARD_PIN_NOT_FOUR_DIGITS},
     };
 
@@ -284,14 +292,16 @@ static void test_card_pin_link(void **state)
     assert_null(strstr(w.stored[0], token));
     assert_non_null(dialog_card_pin_page(w.dialog, hash, world_now_us, &lang));
     assert_int_equal(lang, LANG_FR);
-    assert_int_equal(dialog_card_pin_set_web(w.dialog, hash, "1234", "1234", world_now_us, &s, &err),
-                     MDT_E(INVAL));
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "1234", "1234", world_now_us, &s, &err),
+        MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "suite de chiffres"));
-    assert_int_equal(dialog_card_pin_set_web(w.dialog, hash, "4831", "4813", world_now_us, &s, &err),
-                     MDT_E(INVAL));
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4813", world_now_us, &s, &err),
+        MDT_E(INVAL));
     assert_non_null(strstr(err.msg, "diffèrent"));
-    assert_int_equal(dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
-                     0);
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err), 0);
     assert_int_equal(s->row_count, 1);
     assert_int_equal(s->rows[0].kind, EXTRA_CARD_PIN);
     r = &s->rows[0].u.card_pin;
@@ -304,8 +314,9 @@ static void test_card_pin_link(void **state)
     assert_int_equal(pin_told_count, 1);
     assert_int_equal(pin_told.account_id, card);
     assert_memory_equal(pin_told.pin_hash, want, 32);
-    assert_int_equal(dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
-                     MDT_E(NOTFOUND)); /* single use */
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
+        MDT_E(NOTFOUND)); /* single use */
     assert_null(dialog_card_pin_page(w.dialog, hash, world_now_us, &lang));
 
     say(A, "PIN MAMAN"); /* the sender's: the link to the holder, the sender told */
@@ -316,8 +327,9 @@ static void test_card_pin_link(void **state)
     pin_token(0, token, hash);
     advance_s(DIALOG_PIN_LINK_S + 1); /* expired */
     assert_null(dialog_card_pin_page(w.dialog, hash, world_now_us, &lang));
-    assert_int_equal(dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
-                     MDT_E(NOTFOUND));
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
+        MDT_E(NOTFOUND));
 
     say(A, "PIN PAPA");
     expect(0, "PAPA");
