@@ -25,12 +25,12 @@ test: deps test-debug test-asan test-release
 test-debug:
 	cmake -S . -B build/debug -DCMAKE_BUILD_TYPE=Debug
 	cmake --build build/debug -j$(JOBS)
-	cd build/debug && ctest --output-on-failure
+	cd build/debug && ctest -j$(JOBS) --output-on-failure
 
 test-asan:
 	cmake -S . -B build/asan -DCMAKE_BUILD_TYPE=Asan
 	cmake --build build/asan -j$(JOBS)
-	cd build/asan && ctest --output-on-failure
+	cd build/asan && ctest -j$(JOBS) --output-on-failure
 
 test-release:
 	cmake -S . -B build/release -DCMAKE_BUILD_TYPE=Release

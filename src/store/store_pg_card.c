@@ -176,10 +176,7 @@ int pg_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_r
 
 /* What must hold between the card tables and the ledger (as store_sqlite_card.c), one query
  * each, its rows the cards (or aliases) that break it. */
-static const struct {
-    const char *sql;
-    const char *what;
-} card_checks[] = {
+static const struct pg_check card_checks[] = {
     {"SELECT token FROM cards c WHERE NOT EXISTS (SELECT 1 FROM account_events e WHERE"
      " e.account_id = c.account_id AND e.type = 0 AND e.kind = $1)",
      "card without an account of kind card"},
@@ -196,25 +193,38 @@ static const struct {
     {"SELECT owner FROM card_files f WHERE NOT EXISTS (SELECT 1 FROM card_pans p WHERE"
      " p.pan_mac = f.pan_mac) AND $1::int IS NOT NULL",
      "card on file without its sealed number"},
+    {"SELECT token FROM cards WHERE status NOT BETWEEN 0 AND 4 AND $1::int IS NOT NULL",
+     "card with an unknown status"},
+    /* Expired (4) is set once the card's month is over (UTC), never before. */
+    {"SELECT token FROM cards WHERE status = 4 AND exp_year * 12 + exp_month >="
+     " extract(year FROM now() AT TIME ZONE 'UTC')::int * 12"
+     " + extract(month FROM now() AT TIME ZONE 'UTC')::int AND $1::int IS NOT NULL",
+     "card expired before its expiry month ended"},
 };
 
-int pg_check_cards(struct pg_store *s, store_report_fn report, void *ctx, uint64_t *violations,
-                   struct mdt_err *err)
+int pg_check_queries(struct pg_store *s, const struct pg_check *q, size_t n,
+                     store_report_fn report, void *ctx, uint64_t *violations, struct mdt_err *err)
 {
     char kind[8];
     const char *params[1] = {kind};
     int rc = 0;
 
     snprintf(kind, sizeof(kind), "%d", ACCOUNT_CARD);
-    for (size_t i = 0; rc == 0 && i < sizeof(card_checks) / sizeof(card_checks[0]); i++) {
+    for (size_t i = 0; rc == 0 && i < n; i++) {
         PGresult *res = NULL;
 
-        rc = pg_query(s, card_checks[i].sql, 1, params, &res, err);
+        rc = pg_query(s, q[i].sql, 1, params, &res, err);
         for (int r = 0; rc == 0 && r < PQntuples(res); r++) {
-            store_report(report, ctx, violations, "%s: %s", card_checks[i].what,
-                         PQgetvalue(res, r, 0));
+            store_report(report, ctx, violations, "%s: %s", q[i].what, PQgetvalue(res, r, 0));
         }
         PQclear(res);
     }
     return rc;
+}
+
+int pg_check_cards(struct pg_store *s, store_report_fn report, void *ctx, uint64_t *violations,
+                   struct mdt_err *err)
+{
+    return pg_check_queries(s, card_checks, sizeof(card_checks) / sizeof(card_checks[0]), report,
+                            ctx, violations, err);
 }

@@ -36,6 +36,9 @@ union store_row_u {
     struct card_alias_row card_alias;
     struct card_file_row card_file;
     struct card_order_row card_order;
+    struct iso_request_row iso_request;
+    struct card_pin_row card_pin;
+    struct fx_rate_row fx_rate;
 };
 
 enum load_id {
@@ -63,6 +66,9 @@ enum load_id {
     L_ACQUIRER_OP,
     L_CARD_FILE,
     L_CARD_ORDER,
+    L_ISO_REQUEST,
+    L_CARD_PIN,
+    L_FX_RATE,
     L_COUNT
 };
 
@@ -91,16 +97,23 @@ static const struct {
     [L_SOCIAL_LINK] = {T_SOCIAL_LINK, ""},
     [L_SOCIAL_CURSOR] = {T_SOCIAL_CURSOR, ""},
     [L_CODE_ORDER] = {T_CODE_ORDER, " WHERE state = 0 ORDER BY seq"},
-    [L_CARD_TOPUP] = {T_CARD_TOPUP, " WHERE state < 4 ORDER BY created_us"},
+    /* open top-ups, and closed ones whose acquirer operation (a void, a refund) is in flight */
+    [L_CARD_TOPUP] = {T_CARD_TOPUP, " WHERE state < 4 OR id IN (SELECT topup_id FROM acquirer_ops"
+                                    " WHERE state IN (0, 3)) ORDER BY created_us"},
     [L_ACQUIRER_OP] = {T_ACQUIRER_OP, " WHERE state IN (0, 3) ORDER BY created_us"},
-    /* cards with their number's bin, last4, pan_len; cards on file with their sealed number */
-    [L_CARD] = {T_CARD, ", p.bin, p.last4, p.pan_len FROM cards c JOIN card_pans p"
+    /* cards with their number's bin, last4, pan_len and keyed hash (the ISO 8583 host and the
+     * activation page find a card by it); cards on file with their sealed number */
+    [L_CARD] = {T_CARD, ", p.bin, p.last4, p.pan_len, p.pan_mac FROM cards c JOIN card_pans p"
                         " ON p.token = c.token ORDER BY c.account_id"},
     [L_CARD_ALIAS] = {T_CARD_ALIAS, ""},
     [L_CARD_PAN] = {T_CARD_PAN, ""},
     [L_CARD_FILE] = {T_CARD_PAN, ", f.owner, f.exp_month, f.exp_year, f.created_us"
                                  " FROM card_files f JOIN card_pans p ON p.pan_mac = f.pan_mac"},
     [L_CARD_ORDER] = {T_CARD_ORDER, " WHERE state < 2 ORDER BY created_us"},
+    /* the ISO 8583 host: the requests of the retransmission window, every PIN, every rate */
+    [L_ISO_REQUEST] = {T_ISO_REQUEST, " WHERE created_us >= %lld ORDER BY updated_us"},
+    [L_CARD_PIN] = {T_CARD_PIN, ""},
+    [L_FX_RATE] = {T_FX_RATE, " ORDER BY currency, effective_us"},
 };
 
 /* Hand one decoded row to its callback. */
@@ -162,6 +175,12 @@ static int deliver(int l, const struct store_channel_fns *f, void *ctx, union st
         return f->card_file(ctx, &u->card_file);
     case L_CARD_ORDER:
         return f->card_order(ctx, &u->card_order);
+    case L_ISO_REQUEST:
+        return f->iso_request(ctx, &u->iso_request);
+    case L_CARD_PIN:
+        return f->card_pin(ctx, &u->card_pin);
+    case L_FX_RATE:
+        return f->fx_rate(ctx, &u->fx_rate);
     default:
         return f->acquirer_op(ctx, &u->acquirer_op);
     }
@@ -194,6 +213,9 @@ static bool wanted(int l, const struct store_channel_fns *f)
         [L_CARD_PAN] = (const void *)f->card_pan,
         [L_CARD_FILE] = (const void *)f->card_file,
         [L_CARD_ORDER] = (const void *)f->card_order,
+        [L_ISO_REQUEST] = (const void *)f->iso_request,
+        [L_CARD_PIN] = (const void *)f->card_pin,
+        [L_FX_RATE] = (const void *)f->fx_rate,
     };
 
     return fn[l] != NULL;

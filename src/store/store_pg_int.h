@@ -84,7 +84,9 @@ struct pg_store {
     uint8_t journal_hash[SHA256_LEN], next_journal_hash[SHA256_LEN];
     uint64_t seen_seq;
     struct pg_pending pending;
-    char *channel_sql[2 * 22]; /* store_pg_channel.c's inserts, made once per handle */
+    /* store_pg_channel.c's inserts, made once per handle: two per table of store_pg_rows.h's
+     * enum table_id (T_COUNT, checked there) */
+    char *channel_sql[2 * 25];
     struct pg_params params;
     /* session settings, set again on every new connection */
     int sync;
@@ -150,9 +152,27 @@ int pg_card_reseal(struct store *base, uint32_t version, uint32_t limit, store_r
                    void *ctx, uint64_t *resealed, uint64_t *left, struct mdt_err *err);
 int pg_card_pan_known(struct store *base, const uint8_t pan_mac[32], bool *known,
                       struct mdt_err *err);
+/* One rule of mandat check: a query whose rows break it ($1: ACCOUNT_CARD), each reported as
+ * "<what>: <first column>". */
+struct pg_check {
+    const char *sql;
+    const char *what;
+};
+/* Run the rules q[0..n), each finding counted in *violations and handed to report. */
+int pg_check_queries(struct pg_store *s, const struct pg_check *q, size_t n,
+                     store_report_fn report, void *ctx, uint64_t *violations, struct mdt_err *err);
 /* mandat check's card rules (as SQLite's, store_sqlite_int.h). */
 int pg_check_cards(struct pg_store *s, store_report_fn report, void *ctx, uint64_t *violations,
                    struct mdt_err *err);
+
+/* ---- the ISO 8583 host (store_pg_iso.c) ---- */
+/* Send one EXTRA_ISO_REQUEST, EXTRA_CARD_PIN or EXTRA_FX_RATE row (an upsert) in the batch's
+ * pipeline: 0, or -1 with d filled. */
+int pg_send_iso(struct pg_store *s, const struct store_extra *x, struct pg_drain *d, int *sent);
+/* mandat check's ISO 8583 host rules (as SQLite's, store_sqlite_card.c): an approval's hold
+ * committed with its answer, no PIN without its card. Each finding goes to report. */
+int pg_check_iso(struct pg_store *s, store_report_fn report, void *ctx, uint64_t *violations,
+                 struct mdt_err *err);
 
 /* Free what the channel rows' code keeps in s. */
 void pg_channel_release(struct pg_store *s);

@@ -334,5 +334,8 @@ int pg_check_rows(struct store *base, store_report_fn report, void *ctx, uint64_
     if (rc == 0) {
         rc = pg_check_cards(s, report, ctx, violations, err);
     }
+    if (rc == 0) {
+        rc = pg_check_iso(s, report, ctx, violations, err);
+    }
     return rc;
 }

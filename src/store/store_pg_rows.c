@@ -141,7 +141,17 @@ static const struct col card_topup_cols[] = {C_ID(struct card_topup_row, id),
                                              C_HASH(struct card_topup_row, token_hash),
                                              C_INT(struct card_topup_row, created_us),
                                              C_INT(struct card_topup_row, expires_us),
-                                             C_INT(struct card_topup_row, updated_us)};
+                                             C_INT(struct card_topup_row, updated_us),
+                                             /* migration 16: a prepaid card's reload */
+                                             C_INT(struct card_topup_row, card_account),
+                                             C_TEXT(struct card_topup_row, card_alias),
+                                             C_TEXT(struct card_topup_row, card_target_last4),
+                                             C_INT(struct card_topup_row, fee_minor),
+                                             C_INT(struct card_topup_row, order_fee_minor),
+                                             C_INT(struct card_topup_row, charge_minor),
+                                             C_TEXT(struct card_topup_row, file_token),
+                                             /* migration 18: an order paid over the phone */
+                                             C_ID_NULL(struct card_topup_row, request_id)};
 static const struct col acquirer_op_cols[] = {
     C_TEXT(struct acquirer_op_row, key),           C_ID(struct acquirer_op_row, topup_id),
     C_INT(struct acquirer_op_row, kind),           C_INT(struct acquirer_op_row, state),
@@ -173,7 +183,8 @@ static const struct col card_cols[] = {C_INT(struct card_row, account_id),
                                        C_INT(struct card_row, updated_us),
                                        C_TEXT(struct card_row, bin),
                                        C_TEXT(struct card_row, last4),
-                                       C_INT(struct card_row, pan_len)};
+                                       C_INT(struct card_row, pan_len),
+                                       C_BYTES(struct card_row, pan_mac)};
 static const struct col card_alias_cols[] = {
     C_TEXT(struct card_alias_row, owner), C_TEXT(struct card_alias_row, alias),
     C_INT(struct card_alias_row, card_account), C_INT(struct card_alias_row, created_us)};
@@ -193,6 +204,29 @@ static const struct col card_order_cols[] = {C_ID(struct card_order_row, id),
                                              C_INT(struct card_order_row, created_us),
                                              C_INT(struct card_order_row, expires_us),
                                              C_INT(struct card_order_row, updated_us)};
+/* migration 17: the ISO 8583 host (store_pg_iso.c) */
+static const struct col iso_request_cols[] = {C_TEXT(struct iso_request_row, key),
+                                              C_TEXT(struct iso_request_row, orig),
+                                              C_TEXT(struct iso_request_row, mti),
+                                              C_TEXT(struct iso_request_row, pcode),
+                                              C_TEXT(struct iso_request_row, code),
+                                              C_TEXT(struct iso_request_row, auth_id),
+                                              C_INT(struct iso_request_row, card_account),
+                                              C_ID_NULL(struct iso_request_row, hold_id),
+                                              C_INT(struct iso_request_row, amount_minor),
+                                              C_INT(struct iso_request_row, posted_minor),
+                                              C_INT(struct iso_request_row, cash_minor),
+                                              C_INT(struct iso_request_row, fee_minor),
+                                              C_INT(struct iso_request_row, balance_minor),
+                                              C_INT(struct iso_request_row, state),
+                                              C_INT(struct iso_request_row, created_us),
+                                              C_INT(struct iso_request_row, updated_us)};
+static const struct col card_pin_cols[] = {
+    C_INT(struct card_pin_row, account_id), C_BYTES(struct card_pin_row, pin_hash),
+    C_INT(struct card_pin_row, failures), C_INT(struct card_pin_row, updated_us)};
+static const struct col fx_rate_cols[] = {
+    C_TEXT(struct fx_rate_row, currency), C_INT(struct fx_rate_row, effective_us),
+    C_INT(struct fx_rate_row, rate_micro), C_INT(struct fx_rate_row, created_us)};
 
 const struct table pg_tables[T_COUNT] = {
     [T_INBOX] = TABLE("inbox", inbox_cols, W_IGNORE, NULL),
@@ -215,9 +249,12 @@ const struct table pg_tables[T_COUNT] = {
     [T_CARD_TOPUP] = TABLE("card_topups", card_topup_cols, W_UPSERT, "id"),
     [T_ACQUIRER_OP] = TABLE("acquirer_ops", acquirer_op_cols, W_UPSERT, "key"),
     [T_CARD_PAN] = TABLE("card_pans", card_pan_cols, W_INSERT, NULL),
-    [T_CARD] = {"cards", card_cols, NCOLS(card_cols), NCOLS(card_cols) - 3, W_UPSERT, "account_id"},
+    [T_CARD] = {"cards", card_cols, NCOLS(card_cols), NCOLS(card_cols) - 4, W_UPSERT, "account_id"},
     [T_CARD_ALIAS] = TABLE("card_aliases", card_alias_cols, W_UPSERT, "owner, alias"),
     [T_CARD_ORDER] = TABLE("card_orders", card_order_cols, W_UPSERT, "id"),
+    [T_ISO_REQUEST] = TABLE("iso_requests", iso_request_cols, W_UPSERT, "key"),
+    [T_CARD_PIN] = TABLE("card_pins", card_pin_cols, W_UPSERT, "account_id"),
+    [T_FX_RATE] = TABLE("fx_rates", fx_rate_cols, W_UPSERT, "currency, effective_us"),
 };
 
 /* ---- SQL from the descriptions ---- */

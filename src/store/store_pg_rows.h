@@ -72,14 +72,22 @@ enum table_id {
     T_CARD_TOPUP,
     T_ACQUIRER_OP,
     T_CARD_PAN,
-    T_CARD, /* its last three columns (bin, last4, pan_len) are card_pans', read by a join */
+    T_CARD, /* its last four columns (bin, last4, pan_len, pan_mac) are card_pans', by a join */
     T_CARD_ALIAS,
     T_CARD_ORDER,
+    T_ISO_REQUEST, /* migration 17, the ISO 8583 host: store_pg_iso.c */
+    T_CARD_PIN,
+    T_FX_RATE,
     T_COUNT
 };
 
 /* The tables, indexed by enum table_id. */
 extern const struct table pg_tables[T_COUNT];
+
+/* Send row (the struct of table t) by t's insert, its columns [from, nwrite), in the batch's
+ * pipeline: 0, or -1 with d filled (store_pg_channel.c). */
+int pg_send_table_row(struct pg_store *s, int t, const void *row, int from, struct pg_drain *d,
+                      int *sent);
 
 /* Append s to b (growing it; aborts on out-of-memory, as mem_grow). */
 void pg_sb_add(struct pg_sbuf *b, const char *s);

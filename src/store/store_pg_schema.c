@@ -162,6 +162,32 @@ const char *const pg_migrations[] = {
     " card_token text NOT NULL, card_last4 text NOT NULL, token_hash bytea,"
     " created_us bigint NOT NULL, expires_us bigint NOT NULL, updated_us bigint NOT NULL);"
     "CREATE INDEX card_orders_open ON card_orders(state) WHERE state < 2;",
+    /* 16: a prepaid card's reload paid by bank card: the card credited, its alias and last four
+     * digits, the fees, what the bank card is charged, the card on file that pays it. */
+    "ALTER TABLE card_topups ADD COLUMN card_account bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN card_alias text NOT NULL DEFAULT '';"
+    "ALTER TABLE card_topups ADD COLUMN card_target_last4 text NOT NULL DEFAULT '';"
+    "ALTER TABLE card_topups ADD COLUMN fee_minor bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN order_fee_minor bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN charge_minor bigint NOT NULL DEFAULT 0;"
+    "ALTER TABLE card_topups ADD COLUMN file_token text NOT NULL DEFAULT '';",
+    /* 17: the ISO 8583 issuer host: the switches' requests and their answers, cards' PINs as
+     * keyed hashes, the operator's exchange rates (store_pg_iso.c). */
+    "CREATE TABLE iso_requests(key text PRIMARY KEY, orig text NOT NULL, mti text NOT NULL,"
+    " pcode text NOT NULL, code text NOT NULL, auth_id text NOT NULL,"
+    " card_account bigint NOT NULL, hold_id bytea, amount_minor bigint NOT NULL,"
+    " posted_minor bigint NOT NULL, cash_minor bigint NOT NULL, fee_minor bigint NOT NULL,"
+    " balance_minor bigint NOT NULL, state integer NOT NULL CHECK (state BETWEEN 0 AND 4),"
+    " created_us bigint NOT NULL, updated_us bigint NOT NULL);"
+    "CREATE INDEX iso_requests_created ON iso_requests(created_us);"
+    "CREATE TABLE card_pins(account_id bigint PRIMARY KEY, pin_hash bytea NOT NULL,"
+    " failures bigint NOT NULL, updated_us bigint NOT NULL);"
+    "CREATE TABLE fx_rates(currency text NOT NULL, effective_us bigint NOT NULL,"
+    " rate_micro bigint NOT NULL CHECK (rate_micro > 0), created_us bigint NOT NULL,"
+    " PRIMARY KEY (currency, effective_us));",
+    /* 18: an order paid by card over the phone: a top-up whose target is a payment request
+     * (its id; NULL for a wallet's or a card's). */
+    "ALTER TABLE card_topups ADD COLUMN request_id bytea;",
 };
 
 const int pg_schema_version = (int)(sizeof(pg_migrations) / sizeof(pg_migrations[0]));

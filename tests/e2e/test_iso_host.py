@@ -18,6 +18,9 @@
 # number in the log, the database or the commands' output. The holder's PIN page (PIN CARTE,
 # /p/<token>): weak, differing and forged forms refused; its PIN is 00 at once, three wrong 75, a
 # new PIN on the page 00; no PIN in the database or the log.
+# With MANDAT_STORE=postgres (CTest pg_e2e_iso_host) the store is a schema of its own in the
+# suite's PostgreSQL server (tests/pg.sh, as tests/e2e/lib.sh does), read with psql, and the
+# store is stopped by another session holding the journal head's row lock.
 # Usage: test_iso_host.py MANDAT MANDATD
 import json
 import os
@@ -46,6 +49,66 @@ LOCK_ANSWER_MS = 1000
 passed = failed = 0
 outputs = []  # what the commands printed, searched for card numbers at the end
 mandatd = None
+
+# The store: a SQLite file, or a PostgreSQL schema named after TMP (dropped at the end).
+PG_BASE = PG_SCHEMA = None
+STORE_PATH = TMP + '/mandat.db'
+if os.environ.get('MANDAT_STORE') == 'postgres':
+    PG_BASE = os.environ.get('MANDAT_PG_URI') or \
+        open(os.environ['MANDAT_PG_STATE'] + '/uri').read().strip()
+    PG_SCHEMA = os.path.basename(TMP).lower().replace('-', '_')
+    subprocess.run(['psql', '-qX', PG_BASE, '-c', 'CREATE SCHEMA ' + PG_SCHEMA], check=True,
+                   stdout=subprocess.DEVNULL)
+    STORE_PATH = PG_BASE + '?options=-csearch_path%3D' + PG_SCHEMA
+
+
+def db(sql, params=()):
+    """The rows of sql (? placeholders) on the test's store, every value as text (a NULL is None
+    on SQLite, '' on PostgreSQL)."""
+    if PG_SCHEMA is None:
+        con = sqlite3.connect(STORE_PATH, timeout=10)
+        rows = con.execute(sql, params).fetchall()
+        con.commit()
+        con.close()
+        return [tuple(None if v is None else str(v) for v in r) for r in rows]
+    parts = sql.split('?')
+    assert len(parts) == len(params) + 1
+    text = parts[0] + ''.join("'" + str(p).replace("'", "''") + "'" + rest
+                              for p, rest in zip(params, parts[1:]))
+    out = subprocess.run(['psql', '-qtAX', '-F', '\x1f', STORE_PATH, '-c', text],
+                         capture_output=True, text=True, check=True).stdout
+    return [tuple(line.split('\x1f')) for line in out.splitlines() if line != '']
+
+
+class StoreLock:
+    """Another process holding the store's write lock (SQLite: BEGIN EXCLUSIVE; PostgreSQL: the
+    journal head's row, FOR UPDATE) until release()."""
+
+    def __init__(self):
+        if PG_SCHEMA is None:
+            self.con = sqlite3.connect(STORE_PATH, isolation_level=None, timeout=10)
+            self.con.execute('BEGIN EXCLUSIVE')
+            return
+        self.proc = subprocess.Popen(['psql', '-qtAX', STORE_PATH], stdin=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, text=True)
+        self.proc.stdin.write('BEGIN; SELECT seq FROM journal_head WHERE id = 1 FOR UPDATE;\n')
+        self.proc.stdin.flush()
+        for _ in range(100):  # until the lock is held (a row lock shows as its table's lock)
+            if db("SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation"
+                  " WHERE c.relname = 'journal_head' AND l.mode = 'RowShareLock'"
+                  " AND c.relnamespace = current_schema()::regnamespace")[0][0] != '0':
+                return
+            time.sleep(0.02)
+        raise RuntimeError('the journal head was not locked')
+
+    def release(self):
+        if PG_SCHEMA is None:
+            self.con.execute('COMMIT')
+            self.con.close()
+            return
+        self.proc.stdin.write('COMMIT;\n')
+        self.proc.stdin.close()
+        self.proc.wait(timeout=10)
 
 
 def check(cond, what):
@@ -221,11 +284,8 @@ def pin_post(url, pin, again=None):
 
 
 def hold_count(orig):
-    db = sqlite3.connect(TMP + '/mandat.db')
-    n = db.execute("SELECT count(*) FROM transfers WHERE ext_ref = ? AND (flags & 2) != 0"
-                   " AND (flags & 32) = 0", ('iso:' + orig,)).fetchone()[0]
-    db.close()
-    return n
+    return int(db("SELECT count(*) FROM transfers WHERE ext_ref = ? AND (flags & 2) != 0"
+                  " AND (flags & 32) = 0", ('iso:' + orig,))[0][0])
 
 
 def issue(holder, phone):
@@ -241,7 +301,7 @@ def setup():
     open(TMP + '/zpk.hex', 'w').write(ZPK + '\n')
     os.chmod(TMP + '/zpk.hex', 0o600)
     open(TMP + '/mandat.conf', 'w').write(f'''[store]
-path = {TMP}/mandat.db
+path = {STORE_PATH}
 [http]
 listen = 127.0.0.1:0
 internal_listen = 127.0.0.1:0
@@ -318,10 +378,8 @@ def main():
     expect = 80000 - 4608 - 200 - 46
     check(balance_of(f) == expect, 'balance after the ATM: %s, want %d' % (f.get(54), expect))
     first = f
-    db = sqlite3.connect(TMP + '/mandat.db')
-    texts = [r[0] for r in db.execute("SELECT text FROM outbox WHERE dest = '+212612345678'"
-                                      " AND text LIKE 'Retrait%'")]
-    db.close()
+    texts = [r[0] for r in db("SELECT text FROM outbox WHERE dest = '+212612345678'"
+                              " AND text LIKE 'Retrait%'")]
     want = 'Retrait 500,00 MAD (46,08 €) ****%s, solde %d,%02d €' % (pan1[-4:], expect // 100,
                                                                      expect % 100)
     check(texts == [want], 'the holder\'s SMS: %s, want %s' % (texts, want))
@@ -360,10 +418,8 @@ def main():
     # A reversal of an unknown original: 00, recorded.
     m, f = sw.request('0400', txn(pan1, 1000, rrn='999999999999'))
     check(m == '0410' and f.get(39) == '00', 'unknown reversal: %s' % f)
-    db = sqlite3.connect(TMP + '/mandat.db')
-    n = db.execute("SELECT count(*) FROM iso_requests WHERE orig LIKE '%999999999999'").fetchone()
-    db.close()
-    check(n[0] == 1, 'the unknown reversal is recorded')
+    n = db("SELECT count(*) FROM iso_requests WHERE orig LIKE '%999999999999'")[0]
+    check(n[0] == '1', 'the unknown reversal is recorded')
 
     # Daily cash limit 300 EUR: 46.08 withdrawn, 260 more refused.
     m, f = sw.request('0200', txn(pan1, 26000, pcode='010000', pin='1234'))
@@ -425,10 +481,8 @@ def main():
     check(status == 200 and 'saved' in page, 'a new PIN on the page: %d' % status)
     code = sw.request('0200', txn(pan2, 1000, pcode='010000', pin='5826'))[1].get(39)
     check(code == '00', 'the page\'s new PIN clears the tries: %s' % code)
-    db = sqlite3.connect(TMP + '/mandat.db')
-    clear = [t for (t,) in db.execute('SELECT text FROM outbox UNION ALL SELECT text FROM inbox')
+    clear = [t for (t,) in db('SELECT text FROM outbox UNION ALL SELECT text FROM inbox')
              if '4831' in t or '5826' in t]
-    db.close()
     check(not clear, 'no PIN in the database')
     log = open(TMP + '/mandatd.log').read()
     check('4831' not in log and '5826' not in log, 'no PIN in the log')
@@ -459,8 +513,7 @@ def main():
     # commits approved and is undone: nothing stays held, and its retransmission gets 91.
     ls = Switch(lock_port)
     before = balance_of(sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))[1])
-    locker = sqlite3.connect(TMP + '/mandat.db', isolation_level=None, timeout=10)
-    locker.execute('BEGIN EXCLUSIVE')
+    locker = StoreLock()
     locked_at = time.monotonic()
     stopped = txn(pan1, 2500, pin='1234')
     m, f = ls.request('0100', stopped)
@@ -468,8 +521,7 @@ def main():
     check(ls.last_ms < LOCK_ANSWER_MS + 500, '91 within the budget: %.0f ms' % ls.last_ms)
     check(time.monotonic() - locked_at < 3, 'answered while the store is still locked')
     time.sleep(max(0.0, 3 - (time.monotonic() - locked_at)))  # the lock held 3 s, by design
-    locker.execute('COMMIT')
-    locker.close()
+    locker.release()
     code = None
     for _ in range(100):  # the late approval is undone within a few batches
         m, f = ls.request('0100', stopped)
@@ -480,10 +532,7 @@ def main():
         time.sleep(0.1)
     check(code == '91', 'the retransmission after the lock: %s' % code)
     check(after == before, 'nothing held: balance %s, before %s' % (after, before))
-    db = sqlite3.connect(TMP + '/mandat.db')
-    row = db.execute("SELECT code FROM iso_requests WHERE orig LIKE ?",
-                     ('%' + stopped[37],)).fetchall()
-    db.close()
+    row = db("SELECT code FROM iso_requests WHERE orig LIKE ?", ('%' + stopped[37],))
     check([r[0] for r in row] == ['91'], 'the request recorded as 91: %s' % row)
     ls.close()
 
@@ -491,16 +540,14 @@ def main():
     # the socket or not yet): the retransmission after the restart gets the committed answer.
     committed = txn(pan1, 1200, pin='1234')
     sw.send('0100', committed)
-    db = sqlite3.connect(TMP + '/mandat.db', timeout=10)
     row = None
-    for _ in range(20000):
-        row = db.execute("SELECT code, auth_id FROM iso_requests WHERE orig LIKE ?",
-                         ('%' + committed[37],)).fetchone()
-        if row is not None:
-            break
+    seen_by = time.monotonic() + 10
+    while row is None and time.monotonic() < seen_by:
+        rows = db("SELECT code, auth_id FROM iso_requests WHERE orig LIKE ?",
+                  ('%' + committed[37],))
+        row = rows[0] if rows else None
     os.kill(mandatd.pid, signal.SIGKILL)
     mandatd.wait()
-    db.close()
     sw.close()
     check(row is not None and row[0] == '00', 'the request committed before the kill: %s' % (row,))
     port, busy_port, lock_port = start()
@@ -518,10 +565,7 @@ def main():
     sw.close()
     # The fourth card past its expiry month, as time would make it: the test has no fake clock,
     # so its expiry is moved back in the database while mandatd is down.
-    db = sqlite3.connect(TMP + '/mandat.db')
-    db.execute("UPDATE cards SET exp_month = 11, exp_year = 2025 WHERE token = ?", (t4,))
-    db.commit()
-    db.close()
+    db("UPDATE cards SET exp_month = 11, exp_year = 2025 WHERE token = ?", (t4,))
     port, busy_port, lock_port = start()
     sw = Switch(port)
     m, f = sw.request('0200', txn(pan4, 1000, pcode='010000', pin='1234'))
@@ -546,6 +590,10 @@ def main():
     for name in os.listdir(TMP):
         if name.startswith('mandat.db'):
             blobs.append(open(os.path.join(TMP, name), 'rb').read())
+    if PG_SCHEMA is not None:  # the schema's rows, bytea in hex: a number searched both ways
+        blobs.append(subprocess.run(['pg_dump', '--data-only', '-n', PG_SCHEMA, PG_BASE],
+                                    capture_output=True, check=True).stdout)
+        pans += [p.encode().hex() for p in pans]
     leaks = [p[-4:] for p in pans for b in blobs if p.encode() in b]
     check(not leaks, 'no card number outside the emboss file (found ****%s)' % leaks)
 
@@ -568,6 +616,9 @@ finally:
               else '')
     if not os.environ.get('KEEP'):
         subprocess.run(['rm', '-rf', TMP])
+        if PG_SCHEMA is not None:
+            subprocess.run(['psql', '-qX', PG_BASE, '-c', 'SET client_min_messages = warning;'
+                            ' DROP SCHEMA ' + PG_SCHEMA + ' CASCADE'], stdout=subprocess.DEVNULL)
     else:
         print('kept', TMP)
 print('%d passed, %d failed' % (passed, failed))

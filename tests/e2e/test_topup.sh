@@ -189,11 +189,11 @@ if [ "$(lines)" = "$before" ]; then ok; else bad "the card was charged before th
 eventually "CB reload: sender's receipt" \
   "Recharge de 100,00 € sur ****$l4 (MAMAN), frais 6,00 €, payée par la CB ****1111. Solde carte : 100,00 €." qbox
 eventually "CB reload: holder's receipt" "+100,00 € sur votre carte ****$l4, solde 100,00 €" hbox
-expect "stored credential: amount + fee charged" "106.00" \
-  db "SELECT printf('%.2f', amount_minor / 100.0) FROM acquirer_ops WHERE kind = 0 ORDER BY created_us DESC LIMIT 1"
+expect "stored credential: amount + fee charged" "10600" \
+  db "SELECT amount_minor FROM acquirer_ops WHERE kind = 0 ORDER BY created_us DESC LIMIT 1"
 expect "the card credited from the bank, fees booked" "10000|1|1" \
-  db "SELECT t.amount, (SELECT count(*) FROM transfers f WHERE f.flags & 32 AND f.amount = 600 AND f.seq > t.seq),
-      (SELECT count(*) FROM transfers f WHERE f.flags & 32 AND f.amount = 50 AND f.seq > t.seq)
+  db "SELECT t.amount, (SELECT count(*) FROM transfers f WHERE f.flags & 32 != 0 AND f.amount = 600 AND f.seq > t.seq),
+      (SELECT count(*) FROM transfers f WHERE f.flags & 32 != 0 AND f.amount = 50 AND f.seq > t.seq)
       FROM transfers t WHERE t.kind = 6 AND t.debit_account_id = 1 ORDER BY t.seq DESC LIMIT 1"
 for c in "60,05:refusé par la banque" "100,51:provision insuffisante"; do
   IFS=: read -r amount words <<<"$c"

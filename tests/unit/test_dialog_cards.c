@@ -20,7 +20,6 @@
 #include "vault/vault.h"
 
 #include "dialog_world.h"
-#include "store_test.h"
 
 #define H WORLD_HOLDER
 #define TOKEN WORLD_CARD_TOKEN
@@ -272,11 +271,6 @@ static void test_card_pin_link(void **state)
     uint64_t card;
 
     (void)state;
-    if (test_store_pg()) {
-        /* The PostgreSQL store writes card_pins rows once store_pg learns EXTRA_CARD_PIN (issue
-         * 15's store part, built beside this one); until then the step would fail there. */
-        skip();
-    }
     pin_told_count = 0;
     dialog_card_pin_on_set(w.dialog, pin_set_seen, NULL);
     enrol(A, "CODE 483920");

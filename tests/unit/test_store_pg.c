@@ -211,7 +211,62 @@ static int64_t pg_int_query(const char *uri, const char *sql)
     return v;
 }
 
-/* Both backends are at the same schema version; a newer one is refused. */
+/* Where a SQLite migration is ported to PostgreSQL: said by every failure of the parity checks
+ * below, so that whoever adds migration N to SQLite knows what is left to do. */
+#define PORT_HOWTO                                                                                 \
+    "port it: the schema string in src/store/store_pg_schema.c, its columns in"                    \
+    " src/store/store_pg_rows.c, a new table in enum table_id (store_pg_rows.h), pg_tables[],"      \
+    " loads[] (store_pg_channel_read.c) and channel_sql[] (store_pg_int.h), new row kinds in"       \
+    " store_pg_channel.c; docs/postgres.md \"Porting a new SQLite migration N\""
+
+/* The "table.column" names of the PostgreSQL schema at uri, space-separated with a space at both
+ * ends; the caller frees it. */
+static char *pg_columns(const char *uri)
+{
+    PGconn *c = PQconnectdb(uri);
+    PGresult *r = PQexec(c, "SELECT ' ' || string_agg(table_name || '.' || column_name, ' ')"
+                            " || ' ' FROM information_schema.columns"
+                            " WHERE table_schema = current_schema()");
+    char *out = NULL;
+
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    out = strdup(PQgetvalue(r, 0, 0));
+    assert_non_null(out);
+    PQclear(r);
+    PQfinish(c);
+    return out;
+}
+
+/* The columns of SQLite's tables (h) missing from PostgreSQL's schema (uri), each said with
+ * where to port it. */
+static int missing_columns(sqlite3 *h, const char *uri)
+{
+    char *pg = pg_columns(uri);
+    sqlite3_stmt *st = NULL;
+    char want[256];
+    int missing = 0;
+
+    assert_int_equal(sqlite3_prepare_v2(h,
+                                        "SELECT m.name, c.name FROM sqlite_master m,"
+                                        " pragma_table_info(m.name) c WHERE m.type = 'table'"
+                                        " AND m.name NOT LIKE 'sqlite_%' ORDER BY 1, c.cid",
+                                        -1, &st, NULL),
+                     SQLITE_OK);
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        snprintf(want, sizeof(want), " %s.%s ", (const char *)sqlite3_column_text(st, 0),
+                 (const char *)sqlite3_column_text(st, 1));
+        if (strstr(pg, want) == NULL) {
+            print_error("column%sis in SQLite's schema, not in PostgreSQL's: %s\n", want,
+                        PORT_HOWTO);
+            missing++;
+        }
+    }
+    sqlite3_finalize(st);
+    free(pg);
+    return missing;
+}
+
+/* Both backends are at the same schema version, with the same columns; a newer one is refused. */
 static void test_schema_version(void **state)
 {
     char dir[] = "/tmp/mandat-storepg-XXXXXX", lite[128], pg[512], cmd[160];
@@ -220,7 +275,8 @@ static void test_schema_version(void **state)
     struct mdt_err err = {0};
     sqlite3 *h = NULL;
     sqlite3_stmt *st = NULL;
-    int64_t lite_version;
+    int64_t lite_version, pg_version;
+    int missing;
 
     (void)state;
     assert_non_null(mkdtemp(dir));
@@ -233,12 +289,22 @@ static void test_schema_version(void **state)
     assert_int_equal(sqlite3_step(st), SQLITE_ROW);
     lite_version = sqlite3_column_int64(st, 0);
     sqlite3_finalize(st);
-    sqlite3_close(h);
     pg_path("schema", pg, sizeof(pg));
     so.path = pg;
     assert_int_equal(store_open(&so, &s, NULL), 0);
     store_close(s);
-    assert_int_equal(pg_int_query(pg, "SELECT version FROM mandat_schema"), lite_version);
+    pg_version = pg_int_query(pg, "SELECT version FROM mandat_schema");
+    missing = missing_columns(h, pg);
+    sqlite3_close(h);
+    if (pg_version != lite_version) {
+        print_error("SQLite's newest migration is %lld (src/store/store_sqlite.c, migrations[]),"
+                    " PostgreSQL's %lld: every SQLite migration after %lld must be ported to"
+                    " PostgreSQL too (%s)\n",
+                    (long long)lite_version, (long long)pg_version, (long long)pg_version,
+                    PORT_HOWTO);
+    }
+    assert_int_equal(pg_version, lite_version);
+    assert_int_equal(missing, 0); /* a column only SQLite has */
     /* Every table has a primary key (what a distributed engine needs). */
     assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM pg_tables t WHERE schemaname ="
                                       " current_schema() AND NOT EXISTS (SELECT 1 FROM"
