@@ -522,10 +522,36 @@ static void decide_list(struct dialog *d, struct dialog_step *s)
     card_say(s, TEXT_CARDS_LIST);
 }
 
+/* PIN CARTE (the holder's own card, from its phone), PIN MAMAN (a sender's alias): a link to the
+ * card's PIN page; no wallet needed. */
+static void decide_pin(struct dialog *d, struct dialog_step *s, const struct command *cmd)
+{
+    const struct card_alias_row *a = alias_find(d, s->phone, cmd->keyword);
+    const struct card_row *k = a != NULL ? dialog_card_find(d, a->card_account) : NULL;
+    bool own = strcmp(cmd->keyword, "CARTE") == 0 || strcmp(cmd->keyword, "CARD") == 0;
+
+    snprintf(s->text_arg, sizeof(s->text_arg), "%s", cmd->keyword);
+    if (k == NULL && own) {
+        k = card_of_holder(d, s->phone, NULL);
+        if (k == NULL) {
+            card_say(s, TEXT_CARD_NONE_HERE);
+            return;
+        }
+    }
+    if (k == NULL) {
+        card_say(s, TEXT_CARD_ALIAS_UNKNOWN);
+        return;
+    }
+    dialog_card_pin_decide(d, s, k);
+}
+
 bool dialog_card_decide(struct dialog *d, struct dialog_step *s, struct cust *c,
                         const struct command *cmd)
 {
     switch (cmd->type) {
+    case CMD_CARD_PIN:
+        decide_pin(d, s, cmd);
+        return true;
     case CMD_ACTIVATE:
         decide_activate(d, s, cmd);
         return true;

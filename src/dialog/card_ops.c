@@ -508,6 +508,9 @@ void dialog_card_ops_done(struct dialog_step *s, int rc)
         if (x->kind == EXTRA_CARD_ALIAS && rc == 0) {
             dialog_alias_apply(d, &x->u.card_alias);
         }
+        if (x->kind == EXTRA_CARD_PIN && rc == 0) {
+            dialog_card_pin_done(d, &x->u.card_pin);
+        }
         k = x->kind == EXTRA_CARD ? dialog_card_find(d, x->u.card.account_id) : NULL;
         if (k != NULL) {
             dialog_card_busy_set(d, k, false);

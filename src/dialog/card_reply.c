@@ -231,6 +231,7 @@ static void reply_said(struct dialog_step *s, struct store_extra *rows, size_t *
     case TEXT_CARD_ACTIVATED:
     case TEXT_CARD_ACTIVE_ALREADY:
     case TEXT_CARD_NOT_YOURS:
+    case TEXT_CARD_PIN_OFF:
         dialog_reply(s, rows, count, cap, NULL, s->lang, t, last4);
         break;
     case TEXT_CARD_ACTIVATION_WRONG:

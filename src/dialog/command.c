@@ -102,6 +102,35 @@ static void code_parse(struct parse *ps)
     explicit_bzero(digits, sizeof(digits));
 }
 
+static enum lang country_lang(const char *country);
+
+/* PIN CARTE, PIN CARD (the holder's own card), PIN MAMAN (a sender's alias): the card PIN's
+ * link. False (and nothing changed) when the first word is digits, a reset or keep word, or no
+ * name: then PIN is CODE as before. */
+static bool card_pin_parse(struct parse *ps)
+{
+    static const char *const code_words[] = {
+        "OUBLIE", "OUBLI",  "PERDU", "REINITIALISER", "FORGOT", "FORGOTTEN", "LOST",
+        "RESET",  "GARDER", "GARDE", "CONSERVER",     "KEEP",   "A",         "PAR",
+        "EN",     "TO",     "NEW",   "NOUVEAU",       "VERS"};
+    char f[FOLD_MAX];
+
+    if (ps->narg == 0 || cmd_arg_is_digits(ps, 0) || !cmd_name_read(ps, 0, f) || strlen(f) > 15 ||
+        cmd_word_in(f, code_words, sizeof(code_words) / sizeof(code_words[0]))) {
+        return false;
+    }
+    ps->out->type = CMD_CARD_PIN;
+    /* CARTE is French, CARD English; an alias says nothing: the country's, as for CODE. */
+    ps->out->lang_known = strcmp(f, "CARTE") == 0 || strcmp(f, "CARD") == 0;
+    if (!ps->out->lang_known) {
+        ps->out->lang = country_lang(ps->country);
+    } else {
+        ps->out->lang = strcmp(f, "CARTE") == 0 ? LANG_FR : LANG_EN;
+    }
+    cmd_copy_utf8(ps->out->keyword, sizeof(ps->out->keyword), f, strlen(f));
+    return true;
+}
+
 /* After the CODE keyword: a reset (CODE OUBLIE), a reset withdrawn with the code (CODE GARDER
  * 123456), a code to set (CODE 123456) or a change (CODE <old> <new>, 12 digits split 6 + 6).
  * 9 to 11 or more than 12 digits is a change mistyped: its hint says how to write one (7 or 8
@@ -324,6 +353,9 @@ static void command_dispatch(struct parse *ps, const struct keyword_entry *k)
     ps->out->type = k->type;
     switch (k->type) {
     case CMD_CODE:
+        if (strcmp(k->word, "PIN") == 0 && card_pin_parse(ps)) {
+            break;
+        }
         code_command_parse(ps);
         break;
     case CMD_BALANCE:

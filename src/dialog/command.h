@@ -51,7 +51,9 @@
     /* CB OUBLIER / CARD FORGET: forget the bank card kept on file (issue 13) */                   \
     X(CARD_FORGET, "card_forget")                                                                  \
     /* CARTE COMMANDE / CARD ORDER: a link to the page that orders a card (issue 13) */            \
-    X(CARD_ORDER, "card_order")
+    X(CARD_ORDER, "card_order")                                                                    \
+    /* PIN CARTE / PIN CARD (holder), PIN MAMAN (sender): a link to the card's PIN page (issue 15) */ \
+    X(CARD_PIN, "card_pin")
 
 enum command_type {
 #define COMMAND_TYPE_ENUM_(name, text) CMD_##name,
@@ -177,6 +179,10 @@ struct command {
  *   ACTIVER / ACTIVATE <last 4> <6 digits>                CMD_ACTIVATE
  *   BLOQUER / BLOCK <alias>                               CMD_BLOCK
  *   CB OUBLIER | OUBLIE / CB | CARD FORGET                CMD_CARD_FORGET
+ *   PIN CARTE / PIN CARD | PIN <alias>                    CMD_CARD_PIN (keyword: CARTE, CARD or
+ *                                                         the alias); PIN followed by digits, a
+ *                                                         reset or keep word, or nothing stays
+ *                                                         CMD_CODE's alias
  * SOLDE CARTE / BAL CARD is CMD_BALANCE with keyword CARTE or CARD: the holder's own card.
  * Amounts as money_parse reads them, over one or more words ("10€", "10 €", "20 euros",
  * "1 000,50", "EUR 10"); payees as phone_normalize reads them, spaces allowed inside

@@ -8,6 +8,7 @@
 #include "base/limits.h"
 #include "dialog/card_issue.h"
 #include "dialog/card_order.h"
+#include "dialog/card_pin.h"
 #include "dialog/command.h"
 #include "dialog/dialog.h"
 #include "dialog/dialog_text.h"
@@ -71,10 +72,20 @@ enum dialog_action {
                        * the authorization recorded before it goes */
     ACT_TOP_SETTLE,   /* the acquirer answered a void or a refund: recorded */
     /* card_ops.c: cards changed by the operator API, the activation page and the clock */
-    ACT_CARD_ISSUE,   /* api: the card's account opened, its rows in the same commit */
-    ACT_CARD_REPLACE, /* api: a replacement's account opened, the old card's balance read */
-    ACT_CARD_MOVE,    /* api: the replacement's rows, the old card lost, its balance moved */
-    ACT_CARD_STATUS,  /* api, page, work: card rows only (block, unblock, activate, expire) */
+    ACT_CARD_ISSUE,    /* api: the card's account opened, its rows in the same commit */
+    ACT_CARD_REPLACE,  /* api: a replacement's account opened, the old card's balance read */
+    ACT_CARD_MOVE,     /* api: the replacement's rows, the old card lost, its balance moved */
+    ACT_CARD_STATUS,   /* api, page, work: card rows only (block, unblock, activate, expire,
+                        * a PIN set on its page) */
+    ACT_CARD_PIN_LINK, /* PIN CARTE, PIN MAMAN: a link to the card's PIN page (card_pin.c) */
+};
+
+/* A link to a card's PIN page, in memory only (card_pin.c); a zero hash: a free slot. */
+struct pin_link {
+    uint8_t token_hash[SHA256_LEN];
+    uint64_t card_account;
+    int64_t expires_us;
+    uint16_t lang; /* enum lang of the SMS that asked for it */
 };
 
 /* A top-up by bank card in memory (topup.c). */
@@ -179,6 +190,11 @@ struct dialog {
     struct index corder_ids, corder_tokens; /* -> corders index + 1 */
     size_t corder_paid;                     /* of them paid and not issued yet */
     struct card_order_settings corder_cfg;  /* dialog_card_orders_set; cv NULL: off */
+    /* card_pin.c: open PIN page links, a ring: the next one overwrites pin_link_next */
+    struct pin_link pin_links[DIALOG_PIN_LINKS_MAX];
+    size_t pin_link_next;
+    dialog_card_pin_set_fn pin_set; /* dialog_card_pin_on_set */
+    void *pin_set_ctx;
     size_t acq_open_count, acq_open_cap;
     /* customers with a code reset under way (index + 1); few */
     uint32_t *resets;
@@ -528,6 +544,14 @@ void dialog_when_format(int64_t us, enum lang lang, char out[DIALOG_WHEN_MAX]);
 void dialog_sms_name(const char *in, size_t max_chars, char *out, size_t cap);
 /* A payer's number as payees see it: "+33 6 .. .. 56 78" (the last four digits). */
 void dialog_payer_mask(const char *e164, char *out, size_t cap);
+
+/* PIN CARTE / PIN MAMAN for card k (card_pin.c): the link to its PIN page, or why not; the
+ * hook of ACT_CARD_PIN_LINK writes the SMS. */
+void dialog_card_pin_decide(struct dialog *d, struct dialog_step *s, const struct card_row *k);
+void dialog_card_pin_hook(struct dialog_step *s, struct store_extra *rows, size_t *count,
+                          size_t cap);
+/* A PIN row of a page's step is durable: told to dialog_card_pin_on_set's fn. */
+void dialog_card_pin_done(struct dialog *d, const struct card_pin_row *r);
 
 /* Append a reply to the step's person (or to dest when not NULL), formatted from text t; a link
  * token in it is sealed (dialog_outbox_seal). */

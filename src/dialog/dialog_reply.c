@@ -752,6 +752,9 @@ size_t dialog_hook(void *step, const struct ledger *l, const struct ledger_resul
     case ACT_CARD_STATUS:
         dialog_card_ops_hook(s, l, results, n, rows, &count, cap);
         break;
+    case ACT_CARD_PIN_LINK:
+        dialog_card_pin_hook(s, rows, &count, cap);
+        break;
     case ACT_LINK:
     case ACT_LINK_OTP:
     case ACT_LINK_DONE:

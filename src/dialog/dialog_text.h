@@ -410,6 +410,15 @@
       "Refusé : sans vérification d'identité, votre solde ne peut dépasser %s. "                 \
       "Ajout possible : %s.",                                                                        \
       "Refused: without an identity check your balance may not exceed %s. You may add %s.")          \
+    /* %s last 4, %s link, %s how long it lives */                                                   \
+    X(CARD_PIN_LINK, "Code PIN de la carte ****%s : choisissez-le ici %s (valable %s)",             \
+      "PIN of card ****%s: choose it here %s (valid %s)")                                            \
+    /* %s last 4 */                                                                                  \
+    X(CARD_PIN_SENT, "Lien envoyé au titulaire de la carte ****%s pour choisir son code PIN.",      \
+      "Link sent to the holder of card ****%s to choose its PIN.")                                   \
+    /* %s last 4 */                                                                                  \
+    X(CARD_PIN_OFF, "Carte ****%s perdue ou expirée : pas de code PIN.",                             \
+      "Card ****%s lost or expired: no PIN.")                                                        \
     /* %s price, %s link, %s how long it lives */                                                    \
     X(CARD_ORDER_LINK, "Commandez une carte prépayée (%s) : %s (valable %s)",                        \
       "Order a prepaid card (%s): %s (valid %s)")                                                    \

@@ -18,6 +18,7 @@
 #include "base/mem.h"
 #include "channel/iso8583/iso_link.h"
 #include "channel/loop/wake.h"
+#include "dialog/card_pin.h"
 #include "dialog/iso_host.h"
 #include "engine/engine.h"
 #include "mandatd/daemon.h"
@@ -496,6 +497,11 @@ static int host_start(struct daemon *d, struct iso_daemon *id, struct mdt_err *e
     if (rc == 0) {
         rc = store_channel_load(d->store, iso_host_channel_fns(), id->host, since, err);
     }
+    if (rc == 0) {
+        /* A PIN set on its page reaches the host once durable, not at the next reread: a wrong
+         * PIN typed meanwhile would write the old hash back over it. */
+        dialog_card_pin_on_set(d->dialog, iso_host_pin_loaded, id->host);
+    }
     return rc;
 }
 
@@ -612,6 +618,7 @@ void daemon_stop_iso(struct daemon *d)
     for (size_t i = 0; i < id->link_count; i++) {
         pin_zpk_free(id->links[i].zpk);
     }
+    dialog_card_pin_on_set(d->dialog, NULL, NULL);
     iso_host_free(id->host);
     free(id);
     d->iso = NULL;

@@ -15,7 +15,9 @@
 # answer_ms, the late approval undone, nothing held); kill -9 of mandatd as soon as a request's
 # commit is visible (the retransmission gets the committed answer) and right after a request
 # (its retransmission: one hold); a card past its expiry month (54); mandat check; no card
-# number in the log, the database or the commands' output.
+# number in the log, the database or the commands' output. The holder's PIN page (PIN CARTE,
+# /p/<token>): weak, differing and forged forms refused; its PIN is 00 at once, three wrong 75, a
+# new PIN on the page 00; no PIN in the database or the log.
 # With MANDAT_STORE=postgres (CTest pg_e2e_iso_host) the store is a schema of its own in the
 # suite's PostgreSQL server (tests/pg.sh, as tests/e2e/lib.sh does), read with psql, and the
 # store is stopped by another session holding the journal head's row lock.
@@ -30,6 +32,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.parse
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -246,6 +251,38 @@ def balance_of(fields):
     return int(v[8:20]) * (-1 if v[7:8] == 'D' else 1) if len(v) >= 20 else None
 
 
+def http_base():
+    conf = open(TMP + '/mandat.conf').read()
+    return 'http://' + re.search(r'(?s)\[http\].*?^listen = (\S+)$', conf, re.M).group(1)
+
+
+def fetch(url, form=None):
+    """(status, body) of a GET, or of a POST of form (no Origin header, as curl sends)."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def pin_link(phone, *words):
+    """The /p/ page's URL that the SMS words (PIN CARTE) from phone answer with."""
+    o = cli('sms', phone, *words)
+    m = re.search(r'/p/([0-9a-f]{32})', o)
+    check(m is not None, 'a PIN link for %s: %s' % (' '.join(words), o))
+    return http_base() + '/p/' + (m.group(1) if m else 'none')
+
+
+def pin_post(url, pin, again=None):
+    """Posts the PIN page's form with the CSRF token of its GET: (status, body)."""
+    status, page = fetch(url)
+    m = re.search(r'name="csrf" value="([0-9a-f]+)"', page)
+    if status != 200 or m is None:
+        return status, page
+    return fetch(url, {'csrf': m.group(1), 'pin': pin, 'again': again if again else pin})
+
+
 def hold_count(orig):
     return int(db("SELECT count(*) FROM transfers WHERE ext_ref = ? AND (flags & 2) != 0"
                   " AND (flags & 32) = 0", ('iso:' + orig,))[0][0])
@@ -418,6 +455,37 @@ def main():
             break
         time.sleep(0.1)
     check(code == '00', 'a new PIN clears the tries: %s' % code)
+
+    # The holder's PIN page (PIN CARTE by SMS, then /p/<token>): weak and differing PINs
+    # refused; the PIN set works at once (00), a wrong one is 55, three are 75, and a new PIN
+    # set on the page again (PIN CARD) clears the tries (00). A used link is dead.
+    url = pin_link('+212612345679', 'PIN', 'CARTE')
+    status, page = fetch(url)
+    check(status == 200 and 'name="again"' in page, 'the PIN page: %d' % status)
+    status, page = pin_post(url, '1234')
+    check(status == 422 and 'suite de chiffres' in page, 'a weak PIN refused: %d' % status)
+    status, page = pin_post(url, '4831', '4813')
+    check(status == 422 and 'diffèrent' in page, 'differing PINs refused: %d' % status)
+    status, page = fetch(url, {'csrf': '0' * 64, 'pin': '4831', 'again': '4831'})
+    check(status == 403, 'a wrong CSRF token refused: %d' % status)
+    status, page = pin_post(url, '4831')
+    check(status == 200 and 'enregistré' in page, 'PIN set on the page: %d' % status)
+    code = sw.request('0200', txn(pan2, 1000, pcode='010000', pin='4831'))[1].get(39)
+    check(code == '00', 'the page\'s PIN at once: %s' % code)
+    check(fetch(url)[0] == 404, 'a used PIN link is dead')
+    codes = [sw.request('0200', txn(pan2, 1000, pcode='010000', pin='4321'))[1].get(39)
+             for _ in range(3)]
+    codes.append(sw.request('0200', txn(pan2, 1000, pcode='010000', pin='4831'))[1].get(39))
+    check(codes == ['55', '55', '75', '75'], 'wrong PIN x3 after the page: %s' % codes)
+    status, page = pin_post(pin_link('+212612345679', 'PIN', 'CARD'), '5826')
+    check(status == 200 and 'saved' in page, 'a new PIN on the page: %d' % status)
+    code = sw.request('0200', txn(pan2, 1000, pcode='010000', pin='5826'))[1].get(39)
+    check(code == '00', 'the page\'s new PIN clears the tries: %s' % code)
+    clear = [t for (t,) in db('SELECT text FROM outbox UNION ALL SELECT text FROM inbox')
+             if '4831' in t or '5826' in t]
+    check(not clear, 'no PIN in the database')
+    log = open(TMP + '/mandatd.log').read()
+    check('4831' not in log and '5826' not in log, 'no PIN in the log')
 
     # Blocked card.
     cli('card', 'block', t3)

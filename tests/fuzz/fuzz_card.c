@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* libFuzzer target for the card input parsers (issue 13): arbitrary bytes as a card number, an
  * expiry date and a security code must fail with a message that quotes no digit run of the
- * input, or give digits that pass their own checks. Aborts on any mismatch. */
+ * input, or give digits that pass their own checks; a card PIN judged good (issue 15) is 4 digits
+ * and none of the weak ones. Aborts on any mismatch. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "dialog/card_input.h"
+#include "dialog/card_pin.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -33,6 +35,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
     } else if (pan[0] != '\0' || err.msg[0] == '\0' || strstr(err.msg, "0000") != NULL) {
         abort(); /* wiped, explained, and no digits of the input in the message */
+    }
+    if (card_pin_weakness(text) == CARD_PIN_OK &&
+        (strlen(text) != CARD_PIN_DIGITS || strspn(text, "0123456789") != CARD_PIN_DIGITS ||
+         (text[0] == text[1] && text[1] == text[2] && text[2] == text[3]) ||
+         strcmp(text, "1234") == 0 || (text[0] == text[2] && text[1] == text[3]))) {
+        abort(); /* a PIN judged good is 4 digits, not one digit, no run, no repeated pair */
     }
     if (card_expiry_parse(text, &m, &y, &err) == 0 && (m < 1 || m > 12 || y < 2000 || y > 2099)) {
         abort();

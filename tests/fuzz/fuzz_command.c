@@ -150,6 +150,10 @@ static void check_command(const struct command *c, size_t len)
     if ((c->type == CMD_DONATE || c->type == CMD_RELOAD) && c->hint == HINT_NONE) {
         require(c->keyword[0] != '\0');
     }
+    if (c->type == CMD_CARD_PIN) { /* issue 15: a card or alias named, never a code */
+        require(c->keyword[0] != '\0' && c->hint == HINT_NONE && c->code[0] == '\0' &&
+                strspn(c->keyword, "0123456789") != strlen(c->keyword));
+    }
     if (c->type == CMD_NAME) { /* issue 12: a name never poses as a number, never overflows */
         size_t chars = 0;
 

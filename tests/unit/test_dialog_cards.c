@@ -13,8 +13,10 @@
 
 #include <cmocka.h>
 
+#include "dialog/card_pin.h"
 #include "dialog/dialog.h"
 #include "engine/engine.h"
+#include "vault/pin_block.h"
 #include "vault/vault.h"
 
 #include "dialog_world.h"
@@ -198,6 +200,139 @@ static void test_partner_load(void **state)
     assert_null(partner_load(m, 0, 5, MDT_E(INVAL)));
 }
 
+/* The token of the PIN page link in reply i: 32 hex digits after "/p/". */
+static void pin_token(int i, char token[33], uint8_t hash[32])
+{
+    const char *at = strstr(w.replies[i], "/p/");
+
+    assert_non_null(at);
+    memcpy(token, at + 3, 32);
+    token[32] = '\0';
+    assert_int_equal(vault_token_check(w.vault, token, hash), 0);
+}
+
+/* Weak card PINs (issue 15): 4 digits, no single digit, no run, no repeated pair. */
+static void test_card_pin_weakness(void **state)
+{
+    static const struct {
+        const char *pin;
+        enum card_pin_weakness want;
+    } cases[] = {
+        {"4831", CARD_PIN_OK},
+        {"1357", CARD_PIN_OK},
+        {"0000", CARD_PIN_ALL_SAME},
+        {"7777", CARD_PIN_ALL_SAME},
+        {"1234", CARD_PIN_SEQUENCE},
+        {"4321", CARD_PIN_SEQUENCE},
+        {"0123", CARD_PIN_SEQUENCE},
+        {"7890", CARD_PIN_SEQUENCE},
+        {"9876", CARD_PIN_SEQUENCE},
+        {"2109", CARD_PIN_SEQUENCE},
+        {"1212", CARD_PIN_REPEATED},
+        {"9090", CARD_PIN_REPEATED},
+        {"123", CARD_PIN_NOT_FOUR_DIGITS},
+        {"12345", CARD_PIN_NOT_FOUR_DIGITS},
+        {"12a4", CARD_PIN_NOT_FOUR_DIGITS},
+        {"", CARD_PIN_NOT_FOUR_DIGITS},
+        {NULL, CARD_PIN_NOT_FOUR_DIGITS},
+    };
+
+    (void)state;
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        assert_int_equal(card_pin_weakness(cases[i].pin), cases[i].want);
+        assert_true(card_pin_weakness_text(cases[i].want, true)[0] != '\0');
+    }
+}
+
+/* The rows dialog_card_pin_on_set's fn was given. */
+static struct card_pin_row pin_told;
+static int pin_told_count;
+
+static int pin_set_seen(void *ctx, const struct card_pin_row *r)
+{
+    (void)ctx;
+    pin_told = *r;
+    pin_told_count++;
+    return 0;
+}
+
+/* PIN CARTE from the holder's phone, PIN MAMAN from the sender: a single-use link to the PIN page
+ * sent to the holder (the sender told so); the page refuses weak or differing PINs, then writes
+ * the PIN's keyed hash with no wrong tries; the link is then used up. An unknown alias, a number
+ * with no card and a lost card get their replies. The token is never stored in clear. */
+static void test_card_pin_link(void **state)
+{
+    struct dialog_step *s = NULL;
+    struct mdt_err err = {0};
+    const struct card_pin_row *r;
+    uint8_t hash[32], want[32];
+    char token[33];
+    enum lang lang = LANG_EN;
+    uint64_t card;
+
+    (void)state;
+    pin_told_count = 0;
+    dialog_card_pin_on_set(w.dialog, pin_set_seen, NULL);
+    enrol(A, "CODE 483920");
+    card = world_card_open();
+    world_card_issue(card);
+    say(A, "CARTE AJOUT MAMAN 4242 135790");
+    say(H, "ACTIVER 4242 135790");
+    say(H, "PIN CARTE");
+    assert_int_equal(w.nreplies, 1);
+    assert_string_equal(w.reply_dest[0], H);
+    expect(0, "Code PIN de la carte ****4242 : choisissez-le ici ");
+    pin_token(0, token, hash);
+    assert_null(strstr(w.stored[0], token));
+    assert_non_null(dialog_card_pin_page(w.dialog, hash, world_now_us, &lang));
+    assert_int_equal(lang, LANG_FR);
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "1234", "1234", world_now_us, &s, &err),
+        MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "suite de chiffres"));
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4813", world_now_us, &s, &err),
+        MDT_E(INVAL));
+    assert_non_null(strstr(err.msg, "diffèrent"));
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err), 0);
+    assert_int_equal(s->row_count, 1);
+    assert_int_equal(s->rows[0].kind, EXTRA_CARD_PIN);
+    r = &s->rows[0].u.card_pin;
+    assert_int_equal(r->account_id, card);
+    assert_int_equal(r->failures, 0);
+    assert_int_equal(pin_block_hash(w.vault, TOKEN, "4831", want), 0);
+    assert_memory_equal(r->pin_hash, want, 32);
+    assert_int_equal(pin_told_count, 0); /* told once durable, not before */
+    assert_int_equal(run_step(s), 0);
+    assert_int_equal(pin_told_count, 1);
+    assert_int_equal(pin_told.account_id, card);
+    assert_memory_equal(pin_told.pin_hash, want, 32);
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
+        MDT_E(NOTFOUND)); /* single use */
+    assert_null(dialog_card_pin_page(w.dialog, hash, world_now_us, &lang));
+
+    say(A, "PIN MAMAN"); /* the sender's: the link to the holder, the sender told */
+    assert_int_equal(w.nreplies, 2);
+    assert_string_equal(w.reply_dest[0], H);
+    expect(0, "/p/");
+    expect(1, "Lien envoyé au titulaire de la carte ****4242");
+    pin_token(0, token, hash);
+    advance_s(DIALOG_PIN_LINK_S + 1); /* expired */
+    assert_null(dialog_card_pin_page(w.dialog, hash, world_now_us, &lang));
+    assert_int_equal(
+        dialog_card_pin_set_web(w.dialog, hash, "4831", "4831", world_now_us, &s, &err),
+        MDT_E(NOTFOUND));
+
+    say(A, "PIN PAPA");
+    expect(0, "PAPA");
+    say(B, "PIN CARD");
+    expect(0, "No card for this number.");
+    say(A, "PIN 123456"); /* still the wallet code's alias */
+    assert_null(strstr(w.replies[0], "/p/"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -205,6 +340,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_cap_list_block, setup, teardown),
         cmocka_unit_test_setup_teardown(test_reload_by_card, setup, teardown),
         cmocka_unit_test_setup_teardown(test_partner_load, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_card_pin_weakness, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_card_pin_link, setup, teardown),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

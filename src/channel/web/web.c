@@ -814,6 +814,8 @@ bool web_handle(struct web *w, void *r)
         /* /k/<token> */
     } else if (web_card_activate_handle(w, req, path, m)) {
         /* /activate */
+    } else if (web_card_pin_handle(w, req, path, m)) {
+        /* /p/<token> */
     } else if (strncmp(path, "/c/", 3) == 0 && strchr(path + 3, '/') == NULL) {
         if (m == EVHTTP_REQ_POST) {
             post_page(w, req, path + 3);

@@ -82,4 +82,8 @@ bool web_card_order_handle(struct web *w, struct evhttp_request *req, const char
 bool web_card_activate_handle(struct web *w, struct evhttp_request *req, const char *path,
                               enum evhttp_cmd_type m);
 
+/* /p/<token> (web_card_pin.c): a card's holder sets its PIN; true when path was one. */
+bool web_card_pin_handle(struct web *w, struct evhttp_request *req, const char *path,
+                         enum evhttp_cmd_type m);
+
 #endif
