@@ -75,6 +75,9 @@ struct sip_channel {
     size_t allow_count, trusted_count;
     struct sa rtp_laddr;
     struct tmr stop_tmr;
+    /* playout lateness over every call: frames sent, those sent more than one frame (20 ms)
+     * after their schedule, and the latest one (ms); logged when the thread stops */
+    uint64_t tx_frames, tx_late, tx_late_max_ms;
 };
 
 /* ---- sip_thread.c ---- */

@@ -185,6 +185,13 @@ static void on_tick(void *arg)
     uint64_t now = tmr_jiffies();
     uint8_t *out;
 
+    if (now > m->next_ms) { /* lateness against the schedule, for the playout counters */
+        uint64_t late = now - m->next_ms;
+
+        m->c->tx_late += late > SIP_FRAME_MS;
+        m->c->tx_late_max_ms = late > m->c->tx_late_max_ms ? late : m->c->tx_late_max_ms;
+    }
+    m->c->tx_frames++;
     m->frame->pos = m->frame->end = RTP_HEADER_SIZE;
     if (mbuf_fill(m->frame, 0, SIP_FRAME_SAMPLES) == 0) {
         m->frame->pos = RTP_HEADER_SIZE;

@@ -157,6 +157,9 @@ static void *sip_thread(void *arg)
         }
     }
     tmr_cancel(&c->stop_tmr);
+    log_info("sip: playout: %llu frames sent, %llu more than %d ms late, latest %llu ms",
+             (unsigned long long)c->tx_frames, (unsigned long long)c->tx_late, SIP_FRAME_MS,
+             (unsigned long long)c->tx_late_max_ms);
     sip_ua_release(c);
     c->mq = mem_deref(c->mq);
     libre_close();
