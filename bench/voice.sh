@@ -68,6 +68,23 @@ colmax() {
     c && $c + 0 > m { m = $c + 0 } END { print m + 0 }' "$1"
 }
 hz=$(getconf CLK_TCK)
+# alaw FILE: the A-law payload of sipp's g711a.pcap (7 s of speech), for the scenario's
+# rtp_stream: sipp streams it from ordinary UDP sockets (play_pcap_audio sends through a raw
+# socket per call, and every raw socket open makes the kernel look at every UDP packet).
+alaw() {
+  python3 - "$1" <<'PY'
+import struct, sys
+d = open("/usr/share/sip-tester/g711a.pcap", "rb").read()
+e = "<" if d[:4] == b"\xd4\xc3\xb2\xa1" else ">"
+off, out = 24, b""
+while off + 16 <= len(d):
+    incl = struct.unpack(e + "I", d[off + 8:off + 12])[0]
+    ip = d[off + 16 + 14:off + 16 + incl]  # Ethernet
+    off += 16 + incl
+    out += ip[(ip[0] & 15) * 4 + 8 + 12:]  # IP, UDP, RTP headers
+open(sys.argv[1], "wb").write(out)
+PY
+}
 
 echo "bench/voice: steps $steps, offered $rate calls/s, each held ${hold} s, CPU window" \
   "${window} s, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg), $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -97,6 +114,7 @@ max_calls = $((max + 16))
 rtp_timeout = 60
 CONF
   "$build/mandat" --config "$sd/mandat.conf" init >/dev/null
+  alaw "$sd/audio.alaw"
   "$build/mandatd" --config "$sd/mandat.conf" --ports-file "$sd/ports" >"$sd/mandatd.log" 2>&1 &
   mpid=$!
   for _ in $(seq 100); do
