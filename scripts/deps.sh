@@ -19,6 +19,7 @@ packages=(
   chromium                           # the browser of the wallet page tests (playwright-core)
   wrk                                # the HTTP load generator of bench/http
   valgrind                           # instructions per request (bench/http_instr.sh)
+  sip-tester                         # sipp, the callers of bench/voice.sh
   libre-dev librem-dev               # the phone channel: SIP, SDP, RTP, G.711 (src/channel/sip)
   baresip-core                       # the caller of tests/e2e/test_sip.sh (ctrl_tcp, aufile)
   libspandsp-dev                     # in-band keypad tones (src/channel/sip/dtmf.c)

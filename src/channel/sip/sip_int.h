@@ -20,6 +20,8 @@
 /* One G.711 frame: 20 ms at 8 kHz (RFC 3551 §4.5: ptime 20 is the default). */
 #define SIP_FRAME_SAMPLES 160
 #define SIP_FRAME_MS 20
+/* libre's fd table at most: SIP_CALLS_MAX calls with RTP and RTCP sockets, and room. */
+#define SIP_FDS_MAX 16384
 
 /* Commands from the loop, through the mqueue (id is the kind). */
 enum sip_cmd_kind {
@@ -75,6 +77,16 @@ struct sip_channel {
     size_t allow_count, trusted_count;
     struct sa rtp_laddr;
     struct tmr stop_tmr;
+    /* playout lateness over every call: frames sent, those sent more than one frame (20 ms)
+     * after their schedule, and the latest one (ms); logged when the thread stops */
+    uint64_t tx_frames, tx_late, tx_late_max_ms;
+    /* the playout: one timer for every call (libre keeps its timers in a sorted list, so a
+     * timer per call costs O(calls) per insertion); a call sending sits in the slot of its
+     * phase, next_ms % SIP_FRAME_MS, and the timer runs the due slots every millisecond */
+    struct list play_slots[SIP_FRAME_MS];
+    struct tmr play_tmr;
+    uint64_t play_ms; /* the first millisecond whose slot is not yet run */
+    size_t playing;   /* calls in the slots */
 };
 
 /* ---- sip_thread.c ---- */
@@ -102,6 +114,11 @@ void sip_ua_call_end(struct sip_call *call);
 
 /* A call's media: the SDP session and RTP socket of one call. */
 struct sip_media;
+
+/* Ready the shared playout timer (SIP thread, before any call). */
+void sip_media_init(struct sip_channel *c);
+/* Stop it (SIP thread, after re_main: every call is gone). */
+void sip_media_close(struct sip_channel *c);
 
 /* Decode the offer in msg (may be empty: then our offer goes in the 200 and the answer comes in
  * the ACK, which libre hands to sip_media_answer), open RTP, and encode our answer in *desc

@@ -31,7 +31,7 @@ struct sip_media {
     struct rtp_sock *rtp;
     struct telev *telev;
     struct mbuf *frame; /* the next packet, reused */
-    struct tmr tick;
+    struct le play_le; /* in c->play_slots[next_ms % SIP_FRAME_MS] while sending */
     uint64_t next_ms; /* when the next frame is due (tmr_jiffies) */
     uint32_t ts;
     bool marker, sending;
@@ -64,11 +64,32 @@ static uint8_t law_encode(int pt, int16_t l)
     return pt == SIP_LAW_PCMA ? g711_pcm2alaw(l) : g711_pcm2ulaw(l);
 }
 
+static void slot_remove(struct sip_media *m)
+{
+    if (m->play_le.list != NULL) {
+        list_unlink(&m->play_le);
+        m->c->playing--;
+    }
+}
+
+static void on_play_tmr(void *arg);
+
+static void slot_add(struct sip_media *m)
+{
+    struct sip_channel *c = m->c;
+
+    list_append(&c->play_slots[m->next_ms % SIP_FRAME_MS], &m->play_le, m);
+    if (c->playing++ == 0) {
+        c->play_ms = tmr_jiffies();
+        tmr_start(&c->play_tmr, 0, on_play_tmr, c);
+    }
+}
+
 static void media_destructor(void *arg)
 {
     struct sip_media *m = arg;
 
-    tmr_cancel(&m->tick);
+    slot_remove(m);
     if (m->inband != NULL && m->c->h.inband != NULL) {
         m->c->h.inband->close(m->inband);
     }
@@ -178,13 +199,20 @@ static void frame_fill(struct sip_media *m, uint8_t *out)
     memset(out + i, law_silence(m->pt), SIP_FRAME_SAMPLES - i);
 }
 
-/* Every 20 ms, against the clock rather than the last tick, so timer lateness does not add up. */
-static void on_tick(void *arg)
+/* One call's frame, due at m->next_ms (now or before); then its next one, 20 ms on against the
+ * schedule rather than now, so timer lateness does not add up. Returns false when the call
+ * ended (m is freed). */
+static bool media_tick(struct sip_media *m, uint64_t now)
 {
-    struct sip_media *m = arg;
-    uint64_t now = tmr_jiffies();
     uint8_t *out;
 
+    if (now > m->next_ms) { /* lateness against the schedule, for the playout counters */
+        uint64_t late = now - m->next_ms;
+
+        m->c->tx_late += late > SIP_FRAME_MS;
+        m->c->tx_late_max_ms = late > m->c->tx_late_max_ms ? late : m->c->tx_late_max_ms;
+    }
+    m->c->tx_frames++;
     m->frame->pos = m->frame->end = RTP_HEADER_SIZE;
     if (mbuf_fill(m->frame, 0, SIP_FRAME_SAMPLES) == 0) {
         m->frame->pos = RTP_HEADER_SIZE;
@@ -206,14 +234,57 @@ static void on_tick(void *arg)
                  (unsigned long long)(m->c->rtp_timeout_ms / 1000));
         if (call != NULL) {
             sip_ua_call_end(call); /* frees m: touch nothing after */
-            return;
+            return false;
         }
     }
     m->next_ms += SIP_FRAME_MS;
     if (m->next_ms + 200 < now) {
-        m->next_ms = now; /* far behind (a stalled thread): restart the cadence, no burst */
+        /* far behind (a stalled thread): restart the cadence, no burst; a new phase */
+        m->next_ms = now + SIP_FRAME_MS;
+        slot_remove(m);
+        slot_add(m);
     }
-    tmr_start(&m->tick, m->next_ms > now ? m->next_ms - now : 0, on_tick, m);
+    return true;
+}
+
+/* Every millisecond while a call sends: the slots of the milliseconds since the last run (at
+ * most one round of SIP_FRAME_MS), each call in them whose frame is due. */
+static void on_play_tmr(void *arg)
+{
+    struct sip_channel *c = arg;
+    uint64_t now = tmr_jiffies();
+    uint64_t ms = c->play_ms + SIP_FRAME_MS <= now ? now - (SIP_FRAME_MS - 1) : c->play_ms;
+
+    for (; ms <= now; ms++) {
+        struct le *le = list_head(&c->play_slots[ms % SIP_FRAME_MS]);
+
+        while (le != NULL) {
+            struct sip_media *m = le->data;
+
+            le = le->next; /* m may end, or move to another slot */
+            /* a frame late by more than a period is followed by the next at once */
+            while (m->next_ms <= now && media_tick(m, now)) {
+            }
+        }
+    }
+    c->play_ms = now + 1;
+    if (c->playing > 0) {
+        tmr_start(&c->play_tmr, 1, on_play_tmr, c);
+    }
+}
+
+void sip_media_init(struct sip_channel *c)
+{
+    for (size_t i = 0; i < SIP_FRAME_MS; i++) {
+        list_init(&c->play_slots[i]);
+    }
+    tmr_init(&c->play_tmr);
+    c->playing = 0;
+}
+
+void sip_media_close(struct sip_channel *c)
+{
+    tmr_cancel(&c->play_tmr);
 }
 
 void sip_media_start(struct sip_media *m)
@@ -225,7 +296,10 @@ void sip_media_start(struct sip_media *m)
     m->marker = true;
     m->next_ms = tmr_jiffies();
     m->rx_last_ms = m->next_ms; /* the caller's RTP is awaited from now */
-    tmr_start(&m->tick, 0, on_tick, m);
+    if (m->c->playing > 0 && m->next_ms < m->c->play_ms) {
+        m->next_ms = m->c->play_ms; /* this millisecond's slots have run */
+    }
+    slot_add(m);
 }
 
 void sip_media_play(struct sip_media *m, struct sip_cmd *cmd)
@@ -338,7 +412,6 @@ int sip_media_alloc(struct sip_media **mp, struct sip_channel *c, uint32_t call,
     m->call = call;
     m->pt = SIP_LAW_PCMA;
     m->pt_telev = -1;
-    tmr_init(&m->tick);
     if (media_open(m, c) != 0) {
         scode = 500;
     } else if (mbuf_get_left(msg->mb) > 0) {

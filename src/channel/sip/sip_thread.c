@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <event2/event.h>
@@ -130,6 +131,19 @@ static void start_done(struct sip_channel *c, int rc)
     pthread_mutex_unlock(&c->mu);
 }
 
+/* libre watches fds below a table size fixed at start (1024 by default, fewer than two RTP
+ * sockets for each of a thousand calls): size it to the process's limit on open files. */
+static int sip_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur == RLIM_INFINITY ||
+        rl.rlim_cur > SIP_FDS_MAX) {
+        return SIP_FDS_MAX;
+    }
+    return rl.rlim_cur < 1024 ? 1024 : (int)rl.rlim_cur;
+}
+
 static void *sip_thread(void *arg)
 {
     struct sip_channel *c = arg;
@@ -141,8 +155,16 @@ static void *sip_thread(void *arg)
         start_done(c, MDT_E(IO));
         return NULL;
     }
+    err = fd_setsize(sip_fd_limit());
+    if (err != 0) {
+        snprintf(c->start_msg, sizeof(c->start_msg), "fd_setsize: %s", strerror(err));
+        libre_close();
+        start_done(c, MDT_E(NOMEM));
+        return NULL;
+    }
     tmr_init(&c->stop_tmr);
     list_init(&c->calls);
+    sip_media_init(c);
     rc = mqueue_alloc(&c->mq, on_command, c) != 0 ? MDT_E(NOMEM) : 0;
     if (rc == 0) {
         rc = sip_ua_start(c);
@@ -157,7 +179,11 @@ static void *sip_thread(void *arg)
         }
     }
     tmr_cancel(&c->stop_tmr);
+    log_info("sip: playout: %llu frames sent, %llu more than %d ms late, latest %llu ms",
+             (unsigned long long)c->tx_frames, (unsigned long long)c->tx_late, SIP_FRAME_MS,
+             (unsigned long long)c->tx_late_max_ms);
     sip_ua_release(c);
+    sip_media_close(c);
     c->mq = mem_deref(c->mq);
     libre_close();
     return NULL;
