@@ -9,13 +9,14 @@ udp_port() {
 }
 
 # sip_conf MAX_CALLS RTP_TIMEOUT [MORE]: the test's config with [sip] on 127.0.0.1:$sport (a free
-# UDP port, set here), RTP on 30000-39999, and MORE lines of [sip] if given.
+# UDP port, set here), RTP on 20000-29999 (below the kernel's ephemeral range, from which the
+# tests' free ports come: two tests run at once), and MORE lines of [sip] if given.
 sip_conf() {
   sport=$(udp_port)
   e2e_conf 0 "[sip]
 listen = 127.0.0.1:$sport
-rtp_port_min = 30000
-rtp_port_max = 39999
+rtp_port_min = 20000
+rtp_port_max = 29999
 max_calls = $1
 rtp_timeout = $2${3:+
 $3}"
@@ -64,11 +65,15 @@ w.setnchannels(1); w.setsampwidth(2); w.setframerate(8000)
 w.writeframes(b"\0\0" * 8000 * 30)
 w.close()
 PY
-  cport=$(free_port)
-  cat >"$bs/config" <<CONF
+  # Up to three tries: a port picked free can be taken by another test before baresip binds it
+  # (baresip then exits), and a loaded machine can take seconds to load its modules.
+  for _try in 1 2 3; do
+    cport=$(free_port)
+    cat >"$bs/config" <<CONF
 poll_method epoll
 sip_listen 127.0.0.1:$(udp_port)
 net_interface 127.0.0.1
+rtp_ports 10000-19999
 module_path /usr/lib/baresip/modules
 module g711.so
 module aufile.so
@@ -82,12 +87,17 @@ audio_player aubridge,nul
 audio_source aufile,${2:-$bs/silence.wav}
 snd_path $bs
 CONF
-  echo "<sip:$1@127.0.0.1>;regint=0" >"$bs/accounts"
-  baresip -f "$bs" >"$bs/out" 2>&1 &
-  bpid=$!
-  e2e_track $bpid
-  for _ in $(seq 50); do
-    if (echo >"/dev/tcp/127.0.0.1/$cport") 2>/dev/null; then break; fi
-    sleep 0.1
+    echo "<sip:$1@127.0.0.1>;regint=0" >"$bs/accounts"
+    baresip -f "$bs" >"$bs/out" 2>&1 &
+    bpid=$!
+    e2e_track $bpid
+    for _ in $(seq 200); do
+      if (echo >"/dev/tcp/127.0.0.1/$cport") 2>/dev/null; then return 0; fi
+      kill -0 $bpid 2>/dev/null || break
+      sleep 0.1
+    done
+    echo "baresip did not listen on its ctrl_tcp port (try $_try): $(tail -n 3 "$bs/out")"
+    kill $bpid 2>/dev/null || true
+    wait $bpid 2>/dev/null || true
   done
 }

@@ -31,8 +31,8 @@ balance() {
 sport=$(udp_port)
 e2e_conf 0 "[sip]
 listen = 127.0.0.1:$sport
-rtp_port_min = 30000
-rtp_port_max = 39999
+rtp_port_min = 20000
+rtp_port_max = 29999
 max_calls = 2
 rtp_timeout = 30
 [acquirer]
