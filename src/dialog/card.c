@@ -636,14 +636,8 @@ int dialog_card_load(struct dialog *d, uint64_t merchant_id, const char *token,
                                ? "expired"
                                : card_status_name(k->status));
     }
-    s = calloc(1, sizeof(*s));
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    s->inbox_id = id128_derive(load_id, TAG_CARD_LOAD_STEP);
-    s->action = ACT_CARD_LOAD;
-    s->lang = d->cfg.lang;
+    s = dialog_step_derived(d, ACT_CARD_LOAD, id128_derive(load_id, TAG_CARD_LOAD_STEP),
+                            d->cfg.lang, now_us);
     s->amount = amount_minor;
     s->card_load_min = d->cfg.card_reload_fee.min_amount;
     s->merchant_id = merchant_id;

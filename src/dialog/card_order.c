@@ -216,15 +216,10 @@ static void pay_decide(struct dialog *d, struct dialog_step *s, struct cust *c, 
 static struct dialog_step *corder_step(struct dialog *d, struct corder *o, int action,
                                        int64_t now_us)
 {
-    struct dialog_step *s = calloc(1, sizeof(*s));
+    struct dialog_step *s = dialog_step_derived(
+        d, action, id128_derive(o->row.id, TAG_CORDER_STEP + (uint32_t)action * 16 + o->row.state),
+        (enum lang)o->row.lang, now_us);
 
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    s->action = action;
-    s->inbox_id = id128_derive(o->row.id, TAG_CORDER_STEP + (uint32_t)action * 16 + o->row.state);
-    s->lang = (enum lang)o->row.lang;
     s->amount = o->row.price_minor;
     s->corder = o->row;
     s->corder.updated_us = now_us;

@@ -162,6 +162,21 @@ struct dialog_step *dialog_step_new_api(struct dialog *d, int64_t now_us)
     return s;
 }
 
+struct dialog_step *dialog_step_derived(struct dialog *d, int action, struct id128 inbox_id,
+                                        enum lang lang, int64_t now_us)
+{
+    struct dialog_step *s = calloc(1, sizeof(*s));
+
+    MDT_ASSERT(s != NULL);
+    s->d = d;
+    s->api = true;
+    s->now_us = now_us;
+    s->action = action;
+    s->inbox_id = inbox_id;
+    s->lang = lang;
+    return s;
+}
+
 /* ---- lifetime and loading ---- */
 
 int dialog_create(const struct dialog_config *cfg, struct vault *v, struct dialog **out)

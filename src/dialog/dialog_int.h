@@ -327,10 +327,6 @@ void dialog_request_apply(struct dialog *d, const struct payment_request_row *r)
 /* Decide a code (by SMS or on the page) for request r of payer c. */
 void dialog_decide_pay(struct dialog *d, struct dialog_step *s, struct cust *c, struct request *r,
                        const char *code, int64_t now_us);
-/* A step of the phone channel's on no one's conversation (api: its replies name their number),
- * with its own id inbox_id (its replies derive from it). Caller-owned until submitted. */
-struct dialog_step *dialog_phone_step(struct dialog *d, int action, struct id128 inbox_id,
-                                      enum lang lang, int64_t now_us);
 /* The ledger op that pays request r from account debit (the payer's wallet, a prepaid card, the
  * bank for a bank card): under the request's payment id, to the merchant with its fee (or the
  * campaign's association), so that whatever pays it pays it once. op is overwritten; the caller
@@ -509,6 +505,11 @@ struct ledger_op *dialog_add_op(struct dialog_step *s);
 /* A new step with no message behind it (a page, an operator's order: no inbox row), under a
  * random id; NULL when the system gives no randomness. Ends with dialog_step_done, as any. */
 struct dialog_step *dialog_step_new_api(struct dialog *d, int64_t now_us);
+/* A step on no one's conversation (api: its replies name their number) whose id inbox_id is
+ * derived from what it acts on (a top-up, a card order, a load: its replies derive from it, so a
+ * replay makes the same rows). Caller-owned until submitted. */
+struct dialog_step *dialog_step_derived(struct dialog *d, int action, struct id128 inbox_id,
+                                        enum lang lang, int64_t now_us);
 /* Void the hold of the order c waits to confirm (not a merchant's request: nothing is held for
  * it) and close the conversation; the op, or NULL when nothing was held (code.c). */
 struct ledger_op *dialog_order_void(struct dialog_step *s, const struct cust *c);

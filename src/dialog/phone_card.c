@@ -12,21 +12,6 @@
 #include "base/assert.h"
 #include "dialog/dialog_int.h"
 
-struct dialog_step *dialog_phone_step(struct dialog *d, int action, struct id128 inbox_id,
-                                      enum lang lang, int64_t now_us)
-{
-    struct dialog_step *s = calloc(1, sizeof(*s));
-
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    s->action = action;
-    s->inbox_id = inbox_id;
-    s->lang = lang;
-    return s;
-}
-
 uint64_t dialog_card_ours(struct dialog *d, const uint8_t pan_mac[32])
 {
     struct card_row *k = NULL;
@@ -60,7 +45,7 @@ int dialog_request_pay_card(struct dialog *d, struct id128 request_id, const uin
         return mdt_err_set(err, MDT_E(IO), "no random bytes");
     }
     /* Each try a step of its own: the payment's id is the request's. */
-    s = dialog_phone_step(d, ACT_PAY, step_id, lang, now_us);
+    s = dialog_step_derived(d, ACT_PAY, step_id, lang, now_us);
     snprintf(s->phone, sizeof(s->phone), "%s", caller); /* the receipt's; "" none */
     if (c != NULL) {
         c->busy = true; /* released when the step is done, as for any of the caller's steps */

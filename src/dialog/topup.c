@@ -326,16 +326,11 @@ bool dialog_topup_file_confirm(struct dialog *d, struct dialog_step *s, const st
 /* A step of top-up t, on no one's conversation: replies name their number. */
 static struct dialog_step *topup_step(struct dialog *d, struct topup *t, int action, int64_t now_us)
 {
-    struct dialog_step *s = calloc(1, sizeof(*s));
-
-    MDT_ASSERT(s != NULL);
-    s->d = d;
-    s->api = true;
-    s->now_us = now_us;
-    s->action = action;
     /* Each step of a top-up has an id of its own: its receipts derive from it. */
-    s->inbox_id = id128_derive(t->row.id, TAG_TOPUP_STEP + (uint32_t)action * 16 + t->row.state);
-    s->lang = (enum lang)t->row.lang;
+    struct dialog_step *s = dialog_step_derived(
+        d, action, id128_derive(t->row.id, TAG_TOPUP_STEP + (uint32_t)action * 16 + t->row.state),
+        (enum lang)t->row.lang, now_us);
+
     s->amount = t->row.amount_minor;
     s->topup = t->row;
     s->topup.updated_us = now_us;
@@ -405,7 +400,7 @@ int dialog_topup_pay_request(struct dialog *d, struct id128 request_id, const ch
     if (id128_random(&id) < 0) {
         return mdt_err_set(err, MDT_E(IO), "no random bytes");
     }
-    s = dialog_phone_step(d, ACT_TOP_PAY, id128_derive(id, TAG_TOPUP_STEP), lang, now_us);
+    s = dialog_step_derived(d, ACT_TOP_PAY, id128_derive(id, TAG_TOPUP_STEP), lang, now_us);
     s->amount = q->row.amount_minor;
     s->topup_changed = true;
     r = &s->topup;
