@@ -6,7 +6,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <openssl/crypto.h>
-#include <openssl/hmac.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,6 +35,7 @@ _Static_assert(CARD_SEAL_OVERHEAD == 4 + NONCE_LEN + TAG_LEN, "sealed PAN layout
 /* The keys, in their own locked page that core dumps leave out. */
 struct ring {
     uint8_t lookup[CARD_KEY_LEN];
+    struct vault_hmac_key lookup_mac; /* lookup's HMAC states, set by ring_read (vault_int.h) */
     uint8_t key[CARD_VERSIONS_MAX][CARD_KEY_LEN];
     uint32_t version[CARD_VERSIONS_MAX]; /* ascending */
     size_t n;
@@ -131,6 +131,9 @@ static int ring_read(const char *path, struct ring *r, struct stat *st, struct m
     if (rc == 0 && (!have_lookup || r->n == 0)) {
         rc = mdt_err_set(err, MDT_E(CORRUPT), "card key ring '%s' lacks a lookup key or a version",
                          path);
+    }
+    if (rc == 0) {
+        vault_hmac_key_set(&r->lookup_mac, r->lookup, CARD_KEY_LEN);
     }
 out:
     vault_wipe(text, sizeof(text));
@@ -514,17 +517,13 @@ int card_vault_reseal(struct card_vault *cv, const char *token, const uint8_t *s
     return rc;
 }
 
+/* From the lookup key's HMAC states in the ring's locked page: one per authorization, where
+ * OpenSSL's one-shot HMAC() would key a context in its own heap each time. */
 void card_vault_pan_mac(struct card_vault *cv, const char *pan, uint8_t out[32])
 {
-    unsigned int n = 32;
-
-    const uint8_t *done;
-
     pthread_rwlock_rdlock(&cv->lock);
-    done = HMAC(EVP_sha256(), cv->ring->lookup, CARD_KEY_LEN, (const uint8_t *)pan,
-                strnlen(pan, CARD_PAN_MAX), out, &n);
+    vault_hmac(&cv->ring->lookup_mac, pan, strnlen(pan, CARD_PAN_MAX), out);
     pthread_rwlock_unlock(&cv->lock);
-    MDT_ASSERT(done != NULL && n == 32);
 }
 
 int card_vault_token_new(char token[CARD_TOKEN_MAX])

@@ -13,7 +13,10 @@
 #include <unistd.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
+#include "base/hex.h"
 #include "vault/card_vault.h"
 #include "vault/vault.h"
 
@@ -172,6 +175,71 @@ static void test_rotation(void **state)
     unlink(ring_path);
 }
 
+/* The lookup key of the ring file at ring_path, read back from its "lookup" line. */
+static void read_lookup(uint8_t key[CARD_KEY_LEN])
+{
+    char text[8192], *line;
+    FILE *f = fopen(ring_path, "r");
+    size_t n;
+
+    assert_non_null(f);
+    n = fread(text, 1, sizeof(text) - 1, f);
+    fclose(f);
+    text[n] = '\0';
+    line = strstr(text, "lookup ");
+    assert_non_null(line);
+    line[7 + 2 * CARD_KEY_LEN] = '\0';
+    assert_int_equal(hex_decode(line + 7, key, CARD_KEY_LEN), 0);
+}
+
+static void assert_pan_mac_is_hmac(struct card_vault *cv, const uint8_t key[CARD_KEY_LEN])
+{
+    static const char *const pans[] = {"497010123456", "4970101234567893", "4970101234567893123",
+                                       "5555555555554444", "378282246310005"};
+    uint8_t want[32], got[32];
+    unsigned int n = 0;
+
+    for (size_t i = 0; i < sizeof(pans) / sizeof(pans[0]); i++) {
+        assert_non_null(HMAC(EVP_sha256(), key, CARD_KEY_LEN, (const uint8_t *)pans[i],
+                             strlen(pans[i]), want, &n));
+        card_vault_pan_mac(cv, pans[i], got);
+        assert_memory_equal(got, want, 32);
+    }
+}
+
+/* The PAN's lookup hash is HMAC-SHA256 under the ring's lookup key, bit for bit (the index of
+ * every card row depends on it), from the states the vault keeps: for fresh rings, after a
+ * rotation the open vault took up, and after a reload that brings another lookup key. */
+static void test_pan_mac_is_hmac(void **state)
+{
+    static const char other[] = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100";
+    struct card_vault *cv = NULL;
+    uint8_t key[CARD_KEY_LEN];
+    char text[256];
+    uint32_t v;
+
+    (void)state;
+    for (int round = 0; round < 8; round++) {
+        unlink(ring_path);
+        assert_int_equal(card_vault_open(ring_path, true, &cv, NULL), 0);
+        read_lookup(key);
+        assert_pan_mac_is_hmac(cv, key);
+        assert_int_equal(card_vault_rotate(ring_path, &v, NULL), 0);
+        assert_int_equal(card_vault_reload(cv, NULL), 0);
+        assert_int_equal(card_vault_version(cv), 2);
+        assert_pan_mac_is_hmac(cv, key);
+        card_vault_close(cv);
+    }
+    assert_int_equal(card_vault_open(ring_path, false, &cv, NULL), 0);
+    snprintf(text, sizeof(text), "lookup %s\n1 %s\n", other, other);
+    write_ring(text, 0600);
+    assert_int_equal(card_vault_reload(cv, NULL), 0);
+    assert_int_equal(hex_decode(other, key, CARD_KEY_LEN), 0);
+    assert_pan_mac_is_hmac(cv, key);
+    card_vault_close(cv);
+    unlink(ring_path);
+}
+
 static void test_tokens(void **state)
 {
     char a[CARD_TOKEN_MAX], b[CARD_TOKEN_MAX];
@@ -219,7 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ring_file_rules), cmocka_unit_test(test_seal_open),
         cmocka_unit_test(test_rotation),        cmocka_unit_test(test_tokens),
-        cmocka_unit_test(test_cvv_pool),
+        cmocka_unit_test(test_cvv_pool),        cmocka_unit_test(test_pan_mac_is_hmac),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);

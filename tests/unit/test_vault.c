@@ -17,6 +17,7 @@
 #include <openssl/hmac.h>
 
 #include "vault/vault.h"
+#include "vault/vault_int.h"
 
 static char dir[] = "/tmp/mandat-vault-XXXXXX";
 static char key_path[64];
@@ -323,6 +324,87 @@ static void test_seal_key_derived(void **state)
     vault_close(v);
 }
 
+/* ---- HMAC from kept states (vault_hmac.c) against OpenSSL's one-shot HMAC() ---- */
+
+/* Deterministic bytes that differ per call: the keys and messages of the comparisons. */
+static void fill(uint8_t *p, size_t n, uint32_t *seed)
+{
+    for (size_t i = 0; i < n; i++) {
+        *seed = *seed * 1103515245u + 12345u;
+        p[i] = (uint8_t)(*seed >> 16);
+    }
+}
+
+/* Bit for bit what HMAC() gives, for keys shorter than, as long as and longer than the 64-byte
+ * block (hashed first), and messages around the block boundaries (55/56 bytes: where the
+ * padding needs a second block; 64, 119/120). The states live in a vault page, as in use. */
+static void test_hmac_kept_states(void **state)
+{
+    static const size_t key_lens[] = {0, 1, 16, 31, 32, 33, 55, 63, 64, 65, 100, 127, 128, 200};
+    uint8_t key[200], msg[300], want[32], got[32];
+    uint32_t seed = 7;
+    size_t map_len;
+    struct vault_hmac_key *k = vault_page_new(sizeof(*k), &map_len);
+    unsigned int n;
+    int compared = 0;
+
+    (void)state;
+    assert_non_null(k);
+    for (size_t i = 0; i < sizeof(key_lens) / sizeof(key_lens[0]); i++) {
+        fill(key, key_lens[i], &seed);
+        vault_hmac_key_set(k, key, key_lens[i]);
+        for (size_t len = 0; len <= sizeof(msg); len += len < 130 ? 1 : 17) {
+            fill(msg, len, &seed);
+            n = 0;
+            assert_non_null(HMAC(EVP_sha256(), key, (int)key_lens[i], msg, len, want, &n));
+            assert_int_equal(n, 32);
+            vault_hmac(k, len > 0 ? msg : NULL, len, got);
+            assert_memory_equal(got, want, 32);
+            compared++;
+        }
+    }
+    assert_true(compared > 14 * 140);
+    /* Another key set over the first: its MACs, not the first key's. */
+    fill(key, 32, &seed);
+    vault_hmac(k, "x", 1, got);
+    vault_hmac_key_set(k, key, 32);
+    vault_hmac(k, "x", 1, want);
+    assert_memory_not_equal(got, want, 32);
+    assert_non_null(HMAC(EVP_sha256(), key, 32, (const uint8_t *)"x", 1, got, &n));
+    assert_memory_equal(got, want, 32);
+    vault_page_free(k, map_len);
+}
+
+/* vault_mac and the code hashes of vaults opened on many fresh key files equal the one-shot
+ * HMAC under the key read back from the file: the format stored hashes and ids rely on. */
+static void test_mac_of_key_file(void **state)
+{
+    uint8_t key[VAULT_KEY_LEN], msg[200], want[32], got[32];
+    uint8_t coded[] = "+33612345678\0"
+                      "482915";
+    uint32_t seed = 11;
+    unsigned int n = 0;
+
+    (void)state;
+    for (int round = 0; round < 16; round++) {
+        struct vault *v = NULL;
+
+        unlink(key_path);
+        assert_int_equal(vault_open(key_path, true, &v, NULL), 0);
+        read_key(key);
+        for (size_t len = 0; len < sizeof(msg); len += 13) {
+            fill(msg, len, &seed);
+            assert_non_null(HMAC(EVP_sha256(), key, sizeof(key), msg, len, want, &n));
+            vault_mac(v, msg, len, got);
+            assert_memory_equal(got, want, 32);
+        }
+        assert_int_equal(vault_pin_hash(v, "+33612345678", "482915", got), 0);
+        assert_non_null(HMAC(EVP_sha256(), key, sizeof(key), coded, sizeof(coded) - 1, want, &n));
+        assert_memory_equal(got, want, 32);
+        vault_close(v);
+    }
+}
+
 /* ---- X: CRC and signatures (known answers from `openssl dgst -sha256 -hmac`) ---- */
 
 #define X_SECRET "mdt-test-consumer-secret"
@@ -418,6 +500,7 @@ int main(void)
         cmocka_unit_test(test_token_redact),       cmocka_unit_test(test_seal_round_trip),
         cmocka_unit_test(test_seal_tamper),        cmocka_unit_test(test_seal_key_derived),
         cmocka_unit_test(test_x_crc_known_answer), cmocka_unit_test(test_x_signature),
+        cmocka_unit_test(test_hmac_kept_states),   cmocka_unit_test(test_mac_of_key_file),
     };
 
     return cmocka_run_group_tests(tests, setup, teardown);
