@@ -252,7 +252,7 @@ const struct table pg_tables[T_COUNT] = {
     [T_CARD] = {"cards", card_cols, NCOLS(card_cols), NCOLS(card_cols) - 4, W_UPSERT, "account_id"},
     [T_CARD_ALIAS] = TABLE("card_aliases", card_alias_cols, W_UPSERT, "owner, alias"),
     [T_CARD_ORDER] = TABLE("card_orders", card_order_cols, W_UPSERT, "id"),
-    [T_ISO_REQUEST] = TABLE("iso_requests", iso_request_cols, W_UPSERT, "key"),
+    [T_ISO_REQUEST] = TABLE("iso_requests", iso_request_cols, W_UPSERT, "created_us, key"),
     [T_CARD_PIN] = TABLE("card_pins", card_pin_cols, W_UPSERT, "account_id"),
     [T_FX_RATE] = TABLE("fx_rates", fx_rate_cols, W_UPSERT, "currency, effective_us"),
 };
