@@ -56,9 +56,13 @@ if [ -n "${RUN:-}" ]; then runs=("$RUN"); fi  # RUN="CONNS WINDOW": one run only
 # mandatd's CPU time (user + system, clock ticks) so far: with other work on the machine the
 # rate moves with the neighbours, the CPU time per authorization much less.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
+# Bytes mandatd wrote (write() calls, mostly SQLite's WAL frames) and its fsyncs-ish: what the
+# disk gets per authorization, which the schema and the rows per request decide.
+wrote() { awk '$1 == "wchar:" {print $2}' "/proc/$pid/io"; }
 hz=$(getconf CLK_TCK)
 for run in "${runs[@]}"; do
   cpu0=$(cpu_ticks)
+  wrote0=$(wrote)
   perf_pid=""
   if [ -n "${ISO_PERF:-}" ]; then  # ISO_PERF=FILE: perf record of mandatd during each run
     perf record -q -g -p "$pid" -o "$ISO_PERF" >/dev/null 2>&1 &
@@ -72,7 +76,8 @@ for run in "${runs[@]}"; do
   fi
   n=$(sed -n 's/.*00: \([0-9]*\).*/\1/p' "$dir/run.txt" 2>/dev/null || true)
   if [ -n "$n" ] && [ "$n" -gt 0 ]; then
-    echo "    mandatd CPU: $(( ($(cpu_ticks) - cpu0) * 1000000 / hz / n )) us per authorization"
+    echo "    mandatd CPU: $(( ($(cpu_ticks) - cpu0) * 1000000 / hz / n )) us per authorization," \
+      "wrote $(( ($(wrote) - wrote0) / n )) bytes per authorization"
   fi
   if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi
 done
