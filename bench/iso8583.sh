@@ -76,7 +76,8 @@ for run in "${runs[@]}"; do
   fi
   n=$(sed -n 's/.*00: \([0-9]*\).*/\1/p' "$dir/run.txt" 2>/dev/null || true)
   if [ -n "$n" ] && [ "$n" -gt 0 ]; then
-    echo "    mandatd CPU: $(( ($(cpu_ticks) - cpu0) * 1000000 / hz / n )) us per authorization," \
+    echo "    mandatd CPU: $(awk -v t=$(( $(cpu_ticks) - cpu0 )) -v hz="$hz" -v n="$n" \
+      'BEGIN {printf "%.1f", t * 1000000 / hz / n}') us per authorization," \
       "wrote $(( ($(wrote) - wrote0) / n )) bytes per authorization"
   fi
   if [ -n "$perf_pid" ]; then kill -INT "$perf_pid"; wait "$perf_pid" || true; fi

@@ -12,7 +12,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <event2/event_struct.h> /* a pending request's timer inside it: no allocation of its own */
 
+#include "base/assert.h"
 #include "base/clock.h"
 #include "base/log.h"
 #include "base/mem.h"
@@ -33,6 +35,8 @@ struct iso_dlink {
     const struct config_iso *cfg;
     struct iso_link *link;
     struct pin_zpk *zpk;
+    struct timeval budget;          /* answer_ms */
+    const struct timeval *budget_q; /* the same as libevent's common timeout, or &budget */
 };
 
 struct iso_daemon {
@@ -44,7 +48,8 @@ struct iso_daemon {
     struct event *reread;
     unsigned reread_ticks; /* seconds since the last pruning of the host's memory */
     /* The requests in the engine, to attach retransmissions to their original's: a short list
-     * (in_flight bounds it per connection), scanned. */
+     * (in_flight bounds it per connection), scanned; each knows its place, so that taking one
+     * out is O(1). */
     struct iso_pending **pendings;
     size_t pending_count, pending_cap;
 };
@@ -56,19 +61,20 @@ struct iso_pending {
     struct iso_link_request *waiters[ISO_WAITERS_MAX];
     size_t waiter_count;
     struct iso_host_step *step;
-    struct event *timer;
+    struct event timer; /* the link's time budget */
+    size_t slot;        /* where it is in pendings */
     int rc;
     bool undo; /* the undoing of a late approval: nobody to answer */
 };
 
 static void pending_forget(struct iso_daemon *id, struct iso_pending *p)
 {
-    for (size_t i = 0; i < id->pending_count; i++) {
-        if (id->pendings[i] == p) {
-            id->pendings[i] = id->pendings[--id->pending_count];
-            return;
-        }
-    }
+    struct iso_pending *last;
+
+    MDT_ASSERT(p->slot < id->pending_count && id->pendings[p->slot] == p);
+    last = id->pendings[--id->pending_count];
+    id->pendings[p->slot] = last;
+    last->slot = p->slot;
 }
 
 static struct iso_pending *pending_of(struct iso_daemon *id, const char *orig)
@@ -144,9 +150,7 @@ static void pending_answer(struct iso_pending *p, const struct iso_host_answer *
 static void pending_free(struct iso_pending *p)
 {
     pending_forget(p->link->owner, p);
-    if (p->timer != NULL) {
-        event_free(p->timer);
-    }
+    event_del(&p->timer);
     free(p);
 }
 
@@ -200,9 +204,7 @@ static void on_finished(void *ctx, void *item)
     struct iso_host_answer a = {0};
     struct iso_host_step *undo;
 
-    if (p->timer != NULL) {
-        event_del(p->timer);
-    }
+    event_del(&p->timer);
     if (p->undo) {
         iso_host_done(id->host, p->step, p->rc, &a);
         pending_free(p);
@@ -322,7 +324,6 @@ static void on_request(struct iso_link_request *rq, const struct iso8583_msg *ms
     struct iso_host_answer a = {0};
     struct iso_host_step *s = NULL;
     struct iso_pending *p;
-    struct timeval tv = {l->cfg->answer_ms / 1000, (l->cfg->answer_ms % 1000) * 1000};
     int rc = request_read(l, msg, &hr);
 
     if (rc == 0) {
@@ -358,13 +359,12 @@ static void on_request(struct iso_link_request *rq, const struct iso8583_msg *ms
     p->link = l;
     p->rq = rq;
     p->step = s;
-    p->timer = evtimer_new(id->d->base, on_budget, p);
+    evtimer_assign(&p->timer, id->d->base, on_budget, p);
     mem_grow((void **)&id->pendings, &id->pending_cap, id->pending_count + 1,
              sizeof(*id->pendings));
+    p->slot = id->pending_count;
     id->pendings[id->pending_count++] = p;
-    if (p->timer != NULL) {
-        evtimer_add(p->timer, &tv);
-    }
+    evtimer_add(&p->timer, l->budget_q);
     rc = submit(id, p);
     if (rc < 0) {
         /* The engine's queue is full: the store is not keeping up. Nothing was decided. */
@@ -524,6 +524,13 @@ static int link_start(struct iso_daemon *id, size_t i, struct mdt_err *err)
 
     l->owner = id;
     l->cfg = c;
+    l->budget = (struct timeval){c->answer_ms / 1000, (c->answer_ms % 1000) * 1000};
+    /* Every request of a link waits the same time: as a common timeout, libevent keeps their
+     * timers in a queue (O(1) add and delete) instead of its heap (O(log n) each, per request). */
+    l->budget_q = event_base_init_common_timeout(id->d->base, &l->budget);
+    if (l->budget_q == NULL) {
+        l->budget_q = &l->budget;
+    }
     rc = zpk_load(c, &l->zpk, err);
     if (rc == 0) {
         rc = iso_link_start(id->d->base, &lc, on_request, l, &l->link, err);
