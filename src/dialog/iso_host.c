@@ -79,7 +79,7 @@ struct host_orig *iso_host_orig_get(struct iso_host *h, const char *orig, bool a
     mem_grow((void **)&h->origs, &h->orig_cap, h->orig_count + 1, sizeof(*h->origs));
     o = &h->origs[h->orig_count++];
     memset(o, 0, sizeof(*o));
-    snprintf(o->orig, sizeof(o->orig), "%s", orig);
+    iso_host_copy(o->orig, sizeof(o->orig), orig);
     if (index_put(&h->orig_ix, str_hash(orig), (uint32_t)h->orig_count) < 0) {
         MDT_ASSERT(!"iso host: original index full");
     }
@@ -325,17 +325,57 @@ void iso_host_free(struct iso_host *h)
 
 /* ---- keys, currencies, rates ---- */
 
+void iso_host_copy(char *dst, size_t cap, const char *src)
+{
+    size_t n = strnlen(src, cap - 1);
+
+    memcpy(dst, src, n);
+    dst[n] = '\0';
+}
+
+/* At most max bytes of s (up to its NUL) at at, then sep unless it is '\0'; where they end. */
+static char *put(char *at, const char *s, size_t max, char sep)
+{
+    size_t n = strnlen(s, max);
+
+    memcpy(at, s, n);
+    at += n;
+    if (sep != '\0') {
+        *at++ = sep;
+    }
+    return at;
+}
+
+/* The fields' widths add up to less than the buffers: nothing is ever cut. */
+_Static_assert(3 + 1 + 11 + 1 + 6 + 1 + 12 + 1 + 8 + 1 + 10 < STORE_ISO_KEY_MAX, "key fits");
+_Static_assert(11 + 1 + 8 + 1 + 12 < STORE_ISO_ORIG_MAX, "original's key fits");
+
+/* "%.2s%c|%.11s|%.6s|%.12s|%.8s|%.10s" written by hand: once per request, where snprintf cost
+ * more than the lookup the key is for. */
 void iso_host_key(const char *mti, const char *acq, const char *stan, const char *rrn,
                   const char *term, const char *time, char out[STORE_ISO_KEY_MAX])
 {
+    char *at = put(out, mti, 2, '\0');
+
     /* The message class (010, 020, 022, 040, 042...): a repeat (0101) is its original's. */
-    snprintf(out, STORE_ISO_KEY_MAX, "%.2s%c|%.11s|%.6s|%.12s|%.8s|%.10s", mti,
-             mti[2] == '\0' ? '0' : mti[2], acq, stan, rrn, term, time);
+    *at++ = mti[2] == '\0' ? '0' : mti[2];
+    *at++ = '|';
+    at = put(at, acq, 11, '|');
+    at = put(at, stan, 6, '|');
+    at = put(at, rrn, 12, '|');
+    at = put(at, term, 8, '|');
+    at = put(at, time, 10, '\0');
+    *at = '\0';
 }
 
+/* "%.11s|%.8s|%.12s", by hand as iso_host_key. */
 void iso_host_orig(const char *acq, const char *term, const char *rrn, char out[STORE_ISO_ORIG_MAX])
 {
-    snprintf(out, STORE_ISO_ORIG_MAX, "%.11s|%.8s|%.12s", acq, term, rrn);
+    char *at = put(out, acq, 11, '|');
+
+    at = put(at, term, 8, '|');
+    at = put(at, rrn, 12, '\0');
+    *at = '\0';
 }
 
 const struct currency *iso_host_currency_numeric(const char *digits)

@@ -5,6 +5,7 @@
 #define MDT_DIALOG_ISO_HOST_INT_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "base/index.h"
@@ -60,5 +61,8 @@ struct host_orig *iso_host_orig_get(struct iso_host *h, const char *orig, bool a
 struct host_card *iso_host_card(struct iso_host *h, uint64_t account);
 /* A durable request row into memory, with cash_delta added to its card's cash today. */
 void iso_host_row_apply(struct iso_host *h, const struct iso_request_row *r, int64_t cash_delta);
+/* dst = src cut to cap - 1 bytes, NUL-terminated: snprintf's "%s" without its cost (a few
+ * per request; snprintf was 3 % of the loop at 20 000 requests per second). */
+void iso_host_copy(char *dst, size_t cap, const char *src);
 
 #endif

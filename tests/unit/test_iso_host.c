@@ -356,6 +356,68 @@ static void test_late_answer_undone(void **state)
     assert_string_equal(a.code, "91");
 }
 
+/* The keys written by hand are snprintf's, byte for byte, for fields shorter than, as long as
+ * and longer than their widths (a switch may send any), MTIs of 2 to 4 characters; and the copy
+ * cuts as "%s" does. A key that changed would make retransmissions after an upgrade new
+ * requests. */
+static void test_keys_as_snprintf(void **state)
+{
+    static const char *const mtis[] = {"01", "010", "0100", "0101", "0421"};
+    static const size_t lens[] = {0, 1, 5, 6, 7, 8, 10, 11, 12, 13, 20};
+    char f[5][24], want[STORE_ISO_KEY_MAX], got[STORE_ISO_KEY_MAX], cut[8];
+    unsigned compared = 0;
+
+    (void)state;
+    for (size_t m = 0; m < sizeof(mtis) / sizeof(mtis[0]); m++) {
+        for (size_t i = 0; i < sizeof(lens) / sizeof(lens[0]); i++) {
+            for (size_t k = 0; k < 5; k++) {
+                size_t len = lens[(i + k * 3) % (sizeof(lens) / sizeof(lens[0]))];
+
+                memset(f[k], (int)('A' + k * 5 + i % 5), len);
+                f[k][len] = '\0';
+            }
+            snprintf(want, sizeof(want), "%.2s%c|%.11s|%.6s|%.12s|%.8s|%.10s", mtis[m],
+                     mtis[m][2] == '\0' ? '0' : mtis[m][2], f[0], f[1], f[2], f[3], f[4]);
+            memset(got, 0x55, sizeof(got));
+            iso_host_key(mtis[m], f[0], f[1], f[2], f[3], f[4], got);
+            assert_string_equal(got, want);
+            snprintf(want, STORE_ISO_ORIG_MAX, "%.11s|%.8s|%.12s", f[0], f[3], f[2]);
+            memset(got, 0x55, sizeof(got));
+            iso_host_orig(f[0], f[3], f[2], got);
+            assert_string_equal(got, want);
+            compared++;
+        }
+    }
+    assert_int_equal(compared, 5 * 11);
+    iso_host_copy(cut, sizeof(cut), "0123456789");
+    assert_string_equal(cut, "0123456");
+    iso_host_copy(cut, sizeof(cut), "01");
+    assert_string_equal(cut, "01");
+}
+
+/* A hold's id is the vault's MAC of "iso-1|" and its original's key (the first 16 bytes): the
+ * derivation reversals and completions of holds made before an upgrade rely on. */
+static void test_hold_id_derivation(void **state)
+{
+    struct iso_host_request rq = req("0100", "000000", 1000, "", "1234", "000000004242");
+    struct iso_host_answer a = {0};
+    struct iso_host_step *s = NULL;
+    char text[STORE_ISO_ORIG_MAX + 16];
+    uint8_t mac[32];
+    struct id128 want;
+    int n;
+
+    (void)state;
+    assert_int_equal(iso_host_receive(host, &rq, world_now_us, &s, &a), 0);
+    n = snprintf(text, sizeof(text), "iso-%d|%s", 1, rq.orig);
+    vault_mac(host->vault, text, (size_t)n, mac);
+    memcpy(&want.hi, mac, 8);
+    memcpy(&want.lo, mac + 8, 8);
+    assert_memory_equal(&s->req.hold_id, &want, sizeof(want));
+    iso_host_done(host, s, run_iso(s), &a);
+    assert_string_equal(a.code, "00");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -366,6 +428,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reversal_and_completion, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_late_answer_undone, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_prune, setup_host, teardown_host),
+        cmocka_unit_test(test_keys_as_snprintf),
+        cmocka_unit_test_setup_teardown(test_hold_id_derivation, setup_host, teardown_host),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
