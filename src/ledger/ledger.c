@@ -14,8 +14,8 @@
 #define TAG_FEE_LEG 1u    /* + leg index: fee legs of a transfer */
 #define TAG_EXPIRE 0x100u /* the expiry row of a pending transfer */
 
-static const uint16_t caller_flags =
-    TRANSFER_LINKED | TRANSFER_PENDING | TRANSFER_POST_PENDING | TRANSFER_VOID_PENDING;
+static const uint16_t caller_flags = TRANSFER_LINKED | TRANSFER_PENDING | TRANSFER_POST_PENDING |
+                                     TRANSFER_VOID_PENDING | TRANSFER_RETRY_REFUSED;
 
 /* FNV-1a over the caller-set fields, in a fixed order. */
 uint64_t transfer_fingerprint(const struct transfer *t)
@@ -722,12 +722,20 @@ static int exec_op(struct ledger *l, const struct ledger_op *op, int64_t now_us,
 }
 
 /* A failed unit: undo it, then give each op its answer. The op that failed keeps its reason;
- * the others fail with it, unless they are retries of ids that already have an answer. */
+ * the others fail with it, unless they are retries of ids that already have an answer. A unit
+ * with one op marked TRANSFER_RETRY_REFUSED keeps none of its refusals: its ids stay free. */
 static void fail_unit(struct ledger *l, const struct ledger_op *ops, size_t first, size_t last,
                       size_t failed, int reason, int64_t now_us, struct ledger_result *results,
                       struct ledger_changes *ch)
 {
+    bool keep = true;
+
     view_unit_rollback(l, ch);
+    for (size_t k = first; k <= last; k++) {
+        if (ops[k].type == LEDGER_OP_TRANSFER && (ops[k].transfer.flags & TRANSFER_RETRY_REFUSED)) {
+            keep = false;
+        }
+    }
     for (size_t k = first; k <= last; k++) {
         struct ledger_result *res = &results[k];
         const struct rec *old = NULL;
@@ -744,7 +752,7 @@ static void fail_unit(struct ledger *l, const struct ledger_op *ops, size_t firs
         }
         memset(res, 0, sizeof(*res));
         res->reason = (uint16_t)r;
-        if (ops[k].type == LEDGER_OP_TRANSFER) {
+        if (ops[k].type == LEDGER_OP_TRANSFER && keep) {
             store_rejection(l, &ops[k].transfer, r, now_us, ch);
         }
     }

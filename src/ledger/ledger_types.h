@@ -103,6 +103,11 @@ enum transfer_flags {
     TRANSFER_VOID_PENDING = (1u << 3), /* void the pending transfer named by pending_id */
     TRANSFER_EXPIRE = (1u << 4),       /* written by the ledger only: a pending timed out */
     TRANSFER_FEE_LEG = (1u << 5),      /* written by the ledger only: a fee leg of pending_id */
+    /* A refusal on the merits (funds short, a limit, an account blocked) is not kept under the
+     * id, so the same id can be tried again and succeed later. For ids that stand for one
+     * outcome that may be tried more than once, such as a payment request's single payment:
+     * the id still guards against a second success, never against a second attempt. */
+    TRANSFER_RETRY_REFUSED = (1u << 6),
 };
 
 enum transfer_state {

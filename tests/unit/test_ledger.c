@@ -748,6 +748,49 @@ static void test_reason_insufficient_funds(void **state)
     assert_int_equal(balance(f, w1), 0);
 }
 
+/* A refusal under TRANSFER_RETRY_REFUSED is not kept: the same id is tried again once the
+ * payer has the money, succeeds once, and a third try is a duplicate of that success. Without
+ * the flag the first refusal stands for good. A linked chain with the flag keeps no refusal
+ * for any of its ids. */
+static void test_retry_refused_keeps_id_free(void **state)
+{
+    struct fx *f = *state;
+    uint64_t payer = wallet(f, 1, EUR(10));
+    uint64_t shop = open_acct(f, ACCOUNT_WALLET, 1);
+    struct id128 order = new_id(f);
+    struct ledger_op op = op_xfer(order, payer, shop, EUR(20), TRANSFER_P2P, TRANSFER_RETRY_REFUSED);
+    struct ledger_op kept = op_xfer(new_id(f), payer, shop, EUR(20), TRANSFER_P2P, 0);
+    struct ledger_op chain[2];
+
+    expect_reject(f, &op, LEDGER_INSUFFICIENT_FUNDS, false);
+    expect_reject(f, &op, LEDGER_INSUFFICIENT_FUNDS, false);
+    expect_reject(f, &kept, LEDGER_INSUFFICIENT_FUNDS, true);
+    topup(f, payer, EUR(10));
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->res[0].duplicate, 0);
+    assert_int_equal(balance(f, payer), 0);
+    assert_int_equal(balance(f, shop), EUR(20));
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->res[0].duplicate, 1);
+    assert_int_equal(balance(f, shop), EUR(20));
+    /* The refusal kept without the flag still answers, though the money is there now. */
+    topup(f, payer, EUR(20));
+    assert_reason(run1(f, &kept), LEDGER_INSUFFICIENT_FUNDS);
+    /* A flagged chain whose second leg fails leaves both ids free. */
+    chain[0] = op_xfer(new_id(f), payer, shop, EUR(5), TRANSFER_P2P, TRANSFER_LINKED);
+    chain[1] = op_xfer(new_id(f), payer, shop, EUR(50), TRANSFER_P2P, TRANSFER_RETRY_REFUSED);
+    run(f, chain, 2);
+    assert_reason(f->res[0].reason, LEDGER_LINKED_EVENT_FAILED);
+    assert_reason(f->res[1].reason, LEDGER_INSUFFICIENT_FUNDS);
+    assert_int_equal(f->ch.rejection_count, 0);
+    chain[1].transfer.amount = EUR(10);
+    run(f, chain, 2);
+    assert_reason(f->res[0].reason, LEDGER_OK);
+    assert_reason(f->res[1].reason, LEDGER_OK);
+    assert_int_equal(balance(f, payer), EUR(5));
+    check_invariants(f);
+}
+
 static void test_reason_overflow(void **state)
 {
     struct fx *f = *state;
@@ -2613,6 +2656,7 @@ int main(void)
         T(test_reason_credit_account_not_found),
         T(test_reason_currency_mismatch),
         T(test_reason_insufficient_funds),
+        T(test_retry_refused_keeps_id_free),
         T(test_reason_overflow),
         T(test_reason_timeout_requires_pending),
         /* two-phase */
