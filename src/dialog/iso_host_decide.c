@@ -413,6 +413,7 @@ static void reverse_ops(struct iso_host *h, struct iso_host_step *s, const struc
     s->ops[0].type = LEDGER_OP_TRANSFER;
     t->channel = CHANNEL_ISO8583;
     t->kind = TRANSFER_WITHDRAWAL;
+    snprintf(t->ext_ref, sizeof(t->ext_ref), "iso:%.40s", s->req.orig);
     if (o->state == ISO_ORIG_HELD) {
         t->id = orig_id(h, s->req.orig, ID_VOID);
         t->link_id = o->hold_id;
