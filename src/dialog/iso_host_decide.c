@@ -184,32 +184,43 @@ static void post_op(const struct iso_host *h, struct iso_host_step *s, size_t i,
     s->n = i + 1;
 }
 
-/* The hold (and for cash its post) of an authorization or a financial request. */
-static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account, int64_t amount,
-                      bool fx, bool post_now)
+/* ops[0]: the original's withdrawal `what` (ID_HOLD, ID_FORCED) of amount from the card to the
+ * bank, with flags; the step's length 1 and the request's hold. */
+static struct transfer *withdrawal_op(const struct iso_host *h, struct iso_host_step *s, int what,
+                                      uint64_t account, int64_t amount, unsigned flags)
 {
     struct transfer *t = &s->ops[0].transfer;
-    unsigned f = 0;
 
     s->ops[0].type = LEDGER_OP_TRANSFER;
-    t->id = orig_id(h, s->req.orig, ID_HOLD);
+    t->id = orig_id(h, s->req.orig, what);
     t->debit_account_id = account;
     t->credit_account_id = h->cfg.bank_account;
     t->amount = amount;
     t->kind = TRANSFER_WITHDRAWAL;
-    t->flags = TRANSFER_PENDING | (post_now ? TRANSFER_LINKED : 0);
-    t->timeout_s = h->cfg.hold_timeout_s;
+    t->flags = (uint16_t)flags;
     t->channel = CHANNEL_ISO8583;
+    snprintf(t->ext_ref, sizeof(t->ext_ref), "iso:%.40s", s->req.orig);
+    s->n = 1;
+    s->req.hold_id = t->id;
+    s->req.amount_minor = amount;
+    return t;
+}
+
+/* The hold (and for cash its post) of an authorization or a financial request. */
+static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account, int64_t amount,
+                      bool fx, bool post_now)
+{
+    struct transfer *t = withdrawal_op(h, s, ID_HOLD, account, amount,
+                                       TRANSFER_PENDING | (post_now ? TRANSFER_LINKED : 0));
+    unsigned f = 0;
+
+    t->timeout_s = h->cfg.hold_timeout_s;
     if (pcode_is(s, "01") && h->cfg.atm_fee_schedule != 0) {
         t->fee_schedules[f++] = h->cfg.atm_fee_schedule;
     }
     if (fx && h->cfg.fx_fee_schedule != 0) {
         t->fee_schedules[f++] = h->cfg.fx_fee_schedule;
     }
-    snprintf(t->ext_ref, sizeof(t->ext_ref), "iso:%.40s", s->req.orig);
-    s->n = 1;
-    s->req.hold_id = t->id;
-    s->req.amount_minor = amount;
     s->req.state = post_now ? ISO_ORIG_POSTED : ISO_ORIG_HELD;
     s->req.posted_minor = post_now ? amount : 0;
     if (post_now) {
@@ -338,7 +349,6 @@ static uint64_t forced_card(struct iso_host *h, const struct iso_host_request *r
 static void decide_forced(struct iso_host *h, const struct iso_host_request *rq,
                           struct iso_host_step *s, const struct host_orig *o, int64_t now_us)
 {
-    struct transfer *t = &s->ops[0].transfer;
     uint64_t account = forced_card(h, rq, o);
     int64_t amount = 0;
     bool fx = false;
@@ -354,17 +364,7 @@ static void decide_forced(struct iso_host *h, const struct iso_host_request *rq,
     if (account == 0 || amount <= 0) {
         return; /* nothing to debit: logged by iso_host_done with the whole shortfall */
     }
-    s->ops[0].type = LEDGER_OP_TRANSFER;
-    t->id = orig_id(h, s->req.orig, ID_FORCED);
-    t->debit_account_id = account;
-    t->credit_account_id = h->cfg.bank_account;
-    t->amount = amount;
-    t->kind = TRANSFER_WITHDRAWAL;
-    t->flags = TRANSFER_BALANCING_DEBIT;
-    t->channel = CHANNEL_ISO8583;
-    snprintf(t->ext_ref, sizeof(t->ext_ref), "iso:%.40s", s->req.orig);
-    s->n = 1;
-    s->req.hold_id = t->id;
+    withdrawal_op(h, s, ID_FORCED, account, amount, TRANSFER_BALANCING_DEBIT);
     s->req.state = ISO_ORIG_POSTED;
     s->cash_minor = pcode_is(s, "01") ? amount : 0;
 }

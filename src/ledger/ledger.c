@@ -185,6 +185,26 @@ static int check_accounts(struct ledger *l, const struct transfer *t)
     return rc;
 }
 
+/* A row the ledger derives from a caller's transfer (a fee leg, a fee given back), after its
+ * accounts and funds are checked, timed after after_us. */
+static int emit_derived(struct ledger *l, struct transfer *row, int64_t after_us,
+                        struct ledger_changes *ch)
+{
+    int rc = check_accounts(l, row);
+
+    if (rc == LEDGER_OK) {
+        rc = check_funds(l, row->debit_account_id, row->credit_account_id, row->amount);
+    }
+    if (rc != LEDGER_OK) {
+        return rc;
+    }
+    MDT_ASSERT(view_rec_find(l, row->id) == NULL);
+    row->timestamp_us = next_ts(l, after_us);
+    view_apply_new(l, row);
+    emit_transfer(l, row, ch);
+    return LEDGER_OK;
+}
+
 /* Fee legs of a new transfer: one per schedule it names, debiting the payer, the payee or the
  * operator's account, crediting the fees account, pending if the transfer is pending. */
 static int add_fee_legs(struct ledger *l, const struct transfer *t, struct ledger_changes *ch,
@@ -232,17 +252,10 @@ static int add_fee_legs(struct ledger *l, const struct transfer *t, struct ledge
         leg.channel = t->channel;
         leg.expires_us = t->expires_us;
         leg.state = t->state;
-        rc = check_accounts(l, &leg);
-        if (rc == LEDGER_OK) {
-            rc = check_funds(l, leg.debit_account_id, leg.credit_account_id, fee);
-        }
+        rc = emit_derived(l, &leg, t->timestamp_us, ch);
         if (rc != LEDGER_OK) {
             return rc;
         }
-        MDT_ASSERT(view_rec_find(l, leg.id) == NULL);
-        leg.timestamp_us = next_ts(l, t->timestamp_us);
-        view_apply_new(l, &leg);
-        emit_transfer(l, &leg, ch);
         *fee_total += fee;
     }
     return LEDGER_OK;
@@ -351,19 +364,12 @@ static int refund_fee_legs(struct ledger *l, const struct transfer *t, uint32_t 
         row.channel = t->channel;
         row.state = TRANSFER_STATE_POSTED;
         memcpy(row.ext_ref, t->ext_ref, sizeof(row.ext_ref));
-        rc = check_accounts(l, &row);
-        if (rc == LEDGER_OK) {
-            rc = check_funds(l, row.debit_account_id, row.credit_account_id, left);
-        }
+        rc = emit_derived(l, &row, t->timestamp_us, ch);
         if (rc != LEDGER_OK) {
             return rc;
         }
-        MDT_ASSERT(view_rec_find(l, row.id) == NULL);
-        row.timestamp_us = next_ts(l, t->timestamp_us);
-        view_apply_new(l, &row);
         view_touch_rec(l, li);
         l->recs[li].refunded += left;
-        emit_transfer(l, &row, ch);
     }
     return LEDGER_OK;
 }
