@@ -8,7 +8,11 @@
 # partial completion; an ATM withdrawal in MAD converted at the rate with the ATM and exchange
 # fees; a retransmission (same answer, one hold); a balance inquiry; a reversal of the completed
 # authorization twice (the second changes nothing), of an authorization (its hold voided) and of
-# the ATM withdrawal (refunded); a reversal of an unknown original (00, recorded); a wrong PIN
+# the ATM withdrawal (refunded with its fees); a reversal of an unknown original (00,
+# recorded); a reversal naming its authorization by field 90 alone (voided), one naming nothing
+# (00, recorded) and a malformed one (30); forced posts of completions never authorized (once;
+# above the balance: what the card has, the shortfall kept and logged); the AES link's 32-hex
+# field 52 (ISO 9564 format 4: right PIN 00, wrong 55); a wrong PIN
 # three times (55, 55, 75, then 75 even with the right one); a blocked card (57); the daily cash
 # limit (61); a purchase above the balance (51); an expiry that is not the card's (54); the
 # in-flight limit (91); the store stopped by another process holding its write lock (91 within
