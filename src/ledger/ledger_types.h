@@ -108,6 +108,10 @@ enum transfer_flags {
      * outcome that may be tried more than once, such as a payment request's single payment:
      * the id still guards against a second success, never against a second attempt. */
     TRANSFER_RETRY_REFUSED = (1u << 6),
+    /* (TigerBeetle's balancing_debit) move at most amount: less when the debited account has
+     * less available, refused (insufficient_funds) when it has nothing; single-phase only. A card
+     * network's forced post (issue 15): the cash is gone, the card gives what it has. */
+    TRANSFER_BALANCING_DEBIT = (1u << 7),
 };
 
 enum transfer_state {
