@@ -338,7 +338,9 @@ static void show_flags(uint16_t flags)
                  {TRANSFER_POST_PENDING, "post_pending"},
                  {TRANSFER_VOID_PENDING, "void_pending"},
                  {TRANSFER_EXPIRE, "expire"},
-                 {TRANSFER_FEE_LEG, "fee_leg"}};
+                 {TRANSFER_FEE_LEG, "fee_leg"},
+                 {TRANSFER_BALANCING_DEBIT, "balancing_debit"},
+                 {TRANSFER_RETRY_REFUSED, "retry_refused"}};
     bool any = false;
 
     printf("%-12s ", "flags");

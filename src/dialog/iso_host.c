@@ -47,6 +47,51 @@ const struct iso_request_row *iso_host_req_find(struct iso_host *h, const char *
     return req_find(h, key);
 }
 
+/* The trace of a request's key (iso_host_key): its acquirer and STAN, the second and third
+ * parts, and its time, the last (the terminal before it may hold a '|'). "" when absent. */
+static void trace_of_key(const char *key, char out[STORE_ISO_ORIG_MAX])
+{
+    char acq[12] = "", stan[7] = "";
+    const char *p = strchr(key, '|');
+    const char *q = p != NULL ? strchr(p + 1, '|') : NULL;
+    const char *r = q != NULL ? strchr(q + 1, '|') : NULL;
+    const char *time = strrchr(key, '|');
+
+    out[0] = '\0';
+    if (r == NULL || time == r) {
+        return;
+    }
+    snprintf(acq, sizeof(acq), "%.*s", (int)(q - p - 1), p + 1);
+    snprintf(stan, sizeof(stan), "%.*s", (int)(r - q - 1), q + 1);
+    iso_host_trace(acq, stan, time + 1, out);
+}
+
+const struct iso_request_row *iso_host_req_by_trace(struct iso_host *h, const char *trace)
+{
+    struct index_pos pos;
+    char t[STORE_ISO_ORIG_MAX];
+
+    for (uint32_t v = index_find(&h->trace_ix, str_hash(trace), &pos); v != 0;
+         v = index_find_next(&h->trace_ix, &pos)) {
+        trace_of_key(h->reqs[v - 1].key, t);
+        if (strcmp(t, trace) == 0) {
+            return &h->reqs[v - 1];
+        }
+    }
+    return NULL;
+}
+
+/* Index request i (0-based) by its trace, when it has one. */
+static void trace_put(struct iso_host *h, size_t i)
+{
+    char t[STORE_ISO_ORIG_MAX];
+
+    trace_of_key(h->reqs[i].key, t);
+    if (t[0] != '\0' && index_put(&h->trace_ix, str_hash(t), (uint32_t)(i + 1)) < 0) {
+        MDT_ASSERT(!"iso host: trace index full");
+    }
+}
+
 void iso_host_req_put(struct iso_host *h, const struct iso_request_row *r)
 {
     struct iso_request_row *k = req_find(h, r->key);
@@ -60,6 +105,7 @@ void iso_host_req_put(struct iso_host *h, const struct iso_request_row *r)
     if (index_put(&h->req_ix, str_hash(r->key), (uint32_t)h->req_count) < 0) {
         MDT_ASSERT(!"iso host: request index full");
     }
+    trace_put(h, h->req_count - 1);
 }
 
 struct host_orig *iso_host_orig_get(struct iso_host *h, const char *orig, bool add)
@@ -143,6 +189,9 @@ void iso_host_row_apply(struct iso_host *h, const struct iso_request_row *r, int
         if (r->state == ISO_ORIG_HELD || (r->state == ISO_ORIG_POSTED && o->amount_minor == 0)) {
             o->amount_minor = r->amount_minor;
             o->cash_day = iso_host_day(r->created_us);
+        }
+        if (r->state == ISO_ORIG_HELD) {
+            o->expires_us = r->created_us + (int64_t)h->cfg.hold_timeout_s * 1000000;
         }
         if (r->state == ISO_ORIG_POSTED) {
             o->posted_minor = r->posted_minor;
@@ -240,6 +289,7 @@ int iso_host_create(const struct iso_host_config *cfg, struct dialog *dialog,
     h->cards = cards;
     h->vault = v;
     if (index_init(&h->req_ix, INDEX_ENTRIES_MAX) < 0 ||
+        index_init(&h->trace_ix, INDEX_ENTRIES_MAX) < 0 ||
         index_init(&h->orig_ix, INDEX_ENTRIES_MAX) < 0 ||
         index_init(&h->hcard_ix, INDEX_ENTRIES_MAX) < 0) {
         iso_host_free(h);
@@ -253,11 +303,13 @@ int iso_host_create(const struct iso_host_config *cfg, struct dialog *dialog,
 static void prune_reindex(struct iso_host *h)
 {
     index_clear(&h->req_ix);
+    index_clear(&h->trace_ix);
     index_clear(&h->orig_ix);
     for (size_t i = 0; i < h->req_count; i++) {
         if (index_put(&h->req_ix, str_hash(h->reqs[i].key), (uint32_t)(i + 1)) < 0) {
             MDT_ASSERT(!"iso host: request index full");
         }
+        trace_put(h, i);
     }
     for (size_t i = 0; i < h->orig_count; i++) {
         if (index_put(&h->orig_ix, str_hash(h->origs[i].orig), (uint32_t)(i + 1)) < 0) {
@@ -313,6 +365,7 @@ void iso_host_free(struct iso_host *h)
         return;
     }
     index_free(&h->req_ix);
+    index_free(&h->trace_ix);
     index_free(&h->orig_ix);
     index_free(&h->hcard_ix);
     free(h->reqs);
@@ -376,6 +429,18 @@ void iso_host_orig(const char *acq, const char *term, const char *rrn, char out[
     at = put(at, term, 8, '|');
     at = put(at, rrn, 12, '\0');
     *at = '\0';
+}
+
+void iso_host_trace(const char *acq, const char *stan, const char *time,
+                    char out[STORE_ISO_ORIG_MAX])
+{
+    while (*acq == '0') {
+        acq++; /* field 90 pads the acquirer to 11 digits, field 32 does not */
+    }
+    out[0] = '\0';
+    if (stan[0] != '\0' && time[0] != '\0') {
+        snprintf(out, STORE_ISO_ORIG_MAX, "%.11s|%.6s|%.10s", acq, stan, time);
+    }
 }
 
 const struct currency *iso_host_currency_numeric(const char *digits)

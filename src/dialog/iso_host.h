@@ -59,6 +59,7 @@ struct iso_host_sms {
 #define ISO_RC_WRONG_PIN "55"
 #define ISO_RC_NOT_PERMITTED "57"
 #define ISO_RC_CASH_LIMIT "61"
+#define ISO_RC_FORMAT_ERROR "30" /* a field the channel cannot read (a malformed field 90) */
 #define ISO_RC_PIN_TRIES "75"
 #define ISO_RC_UNAVAILABLE "91"
 #define ISO_RC_MALFUNCTION "96"
@@ -69,6 +70,7 @@ struct iso_host_request {
     char mti[5];
     char key[STORE_ISO_KEY_MAX];             /* the retransmission key: iso_host_key */
     char orig[STORE_ISO_ORIG_MAX];           /* the original transaction: iso_host_orig */
+    char orig_trace[STORE_ISO_ORIG_MAX];     /* field 90's original (iso_host_trace), "" none */
     char pcode[7];                           /* field 3 */
     int64_t amount_minor;                    /* field 4, in txn_currency's minor units */
     const struct currency *txn_currency;     /* field 49; NULL: the cards' */
@@ -104,6 +106,7 @@ struct iso_host_step {
     bool ledger_decides;        /* the code follows the ledger's result of ops[0] */
     bool is_undo;               /* the undoing of a late answer */
     bool advice;                /* an advice: always answered 00 */
+    bool forced;                /* a completion's forced post: the card gives what it has */
     int64_t cash_minor;         /* counted against the day's cash limit if approved */
     int64_t cash_release;       /* given back to it (a reversal) */
     struct card_pin_row pin;
@@ -136,12 +139,19 @@ void iso_host_key(const char *mti, const char *acq, const char *stan, const char
                   const char *term, const char *time, char out[STORE_ISO_KEY_MAX]);
 void iso_host_orig(const char *acq, const char *term, const char *rrn,
                    char out[STORE_ISO_ORIG_MAX]);
+/* How a 1987 reversal or completion names its original in field 90: the original's acquirer
+ * (leading zeros dropped, as field 32 carries it without them), STAN and transmission time. ""
+ * when the STAN or the time is empty. Every answered request is found by it. */
+void iso_host_trace(const char *acq, const char *stan, const char *time,
+                    char out[STORE_ISO_ORIG_MAX]);
 
 /*
- * Decide rq at now_us. Returns 1 with *answer filled when the answer is known now (a
- * retransmission of an answered request: its first answer), 0 with *out a step to submit, or
- * -MDT_EBUSY when the same request or another of its original is being decided (answer it when
- * that one is done, or 91), -MDT_ENOMEM.
+ * Decide rq at now_us. A reversal or completion whose orig_trace is set acts on the original
+ * that trace names (its own acquirer, terminal and RRN are then not used); one naming nothing is
+ * an unknown original, recorded under "90|<trace>". Returns 1 with *answer filled when the answer
+ * is known now (a retransmission of an answered request: its first answer), 0 with *out a step to
+ * submit, or -MDT_EBUSY when the same request or another of its original is being decided (answer
+ * it when that one is done, or 91), -MDT_ENOMEM.
  */
 int iso_host_receive(struct iso_host *h, const struct iso_host_request *rq, int64_t now_us,
                      struct iso_host_step **out, struct iso_host_answer *answer);

@@ -18,7 +18,7 @@
 
 /* Transfer ids of an original's money, from its key: a hold, its post, a refund, a void. The
  * vault's MAC, because the key's fields come from outside and must not be made to collide. */
-enum { ID_HOLD = 1, ID_POST = 2, ID_VOID = 3, ID_REFUND = 4 };
+enum { ID_HOLD = 1, ID_POST = 2, ID_VOID = 3, ID_REFUND = 4, ID_FORCED = 5 };
 
 static struct id128 orig_id(const struct iso_host *h, const char *orig, int what)
 {
@@ -27,7 +27,7 @@ static struct id128 orig_id(const struct iso_host *h, const char *orig, int what
     char text[STORE_ISO_ORIG_MAX + 16] = {'i', 's', 'o', '-', (char)('0' + what), '|'};
     struct id128 id;
 
-    MDT_ASSERT(what >= ID_HOLD && what <= ID_REFUND);
+    MDT_ASSERT(what >= 1 && what <= 9); /* one digit, as %d wrote it */
     iso_host_copy(text + 6, sizeof(text) - 6, orig);
     vault_mac(h->vault, text, 6 + strlen(text + 6), mac);
     memcpy(&id.hi, mac, 8);
@@ -54,7 +54,8 @@ static struct iso_host_step *step_alloc(void)
     return s;
 }
 
-static struct iso_host_step *step_new(const struct iso_host_request *rq, int64_t now_us)
+static struct iso_host_step *step_new(const struct iso_host_request *rq, const char *orig,
+                                      int64_t now_us)
 {
     struct iso_host_step *s = step_alloc();
 
@@ -62,7 +63,7 @@ static struct iso_host_step *step_new(const struct iso_host_request *rq, int64_t
         return NULL;
     }
     iso_host_copy(s->req.key, sizeof(s->req.key), rq->key);
-    iso_host_copy(s->req.orig, sizeof(s->req.orig), rq->orig);
+    iso_host_copy(s->req.orig, sizeof(s->req.orig), orig);
     iso_host_copy(s->req.mti, sizeof(s->req.mti), rq->mti);
     iso_host_copy(s->req.pcode, sizeof(s->req.pcode), rq->pcode);
     s->req.created_us = now_us;
@@ -185,32 +186,43 @@ static void post_op(const struct iso_host *h, struct iso_host_step *s, size_t i,
     s->n = i + 1;
 }
 
-/* The hold (and for cash its post) of an authorization or a financial request. */
-static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account, int64_t amount,
-                      bool fx, bool post_now)
+/* ops[0]: the original's withdrawal `what` (ID_HOLD, ID_FORCED) of amount from the card to the
+ * bank, with flags; the step's length 1 and the request's hold. */
+static struct transfer *withdrawal_op(const struct iso_host *h, struct iso_host_step *s, int what,
+                                      uint64_t account, int64_t amount, unsigned flags)
 {
     struct transfer *t = &s->ops[0].transfer;
-    unsigned f = 0;
 
     s->ops[0].type = LEDGER_OP_TRANSFER;
-    t->id = orig_id(h, s->req.orig, ID_HOLD);
+    t->id = orig_id(h, s->req.orig, what);
     t->debit_account_id = account;
     t->credit_account_id = h->cfg.bank_account;
     t->amount = amount;
     t->kind = TRANSFER_WITHDRAWAL;
-    t->flags = TRANSFER_PENDING | (post_now ? TRANSFER_LINKED : 0);
-    t->timeout_s = h->cfg.hold_timeout_s;
+    t->flags = (uint16_t)flags;
     t->channel = CHANNEL_ISO8583;
+    snprintf(t->ext_ref, sizeof(t->ext_ref), "iso:%.40s", s->req.orig);
+    s->n = 1;
+    s->req.hold_id = t->id;
+    s->req.amount_minor = amount;
+    return t;
+}
+
+/* The hold (and for cash its post) of an authorization or a financial request. */
+static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account, int64_t amount,
+                      bool fx, bool post_now)
+{
+    struct transfer *t = withdrawal_op(h, s, ID_HOLD, account, amount,
+                                       TRANSFER_PENDING | (post_now ? TRANSFER_LINKED : 0));
+    unsigned f = 0;
+
+    t->timeout_s = h->cfg.hold_timeout_s;
     if (pcode_is(s, "01") && h->cfg.atm_fee_schedule != 0) {
         t->fee_schedules[f++] = h->cfg.atm_fee_schedule;
     }
     if (fx && h->cfg.fx_fee_schedule != 0) {
         t->fee_schedules[f++] = h->cfg.fx_fee_schedule;
     }
-    snprintf(t->ext_ref, sizeof(t->ext_ref), "iso:%.40s", s->req.orig);
-    s->n = 1;
-    s->req.hold_id = t->id;
-    s->req.amount_minor = amount;
     s->req.state = post_now ? ISO_ORIG_POSTED : ISO_ORIG_HELD;
     s->req.posted_minor = post_now ? amount : 0;
     if (post_now) {
@@ -311,6 +323,54 @@ static void decide_auth(struct iso_host *h, const struct iso_host_request *rq,
     }
 }
 
+/* The card account of a forced post: the original's, else the PAN's card (0: none). */
+static uint64_t forced_card(struct iso_host *h, const struct iso_host_request *rq,
+                            const struct host_orig *o)
+{
+    uint8_t mac[32];
+    struct card_row *k = NULL;
+
+    if (o != NULL && o->card_account != 0) {
+        return o->card_account;
+    }
+    if (rq->pan[0] == '\0' || !card_luhn_valid(rq->pan) || h->cards == NULL) {
+        return 0;
+    }
+    card_vault_pan_mac(h->cards, rq->pan, mac);
+    return dialog_card_by_mac(h->dialog, mac, &k) == 0 ? k->account_id : 0;
+}
+
+/*
+ * A completion advice whose authorization this host does not hold (never seen, declined, or its
+ * hold expired): the network paid the cash already, so the card is debited now, once (the id
+ * derives from the original), whatever its status or limits say. The ledger's balancing debit
+ * takes at most what the card has, since a card never goes below zero: the shortfall stays in
+ * the request's row (amount asked, amount posted) and is logged for the operator. No fees: the
+ * host never authorized it.
+ */
+static void decide_forced(struct iso_host *h, const struct iso_host_request *rq,
+                          struct iso_host_step *s, const struct host_orig *o, int64_t now_us)
+{
+    uint64_t account = forced_card(h, rq, o);
+    int64_t amount = 0;
+    bool fx = false;
+
+    step_code(s, ISO_RC_APPROVED);
+    s->forced = true;
+    s->req.card_account = account;
+    if (amount_of(h, rq, now_us, &amount, &fx) != NULL || amount <= 0) {
+        amount = o != NULL ? o->amount_minor : 0;
+    }
+    s->req.amount_minor = amount;
+    s->req.state = ISO_ORIG_NONE;
+    if (account == 0 || amount <= 0) {
+        return; /* nothing to debit: logged by iso_host_done with the whole shortfall */
+    }
+    withdrawal_op(h, s, ID_FORCED, account, amount, TRANSFER_BALANCING_DEBIT);
+    s->req.state = ISO_ORIG_POSTED;
+    s->cash_minor = pcode_is(s, "01") ? amount : 0;
+}
+
 /* 0220: post the original's hold, fully or partly (field 4 is the final amount). */
 static void decide_completion(struct iso_host *h, const struct iso_host_request *rq,
                               struct iso_host_step *s, const struct host_orig *o, int64_t now_us)
@@ -320,10 +380,15 @@ static void decide_completion(struct iso_host *h, const struct iso_host_request 
 
     s->advice = true;
     s->req.card_account = o != NULL ? o->card_account : 0;
-    if (o == NULL || o->state != ISO_ORIG_HELD) {
-        /* Unknown, or posted, voided or expired already: nothing more to post. */
+    if (o == NULL || o->state == ISO_ORIG_NONE ||
+        (o->state == ISO_ORIG_HELD && now_us >= o->expires_us)) {
+        decide_forced(h, rq, s, o, now_us);
+        return;
+    }
+    if (o->state != ISO_ORIG_HELD) {
+        /* Posted, voided or refunded already: nothing more to post. */
         step_code(s, ISO_RC_APPROVED);
-        s->req.state = o != NULL ? o->state : ISO_ORIG_NONE;
+        s->req.state = o->state;
         return;
     }
     if (amount_of(h, rq, now_us, &amount, &fx) != NULL || amount <= 0 || amount > o->amount_minor) {
@@ -350,6 +415,7 @@ static void reverse_ops(struct iso_host *h, struct iso_host_step *s, const struc
     s->ops[0].type = LEDGER_OP_TRANSFER;
     t->channel = CHANNEL_ISO8583;
     t->kind = TRANSFER_WITHDRAWAL;
+    snprintf(t->ext_ref, sizeof(t->ext_ref), "iso:%.40s", s->req.orig);
     if (o->state == ISO_ORIG_HELD) {
         t->id = orig_id(h, s->req.orig, ID_VOID);
         t->link_id = o->hold_id;
@@ -401,10 +467,22 @@ int iso_host_receive(struct iso_host *h, const struct iso_host_request *rq, int6
                      struct iso_host_step **out, struct iso_host_answer *answer)
 {
     const struct iso_request_row *done = iso_host_req_find(h, rq->key);
-    struct host_orig *o = iso_host_orig_get(h, rq->orig, false);
+    const char *orig = rq->orig;
+    char named[STORE_ISO_ORIG_MAX];
+    struct host_orig *o;
     struct iso_host_step *s;
 
     *out = NULL;
+    if (rq->orig_trace[0] != '\0' &&
+        (rq->mti[1] == '4' || (rq->mti[1] == '2' && rq->mti[2] == '2'))) {
+        /* Field 90 names the original: found by it, or an unknown one of its own. */
+        const struct iso_request_row *first = iso_host_req_by_trace(h, rq->orig_trace);
+
+        snprintf(named, sizeof(named), first != NULL ? "%s" : "90|%.28s",
+                 first != NULL ? first->orig : rq->orig_trace);
+        orig = named;
+    }
+    o = iso_host_orig_get(h, orig, false);
     if (done != NULL) {
         answer_of(h, done, answer);
         if (rq->mti[2] == '2' && strcmp(done->code, ISO_RC_UNAVAILABLE) != 0) {
@@ -415,7 +493,7 @@ int iso_host_receive(struct iso_host *h, const struct iso_host_request *rq, int6
     if (o != NULL && o->busy) {
         return -MDT_EBUSY;
     }
-    s = step_new(rq, now_us);
+    s = step_new(rq, orig, now_us);
     if (s == NULL) {
         return -MDT_ENOMEM;
     }
@@ -429,7 +507,7 @@ int iso_host_receive(struct iso_host *h, const struct iso_host_request *rq, int6
     } else {
         decide_auth(h, rq, s, now_us);
     }
-    o = iso_host_orig_get(h, rq->orig, true);
+    o = iso_host_orig_get(h, orig, true);
     o->busy = true;
     *out = s;
     return 0;
@@ -479,6 +557,15 @@ size_t iso_host_hook(void *ctx, const struct ledger *l, const struct ledger_resu
             }
         }
     }
+    if (s->forced && n > 0) {
+        /* What the card gave of a forced post (the rest is the row's shortfall). */
+        s->req.posted_minor = results[0].reason == LEDGER_OK ? results[0].amount : 0;
+        if (results[0].reason != LEDGER_OK) {
+            s->req.state = ISO_ORIG_NONE;
+            s->req.hold_id = (struct id128){0};
+            s->cash_minor = 0;
+        }
+    }
     a = s->req.card_account != 0 ? ledger_account_get(l, s->req.card_account) : NULL;
     if (a != NULL) {
         s->req.balance_minor = a->credits_posted - a->debits_posted - a->debits_pending;
@@ -526,6 +613,19 @@ void iso_host_done(struct iso_host *h, struct iso_host_step *s, int rc,
         delta = s->cash_release > 0 ? -s->cash_release : s->cash_minor;
     }
     iso_host_row_apply(h, &s->req, delta);
+    if (s->forced && s->req.posted_minor < s->req.amount_minor) {
+        /* The network paid cash the card could not cover: the operator's to recover. */
+        log_warn("iso8583: forced post of completion %s: %lld of %lld posted on card account "
+                 "%llu, %lld short (its iso_requests row keeps both)",
+                 s->req.key, (long long)s->req.posted_minor, (long long)s->req.amount_minor,
+                 (unsigned long long)s->req.card_account,
+                 (long long)(s->req.amount_minor - s->req.posted_minor));
+    } else if (s->req.mti[1] == '2' && s->req.mti[2] == '2' && s->ledger_decides &&
+               strcmp(s->req.code, ISO_RC_APPROVED) != 0) {
+        /* A hold that expired between the decision and the ledger (milliseconds): unposted. */
+        log_warn("iso8583: completion %s could not post its hold (%s): post it by hand", s->req.key,
+                 s->req.code);
+    }
     answer_of(h, &s->req, answer);
     if (s->advice) {
         memcpy(answer->code, ISO_RC_APPROVED, 3); /* an advice is acknowledged, not decided */

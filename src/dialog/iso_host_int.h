@@ -18,8 +18,9 @@ struct host_orig {
     struct id128 hold_id;
     int64_t amount_minor, posted_minor, cash_minor;
     int32_t cash_day;
-    uint16_t state; /* enum iso_orig_state */
-    bool busy;      /* a request of it is being decided */
+    int64_t expires_us; /* a held original's hold expires then (its request's time + expiry) */
+    uint16_t state;     /* enum iso_orig_state */
+    bool busy;          /* a request of it is being decided */
 };
 
 /* A card's PIN and its cash today. */
@@ -39,6 +40,7 @@ struct iso_host {
     struct iso_request_row *reqs;
     size_t req_count, req_cap;
     struct index req_ix;
+    struct index trace_ix; /* requests by iso_host_trace of their key (field 90 names them) */
     struct host_orig *origs;
     size_t orig_count, orig_cap;
     struct index orig_ix;
@@ -53,6 +55,8 @@ struct iso_host {
 int32_t iso_host_day(int64_t us);
 /* The answered request of key, or NULL. */
 const struct iso_request_row *iso_host_req_find(struct iso_host *h, const char *key);
+/* The answered request whose acquirer, STAN and transmission time make trace, or NULL. */
+const struct iso_request_row *iso_host_req_by_trace(struct iso_host *h, const char *trace);
 /* Record the answer of a request in memory (a retransmission gets it). */
 void iso_host_req_put(struct iso_host *h, const struct iso_request_row *r);
 /* The original orig, added (empty) when add is set; NULL otherwise when unknown. */

@@ -259,6 +259,9 @@ void dialog_request_pay_op(struct dialog *d, const struct payment_request_row *r
     memset(op, 0, sizeof(*op));
     op->type = LEDGER_OP_TRANSFER;
     op->transfer.id = r->transfer_id;
+    /* The id is the order's one payment: a payer refused now (funds short, a limit) may pay
+     * it later, or someone else may; the id still stops a second success. */
+    op->transfer.flags = TRANSFER_RETRY_REFUSED;
     op->transfer.debit_account_id = debit;
     op->transfer.credit_account_id = request_credit(d, r);
     op->transfer.amount = r->amount_minor;

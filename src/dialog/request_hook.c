@@ -136,12 +136,17 @@ static void hook_pay(struct dialog_step *s, const struct ledger *l, const struct
         return;
     }
     if (r->reason != LEDGER_OK) {
-        /* Nothing moved: the request stays pending, the payer is told why. */
+        /* Nothing moved and the order's payment id stays free (TRANSFER_RETRY_REFUSED): the
+         * request stays pending, the payer is told why and can pay it once that is mended. */
         s->outcome = OUTCOME_REFUSED;
         s->request_changed = false;
         s->conversation_changed = false;
-        dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUSED,
-                     ledger_reason_name(r->reason));
+        if (s->customer.account_id != 0) {
+            dialog_refusal(s, l, r->reason, rows, count, cap); /* a wallet's own words */
+        } else {
+            dialog_reply(s, rows, count, cap, NULL, s->lang, TEXT_REFUSED,
+                         ledger_reason_name(r->reason));
+        }
         return;
     }
     confirmed(s, r, rows, count, cap);

@@ -11,11 +11,13 @@
 #include "ledger/ledger_int.h"
 
 /* Tags of ids the ledger derives from a caller's id (id128_derive). */
-#define TAG_FEE_LEG 1u    /* + leg index: fee legs of a transfer */
-#define TAG_EXPIRE 0x100u /* the expiry row of a pending transfer */
+#define TAG_FEE_LEG 1u        /* + leg index: fee legs of a transfer */
+#define TAG_EXPIRE 0x100u     /* the expiry row of a pending transfer */
+#define TAG_FEE_REFUND 0x200u /* + leg index: the refund of a withdrawal's fee leg */
 
-static const uint16_t caller_flags =
-    TRANSFER_LINKED | TRANSFER_PENDING | TRANSFER_POST_PENDING | TRANSFER_VOID_PENDING;
+static const uint16_t caller_flags = TRANSFER_LINKED | TRANSFER_PENDING | TRANSFER_POST_PENDING |
+                                     TRANSFER_VOID_PENDING | TRANSFER_RETRY_REFUSED |
+                                     TRANSFER_BALANCING_DEBIT;
 
 /* FNV-1a over the caller-set fields, in a fixed order. */
 uint64_t transfer_fingerprint(const struct transfer *t)
@@ -184,6 +186,26 @@ static int check_accounts(struct ledger *l, const struct transfer *t)
     return rc;
 }
 
+/* A row the ledger derives from a caller's transfer (a fee leg, a fee given back), after its
+ * accounts and funds are checked, timed after after_us. */
+static int emit_derived(struct ledger *l, struct transfer *row, int64_t after_us,
+                        struct ledger_changes *ch)
+{
+    int rc = check_accounts(l, row);
+
+    if (rc == LEDGER_OK) {
+        rc = check_funds(l, row->debit_account_id, row->credit_account_id, row->amount);
+    }
+    if (rc != LEDGER_OK) {
+        return rc;
+    }
+    MDT_ASSERT(view_rec_find(l, row->id) == NULL);
+    row->timestamp_us = next_ts(l, after_us);
+    view_apply_new(l, row);
+    emit_transfer(l, row, ch);
+    return LEDGER_OK;
+}
+
 /* Fee legs of a new transfer: one per schedule it names, debiting the payer, the payee or the
  * operator's account, crediting the fees account, pending if the transfer is pending. */
 static int add_fee_legs(struct ledger *l, const struct transfer *t, struct ledger_changes *ch,
@@ -231,17 +253,10 @@ static int add_fee_legs(struct ledger *l, const struct transfer *t, struct ledge
         leg.channel = t->channel;
         leg.expires_us = t->expires_us;
         leg.state = t->state;
-        rc = check_accounts(l, &leg);
-        if (rc == LEDGER_OK) {
-            rc = check_funds(l, leg.debit_account_id, leg.credit_account_id, fee);
-        }
+        rc = emit_derived(l, &leg, t->timestamp_us, ch);
         if (rc != LEDGER_OK) {
             return rc;
         }
-        MDT_ASSERT(view_rec_find(l, leg.id) == NULL);
-        leg.timestamp_us = next_ts(l, t->timestamp_us);
-        view_apply_new(l, &leg);
-        emit_transfer(l, &leg, ch);
         *fee_total += fee;
     }
     return LEDGER_OK;
@@ -290,6 +305,76 @@ static int check_new(struct ledger *l, const struct transfer *t, uint32_t *orig)
     return LEDGER_OK;
 }
 
+/* A balancing debit moves what the debited account has, at most its amount (TigerBeetle's
+ * balancing_debit): t->amount is lowered before the limits and funds are checked. Only an
+ * account without overdraft has a bound; nothing available is insufficient_funds. */
+static int balance_debit(struct ledger *l, struct transfer *t)
+{
+    const struct account *dr = view_account(l, t->debit_account_id);
+    int64_t avail;
+
+    if (!(t->flags & TRANSFER_BALANCING_DEBIT) || !(dr->flags & ACCOUNT_NO_OVERDRAFT)) {
+        return LEDGER_OK;
+    }
+    avail = dr->credits_posted - dr->debits_posted - dr->debits_pending;
+    if (avail <= 0) {
+        return LEDGER_INSUFFICIENT_FUNDS;
+    }
+    if (t->amount > avail) {
+        t->amount = avail;
+    }
+    return LEDGER_OK;
+}
+
+/*
+ * A card network's reversal takes back the whole withdrawal (issue 15): once a refund brings a
+ * card withdrawal's refunds to all it moved, what is left of each of its fee legs (the ATM and
+ * exchange fees) goes back too, as a refund of that leg in the same unit, debiting the fees
+ * account. A partial refund keeps the fees; a refund that names fee schedules of its own
+ * returns none (its legs' ids would meet). Limits are not checked: giving a fee back is no load.
+ */
+static int refund_fee_legs(struct ledger *l, const struct transfer *t, uint32_t orig,
+                           struct ledger_changes *ch)
+{
+    struct id128 oid = l->recs[orig].id;
+    int64_t moved =
+        (l->recs[orig].flags & TRANSFER_PENDING) ? l->recs[orig].settled : l->recs[orig].amount;
+
+    if (l->recs[orig].kind != TRANSFER_WITHDRAWAL || l->recs[orig].refunded != moved ||
+        t->fee_schedules[0] != 0 || t->fee_schedules[1] != 0) {
+        return LEDGER_OK;
+    }
+    for (uint32_t i = 0; i < TRANSFER_FEES_MAX; i++) {
+        struct rec *leg = view_rec_find(l, id128_derive(oid, TAG_FEE_LEG + i));
+        struct transfer row;
+        int64_t left = 0;
+        uint32_t li;
+        int rc;
+
+        if (leg == NULL || view_refundable(l, leg->id, &left) == NULL || left <= 0) {
+            continue;
+        }
+        li = (uint32_t)(leg - l->recs);
+        memset(&row, 0, sizeof(row));
+        row.id = id128_derive(t->id, TAG_FEE_REFUND + i);
+        row.debit_account_id = leg->credit;
+        row.credit_account_id = leg->debit;
+        row.amount = left;
+        row.link_id = leg->id;
+        row.kind = TRANSFER_REFUND;
+        row.channel = t->channel;
+        row.state = TRANSFER_STATE_POSTED;
+        memcpy(row.ext_ref, t->ext_ref, sizeof(row.ext_ref));
+        rc = emit_derived(l, &row, t->timestamp_us, ch);
+        if (rc != LEDGER_OK) {
+            return rc;
+        }
+        view_touch_rec(l, li);
+        l->recs[li].refunded += left;
+    }
+    return LEDGER_OK;
+}
+
 /* A single-phase or pending transfer, with its refund bookkeeping and fee legs. */
 static int exec_new(struct ledger *l, struct transfer *t, int64_t now_us, struct ledger_result *res,
                     struct ledger_changes *ch)
@@ -299,6 +384,10 @@ static int exec_new(struct ledger *l, struct transfer *t, int64_t now_us, struct
     int64_t ts;
     int rc = check_new(l, t, &orig);
 
+    if (rc != LEDGER_OK) {
+        return rc;
+    }
+    rc = balance_debit(l, t);
     if (rc != LEDGER_OK) {
         return rc;
     }
@@ -332,6 +421,12 @@ static int exec_new(struct ledger *l, struct transfer *t, int64_t now_us, struct
     }
     res->timestamp_us = ts;
     res->amount = t->amount;
+    if (orig != UINT32_MAX) {
+        rc = refund_fee_legs(l, t, orig, ch);
+        if (rc != LEDGER_OK) {
+            return rc;
+        }
+    }
     return add_fee_legs(l, t, ch, &res->fee_minor);
 }
 
@@ -544,7 +639,8 @@ static int exec_transfer(struct ledger *l, const struct ledger_op *op, int64_t n
         return old->reason;
     }
     phase = t.flags & (TRANSFER_PENDING | TRANSFER_POST_PENDING | TRANSFER_VOID_PENDING);
-    if ((t.flags & ~caller_flags) != 0 || (phase & (phase - 1)) != 0) {
+    if ((t.flags & ~caller_flags) != 0 || (phase & (phase - 1)) != 0 ||
+        ((t.flags & TRANSFER_BALANCING_DEBIT) && phase != 0)) {
         return LEDGER_FLAGS_INVALID;
     }
     if (t.kind >= TRANSFER_KIND_COUNT) {
@@ -722,12 +818,20 @@ static int exec_op(struct ledger *l, const struct ledger_op *op, int64_t now_us,
 }
 
 /* A failed unit: undo it, then give each op its answer. The op that failed keeps its reason;
- * the others fail with it, unless they are retries of ids that already have an answer. */
+ * the others fail with it, unless they are retries of ids that already have an answer. A unit
+ * with one op marked TRANSFER_RETRY_REFUSED keeps none of its refusals: its ids stay free. */
 static void fail_unit(struct ledger *l, const struct ledger_op *ops, size_t first, size_t last,
                       size_t failed, int reason, int64_t now_us, struct ledger_result *results,
                       struct ledger_changes *ch)
 {
+    bool keep = true;
+
     view_unit_rollback(l, ch);
+    for (size_t k = first; k <= last; k++) {
+        if (ops[k].type == LEDGER_OP_TRANSFER && (ops[k].transfer.flags & TRANSFER_RETRY_REFUSED)) {
+            keep = false;
+        }
+    }
     for (size_t k = first; k <= last; k++) {
         struct ledger_result *res = &results[k];
         const struct rec *old = NULL;
@@ -744,7 +848,7 @@ static void fail_unit(struct ledger *l, const struct ledger_op *ops, size_t firs
         }
         memset(res, 0, sizeof(*res));
         res->reason = (uint16_t)r;
-        if (ops[k].type == LEDGER_OP_TRANSFER) {
+        if (ops[k].type == LEDGER_OP_TRANSFER && keep) {
             store_rejection(l, &ops[k].transfer, r, now_us, ch);
         }
     }

@@ -103,6 +103,15 @@ enum transfer_flags {
     TRANSFER_VOID_PENDING = (1u << 3), /* void the pending transfer named by pending_id */
     TRANSFER_EXPIRE = (1u << 4),       /* written by the ledger only: a pending timed out */
     TRANSFER_FEE_LEG = (1u << 5),      /* written by the ledger only: a fee leg of pending_id */
+    /* A refusal on the merits (funds short, a limit, an account blocked) is not kept under the
+     * id, so the same id can be tried again and succeed later. For ids that stand for one
+     * outcome that may be tried more than once, such as a payment request's single payment:
+     * the id still guards against a second success, never against a second attempt. */
+    TRANSFER_RETRY_REFUSED = (1u << 6),
+    /* (TigerBeetle's balancing_debit) move at most amount: less when the debited account has
+     * less available, refused (insufficient_funds) when it has nothing; single-phase only. A card
+     * network's forced post (issue 15): the cash is gone, the card gives what it has. */
+    TRANSFER_BALANCING_DEBIT = (1u << 7),
 };
 
 enum transfer_state {

@@ -498,12 +498,25 @@ struct rec *view_refundable(struct ledger *l, struct id128 id, int64_t *left)
     /* A two-phase order is refunded by the id of its pending transfer, never by its post row:
      * one original, one refund counter. */
     if (r == NULL || r->reason != LEDGER_OK ||
-        (r->flags &
-         (TRANSFER_FEE_LEG | TRANSFER_EXPIRE | TRANSFER_VOID_PENDING | TRANSFER_POST_PENDING))) {
+        (r->flags & (TRANSFER_EXPIRE | TRANSFER_VOID_PENDING | TRANSFER_POST_PENDING))) {
         return NULL;
     }
     if (r->state != TRANSFER_STATE_POSTED) {
         return NULL;
+    }
+    if (r->flags & TRANSFER_FEE_LEG) {
+        /* A fee leg only of a card's withdrawal, given back with it by a reversal (issue 15);
+         * no other fee is refundable. */
+        const struct rec *parent = view_rec_find(l, r->link);
+
+        if (parent == NULL || parent->kind != TRANSFER_WITHDRAWAL ||
+            (parent->flags & TRANSFER_FEE_LEG) || view_account(l, r->debit) == NULL ||
+            view_account(l, r->debit)->kind != ACCOUNT_CARD) {
+            return NULL;
+        }
+        moved = (r->flags & TRANSFER_PENDING) ? r->settled : r->amount;
+        *left = moved - r->refunded;
+        return r;
     }
     switch (r->kind) {
     case TRANSFER_P2P:

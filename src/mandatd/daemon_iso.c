@@ -274,8 +274,30 @@ static void request_pan(const struct iso8583_msg *m, char pan[20])
     vault_wipe(track, sizeof(track));
 }
 
-/* What the host needs of msg, into rq: 0, or -MDT_EINVAL when a currency or amount is not one
- * this host knows (answered 05 at once). */
+/* Field 90's original into rq->orig_trace: 0 (absent or all zeros: ""), or -MDT_EPARSE when it
+ * is malformed (logged with the reason, answered 30). An acquirer of zeros there is the
+ * request's own (field 32). */
+static int request_original(const struct iso_dlink *l, const struct iso8583_msg *m, const char *acq,
+                            struct iso_host_request *rq)
+{
+    struct iso8583_original od;
+    struct mdt_err err = {0};
+    int rc = iso8583_original_parse(m, &od, &err);
+
+    if (rc == -MDT_ENOTFOUND) {
+        return 0;
+    }
+    if (rc < 0) {
+        log_warn("iso8583 %s: %s %s refused: %s", l->cfg->name, m->mti, rq->key, err.msg);
+        return -MDT_EPARSE;
+    }
+    iso_host_trace(strspn(od.acquirer, "0") == strlen(od.acquirer) ? acq : od.acquirer, od.stan,
+                   od.transmission, rq->orig_trace);
+    return 0;
+}
+
+/* What the host needs of msg, into rq: 0, -MDT_EINVAL when a currency or amount is not one this
+ * host knows (answered 05 at once), or -MDT_EPARSE when field 90 is malformed (30). */
 static int request_read(const struct iso_dlink *l, const struct iso8583_msg *m,
                         struct iso_host_request *rq)
 {
@@ -313,7 +335,7 @@ static int request_read(const struct iso_dlink *l, const struct iso8583_msg *m,
         rq->pin_block_len = len;
     }
     rq->zpk = l->zpk;
-    return 0;
+    return request_original(l, m, acq, rq);
 }
 
 static void on_request(struct iso_link_request *rq, const struct iso8583_msg *msg, void *arg)
@@ -335,8 +357,8 @@ static void on_request(struct iso_link_request *rq, const struct iso8583_msg *ms
         answer(rq, &a);
         return;
     }
-    if (rc == -MDT_EINVAL) {
-        answer_code(rq, ISO_RC_DO_NOT_HONOR);
+    if (rc == -MDT_EINVAL || rc == -MDT_EPARSE) {
+        answer_code(rq, rc == -MDT_EPARSE ? ISO_RC_FORMAT_ERROR : ISO_RC_DO_NOT_HONOR);
         return;
     }
     if (rc == -MDT_EBUSY) {
@@ -509,17 +531,20 @@ static int link_start(struct iso_daemon *id, size_t i, struct mdt_err *err)
 {
     const struct config_iso *c = &id->d->cfg->iso[i];
     struct iso_dlink *l = &id->links[i];
-    struct iso_link_config lc = {.name = c->name,
-                                 .listen = c->listen[0] ? c->listen : NULL,
-                                 .connect = c->connect[0] ? c->connect : NULL,
-                                 .inflight_max = c->in_flight,
-                                 .echo_idle_ms = c->echo_idle_s * 1000,
-                                 .echo_wait_ms = 10000,
-                                 .reconnect_ms = 500,
-                                 .sign_on = c->connect[0] != '\0',
-                                 .tls_cert = c->tls_cert[0] ? c->tls_cert : NULL,
-                                 .tls_key = c->tls_key[0] ? c->tls_key : NULL,
-                                 .tls_ca = c->tls_ca[0] ? c->tls_ca : NULL};
+    struct iso_link_config lc = {
+        .name = c->name,
+        .listen = c->listen[0] ? c->listen : NULL,
+        .connect = c->connect[0] ? c->connect : NULL,
+        .inflight_max = c->in_flight,
+        .echo_idle_ms = c->echo_idle_s * 1000,
+        .echo_wait_ms = 10000,
+        .reconnect_ms = 500,
+        .sign_on = c->connect[0] != '\0',
+        /* An AES zone PIN key's blocks are ISO 9564 format 4: 16 bytes. */
+        .profile = {.pin_block_len = strncmp(c->zpk_alg, "aes", 3) == 0 ? 16 : 0},
+        .tls_cert = c->tls_cert[0] ? c->tls_cert : NULL,
+        .tls_key = c->tls_key[0] ? c->tls_key : NULL,
+        .tls_ca = c->tls_ca[0] ? c->tls_ca : NULL};
     int rc;
 
     l->owner = id;

@@ -3,6 +3,8 @@
 // npm `iso_8583` package (not by mandat's codec, not by the tests' own Python codec). A test
 // drives it over stdin/stdout, one JSON object a line:
 //   {"op":"connect","conn":"a","port":1234}             -> {"ok":true}
+//      ("pin_hex":32 for a link whose zone PIN key is AES: field 52 of 32 hex characters, an
+//      ISO 9564 format 4 block of 16 bytes, on that connection)
 //   {"op":"request","conn":"a","mti":"0100","fields":{"2":"...","11":"000123",...}}
 //                                                        -> {"mti":"0110","fields":{...},"ms":12.3}
 //      (waits for the answer carrying the same STAN, field 11; ms is the time it took)
@@ -44,12 +46,12 @@ function out(obj) {
     process.stdout.write(JSON.stringify(obj) + '\n');
 }
 
-function pack(mti, fields) {
+function pack(mti, fields, formats) {
     const msg = {0: mti};
     for (const k of Object.keys(fields)) {
         msg[k] = String(fields[k]);
     }
-    const iso = new Iso8583(msg, FORMATS);
+    const iso = new Iso8583(msg, formats);
     const buf = iso.getBufferMessage();
     if (!Buffer.isBuffer(buf)) {
         throw new Error('iso_8583 refused the message: ' + JSON.stringify(buf));
@@ -78,8 +80,12 @@ function unpack(body) {
     return {mti: json[0], fields};
 }
 
-function connect(name, port, done) {
-    const c = {sock: net.connect(port, '127.0.0.1'), buf: Buffer.alloc(0), waiting: new Map()};
+function connect(name, port, pinHex, done) {
+    const c = {sock: net.connect(port, '127.0.0.1'), buf: Buffer.alloc(0), waiting: new Map(),
+               formats: FORMATS};
+    if (pinHex) {
+        c.formats = {...FORMATS, 52: {...FORMATS[52], MaxLen: pinHex}};
+    }
     let connected = false;
     c.sock.setNoDelay(true);
     c.sock.on('connect', () => {
@@ -135,7 +141,7 @@ function failAll(c, why) {
 function handle(cmd, next) {
     const c = conns.get(cmd.conn);
     if (cmd.op === 'connect') {
-        connect(cmd.conn, cmd.port, (e) => {
+        connect(cmd.conn, cmd.port, cmd.pin_hex, (e) => {
             out(e ? {error: e.message} : {ok: true});
             next();
         });
@@ -154,7 +160,7 @@ function handle(cmd, next) {
     }
     let frame;
     try {
-        frame = pack(cmd.mti, cmd.fields);
+        frame = pack(cmd.mti, cmd.fields, c.formats);
     } catch (e) {
         out({error: e.message});
         return next();

@@ -8,7 +8,11 @@
 # partial completion; an ATM withdrawal in MAD converted at the rate with the ATM and exchange
 # fees; a retransmission (same answer, one hold); a balance inquiry; a reversal of the completed
 # authorization twice (the second changes nothing), of an authorization (its hold voided) and of
-# the ATM withdrawal (refunded); a reversal of an unknown original (00, recorded); a wrong PIN
+# the ATM withdrawal (refunded with its fees); a reversal of an unknown original (00,
+# recorded); a reversal naming its authorization by field 90 alone (voided), one naming nothing
+# (00, recorded) and a malformed one (30); forced posts of completions never authorized (once;
+# above the balance: what the card has, the shortfall kept and logged); the AES link's 32-hex
+# field 52 (ISO 9564 format 4: right PIN 00, wrong 55); a wrong PIN
 # three times (55, 55, 75, then 75 even with the right one); a blocked card (57); the daily cash
 # limit (61); a purchase above the balance (51); an expiry that is not the card's (54); the
 # in-flight limit (91); the store stopped by another process holding its write lock (91 within
@@ -45,6 +49,8 @@ MANDAT, MANDATD = sys.argv[1], sys.argv[2]
 DEADLINE = time.monotonic() + 80
 TMP = tempfile.mkdtemp(prefix='mandat-iso-host-')
 ZPK = '0123456789ABCDEFFEDCBA9876543210'
+AES_ZPK = '000102030405060708090A0B0C0D0E0F'
+AES_PORT = [0]  # the [iso8583.aes] link's, set by start()
 LOCK_ANSWER_MS = 1000
 passed = failed = 0
 outputs = []  # what the commands printed, searched for card numbers at the end
@@ -144,6 +150,22 @@ def pin_block(pin, pan):
     return r.stdout.hex().upper()
 
 
+def aes_ecb(data):
+    r = subprocess.run(['openssl', 'enc', '-aes-128-ecb', '-K', AES_ZPK, '-nopad', '-e'],
+                       input=data, capture_output=True, check=True)
+    return r.stdout
+
+
+def pin_block_aes(pin, pan):
+    """ISO 9564 format 4 under the AES-128 test ZPK, by openssl: the PIN field (4, N, the
+    digits, A fill, 8 random bytes) enciphered, xor the PAN field (M = length - 12, the PAN,
+    zeros), enciphered again."""
+    pinf = bytes.fromhex(('4%d%s' % (len(pin), pin)).ljust(16, 'A')) + os.urandom(8)
+    panf = bytes.fromhex(('%d%s' % (len(pan) - 12, pan)).ljust(32, '0'))
+    b = bytes(x ^ y for x, y in zip(aes_ecb(pinf), panf))
+    return aes_ecb(b).hex().upper()
+
+
 def cli(*args, stdin=None):
     r = subprocess.run([MANDAT, '--config', TMP + '/mandat.conf'] + list(args), input=stdin,
                        capture_output=True, text=True, timeout=20)
@@ -175,6 +197,7 @@ def start():
         conf = re.sub(r'(?s)(\[http\].*?^%s = 127\.0\.0\.1:)\d+$' % name, r'\g<1>' + port, conf,
                       count=1, flags=re.M)
     open(TMP + '/mandat.conf', 'w').write(conf)
+    AES_PORT[0] = int(found['iso8583.aes'].rsplit(':', 1)[1])
     return [int(found['iso8583.' + n].rsplit(':', 1)[1]) for n in ('atm', 'busy', 'lock')]
 
 
@@ -206,10 +229,10 @@ NPM = None
 class Switch:
     """One connection of the npm switch; request() sends and waits for the answer of that STAN."""
 
-    def __init__(self, port):
+    def __init__(self, port, pin_hex=0):
         NPM.n += 1
         self.conn = 'c%d' % NPM.n
-        r = NPM.call(op='connect', conn=self.conn, port=port)
+        r = NPM.call(op='connect', conn=self.conn, port=port, pin_hex=pin_hex)
         assert r.get('ok'), 'connect: %s' % r
 
     def request(self, mti, fields):
@@ -288,6 +311,12 @@ def hold_count(orig):
                   " AND (flags & 32) = 0", ('iso:' + orig,))[0][0])
 
 
+def transfer_kind(name):
+    """The number of a transfer kind as the store keeps it (ledger_types.h's order)."""
+    return ['topup', 'p2p', 'donation', 'payment', 'refund', 'fee', 'card_load', 'withdrawal',
+            'payout', 'card_move'].index(name)
+
+
 def issue(holder, phone):
     o = cli('card', 'issue', '--holder', holder, '--phone', phone, '--emboss', TMP + '/emboss.txt')
     token = re.search(r'card (card_[0-9a-f]+) issued', o).group(1)
@@ -300,6 +329,8 @@ def issue(holder, phone):
 def setup():
     open(TMP + '/zpk.hex', 'w').write(ZPK + '\n')
     os.chmod(TMP + '/zpk.hex', 0o600)
+    open(TMP + '/zpk_aes.hex', 'w').write(AES_ZPK + '\n')
+    os.chmod(TMP + '/zpk_aes.hex', 0o600)
     open(TMP + '/mandat.conf', 'w').write(f'''[store]
 path = {STORE_PATH}
 [http]
@@ -332,6 +363,10 @@ zpk_file = {TMP}/zpk.hex
 listen = 127.0.0.1:0
 answer_ms = {LOCK_ANSWER_MS}
 zpk_file = {TMP}/zpk.hex
+[iso8583.aes]
+listen = 127.0.0.1:0
+zpk_file = {TMP}/zpk_aes.hex
+zpk_alg = aes128
 ''')
     cli('init')
     cards = [issue('AICHA BENALI', '+212612345678'), issue('OMAR BENALI', '+212612345679'),
@@ -421,17 +456,78 @@ def main():
     n = db("SELECT count(*) FROM iso_requests WHERE orig LIKE '%999999999999'")[0]
     check(n[0] == '1', 'the unknown reversal is recorded')
 
+    # Field 90 names the original (MTI, STAN, transmission time, acquirer with its zeros): a
+    # reversal with another RRN and terminal that carries it voids that authorization's hold.
+    auth3 = txn(pan1, 7000, pin='1234', t='1207102000')
+    m, f = sw.request('0100', auth3)
+    check(f.get(39) == '00' and balance_of(f) == expect + 20000 - 7000, 'auth to name: %s' % f)
+    f90 = '0100' + auth3[11] + auth3[7] + '00000012345' + '00000000000'
+    rev5 = txn(pan1, 7000, rrn='  0000077777', term='ATM00999', t='1207102100',
+               extra={90: f90})
+    m, f = sw.request('0400', rev5)
+    check(m == '0410' and f.get(39) == '00' and f.get(90) == f90, 'field 90 reversal: %s' % f)
+    check(balance_of(f) == expect + 20000, 'the hold field 90 names voided: %s' % f.get(54))
+    row = db("SELECT orig, state FROM iso_requests WHERE key LIKE ?", ('040|12345|077777|%',))
+    check(row == [('12345|ATM00042|' + auth3[37], '3')], 'recorded on its original: %s' % row)
+    # Field 90 naming nothing: 00, recorded as unknown; a malformed one: 30, logged.
+    f90 = '0100' + '999998' + '1207102200' + '00000012345' + '00000000000'
+    m, f = sw.request('0400', txn(pan1, 1000, rrn=auth3[37], extra={90: f90}))
+    check(f.get(39) == '00', 'field 90 naming nothing: %s' % f.get(39))
+    row = db("SELECT state FROM iso_requests WHERE orig = '90|12345|999998|1207102200'")
+    check(row == [('0',)], 'recorded as an unknown original: %s' % row)
+    f90 = '0100' + auth3[11] + '1307102000' + '00000012345' + '00000000000'
+    m, f = sw.request('0400', txn(pan1, 1000, extra={90: f90}))
+    check(f.get(39) == '30', 'a malformed field 90: %s' % f.get(39))
+    check('field 90: original transmission time 1307102000: month not 01 to 12' in
+          open(TMP + '/mandatd.log').read(), 'the malformed field 90 logged with its reason')
+
+    # A completion advice of an authorization never seen is a forced post, once; above the
+    # card's balance it posts what the card has, the shortfall in the row and the log.
+    fp = txn(pan4, 10000)
+    m, f = sw.request('0220', fp)
+    check(m == '0230' and f.get(39) == '00' and balance_of(f) == 90000, 'forced post: %s' % f)
+    m, f = sw.request('0220', fp)
+    check(f.get(39) == '00' and balance_of(f) == 90000, 'forced post again: once (%s)' % f)
+    fp2 = txn(pan4, 150000)
+    m, f = sw.request('0220', fp2)
+    check(f.get(39) == '00' and balance_of(f) == 0, 'forced post short: %s' % f)
+    row = db("SELECT amount_minor, posted_minor, state FROM iso_requests WHERE orig = ?",
+             ('12345|ATM00042|' + fp2[37],))
+    check(row == [('150000', '90000', '2')], 'the shortfall kept: %s' % row)
+    check('90000 of 150000 posted' in open(TMP + '/mandatd.log').read(), 'the shortfall logged')
+
+    # The AES link: field 52 of 32 hex characters (ISO 9564 format 4 under AES-128); the right
+    # PIN answers, a wrong one is 55.
+    aes = Switch(AES_PORT[0], pin_hex=32)
+    q = txn(pan1, 0, pcode='310000')
+    q[52] = pin_block_aes('1234', pan1)
+    m, f = aes.request('0100', q)
+    check(f.get(39) == '00' and balance_of(f) == expect + 20000, 'AES PIN block: %s' % f)
+    q = txn(pan1, 0, pcode='310000')
+    q[52] = pin_block_aes('9999', pan1)
+    m, f = aes.request('0100', q)
+    check(f.get(39) == '55', 'a wrong PIN on the AES link: %s' % f.get(39))
+    q = txn(pan1, 0, pcode='310000')
+    q[52] = pin_block_aes('1234', pan1)
+    m, f = aes.request('0100', q)
+    check(f.get(39) == '00', 'the right PIN again on the AES link: %s' % f.get(39))
+    aes.close()
+
     # Daily cash limit 300 EUR: 46.08 withdrawn, 260 more refused.
     m, f = sw.request('0200', txn(pan1, 26000, pcode='010000', pin='1234'))
     check(f.get(39) == '61', 'daily cash limit: %s' % f.get(39))
-    # Reversal of the ATM withdrawal: its 46.08 refunded (not its fees).
+    # Reversal of the ATM withdrawal: its 46.08 refunded with its fees (2.00 and 0.46).
     rev4 = {**atm, **{11: '000304', 7: '1207101703'}}
     del rev4[52]
     m, f = sw.request('0420', rev4)
     check(m == '0430' and f.get(39) == '00', 'reversal of the ATM withdrawal: %s' % f)
     m, f = sw.request('0100', txn(pan1, 0, pcode='310000', pin='1234'))
-    expect += 20000 + 4608
+    expect += 20000 + 4608 + 200 + 46
     check(balance_of(f) == expect, 'the withdrawal refunded: %s, want %d' % (f.get(54), expect))
+    fee_back = db("SELECT count(*), sum(amount) FROM transfers WHERE kind = ? AND ext_ref = ?",
+                  (transfer_kind('refund'), 'iso:12345|ATM00042|' + atm[37]))
+    check(fee_back == [('3', str(4608 + 200 + 46))], 'the amount and both fees refunded: %s'
+          % fee_back)
     # Above the balance.
     m, f = sw.request('0100', txn(pan1, 500000, pin='1234'))
     check(f.get(39) == '51', 'insufficient funds: %s' % f.get(39))

@@ -400,6 +400,35 @@ static const struct payment_request_row *req(uint64_t serial)
     return dialog_request_get(w.dialog, (struct id128){.hi = 0xa5c, .lo = serial});
 }
 
+/* A payer short of funds is refused, tops up, and pays the same order with the same code: a
+ * refusal on the merits does not close the order's one payment id. Another wallet's code
+ * then finds the order paid. */
+static void test_refused_order_paid_later(void **state)
+{
+    uint64_t m;
+
+    (void)state;
+    m = open_merchant();
+    enrol(B, "CODE 271828");
+    topup(7, 1000);
+    assert_int_equal(request_ask(m, 2500, B, 1, NULL), 0);
+    say(B, "271828");
+    assert_int_equal(w.outcome, OUTCOME_REFUSED);
+    expect(0, "Solde insuffisant (disponible : 10,00 €)");
+    assert_int_equal(req(1)->state, PR_PENDING);
+    assert_int_equal(account(m).credits_posted, 0);
+    say(B, "271828");
+    assert_int_equal(w.outcome, OUTCOME_REFUSED);
+    topup(7, 5000);
+    say(B, "271828");
+    expect(0, "Payé : 25,00 € à Boutique Zoé (order 1). Nouveau solde : 35,00 €.");
+    assert_int_equal(req(1)->state, PR_CONFIRMED);
+    assert_int_equal(account(m).credits_posted, 2500);
+    assert_int_equal(account(7).debits_posted, 2500);
+    assert_int_equal(w.nevents, 1);
+    assert_string_equal(w.events[0], "payment_request.confirmed");
+}
+
 /* A merchant asks, the payer confirms by SMS or on the page; wrong codes, decline, cancel,
  * expiry, refunds; each state change has its webhook event; all survive a restart. */
 static void test_payment_requests(void **state)
@@ -1029,6 +1058,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_restart, setup, teardown),
         cmocka_unit_test_setup_teardown(test_claims, setup, teardown),
         cmocka_unit_test_setup_teardown(test_payment_requests, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_refused_order_paid_later, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_set_once_and_change, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_change_lock, setup, teardown),
         cmocka_unit_test_setup_teardown(test_code_reset_delay, setup, teardown),

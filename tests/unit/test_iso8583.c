@@ -754,6 +754,104 @@ static void test_framing(void **state)
     assert_int_equal(iso8583_header_put(ISO8583_MSG_MAX + 1, hdr), MDT_E(RANGE));
 }
 
+/* ---- field 90 and the AES profile ---- */
+
+/* Field 90 of a 0400 read into its parts; all zeros is no original; each malformed part is
+ * refused naming it. */
+static void test_original_data(void **state)
+{
+    static const struct {
+        const char *f90;
+        const char *msg;
+    } bad[] = {
+        {"080000012312071015000000001234500000000000",
+         "field 90: original MTI 0800 is not an authorization or financial request or advice"},
+        {"010400012312071015000000001234500000000000",
+         "field 90: original MTI 0104 is not an authorization or financial request or advice"},
+        {"110000012312071015000000001234500000000000",
+         "field 90: original MTI 1100 is not an authorization or financial request or advice"},
+        {"010000000012071015000000001234500000000000", "field 90: original STAN is zero"},
+        {"010000012313071015000000001234500000000000",
+         "field 90: original transmission time 1307101500: month not 01 to 12"},
+        {"010000012312001015000000001234500000000000",
+         "field 90: original transmission time 1200101500: day not 01 to 31"},
+        {"010000012312072415000000001234500000000000",
+         "field 90: original transmission time 1207241500: hour not 00 to 23"},
+        {"010000012312071060000000001234500000000000",
+         "field 90: original transmission time 1207106000: minute not 00 to 59"},
+        {"010000012312071015600000001234500000000000",
+         "field 90: original transmission time 1207101560: second not 00 to 59"},
+    };
+    struct iso8583_original od;
+    struct iso8583_msg m;
+    struct mdt_err err = {0};
+
+    (void)state;
+    assert_int_equal(iso8583_init(&m, "0400", &err), 0);
+    assert_int_equal(iso8583_original_parse(&m, &od, &err), MDT_E(NOTFOUND));
+    assert_int_equal(iso8583_set_str(&m, 90, "020000012312071015000000001234500000000077", &err),
+                     0);
+    assert_int_equal(iso8583_original_parse(&m, &od, &err), 0);
+    assert_string_equal(od.mti, "0200");
+    assert_string_equal(od.stan, "000123");
+    assert_string_equal(od.transmission, "1207101500");
+    assert_string_equal(od.acquirer, "00000012345");
+    assert_string_equal(od.forwarder, "00000000077");
+    assert_int_equal(iso8583_set_str(&m, 90, "000000000000000000000000000000000000000000", &err),
+                     0);
+    assert_int_equal(iso8583_original_parse(&m, &od, &err), MDT_E(NOTFOUND));
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        memset(&err, 0, sizeof(err));
+        assert_int_equal(iso8583_set_str(&m, 90, bad[i].f90, &err), 0);
+        assert_int_equal(iso8583_original_parse(&m, &od, &err), MDT_E(PARSE));
+        assert_string_equal(err.msg, bad[i].msg);
+    }
+    /* A slice the table would refuse (set by hand) is refused too, never read past. */
+    m.field[90].len = 12;
+    assert_int_equal(iso8583_original_parse(&m, &od, &err), MDT_E(PARSE));
+    assert_string_equal(err.msg, "field 90: 12 characters, 42 expected");
+}
+
+/* An AES link's field 52 is 32 hex characters (16 bytes), the table's 16 (8): each profile
+ * reads its own and refuses the other's; a response under the profile builds. */
+static void test_profile_pin_block(void **state)
+{
+    static const char aes[] = "00112233445566778899AABBCCDDEEFF";
+    const struct iso8583_profile p16 = {.pin_block_len = 16}, p9 = {.pin_block_len = 9};
+    const struct wire w16[] = {{3, "010000"}, {11, "000001"}, {52, aes}};
+    const struct wire w8[] = {{3, "010000"}, {11, "000001"}, {52, "0123456789ABCDEF"}};
+    struct iso8583_msg m, resp, back;
+    struct mdt_err err = {0};
+    uint8_t block[16];
+    size_t len = make("0200", w16, 3, false), blen = 0;
+
+    (void)state;
+    assert_int_equal(iso8583_parse_profile((const uint8_t *)frame_buf, len, &p16, &m, &err), 0);
+    assert_field(&m, 52, aes);
+    assert_int_equal(iso8583_binary(&m, 52, block, sizeof(block), &blen), 0);
+    assert_int_equal(blen, 16);
+    assert_int_equal(block[15], 0xFF);
+    parse_fails(len, "16 bytes after the last field"); /* the table's field 52: 16 */
+    len = make("0200", w8, 3, false);
+    assert_int_equal(iso8583_parse_profile((const uint8_t *)frame_buf, len, &p16, &m, &err),
+                     MDT_E(PARSE));
+    assert_string_equal(err.msg, "field 52: 32 hex characters expected, 16 left in the frame");
+    assert_int_equal(iso8583_parse_profile((const uint8_t *)frame_buf, len, NULL, &m, &err), 0);
+    assert_int_equal(iso8583_parse_profile((const uint8_t *)frame_buf, len, &p9, &m, &err),
+                     MDT_E(INVAL));
+    /* Building and setting follow the message's profile. */
+    assert_int_equal(iso8583_init(&m, "0200", &err), 0);
+    assert_int_equal(iso8583_set_str(&m, 52, aes, &err), MDT_E(INVAL));
+    m.profile = p16;
+    assert_int_equal(iso8583_set_str(&m, 52, aes, &err), 0);
+    assert_int_equal(iso8583_set_str(&m, 11, "000002", &err), 0);
+    assert_int_equal(iso8583_build(&m, out_buf, sizeof(out_buf), &len, &err), 0);
+    assert_int_equal(iso8583_parse_profile(out_buf, len, &p16, &back, &err), 0);
+    assert_same(&m, &back);
+    assert_int_equal(iso8583_response_init(&back, &resp, &err), 0);
+    assert_int_equal(resp.profile.pin_block_len, 16);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -770,6 +868,8 @@ int main(void)
         cmocka_unit_test(test_accessors),
         cmocka_unit_test(test_format_masks),
         cmocka_unit_test(test_framing),
+        cmocka_unit_test(test_original_data),
+        cmocka_unit_test(test_profile_pin_block),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

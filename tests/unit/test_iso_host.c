@@ -418,6 +418,103 @@ static void test_hold_id_derivation(void **state)
     assert_string_equal(a.code, "00");
 }
 
+/* The STAN req() gave rq: the third part of its key. */
+static void stan_of(const struct iso_host_request *rq, char out[7])
+{
+    const char *p = strchr(strchr(rq->key, '|') + 1, '|') + 1;
+
+    snprintf(out, 7, "%.6s", p);
+}
+
+/* Field 90 names the original by its acquirer (zero-padded there), STAN and transmission time:
+ * a reversal with another RRN reverses that hold; one naming nothing is answered 00, recorded
+ * under "90|", and reverses nothing, not even the original its own RRN names. */
+static void test_reversal_by_field_90(void **state)
+{
+    struct iso_host_request a = req("0100", "000000", 20000, "", "1234", "000000000501");
+    struct iso_host_request b = req("0100", "000000", 5000, "", "1234", "000000000502");
+    struct iso_host_request rv = req("0400", "000000", 20000, "", "", "  0000000999");
+    struct iso_host_request unk = req("0400", "000000", 5000, "", "", "000000000502");
+    const struct iso_request_row *r;
+    char stan[7], want[40];
+
+    (void)state;
+    assert_string_equal(decide(&a).code, "00");
+    assert_string_equal(decide(&b).code, "00");
+    assert_int_equal(available(), 75000);
+    stan_of(&a, stan);
+    iso_host_trace("00000012345", stan, "1207101500", rv.orig_trace);
+    snprintf(want, sizeof(want), "12345|%s|1207101500", stan);
+    assert_string_equal(rv.orig_trace, want); /* the acquirer's zeros dropped */
+    assert_string_equal(decide(&rv).code, "00");
+    assert_int_equal(available(), 95000); /* a's hold voided, b's kept */
+    r = iso_host_req_find(host, rv.key);
+    assert_non_null(r);
+    assert_string_equal(r->orig, a.orig);
+    assert_int_equal(r->state, ISO_ORIG_VOIDED);
+    iso_host_trace("12345", "999999", "1207101500", unk.orig_trace);
+    assert_string_equal(decide(&unk).code, "00");
+    assert_int_equal(available(), 95000);
+    r = iso_host_req_find(host, unk.key);
+    assert_non_null(r);
+    assert_string_equal(r->orig, "90|12345|999999|1207101500");
+    assert_int_equal(r->state, ISO_ORIG_NONE);
+}
+
+/* A completion advice of an unknown authorization is a forced post: posted at once and once,
+ * at most what the card has (the row keeps the shortfall), nothing when it has nothing; a
+ * reversal refunds what was posted. */
+static void test_forced_post(void **state)
+{
+    struct iso_host_request c = req("0220", "010000", 30000, "", "", "000000000601");
+    struct iso_host_request c2 = req("0220", "010000", 30000, "", "", "000000000601");
+    struct iso_host_request c3 = req("0220", "000000", 100000, "", "", "000000000602");
+    struct iso_host_request c4 = req("0220", "000000", 100, "", "", "000000000603");
+    struct iso_host_request rv = req("0400", "000000", 100000, "", "", "000000000602");
+    const struct iso_request_row *r;
+
+    (void)state;
+    assert_string_equal(decide(&c).code, "00");
+    assert_int_equal(available(), 70000);
+    assert_string_equal(decide(&c).code, "00");  /* a retransmission */
+    assert_string_equal(decide(&c2).code, "00"); /* another advice of the same original */
+    assert_int_equal(available(), 70000);
+    assert_string_equal(decide(&c3).code, "00");
+    assert_int_equal(available(), 0);
+    r = iso_host_req_find(host, c3.key);
+    assert_non_null(r);
+    assert_int_equal(r->amount_minor, 100000);
+    assert_int_equal(r->posted_minor, 70000);
+    assert_int_equal(r->state, ISO_ORIG_POSTED);
+    assert_string_equal(decide(&c4).code, "00");
+    r = iso_host_req_find(host, c4.key);
+    assert_non_null(r);
+    assert_int_equal(r->posted_minor, 0);
+    assert_int_equal(r->state, ISO_ORIG_NONE);
+    assert_string_equal(decide(&rv).code, "00");
+    assert_int_equal(available(), 70000);
+    assert_int_equal(account(card).debits_pending, 0);
+}
+
+/* A completion after its hold's expiry is a forced post too: the card is debited. */
+static void test_completion_of_expired_hold(void **state)
+{
+    struct iso_host_request a = req("0100", "000000", 20000, "", "1234", "000000000701");
+    struct iso_host_request c = req("0220", "000000", 20000, "", "", "000000000701");
+    const struct iso_request_row *r;
+    int64_t posted = account(card).debits_posted;
+
+    (void)state;
+    assert_string_equal(decide(&a).code, "00");
+    advance_s(7 * 86400 + 60);
+    assert_string_equal(decide(&c).code, "00");
+    assert_int_equal(account(card).debits_posted, posted + 20000);
+    r = iso_host_req_find(host, c.key);
+    assert_non_null(r);
+    assert_int_equal(r->posted_minor, 20000);
+    assert_int_equal(r->state, ISO_ORIG_POSTED);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -428,6 +525,9 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reversal_and_completion, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_late_answer_undone, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_prune, setup_host, teardown_host),
+        cmocka_unit_test_setup_teardown(test_reversal_by_field_90, setup_host, teardown_host),
+        cmocka_unit_test_setup_teardown(test_forced_post, setup_host, teardown_host),
+        cmocka_unit_test_setup_teardown(test_completion_of_expired_hold, setup_host, teardown_host),
         cmocka_unit_test(test_keys_as_snprintf),
         cmocka_unit_test_setup_teardown(test_hold_id_derivation, setup_host, teardown_host),
     };

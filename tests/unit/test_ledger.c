@@ -748,6 +748,49 @@ static void test_reason_insufficient_funds(void **state)
     assert_int_equal(balance(f, w1), 0);
 }
 
+/* A refusal under TRANSFER_RETRY_REFUSED is not kept: the same id is tried again once the
+ * payer has the money, succeeds once, and a third try is a duplicate of that success. Without
+ * the flag the first refusal stands for good. A linked chain with the flag keeps no refusal
+ * for any of its ids. */
+static void test_retry_refused_keeps_id_free(void **state)
+{
+    struct fx *f = *state;
+    uint64_t payer = wallet(f, 1, EUR(10));
+    uint64_t shop = open_acct(f, ACCOUNT_WALLET, 1);
+    struct id128 order = new_id(f);
+    struct ledger_op op = op_xfer(order, payer, shop, EUR(20), TRANSFER_P2P, TRANSFER_RETRY_REFUSED);
+    struct ledger_op kept = op_xfer(new_id(f), payer, shop, EUR(20), TRANSFER_P2P, 0);
+    struct ledger_op chain[2];
+
+    expect_reject(f, &op, LEDGER_INSUFFICIENT_FUNDS, false);
+    expect_reject(f, &op, LEDGER_INSUFFICIENT_FUNDS, false);
+    expect_reject(f, &kept, LEDGER_INSUFFICIENT_FUNDS, true);
+    topup(f, payer, EUR(10));
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->res[0].duplicate, 0);
+    assert_int_equal(balance(f, payer), 0);
+    assert_int_equal(balance(f, shop), EUR(20));
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->res[0].duplicate, 1);
+    assert_int_equal(balance(f, shop), EUR(20));
+    /* The refusal kept without the flag still answers, though the money is there now. */
+    topup(f, payer, EUR(20));
+    assert_reason(run1(f, &kept), LEDGER_INSUFFICIENT_FUNDS);
+    /* A flagged chain whose second leg fails leaves both ids free. */
+    chain[0] = op_xfer(new_id(f), payer, shop, EUR(5), TRANSFER_P2P, TRANSFER_LINKED);
+    chain[1] = op_xfer(new_id(f), payer, shop, EUR(50), TRANSFER_P2P, TRANSFER_RETRY_REFUSED);
+    run(f, chain, 2);
+    assert_reason(f->res[0].reason, LEDGER_LINKED_EVENT_FAILED);
+    assert_reason(f->res[1].reason, LEDGER_INSUFFICIENT_FUNDS);
+    assert_int_equal(f->ch.rejection_count, 0);
+    chain[1].transfer.amount = EUR(10);
+    run(f, chain, 2);
+    assert_reason(f->res[0].reason, LEDGER_OK);
+    assert_reason(f->res[1].reason, LEDGER_OK);
+    assert_int_equal(balance(f, payer), EUR(5));
+    check_invariants(f);
+}
+
 static void test_reason_overflow(void **state)
 {
     struct fx *f = *state;
@@ -1531,6 +1574,86 @@ static void test_refund_posted_pending(void **state)
     assert_reason(run1(f, &op), LEDGER_OK);
     assert_int_equal(balance(f, w), EUR(300));
     assert_int_equal(balance(f, m), 0);
+}
+
+/* A card network's reversal of a card's withdrawal gives its fees back with it (issue 15): the
+ * refund that completes the original returns every fee leg in the same unit, a partial one
+ * none; a two-phase withdrawal's posted legs likewise; a fee leg cannot be refunded twice. The
+ * teardown's replay accepts the rows. */
+static void test_refund_card_withdrawal_fees(void **state)
+{
+    struct fx *f = *state;
+    uint64_t w = wallet(f, 2, EUR(1000));
+    uint64_t card = open_acct(f, ACCOUNT_CARD, 0);
+    uint16_t fee = fee_id(f, "card_reload");
+    struct ledger_op op;
+    struct id128 cash, p, leg;
+    int64_t fees;
+
+    (void)xfer_ok(f, w, card, EUR(400), TRANSFER_CARD_LOAD);
+    op = op_xfer(new_id(f), card, f->bank, EUR(100), TRANSFER_WITHDRAWAL, 0);
+    op.transfer.fee_schedules[0] = fee;
+    assert_reason(run1(f, &op), LEDGER_OK);
+    cash = op.transfer.id;
+    leg = f->ch.transfers[1].id;
+    fees = f->res[0].fee_minor;
+    assert_true(fees > 0);
+    assert_int_equal(balance(f, card), EUR(300) - fees);
+    /* A partial refund keeps the fee. */
+    op = op_refund(new_id(f), f->bank, card, EUR(40), cash);
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->ch.transfer_count, 1);
+    assert_int_equal(balance(f, card), EUR(340) - fees);
+    /* The rest of it returns the fee too, in the same unit. */
+    op = op_refund(new_id(f), f->bank, card, EUR(60), cash);
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->ch.transfer_count, 2);
+    assert_int_equal(f->ch.transfers[1].kind, TRANSFER_REFUND);
+    assert_int_equal(f->ch.transfers[1].debit_account_id, f->fees);
+    assert_int_equal(f->ch.transfers[1].amount, fees);
+    assert_true(id128_eq(f->ch.transfers[1].link_id, leg));
+    assert_int_equal(balance(f, card), EUR(400));
+    op = op_refund(new_id(f), f->fees, card, 1, leg);
+    expect_reject(f, &op, LEDGER_REFUND_EXCEEDS_ORIGINAL, true);
+    /* Two-phase: refunded by its pending id, its posted fee leg with it. */
+    p = hold(f, card, f->bank, EUR(80), TRANSFER_WITHDRAWAL, fee);
+    assert_reason(post(f, p, 0), LEDGER_OK);
+    assert_int_equal(balance(f, card), EUR(320) - fees);
+    op = op_refund(new_id(f), f->bank, card, EUR(80), p);
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->ch.transfer_count, 2);
+    assert_int_equal(balance(f, card), EUR(400));
+}
+
+/* A balancing debit moves what the account has, at most its amount; nothing is refused. */
+static void test_balancing_debit(void **state)
+{
+    struct fx *f = *state;
+    uint64_t w = wallet(f, 2, EUR(1000));
+    uint64_t card = open_acct(f, ACCOUNT_CARD, 0);
+    struct ledger_op op, again;
+
+    (void)xfer_ok(f, w, card, EUR(30), TRANSFER_CARD_LOAD);
+    op = op_xfer(new_id(f), card, f->bank, EUR(50), TRANSFER_WITHDRAWAL, TRANSFER_BALANCING_DEBIT);
+    assert_reason(run1(f, &op), LEDGER_OK);
+    assert_int_equal(f->res[0].amount, EUR(30));
+    assert_int_equal(f->ch.transfers[0].amount, EUR(30));
+    assert_int_equal(balance(f, card), 0);
+    assert_reason(run1(f, &op), LEDGER_OK); /* a retry: its first result */
+    assert_int_equal(f->res[0].duplicate, 1);
+    assert_int_equal(f->res[0].amount, EUR(30));
+    again = op_xfer(new_id(f), card, f->bank, EUR(5), TRANSFER_WITHDRAWAL,
+                    TRANSFER_BALANCING_DEBIT);
+    expect_reject(f, &again, LEDGER_INSUFFICIENT_FUNDS, true);
+    /* Within the balance it is a plain transfer. */
+    (void)xfer_ok(f, w, card, EUR(30), TRANSFER_CARD_LOAD);
+    again = op_xfer(new_id(f), card, f->bank, EUR(5), TRANSFER_WITHDRAWAL,
+                    TRANSFER_BALANCING_DEBIT);
+    assert_reason(run1(f, &again), LEDGER_OK);
+    assert_int_equal(f->res[0].amount, EUR(5));
+    again = op_xfer(new_id(f), card, f->bank, EUR(5), TRANSFER_WITHDRAWAL,
+                    TRANSFER_BALANCING_DEBIT | TRANSFER_PENDING);
+    expect_reject(f, &again, LEDGER_FLAGS_INVALID, true);
 }
 
 static void test_reason_reference_requires_refund(void **state)
@@ -2613,6 +2736,7 @@ int main(void)
         T(test_reason_credit_account_not_found),
         T(test_reason_currency_mismatch),
         T(test_reason_insufficient_funds),
+        T(test_retry_refused_keeps_id_free),
         T(test_reason_overflow),
         T(test_reason_timeout_requires_pending),
         /* two-phase */
@@ -2649,6 +2773,8 @@ int main(void)
         T(test_reason_refund_original_not_found),
         T(test_reason_refund_original_not_refundable),
         T(test_refund_posted_pending),
+        T(test_refund_card_withdrawal_fees),
+        T(test_balancing_debit),
         T(test_reason_reference_requires_refund),
         /* limits */
         T(test_reason_limit_max_balance),

@@ -48,7 +48,9 @@ enum {
 #include "channel/iso8583/iso8583.def"
 #undef ISO8583_FIELD
 };
-_Static_assert(ISO8583_ALL_FIELDS_ <= ISO8583_MSG_MAX, "ISO8583_MSG_MAX below the table's sum");
+/* The AES profile's field 52 is 8 bytes (16 hex characters) longer. */
+_Static_assert(ISO8583_ALL_FIELDS_ + 16 <= ISO8583_MSG_MAX,
+               "ISO8583_MSG_MAX below the table's sum");
 _Static_assert(ISO8583_MSG_MAX <= 0xFFFF, "the length header is 2 bytes");
 
 #undef ECHO
@@ -62,6 +64,22 @@ const struct iso8583_field_def *iso8583_field_def(unsigned number)
         return NULL;
     }
     return &defs[number];
+}
+
+/* The row of field n under profile p: the table's, or a copy in *tmp with field 52's length. */
+static const struct iso8583_field_def *def_of(const struct iso8583_profile *p, unsigned n,
+                                              struct iso8583_field_def *tmp)
+{
+    const struct iso8583_field_def *d = iso8583_field_def(n);
+
+    if (d == NULL || n != ISO8583_F_pin_block || p->pin_block_len == 0 ||
+        p->pin_block_len == d->max) {
+        return d;
+    }
+    *tmp = *d;
+    tmp->max = p->pin_block_len;
+    tmp->wire_max = (uint16_t)(2 * p->pin_block_len);
+    return tmp;
 }
 
 /* ---- presence ---- */
@@ -190,7 +208,8 @@ int iso8583_init(struct iso8583_msg *m, const char *mti, struct mdt_err *err)
 int iso8583_set(struct iso8583_msg *m, unsigned n, const char *value, size_t len,
                 struct mdt_err *err)
 {
-    const struct iso8583_field_def *d = iso8583_field_def(n);
+    struct iso8583_field_def tmp;
+    const struct iso8583_field_def *d = def_of(&m->profile, n, &tmp);
     int rc;
 
     if (d == NULL || n == 1) {
@@ -301,7 +320,8 @@ static int parse_length(const struct iso8583_field_def *d, const uint8_t *f, siz
 static int parse_field(unsigned n, const uint8_t *f, size_t len, size_t *pos, struct iso8583_msg *m,
                        struct mdt_err *err)
 {
-    const struct iso8583_field_def *d = iso8583_field_def(n);
+    struct iso8583_field_def tmp;
+    const struct iso8583_field_def *d = def_of(&m->profile, n, &tmp);
     size_t flen = 0;
     int rc;
 
@@ -328,10 +348,23 @@ static int parse_field(unsigned n, const uint8_t *f, size_t len, size_t *pos, st
 
 int iso8583_parse(const uint8_t *frame, size_t len, struct iso8583_msg *m, struct mdt_err *err)
 {
+    return iso8583_parse_profile(frame, len, NULL, m, err);
+}
+
+int iso8583_parse_profile(const uint8_t *frame, size_t len, const struct iso8583_profile *p,
+                          struct iso8583_msg *m, struct mdt_err *err)
+{
     size_t pos = 0;
     int rc;
 
     memset(m, 0, sizeof(*m));
+    if (p != NULL && p->pin_block_len != 0 && p->pin_block_len != 8 && p->pin_block_len != 16) {
+        return mdt_err_set(err, MDT_E(INVAL), "profile: field 52 of %u bytes, 8 or 16 expected",
+                           (unsigned)p->pin_block_len);
+    }
+    if (p != NULL) {
+        m->profile = *p;
+    }
     if (len > ISO8583_MSG_MAX) {
         return mdt_err_set(err, MDT_E(PARSE), "message of %zu bytes, at most %d", len,
                            ISO8583_MSG_MAX);
@@ -386,7 +419,8 @@ static void put_bitmap(struct out *o, uint64_t v)
 
 static int build_field(const struct iso8583_msg *m, unsigned n, struct out *o, struct mdt_err *err)
 {
-    const struct iso8583_field_def *d = iso8583_field_def(n);
+    struct iso8583_field_def tmp;
+    const struct iso8583_field_def *d = def_of(&m->profile, n, &tmp);
     const struct iso8583_slice *s = &m->field[n];
     char prefix[4];
     int rc;
@@ -519,6 +553,83 @@ int iso8583_binary(const struct iso8583_msg *m, unsigned n, uint8_t *out, size_t
     return 0;
 }
 
+/* ---- field 90 ---- */
+
+/* Two digits at p as a number. */
+static unsigned two(const char *p)
+{
+    return (unsigned)(p[0] - '0') * 10 + (unsigned)(p[1] - '0');
+}
+
+/* A transmission date and time MMDDhhmmss that a clock can show: NULL, or what is wrong. */
+static const char *datetime_wrong(const char *t)
+{
+    if (two(t) < 1 || two(t) > 12) {
+        return "month not 01 to 12";
+    }
+    if (two(t + 2) < 1 || two(t + 2) > 31) {
+        return "day not 01 to 31";
+    }
+    if (two(t + 4) > 23) {
+        return "hour not 00 to 23";
+    }
+    if (two(t + 6) > 59) {
+        return "minute not 00 to 59";
+    }
+    return two(t + 8) > 59 ? "second not 00 to 59" : NULL;
+}
+
+/* ISO 8583:1987 field 90 (n 42): MTI 4, STAN 6, transmission date and time 10, acquiring
+ * institution 11, forwarding institution 11. */
+int iso8583_original_parse(const struct iso8583_msg *m, struct iso8583_original *out,
+                           struct mdt_err *err)
+{
+    const struct iso8583_slice *s = iso8583_get(m, ISO8583_F_original_data);
+    const char *p;
+    const char *wrong;
+    size_t zeros = 0;
+
+    memset(out, 0, sizeof(*out));
+    if (s == NULL) {
+        return MDT_E(NOTFOUND);
+    }
+    if (s->len != 42 || s->p == NULL) {
+        return mdt_err_set(err, MDT_E(PARSE), "field 90: %zu characters, 42 expected", s->len);
+    }
+    p = s->p;
+    for (size_t i = 0; i < 42; i++) {
+        if (p[i] < '0' || p[i] > '9') {
+            return mdt_err_set(err, MDT_E(PARSE), "field 90: character %zu is not a digit", i + 1);
+        }
+        zeros += p[i] == '0';
+    }
+    if (zeros == 42) {
+        return MDT_E(NOTFOUND); /* all zeros: the sender has no original to name */
+    }
+    memcpy(out->mti, p, 4);
+    memcpy(out->stan, p + 4, 6);
+    memcpy(out->transmission, p + 10, 10);
+    memcpy(out->acquirer, p + 20, 11);
+    memcpy(out->forwarder, p + 31, 11);
+    /* The original is a request or advice of an authorization (01xx) or a financial
+     * transaction (02xx), 1987 (version 0), from any origin. */
+    if (p[0] != '0' || (p[1] != '1' && p[1] != '2') || (p[2] != '0' && p[2] != '2') || p[3] > '3') {
+        return mdt_err_set(err, MDT_E(PARSE),
+                           "field 90: original MTI %.4s is not an authorization or financial "
+                           "request or advice",
+                           p);
+    }
+    if (strcmp(out->stan, "000000") == 0) {
+        return mdt_err_set(err, MDT_E(PARSE), "field 90: original STAN is zero");
+    }
+    wrong = datetime_wrong(out->transmission);
+    if (wrong != NULL) {
+        return mdt_err_set(err, MDT_E(PARSE), "field 90: original transmission time %.10s: %s",
+                           out->transmission, wrong);
+    }
+    return 0;
+}
+
 /* ---- responses ---- */
 
 bool iso8583_mti_is_request(const char *mti)
@@ -539,6 +650,7 @@ int iso8583_response_init(const struct iso8583_msg *req, struct iso8583_msg *res
                            req->mti);
     }
     memcpy(resp->mti, req->mti, ISO8583_MTI_LEN);
+    resp->profile = req->profile;
     resp->mti[2] = (char)(req->mti[2] + 1);
     resp->mti[3] = '0';
     for (unsigned n = 2; n <= ISO8583_FIELDS_MAX; n++) {

@@ -71,10 +71,18 @@ struct iso8583_slice {
     size_t len;
 };
 
+/* What a link changes of the table: the length of field 52, the PIN block. 8 bytes is the
+ * table's (ISO 9564 format 0 under a TDES zone PIN key); a link whose key is AES carries format
+ * 4, whose block is 16 bytes (32 hex characters). A zeroed profile is the table as it is. */
+struct iso8583_profile {
+    uint8_t pin_block_len; /* 0 or 8: the table's; 16: an AES link's */
+};
+
 /* A message: its MTI and which fields are present with their values. 2 KB; the caller owns it
  * (stack or arena). Fields are read and written with the functions below. */
 struct iso8583_msg {
-    char mti[ISO8583_MTI_LEN + 1]; /* NUL-terminated */
+    char mti[ISO8583_MTI_LEN + 1];  /* NUL-terminated */
+    struct iso8583_profile profile; /* set by iso8583_parse_profile, or by the caller after init */
     uint64_t present[2]; /* the bitmaps as on the wire: the top bit of word 0 is field 1 */
     bool bitmap2_zero;   /* parsed: bit 1 was set with an all-zero secondary bitmap */
     struct iso8583_slice field[ISO8583_FIELDS_MAX + 1];
@@ -95,6 +103,29 @@ int iso8583_init(struct iso8583_msg *m, const char *mti, struct mdt_err *err);
  */
 int iso8583_parse(const uint8_t *frame, size_t len, struct iso8583_msg *m, struct mdt_err *err);
 
+/* The same under profile p (copied into m->profile; NULL: the table's). -MDT_EINVAL when p's
+ * field 52 is neither 8 nor 16 bytes. */
+int iso8583_parse_profile(const uint8_t *frame, size_t len, const struct iso8583_profile *p,
+                          struct iso8583_msg *m, struct mdt_err *err);
+
+/* ISO 8583:1987 field 90, the original data elements of a reversal or completion: the
+ * original's MTI, STAN, transmission date and time (MMDDhhmmss, field 7) and acquiring and
+ * forwarding institution ids (11 digits each, zeros on the left), NUL-terminated. */
+struct iso8583_original {
+    char mti[ISO8583_MTI_LEN + 1];
+    char stan[7];
+    char transmission[11];
+    char acquirer[12];
+    char forwarder[12];
+};
+
+/* Read field 90 of m into out: 0; -MDT_ENOTFOUND when absent or all zeros (as switches send it
+ * when they have no original); -MDT_EPARSE with err naming the part that is wrong ("field 90:
+ * original MTI 0800 is not an authorization or financial message", "field 90: original
+ * transmission time 1332101500: month not 01 to 12"). Never reads past the field. Thread-safe. */
+int iso8583_original_parse(const struct iso8583_msg *m, struct iso8583_original *out,
+                           struct mdt_err *err);
+
 /* Write m (MTI, bitmaps, fields in number order) into buf[0 .. cap), without the length header;
  * *len gets the bytes written. The secondary bitmap is written when a field above 64 is present.
  * Every field is checked as iso8583_parse checks it: -MDT_EPARSE naming the field when one is
@@ -103,8 +134,9 @@ int iso8583_build(const struct iso8583_msg *m, uint8_t *buf, size_t cap, size_t 
                   struct mdt_err *err);
 
 /* Set field n to value[0 .. len), borrowed (keep it alive until the message is built), checked
- * against its row: -MDT_EINVAL naming the field when n has no row, is 1 (the codec writes the
- * bitmap), or value does not fit. NUL-terminated convenience: iso8583_set_str. */
+ * against its row (field 52 against m->profile): -MDT_EINVAL naming the field when n has no row, is
+ * 1 (the codec writes the bitmap), or value does not fit. NUL-terminated convenience:
+ * iso8583_set_str. */
 int iso8583_set(struct iso8583_msg *m, unsigned n, const char *value, size_t len,
                 struct mdt_err *err);
 int iso8583_set_str(struct iso8583_msg *m, unsigned n, const char *value, struct mdt_err *err);

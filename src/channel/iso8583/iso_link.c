@@ -219,7 +219,7 @@ static void on_request(struct iso_conn *c, const uint8_t *frame, size_t len)
     }
     memcpy(rq->frame, frame, len);
     rq->len = len;
-    MDT_ASSERT(iso8583_parse(rq->frame, len, &rq->msg, &err) == 0);
+    MDT_ASSERT(iso8583_parse_profile(rq->frame, len, &l->cfg.profile, &rq->msg, &err) == 0);
     rq->conn = c;
     rq->slot = slot;
     c->rq[slot] = rq;
@@ -234,7 +234,7 @@ static void on_message(struct iso_conn *c, const uint8_t *frame, size_t len)
     struct iso8583_msg m;
     struct mdt_err err = {0};
 
-    if (iso8583_parse(frame, len, &m, &err) < 0) {
+    if (iso8583_parse_profile(frame, len, &c->link->cfg.profile, &m, &err) < 0) {
         c->link->stats.malformed++;
         log_warn("iso8583 %s: message refused: %s", c->link->name, err.msg);
         return;
@@ -484,6 +484,10 @@ static int config_check(const struct iso_link_config *cfg, struct mdt_err *err)
     if (cfg->frame_max > ISO8583_MSG_MAX) {
         return mdt_err_set(err, MDT_E(INVAL), "iso8583 link: frame_max is at most %d",
                            ISO8583_MSG_MAX);
+    }
+    if (cfg->profile.pin_block_len != 0 && cfg->profile.pin_block_len != 8 &&
+        cfg->profile.pin_block_len != 16) {
+        return mdt_err_set(err, MDT_E(INVAL), "iso8583 link: field 52 of 8 or 16 bytes");
     }
     return 0;
 }

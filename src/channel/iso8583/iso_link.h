@@ -33,6 +33,9 @@ struct iso_link_config {
     unsigned echo_wait_ms; /* drop the connection when that echo is not answered in time */
     unsigned reconnect_ms; /* first wait before reconnecting (doubles to 30 s) */
     bool sign_on;          /* outbound: send 0800/001 once connected */
+    /* The table as this link's switch sends it: field 52 of 16 bytes when its zone PIN key is
+     * AES (ISO 9564 format 4), else zeroed (8 bytes, TDES). */
+    struct iso8583_profile profile;
     /* TLS, all NULL for plain TCP. A listener needs tls_cert and tls_key (PEM) and, with
      * tls_ca, refuses a peer without a certificate signed by that CA. An outbound link needs
      * tls_ca to check the switch's certificate (against the connect IP) and presents

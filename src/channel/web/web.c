@@ -354,8 +354,17 @@ static void step_answered(void *ctx, int rc, const struct dialog_step *s)
         web_page_suspended(req, fr);
         break;
     case OUTCOME_REFUSED:
-        snprintf(text, sizeof(text), fr ? "Paiement refusé (%s)." : "Payment refused (%s).",
-                 ledger_reason_name(dialog_step_reason(s)));
+        if (dialog_step_reason(s) == LEDGER_INSUFFICIENT_FUNDS) {
+            /* The order stays payable: say what to do, then the same code pays it. */
+            snprintf(text, sizeof(text), "%s",
+                     fr ? "Paiement refusé : votre solde ne suffit pas. Rechargez votre compte, "
+                          "puis payez ici avec votre code."
+                        : "Payment refused: your balance is too low. Top up your wallet, then "
+                          "pay here with your code.");
+        } else {
+            snprintf(text, sizeof(text), fr ? "Paiement refusé (%s)." : "Payment refused (%s).",
+                     ledger_reason_name(dialog_step_reason(s)));
+        }
         page_request(c->w, req, c->token, r, text);
         break;
     default:
