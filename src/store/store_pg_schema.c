@@ -188,10 +188,10 @@ const char *const pg_migrations[] = {
     /* 18: an order paid by card over the phone: a top-up whose target is a payment request
      * (its id; NULL for a wallet's or a card's). */
     "ALTER TABLE card_topups ADD COLUMN request_id bytea;",
-    /* 20: iso_requests keyed by (created_us, key): a new request's index entry lands at the
+    /* 19: iso_requests keyed by (created_us, key): a new request's index entry lands at the
      * index's end instead of a random page (the key's fields are random to a B-tree); an
      * approval undone keeps its created_us and still replaces its row; the created_us index
-     * is covered by the key. See store_sqlite.c's migration 20. */
+     * is covered by the key. See store_sqlite.c's migration 19. */
     "ALTER TABLE iso_requests DROP CONSTRAINT iso_requests_pkey;"
     "ALTER TABLE iso_requests ADD PRIMARY KEY (created_us, key);"
     "DROP INDEX iso_requests_created;",
