@@ -28,6 +28,7 @@
 #include "dialog/phone.h"
 #include "dialog/topup.h"
 #include "dialog/voice.h"
+#include "dialog/voice_reply.h"
 #include "dialog/voice_text.h"
 #include "engine/engine.h"
 #include "ledger/ledger.h"
@@ -72,6 +73,7 @@ struct voice_session {
     struct event *answer;      /* the dialog's answer, run once its step is done */
     enum voice_answer pending; /* that answer */
     char say[SAY_MAX];         /* its words; wiped once played */
+    bool read_back;            /* say reads back a transfer or a gift with its ask for the code */
     struct id128 order;        /* pay an order: the request found by its phone reference */
     int64_t order_minor;       /* its amount, currency and payee, for the receipt's words */
     const struct currency *order_cur;
@@ -250,9 +252,10 @@ static int send_parties(struct voice_session *vs, char e164[PHONE_E164_MAX], con
                                                                                   : 0;
 }
 
-/* A transfer or a donation waiting for its code, read back in the phone's words (the amount and
- * the number as keyed, in words) instead of the SMS text; < 0 leaves the SMS text. */
-static int send_said(struct voice_session *vs)
+/* A transfer or a donation waiting for its code (reply: the dialog's plain ask for the code),
+ * read back in the phone's words (the amount and the number as keyed, in words) into said;
+ * < 0 for any other reply. */
+static int send_said(struct voice_session *vs, const char *reply, char *said, size_t cap)
 {
     const struct currency *cur = currency_find(dialog_currency_code(vs->s->d->dialog));
     const char *charity = NULL;
@@ -261,8 +264,7 @@ static int send_said(struct voice_session *vs)
     if (send_parties(vs, e164, &charity) < 0) {
         return MDT_E(PARSE);
     }
-    return voice_send_say(vs->v.lang, vs->say, vs->v.amount_minor, cur, e164, charity, vs->say,
-                          sizeof(vs->say));
+    return voice_send_say(vs->v.lang, reply, vs->v.amount_minor, cur, e164, charity, said, cap);
 }
 
 /* The dialog's reply to a transfer's or a donation's code (a receipt, a wrong code, a lock) in
@@ -306,10 +308,11 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
         size_t len = strlen(vs->say);
 
         a = VOICE_ANSWER_CODE; /* an order (or a wrong code's retry) waits for the code */
-        if (vs->v.after == VOICE_AMOUNT && send_said(vs) >= 0) {
+        if (vs->v.after == VOICE_AMOUNT && vs->read_back) {
             log_info("sip: call %u: read back in the call's words", vs->call);
         } else {
-            /* The SMS text says "reply with your code": on the phone, say which keys. */
+            /* The words of the reply end without the ask (a payee without a wallet, a wrong
+             * code): on the phone, say which keys. */
             snprintf(vs->say + len, sizeof(vs->say) - len, "%c%s", VOICE_PIECE,
                      voice_prompt_text(VOICE_PROMPT_ASK_CODE, vs->v.lang));
         }
@@ -332,10 +335,39 @@ struct voice_ask {
     bool code; /* the question was a code: its replies also go by SMS */
 };
 
-/* The dialog's replies to the caller's message: said on the call if it is still there. The
- * replies to a code (a receipt, a wrong code, a lock) also go by SMS: a written receipt of a
- * payment, and a word to the wallet's phone when someone tries codes from a number that may be
- * spoofed. A call gone meanwhile gets every reply by SMS. */
+/* One reply of the dialog in the call's words and language, into said (cap bytes): the balance,
+ * a transfer's or a gift's read-back, a code's result, or any other reply by the table of reply
+ * kinds (voice_reply.c: a refusal before the code, a payee without a wallet...); *sms when the
+ * SMS must go too (a link, a date the call leaves out, a reply the table has no words for). */
+static void reply_said(struct voice_session *vs, const char *reply, bool code, char *said,
+                       size_t cap, bool *sms)
+{
+    const struct currency *cur = currency_find(dialog_currency_code(vs->s->d->dialog));
+    int rc;
+
+    *sms = false;
+    if (vs->v.after == VOICE_MENU && voice_balance_say(vs->v.lang, reply, said, cap) >= 0) {
+        return;
+    }
+    if (vs->v.after == VOICE_AMOUNT && send_said(vs, reply, said, cap) >= 0) {
+        vs->read_back = true;
+        return;
+    }
+    if (code && code_said(vs, reply, said, cap) >= 0) {
+        return;
+    }
+    rc = voice_reply_say(vs->v.lang, reply, cur, said, cap, sms);
+    if (rc < 0) {
+        log_info("sip: call %u: a reply without the call's words: it goes by SMS", vs->call);
+        snprintf(said, cap, "%s", voice_reply_by_sms(vs->v.lang));
+    }
+}
+
+/* The dialog's replies to the caller's message: said on the call if it is still there, in the
+ * call's words. The replies to a code (a receipt, a wrong code, a lock) also go by SMS: a
+ * written receipt of a payment, and a word to the wallet's phone when someone tries codes from
+ * a number that may be spoofed; so do replies the call only sums up (a link, a date). A call
+ * gone meanwhile gets every reply by SMS. */
 static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
 {
     struct voice_ask *a = ctx;
@@ -343,6 +375,7 @@ static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
     uint32_t call = a->call;
     bool code = a->code;
     size_t len = 0;
+    bool sms = false;
 
     free(a);
     if (vs == NULL) {
@@ -357,22 +390,20 @@ static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
     log_info("sip: call %u: %s answered", vs->call,
              vs->v.after == VOICE_MENU ? "balance" : "order");
     vs->say[0] = '\0';
+    vs->read_back = false;
     for (size_t i = 0; i < n && len + 1 < sizeof(vs->say); i++) {
         char said[SAY_MAX];
+        bool one = false;
         int w;
 
-        /* The balance, a code's receipt, wrong code or lock in the call's words; any other
-         * reply (an order refused before its code) as the SMS says it. */
-        if (vs->v.after == VOICE_MENU
-                ? voice_balance_say(vs->v.lang, replies[i], said, sizeof(said)) < 0
-                : !code || code_said(vs, replies[i], said, sizeof(said)) < 0) {
-            snprintf(said, sizeof(said), "%s", replies[i]);
-        }
+        reply_said(vs, replies[i], code, said, sizeof(said), &one);
+        sms |= one;
         w = snprintf(vs->say + len, sizeof(vs->say) - len, "%s%s", i > 0 ? "\n" : "", said);
         len += w > 0 ? (size_t)w : 0;
+        vault_wipe(said, sizeof(said));
     }
     answer_later(vs, VOICE_ANSWER_SAID);
-    return !code;
+    return !code && !sms;
 }
 
 static void ask_dialog(struct voice_session *vs, const char *text)
@@ -474,13 +505,20 @@ static void order_paid(void *ctx, int rc, const struct dialog_step *step)
     }
     log_info("sip: call %u: order answered (%d)", vs->call, (int)o);
     if (said != NULL && o != OUTCOME_WRONG_CODE) {
-        /* The receipt, the lock or the refusal in the call's words; the SMS keeps its text. */
+        /* The receipt, the lock or the refusal in the call's words; the SMS keeps its text. A
+         * refusal says why when the table has words for the payer's SMS (funds short, a
+         * limit), else that the SMS says why. */
         enum voice_result r = o == OUTCOME_DONE     ? VOICE_RESULT_PAID
                               : o == OUTCOME_LOCKED ? VOICE_RESULT_LOCKED
                                                     : VOICE_RESULT_REFUSED;
+        bool sms = false;
 
-        if (voice_result_say(vs->v.lang, r, vs->order_minor, vs->order_cur, vs->order_payee,
-                             vs->say, sizeof(vs->say)) >= 0) {
+        if (r == VOICE_RESULT_REFUSED &&
+            voice_reply_say(vs->v.lang, said, vs->order_cur, vs->say, sizeof(vs->say), &sms) >= 0) {
+            log_info("sip: call %u: said the refusal in the call's words", vs->call);
+            said = vs->say;
+        } else if (voice_result_say(vs->v.lang, r, vs->order_minor, vs->order_cur, vs->order_payee,
+                                    vs->say, sizeof(vs->say)) >= 0) {
             log_info("sip: call %u: said %s in the call's words", vs->call, voice_result_name(r));
             said = vs->say;
         }
