@@ -4,9 +4,10 @@
  * transfer, a donation and their code asked of the dialog as SMS-style messages on
  * CHANNEL_VOICE whose replies are said (and go by SMS when the call is gone, or when they
  * answer a code); an order paid through the payment request's code path. Prompts are spoken:
- * synthesised by channel/sip/prompts.c on the loop thread, which owns it (the menu's fixed
- * prompts in both languages at start, a read-back's amount once per turn), in the phone's own
- * words (dialog/voice_text.c). Keys come by RFC 4733, SIP INFO and in-band tones
+ * synthesised by channel/sip/prompts.c on the speech worker's thread (channel/sip/speech.c: the
+ * menu's fixed prompts in both languages at start, while the loop waits; a read-back's new
+ * pieces queued from the loop and played when they come back), in the phone's own words
+ * (dialog/voice_text.c, dialog/voice_reply.c). Keys come by RFC 4733, SIP INFO and in-band tones
  * (channel/sip/dtmf.c, on the SIP thread), counted once per press (dtmf_dedup). */
 #include <math.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "channel/sip/dtmf.h"
 #include "channel/sip/prompts.h"
 #include "channel/sip/sip.h"
+#include "channel/sip/speech.h"
 #include "dialog/card_input.h"
 #include "dialog/dialog.h"
 #include "dialog/phone.h"
@@ -73,6 +75,8 @@ struct voice_session {
     struct event *answer;      /* the dialog's answer, run once its step is done */
     enum voice_answer pending; /* that answer */
     char say[SAY_MAX];         /* its words; wiped once played */
+    uint64_t speech;           /* its read-back being synthesised (speech_say's id), 0: none */
+    uint32_t speech_tag;       /* the tag it plays with */
     bool read_back;            /* say reads back a transfer or a gift with its ask for the code */
     struct id128 order;        /* pay an order: the request found by its phone reference */
     int64_t order_minor;       /* its amount, currency and payee, for the receipt's words */
@@ -115,10 +119,9 @@ struct daemon_sip {
      * guessing 6-digit references: SIP_ANON_MISSES_PER_MIN). */
     int64_t miss_minute;
     uint32_t misses;
-    struct prompts *prompts; /* NULL: espeak-ng cannot speak, the tones stand in */
-    const uint8_t *fixed[VOICE_PROMPT_COUNT_][2]; /* A-law, by language: owned by prompts */
+    struct speech *speech; /* NULL: espeak-ng cannot speak, the tones stand in */
+    const uint8_t *fixed[VOICE_PROMPT_COUNT_][2]; /* A-law, by language: the speech's cache */
     size_t fixed_len[VOICE_PROMPT_COUNT_][2];
-    uint8_t *play; /* a read-back's audio, SIP_PLAY_SAMPLES_MAX bytes (sip_call_play copies) */
     uint8_t tones[VOICE_PROMPT_COUNT_][TONE_SAMPLES]; /* A-law */
 };
 
@@ -153,8 +156,8 @@ static void prompts_fixed(struct daemon_sip *s)
             if (text[0] == '\0') {
                 continue; /* none, or words decided at the time (VOICE_PROMPT_SAY) */
             }
-            if (prompts_get(s->prompts, l ? LANG_EN : LANG_FR, text, G711_PCMA, &s->fixed[p][l],
-                            &s->fixed_len[p][l], &err) < 0) {
+            if (speech_get(s->speech, l ? LANG_EN : LANG_FR, text, G711_PCMA, &s->fixed[p][l],
+                           &s->fixed_len[p][l], &err) < 0) {
                 log_warn("sip: prompt %s cannot be spoken: %s",
                          voice_prompt_name((enum voice_prompt)p), err.msg);
                 s->fixed[p][l] = NULL;
@@ -163,15 +166,24 @@ static void prompts_fixed(struct daemon_sip *s)
     }
 }
 
-/* The words of a VOICE_PROMPT_SAY (pieces separated by VOICE_PIECE) into s->play: each piece
- * synthesised (or taken from the cache: the fixed words of a read-back are said on every call)
- * and joined. Returns the bytes written, 0 when it cannot be spoken. */
-static size_t say_render(struct daemon_sip *s, enum lang lang, const char *say)
+/* Plays samples (n bytes of A-law) on the call with tag. */
+static void play(struct voice_session *vs, const uint8_t *samples, size_t n, uint32_t tag)
+{
+    int rc = sip_call_play(vs->s->chan, vs->call, SIP_LAW_PCMA, samples, n, true, tag);
+
+    if (rc < 0) {
+        log_warn("sip: call %u: cannot play: %s", vs->call, mdt_strerror(rc));
+    }
+}
+
+/* The words of a VOICE_PROMPT_SAY (pieces separated by VOICE_PIECE) queued for the speech
+ * worker: each piece synthesised (or taken from the cache: the fixed words of a read-back are
+ * said on every call) and joined there; on_spoken plays them. Returns 0 or speech_say's error. */
+static int say_queue(struct voice_session *vs, const char *say, uint32_t tag)
 {
     char copy[SAY_MAX];
     const char *pieces[SAY_PIECES_MAX];
-    size_t k = 0, len = 0;
-    struct mdt_err err = {0};
+    size_t k = 0;
     int rc;
 
     snprintf(copy, sizeof(copy), "%s", say != NULL ? say : "");
@@ -185,36 +197,73 @@ static size_t say_render(struct daemon_sip *s, enum lang lang, const char *say)
         }
     }
     rc = k == 0 ? MDT_E(INVAL)
-                : prompts_join(s->prompts, lang, pieces, k, SAY_GAP_MS, G711_PCMA, s->play,
-                               SIP_PLAY_SAMPLES_MAX, &len, &err);
+                : speech_say(vs->s->speech, vs->v.lang, pieces, k, SAY_GAP_MS, G711_PCMA,
+                             SIP_PLAY_SAMPLES_MAX, &vs->speech);
     vault_wipe(copy, sizeof(copy));
     if (rc < 0) {
-        log_warn("sip: a reply cannot be spoken: %s", k == 0 ? "no words" : err.msg);
-        return 0;
+        log_warn("sip: call %u: a reply cannot be spoken: %s", vs->call,
+                 k == 0 ? "no words" : mdt_strerror(rc));
+        vs->speech = 0;
+        return rc;
     }
-    return len;
+    vs->speech_tag = tag;
+    return 0;
 }
 
-/* The audio of prompt p in lang: its synthesised words, say's for VOICE_PROMPT_SAY (the
- * dialog's reply, a read-back, a list); a tone when they cannot be spoken. */
-static void prompt_render(struct daemon_sip *s, enum voice_prompt p, enum lang lang,
-                          const char *say, const uint8_t **samples, size_t *n)
+/* A read-back no longer wanted (a newer prompt, a key, the call's end): the worker drops it. */
+static void say_cancel(struct voice_session *vs)
 {
-    int l = lang == LANG_EN ? 1 : 0;
+    if (vs->speech != 0) {
+        speech_cancel(vs->s->speech, vs->speech);
+        vs->speech = 0;
+    }
+}
 
-    if (s->prompts != NULL && p == VOICE_PROMPT_SAY) {
-        *n = say_render(s, lang, say);
-        *samples = s->play;
-    } else if (s->prompts != NULL && s->fixed[p][l] != NULL) {
-        *samples = s->fixed[p][l];
-        *n = s->fixed_len[p][l];
-    } else {
-        *n = 0;
+/* Plays prompt p on the call in its language, replacing what it played: a fixed prompt's audio
+ * at once; a VOICE_PROMPT_SAY's words (the dialog's reply, a read-back, a list) once the speech
+ * worker has them (the caller hears silence meanwhile: the last prompt ended, or a key stopped
+ * it); a tone when they cannot be spoken. */
+static void prompt_play(struct voice_session *vs, enum voice_prompt p, const char *say)
+{
+    struct daemon_sip *s = vs->s;
+    int l = vs->v.lang == LANG_EN ? 1 : 0;
+    uint32_t tag = ++vs->tag;
+
+    say_cancel(vs);
+    if (s->speech != NULL && p == VOICE_PROMPT_SAY && say_queue(vs, say, tag) == 0) {
+        return;
     }
-    if (*n == 0) {
-        *samples = s->tones[p];
-        *n = TONE_SAMPLES;
+    if (s->speech != NULL && p != VOICE_PROMPT_SAY && s->fixed[p][l] != NULL) {
+        play(vs, s->fixed[p][l], s->fixed_len[p][l], tag);
+        return;
     }
+    play(vs, s->tones[p], TONE_SAMPLES, tag);
+}
+
+/* The speech worker's read-back, on the loop: played if its call still waits for it (a call
+ * gone, or one that has moved on, has cleared its id and the audio is dropped). */
+static void on_spoken(void *ctx, const struct speech_done *d)
+{
+    struct daemon_sip *s = ctx;
+    struct voice_session *vs = NULL;
+
+    for (size_t i = 0; i < s->cap && vs == NULL; i++) {
+        if (s->sessions[i].call != 0 && s->sessions[i].speech == d->id) {
+            vs = &s->sessions[i];
+        }
+    }
+    if (vs == NULL) {
+        return;
+    }
+    vs->speech = 0;
+    if (d->rc < 0) {
+        log_warn("sip: call %u: a reply cannot be spoken: %s", vs->call, d->err.msg);
+        play(vs, s->tones[VOICE_PROMPT_SAY], TONE_SAMPLES, vs->speech_tag);
+        return;
+    }
+    log_info("sip: call %u: read-back spoken in %lld ms after %lld ms in the queue", vs->call,
+             (long long)(d->spoken_us / 1000), (long long)(d->queued_us / 1000));
+    play(vs, d->audio, d->len, vs->speech_tag);
 }
 
 static void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say);
@@ -897,10 +946,6 @@ static void cards_unmap(struct daemon_sip *s)
 
 static void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say)
 {
-    const uint8_t *samples;
-    size_t n;
-    int rc;
-
     if (t->action != VOICE_NONE) {
         event_del(vs->silence);
     }
@@ -909,12 +954,8 @@ static void turn_run(struct voice_session *vs, struct voice_turn *t, const char 
     }
     switch (t->action) {
     case VOICE_PLAY:
-        prompt_render(vs->s, t->prompt, vs->v.lang, say, &samples, &n);
         log_info("sip: call %u says %s", vs->call, voice_prompt_name(t->prompt));
-        rc = sip_call_play(vs->s->chan, vs->call, SIP_LAW_PCMA, samples, n, true, ++vs->tag);
-        if (rc < 0) {
-            log_warn("sip: call %u: cannot play: %s", vs->call, mdt_strerror(rc));
-        }
+        prompt_play(vs, t->prompt, say);
         break;
     case VOICE_ASK:
         ask_dialog(vs, t->text);
@@ -1029,6 +1070,7 @@ static void on_event(void *ctx, const struct sip_event *ev)
             log_info("sip: call %u key %c (%s)", vs->call, ev->key, source_name(ev->source));
         }
         event_del(vs->silence);
+        say_cancel(vs); /* barge-in on a read-back still being synthesised */
         voice_call_key(&vs->v, ev->key, &t);
         if (t.action == VOICE_NONE && vs->v.state != VOICE_ASKING && vs->v.state != VOICE_LEAVING) {
             event_add(vs->silence, &silence); /* mid-entry: a caller who stops is asked again */
@@ -1048,6 +1090,7 @@ static void on_event(void *ctx, const struct sip_event *ev)
                  (unsigned long long)ev->rx_packets, (unsigned long long)ev->rx_loud);
         event_del(vs->silence);
         event_del(vs->answer);
+        say_cancel(vs); /* its read-back, if still being synthesised, is dropped */
         vault_wipe(&vs->v, sizeof(vs->v));
         vault_wipe(vs->say, sizeof(vs->say));
         card_wipe(vs->card); /* a card keyed but not paid with: gone */
@@ -1083,25 +1126,21 @@ static bool inband_works(void)
     return n == 1 && keys[0].key == '5';
 }
 
-/* The speech: espeak-ng on this (the loop) thread, the fixed prompts, the read-backs' buffer.
- * Without espeak-ng's data the calls still work, with tones for words. */
-static int speech_start(struct daemon_sip *s, struct mdt_err *err)
+/* The speech: espeak-ng on the speech worker's thread, which synthesises the fixed prompts
+ * now (the loop waits: nothing is served yet) and the read-backs as calls ask. Without
+ * espeak-ng's data the calls still work, with tones for words. */
+static void speech_open(struct daemon_sip *s)
 {
     struct mdt_err perr = {0};
     int64_t t0 = clock_mono_us();
 
-    s->play = malloc(SIP_PLAY_SAMPLES_MAX);
-    if (s->play == NULL) {
-        return mdt_err_set(err, MDT_E(NOMEM), "sip: out of memory");
-    }
-    if (prompts_new(NULL, &s->prompts, &perr) < 0) {
+    if (speech_start(s->d->base, NULL, SIP_SPEECH_QUEUE_MAX, on_spoken, s, &s->speech, &perr) < 0) {
         log_warn("sip: no speech, tones stand in for the prompts: %s", perr.msg);
-        s->prompts = NULL;
-        return 0;
+        s->speech = NULL;
+        return;
     }
     prompts_fixed(s);
     log_info("sip: prompts spoken in %lld ms", (long long)((clock_mono_us() - t0) / 1000));
-    return 0;
 }
 
 int daemon_start_sip(struct daemon *d, struct mdt_err *err)
@@ -1153,10 +1192,7 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
         log_error("sip: the in-band DTMF detector does not hear a 5 as a 5: in-band keys are off");
         h.inband = NULL;
     }
-    rc = speech_start(s, err);
-    if (rc < 0) {
-        return rc;
-    }
+    speech_open(s);
     h.ctx = s;
     rc = sip_channel_start(d->base, &o, &h, &s->chan, err);
     if (rc == 0) {
@@ -1184,8 +1220,7 @@ void daemon_stop_sip(struct daemon *d)
     }
     cards_unmap(s);
     free(s->sessions);
-    prompts_free(s->prompts);
-    free(s->play);
+    speech_free(s->speech); /* the fixed prompts' audio goes with it */
     free(s);
     d->sip = NULL;
 }
