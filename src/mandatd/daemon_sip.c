@@ -1090,7 +1090,10 @@ static void on_event(void *ctx, const struct sip_event *ev)
                  (unsigned long long)ev->rx_packets, (unsigned long long)ev->rx_loud);
         event_del(vs->silence);
         event_del(vs->answer);
-        say_cancel(vs); /* its read-back, if still being synthesised, is dropped */
+        if (vs->speech != 0) {
+            log_info("sip: call %u: its read-back, not yet spoken, is dropped", vs->call);
+            say_cancel(vs); /* queued, being synthesised or on its way back */
+        }
         vault_wipe(&vs->v, sizeof(vs->v));
         vault_wipe(vs->say, sizeof(vs->say));
         card_wipe(vs->card); /* a card keyed but not paid with: gone */
