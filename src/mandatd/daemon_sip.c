@@ -1070,7 +1070,9 @@ static void on_event(void *ctx, const struct sip_event *ev)
             log_info("sip: call %u key %c (%s)", vs->call, ev->key, source_name(ev->source));
         }
         event_del(vs->silence);
-        say_cancel(vs); /* barge-in on a read-back still being synthesised */
+        if (vs->v.state != VOICE_ASKING && vs->v.state != VOICE_LEAVING) {
+            say_cancel(vs); /* barge-in on a read-back still being synthesised */
+        }
         voice_call_key(&vs->v, ev->key, &t);
         if (t.action == VOICE_NONE && vs->v.state != VOICE_ASKING && vs->v.state != VOICE_LEAVING) {
             event_add(vs->silence, &silence); /* mid-entry: a caller who stops is asked again */
