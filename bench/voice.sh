@@ -52,9 +52,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-udp_port() {
-  python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
-}
+. "$top/bench/voice_lib.sh"
 # ticks PID: utime + stime of PID, in clock ticks.
 ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 # col CSV NAME: the last value of column NAME in sipp's stat CSV (';' separated).
@@ -97,32 +95,8 @@ for n in $steps; do
   sport=$(udp_port)
   # the ramp takes n / rate seconds: hold long enough for a window with all n held
   h=$((hold > n / rate + window + 5 ? hold : n / rate + window + 5))
-  cat >"$sd/mandat.conf" <<CONF
-[store]
-path = $sd/mandat.db
-[http]
-listen = 127.0.0.1:0
-internal_listen = 127.0.0.1:0
-dev_mode = true
-[vault]
-key_file = $sd/pin.key
-[sip]
-listen = 127.0.0.1:$sport
-rtp_port_min = 20000
-rtp_port_max = 29999
-max_calls = $((max + 16))
-rtp_timeout = 60
-CONF
-  "$build/mandat" --config "$sd/mandat.conf" init >/dev/null
   alaw "$sd/audio.alaw"
-  "$build/mandatd" --config "$sd/mandat.conf" --ports-file "$sd/ports" >"$sd/mandatd.log" 2>&1 &
-  mpid=$!
-  for _ in $(seq 100); do
-    [ -s "$sd/ports" ] && break
-    kill -0 "$mpid" 2>/dev/null || break
-    sleep 0.1
-  done
-  [ -s "$sd/ports" ] || { echo "mandatd did not start:"; cat "$sd/mandatd.log"; exit 1; }
+  voice_mandatd "$build" "$sd" "$sport" $((max + 16))
   # sipp's stat CSV every second (CurrentCall, SuccessfulCall, FailedCall...), in $sd
   (cd "$sd" && exec sipp -sf "$top/bench/voice/uac.xml" -s 100 "127.0.0.1:$sport" -i 127.0.0.1 \
     -p "$(udp_port)" -mp "$(udp_port)" -r "$rate" -l "$n" -m "$n" -d $((h * 1000)) \

@@ -471,6 +471,11 @@ _Static_assert(STORE_PEER_ID_MAX >= SMPP_MESSAGE_ID_MAX && STORE_PEER_ID_MAX >= 
 #define SIP_ANON_MISSES_PER_MIN 10
 /* A prompt handed to a call, in 8 kHz samples: two minutes. */
 #define SIP_PLAY_SAMPLES_MAX (8000 * 120)
+/* Read-backs waiting for the speech worker or for the loop to play them: one per call at most
+ * is current (a newer prompt cancels the older), and synthesis takes 10 to 60 ms, so 64 is a
+ * burst of 64 calls' read-backs within a second or two; past it a call hears a tone for the
+ * words rather than wait longer (speech_say's -MDT_EFULL). */
+#define SIP_SPEECH_QUEUE_MAX 64
 
 /* ISO 8583 issuer host (issue 15). The largest message read or written, without its 2-byte
  * length header: every field of channel/iso8583/iso8583.def at its maximum with both bitmaps is

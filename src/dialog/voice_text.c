@@ -7,6 +7,7 @@
 
 #include "dialog/dialog_text.h"
 #include "dialog/speak.h"
+#include "dialog/voice_reply.h"
 #include "dialog/voice_text.h"
 
 /* The sentences; '\n' (VOICE_PIECE) between pieces, each "%s" a piece of its own. */
@@ -93,9 +94,8 @@ static int fill(enum voice_sentence s, enum lang lang, const char *const *args, 
     return (int)len;
 }
 
-/* An amount in words; as written ("12,50 XYZ") for a currency speak.c has no names for. */
-static int amount_words(int64_t amount_minor, const struct currency *cur, enum lang lang, char *buf,
-                        size_t cap)
+int voice_amount_words(int64_t amount_minor, const struct currency *cur, enum lang lang, char *buf,
+                       size_t cap)
 {
     int rc = speak_amount(amount_minor, cur, lang, buf, cap, NULL);
 
@@ -146,7 +146,7 @@ int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap)
         }
     }
     if (rc == 0) {
-        rc = amount_words(minor, cur, lang, words, sizeof(words));
+        rc = voice_amount_words(minor, cur, lang, words, sizeof(words));
     }
     if (rc < 0) {
         return rc;
@@ -154,52 +154,27 @@ int voice_balance_say(enum lang lang, const char *reply, char *out, size_t cap)
     return fill(SAY_BALANCE, lang, (const char *const[]){words}, 1, out, cap);
 }
 
-/* Whether reply is template t with anything in place of each "%s" or "%u" (a glob, iterative:
- * one backtrack point, O(len(t) * len(reply)) at worst on these few hundred bytes). */
-static bool shape_match(const char *t, const char *reply)
+/* The text kind that wrote reply (voice_reply_kind: the most specific template, in either
+ * language), or TEXT_COUNT for none or a hint. */
+static enum dialog_text reply_text(const char *reply)
 {
-    const char *star_t = NULL, *star_r = NULL;
-    const char *r = reply;
+    enum voice_reply_family f;
+    unsigned kind;
 
-    while (*r != '\0') {
-        if (t[0] == '%' && (t[1] == 's' || t[1] == 'u')) {
-            t += 2;
-            star_t = t;
-            star_r = r;
-        } else if (*t == *r) {
-            t++;
-            r++;
-        } else if (star_t != NULL) {
-            t = star_t;
-            r = ++star_r;
-        } else {
-            return false;
-        }
+    if (!voice_reply_kind(reply, &f, &kind) || f != VOICE_REPLY_TEXT) {
+        return TEXT_COUNT;
     }
-    while (t[0] == '%' && (t[1] == 's' || t[1] == 'u')) {
-        t += 2;
-    }
-    return *t == '\0';
+    return (enum dialog_text)kind;
 }
 
 /* Whether reply is the dialog's plain ask for a transfer's or a gift's code, in either language
  * (not, say, a transfer to a number without a wallet, whose money waits for its owner: that
- * reply says more than the phone's words would). */
+ * reply says more than the phone's words would, and its more specific template wins). */
 static bool send_reply(const char *reply)
 {
-    for (int l = 0; l < SAY_LANGS; l++) {
-        /* First: its shape is CONFIRM_SEND's with more in the payee's place. */
-        if (shape_match(dialog_text(TEXT_CONFIRM_SEND_NEW, (enum lang)l), reply)) {
-            return false;
-        }
-    }
-    for (int l = 0; l < SAY_LANGS; l++) {
-        if (shape_match(dialog_text(TEXT_CONFIRM_SEND, (enum lang)l), reply) ||
-            shape_match(dialog_text(TEXT_CONFIRM_DONATE, (enum lang)l), reply)) {
-            return true;
-        }
-    }
-    return false;
+    enum dialog_text x = reply_text(reply);
+
+    return x == TEXT_CONFIRM_SEND || x == TEXT_CONFIRM_DONATE;
 }
 
 int voice_send_say(enum lang lang, const char *reply, int64_t amount_minor,
@@ -216,7 +191,7 @@ int voice_send_say(enum lang lang, const char *reply, int64_t amount_minor,
         return -MDT_EPARSE;
     }
     out[0] = '\0';
-    rc = amount_words(amount_minor, cur, lang, amount, sizeof(amount));
+    rc = voice_amount_words(amount_minor, cur, lang, amount, sizeof(amount));
     if (rc >= 0 && charity == NULL) {
         rc = speak_phone(payee_e164, lang, payee, sizeof(payee), NULL);
     }
@@ -238,7 +213,7 @@ int voice_order_say(enum lang lang, const char *payee, int64_t amount_minor,
         return -MDT_EINVAL;
     }
     out[0] = '\0';
-    rc = amount_words(amount_minor, cur, lang, amount, sizeof(amount));
+    rc = voice_amount_words(amount_minor, cur, lang, amount, sizeof(amount));
     if (rc < 0) {
         return rc;
     }
@@ -251,39 +226,27 @@ int voice_order_say(enum lang lang, const char *payee, int64_t amount_minor,
                 (const char *const[]){payee, amount, ref}, 3, out, cap);
 }
 
-/* Whether reply has the shape of template x in either language. */
-static bool reply_is(enum dialog_text x, const char *reply)
-{
-    for (int l = 0; l < SAY_LANGS; l++) {
-        if (shape_match(dialog_text(x, (enum lang)l), reply)) {
-            return true;
-        }
-    }
-    return false;
-}
-
 int voice_code_result(const char *reply)
 {
     if (reply == NULL) {
         return -MDT_EINVAL;
     }
-    if (reply_is(TEXT_HELD, reply)) { /* first: its shape is TEXT_SENT's with more inside */
+    /* A transfer held for a payee without a wallet (TEXT_HELD, more specific than TEXT_SENT)
+     * says more than the phone's words would: none here. */
+    switch (reply_text(reply)) {
+    case TEXT_SENT:
+        return VOICE_RESULT_SENT;
+    case TEXT_DONATED:
+        return VOICE_RESULT_GIVEN;
+    case TEXT_WRONG_CODE:
+        return VOICE_RESULT_WRONG_CODE;
+    case TEXT_LOCKED_NOW:
+    case TEXT_CODE_LOCKED_NOW:
+    case TEXT_LOCKED:
+        return VOICE_RESULT_LOCKED;
+    default:
         return -MDT_EPARSE;
     }
-    if (reply_is(TEXT_SENT, reply)) {
-        return VOICE_RESULT_SENT;
-    }
-    if (reply_is(TEXT_DONATED, reply)) {
-        return VOICE_RESULT_GIVEN;
-    }
-    if (reply_is(TEXT_WRONG_CODE, reply)) {
-        return VOICE_RESULT_WRONG_CODE;
-    }
-    if (reply_is(TEXT_LOCKED_NOW, reply) || reply_is(TEXT_CODE_LOCKED_NOW, reply) ||
-        reply_is(TEXT_LOCKED, reply)) {
-        return VOICE_RESULT_LOCKED;
-    }
-    return -MDT_EPARSE;
 }
 
 int voice_result_say(enum lang lang, enum voice_result r, int64_t amount_minor,
@@ -302,7 +265,7 @@ int voice_result_say(enum lang lang, enum voice_result r, int64_t amount_minor,
     if (who == NULL) {
         return -MDT_EINVAL;
     }
-    rc = amount_words(amount_minor, cur, lang, amount, sizeof(amount));
+    rc = voice_amount_words(amount_minor, cur, lang, amount, sizeof(amount));
     if (rc >= 0 && r == VOICE_RESULT_SENT) {
         rc = speak_phone(who, lang, number, sizeof(number), NULL);
         who = number;

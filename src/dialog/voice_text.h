@@ -24,6 +24,11 @@
  * (NULL arguments, cap 0), or speak.h's errors for an amount or number that cannot be spoken.
  * On an error the caller says the written text instead. Thread-safe; never allocates. */
 
+/* An amount in words in lang into buf (cap bytes); as written ("12,50 XYZ") for a currency
+ * speak.c has no names for. Returns the length or speak.h's and money.h's errors. */
+int voice_amount_words(int64_t amount_minor, const struct currency *cur, enum lang lang, char *buf,
+                       size_t cap);
+
 /* The dialog's balance reply (TEXT_BALANCE, "Solde : 25,50 €. ENVOI 10 ..." in either language:
  * the wallet's, which the call may have switched) said in lang as the balance alone: "Votre
  * solde est de" / "vingt-cinq euros et cinquante centimes." */

@@ -4,9 +4,10 @@
  * transfer, a donation and their code asked of the dialog as SMS-style messages on
  * CHANNEL_VOICE whose replies are said (and go by SMS when the call is gone, or when they
  * answer a code); an order paid through the payment request's code path. Prompts are spoken:
- * synthesised by channel/sip/prompts.c on the loop thread, which owns it (the menu's fixed
- * prompts in both languages at start, a read-back's amount once per turn), in the phone's own
- * words (dialog/voice_text.c). Keys come by RFC 4733, SIP INFO and in-band tones
+ * synthesised by channel/sip/prompts.c on the speech worker's thread (channel/sip/speech.c: the
+ * menu's fixed prompts in both languages at start, while the loop waits; a read-back's new
+ * pieces queued from the loop and played when they come back), in the phone's own words
+ * (dialog/voice_text.c, dialog/voice_reply.c). Keys come by RFC 4733, SIP INFO and in-band tones
  * (channel/sip/dtmf.c, on the SIP thread), counted once per press (dtmf_dedup). */
 #include <math.h>
 #include <stdio.h>
@@ -23,11 +24,13 @@
 #include "channel/sip/dtmf.h"
 #include "channel/sip/prompts.h"
 #include "channel/sip/sip.h"
+#include "channel/sip/speech.h"
 #include "dialog/card_input.h"
 #include "dialog/dialog.h"
 #include "dialog/phone.h"
 #include "dialog/topup.h"
 #include "dialog/voice.h"
+#include "dialog/voice_reply.h"
 #include "dialog/voice_text.h"
 #include "engine/engine.h"
 #include "ledger/ledger.h"
@@ -72,6 +75,9 @@ struct voice_session {
     struct event *answer;      /* the dialog's answer, run once its step is done */
     enum voice_answer pending; /* that answer */
     char say[SAY_MAX];         /* its words; wiped once played */
+    uint64_t speech;           /* its read-back being synthesised (speech_say's id), 0: none */
+    uint32_t speech_tag;       /* the tag it plays with */
+    bool read_back;            /* say reads back a transfer or a gift with its ask for the code */
     struct id128 order;        /* pay an order: the request found by its phone reference */
     int64_t order_minor;       /* its amount, currency and payee, for the receipt's words */
     const struct currency *order_cur;
@@ -113,10 +119,9 @@ struct daemon_sip {
      * guessing 6-digit references: SIP_ANON_MISSES_PER_MIN). */
     int64_t miss_minute;
     uint32_t misses;
-    struct prompts *prompts; /* NULL: espeak-ng cannot speak, the tones stand in */
-    const uint8_t *fixed[VOICE_PROMPT_COUNT_][2]; /* A-law, by language: owned by prompts */
+    struct speech *speech; /* NULL: espeak-ng cannot speak, the tones stand in */
+    const uint8_t *fixed[VOICE_PROMPT_COUNT_][2]; /* A-law, by language: the speech's cache */
     size_t fixed_len[VOICE_PROMPT_COUNT_][2];
-    uint8_t *play; /* a read-back's audio, SIP_PLAY_SAMPLES_MAX bytes (sip_call_play copies) */
     uint8_t tones[VOICE_PROMPT_COUNT_][TONE_SAMPLES]; /* A-law */
 };
 
@@ -151,8 +156,8 @@ static void prompts_fixed(struct daemon_sip *s)
             if (text[0] == '\0') {
                 continue; /* none, or words decided at the time (VOICE_PROMPT_SAY) */
             }
-            if (prompts_get(s->prompts, l ? LANG_EN : LANG_FR, text, G711_PCMA, &s->fixed[p][l],
-                            &s->fixed_len[p][l], &err) < 0) {
+            if (speech_get(s->speech, l ? LANG_EN : LANG_FR, text, G711_PCMA, &s->fixed[p][l],
+                           &s->fixed_len[p][l], &err) < 0) {
                 log_warn("sip: prompt %s cannot be spoken: %s",
                          voice_prompt_name((enum voice_prompt)p), err.msg);
                 s->fixed[p][l] = NULL;
@@ -161,15 +166,24 @@ static void prompts_fixed(struct daemon_sip *s)
     }
 }
 
-/* The words of a VOICE_PROMPT_SAY (pieces separated by VOICE_PIECE) into s->play: each piece
- * synthesised (or taken from the cache: the fixed words of a read-back are said on every call)
- * and joined. Returns the bytes written, 0 when it cannot be spoken. */
-static size_t say_render(struct daemon_sip *s, enum lang lang, const char *say)
+/* Plays samples (n bytes of A-law) on the call with tag. */
+static void play(struct voice_session *vs, const uint8_t *samples, size_t n, uint32_t tag)
+{
+    int rc = sip_call_play(vs->s->chan, vs->call, SIP_LAW_PCMA, samples, n, true, tag);
+
+    if (rc < 0) {
+        log_warn("sip: call %u: cannot play: %s", vs->call, mdt_strerror(rc));
+    }
+}
+
+/* The words of a VOICE_PROMPT_SAY (pieces separated by VOICE_PIECE) queued for the speech
+ * worker: each piece synthesised (or taken from the cache: the fixed words of a read-back are
+ * said on every call) and joined there; on_spoken plays them. Returns 0 or speech_say's error. */
+static int say_queue(struct voice_session *vs, const char *say, uint32_t tag)
 {
     char copy[SAY_MAX];
     const char *pieces[SAY_PIECES_MAX];
-    size_t k = 0, len = 0;
-    struct mdt_err err = {0};
+    size_t k = 0;
     int rc;
 
     snprintf(copy, sizeof(copy), "%s", say != NULL ? say : "");
@@ -183,36 +197,73 @@ static size_t say_render(struct daemon_sip *s, enum lang lang, const char *say)
         }
     }
     rc = k == 0 ? MDT_E(INVAL)
-                : prompts_join(s->prompts, lang, pieces, k, SAY_GAP_MS, G711_PCMA, s->play,
-                               SIP_PLAY_SAMPLES_MAX, &len, &err);
+                : speech_say(vs->s->speech, vs->v.lang, pieces, k, SAY_GAP_MS, G711_PCMA,
+                             SIP_PLAY_SAMPLES_MAX, &vs->speech);
     vault_wipe(copy, sizeof(copy));
     if (rc < 0) {
-        log_warn("sip: a reply cannot be spoken: %s", k == 0 ? "no words" : err.msg);
-        return 0;
+        log_warn("sip: call %u: a reply cannot be spoken: %s", vs->call,
+                 k == 0 ? "no words" : mdt_strerror(rc));
+        vs->speech = 0;
+        return rc;
     }
-    return len;
+    vs->speech_tag = tag;
+    return 0;
 }
 
-/* The audio of prompt p in lang: its synthesised words, say's for VOICE_PROMPT_SAY (the
- * dialog's reply, a read-back, a list); a tone when they cannot be spoken. */
-static void prompt_render(struct daemon_sip *s, enum voice_prompt p, enum lang lang,
-                          const char *say, const uint8_t **samples, size_t *n)
+/* A read-back no longer wanted (a newer prompt, a key, the call's end): the worker drops it. */
+static void say_cancel(struct voice_session *vs)
 {
-    int l = lang == LANG_EN ? 1 : 0;
+    if (vs->speech != 0) {
+        speech_cancel(vs->s->speech, vs->speech);
+        vs->speech = 0;
+    }
+}
 
-    if (s->prompts != NULL && p == VOICE_PROMPT_SAY) {
-        *n = say_render(s, lang, say);
-        *samples = s->play;
-    } else if (s->prompts != NULL && s->fixed[p][l] != NULL) {
-        *samples = s->fixed[p][l];
-        *n = s->fixed_len[p][l];
-    } else {
-        *n = 0;
+/* Plays prompt p on the call in its language, replacing what it played: a fixed prompt's audio
+ * at once; a VOICE_PROMPT_SAY's words (the dialog's reply, a read-back, a list) once the speech
+ * worker has them (the caller hears silence meanwhile: the last prompt ended, or a key stopped
+ * it); a tone when they cannot be spoken. */
+static void prompt_play(struct voice_session *vs, enum voice_prompt p, const char *say)
+{
+    struct daemon_sip *s = vs->s;
+    int l = vs->v.lang == LANG_EN ? 1 : 0;
+    uint32_t tag = ++vs->tag;
+
+    say_cancel(vs);
+    if (s->speech != NULL && p == VOICE_PROMPT_SAY && say_queue(vs, say, tag) == 0) {
+        return;
     }
-    if (*n == 0) {
-        *samples = s->tones[p];
-        *n = TONE_SAMPLES;
+    if (s->speech != NULL && p != VOICE_PROMPT_SAY && s->fixed[p][l] != NULL) {
+        play(vs, s->fixed[p][l], s->fixed_len[p][l], tag);
+        return;
     }
+    play(vs, s->tones[p], TONE_SAMPLES, tag);
+}
+
+/* The speech worker's read-back, on the loop: played if its call still waits for it (a call
+ * gone, or one that has moved on, has cleared its id and the audio is dropped). */
+static void on_spoken(void *ctx, const struct speech_done *d)
+{
+    struct daemon_sip *s = ctx;
+    struct voice_session *vs = NULL;
+
+    for (size_t i = 0; i < s->cap && vs == NULL; i++) {
+        if (s->sessions[i].call != 0 && s->sessions[i].speech == d->id) {
+            vs = &s->sessions[i];
+        }
+    }
+    if (vs == NULL) {
+        return;
+    }
+    vs->speech = 0;
+    if (d->rc < 0) {
+        log_warn("sip: call %u: a reply cannot be spoken: %s", vs->call, d->err.msg);
+        play(vs, s->tones[VOICE_PROMPT_SAY], TONE_SAMPLES, vs->speech_tag);
+        return;
+    }
+    log_info("sip: call %u: read-back spoken in %lld ms after %lld ms in the queue", vs->call,
+             (long long)(d->spoken_us / 1000), (long long)(d->queued_us / 1000));
+    play(vs, d->audio, d->len, vs->speech_tag);
 }
 
 static void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say);
@@ -250,9 +301,10 @@ static int send_parties(struct voice_session *vs, char e164[PHONE_E164_MAX], con
                                                                                   : 0;
 }
 
-/* A transfer or a donation waiting for its code, read back in the phone's words (the amount and
- * the number as keyed, in words) instead of the SMS text; < 0 leaves the SMS text. */
-static int send_said(struct voice_session *vs)
+/* A transfer or a donation waiting for its code (reply: the dialog's plain ask for the code),
+ * read back in the phone's words (the amount and the number as keyed, in words) into said;
+ * < 0 for any other reply. */
+static int send_said(struct voice_session *vs, const char *reply, char *said, size_t cap)
 {
     const struct currency *cur = currency_find(dialog_currency_code(vs->s->d->dialog));
     const char *charity = NULL;
@@ -261,8 +313,7 @@ static int send_said(struct voice_session *vs)
     if (send_parties(vs, e164, &charity) < 0) {
         return MDT_E(PARSE);
     }
-    return voice_send_say(vs->v.lang, vs->say, vs->v.amount_minor, cur, e164, charity, vs->say,
-                          sizeof(vs->say));
+    return voice_send_say(vs->v.lang, reply, vs->v.amount_minor, cur, e164, charity, said, cap);
 }
 
 /* The dialog's reply to a transfer's or a donation's code (a receipt, a wrong code, a lock) in
@@ -306,10 +357,11 @@ static void on_answer(evutil_socket_t fd, short what, void *arg)
         size_t len = strlen(vs->say);
 
         a = VOICE_ANSWER_CODE; /* an order (or a wrong code's retry) waits for the code */
-        if (vs->v.after == VOICE_AMOUNT && send_said(vs) >= 0) {
+        if (vs->v.after == VOICE_AMOUNT && vs->read_back) {
             log_info("sip: call %u: read back in the call's words", vs->call);
         } else {
-            /* The SMS text says "reply with your code": on the phone, say which keys. */
+            /* The words of the reply end without the ask (a payee without a wallet, a wrong
+             * code): on the phone, say which keys. */
             snprintf(vs->say + len, sizeof(vs->say) - len, "%c%s", VOICE_PIECE,
                      voice_prompt_text(VOICE_PROMPT_ASK_CODE, vs->v.lang));
         }
@@ -332,10 +384,39 @@ struct voice_ask {
     bool code; /* the question was a code: its replies also go by SMS */
 };
 
-/* The dialog's replies to the caller's message: said on the call if it is still there. The
- * replies to a code (a receipt, a wrong code, a lock) also go by SMS: a written receipt of a
- * payment, and a word to the wallet's phone when someone tries codes from a number that may be
- * spoofed. A call gone meanwhile gets every reply by SMS. */
+/* One reply of the dialog in the call's words and language, into said (cap bytes): the balance,
+ * a transfer's or a gift's read-back, a code's result, or any other reply by the table of reply
+ * kinds (voice_reply.c: a refusal before the code, a payee without a wallet...); *sms when the
+ * SMS must go too (a link, a date the call leaves out, a reply the table has no words for). */
+static void reply_said(struct voice_session *vs, const char *reply, bool code, char *said,
+                       size_t cap, bool *sms)
+{
+    const struct currency *cur = currency_find(dialog_currency_code(vs->s->d->dialog));
+    int rc;
+
+    *sms = false;
+    if (vs->v.after == VOICE_MENU && voice_balance_say(vs->v.lang, reply, said, cap) >= 0) {
+        return;
+    }
+    if (vs->v.after == VOICE_AMOUNT && send_said(vs, reply, said, cap) >= 0) {
+        vs->read_back = true;
+        return;
+    }
+    if (code && code_said(vs, reply, said, cap) >= 0) {
+        return;
+    }
+    rc = voice_reply_say(vs->v.lang, reply, cur, said, cap, sms);
+    if (rc < 0) {
+        log_info("sip: call %u: a reply without the call's words: it goes by SMS", vs->call);
+        snprintf(said, cap, "%s", voice_reply_by_sms(vs->v.lang));
+    }
+}
+
+/* The dialog's replies to the caller's message: said on the call if it is still there, in the
+ * call's words. The replies to a code (a receipt, a wrong code, a lock) also go by SMS: a
+ * written receipt of a payment, and a word to the wallet's phone when someone tries codes from
+ * a number that may be spoofed; so do replies the call only sums up (a link, a date). A call
+ * gone meanwhile gets every reply by SMS. */
 static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
 {
     struct voice_ask *a = ctx;
@@ -343,6 +424,7 @@ static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
     uint32_t call = a->call;
     bool code = a->code;
     size_t len = 0;
+    bool sms = false;
 
     free(a);
     if (vs == NULL) {
@@ -357,22 +439,20 @@ static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
     log_info("sip: call %u: %s answered", vs->call,
              vs->v.after == VOICE_MENU ? "balance" : "order");
     vs->say[0] = '\0';
+    vs->read_back = false;
     for (size_t i = 0; i < n && len + 1 < sizeof(vs->say); i++) {
         char said[SAY_MAX];
+        bool one = false;
         int w;
 
-        /* The balance, a code's receipt, wrong code or lock in the call's words; any other
-         * reply (an order refused before its code) as the SMS says it. */
-        if (vs->v.after == VOICE_MENU
-                ? voice_balance_say(vs->v.lang, replies[i], said, sizeof(said)) < 0
-                : !code || code_said(vs, replies[i], said, sizeof(said)) < 0) {
-            snprintf(said, sizeof(said), "%s", replies[i]);
-        }
+        reply_said(vs, replies[i], code, said, sizeof(said), &one);
+        sms |= one;
         w = snprintf(vs->say + len, sizeof(vs->say) - len, "%s%s", i > 0 ? "\n" : "", said);
         len += w > 0 ? (size_t)w : 0;
+        vault_wipe(said, sizeof(said));
     }
     answer_later(vs, VOICE_ANSWER_SAID);
-    return !code;
+    return !code && !sms;
 }
 
 static void ask_dialog(struct voice_session *vs, const char *text)
@@ -474,13 +554,20 @@ static void order_paid(void *ctx, int rc, const struct dialog_step *step)
     }
     log_info("sip: call %u: order answered (%d)", vs->call, (int)o);
     if (said != NULL && o != OUTCOME_WRONG_CODE) {
-        /* The receipt, the lock or the refusal in the call's words; the SMS keeps its text. */
+        /* The receipt, the lock or the refusal in the call's words; the SMS keeps its text. A
+         * refusal says why when the table has words for the payer's SMS (funds short, a
+         * limit), else that the SMS says why. */
         enum voice_result r = o == OUTCOME_DONE     ? VOICE_RESULT_PAID
                               : o == OUTCOME_LOCKED ? VOICE_RESULT_LOCKED
                                                     : VOICE_RESULT_REFUSED;
+        bool sms = false;
 
-        if (voice_result_say(vs->v.lang, r, vs->order_minor, vs->order_cur, vs->order_payee,
-                             vs->say, sizeof(vs->say)) >= 0) {
+        if (r == VOICE_RESULT_REFUSED &&
+            voice_reply_say(vs->v.lang, said, vs->order_cur, vs->say, sizeof(vs->say), &sms) >= 0) {
+            log_info("sip: call %u: said the refusal in the call's words", vs->call);
+            said = vs->say;
+        } else if (voice_result_say(vs->v.lang, r, vs->order_minor, vs->order_cur, vs->order_payee,
+                                    vs->say, sizeof(vs->say)) >= 0) {
             log_info("sip: call %u: said %s in the call's words", vs->call, voice_result_name(r));
             said = vs->say;
         }
@@ -859,10 +946,6 @@ static void cards_unmap(struct daemon_sip *s)
 
 static void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say)
 {
-    const uint8_t *samples;
-    size_t n;
-    int rc;
-
     if (t->action != VOICE_NONE) {
         event_del(vs->silence);
     }
@@ -871,12 +954,8 @@ static void turn_run(struct voice_session *vs, struct voice_turn *t, const char 
     }
     switch (t->action) {
     case VOICE_PLAY:
-        prompt_render(vs->s, t->prompt, vs->v.lang, say, &samples, &n);
         log_info("sip: call %u says %s", vs->call, voice_prompt_name(t->prompt));
-        rc = sip_call_play(vs->s->chan, vs->call, SIP_LAW_PCMA, samples, n, true, ++vs->tag);
-        if (rc < 0) {
-            log_warn("sip: call %u: cannot play: %s", vs->call, mdt_strerror(rc));
-        }
+        prompt_play(vs, t->prompt, say);
         break;
     case VOICE_ASK:
         ask_dialog(vs, t->text);
@@ -991,6 +1070,9 @@ static void on_event(void *ctx, const struct sip_event *ev)
             log_info("sip: call %u key %c (%s)", vs->call, ev->key, source_name(ev->source));
         }
         event_del(vs->silence);
+        if (vs->v.state != VOICE_ASKING && vs->v.state != VOICE_LEAVING) {
+            say_cancel(vs); /* barge-in on a read-back still being synthesised */
+        }
         voice_call_key(&vs->v, ev->key, &t);
         if (t.action == VOICE_NONE && vs->v.state != VOICE_ASKING && vs->v.state != VOICE_LEAVING) {
             event_add(vs->silence, &silence); /* mid-entry: a caller who stops is asked again */
@@ -1010,6 +1092,10 @@ static void on_event(void *ctx, const struct sip_event *ev)
                  (unsigned long long)ev->rx_packets, (unsigned long long)ev->rx_loud);
         event_del(vs->silence);
         event_del(vs->answer);
+        if (vs->speech != 0) {
+            log_info("sip: call %u: its read-back, not yet spoken, is dropped", vs->call);
+            say_cancel(vs); /* queued, being synthesised or on its way back */
+        }
         vault_wipe(&vs->v, sizeof(vs->v));
         vault_wipe(vs->say, sizeof(vs->say));
         card_wipe(vs->card); /* a card keyed but not paid with: gone */
@@ -1045,25 +1131,21 @@ static bool inband_works(void)
     return n == 1 && keys[0].key == '5';
 }
 
-/* The speech: espeak-ng on this (the loop) thread, the fixed prompts, the read-backs' buffer.
- * Without espeak-ng's data the calls still work, with tones for words. */
-static int speech_start(struct daemon_sip *s, struct mdt_err *err)
+/* The speech: espeak-ng on the speech worker's thread, which synthesises the fixed prompts
+ * now (the loop waits: nothing is served yet) and the read-backs as calls ask. Without
+ * espeak-ng's data the calls still work, with tones for words. */
+static void speech_open(struct daemon_sip *s)
 {
     struct mdt_err perr = {0};
     int64_t t0 = clock_mono_us();
 
-    s->play = malloc(SIP_PLAY_SAMPLES_MAX);
-    if (s->play == NULL) {
-        return mdt_err_set(err, MDT_E(NOMEM), "sip: out of memory");
-    }
-    if (prompts_new(NULL, &s->prompts, &perr) < 0) {
+    if (speech_start(s->d->base, NULL, SIP_SPEECH_QUEUE_MAX, on_spoken, s, &s->speech, &perr) < 0) {
         log_warn("sip: no speech, tones stand in for the prompts: %s", perr.msg);
-        s->prompts = NULL;
-        return 0;
+        s->speech = NULL;
+        return;
     }
     prompts_fixed(s);
     log_info("sip: prompts spoken in %lld ms", (long long)((clock_mono_us() - t0) / 1000));
-    return 0;
 }
 
 int daemon_start_sip(struct daemon *d, struct mdt_err *err)
@@ -1115,10 +1197,7 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
         log_error("sip: the in-band DTMF detector does not hear a 5 as a 5: in-band keys are off");
         h.inband = NULL;
     }
-    rc = speech_start(s, err);
-    if (rc < 0) {
-        return rc;
-    }
+    speech_open(s);
     h.ctx = s;
     rc = sip_channel_start(d->base, &o, &h, &s->chan, err);
     if (rc == 0) {
@@ -1146,8 +1225,7 @@ void daemon_stop_sip(struct daemon *d)
     }
     cards_unmap(s);
     free(s->sessions);
-    prompts_free(s->prompts);
-    free(s->play);
+    speech_free(s->speech); /* the fixed prompts' audio goes with it */
     free(s);
     d->sip = NULL;
 }

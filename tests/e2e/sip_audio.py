@@ -5,7 +5,10 @@
 # call's recording holds the expected prompts, in order, each closer to its own words than to
 # the others': energy envelopes (20 ms frames) compared by normalised cross-correlation, so the
 # check fails when a prompt is in the other language, missing, silent or out of order.
+# heard: one prompt is in the recording, and where it is, closer to its words than to the same
+# words in the other language (a reply said in the language the caller chose).
 # Usage: sip_audio.py tones OUT.wav SECONDS AT:KEY... | order REC.wav MIN MARGIN EXP.wav[:SECONDS]...
+#        | heard REC.wav MIN MARGIN EXP.wav NOT.wav...
 import math
 import struct
 import sys
@@ -87,14 +90,33 @@ def order(rec, lo, margin, expected):
     return ok
 
 
+def heard(rec, lo, margin, expected, others):
+    r = envelope(read(rec))
+    env = envelope(read(expected))
+    best, at = -1.0, 0
+    for o in range(0, max(0, len(r) - len(env)) + 1):
+        c = ncc(r[o:o + len(env)], env)
+        if c > best:
+            best, at = c, o
+    near = [ncc(r[at:at + len(env)], envelope(read(p))) for p in others]
+    good = best >= lo and all(best >= c + margin for c in near)
+    print("%s %s at %.2f s: %.2f (others %s)" % ("ok" if good else "FAIL", expected, at / 50, best,
+                                               " ".join("%.2f" % c for c in near)))
+    return good
+
+
 def main():
     if sys.argv[1] == "tones":
         tones(sys.argv[2], float(sys.argv[3]), sys.argv[4:])
     elif sys.argv[1] == "order":
         sys.exit(0 if order(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5:])
                  else 1)
+    elif sys.argv[1] == "heard":
+        sys.exit(0 if heard(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]), sys.argv[5],
+                            sys.argv[6:]) else 1)
     else:
-        sys.exit("usage: sip_audio.py tones OUT SECONDS AT:KEY... | order REC MIN MARGIN EXP...")
+        sys.exit("usage: sip_audio.py tones OUT SECONDS AT:KEY... | order REC MIN MARGIN EXP... "
+                 "| heard REC MIN MARGIN EXP NOT...")
 
 
 if __name__ == "__main__":

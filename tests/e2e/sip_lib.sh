@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: Apache-2.0
 # What the phone channel's end-to-end scripts share (test_sip.sh, test_sip_pay.sh): a free UDP
 # port, waiting for a line in mandatd's log, baresip started as the caller with its ctrl_tcp
-# control port, and one control command. Sourced after lib.sh, never run.
+# control port, one control command, and keys sent by it. Sourced after lib.sh, never run.
 
 # udp_port: a UDP port nothing listens on now (the kernel's choice, released at once).
 udp_port() {
@@ -32,6 +32,17 @@ log_has() {
     sleep 0.1
   done
   bad "$1: ${n:-0} of ${3:-1} \"$2\" in the log"
+}
+
+# keys CALL DIGITS: baresip keys DIGITS by RFC 4733 on call CALL, then waits until mandatd
+# has played something after the last key (the next question or answer).
+says() { grep -c "sip: call $1 says" "$dir/mandatd.log" || true; }
+keys() {
+  local before
+  before=$(says "$1")
+  out=$(ctrl sndcode "$2" 2>&1 || true)
+  if [[ "$out" != *'"ok":true'* ]]; then bad "sndcode $2: $out"; fi
+  log_has "call $1 answers after $2" "sip: call $1 says" $((before + 1))
 }
 
 # ctrl COMMAND [PARAMS]: one ctrl_tcp command to baresip (a netstring of JSON); prints the reply.

@@ -7,9 +7,11 @@
 # time as the test writes them, and hang up at the line BYE, or right after a line ending in !
 # (its INFOs and the BYE sent back to back, no answer awaited: keys and BYE arrive in order).
 # A trunk that sends each key both ways, as RFC 4733 events and as the tone in its audio, at
-# once, a number of times (dual).
+# once, a number of times (dual). Calls from several numbers that key the same key at once and
+# all hang up the moment mandatd's log shows that each one's answer is being said (burst: their
+# read-backs are then still being synthesised, or queued for it).
 # Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT |
-#        garbage PORT | keys PORT FROM | dual PORT KEY PRESSES
+#        garbage PORT | keys PORT FROM | dual PORT KEY PRESSES | burst PORT KEY LOG FROM...
 import random
 import socket
 import struct
@@ -131,6 +133,37 @@ def dual(port, key, presses):
     print("bye: " + final(s)[0], flush=True)
 
 
+def burst(port, key, log, numbers):
+    """Calls from numbers, answered one after the other; then key on every one back to back; then
+    BYE on every one as soon as LOG has one more "says say" line per call (each answer queued to
+    be spoken), watched every 2 ms; prints each BYE's answer."""
+    global CALLER
+    calls = []
+    for n in numbers:
+        CALLER = n
+        s, lport, call_id, tag, status, _, rtp = answered("burst", port)
+        print(status, flush=True)
+        calls.append((s, lport, call_id, tag, rtp))
+    base = open(log, errors="replace").read().count(" says say")
+    for s, lport, call_id, tag, _ in calls:
+        s.sendto(request("INFO", port, lport, call_id, 2, to_tag=tag,
+                         body="Signal=%s\r\nDuration=160\r\n" % key,
+                         ctype="application/dtmf-relay"), ("127.0.0.1", port))
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        if open(log, errors="replace").read().count(" says say") >= base + len(calls):
+            break
+        time.sleep(0.002)
+    for s, lport, call_id, tag, _ in calls:
+        s.sendto(request("BYE", port, lport, call_id, 3, to_tag=tag), ("127.0.0.1", port))
+    for s, lport, call_id, tag, _ in calls:
+        while True:
+            data = s.recv(65535).decode(errors="replace")
+            if "cseq: 3 bye" in data.lower():
+                print("bye: " + data.split("\r\n")[0], flush=True)
+                break
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "options":
@@ -224,6 +257,8 @@ def main():
             print("keyed", flush=True)
     elif cmd == "dual":
         dual(int(sys.argv[2]), sys.argv[3], int(sys.argv[4]))
+    elif cmd == "burst":
+        burst(int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:])
     elif cmd == "garbage":
         s, _ = sock_on("127.0.0.1")
         port = int(sys.argv[2])

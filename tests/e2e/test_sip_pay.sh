@@ -27,16 +27,6 @@ check() { # NAME WANTED GOT
 balance() {
   "${M[@]}" account show "$1" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["balance_minor"])'
 }
-# keys CALL DIGITS: baresip keys DIGITS by RFC 4733 on call CALL, then waits until mandatd
-# has played something after the last key (the next question or answer).
-says() { grep -c "sip: call $1 says" "$dir/mandatd.log" || true; }
-keys() {
-  local before
-  before=$(says "$1")
-  out=$(ctrl sndcode "$2" 2>&1 || true)
-  if [[ "$out" != *'"ok":true'* ]]; then bad "sndcode $2: $out"; fi
-  log_has "call $1 answers after $2" "sip: call $1 says" $((before + 1))
-}
 
 sip_conf 2 30
 "${M[@]}" init >/dev/null

@@ -6,7 +6,9 @@
 # makes of its own words than to the other language's (sip_audio.py order). A caller that sends
 # only in-band tones (baresip playing a WAV of DTMF tones through aufile; it never sends RFC 4733
 # unless asked) drives the menu to the balance. A trunk sending each key both as RFC 4733 and as
-# the tone counts each press once, and a real repeat twice.
+# the tone counts each press once, and a real repeat twice. A French wallet's caller who
+# switches to English with 9 and sends more than the wallet holds hears the refusal at once in
+# English words (the amount available in words), not the French SMS.
 # Usage: test_sip_speech.sh MANDAT MANDATD
 set -euo pipefail
 mandat=$1
@@ -38,6 +40,22 @@ recorded() {
     sleep 0.1
   done
   bad "the recording did not reach $1 s"
+}
+# audio_ok WHAT ARGS...: sip_audio.py ARGS passes; audio_fails WHAT ARGS...: it fails (the
+# check can fail).
+audio_ok() {
+  local what=$1
+  shift
+  if python3 "$audio" "$@" >"$dir/audio.out" 2>&1; then
+    ok "$what: $(tr '\n' ';' <"$dir/audio.out")"
+  else
+    bad "$what: $(cat "$dir/audio.out")"
+  fi
+}
+audio_fails() {
+  local what=$1
+  shift
+  if python3 "$audio" "$@" >/dev/null 2>&1; then bad "$what"; else ok; fi
 }
 wav_secs() { python3 -c 'import sys,wave; w=wave.open(sys.argv[1]); print(w.getnframes() // 8000 + 1)' "$1"; }
 
@@ -76,17 +94,10 @@ wait "$bpid" 2>/dev/null || true
 wav=$(ls "$bs"/dump-*-dec.wav | head -1)
 # The French menu's first 3 s, the English menu, the balance: each in its place, each at
 # least 0.2 closer to its own words than to the others'.
-if python3 "$audio" order "$wav" 0.75 0.2 "$dir/fr.wav:3" "$dir/en.wav" "$dir/bal.wav" >"$dir/order.out" 2>&1; then
-  ok "prompts in order: $(tr '\n' ';' <"$dir/order.out")"
-else
-  bad "prompts heard: $(cat "$dir/order.out")"
-fi
+audio_ok "prompts in order" order "$wav" 0.75 0.2 "$dir/fr.wav:3" "$dir/en.wav" "$dir/bal.wav"
 # The same check fails on audio in the wrong language (it can fail).
-if python3 "$audio" order "$wav" 0.75 0.2 "$dir/fr.wav:3" "$dir/fr.wav" >/dev/null 2>&1; then
-  bad "the order check passes a French menu where the English one was"
-else
-  ok
-fi
+audio_fails "the order check passes a French menu where the English one was" \
+  order "$wav" 0.75 0.2 "$dir/fr.wav:3" "$dir/fr.wav"
 
 # Keys only as tones in the audio: * (the menu again) then 1 (the balance).
 python3 "$audio" tones "$dir/inband.wav" 30 2.0:'*' 4.0:1
@@ -112,6 +123,38 @@ n=$(grep -c "sip: call 3 key \*" "$dir/mandatd.log" || true)
 if [ "$n" = 2 ]; then ok; else bad "two presses sent both ways counted $n times"; fi
 n=$(grep -c "sip: call 3: a key by .* counted once" "$dir/mandatd.log" || true)
 if [ "$n" = 2 ]; then ok; else bad "$n second reports dropped, not 2"; fi
+
+# 9, then 2: 30 € to another wallet with 25,50 € on this one. The dialog refuses at once in the
+# wallet's French (NO_FUNDS); the call says it in English, in its own words.
+"${M[@]}" sms 0612345678 CODE 483920 >/dev/null
+"${M[@]}" sms +33698765432 JOIN >/dev/null
+say en "$dir/nofunds_en.wav" "Not enough money. Available:" "twenty-five euros and fifty cents." "Nothing was taken."
+say fr "$dir/nofunds_fr.wav" "Votre solde ne suffit pas. Disponible :" "vingt-cinq euros et cinquante centimes." "Rien n'a été débité."
+python3 "$audio" tones "$dir/quiet.wav" 40
+baresip_start $P "$dir/quiet.wav"
+out=$(ctrl dial "sip:mandat@127.0.0.1:$sport" 2>&1 || true)
+if [[ "$out" == *'"ok":true'* ]]; then ok; else bad "dial: $out"; fi
+log_has "refused call answered" "sip: call 4 from $P"
+log_has "refused call's menu" "sip: call 4 says menu"
+keys 4 9
+keys 4 2
+log_has "number asked in English" "sip: call 4 says ask_number"
+keys 4 0698765432#
+keys 4 '30#'
+log_has "refusal answered" "sip: call 4: order answered"
+log_has "refusal said" "sip: call 4 says say"
+if grep -q "sip: call 4: a reply without the call's words" "$dir/mandatd.log"; then bad "the refusal had no words"; else ok; fi
+wav=$(ls "$bs"/dump-*-dec.wav | head -1)
+secs=$(( $(stat -c %s "$wav") / 16000 + $(wav_secs "$dir/nofunds_en.wav") + 1 ))
+recorded "$secs"
+ctrl hangup >/dev/null
+log_has "refused call ended" "sip: call 4 ended:"
+kill "$bpid" 2>/dev/null || true
+wait "$bpid" 2>/dev/null || true
+audio_ok "refusal in English" heard "$wav" 0.75 0.2 "$dir/nofunds_en.wav" "$dir/nofunds_fr.wav"
+# The same check fails on the French words (it can fail).
+audio_fails "the check hears French where English was said" \
+  heard "$wav" 0.75 0.2 "$dir/nofunds_fr.wav" "$dir/nofunds_en.wav"
 
 stop
 if grep -q "Sanitizer\|runtime error" "$dir/mandatd.log"; then bad "sanitizer report in the log"; else ok; fi

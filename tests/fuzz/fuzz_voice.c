@@ -6,14 +6,19 @@
  * command one of ENVOI/SEND/DON/GIVE; the state stays in range. The card states too (a hidden
  * number's call, a check of a card field answered either way): a card key carries exactly the
  * one digit pressed, the menu's own memory never holds a digit of a card field, and a card
- * payment is asked only after the number, the expiry and the code were each checked. Aborts
+ * payment is asked only after the number, the expiry and the code were each checked. The same
+ * bytes are also read as a reply of the dialog to be said on a call (dialog/voice_reply.c, which
+ * matches it against every SMS template and reads its arguments back): its words are
+ * NUL-terminated within their buffer and as long as said, or "" with an error. Aborts
  * otherwise. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/money.h"
 #include "dialog/voice.h"
+#include "dialog/voice_reply.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -74,6 +79,25 @@ static void check(const struct voice_call *v, enum voice_state before, const str
     }
 }
 
+/* The input as a reply (cut to a reply's size), said in both languages. */
+static void reply_check(const uint8_t *data, size_t size)
+{
+    char reply[1024], out[1024];
+    size_t n = size < sizeof(reply) - 1 ? size : sizeof(reply) - 1;
+
+    memcpy(reply, data, n);
+    reply[n] = '\0';
+    for (int l = 0; l < 2; l++) {
+        bool sms = false;
+        int rc = voice_reply_say((enum lang)l, reply, currency_find("EUR"), out, sizeof(out), &sms);
+
+        if (memchr(out, '\0', sizeof(out)) == NULL || (rc >= 0 && strlen(out) != (size_t)rc) ||
+            (rc < 0 && out[0] != '\0')) {
+            abort();
+        }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static const char *const kw[] = {"TELETHON", "ACF", "RESTOS"};
@@ -81,6 +105,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct voice_turn t;
 
     uint8_t checked = 0; /* card fields checked good, in order: number, expiry, code */
+
+    reply_check(data, size);
 
     voice_call_start(&v, LANG_FR, size > 0 && data[0] == 13, &t);
     for (size_t i = 0; i < size; i++) {
