@@ -97,7 +97,8 @@ int cli_config_load(struct cli *c)
     if (path == NULL && access("mandat.conf", F_OK) == 0) {
         path = "mandat.conf";
     }
-    if (path != NULL && config_load_file(&c->cfg, path, &err) < 0) {
+    if (path != NULL && (config_load_file(&c->cfg, path, &err) < 0 ||
+                         config_resolve_paths(&c->cfg, path, &err) < 0)) {
         if (err.msg[0] == '\0') {
             cli_error("cannot read config '%s': %s", path, mdt_strerror(err.code));
         } else {

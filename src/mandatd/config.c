@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/limits.h"
 #include "base/money.h"
 #include "mandatd/config_int.h"
@@ -501,4 +502,78 @@ out:
         fclose(file);
     }
     return rc;
+}
+
+#define PATH_DIR_MAX 1024 /* longest directory of a config file whose paths are joined */
+
+/* Prefix path (in place, cap bytes) with dir/ unless it is empty, absolute or a URI. */
+static int resolve_one(char *path, size_t cap, const char *dir, size_t dir_len, const char *key,
+                       struct mdt_err *err)
+{
+    char joined[CONFIG_PATH_MAX + PATH_DIR_MAX];
+    int n;
+
+    if (path[0] == '\0' || path[0] == '/' || strstr(path, "://") != NULL) {
+        return 0;
+    }
+    n = snprintf(joined, sizeof(joined), "%.*s/%s", (int)dir_len, dir, path);
+    if (n < 0 || (size_t)n >= cap) {
+        return mdt_err_set(err, MDT_E(RANGE),
+                           "%s: joined to the config's directory, the path is longer than %zu "
+                           "bytes: give an absolute path",
+                           key, cap - 1);
+    }
+    memcpy(path, joined, (size_t)n + 1);
+    return 0;
+}
+
+int config_resolve_paths(struct mandat_config *cfg, const char *config_path, struct mdt_err *err)
+{
+    const char *slash = config_path != NULL ? strrchr(config_path, '/') : NULL;
+    size_t dir_len;
+    struct {
+        char *path;
+        size_t cap;
+        const char *key;
+    } paths[8 + CONFIG_SMPP_LINKS_MAX + 4 * CONFIG_ISO_LINKS_MAX];
+    size_t n = 0;
+
+#define PATH_OF(field, name) paths[n++] = (__typeof__(paths[0])){(field), sizeof(field), (name)}
+    mdt_err_clear(err);
+    if (slash == NULL) {
+        return 0; /* a config in the working directory: its paths already are */
+    }
+    dir_len = (size_t)(slash - config_path); /* "/mandat.conf": "", joined as "/mandat.db" */
+    if (dir_len >= PATH_DIR_MAX) {
+        return mdt_err_set(err, MDT_E(RANGE), "the config's directory is too long: move it");
+    }
+    PATH_OF(cfg->store_path, "[store] path");
+    PATH_OF(cfg->vault_key_file, "[vault] key_file");
+    PATH_OF(cfg->cards.key_ring, "[cards] key_ring");
+    PATH_OF(cfg->cards.emboss_file, "[cards] emboss_file");
+    PATH_OF(cfg->http.tls_cert, "[http] tls_cert");
+    PATH_OF(cfg->http.tls_key, "[http] tls_key");
+    PATH_OF(cfg->webhook.tls_ca_file, "[webhook] tls_ca_file");
+    PATH_OF(cfg->acquirer.state_file, "[acquirer] state_file");
+    PATH_OF(cfg->social.tls_ca_file, "[social] tls_ca_file");
+    PATH_OF(cfg->smpp.tls_ca_file, "[smpp] tls_ca_file");
+    for (uint32_t i = 0; i < cfg->smpp_more_count; i++) {
+        PATH_OF(cfg->smpp_more[i].tls_ca_file, "[smpp.<name>] tls_ca_file");
+    }
+    for (uint32_t i = 0; i < cfg->iso_count; i++) {
+        PATH_OF(cfg->iso[i].tls_cert, "[iso8583.<name>] tls_cert");
+        PATH_OF(cfg->iso[i].tls_key, "[iso8583.<name>] tls_key");
+        PATH_OF(cfg->iso[i].tls_ca, "[iso8583.<name>] tls_ca");
+        PATH_OF(cfg->iso[i].zpk_file, "[iso8583.<name>] zpk_file");
+    }
+#undef PATH_OF
+    MDT_ASSERT(n <= sizeof(paths) / sizeof(paths[0]));
+    for (size_t i = 0; i < n; i++) {
+        int rc = resolve_one(paths[i].path, paths[i].cap, config_path, dir_len, paths[i].key, err);
+
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    return 0;
 }

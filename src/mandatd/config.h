@@ -30,7 +30,7 @@ enum log_level {
 
 struct mandat_config {
     /* [store] */
-    char store_path[CONFIG_PATH_MAX]; /* path = mandat.db (relative to the working directory) */
+    char store_path[CONFIG_PATH_MAX]; /* path = mandat.db (relative to the config's directory) */
     uint8_t store_sync;               /* synchronous = full | normal | off */
     /* [engine] */
     uint32_t batch_max;   /* batch_max = 8190: operations committed together at most */
@@ -193,6 +193,15 @@ void config_defaults(struct mandat_config *cfg);
  * is expected: "mandat.conf:12: [fee.sms] amount: '0,5x' is not an amount". cfg is then
  * partly filled and must not be used. Not thread-safe (call at start-up). */
 int config_load_file(struct mandat_config *cfg, const char *path, struct mdt_err *err);
+
+/* Make every relative file path of cfg (the store's file, key files, the key ring, the emboss
+ * file, TLS files, the acquirer's journal, zone PIN keys) relative to the directory of the
+ * config file at config_path, as a daemon's working directory is anyone's guess: a key ring
+ * named "mandat-cards.keys" lands beside the config that names it, not wherever mandatd or
+ * mandat was started (once, a benchmark's key ring landed in a source tree). Absolute paths,
+ * empty ones and PostgreSQL URIs are left alone; a config in the working directory changes
+ * nothing. -MDT_ERANGE with err naming the key when a joined path is too long. */
+int config_resolve_paths(struct mandat_config *cfg, const char *config_path, struct mdt_err *err);
 
 /* Same as config_load_file on an in-memory, NUL-terminated text (used by the fuzz target and
  * tests). name is used in error messages. */

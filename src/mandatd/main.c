@@ -97,7 +97,8 @@ static int parse_args(int argc, char **argv, struct mandat_config *cfg, const ch
     if (config == NULL && access("mandat.conf", R_OK) == 0) {
         config = "mandat.conf";
     }
-    if (config != NULL && config_load_file(cfg, config, &err) < 0) {
+    if (config != NULL && (config_load_file(cfg, config, &err) < 0 ||
+                           config_resolve_paths(cfg, config, &err) < 0)) {
         fprintf(stderr, "mandatd: %s\n", err.msg);
         return 2;
     }

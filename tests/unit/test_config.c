@@ -207,6 +207,44 @@ static void test_empty(void **state)
     assert_memory_equal(&got, &want, sizeof(want));
 }
 
+/* Relative paths follow the config file, not the working directory; absolute ones, empty
+ * ones and PostgreSQL URIs stay; a config named without a directory changes nothing. */
+static void test_paths_follow_the_config(void **state)
+{
+    struct mandat_config cfg;
+    struct mdt_err err = {0};
+    char longpath[CONFIG_PATH_MAX];
+
+    (void)state;
+    load_ok(&cfg, "[store]\npath = mandat.db\n[vault]\nkey_file = /etc/mandat/pin.key\n"
+                  "[cards]\nkey_ring = keys/cards.keys\n"
+                  "[iso8583.visa]\nlisten = 127.0.0.1:9000\nzpk_file = visa.zpk\n");
+    assert_int_equal(config_resolve_paths(&cfg, "/srv/mandat/etc/mandat.conf", &err), 0);
+    assert_string_equal(cfg.store_path, "/srv/mandat/etc/mandat.db");
+    assert_string_equal(cfg.vault_key_file, "/etc/mandat/pin.key");
+    assert_string_equal(cfg.cards.key_ring, "/srv/mandat/etc/keys/cards.keys");
+    assert_string_equal(cfg.cards.emboss_file, "/srv/mandat/etc/mandat-emboss.txt"); /* default */
+    assert_string_equal(cfg.iso[0].zpk_file, "/srv/mandat/etc/visa.zpk");
+    assert_string_equal(cfg.acquirer.state_file, ""); /* empty: memory, stays so */
+    load_ok(&cfg, "[store]\npath = postgresql://mandat@db/mandat\n");
+    assert_int_equal(config_resolve_paths(&cfg, "etc/mandat.conf", &err), 0);
+    assert_string_equal(cfg.store_path, "postgresql://mandat@db/mandat");
+    assert_string_equal(cfg.cards.key_ring, "etc/mandat-cards.keys");
+    load_ok(&cfg, "");
+    assert_int_equal(config_resolve_paths(&cfg, "mandat.conf", &err), 0);
+    assert_string_equal(cfg.store_path, "mandat.db");
+    assert_int_equal(config_resolve_paths(&cfg, "/mandat.conf", &err), 0);
+    assert_string_equal(cfg.store_path, "/mandat.db");
+    /* Too long once joined: the key is named and the path left alone. */
+    memset(longpath, 'a', sizeof(longpath) - 1);
+    longpath[sizeof(longpath) - 1] = '\0';
+    load_ok(&cfg, "");
+    memcpy(cfg.cards.key_ring, longpath, sizeof(longpath));
+    assert_int_equal(config_resolve_paths(&cfg, "/srv/mandat.conf", &err), MDT_E(RANGE));
+    assert_non_null(strstr(err.msg, "[cards] key_ring"));
+    assert_non_null(strstr(err.msg, "give an absolute path"));
+}
+
 static void test_missing_file(void **state)
 {
     struct mandat_config cfg;
@@ -761,6 +799,7 @@ int main(void)
         cmocka_unit_test(test_smpp_link_then_others),
         cmocka_unit_test(test_empty),
         cmocka_unit_test(test_missing_file),
+        cmocka_unit_test(test_paths_follow_the_config),
         cmocka_unit_test(test_store_engine_log),
         cmocka_unit_test(test_ledger),
         cmocka_unit_test(test_limits_override),
