@@ -208,11 +208,29 @@ at_rest_files() {
   fi
 }
 
-# at_rest_grep SECRET: SECRET (a fixed string) is in the files of at_rest_files (those of
-# at_rest_long only for a secret of 12 characters or more).
+# secret_in SECRET PATH...: SECRET (a fixed string) is in one of the paths (files, or
+# directories searched whole, binary too); where is printed (the file and the bytes around it,
+# escaped) for the diagnosis. A short secret (under 12 characters: a security code) counts only
+# standing alone, not inside a run of letters and digits: a random id or token (a log's
+# "top-up 548964126425b82e", a message id cli-3adecc971ca1c9e3306482ac...) holds any 4 digits by
+# chance.
+secret_in() {
+  local re
+  re=$(printf '%s' "$1" | sed 's/[^[:alnum:] ]/\\&/g')
+  if [ ${#1} -lt 12 ]; then re="(^|[^[:alnum:]])$re([^[:alnum:]]|\$)"; fi
+  shift
+  grep -a -r -q -E -e "$re" "$@" 2>/dev/null || return 1
+  { grep -a -r -o -E -e ".{0,24}$re.{0,24}" "$@" 2>/dev/null || true; } | head -n 3 | cat -v >&2
+}
+
+# at_rest_grep SECRET: SECRET is in the files of at_rest_files (secret_in; those of at_rest_long
+# only for a secret of 12 characters or more).
 at_rest_grep() {
-  if grep -a -q -F -e "$1" "${at_rest[@]}" 2>/dev/null; then return 0; fi
-  [ ${#1} -ge 12 ] && [ ${#at_rest_long[@]} -gt 0 ] && grep -a -q -F -e "$1" "${at_rest_long[@]}" 2>/dev/null
+  if [ ${#1} -ge 12 ]; then
+    secret_in "$1" "${at_rest[@]}" "${at_rest_long[@]}"
+  else
+    secret_in "$1" "${at_rest[@]}"
+  fi
 }
 
 # e2e_conf PORT [MORE]: writes $dir/mandat.conf (SQLite store, the public HTTP listener on PORT,

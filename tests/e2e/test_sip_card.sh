@@ -216,8 +216,8 @@ stop
 found=""
 at_rest_files
 for secret in 4111111111111111 4111111111111112 4000000000000002 7391 8264 9157 6482; do
-  if at_rest_grep "$secret" || grep -a -r -l -F "$secret" "$dir/mandatd.log" \
-    "$dir/acquirer.state" "$dir/raw.out" "$dir/m1" 2>/dev/null; then
+  if at_rest_grep "$secret" || secret_in "$secret" "$dir/mandatd.log" \
+    "$dir/acquirer.state" "$dir/raw.out" "$dir/m1"; then
     found="$found $secret"
   fi
 done

@@ -322,8 +322,7 @@ found=""
 for secret in 4111111111111111 "4111 1111 1111 1111" 5555555555554444 4000000000000002 \
   4000000000009995 4000000000000069 4000000000000119 4242424242424242 \
   4111111111111112 "4111 1111 1111 1112" 7391 8264 9157 6482 5173 3928 4826 2719 6153 4408; do
-  if at_rest_grep "$secret" || grep -a -r -l -F "$secret" "$dir/mandatd.log" \
-    "$dir/acquirer.state" "$seen" 2>/dev/null; then
+  if at_rest_grep "$secret" || secret_in "$secret" "$dir/mandatd.log" "$dir/acquirer.state" "$seen"; then
     found="$found $secret"
   fi
 done
