@@ -7,24 +7,35 @@
 #      generator's own ceiling and CPU cost, to show it is not the bottleneck;
 #   2. mandat:  mandatd on a store preloaded with the N customers (bench_sms setup), durable
 #      commits (synchronous = full); then `mandat check` and the association's balance;
+#   2b. mandat_pg (with --store postgres): the same on mandat's PostgreSQL store, on a private
+#      PostgreSQL 15 server started here (bench/pg_server.sh: fsync and synchronous_commit on),
+#      schema mandat_pg; the same checks, and its ratio to the SQLite run;
 #   3. kannel (with --kannel): bearerbox + smsbox forwarding to a trivial HTTP application that
 #      answers with the same texts (bench/sms_kannel.sh), and the ratio.
 # Builds nothing: uses build/release (after `make build`; MANDAT_BUILD=dir and BENCH_SMS=binary
 # override). Everything is bounded in time. Exit status 0 only when every run and check passed.
 # Usage: bench/sms.sh [--numbers 100000] [--window 1000] [--mt-window 100] [--log warn]
-#                     [--kannel] [--no-msgid] [--seconds-max 600] [--keep]
+#                     [--kannel] [--no-msgid] [--store postgres] [--seconds-max 600] [--keep]
 # --no-msgid: MOs without the SMSC's id (receipted_message_id), as most SMSCs send them: mandat
 # then tracks each acknowledgement until the SMSC is known to have read it (in-doubt tracking).
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 usage="$0 [--numbers N] [--window W] [--mt-window W] [--log LEVEL] [--kannel] [--no-msgid]
-       [--seconds-max S] [--keep]"
+       [--store postgres] [--seconds-max S] [--keep]"
 kannel=0
+store=sqlite
 extra_option() {
   shifted=1
   case $1 in
     --kannel) kannel=1 ;;
     --no-msgid) msgid=(--no-msgid) ;;
+    --store)
+      shifted=2
+      case ${2:-} in
+        sqlite | postgres) store=$2 ;;
+        *) shifted=0 ;;
+      esac
+      ;;
     *) shifted=0 ;;
   esac
 }
@@ -33,6 +44,22 @@ extra_option() {
 sms_defaults bench/sms 100000 600
 sms_parse "$@"
 sms_start mandat-sms
+
+# --store postgres: a private server (its data directory readable by the user it runs as, when
+# run as root), stopped at exit.
+pg_data=""
+if [ "$store" = postgres ]; then
+  pg_data=$(mktemp -d /tmp/mandat-sms-pg-XXXXXX)
+  chmod 755 "$pg_data"
+  trap '"$top/bench/pg_server.sh" stop "$pg_data" >/dev/null 2>&1 || true; rm -rf "$pg_data"; sms_cleanup' EXIT
+  pg_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  "$top/bench/pg_server.sh" start "$pg_data" "$pg_port" >/dev/null
+  pg_uri="postgresql://postgres@127.0.0.1:$pg_port/postgres"
+  psql -qX "$pg_uri" -c "CREATE SCHEMA mandat_pg"
+  echo "bench/sms: PostgreSQL $(psql -qtAX "$pg_uri" -c "SHOW server_version") on port $pg_port," \
+    "fsync $(psql -qtAX "$pg_uri" -c "SHOW fsync"), synchronous_commit" \
+    "$(psql -qtAX "$pg_uri" -c "SHOW synchronous_commit")"
+fi
 
 echo "bench/sms: $numbers numbers x 2 MOs, window $window MOs awaiting a reply," \
   "$(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
@@ -51,6 +78,13 @@ setup mandat
 mandat_run mandat
 check_association mandat
 
+# 2b. mandat on PostgreSQL.
+if [ "$store" = postgres ]; then
+  setup mandat_pg
+  mandat_run mandat_pg
+  check_association mandat_pg
+fi
+
 # 3. Kannel.
 if [ "$kannel" = 1 ]; then
   BENCH_SMS=$bench "$top/bench/sms_kannel.sh" --numbers "$numbers" --window "$window" \
@@ -60,5 +94,8 @@ if [ "$kannel" = 1 ]; then
 fi
 
 # Summary: one line per run, and the ratio mandat / Kannel.
-summary mandat kannel "$dir"/trivial.out "$dir"/mandat.out "$dir"/kannel.out
+summary mandat kannel "$dir"/trivial.out "$dir"/mandat.out "$dir"/mandat_pg.out "$dir"/kannel.out
+if [ "$store" = postgres ]; then
+  summary mandat_pg mandat "$dir"/mandat.out "$dir"/mandat_pg.out | tail -n 1
+fi
 exit "$failed"

@@ -111,15 +111,24 @@ gen() { # gen LABEL EXTRA...: the generator in the background, its port in $dir/
   wait_file "$dir/$label.port" 10
 }
 
-# setup LABEL EXTRA...: the store $dir/LABEL.db with the N customers (and what EXTRA asks, e.g.
+# store_of LABEL: where run LABEL keeps its store: $dir/LABEL.db, or for a LABEL ending in _pg the
+# schema LABEL on the PostgreSQL server at $pg_uri (bench/sms.sh --store postgres starts it).
+store_of() {
+  case $1 in
+    *_pg) echo "$pg_uri?options=-csearch_path%3D$1" ;;
+    *) echo "$dir/$1.db" ;;
+  esac
+}
+
+# setup LABEL EXTRA...: the store of LABEL (store_of) with the N customers (and what EXTRA asks, e.g.
 # --cards RING), the association's account id in $dir/LABEL.association.
 setup() {
   local label=$1; shift
-  "$bench" setup --db "$dir/$label.db" --key "$dir/pin.key" --numbers "$numbers" \
+  "$bench" setup --db "$(store_of "$label")" --key "$dir/pin.key" --numbers "$numbers" \
     --association-file "$dir/$label.association" "$@"
 }
 
-# mandat_run LABEL GEN_EXTRA...: mandatd on $dir/LABEL.db (config $dir/LABEL.conf, durable
+# mandat_run LABEL GEN_EXTRA...: mandatd on LABEL's store (store_of; config $dir/LABEL.conf, durable
 # commits, the card key ring $dir/cards.keys), bound to a generator run with GEN_EXTRA; then
 # `mandat check`. The generator's report, but its RESULT line, is printed.
 mandat_run() {
@@ -127,7 +136,7 @@ mandat_run() {
   gen "$label" --peer-pid-file "$dir/$label.mandatd.pid" --stop-peer "$@"
   cat >"$dir/$label.conf" <<CONF
 [store]
-path = $dir/$label.db
+path = $(store_of "$label")
 synchronous = full
 [log]
 level = $log

@@ -6,9 +6,8 @@
 # Usage: . lib.sh; e2e_init NAME; ... ; e2e_done NAME
 e2e_lib=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
-# e2e_init NAME: makes $dir, sets pass/fail and store_path, and arranges the cleanup on exit.
-# With MANDAT_STORE=postgres the store is a schema of its own (dropped on exit) in the suite's
-# PostgreSQL server (tests/pg.sh: its URI from MANDAT_PG_URI or $MANDAT_PG_STATE/uri).
+# e2e_init NAME: makes $dir, sets pass/fail and the store (e2e_store), and arranges the cleanup
+# on exit.
 e2e_init() {
   dir=$(mktemp -d "/tmp/mandat-$1-XXXXXX")
   pid=""
@@ -16,14 +15,35 @@ e2e_init() {
   fail=0
   e2e_pids=()
   trap e2e_cleanup EXIT
+  e2e_store
+}
+
+# e2e_store: sets store_path, the test's store in $dir (mandat.db). With MANDAT_STORE=postgres
+# the store is a schema of its own ($pg_schema, dropped by e2e_store_drop) in the suite's
+# PostgreSQL server (tests/pg.sh: its URI from MANDAT_PG_URI or $MANDAT_PG_STATE/uri, its data
+# directory, when known, from $MANDAT_PG_STATE/datadir); pg_wal_first is the WAL segment the
+# server was writing then (at_rest_files).
+e2e_store() {
   store_path=$dir/mandat.db
   pg_schema=""
+  pg_datadir=""
   if [ "${MANDAT_STORE:-}" = postgres ]; then
     local base=${MANDAT_PG_URI:-$(cat "${MANDAT_PG_STATE:?MANDAT_PG_STATE or MANDAT_PG_URI}/uri")}
-    pg_schema=$(basename "$dir" | tr 'A-Z-' 'a-z_')
-    psql -qX "$base" -c "CREATE SCHEMA $pg_schema" >/dev/null
+    pg_schema=$(basename "$dir" | tr 'A-Z' 'a-z' | tr -c 'a-z0-9\n' '_')
+    pg_wal_first=$(psql -qtAX -v ON_ERROR_STOP=1 "$base" -c "CREATE SCHEMA $pg_schema" \
+      -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
     pg_base=$base
+    if [ -z "${MANDAT_PG_URI:-}" ] && [ -f "$MANDAT_PG_STATE/datadir" ]; then
+      pg_datadir=$(cat "$MANDAT_PG_STATE/datadir")
+    fi
     store_path="$base?options=-csearch_path%3D$pg_schema"
+  fi
+}
+
+# e2e_store_drop: drops the test's PostgreSQL schema, if it has one.
+e2e_store_drop() {
+  if [ -n "${pg_schema:-}" ]; then
+    psql -qX "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA $pg_schema CASCADE" >/dev/null 2>&1 || true
   fi
 }
 
@@ -46,9 +66,7 @@ e2e_cleanup() {
   for p in "${e2e_pids[@]}"; do kill -9 "$p" 2>/dev/null || true; wait "$p" 2>/dev/null || true; done
   if [ -z "${KEEP:-}" ]; then
     rm -rf "$dir"
-    if [ -n "${pg_schema:-}" ]; then
-      psql -qX "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA $pg_schema CASCADE" >/dev/null 2>&1 || true
-    fi
+    e2e_store_drop
   else
     echo "kept $dir${pg_schema:+ and schema $pg_schema}"
   fi
@@ -124,7 +142,94 @@ db() {
   if [ -n "${pg_schema:-}" ]; then
     psql -qtAX "$store_path" -c "$1"
   else
-    sqlite3 -cmd ".timeout 5000" "$dir/mandat.db" "$1"
+    sqlite3 -cmd ".timeout 5000" "$store_path" "$1"
+  fi
+}
+
+# store_copy SQL: a copy of the test's store edited with SQL, for a check that must see the edit
+# while the original stays as it was; sets copy to the path (or URI) to give to --db. SQLite: a
+# backup of the file ($dir/copy.db); PostgreSQL: a pg_dump of the schema restored under another
+# name. store_copy_drop removes it.
+store_copy() {
+  store_copy_drop
+  if [ -n "${pg_schema:-}" ]; then
+    pg_dump --no-owner -n "$pg_schema" "$pg_base" | sed "s/$pg_schema/${pg_schema}_copy/g" |
+      psql -qX "$pg_base" >/dev/null
+    copy="$pg_base?options=-csearch_path%3D${pg_schema}_copy"
+    psql -qX "$copy" -c "$1" >/dev/null
+  else
+    copy=$dir/copy.db
+    sqlite3 "$store_path" ".backup '$copy'"
+    sqlite3 "$copy" "$1"
+  fi
+}
+store_copy_drop() {
+  if [ -n "${pg_schema:-}" ]; then
+    psql -qX "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA IF EXISTS ${pg_schema}_copy CASCADE" >/dev/null
+  else
+    rm -f "$dir/copy.db" "$dir/copy.db-wal" "$dir/copy.db-shm"
+  fi
+}
+
+# at_rest_files: what a thief with a copy of the store's disk holds, to search for secrets; sets
+# at_rest (files, for grep -r) and at_rest_long. SQLite: the database and its WAL. PostgreSQL,
+# after a CHECKPOINT (every change on disk): the files of the test's tables, indexes and TOAST
+# tables (rows since deleted or updated included); and in at_rest_long a pg_dump of its schema
+# ($dir/at_rest.sql) and the server's WAL segments written since e2e_init, to search for long
+# secrets only (at_rest_grep does): the WAL holds other tests' rows too, and the dump writes
+# numbers in decimal, where a short secret (a security code) may appear by chance.
+at_rest_files() {
+  at_rest_long=()
+  if [ -z "${pg_schema:-}" ]; then
+    at_rest=("$store_path" "$store_path-wal")
+    return 0
+  fi
+  local rel last w
+  pg_dump --no-owner -n "$pg_schema" "$pg_base" >"$dir/at_rest.sql"
+  at_rest_long=("$dir/at_rest.sql")
+  at_rest=()
+  if [ -z "$pg_datadir" ]; then at_rest=("$dir/at_rest.sql"); return 0; fi
+  last=$(psql -qtAX "$pg_base" -c CHECKPOINT -c "SELECT pg_walfile_name(pg_current_wal_lsn())")
+  for rel in $(psql -qtAX "$pg_base" -c "SELECT pg_relation_filepath(c.oid) FROM pg_class c
+      WHERE c.relnamespace = '$pg_schema'::regnamespace AND c.relkind IN ('r', 'i')
+      UNION SELECT pg_relation_filepath(t.oid) FROM pg_class c JOIN pg_class t ON t.oid = c.reltoastrelid
+      WHERE c.relnamespace = '$pg_schema'::regnamespace"); do
+    for w in "$pg_datadir/$rel" "$pg_datadir/$rel".* "$pg_datadir/$rel"_*; do
+      if [ -f "$w" ]; then at_rest+=("$w"); fi
+    done
+  done
+  for w in "$pg_datadir"/pg_wal/0*; do
+    w=${w##*/}
+    if [[ ! "$w" < "$pg_wal_first" && ! "$w" > "$last" ]]; then at_rest_long+=("$pg_datadir/pg_wal/$w"); fi
+  done
+  # Found something to search, so that a search cannot pass for having looked nowhere.
+  if [ ${#at_rest[@]} -lt 10 ] || [ ${#at_rest_long[@]} -lt 2 ]; then
+    bad "at_rest_files: ${#at_rest[@]} files of schema $pg_schema, ${#at_rest_long[@]} dump and WAL segments in $pg_datadir"
+  fi
+}
+
+# secret_in SECRET PATH...: SECRET (a fixed string) is in one of the paths (files, or
+# directories searched whole, binary too); where is printed (the file and the bytes around it,
+# escaped) for the diagnosis. A short secret (under 12 characters: a security code) counts only
+# standing alone, not inside a run of letters and digits: a random id or token (a log's
+# "top-up 548964126425b82e", a message id cli-3adecc971ca1c9e3306482ac...) holds any 4 digits by
+# chance.
+secret_in() {
+  local re
+  re=$(printf '%s' "$1" | sed 's/[^[:alnum:] ]/\\&/g')
+  if [ ${#1} -lt 12 ]; then re="(^|[^[:alnum:]])$re([^[:alnum:]]|\$)"; fi
+  shift
+  grep -a -r -q -E -e "$re" "$@" 2>/dev/null || return 1
+  { grep -a -r -o -E -e ".{0,24}$re.{0,24}" "$@" 2>/dev/null || true; } | head -n 3 | cat -v >&2
+}
+
+# at_rest_grep SECRET: SECRET is in the files of at_rest_files (secret_in; those of at_rest_long
+# only for a secret of 12 characters or more).
+at_rest_grep() {
+  if [ ${#1} -ge 12 ]; then
+    secret_in "$1" "${at_rest[@]}" "${at_rest_long[@]}"
+  else
+    secret_in "$1" "${at_rest[@]}"
   fi
 }
 

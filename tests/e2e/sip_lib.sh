@@ -3,9 +3,22 @@
 # port, waiting for a line in mandatd's log, baresip started as the caller with its ctrl_tcp
 # control port, one control command, and keys sent by it. Sourced after lib.sh, never run.
 
-# udp_port: a UDP port nothing listens on now (the kernel's choice, released at once).
+# udp_port: a port nothing uses now on UDP nor TCP (the kernel's choice for UDP, released at
+# once): mandatd's SIP listens on both, and a TCP connection (to PostgreSQL, say) may hold as
+# its own end a port that UDP has free.
 udp_port() {
-  python3 -c 'import socket; s=socket.socket(socket.AF_INET,socket.SOCK_DGRAM); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'
+  python3 -c '
+import socket
+for _ in range(50):
+    u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    u.bind(("127.0.0.1", 0))
+    t = socket.socket()
+    try:
+        t.bind(("127.0.0.1", u.getsockname()[1]))
+    except OSError:
+        continue
+    print(u.getsockname()[1])
+    break'
 }
 
 # sip_conf MAX_CALLS RTP_TIMEOUT [MORE]: the test's config with [sip] on 127.0.0.1:$sport (a free

@@ -185,7 +185,7 @@ expect "the CLI does not block a lost card" "lost: it takes no load already" m c
 # Expired: card 2's expiry moved into the past while mandatd is stopped; at start it is set
 # expired, and it then refuses loads, unblock and activation.
 stop
-sqlite3 "$dir/mandat.db" "UPDATE cards SET exp_year = 2024, activation_failures = 0 WHERE token = '$T2'"
+db "UPDATE cards SET exp_year = 2024, activation_failures = 0 WHERE token = '$T2'" >/dev/null
 start
 eventually "set expired at start" "4" db "SELECT status FROM cards WHERE token = '$T2'"
 expect "the CLI says expired" "expired" m card show "$T2"
@@ -195,13 +195,11 @@ check "expired: no unblock" 'card-status-conflict' "$(api POST "/v1/cards/$T2/un
 expect "the CLI does not unblock it" "cannot be unblocked" m card unblock "$T2"
 check "expired: no activation" "ne correspondent pas" "$(form "$P2" "$M2/24" "$C2" "")"
 expect "books balance" ": ok" m check
-t="$dir/tampered.db"
-sqlite3 "$dir/mandat.db" ".backup '$t'"
-sqlite3 "$t" "UPDATE cards SET status = 4 WHERE token = '$T3'"
-if out=$("${M[@]}" --db "$t" check 2>&1); then bad "check passed an early expiry"; else
+store_copy "UPDATE cards SET status = 4 WHERE token = '$T3'"
+if out=$("${M[@]}" --db "$copy" check 2>&1); then bad "check passed an early expiry"; else
   check "an early expiry is caught" "card expired before its expiry month ended: $T3" "$out"
 fi
-rm -f "$t" "$t-wal" "$t-shm"
+store_copy_drop
 
 if [ -n "$artifacts" ] && command -v node >/dev/null; then
   mkdir -p "$artifacts"
@@ -215,5 +213,6 @@ fi
 stop
 
 # No card number anywhere but in the emboss file.
-no_pan_outside "$emboss" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" "$seen"
+at_rest_files
+no_pan_outside "$emboss" "${at_rest[@]}" "${at_rest_long[@]}" "$dir/mandatd.log" "$seen"
 e2e_done card_ops

@@ -140,5 +140,6 @@ fi
 stop
 
 # No card number anywhere but in the emboss file.
-no_pan_outside "$emboss" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" "$seen"
+at_rest_files
+no_pan_outside "$emboss" "${at_rest[@]}" "${at_rest_long[@]}" "$dir/mandatd.log" "$seen"
 e2e_done card_order

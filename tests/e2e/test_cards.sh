@@ -210,26 +210,13 @@ stop
 
 # mandat check holds the card tables to the ledger: each break made in a copy of the database is
 # reported (the copy only: the original still checks).
-# tampered NAME SQL NEEDLE: check on a copy edited with SQL fails and reports NEEDLE.
-# On PostgreSQL the copy is a schema beside the test's (pg_dump of it, renamed), dropped after.
+# tampered NAME SQL NEEDLE: check on a copy edited with SQL (store_copy) fails and reports NEEDLE.
 tampered() {
-  local t="$dir/tampered.db" out
-  if [ -n "$pg_schema" ]; then
-    psql -qX "$pg_base" -c "DROP SCHEMA IF EXISTS ${pg_schema}_t CASCADE" >/dev/null 2>&1
-    pg_dump --no-owner -n "$pg_schema" "$pg_base" | sed "s/$pg_schema/${pg_schema}_t/g" |
-      psql -qX "$pg_base" >/dev/null
-    t="$pg_base?options=-csearch_path%3D${pg_schema}_t"
-    psql -qX "$t" -c "$2" >/dev/null
-  else
-    rm -f "$t" "$t-wal" "$t-shm"
-    sqlite3 "$dir/mandat.db" ".backup '$t'"
-    sqlite3 "$t" "$2"
-  fi
-  if out=$("${M[@]}" --db "$t" check 2>&1); then bad "$1: check passed: $out"; return; fi
+  local out
+  store_copy "$2"
+  if out=$("${M[@]}" --db "$copy" check 2>&1); then bad "$1: check passed: $out"; return; fi
   check "$1" "$3" "$out"
-  if [ -n "$pg_schema" ]; then
-    psql -qX "$pg_base" -c "SET client_min_messages = warning; DROP SCHEMA ${pg_schema}_t CASCADE" >/dev/null
-  fi
+  store_copy_drop
 }
 tampered "card on a wallet account" "UPDATE cards SET account_id = 6 WHERE token = '$T3'" \
   "card without an account of kind card: $T3"
@@ -240,13 +227,14 @@ tampered "alias of no card" "DELETE FROM cards WHERE token = '$T4'" \
 tampered "number without its card" "DELETE FROM cards WHERE token = '$T4'" \
   "sealed card number without its card: $T4"
 expect "the original still checks" ": ok" m check
-rm -f "$dir/tampered.db" "$dir/tampered.db-wal" "$dir/tampered.db-shm"
+store_copy_drop
 
 # The activation codes and the card numbers: nowhere in clear but the emboss file.
 if db "SELECT text FROM inbox" | grep -q "$C1\|$C2"; then bad "an activation code is stored"; else ok; fi
 leaks=0
+at_rest_files
 while IFS='|' read -r pan _; do
-  hits=$(grep -rl --exclude=emboss.txt "$pan" "$dir" || true)
+  hits=$(grep -rl --exclude=emboss.txt "$pan" "$dir" "${at_rest[@]}" "${at_rest_long[@]}" || true)
   if [ -n "$hits" ]; then
     bad "card ****${pan: -4} found in: $hits"
     leaks=1

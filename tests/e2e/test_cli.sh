@@ -3,6 +3,8 @@
 # End-to-end test of the mandat command: one scripted session in a temporary directory that
 # drives the real binary (init, accounts, transfers, holds, refusals, statements, check) and
 # asserts outputs and exit codes, then tampers with the database and expects check to notice.
+# With MANDAT_STORE=postgres the store is a schema on the suite's PostgreSQL server (lib.sh's
+# e2e_store), the tampering done on a copy of it (store_copy).
 # Usage: test_cli.sh MANDAT [MANDATD]   (MANDATD, when executable, runs beside the CLI)
 set -euo pipefail
 
@@ -18,17 +20,32 @@ else
     MANDATD=
 fi
 
-TMP=$(mktemp -d)
+# lib.sh for the store (its checks are not used: this script has its own, defined below).
+. "$(cd "$(dirname "$0")" && pwd)/lib.sh"
+TMP=$(mktemp -d /tmp/mandat-cli-XXXXXX)
+dir=$TMP
+e2e_store
 DAEMON_PID=
 cleanup() {
     if [ -n "$DAEMON_PID" ]; then
         kill -TERM "$DAEMON_PID" 2>/dev/null || true
         wait "$DAEMON_PID" 2>/dev/null || true
     fi
+    store_copy_drop 2>/dev/null || true
+    e2e_store_drop
     rm -rf "$TMP"
 }
 trap cleanup EXIT
 cd "$TMP"
+# The config names the store: a path relative to the working directory on SQLite.
+conf_store=$store_path
+not_init="does not exist: run 'mandat init' first"
+if [ -n "$pg_schema" ]; then
+    not_init="holds no mandat schema: run 'mandat init' first"
+else
+    conf_store=ledger.db
+    store_path=$TMP/ledger.db
+fi
 
 passed=0
 failed=0
@@ -106,9 +123,9 @@ json_field() {
 
 # ---- configuration: ./mandat.conf is read by default --------------------------------------
 
-cat >mandat.conf <<'EOF'
+cat >mandat.conf <<EOF
 [store]
-path = ledger.db
+path = $conf_store
 synchronous = off
 EOF
 
@@ -140,7 +157,7 @@ expect "help on unknown command" 2 '' "'nosuch' is not a mandat command"
 # ---- before init --------------------------------------------------------------------------
 
 run account list
-expect "list before init" 2 '' "does not exist: run 'mandat init' first"
+expect "list before init" 2 '' "$not_init"
 run --config missing.conf account list
 expect "missing --config" 2 '' "missing.conf"
 
@@ -150,7 +167,7 @@ run init
 expect "init" 0 '^initialised' ''
 BANK=$(field bank)
 FEES=$(field fees)
-assert "init created ledger.db from ./mandat.conf" test -f ledger.db
+assert "init created the store from ./mandat.conf" test "$(db "SELECT count(*) FROM account_events")" -ge 2
 assert "init printed the bank id" test -n "$BANK"
 run init
 expect "init again" 0 'already initialised' ''
@@ -453,9 +470,8 @@ fi
 
 # ---- tampering -------------------------------------------------------------------------
 
-cp ledger.db tampered.db || true
-sqlite3 tampered.db "UPDATE transfers SET amount = 100 WHERE id = X'$T1';" || true
-run --db tampered.db check
+store_copy "UPDATE transfers SET amount = 100 WHERE id = $(blob "$T1");" || true
+run --db "$copy" check
 expect "check finds tampering" 1 'digest' ''
 assert "check reports the wallet below zero" grep -Eq "account $W \(wallet\): below zero" <<<"$OUT"
 assert "check counts violations" grep -Eq '^check: [0-9]+ violations$' <<<"$OUT"

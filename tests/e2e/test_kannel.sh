@@ -200,7 +200,7 @@ expect_reply "cancel ucs-2" $A text "annuler" "Ordre annulé"
 expect_reply "balance" $A text "SOLDE" "Solde : 90,00 €."
 
 # What mandat stored: the MOs in UTF-8 as sent, with Kannel's message id (%I) and time (%t).
-q() { sqlite3 "$dir/mandat.db" "$1" 2>&1; }
+q() { db "$1" 2>&1 || true; }
 n=$(q "select count(*) from inbox where text in ('envoi 2,50€ 0698765432', 'envoi 3€ 0698765432')")
 if [ "$n" = 2 ]; then ok; else bad "inbox: wanted both euro MOs stored in UTF-8, found $n"; fi
 n=$(q "select count(*) from inbox where length(peer_id) <> 36 or peer_time_us = 0 or dest <> '$SHORT'")

@@ -214,13 +214,14 @@ if [ "$n" = 1 ]; then ok; else bad "paid $n times"; fi
 stop
 # No card number and no security code anywhere but the emboss file.
 found=""
+at_rest_files
 for secret in 4111111111111111 4111111111111112 4000000000000002 7391 8264 9157 6482; do
-  if grep -a -r -l -F "$secret" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" \
-    "$dir/acquirer.state" "$dir/raw.out" "$dir/m1" 2>/dev/null; then
+  if at_rest_grep "$secret" || secret_in "$secret" "$dir/mandatd.log" \
+    "$dir/acquirer.state" "$dir/raw.out" "$dir/m1"; then
     found="$found $secret"
   fi
 done
 if [ -z "$found" ]; then ok "no card number or security code at rest or in the logs"; else bad "card data found:$found"; fi
-no_pan_outside "$dir/emboss.txt" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" "$dir/raw.out"
+no_pan_outside "$dir/emboss.txt" "${at_rest[@]}" "${at_rest_long[@]}" "$dir/mandatd.log" "$dir/raw.out"
 if grep -q "Sanitizer\|runtime error" "$dir/mandatd.log"; then bad "sanitizer report in the log"; else ok; fi
 e2e_done sip_card

@@ -217,9 +217,10 @@ books
 stop
 
 found=""
+at_rest_files
 for secret in 4111111111111111 5555555555554444 7391 5820 483920; do
-  if grep -a -r -l -F "$secret" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir"/mandatd.log* \
-    "$dir/acquirer.state" "$dir"/raw*.out "$dir/m1" "$dir/check.out" 2>/dev/null; then
+  if at_rest_grep "$secret" || secret_in "$secret" "$dir"/mandatd.log* \
+    "$dir/acquirer.state" "$dir"/raw*.out "$dir/m1" "$dir/check.out"; then
     found="$found $secret"
   fi
 done

@@ -161,7 +161,7 @@ exec 3>&-
 log_has "raw call ended" "sip: call 3 ended:"
 if [ "$(queued $P 'Code erroné 5 fois%')" = 1 ]; then ok; else bad "no lock after 5 wrong codes"; fi
 if [ "$(balance "$pa")" = "$before" ]; then ok; else bad "payer balance moved: $(balance "$pa")"; fi
-locked=$(db "select locked_until_us > 0 from customers where phone = '$P'")
+locked=$(db "select case when locked_until_us > 0 then 1 else 0 end from customers where phone = '$P'")
 if [ "$locked" = 1 ]; then ok; else bad "the code is not locked"; fi
 
 stop

@@ -29,7 +29,7 @@ e2e_init smscrash
 gen=""
 trap 'if [ -n "$gen" ]; then kill -9 "$gen" 2>/dev/null || true; fi; e2e_cleanup' EXIT
 
-"$bench" setup --db "$dir/mandat.db" --key "$dir/pin.key" --numbers "$numbers" \
+"$bench" setup --db "$store_path" --key "$dir/pin.key" --numbers "$numbers" \
   --association-file "$dir/association"
 assoc=$(cat "$dir/association")
 
@@ -44,7 +44,7 @@ done
 if [ ! -s "$dir/smsc.port" ]; then echo "the generator did not start:"; cat "$dir/gen.err"; exit 1; fi
 cat >"$dir/mandat.conf" <<CONF
 [store]
-path = $dir/mandat.db
+path = $store_path
 synchronous = full
 [log]
 level = warn
@@ -71,7 +71,7 @@ start_pidfile() {
 }
 
 # mos: the MOs mandatd has committed so far (its inbox), 0 while the table is not there yet.
-mos() { sqlite3 -cmd ".timeout 2000" "$dir/mandat.db" "SELECT count(*) FROM inbox" 2>/dev/null || echo 0; }
+mos() { db "SELECT count(*) FROM inbox" 2>/dev/null || echo 0; }
 # at_mos N: waits (60 s at most) until N MOs are in, or the generator is gone.
 at_mos() {
   for _ in $(seq 600); do
@@ -134,7 +134,7 @@ M=("$mandat" --config "$dir/mandat.conf")
 if "${M[@]}" check >"$dir/check.out" 2>&1; then ok "mandat check"
 else bad "mandat check:"; cat "$dir/check.out"; fi
 
-q() { sqlite3 "$dir/mandat.db" "$1"; }
+q() { db "$1"; }
 want=$((numbers * 500))
 got=$("${M[@]}" account show "$assoc" --json |
   python3 -c 'import json,sys; print(json.load(sys.stdin)["balance_minor"])')
@@ -142,31 +142,31 @@ if [ "$got" = "$want" ]; then ok "the association received $got cents = $numbers
 else bad "the association received $got cents, expected $want"; fi
 # Donations (kind 2): a hold (flags 2) when "DON" is understood, then its post (flags 4, link_id
 # = the hold) on the code. Exactly one of each per number: no order doubled, no payment doubled.
-holds=$(q "select count(*) || ' ' || count(distinct debit_account_id) from transfers where kind = 2 and flags & 2 and credit_account_id = $assoc")
+holds=$(q "select count(*) || ' ' || count(distinct debit_account_id) from transfers where kind = 2 and (flags & 2) != 0 and credit_account_id = $assoc")
 if [ "$holds" = "$numbers $numbers" ]; then ok "one donation order (hold) per number: $numbers"
 else bad "holds (count, distinct payers): $holds, expected $numbers $numbers"; fi
-posts=$(q "select count(*) || ' ' || count(distinct debit_account_id) || ' ' || count(distinct link_id) || ' ' || coalesce(sum(amount), 0) from transfers where kind = 2 and flags & 4 and credit_account_id = $assoc")
+posts=$(q "select count(*) || ' ' || count(distinct debit_account_id) || ' ' || count(distinct link_id) || ' ' || coalesce(sum(amount), 0) from transfers where kind = 2 and (flags & 4) != 0 and credit_account_id = $assoc")
 if [ "$posts" = "$numbers $numbers $numbers $want" ]; then ok "one posted donation per number: $numbers, $want cents"
 else bad "posts (count, payers, holds, cents): $posts, expected $numbers $numbers $numbers $want"; fi
-orphans=$(q "select count(*) from transfers where kind = 2 and flags & 4 and link_id not in (select id from transfers where flags & 2)")
-voided=$(q "select count(*) from transfers where kind = 2 and flags & (8 | 16)")
+orphans=$(q "select count(*) from transfers where kind = 2 and (flags & 4) != 0 and link_id not in (select id from transfers where (flags & 2) != 0)")
+voided=$(q "select count(*) from transfers where kind = 2 and (flags & (8 | 16)) != 0")
 if [ "$orphans" = 0 ] && [ "$voided" = 0 ]; then ok "every post matches a hold; none voided or expired"
 else bad "$orphans posts without their hold, $voided voided or expired"; fi
 open=$(q "select count(*) from conversations")
 if [ "$open" = 0 ]; then ok "no order left waiting for its code"
 else bad "$open orders still waiting for a code"; fi
 # Each customer paid 5 EUR exactly once: the top-up and the post (no holds) leave 95 EUR.
-wrong=$(q "select count(*) from customers c left join (select a, sum(d) as s from (select credit_account_id as a, amount as d from transfers where (flags & 2) = 0 union all select debit_account_id, -amount from transfers where (flags & 2) = 0) group by a) b on b.a = c.account_id where coalesce(b.s, 0) != 9500")
+wrong=$(q "select count(*) from customers c left join (select a, sum(d) as s from (select credit_account_id as a, amount as d from transfers where (flags & 2) = 0 union all select debit_account_id, -amount from transfers where (flags & 2) = 0) m group by a) b on b.a = c.account_id where coalesce(b.s, 0) != 9500")
 if [ "$wrong" = 0 ]; then ok "every customer's posted movements sum to 95 EUR"
 else bad "$wrong customers whose posted movements do not sum to 95 EUR"; fi
 # Every MO the SMSC saw acknowledged is in the inbox (peer_id = receipted_message_id), once.
 acked=$(wc -l <"$dir/acked")
-python3 - "$dir/mandat.db" "$dir/acked" <<'PY' >"$dir/inbox.check"
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
+db "select peer_id from inbox" >"$dir/inbox.ids"
+python3 - "$dir/inbox.ids" "$dir/acked" <<'PY' >"$dir/inbox.check"
+import sys
 acked = [l.strip() for l in open(sys.argv[2]) if l.strip()]
 have = {}
-for (pid,) in db.execute("select peer_id from inbox"):
+for pid in (l.rstrip("\n") for l in open(sys.argv[1])):
     have[pid] = have.get(pid, 0) + 1
 missing = [a for a in acked if a not in have]
 doubled = [p for p, n in have.items() if n > 1]

@@ -131,7 +131,7 @@ r=$(redelivered 0)
 acked "$r"
 want_count "in-doubt DON redelivered after 10 s: one order" $A "Donner 4,00 €" 1
 want_count "in-doubt DON redelivered after 10 s: one answer in all" $A "" $((a0 + 1))
-d=$(sqlite3 "$dir/mandat.db" "select count(*) from inbox where source = '$A' and text = 'DON 4 TELETHON'")
+d=$(db "select count(*) from inbox where source = '$A' and text = 'DON 4 TELETHON'")
 if [ "$d" = 1 ]; then ok; else bad "the DON is $d times in the inbox"; fi
 
 # 2. The code, redelivered after the receipt: no extra "Aucun ordre en attente".

@@ -214,7 +214,8 @@ expect "credited once after the lookup" "Solde de la carte ****$l4 : 150,19" car
 expect "P links the card too" "enregistrée sous MAMAN" "${M[@]}" sms $P CARTE AJOUT MAMAN "$l4" "$code"
 t=$("${M[@]}" sms $P RECHARGE MAMAN 100 CB | tee "$seen/link" | tee -a "$seen/links" | token_in /t)
 expect "page link by SMS" "Recharge ****$l4 de 100,00 € + frais 6,00 € par CB : " cat "$seen/link"
-if [ ${#t} = 32 ] && ! grep -a -q -i -F "$t" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" 2>/dev/null; then
+at_rest_files
+if [ ${#t} = 32 ] && ! at_rest_grep "$t" && ! grep -a -q -i -F "$t" "$dir/mandatd.log" 2>/dev/null; then
   ok
 else
   bad "the reload page's link token is at rest (or missing: '$t')"
@@ -321,8 +322,7 @@ found=""
 for secret in 4111111111111111 "4111 1111 1111 1111" 5555555555554444 4000000000000002 \
   4000000000009995 4000000000000069 4000000000000119 4242424242424242 \
   4111111111111112 "4111 1111 1111 1112" 7391 8264 9157 6482 5173 3928 4826 2719 6153 4408; do
-  if grep -a -r -l -F "$secret" "$dir/mandat.db" "$dir"/mandat.db-wal "$dir/mandatd.log" \
-    "$dir/acquirer.state" "$seen" 2>/dev/null; then
+  if at_rest_grep "$secret" || secret_in "$secret" "$dir/mandatd.log" "$dir/acquirer.state" "$seen"; then
     found="$found $secret"
   fi
 done

@@ -92,7 +92,7 @@ expect "paid with the new code" "Sent: €2.00" "${M[@]}" sms $X 135792
 expect "check" ": ok" "${M[@]}" check
 stop
 no_secrets "log" "483920|271828|975310|246810|135792|111111"
-if sqlite3 "$dir/mandat.db" "select text from inbox" | grep -Eq "483920|975310|246810|111111"; then
+if db "select text from inbox" | grep -Eq "483920|975310|246810|111111"; then
   bad "a code is stored in clear"
 else
   ok

@@ -29,7 +29,7 @@ PY
 code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 # rows TABLE: the number of rows in a table of the database.
 rows() {
-  python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(*) from "+sys.argv[2]).fetchone()[0])' "$dir/mandat.db" "$1"
+  db "select count(*) from $1"
 }
 
 "${M[@]}" init >/dev/null

@@ -54,7 +54,7 @@ PY
 
 # distinct_requests: payment requests in the store (a log: one row per change of each).
 distinct_requests() {
-  python3 -c 'import sqlite3,sys; print(sqlite3.connect(sys.argv[1]).execute("select count(distinct id) from payment_requests").fetchone()[0])' "$dir/mandat.db"
+  db "select count(distinct id) from payment_requests"
 }
 
 out=$(race order-1 0)

@@ -26,22 +26,30 @@ retry_min = 1"
 
 status_of() { curl -s -o /dev/null -w '%{http_code}' "$H$1"; }
 
-# at_rest NAME TOKEN: the token is nowhere in the database, its WAL or the log: not as hex (any
-# case), not as its 16 raw bytes, not as base64 of either.
+# at_rest NAME TOKEN: the token is nowhere in the store's files (lib.sh's at_rest_files: SQLite's
+# database and WAL, or PostgreSQL's dump, table files and WAL) or the log: not as hex (any case),
+# not as its 16 raw bytes, not as base64 of either.
 at_rest() {
-  local name=$1 tok=$2 f found=""
-  local raw64 hex64
+  local name=$1 tok=$2 found
   if [ ${#tok} -ne 32 ]; then bad "$name: no token to look for"; return; fi
-  raw64=$(printf '%s' "$tok" | xxd -r -p | base64 | tr -d '=\n')
-  hex64=$(printf '%s' "$tok" | base64 | tr -d '=\n')
-  for f in "$dir/mandat.db" "$dir/mandat.db-wal" "$dir/mandatd.log"; do
-    [ -f "$f" ] || continue
-    if grep -a -q -i -F -e "$tok" -e "${raw64:0:20}" -e "${hex64:0:40}" "$f" ||
-      xxd -p "$f" | tr -d '\n' | grep -q -F "$tok"; then
-      found="$found $(basename "$f")"
-    fi
-  done
-  if [ -z "$found" ]; then ok; else bad "$name: token $tok at rest in:$found"; fi
+  at_rest_files
+  found=$(python3 - "$tok" "${at_rest[@]}" "${at_rest_long[@]}" "$dir/mandatd.log" <<'PY'
+import base64, os, sys
+tok = sys.argv[1]
+raw = bytes.fromhex(tok)
+text = [tok.encode(), base64.b64encode(raw).rstrip(b"=")[:20].lower(),
+        base64.b64encode(tok.encode()).rstrip(b"=")[:40].lower()]
+found = []
+for f in sys.argv[2:]:
+    if os.path.isfile(f):
+        data = open(f, "rb").read()
+        low = data.lower()
+        if raw in data or any(t in low for t in text):
+            found.append(os.path.basename(f))
+print(" ".join(found))
+PY
+)
+  if [ -z "$found" ]; then ok; else bad "$name: token $tok at rest in: $found"; fi
 }
 
 "${M[@]}" init >/dev/null
@@ -51,11 +59,14 @@ KEY=$(sed -n 's/^api key: //p' "$dir/m1")
 # upgrade scrubs (migration 8) without leaving their bytes in free space or in the WAL.
 old=0123456789abcdef0123456789abcdef
 oldH=http://127.0.0.1:8710 # the address of the mandatd that wrote them
+# On PostgreSQL no store predates migration 18 (its migrations 7 and 8 have no rows to rewrite:
+# docs/postgres.md), so there is no older version's store to upgrade: the next three checks are
+# SQLite's.
 # Back to schema 7: undo migration 8 and every later one (9: webhooks.last_error, 10: below, 11: inbox.doubt_key,
 # 12: the cards' tables, 13: card_topups and acquirer_ops, 14: card_files, 15: card_orders,
 # 16: card_topups' columns of a card's reload, gone with the table, 17: iso_requests, card_pins
 # and fx_rates).
-if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
+if [ -z "$pg_schema" ] && [ "$(db "PRAGMA user_version")" -gt 7 ]; then
   # Undo the later migrations too (10: the customers' name and last order), so that the
   # upgrade replays them.
   for c in name last_payee last_amount_minor last_kind last_ref last_done_us; do
@@ -70,16 +81,20 @@ if [ "$(db "PRAGMA user_version")" -gt 7 ]; then
     DROP TABLE IF EXISTS iso_requests; DROP TABLE IF EXISTS card_pins; DROP TABLE IF EXISTS fx_rates;
     PRAGMA user_version = 7;"
 fi
-db "INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,
-  created_us, text) VALUES(randomblob(16), 1, 1, 1, '71004', '+33611111111', 'x', '', 0, 0,
-  'Bienvenue ! $oldH/enrol/$old (ou CODE)');
-INSERT INTO inbox(id, channel, peer_id, source, dest, text, peer_time_us, received_us, done)
-  VALUES(randomblob(16), 1, '', '+33611111111', '71004', 'voici $oldH/c/$old', 0, 0, 1);"
+if [ -z "$pg_schema" ]; then
+  db "INSERT INTO outbox(id, channel, state, attempts, source, dest, peer_id, final_state, next_try_us,
+    created_us, text) VALUES(randomblob(16), 1, 1, 1, '71004', '+33611111111', 'x', '', 0, 0,
+    'Bienvenue ! $oldH/enrol/$old (ou CODE)');
+  INSERT INTO inbox(id, channel, peer_id, source, dest, text, peer_time_us, received_us, done)
+    VALUES(randomblob(16), 1, '', '+33611111111', '71004', 'voici $oldH/c/$old', 0, 0, 1);"
+fi
 start
 H=$base
-at_rest "old texts scrubbed on upgrade" "$old"
-expect "old outbox text keeps the rest" "Bienvenue ! $oldH/enrol/[token] (ou CODE)" db "SELECT text FROM outbox"
-expect "old inbox text keeps the rest" "voici $oldH/c/[token]" db "SELECT text FROM inbox"
+if [ -z "$pg_schema" ]; then
+  at_rest "old texts scrubbed on upgrade" "$old"
+  expect "old outbox text keeps the rest" "Bienvenue ! $oldH/enrol/[token] (ou CODE)" db "SELECT text FROM outbox"
+  expect "old inbox text keeps the rest" "voici $oldH/c/[token]" db "SELECT text FROM inbox"
+fi
 
 # ---- an enrolment by SMS: the link in the answer (Kannel's get-url body) ----
 P=0612345678
@@ -140,7 +155,8 @@ otp=$("${M[@]}" phone $P </dev/null | grep -o 'vérification mandat : [0-9]\{6\}
 # The one-time code by SMS is not kept in clear either: its row shows a mask.
 expect "otp masked" "vérification mandat : ******" db "SELECT text FROM outbox WHERE text LIKE '%vérification%'"
 expect "otp not stored" "0" db "SELECT count(*) FROM outbox WHERE text LIKE '%$otp%'"
-if cat "$dir"/mandat.db* "$dir/mandatd.log" | grep -a -q -F "$otp, pour relier"; then
+at_rest_files
+if at_rest_grep "$otp, pour relier" || grep -a -q -F "$otp, pour relier" "$dir/mandatd.log"; then
   bad "otp at rest in a file"
 else ok; fi
 expect "social: linked" "est relié à votre compte mandat" curl -s --data "csrf=$csrf&step=finish&otp=$otp&code=483920&again=483920" "$H/link/$lt"
@@ -215,6 +231,9 @@ eventually "seal dropped once the SMSC accepted" "0" db "SELECT count(*) FROM ou
 
 # After a clean stop too (the WAL checkpointed into the database): still nothing.
 stop
-for t in "$old" "$et" "$ct" "$lt" "$ot" "$ct2" "$ct3"; do at_rest "after stop" "$t"; done
+# (The old token only on SQLite: PostgreSQL never had it, and its WAL holds other tests' rows.)
+tokens=("$et" "$ct" "$lt" "$ot" "$ct2" "$ct3")
+if [ -z "$pg_schema" ]; then tokens+=("$old"); fi
+for t in "${tokens[@]}"; do at_rest "after stop" "$t"; done
 
 e2e_done tokens_at_rest

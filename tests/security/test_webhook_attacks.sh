@@ -16,7 +16,6 @@ mandatd=$2
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../e2e/lib.sh"
 e2e_init webhook-attacks
-db=$dir/mandat.db
 rlog=$dir/requests.jsonl
 
 if ! unshare -m sh -c "mount --bind '$dir' '$dir'" 2>/dev/null; then
@@ -201,7 +200,7 @@ event() {
 }
 # state_of URL: "state|attempts" of the event to URL ("3|0": refused, never tried).
 state_of() {
-  sqlite3 -cmd ".timeout 5000" "$db" "SELECT state || '|' || attempts FROM webhooks WHERE url = '$1'"
+  db "SELECT state || '|' || attempts FROM webhooks WHERE url = '$1'"
 }
 state_is() { [ "$(state_of "$1")" = "$2" ]; }
 
@@ -255,7 +254,7 @@ check "no signature in the log" test "$(grep -c "v1=" "$dir/mandatd.log")" = 0
 rid=$(printf '%s\n' "$refused" | awk '$2 == "'"$m"'" {print $1; exit}')
 expect "replay" "1 event requeued" "${M[@]}" webhook replay "$rid"
 id_state_is() {
-  [ "$(sqlite3 -cmd ".timeout 5000" "$db" "SELECT state FROM webhooks WHERE id = x'$1'")" = "$2" ]
+  [ "$(db "SELECT state FROM webhooks WHERE id = $(blob "$1")")" = "$2" ]
 }
 refusals_of() { [ "$(grep -c "webhook $1 .*: refused, not sent" "$dir/mandatd.log")" -ge "$2" ]; }
 within "replay refused again" 5 refusals_of "$rid" 2
@@ -286,8 +285,8 @@ expect "https Host keeps the name" "shop.mandat.test:$HTTPS" header_of /by-name-
 # ---- fairness: merchant "Lente" never answers, with 20 events due first; Boutique's arrive ----
 now_us=$(($(date +%s%N) / 1000))
 for i in $(seq 20); do
-  sqlite3 -cmd ".timeout 5000" "$db" "INSERT INTO webhooks(id, merchant_id, url, type, state,
-    attempts, created_us, next_try_us, body) VALUES(x'$(openssl rand -hex 16)', $m_slow,
+  db "INSERT INTO webhooks(id, merchant_id, url, type, state,
+    attempts, created_us, next_try_us, body) VALUES($(blob "$(openssl rand -hex 16)"), $m_slow,
     'http://127.0.0.1:$HTTP/hang', 'payment_request.confirmed', 0, 0, $now_us, $now_us,
     '{\"n\":$i}')"
 done
