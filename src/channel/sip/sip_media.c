@@ -231,13 +231,15 @@ void sip_media_close(struct sip_channel *c)
     }
     /* bench/voice.sh reads this line */
     log_info("sip: playout: %llu frames sent, %llu more than %d ms late, latest %llu.%llu ms, "
-             "p99 %.1f ms, p99.9 %.1f ms, %llu send errors, %d threads",
+             "p99 %.1f ms, p99.9 %.1f ms, %llu send errors, %d threads, woke up to %.1f ms late, "
+             "waited up to %.1f ms for the lock",
              (unsigned long long)st->frames, (unsigned long long)st->late, SIP_FRAME_MS,
              (unsigned long long)(st->late_max_us / 1000),
              (unsigned long long)(st->late_max_us % 1000 / 100),
              (double)sip_playout_percentile_us(st, 9900) / 1000.0,
              (double)sip_playout_percentile_us(st, 9990) / 1000.0,
-             (unsigned long long)st->send_errors, SIP_PLAYOUT_THREADS);
+             (unsigned long long)st->send_errors, SIP_PLAYOUT_THREADS,
+             (double)st->wake_late_max_us / 1000.0, (double)st->lock_wait_max_us / 1000.0);
     free(st);
 }
 

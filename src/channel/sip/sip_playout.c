@@ -9,7 +9,9 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "base/assert.h"
 #include "base/error.h"
@@ -29,6 +31,10 @@
 #define PO_BEHIND_MAX_NS (200 * PO_NS_PER_MS)
 /* The SCHED_RR priority asked for: low among real-time threads (the kernel's run at 50). */
 #define PO_RT_PRIO 10
+/* Without SCHED_RR, the time slice asked for (Linux 6.12's EEVDF lets any thread shorten its
+ * own): a shorter slice is an earlier virtual deadline, so the woken thread preempts a longer
+ * one's. Its work a millisecond (50 frames at 1 000 calls) takes well under this. */
+#define PO_SLICE_NS 500000ull
 
 struct po_call {
     struct po_call *prev, *next; /* in p->slots[due ms % 20] while used */
@@ -62,6 +68,17 @@ struct sip_playout {
 };
 
 static atomic_bool po_priority_logged;
+
+/* sched_setattr(2)'s argument, its first version (48 bytes): <linux/sched/types.h> cannot be
+ * included with <sched.h>, and glibc 2.36 has no wrapper. */
+struct po_sched_attr {
+    uint32_t size, sched_policy;
+    uint64_t sched_flags;
+    int32_t sched_nice;
+    uint32_t sched_priority;
+    uint64_t sched_runtime, sched_deadline, sched_period;
+};
+_Static_assert(sizeof(struct po_sched_attr) == 48, "SCHED_ATTR_SIZE_VER0");
 
 static uint64_t mono_ns(void)
 {
@@ -114,6 +131,11 @@ static void slot_unlink(struct sip_playout *p, struct po_call *pc)
     pc->prev = pc->next = NULL;
 }
 
+static void po_max(uint64_t *max, uint64_t v)
+{
+    *max = v > *max ? v : *max;
+}
+
 static void stats_count(struct sip_playout_stats *st, uint64_t late_ns)
 {
     uint64_t us = late_ns / 1000;
@@ -121,7 +143,7 @@ static void stats_count(struct sip_playout_stats *st, uint64_t late_ns)
 
     st->frames++;
     st->late += late_ns > PO_FRAME_NS;
-    st->late_max_us = us > st->late_max_us ? us : st->late_max_us;
+    po_max(&st->late_max_us, us);
     st->hist[b < SIP_PLAYOUT_HIST_BUCKETS ? b : SIP_PLAYOUT_HIST_BUCKETS - 1]++;
 }
 
@@ -198,20 +220,29 @@ static void po_run(struct sip_playout *p, uint64_t now)
 }
 
 /* Real-time round-robin if this process may (CAP_SYS_NICE or RLIMIT_RTPRIO): a frame then
- * waits for no ordinary thread. Without it the thread still sleeps most of the time, which
- * the fair scheduler rewards with a prompt wake-up. */
+ * waits for no ordinary thread. Without it, a short time slice, which needs no privilege
+ * (sched_setattr(2), SCHED_OTHER with sched_runtime; older kernels ignore or refuse it). */
 static void po_priority(void)
 {
     struct sched_param sp = {.sched_priority = PO_RT_PRIO};
+    struct po_sched_attr attr = {
+        .size = sizeof(attr), .sched_policy = SCHED_OTHER, .sched_runtime = PO_SLICE_NS};
     int err = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+    int slice_err = 0;
 
+    if (err != 0 && syscall(SYS_sched_setattr, 0, &attr, 0) != 0) {
+        slice_err = errno;
+    }
     if (atomic_exchange(&po_priority_logged, true)) {
         return;
     }
-    if (err != 0) {
-        log_info("sip: playout thread at normal priority (SCHED_RR refused: %s)", strerror(err));
-    } else {
+    if (err == 0) {
         log_info("sip: playout thread at SCHED_RR priority %d", PO_RT_PRIO);
+    } else {
+        log_info("sip: playout thread at normal priority (SCHED_RR refused: %s), time slice "
+                 "%llu us%s%s",
+                 strerror(err), PO_SLICE_NS / 1000, slice_err != 0 ? " refused: " : "",
+                 slice_err != 0 ? strerror(slice_err) : "");
     }
 }
 
@@ -223,6 +254,7 @@ static void *po_thread(void *arg)
     pthread_mutex_lock(&p->mu);
     for (;;) {
         struct timespec at;
+        uint64_t woke, now;
 
         while (!p->stop && p->sending == 0) {
             pthread_cond_wait(&p->cond, &p->mu);
@@ -235,9 +267,13 @@ static void *po_thread(void *arg)
         pthread_mutex_unlock(&p->mu);
         while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &at, NULL) == EINTR) {
         }
+        woke = mono_ns();
         pthread_mutex_lock(&p->mu);
+        now = mono_ns();
+        po_max(&p->st.wake_late_max_us, (woke - p->next_ms * PO_NS_PER_MS) / 1000);
+        po_max(&p->st.lock_wait_max_us, (now - woke) / 1000);
         if (p->sending > 0) {
-            po_run(p, mono_ns());
+            po_run(p, now);
         }
     }
     pthread_mutex_unlock(&p->mu);
@@ -309,7 +345,9 @@ void sip_playout_stop(struct sip_playout *p, struct sip_playout_stats *st)
         st->frames += p->st.frames;
         st->late += p->st.late;
         st->send_errors += p->st.send_errors;
-        st->late_max_us = p->st.late_max_us > st->late_max_us ? p->st.late_max_us : st->late_max_us;
+        po_max(&st->late_max_us, p->st.late_max_us);
+        po_max(&st->wake_late_max_us, p->st.wake_late_max_us);
+        po_max(&st->lock_wait_max_us, p->st.lock_wait_max_us);
         for (size_t i = 0; i < SIP_PLAYOUT_HIST_BUCKETS; i++) {
             st->hist[i] += p->st.hist[i];
         }
@@ -382,49 +420,59 @@ void sip_playout_play(struct sip_playout *p, int id, uint8_t *samples, size_t n,
                       bool barge_in, uint32_t tag)
 {
     struct po_call *pc;
+    uint8_t *old;
+    int pt;
 
+    /* the conversion and the free outside the mutex: the playout thread never waits for them */
+    pthread_mutex_lock(&p->mu);
+    pt = po_get(p, id)->pt;
+    pthread_mutex_unlock(&p->mu);
+    xlat_buf(p, samples, n, (int)law, pt);
     pthread_mutex_lock(&p->mu);
     pc = po_get(p, id);
-    free(pc->play);
-    xlat_buf(p, samples, n, (int)law, pc->pt);
+    xlat_buf(p, samples, n, pt, pc->pt); /* the law changed in between: rare */
+    old = pc->play;
     pc->play = samples;
     pc->play_n = n;
     pc->play_pos = 0;
     pc->barge_in = barge_in;
     pc->tag = tag;
     pthread_mutex_unlock(&p->mu);
+    free(old);
 }
 
 bool sip_playout_barge(struct sip_playout *p, int id)
 {
     struct po_call *pc;
-    bool barged = false;
+    uint8_t *old = NULL;
 
     pthread_mutex_lock(&p->mu);
     pc = po_get(p, id);
     if (pc->play != NULL && pc->barge_in) {
-        free(pc->play);
+        old = pc->play;
         pc->play = NULL;
         p->played(p->ctx, pc->call, pc->tag, true);
-        barged = true;
     }
     pthread_mutex_unlock(&p->mu);
-    return barged;
+    free(old);
+    return old != NULL;
 }
 
 void sip_playout_remove(struct sip_playout *p, int id)
 {
     struct po_call *pc;
+    uint8_t *old;
 
     pthread_mutex_lock(&p->mu);
     pc = po_get(p, id);
     slot_unlink(p, pc);
-    free(pc->play);
+    old = pc->play;
     pc->play = NULL;
     pc->used = false;
     p->free_ids[p->free_n++] = id;
     p->sending--;
     pthread_mutex_unlock(&p->mu);
+    free(old);
 }
 
 uint64_t sip_playout_percentile_us(const struct sip_playout_stats *st, unsigned per_10k)

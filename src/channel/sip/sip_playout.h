@@ -45,9 +45,12 @@ struct sip_playout_call {
 };
 
 /* What the playout measured: frames handed to the kernel, those more than one frame period
- * (20 ms) after their schedule, sendto failures, the latest (µs) and the histogram. */
+ * (20 ms) after their schedule, sendto failures, the latest (µs) and the histogram; and where
+ * lateness comes from: the thread's latest wake-up after its millisecond, and its longest wait
+ * for the mutex (a caller holding it). */
 struct sip_playout_stats {
     uint64_t frames, late, send_errors, late_max_us;
+    uint64_t wake_late_max_us, lock_wait_max_us;
     uint64_t hist[SIP_PLAYOUT_HIST_BUCKETS];
 };
 
