@@ -62,8 +62,10 @@ struct sip_playout_xlat {
 };
 
 /* Start a playout thread for at most cap calls; played reports ended prompts. It asks for
- * SCHED_RR and goes on at normal priority when refused (logged once per process). Returns 0,
- * or MDT_E(NOMEM) / MDT_E(IO) (thread). Free with sip_playout_stop. */
+ * SCHED_RR (granted with CAP_SYS_NICE or RLIMIT_RTPRIO >= 10: the 20 ms target on a loaded
+ * machine needs it, bench/RESULTS.md) and, refused, goes on at normal priority with a short time
+ * slice (logged once per process). Returns 0, or MDT_E(NOMEM) / MDT_E(IO) (thread). Free with
+ * sip_playout_stop. */
 int sip_playout_start(struct sip_playout **out, uint32_t cap, const struct sip_playout_xlat *xlat,
                       sip_playout_played_fn *played, void *ctx);
 /* Stop the thread, add what it measured to *st (may be NULL), free p (NULL is fine). Calls must
