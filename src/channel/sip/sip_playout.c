@@ -65,6 +65,12 @@ struct sip_playout {
     struct po_call *slots[PO_FRAME_MS];
     uint64_t next_ms; /* the first millisecond whose slot has not run */
     struct sip_playout_stats st;
+    /* the prompts that ended in this tick, reported once its frames are out and mu is
+     * released (a slow report delays no frame); the playout thread's alone */
+    struct po_ended {
+        uint32_t call, tag;
+    } * ended;
+    uint32_t ended_n;
 };
 
 static atomic_bool po_priority_logged;
@@ -187,7 +193,10 @@ static void po_send(struct sip_playout *p, struct po_call *pc)
     if (pc->play != NULL && pc->play_pos >= pc->play_n) {
         free(pc->play);
         pc->play = NULL;
-        p->played(p->ctx, pc->call, pc->tag, false);
+        MDT_ASSERT(p->ended_n < p->cap); /* a call ends at most one prompt a tick */
+        p->ended[p->ended_n].call = pc->call;
+        p->ended[p->ended_n].tag = pc->tag;
+        p->ended_n++;
     }
 }
 
@@ -275,6 +284,16 @@ static void *po_thread(void *arg)
         if (p->sending > 0) {
             po_run(p, now);
         }
+        if (p->ended_n > 0) {
+            uint32_t n = p->ended_n;
+
+            p->ended_n = 0;
+            pthread_mutex_unlock(&p->mu);
+            for (uint32_t i = 0; i < n; i++) {
+                p->played(p->ctx, p->ended[i].call, p->ended[i].tag, false);
+            }
+            pthread_mutex_lock(&p->mu);
+        }
     }
     pthread_mutex_unlock(&p->mu);
     return NULL;
@@ -287,6 +306,7 @@ static void po_free(struct sip_playout *p)
     }
     free(p->calls);
     free(p->free_ids);
+    free(p->ended);
     pthread_cond_destroy(&p->cond);
     pthread_mutex_destroy(&p->mu);
     free(p);
@@ -315,7 +335,8 @@ int sip_playout_start(struct sip_playout **out, uint32_t cap, const struct sip_p
     p->cap = cap;
     p->calls = calloc(cap, sizeof(*p->calls));
     p->free_ids = calloc(cap, sizeof(*p->free_ids));
-    if (p->calls == NULL || p->free_ids == NULL) {
+    p->ended = calloc(cap, sizeof(*p->ended));
+    if (p->calls == NULL || p->free_ids == NULL || p->ended == NULL) {
         po_free(p);
         return MDT_E(NOMEM);
     }

@@ -26,9 +26,11 @@
 
 struct sip_playout;
 
-/* Called on the playout thread when a prompt's last frame went out (barged false), or on the
- * caller's thread of sip_playout_barge (barged true); with the playout's mutex held: it must not
- * call back into the playout. Exactly one call per prompt that is not replaced or removed. */
+/* Called on the playout thread when a prompt's last frame went out (barged false: after the
+ * frames of that millisecond, outside the playout's mutex), or on the caller's thread of
+ * sip_playout_barge (barged true, with the mutex held). It must not call back into the playout.
+ * Exactly one call per prompt that is not replaced or removed (one removed after its last frame
+ * may still be reported). */
 typedef void sip_playout_played_fn(void *ctx, uint32_t call, uint32_t tag, bool barged);
 
 /* A call starting to send. fd: its RTP socket (borrowed: the caller closes it after
