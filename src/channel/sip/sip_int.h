@@ -2,7 +2,8 @@
 /* What the SIP channel's files share: the channel (sip_thread.c: the thread, the mqueue from the
  * loop, the eventfd back), the user agent (sip_ua.c: requests, sessions, the allow-list) and a
  * call's media (sip_media.c: SDP, RTP, telephone-event, playout). Everything named re_* or
- * holding a libre object is touched on the SIP thread only. Not for use outside sip/. */
+ * holding a libre object is touched on the SIP thread only; the playout threads
+ * (sip_playout.h) get raw fds and copies, never a libre object. Not for use outside sip/. */
 #ifndef MDT_CHANNEL_SIP_SIP_INT_H
 #define MDT_CHANNEL_SIP_SIP_INT_H
 
@@ -20,6 +21,9 @@
 /* One G.711 frame: 20 ms at 8 kHz (RFC 3551 §4.5: ptime 20 is the default). */
 #define SIP_FRAME_SAMPLES 160
 #define SIP_FRAME_MS 20
+/* Playout threads (sip_playout.c): one sends 1 000 calls' frames in a small share of a core;
+ * more only spread that work, measured in bench/RESULTS.md. */
+#define SIP_PLAYOUT_THREADS 1
 /* libre's fd table at most: SIP_CALLS_MAX calls with RTP and RTCP sockets, and room. */
 #define SIP_FDS_MAX 16384
 
@@ -77,16 +81,11 @@ struct sip_channel {
     size_t allow_count, trusted_count;
     struct sa rtp_laddr;
     struct tmr stop_tmr;
-    /* playout lateness over every call: frames sent, those sent more than one frame (20 ms)
-     * after their schedule, and the latest one (ms); logged when the thread stops */
-    uint64_t tx_frames, tx_late, tx_late_max_ms;
-    /* the playout: one timer for every call (libre keeps its timers in a sorted list, so a
-     * timer per call costs O(calls) per insertion); a call sending sits in the slot of its
-     * phase, next_ms % SIP_FRAME_MS, and the timer runs the due slots every millisecond */
-    struct list play_slots[SIP_FRAME_MS];
-    struct tmr play_tmr;
-    uint64_t play_ms; /* the first millisecond whose slot is not yet run */
-    size_t playing;   /* calls in the slots */
+    /* the playout: frames are sent by playout threads (sip_playout.h), calls shared among
+     * them by id; they use each call's raw RTP fd and no libre object */
+    struct sip_playout *playout[SIP_PLAYOUT_THREADS];
+    struct list media; /* struct sip_media sending: the RTP timeout's round */
+    struct tmr rx_tmr;
 };
 
 /* ---- sip_thread.c ---- */
@@ -115,9 +114,10 @@ void sip_ua_call_end(struct sip_call *call);
 /* A call's media: the SDP session and RTP socket of one call. */
 struct sip_media;
 
-/* Ready the shared playout timer (SIP thread, before any call). */
-void sip_media_init(struct sip_channel *c);
-/* Stop it (SIP thread, after re_main: every call is gone). */
+/* Start the playout threads (SIP thread, before any call). Errors go to c->start_msg; returns
+ * 0 or a negative MDT code. */
+int sip_media_init(struct sip_channel *c);
+/* Stop them and log what they measured (SIP thread, after re_main: every call is gone). */
 void sip_media_close(struct sip_channel *c);
 
 /* Decode the offer in msg (may be empty: then our offer goes in the 200 and the answer comes in

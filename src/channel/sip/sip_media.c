@@ -1,15 +1,19 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* One call's media on the SIP thread: the SDP offer/answer (RFC 3264) with PCMA, PCMU and
- * telephone-event, the RTP socket, keys received as RFC 4733 events, and the playout of G.711
- * frames every 20 ms (silence between prompts, so the caller's side keeps a steady stream). */
+ * telephone-event, the RTP socket, keys received as RFC 4733 events and in-band, and the
+ * hand-over of the call's prompts to a playout thread (sip_playout.c), which sends a G.711
+ * frame every 20 ms (silence between prompts, so the caller's side keeps a steady stream). */
 #include <math.h>
 #include <netinet/in.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "base/error.h"
 #include "base/log.h"
 #include "channel/sip/sip_int.h"
+#include "channel/sip/sip_playout.h"
 
 #include <rem_g711.h> /* after re.h, whose types it uses */
 
@@ -22,6 +26,10 @@
 #define SIP_RX_SAMPLES_MAX 480
 /* Keys an in-band detector may report from one packet. */
 #define SIP_INBAND_KEYS_MAX 4
+/* How often calls are checked for RTP gone quiet: rtp_timeout is in seconds. */
+#define SIP_RX_CHECK_MS 1000
+
+_Static_assert(SIP_FRAME_MS == 20 && SIP_FRAME_SAMPLES == 160, "sip_playout.c sends 20 ms frames");
 
 struct sip_media {
     struct sip_channel *c;
@@ -30,29 +38,16 @@ struct sip_media {
     struct sdp_media *sdpm;
     struct rtp_sock *rtp;
     struct telev *telev;
-    struct mbuf *frame; /* the next packet, reused */
-    struct le play_le; /* in c->play_slots[next_ms % SIP_FRAME_MS] while sending */
-    uint64_t next_ms; /* when the next frame is due (tmr_jiffies) */
-    uint32_t ts;
-    bool marker, sending;
-    int pt;       /* the audio payload type sent and expected: 0 or 8 */
-    int pt_telev; /* -1: the caller offered no telephone-event */
+    struct le le;           /* in c->media while sending */
+    struct sip_playout *po; /* the playout thread sending its frames, NULL before */
+    int po_id;              /* its id there */
+    int pt;                 /* the audio payload type sent and expected: 0 or 8 */
+    int pt_telev;           /* -1: the caller offered no telephone-event */
     struct sa raddr;
-    /* the prompt playing */
-    uint8_t *play;
-    size_t play_n, play_pos;
-    enum sip_law play_law;
-    bool barge_in;
-    uint32_t tag;
     void *inband; /* the in-band detector's state for this call */
     uint64_t rx_packets, rx_loud;
     uint64_t rx_last_ms; /* tmr_jiffies of the last RTP packet, or of the start */
 };
-
-static uint8_t law_silence(int pt)
-{
-    return pt == SIP_LAW_PCMA ? 0xd5 : 0xff;
-}
 
 static int16_t law_decode(int pt, uint8_t s)
 {
@@ -64,63 +59,29 @@ static uint8_t law_encode(int pt, int16_t l)
     return pt == SIP_LAW_PCMA ? g711_pcm2alaw(l) : g711_pcm2ulaw(l);
 }
 
-static void slot_remove(struct sip_media *m)
-{
-    if (m->play_le.list != NULL) {
-        list_unlink(&m->play_le);
-        m->c->playing--;
-    }
-}
-
-static void on_play_tmr(void *arg);
-
-static void slot_add(struct sip_media *m)
-{
-    struct sip_channel *c = m->c;
-
-    list_append(&c->play_slots[m->next_ms % SIP_FRAME_MS], &m->play_le, m);
-    if (c->playing++ == 0) {
-        c->play_ms = tmr_jiffies();
-        tmr_start(&c->play_tmr, 0, on_play_tmr, c);
-    }
-}
-
 static void media_destructor(void *arg)
 {
     struct sip_media *m = arg;
 
-    slot_remove(m);
+    if (m->po != NULL) {
+        sip_playout_remove(m->po, m->po_id); /* before the fd closes with m->rtp */
+        list_unlink(&m->le);
+    }
     if (m->inband != NULL && m->c->h.inband != NULL) {
         m->c->h.inband->close(m->inband);
     }
-    free(m->play);
     m->rtp = mem_deref(m->rtp);
     m->telev = mem_deref(m->telev);
     m->sdp = mem_deref(m->sdp); /* owns sdpm */
-    m->frame = mem_deref(m->frame);
-}
-
-static void play_clear(struct sip_media *m)
-{
-    free(m->play);
-    m->play = NULL;
-    m->play_n = m->play_pos = 0;
-}
-
-static void played(struct sip_media *m, bool barged)
-{
-    struct sip_event ev = {.kind = SIP_EV_PLAYED, .call = m->call, .barged = barged, .tag = m->tag};
-
-    play_clear(m);
-    sip_event_push(m->c, &ev);
 }
 
 void sip_media_key(struct sip_media *m, char key, enum sip_key_source source)
 {
     struct sip_event ev = {.kind = SIP_EV_KEY, .call = m->call, .key = key, .source = source};
 
-    if (m->play != NULL && m->barge_in) {
-        played(m, true); /* barge-in: the key stops the prompt */
+    if (m->po != NULL) {
+        /* barge-in: the key stops the prompt, reported played (barged) before the key */
+        (void)sip_playout_barge(m->po, m->po_id);
     }
     sip_event_push(m->c, &ev);
 }
@@ -187,131 +148,137 @@ static void on_rtp(const struct sa *src, const struct rtp_header *hdr, struct mb
 
 /* ---- playout ---- */
 
-static void frame_fill(struct sip_media *m, uint8_t *out)
+/* Playout thread: a prompt's last frame went out, or (the SIP thread) a key stopped it. */
+static void on_played(void *ctx, uint32_t call, uint32_t tag, bool barged)
 {
-    size_t i = 0;
+    struct sip_event ev = {.kind = SIP_EV_PLAYED, .call = call, .barged = barged, .tag = tag};
 
-    for (; i < SIP_FRAME_SAMPLES && m->play_pos < m->play_n; i++, m->play_pos++) {
-        uint8_t s = m->play[m->play_pos];
-
-        out[i] = (int)m->play_law == m->pt ? s : law_encode(m->pt, law_decode(m->play_law, s));
-    }
-    memset(out + i, law_silence(m->pt), SIP_FRAME_SAMPLES - i);
+    sip_event_push(ctx, &ev);
 }
 
-/* One call's frame, due at m->next_ms (now or before); then its next one, 20 ms on against the
- * schedule rather than now, so timer lateness does not add up. Returns false when the call
- * ended (m is freed). */
-static bool media_tick(struct sip_media *m, uint64_t now)
-{
-    uint8_t *out;
-
-    if (now > m->next_ms) { /* lateness against the schedule, for the playout counters */
-        uint64_t late = now - m->next_ms;
-
-        m->c->tx_late += late > SIP_FRAME_MS;
-        m->c->tx_late_max_ms = late > m->c->tx_late_max_ms ? late : m->c->tx_late_max_ms;
-    }
-    m->c->tx_frames++;
-    m->frame->pos = m->frame->end = RTP_HEADER_SIZE;
-    if (mbuf_fill(m->frame, 0, SIP_FRAME_SAMPLES) == 0) {
-        m->frame->pos = RTP_HEADER_SIZE;
-        out = mbuf_buf(m->frame);
-        frame_fill(m, out);
-        if (sa_isset(&m->raddr, SA_ALL)) {
-            (void)rtp_send(m->rtp, &m->raddr, false, m->marker, (uint8_t)m->pt, m->ts, m->frame);
-        }
-        m->marker = false;
-    }
-    m->ts += SIP_FRAME_SAMPLES;
-    if (m->play != NULL && m->play_pos >= m->play_n) {
-        played(m, false);
-    }
-    if (m->sending && now - m->rx_last_ms > m->c->rtp_timeout_ms) {
-        struct sip_call *call = sip_ua_call_find(m->c, m->call);
-
-        log_info("sip: call %u: no RTP for %llu s: hanging up", m->call,
-                 (unsigned long long)(m->c->rtp_timeout_ms / 1000));
-        if (call != NULL) {
-            sip_ua_call_end(call); /* frees m: touch nothing after */
-            return false;
-        }
-    }
-    m->next_ms += SIP_FRAME_MS;
-    if (m->next_ms + 200 < now) {
-        /* far behind (a stalled thread): restart the cadence, no burst; a new phase */
-        m->next_ms = now + SIP_FRAME_MS;
-        slot_remove(m);
-        slot_add(m);
-    }
-    return true;
-}
-
-/* Every millisecond while a call sends: the slots of the milliseconds since the last run (at
- * most one round of SIP_FRAME_MS), each call in them whose frame is due. */
-static void on_play_tmr(void *arg)
+/* Every SIP_RX_CHECK_MS while calls send: hang up on those whose caller sent no RTP for
+ * rtp_timeout (a caller gone without a BYE). O(calls) a second. */
+static void on_rx_tmr(void *arg)
 {
     struct sip_channel *c = arg;
     uint64_t now = tmr_jiffies();
-    uint64_t ms = c->play_ms + SIP_FRAME_MS <= now ? now - (SIP_FRAME_MS - 1) : c->play_ms;
+    struct le *le = list_head(&c->media);
 
-    for (; ms <= now; ms++) {
-        struct le *le = list_head(&c->play_slots[ms % SIP_FRAME_MS]);
+    while (le != NULL) {
+        struct sip_media *m = le->data;
+        struct sip_call *call;
 
-        while (le != NULL) {
-            struct sip_media *m = le->data;
-
-            le = le->next; /* m may end, or move to another slot */
-            /* a frame late by more than a period is followed by the next at once */
-            while (m->next_ms <= now && media_tick(m, now)) {
-            }
+        le = le->next; /* ending m frees it, and only it */
+        if (now - m->rx_last_ms <= c->rtp_timeout_ms) {
+            continue;
+        }
+        log_info("sip: call %u: no RTP for %llu s: hanging up", m->call,
+                 (unsigned long long)(c->rtp_timeout_ms / 1000));
+        call = sip_ua_call_find(c, m->call);
+        if (call != NULL) {
+            sip_ua_call_end(call);
         }
     }
-    c->play_ms = now + 1;
-    if (c->playing > 0) {
-        tmr_start(&c->play_tmr, 1, on_play_tmr, c);
+    if (!list_isempty(&c->media)) {
+        tmr_start(&c->rx_tmr, SIP_RX_CHECK_MS, on_rx_tmr, c);
     }
 }
 
-void sip_media_init(struct sip_channel *c)
+/* The peer's address as the playout thread takes it (len 0: none yet). */
+static socklen_t media_dest(const struct sip_media *m, struct sockaddr_storage *out)
 {
-    for (size_t i = 0; i < SIP_FRAME_MS; i++) {
-        list_init(&c->play_slots[i]);
+    memset(out, 0, sizeof(*out));
+    if (!sa_isset(&m->raddr, SA_ALL)) {
+        return 0;
     }
-    tmr_init(&c->play_tmr);
-    c->playing = 0;
+    memcpy(out, &m->raddr.u, m->raddr.len);
+    return m->raddr.len;
+}
+
+int sip_media_init(struct sip_channel *c)
+{
+    struct sip_playout_xlat x;
+    int rc = 0;
+
+    /* G.711 A-law <-> µ-law through linear, once for every byte */
+    for (int i = 0; i < 256; i++) {
+        x.a2u[i] = g711_pcm2ulaw(g711_alaw2pcm((uint8_t)i));
+        x.u2a[i] = g711_pcm2alaw(g711_ulaw2pcm((uint8_t)i));
+    }
+    list_init(&c->media);
+    tmr_init(&c->rx_tmr);
+    for (size_t i = 0; i < SIP_PLAYOUT_THREADS && rc == 0; i++) {
+        rc = sip_playout_start(&c->playout[i], c->max_calls, &x, on_played, c);
+    }
+    if (rc != 0) {
+        snprintf(c->start_msg, sizeof(c->start_msg), "cannot start a playout thread: %s",
+                 mdt_strerror(rc)); /* sip_media_close stops those started */
+    }
+    return rc;
 }
 
 void sip_media_close(struct sip_channel *c)
 {
-    tmr_cancel(&c->play_tmr);
+    struct sip_playout_stats *st = calloc(1, sizeof(*st));
+
+    tmr_cancel(&c->rx_tmr);
+    for (size_t i = 0; i < SIP_PLAYOUT_THREADS; i++) {
+        sip_playout_stop(c->playout[i], st);
+        c->playout[i] = NULL;
+    }
+    if (st == NULL) {
+        return;
+    }
+    /* bench/voice.sh reads this line */
+    log_info("sip: playout: %llu frames sent, %llu more than %d ms late, latest %llu.%llu ms, "
+             "p99 %.1f ms, p99.9 %.1f ms, %llu send errors, %d threads, woke up to %.1f ms late, "
+             "waited up to %.1f ms for the lock",
+             (unsigned long long)st->frames, (unsigned long long)st->late, SIP_FRAME_MS,
+             (unsigned long long)(st->late_max_us / 1000),
+             (unsigned long long)(st->late_max_us % 1000 / 100),
+             (double)sip_playout_percentile_us(st, 9900) / 1000.0,
+             (double)sip_playout_percentile_us(st, 9990) / 1000.0,
+             (unsigned long long)st->send_errors, SIP_PLAYOUT_THREADS,
+             (double)st->wake_late_max_us / 1000.0, (double)st->lock_wait_max_us / 1000.0);
+    free(st);
 }
 
 void sip_media_start(struct sip_media *m)
 {
-    if (m->sending) {
+    struct sip_channel *c = m->c;
+    struct sip_playout_call pc = {.call = m->call, .pt = m->pt};
+    int id;
+
+    if (m->po != NULL) {
         return;
     }
-    m->sending = true;
-    m->marker = true;
-    m->next_ms = tmr_jiffies();
-    m->rx_last_ms = m->next_ms; /* the caller's RTP is awaited from now */
-    if (m->c->playing > 0 && m->next_ms < m->c->play_ms) {
-        m->next_ms = m->c->play_ms; /* this millisecond's slots have run */
+    pc.fd = udp_sock_fd(rtp_sock(m->rtp), sa_af(&c->rtp_laddr));
+    pc.dest_len = media_dest(m, &pc.dest);
+    pc.ssrc = rtp_sess_ssrc(m->rtp);
+    pc.ts = rand_u32();
+    pc.seq = rand_u16();
+    m->po = c->playout[m->call % SIP_PLAYOUT_THREADS];
+    id = sip_playout_add(m->po, &pc);
+    if (id < 0) {
+        log_error("sip: call %u: cannot start its playout: %s", m->call, mdt_strerror(id));
+        m->po = NULL;
+        return;
     }
-    slot_add(m);
+    m->po_id = id;
+    m->rx_last_ms = tmr_jiffies(); /* the caller's RTP is awaited from now */
+    list_append(&c->media, &m->le, m);
+    if (!tmr_isrunning(&c->rx_tmr)) {
+        tmr_start(&c->rx_tmr, SIP_RX_CHECK_MS, on_rx_tmr, c);
+    }
 }
 
 void sip_media_play(struct sip_media *m, struct sip_cmd *cmd)
 {
-    play_clear(m);
-    m->play = cmd->samples;
-    cmd->samples = NULL;
-    m->play_n = cmd->n;
-    m->play_law = cmd->law;
-    m->barge_in = cmd->barge_in;
-    m->tag = cmd->tag;
     sip_media_start(m); /* a prompt before the ACK is heard: early media is fine to send */
+    if (m->po != NULL) {
+        sip_playout_play(m->po, m->po_id, cmd->samples, cmd->n, cmd->law, cmd->barge_in, cmd->tag);
+        cmd->samples = NULL;
+    }
 }
 
 /* ---- SDP ---- */
@@ -337,6 +304,12 @@ static int media_negotiate(struct sip_media *m)
     tel = sdp_media_rformat(m->sdpm, "telephone-event");
     m->pt_telev = tel != NULL ? tel->pt : -1;
     m->raddr = *sdp_media_raddr(m->sdpm);
+    if (m->po != NULL) {
+        struct sockaddr_storage dest;
+        socklen_t len = media_dest(m, &dest);
+
+        sip_playout_dest(m->po, m->po_id, (const struct sockaddr *)&dest, len, m->pt);
+    }
     return 0;
 }
 
@@ -391,10 +364,6 @@ static int media_open(struct sip_media *m, struct sip_channel *c)
     }
     if (err == 0) {
         err = telev_alloc(&m->telev, SIP_FRAME_MS);
-    }
-    if (err == 0) {
-        m->frame = mbuf_alloc(RTP_HEADER_SIZE + SIP_FRAME_SAMPLES);
-        err = m->frame == NULL ? ENOMEM : 0;
     }
     return err;
 }

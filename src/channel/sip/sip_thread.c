@@ -164,12 +164,13 @@ static void *sip_thread(void *arg)
     }
     tmr_init(&c->stop_tmr);
     list_init(&c->calls);
-    sip_media_init(c);
-    rc = mqueue_alloc(&c->mq, on_command, c) != 0 ? MDT_E(NOMEM) : 0;
+    rc = sip_media_init(c);
+    if (rc == 0 && mqueue_alloc(&c->mq, on_command, c) != 0) {
+        rc = MDT_E(NOMEM);
+        snprintf(c->start_msg, sizeof(c->start_msg), "cannot allocate libre's message queue");
+    }
     if (rc == 0) {
         rc = sip_ua_start(c);
-    } else {
-        snprintf(c->start_msg, sizeof(c->start_msg), "cannot allocate libre's message queue");
     }
     start_done(c, rc);
     if (rc == 0) {
@@ -179,9 +180,6 @@ static void *sip_thread(void *arg)
         }
     }
     tmr_cancel(&c->stop_tmr);
-    log_info("sip: playout: %llu frames sent, %llu more than %d ms late, latest %llu ms",
-             (unsigned long long)c->tx_frames, (unsigned long long)c->tx_late, SIP_FRAME_MS,
-             (unsigned long long)c->tx_late_max_ms);
     sip_ua_release(c);
     sip_media_close(c);
     c->mq = mem_deref(c->mq);
