@@ -15,21 +15,32 @@
 #include "base/clock.h"
 #include "store/store_pg_int.h"
 
+/* A log's rows from its columns sent as arrays (store_pg_array.c): one unnest() a column in the
+ * select list, which PostgreSQL walks in lockstep (arrays of equal length) with no tuplestore;
+ * `SELECT * FROM unnest(a, b, ...)` materializes every column first and took 30 % more executor
+ * time a row (bench/RESULTS.md). */
+#define UNNEST_TRANSFER                                                                            \
+    "SELECT unnest($1::int8[]), unnest($2::int8[]), unnest($3::bytea[]), unnest($4::int8[]),"      \
+    " unnest($5::int8[]), unnest($6::int8[]), unnest($7::bytea[]), unnest($8::int8[]),"            \
+    " unnest($9::int4[]), unnest($10::int4[]), unnest($11::int4[]), unnest($12::int4[]),"          \
+    " unnest($13::int4[]), unnest($14::int4[]), unnest($15::int4[]), unnest($16::int8[]),"         \
+    " unnest($17::int8[]), unnest($18::int8[]), unnest($19::text[])"
+
 /* Prepared statements of the write path (prepared once per connection, on first write). */
 static const struct {
     const char *name, *sql;
     int nparams;
 } prepared[] = {
-    {"mdt_ins_event",
-     "INSERT INTO account_events(" PG_EVENT_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)", 10},
-    {"mdt_ins_transfer",
-     "INSERT INTO transfers(" PG_TRANSFER_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,"
-     "$13,$14,$15,$16,$17,$18,$19)",
-     19},
-    {"mdt_ins_rejection",
-     "INSERT INTO rejections(" PG_TRANSFER_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,"
-     "$13,$14,$15,$16,$17,$18,$19)",
-     19},
+    {"mdt_arr_event",
+     "INSERT INTO account_events(" PG_EVENT_COLS ") SELECT unnest($1::int8[]),"
+     " unnest($2::int8[]), unnest($3::int8[]), unnest($4::int4[]), unnest($5::int4[]),"
+     " unnest($6::int4[]), unnest($7::int4[]), unnest($8::int4[]), unnest($9::text[]),"
+     " unnest($10::int8[])",
+     PG_EVENT_NCOLS},
+    {"mdt_arr_transfer", "INSERT INTO transfers(" PG_TRANSFER_COLS ") " UNNEST_TRANSFER,
+     PG_TRANSFER_NCOLS},
+    {"mdt_arr_rejection", "INSERT INTO rejections(" PG_TRANSFER_COLS ") " UNNEST_TRANSFER,
+     PG_TRANSFER_NCOLS},
     {"mdt_set_state", "UPDATE transfers SET state = $1 WHERE seq = $2", 2},
     {"mdt_ins_journal",
      "INSERT INTO journal(seq, created_us, kind, detail, transfers, rejections, events, digest,"
@@ -41,8 +52,8 @@ static const struct {
 
 /* Text parameters of one row: numbers and bytea literals formatted in place. */
 struct params {
-    char buf[19][72];
-    const char *v[19];
+    char buf[10][72];
+    const char *v[10];
 };
 
 static const char *p_int(struct params *p, int i, int64_t v)
@@ -50,54 +61,6 @@ static const char *p_int(struct params *p, int i, int64_t v)
     snprintf(p->buf[i], sizeof(p->buf[i]), "%" PRId64, v);
     p->v[i] = p->buf[i];
     return p->v[i];
-}
-
-static void p_id(struct params *p, int i, struct id128 id)
-{
-    pg_id_text(id, p->buf[i]);
-    p->v[i] = p->buf[i];
-}
-
-static void params_transfer(struct params *p, const struct transfer *t, uint64_t batch)
-{
-    p_int(p, 0, (int64_t)t->seq);
-    p_int(p, 1, (int64_t)batch);
-    p_id(p, 2, t->id);
-    p_int(p, 3, (int64_t)t->debit_account_id);
-    p_int(p, 4, (int64_t)t->credit_account_id);
-    p_int(p, 5, t->amount);
-    if (t->link_id.hi == 0 && t->link_id.lo == 0) {
-        p->v[6] = NULL;
-    } else {
-        p_id(p, 6, t->link_id);
-    }
-    p_int(p, 7, t->timeout_s);
-    p_int(p, 8, t->kind);
-    p_int(p, 9, t->flags);
-    p_int(p, 10, t->state);
-    p_int(p, 11, t->fee_schedules[0]);
-    p_int(p, 12, t->fee_schedules[1]);
-    p_int(p, 13, t->channel);
-    p_int(p, 14, t->reason);
-    p_int(p, 15, t->timestamp_us);
-    p_int(p, 16, t->expires_us);
-    p_int(p, 17, (int64_t)t->fingerprint);
-    p->v[18] = t->ext_ref;
-}
-
-static void params_event(struct params *p, const struct account_event *e, uint64_t batch)
-{
-    p_int(p, 0, (int64_t)e->seq);
-    p_int(p, 1, (int64_t)batch);
-    p_int(p, 2, (int64_t)e->account_id);
-    p_int(p, 3, e->type);
-    p_int(p, 4, e->kind);
-    p_int(p, 5, e->status);
-    p_int(p, 6, e->tier);
-    p_int(p, 7, e->flags);
-    snprintf(p->buf[8], sizeof(p->buf[8]), "%.*s", (int)strnlen(e->currency, 4), e->currency);
-    p->v[8] = p->buf[8];
-    p_int(p, 9, e->timestamp_us);
 }
 
 /* ---- the pipeline ---- */
@@ -155,10 +118,23 @@ static int send_prepared(struct pg_store *s, int which, const struct params *p, 
     return 0;
 }
 
-/* The batch's rows; the three logs' only when !copied (pg_copy_logs sent them). */
+/* Read the rest of the pipeline up to its sync point (store_pg_migrate.c's inserts). */
 int pg_pipeline_end(struct pg_store *s, struct pg_drain *d, int *sent)
 {
     return pipeline_sync(s, d, sent);
+}
+
+int pg_send_binary(struct pg_store *s, const char *stmt, int n, const char *const *values,
+                   const int *lengths, const int *formats, struct pg_drain *d, int *sent)
+{
+    if (PQsendQueryPrepared(s->conn, stmt, n, values, lengths, formats, 0) != 1) {
+        d->lost = true;
+        return -1;
+    }
+    if (++*sent >= PG_PIPELINE_CHUNK) {
+        return pipeline_sync(s, d, sent);
+    }
+    return 0;
 }
 
 int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
@@ -174,24 +150,13 @@ int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const
     return 0;
 }
 
+/* The batch's rows: the three logs' by arrays, then the state changes of earlier transfers. */
 static int send_rows(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
-                     bool copied, struct pg_drain *d, int *sent)
+                     struct pg_drain *d, int *sent)
 {
     struct params p;
-    int rc = 0;
+    int rc = pg_send_logs(s, ch, batch, d, sent);
 
-    for (size_t i = 0; !copied && rc == 0 && i < ch->event_count; i++) {
-        params_event(&p, &ch->events[i], batch);
-        rc = send_prepared(s, 0, &p, d, sent);
-    }
-    for (size_t i = 0; !copied && rc == 0 && i < ch->transfer_count; i++) {
-        params_transfer(&p, &ch->transfers[i], batch);
-        rc = send_prepared(s, 1, &p, d, sent);
-    }
-    for (size_t i = 0; !copied && rc == 0 && i < ch->rejection_count; i++) {
-        params_transfer(&p, &ch->rejections[i], batch);
-        rc = send_prepared(s, 2, &p, d, sent);
-    }
     for (size_t i = 0; rc == 0 && i < ch->state_count; i++) {
         p_int(&p, 0, ch->states[i].state);
         p_int(&p, 1, (int64_t)ch->states[i].seq);
@@ -228,27 +193,23 @@ static int send_journal(struct pg_store *s, const struct journal_entry *j, struc
     return rc;
 }
 
-/* Send the pending batch and COMMIT: the logs' rows by COPY when there are at least
- * PG_COPY_MIN of them, the rest as prepared statements in pipeline mode. The transaction (and
- * the head's lock) is open. Returns 0 when committed, else fills d. */
+/* Send the pending batch and COMMIT in one pipeline: the logs' rows (one statement a log),
+ * the channel rows, the journal entry, the head's update, COMMIT, and one sync point: one round
+ * trip and one WAL flush a batch. The transaction (and the head's lock) is open. Returns 0 when
+ * committed, else fills d. */
 static int send_batch(struct pg_store *s, struct pg_drain *d)
 {
     const struct pg_pending *pb = &s->pending;
     const struct ledger_changes *ch = pb->ch;
-    bool copy =
-        pb->has_entry && ch->event_count + ch->transfer_count + ch->rejection_count >= PG_COPY_MIN;
     int sent = 0;
     int rc = 0;
 
-    if (copy && pg_copy_logs(s, ch, pb->j.seq, d) < 0) {
-        return -1;
-    }
     if (PQenterPipelineMode(s->conn) != 1) {
         d->lost = PQstatus(s->conn) != CONNECTION_OK;
         return -1;
     }
     if (pb->has_entry) {
-        rc = send_rows(s, ch, pb->j.seq, copy, d, &sent);
+        rc = send_rows(s, ch, pb->j.seq, d, &sent);
     }
     if (rc == 0) {
         rc = pg_send_extras(s, pb->x, pb->nx, d, &sent);
@@ -473,15 +434,13 @@ static int prepare_all(struct pg_store *s, struct mdt_err *err)
     return rc;
 }
 
-/* BEGIN and the head's row lock, in one round trip. */
+/* BEGIN and the head's row lock, in one round trip (one simple query of two statements). */
 static int begin_locked(struct pg_store *s, struct mdt_err *err)
 {
-    int rc = pg_run(s, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
-
-    if (rc == 0) {
-        rc = pg_head_read(s, true, err);
-    }
-    return rc;
+    return pg_head_exec(s,
+                        "BEGIN ISOLATION LEVEL READ COMMITTED;"
+                        " SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE",
+                        err);
 }
 
 int pg_begin(struct store *base, bool *changed, struct mdt_err *err)
