@@ -189,8 +189,7 @@ void pg_row_event(const PGresult *r, int row, struct account_event *e)
 
 /* ---- the journal's head ---- */
 
-/* The head's row in res into s (then res is cleared). */
-static int head_parse(struct pg_store *s, PGresult *res, struct mdt_err *err)
+int pg_head_parse(struct pg_store *s, PGresult *res, struct mdt_err *err)
 {
     int rc = 0;
 
@@ -212,20 +211,7 @@ int pg_head_read(struct pg_store *s, bool lock, struct mdt_err *err)
                            : "SELECT seq, hash FROM journal_head WHERE id = 1",
                       0, NULL, &res, err);
 
-    return rc < 0 ? rc : head_parse(s, res, err);
-}
-
-int pg_head_exec(struct pg_store *s, const char *sql, struct mdt_err *err)
-{
-    PGresult *res = PQexec(s->conn, sql);
-
-    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-        int rc = pg_error(s, res, err, "query");
-
-        PQclear(res);
-        return rc;
-    }
-    return head_parse(s, res, err);
+    return rc < 0 ? rc : pg_head_parse(s, res, err);
 }
 
 /* ---- migrations ---- */

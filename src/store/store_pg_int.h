@@ -109,8 +109,10 @@ extern const int pg_schema_version;
 /* What a batch's results said: the first error kept for the message (PQclear it). */
 struct pg_drain {
     PGresult *first_error;
-    bool retry; /* 40001 or 40P01: send the batch again */
-    bool lost;  /* the connection went away: the fate of what was sent is unknown */
+    bool retry;     /* 40001 or 40P01: send the batch again */
+    bool lost;      /* the connection went away: the fate of what was sent is unknown */
+    bool keep_rows; /* keep the last rows a statement returned in rows (PQclear it) */
+    PGresult *rows;
 };
 
 /* Send the three logs' rows of ch (batch number batch) in the batch's pipeline, one
@@ -222,9 +224,8 @@ void pg_row_event(const PGresult *r, int row, struct account_event *e);
 
 /* Read the journal's head (seq and hash) into s; with lock, FOR UPDATE (the write lock). */
 int pg_head_read(struct pg_store *s, bool lock, struct mdt_err *err);
-/* Run sql, several statements in one round trip (BEGIN and the head's locking read), whose last
- * one reads the head's row; the head goes into s as pg_head_read's. */
-int pg_head_exec(struct pg_store *s, const char *sql, struct mdt_err *err);
+/* The head's row (seq, hash) of res into s as pg_head_read's; res is cleared. */
+int pg_head_parse(struct pg_store *s, PGresult *res, struct mdt_err *err);
 
 /* A walk over one log in seq order through a server-side cursor, fetched in pages. */
 struct pg_cursor {
