@@ -10,7 +10,8 @@
 # srv_us is the server's CPU per mandat transfer (all its processes), cli_us the bench's own.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
-bin="$top/build/release/bench/bench_ledger"
+# MANDAT_BUILD: another build tree (an earlier commit's, for a before/after in one session).
+bin="${MANDAT_BUILD:-$top/build/release}/bench/bench_ledger"
 port=${PGBENCH_PORT:-55432}
 store=sqlite
 if [ "${1:-}" = "--store" ]; then
@@ -31,7 +32,12 @@ sqlite) "$bin" --pg "$conninfo" "$@" ;;
 postgres)
     # Its own schema: the naive ledger's tables live in public.
     psql -q "$conninfo" -c "CREATE SCHEMA IF NOT EXISTS mandat"
-    "$bin" --pg "$conninfo" --server-pid "$(head -n 1 "$data/postmaster.pid")" \
+    cpu=()
+    usage=$("$bin" --help 2>&1 || true)
+    if [[ $usage == *--server-pid* ]]; then # older builds lack it
+        cpu=(--server-pid "$(head -n 1 "$data/postmaster.pid")")
+    fi
+    "$bin" --pg "$conninfo" "${cpu[@]}" \
         --store "postgresql://postgres@127.0.0.1:$port/postgres?options=-csearch_path%3Dmandat" "$@"
     ;;
 *) echo "run_ledger.sh: --store is sqlite or postgres, not '$store'" >&2; exit 2 ;;
