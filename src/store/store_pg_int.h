@@ -174,8 +174,8 @@ struct pg_check {
     const char *what;
 };
 /* Run the rules q[0..n), each finding counted in *violations and handed to report. */
-int pg_check_queries(struct pg_store *s, const struct pg_check *q, size_t n, store_report_fn report,
-                     void *ctx, uint64_t *violations, struct mdt_err *err);
+int pg_check_queries(struct pg_store *s, const struct pg_check *q, size_t n,
+                     store_report_fn report, void *ctx, uint64_t *violations, struct mdt_err *err);
 /* mandat check's card rules (as SQLite's, store_sqlite_int.h). */
 int pg_check_cards(struct pg_store *s, store_report_fn report, void *ctx, uint64_t *violations,
                    struct mdt_err *err);

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The ledger's log on PostgreSQL. A batch is one transaction: store_begin takes the journal
- * head's row lock (the write lock, one round trip), and store_commit sends every row, the journal
- * entry, the head's update and COMMIT as prepared statements in libpq's pipeline mode, so a
- * batch costs one more round trip per PG_PIPELINE_CHUNK rows and one WAL flush. A batch refused
+ * head's row lock (the write lock: BEGIN and a prepared SELECT ... FOR UPDATE in one round trip),
+ * and store_commit sends the logs' rows (one statement a log, its columns as binary arrays:
+ * store_pg_array.c), the channel rows, the journal entry, the head's update and COMMIT as
+ * prepared statements in libpq's pipeline mode: one more round trip (and one per
+ * PG_PIPELINE_CHUNK channel rows) and one WAL flush. A batch refused
  * with 40001/40P01 is sent again whole in a fresh transaction; a COMMIT lost with the connection
  * is resolved by reading back its journal entry. Replay merges the three logs by seq through
  * server-side cursors in one snapshot. */

@@ -216,8 +216,8 @@ static int64_t pg_int_query(const char *uri, const char *sql)
  * below, so that whoever adds migration N to SQLite knows what is left to do. */
 #define PORT_HOWTO                                                                                 \
     "port it: the schema string in src/store/store_pg_schema.c, its columns in"                    \
-    " src/store/store_pg_rows.c, a new table in enum table_id (store_pg_rows.h), pg_tables[],"     \
-    " loads[] (store_pg_channel_read.c) and channel_sql[] (store_pg_int.h), new row kinds in"      \
+    " src/store/store_pg_rows.c, a new table in enum table_id (store_pg_rows.h), pg_tables[],"      \
+    " loads[] (store_pg_channel_read.c) and channel_sql[] (store_pg_int.h), new row kinds in"       \
     " store_pg_channel.c; docs/postgres.md \"Porting a new SQLite migration N\""
 
 /* The "table.column" names of the PostgreSQL schema at uri, space-separated with a space at both
