@@ -5,11 +5,13 @@
  * random pairs and for one hot account receiving every transfer, at 1, 8, 64 and 512
  * concurrent submitters. A submitter has one transfer in flight and sends the next only after
  * the previous one is durable, on both sides. */
+#include <dirent.h>
 #include <getopt.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -26,6 +28,7 @@ struct opts {
     const char *pg;
     const char *store; /* --store: mandat's store (a postgresql:// URI); else SQLite in dir */
     const char *dir;
+    long server_pid; /* --server-pid: the PostgreSQL postmaster whose CPU is counted, or 0 */
     uint32_t submitters[8];
     int nsub;
 };
@@ -246,13 +249,88 @@ static uint64_t setup_accounts(struct engine *e, uint32_t n, uint64_t *first)
     return hot;
 }
 
+/* CPU time (user + system, in clock ticks) of process pid from /proc/pid/stat, with the time of
+ * its children already reaped when reaped is set. 0 when it cannot be read. */
+static uint64_t proc_ticks(long pid, long *ppid, bool reaped)
+{
+    char path[64], buf[1024];
+    unsigned long long f[15] = {0};
+    FILE *fp;
+    size_t n;
+    char *p;
+
+    snprintf(path, sizeof(path), "/proc/%ld/stat", pid);
+    fp = fopen(path, "r");
+    if (fp == NULL) {
+        return 0;
+    }
+    n = fread(buf, 1, sizeof(buf) - 1, fp);
+    fclose(fp);
+    buf[n] = '\0';
+    p = strrchr(buf, ')'); /* the command name may hold spaces */
+    /* after ") ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime
+     * stime cutime cstime */
+    if (p == NULL ||
+        sscanf(p + 2, "%*c %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu %llu",
+               &f[0], &f[1], &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9], &f[10], &f[11],
+               &f[12], &f[13]) != 14) {
+        return 0;
+    }
+    *ppid = (long)f[0];
+    return f[10] + f[11] + (reaped ? f[12] + f[13] : 0);
+}
+
+/* CPU seconds used so far by the PostgreSQL server: its postmaster, every live backend and
+ * helper (children of the postmaster) and those that exited. */
+static double server_cpu_s(long postmaster)
+{
+    DIR *d = opendir("/proc");
+    struct dirent *de;
+    long ppid = 0;
+    uint64_t ticks;
+
+    if (postmaster <= 0 || d == NULL) {
+        if (d != NULL) {
+            closedir(d);
+        }
+        return 0;
+    }
+    ticks = proc_ticks(postmaster, &ppid, true);
+    while ((de = readdir(d)) != NULL) {
+        long pid = strtol(de->d_name, NULL, 10);
+        uint64_t t;
+
+        if (pid <= 0 || pid == postmaster) {
+            continue;
+        }
+        t = proc_ticks(pid, &ppid, false);
+        if (ppid == postmaster) {
+            ticks += t;
+        }
+    }
+    closedir(d);
+    return (double)ticks / (double)sysconf(_SC_CLK_TCK);
+}
+
+/* CPU seconds used so far by this process (the engine's thread and the submitters'). */
+static double self_cpu_s(void)
+{
+    struct rusage ru;
+
+    getrusage(RUSAGE_SELF, &ru);
+    return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+           (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+}
+
 static void usage(void)
 {
     fprintf(stderr,
             "usage: bench_ledger [--seconds S] [--accounts N] [--submitters 1,8,64,512]\n"
-            "                    [--pg CONNINFO] [--store URI] [--dir DIR]\n"
+            "                    [--pg CONNINFO] [--store URI] [--dir DIR] [--server-pid PID]\n"
             "Without --pg only mandat is measured (bench/run_ledger.sh starts PostgreSQL).\n"
-            "--store puts mandat's own store there (a postgresql:// URI) instead of SQLite.\n");
+            "--store puts mandat's own store there (a postgresql:// URI) instead of SQLite.\n"
+            "--server-pid: the postmaster of --store's server; its CPU per mandat transfer is\n"
+            "shown (srv_us, all its processes; cli_us is this process's own).\n");
     exit(2);
 }
 
@@ -262,7 +340,7 @@ static void parse(int argc, char **argv, struct opts *o)
         {"seconds", required_argument, NULL, 's'},    {"accounts", required_argument, NULL, 'a'},
         {"submitters", required_argument, NULL, 'n'}, {"pg", required_argument, NULL, 'p'},
         {"dir", required_argument, NULL, 'd'},        {"store", required_argument, NULL, 'S'},
-        {NULL, 0, NULL, 0}};
+        {"server-pid", required_argument, NULL, 'P'}, {NULL, 0, NULL, 0}};
     static const uint32_t def[] = {1, 8, 64, 512};
 
     *o = (struct opts){.seconds = 5, .accounts = 100000, .dir = "/tmp", .nsub = 4};
@@ -296,6 +374,9 @@ static void parse(int argc, char **argv, struct opts *o)
         case 'S':
             o->store = optarg;
             break;
+        case 'P':
+            o->server_pid = strtol(optarg, NULL, 10);
+            break;
         default:
             usage();
         }
@@ -305,11 +386,20 @@ static void parse(int argc, char **argv, struct opts *o)
     }
 }
 
+/* CPU a mandat transfer cost during one run, in µs: the server's (srv < 0: not measured) and
+ * this process's. */
+struct cpu_cost {
+    double srv_us, cli_us;
+};
+
 static void print_row(const char *scenario, uint32_t n, const struct bench_result *m,
-                      double batch_avg, const struct bench_result *pg)
+                      double batch_avg, const struct cpu_cost *c, const struct bench_result *pg)
 {
-    printf("%-8s %5u | %10.0f %8.0f %8.0f %7.1f |", scenario, n, m->transfers_per_s, m->p50_us,
-           m->p99_us, batch_avg);
+    char srv[16];
+
+    snprintf(srv, sizeof(srv), c->srv_us < 0 ? "-" : "%.1f", c->srv_us);
+    printf("%-8s %5u | %10.0f %8.0f %8.0f %7.1f %6s %6.1f |", scenario, n, m->transfers_per_s,
+           m->p50_us, m->p99_us, batch_avg, srv, c->cli_us);
     if (pg != NULL) {
         printf(" %9.0f %8.0f %8.0f | %7.1fx\n", pg->transfers_per_s, pg->p50_us, pg->p99_us,
                pg->transfers_per_s > 0 ? m->transfers_per_s / pg->transfers_per_s : 0);
@@ -325,8 +415,9 @@ static void run_all(const struct opts *o, struct engine *e, uint64_t first, uint
     uint64_t serial = 0;
     char errbuf[1024];
 
-    printf("%-8s %5s | %10s %8s %8s %7s | %9s %8s %8s | %8s\n", "scenario", "subm", "mandat/s",
-           "p50_us", "p99_us", "batch", "pg/s", "p50_us", "p99_us", "ratio");
+    printf("%-8s %5s | %10s %8s %8s %7s %6s %6s | %9s %8s %8s | %8s\n", "scenario", "subm",
+           "mandat/s", "p50_us", "p99_us", "batch", "srv_us", "cli_us", "pg/s", "p50_us", "p99_us",
+           "ratio");
     for (int hot_run = 0; hot_run < 2; hot_run++) {
         for (int i = 0; i < o->nsub; i++) {
             struct run r = {.first = first,
@@ -337,10 +428,16 @@ static void run_all(const struct opts *o, struct engine *e, uint64_t first, uint
                             .serial = &serial};
             struct bench_result m = {0}, pg = {0};
             struct engine_stats s0, s1;
+            double srv0 = server_cpu_s(o->server_pid), cli0 = self_cpu_s();
+            struct cpu_cost c;
 
             engine_stats_get(e, &s0);
             run_mandat(e, &r, &m, lat);
             engine_stats_get(e, &s1);
+            c.srv_us = o->server_pid > 0 && m.transfers > 0
+                           ? (server_cpu_s(o->server_pid) - srv0) * 1e6 / (double)m.transfers
+                           : -1;
+            c.cli_us = m.transfers > 0 ? (self_cpu_s() - cli0) * 1e6 / (double)m.transfers : 0;
             /* Fresh tables for every PostgreSQL run, so that no run pays for the dead rows
              * and the growing transfers table of the previous one. */
             if (o->pg != NULL &&
@@ -358,7 +455,7 @@ static void run_all(const struct opts *o, struct engine *e, uint64_t first, uint
                       s1.batches > s0.batches
                           ? (double)(s1.ops - s0.ops) / (double)(s1.batches - s0.batches)
                           : 0,
-                      o->pg != NULL ? &pg : NULL);
+                      &c, o->pg != NULL ? &pg : NULL);
         }
     }
     free(lat);

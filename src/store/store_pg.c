@@ -2,8 +2,8 @@
 /* The store on PostgreSQL (libpq): selected by a [store] path that is a postgresql:// URI. This
  * file connects (the password comes from the URI's passfile or PGPASSFILE, and no message ever
  * quotes the connection string), applies the migrations of store_pg_schema.c, decodes results,
- * and holds the backend's table of operations; the ledger's log is in store_pg_log.c (COPY in
- * store_pg_copy.c), reads and checks in store_pg_read.c, the channels' rows in
+ * and holds the backend's table of operations; the ledger's log is in store_pg_log.c (arrays in
+ * store_pg_array.c), reads and checks in store_pg_read.c, the channels' rows in
  * store_pg_channel.c and store_pg_channel_read.c (their tables described in store_pg_rows.c),
  * cards' own operations in store_pg_card.c. */
 #include <inttypes.h>
@@ -189,17 +189,10 @@ void pg_row_event(const PGresult *r, int row, struct account_event *e)
 
 /* ---- the journal's head ---- */
 
-int pg_head_read(struct pg_store *s, bool lock, struct mdt_err *err)
+int pg_head_parse(struct pg_store *s, PGresult *res, struct mdt_err *err)
 {
-    PGresult *res = NULL;
-    int rc = pg_query(s,
-                      lock ? "SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE"
-                           : "SELECT seq, hash FROM journal_head WHERE id = 1",
-                      0, NULL, &res, err);
+    int rc = 0;
 
-    if (rc < 0) {
-        return rc;
-    }
     if (PQntuples(res) != 1 || !pg_bytes(res, 0, 1, s->journal_hash, SHA256_LEN)) {
         rc = mdt_err_set(err, MDT_E(CORRUPT), "the journal's head row is missing or malformed");
     } else {
@@ -208,6 +201,17 @@ int pg_head_read(struct pg_store *s, bool lock, struct mdt_err *err)
     }
     PQclear(res);
     return rc;
+}
+
+int pg_head_read(struct pg_store *s, bool lock, struct mdt_err *err)
+{
+    PGresult *res = NULL;
+    int rc = pg_query(s,
+                      lock ? "SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE"
+                           : "SELECT seq, hash FROM journal_head WHERE id = 1",
+                      0, NULL, &res, err);
+
+    return rc < 0 ? rc : pg_head_parse(s, res, err);
 }
 
 /* ---- migrations ---- */
@@ -290,6 +294,7 @@ static void pg_close(struct store *base)
         PQfinish(s->conn);
     }
     pg_channel_release(s);
+    pg_arrays_release(s);
     free(s);
 }
 

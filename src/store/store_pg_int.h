@@ -16,6 +16,8 @@
     " flags, state, fee1, fee2, channel, reason, created_us, expires_us, fingerprint, ext_ref"
 #define PG_EVENT_COLS                                                                              \
     "seq, batch, account_id, type, kind, status, tier, flags, currency, created_us"
+#define PG_TRANSFER_NCOLS 19
+#define PG_EVENT_NCOLS 10
 
 /* Statements sent in pipeline mode before their results are read: bounds what the server has to
  * hold in its send buffer for us (about 25 bytes of results a statement), so neither side blocks
@@ -24,12 +26,6 @@
 /* Rows fetched at once from a server-side cursor (replay, verification): memory stays bounded
  * however long the log is. */
 #define PG_FETCH_ROWS 4096
-/* Rows of a batch's logs from which COPY carries them instead of one INSERT each in the pipeline
- * (measured on this machine, bench/RESULTS.md: COPY costs two round trips a table but much less
- * server time a row). */
-#ifndef PG_COPY_MIN
-#define PG_COPY_MIN 64
-#endif
 /* Times a batch refused by a serialization failure or a deadlock is sent again before the
  * engine is told (PostgreSQL itself only raises them under contention on distributed engines or
  * SERIALIZABLE; each try is a full, fresh transaction). */
@@ -48,6 +44,13 @@
 struct pg_sbuf {
     char *p;
     size_t len, cap;
+};
+
+/* One column of a batch's log rows as a PostgreSQL array in binary format (store_pg_array.c). */
+struct pg_array {
+    struct pg_sbuf b;
+    uint32_t oid, n; /* element type, elements */
+    bool nulls;
 };
 
 /* Text parameters of one statement, formatted into one buffer. */
@@ -88,6 +91,8 @@ struct pg_store {
      * enum table_id (T_COUNT, checked there) */
     char *channel_sql[2 * 25];
     struct pg_params params;
+    /* the columns of one log's rows while a batch is sent, kept for the next batch */
+    struct pg_array arrays[PG_TRANSFER_NCOLS];
     /* session settings, set again on every new connection */
     int sync;
     int busy_timeout_ms;
@@ -104,14 +109,24 @@ extern const int pg_schema_version;
 /* What a batch's results said: the first error kept for the message (PQclear it). */
 struct pg_drain {
     PGresult *first_error;
-    bool retry; /* 40001 or 40P01: send the batch again */
-    bool lost;  /* the connection went away: the fate of what was sent is unknown */
+    bool retry;     /* 40001 or 40P01: send the batch again */
+    bool lost;      /* the connection went away: the fate of what was sent is unknown */
+    bool keep_rows; /* keep the last rows a statement returned in rows (PQclear it) */
+    PGresult *rows;
 };
 
-/* Send the three logs' rows of ch (batch number batch) by COPY, one per table that has rows,
- * in the open transaction (store_pg_copy.c). 0, or -1 with d filled. */
-int pg_copy_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
-                 struct pg_drain *d);
+/* Send the three logs' rows of ch (batch number batch) in the batch's pipeline, one
+ * INSERT ... SELECT FROM unnest() a table that has rows, its columns as binary arrays
+ * (store_pg_array.c). 0, or -1 with d filled. */
+int pg_send_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
+                 struct pg_drain *d, int *sent);
+/* Free the arrays' buffers kept in s. */
+void pg_arrays_release(struct pg_store *s);
+
+/* Send prepared statement stmt with n parameters (values[i] of lengths[i] bytes, in formats[i]:
+ * 0 text, 1 binary) in the batch's pipeline (store_pg_log.c); 0, or -1 with d filled. */
+int pg_send_binary(struct pg_store *s, const char *stmt, int n, const char *const *values,
+                   const int *lengths, const int *formats, struct pg_drain *d, int *sent);
 
 /* Send one statement with text parameters in the batch's pipeline (store_pg_log.c); 0, or -1
  * with d filled. */
@@ -209,6 +224,8 @@ void pg_row_event(const PGresult *r, int row, struct account_event *e);
 
 /* Read the journal's head (seq and hash) into s; with lock, FOR UPDATE (the write lock). */
 int pg_head_read(struct pg_store *s, bool lock, struct mdt_err *err);
+/* The head's row (seq, hash) of res into s as pg_head_read's; res is cleared. */
+int pg_head_parse(struct pg_store *s, PGresult *res, struct mdt_err *err);
 
 /* A walk over one log in seq order through a server-side cursor, fetched in pages. */
 struct pg_cursor {

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* The ledger's log on PostgreSQL. A batch is one transaction: store_begin takes the journal
- * head's row lock (the write lock, one round trip), and store_commit sends every row, the journal
- * entry, the head's update and COMMIT as prepared statements in libpq's pipeline mode, so a
- * batch costs one more round trip per PG_PIPELINE_CHUNK rows and one WAL flush. A batch refused
+ * head's row lock (the write lock: BEGIN and a prepared SELECT ... FOR UPDATE in one round trip),
+ * and store_commit sends the logs' rows (one statement a log, its columns as binary arrays:
+ * store_pg_array.c), the channel rows, the journal entry, the head's update and COMMIT as
+ * prepared statements in libpq's pipeline mode: one more round trip (and one per
+ * PG_PIPELINE_CHUNK channel rows) and one WAL flush. A batch refused
  * with 40001/40P01 is sent again whole in a fresh transaction; a COMMIT lost with the connection
  * is resolved by reading back its journal entry. Replay merges the three logs by seq through
  * server-side cursors in one snapshot. */
@@ -15,34 +17,47 @@
 #include "base/clock.h"
 #include "store/store_pg_int.h"
 
+/* A log's rows from its columns sent as arrays (store_pg_array.c): one unnest() a column in the
+ * select list, which PostgreSQL walks in lockstep (arrays of equal length) with no tuplestore;
+ * `SELECT * FROM unnest(a, b, ...)` materializes every column first and took 30 % more executor
+ * time a row (bench/RESULTS.md). */
+#define UNNEST_TRANSFER                                                                            \
+    "SELECT unnest($1::int8[]), unnest($2::int8[]), unnest($3::bytea[]), unnest($4::int8[]),"      \
+    " unnest($5::int8[]), unnest($6::int8[]), unnest($7::bytea[]), unnest($8::int8[]),"            \
+    " unnest($9::int4[]), unnest($10::int4[]), unnest($11::int4[]), unnest($12::int4[]),"          \
+    " unnest($13::int4[]), unnest($14::int4[]), unnest($15::int4[]), unnest($16::int8[]),"         \
+    " unnest($17::int8[]), unnest($18::int8[]), unnest($19::text[])"
+
 /* Prepared statements of the write path (prepared once per connection, on first write). */
 static const struct {
     const char *name, *sql;
     int nparams;
 } prepared[] = {
-    {"mdt_ins_event",
-     "INSERT INTO account_events(" PG_EVENT_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)", 10},
-    {"mdt_ins_transfer",
-     "INSERT INTO transfers(" PG_TRANSFER_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,"
-     "$13,$14,$15,$16,$17,$18,$19)",
-     19},
-    {"mdt_ins_rejection",
-     "INSERT INTO rejections(" PG_TRANSFER_COLS ") VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,"
-     "$13,$14,$15,$16,$17,$18,$19)",
-     19},
+    {"mdt_arr_event",
+     "INSERT INTO account_events(" PG_EVENT_COLS ") SELECT unnest($1::int8[]),"
+     " unnest($2::int8[]), unnest($3::int8[]), unnest($4::int4[]), unnest($5::int4[]),"
+     " unnest($6::int4[]), unnest($7::int4[]), unnest($8::int4[]), unnest($9::text[]),"
+     " unnest($10::int8[])",
+     PG_EVENT_NCOLS},
+    {"mdt_arr_transfer", "INSERT INTO transfers(" PG_TRANSFER_COLS ") " UNNEST_TRANSFER,
+     PG_TRANSFER_NCOLS},
+    {"mdt_arr_rejection", "INSERT INTO rejections(" PG_TRANSFER_COLS ") " UNNEST_TRANSFER,
+     PG_TRANSFER_NCOLS},
     {"mdt_set_state", "UPDATE transfers SET state = $1 WHERE seq = $2", 2},
     {"mdt_ins_journal",
      "INSERT INTO journal(seq, created_us, kind, detail, transfers, rejections, events, digest,"
      " prev_hash, hash) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
      10},
     {"mdt_set_head", "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1", 2},
+    /* the write lock: prepared, so that a batch's begin is not planned again every time */
+    {"mdt_lock_head", "SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE", 0},
 };
 #define PREPARED_COUNT (sizeof(prepared) / sizeof(prepared[0]))
 
 /* Text parameters of one row: numbers and bytea literals formatted in place. */
 struct params {
-    char buf[19][72];
-    const char *v[19];
+    char buf[10][72];
+    const char *v[10];
 };
 
 static const char *p_int(struct params *p, int i, int64_t v)
@@ -50,54 +65,6 @@ static const char *p_int(struct params *p, int i, int64_t v)
     snprintf(p->buf[i], sizeof(p->buf[i]), "%" PRId64, v);
     p->v[i] = p->buf[i];
     return p->v[i];
-}
-
-static void p_id(struct params *p, int i, struct id128 id)
-{
-    pg_id_text(id, p->buf[i]);
-    p->v[i] = p->buf[i];
-}
-
-static void params_transfer(struct params *p, const struct transfer *t, uint64_t batch)
-{
-    p_int(p, 0, (int64_t)t->seq);
-    p_int(p, 1, (int64_t)batch);
-    p_id(p, 2, t->id);
-    p_int(p, 3, (int64_t)t->debit_account_id);
-    p_int(p, 4, (int64_t)t->credit_account_id);
-    p_int(p, 5, t->amount);
-    if (t->link_id.hi == 0 && t->link_id.lo == 0) {
-        p->v[6] = NULL;
-    } else {
-        p_id(p, 6, t->link_id);
-    }
-    p_int(p, 7, t->timeout_s);
-    p_int(p, 8, t->kind);
-    p_int(p, 9, t->flags);
-    p_int(p, 10, t->state);
-    p_int(p, 11, t->fee_schedules[0]);
-    p_int(p, 12, t->fee_schedules[1]);
-    p_int(p, 13, t->channel);
-    p_int(p, 14, t->reason);
-    p_int(p, 15, t->timestamp_us);
-    p_int(p, 16, t->expires_us);
-    p_int(p, 17, (int64_t)t->fingerprint);
-    p->v[18] = t->ext_ref;
-}
-
-static void params_event(struct params *p, const struct account_event *e, uint64_t batch)
-{
-    p_int(p, 0, (int64_t)e->seq);
-    p_int(p, 1, (int64_t)batch);
-    p_int(p, 2, (int64_t)e->account_id);
-    p_int(p, 3, e->type);
-    p_int(p, 4, e->kind);
-    p_int(p, 5, e->status);
-    p_int(p, 6, e->tier);
-    p_int(p, 7, e->flags);
-    snprintf(p->buf[8], sizeof(p->buf[8]), "%.*s", (int)strnlen(e->currency, 4), e->currency);
-    p->v[8] = p->buf[8];
-    p_int(p, 9, e->timestamp_us);
 }
 
 /* ---- the pipeline ---- */
@@ -120,6 +87,11 @@ static void drain_sync(struct pg_store *s, struct pg_drain *d)
         if (st == PGRES_PIPELINE_SYNC) {
             PQclear(res);
             return;
+        }
+        if (st == PGRES_TUPLES_OK && d->keep_rows) {
+            PQclear(d->rows);
+            d->rows = res;
+            continue;
         }
         if (st == PGRES_FATAL_ERROR && d->first_error == NULL) {
             d->retry = pg_retryable(res);
@@ -155,10 +127,23 @@ static int send_prepared(struct pg_store *s, int which, const struct params *p, 
     return 0;
 }
 
-/* The batch's rows; the three logs' only when !copied (pg_copy_logs sent them). */
+/* Read the rest of the pipeline up to its sync point (store_pg_migrate.c's inserts). */
 int pg_pipeline_end(struct pg_store *s, struct pg_drain *d, int *sent)
 {
     return pipeline_sync(s, d, sent);
+}
+
+int pg_send_binary(struct pg_store *s, const char *stmt, int n, const char *const *values,
+                   const int *lengths, const int *formats, struct pg_drain *d, int *sent)
+{
+    if (PQsendQueryPrepared(s->conn, stmt, n, values, lengths, formats, 0) != 1) {
+        d->lost = true;
+        return -1;
+    }
+    if (++*sent >= PG_PIPELINE_CHUNK) {
+        return pipeline_sync(s, d, sent);
+    }
+    return 0;
 }
 
 int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
@@ -174,24 +159,13 @@ int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const
     return 0;
 }
 
+/* The batch's rows: the three logs' by arrays, then the state changes of earlier transfers. */
 static int send_rows(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
-                     bool copied, struct pg_drain *d, int *sent)
+                     struct pg_drain *d, int *sent)
 {
     struct params p;
-    int rc = 0;
+    int rc = pg_send_logs(s, ch, batch, d, sent);
 
-    for (size_t i = 0; !copied && rc == 0 && i < ch->event_count; i++) {
-        params_event(&p, &ch->events[i], batch);
-        rc = send_prepared(s, 0, &p, d, sent);
-    }
-    for (size_t i = 0; !copied && rc == 0 && i < ch->transfer_count; i++) {
-        params_transfer(&p, &ch->transfers[i], batch);
-        rc = send_prepared(s, 1, &p, d, sent);
-    }
-    for (size_t i = 0; !copied && rc == 0 && i < ch->rejection_count; i++) {
-        params_transfer(&p, &ch->rejections[i], batch);
-        rc = send_prepared(s, 2, &p, d, sent);
-    }
     for (size_t i = 0; rc == 0 && i < ch->state_count; i++) {
         p_int(&p, 0, ch->states[i].state);
         p_int(&p, 1, (int64_t)ch->states[i].seq);
@@ -228,27 +202,23 @@ static int send_journal(struct pg_store *s, const struct journal_entry *j, struc
     return rc;
 }
 
-/* Send the pending batch and COMMIT: the logs' rows by COPY when there are at least
- * PG_COPY_MIN of them, the rest as prepared statements in pipeline mode. The transaction (and
- * the head's lock) is open. Returns 0 when committed, else fills d. */
+/* Send the pending batch and COMMIT in one pipeline: the logs' rows (one statement a log),
+ * the channel rows, the journal entry, the head's update, COMMIT, and one sync point: one round
+ * trip and one WAL flush a batch. The transaction (and the head's lock) is open. Returns 0 when
+ * committed, else fills d. */
 static int send_batch(struct pg_store *s, struct pg_drain *d)
 {
     const struct pg_pending *pb = &s->pending;
     const struct ledger_changes *ch = pb->ch;
-    bool copy =
-        pb->has_entry && ch->event_count + ch->transfer_count + ch->rejection_count >= PG_COPY_MIN;
     int sent = 0;
     int rc = 0;
 
-    if (copy && pg_copy_logs(s, ch, pb->j.seq, d) < 0) {
-        return -1;
-    }
     if (PQenterPipelineMode(s->conn) != 1) {
         d->lost = PQstatus(s->conn) != CONNECTION_OK;
         return -1;
     }
     if (pb->has_entry) {
-        rc = send_rows(s, ch, pb->j.seq, copy, d, &sent);
+        rc = send_rows(s, ch, pb->j.seq, d, &sent);
     }
     if (rc == 0) {
         rc = pg_send_extras(s, pb->x, pb->nx, d, &sent);
@@ -473,15 +443,34 @@ static int prepare_all(struct pg_store *s, struct mdt_err *err)
     return rc;
 }
 
-/* BEGIN and the head's row lock, in one round trip. */
+/* BEGIN and the head's row lock (prepared: no planning), in one pipeline: one round trip. */
 static int begin_locked(struct pg_store *s, struct mdt_err *err)
 {
-    int rc = pg_run(s, "BEGIN ISOLATION LEVEL READ COMMITTED", err);
+    struct pg_drain d = {.keep_rows = true};
+    int sent = 0;
+    int rc;
 
-    if (rc == 0) {
-        rc = pg_head_read(s, true, err);
+    if (PQenterPipelineMode(s->conn) != 1) {
+        return pg_error(s, NULL, err, "begin");
     }
-    return rc;
+    rc = pg_send_params(s, "BEGIN ISOLATION LEVEL READ COMMITTED", 0, NULL, &d, &sent);
+    if (rc == 0 && PQsendQueryPrepared(s->conn, "mdt_lock_head", 0, NULL, NULL, NULL, 0) != 1) {
+        d.lost = true;
+        rc = -1;
+    }
+    if (rc == 0) {
+        rc = pipeline_sync(s, &d, &sent);
+    }
+    if (PQstatus(s->conn) == CONNECTION_OK) {
+        PQexitPipelineMode(s->conn);
+    }
+    if (d.first_error != NULL || d.lost || d.rows == NULL) {
+        rc = pg_error(s, d.first_error, err, "begin");
+        PQclear(d.first_error);
+        PQclear(d.rows);
+        return rc;
+    }
+    return pg_head_parse(s, d.rows, err);
 }
 
 int pg_begin(struct store *base, bool *changed, struct mdt_err *err)

@@ -3,7 +3,8 @@
  * hashes, entry by entry), the same replayed view and sums, the same schema version; checks
  * find tampering; what is refused is refused with a clear error; a lost
  * connection mid-batch loses nothing and commits nothing twice; a serialization failure is
- * retried without a second effect; a password in the URI is refused; COPY keeps every byte.
+ * retried without a second effect; a password in the URI is refused; the batch's binary arrays
+ * keep every byte.
  * Needs the suite's server (tests/pg.sh, CTest fixture pg_server). */
 #include <libpq-fe.h>
 #include <setjmp.h>
@@ -412,11 +413,12 @@ static void test_lost_connection(void **state)
     test_store_drop(base);
 }
 
-/* A batch large enough to go by COPY, with texts that COPY must escape: the rows read back give
- * the digest the journal has (so every field came back as written), on both paths. */
-static void test_copy_batch(void **state)
+/* Batches of the three logs sent as binary arrays (store_pg_array.c), with texts a text format
+ * would have to escape, UTF-8, NULL and extreme values: the rows read back give the digest the
+ * journal has (so every field came back as written), for a large batch and a small one. */
+static void test_array_batch(void **state)
 {
-    static struct transfer t[200];
+    static struct transfer t[200], r[8];
     char pg[512];
     struct store_options so = {.create = true};
     struct store *s = NULL;
@@ -426,7 +428,7 @@ static void test_copy_batch(void **state)
     bool changed = false;
 
     (void)state;
-    pg_path("copy", pg, sizeof(pg));
+    pg_path("arrays", pg, sizeof(pg));
     so.path = pg;
     assert_int_equal(store_open(&so, &s, NULL), 0);
     for (size_t i = 0; i < 200; i++) {
@@ -442,12 +444,21 @@ static void test_copy_batch(void **state)
                                  .fingerprint = UINT64_MAX - i};
         snprintf(t[i].ext_ref, sizeof(t[i].ext_ref), "a\\b\tc\nd\re %zu \\N", i);
     }
+    for (size_t i = 0; i < 8; i++) {
+        r[i] = t[i];
+        r[i].seq = 900 + i;
+        r[i].id.hi = 10;
+        r[i].reason = (uint16_t)(1 + i);
+        snprintf(r[i].ext_ref, sizeof(r[i].ext_ref), "d\xc3\xa9j\xc3\xa0 %zu", i);
+    }
     ch.events = &ev;
     ch.event_count = 1;
     for (int round = 0; round < 2; round++) {
-        /* 200 rows: COPY; then 20: the pipeline's INSERTs */
+        /* 180 transfers and 7 rejections; then 20 and 1 */
         ch.transfers = t + (round == 0 ? 0 : 180);
         ch.transfer_count = round == 0 ? 180 : 20;
+        ch.rejections = r + (round == 0 ? 0 : 7);
+        ch.rejection_count = round == 0 ? 7 : 1;
         ev.seq = round == 0 ? 1 : 1000;
         assert_int_equal(store_begin(s, &changed, NULL), 0);
         assert_int_equal(store_write(s, &ch, NULL, 0, "batch", 5, NULL), 0);
@@ -512,7 +523,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_journal), cmocka_unit_test(test_schema_version),
         cmocka_unit_test(test_refusals),     cmocka_unit_test(test_lost_connection),
-        cmocka_unit_test(test_copy_batch),   cmocka_unit_test(test_retry_serialization),
+        cmocka_unit_test(test_array_batch),  cmocka_unit_test(test_retry_serialization),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
