@@ -391,6 +391,13 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sip.retry_after_s = 30;
     cfg->sip.rtp_timeout_s = 60; /* G.711 trunks send every 20 ms; a minute is a dead caller */
     snprintf(cfg->sip.allow, sizeof(cfg->sip.allow), "127.0.0.1 ::1");
+    snprintf(cfg->sip.auth, sizeof(cfg->sip.auth), "allow");
+    snprintf(cfg->sip.auth_realm, sizeof(cfg->sip.auth_realm), "mandat");
+    cfg->sip.nonce_life_s = 300; /* five minutes: a trunk answers a challenge in milliseconds */
+    cfg->sip.auth_fail_max = 5;  /* a mistyped password is seen in a few tries */
+    cfg->sip.auth_fail_lock_s = 300;
+    cfg->sip.session_expires_s = 1800; /* RFC 4028 §4 recommends 30 minutes */
+    cfg->sip.min_se_s = 90;            /* RFC 4028 §4: the minimum */
 }
 
 _Static_assert(ENGINE_BATCH_MAX <= BATCH_MAX_MAX && ENGINE_QUEUE_MAX <= QUEUE_DEPTH_MAX,

@@ -8,6 +8,7 @@
 # (its INFOs and the BYE sent back to back, no answer awaited: keys and BYE arrive in order).
 # A trunk that sends each key both ways, as RFC 4733 events and as the tone in its audio, at
 # once, a number of times (dual).
+# Digest authentication of the trunk and session timers (RFC 4028) are driven by sip_auth.py.
 # Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT |
 #        garbage PORT | keys PORT FROM | dual PORT KEY PRESSES
 import random
@@ -27,8 +28,9 @@ import sip_audio
 CALLER = "+33611112222"
 
 
-def request(method, port, lport, call_id, cseq, extra="", body="", to_tag="", ctype=""):
-    branch = "z9hG4bK%08x" % random.getrandbits(32)
+def request(method, port, lport, call_id, cseq, extra="", body="", to_tag="", ctype="",
+            branch=None):
+    branch = branch or "z9hG4bK%08x" % random.getrandbits(32)
     to = "<sip:mandat@127.0.0.1:%d>" % port + (";tag=" + to_tag if to_tag else "")
     head = (
         "%s sip:mandat@127.0.0.1:%d SIP/2.0\r\n"
@@ -236,4 +238,5 @@ def main():
         print("sent: 200")
 
 
-main()
+if __name__ == "__main__":
+    main()
