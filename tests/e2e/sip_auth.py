@@ -176,7 +176,7 @@ def auth_case(port, src, case, seconds):
         print("after stale: %d" % code)
         print("bye: " + c.bye())
     elif case == "forged":
-        chall["nonce"] = "0" * 48
+        chall["nonce"] = "0" * 56
         code, headers = c.invite(authorization("INVITE", c.uri, chall, user, password))
         print("forged: %d stale=%s" % (code, challenge_of(headers).get("stale", "no")))
     elif case == "lock":

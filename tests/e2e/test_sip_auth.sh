@@ -22,7 +22,10 @@ user=trunk
 realm=mandat-test
 secret="Pw-$RANDOM-$RANDOM-secret"
 ha1=$(printf '%s' "$user:$realm:$secret" | md5sum | cut -d' ' -f1)
-printf '# the trunk\n%s:%s:%s\nother:elsewhere:%s\n' "$user" "$realm" "$ha1" "$ha1" >"$dir/sip.htdigest"
+# The CLI makes the line from the password on stdin; a line of another realm is skipped.
+line=$(printf '%s\n' "$secret" | "$mandat" sip-user "$user" "$realm")
+if [ "$line" = "$user:$realm:$ha1" ]; then ok; else bad "mandat sip-user printed another line"; fi
+printf '# the trunk\n%s\nother:elsewhere:%s\n' "$line" "$ha1" >"$dir/sip.htdigest"
 chmod 644 "$dir/sip.htdigest"
 out="$dir/out.txt" # everything the test prints, grepped for the secret at the end
 

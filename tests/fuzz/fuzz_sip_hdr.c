@@ -34,11 +34,11 @@ static void nonce(const char *p, size_t n)
     uint8_t mac[SIP_NONCE_MAC_LEN];
     char back[SIP_NONCE_LEN + 1];
     uint64_t ms;
-    uint32_t nc;
-    int rc = sip_nonce_parse(p, n, &ms, mac);
+    uint32_t nc, seq;
+    int rc = sip_nonce_parse(p, n, &ms, &seq, mac);
 
     if (rc == 0) {
-        sip_nonce_format(ms, mac, back);
+        sip_nonce_format(ms, seq, mac, back);
         if (n != SIP_NONCE_LEN || memcmp(back, p, n) != 0) {
             abort();
         }

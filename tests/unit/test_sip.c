@@ -117,22 +117,23 @@ static void test_nonce(void **state)
     uint8_t mac[SIP_NONCE_MAC_LEN], back[SIP_NONCE_MAC_LEN];
     char nonce[SIP_NONCE_LEN + 1];
     uint64_t ms = 0;
-    uint32_t nc = 0;
+    uint32_t nc = 0, seq = 0;
 
     (void)state;
     for (size_t i = 0; i < sizeof(mac); i++) {
         mac[i] = (uint8_t)(i * 17 + 3);
     }
-    sip_nonce_format(0x0123456789abcdefULL, mac, nonce);
+    sip_nonce_format(0x0123456789abcdefULL, 0xfedcba98u, mac, nonce);
     assert_int_equal(strlen(nonce), SIP_NONCE_LEN);
-    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN, &ms, back), 0);
+    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN, &ms, &seq, back), 0);
     assert_true(ms == 0x0123456789abcdefULL);
+    assert_true(seq == 0xfedcba98u);
     assert_memory_equal(mac, back, sizeof(mac));
-    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN - 1, &ms, back), MDT_E(PARSE));
+    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN - 1, &ms, &seq, back), MDT_E(PARSE));
     nonce[5] = 'A'; /* we write lowercase only */
-    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN, &ms, back), MDT_E(PARSE));
+    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN, &ms, &seq, back), MDT_E(PARSE));
     nonce[5] = 'g';
-    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN, &ms, back), MDT_E(PARSE));
+    assert_int_equal(sip_nonce_parse(nonce, SIP_NONCE_LEN, &ms, &seq, back), MDT_E(PARSE));
     assert_int_equal(sip_hdr_nc_parse("0000000a", 8, &nc), 0);
     assert_int_equal(nc, 10);
     assert_int_equal(sip_hdr_nc_parse("FFFFFFFF", 8, &nc), 0);
@@ -163,6 +164,23 @@ static void test_digest_user(void **state)
     assert_int_equal(sip_digest_user_parse(line, strlen(line), &u), MDT_E(PARSE));
     line = "trunk-mandat-0123456789abcdef0123456789abcdef";
     assert_int_equal(sip_digest_user_parse(line, strlen(line), &u), MDT_E(PARSE));
+}
+
+/* RFC 2617 §3.5's example: Mufasa's HA1; bad names and small buffers refused. */
+static void test_digest_line(void **state)
+{
+    char line[128];
+
+    (void)state;
+    assert_int_equal(
+        sip_digest_line("Mufasa", "testrealm@host.com", "Circle Of Life", 14, line, sizeof(line)),
+        0);
+    assert_string_equal(line, "Mufasa:testrealm@host.com:939e7578ed9e3c518a452acee763bce9");
+    assert_int_equal(sip_digest_line("a:b", "r", "p", 1, line, sizeof(line)), MDT_E(INVAL));
+    assert_int_equal(sip_digest_line("a", "", "p", 1, line, sizeof(line)), MDT_E(INVAL));
+    assert_int_equal(sip_digest_line("a", "r\n", "p", 1, line, sizeof(line)), MDT_E(INVAL));
+    assert_int_equal(sip_digest_line("a", "r", "", 0, line, sizeof(line)), MDT_E(INVAL));
+    assert_int_equal(sip_digest_line("a", "r", "p", 1, line, 20), MDT_E(RANGE));
 }
 
 static void on_event(void *ctx, const struct sip_event *ev)
@@ -281,10 +299,10 @@ static void test_tone(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_info),         cmocka_unit_test(test_session_expires),
-        cmocka_unit_test(test_nonce),        cmocka_unit_test(test_digest_user),
-        cmocka_unit_test(test_auth_options), cmocka_unit_test(test_start_stop),
-        cmocka_unit_test(test_tone),
+        cmocka_unit_test(test_info),        cmocka_unit_test(test_session_expires),
+        cmocka_unit_test(test_nonce),       cmocka_unit_test(test_digest_user),
+        cmocka_unit_test(test_digest_line), cmocka_unit_test(test_auth_options),
+        cmocka_unit_test(test_start_stop),  cmocka_unit_test(test_tone),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);

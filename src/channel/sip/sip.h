@@ -135,6 +135,14 @@ uint32_t sip_channel_calls(struct sip_channel *c);
  * and a test signal. Any thread (no libre object). */
 void sip_tone(uint8_t *out, size_t n, enum sip_law law, unsigned hz);
 
+/* Write the htdigest line "user:realm:HA1" of a trunk's credentials into out (NUL-terminated),
+ * HA1 = MD5(user:realm:password) in lowercase hex (RFC 2617 §3.2.2.2), for [sip] auth_file.
+ * user and realm: 1 to SIP_DIGEST_NAME_MAX bytes, no ':' or control character. Returns 0,
+ * -MDT_EINVAL (a bad user or realm, an empty password) or -MDT_ERANGE (out too small). The
+ * password is not kept. Any thread (no libre object). */
+int sip_digest_line(const char *user, const char *realm, const char *password, size_t password_len,
+                    char *out, size_t cap);
+
 /* Hang up every call, stop the SIP thread, join it and free c (NULL is fine). Events not yet
  * taken by the loop are dropped. Loop thread. */
 void sip_channel_stop(struct sip_channel *c);

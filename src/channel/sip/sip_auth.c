@@ -108,6 +108,38 @@ out:
     return rc;
 }
 
+static bool digest_name_ok(const char *s)
+{
+    size_t n = strlen(s);
+
+    if (n == 0 || n > SIP_DIGEST_NAME_MAX) {
+        return false;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == ':' || (unsigned char)s[i] < 0x20 || s[i] == 0x7f) {
+            return false;
+        }
+    }
+    return true;
+}
+
+int sip_digest_line(const char *user, const char *realm, const char *password, size_t password_len,
+                    char *out, size_t cap)
+{
+    uint8_t ha1[SIP_DIGEST_HA1_LEN];
+    int n;
+
+    if (!digest_name_ok(user) || !digest_name_ok(realm) || password_len == 0) {
+        return MDT_E(INVAL);
+    }
+    if (md5_printf(ha1, "%s:%s:%b", user, realm, password, password_len) != 0) {
+        return MDT_E(NOMEM);
+    }
+    n = re_snprintf(out, cap, "%s:%s:%w", user, realm, ha1, sizeof(ha1));
+    wipe(ha1, sizeof(ha1));
+    return n < 0 || (size_t)n >= cap ? MDT_E(RANGE) : 0;
+}
+
 int sip_auth_init(struct sip_channel *c)
 {
     uint8_t key[NONCE_KEY_LEN];
@@ -139,18 +171,22 @@ bool sip_auth_required(const struct sip_channel *c, bool allowed)
     return true;
 }
 
-/* The MAC of a nonce made at made_ms for src's address (its port may change between requests). */
-static int nonce_mac(struct sip_channel *c, uint64_t made_ms, const struct sa *src,
+/* The MAC of the nonce (made_ms, seq) for src's address (its port may change between
+ * requests). */
+static int nonce_mac(struct sip_channel *c, uint64_t made_ms, uint32_t seq, const struct sa *src,
                      uint8_t mac[SIP_NONCE_MAC_LEN])
 {
-    uint8_t data[8 + 64], md[32];
+    uint8_t data[12 + 64], md[32];
     int n;
 
     for (int i = 0; i < 8; i++) {
         data[i] = (uint8_t)(made_ms >> (56 - 8 * i));
     }
-    n = re_snprintf((char *)data + 8, sizeof(data) - 8, "%j", src);
-    if (n < 0 || hmac_digest(c->nonce_hmac, md, sizeof(md), data, 8 + (size_t)n) != 0) {
+    for (int i = 0; i < 4; i++) {
+        data[8 + i] = (uint8_t)(seq >> (24 - 8 * i));
+    }
+    n = re_snprintf((char *)data + 12, sizeof(data) - 12, "%j", src);
+    if (n < 0 || hmac_digest(c->nonce_hmac, md, sizeof(md), data, 12 + (size_t)n) != 0) {
         return MDT_E(NOMEM);
     }
     memcpy(mac, md, SIP_NONCE_MAC_LEN);
@@ -172,14 +208,15 @@ static bool same_bytes(const uint8_t *a, const uint8_t *b, size_t n)
 static void challenge(struct sip_channel *c, const struct sip_msg *msg, bool stale)
 {
     uint64_t now = tmr_jiffies();
+    uint32_t seq = ++c->nonce_seq;
     uint8_t mac[SIP_NONCE_MAC_LEN];
     char nonce[SIP_NONCE_LEN + 1];
 
-    if (nonce_mac(c, now, &msg->src, mac) < 0) {
+    if (nonce_mac(c, now, seq, &msg->src, mac) < 0) {
         (void)sip_treply(NULL, c->sip, msg, 500, "Server Internal Error");
         return;
     }
-    sip_nonce_format(now, mac, nonce);
+    sip_nonce_format(now, seq, mac, nonce);
     (void)sip_treplyf(NULL, NULL, c->sip, msg, false, 401, "Unauthorized",
                       "WWW-Authenticate: Digest realm=\"%s\", nonce=\"%s\", algorithm=MD5, "
                       "qop=\"auth\"%s\r\n"
@@ -279,11 +316,12 @@ static int nonce_check(struct sip_channel *c, const struct sip_msg *msg,
                        uint8_t mac[SIP_NONCE_MAC_LEN], uint32_t *nc)
 {
     uint8_t want[SIP_NONCE_MAC_LEN];
+    uint32_t seq;
 
     *nc = 0;
-    if (sip_nonce_parse(resp->nonce.p, resp->nonce.l, made_ms, mac) < 0 ||
-        nonce_mac(c, *made_ms, &msg->src, want) < 0 || !same_bytes(mac, want, SIP_NONCE_MAC_LEN) ||
-        *made_ms > tmr_jiffies()) {
+    if (sip_nonce_parse(resp->nonce.p, resp->nonce.l, made_ms, &seq, mac) < 0 ||
+        nonce_mac(c, *made_ms, seq, &msg->src, want) < 0 ||
+        !same_bytes(mac, want, SIP_NONCE_MAC_LEN) || *made_ms > tmr_jiffies()) {
         challenge(c, msg, false);
         return 1;
     }

@@ -120,7 +120,7 @@ int sip_hdr_delta_parse(const char *p, size_t n, uint32_t *delta_s, enum sip_ref
     return 0;
 }
 
-void sip_nonce_format(uint64_t made_ms, const uint8_t mac[SIP_NONCE_MAC_LEN],
+void sip_nonce_format(uint64_t made_ms, uint32_t seq, const uint8_t mac[SIP_NONCE_MAC_LEN],
                       char out[SIP_NONCE_LEN + 1])
 {
     static const char digits[] = "0123456789abcdef";
@@ -128,16 +128,21 @@ void sip_nonce_format(uint64_t made_ms, const uint8_t mac[SIP_NONCE_MAC_LEN],
     for (int i = 0; i < 16; i++) {
         out[i] = digits[(made_ms >> (60 - 4 * i)) & 0xf];
     }
+    for (int i = 0; i < 8; i++) {
+        out[16 + i] = digits[(seq >> (28 - 4 * i)) & 0xf];
+    }
     for (int i = 0; i < SIP_NONCE_MAC_LEN; i++) {
-        out[16 + 2 * i] = digits[mac[i] >> 4];
-        out[17 + 2 * i] = digits[mac[i] & 0xf];
+        out[24 + 2 * i] = digits[mac[i] >> 4];
+        out[25 + 2 * i] = digits[mac[i] & 0xf];
     }
     out[SIP_NONCE_LEN] = '\0';
 }
 
-int sip_nonce_parse(const char *p, size_t n, uint64_t *made_ms, uint8_t mac[SIP_NONCE_MAC_LEN])
+int sip_nonce_parse(const char *p, size_t n, uint64_t *made_ms, uint32_t *seq,
+                    uint8_t mac[SIP_NONCE_MAC_LEN])
 {
     uint64_t ms = 0;
+    uint32_t sq = 0;
 
     if (n != SIP_NONCE_LEN) {
         return MDT_E(PARSE);
@@ -150,8 +155,12 @@ int sip_nonce_parse(const char *p, size_t n, uint64_t *made_ms, uint8_t mac[SIP_
     for (int i = 0; i < 16; i++) {
         ms = ms << 4 | (uint64_t)hex_val(p[i]);
     }
+    for (int i = 16; i < 24; i++) {
+        sq = sq << 4 | (uint32_t)hex_val(p[i]);
+    }
     *made_ms = ms;
-    return hex_decode(p + 16, mac, SIP_NONCE_MAC_LEN);
+    *seq = sq;
+    return hex_decode(p + 24, mac, SIP_NONCE_MAC_LEN);
 }
 
 int sip_hdr_nc_parse(const char *p, size_t n, uint32_t *nc)

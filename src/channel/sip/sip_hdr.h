@@ -26,18 +26,20 @@ enum sip_refresher {
  * of more than 10 digits, a refresher that is not uac or uas, a stray character). */
 int sip_hdr_delta_parse(const char *p, size_t n, uint32_t *delta_s, enum sip_refresher *refresher);
 
-/* Our digest nonce: 16 hex digits of the time it was made (ms) and 32 of a MAC over it and the
- * peer's address (sip_auth.c makes the MAC). */
+/* Our digest nonce: 16 hex digits of the time it was made (ms), 8 of a sequence number (two
+ * challenges in the same millisecond differ) and 32 of a MAC over them and the peer's address
+ * (sip_auth.c makes the MAC). */
 #define SIP_NONCE_MAC_LEN 16
-#define SIP_NONCE_LEN (16 + 2 * SIP_NONCE_MAC_LEN)
+#define SIP_NONCE_LEN (16 + 8 + 2 * SIP_NONCE_MAC_LEN)
 
-/* Write the nonce of made_ms and mac in out (SIP_NONCE_LEN + 1 bytes, NUL-terminated). */
-void sip_nonce_format(uint64_t made_ms, const uint8_t mac[SIP_NONCE_MAC_LEN],
+/* Write the nonce of made_ms, seq and mac in out (SIP_NONCE_LEN + 1 bytes, NUL-terminated). */
+void sip_nonce_format(uint64_t made_ms, uint32_t seq, const uint8_t mac[SIP_NONCE_MAC_LEN],
                       char out[SIP_NONCE_LEN + 1]);
 
 /* Read a nonce of n bytes back. Returns 0 or -MDT_EPARSE (not SIP_NONCE_LEN lowercase hex
  * digits: a nonce we did not make). */
-int sip_nonce_parse(const char *p, size_t n, uint64_t *made_ms, uint8_t mac[SIP_NONCE_MAC_LEN]);
+int sip_nonce_parse(const char *p, size_t n, uint64_t *made_ms, uint32_t *seq,
+                    uint8_t mac[SIP_NONCE_MAC_LEN]);
 
 /* Read a nonce count of n bytes: exactly 8 hex digits (RFC 2617 §3.2.2). Returns 0 or
  * -MDT_EPARSE. */

@@ -120,6 +120,7 @@ struct sip_channel {
     struct tmr stop_tmr;
     /* digest (sip_auth.c): the nonces' MAC key, drawn at start, never logged */
     struct hmac *nonce_hmac;
+    uint32_t nonce_seq; /* the last challenge's: nonces of one millisecond differ */
     struct sip_auth_fail fails[SIP_AUTH_FAIL_ADDRS];
     struct sip_auth_seen seen[SIP_AUTH_SEEN_MAX];
     uint64_t seen_floor_ms; /* the newest nonce let go from seen */
