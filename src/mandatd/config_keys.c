@@ -267,3 +267,4 @@ _Static_assert(sizeof(limits_keys) / sizeof(limits_keys[0]) <= SECTION_KEYS_MAX,
 _Static_assert(sizeof(sms_keys) / sizeof(sms_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
 _Static_assert(sizeof(smpp_keys) / sizeof(smpp_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
 _Static_assert(sizeof(kannel_keys) / sizeof(kannel_keys[0]) <= SECTION_KEYS_MAX, "keys_seen");
+_Static_assert(sizeof(sip_keys) / sizeof(sip_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
