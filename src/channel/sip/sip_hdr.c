@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "base/error.h"
+#include "base/hex.h"
 #include "channel/sip/sip_hdr.h"
 
 static bool is_blank(char c)
@@ -22,26 +23,12 @@ static size_t skip_blanks(const char *p, size_t n, size_t i)
     return i;
 }
 
-/* The value of a hex digit, or -1. Lowercase and uppercase both. */
-static int hex_val(char c)
-{
-    if (c >= '0' && c <= '9') {
-        return c - '0';
-    }
-    if (c >= 'a' && c <= 'f') {
-        return c - 'a' + 10;
-    }
-    if (c >= 'A' && c <= 'F') {
-        return c - 'A' + 10;
-    }
-    return -1;
-}
-
-/* Decode 2 * len hex digits of p into out. Returns 0 or -MDT_EPARSE. */
-static int hex_decode(const char *p, uint8_t *out, size_t len)
+/* Decode 2 * len hex digits of p into out; unlike base's hex_decode, p need not end there.
+ * Returns 0 or -MDT_EPARSE. */
+static int hex_read(const char *p, uint8_t *out, size_t len)
 {
     for (size_t i = 0; i < len; i++) {
-        int hi = hex_val(p[2 * i]), lo = hex_val(p[2 * i + 1]);
+        int hi = hex_digit(p[2 * i]), lo = hex_digit(p[2 * i + 1]);
 
         if (hi < 0 || lo < 0) {
             return MDT_E(PARSE);
@@ -131,11 +118,7 @@ void sip_nonce_format(uint64_t made_ms, uint32_t seq, const uint8_t mac[SIP_NONC
     for (int i = 0; i < 8; i++) {
         out[16 + i] = digits[(seq >> (28 - 4 * i)) & 0xf];
     }
-    for (int i = 0; i < SIP_NONCE_MAC_LEN; i++) {
-        out[24 + 2 * i] = digits[mac[i] >> 4];
-        out[25 + 2 * i] = digits[mac[i] & 0xf];
-    }
-    out[SIP_NONCE_LEN] = '\0';
+    hex_encode(mac, SIP_NONCE_MAC_LEN, out + 24); /* and the NUL at SIP_NONCE_LEN */
 }
 
 int sip_nonce_parse(const char *p, size_t n, uint64_t *made_ms, uint32_t *seq,
@@ -153,14 +136,14 @@ int sip_nonce_parse(const char *p, size_t n, uint64_t *made_ms, uint32_t *seq,
         }
     }
     for (int i = 0; i < 16; i++) {
-        ms = ms << 4 | (uint64_t)hex_val(p[i]);
+        ms = ms << 4 | (uint64_t)hex_digit(p[i]);
     }
     for (int i = 16; i < 24; i++) {
-        sq = sq << 4 | (uint32_t)hex_val(p[i]);
+        sq = sq << 4 | (uint32_t)hex_digit(p[i]);
     }
     *made_ms = ms;
     *seq = sq;
-    return hex_decode(p + 24, mac, SIP_NONCE_MAC_LEN);
+    return hex_read(p + 24, mac, SIP_NONCE_MAC_LEN);
 }
 
 int sip_hdr_nc_parse(const char *p, size_t n, uint32_t *nc)
@@ -171,7 +154,7 @@ int sip_hdr_nc_parse(const char *p, size_t n, uint32_t *nc)
         return MDT_E(PARSE);
     }
     for (size_t i = 0; i < n; i++) {
-        int d = hex_val(p[i]);
+        int d = hex_digit(p[i]);
 
         if (d < 0) {
             return MDT_E(PARSE);
@@ -215,7 +198,7 @@ int sip_digest_user_parse(const char *line, size_t n, struct sip_digest_user *ou
         rc = MDT_E(PARSE);
     }
     if (rc == 0) {
-        rc = hex_decode(line + i, out->ha1, SIP_DIGEST_HA1_LEN);
+        rc = hex_read(line + i, out->ha1, SIP_DIGEST_HA1_LEN);
     }
     if (rc < 0) {
         memset(out, 0, sizeof(*out));
