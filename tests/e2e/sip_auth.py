@@ -5,9 +5,9 @@
 # per fact; never prints the password. A call it holds answers mandat's own refreshes (a
 # re-INVITE without a body gets our offer in the 200) and mandat's BYE.
 # Usage: sip_auth.py auth PORT SRC_IP USER PASS CASE [SECONDS]
-#          CASE: none | good | wrong | replay | stale | forged | lock
+#          CASE: none | good | wrong | replay | stale | forged | lock | garbage
 #        sip_auth.py timer PORT USER PASS CASE
-#          CASE: echo | small | expire | reinvite | update | uas
+#          CASE: echo | small | expire | reinvite | update | uas | bad
 import hashlib
 import random
 import re
@@ -179,6 +179,24 @@ def auth_case(port, src, case, seconds):
         chall["nonce"] = "0" * 56
         code, headers = c.invite(authorization("INVITE", c.uri, chall, user, password))
         print("forged: %d stale=%s" % (code, challenge_of(headers).get("stale", "no")))
+    elif case == "garbage":
+        good = authorization("INVITE", c.uri, chall, user, password)
+        bad = ["Digest", "Basic dHJ1bms6eA==", 'Digest username="%s"' % user, "Digest " + "a=" * 2000,
+               good.replace("qop=auth", "qop=auth-int"), good.replace("nc=00000001", "nc=0"),
+               good.replace("nc=00000001", "nc=1"), good.replace('cnonce="', 'xnonce="'),
+               good.replace('realm="', 'realm="x'), 'Digest realm="%s", nonce="%s", uri="x", '
+               'response="", username="%s"' % (chall["realm"], chall["nonce"], user),
+               "\x00\xff" * 10]
+        codes = []
+        for b in bad:
+            b = b if b.endswith("\r\n") else b + "\r\n"
+            code, _ = c.invite("Authorization: " + b.replace("Authorization: ", ""))
+            codes.append(code)
+        print("garbage: " + " ".join("%d" % x for x in codes))
+        code, headers = c.invite()
+        code, _ = c.invite(authorization("INVITE", c.uri, challenge_of(headers), user, password))
+        print("after garbage: %d" % code)
+        print("bye: " + c.bye())
     elif case == "lock":
         for i in range(seconds):
             code, headers = c.invite(authorization("INVITE", c.uri, chall, user, password + "x"))
@@ -195,6 +213,12 @@ def timer_case(port, case):
     c = Call(port, "127.0.0.1", "timer-" + case)
     se = {"echo": 90, "small": 3, "expire": 6, "reinvite": 6, "update": 6}.get(case)
     extra = "Supported: timer\r\nSession-Expires: %d\r\n" % se if se else ""
+    if case == "bad":
+        for value in ("Session-Expires: abc", "Session-Expires: 90;refresher=both",
+                      "Min-SE: -1", "Session-Expires: 99999999999"):
+            code, _ = c.invite_auth("Supported: timer\r\n%s\r\n" % value)
+            print("bad %s: %d" % (value, code))
+        return
     code, headers = c.invite_auth(extra)
     print("%s: %d session-expires=%s require=%s min-se=%s" % (
         case, code, headers.get("session-expires", "-"), headers.get("require", "-"),

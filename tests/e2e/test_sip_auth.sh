@@ -74,6 +74,12 @@ want stale "$got" "stale: 401 stale=true" "after stale: 200" "bye: 200"
 # A nonce we did not make: a new challenge, not a failure.
 got=$(run auth "$sport" 127.0.0.1 "$user" "$secret" forged)
 want forged "$got" "forged: 401 stale=no"
+# Malformed or incomplete Authorization headers (no parameters, Basic, no nonce, 2 000
+# parameters, qop=auth-int, a short nc, no cnonce, another realm, bytes): a new challenge each,
+# not a failure; an empty response under a good nonce is a wrong one (403). Then the password
+# still works from that address.
+got=$(run auth "$sport" 127.0.0.1 "$user" "$secret" garbage)
+want garbage "$got" "garbage: 401 401 401 401 401 401 401 401 401 403 401" "after garbage: 200" "bye: 200"
 # Three failures from 127.0.0.3: it then gets 403 without a challenge, even with the password.
 got=$(run auth "$sport" 127.0.0.3 "$user" "$secret" lock 3)
 want lock "$got" "try 1: 403" "try 3: 403" "locked: 403" "locked with the password: 403"
@@ -81,7 +87,7 @@ log_has "lock logged" "sip: INVITE from 127.0.0.3:[0-9]* refused: 3 failed authe
 
 # Session timers (RFC 4028), several calls at once (each its own socket).
 tpids=()
-for c in echo small expire reinvite update uas; do
+for c in echo small expire reinvite update uas bad; do
   python3 "$tool" timer "$sport" "$user" "$secret" $c >"$dir/timer-$c.txt" 2>&1 &
   tpids+=($!)
 done
@@ -89,6 +95,8 @@ wait "${tpids[@]}" || true
 cat "$dir"/timer-*.txt >>"$out"
 want echo "$(cat "$dir/timer-echo.txt")" "echo: 200 session-expires=90;refresher=uac require=timer" "bye: 200"
 want small "$(cat "$dir/timer-small.txt")" "small: 422 session-expires=- require=- min-se=6"
+want bad "$(cat "$dir/timer-bad.txt")" "bad Session-Expires: abc: 400" \
+  "bad Session-Expires: 90;refresher=both: 400" "bad Min-SE: -1: 400" "bad Session-Expires: 99999999999: 400"
 # Not refreshed: BYE at 6 - min(32, 6/3) = 4 s (RFC 4028 §10).
 got=$(cat "$dir/timer-expire.txt")
 want expire "$got" "expire: 200 session-expires=6;refresher=uac" "bye from mandat after"
