@@ -58,6 +58,11 @@ struct sip_call {
     bool we_refresh;   /* mandat sends the refreshes (re-INVITE at se_s / 2) */
     struct tmr se_tmr; /* BYE when no refresh came in time (RFC 4028 §10) */
     struct tmr refresh_tmr;
+    /* the 200 to the caller's last re-INVITE, sent again until its ACK (sip_timer.c) */
+    struct mbuf *ok_mb;
+    const struct sip_msg *ok_msg;
+    uint32_t ok_cseq, ok_txc;
+    struct tmr ok_tmr, ok_end_tmr;
 };
 
 /* A source address's failed authentications (sip_auth.c). */
@@ -197,9 +202,10 @@ void sip_timer_start(struct sip_call *call, const struct sip_timer_offer *t);
 void sip_timer_refreshed(struct sip_call *call, bool from_request);
 /* Stop call's timers (call ending). */
 void sip_timer_stop(struct sip_call *call);
-/* Answer an UPDATE (RFC 3311) in one of our calls: a session refresh, with an offer or not.
- * Returns false when msg is not an UPDATE. */
-bool sip_timer_update(struct sip_channel *c, const struct sip_msg *msg);
+/* Answer an UPDATE (RFC 3311) in one of our calls (a session refresh, with an offer or not), a
+ * caller's re-INVITE with an offer while the caller refreshes (with Session-Expires in the
+ * 200, sent again until its ACK), and that ACK. Returns false for what sipsess is to handle. */
+bool sip_timer_request(struct sip_channel *c, const struct sip_msg *msg);
 
 /* ---- sip_media.c ---- */
 

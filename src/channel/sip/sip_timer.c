@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Session timers (RFC 4028), which libre 1.1.0's sipsess does not implement: the interval of a
  * new INVITE (422 below our Min-SE), Session-Expires and Require: timer in the 200, UPDATE
- * (RFC 3311) answered here since sipsess does not know it, our own refreshes (a re-INVITE
- * without a body, through sipsess_modify) when mandat is the refresher, and a BYE when a
- * session is not refreshed in time. SIP thread only. */
+ * (RFC 3311) answered here since sipsess does not know it, the caller's refreshing re-INVITEs
+ * answered here with Session-Expires (sipsess's 200 cannot carry it), our own refreshes (a
+ * re-INVITE without a body, through sipsess_modify) when mandat is the refresher, and a BYE
+ * when a session is not refreshed in time. SIP thread only. */
 #include <stdio.h>
 #include <string.h>
 
@@ -140,10 +141,13 @@ void sip_timer_refreshed(struct sip_call *call, bool from_request)
     arm(call);
 }
 
+static void ok_clear(struct sip_call *call);
+
 void sip_timer_stop(struct sip_call *call)
 {
     tmr_cancel(&call->se_tmr);
     tmr_cancel(&call->refresh_tmr);
+    ok_clear(call);
 }
 
 static struct sip_call *call_of_dialog(struct sip_channel *c, const struct sip_msg *msg)
@@ -158,9 +162,10 @@ static struct sip_call *call_of_dialog(struct sip_channel *c, const struct sip_m
     return NULL;
 }
 
-/* The 200 to an UPDATE: Contact (RFC 3311 §5.2), the interval, an SDP answer if it offered. */
-static void update_ok(struct sip_channel *c, const struct sip_call *call, const struct sip_msg *msg,
-                      struct mbuf *desc, bool uac_timer)
+/* The 200 to a refresh: Contact (RFC 3311 §5.2, RFC 3261 §12.1.1), the interval, an SDP answer
+ * if it offered; *mbp (NULL: not wanted) gets the message, to send again. */
+static int refresh_ok(struct sip_channel *c, const struct sip_call *call, const struct sip_msg *msg,
+                      struct mbuf *desc, bool uac_timer, struct mbuf **mbp)
 {
     struct sip_timer_offer t = {
         .se_s = call->se_s, .we_refresh = call->we_refresh, .uac_timer = uac_timer};
@@ -169,59 +174,131 @@ static void update_ok(struct sip_channel *c, const struct sip_call *call, const 
 
     sip_timer_headers(&t, hdrs, sizeof(hdrs));
     sip_contact_set(&contact, "mandat", &msg->dst, msg->tp);
-    (void)sip_treplyf(
-        NULL, NULL, c->sip, msg, true, 200, "OK", "%H%s%sContent-Length: %zu\r\n\r\n%b",
+    return sip_treplyf(
+        NULL, mbp, c->sip, msg, true, 200, "OK", "%H%s%sContent-Length: %zu\r\n\r\n%b",
         sip_contact_print, &contact, hdrs, desc != NULL ? "Content-Type: application/sdp\r\n" : "",
         desc != NULL ? mbuf_get_left(desc) : (size_t)0, desc != NULL ? mbuf_buf(desc) : NULL,
         desc != NULL ? mbuf_get_left(desc) : (size_t)0);
 }
 
-bool sip_timer_update(struct sip_channel *c, const struct sip_msg *msg)
+/* The 200 to a re-INVITE is the UAS core's to send again until the ACK (RFC 3261 §13.3.1.4):
+ * every T1, doubling up to T2, for 64 * T1. */
+static void ok_clear(struct sip_call *call)
 {
-    struct sip_call *call;
+    tmr_cancel(&call->ok_tmr);
+    tmr_cancel(&call->ok_end_tmr);
+    call->ok_mb = mem_deref(call->ok_mb);
+    call->ok_msg = mem_deref((void *)call->ok_msg);
+}
+
+static void on_ok_resend(void *arg)
+{
+    struct sip_call *call = arg;
+    uint64_t next_ms = (uint64_t)SIP_T1 << ++call->ok_txc;
+
+    (void)sip_send(call->c->sip, call->ok_msg->sock, call->ok_msg->tp, &call->ok_msg->src,
+                   call->ok_mb);
+    tmr_start(&call->ok_tmr, next_ms < SIP_T2 ? next_ms : SIP_T2, on_ok_resend, call);
+}
+
+static void on_ok_unacked(void *arg)
+{
+    struct sip_call *call = arg;
+
+    log_info("sip: call %u: no ACK to the 200 of its re-INVITE, hanging up", call->id);
+    sip_ua_call_end(call); /* RFC 3261 §13.3.1.4: the session ends with a BYE */
+}
+
+/* A refresh (UPDATE, or a re-INVITE with an offer) in call: its interval, our answer, the 200.
+ * Every outcome is answered here. */
+static void refresh_request(struct sip_channel *c, struct sip_call *call, const struct sip_msg *msg,
+                            bool invite)
+{
     enum sip_refresher refresher;
     uint32_t se_s, min_se_s;
     struct mbuf *desc = NULL;
     bool uac_timer;
 
-    if (pl_strcmp(&msg->met, "UPDATE") != 0) {
-        return false;
-    }
-    call = call_of_dialog(c, msg);
-    if (call == NULL) {
-        (void)sip_reply(c->sip, msg, 481, "Call/Transaction Does Not Exist");
-        return true;
-    }
     if (!sip_dialog_rseq_valid(sipsess_dialog(call->sess), msg)) {
-        (void)sip_reply(c->sip, msg, 500, "Server Internal Error");
-        return true;
+        (void)sip_treply(NULL, c->sip, msg, 500, "Server Internal Error");
+        return;
     }
     if (headers_read(c, msg, &se_s, &refresher, &min_se_s) != 0) {
-        return true;
+        return;
     }
     if (se_s != 0 && se_s < c->min_se_s) {
         refuse_small(c, msg, se_s);
-        return true;
+        return;
     }
     if (mbuf_get_left(msg->mb) > 0) {
         int scode = sip_media_offer(call->media, msg, &desc);
 
         if (scode != 0) {
             (void)sip_treply(NULL, c->sip, msg, (uint16_t)scode, "Not Acceptable Here");
-            return true;
+            return;
         }
+    }
+    if (invite) {
+        (void)sip_dialog_update(sipsess_dialog(call->sess), msg); /* a target refresh */
     }
     uac_timer = sip_msg_hdr_has_value(msg, SIP_HDR_SUPPORTED, "timer");
     if (se_s != 0) {
-        /* §9 applied to a refresh: the interval and refresher the UPDATE asks */
+        /* §9 applied to a refresh: the interval and refresher the request asks */
         call->se_s = se_s;
         call->we_refresh = refresher == SIP_REFRESHER_UAS || !uac_timer;
     }
-    update_ok(c, call, msg, desc, uac_timer);
-    mem_deref(desc);
-    if (call->se_s != 0) {
-        log_info("sip: call %u: session refreshed by UPDATE", call->id);
-        arm(call);
+    if (refresh_ok(c, call, msg, desc, uac_timer, invite ? &call->ok_mb : NULL) == 0 && invite) {
+        call->ok_msg = mem_ref((void *)msg);
+        call->ok_cseq = msg->cseq.num;
+        call->ok_txc = 0;
+        tmr_start(&call->ok_tmr, SIP_T1, on_ok_resend, call);
+        tmr_start(&call->ok_end_tmr, 64 * SIP_T1, on_ok_unacked, call);
     }
+    mem_deref(desc);
+    log_info("sip: call %u: session refreshed by %s", call->id, invite ? "re-INVITE" : "UPDATE");
+    arm(call);
+}
+
+bool sip_timer_request(struct sip_channel *c, const struct sip_msg *msg)
+{
+    bool update = pl_strcmp(&msg->met, "UPDATE") == 0;
+    struct sip_call *call;
+
+    if (!update && (!pl_isset(&msg->to.tag) ||
+                    (pl_strcmp(&msg->met, "INVITE") != 0 && pl_strcmp(&msg->met, "ACK") != 0))) {
+        return false;
+    }
+    call = call_of_dialog(c, msg);
+    if (update) {
+        if (call == NULL) {
+            (void)sip_reply(c->sip, msg, 481, "Call/Transaction Does Not Exist");
+        } else {
+            refresh_request(c, call, msg, false);
+        }
+        return true;
+    }
+    if (call == NULL) {
+        return false; /* sipsess answers 481, or drops a stray ACK */
+    }
+    if (pl_strcmp(&msg->met, "ACK") == 0) {
+        if (call->ok_mb == NULL || msg->cseq.num != call->ok_cseq) {
+            return false; /* the ACK of a 200 sipsess sent */
+        }
+        ok_clear(call);
+        return true;
+    }
+    /* A re-INVITE. sipsess answers it without Session-Expires (RFC 4028 §7.4: the caller would
+     * then stop refreshing), so mandat answers those it can: with an offer (an offerless one
+     * needs our offer, which sipsess holds), while the caller refreshes (when mandat does,
+     * sipsess knows of its own re-INVITE in flight and answers a crossing one 491). */
+    if (call->we_refresh || mbuf_get_left(msg->mb) == 0) {
+        return false;
+    }
+    if (call->ok_mb != NULL) {
+        (void)sip_treplyf(NULL, NULL, c->sip, msg, false, 500, "Server Internal Error",
+                          "Retry-After: 1\r\nContent-Length: 0\r\n\r\n"); /* §14.2 */
+        return true;
+    }
+    refresh_request(c, call, msg, true);
     return true;
 }

@@ -208,6 +208,8 @@ static void call_accept(struct sip_channel *c, const struct sip_msg *msg,
     call->id = ++c->next_call;
     tmr_init(&call->se_tmr);
     tmr_init(&call->refresh_tmr);
+    tmr_init(&call->ok_tmr);
+    tmr_init(&call->ok_end_tmr);
     sip_timer_headers(t, hdrs, sizeof(hdrs));
     scode = sip_media_alloc(&call->media, c, call->id, msg, &desc);
     if (scode != 0) {
@@ -276,7 +278,8 @@ static void on_invite(const struct sip_msg *msg, void *arg)
 
 /* Every request passes here before sipsess: peers off the allow-list get 403 for anything when
  * the allow-list is required, OPTIONS (a trunk's keep-alive, RFC 3261 §11.2) gets 200 with what
- * we support, UPDATE is ours (sipsess does not know it). Under auth = digest or allow_or_digest
+ * we support, UPDATE is ours (sipsess does not know it), and so are the caller's refreshing
+ * re-INVITEs (sip_timer.c). Under auth = digest or allow_or_digest
  * any address reaches sipsess: a new INVITE is authenticated there, and a request in a dialog
  * belongs to a call that was. */
 static bool on_request(const struct sip_msg *msg, void *arg)
@@ -298,7 +301,7 @@ static bool on_request(const struct sip_msg *msg, void *arg)
                                        "Supported: timer\r\nContent-Length: 0\r\n\r\n");
         return true;
     }
-    return sip_timer_update(c, msg);
+    return sip_timer_request(c, msg);
 }
 
 int sip_ua_start(struct sip_channel *c)
