@@ -204,12 +204,15 @@ def auth_case(port, src, case, seconds):
         for i in range(seconds):
             code, headers = c.invite(authorization("INVITE", c.uri, chall, user, password + "x"))
             print("try %d: %d" % (i + 1, code))
+            last = chall
             code, headers = c.invite()
             chall = challenge_of(headers)
         print("locked: %d" % code)
-        if code == 401:
-            code, _ = c.invite(authorization("INVITE", c.uri, chall, user, password))
+        # the right password under the last nonce given (the lock is checked first)
+        code, _ = c.invite(authorization("INVITE", c.uri, last, user, password))
         print("locked with the password: %d" % code)
+        code, _ = c.invite()
+        print("locked again: %d" % code)
 
 
 def timer_case(port, case):

@@ -82,8 +82,12 @@ got=$(run auth "$sport" 127.0.0.1 "$user" "$secret" garbage)
 want garbage "$got" "garbage: 401 401 401 401 401 401 401 401 401 403 401" "after garbage: 200" "bye: 200"
 # Three failures from 127.0.0.3: it then gets 403 without a challenge, even with the password.
 got=$(run auth "$sport" 127.0.0.3 "$user" "$secret" lock 3)
-want lock "$got" "try 1: 403" "try 3: 403" "locked: 403" "locked with the password: 403"
+want lock "$got" "try 1: 403" "try 3: 403" "locked: 403" "locked with the password: 403" \
+  "locked again: 403"
 log_has "lock logged" "sip: INVITE from 127.0.0.3:[0-9]* refused: 3 failed authentications"
+# Logged once however many attempts follow (a flood is not a flood of log lines).
+n=$(grep -c "refused: 3 failed authentications" "$dir/mandatd.log" || true)
+if [ "$n" = 1 ]; then ok; else bad "the lock logged $n times"; fi
 
 # Session timers (RFC 4028), several calls at once (each its own socket).
 tpids=()

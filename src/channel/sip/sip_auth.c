@@ -347,9 +347,16 @@ int sip_auth_check(struct sip_channel *c, const struct sip_msg *msg)
     if (f != NULL && f->count >= c->fail_max) {
         char peer[64];
 
-        (void)re_snprintf(peer, sizeof(peer), "%J", &msg->src);
-        log_warn("sip: INVITE from %s refused: %u failed authentications ([sip] auth_fail_max)",
-                 peer, f->count);
+        /* Locked: logged once (a flood is not a flood of lines), and kept locked while it
+         * keeps trying (auth_fail_lock counts from its last attempt). */
+        if (f->count == c->fail_max) {
+            (void)re_snprintf(peer, sizeof(peer), "%J", &msg->src);
+            log_warn("sip: INVITE from %s refused: %u failed authentications ([sip] "
+                     "auth_fail_max), locked for %llu s after its last attempt",
+                     peer, f->count, (unsigned long long)(c->fail_lock_ms / 1000));
+            f->count++;
+        }
+        f->last_ms = tmr_jiffies();
         (void)sip_treply(NULL, c->sip, msg, 403, "Forbidden");
         return 1;
     }
