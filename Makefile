@@ -39,7 +39,7 @@ test-release:
 # libFuzzer targets, each for FUZZ_SECONDS on a copy of its seed corpus.
 fuzz: deps
 	CC=clang cmake -S . -B build/fuzz -DMDT_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
-	cmake --build build/fuzz -j$(JOBS) --target fuzz_money fuzz_config fuzz_gsm fuzz_smpp_pdu fuzz_command fuzz_api fuzz_social fuzz_http_target fuzz_http_head fuzz_card fuzz_sip_info fuzz_iso8583 fuzz_pin_block fuzz_speak fuzz_dtmf fuzz_voice fuzz_iso_host
+	cmake --build build/fuzz -j$(JOBS) --target fuzz_money fuzz_config fuzz_gsm fuzz_smpp_pdu fuzz_command fuzz_api fuzz_social fuzz_http_target fuzz_http_head fuzz_card fuzz_sip_info fuzz_sip_hdr fuzz_iso8583 fuzz_pin_block fuzz_speak fuzz_dtmf fuzz_voice fuzz_iso_host
 	scripts/fuzz.sh build/fuzz $(FUZZ_SECONDS)
 
 bench: build

@@ -9,7 +9,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 status=0
-for target in money config gsm smpp_pdu command api social http_target http_head card sip_info iso8583 pin_block speak dtmf voice iso_host; do
+for target in money config gsm smpp_pdu command api social http_target http_head card sip_info sip_hdr iso8583 pin_block speak dtmf voice iso_host; do
   cp -r "$top/tests/fuzz/corpus/$target" "$scratch/$target"
   echo "fuzz: $target for ${seconds}s"
   # gsm: texts long enough to need more than SMS_PARTS_MAX parts.

@@ -83,6 +83,11 @@ void cmd_merchant_usage(FILE *out);
 int cmd_webhook(struct cli *c, int argc, char **argv);
 void cmd_webhook_usage(FILE *out);
 
+/* ---- a SIP trunk's digest credentials (cmd_sip.c) ---- */
+
+int cmd_sip_user(struct cli *c, int argc, char **argv);
+void cmd_sip_user_usage(FILE *out);
+
 /* ---- the phone channel's prompts (cmd_prompt.c) ---- */
 
 int cmd_prompt(struct cli *c, int argc, char **argv);

@@ -28,6 +28,7 @@ static const struct cli_command commands[] = {
     {"sms", cmd_sms, cmd_sms_usage, "send an SMS to mandatd as if from a phone"},
     {"phone", cmd_phone, cmd_phone_usage, "an interactive phone on mandatd"},
     {"prompt", cmd_prompt, cmd_prompt_usage, "hear a phone prompt (WAV) or its words"},
+    {"sip-user", cmd_sip_user, cmd_sip_user_usage, "a SIP trunk's digest line for [sip] auth_file"},
 };
 
 #define COMMAND_COUNT (sizeof(commands) / sizeof(commands[0]))

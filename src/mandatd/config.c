@@ -392,6 +392,13 @@ void config_defaults(struct mandat_config *cfg)
     cfg->sip.retry_after_s = 30;
     cfg->sip.rtp_timeout_s = 60; /* G.711 trunks send every 20 ms; a minute is a dead caller */
     snprintf(cfg->sip.allow, sizeof(cfg->sip.allow), "127.0.0.1 ::1");
+    snprintf(cfg->sip.auth, sizeof(cfg->sip.auth), "allow");
+    snprintf(cfg->sip.auth_realm, sizeof(cfg->sip.auth_realm), "mandat");
+    cfg->sip.nonce_life_s = 300; /* five minutes: a trunk answers a challenge in milliseconds */
+    cfg->sip.auth_fail_max = 5;  /* a mistyped password is seen in a few tries */
+    cfg->sip.auth_fail_lock_s = 300;
+    cfg->sip.session_expires_s = 1800; /* RFC 4028 §4 recommends 30 minutes */
+    cfg->sip.min_se_s = 90;            /* RFC 4028 §4: the minimum */
 }
 
 _Static_assert(ENGINE_BATCH_MAX <= BATCH_MAX_MAX && ENGINE_QUEUE_MAX <= QUEUE_DEPTH_MAX,
@@ -535,10 +542,14 @@ int config_resolve_paths(struct mandat_config *cfg, const char *config_path, str
         char *path;
         size_t cap;
         const char *key;
-    } paths[8 + CONFIG_SMPP_LINKS_MAX + 4 * CONFIG_ISO_LINKS_MAX];
+    } paths[11 + (CONFIG_SMPP_LINKS_MAX - 1) + 4 * CONFIG_ISO_LINKS_MAX];
     size_t n = 0;
 
-#define PATH_OF(field, name) paths[n++] = (__typeof__(paths[0])){(field), sizeof(field), (name)}
+#define PATH_OF(field, name)                                                                       \
+    do {                                                                                           \
+        MDT_ASSERT(n < sizeof(paths) / sizeof(paths[0]));                                          \
+        paths[n++] = (__typeof__(paths[0])){(field), sizeof(field), (name)};                       \
+    } while (0)
     mdt_err_clear(err);
     if (slash == NULL) {
         return 0; /* a config in the working directory: its paths already are */
@@ -557,6 +568,7 @@ int config_resolve_paths(struct mandat_config *cfg, const char *config_path, str
     PATH_OF(cfg->acquirer.state_file, "[acquirer] state_file");
     PATH_OF(cfg->social.tls_ca_file, "[social] tls_ca_file");
     PATH_OF(cfg->smpp.tls_ca_file, "[smpp] tls_ca_file");
+    PATH_OF(cfg->sip.auth_file, "[sip] auth_file");
     for (uint32_t i = 0; i < cfg->smpp_more_count; i++) {
         PATH_OF(cfg->smpp_more[i].tls_ca_file, "[smpp.<name>] tls_ca_file");
     }
@@ -567,7 +579,6 @@ int config_resolve_paths(struct mandat_config *cfg, const char *config_path, str
         PATH_OF(cfg->iso[i].zpk_file, "[iso8583.<name>] zpk_file");
     }
 #undef PATH_OF
-    MDT_ASSERT(n <= sizeof(paths) / sizeof(paths[0]));
     for (size_t i = 0; i < n; i++) {
         int rc = resolve_one(paths[i].path, paths[i].cap, config_path, dir_len, paths[i].key, err);
 

@@ -162,6 +162,14 @@ struct mandat_config {
         uint32_t rtp_timeout_s; /* rtp_timeout = 60: a call with no RTP that long is ended */
         char allow[256];        /* allow = 127.0.0.1 ::1: the trunk's addresses; others get 403 */
         char trusted[256];      /* trusted = (empty): peers whose P-Asserted-Identity is believed */
+        char auth[24];          /* auth = allow | digest | allow_or_digest | allow_and_digest */
+        char auth_realm[64];    /* auth_realm = mandat: the digest realm */
+        char auth_file[CONFIG_PATH_MAX]; /* auth_file: "user:realm:HA1" lines, mode 0600 */
+        uint32_t nonce_life_s;           /* nonce_life = 300 */
+        uint32_t auth_fail_max;          /* auth_fail_max = 5 */
+        uint32_t auth_fail_lock_s;       /* auth_fail_lock = 300 */
+        uint32_t session_expires_s;      /* session_expires = 1800 (RFC 4028) */
+        uint32_t min_se_s;               /* min_se = 90 (RFC 4028 §4; lower for tests only) */
     } sip;
     /* [iso8583.<name>]: the card networks' switches of the issuer host (issue 15;
      * docs/mandat.conf): iso[0..iso_count). */
@@ -172,9 +180,9 @@ struct mandat_config {
         char tls_cert[CONFIG_PATH_MAX];
         char tls_key[CONFIG_PATH_MAX];
         char tls_ca[CONFIG_PATH_MAX];
-        uint32_t in_flight;      /* in_flight = 64: requests per connection, then 91 */
-        uint32_t answer_ms;      /* answer_ms = 5000: the network's time budget, then 91 */
-        uint32_t echo_idle_s;    /* echo_idle = 60: our 0800/301 on a silent connection */
+        uint32_t in_flight;             /* in_flight = 64: requests per connection, then 91 */
+        uint32_t answer_ms;             /* answer_ms = 5000: the network's time budget, then 91 */
+        uint32_t echo_idle_s;           /* echo_idle = 60: our 0800/301 on a silent connection */
         char zpk_file[CONFIG_PATH_MAX]; /* zpk_file: the zone PIN key, hex, mode 0600 */
         char zpk_alg[8];                /* zpk_alg = tdes | aes128 | aes256 */
         int64_t cash_day_max;           /* cash_day_max = 500 EUR per card per day; none */

@@ -30,8 +30,8 @@
 #define QUOTE_MAX 40
 #define QUOTE_BUF (QUOTE_MAX + 4)
 
-/* Keys of any one section at most ([smpp] has 15); one bit each in section.keys_seen. */
-#define SECTION_KEYS_MAX 16
+/* Keys of any one section at most ([sip] has 17); one bit each in section.keys_seen (32). */
+#define SECTION_KEYS_MAX 32
 
 #define WORDS_COUNT(w) ((int)(sizeof(w) / sizeof((w)[0])))
 

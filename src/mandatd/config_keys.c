@@ -179,6 +179,15 @@ static const struct key_def sip_keys[] = {
     {"rtp_timeout", config_set_u32, CFG_OFF(sip.rtp_timeout_s), 1, 3600, 0},
     {"allow", config_set_string, SIP_STR(allow), 0},
     {"trusted", config_set_string, SIP_STR(trusted), 0},
+    {"auth", config_set_string, SIP_STR(auth), 0},
+    {"auth_realm", config_set_string, SIP_STR(auth_realm), 0},
+    {"auth_file", config_set_string, SIP_STR(auth_file), 0},
+    {"nonce_life", config_set_u32, CFG_OFF(sip.nonce_life_s), 1, 3600, 0},
+    {"auth_fail_max", config_set_u32, CFG_OFF(sip.auth_fail_max), 1, 100, 0},
+    {"auth_fail_lock", config_set_u32, CFG_OFF(sip.auth_fail_lock_s), 1, 86400, 0},
+    /* RFC 4028 §4: 90 s at least; lower values are for tests that cannot wait a minute */
+    {"session_expires", config_set_u32, CFG_OFF(sip.session_expires_s), 1, 86400, 0},
+    {"min_se", config_set_u32, CFG_OFF(sip.min_se_s), 1, 86400, 0},
 };
 
 #define ISO_STR(field) CFG_OFF(iso[0].field), 0, sizeof(((struct mandat_config *)0)->iso[0].field) - 1
@@ -258,3 +267,4 @@ _Static_assert(sizeof(limits_keys) / sizeof(limits_keys[0]) <= SECTION_KEYS_MAX,
 _Static_assert(sizeof(sms_keys) / sizeof(sms_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
 _Static_assert(sizeof(smpp_keys) / sizeof(smpp_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");
 _Static_assert(sizeof(kannel_keys) / sizeof(kannel_keys[0]) <= SECTION_KEYS_MAX, "keys_seen");
+_Static_assert(sizeof(sip_keys) / sizeof(sip_keys[0]) <= SECTION_KEYS_MAX, "keys_seen bits");

@@ -1148,6 +1148,30 @@ static void speech_open(struct daemon_sip *s)
     log_info("sip: prompts spoken in %lld ms", (long long)((clock_mono_us() - t0) / 1000));
 }
 
+/* [sip] auth's words. */
+static int auth_mode(const char *text, enum sip_auth_mode *out, struct mdt_err *err)
+{
+    static const struct {
+        const char *name;
+        enum sip_auth_mode mode;
+    } modes[] = {
+        {"allow", SIP_AUTH_ALLOW},
+        {"digest", SIP_AUTH_DIGEST},
+        {"allow_or_digest", SIP_AUTH_ALLOW_OR_DIGEST},
+        {"allow_and_digest", SIP_AUTH_ALLOW_AND_DIGEST},
+    };
+
+    for (size_t i = 0; i < sizeof(modes) / sizeof(modes[0]); i++) {
+        if (strcmp(text, modes[i].name) == 0) {
+            *out = modes[i].mode;
+            return 0;
+        }
+    }
+    return mdt_err_set(err, MDT_E(INVAL),
+                       "[sip] auth '%s': write allow, digest, allow_or_digest or allow_and_digest",
+                       text);
+}
+
 int daemon_start_sip(struct daemon *d, struct mdt_err *err)
 {
     const struct mandat_config *cfg = d->cfg;
@@ -1161,6 +1185,13 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
         .rtp_timeout_s = cfg->sip.rtp_timeout_s,
         .allow = cfg->sip.allow,
         .trusted = cfg->sip.trusted,
+        .auth_realm = cfg->sip.auth_realm,
+        .auth_file = cfg->sip.auth_file,
+        .nonce_life_s = cfg->sip.nonce_life_s,
+        .auth_fail_max = cfg->sip.auth_fail_max,
+        .auth_fail_lock_s = cfg->sip.auth_fail_lock_s,
+        .session_expires_s = cfg->sip.session_expires_s,
+        .min_se_s = cfg->sip.min_se_s,
     };
     struct sip_handlers h = {.event = on_event, .inband = &inband};
     struct daemon_sip *s;
@@ -1168,6 +1199,10 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
 
     if (cfg->sip.listen[0] == '\0') {
         return 0;
+    }
+    rc = auth_mode(cfg->sip.auth, &o.auth, err);
+    if (rc < 0) {
+        return rc;
     }
     s = calloc(1, sizeof(*s));
     if (s == NULL) {
@@ -1201,8 +1236,9 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
     h.ctx = s;
     rc = sip_channel_start(d->base, &o, &h, &s->chan, err);
     if (rc == 0) {
-        log_info("sip: listening on %s (UDP and TCP), at most %u calls", sip_channel_addr(s->chan),
-                 cfg->sip.max_calls);
+        log_info("sip: listening on %s (UDP and TCP), at most %u calls, auth %s, sessions of %u s",
+                 sip_channel_addr(s->chan), cfg->sip.max_calls, cfg->sip.auth,
+                 cfg->sip.session_expires_s);
     }
     return rc;
 }

@@ -78,7 +78,8 @@ PY
 # baresip_start NUMBER [SOURCE.wav]: baresip as the caller NUMBER (E.164) in $dir/baresip ($bs;
 # $dir/baresip-SOURCE with a source), with no sound card (aufile plays SOURCE in, 30 s of
 # silence by default; aubridge takes what comes out, sndfile records it), stopped on exit; sets
-# cport, its ctrl_tcp port, once it listens, and bpid.
+# cport, its ctrl_tcp port, once it listens, and bpid. $baresip_account, if set, is added to the
+# account's parameters (";auth_user=U;auth_pass=P" for digest).
 baresip_start() {
   bs="$dir/baresip${2:+-$(basename "$2" .wav)}"
   mkdir -p "$bs"
@@ -111,7 +112,7 @@ audio_player aubridge,nul
 audio_source aufile,${2:-$bs/silence.wav}
 snd_path $bs
 CONF
-    echo "<sip:$1@127.0.0.1>;regint=0" >"$bs/accounts"
+    echo "<sip:$1@127.0.0.1>;regint=0${baresip_account:-}" >"$bs/accounts"
     baresip -f "$bs" >"$bs/out" 2>&1 &
     bpid=$!
     e2e_track $bpid

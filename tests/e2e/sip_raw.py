@@ -10,6 +10,7 @@
 # once, a number of times (dual). Calls from several numbers that key the same key at once and
 # all hang up the moment mandatd's log shows that each one's answer is being said (burst: their
 # read-backs are then still being synthesised, or queued for it).
+# Digest authentication of the trunk and session timers (RFC 4028) are driven by sip_auth.py.
 # Usage: sip_raw.py options SRC_IP PORT | tcp PORT | busy PORT | info PORT KEY | silent PORT |
 #        garbage PORT | keys PORT FROM | dual PORT KEY PRESSES | burst PORT KEY LOG FROM...
 import random
@@ -29,8 +30,9 @@ import sip_audio
 CALLER = "+33611112222"
 
 
-def request(method, port, lport, call_id, cseq, extra="", body="", to_tag="", ctype=""):
-    branch = "z9hG4bK%08x" % random.getrandbits(32)
+def request(method, port, lport, call_id, cseq, extra="", body="", to_tag="", ctype="",
+            branch=None):
+    branch = branch or "z9hG4bK%08x" % random.getrandbits(32)
     to = "<sip:mandat@127.0.0.1:%d>" % port + (";tag=" + to_tag if to_tag else "")
     head = (
         "%s sip:mandat@127.0.0.1:%d SIP/2.0\r\n"
@@ -271,4 +273,5 @@ def main():
         print("sent: 200")
 
 
-main()
+if __name__ == "__main__":
+    main()

@@ -218,6 +218,7 @@ static void test_paths_follow_the_config(void **state)
     (void)state;
     load_ok(&cfg, "[store]\npath = mandat.db\n[vault]\nkey_file = /etc/mandat/pin.key\n"
                   "[cards]\nkey_ring = keys/cards.keys\n"
+                  "[sip]\nauth_file = trunk.digest\n"
                   "[iso8583.visa]\nlisten = 127.0.0.1:9000\nzpk_file = visa.zpk\n");
     assert_int_equal(config_resolve_paths(&cfg, "/srv/mandat/etc/mandat.conf", &err), 0);
     assert_string_equal(cfg.store_path, "/srv/mandat/etc/mandat.db");
@@ -225,6 +226,7 @@ static void test_paths_follow_the_config(void **state)
     assert_string_equal(cfg.cards.key_ring, "/srv/mandat/etc/keys/cards.keys");
     assert_string_equal(cfg.cards.emboss_file, "/srv/mandat/etc/mandat-emboss.txt"); /* default */
     assert_string_equal(cfg.iso[0].zpk_file, "/srv/mandat/etc/visa.zpk");
+    assert_string_equal(cfg.sip.auth_file, "/srv/mandat/etc/trunk.digest");
     assert_string_equal(cfg.acquirer.state_file, ""); /* empty: memory, stays so */
     load_ok(&cfg, "[store]\npath = postgresql://mandat@db/mandat\n");
     assert_int_equal(config_resolve_paths(&cfg, "etc/mandat.conf", &err), 0);

@@ -11,9 +11,19 @@
 #include <stdint.h>
 
 #include "base/error.h"
+#include "channel/sip/sip_hdr.h"
 
 struct event_base;
 struct sip_channel;
+
+/* Who may call ([sip] auth): the allow-list, digest authentication (RFC 3261 §22, RFC 2617), or
+ * both. */
+enum sip_auth_mode {
+    SIP_AUTH_ALLOW = 0,           /* only addresses in allow; no digest (the default) */
+    SIP_AUTH_DIGEST = 1,          /* any address, every new INVITE authenticated */
+    SIP_AUTH_ALLOW_OR_DIGEST = 2, /* an address in allow is trusted, others authenticate */
+    SIP_AUTH_ALLOW_AND_DIGEST = 3 /* in allow, and authenticated */
+};
 
 /* Where the channel listens and whom it answers ([sip] in mandat.conf). Strings are copied. */
 struct sip_options {
@@ -26,7 +36,22 @@ struct sip_options {
     uint32_t rtp_timeout_s; /* a call that receives no RTP that long is hung up (0: 60) */
     const char *allow;      /* the trunk's addresses, blank- or comma-separated; others get 403 */
     const char *trusted;    /* of those, the ones whose P-Asserted-Identity is believed */
+    /* digest authentication of the trunk (sip_auth.c) */
+    enum sip_auth_mode auth;
+    const char *auth_realm; /* the realm we challenge with */
+    /* "user:realm:HA1" lines (htdigest's form; HA1 = MD5(user:realm:password) in hex), mode
+     * 0600 (refused otherwise); lines of other realms are skipped; at most SIP_AUTH_USERS_MAX */
+    const char *auth_file;
+    uint32_t nonce_life_s;     /* a nonce older than this gets 401 with stale=true (0: 300) */
+    uint32_t auth_fail_max;    /* failed authentications an address may make (0: 5), then 403 */
+    uint32_t auth_fail_lock_s; /* for this long after its last failure (0: 300) */
+    /* session timers (RFC 4028, sip_timer.c) */
+    uint32_t session_expires_s; /* the interval when an INVITE asks none (0: 1800) */
+    uint32_t min_se_s;          /* shorter intervals get 422 (0: 90, RFC 4028 §4) */
 };
+
+/* Users (credential lines) the channel takes at most: a trunk has one, a carrier a few. */
+#define SIP_AUTH_USERS_MAX 8
 
 /* The companding law of a buffer of 8 kHz G.711 samples (RFC 3551 §4.5.14). */
 enum sip_law {
@@ -109,6 +134,14 @@ uint32_t sip_channel_calls(struct sip_channel *c);
 /* Fill out with n samples of a sine at hz in law, at a third of full scale: a stand-in prompt
  * and a test signal. Any thread (no libre object). */
 void sip_tone(uint8_t *out, size_t n, enum sip_law law, unsigned hz);
+
+/* Write the htdigest line "user:realm:HA1" of a trunk's credentials into out (NUL-terminated),
+ * HA1 = MD5(user:realm:password) in lowercase hex (RFC 2617 §3.2.2.2), for [sip] auth_file.
+ * user and realm: 1 to SIP_DIGEST_NAME_MAX bytes, no ':' or control character. Returns 0,
+ * -MDT_EINVAL (a bad user or realm, an empty password) or -MDT_ERANGE (out too small). The
+ * password is not kept. Any thread (no libre object). */
+int sip_digest_line(const char *user, const char *realm, const char *password, size_t password_len,
+                    char *out, size_t cap);
 
 /* Hang up every call, stop the SIP thread, join it and free c (NULL is fine). Events not yet
  * taken by the loop are dropped. Loop thread. */

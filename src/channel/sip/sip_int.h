@@ -24,6 +24,13 @@
 /* Playout threads (sip_playout.c): one sends 1 000 calls' frames in a small share of a core;
  * more only spread that work, measured in bench/RESULTS.md. */
 #define SIP_PLAYOUT_THREADS 1
+/* Addresses whose failed authentications are counted at once; when full, the entry of the oldest
+ * failure is reused (an attacker with more addresses than this gets more guesses, no more memory).
+ */
+#define SIP_AUTH_FAIL_ADDRS 256
+/* Nonces whose last nonce count is kept, to refuse a replayed request (RFC 2617 §3.2.2): a nonce
+ * not among them and no newer than the newest one let go is answered stale. */
+#define SIP_AUTH_SEEN_MAX 1024
 /* libre's fd table at most: SIP_CALLS_MAX calls with RTP and RTCP sockets, and room. */
 #define SIP_FDS_MAX 16384
 
@@ -43,7 +50,39 @@ struct sip_cmd {
     size_t n;
 };
 
-struct sip_call;
+/* One call (sip_ua.c), with its session timer (sip_timer.c, RFC 4028). */
+struct sip_call {
+    struct le le;
+    struct sip_channel *c;
+    uint32_t id;
+    struct sipsess *sess;
+    struct sip_media *media;
+    bool ended;
+    uint32_t se_s;     /* the session interval; 0: no session timer */
+    bool we_refresh;   /* mandat sends the refreshes (re-INVITE at se_s / 2) */
+    struct tmr se_tmr; /* BYE when no refresh came in time (RFC 4028 §10) */
+    struct tmr refresh_tmr;
+    /* the 200 to the caller's last re-INVITE, sent again until its ACK (sip_timer.c) */
+    struct mbuf *ok_mb;
+    const struct sip_msg *ok_msg;
+    uint32_t ok_cseq, ok_txc;
+    struct tmr ok_tmr, ok_end_tmr;
+};
+
+/* A source address's failed authentications (sip_auth.c). */
+struct sip_auth_fail {
+    struct sa addr;
+    uint32_t count;
+    uint64_t last_ms; /* 0: a free entry */
+};
+
+/* A nonce used by an authenticated request, and the highest nonce count it came with. */
+struct sip_auth_seen {
+    uint64_t made_ms;
+    uint8_t mac[SIP_NONCE_MAC_LEN];
+    uint32_t nc;
+    bool used;
+};
 
 /* The channel. The first part is set before the thread starts and read-only after; the queue
  * part is shared under mu; the re part belongs to the SIP thread. */
@@ -53,6 +92,13 @@ struct sip_channel {
     uint16_t rtp_port_min, rtp_port_max;
     uint32_t max_calls, retry_after_s;
     uint64_t rtp_timeout_ms;
+    enum sip_auth_mode auth;
+    char realm[SIP_DIGEST_NAME_MAX + 1];
+    struct sip_digest_user users[SIP_AUTH_USERS_MAX]; /* wiped when the channel is freed */
+    size_t user_count;
+    uint64_t nonce_life_ms, fail_lock_ms;
+    uint32_t fail_max;
+    uint32_t session_expires_s, min_se_s;
     struct sip_handlers h;
     /* the loop side */
     struct event *ev; /* on efd */
@@ -86,6 +132,22 @@ struct sip_channel {
     struct sip_playout *playout[SIP_PLAYOUT_THREADS];
     struct list media; /* struct sip_media sending: the RTP timeout's round */
     struct tmr rx_tmr;
+    /* digest (sip_auth.c): the nonces' MAC key, drawn at start, never logged */
+    struct hmac *nonce_hmac;
+    uint32_t nonce_seq; /* the last challenge's: nonces of one millisecond differ */
+    struct sip_auth_fail fails[SIP_AUTH_FAIL_ADDRS];
+    struct sip_auth_seen seen[SIP_AUTH_SEEN_MAX];
+    uint64_t seen_floor_ms; /* the newest nonce let go from seen */
+    /* playout lateness over every call: frames sent, those sent more than one frame (20 ms)
+     * after their schedule, and the latest one (ms); logged when the thread stops */
+    uint64_t tx_frames, tx_late, tx_late_max_ms;
+    /* the playout: one timer for every call (libre keeps its timers in a sorted list, so a
+     * timer per call costs O(calls) per insertion); a call sending sits in the slot of its
+     * phase, next_ms % SIP_FRAME_MS, and the timer runs the due slots every millisecond */
+    struct list play_slots[SIP_FRAME_MS];
+    struct tmr play_tmr;
+    uint64_t play_ms; /* the first millisecond whose slot is not yet run */
+    size_t playing;   /* calls in the slots */
 };
 
 /* ---- sip_thread.c ---- */
@@ -108,6 +170,51 @@ struct sip_call *sip_ua_call_find(struct sip_channel *c, uint32_t id);
 void sip_ua_call_play(struct sip_call *call, struct sip_cmd *cmd);
 /* End call: BYE if it was answered, SIP_EV_ENDED to the loop, free it. */
 void sip_ua_call_end(struct sip_call *call);
+
+/* ---- sip_auth.c ---- */
+
+/* Read the users of c->realm from path ([sip] auth_file, mode 0600) into c->users. Loop thread,
+ * before the SIP thread starts. Errors (err says which): -MDT_EIO (cannot read), -MDT_EINVAL
+ * (readable by others, a bad line, no user of the realm, more than SIP_AUTH_USERS_MAX). */
+int sip_auth_load(struct sip_channel *c, const char *path, struct mdt_err *err);
+
+/* Draw the nonce key (SIP thread, before any request). Returns 0 or -MDT_ENOMEM. */
+int sip_auth_init(struct sip_channel *c);
+/* Free it and wipe the credentials (after re_main). */
+void sip_auth_release(struct sip_channel *c);
+/* Whether a new INVITE from msg->src must carry digest credentials under c->auth. */
+bool sip_auth_required(const struct sip_channel *c, bool allowed);
+/* Check msg's Authorization: 0 when it authenticates a user of c->realm; otherwise the 401
+ * challenge or the 403 has been sent and 1 is returned. */
+int sip_auth_check(struct sip_channel *c, const struct sip_msg *msg);
+
+/* ---- sip_timer.c ---- */
+
+/* A session interval agreed for a new INVITE (RFC 4028 §9). */
+struct sip_timer_offer {
+    uint32_t se_s;   /* 0: no session timer */
+    bool we_refresh; /* refresher=uas */
+    bool uac_timer;  /* the INVITE says Supported: timer (then the 200 says Require: timer) */
+};
+
+/* Decide the session interval of a new INVITE into t. Returns 0, or the status to refuse it with,
+ * already sent (422 with Min-SE, 400 for a malformed header). */
+int sip_timer_negotiate(struct sip_channel *c, const struct sip_msg *msg,
+                        struct sip_timer_offer *t);
+/* The headers of the 200 for t, in out (NUL-terminated, "" when no timer). */
+void sip_timer_headers(const struct sip_timer_offer *t, char *out, size_t cap);
+/* Arm call's timers for t (after the 200). */
+void sip_timer_start(struct sip_call *call, const struct sip_timer_offer *t);
+/* A refresh came (a re-INVITE's offer, an UPDATE, the 2xx to our re-INVITE): rearm. A re-INVITE
+ * answered by libre's sipsess carries no Session-Expires in its 200, so the caller stops
+ * refreshing (RFC 4028 §7.4): mandat refreshes from then on (from_request). */
+void sip_timer_refreshed(struct sip_call *call, bool from_request);
+/* Stop call's timers (call ending). */
+void sip_timer_stop(struct sip_call *call);
+/* Answer an UPDATE (RFC 3311) in one of our calls (a session refresh, with an offer or not), a
+ * caller's re-INVITE with an offer while the caller refreshes (with Session-Expires in the
+ * 200, sent again until its ACK), and that ACK. Returns false for what sipsess is to handle. */
+bool sip_timer_request(struct sip_channel *c, const struct sip_msg *msg);
 
 /* ---- sip_media.c ---- */
 

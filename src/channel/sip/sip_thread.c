@@ -207,6 +207,36 @@ static void copy_str(char *dst, size_t cap, const char *src)
     snprintf(dst, cap, "%s", src != NULL ? src : "");
 }
 
+/* [sip]'s authentication and session timer settings, checked and copied into c. */
+static int auth_options(struct sip_channel *c, const struct sip_options *o, struct mdt_err *err)
+{
+    int rc;
+
+    c->auth = o->auth;
+    copy_str(c->realm, sizeof(c->realm), o->auth_realm);
+    if (o->auth != SIP_AUTH_ALLOW) {
+        if (c->realm[0] == '\0' || o->auth_file == NULL || o->auth_file[0] == '\0') {
+            return mdt_err_set(err, MDT_E(INVAL),
+                               "[sip] auth: digest needs auth_realm and auth_file");
+        }
+        rc = sip_auth_load(c, o->auth_file, err);
+        if (rc < 0) {
+            return rc;
+        }
+    }
+    c->nonce_life_ms = (uint64_t)(o->nonce_life_s != 0 ? o->nonce_life_s : 300) * 1000;
+    c->fail_max = o->auth_fail_max != 0 ? o->auth_fail_max : 5;
+    c->fail_lock_ms = (uint64_t)(o->auth_fail_lock_s != 0 ? o->auth_fail_lock_s : 300) * 1000;
+    c->min_se_s = o->min_se_s != 0 ? o->min_se_s : 90;
+    c->session_expires_s = o->session_expires_s != 0 ? o->session_expires_s : 1800;
+    if (c->session_expires_s < c->min_se_s || c->session_expires_s > SIP_SE_MAX_S) {
+        return mdt_err_set(err, MDT_E(INVAL),
+                           "[sip] session_expires %u: from min_se (%u) to %u seconds",
+                           c->session_expires_s, c->min_se_s, SIP_SE_MAX_S);
+    }
+    return 0;
+}
+
 int sip_channel_start(struct event_base *base, const struct sip_options *o,
                       const struct sip_handlers *h, struct sip_channel **out, struct mdt_err *err)
 {
@@ -238,6 +268,10 @@ int sip_channel_start(struct event_base *base, const struct sip_options *o,
     c->efd = -1;
     pthread_mutex_init(&c->mu, NULL);
     pthread_cond_init(&c->cond, NULL);
+    rc = auth_options(c, o, err);
+    if (rc < 0) {
+        goto out;
+    }
     atomic_init(&c->calls_held, 0);
     /* A few events per call (answered, keys, prompts ended, ended) and some slack. */
     c->event_cap = (size_t)o->max_calls * 4 + 64;
@@ -351,5 +385,6 @@ void sip_channel_stop(struct sip_channel *c)
     pthread_cond_destroy(&c->cond);
     pthread_mutex_destroy(&c->mu);
     free(c->events);
+    sip_auth_release(c); /* the HA1s wiped, even if the thread never ran */
     free(c);
 }

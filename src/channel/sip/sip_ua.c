@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* The user agent server on the SIP thread: transports, the trunk allow-list (403), OPTIONS,
- * INVITE through libre's sipsess (RFC 3261 §13.3: answered at once with 200 and our SDP), the
- * bound on calls held (503 with Retry-After, RFC 3261 §21.5.4), INFO keys, BYE and CANCEL (which
- * libre's transactions answer and report through the close handler). */
+/* The user agent server on the SIP thread: transports, the trunk allow-list (403) and digest
+ * authentication (sip_auth.c), OPTIONS, INVITE through libre's sipsess (RFC 3261 §13.3: answered
+ * at once with 200 and our SDP) with its session interval (sip_timer.c), the bound on calls held
+ * (503 with Retry-After, RFC 3261 §21.5.4), INFO keys, UPDATE, BYE and CANCEL (which libre's
+ * transactions answer and report through the close handler). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,16 +14,7 @@
 #include "channel/sip/sip_info.h"
 #include "channel/sip/sip_int.h"
 
-#define SIP_ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO\r\n"
-
-struct sip_call {
-    struct le le;
-    struct sip_channel *c;
-    uint32_t id;
-    struct sipsess *sess;
-    struct sip_media *media;
-    bool ended;
-};
+#define SIP_ALLOW_HDR "Allow: INVITE, ACK, BYE, CANCEL, OPTIONS, INFO, UPDATE\r\n"
 
 /* ---- the allow-list ---- */
 
@@ -99,6 +91,7 @@ static void call_destructor(void *arg)
     struct sip_call *call = arg;
 
     list_unlink(&call->le);
+    sip_timer_stop(call);
     call->sess = mem_deref(call->sess); /* sends BYE when established (libre sipsess) */
     call->media = mem_deref(call->media);
 }
@@ -144,10 +137,12 @@ static void on_close(int err, const struct sip_msg *msg, void *arg)
     sip_ua_call_end(call);
 }
 
+/* A re-INVITE's offer, or the offer in the 2xx to our own refresh: either refreshes the session. */
 static int on_offer(struct mbuf **descp, const struct sip_msg *msg, void *arg)
 {
     struct sip_call *call = arg;
 
+    sip_timer_refreshed(call, msg->req);
     return sip_media_offer(call->media, msg, descp);
 }
 
@@ -196,11 +191,13 @@ static void caller_of(const struct sip_channel *c, const struct sip_msg *msg, ch
     (void)pl_strcpy(&uri->user, out, cap);
 }
 
-static void call_accept(struct sip_channel *c, const struct sip_msg *msg)
+static void call_accept(struct sip_channel *c, const struct sip_msg *msg,
+                        const struct sip_timer_offer *t)
 {
     struct sip_call *call = mem_zalloc(sizeof(*call), call_destructor);
     struct sip_event ev = {.kind = SIP_EV_CALL};
     struct mbuf *desc = NULL;
+    char hdrs[160];
     int scode;
 
     if (call == NULL) {
@@ -209,6 +206,11 @@ static void call_accept(struct sip_channel *c, const struct sip_msg *msg)
     }
     call->c = c;
     call->id = ++c->next_call;
+    tmr_init(&call->se_tmr);
+    tmr_init(&call->refresh_tmr);
+    tmr_init(&call->ok_tmr);
+    tmr_init(&call->ok_end_tmr);
+    sip_timer_headers(t, hdrs, sizeof(hdrs));
     scode = sip_media_alloc(&call->media, c, call->id, msg, &desc);
     if (scode != 0) {
         (void)sip_treply(NULL, c->sip, msg, (uint16_t)scode,
@@ -218,31 +220,48 @@ static void call_accept(struct sip_channel *c, const struct sip_msg *msg)
     }
     if (sipsess_accept(&call->sess, c->sess_sock, msg, 200, "OK", "mandat", "application/sdp", desc,
                        NULL, NULL, false, on_offer, on_answer, on_established, on_info, NULL,
-                       on_close, call, SIP_ALLOW_HDR) != 0) {
+                       on_close, call, SIP_ALLOW_HDR "%s", hdrs) != 0) {
         mem_deref(desc);
         mem_deref(call);
         return;
     }
     mem_deref(desc);
     list_append(&c->calls, &call->le, call);
+    sip_timer_start(call, t);
     atomic_fetch_add(&c->calls_held, 1);
     caller_of(c, msg, ev.caller, sizeof(ev.caller));
     addr_str(&msg->src, ev.peer);
     ev.call = call->id;
-    log_info("sip: call %u answered from %s", call->id, ev.peer);
+    if (t->se_s != 0) {
+        log_info("sip: call %u answered from %s, session expires in %u s, refresher %s", call->id,
+                 ev.peer, t->se_s, t->we_refresh ? "mandat" : "the caller");
+    } else {
+        log_info("sip: call %u answered from %s", call->id, ev.peer);
+    }
     sip_event_push(c, &ev);
 }
 
-/* sipsess's INVITE handler: the peer and the bound first. */
+/* Whether requests from src need be on the allow-list under c->auth (on_request refuses them). */
+static bool allow_list_required(const struct sip_channel *c)
+{
+    return c->auth == SIP_AUTH_ALLOW || c->auth == SIP_AUTH_ALLOW_AND_DIGEST;
+}
+
+/* sipsess's INVITE handler: the peer, its credentials, the bound, then the session interval. */
 static void on_invite(const struct sip_msg *msg, void *arg)
 {
     struct sip_channel *c = arg;
+    bool allowed = addr_in(c->allow, c->allow_count, &msg->src);
+    struct sip_timer_offer t;
     char peer[64];
 
-    if (!addr_in(c->allow, c->allow_count, &msg->src)) {
+    if (!allowed && allow_list_required(c)) {
         log_warn("sip: INVITE from %s refused: not in [sip] allow", addr_str(&msg->src, peer));
         (void)sip_treply(NULL, c->sip, msg, 403, "Forbidden");
         return;
+    }
+    if (sip_auth_required(c, allowed) && sip_auth_check(c, msg) != 0) {
+        return; /* challenged or refused */
     }
     if (atomic_load(&c->calls_held) >= c->max_calls) {
         log_warn("sip: INVITE from %s refused: %u calls held ([sip] max_calls)",
@@ -251,17 +270,24 @@ static void on_invite(const struct sip_msg *msg, void *arg)
                           "Retry-After: %u\r\nContent-Length: 0\r\n\r\n", c->retry_after_s);
         return;
     }
-    call_accept(c, msg);
+    if (sip_timer_negotiate(c, msg, &t) != 0) {
+        return; /* 422 or 400 sent */
+    }
+    call_accept(c, msg, &t);
 }
 
-/* Every request passes here before sipsess: peers off the allow-list get 403 for anything,
- * OPTIONS (a trunk's keep-alive, RFC 3261 §11.2) gets 200 with what we support. */
+/* Every request passes here before sipsess: peers off the allow-list get 403 for anything when
+ * the allow-list is required, OPTIONS (a trunk's keep-alive, RFC 3261 §11.2) gets 200 with what
+ * we support, UPDATE is ours (sipsess does not know it), and so are the caller's refreshing
+ * re-INVITEs (sip_timer.c). Under auth = digest or allow_or_digest
+ * any address reaches sipsess: a new INVITE is authenticated there, and a request in a dialog
+ * belongs to a call that was. */
 static bool on_request(const struct sip_msg *msg, void *arg)
 {
     struct sip_channel *c = arg;
     char peer[64];
 
-    if (!addr_in(c->allow, c->allow_count, &msg->src)) {
+    if (allow_list_required(c) && !addr_in(c->allow, c->allow_count, &msg->src)) {
         if (pl_strcmp(&msg->met, "ACK") != 0) {
             log_warn("sip: %.*s from %s refused: not in [sip] allow", (int)msg->met.l, msg->met.p,
                      addr_str(&msg->src, peer));
@@ -272,10 +298,10 @@ static bool on_request(const struct sip_msg *msg, void *arg)
     if (pl_strcmp(&msg->met, "OPTIONS") == 0) {
         (void)sip_replyf(c->sip, msg, 200, "OK",
                          SIP_ALLOW_HDR "Accept: application/sdp, application/dtmf-relay\r\n"
-                                       "Content-Length: 0\r\n\r\n");
+                                       "Supported: timer\r\nContent-Length: 0\r\n\r\n");
         return true;
     }
-    return false;
+    return sip_timer_request(c, msg);
 }
 
 int sip_ua_start(struct sip_channel *c)
@@ -298,6 +324,10 @@ int sip_ua_start(struct sip_channel *c)
         snprintf(c->start_msg, sizeof(c->start_msg), "rtp_addr: '%s' is not an address",
                  c->rtp_addr);
         return MDT_E(INVAL);
+    }
+    if (sip_auth_init(c) < 0) {
+        snprintf(c->start_msg, sizeof(c->start_msg), "cannot make the digest nonce key");
+        return MDT_E(NOMEM);
     }
     err = sip_alloc(&c->sip, NULL, 32, 32, 32, "mandat", NULL, NULL);
     if (err == 0) {
@@ -345,4 +375,5 @@ void sip_ua_release(struct sip_channel *c)
         sip_close(c->sip, true);
     }
     c->sip = mem_deref(c->sip);
+    sip_auth_release(c);
 }
