@@ -97,6 +97,18 @@ void cmd_prompt_usage(FILE *out);
 
 int cmd_card(struct cli *c, int argc, char **argv);
 
+/* ---- the ISO 8583 host's forced posts short (cmd_shortfall.c) ---- */
+
+/* mandat card shortfalls: the forced posts that took less than the network asked (the card
+ * had less), with the card, the amounts and the request's key and original. Returns 0 or an
+ * exit status (printed). */
+int cmd_card_shortfalls(struct cli *c);
+/* mandat check's warnings of the same (printed one a line, "warning: ..."), in the caller's
+ * read snapshot of s; *count how many. A shortfall is money the operator recovers, not a
+ * broken invariant: the caller does not count it as a violation. 0, or a negative code with
+ * err. */
+int cli_shortfalls_warn(struct cli *c, struct store *s, uint64_t *count, struct mdt_err *err);
+
 /* ---- exchange rates of the ISO 8583 host (cmd_rates.c) ---- */
 
 void cmd_rates_usage(FILE *out);

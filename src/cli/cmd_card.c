@@ -37,6 +37,7 @@ void cmd_card_usage(FILE *out)
             "       mandat card block|unblock TOKEN\n"
             "       mandat card replace TOKEN --emboss FILE\n"
             "       mandat card pin TOKEN < PIN\n"
+            "       mandat card shortfalls\n"
             "\n"
             "issue makes a card: a number in the [cards] bin range with a valid check digit,\n"
             "an account of kind card, an expiry [cards] expiry_years ahead, and an activation\n"
@@ -52,6 +53,9 @@ void cmd_card_usage(FILE *out)
             "lost for good.\n"
             "pin sets the card's PIN for ATMs (the ISO 8583 host), read from standard input\n"
             "(4 to 12 digits), kept as a keyed hash; it also clears the wrong tries (75).\n"
+            "shortfalls lists the ISO 8583 host's forced posts (completions of operations it\n"
+            "did not hold, which the network paid) that took less than asked because the card\n"
+            "had less: the card, the amounts and the request, for the operator to recover.\n"
             "\n"
             "examples:\n"
             "  mandat card issue --holder 'AICHA BENALI' --phone +212612345678 --emboss cards.txt\n"
@@ -617,6 +621,9 @@ int cmd_card(struct cli *c, int argc, char **argv)
         }
         return card_replace(c, argv[1], a.emboss);
     }
+    if (argc == 1 && strcmp(argv[0], "shortfalls") == 0) {
+        return cmd_card_shortfalls(c);
+    }
     if (argc == 2 && strcmp(argv[0], "pin") == 0) {
         return card_pin(c, argv[1]);
     }
@@ -624,7 +631,8 @@ int cmd_card(struct cli *c, int argc, char **argv)
         return card_set_status(c, argv[1], argv[0][0] == 'b');
     }
     return cli_usage_error("card", "write: card issue, list, show TOKEN|LAST4, block TOKEN, "
-                                   "unblock TOKEN, pin TOKEN or replace TOKEN --emboss FILE");
+                                   "unblock TOKEN, pin TOKEN, replace TOKEN --emboss FILE or "
+                                   "shortfalls");
 }
 
 /* ---- vault rotate ---- */

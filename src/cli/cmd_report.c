@@ -49,6 +49,8 @@ void cmd_check_usage(FILE *out)
                  "account's balances equal the sums of its transfers; no wallet or card below\n"
                  "zero; pending balances equal the open holds; ids unique; the journal's hash\n"
                  "chain and each batch's digest. Prints each violation, then a summary.\n"
+                 "Warns (without failing) of the ISO 8583 host's forced posts that took less\n"
+                 "than the network paid ('mandat card shortfalls' lists them).\n"
                  "Exit status: 0 all good, 1 violations found, 2 the store cannot be read.\n"
                  "\n"
                  "Example:\n"
@@ -504,7 +506,7 @@ int cmd_check(struct cli *c, int argc, char **argv)
     struct mdt_err err = {0};
     struct store *s = NULL;
     struct ledger *l = NULL;
-    uint64_t violations = 0, found = 0, entries = 0;
+    uint64_t violations = 0, found = 0, entries = 0, short_posts = 0;
     int rc = report_parse("check", argc, argv, ":h", 0, "", cmd_check_usage, &a);
 
     if (rc >= 0) {
@@ -521,7 +523,8 @@ int cmd_check(struct cli *c, int argc, char **argv)
         rc = check_replay(c, s, &l, &violations);
     }
     if (rc == 0 && (recovery_check(s, l, check_report, NULL, &found, &err) < 0 ||
-                    store_journal(s, journal_count, &entries, &err) < 0)) {
+                    store_journal(s, journal_count, &entries, &err) < 0 ||
+                    cli_shortfalls_warn(c, s, &short_posts, &err) < 0)) {
         cli_error("cannot check '%s': %s", c->cfg.store_path, err.msg);
         rc = CLI_EXIT_USAGE;
     }
@@ -537,6 +540,11 @@ int cmd_check(struct cli *c, int argc, char **argv)
            " journal entries%s\n",
            ledger_account_count(l), tot.transfers, tot.rejections, entries,
            violations == 0 ? ": ok" : "");
+    if (short_posts > 0) {
+        printf("check: %" PRIu64 " forced posts short of what the network paid (warnings, for "
+               "the operator to recover: mandat card shortfalls)\n",
+               short_posts);
+    }
     if (violations > 0) {
         printf("check: %" PRIu64 " violations\n", violations);
         rc = CLI_EXIT_REFUSED;

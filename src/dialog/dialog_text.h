@@ -295,6 +295,15 @@
     /* To the holder: %s amount, %s last 4, %s card balance */                                       \
     X(CARD_LOADED_HOLDER, "+%s sur votre carte ****%s, solde %s",                                    \
       "+%s on your card ****%s, balance %s")                                                         \
+    /* To the holder, from the ISO 8583 host: %s what the ATM gave (its currency), %s the card's     \
+     * amount in brackets when that currency is another (" (46,08 €)") or "", %s last 4, %s the     \
+     * card's balance */                                                                            \
+    X(ISO_WITHDRAWAL, "Retrait %s%s ****%s, solde %s", "Withdrawal %s%s ****%s, balance %s")         \
+    /* The same for a forced post: a completion of an operation the host did not hold (the         \
+     * network paid it already); the amount is what the card gave */                                \
+    X(ISO_FORCED_POST,                                                                               \
+      "Finalisation d'une opération antérieure : %s%s débités sur ****%s, solde %s",              \
+      "Completion of an earlier operation: %s%s taken from card ****%s, balance %s")                 \
     /* %s last 4, %s what is left this year */                                                       \
     X(CARD_YEAR_CAP,                                                                                 \
       "Plafond annuel de la carte ****%s : il reste %s à charger cette année. Rien n'a été "     \

@@ -107,6 +107,7 @@ struct iso_host_step {
     bool is_undo;               /* the undoing of a late answer */
     bool advice;                /* an advice: always answered 00 */
     bool forced;                /* a completion's forced post: the card gives what it has */
+    bool post_lapsed;           /* the ledger found the completion's hold expired or voided */
     int64_t cash_minor;         /* counted against the day's cash limit if approved */
     int64_t cash_release;       /* given back to it (a reversal) */
     struct card_pin_row pin;
@@ -174,6 +175,18 @@ void iso_host_done(struct iso_host *h, struct iso_host_step *s, int rc,
  * when there is nothing to undo. Frees s.
  */
 struct iso_host_step *iso_host_done_late(struct iso_host *h, struct iso_host_step *s, int rc,
+                                         int64_t now_us);
+
+/*
+ * The step that must follow s before the request is answered, or NULL (s untouched): a
+ * completion whose hold the ledger found expired or voided (the host's clock had it held still:
+ * the milliseconds between the two expiries) wrote nothing, and is posted by force instead, as a
+ * completion of an unknown authorization is, with its SMS. Submit the result like any step and
+ * give it to iso_host_done (or iso_host_done_late); s is freed. When it cannot be made (no
+ * memory) s goes to iso_host_done, which answers 96: the switch sends the advice again. Loop
+ * thread.
+ */
+struct iso_host_step *iso_host_step_next(struct iso_host *h, struct iso_host_step *s, int rc,
                                          int64_t now_us);
 
 /* The holder's SMS a durable step wrote (to queue for sending), or NULL. */

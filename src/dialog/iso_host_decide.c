@@ -231,9 +231,17 @@ static void money_ops(struct iso_host *h, struct iso_host_step *s, uint64_t acco
     s->ledger_decides = true;
 }
 
-/* What the holder's SMS of cash needs, known before the ledger decides. */
-static void sms_prepare(struct iso_host *h, struct iso_host_step *s, const struct card_row *k,
-                        const struct iso_host_request *rq)
+/* The amount of the request in its own currency: what the holder's SMS shows the ATM gave. */
+static void sms_amount(struct iso_host *h, struct iso_host_step *s,
+                       const struct iso_host_request *rq)
+{
+    s->sms.txn_minor = rq->amount_minor;
+    s->sms.txn_currency = rq->txn_currency != NULL ? rq->txn_currency : h->cfg.currency;
+}
+
+/* What the holder's SMS of card k needs, known before the ledger decides (the amount: set by
+ * sms_amount). */
+static void sms_prepare(struct iso_host *h, struct iso_host_step *s, const struct card_row *k)
 {
     struct cust *c = dialog_cust_find(h->dialog, k->phone);
 
@@ -241,36 +249,50 @@ static void sms_prepare(struct iso_host *h, struct iso_host_step *s, const struc
     snprintf(s->sms.phone, sizeof(s->sms.phone), "%s", k->phone);
     snprintf(s->sms.last4, sizeof(s->sms.last4), "%s", k->last4);
     s->sms.lang = c != NULL ? (enum lang)c->row.lang : h->dialog->cfg.lang;
-    s->sms.txn_minor = rq->amount_minor;
-    s->sms.txn_currency = rq->txn_currency != NULL ? rq->txn_currency : h->cfg.currency;
     snprintf(s->sms.row.source, sizeof(s->sms.row.source), "%s", h->dialog->cfg.short_code);
 }
 
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+/* r->text = text t in lang with its four strings (the texts' table is printf formats). */
+static void sms_text(struct outbox_row *r, enum dialog_text t, enum lang lang, const char *a,
+                     const char *b, const char *c, const char *d)
+{
+    snprintf(r->text, sizeof(r->text), dialog_text(t, lang), a, b, c, d);
+}
+#pragma GCC diagnostic pop
+
 /* The holder's SMS: "Retrait 500,00 MAD (46,08 €) ****4242, solde 93,92 €" (the converted
- * amount only when the ATM's currency is not the card's). Ledger thread: formatting only. */
+ * amount only when the ATM's currency is not the card's); of a forced post, TEXT_ISO_FORCED_POST
+ * with what the card gave (only that, in the card's currency, when it gave less than asked).
+ * Ledger thread: formatting only. */
 static void sms_write(struct iso_host_step *s, const struct currency *cur)
 {
     struct iso_host_sms *m = &s->sms;
     struct outbox_row *r = &m->row;
     char txn[MONEY_FORMAT_MAX], card[MONEY_FORMAT_MAX], bal[MONEY_FORMAT_MAX];
     char conv[MONEY_FORMAT_MAX + 4] = "";
-    bool fr = m->lang == LANG_FR;
+    bool short_post = s->forced && s->req.posted_minor < s->req.amount_minor;
 
-    money_format(m->txn_minor, m->txn_currency, m->lang, txn, sizeof(txn));
-    money_format(s->req.amount_minor, cur, m->lang, card, sizeof(card));
+    money_format(s->forced ? s->req.posted_minor : s->req.amount_minor, cur, m->lang, card,
+                 sizeof(card));
     money_format(s->req.balance_minor, cur, m->lang, bal, sizeof(bal));
-    if (m->txn_currency != cur) {
+    if (short_post) {
+        snprintf(txn, sizeof(txn), "%s", card);
+    } else {
+        money_format(m->txn_minor, m->txn_currency, m->lang, txn, sizeof(txn));
+    }
+    if (!short_post && m->txn_currency != cur) {
         snprintf(conv, sizeof(conv), " (%s)", card);
     }
     r->id = s->req.hold_id;
-    r->id.lo ^= 0x5a5a; /* the hold's id, marked: one SMS per withdrawal */
+    r->id.lo ^= 0x5a5a; /* the hold's (or forced post's) id, marked: one SMS per withdrawal */
     r->channel = CHANNEL_SMS;
     r->state = OUTBOX_QUEUED;
     snprintf(r->dest, sizeof(r->dest), "%s", m->phone);
     r->created_us = s->req.updated_us;
     r->next_try_us = s->req.updated_us;
-    snprintf(r->text, sizeof(r->text),
-             fr ? "Retrait %s%s ****%s, solde %s" : "Withdrawal %s%s ****%s, balance %s", txn, conv,
+    sms_text(r, s->forced ? TEXT_ISO_FORCED_POST : TEXT_ISO_WITHDRAWAL, m->lang, txn, conv,
              m->last4, bal);
 }
 
@@ -319,7 +341,8 @@ static void decide_auth(struct iso_host *h, const struct iso_host_request *rq,
     s->cash_minor = pcode_is(s, "01") ? amount : 0;
     money_ops(h, s, k->account_id, amount, fx, rq->mti[1] == '2');
     if (s->cash_minor > 0 && k->phone[0] != '\0') {
-        sms_prepare(h, s, k, rq);
+        sms_amount(h, s, rq);
+        sms_prepare(h, s, k);
     }
 }
 
@@ -341,34 +364,53 @@ static uint64_t forced_card(struct iso_host *h, const struct iso_host_request *r
 }
 
 /*
+ * The forced post of amount (the cards' currency) on the card account: the step's one op, a
+ * balancing debit whose id derives from the original (ID_FORCED: never the hold's post), and
+ * the holder's SMS when the card has a phone (s->sms's amount set already). The hook reads what
+ * the card gave. Nothing to debit (no card, no amount): the row only, the whole of it short.
+ */
+static void forced_ops(struct iso_host *h, struct iso_host_step *s, uint64_t account,
+                       int64_t amount)
+{
+    const struct card_row *k = account != 0 ? dialog_card_find(h->dialog, account) : NULL;
+
+    step_code(s, ISO_RC_APPROVED);
+    s->forced = true;
+    s->advice = true;
+    s->req.card_account = account;
+    s->req.hold_id = (struct id128){0};
+    s->req.amount_minor = amount;
+    s->req.posted_minor = 0;
+    s->req.state = ISO_ORIG_NONE;
+    if (account == 0 || amount <= 0) {
+        return; /* logged by iso_host_done with the whole shortfall */
+    }
+    withdrawal_op(h, s, ID_FORCED, account, amount, TRANSFER_BALANCING_DEBIT);
+    s->req.state = ISO_ORIG_POSTED;
+    s->cash_minor = pcode_is(s, "01") ? amount : 0;
+    if (k != NULL && k->phone[0] != '\0') {
+        sms_prepare(h, s, k);
+    }
+}
+
+/*
  * A completion advice whose authorization this host does not hold (never seen, declined, or its
  * hold expired): the network paid the cash already, so the card is debited now, once (the id
  * derives from the original), whatever its status or limits say. The ledger's balancing debit
  * takes at most what the card has, since a card never goes below zero: the shortfall stays in
  * the request's row (amount asked, amount posted) and is logged for the operator. No fees: the
- * host never authorized it.
+ * host never authorized it. The holder is told, as of a withdrawal.
  */
 static void decide_forced(struct iso_host *h, const struct iso_host_request *rq,
                           struct iso_host_step *s, const struct host_orig *o, int64_t now_us)
 {
-    uint64_t account = forced_card(h, rq, o);
     int64_t amount = 0;
     bool fx = false;
 
-    step_code(s, ISO_RC_APPROVED);
-    s->forced = true;
-    s->req.card_account = account;
     if (amount_of(h, rq, now_us, &amount, &fx) != NULL || amount <= 0) {
         amount = o != NULL ? o->amount_minor : 0;
     }
-    s->req.amount_minor = amount;
-    s->req.state = ISO_ORIG_NONE;
-    if (account == 0 || amount <= 0) {
-        return; /* nothing to debit: logged by iso_host_done with the whole shortfall */
-    }
-    withdrawal_op(h, s, ID_FORCED, account, amount, TRANSFER_BALANCING_DEBIT);
-    s->req.state = ISO_ORIG_POSTED;
-    s->cash_minor = pcode_is(s, "01") ? amount : 0;
+    forced_ops(h, s, forced_card(h, rq, o), amount);
 }
 
 /* 0220: post the original's hold, fully or partly (field 4 is the final amount). */
@@ -380,6 +422,7 @@ static void decide_completion(struct iso_host *h, const struct iso_host_request 
 
     s->advice = true;
     s->req.card_account = o != NULL ? o->card_account : 0;
+    sms_amount(h, s, rq); /* for a forced post's SMS, now or after a lapsed post */
     if (o == NULL || o->state == ISO_ORIG_NONE ||
         (o->state == ISO_ORIG_HELD && now_us >= o->expires_us)) {
         decide_forced(h, rq, s, o, now_us);
@@ -540,6 +583,16 @@ size_t iso_host_hook(void *ctx, const struct ledger *l, const struct ledger_resu
     struct iso_host_step *s = ctx;
     const struct account *a;
 
+    if (s->ledger_decides && n > 0 && s->n == 1 &&
+        (s->ops[0].transfer.flags & TRANSFER_POST_PENDING) &&
+        (results[0].reason == LEDGER_PENDING_EXPIRED ||
+         results[0].reason == LEDGER_PENDING_ALREADY_VOIDED)) {
+        /* A completion whose hold lapsed in the ledger first: no row, iso_host_step_next posts
+         * it by force and writes the request's row then. */
+        s->post_lapsed = true;
+        s->sms.wanted = false;
+        return count;
+    }
     if (s->ledger_decides && n > 0) {
         const char *code = code_of_reason(results[0].reason);
 
@@ -575,7 +628,8 @@ size_t iso_host_hook(void *ctx, const struct ledger *l, const struct ledger_resu
         rows[count].u.iso_request = s->req;
         count++;
     }
-    if (s->sms.wanted && strcmp(s->req.code, ISO_RC_APPROVED) == 0 && count < cap && a != NULL) {
+    if (s->sms.wanted && strcmp(s->req.code, ISO_RC_APPROVED) == 0 && count < cap && a != NULL &&
+        (!s->forced || s->req.posted_minor > 0)) {
         sms_write(s, currency_find(a->currency));
         rows[count].kind = EXTRA_OUTBOX;
         rows[count].u.outbox = s->sms.row;
@@ -593,6 +647,13 @@ void iso_host_done(struct iso_host *h, struct iso_host_step *s, int rc,
     int64_t delta = 0;
 
     o->busy = false;
+    if (rc == 0 && s->post_lapsed) {
+        /* Its forced post could not be made: nothing was written, the advice is asked again. */
+        log_warn("iso8583: completion %s: its hold lapsed in the ledger and no forced post "
+                 "could be made: answered 96",
+                 s->req.key);
+        rc = -MDT_ENOMEM;
+    }
     if (rc < 0) {
         struct iso_request_row r = s->req;
 
@@ -622,7 +683,8 @@ void iso_host_done(struct iso_host *h, struct iso_host_step *s, int rc,
                  (long long)(s->req.amount_minor - s->req.posted_minor));
     } else if (s->req.mti[1] == '2' && s->req.mti[2] == '2' && s->ledger_decides &&
                strcmp(s->req.code, ISO_RC_APPROVED) != 0) {
-        /* A hold that expired between the decision and the ledger (milliseconds): unposted. */
+        /* The ledger refused the post for another reason than a lapsed hold (that one is
+         * posted by force: iso_host_step_next): unposted. */
         log_warn("iso8583: completion %s could not post its hold (%s): post it by hand", s->req.key,
                  s->req.code);
     }
@@ -669,6 +731,28 @@ struct iso_host_step *iso_host_done_late(struct iso_host *h, struct iso_host_ste
         iso_host_orig_get(h, s->req.orig, true)->busy = true;
     }
     return s;
+}
+
+struct iso_host_step *iso_host_step_next(struct iso_host *h, struct iso_host_step *s, int rc,
+                                         int64_t now_us)
+{
+    struct iso_host_step *f = rc == 0 && s->post_lapsed ? step_alloc() : NULL;
+
+    if (f == NULL) {
+        return NULL;
+    }
+    f->req = s->req; /* key, original, MTI, processing code, card, the amount to post */
+    f->req.updated_us = now_us;
+    f->req.fee_minor = 0;
+    f->req.auth_id[0] = '\0';
+    f->sms.txn_minor = s->sms.txn_minor;
+    f->sms.txn_currency = s->sms.txn_currency;
+    f->owner = s->owner;
+    log_info("iso8583: completion %s: its hold lapsed in the ledger first: posted by force",
+             s->req.key);
+    forced_ops(h, f, s->req.card_account, s->req.posted_minor);
+    iso_host_step_free(h, s);
+    return f;
 }
 
 const struct outbox_row *iso_host_step_sms(const struct iso_host_step *s)

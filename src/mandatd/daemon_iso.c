@@ -202,8 +202,18 @@ static void on_finished(void *ctx, void *item)
     struct iso_daemon *id = ctx;
     struct iso_pending *p = item;
     struct iso_host_answer a = {0};
-    struct iso_host_step *undo;
+    struct iso_host_step *undo, *next;
 
+    next = p->undo ? NULL : iso_host_step_next(id->host, p->step, p->rc, clock_now_us());
+    if (next != NULL) {
+        /* A completion whose hold lapsed in the ledger: its forced post, answered once durable
+         * (the network's time still runs). */
+        p->step = next;
+        if (submit(id, p) == 0) {
+            return;
+        }
+        p->rc = -MDT_EFULL; /* answered 96: the switch sends the advice again */
+    }
     event_del(&p->timer);
     if (p->undo) {
         iso_host_done(id->host, p->step, p->rc, &a);

@@ -495,6 +495,18 @@ def main():
              ('12345|ATM00042|' + fp2[37],))
     check(row == [('150000', '90000', '2')], 'the shortfall kept: %s' % row)
     check('90000 of 150000 posted' in open(TMP + '/mandatd.log').read(), 'the shortfall logged')
+    # The holder is told of each forced post, once (not again for the retransmission), with
+    # what the card gave.
+    texts = [r[0] for r in db("SELECT text FROM outbox WHERE dest = '+212612345671'"
+                              " AND text LIKE 'Finalisation%' ORDER BY created_us")]
+    want = ["Finalisation d'une opération antérieure : %s € débités sur ****%s, solde %s €"
+            % (a, pan4[-4:], b) for a, b in [('100,00', '900,00'), ('900,00', '0,00')]]
+    check(texts == want, 'the forced posts\' SMS: %s, want %s' % (texts, want))
+    # The operator sees the shortfall: mandat card shortfalls, and mandat check's warning.
+    o = cli('card', 'shortfalls')
+    lines = [x for x in o.splitlines() if '****' + pan4[-4:] in x]
+    check(len(lines) == 1 and '1500.00' in lines[0] and '900.00' in lines[0] and
+          '600.00' in lines[0] and fp2[37] in lines[0], 'mandat card shortfalls: ' + o)
 
     # The AES link: field 52 of 32 hex characters (ISO 9564 format 4 under AES-128); the right
     # PIN answers, a wrong one is 55.
@@ -679,6 +691,8 @@ def main():
     check('violation' not in o.lower() or ' 0 violation' in o.lower(), 'mandat check: ' + o)
     r = subprocess.run([MANDAT, '--config', TMP + '/mandat.conf', 'check'], capture_output=True)
     check(r.returncode == 0, 'mandat check exits 0')
+    check('600.00 EUR short' in o and '1 forced posts short' in o,
+          'mandat check warns of the shortfall: ' + o)
 
     # No card number outside the emboss file.
     pans = [c[3] for c in cards]

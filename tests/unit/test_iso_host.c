@@ -172,18 +172,51 @@ static struct iso_host_request req(const char *mti, const char *pcode, int64_t a
     return rq;
 }
 
-/* Decide rq and run it: the answer. */
-static struct iso_host_answer decide(const struct iso_host_request *rq)
+/* The holder's SMS the steps wrote, the last one's text and how many. */
+static char sms_last[STORE_TEXT_MAX];
+static unsigned sms_count;
+
+/* Decide rq at the host's time now_us and run it (and the step that must follow it): the
+ * answer. */
+static struct iso_host_answer decide_at(const struct iso_host_request *rq, int64_t now_us)
 {
     struct iso_host_answer a = {0};
-    struct iso_host_step *s = NULL;
-    int rc = iso_host_receive(host, rq, world_now_us, &s, &a);
+    struct iso_host_step *s = NULL, *next;
+    int rc = iso_host_receive(host, rq, now_us, &s, &a);
 
     assert_true(rc == 0 || rc == 1);
     if (rc == 0) {
-        iso_host_done(host, s, run_iso(s), &a);
+        rc = run_iso(s);
+        next = iso_host_step_next(host, s, rc, now_us);
+        if (next != NULL) {
+            s = next;
+            rc = run_iso(s);
+        }
+        if (rc == 0 && iso_host_step_sms(s) != NULL) {
+            snprintf(sms_last, sizeof(sms_last), "%s", iso_host_step_sms(s)->text);
+            sms_count++;
+        }
+        iso_host_done(host, s, rc, &a);
     }
     return a;
+}
+
+static struct iso_host_answer decide(const struct iso_host_request *rq)
+{
+    return decide_at(rq, world_now_us);
+}
+
+/* The card's holder phone set (its SMS wanted from now on). */
+static void card_phone(const char *phone)
+{
+    struct card_row k;
+
+    assert_int_equal(dialog_card_get(w.dialog, WORLD_CARD_TOKEN, &k), 0);
+    snprintf(k.phone, sizeof(k.phone), "%s", phone);
+    k.updated_us = 2;
+    assert_int_equal(dialog_card_loaded(w.dialog, &k), 0);
+    sms_count = 0;
+    sms_last[0] = '\0';
 }
 
 static int64_t available(void)
@@ -474,13 +507,23 @@ static void test_forced_post(void **state)
     const struct iso_request_row *r;
 
     (void)state;
+    card_phone("+33612345678");
     assert_string_equal(decide(&c).code, "00");
     assert_int_equal(available(), 70000);
+    /* The holder is told, as of a withdrawal, that an earlier operation was completed. */
+    assert_int_equal(sms_count, 1);
+    assert_string_equal(sms_last, "Finalisation d'une opération antérieure : 300,00 € débités "
+                                  "sur ****0014, solde 700,00 €");
     assert_string_equal(decide(&c).code, "00");  /* a retransmission */
     assert_string_equal(decide(&c2).code, "00"); /* another advice of the same original */
     assert_int_equal(available(), 70000);
+    assert_int_equal(sms_count, 1); /* once */
     assert_string_equal(decide(&c3).code, "00");
     assert_int_equal(available(), 0);
+    /* Short: the SMS says what the card gave, not what the network asked. */
+    assert_int_equal(sms_count, 2);
+    assert_string_equal(sms_last, "Finalisation d'une opération antérieure : 700,00 € débités "
+                                  "sur ****0014, solde 0,00 €");
     r = iso_host_req_find(host, c3.key);
     assert_non_null(r);
     assert_int_equal(r->amount_minor, 100000);
@@ -491,6 +534,7 @@ static void test_forced_post(void **state)
     assert_non_null(r);
     assert_int_equal(r->posted_minor, 0);
     assert_int_equal(r->state, ISO_ORIG_NONE);
+    assert_int_equal(sms_count, 2); /* nothing taken, nothing said */
     assert_string_equal(decide(&rv).code, "00");
     assert_int_equal(available(), 70000);
     assert_int_equal(account(card).debits_pending, 0);
@@ -515,6 +559,44 @@ static void test_completion_of_expired_hold(void **state)
     assert_int_equal(r->state, ISO_ORIG_POSTED);
 }
 
+/*
+ * A completion landing between its hold's expiry by the ledger's clock and by the host's (here
+ * the host's clock two minutes behind): the ledger refuses to post the lapsed hold, so the same
+ * decision posts it by force, once, with the holder's SMS; a retransmission changes nothing.
+ * Before, it was answered 00 and not posted at all.
+ */
+static void test_completion_in_expiry_window(void **state)
+{
+    struct iso_host_request a = req("0100", "010000", 20000, "", "1234", "000000000801");
+    struct iso_host_request c = req("0220", "010000", 15000, "", "", "000000000801");
+    const struct iso_request_row *r;
+    int64_t posted = account(card).debits_posted, host_us;
+
+    (void)state;
+    card_phone("+33612345678");
+    assert_string_equal(decide(&a).code, "00");
+    assert_int_equal(sms_count, 1); /* the withdrawal's */
+    advance_s(7 * 86400 + 60);      /* the ledger's clock: past the hold's expiry */
+    host_us = world_now_us - 120 * 1000000LL;
+    assert_true(host_us < iso_host_orig_get(host, c.orig, false)->expires_us); /* host: held */
+    assert_string_equal(decide_at(&c, host_us).code, "00");
+    assert_int_equal(account(card).debits_posted, posted + 15000);
+    assert_int_equal(account(card).debits_pending, 0);
+    r = iso_host_req_find(host, c.key);
+    assert_non_null(r);
+    assert_string_equal(r->code, "00");
+    assert_int_equal(r->amount_minor, 15000);
+    assert_int_equal(r->posted_minor, 15000);
+    assert_int_equal(r->state, ISO_ORIG_POSTED);
+    assert_int_equal(sms_count, 2);
+    assert_string_equal(sms_last, "Finalisation d'une opération antérieure : 150,00 € débités "
+                                  "sur ****0014, solde 850,00 €");
+    assert_string_equal(decide_at(&c, host_us).code, "00"); /* a retransmission */
+    assert_string_equal(decide(&c).code, "00");
+    assert_int_equal(account(card).debits_posted, posted + 15000);
+    assert_int_equal(sms_count, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -528,6 +610,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_reversal_by_field_90, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_forced_post, setup_host, teardown_host),
         cmocka_unit_test_setup_teardown(test_completion_of_expired_hold, setup_host, teardown_host),
+        cmocka_unit_test_setup_teardown(test_completion_in_expiry_window, setup_host,
+                                        teardown_host),
         cmocka_unit_test(test_keys_as_snprintf),
         cmocka_unit_test_setup_teardown(test_hold_id_derivation, setup_host, teardown_host),
     };
