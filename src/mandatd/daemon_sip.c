@@ -166,13 +166,21 @@ static void prompts_fixed(struct daemon_sip *s)
     }
 }
 
-/* Plays samples (n bytes of A-law) on the call with tag. */
+/* Plays samples (n bytes of A-law) on the call with tag. A key stops a prompt (barge-in) but
+ * not the call's last words (VOICE_LEAVING: a goodbye, too many tries, a hidden number's
+ * payment result): the menu ignores keys then and hangs up when they end, so a stopped one
+ * would hold the call, and its slot of max_calls, until the caller or the RTP timeout ends it.
+ * Last words that cannot be played end the call now. */
 static void play(struct voice_session *vs, const uint8_t *samples, size_t n, uint32_t tag)
 {
-    int rc = sip_call_play(vs->s->chan, vs->call, SIP_LAW_PCMA, samples, n, true, tag);
+    bool last = vs->v.state == VOICE_LEAVING;
+    int rc = sip_call_play(vs->s->chan, vs->call, SIP_LAW_PCMA, samples, n, !last, tag);
 
     if (rc < 0) {
         log_warn("sip: call %u: cannot play: %s", vs->call, mdt_strerror(rc));
+        if (last) {
+            (void)sip_call_hangup(vs->s->chan, vs->call);
+        }
     }
 }
 
@@ -1079,7 +1087,7 @@ static void on_event(void *ctx, const struct sip_event *ev)
         }
         break;
     case SIP_EV_PLAYED:
-        if (ev->tag != vs->tag || ev->barged) {
+        if (ev->tag != vs->tag || (ev->barged && vs->v.state != VOICE_LEAVING)) {
             return; /* replaced or stopped by a key, which has its own turn */
         }
         voice_call_played(&vs->v, &t);
