@@ -39,7 +39,7 @@ _Static_assert((int)SIP_KEY_RFC4733 == (int)DTMF_SRC_RFC4733 &&
 static const struct sip_inband inband = {dtmf_inband_open, dtmf_inband_feed, dtmf_inband_close,
                                          NULL};
 
-struct voice_session *session_find(struct daemon_sip *s, uint32_t call)
+struct voice_session *sipd_session_find(struct daemon_sip *s, uint32_t call)
 {
     for (size_t i = 0; i < s->cap; i++) {
         if (s->sessions[i].call == call) {
@@ -57,45 +57,45 @@ static void on_silence(evutil_socket_t fd, short what, void *arg)
     (void)fd;
     (void)what;
     voice_call_silence(&vs->v, &t);
-    turn_run(vs, &t, NULL);
+    sipd_turn_run(vs, &t, NULL);
 }
 
-void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say)
+void sipd_turn_run(struct voice_session *vs, struct voice_turn *t, const char *say)
 {
     if (t->action != VOICE_NONE) {
         event_del(vs->silence);
     }
     if (t->card_reset) {
-        card_field_wipe(vs->card); /* an entry starts again, or ended */
+        sipd_card_field_wipe(vs->card); /* an entry starts again, or ended */
     }
     switch (t->action) {
     case VOICE_PLAY:
         log_info("sip: call %u says %s", vs->call, voice_prompt_name(t->prompt));
-        prompt_play(vs, t->prompt, say);
+        sipd_prompt_play(vs, t->prompt, say);
         break;
     case VOICE_ASK:
-        ask_dialog(vs, t->text);
+        sipd_ask_dialog(vs, t->text);
         break;
     case VOICE_CHARITIES:
-        charities_list(vs);
+        sipd_charities_list(vs);
         break;
     case VOICE_FIND_ORDER:
-        order_find(vs, t->text);
+        sipd_order_find(vs, t->text);
         break;
     case VOICE_PAY_ORDER:
-        order_pay(vs, t->text);
+        sipd_order_pay(vs, t->text);
         break;
     case VOICE_HANGUP:
         (void)sip_call_hangup(vs->s->chan, vs->call);
         break;
     case VOICE_CARD_KEY:
-        card_add(vs->card, t->text);
+        sipd_card_add(vs->card, t->text);
         break;
     case VOICE_CARD_CHECK:
-        card_check(vs, t->text);
+        sipd_card_check(vs, t->text);
         break;
     case VOICE_CARD_PAY:
-        card_pay(vs);
+        sipd_card_pay(vs);
         break;
     case VOICE_NONE:
     case VOICE_ACTION_COUNT_:
@@ -135,7 +135,7 @@ static bool key_counted(struct voice_session *vs, const struct sip_event *ev)
 
 static void call_new(struct daemon_sip *s, const struct sip_event *ev)
 {
-    struct voice_session *vs = session_find(s, 0);
+    struct voice_session *vs = sipd_session_find(s, 0);
     struct voice_turn t;
     enum lang lang = (enum lang)s->d->cfg->sms.lang;
 
@@ -158,13 +158,13 @@ static void call_new(struct daemon_sip *s, const struct sip_event *ev)
     }
     log_info("sip: call %u from %s (%s)", ev->call, vs->e164[0] ? vs->e164 : "anonymous", ev->peer);
     voice_call_start(&vs->v, lang, vs->e164[0] == '\0', &t);
-    turn_run(vs, &t, NULL);
+    sipd_turn_run(vs, &t, NULL);
 }
 
 static void on_event(void *ctx, const struct sip_event *ev)
 {
     struct daemon_sip *s = ctx;
-    struct voice_session *vs = ev->kind == SIP_EV_CALL ? NULL : session_find(s, ev->call);
+    struct voice_session *vs = ev->kind == SIP_EV_CALL ? NULL : sipd_session_find(s, ev->call);
     struct voice_turn t = {.action = VOICE_NONE, .prompt = VOICE_PROMPT_NONE};
     struct timeval silence = {VOICE_SILENCE_S, 0};
 
@@ -187,7 +187,7 @@ static void on_event(void *ctx, const struct sip_event *ev)
         }
         event_del(vs->silence);
         if (vs->v.state != VOICE_ASKING && vs->v.state != VOICE_LEAVING) {
-            say_cancel(vs); /* barge-in on a read-back still being synthesised */
+            sipd_say_cancel(vs); /* barge-in on a read-back still being synthesised */
         }
         voice_call_key(&vs->v, ev->key, &t);
         if (t.action == VOICE_NONE && vs->v.state != VOICE_ASKING && vs->v.state != VOICE_LEAVING) {
@@ -210,17 +210,17 @@ static void on_event(void *ctx, const struct sip_event *ev)
         event_del(vs->answer);
         if (vs->speech != 0) {
             log_info("sip: call %u: its read-back, not yet spoken, is dropped", vs->call);
-            say_cancel(vs); /* queued, being synthesised or on its way back */
+            sipd_say_cancel(vs); /* queued, being synthesised or on its way back */
         }
         vault_wipe(&vs->v, sizeof(vs->v));
         vault_wipe(vs->say, sizeof(vs->say));
-        card_wipe(vs->card); /* a card keyed but not paid with: gone */
+        sipd_card_wipe(vs->card); /* a card keyed but not paid with: gone */
         vs->call = 0;
         return;
     default:
         return;
     }
-    turn_run(vs, &t, NULL);
+    sipd_turn_run(vs, &t, NULL);
 }
 
 /* Whether the in-band detector hears a 5 as a 5. It is a guard on the link, not on the code:
@@ -317,21 +317,21 @@ int daemon_start_sip(struct daemon *d, struct mdt_err *err)
     for (size_t i = 0; i < s->cap; i++) {
         s->sessions[i].s = s;
         s->sessions[i].silence = evtimer_new(d->base, on_silence, &s->sessions[i]);
-        s->sessions[i].answer = evtimer_new(d->base, on_answer, &s->sessions[i]);
+        s->sessions[i].answer = evtimer_new(d->base, sipd_on_answer, &s->sessions[i]);
         if (s->sessions[i].silence == NULL || s->sessions[i].answer == NULL) {
             return mdt_err_set(err, MDT_E(NOMEM), "sip: out of memory");
         }
     }
-    rc = cards_map(s, err);
+    rc = sipd_cards_map(s, err);
     if (rc < 0) {
         return rc;
     }
-    tones_make(s);
+    sipd_tones_make(s);
     if (!inband_works()) {
         log_error("sip: the in-band DTMF detector does not hear a 5 as a 5: in-band keys are off");
         h.inband = NULL;
     }
-    speech_open(s);
+    sipd_speech_open(s);
     h.ctx = s;
     rc = sip_channel_start(d->base, &o, &h, &s->chan, err);
     if (rc == 0) {
@@ -358,7 +358,7 @@ void daemon_stop_sip(struct daemon *d)
             event_free(s->sessions[i].answer);
         }
     }
-    cards_unmap(s);
+    sipd_cards_unmap(s);
     free(s->sessions);
     speech_free(s->speech); /* the fixed prompts' audio goes with it */
     free(s);

@@ -87,7 +87,7 @@ static int code_said(struct voice_session *vs, const char *reply, char *said, si
 
 /* The dialog's answer, once its step is done (the dialog's memory then says whether an order
  * waits for the caller's code). */
-void on_answer(evutil_socket_t fd, short what, void *arg)
+void sipd_on_answer(evutil_socket_t fd, short what, void *arg)
 {
     struct voice_session *vs = arg;
     struct voice_turn t;
@@ -110,11 +110,11 @@ void on_answer(evutil_socket_t fd, short what, void *arg)
         }
     }
     voice_call_answer(&vs->v, a, &t);
-    turn_run(vs, &t, vs->say);
+    sipd_turn_run(vs, &t, vs->say);
     vault_wipe(vs->say, sizeof(vs->say));
 }
 
-void answer_later(struct voice_session *vs, enum voice_answer a)
+void sipd_answer_later(struct voice_session *vs, enum voice_answer a)
 {
     vs->pending = a;
     event_active(vs->answer, EV_TIMEOUT, 0);
@@ -156,7 +156,7 @@ static void reply_said(struct voice_session *vs, const char *reply, bool code, c
 static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
 {
     struct voice_ask *a = ctx;
-    struct voice_session *vs = session_find(a->s, a->call);
+    struct voice_session *vs = sipd_session_find(a->s, a->call);
     uint32_t call = a->call;
     bool code = a->code;
     size_t len = 0;
@@ -169,7 +169,7 @@ static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
     }
     if (rc < 0) {
         log_warn("sip: call %u: the dialog could not answer: %s", vs->call, mdt_strerror(rc));
-        answer_later(vs, VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, VOICE_ANSWER_FAILED);
         return true;
     }
     log_info("sip: call %u: %s answered", vs->call,
@@ -187,11 +187,11 @@ static bool ask_told(void *ctx, int rc, const char *const *replies, size_t n)
         len += w > 0 ? (size_t)w : 0;
         vault_wipe(said, sizeof(said));
     }
-    answer_later(vs, VOICE_ANSWER_SAID);
+    sipd_answer_later(vs, VOICE_ANSWER_SAID);
     return !code && !sms;
 }
 
-void ask_dialog(struct voice_session *vs, const char *text)
+void sipd_ask_dialog(struct voice_session *vs, const char *text)
 {
     struct daemon *d = vs->s->d;
     struct dialog_message m = {.channel = CHANNEL_VOICE};
@@ -209,7 +209,7 @@ void ask_dialog(struct voice_session *vs, const char *text)
 }
 
 /* The associations a caller can give to, in the order they were created (up to 9). */
-void charities_list(struct voice_session *vs)
+void sipd_charities_list(struct voice_session *vs)
 {
     const char *keywords[VOICE_CHARITIES_MAX], *names[VOICE_CHARITIES_MAX];
     const struct association_row *r;
@@ -223,5 +223,5 @@ void charities_list(struct voice_session *vs)
     }
     voice_charities_text(vs->v.lang, names, n, vs->say, sizeof(vs->say));
     voice_call_charities(&vs->v, keywords, n, &t);
-    turn_run(vs, &t, vs->say);
+    sipd_turn_run(vs, &t, vs->say);
 }

@@ -23,7 +23,7 @@
 #include "vault/vault.h"
 
 /* The field being keyed goes (a check took what it needed, or the entry starts again). */
-void card_field_wipe(struct call_card *k)
+void sipd_card_field_wipe(struct call_card *k)
 {
     vault_wipe(k->field, sizeof(k->field));
     k->n = 0;
@@ -31,7 +31,7 @@ void card_field_wipe(struct call_card *k)
 }
 
 /* The whole card goes: the call ended, or the payment took what it needed. */
-void card_wipe(struct call_card *k)
+void sipd_card_wipe(struct call_card *k)
 {
     if (k->has_cvv) {
         card_cvv_drop(k->cvv_slot);
@@ -39,7 +39,7 @@ void card_wipe(struct call_card *k)
     vault_wipe(k, sizeof(*k));
 }
 
-void card_add(struct call_card *k, const char *text)
+void sipd_card_add(struct call_card *k, const char *text)
 {
     if (text[0] < '0' || text[0] > '9') {
         return;
@@ -87,13 +87,13 @@ static bool card_cvv_keyed(struct call_card *k)
 
 /* VOICE_CARD_CHECK: the field is complete (last: its final key, or ""): check it, keep what
  * the payment needs where it belongs, wipe the digits, and tell the menu. */
-void card_check(struct voice_session *vs, const char *last)
+void sipd_card_check(struct voice_session *vs, const char *last)
 {
     struct call_card *k = vs->card;
     struct voice_turn t;
     bool ok = false;
 
-    card_add(k, last);
+    sipd_card_add(k, last);
     switch (vs->v.state) {
     case VOICE_CARD_PAN:
         ok = card_pan_take(vs->s, k);
@@ -109,14 +109,14 @@ void card_check(struct voice_session *vs, const char *last)
     default:
         break;
     }
-    card_field_wipe(k);
+    sipd_card_field_wipe(k);
     log_info("sip: call %u: card %s %s", vs->call,
              vs->v.state == VOICE_CARD_PAN      ? "number"
              : vs->v.state == VOICE_CARD_EXPIRY ? "expiry"
                                                 : "code",
              ok ? "taken" : "refused");
     voice_call_card(&vs->v, ok, &t);
-    turn_run(vs, &t, NULL);
+    sipd_turn_run(vs, &t, NULL);
 }
 
 /* What the call says of a card payment's end, then the menu's turn (or the end of a hidden
@@ -124,14 +124,14 @@ void card_check(struct voice_session *vs, const char *last)
 static void card_said(struct voice_session *vs, enum voice_card_result r, const char *why)
 {
     voice_card_result_text(vs->v.lang, r, why, vs->say, sizeof(vs->say));
-    answer_later(vs, VOICE_ANSWER_SAID);
+    sipd_answer_later(vs, VOICE_ANSWER_SAID);
 }
 
 /* A card payment's end: its session if the call is still there (else the chain went on alone:
  * the SMS says the rest when the caller has a number). */
 static struct voice_session *card_session(struct voice_ask *a, const char *what)
 {
-    struct voice_session *vs = session_find(a->s, a->call);
+    struct voice_session *vs = sipd_session_find(a->s, a->call);
 
     if (vs == NULL) {
         log_info("sip: call %u is gone: its card payment %s", a->call, what);
@@ -149,7 +149,7 @@ static void card_paid_ours(void *ctx, int rc, const struct dialog_step *step)
         return;
     }
     if (rc < 0) {
-        answer_later(vs, VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, VOICE_ANSWER_FAILED);
     } else if (dialog_step_outcome(step) == OUTCOME_REFUSED) {
         card_said(vs, VOICE_CARD_DECLINED, dialog_topup_reason("51", vs->v.lang));
     } else {
@@ -172,7 +172,7 @@ static void card_paid_acquirer(void *ctx, const struct topup_flow_result *r)
     log_info("sip: call %u: card payment ended (%d, state %u)", vs->call, r->rc,
              (unsigned)r->topup.state);
     if (r->rc < 0) {
-        answer_later(vs, VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, VOICE_ANSWER_FAILED);
     } else if (r->topup.state == TOPUP_CREDITED) {
         card_said(vs, VOICE_CARD_PAID, "");
     } else if (r->topup.state == TOPUP_DECLINED) {
@@ -256,7 +256,7 @@ static int card_pay_acquirer(struct voice_session *vs, struct voice_ask *a, stru
 
 /* VOICE_CARD_PAY: the caller confirmed (the code keyed). From here the payment completes once
  * whether or not the call stays: a step, or the acquirer's durable chain. */
-void card_pay(struct voice_session *vs)
+void sipd_card_pay(struct voice_session *vs)
 {
     struct voice_ask *a = calloc(1, sizeof(*a));
     struct voice_turn wait = {.action = VOICE_PLAY, .prompt = VOICE_PROMPT_CARD_WAIT};
@@ -277,7 +277,7 @@ void card_pay(struct voice_session *vs)
     } else {
         rc = card_pay_acquirer(vs, a, &err);
     }
-    card_wipe(vs->card);
+    sipd_card_wipe(vs->card);
     log_info("sip: call %u: %s card payment %s", vs->call, ours ? "prepaid" : "bank",
              rc < 0 ? "not started" : "started");
     if (rc < 0) {
@@ -287,17 +287,17 @@ void card_pay(struct voice_session *vs)
                       dialog_topup_reason(rc == MDT_E(RANGE) && ours ? "51" : "05", vs->v.lang));
         } else {
             log_info("sip: call %u: %s", vs->call, err.msg);
-            answer_later(vs, rc == MDT_E(NOTFOUND) || rc == MDT_E(BUSY) ? VOICE_ANSWER_OVER
-                                                                        : VOICE_ANSWER_FAILED);
+            sipd_answer_later(vs, rc == MDT_E(NOTFOUND) || rc == MDT_E(BUSY) ? VOICE_ANSWER_OVER
+                                                                             : VOICE_ANSWER_FAILED);
         }
         return;
     }
-    turn_run(vs, &wait, NULL);
+    sipd_turn_run(vs, &wait, NULL);
 }
 
 /* Locked pages for the calls' card entries: out of swap and core dumps (PCI DSS 3.4: no card
  * data where it is not needed). mlock may be refused (RLIMIT_MEMLOCK): said, and go on. */
-int cards_map(struct daemon_sip *s, struct mdt_err *err)
+int sipd_cards_map(struct daemon_sip *s, struct mdt_err *err)
 {
     s->cards_len = s->cap * sizeof(struct call_card);
     s->cards = mmap(NULL, s->cards_len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -315,13 +315,13 @@ int cards_map(struct daemon_sip *s, struct mdt_err *err)
     return 0;
 }
 
-void cards_unmap(struct daemon_sip *s)
+void sipd_cards_unmap(struct daemon_sip *s)
 {
     if (s->cards == NULL) {
         return;
     }
     for (size_t i = 0; i < s->cap; i++) {
-        card_wipe(&s->cards[i]);
+        sipd_card_wipe(&s->cards[i]);
     }
     (void)munlock(s->cards, s->cards_len);
     (void)munmap(s->cards, s->cards_len);

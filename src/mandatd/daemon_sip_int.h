@@ -4,7 +4,7 @@
  * (calls, keys and the menu's turns, start and stop), daemon_sip_prompt.c (prompts and
  * read-backs played), daemon_sip_ask.c (questions to the dialog, their answers said),
  * daemon_sip_order.c (an order found and paid by its code), daemon_sip_card.c (an order paid by
- * card). Loop thread only. */
+ * card). The functions one file calls in another take the prefix sipd_. Loop thread only. */
 #ifndef MDT_MANDATD_DAEMON_SIP_INT_H
 #define MDT_MANDATD_DAEMON_SIP_INT_H
 
@@ -103,72 +103,72 @@ struct voice_ask {
 /* ---- daemon_sip.c ---- */
 
 /* The session of call (0: a free slot), NULL when there is none. */
-struct voice_session *session_find(struct daemon_sip *s, uint32_t call);
+struct voice_session *sipd_session_find(struct daemon_sip *s, uint32_t call);
 
 /* Runs the menu's turn t on the call: a prompt played (say: a VOICE_PROMPT_SAY's words), a
  * question to the dialog, an order found or paid, a card field, a hang-up. Wipes t->text. */
-void turn_run(struct voice_session *vs, struct voice_turn *t, const char *say);
+void sipd_turn_run(struct voice_session *vs, struct voice_turn *t, const char *say);
 
 /* ---- daemon_sip_prompt.c ---- */
 
 /* The stand-in tones of every prompt, for when espeak-ng cannot speak. */
-void tones_make(struct daemon_sip *s);
+void sipd_tones_make(struct daemon_sip *s);
 
 /* Starts the speech worker and synthesises the fixed prompts (the loop waits); without
  * espeak-ng's data s->speech stays NULL and the tones stand in. */
-void speech_open(struct daemon_sip *s);
+void sipd_speech_open(struct daemon_sip *s);
 
 /* Plays prompt p on the call in its language, replacing what it played. */
-void prompt_play(struct voice_session *vs, enum voice_prompt p, const char *say);
+void sipd_prompt_play(struct voice_session *vs, enum voice_prompt p, const char *say);
 
 /* Drops the call's read-back still being synthesised, if any. */
-void say_cancel(struct voice_session *vs);
+void sipd_say_cancel(struct voice_session *vs);
 
 /* ---- daemon_sip_ask.c ---- */
 
 /* The evtimer callback of vs->answer: the menu's turn for vs->pending. */
-void on_answer(evutil_socket_t fd, short what, void *arg);
+void sipd_on_answer(evutil_socket_t fd, short what, void *arg);
 
 /* Answers the menu with a on the loop's next turn (after the current step is done). */
-void answer_later(struct voice_session *vs, enum voice_answer a);
+void sipd_answer_later(struct voice_session *vs, enum voice_answer a);
 
 /* Asks the dialog text (the balance, a transfer, a gift, a code) as the caller's message on
  * CHANNEL_VOICE; its replies are said on the call (or go by SMS). */
-void ask_dialog(struct voice_session *vs, const char *text);
+void sipd_ask_dialog(struct voice_session *vs, const char *text);
 
 /* Reads the associations' list to the caller and has the menu choose among them. */
-void charities_list(struct voice_session *vs);
+void sipd_charities_list(struct voice_session *vs);
 
 /* ---- daemon_sip_order.c ---- */
 
 /* The order with the phone reference digits, read back (or not found). */
-void order_find(struct voice_session *vs, const char *digits);
+void sipd_order_find(struct voice_session *vs, const char *digits);
 
 /* Pays the order found with the caller's code. */
-void order_pay(struct voice_session *vs, const char *code);
+void sipd_order_pay(struct voice_session *vs, const char *code);
 
 /* ---- daemon_sip_card.c ---- */
 
 /* A digit keyed in the card field being keyed (text: the key). */
-void card_add(struct call_card *k, const char *text);
+void sipd_card_add(struct call_card *k, const char *text);
 
 /* The card field is complete (last: its final key, or ""): checked and taken, or refused. */
-void card_check(struct voice_session *vs, const char *last);
+void sipd_card_check(struct voice_session *vs, const char *last);
 
 /* The caller confirmed: the order paid with the card keyed. */
-void card_pay(struct voice_session *vs);
+void sipd_card_pay(struct voice_session *vs);
 
 /* The field being keyed is wiped. */
-void card_field_wipe(struct call_card *k);
+void sipd_card_field_wipe(struct call_card *k);
 
 /* The whole card is wiped, its security code's slot dropped. */
-void card_wipe(struct call_card *k);
+void sipd_card_wipe(struct call_card *k);
 
 /* Maps s->cap card entries in locked pages left out of core dumps, one per session.
  * Errors: -MDT_ENOMEM. */
-int cards_map(struct daemon_sip *s, struct mdt_err *err);
+int sipd_cards_map(struct daemon_sip *s, struct mdt_err *err);
 
 /* Wipes and unmaps the card entries. */
-void cards_unmap(struct daemon_sip *s);
+void sipd_cards_unmap(struct daemon_sip *s);
 
 #endif

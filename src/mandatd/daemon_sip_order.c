@@ -20,7 +20,7 @@
 static const struct payment_request_row *order_lookup(struct voice_session *vs, const char *digits);
 
 /* Pay an order: the caller's pending request with this phone reference, read back. */
-void order_find(struct voice_session *vs, const char *digits)
+void sipd_order_find(struct voice_session *vs, const char *digits)
 {
     struct dialog *dl = vs->s->d->dialog;
     const struct payment_request_row *r = order_lookup(vs, digits);
@@ -30,12 +30,12 @@ void order_find(struct voice_session *vs, const char *digits)
     if (r == NULL && vs->v.anonymous && vs->s->misses > SIP_ANON_MISSES_PER_MIN) {
         log_warn("sip: call %u: too many unknown references from hidden numbers this minute",
                  vs->call);
-        answer_later(vs, VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, VOICE_ANSWER_FAILED);
         return;
     }
     if (r == NULL) {
         log_info("sip: call %u: no order with that reference", vs->call);
-        answer_later(vs, VOICE_ANSWER_NOT_FOUND);
+        sipd_answer_later(vs, VOICE_ANSWER_NOT_FOUND);
         return;
     }
     vs->order = r->id;
@@ -46,7 +46,7 @@ void order_find(struct voice_session *vs, const char *digits)
     if (voice_order_say(vs->v.lang, payee, r->amount_minor, currency_find(r->currency),
                         r->reference, vs->v.anonymous, vs->say, sizeof(vs->say)) < 0) {
         log_warn("sip: call %u: the order cannot be read back", vs->call);
-        answer_later(vs, VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, VOICE_ANSWER_FAILED);
         return;
     }
     len = strlen(vs->say);
@@ -55,7 +55,7 @@ void order_find(struct voice_session *vs, const char *digits)
         voice_order_card_text(vs->v.lang, vs->v.anonymous, vs->say + len, sizeof(vs->say) - len);
     }
     log_info("sip: call %u: order found", vs->call);
-    answer_later(vs, VOICE_ANSWER_FOUND);
+    sipd_answer_later(vs, VOICE_ANSWER_FOUND);
 }
 
 /* The payer's code for the request is durable: what to say. The SMS receipt and the
@@ -63,7 +63,7 @@ void order_find(struct voice_session *vs, const char *digits)
 static void order_paid(void *ctx, int rc, const struct dialog_step *step)
 {
     struct voice_ask *a = ctx;
-    struct voice_session *vs = session_find(a->s, a->call);
+    struct voice_session *vs = sipd_session_find(a->s, a->call);
     enum step_outcome o = rc == 0 ? dialog_step_outcome(step) : OUTCOME_REFUSED;
     const char *said = NULL;
 
@@ -103,17 +103,17 @@ static void order_paid(void *ctx, int rc, const struct dialog_step *step)
         snprintf(vs->say, sizeof(vs->say), "%s", said != NULL ? said : "");
     }
     if (rc < 0) {
-        answer_later(vs, VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, VOICE_ANSWER_FAILED);
     } else if (o == OUTCOME_WRONG_CODE) {
-        answer_later(vs, VOICE_ANSWER_WRONG_CODE);
+        sipd_answer_later(vs, VOICE_ANSWER_WRONG_CODE);
     } else if (said != NULL) {
-        answer_later(vs, VOICE_ANSWER_SAID);
+        sipd_answer_later(vs, VOICE_ANSWER_SAID);
     } else {
-        answer_later(vs, VOICE_ANSWER_OVER);
+        sipd_answer_later(vs, VOICE_ANSWER_OVER);
     }
 }
 
-void order_pay(struct voice_session *vs, const char *code)
+void sipd_order_pay(struct voice_session *vs, const char *code)
 {
     struct daemon *d = vs->s->d;
     struct dialog_step *step = NULL;
@@ -124,7 +124,7 @@ void order_pay(struct voice_session *vs, const char *code)
 
     if (rc < 0) {
         log_info("sip: call %u: cannot pay the order: %s", vs->call, err.msg);
-        answer_later(vs, rc == MDT_E(NOTFOUND) ? VOICE_ANSWER_OVER : VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, rc == MDT_E(NOTFOUND) ? VOICE_ANSWER_OVER : VOICE_ANSWER_FAILED);
         return;
     }
     a = calloc(1, sizeof(*a));
@@ -134,7 +134,7 @@ void order_pay(struct voice_session *vs, const char *code)
     rc = service_submit(d->service, step, a, order_paid);
     if (rc < 0) {
         free(a);
-        answer_later(vs, VOICE_ANSWER_FAILED);
+        sipd_answer_later(vs, VOICE_ANSWER_FAILED);
     }
 }
 

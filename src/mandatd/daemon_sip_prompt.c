@@ -25,7 +25,7 @@
 _Static_assert((int)SIP_LAW_PCMA == (int)G711_PCMA, "one A-law");
 
 /* Stand-in prompts: prompt p is a sine at 300 + 150 p Hz. */
-void tones_make(struct daemon_sip *s)
+void sipd_tones_make(struct daemon_sip *s)
 {
     for (int p = 0; p < VOICE_PROMPT_COUNT_; p++) {
         sip_tone(s->tones[p], TONE_SAMPLES, SIP_LAW_PCMA, 300 + 150 * (unsigned)p);
@@ -108,7 +108,7 @@ static int say_queue(struct voice_session *vs, const char *say, uint32_t tag)
 }
 
 /* A read-back no longer wanted (a newer prompt, a key, the call's end): the worker drops it. */
-void say_cancel(struct voice_session *vs)
+void sipd_say_cancel(struct voice_session *vs)
 {
     if (vs->speech != 0) {
         speech_cancel(vs->s->speech, vs->speech);
@@ -120,13 +120,13 @@ void say_cancel(struct voice_session *vs)
  * at once; a VOICE_PROMPT_SAY's words (the dialog's reply, a read-back, a list) once the speech
  * worker has them (the caller hears silence meanwhile: the last prompt ended, or a key stopped
  * it); a tone when they cannot be spoken. */
-void prompt_play(struct voice_session *vs, enum voice_prompt p, const char *say)
+void sipd_prompt_play(struct voice_session *vs, enum voice_prompt p, const char *say)
 {
     struct daemon_sip *s = vs->s;
     int l = vs->v.lang == LANG_EN ? 1 : 0;
     uint32_t tag = ++vs->tag;
 
-    say_cancel(vs);
+    sipd_say_cancel(vs);
     if (s->speech != NULL && p == VOICE_PROMPT_SAY && say_queue(vs, say, tag) == 0) {
         return;
     }
@@ -166,7 +166,7 @@ static void on_spoken(void *ctx, const struct speech_done *d)
 /* The speech: espeak-ng on the speech worker's thread, which synthesises the fixed prompts
  * now (the loop waits: nothing is served yet) and the read-backs as calls ask. Without
  * espeak-ng's data the calls still work, with tones for words. */
-void speech_open(struct daemon_sip *s)
+void sipd_speech_open(struct daemon_sip *s)
 {
     struct mdt_err perr = {0};
     int64_t t0 = clock_mono_us();
