@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* What mandatd runs, shared by the files that start it: main.c (arguments, the loop, signals,
  * the dialog, start and stop), daemon_sms.c (SMPP binds and Kannel), daemon_http.c (the
- * listeners, the API, webhooks), daemon_social.c (the social networks) and daemon_sip.c (the
+ * listeners, the API, webhooks), daemon_social.c (the social networks) and daemon_sip*.c (the
  * phone channel). Not for use outside
  * src/mandatd. */
 #ifndef MDT_MANDATD_DAEMON_H

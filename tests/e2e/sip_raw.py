@@ -5,7 +5,9 @@
 # Retry-After), keys sent by SIP INFO, and garbage. Prints what it got, one line per fact.
 # A call from a given number can also key what it reads on stdin, one INFO per key, a line at a
 # time as the test writes them, and hang up at the line BYE, or right after a line ending in !
-# (its INFOs and the BYE sent back to back, no answer awaited: keys and BYE arrive in order).
+# (its INFOs and the BYE sent back to back, no answer awaited: keys and BYE arrive in order),
+# or after a line ending in ? wait for mandat's BYE (printing how long it took, or that none came
+# in 15 s; then it hangs up itself).
 # A trunk that sends each key both ways, as RFC 4733 events and as the tone in its audio, at
 # once, a number of times (dual). Calls from several numbers that key the same key at once and
 # all hang up the moment mandatd's log shows that each one's answer is being said (burst: their
@@ -166,6 +168,33 @@ def burst(port, key, log, numbers):
                 break
 
 
+def bye_ok(sock, text, src):
+    """Answers mandat's BYE (text, from src) with 200 OK."""
+    head = text.partition("\r\n\r\n")[0].split("\r\n")[1:]
+    keep = [h for h in head if h.split(":")[0].lower() in ("via", "from", "to", "call-id", "cseq")]
+    sock.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) +
+                 "\r\nContent-Length: 0\r\n\r\n").encode(), src)
+
+
+def bye_awaited(sock, since):
+    """mandat's BYE within 15 s of since, answered 200; prints how long it took, or that none came
+    (then False: the caller hangs up itself)."""
+    sock.settimeout(0.5)
+    while time.monotonic() < since + 15:
+        try:
+            data, src = sock.recvfrom(65535)
+        except socket.timeout:
+            continue
+        text = data.decode(errors="replace")
+        if text.startswith("BYE "):
+            print("bye from mandat after %.1f s" % (time.monotonic() - since), flush=True)
+            bye_ok(sock, text, src)
+            return True
+    print("no bye from mandat in 15 s", flush=True)
+    sock.settimeout(3)
+    return False
+
+
 def main():
     cmd = sys.argv[1]
     if cmd == "options":
@@ -223,11 +252,7 @@ def main():
             text = data.decode(errors="replace")
             if text.startswith("BYE "):
                 print("bye from mandat")
-                head = text.partition("\r\n\r\n")[0].split("\r\n")[1:]
-                keep = [h for h in head if h.split(":")[0].lower() in
-                        ("via", "from", "to", "call-id", "cseq")]
-                s.sendto(("SIP/2.0 200 OK\r\n" + "\r\n".join(keep) +
-                          "\r\nContent-Length: 0\r\n\r\n").encode(), src)
+                bye_ok(s, text, src)
                 break
     elif cmd == "keys":
         global CALLER
@@ -240,6 +265,16 @@ def main():
         for line in sys.stdin:
             line = line.strip()
             hang = line.endswith("!")  # keys then BYE at once, not waiting for any answer
+            if line.endswith("?"):  # keys, then mandat's BYE awaited
+                for key in line.rstrip("?"):
+                    s.sendto(request("INFO", port, lport, call_id, cseq, to_tag=tag,
+                                     body="Signal=%s\r\nDuration=160\r\n" % key,
+                                     ctype="application/dtmf-relay"), ("127.0.0.1", port))
+                    cseq += 1
+                    final(s)
+                if bye_awaited(s, time.monotonic()):
+                    break
+                line, hang = "BYE", False
             for key in "" if line == "BYE" else line.rstrip("!"):
                 s.sendto(request("INFO", port, lport, call_id, cseq, to_tag=tag,
                                  body="Signal=%s\r\nDuration=160\r\n" % key,
