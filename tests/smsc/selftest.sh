@@ -2,9 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 # Self-test of the SMSC simulator: starts smsc.js, binds to it with selfclient.js (an ESME built
 # on the smpp package's own codec), drives every control endpoint with curl, checks the answers,
-# stops the simulator and prints "N passed, M failed" (exit 1 on any failure). About 10 s alone (each JSON
-# check starts a node, which a loaded machine slows several times); a watchdog ends it at 90 s,
-# under ctest's 120. Needs node, npm (for node_modules when missing) and curl.
+# stops the simulator and prints "N passed, M failed" (exit 1 on any failure). About 10 s
+# alone (each JSON check starts a node, which a loaded machine slows several times); a
+# watchdog ends it at 90 s, under ctest's 120. Needs node, npm (for node_modules when missing) and curl.
 set -u
 
 HERE=$(cd "$(dirname "$0")" && pwd)
