@@ -211,6 +211,24 @@ static void table_key(const struct table *t, int8_t key[2])
     MDT_ASSERT(n > 0 && *k == '\0');
 }
 
+/* The inbox's insert carries its done flag ($10): a row marked done in the batch that inserts it
+ * is one write, not an insert and an update. A known id (a redelivery) keeps its row, but for
+ * done, which only goes from 0 to 1: what the insert ignored and the update then did. */
+static char *inbox_sql(void)
+{
+    struct table t = pg_tables[T_INBOX];
+    struct pg_sbuf b = {0};
+    char val[32], *ins;
+
+    t.mode = W_INSERT; /* no ON CONFLICT: the one below */
+    snprintf(val, sizeof(val), "unnest($%d::int8[])", t.nwrite + 1);
+    ins = pg_insert_sql(&t, 0, "done", val, true);
+    pg_sb_add(&b, ins);
+    pg_sb_add(&b, " ON CONFLICT (id) DO UPDATE SET done = GREATEST(inbox.done, EXCLUDED.done)");
+    free(ins);
+    return b.p;
+}
+
 int pg_channel_prepare(struct pg_store *s, struct mdt_err *err)
 {
     int rc = 0;
@@ -228,7 +246,7 @@ int pg_channel_prepare(struct pg_store *s, struct mdt_err *err)
             continue;
         }
         MDT_ASSERT(t->nwrite <= PG_ARRAYS_MAX); /* s->arrays holds a row's columns */
-        sql = pg_insert_sql(t, 0, k == K_INBOX ? "done" : NULL, k == K_INBOX ? "0" : NULL, true);
+        sql = k == K_INBOX ? inbox_sql() : pg_insert_sql(t, 0, NULL, NULL, true);
         kind_name(k, name);
         res = PQprepare(s->conn, name, sql, 0, NULL);
         if (PQresultStatus(res) != PGRES_COMMAND_OK) {
@@ -362,6 +380,18 @@ static int send_kind(struct pg_store *s, int k, struct pg_drain *d, int *sent)
                          &t->cols[kinds[k].cols != NULL ? kinds[k].cols[i] : i]);
         }
     }
+    if (k == K_INBOX) {
+        static const struct col done = {"done", COL_INT, 0, 1, 0};
+
+        MDT_ASSERT(ncols < PG_ARRAYS_MAX);
+        pg_array_begin(&s->arrays[ncols], &done);
+        for (int32_t r = g->head[k]; r >= 0; r = g->rows[r].next) {
+            uint8_t v = g->rows[r].done ? 1 : 0;
+
+            pg_array_col(&s->arrays[ncols], &v, &done);
+        }
+        ncols++;
+    }
     if (kinds[k].op != OP_INSERT) {
         /* Planned for these rows, never prepared: a plan cached while the table was small (a
          * hash join over all its rows) would stay when it is large. */
@@ -405,6 +435,10 @@ int pg_groups_add(struct pg_store *s, const struct store_extra *x, int k, struct
 
         if (e->hash != h || kinds[e->kind].table != t || !key_equal(s, t, row_of(e), &x->u)) {
             continue;
+        }
+        if (k == K_INBOX_DONE && e->kind == K_INBOX) {
+            e->done = true; /* inserted done (inbox_sql) */
+            return 0;
         }
         if (e->kind == k && kinds[k].op == OP_INSERT && pg_tables[t].mode == W_UPSERT) {
             /* An upsert again: the last one wins, as if both were run (one statement may not

@@ -76,6 +76,7 @@ struct pg_group_row {
     uint64_t hash;               /* of its table and key */
     int32_t next;                /* the next row of its kind, or -1 */
     uint8_t kind;
+    bool done; /* an inbox row marked done in its batch (EXTRA_INBOX_DONE after it) */
 };
 struct pg_groups {
     struct pg_group_row *rows; /* in arrival order */
