@@ -59,6 +59,9 @@ enum kind_id {
     K_COUNT
 };
 _Static_assert(K_COUNT == PG_WRITE_KINDS, "store_pg_int.h counts the kinds of write");
+_Static_assert(sizeof(((struct pg_groups *)0)->key) / sizeof(((struct pg_groups *)0)->key[0]) ==
+                   T_COUNT,
+               "struct pg_groups keeps a key for each table");
 
 static const int8_t c_id[] = {0};
 static const int8_t c_owner_alias[] = {0, 1};
@@ -200,7 +203,7 @@ static void table_key(const struct table *t, int8_t key[2])
         int i = 0;
 
         while (i < t->nwrite &&
-               (strlen(t->cols[i].name) != len || memcmp(t->cols[i].name, k, len))) {
+               (strlen(t->cols[i].name) != len || memcmp(t->cols[i].name, k, len) != 0)) {
             i++;
         }
         MDT_ASSERT(i < t->nwrite); /* an upsert's conflict target is among its columns */
