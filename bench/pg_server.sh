@@ -8,7 +8,8 @@
 #
 # PostgreSQL refuses to run as root, so under root the server runs as a system user
 # ($PG_BENCH_USER, default mandatbench) that this script creates if it is missing.
-# PGBIN overrides where initdb and pg_ctl are found.
+# PGBIN overrides where initdb and pg_ctl are found. PG_BENCH_STATS=1 loads pg_stat_statements
+# (track = all, so statements inside a pipeline count too): where the server's time goes.
 set -eu
 
 PGBIN=${PGBIN:-/usr/lib/postgresql/15/bin}
@@ -70,6 +71,10 @@ max_wal_senders = 0
 checkpoint_timeout = 15min
 max_wal_size = 4GB
 EOF
+    if [ "${PG_BENCH_STATS:-0}" = 1 ]; then
+        printf '%s\n' "shared_preload_libraries = 'pg_stat_statements'" \
+            "pg_stat_statements.track = all" >>"$dir/mandat_bench.conf"
+    fi
     if ! grep -q "^include_if_exists = 'mandat_bench.conf'" "$dir/postgresql.conf"; then
         echo "include_if_exists = 'mandat_bench.conf'" >>"$dir/postgresql.conf"
     fi

@@ -16,6 +16,8 @@
 # override). Everything is bounded in time. Exit status 0 only when every run and check passed.
 # Usage: bench/sms.sh [--numbers 100000] [--window 1000] [--mt-window 100] [--log warn]
 #                     [--kannel] [--no-msgid] [--store postgres] [--seconds-max 600] [--keep]
+# PG_BENCH_STATS=1 (with --store postgres): pg_stat_statements on, and the statements that took
+# the server's time printed after the run (bench/pg_server.sh).
 # --no-msgid: MOs without the SMSC's id (receipted_message_id), as most SMSCs send them: mandat
 # then tracks each acknowledgement until the SMSC is known to have read it (in-doubt tracking).
 set -euo pipefail
@@ -56,6 +58,9 @@ if [ "$store" = postgres ]; then
   "$top/bench/pg_server.sh" start "$pg_data" "$pg_port" >/dev/null
   pg_uri="postgresql://postgres@127.0.0.1:$pg_port/postgres"
   psql -qX "$pg_uri" -c "CREATE SCHEMA mandat_pg"
+  if [ "${PG_BENCH_STATS:-0}" = 1 ]; then
+    psql -qX "$pg_uri" -c "CREATE EXTENSION pg_stat_statements"
+  fi
   echo "bench/sms: PostgreSQL $(psql -qtAX "$pg_uri" -c "SHOW server_version") on port $pg_port," \
     "fsync $(psql -qtAX "$pg_uri" -c "SHOW fsync"), synchronous_commit" \
     "$(psql -qtAX "$pg_uri" -c "SHOW synchronous_commit")"
@@ -83,6 +88,12 @@ if [ "$store" = postgres ]; then
   setup mandat_pg
   mandat_run mandat_pg
   check_association mandat_pg
+  if [ "${PG_BENCH_STATS:-0}" = 1 ]; then
+    echo "bench/sms: the server's time by statement (pg_stat_statements, top 12)"
+    psql -qX "$pg_uri" -c "SELECT calls, round(total_exec_time) AS exec_ms,
+      round(total_plan_time) AS plan_ms, rows, left(regexp_replace(query, '\s+', ' ', 'g'), 70)
+      AS query FROM pg_stat_statements ORDER BY total_exec_time + total_plan_time DESC LIMIT 12"
+  fi
 fi
 
 # 3. Kannel.

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* A batch's log rows as one INSERT ... SELECT FROM unnest(...) a table, its columns sent as
+/* A batch's log rows (and, through the channel tables' descriptions, its channel rows:
+ * store_pg_channel_group.c) as one INSERT ... SELECT FROM unnest(...) a table, its columns sent as
  * arrays in PostgreSQL's binary format: one statement a table whatever the batch's size, parsed
  * and planned once a connection (prepared), and, unlike COPY, sent in the same pipeline as the
  * journal entry and the COMMIT, so that a whole batch costs one round trip and one WAL flush
@@ -8,8 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/assert.h"
 #include "base/mem.h"
-#include "store/store_pg_int.h"
+#include "store/store_pg_rows.h"
 
 /* Element types (pg_type.oid) of the arrays, checked by the server's array_recv. */
 enum { OID_BYTEA = 17, OID_INT8 = 20, OID_INT4 = 23, OID_TEXT = 25 };
@@ -84,6 +86,13 @@ static void arr_text(struct pg_array *a, const char *s, size_t cap)
     arr_bytes(a, s, strnlen(s, cap));
 }
 
+static void arr_null(struct pg_array *a)
+{
+    put_be32(&a->b, UINT32_MAX); /* -1: NULL */
+    a->nulls = true;
+    a->n++;
+}
+
 /* An id as a bytea of its 16 bytes (hi then lo, big-endian), as pg_id reads it; NULL when
  * zero and null_if_zero (a transfer without link). */
 static void arr_id(struct pg_array *a, struct id128 id, bool null_if_zero)
@@ -91,9 +100,7 @@ static void arr_id(struct pg_array *a, struct id128 id, bool null_if_zero)
     uint8_t b[16];
 
     if (null_if_zero && id.hi == 0 && id.lo == 0) {
-        put_be32(&a->b, UINT32_MAX); /* -1: NULL */
-        a->nulls = true;
-        a->n++;
+        arr_null(a);
         return;
     }
     for (int i = 0; i < 8; i++) {
@@ -150,20 +157,67 @@ static void row_event(struct pg_array *c, const struct account_event *e, uint64_
     arr_i8(&c[9], e->timestamp_us);
 }
 
-/* Send prepared statement stmt with the ncols arrays of s->arrays as its binary parameters. */
-static int send_arrays(struct pg_store *s, const char *stmt, int ncols, struct pg_drain *d,
-                       int *sent)
-{
-    const char *v[PG_TRANSFER_NCOLS];
-    int len[PG_TRANSFER_NCOLS], fmt[PG_TRANSFER_NCOLS];
+/* ---- a channel table's column (store_pg_rows.h), as its text parameter says it (pg_p_col) ---- */
 
+void pg_array_begin(struct pg_array *a, const struct col *c)
+{
+    arr_begin(a, c->kind == COL_INT ? OID_INT8 : c->kind == COL_TEXT ? OID_TEXT : OID_BYTEA);
+}
+
+void pg_array_col(struct pg_array *a, const void *row, const struct col *c)
+{
+    const uint8_t *f = (const uint8_t *)row + c->off;
+    struct id128 id;
+    uint16_t len;
+
+    switch (c->kind) {
+    case COL_INT:
+        arr_i8(a, pg_field_int(row, c));
+        break;
+    case COL_TEXT:
+        arr_text(a, (const char *)f, c->size);
+        break;
+    case COL_ID:
+    case COL_ID_NULL:
+        memcpy(&id, f, sizeof(id));
+        arr_id(a, id, c->kind == COL_ID_NULL);
+        break;
+    case COL_BYTES:
+        arr_bytes(a, f, c->size);
+        break;
+    case COL_HASH:
+        if (pg_zeros(f, 32)) {
+            arr_null(a);
+        } else {
+            arr_bytes(a, f, 32);
+        }
+        break;
+    default: /* COL_SEAL */
+        memcpy(&len, (const uint8_t *)row + c->aux, sizeof(len));
+        MDT_ASSERT(len <= c->size);
+        if (len == 0) {
+            arr_null(a);
+        } else {
+            arr_bytes(a, f, len);
+        }
+        break;
+    }
+}
+
+int pg_send_arrays(struct pg_store *s, const char *stmt, const char *sql, int ncols,
+                   struct pg_drain *d, int *sent)
+{
+    const char *v[PG_ARRAYS_MAX];
+    int len[PG_ARRAYS_MAX], fmt[PG_ARRAYS_MAX];
+
+    MDT_ASSERT(ncols > 0 && ncols <= PG_ARRAYS_MAX);
     for (int i = 0; i < ncols; i++) {
         arr_end(&s->arrays[i]);
         v[i] = s->arrays[i].b.p;
         len[i] = (int)s->arrays[i].b.len;
         fmt[i] = 1;
     }
-    return pg_send_binary(s, stmt, ncols, v, len, fmt, d, sent);
+    return pg_send_binary(s, stmt, sql, ncols, v, len, fmt, d, sent);
 }
 
 static void arrays_begin(struct pg_store *s, const uint32_t *oids, int ncols)
@@ -183,28 +237,28 @@ int pg_send_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t b
         for (size_t i = 0; i < ch->event_count; i++) {
             row_event(s->arrays, &ch->events[i], batch);
         }
-        rc = send_arrays(s, "mdt_arr_event", PG_EVENT_NCOLS, d, sent);
+        rc = pg_send_arrays(s, "mdt_arr_event", NULL, PG_EVENT_NCOLS, d, sent);
     }
     if (rc == 0 && ch->transfer_count > 0) {
         arrays_begin(s, transfer_oids, PG_TRANSFER_NCOLS);
         for (size_t i = 0; i < ch->transfer_count; i++) {
             row_transfer(s->arrays, &ch->transfers[i], batch);
         }
-        rc = send_arrays(s, "mdt_arr_transfer", PG_TRANSFER_NCOLS, d, sent);
+        rc = pg_send_arrays(s, "mdt_arr_transfer", NULL, PG_TRANSFER_NCOLS, d, sent);
     }
     if (rc == 0 && ch->rejection_count > 0) {
         arrays_begin(s, transfer_oids, PG_TRANSFER_NCOLS);
         for (size_t i = 0; i < ch->rejection_count; i++) {
             row_transfer(s->arrays, &ch->rejections[i], batch);
         }
-        rc = send_arrays(s, "mdt_arr_rejection", PG_TRANSFER_NCOLS, d, sent);
+        rc = pg_send_arrays(s, "mdt_arr_rejection", NULL, PG_TRANSFER_NCOLS, d, sent);
     }
     return rc;
 }
 
 void pg_arrays_release(struct pg_store *s)
 {
-    for (int i = 0; i < PG_TRANSFER_NCOLS; i++) {
+    for (int i = 0; i < PG_ARRAYS_MAX; i++) {
         free(s->arrays[i].b.p);
         s->arrays[i] = (struct pg_array){0};
     }

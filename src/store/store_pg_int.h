@@ -53,6 +53,11 @@ struct pg_array {
     bool nulls;
 };
 
+/* Columns sent as arrays by one statement: the widest row written (a log's or a channel
+ * table's, store_pg_rows.c), checked when the statements are prepared. */
+#define PG_ARRAYS_MAX 32
+_Static_assert(PG_TRANSFER_NCOLS <= PG_ARRAYS_MAX, "a log's row fits the arrays");
+
 /* Text parameters of one statement, formatted into one buffer. */
 #define PG_PARAMS_MAX 32
 struct pg_params {
@@ -61,6 +66,28 @@ struct pg_params {
     bool null[PG_PARAMS_MAX];
     int n;
     const char *v[PG_PARAMS_MAX];
+};
+
+/* A batch's channel rows waiting to be sent, grouped by kind of write (a table's insert or
+ * upsert, an update, a delete: store_pg_channel_group.c), one statement a kind. */
+#define PG_WRITE_KINDS 26
+struct pg_group_row {
+    const struct store_extra *x; /* the engine's, valid until the commit (struct pg_pending) */
+    uint64_t hash;               /* of its table and key */
+    int32_t next;                /* the next row of its kind, or -1 */
+    uint8_t kind;
+    bool done; /* an inbox row marked done in its batch (EXTRA_INBOX_DONE after it) */
+};
+struct pg_groups {
+    struct pg_group_row *rows; /* in arrival order */
+    size_t n, cap;
+    int32_t head[PG_WRITE_KINDS], tail[PG_WRITE_KINDS];
+    uint8_t order[PG_WRITE_KINDS]; /* the kinds with rows, by their first row */
+    uint8_t place[PG_WRITE_KINDS]; /* where a kind with rows is in order[] */
+    int norder;
+    int32_t *slots; /* each key's last write: open addressing, -1 free, at most half full */
+    size_t nslots, slots_cap;
+    int8_t key[25][2]; /* the key columns of each table (enum table_id), -1 after the last */
 };
 
 /* The batch a write transaction carries until its COMMIT: kept so that a batch refused with a
@@ -91,8 +118,10 @@ struct pg_store {
      * enum table_id (T_COUNT, checked there) */
     char *channel_sql[2 * 25];
     struct pg_params params;
-    /* the columns of one log's rows while a batch is sent, kept for the next batch */
-    struct pg_array arrays[PG_TRANSFER_NCOLS];
+    struct pg_groups groups;
+    /* the columns of one log's rows (or of one kind of channel write) while a batch is sent,
+     * kept for the next batch */
+    struct pg_array arrays[PG_ARRAYS_MAX];
     /* session settings, set again on every new connection */
     int sync;
     int busy_timeout_ms;
@@ -120,13 +149,20 @@ struct pg_drain {
  * (store_pg_array.c). 0, or -1 with d filled. */
 int pg_send_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
                  struct pg_drain *d, int *sent);
+/* Send prepared statement stmt (or, stmt NULL, statement sql: pg_send_binary) with the first
+ * ncols arrays of s->arrays (ended here) as its binary parameters, in the batch's pipeline: 0, or
+ * -1 with d filled. */
+int pg_send_arrays(struct pg_store *s, const char *stmt, const char *sql, int ncols,
+                   struct pg_drain *d, int *sent);
 /* Free the arrays' buffers kept in s. */
 void pg_arrays_release(struct pg_store *s);
 
-/* Send prepared statement stmt with n parameters (values[i] of lengths[i] bytes, in formats[i]:
- * 0 text, 1 binary) in the batch's pipeline (store_pg_log.c); 0, or -1 with d filled. */
-int pg_send_binary(struct pg_store *s, const char *stmt, int n, const char *const *values,
-                   const int *lengths, const int *formats, struct pg_drain *d, int *sent);
+/* Send prepared statement stmt (or, stmt NULL, statement sql, planned for these values) with n
+ * parameters (values[i] of lengths[i] bytes, in formats[i]: 0 text, 1 binary) in the batch's
+ * pipeline (store_pg_log.c); 0, or -1 with d filled. */
+int pg_send_binary(struct pg_store *s, const char *stmt, const char *sql, int n,
+                   const char *const *values, const int *lengths, const int *formats,
+                   struct pg_drain *d, int *sent);
 
 /* Send one statement with text parameters in the batch's pipeline (store_pg_log.c); 0, or -1
  * with d filled. */
@@ -142,6 +178,22 @@ int pg_extras_check(const struct store_extras *x, size_t nx, struct mdt_err *err
 /* Send the channel rows x[0..nx) in the batch's pipeline: 0, or -1 with d filled. */
 int pg_send_extras(struct pg_store *s, const struct store_extras *x, size_t nx, struct pg_drain *d,
                    int *sent);
+/* Prepare the statements of the kinds of write (store_pg_channel_group.c) on a new connection. */
+int pg_channel_prepare(struct pg_store *s, struct mdt_err *err);
+/* The kind of write of a channel row, or -1 for one sent by a statement of its own. */
+int pg_group_kind(const struct store_extra *x);
+/* Start a batch's groups (empty), for at most rows_max rows. */
+void pg_groups_begin(struct pg_store *s, size_t rows_max);
+/* Add row x of kind k (pg_group_kind) to its group; a row whose key another group (or, but for
+ * an upsert, which replaces it, its own) already holds first sends what is pending, so that the
+ * writes of one row keep their order. 0, or -1 with d filled. */
+int pg_groups_add(struct pg_store *s, const struct store_extra *x, int k, struct pg_drain *d,
+                  int *sent);
+/* Send what the groups hold (one statement a kind, in the order of their first rows) in the
+ * batch's pipeline and empty them: 0, or -1 with d filled. */
+int pg_groups_flush(struct pg_store *s, struct pg_drain *d, int *sent);
+/* Free the groups' buffers. */
+void pg_groups_release(struct pg_store *s);
 /* store_channel_load, store_messages, store_webhook_list and store_webhook_requeue (store.h). */
 int pg_channel_load(struct store *base, const struct store_channel_fns *fns, void *ctx,
                     int64_t inbox_since_us, struct mdt_err *err);
@@ -174,8 +226,8 @@ struct pg_check {
     const char *what;
 };
 /* Run the rules q[0..n), each finding counted in *violations and handed to report. */
-int pg_check_queries(struct pg_store *s, const struct pg_check *q, size_t n,
-                     store_report_fn report, void *ctx, uint64_t *violations, struct mdt_err *err);
+int pg_check_queries(struct pg_store *s, const struct pg_check *q, size_t n, store_report_fn report,
+                     void *ctx, uint64_t *violations, struct mdt_err *err);
 /* mandat check's card rules (as SQLite's, store_sqlite_int.h). */
 int pg_check_cards(struct pg_store *s, store_report_fn report, void *ctx, uint64_t *violations,
                    struct mdt_err *err);

@@ -133,10 +133,14 @@ int pg_pipeline_end(struct pg_store *s, struct pg_drain *d, int *sent)
     return pipeline_sync(s, d, sent);
 }
 
-int pg_send_binary(struct pg_store *s, const char *stmt, int n, const char *const *values,
-                   const int *lengths, const int *formats, struct pg_drain *d, int *sent)
+int pg_send_binary(struct pg_store *s, const char *stmt, const char *sql, int n,
+                   const char *const *values, const int *lengths, const int *formats,
+                   struct pg_drain *d, int *sent)
 {
-    if (PQsendQueryPrepared(s->conn, stmt, n, values, lengths, formats, 0) != 1) {
+    int ok = stmt != NULL ? PQsendQueryPrepared(s->conn, stmt, n, values, lengths, formats, 0)
+                          : PQsendQueryParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
+
+    if (ok != 1) {
         d->lost = true;
         return -1;
     }
@@ -440,7 +444,7 @@ static int prepare_all(struct pg_store *s, struct mdt_err *err)
         }
         PQclear(res);
     }
-    return rc;
+    return rc == 0 ? pg_channel_prepare(s, err) : rc;
 }
 
 /* BEGIN and the head's row lock (prepared: no planning), in one pipeline: one round trip. */

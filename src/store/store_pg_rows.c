@@ -279,12 +279,26 @@ void pg_sb_cols(struct pg_sbuf *b, const struct col *c, int from, int n, const c
     }
 }
 
+const char *pg_col_array_type(const struct col *c)
+{
+    switch (c->kind) {
+    case COL_INT:
+        return "int8";
+    case COL_TEXT:
+        return "text";
+    default:
+        return "bytea";
+    }
+}
+
 /* INSERT of columns [from, nwrite) with $1..: the caller frees b.p. extra_col/extra_val: one more
- * constant column (inbox.done), or NULL. */
-char *pg_insert_sql(const struct table *t, int from, const char *extra_col, const char *extra_val)
+ * constant column (inbox.done), or NULL. arrays: each $n an array of the column's values,
+ * unnest()ed in the select list (walked in lockstep), instead of VALUES. */
+char *pg_insert_sql(const struct table *t, int from, const char *extra_col, const char *extra_val,
+                    bool arrays)
 {
     struct pg_sbuf b = {0};
-    char num[16];
+    char num[48];
 
     pg_sb_add(&b, "INSERT INTO ");
     pg_sb_add(&b, t->name);
@@ -294,16 +308,23 @@ char *pg_insert_sql(const struct table *t, int from, const char *extra_col, cons
         pg_sb_add(&b, ", ");
         pg_sb_add(&b, extra_col);
     }
-    pg_sb_add(&b, ") VALUES(");
+    pg_sb_add(&b, arrays ? ") SELECT " : ") VALUES(");
     for (int i = from; i < t->nwrite; i++) {
-        snprintf(num, sizeof(num), "%s$%d", i > from ? ", " : "", i - from + 1);
+        if (arrays) {
+            snprintf(num, sizeof(num), "%sunnest($%d::%s[])", i > from ? ", " : "", i - from + 1,
+                     pg_col_array_type(&t->cols[i]));
+        } else {
+            snprintf(num, sizeof(num), "%s$%d", i > from ? ", " : "", i - from + 1);
+        }
         pg_sb_add(&b, num);
     }
     if (extra_val != NULL) {
         pg_sb_add(&b, ", ");
         pg_sb_add(&b, extra_val);
     }
-    pg_sb_add(&b, ")");
+    if (!arrays) {
+        pg_sb_add(&b, ")");
+    }
     if (t->mode == W_IGNORE) {
         pg_sb_add(&b, " ON CONFLICT DO NOTHING");
     } else if (t->mode == W_UPSERT) {
@@ -361,7 +382,7 @@ bool pg_zeros(const uint8_t *b, size_t n)
     return acc == 0;
 }
 
-static int64_t field_int(const void *row, const struct col *c)
+int64_t pg_field_int(const void *row, const struct col *c)
 {
     const uint8_t *f = (const uint8_t *)row + c->off;
 
@@ -423,7 +444,7 @@ void pg_p_col(struct pg_params *p, const void *row, const struct col *c)
 
     switch (c->kind) {
     case COL_INT:
-        snprintf(t, sizeof(t), "%" PRId64, field_int(row, c));
+        snprintf(t, sizeof(t), "%" PRId64, pg_field_int(row, c));
         p_add(p, t, strlen(t), false);
         break;
     case COL_TEXT:

@@ -94,12 +94,23 @@ void pg_sb_add(struct pg_sbuf *b, const char *s);
 /* Append the names of c[from..n), comma-separated, each after prefix ("c." or ""). */
 void pg_sb_cols(struct pg_sbuf *b, const struct col *c, int from, int n, const char *prefix);
 /* The INSERT of t's columns [from, nwrite) with $1..; extra_col/extra_val: one more constant
- * column (inbox.done), or NULL. The caller frees it. */
-char *pg_insert_sql(const struct table *t, int from, const char *extra_col, const char *extra_val);
+ * column (inbox.done), or NULL. arrays: INSERT ... SELECT unnest($1::int8[]), ... with each
+ * parameter an array of the column's values (pg_col_array_type), else VALUES($1, ...). The
+ * caller frees it. */
+char *pg_insert_sql(const struct table *t, int from, const char *extra_col, const char *extra_val,
+                    bool arrays);
+/* The element type ("int8", "text" or "bytea") of column c sent as an array (store_pg_array.c). */
+const char *pg_col_array_type(const struct col *c);
+/* The integer field c of row, widened to int64 (unsigned fields by value). */
+int64_t pg_field_int(const void *row, const struct col *c);
 /* Parameters: start a statement's, add one column of row, the values for libpq. */
 void pg_p_begin(struct pg_params *p);
 void pg_p_col(struct pg_params *p, const void *row, const struct col *c);
 const char *const *pg_p_values(struct pg_params *p);
+/* Start a (column c) array, then add column c of row to it, as pg_p_col would send it but in
+ * binary (store_pg_array.c; sent by pg_send_arrays). */
+void pg_array_begin(struct pg_array *a, const struct col *c);
+void pg_array_col(struct pg_array *a, const void *row, const struct col *c);
 /* Decode field i of a result row into the column c of the row struct out. */
 void pg_get_col(const PGresult *r, int row, int i, void *out, const struct col *c);
 /* Whether the n bytes at b are all zero (a hash that means none). */

@@ -4,7 +4,7 @@
  * find tampering; what is refused is refused with a clear error; a lost
  * connection mid-batch loses nothing and commits nothing twice; a serialization failure is
  * retried without a second effect; a password in the URI is refused; the batch's binary arrays
- * keep every byte.
+ * keep every byte; channel rows written twice in one batch end as if written one by one.
  * Needs the suite's server (tests/pg.sh, CTest fixture pg_server). */
 #include <libpq-fe.h>
 #include <setjmp.h>
@@ -518,12 +518,97 @@ static void test_retry_serialization(void **state)
     test_store_drop(pg);
 }
 
+/* One batch writing some rows twice (store_pg_channel_group.c sends a batch's channel rows
+ * grouped by kind of write): an upsert again replaces the first, a delete after an upsert and an
+ * upsert after a delete keep their order (one row upserted, deleted and upserted again), an update after its insert applies, a second insert of
+ * an inbox id is ignored, a customer without a code keeps no code hash. */
+static void test_channel_groups(void **state)
+{
+    static struct store_extra x[14];
+    char pg[512];
+    struct store_options so = {.create = true};
+    struct store *s = NULL;
+    struct ledger_changes ch = {0};
+    struct account_event ev = {.seq = 1, .account_id = 1, .type = 0, .currency = "EUR"};
+    struct store_extras xs = {.rows = x, .count = 14};
+    bool changed = false;
+
+    (void)state;
+    pg_path("groups", pg, sizeof(pg));
+    so.path = pg;
+    assert_int_equal(store_open(&so, &s, NULL), 0);
+    x[0].kind = EXTRA_CUSTOMER;
+    strcpy(x[0].u.customer.phone, "+33600000001");
+    x[0].u.customer.lang = 1;
+    x[0].u.customer.pin_hash[0] = 7; /* no code: not written */
+    x[1] = x[0];
+    x[1].u.customer.lang = 2;
+    x[1].u.customer.has_pin = true;
+    x[2].kind = EXTRA_CONVERSATION;
+    strcpy(x[2].u.conversation.phone, "+33600000001");
+    x[2].u.conversation.active = true;
+    x[2].u.conversation.amount_minor = 100;
+    x[3] = x[2];
+    x[3].u.conversation.active = false;
+    x[4] = x[3];
+    strcpy(x[4].u.conversation.phone, "+33600000002");
+    x[5] = x[4];
+    x[5].u.conversation.active = true;
+    x[5].u.conversation.amount_minor = 200;
+    x[6].kind = EXTRA_INBOX;
+    x[6].u.inbox.id = (struct id128){.hi = 1, .lo = 1};
+    strcpy(x[6].u.inbox.text, "first 'quoted' \\ \xc3\xa9");
+    x[7] = x[6];
+    strcpy(x[7].u.inbox.text, "second");
+    x[8] = x[6];
+    x[8].kind = EXTRA_INBOX_DONE;
+    x[9].kind = EXTRA_OUTBOX;
+    x[9].u.outbox.id = (struct id128){.hi = 2, .lo = 2};
+    x[9].u.outbox.link_seal_len = 3;
+    x[10] = x[9];
+    x[10].kind = EXTRA_OUTBOX_STATE;
+    x[10].u.outbox.state = 2;
+    x[10].u.outbox.attempts = 1;
+    x[11] = x[0];
+    strcpy(x[11].u.customer.phone, "+33600000003");
+    x[12] = x[1];
+    x[12].u.customer.lang = 3;
+    x[13] = x[2]; /* upserted, deleted, upserted again */
+    x[13].u.conversation.amount_minor = 300;
+    ch.events = &ev;
+    ch.event_count = 1;
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, &ch, &xs, 1, "batch", 1, NULL), 0);
+    assert_int_equal(store_commit(s, NULL), 0);
+    assert_int_equal(pg_int_query(pg, "SELECT lang FROM customers WHERE phone = '+33600000001'"
+                                      " AND pin_hash IS NOT NULL"),
+                     3);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM customers WHERE pin_hash IS NULL"), 1);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM conversations"), 2);
+    assert_int_equal(pg_int_query(pg, "SELECT amount_minor FROM conversations"
+                                      " WHERE phone = '+33600000001'"),
+                     300);
+    assert_int_equal(pg_int_query(pg, "SELECT amount_minor FROM conversations"
+                                      " WHERE phone = '+33600000002'"),
+                     200);
+    assert_int_equal(pg_int_query(pg, "SELECT done FROM inbox WHERE text ="
+                                      " E'first \\'quoted\\' \\\\ \\xc3\\xa9'"),
+                     1);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM inbox"), 1);
+    assert_int_equal(pg_int_query(pg, "SELECT state * 10 + attempts FROM outbox"
+                                      " WHERE link_seal IS NULL"),
+                     21);
+    store_close(s);
+    test_store_drop(pg);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_same_journal), cmocka_unit_test(test_schema_version),
-        cmocka_unit_test(test_refusals),     cmocka_unit_test(test_lost_connection),
-        cmocka_unit_test(test_array_batch),  cmocka_unit_test(test_retry_serialization),
+        cmocka_unit_test(test_same_journal),   cmocka_unit_test(test_schema_version),
+        cmocka_unit_test(test_refusals),       cmocka_unit_test(test_lost_connection),
+        cmocka_unit_test(test_array_batch),    cmocka_unit_test(test_retry_serialization),
+        cmocka_unit_test(test_channel_groups),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
