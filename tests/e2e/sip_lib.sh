@@ -126,3 +126,19 @@ CONF
     wait $bpid 2>/dev/null || true
   done
 }
+
+# request AMOUNT [PAYER]: a merchant's "voice" payment request through the API ($base, $KEY)
+# to PAYER (default 0612345678); sets id and ref (its phone reference).
+request() {
+  local out
+  out=$(curl -s "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
+    -d "{\"amount\":$1,\"payer\":\"${2:-0612345678}\",\"reference\":\"order $1\",\"channel\":\"voice\"}")
+  check "request created" '"state":"pending"' "$out"
+  id=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
+  ref=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["phone_ref"])')
+}
+# state_of ID: the payment request's state, as the API says.
+state_of() {
+  curl -s "$base/v1/payment-requests/$1" -H "Authorization: Bearer $KEY" |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'
+}

@@ -56,19 +56,6 @@ P=+33612345678
 "${M[@]}" sms 0612345678 INSCRIPTION >/dev/null
 "${M[@]}" sms 0612345678 CODE 483920 >/dev/null
 
-# request AMOUNT: a merchant's request for P; sets id and ref (its phone reference).
-request() {
-  local out
-  out=$(curl -s "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
-    -d "{\"amount\":$1,\"payer\":\"0612345678\",\"reference\":\"order $1\",\"channel\":\"voice\"}")
-  check "request created" '"state":"pending"' "$out"
-  id=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  ref=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["phone_ref"])')
-}
-state_of() {
-  curl -s "$base/v1/payment-requests/$1" -H "Authorization: Bearer $KEY" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'
-}
 # call FROM N: a raw call from FROM (anonymous: a hidden number) keying what is written to fd 3;
 # N is mandatd's number of the call.
 fifo="$dir/keys"

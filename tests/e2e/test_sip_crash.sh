@@ -50,15 +50,6 @@ done
 sa=$(acct $S)
 qa=$(acct $Q)
 
-# request AMOUNT PAYER: a merchant's request; sets id and ref (its phone reference).
-request() {
-  local out
-  out=$(curl -s "$base/v1/payment-requests" -H "Authorization: Bearer $KEY" \
-    -d "{\"amount\":$1,\"payer\":\"$2\",\"reference\":\"order $1\",\"channel\":\"voice\"}")
-  check "request created" '"state":"pending"' "$out"
-  id=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
-  ref=$(echo "$out" | python3 -c 'import json,sys; print(json.load(sys.stdin)["phone_ref"])')
-}
 # call FD FROM: a raw call from FROM keying what the test writes to fd FD (its own fifo).
 call() {
   local fifo="$dir/keys$1"
@@ -96,10 +87,6 @@ restart() {
 # (each request's amount is its own).
 ledger_of() {
   db "select count(distinct t.seq) from transfers t join payment_requests r on t.id = r.transfer_id where r.amount_minor = $1"
-}
-state_of() {
-  curl -s "$base/v1/payment-requests/$1" -H "Authorization: Bearer $KEY" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["state"])'
 }
 # settled NAME ID AMOUNT ACKED: the request ID (of AMOUNT) is paid once if it was acknowledged
 # (ACKED 1), else at most once, and its state agrees with the ledger.
