@@ -22,7 +22,8 @@
     X(SCHEMA, "unsupported schema version")                                                        \
     X(SHUTDOWN, "shutting down")                                                                   \
     X(REJECTED, "rejected by the ledger")                                                          \
-    X(CHECK, "invariant violated")
+    X(CHECK, "invariant violated")                                                                 \
+    X(CONFLICT, "another writer committed first, try again")
 
 enum mdt_errno {
     MDT_OK = 0,

@@ -24,6 +24,12 @@
  * (the channels push back, so none may come): a write transaction opened and rolled back. */
 #define ENGINE_PROBE_US 250000
 
+/* After another process committed between two batches in flight (the second one's submissions
+ * then fail: they were decided on a view without that write), batches are decided one at a
+ * time, under the store's write lock, for this long: a script of CLI commands run while
+ * mandatd is busy costs one batch, not one a command. */
+#define ENGINE_SERIAL_AFTER_CONFLICT_US 10000000
+
 struct submission {
     struct ledger_op *ops; /* owned copy; NULL when n is 0 */
     size_t n;
@@ -33,6 +39,19 @@ struct submission {
     struct ledger_result *results;
     void *ctx;
     engine_done_fn done;
+};
+
+/* A batch: its submissions, their channel rows and the ledger's changes, from the moment it is
+ * taken from the queue until its submitters are told. Two with a store that keeps batches in
+ * flight (store_pipelines): one committing while the next is decided. */
+struct slot {
+    struct submission *batch;
+    struct store_extras *rows;
+    struct ledger_changes ch;
+    size_t nsub, expired;
+    int64_t t0;
+    bool sent; /* in flight in the store: store_commit_wait tells */
+    int rc;    /* a failure before anything was sent */
 };
 
 struct read_req {
@@ -61,10 +80,15 @@ struct engine {
     /* ledger thread only: a failed batch's view could not be rebuilt (the store did not answer,
      * as a database server down may not): rebuilt before the next batch decides anything */
     bool view_stale;
-    /* ledger thread only */
-    struct submission *batch;
-    struct store_extras *batch_rows;
-    struct ledger_changes ch;
+    /* ledger thread only: the batches, slot[(slot_head + i) % STORE_PIPE_MAX] for the i-th of
+     * the inflight ones in flight (the serial path uses slot[0]); the first failure among those
+     * in flight (the view is rebuilt once they are all told), and until when batches go one
+     * at a time after a conflict */
+    struct slot slot[STORE_PIPE_MAX];
+    unsigned slot_head, inflight;
+    bool pipelined;
+    int pipe_rc;
+    int64_t serial_until_us;
     struct engine_stats stats; /* guarded by mu */
     /* 0 while the store commits; else the wall-clock µs of the first failure since the last
      * success. Written by the ledger thread, read by any thread (engine_store_down_since). */
@@ -138,76 +162,109 @@ static int begin(struct engine *e, struct mdt_err *err)
     return rc;
 }
 
-/* Execute and commit one batch. Returns 0 or the store's error (then nothing was applied and
- * the view has been rebuilt from the store). */
-static int run_batch(struct engine *e, size_t nsub, int64_t now_us, size_t *expired)
+/* Decide sl's submissions on the view, expiring what is due first, and gather their channel
+ * rows (the hooks run here): the number of rows the batch writes. */
+static size_t decide(struct engine *e, struct slot *sl, int64_t now_us)
 {
-    struct mdt_err err = {0};
-    size_t rows;
-    int64_t t0 = clock_mono_us();
-    int rc = begin(e, &err);
+    struct ledger_changes *ch = &sl->ch;
+    size_t rows = 0;
 
-    if (rc < 0) {
-        goto fail;
-    }
-    ledger_changes_reset(&e->ch);
-    *expired = ledger_expire(e->ledger, now_us, ENGINE_EXPIRE_MAX, &e->ch);
-    rows = 0;
-    for (size_t i = 0; i < nsub; i++) {
-        struct submission *s = &e->batch[i];
+    ledger_changes_reset(ch);
+    sl->expired = ledger_expire(e->ledger, now_us, ENGINE_EXPIRE_MAX, ch);
+    for (size_t i = 0; i < sl->nsub; i++) {
+        struct submission *s = &sl->batch[i];
 
         if (s->n > 0) {
-            ledger_execute(e->ledger, s->ops, s->n, now_us, s->results, &e->ch);
+            ledger_execute(e->ledger, s->ops, s->n, now_us, s->results, ch);
         }
         if (s->hook != NULL) {
             s->row_count =
                 s->hook(s->ctx, e->ledger, s->results, s->n, s->rows, s->row_count, s->row_cap);
             MDT_ASSERT(s->row_count <= s->row_cap);
         }
-        e->batch_rows[i] = (struct store_extras){.rows = s->rows, .count = s->row_count};
+        sl->rows[i] = (struct store_extras){.rows = s->rows, .count = s->row_count};
         rows += s->row_count;
     }
-    rows += e->ch.transfer_count + e->ch.rejection_count + e->ch.event_count;
-    if (rows == 0) {
+    return rows + ch->transfer_count + ch->rejection_count + ch->event_count;
+}
+
+/* A batch committed: count it. */
+static void committed(struct engine *e, size_t nsub, int64_t t0)
+{
+    uint64_t us = (uint64_t)(clock_mono_us() - t0);
+
+    metrics_observe(METRIC_BATCH_SIZE, nsub);
+    metrics_observe(METRIC_COMMIT_SECONDS, us);
+    store_health(e, true, NULL);
+    pthread_mutex_lock(&e->mu);
+    e->stats.batches++;
+    e->stats.commit_us_total += us;
+    if (us > e->stats.commit_us_max) {
+        e->stats.commit_us_max = us;
+    }
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* A batch not committed (nothing of it applied). */
+static void not_committed(struct engine *e, size_t nsub, int rc, const char *why)
+{
+    if (rc == MDT_E(CONFLICT)) {
+        log_info("batch of %zu submissions refused, to be sent again by its channels: %s", nsub,
+                 why);
+    } else {
+        log_error("batch of %zu submissions not committed: %s", nsub, why);
+        store_health(e, false, why);
+    }
+    pthread_mutex_lock(&e->mu);
+    e->stats.commits_failed++;
+    pthread_mutex_unlock(&e->mu);
+}
+
+/* The view ran ahead of the store: rebuild it from what is durable. */
+static void view_reset(struct engine *e)
+{
+    struct mdt_err err = {0};
+
+    if (rebuild_view(e, &err) < 0) {
+        log_error("cannot rebuild the ledger view: %s", err.msg);
+        e->view_stale = true;
+    }
+}
+
+/* Execute and commit one batch, waiting for it. Returns 0 or the store's error (then nothing
+ * was applied and the view has been rebuilt from the store). */
+static int run_batch(struct engine *e, struct slot *sl, int64_t now_us)
+{
+    struct mdt_err err = {0};
+    int64_t t0 = clock_mono_us();
+    int rc = begin(e, &err);
+
+    if (rc < 0) {
+        goto fail;
+    }
+    if (decide(e, sl, now_us) == 0) {
         store_rollback(e->store);
         return 0;
     }
-    rc = store_write(e->store, &e->ch, e->batch_rows, nsub, "batch", now_us, &err);
+    rc = store_write(e->store, &sl->ch, sl->rows, sl->nsub, "batch", now_us, &err);
     if (rc == 0) {
         rc = store_commit(e->store, &err);
     }
     if (rc < 0) {
         goto fail;
     }
-    metrics_observe(METRIC_BATCH_SIZE, nsub);
-    metrics_observe(METRIC_COMMIT_SECONDS, (uint64_t)(clock_mono_us() - t0));
-    store_health(e, true, NULL);
-    pthread_mutex_lock(&e->mu);
-    e->stats.batches++;
-    e->stats.commit_us_total += (uint64_t)(clock_mono_us() - t0);
-    if ((uint64_t)(clock_mono_us() - t0) > e->stats.commit_us_max) {
-        e->stats.commit_us_max = (uint64_t)(clock_mono_us() - t0);
-    }
-    pthread_mutex_unlock(&e->mu);
+    committed(e, sl->nsub, t0);
     return 0;
 fail:
     store_rollback(e->store);
-    log_error("batch of %zu submissions not committed: %s", nsub, err.msg);
-    store_health(e, false, err.msg);
-    pthread_mutex_lock(&e->mu);
-    e->stats.commits_failed++;
-    pthread_mutex_unlock(&e->mu);
-    /* The view ran ahead of the store: rebuild it from what is durable. */
-    if (rebuild_view(e, &err) < 0) {
-        log_error("cannot rebuild the ledger view: %s", err.msg);
-        e->view_stale = true;
-    }
-    *expired = 0;
+    not_committed(e, sl->nsub, rc, err.msg);
+    view_reset(e);
+    sl->expired = 0;
     return rc;
 }
 
-/* Move up to batch_max queued ops (whole submissions, at least one) into e->batch. */
-static size_t take_batch(struct engine *e)
+/* Move up to batch_max queued ops (whole submissions, at least one) into sl. */
+static size_t take_batch(struct engine *e, struct slot *sl)
 {
     size_t nsub = 0, nops = 0;
 
@@ -219,12 +276,14 @@ static size_t take_batch(struct engine *e)
         if (nsub > 0 && nops + weight > e->batch_max) {
             break;
         }
-        e->batch[nsub++] = *s;
+        sl->batch[nsub++] = *s;
         nops += weight;
         e->head = (e->head + 1) % e->ring_cap;
         e->count--;
         e->queued_ops -= weight;
     }
+    sl->nsub = nsub;
+    sl->expired = 0;
     return nsub;
 }
 
@@ -285,28 +344,33 @@ static void probe_store(struct engine *e)
     }
 }
 
-static void finish(struct engine *e, size_t nsub, int rc, size_t ops, size_t expired)
+static void finish(struct engine *e, struct slot *sl, int rc)
 {
-    for (size_t i = 0; i < nsub; i++) {
-        struct submission *s = &e->batch[i];
+    size_t ops = 0;
+
+    for (size_t i = 0; i < sl->nsub; i++) {
+        struct submission *s = &sl->batch[i];
 
         s->done(s->ctx, rc, s->results, s->n);
+        ops += s->n;
         free(s->ops);
     }
     pthread_mutex_lock(&e->mu);
     e->stats.ops += ops;
-    e->stats.expired += expired;
+    e->stats.expired += rc == 0 ? sl->expired : 0;
     pthread_mutex_unlock(&e->mu);
 }
 
+/* The ledger thread with a store that commits while it waits (SQLite): one batch at a time. */
 static void *engine_main(void *arg)
 {
     struct engine *e = arg;
+    struct slot *sl = &e->slot[0];
 
     pthread_mutex_lock(&e->mu);
     for (;;) {
         struct read_req *reads;
-        size_t nsub, ops = 0, expired = 0;
+        size_t nsub;
         int64_t now;
         int rc = 0;
 
@@ -316,7 +380,7 @@ static void *engine_main(void *arg)
             }
             wait_for_work(e);
         }
-        nsub = take_batch(e);
+        nsub = take_batch(e, sl);
         reads = e->reads;
         e->reads = NULL;
         pthread_mutex_unlock(&e->mu);
@@ -329,18 +393,170 @@ static void *engine_main(void *arg)
         run_reads(e, reads);
         now = e->clock_us();
         if (nsub > 0 || ledger_next_expiry_us(e->ledger) <= now) {
-            rc = run_batch(e, nsub, now, &expired);
+            rc = run_batch(e, sl, now);
         } else if (atomic_load_explicit(&e->down_since_us, memory_order_relaxed) != 0) {
             probe_store(e);
         }
-        for (size_t i = 0; i < nsub; i++) {
-            ops += e->batch[i].n;
-        }
-        finish(e, nsub, rc, ops, expired);
+        finish(e, sl, rc);
         pthread_mutex_lock(&e->mu);
     }
     pthread_mutex_unlock(&e->mu);
     return NULL;
+}
+
+/* ---- batches in flight (a store that pipelines: PostgreSQL) ----
+ * The first batch is decided under the store's write lock, as above, and its COMMIT sent
+ * without waiting; while the server runs it, the next batch is decided on the view (which
+ * holds the first one's effects, not yet durable) and sent behind it, built on its journal
+ * entry. A batch's submitters are told only once it is durable, in order. If one fails, those
+ * behind it fail too (the store sees to it), their submitters are told so (the channels push
+ * back or answer "try again", as when the store is down), and the view, which ran ahead, is
+ * rebuilt from the store. */
+
+/* The first batch in flight: decided under the write lock, its COMMIT sent. A batch that writes
+ * nothing, or fails before anything was sent, is kept unsent with its outcome in sl->rc. */
+static void pipe_first(struct engine *e, struct slot *sl, int64_t now_us)
+{
+    struct mdt_err err = {0};
+    int rc = begin(e, &err);
+
+    sl->t0 = clock_mono_us();
+    sl->sent = false;
+    sl->rc = 0;
+    if (rc == 0 && decide(e, sl, now_us) == 0) {
+        store_rollback(e->store);
+        return;
+    }
+    if (rc == 0) {
+        rc = store_write(e->store, &sl->ch, sl->rows, sl->nsub, "batch", now_us, &err);
+    }
+    if (rc == 0) {
+        store_commit_send(e->store, &err);
+        sl->sent = true;
+        return;
+    }
+    store_rollback(e->store);
+    not_committed(e, sl->nsub, rc, err.msg);
+    sl->rc = rc;
+    e->pipe_rc = rc;
+}
+
+/* A batch decided on top of those in flight and sent behind them. */
+static void pipe_behind(struct engine *e, struct slot *sl, int64_t now_us)
+{
+    sl->t0 = clock_mono_us();
+    sl->sent = false;
+    sl->rc = 0;
+    if (decide(e, sl, now_us) > 0) {
+        store_write_send(e->store, &sl->ch, sl->rows, sl->nsub, "batch", now_us, NULL);
+        sl->sent = true;
+    }
+}
+
+/* Wait for the oldest batch in flight and tell its submitters. */
+static void pipe_complete(struct engine *e)
+{
+    struct slot *sl = &e->slot[e->slot_head];
+    struct mdt_err err = {0};
+    int rc = sl->rc;
+
+    MDT_ASSERT(e->inflight > 0);
+    if (sl->sent) {
+        rc = store_commit_wait(e->store, &err);
+    } else if (rc == 0) {
+        rc = e->pipe_rc; /* nothing written: it stands or falls with the batches before it */
+    }
+    if (rc == 0 && sl->sent) {
+        committed(e, sl->nsub, sl->t0);
+    } else if (rc < 0 && e->pipe_rc == 0) {
+        not_committed(e, sl->nsub, rc, err.msg);
+        e->pipe_rc = rc;
+    }
+    if (rc == MDT_E(CONFLICT)) {
+        e->serial_until_us = clock_mono_us() + ENGINE_SERIAL_AFTER_CONFLICT_US;
+    }
+    finish(e, sl, rc);
+    e->slot_head = (e->slot_head + 1) % STORE_PIPE_MAX;
+    e->inflight--;
+    if (e->inflight == 0 && e->pipe_rc != 0) {
+        view_reset(e);
+        e->pipe_rc = 0;
+    }
+}
+
+/* Under mu: whether to decide a batch now behind those in flight rather than wait for the
+ * oldest. Not for reads (they see committed state only, so they wait until nothing is in
+ * flight), nor after a failure (the view is rebuilt first), nor while the store is down or
+ * shortly after a conflict. */
+static bool pipe_may_send(struct engine *e)
+{
+    return e->inflight < STORE_PIPE_MAX && e->count > 0 && e->reads == NULL && e->pipe_rc == 0 &&
+           atomic_load_explicit(&e->down_since_us, memory_order_relaxed) == 0 &&
+           clock_mono_us() >= e->serial_until_us;
+}
+
+static void *engine_main_pipelined(void *arg)
+{
+    struct engine *e = arg;
+
+    pthread_mutex_lock(&e->mu);
+    for (;;) {
+        struct slot *sl = &e->slot[(e->slot_head + e->inflight) % STORE_PIPE_MAX];
+        struct read_req *reads;
+        size_t nsub;
+        int64_t now;
+
+        if (e->inflight > 0) {
+            if (pipe_may_send(e)) {
+                take_batch(e, sl);
+                pthread_mutex_unlock(&e->mu);
+                pipe_behind(e, sl, e->clock_us());
+                e->inflight++;
+            } else {
+                pthread_mutex_unlock(&e->mu);
+                pipe_complete(e);
+            }
+            pthread_mutex_lock(&e->mu);
+            continue;
+        }
+        if (e->count == 0 && e->reads == NULL) {
+            if (e->stopping) {
+                break;
+            }
+            wait_for_work(e);
+        }
+        nsub = take_batch(e, sl);
+        reads = e->reads;
+        e->reads = NULL;
+        pthread_mutex_unlock(&e->mu);
+
+        if ((reads != NULL || nsub == 0) && sync_view(e, false, &(struct mdt_err){0}) < 0) {
+            log_error("cannot read rows written by another process; retrying");
+        }
+        run_reads(e, reads);
+        now = e->clock_us();
+        if (nsub > 0 || ledger_next_expiry_us(e->ledger) <= now) {
+            pipe_first(e, sl, now);
+            e->inflight = 1;
+            if (!sl->sent) {
+                pipe_complete(e); /* nothing in flight: told now */
+            }
+        } else if (atomic_load_explicit(&e->down_since_us, memory_order_relaxed) != 0) {
+            probe_store(e);
+        }
+        pthread_mutex_lock(&e->mu);
+    }
+    pthread_mutex_unlock(&e->mu);
+    return NULL;
+}
+
+static void slots_free(struct engine *e)
+{
+    for (size_t i = 0; i < STORE_PIPE_MAX; i++) {
+        ledger_changes_release(&e->slot[i].ch);
+        free(e->slot[i].batch);
+        free(e->slot[i].rows);
+    }
 }
 
 int engine_start(const struct engine_options *opt, struct engine **out, struct mdt_err *err)
@@ -361,9 +577,14 @@ int engine_start(const struct engine_options *opt, struct engine **out, struct m
     e->clock_us = opt->clock_us != NULL ? opt->clock_us : clock_now_us;
     e->ring_cap = e->queue_depth;
     e->ring = calloc(e->ring_cap, sizeof(*e->ring));
-    e->batch = calloc(e->ring_cap, sizeof(*e->batch));
-    e->batch_rows = calloc(e->ring_cap, sizeof(*e->batch_rows));
-    if (e->ring == NULL || e->batch == NULL || e->batch_rows == NULL) {
+    e->pipelined = store_pipelines(e->store);
+    rc = e->ring == NULL ? MDT_E(NOMEM) : 0;
+    for (size_t i = 0; rc == 0 && i < STORE_PIPE_MAX; i++) {
+        e->slot[i].batch = calloc(e->ring_cap, sizeof(*e->slot[i].batch));
+        e->slot[i].rows = calloc(e->ring_cap, sizeof(*e->slot[i].rows));
+        rc = e->slot[i].batch == NULL || e->slot[i].rows == NULL ? MDT_E(NOMEM) : 0;
+    }
+    if (rc < 0) {
         rc = mdt_err_set(err, MDT_E(NOMEM), "out of memory starting the engine");
         goto fail;
     }
@@ -374,7 +595,8 @@ int engine_start(const struct engine_options *opt, struct engine **out, struct m
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
     pthread_cond_init(&e->read_cv, NULL);
-    if (pthread_create(&e->thread, NULL, engine_main, e) != 0) {
+    if (pthread_create(&e->thread, NULL, e->pipelined ? engine_main_pipelined : engine_main, e) !=
+        0) {
         rc = mdt_err_set(err, MDT_E(NOMEM), "cannot start the ledger thread");
         goto fail;
     }
@@ -383,8 +605,7 @@ int engine_start(const struct engine_options *opt, struct engine **out, struct m
 fail:
     ledger_free(e->ledger);
     free(e->ring);
-    free(e->batch);
-    free(e->batch_rows);
+    slots_free(e);
     free(e);
     return rc;
 }
@@ -567,10 +788,8 @@ void engine_stop(struct engine *e)
     pthread_mutex_destroy(&e->mu);
     pthread_cond_destroy(&e->cv);
     pthread_cond_destroy(&e->read_cv);
-    ledger_changes_release(&e->ch);
     ledger_free(e->ledger);
     free(e->ring);
-    free(e->batch);
-    free(e->batch_rows);
+    slots_free(e);
     free(e);
 }

@@ -79,6 +79,27 @@ void store_rollback(struct store *s)
     s->ops->rollback(s);
 }
 
+bool store_pipelines(const struct store *s)
+{
+    return s->ops->commit_send != NULL;
+}
+
+int store_commit_send(struct store *s, struct mdt_err *err)
+{
+    return s->ops->commit_send(s, err);
+}
+
+int store_write_send(struct store *s, const struct ledger_changes *ch, const struct store_extras *x,
+                     size_t nx, const char *kind, int64_t now_us, struct mdt_err *err)
+{
+    return s->ops->write_send(s, ch, x, nx, kind, now_us, err);
+}
+
+int store_commit_wait(struct store *s, struct mdt_err *err)
+{
+    return s->ops->commit_wait(s, err);
+}
+
 int store_read_begin(struct store *s, struct mdt_err *err)
 {
     return s->ops->read_begin(s, err);

@@ -115,6 +115,12 @@ struct store_ops {
                         int64_t inbox_since_us, struct mdt_err *err);
     int (*commit)(struct store *s, struct mdt_err *err);
     void (*rollback)(struct store *s);
+    /* Batches in flight (store_pipelines); NULL where a commit is only ever waited for. */
+    int (*commit_send)(struct store *s, struct mdt_err *err);
+    int (*write_send)(struct store *s, const struct ledger_changes *ch,
+                      const struct store_extras *x, size_t nx, const char *kind, int64_t now_us,
+                      struct mdt_err *err);
+    int (*commit_wait)(struct store *s, struct mdt_err *err);
     int (*read_begin)(struct store *s, struct mdt_err *err);
     void (*read_end)(struct store *s);
     int (*statement)(struct store *s, uint64_t account_id, store_transfer_fn fn, void *ctx,
@@ -181,6 +187,36 @@ int store_channel_load(struct store *s, const struct store_channel_fns *fns, voi
                        int64_t inbox_since_us, struct mdt_err *err);
 int store_commit(struct store *s, struct mdt_err *err);
 void store_rollback(struct store *s);
+
+/* ---- batches in flight ----
+ * A backend over the network (PostgreSQL) spends most of a commit waiting: for the server's
+ * work, its WAL flush and the round trip. There the engine sends a batch and decides the next
+ * one meanwhile, at most STORE_PIPE_MAX in flight; each commits only on top of the one before
+ * it, so a failure takes those behind it along and nothing is applied twice or out of order. */
+#define STORE_PIPE_MAX 2
+
+/* Whether the backend can keep batches in flight (store_commit_send and the two below). */
+bool store_pipelines(const struct store *s);
+
+/* After store_begin and store_write: send the COMMIT without waiting for it. The batch is then
+ * in flight (whatever is returned): store_commit_wait tells its fate; its ch and x must stay
+ * valid until then. Only with nothing else in flight. */
+int store_commit_send(struct store *s, struct mdt_err *err);
+
+/* A whole write transaction, sent behind the batches in flight without a store_begin: its
+ * journal entry follows theirs, and the server checks under the head's lock that the head is
+ * the one it was built on, so it commits only if they all did and no other process wrote in
+ * between. In flight whatever is returned, like store_commit_send. */
+int store_write_send(struct store *s, const struct ledger_changes *ch, const struct store_extras *x,
+                     size_t nx, const char *kind, int64_t now_us, struct mdt_err *err);
+
+/* Wait for the oldest batch in flight: 0 once durable; -MDT_ECONFLICT when another process
+ * committed between it and the batch it was built on (nothing of it applied: decide it again
+ * on a fresh view); another negative code when it was not committed (or, the connection lost
+ * and not back, its fate is unknown until the next start reads the journal). A failed batch
+ * fails those sent behind it. Serialization failures are retried here, the whole pipeline sent
+ * again. */
+int store_commit_wait(struct store *s, struct mdt_err *err);
 
 /* One read snapshot for several reads (recovery_replay then recovery_check): without it, a writer
  * committing between two of them would make them disagree. Not while a write is open. */

@@ -327,12 +327,14 @@ int pg_session(struct pg_store *s, struct mdt_err *err)
 
 int pg_connected(struct pg_store *s, struct mdt_err *err)
 {
+    return PQstatus(s->conn) == CONNECTION_OK ? 0 : pg_reconnect(s, err);
+}
+
+int pg_reconnect(struct pg_store *s, struct mdt_err *err)
+{
     int64_t now = clock_mono_us();
     int rc;
 
-    if (PQstatus(s->conn) == CONNECTION_OK) {
-        return 0;
-    }
     if (now < s->retry_at_us) {
         return mdt_err_set(err, MDT_E(IO),
                            "the PostgreSQL server cannot be reached: next try in %lld ms",
@@ -440,6 +442,9 @@ static const struct store_ops pg_ops = {
     .begin = pg_begin,
     .write = pg_write,
     .commit = pg_commit,
+    .commit_send = pg_commit_send,
+    .write_send = pg_write_send,
+    .commit_wait = pg_commit_wait,
     .rollback = pg_rollback,
     .channel_load = pg_channel_load,
     .read_begin = pg_read_begin,

@@ -99,7 +99,19 @@ struct pg_pending {
     bool has_entry;               /* ledger rows and their journal entry */
     const struct store_extras *x; /* channel rows */
     size_t nx;
+    /* A batch in flight (store_pg_pipe.c): the head its transaction requires (checked by the
+     * server under the head's lock), whether sending it lost the connection, and, once known
+     * ahead of its turn (a lost connection resolves every batch in flight), its outcome. */
+    uint64_t prev_seq;
+    uint8_t prev_hash[SHA256_LEN];
+    bool send_lost;
+    bool resolved;
+    int rc;
+    char why[MDT_ERR_MSG_MAX];
 };
+
+/* Batches in flight at once (store.h). */
+#define PG_PIPE_MAX STORE_PIPE_MAX
 
 struct pg_store {
     struct store base;
@@ -114,6 +126,14 @@ struct pg_store {
     uint8_t journal_hash[SHA256_LEN], next_journal_hash[SHA256_LEN];
     uint64_t seen_seq;
     struct pg_pending pending;
+    /* batches sent and not yet waited for (store_pg_pipe.c), oldest at pipe_head; the head the
+     * newest of them makes current (tip), and, while one is being sent, no sync point midway
+     * (its results are read in order, batch by batch) */
+    struct pg_pending pipe[PG_PIPE_MAX];
+    int pipe_head, pipe_count;
+    uint64_t tip_seq;
+    uint8_t tip_hash[SHA256_LEN];
+    bool pipe_sending;
     /* store_pg_channel.c's inserts, made once per handle: two per table of store_pg_rows.h's
      * enum table_id (T_COUNT, checked there) */
     char *channel_sql[2 * 25];
@@ -146,7 +166,8 @@ struct pg_drain {
 
 /* Send the three logs' rows of ch (batch number batch) in the batch's pipeline, one
  * INSERT ... SELECT FROM unnest() a table that has rows, its columns as binary arrays
- * (store_pg_array.c). 0, or -1 with d filled. */
+ * (store_pg_array.c), then its state changes of earlier transfers as one UPDATE. 0, or -1 with
+ * d filled. */
 int pg_send_logs(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
                  struct pg_drain *d, int *sent);
 /* Send prepared statement stmt (or, stmt NULL, statement sql: pg_send_binary) with the first
@@ -250,6 +271,9 @@ int pg_error(struct pg_store *s, const PGresult *res, struct mdt_err *err, const
 /* The connection is up, or comes back (with its session settings): a lost one is reset at most
  * once per backoff wait; -MDT_EIO while the server cannot be reached. */
 int pg_connected(struct pg_store *s, struct mdt_err *err);
+/* A new session now, whatever the state of this one (a pipeline left with results nobody will
+ * read), within the same backoff. */
+int pg_reconnect(struct pg_store *s, struct mdt_err *err);
 /* Set this connection's session (durability, bytea in hex, lock timeout, read-only). */
 int pg_session(struct pg_store *s, struct mdt_err *err);
 /* Run SQL without results (several statements allowed). */
@@ -311,6 +335,29 @@ int pg_commit(struct store *base, struct mdt_err *err);
 void pg_rollback(struct store *base);
 int pg_read_begin(struct store *base, struct mdt_err *err);
 void pg_read_end(struct store *base);
+
+/* A batch's body in the pipeline (store_pg_log.c): its logs' rows, the state changes, the
+ * channel rows, the journal entry and the head's update; no BEGIN, no COMMIT. 0, or -1 with d
+ * filled. */
+int pg_send_body(struct pg_store *s, const struct pg_pending *pb, struct pg_drain *d, int *sent);
+/* Read results up to the next sync point into d. */
+void pg_drain_sync(struct pg_store *s, struct pg_drain *d);
+/* After a lost connection: reconnect (with backoff, up to PG_RESOLVE_MAX_MS) and say whether
+ * journal entry (seq, hash) is stored: whether the batch that carried it committed. */
+int pg_resolve(struct pg_store *s, uint64_t seq, const uint8_t hash[SHA256_LEN], bool *committed,
+               struct mdt_err *err);
+/* Fill journal entry j for the log rows of ch (none: false, j untouched) on top of the head
+ * (prev_seq, prev_hash). */
+bool pg_journal_fill(struct journal_entry *j, const struct ledger_changes *ch, uint64_t prev_seq,
+                     const uint8_t prev_hash[SHA256_LEN], const char *kind, int64_t now_us);
+/* Prepare the write path's statements on this connection if it has not yet. */
+int pg_prepare_writes(struct pg_store *s, struct mdt_err *err);
+
+/* ---- batches in flight (store_pg_pipe.c) ---- */
+int pg_commit_send(struct store *base, struct mdt_err *err);
+int pg_write_send(struct store *base, const struct ledger_changes *ch, const struct store_extras *x,
+                  size_t nx, const char *kind, int64_t now_us, struct mdt_err *err);
+int pg_commit_wait(struct store *base, struct mdt_err *err);
 
 /* ---- reads and checks (store_pg_read.c) ---- */
 int pg_statement(struct store *base, uint64_t account_id, store_transfer_fn fn, void *ctx,

@@ -43,7 +43,6 @@ static const struct {
      PG_TRANSFER_NCOLS},
     {"mdt_arr_rejection", "INSERT INTO rejections(" PG_TRANSFER_COLS ") " UNNEST_TRANSFER,
      PG_TRANSFER_NCOLS},
-    {"mdt_set_state", "UPDATE transfers SET state = $1 WHERE seq = $2", 2},
     {"mdt_ins_journal",
      "INSERT INTO journal(seq, created_us, kind, detail, transfers, rejections, events, digest,"
      " prev_hash, hash) VALUES($1,$2,$3,$4,$5,$6,$7,$8,$9,$10)",
@@ -51,6 +50,13 @@ static const struct {
     {"mdt_set_head", "UPDATE journal_head SET seq = $1, hash = $2 WHERE id = 1", 2},
     /* the write lock: prepared, so that a batch's begin is not planned again every time */
     {"mdt_lock_head", "SELECT seq, hash FROM journal_head WHERE id = 1 FOR UPDATE", 0},
+    /* a batch sent behind another (store_pg_pipe.c) takes the same lock and fails, by a division
+     * by zero (22012: no advisory lock, no function, so that distributed engines run it too),
+     * unless the head is the one it was built on */
+    {"mdt_check_head",
+     "SELECT 1 / (CASE WHEN seq = $1 AND hash = $2 THEN 1 ELSE 0 END) FROM journal_head"
+     " WHERE id = 1 FOR UPDATE",
+     2},
 };
 #define PREPARED_COUNT (sizeof(prepared) / sizeof(prepared[0]))
 
@@ -69,8 +75,7 @@ static const char *p_int(struct params *p, int i, int64_t v)
 
 /* ---- the pipeline ---- */
 
-/* Read results up to the next sync point. */
-static void drain_sync(struct pg_store *s, struct pg_drain *d)
+void pg_drain_sync(struct pg_store *s, struct pg_drain *d)
 {
     for (;;) {
         PGresult *res = PQgetResult(s->conn);
@@ -108,7 +113,7 @@ static int pipeline_sync(struct pg_store *s, struct pg_drain *d, int *sent)
         d->lost = true;
         return -1;
     }
-    drain_sync(s, d);
+    pg_drain_sync(s, d);
     *sent = 0;
     return d->first_error != NULL || d->lost ? -1 : 0;
 }
@@ -121,7 +126,7 @@ static int send_prepared(struct pg_store *s, int which, const struct params *p, 
         d->lost = true;
         return -1;
     }
-    if (++*sent >= PG_PIPELINE_CHUNK) {
+    if (++*sent >= PG_PIPELINE_CHUNK && !s->pipe_sending) {
         return pipeline_sync(s, d, sent);
     }
     return 0;
@@ -144,7 +149,7 @@ int pg_send_binary(struct pg_store *s, const char *stmt, const char *sql, int n,
         d->lost = true;
         return -1;
     }
-    if (++*sent >= PG_PIPELINE_CHUNK) {
+    if (++*sent >= PG_PIPELINE_CHUNK && !s->pipe_sending) {
         return pipeline_sync(s, d, sent);
     }
     return 0;
@@ -157,26 +162,12 @@ int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const
         d->lost = true;
         return -1;
     }
-    if (++*sent >= PG_PIPELINE_CHUNK) {
+    if (++*sent >= PG_PIPELINE_CHUNK && !s->pipe_sending) {
         return pipeline_sync(s, d, sent);
     }
     return 0;
 }
 
-/* The batch's rows: the three logs' by arrays, then the state changes of earlier transfers. */
-static int send_rows(struct pg_store *s, const struct ledger_changes *ch, uint64_t batch,
-                     struct pg_drain *d, int *sent)
-{
-    struct params p;
-    int rc = pg_send_logs(s, ch, batch, d, sent);
-
-    for (size_t i = 0; rc == 0 && i < ch->state_count; i++) {
-        p_int(&p, 0, ch->states[i].state);
-        p_int(&p, 1, (int64_t)ch->states[i].seq);
-        rc = send_prepared(s, 3, &p, d, sent);
-    }
-    return rc;
-}
 
 static int send_journal(struct pg_store *s, const struct journal_entry *j, struct pg_drain *d,
                         int *sent)
@@ -197,11 +188,28 @@ static int send_journal(struct pg_store *s, const struct journal_entry *j, struc
     p.v[7] = p.buf[7];
     p.v[8] = p.buf[8];
     p.v[9] = p.buf[9];
-    rc = send_prepared(s, 4, &p, d, sent);
+    rc = send_prepared(s, 3, &p, d, sent);
     if (rc == 0) {
         p_int(&p, 0, (int64_t)j->seq);
         p.v[1] = p.buf[9];
-        rc = send_prepared(s, 5, &p, d, sent);
+        rc = send_prepared(s, 4, &p, d, sent);
+    }
+    return rc;
+}
+
+int pg_send_body(struct pg_store *s, const struct pg_pending *pb, struct pg_drain *d, int *sent)
+{
+    int rc = 0;
+
+    /* The three logs' rows by arrays, then the state changes of earlier transfers. */
+    if (pb->has_entry) {
+        rc = pg_send_logs(s, pb->ch, pb->j.seq, d, sent);
+    }
+    if (rc == 0) {
+        rc = pg_send_extras(s, pb->x, pb->nx, d, sent);
+    }
+    if (rc == 0 && pb->has_entry) {
+        rc = send_journal(s, &pb->j, d, sent);
     }
     return rc;
 }
@@ -213,7 +221,6 @@ static int send_journal(struct pg_store *s, const struct journal_entry *j, struc
 static int send_batch(struct pg_store *s, struct pg_drain *d)
 {
     const struct pg_pending *pb = &s->pending;
-    const struct ledger_changes *ch = pb->ch;
     int sent = 0;
     int rc = 0;
 
@@ -221,15 +228,7 @@ static int send_batch(struct pg_store *s, struct pg_drain *d)
         d->lost = PQstatus(s->conn) != CONNECTION_OK;
         return -1;
     }
-    if (pb->has_entry) {
-        rc = send_rows(s, ch, pb->j.seq, d, &sent);
-    }
-    if (rc == 0) {
-        rc = pg_send_extras(s, pb->x, pb->nx, d, &sent);
-    }
-    if (rc == 0 && pb->has_entry) {
-        rc = send_journal(s, &pb->j, d, &sent);
-    }
+    rc = pg_send_body(s, pb, d, &sent);
     if (rc == 0 && PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1) {
         d->lost = true;
         rc = -1;
@@ -239,7 +238,7 @@ static int send_batch(struct pg_store *s, struct pg_drain *d)
     } else if (!d->lost && sent > 0) {
         /* An error stopped the sending midway: read what is pending before leaving. */
         PQpipelineSync(s->conn);
-        drain_sync(s, d);
+        pg_drain_sync(s, d);
     }
     if (PQstatus(s->conn) == CONNECTION_OK) {
         PQexitPipelineMode(s->conn);
@@ -417,8 +416,10 @@ int pg_changed(struct store *base, bool *changed, struct mdt_err *err)
     struct pg_store *s = (struct pg_store *)base;
     PGresult *res = NULL;
     uint64_t seq;
-    int rc = pg_connected(s, err);
+    int rc;
 
+    MDT_ASSERT(s->pipe_count == 0);
+    rc = pg_connected(s, err);
     if (rc == 0) {
         rc = pg_query(s, "SELECT seq FROM journal_head WHERE id = 1", 0, NULL, &res, err);
     }
@@ -432,10 +433,13 @@ int pg_changed(struct store *base, bool *changed, struct mdt_err *err)
     return 0;
 }
 
-static int prepare_all(struct pg_store *s, struct mdt_err *err)
+int pg_prepare_writes(struct pg_store *s, struct mdt_err *err)
 {
     int rc = 0;
 
+    if (s->prepared) {
+        return 0;
+    }
     for (size_t i = 0; rc == 0 && i < PREPARED_COUNT; i++) {
         PGresult *res = PQprepare(s->conn, prepared[i].name, prepared[i].sql, 0, NULL);
 
@@ -444,7 +448,11 @@ static int prepare_all(struct pg_store *s, struct mdt_err *err)
         }
         PQclear(res);
     }
-    return rc == 0 ? pg_channel_prepare(s, err) : rc;
+    if (rc == 0) {
+        rc = pg_channel_prepare(s, err);
+    }
+    s->prepared = rc == 0;
+    return rc;
 }
 
 /* BEGIN and the head's row lock (prepared: no planning), in one pipeline: one round trip. */
@@ -482,17 +490,14 @@ int pg_begin(struct store *base, bool *changed, struct mdt_err *err)
     struct pg_store *s = (struct pg_store *)base;
     int rc;
 
-    MDT_ASSERT(!s->in_tx && !s->read_only);
+    MDT_ASSERT(!s->in_tx && !s->read_only && s->pipe_count == 0);
     rc = pg_connected(s, err);
     if (rc < 0) {
         return rc;
     }
-    if (!s->prepared) {
-        rc = prepare_all(s, err);
-        if (rc < 0) {
-            return rc;
-        }
-        s->prepared = true;
+    rc = pg_prepare_writes(s, err);
+    if (rc < 0) {
+        return rc;
     }
     rc = begin_locked(s, err);
     if (rc < 0) {
@@ -520,12 +525,20 @@ int pg_write(struct store *base, const struct ledger_changes *ch, const struct s
     }
     s->pending.x = x;
     s->pending.nx = nx;
+    s->pending.ch = ch;
+    s->pending.has_entry = pg_journal_fill(j, ch, s->journal_seq, s->journal_hash, kind, now_us);
+    return 0;
+}
+
+bool pg_journal_fill(struct journal_entry *j, const struct ledger_changes *ch, uint64_t prev_seq,
+                     const uint8_t prev_hash[SHA256_LEN], const char *kind, int64_t now_us)
+{
     /* Channel rows alone make no journal entry: the journal is the ledger's. */
     if (ch->transfer_count + ch->rejection_count + ch->event_count == 0) {
-        return 0;
+        return false;
     }
     memset(j, 0, sizeof(*j));
-    j->seq = s->journal_seq + 1;
+    j->seq = prev_seq + 1;
     j->created_us = now_us;
     snprintf(j->kind, sizeof(j->kind), "%s", kind);
     snprintf(j->detail, sizeof(j->detail), "%zu transfers, %zu rejections, %zu account events",
@@ -535,17 +548,15 @@ int pg_write(struct store *base, const struct ledger_changes *ch, const struct s
     j->events = (uint32_t)ch->event_count;
     store_digest(ch->events, ch->event_count, ch->transfers, ch->transfer_count, ch->rejections,
                  ch->rejection_count, j->digest);
-    memcpy(j->prev_hash, s->journal_hash, SHA256_LEN);
+    memcpy(j->prev_hash, prev_hash, SHA256_LEN);
     store_journal_hash(j, j->hash);
-    s->pending.ch = ch;
-    s->pending.has_entry = true;
-    return 0;
+    return true;
 }
 
-/* After a lost connection: reconnect (waiting up to PG_RESOLVE_MAX_MS, with backoff: nothing
- * can commit meanwhile anyway), and say whether the batch's journal entry is there (its COMMIT
- * happened) by reading it back. Until then nobody is answered. */
-static int resolve_unknown(struct pg_store *s, bool *committed, struct mdt_err *err)
+/* Nothing can commit while the server is away, so waiting for it here costs nothing; until the
+ * entry is read back nobody is answered. */
+int pg_resolve(struct pg_store *s, uint64_t jseq, const uint8_t jhash[SHA256_LEN], bool *committed,
+               struct mdt_err *err)
 {
     char seq[24], hash[2 * SHA256_LEN + 3];
     const char *params[2] = {seq, hash};
@@ -566,10 +577,10 @@ static int resolve_unknown(struct pg_store *s, bool *committed, struct mdt_err *
         return mdt_err_set(err, MDT_E(IO),
                            "connection to PostgreSQL lost during COMMIT of journal entry %" PRIu64
                            " and not back: its fate is unknown until the next start reads it",
-                           s->pending.j.seq);
+                           jseq);
     }
-    snprintf(seq, sizeof(seq), "%" PRIu64, s->pending.j.seq);
-    pg_hex_text(s->pending.j.hash, SHA256_LEN, hash);
+    snprintf(seq, sizeof(seq), "%" PRIu64, jseq);
+    pg_hex_text(jhash, SHA256_LEN, hash);
     if (rc == 0) {
         rc =
             pg_query(s, "SELECT 1 FROM journal WHERE seq = $1 AND hash = $2", 2, params, &res, err);
@@ -609,7 +620,7 @@ static int commit_batch(struct pg_store *s, struct mdt_err *err)
         if (d.lost) {
             bool committed = false;
 
-            rc = resolve_unknown(s, &committed, err);
+            rc = pg_resolve(s, j->seq, j->hash, &committed, err);
             if (rc == 0 && !committed) {
                 rc = mdt_err_set(err, MDT_E(IO),
                                  "connection to PostgreSQL lost: batch not "
@@ -687,7 +698,7 @@ int pg_read_begin(struct store *base, struct mdt_err *err)
     struct pg_store *s = (struct pg_store *)base;
     int rc;
 
-    MDT_ASSERT(!s->in_tx);
+    MDT_ASSERT(!s->in_tx && s->pipe_count == 0);
     rc = pg_connected(s, err);
     if (rc == 0) {
         rc = pg_run(s, "BEGIN ISOLATION LEVEL REPEATABLE READ", err);
