@@ -500,6 +500,18 @@ int pg_begin(struct store *base, bool *changed, struct mdt_err *err)
         return rc;
     }
     rc = begin_locked(s, err);
+    if (rc < 0 && PQstatus(s->conn) != CONNECTION_OK) {
+        /* The connection died while idle (a server restarted since the last batch): nothing
+         * was written, so a new session may take the lock at once. */
+        s->retry_at_us = 0;
+        rc = pg_connected(s, err);
+        if (rc == 0) {
+            rc = pg_prepare_writes(s, err);
+        }
+        if (rc == 0) {
+            rc = begin_locked(s, err);
+        }
+    }
     if (rc < 0) {
         PQclear(PQexec(s->conn, "ROLLBACK"));
         return rc;

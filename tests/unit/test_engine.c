@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* Engine and store together (SQLite, or PostgreSQL with MANDAT_STORE=postgres): results only after commit, recovery after reopen, pending
- * expiry by the engine's own timer, two writers on one file, push back when the queue is full,
+ * expiry by the engine's own timer, two writers on one file (also while batches are in flight),
+ * push back when the queue is full,
  * tamper detection by the journal, schema versions. */
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -220,6 +222,152 @@ static void test_two_writers(void **state)
     assert_int_equal(violations, 0);
     ledger_free(l);
     store_close(s2);
+}
+
+/* ---- another writer while batches are in flight ---- */
+
+#define LOAD_N 4000
+#define LOAD_WINDOW 256
+#define OTHER_N 40
+
+struct load;
+struct load_op {
+    struct load *l;
+    struct ledger_op op;
+    struct ledger_result res;
+};
+struct load {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int in_flight, acked, refused, conflicts, failed, nretry;
+    int retry[LOAD_N];
+    struct load_op ops[LOAD_N];
+};
+
+static void load_done(void *ctx, int rc, const struct ledger_result *r, size_t n)
+{
+    struct load_op *o = ctx;
+    struct load *l = o->l;
+
+    (void)n;
+    pthread_mutex_lock(&l->mu);
+    if (rc == 0) {
+        l->acked++;
+        l->refused += r[0].reason != LEDGER_OK;
+    } else if (rc == MDT_E(CONFLICT)) {
+        l->conflicts++; /* decided on a view without the other write: sent again, as channels do */
+        l->retry[l->nretry++] = (int)(o - l->ops);
+    } else {
+        l->failed++;
+    }
+    l->in_flight--;
+    pthread_cond_signal(&l->cv);
+    pthread_mutex_unlock(&l->mu);
+}
+
+struct other {
+    struct engine *e;
+    uint64_t to;
+    int ok;
+};
+
+/* The CLI's writes, one engine_execute each, while the load runs. */
+static void *other_writer(void *arg)
+{
+    struct other *o = arg;
+
+    for (int i = 0; i < OTHER_N; i++) {
+        struct ledger_op op = {.type = LEDGER_OP_TRANSFER};
+        struct ledger_result res;
+
+        op.transfer.id = nid(1000000 + (uint64_t)i);
+        op.transfer.debit_account_id = 1;
+        op.transfer.credit_account_id = o->to;
+        op.transfer.amount = 1;
+        op.transfer.kind = TRANSFER_TOPUP;
+        o->ok += engine_execute(o->e, &op, 1, &res, NULL) == 0 && res.reason == LEDGER_OK;
+        usleep(2000);
+    }
+    return NULL;
+}
+
+/* The CLI writes while mandatd has batches in flight: a batch decided before that write is
+ * refused whole (never half applied), its submissions sent again go through once, and the
+ * view, rebuilt, agrees with the store. */
+static void test_two_writers_in_flight(void **state)
+{
+    struct fixture *f = *state;
+    struct store_options so = {.path = f->db, .busy_timeout_ms = 5000};
+    struct engine_options eo = {.ledger = &f->cfg, .batch_max = 100, .queue_depth = 100};
+    struct load *l = calloc(1, sizeof(*l));
+    struct other o = {0};
+    struct store *s2 = NULL;
+    struct ledger *view = NULL;
+    pthread_t th;
+    uint64_t w, violations = 0;
+    int next = 0;
+
+    assert_non_null(l);
+    init_system(f->engine);
+    w = open_account(f->engine, ACCOUNT_WALLET, 2);
+    assert_int_equal(store_open(&so, &s2, NULL), 0);
+    eo.store = s2;
+    assert_int_equal(engine_start(&eo, &o.e, NULL), 0);
+    o.to = w;
+    pthread_mutex_init(&l->mu, NULL);
+    pthread_cond_init(&l->cv, NULL);
+    for (int i = 0; i < LOAD_N; i++) {
+        struct ledger_op *op = &l->ops[i].op;
+
+        l->ops[i].l = l;
+        op->type = LEDGER_OP_TRANSFER;
+        op->transfer.id = nid((uint64_t)i + 1);
+        op->transfer.debit_account_id = 1;
+        op->transfer.credit_account_id = w;
+        op->transfer.amount = 1;
+        op->transfer.kind = TRANSFER_TOPUP;
+    }
+    assert_int_equal(pthread_create(&th, NULL, other_writer, &o), 0);
+    pthread_mutex_lock(&l->mu);
+    while (l->acked + l->failed < LOAD_N) {
+        int i;
+
+        if (l->in_flight >= LOAD_WINDOW || (l->nretry == 0 && next == LOAD_N)) {
+            pthread_cond_wait(&l->cv, &l->mu);
+            continue;
+        }
+        i = l->nretry > 0 ? l->retry[--l->nretry] : next++;
+        l->in_flight++;
+        pthread_mutex_unlock(&l->mu);
+        if (engine_submit(f->engine, &l->ops[i].op, 1, &l->ops[i].res, &l->ops[i], load_done) <
+            0) {
+            pthread_mutex_lock(&l->mu);
+            l->in_flight--;
+            l->retry[l->nretry++] = i;
+            pthread_mutex_unlock(&l->mu);
+            usleep(200);
+        }
+        pthread_mutex_lock(&l->mu);
+    }
+    pthread_mutex_unlock(&l->mu);
+    pthread_join(th, NULL);
+    engine_stop(o.e);
+    print_message("%d submissions refused by a conflict and sent again\n", l->conflicts);
+    assert_int_equal(l->failed, 0);
+    assert_int_equal(l->refused, 0);
+    assert_int_equal(o.ok, OTHER_N);
+    /* Each transfer once: the engine's view (rebuilt after each conflict) and the store's. */
+    assert_int_equal(balance(f->engine, w).credits_posted, LOAD_N + OTHER_N);
+    assert_int_equal(ledger_create(&f->cfg, &view), 0);
+    assert_int_equal(recovery_replay(s2, view, NULL), 0);
+    assert_int_equal(ledger_account_get(view, w)->credits_posted, LOAD_N + OTHER_N);
+    assert_int_equal(recovery_check(s2, view, NULL, NULL, &violations, NULL), 0);
+    assert_int_equal(violations, 0);
+    ledger_free(view);
+    store_close(s2);
+    pthread_mutex_destroy(&l->mu);
+    pthread_cond_destroy(&l->cv);
+    free(l);
 }
 
 /* The store's health: a commit that cannot take the write lock (another writer holds it past
@@ -642,6 +790,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_recovery, setup, teardown),
         cmocka_unit_test_setup_teardown(test_timer_expiry, setup, teardown),
         cmocka_unit_test_setup_teardown(test_two_writers, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_two_writers_in_flight, setup, teardown),
         cmocka_unit_test_setup_teardown(test_queue_full, setup, teardown),
         cmocka_unit_test_setup_teardown(test_store_health, setup, teardown),
         cmocka_unit_test_setup_teardown(test_tamper, setup, teardown),

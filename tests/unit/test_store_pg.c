@@ -4,7 +4,8 @@
  * find tampering; what is refused is refused with a clear error; a lost
  * connection mid-batch loses nothing and commits nothing twice; a serialization failure is
  * retried without a second effect; a password in the URI is refused; the batch's binary arrays
- * keep every byte; channel rows written twice in one batch end as if written one by one.
+ * keep every byte; channel rows written twice in one batch end as if written one by one; batches
+ * in flight commit in order, each only on top of the one before it.
  * Needs the suite's server (tests/pg.sh, CTest fixture pg_server). */
 #include <libpq-fe.h>
 #include <setjmp.h>
@@ -602,13 +603,165 @@ static void test_channel_groups(void **state)
     test_store_drop(pg);
 }
 
+/* One account event as a batch of its own (the rows of the pipeline tests). */
+struct one_event {
+    struct account_event ev;
+    struct ledger_changes ch;
+};
+
+static struct ledger_changes *one_event(struct one_event *o, uint64_t seq)
+{
+    o->ev = (struct account_event){.seq = seq, .account_id = seq, .type = 0, .currency = "EUR"};
+    o->ch = (struct ledger_changes){.events = &o->ev, .event_count = 1};
+    return &o->ch;
+}
+
+/* Batches in flight (store_commit_send, store_write_send): two commit in order; one sent after
+ * another writer committed is refused as a conflict with nothing of it kept; when the first of
+ * two fails, the second fails with it; a serialization failure sends both again, each committed
+ * once; the journal stays one chain throughout. */
+static void test_pipeline(void **state)
+{
+    char pg[512];
+    struct store_options so = {.create = true};
+    struct store *s = NULL, *other = NULL;
+    struct one_event a, b, c;
+    struct mdt_err err = {0};
+    bool changed = false;
+    uint64_t v = 0;
+
+    (void)state;
+    pg_path("pipe", pg, sizeof(pg));
+    so.path = pg;
+    assert_int_equal(store_open(&so, &s, NULL), 0);
+    assert_true(store_pipelines(s));
+    /* Two in flight, committed in order. */
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, one_event(&a, 1), NULL, 0, "batch", 1, NULL), 0);
+    assert_int_equal(store_commit_send(s, NULL), 0);
+    assert_int_equal(store_write_send(s, one_event(&b, 2), NULL, 0, "batch", 2, NULL), 0);
+    assert_int_equal(store_commit_wait(s, NULL), 0);
+    assert_int_equal(store_commit_wait(s, NULL), 0);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM journal"), 2);
+
+    /* Another writer commits between: the batch built on the old head is refused whole. */
+    assert_int_equal(store_open(&so, &other, NULL), 0);
+    assert_int_equal(store_begin(other, &changed, NULL), 0);
+    assert_int_equal(store_write(other, one_event(&c, 3), NULL, 0, "batch", 3, NULL), 0);
+    assert_int_equal(store_commit(other, NULL), 0);
+    assert_int_equal(store_write_send(s, one_event(&a, 3), NULL, 0, "batch", 4, NULL), 0);
+    assert_int_equal(store_commit_wait(s, &err), MDT_E(CONFLICT));
+    assert_non_null(strstr(err.msg, "another writer"));
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM account_events"), 3);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM journal WHERE created_us = 4"), 0);
+
+    /* The first of two fails (a trigger refuses its journal entry): the second, built on it,
+     * fails too; the next batch commits on the durable head. */
+    assert_int_equal(test_store_sql(pg, "CREATE FUNCTION refuse4() RETURNS trigger AS $$ BEGIN"
+                                        " IF NEW.seq = 4 AND NEW.created_us = 5 THEN RAISE"
+                                        " EXCEPTION 'injected'; END IF; RETURN NEW; END $$"
+                                        " LANGUAGE plpgsql;"
+                                        "CREATE TRIGGER refuse4 BEFORE INSERT ON journal"
+                                        " FOR EACH ROW EXECUTE FUNCTION refuse4()"),
+                     0);
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_true(changed);
+    assert_int_equal(store_write(s, one_event(&a, 4), NULL, 0, "batch", 5, NULL), 0);
+    assert_int_equal(store_commit_send(s, NULL), 0);
+    assert_int_equal(store_write_send(s, one_event(&b, 5), NULL, 0, "batch", 6, NULL), 0);
+    assert_true(store_commit_wait(s, &err) < 0);
+    assert_non_null(strstr(err.msg, "injected"));
+    assert_true(store_commit_wait(s, &err) < 0);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM account_events"), 3);
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, one_event(&a, 4), NULL, 0, "batch", 7, NULL), 0);
+    assert_int_equal(store_commit(s, NULL), 0);
+
+    /* A serialization failure of the first sends both again: each committed once. */
+    assert_int_equal(test_store_sql(pg, "CREATE SEQUENCE tries;"
+                                        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
+                                        " IF nextval('tries') <= 2 THEN RAISE EXCEPTION 'injected'"
+                                        " USING ERRCODE = '40001'; END IF; RETURN NEW; END $$"
+                                        " LANGUAGE plpgsql;"
+                                        "CREATE TRIGGER refuse BEFORE INSERT ON journal"
+                                        " FOR EACH ROW EXECUTE FUNCTION refuse()"),
+                     0);
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, one_event(&a, 5), NULL, 0, "batch", 8, NULL), 0);
+    assert_int_equal(store_commit_send(s, NULL), 0);
+    assert_int_equal(store_write_send(s, one_event(&b, 6), NULL, 0, "batch", 9, NULL), 0);
+    assert_int_equal(store_commit_wait(s, NULL), 0);
+    assert_int_equal(store_commit_wait(s, NULL), 0);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM account_events"), 6);
+    assert_int_equal(pg_int_query(pg, "SELECT count(*) FROM journal"), 6);
+    assert_int_equal(store_check_journal(s, NULL, NULL, &v, NULL), 0);
+    assert_int_equal(v, 0);
+    store_close(other);
+    store_close(s);
+    test_store_drop(pg);
+}
+
+/* The connection dies with two batches in flight, the first one still running: both are
+ * reported not committed (read back: their journal entries are not there), and the next batch
+ * commits on a new connection. */
+static void test_pipeline_lost(void **state)
+{
+    char pg[600], base[512], sql[256];
+    struct store_options so = {.create = true};
+    struct store *s = NULL;
+    struct one_event a, b;
+    struct mdt_err err = {0};
+    bool changed = false;
+    uint64_t v = 0;
+    int rc1, rc2;
+
+    (void)state;
+    pg_path("pipelost", base, sizeof(base));
+    snprintf(pg, sizeof(pg), "%s&application_name=mdt_plost_%d", base, (int)getpid());
+    so.path = pg;
+    assert_int_equal(store_open(&so, &s, NULL), 0);
+    snprintf(sql, sizeof(sql),
+             "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name ="
+             " 'mdt_plost_%d'",
+             (int)getpid());
+    /* The first batch's journal entry takes half a second: the kill falls while it runs. */
+    assert_int_equal(test_store_sql(base, "CREATE FUNCTION slow() RETURNS trigger AS $$ BEGIN"
+                                          " IF NEW.seq = 1 AND NEW.created_us = 1 THEN"
+                                          " PERFORM pg_sleep(0.5); END IF; RETURN NEW; END $$"
+                                          " LANGUAGE plpgsql;"
+                                          "CREATE TRIGGER slow BEFORE INSERT ON journal"
+                                          " FOR EACH ROW EXECUTE FUNCTION slow()"),
+                     0);
+    assert_int_equal(store_begin(s, &changed, NULL), 0);
+    assert_int_equal(store_write(s, one_event(&a, 1), NULL, 0, "batch", 1, NULL), 0);
+    assert_int_equal(store_commit_send(s, NULL), 0);
+    assert_int_equal(store_write_send(s, one_event(&b, 2), NULL, 0, "batch", 2, NULL), 0);
+    assert_int_equal(test_store_sql(base, sql), 0);
+    rc1 = store_commit_wait(s, &err);
+    assert_non_null(strstr(err.msg, "not committed"));
+    rc2 = store_commit_wait(s, NULL);
+    assert_true(rc1 < 0 && rc2 < 0);
+    assert_int_equal(pg_int_query(base, "SELECT count(*) FROM journal"), 0);
+    if (store_begin(s, &changed, &err) != 0) {
+        fail_msg("%s", err.msg);
+    }
+    assert_int_equal(store_write(s, one_event(&a, 1), NULL, 0, "batch", 3, NULL), 0);
+    assert_int_equal(store_commit(s, NULL), 0);
+    assert_int_equal(pg_int_query(base, "SELECT count(*) FROM journal"), 1);
+    assert_int_equal(store_check_journal(s, NULL, NULL, &v, NULL), 0);
+    assert_int_equal(v, 0);
+    store_close(s);
+    test_store_drop(base);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_same_journal),   cmocka_unit_test(test_schema_version),
         cmocka_unit_test(test_refusals),       cmocka_unit_test(test_lost_connection),
         cmocka_unit_test(test_array_batch),    cmocka_unit_test(test_retry_serialization),
-        cmocka_unit_test(test_channel_groups),
+        cmocka_unit_test(test_channel_groups), cmocka_unit_test(test_pipeline),
+        cmocka_unit_test(test_pipeline_lost),
     };
 
     return cmocka_run_group_tests(tests, NULL, NULL);
