@@ -423,6 +423,9 @@ static void pipe_first(struct engine *e, struct slot *sl, int64_t now_us)
     sl->t0 = clock_mono_us();
     sl->sent = false;
     sl->rc = 0;
+    if (rc == 0) {
+        ledger_batch_begin(e->ledger);
+    }
     if (rc == 0 && decide(e, sl, now_us) == 0) {
         store_rollback(e->store);
         return;
@@ -447,10 +450,30 @@ static void pipe_behind(struct engine *e, struct slot *sl, int64_t now_us)
     sl->t0 = clock_mono_us();
     sl->sent = false;
     sl->rc = 0;
+    ledger_batch_begin(e->ledger);
     if (decide(e, sl, now_us) > 0) {
         store_write_send(e->store, &sl->ch, sl->rows, sl->nsub, "batch", now_us, NULL);
         sl->sent = true;
     }
+}
+
+/* Every batch in flight was told and some were not committed: bring the view back to the store.
+ * After a conflict (the store answered; another writer committed first) the batches not
+ * committed are taken back, newest first, and the other writer's rows replayed: the cost of a
+ * batch, not of the log. After any other failure the store's state is not known for sure (a
+ * COMMIT whose fate was lost with the connection), so the view is rebuilt from it whole. */
+static void pipe_recover(struct engine *e)
+{
+    struct mdt_err err = {0};
+    bool conflict = e->pipe_rc == MDT_E(CONFLICT);
+
+    while (ledger_batches_open(e->ledger) > 0) {
+        ledger_batch_undo(e->ledger);
+    }
+    if (!conflict || sync_view(e, false, &err) < 0) {
+        view_reset(e);
+    }
+    e->pipe_rc = 0;
 }
 
 /* Wait for the oldest batch in flight and tell its submitters. */
@@ -475,12 +498,17 @@ static void pipe_complete(struct engine *e)
     if (rc == MDT_E(CONFLICT)) {
         e->serial_until_us = clock_mono_us() + ENGINE_SERIAL_AFTER_CONFLICT_US;
     }
+    if (rc == 0) {
+        /* Durable: the view need not take it back. None is after a failure (the store fails
+         * every batch behind a failed one), so the oldest open batch is this one. */
+        MDT_ASSERT(e->pipe_rc == 0);
+        ledger_batch_done(e->ledger);
+    }
     finish(e, sl, rc);
     e->slot_head = (e->slot_head + 1) % STORE_PIPE_MAX;
     e->inflight--;
     if (e->inflight == 0 && e->pipe_rc != 0) {
-        view_reset(e);
-        e->pipe_rc = 0;
+        pipe_recover(e);
     }
 }
 

@@ -65,6 +65,19 @@ void ledger_execute(struct ledger *l, const struct ledger_op *ops, size_t n, int
  * rows to ch. Returns how many expired. */
 size_t ledger_expire(struct ledger *l, int64_t now_us, size_t max, struct ledger_changes *ch);
 
+/* Batches in flight: the engine decides a batch while the one before it commits, on a view
+ * that holds that one's effects; a batch not committed must be taken back. Between
+ * ledger_batch_begin and its batch's ledger_batch_done (committed: forget how to undo it) or
+ * ledger_batch_undo (not committed: the view as before it), the view records what each change
+ * overwrites. At most LEDGER_BATCHES_MAX open; undo takes back the newest, done forgets the
+ * oldest. Not during replay. */
+#define LEDGER_BATCHES_MAX 4
+void ledger_batch_begin(struct ledger *l);
+void ledger_batch_done(struct ledger *l);
+void ledger_batch_undo(struct ledger *l);
+/* Batches open (begun, neither done nor undone). */
+unsigned ledger_batches_open(const struct ledger *l);
+
 /* Earliest expiry among open pending transfers, or INT64_MAX when none. */
 int64_t ledger_next_expiry_us(struct ledger *l);
 

@@ -49,6 +49,20 @@ struct system_accounts {
     uint64_t ids[ACCOUNT_KIND_COUNT]; /* indexed by kind; 0 for non-system kinds */
 };
 
+/* Where a batch in flight began (ledger_batch_begin): its first entry in the batch log, and
+ * what it may have moved on from. */
+struct batch_mark {
+    size_t log_pos;
+    uint32_t rec_count;
+    uint64_t account_count;
+    uint64_t last_seq;
+    int64_t last_ts;
+    struct ledger_totals totals;
+    /* the system accounts before the batch's first opening of one (NULL: none opened) */
+    struct system_accounts *systems;
+    uint32_t system_count;
+};
+
 struct ledger {
     struct ledger_config cfg;
     /* accounts[i] has id i + 1 */
@@ -68,6 +82,12 @@ struct ledger {
     struct ledger_totals totals;
     uint64_t last_seq;
     int64_t last_ts;
+    /* batches in flight: every undo entry of their units, oldest batch first, and where each
+     * batch began */
+    struct undo *blog;
+    size_t blog_count, blog_cap;
+    struct batch_mark batches[LEDGER_BATCHES_MAX];
+    unsigned batch_count;
     /* current unit: what to restore if it fails */
     struct undo *undo;
     size_t undo_count, undo_cap;

@@ -74,27 +74,33 @@ struct account *view_account(struct ledger *l, uint64_t id)
 /* Save an account before its first change in the current unit, so that a failed chain can
  * restore it. A unit touches a handful of accounts; duplicates are harmless (restored in
  * reverse order, the oldest copy wins). */
+/* Keep u in the unit's undo log and, while a batch is in flight, in the batch log too. */
+static void undo_push(struct ledger *l, const struct undo *u)
+{
+    mem_grow((void **)&l->undo, &l->undo_cap, l->undo_count + 1, sizeof(*l->undo));
+    l->undo[l->undo_count++] = *u;
+    if (l->batch_count > 0) {
+        mem_grow((void **)&l->blog, &l->blog_cap, l->blog_count + 1, sizeof(*l->blog));
+        l->blog[l->blog_count++] = *u;
+    }
+}
+
 void view_touch_account(struct ledger *l, struct account *a)
 {
-    struct undo *u;
+    struct undo u = {.is_rec = 0, .account = *a};
 
-    mem_grow((void **)&l->undo, &l->undo_cap, l->undo_count + 1, sizeof(*l->undo));
-    u = &l->undo[l->undo_count++];
-    u->is_rec = 0;
-    u->account = *a;
+    undo_push(l, &u);
 }
 
 void view_touch_rec(struct ledger *l, uint32_t rec)
 {
-    struct undo *u;
+    struct undo u = {.is_rec = 1,
+                     .rec = rec,
+                     .state = l->recs[rec].state,
+                     .settled = l->recs[rec].settled,
+                     .refunded = l->recs[rec].refunded};
 
-    mem_grow((void **)&l->undo, &l->undo_cap, l->undo_count + 1, sizeof(*l->undo));
-    u = &l->undo[l->undo_count++];
-    u->is_rec = 1;
-    u->rec = rec;
-    u->state = l->recs[rec].state;
-    u->settled = l->recs[rec].settled;
-    u->refunded = l->recs[rec].refunded;
+    undo_push(l, &u);
 }
 
 void view_window_roll(struct account *a, int64_t ts)
@@ -371,6 +377,86 @@ void view_unit_rollback(struct ledger *l, struct ledger_changes *ch)
     l->unit_pending_count = 0;
 }
 
+/* ---- batches in flight ---- */
+
+void ledger_batch_begin(struct ledger *l)
+{
+    struct batch_mark *m;
+
+    MDT_ASSERT(l->batch_count < LEDGER_BATCHES_MAX && l->undo_count == 0);
+    m = &l->batches[l->batch_count++];
+    *m = (struct batch_mark){.log_pos = l->blog_count,
+                             .rec_count = l->rec_count,
+                             .account_count = l->account_count,
+                             .last_seq = l->last_seq,
+                             .last_ts = l->last_ts,
+                             .totals = l->totals};
+}
+
+void ledger_batch_done(struct ledger *l)
+{
+    size_t drop;
+
+    MDT_ASSERT(l->batch_count > 0);
+    drop = l->batch_count > 1 ? l->batches[1].log_pos : l->blog_count;
+    memmove(l->blog, l->blog + drop, (l->blog_count - drop) * sizeof(*l->blog));
+    l->blog_count -= drop;
+    free(l->batches[0].systems);
+    memmove(&l->batches[0], &l->batches[1], (l->batch_count - 1) * sizeof(l->batches[0]));
+    l->batch_count--;
+    for (unsigned i = 0; i < l->batch_count; i++) {
+        l->batches[i].log_pos -= drop;
+    }
+}
+
+void ledger_batch_undo(struct ledger *l)
+{
+    struct batch_mark *m;
+
+    MDT_ASSERT(l->batch_count > 0 && l->undo_count == 0);
+    m = &l->batches[l->batch_count - 1];
+    /* Newest first, so that the oldest copy of each account and record wins. */
+    for (size_t i = l->blog_count; i-- > m->log_pos;) {
+        const struct undo *u = &l->blog[i];
+
+        if (!u->is_rec) {
+            l->accounts[u->account.id - 1] = u->account;
+            continue;
+        }
+        l->recs[u->rec].state = u->state;
+        l->recs[u->rec].settled = u->settled;
+        l->recs[u->rec].refunded = u->refunded;
+        if (u->state == TRANSFER_STATE_PENDING && u->rec < m->rec_count) {
+            /* Its heap entry may have been popped (expired, or dropped once closed): pushed
+             * again; a second entry for one record is skipped once the record closes. */
+            view_heap_push(l, l->recs[u->rec].expires_us, u->rec);
+        }
+    }
+    while (l->rec_count > m->rec_count) {
+        bool removed =
+            index_remove(&l->index, id128_hash(l->recs[l->rec_count - 1].id), l->rec_count);
+
+        MDT_ASSERT(removed);
+        l->rec_count--;
+    }
+    l->account_count = m->account_count;
+    if (m->systems != NULL) {
+        memcpy(l->systems, m->systems, sizeof(l->systems));
+        l->system_count = m->system_count;
+        free(m->systems);
+    }
+    l->last_seq = m->last_seq;
+    l->last_ts = m->last_ts;
+    l->totals = m->totals;
+    l->blog_count = m->log_pos;
+    l->batch_count--;
+}
+
+unsigned ledger_batches_open(const struct ledger *l)
+{
+    return l->batch_count;
+}
+
 /* ---- account events ---- */
 
 static struct system_accounts *system_for(struct ledger *l, const char *currency, bool create)
@@ -411,7 +497,18 @@ void view_open_account(struct ledger *l, const struct account_event *ev)
     memcpy(a->currency, ev->currency, 4);
     a->created_us = ev->timestamp_us;
     if (kind_is_system(ev->kind)) {
-        struct system_accounts *s = system_for(l, ev->currency, true);
+        struct system_accounts *s;
+
+        if (l->batch_count > 0 && l->batches[l->batch_count - 1].systems == NULL) {
+            struct batch_mark *m = &l->batches[l->batch_count - 1];
+
+            /* Rare (a currency's first use): the whole table as the batch found it. */
+            m->systems = malloc(sizeof(l->systems));
+            MDT_ASSERT(m->systems != NULL);
+            memcpy(m->systems, l->systems, sizeof(l->systems));
+            m->system_count = l->system_count;
+        }
+        s = system_for(l, ev->currency, true);
 
         MDT_ASSERT(s != NULL);
         s->ids[ev->kind] = ev->account_id;
@@ -627,6 +724,10 @@ void ledger_free(struct ledger *l)
     free(l->heap);
     free(l->undo);
     free(l->unit_pending);
+    free(l->blog);
+    for (unsigned i = 0; i < l->batch_count; i++) {
+        free(l->batches[i].systems);
+    }
     free(l);
 }
 

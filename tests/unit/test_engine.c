@@ -271,6 +271,11 @@ struct other {
     int ok;
 };
 
+static void read_totals(void *ctx, const struct ledger *l)
+{
+    ledger_totals_get(l, ctx);
+}
+
 /* The CLI's writes, one engine_execute each, while the load runs. */
 static void *other_writer(void *arg)
 {
@@ -293,7 +298,7 @@ static void *other_writer(void *arg)
 
 /* The CLI writes while mandatd has batches in flight: a batch decided before that write is
  * refused whole (never half applied), its submissions sent again go through once, and the
- * view, rebuilt, agrees with the store. */
+ * view, the refused batch taken back and the other write replayed, agrees with the store. */
 static void test_two_writers_in_flight(void **state)
 {
     struct fixture *f = *state;
@@ -303,6 +308,7 @@ static void test_two_writers_in_flight(void **state)
     struct other o = {0};
     struct store *s2 = NULL;
     struct ledger *view = NULL;
+    struct ledger_totals live, replayed;
     pthread_t th;
     uint64_t w, violations = 0;
     int next = 0;
@@ -361,6 +367,10 @@ static void test_two_writers_in_flight(void **state)
     assert_int_equal(ledger_create(&f->cfg, &view), 0);
     assert_int_equal(recovery_replay(s2, view, NULL), 0);
     assert_int_equal(ledger_account_get(view, w)->credits_posted, LOAD_N + OTHER_N);
+    engine_read(f->engine, read_totals, &live);
+    ledger_totals_get(view, &replayed);
+    assert_memory_equal(&live, &replayed, sizeof(live));
+    assert_int_equal(balance(f->engine, 1).debits_posted, ledger_account_get(view, 1)->debits_posted);
     assert_int_equal(recovery_check(s2, view, NULL, NULL, &violations, NULL), 0);
     assert_int_equal(violations, 0);
     ledger_free(view);

@@ -2716,6 +2716,235 @@ static void test_output_fields_not_trusted(void **state)
 }
 
 /* ------------------------------------------------------------------------------------------ */
+/* Batches in flight: a batch taken back leaves the view as if it never ran.                  */
+/* ------------------------------------------------------------------------------------------ */
+
+#define DIFF_IDS 4096
+#define DIFF_OPS 24
+
+struct diff {
+    uint64_t rng, next;
+    struct id128 ids[DIFF_IDS]; /* every id used, for posts, voids, refunds and repeats */
+    size_t nids;
+    uint64_t accounts;
+};
+
+static uint64_t diff_rand(struct diff *d, uint64_t n)
+{
+    d->rng ^= d->rng << 13;
+    d->rng ^= d->rng >> 7;
+    d->rng ^= d->rng << 17;
+    return d->rng % n;
+}
+
+static struct id128 diff_id(struct diff *d)
+{
+    struct id128 id = {.hi = 0x646966, .lo = ++d->next};
+
+    if (d->nids < DIFF_IDS) {
+        d->ids[d->nids++] = id;
+    }
+    return id;
+}
+
+/* A random op: transfers and holds (with short timeouts) between accounts 1 (the bank) to
+ * d->accounts, posts and voids and refunds of earlier ids (some of them impossible: refused),
+ * repeats of an earlier id, account openings, freezes and unfreezes, a new currency. */
+static struct ledger_op diff_op(struct diff *d)
+{
+    uint64_t from = 1 + diff_rand(d, d->accounts), to = 1 + diff_rand(d, d->accounts);
+    struct id128 old = d->nids > 0 ? d->ids[diff_rand(d, d->nids)] : (struct id128){0, 1};
+    int64_t amount = 1 + (int64_t)diff_rand(d, EUR(50));
+    struct ledger_op op;
+
+    switch (diff_rand(d, 12)) {
+    case 0:
+        op = op_xfer(diff_id(d), from, to, amount, TRANSFER_PAYMENT, TRANSFER_PENDING);
+        op.transfer.timeout_s = (uint32_t)(1 + diff_rand(d, 3));
+        return op;
+    case 1:
+        return op_close(diff_id(d), old, diff_rand(d, 2) ? 0 : amount, true);
+    case 2:
+        return op_close(diff_id(d), old, 0, false);
+    case 3:
+        return op_refund(diff_id(d), to, from, amount, old);
+    case 4:
+        op = op_xfer(old, from, to, amount, TRANSFER_P2P, 0); /* an id again */
+        return op;
+    case 5:
+        d->accounts++;
+        return op_open(ACCOUNT_WALLET, 2, "EUR");
+    case 6:
+        return op_status(2 + diff_rand(d, d->accounts - 1),
+                         diff_rand(d, 2) ? ACCOUNT_FROZEN : ACCOUNT_ACTIVE);
+    case 7:
+        if (diff_rand(d, 4) == 0) {
+            d->accounts += 4; /* its four system accounts, when new */
+            return op_init(diff_rand(d, 2) ? "USD" : "GBP");
+        }
+        return op_xfer(diff_id(d), 1, to, amount, TRANSFER_TOPUP, 0);
+    default:
+        return op_xfer(diff_id(d), from == to ? 1 : from, to == 1 ? 2 : to, amount,
+                       from == 1 ? TRANSFER_TOPUP : TRANSFER_P2P, 0);
+    }
+}
+
+static void diff_same_transfer(const struct transfer *a, const struct transfer *b)
+{
+    assert_int_equal(a->seq, b->seq);
+    assert_true(id128_eq(a->id, b->id));
+    assert_int_equal(a->debit_account_id, b->debit_account_id);
+    assert_int_equal(a->credit_account_id, b->credit_account_id);
+    assert_int_equal(a->amount, b->amount);
+    assert_int_equal(a->state, b->state);
+    assert_int_equal(a->flags, b->flags);
+    assert_int_equal(a->reason, b->reason);
+    assert_int_equal(a->timestamp_us, b->timestamp_us);
+    assert_int_equal(a->expires_us, b->expires_us);
+}
+
+/* Every account, every id and the totals of a and b agree. */
+static void diff_same(struct ledger *a, struct ledger *b, const struct diff *d)
+{
+    struct ledger_totals ta, tb;
+
+    assert_int_equal(ledger_account_count(a), ledger_account_count(b));
+    assert_int_equal(ledger_last_seq(a), ledger_last_seq(b));
+    assert_int_equal(ledger_next_expiry_us(a), ledger_next_expiry_us(b));
+    ledger_totals_get(a, &ta);
+    ledger_totals_get(b, &tb);
+    assert_memory_equal(&ta, &tb, sizeof(ta));
+    for (uint64_t id = 1; id <= ledger_account_count(a); id++) {
+        const struct account *x = ledger_account_get(a, id), *y = ledger_account_get(b, id);
+        struct transfer ra[ACCOUNT_RECENT_MAX], rb[ACCOUNT_RECENT_MAX];
+        size_t na = ledger_account_recent(a, id, ra, ACCOUNT_RECENT_MAX);
+
+        assert_int_equal(x->status, y->status);
+        assert_int_equal(x->debits_posted, y->debits_posted);
+        assert_int_equal(x->credits_posted, y->credits_posted);
+        assert_int_equal(x->debits_pending, y->debits_pending);
+        assert_int_equal(x->credits_pending, y->credits_pending);
+        assert_int_equal(x->day_debits, y->day_debits);
+        assert_int_equal(x->month_debits, y->month_debits);
+        assert_int_equal(x->year_debits, y->year_debits);
+        assert_int_equal(x->year_loads, y->year_loads);
+        assert_int_equal(x->recent_count, y->recent_count);
+        assert_int_equal(na, ledger_account_recent(b, id, rb, ACCOUNT_RECENT_MAX));
+        for (size_t i = 0; i < na; i++) {
+            diff_same_transfer(&ra[i], &rb[i]);
+        }
+    }
+    for (size_t i = 0; i < d->nids; i++) {
+        struct transfer x, y;
+        int rx = ledger_transfer_find(a, d->ids[i], &x);
+
+        assert_int_equal(rx, ledger_transfer_find(b, d->ids[i], &y));
+        if (rx == 0) {
+            diff_same_transfer(&x, &y);
+        }
+    }
+}
+
+/* One batch as the engine runs it: what is due expires, then the ops. */
+static void diff_batch(struct ledger *l, const struct ledger_op *ops, size_t n, int64_t now,
+                       struct ledger_changes *ch)
+{
+    struct ledger_result res[DIFF_OPS];
+
+    ledger_changes_reset(ch);
+    ledger_expire(l, now, 1000, ch);
+    ledger_execute(l, ops, n, now, res, ch);
+}
+
+/* Ledger b runs random batches in flight, one or two at a time, and takes some back (the newest
+ * first) or keeps them; ledger a runs only the batches kept. After every round both agree on
+ * every account (balances, windows, history), every transfer and its state, the totals and the
+ * next expiry, including holds that expired in a batch taken back; a final expiry far ahead
+ * gives the same rows on both. */
+static void test_batch_undo(void **state)
+{
+    static struct diff d;
+    static struct ledger_op x[DIFF_OPS], y[DIFF_OPS];
+    struct ledger_config cfg;
+    struct ledger *a = NULL, *b = NULL;
+    struct ledger_changes ca = {0}, cb = {0};
+    struct ledger_op init = op_init("EUR");
+    int64_t now = t0();
+    int kept = 0, undone = 0;
+
+    (void)state;
+    d = (struct diff){.rng = 0x9e3779b97f4a7c15ULL, .accounts = 4};
+    ledger_config_defaults(&cfg);
+    assert_int_equal(ledger_create(&cfg, &a), 0);
+    assert_int_equal(ledger_create(&cfg, &b), 0);
+    diff_batch(a, &init, 1, now, &ca);
+    diff_batch(b, &init, 1, now, &cb);
+    for (int round = 0; round < 400; round++) {
+        size_t nx = 1 + diff_rand(&d, DIFF_OPS), ny = 1 + diff_rand(&d, DIFF_OPS);
+        uint64_t fate = diff_rand(&d, 5);
+        bool two = fate != 0;
+
+        now += (int64_t)diff_rand(&d, 1500) * 1000; /* holds of 1-3 s expire along the way */
+        for (size_t i = 0; i < nx; i++) {
+            x[i] = diff_op(&d);
+        }
+        for (size_t i = 0; two && i < ny; i++) {
+            y[i] = diff_op(&d);
+        }
+        ledger_batch_begin(b);
+        diff_batch(b, x, nx, now, &cb);
+        if (two) {
+            ledger_batch_begin(b);
+            diff_batch(b, y, ny, now + 1000, &cb);
+            assert_int_equal(ledger_batches_open(b), 2);
+        }
+        switch (fate) {
+        case 0: /* one batch, kept */
+        case 1: /* two, both kept */
+            ledger_batch_done(b);
+            diff_batch(a, x, nx, now, &ca);
+            if (two) {
+                ledger_batch_done(b);
+                diff_batch(a, y, ny, now + 1000, &ca);
+            }
+            kept++;
+            break;
+        case 2: /* the first kept, the second taken back (a conflict) */
+        case 3:
+            ledger_batch_done(b);
+            ledger_batch_undo(b);
+            diff_batch(a, x, nx, now, &ca);
+            undone++;
+            break;
+        default: /* both taken back, newest first (the first failed) */
+            ledger_batch_undo(b);
+            ledger_batch_undo(b);
+            undone++;
+            break;
+        }
+        assert_int_equal(ledger_batches_open(b), 0);
+        d.accounts = ledger_account_count(a); /* the openings taken back did not happen; the
+                                               * ids of transfers taken back stay in d.ids:
+                                               * found in neither ledger */
+        diff_same(a, b, &d);
+    }
+    assert_true(kept > 50 && undone > 100);
+    ledger_changes_reset(&ca);
+    ledger_changes_reset(&cb);
+    now += 3600 * SEC_US;
+    assert_int_equal(ledger_expire(a, now, 1000000, &ca), ledger_expire(b, now, 1000000, &cb));
+    assert_int_equal(ca.transfer_count, cb.transfer_count);
+    for (size_t i = 0; i < ca.transfer_count; i++) {
+        diff_same_transfer(&ca.transfers[i], &cb.transfers[i]);
+    }
+    diff_same(a, b, &d);
+    ledger_changes_release(&ca);
+    ledger_changes_release(&cb);
+    ledger_free(a);
+    ledger_free(b);
+}
+
+/* ------------------------------------------------------------------------------------------ */
 
 #define T(name) cmocka_unit_test_setup_teardown(name, fx_setup, fx_teardown)
 
@@ -2724,6 +2953,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         /* names and single-phase */
         cmocka_unit_test(test_reason_names),
+        cmocka_unit_test(test_batch_undo),
         T(test_single_phase_moves_balances),
         T(test_timestamps_increase),
         /* validation */
