@@ -399,7 +399,9 @@ void ledger_batch_done(struct ledger *l)
 
     MDT_ASSERT(l->batch_count > 0);
     drop = l->batch_count > 1 ? l->batches[1].log_pos : l->blog_count;
-    memmove(l->blog, l->blog + drop, (l->blog_count - drop) * sizeof(*l->blog));
+    if (drop > 0 && l->blog_count > drop) {
+        memmove(l->blog, l->blog + drop, (l->blog_count - drop) * sizeof(*l->blog));
+    }
     l->blog_count -= drop;
     free(l->batches[0].systems);
     memmove(&l->batches[0], &l->batches[1], (l->batch_count - 1) * sizeof(l->batches[0]));
