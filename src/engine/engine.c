@@ -361,6 +361,43 @@ static void finish(struct engine *e, struct slot *sl, int rc)
     pthread_mutex_unlock(&e->mu);
 }
 
+/* With mu held and nothing in flight: wait for work, take a batch into sl and the reads queued,
+ * then, mu released, bring the view in line with other writers and run the reads on it (they
+ * see committed state only). Returns -1, mu still held, when stopping with nothing left; else
+ * 1 when a batch is due at *now (submissions, or a pending transfer to expire), 0 when not
+ * (the store probed meanwhile if it is down). */
+static int take_work(struct engine *e, struct slot *sl, int64_t *now)
+{
+    struct read_req *reads;
+    size_t nsub;
+
+    if (e->count == 0 && e->reads == NULL) {
+        if (e->stopping) {
+            return -1;
+        }
+        wait_for_work(e);
+    }
+    nsub = take_batch(e, sl);
+    reads = e->reads;
+    e->reads = NULL;
+    pthread_mutex_unlock(&e->mu);
+
+    /* A batch checks for other writers under the write lock (store_begin); reads and idle
+     * wake-ups look here, so the hot path asks the store once per batch, not twice. */
+    if ((reads != NULL || nsub == 0) && sync_view(e, false, &(struct mdt_err){0}) < 0) {
+        log_error("cannot read rows written by another process; retrying");
+    }
+    run_reads(e, reads);
+    *now = e->clock_us();
+    if (nsub > 0 || ledger_next_expiry_us(e->ledger) <= *now) {
+        return 1;
+    }
+    if (atomic_load_explicit(&e->down_since_us, memory_order_relaxed) != 0) {
+        probe_store(e);
+    }
+    return 0;
+}
+
 /* The ledger thread with a store that commits while it waits (SQLite): one batch at a time. */
 static void *engine_main(void *arg)
 {
@@ -369,33 +406,15 @@ static void *engine_main(void *arg)
 
     pthread_mutex_lock(&e->mu);
     for (;;) {
-        struct read_req *reads;
-        size_t nsub;
         int64_t now;
+        int due = take_work(e, sl, &now);
         int rc = 0;
 
-        if (e->count == 0 && e->reads == NULL) {
-            if (e->stopping) {
-                break;
-            }
-            wait_for_work(e);
+        if (due < 0) {
+            break;
         }
-        nsub = take_batch(e, sl);
-        reads = e->reads;
-        e->reads = NULL;
-        pthread_mutex_unlock(&e->mu);
-
-        /* A batch checks for other writers under the write lock (store_begin); reads and idle
-         * wake-ups look here, so the hot path asks SQLite once per batch, not twice. */
-        if ((reads != NULL || nsub == 0) && sync_view(e, false, &(struct mdt_err){0}) < 0) {
-            log_error("cannot read rows written by another process; retrying");
-        }
-        run_reads(e, reads);
-        now = e->clock_us();
-        if (nsub > 0 || ledger_next_expiry_us(e->ledger) <= now) {
+        if (due > 0) {
             rc = run_batch(e, sl, now);
-        } else if (atomic_load_explicit(&e->down_since_us, memory_order_relaxed) != 0) {
-            probe_store(e);
         }
         finish(e, sl, rc);
         pthread_mutex_lock(&e->mu);
@@ -530,9 +549,8 @@ static void *engine_main_pipelined(void *arg)
     pthread_mutex_lock(&e->mu);
     for (;;) {
         struct slot *sl = &e->slot[(e->slot_head + e->inflight) % STORE_PIPE_MAX];
-        struct read_req *reads;
-        size_t nsub;
         int64_t now;
+        int due;
 
         if (e->inflight > 0) {
             if (pipe_may_send(e)) {
@@ -547,30 +565,16 @@ static void *engine_main_pipelined(void *arg)
             pthread_mutex_lock(&e->mu);
             continue;
         }
-        if (e->count == 0 && e->reads == NULL) {
-            if (e->stopping) {
-                break;
-            }
-            wait_for_work(e);
+        due = take_work(e, sl, &now);
+        if (due < 0) {
+            break;
         }
-        nsub = take_batch(e, sl);
-        reads = e->reads;
-        e->reads = NULL;
-        pthread_mutex_unlock(&e->mu);
-
-        if ((reads != NULL || nsub == 0) && sync_view(e, false, &(struct mdt_err){0}) < 0) {
-            log_error("cannot read rows written by another process; retrying");
-        }
-        run_reads(e, reads);
-        now = e->clock_us();
-        if (nsub > 0 || ledger_next_expiry_us(e->ledger) <= now) {
+        if (due > 0) {
             pipe_first(e, sl, now);
             e->inflight = 1;
             if (!sl->sent) {
                 pipe_complete(e); /* nothing in flight: told now */
             }
-        } else if (atomic_load_explicit(&e->down_since_us, memory_order_relaxed) != 0) {
-            probe_store(e);
         }
         pthread_mutex_lock(&e->mu);
     }

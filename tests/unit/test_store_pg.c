@@ -471,6 +471,20 @@ static void test_array_batch(void **state)
     test_store_drop(pg);
 }
 
+/* A trigger that refuses the next two journal entries with a serialization failure (40001; a
+ * sequence counts the tries, since it is not rolled back). */
+static void refuse_twice(const char *pg)
+{
+    assert_int_equal(test_store_sql(pg, "CREATE SEQUENCE tries;"
+                                        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
+                                        " IF nextval('tries') <= 2 THEN RAISE EXCEPTION 'injected'"
+                                        " USING ERRCODE = '40001'; END IF; RETURN NEW; END $$"
+                                        " LANGUAGE plpgsql;"
+                                        "CREATE TRIGGER refuse BEFORE INSERT ON journal"
+                                        " FOR EACH ROW EXECUTE FUNCTION refuse()"),
+                     0);
+}
+
 /* A batch refused with a serialization failure (40001, injected by a trigger that fails the
  * first tries: a sequence is not rolled back) is sent again and committed once; refused more
  * than PG_RETRY_MAX times, it is reported and nothing of it stays. */
@@ -489,14 +503,7 @@ static void test_retry_serialization(void **state)
     pg_path("retry", pg, sizeof(pg));
     so.path = pg;
     assert_int_equal(store_open(&so, &s, NULL), 0);
-    assert_int_equal(test_store_sql(pg, "CREATE SEQUENCE tries;"
-                                        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
-                                        " IF nextval('tries') <= 2 THEN RAISE EXCEPTION 'injected'"
-                                        " USING ERRCODE = '40001'; END IF; RETURN NEW; END $$"
-                                        " LANGUAGE plpgsql;"
-                                        "CREATE TRIGGER refuse BEFORE INSERT ON journal"
-                                        " FOR EACH ROW EXECUTE FUNCTION refuse()"),
-                     0);
+    refuse_twice(pg);
     ch.events = &ev;
     ch.event_count = 1;
     assert_int_equal(store_begin(s, &changed, NULL), 0);
@@ -678,14 +685,7 @@ static void test_pipeline(void **state)
     assert_int_equal(store_commit(s, NULL), 0);
 
     /* A serialization failure of the first sends both again: each committed once. */
-    assert_int_equal(test_store_sql(pg, "CREATE SEQUENCE tries;"
-                                        "CREATE FUNCTION refuse() RETURNS trigger AS $$ BEGIN"
-                                        " IF nextval('tries') <= 2 THEN RAISE EXCEPTION 'injected'"
-                                        " USING ERRCODE = '40001'; END IF; RETURN NEW; END $$"
-                                        " LANGUAGE plpgsql;"
-                                        "CREATE TRIGGER refuse BEFORE INSERT ON journal"
-                                        " FOR EACH ROW EXECUTE FUNCTION refuse()"),
-                     0);
+    refuse_twice(pg);
     assert_int_equal(store_begin(s, &changed, NULL), 0);
     assert_int_equal(store_write(s, one_event(&a, 5), NULL, 0, "batch", 8, NULL), 0);
     assert_int_equal(store_commit_send(s, NULL), 0);
