@@ -8,7 +8,8 @@
 # MOs received rather than in seconds, so that a fast machine and a slow one both kill mid-load;
 # the run prints its seed and MDT_SEED=N replays its kill points). Then the proof that no acknowledged MO
 # or payment is lost or doubled: `mandat check`, the association received exactly N x 5 EUR,
-# one donation per number, every acknowledged MO in the inbox, every number confirmed.
+# one donation per number, every acknowledged MO in the inbox, every number confirmed. An
+# operator's CLI commits top-ups of its own beside mandatd all along (another writer).
 # Usage: test_sms_crash.sh MANDAT MANDATD BENCH_SMS [NUMBERS]
 set -euo pipefail
 mandat=$1
@@ -27,7 +28,9 @@ top=$(cd "$(dirname "$0")/../.." && pwd)
 e2e_init smscrash
 # Not e2e_track: the generator is waited for below, and its pid may then be another's.
 gen=""
-trap 'if [ -n "$gen" ]; then kill -9 "$gen" 2>/dev/null || true; fi; e2e_cleanup' EXIT
+cliw=""
+trap 'if [ -n "$gen" ]; then kill -9 "$gen" 2>/dev/null || true; fi
+  if [ -n "$cliw" ]; then kill "$cliw" 2>/dev/null || true; fi; e2e_cleanup' EXIT
 
 "$bench" setup --db "$store_path" --key "$dir/pin.key" --numbers "$numbers" \
   --association-file "$dir/association"
@@ -80,6 +83,28 @@ at_mos() {
   done
 }
 
+M=("$mandat" --config "$dir/mandat.conf")
+# An operator's CLI writing beside mandatd the whole time: a wallet of its own, topped up 20
+# times, each with its own id (a retry never moves money twice). On PostgreSQL such a commit can
+# fall between two of mandatd's batches in flight and refuse the second one whole: its MOs are
+# answered "temporary error" and the SMSC sends them again, so the checks below still hold.
+cli_wallet=$("${M[@]}" account open wallet --tier 2 | sed -n 's/^account \([0-9]*\) opened.*/\1/p')
+cli_writes() {
+  for i in $(seq 20); do
+    for _ in 1 2 3 4 5; do
+      if "${M[@]}" transfer --from 1 --to "$cli_wallet" --amount 1 --kind topup \
+        --id "$(printf 'c11c%028x' "$i")" >/dev/null 2>>"$dir/cli.err"; then
+        echo "$i" >>"$dir/cli.done"
+        break
+      fi
+      sleep 0.2
+    done
+    sleep 0.2
+  done
+}
+cli_writes &
+cliw=$!
+
 start_pidfile
 # Each number sends two MOs; kill k falls at a random point between k quarters of them and an
 # eighth more, so that conversations are in every state at each and the load is never over.
@@ -130,7 +155,16 @@ if [ "$(val no_final)" = 0 ]; then ok "numbers without a final reply: 0"
 else bad "numbers without a final reply: '$(val no_final)'"; fi
 echo "duplicate replies (MTs re-sent from the outbox, allowed): $(val dup_replies)"
 
-M=("$mandat" --config "$dir/mandat.conf")
+wait "$cliw" || true
+cliw=""
+cli_n=$(sort -u "$dir/cli.done" 2>/dev/null | wc -l)
+cli_rows=$(db "select count(*) || ' ' || coalesce(sum(amount), 0) from transfers where credit_account_id = $cli_wallet")
+cli_balance=$("${M[@]}" account show "$cli_wallet" --json |
+  python3 -c 'import json,sys; print(json.load(sys.stdin)["balance_minor"])')
+if [ "$cli_n" = 20 ] && [ "$cli_rows" = "20 2000" ] && [ "$cli_balance" = 2000 ]; then
+  ok "the CLI's 20 top-ups beside mandatd: each there once (20.00 EUR)"
+else bad "CLI top-ups: $cli_n done, rows (count, cents) '$cli_rows', balance $cli_balance"
+  cat "$dir/cli.err" 2>/dev/null | tail -5; fi
 if "${M[@]}" check >"$dir/check.out" 2>&1; then ok "mandat check"
 else bad "mandat check:"; cat "$dir/check.out"; fi
 
