@@ -523,7 +523,9 @@ static void pipe_complete(struct engine *e)
         MDT_ASSERT(e->pipe_rc == 0);
         ledger_batch_done(e->ledger);
     }
-    finish(e, sl, rc);
+    /* Refused by a conflict, its submitters may simply send again: told "busy", which every
+     * channel already answers as "retry" (503 with Retry-After, a temporary SMPP error). */
+    finish(e, sl, rc == MDT_E(CONFLICT) ? MDT_E(BUSY) : rc);
     e->slot_head = (e->slot_head + 1) % STORE_PIPE_MAX;
     e->inflight--;
     if (e->inflight == 0 && e->pipe_rc != 0) {

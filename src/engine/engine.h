@@ -22,8 +22,9 @@ struct engine_options {
 };
 
 /* Called on the ledger thread once the submission's batch is durable (rc 0) or could not be
- * committed (rc < 0: nothing of it was applied). Must be quick and must not call the engine's
- * blocking functions. */
+ * committed (rc < 0: nothing of it was applied; -MDT_EBUSY when it was decided while another
+ * process committed, with batches in flight: send it again). Must be quick and must not call
+ * the engine's blocking functions. */
 typedef void (*engine_done_fn)(void *ctx, int rc, const struct ledger_result *results, size_t n);
 
 struct engine_stats {

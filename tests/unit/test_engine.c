@@ -254,7 +254,7 @@ static void load_done(void *ctx, int rc, const struct ledger_result *r, size_t n
     if (rc == 0) {
         l->acked++;
         l->refused += r[0].reason != LEDGER_OK;
-    } else if (rc == MDT_E(CONFLICT)) {
+    } else if (rc == MDT_E(BUSY)) {
         l->conflicts++; /* decided on a view without the other write: sent again, as channels do */
         l->retry[l->nretry++] = (int)(o - l->ops);
     } else {
