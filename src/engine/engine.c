@@ -430,7 +430,7 @@ static void *engine_main(void *arg)
  * entry. A batch's submitters are told only once it is durable, in order. If one fails, those
  * behind it fail too (the store sees to it), their submitters are told so (the channels push
  * back or answer "try again", as when the store is down), and the view, which ran ahead, is
- * rebuilt from the store. */
+ * brought back to the store (pipe_recover). */
 
 /* The first batch in flight: decided under the write lock, its COMMIT sent. A batch that writes
  * nothing, or fails before anything was sent, is kept unsent with its outcome in sl->rc. */
