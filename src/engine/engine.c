@@ -517,12 +517,13 @@ static void pipe_complete(struct engine *e)
     if (rc == MDT_E(CONFLICT)) {
         e->serial_until_us = clock_mono_us() + ENGINE_SERIAL_AFTER_CONFLICT_US;
     }
-    if (rc == 0) {
-        /* Durable: the view need not take it back. None is after a failure (the store fails
-         * every batch behind a failed one), so the oldest open batch is this one. */
-        MDT_ASSERT(e->pipe_rc == 0);
-        ledger_batch_done(e->ledger);
+    if (rc == 0 && e->pipe_rc == 0) {
+        ledger_batch_done(e->ledger); /* durable: the view need not take it back */
     }
+    /* Committed behind a failed batch: only behind one whose fate was lost with the connection
+     * (channel rows alone, no journal entry to read back); the view is then rebuilt whole. A
+     * batch behind a refused one cannot commit (it was built on it). */
+    MDT_ASSERT(rc != 0 || e->pipe_rc != MDT_E(CONFLICT));
     /* Refused by a conflict, its submitters may simply send again: told "busy", which every
      * channel already answers as "retry" (503 with Retry-After, a temporary SMPP error). */
     finish(e, sl, rc == MDT_E(CONFLICT) ? MDT_E(BUSY) : rc);
