@@ -12,8 +12,8 @@
 
 /* ---- writing, in the batch's pipeline ---- */
 
-/* The SQL of a table's insert, made once per connection: variant 1 is inbox's (with done = 0)
- * and a new code order's (without seq). */
+/* The SQL of a table's insert, made once per connection: variant 1 is a new code order's
+ * (without seq) and a card on file's. */
 static const char *table_sql(struct pg_store *s, int t, int variant)
 {
     _Static_assert(sizeof(s->channel_sql) / sizeof(s->channel_sql[0]) == 2 * T_COUNT,
@@ -21,9 +21,7 @@ static const char *table_sql(struct pg_store *s, int t, int variant)
     char **slot = &s->channel_sql[t * 2 + variant];
 
     if (*slot == NULL) {
-        if (t == T_INBOX) {
-            *slot = pg_insert_sql(&pg_tables[t], 0, "done", "0", false);
-        } else if (t == T_CARD_PAN && variant == 1) {
+        if (t == T_CARD_PAN && variant == 1) {
             /* a card on file: a number already sealed (someone else keeps it) stays as it is */
             struct pg_sbuf b = {0};
             char *ins = pg_insert_sql(&pg_tables[t], 0, NULL, NULL, false);
@@ -48,8 +46,7 @@ int pg_send_table_row(struct pg_store *s, int t, const void *row, int from, stru
     for (int i = from; i < pg_tables[t].nwrite; i++) {
         pg_p_col(p, row, &pg_tables[t].cols[i]);
     }
-    return pg_send_params(s, table_sql(s, t, t == T_INBOX ? 0 : from), p->n, pg_p_values(p), d,
-                          sent);
+    return pg_send_params(s, table_sql(s, t, from), p->n, pg_p_values(p), d, sent);
 }
 
 int pg_send_card_pan(struct pg_store *s, const struct card_pan_row *r, bool known_ok,

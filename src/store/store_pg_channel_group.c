@@ -409,6 +409,9 @@ int pg_groups_flush(struct pg_store *s, struct pg_drain *d, int *sent)
     struct pg_groups *g = &s->groups;
     int rc = 0;
 
+    if (g->n == 0) {
+        return 0; /* already empty: a row of its own after another needs no clearing of slots */
+    }
     for (int i = 0; rc == 0 && i < g->norder; i++) {
         rc = send_kind(s, g->order[i], d, sent);
     }

@@ -92,7 +92,8 @@ struct pg_groups {
 
 /* The batch a write transaction carries until its COMMIT: kept so that a batch refused with a
  * serialization failure or a deadlock (40001, 40P01) is sent again, whole, in a new transaction.
- * Valid between pg_write and the end of pg_commit (the engine keeps them that long). */
+ * Valid between pg_write (or pg_write_send) and the end of the pg_commit_wait that reports it
+ * (the engine keeps them that long). */
 struct pg_pending {
     const struct ledger_changes *ch;
     struct journal_entry j;

@@ -3,11 +3,11 @@
  * head's row lock (the write lock: BEGIN and a prepared SELECT ... FOR UPDATE in one round trip),
  * and store_commit sends the logs' rows (one statement a log, its columns as binary arrays:
  * store_pg_array.c), the channel rows, the journal entry, the head's update and COMMIT as
- * prepared statements in libpq's pipeline mode: one more round trip (and one per
- * PG_PIPELINE_CHUNK channel rows) and one WAL flush. A batch refused
- * with 40001/40P01 is sent again whole in a fresh transaction; a COMMIT lost with the connection
- * is resolved by reading back its journal entry. Replay merges the three logs by seq through
- * server-side cursors in one snapshot. */
+ * prepared statements in libpq's pipeline mode: one more round trip and one WAL flush. That
+ * commit is a batch in flight waited for at once (store_pg_pipe.c), which also sends a batch
+ * refused with 40001/40P01 again whole in a fresh transaction and resolves a COMMIT lost with
+ * the connection by reading back its journal entry. Replay merges the three logs by seq
+ * through server-side cursors in one snapshot. */
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
@@ -118,11 +118,12 @@ static int pipeline_sync(struct pg_store *s, struct pg_drain *d, int *sent)
     return d->first_error != NULL || d->lost ? -1 : 0;
 }
 
-static int send_prepared(struct pg_store *s, int which, const struct params *p, struct pg_drain *d,
-                         int *sent)
+/* After a statement was queued (ok: libpq took it): count it, and past PG_PIPELINE_CHUNK read
+ * the results so far, unless a batch in flight is being sent (its results are read batch by
+ * batch). 0, or -1 with d filled. */
+static int queued(struct pg_store *s, int ok, struct pg_drain *d, int *sent)
 {
-    if (PQsendQueryPrepared(s->conn, prepared[which].name, prepared[which].nparams, p->v, NULL,
-                            NULL, 0) != 1) {
+    if (ok != 1) {
         d->lost = true;
         return -1;
     }
@@ -130,6 +131,15 @@ static int send_prepared(struct pg_store *s, int which, const struct params *p, 
         return pipeline_sync(s, d, sent);
     }
     return 0;
+}
+
+static int send_prepared(struct pg_store *s, int which, const struct params *p, struct pg_drain *d,
+                         int *sent)
+{
+    return queued(s,
+                  PQsendQueryPrepared(s->conn, prepared[which].name, prepared[which].nparams, p->v,
+                                      NULL, NULL, 0),
+                  d, sent);
 }
 
 /* Read the rest of the pipeline up to its sync point (store_pg_migrate.c's inserts). */
@@ -145,27 +155,13 @@ int pg_send_binary(struct pg_store *s, const char *stmt, const char *sql, int n,
     int ok = stmt != NULL ? PQsendQueryPrepared(s->conn, stmt, n, values, lengths, formats, 0)
                           : PQsendQueryParams(s->conn, sql, n, NULL, values, lengths, formats, 0);
 
-    if (ok != 1) {
-        d->lost = true;
-        return -1;
-    }
-    if (++*sent >= PG_PIPELINE_CHUNK && !s->pipe_sending) {
-        return pipeline_sync(s, d, sent);
-    }
-    return 0;
+    return queued(s, ok, d, sent);
 }
 
 int pg_send_params(struct pg_store *s, const char *sql, int n, const char *const *values,
                    struct pg_drain *d, int *sent)
 {
-    if (PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0) != 1) {
-        d->lost = true;
-        return -1;
-    }
-    if (++*sent >= PG_PIPELINE_CHUNK && !s->pipe_sending) {
-        return pipeline_sync(s, d, sent);
-    }
-    return 0;
+    return queued(s, PQsendQueryParams(s->conn, sql, n, NULL, values, NULL, NULL, 0), d, sent);
 }
 
 
@@ -210,38 +206,6 @@ int pg_send_body(struct pg_store *s, const struct pg_pending *pb, struct pg_drai
     }
     if (rc == 0 && pb->has_entry) {
         rc = send_journal(s, &pb->j, d, sent);
-    }
-    return rc;
-}
-
-/* Send the pending batch and COMMIT in one pipeline: the logs' rows (one statement a log),
- * the channel rows, the journal entry, the head's update, COMMIT, and one sync point: one round
- * trip and one WAL flush a batch. The transaction (and the head's lock) is open. Returns 0 when
- * committed, else fills d. */
-static int send_batch(struct pg_store *s, struct pg_drain *d)
-{
-    const struct pg_pending *pb = &s->pending;
-    int sent = 0;
-    int rc = 0;
-
-    if (PQenterPipelineMode(s->conn) != 1) {
-        d->lost = PQstatus(s->conn) != CONNECTION_OK;
-        return -1;
-    }
-    rc = pg_send_body(s, pb, d, &sent);
-    if (rc == 0 && PQsendQueryParams(s->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) != 1) {
-        d->lost = true;
-        rc = -1;
-    }
-    if (rc == 0) {
-        rc = pipeline_sync(s, d, &sent);
-    } else if (!d->lost && sent > 0) {
-        /* An error stopped the sending midway: read what is pending before leaving. */
-        PQpipelineSync(s->conn);
-        pg_drain_sync(s, d);
-    }
-    if (PQstatus(s->conn) == CONNECTION_OK) {
-        PQexitPipelineMode(s->conn);
     }
     return rc;
 }
@@ -604,91 +568,24 @@ int pg_resolve(struct pg_store *s, uint64_t jseq, const uint8_t jhash[SHA256_LEN
     return rc;
 }
 
-/* Send the batch, and again in a fresh transaction while it is refused as retryable. */
-static int commit_batch(struct pg_store *s, struct mdt_err *err)
-{
-    const struct journal_entry *j = &s->pending.j;
-    int rc = -1;
-
-    for (int attempt = 0; attempt <= PG_RETRY_MAX; attempt++) {
-        struct pg_drain d = {0};
-
-        if (send_batch(s, &d) == 0) {
-            return 0;
-        }
-        if (d.lost) {
-            PQclear(d.first_error); /* what the dying connection said: its fate is read back */
-            d.first_error = NULL;
-        }
-        if (d.lost && !s->pending.has_entry) {
-            /* Channel rows only: no journal entry says what happened; they are idempotent
-             * (inserts of known ids ignored, upserts), so the caller may send them again. */
-            s->retry_at_us = 0;
-            pg_connected(s, NULL);
-            return mdt_err_set(err, MDT_E(IO),
-                               "connection to PostgreSQL lost during the COMMIT of channel rows:"
-                               " their fate is unknown");
-        }
-        if (d.lost) {
-            bool committed = false;
-
-            rc = pg_resolve(s, j->seq, j->hash, &committed, err);
-            if (rc == 0 && !committed) {
-                rc = mdt_err_set(err, MDT_E(IO),
-                                 "connection to PostgreSQL lost: batch not "
-                                 "committed");
-            }
-            return rc;
-        }
-        rc = pg_error(s, d.first_error, err, "commit");
-        PQclear(d.first_error);
-        PQclear(PQexec(s->conn, "ROLLBACK"));
-        if (!d.retry || attempt == PG_RETRY_MAX) {
-            return rc;
-        }
-        /* The same batch only fits on the same head: else the view must be rebuilt. */
-        rc = begin_locked(s, err);
-        if (rc == 0 && s->pending.has_entry &&
-            (s->journal_seq + 1 != j->seq ||
-             memcmp(s->journal_hash, j->prev_hash, SHA256_LEN) != 0)) {
-            rc = mdt_err_set(err, MDT_E(BUSY), "another writer committed meanwhile: retry");
-        }
-        if (rc < 0) {
-            PQclear(PQexec(s->conn, "ROLLBACK"));
-            return rc;
-        }
-    }
-    return rc;
-}
-
 int pg_commit(struct store *base, struct mdt_err *err)
 {
     struct pg_store *s = (struct pg_store *)base;
     int rc;
 
     MDT_ASSERT(s->in_tx);
-    if (!s->pending.has_entry && s->pending.nx == 0) {
-        rc = pg_run(s, "COMMIT", err);
-    } else {
-        rc = commit_batch(s, err);
+    if (s->pending.has_entry || s->pending.nx > 0) {
+        /* Sent as a batch in flight and waited for at once: one way to commit, to retry a
+         * serialization failure and to read back a COMMIT lost with the connection. */
+        pg_commit_send(base, err);
+        return pg_commit_wait(base, err);
     }
+    rc = pg_run(s, "COMMIT", err);
     s->in_tx = false;
-    if (rc < 0) {
-        if (PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
-            PQclear(PQexec(s->conn, "ROLLBACK"));
-        }
-        s->pending.has_entry = false;
-        s->pending.nx = 0;
-        return rc;
+    if (rc < 0 && PQtransactionStatus(s->conn) != PQTRANS_IDLE) {
+        PQclear(PQexec(s->conn, "ROLLBACK"));
     }
-    s->pending.nx = 0;
-    if (s->pending.has_entry) {
-        s->journal_seq = s->pending.j.seq;
-        memcpy(s->journal_hash, s->pending.j.hash, SHA256_LEN);
-        s->seen_seq = s->journal_seq;
-        s->pending.has_entry = false;
-    }
-    return 0;
+    return rc;
 }
 
 void pg_rollback(struct store *base)
